@@ -1,0 +1,56 @@
+# Sweep: set-up, build, test and benchmarks. `make run` and `make test` are all a new
+# machine needs: they install the missing Debian packages first.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+
+# Debian packages the build, the tests and `make run` need.
+APT_PACKAGES := pkg-config libopenblas-dev libzmq3-dev libsqlite3-dev sqlite3 dataset-fashion-mnist
+
+# Release builds for training speed; AVX2/FMA code when the CPU has it.
+TARGET_CPU := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
+RELEASE_FLAGS := -c release $(if $(TARGET_CPU),-Xswiftc -target-cpu -Xswiftc $(TARGET_CPU))
+SWEEP := .build/release/sweep
+
+# One BLAS thread per process: parallelism comes from worker processes.
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: all deps build build-debug run test bench bench-venv clean
+
+all: build
+
+## deps: install the Debian packages that are missing (apt, as root or with sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: release build of `sweep` (the binary workers train with).
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product sweep
+
+## run: set up, build, and run the quickstart sweep.
+run: build
+	$(SWEEP) train sweeps/quickstart.yaml
+
+## test: set up, build, and run every test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: benchmarks against the peers (PyTorch, Keras, Optuna) in one run.
+bench: build bench-venv
+	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
+	bench/run-all
+
+bench-venv:
+	bench/setup-venv
+
+clean:
+	rm -rf .build

@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Sweep: a distributed hyperparameter search system.
+///
+/// Module layout (one job each, see docs/architecture.md):
+/// - `Training`: the training core (dense nets, optimizers, schedules, data sets).
+/// - `Search`: search spaces, samplers and pruners; pure and deterministic.
+/// - `Store`: the SQLite schema, migrations, reads and writes (GRDB).
+/// - `ZeroMQ`: a small typed wrapper over libzmq.
+/// - `SweepFile`: YAML sweep and trial files, with file/line/field errors.
+/// - `Cluster`: wire protocol, coordinator and worker.
+/// - `SweepCLI`: the `sweep` command line; `sweep` is its thin executable.
+let package = Package(
+    name: "Sweep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+        .executable(name: "sweep-bench", targets: ["SweepBench"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Search", targets: ["Search"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian packages.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // No pkgConfig: Debian's libzmq.pc adds flags that SwiftPM rejects.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+
+        .target(name: "Training", dependencies: ["COpenBLAS"]),
+        .target(name: "Search"),
+        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
+        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile"]),
+        .target(
+            name: "SweepCLI",
+            dependencies: [
+                "Training", "Search", "Store", "SweepFile", "Cluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "sweep", dependencies: ["SweepCLI"]),
+        .executableTarget(
+            name: "SweepBench",
+            dependencies: [
+                "Training", "Search", "Store", "SweepFile", "Cluster", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,71 @@
+/// Everything samplers and pruners may look at: the study's direction and its trials.
+///
+/// The coordinator owns one history, updates it as workers report, and rebuilds it from
+/// the store on resume. Samplers and pruners are functions of (seed, trial number,
+/// history), which is what makes a resumed study decide exactly as an uninterrupted one.
+///
+/// Not thread-safe: it belongs to the coordinator's single poll-loop thread.
+public final class StudyHistory {
+    public let direction: Direction
+    /// All trials, indexed by trial number.
+    public private(set) var trials: [TrialSnapshot]
+    /// Incremented on every change; samplers and pruners key their caches on it.
+    public private(set) var version: Int = 0
+
+    public init(direction: Direction, trials: [TrialSnapshot] = []) {
+        precondition(trials.enumerated().allSatisfy { $0.offset == $0.element.number },
+                     "trials must be numbered 0..<count in order")
+        self.direction = direction
+        self.trials = trials
+    }
+
+    /// The trial with this number, if it exists.
+    public func trial(_ number: Int) -> TrialSnapshot? {
+        trials.indices.contains(number) ? trials[number] : nil
+    }
+
+    /// The next trial number.
+    public var nextNumber: Int { trials.count }
+
+    /// Adds a new trial; its number must be `nextNumber`.
+    public func append(_ trial: TrialSnapshot) {
+        precondition(trial.number == trials.count, "trial numbers must be dense")
+        trials.append(trial)
+        version &+= 1
+    }
+
+    /// Changes a trial's state (e.g. RUNNING -> STALE -> WAITING).
+    public func setState(_ number: Int, _ state: TrialState) {
+        trials[number].state = state
+        version &+= 1
+    }
+
+    /// Records an intermediate value; a repeated report for the same step overwrites it.
+    public func report(_ number: Int, step: Int, value: Double) {
+        trials[number].intermediate[step] = value
+        version &+= 1
+    }
+
+    /// Marks a trial finished with its final value (`nil` for FAIL).
+    public func finish(_ number: Int, state: TrialState, value: Double?) {
+        trials[number].state = state
+        trials[number].value = value
+        version &+= 1
+    }
+
+    /// Trials in the given states, in number order.
+    public func trials(in states: Set<TrialState>) -> [TrialSnapshot] {
+        trials.filter { states.contains($0.state) }
+    }
+
+    /// The best COMPLETE trial, if any.
+    public var best: TrialSnapshot? {
+        var best: TrialSnapshot?
+        for t in trials where t.state == .complete {
+            guard let v = t.value, !v.isNaN else { continue }
+            if let b = best?.value, !direction.isBetter(v, than: b) { continue }
+            best = t
+        }
+        return best
+    }
+}

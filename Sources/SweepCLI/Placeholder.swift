@@ -1,0 +1,3 @@
+import ArgumentParser
+public struct SweepCommand: ParsableCommand { public init() {}
+ public func run() throws {} }

@@ -1,0 +1,2 @@
+import SweepCLI
+SweepCommand.main()
