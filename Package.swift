@@ -4,6 +4,7 @@ import PackageDescription
 /// Sweep: a distributed hyperparameter search system.
 ///
 /// Module layout (one job each, see docs/architecture.md):
+/// - `Randomness`: the seeded generator every random choice goes through.
 /// - `Training`: the training core (dense nets, optimizers, schedules, data sets).
 /// - `Search`: search spaces, samplers and pruners; pure and deterministic.
 /// - `Store`: the SQLite schema, migrations, reads and writes (GRDB).
@@ -37,9 +38,12 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Training", dependencies: ["COpenBLAS"]),
-        .target(name: "Search"),
+        .target(name: "Randomness"),
+
+        .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness"]),
+        .target(name: "Search", dependencies: ["Randomness"]),
         .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
