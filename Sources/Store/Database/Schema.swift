@@ -1,0 +1,109 @@
+import GRDB
+
+/// The versioned schema. Each migration runs once, in order, inside a transaction; the
+/// applied versions are recorded by GRDB in `grdb_migrations`. Never edit a shipped
+/// migration: add a new one. `docs/schema.md` documents the result for `sqlite3` users.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: studies, trials, intermediate values, attempts, workers, events") { db in
+            try db.execute(sql: """
+                CREATE TABLE studies (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    direction TEXT NOT NULL CHECK (direction IN ('minimize', 'maximize')),
+                    metric TEXT NOT NULL,
+                    sweep_file TEXT NOT NULL,
+                    sweep_path TEXT,
+                    space TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    budget_trials INTEGER NOT NULL CHECK (budget_trials > 0),
+                    max_epochs INTEGER,
+                    wall_time REAL,
+                    max_attempts INTEGER NOT NULL DEFAULT 3,
+                    state TEXT NOT NULL DEFAULT 'RUNNING' CHECK (state IN ('RUNNING', 'FINISHED')),
+                    run_seconds REAL NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    finished_at REAL
+                );
+
+                CREATE TABLE trials (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL CHECK (number >= 0),
+                    state TEXT NOT NULL CHECK (state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'STALE')),
+                    params TEXT NOT NULL,
+                    value REAL,
+                    metrics TEXT,
+                    seed INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL DEFAULT 0,
+                    worker TEXT,
+                    epochs INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    error TEXT,
+                    prune_reason TEXT,
+                    UNIQUE (study_id, number)
+                );
+                CREATE INDEX trials_by_state ON trials(study_id, state);
+                CREATE INDEX trials_by_value ON trials(study_id, value) WHERE state = 'COMPLETE';
+
+                CREATE TABLE intermediate_values (
+                    trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL CHECK (step >= 1),
+                    attempt INTEGER NOT NULL,
+                    value REAL,
+                    metrics TEXT NOT NULL DEFAULT '{}',
+                    decision TEXT NOT NULL DEFAULT 'continue' CHECK (decision IN ('continue', 'prune')),
+                    reason TEXT,
+                    recorded_at REAL NOT NULL,
+                    PRIMARY KEY (trial_id, step)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE trial_attempts (
+                    trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                    attempt INTEGER NOT NULL CHECK (attempt >= 1),
+                    worker TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    ended_at REAL,
+                    outcome TEXT,
+                    error TEXT,
+                    PRIMARY KEY (trial_id, attempt)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE workers (
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    worker TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    pid INTEGER,
+                    version TEXT,
+                    cores INTEGER,
+                    capabilities TEXT NOT NULL DEFAULT '{}',
+                    address TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('ALIVE', 'DEAD', 'LEFT')),
+                    trial_number INTEGER,
+                    epoch INTEGER,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    trials_done INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (study_id, worker)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    time REAL NOT NULL,
+                    kind TEXT NOT NULL,
+                    trial_number INTEGER,
+                    worker TEXT,
+                    message TEXT NOT NULL,
+                    detail TEXT
+                );
+                CREATE INDEX events_by_trial ON events(study_id, trial_number);
+                CREATE INDEX events_by_kind ON events(study_id, kind);
+                """)
+        }
+        return m
+    }
+}

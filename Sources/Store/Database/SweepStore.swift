@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+
+/// Errors of the store, with what to do about them.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case notFound(String)
+    case studyExists(String)
+    case unreadable(path: String, reason: String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what): return what
+        case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
+        case .unreadable(let path, let reason): return "cannot open database \(path): \(reason)"
+        case .invalid(let what): return what
+        }
+    }
+}
+
+/// The SQLite database of one or more studies.
+///
+/// One process writes (the coordinator, through ``write(_:)``: one `BEGIN IMMEDIATE`
+/// transaction per call); any number of readers use their own connections
+/// (``read(_:)``, or a read-only store opened with ``openReadOnly(path:)`` from the CLI).
+/// File databases run in WAL mode with `synchronous=NORMAL`: a killed process loses no
+/// committed transaction, and readers never block the writer. Tests use ``inMemory()``.
+public final class SweepStore: Sendable {
+    /// The underlying GRDB connection(s): a pool for files, a queue in memory.
+    public let database: any DatabaseWriter
+    /// The file path, or nil in memory.
+    public let path: String?
+
+    private init(database: any DatabaseWriter, path: String?) {
+        self.database = database
+        self.path = path
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public static func open(path: String) throws -> SweepStore {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        config.label = "sweep-store"
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError {
+            throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+        }
+        try migrate(pool, path: path)
+        return SweepStore(database: pool, path: path)
+    }
+
+    /// A private database in memory (tests).
+    public static func inMemory() throws -> SweepStore {
+        let queue = try DatabaseQueue()
+        try migrate(queue, path: nil)
+        return SweepStore(database: queue, path: nil)
+    }
+
+    /// Opens an existing database for queries only. Works while a coordinator writes.
+    public static func openReadOnly(path: String) throws -> StoreReader {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            let applied = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+            guard applied else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
+            return StoreReader(database: queue)
+        } catch let error as DatabaseError {
+            throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+        }
+    }
+
+    private static func migrate(_ writer: any DatabaseWriter, path: String?) throws {
+        do {
+            let migrator = Schema.migrator
+            let known = Set(migrator.migrations)
+            let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
+            if let unknown = applied.first(where: { !known.contains($0) }) {
+                throw StoreError.invalid("\(path ?? "the database") was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
+            }
+            try migrator.migrate(writer)
+        } catch let error as DatabaseError {
+            throw StoreError.unreadable(path: path ?? ":memory:", reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try database.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(StoreTransaction(db: db))
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Runs read-only queries on a consistent snapshot.
+    public func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {
+        try database.read { db in try body(StoreQueries(db: db)) }
+    }
+
+    /// A reader over the same connections.
+    public var reader: StoreReader { StoreReader(database: database) }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy file.
+    public func integrityCheck() throws -> String {
+        try reader.integrityCheck()
+    }
+}
+
+/// Read-only access: the CLI's query commands, reports, and the coordinator on resume.
+public struct StoreReader: Sendable {
+    let database: any DatabaseReader
+
+    public init(database: any DatabaseReader) {
+        self.database = database
+    }
+
+    /// Runs read-only queries on a consistent snapshot.
+    public func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {
+        try database.read { db in try body(StoreQueries(db: db)) }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy file.
+    public func integrityCheck() throws -> String {
+        try database.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+}

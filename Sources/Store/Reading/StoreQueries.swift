@@ -1,0 +1,185 @@
+import GRDB
+import Search
+
+/// How `sweep trials` orders its rows.
+public enum TrialOrder: Sendable, Hashable {
+    /// By trial number.
+    case number
+    /// Best objective value first (in the study's direction); trials without a value last.
+    case value
+    /// By a metric of the last reported epoch, best first when the name says which way
+    /// (`loss`-like ascending, `accuracy`-like descending); `ascending` overrides.
+    case metric(String, ascending: Bool)
+    /// Longest first.
+    case duration
+}
+
+/// Read queries. Only valid inside ``SweepStore/read(_:)`` or ``StoreReader/read(_:)``.
+public struct StoreQueries {
+    let db: Database
+
+    // MARK: Studies
+
+    /// All studies, oldest first.
+    public func studies() throws -> [StudyRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM studies ORDER BY id").map(Self.study)
+    }
+
+    /// The study named `name`.
+    public func study(named name: String) throws -> StudyRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM studies WHERE name = ?", arguments: [name]).map(Self.study)
+    }
+
+    /// The study named `name`, or an error listing the studies that exist.
+    public func requireStudy(named name: String) throws -> StudyRecord {
+        if let s = try study(named: name) { return s }
+        let names = try String.fetchAll(db, sql: "SELECT name FROM studies ORDER BY id")
+        let known = names.isEmpty ? "the database has no studies" : "studies: \(names.joined(separator: ", "))"
+        throw StoreError.notFound("no study named '\(name)' (\(known))")
+    }
+
+    static func study(_ row: Row) throws -> StudyRecord {
+        let definition = NewStudy(
+            name: row["name"], direction: Direction(rawValue: row["direction"]) ?? .minimize, metric: row["metric"],
+            sweepFile: row["sweep_file"], sweepPath: row["sweep_path"], space: try JSONText.decodeSpace(row["space"]),
+            seed: UInt64(bitPattern: row["seed"]), budgetTrials: row["budget_trials"], maxEpochs: row["max_epochs"],
+            wallTime: row["wall_time"], maxAttempts: row["max_attempts"])
+        return StudyRecord(id: row["id"], definition: definition, state: StudyState(rawValue: row["state"]) ?? .running,
+                           runSeconds: row["run_seconds"], createdAt: row["created_at"], finishedAt: row["finished_at"])
+    }
+
+    // MARK: Trials
+
+    /// Trials of a study, optionally filtered by state, ordered and limited.
+    public func trials(studyID: Int64, states: Set<TrialState>? = nil, order: TrialOrder = .number, direction: Direction = .minimize,
+                       limit: Int? = nil) throws -> [TrialRecord] {
+        var sql = "SELECT * FROM trials WHERE study_id = ?"
+        var args: StatementArguments = [studyID]
+        if let states, !states.isEmpty {
+            sql += " AND state IN (\(Array(repeating: "?", count: states.count).joined(separator: ",")))"
+            for s in states.map(\.rawValue).sorted() { _ = args.append(contentsOf: [s]) }
+        }
+        switch order {
+        case .number:
+            sql += " ORDER BY number"
+        case .value:
+            sql += " ORDER BY value IS NULL, value \(direction == .minimize ? "ASC" : "DESC"), number"
+        case .metric(let name, let ascending):
+            sql += " ORDER BY json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) \(ascending ? "ASC" : "DESC"), number"
+            _ = args.append(contentsOf: ["$.\"\(name)\"", "$.\"\(name)\""])
+        case .duration:
+            sql += " ORDER BY (finished_at - started_at) IS NULL, (finished_at - started_at) DESC, number"
+        }
+        if let limit {
+            sql += " LIMIT ?"
+            _ = args.append(contentsOf: [limit])
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.trial)
+    }
+
+    /// One trial by number.
+    public func trial(studyID: Int64, number: Int) throws -> TrialRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE study_id = ? AND number = ?", arguments: [studyID, number]).map(Self.trial)
+    }
+
+    /// The best COMPLETE trials, best first.
+    public func best(study: StudyRecord, top: Int) throws -> [TrialRecord] {
+        try trials(studyID: study.id, states: [.complete], order: .value, direction: study.direction, limit: top)
+    }
+
+    /// Number of trials per state.
+    public func stateCounts(studyID: Int64) throws -> [TrialState: Int] {
+        var out: [TrialState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state", arguments: [studyID]) {
+            if let s = TrialState(rawValue: row["state"]) { out[s] = row["n"] }
+        }
+        return out
+    }
+
+    static func trial(_ row: Row) -> TrialRecord {
+        TrialRecord(id: row["id"], studyID: row["study_id"], number: row["number"],
+                    state: TrialState(rawValue: row["state"]) ?? .fail, params: JSONText.decodeParams(row["params"]),
+                    value: row["value"], metrics: JSONText.decodeMetrics(row["metrics"]), seed: UInt64(bitPattern: row["seed"]),
+                    attempt: row["attempt"], worker: row["worker"], epochs: row["epochs"], createdAt: row["created_at"],
+                    startedAt: row["started_at"], finishedAt: row["finished_at"], error: row["error"], pruneReason: row["prune_reason"])
+    }
+
+    // MARK: Curves, attempts, events, workers
+
+    /// The per-epoch reports of one trial, by step.
+    public func intermediates(trialID: Int64) throws -> [IntermediateRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM intermediate_values WHERE trial_id = ? ORDER BY step", arguments: [trialID]).map(Self.intermediate)
+    }
+
+    /// The per-epoch reports of every trial of a study, keyed by trial number.
+    public func allIntermediates(studyID: Int64) throws -> [Int: [IntermediateRecord]] {
+        var out: [Int: [IntermediateRecord]] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT t.number, iv.* FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
+            WHERE t.study_id = ? ORDER BY t.number, iv.step
+            """, arguments: [studyID])
+        while let row = try rows.next() {
+            out[row["number"], default: []].append(Self.intermediate(row))
+        }
+        return out
+    }
+
+    static func intermediate(_ row: Row) -> IntermediateRecord {
+        IntermediateRecord(step: row["step"], attempt: row["attempt"], value: row["value"], metrics: JSONText.decodeMetrics(row["metrics"]),
+                           pruned: (row["decision"] as String) == "prune", reason: row["reason"], recordedAt: row["recorded_at"])
+    }
+
+    /// Every lease of one trial.
+    public func attempts(trialID: Int64) throws -> [AttemptRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
+            AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
+                          outcome: row["outcome"], error: row["error"])
+        }
+    }
+
+    /// Event log lines, oldest first (the last `limit` when given).
+    public func events(studyID: Int64, trialNumber: Int? = nil, kinds: [EventKind]? = nil, limit: Int? = nil) throws -> [EventRecord] {
+        var sql = "SELECT * FROM events WHERE study_id = ?"
+        var args: StatementArguments = [studyID]
+        if let trialNumber {
+            sql += " AND trial_number = ?"
+            _ = args.append(contentsOf: [trialNumber])
+        }
+        if let kinds, !kinds.isEmpty {
+            sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ",")))"
+            for k in kinds { _ = args.append(contentsOf: [k.rawValue]) }
+        }
+        sql += " ORDER BY id DESC"
+        if let limit {
+            sql += " LIMIT ?"
+            _ = args.append(contentsOf: [limit])
+        }
+        let rows = try Row.fetchAll(db, sql: sql, arguments: args)
+        return rows.reversed().map { row in
+            EventRecord(id: row["id"], time: row["time"], kind: row["kind"], trialNumber: row["trial_number"], worker: row["worker"],
+                        message: row["message"], detail: row["detail"])
+        }
+    }
+
+    /// Workers that joined a study.
+    public func workers(studyID: Int64) throws -> [WorkerRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE study_id = ? ORDER BY host, worker", arguments: [studyID]).map { row in
+            WorkerRecord(worker: row["worker"], host: row["host"], pid: row["pid"], version: row["version"], cores: row["cores"],
+                         capabilities: row["capabilities"], address: row["address"], state: WorkerState(rawValue: row["state"]) ?? .dead,
+                         trialNumber: row["trial_number"], epoch: row["epoch"], firstSeen: row["first_seen"], lastSeen: row["last_seen"],
+                         trialsDone: row["trials_done"])
+        }
+    }
+
+    // MARK: Search history
+
+    /// Everything the sampler and pruner need, rebuilt from the database (on resume).
+    public func history(studyID: Int64) throws -> [TrialSnapshot] {
+        let curves = try allIntermediates(studyID: studyID)
+        return try trials(studyID: studyID).map { t in
+            var intermediate: [Int: Double] = [:]
+            for r in curves[t.number] ?? [] { if let v = r.value { intermediate[r.step] = v } }
+            return TrialSnapshot(number: t.number, state: t.state, params: t.params, value: t.value, intermediate: intermediate)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import GRDB
+import Search
+
+/// The writes of one transaction. Only valid inside ``SweepStore/write(_:)``.
+///
+/// Hot statements (reports, state changes) use cached prepared statements: the coordinator
+/// commits thousands of them per second.
+public struct StoreTransaction {
+    let db: Database
+
+    private func run(_ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    // MARK: Studies
+
+    /// Creates a study; its name must be new.
+    @discardableResult
+    public func createStudy(_ s: NewStudy, at time: Double) throws -> StudyRecord {
+        if try Int64.fetchOne(db, sql: "SELECT id FROM studies WHERE name = ?", arguments: [s.name]) != nil {
+            throw StoreError.studyExists(s.name)
+        }
+        try db.execute(sql: """
+            INSERT INTO studies (name, direction, metric, sweep_file, sweep_path, space, seed, budget_trials,
+                                 max_epochs, wall_time, max_attempts, state, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?)
+            """, arguments: [s.name, s.direction.rawValue, s.metric, s.sweepFile, s.sweepPath, try JSONText.encodeSpace(s.space),
+                             Int64(bitPattern: s.seed), s.budgetTrials, s.maxEpochs, s.wallTime, s.maxAttempts, time])
+        return StudyRecord(id: db.lastInsertedRowID, definition: s, state: .running, runSeconds: 0, createdAt: time, finishedAt: nil)
+    }
+
+    /// Marks a study running or finished.
+    public func setStudyState(_ studyID: Int64, _ state: StudyState, at time: Double) throws {
+        try run("UPDATE studies SET state = ?, finished_at = ? WHERE id = ?",
+                [state.rawValue, state == .finished ? time : nil, studyID])
+    }
+
+    /// Adds to the study's accumulated running time (for the wall-time budget across resumes).
+    public func addRunSeconds(_ studyID: Int64, _ seconds: Double) throws {
+        try run("UPDATE studies SET run_seconds = run_seconds + ? WHERE id = ?", [seconds, studyID])
+    }
+
+    /// Raises the trial budget (e.g. `sweep resume --add-trials`).
+    public func setBudget(_ studyID: Int64, trials: Int) throws {
+        try run("UPDATE studies SET budget_trials = ? WHERE id = ?", [trials, studyID])
+    }
+
+    // MARK: Trials
+
+    /// Inserts a new trial and returns its row id.
+    @discardableResult
+    public func insertTrial(studyID: Int64, number: Int, state: TrialState, params: Params, seed: UInt64, at time: Double) throws -> Int64 {
+        try run("INSERT INTO trials (study_id, number, state, params, seed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [studyID, number, state.rawValue, JSONText.encode(params), Int64(bitPattern: seed), time])
+        return db.lastInsertedRowID
+    }
+
+    /// Leases a trial to a worker: the trial becomes RUNNING and a new attempt starts.
+    public func startAttempt(trialID: Int64, attempt: Int, worker: String, at time: Double) throws {
+        try run("UPDATE trials SET state = 'RUNNING', attempt = ?, worker = ?, started_at = coalesce(started_at, ?) WHERE id = ?",
+                [attempt, worker, time, trialID])
+        try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)",
+                [trialID, attempt, worker, time])
+    }
+
+    /// Records one epoch's report (an upsert: a repeated report overwrites the same row).
+    public func recordReport(trialID: Int64, _ r: IntermediateRecord) throws {
+        let metrics = JSONText.encode(r.metrics)
+        try run("""
+            INSERT INTO intermediate_values (trial_id, step, attempt, value, metrics, decision, reason, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (trial_id, step) DO UPDATE SET attempt = excluded.attempt, value = excluded.value,
+                metrics = excluded.metrics, decision = excluded.decision, reason = excluded.reason, recorded_at = excluded.recorded_at
+            """, [trialID, r.step, r.attempt, r.value.flatMap { $0.isFinite ? $0 : nil }, metrics, r.pruned ? "prune" : "continue", r.reason, r.recordedAt])
+        try run("UPDATE trials SET epochs = max(epochs, ?), metrics = ? WHERE id = ?", [r.step, metrics, trialID])
+    }
+
+    /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt.
+    public func finishTrial(trialID: Int64, attempt: Int, state: TrialState, value: Double?, metrics: [String: Double]?,
+                            error: String? = nil, pruneReason: String? = nil, at time: Double) throws {
+        precondition(state.isFinished)
+        try run("""
+            UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?
+            WHERE id = ?
+            """, [state.rawValue, value.flatMap { $0.isFinite ? $0 : nil }, metrics.map(JSONText.encode), error, pruneReason, time, trialID])
+        if attempt > 0 {
+            try endAttempt(trialID: trialID, attempt: attempt, outcome: state.rawValue, error: error, at: time)
+        }
+    }
+
+    /// Closes an attempt with its outcome (COMPLETE, PRUNED, FAIL, STALE, RETURNED).
+    public func endAttempt(trialID: Int64, attempt: Int, outcome: String, error: String? = nil, at time: Double) throws {
+        try run("UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ? WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL",
+                [time, outcome, error, trialID, attempt])
+    }
+
+    /// Sets a trial's state without finishing it (STALE after a worker died, WAITING when re-queued).
+    public func setTrialState(trialID: Int64, _ state: TrialState) throws {
+        try run("UPDATE trials SET state = ? WHERE id = ?", [state.rawValue, trialID])
+    }
+
+    // MARK: Workers
+
+    /// Records a worker joining (or re-joining) a study.
+    public func upsertWorker(studyID: Int64, _ w: WorkerRecord) throws {
+        try run("""
+            INSERT INTO workers (study_id, worker, host, pid, version, cores, capabilities, address, state, trial_number, epoch,
+                                 first_seen, last_seen, trials_done)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (study_id, worker) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
+                cores = excluded.cores, capabilities = excluded.capabilities, address = excluded.address, state = excluded.state,
+                trial_number = excluded.trial_number, epoch = excluded.epoch, last_seen = excluded.last_seen
+            """, [studyID, w.worker, w.host, w.pid, w.version, w.cores, w.capabilities, w.address, w.state.rawValue,
+                  w.trialNumber, w.epoch, w.firstSeen, w.lastSeen, w.trialsDone])
+    }
+
+    /// Updates what a worker is doing, as the status display shows it.
+    public func updateWorker(studyID: Int64, worker: String, state: WorkerState, trialNumber: Int?, epoch: Int?,
+                             lastSeen: Double, finishedTrial: Bool = false) throws {
+        try run("""
+            UPDATE workers SET state = ?, trial_number = ?, epoch = ?, last_seen = ?, trials_done = trials_done + ?
+            WHERE study_id = ? AND worker = ?
+            """, [state.rawValue, trialNumber, epoch, lastSeen, finishedTrial ? 1 : 0, studyID, worker])
+    }
+
+    /// Marks every worker of a study that is not in `alive` as gone (used on resume).
+    public func markWorkersDead(studyID: Int64, except alive: Set<String>) throws {
+        for w in try String.fetchAll(db, sql: "SELECT worker FROM workers WHERE study_id = ? AND state = 'ALIVE'", arguments: [studyID])
+        where !alive.contains(w) {
+            try run("UPDATE workers SET state = 'DEAD', trial_number = NULL, epoch = NULL WHERE study_id = ? AND worker = ?", [studyID, w])
+        }
+    }
+
+    // MARK: Events
+
+    /// Appends one line to the event log.
+    public func appendEvent(studyID: Int64, kind: EventKind, trialNumber: Int? = nil, worker: String? = nil,
+                            message: String, detail: String? = nil, at time: Double) throws {
+        try run("INSERT INTO events (study_id, time, kind, trial_number, worker, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [studyID, time, kind.rawValue, trialNumber, worker, message, detail])
+    }
+}

@@ -1,0 +1,307 @@
+/// Decodes `Decodable` types from a ``ConfigNode`` strictly, and turns every failure into
+/// a ``ConfigError`` with the file position and the dotted field path.
+///
+/// Strictness: a keyed container whose `CodingKeys` are `CaseIterable` rejects keys it
+/// does not know, suggesting the closest known one ("unknown key 'learning_rat'; did you
+/// mean 'learning_rate'?"). Numbers widen from int to double but a double never silently
+/// truncates to an int; strings are never coerced from numbers.
+public struct ConfigDecoder: Sendable {
+    /// The file name used in error messages.
+    public var file: String?
+
+    public init(file: String? = nil) {
+        self.file = file
+    }
+
+    /// Decodes `type` from `node`; any failure becomes a located ``ConfigError``.
+    public func decode<T: Decodable>(_ type: T.Type, from node: ConfigNode, at basePath: ConfigPath = ConfigPath()) throws(ConfigError) -> T {
+        do {
+            return try T(from: NodeDecoder(node: node, path: []))
+        } catch let error as DecodingError {
+            throw locate(error, in: node, basePath: basePath)
+        } catch let error as ConfigError {
+            throw error.inFile(file)
+        } catch {
+            throw ConfigError(file: file, mark: node.mark, path: basePath, message: "\(error)")
+        }
+    }
+
+    /// Converts a `DecodingError` thrown while decoding `root` into a located error.
+    func locate(_ error: DecodingError, in root: ConfigNode, basePath: ConfigPath) -> ConfigError {
+        func path(_ codingPath: [any CodingKey]) -> ConfigPath {
+            ConfigPath(basePath.components + codingPath.map { key in
+                if let i = key.intValue, key.stringValue.hasPrefix("Index ") || key.stringValue == "\(i)" { return .index(i) }
+                return .key(key.stringValue)
+            })
+        }
+        func relative(_ codingPath: [any CodingKey]) -> ConfigPath {
+            ConfigPath(path(codingPath).components.dropFirst(basePath.components.count).map { $0 })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return ConfigError(file: file, mark: root.mark(at: relative(context.codingPath)),
+                               path: path(context.codingPath + [key]), message: "missing required field '\(key.stringValue)'")
+        case .valueNotFound(_, let context), .typeMismatch(_, let context), .dataCorrupted(let context):
+            return ConfigError(file: file, mark: root.mark(at: relative(context.codingPath)),
+                               path: path(context.codingPath), message: context.debugDescription)
+        @unknown default:
+            return ConfigError(file: file, mark: root.mark, path: basePath, message: "\(error)")
+        }
+    }
+}
+
+/// A coding key for arbitrary strings and sequence indices.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
+}
+
+/// The `Decoder` over one node.
+struct NodeDecoder: Decoder {
+    let node: ConfigNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(node: ConfigNode, path: [any CodingKey]) {
+        self.node = node
+        self.codingPath = path
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard let entries = node.entries else {
+            throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected a mapping (key: value lines), got \(node.kindDescription)"))
+        }
+        if let known = knownKeys(Key.self) {
+            for entry in entries where !known.contains(entry.key) {
+                let hint = closest(to: entry.key, in: known).map { "; did you mean '\($0)'?" }
+                    ?? "; expected one of: \(known.sorted().joined(separator: ", "))"
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [AnyKey(stringValue: entry.key)], debugDescription: "unknown key '\(entry.key)'\(hint)"))
+            }
+        }
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(entries: entries, node: node, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard let elements = node.elements else {
+            throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "expected a list, got \(node.kindDescription)"))
+        }
+        return UnkeyedNodeContainer(elements: elements, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        SingleNodeContainer(node: node, codingPath: codingPath)
+    }
+}
+
+private func knownKeys<Key: CodingKey>(_ type: Key.Type) -> Set<String>? {
+    guard let iterable = type as? any (CodingKey & CaseIterable).Type else { return nil }
+    return allKeyStrings(iterable)
+}
+
+private func allKeyStrings<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<String> {
+    Set(K.allCases.map(\.stringValue))
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+func closest(to name: String, in candidates: some Collection<String>) -> String? {
+    var best: (String, Int)?
+    for c in candidates {
+        let d = editDistance(name.lowercased(), c.lowercased())
+        if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
+    }
+    return best?.0
+}
+
+/// Levenshtein distance.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    var cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}
+
+/// Scalar conversions shared by the containers, with the messages users see.
+enum ScalarDecoding {
+    static func decode<T: Decodable>(_ type: T.Type, node: ConfigNode, path: [any CodingKey]) throws -> T {
+        func mismatch(_ expected: String) -> DecodingError {
+            .typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected \(expected), got \(node.kindDescription)"))
+        }
+        switch type {
+        case is Bool.Type:
+            guard case .bool(let b) = node.value else { throw mismatch("true or false") }
+            return b as! T
+        case is String.Type:
+            guard case .string(let s) = node.value else { throw mismatch("a text value") }
+            return s as! T
+        case is Double.Type:
+            return try number(node, path: path, mismatch: mismatch) as! T
+        case is Float.Type:
+            return Float(try number(node, path: path, mismatch: mismatch)) as! T
+        case is Int.Type:
+            return try integer(node, path: path, mismatch: mismatch) as! T
+        case is Int64.Type:
+            return Int64(try integer(node, path: path, mismatch: mismatch)) as! T
+        case is Int32.Type:
+            let v = try integer(node, path: path, mismatch: mismatch)
+            guard let r = Int32(exactly: v) else { throw mismatch("an integer within 32 bits") }
+            return r as! T
+        case is UInt64.Type:
+            let v = try integer(node, path: path, mismatch: mismatch)
+            guard v >= 0 else { throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "must be >= 0, got \(v)")) }
+            return UInt64(v) as! T
+        case is UInt.Type:
+            let v = try integer(node, path: path, mismatch: mismatch)
+            guard v >= 0 else { throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "must be >= 0, got \(v)")) }
+            return UInt(v) as! T
+        default:
+            return try T(from: NodeDecoder(node: node, path: path))
+        }
+    }
+
+    private static func number(_ node: ConfigNode, path: [any CodingKey], mismatch: (String) -> DecodingError) throws -> Double {
+        switch node.value {
+        case .int(let i): return Double(i)
+        case .double(let d):
+            guard d.isFinite else { throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "must be a finite number, got \(d)")) }
+            return d
+        default: throw mismatch("a number")
+        }
+    }
+
+    private static func integer(_ node: ConfigNode, path: [any CodingKey], mismatch: (String) -> DecodingError) throws -> Int {
+        switch node.value {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        case .double(let d): throw mismatch("a whole number (got \(d))")
+        default: throw mismatch("a whole number")
+        }
+    }
+}
+
+struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let entries: [ConfigNode.Entry]
+    let node: ConfigNode
+    let codingPath: [any CodingKey]
+
+    var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.key) } }
+
+    func contains(_ key: Key) -> Bool { entries.contains { $0.key == key.stringValue } }
+
+    private func child(_ key: Key) throws -> ConfigNode {
+        guard let e = entries.first(where: { $0.key == key.stringValue }) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
+        }
+        return e.value
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let e = entries.first(where: { $0.key == key.stringValue }) else { return true }
+        if case .null = e.value.value { return true }
+        return false
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let node = try child(key)
+        if case .null = node.value, !(T.self is ExpressibleByNilLiteral.Type) {
+            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath + [key], debugDescription: "a value is required here, got null"))
+        }
+        return try ScalarDecoding.decode(type, node: node, path: codingPath + [key])
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let e = entries.first(where: { $0.key == key.stringValue }) else { return nil }
+        if case .null = e.value.value { return nil }
+        return try ScalarDecoding.decode(type, node: e.value, path: codingPath + [key])
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try NodeDecoder(node: try child(key), path: codingPath + [key]).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try NodeDecoder(node: try child(key), path: codingPath + [key]).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { NodeDecoder(node: node, path: codingPath) }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        NodeDecoder(node: (try? child(key)) ?? ConfigNode(.null, mark: node.mark), path: codingPath + [key])
+    }
+}
+
+struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
+    let elements: [ConfigNode]
+    let codingPath: [any CodingKey]
+    var currentIndex = 0
+
+    init(elements: [ConfigNode], codingPath: [any CodingKey]) {
+        self.elements = elements
+        self.codingPath = codingPath
+    }
+
+    var count: Int? { elements.count }
+    var isAtEnd: Bool { currentIndex >= elements.count }
+
+    private mutating func next<T>(_ type: T.Type) throws -> (ConfigNode, [any CodingKey]) {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath, debugDescription: "the list has too few elements"))
+        }
+        let path = codingPath + [AnyKey(intValue: currentIndex)]
+        defer { currentIndex += 1 }
+        return (elements[currentIndex], path)
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else { return false }
+        if case .null = elements[currentIndex].value { currentIndex += 1; return true }
+        return false
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let (node, path) = try next(type)
+        return try ScalarDecoding.decode(type, node: node, path: path)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        let (node, path) = try next([String: Any].self)
+        return try NodeDecoder(node: node, path: path).container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let (node, path) = try next([Any].self)
+        return try NodeDecoder(node: node, path: path).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        let (node, path) = try next(Any.self)
+        return NodeDecoder(node: node, path: path)
+    }
+}
+
+struct SingleNodeContainer: SingleValueDecodingContainer {
+    let node: ConfigNode
+    let codingPath: [any CodingKey]
+
+    func decodeNil() -> Bool {
+        if case .null = node.value { return true }
+        return false
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try ScalarDecoding.decode(type, node: node, path: codingPath)
+    }
+}

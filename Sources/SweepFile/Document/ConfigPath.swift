@@ -1,0 +1,108 @@
+/// A position in a configuration document: `training.optimizer.learning_rate`, `model.hidden[1]`.
+public struct ConfigPath: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public enum Component: Hashable, Sendable {
+        case key(String)
+        case index(Int)
+    }
+
+    public var components: [Component]
+
+    public init(_ components: [Component] = []) {
+        self.components = components
+    }
+
+    /// Parses `a.b[2].c`.
+    public init(parsing text: String) {
+        var comps: [Component] = []
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            var name = Substring(part)
+            var indices: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                if let i = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) { indices.insert(i, at: 0) }
+                name = name[..<open]
+            }
+            if !name.isEmpty { comps.append(.key(String(name))) }
+            comps.append(contentsOf: indices.map(Component.index))
+        }
+        self.components = comps
+    }
+
+    public func appending(_ key: String) -> ConfigPath { ConfigPath(components + [.key(key)]) }
+    public func appending(index: Int) -> ConfigPath { ConfigPath(components + [.index(index)]) }
+
+    public var isEmpty: Bool { components.isEmpty }
+
+    /// The last key, e.g. `learning_rate` for `training.optimizer.learning_rate`.
+    public var lastKey: String? {
+        for c in components.reversed() { if case .key(let k) = c { return k } }
+        return nil
+    }
+
+    public var description: String {
+        var s = ""
+        for c in components {
+            switch c {
+            case .key(let k): s += s.isEmpty ? k : ".\(k)"
+            case .index(let i): s += "[\(i)]"
+            }
+        }
+        return s.isEmpty ? "(document)" : s
+    }
+
+    public static func < (a: ConfigPath, b: ConfigPath) -> Bool { a.description < b.description }
+}
+
+extension ConfigNode {
+    /// The node at `path`, if present.
+    public func node(at path: ConfigPath) -> ConfigNode? {
+        var node = self
+        for c in path.components {
+            switch c {
+            case .key(let k):
+                guard let next = node[k] else { return nil }
+                node = next
+            case .index(let i):
+                guard let e = node.elements, e.indices.contains(i) else { return nil }
+                node = e[i]
+            }
+        }
+        return node
+    }
+
+    /// The best mark for `path`: the node itself, else the key, else the deepest ancestor.
+    public func mark(at path: ConfigPath) -> SourceMark? {
+        var node = self
+        var best = mark
+        for c in path.components {
+            switch c {
+            case .key(let k):
+                guard let entry = node.entry(k) else { return best }
+                best = entry.value.mark ?? entry.keyMark ?? best
+                node = entry.value
+            case .index(let i):
+                guard let e = node.elements, e.indices.contains(i) else { return best }
+                node = e[i]
+                best = node.mark ?? best
+            }
+        }
+        return best
+    }
+
+    /// Returns a copy with the node at `path` replaced, or removed when `replacement` is nil.
+    /// Removing works for mapping entries only.
+    public func replacing(at path: ConfigPath, with replacement: ConfigNode?) -> ConfigNode {
+        guard let first = path.components.first else { return replacement ?? ConfigNode(.null, mark: mark) }
+        let rest = ConfigPath(Array(path.components.dropFirst()))
+        switch (first, value) {
+        case (.key(let k), .mapping):
+            guard let child = self[k] else { return self }
+            if rest.isEmpty { return setting(k, to: replacement) }
+            return setting(k, to: child.replacing(at: rest, with: replacement))
+        case (.index(let i), .sequence(var elements)) where elements.indices.contains(i):
+            elements[i] = rest.isEmpty ? (replacement ?? ConfigNode(.null)) : elements[i].replacing(at: rest, with: replacement)
+            return ConfigNode(.sequence(elements), mark: mark)
+        default:
+            return self
+        }
+    }
+}

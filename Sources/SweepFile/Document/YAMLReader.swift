@@ -1,0 +1,79 @@
+import Yams
+
+/// Reads YAML text into a ``ConfigNode`` tree.
+public enum YAMLReader {
+    /// Parses one YAML document. Duplicate keys, non-string keys and multiple documents
+    /// are errors (each names its line), since they are almost always mistakes.
+    public static func parse(_ text: String, file: String? = nil) throws(ConfigError) -> ConfigNode {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw yamlError(error, file: file)
+        } catch {
+            throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: "not valid YAML: \(error)")
+        }
+        guard let root else {
+            throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
+        }
+        return try convert(root, path: ConfigPath(), file: file)
+    }
+
+    private static func mark(_ m: Mark?) -> SourceMark? {
+        m.map { SourceMark(line: $0.line, column: $0.column) }
+    }
+
+    private static func convert(_ node: Node, path: ConfigPath, file: String?) throws(ConfigError) -> ConfigNode {
+        let m = mark(node.mark)
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
+            if node.null != nil { return ConfigNode(.null, mark: m) }
+            if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
+            if let i = node.int { return ConfigNode(.int(i), mark: m) }
+            if let d = node.float { return ConfigNode(.double(d), mark: m) }
+            return ConfigNode(.string(scalar.string), mark: m)
+        case .sequence(let seq):
+            var out: [ConfigNode] = []
+            for (i, child) in seq.enumerated() {
+                out.append(try convert(child, path: path.appending(index: i), file: file))
+            }
+            return ConfigNode(.sequence(out), mark: m)
+        case .mapping(let mapping):
+            var entries: [ConfigNode.Entry] = []
+            var seen: [String: SourceMark?] = [:]
+            for (keyNode, valueNode) in mapping {
+                guard case .scalar(let keyScalar) = keyNode else {
+                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "keys must be plain names, not lists or mappings")
+                }
+                let key = keyScalar.string
+                if let first = seen[key] {
+                    let firstLine = first.map { " (first defined on line \($0.line))" } ?? ""
+                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)")
+                }
+                seen[key] = mark(keyNode.mark)
+                let value = try convert(valueNode, path: path.appending(key), file: file)
+                entries.append(ConfigNode.Entry(key: key, keyMark: mark(keyNode.mark), value: value))
+            }
+            return ConfigNode(.mapping(entries), mark: m)
+        case .alias:
+            throw ConfigError(file: file, mark: m, path: path, message: "YAML aliases are not supported here")
+        }
+    }
+
+    private static func yamlError(_ error: YamlError, file: String?) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let m, _), .parser(let context, let problem, let m, _):
+            let ctx = context.map { " \($0.text)" } ?? ""
+            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")
+        case .composer(let context, let problem, let m, _):
+            let ctx = context.map { " \($0.text)" } ?? ""
+            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ConfigError(file: file, mark: mark(context.mark), path: ConfigPath(), message: "duplicate key \(keys) in one mapping")
+        default:
+            return ConfigError(file: file, mark: nil, path: ConfigPath(), message: "not valid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Search
+import Testing
+@testable import Store
+
+private func sampleSpace() throws -> SearchSpace {
+    try SearchSpace([
+        Parameter(name: "lr", distribution: .logUniform(low: 1e-4, high: 1e-1)),
+        Parameter(name: "units", distribution: .int(low: 16, high: 256, step: 16)),
+        Parameter(name: "optimizer", distribution: .categorical([.string("sgd"), .string("adam")])),
+        Parameter(name: "momentum", distribution: .uniform(low: 0.8, high: 0.99, step: nil),
+                  condition: Condition(parent: "optimizer", values: [.string("sgd")])),
+    ])
+}
+
+private func newStudy(_ name: String = "s", direction: Direction = .maximize) throws -> NewStudy {
+    NewStudy(name: name, direction: direction, metric: "val_accuracy", sweepFile: "study: \(name)\n", space: try sampleSpace(),
+             seed: UInt64.max - 3, budgetTrials: 10, maxEpochs: 5, wallTime: 3600, maxAttempts: 3)
+}
+
+private func temporaryDatabasePath() -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-store-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("sweep.db").path
+}
+
+@Suite struct StoreRoundTripTests {
+    @Test func studyRoundTripsEveryField() throws {
+        let store = try SweepStore.inMemory()
+        let created = try store.write { try $0.createStudy(try newStudy(), at: 100) }
+        let loaded = try #require(try store.read { try $0.study(named: "s") })
+        #expect(loaded == created)
+        #expect(loaded.definition.seed == UInt64.max - 3)
+        #expect(loaded.definition.space == (try sampleSpace()))
+    }
+
+    @Test func duplicateStudyNameIsRejectedWithAHint() throws {
+        let store = try SweepStore.inMemory()
+        _ = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        #expect(throws: StoreError.studyExists("s")) {
+            _ = try store.write { try $0.createStudy(try newStudy(), at: 2) }
+        }
+        // The failed transaction left nothing behind.
+        #expect(try store.read { try $0.studies().count } == 1)
+    }
+
+    @Test func paramsKeepIntsFloatsStringsAndBools() throws {
+        let store = try SweepStore.inMemory()
+        let params: Params = ["lr": .double(1.0), "units": .int(32), "optimizer": .string("a \"quoted\" name"), "bn": .bool(true), "tiny": .double(1e-5)]
+        let study = try store.write { tx in try tx.createStudy(try newStudy(), at: 1) }
+        try store.write { tx in _ = try tx.insertTrial(studyID: study.id, number: 0, state: .waiting, params: params, seed: 7, at: 1) }
+        let t = try #require(try store.read { try $0.trial(studyID: study.id, number: 0) })
+        #expect(t.params == params)
+        #expect(t.state == .waiting)
+        #expect(t.seed == 7)
+    }
+
+    @Test func trialLifecycleRecordsAttemptsCurveAndOutcome() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .running, params: ["lr": .double(0.01)], seed: 1, at: 1) }
+        try store.write { tx in
+            try tx.startAttempt(trialID: id, attempt: 1, worker: "w1", at: 2)
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 1, value: 0.5, metrics: ["val_accuracy": 0.5, "loss": .nan], pruned: false, reason: nil, recordedAt: 3))
+            try tx.endAttempt(trialID: id, attempt: 1, outcome: "STALE", at: 4)
+            try tx.setTrialState(trialID: id, .stale)
+            try tx.startAttempt(trialID: id, attempt: 2, worker: "w2", at: 5)
+            // A repeated report for the same step overwrites, never duplicates.
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 2, value: 0.55, metrics: ["val_accuracy": 0.55], pruned: false, reason: nil, recordedAt: 6))
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 2, attempt: 2, value: 0.4, metrics: ["val_accuracy": 0.4], pruned: true, reason: "below median", recordedAt: 7))
+            try tx.finishTrial(trialID: id, attempt: 2, state: .pruned, value: 0.4, metrics: nil, pruneReason: "below median", at: 8)
+        }
+        do {
+            let q = store.reader
+            let t = try #require(try q.read { try $0.trial(studyID: study.id, number: 0) })
+            #expect(t.state == .pruned)
+            #expect(t.value == 0.4)
+            #expect(t.attempt == 2)
+            #expect(t.worker == "w2")
+            #expect(t.epochs == 2)
+            #expect(t.startedAt == 2)
+            #expect(t.duration == 6)
+            #expect(t.pruneReason == "below median")
+            let curve = try q.read { try $0.intermediates(trialID: id) }
+            #expect(curve.map(\.step) == [1, 2])
+            #expect(curve.map(\.value) == [0.55, 0.4])
+            #expect(curve[1].pruned && curve[1].reason == "below median")
+            let attempts = try q.read { try $0.attempts(trialID: id) }
+            #expect(attempts.map(\.worker) == ["w1", "w2"])
+            #expect(attempts.map(\.outcome) == ["STALE", "PRUNED"])
+            let history = try q.read { try $0.history(studyID: study.id) }
+            #expect(history.count == 1)
+            #expect(history[0].intermediate == [1: 0.55, 2: 0.4])
+        }
+    }
+
+    @Test func nonFiniteMetricsAreStoredAsNull() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .running, params: [:], seed: 1, at: 1) }
+        try store.write { tx in
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 1, value: .nan, metrics: ["loss": .infinity, "accuracy": 0.1], pruned: false, reason: nil, recordedAt: 1))
+        }
+        let curve = try store.read { try $0.intermediates(trialID: id) }
+        #expect(curve[0].value == nil)
+        #expect(curve[0].metrics == ["accuracy": 0.1])
+    }
+
+    @Test func bestAndSortingFollowTheDirection() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(direction: .maximize), at: 1) }
+        let values: [Double?] = [0.7, 0.9, nil, 0.8, 0.95]
+        let states: [TrialState] = [.complete, .complete, .fail, .complete, .pruned]
+        try store.write { tx in
+            for (i, v) in values.enumerated() {
+                let id = try tx.insertTrial(studyID: study.id, number: i, state: .running, params: [:], seed: 1, at: Double(i))
+                try tx.startAttempt(trialID: id, attempt: 1, worker: "w", at: Double(i))
+                try tx.finishTrial(trialID: id, attempt: 1, state: states[i], value: v, metrics: ["val_loss": Double(10 - i)], at: Double(i) + Double(i))
+            }
+        }
+        let q = store.reader
+        #expect(try q.read { try $0.best(study: study, top: 2) }.map(\.number) == [1, 3])
+        #expect(try q.read { try $0.trials(studyID: study.id, order: .value, direction: .maximize) }.map(\.number) == [4, 1, 3, 0, 2])
+        #expect(try q.read { try $0.trials(studyID: study.id, order: .metric("val_loss", ascending: true)) }.map(\.number) == [4, 3, 2, 1, 0])
+        #expect(try q.read { try $0.trials(studyID: study.id, states: [.fail, .pruned]) }.map(\.number) == [2, 4])
+        #expect(try q.read { try $0.trials(studyID: study.id, limit: 2) }.map(\.number) == [0, 1])
+        #expect(try q.read { try $0.stateCounts(studyID: study.id) } == [.complete: 3, .fail: 1, .pruned: 1])
+    }
+
+    @Test func eventsAndWorkersAreRecorded() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        try store.write { tx in
+            try tx.upsertWorker(studyID: study.id, WorkerRecord(worker: "w1", host: "h1", pid: 10, cores: 2, firstSeen: 1, lastSeen: 1))
+            try tx.updateWorker(studyID: study.id, worker: "w1", state: .alive, trialNumber: 3, epoch: 2, lastSeen: 5, finishedTrial: true)
+            try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: 3, worker: "w1", message: "pruned at step 2", at: 5)
+            try tx.appendEvent(studyID: study.id, kind: .assigned, trialNumber: 4, worker: "w1", message: "assigned", at: 6)
+            try tx.markWorkersDead(studyID: study.id, except: [])
+        }
+        let w = try store.read { try $0.workers(studyID: study.id) }
+        #expect(w.count == 1)
+        #expect(w.first?.state == .dead)
+        #expect(w.first?.trialsDone == 1)
+        #expect(try store.read { try $0.events(studyID: study.id, trialNumber: 3) }.map(\.message) == ["pruned at step 2"])
+        #expect(try store.read { try $0.events(studyID: study.id, kinds: [.assigned]) }.map(\.trialNumber) == [4])
+    }
+}
+
+@Suite struct StoreFileTests {
+    @Test func fileDatabaseUsesWALAndNormalSync() throws {
+        let path = temporaryDatabasePath()
+        let store = try SweepStore.open(path: path)
+        let (mode, sync) = try store.database.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(sync == 1) // NORMAL
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func readOnlyStoreRejectsMissingAndForeignFiles() throws {
+        #expect(throws: StoreError.self) { try SweepStore.openReadOnly(path: "/nonexistent/sweep.db") }
+        let path = temporaryDatabasePath()
+        try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: (any Error).self) { try SweepStore.openReadOnly(path: path) }
+    }
+
+    @Test func concurrentReadersNeverSeeLockedOrLostRows() async throws {
+        let path = temporaryDatabasePath()
+        let store = try SweepStore.open(path: path)
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let trialID = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .running, params: [:], seed: 1, at: 1) }
+        let reports = 3000
+        let writer = Task.detached {
+            for step in 1...reports {
+                try store.write { tx in
+                    try tx.recordReport(trialID: trialID, IntermediateRecord(step: step, attempt: 1, value: Double(step), metrics: ["loss": 1 / Double(step)], pruned: false, reason: nil, recordedAt: Double(step)))
+                }
+            }
+        }
+        // Readers on their own read-only connections, as the CLI uses them.
+        let readers = (0..<3).map { _ in
+            Task.detached { () -> (reads: Int, monotonic: Bool) in
+                let reader = try SweepStore.openReadOnly(path: path)
+                var last = 0
+                var reads = 0
+                var monotonic = true
+                while last < reports {
+                    let n = try reader.read { q in try q.intermediates(trialID: trialID).count }
+                    if n < last { monotonic = false }
+                    // Every snapshot holds a prefix: steps 1...n, no gaps.
+                    last = n
+                    reads += 1
+                }
+                return (reads, monotonic)
+            }
+        }
+        try await writer.value
+        for r in readers {
+            let result = try await r.value
+            #expect(result.monotonic)
+            #expect(result.reads > 0)
+        }
+        let steps = try store.read { try $0.intermediates(trialID: trialID).map(\.step) }
+        #expect(steps == Array(1...reports))
+        #expect(try store.integrityCheck() == "ok")
+    }
+}
