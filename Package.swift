@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
-        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile"]),
+        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness"]),
         .target(
             name: "SweepCLI",
             dependencies: [
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,3 +36,14 @@ public struct CurveKeyPair: Sendable, Hashable {
         String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// Z85 text encoding of binary keys (ZeroMQ RFC 32).
+public enum Z85 {
+    /// Encodes bytes whose count is a multiple of 4 (32-byte keys give 40 characters).
+    public static func encode(_ bytes: [UInt8]) -> String {
+        precondition(bytes.count % 4 == 0)
+        var out = [CChar](repeating: 0, count: bytes.count * 5 / 4 + 1)
+        _ = zmq_z85_encode(&out, bytes, bytes.count)
+        return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Search
+import Store
+import Synchronization
+import SweepFile
+import ZeroMQ
+
+/// What a coordinator run ended with.
+public struct CoordinatorSummary: Sendable {
+    public var study: String
+    /// Why the loop ended: the study finished, or the run was interrupted.
+    public var finished: Bool
+    public var reason: String
+    public var counters: CoordinatorCounters
+    public var seconds: Double
+}
+
+/// A flag another thread (a signal handler, the CLI) sets to end a poll loop.
+public final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func request() { flag.store(true, ordering: .relaxed) }
+    public var isRequested: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// The coordinator: one thread, one ROUTER socket, one poll loop, the only writer of the
+/// study's database.
+///
+/// Each loop iteration drains the waiting messages (up to a batch), handles them in one
+/// `BEGIN IMMEDIATE` transaction together with the timers (liveness, re-queueing,
+/// dispatch), commits, and only then sends the replies: a worker is never told something
+/// the database does not hold.
+public final class Coordinator {
+    public let options: CoordinatorOptions
+    let store: SweepStore
+    let core: CoordinatorCore
+    private let context: Context
+    private let router: Socket
+    private let codec: WireCodec
+    private let log: Log
+    private var lastSent: [String: Double] = [:]
+    /// The endpoint actually bound (with the real port when binding `:0`).
+    public let endpoint: String
+    /// Optional authentication: checks ZAP requests in the same loop (see `Security`).
+    private let authenticator: Authenticator?
+
+    /// Creates a new study from `definition` (fails if the name exists) and binds.
+    public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
+                              security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
+        try security.check(bind: options.bind)
+        let now = Date().timeIntervalSince1970
+        let core = try store.write { tx in try CoordinatorCore(creating: definition, options: options, tx: tx, now: now) }
+        return try Coordinator(core: core, store: store, options: options, security: security, log: log)
+    }
+
+    /// Re-opens a study from its database (the sweep file is the copy stored with it).
+    public static func resume(study name: String, store: SweepStore, options: CoordinatorOptions, addTrials: Int = 0,
+                              security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
+        try security.check(bind: options.bind)
+        var study = try store.read { try $0.requireStudy(named: name) }
+        let definition = try SweepDefinition.parse(text: study.definition.sweepFile, file: study.definition.sweepPath ?? "\(name) (stored sweep file)")
+        let now = Date().timeIntervalSince1970
+        if addTrials > 0 {
+            try store.write { tx in try tx.setBudget(study.id, trials: study.definition.budgetTrials + addTrials) }
+            study.definition.budgetTrials += addTrials
+        }
+        let core = try store.write { tx in
+            try store.read { q in try CoordinatorCore(resuming: study, definition: definition, options: options, queries: q, tx: tx, now: now) }
+        }
+        return try Coordinator(core: core, store: store, options: options, security: security, log: log)
+    }
+
+    private init(core: CoordinatorCore, store: SweepStore, options: CoordinatorOptions, security: SecurityOptions, log: Log) throws {
+        self.core = core
+        self.store = store
+        self.options = options
+        self.log = log
+        self.codec = WireCodec(maxMessageBytes: options.maxMessageBytes)
+        context = try Context()
+        authenticator = try security.makeAuthenticator(context: context, log: log)
+        router = try Socket(context, .router)
+        try router.setRouterMandatory(true)
+        try router.setRouterHandover(true)
+        try router.setMaxMessageSize(Int64(options.maxMessageBytes))
+        try router.setSendHighWaterMark(100_000)
+        try router.setReceiveHighWaterMark(100_000)
+        try security.configureServer(router)
+        try router.bind(options.bind)
+        endpoint = router.lastEndpoint
+    }
+
+    /// The study being run.
+    public var studyName: String { core.study.name }
+    public var studyID: Int64 { core.study.id }
+
+    /// Runs the poll loop until the study finishes or `stop` is requested.
+    public func run(stop: StopFlag = StopFlag()) throws -> CoordinatorSummary {
+        let started = Date().timeIntervalSince1970
+        log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
+        var sockets = [router]
+        if let auth = authenticator { sockets.append(auth.socket) }
+        var poller = Poller(sockets)
+        let tickInterval = min(0.25, Double(options.heartbeatMs) / 4000)
+        var nextTick = 0.0
+        var finishedAt: Double?
+        var batch: [(String, Message)] = []
+        batch.reserveCapacity(512)
+
+        // The first tick runs at once: it settles orphans and starts dispatching.
+        while true {
+            let now = Date().timeIntervalSince1970
+            if stop.isRequested {
+                try store.write { tx in try core.interrupt(now: now, tx: tx) }
+                log.info("interrupted: running trials stay RUNNING for `sweep resume \(core.study.name)`")
+                return summary(finished: false, reason: "interrupted", started: started)
+            }
+            if let f = finishedAt, now - f >= options.drainSeconds {
+                return summary(finished: true, reason: core.finishReason, started: started)
+            }
+            let wait = max(0, Int((nextTick - now) * 1000))
+            _ = try poller.poll(timeoutMilliseconds: min(wait, 100))
+            if let auth = authenticator, poller.isReadable(1) { auth.handleRequests() }
+
+            batch.removeAll(keepingCapacity: true)
+            while batch.count < 512, let m = try router.receive(dontWait: true) {
+                guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else { continue }
+                batch.append((id, m))
+            }
+            let tickDue = Date().timeIntervalSince1970 >= nextTick
+            guard !batch.isEmpty || tickDue else { continue }
+
+            var out = Outbox()
+            let t = Date().timeIntervalSince1970
+            var violations: [(String, String?, ProtocolViolation)] = []
+            try store.write { tx in
+                for (id, m) in batch {
+                    // A DEALER sends one frame; a REQ-style peer adds an empty delimiter.
+                    let payload = m.frames.count == 2 ? m.frames[1] : (m.frames.count == 3 && m.frames[1].isEmpty ? m.frames[2] : [])
+                    do {
+                        let message = try codec.decodeWorkerMessage(payload)
+                        try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
+                    } catch let v as ProtocolViolation {
+                        violations.append((id, m.peerAddress, v))
+                    }
+                }
+                if tickDue {
+                    try core.tick(now: t, tx: tx, out: &out)
+                } else {
+                    try core.dispatch(now: t, tx: tx, out: &out)
+                }
+            }
+            if tickDue { nextTick = t + tickInterval }
+            for (id, peer, v) in violations { reject(id, peer: peer, v) }
+            for (worker, message) in out.messages { send(message, to: worker, now: t) }
+            sendHeartbeats(now: t)
+            if core.finished && finishedAt == nil {
+                finishedAt = t
+                log.info("study '\(core.study.name)' finished: \(core.finishReason)")
+            }
+        }
+    }
+
+    private func summary(finished: Bool, reason: String, started: Double) -> CoordinatorSummary {
+        var counters = core.counters
+        counters.rejectedPeers += authenticator?.rejected ?? 0
+        return CoordinatorSummary(study: core.study.name, finished: finished, reason: reason, counters: counters,
+                                  seconds: Date().timeIntervalSince1970 - started)
+    }
+
+    private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {
+        do {
+            if try router.send([Array(worker.utf8), codec.encode(message)], dontWait: true) {
+                lastSent[worker] = now
+            } else {
+                log.limited(.warning, key: "hwm-\(worker)", "send queue to \(worker) is full; message dropped")
+            }
+        } catch {
+            // EHOSTUNREACH: the worker disconnected; liveness will notice.
+            log.limited(.debug, key: "send-\(worker)", "cannot send to \(worker): \(error)")
+            lastSent[worker] = nil
+        }
+    }
+
+    private func sendHeartbeats(now: Double) {
+        let interval = Double(options.heartbeatMs) / 1000
+        for w in core.sessions where now - (lastSent[w.id] ?? 0) >= interval {
+            send(.heartbeat, to: w.id, now: now)
+        }
+        if lastSent.count > core.sessions.count * 2 + 64 {
+            let live = Set(core.sessions.map(\.id))
+            lastSent = lastSent.filter { live.contains($0.key) }
+        }
+    }
+
+    /// Counts, logs (rate-limited) and drops a bad message; tells the peer why when that helps.
+    private func reject(_ worker: String, peer: String?, _ violation: ProtocolViolation) {
+        core.countViolation(violation)
+        let from = "\(worker.prefix(64))\(peer.map { " at \($0)" } ?? "")"
+        log.limited(.warning, key: "bad-\(peer ?? worker)", "dropped a message from \(from): \(violation)")
+        if case .unsupportedVersion = violation { send(.error(violation.description), to: worker, now: Date().timeIntervalSince1970) }
+    }
+}
+
+extension CoordinatorCore {
+    func countViolation(_ v: ProtocolViolation) {
+        switch v {
+        case .oversized: countersMutate { $0.oversized += 1 }
+        case .unknownType: countersMutate { $0.unknownType += 1 }
+        case .unsupportedVersion: countersMutate { $0.badVersion += 1 }
+        case .notJSON, .missingType, .invalid: countersMutate { $0.malformed += 1 }
+        }
+    }
+}

@@ -1,0 +1,489 @@
+import Foundation
+import Search
+import Store
+import SweepFile
+
+/// The coordinator's decisions, without sockets: leases, pruning, liveness, re-queueing,
+/// the budget, and what to record. The poll loop (``Coordinator``) feeds it messages and
+/// clock ticks inside one store transaction per batch and sends its outbox after commit.
+///
+/// Everything here is rebuilt from the database on resume (``init(resuming:...)``), which is
+/// why a restarted coordinator keeps deciding as the old one would have.
+final class CoordinatorCore {
+    let definition: SweepDefinition
+    private(set) var study: StudyRecord
+    let history: StudyHistory
+    let sampler: any Sampler
+    let pruner: any Pruner
+    let options: CoordinatorOptions
+
+    private(set) var workers: [String: WorkerSession] = [:]
+    /// Workers waiting for a trial, first come first served.
+    private var idleQueue: [String] = []
+    private(set) var leases: [Int: Lease] = [:]
+    /// Trials to run again (STALE) or not yet run (WAITING), in order.
+    private var pending: [Int] = []
+    /// RUNNING trials found on resume, waiting for their worker to come back.
+    private var orphans: [Int: (attempt: Int, deadline: Double)] = [:]
+    private var rowIDs: [Int: Int64] = [:]
+    private var attempts: [Int: Int] = [:]
+    private var crashes: [Int: Int] = [:]
+    /// Decisions already sent for the current attempt, for idempotent replies.
+    private var decisions: [Int: [Int: PruneDecision]] = [:]
+    private(set) var counters = CoordinatorCounters()
+    private(set) var finished = false
+    private(set) var finishReason = ""
+    /// Seconds of running time before this coordinator started (earlier runs).
+    private let priorRunSeconds: Double
+    let startedAt: Double
+    private var lastRunSecondsFlush: Double
+    /// Completions with their times, for throughput and ETA.
+    private(set) var completions: [Double] = []
+
+    // MARK: Setup
+
+    /// A new study from a sweep file.
+    init(creating definition: SweepDefinition, options: CoordinatorOptions, tx: StoreTransaction, now: Double) throws {
+        self.definition = definition
+        self.options = options
+        let new = NewStudy(name: definition.study, direction: definition.objective.direction, metric: definition.objective.metric,
+                           sweepFile: definition.text, sweepPath: definition.file, space: definition.space, seed: definition.seed,
+                           budgetTrials: definition.budget.trials, maxEpochs: definition.maxEpochs, wallTime: definition.budget.wallTime,
+                           maxAttempts: definition.retry.maxAttempts)
+        study = try tx.createStudy(new, at: now)
+        history = StudyHistory(direction: definition.objective.direction)
+        sampler = definition.sampler.makeSampler(space: definition.space)
+        pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        priorRunSeconds = 0
+        startedAt = now
+        lastRunSecondsFlush = now
+        try tx.appendEvent(studyID: study.id, kind: .studyStarted, message: "study '\(study.name)' started: budget \(study.definition.budgetTrials) trials, sampler \(definition.sampler.name), pruner \(definition.pruner.name)", at: now)
+    }
+
+    /// An existing study, rebuilt from the database.
+    init(resuming study: StudyRecord, definition: SweepDefinition, options: CoordinatorOptions, queries: StoreQueries,
+         tx: StoreTransaction, now: Double) throws {
+        self.definition = definition
+        self.options = options
+        self.study = study
+        let snapshots = try queries.history(studyID: study.id)
+        history = StudyHistory(direction: study.direction, trials: snapshots)
+        sampler = definition.sampler.makeSampler(space: definition.space)
+        pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        priorRunSeconds = study.runSeconds
+        startedAt = now
+        lastRunSecondsFlush = now
+        var requeued = 0, waiting = 0
+        for t in try queries.trials(studyID: study.id) {
+            rowIDs[t.number] = t.id
+            attempts[t.number] = t.attempt
+            let crashed = try queries.attempts(trialID: t.id).filter { $0.outcome == "STALE" }.count
+            crashes[t.number] = crashed
+            switch t.state {
+            case .running:
+                orphans[t.number] = (t.attempt, now + options.orphanGraceSeconds)
+            case .stale:
+                pending.append(t.number)
+                requeued += 1
+            case .waiting:
+                pending.append(t.number)
+                waiting += 1
+            default:
+                break
+            }
+        }
+        try tx.markWorkersDead(studyID: study.id, except: [])
+        if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !orphans.isEmpty) {
+            finished = true
+            finishReason = "the study had already finished"
+        } else if study.state == .finished {
+            try tx.setStudyState(study.id, .running, at: now)
+            self.study.state = .running
+        }
+        try tx.appendEvent(studyID: study.id, kind: .studyResumed,
+                           message: "study resumed: \(history.trials.count) trials exist, \(orphans.count) were running, \(requeued) stale, \(waiting) waiting",
+                           at: now)
+    }
+
+    // MARK: Budget
+
+    private var createdTrials: Int { history.trials.count }
+    private var budgetTrials: Int { study.definition.budgetTrials }
+    private var hasBudgetLeft: Bool { createdTrials < budgetTrials }
+
+    /// Seconds of running time, this run included.
+    func runSeconds(now: Double) -> Double { priorRunSeconds + (now - startedAt) }
+
+    private func wallTimeSpent(now: Double) -> Bool {
+        guard let limit = study.definition.wallTime else { return false }
+        return runSeconds(now: now) >= limit
+    }
+
+    // MARK: Messages
+
+    /// Handles one message from `worker`.
+    func handle(_ message: WorkerMessage, from worker: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        counters.messages += 1
+        if case .hello(let hello) = message {
+            try handleHello(hello, identity: worker, peerAddress: peerAddress, now: now, tx: tx, out: &out)
+            return
+        }
+        guard workers[worker] != nil else {
+            // A worker we do not know (we restarted, or declared it dead): it must say hello.
+            out.send(.identify, to: worker)
+            return
+        }
+        workers[worker]!.lastSeen = now
+        switch message {
+        case .hello: break
+        case .heartbeat: break
+        case .ready:
+            markIdle(worker)
+        case .report(let r):
+            try handleReport(r, from: worker, now: now, tx: tx, out: &out)
+        case .result(let r):
+            try handleResult(r, from: worker, now: now, tx: tx)
+            if r.ready { markIdle(worker) }
+        case .failure(let f):
+            try handleFailure(f, from: worker, now: now, tx: tx)
+            if f.ready { markIdle(worker) }
+        case .bye(let b):
+            try handleBye(b, from: worker, now: now, tx: tx)
+        }
+    }
+
+    private func markIdle(_ worker: String) {
+        guard var w = workers[worker], w.trial == nil, !w.idle else { return }
+        w.idle = true
+        workers[worker] = w
+        idleQueue.append(worker)
+    }
+
+    private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        if let old = workers[identity], let t = old.trial, h.running?.trial != t || h.running?.attempt != leases[t]?.attempt {
+            // The same worker id reconnected without the trial we think it runs: that run is lost.
+            try loseLease(trial: t, reason: "worker \(identity) reconnected without trial \(t)", now: now, tx: tx)
+        }
+        var session = WorkerSession(id: identity, host: h.host, pid: h.pid, cores: h.cores, threads: h.threads, capabilities: h.capabilities,
+                                    peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
+                                    idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
+        idleQueue.removeAll { $0 == identity }
+        var adopted: TrialRef?
+        var cancel: (TrialRef, String)?
+        if let r = h.running {
+            let ref = TrialRef(trial: r.trial, attempt: r.attempt)
+            if let lease = leases[r.trial], lease.worker == identity, lease.attempt == r.attempt {
+                adopted = ref // a reconnect: the lease simply continues
+            } else if let orphan = orphans[r.trial], orphan.attempt == r.attempt {
+                orphans[r.trial] = nil
+                try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted after a coordinator restart")
+                adopted = ref
+            } else if let i = pending.firstIndex(of: r.trial), attempts[r.trial] == r.attempt, history.trial(r.trial)?.state == .stale {
+                // Declared dead, not yet re-run, and back: give it its trial back.
+                pending.remove(at: i)
+                crashes[r.trial, default: 1] -= 1
+                try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted from its returning worker")
+                adopted = ref
+            } else {
+                cancel = (ref, "the lease of \(ref) is no longer yours")
+            }
+            if adopted != nil {
+                session.trial = r.trial
+                counters.adopted += 1
+            }
+        }
+        workers[identity] = session
+        let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
+                                  capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: .alive,
+                                  trialNumber: session.trial, epoch: session.trial.flatMap { leases[$0]?.epoch },
+                                  firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone)
+        try tx.upsertWorker(studyID: study.id, record)
+        try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
+                           message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
+        out.send(.welcome(.init(study: study.name, heartbeatMs: options.heartbeatMs, liveness: options.liveness, adopted: adopted)), to: identity)
+        if let (ref, reason) = cancel {
+            out.send(.cancel(ref, reason: reason), to: identity)
+        }
+        if finished {
+            out.send(.stop(reason: finishReason), to: identity)
+        } else if adopted == nil {
+            markIdle(identity) // hello without a running trial means ready
+        }
+    }
+
+    private func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
+        leases[ref.trial] = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
+        history.setState(ref.trial, .running)
+        try tx.setTrialState(trialID: rowIDs[ref.trial]!, .running)
+        try tx.appendEvent(studyID: study.id, kind: .adopted, trialNumber: ref.trial, worker: worker, message: "\(ref) \(how)", at: now)
+    }
+
+    /// The lease of `trial` if `worker` holds it for `attempt`.
+    private func validLease(_ trial: Int, _ attempt: Int, _ worker: String) -> Lease? {
+        guard let lease = leases[trial], lease.worker == worker, lease.attempt == attempt else { return nil }
+        return lease
+    }
+
+    private func handleReport(_ r: WorkerMessage.Report, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        let ref = TrialRef(trial: r.trial, attempt: r.attempt)
+        if let earlier = decisions[r.trial]?[r.epoch], attempts[r.trial] == r.attempt {
+            // A repeated report (e.g. resent after a reconnect): same answer, nothing recorded.
+            counters.duplicateReports += 1
+            out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: earlier.prune ? "prune" : "continue", reason: earlier.reason)), to: worker)
+            return
+        }
+        guard var lease = validLease(r.trial, r.attempt, worker) else {
+            counters.staleReports += 1
+            out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
+            return
+        }
+        let value = r.value ?? r.metrics[study.definition.metric]
+        let objective = value.flatMap { $0.isFinite ? $0 : nil } ?? history.direction.worst
+        history.report(r.trial, step: r.epoch, value: objective)
+        var decision: PruneDecision
+        if wallTimeSpent(now: now) {
+            decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
+        } else {
+            decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
+        }
+        if decision.prune && r.epoch >= (definition.maxEpochs) && !wallTimeSpent(now: now) {
+            // The last epoch: the trial is complete; pruning it now would only lose its result.
+            decision = .keep("last epoch: \(decision.reason)")
+        }
+        decisions[r.trial, default: [:]][r.epoch] = decision
+        lease.epoch = r.epoch
+        leases[r.trial] = lease
+        try tx.recordReport(trialID: rowIDs[r.trial]!, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
+                                                                          pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
+        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: r.trial, epoch: r.epoch, lastSeen: now)
+        if decision.prune {
+            history.finish(r.trial, state: .pruned, value: value)
+            try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
+                               pruneReason: decision.reason, at: now)
+            var detail = "{\"step\":\(r.epoch)"
+            if let rung = decision.rung { detail += ",\"rung\":\(rung)" }
+            if let cutoff = decision.cutoff, cutoff.isFinite { detail += ",\"cutoff\":\(cutoff)" }
+            detail += "}"
+            try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: r.trial, worker: worker,
+                               message: "trial \(r.trial) pruned at epoch \(r.epoch): \(decision.reason)", detail: detail, at: now)
+            try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: nil, epoch: nil, lastSeen: now, finishedTrial: true)
+            endLease(r.trial, worker: worker, completed: true)
+            completions.append(now)
+        }
+        out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.prune ? "prune" : "continue", reason: decision.reason)), to: worker)
+    }
+
+    private func endLease(_ trial: Int, worker: String, completed: Bool) {
+        leases[trial] = nil
+        decisions[trial] = nil
+        if workers[worker]?.trial == trial {
+            workers[worker]!.trial = nil
+            if completed { workers[worker]!.trialsDone += 1 }
+        }
+    }
+
+    private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
+        guard validLease(r.trial, r.attempt, worker) != nil else {
+            // Already pruned by us, or no longer this worker's: nothing to record.
+            if workers[worker]?.trial == r.trial { workers[worker]!.trial = nil }
+            return
+        }
+        let value = r.value ?? r.metrics[study.definition.metric]
+        guard let value, value.isFinite else {
+            try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a finite '\(study.definition.metric)'", now: now, tx: tx)
+            return
+        }
+        history.finish(r.trial, state: .complete, value: value)
+        try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .complete, value: value,
+                           metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
+        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: nil, epoch: nil, lastSeen: now, finishedTrial: true)
+        try tx.appendEvent(studyID: study.id, kind: .completed, trialNumber: r.trial, worker: worker,
+                           message: "trial \(r.trial) complete after \(r.epochs) epoch(s): \(study.definition.metric) = \(value)", at: now)
+        endLease(r.trial, worker: worker, completed: true)
+        completions.append(now)
+    }
+
+    private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction) throws {
+        guard validLease(f.trial, f.attempt, worker) != nil else {
+            if workers[worker]?.trial == f.trial { workers[worker]!.trial = nil }
+            return
+        }
+        if definition.retry.retryErrors, (attempts[f.trial] ?? 1) < definition.retry.maxAttempts {
+            try tx.endAttempt(trialID: rowIDs[f.trial]!, attempt: f.attempt, outcome: "FAIL", error: f.error, at: now)
+            try requeue(f.trial, outcome: nil, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
+            endLease(f.trial, worker: worker, completed: false)
+            return
+        }
+        try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
+    }
+
+    private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
+        history.finish(trial, state: .fail, value: nil)
+        try tx.finishTrial(trialID: rowIDs[trial]!, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
+        try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
+        if let worker { endLease(trial, worker: worker, completed: true) } else { leases[trial] = nil; decisions[trial] = nil }
+        completions.append(now)
+    }
+
+    private func handleBye(_ b: WorkerMessage.Bye, from worker: String, now: Double, tx: StoreTransaction) throws {
+        if let t = workers[worker]?.trial, let lease = leases[t], lease.worker == worker {
+            try tx.endAttempt(trialID: rowIDs[t]!, attempt: lease.attempt, outcome: "RETURNED", error: b.reason, at: now)
+            try requeue(t, outcome: nil, message: "trial \(t) handed back by \(worker) (\(b.reason)) and re-queued", worker: worker, now: now, tx: tx)
+            leases[t] = nil
+            decisions[t] = nil
+        }
+        workers[worker] = nil
+        idleQueue.removeAll { $0 == worker }
+        try tx.updateWorker(studyID: study.id, worker: worker, state: .left, trialNumber: nil, epoch: nil, lastSeen: now)
+        try tx.appendEvent(studyID: study.id, kind: .workerLeft, worker: worker, message: "worker \(worker) left: \(b.reason)", at: now)
+    }
+
+    /// Puts a trial back in the queue (STALE) so another worker runs it.
+    private func requeue(_ trial: Int, outcome: String?, message: String, worker: String?, now: Double, tx: StoreTransaction) throws {
+        history.setState(trial, .stale)
+        try tx.setTrialState(trialID: rowIDs[trial]!, .stale)
+        pending.append(trial)
+        counters.requeued += 1
+        try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: trial, worker: worker, message: message, at: now)
+    }
+
+    /// A lease whose worker is gone: STALE, then re-queued or, past the retry limit, FAIL.
+    private func loseLease(trial: Int, reason: String, now: Double, tx: StoreTransaction) throws {
+        guard let lease = leases[trial] else { return }
+        leases[trial] = nil
+        decisions[trial] = nil
+        if workers[lease.worker]?.trial == trial { workers[lease.worker]!.trial = nil }
+        try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
+    }
+
+    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, now: Double, tx: StoreTransaction) throws {
+        let id = rowIDs[trial]!
+        try tx.endAttempt(trialID: id, attempt: attempt, outcome: "STALE", error: reason, at: now)
+        try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
+        crashes[trial, default: 0] += 1
+        if crashes[trial]! >= definition.retry.maxAttempts {
+            try fail(trial: trial, attempt: 0, worker: nil, error: "its worker died \(crashes[trial]!) time(s) (\(reason)); the retry limit is \(definition.retry.maxAttempts) attempts", now: now, tx: tx)
+        } else {
+            try requeue(trial, outcome: "STALE", message: "trial \(trial) re-queued after attempt \(attempt) was lost", worker: worker, now: now, tx: tx)
+        }
+    }
+
+    // MARK: Time
+
+    /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
+    func tick(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        let timeout = Double(options.heartbeatMs * options.liveness) / 1000
+        for (id, w) in workers where now - w.lastSeen > timeout {
+            workers[id] = nil
+            idleQueue.removeAll { $0 == id }
+            counters.workersLost += 1
+            try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
+            try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
+                               message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
+            if let t = w.trial, leases[t]?.worker == id {
+                try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
+            }
+        }
+        for (t, orphan) in orphans where now >= orphan.deadline {
+            orphans[t] = nil
+            try crashed(trial: t, attempt: orphan.attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back", now: now, tx: tx)
+        }
+        if now - lastRunSecondsFlush >= 5 {
+            try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
+            lastRunSecondsFlush = now
+        }
+        try dispatch(now: now, tx: tx, out: &out)
+    }
+
+    /// Hands out work to idle workers, and ends the study when nothing is left.
+    func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        guard !finished else { return }
+        let wallSpent = wallTimeSpent(now: now)
+        while let worker = idleQueue.first {
+            guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
+            guard !wallSpent, let trial = try nextTrial(now: now, tx: tx) else { break }
+            idleQueue.removeFirst()
+            try lease(trial, to: worker, now: now, tx: tx, out: &out)
+        }
+        if leases.isEmpty && orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
+            try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
+            return
+        }
+        for worker in idleQueue where workers[worker]?.toldNoWork == false {
+            workers[worker]!.toldNoWork = true
+            out.send(.noWork(reason: "all remaining trials are running; waiting for them"), to: worker)
+        }
+    }
+
+    /// The next trial to run: a re-queued one first, else a new one from the sampler.
+    private func nextTrial(now: Double, tx: StoreTransaction) throws -> Int? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        guard hasBudgetLeft else { return nil }
+        let number = history.nextNumber
+        let params = sampler.suggest(for: number, in: definition.space, history: history)
+        let seed = definition.trialSeed(number: number)
+        let id = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now)
+        rowIDs[number] = id
+        attempts[number] = 0
+        history.append(TrialSnapshot(number: number, state: .waiting, params: params))
+        return number
+    }
+
+    private func lease(_ trial: Int, to worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        let snapshot = history.trial(trial)!
+        let seed = definition.trialSeed(number: trial)
+        let spec: TrialSpec
+        do {
+            spec = try definition.spec(for: snapshot.params, trialSeed: seed)
+        } catch {
+            // Validation probes bounds; a rare combination can still be invalid. Record it.
+            try fail(trial: trial, attempt: 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
+            markIdle(worker)
+            return
+        }
+        let attempt = (attempts[trial] ?? 0) + 1
+        attempts[trial] = attempt
+        leases[trial] = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
+        decisions[trial] = nil
+        workers[worker]!.trial = trial
+        workers[worker]!.idle = false
+        workers[worker]!.toldNoWork = false
+        history.setState(trial, .running)
+        try tx.startAttempt(trialID: rowIDs[trial]!, attempt: attempt, worker: worker, at: now)
+        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: trial, epoch: 0, lastSeen: workers[worker]!.lastSeen)
+        if options.logAssignments {
+            try tx.appendEvent(studyID: study.id, kind: .assigned, trialNumber: trial, worker: worker, message: "trial \(trial) attempt \(attempt) assigned to \(worker)", at: now)
+        }
+        out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
+                               maxEpochs: definition.maxEpochs, metric: study.definition.metric)), to: worker)
+    }
+
+    private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        finished = true
+        finishReason = reason
+        try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
+        lastRunSecondsFlush = now
+        try tx.setStudyState(study.id, .finished, at: now)
+        study.state = .finished
+        let best = history.best.map { "; best trial \($0.number) with \(study.definition.metric) = \($0.value!)" } ?? ""
+        try tx.appendEvent(studyID: study.id, kind: .studyFinished, message: "study finished: \(reason)\(best)", at: now)
+        for id in workers.keys.sorted() {
+            out.send(.stop(reason: reason), to: id)
+        }
+    }
+
+    /// Stops handing out work (Ctrl-C): running trials stay RUNNING for a later resume.
+    func interrupt(now: Double, tx: StoreTransaction) throws {
+        try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
+        lastRunSecondsFlush = now
+    }
+
+    // MARK: Status
+
+    /// Worker sessions for the status display.
+    var sessions: [WorkerSession] { workers.values.sorted { ($0.host, $0.id) < ($1.host, $1.id) } }
+
+    func lease(of trial: Int) -> Lease? { leases[trial] }
+
+    func countersMutate(_ body: (inout CoordinatorCounters) -> Void) { body(&counters) }
+}

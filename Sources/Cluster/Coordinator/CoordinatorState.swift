@@ -1,0 +1,56 @@
+import Search
+import Store
+
+/// A trial leased to a worker.
+struct Lease: Equatable {
+    var worker: String
+    var attempt: Int
+    /// The last epoch reported (0 before the first report).
+    var epoch: Int
+    var startedAt: Double
+}
+
+/// A connected worker as the coordinator tracks it.
+struct WorkerSession {
+    var id: String
+    var host: String
+    var pid: Int
+    var cores: Int
+    var threads: Int
+    var capabilities: [String]
+    var peerAddress: String?
+    var joinedAt: Double
+    /// Last message received (any message is a heartbeat).
+    var lastSeen: Double
+    /// The trial it runs, if any.
+    var trial: Int?
+    /// Whether it asked for work and has none.
+    var idle: Bool
+    /// Whether it was told there is no work (so it is not told again each tick).
+    var toldNoWork: Bool
+    var trialsDone: Int
+}
+
+/// Messages to send once the transaction that produced them has committed.
+struct Outbox {
+    var messages: [(worker: String, message: CoordinatorMessage)] = []
+
+    mutating func send(_ message: CoordinatorMessage, to worker: String) {
+        messages.append((worker, message))
+    }
+}
+
+/// Counters for the status display and the closing summary.
+public struct CoordinatorCounters: Sendable, Equatable {
+    public var messages = 0
+    public var malformed = 0
+    public var oversized = 0
+    public var unknownType = 0
+    public var badVersion = 0
+    public var rejectedPeers = 0
+    public var duplicateReports = 0
+    public var staleReports = 0
+    public var workersLost = 0
+    public var requeued = 0
+    public var adopted = 0
+}

@@ -1,0 +1,247 @@
+import Search
+import SweepFile
+
+/// The wire protocol between the coordinator and its workers (docs/protocol.md).
+///
+/// Every message is one ZeroMQ frame holding one JSON object with the protocol version
+/// `v` and a `type`. Workers connect DEALER sockets with a stable routing id to the
+/// coordinator's ROUTER. Any message counts as a heartbeat.
+public enum Wire {
+    /// The protocol version this build speaks.
+    public static let version = 1
+    /// Default upper bound on one message (trial results may carry model weights later).
+    public static let defaultMaxMessageBytes = 16 << 20
+}
+
+/// A running trial as a worker identifies it.
+public struct TrialRef: Codable, Sendable, Hashable, CustomStringConvertible {
+    public var trial: Int
+    public var attempt: Int
+
+    public init(trial: Int, attempt: Int) {
+        self.trial = trial
+        self.attempt = attempt
+    }
+
+    public var description: String { "trial \(trial) (attempt \(attempt))" }
+}
+
+// MARK: Worker -> coordinator
+
+/// Messages a worker sends.
+public enum WorkerMessage: Sendable, Equatable {
+    /// First message after (re)connecting; also the answer to `identify`.
+    case hello(Hello)
+    /// Idle and wanting work.
+    case ready
+    /// One epoch's metrics; answered with `decision`.
+    case report(Report)
+    /// The trial ended (completed, or stopped after a prune decision).
+    case result(Result)
+    /// The trial raised an error.
+    case failure(Failure)
+    /// Nothing else to say; proves the worker is alive.
+    case heartbeat
+    /// The worker is shutting down; a running trial is handed back.
+    case bye(Bye)
+
+    public struct Hello: Codable, Sendable, Equatable {
+        public var worker: String
+        public var host: String
+        public var pid: Int
+        public var version: String
+        /// Cores of the machine, and BLAS threads this worker trains with.
+        public var cores: Int
+        public var threads: Int
+        /// What it can run: `training`, `synthetic`.
+        public var capabilities: [String]
+        /// The trial it is still running from before a reconnect, if any.
+        public var running: Running?
+
+        public struct Running: Codable, Sendable, Equatable {
+            public var trial: Int
+            public var attempt: Int
+            /// The last epoch it finished (0 if none).
+            public var epoch: Int
+            public init(trial: Int, attempt: Int, epoch: Int) {
+                self.trial = trial
+                self.attempt = attempt
+                self.epoch = epoch
+            }
+        }
+
+        public init(worker: String, host: String, pid: Int, version: String, cores: Int, threads: Int, capabilities: [String], running: Running?) {
+            self.worker = worker
+            self.host = host
+            self.pid = pid
+            self.version = version
+            self.cores = cores
+            self.threads = threads
+            self.capabilities = capabilities
+            self.running = running
+        }
+    }
+
+    public struct Report: Codable, Sendable, Equatable {
+        public var trial: Int
+        public var attempt: Int
+        /// 1-based.
+        public var epoch: Int
+        /// The objective metric's value this epoch (nil if not finite).
+        public var value: Double?
+        public var metrics: [String: Double]
+        public var seconds: Double?
+
+        public init(trial: Int, attempt: Int, epoch: Int, value: Double?, metrics: [String: Double], seconds: Double? = nil) {
+            self.trial = trial
+            self.attempt = attempt
+            self.epoch = epoch
+            self.value = value
+            self.metrics = metrics
+            self.seconds = seconds
+        }
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var trial: Int
+        public var attempt: Int
+        /// `complete`, or `pruned` when the worker stopped after a prune decision.
+        public var state: String
+        /// The final objective value.
+        public var value: Double?
+        public var metrics: [String: Double]
+        public var epochs: Int
+        /// Whether the worker wants another trial right away (saves a round trip).
+        public var ready: Bool
+
+        public init(trial: Int, attempt: Int, state: String, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool) {
+            self.trial = trial
+            self.attempt = attempt
+            self.state = state
+            self.value = value
+            self.metrics = metrics
+            self.epochs = epochs
+            self.ready = ready
+        }
+    }
+
+    public struct Failure: Codable, Sendable, Equatable {
+        public var trial: Int
+        public var attempt: Int
+        public var error: String
+        public var ready: Bool
+
+        public init(trial: Int, attempt: Int, error: String, ready: Bool) {
+            self.trial = trial
+            self.attempt = attempt
+            self.error = error
+            self.ready = ready
+        }
+    }
+
+    public struct Bye: Codable, Sendable, Equatable {
+        public var reason: String
+        /// The trial handed back, if one was running.
+        public var trial: Int?
+        public var attempt: Int?
+
+        public init(reason: String, trial: Int? = nil, attempt: Int? = nil) {
+            self.reason = reason
+            self.trial = trial
+            self.attempt = attempt
+        }
+    }
+}
+
+// MARK: Coordinator -> worker
+
+/// Messages the coordinator sends.
+public enum CoordinatorMessage: Sendable, Equatable {
+    /// Answer to `hello`: the study, timing, and what became of a trial the worker still runs.
+    case welcome(Welcome)
+    /// Run this trial.
+    case assign(Assign)
+    /// Answer to a `report`: continue or prune.
+    case decision(Decision)
+    /// Nothing to hand out right now; stay connected (an `assign` follows when work appears).
+    case noWork(reason: String)
+    /// The study is over (budget spent); leave.
+    case stop(reason: String)
+    /// Drop this trial: its lease is no longer yours.
+    case cancel(TrialRef, reason: String)
+    /// The coordinator does not know this worker (e.g. after a restart): send `hello`.
+    case identify
+    /// Proves the coordinator is alive.
+    case heartbeat
+    /// The last message was refused (bad version, malformed); says why.
+    case error(String)
+
+    public struct Welcome: Codable, Sendable, Equatable {
+        public var study: String
+        public var heartbeatMs: Int
+        /// Missed heartbeats after which a peer counts as dead.
+        public var liveness: Int
+        /// The trial the worker reported as running, if the coordinator took it back.
+        public var adopted: TrialRef?
+
+        public init(study: String, heartbeatMs: Int, liveness: Int, adopted: TrialRef?) {
+            self.study = study
+            self.heartbeatMs = heartbeatMs
+            self.liveness = liveness
+            self.adopted = adopted
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case study, liveness, adopted
+            case heartbeatMs = "heartbeat_ms"
+        }
+    }
+
+    public struct Assign: Codable, Sendable, Equatable {
+        public var study: String
+        public var trial: Int
+        public var attempt: Int
+        public var seed: UInt64
+        public var params: Params
+        public var spec: TrialSpec
+        public var maxEpochs: Int
+        /// The metric whose value `report.value` carries.
+        public var metric: String
+
+        public init(study: String, trial: Int, attempt: Int, seed: UInt64, params: Params, spec: TrialSpec, maxEpochs: Int, metric: String) {
+            self.study = study
+            self.trial = trial
+            self.attempt = attempt
+            self.seed = seed
+            self.params = params
+            self.spec = spec
+            self.maxEpochs = maxEpochs
+            self.metric = metric
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case study, trial, attempt, seed, params, spec, metric
+            case maxEpochs = "max_epochs"
+        }
+    }
+
+    public struct Decision: Codable, Sendable, Equatable {
+        public var trial: Int
+        public var attempt: Int
+        public var epoch: Int
+        /// `continue` or `prune`.
+        public var action: String
+        public var reason: String
+
+        public init(trial: Int, attempt: Int, epoch: Int, action: String, reason: String) {
+            self.trial = trial
+            self.attempt = attempt
+            self.epoch = epoch
+            self.action = action
+            self.reason = reason
+        }
+
+        public var prune: Bool { action == "prune" }
+    }
+}
+

@@ -1,0 +1,64 @@
+import Foundation
+
+/// How a worker connects and behaves.
+public struct WorkerOptions: Sendable {
+    /// The coordinator's endpoint, e.g. `tcp://10.0.0.5:5555`.
+    public var connect: String
+    /// Stable identity (routing id); default `HOST-PID-RANDOM`.
+    public var id: String
+    /// Leave after this many trials (nil: until the study ends).
+    public var maxTrials: Int?
+    public var heartbeatMs: Int
+    /// Missed heartbeats after which the coordinator counts as gone and the worker reconnects.
+    public var liveness: Int
+    /// Reconnect back-off: first delay and cap, in milliseconds (doubling in between).
+    public var reconnectInitialMs: Int
+    public var reconnectMaxMs: Int
+    /// Keep running after `stop` and reconnect for the next study (long-lived workers).
+    public var forever: Bool
+    /// Give up when no coordinator answered for this long (nil: never).
+    public var giveUpAfterSeconds: Double?
+    /// BLAS threads for training (1 is right when each core runs its own worker).
+    public var threads: Int
+    /// How long training waits for the answer to an epoch report before going on.
+    public var decisionWaitSeconds: Double
+    /// CURVE keys, when the coordinator requires them.
+    public var curve: WorkerCurveKeys?
+
+    public init(connect: String, id: String? = nil, maxTrials: Int? = nil, heartbeatMs: Int = 1000, liveness: Int = 5,
+                reconnectInitialMs: Int = 250, reconnectMaxMs: Int = 10_000, forever: Bool = false,
+                giveUpAfterSeconds: Double? = nil, threads: Int = 1, decisionWaitSeconds: Double = 10, curve: WorkerCurveKeys? = nil) {
+        self.connect = connect
+        self.id = id ?? WorkerOptions.defaultID()
+        self.maxTrials = maxTrials
+        self.heartbeatMs = heartbeatMs
+        self.liveness = liveness
+        self.reconnectInitialMs = reconnectInitialMs
+        self.reconnectMaxMs = reconnectMaxMs
+        self.forever = forever
+        self.giveUpAfterSeconds = giveUpAfterSeconds
+        self.threads = threads
+        self.decisionWaitSeconds = decisionWaitSeconds
+        self.curve = curve
+    }
+
+    /// `HOST-PID-XXXX`: unique per process, readable in `sweep status`.
+    public static func defaultID() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        return "\(host)-\(getpid())-\(suffix)"
+    }
+}
+
+/// A worker's CURVE keys and the coordinator's public key.
+public struct WorkerCurveKeys: Sendable, Hashable {
+    public var publicKey: String
+    public var secretKey: String
+    public var serverKey: String
+
+    public init(publicKey: String, secretKey: String, serverKey: String) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+        self.serverKey = serverKey
+    }
+}

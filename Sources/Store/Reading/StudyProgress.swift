@@ -1,0 +1,56 @@
+import GRDB
+import Search
+
+/// A study's progress at a glance: what `sweep status` and the live display of `sweep run` show.
+public struct StudyProgress: Sendable, Hashable {
+    public var study: StudyRecord
+    public var counts: [TrialState: Int]
+    /// Trials that ended (COMPLETE, PRUNED, FAIL).
+    public var finished: Int
+    /// Trials that ended within the rate window.
+    public var finishedRecently: Int
+    public var windowSeconds: Double
+    public var best: TrialRecord?
+    public var workers: [WorkerRecord]
+    /// When the first trial started and the last one ended.
+    public var firstStart: Double?
+    public var lastFinish: Double?
+
+    /// Trials per second over the window (or since the start when the window is young).
+    public var throughput: Double? {
+        guard windowSeconds > 0, finishedRecently > 0 else { return nil }
+        return Double(finishedRecently) / windowSeconds
+    }
+
+    /// Trials not yet ended, up to the budget.
+    public var remaining: Int { max(0, study.definition.budgetTrials - finished) }
+
+    /// Seconds to the end at the current rate.
+    public var eta: Double? {
+        guard let rate = throughput, rate > 0 else { return nil }
+        return Double(remaining) / rate
+    }
+
+    public func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
+}
+
+extension StoreQueries {
+    /// Progress of a study, with the rate measured over the last `window` seconds before `now`.
+    public func progress(study: StudyRecord, now: Double, window: Double = 60) throws -> StudyProgress {
+        let counts = try stateCounts(studyID: study.id)
+        let finished = (counts[.complete] ?? 0) + (counts[.pruned] ?? 0) + (counts[.fail] ?? 0)
+        let row = try Row.fetchOne(db, sql: """
+            SELECT min(started_at) AS first_start, max(finished_at) AS last_finish,
+                   sum(CASE WHEN finished_at >= ? THEN 1 ELSE 0 END) AS recent
+            FROM trials WHERE study_id = ?
+            """, arguments: [now - window, study.id])
+        let firstStart: Double? = row?["first_start"]
+        let lastFinish: Double? = row?["last_finish"]
+        // A study younger than the window: measure since its first start.
+        let effectiveWindow = min(window, max(1e-3, now - (firstStart ?? now)))
+        let workers = try self.workers(studyID: study.id).filter { $0.state == .alive }
+        return StudyProgress(study: study, counts: counts, finished: finished, finishedRecently: row?["recent"] ?? 0,
+                             windowSeconds: effectiveWindow, best: try best(study: study, top: 1).first, workers: workers,
+                             firstStart: firstStart, lastFinish: lastFinish)
+    }
+}

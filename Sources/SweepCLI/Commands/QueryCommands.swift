@@ -1,0 +1,248 @@
+import ArgumentParser
+import Foundation
+import Search
+import Store
+
+/// `sweep studies`: every study in the database.
+struct Studies: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the studies in a database.",
+        discussion: "Example:\n  sweep studies --db runs/sweep.db")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+    func run() throws {
+        let reader = try database.reader()
+        let rows: [(StudyRecord, [TrialState: Int], TrialRecord?)] = try reader.read { q in
+            try q.studies().map { s in (s, try q.stateCounts(studyID: s.id), try q.best(study: s, top: 1).first) }
+        }
+        switch format {
+        case .json:
+            print(try JSONOutput.render(rows.map { JSONOutput.Study($0.0, counts: $0.1) }))
+        case .csv, .table:
+            let headers = ["study", "state", "metric", "direction", "trials", "complete", "pruned", "failed", "running", "best", "created"]
+            let data = rows.map { s, c, best in
+                [s.name, s.state.rawValue, s.definition.metric, s.direction.rawValue, "\(c.values.reduce(0, +))/\(s.definition.budgetTrials)",
+                 "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)", Fmt.value(best?.value), Fmt.time(s.createdAt)]
+            }
+            if format == .csv { print(CSV.render(headers, data), terminator: "") } else {
+                if data.isEmpty { print("no studies in \(database.path)"); return }
+                var t = TextTable(headers)
+                data.forEach { t.add($0) }
+                print(t.render())
+            }
+        }
+    }
+}
+
+/// Renders trials as a table, CSV or JSON, with one column per parameter.
+enum TrialListing {
+    static func print(_ trials: [TrialRecord], study: StudyRecord, format: OutputFormat) throws {
+        let paramNames = study.definition.space.parameters.map(\.name)
+        switch format {
+        case .json:
+            Swift.print(try JSONOutput.render(trials.map { JSONOutput.Trial($0) }))
+        case .csv:
+            let headers = ["number", "state", "value", "epochs", "duration", "attempt", "worker"] + paramNames
+            let rows = trials.map { t in
+                ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", t.duration.map { "\($0)" } ?? "",
+                 "\(t.attempt)", t.worker ?? ""] + paramNames.map { t.params[$0]?.description ?? "" }
+            }
+            Swift.print(CSV.render(headers, rows), terminator: "")
+        case .table:
+            if trials.isEmpty { Swift.print("no trials"); return }
+            var table = TextTable(["#", "state", study.definition.metric, "epochs", "time"] + paramNames)
+            for t in trials {
+                table.add(["\(t.number)", t.state.rawValue, Fmt.value(t.value), "\(t.epochs)", Fmt.seconds(t.duration)]
+                          + paramNames.map { name in t.params[name].map(display) ?? "-" })
+            }
+            Swift.print(table.render())
+        }
+    }
+
+    static func display(_ v: ParamValue) -> String {
+        if case .double(let d) = v { return Fmt.value(d) }
+        return v.description
+    }
+}
+
+/// `sweep trials STUDY`: the trials of a study.
+struct Trials: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the trials of a study.",
+        discussion: """
+            Examples:
+              sweep trials quickstart --state COMPLETE --sort value --limit 10
+              sweep trials quickstart --sort val_loss --format csv > trials.csv
+            --sort takes number (default), value (best first), duration, or any reported metric
+            (val_loss, accuracy, ...; loss-like ascending, others descending).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "Only trials in this state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL, STALE); repeatable.") var state: [String] = []
+    @Option(help: "Sort by number, value, duration, or a metric name.") var sort: String = "number"
+    @Option(help: "Show at most this many trials.") var limit: Int?
+    @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+    func run() throws {
+        var states: Set<TrialState> = []
+        for s in state {
+            guard let st = TrialState(rawValue: s.uppercased()) else {
+                throw UsageError("unknown state '\(s)'; expected one of: \(TrialState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            states.insert(st)
+        }
+        if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
+        let order: TrialOrder
+        switch sort {
+        case "number": order = .number
+        case "value": order = .value
+        case "duration": order = .duration
+        default:
+            guard sort.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw UsageError("cannot sort by '\(sort)'") }
+            order = .metric(sort, ascending: sort.hasSuffix("loss") || sort.hasSuffix("error"))
+        }
+        let reader = try database.reader()
+        let (s, trials) = try reader.read { q in
+            let s = try q.requireStudy(named: study)
+            return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, direction: s.direction, limit: limit))
+        }
+        try TrialListing.print(trials, study: s, format: format)
+    }
+}
+
+/// `sweep best STUDY`: the best finished trials.
+struct Best: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the best trials of a study.",
+        discussion: "Example:\n  sweep best quickstart --top 5")
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "How many trials.") var top: Int = 1
+    @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+    func run() throws {
+        guard top >= 1 else { throw UsageError("--top must be >= 1, got \(top)") }
+        let reader = try database.reader()
+        let (s, trials) = try reader.read { q in
+            let s = try q.requireStudy(named: study)
+            return (s, try q.best(study: s, top: top))
+        }
+        if trials.isEmpty && format == .table {
+            print("study '\(s.name)' has no complete trial yet")
+            return
+        }
+        try TrialListing.print(trials, study: s, format: format)
+    }
+}
+
+/// `sweep show STUDY TRIAL`: one trial in full.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one trial: parameters, per-epoch curve, prune reason and attempts.",
+        discussion: "Example:\n  sweep show quickstart 12")
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Argument(help: "The trial number.") var trial: Int
+    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        let reader = try database.reader()
+        let (s, t, curve, attempts, events) = try reader.read { q in
+            let s = try q.requireStudy(named: study)
+            guard let t = try q.trial(studyID: s.id, number: trial) else {
+                let n = try q.stateCounts(studyID: s.id).values.reduce(0, +)
+                throw UsageError("study '\(study)' has no trial \(trial) (it has \(n) trials, numbered 0...\(max(0, n - 1)))")
+            }
+            return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: trial))
+        }
+        if format == .json {
+            print(try JSONOutput.render(JSONOutput.Trial(t, curve: curve, attempts: attempts)))
+            return
+        }
+        print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
+        print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)  time: \(Fmt.seconds(t.duration))")
+        if let r = t.pruneReason { print("  pruned: \(r)") }
+        if let e = t.error { print("  error: \(e)") }
+        print("parameters:")
+        for p in s.definition.space.parameters {
+            print("  \(p.name) = \(t.params[p.name].map(TrialListing.display) ?? "(inactive)")")
+        }
+        if !curve.isEmpty {
+            let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).sorted()
+            var table = TextTable(["epoch", "value"] + metricNames + ["decision"])
+            for p in curve {
+                table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [p.pruned ? "prune" : "continue"])
+            }
+            print("per-epoch curve:")
+            print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if !attempts.isEmpty {
+            var table = TextTable(["attempt", "worker", "started", "ended", "outcome", "error"])
+            for a in attempts {
+                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome ?? "running", a.error ?? ""])
+            }
+            print("attempts:")
+            print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if !events.isEmpty {
+            print("events:")
+            for e in events { print("  \(Fmt.time(e.time))  \(e.message)") }
+        }
+    }
+}
+
+/// `sweep export STUDY --format csv|json`.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export every trial of a study with its parameters and curve.",
+        discussion: "Examples:\n  sweep export quickstart --format csv --out trials.csv\n  sweep export quickstart --format json | jq '.trials[0]'")
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "csv (one row per trial) or json (trials with curves).") var format: OutputFormat = .json
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    struct Document: Encodable {
+        var study: JSONOutput.Study
+        var parameters: [String]
+        var trials: [JSONOutput.Trial]
+    }
+
+    func run() throws {
+        guard format != .table else { throw UsageError("--format must be csv or json for export") }
+        let reader = try database.reader()
+        let text: String = try reader.read { q in
+            let s = try q.requireStudy(named: study)
+            let trials = try q.trials(studyID: s.id)
+            let names = s.definition.space.parameters.map(\.name)
+            if format == .json {
+                let curves = try q.allIntermediates(studyID: s.id)
+                let doc = Document(study: JSONOutput.Study(s, counts: try q.stateCounts(studyID: s.id)), parameters: names,
+                                   trials: trials.map { JSONOutput.Trial($0, curve: curves[$0.number] ?? []) })
+                return try JSONOutput.render(doc) + "\n"
+            }
+            let metricNames = Array(Set(trials.flatMap { $0.metrics.keys })).sorted()
+            let headers = ["number", "state", "value", "epochs", "seed", "attempt", "worker", "started_at", "finished_at", "duration", "prune_reason", "error"]
+                + names.map { "param_\($0)" } + metricNames.map { "metric_\($0)" }
+            let rows = trials.map { t in
+                ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", "\(t.seed)", "\(t.attempt)", t.worker ?? "",
+                 t.startedAt.map { "\($0)" } ?? "", t.finishedAt.map { "\($0)" } ?? "", t.duration.map { "\($0)" } ?? "",
+                 t.pruneReason ?? "", t.error ?? ""]
+                + names.map { t.params[$0]?.description ?? "" } + metricNames.map { t.metrics[$0].map { "\($0)" } ?? "" }
+            }
+            return CSV.render(headers, rows)
+        }
+        if let out {
+            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+            }
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Store
+import SweepFile
+
+/// Options shared by the commands that start a coordinator.
+struct CoordinatorNetworkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on.", valueName: "endpoint")) var bind: String?
+    @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir")) var keys: String?
+    @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
+    @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
+    @Option(help: "Missed heartbeats before a worker counts as dead (3-5).") var liveness: Int = 5
+
+    func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
+        guard heartbeatMs >= 10 else { throw UsageError("--heartbeat-ms must be >= 10, got \(heartbeatMs)") }
+        guard liveness >= 2 else { throw UsageError("--liveness must be >= 2, got \(liveness)") }
+        return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+    }
+
+    func security() throws -> SecurityOptions {
+        guard let keys else { return SecurityOptions(insecure: insecure) }
+        return SecurityOptions(curve: try KeyDirectory(path: keys).serverKeys(), insecure: insecure)
+    }
+}
+
+/// `sweep run FILE`: coordinator plus local workers.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a sweep: a coordinator and local workers, with live progress.",
+        discussion: """
+            Creates the study in the database, starts the coordinator and N local workers,
+            and shows progress until the budget is spent. Ctrl-C stops it cleanly (trials in
+            progress are handed back); `sweep resume STUDY` continues it. More workers, on
+            this or other machines, can join with `sweep worker --connect ENDPOINT`.
+
+            Examples:
+              sweep run sweeps/quickstart.yaml
+              sweep run sweeps/schedules.yaml --workers 4 --db runs/schedules.db
+            """)
+
+    @Argument(help: "The sweep file (YAML).") var file: String
+    @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var network: CoordinatorNetworkOptions
+    @Flag(help: "No live progress display.") var noProgress = false
+
+    func run() throws {
+        guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
+        let definition = try SweepDefinition.load(path: file)
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
+        let security = try network.security()
+        let store = try database.writer()
+        if try store.read({ try $0.study(named: definition.study) }) != nil {
+            throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+        }
+        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+            try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+        }
+    }
+}
+
+/// `sweep resume STUDY`: continue an interrupted study.
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue an interrupted study from its database.",
+        discussion: """
+            Finished trials are kept; trials that were running are re-adopted when their worker
+            reconnects and still has them, otherwise re-run; the sampler and pruner continue
+            from the recorded history. The sweep file stored with the study is used.
+
+            Examples:
+              sweep resume quickstart
+              sweep resume quickstart --workers 0 --bind tcp://0.0.0.0:5555 --keys keys/
+              sweep resume quickstart --add-trials 20
+            """)
+
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Raise the trial budget by this many trials.") var addTrials: Int = 0
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var network: CoordinatorNetworkOptions
+    @Flag(help: "No live progress display.") var noProgress = false
+
+    func run() throws {
+        guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
+        guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
+        guard FileManager.default.fileExists(atPath: database.path) else {
+            throw UsageError("no database at \(database.path) (pass --db PATH)")
+        }
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
+        let security = try network.security()
+        let store = try database.writer()
+        _ = try store.read { try $0.requireStudy(named: study) }
+        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+            try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
+                                   log: Log(label: "coordinator", minimum: .warning))
+        }
+    }
+}
+
+/// `sweep coordinator FILE`: only the coordinator; workers join from anywhere.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run only the coordinator of a sweep; workers connect to it.",
+        discussion: """
+            Examples:
+              sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555 --db sweep.db
+              sweep coordinator sweeps/big.yaml --bind tcp://0.0.0.0:5555 --keys keys/
+            With --resume, an existing study of the same name is continued instead of refused.
+            """)
+
+    @Argument(help: "The sweep file (YAML).") var file: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var network: CoordinatorNetworkOptions
+    @Flag(help: "Continue the study if it already exists.") var resume = false
+    @Flag(help: "No live progress display.") var noProgress = false
+
+    func run() throws {
+        let definition = try SweepDefinition.load(path: file)
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
+        let security = try network.security()
+        let store = try database.writer()
+        let exists = try store.read { try $0.study(named: definition.study) } != nil
+        if exists && !resume {
+            throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
+        }
+        try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
+            exists
+                ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
+                : try Coordinator.create(definition, store: store, options: options, security: security)
+        }
+    }
+}
+
+/// `sweep worker --connect ENDPOINT`.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a worker that trains the trials a coordinator hands out.",
+        discussion: """
+            The worker trains with one BLAS thread, reports every epoch, stops when the pruner
+            says so, and reconnects with back-off if the coordinator goes away (training goes
+            on meanwhile). SIGTERM finishes the current epoch, hands the trial back and exits.
+
+            Examples:
+              sweep worker --connect tcp://127.0.0.1:5555
+              sweep worker --connect tcp://10.0.0.5:5555 --keys keys/ --key-name worker-3 --forever
+            """)
+
+    @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint")) var connect: String
+    @Option(help: "Stable worker id (default HOST-PID-RANDOM).") var id: String?
+    @Option(help: "Leave after this many trials.") var maxTrials: Int?
+    @Option(help: ArgumentHelp("Directory made by `sweep keygen` (CURVE).", valueName: "dir")) var keys: String?
+    @Option(help: "Which worker key of the key directory to use.") var keyName: String = "worker"
+    @Flag(help: "Stay after a study ends and wait for the next one (long-lived workers).") var forever = false
+    @Option(help: "Exit when no coordinator answered for this many seconds.") var giveUpAfter: Double?
+    @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
+    @Option(help: "Missed heartbeats before the coordinator counts as gone.") var liveness: Int = 5
+    @Option(help: .hidden) var parentPid: Int32?
+    @Flag(help: "Log only warnings and errors.") var quiet = false
+
+    func run() throws {
+        if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        installStopSignals()
+        if let parentPid { dieWithParent(parentPid) }
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        var curve: WorkerCurveKeys?
+        if let keys { curve = try KeyDirectory(path: keys).workerKeys(name: keyName) }
+        let options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
+                                    forever: forever, giveUpAfterSeconds: giveUpAfter, curve: curve)
+        let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
+        let summary = try worker.run(stop: processStop)
+        if !quiet || summary.failed {
+            FileHandle.standardError.write(Data("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\n".utf8))
+        }
+        if summary.failed { throw CommandFailure("") }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import SweepFile
+import Search
+import Training
+
+/// `sweep train FILE`: one training run without a cluster.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one configuration and report its test accuracy.",
+        discussion: """
+            The file has seed, data, model and training sections (docs/training.md); a sweep
+            file without search ranges works too. Prints per-epoch metrics with a progress bar
+            and ends with the test metrics of the final (or restored best) weights.
+
+            Example:
+              sweep train sweeps/reference/adam.yaml
+            """)
+
+    @Argument(help: "The train file (YAML).") var file: String
+    @Flag(help: "Do not evaluate on the test split at the end.") var noTest = false
+    @Option(help: "Also write the epochs as JSON lines to this file.") var metricsOut: String?
+
+    func run() throws {
+        let config = try TrainFile.load(path: file)
+        let dataset: Dataset
+        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        let trainer: Trainer
+        do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
+        let summary = trainer.summary
+        print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
+        print("model: \(summary.total) parameters (\(summary.trainable) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
+        let display = LiveDisplay()
+        var metricsFile: FileHandle?
+        if let metricsOut {
+            FileManager.default.createFile(atPath: metricsOut, contents: nil)
+            metricsFile = FileHandle(forWritingAtPath: metricsOut)
+        }
+        let epochs = config.training.epochs
+        let result = try trainer.fit(progress: { p in
+            guard display.isTerminal else { return }
+            let line = "epoch \(p.epoch)/\(epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch)))) \(p.batch)/\(p.batchesPerEpoch)  loss \(String(format: "%.4f", p.loss))"
+            display.show([line])
+        }, onEpoch: { e in
+            let m = e.metrics
+            var parts = ["epoch \(e.epoch)/\(epochs)"]
+            for key in ["loss", "accuracy", "val_loss", "val_accuracy", "val_f1", "lr"] where m[key] != nil {
+                parts.append("\(key) \(key == "lr" ? String(format: "%.3g", m[key]!) : String(format: "%.4f", m[key]!))")
+            }
+            parts.append(String(format: "%.1fs", e.seconds))
+            display.show([parts.joined(separator: "  ")])
+            display.finish()
+            if let f = metricsFile, let data = try? JSONEncoder().encode(e) { f.write(data + Data("\n".utf8)) }
+            return processStop.isRequested ? .stop : .proceed
+        })
+        try? metricsFile?.close()
+        switch result.stopReason {
+        case .diverged: throw CommandFailure("training diverged (loss or metrics became NaN/infinite) after \(result.epochs.count) epoch(s)")
+        case .earlyStopping: print("early stopping after epoch \(result.epochs.last?.epoch ?? 0)\(result.restoredBest ? "; restored the weights of epoch \(result.bestEpoch ?? 0)" : "")")
+        case .stoppedByCaller: print("stopped after epoch \(result.epochs.last?.epoch ?? 0)")
+        case .completed: break
+        }
+        if let best = result.bestEpoch, let m = result.epochs.first(where: { $0.epoch == best })?.metrics["val_accuracy"] {
+            print("best epoch \(best): val_accuracy \(String(format: "%.4f", m))")
+        }
+        if !noTest && dataset.test.count > 0 {
+            let test = trainer.evaluate(.test)
+            let parts = test.keys.sorted().map { "test_\($0) \(String(format: "%.4f", test[$0]!))" }
+            print(parts.joined(separator: "  "))
+        }
+    }
+}
+
+/// `sweep validate FILE`: checks a sweep or train file without running it.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a sweep file (or train file) and print its search space.",
+        discussion: "Exit code 0 when the file is valid, 2 with a located message when not.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
+
+    @Argument(help: "The sweep or train file.") var file: String
+
+    func run() throws {
+        let root = try YAMLReader.parse(try SweepDefinitionLoader.text(file), file: file)
+        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
+            let d = try SweepDefinition.load(path: file)
+            print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            print("sampler \(d.sampler.name), pruner \(d.pruner.name); \(d.parameters.count) searched parameter(s):")
+            for p in d.space.parameters {
+                let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
+                print("  \(p.name): \(describe(p.distribution))\(cond)")
+            }
+        } else {
+            let c = try TrainFile.load(path: file)
+            print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
+        }
+    }
+
+    func describe(_ d: Search.Distribution) -> String {
+        switch d {
+        case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
+        case .logUniform(let l, let h): return "log-uniform [\(l), \(h)]"
+        case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
+        case .logInt(let l, let h): return "log-int [\(l), \(h)]"
+        case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"
+        }
+    }
+}
+
+/// Reads a file's text with the same errors as the sweep loader.
+enum SweepDefinitionLoader {
+    static func text(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: FileManager.default.fileExists(atPath: path) ? "cannot read the file as UTF-8 text" : "no such file")
+        }
+        return s
+    }
+}

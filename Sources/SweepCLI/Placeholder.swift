@@ -1,3 +1,0 @@
-import ArgumentParser
-public struct SweepCommand: ParsableCommand { public init() {}
- public func run() throws {} }

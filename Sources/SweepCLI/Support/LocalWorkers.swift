@@ -1,0 +1,61 @@
+import Foundation
+
+/// Worker processes started on this machine by `sweep run` / `sweep resume`: the same
+/// executable with `sweep worker`, one BLAS thread each, stopped with the parent.
+final class LocalWorkers {
+    private(set) var processes: [Process] = []
+    private let logDirectory: String?
+
+    init(logDirectory: String?) {
+        self.logDirectory = logDirectory
+    }
+
+    /// Starts `count` workers connecting to `endpoint`.
+    func start(count: Int, endpoint: String, extraArguments: [String] = []) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+        let exe = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        for i in 0..<count {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["worker", "--connect", endpoint, "--parent-pid", "\(getpid())", "--id", "\(hostShortName())-w\(i + 1)-\(getpid())"] + extraArguments
+            var env = ProcessInfo.processInfo.environment
+            env["OPENBLAS_NUM_THREADS"] = "1"
+            p.environment = env
+            p.standardInput = FileHandle.nullDevice
+            if let dir = logDirectory {
+                let path = "\(dir)/worker-\(i + 1).log"
+                FileManager.default.createFile(atPath: path, contents: nil)
+                let h = FileHandle(forWritingAtPath: path)
+                p.standardOutput = h
+                p.standardError = h
+            } else {
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.standardError
+            }
+            try p.run()
+            processes.append(p)
+        }
+    }
+
+    /// Asks every worker to finish its epoch and leave (SIGTERM), waiting up to `timeout`.
+    func stop(timeout: Double) {
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while processes.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
+    }
+
+    /// Waits up to `timeout` for workers to exit by themselves (after the study's `stop`).
+    func waitForExit(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while processes.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
+        return !processes.contains(where: \.isRunning)
+    }
+
+    var running: Int { processes.filter(\.isRunning).count }
+}
+
+func hostShortName() -> String {
+    ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+}

@@ -1,0 +1,30 @@
+import Cluster
+import Foundation
+
+/// The process-wide stop flag that SIGINT and SIGTERM set.
+let processStop = StopFlag()
+/// Counts signals: a second one exits at once.
+nonisolated(unsafe) private var signalCount: Int32 = 0
+
+/// Installs SIGINT/SIGTERM handlers: the first asks the running loop to stop cleanly,
+/// the second exits immediately (status 130).
+func installStopSignals() {
+    let handler: @convention(c) (Int32) -> Void = { _ in
+        // Only async-signal-safe work here: an atomic store and _exit.
+        signalCount += 1
+        if signalCount > 1 { _exit(130) }
+        processStop.request()
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+    signal(SIGPIPE, SIG_IGN)
+}
+
+/// Asks Linux to send SIGTERM to this process when its parent dies (local workers of
+/// `sweep run`), so that killing the parent never leaves workers behind.
+func dieWithParent(_ parentPID: Int32) {
+    #if os(Linux)
+    _ = prctl(PR_SET_PDEATHSIG, SIGTERM)
+    #endif
+    if getppid() != parentPID { processStop.request() } // the parent is already gone
+}

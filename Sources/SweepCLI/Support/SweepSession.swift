@@ -1,0 +1,120 @@
+import Cluster
+import Foundation
+import Search
+import Store
+import Synchronization
+
+/// Runs a coordinator in this process (on the calling thread, which owns its sockets),
+/// optionally with local worker processes, and shows progress from the database on a
+/// second thread. Shared by `sweep run`, `sweep resume` and `sweep coordinator`.
+struct SweepSession {
+    var databasePath: String
+    var workers: Int
+    var showProgress: Bool
+    var quietWorkers: Bool = true
+    var workerArguments: [String] = []
+
+    /// Runs until the study ends or Ctrl-C; prints the best trials at the end.
+    func run(_ makeCoordinator: () throws -> Coordinator) throws {
+        installStopSignals()
+        let coordinator = try makeCoordinator()
+        let study = coordinator.studyName
+        print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
+        let local = LocalWorkers(logDirectory: nil)
+        if workers > 0 {
+            try local.start(count: workers, endpoint: coordinator.endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)
+        }
+        let display = ProgressThread(databasePath: databasePath, study: study, enabled: showProgress)
+        display.start()
+        let summary: CoordinatorSummary
+        do {
+            summary = try coordinator.run(stop: processStop)
+        } catch {
+            display.stop()
+            local.stop(timeout: 5)
+            throw CommandFailure("coordinator failed: \(error)")
+        }
+        display.stop()
+        if summary.finished {
+            if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
+        } else {
+            // Interrupted: workers hand their trials back, then leave.
+            local.stop(timeout: 30)
+        }
+        try printSummary(summary)
+    }
+
+    private func printSummary(_ summary: CoordinatorSummary) throws {
+        let reader = try SweepStore.openReadOnly(path: databasePath)
+        let (study, progress, best) = try reader.read { q in
+            let s = try q.requireStudy(named: summary.study)
+            return (s, try q.progress(study: s, now: Date().timeIntervalSince1970), try q.best(study: s, top: 5))
+        }
+        print("")
+        for line in StatusView.lines(progress, now: Date().timeIntervalSince1970).prefix(3) { print(line) }
+        let c = summary.counters
+        if c.malformed + c.oversized + c.unknownType + c.badVersion + c.rejectedPeers > 0 {
+            print("  dropped messages: \(c.malformed) malformed, \(c.oversized) oversized, \(c.unknownType) unknown, \(c.badVersion) bad version; \(c.rejectedPeers) peers rejected")
+        }
+        if summary.finished {
+            print("study '\(study.name)' finished in \(Fmt.seconds(summary.seconds)): \(summary.reason)")
+        } else {
+            print("study '\(study.name)' interrupted after \(Fmt.seconds(summary.seconds)); continue it with: sweep resume \(study.name) --db \(databasePath)")
+        }
+        if !best.isEmpty {
+            print("best trials:")
+            try TrialListing.print(best, study: study, format: .table)
+        }
+    }
+}
+
+/// Refreshes the status block from the database twice a second on its own thread.
+final class ProgressThread: Sendable {
+    private let databasePath: String
+    private let study: String
+    private let enabled: Bool
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(databasePath: String, study: String, enabled: Bool) {
+        self.databasePath = databasePath
+        self.study = study
+        self.enabled = enabled
+    }
+
+    func start() {
+        guard enabled else { done.signal(); return }
+        let thread = Thread { [self] in
+            loop()
+            done.signal()
+        }
+        thread.name = "sweep-progress"
+        thread.start()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        done.wait()
+    }
+
+    private func loop() {
+        let display = LiveDisplay()
+        // Without a terminal, a plain status block every 10 s is enough.
+        let interval = display.isTerminal ? 0.5 : 10.0
+        var reader: StoreReader?
+        var next = Date().timeIntervalSince1970 + (display.isTerminal ? 0.5 : interval)
+        while !stopping.load(ordering: .relaxed) {
+            usleep(50_000)
+            let now = Date().timeIntervalSince1970
+            guard now >= next else { continue }
+            next = now + interval
+            if reader == nil { reader = try? SweepStore.openReadOnly(path: databasePath) }
+            guard let reader, let progress = try? reader.read({ q -> StudyProgress? in
+                guard let s = try q.study(named: study) else { return nil }
+                return try q.progress(study: s, now: now)
+            }) else { continue }
+            display.show(StatusView.lines(progress, now: now))
+        }
+        display.finish()
+    }
+}

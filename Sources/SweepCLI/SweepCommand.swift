@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Store
+import SweepFile
+
+/// The `sweep` command line.
+public struct SweepCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Fast, fault-tolerant hyperparameter sweeps on your own machines.",
+        discussion: """
+            Write a sweep file (see sweeps/ and docs/sweep-format.md), start it with `sweep run`,
+            watch it with `sweep status`, query it with `sweep best` / `sweep trials` / `sweep show`,
+            and continue an interrupted one with `sweep resume`.
+
+            Exit codes: 0 success, 1 failure, 2 bad usage or bad input.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self,
+            Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with Sweep's exit codes (0 ok, 1 failure, 2 bad input).
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            exit(0)
+        } catch let error as ConfigError {
+            printError(error.description)
+            exit(2)
+        } catch let error as ConfigErrors {
+            printError(error.description)
+            exit(2)
+        } catch let error as UsageError {
+            printError(error.message)
+            exit(2)
+        } catch let error as StoreError {
+            printError(error.description)
+            exit(error.isUsage ? 2 : 1)
+        } catch let error as CommandFailure {
+            if !error.message.isEmpty { printError(error.message) }
+            exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                print(fullMessage(for: error))
+                exit(0)
+            }
+            printError(fullMessage(for: error))
+            // ArgumentParser reports bad usage as 64 (EX_USAGE); Sweep's contract is 2.
+            exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+}
+
+/// Bad input that is not a file error (a missing study, a bad option combination): exit 2.
+struct UsageError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A run that failed after starting: exit 1.
+struct CommandFailure: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+extension StoreError {
+    /// Whether the user named something that does not exist (exit 2) rather than a failure.
+    var isUsage: Bool {
+        switch self {
+        case .notFound, .studyExists: return true
+        case .unreadable, .invalid: return false
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import Randomness
+import Search
+import Training
+
+/// A validated sweep file: the study's settings, its search space, and the trial template
+/// that becomes one ``TrialSpec`` per trial.
+///
+/// The file is the training file of `sweep train` plus the sweep sections (`study`,
+/// `objective`, `sampler`, `pruner`, `budget`, `retry`), with search ranges such as
+/// `{loguniform: [1e-4, 1e-1]}` in place of some values (docs/sweep-format.md).
+/// Everything is checked before anything runs; every error names file, line and field.
+public struct SweepDefinition: Sendable {
+    /// The kind of trials the file describes.
+    public enum Task: Sendable, Hashable {
+        /// `data`, `model`, `training`: a network per trial.
+        case training
+        /// `synthetic`: a known function per trial.
+        case synthetic
+    }
+
+    public var file: String?
+    /// The file text as given (stored with the study).
+    public var text: String
+    public var study: String
+    public var description: String?
+    public var objective: Objective
+    /// The study seed: seeds the sampler and, per trial, the training.
+    public var seed: UInt64
+    public var sampler: SamplerConfig
+    public var pruner: PrunerConfig
+    public var budget: Budget
+    public var retry: RetryPolicy
+    public var task: Task
+    /// Searched parameters with their place in the document.
+    public var parameters: [ParameterSpec]
+    public var space: SearchSpace
+    /// The document without its sweep sections, ranges still in place.
+    public var template: ConfigNode
+
+    static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "budget", "retry"]
+    static let trainingKeys = ["seed", "data", "model", "training"]
+    static let syntheticKeys = ["seed", "synthetic"]
+
+    /// Metrics a training trial reports each epoch.
+    public static let trainingMetrics = ["val_accuracy", "val_loss", "accuracy", "loss",
+                                         "val_precision", "val_recall", "val_f1"]
+
+    // MARK: Loading
+
+    /// Reads and validates the sweep file at `path`.
+    public static func load(path: String) throws(ConfigError) -> SweepDefinition {
+        try parse(text: try readText(path), file: path)
+    }
+
+    static func readText(_ path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: exists ? "cannot read the file" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: "the file is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Validates sweep-file text.
+    public static func parse(text: String, file: String? = nil) throws(ConfigError) -> SweepDefinition {
+        do {
+            return try parseUnlocated(text: text, file: file)
+        } catch {
+            throw error.file == nil ? error.inFile(file) : error
+        }
+    }
+
+    private static func parseUnlocated(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
+        let root = try YAMLReader.parse(text, file: file)
+        guard let entries = root.entries else {
+            throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
+        }
+        let task: Task = root["synthetic"] != nil ? .synthetic : .training
+        let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : trainingKeys)
+        for e in entries where !allowed.contains(e.key) {
+            var message = "unknown section '\(e.key)'"
+            if task == .synthetic && trainingKeys.contains(e.key) {
+                message = "'\(e.key)' does not apply to a synthetic sweep (it has a 'synthetic' section)"
+            } else if let hint = closest(to: e.key, in: allowed) {
+                message += "; did you mean '\(hint)'?"
+            } else {
+                message += "; expected one of: \(allowed.joined(separator: ", "))"
+            }
+            throw ConfigError(mark: e.keyMark, path: ConfigPath([.key(e.key)]), message: message)
+        }
+        let decoder = ConfigDecoder(file: file)
+
+        guard let studyNode = root["study"] else {
+            throw ConfigError(mark: root.mark, path: ConfigPath([.key("study")]), message: "missing required field 'study' (the study's name)")
+        }
+        let study = try decoder.decode(String.self, from: studyNode, at: ConfigPath([.key("study")]))
+        try checkStudyName(study, mark: studyNode.mark)
+        let description = try root["description"].map { node throws(ConfigError) in try decoder.decode(String.self, from: node, at: ConfigPath([.key("description")])) }
+
+        let objective: Objective
+        if let node = root["objective"] {
+            objective = try decoder.decode(Objective.self, from: node, at: ConfigPath([.key("objective")]))
+        } else {
+            objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
+        }
+        let metrics = task == .synthetic ? ["value"] : trainingMetrics
+        guard metrics.contains(objective.metric) else {
+            let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
+            throw ConfigError(mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
+                              message: "unknown metric '\(objective.metric)'\(hint); trials report: \(metrics.joined(separator: ", "))")
+        }
+
+        var seed: UInt64 = 0
+        if let node = root["seed"] {
+            seed = try decoder.decode(UInt64.self, from: node, at: ConfigPath([.key("seed")]))
+        }
+        guard let budgetNode = root["budget"] else {
+            throw ConfigError(mark: root.mark, path: ConfigPath([.key("budget")]), message: "missing required section 'budget' (at least budget.trials)")
+        }
+        let budget = try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
+        let retry = try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
+        let sampler = try decoder.decode(SamplerConfig.self, from: root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))])),
+                                         at: ConfigPath([.key("sampler")]))
+        let pruner = try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("median")))])),
+                                        at: ConfigPath([.key("pruner")]))
+
+        // The trial template: everything but the sweep sections.
+        let templateEntries = entries.filter { !sweepKeys.contains($0.key) }
+        let template = ConfigNode(.mapping(templateEntries), mark: root.mark)
+        let raw = try ParameterExtraction.extract(from: template, at: ConfigPath(), defaultName: defaultParameterName)
+        let parameters = try ParameterExtraction.resolve(raw)
+        let space: SearchSpace
+        do {
+            space = try SearchSpace(parameters.map(\.parameter))
+        } catch {
+            throw ConfigError(mark: parameters.first?.mark, path: ConfigPath(), message: "\(error)")
+        }
+
+        var definition = SweepDefinition(
+            file: file, text: text, study: study, description: description, objective: objective, seed: seed,
+            sampler: sampler, pruner: pruner, budget: budget, retry: retry, task: task,
+            parameters: parameters, space: space, template: template)
+        try definition.validateTemplate()
+        return definition
+    }
+
+    static func checkStudyName(_ name: String, mark: SourceMark?) throws(ConfigError) {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+        guard !name.isEmpty, name.count <= 100, name.allSatisfy({ allowed.contains($0) }) else {
+            throw ConfigError(mark: mark, path: ConfigPath([.key("study")]), message: "a study name uses letters, digits, '_', '-' and '.' (1-100 characters), got '\(name)'")
+        }
+    }
+
+    /// `training.optimizer.learning_rate` -> `optimizer.learning_rate`; `synthetic.inputs.x` -> `x`.
+    static func defaultParameterName(_ path: ConfigPath) -> String {
+        var comps = path.components
+        if comps.count > 2, comps[0] == .key("synthetic"), comps[1] == .key("inputs") {
+            comps.removeFirst(2)
+        } else if comps.count > 1 {
+            comps.removeFirst()
+        }
+        return ConfigPath(comps).description
+    }
+
+    // MARK: Trials
+
+    /// Epochs per trial: the budget's cap, else the template's own count.
+    public var maxEpochs: Int {
+        if let m = budget.maxEpochs { return m }
+        if case .int(let e)? = template.node(at: ConfigPath(parsing: task == .synthetic ? "synthetic.epochs" : "training.epochs"))?.value { return e }
+        return task == .synthetic ? 1 : TrainingConfig().epochs
+    }
+
+    /// The seed of trial `number`: fixed by the study seed, different per trial, the same
+    /// on every retry of the trial.
+    public func trialSeed(number: Int) -> UInt64 {
+        var g = SeededGenerator(seed: seed, stream: UInt64(number) &+ 1)
+        return g.next() >> 1 // keep it positive as a signed 64-bit SQLite integer
+    }
+
+    /// The document for `params`: ranges replaced by values, inactive parameters removed,
+    /// the trial seed and the epoch cap applied.
+    public func document(for params: Params, trialSeed: UInt64) -> ConfigNode {
+        var doc = template
+        for spec in parameters {
+            if let value = params[spec.parameter.name] {
+                doc = doc.replacing(at: spec.path, with: ParameterExtraction.node(for: value, mark: spec.mark))
+            } else {
+                doc = doc.replacing(at: spec.path, with: nil)
+            }
+        }
+        doc = doc.setting("seed", to: nil)
+        switch task {
+        case .training:
+            doc = doc.setting("seed", to: ConfigNode(.int(Int(trialSeed))))
+            if let cap = budget.maxEpochs {
+                var training = doc["training"] ?? ConfigNode(.mapping([]))
+                if case .int(let e)? = training["epochs"]?.value, e <= cap {} else {
+                    training = training.setting("epochs", to: ConfigNode(.int(cap), mark: training["epochs"]?.mark))
+                }
+                doc = doc.setting("training", to: training)
+            }
+        case .synthetic:
+            if let cap = budget.maxEpochs, var synthetic = doc["synthetic"] {
+                if case .int(let e)? = synthetic["epochs"]?.value, e <= cap {} else {
+                    synthetic = synthetic.setting("epochs", to: ConfigNode(.int(cap), mark: synthetic["epochs"]?.mark))
+                }
+                doc = doc.setting("synthetic", to: synthetic)
+            }
+        }
+        return doc
+    }
+
+    /// The trial to run for `params` (only active parameters set).
+    public func spec(for params: Params, trialSeed: UInt64) throws(ConfigError) -> TrialSpec {
+        let doc = document(for: params, trialSeed: trialSeed)
+        let decoder = ConfigDecoder(file: file)
+        switch task {
+        case .training:
+            return .training(try decoder.decode(TrialConfig.self, from: doc))
+        case .synthetic:
+            return .synthetic(try decoder.decode(SyntheticTask.self, from: doc["synthetic"]!, at: ConfigPath([.key("synthetic")])))
+        }
+    }
+
+    /// Checks that every value each parameter can take gives a valid trial, so that a
+    /// mistake shows now, with its line, instead of as failed trials hours later.
+    ///
+    /// Each parameter is probed at its bounds (every choice for categorical ones) while
+    /// the others sit at a base point; conditions are respected.
+    mutating func validateTemplate() throws(ConfigError) {
+        let base = baseAssignment()
+        try checkProbe(base, parameter: nil, value: nil)
+        for spec in parameters {
+            for value in probeValues(spec.parameter.distribution) {
+                var params = base
+                params[spec.parameter.name] = value
+                params = activeOnly(params)
+                guard params[spec.parameter.name] != nil else { continue } // inactive at this base point
+                try checkProbe(params, parameter: spec, value: value)
+            }
+        }
+    }
+
+    private func checkProbe(_ params: Params, parameter: ParameterSpec?, value: ParamValue?) throws(ConfigError) {
+        do {
+            _ = try spec(for: params, trialSeed: 1)
+        } catch {
+            var e = error
+            if let parameter, let value {
+                // Point at the range that produced the bad value.
+                if e.path == parameter.path || e.path.description.hasPrefix(parameter.path.description) || e.mark == nil {
+                    e.mark = parameter.mark
+                }
+                let others = params.filter { $0.key != parameter.parameter.name && parameters.count > 1 }
+                    .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                e.message += " (when \(parameter.parameter.name) = \(value)\(others.isEmpty ? "" : "; with \(others)"))"
+                if e.path != parameter.path, !e.path.description.hasPrefix(parameter.path.description) {
+                    e.message += "; if \(parameter.parameter.name) only applies to some values of another parameter, add a 'when:' condition"
+                }
+            }
+            throw e
+        }
+    }
+
+    /// The values probed for a distribution: its bounds, or all its choices.
+    private func probeValues(_ d: Distribution) -> [ParamValue] {
+        switch d {
+        case .uniform(let l, let h, _), .logUniform(let l, let h): return l == h ? [.double(l)] : [.double(l), .double(h)]
+        case .int(let l, let h, _), .logInt(let l, let h): return l == h ? [.int(l)] : [.int(l), .int(h)]
+        case .categorical(let c): return c
+        }
+    }
+
+    /// Every parameter at its first probe value, inactive ones removed.
+    private func baseAssignment() -> Params {
+        var params: Params = [:]
+        for spec in parameters {
+            params[spec.parameter.name] = probeValues(spec.parameter.distribution)[0]
+        }
+        return activeOnly(params)
+    }
+
+    /// Drops parameters whose condition does not hold (in space order, so chains resolve).
+    public func activeOnly(_ params: Params) -> Params {
+        var out: Params = [:]
+        for p in space.parameters where space.isActive(p, given: out) {
+            if let v = params[p.name] { out[p.name] = v }
+        }
+        return out
+    }
+}

@@ -1,0 +1,139 @@
+import Search
+
+/// What a sweep optimizes: a metric the trials report, and which way is better.
+public struct Objective: Codable, Sendable, Hashable {
+    /// `val_accuracy`, `val_loss`, `accuracy`, `loss`, `val_f1`, ... (training trials) or
+    /// `value` (synthetic trials).
+    public var metric: String
+    public var direction: Direction
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case metric, direction }
+
+    public init(metric: String, direction: Direction) {
+        self.metric = metric
+        self.direction = direction
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // Shorthand `objective: val_loss` infers the direction from the name.
+        if let single = try? decoder.singleValueContainer(), let metric = try? single.decode(String.self) {
+            self.init(metric: metric, direction: Self.naturalDirection(of: metric))
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try c.decode(String.self, forKey: .metric)
+        if let d = try c.decodeIfPresent(String.self, forKey: .direction) {
+            guard let dir = Direction(rawValue: d) else {
+                throw DecodingError.dataCorruptedError(forKey: .direction, in: c, debugDescription: "unknown direction '\(d)'; expected minimize or maximize")
+            }
+            direction = dir
+        } else {
+            direction = Self.naturalDirection(of: metric)
+        }
+    }
+
+    /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized.
+    public static func naturalDirection(of metric: String) -> Direction {
+        metric.hasSuffix("loss") || metric == "value" || metric.hasSuffix("error") ? .minimize : .maximize
+    }
+}
+
+/// How much a sweep may spend.
+public struct Budget: Codable, Sendable, Hashable {
+    /// Trials in total (finished, pruned and failed all count).
+    public var trials: Int
+    /// Epochs per trial at most; the resource of ASHA and Hyperband.
+    public var maxEpochs: Int?
+    /// Seconds of running time in total, summed over resumes.
+    public var wallTime: Double?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case trials
+        case maxEpochs = "max_epochs"
+        case wallTime = "wall_time"
+    }
+
+    public init(trials: Int, maxEpochs: Int? = nil, wallTime: Double? = nil) {
+        self.trials = trials
+        self.maxEpochs = maxEpochs
+        self.wallTime = wallTime
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trials = try c.decode(Int.self, forKey: .trials)
+        guard trials >= 1 else { throw DecodingError.dataCorruptedError(forKey: .trials, in: c, debugDescription: "must be >= 1, got \(trials)") }
+        maxEpochs = try c.decodeIfPresent(Int.self, forKey: .maxEpochs)
+        if let m = maxEpochs, m < 1 { throw DecodingError.dataCorruptedError(forKey: .maxEpochs, in: c, debugDescription: "must be >= 1, got \(m)") }
+        if let seconds = try? c.decodeIfPresent(Double.self, forKey: .wallTime) {
+            wallTime = seconds
+        } else if let text = try c.decodeIfPresent(String.self, forKey: .wallTime) {
+            guard let seconds = Self.parseDuration(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .wallTime, in: c, debugDescription: "cannot read '\(text)' as a duration; write e.g. 90s, 30m, 2h or 1h30m")
+            }
+            wallTime = seconds
+        } else {
+            wallTime = nil
+        }
+        if let w = wallTime, w <= 0 { throw DecodingError.dataCorruptedError(forKey: .wallTime, in: c, debugDescription: "must be > 0, got \(w)") }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trials, forKey: .trials)
+        try c.encodeIfPresent(maxEpochs, forKey: .maxEpochs)
+        try c.encodeIfPresent(wallTime, forKey: .wallTime)
+    }
+
+    /// Parses `90s`, `30m`, `2h`, `1h30m`, `1d`; nil if malformed.
+    public static func parseDuration(_ text: String) -> Double? {
+        var total = 0.0
+        var number = ""
+        var sawUnit = false
+        for ch in text.replacingOccurrences(of: " ", with: "") {
+            if ch.isNumber || ch == "." {
+                number.append(ch)
+                continue
+            }
+            guard let n = Double(number) else { return nil }
+            switch ch {
+            case "s": total += n
+            case "m": total += n * 60
+            case "h": total += n * 3600
+            case "d": total += n * 86400
+            default: return nil
+            }
+            number = ""
+            sawUnit = true
+        }
+        if !number.isEmpty { return sawUnit ? nil : Double(number) }
+        return sawUnit ? total : nil
+    }
+}
+
+/// What happens when a trial does not finish.
+public struct RetryPolicy: Codable, Sendable, Hashable {
+    /// Leases per trial: a trial whose worker died is re-run until this many attempts
+    /// crashed, then it is FAIL.
+    public var maxAttempts: Int
+    /// Also re-run trials whose training raised an error (off: such errors are usually
+    /// deterministic, e.g. a diverging learning rate).
+    public var retryErrors: Bool
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case maxAttempts = "max_attempts"
+        case retryErrors = "retry_errors"
+    }
+
+    public init(maxAttempts: Int = 3, retryErrors: Bool = false) {
+        self.maxAttempts = maxAttempts
+        self.retryErrors = retryErrors
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? 3
+        guard maxAttempts >= 1 else { throw DecodingError.dataCorruptedError(forKey: .maxAttempts, in: c, debugDescription: "must be >= 1, got \(maxAttempts)") }
+        retryErrors = try c.decodeIfPresent(Bool.self, forKey: .retryErrors) ?? false
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A trial that evaluates a known function instead of training a network: for tests,
+/// benchmarks of the sweep machinery (zero-cost and sleep trials), and demos.
+///
+/// In a sweep file:
+/// ```yaml
+/// synthetic:
+///   function: branin        # sphere | branin | rosenbrock | hartmann6 | constant
+///   epochs: 3               # reports per trial; the curve falls to f(x) at the last epoch
+///   sleep: 0.0              # seconds of simulated work per epoch
+///   inputs:
+///     x1: {uniform: [-5, 10]}
+///     x2: {uniform: [0, 15]}
+/// ```
+public struct SyntheticTask: Codable, Sendable, Hashable {
+    public enum Function: String, Codable, Sendable, CaseIterable {
+        case sphere, branin, rosenbrock, hartmann6, constant
+
+        /// How many inputs the function takes (nil: any number >= 1).
+        var arity: Int? {
+            switch self {
+            case .branin: return 2
+            case .hartmann6: return 6
+            case .rosenbrock: return nil
+            case .sphere: return nil
+            case .constant: return nil
+            }
+        }
+    }
+
+    public var function: Function
+    public var epochs: Int
+    /// Seconds of simulated work per epoch.
+    public var sleep: Double
+    /// How far above f(x) the curve starts (it reaches f(x) at the last epoch).
+    public var decay: Double
+    /// Probability that a trial fails with an error instead of finishing (failure tests).
+    public var failProbability: Double
+    /// Input values in document order.
+    public var inputs: [Input]
+
+    public struct Input: Codable, Sendable, Hashable {
+        public var name: String
+        public var value: Double
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case function, epochs, sleep, decay, inputs
+        case failProbability = "fail_probability"
+    }
+
+    public init(function: Function, epochs: Int = 1, sleep: Double = 0, decay: Double = 1, failProbability: Double = 0, inputs: [Input]) {
+        self.function = function
+        self.epochs = epochs
+        self.sleep = sleep
+        self.decay = decay
+        self.failProbability = failProbability
+        self.inputs = inputs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .function)
+        guard let f = Function(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .function, in: c, debugDescription:
+                "unknown function '\(name)'; expected one of: \(Function.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        function = f
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? 1
+        guard epochs >= 1 else { throw DecodingError.dataCorruptedError(forKey: .epochs, in: c, debugDescription: "must be >= 1, got \(epochs)") }
+        sleep = try c.decodeIfPresent(Double.self, forKey: .sleep) ?? 0
+        guard sleep >= 0 else { throw DecodingError.dataCorruptedError(forKey: .sleep, in: c, debugDescription: "must be >= 0, got \(sleep)") }
+        decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? 1
+        failProbability = try c.decodeIfPresent(Double.self, forKey: .failProbability) ?? 0
+        guard (0...1).contains(failProbability) else {
+            throw DecodingError.dataCorruptedError(forKey: .failProbability, in: c, debugDescription: "must be in [0, 1], got \(failProbability)")
+        }
+        // Inputs keep document order: decode the mapping through its keys.
+        if let list = try? c.decode([Input].self, forKey: .inputs) {
+            inputs = list
+        } else {
+            let nested = try c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs)
+            inputs = try nested.allKeys.map { Input(name: $0.stringValue, value: try nested.decode(Double.self, forKey: $0)) }
+        }
+        guard !inputs.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .inputs, in: c, debugDescription: "needs at least one input") }
+        if let arity = f.arity, inputs.count != arity {
+            throw DecodingError.dataCorruptedError(forKey: .inputs, in: c, debugDescription: "\(f.rawValue) takes \(arity) inputs, got \(inputs.count)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(function.rawValue, forKey: .function)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(sleep, forKey: .sleep)
+        try c.encode(decay, forKey: .decay)
+        try c.encode(failProbability, forKey: .failProbability)
+        try c.encode(inputs, forKey: .inputs)
+    }
+
+    private struct InputKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The function's value at the inputs.
+    public var finalValue: Double {
+        let x = inputs.map(\.value)
+        switch function {
+        case .constant:
+            return 0
+        case .sphere:
+            return x.reduce(0) { $0 + $1 * $1 }
+        case .rosenbrock:
+            guard x.count > 1 else { return (1 - x[0]) * (1 - x[0]) }
+            var s = 0.0
+            for i in 0..<(x.count - 1) { s += 100 * pow(x[i + 1] - x[i] * x[i], 2) + pow(1 - x[i], 2) }
+            return s
+        case .branin:
+            let (a, b, c, r, s, t) = (1.0, 5.1 / (4 * Double.pi * Double.pi), 5 / Double.pi, 6.0, 10.0, 1 / (8 * Double.pi))
+            return a * pow(x[1] - b * x[0] * x[0] + c * x[0] - r, 2) + s * (1 - t) * cos(x[0]) + s
+        case .hartmann6:
+            let alpha = [1.0, 1.2, 3.0, 3.2]
+            let A: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+            let P: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                                 [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]].map { $0.map { $0 * 1e-4 } }
+            var total = 0.0
+            for i in 0..<4 {
+                var inner = 0.0
+                for j in 0..<6 { inner += A[i][j] * pow(x[j] - P[i][j], 2) }
+                total += alpha[i] * exp(-inner)
+            }
+            return -total
+        }
+    }
+
+    /// The value reported after `epoch` (1-based): starts `decay` above f(x), reaches it at the end.
+    public func value(atEpoch epoch: Int) -> Double {
+        finalValue + decay * Double(epochs - epoch) / Double(epochs)
+    }
+}

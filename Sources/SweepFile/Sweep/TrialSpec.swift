@@ -1,0 +1,42 @@
+import Training
+
+/// What a worker runs for one trial: a training run, or a synthetic function.
+///
+/// On the wire: `{"kind": "training", "config": {...TrialConfig...}}` or
+/// `{"kind": "synthetic", "task": {...}}` (see docs/protocol.md).
+public enum TrialSpec: Codable, Sendable, Hashable {
+    case training(TrialConfig)
+    case synthetic(SyntheticTask)
+
+    private enum CodingKeys: String, CodingKey { case kind, config, task }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "training": self = .training(try c.decode(TrialConfig.self, forKey: .config))
+        case "synthetic": self = .synthetic(try c.decode(SyntheticTask.self, forKey: .task))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown trial kind '\(other)'; expected training or synthetic")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .training(let config):
+            try c.encode("training", forKey: .kind)
+            try c.encode(config, forKey: .config)
+        case .synthetic(let task):
+            try c.encode("synthetic", forKey: .kind)
+            try c.encode(task, forKey: .task)
+        }
+    }
+
+    /// Epochs the trial runs at most.
+    public var epochs: Int {
+        switch self {
+        case .training(let c): return c.training.epochs
+        case .synthetic(let t): return t.epochs
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import Search
+import Store
+import Testing
+import ZeroMQ
+
+/// Real multi-process sweeps: the `sweep` binary as users run it.
+/// Serialized: these tests start processes and time heartbeats.
+@Suite(.serialized) struct EndToEndTests {
+    static let fashionMNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+
+    @Test func trainingSweepOnFashionMNISTFinishesWithAQueryableBest() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.fashionMNIST), "Fashion-MNIST is missing: apt install dataset-fashion-mnist (make test does)")
+        let h = try SweepHarness("training")
+        defer { h.cleanUp() }
+        let file = try h.write("small.yaml", """
+            study: e2e-small
+            objective: {metric: val_accuracy, direction: maximize}
+            seed: 11
+            data: {dataset: fashion_mnist, validation: 5000, train_limit: 1500, validation_limit: 500, test_limit: 200}
+            model:
+              hidden: [{int: [16, 48]}]
+              activation: {choice: [relu, elu]}
+            training:
+              epochs: 3
+              batch_size: 64
+              optimizer: {name: adam, learning_rate: {loguniform: [1.0e-4, 3.0e-2]}}
+            sampler: {name: tpe, n_startup_trials: 3}
+            pruner: {name: median, n_startup_trials: 2}
+            budget: {trials: 8}
+            """)
+        let (status, output) = try h.run(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 600)
+        #expect(status == 0, "sweep run failed:\n\(output)")
+        #expect(output.contains("best trials:"), "\(output)")
+
+        let reader = try h.reader()
+        let (study, trials, workers, curves) = try reader.read { q in
+            let s = try q.requireStudy(named: "e2e-small")
+            return (s, try q.trials(studyID: s.id), try q.workers(studyID: s.id), try q.allIntermediates(studyID: s.id))
+        }
+        #expect(study.state == .finished)
+        #expect(trials.count == 8)
+        #expect(trials.allSatisfy { $0.state == .complete || $0.state == .pruned })
+        #expect(trials.contains { $0.state == .complete })
+        for t in trials {
+            let steps = (curves[t.number] ?? []).map(\.step)
+            #expect(steps == Array(1...max(1, t.epochs)), "trial \(t.number) curve \(steps)")
+            if t.state == .complete { #expect(t.epochs == 3) }
+            if t.state == .pruned { #expect(t.pruneReason?.isEmpty == false) }
+        }
+        #expect(workers.count == 2)
+        #expect(workers.reduce(0) { $0 + $1.trialsDone } == 8)
+
+        // The best trial is queryable from another process, as JSON.
+        let (bestStatus, bestOutput) = try h.run(["best", "e2e-small", "--db", h.db, "--format", "json"])
+        #expect(bestStatus == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(bestOutput.utf8)) as? [[String: Any]]
+        let bestValue = json?.first?["value"] as? Double
+        let expected = trials.filter { $0.state == .complete }.compactMap(\.value).max()
+        #expect(bestValue != nil && bestValue == expected)
+        #expect(try reader.integrityCheck() == "ok")
+    }
+
+    @Test func medianPrunerStopsHopelessTrialsWithReasons() throws {
+        let h = try SweepHarness("prune")
+        defer { h.cleanUp() }
+        let file = try h.write("prune.yaml", syntheticSweep(study: "prune", trials: 24, epochs: 4, sleep: 0.01,
+                                                             pruner: "{name: median, n_startup_trials: 4}"))
+        let (status, output) = try h.run(["run", file, "--workers", "2", "--db", h.db, "--no-progress"])
+        #expect(status == 0, "\(output)")
+        let (trials, events) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "prune")
+            return (try q.trials(studyID: s.id), try q.events(studyID: s.id, kinds: [.pruned]))
+        }
+        #expect(trials.count == 24)
+        let pruned = trials.filter { $0.state == .pruned }
+        #expect(!pruned.isEmpty, "nothing was pruned")
+        #expect(pruned.allSatisfy { $0.epochs < 4 && $0.pruneReason != nil })
+        #expect(events.count == pruned.count)
+    }
+
+    @Test func killedWorkersTrialIsRequeuedAndFinishedByAnother() throws {
+        let h = try SweepHarness("kill-worker")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("kw.yaml", syntheticSweep(study: "kw", trials: 6, epochs: 4, sleep: 0.25))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--heartbeat-ms", "200", "--liveness", "4", "--no-progress"], log: "coordinator.log")
+        var workers = [String: Process]()
+        for id in ["wa", "wb"] {
+            workers[id] = try h.start(["worker", "--connect", endpoint, "--id", id, "--heartbeat-ms", "200", "--liveness", "4"], log: "\(id).log")
+        }
+        defer { for p in workers.values where p.isRunning { p.terminate() }; if coordinator.isRunning { coordinator.terminate() } }
+
+        // Wait for a trial in its second epoch, then kill its worker without warning.
+        var victim: (trial: Int, worker: String)?
+        h.waitFor(timeout: 60) {
+            guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader(),
+                  let t = try? r.read({ q -> TrialRecord? in
+                      guard let s = try q.study(named: "kw") else { return nil }
+                      return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }
+                  }), let w = t.worker else { return false }
+            victim = (t.number, w)
+            return true
+        }
+        let v = try #require(victim, "no trial reached its first epoch:\n\(h.logText("coordinator.log"))")
+        kill(workers[v.worker]!.processIdentifier, SIGKILL)
+
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "the coordinator did not finish:\n\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        let (trials, attempts) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "kw")
+            let ts = try q.trials(studyID: s.id)
+            return (ts, try Dictionary(uniqueKeysWithValues: ts.map { ($0.number, try q.attempts(trialID: $0.id)) }))
+        }
+        #expect(trials.count == 6, "budget not respected")
+        #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        let lost = attempts[v.trial] ?? []
+        #expect(lost.first?.outcome == "STALE" && lost.first?.worker == v.worker)
+        #expect(lost.last?.outcome == "COMPLETE" && lost.last?.worker != v.worker)
+        // No trial was completed twice.
+        #expect(attempts.values.allSatisfy { $0.filter { $0.outcome == "COMPLETE" }.count == 1 })
+        #expect(try h.reader().integrityCheck() == "ok")
+    }
+
+    @Test func killedCoordinatorResumesKeepingFinishedAndAdoptingRunningTrials() throws {
+        let h = try SweepHarness("kill-coordinator")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("kc.yaml", syntheticSweep(study: "kc", trials: 10, epochs: 3, sleep: 0.3, sampler: "{name: tpe, n_startup_trials: 4}"))
+        let timing = ["--heartbeat-ms", "200", "--liveness", "5"]
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let workers = try ["w1", "w2"].map { try h.start(["worker", "--connect", endpoint, "--id", $0, "--give-up-after", "120"] + timing, log: "\($0).log") }
+        defer { for p in workers where p.isRunning { p.terminate() }; if coordinator.isRunning { coordinator.terminate() } }
+
+        var before: [Int: Double] = [:]
+        h.waitFor(timeout: 90) {
+            guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader(),
+                  let ts = try? r.read({ q -> [TrialRecord] in
+                      guard let s = try q.study(named: "kc") else { return [] }
+                      return try q.trials(studyID: s.id)
+                  }) else { return false }
+            let done = ts.filter { $0.state == .complete }
+            guard done.count >= 3, ts.contains(where: { $0.state == .running && $0.epochs >= 1 }) else { return false }
+            before = Dictionary(uniqueKeysWithValues: done.map { ($0.number, $0.value!) })
+            return true
+        }
+        #expect(before.count >= 3, "the sweep did not progress:\n\(h.logText("coordinator.log"))")
+        kill(coordinator.processIdentifier, SIGKILL)
+        coordinator.waitUntilExit()
+
+        let (status, output) = try h.run(["resume", "kc", "--db", h.db, "--workers", "0", "--bind", endpoint, "--no-progress"] + timing, timeout: 180)
+        #expect(status == 0, "resume failed:\n\(output)")
+        let (trials, adopted, attempts) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "kc")
+            let ts = try q.trials(studyID: s.id)
+            return (ts, try q.events(studyID: s.id, kinds: [.adopted]), try ts.map { try q.attempts(trialID: $0.id) })
+        }
+        #expect(trials.count == 10, "the budget must hold exactly")
+        #expect(trials.allSatisfy { $0.state == .complete })
+        for (n, v) in before { #expect(trials[n].value == v, "trial \(n) changed after resume") }
+        #expect(!adopted.isEmpty, "no running trial was re-adopted:\n\(output)")
+        #expect(attempts.allSatisfy { $0.filter { $0.outcome == "COMPLETE" }.count == 1 })
+        #expect(try h.reader().integrityCheck() == "ok")
+        for p in workers { #expect(h.waitFor(timeout: 30) { !p.isRunning }, "a worker did not leave after the study ended") }
+    }
+
+    @Test func stoppedWorkerHandsItsTrialBackAndANewWorkerJoins() throws {
+        let h = try SweepHarness("restart-worker")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("rw.yaml", syntheticSweep(study: "rw", trials: 5, epochs: 4, sleep: 0.2))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        let first = try h.start(["worker", "--connect", endpoint, "--id", "first"], log: "first.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+
+        var running: Int?
+        h.waitFor(timeout: 60) {
+            guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader() else { return false }
+            running = try? r.read { q -> Int? in
+                guard let s = try q.study(named: "rw") else { return nil }
+                return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }?.number
+            }
+            return running != nil
+        }
+        let trial = try #require(running)
+        kill(first.processIdentifier, SIGTERM)
+        #expect(h.waitFor(timeout: 30) { !first.isRunning })
+        #expect(first.terminationStatus == 0, "\(h.logText("first.log"))")
+
+        let second = try h.start(["worker", "--connect", endpoint, "--id", "second"], log: "second.log")
+        defer { if second.isRunning { second.terminate() } }
+        #expect(h.waitFor(timeout: 90) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let (trials, attempts) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "rw")
+            let ts = try q.trials(studyID: s.id)
+            return (ts, try q.attempts(trialID: ts[trial].id))
+        }
+        #expect(trials.count == 5 && trials.allSatisfy { $0.state == .complete })
+        #expect(attempts.map(\.outcome) == ["RETURNED", "COMPLETE"])
+        #expect(attempts.map(\.worker) == ["first", "second"])
+    }
+
+    @Test func garbageOnTheCoordinatorPortIsDroppedAndTheSweepGoesOn() throws {
+        let h = try SweepHarness("garbage")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("g.yaml", syntheticSweep(study: "g", trials: 20, epochs: 2, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }
+
+        // Raw bytes on a plain TCP connection (not even ZMTP).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected == 0)
+        var junk = [UInt8](repeating: 0, count: 4096)
+        for i in junk.indices { junk[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        close(fd)
+
+        // Well-framed ZeroMQ messages with bad contents.
+        let ctx = try Context()
+        let evil = try Socket(ctx, .dealer)
+        try evil.setRoutingID("evil")
+        try evil.connect(endpoint)
+        let bad: [[UInt8]] = [
+            Array("not json at all".utf8),
+            Array("{\"v\":1}".utf8),
+            Array("{\"v\":1,\"type\":\"launch_missiles\"}".utf8),
+            Array("{\"v\":99,\"type\":\"hello\"}".utf8),
+            Array("{\"v\":1,\"type\":\"report\",\"trial\":-5,\"attempt\":0,\"epoch\":0,\"metrics\":{}}".utf8),
+            Array("{\"v\":1,\"type\":\"hello\",\"worker\":\"\",\"host\":\"x\"}".utf8),
+            [0xFF, 0xFE, 0x00, 0x7B],
+            [],
+        ]
+        for m in bad { try evil.send([m]) }
+        try evil.send([Array("part one".utf8), Array("part two".utf8), Array("part three".utf8)])
+
+        // A real worker still gets all the work done.
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "honest"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        for m in bad { try evil.send([m]) }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("dropped messages:"), "\(log)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "g").id) }
+        #expect(trials.count == 20 && trials.allSatisfy { $0.state == .complete })
+        evil.close()
+    }
+
+    @Test func badInputExitsWithCodeTwoAndALocatedMessage() throws {
+        let h = try SweepHarness("bad-input")
+        defer { h.cleanUp() }
+        let bad = try h.write("bad.yaml", "study: x\nsynthetic:\n  function: sphere\n  inputs: {x: {uniform: [1, 0]}}\nbudget: {trials: 3}\n")
+        let (status, output) = try h.run(["run", bad, "--db", h.db, "--workers", "0", "--no-progress"])
+        #expect(status == 2)
+        #expect(output.contains("bad.yaml:4:"), "\(output)")
+        #expect(output.contains("empty range"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: h.db) || (try h.reader().read { try $0.studies() }.isEmpty), "a rejected file must not create a study")
+
+        let good = try h.write("good.yaml", syntheticSweep(study: "ok", trials: 2, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", good, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let missingStudy = try h.run(["trials", "nope", "--db", h.db])
+        #expect(missingStudy.status == 2 && missingStudy.output.contains("no study named 'nope'"))
+        let missingTrial = try h.run(["show", "ok", "7", "--db", h.db])
+        #expect(missingTrial.status == 2 && missingTrial.output.contains("no trial 7"))
+        let again = try h.run(["run", good, "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(again.status == 2 && again.output.contains("sweep resume ok"))
+        let badOption = try h.run(["trials", "ok", "--db", h.db, "--limit", "0"])
+        #expect(badOption.status == 2)
+        let unknownFlag = try h.run(["trials", "ok", "--bogus"])
+        #expect(unknownFlag.status == 2)
+    }
+}
