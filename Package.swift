@@ -41,6 +41,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "Randomness"),
+        // A few lines of C for what Swift cannot call directly (prctl is variadic).
+        .target(name: "CSupport"),
 
         .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness"]),
         .target(name: "Search", dependencies: ["Randomness"]),
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "SweepCLI",
             dependencies: [
-                "Training", "Search", "Store", "SweepFile", "Cluster",
+                "Training", "Search", "Store", "SweepFile", "Cluster", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

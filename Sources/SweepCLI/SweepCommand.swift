@@ -29,32 +29,32 @@ public struct SweepCommand: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            exit(0)
+            Foundation.exit(0)
         } catch let error as ConfigError {
             printError(error.description)
-            exit(2)
+            Foundation.exit(2)
         } catch let error as ConfigErrors {
             printError(error.description)
-            exit(2)
+            Foundation.exit(2)
         } catch let error as UsageError {
             printError(error.message)
-            exit(2)
+            Foundation.exit(2)
         } catch let error as StoreError {
             printError(error.description)
-            exit(error.isUsage ? 2 : 1)
+            Foundation.exit(error.isUsage ? 2 : 1)
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
-            exit(1)
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 // --help, --version
                 print(fullMessage(for: error))
-                exit(0)
+                Foundation.exit(0)
             }
             printError(fullMessage(for: error))
             // ArgumentParser reports bad usage as 64 (EX_USAGE); Sweep's contract is 2.
-            exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
+            Foundation.exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
         }
     }
 

@@ -140,7 +140,7 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
     static let cases: [Case] = [
         Case(name: "unknown top-level key", text: edit("seed: 7", "seed: 7\nserch: 1"), line: 4, field: "serch", message: "unknown section 'serch'"),
         Case(name: "unknown nested key", text: edit("batch_size:", "batch_sise:"), line: 12, field: "training.batch_sise", message: "did you mean 'batch_size'?"),
-        Case(name: "wrong type", text: edit("epochs: 3", "epochs: three"), line: 11, field: "training.epochs", message: "expected a whole number"),
+        Case(name: "wrong type", text: edit("  epochs: 3\n", "  epochs: three\n"), line: 11, field: "training.epochs", message: "expected a whole number"),
         Case(name: "empty range", text: edit("[1.0e-4, 1.0e-1]", "[1.0e-1, 1.0e-4]"), line: 15, field: "training.optimizer.learning_rate.loguniform", message: "empty range"),
         Case(name: "log range with 0", text: edit("[1.0e-4, 1.0e-1]", "[0, 1.0e-1]"), line: 15, field: "training.optimizer.learning_rate.loguniform", message: "low > 0"),
         Case(name: "min greater than max (uniform)", text: edit("[0.8, 0.99]", "[0.99, 0.8]"), line: 16, field: "training.optimizer.momentum.uniform", message: "empty range"),

@@ -51,10 +51,15 @@ public final class Worker {
         let link = try Socket(context, .pair)
         let linkEndpoint = "inproc://sweep-runner-\(UUID().uuidString)"
         try link.bind(linkEndpoint)
-        let runner = try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: options.decisionWaitSeconds, log: log)
         let runnerDone = DispatchSemaphore(value: 0)
-        let thread = Thread { [runner] in
-            runner.run()
+        let (wait, log) = (options.decisionWaitSeconds, self.log)
+        // The runner and its end of the link are created on the runner's own thread.
+        let thread = Thread {
+            do {
+                try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: wait, log: log).run()
+            } catch {
+                log.error("the runner thread could not start: \(error)")
+            }
             runnerDone.signal()
         }
         thread.name = "sweep-runner"
@@ -274,7 +279,7 @@ public final class Worker {
                 continue
             }
             if let s = socket, now - lastSent >= Double(heartbeatMs) / 1000 {
-                sendBytes(s, codec.encode(.heartbeat))
+                sendBytes(s, codec.encode(WorkerMessage.heartbeat))
             }
         }
     }

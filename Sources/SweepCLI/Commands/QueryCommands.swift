@@ -207,6 +207,8 @@ struct Export: ParsableCommand {
     @Option(help: "csv (one row per trial) or json (trials with curves).") var format: OutputFormat = .json
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
+    static func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+
     struct Document: Encodable {
         var study: JSONOutput.Study
         var parameters: [String]
@@ -229,11 +231,13 @@ struct Export: ParsableCommand {
             let metricNames = Array(Set(trials.flatMap { $0.metrics.keys })).sorted()
             let headers = ["number", "state", "value", "epochs", "seed", "attempt", "worker", "started_at", "finished_at", "duration", "prune_reason", "error"]
                 + names.map { "param_\($0)" } + metricNames.map { "metric_\($0)" }
-            let rows = trials.map { t in
-                ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", "\(t.seed)", "\(t.attempt)", t.worker ?? "",
-                 t.startedAt.map { "\($0)" } ?? "", t.finishedAt.map { "\($0)" } ?? "", t.duration.map { "\($0)" } ?? "",
-                 t.pruneReason ?? "", t.error ?? ""]
-                + names.map { t.params[$0]?.description ?? "" } + metricNames.map { t.metrics[$0].map { "\($0)" } ?? "" }
+            let rows = trials.map { t -> [String] in
+                let fixed: [String] = ["\(t.number)", t.state.rawValue, Self.text(t.value), "\(t.epochs)", "\(t.seed)", "\(t.attempt)",
+                                       t.worker ?? "", Self.text(t.startedAt), Self.text(t.finishedAt), Self.text(t.duration),
+                                       t.pruneReason ?? "", t.error ?? ""]
+                let params: [String] = names.map { t.params[$0]?.description ?? "" }
+                let metrics: [String] = metricNames.map { Self.text(t.metrics[$0]) }
+                return fixed + params + metrics
             }
             return CSV.render(headers, rows)
         }

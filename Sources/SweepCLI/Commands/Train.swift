@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
         do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
         let summary = trainer.summary
         print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
-        print("model: \(summary.total) parameters (\(summary.trainable) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
+        print("model: \(summary.totalParameters) parameters (\(summary.trainableParameters) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
         let display = LiveDisplay()
         var metricsFile: FileHandle?
         if let metricsOut {

@@ -1,3 +1,4 @@
+import CSupport
 import Cluster
 import Foundation
 
@@ -23,8 +24,6 @@ func installStopSignals() {
 /// Asks Linux to send SIGTERM to this process when its parent dies (local workers of
 /// `sweep run`), so that killing the parent never leaves workers behind.
 func dieWithParent(_ parentPID: Int32) {
-    #if os(Linux)
-    _ = prctl(PR_SET_PDEATHSIG, SIGTERM)
-    #endif
+    _ = sweep_terminate_with_parent()
     if getppid() != parentPID { processStop.request() } // the parent is already gone
 }

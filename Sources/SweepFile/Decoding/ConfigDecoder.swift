@@ -107,8 +107,13 @@ private func allKeyStrings<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<S
     Set(K.allCases.map(\.stringValue))
 }
 
-/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+/// The known name closest to `name`: one it abbreviates, else the nearest by edit distance
+/// if that is close enough to be a typo.
 func closest(to name: String, in candidates: some Collection<String>) -> String? {
+    let lower = name.lowercased()
+    if lower.count >= 3, let prefixed = candidates.filter({ $0.lowercased().hasPrefix(lower) }).min(by: { $0.count < $1.count }) {
+        return prefixed
+    }
     var best: (String, Int)?
     for c in candidates {
         let d = editDistance(name.lowercased(), c.lowercased())

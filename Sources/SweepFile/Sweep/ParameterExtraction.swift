@@ -33,6 +33,24 @@ enum ParameterExtraction {
         var when: (parentReference: String, values: [ParamValue], mark: SourceMark?)?
     }
 
+    /// A value that is part of a trial only when a condition holds:
+    /// `boundaries: {value: [5, 15], when: {schedule.name: [piecewise]}}`. Not a searched
+    /// parameter (nothing is drawn or recorded); lists and mappings are allowed.
+    struct ConditionalValue {
+        var path: ConfigPath
+        var mark: SourceMark?
+        var value: ConfigNode
+        var parentReference: String
+        var values: [ParamValue]
+        var whenMark: SourceMark?
+    }
+
+    /// Whether `node` is exactly `{value: ..., when: ...}`.
+    static func isConditionalValue(_ node: ConfigNode) -> Bool {
+        guard let entries = node.entries, entries.count == 2 else { return false }
+        return Set(entries.map(\.key)) == ["value", "when"]
+    }
+
     /// Whether `node` is a mapping that uses at least one distribution key.
     static func isRange(_ node: ConfigNode) -> Bool {
         guard let entries = node.entries else { return false }
@@ -42,11 +60,40 @@ enum ParameterExtraction {
     /// Extracts every range under `node` (at `path`), in document order.
     static func extract(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> [RawParameter] {
         var found: [RawParameter] = []
-        try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found)
+        var conditional: [ConditionalValue] = []
+        try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional)
         return found
     }
 
-    private static func walk(_ node: ConfigNode, path: ConfigPath, insideSequence: Bool, defaultName: (ConfigPath) -> String, into found: inout [RawParameter]) throws(ConfigError) {
+    /// Extracts every range and every conditional value under `node`, in document order.
+    static func extractAll(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> ([RawParameter], [ConditionalValue]) {
+        var found: [RawParameter] = []
+        var conditional: [ConditionalValue] = []
+        try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional)
+        return (found, conditional)
+    }
+
+    private static func walk(_ node: ConfigNode, path: ConfigPath, insideSequence: Bool, defaultName: (ConfigPath) -> String,
+                             into found: inout [RawParameter], conditional: inout [ConditionalValue]) throws(ConfigError) {
+        if isConditionalValue(node) {
+            if insideSequence {
+                throw ConfigError(mark: node.mark, path: path, message: "a value inside a list cannot have a 'when' condition (the list element cannot be left out)")
+            }
+            let w = node["when"]!
+            guard let we = w.entries, we.count == 1 else {
+                throw ConfigError(mark: w.mark, path: path.appending("when"), message: "'when' takes one condition, e.g. when: {schedule.name: [piecewise]}")
+            }
+            var values: [ParamValue] = []
+            for v in we[0].value.elements ?? [we[0].value] {
+                guard let pv = paramValue(v) else {
+                    throw ConfigError(mark: v.mark, path: path.appending("when").appending(we[0].key), message: "condition values must be single values, got \(v.kindDescription)")
+                }
+                values.append(pv)
+            }
+            conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, parentReference: we[0].key,
+                                                values: values, whenMark: we[0].keyMark ?? w.mark))
+            return
+        }
         if isRange(node) {
             let p = try parse(node, path: path, defaultName: defaultName)
             if p.when != nil && insideSequence {
@@ -57,9 +104,9 @@ enum ParameterExtraction {
         }
         switch node.value {
         case .mapping(let entries):
-            for e in entries { try walk(e.value, path: path.appending(e.key), insideSequence: false, defaultName: defaultName, into: &found) }
+            for e in entries { try walk(e.value, path: path.appending(e.key), insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional) }
         case .sequence(let elements):
-            for (i, e) in elements.enumerated() { try walk(e, path: path.appending(index: i), insideSequence: true, defaultName: defaultName, into: &found) }
+            for (i, e) in elements.enumerated() { try walk(e, path: path.appending(index: i), insideSequence: true, defaultName: defaultName, into: &found, conditional: &conditional) }
         default:
             break
         }

@@ -3,6 +3,14 @@ import Randomness
 import Search
 import Training
 
+/// A value of the document that is present only when a parameter takes certain values.
+public struct ConditionalValueSpec: Sendable, Hashable {
+    public var path: ConfigPath
+    public var mark: SourceMark?
+    public var value: ConfigNode
+    public var condition: Condition
+}
+
 /// A validated sweep file: the study's settings, its search space, and the trial template
 /// that becomes one ``TrialSpec`` per trial.
 ///
@@ -34,6 +42,8 @@ public struct SweepDefinition: Sendable {
     public var task: Task
     /// Searched parameters with their place in the document.
     public var parameters: [ParameterSpec]
+    /// Values present only when a condition on a parameter holds (`{value: ..., when: ...}`).
+    public var conditionalValues: [ConditionalValueSpec]
     public var space: SearchSpace
     /// The document without its sweep sections, ranges still in place.
     public var template: ConfigNode
@@ -66,7 +76,7 @@ public struct SweepDefinition: Sendable {
 
     /// Validates sweep-file text.
     public static func parse(text: String, file: String? = nil) throws(ConfigError) -> SweepDefinition {
-        do {
+        do throws(ConfigError) {
             return try parseUnlocated(text: text, file: file)
         } catch {
             throw error.file == nil ? error.inFile(file) : error
@@ -130,8 +140,21 @@ public struct SweepDefinition: Sendable {
         // The trial template: everything but the sweep sections.
         let templateEntries = entries.filter { !sweepKeys.contains($0.key) }
         let template = ConfigNode(.mapping(templateEntries), mark: root.mark)
-        let raw = try ParameterExtraction.extract(from: template, at: ConfigPath(), defaultName: defaultParameterName)
+        let (raw, rawConditional) = try ParameterExtraction.extractAll(from: template, at: ConfigPath(), defaultName: defaultParameterName)
         let parameters = try ParameterExtraction.resolve(raw)
+        var conditionalValues: [ConditionalValueSpec] = []
+        for c in rawConditional {
+            guard let parent = parameters.first(where: { $0.parameter.name == c.parentReference || $0.path.description == c.parentReference }) else {
+                let hint = closest(to: c.parentReference, in: parameters.map(\.parameter.name)).map { "; did you mean '\($0)'?" }
+                    ?? "; searched parameters are: \(parameters.map(\.parameter.name).joined(separator: ", "))"
+                throw ConfigError(mark: c.whenMark, path: c.path.appending("when"), message: "condition on unknown parameter '\(c.parentReference)'\(hint)")
+            }
+            for v in c.values where !parent.parameter.distribution.contains(v) {
+                throw ConfigError(mark: c.whenMark, path: c.path.appending("when"), message: "'\(parent.parameter.name)' can never be \(v)")
+            }
+            conditionalValues.append(ConditionalValueSpec(path: c.path, mark: c.mark, value: c.value,
+                                                          condition: Condition(parent: parent.parameter.name, values: c.values)))
+        }
         let space: SearchSpace
         do {
             space = try SearchSpace(parameters.map(\.parameter))
@@ -142,7 +165,7 @@ public struct SweepDefinition: Sendable {
         var definition = SweepDefinition(
             file: file, text: text, study: study, description: description, objective: objective, seed: seed,
             sampler: sampler, pruner: pruner, budget: budget, retry: retry, task: task,
-            parameters: parameters, space: space, template: template)
+            parameters: parameters, conditionalValues: conditionalValues, space: space, template: template)
         try definition.validateTemplate()
         return definition
     }
@@ -185,6 +208,10 @@ public struct SweepDefinition: Sendable {
     /// the trial seed and the epoch cap applied.
     public func document(for params: Params, trialSeed: UInt64) -> ConfigNode {
         var doc = template
+        for c in conditionalValues {
+            let holds = params[c.condition.parent].map { c.condition.values.contains($0) } ?? false
+            doc = doc.replacing(at: c.path, with: holds ? c.value : nil)
+        }
         for spec in parameters {
             if let value = params[spec.parameter.name] {
                 doc = doc.replacing(at: spec.path, with: ParameterExtraction.node(for: value, mark: spec.mark))
@@ -246,7 +273,7 @@ public struct SweepDefinition: Sendable {
     }
 
     private func checkProbe(_ params: Params, parameter: ParameterSpec?, value: ParamValue?) throws(ConfigError) {
-        do {
+        do throws(ConfigError) {
             _ = try spec(for: params, trialSeed: 1)
         } catch {
             var e = error

@@ -21,15 +21,15 @@ public struct Objective: Codable, Sendable, Hashable {
             return
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        metric = try c.decode(String.self, forKey: .metric)
+        let metric = try c.decode(String.self, forKey: .metric)
+        var direction = Self.naturalDirection(of: metric)
         if let d = try c.decodeIfPresent(String.self, forKey: .direction) {
             guard let dir = Direction(rawValue: d) else {
                 throw DecodingError.dataCorruptedError(forKey: .direction, in: c, debugDescription: "unknown direction '\(d)'; expected minimize or maximize")
             }
             direction = dir
-        } else {
-            direction = Self.naturalDirection(of: metric)
         }
+        self.init(metric: metric, direction: direction)
     }
 
     /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized.

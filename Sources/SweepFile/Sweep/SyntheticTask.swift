@@ -43,6 +43,11 @@ public struct SyntheticTask: Codable, Sendable, Hashable {
     public struct Input: Codable, Sendable, Hashable {
         public var name: String
         public var value: Double
+
+        public init(name: String, value: Double) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {

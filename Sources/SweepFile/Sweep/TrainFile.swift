@@ -11,7 +11,7 @@ public enum TrainFile {
     }
 
     public static func parse(text: String, file: String? = nil) throws(ConfigError) -> TrialConfig {
-        do {
+        do throws(ConfigError) {
             let root = try YAMLReader.parse(text, file: file)
             guard let entries = root.entries else {
                 throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a train file is a mapping with data, model and training sections, got \(root.kindDescription)")
@@ -26,7 +26,10 @@ public enum TrainFile {
                 throw ConfigError(mark: e.keyMark, path: ConfigPath([.key(e.key)]), message: "unknown section '\(e.key)'\(hint)")
             }
             let template = ConfigNode(.mapping(entries.filter { SweepDefinition.trainingKeys.contains($0.key) }), mark: root.mark)
-            let ranges = try ParameterExtraction.extract(from: template, at: ConfigPath(), defaultName: { $0.description })
+            let (ranges, conditional) = try ParameterExtraction.extractAll(from: template, at: ConfigPath(), defaultName: { $0.description })
+            if let c = conditional.first {
+                throw ConfigError(mark: c.mark, path: c.path, message: "a conditional value ({value, when}) needs a sweep; `sweep train` needs fixed values")
+            }
             if let first = ranges.first {
                 let more = ranges.count > 1 ? " (and \(ranges.count - 1) more)" : ""
                 throw ConfigError(mark: first.mark, path: first.path,

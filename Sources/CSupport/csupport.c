@@ -1,0 +1,13 @@
+#include "csupport.h"
+#include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+int sweep_terminate_with_parent(void) {
+#ifdef __linux__
+    return prctl(PR_SET_PDEATHSIG, SIGTERM);
+#else
+    return -1;
+#endif
+}

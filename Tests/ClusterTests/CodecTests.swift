@@ -1,0 +1,58 @@
+import Search
+import SweepFile
+import Testing
+@testable import Cluster
+
+@Suite struct CodecTests {
+    let codec = WireCodec(maxMessageBytes: 4096)
+
+    @Test func workerMessagesRoundTrip() throws {
+        let messages: [WorkerMessage] = [
+            .hello(.init(worker: "w", host: "h", pid: 3, version: "0.1.0", cores: 4, threads: 1, capabilities: ["training"], running: .init(trial: 2, attempt: 1, epoch: 3))),
+            .ready, .heartbeat,
+            .report(.init(trial: 1, attempt: 2, epoch: 3, value: 0.5, metrics: ["loss": 0.25], seconds: 1.5)),
+            .result(.init(trial: 1, attempt: 2, state: "pruned", value: nil, metrics: [:], epochs: 3, ready: false)),
+            .failure(.init(trial: 1, attempt: 1, error: "boom", ready: true)),
+            .bye(.init(reason: "SIGTERM", trial: 4, attempt: 1)),
+        ]
+        for m in messages {
+            #expect(try codec.decodeWorkerMessage(codec.encode(m)) == m)
+        }
+    }
+
+    @Test func coordinatorMessagesRoundTrip() throws {
+        let spec = TrialSpec.synthetic(SyntheticTask(function: .sphere, epochs: 2, inputs: [.init(name: "x", value: 0.5)]))
+        let messages: [CoordinatorMessage] = [
+            .welcome(.init(study: "s", heartbeatMs: 500, liveness: 4, adopted: TrialRef(trial: 1, attempt: 2))),
+            .assign(.init(study: "s", trial: 3, attempt: 1, seed: 42, params: ["x": .double(0.5), "n": .int(3)], spec: spec, maxEpochs: 2, metric: "value")),
+            .decision(.init(trial: 3, attempt: 1, epoch: 1, action: "prune", reason: "below median")),
+            .noWork(reason: "wait"), .stop(reason: "done"), .cancel(TrialRef(trial: 1, attempt: 1), reason: "lost"),
+            .identify, .heartbeat, .error("bad"),
+        ]
+        for m in messages {
+            #expect(try codec.decodeCoordinatorMessage(codec.encode(m)) == m)
+        }
+    }
+
+    @Test func wireFormatIsPlainJSONWithVersionAndType() throws {
+        let text = String(decoding: codec.encode(WorkerMessage.ready), as: UTF8.self)
+        #expect(text == "{\"type\":\"ready\",\"v\":1}")
+    }
+
+    @Test func badMessagesAreClassified() {
+        func violation(_ s: String) -> ProtocolViolation? {
+            do { _ = try codec.decodeWorkerMessage(Array(s.utf8)); return nil } catch { return error }
+        }
+        #expect(violation("garbage") == .notJSON)
+        #expect(violation("{\"v\":1}") == .missingType)
+        #expect(violation("{\"v\":2,\"type\":\"ready\"}") == .unsupportedVersion(2))
+        #expect(violation("{\"v\":1,\"type\":\"dance\"}") == .unknownType("dance"))
+        if case .invalid(let t, _)? = violation("{\"v\":1,\"type\":\"report\",\"trial\":1,\"attempt\":1}") { #expect(t == "report") } else { Issue.record("missing epoch accepted") }
+        if case .invalid? = violation("{\"v\":1,\"type\":\"report\",\"trial\":-1,\"attempt\":1,\"epoch\":1,\"metrics\":{}}") {} else { Issue.record("negative trial accepted") }
+        if case .invalid? = violation("{\"v\":1,\"type\":\"result\",\"trial\":1,\"attempt\":1,\"state\":\"great\",\"metrics\":{},\"epochs\":1,\"ready\":true}") {} else { Issue.record("bad state accepted") }
+        let big = "{\"v\":1,\"type\":\"ready\",\"pad\":\"\(String(repeating: "x", count: 5000))\"}"
+        #expect(violation(big) == .oversized(bytes: big.utf8.count, limit: 4096))
+        // Unknown extra fields are fine.
+        #expect(violation("{\"v\":1,\"type\":\"ready\",\"future\":true}") == nil)
+    }
+}

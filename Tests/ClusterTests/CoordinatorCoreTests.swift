@@ -1,0 +1,263 @@
+import Foundation
+import Search
+import Store
+import SweepFile
+import Testing
+@testable import Cluster
+
+/// Drives a `CoordinatorCore` with messages and a fake clock, on an in-memory store.
+final class CoreHarness {
+    let store: SweepStore
+    var core: CoordinatorCore
+    var now = 1000.0
+    var sent: [(worker: String, message: CoordinatorMessage)] = []
+    let options = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10)
+
+    init(_ sweep: String, store: SweepStore? = nil) throws {
+        self.store = try store ?? SweepStore.inMemory()
+        let definition = try SweepDefinition.parse(text: sweep, file: "test.yaml")
+        let (options, now) = (self.options, self.now)
+        core = try self.store.write { tx in try CoordinatorCore(creating: definition, options: options, tx: tx, now: now) }
+    }
+
+    /// Rebuilds the core from the database, as `sweep resume` does.
+    func restart() throws {
+        let study = try store.read { try $0.requireStudy(named: core.study.name) }
+        let definition = core.definition
+        let (options, now) = (self.options, self.now)
+        core = try store.write { tx in try store.read { q in try CoordinatorCore(resuming: study, definition: definition, options: options, queries: q, tx: tx, now: now) } }
+        sent.removeAll()
+    }
+
+    func deliver(_ m: WorkerMessage, from w: String) throws {
+        var out = Outbox()
+        try store.write { tx in
+            try core.handle(m, from: w, peerAddress: "127.0.0.1", now: now, tx: tx, out: &out)
+            try core.dispatch(now: now, tx: tx, out: &out)
+        }
+        sent += out.messages
+    }
+
+    func tick() throws {
+        var out = Outbox()
+        try store.write { tx in try core.tick(now: now, tx: tx, out: &out) }
+        sent += out.messages
+    }
+
+    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil) throws {
+        try deliver(.hello(.init(worker: w, host: "h", pid: 1, version: "t", cores: 2, threads: 1, capabilities: ["synthetic"], running: running)), from: w)
+    }
+
+    /// Messages sent to `w` since the last call, oldest first.
+    func take(_ w: String) -> [CoordinatorMessage] {
+        let mine = sent.filter { $0.worker == w }.map(\.message)
+        sent.removeAll { $0.worker == w }
+        return mine
+    }
+
+    func assignment(_ w: String) -> CoordinatorMessage.Assign? {
+        for m in take(w) { if case .assign(let a) = m { return a } }
+        return nil
+    }
+
+    func report(_ w: String, _ a: CoordinatorMessage.Assign, epoch: Int, value: Double) throws -> CoordinatorMessage.Decision? {
+        try deliver(.report(.init(trial: a.trial, attempt: a.attempt, epoch: epoch, value: value, metrics: ["value": value])), from: w)
+        for m in take(w) { if case .decision(let d) = m { return d } }
+        return nil
+    }
+
+    func finish(_ w: String, _ a: CoordinatorMessage.Assign, value: Double, epochs: Int = 1) throws {
+        try deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: "complete", value: value, metrics: ["value": value], epochs: epochs, ready: true)), from: w)
+    }
+
+    func trials() throws -> [TrialRecord] {
+        try store.read { try $0.trials(studyID: core.study.id) }
+    }
+
+    func attempts(_ number: Int) throws -> [AttemptRecord] {
+        try store.read { q in try q.attempts(trialID: try q.trials(studyID: core.study.id)[number].id) }
+    }
+}
+
+func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAttempts: Int = 3, wallTime: String = "") -> String {
+    """
+    study: core
+    synthetic:
+      function: sphere
+      epochs: \(epochs)
+      inputs: {x: {uniform: [-1, 1]}}
+    sampler: {name: random, seed: 5}
+    pruner: \(pruner)
+    budget: {trials: \(trials)\(wallTime)}
+    retry: {max_attempts: \(maxAttempts)}
+    """
+}
+
+@Suite struct CoordinatorCoreTests {
+    @Test func leasesReportsAndFinishesWithinTheBudget() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 2))
+        try h.hello("w1")
+        let first = h.take("w1")
+        guard first.count == 2, case .welcome(let w) = first[0], case .assign(let a) = first[1] else {
+            Issue.record("expected welcome then assign, got \(first)")
+            return
+        }
+        #expect(w.study == "core" && w.adopted == nil)
+        #expect(a.trial == 0 && a.attempt == 1 && a.maxEpochs == 2)
+        let d = try #require(try h.report("w1", a, epoch: 1, value: 0.5))
+        #expect(!d.prune)
+        try h.finish("w1", a, value: 0.25, epochs: 2)
+        let b = try #require(h.assignment("w1"))
+        #expect(b.trial == 1)
+        try h.finish("w1", b, value: 0.75, epochs: 2)
+        let last = h.take("w1")
+        #expect(last.contains { if case .stop = $0 { return true }; return false })
+        #expect(h.core.finished)
+        let trials = try h.trials()
+        #expect(trials.map(\.state) == [.complete, .complete])
+        #expect(trials.map(\.value) == [0.25, 0.75])
+        let study = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(study.state == .finished)
+    }
+
+    @Test func repeatedReportGetsTheSameAnswerAndOneRow() throws {
+        let h = try CoreHarness(sweep(trials: 1, epochs: 3))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        let first = try h.report("w1", a, epoch: 1, value: 0.5)
+        let again = try h.report("w1", a, epoch: 1, value: 0.9)
+        #expect(first == again)
+        let curve = try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[0].id) }
+        #expect(curve.map(\.value) == [0.5])
+        #expect(h.core.counters.duplicateReports == 1)
+    }
+
+    @Test func deadWorkersTrialIsRequeuedToAnotherWorker() throws {
+        let h = try CoreHarness(sweep(trials: 1))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.hello("w2")
+        #expect(h.take("w2").contains { if case .noWork = $0 { return true }; return false })
+        // w2 keeps talking, w1 goes silent past 3 heartbeats.
+        h.now += 2
+        try h.deliver(.heartbeat, from: "w2")
+        h.now += 2
+        try h.deliver(.heartbeat, from: "w2")
+        try h.tick()
+        let b = try #require(h.assignment("w2"))
+        #expect(b.trial == a.trial && b.attempt == 2)
+        try h.finish("w2", b, value: 0.1)
+        #expect(try h.attempts(0).map(\.outcome) == ["STALE", "COMPLETE"])
+        #expect(try h.trials()[0].state == .complete)
+        // A late result from the dead worker's lease changes nothing.
+        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: "complete", value: 99, metrics: [:], epochs: 1, ready: true)), from: "w1")
+        #expect(try h.trials()[0].value == 0.1)
+    }
+
+    @Test func crashingTrialFailsAtTheRetryLimit() throws {
+        let h = try CoreHarness(sweep(trials: 1, maxAttempts: 2))
+        for round in 1...2 {
+            try h.hello("w\(round)")
+            let a = try #require(h.assignment("w\(round)"))
+            #expect(a.attempt == round)
+            h.now += 10
+            try h.tick()
+        }
+        let t = try h.trials()[0]
+        #expect(t.state == .fail)
+        #expect(t.error?.contains("retry limit") == true)
+        #expect(h.core.finished)
+    }
+
+    @Test func staleLeaseReportsAreCancelledAndUnknownWorkersAskedToIdentify() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 2))
+        try h.deliver(.heartbeat, from: "stranger")
+        #expect(h.take("stranger") == [.identify])
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.deliver(.report(.init(trial: a.trial, attempt: a.attempt + 1, epoch: 1, value: 1, metrics: [:])), from: "w1")
+        #expect(h.take("w1").contains { if case .cancel = $0 { return true }; return false })
+        #expect(h.core.counters.staleReports == 1)
+    }
+
+    @Test func byeHandsTheTrialBackWithoutCountingACrash() throws {
+        let h = try CoreHarness(sweep(trials: 1, maxAttempts: 1))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.deliver(.bye(.init(reason: "SIGTERM", trial: a.trial, attempt: a.attempt)), from: "w1")
+        try h.hello("w2")
+        let b = try #require(h.assignment("w2"))
+        #expect(b.trial == a.trial && b.attempt == 2)
+        try h.finish("w2", b, value: 0.3)
+        #expect(try h.attempts(0).map(\.outcome) == ["RETURNED", "COMPLETE"])
+        #expect(try h.trials()[0].state == .complete)
+    }
+
+    @Test func budgetIsExactWithManyWorkers() throws {
+        let h = try CoreHarness(sweep(trials: 3))
+        for w in ["a", "b", "c", "d", "e"] { try h.hello(w) }
+        let assigned = ["a", "b", "c", "d", "e"].compactMap { h.assignment($0) }
+        #expect(assigned.count == 3)
+        #expect(try h.trials().count == 3)
+        for (i, w) in ["a", "b", "c"].enumerated() { try h.finish(w, assigned[i], value: Double(i)) }
+        #expect(try h.trials().count == 3)
+        #expect(h.core.finished)
+    }
+
+    @Test func restartReadoptsRunningTrialsAndRequeuesTheUnclaimed() throws {
+        let h = try CoreHarness(sweep(trials: 3, epochs: 3))
+        try h.hello("w1")
+        try h.hello("w2")
+        let a1 = try #require(h.assignment("w1"))
+        let a2 = try #require(h.assignment("w2"))
+        _ = try h.report("w1", a1, epoch: 1, value: 0.4)
+        // The coordinator dies; a new one starts from the database.
+        try h.restart()
+        try h.hello("w1", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 1))
+        let welcome = h.take("w1").first
+        guard case .welcome(let w)? = welcome else { Issue.record("expected welcome, got \(String(describing: welcome))"); return }
+        #expect(w.adopted == TrialRef(trial: a1.trial, attempt: a1.attempt))
+        // w2 never comes back: after the grace period its trial is re-run.
+        h.now += 11
+        try h.deliver(.heartbeat, from: "w1")
+        try h.tick()
+        #expect(try h.trials()[a2.trial].state == .stale)
+        try h.hello("w3")
+        let again = try #require(h.assignment("w3"))
+        #expect(again.trial == a2.trial && again.attempt == 2)
+        // The adopted lease continues: its next report is accepted.
+        let d = try h.report("w1", a1, epoch: 2, value: 0.3)
+        #expect(d?.prune == false)
+        #expect(try h.trials().count == 2, "no new trial is created while the budget allows only what was re-queued or new")
+    }
+
+    @Test func medianPrunerDecisionsCarryReasons() throws {
+        let h = try CoreHarness(sweep(trials: 4, epochs: 3, pruner: "{name: median, n_startup_trials: 2}"))
+        try h.hello("w1")
+        for v in [0.1, 0.2] {
+            let a = try #require(h.assignment("w1"))
+            for e in 1...3 { _ = try h.report("w1", a, epoch: e, value: v) }
+            try h.finish("w1", a, value: v, epochs: 3)
+        }
+        let bad = try #require(h.assignment("w1"))
+        let d = try #require(try h.report("w1", bad, epoch: 1, value: 5.0))
+        #expect(d.prune)
+        #expect(!d.reason.isEmpty)
+        let t = try h.trials()[bad.trial]
+        #expect(t.state == .pruned && t.pruneReason == d.reason && t.value == 5.0)
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.pruned]) }
+        #expect(events.count == 1)
+    }
+
+    @Test func wallTimeEndsTheStudy() throws {
+        let h = try CoreHarness(sweep(trials: 100, epochs: 5, wallTime: ", wall_time: 60"))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        h.now += 61
+        let d = try #require(try h.report("w1", a, epoch: 1, value: 0.5))
+        #expect(d.prune && d.reason.contains("wall-time"))
+        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: "pruned", value: 0.5, metrics: [:], epochs: 1, ready: true)), from: "w1")
+        #expect(h.core.finished)
+        #expect(try h.trials().count == 1)
+    }
+}
