@@ -183,7 +183,7 @@ public final class Trainer {
         return lr
     }
 
-    private func shuffleOrder() {
+    func shuffleOrder() {
         // Fisher-Yates with the trial's shuffle stream.
         var i = order.count - 1
         while i > 0 {
@@ -195,7 +195,7 @@ public final class Trainer {
 
     /// Copies the rows of batch positions `start..<start+rows` (in shuffled order) into the
     /// batch buffers.
-    private func gather(_ features: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, from start: Int, rows: Int) {
+    func gather(_ features: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, from start: Int, rows: Int) {
         let width = dataset.featureCount
         order.withUnsafeBufferPointer { order in
             let indices = order.baseAddress! + start
