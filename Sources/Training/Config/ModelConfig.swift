@@ -1,0 +1,159 @@
+/// Where batch normalization sits in each hidden block, relative to the activation.
+public enum BatchNormPlacement: String, ConfigChoice {
+    case none
+    /// Dense (no bias) -> BN -> activation, as in Géron's "BN before the activation" net.
+    case before
+    /// Dense -> activation -> BN.
+    case after
+    public static let choiceName = "batch_norm placement"
+}
+
+/// Which dropout layer the dropout rates create.
+public enum DropoutKind: String, ConfigChoice {
+    /// Inverted dropout: kept units scaled by 1/(1-rate) while training.
+    case standard
+    /// AlphaDropout, which keeps the mean and variance of SELU activations.
+    case alpha
+    public static let choiceName = "dropout kind"
+}
+
+/// The training loss (which also fixes the output layer).
+public enum LossKind: String, ConfigChoice {
+    /// Softmax over one output per class, cross-entropy with class-index labels.
+    case crossEntropy = "cross_entropy"
+    /// One sigmoid output, binary cross-entropy (two-class data sets only).
+    case binaryCrossEntropy = "binary_cross_entropy"
+    /// Squared error without the 1/2, summed over outputs: one-hot targets, or a single
+    /// 0/1 output for two-class data sets.
+    case mse
+    /// Hinge: `max(0, 1 - y*s)` with one output and y in {-1, 1} for two-class data sets,
+    /// `sum_{j != y} max(0, s_j - s_y + 1)` over one output per class otherwise.
+    case hinge
+    public static let choiceName = "loss"
+}
+
+/// The network: a stack of dense hidden layers and the output layer fixed by the loss.
+public struct ModelConfig: Codable, Sendable, Hashable {
+    /// Widths of the hidden Dense layers (in the file: a list, or `{layers: N, units: W}`).
+    public var hidden: [Int]
+    public var activation: Activation
+    /// Hidden-layer kernel initializer; default: the one table 11-1 recommends for the
+    /// activation (he_normal for the ReLU family and ELU, lecun_normal for SELU, glorot_uniform
+    /// otherwise). The output layer always uses glorot_uniform, as a Keras Dense does.
+    public var initializer: Initializer
+    public var batchNorm: BatchNormPlacement
+    public var inputBatchNorm: Bool
+    public var batchNormMomentum: Double
+    public var batchNormEpsilon: Double
+    /// Whether hidden Dense layers have a bias; default true, false with `batch_norm: before`
+    /// (the BN shift makes it redundant).
+    public var useBias: Bool?
+    public var dropout: Double
+    public var dropoutKind: DropoutKind
+    public var inputDropout: Double
+    /// Keras-style kernel penalties `l1 * sum|w|` and `l2 * sum(w^2)` on every Dense kernel.
+    public var l1: Double
+    public var l2: Double
+    /// Max-norm radius for each hidden unit's incoming weight vector.
+    public var maxNorm: Double?
+    public var loss: LossKind
+
+    public init(
+        hidden: [Int] = [300, 100], activation: Activation = .relu, initializer: Initializer? = nil,
+        batchNorm: BatchNormPlacement = .none, inputBatchNorm: Bool = false,
+        batchNormMomentum: Double = 0.99, batchNormEpsilon: Double = 1e-3, useBias: Bool? = nil,
+        dropout: Double = 0, dropoutKind: DropoutKind = .standard, inputDropout: Double = 0,
+        l1: Double = 0, l2: Double = 0, maxNorm: Double? = nil, loss: LossKind = .crossEntropy
+    ) {
+        self.hidden = hidden
+        self.activation = activation
+        self.initializer = initializer ?? activation.recommendedInitializer
+        self.batchNorm = batchNorm
+        self.inputBatchNorm = inputBatchNorm
+        self.batchNormMomentum = batchNormMomentum
+        self.batchNormEpsilon = batchNormEpsilon
+        self.useBias = useBias
+        self.dropout = dropout
+        self.dropoutKind = dropoutKind
+        self.inputDropout = inputDropout
+        self.l1 = l1
+        self.l2 = l2
+        self.maxNorm = maxNorm
+        self.loss = loss
+    }
+
+    /// Whether the hidden Dense layers get a bias vector.
+    public var resolvedUseBias: Bool { useBias ?? (batchNorm != .before) }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case hidden, activation, initializer
+        case batchNorm = "batch_norm", inputBatchNorm = "input_batch_norm"
+        case batchNormMomentum = "batch_norm_momentum", batchNormEpsilon = "batch_norm_epsilon"
+        case useBias = "use_bias"
+        case dropout, dropoutKind = "dropout_kind", inputDropout = "input_dropout"
+        case l1, l2, maxNorm = "max_norm", loss
+    }
+
+    /// The `{layers: N, units: W}` form of `hidden`.
+    enum HiddenKeys: String, CodingKey, CaseIterable { case layers, units }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.configContainer(keyedBy: CodingKeys.self)
+        hidden = try Self.decodeHidden(c)
+        activation = try c.value(.activation, default: .relu)
+        initializer = try c.decodeIfPresent(Initializer.self, forKey: .initializer) ?? activation.recommendedInitializer
+        batchNorm = try c.choice(BatchNormPlacement.self, .batchNorm) ?? .none
+        inputBatchNorm = try c.value(.inputBatchNorm, default: false)
+        batchNormMomentum = try c.number(.batchNormMomentum, default: 0.99, .fraction)
+        batchNormEpsilon = try c.number(.batchNormEpsilon, default: 1e-3, .positive)
+        useBias = try c.decodeIfPresent(Bool.self, forKey: .useBias)
+        dropout = try c.number(.dropout, default: 0, .fraction)
+        dropoutKind = try c.choice(DropoutKind.self, .dropoutKind) ?? .standard
+        inputDropout = try c.number(.inputDropout, default: 0, .fraction)
+        l1 = try c.number(.l1, default: 0, .nonNegative)
+        l2 = try c.number(.l2, default: 0, .nonNegative)
+        maxNorm = try c.optionalNumber(.maxNorm, .positive)
+        loss = try c.choice(LossKind.self, .loss) ?? .crossEntropy
+    }
+
+    private static func decodeHidden(_ c: KeyedDecodingContainer<CodingKeys>) throws -> [Int] {
+        guard c.contains(.hidden), try !c.decodeNil(forKey: .hidden) else { return [300, 100] }
+        let widths: [Int]
+        if let list = try? c.decode([Int].self, forKey: .hidden) {
+            widths = list
+        } else {
+            let h = try c.nestedContainer(keyedBy: HiddenKeys.self, forKey: .hidden)
+            guard let layers = try h.decodeIfPresent(Int.self, forKey: .layers),
+                  let units = try h.decodeIfPresent(Int.self, forKey: .units) else {
+                throw c.invalid(.hidden, "must be a list of widths or {layers: N, units: W}")
+            }
+            guard layers >= 1 else { throw h.invalid(.layers, "must be >= 1, got \(layers)") }
+            guard units >= 1 else { throw h.invalid(.units, "must be >= 1, got \(units)") }
+            widths = Array(repeating: units, count: layers)
+        }
+        guard !widths.isEmpty else { throw c.invalid(.hidden, "must name at least one hidden layer") }
+        if let bad = widths.first(where: { $0 < 1 }) {
+            throw c.invalid(.hidden, "widths must be >= 1, got \(bad)")
+        }
+        return widths
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(initializer, forKey: .initializer)
+        try c.encode(batchNorm, forKey: .batchNorm)
+        try c.encode(inputBatchNorm, forKey: .inputBatchNorm)
+        try c.encode(batchNormMomentum, forKey: .batchNormMomentum)
+        try c.encode(batchNormEpsilon, forKey: .batchNormEpsilon)
+        try c.encodeUnlessNil(useBias, forKey: .useBias)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(dropoutKind, forKey: .dropoutKind)
+        try c.encode(inputDropout, forKey: .inputDropout)
+        try c.encode(l1, forKey: .l1)
+        try c.encode(l2, forKey: .l2)
+        try c.encodeUnlessNil(maxNorm, forKey: .maxNorm)
+        try c.encode(loss, forKey: .loss)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Everything that determines one training run: the contract between the training core and
+/// the rest of Sweep (sweep files, the wire protocol, the store).
+///
+/// Decoding validates every field and the rules that span sections (a binary loss needs a
+/// two-class data set, a `val_*` monitor needs a validation split, ...). JSON is the wire
+/// format; `encode(to:)` produces a document that decodes to an equal value.
+public struct TrialConfig: Codable, Sendable, Hashable {
+    /// Seeds weight initialization, shuffling and dropout masks (not the synthetic data).
+    public var seed: UInt64
+    public var data: DataConfig
+    public var model: ModelConfig
+    public var training: TrainingConfig
+
+    public init(seed: UInt64 = 0, data: DataConfig, model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig()) {
+        self.seed = seed
+        self.data = data
+        self.model = model
+        self.training = training
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case seed, data, model, training
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.configContainer(keyedBy: CodingKeys.self)
+        seed = try c.value(.seed, default: 0)
+        guard c.contains(.data) else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.data, .init(codingPath: c.codingPath, debugDescription: "'data' is required (at least data.dataset)"))
+        }
+        data = try c.decode(DataConfig.self, forKey: .data)
+        model = try c.value(.model, default: ModelConfig())
+        training = try c.value(.training, default: TrainingConfig())
+        if let problem = crossSectionProblem() {
+            throw c.invalid(problem.key, problem.message)
+        }
+    }
+
+    /// The first rule spanning sections that this configuration breaks, if any.
+    func crossSectionProblem() -> (key: CodingKeys, message: String)? {
+        let classes = data.classCount
+        let binary = classes == 2
+        if model.loss == .binaryCrossEntropy && !binary {
+            return (.model, "loss 'binary_cross_entropy' needs a two-class data set; '\(data.dataset.rawValue)' has \(classes) classes")
+        }
+        let hasValidation = data.resolvedValidation > 0
+        var monitors: [(String, MonitoredMetric)] = []
+        if let stopping = training.earlyStopping { monitors.append(("early_stopping", stopping.monitor)) }
+        if training.schedule.name == .plateau { monitors.append(("schedule 'plateau'", training.schedule.resolvedMonitor)) }
+        for (user, metric) in monitors {
+            if metric.needsValidation && !hasValidation {
+                return (.training, "\(user) monitors '\(metric.rawValue)' but data.validation is 0")
+            }
+            if metric.isBinaryOnly && !binary {
+                return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for two-class data sets")
+            }
+        }
+        if data.dataset == .fashionMNIST, model.hidden.count > 0, data.resolvedValidation >= 60_000 {
+            return (.data, "validation must leave training images")
+        }
+        return nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(data, forKey: .data)
+        try c.encode(model, forKey: .model)
+        try c.encode(training, forKey: .training)
+    }
+
+    /// Checks a configuration built in code with the same rules as decoding (by a JSON round
+    /// trip), so programmatic and file-based configurations are validated alike.
+    public func validated() throws -> TrialConfig {
+        let data = try JSONEncoder().encode(self)
+        return try JSONDecoder().decode(TrialConfig.self, from: data)
+    }
+}

@@ -1,0 +1,24 @@
+/// Why a data set could not be loaded.
+public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A data file is not there (the message says how to install Fashion-MNIST).
+    case missingFile(path: String)
+    /// A file exists but could not be read or decompressed.
+    case unreadable(path: String, reason: String)
+    /// A file's content is not what its header or the data set promises.
+    case corrupt(path: String, reason: String)
+    /// The requested split does not fit the data (e.g. validation larger than the training file).
+    case invalidSplit(String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            return "data file not found: \(path) (install Fashion-MNIST with `apt install dataset-fashion-mnist`, or set data.path)"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .corrupt(let path, let reason):
+            return "corrupt data file \(path): \(reason)"
+        case .invalidSplit(let message):
+            return "invalid data split: \(message)"
+        }
+    }
+}

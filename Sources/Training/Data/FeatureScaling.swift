@@ -1,0 +1,65 @@
+/// Feature scaling with statistics taken from the training split only.
+enum FeatureScaling {
+    /// Per-feature affine map `x * scale + shift`.
+    struct Affine {
+        var scale: [Float]
+        var shift: [Float]
+
+        func apply(_ features: inout [Float], width: Int) {
+            features.withUnsafeMutableBufferPointer { x in
+                scale.withUnsafeBufferPointer { s in
+                    shift.withUnsafeBufferPointer { b in
+                        let rows = x.count / max(width, 1)
+                        for r in 0..<rows {
+                            for j in 0..<width { x[r * width + j] = x[r * width + j] * s[j] + b[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `(x - mean) / std` per feature; constant features keep std 1 so they map to 0.
+    static func standardization(of features: [Float], width: Int) -> Affine {
+        let rows = features.count / max(width, 1)
+        var mean = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
+        features.withUnsafeBufferPointer { x in
+            for r in 0..<rows {
+                for j in 0..<width {
+                    let v = Double(x[r * width + j])
+                    mean[j] += v
+                    squares[j] += v * v
+                }
+            }
+        }
+        var scale = [Float](repeating: 1, count: width), shift = [Float](repeating: 0, count: width)
+        for j in 0..<width {
+            let m = mean[j] / Double(max(rows, 1))
+            let variance = max(0, squares[j] / Double(max(rows, 1)) - m * m)
+            let std = variance.squareRoot()
+            let s = std > 1e-8 ? 1 / std : 1
+            scale[j] = Float(s)
+            shift[j] = Float(-m * s)
+        }
+        return Affine(scale: scale, shift: shift)
+    }
+
+    /// Min-max per feature to [0, 1]; constant features map to 0.
+    static func unitRange(of features: [Float], width: Int) -> Affine {
+        let rows = features.count / max(width, 1)
+        var lo = [Float](repeating: .infinity, count: width), hi = [Float](repeating: -.infinity, count: width)
+        for r in 0..<rows {
+            for j in 0..<width {
+                lo[j] = min(lo[j], features[r * width + j])
+                hi[j] = max(hi[j], features[r * width + j])
+            }
+        }
+        var scale = [Float](repeating: 1, count: width), shift = [Float](repeating: 0, count: width)
+        for j in 0..<width where rows > 0 {
+            let range = hi[j] - lo[j]
+            scale[j] = range > 0 ? 1 / range : 1
+            shift[j] = -lo[j] * scale[j]
+        }
+        return Affine(scale: scale, shift: shift)
+    }
+}

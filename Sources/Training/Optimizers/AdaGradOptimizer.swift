@@ -1,0 +1,40 @@
+/// AdaGrad (formula 11-6, Keras defaults): `s += g*g; theta -= lr * g / sqrt(s + eps)`,
+/// with the accumulator starting at `initialAccumulator` (0.1).
+final class AdaGradOptimizer: Optimizer {
+    var learningRate: Double
+    let epsilon: Float
+    private(set) var iterations = 0
+    private let accumulator: FloatBuffer
+
+    init(learningRate: Double, initialAccumulator: Double, epsilon: Double, count: Int) {
+        self.learningRate = learningRate
+        self.epsilon = Float(epsilon)
+        accumulator = FloatBuffer(count: count)
+        accumulator.pointer.update(repeating: Float(initialAccumulator), count: count)
+    }
+
+    var momentum: Double? {
+        get { nil }
+        set {}
+    }
+
+    func step(_ store: ParameterStore) {
+        iterations += 1
+        let w = store.values.pointer, g = store.gradients.pointer, s = accumulator.pointer, n = store.count
+        let lr = Float(learningRate)
+        let lrv = VectorOps.V(repeating: lr), ev = VectorOps.V(repeating: epsilon)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let sv = VectorOps.load(s + i) + gv * gv
+            VectorOps.store(sv, s + i)
+            VectorOps.store(VectorOps.load(w + i) - lrv * gv / VectorOps.sqrt(sv + ev), w + i)
+            i += 8
+        }
+        while i < n {
+            s[i] += g[i] * g[i]
+            w[i] -= lr * g[i] / (s[i] + epsilon).squareRoot()
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// RMSProp (formula 11-7): `s = rho*s + (1-rho)*g*g; theta -= lr*g / (sqrt(s) + eps)`,
+/// optionally with Keras-style momentum on the increments.
+final class RMSPropOptimizer: Optimizer {
+    var learningRate: Double
+    let rho: Float
+    let epsilon: Float
+    private var beta: Double
+    private(set) var iterations = 0
+    private let meanSquare: FloatBuffer
+    private let velocity: FloatBuffer?
+
+    init(learningRate: Double, rho: Double, momentum: Double, epsilon: Double, count: Int) {
+        self.learningRate = learningRate
+        self.rho = Float(rho)
+        self.epsilon = Float(epsilon)
+        beta = momentum
+        meanSquare = FloatBuffer(count: count)
+        velocity = momentum > 0 ? FloatBuffer(count: count) : nil
+    }
+
+    var momentum: Double? {
+        get { velocity == nil ? nil : beta }
+        set { if velocity != nil, let newValue { beta = newValue } }
+    }
+
+    func step(_ store: ParameterStore) {
+        iterations += 1
+        let w = store.values.pointer, g = store.gradients.pointer, s = meanSquare.pointer, n = store.count
+        let lr = Float(learningRate), oneMinusRho = 1 - rho
+        if let velocity {
+            let m = velocity.pointer, b = Float(beta)
+            for i in 0..<n {
+                s[i] = rho * s[i] + oneMinusRho * g[i] * g[i]
+                m[i] = b * m[i] + lr * g[i] / (s[i].squareRoot() + epsilon)
+                w[i] -= m[i]
+            }
+            return
+        }
+        let rv = VectorOps.V(repeating: rho), orv = VectorOps.V(repeating: oneMinusRho)
+        let lrv = VectorOps.V(repeating: lr), ev = VectorOps.V(repeating: epsilon)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let sv = rv * VectorOps.load(s + i) + orv * gv * gv
+            VectorOps.store(sv, s + i)
+            VectorOps.store(VectorOps.load(w + i) - lrv * gv / (VectorOps.sqrt(sv) + ev), w + i)
+            i += 8
+        }
+        while i < n {
+            s[i] = rho * s[i] + oneMinusRho * g[i] * g[i]
+            w[i] -= lr * g[i] / (s[i].squareRoot() + epsilon)
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,30 @@
+/// Early-stopping bookkeeping for one run: best value, its epoch and weights, patience.
+struct EarlyStoppingState {
+    let config: EarlyStoppingConfig
+    private(set) var best: Double?
+    private(set) var bestEpoch: Int?
+    private(set) var wait = 0
+    private(set) var snapshot: ParameterStore.Snapshot?
+
+    init(config: EarlyStoppingConfig) { self.config = config }
+
+    /// Records an epoch; returns true when training should stop.
+    mutating func update(epoch: Int, metrics: [String: Double], store: ParameterStore) -> Bool {
+        guard let value = metrics[config.monitor.rawValue] else { return false }
+        let improved: Bool
+        if let best {
+            improved = config.monitor.lowerIsBetter ? value < best - config.minDelta : value > best + config.minDelta
+        } else {
+            improved = true
+        }
+        if improved {
+            best = value
+            bestEpoch = epoch
+            wait = 0
+            if config.restoreBest { snapshot = store.snapshot() }
+            return false
+        }
+        wait += 1
+        return wait >= config.patience
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The learning-rate range test of the course text: grow the rate exponentially from
+/// `minLearningRate` to `maxLearningRate` over one epoch of training, record the loss of
+/// every step, and suggest a rate below the point where the loss shoots up.
+///
+/// The suggestion is a tenth of the rate at which the smoothed loss is lowest (the loss
+/// turns upward soon after; "about 10 times lower than the turning point"). The sweep stops
+/// early once the smoothed loss exceeds four times its minimum or is not finite.
+public enum LearningRateFinder {
+    /// The recorded curve and the suggested rate.
+    public struct Result: Sendable, Codable, Hashable {
+        public var learningRates: [Double]
+        /// Raw batch losses.
+        public var losses: [Double]
+        /// Exponential moving average of the losses (factor 0.98, bias-corrected).
+        public var smoothedLosses: [Double]
+        public var suggestion: Double
+    }
+
+    /// Runs the range test on a fresh network of `config` (its schedule is ignored).
+    /// - Parameter steps: number of steps; default one epoch.
+    public static func run(
+        config: TrialConfig, dataset: Dataset, minLearningRate: Double = 1e-5, maxLearningRate: Double = 10, steps: Int? = nil
+    ) throws -> Result {
+        guard minLearningRate > 0, maxLearningRate > minLearningRate else {
+            throw TrainingError.invalidConfig("learning-rate range must satisfy 0 < min < max, got \(minLearningRate) ... \(maxLearningRate)")
+        }
+        let trainer = try Trainer(config: config, dataset: dataset)
+        return trainer.runRangeTest(from: minLearningRate, to: maxLearningRate, steps: steps ?? trainer.batchesPerEpoch)
+    }
+}
+
+extension Trainer {
+    func runRangeTest(from low: Double, to high: Double, steps: Int) -> LearningRateFinder.Result {
+        let train = dataset.train
+        let batchSize = config.training.batchSize
+        let batches = batchesPerEpoch
+        let total = max(2, steps)
+        var rates: [Double] = [], losses: [Double] = [], smoothed: [Double] = []
+        var average = 0.0, best = Double.infinity, bestIndex = 0
+        train.features.withUnsafeBufferPointer { features in
+            train.labels.withUnsafeBufferPointer { labels in
+                for k in 0..<total {
+                    let batch = k % batches
+                    if batch == 0, config.training.shuffle { shuffleOrder() }
+                    let start = batch * batchSize, rows = min(batchSize, train.count - start)
+                    let lr = low * pow(high / low, Double(k) / Double(total - 1))
+                    optimizer.learningRate = lr
+                    gather(features.baseAddress!, labels.baseAddress!, from: start, rows: rows)
+                    let loss = trainStep(rows: rows).loss / Double(rows)
+                    guard loss.isFinite else { return }
+                    average = 0.98 * average + 0.02 * loss
+                    let value = average / (1 - pow(0.98, Double(k + 1)))
+                    rates.append(lr)
+                    losses.append(loss)
+                    smoothed.append(value)
+                    if value < best {
+                        best = value
+                        bestIndex = smoothed.count - 1
+                    }
+                    if value > 4 * best { return }
+                }
+            }
+        }
+        let suggestion = rates.isEmpty ? low : rates[bestIndex] / 10
+        return LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed, suggestion: suggestion)
+    }
+}

@@ -1,0 +1,91 @@
+import Randomness
+import Testing
+@testable import Training
+
+/// Finite-difference checks of every layer, activation and loss: the analytic gradient of the
+/// mean batch loss with respect to every parameter block (sampled entries) must match the
+/// central difference. Networks have two hidden layers, so input gradients of every layer
+/// type are exercised too (the first layer's parameters depend on them).
+@Suite("Gradient checks")
+struct GradientCheckTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var model: ModelConfig
+        var classes = 3
+        var mode = ForwardMode.training
+        var testDescription: String { name }
+    }
+
+    static let activations: [Activation] = [
+        .sigmoid, .tanh, .relu, .leakyReLU(alpha: 0.2), .rrelu(lower: 0.125, upper: 1.0 / 3), .prelu(alpha: 0.25),
+        .elu(alpha: 1), .selu, .swish,
+    ]
+
+    static let cases: [Case] = {
+        var cases = activations.map {
+            Case(name: "activation \($0.name.rawValue)", model: ModelConfig(hidden: [5, 4], activation: $0))
+        }
+        cases.append(Case(name: "rrelu at inference", model: ModelConfig(hidden: [5, 4], activation: .rrelu(lower: 0.1, upper: 0.3)), mode: .inference))
+        cases.append(Case(name: "prelu at inference", model: ModelConfig(hidden: [5, 4], activation: .prelu(alpha: 0.1)), mode: .inference))
+        for loss in [LossKind.crossEntropy, .binaryCrossEntropy, .mse, .hinge] {
+            cases.append(Case(name: "loss \(loss.rawValue) binary", model: ModelConfig(hidden: [5, 4], activation: .tanh, loss: loss), classes: 2))
+            if loss != .binaryCrossEntropy {
+                cases.append(Case(name: "loss \(loss.rawValue) multiclass", model: ModelConfig(hidden: [5, 4], activation: .tanh, loss: loss), classes: 4))
+            }
+        }
+        cases.append(Case(name: "batch norm after", model: ModelConfig(hidden: [5, 4], activation: .elu(alpha: 1), batchNorm: .after)))
+        cases.append(Case(name: "batch norm before (prelu)", model: ModelConfig(hidden: [5, 4], activation: .prelu(alpha: 0.2), batchNorm: .before)))
+        cases.append(Case(name: "input batch norm", model: ModelConfig(hidden: [5, 4], activation: .tanh, batchNorm: .after, inputBatchNorm: true)))
+        cases.append(Case(name: "dropout", model: ModelConfig(hidden: [5, 4], activation: .tanh, dropout: 0.3, inputDropout: 0.2)))
+        cases.append(Case(name: "alpha dropout", model: ModelConfig(hidden: [5, 4], activation: .selu, dropout: 0.3, dropoutKind: .alpha, inputDropout: 0.2)))
+        cases.append(Case(name: "dense without bias", model: ModelConfig(hidden: [5, 4], activation: .sigmoid, useBias: false)))
+        return cases
+    }()
+
+    @Test(arguments: cases)
+    func gradientsMatchFiniteDifferences(_ c: Case) {
+        let rows = 6, inputs = 4
+        var initRNG = SeededGenerator(seed: 11)
+        let net = Network(model: c.model, sampleShape: [inputs], classes: c.classes, capacity: rows, rng: &initRNG)
+        let x = randomMatrix(rows: rows, cols: inputs, seed: 5)
+        var labelRNG = SeededGenerator(seed: 6)
+        let labels = (0..<rows).map { _ in Int32(labelRNG.nextInt(below: c.classes)) }
+        let noise = SeededGenerator(seed: 99)  // same dropout masks / rrelu slopes in every pass
+
+        func meanLoss() -> Double {
+            var rng = noise
+            let out = x.withUnsafeBufferPointer { net.forward($0.baseAddress!, rows: rows, mode: c.mode, rng: &rng) }
+            let (sum, _) = labels.withUnsafeBufferPointer {
+                net.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: net.lossGradient.pointer)
+            }
+            return sum / Double(rows)
+        }
+
+        _ = meanLoss()
+        net.backward(rows: rows)
+        let analytic = net.store.gradients.array
+        let values = net.store.values.pointer
+        let h: Float = 4e-3
+        var checked = 0
+        for block in net.store.blocks {
+            let picks = Set(stride(from: 0, to: block.count, by: max(1, block.count / 10)))
+            for i in picks {
+                let index = block.offset + i
+                let saved = values[index]
+                values[index] = saved + h
+                let plus = meanLoss()
+                values[index] = saved - h
+                let minus = meanLoss()
+                values[index] = saved
+                let numeric = (plus - minus) / (2 * Double(h))
+                let a = Double(analytic[index])
+                #expect(abs(a - numeric) <= 1e-3 + 2e-2 * max(abs(a), abs(numeric)),
+                        "\(block.name)[\(i)]: analytic \(a), numeric \(numeric)")
+                checked += 1
+            }
+        }
+        #expect(checked > 20)
+        // The gradient is not trivially zero.
+        #expect(analytic.contains { abs($0) > 1e-4 })
+    }
+}
