@@ -38,4 +38,10 @@ struct SortedArray<Element: Comparable> {
     }
 
     mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
+
+    /// Direct access to the elements, for updating fields that do not take part in the
+    /// order (the caller must not change the order).
+    mutating func withUnsafeMutableElements<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+        try elements.withUnsafeMutableBufferPointer { try body($0) }
+    }
 }

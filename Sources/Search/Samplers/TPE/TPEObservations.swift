@@ -31,11 +31,22 @@ final class TPEObservations {
         }
     }
 
-    /// One included trial's value of one parameter.
+    /// One included trial's value of one parameter, ordered by (value, trial number).
+    /// It also remembers the last kernel width used for it and the log normalizer that
+    /// goes with it, so the normalizer is recomputed only when the width changes.
     struct MuEntry: Comparable {
         var mu: Double
         var number: Int32
+        var sigma: Double = .nan
+        var norm: Double = 0
+
+        init(mu: Double, number: Int32) {
+            self.mu = mu
+            self.number = number
+        }
+
         static func < (a: Self, b: Self) -> Bool { (a.mu, a.number) < (b.mu, b.number) }
+        static func == (a: Self, b: Self) -> Bool { a.mu == b.mu && a.number == b.number }
     }
 
     let space: SearchSpace
@@ -51,14 +62,9 @@ final class TPEObservations {
     private(set) var completeRank = SortedArray<CompleteKey>()
     private(set) var prunedRank = SortedArray<PrunedKey>()
     /// Per parameter: the included trials that have it, sorted by value.
-    private(set) var byMu: [SortedArray<MuEntry>]
+    var byMu: [SortedArray<MuEntry>]
     /// Per parameter: how many COMPLETE or PRUNED trials have it.
     private(set) var finishedHaving: [Int]
-
-    /// Per (parameter, trial): the last kernel width used and its log normalizer, so the
-    /// normalizer is recomputed only when the width changes.
-    var normalizerSigma: [[Double]]
-    var normalizerLog: [[Double]]
 
     var trialCount: Int { roles.count }
     var finishedCount: Int { completeRank.count + prunedRank.count }
@@ -71,8 +77,6 @@ final class TPEObservations {
         mus = Array(repeating: [], count: p)
         byMu = Array(repeating: SortedArray(), count: p)
         finishedHaving = Array(repeating: 0, count: p)
-        normalizerSigma = Array(repeating: [], count: p)
-        normalizerLog = Array(repeating: [], count: p)
     }
 
     /// Brings everything up to date with `history`.
@@ -96,8 +100,6 @@ final class TPEObservations {
         prunedKeys = []
         for p in mus.indices {
             mus[p] = []
-            normalizerSigma[p] = []
-            normalizerLog[p] = []
             finishedHaving[p] = 0
         }
         grow(to: n)
@@ -136,8 +138,6 @@ final class TPEObservations {
         prunedKeys.append(contentsOf: repeatElement(PrunedKey(negativeStep: 0, value: 0, number: 0), count: extra))
         for p in mus.indices {
             mus[p].append(contentsOf: repeatElement(.nan, count: extra))
-            normalizerSigma[p].append(contentsOf: repeatElement(.nan, count: extra))
-            normalizerLog[p].append(contentsOf: repeatElement(.nan, count: extra))
         }
     }
 

@@ -131,39 +131,34 @@ public final class TPESampler: Sampler {
         for t in below { isBelow[Int(t)] = false }
     }
 
+    /// Estimators by group, reused so their arrays are not reallocated every suggestion.
+    private var estimators: [[Int]: (good: ParzenEstimator, bad: ParzenEstimator)] = [:]
+
     /// Draws the parameters of `group` (space indices) jointly from l(x) / g(x).
     private func sampleGroup(_ group: [Int], obs: TPEObservations, excluding current: Int,
                              rng: inout SeededGenerator) -> [Int: ParamValue] {
         let settings = ParzenSettings(priorWeight: options.priorWeight, considerMagicClip: options.considerMagicClip,
                                       considerEndpoints: options.considerEndpoints)
-        // Good group members (few): sort their values directly.
-        let goodMembers = below.filter { t in group.allSatisfy { !obs.mus[$0][Int(t)].isNaN } }
-        let good = ParzenEstimator.build(group: group, members: goodMembers, observations: obs, settings: settings) { d in
-            goodMembers.enumerated()
-                .map { (mu: obs.mus[group[d]][Int($0.element)], kernel: Int32($0.offset)) }
-                .sorted { ($0.mu, $0.kernel) < ($1.mu, $1.kernel) }
+        let pair: (good: ParzenEstimator, bad: ParzenEstimator)
+        if let cached = estimators[group] {
+            pair = cached
+        } else {
+            pair = (ParzenEstimator(), ParzenEstimator())
+            estimators[group] = pair
         }
-
-        // Bad group members (many): walk the cached sorted values.
+        let mus = obs.mus
+        // Good group members (few).
+        let goodMembers = below.filter { t in group.allSatisfy { !mus[$0][Int(t)].isNaN } }
+        pair.good.rebuild(group: group, members: goodMembers, observations: obs, settings: settings, source: .direct)
+        // Bad group members (many): filter the cached sorted values.
         let badMembers = collectBad(group, obs: obs, excluding: current)
-        let bad = ParzenEstimator.build(group: group, members: badMembers, observations: obs, settings: settings) { d in
-            let p = group[d]
-            var out: [(mu: Double, kernel: Int32)] = []
-            out.reserveCapacity(badMembers.count)
-            isMember.withUnsafeBufferPointer { member in
-                kernelOf.withUnsafeBufferPointer { kernel in
-                    for e in obs.byMu[p].elements where member[Int(e.number)] {
-                        out.append((e.mu, kernel[Int(e.number)]))
-                    }
-                }
-            }
-            return out
-        }
+        pair.bad.rebuild(group: group, members: badMembers, observations: obs, settings: settings,
+                         source: .cached(isMember: isMember, kernelOf: kernelOf))
 
         let n = options.nEICandidates
-        let candidates = good.sample(count: n, rng: &rng)
-        let lGood = good.logDensity(at: candidates, count: n)
-        let lBad = bad.logDensity(at: candidates, count: n)
+        let candidates = pair.good.sample(count: n, rng: &rng)
+        let lGood = pair.good.logDensity(at: candidates, count: n)
+        let lBad = pair.bad.logDensity(at: candidates, count: n)
         // The first candidate with the highest log l(x) - log g(x), like numpy's argmax.
         var best = 0
         var bestScore = lGood[0] - lBad[0]
@@ -190,6 +185,7 @@ public final class TPESampler: Sampler {
         if isMember.count < n { isMember.append(contentsOf: repeatElement(false, count: n - isMember.count)) }
         var members: [Int32] = []
         members.reserveCapacity(n)
+        let columns = group.map { obs.mus[$0] }
         obs.roles.withUnsafeBufferPointer { roles in
             isBelow.withUnsafeBufferPointer { below in
                 isMember.withUnsafeMutableBufferPointer { member in
@@ -197,7 +193,7 @@ public final class TPESampler: Sampler {
                         for t in 0..<n {
                             var ok = roles[t] != .excluded && !below[t] && t != current
                             if ok {
-                                for p in group where obs.mus[p][t].isNaN { ok = false; break }
+                                for column in columns where column[t].isNaN { ok = false; break }
                             }
                             member[t] = ok
                             if ok {
