@@ -11,12 +11,30 @@ public final class StudyHistory {
     public private(set) var trials: [TrialSnapshot]
     /// Incremented on every change; samplers and pruners key their caches on it.
     public private(set) var version: Int = 0
+    /// `stamps[n]` is the `version` right after trial `n` last changed (0 for trials given
+    /// to `init`). Lets caches find the few trials that changed since they last looked.
+    private var stamps: [Int]
 
     public init(direction: Direction, trials: [TrialSnapshot] = []) {
         precondition(trials.enumerated().allSatisfy { $0.offset == $0.element.number },
                      "trials must be numbered 0..<count in order")
         self.direction = direction
         self.trials = trials
+        self.stamps = Array(repeating: 0, count: trials.count)
+    }
+
+    /// The `version` right after trial `number` last changed (0 if it came with `init`).
+    public func lastChange(of number: Int) -> Int { stamps[number] }
+
+    /// Numbers of the trials that changed (or were added) after `version`, ascending.
+    /// A cache that saw the history at `version` only needs to look at these.
+    public func trialsChanged(since version: Int) -> [Int] {
+        guard version < self.version else { return [] }
+        var changed: [Int] = []
+        stamps.withUnsafeBufferPointer { s in
+            for i in 0..<s.count where s[i] > version { changed.append(i) }
+        }
+        return changed
     }
 
     /// The trial with this number, if it exists.
@@ -32,18 +50,21 @@ public final class StudyHistory {
         precondition(trial.number == trials.count, "trial numbers must be dense")
         trials.append(trial)
         version &+= 1
+        stamps.append(version)
     }
 
     /// Changes a trial's state (e.g. RUNNING -> STALE -> WAITING).
     public func setState(_ number: Int, _ state: TrialState) {
         trials[number].state = state
         version &+= 1
+        stamps[number] = version
     }
 
     /// Records an intermediate value; a repeated report for the same step overwrites it.
     public func report(_ number: Int, step: Int, value: Double) {
         trials[number].intermediate[step] = value
         version &+= 1
+        stamps[number] = version
     }
 
     /// Marks a trial finished with its final value (`nil` for FAIL).
@@ -51,6 +72,7 @@ public final class StudyHistory {
         trials[number].state = state
         trials[number].value = value
         version &+= 1
+        stamps[number] = version
     }
 
     /// Trials in the given states, in number order.

@@ -1,0 +1,23 @@
+/// Shared pieces of the strict decoding of `SamplerConfig` and `PrunerConfig`.
+enum ConfigDecoding {
+    /// Rejects every present key that is not in `allowed`, naming the options that are.
+    static func rejectOptions<K: CodingKey & CaseIterable>(
+        _ container: KeyedDecodingContainer<K>, allowed: Set<String>, kind: String, name: String
+    ) throws {
+        for key in K.allCases where !allowed.contains(key.stringValue) && container.contains(key) {
+            let options = K.allCases.map(\.stringValue).filter { allowed.contains($0) && $0 != "name" }
+            let list = options.isEmpty ? "it takes no options" : "its options are: \(options.joined(separator: ", "))"
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container,
+                debugDescription: "option '\(key.stringValue)' does not apply to \(kind) '\(name)'; \(list)")
+        }
+    }
+
+    /// Throws "`key` must be ..." at `key` unless `ok`.
+    static func require<K: CodingKey>(_ ok: Bool, _ key: K, _ container: KeyedDecodingContainer<K>, _ rule: String) throws {
+        if !ok {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                                                   debugDescription: "'\(key.stringValue)' must be \(rule)")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// Short renderings of numbers for prune reasons (6 significant digits, e.g. `0.612345`,
+/// `1.5e-05`), so a reason reads like a sentence, not a dump.
+func decisionText(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    if v == 0 { return "0" }
+    var magnitude = 0
+    var a = abs(v)
+    while a >= 10 { a /= 10; magnitude += 1 }
+    while a < 1 { a *= 10; magnitude -= 1 }
+    var scale = 1.0
+    for _ in 0..<abs(5 - magnitude) { scale *= 10 }
+    let rounded = 5 - magnitude >= 0 ? (v * scale).rounded() / scale : (v / scale).rounded() * scale
+    return "\(rounded)"
+}
+
+/// "1 trial" / "3 trials".
+func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
+
+extension TrialSnapshot {
+    /// The reported values up to and including `step`, in step order. Later steps (which a
+    /// rebuilt history may already hold) are ignored, so replaying a decision gives the
+    /// same answer.
+    func curve(upTo step: Int) -> [(step: Int, value: Double)] {
+        intermediate.filter { $0.key <= step }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The highest reported step below `step`, if any.
+    func previousStep(before step: Int) -> Int? {
+        intermediate.keys.filter { $0 < step }.max()
+    }
+}
+
+extension Direction {
+    /// The better of the non-NaN values, or NaN if there are none (numpy's nanmin/nanmax).
+    func best(of values: [Double]) -> Double {
+        var best = Double.nan
+        for v in values where !v.isNaN {
+            if best.isNaN || isBetter(v, than: best) { best = v }
+        }
+        return best
+    }
+
+    /// "lower" or "higher": the direction of better values, for reasons.
+    var betterWord: String { self == .minimize ? "lower" : "higher" }
+}

@@ -1,0 +1,84 @@
+/// Prunes a trial whose best value so far is worse than a percentile of the COMPLETE
+/// trials' values at the same step (Optuna's `PercentilePruner`; `MedianPruner` is the
+/// 50th percentile).
+///
+/// Nothing is pruned before `nStartupTrials` trials completed, during the first
+/// `nWarmupSteps` epochs, between pruning steps (`intervalSteps`), or when fewer than
+/// `nMinTrials` completed trials reported the step. For a maximized objective the
+/// percentile is taken from the top (`100 - percentile`), as in Optuna. A trial whose
+/// values so far are all NaN is pruned; NaN values of completed trials are ignored
+/// (numpy's `nanpercentile`).
+public final class PercentilePruner: Pruner {
+    public let percentile: Double
+    public let nStartupTrials: Int
+    public let nWarmupSteps: Int
+    public let intervalSteps: Int
+    public let nMinTrials: Int
+    /// How reasons name the cut-off ("median" or "25th percentile").
+    private let label: String
+    private let schedule: StepSchedule
+    private let index = CompletedStepIndex()
+
+    /// `percentile` in [0, 100]; the other arguments as in Optuna (defaults 5, 0, 1, 1).
+    public init(percentile: Double, nStartupTrials: Int = 5, nWarmupSteps: Int = 0,
+                intervalSteps: Int = 1, nMinTrials: Int = 1) {
+        precondition((0...100).contains(percentile) && nStartupTrials >= 0 && nWarmupSteps >= 0
+                     && intervalSteps >= 1 && nMinTrials >= 1, "invalid percentile pruner settings")
+        self.percentile = percentile
+        self.nStartupTrials = nStartupTrials
+        self.nWarmupSteps = nWarmupSteps
+        self.intervalSteps = intervalSteps
+        self.nMinTrials = nMinTrials
+        self.schedule = StepSchedule(warmupSteps: nWarmupSteps, intervalSteps: intervalSteps)
+        self.label = percentile == 50 ? "median" : "\(decisionText(percentile))th percentile"
+    }
+
+    public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
+        index.update(from: history)
+        let completed = index.completedCount
+        guard let trial = history.trial(number) else { return .keep("trial \(number) is not in the study") }
+        if completed == 0 { return .keep("no trial has completed yet") }
+        if completed < nStartupTrials {
+            return .keep("\(plural(completed, "trial")) completed; pruning starts at \(nStartupTrials) (n_startup_trials)")
+        }
+        guard trial.intermediate[step] != nil else { return .keep("no value reported at step \(step)") }
+        if let skip = schedule.skipReason(step: step, trial: trial) { return .keep(skip) }
+
+        let direction = history.direction
+        let best = direction.best(of: trial.curve(upTo: step).map(\.value))
+        if best.isNaN {
+            return PruneDecision(prune: true, reason: "every value reported up to step \(step) is NaN")
+        }
+        let (sorted, reported) = index.values(at: step)
+        if reported < nMinTrials {
+            return .keep("only \(plural(reported, "completed trial")) reported step \(step); need \(nMinTrials) (n_min_trials)")
+        }
+        guard !sorted.isEmpty else { return .keep("the completed trials' values at step \(step) are all NaN") }
+        let q = direction == .maximize ? 100 - percentile : percentile
+        let cutoff = linearPercentile(sorted, q)
+        let worse = direction == .maximize ? best < cutoff : best > cutoff
+        let comparison = "best value so far \(decisionText(best)) is \(worse ? "worse than" : "not worse than") the \(label) \(decisionText(cutoff)) of \(plural(reported, "completed trial")) at step \(step)"
+        return PruneDecision(prune: worse, reason: comparison, cutoff: cutoff)
+    }
+}
+
+/// Prunes a trial whose best value so far is worse than the median of the COMPLETE trials
+/// at the same step: Optuna's `MedianPruner`, with its defaults (5 startup trials, no
+/// warm-up, every step). A `PercentilePruner` at the 50th percentile.
+public final class MedianPruner: Pruner {
+    private let inner: PercentilePruner
+
+    public var nStartupTrials: Int { inner.nStartupTrials }
+    public var nWarmupSteps: Int { inner.nWarmupSteps }
+    public var intervalSteps: Int { inner.intervalSteps }
+    public var nMinTrials: Int { inner.nMinTrials }
+
+    public init(nStartupTrials: Int = 5, nWarmupSteps: Int = 0, intervalSteps: Int = 1, nMinTrials: Int = 1) {
+        inner = PercentilePruner(percentile: 50, nStartupTrials: nStartupTrials, nWarmupSteps: nWarmupSteps,
+                                 intervalSteps: intervalSteps, nMinTrials: nMinTrials)
+    }
+
+    public func decide(trial: Int, step: Int, history: StudyHistory) -> PruneDecision {
+        inner.decide(trial: trial, step: step, history: history)
+    }
+}

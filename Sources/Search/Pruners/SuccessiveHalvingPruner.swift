@@ -1,0 +1,107 @@
+/// Asynchronous successive halving, ASHA (Optuna's `SuccessiveHalvingPruner`).
+///
+/// Rung `r` ends at epoch `min_resource * reduction_factor^(min_early_stopping_rate + r)`.
+/// When a trial reaches the end of a rung, its value there is compared with the values
+/// every other trial had at that rung (including trials since pruned or finished): it is
+/// promoted if it is within the best `1 / reduction_factor` of them (at least the best
+/// one), and pruned otherwise. As in Optuna, a trial is also pruned at a rung that fewer
+/// than `bootstrap_count + 1` trials have reached, and a NaN value is pruned.
+///
+/// The rungs are not stored anywhere: they are derived from the history's intermediate
+/// values (`RungIndex`), so a coordinator restarted on the same database decides the same.
+/// Steps are 1-based epochs: with `min_resource = 1` the first rung ends after epoch 1.
+public final class SuccessiveHalvingPruner: Pruner {
+    public let minResource: Int
+    public let reductionFactor: Int
+    public let minEarlyStoppingRate: Int
+    public let bootstrapCount: Int
+    /// The most epochs a trial runs; rungs ending later are never reached.
+    public let maxSteps: Int
+    /// Promotion (end) epoch of each reachable rung.
+    public let promotionSteps: [Int]
+    private let index: RungIndex
+
+    /// - Parameters:
+    ///   - minResource: epochs of the first rung before `reduction_factor` scaling (>= 1).
+    ///   - reductionFactor: `eta`, >= 2 (Optuna's default 4).
+    ///   - minEarlyStoppingRate: `s`, >= 0: the first rung ends at `min_resource * eta^s`.
+    ///   - bootstrapCount: trials that must reach a rung before any can be promoted.
+    ///   - maxSteps: the budget's epochs per trial.
+    public convenience init(minResource: Int, reductionFactor: Int = 4, minEarlyStoppingRate: Int = 0,
+                            bootstrapCount: Int = 0, maxSteps: Int) {
+        self.init(minResource: minResource, reductionFactor: reductionFactor, minEarlyStoppingRate: minEarlyStoppingRate,
+                  bootstrapCount: bootstrapCount, maxSteps: maxSteps, includes: nil)
+    }
+
+    /// `includes` restricts the competition to some trials (a Hyperband bracket).
+    init(minResource: Int, reductionFactor: Int, minEarlyStoppingRate: Int, bootstrapCount: Int,
+         maxSteps: Int, includes: ((Int) -> Bool)?) {
+        precondition(minResource >= 1 && reductionFactor >= 2 && minEarlyStoppingRate >= 0 && bootstrapCount >= 0,
+                     "invalid successive halving settings")
+        self.minResource = minResource
+        self.reductionFactor = reductionFactor
+        self.minEarlyStoppingRate = minEarlyStoppingRate
+        self.bootstrapCount = bootstrapCount
+        self.maxSteps = maxSteps
+        var steps: [Int] = []
+        var step = minResource
+        for _ in 0..<minEarlyStoppingRate {
+            let (next, overflow) = step.multipliedReportingOverflow(by: reductionFactor)
+            step = overflow ? Int.max : next
+        }
+        while step <= maxSteps {
+            steps.append(step)
+            let (next, overflow) = step.multipliedReportingOverflow(by: reductionFactor)
+            if overflow { break }
+            step = next
+        }
+        promotionSteps = steps
+        index = RungIndex(promotionSteps: steps, includes: includes)
+    }
+
+    public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
+        index.update(from: history)
+        guard let trial = history.trial(number), let value = trial.intermediate[step] else {
+            return .keep("no value reported at step \(step)")
+        }
+        let previous = trial.previousStep(before: step) ?? 0
+        var rung = promotionSteps.firstIndex { $0 > previous } ?? promotionSteps.count
+        guard rung < promotionSteps.count else {
+            return .keep("past the last rung (rungs end at steps \(promotionSteps.map(String.init).joined(separator: ", ")))")
+        }
+        guard promotionSteps[rung] <= step else {
+            return PruneDecision(prune: false, reason: "rung \(rung) ends at step \(promotionSteps[rung])", rung: rung)
+        }
+        let direction = history.direction
+        var cutoff = value
+        var competitors = 1
+        while rung < promotionSteps.count && promotionSteps[rung] <= step {
+            if value.isNaN {
+                return PruneDecision(prune: true, reason: "the value at step \(step) (end of rung \(rung)) is NaN", rung: rung)
+            }
+            // Optuna: promotable if within the best max(count / eta, 1) values.
+            let count = index.competitors(rung: rung, replacing: number)
+            let rank = Swift.max(0, count / reductionFactor - 1)
+            let k = direction == .minimize ? rank : count - 1 - rank
+            let kth = index.kthSmallest(k, rung: rung, replacing: number, with: value)
+            competitors = count
+            cutoff = kth
+            if count <= bootstrapCount {
+                return PruneDecision(prune: true, reason: "only \(plural(count, "trial")) reached rung \(rung) (step \(promotionSteps[rung])); bootstrap_count is \(bootstrapCount)", rung: rung)
+            }
+            let promoted = direction == .minimize ? value <= kth : value >= kth
+            if !promoted {
+                return PruneDecision(
+                    prune: true,
+                    reason: "\(decisionText(value)) at step \(step) is not among the best 1/\(reductionFactor) of the \(plural(count, "trial")) at rung \(rung) (cut-off \(decisionText(kth)))",
+                    rung: rung, cutoff: kth)
+            }
+            rung += 1
+        }
+        let next = rung < promotionSteps.count ? "; next rung ends at step \(promotionSteps[rung])" : ""
+        return PruneDecision(
+            prune: false,
+            reason: "promoted: \(decisionText(value)) at step \(step) is among the best 1/\(reductionFactor) of the \(plural(competitors, "trial")) at rung \(rung - 1) (cut-off \(decisionText(cutoff)))\(next)",
+            rung: rung - 1, cutoff: cutoff)
+    }
+}

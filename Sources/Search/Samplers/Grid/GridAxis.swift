@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The values the grid sampler tries for one parameter.
+///
+/// - categorical: every choice, in order;
+/// - int, and float with a `step`: every grid value from low to high;
+/// - float without step: `pointsPerAxis` evenly spaced values, both bounds included;
+/// - log-uniform: `pointsPerAxis` geometrically spaced values, both bounds included;
+/// - log-int: `pointsPerAxis` geometrically spaced values rounded to integers (duplicates
+///   removed, so small ranges may give fewer);
+/// - a single-valued distribution: its one value.
+public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [ParamValue] {
+    if let single = Axis.singleValue(of: distribution) { return [single] }
+    let n = max(n, 2)
+    switch distribution {
+    case .categorical(let choices):
+        return choices
+    case .int(let lo, _, let step):
+        guard case .numeric(let axis) = Axis(distribution) else { return [] }
+        let count = (Int(axis.high) - lo) / step + 1
+        return (0..<count).map { .int(lo + $0 * step) }
+    case .uniform(let lo, let hi, let step):
+        if let step {
+            guard case .numeric(let axis) = Axis(distribution) else { return [] }
+            let count = Int(((axis.high - lo) / step + 1e-9).rounded(.down)) + 1
+            return (0..<count).map { .double(lo + Double($0) * step) }
+        }
+        return (0..<n).map { i in .double(i == n - 1 ? hi : lo + (hi - lo) * Double(i) / Double(n - 1)) }
+    case .logUniform(let lo, let hi):
+        let a = log(lo), b = log(hi)
+        return (0..<n).map { i in
+            .double(i == 0 ? lo : i == n - 1 ? hi : exp(a + (b - a) * Double(i) / Double(n - 1)))
+        }
+    case .logInt(let lo, let hi):
+        let a = log(Double(lo)), b = log(Double(hi))
+        var values: [Int] = []
+        for i in 0..<n {
+            let v = min(max(Int(exp(a + (b - a) * Double(i) / Double(n - 1)).rounded()), lo), hi)
+            if values.last != v { values.append(v) }
+        }
+        return values.map { .int($0) }
+    }
+}

@@ -1,0 +1,210 @@
+import Randomness
+
+/// The Tree-structured Parzen Estimator (Bergstra et al. 2011), with Optuna 5's defaults
+/// and semantics.
+///
+/// Until `nStartupTrials` trials are finished (COMPLETE or PRUNED), parameters are drawn
+/// exactly as `RandomSampler` with the same seed would. After that, the finished trials are
+/// split: the best `min(ceil(0.1 n), 25)` COMPLETE trials form the "good" group (topped up
+/// with the best PRUNED trials, ranked by last step reached, then by last value, if there
+/// are not enough), everything else the "bad" group. One Parzen estimator `l` is fitted to
+/// the good group and one `g` to the bad group; `nEICandidates` points are drawn from `l`
+/// and the one maximizing `l(x) / g(x)` is suggested.
+///
+/// - **Multivariate** (Optuna 5's default for one objective): the parameters active in every
+///   finished trial are modelled jointly, with one product kernel per trial; every other
+///   parameter (conditional ones) is modelled on its own from the trials where it was
+///   active. With `multivariate: false` every parameter is modelled on its own.
+/// - **Constant liar** (on by default, as in Optuna 5): trials still pending (RUNNING, and
+///   WAITING or STALE ones that will run again) join the bad group, as if they had the worst
+///   value, so parallel workers are not all sent to the same promising point.
+/// - Only active parameters are drawn and stored; a conditional parameter never seen
+///   before is drawn from its prior.
+///
+/// The suggestion for trial `n` depends only on the seed, `n` and the history. The
+/// per-parameter observations, rankings and sorted values are cached and updated from the
+/// trials that changed since the last call (`StudyHistory.version`), and densities are
+/// evaluated in cache-sized kernel blocks, which keeps a suggestion at 10,000 finished trials
+/// in the low milliseconds.
+public final class TPESampler: Sampler {
+    /// TPE settings, named after Optuna's `TPESampler` arguments.
+    public struct Options: Hashable, Sendable {
+        /// Random trials before TPE starts (`n_startup_trials`, default 10).
+        public var nStartupTrials: Int
+        /// Candidates drawn from `l(x)` per suggestion (`n_ei_candidates`, default 24).
+        public var nEICandidates: Int
+        /// Pending trials count as the worst (`constant_liar`, default true).
+        public var constantLiar: Bool
+        /// Joint model of the always-active parameters (`multivariate`, default true).
+        public var multivariate: Bool
+        /// Weight of the prior kernel (`prior_weight`, default 1).
+        public var priorWeight: Double
+        /// Lower-bound kernel widths by range / min(100, kernels + 1) (`consider_magic_clip`).
+        public var considerMagicClip: Bool
+        /// Let the bounds widen the outermost kernels (`consider_endpoints`, default false).
+        public var considerEndpoints: Bool
+
+        public init(nStartupTrials: Int = 10, nEICandidates: Int = 24, constantLiar: Bool = true,
+                    multivariate: Bool = true, priorWeight: Double = 1, considerMagicClip: Bool = true,
+                    considerEndpoints: Bool = false) {
+            self.nStartupTrials = nStartupTrials
+            self.nEICandidates = nEICandidates
+            self.constantLiar = constantLiar
+            self.multivariate = multivariate
+            self.priorWeight = priorWeight
+            self.considerMagicClip = considerMagicClip
+            self.considerEndpoints = considerEndpoints
+        }
+    }
+
+    public let seed: UInt64
+    public let options: Options
+    private let random: RandomSampler
+    private var observations: TPEObservations?
+    private var isBelow: [Bool] = []
+    private var kernelOf: [Int32] = []
+
+    public init(seed: UInt64 = 0, options: Options = Options()) {
+        precondition(options.nEICandidates >= 1 && options.priorWeight > 0 && options.nStartupTrials >= 0)
+        self.seed = seed
+        self.options = options
+        self.random = RandomSampler(seed: seed)
+    }
+
+    public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
+        let obs = observations(for: space)
+        obs.update(from: history)
+        let finished = obs.finishedCount
+        if finished < options.nStartupTrials {
+            return random.suggest(for: number, in: space, history: history)
+        }
+
+        markBelow(obs, count: TPEDefaults.gamma(finished))
+        defer { clearBelow(obs) }
+
+        var rng = SamplerStreams.trial(seed: seed, trial: number, purpose: 0x7E9)
+        var chosen: [Int: ParamValue] = [:]
+        if options.multivariate {
+            let joint = space.parameters.indices
+                .filter { p in
+                    Axis.singleValue(of: space.parameters[p].distribution) == nil && finished > 0
+                        && obs.finishedHaving[p] == finished
+                }
+                .sorted { space.parameters[$0].name < space.parameters[$1].name }
+            if !joint.isEmpty {
+                chosen = sampleGroup(joint, obs: obs, excluding: number, rng: &rng)
+            }
+        }
+        return space.assign { index, _, _ in
+            if let v = chosen[index] { return v }
+            return sampleGroup([index], obs: obs, excluding: number, rng: &rng)[index]!
+        }
+    }
+
+    // MARK: - Steps
+
+    private func observations(for space: SearchSpace) -> TPEObservations {
+        if let o = observations, o.space == space { return o }
+        let o = TPEObservations(space: space, constantLiar: options.constantLiar)
+        observations = o
+        return o
+    }
+
+    /// The good group: the best `count` COMPLETE trials, then the best PRUNED ones.
+    private var below: [Int32] = []
+
+    private func markBelow(_ obs: TPEObservations, count: Int) {
+        if isBelow.count < obs.trialCount {
+            isBelow.append(contentsOf: repeatElement(false, count: obs.trialCount - isBelow.count))
+            kernelOf.append(contentsOf: repeatElement(0, count: obs.trialCount - kernelOf.count))
+        }
+        below.removeAll(keepingCapacity: true)
+        let fromComplete = min(count, obs.completeRank.count)
+        for i in 0..<fromComplete { below.append(obs.completeRank[i].number) }
+        let fromPruned = min(count - fromComplete, obs.prunedRank.count)
+        for i in 0..<max(0, fromPruned) { below.append(obs.prunedRank[i].number) }
+        below.sort()
+        for t in below { isBelow[Int(t)] = true }
+    }
+
+    private func clearBelow(_ obs: TPEObservations) {
+        for t in below { isBelow[Int(t)] = false }
+    }
+
+    /// Estimators by group, reused so their arrays are not reallocated every suggestion.
+    private var estimators: [[Int]: (good: ParzenEstimator, bad: ParzenEstimator)] = [:]
+
+    /// Draws the parameters of `group` (space indices) jointly from l(x) / g(x).
+    private func sampleGroup(_ group: [Int], obs: TPEObservations, excluding current: Int,
+                             rng: inout SeededGenerator) -> [Int: ParamValue] {
+        let settings = ParzenSettings(priorWeight: options.priorWeight, considerMagicClip: options.considerMagicClip,
+                                      considerEndpoints: options.considerEndpoints)
+        let pair: (good: ParzenEstimator, bad: ParzenEstimator)
+        if let cached = estimators[group] {
+            pair = cached
+        } else {
+            pair = (ParzenEstimator(), ParzenEstimator())
+            estimators[group] = pair
+        }
+        let mus = obs.mus
+        // Good group members (few).
+        let goodMembers = below.filter { t in group.allSatisfy { !mus[$0][Int(t)].isNaN } }
+        pair.good.rebuild(group: group, members: goodMembers, observations: obs, settings: settings, source: .direct)
+        // Bad group members (many): filter the cached sorted values.
+        let badMembers = collectBad(group, obs: obs, excluding: current)
+        pair.bad.rebuild(group: group, members: badMembers, observations: obs, settings: settings,
+                         source: .cached(isMember: isMember, kernelOf: kernelOf))
+
+        let n = options.nEICandidates
+        let candidates = pair.good.sample(count: n, rng: &rng)
+        let lGood = pair.good.logDensity(at: candidates, count: n)
+        let lBad = pair.bad.logDensity(at: candidates, count: n)
+        // The first candidate with the highest log l(x) - log g(x), like numpy's argmax.
+        var best = 0
+        var bestScore = lGood[0] - lBad[0]
+        for c in 1..<max(n, 1) where lGood[c] - lBad[c] > bestScore {
+            best = c
+            bestScore = lGood[c] - lBad[c]
+        }
+        var result: [Int: ParamValue] = [:]
+        for (d, p) in group.enumerated() {
+            let x = candidates[d][best]
+            switch obs.axes[p] {
+            case .numeric(let axis): result[p] = axis.snapped(x)
+            case .categorical(let choices): result[p] = choices[Int(x)]
+            }
+        }
+        return result
+    }
+
+    private var isMember: [Bool] = []
+
+    /// The bad group's members for `group`, ascending, and `isMember`/`kernelOf` set for them.
+    private func collectBad(_ group: [Int], obs: TPEObservations, excluding current: Int) -> [Int32] {
+        let n = obs.trialCount
+        if isMember.count < n { isMember.append(contentsOf: repeatElement(false, count: n - isMember.count)) }
+        var members: [Int32] = []
+        members.reserveCapacity(n)
+        let columns = group.map { obs.mus[$0] }
+        obs.roles.withUnsafeBufferPointer { roles in
+            isBelow.withUnsafeBufferPointer { below in
+                isMember.withUnsafeMutableBufferPointer { member in
+                    kernelOf.withUnsafeMutableBufferPointer { kernel in
+                        for t in 0..<n {
+                            var ok = roles[t] != .excluded && !below[t] && t != current
+                            if ok {
+                                for column in columns where column[t].isNaN { ok = false; break }
+                            }
+                            member[t] = ok
+                            if ok {
+                                kernel[t] = Int32(members.count)
+                                members.append(Int32(t))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return members
+    }
+}
