@@ -1,2 +1,3 @@
 import SweepCLI
-SweepCommand.main()
+
+SweepCommand.runMain()

@@ -25,7 +25,7 @@ final class CoreHarness {
         let study = try store.read { try $0.requireStudy(named: core.study.name) }
         let definition = core.definition
         let (options, now) = (self.options, self.now)
-        core = try store.write { tx in try store.read { q in try CoordinatorCore(resuming: study, definition: definition, options: options, queries: q, tx: tx, now: now) } }
+        core = try store.write { tx in try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now) }
         sent.removeAll()
     }
 

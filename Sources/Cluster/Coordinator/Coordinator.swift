@@ -65,7 +65,7 @@ public final class Coordinator {
             study.definition.budgetTrials += addTrials
         }
         let core = try store.write { tx in
-            try store.read { q in try CoordinatorCore(resuming: study, definition: definition, options: options, queries: q, tx: tx, now: now) }
+            try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now)
         }
         return try Coordinator(core: core, store: store, options: options, security: security, log: log)
     }

@@ -57,7 +57,7 @@ final class CoordinatorCore {
         priorRunSeconds = 0
         startedAt = now
         lastRunSecondsFlush = now
-        try tx.appendEvent(studyID: study.id, kind: .studyStarted, message: "study '\(study.name)' started: budget \(study.definition.budgetTrials) trials, sampler \(definition.sampler.name), pruner \(definition.pruner.name)", at: now)
+        try tx.appendEvent(studyID: study.id, kind: .studyStarted, message: "study '\(study.name)' started: budget \(study.definition.budgetTrials) trials, sampler \(definition.sampler.name.rawValue), pruner \(definition.pruner.name.rawValue)", at: now)
     }
 
     /// An existing study, rebuilt from the database.

@@ -80,6 +80,8 @@ public final class Worker {
         var trialsDone = 0
         var stopForwarded = false
         var leaving: String?
+        /// The coordinator said the study is over; leave once the runner is idle.
+        var studyOver: String?
         // The coordinator's `welcome` sets the timing both sides use.
         var heartbeatMs = options.heartbeatMs
         var silence = Double(options.heartbeatMs * options.liveness) / 1000
@@ -132,6 +134,10 @@ public final class Worker {
         log.info("worker \(options.id) connecting to \(options.connect)")
         while true {
             var now = Date().timeIntervalSince1970
+            if let reason = studyOver, current?.running != true, !options.forever {
+                socket?.close()
+                return WorkerSummary(trialsDone: trialsDone, reason: "study over: \(reason)", failed: false)
+            }
             if let reason = leaving, current?.running != true {
                 send(.bye(.init(reason: reason)))
                 socket?.close()
@@ -256,9 +262,9 @@ public final class Worker {
                             log.info("study over (\(reason)); waiting for the next one")
                             dropSocket("study over")
                             reconnectAt = now + Double(options.reconnectMaxMs) / 1000
-                        } else if current?.running != true {
-                            socket?.close()
-                            return WorkerSummary(trialsDone: trialsDone, reason: "study over: \(reason)", failed: false)
+                        } else {
+                            // A trial still winding down (e.g. just pruned) finishes first.
+                            studyOver = reason
                         }
                     case .identify:
                         sendBytes(s, codec.encode(hello()))

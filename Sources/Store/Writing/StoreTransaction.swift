@@ -8,6 +8,9 @@ import Search
 public struct StoreTransaction {
     let db: Database
 
+    /// Reads on the same connection, seeing this transaction's writes.
+    public var queries: StoreQueries { StoreQueries(db: db) }
+
     private func run(_ sql: String, _ arguments: StatementArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }

@@ -84,7 +84,7 @@ struct Validate: ParsableCommand {
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
             let d = try SweepDefinition.load(path: file)
             print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
-            print("sampler \(d.sampler.name), pruner \(d.pruner.name); \(d.parameters.count) searched parameter(s):")
+            print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
                 print("  \(p.name): \(describe(p.distribution))\(cond)")

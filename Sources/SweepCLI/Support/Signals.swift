@@ -19,6 +19,12 @@ func installStopSignals() {
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
     signal(SIGPIPE, SIG_IGN)
+    // A parent may have started us with these signals blocked (the mask is inherited).
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    sigprocmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// Asks Linux to send SIGTERM to this process when its parent dies (local workers of

@@ -9,7 +9,7 @@ public enum YAMLReader {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw yamlError(error, file: file)
+            throw yamlError(error, file: file, text: text)
         } catch {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: "not valid YAML: \(error)")
         }
@@ -61,7 +61,26 @@ public enum YAMLReader {
         }
     }
 
-    private static func yamlError(_ error: YamlError, file: String?) -> ConfigError {
+    /// Yams reports a duplicate key at its mapping; point at the repeated key instead:
+    /// the second line from `line` on that starts with `key:` at the same indentation.
+    private static func secondOccurrence(of key: String, in text: String, from line: Int) -> SourceMark? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var indentation: Int?
+        var seen = 0
+        for i in max(0, line - 1)..<lines.count {
+            let l = lines[i]
+            let indent = l.prefix(while: { $0 == " " }).count
+            let rest = l.dropFirst(indent)
+            guard rest.hasPrefix(key), rest.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") else { continue }
+            if indentation == nil { indentation = indent }
+            guard indent == indentation else { continue }
+            seen += 1
+            if seen == 2 { return SourceMark(line: i + 1, column: indent + 1) }
+        }
+        return nil
+    }
+
+    private static func yamlError(_ error: YamlError, file: String?, text: String) -> ConfigError {
         switch error {
         case .scanner(let context, let problem, let m, _), .parser(let context, let problem, let m, _):
             let ctx = context.map { " \($0.text)" } ?? ""
@@ -71,7 +90,9 @@ public enum YAMLReader {
             return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ConfigError(file: file, mark: mark(context.mark), path: ConfigPath(), message: "duplicate key \(keys) in one mapping")
+            let at = duplicates.first.flatMap { secondOccurrence(of: $0, in: text, from: context.mark.line) } ?? mark(context.mark)
+            return ConfigError(file: file, mark: at, path: ConfigPath(duplicates.first.map { [.key($0)] } ?? []),
+                               message: "duplicate key \(keys) in one mapping")
         default:
             return ConfigError(file: file, mark: nil, path: ConfigPath(), message: "not valid YAML: \(error)")
         }

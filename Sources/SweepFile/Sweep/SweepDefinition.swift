@@ -132,8 +132,12 @@ public struct SweepDefinition: Sendable {
         }
         let budget = try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
         let retry = try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
-        let sampler = try decoder.decode(SamplerConfig.self, from: root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))])),
-                                         at: ConfigPath([.key("sampler")]))
+        // The sampler draws from the study seed unless its own seed is given.
+        var samplerNode = root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))]))
+        if samplerNode.entries != nil && samplerNode["seed"] == nil {
+            samplerNode = samplerNode.setting("seed", to: ConfigNode(.int(Int(truncatingIfNeeded: seed))))
+        }
+        let sampler = try decoder.decode(SamplerConfig.self, from: samplerNode, at: ConfigPath([.key("sampler")]))
         let pruner = try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("median")))])),
                                         at: ConfigPath([.key("pruner")]))
 
@@ -224,21 +228,24 @@ public struct SweepDefinition: Sendable {
         case .training:
             doc = doc.setting("seed", to: ConfigNode(.int(Int(trialSeed))))
             if let cap = budget.maxEpochs {
-                var training = doc["training"] ?? ConfigNode(.mapping([]))
-                if case .int(let e)? = training["epochs"]?.value, e <= cap {} else {
-                    training = training.setting("epochs", to: ConfigNode(.int(cap), mark: training["epochs"]?.mark))
-                }
-                doc = doc.setting("training", to: training)
+                doc = doc.setting("training", to: Self.capEpochs(doc["training"] ?? ConfigNode(.mapping([])), cap))
             }
         case .synthetic:
-            if let cap = budget.maxEpochs, var synthetic = doc["synthetic"] {
-                if case .int(let e)? = synthetic["epochs"]?.value, e <= cap {} else {
-                    synthetic = synthetic.setting("epochs", to: ConfigNode(.int(cap), mark: synthetic["epochs"]?.mark))
-                }
-                doc = doc.setting("synthetic", to: synthetic)
+            if let cap = budget.maxEpochs, let synthetic = doc["synthetic"] {
+                doc = doc.setting("synthetic", to: Self.capEpochs(synthetic, cap))
             }
         }
         return doc
+    }
+
+    /// `epochs` limited to `cap` (set to it when absent); a malformed value is left for the
+    /// decoder to report.
+    static func capEpochs(_ section: ConfigNode, _ cap: Int) -> ConfigNode {
+        switch section["epochs"]?.value {
+        case nil, .null?: return section.setting("epochs", to: ConfigNode(.int(cap)))
+        case .int(let e)? where e > cap: return section.setting("epochs", to: ConfigNode(.int(cap), mark: section["epochs"]?.mark))
+        default: return section
+        }
     }
 
     /// The trial to run for `params` (only active parameters set).
@@ -260,19 +267,41 @@ public struct SweepDefinition: Sendable {
     /// the others sit at a base point; conditions are respected.
     mutating func validateTemplate() throws(ConfigError) {
         let base = baseAssignment()
-        try checkProbe(base, parameter: nil, value: nil)
-        for spec in parameters {
-            for value in probeValues(spec.parameter.distribution) {
-                var params = base
-                params[spec.parameter.name] = value
-                params = activeOnly(params)
-                guard params[spec.parameter.name] != nil else { continue } // inactive at this base point
-                try checkProbe(params, parameter: spec, value: value)
+        if (try? spec(for: base, trialSeed: 1)) == nil {
+            // Blame the parameter at (or above) the failing field, with its context.
+            var culprit: ParameterSpec?
+            do { _ = try spec(for: base, trialSeed: 1) } catch {
+                culprit = parameters.first { error.path.description.hasPrefix($0.path.description) }
             }
+            if let culprit { try checkParameter(culprit, base: base) }
+            try checkProbe(base, parameter: nil, value: nil, hintCondition: false)
+        }
+        for parameter in parameters {
+            try checkParameter(parameter, base: base)
         }
     }
 
-    private func checkProbe(_ params: Params, parameter: ParameterSpec?, value: ParamValue?) throws(ConfigError) {
+    /// Probes one parameter's values with the others at `base`.
+    private func checkParameter(_ parameter: ParameterSpec, base: Params) throws(ConfigError) {
+        let name = parameter.parameter.name
+        let probes = probeValues(parameter.parameter.distribution).map { value -> (ParamValue, Params) in
+            var params = base
+            params[name] = value
+            return (value, activeOnly(params))
+        }.filter { $0.1[name] != nil } // inactive at this base point
+        // When no value of the parameter works here but leaving it out does, the parameter
+        // applies only to some values of another one: suggest a condition.
+        var withoutIt = base
+        withoutIt[name] = nil
+        let neverWorks = parameters.count > 1
+            && probes.allSatisfy { (try? spec(for: $0.1, trialSeed: 1)) == nil }
+            && (try? spec(for: activeOnly(withoutIt), trialSeed: 1)) != nil
+        for (value, params) in probes {
+            try checkProbe(params, parameter: parameter, value: value, hintCondition: neverWorks)
+        }
+    }
+
+    private func checkProbe(_ params: Params, parameter: ParameterSpec?, value: ParamValue?, hintCondition: Bool) throws(ConfigError) {
         do throws(ConfigError) {
             _ = try spec(for: params, trialSeed: 1)
         } catch {
@@ -285,8 +314,8 @@ public struct SweepDefinition: Sendable {
                 let others = params.filter { $0.key != parameter.parameter.name && parameters.count > 1 }
                     .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                 e.message += " (when \(parameter.parameter.name) = \(value)\(others.isEmpty ? "" : "; with \(others)"))"
-                if e.path != parameter.path, !e.path.description.hasPrefix(parameter.path.description) {
-                    e.message += "; if \(parameter.parameter.name) only applies to some values of another parameter, add a 'when:' condition"
+                if hintCondition {
+                    e.message += "; if \(parameter.parameter.name) applies only to some values of another parameter, add a 'when:' condition"
                 }
             }
             throw e
