@@ -215,17 +215,16 @@ import ZeroMQ
         defer { if coordinator.isRunning { coordinator.terminate() } }
         h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }
 
-        // Raw bytes on a plain TCP connection (not even ZMTP).
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(connected == 0)
+        // Raw bytes on a plain TCP connection (not even ZMTP), once the port listens.
+        var fd: Int32 = -1
+        h.waitFor(timeout: 30) {
+            fd = SweepHarness.connectTCP(port: port)
+            return fd >= 0
+        }
+        try #require(fd >= 0, "the coordinator never listened:\n\(h.logText("coordinator.log"))")
         var junk = [UInt8](repeating: 0, count: 4096)
         for i in junk.indices { junk[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
-        _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(fd)
 
         // Well-framed ZeroMQ messages with bad contents.

@@ -20,7 +20,20 @@ struct SweepHarness {
         return root.appendingPathComponent(".build/debug/sweep")
     }
 
+    /// A connected TCP socket to `port` on loopback, or -1.
+    static func connectTCP(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        if rc != 0 { close(fd); return -1 }
+        return fd
+    }
+
     init(_ name: String) throws {
+        signal(SIGPIPE, SIG_IGN) // a peer closing a socket must not kill the test process
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-e2e-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         db = directory.appendingPathComponent("sweep.db").path
