@@ -35,9 +35,11 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep
 
-## run: set up, build, and run the quickstart sweep.
+## run: set up, build, and run the quickstart sweep (2 local workers, SQLite in runs/).
 run: build
-	$(SWEEP) train sweeps/quickstart.yaml
+	@mkdir -p runs
+	@rm -f runs/quickstart.db runs/quickstart.db-wal runs/quickstart.db-shm
+	$(SWEEP) run sweeps/quickstart.yaml --workers 2 --db runs/quickstart.db
 
 ## test: set up, build, and run every test.
 test: deps

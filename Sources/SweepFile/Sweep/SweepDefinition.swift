@@ -287,7 +287,7 @@ public struct SweepDefinition: Sendable {
         let probes = probeValues(parameter.parameter.distribution).map { value -> (ParamValue, Params) in
             var params = base
             params[name] = value
-            return (value, activeOnly(params))
+            return (value, completed(params))
         }.filter { $0.1[name] != nil } // inactive at this base point
         // When no value of the parameter works here but leaving it out does, the parameter
         // applies only to some values of another one: suggest a condition.
@@ -332,12 +332,16 @@ public struct SweepDefinition: Sendable {
     }
 
     /// Every parameter at its first probe value, inactive ones removed.
-    private func baseAssignment() -> Params {
-        var params: Params = [:]
-        for spec in parameters {
-            params[spec.parameter.name] = probeValues(spec.parameter.distribution)[0]
+    private func baseAssignment() -> Params { completed([:]) }
+
+    /// `params` with inactive parameters removed and active ones that are missing set to
+    /// their first probe value (in space order, so a choice activates its dependents).
+    private func completed(_ params: Params) -> Params {
+        var out: Params = [:]
+        for p in space.parameters where space.isActive(p, given: out) {
+            out[p.name] = params[p.name] ?? probeValues(p.distribution)[0]
         }
-        return activeOnly(params)
+        return out
     }
 
     /// Drops parameters whose condition does not hold (in space order, so chains resolve).
