@@ -5,6 +5,7 @@ import PackageDescription
 ///
 /// Module layout (one job each, see docs/architecture.md):
 /// - `Randomness`: the seeded generator every random choice goes through.
+/// - `JSONValue`: a small, fast JSON reader and writer for the wire and stored columns.
 /// - `Training`: the training core (dense nets, optimizers, schedules, data sets).
 /// - `Search`: search spaces, samplers and pruners; pure and deterministic.
 /// - `Store`: the SQLite schema, migrations, reads and writes (GRDB).
@@ -41,15 +42,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "Randomness"),
+        .target(name: "JSONValue"),
         // A few lines of C for what Swift cannot call directly (prctl is variadic).
         .target(name: "CSupport"),
 
         .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness"]),
         .target(name: "Search", dependencies: ["Randomness"]),
-        .target(name: "Store", dependencies: ["Search", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
-        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness"]),
+        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue"]),
         .target(
             name: "SweepCLI",
             dependencies: [
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ"]),

@@ -1,5 +1,6 @@
 #include "csupport.h"
 #include <signal.h>
+#include <stdio.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -10,4 +11,8 @@ int sweep_terminate_with_parent(void) {
 #else
     return -1;
 #endif
+}
+
+void sweep_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }

@@ -7,6 +7,6 @@ struct SweepBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep-bench",
         abstract: "Benchmarks for Sweep (run through `make bench`).",
-        subcommands: [TrainingBench.self, SearchBench.self]
+        subcommands: [TrainingBench.self, SearchBench.self, ClusterBench.self, StoreBench.self]
     )
 }

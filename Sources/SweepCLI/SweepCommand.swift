@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSupport
 import Foundation
 import Store
 import SweepFile
@@ -27,7 +28,7 @@ public struct SweepCommand: ParsableCommand {
     /// Runs the command line and exits with Sweep's exit codes (0 ok, 1 failure, 2 bad input).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         // Line-buffered stdout, so printed lines and the live display keep their order.
-        setvbuf(stdout, nil, _IOLBF, 0)
+        sweep_line_buffer_stdout()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

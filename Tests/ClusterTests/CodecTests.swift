@@ -36,7 +36,7 @@ import Testing
 
     @Test func wireFormatIsPlainJSONWithVersionAndType() throws {
         let text = String(decoding: codec.encode(WorkerMessage.ready), as: UTF8.self)
-        #expect(text == "{\"type\":\"ready\",\"v\":1}")
+        #expect(text == "{\"v\":1,\"type\":\"ready\"}")
     }
 
     @Test func badMessagesAreClassified() {

@@ -183,11 +183,11 @@ public final class Coordinator {
 
     private func sendHeartbeats(now: Double) {
         let interval = Double(options.heartbeatMs) / 1000
-        for w in core.sessions where now - (lastSent[w.id] ?? 0) >= interval {
-            send(.heartbeat, to: w.id, now: now)
+        for id in core.workerIDs where now - (lastSent[id] ?? 0) >= interval {
+            send(.heartbeat, to: id, now: now)
         }
-        if lastSent.count > core.sessions.count * 2 + 64 {
-            let live = Set(core.sessions.map(\.id))
+        if lastSent.count > core.workerIDs.count * 2 + 64 {
+            let live = Set(core.workerIDs)
             lastSent = lastSent.filter { live.contains($0.key) }
         }
     }

@@ -39,6 +39,9 @@ final class CoordinatorCore {
     private var lastRunSecondsFlush: Double
     /// Completions with their times, for throughput and ETA.
     private(set) var completions: [Double] = []
+    /// Workers whose row (current trial, epoch, trials done) changed in this batch; written
+    /// once per batch instead of once per event.
+    private var dirtyWorkers: [String: Int] = [:]
 
     // MARK: Setup
 
@@ -255,7 +258,7 @@ final class CoordinatorCore {
         leases[r.trial] = lease
         try tx.recordReport(trialID: rowIDs[r.trial]!, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
                                                                           pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
-        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: r.trial, epoch: r.epoch, lastSeen: now)
+        touch(worker)
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)
             try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
@@ -266,7 +269,6 @@ final class CoordinatorCore {
             detail += "}"
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) pruned at epoch \(r.epoch): \(decision.reason)", detail: detail, at: now)
-            try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: nil, epoch: nil, lastSeen: now, finishedTrial: true)
             endLease(r.trial, worker: worker, completed: true)
             completions.append(now)
         }
@@ -278,8 +280,27 @@ final class CoordinatorCore {
         decisions[trial] = nil
         if workers[worker]?.trial == trial {
             workers[worker]!.trial = nil
-            if completed { workers[worker]!.trialsDone += 1 }
+            if completed {
+                workers[worker]!.trialsDone += 1
+                dirtyWorkers[worker, default: 0] += 1
+            }
+            touch(worker)
         }
+    }
+
+    /// Marks a worker's row for the end-of-batch update.
+    private func touch(_ worker: String) {
+        if dirtyWorkers[worker] == nil { dirtyWorkers[worker] = 0 }
+    }
+
+    /// Writes the rows of the workers that changed in this batch.
+    private func flushWorkers(tx: StoreTransaction) throws {
+        for (id, done) in dirtyWorkers {
+            guard let w = workers[id] else { continue }
+            try tx.updateWorker(studyID: study.id, worker: id, state: .alive, trialNumber: w.trial, epoch: w.trial.flatMap { leases[$0]?.epoch },
+                                lastSeen: w.lastSeen, finishedTrials: done)
+        }
+        dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
@@ -296,7 +317,6 @@ final class CoordinatorCore {
         history.finish(r.trial, state: .complete, value: value)
         try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .complete, value: value,
                            metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
-        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: nil, epoch: nil, lastSeen: now, finishedTrial: true)
         try tx.appendEvent(studyID: study.id, kind: .completed, trialNumber: r.trial, worker: worker,
                            message: "trial \(r.trial) complete after \(r.epochs) epoch(s): \(study.definition.metric) = \(value)", at: now)
         endLease(r.trial, worker: worker, completed: true)
@@ -334,6 +354,7 @@ final class CoordinatorCore {
         }
         workers[worker] = nil
         idleQueue.removeAll { $0 == worker }
+        dirtyWorkers[worker] = nil
         try tx.updateWorker(studyID: study.id, worker: worker, state: .left, trialNumber: nil, epoch: nil, lastSeen: now)
         try tx.appendEvent(studyID: study.id, kind: .workerLeft, worker: worker, message: "worker \(worker) left: \(b.reason)", at: now)
     }
@@ -377,6 +398,7 @@ final class CoordinatorCore {
             workers[id] = nil
             idleQueue.removeAll { $0 == id }
             counters.workersLost += 1
+            dirtyWorkers[id] = nil
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
                                message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
@@ -397,13 +419,14 @@ final class CoordinatorCore {
 
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        defer { if !dirtyWorkers.isEmpty { try? flushWorkers(tx: tx) } }
         guard !finished else { return }
         let wallSpent = wallTimeSpent(now: now)
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
-            guard !wallSpent, let trial = try nextTrial(now: now, tx: tx) else { break }
+            guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
             idleQueue.removeFirst()
-            try lease(trial, to: worker, now: now, tx: tx, out: &out)
+            try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out)
         }
         if leases.isEmpty && orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
@@ -415,21 +438,22 @@ final class CoordinatorCore {
         }
     }
 
-    /// The next trial to run: a re-queued one first, else a new one from the sampler.
-    private func nextTrial(now: Double, tx: StoreTransaction) throws -> Int? {
-        if !pending.isEmpty { return pending.removeFirst() }
+    /// The next trial to run: a re-queued one first, else a new one from the sampler
+    /// (inserted directly as this worker's lease: one statement instead of two).
+    private func nextTrial(for worker: String, now: Double, tx: StoreTransaction) throws -> (number: Int, inserted: Bool)? {
+        if !pending.isEmpty { return (pending.removeFirst(), false) }
         guard hasBudgetLeft else { return nil }
         let number = history.nextNumber
         let params = sampler.suggest(for: number, in: definition.space, history: history)
         let seed = definition.trialSeed(number: number)
-        let id = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now)
-        rowIDs[number] = id
+        rowIDs[number] = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now,
+                                            leasedTo: worker)
         attempts[number] = 0
         history.append(TrialSnapshot(number: number, state: .waiting, params: params))
-        return number
+        return (number, true)
     }
 
-    private func lease(_ trial: Int, to worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+    private func lease(_ trial: Int, to worker: String, inserted: Bool, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         let snapshot = history.trial(trial)!
         let seed = definition.trialSeed(number: trial)
         let spec: TrialSpec
@@ -437,7 +461,7 @@ final class CoordinatorCore {
             spec = try definition.spec(for: snapshot.params, trialSeed: seed)
         } catch {
             // Validation probes bounds; a rare combination can still be invalid. Record it.
-            try fail(trial: trial, attempt: 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
+            try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
             markIdle(worker)
             return
         }
@@ -449,11 +473,10 @@ final class CoordinatorCore {
         workers[worker]!.idle = false
         workers[worker]!.toldNoWork = false
         history.setState(trial, .running)
-        try tx.startAttempt(trialID: rowIDs[trial]!, attempt: attempt, worker: worker, at: now)
-        try tx.updateWorker(studyID: study.id, worker: worker, state: .alive, trialNumber: trial, epoch: 0, lastSeen: workers[worker]!.lastSeen)
-        if options.logAssignments {
-            try tx.appendEvent(studyID: study.id, kind: .assigned, trialNumber: trial, worker: worker, message: "trial \(trial) attempt \(attempt) assigned to \(worker)", at: now)
+        if !inserted {
+            try tx.startAttempt(trialID: rowIDs[trial]!, attempt: attempt, worker: worker, at: now)
         }
+        touch(worker)
         out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                                maxEpochs: definition.maxEpochs, metric: study.definition.metric)), to: worker)
     }
@@ -480,8 +503,11 @@ final class CoordinatorCore {
 
     // MARK: Status
 
-    /// Worker sessions for the status display.
+    /// Worker sessions, by host and id.
     var sessions: [WorkerSession] { workers.values.sorted { ($0.host, $0.id) < ($1.host, $1.id) } }
+
+    /// Ids of the connected workers (no order; for heartbeats).
+    var workerIDs: Dictionary<String, WorkerSession>.Keys { workers.keys }
 
     func lease(of trial: Int) -> Lease? { leases[trial] }
 

@@ -10,20 +10,17 @@ public struct CoordinatorOptions: Sendable {
     public var maxMessageBytes: Int
     /// After a restart, how long RUNNING trials wait for their worker before being re-queued.
     public var orphanGraceSeconds: Double
-    /// Record an event for every assignment (off for the zero-cost benchmarks).
-    public var logAssignments: Bool
     /// After the study ends, how long to keep answering so every worker hears `stop`.
     public var drainSeconds: Double
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, orphanGraceSeconds: Double? = nil,
-                logAssignments: Bool = true, drainSeconds: Double = 1.0) {
+                drainSeconds: Double = 1.0) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
         self.maxMessageBytes = maxMessageBytes
         self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000
-        self.logAssignments = logAssignments
         self.drainSeconds = drainSeconds
     }
 }

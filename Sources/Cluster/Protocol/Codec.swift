@@ -1,4 +1,8 @@
 import Foundation
+import JSONValue
+import Search
+import SweepFile
+import Training
 
 /// Why an incoming message was dropped.
 public enum ProtocolViolation: Error, Equatable, CustomStringConvertible {
@@ -14,115 +18,123 @@ public enum ProtocolViolation: Error, Equatable, CustomStringConvertible {
         case .oversized(let b, let l): return "message of \(b) bytes exceeds the limit of \(l)"
         case .notJSON: return "not a JSON object"
         case .missingType: return "no 'type' field"
-        case .unsupportedVersion(let v): return "protocol version \(v) is not supported (this coordinator speaks \(Wire.version))"
+        case .unsupportedVersion(let v): return "protocol version \(v) is not supported (this build speaks \(Wire.version))"
         case .unknownType(let t): return "unknown message type '\(t)'"
         case .invalid(let t, let r): return "malformed '\(t)': \(r)"
         }
     }
 }
 
-/// Encodes and decodes protocol messages (one JSON object per frame).
+/// Encodes and decodes protocol messages (one JSON object per frame, docs/protocol.md).
 ///
+/// Hand-written over ``JSONParser``/``JSONWriter``: the coordinator handles thousands of
+/// messages per second and Foundation's Codable JSON costs tens of microseconds each.
 /// Decoding checks size, version, type and field ranges; anything else is a
 /// ``ProtocolViolation`` the caller counts and drops. Unknown extra fields are ignored so
-/// that newer workers can add information.
+/// that newer peers can add information.
 public struct WireCodec {
     public var maxMessageBytes: Int
-    private let decoder: JSONDecoder
-    private let encoder: JSONEncoder
+    private let parser = JSONParser()
 
     public init(maxMessageBytes: Int = Wire.defaultMaxMessageBytes) {
         self.maxMessageBytes = maxMessageBytes
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        encoder = e
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        decoder = d
-    }
-
-    private struct Header: Decodable {
-        var v: Int?
-        var type: String?
-    }
-
-    private struct Envelope<Body: Encodable>: Encodable {
-        var type: String
-        var body: Body?
-
-        enum Keys: String, CodingKey { case v, type }
-
-        func encode(to encoder: any Encoder) throws {
-            try body?.encode(to: encoder)
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(Wire.version, forKey: .v)
-            try c.encode(type, forKey: .type)
-        }
-    }
-
-    private struct Empty: Encodable {
-        func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: WireCodec.Envelope<Empty>.Keys.self) }
-    }
-
-    private struct Reason: Codable { var reason: String }
-    private struct Text: Codable { var message: String }
-    private struct Cancel: Codable { var trial: Int; var attempt: Int; var reason: String }
-
-    private func encode<B: Encodable>(_ type: String, _ body: B) -> [UInt8] {
-        // Encoding our own well-formed values cannot fail except for non-finite floats, which
-        // the strategy above turns into strings.
-        Array((try? encoder.encode(Envelope(type: type, body: body))) ?? Data())
     }
 
     // MARK: Worker -> coordinator
 
     public func encode(_ m: WorkerMessage) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("v"); w.int(Wire.version)
         switch m {
-        case .hello(let h): return encode("hello", h)
-        case .ready: return encode("ready", Empty())
-        case .report(let r): return encode("report", r)
-        case .result(let r): return encode("result", r)
-        case .failure(let f): return encode("failure", f)
-        case .heartbeat: return encode("heartbeat", Empty())
-        case .bye(let b): return encode("bye", b)
+        case .hello(let h):
+            w.key("type"); w.string("hello")
+            w.key("worker"); w.string(h.worker)
+            w.key("host"); w.string(h.host)
+            w.key("pid"); w.int(h.pid)
+            w.key("version"); w.string(h.version)
+            w.key("cores"); w.int(h.cores)
+            w.key("threads"); w.int(h.threads)
+            w.key("capabilities"); w.beginArray(); for c in h.capabilities { w.string(c) }; w.endArray()
+            w.key("running")
+            if let r = h.running {
+                w.beginObject(); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.key("epoch"); w.int(r.epoch); w.endObject()
+            } else {
+                w.null()
+            }
+        case .ready:
+            w.key("type"); w.string("ready")
+        case .heartbeat:
+            w.key("type"); w.string("heartbeat")
+        case .report(let r):
+            w.key("type"); w.string("report")
+            w.key("trial"); w.int(r.trial)
+            w.key("attempt"); w.int(r.attempt)
+            w.key("epoch"); w.int(r.epoch)
+            w.key("value"); optional(&w, r.value)
+            w.key("metrics"); metrics(&w, r.metrics)
+            if let s = r.seconds { w.key("seconds"); w.double(s) }
+        case .result(let r):
+            w.key("type"); w.string("result")
+            w.key("trial"); w.int(r.trial)
+            w.key("attempt"); w.int(r.attempt)
+            w.key("state"); w.string(r.state)
+            w.key("value"); optional(&w, r.value)
+            w.key("metrics"); metrics(&w, r.metrics)
+            w.key("epochs"); w.int(r.epochs)
+            w.key("ready"); w.bool(r.ready)
+        case .failure(let f):
+            w.key("type"); w.string("failure")
+            w.key("trial"); w.int(f.trial)
+            w.key("attempt"); w.int(f.attempt)
+            w.key("error"); w.string(f.error)
+            w.key("ready"); w.bool(f.ready)
+        case .bye(let b):
+            w.key("type"); w.string("bye")
+            w.key("reason"); w.string(b.reason)
+            if let t = b.trial { w.key("trial"); w.int(t) }
+            if let a = b.attempt { w.key("attempt"); w.int(a) }
         }
+        w.endObject()
+        return w.bytes
     }
 
     public func decodeWorkerMessage(_ bytes: [UInt8]) throws(ProtocolViolation) -> WorkerMessage {
-        let (type, data) = try header(bytes)
-        func body<T: Decodable>(_ t: T.Type) throws(ProtocolViolation) -> T {
-            do { return try decoder.decode(T.self, from: data) } catch { throw .invalid(type: type, reason: Self.reason(error)) }
-        }
+        let (type, o) = try header(bytes)
+        var f = Fields(type: type, object: o)
         switch type {
         case "hello":
-            let h = try body(WorkerMessage.Hello.self)
-            guard !h.worker.isEmpty, h.worker.utf8.count <= 256 else { throw .invalid(type: type, reason: "worker id must have 1-256 bytes") }
-            guard h.host.utf8.count <= 256 else { throw .invalid(type: type, reason: "host name too long") }
-            if let r = h.running { try checkRef(type, r.trial, r.attempt); guard r.epoch >= 0 else { throw .invalid(type: type, reason: "epoch must be >= 0") } }
-            return .hello(h)
+            let worker = try f.string("worker")
+            guard !worker.isEmpty, worker.utf8.count <= 256 else { throw f.invalid("worker id must have 1-256 bytes") }
+            let host = try f.string("host")
+            guard host.utf8.count <= 256 else { throw f.invalid("host name too long") }
+            var running: WorkerMessage.Hello.Running?
+            if let r = o["running"], !r.isNull {
+                var rf = Fields(type: type, object: r)
+                running = .init(trial: try rf.int("trial", min: 0), attempt: try rf.int("attempt", min: 1), epoch: try rf.int("epoch", min: 0))
+            }
+            let caps = (o["capabilities"]?.elements ?? []).compactMap(\.string).prefix(32)
+            return .hello(.init(worker: worker, host: host, pid: try f.int("pid", min: 0), version: String(try f.string("version").prefix(64)),
+                                cores: try f.int("cores", min: 0), threads: try f.int("threads", min: 0), capabilities: Array(caps), running: running))
         case "ready": return .ready
         case "heartbeat": return .heartbeat
         case "report":
-            let r = try body(WorkerMessage.Report.self)
-            try checkRef(type, r.trial, r.attempt)
-            guard r.epoch >= 1 else { throw .invalid(type: type, reason: "epoch must be >= 1, got \(r.epoch)") }
-            guard r.metrics.count <= 256 else { throw .invalid(type: type, reason: "too many metrics (\(r.metrics.count))") }
-            return .report(r)
+            let m = try f.metrics("metrics")
+            return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
+                                 value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds")))
         case "result":
-            let r = try body(WorkerMessage.Result.self)
-            try checkRef(type, r.trial, r.attempt)
-            guard r.state == "complete" || r.state == "pruned" else { throw .invalid(type: type, reason: "state must be complete or pruned, got '\(r.state)'") }
-            guard r.epochs >= 0 else { throw .invalid(type: type, reason: "epochs must be >= 0") }
-            return .result(r)
+            let state = try f.string("state")
+            guard state == "complete" || state == "pruned" else { throw f.invalid("state must be complete or pruned, got '\(state.prefix(32))'") }
+            return .result(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), state: state,
+                                 value: try f.optionalDouble("value"), metrics: try f.metrics("metrics"), epochs: try f.int("epochs", min: 0),
+                                 ready: try f.bool("ready")))
         case "failure":
-            let f = try body(WorkerMessage.Failure.self)
-            try checkRef(type, f.trial, f.attempt)
-            return .failure(WorkerMessage.Failure(trial: f.trial, attempt: f.attempt, error: String(f.error.prefix(4000)), ready: f.ready))
+            return .failure(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
+                                  error: String(try f.string("error").prefix(4000)), ready: try f.bool("ready")))
         case "bye":
-            let b = try body(WorkerMessage.Bye.self)
-            if let t = b.trial { try checkRef(type, t, b.attempt ?? 1) }
-            return .bye(b)
+            let trial = o["trial"] == nil ? nil : try f.int("trial", min: 0)
+            let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)
+            return .bye(.init(reason: String(try f.string("reason").prefix(1000)), trial: trial, attempt: attempt))
         default:
             throw .unknownType(String(type.prefix(64)))
         }
@@ -131,68 +143,241 @@ public struct WireCodec {
     // MARK: Coordinator -> worker
 
     public func encode(_ m: CoordinatorMessage) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("v"); w.int(Wire.version)
         switch m {
-        case .welcome(let w): return encode("welcome", w)
-        case .assign(let a): return encode("assign", a)
-        case .decision(let d): return encode("decision", d)
-        case .noWork(let r): return encode("no_work", Reason(reason: r))
-        case .stop(let r): return encode("stop", Reason(reason: r))
-        case .cancel(let ref, let r): return encode("cancel", Cancel(trial: ref.trial, attempt: ref.attempt, reason: r))
-        case .identify: return encode("identify", Empty())
-        case .heartbeat: return encode("heartbeat", Empty())
-        case .error(let message): return encode("error", Text(message: message))
+        case .welcome(let x):
+            w.key("type"); w.string("welcome")
+            w.key("study"); w.string(x.study)
+            w.key("heartbeat_ms"); w.int(x.heartbeatMs)
+            w.key("liveness"); w.int(x.liveness)
+            w.key("adopted")
+            if let a = x.adopted { ref(&w, a) } else { w.null() }
+        case .assign(let a):
+            w.key("type"); w.string("assign")
+            w.key("study"); w.string(a.study)
+            w.key("trial"); w.int(a.trial)
+            w.key("attempt"); w.int(a.attempt)
+            w.key("seed"); w.uint(a.seed)
+            w.key("params"); w.beginObject()
+            for name in a.params.keys.sorted() { w.key(name); param(&w, a.params[name]!) }
+            w.endObject()
+            w.key("spec"); spec(&w, a.spec)
+            w.key("max_epochs"); w.int(a.maxEpochs)
+            w.key("metric"); w.string(a.metric)
+        case .decision(let d):
+            w.key("type"); w.string("decision")
+            w.key("trial"); w.int(d.trial)
+            w.key("attempt"); w.int(d.attempt)
+            w.key("epoch"); w.int(d.epoch)
+            w.key("action"); w.string(d.action)
+            w.key("reason"); w.string(d.reason)
+        case .noWork(let r):
+            w.key("type"); w.string("no_work"); w.key("reason"); w.string(r)
+        case .stop(let r):
+            w.key("type"); w.string("stop"); w.key("reason"); w.string(r)
+        case .cancel(let r, let reason):
+            w.key("type"); w.string("cancel"); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.key("reason"); w.string(reason)
+        case .identify:
+            w.key("type"); w.string("identify")
+        case .heartbeat:
+            w.key("type"); w.string("heartbeat")
+        case .error(let text):
+            w.key("type"); w.string("error"); w.key("message"); w.string(text)
         }
+        w.endObject()
+        return w.bytes
     }
 
     public func decodeCoordinatorMessage(_ bytes: [UInt8]) throws(ProtocolViolation) -> CoordinatorMessage {
-        let (type, data) = try header(bytes)
-        func body<T: Decodable>(_ t: T.Type) throws(ProtocolViolation) -> T {
-            do { return try decoder.decode(T.self, from: data) } catch { throw .invalid(type: type, reason: Self.reason(error)) }
-        }
+        let (type, o, specRange) = try header(bytes, capturing: "spec")
+        var f = Fields(type: type, object: o)
         switch type {
-        case "welcome": return .welcome(try body(CoordinatorMessage.Welcome.self))
-        case "assign": return .assign(try body(CoordinatorMessage.Assign.self))
-        case "decision": return .decision(try body(CoordinatorMessage.Decision.self))
-        case "no_work": return .noWork(reason: try body(Reason.self).reason)
-        case "stop": return .stop(reason: try body(Reason.self).reason)
+        case "welcome":
+            var adopted: TrialRef?
+            if let a = o["adopted"], !a.isNull {
+                var af = Fields(type: type, object: a)
+                adopted = TrialRef(trial: try af.int("trial", min: 0), attempt: try af.int("attempt", min: 1))
+            }
+            return .welcome(.init(study: try f.string("study"), heartbeatMs: try f.int("heartbeat_ms", min: 1), liveness: try f.int("liveness", min: 1), adopted: adopted))
+        case "assign":
+            guard let range = specRange, let specValue = o["spec"] else { throw f.invalid("missing field 'spec'") }
+            var params: Params = [:]
+            for (k, v) in o["params"]?.members ?? [] {
+                switch v {
+                case .int(let i): params[k] = .int(i)
+                case .double(let d): params[k] = .double(d)
+                case .string(let s): params[k] = .string(s)
+                case .bool(let b): params[k] = .bool(b)
+                default: throw f.invalid("parameter '\(k)' is not a single value")
+                }
+            }
+            guard case .int(let seedInt)? = o["seed"], seedInt >= 0 else { throw f.invalid("'seed' must be an integer >= 0") }
+            return .assign(.init(study: try f.string("study"), trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
+                                 seed: UInt64(seedInt), params: params, spec: try decodeSpec(specValue, raw: Array(bytes[range]), type: type),
+                                 maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric")))
+        case "decision":
+            return .decision(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
+                                   action: try f.string("action"), reason: try f.string("reason")))
+        case "no_work": return .noWork(reason: try f.string("reason"))
+        case "stop": return .stop(reason: try f.string("reason"))
         case "cancel":
-            let c = try body(Cancel.self)
-            return .cancel(TrialRef(trial: c.trial, attempt: c.attempt), reason: c.reason)
+            return .cancel(TrialRef(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1)), reason: try f.string("reason"))
         case "identify": return .identify
         case "heartbeat": return .heartbeat
-        case "error": return .error(try body(Text.self).message)
+        case "error": return .error(try f.string("message"))
         default: throw .unknownType(String(type.prefix(64)))
+        }
+    }
+
+    // MARK: Trial specs
+
+    /// Synthetic specs are written by hand; training configurations through their Codable form.
+    private func spec(_ w: inout JSONWriter, _ s: TrialSpec) {
+        switch s {
+        case .synthetic(let t):
+            w.beginObject()
+            w.key("kind"); w.string("synthetic")
+            w.key("task"); w.beginObject()
+            w.key("function"); w.string(t.function.rawValue)
+            w.key("epochs"); w.int(t.epochs)
+            w.key("sleep"); w.double(t.sleep)
+            w.key("decay"); w.double(t.decay)
+            w.key("fail_probability"); w.double(t.failProbability)
+            w.key("inputs"); w.beginArray()
+            for input in t.inputs {
+                w.beginObject(); w.key("name"); w.string(input.name); w.key("value"); w.double(input.value); w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+            w.endObject()
+        case .training:
+            // Encoding a validated configuration cannot fail.
+            w.raw(Array((try? JSONEncoder().encode(s)) ?? Data("null".utf8)))
+        }
+    }
+
+    private func decodeSpec(_ v: JSONValue, raw: [UInt8], type: String) throws(ProtocolViolation) -> TrialSpec {
+        var f = Fields(type: type, object: v)
+        switch try f.string("kind") {
+        case "synthetic":
+            guard let task = v["task"] else { throw f.invalid("synthetic spec without 'task'") }
+            var t = Fields(type: type, object: task)
+            guard let function = SyntheticTask.Function(rawValue: try t.string("function")) else { throw f.invalid("unknown synthetic function") }
+            var inputs: [SyntheticTask.Input] = []
+            for e in task["inputs"]?.elements ?? [] {
+                var ef = Fields(type: type, object: e)
+                inputs.append(.init(name: try ef.string("name"), value: try ef.double("value")))
+            }
+            return .synthetic(SyntheticTask(function: function, epochs: try t.int("epochs", min: 1), sleep: try t.double("sleep"),
+                                            decay: try t.double("decay"), failProbability: try t.double("fail_probability"), inputs: inputs))
+        case "training":
+            do { return try JSONDecoder().decode(TrialSpec.self, from: Data(raw)) } catch { throw f.invalid("training spec: \(error)") }
+        case let other:
+            throw f.invalid("unknown trial kind '\(other.prefix(32))'")
         }
     }
 
     // MARK: Shared
 
-    private func header(_ bytes: [UInt8]) throws(ProtocolViolation) -> (String, Data) {
+    private func header(_ bytes: [UInt8], capturing key: String? = nil) throws(ProtocolViolation) -> (String, JSONValue, Range<Int>?) {
         guard bytes.count <= maxMessageBytes else { throw .oversized(bytes: bytes.count, limit: maxMessageBytes) }
         guard bytes.first == UInt8(ascii: "{") else { throw .notJSON }
-        let data = Data(bytes)
-        let header: Header
-        do { header = try decoder.decode(Header.self, from: data) } catch { throw .notJSON }
-        guard let type = header.type else { throw .missingType }
-        guard header.v == Wire.version else { throw .unsupportedVersion(header.v ?? 0) }
-        return (type, data)
-    }
-
-    private func checkRef(_ type: String, _ trial: Int, _ attempt: Int) throws(ProtocolViolation) {
-        guard trial >= 0 else { throw .invalid(type: type, reason: "trial must be >= 0, got \(trial)") }
-        guard attempt >= 1 else { throw .invalid(type: type, reason: "attempt must be >= 1, got \(attempt)") }
-    }
-
-    /// A one-line reason from a `DecodingError`.
-    static func reason(_ error: any Error) -> String {
-        guard let e = error as? DecodingError else { return "\(error)" }
-        func path(_ c: DecodingError.Context) -> String { c.codingPath.map(\.stringValue).joined(separator: ".") }
-        switch e {
-        case .keyNotFound(let k, _): return "missing field '\(k.stringValue)'"
-        case .typeMismatch(_, let c): return "wrong type for '\(path(c))'"
-        case .valueNotFound(_, let c): return "null for '\(path(c))'"
-        case .dataCorrupted(let c): return c.codingPath.isEmpty ? c.debugDescription : "'\(path(c))': \(c.debugDescription)"
-        @unknown default: return "\(error)"
+        let value: JSONValue
+        var range: Range<Int>?
+        do {
+            if let key { (value, range) = try parser.parse(bytes, capturing: key) } else { value = try parser.parse(bytes) }
+        } catch {
+            throw .notJSON
         }
+        guard let type = value["type"]?.string else { throw .missingType }
+        guard let v = value["v"]?.int, v == Wire.version else { throw .unsupportedVersion(value["v"]?.int ?? 0) }
+        return (type, value, range)
+    }
+
+    private func header(_ bytes: [UInt8]) throws(ProtocolViolation) -> (String, JSONValue) {
+        let (t, v, _) = try header(bytes, capturing: nil)
+        return (t, v)
+    }
+
+    private func optional(_ w: inout JSONWriter, _ v: Double?) {
+        if let v, v.isFinite { w.double(v) } else { w.null() }
+    }
+
+    /// Metrics with non-finite values left out (JSON has no NaN).
+    private func metrics(_ w: inout JSONWriter, _ m: [String: Double]) {
+        w.beginObject()
+        for k in m.keys.sorted() where m[k]!.isFinite { w.key(k); w.double(m[k]!) }
+        w.endObject()
+    }
+
+    private func ref(_ w: inout JSONWriter, _ r: TrialRef) {
+        w.beginObject(); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.endObject()
+    }
+
+    private func param(_ w: inout JSONWriter, _ p: ParamValue) {
+        switch p {
+        case .int(let i): w.int(i)
+        case .double(let d): w.double(d)
+        case .string(let s): w.string(s)
+        case .bool(let b): w.bool(b)
+        }
+    }
+}
+
+/// Typed access to a message's fields, with the violation naming the field.
+private struct Fields {
+    let type: String
+    let object: JSONValue
+
+    init(type: String, object: JSONValue) {
+        self.type = type
+        self.object = object
+    }
+
+    func invalid(_ reason: String) -> ProtocolViolation { .invalid(type: type, reason: reason) }
+
+    mutating func string(_ key: String) throws(ProtocolViolation) -> String {
+        guard let v = object[key] else { throw invalid("missing field '\(key)'") }
+        guard let s = v.string else { throw invalid("'\(key)' must be text") }
+        return s
+    }
+
+    mutating func int(_ key: String, min: Int) throws(ProtocolViolation) -> Int {
+        guard let v = object[key] else { throw invalid("missing field '\(key)'") }
+        guard let i = v.int else { throw invalid("'\(key)' must be an integer") }
+        guard i >= min else { throw invalid("'\(key)' must be >= \(min), got \(i)") }
+        return i
+    }
+
+    mutating func double(_ key: String) throws(ProtocolViolation) -> Double {
+        guard let v = object[key] else { throw invalid("missing field '\(key)'") }
+        guard let d = v.double else { throw invalid("'\(key)' must be a number") }
+        return d
+    }
+
+    mutating func optionalDouble(_ key: String) throws(ProtocolViolation) -> Double? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let d = v.double else { throw invalid("'\(key)' must be a number or null") }
+        return d
+    }
+
+    mutating func bool(_ key: String) throws(ProtocolViolation) -> Bool {
+        guard let v = object[key] else { throw invalid("missing field '\(key)'") }
+        guard let b = v.bool else { throw invalid("'\(key)' must be true or false") }
+        return b
+    }
+
+    mutating func metrics(_ key: String) throws(ProtocolViolation) -> [String: Double] {
+        guard let v = object[key] else { throw invalid("missing field '\(key)'") }
+        guard let members = v.members else { throw invalid("'\(key)' must be an object of numbers") }
+        guard members.count <= 256 else { throw invalid("too many metrics (\(members.count))") }
+        var out: [String: Double] = [:]
+        for (k, x) in members {
+            guard let d = x.double else { throw invalid("metric '\(k.prefix(64))' must be a number") }
+            out[k] = d
+        }
+        return out
     }
 }

@@ -14,7 +14,7 @@ public enum Wire {
 }
 
 /// A running trial as a worker identifies it.
-public struct TrialRef: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct TrialRef: Sendable, Hashable, CustomStringConvertible {
     public var trial: Int
     public var attempt: Int
 
@@ -45,7 +45,7 @@ public enum WorkerMessage: Sendable, Equatable {
     /// The worker is shutting down; a running trial is handed back.
     case bye(Bye)
 
-    public struct Hello: Codable, Sendable, Equatable {
+    public struct Hello: Sendable, Equatable {
         public var worker: String
         public var host: String
         public var pid: Int
@@ -58,7 +58,7 @@ public enum WorkerMessage: Sendable, Equatable {
         /// The trial it is still running from before a reconnect, if any.
         public var running: Running?
 
-        public struct Running: Codable, Sendable, Equatable {
+        public struct Running: Sendable, Equatable {
             public var trial: Int
             public var attempt: Int
             /// The last epoch it finished (0 if none).
@@ -82,7 +82,7 @@ public enum WorkerMessage: Sendable, Equatable {
         }
     }
 
-    public struct Report: Codable, Sendable, Equatable {
+    public struct Report: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         /// 1-based.
@@ -102,7 +102,7 @@ public enum WorkerMessage: Sendable, Equatable {
         }
     }
 
-    public struct Result: Codable, Sendable, Equatable {
+    public struct Result: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         /// `complete`, or `pruned` when the worker stopped after a prune decision.
@@ -125,7 +125,7 @@ public enum WorkerMessage: Sendable, Equatable {
         }
     }
 
-    public struct Failure: Codable, Sendable, Equatable {
+    public struct Failure: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         public var error: String
@@ -139,7 +139,7 @@ public enum WorkerMessage: Sendable, Equatable {
         }
     }
 
-    public struct Bye: Codable, Sendable, Equatable {
+    public struct Bye: Sendable, Equatable {
         public var reason: String
         /// The trial handed back, if one was running.
         public var trial: Int?
@@ -176,7 +176,7 @@ public enum CoordinatorMessage: Sendable, Equatable {
     /// The last message was refused (bad version, malformed); says why.
     case error(String)
 
-    public struct Welcome: Codable, Sendable, Equatable {
+    public struct Welcome: Sendable, Equatable {
         public var study: String
         public var heartbeatMs: Int
         /// Missed heartbeats after which a peer counts as dead.
@@ -191,13 +191,9 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.adopted = adopted
         }
 
-        enum CodingKeys: String, CodingKey {
-            case study, liveness, adopted
-            case heartbeatMs = "heartbeat_ms"
-        }
     }
 
-    public struct Assign: Codable, Sendable, Equatable {
+    public struct Assign: Sendable, Equatable {
         public var study: String
         public var trial: Int
         public var attempt: Int
@@ -219,13 +215,9 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.metric = metric
         }
 
-        enum CodingKeys: String, CodingKey {
-            case study, trial, attempt, seed, params, spec, metric
-            case maxEpochs = "max_epochs"
-        }
     }
 
-    public struct Decision: Codable, Sendable, Equatable {
+    public struct Decision: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         public var epoch: Int

@@ -53,14 +53,16 @@ final class TrialRunner {
     private func runTrial(_ a: CoordinatorMessage.Assign) {
         var control = TrialControl()
         let ref = TrialRef(trial: a.trial, attempt: a.attempt)
+        let lastEpoch = min(a.spec.epochs, a.maxEpochs)
 
         /// Reports one epoch and waits (bounded) for the answer; true to keep going.
+        /// After the last epoch there is nothing to decide, so the result follows at once.
         func report(epoch: Int, metrics: [String: Double], seconds: Double) -> Bool {
             let finite = metrics.filter { $0.value.isFinite }
             let value = finite[a.metric]
             let message = WorkerMessage.report(.init(trial: a.trial, attempt: a.attempt, epoch: epoch, value: value, metrics: finite, seconds: seconds))
             RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.encode(message))
-            waitForDecision(ref, epoch: epoch, control: &control)
+            if epoch < lastEpoch { waitForDecision(ref, epoch: epoch, control: &control) }
             return !(control.pruned || control.cancelled || stopAfterEpoch || quit)
         }
 
@@ -78,7 +80,10 @@ final class TrialRunner {
                 lastMetrics = ["value": v]
                 epochsRun = epoch
                 if epoch == task.epochs || epoch == a.maxEpochs { completed = true }
-                if !report(epoch: epoch, metrics: lastMetrics, seconds: task.sleep) { completed = false; break }
+                if !report(epoch: epoch, metrics: lastMetrics, seconds: task.sleep) {
+                    if epoch < lastEpoch { completed = false }
+                    break
+                }
             }
             if completed {
                 if task.failProbability > 0, syntheticFailureDraw(seed: a.seed) < task.failProbability {
@@ -107,7 +112,9 @@ final class TrialRunner {
                     lastMetrics = final?.metrics ?? lastMetrics
                     finalValue = lastMetrics[a.metric]
                 case .stoppedByCaller:
-                    completed = false
+                    // Stopped after its last epoch (e.g. SIGTERM then) is still a finished trial.
+                    completed = epochsRun >= lastEpoch && !control.pruned && !control.cancelled
+                    if completed { finalValue = lastMetrics[a.metric] }
                 }
             } catch {
                 failure = "\(error)"

@@ -164,7 +164,6 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case studyResumed = "study_resumed"
     case studyFinished = "study_finished"
     case trialCreated = "trial_created"
-    case assigned
     case adopted
     case pruned
     case completed

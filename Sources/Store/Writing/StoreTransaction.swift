@@ -50,9 +50,20 @@ public struct StoreTransaction {
 
     // MARK: Trials
 
-    /// Inserts a new trial and returns its row id.
+    /// Inserts a new trial and returns its row id. With `leasedTo`, the trial starts
+    /// RUNNING as that worker's first attempt (what ``startAttempt`` would record).
     @discardableResult
-    public func insertTrial(studyID: Int64, number: Int, state: TrialState, params: Params, seed: UInt64, at time: Double) throws -> Int64 {
+    public func insertTrial(studyID: Int64, number: Int, state: TrialState, params: Params, seed: UInt64, at time: Double,
+                            leasedTo worker: String? = nil) throws -> Int64 {
+        if let worker {
+            try run("""
+                INSERT INTO trials (study_id, number, state, params, seed, attempt, worker, created_at, started_at)
+                VALUES (?, ?, 'RUNNING', ?, ?, 1, ?, ?, ?)
+                """, [studyID, number, JSONText.encode(params), Int64(bitPattern: seed), worker, time, time])
+            let id = db.lastInsertedRowID
+            try run("INSERT INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, 1, ?, ?)", [id, worker, time])
+            return id
+        }
         try run("INSERT INTO trials (study_id, number, state, params, seed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [studyID, number, state.rawValue, JSONText.encode(params), Int64(bitPattern: seed), time])
         return db.lastInsertedRowID
@@ -119,11 +130,11 @@ public struct StoreTransaction {
 
     /// Updates what a worker is doing, as the status display shows it.
     public func updateWorker(studyID: Int64, worker: String, state: WorkerState, trialNumber: Int?, epoch: Int?,
-                             lastSeen: Double, finishedTrial: Bool = false) throws {
+                             lastSeen: Double, finishedTrials: Int = 0) throws {
         try run("""
             UPDATE workers SET state = ?, trial_number = ?, epoch = ?, last_seen = ?, trials_done = trials_done + ?
             WHERE study_id = ? AND worker = ?
-            """, [state.rawValue, trialNumber, epoch, lastSeen, finishedTrial ? 1 : 0, studyID, worker])
+            """, [state.rawValue, trialNumber, epoch, lastSeen, finishedTrials, studyID, worker])
     }
 
     /// Marks every worker of a study that is not in `alive` as gone (used on resume).

@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
         let display = LiveDisplay()
         var metricsFile: FileHandle?
         if let metricsOut {
-            FileManager.default.createFile(atPath: metricsOut, contents: nil)
+            _ = FileManager.default.createFile(atPath: metricsOut, contents: nil)
             metricsFile = FileHandle(forWritingAtPath: metricsOut)
         }
         let epochs = config.training.epochs

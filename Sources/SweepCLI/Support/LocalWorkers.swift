@@ -24,7 +24,7 @@ final class LocalWorkers {
             p.standardInput = FileHandle.nullDevice
             if let dir = logDirectory {
                 let path = "\(dir)/worker-\(i + 1).log"
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
                 let h = FileHandle(forWritingAtPath: path)
                 p.standardOutput = h
                 p.standardError = h

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Decodes `Decodable` types from a ``ConfigNode`` strictly, and turns every failure into
 /// a ``ConfigError`` with the file position and the dotted field path.
 ///
@@ -98,9 +100,15 @@ struct NodeDecoder: Decoder {
     }
 }
 
+/// Known keys per `CodingKeys` type, computed once (decoding runs per trial on the coordinator).
+private let knownKeyCache = Mutex<[ObjectIdentifier: Set<String>?]>([:])
+
 private func knownKeys<Key: CodingKey>(_ type: Key.Type) -> Set<String>? {
-    guard let iterable = type as? any (CodingKey & CaseIterable).Type else { return nil }
-    return allKeyStrings(iterable)
+    let id = ObjectIdentifier(type)
+    if let cached = knownKeyCache.withLock({ $0[id] }) { return cached }
+    let keys = (type as? any (CodingKey & CaseIterable).Type).map { allKeyStrings($0) }
+    knownKeyCache.withLock { $0[id] = keys }
+    return keys
 }
 
 private func allKeyStrings<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<String> {
