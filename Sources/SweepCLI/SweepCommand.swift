@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSupport
+import Cluster
 import Foundation
 import Store
 import SweepFile
@@ -18,8 +19,8 @@ public struct SweepCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self,
-            Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
+            Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
+            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
         ]
     )
 
@@ -45,6 +46,9 @@ public struct SweepCommand: ParsableCommand {
         } catch let error as StoreError {
             printError(error.description)
             Foundation.exit(error.isUsage ? 2 : 1)
+        } catch let error as SecurityError {
+            printError(error.description)
+            Foundation.exit(2)
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
             Foundation.exit(1)

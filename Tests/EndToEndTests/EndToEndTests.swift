@@ -283,3 +283,45 @@ import ZeroMQ
         #expect(unknownFlag.status == 2)
     }
 }
+
+/// CURVE on loopback: listed workers join, unknown keys and plain clients get nothing.
+@Suite(.serialized) struct CurveEndToEndTests {
+    @Test func onlyListedWorkerKeysJoinAndRejectionsAreLogged() throws {
+        let h = try SweepHarness("curve")
+        defer { h.cleanUp() }
+        #expect(try h.run(["keygen", "--out", "keys", "--workers", "2"]).status == 0)
+        #expect(try h.run(["keygen", "--out", "other", "--workers", "1"]).status == 0)
+        // The stranger knows the coordinator's public key but its own key is not listed.
+        try FileManager.default.removeItem(atPath: h.directory.appendingPathComponent("other/coordinator.pub").path)
+        try FileManager.default.copyItem(atPath: h.directory.appendingPathComponent("keys/coordinator.pub").path,
+                                        toPath: h.directory.appendingPathComponent("other/coordinator.pub").path)
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("c.yaml", syntheticSweep(study: "curve", trials: 6, epochs: 2, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--keys", "keys", "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let plain = try h.run(["worker", "--connect", endpoint, "--id", "plain", "--give-up-after", "2"], timeout: 30)
+        let stranger = try h.run(["worker", "--connect", endpoint, "--keys", "other", "--id", "stranger", "--give-up-after", "2"], timeout: 30)
+        #expect(plain.status == 1 && plain.output.contains("0 trial(s) done"), "\(plain.output)")
+        #expect(stranger.status == 1 && stranger.output.contains("0 trial(s) done"), "\(stranger.output)")
+        let good = try h.run(["worker", "--connect", endpoint, "--keys", "keys", "--key-name", "worker-2", "--id", "good"], timeout: 60)
+        #expect(good.status == 0, "\(good.output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("rejected a connection from 127.0.0.1"), "\(log)")
+        #expect(log.contains("rejected a CURVE connection from 127.0.0.1"), "\(log)")
+        let attempts = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "curve").id) }
+        #expect(attempts.count == 6 && attempts.allSatisfy { $0.worker == "good" && $0.state == .complete })
+    }
+
+    @Test func listeningBeyondLoopbackNeedsCurveOrInsecure() throws {
+        let h = try SweepHarness("insecure")
+        defer { h.cleanUp() }
+        let file = try h.write("i.yaml", syntheticSweep(study: "i", trials: 1, epochs: 1, sleep: 0))
+        let refused = try h.run(["coordinator", file, "--db", h.db, "--bind", "tcp://0.0.0.0:\(SweepHarness.freePort())", "--no-progress"])
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("refusing to listen on tcp://0.0.0.0"), "\(refused.output)")
+        #expect(try h.run(["keygen", "--out", "keys"]).status == 0)
+        let again = try h.run(["keygen", "--out", "keys"])
+        #expect(again.status == 2 && again.output.contains("exists already"))
+    }
+}

@@ -43,6 +43,14 @@ public final class Coordinator {
     public let endpoint: String
     /// Optional authentication: checks ZAP requests in the same loop (see `Security`).
     private let authenticator: Authenticator?
+    /// Connection events of the ROUTER, to log handshake failures (e.g. a plain client
+    /// against CURVE) with the peer's address.
+    private let monitor: Socket
+    private var handshakeFailures = 0
+    /// Peer addresses of open connections by file descriptor (from ACCEPTED events).
+    private var peers: [UInt32: String] = [:]
+    /// A handshake failed; the DISCONNECTED event that follows names its connection.
+    private var pendingFailure: String?
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -85,6 +93,7 @@ public final class Coordinator {
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
         try security.configureServer(router)
+        monitor = try router.monitor([.handshakeFailures, .accepted, .disconnected], endpoint: "inproc://sweep-router-monitor-\(UUID().uuidString)", context: context)
         try router.bind(options.bind)
         endpoint = router.lastEndpoint
     }
@@ -97,7 +106,7 @@ public final class Coordinator {
     public func run(stop: StopFlag = StopFlag()) throws -> CoordinatorSummary {
         let started = Date().timeIntervalSince1970
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
-        var sockets = [router]
+        var sockets = [router, monitor]
         if let auth = authenticator { sockets.append(auth.socket) }
         var poller = Poller(sockets)
         let tickInterval = min(0.25, Double(options.heartbeatMs) / 4000)
@@ -119,7 +128,8 @@ public final class Coordinator {
             }
             let wait = max(0, Int((nextTick - now) * 1000))
             _ = try poller.poll(timeoutMilliseconds: min(wait, 100))
-            if let auth = authenticator, poller.isReadable(1) { auth.handleRequests() }
+            if poller.isReadable(1) { logHandshakeFailures() }
+            if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
 
             batch.removeAll(keepingCapacity: true)
             while batch.count < 512, let m = try router.receive(dontWait: true) {
@@ -160,9 +170,45 @@ public final class Coordinator {
         }
     }
 
+    /// Peers whose handshake fails never reach the protocol: log them with their address.
+    /// libzmq reports ACCEPTED (with the connection's fd), then HANDSHAKE_FAILED_*, then
+    /// DISCONNECTED (with the fd); the fd ties the failure to the address read at accept.
+    private func logHandshakeFailures() {
+        while let m = try? monitor.receive(dontWait: true), let e = MonitorEvent(m) {
+            if e.event.contains(.accepted) {
+                peers[e.value] = peerAddress(fd: Int32(bitPattern: e.value)) ?? "an unknown address"
+                if peers.count > 10_000 { peers.removeAll() }
+            } else if e.event.contains(.disconnected) {
+                let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
+                if let why = pendingFailure {
+                    pendingFailure = nil
+                    handshakeFailures += 1
+                    log.limited(.warning, key: "handshake-\(address)", "rejected a connection from \(address) on \(e.address): \(why)")
+                }
+            } else {
+                pendingFailure = e.event.contains(.handshakeFailedAuth) ? "authentication refused"
+                    : e.event.contains(.handshakeFailedProtocol) ? "wrong security mechanism or protocol (e.g. a client without CURVE)" : "handshake failed (for example a client without CURVE keys, or not speaking ZeroMQ)"
+            }
+        }
+    }
+
+    /// The IP address of the peer of a connected socket, if the descriptor is still open.
+    private func peerAddress(fd: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) } }
+        guard rc == 0 else { return nil }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        let ok = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getnameinfo($0, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) }
+        }
+        return ok == 0 ? String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+    }
+
     private func summary(finished: Bool, reason: String, started: Double) -> CoordinatorSummary {
         var counters = core.counters
-        counters.rejectedPeers += authenticator?.rejected ?? 0
+        // A ZAP refusal also fails the handshake: count each rejected connection once.
+        counters.rejectedPeers += max(handshakeFailures, authenticator?.rejected ?? 0)
         return CoordinatorSummary(study: core.study.name, finished: finished, reason: reason, counters: counters,
                                   seconds: Date().timeIntervalSince1970 - started)
     }

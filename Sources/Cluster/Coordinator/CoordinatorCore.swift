@@ -490,8 +490,10 @@ final class CoordinatorCore {
         study.state = .finished
         let best = history.best.map { "; best trial \($0.number) with \(study.definition.metric) = \($0.value!)" } ?? ""
         try tx.appendEvent(studyID: study.id, kind: .studyFinished, message: "study finished: \(reason)\(best)", at: now)
+        try flushWorkers(tx: tx)
         for id in workers.keys.sorted() {
             out.send(.stop(reason: reason), to: id)
+            try tx.updateWorker(studyID: study.id, worker: id, state: .left, trialNumber: nil, epoch: nil, lastSeen: workers[id]!.lastSeen)
         }
     }
 

@@ -16,8 +16,11 @@ public struct StudyProgress: Sendable, Hashable {
     public var firstStart: Double?
     public var lastFinish: Double?
 
-    /// Trials per second over the window (or since the start when the window is young).
+    /// Trials per second: over the recent window while running, over the whole run once finished.
     public var throughput: Double? {
+        if study.state == .finished, let s = firstStart, let e = lastFinish, e > s, finished > 0 {
+            return Double(finished) / (e - s)
+        }
         guard windowSeconds > 0, finishedRecently > 0 else { return nil }
         return Double(finishedRecently) / windowSeconds
     }

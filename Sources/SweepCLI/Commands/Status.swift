@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `sweep status STUDY`: progress from the database, once or refreshing.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a study's progress: trials by state, workers per host, best so far, throughput, ETA.",
+        discussion: """
+            Reads the database (safe while the sweep runs). With --watch it refreshes in place on a
+            terminal (plain blocks every --interval seconds otherwise) until the study finishes.
+
+            Examples:
+              sweep status quickstart
+              sweep status quickstart --watch --db runs/quickstart.db
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Flag(help: "Keep refreshing until the study finishes (Ctrl-C to leave).") var watch = false
+    @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 1
+    @Option(help: "Output format: table or json (json prints once).") var format: OutputFormat = .table
+
+    struct StatusJSON: Encodable {
+        var study: JSONOutput.Study
+        var finished: Int
+        var remaining: Int
+        var throughput_per_s: Double?
+        var eta_s: Double?
+        var best: JSONOutput.Trial?
+        var workers: [WorkerJSON]
+    }
+
+    struct WorkerJSON: Encodable {
+        var worker: String
+        var host: String
+        var trial: Int?
+        var epoch: Int?
+        var trials_done: Int
+        var last_seen: Double
+    }
+
+    func run() throws {
+        guard interval > 0 else { throw UsageError("--interval must be > 0") }
+        let reader = try database.reader()
+        _ = try reader.read { try $0.requireStudy(named: study) }
+        if format == .json {
+            let p = try progress(reader)
+            let json = StatusJSON(study: JSONOutput.Study(p.study, counts: p.counts), finished: p.finished, remaining: p.remaining,
+                                  throughput_per_s: p.throughput, eta_s: p.eta, best: p.best.map { JSONOutput.Trial($0) },
+                                  workers: p.workers.map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) })
+            print(try JSONOutput.render(json))
+            return
+        }
+        guard watch else {
+            print(StatusView.lines(try progress(reader), now: Date().timeIntervalSince1970).joined(separator: "\n"))
+            return
+        }
+        installStopSignals()
+        let display = LiveDisplay()
+        while !processStop.isRequested {
+            let p = try progress(reader)
+            display.show(StatusView.lines(p, now: Date().timeIntervalSince1970))
+            if p.study.state == .finished { break }
+            if !display.isTerminal { print("") }
+            var waited = 0.0
+            while waited < interval && !processStop.isRequested { usleep(50_000); waited += 0.05 }
+        }
+        display.finish()
+    }
+
+    private func progress(_ reader: StoreReader) throws -> StudyProgress {
+        try reader.read { q in try q.progress(study: try q.requireStudy(named: study), now: Date().timeIntervalSince1970) }
+    }
+}
