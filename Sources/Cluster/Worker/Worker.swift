@@ -98,7 +98,7 @@ public final class Worker {
             }
         }
         func hello() -> WorkerMessage {
-            .hello(.init(worker: options.id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()), version: sweepVersion,
+            .hello(.init(worker: options.id, host: options.host, pid: Int(getpid()), version: sweepVersion,
                          cores: ProcessInfo.processInfo.activeProcessorCount, threads: options.threads,
                          capabilities: ["training", "synthetic"],
                          running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }))

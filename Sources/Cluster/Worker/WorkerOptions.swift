@@ -24,6 +24,8 @@ public struct WorkerOptions: Sendable {
     public var decisionWaitSeconds: Double
     /// CURVE keys, when the coordinator requires them.
     public var curve: WorkerCurveKeys?
+    /// The host name announced to the coordinator (for `sweep status`, workers per host).
+    public var host: String = ProcessInfo.processInfo.hostName
 
     public init(connect: String, id: String? = nil, maxTrials: Int? = nil, heartbeatMs: Int = 1000, liveness: Int = 5,
                 reconnectInitialMs: Int = 250, reconnectMaxMs: Int = 10_000, forever: Bool = false,

@@ -159,6 +159,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
     @Option(help: "Missed heartbeats before the coordinator counts as gone.") var liveness: Int = 5
     @Option(help: .hidden) var parentPid: Int32?
+    @Option(help: "Host name to announce (default: this machine's name; useful in containers).") var host: String?
     @Flag(help: "Log only warnings and errors.") var quiet = false
 
     func run() throws {
@@ -168,8 +169,9 @@ struct WorkerCommand: ParsableCommand {
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
         var curve: WorkerCurveKeys?
         if let keys { curve = try KeyDirectory(path: keys).workerKeys(name: keyName) }
-        let options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
+        var options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
                                     forever: forever, giveUpAfterSeconds: giveUpAfter, curve: curve)
+        if let host { options.host = host }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         let summary = try worker.run(stop: processStop)
         if !quiet || summary.failed {

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Runs a sweep over ssh: the coordinator here, N workers on each host of a hosts file.
+#
+#   cluster/ssh/launch.sh SWEEP_FILE HOSTS_FILE --bind tcp://THIS_HOST_ADDRESS:5555 [options]
+#
+# Options:
+#   --bind ENDPOINT      where the coordinator listens; workers connect to it (required)
+#   --db PATH            the study database (default: sweep.db)
+#   --keys DIR           CURVE keys from `sweep keygen` with worker-1..worker-N (default: new keys)
+#   --remote-sweep PATH  the sweep executable on the hosts (default: sweep on their PATH)
+#   --remote-dir DIR     where keys and logs go on the hosts (default: ~/.sweep)
+#   --resume             continue the study if it already exists
+# Environment: SSH and SCP (commands, default ssh/scp) and SSH_OPTS (extra options for both).
+#
+# Each host gets the coordinator's public key and one worker key pair per worker in a
+# private directory (REMOTE_DIR/RUN), which is removed at the end. Ctrl-C (or the end of the
+# study) stops the workers cleanly: SIGTERM lets them finish their epoch and hand back
+# their trial. The hosts file format is in cluster/ssh/hosts.example.
+set -euo pipefail
+
+usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+SWEEP_FILE=$1; HOSTS=$2; shift 2
+BIND=""; DB=sweep.db; KEYS=""; REMOTE_SWEEP=sweep; REMOTE_DIR="~/.sweep"; RESUME=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bind) BIND=$2; shift 2 ;;
+    --db) DB=$2; shift 2 ;;
+    --keys) KEYS=$2; shift 2 ;;
+    --remote-sweep) REMOTE_SWEEP=$2; shift 2 ;;
+    --remote-dir) REMOTE_DIR=$2; shift 2 ;;
+    --resume) RESUME=--resume; shift ;;
+    *) echo "unknown option $1" >&2; usage ;;
+  esac
+done
+[ -n "$BIND" ] || { echo "--bind tcp://ADDRESS:PORT is required (an address the hosts can reach)" >&2; exit 2; }
+[ -f "$SWEEP_FILE" ] || { echo "$SWEEP_FILE: no such file" >&2; exit 2; }
+[ -f "$HOSTS" ] || { echo "$HOSTS: no such file" >&2; exit 2; }
+SWEEP=${SWEEP:-sweep}
+SSH=${SSH:-ssh}; SCP=${SCP:-scp}; SSH_OPTS=${SSH_OPTS:-}
+RUN=run-$(date +%s)-$$
+
+# Parse the hosts file, with line numbers for errors.
+hosts=(); counts=(); users=()
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+  n=$((n + 1))
+  line=${line%%#*}
+  read -r h c u extra <<<"$line" || true
+  [ -z "${h:-}" ] && continue
+  if [ -n "${extra:-}" ] || ! [[ "${c:-}" =~ ^[1-9][0-9]*$ ]]; then
+    echo "$HOSTS:$n: expected 'HOST WORKERS [USER]' with WORKERS >= 1, got '$line'" >&2; exit 2
+  fi
+  hosts+=("$h"); counts+=("$c"); users+=("${u:-}")
+done < "$HOSTS"
+[ ${#hosts[@]} -gt 0 ] || { echo "$HOSTS: no hosts" >&2; exit 2; }
+total=0; for c in "${counts[@]}"; do total=$((total + c)); done
+
+work=$(mktemp -d)
+if [ -z "$KEYS" ]; then
+  KEYS=$work/keys
+  "$SWEEP" keygen --out "$KEYS" --workers "$total" >/dev/null
+  [ "$total" -eq 1 ] && mv "$KEYS/workers/worker.key" "$KEYS/workers/worker-1.key"
+fi
+
+target() { local i=$1; if [ -n "${users[$i]}" ]; then echo "${users[$i]}@${hosts[$i]}"; else echo "${hosts[$i]}"; fi; }
+
+declare -A pids
+stop_workers() {
+  for i in "${!hosts[@]}"; do
+    [ -n "${pids[$i]:-}" ] || continue
+    $SSH $SSH_OPTS "$(target "$i")" "kill -TERM ${pids[$i]} 2>/dev/null; for _ in \$(seq 1 300); do kill -0 ${pids[$i]} 2>/dev/null || break; sleep 0.1; done; rm -rf $REMOTE_DIR/$RUN" || echo "could not stop the workers on ${hosts[$i]}" >&2
+  done
+}
+cleanup() {
+  trap - EXIT INT TERM
+  [ -n "${COORDINATOR:-}" ] && kill -TERM "$COORDINATOR" 2>/dev/null && wait "$COORDINATOR" 2>/dev/null || true
+  stop_workers
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+echo "coordinator: $BIND, database $DB; ${#hosts[@]} host(s), $total worker(s)"
+"$SWEEP" coordinator "$SWEEP_FILE" --db "$DB" --bind "$BIND" --keys "$KEYS" $RESUME &
+COORDINATOR=$!
+sleep 0.5
+kill -0 "$COORDINATOR" 2>/dev/null || { wait "$COORDINATOR"; exit $?; }
+
+k=0
+for i in "${!hosts[@]}"; do
+  t=$(target "$i")
+  remote="$REMOTE_DIR/$RUN"
+  $SSH $SSH_OPTS "$t" "mkdir -p $remote/workers && chmod 700 $REMOTE_DIR $remote" || { echo "ssh $t failed" >&2; exit 1; }
+  files=("$KEYS/coordinator.pub")
+  names=()
+  for _ in $(seq 1 "${counts[$i]}"); do
+    k=$((k + 1)); names+=("worker-$k")
+  done
+  for name in "${names[@]}"; do files+=("$KEYS/workers/$name.key"); done
+  $SCP $SSH_OPTS -q "$KEYS/coordinator.pub" "$t:$remote/" && \
+    $SCP $SSH_OPTS -q "${files[@]:1}" "$t:$remote/workers/" || { echo "copying keys to $t failed" >&2; exit 1; }
+  cmd=""
+  for name in "${names[@]}"; do
+    cmd+="OPENBLAS_NUM_THREADS=1 nohup $REMOTE_SWEEP worker --connect $BIND --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
+  done
+  pids[$i]=$($SSH $SSH_OPTS "$t" "$cmd")
+  echo "${hosts[$i]}: started ${counts[$i]} worker(s) (pids ${pids[$i]})"
+done
+
+wait "$COORDINATOR"
+status=$?
+COORDINATOR=""
+exit $status
