@@ -30,7 +30,8 @@ public final class PercentilePruner: Pruner {
         self.intervalSteps = intervalSteps
         self.nMinTrials = nMinTrials
         self.schedule = StepSchedule(warmupSteps: nWarmupSteps, intervalSteps: intervalSteps)
-        self.label = percentile == 50 ? "median" : "\(decisionText(percentile))th percentile"
+        let shown = percentile == percentile.rounded() ? String(Int(percentile)) : decisionText(percentile)
+        self.label = percentile == 50 ? "median" : "\(shown)th percentile"
     }
 
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
