@@ -39,50 +39,112 @@ import Glibc
         }
     }
 
-    /// The blocked, pruned log-sum-exp equals a direct evaluation of the mixture.
+    static let densitySpace = try! SearchSpace([
+        Parameter(name: "x", distribution: .uniform(low: -2, high: 3, step: nil)),
+        Parameter(name: "lr", distribution: .logUniform(low: 1e-4, high: 1)),
+        Parameter(name: "k", distribution: .int(low: 1, high: 9, step: 2)),
+        Parameter(name: "y", distribution: .uniform(low: 0, high: 1, step: nil)),
+        Parameter(name: "c", distribution: .categorical([.string("a"), .string("b"), .string("c")])),
+        Parameter(name: "z", distribution: .uniform(low: 0, high: 1, step: nil)),
+    ])
+
+    /// The mixture's log density computed the slow, obvious way from its kernels.
+    static func directLogDensity(_ est: ParzenEstimator, weights: [Double], point: [Double]) -> Double {
+        var terms: [Double] = []
+        for k in 0..<est.kernelCount where weights[k] > 0 {
+            var t = log(weights[k])
+            for (d, dim) in est.dimensions.enumerated() {
+                let x = point[d]
+                switch dim.kind {
+                case .continuous:
+                    let a = dim.axis!, s = dim.sigma[k], mu = dim.mu[k], xt = a.transform(x)
+                    t += -0.5 * ((xt - mu) / s) * ((xt - mu) / s) - log(s) - 0.5 * log(2 * Double.pi)
+                        - log(Normal.mass((dim.low - mu) / s, (dim.high - mu) / s))
+                case .discrete(let step):
+                    let a = dim.axis!, s = dim.sigma[k], mu = dim.mu[k]
+                    let l = a.transform(x - step / 2), r = a.transform(x + step / 2)
+                    t += log(Normal.mass((l - mu) / s, (r - mu) / s)) - log(Normal.mass((dim.low - mu) / s, (dim.high - mu) / s))
+                case .categorical(let n):
+                    let isPrior = k == est.kernelCount - 1
+                    t += isPrior ? log(1 / Double(n)) : log(dim.mu[k] == x ? dim.boosted : dim.base)
+                }
+            }
+            terms.append(t)
+        }
+        let m = terms.max()!
+        return m + log(terms.reduce(0) { $0 + exp($1 - m) })
+    }
+
+    /// The blocked, pruned log-sum-exp equals a direct evaluation of the mixture, in both
+    /// layouts (member order for the good group, trial order with gaps for the bad one).
     @Test func densityMatchesADirectEvaluation() throws {
-        let space = try SearchSpace([
-            Parameter(name: "x", distribution: .uniform(low: -2, high: 3, step: nil)),
-            Parameter(name: "lr", distribution: .logUniform(low: 1e-4, high: 1)),
-            Parameter(name: "k", distribution: .int(low: 1, high: 9, step: 2)),
-            Parameter(name: "c", distribution: .categorical([.string("a"), .string("b"), .string("c")])),
-        ])
+        let space = Self.densitySpace
         let history = Fixtures.run(RandomSampler(seed: 1), space, trials: 1500) { _ in 0 }
         let obs = TPEObservations(space: space, constantLiar: true)
         obs.update(from: history)
-        let members = (0..<1500).map { Int32($0) }
-        let isMember = [Bool](repeating: true, count: 1500)
-        let est = ParzenEstimator()
-        est.rebuild(group: [0, 1, 2, 3], members: members, observations: obs, settings: ParzenSettings(),
-                    source: .cached(isMember: isMember, kernelOf: members))
+        let group = Array(0..<6)
+        // Good-group layout: 30 members.
+        let members = (0..<30).map { Int32($0 * 7) }
+        let good = ParzenEstimator()
+        good.rebuild(group: group, members: members, observations: obs, settings: ParzenSettings())
+        // Bad-group layout: every trial but a few.
+        var isMember = [Bool](repeating: true, count: 1500)
+        for t in stride(from: 3, to: 1500, by: 11) { isMember[t] = false }
+        let bad = ParzenEstimator()
+        bad.update(group: group, isMember: isMember, members: isMember.filter { $0 }.count, observations: obs,
+                   settings: ParzenSettings())
+        let ramp = TPEDefaults.weights(isMember.filter { $0 }.count)
+        var badWeights = [Double](repeating: 0, count: 1501)
+        var rank = 0
+        for t in 0..<1500 where isMember[t] { badWeights[t] = ramp[rank]; rank += 1 }
+        badWeights[1500] = 1
+        let total = badWeights.reduce(0, +)
+        badWeights = badWeights.map { $0 / total }
+
         var rng = SeededGenerator(seed: 5)
-        let points = est.sample(count: 30, rng: &rng)
-        let fast = est.logDensity(at: points, count: 30)
+        let points = good.sample(count: 30, rng: &rng)
+        let fastGood = good.logDensity(at: points, count: 30)
+        let fastBad = bad.logDensity(at: points, count: 30)
         for c in 0..<30 {
-            var terms: [Double] = []
-            for k in 0..<est.kernelCount {
-                var t = log(est.weights[k])
-                for dim in est.dimensions {
-                    let x = points[est.dimensions.firstIndex { $0.parameter == dim.parameter }!][c]
-                    switch dim.kind {
-                    case .continuous:
-                        let a = dim.axis!, s = dim.sigma[k], mu = dim.mu[k], xt = a.transform(x)
-                        t += -0.5 * ((xt - mu) / s) * ((xt - mu) / s) - log(s) - 0.5 * log(2 * Double.pi)
-                            - log(Normal.mass((dim.low - mu) / s, (dim.high - mu) / s))
-                    case .discrete(let step):
-                        let a = dim.axis!, s = dim.sigma[k], mu = dim.mu[k]
-                        let l = a.transform(x - step / 2), r = a.transform(x + step / 2)
-                        t += log(Normal.mass((l - mu) / s, (r - mu) / s)) - log(Normal.mass((dim.low - mu) / s, (dim.high - mu) / s))
-                    case .categorical(let n):
-                        let isPrior = k == est.kernelCount - 1
-                        t += isPrior ? log(1 / Double(n)) : log(dim.mu[k] == x ? dim.boosted : dim.base)
-                    }
+            let point = points.map { $0[c] }
+            let g = Self.directLogDensity(good, weights: good.weights, point: point)
+            let b = Self.directLogDensity(bad, weights: badWeights, point: point)
+            #expect(abs(fastGood[c] - g) < 1e-9 * max(1, abs(g)), "good, point \(c): \(fastGood[c]) vs \(g)")
+            #expect(abs(fastBad[c] - b) < 1e-9 * max(1, abs(b)), "bad, point \(c): \(fastBad[c]) vs \(b)")
+        }
+    }
+
+    /// Updating the bad group's estimator in place gives the same kernels as building it
+    /// afresh, through trials joining and leaving (past the magic-clip saturation at 98).
+    @Test func incrementalUpdateEqualsAFreshBuild() throws {
+        let space = Self.densitySpace
+        let all = Fixtures.run(RandomSampler(seed: 2), space, trials: 400) { _ in 0 }
+        let view = StudyHistory(direction: .minimize)
+        let obs = TPEObservations(space: space, constantLiar: true)
+        let live = ParzenEstimator()
+        var rng = SeededGenerator(seed: 3)
+        var isMember = [Bool](repeating: false, count: 400)
+        for round in 0..<40 {
+            // Grow the study a little and flip some memberships.
+            let visible = min(400, 150 + round * 5)
+            while view.trials.count < visible { view.append(all.trials[view.trials.count]) }
+            obs.update(from: view)
+            isMember = (0..<visible).map { t in round == 0 ? t % 5 != 0 : (t < isMember.count ? isMember[t] : true) }
+            for _ in 0..<3 { isMember[rng.nextInt(below: visible)].toggle() }
+            let n = isMember.filter { $0 }.count
+            live.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: obs, settings: ParzenSettings())
+            // Built from its own observations, so it leaves the live one's cached widths alone.
+            let freshObs = TPEObservations(space: space, constantLiar: true)
+            freshObs.update(from: Fixtures.rebuilt(view))
+            let fresh = ParzenEstimator()
+            fresh.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: freshObs, settings: ParzenSettings())
+            #expect(live.kernelCount == fresh.kernelCount)
+            for t in 0..<fresh.kernelCount where t == visible || isMember[t] {
+                #expect(live.constant[t] == fresh.constant[t], "round \(round), kernel \(t)")
+                for d in 0..<4 {
+                    #expect(live.dimensions[d].sigma[t] == fresh.dimensions[d].sigma[t], "round \(round), kernel \(t), dim \(d)")
                 }
-                terms.append(t)
             }
-            let m = terms.max()!
-            let direct = m + log(terms.reduce(0) { $0 + exp($1 - m) })
-            #expect(abs(fast[c] - direct) < 1e-9 * max(1, abs(direct)), "point \(c): \(fast[c]) vs \(direct)")
         }
     }
 
@@ -97,7 +159,7 @@ import Glibc
         let obs = TPEObservations(space: space, constantLiar: true)
         obs.update(from: history)
         let est = ParzenEstimator()
-        est.rebuild(group: [0], members: [0, 1, 2], observations: obs, settings: ParzenSettings(), source: .direct)
+        est.rebuild(group: [0], members: [0, 1, 2], observations: obs, settings: ParzenSettings())
         let sigma = est.dimensions[0].sigma
         #expect(abs(sigma[0] - 0.2) < 1e-12)   // gap 0.1 clipped up to 1/5
         #expect(abs(sigma[1] - 0.4) < 1e-12)

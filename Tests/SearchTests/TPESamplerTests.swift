@@ -34,7 +34,8 @@ import Testing
         let live = TPESampler(seed: 8, options: options)
         let history = StudyHistory(direction: .maximize)
         var rng = SamplerStreams.trial(seed: 99, trial: 0, purpose: 1)
-        for n in 0..<70 {
+        // Past 98 bad-group members, where widths are updated incrementally.
+        for n in 0..<130 {
             let params = live.suggest(for: n, in: space, history: history)
             let fresh = TPESampler(seed: 8, options: options).suggest(for: n, in: space, history: Fixtures.rebuilt(history))
             #expect(params == fresh, "trial \(n)")
