@@ -126,11 +126,12 @@ struct SearchTiming: ParsableCommand {
                 }
                 let row: [String: Any] = ["function": fname, "finished": size, "sampler": sampler,
                                           "median_ms": median(times), "mean_ms": times.reduce(0, +) / Double(max(times.count, 1)),
-                                          "first_ms": first, "repeats": repeats, "median_cpu_ms": median(cpuTimes)]
+                                          "first_ms": first, "repeats": repeats, "median_cpu_ms": median(cpuTimes),
+                                          "min_ms": times.min() ?? .nan]
                 rows.append(row)
                 if !json {
-                    print(pad(fname, 13) + String(format: " %6d finished: median %8.3f ms (CPU %8.3f ms), mean %8.3f ms, first (cold cache) %8.3f ms",
-                                                   size, median(times), median(cpuTimes), row["mean_ms"] as! Double, first))
+                    print(pad(fname, 13) + String(format: " %6d finished: median %7.3f ms (CPU %7.3f ms), min %7.3f ms, mean %7.3f ms, first (cold cache) %7.3f ms",
+                                                   size, median(times), median(cpuTimes), times.min() ?? .nan, row["mean_ms"] as! Double, first))
                 }
             }
         }

@@ -92,7 +92,7 @@ import Glibc
         for t in stride(from: 3, to: 1500, by: 11) { isMember[t] = false }
         let bad = ParzenEstimator()
         bad.update(group: group, isMember: isMember, members: isMember.filter { $0 }.count, observations: obs,
-                   settings: ParzenSettings())
+                   settings: ParzenSettings(), logWeights: LogWeights())
         let ramp = TPEDefaults.weights(isMember.filter { $0 }.count)
         var badWeights = [Double](repeating: 0, count: 1501)
         var rank = 0
@@ -132,12 +132,14 @@ import Glibc
             isMember = (0..<visible).map { t in round == 0 ? t % 5 != 0 : (t < isMember.count ? isMember[t] : true) }
             for _ in 0..<3 { isMember[rng.nextInt(below: visible)].toggle() }
             let n = isMember.filter { $0 }.count
-            live.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: obs, settings: ParzenSettings())
+            live.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: obs, settings: ParzenSettings(),
+                        logWeights: LogWeights())
             // Built from its own observations, so it leaves the live one's cached widths alone.
             let freshObs = TPEObservations(space: space, constantLiar: true)
             freshObs.update(from: Fixtures.rebuilt(view))
             let fresh = ParzenEstimator()
-            fresh.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: freshObs, settings: ParzenSettings())
+            fresh.update(group: [0, 1, 3, 5], isMember: isMember, members: n, observations: freshObs,
+                         settings: ParzenSettings(), logWeights: LogWeights())
             #expect(live.kernelCount == fresh.kernelCount)
             for t in 0..<fresh.kernelCount where t == visible || isMember[t] {
                 #expect(live.constant[t] == fresh.constant[t], "round \(round), kernel \(t)")

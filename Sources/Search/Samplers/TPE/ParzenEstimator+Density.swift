@@ -18,6 +18,9 @@ extension ParzenEstimator {
     /// the continuous and categorical dimensions is computed four kernels at a time in one
     /// pass; grid dimensions add precomputed per-cell masses.
     func logDensity(at points: [[Double]], count: Int) -> [Double] {
+        if let sorted, let axis = dimensions[0].axis {
+            return points[0].prefix(count).map { sorted.logDensity(axis.transform($0)) }
+        }
         let K = kernelCount
         var contX: [[Double]] = [], contMu: [[Double]] = [], contH: [[Double]] = []
         var catX: [[Double]] = [], catMu: [[Double]] = [], catBoost: [Double] = []
@@ -201,22 +204,26 @@ extension ParzenEstimator {
         return m
     }
 
-    /// Sum of exp(q[i] - top) over the terms that are not negligible; groups of four that
-    /// are all negligible are skipped without calling exp.
+    /// Sum of exp(q[i] - top) over the terms that are not negligible, four at a time;
+    /// groups of four that are all negligible are skipped.
     @inline(__always)
     private static func sumExp(_ q: UnsafeMutablePointer<Double>, _ n: Int, minus top: Double) -> Double {
+        typealias V = SIMD4<Double>
         let threshold = top + negligible
-        let t4 = SIMD4<Double>(repeating: threshold)
+        let t4 = V(repeating: threshold), top4 = V(repeating: top), zero = V(repeating: 0)
         let raw = UnsafeRawPointer(q)
-        var s = 0.0
+        var s4 = zero
         var i = 0
         while i + 4 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
-            if any(v .> t4) {
-                for j in i..<(i + 4) where q[j] > threshold { s += exp(q[j] - top) }
+            let v = raw.loadUnaligned(fromByteOffset: i * 8, as: V.self)
+            let live = v .> t4
+            if any(live) {
+                let e = exp4((v - top4).replacing(with: zero, where: .!live))
+                s4 += e.replacing(with: zero, where: .!live)
             }
             i += 4
         }
+        var s = s4.sum()
         while i < n {
             if q[i] > threshold { s += exp(q[i] - top) }
             i += 1

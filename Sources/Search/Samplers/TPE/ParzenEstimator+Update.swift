@@ -14,7 +14,7 @@ extension ParzenEstimator {
     /// is recomputed when the previous state is not usable (first call, another group, a
     /// rebuilt history, or another estimator wrote the parameter's cached widths since).
     func update(group: [Int], isMember: [Bool], members n: Int, observations obs: TPEObservations,
-                settings: ParzenSettings) {
+                settings: ParzenSettings, logWeights: LogWeights) {
         let trials = obs.trialCount
         let K = trials + 1
         kernelCount = K
@@ -62,26 +62,32 @@ extension ParzenEstimator {
 
         // Constants: log of the ramp weight by rank among members in trial order; -infinity
         // for non-members.
-        let ramp = TPEDefaults.weights(n)
-        let priorWeight = n == 0 ? 1 : settings.priorWeight
-        let total = ramp.reduce(0, +) + priorWeight
-        let logTotal = log(total)
+        let logs = logWeights.logs(members: n, priorWeight: settings.priorWeight)
         if constant.count != K { constant = [Double](repeating: 0, count: K) }
         constant.withUnsafeMutableBufferPointer { c in
             isMember.withUnsafeBufferPointer { member in
-                var rank = 0
-                for t in 0..<trials {
-                    if member[t] {
-                        c[t] = log(ramp[rank]) - logTotal
-                        rank += 1
-                    } else {
-                        c[t] = -.infinity
+                logs.withUnsafeBufferPointer { logs in
+                    var rank = 0
+                    for t in 0..<trials {
+                        if member[t] {
+                            c[t] = logs[rank]
+                            rank += 1
+                        } else {
+                            c[t] = -.infinity
+                        }
                     }
                 }
             }
-            c[trials] = log(priorWeight) - logTotal
+            c[trials] = logs[n]
         }
         foldTerms()
+        // One continuous parameter: also keep the kernels in value order, for the
+        // windowed density.
+        sorted = nil
+        if group.count == 1, case .continuous = dimensions[0].kind {
+            sorted = SortedKernels(entries: obs.byMu[group[0]].elements, isMember: isMember,
+                                   dimension: dimensions[0], constant: constant)
+        }
         lastMember = Array(isMember[0..<trials])
         lastCount = n
         lastGroup = group
@@ -158,5 +164,23 @@ extension ParzenEstimator {
             }
             m[n] = prior
         }
+    }
+}
+
+/// The normalized log weights of `n` observations (Optuna's ramp) plus the prior, for the
+/// last `n` asked: every group with the same member count shares them.
+final class LogWeights {
+    private var key: (n: Int, priorWeight: Double)?
+    private var cached: [Double] = []
+
+    /// log(w_i / total) for i < n, then log(prior / total) at index n.
+    func logs(members n: Int, priorWeight: Double) -> [Double] {
+        if let key, key.n == n, key.priorWeight == priorWeight { return cached }
+        var w = TPEDefaults.weights(n)
+        w.append(n == 0 ? 1 : priorWeight)
+        let logTotal = log(w.reduce(0, +))
+        cached = w.map { log($0) - logTotal }
+        key = (n, priorWeight)
+        return cached
     }
 }

@@ -70,6 +70,8 @@ final class ParzenEstimator {
 
     // State of the last update in the trial-number layout.
     var lastMember: [Bool] = []
+    /// One continuous parameter: the kernels in value order (bad group only).
+    var sorted: SortedKernels?
     var lastCount = -1
     var lastGroup: [Int] = []
     var lastEpoch: (ObjectIdentifier, Int)?
@@ -80,6 +82,7 @@ final class ParzenEstimator {
         let n = members.count
         kernelCount = n + 1
         lastEpoch = nil
+        sorted = nil
         // Weights: the ramp over observations in trial order, then the prior.
         weights.removeAll(keepingCapacity: true)
         if n == 0 {

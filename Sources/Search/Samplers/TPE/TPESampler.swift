@@ -62,6 +62,7 @@ public final class TPESampler: Sampler {
     private let random: RandomSampler
     private var observations: TPEObservations?
     private var isBelow: [Bool] = []
+    private let logWeights = LogWeights()
 
     public init(seed: UInt64 = 0, options: Options = Options()) {
         precondition(options.nEICandidates >= 1 && options.priorWeight > 0 && options.nStartupTrials >= 0)
@@ -150,7 +151,8 @@ public final class TPESampler: Sampler {
         pair.good.rebuild(group: group, members: goodMembers, observations: obs, settings: settings)
         // Bad group (many): kernels indexed by trial number, updated in place.
         let badCount = markBad(group, obs: obs, excluding: current)
-        pair.bad.update(group: group, isMember: isMember, members: badCount, observations: obs, settings: settings)
+        pair.bad.update(group: group, isMember: isMember, members: badCount, observations: obs, settings: settings,
+                        logWeights: logWeights)
 
         let n = options.nEICandidates
         let candidates = pair.good.sample(count: n, rng: &rng)
@@ -183,18 +185,18 @@ public final class TPESampler: Sampler {
         let n = obs.trialCount
         if isMember.count != n { isMember = [Bool](repeating: false, count: n) }
         var count = 0
-        let columns = group.map { obs.mus[$0] }
         obs.roles.withUnsafeBufferPointer { roles in
             isBelow.withUnsafeBufferPointer { below in
                 isMember.withUnsafeMutableBufferPointer { member in
-                    for t in 0..<n {
-                        var ok = roles[t] != .excluded && !below[t] && t != current
-                        if ok {
-                            for column in columns where column[t].isNaN { ok = false; break }
+                    for t in 0..<n { member[t] = roles[t] != .excluded && !below[t] }
+                    if current >= 0 && current < n { member[current] = false }
+                    // Column by column, so each pass is a straight scan.
+                    for p in group {
+                        obs.mus[p].withUnsafeBufferPointer { column in
+                            for t in 0..<n where column[t].isNaN { member[t] = false }
                         }
-                        member[t] = ok
-                        if ok { count += 1 }
                     }
+                    for t in 0..<n where member[t] { count += 1 }
                 }
             }
         }
