@@ -114,6 +114,44 @@ import Glibc
         }
     }
 
+    /// One continuous parameter: the windowed density over value-sorted blocks equals the
+    /// direct evaluation (nothing that matters is skipped).
+    @Test(arguments: [0, 1])
+    func windowedDensityMatchesADirectEvaluation(parameter: Int) throws {
+        let space = Self.densitySpace
+        // A clustered study, as TPE produces: most trials near one spot, a few far away.
+        let history = StudyHistory(direction: .minimize)
+        var rng = SeededGenerator(seed: 9)
+        for n in 0..<3000 {
+            var p = RandomSampler(seed: 4).suggest(for: n, in: space, history: history)
+            if n % 4 != 0 { p["x"] = .double(0.7 + 0.05 * rng.nextNormal()); p["lr"] = .double(0.01 * (1 + 0.1 * rng.nextDouble())) }
+            history.append(TrialSnapshot(number: n, state: .complete, params: p, value: 0))
+        }
+        let obs = TPEObservations(space: space, constantLiar: true)
+        obs.update(from: history)
+        var isMember = [Bool](repeating: true, count: 3000)
+        for t in stride(from: 5, to: 3000, by: 13) { isMember[t] = false }
+        let members = isMember.filter { $0 }.count
+        let bad = ParzenEstimator()
+        bad.update(group: [parameter], isMember: isMember, members: members, observations: obs,
+                   settings: ParzenSettings(), logWeights: LogWeights())
+        #expect(bad.sorted != nil)
+        let ramp = TPEDefaults.weights(members)
+        var weights = [Double](repeating: 0, count: 3001)
+        var rank = 0
+        for t in 0..<3000 where isMember[t] { weights[t] = ramp[rank]; rank += 1 }
+        weights[3000] = 1
+        let total = weights.reduce(0, +)
+        weights = weights.map { $0 / total }
+        let axis = bad.dimensions[0].axis!
+        let xs = (0..<40).map { i in axis.untransform(bad.dimensions[0].low + (bad.dimensions[0].high - bad.dimensions[0].low) * Double(i) / 39) }
+        let fast = bad.logDensity(at: [xs], count: xs.count)
+        for (c, x) in xs.enumerated() {
+            let direct = Self.directLogDensity(bad, weights: weights, point: [x])
+            #expect(abs(fast[c] - direct) < 1e-9 * max(1, abs(direct)), "x = \(x): \(fast[c]) vs \(direct)")
+        }
+    }
+
     /// Updating the bad group's estimator in place gives the same kernels as building it
     /// afresh, through trials joining and leaving (past the magic-clip saturation at 98).
     @Test func incrementalUpdateEqualsAFreshBuild() throws {
