@@ -44,6 +44,7 @@ public final class TPESampler: Sampler {
         /// Let the bounds widen the outermost kernels (`consider_endpoints`, default false).
         public var considerEndpoints: Bool
 
+        /// Optuna 5's defaults.
         public init(nStartupTrials: Int = 10, nEICandidates: Int = 24, constantLiar: Bool = true,
                     multivariate: Bool = true, priorWeight: Double = 1, considerMagicClip: Bool = true,
                     considerEndpoints: Bool = false) {
@@ -57,13 +58,16 @@ public final class TPESampler: Sampler {
         }
     }
 
+    /// The study seed: trial `n` draws from the stream `(seed, n)`.
     public let seed: UInt64
+    /// The TPE settings.
     public let options: Options
     private let random: RandomSampler
     private var observations: TPEObservations?
     private var isBelow: [Bool] = []
     private let logWeights = LogWeights()
 
+    /// A TPE sampler; `options` must have `nEICandidates >= 1`, `priorWeight > 0`.
     public init(seed: UInt64 = 0, options: Options = Options()) {
         precondition(options.nEICandidates >= 1 && options.priorWeight > 0 && options.nStartupTrials >= 0)
         self.seed = seed
@@ -71,6 +75,7 @@ public final class TPESampler: Sampler {
         self.random = RandomSampler(seed: seed)
     }
 
+    /// See `Sampler.suggest(for:in:history:)`.
     public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
         let obs = observations(for: space)
         obs.update(from: history)
