@@ -72,6 +72,7 @@ public final class SuccessiveHalvingPruner: Pruner {
         let previous = trial.previousStep(before: step) ?? 0
         var rung = promotionSteps.firstIndex { $0 > previous } ?? promotionSteps.count
         guard rung < promotionSteps.count else {
+            if promotionSteps.isEmpty { return .keep("no rung ends within the \(maxSteps) epochs of a trial") }
             return .keep("past the last rung (rungs end at steps \(promotionSteps.map(String.init).joined(separator: ", ")))")
         }
         guard promotionSteps[rung] <= step else {
