@@ -38,6 +38,13 @@ private func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
+/// CPU time of the calling thread, in seconds (unaffected by other processes' load).
+private func threadCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
 private func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }
@@ -103,25 +110,28 @@ struct SearchTiming: ParsableCommand {
                 }
                 let tpe = makeBenchSampler(sampler, seed: 1)
                 let clock = ContinuousClock()
-                var times: [Double] = []
+                var times: [Double] = [], cpuTimes: [Double] = []
                 var first = 0.0
                 for r in 0...repeats {
                     let n = size + r
+                    let c0 = threadCPUTime()
                     let t0 = clock.now
                     let params = tpe.suggest(for: n, in: f.space, history: history)
                     let elapsed = clock.now - t0
+                    let cpu = (threadCPUTime() - c0) * 1e3
                     let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
-                    if r == 0 { first = ms } else { times.append(ms) }
+                    if r == 0 { first = ms } else { times.append(ms); cpuTimes.append(cpu) }
                     history.append(TrialSnapshot(number: n, state: .running, params: params))
                     history.finish(n, state: .complete, value: f.value(params))
                 }
                 let row: [String: Any] = ["function": fname, "finished": size, "sampler": sampler,
                                           "median_ms": median(times), "mean_ms": times.reduce(0, +) / Double(max(times.count, 1)),
-                                          "first_ms": first, "repeats": repeats]
+                                          "first_ms": first, "repeats": repeats, "median_cpu_ms": median(cpuTimes),
+                                          "min_ms": times.min() ?? .nan]
                 rows.append(row)
                 if !json {
-                    print(pad(fname, 13) + String(format: " %6d finished: median %8.3f ms, mean %8.3f ms, first (cold cache) %8.3f ms",
-                                                   size, median(times), row["mean_ms"] as! Double, first))
+                    print(pad(fname, 13) + String(format: " %6d finished: median %7.3f ms (CPU %7.3f ms), min %7.3f ms, mean %7.3f ms, first (cold cache) %7.3f ms",
+                                                   size, median(times), median(cpuTimes), times.min() ?? .nan, row["mean_ms"] as! Double, first))
                 }
             }
         }

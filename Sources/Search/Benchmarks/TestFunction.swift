@@ -7,6 +7,7 @@ import Darwin
 /// Standard optimization test functions, used to compare samplers (tests and
 /// `sweep-bench search`). All are minimized; `regret` is the distance to the known minimum.
 public struct TestFunction: Sendable {
+    /// Short name (`branin`, `hartmann6`, `rosenbrock10`).
     public let name: String
     /// Parameters `x0`, `x1`, ... with their bounds.
     public let space: SearchSpace
@@ -78,6 +79,7 @@ public struct TestFunction: Sendable {
     /// The three functions of the sampler comparison.
     public static let all: [TestFunction] = [.branin, .hartmann6, .rosenbrock10]
 
+    /// A function `f` of the coordinates `x0, x1, ...` of `space`, with its known minimum.
     public init(name: String, space: SearchSpace, minimum: Double, _ f: @escaping @Sendable ([Double]) -> Double) {
         self.name = name
         self.space = space

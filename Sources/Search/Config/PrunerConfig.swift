@@ -26,6 +26,7 @@ public struct PrunerConfig: Codable, Sendable, Hashable {
         case steps(Int)
     }
 
+    /// The pruner (alias `successive_halving` decodes to `asha`).
     public var name: Name
     /// median, percentile: COMPLETE trials before pruning starts (default 5).
     public var nStartupTrials: Int
@@ -55,6 +56,7 @@ public struct PrunerConfig: Codable, Sendable, Hashable {
     /// patience: the improvement that counts (default 0).
     public var minDelta: Double
 
+    /// The YAML keys (Optuna's argument names); a strict decoder rejects any other.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case nStartupTrials = "n_startup_trials"
@@ -107,6 +109,7 @@ public struct PrunerConfig: Codable, Sendable, Hashable {
         minDelta = 0
     }
 
+    /// Strict decoding: see the type's documentation for the errors.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let given = try c.decodeIfPresent(String.self, forKey: .name) ?? Name.median.rawValue
@@ -191,6 +194,7 @@ public struct PrunerConfig: Codable, Sendable, Hashable {
                                                debugDescription: "'\(key.stringValue)' must be a positive integer or 'auto'")
     }
 
+    /// Writes the name and the options of the chosen one only.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name.rawValue, forKey: .name)

@@ -21,6 +21,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         case tpe
     }
 
+    /// The sampler (aliases `sobol` and `halton` decode to `quasiRandom` with that `qmcType`).
     public var name: Name
     /// Seed of every random choice of the sampler (default 0).
     public var seed: UInt64
@@ -35,6 +36,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
     /// `prior_weight`, `consider_magic_clip`, `consider_endpoints` (see `TPESampler.Options`).
     public var tpe: TPESampler.Options
 
+    /// The YAML keys (Optuna's argument names); a strict decoder rejects any other.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed
         case nPoints = "n_points"
@@ -63,6 +65,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         }
     }
 
+    /// A config in code; options of other samplers than `name` are ignored (and not encoded).
     public init(name: Name = .tpe, seed: UInt64 = 0, nPoints: Int = 5, qmcType: QuasiRandomSampler.Kind = .sobol,
                 scramble: Bool = false, tpe: TPESampler.Options = TPESampler.Options()) {
         self.name = name
@@ -73,6 +76,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         self.tpe = tpe
     }
 
+    /// Strict decoding: see the type's documentation for the errors.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let given = try c.decodeIfPresent(String.self, forKey: .name) ?? Name.tpe.rawValue
@@ -127,6 +131,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         tpe = o
     }
 
+    /// Writes the name and the options of the chosen one only.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name.rawValue, forKey: .name)

@@ -12,9 +12,13 @@
 /// the trial number: deterministic from the trial number alone (Optuna hashes the study
 /// name and trial number with CRC-32 instead), and spread evenly without regard to order.
 public final class HyperbandPruner: Pruner {
+    /// Epochs of bracket 0's first rung.
     public let minResource: Int
+    /// The most epochs a trial runs.
     public let maxResource: Int
+    /// eta.
     public let reductionFactor: Int
+    /// As in `SuccessiveHalvingPruner`.
     public let bootstrapCount: Int
     /// Budget (share of trials) of each bracket, bracket 0 first.
     public let bracketBudgets: [Int]
@@ -67,6 +71,7 @@ public final class HyperbandPruner: Pruner {
         Self.bracket(of: number, budgets: bracketBudgets, total: bracketBudgets.reduce(0, +))
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
         let b = bracket(of: number)
         var d = brackets[b].decide(trial: number, step: step, history: history)

@@ -6,10 +6,14 @@
 /// final word. NaN values count as the worst (Optuna ignores them instead; a trial that
 /// only reports NaN lately is stale here).
 public final class PatientPruner: Pruner {
+    /// Steps without improvement tolerated.
     public let patience: Int
+    /// The smallest change that counts as an improvement.
     public let minDelta: Double
+    /// The pruner that decides once the trial is stale (nil: prune then).
     public let wrapped: (any Pruner)?
 
+    /// `patience >= 0`, `minDelta >= 0`, optionally wrapping another pruner.
     public init(patience: Int, minDelta: Double = 0, wrapping wrapped: (any Pruner)? = nil) {
         precondition(patience >= 0 && minDelta >= 0, "patience and min_delta must be >= 0")
         self.patience = patience
@@ -17,6 +21,7 @@ public final class PatientPruner: Pruner {
         self.wrapped = wrapped
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
         guard let trial = history.trial(number), trial.intermediate[step] != nil else {
             return .keep("no value reported at step \(step)")

@@ -9,10 +9,15 @@
 /// values so far are all NaN is pruned; NaN values of completed trials are ignored
 /// (numpy's `nanpercentile`).
 public final class PercentilePruner: Pruner {
+    /// The percentile in [0, 100] (`percentile`).
     public let percentile: Double
+    /// COMPLETE trials needed before pruning (`n_startup_trials`).
     public let nStartupTrials: Int
+    /// Epochs never pruned (`n_warmup_steps`).
     public let nWarmupSteps: Int
+    /// Epochs between pruning checks (`interval_steps`).
     public let intervalSteps: Int
+    /// Completed trials that must have reported the step (`n_min_trials`).
     public let nMinTrials: Int
     /// How reasons name the cut-off ("median" or "25th percentile").
     private let label: String
@@ -30,9 +35,11 @@ public final class PercentilePruner: Pruner {
         self.intervalSteps = intervalSteps
         self.nMinTrials = nMinTrials
         self.schedule = StepSchedule(warmupSteps: nWarmupSteps, intervalSteps: intervalSteps)
-        self.label = percentile == 50 ? "median" : "\(decisionText(percentile))th percentile"
+        let shown = percentile == percentile.rounded() ? String(Int(percentile)) : decisionText(percentile)
+        self.label = percentile == 50 ? "median" : "\(shown)th percentile"
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
         index.update(from: history)
         let completed = index.completedCount
@@ -68,16 +75,22 @@ public final class PercentilePruner: Pruner {
 public final class MedianPruner: Pruner {
     private let inner: PercentilePruner
 
+    /// COMPLETE trials needed before pruning (`n_startup_trials`).
     public var nStartupTrials: Int { inner.nStartupTrials }
+    /// Epochs never pruned (`n_warmup_steps`).
     public var nWarmupSteps: Int { inner.nWarmupSteps }
+    /// Epochs between pruning checks (`interval_steps`).
     public var intervalSteps: Int { inner.intervalSteps }
+    /// Completed trials that must have reported the step (`n_min_trials`).
     public var nMinTrials: Int { inner.nMinTrials }
 
+    /// Optuna's defaults: 5 startup trials, no warm-up, every epoch, 1 trial.
     public init(nStartupTrials: Int = 5, nWarmupSteps: Int = 0, intervalSteps: Int = 1, nMinTrials: Int = 1) {
         inner = PercentilePruner(percentile: 50, nStartupTrials: nStartupTrials, nWarmupSteps: nWarmupSteps,
                                  intervalSteps: intervalSteps, nMinTrials: nMinTrials)
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial: Int, step: Int, history: StudyHistory) -> PruneDecision {
         inner.decide(trial: trial, step: step, history: history)
     }

@@ -11,9 +11,13 @@
 /// values (`RungIndex`), so a coordinator restarted on the same database decides the same.
 /// Steps are 1-based epochs: with `min_resource = 1` the first rung ends after epoch 1.
 public final class SuccessiveHalvingPruner: Pruner {
+    /// Epochs of the first rung before scaling (`min_resource`).
     public let minResource: Int
+    /// eta (`reduction_factor`).
     public let reductionFactor: Int
+    /// s (`min_early_stopping_rate`).
     public let minEarlyStoppingRate: Int
+    /// `bootstrap_count`.
     public let bootstrapCount: Int
     /// The most epochs a trial runs; rungs ending later are never reached.
     public let maxSteps: Int
@@ -59,6 +63,7 @@ public final class SuccessiveHalvingPruner: Pruner {
         index = RungIndex(promotionSteps: steps, includes: includes)
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
         index.update(from: history)
         guard let trial = history.trial(number), let value = trial.intermediate[step] else {
@@ -67,6 +72,7 @@ public final class SuccessiveHalvingPruner: Pruner {
         let previous = trial.previousStep(before: step) ?? 0
         var rung = promotionSteps.firstIndex { $0 > previous } ?? promotionSteps.count
         guard rung < promotionSteps.count else {
+            if promotionSteps.isEmpty { return .keep("no rung ends within the \(maxSteps) epochs of a trial") }
             return .keep("past the last rung (rungs end at steps \(promotionSteps.map(String.init).joined(separator: ", ")))")
         }
         guard promotionSteps[rung] <= step else {

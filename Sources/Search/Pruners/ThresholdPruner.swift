@@ -1,7 +1,9 @@
 /// Prunes a trial whose latest value leaves `[lower, upper]` or is NaN (Optuna's
 /// `ThresholdPruner`), e.g. a diverging loss. Warm-up and interval as in `PercentilePruner`.
 public final class ThresholdPruner: Pruner {
+    /// Values below prune (-infinity when not given).
     public let lower: Double
+    /// Values above prune (+infinity when not given).
     public let upper: Double
     private let schedule: StepSchedule
 
@@ -14,6 +16,7 @@ public final class ThresholdPruner: Pruner {
         schedule = StepSchedule(warmupSteps: nWarmupSteps, intervalSteps: intervalSteps)
     }
 
+    /// See `Pruner.decide(trial:step:history:)`.
     public func decide(trial number: Int, step: Int, history: StudyHistory) -> PruneDecision {
         guard let trial = history.trial(number), let value = trial.intermediate[step] else {
             return .keep("no value reported at step \(step)")

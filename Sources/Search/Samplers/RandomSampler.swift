@@ -10,10 +10,12 @@ public final class RandomSampler: Sampler {
     /// The study seed.
     public let seed: UInt64
 
+    /// A random sampler with the study seed.
     public init(seed: UInt64 = 0) {
         self.seed = seed
     }
 
+    /// See `Sampler.suggest(for:in:history:)`.
     public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
         space.assign { index, parameter, _ in
             var rng = SamplerStreams.parameter(seed: seed, trial: number, index: index)

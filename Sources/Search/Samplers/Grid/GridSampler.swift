@@ -20,6 +20,7 @@ public final class GridSampler: Sampler {
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         case tooLarge(limit: Int)
 
+        /// The message shown to users.
         public var description: String {
             switch self {
             case .tooLarge(let limit):
@@ -28,7 +29,9 @@ public final class GridSampler: Sampler {
         }
     }
 
+    /// Seed of the shuffle of the grid.
     public let seed: UInt64
+    /// Values per float axis without step and per log axis (`n_points`).
     public let pointsPerAxis: Int
     private let grid: Grid
     /// order[position] = rank of the point at that shuffled position.
@@ -76,6 +79,7 @@ public final class GridSampler: Sampler {
     /// Whether every point is held by some trial of `history`.
     public func isExhausted(_ history: StudyHistory) -> Bool { remaining(in: history) == 0 }
 
+    /// See `Sampler.suggest(for:in:history:)`.
     public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
         precondition(space == grid.space, "the grid sampler was built for another space")
         refresh(history)

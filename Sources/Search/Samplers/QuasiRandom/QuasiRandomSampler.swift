@@ -16,8 +16,11 @@ public final class QuasiRandomSampler: Sampler {
         case halton
     }
 
+    /// Sobol or Halton (`qmc_type`).
     public let kind: Kind
+    /// Whether the sequence is randomized with the seed.
     public let scramble: Bool
+    /// Seed of the scrambling (unused without it).
     public let seed: UInt64
 
     private var cachedSpace: SearchSpace?
@@ -39,6 +42,7 @@ public final class QuasiRandomSampler: Sampler {
         }
     }
 
+    /// Optuna's defaults: unscrambled Sobol.
     public init(kind: Kind = .sobol, scramble: Bool = false, seed: UInt64 = 0) {
         self.kind = kind
         self.scramble = scramble
@@ -50,6 +54,7 @@ public final class QuasiRandomSampler: Sampler {
         kind == .sobol ? SobolSequence.maxDimensions : Int.max
     }
 
+    /// See `Sampler.suggest(for:in:history:)`.
     public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
         prepare(space)
         return space.assign { index, _, _ in

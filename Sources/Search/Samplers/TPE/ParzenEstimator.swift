@@ -17,7 +17,11 @@ import Darwin
 /// uniform prior. Observation weights follow `TPEDefaults.weights` in trial-number order;
 /// the prior weighs `prior_weight`.
 ///
-/// It is a class so its (large) arrays are reused from one suggestion to the next.
+/// Two layouts: the good group's estimator (few kernels) numbers its kernels in member
+/// order; the bad group's estimator (up to every trial) uses the trial number as the kernel
+/// index, with non-members weighing nothing, so it is updated in place from one suggestion
+/// to the next, recomputing only the kernels whose width changed
+/// (see `ParzenEstimator+Update.swift`).
 final class ParzenEstimator {
     enum Kind {
         case continuous
@@ -39,6 +43,9 @@ final class ParzenEstimator {
         var sigma: [Double] = []
         /// Continuous dimensions: 1 / (2 sigma^2) per kernel.
         var h: [Double] = []
+        /// Per kernel: this dimension's share of the kernel's constant (continuous:
+        /// -(log sigma + log Z + log sqrt(2 pi)); categorical: log of the base probability).
+        var term: [Double] = []
         /// Discrete dimensions: kernels with the same (mu, sigma) share an entry, so
         /// interval masses are computed once per distinct kernel.
         var pairOfKernel: [Int32] = []
@@ -52,30 +59,30 @@ final class ParzenEstimator {
         var logBoost = 0.0
     }
 
-    /// Where a dimension's members come from, sorted by value.
-    enum Source {
-        /// Few members: sort their values directly.
-        case direct
-        /// Many members: filter the cached sorted values by the membership mask
-        /// (indexed by trial number), with `kernelOf[trial]` the member's kernel index.
-        case cached(isMember: [Bool], kernelOf: [Int32])
-    }
-
     /// Number of kernels, the prior included (the prior is the last one).
-    private(set) var kernelCount = 0
-    /// Normalized mixture weights.
-    private(set) var weights: [Double] = []
-    /// Per kernel: log weight plus the log normalizers of its continuous and categorical
-    /// dimensions (everything that does not depend on the point evaluated).
-    private(set) var constant: [Double] = []
-    private(set) var dimensions: [Dimension] = []
+    var kernelCount = 0
+    /// Normalized mixture weights (good group's layout only; used for sampling).
+    var weights: [Double] = []
+    /// Per kernel: log weight plus every dimension's `term` (everything that does not
+    /// depend on the point evaluated); -infinity for a non-member's slot.
+    var constant: [Double] = []
+    var dimensions: [Dimension] = []
 
-    /// Rebuilds the estimator of `members` (trial numbers, ascending) over the parameters
-    /// `group` (space indices).
-    func rebuild(group: [Int], members: [Int32], observations obs: TPEObservations,
-                 settings: ParzenSettings, source: Source) {
+    // State of the last update in the trial-number layout.
+    var lastMember: [Bool] = []
+    /// One continuous parameter: the kernels in value order (bad group only).
+    var sorted: SortedKernels?
+    var lastCount = -1
+    var lastGroup: [Int] = []
+    var lastEpoch: (ObjectIdentifier, Int)?
+
+    /// Builds the estimator of `members` (trial numbers, ascending) over the parameters
+    /// `group` (space indices), with kernels in member order (for the good group).
+    func rebuild(group: [Int], members: [Int32], observations obs: TPEObservations, settings: ParzenSettings) {
         let n = members.count
         kernelCount = n + 1
+        lastEpoch = nil
+        sorted = nil
         // Weights: the ramp over observations in trial order, then the prior.
         weights.removeAll(keepingCapacity: true)
         if n == 0 {
@@ -84,98 +91,95 @@ final class ParzenEstimator {
             weights.append(contentsOf: TPEDefaults.weights(n))
             weights.append(settings.priorWeight)
         }
-        Self.normalize(&weights, logs: &constant)
-        while dimensions.count < group.count { dimensions.append(Dimension()) }
-        if dimensions.count > group.count { dimensions.removeLast(dimensions.count - group.count) }
+        let total = weights.reduce(0, +)
+        constant.removeAll(keepingCapacity: true)
+        for i in weights.indices {
+            weights[i] /= total
+            constant.append(log(weights[i]))
+        }
+        if dimensions.count != group.count { dimensions = Array(repeating: Dimension(), count: group.count) }
         for (d, p) in group.enumerated() {
             dimensions[d].parameter = p
+            let column = obs.mus[p]
             switch obs.axes[p] {
             case .categorical(let choices):
-                Self.buildCategorical(&dimensions[d], &constant, choices.count, members, obs.mus[p], settings)
+                Self.setCategorical(&dimensions[d], choices.count, members: n, kernels: n + 1, settings)
+                dimensions[d].mu = members.map { column[Int($0)] } + [-1]
             case .numeric(let axis):
-                Self.fillMu(&dimensions[d], members: members, column: obs.mus[p], axis: axis)
-                switch source {
-                case .direct:
-                    // Few members: sort (value, kernel) pairs; no normalizer cache.
-                    let column = obs.mus[p]
-                    var entries = members.enumerated().map { k, t in
-                        TPEObservations.MuEntry(mu: column[Int(t)], number: Int32(k))
-                    }
-                    entries.sort()
-                    let kernels = (0..<Int32(n)).map { $0 }
-                    entries.withUnsafeMutableBufferPointer { e in
-                        Self.buildNumeric(&dimensions[d], &constant, axis, entries: e, isMember: nil,
-                                          kernelOf: kernels, settings: settings)
-                    }
-                case .cached(let isMember, let kernelOf):
-                    // Many members: walk the cached sorted values, updating their caches.
-                    obs.byMu[p].withUnsafeMutableElements { e in
-                        Self.buildNumeric(&dimensions[d], &constant, axis, entries: e, isMember: isMember,
-                                          kernelOf: kernelOf, settings: settings)
-                    }
+                Self.setNumeric(&dimensions[d], axis, kernels: n + 1)
+                dimensions[d].mu = members.map { column[Int($0)] } + [0.5 * (dimensions[d].low + dimensions[d].high)]
+                var entries = members.enumerated().map { k, t in
+                    TPEObservations.MuEntry(mu: column[Int(t)], number: Int32(k))
+                }
+                entries.sort()
+                entries.withUnsafeMutableBufferPointer { e in
+                    Self.widths(&dimensions[d], entries: e, members: n, isMember: nil, settings: settings, force: true)
+                }
+            }
+        }
+        foldTerms()
+    }
+
+    /// Adds every dimension's per-kernel terms to the constants.
+    func foldTerms() {
+        constant.withUnsafeMutableBufferPointer { c in
+            for dim in dimensions where !dim.term.isEmpty {
+                dim.term.withUnsafeBufferPointer { t in
+                    for k in 0..<c.count { c[k] += t[k] }
                 }
             }
         }
     }
 
-    private static func normalize(_ weights: inout [Double], logs: inout [Double]) {
-        let total = weights.reduce(0, +)
-        logs.removeAll(keepingCapacity: true)
-        for i in weights.indices {
-            weights[i] /= total
-            logs.append(log(weights[i]))
-        }
-    }
-
-    private static func fillMu(_ dim: inout Dimension, members: [Int32], column: [Double], axis: NumericAxis) {
-        let low = axis.transformedLow, high = axis.transformedHigh
-        dim.mu.removeAll(keepingCapacity: true)
-        column.withUnsafeBufferPointer { c in
-            for t in members { dim.mu.append(c[Int(t)]) }
-        }
-        dim.mu.append(0.5 * (low + high))
-    }
-
-    private static func buildCategorical(_ dim: inout Dimension, _ constant: inout [Double], _ count: Int,
-                                         _ members: [Int32], _ column: [Double], _ settings: ParzenSettings) {
+    /// Sets a categorical dimension's probabilities for `members` observations and its
+    /// per-kernel terms (`kernels` slots, the last one the prior, which is uniform).
+    static func setCategorical(_ dim: inout Dimension, _ count: Int, members n: Int, kernels: Int,
+                               _ settings: ParzenSettings) {
         dim.kind = .categorical(count: count)
         dim.axis = nil
-        let n = members.count
-        dim.mu.removeAll(keepingCapacity: true)
-        for t in members { dim.mu.append(column[Int(t)]) }
-        dim.mu.append(-1)
         let logUniform = log(1 / Double(count))
+        var logBase = 0.0
         if n > 0 {
             let share = settings.priorWeight / Double(n + 1)
             let rowSum = Double(count) * share + 1
             dim.base = share / rowSum
             dim.boosted = (share + 1) / rowSum
-            dim.logBoost = log(dim.boosted) - log(dim.base)
-            let logBase = log(dim.base)
-            for k in 0..<n { constant[k] += logBase }
+            logBase = log(dim.base)
+            dim.logBoost = log(dim.boosted) - logBase
         }
-        constant[n] += logUniform
+        dim.term.removeAll(keepingCapacity: true)
+        dim.term.append(contentsOf: repeatElement(logBase, count: kernels - 1))
+        dim.term.append(logUniform)
     }
 
-    /// Kernel widths from sorted neighbours, and the per-kernel constants. `entries` are
-    /// sorted by value; with `isMember`, only entries of member trials count, and
-    /// `kernelOf[trial]` is the member's kernel (otherwise `number` is the kernel index).
-    private static func buildNumeric(_ dim: inout Dimension, _ constant: inout [Double], _ axis: NumericAxis,
-                                     entries: UnsafeMutableBufferPointer<TPEObservations.MuEntry>,
-                                     isMember: [Bool]?, kernelOf: [Int32], settings: ParzenSettings) {
-        let low = axis.transformedLow, high = axis.transformedHigh
-        let isDiscrete = axis.step != nil
+    /// Sets a numeric dimension's kind and bounds, and sizes its per-kernel arrays (new
+    /// slots: width NaN, the others 0).
+    static func setNumeric(_ dim: inout Dimension, _ axis: NumericAxis, kernels: Int) {
         dim.kind = axis.step.map { .discrete(step: $0) } ?? .continuous
         dim.axis = axis
-        dim.low = low
-        dim.high = high
-        let n = dim.mu.count - 1
+        dim.low = axis.transformedLow
+        dim.high = axis.transformedHigh
+        let isDiscrete = axis.step != nil
+        if dim.sigma.count > kernels { dim.sigma.removeLast(dim.sigma.count - kernels) }
+        if dim.sigma.count < kernels { dim.sigma.append(contentsOf: repeatElement(.nan, count: kernels - dim.sigma.count)) }
+        resize(&dim.h, isDiscrete ? 0 : kernels)
+        resize(&dim.term, isDiscrete ? 0 : kernels)
+        resize(&dim.pairOfKernel, isDiscrete ? kernels : 0)
+    }
+
+    /// Kernel widths from sorted neighbours. `entries` are sorted by value and `number` is
+    /// the kernel index; with `isMember`, only entries of the `members` member trials
+    /// count. Each entry remembers its last width and log normalizer: the normalizer is
+    /// recomputed only when the width changed, and without `force` only kernels whose
+    /// width changed are written. The prior kernel is the last slot.
+    static func widths(_ dim: inout Dimension, entries: UnsafeMutableBufferPointer<TPEObservations.MuEntry>,
+                       members n: Int, isMember: [Bool]?, settings: ParzenSettings, force: Bool) {
+        let low = dim.low, high = dim.high
+        let isDiscrete: Bool
+        if case .discrete = dim.kind { isDiscrete = true } else { isDiscrete = false }
         let range = high - low
         let minSigma = settings.considerMagicClip ? range / min(100, 1 + Double(n + 1)) : 1e-12
         let logSqrt2Pi = Normal.logSqrt2Pi
-        resize(&dim.sigma, n + 1)
-        resize(&dim.h, isDiscrete ? 0 : n + 1)
-        resize(&dim.pairOfKernel, isDiscrete ? n + 1 : 0)
         dim.pairMu.removeAll(keepingCapacity: true)
         dim.pairSigma.removeAll(keepingCapacity: true)
         dim.pairLogZ.removeAll(keepingCapacity: true)
@@ -195,13 +199,13 @@ final class ParzenEstimator {
         let endpoints = settings.considerEndpoints
         var runMu = Double.nan
         var runPairs: [(sigma: Double, pair: Int32)] = []
-        let hasMask = isMember != nil
+        var pairMu = dim.pairMu, pairSigma = dim.pairSigma, pairLogZ = dim.pairLogZ
+        dim.pairMu = []; dim.pairSigma = []; dim.pairLogZ = []
         order.withUnsafeBufferPointer { order in
-        kernelOf.withUnsafeBufferPointer { kernelOf in
         dim.sigma.withUnsafeMutableBufferPointer { sigma in
         dim.h.withUnsafeMutableBufferPointer { h in
+        dim.term.withUnsafeMutableBufferPointer { term in
         dim.pairOfKernel.withUnsafeMutableBufferPointer { pairOfKernel in
-        constant.withUnsafeMutableBufferPointer { constant in
             var previous = low
             for i in 0..<n {
                 let slot = Int(order[i])
@@ -213,12 +217,11 @@ final class ParzenEstimator {
                 }
                 previous = mu
                 s = min(max(s, minSigma), range)
-                let k = hasMask ? Int(kernelOf[Int(entries[slot].number)]) : Int(entries[slot].number)
-                sigma[k] = s
-                // Log normalizer (continuous: log sigma + log Z; discrete: log Z), recomputed
-                // only when this trial's kernel width changed since it was last computed.
+                let unchanged = entries[slot].sigma == s
+                if unchanged && !force && !isDiscrete { continue }
+                // Log normalizer (continuous: log sigma + log Z; discrete: log Z).
                 let norm: Double
-                if entries[slot].sigma == s {
+                if unchanged {
                     norm = entries[slot].norm
                 } else {
                     let logZ = Normal.logMass((low - mu) / s, (high - mu) / s)
@@ -226,36 +229,46 @@ final class ParzenEstimator {
                     entries[slot].sigma = s
                     entries[slot].norm = norm
                 }
+                let k = Int(entries[slot].number)
+                sigma[k] = s
                 if isDiscrete {
                     if mu != runMu { runMu = mu; runPairs.removeAll(keepingCapacity: true) }
                     if let hit = runPairs.first(where: { $0.sigma == s }) {
                         pairOfKernel[k] = hit.pair
                     } else {
-                        let pair = Int32(dim.pairMu.count)
-                        dim.pairMu.append(mu); dim.pairSigma.append(s); dim.pairLogZ.append(norm)
+                        let pair = Int32(pairMu.count)
+                        pairMu.append(mu); pairSigma.append(s); pairLogZ.append(norm)
                         runPairs.append((s, pair))
                         pairOfKernel[k] = pair
                     }
                 } else {
                     h[k] = 0.5 / (s * s)
-                    constant[k] -= norm + logSqrt2Pi
+                    term[k] = -(norm + logSqrt2Pi)
                 }
             }
-        }}}}}}
+        }}}}}
+        dim.pairMu = pairMu; dim.pairSigma = pairSigma; dim.pairLogZ = pairLogZ
 
-        // The prior kernel.
-        dim.sigma[n] = range
-        let priorLogZ = Normal.logMass((low - dim.mu[n]) / range, (high - dim.mu[n]) / range)
-        if isDiscrete {
-            dim.pairOfKernel[n] = Int32(dim.pairMu.count)
-            dim.pairMu.append(dim.mu[n]); dim.pairSigma.append(range); dim.pairLogZ.append(priorLogZ)
+        setPrior(&dim)
+    }
+
+    /// The prior kernel (the last slot): centred in the range, as wide as the range.
+    static func setPrior(_ dim: inout Dimension) {
+        let low = dim.low, high = dim.high, range = high - low
+        let prior = dim.mu.count - 1
+        let mid = 0.5 * (low + high)
+        dim.sigma[prior] = range
+        let priorLogZ = Normal.logMass((low - mid) / range, (high - mid) / range)
+        if case .discrete = dim.kind {
+            dim.pairOfKernel[prior] = Int32(dim.pairMu.count)
+            dim.pairMu.append(mid); dim.pairSigma.append(range); dim.pairLogZ.append(priorLogZ)
         } else {
-            dim.h[n] = 0.5 / (range * range)
-            constant[n] -= log(range) + priorLogZ + logSqrt2Pi
+            dim.h[prior] = 0.5 / (range * range)
+            dim.term[prior] = -(log(range) + priorLogZ + Normal.logSqrt2Pi)
         }
     }
 
-    private static func resize<T: Numeric>(_ a: inout [T], _ n: Int) {
+    static func resize<T: Numeric>(_ a: inout [T], _ n: Int) {
         if a.count > n { a.removeLast(a.count - n) } else if a.count < n { a.append(contentsOf: repeatElement(0, count: n - a.count)) }
     }
 }

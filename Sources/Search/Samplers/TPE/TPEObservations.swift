@@ -65,6 +65,10 @@ final class TPEObservations {
     var byMu: [SortedArray<MuEntry>]
     /// Per parameter: how many COMPLETE or PRUNED trials have it.
     private(set) var finishedHaving: [Int]
+    /// Per parameter: the estimator whose kernel widths the cached entries hold.
+    var widthOwner: [ObjectIdentifier?]
+    /// Incremented on every rebuild from scratch (cached entries are then all new).
+    private(set) var epoch = 0
 
     var trialCount: Int { roles.count }
     var finishedCount: Int { completeRank.count + prunedRank.count }
@@ -77,6 +81,7 @@ final class TPEObservations {
         mus = Array(repeating: [], count: p)
         byMu = Array(repeating: SortedArray(), count: p)
         finishedHaving = Array(repeating: 0, count: p)
+        widthOwner = Array(repeating: nil, count: p)
     }
 
     /// Brings everything up to date with `history`.
@@ -94,6 +99,8 @@ final class TPEObservations {
     // MARK: - Building
 
     private func rebuild(from history: StudyHistory) {
+        epoch += 1
+        widthOwner = Array(repeating: nil, count: mus.count)
         let n = history.trials.count
         roles = []
         completeKeys = []
@@ -150,6 +157,9 @@ final class TPEObservations {
             let a = old[p], b = mus[p][t]
             return !(a == b || (a.isNaN && b.isNaN))
         }
+        // A trial whose parameters changed (rare) invalidates the estimators' incremental
+        // state, which assumes values never move.
+        if musChanged && oldRole != .excluded { epoch += 1 }
 
         // Rankings.
         switch oldRole {

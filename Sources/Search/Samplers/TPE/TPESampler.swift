@@ -44,6 +44,7 @@ public final class TPESampler: Sampler {
         /// Let the bounds widen the outermost kernels (`consider_endpoints`, default false).
         public var considerEndpoints: Bool
 
+        /// Optuna 5's defaults.
         public init(nStartupTrials: Int = 10, nEICandidates: Int = 24, constantLiar: Bool = true,
                     multivariate: Bool = true, priorWeight: Double = 1, considerMagicClip: Bool = true,
                     considerEndpoints: Bool = false) {
@@ -57,13 +58,16 @@ public final class TPESampler: Sampler {
         }
     }
 
+    /// The study seed: trial `n` draws from the stream `(seed, n)`.
     public let seed: UInt64
+    /// The TPE settings.
     public let options: Options
     private let random: RandomSampler
     private var observations: TPEObservations?
     private var isBelow: [Bool] = []
-    private var kernelOf: [Int32] = []
+    private let logWeights = LogWeights()
 
+    /// A TPE sampler; `options` must have `nEICandidates >= 1`, `priorWeight > 0`.
     public init(seed: UInt64 = 0, options: Options = Options()) {
         precondition(options.nEICandidates >= 1 && options.priorWeight > 0 && options.nStartupTrials >= 0)
         self.seed = seed
@@ -71,6 +75,7 @@ public final class TPESampler: Sampler {
         self.random = RandomSampler(seed: seed)
     }
 
+    /// See `Sampler.suggest(for:in:history:)`.
     public func suggest(for number: Int, in space: SearchSpace, history: StudyHistory) -> Params {
         let obs = observations(for: space)
         obs.update(from: history)
@@ -116,7 +121,6 @@ public final class TPESampler: Sampler {
     private func markBelow(_ obs: TPEObservations, count: Int) {
         if isBelow.count < obs.trialCount {
             isBelow.append(contentsOf: repeatElement(false, count: obs.trialCount - isBelow.count))
-            kernelOf.append(contentsOf: repeatElement(0, count: obs.trialCount - kernelOf.count))
         }
         below.removeAll(keepingCapacity: true)
         let fromComplete = min(count, obs.completeRank.count)
@@ -147,13 +151,13 @@ public final class TPESampler: Sampler {
             estimators[group] = pair
         }
         let mus = obs.mus
-        // Good group members (few).
+        // Good group (few): kernels in member order.
         let goodMembers = below.filter { t in group.allSatisfy { !mus[$0][Int(t)].isNaN } }
-        pair.good.rebuild(group: group, members: goodMembers, observations: obs, settings: settings, source: .direct)
-        // Bad group members (many): filter the cached sorted values.
-        let badMembers = collectBad(group, obs: obs, excluding: current)
-        pair.bad.rebuild(group: group, members: badMembers, observations: obs, settings: settings,
-                         source: .cached(isMember: isMember, kernelOf: kernelOf))
+        pair.good.rebuild(group: group, members: goodMembers, observations: obs, settings: settings)
+        // Bad group (many): kernels indexed by trial number, updated in place.
+        let badCount = markBad(group, obs: obs, excluding: current)
+        pair.bad.update(group: group, isMember: isMember, members: badCount, observations: obs, settings: settings,
+                        logWeights: logWeights)
 
         let n = options.nEICandidates
         let candidates = pair.good.sample(count: n, rng: &rng)
@@ -179,32 +183,28 @@ public final class TPESampler: Sampler {
 
     private var isMember: [Bool] = []
 
-    /// The bad group's members for `group`, ascending, and `isMember`/`kernelOf` set for them.
-    private func collectBad(_ group: [Int], obs: TPEObservations, excluding current: Int) -> [Int32] {
+    /// Marks the bad group's members for `group` in `isMember` (trials that are finished or
+    /// pending, not in the good group, not the trial being suggested, and have every
+    /// parameter of the group); returns how many there are.
+    private func markBad(_ group: [Int], obs: TPEObservations, excluding current: Int) -> Int {
         let n = obs.trialCount
-        if isMember.count < n { isMember.append(contentsOf: repeatElement(false, count: n - isMember.count)) }
-        var members: [Int32] = []
-        members.reserveCapacity(n)
-        let columns = group.map { obs.mus[$0] }
+        if isMember.count != n { isMember = [Bool](repeating: false, count: n) }
+        var count = 0
         obs.roles.withUnsafeBufferPointer { roles in
             isBelow.withUnsafeBufferPointer { below in
                 isMember.withUnsafeMutableBufferPointer { member in
-                    kernelOf.withUnsafeMutableBufferPointer { kernel in
-                        for t in 0..<n {
-                            var ok = roles[t] != .excluded && !below[t] && t != current
-                            if ok {
-                                for column in columns where column[t].isNaN { ok = false; break }
-                            }
-                            member[t] = ok
-                            if ok {
-                                kernel[t] = Int32(members.count)
-                                members.append(Int32(t))
-                            }
+                    for t in 0..<n { member[t] = roles[t] != .excluded && !below[t] }
+                    if current >= 0 && current < n { member[current] = false }
+                    // Column by column, so each pass is a straight scan.
+                    for p in group {
+                        obs.mus[p].withUnsafeBufferPointer { column in
+                            for t in 0..<n where column[t].isNaN { member[t] = false }
                         }
                     }
+                    for t in 0..<n where member[t] { count += 1 }
                 }
             }
         }
-        return members
+        return count
     }
 }

@@ -1,0 +1,80 @@
+import Testing
+@testable import Search
+
+@Suite struct GridSamplerTests {
+    @Test func axisValuesPerDistribution() {
+        #expect(gridValues(of: .categorical([.string("a"), .string("b")]), pointsPerAxis: 5) == [.string("a"), .string("b")])
+        #expect(gridValues(of: .int(low: 1, high: 7, step: 3), pointsPerAxis: 5) == [.int(1), .int(4), .int(7)])
+        #expect(gridValues(of: .uniform(low: 0, high: 1, step: 0.25), pointsPerAxis: 2).count == 5)
+        #expect(gridValues(of: .uniform(low: 0, high: 1, step: nil), pointsPerAxis: 3) == [.double(0), .double(0.5), .double(1)])
+        let logs = gridValues(of: .logUniform(low: 1e-4, high: 1), pointsPerAxis: 5).map { $0.number! }
+        #expect(logs.first == 1e-4 && logs.last == 1)
+        #expect(abs(logs[2] - 1e-2) < 1e-12)
+        #expect(gridValues(of: .logInt(low: 1, high: 4), pointsPerAxis: 10) == [.int(1), .int(2), .int(3), .int(4)])
+        #expect(gridValues(of: .uniform(low: 3, high: 3, step: nil), pointsPerAxis: 5) == [.double(3)])
+    }
+
+    @Test func conditionalParametersOnlyMultiplyTheirBranch() throws {
+        let space = try SearchSpace([
+            Parameter(name: "optimizer", distribution: .categorical([.string("sgd"), .string("momentum")])),
+            Parameter(name: "momentum", distribution: .uniform(low: 0.8, high: 0.9, step: 0.05),
+                      condition: Condition(parent: "optimizer", values: [.string("momentum")])),
+            Parameter(name: "layers", distribution: .int(low: 1, high: 2, step: 1)),
+        ])
+        let grid = try GridSampler(space: space)
+        #expect(grid.gridSize == (1 + 3) * 2)
+    }
+
+    @Test func visitsEveryPointOnceThenReportsExhaustion() throws {
+        let space = Fixtures.conditionalSpace
+        let sampler = try GridSampler(space: space, seed: 7, pointsPerAxis: 3)
+        let size = sampler.gridSize
+        #expect(size > 20)
+        let history = Fixtures.run(sampler, space, trials: size) { _ in 0 }
+        let distinct = Set(history.trials.map(\.params))
+        #expect(distinct.count == size)
+        #expect(sampler.isExhausted(history))
+        #expect(sampler.remaining(in: history) == 0)
+        // Asked anyway: repeats points in shuffled order.
+        let extra = sampler.suggest(for: size + 2, in: space, history: history)
+        #expect(extra == sampler.point(at: 2))
+        for t in history.trials {
+            #expect(Set(t.params.keys) == Fixtures.expectedActive(t.params, in: space))
+        }
+    }
+
+    @Test func takesTheFirstFreePointAndResumes() throws {
+        let space = Fixtures.mixedSpace
+        let a = try GridSampler(space: space, seed: 3, pointsPerAxis: 2)
+        let history = Fixtures.run(a, space, trials: 10) { _ in 0 }
+        #expect(history.trials.map(\.params) == (0..<10).map { a.point(at: $0) })
+        // A trial that failed still holds its point; a rebuilt history and a new sampler
+        // continue at the first free point.
+        history.finish(4, state: .fail, value: nil)
+        let b = try GridSampler(space: space, seed: 3, pointsPerAxis: 2)
+        #expect(b.suggest(for: 10, in: space, history: Fixtures.rebuilt(history)) == a.point(at: 10))
+        // Points held by trials out of order are skipped.
+        let h2 = StudyHistory(direction: .minimize)
+        h2.append(TrialSnapshot(number: 0, state: .running, params: a.point(at: 1)))
+        h2.append(TrialSnapshot(number: 1, state: .running, params: a.point(at: 0)))
+        #expect(b.suggest(for: 2, in: space, history: h2) == a.point(at: 2))
+    }
+
+    @Test func seedShufflesTheOrder() throws {
+        let space = Fixtures.mixedSpace
+        let a = try GridSampler(space: space, seed: 1, pointsPerAxis: 2)
+        let b = try GridSampler(space: space, seed: 2, pointsPerAxis: 2)
+        #expect(a.gridSize == b.gridSize)
+        #expect((0..<5).map { a.point(at: $0) } != (0..<5).map { b.point(at: $0) })
+        #expect(Set((0..<a.gridSize).map { a.point(at: $0) }) == Set((0..<b.gridSize).map { b.point(at: $0) }))
+    }
+
+    @Test func tooLargeGridsAreRejected() throws {
+        let space = try SearchSpace((0..<7).map {
+            Parameter(name: "p\($0)", distribution: .int(low: 1, high: 10, step: 1))
+        })
+        #expect(throws: GridSampler.Error.tooLarge(limit: GridSampler.maxGridSize)) {
+            _ = try GridSampler(space: space)
+        }
+    }
+}
