@@ -261,3 +261,29 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials().count == 1)
     }
 }
+
+@Suite struct GridBudgetTests {
+    @Test func gridCapsTheBudgetAtItsSize() throws {
+        let text = """
+        study: grid
+        synthetic:
+          function: sphere
+          inputs:
+            x: {choice: [-1, 0, 1]}
+            y: {choice: [2, 3]}
+        sampler: {name: grid}
+        pruner: {name: none}
+        budget: {trials: 50}
+        """
+        let h = try CoreHarness(text)
+        #expect(h.core.study.definition.budgetTrials == 6)
+        try h.hello("w")
+        var seen = Set<String>()
+        while let a = h.assignment("w") {
+            seen.insert(a.params.keys.sorted().map { "\($0)=\(a.params[$0]!)" }.joined(separator: ","))
+            try h.finish("w", a, value: 1)
+        }
+        #expect(seen.count == 6, "every grid point once: \(seen)")
+        #expect(h.core.finished)
+    }
+}

@@ -49,13 +49,16 @@ final class CoordinatorCore {
     init(creating definition: SweepDefinition, options: CoordinatorOptions, tx: StoreTransaction, now: Double) throws {
         self.definition = definition
         self.options = options
+        sampler = definition.sampler.makeSampler(space: definition.space)
+        // A grid has only so many points: the budget is at most one trial per point.
+        var budget = definition.budget.trials
+        if let grid = sampler as? GridSampler { budget = min(budget, grid.gridSize) }
         let new = NewStudy(name: definition.study, direction: definition.objective.direction, metric: definition.objective.metric,
                            sweepFile: definition.text, sweepPath: definition.file, space: definition.space, seed: definition.seed,
-                           budgetTrials: definition.budget.trials, maxEpochs: definition.maxEpochs, wallTime: definition.budget.wallTime,
+                           budgetTrials: budget, maxEpochs: definition.maxEpochs, wallTime: definition.budget.wallTime,
                            maxAttempts: definition.retry.maxAttempts)
         study = try tx.createStudy(new, at: now)
         history = StudyHistory(direction: definition.objective.direction)
-        sampler = definition.sampler.makeSampler(space: definition.space)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
         priorRunSeconds = 0
         startedAt = now

@@ -166,6 +166,10 @@ public struct SweepDefinition: Sendable {
             throw ConfigError(mark: parameters.first?.mark, path: ConfigPath(), message: "\(error)")
         }
 
+        if let problem = sampler.problem(with: space) {
+            throw ConfigError(mark: root["sampler"]?.mark, path: ConfigPath([.key("sampler")]), message: problem)
+        }
+
         var definition = SweepDefinition(
             file: file, text: text, study: study, description: description, objective: objective, seed: seed,
             sampler: sampler, pruner: pruner, budget: budget, retry: retry, task: task,
