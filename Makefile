@@ -15,13 +15,22 @@ SWEEP := .build/release/sweep
 # One BLAS thread per process: parallelism comes from worker processes.
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: all deps build build-debug run test bench bench-venv clean
+# What the multi-machine tests (cluster/) need on top: namespaces, Slurm, ssh.
+CLUSTER_APT_PACKAGES := iproute2 iputils-ping slurm-wlm munge openssh-server openssh-client systemd
+
+.PHONY: all deps cluster-deps apt-install build run test test-cluster bench bench-venv clean
 
 all: build
 
 ## deps: install the Debian packages that are missing (apt, as root or with sudo).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+cluster-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(CLUSTER_APT_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -45,6 +54,16 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## test-cluster: the multi-machine rehearsals (network namespaces with CURVE, a real
+## single-node Slurm cluster, ssh into namespaces, the systemd unit). Needs root.
+## Uses the debug build of `make test`.
+test-cluster: deps cluster-deps
+	$(SWIFT) build --product sweep
+	SWEEP=$(CURDIR)/.build/debug/sweep cluster/netns/test.sh
+	SWEEP=$(CURDIR)/.build/debug/sweep cluster/ssh/test.sh
+	SWEEP=$(CURDIR)/.build/debug/sweep cluster/slurm/test.sh
+	SWEEP=$(CURDIR)/.build/debug/sweep cluster/systemd/test.sh
 
 ## bench: benchmarks against the peers (PyTorch, Keras, Optuna) in one run.
 bench: build bench-venv

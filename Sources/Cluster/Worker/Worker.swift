@@ -210,7 +210,7 @@ public final class Worker {
 
             // From the coordinator.
             if let s = socket, poller.isReadable(1) {
-                while let m = try s.receive(dontWait: true) {
+                receiving: while let m = try s.receive(dontWait: true) {
                     lastHeard = now
                     lastContact = now
                     backoffMs = options.reconnectInitialMs
@@ -262,6 +262,7 @@ public final class Worker {
                             log.info("study over (\(reason)); waiting for the next one")
                             dropSocket("study over")
                             reconnectAt = now + Double(options.reconnectMaxMs) / 1000
+                            break receiving // the socket is closed
                         } else {
                             // A trial still winding down (e.g. just pruned) finishes first.
                             studyOver = reason
