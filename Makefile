@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 # What the multi-machine tests (cluster/) need on top: namespaces, Slurm, ssh.
 CLUSTER_APT_PACKAGES := iproute2 iputils-ping slurm-wlm munge openssh-server openssh-client systemd
 
-.PHONY: all deps cluster-deps apt-install build run test test-cluster bench bench-venv clean
+.PHONY: all deps cluster-deps apt-install build run test test-cluster bench bench-cluster bench-venv clean
 
 all: build
 
@@ -69,6 +69,11 @@ test-cluster: deps cluster-deps
 bench: build bench-venv
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
 	bench/run-all
+
+## bench-cluster: the cluster benchmark only.
+bench-cluster: build bench-venv
+	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
+	bench/cluster/run
 
 bench-venv:
 	bench/setup-venv

@@ -129,6 +129,8 @@ extension ClusterBench {
 
         @Option(help: "Reports to time.") var reports = 3000
         @Option(help: "Coordinator endpoint to use (default: a local coordinator on a free port).") var connect: String?
+        @Option(help: "CURVE key directory (with --connect to a coordinator that uses --keys).") var keys: String?
+        @Option(help: "Worker key name in the key directory.") var keyName = "worker"
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() throws {
@@ -157,6 +159,10 @@ extension ClusterBench {
             let ctx = try Context()
             let socket = try Socket(ctx, .dealer)
             try socket.setRoutingID("latency-probe")
+            if let keys {
+                let k = try KeyDirectory(path: keys).workerKeys(name: keyName)
+                try socket.setCurveClient(publicKey: k.publicKey, secretKey: k.secretKey, serverKey: k.serverKey)
+            }
             try socket.connect(endpoint)
             func receive(timeoutMs: Int = 10_000) throws -> CoordinatorMessage? {
                 var poller = Poller([socket])
