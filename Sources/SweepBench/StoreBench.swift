@@ -10,6 +10,7 @@ struct StoreBench: ParsableCommand {
 
     @Option(help: "Reports to write per configuration.") var reports = 20_000
     @Option(help: "Reports per transaction, comma separated.") var batches = "1,16,128"
+    @Option(help: "Write to this database (kept) instead of a temporary one (crash tests).") var path: String?
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() throws {
@@ -17,7 +18,7 @@ struct StoreBench: ParsableCommand {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-store-bench-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            let store = try SweepStore.open(path: dir.appendingPathComponent("b.db").path)
+            let store = try SweepStore.open(path: path ?? dir.appendingPathComponent("b.db").path)
             let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))])
             let study = try store.write { tx in
                 try tx.createStudy(NewStudy(name: "bench", direction: .minimize, metric: "val_loss", sweepFile: "", space: space, seed: 0, budgetTrials: 1_000_000), at: 0)

@@ -325,3 +325,38 @@ import ZeroMQ
         #expect(again.status == 2 && again.output.contains("exists already"))
     }
 }
+
+/// The store survives its writer being killed mid-write.
+@Suite(.serialized) struct StoreCrashTests {
+    @Test func killedWriterLeavesAnIntactDatabase() throws {
+        let h = try SweepHarness("killed-writer")
+        defer { h.cleanUp() }
+        let bench = SweepHarness.executable.deletingLastPathComponent().appendingPathComponent("sweep-bench")
+        try #require(FileManager.default.isExecutableFile(atPath: bench.path), "sweep-bench is not built next to sweep")
+        // A writer committing reports as fast as it can, one per transaction.
+        let p = Process()
+        p.executableURL = bench
+        p.arguments = ["store", "--reports", "100000000", "--batches", "1", "--path", h.db]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        // Kill it once it has committed a few thousand reports.
+        let committed = h.waitFor(timeout: 60) {
+            guard FileManager.default.fileExists(atPath: h.db), let r = try? SweepStore.openReadOnly(path: h.db) else { return false }
+            return ((try? r.read { q in try q.allIntermediates(studyID: 1).values.reduce(0) { $0 + $1.count } }) ?? 0) > 3000
+        }
+        #expect(committed)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        // It opens, passes the integrity check, and keeps every committed report.
+        let reader = try SweepStore.openReadOnly(path: h.db)
+        #expect(try reader.integrityCheck() == "ok")
+        let count = try reader.read { q in try q.allIntermediates(studyID: 1).values.reduce(0) { $0 + $1.count } }
+        #expect(count > 3000)
+        // A writer can open it again and go on.
+        let store = try SweepStore.open(path: h.db)
+        let study = try #require(try store.read { try $0.study(named: "bench") })
+        #expect(study.definition.budgetTrials > 0)
+    }
+}
