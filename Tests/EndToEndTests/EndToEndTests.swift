@@ -360,3 +360,38 @@ import ZeroMQ
         #expect(study.definition.budgetTrials > 0)
     }
 }
+
+/// Ctrl-C on `sweep run`, then `sweep resume`.
+@Suite(.serialized) struct InterruptTests {
+    @Test func interruptedRunHandsTrialsBackAndResumes() throws {
+        let h = try SweepHarness("interrupt")
+        defer { h.cleanUp() }
+        let file = try h.write("i.yaml", syntheticSweep(study: "irq", trials: 12, epochs: 3, sleep: 0.3))
+        let run = try h.start(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        h.waitFor(timeout: 60) {
+            guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader() else { return false }
+            let n = try? r.read { q -> Int in
+                guard let s = try q.study(named: "irq") else { return 0 }
+                return try q.trials(studyID: s.id, states: [.running]).filter { $0.epochs >= 1 }.count
+            }
+            return (n ?? 0) >= 2
+        }
+        kill(run.processIdentifier, SIGINT)
+        #expect(h.waitFor(timeout: 60) { !run.isRunning }, "sweep run did not stop")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        #expect(h.logText("run.log").contains("sweep resume irq"))
+        let (states, returned) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "irq")
+            let ts = try q.trials(studyID: s.id)
+            return (ts.map(\.state), try ts.flatMap { try q.attempts(trialID: $0.id) }.filter { $0.outcome == "RETURNED" }.count)
+        }
+        #expect(!states.contains(.running), "trials were left running: \(states)")
+        #expect(returned >= 1)
+
+        let resumed = try h.run(["resume", "irq", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "irq").id) }
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete })
+    }
+}

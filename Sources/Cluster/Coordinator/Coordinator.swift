@@ -103,7 +103,12 @@ public final class Coordinator {
     public var studyID: Int64 { core.study.id }
 
     /// Runs the poll loop until the study finishes or `stop` is requested.
-    public func run(stop: StopFlag = StopFlag()) throws -> CoordinatorSummary {
+    ///
+    /// On a stop request, `onStop` runs once (e.g. to signal local workers) and, with
+    /// `drainSeconds > 0`, the loop keeps serving without handing out work until every
+    /// running trial was handed back or finished, or the time is up. Trials still running
+    /// then stay RUNNING in the database for `sweep resume`.
+    public func run(stop: StopFlag = StopFlag(), drainSeconds: Double = 0, onStop: () -> Void = {}) throws -> CoordinatorSummary {
         let started = Date().timeIntervalSince1970
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
         var sockets = [router, monitor]
@@ -112,15 +117,22 @@ public final class Coordinator {
         let tickInterval = min(0.25, Double(options.heartbeatMs) / 4000)
         var nextTick = 0.0
         var finishedAt: Double?
+        var drainDeadline: Double?
         var batch: [(String, Message)] = []
         batch.reserveCapacity(512)
 
         // The first tick runs at once: it settles orphans and starts dispatching.
         while true {
             let now = Date().timeIntervalSince1970
-            if stop.isRequested {
+            if stop.isRequested && drainDeadline == nil {
+                drainDeadline = now + drainSeconds
+                core.draining = true
+                onStop()
+            }
+            if let deadline = drainDeadline, now >= deadline || core.leaseCount == 0, !core.finished {
                 try store.write { tx in try core.interrupt(now: now, tx: tx) }
-                log.info("interrupted: running trials stay RUNNING for `sweep resume \(core.study.name)`")
+                let running = core.leaseCount
+                log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `sweep resume \(core.study.name)`")
                 return summary(finished: false, reason: "interrupted", started: started)
             }
             if let f = finishedAt, now - f >= options.drainSeconds {

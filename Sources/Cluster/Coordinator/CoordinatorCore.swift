@@ -32,6 +32,8 @@ final class CoordinatorCore {
     private var decisions: [Int: [Int: PruneDecision]] = [:]
     private(set) var counters = CoordinatorCounters()
     private(set) var finished = false
+    /// Interrupted: serve messages, hand out nothing, do not end the study.
+    var draining = false
     private(set) var finishReason = ""
     /// Seconds of running time before this coordinator started (earlier runs).
     private let priorRunSeconds: Double
@@ -423,7 +425,7 @@ final class CoordinatorCore {
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         defer { if !dirtyWorkers.isEmpty { try? flushWorkers(tx: tx) } }
-        guard !finished else { return }
+        guard !finished, !draining else { return }
         let wallSpent = wallTimeSpent(now: now)
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
@@ -515,6 +517,9 @@ final class CoordinatorCore {
     var workerIDs: Dictionary<String, WorkerSession>.Keys { workers.keys }
 
     func lease(of trial: Int) -> Lease? { leases[trial] }
+
+    /// Trials currently leased to workers.
+    var leaseCount: Int { leases.count }
 
     func countersMutate(_ body: (inout CoordinatorCounters) -> Void) { body(&counters) }
 }

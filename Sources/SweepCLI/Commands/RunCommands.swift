@@ -165,7 +165,12 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
         installStopSignals()
-        if let parentPid { dieWithParent(parentPid) }
+        if let parentPid {
+            // A local worker of `sweep run`: the parent decides when it stops (it forwards
+            // SIGTERM), so a Ctrl-C on the terminal must not reach it twice.
+            signal(SIGINT, SIG_IGN)
+            dieWithParent(parentPid)
+        }
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
         var curve: WorkerCurveKeys?
         if let keys { curve = try KeyDirectory(path: keys).workerKeys(name: keyName) }

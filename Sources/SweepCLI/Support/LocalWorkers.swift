@@ -37,6 +37,11 @@ final class LocalWorkers {
         }
     }
 
+    /// Sends `signal` to every running worker.
+    func signalAll(_ signal: Int32) {
+        for p in processes where p.isRunning { kill(p.processIdentifier, signal) }
+    }
+
     /// Asks every worker to finish its epoch and leave (SIGTERM), waiting up to `timeout`.
     func stop(timeout: Double) {
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }

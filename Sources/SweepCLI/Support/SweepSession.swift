@@ -28,7 +28,10 @@ struct SweepSession {
         display.start()
         let summary: CoordinatorSummary
         do {
-            summary = try coordinator.run(stop: processStop)
+            // Ctrl-C: local workers finish their epoch and hand their trials back before we leave.
+            summary = try coordinator.run(stop: processStop, drainSeconds: workers > 0 ? 60 : 0) {
+                local.signalAll(SIGTERM)
+            }
         } catch {
             display.stop()
             local.stop(timeout: 5)
@@ -38,8 +41,7 @@ struct SweepSession {
         if summary.finished {
             if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
         } else {
-            // Interrupted: workers hand their trials back, then leave.
-            local.stop(timeout: 30)
+            local.stop(timeout: 10)
         }
         try printSummary(summary)
     }
