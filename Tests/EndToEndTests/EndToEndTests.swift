@@ -395,3 +395,41 @@ import ZeroMQ
         #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete })
     }
 }
+
+/// `sweep retrain` on a small real training sweep.
+@Suite(.serialized) struct RetrainTests {
+    @Test func retrainRecordsATestAccuracyOnce() throws {
+        let h = try SweepHarness("retrain")
+        defer { h.cleanUp() }
+        let file = try h.write("moons.yaml", """
+            study: moons
+            seed: 3
+            data: {dataset: moons, samples: 600, validation: 150, noise: 0.2}
+            model: {hidden: [{choice: [8, 16]}], activation: tanh}
+            training:
+              epochs: 8
+              batch_size: 32
+              optimizer: {name: adam, learning_rate: {loguniform: [3.0e-3, 3.0e-2]}}
+              early_stopping: {monitor: val_loss, patience: 3, restore_best: true}
+            sampler: {name: random}
+            pruner: {name: none}
+            budget: {trials: 3}
+            """)
+        #expect(try h.run(["run", file, "--workers", "2", "--db", h.db, "--no-progress"]).status == 0)
+        let best = try #require(try h.reader().read { q in try q.best(study: try q.requireStudy(named: "moons"), top: 1).first })
+        let out = try h.run(["retrain", "moons", "--db", h.db])
+        #expect(out.status == 0, "\(out.output)")
+        #expect(out.output.contains("trial \(best.number)"), "\(out.output)")
+        let rows = try h.reader().read { q in try q.retrains(studyID: try q.requireStudy(named: "moons").id) }
+        #expect(rows.count == 1)
+        let r = try #require(rows.first)
+        #expect(r.trialNumber == best.number)
+        // Moons with a small net is easy: a working retrain is well above chance.
+        #expect((r.testAccuracy ?? 0) > 0.75, "test accuracy \(String(describing: r.testAccuracy))")
+        #expect(r.trainSamples > 0 && r.epochs >= 1 && r.epochs <= 8)
+        let listed = try h.run(["retrain", "moons", "--db", h.db, "--list"])
+        #expect(listed.status == 0 && listed.output.contains("test accuracy"))
+        let missing = try h.run(["retrain", "moons", "--db", h.db, "--trial", "99"])
+        #expect(missing.status == 2 && missing.output.contains("no trial 99"))
+    }
+}

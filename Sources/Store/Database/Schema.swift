@@ -104,6 +104,34 @@ enum Schema {
                 CREATE INDEX events_by_kind ON events(study_id, kind);
                 """)
         }
+        m.registerMigration("v2: model artifacts and retrain results") { db in
+            try db.execute(sql: """
+                CREATE TABLE artifacts (
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    trial_number INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    value REAL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (study_id, trial_number)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE retrains (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    trial_number INTEGER NOT NULL,
+                    epochs INTEGER NOT NULL,
+                    train_samples INTEGER NOT NULL,
+                    test_accuracy REAL,
+                    test_loss REAL,
+                    metrics TEXT NOT NULL DEFAULT '{}',
+                    seconds REAL NOT NULL,
+                    model_path TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX retrains_by_study ON retrains(study_id, trial_number);
+                """)
+        }
         return m
     }
 }

@@ -171,6 +171,24 @@ public struct StoreQueries {
         }
     }
 
+    // MARK: Artifacts and retrains
+
+    /// Stored models of a study, by trial number.
+    public func artifacts(studyID: Int64) throws -> [ArtifactRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE study_id = ? ORDER BY trial_number", arguments: [studyID]).map { row in
+            ArtifactRecord(trialNumber: row["trial_number"], path: row["path"], bytes: row["bytes"], value: row["value"], createdAt: row["created_at"])
+        }
+    }
+
+    /// Retrain results of a study, oldest first.
+    public func retrains(studyID: Int64) throws -> [RetrainRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM retrains WHERE study_id = ? ORDER BY id", arguments: [studyID]).map { row in
+            RetrainRecord(id: row["id"], trialNumber: row["trial_number"], epochs: row["epochs"], trainSamples: row["train_samples"],
+                          testAccuracy: row["test_accuracy"], testLoss: row["test_loss"], metrics: JSONText.decodeMetrics(row["metrics"]),
+                          seconds: row["seconds"], modelPath: row["model_path"], createdAt: row["created_at"])
+        }
+    }
+
     // MARK: Search history
 
     /// Everything the sampler and pruner need, rebuilt from the database (on resume).

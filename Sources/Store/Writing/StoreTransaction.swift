@@ -145,6 +145,29 @@ public struct StoreTransaction {
         }
     }
 
+    // MARK: Artifacts and retrains
+
+    /// Records (or replaces) the stored model of a trial.
+    public func upsertArtifact(studyID: Int64, _ a: ArtifactRecord) throws {
+        try run("INSERT OR REPLACE INTO artifacts (study_id, trial_number, path, bytes, value, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [studyID, a.trialNumber, a.path, a.bytes, a.value, a.createdAt])
+    }
+
+    /// Forgets the stored model of a trial (its file is removed by the caller).
+    public func deleteArtifact(studyID: Int64, trialNumber: Int) throws {
+        try run("DELETE FROM artifacts WHERE study_id = ? AND trial_number = ?", [studyID, trialNumber])
+    }
+
+    /// Records a retrain result.
+    @discardableResult
+    public func insertRetrain(studyID: Int64, _ r: RetrainRecord) throws -> Int64 {
+        try run("""
+            INSERT INTO retrains (study_id, trial_number, epochs, train_samples, test_accuracy, test_loss, metrics, seconds, model_path, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [studyID, r.trialNumber, r.epochs, r.trainSamples, r.testAccuracy, r.testLoss, JSONText.encode(r.metrics), r.seconds, r.modelPath, r.createdAt])
+        return db.lastInsertedRowID
+    }
+
     // MARK: Events
 
     /// Appends one line to the event log.

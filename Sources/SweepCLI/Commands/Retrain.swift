@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Search
+import Store
+import SweepFile
+import Training
+
+/// `sweep retrain STUDY`: the chosen configuration trained on train + validation data,
+/// evaluated once on the test split, recorded with the study.
+struct Retrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Retrain the best trial (or --trial N) on train + validation data and report its test accuracy.",
+        discussion: """
+            Validation data chose the configuration; the test split is touched only here, once,
+            to report it. The trial's configuration is trained again with its own seed on the
+            training and validation images together. With early stopping, the retrain runs for
+            the epoch count of the trial's best epoch (there is no validation data to stop on);
+            a plateau schedule then follows the training loss. The result is recorded in the
+            study (`sweep retrain STUDY --list` shows them).
+
+            Examples:
+              sweep retrain quickstart --db runs/quickstart.db
+              sweep retrain quickstart --trial 12
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Option(help: "Retrain this trial instead of the best one.") var trial: Int?
+    @Flag(help: "List the recorded retrain results instead of training.") var list = false
+
+    func run() throws {
+        if list { return try listResults() }
+        let reader = try database.reader()
+        let (record, chosen, curve) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord]) in
+            let s = try q.requireStudy(named: study)
+            let t: TrialRecord
+            if let trial {
+                guard let found = try q.trial(studyID: s.id, number: trial) else { throw UsageError("study '\(study)' has no trial \(trial)") }
+                t = found
+            } else {
+                guard let best = try q.best(study: s, top: 1).first else { throw UsageError("study '\(study)' has no complete trial to retrain") }
+                t = best
+            }
+            return (s, t, try q.intermediates(trialID: t.id))
+        }
+        let definition = try SweepDefinition.parse(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
+        guard case .training(let original) = try definition.spec(for: chosen.params, trialSeed: chosen.seed) else {
+            throw UsageError("study '\(study)' runs synthetic trials; there is nothing to retrain")
+        }
+        let config = RetrainPlan.config(from: original, curve: curve)
+        print("trial \(chosen.number): \(record.definition.metric) \(Fmt.value(chosen.value)); retraining on train + validation for \(config.training.epochs) epoch(s)")
+
+        let dataset: Dataset
+        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        let trainer = try Trainer(config: config, dataset: dataset)
+        let started = Date()
+        let display = LiveDisplay()
+        installStopSignals()
+        let result = try trainer.fit(progress: { p in
+            guard display.isTerminal else { return }
+            display.show(["epoch \(p.epoch)/\(config.training.epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch))))  loss \(String(format: "%.4f", p.loss))"])
+        }, onEpoch: { e in
+            display.show([String(format: "epoch %d/%d  loss %.4f  accuracy %.4f  %.1fs", e.epoch, config.training.epochs, e.metrics["loss"] ?? .nan, e.metrics["accuracy"] ?? .nan, e.seconds)])
+            display.finish()
+            return processStop.isRequested ? .stop : .proceed
+        })
+        guard result.stopReason != .diverged else { throw CommandFailure("the retrain diverged after \(result.epochs.count) epoch(s)") }
+        guard result.stopReason != .stoppedByCaller else { throw CommandFailure("interrupted; nothing recorded") }
+        guard dataset.test.count > 0 else { throw CommandFailure("the data set has no test split") }
+        let test = trainer.evaluate(.test)
+        let seconds = Date().timeIntervalSince(started)
+        let store = try database.writer()
+        try store.write { tx in
+            try tx.insertRetrain(studyID: record.id, RetrainRecord(
+                trialNumber: chosen.number, epochs: result.epochs.count, trainSamples: dataset.train.count, testAccuracy: test["accuracy"],
+                testLoss: test["loss"], metrics: test, seconds: seconds, modelPath: nil, createdAt: Date().timeIntervalSince1970))
+        }
+        print(String(format: "test accuracy %.4f  test loss %.4f  (%d training samples, %.0f s; recorded in %@)",
+                     test["accuracy"] ?? .nan, test["loss"] ?? .nan, dataset.train.count, seconds, database.path))
+    }
+
+    private func listResults() throws {
+        let (s, rows) = try database.reader().read { q in
+            let s = try q.requireStudy(named: study)
+            return (s, try q.retrains(studyID: s.id))
+        }
+        guard !rows.isEmpty else { print("study '\(s.name)' has no retrain results"); return }
+        var t = TextTable(["trial", "epochs", "train samples", "test accuracy", "test loss", "time", "when"])
+        for r in rows {
+            t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)", Fmt.value(r.testAccuracy), Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt)])
+        }
+        print(t.render())
+    }
+}
+
+/// How a trial's configuration becomes its retrain configuration.
+enum RetrainPlan {
+    static func config(from original: TrialConfig, curve: [IntermediateRecord]) -> TrialConfig {
+        var c = original
+        // Validation images join the training data.
+        if let limit = c.data.trainLimit {
+            c.data.trainLimit = limit + (c.data.validationLimit ?? c.data.resolvedValidation)
+        }
+        c.data.validation = 0
+        c.data.validationLimit = nil
+        // No validation data to stop on: train as long as the trial's best epoch.
+        if let stopping = c.training.earlyStopping {
+            let monitored = curve.compactMap { r in r.metrics[stopping.monitor.rawValue].map { (r.step, $0) } }
+            let best = stopping.monitor.lowerIsBetter ? monitored.min { $0.1 < $1.1 } : monitored.max { $0.1 < $1.1 }
+            if let best { c.training.epochs = best.0 }
+            c.training.earlyStopping = nil
+        }
+        if c.training.schedule.name == .plateau, c.training.schedule.resolvedMonitor.needsValidation {
+            c.training.schedule.monitor = c.training.schedule.resolvedMonitor.lowerIsBetter ? .loss : .accuracy
+        }
+        return c
+    }
+}
