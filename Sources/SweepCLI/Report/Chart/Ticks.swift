@@ -28,14 +28,14 @@ enum Ticks {
     }
 
     /// Powers of ten inside `[lo, hi]` (thinned to about `count`), with 2 and 5 times them
-    /// when the interval spans less than two decades.
+    /// when fewer than three powers of ten fall inside.
     static func log(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
         guard lo > 0, hi > lo else { return [lo] }
         let a = Int(floor(log10(lo))), b = Int(ceil(log10(hi)))
         let lower = lo * (1 - 1e-9), upper = hi * (1 + 1e-9)
         func inside(_ v: Double) -> Bool { v >= lower && v <= upper }
         let decades: [Double] = (a...b).map { (e: Int) -> Double in pow(10, Double(e)) }.filter(inside)
-        if b - a <= 2 {
+        if decades.count < 3 {
             var fine: [Double] = []
             for e in a...b {
                 let p: Double = pow(10, Double(e))
