@@ -67,7 +67,7 @@ struct ParamAxis {
 
     /// The label of a categorical value.
     static func label(_ v: ParamValue) -> String {
-        if case .double(let d) = v { return Ticks.compactExponent(String(format: "%.6g", d)) }
+        if case .double(let d) = v { return Ticks.compact(d) }
         return v.description
     }
 
@@ -81,8 +81,8 @@ struct ParamAxis {
     /// A one-line description of the search range (`log-uniform 1e-4 … 0.1`).
     var rangeDescription: String {
         switch parameter.distribution {
-        case .uniform(let lo, let hi, let step): return "uniform \(Fmt.value(lo)) … \(Fmt.value(hi))" + (step.map { " step \(Fmt.value($0))" } ?? "")
-        case .logUniform(let lo, let hi): return "log-uniform \(Fmt.value(lo)) … \(Fmt.value(hi))"
+        case .uniform(let lo, let hi, let step): return "uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))" + (step.map { " step \(Ticks.compact($0))" } ?? "")
+        case .logUniform(let lo, let hi): return "log-uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))"
         case .int(let lo, let hi, let step): return "int \(lo) … \(hi)" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "log-int \(lo) … \(hi)"
         case .categorical(let c): return "choice of \(c.count)"

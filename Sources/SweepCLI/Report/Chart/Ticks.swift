@@ -66,6 +66,9 @@ enum Ticks {
         return compactExponent(String(format: "%.0e", v))
     }
 
+    /// A number in at most 6 significant digits: `0.5`, `-2`, `1e-5`.
+    static func compact(_ v: Double) -> String { compactExponent(String(format: "%.6g", v)) }
+
     /// `1e-05` -> `1e-5`, `2e+06` -> `2e6`.
     static func compactExponent(_ s: String) -> String {
         guard let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return s }

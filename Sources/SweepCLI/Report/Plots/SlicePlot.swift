@@ -35,12 +35,12 @@ enum SlicePlot {
 
     static func slice(_ p: Parameter, data: ReportData, trials: [TrialRecord], allValues: [Double], total: [TrialRecord], maxNumber: Double) -> String {
         let W = 290.0, H = 230.0
-        let frame = Frame(width: W, height: H, margin: (26, 12, 50, 56))
+        let frame = Frame(width: W, height: H, margin: (26, 12, 50, 62))
         var svg = SVG(width: W, height: H)
         let active = trials.filter { $0.params[p.name] != nil }
         let axis = ParamAxis(p, start: frame.left, end: frame.right, observed: active.compactMap { $0.params[p.name] })
         let y = ValueAxis.scale(allValues, direction: data.direction, start: frame.bottom, end: frame.top)
-        Axes.left(&svg, y, frame: frame, title: "", ticks: 4)
+        Axes.left(&svg, y, frame: frame, title: data.metric, ticks: 4)
         if let s = axis.scale {
             Axes.bottom(&svg, s, frame: frame, title: "", ticks: 4, grid: true)
         } else {
