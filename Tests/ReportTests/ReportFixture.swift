@@ -20,13 +20,14 @@ enum ReportFixture {
     /// a few fail. The objective (minimized) is driven by the learning rate.
     @discardableResult
     static func write(path: String, name: String = "fixture", metric: String = "val_loss", trials: Int, epochs: Int,
-                      sweepFile: String = "study: fixture\n", space: SearchSpace? = nil, seed: UInt64 = 1) throws -> SweepStore {
+                      sweepFile: String = "study: fixture\n", space: SearchSpace? = nil, seed: UInt64 = 1,
+                      direction: Direction = .minimize) throws -> SweepStore {
         let space = try space ?? Self.space()
         let store = try SweepStore.open(path: path)
         var rng = SeededGenerator(seed: seed)
         let t0 = 1_700_000_000.0
         try store.write { tx in
-            let s = try tx.createStudy(NewStudy(name: name, direction: .minimize, metric: metric, sweepFile: sweepFile, space: space,
+            let s = try tx.createStudy(NewStudy(name: name, direction: direction, metric: metric, sweepFile: sweepFile, space: space,
                                                 seed: seed, budgetTrials: trials, maxEpochs: epochs), at: t0)
             for n in 0..<trials {
                 var params: Params = [:]
