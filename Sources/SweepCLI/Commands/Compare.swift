@@ -8,16 +8,17 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two studies: best values, trials and time to reach a target, trial counts and durations.",
         discussion: """
-            The target defaults to the worse of the two best values, so both studies reach it and
-            the question becomes which got there sooner. "Trials to target" counts the trials that
-            had finished (complete, pruned or failed) when a complete trial first matched the
-            target; "time to target" is measured from the study's first trial start. "Best after N"
-            compares the studies at the same number of finished trials (the smaller study's count).
-            Both studies must have the same objective direction.
+            The target defaults to the worse of the two best values, so both studies
+            reach it and the question is which got there sooner. "Trials to target"
+            counts the trials that had finished (complete, pruned or failed) when a
+            complete trial first matched the target; "time to target" runs from the
+            study's first trial start. "Best after N" compares both at the same number
+            of finished trials (the smaller study's count). Both studies must have the
+            same objective direction.
 
             Examples:
               sweep compare schedules optimizers --db runs/sweep.db
-              sweep compare schedules optimizers --db runs/schedules.db --db-b runs/optimizers.db
+              sweep compare schedules optimizers --db runs/a.db --db-b runs/b.db
               sweep compare a b --target 0.88 --format json
             """)
 
@@ -47,11 +48,24 @@ struct Compare: ParsableCommand {
         case .json: print(try JSONOutput.render(comparison.json))
         case .csv: print(CSV.render(["measure", a.study.name, b.study.name], comparison.rows.map { [$0.0, $0.1, $0.2] }), terminator: "")
         case .table:
-            var t = TextTable(["", a.study.name, b.study.name])
-            for r in comparison.rows { t.add([r.0, r.1, r.2]) }
-            print(t.render())
-            if let v = comparison.verdict { print("\n" + v) }
+            print(Self.sideBySide(["", a.study.name, b.study.name], comparison.rows.map { [$0.0, $0.1, $0.2] }))
+            if let t = comparison.target { print("\ntarget \(Fmt.value(t)): \(comparison.targetSource)") }
+            if let v = comparison.verdict { print(v) }
         }
+    }
+}
+
+extension Compare {
+    /// Left-aligned columns (the measures are mixed text and numbers).
+    static func sideBySide(_ header: [String], _ rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }
+                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
+            .joined(separator: "\n")
     }
 }
 
@@ -88,7 +102,7 @@ struct Comparison {
         if a.databasePath != b.databasePath { add("database") { $0.databasePath } }
         add("objective") { "\($0.direction.rawValue) \($0.study.definition.metric)" }
         add("best value") { s in s.best.map { "\(Fmt.value($0.value)) (trial \($0.number))" } ?? "-" }
-        let targetText = target.map { "\(Fmt.value($0)) (\(targetSource))" } ?? "-"
+        let targetText = target.map { Fmt.value($0) } ?? "-"
         r.append(("target", targetText, targetText))
         add("trials to target") { s in target.flatMap { s.reach($0) }.map { "\($0.trials) (trial \($0.trial))" } ?? "not reached" }
         add("time to target") { s in target.flatMap { s.reach($0) }.map { Fmt.seconds($0.seconds) } ?? "not reached" }

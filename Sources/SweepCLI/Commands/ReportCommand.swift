@@ -8,12 +8,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a self-contained HTML report of a study: history, curves, parallel coordinates, importance, slices.",
         discussion: """
-            The file needs no network to open: the plots are inline SVG, styles and the one small
-            script are embedded. It shows the optimization history with the best value so far,
-            every trial's per-epoch curve (pruned trials marked where they stopped), parallel
-            coordinates, parameter importance, one slice plot per parameter, the top trials and
-            the sweep file. Safe to run while the sweep is going; run it again to refresh.
-            Open report.html#curves (or #history, #parallel, #importance, #slices) to show one plot.
+            The file needs no network to open: plots are inline SVG; the styles and
+            one small script are embedded. It shows the optimization history with the
+            best value so far, every trial's per-epoch curve (pruned trials marked
+            where they stopped), parallel coordinates, parameter importance, a slice
+            plot per parameter, the top trials and the sweep file. Safe while the sweep
+            runs; run it again to refresh. report.html#history (or #curves, #parallel,
+            #importance, #slices) shows that plot alone.
 
             Examples:
               sweep report quickstart
