@@ -19,8 +19,8 @@ enum SlicePlot {
         var shown = complete
         var note: String? = nil
         if complete.count > maxPoints {
-            let best = data.top(bestKept)
-            let keep = Set(best.map(\.number)).union(evenSample(complete, maxPoints - bestKept).map(\.number))
+            let best = Set(data.top(bestKept).map(\.number))
+            let keep = best.union(evenSample(complete.filter { !best.contains($0.number) }, maxPoints - best.count).map(\.number))
             shown = complete.filter { keep.contains($0.number) }
             note = "Showing \(shown.count) of \(complete.count) trials per slice: the \(bestKept) best and an even sample of the rest."
         }
