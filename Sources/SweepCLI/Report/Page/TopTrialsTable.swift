@@ -6,7 +6,7 @@ import Store
 enum TopTrialsTable {
     static func section(_ data: ReportData, count: Int) -> String {
         let top = data.top(count)
-        var s = "<section class=\"part\" id=\"top-trials\"><h2>Top trials</h2>"
+        var s = "<section class=\"part fig\" id=\"top-trials\"><h2>Top trials</h2>"
         s += "<p class=\"caption\">The \(top.count) best of \(data.complete.count) complete trials by \(html(data.metric)) (\(html(data.direction.rawValue)))."
         s += " Click a column to sort. All trials: <code>sweep trials \(html(shellQuote(data.study.name))) --sort value</code>.</p>"
         guard !top.isEmpty else { return s + emptyMessage("No complete trial yet.") + "</section>\n" }
@@ -24,7 +24,7 @@ enum TopTrialsTable {
             for p in params {
                 if let v = t.params[p.name] {
                     let sort = v.number.map { "\($0)" } ?? v.description
-                    s += "<td class=\"param\" data-param=\"\(html(p.name))\" data-sort=\"\(html(sort))\">\(html(TrialListing.display(v)))</td>"
+                    s += "<td class=\"param\" data-param=\"\(html(p.name))\" data-sort=\"\(html(sort))\">\(html(p.distribution.isCategorical ? ParamAxis.label(v) : TrialListing.display(v)))</td>"
                 } else {
                     s += "<td class=\"param inactive\" data-param=\"\(html(p.name))\" data-sort=\"\">inactive</td>"
                 }
