@@ -85,6 +85,11 @@ import Testing
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
         #expect((object?["study"] as? [String: Any])?["name"] as? String == "plain", "\(json.output)")
+        // A report can be made while the sweep writes.
+        let report = try s.sweep(["report", "plain", "--db", s.db, "--out", s.path("live.html")])
+        #expect(report.status == 0, "\(report.output)")
+        let count = HTMLScan.dataValue(id: "trial-count", in: s.read("live.html")).flatMap { Int($0) }
+        #expect(count.map { $0 >= 0 && $0 <= 30 } == true)
         let watch = try s.sweep(["status", "plain", "--db", s.db, "--watch", "--interval", "0.3"], timeout: 240)
         #expect(watch.status == 0, "\(watch.output)")
         #expect(!watch.output.contains("\u{1B}"), "escape sequences in plain output")

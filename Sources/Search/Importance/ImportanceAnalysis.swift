@@ -36,19 +36,18 @@ public enum ImportanceAnalysis {
 
         var results: [ParameterImportance] = []
         for p in space.parameters {
-            var active: [(bin: Double, rank: Double)] = []
-            var numeric: [Double] = []
+            // Trials where the parameter is active: their bin keys and objective ranks.
+            var keys: [Double] = [], activeRanks: [Double] = []
             for (i, o) in finite.enumerated() {
-                guard let v = o.params[p.name] else { continue }
-                if let key = binKey(v, p.distribution) {
-                    numeric.append(key)
-                    active.append((key, ranks[i]))
+                if let v = o.params[p.name], let key = binKey(v, p.distribution) {
+                    keys.append(key)
+                    activeRanks.append(ranks[i])
                 }
             }
-            let bins = binIndices(numeric, isCategorical: p.distribution.isCategorical)
-            let groups = zip(bins, active).map { ($0, $1.rank) }
+            let bins = binIndices(keys, isCategorical: p.distribution.isCategorical)
+            let groups = Array(zip(bins, activeRanks))
             let (explained, k) = total > 0 ? explainedShare(groups, total: total) : (0, Set(bins).count)
-            results.append(ParameterImportance(name: p.name, explained: explained, share: 0, activeTrials: active.count, bins: k))
+            results.append(ParameterImportance(name: p.name, explained: explained, share: 0, activeTrials: keys.count, bins: k))
         }
         let sum = results.reduce(0) { $0 + $1.explained }
         for i in results.indices { results[i].share = sum > 0 ? results[i].explained / sum : 0 }

@@ -24,7 +24,9 @@ public struct ParameterImportance: Sendable, Hashable {
 
 /// One finished trial as the importance analysis sees it: its active parameters and its value.
 public struct ImportanceObservation: Sendable, Hashable {
+    /// The trial's active parameters (inactive conditional ones absent).
     public var params: Params
+    /// The trial's final objective value.
     public var value: Double
 
     public init(params: Params, value: Double) {
