@@ -55,7 +55,7 @@ struct Scratch {
         env["OPENBLAS_NUM_THREADS"] = "1"
         for (k, v) in environment { env[k] = v }
         p.environment = env
-        FileManager.default.createFile(atPath: path(log), contents: nil)
+        _ = FileManager.default.createFile(atPath: path(log), contents: nil)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path(log)))
         p.standardOutput = h
         p.standardError = h
