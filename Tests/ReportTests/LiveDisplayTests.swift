@@ -27,13 +27,14 @@ import Testing
         let s = try Scratch("tmux")
         defer { s.cleanUp() }
         let file = try Self.sweepFile(s, study: "live")
-        let socket = "sweep-test-\(UUID().uuidString.prefix(8))"
+        // A private server whose socket lives (and is removed) with the scratch directory.
+        let socket = s.path("tmux.sock")
         let command = "cd '\(s.directory.path)' && '\(Scratch.sweep)' run '\(file)' --workers 2 --db '\(s.db)'; echo SWEEP-EXIT=$?; sleep 300"
-        let started = try s.spawn(tmux, ["-L", socket, "new-session", "-d", "-s", "live", "-x", "160", "-y", "50", command], timeout: 30)
+        let started = try s.spawn(tmux, ["-S", socket, "new-session", "-d", "-s", "live", "-x", "160", "-y", "50", command], timeout: 30)
         try #require(started.status == 0, "tmux new-session failed: \(started.output)")
-        defer { _ = try? s.spawn(tmux, ["-L", socket, "kill-server"]) }
+        defer { _ = try? s.spawn(tmux, ["-S", socket, "kill-server"]) }
 
-        func capture() -> String { (try? s.spawn(tmux, ["-L", socket, "capture-pane", "-p", "-t", "live"]).output) ?? "" }
+        func capture() -> String { (try? s.spawn(tmux, ["-S", socket, "capture-pane", "-p", "-t", "live"]).output) ?? "" }
         var midRun: [String] = []
         var final = ""
         let ended = Scratch.waitFor(timeout: 240) {
