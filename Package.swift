@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ"]),
+        // `sweep report`, `compare` and the live display: in Chromium, tmux and in-process.
+        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "Store", "Search", "Randomness", "CZlib"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,8 @@ public struct SweepCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
-            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self, Retrain.self,
+            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
+            ReportCommand.self, Compare.self, Retrain.self,
         ]
     )
 

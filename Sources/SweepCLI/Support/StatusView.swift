@@ -11,7 +11,9 @@ enum StatusView {
         let bar = progressBar(Double(p.finished) / Double(max(1, budget)))
         out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(s.state.rawValue)]")
         out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  running \(p.count(.running))  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
-        var rate = "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
+        let end = s.state == .finished ? (p.lastFinish ?? now) : now
+        let elapsed = p.firstStart.map { "  elapsed " + Fmt.seconds(max(0, end - $0)) } ?? ""
+        var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
         if s.state == .running, let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
         out.append(rate)
         if let b = p.best {

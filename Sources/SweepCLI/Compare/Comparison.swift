@@ -1,0 +1,111 @@
+import Foundation
+import Search
+import Store
+
+/// The side-by-side numbers of two studies.
+struct Comparison {
+    var a: StudyOutcome
+    var b: StudyOutcome
+    /// The target and where it came from.
+    var target: Double?
+    var targetSource: String
+    /// Finished trials both studies have (for "best after N").
+    var commonTrials: Int
+
+    init(a: StudyOutcome, b: StudyOutcome, givenTarget: Double?) {
+        self.a = a
+        self.b = b
+        if let givenTarget {
+            target = givenTarget
+            targetSource = "given"
+        } else if let x = a.best?.value, let y = b.best?.value {
+            target = a.direction.isBetter(x, than: y) ? y : x
+            targetSource = "the worse of the two bests"
+        } else {
+            target = a.best?.value ?? b.best?.value
+            targetSource = target == nil ? "none (no complete trial)" : "the only best"
+        }
+        commonTrials = min(a.finishOrder.count, b.finishOrder.count)
+    }
+
+    var rows: [(String, String, String)] {
+        func both(_ f: (StudyOutcome) -> String) -> (String, String) { (f(a), f(b)) }
+        var r: [(String, String, String)] = []
+        func add(_ label: String, _ f: (StudyOutcome) -> String) { let (x, y) = both(f); r.append((label, x, y)) }
+        if a.databasePath != b.databasePath { add("database") { $0.databasePath } }
+        add("objective") { "\($0.direction.rawValue) \($0.study.definition.metric)" }
+        add("best value") { s in s.best.map { "\(Fmt.value($0.value)) (trial \($0.number))" } ?? "-" }
+        let targetText = target.map { Fmt.value($0) } ?? "-"
+        r.append(("target", targetText, targetText))
+        add("trials to target") { s in target.flatMap { s.reach($0) }.map { "\($0.trials) (trial \($0.trial))" } ?? "not reached" }
+        add("time to target") { s in target.flatMap { s.reach($0) }.map { Fmt.seconds($0.seconds) } ?? "not reached" }
+        add("best after \(commonTrials) trials") { Fmt.value($0.bestAfter(commonTrials)) }
+        add("trials") { "\($0.total)/\($0.study.definition.budgetTrials)" }
+        add("complete/pruned/failed") { "\($0.count(.complete))/\($0.count(.pruned))/\($0.count(.fail))" }
+        add("running/waiting") { "\($0.count(.running))/\($0.count(.waiting) + $0.count(.stale))" }
+        add("median trial time") { Fmt.seconds($0.medianDuration) }
+        add("wall time") { Fmt.seconds($0.wallTime) }
+        add("state") { $0.study.state.rawValue.lowercased() }
+        return r
+    }
+
+    /// One sentence: which study reached the target first.
+    var verdict: String? {
+        guard let target else { return nil }
+        let ra = a.reach(target), rb = b.reach(target)
+        let t = Fmt.value(target)
+        switch (ra, rb) {
+        case (nil, nil): return "Neither study reached \(t)."
+        case (_?, nil): return "Only '\(a.study.name)' reached \(t)."
+        case (nil, _?): return "Only '\(b.study.name)' reached \(t)."
+        case (let x?, let y?):
+            let byTrials = x.trials == y.trials ? "both after \(x.trials) trials" : "\(x.trials < y.trials ? a.study.name : b.study.name) in fewer trials (\(min(x.trials, y.trials)) vs \(max(x.trials, y.trials)))"
+            guard let sx = x.seconds, let sy = y.seconds else { return "To reach \(t): \(byTrials)." }
+            let faster = sx <= sy ? a.study.name : b.study.name
+            return "To reach \(t): \(byTrials); \(faster) sooner (\(Fmt.seconds(min(sx, sy))) vs \(Fmt.seconds(max(sx, sy))))."
+        }
+    }
+
+    struct JSON: Encodable {
+        var metric: String
+        var direction: String
+        var target: Double?
+        var target_source: String
+        var common_trials: Int
+        var studies: [StudyJSON]
+    }
+
+    struct StudyJSON: Encodable {
+        var name: String
+        var database: String
+        var metric: String
+        var state: String
+        var best_value: Double?
+        var best_trial: Int?
+        var reached_target: Bool
+        var trials_to_target: Int?
+        var seconds_to_target: Double?
+        var best_after_common_trials: Double?
+        var trials: Int
+        var budget_trials: Int
+        var complete: Int
+        var pruned: Int
+        var failed: Int
+        var running: Int
+        var median_trial_seconds: Double?
+        var wall_seconds: Double?
+    }
+
+    var json: JSON {
+        func s(_ o: StudyOutcome) -> StudyJSON {
+            let r = target.flatMap { o.reach($0) }
+            return StudyJSON(name: o.study.name, database: o.databasePath, metric: o.study.definition.metric, state: o.study.state.rawValue,
+                             best_value: o.best?.value, best_trial: o.best?.number, reached_target: r != nil, trials_to_target: r?.trials,
+                             seconds_to_target: r?.seconds, best_after_common_trials: o.bestAfter(commonTrials), trials: o.total,
+                             budget_trials: o.study.definition.budgetTrials, complete: o.count(.complete), pruned: o.count(.pruned),
+                             failed: o.count(.fail), running: o.count(.running), median_trial_seconds: o.medianDuration, wall_seconds: o.wallTime)
+        }
+        return JSON(metric: a.study.definition.metric, direction: a.direction.rawValue, target: target, target_source: targetSource,
+                    common_trials: commonTrials, studies: [s(a), s(b)])
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Search
+import Store
+
+/// What `sweep compare` needs to know about one study.
+struct StudyOutcome {
+    var study: StudyRecord
+    var databasePath: String
+    var counts: [TrialState: Int]
+    var best: TrialRecord?
+    var medianDuration: Double?
+    /// From the first trial's start to the last trial's end.
+    var wallTime: Double?
+    var firstStart: Double?
+    /// Finished trials (COMPLETE, PRUNED, FAIL) in the order they finished.
+    var finishOrder: [TrialRecord]
+
+    static func load(_ reader: StoreReader, study name: String, databasePath: String) throws -> StudyOutcome {
+        try reader.read { q in
+            let s = try q.requireStudy(named: name)
+            let trials = try q.trials(studyID: s.id)
+            let finished = trials.filter { $0.state.isFinished }
+                .sorted { ($0.finishedAt ?? .infinity, $0.number) < ($1.finishedAt ?? .infinity, $1.number) }
+            let first = trials.compactMap(\.startedAt).min()
+            let last = trials.compactMap(\.finishedAt).max()
+            return StudyOutcome(study: s, databasePath: databasePath, counts: try q.stateCounts(studyID: s.id),
+                                best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
+                                wallTime: first.flatMap { f in last.map { max(0, $0 - f) } }, firstStart: first, finishOrder: finished)
+        }
+    }
+
+    var direction: Direction { study.direction }
+    func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
+    var total: Int { counts.values.reduce(0, +) }
+
+    /// When the study first had a COMPLETE trial at least as good as `target`: how many
+    /// trials had finished by then (that one included) and the seconds since its first start.
+    func reach(_ target: Double) -> (trials: Int, seconds: Double?, trial: Int)? {
+        for (i, t) in finishOrder.enumerated() where t.state == .complete {
+            guard let v = t.value, v.isFinite else { continue }
+            if v == target || direction.isBetter(v, than: target) {
+                let seconds = t.finishedAt.flatMap { f in firstStart.map { f - $0 } }
+                return (i + 1, seconds, t.number)
+            }
+        }
+        return nil
+    }
+
+    /// The best COMPLETE value among the first `n` finished trials.
+    func bestAfter(_ n: Int) -> Double? {
+        finishOrder.prefix(n).filter { $0.state == .complete }.compactMap(\.value).filter(\.isFinite)
+            .reduce(nil) { b, v in b.map { direction.isBetter(v, than: $0) ? v : $0 } ?? v }
+    }
+}

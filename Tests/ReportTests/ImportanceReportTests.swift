@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// Parameter importance as `sweep report` shows it, on a real synthetic sweep.
+@Suite struct ImportanceReportTests {
+    @Test func theParameterThatDrivesTheObjectiveRanksFirstInTheReport() throws {
+        let s = try Scratch("importance")
+        defer { s.cleanUp() }
+        // sphere(x, noise1, noise2): x spans [-2, 2]; the others move the value by at most 0.0025.
+        let file = try s.write("imp.yaml", """
+            study: imp
+            seed: 5
+            synthetic:
+              function: sphere
+              epochs: 2
+              inputs:
+                noise1: {uniform: [-0.05, 0.05]}
+                x: {uniform: [-2, 2]}
+                noise2: {loguniform: [0.001, 0.05]}
+            sampler: {name: random}
+            pruner: {name: none}
+            budget: {trials: 40}
+            """)
+        let run = try s.sweep(["run", file, "--workers", "2", "--db", s.db, "--no-progress"])
+        try #require(run.status == 0, "\(run.output)")
+        let report = try s.sweep(["report", "imp", "--db", s.db, "--out", "-"])
+        #expect(report.status == 0)
+        #expect(report.output.hasPrefix("<!DOCTYPE html>"), "--out - writes the page to standard output")
+        let ranking = HTMLScan.all("<tr data-param=\"([^\"]+)\" data-share=", in: report.output)
+        #expect(ranking.first == "x", "\(ranking)")
+        let shares = HTMLScan.all("<tr data-param=\"[^\"]+\" data-share=\"([^\"]+)\"", in: report.output).compactMap(Double.init)
+        #expect(shares.count == 3 && shares[0] > 0.8, "\(shares)")
+    }
+}
