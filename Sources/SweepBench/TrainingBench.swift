@@ -32,6 +32,9 @@ struct TrainingBench: ParsableCommand {
     @Flag(help: "Also evaluate the test split at the end (train files).")
     var test = false
 
+    @Option(help: "Also report test metrics with this many MC-dropout passes.")
+    var mcSamples: Int?
+
     func run() throws {
         var trial: TrialConfig
         if let config {
@@ -93,6 +96,10 @@ struct TrainingBench: ParsableCommand {
         if let best = result.bestEpoch { report["best_epoch"] = Double(best) }
         if test || trial.training.mcDropoutSamples > 0 {
             for (key, value) in trainer.evaluate(.test) { report["test_" + key] = value }
+        }
+        if let mcSamples {
+            for (key, value) in trainer.evaluate(.test, mcSamples: mcSamples) { report["mc_test_" + key] = value }
+            for (key, value) in trainer.evaluate(.validation, mcSamples: mcSamples) { report["mc_val_" + key] = value }
         }
         if json {
             var object: [String: Any] = report

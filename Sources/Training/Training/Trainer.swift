@@ -244,17 +244,18 @@ public final class Trainer {
     /// Loss and accuracy (plus precision, recall, F1 for two-class sets) on a split, in
     /// inference mode, or as the mean of `mc_dropout_samples` MC-dropout passes when set.
     /// The loss includes the L1/L2 penalty, as in Keras.
-    public func evaluate(_ split: Split) -> [String: Double] {
+    /// - Parameter mcSamples: overrides `mc_dropout_samples` (0: deterministic inference).
+    public func evaluate(_ split: Split, mcSamples: Int? = nil) -> [String: Double] {
         let data = dataset.split(split)
-        return evaluate(features: data.features, labels: data.labels)
+        return evaluate(features: data.features, labels: data.labels, mcSamples: mcSamples)
     }
 
     /// Metrics on any samples with this data set's feature layout.
-    public func evaluate(features: [Float], labels: [Int32]) -> [String: Double] {
+    public func evaluate(features: [Float], labels: [Int32], mcSamples: Int? = nil) -> [String: Double] {
         let width = dataset.featureCount
         precondition(features.count == labels.count * width, "features and labels disagree")
         var acc = MetricAccumulator()
-        let passes = mcPasses
+        let passes = mcSamples.map { hasDropout ? $0 : 0 } ?? mcPasses
         let head = network.head
         features.withUnsafeBufferPointer { x in
             labels.withUnsafeBufferPointer { y in
@@ -277,12 +278,10 @@ public final class Trainer {
         return acc.metrics(binary: dataset.classCount == 2, penalty: penalty)
     }
 
+    private var hasDropout: Bool { config.model.dropout > 0 || config.model.inputDropout > 0 }
+
     /// MC-dropout passes for evaluation: the configured count when the net has dropout.
-    private var mcPasses: Int {
-        let model = config.model
-        let hasDropout = model.dropout > 0 || model.inputDropout > 0
-        return hasDropout ? config.training.mcDropoutSamples : 0
-    }
+    private var mcPasses: Int { hasDropout ? config.training.mcDropoutSamples : 0 }
 
     /// Predictions for `features` (row-major, this data set's feature layout): with
     /// `mcSamples` > 0 the mean and standard deviation over that many MC-dropout passes,
