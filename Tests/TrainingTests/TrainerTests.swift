@@ -173,3 +173,45 @@ struct TrainerTests {
         #expect(trainer.evaluate(.test)["accuracy"]! > 0.7)
     }
 }
+
+@Suite("Trainer internals")
+struct TrainerInternalsTests {
+    /// Updating each layer right after its backward pass must give exactly the result of
+    /// updating everything after the full backward pass.
+    @Test(arguments: [ClipConfig?.none, .value(0.05), .norm(0.1)])
+    func layerwiseUpdatesMatchTheGlobalPath(_ clip: ClipConfig?) throws {
+        var config = smallTrial(samples: 100, hidden: [8, 6], epochs: 2)
+        config.model.batchNorm = .after
+        config.model.l2 = 0.01
+        config.model.maxNorm = 1
+        config.training.clip = clip
+        let dataset = try DatasetLoader.load(config.data)
+        func train(_ layerwise: Bool) throws -> ([Float], [Float], Double) {
+            let trainer = try Trainer(config: config, dataset: dataset)
+            trainer.layerwiseUpdates = layerwise
+            let result = try trainer.fit { _ in .proceed }
+            return (trainer.parameters, trainer.nonTrainableState, result.epochs.last!.metrics["loss"]!)
+        }
+        let a = try train(true), b = try train(false)
+        #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2)
+    }
+
+    /// The fused ReLU-mask/bias-gradient pass equals the two separate passes.
+    @Test func fusedReLUBackwardMatches() {
+        let rows = 5, cols = 13
+        let out = randomMatrix(rows: rows, cols: cols, seed: 1).map { max($0, 0) }
+        var g1 = randomMatrix(rows: rows, cols: cols, seed: 2), g2 = g1
+        var s1 = [Float](repeating: 9, count: cols), s2 = s1
+        out.withUnsafeBufferPointer { o in
+            g1.withUnsafeMutableBufferPointer { g in
+                s1.withUnsafeMutableBufferPointer { ActivationUnit.maskPositiveWithColumnSums(g.baseAddress!, o.baseAddress!, rows: rows, cols: cols, sums: $0.baseAddress!) }
+            }
+            g2.withUnsafeMutableBufferPointer { g in
+                ActivationUnit.maskPositive(g.baseAddress!, o.baseAddress!, count: rows * cols, negativeSlope: 0)
+                s2.withUnsafeMutableBufferPointer { VectorOps.columnSums(g.baseAddress!, rows: rows, cols: cols, into: $0.baseAddress!) }
+            }
+        }
+        #expect(g1 == g2 && s1 == s2)
+        #expect(g1.contains(0) && g1.contains { $0 != 0 })
+    }
+}

@@ -191,6 +191,29 @@ final class ActivationUnit {
         }
     }
 
+    /// `grad *= (out > 0 ? 1 : 0)` and `sums[j] = sum_r grad[r, j]` in one pass.
+    static func maskPositiveWithColumnSums(
+        _ grad: UnsafeMutablePointer<Float>, _ out: UnsafePointer<Float>, rows: Int, cols: Int, sums: UnsafeMutablePointer<Float>
+    ) {
+        let zero = VectorOps.V.zero
+        sums.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let g = grad + r * cols, o = out + r * cols
+            var j = 0
+            while j + 8 <= cols {
+                let masked = VectorOps.load(g + j).replacing(with: zero, where: VectorOps.load(o + j) .<= zero)
+                VectorOps.store(masked, g + j)
+                VectorOps.store(VectorOps.load(sums + j) + masked, sums + j)
+                j += 8
+            }
+            while j < cols {
+                if !(o[j] > 0) { g[j] = 0 }
+                sums[j] += g[j]
+                j += 1
+            }
+        }
+    }
+
     /// `grad *= (out > 0 ? 1 : negativeSlope)`.
     static func maskPositive(_ grad: UnsafeMutablePointer<Float>, _ out: UnsafePointer<Float>, count: Int, negativeSlope: Float) {
         let zero = VectorOps.V.zero

@@ -31,21 +31,28 @@ final class AdamOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
+    /// Step scalars: `alpha_t` and `eps_t`.
+    private var alpha: Float = 0, epsHat: Float = 0
+
+    func beginStep() {
         iterations += 1
         let t = Double(iterations)
+        let correction2 = (1 - pow(beta2, t)).squareRoot()
+        alpha = Float(learningRate * correction2 / (1 - pow(beta1, t)))
+        epsHat = Float(epsilon * correction2)
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
         if weightDecay > 0 {
             let keep = Float(1 - learningRate * weightDecay)
-            for block in store.blocks {
+            for block in store.blocks where range.contains(block.offset) {
                 if case .kernel = block.role { VectorOps.scale(store.values.pointer + block.offset, by: keep, count: block.count) }
             }
         }
-        let correction2 = (1 - pow(beta2, t)).squareRoot()
-        let alpha = Float(learningRate * correction2 / (1 - pow(beta1, t)))
-        let epsHat = Float(epsilon * correction2)
+        let o = range.lowerBound
         Self.update(
-            w: store.values.pointer, g: store.gradients.pointer, m: first.pointer, v: second.pointer, count: store.count,
-            alpha: alpha, beta1: Float(beta1), beta2: Float(beta2), epsilon: epsHat)
+            w: store.values.pointer + o, g: store.gradients.pointer + o, m: first.pointer + o, v: second.pointer + o,
+            count: range.count, alpha: alpha, beta1: Float(beta1), beta2: Float(beta2), epsilon: epsHat)
     }
 
     /// The fused moment update and parameter step.
@@ -101,12 +108,18 @@ final class AdaMaxOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
+    private var rate: Float = 0
+
+    func beginStep() {
         iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, m = first.pointer, u = norm.pointer
-        let b1 = Float(beta1), b2 = beta2, eps = epsilon
-        let rate = Float(learningRate / (1 - pow(beta1, Double(iterations))))
-        for i in 0..<store.count {
+        rate = Float(learningRate / (1 - pow(beta1, Double(iterations))))
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, u = norm.pointer + o
+        let b1 = Float(beta1), b2 = beta2, eps = epsilon, rate = rate
+        for i in 0..<range.count {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             u[i] = max(b2 * u[i], abs(g[i]))
             w[i] -= rate * m[i] / (u[i] + eps)
@@ -147,19 +160,26 @@ final class NadamOptimizer: Optimizer {
         beta1 * (1 - 0.5 * pow(0.96, 0.004 * t))
     }
 
-    func step(_ store: ParameterStore) {
+    private var gradientCoefficient: Float = 0, momentCoefficient: Float = 0, secondCorrection: Float = 0
+
+    func beginStep() {
         iterations += 1
         let t = Double(iterations)
         let muT = Self.momentumSchedule(beta1: beta1, step: t)
         let muNext = Self.momentumSchedule(beta1: beta1, step: t + 1)
         momentumProduct *= muT
         let productNext = momentumProduct * muNext
-        let gradientCoefficient = Float((1 - muT) / (1 - momentumProduct))
-        let momentCoefficient = Float(muNext / (1 - productNext))
-        let secondCorrection = Float(1 / (1 - pow(beta2, t)))
-        let w = store.values.pointer, g = store.gradients.pointer, m = first.pointer, v = second.pointer
+        gradientCoefficient = Float((1 - muT) / (1 - momentumProduct))
+        momentCoefficient = Float(muNext / (1 - productNext))
+        secondCorrection = Float(1 / (1 - pow(beta2, t)))
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, v = second.pointer + o
         let b1 = Float(beta1), b2 = Float(beta2), lr = Float(learningRate), eps = epsilon
-        for i in 0..<store.count {
+        let gradientCoefficient = gradientCoefficient, momentCoefficient = momentCoefficient, secondCorrection = secondCorrection
+        for i in 0..<range.count {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
             let mBar = gradientCoefficient * g[i] + momentCoefficient * m[i]

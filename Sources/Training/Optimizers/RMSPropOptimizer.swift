@@ -23,12 +23,14 @@ final class RMSPropOptimizer: Optimizer {
         set { if velocity != nil, let newValue { beta = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
-        iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, s = meanSquare.pointer, n = store.count
+    func beginStep() { iterations += 1 }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound, n = range.count
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, s = meanSquare.pointer + o
         let lr = Float(learningRate), oneMinusRho = 1 - rho
         if let velocity {
-            let m = velocity.pointer, b = Float(beta)
+            let m = velocity.pointer + o, b = Float(beta)
             for i in 0..<n {
                 s[i] = rho * s[i] + oneMinusRho * g[i] * g[i]
                 m[i] = b * m[i] + lr * g[i] / (s[i].squareRoot() + epsilon)

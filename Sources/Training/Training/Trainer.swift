@@ -42,6 +42,9 @@ public final class Trainer {
     private var fitted = false
     /// Largest number of rows per forward pass in evaluation.
     private let evaluationChunk: Int
+    /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
+    /// the test that checks both paths agree.
+    var layerwiseUpdates = true
 
     public init(config: TrialConfig, dataset: Dataset) throws {
         do {
@@ -208,8 +211,13 @@ public final class Trainer {
 
     /// Forward, loss, backward, penalties, clipping, update and constraints for the batch in
     /// the batch buffers. Returns the summed loss (penalty included per sample) and hits.
+    ///
+    /// Unless gradients are clipped by their global norm, each layer is regularized,
+    /// clipped, updated and constrained as soon as its backward pass is done (see
+    /// `Network.backward`); every operation involved is per tensor, so the result is the
+    /// same as updating after the whole backward pass, with the gradients still in cache.
     func trainStep(rows: Int) -> (loss: Double, correct: Int) {
-        let model = config.model
+        let model = config.model, clip = config.training.clip, profiling = self.profiling
         var t = profiling ? Stopwatch.now() : 0
         func lap(_ phase: WritableKeyPath<TrainingProfile, Double>) {
             guard profiling else { return }
@@ -223,15 +231,33 @@ public final class Trainer {
             network.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: network.lossGradient.pointer)
         }
         lap(\.loss)
-        network.backward(rows: rows)
-        lap(\.backward)
-        let penalty = Regularization.addPenaltyGradients(l1: model.l1, l2: model.l2, to: network.store)
-        if let clip = config.training.clip { GradientClipping.apply(clip, to: network.store) }
-        optimizer.step(network.store)
-        if let radius = model.maxNorm { network.applyMaxNorm(radius) }
+        var penalty = 0.0
+        let store = network.store
+        func finish(_ blocks: Range<Int>?) {
+            penalty += Regularization.addPenaltyGradients(l1: model.l1, l2: model.l2, to: store, blocks: blocks)
+            if let clip { GradientClipping.apply(clip, to: store, blocks: blocks) }
+            optimizer.update(store, range: blocks.map { store.range(ofBlocks: $0) } ?? 0..<store.count)
+            if let radius = model.maxNorm { network.applyMaxNorm(radius, blocks: blocks) }
+        }
+        optimizer.beginStep()
+        if layerwiseUpdates && GradientClipping.isLocal(clip) {
+            var updateSeconds = 0.0
+            network.backward(rows: rows) { blocks in
+                let start = profiling ? Stopwatch.now() : 0
+                finish(blocks)
+                if profiling { updateSeconds += Stopwatch.now() - start }
+            }
+            lap(\.backward)
+            profile.backward -= updateSeconds
+            profile.update += updateSeconds
+        } else {
+            network.backward(rows: rows)
+            lap(\.backward)
+            finish(nil)
+            lap(\.update)
+        }
         step += 1
         if profiling {
-            lap(\.update)
             profile.steps += 1
             profile.samples += rows
             profile.gemm = network.gemm.seconds
