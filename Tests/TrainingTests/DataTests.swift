@@ -84,3 +84,23 @@ struct DataTests {
         #expect(Array(validationStart.validation.features[784..<1568]) == Array(data.validation.features[0..<784]))
     }
 }
+
+@Suite("Dataset cache")
+struct DatasetCacheTests {
+    @Test func loadsEachConfigurationOnce() async throws {
+        let cache = DatasetCache()
+        let config = DataConfig(dataset: .spirals, samples: 100)
+        let a = try cache.dataset(for: config), b = try cache.dataset(for: config)
+        #expect(a === b)
+        let c = try cache.dataset(for: DataConfig(dataset: .spirals, samples: 120))
+        #expect(c !== a && cache.count == 2)
+        // Shared across tasks: every task gets the same instance.
+        let identities = try await withThrowingTaskGroup(of: ObjectIdentifier.self) { group in
+            for _ in 0..<8 { group.addTask { ObjectIdentifier(try cache.dataset(for: config)) } }
+            return try await group.reduce(into: Set<ObjectIdentifier>()) { $0.insert($1) }
+        }
+        #expect(identities == [ObjectIdentifier(a)])
+        cache.removeAll()
+        #expect(cache.count == 0)
+    }
+}

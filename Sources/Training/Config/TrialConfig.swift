@@ -58,9 +58,6 @@ public struct TrialConfig: Codable, Sendable, Hashable {
                 return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for two-class data sets")
             }
         }
-        if data.dataset == .fashionMNIST, model.hidden.count > 0, data.resolvedValidation >= 60_000 {
-            return (.data, "validation must leave training images")
-        }
         return nil
     }
 

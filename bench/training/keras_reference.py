@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Géron's chapter-11 reference models in Keras, on Sweep's split (last 5,000 training
+images for validation), to compare the accuracies of sweeps/reference/*.yaml with Keras
+itself on the same data: `keras_reference.py bn|deep-relu|deep-selu [--seed N]`."""
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["KERAS_BACKEND"] = "tensorflow"
+
+from common import load_data  # noqa: E402
+
+import tensorflow as tf  # noqa: E402
+
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
+
+import keras  # noqa: E402
+
+
+def model_for(name):
+    layers = [keras.Input(shape=(784,))]
+    if name == "bn":
+        layers += [keras.layers.BatchNormalization(),
+                   keras.layers.Dense(300, activation="relu", kernel_initializer="he_normal"),
+                   keras.layers.BatchNormalization(),
+                   keras.layers.Dense(100, activation="relu", kernel_initializer="he_normal"),
+                   keras.layers.BatchNormalization()]
+    else:
+        activation, init = ("selu", "lecun_normal") if name == "deep-selu" else ("relu", "he_normal")
+        layers.append(keras.layers.Dense(300, activation=activation, kernel_initializer=init))
+        layers += [keras.layers.Dense(100, activation=activation, kernel_initializer=init) for _ in range(99)]
+    layers.append(keras.layers.Dense(10, activation="softmax"))
+    return keras.Sequential(layers)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("name", choices=["bn", "deep-relu", "deep-selu"])
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    keras.utils.set_random_seed(args.seed)
+    x_train, y_train, x_val, y_val = load_data()
+    epochs = 10 if args.name == "bn" else 5
+    if args.name == "deep-selu":
+        mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+        std[std < 1e-8] = 1
+        x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
+    model = model_for(args.name)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.SGD(learning_rate=1e-3), metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=epochs, validation_data=(x_val, y_val), verbose=2)
+    print({"model": args.name, "seed": args.seed, "val_accuracy": history.history["val_accuracy"]})
+
+
+if __name__ == "__main__":
+    main()
