@@ -215,3 +215,16 @@ struct TrainerInternalsTests {
         #expect(g1.contains(0) && g1.contains { $0 != 0 })
     }
 }
+
+@Suite("Floating-point mode")
+struct FloatingPointModeTests {
+    @Test func denormalsAreFlushedOnlyInsideTraining() {
+        let values: [Float] = [Float.leastNormalMagnitude / 4, 0.5]  // a denormal; opaque to constant folding
+        let tiny = values[0], half = values[1]
+        FlushToZero.run {
+            #expect(tiny * half == 0)  // flushed while training
+            FlushToZero.suspended { #expect(tiny * half > 0) }  // callbacks see normal arithmetic
+        }
+        #expect(tiny * half > 0)  // the caller's mode is restored
+    }
+}

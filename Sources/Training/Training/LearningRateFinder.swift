@@ -27,7 +27,9 @@ public enum LearningRateFinder {
             throw TrainingError.invalidConfig("learning-rate range must satisfy 0 < min < max, got \(minLearningRate) ... \(maxLearningRate)")
         }
         let trainer = try Trainer(config: config, dataset: dataset)
-        return trainer.runRangeTest(from: minLearningRate, to: maxLearningRate, steps: steps ?? trainer.batchesPerEpoch)
+        return FlushToZero.run {
+            trainer.runRangeTest(from: minLearningRate, to: maxLearningRate, steps: steps ?? trainer.batchesPerEpoch)
+        }
     }
 }
 

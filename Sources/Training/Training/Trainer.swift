@@ -99,6 +99,10 @@ public final class Trainer {
     ) throws -> TrainingResult {
         guard !fitted else { throw TrainingError.alreadyTrained }
         fitted = true
+        return FlushToZero.run { train(progress: progress, onEpoch: onEpoch) }
+    }
+
+    private func train(progress: ((BatchProgress) -> Void)?, onEpoch: (EpochMetrics) -> EpochDecision) -> TrainingResult {
         let training = config.training
         var epochs: [EpochMetrics] = []
         var stopping = training.earlyStopping.map { EarlyStoppingState(config: $0) }
@@ -124,7 +128,7 @@ public final class Trainer {
             epochs.append(record)
             scheduleState = schedule.afterEpoch(scheduleState, metrics: metrics)
             let stopEarly = stopping?.update(epoch: epoch, metrics: metrics, store: network.store) ?? false
-            let decision = onEpoch(record)
+            let decision = FlushToZero.suspended { onEpoch(record) }
             if stopEarly {
                 reason = .earlyStopping
                 break
@@ -166,7 +170,8 @@ public final class Trainer {
                     correct += hits
                     seen += rows
                     if let progress, (batch + 1) % 20 == 0 || batch + 1 == batches {
-                        progress(BatchProgress(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches, loss: lossSum / Double(seen)))
+                        let report = BatchProgress(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches, loss: lossSum / Double(seen))
+                        FlushToZero.suspended { progress(report) }
                     }
                 }
                 return false
@@ -278,6 +283,10 @@ public final class Trainer {
 
     /// Metrics on any samples with this data set's feature layout.
     public func evaluate(features: [Float], labels: [Int32], mcSamples: Int? = nil) -> [String: Double] {
+        FlushToZero.run { metrics(features: features, labels: labels, mcSamples: mcSamples) }
+    }
+
+    private func metrics(features: [Float], labels: [Int32], mcSamples: Int?) -> [String: Double] {
         let width = dataset.featureCount
         precondition(features.count == labels.count * width, "features and labels disagree")
         var acc = MetricAccumulator()
@@ -313,6 +322,10 @@ public final class Trainer {
     /// `mcSamples` > 0 the mean and standard deviation over that many MC-dropout passes,
     /// otherwise one deterministic pass.
     public func predictProbabilities(_ features: [Float], mcSamples: Int = 0) -> Prediction {
+        FlushToZero.run { predictions(features, mcSamples: mcSamples) }
+    }
+
+    private func predictions(_ features: [Float], mcSamples: Int) -> Prediction {
         let width = dataset.featureCount, pw = network.head.predictionWidth
         let count = features.count / width
         var mean = [Float](), std = [Float]()
