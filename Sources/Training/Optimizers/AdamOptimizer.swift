@@ -118,11 +118,25 @@ final class AdaMaxOptimizer: Optimizer {
     func update(_ store: ParameterStore, range: Range<Int>) {
         let o = range.lowerBound
         let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, u = norm.pointer + o
-        let b1 = Float(beta1), b2 = beta2, eps = epsilon, rate = rate
-        for i in 0..<range.count {
+        let b1 = Float(beta1), b2 = beta2, eps = epsilon, rate = rate, n = range.count
+        typealias V = VectorOps.V
+        let b1v = V(repeating: b1), c1 = V(repeating: 1 - b1), b2v = V(repeating: b2), ev = V(repeating: eps), rv = V(repeating: rate)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let mv = b1v * VectorOps.load(m + i) + c1 * gv
+            let scaled = b2v * VectorOps.load(u + i), magnitude = gv.replacing(with: -gv, where: gv .< 0)
+            let uv = scaled.replacing(with: magnitude, where: magnitude .> scaled)
+            VectorOps.store(mv, m + i)
+            VectorOps.store(uv, u + i)
+            VectorOps.store(VectorOps.load(w + i) - rv * mv / (uv + ev), w + i)
+            i += 8
+        }
+        while i < n {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             u[i] = max(b2 * u[i], abs(g[i]))
             w[i] -= rate * m[i] / (u[i] + eps)
+            i += 1
         }
     }
 }
@@ -179,11 +193,28 @@ final class NadamOptimizer: Optimizer {
         let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, v = second.pointer + o
         let b1 = Float(beta1), b2 = Float(beta2), lr = Float(learningRate), eps = epsilon
         let gradientCoefficient = gradientCoefficient, momentCoefficient = momentCoefficient, secondCorrection = secondCorrection
-        for i in 0..<range.count {
+        let n = range.count
+        typealias V = VectorOps.V
+        let b1v = V(repeating: b1), c1 = V(repeating: 1 - b1), b2v = V(repeating: b2), c2 = V(repeating: 1 - b2)
+        let gc = V(repeating: gradientCoefficient), mc = V(repeating: momentCoefficient), sc = V(repeating: secondCorrection)
+        let lrv = V(repeating: lr), ev = V(repeating: eps)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let mv = b1v * VectorOps.load(m + i) + c1 * gv
+            let vv = b2v * VectorOps.load(v + i) + c2 * gv * gv
+            VectorOps.store(mv, m + i)
+            VectorOps.store(vv, v + i)
+            let mBar = gc * gv + mc * mv
+            VectorOps.store(VectorOps.load(w + i) - lrv * mBar / (VectorOps.sqrt(vv * sc) + ev), w + i)
+            i += 8
+        }
+        while i < n {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
             let mBar = gradientCoefficient * g[i] + momentCoefficient * m[i]
             w[i] -= lr * mBar / ((v[i] * secondCorrection).squareRoot() + eps)
+            i += 1
         }
     }
 }
