@@ -23,9 +23,9 @@ public final class Trainer {
     public let schedule: LearningRateSchedule
     public private(set) var scheduleState = LearningRateSchedule.State()
     /// Training steps taken so far.
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// Timing of the training steps while `profiling` is on.
-    public private(set) var profile = TrainingProfile()
+    public internal(set) var profile = TrainingProfile()
     /// Turns per-phase timing on (a few clock reads per step).
     public var profiling = false {
         didSet { network.gemm.timing = profiling }
@@ -33,15 +33,15 @@ public final class Trainer {
 
     let network: Network
     let optimizer: any Optimizer
-    private var shuffleRNG: SeededGenerator
-    private var dropoutRNG: SeededGenerator
-    private var evaluationRNG: SeededGenerator
-    private let batchInput: FloatBuffer
-    private var batchLabels: [Int32]
-    private var order: [Int32]
+    var shuffleRNG: SeededGenerator
+    var dropoutRNG: SeededGenerator
+    var evaluationRNG: SeededGenerator
+    let batchInput: FloatBuffer
+    var batchLabels: [Int32]
+    var order: [Int32]
     private var fitted = false
     /// Largest number of rows per forward pass in evaluation.
-    private let evaluationChunk: Int
+    let evaluationChunk: Int
     /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
     /// the test that checks both paths agree.
     var layerwiseUpdates = true
@@ -179,192 +179,6 @@ public final class Trainer {
         }
         if diverged { return nil }
         return ["loss": lossSum / Double(seen), "accuracy": Double(correct) / Double(seen), "lr": lastLR]
-    }
-
-    /// Sets the optimizer's rate (and 1cycle momentum) for the next step; returns the rate.
-    private func prepareStep() -> Double {
-        let lr = schedule.learningRate(step: step, state: scheduleState)
-        optimizer.learningRate = lr
-        if let momentum = schedule.momentum(step: step), optimizer.momentum != nil {
-            optimizer.momentum = momentum
-        }
-        return lr
-    }
-
-    func shuffleOrder() {
-        // Fisher-Yates with the trial's shuffle stream.
-        var i = order.count - 1
-        while i > 0 {
-            let j = shuffleRNG.nextInt(below: i + 1)
-            order.swapAt(i, j)
-            i -= 1
-        }
-    }
-
-    /// Copies the rows of batch positions `start..<start+rows` (in shuffled order) into the
-    /// batch buffers.
-    func gather(_ features: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, from start: Int, rows: Int) {
-        let width = dataset.featureCount
-        order.withUnsafeBufferPointer { order in
-            let indices = order.baseAddress! + start
-            VectorOps.gatherRows(features, width: width, indices: indices, count: rows, into: batchInput.pointer)
-            batchLabels.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows { out[r] = labels[Int(indices[r])] }
-            }
-        }
-    }
-
-    /// Forward, loss, backward, penalties, clipping, update and constraints for the batch in
-    /// the batch buffers. Returns the summed loss (penalty included per sample) and hits.
-    ///
-    /// Unless gradients are clipped by their global norm, each layer is regularized,
-    /// clipped, updated and constrained as soon as its backward pass is done (see
-    /// `Network.backward`); every operation involved is per tensor, so the result is the
-    /// same as updating after the whole backward pass, with the gradients still in cache.
-    func trainStep(rows: Int) -> (loss: Double, correct: Int) {
-        let model = config.model, clip = config.training.clip, profiling = self.profiling
-        var t = profiling ? Stopwatch.now() : 0
-        func lap(_ phase: WritableKeyPath<TrainingProfile, Double>) {
-            guard profiling else { return }
-            let now = Stopwatch.now()
-            profile[keyPath: phase] += now - t
-            t = now
-        }
-        let out = network.forward(batchInput.pointer, rows: rows, mode: .training, rng: &dropoutRNG)
-        lap(\.forward)
-        let (loss, correct) = batchLabels.withUnsafeBufferPointer {
-            network.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: network.lossGradient.pointer)
-        }
-        lap(\.loss)
-        var penalty = 0.0
-        let store = network.store
-        func finish(_ blocks: Range<Int>?) {
-            penalty += Regularization.addPenaltyGradients(l1: model.l1, l2: model.l2, to: store, blocks: blocks)
-            if let clip { GradientClipping.apply(clip, to: store, blocks: blocks) }
-            optimizer.update(store, range: blocks.map { store.range(ofBlocks: $0) } ?? 0..<store.count)
-            if let radius = model.maxNorm { network.applyMaxNorm(radius, blocks: blocks) }
-        }
-        optimizer.beginStep()
-        if layerwiseUpdates && GradientClipping.isLocal(clip) {
-            var updateSeconds = 0.0
-            network.backward(rows: rows) { blocks in
-                let start = profiling ? Stopwatch.now() : 0
-                finish(blocks)
-                if profiling { updateSeconds += Stopwatch.now() - start }
-            }
-            lap(\.backward)
-            profile.backward -= updateSeconds
-            profile.update += updateSeconds
-        } else {
-            network.backward(rows: rows)
-            lap(\.backward)
-            finish(nil)
-            lap(\.update)
-        }
-        step += 1
-        if profiling {
-            profile.steps += 1
-            profile.samples += rows
-            profile.gemm = network.gemm.seconds
-        }
-        return (loss + penalty * Double(rows), correct)
-    }
-
-    // MARK: Evaluation and prediction
-
-    /// Loss and accuracy (plus precision, recall, F1 for two-class sets) on a split, in
-    /// inference mode, or as the mean of `mc_dropout_samples` MC-dropout passes when set.
-    /// The loss includes the L1/L2 penalty, as in Keras.
-    /// - Parameter mcSamples: overrides `mc_dropout_samples` (0: deterministic inference).
-    public func evaluate(_ split: Split, mcSamples: Int? = nil) -> [String: Double] {
-        let data = dataset.split(split)
-        return evaluate(features: data.features, labels: data.labels, mcSamples: mcSamples)
-    }
-
-    /// Metrics on any samples with this data set's feature layout.
-    public func evaluate(features: [Float], labels: [Int32], mcSamples: Int? = nil) -> [String: Double] {
-        FlushToZero.run { metrics(features: features, labels: labels, mcSamples: mcSamples) }
-    }
-
-    private func metrics(features: [Float], labels: [Int32], mcSamples: Int?) -> [String: Double] {
-        let width = dataset.featureCount
-        precondition(features.count == labels.count * width, "features and labels disagree")
-        var acc = MetricAccumulator()
-        let passes = mcSamples.map { hasDropout ? $0 : 0 } ?? mcPasses
-        let head = network.head
-        features.withUnsafeBufferPointer { x in
-            labels.withUnsafeBufferPointer { y in
-                var start = 0
-                while start < labels.count {
-                    let rows = min(evaluationChunk, labels.count - start)
-                    let input = x.baseAddress! + start * width, truth = y.baseAddress! + start
-                    if passes == 0 {
-                        let out = network.forward(input, rows: rows, mode: .inference, rng: &evaluationRNG)
-                        head.accumulate(out, labels: truth, rows: rows, into: &acc)
-                    } else {
-                        let (mean, _) = monteCarlo(input, rows: rows, passes: passes, withStd: false)
-                        mean.withUnsafeBufferPointer { head.accumulatePredictions($0.baseAddress!, labels: truth, rows: rows, into: &acc) }
-                    }
-                    start += rows
-                }
-            }
-        }
-        let penalty = Regularization.penalty(l1: config.model.l1, l2: config.model.l2, of: network.store)
-        return acc.metrics(binary: dataset.classCount == 2, penalty: penalty)
-    }
-
-    private var hasDropout: Bool { config.model.dropout > 0 || config.model.inputDropout > 0 }
-
-    /// MC-dropout passes for evaluation: the configured count when the net has dropout.
-    private var mcPasses: Int { hasDropout ? config.training.mcDropoutSamples : 0 }
-
-    /// Predictions for `features` (row-major, this data set's feature layout): with
-    /// `mcSamples` > 0 the mean and standard deviation over that many MC-dropout passes,
-    /// otherwise one deterministic pass.
-    public func predictProbabilities(_ features: [Float], mcSamples: Int = 0) -> Prediction {
-        FlushToZero.run { predictions(features, mcSamples: mcSamples) }
-    }
-
-    private func predictions(_ features: [Float], mcSamples: Int) -> Prediction {
-        let width = dataset.featureCount, pw = network.head.predictionWidth
-        let count = features.count / width
-        var mean = [Float](), std = [Float]()
-        mean.reserveCapacity(count * pw)
-        std.reserveCapacity(count * pw)
-        features.withUnsafeBufferPointer { x in
-            var start = 0
-            while start < count {
-                let rows = min(evaluationChunk, count - start)
-                let input = x.baseAddress! + start * width
-                let (m, s) = monteCarlo(input, rows: rows, passes: max(1, mcSamples), withStd: true, stochastic: mcSamples > 0)
-                mean += m
-                std += s
-                start += rows
-            }
-        }
-        return Prediction(mean: mean, std: std, width: pw)
-    }
-
-    /// Mean (and optionally population std) of the prediction rows over `passes` forward passes.
-    private func monteCarlo(
-        _ input: UnsafePointer<Float>, rows: Int, passes: Int, withStd: Bool, stochastic: Bool = true
-    ) -> (mean: [Float], std: [Float]) {
-        let pw = network.head.predictionWidth, n = rows * pw
-        var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: withStd ? n : 0)
-        var prediction = [Float](repeating: 0, count: n)
-        for _ in 0..<passes {
-            let out = network.forward(input, rows: rows, mode: stochastic ? .monteCarloDropout : .inference, rng: &evaluationRNG)
-            prediction.withUnsafeMutableBufferPointer { network.head.predictions(out, rows: rows, into: $0.baseAddress!) }
-            for i in 0..<n {
-                let v = Double(prediction[i])
-                sum[i] += v
-                if withStd { squares[i] += v * v }
-            }
-        }
-        let k = Double(passes)
-        let mean = sum.map { Float($0 / k) }
-        let std = withStd ? (0..<n).map { Float(max(0, squares[$0] / k - (sum[$0] / k) * (sum[$0] / k)).squareRoot()) } : []
-        return (mean, std)
     }
 
     // MARK: Parameters
