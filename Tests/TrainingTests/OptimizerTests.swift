@@ -223,7 +223,8 @@ struct OptimizerVectorTests {
         OptimizerConfig(.nesterov, learningRate: 0.1), OptimizerConfig(.adagrad, learningRate: 0.1),
         OptimizerConfig(.rmsprop, learningRate: 0.01), OptimizerConfig(.rmsprop, learningRate: 0.01, momentum: 0.5),
         OptimizerConfig(.adam, learningRate: 0.01), OptimizerConfig(.adamax, learningRate: 0.01),
-        OptimizerConfig(.nadam, learningRate: 0.01), OptimizerConfig(.adamw, learningRate: 0.01, weightDecay: 0.05),
+        OptimizerConfig(.nadam, learningRate: 0.01), OptimizerConfig(.nadam, learningRate: 0.01, scheduleDecay: 1),
+        OptimizerConfig(.adamw, learningRate: 0.01, weightDecay: 0.05),
     ]
 
     /// The update rules of docs/training.md in Double; `kernel` marks decayed entries (AdamW).
@@ -233,7 +234,8 @@ struct OptimizerVectorTests {
         var product = 1.0
         for (k, g) in gradients.enumerated() {
             let t = Double(k + 1)
-            let mu = b1 * (1 - 0.5 * pow(0.96, 0.004 * t)), muNext = b1 * (1 - 0.5 * pow(0.96, 0.004 * (t + 1)))
+            let d = c.resolvedScheduleDecay
+            let mu = b1 * (1 - 0.5 * pow(0.96, d * t)), muNext = b1 * (1 - 0.5 * pow(0.96, d * (t + 1)))
             product *= mu
             for i in 0..<n {
                 switch c.name {

@@ -27,11 +27,14 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     public var weightDecay: Double?
     /// adagrad: starting value of the accumulator (default 0.1, as Keras).
     public var initialAccumulator: Double?
+    /// nadam: the d of the momentum schedule `mu_t = beta1 * (1 - 0.5 * 0.96^(d*t))`; default
+    /// 0.004 (Keras 2, the spec's formulation); 1 gives Keras 3's schedule.
+    public var scheduleDecay: Double?
 
     public init(
         _ name: OptimizerName, learningRate: Double? = nil, momentum: Double? = nil,
         beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil, rho: Double? = nil,
-        weightDecay: Double? = nil, initialAccumulator: Double? = nil
+        weightDecay: Double? = nil, initialAccumulator: Double? = nil, scheduleDecay: Double? = nil
     ) {
         self.name = name
         self.learningRate = learningRate
@@ -42,6 +45,7 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         self.rho = rho
         self.weightDecay = weightDecay
         self.initialAccumulator = initialAccumulator
+        self.scheduleDecay = scheduleDecay
     }
 
     // MARK: Resolved values
@@ -57,10 +61,12 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     public var resolvedRho: Double { rho ?? 0.9 }
     public var resolvedWeightDecay: Double { weightDecay ?? 0.004 }
     public var resolvedInitialAccumulator: Double { initialAccumulator ?? 0.1 }
+    public var resolvedScheduleDecay: Double { scheduleDecay ?? 0.004 }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, learningRate = "learning_rate", momentum, beta1, beta2, epsilon, rho
         case weightDecay = "weight_decay", initialAccumulator = "initial_accumulator"
+        case scheduleDecay = "schedule_decay"
     }
 
     /// The options each optimizer accepts.
@@ -70,7 +76,8 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         case .momentum, .nesterov: [.name, .learningRate, .momentum]
         case .adagrad: [.name, .learningRate, .epsilon, .initialAccumulator]
         case .rmsprop: [.name, .learningRate, .rho, .momentum, .epsilon]
-        case .adam, .adamax, .nadam: [.name, .learningRate, .beta1, .beta2, .epsilon]
+        case .adam, .adamax: [.name, .learningRate, .beta1, .beta2, .epsilon]
+        case .nadam: [.name, .learningRate, .beta1, .beta2, .epsilon, .scheduleDecay]
         case .adamw: [.name, .learningRate, .beta1, .beta2, .epsilon, .weightDecay]
         }
     }
@@ -100,7 +107,8 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
             epsilon: try c.optionalNumber(.epsilon, .positive),
             rho: try c.optionalNumber(.rho, .fraction),
             weightDecay: try c.optionalNumber(.weightDecay, .nonNegative),
-            initialAccumulator: try c.optionalNumber(.initialAccumulator, .nonNegative))
+            initialAccumulator: try c.optionalNumber(.initialAccumulator, .nonNegative),
+            scheduleDecay: try c.optionalNumber(.scheduleDecay, .positive))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,5 +122,6 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         try c.encodeUnlessNil(rho, forKey: .rho)
         try c.encodeUnlessNil(weightDecay, forKey: .weightDecay)
         try c.encodeUnlessNil(initialAccumulator, forKey: .initialAccumulator)
+        try c.encodeUnlessNil(scheduleDecay, forKey: .scheduleDecay)
     }
 }

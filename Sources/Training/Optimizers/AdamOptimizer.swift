@@ -142,7 +142,8 @@ final class AdaMaxOptimizer: Optimizer {
 }
 
 /// Nadam in the Keras formulation with the momentum schedule
-/// `mu_t = beta1 * (1 - 0.5 * 0.96^(0.004*t))`:
+/// `mu_t = beta1 * (1 - 0.5 * 0.96^(d*t))`, d = `scheduleDecay` (0.004 in Keras 2 and the
+/// spec; Keras 3 uses 0.96^t, i.e. d = 1):
 /// `m_bar = (1-mu_t) * g / (1 - prod_{i<=t} mu_i) + mu_{t+1} * m_t / (1 - prod_{i<=t+1} mu_i)`,
 /// `theta -= lr * m_bar / (sqrt(v_t / (1-b2^t)) + eps)`.
 final class NadamOptimizer: Optimizer {
@@ -150,17 +151,19 @@ final class NadamOptimizer: Optimizer {
     var beta1: Double
     let beta2: Double
     let epsilon: Float
+    let scheduleDecay: Double
     private(set) var iterations = 0
     /// Product of the momentum schedule up to the last step.
     private(set) var momentumProduct = 1.0
     private let first: FloatBuffer
     private let second: FloatBuffer
 
-    init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, count: Int) {
+    init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, scheduleDecay: Double = 0.004, count: Int) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = Float(epsilon)
+        self.scheduleDecay = scheduleDecay
         first = FloatBuffer(count: count)
         second = FloatBuffer(count: count)
     }
@@ -170,8 +173,8 @@ final class NadamOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    static func momentumSchedule(beta1: Double, step t: Double) -> Double {
-        beta1 * (1 - 0.5 * pow(0.96, 0.004 * t))
+    static func momentumSchedule(beta1: Double, step t: Double, decay: Double = 0.004) -> Double {
+        beta1 * (1 - 0.5 * pow(0.96, decay * t))
     }
 
     private var gradientCoefficient: Float = 0, momentCoefficient: Float = 0, secondCorrection: Float = 0
@@ -179,8 +182,8 @@ final class NadamOptimizer: Optimizer {
     func beginStep() {
         iterations += 1
         let t = Double(iterations)
-        let muT = Self.momentumSchedule(beta1: beta1, step: t)
-        let muNext = Self.momentumSchedule(beta1: beta1, step: t + 1)
+        let muT = Self.momentumSchedule(beta1: beta1, step: t, decay: scheduleDecay)
+        let muNext = Self.momentumSchedule(beta1: beta1, step: t + 1, decay: scheduleDecay)
         momentumProduct *= muT
         let productNext = momentumProduct * muNext
         gradientCoefficient = Float((1 - muT) / (1 - momentumProduct))

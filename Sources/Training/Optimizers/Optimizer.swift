@@ -54,7 +54,7 @@ enum OptimizerFactory {
         case .nadam:
             return NadamOptimizer(
                 learningRate: config.resolvedLearningRate, beta1: config.resolvedBeta1, beta2: config.resolvedBeta2,
-                epsilon: config.resolvedEpsilon, count: n)
+                epsilon: config.resolvedEpsilon, scheduleDecay: config.resolvedScheduleDecay, count: n)
         }
     }
 }
