@@ -45,6 +45,7 @@ extension Trainer {
     func trainStep(rows: Int) -> (loss: Double, correct: Int) {
         let model = config.model, clip = config.training.clip, profiling = self.profiling
         var t = profiling ? Stopwatch.now() : 0
+        let gemmBefore = network.gemm.seconds
         func lap(_ phase: WritableKeyPath<TrainingProfile, Double>) {
             guard profiling else { return }
             let now = Stopwatch.now()
@@ -86,7 +87,7 @@ extension Trainer {
         if profiling {
             profile.steps += 1
             profile.samples += rows
-            profile.gemm = network.gemm.seconds
+            profile.gemm += network.gemm.seconds - gemmBefore  // evaluation passes are not counted
         }
         return (loss + penalty * Double(rows), correct)
     }
