@@ -87,6 +87,9 @@ struct TrainingBench: ParsableCommand {
             "batch_size": Double(trial.training.batchSize),
         ]
         if config == nil {
+            report["sgemm_ceiling_samples_per_second"] = GemmCeiling.samplesPerSecond(
+                widths: [dataset.featureCount] + trial.model.hidden + [dataset.classCount],
+                batchSize: trial.training.batchSize, samples: 2 * dataset.train.count)
             report["sgemm_share"] = profile.gemmShare
             for (name, value) in [("gather", profile.gather), ("forward", profile.forward), ("loss", profile.loss),
                                   ("backward", profile.backward), ("update", profile.update), ("sgemm", profile.gemm)] {

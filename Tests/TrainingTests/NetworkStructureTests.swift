@@ -114,3 +114,22 @@ struct LayerTests {
         #expect(dropoutOutput(.alpha, rate: 0.2, input: input, mode: .inference) == input)
     }
 }
+
+@Suite("Benchmark helpers")
+struct BenchmarkHelperTests {
+    @Test func gemmCeilingIsMeasured() {
+        let rate = GemmCeiling.samplesPerSecond(widths: [20, 10, 3], batchSize: 8, samples: 800)
+        #expect(rate.isFinite && rate > 0)
+    }
+
+    @Test func profileSplitsStepTime() throws {
+        let config = smallTrial(samples: 200, epochs: 1)
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        trainer.profiling = true
+        _ = try trainer.fit { _ in .proceed }
+        let p = trainer.profile
+        #expect(p.steps == trainer.batchesPerEpoch && p.samples == 200)
+        #expect(p.gemm > 0 && p.gemm < p.forward + p.backward)
+        #expect(p.gemmShare > 0 && p.gemmShare < 1)
+    }
+}
