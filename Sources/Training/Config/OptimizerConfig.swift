@@ -11,7 +11,9 @@ public enum OptimizerName: String, ConfigChoice {
 /// (`momentum` for `adam`, `beta1` for `sgd`, ...). Written as a name (`adam`) or a mapping
 /// (`{name: adam, learning_rate: 0.001}`).
 public struct OptimizerConfig: Codable, Sendable, Hashable {
+    /// Which optimizer.
     public var name: OptimizerName
+    /// The (base) learning rate; default 0.01 for the SGD family, 0.001 otherwise.
     public var learningRate: Double?
     /// momentum, nesterov (default 0.9), rmsprop (default 0: none).
     public var momentum: Double?
@@ -31,6 +33,7 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     /// 0.004 (Keras 2, the spec's formulation); 1 gives Keras 3's schedule.
     public var scheduleDecay: Double?
 
+    /// An optimizer with the given options (nil: the optimizer's default).
     public init(
         _ name: OptimizerName, learningRate: Double? = nil, momentum: Double? = nil,
         beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil, rho: Double? = nil,
@@ -54,13 +57,21 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     public var resolvedLearningRate: Double {
         learningRate ?? ([.sgd, .momentum, .nesterov].contains(name) ? 0.01 : 0.001)
     }
+    /// Momentum used (0.9; rmsprop 0).
     public var resolvedMomentum: Double { momentum ?? (name == .rmsprop ? 0 : 0.9) }
+    /// beta1 used.
     public var resolvedBeta1: Double { beta1 ?? 0.9 }
+    /// beta2 used.
     public var resolvedBeta2: Double { beta2 ?? 0.999 }
+    /// epsilon used.
     public var resolvedEpsilon: Double { epsilon ?? 1e-7 }
+    /// rho used.
     public var resolvedRho: Double { rho ?? 0.9 }
+    /// AdamW decay used.
     public var resolvedWeightDecay: Double { weightDecay ?? 0.004 }
+    /// AdaGrad accumulator start used.
     public var resolvedInitialAccumulator: Double { initialAccumulator ?? 0.1 }
+    /// Nadam schedule decay used.
     public var resolvedScheduleDecay: Double { scheduleDecay ?? 0.004 }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -82,6 +93,7 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         }
     }
 
+    /// An optimizer with the given options (nil: the optimizer's default).
     public init(from decoder: any Decoder) throws {
         if let text = decoder.shorthandString() {
             guard let name = OptimizerName(rawValue: text) else {

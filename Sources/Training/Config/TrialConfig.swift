@@ -9,10 +9,14 @@ import Foundation
 public struct TrialConfig: Codable, Sendable, Hashable {
     /// Seeds weight initialization, shuffling and dropout masks (not the synthetic data).
     public var seed: UInt64
+    /// The data set and its split.
     public var data: DataConfig
+    /// The network.
     public var model: ModelConfig
+    /// Epochs, batches, optimizer, schedule and training control.
     public var training: TrainingConfig
 
+    /// A trial; checked when a `Trainer` is created (see `validated()`).
     public init(seed: UInt64 = 0, data: DataConfig, model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig()) {
         self.seed = seed
         self.data = data

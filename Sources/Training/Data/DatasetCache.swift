@@ -9,6 +9,7 @@ import Synchronization
 public final class DatasetCache: Sendable {
     private let entries = Mutex<[DataConfig: Dataset]>([:])
 
+    /// An empty cache.
     public init() {}
 
     /// The data set for `config`, loaded on first use.

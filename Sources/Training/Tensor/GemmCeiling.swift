@@ -5,6 +5,7 @@
 /// and returns samples per second. Training throughput divided by this is the fraction of
 /// the BLAS ceiling reached; the rest is the overhead outside sgemm.
 public enum GemmCeiling {
+    /// Samples/s of the sgemm calls alone for a net with these layer widths (input first).
     public static func samplesPerSecond(widths: [Int], batchSize: Int, samples: Int) -> Double {
         precondition(widths.count >= 2 && batchSize > 0)
         Gemm.useSingleThread()

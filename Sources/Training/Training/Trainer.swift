@@ -17,10 +17,13 @@ import Randomness
 /// initialization, shuffling, dropout and MC-dropout evaluation). Not thread-safe: use a
 /// trainer from one thread (the data set can be shared).
 public final class Trainer {
+    /// The (validated) configuration.
     public let config: TrialConfig
+    /// The data it trains and evaluates on.
     public let dataset: Dataset
     /// The schedule of this run (rates are a pure function of `step` and `scheduleState`).
     public let schedule: LearningRateSchedule
+    /// The schedule's state (changed by plateau after each epoch).
     public private(set) var scheduleState = LearningRateSchedule.State()
     /// Training steps taken so far.
     public internal(set) var step = 0
@@ -46,6 +49,7 @@ public final class Trainer {
     /// the test that checks both paths agree.
     var layerwiseUpdates = true
 
+    /// Builds and initializes the network; throws `TrainingError` for an invalid configuration or a data set that does not match it.
     public init(config: TrialConfig, dataset: Dataset) throws {
         do {
             self.config = try config.validated()
@@ -84,6 +88,7 @@ public final class Trainer {
     /// Layers, output shapes and parameter counts.
     public var summary: NetworkSummary { network.summary }
 
+    /// Steps per epoch.
     public var batchesPerEpoch: Int { schedule.stepsPerEpoch }
 
     // MARK: Training
