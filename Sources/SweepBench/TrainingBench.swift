@@ -127,7 +127,7 @@ struct TrainingBench: ParsableCommand {
             let decoder = YAMLDecoder()
             return try decoder.decode(TrialConfig.self, from: text, userInfo: [.rejectUnknownConfigKeys: true])
         } catch let error as DecodingError {
-            throw ValidationError("\(path): \(describe(error))")
+            throw TrainFileError(message: "\(path): \(describe(error))")
         }
     }
 
@@ -140,4 +140,10 @@ struct TrainingBench: ParsableCommand {
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         return "\(path): \(context.debugDescription)"
     }
+}
+
+/// A train file that does not decode (printed without the usage text).
+struct TrainFileError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
