@@ -32,6 +32,9 @@ struct TrainingBench: ParsableCommand {
     @Flag(help: "Also evaluate the test split at the end (train files).")
     var test = false
 
+    @Option(help: "Also report test metrics with this many MC-dropout passes.")
+    var mcSamples: Int?
+
     func run() throws {
         var trial: TrialConfig
         if let config {
@@ -84,6 +87,9 @@ struct TrainingBench: ParsableCommand {
             "batch_size": Double(trial.training.batchSize),
         ]
         if config == nil {
+            report["sgemm_ceiling_samples_per_second"] = GemmCeiling.samplesPerSecond(
+                widths: [dataset.featureCount] + trial.model.hidden + [dataset.classCount],
+                batchSize: trial.training.batchSize, samples: 2 * dataset.train.count)
             report["sgemm_share"] = profile.gemmShare
             for (name, value) in [("gather", profile.gather), ("forward", profile.forward), ("loss", profile.loss),
                                   ("backward", profile.backward), ("update", profile.update), ("sgemm", profile.gemm)] {
@@ -93,6 +99,10 @@ struct TrainingBench: ParsableCommand {
         if let best = result.bestEpoch { report["best_epoch"] = Double(best) }
         if test || trial.training.mcDropoutSamples > 0 {
             for (key, value) in trainer.evaluate(.test) { report["test_" + key] = value }
+        }
+        if let mcSamples {
+            for (key, value) in trainer.evaluate(.test, mcSamples: mcSamples) { report["mc_test_" + key] = value }
+            for (key, value) in trainer.evaluate(.validation, mcSamples: mcSamples) { report["mc_val_" + key] = value }
         }
         if json {
             var object: [String: Any] = report
@@ -117,7 +127,7 @@ struct TrainingBench: ParsableCommand {
             let decoder = YAMLDecoder()
             return try decoder.decode(TrialConfig.self, from: text, userInfo: [.rejectUnknownConfigKeys: true])
         } catch let error as DecodingError {
-            throw ValidationError("\(path): \(describe(error))")
+            throw TrainFileError(message: "\(path): \(describe(error))")
         }
     }
 
@@ -130,4 +140,10 @@ struct TrainingBench: ParsableCommand {
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         return "\(path): \(context.debugDescription)"
     }
+}
+
+/// A train file that does not decode (printed without the usage text).
+struct TrainFileError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

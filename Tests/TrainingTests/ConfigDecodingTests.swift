@@ -88,6 +88,7 @@ struct ConfigDecodingTests {
         #"{"data": {"dataset": "spirals"}, "model": {"activation": {"name": "elu", "alpha": 0.5}}, "training": {"optimizer": {"name": "adagrad", "initial_accumulator": 0.2}, "schedule": {"name": "plateau", "factor": 0.5, "patience": 5, "monitor": "val_f1"}}}"#,
         #"{"data": {"dataset": "xor"}, "training": {"optimizer": "sgd", "schedule": {"name": "linear", "final_lr": 0.0001, "decay_steps": 500}, "clip": {"norm": 1}}}"#,
         #"{"data": {"dataset": "invert_bits"}, "model": {"loss": "binary_cross_entropy", "activation": {"name": "rrelu", "lower": 0.1, "upper": 0.2}}, "training": {"optimizer": {"name": "nesterov", "momentum": 0.95}, "schedule": {"name": "power", "decay_steps": 10000, "power": 2}}}"#,
+        #"{"data": {"dataset": "moons"}, "training": {"optimizer": {"name": "nadam", "schedule_decay": 1, "beta2": 0.99}}}"#,
     ])
     func encodeDecodeRoundTrip(json: String) throws {
         let config = try decodeConfig(TrialConfig.self, json)

@@ -24,6 +24,8 @@ struct ConfigValidationTests {
         #expect(f.message.contains("'momentum' does not apply to optimizer 'adam'"))
         let sgd = try #require(failure(#"{"data": {"dataset": "moons"}, "training": {"optimizer": {"name": "sgd", "beta1": 0.9}}}"#))
         #expect(sgd.path == "training.optimizer.beta1")
+        let decay = try #require(failure(#"{"data": {"dataset": "moons"}, "training": {"optimizer": {"name": "adam", "schedule_decay": 1}}}"#))
+        #expect(decay.path == "training.optimizer.schedule_decay")
     }
 
     @Test func optionOfAnotherScheduleIsRejected() throws {

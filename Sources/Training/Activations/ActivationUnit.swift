@@ -140,7 +140,8 @@ final class ActivationUnit {
 
     // MARK: SIMD kernels for the ReLU family (the benchmark path)
 
-    /// `out = max(z + b, 0)` row by row.
+    /// `out = max(z + b, 0)` row by row. (`replacing(with:where:)` rather than the generic
+    /// `pointwiseMax`, which the compiler left as a call per vector.)
     static func biasReLU(
         _ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, rows: Int, cols: Int
     ) {
@@ -151,13 +152,14 @@ final class ActivationUnit {
             if let bias {
                 while j + 8 <= cols {
                     let v = VectorOps.load(zr + j) + VectorOps.load(bias + j)
-                    VectorOps.store(pointwiseMax(v, zero), or + j)
+                    VectorOps.store(v.replacing(with: zero, where: v .< zero), or + j)
                     j += 8
                 }
                 while j < cols { or[j] = max(zr[j] + bias[j], 0); j += 1 }
             } else {
                 while j + 8 <= cols {
-                    VectorOps.store(pointwiseMax(VectorOps.load(zr + j), zero), or + j)
+                    let v = VectorOps.load(zr + j)
+                    VectorOps.store(v.replacing(with: zero, where: v .< zero), or + j)
                     j += 8
                 }
                 while j < cols { or[j] = max(zr[j], 0); j += 1 }
@@ -186,6 +188,29 @@ final class ActivationUnit {
                 if let bias { v += bias[j] }
                 zr[j] = v
                 or[j] = v > 0 ? v : slope * v
+                j += 1
+            }
+        }
+    }
+
+    /// `grad *= (out > 0 ? 1 : 0)` and `sums[j] = sum_r grad[r, j]` in one pass.
+    static func maskPositiveWithColumnSums(
+        _ grad: UnsafeMutablePointer<Float>, _ out: UnsafePointer<Float>, rows: Int, cols: Int, sums: UnsafeMutablePointer<Float>
+    ) {
+        let zero = VectorOps.V.zero
+        sums.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let g = grad + r * cols, o = out + r * cols
+            var j = 0
+            while j + 8 <= cols {
+                let masked = VectorOps.load(g + j).replacing(with: zero, where: VectorOps.load(o + j) .<= zero)
+                VectorOps.store(masked, g + j)
+                VectorOps.store(VectorOps.load(sums + j) + masked, sums + j)
+                j += 8
+            }
+            while j < cols {
+                if !(o[j] > 0) { g[j] = 0 }
+                sums[j] += g[j]
                 j += 1
             }
         }

@@ -27,12 +27,18 @@ public enum Activation: Codable, Sendable, Hashable {
         public static let choiceName = "activation"
     }
 
+    /// Default negative slope of leaky_relu.
     public static let defaultLeakyAlpha = 0.01
+    /// Default lower bound of the RReLU slope.
     public static let defaultRReLULower = 1.0 / 8.0
+    /// Default upper bound of the RReLU slope.
     public static let defaultRReLUUpper = 1.0 / 3.0
+    /// Default initial PReLU slope.
     public static let defaultPReLUAlpha = 0.25
+    /// Default ELU alpha.
     public static let defaultELUAlpha = 1.0
 
+    /// The name as written in files.
     public var name: Name {
         switch self {
         case .sigmoid: .sigmoid

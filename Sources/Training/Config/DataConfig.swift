@@ -40,13 +40,17 @@ public enum Scaling: String, ConfigChoice {
 /// `validation` validation and as many test samples, from `seed` (not the trial seed,
 /// so every trial of a sweep sees the same data).
 public struct DataConfig: Codable, Sendable, Hashable {
+    /// The data set (required).
     public var dataset: DatasetName
     /// Directory holding the IDX files (fashion_mnist only); default `/usr/share/datasets/fashion-mnist`.
     public var path: String?
     /// Size of the validation split; default 5,000 for fashion_mnist, samples/5 for synthetic sets.
     public var validation: Int?
+    /// Keep only the first N training samples.
     public var trainLimit: Int?
+    /// Keep only the first N validation samples.
     public var validationLimit: Int?
+    /// Keep only the first N test samples.
     public var testLimit: Int?
     /// Default `unit` for images, `none` for synthetic sets.
     public var scaling: Scaling?
@@ -59,8 +63,10 @@ public struct DataConfig: Codable, Sendable, Hashable {
     /// Synthetic sets only: the generator seed (default 0).
     public var seed: UInt64?
 
+    /// Where Debian's dataset-fashion-mnist installs the files.
     public static let defaultFashionMNISTPath = "/usr/share/datasets/fashion-mnist"
 
+    /// A data configuration; nil options take their defaults (`resolved...`).
     public init(
         dataset: DatasetName, path: String? = nil, validation: Int? = nil,
         trainLimit: Int? = nil, validationLimit: Int? = nil, testLimit: Int? = nil,
@@ -82,13 +88,19 @@ public struct DataConfig: Codable, Sendable, Hashable {
 
     // MARK: Resolved values
 
+    /// The IDX directory used.
     public var resolvedPath: String { path ?? Self.defaultFashionMNISTPath }
+    /// Training samples of a synthetic set.
     public var resolvedSamples: Int { samples ?? 1000 }
+    /// Size of the validation split.
     public var resolvedValidation: Int {
         validation ?? (dataset.isSynthetic ? max(1, resolvedSamples / 5) : 5000)
     }
+    /// The scaling used.
     public var resolvedScaling: Scaling { scaling ?? (dataset.isSynthetic ? .none : .unit) }
+    /// Noise of a synthetic set.
     public var resolvedNoise: Double { noise ?? (dataset == .blobs ? 1.0 : 0.1) }
+    /// Generator seed of a synthetic set.
     public var resolvedSeed: UInt64 { seed ?? 0 }
 
     /// Number of classes of the data set.
@@ -109,6 +121,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         case scaling, samples, noise, classes, seed
     }
 
+    /// A data configuration; nil options take their defaults (`resolved...`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.configContainer(keyedBy: CodingKeys.self)
         guard let dataset = try c.choice(DatasetName.self, .dataset) else {

@@ -5,11 +5,16 @@
 /// epoch are put back at the end of training ("use the parameters of the epoch with the
 /// lowest validation error").
 public struct EarlyStoppingConfig: Codable, Sendable, Hashable {
+    /// The watched metric (default val_loss).
     public var monitor: MonitoredMetric
+    /// Epochs without improvement before stopping (default 10).
     public var patience: Int
+    /// Improvement needed to count (default 0).
     public var minDelta: Double
+    /// Put the best epoch's weights back at the end (default true).
     public var restoreBest: Bool
 
+    /// Early stopping with the given options.
     public init(monitor: MonitoredMetric = .valLoss, patience: Int = 10, minDelta: Double = 0, restoreBest: Bool = true) {
         self.monitor = monitor
         self.patience = patience

@@ -31,10 +31,14 @@ public struct Initializer: Codable, Sendable, Hashable {
         public static let choiceName = "initializer"
     }
 
+    /// Variance numerator (> 0).
     public var scale: Double
+    /// The fan the variance is divided by.
     public var mode: Mode
+    /// The distribution drawn from.
     public var distribution: Distribution
 
+    /// A variance-scaling initializer; `scale` must be > 0.
     public init(scale: Double, mode: Mode, distribution: Distribution) {
         precondition(scale > 0, "initializer scale must be > 0")
         self.scale = scale
@@ -42,11 +46,17 @@ public struct Initializer: Codable, Sendable, Hashable {
         self.distribution = distribution
     }
 
+    /// Variance 1/fan_avg, uniform (the Keras default).
     public static let glorotUniform = Initializer(scale: 1, mode: .fanAvg, distribution: .uniform)
+    /// Variance 1/fan_avg, truncated normal.
     public static let glorotNormal = Initializer(scale: 1, mode: .fanAvg, distribution: .truncatedNormal)
+    /// Variance 2/fan_in, uniform.
     public static let heUniform = Initializer(scale: 2, mode: .fanIn, distribution: .uniform)
+    /// Variance 2/fan_in, truncated normal (ReLU family, ELU).
     public static let heNormal = Initializer(scale: 2, mode: .fanIn, distribution: .truncatedNormal)
+    /// Variance 1/fan_in, uniform.
     public static let lecunUniform = Initializer(scale: 1, mode: .fanIn, distribution: .uniform)
+    /// Variance 1/fan_in, truncated normal (SELU).
     public static let lecunNormal = Initializer(scale: 1, mode: .fanIn, distribution: .truncatedNormal)
 
     /// The preset `name` (nil for `variance_scaling`, which has no fixed parameters).

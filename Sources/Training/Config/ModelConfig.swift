@@ -36,28 +36,38 @@ public enum LossKind: String, ConfigChoice {
 public struct ModelConfig: Codable, Sendable, Hashable {
     /// Widths of the hidden Dense layers (in the file: a list, or `{layers: N, units: W}`).
     public var hidden: [Int]
+    /// Activation of every hidden layer.
     public var activation: Activation
     /// Hidden-layer kernel initializer; default: the one table 11-1 recommends for the
     /// activation (he_normal for the ReLU family and ELU, lecun_normal for SELU, glorot_uniform
     /// otherwise). The output layer always uses glorot_uniform, as a Keras Dense does.
     public var initializer: Initializer
+    /// Batch normalization in each hidden block.
     public var batchNorm: BatchNormPlacement
+    /// Batch normalization right after the input.
     public var inputBatchNorm: Bool
+    /// Momentum of the moving averages (default 0.99).
     public var batchNormMomentum: Double
+    /// Added to the variance (default 1e-3).
     public var batchNormEpsilon: Double
     /// Whether hidden Dense layers have a bias; default true, false with `batch_norm: before`
     /// (the BN shift makes it redundant).
     public var useBias: Bool?
+    /// Dropout rate after every hidden block, in [0, 1).
     public var dropout: Double
+    /// Standard (inverted) or alpha dropout, for both dropout rates.
     public var dropoutKind: DropoutKind
+    /// Dropout rate on the input, in [0, 1).
     public var inputDropout: Double
     /// Keras-style kernel penalties `l1 * sum|w|` and `l2 * sum(w^2)` on every Dense kernel.
     public var l1: Double
     public var l2: Double
     /// Max-norm radius for each hidden unit's incoming weight vector.
     public var maxNorm: Double?
+    /// The loss, which fixes the output layer.
     public var loss: LossKind
 
+    /// A model; `initializer` nil means the one recommended for `activation`.
     public init(
         hidden: [Int] = [300, 100], activation: Activation = .relu, initializer: Initializer? = nil,
         batchNorm: BatchNormPlacement = .none, inputBatchNorm: Bool = false,
@@ -97,6 +107,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// The `{layers: N, units: W}` form of `hidden`.
     enum HiddenKeys: String, CodingKey, CaseIterable { case layers, units }
 
+    /// A model; `initializer` nil means the one recommended for `activation`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.configContainer(keyedBy: CodingKeys.self)
         hidden = try Self.decodeHidden(c)

@@ -11,7 +11,9 @@ public enum OptimizerName: String, ConfigChoice {
 /// (`momentum` for `adam`, `beta1` for `sgd`, ...). Written as a name (`adam`) or a mapping
 /// (`{name: adam, learning_rate: 0.001}`).
 public struct OptimizerConfig: Codable, Sendable, Hashable {
+    /// Which optimizer.
     public var name: OptimizerName
+    /// The (base) learning rate; default 0.01 for the SGD family, 0.001 otherwise.
     public var learningRate: Double?
     /// momentum, nesterov (default 0.9), rmsprop (default 0: none).
     public var momentum: Double?
@@ -27,11 +29,15 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     public var weightDecay: Double?
     /// adagrad: starting value of the accumulator (default 0.1, as Keras).
     public var initialAccumulator: Double?
+    /// nadam: the d of the momentum schedule `mu_t = beta1 * (1 - 0.5 * 0.96^(d*t))`; default
+    /// 0.004 (Keras 2, the spec's formulation); 1 gives Keras 3's schedule.
+    public var scheduleDecay: Double?
 
+    /// An optimizer with the given options (nil: the optimizer's default).
     public init(
         _ name: OptimizerName, learningRate: Double? = nil, momentum: Double? = nil,
         beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil, rho: Double? = nil,
-        weightDecay: Double? = nil, initialAccumulator: Double? = nil
+        weightDecay: Double? = nil, initialAccumulator: Double? = nil, scheduleDecay: Double? = nil
     ) {
         self.name = name
         self.learningRate = learningRate
@@ -42,6 +48,7 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         self.rho = rho
         self.weightDecay = weightDecay
         self.initialAccumulator = initialAccumulator
+        self.scheduleDecay = scheduleDecay
     }
 
     // MARK: Resolved values
@@ -50,17 +57,27 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
     public var resolvedLearningRate: Double {
         learningRate ?? ([.sgd, .momentum, .nesterov].contains(name) ? 0.01 : 0.001)
     }
+    /// Momentum used (0.9; rmsprop 0).
     public var resolvedMomentum: Double { momentum ?? (name == .rmsprop ? 0 : 0.9) }
+    /// beta1 used.
     public var resolvedBeta1: Double { beta1 ?? 0.9 }
+    /// beta2 used.
     public var resolvedBeta2: Double { beta2 ?? 0.999 }
+    /// epsilon used.
     public var resolvedEpsilon: Double { epsilon ?? 1e-7 }
+    /// rho used.
     public var resolvedRho: Double { rho ?? 0.9 }
+    /// AdamW decay used.
     public var resolvedWeightDecay: Double { weightDecay ?? 0.004 }
+    /// AdaGrad accumulator start used.
     public var resolvedInitialAccumulator: Double { initialAccumulator ?? 0.1 }
+    /// Nadam schedule decay used.
+    public var resolvedScheduleDecay: Double { scheduleDecay ?? 0.004 }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, learningRate = "learning_rate", momentum, beta1, beta2, epsilon, rho
         case weightDecay = "weight_decay", initialAccumulator = "initial_accumulator"
+        case scheduleDecay = "schedule_decay"
     }
 
     /// The options each optimizer accepts.
@@ -70,11 +87,13 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         case .momentum, .nesterov: [.name, .learningRate, .momentum]
         case .adagrad: [.name, .learningRate, .epsilon, .initialAccumulator]
         case .rmsprop: [.name, .learningRate, .rho, .momentum, .epsilon]
-        case .adam, .adamax, .nadam: [.name, .learningRate, .beta1, .beta2, .epsilon]
+        case .adam, .adamax: [.name, .learningRate, .beta1, .beta2, .epsilon]
+        case .nadam: [.name, .learningRate, .beta1, .beta2, .epsilon, .scheduleDecay]
         case .adamw: [.name, .learningRate, .beta1, .beta2, .epsilon, .weightDecay]
         }
     }
 
+    /// An optimizer with the given options (nil: the optimizer's default).
     public init(from decoder: any Decoder) throws {
         if let text = decoder.shorthandString() {
             guard let name = OptimizerName(rawValue: text) else {
@@ -100,7 +119,8 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
             epsilon: try c.optionalNumber(.epsilon, .positive),
             rho: try c.optionalNumber(.rho, .fraction),
             weightDecay: try c.optionalNumber(.weightDecay, .nonNegative),
-            initialAccumulator: try c.optionalNumber(.initialAccumulator, .nonNegative))
+            initialAccumulator: try c.optionalNumber(.initialAccumulator, .nonNegative),
+            scheduleDecay: try c.optionalNumber(.scheduleDecay, .positive))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -114,5 +134,6 @@ public struct OptimizerConfig: Codable, Sendable, Hashable {
         try c.encodeUnlessNil(rho, forKey: .rho)
         try c.encodeUnlessNil(weightDecay, forKey: .weightDecay)
         try c.encodeUnlessNil(initialAccumulator, forKey: .initialAccumulator)
+        try c.encodeUnlessNil(scheduleDecay, forKey: .scheduleDecay)
     }
 }

@@ -34,26 +34,46 @@ public enum MonitoredMetric: String, ConfigChoice {
 /// - `onecycle`: Smith's 1cycle over the whole run (lr and, for momentum optimizers, momentum).
 /// - `linear`: `(1-a)*lr0 + a*final_lr`, `a = min(t/T, 1)`, T from `decay_epochs` or `decay_steps`.
 public struct ScheduleConfig: Codable, Sendable, Hashable {
+    /// Which schedule.
     public var name: ScheduleName
+    /// power (s), exponential and linear: the decay horizon in steps.
     public var decaySteps: Int?
+    /// exponential and linear: the decay horizon in epochs.
     public var decayEpochs: Double?
+    /// power: the exponent c (default 1).
     public var power: Double?
+    /// exponential: the factor per horizon (default 0.1).
     public var decayRate: Double?
+    /// exponential: floor t/s (default false).
     public var staircase: Bool?
+    /// piecewise: epochs where the next value starts (strictly increasing, >= 1).
     public var boundaries: [Int]?
+    /// piecewise: the rates, one more than boundaries.
     public var values: [Double]?
+    /// plateau: multiplier applied after patience epochs without improvement (default 0.1).
     public var factor: Double?
+    /// plateau: epochs without improvement before reducing (default 10).
     public var patience: Int?
+    /// plateau: lower bound of the rate (default 0).
     public var minLR: Double?
+    /// plateau: improvement needed to count (default 1e-4).
     public var minDelta: Double?
+    /// plateau: the watched metric (default val_loss).
     public var monitor: MonitoredMetric?
+    /// onecycle: the peak rate (required).
     public var maxLR: Double?
+    /// onecycle: start and end rate of the cycle (default max_lr/10).
     public var initialLR: Double?
+    /// onecycle: rate at the very end (default initial_lr/1000); linear: the target rate (required).
     public var finalLR: Double?
+    /// onecycle: share of the steps in the final annealing (default 0.1).
     public var annealingFraction: Double?
+    /// onecycle: momentum at the start and end of the cycle (default 0.95).
     public var maxMomentum: Double?
+    /// onecycle: momentum at the peak rate (default 0.85).
     public var minMomentum: Double?
 
+    /// A schedule with the given options (nil: default); validated when decoded or by `TrialConfig.validated()`.
     public init(
         _ name: ScheduleName, decaySteps: Int? = nil, decayEpochs: Double? = nil, power: Double? = nil,
         decayRate: Double? = nil, staircase: Bool? = nil, boundaries: [Int]? = nil, values: [Double]? = nil,
@@ -82,6 +102,7 @@ public struct ScheduleConfig: Codable, Sendable, Hashable {
         self.minMomentum = minMomentum
     }
 
+    /// The constant schedule (the default).
     public static let constant = ScheduleConfig(.constant)
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -105,6 +126,7 @@ public struct ScheduleConfig: Codable, Sendable, Hashable {
         }
     }
 
+    /// A schedule with the given options (nil: default); validated when decoded or by `TrialConfig.validated()`.
     public init(from decoder: any Decoder) throws {
         if let text = decoder.shorthandString() {
             let single = try decoder.singleValueContainer()
@@ -188,21 +210,33 @@ public struct ScheduleConfig: Codable, Sendable, Hashable {
 
     // MARK: Resolved values
 
+    /// The value used: the option, or its default.
     public var resolvedPower: Double { power ?? 1 }
+    /// The value used: the option, or its default.
     public var resolvedDecayRate: Double { decayRate ?? 0.1 }
+    /// The value used: the option, or its default.
     public var resolvedStaircase: Bool { staircase ?? false }
     /// Keras ReduceLROnPlateau defaults: factor 0.1, patience 10, min_delta 1e-4, min_lr 0.
     public var resolvedFactor: Double { factor ?? 0.1 }
+    /// The value used: the option, or its default.
     public var resolvedPatience: Int { patience ?? 10 }
+    /// The value used: the option, or its default.
     public var resolvedMinLR: Double { minLR ?? 0 }
+    /// The value used: the option, or its default.
     public var resolvedMinDelta: Double { minDelta ?? 1e-4 }
+    /// The value used: the option, or its default.
     public var resolvedMonitor: MonitoredMetric { monitor ?? .valLoss }
+    /// The value used: the option, or its default.
     public var resolvedMaxLR: Double { maxLR ?? 0.1 }
+    /// The value used: the option, or its default.
     public var resolvedInitialLR: Double { initialLR ?? resolvedMaxLR / 10 }
     /// 1cycle: default initial_lr/1000.
     public var resolvedFinalLR: Double { finalLR ?? resolvedInitialLR / 1000 }
+    /// The value used: the option, or its default.
     public var resolvedAnnealingFraction: Double { annealingFraction ?? 0.1 }
+    /// The value used: the option, or its default.
     public var resolvedMaxMomentum: Double { maxMomentum ?? 0.95 }
+    /// The value used: the option, or its default.
     public var resolvedMinMomentum: Double { minMomentum ?? 0.85 }
 
     public func encode(to encoder: any Encoder) throws {

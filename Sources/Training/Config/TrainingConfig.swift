@@ -1,15 +1,23 @@
 /// How a network is trained: epochs, batches, optimizer, schedule and training control.
 public struct TrainingConfig: Codable, Sendable, Hashable {
+    /// Number of epochs (>= 1).
     public var epochs: Int
+    /// Samples per step; the last batch of an epoch may be smaller.
     public var batchSize: Int
+    /// Reshuffle the training split every epoch.
     public var shuffle: Bool
+    /// The optimizer.
     public var optimizer: OptimizerConfig
+    /// The learning-rate schedule.
     public var schedule: ScheduleConfig
+    /// Gradient clipping, if any.
     public var clip: ClipConfig?
+    /// Early stopping, if any.
     public var earlyStopping: EarlyStoppingConfig?
     /// > 0: validation and test metrics use the mean of this many MC-dropout passes.
     public var mcDropoutSamples: Int
 
+    /// Training settings (Keras-like defaults).
     public init(
         epochs: Int = 10, batchSize: Int = 32, shuffle: Bool = true,
         optimizer: OptimizerConfig = OptimizerConfig(.adam), schedule: ScheduleConfig = .constant,
@@ -30,6 +38,7 @@ public struct TrainingConfig: Codable, Sendable, Hashable {
         case earlyStopping = "early_stopping", mcDropoutSamples = "mc_dropout_samples"
     }
 
+    /// Training settings (Keras-like defaults).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.configContainer(keyedBy: CodingKeys.self)
         epochs = try c.integer(.epochs, default: 10, atLeast: 1)

@@ -9,10 +9,14 @@ import Foundation
 public struct TrialConfig: Codable, Sendable, Hashable {
     /// Seeds weight initialization, shuffling and dropout masks (not the synthetic data).
     public var seed: UInt64
+    /// The data set and its split.
     public var data: DataConfig
+    /// The network.
     public var model: ModelConfig
+    /// Epochs, batches, optimizer, schedule and training control.
     public var training: TrainingConfig
 
+    /// A trial; checked when a `Trainer` is created (see `validated()`).
     public init(seed: UInt64 = 0, data: DataConfig, model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig()) {
         self.seed = seed
         self.data = data
@@ -57,9 +61,6 @@ public struct TrialConfig: Codable, Sendable, Hashable {
             if metric.isBinaryOnly && !binary {
                 return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for two-class data sets")
             }
-        }
-        if data.dataset == .fashionMNIST, model.hidden.count > 0, data.resolvedValidation >= 60_000 {
-            return (.data, "validation must leave training images")
         }
         return nil
     }

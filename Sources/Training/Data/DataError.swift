@@ -9,6 +9,7 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The requested split does not fit the data (e.g. validation larger than the training file).
     case invalidSplit(String)
 
+    /// The message, naming the file.
     public var description: String {
         switch self {
         case .missingFile(let path):

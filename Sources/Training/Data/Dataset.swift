@@ -7,10 +7,12 @@ public enum Split: String, Sendable, CaseIterable, Codable {
 public struct DataSplit: Sendable {
     /// `count * width` values, scaled as configured.
     public let features: [Float]
+    /// Class index of each sample.
     public let labels: [Int32]
     /// Values per sample.
     public let width: Int
 
+    /// A split; `features.count` must be `labels.count * width`.
     public init(features: [Float], labels: [Int32], width: Int) {
         precondition(features.count == labels.count * width, "features and labels disagree")
         self.features = features
@@ -18,6 +20,7 @@ public struct DataSplit: Sendable {
         self.width = width
     }
 
+    /// Number of samples.
     public var count: Int { labels.count }
 }
 
@@ -26,14 +29,20 @@ public struct DataSplit: Sendable {
 /// Immutable, hence `Sendable`: a worker can load it once and share it between trials that
 /// use the same `DataConfig` (training never modifies it).
 public final class Dataset: Sendable {
+    /// The configuration it was loaded from.
     public let config: DataConfig
     /// Shape of one sample as stored in the source (e.g. [28, 28]); features are flattened.
     public let sampleShape: [Int]
+    /// Names of the classes in label order.
     public let classNames: [String]
+    /// The training split.
     public let train: DataSplit
+    /// The validation split (may be empty).
     public let validation: DataSplit
+    /// The test split.
     public let test: DataSplit
 
+    /// A data set from its parts.
     public init(config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit) {
         self.config = config
         self.sampleShape = sampleShape
@@ -45,8 +54,10 @@ public final class Dataset: Sendable {
 
     /// Values per sample.
     public var featureCount: Int { sampleShape.reduce(1, *) }
+    /// Number of classes.
     public var classCount: Int { classNames.count }
 
+    /// One of the three splits.
     public func split(_ split: Split) -> DataSplit {
         switch split {
         case .train: train

@@ -2,6 +2,7 @@ import Randomness
 
 /// Loads, splits and scales the data set a `DataConfig` describes.
 public enum DatasetLoader {
+    /// The ten Fashion-MNIST classes in label order.
     public static let fashionMNISTClassNames = [
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
     ]

@@ -92,11 +92,16 @@ final class DenseLayer: Layer {
 
     func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard let input = lastInput else { preconditionFailure("backward before forward") }
-        if let unit {
-            if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: outputWidth) }
-            unit.backward(gradOutput, rows: rows)
+        if let unit, let biasGradient, case .relu = unit.activation {
+            // The benchmark path: ReLU mask and bias gradient in one pass.
+            ActivationUnit.maskPositiveWithColumnSums(gradOutput, output.pointer, rows: rows, cols: outputWidth, sums: biasGradient)
+        } else {
+            if let unit {
+                if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: outputWidth) }
+                unit.backward(gradOutput, rows: rows)
+            }
+            if let biasGradient { VectorOps.columnSums(gradOutput, rows: rows, cols: outputWidth, into: biasGradient) }
         }
-        if let biasGradient { VectorOps.columnSums(gradOutput, rows: rows, cols: outputWidth, into: biasGradient) }
         // dW = x^T dZ
         gemm.multiply(true, false, m: inputWidth, n: outputWidth, k: rows, input, lda: inputWidth, gradOutput, ldb: outputWidth, kernelGradient, ldc: outputWidth)
         guard needInputGradient else { return nil }

@@ -60,6 +60,12 @@ final class ParameterStore {
 
     var count: Int { values.count }
 
+    /// The span of the flat vector covered by consecutive blocks.
+    func range(ofBlocks indices: Range<Int>) -> Range<Int> {
+        guard let first = indices.first, let last = indices.last else { return 0..<0 }
+        return blocks[first].offset..<(blocks[last].offset + blocks[last].count)
+    }
+
     func value(_ block: Int) -> UnsafeMutablePointer<Float> { values.pointer + blocks[block].offset }
     func gradient(_ block: Int) -> UnsafeMutablePointer<Float> { gradients.pointer + blocks[block].offset }
     func stateValue(_ block: Int) -> UnsafeMutablePointer<Float> { state.pointer + stateBlocks[block].offset }

@@ -19,6 +19,8 @@ final class Network {
     /// that layer's input gradient.
     let firstTrainable: Int
     let lossGradient: FloatBuffer
+    /// Indices into `store.blocks` of each layer's parameter blocks (consecutive).
+    let layerBlocks: [Range<Int>]
     private let maxNormScratch: FloatBuffer
     private let names: [String]
 
@@ -72,7 +74,13 @@ final class Network {
         self.names = names
 
         var layout = ParameterLayout()
-        for layer in layers { layer.reserve(in: &layout) }
+        var layerBlocks: [Range<Int>] = []
+        for layer in layers {
+            let first = layout.trainable.count
+            layer.reserve(in: &layout)
+            layerBlocks.append(first..<layout.trainable.count)
+        }
+        self.layerBlocks = layerBlocks
         store = ParameterStore(layout)
         for layer in layers {
             layer.bind(store)
@@ -99,17 +107,23 @@ final class Network {
     }
 
     /// Back-propagates `lossGradient` (rows x outputs), filling the store's gradients.
-    func backward(rows: Int) {
+    ///
+    /// `layerDone` is called with a layer's parameter blocks as soon as its backward pass is
+    /// complete: its gradients are final and its parameters are no longer read in this step,
+    /// so they can be updated right away, while the gradients are still in cache.
+    /// (Non-escaping, so a training step allocates nothing for it.)
+    func backward(rows: Int, layerDone: (Range<Int>) -> Void = { _ in }) {
         var grad = lossGradient.pointer
         for index in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
             let needInput = index > firstTrainable
             let next = layers[index].backward(grad, rows: rows, needInputGradient: needInput)
             if needInput { grad = next! }
+            if !layerBlocks[index].isEmpty { layerDone(layerBlocks[index]) }
         }
     }
 
-    func applyMaxNorm(_ radius: Double) {
-        Regularization.applyMaxNorm(radius, to: store, scratch: maxNormScratch)
+    func applyMaxNorm(_ radius: Double, blocks: Range<Int>? = nil) {
+        Regularization.applyMaxNorm(radius, to: store, scratch: maxNormScratch, blocks: blocks)
     }
 
     var summary: NetworkSummary {

@@ -2,21 +2,30 @@
 public struct NetworkSummary: Sendable, Codable, Hashable, CustomStringConvertible {
     /// One row of the summary.
     public struct Entry: Sendable, Codable, Hashable {
+        /// Keras-style layer name ("dense_1").
         public var name: String
         /// Keras-like layer type ("Dense", "BatchNormalization", "Dropout", ...).
         public var kind: String
         /// Output shape without the batch dimension.
         public var outputShape: [Int]
+        /// Trainable parameters.
         public var trainable: Int
+        /// Non-trainable parameters (batch-norm moving statistics).
         public var nonTrainable: Int
+        /// All parameters of the layer.
         public var parameters: Int { trainable + nonTrainable }
     }
 
+    /// The layers in order (Flatten first for image inputs).
     public var layers: [Entry]
+    /// Sum of trainable parameters.
     public var trainableParameters: Int { layers.reduce(0) { $0 + $1.trainable } }
+    /// Sum of non-trainable parameters.
     public var nonTrainableParameters: Int { layers.reduce(0) { $0 + $1.nonTrainable } }
+    /// All parameters.
     public var totalParameters: Int { trainableParameters + nonTrainableParameters }
 
+    /// A Keras-like table.
     public var description: String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
         var lines = [pad("Layer (type)", 40) + pad("Output shape", 16) + "Param #"]

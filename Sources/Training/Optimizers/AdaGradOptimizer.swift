@@ -18,9 +18,11 @@ final class AdaGradOptimizer: Optimizer {
         set {}
     }
 
-    func step(_ store: ParameterStore) {
-        iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, s = accumulator.pointer, n = store.count
+    func beginStep() { iterations += 1 }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound, n = range.count
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, s = accumulator.pointer + o
         let lr = Float(learningRate)
         let lrv = VectorOps.V(repeating: lr), ev = VectorOps.V(repeating: epsilon)
         var i = 0

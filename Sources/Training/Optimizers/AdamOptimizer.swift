@@ -31,21 +31,28 @@ final class AdamOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
+    /// Step scalars: `alpha_t` and `eps_t`.
+    private var alpha: Float = 0, epsHat: Float = 0
+
+    func beginStep() {
         iterations += 1
         let t = Double(iterations)
+        let correction2 = (1 - pow(beta2, t)).squareRoot()
+        alpha = Float(learningRate * correction2 / (1 - pow(beta1, t)))
+        epsHat = Float(epsilon * correction2)
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
         if weightDecay > 0 {
             let keep = Float(1 - learningRate * weightDecay)
-            for block in store.blocks {
+            for block in store.blocks where range.contains(block.offset) {
                 if case .kernel = block.role { VectorOps.scale(store.values.pointer + block.offset, by: keep, count: block.count) }
             }
         }
-        let correction2 = (1 - pow(beta2, t)).squareRoot()
-        let alpha = Float(learningRate * correction2 / (1 - pow(beta1, t)))
-        let epsHat = Float(epsilon * correction2)
+        let o = range.lowerBound
         Self.update(
-            w: store.values.pointer, g: store.gradients.pointer, m: first.pointer, v: second.pointer, count: store.count,
-            alpha: alpha, beta1: Float(beta1), beta2: Float(beta2), epsilon: epsHat)
+            w: store.values.pointer + o, g: store.gradients.pointer + o, m: first.pointer + o, v: second.pointer + o,
+            count: range.count, alpha: alpha, beta1: Float(beta1), beta2: Float(beta2), epsilon: epsHat)
     }
 
     /// The fused moment update and parameter step.
@@ -101,21 +108,42 @@ final class AdaMaxOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
+    private var rate: Float = 0
+
+    func beginStep() {
         iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, m = first.pointer, u = norm.pointer
-        let b1 = Float(beta1), b2 = beta2, eps = epsilon
-        let rate = Float(learningRate / (1 - pow(beta1, Double(iterations))))
-        for i in 0..<store.count {
+        rate = Float(learningRate / (1 - pow(beta1, Double(iterations))))
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, u = norm.pointer + o
+        let b1 = Float(beta1), b2 = beta2, eps = epsilon, rate = rate, n = range.count
+        typealias V = VectorOps.V
+        let b1v = V(repeating: b1), c1 = V(repeating: 1 - b1), b2v = V(repeating: b2), ev = V(repeating: eps), rv = V(repeating: rate)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let mv = b1v * VectorOps.load(m + i) + c1 * gv
+            let scaled = b2v * VectorOps.load(u + i), magnitude = gv.replacing(with: -gv, where: gv .< 0)
+            let uv = scaled.replacing(with: magnitude, where: magnitude .> scaled)
+            VectorOps.store(mv, m + i)
+            VectorOps.store(uv, u + i)
+            VectorOps.store(VectorOps.load(w + i) - rv * mv / (uv + ev), w + i)
+            i += 8
+        }
+        while i < n {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             u[i] = max(b2 * u[i], abs(g[i]))
             w[i] -= rate * m[i] / (u[i] + eps)
+            i += 1
         }
     }
 }
 
 /// Nadam in the Keras formulation with the momentum schedule
-/// `mu_t = beta1 * (1 - 0.5 * 0.96^(0.004*t))`:
+/// `mu_t = beta1 * (1 - 0.5 * 0.96^(d*t))`, d = `scheduleDecay` (0.004 in Keras 2 and the
+/// spec; Keras 3 uses 0.96^t, i.e. d = 1):
 /// `m_bar = (1-mu_t) * g / (1 - prod_{i<=t} mu_i) + mu_{t+1} * m_t / (1 - prod_{i<=t+1} mu_i)`,
 /// `theta -= lr * m_bar / (sqrt(v_t / (1-b2^t)) + eps)`.
 final class NadamOptimizer: Optimizer {
@@ -123,17 +151,19 @@ final class NadamOptimizer: Optimizer {
     var beta1: Double
     let beta2: Double
     let epsilon: Float
+    let scheduleDecay: Double
     private(set) var iterations = 0
     /// Product of the momentum schedule up to the last step.
     private(set) var momentumProduct = 1.0
     private let first: FloatBuffer
     private let second: FloatBuffer
 
-    init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, count: Int) {
+    init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, scheduleDecay: Double = 0.004, count: Int) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = Float(epsilon)
+        self.scheduleDecay = scheduleDecay
         first = FloatBuffer(count: count)
         second = FloatBuffer(count: count)
     }
@@ -143,27 +173,51 @@ final class NadamOptimizer: Optimizer {
         set { if let newValue { beta1 = newValue } }
     }
 
-    static func momentumSchedule(beta1: Double, step t: Double) -> Double {
-        beta1 * (1 - 0.5 * pow(0.96, 0.004 * t))
+    static func momentumSchedule(beta1: Double, step t: Double, decay: Double = 0.004) -> Double {
+        beta1 * (1 - 0.5 * pow(0.96, decay * t))
     }
 
-    func step(_ store: ParameterStore) {
+    private var gradientCoefficient: Float = 0, momentCoefficient: Float = 0, secondCorrection: Float = 0
+
+    func beginStep() {
         iterations += 1
         let t = Double(iterations)
-        let muT = Self.momentumSchedule(beta1: beta1, step: t)
-        let muNext = Self.momentumSchedule(beta1: beta1, step: t + 1)
+        let muT = Self.momentumSchedule(beta1: beta1, step: t, decay: scheduleDecay)
+        let muNext = Self.momentumSchedule(beta1: beta1, step: t + 1, decay: scheduleDecay)
         momentumProduct *= muT
         let productNext = momentumProduct * muNext
-        let gradientCoefficient = Float((1 - muT) / (1 - momentumProduct))
-        let momentCoefficient = Float(muNext / (1 - productNext))
-        let secondCorrection = Float(1 / (1 - pow(beta2, t)))
-        let w = store.values.pointer, g = store.gradients.pointer, m = first.pointer, v = second.pointer
+        gradientCoefficient = Float((1 - muT) / (1 - momentumProduct))
+        momentCoefficient = Float(muNext / (1 - productNext))
+        secondCorrection = Float(1 / (1 - pow(beta2, t)))
+    }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, m = first.pointer + o, v = second.pointer + o
         let b1 = Float(beta1), b2 = Float(beta2), lr = Float(learningRate), eps = epsilon
-        for i in 0..<store.count {
+        let gradientCoefficient = gradientCoefficient, momentCoefficient = momentCoefficient, secondCorrection = secondCorrection
+        let n = range.count
+        typealias V = VectorOps.V
+        let b1v = V(repeating: b1), c1 = V(repeating: 1 - b1), b2v = V(repeating: b2), c2 = V(repeating: 1 - b2)
+        let gc = V(repeating: gradientCoefficient), mc = V(repeating: momentCoefficient), sc = V(repeating: secondCorrection)
+        let lrv = V(repeating: lr), ev = V(repeating: eps)
+        var i = 0
+        while i + 8 <= n {
+            let gv = VectorOps.load(g + i)
+            let mv = b1v * VectorOps.load(m + i) + c1 * gv
+            let vv = b2v * VectorOps.load(v + i) + c2 * gv * gv
+            VectorOps.store(mv, m + i)
+            VectorOps.store(vv, v + i)
+            let mBar = gc * gv + mc * mv
+            VectorOps.store(VectorOps.load(w + i) - lrv * mBar / (VectorOps.sqrt(vv * sc) + ev), w + i)
+            i += 8
+        }
+        while i < n {
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
             let mBar = gradientCoefficient * g[i] + momentCoefficient * m[i]
             w[i] -= lr * mBar / ((v[i] * secondCorrection).squareRoot() + eps)
+            i += 1
         }
     }
 }

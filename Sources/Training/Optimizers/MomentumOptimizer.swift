@@ -22,12 +22,13 @@ final class MomentumOptimizer: Optimizer {
         set { if velocity != nil, let newValue { beta = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
-        iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, n = store.count
-        let lr = Float(learningRate)
+    func beginStep() { iterations += 1 }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound, n = range.count
+        let w = store.values.pointer + o, g = store.gradients.pointer + o
+        let lr = Float(learningRate), lrv = VectorOps.V(repeating: lr)
         guard let velocity else {
-            let lrv = VectorOps.V(repeating: lr)
             var i = 0
             while i + 8 <= n {
                 VectorOps.store(VectorOps.load(w + i) - lrv * VectorOps.load(g + i), w + i)
@@ -36,8 +37,7 @@ final class MomentumOptimizer: Optimizer {
             while i < n { w[i] -= lr * g[i]; i += 1 }
             return
         }
-        let m = velocity.pointer, b = Float(beta)
-        let lrv = VectorOps.V(repeating: lr), bv = VectorOps.V(repeating: b)
+        let m = velocity.pointer + o, b = Float(beta), bv = VectorOps.V(repeating: b)
         var i = 0
         if nesterov {
             while i + 8 <= n {

@@ -1,16 +1,28 @@
 /// Updates the parameters from their gradients, one step at a time.
 ///
-/// Optimizers work on the flat parameter vector of a `ParameterStore` (one pass over all
-/// parameters) and keep their own state vectors of the same length.
+/// Optimizers work on ranges of the flat parameter vector of a `ParameterStore` and keep
+/// their own state vectors of the same length. A step is `beginStep()` (advances t and
+/// computes the step's scalars) followed by `update(_:range:)` over disjoint ranges that
+/// together cover the vector, so the trainer can update each layer as soon as its
+/// gradients are ready (while they are still in cache).
 protocol Optimizer: AnyObject {
     /// The rate of the next step (schedules set it before every step).
     var learningRate: Double { get set }
     /// The momentum-like coefficient a 1cycle schedule may cycle: momentum for the SGD
     /// family and RMSProp, beta1 for the Adam family; nil when the optimizer has none.
     var momentum: Double? { get set }
-    /// Number of steps taken.
+    /// Number of steps begun.
     var iterations: Int { get }
-    func step(_ store: ParameterStore)
+    func beginStep()
+    func update(_ store: ParameterStore, range: Range<Int>)
+}
+
+extension Optimizer {
+    /// One full step over every parameter.
+    func step(_ store: ParameterStore) {
+        beginStep()
+        update(store, range: 0..<store.count)
+    }
 }
 
 /// Builds the optimizer a configuration names.
@@ -42,7 +54,7 @@ enum OptimizerFactory {
         case .nadam:
             return NadamOptimizer(
                 learningRate: config.resolvedLearningRate, beta1: config.resolvedBeta1, beta2: config.resolvedBeta2,
-                epsilon: config.resolvedEpsilon, count: n)
+                epsilon: config.resolvedEpsilon, scheduleDecay: config.resolvedScheduleDecay, count: n)
         }
     }
 }

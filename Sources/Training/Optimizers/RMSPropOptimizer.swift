@@ -23,21 +23,34 @@ final class RMSPropOptimizer: Optimizer {
         set { if velocity != nil, let newValue { beta = newValue } }
     }
 
-    func step(_ store: ParameterStore) {
-        iterations += 1
-        let w = store.values.pointer, g = store.gradients.pointer, s = meanSquare.pointer, n = store.count
+    func beginStep() { iterations += 1 }
+
+    func update(_ store: ParameterStore, range: Range<Int>) {
+        let o = range.lowerBound, n = range.count
+        let w = store.values.pointer + o, g = store.gradients.pointer + o, s = meanSquare.pointer + o
         let lr = Float(learningRate), oneMinusRho = 1 - rho
+        let rv = VectorOps.V(repeating: rho), orv = VectorOps.V(repeating: oneMinusRho)
+        let lrv = VectorOps.V(repeating: lr), ev = VectorOps.V(repeating: epsilon)
         if let velocity {
-            let m = velocity.pointer, b = Float(beta)
-            for i in 0..<n {
+            let m = velocity.pointer + o, b = Float(beta), bv = VectorOps.V(repeating: b)
+            var i = 0
+            while i + 8 <= n {
+                let gv = VectorOps.load(g + i)
+                let sv = rv * VectorOps.load(s + i) + orv * gv * gv
+                let mv = bv * VectorOps.load(m + i) + lrv * gv / (VectorOps.sqrt(sv) + ev)
+                VectorOps.store(sv, s + i)
+                VectorOps.store(mv, m + i)
+                VectorOps.store(VectorOps.load(w + i) - mv, w + i)
+                i += 8
+            }
+            while i < n {
                 s[i] = rho * s[i] + oneMinusRho * g[i] * g[i]
                 m[i] = b * m[i] + lr * g[i] / (s[i].squareRoot() + epsilon)
                 w[i] -= m[i]
+                i += 1
             }
             return
         }
-        let rv = VectorOps.V(repeating: rho), orv = VectorOps.V(repeating: oneMinusRho)
-        let lrv = VectorOps.V(repeating: lr), ev = VectorOps.V(repeating: epsilon)
         var i = 0
         while i + 8 <= n {
             let gv = VectorOps.load(g + i)

@@ -3,11 +3,11 @@ enum Regularization {
     /// Adds the gradients of `l1 * sum|w| + l2 * sum(w^2)` over every Dense kernel and returns
     /// the penalty itself (added to the reported loss, as Keras does).
     @discardableResult
-    static func addPenaltyGradients(l1: Double, l2: Double, to store: ParameterStore) -> Double {
+    static func addPenaltyGradients(l1: Double, l2: Double, to store: ParameterStore, blocks: Range<Int>? = nil) -> Double {
         guard l1 > 0 || l2 > 0 else { return 0 }
         let l1f = Float(l1), twoL2 = Float(2 * l2)
         var absSum = 0.0, squareSum = 0.0
-        for block in store.blocks {
+        for block in store.blocks[blocks ?? store.blocks.indices] {
             guard case .kernel = block.role else { continue }
             let w = store.values.pointer + block.offset, g = store.gradients.pointer + block.offset
             var a: Float = 0, s: Float = 0
@@ -38,9 +38,9 @@ enum Regularization {
 
     /// Rescales each hidden unit's incoming weight vector (a kernel column) to norm `radius`
     /// when its norm exceeds it: `w <- r * w / |w|`.
-    static func applyMaxNorm(_ radius: Double, to store: ParameterStore, scratch: FloatBuffer) {
+    static func applyMaxNorm(_ radius: Double, to store: ParameterStore, scratch: FloatBuffer, blocks: Range<Int>? = nil) {
         let r = Float(radius)
-        for block in store.blocks where block.constrained {
+        for block in store.blocks[blocks ?? store.blocks.indices] where block.constrained {
             guard case .kernel(let rows, let cols) = block.role else { continue }
             let w = store.values.pointer + block.offset
             let norms = scratch.pointer

@@ -6,10 +6,13 @@ import Foundation
 /// and the schedule's small `State`, which only the plateau schedule changes (once per
 /// epoch). A run can therefore be checkpointed as (step, state) and resumed exactly.
 public struct LearningRateSchedule: Sendable, Hashable {
+    /// The schedule and its options.
     public let config: ScheduleConfig
     /// The optimizer's learning rate (lr0 of power, exponential, plateau and linear).
     public let baseLearningRate: Double
+    /// Steps per epoch (for epoch-based options).
     public let stepsPerEpoch: Int
+    /// Steps of the whole run (the 1cycle length).
     public let totalSteps: Int
 
     /// What the plateau schedule remembers between epochs (unused by the others).
@@ -20,9 +23,11 @@ public struct LearningRateSchedule: Sendable, Hashable {
         public var best: Double?
         /// Epochs since the last improvement.
         public var wait: Int = 0
+        /// The initial state.
         public init() {}
     }
 
+    /// The schedule of a run with `epochs` epochs of `stepsPerEpoch` steps.
     public init(_ config: ScheduleConfig, baseLearningRate: Double, stepsPerEpoch: Int, epochs: Int) {
         self.config = config
         self.baseLearningRate = baseLearningRate

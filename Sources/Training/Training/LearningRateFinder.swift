@@ -10,11 +10,13 @@ import Foundation
 public enum LearningRateFinder {
     /// The recorded curve and the suggested rate.
     public struct Result: Sendable, Codable, Hashable {
+        /// The rate of each recorded step, increasing.
         public var learningRates: [Double]
         /// Raw batch losses.
         public var losses: [Double]
         /// Exponential moving average of the losses (factor 0.98, bias-corrected).
         public var smoothedLosses: [Double]
+        /// A tenth of the rate at the lowest smoothed loss.
         public var suggestion: Double
     }
 
@@ -27,7 +29,9 @@ public enum LearningRateFinder {
             throw TrainingError.invalidConfig("learning-rate range must satisfy 0 < min < max, got \(minLearningRate) ... \(maxLearningRate)")
         }
         let trainer = try Trainer(config: config, dataset: dataset)
-        return trainer.runRangeTest(from: minLearningRate, to: maxLearningRate, steps: steps ?? trainer.batchesPerEpoch)
+        return FlushToZero.run {
+            trainer.runRangeTest(from: minLearningRate, to: maxLearningRate, steps: steps ?? trainer.batchesPerEpoch)
+        }
     }
 }
 

@@ -17,15 +17,18 @@ import Randomness
 /// initialization, shuffling, dropout and MC-dropout evaluation). Not thread-safe: use a
 /// trainer from one thread (the data set can be shared).
 public final class Trainer {
+    /// The (validated) configuration.
     public let config: TrialConfig
+    /// The data it trains and evaluates on.
     public let dataset: Dataset
     /// The schedule of this run (rates are a pure function of `step` and `scheduleState`).
     public let schedule: LearningRateSchedule
+    /// The schedule's state (changed by plateau after each epoch).
     public private(set) var scheduleState = LearningRateSchedule.State()
     /// Training steps taken so far.
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// Timing of the training steps while `profiling` is on.
-    public private(set) var profile = TrainingProfile()
+    public internal(set) var profile = TrainingProfile()
     /// Turns per-phase timing on (a few clock reads per step).
     public var profiling = false {
         didSet { network.gemm.timing = profiling }
@@ -33,16 +36,20 @@ public final class Trainer {
 
     let network: Network
     let optimizer: any Optimizer
-    private var shuffleRNG: SeededGenerator
-    private var dropoutRNG: SeededGenerator
-    private var evaluationRNG: SeededGenerator
-    private let batchInput: FloatBuffer
-    private var batchLabels: [Int32]
-    private var order: [Int32]
+    var shuffleRNG: SeededGenerator
+    var dropoutRNG: SeededGenerator
+    var evaluationRNG: SeededGenerator
+    let batchInput: FloatBuffer
+    var batchLabels: [Int32]
+    var order: [Int32]
     private var fitted = false
     /// Largest number of rows per forward pass in evaluation.
-    private let evaluationChunk: Int
+    let evaluationChunk: Int
+    /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
+    /// the test that checks both paths agree.
+    var layerwiseUpdates = true
 
+    /// Builds and initializes the network; throws `TrainingError` for an invalid configuration or a data set that does not match it.
     public init(config: TrialConfig, dataset: Dataset) throws {
         do {
             self.config = try config.validated()
@@ -81,6 +88,7 @@ public final class Trainer {
     /// Layers, output shapes and parameter counts.
     public var summary: NetworkSummary { network.summary }
 
+    /// Steps per epoch.
     public var batchesPerEpoch: Int { schedule.stepsPerEpoch }
 
     // MARK: Training
@@ -96,6 +104,10 @@ public final class Trainer {
     ) throws -> TrainingResult {
         guard !fitted else { throw TrainingError.alreadyTrained }
         fitted = true
+        return FlushToZero.run { train(progress: progress, onEpoch: onEpoch) }
+    }
+
+    private func train(progress: ((BatchProgress) -> Void)?, onEpoch: (EpochMetrics) -> EpochDecision) -> TrainingResult {
         let training = config.training
         var epochs: [EpochMetrics] = []
         var stopping = training.earlyStopping.map { EarlyStoppingState(config: $0) }
@@ -121,7 +133,7 @@ public final class Trainer {
             epochs.append(record)
             scheduleState = schedule.afterEpoch(scheduleState, metrics: metrics)
             let stopEarly = stopping?.update(epoch: epoch, metrics: metrics, store: network.store) ?? false
-            let decision = onEpoch(record)
+            let decision = FlushToZero.suspended { onEpoch(record) }
             if stopEarly {
                 reason = .earlyStopping
                 break
@@ -163,7 +175,8 @@ public final class Trainer {
                     correct += hits
                     seen += rows
                     if let progress, (batch + 1) % 20 == 0 || batch + 1 == batches {
-                        progress(BatchProgress(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches, loss: lossSum / Double(seen)))
+                        let report = BatchProgress(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches, loss: lossSum / Double(seen))
+                        FlushToZero.suspended { progress(report) }
                     }
                 }
                 return false
@@ -171,162 +184,6 @@ public final class Trainer {
         }
         if diverged { return nil }
         return ["loss": lossSum / Double(seen), "accuracy": Double(correct) / Double(seen), "lr": lastLR]
-    }
-
-    /// Sets the optimizer's rate (and 1cycle momentum) for the next step; returns the rate.
-    private func prepareStep() -> Double {
-        let lr = schedule.learningRate(step: step, state: scheduleState)
-        optimizer.learningRate = lr
-        if let momentum = schedule.momentum(step: step), optimizer.momentum != nil {
-            optimizer.momentum = momentum
-        }
-        return lr
-    }
-
-    func shuffleOrder() {
-        // Fisher-Yates with the trial's shuffle stream.
-        var i = order.count - 1
-        while i > 0 {
-            let j = shuffleRNG.nextInt(below: i + 1)
-            order.swapAt(i, j)
-            i -= 1
-        }
-    }
-
-    /// Copies the rows of batch positions `start..<start+rows` (in shuffled order) into the
-    /// batch buffers.
-    func gather(_ features: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, from start: Int, rows: Int) {
-        let width = dataset.featureCount
-        order.withUnsafeBufferPointer { order in
-            let indices = order.baseAddress! + start
-            VectorOps.gatherRows(features, width: width, indices: indices, count: rows, into: batchInput.pointer)
-            batchLabels.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows { out[r] = labels[Int(indices[r])] }
-            }
-        }
-    }
-
-    /// Forward, loss, backward, penalties, clipping, update and constraints for the batch in
-    /// the batch buffers. Returns the summed loss (penalty included per sample) and hits.
-    func trainStep(rows: Int) -> (loss: Double, correct: Int) {
-        let model = config.model
-        var t = profiling ? Stopwatch.now() : 0
-        func lap(_ phase: WritableKeyPath<TrainingProfile, Double>) {
-            guard profiling else { return }
-            let now = Stopwatch.now()
-            profile[keyPath: phase] += now - t
-            t = now
-        }
-        let out = network.forward(batchInput.pointer, rows: rows, mode: .training, rng: &dropoutRNG)
-        lap(\.forward)
-        let (loss, correct) = batchLabels.withUnsafeBufferPointer {
-            network.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: network.lossGradient.pointer)
-        }
-        lap(\.loss)
-        network.backward(rows: rows)
-        lap(\.backward)
-        let penalty = Regularization.addPenaltyGradients(l1: model.l1, l2: model.l2, to: network.store)
-        if let clip = config.training.clip { GradientClipping.apply(clip, to: network.store) }
-        optimizer.step(network.store)
-        if let radius = model.maxNorm { network.applyMaxNorm(radius) }
-        step += 1
-        if profiling {
-            lap(\.update)
-            profile.steps += 1
-            profile.samples += rows
-            profile.gemm = network.gemm.seconds
-        }
-        return (loss + penalty * Double(rows), correct)
-    }
-
-    // MARK: Evaluation and prediction
-
-    /// Loss and accuracy (plus precision, recall, F1 for two-class sets) on a split, in
-    /// inference mode, or as the mean of `mc_dropout_samples` MC-dropout passes when set.
-    /// The loss includes the L1/L2 penalty, as in Keras.
-    public func evaluate(_ split: Split) -> [String: Double] {
-        let data = dataset.split(split)
-        return evaluate(features: data.features, labels: data.labels)
-    }
-
-    /// Metrics on any samples with this data set's feature layout.
-    public func evaluate(features: [Float], labels: [Int32]) -> [String: Double] {
-        let width = dataset.featureCount
-        precondition(features.count == labels.count * width, "features and labels disagree")
-        var acc = MetricAccumulator()
-        let passes = mcPasses
-        let head = network.head
-        features.withUnsafeBufferPointer { x in
-            labels.withUnsafeBufferPointer { y in
-                var start = 0
-                while start < labels.count {
-                    let rows = min(evaluationChunk, labels.count - start)
-                    let input = x.baseAddress! + start * width, truth = y.baseAddress! + start
-                    if passes == 0 {
-                        let out = network.forward(input, rows: rows, mode: .inference, rng: &evaluationRNG)
-                        head.accumulate(out, labels: truth, rows: rows, into: &acc)
-                    } else {
-                        let (mean, _) = monteCarlo(input, rows: rows, passes: passes, withStd: false)
-                        mean.withUnsafeBufferPointer { head.accumulatePredictions($0.baseAddress!, labels: truth, rows: rows, into: &acc) }
-                    }
-                    start += rows
-                }
-            }
-        }
-        let penalty = Regularization.penalty(l1: config.model.l1, l2: config.model.l2, of: network.store)
-        return acc.metrics(binary: dataset.classCount == 2, penalty: penalty)
-    }
-
-    /// MC-dropout passes for evaluation: the configured count when the net has dropout.
-    private var mcPasses: Int {
-        let model = config.model
-        let hasDropout = model.dropout > 0 || model.inputDropout > 0
-        return hasDropout ? config.training.mcDropoutSamples : 0
-    }
-
-    /// Predictions for `features` (row-major, this data set's feature layout): with
-    /// `mcSamples` > 0 the mean and standard deviation over that many MC-dropout passes,
-    /// otherwise one deterministic pass.
-    public func predictProbabilities(_ features: [Float], mcSamples: Int = 0) -> Prediction {
-        let width = dataset.featureCount, pw = network.head.predictionWidth
-        let count = features.count / width
-        var mean = [Float](), std = [Float]()
-        mean.reserveCapacity(count * pw)
-        std.reserveCapacity(count * pw)
-        features.withUnsafeBufferPointer { x in
-            var start = 0
-            while start < count {
-                let rows = min(evaluationChunk, count - start)
-                let input = x.baseAddress! + start * width
-                let (m, s) = monteCarlo(input, rows: rows, passes: max(1, mcSamples), withStd: true, stochastic: mcSamples > 0)
-                mean += m
-                std += s
-                start += rows
-            }
-        }
-        return Prediction(mean: mean, std: std, width: pw)
-    }
-
-    /// Mean (and optionally population std) of the prediction rows over `passes` forward passes.
-    private func monteCarlo(
-        _ input: UnsafePointer<Float>, rows: Int, passes: Int, withStd: Bool, stochastic: Bool = true
-    ) -> (mean: [Float], std: [Float]) {
-        let pw = network.head.predictionWidth, n = rows * pw
-        var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: withStd ? n : 0)
-        var prediction = [Float](repeating: 0, count: n)
-        for _ in 0..<passes {
-            let out = network.forward(input, rows: rows, mode: stochastic ? .monteCarloDropout : .inference, rng: &evaluationRNG)
-            prediction.withUnsafeMutableBufferPointer { network.head.predictions(out, rows: rows, into: $0.baseAddress!) }
-            for i in 0..<n {
-                let v = Double(prediction[i])
-                sum[i] += v
-                if withStd { squares[i] += v * v }
-            }
-        }
-        let k = Double(passes)
-        let mean = sum.map { Float($0 / k) }
-        let std = withStd ? (0..<n).map { Float(max(0, squares[$0] / k - (sum[$0] / k) * (sum[$0] / k)).squareRoot()) } : []
-        return (mean, std)
     }
 
     // MARK: Parameters

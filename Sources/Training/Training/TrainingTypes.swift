@@ -4,6 +4,7 @@ public struct BatchProgress: Sendable, Hashable {
     public var epoch: Int
     /// Batches finished in this epoch.
     public var batch: Int
+    /// Batches per epoch.
     public var batchesPerEpoch: Int
     /// Mean training loss of the epoch so far.
     public var loss: Double
@@ -22,6 +23,7 @@ public struct EpochMetrics: Codable, Sendable, Hashable {
     /// Wall time of the training steps alone.
     public var trainingSeconds: Double
 
+    /// An epoch record.
     public init(epoch: Int, metrics: [String: Double], seconds: Double, trainingSeconds: Double) {
         self.epoch = epoch
         self.metrics = metrics
@@ -57,6 +59,7 @@ public struct TrainingResult: Codable, Sendable, Hashable {
     public var bestEpoch: Int?
     /// Whether the weights of `bestEpoch` were put back at the end.
     public var restoredBest: Bool
+    /// Why training ended.
     public var stopReason: StopReason
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -71,22 +74,28 @@ public struct Prediction: Sendable, Hashable {
     public var mean: [Float]
     /// Standard deviation over the passes (zeros for a single deterministic pass).
     public var std: [Float]
+    /// Values per sample.
     public var width: Int
+    /// Number of samples.
     public var count: Int { width == 0 ? 0 : mean.count / width }
 }
 
 /// Where training time goes (filled while `Trainer.profiling` is on).
 public struct TrainingProfile: Sendable, Hashable, Codable {
+    /// Training steps timed.
     public var steps = 0
+    /// Samples in those steps.
     public var samples = 0
     /// Seconds in each phase of the training steps.
     public var gather = 0.0, forward = 0.0, loss = 0.0, backward = 0.0, update = 0.0
     /// Seconds inside `cblas_sgemm` (part of forward and backward).
     public var gemm = 0.0
 
+    /// Seconds of all phases.
     public var total: Double { gather + forward + loss + backward + update }
     /// Share of the step time spent in sgemm.
     public var gemmShare: Double { total > 0 ? gemm / total : 0 }
+    /// An empty profile.
     public init() {}
 }
 
@@ -99,6 +108,7 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `fit` was called a second time on the same trainer.
     case alreadyTrained
 
+    /// The message.
     public var description: String {
         switch self {
         case .invalidConfig(let m): "invalid configuration: \(m)"

@@ -1,0 +1,97 @@
+/// Metrics on a split and (MC-dropout) predictions.
+extension Trainer {
+    /// Loss and accuracy (plus precision, recall, F1 for two-class sets) on a split, in
+    /// inference mode, or as the mean of `mc_dropout_samples` MC-dropout passes when set.
+    /// The loss includes the L1/L2 penalty, as in Keras.
+    /// - Parameter mcSamples: overrides `mc_dropout_samples` (0: deterministic inference).
+    public func evaluate(_ split: Split, mcSamples: Int? = nil) -> [String: Double] {
+        let data = dataset.split(split)
+        return evaluate(features: data.features, labels: data.labels, mcSamples: mcSamples)
+    }
+
+    /// Metrics on any samples with this data set's feature layout.
+    public func evaluate(features: [Float], labels: [Int32], mcSamples: Int? = nil) -> [String: Double] {
+        FlushToZero.run { metrics(features: features, labels: labels, mcSamples: mcSamples) }
+    }
+
+    private func metrics(features: [Float], labels: [Int32], mcSamples: Int?) -> [String: Double] {
+        let width = dataset.featureCount
+        precondition(features.count == labels.count * width, "features and labels disagree")
+        var acc = MetricAccumulator()
+        let passes = mcSamples.map { hasDropout ? $0 : 0 } ?? mcPasses
+        let head = network.head
+        features.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                var start = 0
+                while start < labels.count {
+                    let rows = min(evaluationChunk, labels.count - start)
+                    let input = x.baseAddress! + start * width, truth = y.baseAddress! + start
+                    if passes == 0 {
+                        let out = network.forward(input, rows: rows, mode: .inference, rng: &evaluationRNG)
+                        head.accumulate(out, labels: truth, rows: rows, into: &acc)
+                    } else {
+                        let (mean, _) = monteCarlo(input, rows: rows, passes: passes, withStd: false)
+                        mean.withUnsafeBufferPointer { head.accumulatePredictions($0.baseAddress!, labels: truth, rows: rows, into: &acc) }
+                    }
+                    start += rows
+                }
+            }
+        }
+        let penalty = Regularization.penalty(l1: config.model.l1, l2: config.model.l2, of: network.store)
+        return acc.metrics(binary: dataset.classCount == 2, penalty: penalty)
+    }
+
+    private var hasDropout: Bool { config.model.dropout > 0 || config.model.inputDropout > 0 }
+
+    /// MC-dropout passes for evaluation: the configured count when the net has dropout.
+    private var mcPasses: Int { hasDropout ? config.training.mcDropoutSamples : 0 }
+
+    /// Predictions for `features` (row-major, this data set's feature layout): with
+    /// `mcSamples` > 0 the mean and standard deviation over that many MC-dropout passes,
+    /// otherwise one deterministic pass.
+    public func predictProbabilities(_ features: [Float], mcSamples: Int = 0) -> Prediction {
+        FlushToZero.run { predictions(features, mcSamples: mcSamples) }
+    }
+
+    private func predictions(_ features: [Float], mcSamples: Int) -> Prediction {
+        let width = dataset.featureCount, pw = network.head.predictionWidth
+        let count = features.count / width
+        var mean = [Float](), std = [Float]()
+        mean.reserveCapacity(count * pw)
+        std.reserveCapacity(count * pw)
+        features.withUnsafeBufferPointer { x in
+            var start = 0
+            while start < count {
+                let rows = min(evaluationChunk, count - start)
+                let input = x.baseAddress! + start * width
+                let (m, s) = monteCarlo(input, rows: rows, passes: max(1, mcSamples), withStd: true, stochastic: mcSamples > 0)
+                mean += m
+                std += s
+                start += rows
+            }
+        }
+        return Prediction(mean: mean, std: std, width: pw)
+    }
+
+    /// Mean (and optionally population std) of the prediction rows over `passes` forward passes.
+    private func monteCarlo(
+        _ input: UnsafePointer<Float>, rows: Int, passes: Int, withStd: Bool, stochastic: Bool = true
+    ) -> (mean: [Float], std: [Float]) {
+        let pw = network.head.predictionWidth, n = rows * pw
+        var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: withStd ? n : 0)
+        var prediction = [Float](repeating: 0, count: n)
+        for _ in 0..<passes {
+            let out = network.forward(input, rows: rows, mode: stochastic ? .monteCarloDropout : .inference, rng: &evaluationRNG)
+            prediction.withUnsafeMutableBufferPointer { network.head.predictions(out, rows: rows, into: $0.baseAddress!) }
+            for i in 0..<n {
+                let v = Double(prediction[i])
+                sum[i] += v
+                if withStd { squares[i] += v * v }
+            }
+        }
+        let k = Double(passes)
+        let mean = sum.map { Float($0 / k) }
+        let std = withStd ? (0..<n).map { Float(max(0, squares[$0] / k - (sum[$0] / k) * (sum[$0] / k)).squareRoot()) } : []
+        return (mean, std)
+    }
+}

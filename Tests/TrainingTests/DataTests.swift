@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import Training
+
+@Suite("Data sets")
+struct DataTests {
+    func idxHeader(_ type: UInt8, _ dims: [Int]) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, type, UInt8(dims.count)]
+        for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+        return bytes
+    }
+
+    @Test func parsesIDX() throws {
+        let file = try IDXFile.parse(idxHeader(8, [2, 2, 3]) + [UInt8](0..<12), path: "x", rank: 3)
+        #expect(file.dimensions == [2, 2, 3] && file.count == 2 && file.itemSize == 6)
+        #expect(file.bytes[file.payloadOffset + 7] == 7)
+    }
+
+    @Test func rejectsCorruptIDX() {
+        func reason(_ bytes: [UInt8], rank: Int = 3) -> String? {
+            do { _ = try IDXFile.parse(bytes, path: "/data/f.gz", rank: rank); return nil } catch let e as DataError { return e.description } catch { return nil }
+        }
+        #expect(reason([1, 2]).map { $0.contains("shorter than the IDX header") } == true)
+        #expect(reason([9, 9, 8, 3] + [UInt8](repeating: 0, count: 12)).map { $0.contains("bad IDX magic") } == true)
+        #expect(reason(idxHeader(0x0D, [1, 1, 1]) + [0, 0, 0, 0]).map { $0.contains("not unsigned byte") } == true)
+        #expect(reason(idxHeader(8, [2]) + [1, 2], rank: 3).map { $0.contains("expected 3 dimensions") } == true)
+        #expect(reason(idxHeader(8, [2, 2, 2]) + [1, 2, 3]).map { $0.contains("header promises 8 values") && $0.contains("/data/f.gz") } == true)
+    }
+
+    @Test func missingFileNamesPathAndPackage() {
+        let config = DataConfig(dataset: .fashionMNIST, path: "/nonexistent/fmnist")
+        #expect(throws: DataError.missingFile(path: "/nonexistent/fmnist/train-images-idx3-ubyte.gz")) { try DatasetLoader.load(config) }
+        let message = DataError.missingFile(path: "/nonexistent/fmnist/train-images-idx3-ubyte.gz").description
+        #expect(message.contains("/nonexistent/fmnist/train-images-idx3-ubyte.gz") && message.contains("apt install dataset-fashion-mnist"))
+    }
+
+    @Test(arguments: [DatasetName.moons, .xor, .blobs, .spirals, .invertBits])
+    func syntheticSetsAreSeededAndSplit(_ name: DatasetName) throws {
+        let config = DataConfig(dataset: name, samples: 500, seed: 4)
+        let a = try DatasetLoader.load(config), b = try DatasetLoader.load(config)
+        #expect(a.train.count == 500 && a.validation.count == 100 && a.test.count == 100)
+        #expect(a.train.features == b.train.features && a.test.labels == b.test.labels)
+        var other = config
+        other.seed = 5
+        #expect(try DatasetLoader.load(other).train.features != a.train.features)
+        #expect(Set(a.train.labels).count == config.classCount)
+        #expect(a.train.labels.allSatisfy { $0 >= 0 && Int($0) < config.classCount })
+        #expect(a.train.width == (name == .invertBits ? 1 : 2))
+    }
+
+    @Test func invertBitsLabelIsTheInvertedBit() throws {
+        let data = try DatasetLoader.load(DataConfig(dataset: .invertBits, samples: 100, noise: 0))
+        for i in 0..<data.train.count { #expect(Int32(1 - data.train.features[i]) == data.train.labels[i]) }
+    }
+
+    @Test func standardizationUsesTrainingStatistics() throws {
+        let data = try DatasetLoader.load(DataConfig(dataset: .blobs, scaling: .standardize, samples: 400))
+        for j in 0..<2 {
+            let column = stride(from: j, to: data.train.features.count, by: 2).map { Double(data.train.features[$0]) }
+            let mean = column.reduce(0, +) / Double(column.count)
+            let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)
+            #expect(abs(mean) < 1e-5 && abs(variance - 1) < 1e-4)
+        }
+        let unit = try DatasetLoader.load(DataConfig(dataset: .blobs, scaling: .unit, samples: 400))
+        #expect(unit.train.features.min() == 0 && unit.train.features.max() == 1)
+    }
+
+    @Test func limitsKeepTheFirstSamples() throws {
+        let full = try DatasetLoader.load(DataConfig(dataset: .moons, samples: 300, seed: 2))
+        let limited = try DatasetLoader.load(DataConfig(dataset: .moons, trainLimit: 50, validationLimit: 10, testLimit: 5, samples: 300, seed: 2))
+        #expect(limited.train.count == 50 && limited.validation.count == 10 && limited.test.count == 5)
+        #expect(Array(full.train.features.prefix(100)) == limited.train.features)
+    }
+
+    @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST is not installed (apt install dataset-fashion-mnist)"))
+    func fashionMNISTSplits() throws {
+        let data = try DatasetLoader.load(DataConfig(dataset: .fashionMNIST, validation: 5000, trainLimit: 100, validationLimit: 50, testLimit: 20))
+        #expect(data.train.count == 100 && data.validation.count == 50 && data.test.count == 20)
+        #expect(data.sampleShape == [28, 28] && data.classCount == 10)
+        #expect(data.train.features.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(data.train.features.contains { $0 == 1 })  // some pixel is 255
+        // The validation split is the last 5,000 images of the training file.
+        let validationStart = try DatasetLoader.load(DataConfig(dataset: .fashionMNIST, validation: 5001, trainLimit: 1, validationLimit: 2))
+        #expect(Array(validationStart.validation.features[784..<1568]) == Array(data.validation.features[0..<784]))
+    }
+}
+
+@Suite("Dataset cache")
+struct DatasetCacheTests {
+    @Test func loadsEachConfigurationOnce() async throws {
+        let cache = DatasetCache()
+        let config = DataConfig(dataset: .spirals, samples: 100)
+        let a = try cache.dataset(for: config), b = try cache.dataset(for: config)
+        #expect(a === b)
+        let c = try cache.dataset(for: DataConfig(dataset: .spirals, samples: 120))
+        #expect(c !== a && cache.count == 2)
+        // Shared across tasks: every task gets the same instance.
+        let identities = try await withThrowingTaskGroup(of: ObjectIdentifier.self) { group in
+            for _ in 0..<8 { group.addTask { ObjectIdentifier(try cache.dataset(for: config)) } }
+            return try await group.reduce(into: Set<ObjectIdentifier>()) { $0.insert($1) }
+        }
+        #expect(identities == [ObjectIdentifier(a)])
+        cache.removeAll()
+        #expect(cache.count == 0)
+    }
+}

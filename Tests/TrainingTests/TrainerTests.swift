@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+@testable import Training
+
+@Suite("Trainer")
+struct TrainerTests {
+    @Test func learnsMoons() throws {
+        let config = smallTrial(samples: 400, hidden: [16, 16], epochs: 15)
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        let result = try trainer.fit { _ in .proceed }
+        #expect(result.stopReason == .completed && result.epochs.count == 15)
+        let first = result.epochs[0].metrics, last = result.epochs.last!.metrics
+        #expect(last["loss"]! < first["loss"]!)
+        #expect(last["val_accuracy"]! > 0.95)
+        for key in ["loss", "accuracy", "lr", "val_loss", "val_accuracy", "val_precision", "val_recall", "val_f1"] {
+            #expect(last[key] != nil, "missing \(key)")
+        }
+        #expect(result.epochs.map(\.epoch) == Array(1...15))
+        let test = trainer.evaluate(.test)
+        #expect(test["accuracy"]! > 0.9 && test["f1"]! > 0.9)
+    }
+
+    @Test(arguments: [LossKind.binaryCrossEntropy, .mse, .hinge])
+    func binaryLossesLearnXor(_ loss: LossKind) throws {
+        var config = smallTrial(dataset: .xor, samples: 400, hidden: [16, 16], activation: .tanh, epochs: 20)
+        config.model.loss = loss
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        let result = try trainer.fit { _ in .proceed }
+        #expect(result.epochs.last!.metrics["val_accuracy"]! > 0.85)
+    }
+
+    @Test func sameSeedGivesBitIdenticalRuns() throws {
+        var config = smallTrial(samples: 200, hidden: [8, 8], epochs: 3)
+        config.model.dropout = 0.2
+        config.model.batchNorm = .after
+        let dataset = try DatasetLoader.load(config.data)
+        func run(_ c: TrialConfig) throws -> ([EpochMetrics], [Float]) {
+            let trainer = try Trainer(config: c, dataset: dataset)
+            let result = try trainer.fit { _ in .proceed }
+            return (result.epochs.map { var e = $0; e.seconds = 0; e.trainingSeconds = 0; return e }, trainer.parameters)
+        }
+        let (a, wa) = try run(config), (b, wb) = try run(config)
+        #expect(a == b)
+        #expect(wa == wb)
+        var other = config
+        other.seed += 1
+        let (c, wc) = try run(other)
+        #expect(c != a && wc != wa)
+    }
+
+    @Test func earlyStoppingRestoresTheBestWeights() throws {
+        // A wide net with a large rate on few noisy samples overfits quickly.
+        var config = TrialConfig(
+            seed: 3, data: DataConfig(dataset: .moons, validation: 100, samples: 40, noise: 0.35),
+            model: ModelConfig(hidden: [64, 64]),
+            training: TrainingConfig(epochs: 200, batchSize: 8, optimizer: OptimizerConfig(.adam, learningRate: 0.02)))
+        config.training.earlyStopping = EarlyStoppingConfig(monitor: .valLoss, patience: 4, restoreBest: true)
+        let dataset = try DatasetLoader.load(config.data)
+        let trainer = try Trainer(config: config, dataset: dataset)
+        var seen: [Int] = []
+        let result = try trainer.fit { seen.append($0.epoch); return .proceed }
+        #expect(result.stopReason == .earlyStopping)
+        let best = try #require(result.bestEpoch)
+        #expect(result.epochs.count == best + 4)
+        #expect(seen == result.epochs.map(\.epoch))
+        let bestLoss = result.epochs[best - 1].metrics["val_loss"]!
+        #expect(result.epochs.allSatisfy { $0.metrics["val_loss"]! >= bestLoss })
+        #expect(result.restoredBest)
+        // The weights in place are those of the best epoch: validation metrics match exactly.
+        #expect(trainer.evaluate(.validation)["loss"] == bestLoss)
+
+        config.training.earlyStopping?.restoreBest = false
+        let keep = try Trainer(config: config, dataset: dataset)
+        let kept = try keep.fit { _ in .proceed }
+        #expect(!kept.restoredBest)
+        #expect(keep.evaluate(.validation)["loss"] == kept.epochs.last!.metrics["val_loss"])
+        #expect(keep.evaluate(.validation)["loss"] != bestLoss)
+    }
+
+    @Test func callerCanStopTraining() throws {
+        let config = smallTrial(epochs: 10)
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        let result = try trainer.fit { $0.epoch == 2 ? .stop : .proceed }
+        #expect(result.stopReason == .stoppedByCaller && result.epochs.count == 2)
+        #expect(throws: TrainingError.alreadyTrained) { _ = try trainer.fit { _ in .proceed } }
+    }
+
+    @Test func divergenceStopsWithoutCrashing() throws {
+        let config = smallTrial(hidden: [32], optimizer: OptimizerConfig(.sgd, learningRate: 1e12), epochs: 5)
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        let result = try trainer.fit { _ in .proceed }
+        #expect(result.stopReason == .diverged)
+        #expect(result.epochs.count < 5)
+        #expect(result.epochs.allSatisfy { $0.metrics.values.allSatisfy(\.isFinite) })
+    }
+
+    @Test func progressIsReported() throws {
+        let config = smallTrial(samples: 400, epochs: 2, batchSize: 10)  // 40 batches per epoch
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        var reports: [BatchProgress] = []
+        _ = try trainer.fit(progress: { reports.append($0) }, onEpoch: { _ in .proceed })
+        #expect(reports.map(\.batch) == [20, 40, 20, 40])
+        #expect(reports.allSatisfy { $0.batchesPerEpoch == 40 && $0.loss.isFinite })
+    }
+
+    @Test func maxNormHoldsAfterTraining() throws {
+        var config = smallTrial(hidden: [12, 6], optimizer: OptimizerConfig(.adam, learningRate: 0.05), epochs: 3)
+        config.model.maxNorm = 0.5
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        _ = try trainer.fit { _ in .proceed }
+        let w = trainer.parameters
+        var exceeded = false
+        for block in trainer.network.store.blocks {
+            guard case .kernel(let rows, let cols) = block.role else { continue }
+            for j in 0..<cols {
+                let norm = (0..<rows).reduce(0.0) { $0 + Double(w[block.offset + $1 * cols + j] * w[block.offset + $1 * cols + j]) }.squareRoot()
+                if block.constrained { #expect(norm <= 0.5 + 1e-5) } else if norm > 0.5 { exceeded = true }
+            }
+        }
+        #expect(exceeded)  // the output layer is not constrained and grows past r
+    }
+
+    @Test func mcDropoutPredictions() throws {
+        var config = smallTrial(samples: 200, hidden: [32], epochs: 3)
+        config.model.dropout = 0.3
+        config.training.mcDropoutSamples = 20
+        let dataset = try DatasetLoader.load(config.data)
+        let trainer = try Trainer(config: config, dataset: dataset)
+        _ = try trainer.fit { _ in .proceed }
+        let x = Array(dataset.test.features.prefix(20))
+        let deterministic = trainer.predictProbabilities(x)
+        #expect(deterministic.count == 10 && deterministic.width == 2)
+        #expect(deterministic.std.allSatisfy { $0 == 0 })
+        let mc = trainer.predictProbabilities(x, mcSamples: 30)
+        #expect(mc.std.contains { $0 > 1e-3 })
+        #expect(mc.mean != deterministic.mean)
+        for r in 0..<10 { #expect(close(Double(mc.mean[2 * r] + mc.mean[2 * r + 1]), 1, 1e-5)) }
+        // Validation metrics use the MC mean when mc_dropout_samples > 0.
+        let metrics = trainer.evaluate(.validation)
+        #expect(metrics["accuracy"]! > 0.7)
+    }
+
+    @Test func learningRateFinderSweepsAndSuggests() throws {
+        let config = smallTrial(samples: 800, hidden: [16], optimizer: OptimizerConfig(.sgd), batchSize: 8)
+        let result = try LearningRateFinder.run(config: config, dataset: try DatasetLoader.load(config.data))
+        #expect(close(result.learningRates.first!, 1e-5))
+        #expect(zip(result.learningRates, result.learningRates.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(result.learningRates.last! <= 10 + 1e-9)
+        // The loss at the suggested rate's turning point is below the loss at the start.
+        let best = result.smoothedLosses.min()!
+        #expect(best < result.smoothedLosses[0])
+        #expect(result.suggestion > 1e-5 && result.suggestion < 1)
+        let turning = result.learningRates[result.smoothedLosses.firstIndex(of: best)!]
+        #expect(close(result.suggestion, turning / 10))
+    }
+
+    @Test func datasetMismatchIsReported() throws {
+        let config = smallTrial()
+        let blobs = try DatasetLoader.load(DataConfig(dataset: .blobs, samples: 50))
+        #expect(throws: TrainingError.self) { _ = try Trainer(config: config, dataset: blobs) }
+    }
+
+    @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST is not installed (apt install dataset-fashion-mnist)"))
+    func fashionMNISTSubsetLearns() throws {
+        let config = TrialConfig(
+            seed: 1,
+            data: DataConfig(dataset: .fashionMNIST, trainLimit: 3000, validationLimit: 1000, testLimit: 500),
+            model: ModelConfig(hidden: [64]),
+            training: TrainingConfig(epochs: 3, batchSize: 32))
+        let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data))
+        let result = try trainer.fit { _ in .proceed }
+        #expect(result.epochs.last!.metrics["val_accuracy"]! > 0.7)
+        #expect(trainer.evaluate(.test)["accuracy"]! > 0.7)
+    }
+}
+
+@Suite("Trainer internals")
+struct TrainerInternalsTests {
+    /// Updating each layer right after its backward pass must give exactly the result of
+    /// updating everything after the full backward pass.
+    @Test(arguments: [ClipConfig?.none, .value(0.05), .norm(0.1)])
+    func layerwiseUpdatesMatchTheGlobalPath(_ clip: ClipConfig?) throws {
+        var config = smallTrial(samples: 100, hidden: [8, 6], epochs: 2)
+        config.model.batchNorm = .after
+        config.model.l2 = 0.01
+        config.model.maxNorm = 1
+        config.training.clip = clip
+        let dataset = try DatasetLoader.load(config.data)
+        func train(_ layerwise: Bool) throws -> ([Float], [Float], Double) {
+            let trainer = try Trainer(config: config, dataset: dataset)
+            trainer.layerwiseUpdates = layerwise
+            let result = try trainer.fit { _ in .proceed }
+            return (trainer.parameters, trainer.nonTrainableState, result.epochs.last!.metrics["loss"]!)
+        }
+        let a = try train(true), b = try train(false)
+        #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2)
+    }
+
+    /// The fused ReLU-mask/bias-gradient pass equals the two separate passes.
+    @Test func fusedReLUBackwardMatches() {
+        let rows = 5, cols = 13
+        let out = randomMatrix(rows: rows, cols: cols, seed: 1).map { max($0, 0) }
+        var g1 = randomMatrix(rows: rows, cols: cols, seed: 2), g2 = g1
+        var s1 = [Float](repeating: 9, count: cols), s2 = s1
+        out.withUnsafeBufferPointer { o in
+            g1.withUnsafeMutableBufferPointer { g in
+                s1.withUnsafeMutableBufferPointer { ActivationUnit.maskPositiveWithColumnSums(g.baseAddress!, o.baseAddress!, rows: rows, cols: cols, sums: $0.baseAddress!) }
+            }
+            g2.withUnsafeMutableBufferPointer { g in
+                ActivationUnit.maskPositive(g.baseAddress!, o.baseAddress!, count: rows * cols, negativeSlope: 0)
+                s2.withUnsafeMutableBufferPointer { VectorOps.columnSums(g.baseAddress!, rows: rows, cols: cols, into: $0.baseAddress!) }
+            }
+        }
+        #expect(g1 == g2 && s1 == s2)
+        #expect(g1.contains(0) && g1.contains { $0 != 0 })
+    }
+}
+
+@Suite("Floating-point mode")
+struct FloatingPointModeTests {
+    @Test func denormalsAreFlushedOnlyInsideTraining() {
+        let values: [Float] = [Float.leastNormalMagnitude / 4, 0.5]  // a denormal; opaque to constant folding
+        let tiny = values[0], half = values[1]
+        FlushToZero.run {
+            #expect(tiny * half == 0)  // flushed while training
+            FlushToZero.suspended { #expect(tiny * half > 0) }  // callbacks see normal arithmetic
+        }
+        #expect(tiny * half > 0)  // the caller's mode is restored
+    }
+}
