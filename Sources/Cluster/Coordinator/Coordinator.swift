@@ -56,6 +56,8 @@ public final class Coordinator {
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
                               security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
         try security.check(bind: options.bind)
+        var options = options
+        if options.artifacts == nil, let path = store.path { options.artifacts = ArtifactDirectory(database: path) }
         let now = Date().timeIntervalSince1970
         let core = try store.write { tx in try CoordinatorCore(creating: definition, options: options, tx: tx, now: now) }
         return try Coordinator(core: core, store: store, options: options, security: security, log: log)
@@ -65,6 +67,8 @@ public final class Coordinator {
     public static func resume(study name: String, store: SweepStore, options: CoordinatorOptions, addTrials: Int = 0,
                               security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
         try security.check(bind: options.bind)
+        var options = options
+        if options.artifacts == nil, let path = store.path { options.artifacts = ArtifactDirectory(database: path) }
         var study = try store.read { try $0.requireStudy(named: name) }
         let definition = try SweepDefinition.parse(text: study.definition.sweepFile, file: study.definition.sweepPath ?? "\(name) (stored sweep file)")
         let now = Date().timeIntervalSince1970
@@ -156,10 +160,12 @@ public final class Coordinator {
             var violations: [(String, String?, ProtocolViolation)] = []
             try store.write { tx in
                 for (id, m) in batch {
-                    // A DEALER sends one frame; a REQ-style peer adds an empty delimiter.
-                    let payload = m.frames.count == 2 ? m.frames[1] : (m.frames.count == 3 && m.frames[1].isEmpty ? m.frames[2] : [])
+                    // After the identity: the JSON (after an empty delimiter from REQ-style
+                    // peers), then an optional attachment (a model file).
+                    var body = m.frames.dropFirst()
+                    if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                     do {
-                        let message = try codec.decodeWorkerMessage(payload)
+                        let message = try codec.decodeWorkerMessage(frames: body)
                         try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
                     } catch let v as ProtocolViolation {
                         violations.append((id, m.peerAddress, v))
@@ -227,7 +233,7 @@ public final class Coordinator {
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {
         do {
-            if try router.send([Array(worker.utf8), codec.encode(message)], dontWait: true) {
+            if try router.send([Array(worker.utf8)] + codec.frames(message), dontWait: true) {
                 lastSent[worker] = now
             } else {
                 log.limited(.warning, key: "hwm-\(worker)", "send queue to \(worker) is full; message dropped")

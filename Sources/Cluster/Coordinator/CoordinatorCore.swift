@@ -308,6 +308,35 @@ final class CoordinatorCore {
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
+    /// Whether finished trials send their model (training sweeps that keep artifacts).
+    private var keepsModels: Bool {
+        options.artifacts != nil && definition.task == .training && definition.artifacts.keepsModels
+    }
+
+    /// Stores a finished trial's model, then drops the models that fell out of the top K.
+    private func keepModel(_ bytes: [UInt8], trial: Int, value: Double, now: Double, tx: StoreTransaction) throws {
+        guard keepsModels, let dir = options.artifacts else { return }
+        if let k = definition.artifacts.keep, !isAmongBest(k, value: value) { return }
+        let path = try dir.save(study: study.name, trial: trial, bytes: bytes)
+        try tx.upsertArtifact(studyID: study.id, ArtifactRecord(trialNumber: trial, path: path, bytes: bytes.count, value: value, createdAt: now))
+        guard let k = definition.artifacts.keep else { return }
+        let kept = try tx.queries.artifacts(studyID: study.id)
+        let ranked = kept.sorted { a, b in
+            guard let x = a.value, let y = b.value else { return a.value != nil }
+            return history.direction.isBetter(x, than: y) || (x == y && a.trialNumber < b.trialNumber)
+        }
+        for dropped in ranked.dropFirst(k) {
+            try tx.deleteArtifact(studyID: study.id, trialNumber: dropped.trialNumber)
+            dir.delete(dropped.path)
+        }
+    }
+
+    /// Whether `value` would be among the best `k` complete values so far.
+    private func isAmongBest(_ k: Int, value: Double) -> Bool {
+        let better = history.trials.lazy.filter { $0.state == .complete }.compactMap(\.value).filter { self.history.direction.isBetter($0, than: value) }.count
+        return better < k
+    }
+
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
         guard validLease(r.trial, r.attempt, worker) != nil else {
             // Already pruned by us, or no longer this worker's: nothing to record.
@@ -322,6 +351,14 @@ final class CoordinatorCore {
         history.finish(r.trial, state: .complete, value: value)
         try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .complete, value: value,
                            metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
+        if let model = r.model {
+            do {
+                try keepModel(model, trial: r.trial, value: value, now: now, tx: tx)
+            } catch let error as ArtifactError {
+                // A full disk must not stop the sweep: the trial's result stands without its model.
+                try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker, message: "model of trial \(r.trial) not kept: \(error)", at: now)
+            }
+        }
         try tx.appendEvent(studyID: study.id, kind: .completed, trialNumber: r.trial, worker: worker,
                            message: "trial \(r.trial) complete after \(r.epochs) epoch(s): \(study.definition.metric) = \(value)", at: now)
         endLease(r.trial, worker: worker, completed: true)
@@ -483,7 +520,7 @@ final class CoordinatorCore {
         }
         touch(worker)
         out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
-                               maxEpochs: definition.maxEpochs, metric: study.definition.metric)), to: worker)
+                               maxEpochs: definition.maxEpochs, metric: study.definition.metric, keepModel: keepsModels)), to: worker)
     }
 
     private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {

@@ -12,15 +12,18 @@ public struct CoordinatorOptions: Sendable {
     public var orphanGraceSeconds: Double
     /// After the study ends, how long to keep answering so every worker hears `stop`.
     public var drainSeconds: Double
+    /// Where trained models are kept (nil: models are not kept, whatever the sweep file says).
+    public var artifacts: ArtifactDirectory?
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, orphanGraceSeconds: Double? = nil,
-                drainSeconds: Double = 1.0) {
+                drainSeconds: Double = 1.0, artifacts: ArtifactDirectory? = nil) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
         self.maxMessageBytes = maxMessageBytes
         self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000
         self.drainSeconds = drainSeconds
+        self.artifacts = artifacts
     }
 }

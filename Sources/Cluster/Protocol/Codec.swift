@@ -40,6 +40,56 @@ public struct WireCodec {
         self.maxMessageBytes = maxMessageBytes
     }
 
+    // MARK: Frames
+
+    /// The frames of a message: its JSON, then its binary attachment if it has one.
+    public func frames(_ m: WorkerMessage) -> [[UInt8]] {
+        if case .result(let r) = m, let model = r.model { return [encode(m), model] }
+        return [encode(m)]
+    }
+
+    /// The frames of a message: its JSON, then its binary attachment if it has one.
+    public func frames(_ m: CoordinatorMessage) -> [[UInt8]] {
+        if case .assign(let a) = m, let base = a.baseModel { return [encode(m), base] }
+        return [encode(m)]
+    }
+
+    /// Decodes a message from its frames (JSON, and an attachment when the JSON declares one).
+    public func decodeWorkerMessage(frames: ArraySlice<[UInt8]>) throws(ProtocolViolation) -> WorkerMessage {
+        guard let json = frames.first else { throw .notJSON }
+        var m = try decodeWorkerMessage(json)
+        let attachment = frames.dropFirst().first
+        guard frames.count <= 2 else { throw .invalid(type: "message", reason: "too many frames (\(frames.count))") }
+        if case .result(var r) = m, attachment != nil, let declared = try declaredBytes(json, "model_bytes") {
+            guard let a = attachment, a.count == declared else { throw .invalid(type: "result", reason: "model_bytes \(declared) but the model frame has \(attachment?.count ?? 0) bytes") }
+            r.model = a
+            m = .result(r)
+        } else if attachment != nil {
+            throw .invalid(type: "message", reason: "an extra frame that the message does not declare")
+        }
+        return m
+    }
+
+    /// Decodes a message from its frames (JSON, and an attachment when the JSON declares one).
+    public func decodeCoordinatorMessage(frames: ArraySlice<[UInt8]>) throws(ProtocolViolation) -> CoordinatorMessage {
+        guard let json = frames.first else { throw .notJSON }
+        var m = try decodeCoordinatorMessage(json)
+        let attachment = frames.dropFirst().first
+        if case .assign(var a) = m, attachment != nil, let declared = try declaredBytes(json, "base_model_bytes") {
+            guard let b = attachment, b.count == declared else { throw .invalid(type: "assign", reason: "base_model_bytes \(declared) but the frame has \(attachment?.count ?? 0) bytes") }
+            a.baseModel = b
+            m = .assign(a)
+        }
+        return m
+    }
+
+    /// The byte count a message declares for its attachment under `key`, if any.
+    private func declaredBytes(_ json: [UInt8], _ key: String) throws(ProtocolViolation) -> Int? {
+        guard let v = (try? parser.parse(json))?[key] else { return nil }
+        guard let n = v.int, n >= 0, n <= maxMessageBytes else { throw .invalid(type: "message", reason: "'\(key)' must be a byte count") }
+        return n
+    }
+
     // MARK: Worker -> coordinator
 
     public func encode(_ m: WorkerMessage) -> [UInt8] {
@@ -83,6 +133,7 @@ public struct WireCodec {
             w.key("metrics"); metrics(&w, r.metrics)
             w.key("epochs"); w.int(r.epochs)
             w.key("ready"); w.bool(r.ready)
+            if let model = r.model { w.key("model_bytes"); w.int(model.count) }
         case .failure(let f):
             w.key("type"); w.string("failure")
             w.key("trial"); w.int(f.trial)
@@ -166,6 +217,8 @@ public struct WireCodec {
             w.key("spec"); spec(&w, a.spec)
             w.key("max_epochs"); w.int(a.maxEpochs)
             w.key("metric"); w.string(a.metric)
+            w.key("keep_model"); w.bool(a.keepModel)
+            if let base = a.baseModel { w.key("base_model_bytes"); w.int(base.count) }
         case .decision(let d):
             w.key("type"); w.string("decision")
             w.key("trial"); w.int(d.trial)
@@ -216,7 +269,8 @@ public struct WireCodec {
             guard case .int(let seedInt)? = o["seed"], seedInt >= 0 else { throw f.invalid("'seed' must be an integer >= 0") }
             return .assign(.init(study: try f.string("study"), trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
                                  seed: UInt64(seedInt), params: params, spec: try decodeSpec(specValue, raw: Array(bytes[range]), type: type),
-                                 maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric")))
+                                 maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric"),
+                                 keepModel: o["keep_model"]?.bool ?? false))
         case "decision":
             return .decision(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                    action: try f.string("action"), reason: try f.string("reason")))

@@ -113,8 +113,12 @@ public enum WorkerMessage: Sendable, Equatable {
         public var epochs: Int
         /// Whether the worker wants another trial right away (saves a round trip).
         public var ready: Bool
+        /// The trained model (a model file, docs/model-format.md) when the assignment asked
+        /// for it; sent as a second frame.
+        public var model: [UInt8]?
 
-        public init(trial: Int, attempt: Int, state: String, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool) {
+        public init(trial: Int, attempt: Int, state: String, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool,
+                    model: [UInt8]? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.state = state
@@ -122,6 +126,7 @@ public enum WorkerMessage: Sendable, Equatable {
             self.metrics = metrics
             self.epochs = epochs
             self.ready = ready
+            self.model = model
         }
     }
 
@@ -203,8 +208,14 @@ public enum CoordinatorMessage: Sendable, Equatable {
         public var maxEpochs: Int
         /// The metric whose value `report.value` carries.
         public var metric: String
+        /// Whether the result should carry the trained model.
+        public var keepModel: Bool
+        /// The stored model a transfer-learning trial starts from (a second frame), when the
+        /// configuration names one by study and trial.
+        public var baseModel: [UInt8]?
 
-        public init(study: String, trial: Int, attempt: Int, seed: UInt64, params: Params, spec: TrialSpec, maxEpochs: Int, metric: String) {
+        public init(study: String, trial: Int, attempt: Int, seed: UInt64, params: Params, spec: TrialSpec, maxEpochs: Int, metric: String,
+                    keepModel: Bool = false, baseModel: [UInt8]? = nil) {
             self.study = study
             self.trial = trial
             self.attempt = attempt
@@ -213,6 +224,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.spec = spec
             self.maxEpochs = maxEpochs
             self.metric = metric
+            self.keepModel = keepModel
+            self.baseModel = baseModel
         }
 
     }

@@ -1,8 +1,8 @@
 import ZeroMQ
 
 /// The messages between a worker's network thread and its runner thread, over an
-/// `inproc://` PAIR socket: a kind frame and a payload frame (usually a protocol message
-/// in its wire encoding, forwarded untouched).
+/// `inproc://` PAIR socket: a kind frame, then the frames of a protocol message in its wire
+/// encoding (JSON and an optional attachment), forwarded untouched.
 enum RunnerLink {
     enum ToRunner: String {
         /// Payload: an `assign` message.
@@ -26,13 +26,14 @@ enum RunnerLink {
         case aborted
     }
 
-    static func send(_ socket: Socket, _ kind: String, _ payload: [UInt8] = []) {
+    /// Sends a kind and the frames of a message (its JSON, and an attachment if any).
+    static func send(_ socket: Socket, _ kind: String, _ frames: [[UInt8]] = [[]]) {
         // An inproc PAIR with a live peer does not fail short of context termination.
-        _ = try? socket.send([Array(kind.utf8), payload])
+        _ = try? socket.send([Array(kind.utf8)] + frames)
     }
 
-    static func parse(_ m: Message) -> (kind: String, payload: [UInt8])? {
-        guard m.frames.count == 2 else { return nil }
-        return (String(decoding: m.frames[0], as: UTF8.self), m.frames[1])
+    static func parse(_ m: Message) -> (kind: String, frames: [[UInt8]])? {
+        guard m.frames.count >= 2 else { return nil }
+        return (String(decoding: m.frames[0], as: UTF8.self), Array(m.frames.dropFirst()))
     }
 }

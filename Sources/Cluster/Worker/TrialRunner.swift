@@ -29,10 +29,10 @@ final class TrialRunner {
     func run() {
         defer { link.close() }
         while !quit {
-            guard let m = try? link.receive(), let (kind, payload) = RunnerLink.parse(m) else { continue }
+            guard let m = try? link.receive(), let (kind, frames) = RunnerLink.parse(m) else { continue }
             switch RunnerLink.ToRunner(rawValue: kind) {
             case .assign:
-                guard case .assign(let a)? = try? codec.decodeCoordinatorMessage(payload) else { continue }
+                guard case .assign(let a)? = try? codec.decodeCoordinatorMessage(frames: frames[...]) else { continue }
                 runTrial(a)
             case .stopAfterEpoch:
                 stopAfterEpoch = true
@@ -61,7 +61,7 @@ final class TrialRunner {
             let finite = metrics.filter { $0.value.isFinite }
             let value = finite[a.metric]
             let message = WorkerMessage.report(.init(trial: a.trial, attempt: a.attempt, epoch: epoch, value: value, metrics: finite, seconds: seconds))
-            RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.encode(message))
+            RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(message))
             if epoch < lastEpoch { waitForDecision(ref, epoch: epoch, control: &control) }
             return !(control.pruned || control.cancelled || stopAfterEpoch || quit)
         }
@@ -125,14 +125,14 @@ final class TrialRunner {
             RunnerLink.send(link, RunnerLink.FromRunner.aborted.rawValue)
         } else if let failure {
             RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue,
-                            codec.encode(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true))))
+                            codec.frames(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true))))
         } else if completed || control.pruned {
             let finite = lastMetrics.filter { $0.value.isFinite }
             let result = WorkerMessage.Result(trial: a.trial, attempt: a.attempt, state: completed ? "complete" : "pruned",
                                               value: completed ? finalValue : finite[a.metric], metrics: finite, epochs: epochsRun, ready: true)
-            RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.encode(.result(result)))
+            RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(.result(result)))
         } else {
-            RunnerLink.send(link, RunnerLink.FromRunner.returned.rawValue, codec.encode(.bye(.init(reason: "stopped", trial: a.trial, attempt: a.attempt))))
+            RunnerLink.send(link, RunnerLink.FromRunner.returned.rawValue, codec.frames(.bye(.init(reason: "stopped", trial: a.trial, attempt: a.attempt))))
         }
     }
 
@@ -144,15 +144,15 @@ final class TrialRunner {
             let left = deadline - Date().timeIntervalSince1970
             guard left > 0 else { return } // the coordinator is away: keep training
             guard (try? poller.poll(timeoutMilliseconds: Int(left * 1000) + 1)) ?? 0 > 0 else { continue }
-            while let m = try? link.receive(dontWait: true), let (kind, payload) = RunnerLink.parse(m) {
+            while let m = try? link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
                 switch RunnerLink.ToRunner(rawValue: kind) {
                 case .decision:
-                    if case .decision(let d)? = try? codec.decodeCoordinatorMessage(payload), d.trial == ref.trial, d.attempt == ref.attempt {
+                    if case .decision(let d)? = try? codec.decodeCoordinatorMessage(frames: frames[...]), d.trial == ref.trial, d.attempt == ref.attempt {
                         if d.prune { control.pruned = true }
                         if d.epoch >= epoch { return }
                     }
                 case .cancel:
-                    if case .cancel(let r, _)? = try? codec.decodeCoordinatorMessage(payload), r == ref { control.cancelled = true }
+                    if case .cancel(let r, _)? = try? codec.decodeCoordinatorMessage(frames: frames[...]), r == ref { control.cancelled = true }
                 case .stopAfterEpoch:
                     stopAfterEpoch = true
                 case .quit:

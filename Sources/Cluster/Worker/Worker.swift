@@ -36,10 +36,10 @@ public final class Worker {
         var trial: Int
         var attempt: Int
         var epoch = 0
-        /// Report bytes without an answer yet, by epoch.
-        var unanswered: [Int: [UInt8]] = [:]
-        /// The `result`/`failure` sent, kept until the coordinator moves on.
-        var outcome: [UInt8]?
+        /// Reports without an answer yet (their frames), by epoch.
+        var unanswered: [Int: [[UInt8]]] = [:]
+        /// The `result`/`failure` sent (its frames), kept until the coordinator moves on.
+        var outcome: [[UInt8]]?
         /// Whether the runner is still working on it.
         var running = true
     }
@@ -88,11 +88,11 @@ public final class Worker {
 
         func send(_ m: WorkerMessage) {
             guard let s = socket else { return }
-            sendBytes(s, codec.encode(m))
+            sendFrames(s, codec.frames(m))
         }
-        func sendBytes(_ s: Socket, _ bytes: [UInt8]) {
+        func sendFrames(_ s: Socket, _ frames: [[UInt8]]) {
             do {
-                if try s.send([bytes], dontWait: true) { lastSent = Date().timeIntervalSince1970 }
+                if try s.send(frames, dontWait: true) { lastSent = Date().timeIntervalSince1970 }
             } catch {
                 log.limited(.debug, key: "send", "send failed: \(error)")
             }
@@ -116,7 +116,7 @@ public final class Worker {
             socket = s
             welcomed = false
             lastHeard = Date().timeIntervalSince1970
-            sendBytes(s, codec.encode(hello()))
+            sendFrames(s, codec.frames(hello()))
         }
         func dropSocket(_ why: String) {
             socket?.close()
@@ -166,36 +166,36 @@ public final class Worker {
             now = Date().timeIntervalSince1970
 
             // From the runner: forward to the coordinator, keeping what must survive a reconnect.
-            while let m = try link.receive(dontWait: true), let (kind, payload) = RunnerLink.parse(m) {
+            while let m = try link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
                 switch RunnerLink.FromRunner(rawValue: kind) {
                 case .forward:
-                    switch try? codec.decodeWorkerMessage(payload) {
+                    switch try? codec.decodeWorkerMessage(frames: frames[...]) {
                     case .report(let r)?:
                         current?.epoch = r.epoch
-                        current?.unanswered[r.epoch] = payload
+                        current?.unanswered[r.epoch] = frames
                     case .result?, .failure?:
                         current?.running = false
-                        current?.outcome = payload
+                        current?.outcome = frames
                         trialsDone += 1
                     default: break
                     }
-                    var bytes = payload
+                    var out = frames
                     if let max = options.maxTrials, trialsDone >= max, current?.running == false {
                         // The last trial: do not ask for more.
-                        bytes = Self.markNotReady(payload, codec: codec)
-                        current?.outcome = bytes
+                        out = Self.markNotReady(frames, codec: codec)
+                        current?.outcome = out
                         leaving = "done \(max) trial(s)"
                     } else if stop.isRequested, current?.running == false {
-                        bytes = Self.markNotReady(payload, codec: codec)
-                        current?.outcome = bytes
+                        out = Self.markNotReady(frames, codec: codec)
+                        current?.outcome = out
                         leaving = "stopped by signal"
                     }
-                    if let s = socket { sendBytes(s, bytes) }
+                    if let s = socket { sendFrames(s, out) }
                 case .returned:
                     // Stopped mid-trial on request: hand the trial back and leave.
                     if let s = socket {
-                        for (_, r) in (current?.unanswered ?? [:]).sorted(by: { $0.key < $1.key }) { sendBytes(s, r) }
-                        sendBytes(s, payload)
+                        for (_, r) in (current?.unanswered ?? [:]).sorted(by: { $0.key < $1.key }) { sendFrames(s, r) }
+                        sendFrames(s, frames)
                     }
                     current = nil
                     socket?.close()
@@ -214,9 +214,9 @@ public final class Worker {
                     lastHeard = now
                     lastContact = now
                     backoffMs = options.reconnectInitialMs
-                    guard let bytes = m.frames.last else { continue }
+                    guard !m.frames.isEmpty else { continue }
                     let message: CoordinatorMessage
-                    do { message = try codec.decodeCoordinatorMessage(bytes) } catch {
+                    do { message = try codec.decodeCoordinatorMessage(frames: m.frames[...]) } catch {
                         log.limited(.warning, key: "bad", "dropped a bad message from the coordinator: \(error)")
                         continue
                     }
@@ -229,8 +229,8 @@ public final class Worker {
                         }
                         log.info("joined study '\(w.study)'\(w.adopted.map { "; the coordinator kept \($0)" } ?? "")")
                         if let c = current, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
-                            for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { sendBytes(s, r) }
-                            if let outcome = c.outcome { sendBytes(s, outcome) }
+                            for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { sendFrames(s, r) }
+                            if let outcome = c.outcome { sendFrames(s, outcome) }
                         }
                     case .assign(let a):
                         settle()
@@ -239,17 +239,17 @@ public final class Worker {
                             continue
                         }
                         current = Current(trial: a.trial, attempt: a.attempt)
-                        RunnerLink.send(link, RunnerLink.ToRunner.assign.rawValue, bytes)
+                        RunnerLink.send(link, RunnerLink.ToRunner.assign.rawValue, m.frames)
                     case .decision(let d):
                         if current?.trial == d.trial && current?.attempt == d.attempt {
                             current?.unanswered[d.epoch] = nil
-                            if current?.running == true { RunnerLink.send(link, RunnerLink.ToRunner.decision.rawValue, bytes) }
+                            if current?.running == true { RunnerLink.send(link, RunnerLink.ToRunner.decision.rawValue, m.frames) }
                         }
                     case .cancel(let ref, let reason):
                         if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
                             log.warning("trial \(ref.trial) cancelled: \(reason)")
                             if c.running {
-                                RunnerLink.send(link, RunnerLink.ToRunner.cancel.rawValue, bytes)
+                                RunnerLink.send(link, RunnerLink.ToRunner.cancel.rawValue, m.frames)
                             } else {
                                 current = nil
                             }
@@ -268,7 +268,7 @@ public final class Worker {
                             studyOver = reason
                         }
                     case .identify:
-                        sendBytes(s, codec.encode(hello()))
+                        sendFrames(s, codec.frames(hello()))
                     case .heartbeat:
                         break
                     case .error(let text):
@@ -286,22 +286,22 @@ public final class Worker {
                 continue
             }
             if let s = socket, now - lastSent >= Double(heartbeatMs) / 1000 {
-                sendBytes(s, codec.encode(WorkerMessage.heartbeat))
+                sendFrames(s, codec.frames(WorkerMessage.heartbeat))
             }
         }
     }
 
     /// The same `result`/`failure` with `ready: false` (the worker is about to leave).
-    static func markNotReady(_ payload: [UInt8], codec: WireCodec) -> [UInt8] {
-        switch try? codec.decodeWorkerMessage(payload) {
+    static func markNotReady(_ frames: [[UInt8]], codec: WireCodec) -> [[UInt8]] {
+        switch try? codec.decodeWorkerMessage(frames: frames[...]) {
         case .result(var r)?:
             r.ready = false
-            return codec.encode(.result(r))
+            return codec.frames(.result(r))
         case .failure(var f)?:
             f.ready = false
-            return codec.encode(.failure(f))
+            return codec.frames(.failure(f))
         default:
-            return payload
+            return frames
         }
     }
 }

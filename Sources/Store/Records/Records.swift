@@ -175,6 +175,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case workerLost = "worker_lost"
     case workerLeft = "worker_left"
     case rejected
+    /// Something went wrong that did not stop the sweep (e.g. a model could not be kept).
+    case warning
 }
 
 /// One line of the event log.

@@ -39,6 +39,8 @@ public struct SweepDefinition: Sendable {
     public var pruner: PrunerConfig
     public var budget: Budget
     public var retry: RetryPolicy
+    /// Which trained models are kept beside the database (training sweeps only).
+    public var artifacts: ArtifactPolicy
     public var task: Task
     /// Searched parameters with their place in the document.
     public var parameters: [ParameterSpec]
@@ -48,7 +50,7 @@ public struct SweepDefinition: Sendable {
     /// The document without its sweep sections, ranges still in place.
     public var template: ConfigNode
 
-    static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "budget", "retry"]
+    static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "budget", "retry", "artifacts"]
     static let trainingKeys = ["seed", "data", "model", "training"]
     static let syntheticKeys = ["seed", "synthetic"]
 
@@ -132,6 +134,13 @@ public struct SweepDefinition: Sendable {
         }
         let budget = try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
         let retry = try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
+        var artifacts = try root["artifacts"].map { node throws(ConfigError) in try decoder.decode(ArtifactPolicy.self, from: node, at: ConfigPath([.key("artifacts")])) } ?? ArtifactPolicy()
+        if task == .synthetic {
+            if root["artifacts"] != nil {
+                throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "synthetic trials have no model to keep")
+            }
+            artifacts = ArtifactPolicy(keep: 0)
+        }
         // The sampler draws from the study seed unless its own seed is given.
         var samplerNode = root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))]))
         if samplerNode.entries != nil && samplerNode["seed"] == nil {
@@ -172,7 +181,7 @@ public struct SweepDefinition: Sendable {
 
         var definition = SweepDefinition(
             file: file, text: text, study: study, description: description, objective: objective, seed: seed,
-            sampler: sampler, pruner: pruner, budget: budget, retry: retry, task: task,
+            sampler: sampler, pruner: pruner, budget: budget, retry: retry, artifacts: artifacts, task: task,
             parameters: parameters, conditionalValues: conditionalValues, space: space, template: template)
         try definition.validateTemplate()
         return definition

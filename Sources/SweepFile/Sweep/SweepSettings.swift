@@ -137,3 +137,36 @@ public struct RetryPolicy: Codable, Sendable, Hashable {
         retryErrors = try c.decodeIfPresent(Bool.self, forKey: .retryErrors) ?? false
     }
 }
+
+/// Which trained models a sweep keeps (as files beside the database).
+public struct ArtifactPolicy: Codable, Sendable, Hashable {
+    /// Keep the models of the best `keep` complete trials; nil keeps every complete trial's,
+    /// 0 keeps none.
+    public var keep: Int?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case keep }
+
+    public init(keep: Int? = nil) {
+        self.keep = keep
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // `artifacts: all` / `artifacts: none` / `artifacts: {keep: 5}`.
+        if let single = try? decoder.singleValueContainer(), let word = try? single.decode(String.self) {
+            switch word {
+            case "all": self.init(keep: nil)
+            case "none": self.init(keep: 0)
+            default:
+                throw DecodingError.dataCorruptedError(in: single, debugDescription: "expected all, none or {keep: N}, got '\(word)'")
+            }
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let keep = try c.decodeIfPresent(Int.self, forKey: .keep)
+        if let keep, keep < 0 { throw DecodingError.dataCorruptedError(forKey: .keep, in: c, debugDescription: "must be >= 0, got \(keep)") }
+        self.init(keep: keep)
+    }
+
+    /// Whether any model is kept.
+    public var keepsModels: Bool { keep != 0 }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Model files of trials, beside the database: `DB.artifacts/STUDY/trial-N.swm`.
+///
+/// Files are written to a temporary name, flushed, then renamed, so a crash never leaves a
+/// half-written model under a trial's name. The database records only files that exist.
+public struct ArtifactDirectory: Sendable {
+    /// The directory for all studies of one database.
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// The artifact directory that belongs to a database file.
+    public init(database path: String) {
+        self.root = path + ".artifacts"
+    }
+
+    /// The path of a stored model, relative to `root`.
+    public static func relativePath(study: String, trial: Int) -> String {
+        "\(study)/trial-\(trial).swm"
+    }
+
+    public func absolute(_ relative: String) -> String { "\(root)/\(relative)" }
+
+    /// Writes a trial's model atomically and returns its relative path.
+    public func save(study: String, trial: Int, bytes: [UInt8]) throws -> String {
+        let relative = Self.relativePath(study: study, trial: trial)
+        let dir = "\(root)/\(study)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let final = absolute(relative)
+        let temporary = final + ".tmp-\(getpid())"
+        guard let fd = Optional(open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)), fd >= 0 else {
+            throw ArtifactError.cannotWrite(temporary, String(cString: strerror(errno)))
+        }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { buffer -> Bool in
+            while written < buffer.count {
+                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok, rename(temporary, final) == 0 else {
+            unlink(temporary)
+            throw ArtifactError.cannotWrite(final, String(cString: strerror(errno)))
+        }
+        return relative
+    }
+
+    /// The bytes of a stored model.
+    public func read(_ relative: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: absolute(relative)) else {
+            throw ArtifactError.missing(absolute(relative))
+        }
+        return Array(data)
+    }
+
+    /// Removes a stored model (missing files are fine).
+    public func delete(_ relative: String) {
+        unlink(absolute(relative))
+    }
+}
+
+public enum ArtifactError: Error, CustomStringConvertible, Equatable {
+    case cannotWrite(String, String)
+    case missing(String)
+
+    public var description: String {
+        switch self {
+        case .cannotWrite(let path, let why): return "cannot write the model file \(path): \(why)"
+        case .missing(let path): return "the model file \(path) is missing"
+        }
+    }
+}

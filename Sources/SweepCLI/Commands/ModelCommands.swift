@@ -1,0 +1,80 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Store
+
+/// `sweep model`: the trained models a sweep kept.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "List and export the models a sweep kept (see `artifacts:` in the sweep file).",
+        subcommands: [List.self, ExportModel.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the stored models of a study.",
+            discussion: "Example:\n  sweep model list quickstart --db runs/quickstart.db")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The study's name.") var study: String
+
+        func run() throws {
+            let (s, rows) = try database.reader().read { q in
+                let s = try q.requireStudy(named: study)
+                return (s, try q.artifacts(studyID: s.id))
+            }
+            guard !rows.isEmpty else { print("study '\(s.name)' kept no models"); return }
+            let dir = ArtifactDirectory(database: database.path)
+            var t = TextTable(["trial", s.definition.metric, "bytes", "file"])
+            let ranked = rows.sorted { a, b in
+                guard let x = a.value, let y = b.value else { return a.value != nil }
+                return s.direction.isBetter(x, than: y)
+            }
+            for r in ranked {
+                t.add(["\(r.trialNumber)", Fmt.value(r.value), "\(r.bytes)", dir.absolute(r.path)])
+            }
+            print(t.render())
+        }
+    }
+
+    struct ExportModel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Copy the stored model of a trial to a file (for `sweep predict` or transfer learning).",
+            discussion: """
+                TRIAL is a trial number or `best`.
+
+                Examples:
+                  sweep model export quickstart best --out best.swm
+                  sweep predict best.swm /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The study's name.") var study: String
+        @Argument(help: "Trial number, or best.") var trial: String
+        @Option(help: "Where to write the model file.") var out: String
+
+        func run() throws {
+            let (s, record) = try database.reader().read { q -> (StudyRecord, ArtifactRecord?) in
+                let s = try q.requireStudy(named: study)
+                let number: Int
+                if trial == "best" {
+                    guard let best = try q.best(study: s, top: 1).first else { throw UsageError("study '\(study)' has no complete trial") }
+                    number = best.number
+                } else {
+                    guard let n = Int(trial), n >= 0 else { throw UsageError("TRIAL must be a trial number or 'best', got '\(trial)'") }
+                    number = n
+                }
+                return (s, try q.artifacts(studyID: s.id).first { $0.trialNumber == number })
+            }
+            guard let record else {
+                throw UsageError("study '\(s.name)' has no stored model for trial \(trial) (models are kept for complete trials of training sweeps; see `artifacts:` and `sweep model list \(s.name)`)")
+            }
+            let bytes = try ArtifactDirectory(database: database.path).read(record.path)
+            guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
+                throw CommandFailure("cannot write \(out)")
+            }
+            print("wrote \(out): trial \(record.trialNumber), \(s.definition.metric) \(Fmt.value(record.value)), \(bytes.count) bytes")
+        }
+    }
+}
