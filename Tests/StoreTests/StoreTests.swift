@@ -134,7 +134,7 @@ private func temporaryDatabasePath() -> String {
             try tx.upsertWorker(studyID: study.id, WorkerRecord(worker: "w1", host: "h1", pid: 10, cores: 2, firstSeen: 1, lastSeen: 1))
             try tx.updateWorker(studyID: study.id, worker: "w1", state: .alive, trialNumber: 3, epoch: 2, lastSeen: 5, finishedTrials: 1)
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: 3, worker: "w1", message: "pruned at step 2", at: 5)
-            try tx.appendEvent(studyID: study.id, kind: .completed, trialNumber: 4, worker: "w1", message: "completed", at: 6)
+            try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: 4, worker: "w1", message: "requeued", at: 6)
             try tx.markWorkersDead(studyID: study.id, except: [])
         }
         let w = try store.read { try $0.workers(studyID: study.id) }
@@ -142,7 +142,7 @@ private func temporaryDatabasePath() -> String {
         #expect(w.first?.state == .dead)
         #expect(w.first?.trialsDone == 1)
         #expect(try store.read { try $0.events(studyID: study.id, trialNumber: 3) }.map(\.message) == ["pruned at step 2"])
-        #expect(try store.read { try $0.events(studyID: study.id, kinds: [.completed]) }.map(\.trialNumber) == [4])
+        #expect(try store.read { try $0.events(studyID: study.id, kinds: [.requeued]) }.map(\.trialNumber) == [4])
     }
 }
 

@@ -166,7 +166,6 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case trialCreated = "trial_created"
     case adopted
     case pruned
-    case completed
     case failed
     case stale
     case requeued

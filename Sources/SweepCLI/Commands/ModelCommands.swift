@@ -7,7 +7,15 @@ import Store
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "List and export the models a sweep kept (see `artifacts:` in the sweep file).",
+        abstract: "List and export the models a sweep kept.",
+        discussion: """
+            Training sweeps keep the model of every complete trial (or of the best K:
+            `artifacts: {keep: K}` in the sweep file) beside the database, in DB.artifacts/.
+
+            Examples:
+              sweep model list quickstart --db runs/quickstart.db
+              sweep model export quickstart best --out best.swm --db runs/quickstart.db
+            """,
         subcommands: [List.self, ExportModel.self])
 
     struct List: ParsableCommand {
