@@ -15,14 +15,6 @@ public struct CoordinatorSummary: Sendable {
     public var seconds: Double
 }
 
-/// A flag another thread (a signal handler, the CLI) sets to end a poll loop.
-public final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    public init() {}
-    public func request() { flag.store(true, ordering: .relaxed) }
-    public var isRequested: Bool { flag.load(ordering: .relaxed) }
-}
-
 /// The coordinator: one thread, one ROUTER socket, one poll loop, the only writer of the
 /// study's database.
 ///
@@ -112,7 +104,7 @@ public final class Coordinator {
     /// `drainSeconds > 0`, the loop keeps serving without handing out work until every
     /// running trial was handed back or finished, or the time is up. Trials still running
     /// then stay RUNNING in the database for `sweep resume`.
-    public func run(stop: StopFlag = StopFlag(), drainSeconds: Double = 0, onStop: () -> Void = {}) throws -> CoordinatorSummary {
+    public func run(stop: AtomicFlag = AtomicFlag(), drainSeconds: Double = 0, onStop: () -> Void = {}) throws -> CoordinatorSummary {
         let started = Date().timeIntervalSince1970
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
         var sockets = [router, monitor]
@@ -128,7 +120,7 @@ public final class Coordinator {
         // The first tick runs at once: it settles orphans and starts dispatching.
         while true {
             let now = Date().timeIntervalSince1970
-            if stop.isRequested && drainDeadline == nil {
+            if stop.isSet && drainDeadline == nil {
                 drainDeadline = now + drainSeconds
                 core.draining = true
                 onStop()

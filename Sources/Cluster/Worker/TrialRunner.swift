@@ -18,10 +18,14 @@ final class TrialRunner {
     private var stopAfterEpoch = false
     private var quit = false
 
-    init(context: Context, endpoint: String, decisionWaitSeconds: Double, log: Log) throws {
+    /// Whether the network thread is connected; while it is not, training does not wait.
+    private let connected: AtomicFlag
+
+    init(context: Context, endpoint: String, decisionWaitSeconds: Double, connected: AtomicFlag, log: Log) throws {
         link = try Socket(context, .pair)
         try link.connect(endpoint)
         decisionWait = decisionWaitSeconds
+        self.connected = connected
         self.log = log
     }
 
@@ -137,13 +141,17 @@ final class TrialRunner {
     }
 
     /// Waits for the decision about `epoch`, handling anything else that arrives meanwhile.
+    /// While the coordinator is away, it only takes what already arrived: training goes on,
+    /// and the decision (or a cancel) is applied when it comes.
     private func waitForDecision(_ ref: TrialRef, epoch: Int, control: inout TrialControl) {
-        let deadline = Date().timeIntervalSince1970 + decisionWait
+        let deadline = Date().timeIntervalSince1970 + (connected.isSet ? decisionWait : 0)
         var poller = Poller([link])
         while !quit && !control.cancelled {
             let left = deadline - Date().timeIntervalSince1970
-            guard left > 0 else { return } // the coordinator is away: keep training
-            guard (try? poller.poll(timeoutMilliseconds: Int(left * 1000) + 1)) ?? 0 > 0 else { continue }
+            guard (try? poller.poll(timeoutMilliseconds: max(0, Int(left * 1000)))) ?? 0 > 0 else {
+                if left <= 0 { return } // no answer in time (or no coordinator): keep training
+                continue
+            }
             while let m = try? link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
                 switch RunnerLink.ToRunner(rawValue: kind) {
                 case .decision:

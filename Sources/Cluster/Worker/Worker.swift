@@ -46,17 +46,18 @@ public final class Worker {
 
     /// Runs until the study ends, `maxTrials` are done, or `stop` is requested (then the
     /// current epoch is finished and the trial handed back).
-    public func run(stop: StopFlag = StopFlag()) throws -> WorkerSummary {
+    public func run(stop: AtomicFlag = AtomicFlag()) throws -> WorkerSummary {
         let context = try Context()
         let link = try Socket(context, .pair)
         let linkEndpoint = "inproc://sweep-runner-\(UUID().uuidString)"
         try link.bind(linkEndpoint)
         let runnerDone = DispatchSemaphore(value: 0)
+        let connected = AtomicFlag() // set while welcomed by a coordinator
         let (wait, log) = (options.decisionWaitSeconds, self.log)
         // The runner and its end of the link are created on the runner's own thread.
         let thread = Thread {
             do {
-                try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: wait, log: log).run()
+                try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: wait, connected: connected, log: log).run()
             } catch {
                 log.error("the runner thread could not start: \(error)")
             }
@@ -122,6 +123,7 @@ public final class Worker {
             socket?.close()
             socket = nil
             welcomed = false
+            connected.clear()
             reconnectAt = Date().timeIntervalSince1970 + Double(backoffMs) / 1000
             log.warning("\(why); reconnecting to \(options.connect) in \(backoffMs) ms")
             backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
@@ -143,7 +145,7 @@ public final class Worker {
                 socket?.close()
                 return WorkerSummary(trialsDone: trialsDone, reason: reason, failed: false)
             }
-            if stop.isRequested && !stopForwarded {
+            if stop.isSet && !stopForwarded {
                 stopForwarded = true
                 if current?.running == true {
                     log.info("stop requested: finishing the current epoch of trial \(current!.trial)")
@@ -185,7 +187,7 @@ public final class Worker {
                         out = Self.markNotReady(frames, codec: codec)
                         current?.outcome = out
                         leaving = "done \(max) trial(s)"
-                    } else if stop.isRequested, current?.running == false {
+                    } else if stop.isSet, current?.running == false {
                         out = Self.markNotReady(frames, codec: codec)
                         current?.outcome = out
                         leaving = "stopped by signal"
@@ -223,6 +225,7 @@ public final class Worker {
                     switch message {
                     case .welcome(let w):
                         welcomed = true
+                        connected.set()
                         if w.heartbeatMs >= 10 && w.liveness >= 2 {
                             heartbeatMs = w.heartbeatMs
                             silence = Double(w.heartbeatMs * w.liveness) / 1000

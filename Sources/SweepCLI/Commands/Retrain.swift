@@ -62,7 +62,7 @@ struct Retrain: ParsableCommand {
         }, onEpoch: { e in
             display.show([String(format: "epoch %d/%d  loss %.4f  accuracy %.4f  %.1fs", e.epoch, config.training.epochs, e.metrics["loss"] ?? .nan, e.metrics["accuracy"] ?? .nan, e.seconds)])
             display.finish()
-            return processStop.isRequested ? .stop : .proceed
+            return processStop.isSet ? .stop : .proceed
         })
         guard result.stopReason != .diverged else { throw CommandFailure("the retrain diverged after \(result.epochs.count) epoch(s)") }
         guard result.stopReason != .stoppedByCaller else { throw CommandFailure("interrupted; nothing recorded") }

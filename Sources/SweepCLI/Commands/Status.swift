@@ -58,13 +58,13 @@ struct Status: ParsableCommand {
         }
         installStopSignals()
         let display = LiveDisplay()
-        while !processStop.isRequested {
+        while !processStop.isSet {
             let p = try progress(reader)
             display.show(StatusView.lines(p, now: Date().timeIntervalSince1970))
             if p.study.state == .finished { break }
             if !display.isTerminal { print("") }
             var waited = 0.0
-            while waited < interval && !processStop.isRequested { usleep(50_000); waited += 0.05 }
+            while waited < interval && !processStop.isSet { usleep(50_000); waited += 0.05 }
         }
         display.finish()
     }

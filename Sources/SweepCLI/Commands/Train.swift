@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
             display.show([parts.joined(separator: "  ")])
             display.finish()
             if let f = metricsFile, let data = try? JSONEncoder().encode(e) { f.write(data + Data("\n".utf8)) }
-            return processStop.isRequested ? .stop : .proceed
+            return processStop.isSet ? .stop : .proceed
         })
         try? metricsFile?.close()
         switch result.stopReason {

@@ -3,7 +3,7 @@ import Cluster
 import Foundation
 
 /// The process-wide stop flag that SIGINT and SIGTERM set.
-let processStop = StopFlag()
+let processStop = AtomicFlag()
 /// Counts signals: a second one exits at once.
 nonisolated(unsafe) private var signalCount: Int32 = 0
 
@@ -14,7 +14,7 @@ func installStopSignals() {
         // Only async-signal-safe work here: an atomic store and _exit.
         signalCount += 1
         if signalCount > 1 { _exit(130) }
-        processStop.request()
+        processStop.set()
     }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
@@ -31,5 +31,5 @@ func installStopSignals() {
 /// `sweep run`), so that killing the parent never leaves workers behind.
 func dieWithParent(_ parentPID: Int32) {
     _ = sweep_terminate_with_parent()
-    if getppid() != parentPID { processStop.request() } // the parent is already gone
+    if getppid() != parentPID { processStop.set() } // the parent is already gone
 }
