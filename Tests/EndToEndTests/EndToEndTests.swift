@@ -433,3 +433,23 @@ import ZeroMQ
         #expect(missing.status == 2 && missing.output.contains("no trial 99"))
     }
 }
+
+/// `sweep worker --workers-per-host N` starts N worker processes and stops them together.
+@Suite(.serialized) struct WorkersPerHostTests {
+    @Test func oneCommandStartsSeveralWorkersOnAHost() throws {
+        let h = try SweepHarness("per-host")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("p.yaml", syntheticSweep(study: "perhost", trials: 9, epochs: 2, sleep: 0.1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let out = try h.run(["worker", "--connect", endpoint, "--workers-per-host", "3", "--id", "node", "--host", "node-a"], timeout: 120)
+        #expect(out.status == 0, "\(out.output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "perhost").id) }
+        #expect(Set(workers.map(\.worker)) == ["node-1", "node-2", "node-3"])
+        #expect(Set(workers.map(\.host)) == ["node-a"])
+        #expect(workers.reduce(0) { $0 + $1.trialsDone } == 9)
+        #expect(workers.filter { $0.trialsDone > 0 }.count >= 2, "the work was not shared: \(workers.map { ($0.worker, $0.trialsDone) })")
+    }
+}

@@ -160,10 +160,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Missed heartbeats before the coordinator counts as gone.") var liveness: Int = 5
     @Option(help: .hidden) var parentPid: Int32?
     @Option(help: "Host name to announce (default: this machine's name; useful in containers).") var host: String?
+    @Option(help: "Start this many worker processes on this host (usually one per core).") var workersPerHost: Int = 1
     @Flag(help: "Log only warnings and errors.") var quiet = false
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
+        if workersPerHost > 1 { return try superviseWorkers() }
         installStopSignals()
         if let parentPid {
             // A local worker of `sweep run`: the parent decides when it stops (it forwards
@@ -178,10 +181,35 @@ struct WorkerCommand: ParsableCommand {
                                     forever: forever, giveUpAfterSeconds: giveUpAfter, curve: curve)
         if let host { options.host = host }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
+        // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
         if !quiet || summary.failed {
             FileHandle.standardError.write(Data("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\n".utf8))
         }
         if summary.failed { throw CommandFailure("") }
+    }
+
+    /// `--workers-per-host N`: N worker processes of this command, stopped together.
+    private func superviseWorkers() throws {
+        installStopSignals()
+        var arguments: [String] = []
+        if let maxTrials { arguments += ["--max-trials", "\(maxTrials)"] }
+        if let keys { arguments += ["--keys", keys, "--key-name", keyName] }
+        if forever { arguments.append("--forever") }
+        if let giveUpAfter { arguments += ["--give-up-after", "\(giveUpAfter)"] }
+        arguments += ["--heartbeat-ms", "\(heartbeatMs)", "--liveness", "\(liveness)"]
+        if let host { arguments += ["--host", host] }
+        if quiet { arguments.append("--quiet") }
+        let workers = LocalWorkers(logDirectory: nil)
+        try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
+        FileHandle.standardError.write(Data("started \(workersPerHost) workers connecting to \(connect)\n".utf8))
+        while workers.running > 0 {
+            if processStop.isSet {
+                workers.stop(timeout: 900) // each finishes its epoch and hands its trial back
+                break
+            }
+            usleep(100_000)
+        }
+        if !workers.allSucceeded { throw CommandFailure("a worker process failed") }
     }
 }

@@ -10,14 +10,16 @@ final class LocalWorkers {
         self.logDirectory = logDirectory
     }
 
-    /// Starts `count` workers connecting to `endpoint`.
-    func start(count: Int, endpoint: String, extraArguments: [String] = []) throws {
+    /// Starts `count` workers connecting to `endpoint`, with ids `PREFIX-1` ... (default
+    /// prefix: `HOST-w` and this process id as a suffix).
+    func start(count: Int, endpoint: String, idPrefix: String? = nil, extraArguments: [String] = []) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
         let exe = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for i in 0..<count {
             let p = Process()
             p.executableURL = exe
-            p.arguments = ["worker", "--connect", endpoint, "--parent-pid", "\(getpid())", "--id", "\(hostShortName())-w\(i + 1)-\(getpid())"] + extraArguments
+            let id = idPrefix.map { "\($0)-\(i + 1)" } ?? "\(hostShortName())-w\(i + 1)-\(getpid())"
+            p.arguments = ["worker", "--connect", endpoint, "--parent-pid", "\(getpid())", "--id", id] + extraArguments
             var env = ProcessInfo.processInfo.environment
             env["OPENBLAS_NUM_THREADS"] = "1"
             p.environment = env
@@ -59,6 +61,9 @@ final class LocalWorkers {
     }
 
     var running: Int { processes.filter(\.isRunning).count }
+
+    /// Whether every worker has exited with status 0.
+    var allSucceeded: Bool { processes.allSatisfy { !$0.isRunning && $0.terminationStatus == 0 } }
 }
 
 func hostShortName() -> String {
