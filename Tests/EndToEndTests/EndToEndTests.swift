@@ -453,3 +453,24 @@ import ZeroMQ
         #expect(workers.filter { $0.trialsDone > 0 }.count >= 2, "the work was not shared: \(workers.map { ($0.worker, $0.trialsDone) })")
     }
 }
+
+@Suite struct LRFindTests {
+    @Test func suggestsARateInsideTheRangeAndWritesTheCurve() throws {
+        let h = try SweepHarness("lr-find")
+        defer { h.cleanUp() }
+        let file = try h.write("lr.yaml", "data: {dataset: moons, samples: 640, noise: 0.2}\nmodel: {hidden: [16]}\ntraining: {batch_size: 16, optimizer: {name: sgd, learning_rate: 0.01}}\n")
+        let table = try h.run(["lr-find", file])
+        #expect(table.status == 0, "\(table.output)")
+        let line = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("suggested learning rate:") })
+        let suggestion = try #require(Double(line.split(separator: " ").last.map(String.init) ?? ""))
+        #expect(suggestion > 1e-5 && suggestion < 10)
+        let csv = try h.run(["lr-find", file, "--format", "csv"])
+        let rows = csv.output.split(separator: "\n")
+        #expect(rows.first == "learning_rate,loss,smoothed_loss")
+        // One row per step of one epoch (640 samples less the validation split, batch 16).
+        #expect(rows.count > 20)
+        let rates = rows.dropFirst().compactMap { Double($0.split(separator: ",")[0]) }
+        #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 < $1 }, "the rate must grow")
+        #expect(try h.run(["lr-find", file, "--min", "1", "--max", "0.1"]).status == 2)
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SweepFile
+import Training
+
+/// `sweep lr-find FILE`: the learning-rate range test of the course texts.
+struct LRFind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lr-find",
+        abstract: "Grow the learning rate exponentially over one epoch and suggest one below where the loss shoots up.",
+        discussion: """
+            Trains the train file's network for one epoch while the rate grows from --min to
+            --max, records the loss, and suggests a rate (Géron ch. 11: about ten times lower
+            than where the loss starts to climb). Use it to set the range of a sweep.
+
+            Examples:
+              sweep lr-find sweeps/reference/adam-relu.yaml
+              sweep lr-find sweeps/reference/adam-relu.yaml --min 1e-6 --max 1 --format csv > lr.csv
+            """)
+
+    @Argument(help: "The train file (YAML).") var file: String
+    @Option(help: "Smallest learning rate.") var min: Double = 1e-5
+    @Option(help: "Largest learning rate.") var max: Double = 10
+    @Option(help: "Output: table (a sampled curve and the suggestion) or csv (every step).") var format: OutputFormat = .table
+
+    func run() throws {
+        guard min > 0, max > min else { throw UsageError("need 0 < --min < --max, got \(min) and \(max)") }
+        let config = try TrainFile.load(path: file)
+        let dataset: Dataset
+        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        let result: LearningRateFinder.Result
+        do {
+            result = try LearningRateFinder.run(config: config, dataset: dataset, minLearningRate: min, maxLearningRate: max)
+        } catch {
+            throw UsageError("\(file): \(error)")
+        }
+        switch format {
+        case .csv:
+            let rows = result.learningRates.indices.map { ["\(result.learningRates[$0])", "\(result.losses[$0])", "\(result.smoothedLosses[$0])"] }
+            print(CSV.render(["learning_rate", "loss", "smoothed_loss"], rows), terminator: "")
+        case .json:
+            print(try JSONOutput.render(result))
+        case .table:
+            var t = TextTable(["learning rate", "smoothed loss"])
+            let n = result.learningRates.count
+            let stride = Swift.max(1, n / 20)
+            for i in Swift.stride(from: 0, to: n, by: stride) {
+                t.add([String(format: "%.3g", result.learningRates[i]), Fmt.value(result.smoothedLosses[i])])
+            }
+            print(t.render())
+            print(String(format: "suggested learning rate: %.3g", result.suggestion))
+        }
+    }
+}
