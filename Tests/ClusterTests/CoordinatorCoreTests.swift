@@ -287,3 +287,75 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
     }
 }
+
+@Suite struct ReconnectRaceTests {
+    @Test func returningWorkerWhoseTrialMovedOnIsCancelledThenServed() throws {
+        let h = try CoreHarness(sweep(trials: 3, epochs: 3))
+        try h.hello("a")
+        let first = try #require(h.assignment("a"))
+        _ = try h.report("a", first, epoch: 1, value: 0.5)
+        try h.hello("b")
+        let other = try #require(h.assignment("b"))
+        // a goes silent and is declared dead while b works.
+        h.now += 2; try h.deliver(.heartbeat, from: "b")
+        h.now += 2; try h.deliver(.heartbeat, from: "b")
+        try h.tick()
+        // b finishes and takes a's trial over.
+        try h.finish("b", other, value: 0.3, epochs: 3)
+        let moved = try #require(h.assignment("b"))
+        #expect(moved.trial == first.trial && moved.attempt == 2)
+        // a comes back, still running its old attempt: cancel, and no assignment yet.
+        try h.hello("a", running: .init(trial: first.trial, attempt: first.attempt, epoch: 1))
+        let answer = h.take("a")
+        #expect(answer.contains { if case .cancel(let r, _) = $0 { return r == TrialRef(trial: first.trial, attempt: first.attempt) }; return false })
+        #expect(!answer.contains { if case .assign = $0 { return true }; return false }, "an assignment sent to a busy worker would be refused")
+        // Once its runner let the old trial go, it asks for work and gets some.
+        try h.deliver(.ready, from: "a")
+        let next = try #require(h.assignment("a"))
+        #expect(next.trial == 2)
+    }
+
+    @Test func readyWhileHoldingAnUnstartedLeaseReleasesItWithoutACrash() throws {
+        let h = try CoreHarness(sweep(trials: 1, maxAttempts: 1))
+        try h.hello("a")
+        let a = try #require(h.assignment("a"))
+        // The assignment got lost: the worker says it is idle.
+        try h.deliver(.ready, from: "a")
+        let again = try #require(h.assignment("a"))
+        #expect(again.trial == a.trial && again.attempt == 2)
+        try h.finish("a", again, value: 1)
+        #expect(try h.trials()[0].state == .complete, "a lost assignment must not count against max_attempts: 1")
+        #expect(try h.attempts(0).map(\.outcome) == ["RETURNED", "COMPLETE"])
+    }
+
+    @Test func invalidConfigurationFailsTheTrialAndTheWorkerGoesOn() throws {
+        // Each value is valid alone (validation probes them one by one), but binary
+        // cross-entropy on the three-class blobs data set is not: the grid reaches it.
+        let text = """
+        study: combo
+        data:
+          dataset: {choice: [moons, blobs]}
+          samples: 60
+        model:
+          hidden: [4]
+          loss: {choice: [cross_entropy, binary_cross_entropy]}
+        training: {epochs: 1}
+        sampler: {name: grid}
+        pruner: {name: none}
+        budget: {trials: 4}
+        """
+        let h = try CoreHarness(text)
+        try h.hello("w")
+        var served = 0
+        while let a = h.assignment("w") {
+            served += 1
+            try h.finish("w", a, value: 0.5)
+        }
+        let trials = try h.trials()
+        #expect(trials.count == 4)
+        #expect(trials.filter { $0.state == .fail }.count == 1)
+        #expect(trials.first { $0.state == .fail }?.error?.contains("invalid configuration") == true)
+        #expect(served == 3)
+        #expect(h.core.finished)
+    }
+}

@@ -15,6 +15,14 @@ import JSONValue
         #expect(v.members?.map(\.0) == ["a", "b", "c", "d", "e", "f"])
     }
 
+    @Test func loneSurrogatesBecomeReplacementCharacters() throws {
+        // A high surrogate followed by a non-surrogate escape once overflowed and crashed.
+        #expect(try parser.parse(#""\uD800\u0041""#) == .string("\u{FFFD}A"))
+        #expect(try parser.parse(#""\uD83D\uDE00""#) == .string("😀"))
+        #expect(try parser.parse(#""\uDC00x""#) == .string("\u{FFFD}x"))
+        #expect(try parser.parse(#""\uD800""#) == .string("\u{FFFD}"))
+    }
+
     @Test func rejectsMalformedInput() {
         for bad in ["", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "nul", "01x", "\"unterminated", "{\"a\":1} trailing", "\"\u{1}\"", "[-]"] {
             #expect(throws: JSONParseError.self, "accepted: \(bad)") { try parser.parse(bad) }

@@ -146,6 +146,10 @@ final class CoordinatorCore {
         case .hello: break
         case .heartbeat: break
         case .ready:
+            if let t = workers[worker]?.trial, let lease = leases[t], lease.worker == worker {
+                // Ready while holding a lease: the worker never got (or lost) its assignment.
+                try releaseLease(t, worker: worker, reason: "the worker asked for work without running its trial", now: now, tx: tx)
+            }
             markIdle(worker)
         case .report(let r):
             try handleReport(r, from: worker, now: now, tx: tx, out: &out)
@@ -169,8 +173,13 @@ final class CoordinatorCore {
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         if let old = workers[identity], let t = old.trial, h.running?.trial != t || h.running?.attempt != leases[t]?.attempt {
-            // The same worker id reconnected without the trial we think it runs: that run is lost.
-            try loseLease(trial: t, reason: "worker \(identity) reconnected without trial \(t)", now: now, tx: tx)
+            // The same worker id reconnected without the trial we think it runs: that run is
+            // lost (a crash), unless it never reported an epoch (the assignment got lost).
+            if leases[t]?.epoch == 0 {
+                try releaseLease(t, worker: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
+            } else {
+                try loseLease(trial: t, reason: "worker \(identity) reconnected without trial \(t)", now: now, tx: tx)
+            }
         }
         var session = WorkerSession(id: identity, host: h.host, pid: h.pid, cores: h.cores, threads: h.threads, capabilities: h.capabilities,
                                     peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
@@ -214,8 +223,9 @@ final class CoordinatorCore {
         }
         if finished {
             out.send(.stop(reason: finishReason), to: identity)
-        } else if adopted == nil {
+        } else if h.running == nil {
             markIdle(identity) // hello without a running trial means ready
+            // (A worker told to cancel its trial sends `ready` once its runner let it go.)
         }
     }
 
@@ -409,6 +419,16 @@ final class CoordinatorCore {
         try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: trial, worker: worker, message: message, at: now)
     }
 
+    /// A lease the worker gave up without running it: back in the queue, no crash counted.
+    private func releaseLease(_ trial: Int, worker: String, reason: String, now: Double, tx: StoreTransaction) throws {
+        guard let lease = leases[trial] else { return }
+        leases[trial] = nil
+        decisions[trial] = nil
+        if workers[worker]?.trial == trial { workers[worker]!.trial = nil }
+        try tx.endAttempt(trialID: rowIDs[trial]!, attempt: lease.attempt, outcome: "RETURNED", error: reason, at: now)
+        try requeue(trial, outcome: nil, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
+    }
+
     /// A lease whose worker is gone: STALE, then re-queued or, past the retry limit, FAIL.
     private func loseLease(trial: Int, reason: String, now: Double, tx: StoreTransaction) throws {
         guard let lease = leases[trial] else { return }
@@ -466,8 +486,10 @@ final class CoordinatorCore {
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
             guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
-            idleQueue.removeFirst()
-            try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out)
+            // Stays first in the queue when the trial could not be leased (invalid configuration).
+            if try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out) {
+                idleQueue.removeFirst()
+            }
         }
         if leases.isEmpty && orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
@@ -494,7 +516,10 @@ final class CoordinatorCore {
         return (number, true)
     }
 
-    private func lease(_ trial: Int, to worker: String, inserted: Bool, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+    /// Leases `trial` to `worker` and queues its assignment; false when the trial's
+    /// configuration turned out invalid (it is recorded as FAIL and the worker stays idle).
+    @discardableResult
+    private func lease(_ trial: Int, to worker: String, inserted: Bool, now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
         let snapshot = history.trial(trial)!
         let seed = definition.trialSeed(number: trial)
         let spec: TrialSpec
@@ -503,8 +528,7 @@ final class CoordinatorCore {
         } catch {
             // Validation probes bounds; a rare combination can still be invalid. Record it.
             try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
-            markIdle(worker)
-            return
+            return false
         }
         let attempt = (attempts[trial] ?? 0) + 1
         attempts[trial] = attempt
@@ -520,6 +544,7 @@ final class CoordinatorCore {
         touch(worker)
         out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                                maxEpochs: definition.maxEpochs, metric: study.definition.metric, keepModel: keepsModels)), to: worker)
+        return true
     }
 
     private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {

@@ -255,6 +255,7 @@ public final class Worker {
                                 RunnerLink.send(link, RunnerLink.ToRunner.cancel.rawValue, m.frames)
                             } else {
                                 current = nil
+                                if leaving == nil { sendFrames(s, codec.frames(WorkerMessage.ready)) }
                             }
                         }
                     case .noWork:

@@ -141,14 +141,21 @@ enum ParameterExtraction {
         func double(_ n: ConfigNode) throws(ConfigError) -> Double {
             switch n.value {
             case .int(let i): return Double(i)
-            case .double(let d) where d.isFinite: return d
+            case .double(let d) where d.isFinite && abs(d) <= 1e300: return d
             default: throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "bounds must be finite numbers, got \(n.kindDescription)")
             }
         }
+        // Bounds stay within ±2^53 so every value is exact as a double and no range
+        // arithmetic can overflow.
+        let limit = 1 << 53
         func int(_ n: ConfigNode) throws(ConfigError) -> Int {
             switch n.value {
-            case .int(let i): return i
-            case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+            case .int(let i) where abs(i) <= limit: return i
+            case .int(let i):
+                throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "integer bounds must be within ±2^53, got \(i)")
+            case .double(let d) where d == d.rounded() && abs(d) <= Double(limit): return Int(d)
+            case .double(let d) where d == d.rounded():
+                throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "integer bounds must be within ±2^53, got \(d)")
             default: throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "'\(kindEntry.key)' bounds must be whole numbers, got \(n.kindDescription)")
             }
         }
