@@ -47,6 +47,9 @@ public struct SweepCommand: ParsableCommand {
         } catch let error as StoreError {
             printError(error.description)
             Foundation.exit(error.isUsage ? 2 : 1)
+        } catch let error as StudyLockError {
+            printError(error.description)
+            Foundation.exit(2)
         } catch let error as SecurityError {
             printError(error.description)
             Foundation.exit(2)

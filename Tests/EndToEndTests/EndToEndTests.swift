@@ -474,3 +474,25 @@ import ZeroMQ
         #expect(try h.run(["lr-find", file, "--min", "1", "--max", "0.1"]).status == 2)
     }
 }
+
+/// One coordinator per study; a busy port leaves no study behind.
+@Suite(.serialized) struct CoordinatorExclusionTests {
+    @Test func aSecondCoordinatorForTheSameStudyIsRefused() throws {
+        let h = try SweepHarness("exclusive")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("x.yaml", syntheticSweep(study: "x", trials: 3, epochs: 1, sleep: 0))
+        let first = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "first.log")
+        defer { if first.isRunning { first.terminate() } }
+        h.waitFor(timeout: 30) { (try? h.reader().read { try $0.study(named: "x") }) != nil }
+        let second = try h.run(["resume", "x", "--db", h.db, "--workers", "0", "--no-progress"])
+        #expect(second.status == 2)
+        #expect(second.output.contains("already being run by another coordinator"), "\(second.output)")
+        // The port is taken: a new study must not be created half-way.
+        let busy = try h.write("y.yaml", syntheticSweep(study: "y", trials: 3, epochs: 1, sleep: 0))
+        let third = try h.run(["coordinator", busy, "--db", h.db, "--bind", endpoint, "--no-progress"])
+        #expect(third.status != 0)
+        #expect(try h.reader().read { try $0.study(named: "y") } == nil, "a study was left behind by a coordinator that could not bind")
+        first.terminate()
+    }
+}

@@ -28,7 +28,11 @@ public struct ArtifactDirectory: Sendable {
     public func save(study: String, trial: Int, bytes: [UInt8]) throws -> String {
         let relative = Self.relativePath(study: study, trial: trial)
         let dir = "\(root)/\(study)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError.cannotWrite(dir, error.localizedDescription)
+        }
         let final = absolute(relative)
         let temporary = final + ".tmp-\(getpid())"
         guard let fd = Optional(open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)), fd >= 0 else {
@@ -47,6 +51,12 @@ public struct ArtifactDirectory: Sendable {
         guard ok, rename(temporary, final) == 0 else {
             unlink(temporary)
             throw ArtifactError.cannotWrite(final, String(cString: strerror(errno)))
+        }
+        // The rename itself must survive a crash too.
+        let dirFD = open(dir, O_RDONLY)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
         }
         return relative
     }

@@ -31,6 +31,8 @@ public final class Coordinator {
     private let codec: WireCodec
     private let log: Log
     private var lastSent: [String: Double] = [:]
+    /// Time for liveness, deadlines and records (see ``MonotonicClock``).
+    private let clock = MonotonicClock()
     /// The endpoint actually bound (with the real port when binding `:0`).
     public let endpoint: String
     /// Optional authentication: checks ZAP requests in the same loop (see `Security`).
@@ -43,42 +45,57 @@ public final class Coordinator {
     private var peers: [UInt32: String] = [:]
     /// A handshake failed; the DISCONNECTED event that follows names its connection.
     private var pendingFailure: String?
+    /// Held while this coordinator runs its study.
+    private let lock: StudyLock?
+    /// CURVE: the key each worker id first connected with.
+    private var keyOfWorker: [String: String] = [:]
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
                               security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
         try security.check(bind: options.bind)
-        var options = options
-        if options.artifacts == nil, let path = store.path { options.artifacts = ArtifactDirectory(database: path) }
-        let now = Date().timeIntervalSince1970
-        let core = try store.write { tx in try CoordinatorCore(creating: definition, options: options, tx: tx, now: now) }
-        return try Coordinator(core: core, store: store, options: options, security: security, log: log)
+        let options = withArtifacts(options, store)
+        let lock = try store.path.map { try StudyLock(database: $0, study: definition.study) }
+        // Bind before the study is written: a busy port must not leave a study behind.
+        return try Coordinator(store: store, options: options, security: security, lock: lock, log: log) { tx, now in
+            try CoordinatorCore(creating: definition, options: options, tx: tx, now: now)
+        }
     }
 
     /// Re-opens a study from its database (the sweep file is the copy stored with it).
     public static func resume(study name: String, store: SweepStore, options: CoordinatorOptions, addTrials: Int = 0,
                               security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
         try security.check(bind: options.bind)
-        var options = options
-        if options.artifacts == nil, let path = store.path { options.artifacts = ArtifactDirectory(database: path) }
-        var study = try store.read { try $0.requireStudy(named: name) }
-        let definition = try SweepDefinition.parse(text: study.definition.sweepFile, file: study.definition.sweepPath ?? "\(name) (stored sweep file)")
-        let now = Date().timeIntervalSince1970
-        if addTrials > 0 {
-            try store.write { tx in try tx.setBudget(study.id, trials: study.definition.budgetTrials + addTrials) }
-            study.definition.budgetTrials += addTrials
+        let options = withArtifacts(options, store)
+        let lock = try store.path.map { try StudyLock(database: $0, study: name) }
+        let stored = try store.read { try $0.requireStudy(named: name) }
+        let definition = try SweepDefinition.parse(text: stored.definition.sweepFile, file: stored.definition.sweepPath ?? "\(name) (stored sweep file)")
+        return try Coordinator(store: store, options: options, security: security, lock: lock, log: log) { tx, now in
+            var study = stored
+            if addTrials > 0 {
+                var budget = study.definition.budgetTrials + addTrials
+                // A grid has no more points than it has: more trials would repeat them.
+                if let grid = definition.sampler.makeSampler(space: definition.space) as? GridSampler { budget = min(budget, grid.gridSize) }
+                try tx.setBudget(study.id, trials: budget)
+                study.definition.budgetTrials = budget
+            }
+            return try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now)
         }
-        let core = try store.write { tx in
-            try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now)
-        }
-        return try Coordinator(core: core, store: store, options: options, security: security, log: log)
     }
 
-    private init(core: CoordinatorCore, store: SweepStore, options: CoordinatorOptions, security: SecurityOptions, log: Log) throws {
-        self.core = core
+    /// Models are kept beside a file database unless the caller chose a directory.
+    private static func withArtifacts(_ options: CoordinatorOptions, _ store: SweepStore) -> CoordinatorOptions {
+        var options = options
+        if options.artifacts == nil, let path = store.path { options.artifacts = ArtifactDirectory(database: path) }
+        return options
+    }
+
+    private init(store: SweepStore, options: CoordinatorOptions, security: SecurityOptions, lock: StudyLock?, log: Log,
+                 makeCore: (StoreTransaction, Double) throws -> CoordinatorCore) throws {
         self.store = store
         self.options = options
         self.log = log
+        self.lock = lock
         self.codec = WireCodec(maxMessageBytes: options.maxMessageBytes)
         context = try Context()
         authenticator = try security.makeAuthenticator(context: context, log: log)
@@ -92,6 +109,8 @@ public final class Coordinator {
         monitor = try router.monitor([.handshakeFailures, .accepted, .disconnected], endpoint: "inproc://sweep-router-monitor-\(UUID().uuidString)", context: context)
         try router.bind(options.bind)
         endpoint = router.lastEndpoint
+        let now = clock.now
+        core = try store.write { tx in try makeCore(tx, now) }
     }
 
     /// The study being run.
@@ -105,7 +124,7 @@ public final class Coordinator {
     /// running trial was handed back or finished, or the time is up. Trials still running
     /// then stay RUNNING in the database for `sweep resume`.
     public func run(stop: AtomicFlag = AtomicFlag(), drainSeconds: Double = 0, onStop: () -> Void = {}) throws -> CoordinatorSummary {
-        let started = Date().timeIntervalSince1970
+        let started = clock.now
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
         var sockets = [router, monitor]
         if let auth = authenticator { sockets.append(auth.socket) }
@@ -114,12 +133,15 @@ public final class Coordinator {
         var nextTick = 0.0
         var finishedAt: Double?
         var drainDeadline: Double?
+        let batchLimit = 512
+        /// How long the last batch took (a slow commit delays reading heartbeats).
+        var lastBatchSeconds = 0.0
         var batch: [(String, Message)] = []
         batch.reserveCapacity(512)
 
         // The first tick runs at once: it settles orphans and starts dispatching.
         while true {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now
             if stop.isSet && drainDeadline == nil {
                 drainDeadline = now + drainSeconds
                 core.draining = true
@@ -140,15 +162,29 @@ public final class Coordinator {
             if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
 
             batch.removeAll(keepingCapacity: true)
-            while batch.count < 512, let m = try router.receive(dontWait: true) {
-                guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else { continue }
+            while batch.count < batchLimit, let m = try router.receive(dontWait: true) {
+                guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else {
+                    core.countViolation(.invalid(type: "routing id", reason: "not UTF-8"))
+                    log.limited(.warning, key: "bad-id-\(m.peerAddress ?? "?")", "dropped a message from \(m.peerAddress ?? "a peer") without a UTF-8 routing id")
+                    continue
+                }
+                // With CURVE, a worker id belongs to the key that first used it: another
+                // authorized key cannot take it over (ROUTER_HANDOVER would let it).
+                if let key = m.userID, !key.isEmpty {
+                    if let owner = keyOfWorker[id], owner != key {
+                        handshakeFailures += 1
+                        log.limited(.warning, key: "stolen-\(id)", "dropped a message for worker id \(id) from another key (\(m.peerAddress ?? "?"))")
+                        continue
+                    }
+                    keyOfWorker[id] = key
+                }
                 batch.append((id, m))
             }
-            let tickDue = Date().timeIntervalSince1970 >= nextTick
+            let tickDue = clock.now >= nextTick
             guard !batch.isEmpty || tickDue else { continue }
 
             var out = Outbox()
-            let t = Date().timeIntervalSince1970
+            let t = clock.now
             var violations: [(String, String?, ProtocolViolation)] = []
             try store.write { tx in
                 for (id, m) in batch {
@@ -164,12 +200,18 @@ public final class Coordinator {
                     }
                 }
                 if tickDue {
-                    try core.tick(now: t, tx: tx, out: &out)
+                    // Judge liveness only with an empty queue and a loop that was not itself
+                    // stalled: heartbeats still waiting to be read must not count as missed.
+                    let drained = batch.count < batchLimit
+                    let stalled = lastBatchSeconds > Double(options.heartbeatMs) / 1000
+                    try core.tick(now: t, judgeLiveness: drained && !stalled, tx: tx, out: &out)
                 } else {
                     try core.dispatch(now: t, tx: tx, out: &out)
                 }
             }
             if tickDue { nextTick = t + tickInterval }
+            core.removeDroppedArtifacts()
+            lastBatchSeconds = clock.now - t
             for (id, peer, v) in violations { reject(id, peer: peer, v) }
             for (worker, message) in out.messages { send(message, to: worker, now: t) }
             sendHeartbeats(now: t)
@@ -220,7 +262,7 @@ public final class Coordinator {
         // A ZAP refusal also fails the handshake: count each rejected connection once.
         counters.rejectedPeers += max(handshakeFailures, authenticator?.rejected ?? 0)
         return CoordinatorSummary(study: core.study.name, finished: finished, reason: reason, counters: counters,
-                                  seconds: Date().timeIntervalSince1970 - started)
+                                  seconds: clock.now - started)
     }
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {
@@ -253,7 +295,7 @@ public final class Coordinator {
         core.countViolation(violation)
         let from = "\(worker.prefix(64))\(peer.map { " at \($0)" } ?? "")"
         log.limited(.warning, key: "bad-\(peer ?? worker)", "dropped a message from \(from): \(violation)")
-        if case .unsupportedVersion = violation { send(.error(violation.description), to: worker, now: Date().timeIntervalSince1970) }
+        if case .unsupportedVersion = violation { send(.error(violation.description), to: worker, now: clock.now) }
     }
 }
 

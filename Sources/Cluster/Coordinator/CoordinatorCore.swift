@@ -41,6 +41,8 @@ final class CoordinatorCore {
     private var lastRunSecondsFlush: Double
     /// Completions with their times, for throughput and ETA.
     private(set) var completions: [Double] = []
+    /// Model files no longer recorded, to remove after the batch commits.
+    private var droppedArtifacts: [String] = []
     /// Workers whose row (current trial, epoch, trials done) changed in this batch; written
     /// once per batch instead of once per event.
     private var dirtyWorkers: [String: Int] = [:]
@@ -90,6 +92,10 @@ final class CoordinatorCore {
             switch t.state {
             case .running:
                 orphans[t.number] = (t.attempt, now + options.orphanGraceSeconds)
+                // Answers already given to this attempt, so re-sent reports get the same ones.
+                for r in try queries.intermediates(trialID: t.id) where r.attempt == t.attempt {
+                    decisions[t.number, default: [:]][r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
+                }
             case .stale:
                 pending.append(t.number)
                 requeued += 1
@@ -198,7 +204,9 @@ final class CoordinatorCore {
             } else if let i = pending.firstIndex(of: r.trial), attempts[r.trial] == r.attempt, history.trial(r.trial)?.state == .stale {
                 // Declared dead, not yet re-run, and back: give it its trial back.
                 pending.remove(at: i)
-                crashes[r.trial, default: 1] -= 1
+                // Its attempt was counted as a crash when it was declared dead; it was not one.
+                let last = try tx.queries.attempts(trialID: rowIDs[r.trial]!).last { $0.attempt == r.attempt }
+                if last?.outcome == "STALE" { crashes[r.trial, default: 1] -= 1 }
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted from its returning worker")
                 adopted = ref
             } else {
@@ -233,6 +241,7 @@ final class CoordinatorCore {
         leases[ref.trial] = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
         history.setState(ref.trial, .running)
         try tx.setTrialState(trialID: rowIDs[ref.trial]!, .running)
+        try tx.reopenAttempt(trialID: rowIDs[ref.trial]!, attempt: ref.attempt)
         try tx.appendEvent(studyID: study.id, kind: .adopted, trialNumber: ref.trial, worker: worker, message: "\(ref) \(how)", at: now)
     }
 
@@ -253,6 +262,11 @@ final class CoordinatorCore {
         guard var lease = validLease(r.trial, r.attempt, worker) else {
             counters.staleReports += 1
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
+            return
+        }
+        guard r.epoch <= definition.maxEpochs else {
+            counters.malformed += 1
+            out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(definition.maxEpochs) epoch(s); report ignored"), to: worker)
             return
         }
         let value = r.value ?? r.metrics[study.definition.metric]
@@ -337,7 +351,8 @@ final class CoordinatorCore {
         }
         for dropped in ranked.dropFirst(k) {
             try tx.deleteArtifact(studyID: study.id, trialNumber: dropped.trialNumber)
-            dir.delete(dropped.path)
+            // Removed only once the transaction that forgets them has committed.
+            droppedArtifacts.append(dropped.path)
         }
     }
 
@@ -356,6 +371,16 @@ final class CoordinatorCore {
         let value = r.value ?? r.metrics[study.definition.metric]
         guard let value, value.isFinite else {
             try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a finite '\(study.definition.metric)'", now: now, tx: tx)
+            return
+        }
+        if r.state == "pruned" {
+            // The worker stopped on its own before the end (we did not prune it).
+            let reason = "stopped early by its worker after \(r.epochs) epoch(s)"
+            history.finish(r.trial, state: .pruned, value: value)
+            try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value,
+                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, at: now)
+            endLease(r.trial, worker: worker, completed: true)
+            completions.append(now)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
@@ -438,11 +463,11 @@ final class CoordinatorCore {
         try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
     }
 
-    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, now: Double, tx: StoreTransaction) throws {
+    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, countsAsCrash: Bool = true, now: Double, tx: StoreTransaction) throws {
         let id = rowIDs[trial]!
-        try tx.endAttempt(trialID: id, attempt: attempt, outcome: "STALE", error: reason, at: now)
+        try tx.endAttempt(trialID: id, attempt: attempt, outcome: countsAsCrash ? "STALE" : "RETURNED", error: reason, at: now)
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
-        crashes[trial, default: 0] += 1
+        if countsAsCrash { crashes[trial, default: 0] += 1 }
         if crashes[trial]! >= definition.retry.maxAttempts {
             try fail(trial: trial, attempt: 0, worker: nil, error: "its worker died \(crashes[trial]!) time(s) (\(reason)); the retry limit is \(definition.retry.maxAttempts) attempts", now: now, tx: tx)
         } else {
@@ -453,9 +478,9 @@ final class CoordinatorCore {
     // MARK: Time
 
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
-    func tick(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+    func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
-        for (id, w) in workers where now - w.lastSeen > timeout {
+        for (id, w) in workers where judgeLiveness && now - w.lastSeen > timeout {
             workers[id] = nil
             idleQueue.removeAll { $0 == id }
             counters.workersLost += 1
@@ -467,9 +492,11 @@ final class CoordinatorCore {
                 try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
             }
         }
-        for (t, orphan) in orphans where now >= orphan.deadline {
+        for (t, orphan) in orphans where judgeLiveness && now >= orphan.deadline {
             orphans[t] = nil
-            try crashed(trial: t, attempt: orphan.attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back", now: now, tx: tx)
+            // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
+            try crashed(trial: t, attempt: orphan.attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back",
+                        countsAsCrash: false, now: now, tx: tx)
         }
         if now - lastRunSecondsFlush >= 5 {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
@@ -583,4 +610,11 @@ final class CoordinatorCore {
     var leaseCount: Int { leases.count }
 
     func countersMutate(_ body: (inout CoordinatorCounters) -> Void) { body(&counters) }
+
+    /// Removes model files the last committed batch stopped recording.
+    func removeDroppedArtifacts() {
+        guard let dir = options.artifacts, !droppedArtifacts.isEmpty else { return }
+        for path in droppedArtifacts { dir.delete(path) }
+        droppedArtifacts.removeAll()
+    }
 }

@@ -22,7 +22,8 @@ public struct CoordinatorOptions: Sendable {
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
         self.maxMessageBytes = maxMessageBytes
-        self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000
+        // Long enough for a worker to notice the silence, back off (up to 10 s) and reconnect.
+        self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000 + 10
         self.drainSeconds = drainSeconds
         self.artifacts = artifacts
     }

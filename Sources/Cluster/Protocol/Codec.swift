@@ -156,7 +156,7 @@ public struct WireCodec {
         switch type {
         case "hello":
             let worker = try f.string("worker")
-            guard !worker.isEmpty, worker.utf8.count <= 256 else { throw f.invalid("worker id must have 1-256 bytes") }
+            guard !worker.isEmpty, worker.utf8.count <= 255 else { throw f.invalid("worker id must have 1-255 bytes") }
             let host = try f.string("host")
             guard host.utf8.count <= 256 else { throw f.invalid("host name too long") }
             var running: WorkerMessage.Hello.Running?

@@ -70,10 +70,11 @@ public final class Worker {
             runnerDone.wait()
         }
 
+        let clock = MonotonicClock()
         var socket: Socket?
         var reconnectAt = 0.0
         var backoffMs = options.reconnectInitialMs
-        var lastHeard = Date().timeIntervalSince1970
+        var lastHeard = clock.now
         var lastContact = lastHeard
         var lastSent = 0.0
         var welcomed = false
@@ -93,7 +94,7 @@ public final class Worker {
         }
         func sendFrames(_ s: Socket, _ frames: [[UInt8]]) {
             do {
-                if try s.send(frames, dontWait: true) { lastSent = Date().timeIntervalSince1970 }
+                if try s.send(frames, dontWait: true) { lastSent = clock.now }
             } catch {
                 log.limited(.debug, key: "send", "send failed: \(error)")
             }
@@ -116,15 +117,20 @@ public final class Worker {
             try s.connect(options.connect)
             socket = s
             welcomed = false
-            lastHeard = Date().timeIntervalSince1970
+            lastHeard = clock.now
             sendFrames(s, codec.frames(hello()))
+        }
+        /// Leaving: give the last messages (a result, a `bye`) up to 2 s to go out.
+        func closeForExit() {
+            try? socket?.setLinger(milliseconds: 2000)
+            socket?.close()
         }
         func dropSocket(_ why: String) {
             socket?.close()
             socket = nil
             welcomed = false
             connected.clear()
-            reconnectAt = Date().timeIntervalSince1970 + Double(backoffMs) / 1000
+            reconnectAt = clock.now + Double(backoffMs) / 1000
             log.warning("\(why); reconnecting to \(options.connect) in \(backoffMs) ms")
             backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
         }
@@ -135,14 +141,14 @@ public final class Worker {
 
         log.info("worker \(options.id) connecting to \(options.connect)")
         while true {
-            var now = Date().timeIntervalSince1970
+            var now = clock.now
             if let reason = studyOver, current?.running != true, !options.forever {
-                socket?.close()
+                closeForExit()
                 return WorkerSummary(trialsDone: trialsDone, reason: "study over: \(reason)", failed: false)
             }
             if let reason = leaving, current?.running != true {
                 send(.bye(.init(reason: reason)))
-                socket?.close()
+                closeForExit()
                 return WorkerSummary(trialsDone: trialsDone, reason: reason, failed: false)
             }
             if stop.isSet && !stopForwarded {
@@ -159,13 +165,13 @@ public final class Worker {
                 try openSocket()
             }
             if let limit = options.giveUpAfterSeconds, now - lastContact > limit {
-                socket?.close()
+                closeForExit()
                 return WorkerSummary(trialsDone: trialsDone, reason: "no coordinator at \(options.connect) for \(Int(limit)) s", failed: true)
             }
 
             var poller = Poller(socket.map { [link, $0] } ?? [link])
             _ = try poller.poll(timeoutMilliseconds: 100)
-            now = Date().timeIntervalSince1970
+            now = clock.now
 
             // From the runner: forward to the coordinator, keeping what must survive a reconnect.
             while let m = try link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
@@ -200,7 +206,7 @@ public final class Worker {
                         sendFrames(s, frames)
                     }
                     current = nil
-                    socket?.close()
+                    closeForExit()
                     return WorkerSummary(trialsDone: trialsDone, reason: "stopped by signal; trial handed back", failed: false)
                 case .aborted:
                     current = nil
@@ -278,7 +284,7 @@ public final class Worker {
                     case .error(let text):
                         log.error("the coordinator refused a message: \(text)")
                         if text.contains("protocol version") {
-                            socket?.close()
+                            closeForExit()
                             return WorkerSummary(trialsDone: trialsDone, reason: text, failed: true)
                         }
                     }

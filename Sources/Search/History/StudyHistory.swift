@@ -28,13 +28,37 @@ public final class StudyHistory {
 
     /// Numbers of the trials that changed (or were added) after `version`, ascending.
     /// A cache that saw the history at `version` only needs to look at these.
+    /// O(changes since `version`) while the change log reaches back that far, else a scan.
     public func trialsChanged(since version: Int) -> [Int] {
         guard version < self.version else { return [] }
+        if version >= logStartVersion {
+            // changeLog[k] is the trial changed by version logStartVersion + k + 1.
+            var seen = Set<Int>()
+            for k in (version - logStartVersion)..<changeLog.count { seen.insert(changeLog[k]) }
+            return seen.sorted()
+        }
         var changed: [Int] = []
         stamps.withUnsafeBufferPointer { s in
             for i in 0..<s.count where s[i] > version { changed.append(i) }
         }
         return changed
+    }
+
+    /// Which trial each recent change touched, in version order (bounded; see `logChange`).
+    private var changeLog: [Int] = []
+    /// The version just before `changeLog[0]`.
+    private var logStartVersion = 0
+
+    /// Records that the change just made (at `version`) touched `number`.
+    private func logChange(_ number: Int) {
+        if changeLog.isEmpty { logStartVersion = version - 1 }
+        changeLog.append(number)
+        // Keep the log short: caches that fall further behind rescan the stamps.
+        if changeLog.count > 4096 + 2 * trials.count {
+            let drop = changeLog.count / 2
+            changeLog.removeFirst(drop)
+            logStartVersion += drop
+        }
     }
 
     /// The trial with this number, if it exists.
@@ -51,6 +75,7 @@ public final class StudyHistory {
         trials.append(trial)
         version &+= 1
         stamps.append(version)
+        logChange(trial.number)
     }
 
     /// Changes a trial's state (e.g. RUNNING -> STALE -> WAITING).
@@ -58,6 +83,7 @@ public final class StudyHistory {
         trials[number].state = state
         version &+= 1
         stamps[number] = version
+        logChange(number)
     }
 
     /// Records an intermediate value; a repeated report for the same step overwrites it.
@@ -65,6 +91,7 @@ public final class StudyHistory {
         trials[number].intermediate[step] = value
         version &+= 1
         stamps[number] = version
+        logChange(number)
     }
 
     /// Marks a trial finished with its final value (`nil` for FAIL).
@@ -73,6 +100,7 @@ public final class StudyHistory {
         trials[number].value = value
         version &+= 1
         stamps[number] = version
+        logChange(number)
     }
 
     /// Trials in the given states, in number order.

@@ -163,17 +163,14 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case studyStarted = "study_started"
     case studyResumed = "study_resumed"
     case studyFinished = "study_finished"
-    case trialCreated = "trial_created"
     case adopted
     case pruned
     case failed
     case stale
     case requeued
-    case returned
     case workerJoined = "worker_joined"
     case workerLost = "worker_lost"
     case workerLeft = "worker_left"
-    case rejected
     /// Something went wrong that did not stop the sweep (e.g. a model could not be kept).
     case warning
 }

@@ -86,7 +86,9 @@ public struct StoreTransaction {
             ON CONFLICT (trial_id, step) DO UPDATE SET attempt = excluded.attempt, value = excluded.value,
                 metrics = excluded.metrics, decision = excluded.decision, reason = excluded.reason, recorded_at = excluded.recorded_at
             """, [trialID, r.step, r.attempt, r.value.flatMap { $0.isFinite ? $0 : nil }, metrics, r.pruned ? "prune" : "continue", r.reason, r.recordedAt])
-        try run("UPDATE trials SET epochs = max(epochs, ?), metrics = ? WHERE id = ?", [r.step, metrics, trialID])
+        // A report re-sent out of order must not replace the metrics of a later epoch.
+        try run("UPDATE trials SET metrics = CASE WHEN ? >= epochs THEN ? ELSE metrics END, epochs = max(epochs, ?) WHERE id = ?",
+                [r.step, metrics, r.step, trialID])
     }
 
     /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt.
@@ -106,6 +108,11 @@ public struct StoreTransaction {
     public func endAttempt(trialID: Int64, attempt: Int, outcome: String, error: String? = nil, at time: Double) throws {
         try run("UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ? WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL",
                 [time, outcome, error, trialID, attempt])
+    }
+
+    /// Reopens an attempt that was closed too early (its worker came back and kept the trial).
+    public func reopenAttempt(trialID: Int64, attempt: Int) throws {
+        try run("UPDATE trial_attempts SET ended_at = NULL, outcome = NULL, error = NULL WHERE trial_id = ? AND attempt = ?", [trialID, attempt])
     }
 
     /// Sets a trial's state without finishing it (STALE after a worker died, WAITING when re-queued).

@@ -13,8 +13,7 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Option(help: "Missed heartbeats before a worker counts as dead (3-5).") var liveness: Int = 5
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
-        guard heartbeatMs >= 10 else { throw UsageError("--heartbeat-ms must be >= 10, got \(heartbeatMs)") }
-        guard liveness >= 2 else { throw UsageError("--liveness must be >= 2, got \(liveness)") }
+        try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
     }
 
@@ -165,6 +164,8 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
+        if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
         if workersPerHost > 1 { return try superviseWorkers() }
         installStopSignals()
@@ -212,4 +213,10 @@ struct WorkerCommand: ParsableCommand {
         }
         if !workers.allSucceeded { throw CommandFailure("a worker process failed") }
     }
+}
+
+/// Heartbeat settings both sides accept: from 10 ms to a minute, 2 to 100 missed beats.
+func validateTiming(heartbeatMs: Int, liveness: Int) throws {
+    guard (10...60_000).contains(heartbeatMs) else { throw UsageError("--heartbeat-ms must be between 10 and 60000, got \(heartbeatMs)") }
+    guard (2...100).contains(liveness) else { throw UsageError("--liveness must be between 2 and 100, got \(liveness)") }
 }

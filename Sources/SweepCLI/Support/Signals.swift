@@ -11,7 +11,8 @@ nonisolated(unsafe) private var signalCount: Int32 = 0
 /// the second exits immediately (status 130).
 func installStopSignals() {
     let handler: @convention(c) (Int32) -> Void = { _ in
-        // Only async-signal-safe work here: an atomic store and _exit.
+        // Only async-signal-safe work here: a counter (only this handler touches it; the two
+        // signals are handled one at a time), an atomic store, and _exit.
         signalCount += 1
         if signalCount > 1 { _exit(130) }
         processStop.set()
