@@ -52,6 +52,8 @@ import Testing
         if case .invalid? = violation("{\"v\":1,\"type\":\"result\",\"trial\":1,\"attempt\":1,\"state\":\"great\",\"metrics\":{},\"epochs\":1,\"ready\":true}") {} else { Issue.record("bad state accepted") }
         let big = "{\"v\":1,\"type\":\"ready\",\"pad\":\"\(String(repeating: "x", count: 5000))\"}"
         #expect(violation(big) == .oversized(bytes: big.utf8.count, limit: 4096))
+        // A lone surrogate escape once crashed the parser; now it is just text.
+        #expect(violation(#"{"v":1,"type":"hello","worker":"\uD800\u0041","host":"h","pid":1,"version":"x","cores":1,"threads":1,"capabilities":[],"running":null}"#) == nil)
         // Unknown extra fields are fine.
         #expect(violation("{\"v\":1,\"type\":\"ready\",\"future\":true}") == nil)
     }
