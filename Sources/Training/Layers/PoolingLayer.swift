@@ -78,12 +78,12 @@ final class PoolingLayer: Layer {
                         var first = true
                         for iy in ys {
                             for ix in xs {
-                                let cell = (iy * g.inputWidth + ix) * c, src = x + cell
+                                let cell = (iy * g.inputWidth + ix) * c
                                 if first {
-                                    for k in 0..<c { dst[k] = src[k]; win[k] = Int32(cell + k) }
+                                    Self.startMax(x + cell, dst, win, cell: cell, channels: c)
                                     first = false
                                 } else {
-                                    for k in 0..<c where src[k] > dst[k] { dst[k] = src[k]; win[k] = Int32(cell + k) }
+                                    Self.updateMax(x + cell, dst, win, cell: cell, channels: c)
                                 }
                             }
                         }
@@ -98,6 +98,39 @@ final class PoolingLayer: Layer {
             }
         }
         return out
+    }
+
+    /// The first cell of a window: values and their indices.
+    @inline(__always)
+    private static func startMax(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ win: UnsafeMutablePointer<Int32>, cell: Int, channels c: Int) {
+        var k = 0
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        while k + 8 <= c {
+            VectorOps.store(VectorOps.load(src + k), dst + k)
+            UnsafeMutableRawPointer(win + k).storeBytes(of: SIMD8<Int32>(repeating: Int32(cell + k)) &+ lanes, as: SIMD8<Int32>.self)
+            k += 8
+        }
+        while k < c { dst[k] = src[k]; win[k] = Int32(cell + k); k += 1 }
+    }
+
+    /// Another cell of a window: keep the larger value (the first one on ties) and its index.
+    @inline(__always)
+    private static func updateMax(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ win: UnsafeMutablePointer<Int32>, cell: Int, channels c: Int) {
+        var k = 0
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        while k + 8 <= c {
+            let v = VectorOps.load(src + k), m = VectorOps.load(dst + k)
+            let larger = v .> m
+            VectorOps.store(m.replacing(with: v, where: larger), dst + k)
+            let w = UnsafeRawPointer(win + k).loadUnaligned(as: SIMD8<Int32>.self)
+            let indices = SIMD8<Int32>(repeating: Int32(cell + k)) &+ lanes
+            UnsafeMutableRawPointer(win + k).storeBytes(of: w.replacing(with: indices, where: larger), as: SIMD8<Int32>.self)
+            k += 8
+        }
+        while k < c {
+            if src[k] > dst[k] { dst[k] = src[k]; win[k] = Int32(cell + k) }
+            k += 1
+        }
     }
 
     func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
