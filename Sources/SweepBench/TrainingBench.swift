@@ -3,7 +3,8 @@ import Foundation
 import Training
 import SweepFile
 
-/// Training throughput of the 784-300-100-10 MLP, and a runner for train files.
+/// Training throughput of the 784-300-100-10 MLP (or, with `--cnn`, the CNN of
+/// sweeps/cnn.yaml), and a runner for train files.
 ///
 /// Without `--config`: Fashion-MNIST, first 55,000 training images, last 5,000 for
 /// validation, ReLU/he_normal, Adam 1e-3, one BLAS thread; reports samples/s over epochs
@@ -23,6 +24,9 @@ struct TrainingBench: ParsableCommand {
     @Option(help: "A train file (YAML or JSON) to run instead of the benchmark net.")
     var config: String?
 
+    @Flag(help: "Benchmark the CNN of sweeps/cnn.yaml (conv 32, pool, conv 64, pool, dense 128, dropout 0.3) instead of the MLP.")
+    var cnn = false
+
     @Option(help: "Override the seed.")
     var seed: UInt64?
 
@@ -39,6 +43,14 @@ struct TrainingBench: ParsableCommand {
         var trial: TrialConfig
         if let config {
             trial = try Self.loadTrainFile(config)
+        } else if cnn {
+            trial = TrialConfig(
+                seed: 42,
+                data: DataConfig(dataset: .fashionMNIST, validation: 5000),
+                model: ModelConfig(
+                    hidden: [128], activation: .relu, initializer: .heNormal, dropout: 0.3,
+                    conv: ConvBlocksConfig(blocks: 2, filters: 32, filterGrowth: 2, kernelSize: WindowSize(3), padding: .same, pooling: .max)),
+                training: TrainingConfig(epochs: epochs, batchSize: batchSize, optimizer: OptimizerConfig(.adam, learningRate: 1e-3)))
         } else {
             trial = TrialConfig(
                 seed: 42,
@@ -86,10 +98,12 @@ struct TrainingBench: ParsableCommand {
             "epochs": Double(result.epochs.count),
             "batch_size": Double(trial.training.batchSize),
         ]
-        if config == nil {
+        if config == nil && !cnn {
             report["sgemm_ceiling_samples_per_second"] = GemmCeiling.samplesPerSecond(
                 widths: [dataset.featureCount] + trial.model.hidden + [dataset.classCount],
                 batchSize: trial.training.batchSize, samples: 2 * dataset.train.count)
+        }
+        if config == nil {
             report["sgemm_share"] = profile.gemmShare
             for (name, value) in [("gather", profile.gather), ("forward", profile.forward), ("loss", profile.loss),
                                   ("backward", profile.backward), ("update", profile.update), ("sgemm", profile.gemm)] {

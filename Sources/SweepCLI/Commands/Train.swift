@@ -13,13 +13,19 @@ struct Train: ParsableCommand {
             file without search ranges works too. Prints per-epoch metrics with a progress bar
             and ends with the test metrics of the final (or restored best) weights.
 
-            Example:
+            With --save-model, the trained network (the final weights, or the best epoch's when
+            early stopping restored them) is written as a model file (docs/model-format.md) for
+            `sweep predict` and for transfer learning (model.transfer.from).
+
+            Examples:
               sweep train sweeps/reference/adam.yaml
+              sweep train sweeps/transfer/a.yaml --save-model runs/transfer-a.swm
             """)
 
     @Argument(help: "The train file (YAML).") var file: String
     @Flag(help: "Do not evaluate on the test split at the end.") var noTest = false
     @Option(help: "Also write the epochs as JSON lines to this file.") var metricsOut: String?
+    @Option(help: "Write the trained model to this file (final or restored-best weights).") var saveModel: String?
 
     func run() throws {
         let config = try TrainFile.load(path: file)
@@ -27,6 +33,12 @@ struct Train: ParsableCommand {
         do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let trainer: Trainer
         do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
+        if let saveModel {
+            let directory = (saveModel as NSString).deletingLastPathComponent
+            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+                throw UsageError("--save-model: directory \(directory) does not exist")
+            }
+        }
         let summary = trainer.summary
         print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
         print("model: \(summary.totalParameters) parameters (\(summary.trainableParameters) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
@@ -62,6 +74,10 @@ struct Train: ParsableCommand {
         }
         if let best = result.bestEpoch, let m = result.epochs.first(where: { $0.epoch == best })?.metrics["val_accuracy"] {
             print("best epoch \(best): val_accuracy \(String(format: "%.4f", m))")
+        }
+        if let saveModel {
+            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(error)") }
+            print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
         if !noTest && dataset.test.count > 0 {
             let test = trainer.evaluate(.test)

@@ -60,6 +60,9 @@ public struct DataConfig: Codable, Sendable, Hashable {
     public var noise: Double?
     /// blobs and spirals only: number of classes.
     public var classes: Int?
+    /// fashion_mnist only: the classes kept, relabelled 0..<n in this order (written as
+    /// `classes: [5, 6]`); every split is filtered before its limit applies.
+    public var classSubset: [Int]?
     /// Synthetic sets only: the generator seed (default 0).
     public var seed: UInt64?
 
@@ -71,8 +74,9 @@ public struct DataConfig: Codable, Sendable, Hashable {
         dataset: DatasetName, path: String? = nil, validation: Int? = nil,
         trainLimit: Int? = nil, validationLimit: Int? = nil, testLimit: Int? = nil,
         scaling: Scaling? = nil, samples: Int? = nil, noise: Double? = nil,
-        classes: Int? = nil, seed: UInt64? = nil
+        classes: Int? = nil, seed: UInt64? = nil, classSubset: [Int]? = nil
     ) {
+        self.classSubset = classSubset
         self.dataset = dataset
         self.path = path
         self.validation = validation
@@ -106,10 +110,19 @@ public struct DataConfig: Codable, Sendable, Hashable {
     /// Number of classes of the data set.
     public var classCount: Int {
         switch dataset {
-        case .fashionMNIST: return 10
+        case .fashionMNIST: return classSubset?.count ?? 10
         case .moons, .xor, .invertBits: return 2
         case .blobs: return classes ?? 3
         case .spirals: return classes ?? 2
+        }
+    }
+
+    /// Shape of one sample as the data set stores it ([28, 28] for images, [features] otherwise).
+    public var sampleShape: [Int] {
+        switch dataset {
+        case .fashionMNIST: [28, 28]
+        case .invertBits: [1]
+        case .moons, .xor, .blobs, .spirals: [2]
         }
     }
 
@@ -133,7 +146,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         switch dataset {
         case .fashionMNIST:
             try c.rejectFields(
-                except: [.dataset, .path, .validation, .trainLimit, .validationLimit, .testLimit, .scaling],
+                except: [.dataset, .path, .validation, .trainLimit, .validationLimit, .testLimit, .scaling, .classes],
                 context: "dataset 'fashion_mnist'")
         case .blobs, .spirals:
             try c.rejectFields(
@@ -153,11 +166,28 @@ public struct DataConfig: Codable, Sendable, Hashable {
         scaling = try c.choice(Scaling.self, .scaling)
         samples = try c.optionalInteger(.samples, atLeast: 2)
         noise = try c.optionalNumber(.noise, .nonNegative)
-        classes = try c.optionalInteger(.classes, atLeast: 2)
+        if dataset == .fashionMNIST {
+            classes = nil
+            classSubset = try Self.decodeSubset(c)
+        } else {
+            classes = try c.optionalInteger(.classes, atLeast: 2)
+        }
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         if dataset == .fashionMNIST, let validation, validation >= 60_000 {
             throw c.invalid(.validation, "must be < 60000 (the training file has 60,000 images), got \(validation)")
         }
+    }
+
+    /// `classes: [i, j, ...]` of fashion_mnist: at least two distinct labels 0-9.
+    private static func decodeSubset(_ c: KeyedDecodingContainer<CodingKeys>) throws -> [Int]? {
+        guard c.contains(.classes), try !c.decodeNil(forKey: .classes) else { return nil }
+        guard let list = try? c.decode([Int].self, forKey: .classes) else {
+            throw c.invalid(.classes, "fashion_mnist takes a list of class labels (0-9) to keep, e.g. [5, 6]")
+        }
+        guard list.count >= 2 else { throw c.invalid(.classes, "must keep at least two classes, got \(list)") }
+        if let bad = list.first(where: { !(0...9).contains($0) }) { throw c.invalid(.classes, "class labels are 0-9, got \(bad)") }
+        guard Set(list).count == list.count else { throw c.invalid(.classes, "classes must be distinct, got \(list)") }
+        return list
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -171,7 +201,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         try c.encodeUnlessNil(scaling, forKey: .scaling)
         try c.encodeUnlessNil(samples, forKey: .samples)
         try c.encodeUnlessNil(noise, forKey: .noise)
-        try c.encodeUnlessNil(classes, forKey: .classes)
+        if let classSubset { try c.encode(classSubset, forKey: .classes) } else { try c.encodeUnlessNil(classes, forKey: .classes) }
         try c.encodeUnlessNil(seed, forKey: .seed)
     }
 }

@@ -32,10 +32,19 @@ public enum LossKind: String, ConfigChoice {
     public static let choiceName = "loss"
 }
 
-/// The network: a stack of dense hidden layers and the output layer fixed by the loss.
+/// The network: an optional convolutional front (`conv` blocks) or an explicit layer list
+/// (`layers`), the dense hidden layers, and the output layer fixed by the loss.
 public struct ModelConfig: Codable, Sendable, Hashable {
     /// Widths of the hidden Dense layers (in the file: a list, or `{layers: N, units: W}`).
+    /// May be empty with `conv`; always empty with `layers`.
     public var hidden: [Int]
+    /// Convolutional blocks before the hidden layers (image data sets).
+    public var conv: ConvBlocksConfig?
+    /// An explicit layer list between the input and the output layer (replaces `hidden`,
+    /// `conv` and the per-block `batch_norm`/`dropout` fields).
+    public var layers: [LayerSpec]?
+    /// Start from the lower layers of a stored model.
+    public var transfer: TransferConfig?
     /// Activation of every hidden layer.
     public var activation: Activation
     /// Hidden-layer kernel initializer; default: the one table 11-1 recommends for the
@@ -73,9 +82,13 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         batchNorm: BatchNormPlacement = .none, inputBatchNorm: Bool = false,
         batchNormMomentum: Double = 0.99, batchNormEpsilon: Double = 1e-3, useBias: Bool? = nil,
         dropout: Double = 0, dropoutKind: DropoutKind = .standard, inputDropout: Double = 0,
-        l1: Double = 0, l2: Double = 0, maxNorm: Double? = nil, loss: LossKind = .crossEntropy
+        l1: Double = 0, l2: Double = 0, maxNorm: Double? = nil, loss: LossKind = .crossEntropy,
+        conv: ConvBlocksConfig? = nil, layers: [LayerSpec]? = nil, transfer: TransferConfig? = nil
     ) {
-        self.hidden = hidden
+        self.hidden = layers == nil ? hidden : []
+        self.conv = conv
+        self.layers = layers
+        self.transfer = transfer
         self.activation = activation
         self.initializer = initializer ?? activation.recommendedInitializer
         self.batchNorm = batchNorm
@@ -92,6 +105,12 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         self.loss = loss
     }
 
+    /// Whether the network has convolution or pooling layers (image input keeps its
+    /// height x width x channels shape).
+    public var isConvolutional: Bool {
+        conv != nil || (layers?.contains { $0.isSpatial } ?? false)
+    }
+
     /// Whether the hidden Dense layers get a bias vector.
     public var resolvedUseBias: Bool { useBias ?? (batchNorm != .before) }
 
@@ -102,6 +121,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         case useBias = "use_bias"
         case dropout, dropoutKind = "dropout_kind", inputDropout = "input_dropout"
         case l1, l2, maxNorm = "max_norm", loss
+        case conv, layers, transfer
     }
 
     /// The `{layers: N, units: W}` form of `hidden`.
@@ -110,7 +130,16 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// A model; `initializer` nil means the one recommended for `activation`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.configContainer(keyedBy: CodingKeys.self)
-        hidden = try Self.decodeHidden(c)
+        conv = try c.decodeIfPresent(ConvBlocksConfig.self, forKey: .conv)
+        layers = try c.decodeIfPresent([LayerSpec].self, forKey: .layers)
+        transfer = try c.decodeIfPresent(TransferConfig.self, forKey: .transfer)
+        if layers != nil {
+            if conv != nil { throw c.invalid(.conv, "'conv' does not apply with 'layers' (the list describes the whole network; write conv2d layers into it)") }
+            if c.contains(.hidden) { throw c.invalid(.hidden, "'hidden' does not apply with 'layers' (write dense layers into the list)") }
+            hidden = []
+        } else {
+            hidden = try Self.decodeHidden(c, allowEmpty: conv != nil)
+        }
         activation = try c.value(.activation, default: .relu)
         initializer = try c.decodeIfPresent(Initializer.self, forKey: .initializer) ?? activation.recommendedInitializer
         batchNorm = try c.choice(BatchNormPlacement.self, .batchNorm) ?? .none
@@ -127,7 +156,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         loss = try c.choice(LossKind.self, .loss) ?? .crossEntropy
     }
 
-    private static func decodeHidden(_ c: KeyedDecodingContainer<CodingKeys>) throws -> [Int] {
+    private static func decodeHidden(_ c: KeyedDecodingContainer<CodingKeys>, allowEmpty: Bool) throws -> [Int] {
         guard c.contains(.hidden), try !c.decodeNil(forKey: .hidden) else { return [300, 100] }
         let widths: [Int]
         if let list = try? c.decode([Int].self, forKey: .hidden) {
@@ -142,7 +171,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
             guard units >= 1 else { throw h.invalid(.units, "must be >= 1, got \(units)") }
             widths = Array(repeating: units, count: layers)
         }
-        guard !widths.isEmpty else { throw c.invalid(.hidden, "must name at least one hidden layer") }
+        guard !widths.isEmpty || allowEmpty else { throw c.invalid(.hidden, "must name at least one hidden layer") }
         if let bad = widths.first(where: { $0 < 1 }) {
             throw c.invalid(.hidden, "widths must be >= 1, got \(bad)")
         }
@@ -151,7 +180,10 @@ public struct ModelConfig: Codable, Sendable, Hashable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(hidden, forKey: .hidden)
+        if layers == nil { try c.encode(hidden, forKey: .hidden) }
+        try c.encodeUnlessNil(conv, forKey: .conv)
+        try c.encodeUnlessNil(layers, forKey: .layers)
+        try c.encodeUnlessNil(transfer, forKey: .transfer)
         try c.encode(activation, forKey: .activation)
         try c.encode(initializer, forKey: .initializer)
         try c.encode(batchNorm, forKey: .batchNorm)

@@ -41,6 +41,18 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         if let problem = crossSectionProblem() {
             throw c.invalid(problem.key, problem.message)
         }
+        do {
+            _ = try Network.summary(model: model, sampleShape: data.sampleShape, classes: data.classCount)
+        } catch {
+            // Located at the field below `model` that does not fit the data's sample shape.
+            let below: [any CodingKey] = error.path.map {
+                switch $0 {
+                case .key(let k): AnyCodingKey(stringValue: k)
+                case .index(let i): AnyCodingKey(intValue: i)!
+                }
+            }
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.model] + below, debugDescription: error.message))
+        }
     }
 
     /// The first rule spanning sections that this configuration breaks, if any.

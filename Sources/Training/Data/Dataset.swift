@@ -41,10 +41,16 @@ public final class Dataset: Sendable {
     public let validation: DataSplit
     /// The test split.
     public let test: DataSplit
+    /// How the raw features were scaled (identity for `none`).
+    public let scaling: InputScaling
 
     /// A data set from its parts.
-    public init(config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit) {
+    public init(
+        config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
+        scaling: InputScaling = .identity
+    ) {
         self.config = config
+        self.scaling = scaling
         self.sampleShape = sampleShape
         self.classNames = classNames
         self.train = train

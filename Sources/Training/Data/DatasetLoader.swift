@@ -44,14 +44,18 @@ public enum DatasetLoader {
             throw DataError.invalidSplit("validation (\(validationCount)) must be smaller than the \(trainImages.count) training images")
         }
         let trainPool = trainImages.count - validationCount
-        let trainCount = min(trainPool, config.trainLimit ?? trainPool)
-        let validationKept = min(validationCount, config.validationLimit ?? validationCount)
-        let testCount = min(testImages.count, config.testLimit ?? testImages.count)
+        let trainPath = fashionMNISTFile(dir, "train-labels-idx1"), testPath = fashionMNISTFile(dir, "t10k-labels-idx1")
+        // Rows of each split: the class subset first, then the limit.
+        let subset = config.classSubset
+        let trainRows = try rows(trainLabels, 0..<trainPool, classes: subset, limit: config.trainLimit, path: trainPath)
+        let validationRows = try rows(trainLabels, trainPool..<trainImages.count, classes: subset, limit: config.validationLimit, path: trainPath)
+        let testRows = try rows(testLabels, 0..<testImages.count, classes: subset, limit: config.testLimit, path: testPath)
+        if trainRows.isEmpty { throw DataError.invalidSplit("no training images left after the class subset and limits") }
 
         // Convert only the rows that are kept.
-        var train = try split(trainImages, trainLabels, range: 0..<trainCount, labelPath: fashionMNISTFile(dir, "train-labels-idx1"))
-        var validation = try split(trainImages, trainLabels, range: trainPool..<(trainPool + validationKept), labelPath: fashionMNISTFile(dir, "train-labels-idx1"))
-        var test = try split(testImages, testLabels, range: 0..<testCount, labelPath: fashionMNISTFile(dir, "t10k-labels-idx1"))
+        var train = split(trainImages, trainLabels, rows: trainRows, classes: subset)
+        var validation = split(trainImages, trainLabels, rows: validationRows, classes: subset)
+        var test = split(testImages, testLabels, rows: testRows, classes: subset)
         let width = 28 * 28
         let affine: FeatureScaling.Affine?
         switch config.resolvedScaling {
@@ -64,29 +68,45 @@ public enum DatasetLoader {
             affine.apply(&validation.features, width: width)
             affine.apply(&test.features, width: width)
         }
+        let names = subset.map { $0.map { fashionMNISTClassNames[$0] } } ?? fashionMNISTClassNames
         return Dataset(
-            config: config, sampleShape: [28, 28], classNames: fashionMNISTClassNames,
+            config: config, sampleShape: [28, 28], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: width),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: width),
-            test: DataSplit(features: test.features, labels: test.labels, width: width))
+            test: DataSplit(features: test.features, labels: test.labels, width: width),
+            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
     }
 
-    private static func split(
-        _ images: IDXFile, _ labels: IDXFile, range: Range<Int>, labelPath: String
-    ) throws -> (features: [Float], labels: [Int32]) {
+    /// Indices of the samples in `range` whose label is in `classes` (all when nil), at most `limit`.
+    private static func rows(_ labels: IDXFile, _ range: Range<Int>, classes: [Int]?, limit: Int?, path: String) throws -> [Int] {
+        var result: [Int] = []
+        let cap = limit ?? Int.max
+        for index in range {
+            guard result.count < cap else { break }
+            let label = labels.bytes[labels.payloadOffset + index]
+            guard label < 10 else { throw DataError.corrupt(path: path, reason: "label \(label) at index \(index) is not a class 0-9") }
+            if let classes, !classes.contains(Int(label)) { continue }
+            result.append(index)
+        }
+        return result
+    }
+
+    /// Features (raw pixel values as Float) and labels (relabelled to positions in `classes`) of `rows`.
+    private static func split(_ images: IDXFile, _ labels: IDXFile, rows: [Int], classes: [Int]?) -> (features: [Float], labels: [Int32]) {
         let width = images.itemSize
-        var features = [Float](repeating: 0, count: range.count * width)
-        var result = [Int32](repeating: 0, count: range.count)
+        var features = [Float](repeating: 0, count: rows.count * width)
+        var result = [Int32](repeating: 0, count: rows.count)
         images.bytes.withUnsafeBufferPointer { src in
             features.withUnsafeMutableBufferPointer { dst in
-                let base = images.payloadOffset + range.lowerBound * width
-                for i in 0..<(range.count * width) { dst[i] = Float(src[base + i]) }
+                for (i, index) in rows.enumerated() {
+                    let base = images.payloadOffset + index * width
+                    for j in 0..<width { dst[i * width + j] = Float(src[base + j]) }
+                }
             }
         }
-        for (i, index) in range.enumerated() {
-            let label = labels.bytes[labels.payloadOffset + index]
-            guard label < 10 else { throw DataError.corrupt(path: labelPath, reason: "label \(label) at index \(index) is not a class 0-9") }
-            result[i] = Int32(label)
+        for (i, index) in rows.enumerated() {
+            let label = Int(labels.bytes[labels.payloadOffset + index])
+            result[i] = Int32(classes?.firstIndex(of: label) ?? label)
         }
         return (features, result)
     }
@@ -126,6 +146,7 @@ public enum DatasetLoader {
             config: config, sampleShape: [w], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: w),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: w),
-            test: DataSplit(features: test.features, labels: test.labels, width: w))
+            test: DataSplit(features: test.features, labels: test.labels, width: w),
+            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
     }
 }

@@ -9,7 +9,13 @@ extension Initializer {
     func fill(
         _ weights: UnsafeMutablePointer<Float>, fanIn: Int, fanOut: Int, using rng: inout SeededGenerator
     ) {
-        let count = fanIn * fanOut
+        fill(weights, count: fanIn * fanOut, fanIn: fanIn, fanOut: fanOut, using: &rng)
+    }
+
+    /// Fills `count` weights (e.g. a conv kernel, whose fans are not its dimensions).
+    func fill(
+        _ weights: UnsafeMutablePointer<Float>, count: Int, fanIn: Int, fanOut: Int, using rng: inout SeededGenerator
+    ) {
         let variance = self.variance(fanIn: fanIn, fanOut: fanOut)
         switch distribution {
         case .uniform:

@@ -2,7 +2,11 @@ import Randomness
 
 /// A standalone activation (used after batch normalization placed before the activation).
 final class ActivationLayer: Layer {
-    let inputWidth: Int
+    /// Units per position (the last axis; PReLU learns one slope per unit, shared over positions).
+    let channels: Int
+    let positions: Int
+    let outputShape: [Int]
+    var inputWidth: Int { positions * channels }
     var outputWidth: Int { inputWidth }
     let unit: ActivationUnit
     let label: String
@@ -12,9 +16,11 @@ final class ActivationLayer: Layer {
     private var output: FloatBuffer!
     private var preActivation: FloatBuffer?
 
-    init(label: String, activation: Activation, width: Int) {
+    init(label: String, activation: Activation, width: Int, shape: [Int]? = nil) {
         self.label = label
-        inputWidth = width
+        channels = width
+        outputShape = shape ?? [width]
+        positions = outputShape.dropLast().reduce(1, *)
         unit = ActivationUnit(activation, width: width)
     }
 
@@ -34,7 +40,7 @@ final class ActivationLayer: Layer {
     func allocate(capacity rows: Int) {
         output = FloatBuffer(count: rows * inputWidth)
         if unit.needsPreActivation { preActivation = FloatBuffer(count: rows * inputWidth) }
-        unit.allocate(capacity: rows)
+        unit.allocate(capacity: rows * positions)
     }
 
     func forward(_ input: UnsafePointer<Float>, rows: Int, mode: ForwardMode, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
@@ -42,13 +48,13 @@ final class ActivationLayer: Layer {
         // The unit may update its input in place, so it works on a copy it owns.
         let z = preActivation?.pointer ?? out
         z.update(from: input, count: rows * inputWidth)
-        unit.forward(z, bias: nil, out: out, rows: rows, training: mode == .training, rng: &rng)
+        unit.forward(z, bias: nil, out: out, rows: rows * positions, training: mode == .training, rng: &rng)
         return out
     }
 
     func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: inputWidth) }
-        unit.backward(gradOutput, rows: rows)
+        if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: channels) }
+        unit.backward(gradOutput, rows: rows * positions)
         return needInputGradient ? gradOutput : nil
     }
 }

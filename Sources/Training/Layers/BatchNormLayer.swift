@@ -7,14 +7,19 @@ import Randomness
 /// as well); inference uses the moving statistics. gamma and beta are trainable, the two
 /// moving vectors are non-trainable state.
 final class BatchNormLayer: Layer {
-    let inputWidth: Int
+    /// Features normalized (the last axis; statistics over the batch and all other axes, as Keras' axis=-1).
+    let channels: Int
+    /// Positions per sample (product of the leading axes).
+    let positions: Int
+    let outputShape: [Int]
+    var inputWidth: Int { positions * channels }
     var outputWidth: Int { inputWidth }
     let momentum: Float
     let epsilon: Float
     let label: String
     var kind: String { "BatchNormalization" }
-    var trainableCount: Int { 2 * inputWidth }
-    var nonTrainableCount: Int { 2 * inputWidth }
+    var trainableCount: Int { 2 * channels }
+    var nonTrainableCount: Int { 2 * channels }
 
     private var gammaBlock = -1, betaBlock = -1, meanBlock = -1, varianceBlock = -1
     private var gamma: UnsafeMutablePointer<Float>!, beta: UnsafeMutablePointer<Float>!
@@ -28,18 +33,21 @@ final class BatchNormLayer: Layer {
     private var scratch2: FloatBuffer!
     private var lastWasTraining = false
 
-    init(label: String, width: Int, momentum: Double, epsilon: Double) {
+    init(label: String, width: Int, momentum: Double, epsilon: Double, shape: [Int]? = nil) {
         self.label = label
-        inputWidth = width
+        channels = width
+        outputShape = shape ?? [width]
+        positions = outputShape.dropLast().reduce(1, *)
+        precondition(outputShape.last == width, "batch norm over the last axis")
         self.momentum = Float(momentum)
         self.epsilon = Float(epsilon)
     }
 
     func reserve(in layout: inout ParameterLayout) {
-        gammaBlock = layout.reserve("\(label).gamma", inputWidth, .gamma)
-        betaBlock = layout.reserve("\(label).beta", inputWidth, .beta)
-        meanBlock = layout.reserveState("\(label).moving_mean", inputWidth)
-        varianceBlock = layout.reserveState("\(label).moving_variance", inputWidth)
+        gammaBlock = layout.reserve("\(label).gamma", channels, .gamma)
+        betaBlock = layout.reserve("\(label).beta", channels, .beta)
+        meanBlock = layout.reserveState("\(label).moving_mean", channels)
+        varianceBlock = layout.reserveState("\(label).moving_variance", channels)
     }
 
     func bind(_ store: ParameterStore) {
@@ -52,22 +60,22 @@ final class BatchNormLayer: Layer {
     }
 
     func initialize(using rng: inout SeededGenerator) {
-        gamma.update(repeating: 1, count: inputWidth)
-        beta.update(repeating: 0, count: inputWidth)
-        movingMean.update(repeating: 0, count: inputWidth)
-        movingVariance.update(repeating: 1, count: inputWidth)
+        gamma.update(repeating: 1, count: channels)
+        beta.update(repeating: 0, count: channels)
+        movingMean.update(repeating: 0, count: channels)
+        movingVariance.update(repeating: 1, count: channels)
     }
 
     func allocate(capacity rows: Int) {
         output = FloatBuffer(count: rows * inputWidth)
         normalized = FloatBuffer(count: rows * inputWidth)
-        inverseStd = FloatBuffer(count: inputWidth)
-        scratch = FloatBuffer(count: inputWidth)
-        scratch2 = FloatBuffer(count: inputWidth)
+        inverseStd = FloatBuffer(count: channels)
+        scratch = FloatBuffer(count: channels)
+        scratch2 = FloatBuffer(count: channels)
     }
 
-    func forward(_ input: UnsafePointer<Float>, rows: Int, mode: ForwardMode, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
-        let n = inputWidth, out = output.pointer
+    func forward(_ input: UnsafePointer<Float>, rows samples: Int, mode: ForwardMode, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
+        let n = channels, out = output.pointer, rows = samples * positions
         lastWasTraining = mode == .training
         if mode == .training {
             let mean = scratch.pointer, variance = scratch2.pointer, inv = inverseStd.pointer
@@ -109,9 +117,10 @@ final class BatchNormLayer: Layer {
         return out
     }
 
-    func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+    func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         precondition(lastWasTraining, "batch-norm backward needs a training forward pass")
-        let n = inputWidth, xhat = normalized.pointer, inv = inverseStd.pointer
+        let rows = samples * positions
+        let n = channels, xhat = normalized.pointer, inv = inverseStd.pointer
         let dgamma = gammaGradient!, dbeta = betaGradient!
         dgamma.update(repeating: 0, count: n)
         dbeta.update(repeating: 0, count: n)

@@ -1,14 +1,24 @@
 import Randomness
 
-/// A fully connected layer `a = f(x W + b)` with the activation fused in.
+/// A fully connected layer `a = f(x W + b)` with the activation fused in, on the last axis
+/// of its input: a sample of shape (..., fanIn) is `positions` rows of fanIn values, so one
+/// sgemm over rows x positions handles any rank (Keras' Dense on rank > 2 input).
 ///
 /// The kernel is fan_in x units, row-major (Keras layout). Forward: one sgemm, then one pass
 /// that adds the bias and applies the activation. Backward: the activation derivative and
 /// the bias gradient (column sums) in place on the incoming gradient, then sgemm for the
 /// kernel gradient and, unless this is the first layer, sgemm for the input gradient.
 final class DenseLayer: Layer {
-    let inputWidth: Int
-    let outputWidth: Int
+    /// Inputs per position (the last axis), the kernel's rows.
+    let fanIn: Int
+    /// Outputs per position.
+    let units: Int
+    /// Positions per sample (product of the leading axes; 1 for flat input).
+    let positions: Int
+    /// Output shape (the input shape with its last axis replaced by `units`).
+    let outputShape: [Int]
+    var inputWidth: Int { positions * fanIn }
+    var outputWidth: Int { positions * units }
     let useBias: Bool
     let initializer: Initializer
     /// Hidden layers are subject to the max-norm constraint; the output layer is not.
@@ -18,7 +28,7 @@ final class DenseLayer: Layer {
     let label: String
 
     var kind: String { "Dense" }
-    var trainableCount: Int { inputWidth * outputWidth + (useBias ? outputWidth : 0) + (unit?.parameterCount ?? 0) }
+    var trainableCount: Int { fanIn * units + (useBias ? units : 0) + (unit?.parameterCount ?? 0) }
 
     private var kernelBlock = -1, biasBlock = -1, alphaBlock = -1
     private(set) var kernel: UnsafeMutablePointer<Float>!
@@ -33,11 +43,13 @@ final class DenseLayer: Layer {
 
     init(
         label: String, inputs: Int, units: Int, activation: Activation?, initializer: Initializer,
-        useBias: Bool, constrained: Bool, gemm: Gemm
+        useBias: Bool, constrained: Bool, gemm: Gemm, leadingShape: [Int] = []
     ) {
         self.label = label
-        inputWidth = inputs
-        outputWidth = units
+        fanIn = inputs
+        self.units = units
+        positions = leadingShape.reduce(1, *)
+        outputShape = leadingShape + [units]
         self.initializer = initializer
         self.useBias = useBias
         self.constrained = constrained
@@ -46,8 +58,8 @@ final class DenseLayer: Layer {
     }
 
     func reserve(in layout: inout ParameterLayout) {
-        kernelBlock = layout.reserve("\(label).kernel", inputWidth * outputWidth, .kernel(rows: inputWidth, cols: outputWidth), constrained: constrained)
-        if useBias { biasBlock = layout.reserve("\(label).bias", outputWidth, .bias) }
+        kernelBlock = layout.reserve("\(label).kernel", fanIn * units, .kernel(rows: fanIn, cols: units), constrained: constrained)
+        if useBias { biasBlock = layout.reserve("\(label).bias", units, .bias) }
         if let unit, unit.parameterCount > 0 { alphaBlock = layout.reserve("\(label).alpha", unit.parameterCount, .preluAlpha) }
     }
 
@@ -65,8 +77,8 @@ final class DenseLayer: Layer {
     }
 
     func initialize(using rng: inout SeededGenerator) {
-        initializer.fill(kernel, fanIn: inputWidth, fanOut: outputWidth, using: &rng)
-        bias?.update(repeating: 0, count: outputWidth)
+        initializer.fill(kernel, fanIn: fanIn, fanOut: units, using: &rng)
+        bias?.update(repeating: 0, count: units)
         unit?.initializeParameters()
     }
 
@@ -74,39 +86,41 @@ final class DenseLayer: Layer {
         output = FloatBuffer(count: rows * outputWidth)
         inputGradient = FloatBuffer(count: rows * inputWidth)
         if let unit, unit.needsPreActivation { preActivation = FloatBuffer(count: rows * outputWidth) }
-        unit?.allocate(capacity: rows)
+        unit?.allocate(capacity: rows * positions)
     }
 
-    func forward(_ input: UnsafePointer<Float>, rows: Int, mode: ForwardMode, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
+    func forward(_ input: UnsafePointer<Float>, rows samples: Int, mode: ForwardMode, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
         lastInput = input
+        let rows = samples * positions
         let out = output.pointer
         let z = preActivation?.pointer ?? out
-        gemm.multiply(false, false, m: rows, n: outputWidth, k: inputWidth, input, lda: inputWidth, kernel, ldb: outputWidth, z, ldc: outputWidth)
+        gemm.multiply(false, false, m: rows, n: units, k: fanIn, input, lda: fanIn, kernel, ldb: units, z, ldc: units)
         if let unit {
             unit.forward(z, bias: bias, out: out, rows: rows, training: mode == .training, rng: &rng)
         } else if let bias {
-            VectorOps.addRowVector(bias, to: out, rows: rows, cols: outputWidth)
+            VectorOps.addRowVector(bias, to: out, rows: rows, cols: units)
         }
         return out
     }
 
-    func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
+    func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard let input = lastInput else { preconditionFailure("backward before forward") }
+        let rows = samples * positions
         if let unit, let biasGradient, case .relu = unit.activation {
             // The benchmark path: ReLU mask and bias gradient in one pass.
-            ActivationUnit.maskPositiveWithColumnSums(gradOutput, output.pointer, rows: rows, cols: outputWidth, sums: biasGradient)
+            ActivationUnit.maskPositiveWithColumnSums(gradOutput, output.pointer, rows: rows, cols: units, sums: biasGradient)
         } else {
             if let unit {
-                if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: outputWidth) }
+                if let alphaGradient = unit.alphaGradient { alphaGradient.update(repeating: 0, count: units) }
                 unit.backward(gradOutput, rows: rows)
             }
-            if let biasGradient { VectorOps.columnSums(gradOutput, rows: rows, cols: outputWidth, into: biasGradient) }
+            if let biasGradient { VectorOps.columnSums(gradOutput, rows: rows, cols: units, into: biasGradient) }
         }
         // dW = x^T dZ
-        gemm.multiply(true, false, m: inputWidth, n: outputWidth, k: rows, input, lda: inputWidth, gradOutput, ldb: outputWidth, kernelGradient, ldc: outputWidth)
+        gemm.multiply(true, false, m: fanIn, n: units, k: rows, input, lda: fanIn, gradOutput, ldb: units, kernelGradient, ldc: units)
         guard needInputGradient else { return nil }
         // dX = dZ W^T
-        gemm.multiply(false, true, m: rows, n: inputWidth, k: outputWidth, gradOutput, lda: outputWidth, kernel, ldb: outputWidth, inputGradient.pointer, ldc: inputWidth)
+        gemm.multiply(false, true, m: rows, n: fanIn, k: units, gradOutput, lda: units, kernel, ldb: units, inputGradient.pointer, ldc: fanIn)
         return inputGradient.pointer
     }
 }

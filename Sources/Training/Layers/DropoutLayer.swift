@@ -9,6 +9,7 @@ import Randomness
 final class DropoutLayer: Layer {
     let inputWidth: Int
     var outputWidth: Int { inputWidth }
+    let outputShape: [Int]
     let rate: Float
     let alphaKind: Bool
     var kind: String { alphaKind ? "AlphaDropout" : "Dropout" }
@@ -17,8 +18,9 @@ final class DropoutLayer: Layer {
     private var mask: FloatBuffer!
     private var lastActive = false
 
-    init(width: Int, rate: Double, kind: DropoutKind) {
+    init(width: Int, rate: Double, kind: DropoutKind, shape: [Int]? = nil) {
         inputWidth = width
+        outputShape = shape ?? [width]
         self.rate = Float(rate)
         alphaKind = kind == .alpha
     }

@@ -12,7 +12,7 @@ enum ForwardMode: Sendable {
     var dropoutActive: Bool { self != .inference }
 }
 
-/// One layer of a dense network, working on row-major batches (one sample per row).
+/// One layer of a network, working on row-major batches (one flattened, channels-last sample per row).
 ///
 /// Layers own their output and input-gradient buffers (sized once by `allocate`), and
 /// keep pointers into the shared `ParameterStore`. `forward` returns a pointer to the
@@ -21,6 +21,8 @@ enum ForwardMode: Sendable {
 protocol Layer: AnyObject {
     var inputWidth: Int { get }
     var outputWidth: Int { get }
+    /// Output shape without the batch dimension (channels-last); `[outputWidth]` for flat layers.
+    var outputShape: [Int] { get }
     /// Keras-like type name for summaries ("Dense", "BatchNormalization", ...).
     var kind: String { get }
     var trainableCount: Int { get }
@@ -42,6 +44,7 @@ protocol Layer: AnyObject {
 }
 
 extension Layer {
+    var outputShape: [Int] { [outputWidth] }
     var trainableCount: Int { 0 }
     var nonTrainableCount: Int { 0 }
     func reserve(in layout: inout ParameterLayout) {}

@@ -1,11 +1,11 @@
 import Randomness
 
-/// A dense network built from a `ModelConfig`: hidden blocks, the output layer and the loss.
+/// A network built from a `ModelConfig` (see `ArchitecturePlan` for the layer order): dense,
+/// convolutional, pooling, batch-norm, activation, dropout and flatten layers, the output
+/// layer and the loss.
 ///
-/// Hidden block i: Dense (activation fused unless batch norm comes before it), optional
-/// batch norm (after the activation, or between Dense and a separate activation), optional
-/// dropout. Optional batch norm and dropout on the input. The output Dense layer is linear
-/// (glorot_uniform); its activation (softmax/sigmoid) is fused into the loss.
+/// The output Dense layer is linear (glorot_uniform); its activation (softmax/sigmoid) is
+/// fused into the loss. Samples are flattened channels-last rows throughout.
 final class Network {
     let layers: [any Layer]
     let head: LossHead
@@ -14,73 +14,95 @@ final class Network {
     /// Largest batch the buffers hold.
     let capacity: Int
     let inputWidth: Int
+    /// The data set's sample shape.
     let sampleShape: [Int]
+    /// The shape the first layer sees (images are height x width x 1 for conv models).
+    let inputShape: [Int]
     /// Index of the first layer with trainable parameters: backward stops there and skips
     /// that layer's input gradient.
     let firstTrainable: Int
     let lossGradient: FloatBuffer
     /// Indices into `store.blocks` of each layer's parameter blocks (consecutive).
     let layerBlocks: [Range<Int>]
+    /// Indices into `store.stateBlocks` of each layer's non-trainable blocks.
+    let layerStateBlocks: [Range<Int>]
+    /// Keras-style names ("conv2d_1").
+    let names: [String]
+    /// Layers `0..<frozenPrefix` are frozen (transfer learning): backward stops above them,
+    /// they are not updated, and their batch norm runs in inference mode while training.
+    var frozenPrefix = 0
     private let maxNormScratch: FloatBuffer
-    private let names: [String]
 
-    init(model: ModelConfig, sampleShape: [Int], classes: Int, capacity: Int, rng: inout SeededGenerator) {
+    /// - Parameter convTileSamples: samples per im2col tile of the conv layers (tests use small tiles).
+    init(model: ModelConfig, sampleShape: [Int], classes: Int, capacity: Int, rng: inout SeededGenerator, convTileSamples: Int? = nil) {
+        self.sampleShape = sampleShape
+        inputShape = ArchitecturePlan.networkInputShape(model: model, sampleShape: sampleShape)
         let inputWidth = sampleShape.reduce(1, *)
         self.inputWidth = inputWidth
-        self.sampleShape = sampleShape
         self.capacity = capacity
         let gemm = Gemm()
         self.gemm = gemm
         head = LossHead(kind: model.loss, classes: classes)
+        let plan: [PlannedLayer]
+        do {
+            plan = try ArchitecturePlan.plan(model: model, sampleShape: sampleShape, outputs: head.outputs)
+        } catch {
+            preconditionFailure("invalid architecture (validate the configuration first): \(error)")
+        }
 
         var layers: [any Layer] = []
         var names: [String] = []
         var counters: [String: Int] = [:]
-        func add(_ layer: any Layer, _ base: String) {
+        for (index, planned) in plan.enumerated() {
+            let layer: any Layer, base: String
+            let output = planned.outputShape, last = planned.inputShape.last ?? 1
+            let isOutput = index == plan.count - 1
+            switch planned.kind {
+            case .flatten:
+                layer = FlattenLayer(inputShape: planned.inputShape)
+                base = "flatten"
+            case .dense(let units, let activation, let initializer, let useBias, let constrained):
+                layer = DenseLayer(
+                    label: isOutput ? "output" : "dense\(index)", inputs: last, units: units, activation: activation,
+                    initializer: initializer, useBias: useBias, constrained: constrained, gemm: gemm,
+                    leadingShape: Array(planned.inputShape.dropLast()))
+                base = "dense"
+            case .conv(let geometry, let filters, let activation, let initializer, let useBias, let constrained):
+                layer = Conv2DLayer(
+                    label: "conv\(index)", geometry: geometry, filters: filters, activation: activation, initializer: initializer,
+                    useBias: useBias, constrained: constrained, gemm: gemm, capacity: capacity, tileSamples: convTileSamples)
+                base = "conv2d"
+            case .pool(let geometry, let operation):
+                layer = PoolingLayer(geometry: geometry, operation: operation)
+                base = operation == .max ? "max_pooling2d" : "average_pooling2d"
+            case .batchNorm:
+                layer = BatchNormLayer(label: "bn\(index)", width: last, momentum: model.batchNormMomentum, epsilon: model.batchNormEpsilon, shape: output)
+                base = "batch_normalization"
+            case .activation(let activation):
+                layer = ActivationLayer(label: "act\(index)", activation: activation, width: last, shape: output)
+                base = "activation"
+            case .dropout(let rate, let kind):
+                layer = DropoutLayer(width: output.reduce(1, *), rate: rate, kind: kind, shape: output)
+                base = kind == .alpha ? "alpha_dropout" : "dropout"
+            }
             let n = counters[base, default: 0]
             counters[base] = n + 1
             names.append(n == 0 ? base : "\(base)_\(n)")
             layers.append(layer)
         }
-        func batchNorm(_ width: Int) -> BatchNormLayer {
-            BatchNormLayer(label: "bn\(layers.count)", width: width, momentum: model.batchNormMomentum, epsilon: model.batchNormEpsilon)
-        }
-        var width = inputWidth
-        if model.inputBatchNorm { add(batchNorm(width), "batch_normalization") }
-        if model.inputDropout > 0 {
-            add(DropoutLayer(width: width, rate: model.inputDropout, kind: model.dropoutKind), model.dropoutKind == .alpha ? "alpha_dropout" : "dropout")
-        }
-        for units in model.hidden {
-            let fused = model.batchNorm != .before
-            add(DenseLayer(
-                label: "dense\(layers.count)", inputs: width, units: units, activation: fused ? model.activation : nil,
-                initializer: model.initializer, useBias: model.resolvedUseBias, constrained: true, gemm: gemm), "dense")
-            width = units
-            switch model.batchNorm {
-            case .none: break
-            case .after: add(batchNorm(width), "batch_normalization")
-            case .before:
-                add(batchNorm(width), "batch_normalization")
-                add(ActivationLayer(label: "act\(layers.count)", activation: model.activation, width: width), "activation")
-            }
-            if model.dropout > 0 {
-                add(DropoutLayer(width: width, rate: model.dropout, kind: model.dropoutKind), model.dropoutKind == .alpha ? "alpha_dropout" : "dropout")
-            }
-        }
-        add(DenseLayer(
-            label: "output", inputs: width, units: head.outputs, activation: nil, initializer: .glorotUniform,
-            useBias: true, constrained: false, gemm: gemm), "dense")
         self.layers = layers
         self.names = names
 
         var layout = ParameterLayout()
-        var layerBlocks: [Range<Int>] = []
+        var layerBlocks: [Range<Int>] = [], layerStateBlocks: [Range<Int>] = []
         for layer in layers {
-            let first = layout.trainable.count
+            let first = layout.trainable.count, firstState = layout.state.count
             layer.reserve(in: &layout)
             layerBlocks.append(first..<layout.trainable.count)
+            layerStateBlocks.append(firstState..<layout.state.count)
         }
         self.layerBlocks = layerBlocks
+        self.layerStateBlocks = layerStateBlocks
         store = ParameterStore(layout)
         for layer in layers {
             layer.bind(store)
@@ -89,7 +111,28 @@ final class Network {
         }
         firstTrainable = layers.firstIndex { $0.trainableCount > 0 } ?? 0
         lossGradient = FloatBuffer(count: capacity * head.outputs)
-        maxNormScratch = FloatBuffer(count: layers.map(\.outputWidth).max() ?? 1)
+        let widest = store.blocks.map { block -> Int in
+            if case .kernel(_, let cols) = block.role { return cols }
+            return 1
+        }.max() ?? 1
+        maxNormScratch = FloatBuffer(count: widest)
+    }
+
+    /// The layers of `model` on `sampleShape` with shapes and parameter counts, without
+    /// building the network; throws where a window does not fit.
+    static func summary(model: ModelConfig, sampleShape: [Int], classes: Int) throws(ArchitectureError) -> NetworkSummary {
+        let head = LossHead(kind: model.loss, classes: classes)
+        let plan = try ArchitecturePlan.plan(model: model, sampleShape: sampleShape, outputs: head.outputs)
+        var counters: [String: Int] = [:]
+        var entries: [NetworkSummary.Entry] = []
+        for planned in plan {
+            let (kind, base, trainable, nonTrainable) = planned.summaryRow
+            let n = counters[base, default: 0]
+            counters[base] = n + 1
+            entries.append(.init(name: n == 0 ? base : "\(base)_\(n)", kind: kind, outputShape: planned.outputShape,
+                                 trainable: trainable, nonTrainable: nonTrainable))
+        }
+        return NetworkSummary(layers: entries)
     }
 
     var outputWidth: Int { head.outputs }
@@ -99,8 +142,9 @@ final class Network {
         precondition(rows <= capacity, "batch of \(rows) exceeds the network's capacity \(capacity)")
         var x = input
         var out: UnsafeMutablePointer<Float>!
-        for layer in layers {
-            out = layer.forward(x, rows: rows, mode: mode, rng: &rng)
+        for (index, layer) in layers.enumerated() {
+            let layerMode = index < frozenPrefix && mode == .training && layer is BatchNormLayer ? ForwardMode.inference : mode
+            out = layer.forward(x, rows: rows, mode: layerMode, rng: &rng)
             x = UnsafePointer(out)
         }
         return out
@@ -114,13 +158,23 @@ final class Network {
     /// (Non-escaping, so a training step allocates nothing for it.)
     func backward(rows: Int, layerDone: (Range<Int>) -> Void = { _ in }) {
         var grad = lossGradient.pointer
-        for index in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-            let needInput = index > firstTrainable
+        let stop = lowestUpdated
+        for index in stride(from: layers.count - 1, through: stop, by: -1) {
+            let needInput = index > stop
             let next = layers[index].backward(grad, rows: rows, needInputGradient: needInput)
             if needInput { grad = next! }
             if !layerBlocks[index].isEmpty { layerDone(layerBlocks[index]) }
         }
     }
+
+    /// The lowest layer that backward reaches: the first trainable layer above the frozen prefix.
+    var lowestUpdated: Int {
+        guard frozenPrefix > 0 else { return firstTrainable }
+        return layers.indices.first { $0 >= frozenPrefix && layers[$0].trainableCount > 0 } ?? layers.count - 1
+    }
+
+    /// The parameter blocks that training updates (all but those of frozen layers).
+    var updatedBlocks: Range<Int> { layerBlocks[lowestUpdated].lowerBound..<store.blocks.count }
 
     func applyMaxNorm(_ radius: Double, blocks: Range<Int>? = nil) {
         Regularization.applyMaxNorm(radius, to: store, scratch: maxNormScratch, blocks: blocks)
@@ -128,12 +182,9 @@ final class Network {
 
     var summary: NetworkSummary {
         var entries: [NetworkSummary.Entry] = []
-        if sampleShape.count > 1 {
-            entries.append(.init(name: "flatten", kind: "Flatten", outputShape: [inputWidth], trainable: 0, nonTrainable: 0))
-        }
         for (layer, name) in zip(layers, names) {
             entries.append(.init(
-                name: name, kind: layer.kind, outputShape: [layer.outputWidth],
+                name: name, kind: layer.kind, outputShape: layer.outputShape,
                 trainable: layer.trainableCount, nonTrainable: layer.nonTrainableCount))
         }
         return NetworkSummary(layers: entries)

@@ -16,7 +16,7 @@ public struct NetworkSummary: Sendable, Codable, Hashable, CustomStringConvertib
         public var parameters: Int { trainable + nonTrainable }
     }
 
-    /// The layers in order (Flatten first for image inputs).
+    /// The layers in order (Flatten first for dense nets on image inputs).
     public var layers: [Entry]
     /// Sum of trainable parameters.
     public var trainableParameters: Int { layers.reduce(0) { $0 + $1.trainable } }
@@ -24,14 +24,16 @@ public struct NetworkSummary: Sendable, Codable, Hashable, CustomStringConvertib
     public var nonTrainableParameters: Int { layers.reduce(0) { $0 + $1.nonTrainable } }
     /// All parameters.
     public var totalParameters: Int { trainableParameters + nonTrainableParameters }
+    /// Values per sample of the widest layer output.
+    public var widestLayer: Int { layers.map { $0.outputShape.reduce(1, *) }.max() ?? 1 }
 
     /// A Keras-like table.
     public var description: String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-        var lines = [pad("Layer (type)", 40) + pad("Output shape", 16) + "Param #"]
+        var lines = [pad("Layer (type)", 40) + pad("Output shape", 22) + "Param #"]
         for entry in layers {
             let shape = "(None, " + entry.outputShape.map(String.init).joined(separator: ", ") + ")"
-            lines.append(pad("\(entry.name) (\(entry.kind))", 40) + pad(shape, 16) + String(entry.parameters))
+            lines.append(pad("\(entry.name) (\(entry.kind))", 40) + pad(shape, 22) + String(entry.parameters))
         }
         lines.append("Total params: \(totalParameters)")
         lines.append("Trainable params: \(trainableParameters)")

@@ -17,9 +17,10 @@ enum GradientClipping {
                 if norm > t { VectorOps.scale(p, by: Float(t / norm), count: block.count) }
             }
         case .globalNorm(let t):
-            precondition(blocks == store.blocks.indices, "global-norm clipping needs all gradients")
-            let norm = VectorOps.sumOfSquares(g, count: store.count).squareRoot()
-            if norm > t { VectorOps.scale(g, by: Float(t / norm), count: store.count) }
+            // All blocks that are updated (every block, or those above frozen layers) at once.
+            let range = store.range(ofBlocks: blocks)
+            let norm = VectorOps.sumOfSquares(g + range.lowerBound, count: range.count).squareRoot()
+            if norm > t { VectorOps.scale(g + range.lowerBound, by: Float(t / norm), count: range.count) }
         }
     }
 

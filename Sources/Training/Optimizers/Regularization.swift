@@ -1,6 +1,6 @@
 /// Keras-style kernel penalties and the max-norm constraint.
 enum Regularization {
-    /// Adds the gradients of `l1 * sum|w| + l2 * sum(w^2)` over every Dense kernel and returns
+    /// Adds the gradients of `l1 * sum|w| + l2 * sum(w^2)` over every Dense and Conv2D kernel and returns
     /// the penalty itself (added to the reported loss, as Keras does).
     @discardableResult
     static func addPenaltyGradients(l1: Double, l2: Double, to store: ParameterStore, blocks: Range<Int>? = nil) -> Double {
@@ -24,10 +24,10 @@ enum Regularization {
     }
 
     /// The penalty alone (for evaluation losses).
-    static func penalty(l1: Double, l2: Double, of store: ParameterStore) -> Double {
+    static func penalty(l1: Double, l2: Double, of store: ParameterStore, blocks: Range<Int>? = nil) -> Double {
         guard l1 > 0 || l2 > 0 else { return 0 }
         var absSum = 0.0, squareSum = 0.0
-        for block in store.blocks {
+        for block in store.blocks[blocks ?? store.blocks.indices] {
             guard case .kernel = block.role else { continue }
             let w = store.values.pointer + block.offset
             for i in 0..<block.count { absSum += Double(abs(w[i])) }

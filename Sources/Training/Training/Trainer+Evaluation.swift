@@ -30,7 +30,7 @@ extension Trainer {
                         let out = network.forward(input, rows: rows, mode: .inference, rng: &evaluationRNG)
                         head.accumulate(out, labels: truth, rows: rows, into: &acc)
                     } else {
-                        let (mean, _) = monteCarlo(input, rows: rows, passes: passes, withStd: false)
+                        let (mean, _) = network.monteCarlo(input, rows: rows, passes: passes, withStd: false, rng: &evaluationRNG)
                         mean.withUnsafeBufferPointer { head.accumulatePredictions($0.baseAddress!, labels: truth, rows: rows, into: &acc) }
                     }
                     start += rows
@@ -41,7 +41,7 @@ extension Trainer {
         return acc.metrics(binary: dataset.classCount == 2, penalty: penalty)
     }
 
-    private var hasDropout: Bool { config.model.dropout > 0 || config.model.inputDropout > 0 }
+    private var hasDropout: Bool { network.hasDropout }
 
     /// MC-dropout passes for evaluation: the configured count when the net has dropout.
     private var mcPasses: Int { hasDropout ? config.training.mcDropoutSamples : 0 }
@@ -54,44 +54,9 @@ extension Trainer {
     }
 
     private func predictions(_ features: [Float], mcSamples: Int) -> Prediction {
-        let width = dataset.featureCount, pw = network.head.predictionWidth
-        let count = features.count / width
-        var mean = [Float](), std = [Float]()
-        mean.reserveCapacity(count * pw)
-        std.reserveCapacity(count * pw)
-        features.withUnsafeBufferPointer { x in
-            var start = 0
-            while start < count {
-                let rows = min(evaluationChunk, count - start)
-                let input = x.baseAddress! + start * width
-                let (m, s) = monteCarlo(input, rows: rows, passes: max(1, mcSamples), withStd: true, stochastic: mcSamples > 0)
-                mean += m
-                std += s
-                start += rows
-            }
+        let count = features.count / dataset.featureCount
+        return features.withUnsafeBufferPointer {
+            network.predict($0.baseAddress!, count: count, chunk: evaluationChunk, mcSamples: mcSamples, rng: &evaluationRNG)
         }
-        return Prediction(mean: mean, std: std, width: pw)
-    }
-
-    /// Mean (and optionally population std) of the prediction rows over `passes` forward passes.
-    private func monteCarlo(
-        _ input: UnsafePointer<Float>, rows: Int, passes: Int, withStd: Bool, stochastic: Bool = true
-    ) -> (mean: [Float], std: [Float]) {
-        let pw = network.head.predictionWidth, n = rows * pw
-        var sum = [Double](repeating: 0, count: n), squares = [Double](repeating: 0, count: withStd ? n : 0)
-        var prediction = [Float](repeating: 0, count: n)
-        for _ in 0..<passes {
-            let out = network.forward(input, rows: rows, mode: stochastic ? .monteCarloDropout : .inference, rng: &evaluationRNG)
-            prediction.withUnsafeMutableBufferPointer { network.head.predictions(out, rows: rows, into: $0.baseAddress!) }
-            for i in 0..<n {
-                let v = Double(prediction[i])
-                sum[i] += v
-                if withStd { squares[i] += v * v }
-            }
-        }
-        let k = Double(passes)
-        let mean = sum.map { Float($0 / k) }
-        let std = withStd ? (0..<n).map { Float(max(0, squares[$0] / k - (sum[$0] / k) * (sum[$0] / k)).squareRoot()) } : []
-        return (mean, std)
     }
 }

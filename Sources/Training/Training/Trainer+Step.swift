@@ -4,7 +4,7 @@ import Randomness
 extension Trainer {
     /// Sets the optimizer's rate (and 1cycle momentum) for the next step; returns the rate.
     func prepareStep() -> Double {
-        let lr = schedule.learningRate(step: step, state: scheduleState)
+        let lr = transferRate(schedule.learningRate(step: step, state: scheduleState))
         optimizer.learningRate = lr
         if let momentum = schedule.momentum(step: step), optimizer.momentum != nil {
             optimizer.momentum = momentum
@@ -80,9 +80,10 @@ extension Trainer {
         } else {
             network.backward(rows: rows)
             lap(\.backward)
-            finish(nil)
+            finish(network.frozenPrefix > 0 ? network.updatedBlocks : nil)
             lap(\.update)
         }
+        if let transfer, transfer.frozen { penalty += transfer.frozenPenalty }
         step += 1
         if profiling {
             profile.steps += 1

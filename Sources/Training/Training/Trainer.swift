@@ -35,7 +35,11 @@ public final class Trainer {
     }
 
     let network: Network
-    let optimizer: any Optimizer
+    var optimizer: any Optimizer
+    /// Transfer learning: the layers taken from the base model, and the freeze state.
+    var transfer: TransferState?
+    /// The outcome of `fit`, once it ran.
+    public private(set) var result: TrainingResult?
     var shuffleRNG: SeededGenerator
     var dropoutRNG: SeededGenerator
     var evaluationRNG: SeededGenerator
@@ -49,8 +53,13 @@ public final class Trainer {
     /// the test that checks both paths agree.
     var layerwiseUpdates = true
 
-    /// Builds and initializes the network; throws `TrainingError` for an invalid configuration or a data set that does not match it.
-    public init(config: TrialConfig, dataset: Dataset) throws {
+    /// Builds and initializes the network; throws `TrainingError` for an invalid configuration
+    /// or a data set that does not match it.
+    ///
+    /// With `model.transfer`, the lower layers come from `baseModel`; when it is nil,
+    /// `transfer.from` is read as a model file path (other references must be resolved by
+    /// the caller). The reused layers must have the shapes of this network's layers.
+    public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil) throws {
         do {
             self.config = try config.validated()
         } catch {
@@ -63,11 +72,17 @@ public final class Trainer {
         guard dataset.train.width == dataset.featureCount else {
             throw TrainingError.dataMismatch("samples have \(dataset.train.width) features, the shape says \(dataset.featureCount)")
         }
+        let summary: NetworkSummary
+        do {
+            summary = try Network.summary(model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount)
+        } catch {
+            throw TrainingError.invalidConfig("model.\(error)")
+        }
         self.dataset = dataset
         Gemm.useSingleThread()
 
         let batchSize = config.training.batchSize
-        evaluationChunk = max(batchSize, 1024)
+        evaluationChunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: batchSize)
         var initRNG = SeededGenerator(seed: config.seed, stream: 1)
         shuffleRNG = SeededGenerator(seed: config.seed, stream: 2)
         dropoutRNG = SeededGenerator(seed: config.seed, stream: 3)
@@ -83,6 +98,10 @@ public final class Trainer {
         batchInput = FloatBuffer(count: batchSize * dataset.featureCount)
         batchLabels = [Int32](repeating: 0, count: batchSize)
         order = (0..<Int32(dataset.train.count)).map { $0 }
+        if let transferConfig = self.config.model.transfer {
+            let base = try baseModel ?? Self.loadBaseModel(transferConfig.from)
+            transfer = try TransferState(config: transferConfig, base: base, into: network)
+        }
     }
 
     /// Layers, output shapes and parameter counts.
@@ -114,6 +133,7 @@ public final class Trainer {
         var reason = StopReason.completed
 
         for epoch in 1...training.epochs {
+            updateFreeze(epoch: epoch)
             let epochStart = Stopwatch.now()
             guard let trainMetrics = runEpoch(epoch, progress: progress) else {
                 reason = .diverged
@@ -150,7 +170,10 @@ public final class Trainer {
             network.store.restore(best)
             restored = true
         }
-        return TrainingResult(epochs: epochs, bestEpoch: stopping?.bestEpoch, restoredBest: restored, stopReason: reason)
+        network.frozenPrefix = 0
+        let result = TrainingResult(epochs: epochs, bestEpoch: stopping?.bestEpoch, restoredBest: restored, stopReason: reason)
+        self.result = result
+        return result
     }
 
     /// One pass over the shuffled training split; nil when the loss diverged.

@@ -1,0 +1,233 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `sweep predict MODEL INPUT`: class probabilities of a trained model for IDX or CSV samples.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict class probabilities with a model file for IDX or CSV input.",
+        discussion: """
+            MODEL is a model file (sweep train --save-model, sweep model export). INPUT is an IDX
+            file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz) or a CSV file with one
+            sample per row of raw feature values (pixels 0-255 for image models; a non-numeric first
+            line is taken as a header). The model applies its own input scaling.
+
+            With --mc-samples N, each prediction is the mean of N MC-dropout passes and the std
+            per class is shown (the model needs dropout for a spread). With --labels (IDX or one
+            label per line) the accuracy is printed; a model trained on a class subset maps the
+            labels to its classes and skips samples of other classes.
+
+            Examples:
+              sweep predict runs/cnn.swm /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 5
+              sweep predict runs/cnn.swm images.csv --format csv --mc-samples 50
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, json
+    }
+
+    @Argument(help: "The model file.") var model: String
+    @Argument(help: "Samples: an IDX file (.gz or raw) or a CSV file.") var input: String
+    @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
+    @Option(help: "Output format: table, csv or json.") var format: Format = .table
+    @Option(help: "Only the first N samples.") var limit: Int?
+    @Option(help: "True labels (IDX or one integer per line) to report the accuracy.") var labels: String?
+
+    func run() throws {
+        guard mcSamples >= 0 else { throw UsageError("--mc-samples must be >= 0, got \(mcSamples)") }
+        if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
+        let loaded: Model
+        do { loaded = try Model(path: model) } catch { throw UsageError("\(error)") }
+        var samples = try PredictInput.read(input, features: loaded.featureCount)
+        if let limit, samples.count > limit {
+            samples.values.removeLast((samples.count - limit) * loaded.featureCount)
+            samples.count = limit
+        }
+        var truth: [Int32]?
+        if let labels {
+            let all = try PredictInput.readLabels(labels)
+            guard all.count >= samples.count else {
+                throw UsageError("\(labels) has \(all.count) labels for \(samples.count) samples")
+            }
+            truth = Array(all.prefix(samples.count))
+        }
+        let prediction = loaded.predict(samples.values, count: samples.count, mcSamples: mcSamples)
+        let report = PredictionReport(model: loaded, prediction: prediction, labels: truth, withStd: mcSamples > 0)
+        switch format {
+        case .table: print(report.table())
+        case .csv: print(report.csv(), terminator: "")
+        case .json: print(try report.json())
+        }
+    }
+}
+
+/// Reading the samples and labels of `sweep predict`, with shape errors that name the line.
+enum PredictInput {
+    static func read(_ path: String, features: Int) throws -> (values: [Float], count: Int) {
+        guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
+        if isIDX(path) {
+            let idx: (values: [Float], count: Int, sampleShape: [Int])
+            do { idx = try IDXData.readSamples(path) } catch { throw UsageError("\(error)") }
+            let width = idx.sampleShape.reduce(1, *)
+            guard width == features else {
+                throw UsageError("the model expects \(features) features per sample, \(path) has samples of shape \(idx.sampleShape.map(String.init).joined(separator: "x")) (\(width))")
+            }
+            return (idx.values, idx.count)
+        }
+        let rows = try csvRows(path)
+        var values: [Float] = []
+        for (line, fields) in rows {
+            guard fields.count == features else {
+                throw UsageError("the model expects \(features) features per row, line \(line) has \(fields.count)")
+            }
+            values += fields
+        }
+        guard !rows.isEmpty else { throw UsageError("\(path) has no samples") }
+        return (values, rows.count)
+    }
+
+    static func readLabels(_ path: String) throws -> [Int32] {
+        guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
+        if isIDX(path) {
+            do { return try IDXData.readLabels(path) } catch { throw UsageError("\(error)") }
+        }
+        return try csvRows(path).map { line, fields in
+            guard fields.count == 1, let label = Int32(exactly: fields[0]) else {
+                throw UsageError("\(path) line \(line): expected one integer label per line")
+            }
+            return label
+        }
+    }
+
+    /// Gzip or IDX magic (0, 0, 0x08, rank) at the start of the file.
+    static func isIDX(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = [UInt8](handle.readData(ofLength: 4))
+        guard head.count >= 3 else { return false }
+        return (head[0] == 0x1f && head[1] == 0x8b) || (head[0] == 0 && head[1] == 0 && head[2] == 0x08)
+    }
+
+    /// Numeric CSV rows with their 1-based line numbers; a non-numeric first line is a header.
+    static func csvRows(_ path: String) throws -> [(line: Int, fields: [Float])] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw UsageError("\(path): cannot read as UTF-8 text")
+        }
+        var rows: [(Int, [Float])] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { continue }
+            let parts = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let numbers = parts.compactMap { Float($0) }
+            if numbers.count != parts.count {
+                if index == 0 { continue }  // header
+                throw UsageError("\(path) line \(index + 1): '\(parts.first { Float($0) == nil } ?? "")' is not a number")
+            }
+            rows.append((index + 1, numbers))
+        }
+        return rows
+    }
+}
+
+/// The printed forms of a prediction: table, CSV or JSON, and the accuracy against labels.
+struct PredictionReport {
+    let names: [String]
+    let prediction: Prediction
+    let withStd: Bool
+    /// Predicted class per sample (argmax of the mean).
+    let predicted: [Int]
+    /// Labels mapped to the model's classes (nil: not one of them).
+    let truth: [Int?]?
+
+    init(model: Model, prediction: Prediction, labels: [Int32]?, withStd: Bool) {
+        let w = prediction.width
+        names = w == model.classCount ? model.classNames : (0..<w).map { "output \($0)" }
+        self.prediction = prediction
+        self.withStd = withStd
+        predicted = (0..<prediction.count).map { i in
+            let row = prediction.mean[(i * w)..<((i + 1) * w)]
+            return w == 1 ? (row.first! >= 0.5 ? 1 : 0) : row.indices.max { row[$0] < row[$1] }! - i * w
+        }
+        let subset = model.config.data.classSubset
+        truth = labels.map { labels in labels.map { l in subset.map { $0.firstIndex(of: Int(l)) } ?? Int(l) } }
+    }
+
+    /// (correct, counted) over the samples whose label is one of the model's classes.
+    var accuracy: (correct: Int, counted: Int)? {
+        guard let truth else { return nil }
+        var correct = 0, counted = 0
+        for (p, t) in zip(predicted, truth) {
+            guard let t else { continue }
+            counted += 1
+            if p == t { correct += 1 }
+        }
+        return (correct, counted)
+    }
+
+    private func value(_ i: Int, _ j: Int) -> Float { prediction.mean[i * prediction.width + j] }
+    private func spread(_ i: Int, _ j: Int) -> Float { prediction.std[i * prediction.width + j] }
+
+    func table() -> String {
+        let columns = names.map { String($0.prefix(withStd ? 15 : 11)) }
+        let cell = withStd ? 16 : 12
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+        var lines = [pad("sample", 8) + pad("predicted", 13) + (truth == nil ? "" : pad("label", 13)) + columns.map { pad($0, cell) }.joined()]
+        for i in 0..<prediction.count {
+            var line = pad(String(i), 8) + pad(String(names[predicted[i]].prefix(12)), 13)
+            if let truth { line += pad(truth[i].map { String(names[$0].prefix(12)) } ?? "-", 13) }
+            for j in 0..<prediction.width {
+                line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cell)
+            }
+            lines.append(line)
+        }
+        if let (correct, counted) = accuracy {
+            lines.append(String(format: "accuracy %.4f (%d of %d samples)", counted > 0 ? Double(correct) / Double(counted) : 0, correct, counted))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func csv() -> String {
+        func quoted(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        var header = ["sample", "predicted"] + (truth == nil ? [] : ["label"]) + names.map { quoted("p_" + $0) }
+        if withStd { header += names.map { quoted("std_" + $0) } }
+        var text = header.joined(separator: ",") + "\n"
+        for i in 0..<prediction.count {
+            var fields = [String(i), String(predicted[i])]
+            if let truth { fields.append(truth[i].map(String.init) ?? "") }
+            fields += (0..<prediction.width).map { "\(value(i, $0))" }
+            if withStd { fields += (0..<prediction.width).map { "\(spread(i, $0))" } }
+            text += fields.joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    struct Row: Encodable {
+        var sample: Int
+        var predicted: Int
+        var predicted_class: String
+        var label: Int?
+        var probabilities: [Float]
+        var std: [Float]?
+    }
+
+    struct Document: Encodable {
+        var classes: [String]
+        var mc_samples: Bool
+        var predictions: [Row]
+        var accuracy: Double?
+        var labelled_samples: Int?
+    }
+
+    func json() throws -> String {
+        let w = prediction.width
+        let rows = (0..<prediction.count).map { i in
+            Row(sample: i, predicted: predicted[i], predicted_class: names[predicted[i]], label: truth?[i],
+                probabilities: Array(prediction.mean[(i * w)..<((i + 1) * w)]),
+                std: withStd ? Array(prediction.std[(i * w)..<((i + 1) * w)]) : nil)
+        }
+        let acc = accuracy
+        return try JSONOutput.render(Document(
+            classes: names, mc_samples: withStd, predictions: rows,
+            accuracy: acc.map { $0.counted > 0 ? Double($0.correct) / Double($0.counted) : 0 }, labelled_samples: acc?.counted))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Randomness
+
+/// A trained network loaded from a model file, for prediction (and as the base of a
+/// transfer-learning trial).
+///
+/// ```swift
+/// let model = try Model(path: "runs/best.swm")
+/// let p = model.predict(rawPixels, count: n, mcSamples: 0)   // p.mean: n x classCount probabilities
+/// ```
+/// Raw inputs are what the data set stores before scaling (pixels 0...255, raw feature
+/// values); the model applies the scaling of its training data, so predictions equal
+/// `Trainer.predictProbabilities` of the trainer that wrote the file. Not thread-safe (the
+/// network owns its buffers): use one `Model` per thread.
+public final class Model {
+    /// The configuration the model was trained with.
+    public let config: TrialConfig
+    /// Shape of one raw sample as the data set stores it (e.g. [28, 28]).
+    public let sampleShape: [Int]
+    /// Class names in label order.
+    public let classNames: [String]
+    /// The preprocessing applied to raw inputs.
+    public let scaling: InputScaling
+    /// How the training run ended, when the file records it.
+    public let training: TrainingResultInfo?
+    /// The format version the file was written with.
+    public let formatVersion: Int
+
+    let network: Network
+    private let chunk: Int
+    private var rng: SeededGenerator
+
+    /// Parses and checks a model file's bytes; throws `ModelFileError`.
+    public init(bytes: [UInt8]) throws {
+        let contents = try ModelFile.decode(bytes)
+        let header = contents.header
+        formatVersion = Int(bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) })
+        let config: TrialConfig
+        do {
+            config = try header.config.validated()
+        } catch {
+            throw ModelFileError.invalidHeader("configuration: \(TrainingError.describe(error))")
+        }
+        guard header.classCount >= 2, header.classNames.count == header.classCount else {
+            throw ModelFileError.invalidHeader("\(header.classCount) classes with \(header.classNames.count) names")
+        }
+        let features = header.sampleShape.reduce(1, *)
+        guard features > 0, contents.scaling.scale.isEmpty || contents.scaling.scale.count == features else {
+            throw ModelFileError.invalidHeader("scaling for \(contents.scaling.scale.count) features, samples have \(features)")
+        }
+        let summary: NetworkSummary
+        do {
+            summary = try Network.summary(model: config.model, sampleShape: header.sampleShape, classes: header.classCount)
+        } catch {
+            throw ModelFileError.invalidHeader("architecture: model.\(error)")
+        }
+        self.config = config
+        sampleShape = header.sampleShape
+        classNames = header.classNames
+        scaling = contents.scaling
+        training = header.training
+        chunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: config.training.batchSize)
+        var initRNG = SeededGenerator(seed: config.seed, stream: 1)
+        Gemm.useSingleThread()
+        let network = Network(model: config.model, sampleShape: header.sampleShape, classes: header.classCount, capacity: chunk, rng: &initRNG)
+        self.network = network
+        rng = SeededGenerator(seed: config.seed, stream: 5)
+        guard network.store.count == contents.parameters.count, network.store.state.count == contents.state.count else {
+            throw ModelFileError.invalidHeader(
+                "the architecture has \(network.store.count) parameters and \(network.store.state.count) state values, the file stores \(contents.parameters.count) and \(contents.state.count)")
+        }
+        contents.parameters.withUnsafeBufferPointer { network.store.values.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        contents.state.withUnsafeBufferPointer { if $0.count > 0 { network.store.state.pointer.update(from: $0.baseAddress!, count: $0.count) } }
+    }
+
+    /// Reads a model file; throws `ModelFileError`.
+    public convenience init(path: String) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
+            throw ModelFileError.unreadable(path: path, reason: reason)
+        }
+        try self.init(bytes: [UInt8](data))
+    }
+
+    /// Layers, output shapes and parameter counts.
+    public var summary: NetworkSummary { network.summary }
+    /// The shape the first layer sees (e.g. [28, 28, 1] for conv nets, [28, 28] for dense
+    /// nets on images, which flatten first).
+    public var inputShape: [Int] { network.inputShape }
+    /// Raw values per sample.
+    public var featureCount: Int { network.inputWidth }
+    /// Number of classes.
+    public var classCount: Int { classNames.count }
+    /// Values per prediction row (class probabilities; raw scores for MSE/hinge models).
+    public var predictionWidth: Int { network.head.predictionWidth }
+    /// Whether the network has dropout (MC-dropout predictions vary only then).
+    public var hasDropout: Bool { network.hasDropout }
+
+    /// Predictions for `count` raw samples (row-major, `featureCount` values each): one
+    /// deterministic pass, or with `mcSamples` > 0 the mean and std over that many
+    /// MC-dropout passes.
+    public func predict(_ rawInputs: [Float], count: Int, mcSamples: Int = 0) -> Prediction {
+        precondition(rawInputs.count == count * featureCount, "\(rawInputs.count) values for \(count) samples of \(featureCount) features")
+        var scaled = rawInputs
+        scaling.apply(to: &scaled, width: featureCount)
+        return FlushToZero.run {
+            scaled.withUnsafeBufferPointer {
+                network.predict($0.baseAddress!, count: count, chunk: chunk, mcSamples: max(0, mcSamples), rng: &rng)
+            }
+        }
+    }
+}

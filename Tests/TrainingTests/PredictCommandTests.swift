@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// `sweep train --save-model` and `sweep predict` end to end, through the built `sweep`
+/// binary (skipped when it is not built, e.g. `swift build --build-tests` builds it).
+let sweepBinary: String? = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.appendingPathComponent(".build/debug/sweep").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}()
+
+@Suite("sweep predict", .enabled(if: sweepBinary != nil, "needs .build/debug/sweep"))
+struct PredictCommandTests {
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sweepBinary!)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func trainSavePredictAndErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A tiny blobs model with dropout (for an MC spread).
+        let trainFile = "\(dir)/t.yaml", modelFile = "\(dir)/m.swm"
+        try """
+        seed: 3
+        data: {dataset: blobs, samples: 300, classes: 3, scaling: standardize}
+        model: {hidden: [16], dropout: 0.3}
+        training: {epochs: 3, batch_size: 16}
+        """.write(toFile: trainFile, atomically: true, encoding: .utf8)
+        let train = try run(["train", trainFile, "--save-model", modelFile])
+        #expect(train.status == 0, "\(train.output)")
+        #expect(train.output.contains("model written to \(modelFile)"))
+
+        // Predictions of the CLI equal the library's on the same raw rows.
+        let config = try TrialConfig(seed: 0, data: DataConfig(dataset: .blobs, scaling: Scaling.none, samples: 300, classes: 3)).data
+        let raw = try DatasetLoader.load(config).test
+        let rows = (0..<5).map { i in (0..<2).map { "\(raw.features[i * 2 + $0])" }.joined(separator: ",") }
+        try (["x,y"] + rows).joined(separator: "\n").write(toFile: "\(dir)/in.csv", atomically: true, encoding: .utf8)
+        try raw.labels.prefix(5).map(String.init).joined(separator: "\n").write(toFile: "\(dir)/labels.txt", atomically: true, encoding: .utf8)
+        let model = try Model(path: modelFile)
+        let expected = model.predict(Array(raw.features.prefix(10)), count: 5)
+        let csv = try run(["predict", modelFile, "\(dir)/in.csv", "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.output)")
+        let lines = csv.output.split(separator: "\n")
+        #expect(lines.first == "sample,predicted,p_class 0,p_class 1,p_class 2")
+        #expect(lines.count == 6)
+        for (i, line) in lines.dropFirst().enumerated() {
+            let values = line.split(separator: ",").dropFirst(2).map { Float(String($0))! }
+            #expect(values == Array(expected.mean[(i * 3)..<(i * 3 + 3)]))
+        }
+        let table = try run(["predict", modelFile, "\(dir)/in.csv", "--labels", "\(dir)/labels.txt", "--mc-samples", "30", "--limit", "4"])
+        #expect(table.status == 0)
+        #expect(table.output.contains("±") && table.output.contains("of 4 samples"))
+        let json = try run(["predict", modelFile, "\(dir)/in.csv", "--format", "json", "--mc-samples", "30"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        let predictions = document["predictions"] as! [[String: Any]]
+        #expect(predictions.count == 5)
+        #expect((predictions[0]["std"] as! [Double]).contains { $0 > 0 })
+
+        // Errors exit 2 with a message.
+        try "1,2\n3,4,5\n".write(toFile: "\(dir)/bad.csv", atomically: true, encoding: .utf8)
+        let shape = try run(["predict", modelFile, "\(dir)/bad.csv"])
+        #expect(shape.status == 2 && shape.output.contains("the model expects 2 features per row, line 2 has 3"))
+        let missing = try run(["predict", "\(dir)/none.swm", "\(dir)/in.csv"])
+        #expect(missing.status == 2 && missing.output.contains("no such file"))
+        try Data("SWEEPMDL".utf8).write(to: URL(fileURLWithPath: "\(dir)/short.swm"))
+        let short = try run(["predict", "\(dir)/short.swm", "\(dir)/in.csv"])
+        #expect(short.status == 2 && short.output.contains("truncated"))
+    }
+
+    @Test(.enabled(if: fashionMNISTInstalled, "needs dataset-fashion-mnist"))
+    func idxInputWithLabels() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        data: {dataset: fashion_mnist, validation: 100, train_limit: 500, test_limit: 200}
+        model: {hidden: [32]}
+        training: {epochs: 2, batch_size: 32}
+        """.write(toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
+        let train = try run(["train", "\(dir)/t.yaml", "--save-model", "\(dir)/m.swm"])
+        #expect(train.status == 0, "\(train.output)")
+        let words = train.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        let accuracy = words[try #require(words.firstIndex(of: "test_accuracy")) + 1]
+        let base = DataConfig.defaultFashionMNISTPath
+        let out = try run(["predict", "\(dir)/m.swm", "\(base)/t10k-images-idx3-ubyte.gz", "--labels", "\(base)/t10k-labels-idx1-ubyte.gz", "--limit", "200"])
+        #expect(out.status == 0)
+        // The same accuracy as the trainer's evaluation of the first 200 test images.
+        #expect(out.output.contains("accuracy \(accuracy.prefix(6))"), "\(out.output.suffix(200)) vs \(accuracy)")
+    }
+}
