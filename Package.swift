@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile"]),
         // `sweep report`, `compare` and the live display: in Chromium, tmux and in-process.
         .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "Store", "Search", "Randomness", "CZlib"]),
     ],

@@ -1,4 +1,6 @@
 import Foundation
+import SweepFile
+import Training
 import Search
 import Store
 import Testing
@@ -494,5 +496,82 @@ import ZeroMQ
         #expect(third.status != 0)
         #expect(try h.reader().read { try $0.study(named: "y") } == nil, "a study was left behind by a coordinator that could not bind")
         first.terminate()
+    }
+}
+
+/// Trained models: kept beside the database, exported, reused by another study.
+@Suite(.serialized) struct ModelArtifactTests {
+    static func moons(study: String, hidden: String = "{choice: [8, 16]}", extra: String = "", keep: String = "{keep: 2}") -> String {
+        """
+        study: \(study)
+        seed: 5
+        data: {dataset: moons, samples: 400, validation: 100, noise: 0.15}
+        model:
+          hidden: [\(hidden)]
+          activation: tanh
+        \(extra)
+        training:
+          epochs: 4
+          batch_size: 32
+          optimizer: {name: adam, learning_rate: {loguniform: [3.0e-3, 3.0e-2]}}
+        sampler: {name: random}
+        pruner: {name: none}
+        budget: {trials: 4}
+        artifacts: \(keep)
+        """
+    }
+
+    @Test func keptModelsMatchWhatTheWorkerComputedAndSeedAnotherStudy() throws {
+        let h = try SweepHarness("artifacts")
+        defer { h.cleanUp() }
+        let a = try h.write("a.yaml", Self.moons(study: "moons-a"))
+        let run = try h.run(["run", a, "--workers", "2", "--db", h.db, "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let (study, trials, kept) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "moons-a")
+            return (s, try q.trials(studyID: s.id), try q.artifacts(studyID: s.id))
+        }
+        // The best two complete trials kept their models, and only they.
+        let best2 = trials.filter { $0.state == .complete }.sorted { ($0.value ?? 0) > ($1.value ?? 0) }.prefix(2).map(\.number)
+        #expect(Set(kept.map(\.trialNumber)) == Set(best2))
+        let dir = h.db + ".artifacts"
+        for k in kept { #expect(FileManager.default.fileExists(atPath: "\(dir)/\(k.path)")) }
+        #expect((try FileManager.default.contentsOfDirectory(atPath: "\(dir)/moons-a")).filter { $0.hasSuffix(".swm") }.count == 2)
+
+        // Exported, the best model reproduces the validation metrics the worker reported.
+        let out = h.directory.appendingPathComponent("best.swm").path
+        let export = try h.run(["model", "export", "moons-a", "best", "--out", out, "--db", h.db])
+        #expect(export.status == 0, "\(export.output)")
+        let best = try #require(trials.filter { $0.state == .complete }.max { ($0.value ?? 0) < ($1.value ?? 0) })
+        let model = try Model(path: out)
+        let definition = try SweepDefinition.parse(text: study.definition.sweepFile)
+        guard case .training(let config) = try definition.spec(for: best.params, trialSeed: best.seed) else { Issue.record("not training"); return }
+        let data = try DatasetLoader.load(config.data)
+        let v = data.validation
+        let p = model.predict(v.features, count: v.count)
+        var loss = 0.0, correct = 0
+        for i in 0..<v.count {
+            let row = Array(p.mean[(i * p.width)..<((i + 1) * p.width)])
+            let label = Int(v.labels[i])
+            loss -= log(max(Double(row[label]), 1e-7))
+            if row.indices.max(by: { row[$0] < row[$1] }) == label { correct += 1 }
+        }
+        loss /= Double(v.count)
+        #expect(abs(Double(correct) / Double(v.count) - (best.metrics["val_accuracy"] ?? -1)) < 1e-9)
+        #expect(abs(loss - (best.metrics["val_loss"] ?? -1)) < 1e-4, "model \(loss) vs worker \(best.metrics["val_loss"] ?? -1)")
+
+        // A second study starts from it by reference; the coordinator ships the model.
+        // (Its hidden layer must have the base model's width: other widths fail, by design.)
+        let width = best.params["hidden[0]"]?.description ?? "16"
+        let b = try h.write("b.yaml", Self.moons(study: "moons-b", hidden: width, extra: "  transfer: {from: \"study:moons-a/best\", freeze_epochs: 2}", keep: "none"))
+        let runB = try h.run(["run", b, "--workers", "2", "--db", h.db, "--no-progress"])
+        #expect(runB.status == 0, "\(runB.output)")
+        let bTrials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "moons-b").id) }
+        #expect(bTrials.count == 4 && bTrials.allSatisfy { $0.state == .complete }, "\(bTrials.map { ($0.state, $0.error ?? "") })")
+        // A reference to a model that does not exist fails its trials with the reason.
+        let c = try h.write("c.yaml", Self.moons(study: "moons-c", extra: "  transfer: {from: \"study:nope/best\", freeze_epochs: 1}", keep: "none"))
+        #expect(try h.run(["run", c, "--workers", "1", "--db", h.db, "--no-progress"]).status == 0)
+        let cTrials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "moons-c").id) }
+        #expect(cTrials.allSatisfy { $0.state == .fail && ($0.error ?? "").contains("no study named 'nope'") }, "\(cTrials.map { $0.error ?? "" })")
     }
 }

@@ -332,6 +332,34 @@ final class CoordinatorCore {
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
+    /// Stored models named by `study:NAME/TRIAL` references, read once per coordinator.
+    private var baseModels: [String: [UInt8]] = [:]
+
+    /// The model file a `study:NAME/TRIAL|best` reference names, from this database's artifacts.
+    private func resolveBaseModel(_ reference: String, tx: StoreTransaction) throws -> [UInt8] {
+        if let cached = baseModels[reference] { return cached }
+        guard let dir = options.artifacts else {
+            throw BaseModelReference.Error.unresolved(reference, "this coordinator keeps no models (an in-memory database)")
+        }
+        let ref = try BaseModelReference(reference)
+        guard let source = try tx.queries.study(named: ref.study) else {
+            throw BaseModelReference.Error.unresolved(reference, "no study named '\(ref.study)' in this database")
+        }
+        let stored = try tx.queries.artifacts(studyID: source.id)
+        let pick: ArtifactRecord?
+        if let n = ref.trial {
+            pick = stored.first { $0.trialNumber == n }
+        } else {
+            pick = stored.filter { $0.value != nil }.min { a, b in source.direction.isBetter(a.value!, than: b.value!) }
+        }
+        guard let pick else {
+            throw BaseModelReference.Error.unresolved(reference, "study '\(ref.study)' kept no model for \(ref.trial.map { "trial \($0)" } ?? "its best trial") (see `sweep model list \(ref.study)`)")
+        }
+        let bytes = try dir.read(pick.path)
+        baseModels[reference] = bytes
+        return bytes
+    }
+
     /// Whether finished trials send their model (training sweeps that keep artifacts).
     private var keepsModels: Bool {
         options.artifacts != nil && definition.task == .training && definition.artifacts.keepsModels
@@ -557,6 +585,15 @@ final class CoordinatorCore {
             try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
             return false
         }
+        var baseModel: [UInt8]?
+        if case .training(let config) = spec, let from = config.model.transfer?.from, from.hasPrefix(BaseModelReference.prefix) {
+            do {
+                baseModel = try resolveBaseModel(from, tx: tx)
+            } catch {
+                try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "\(error)", now: now, tx: tx)
+                return false
+            }
+        }
         let attempt = (attempts[trial] ?? 0) + 1
         attempts[trial] = attempt
         leases[trial] = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
@@ -570,7 +607,8 @@ final class CoordinatorCore {
         }
         touch(worker)
         out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
-                               maxEpochs: definition.maxEpochs, metric: study.definition.metric, keepModel: keepsModels)), to: worker)
+                               maxEpochs: definition.maxEpochs, metric: study.definition.metric, keepModel: keepsModels,
+                               baseModel: baseModel)), to: worker)
         return true
     }
 

@@ -71,6 +71,7 @@ final class TrialRunner {
         }
 
         var epochsRun = 0
+        var model: [UInt8]?
         var lastMetrics: [String: Double] = [:]
         var finalValue: Double?
         var failure: String?
@@ -100,7 +101,9 @@ final class TrialRunner {
         case .training(let config):
             do {
                 let dataset = try loadDataset(config.data)
-                let trainer = try Trainer(config: config, dataset: dataset)
+                // A transfer-learning trial may get its base model with the assignment.
+                let base = try a.baseModel.map { try Model(bytes: $0) }
+                let trainer = try Trainer(config: config, dataset: dataset, baseModel: base)
                 let result = try trainer.fit { epoch in
                     lastMetrics = epoch.metrics
                     epochsRun = epoch.epoch
@@ -120,6 +123,13 @@ final class TrialRunner {
                     completed = epochsRun >= lastEpoch && !control.pruned && !control.cancelled
                     if completed { finalValue = lastMetrics[a.metric] }
                 }
+                if completed && a.keepModel {
+                    do {
+                        model = try ModelFile.encode(trainer)
+                    } catch {
+                        log.warning("trial \(a.trial): the model could not be encoded and is not sent: \(error)")
+                    }
+                }
             } catch {
                 failure = "\(error)"
             }
@@ -133,7 +143,8 @@ final class TrialRunner {
         } else if completed || control.pruned {
             let finite = lastMetrics.filter { $0.value.isFinite }
             let result = WorkerMessage.Result(trial: a.trial, attempt: a.attempt, state: completed ? "complete" : "pruned",
-                                              value: completed ? finalValue : finite[a.metric], metrics: finite, epochs: epochsRun, ready: true)
+                                              value: completed ? finalValue : finite[a.metric], metrics: finite, epochs: epochsRun, ready: true,
+                                              model: completed ? model : nil)
             RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(.result(result)))
         } else {
             RunnerLink.send(link, RunnerLink.FromRunner.returned.rawValue, codec.frames(.bye(.init(reason: "stopped", trial: a.trial, attempt: a.attempt))))
