@@ -429,6 +429,10 @@ import ZeroMQ
         // Moons with a small net is easy: a working retrain is well above chance.
         #expect((r.testAccuracy ?? 0) > 0.75, "test accuracy \(String(describing: r.testAccuracy))")
         #expect(r.trainSamples > 0 && r.epochs >= 1 && r.epochs <= 8)
+        // The retrained model is kept and loads.
+        let modelPath = try #require(r.modelPath)
+        let model = try Model(path: h.db + ".artifacts/" + modelPath)
+        #expect(model.classCount == 2)
         let listed = try h.run(["retrain", "moons", "--db", h.db, "--list"])
         #expect(listed.status == 0 && listed.output.contains("test accuracy"))
         let missing = try h.run(["retrain", "moons", "--db", h.db, "--trial", "99"])

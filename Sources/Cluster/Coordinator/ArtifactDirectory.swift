@@ -17,16 +17,16 @@ public struct ArtifactDirectory: Sendable {
         self.root = path + ".artifacts"
     }
 
-    /// The path of a stored model, relative to `root`.
-    public static func relativePath(study: String, trial: Int) -> String {
-        "\(study)/trial-\(trial).swm"
-    }
-
     public func absolute(_ relative: String) -> String { "\(root)/\(relative)" }
 
     /// Writes a trial's model atomically and returns its relative path.
     public func save(study: String, trial: Int, bytes: [UInt8]) throws -> String {
-        let relative = Self.relativePath(study: study, trial: trial)
+        try save(study: study, name: "trial-\(trial)", bytes: bytes)
+    }
+
+    /// Writes `STUDY/NAME.swm` atomically and returns its relative path.
+    public func save(study: String, name: String, bytes: [UInt8]) throws -> String {
+        let relative = "\(study)/\(name).swm"
         let dir = "\(root)/\(study)"
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Search
 import Store
@@ -69,12 +70,22 @@ struct Retrain: ParsableCommand {
         guard dataset.test.count > 0 else { throw CommandFailure("the data set has no test split") }
         let test = trainer.evaluate(.test)
         let seconds = Date().timeIntervalSince(started)
+        // The retrained model is kept beside the database, like the sweep's own models.
+        let artifacts = ArtifactDirectory(database: database.path)
+        let modelPath: String?
+        do {
+            modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970))", bytes: try ModelFile.encode(trainer))
+        } catch {
+            FileHandle.standardError.write(Data("warning: the retrained model was not saved: \(error)\n".utf8))
+            modelPath = nil
+        }
         let store = try database.writer()
         try store.write { tx in
             try tx.insertRetrain(studyID: record.id, RetrainRecord(
                 trialNumber: chosen.number, epochs: result.epochs.count, trainSamples: dataset.train.count, testAccuracy: test["accuracy"],
-                testLoss: test["loss"], metrics: test, seconds: seconds, modelPath: nil, createdAt: Date().timeIntervalSince1970))
+                testLoss: test["loss"], metrics: test, seconds: seconds, modelPath: modelPath, createdAt: Date().timeIntervalSince1970))
         }
+        if let modelPath { print("model: \(artifacts.absolute(modelPath))") }
         print(String(format: "test accuracy %.4f  test loss %.4f  (%d training samples, %.0f s; recorded in %@)",
                      test["accuracy"] ?? .nan, test["loss"] ?? .nan, dataset.train.count, seconds, database.path))
     }
