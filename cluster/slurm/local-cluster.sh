@@ -53,10 +53,22 @@ CONF
 }
 
 stop() {
+  local pids=""
   for f in slurmd slurmctld; do
-    [ -f "$DIR/$f.pid" ] && kill "$(cat "$DIR/$f.pid")" 2>/dev/null || true
+    if [ -f "$DIR/$f.pid" ]; then
+      pid=$(cat "$DIR/$f.pid")
+      kill "$pid" 2>/dev/null && pids="$pids $pid"
+    fi
   done
   pkill -x slurmstepd 2>/dev/null || true
+  # slurmctld saves its state on the way out: wait for it, so DIR can be removed after.
+  for _ in $(seq 100); do
+    alive=""
+    for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive="$alive $pid"; done
+    [ -z "$alive" ] && return 0
+    sleep 0.1
+  done
+  for pid in $alive; do kill -9 "$pid" 2>/dev/null || true; done
 }
 
 case "$action" in

@@ -12,7 +12,7 @@ export SLURM_CONF="$work/slurm/slurm.conf"
 cleanup() {
   scancel --user=root >/dev/null 2>&1 || true
   cluster/slurm/local-cluster.sh stop "$work/slurm" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" || echo "warning: could not remove $work" >&2
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; cat "$work"/sweep-*.out >&2 2>/dev/null || true; tail -n 20 "$work/slurm/log/"*.log >&2 || true; exit 1; }
