@@ -225,6 +225,9 @@ public final class Coordinator {
     /// Peers whose handshake fails never reach the protocol: log them with their address.
     /// libzmq reports ACCEPTED (with the connection's fd), then HANDSHAKE_FAILED_*, then
     /// DISCONNECTED (with the fd); the fd ties the failure to the address read at accept.
+    /// The address is read when this loop sees ACCEPTED: a peer whose connection already
+    /// closed by then is logged as "an unknown address" (libzmq 4.3's stable monitor API
+    /// carries no peer address).
     private func logHandshakeFailures() {
         while let m = try? monitor.receive(dontWait: true), let e = MonitorEvent(m) {
             if e.event.contains(.accepted) {
