@@ -106,7 +106,7 @@ struct CoordinatorCommand: ParsableCommand {
         discussion: """
             Examples:
               sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555 --db sweep.db
-              sweep coordinator sweeps/big.yaml --bind tcp://0.0.0.0:5555 --keys keys/
+              sweep coordinator sweeps/schedules.yaml --bind tcp://0.0.0.0:5555 --keys keys/
             With --resume, an existing study of the same name is continued instead of refused.
             """)
 

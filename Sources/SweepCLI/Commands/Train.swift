@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
             `sweep predict` and for transfer learning (model.transfer.from).
 
             Examples:
-              sweep train sweeps/reference/adam.yaml
+              sweep train sweeps/reference/adam-relu.yaml
               sweep train sweeps/transfer/a.yaml --save-model runs/transfer-a.swm
             """)
 
