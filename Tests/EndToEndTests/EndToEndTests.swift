@@ -449,10 +449,16 @@ import ZeroMQ
         let file = try h.write("p.yaml", syntheticSweep(study: "perhost", trials: 9, epochs: 2, sleep: 0.1))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
-        let out = try h.run(["worker", "--connect", endpoint, "--workers-per-host", "3", "--id", "node", "--host", "node-a"], timeout: 120)
+        #expect(try h.run(["worker", "--connect", endpoint, "--threads", "0"]).status == 2)
+        let out = try h.run(["worker", "--connect", endpoint, "--workers-per-host", "3", "--threads", "2", "--id", "node", "--host", "node-a"], timeout: 120)
         #expect(out.status == 0, "\(out.output)")
         #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
-        let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "perhost").id) }
+        let (workers, joins) = try h.reader().read { q in
+            let id = try q.requireStudy(named: "perhost").id
+            return (try q.workers(studyID: id), try q.events(studyID: id, kinds: [.workerJoined]))
+        }
+        // Each process passes --threads on and announces it.
+        #expect(joins.count == 3 && joins.allSatisfy { $0.message.contains("with 2 thread(s)") }, "\(joins.map(\.message))")
         #expect(Set(workers.map(\.worker)) == ["node-1", "node-2", "node-3"])
         #expect(Set(workers.map(\.host)) == ["node-a"])
         #expect(workers.reduce(0) { $0 + $1.trialsDone } == 9)

@@ -12,6 +12,7 @@ final class TrialRunner {
     private let link: Socket
     private let codec = WireCodec()
     private let decisionWait: Double
+    private let blasThreads: Int
     private let log: Log
     /// Data sets of recent trials: sweeps reuse the same data for every trial.
     private var datasets: [(DataConfig, Dataset)] = []
@@ -21,10 +22,11 @@ final class TrialRunner {
     /// Whether the network thread is connected; while it is not, training does not wait.
     private let connected: AtomicFlag
 
-    init(context: Context, endpoint: String, decisionWaitSeconds: Double, connected: AtomicFlag, log: Log) throws {
+    init(context: Context, endpoint: String, decisionWaitSeconds: Double, blasThreads: Int, connected: AtomicFlag, log: Log) throws {
         link = try Socket(context, .pair)
         try link.connect(endpoint)
         decisionWait = decisionWaitSeconds
+        self.blasThreads = blasThreads
         self.connected = connected
         self.log = log
     }
@@ -103,7 +105,7 @@ final class TrialRunner {
                 let dataset = try loadDataset(config.data)
                 // A transfer-learning trial may get its base model with the assignment.
                 let base = try a.baseModel.map { try Model(bytes: $0) }
-                let trainer = try Trainer(config: config, dataset: dataset, baseModel: base)
+                let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads)
                 let result = try trainer.fit { epoch in
                     lastMetrics = epoch.metrics
                     epochsRun = epoch.epoch

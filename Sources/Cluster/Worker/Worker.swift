@@ -53,11 +53,11 @@ public final class Worker {
         try link.bind(linkEndpoint)
         let runnerDone = DispatchSemaphore(value: 0)
         let connected = AtomicFlag() // set while welcomed by a coordinator
-        let (wait, log) = (options.decisionWaitSeconds, self.log)
+        let (wait, threads, log) = (options.decisionWaitSeconds, options.threads, self.log)
         // The runner and its end of the link are created on the runner's own thread.
         let thread = Thread {
             do {
-                try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: wait, connected: connected, log: log).run()
+                try TrialRunner(context: context, endpoint: linkEndpoint, decisionWaitSeconds: wait, blasThreads: threads, connected: connected, log: log).run()
             } catch {
                 log.error("the runner thread could not start: \(error)")
             }

@@ -160,6 +160,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: .hidden) var parentPid: Int32?
     @Option(help: "Host name to announce (default: this machine's name; useful in containers).") var host: String?
     @Option(help: "Start this many worker processes on this host (usually one per core).") var workersPerHost: Int = 1
+    @Option(help: "BLAS threads per trial (1 when each core runs its own worker; e.g. 4 with --workers-per-host 4 on 16 cores).") var threads: Int = 1
     @Flag(help: "Log only warnings and errors.") var quiet = false
 
     func run() throws {
@@ -167,6 +168,7 @@ struct WorkerCommand: ParsableCommand {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
+        guard (1...256).contains(threads) else { throw UsageError("--threads must be between 1 and 256, got \(threads)") }
         if workersPerHost > 1 { return try superviseWorkers() }
         installStopSignals()
         if let parentPid {
@@ -175,11 +177,11 @@ struct WorkerCommand: ParsableCommand {
             signal(SIGINT, SIG_IGN)
             dieWithParent(parentPid)
         }
-        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        setenv("OPENBLAS_NUM_THREADS", "\(threads)", 1)
         var curve: WorkerCurveKeys?
         if let keys { curve = try KeyDirectory(path: keys).workerKeys(name: keyName) }
         var options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
-                                    forever: forever, giveUpAfterSeconds: giveUpAfter, curve: curve)
+                                    forever: forever, giveUpAfterSeconds: giveUpAfter, threads: threads, curve: curve)
         if let host { options.host = host }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
@@ -200,6 +202,7 @@ struct WorkerCommand: ParsableCommand {
         if let giveUpAfter { arguments += ["--give-up-after", "\(giveUpAfter)"] }
         arguments += ["--heartbeat-ms", "\(heartbeatMs)", "--liveness", "\(liveness)"]
         if let host { arguments += ["--host", host] }
+        arguments += ["--threads", "\(threads)"]
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)

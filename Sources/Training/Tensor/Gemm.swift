@@ -14,6 +14,11 @@ final class Gemm {
         openblas_set_num_threads(1)
     }
 
+    /// `count` BLAS threads for this process's products (a worker that owns several cores).
+    static func useThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
     /// `C = alpha * op(A) * op(B) + beta * C` for row-major `op(A)`: m x k, `op(B)`: k x n, C: m x n.
     @inline(__always)
     func multiply(

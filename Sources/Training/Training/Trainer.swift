@@ -59,7 +59,9 @@ public final class Trainer {
     /// With `model.transfer`, the lower layers come from `baseModel`; when it is nil,
     /// `transfer.from` is read as a model file path (other references must be resolved by
     /// the caller). The reused layers must have the shapes of this network's layers.
-    public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil) throws {
+    /// `blasThreads` is the number of OpenBLAS threads for the matrix products (process-wide;
+    /// 1, the default, when every core runs its own worker).
+    public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil, blasThreads: Int = 1) throws {
         do {
             self.config = try config.validated()
         } catch {
@@ -79,7 +81,7 @@ public final class Trainer {
             throw TrainingError.invalidConfig("model.\(error)")
         }
         self.dataset = dataset
-        Gemm.useSingleThread()
+        Gemm.useThreads(blasThreads)
 
         let batchSize = config.training.batchSize
         evaluationChunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: batchSize)
