@@ -26,11 +26,11 @@ final class Conv2DLayer: Layer {
     var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, filters] }
     var trainableCount: Int { geometry.patchSize * filters + (useBias ? filters : 0) + (unit?.parameterCount ?? 0) }
 
-    private var kernelBlock = -1, biasBlock = -1, alphaBlock = -1
-    private var kernel: UnsafeMutablePointer<Float>!
-    private var kernelGradient: UnsafeMutablePointer<Float>!
-    private var bias: UnsafeMutablePointer<Float>?
-    private var biasGradient: UnsafeMutablePointer<Float>?
+    private var parameters = KernelParameters()
+    private var kernel: UnsafeMutablePointer<Float>! { parameters.kernel }
+    private var kernelGradient: UnsafeMutablePointer<Float>! { parameters.kernelGradient }
+    private var bias: UnsafeMutablePointer<Float>? { parameters.bias }
+    private var biasGradient: UnsafeMutablePointer<Float>? { parameters.biasGradient }
 
     private var output: FloatBuffer!
     private var preActivation: FloatBuffer?
@@ -58,23 +58,11 @@ final class Conv2DLayer: Layer {
     }
 
     func reserve(in layout: inout ParameterLayout) {
-        kernelBlock = layout.reserve(
-            "\(label).kernel", geometry.patchSize * filters, .kernel(rows: geometry.patchSize, cols: filters), constrained: constrained)
-        if useBias { biasBlock = layout.reserve("\(label).bias", filters, .bias) }
-        if let unit, unit.parameterCount > 0 { alphaBlock = layout.reserve("\(label).alpha", unit.parameterCount, .preluAlpha) }
+        parameters.reserve(label, rows: geometry.patchSize, cols: filters, useBias: useBias, constrained: constrained, unit: unit, in: &layout)
     }
 
     func bind(_ store: ParameterStore) {
-        kernel = store.value(kernelBlock)
-        kernelGradient = store.gradient(kernelBlock)
-        if useBias {
-            bias = store.value(biasBlock)
-            biasGradient = store.gradient(biasBlock)
-        }
-        if alphaBlock >= 0 {
-            unit?.alpha = store.value(alphaBlock)
-            unit?.alphaGradient = store.gradient(alphaBlock)
-        }
+        parameters.bind(store, unit: unit)
     }
 
     func initialize(using rng: inout SeededGenerator) {

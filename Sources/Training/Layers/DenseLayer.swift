@@ -30,11 +30,11 @@ final class DenseLayer: Layer {
     var kind: String { "Dense" }
     var trainableCount: Int { fanIn * units + (useBias ? units : 0) + (unit?.parameterCount ?? 0) }
 
-    private var kernelBlock = -1, biasBlock = -1, alphaBlock = -1
-    private(set) var kernel: UnsafeMutablePointer<Float>!
-    private(set) var kernelGradient: UnsafeMutablePointer<Float>!
-    private var bias: UnsafeMutablePointer<Float>?
-    private var biasGradient: UnsafeMutablePointer<Float>?
+    private var parameters = KernelParameters()
+    var kernel: UnsafeMutablePointer<Float>! { parameters.kernel }
+    var kernelGradient: UnsafeMutablePointer<Float>! { parameters.kernelGradient }
+    private var bias: UnsafeMutablePointer<Float>? { parameters.bias }
+    private var biasGradient: UnsafeMutablePointer<Float>? { parameters.biasGradient }
 
     private var output: FloatBuffer!
     private var preActivation: FloatBuffer?
@@ -58,22 +58,11 @@ final class DenseLayer: Layer {
     }
 
     func reserve(in layout: inout ParameterLayout) {
-        kernelBlock = layout.reserve("\(label).kernel", fanIn * units, .kernel(rows: fanIn, cols: units), constrained: constrained)
-        if useBias { biasBlock = layout.reserve("\(label).bias", units, .bias) }
-        if let unit, unit.parameterCount > 0 { alphaBlock = layout.reserve("\(label).alpha", unit.parameterCount, .preluAlpha) }
+        parameters.reserve(label, rows: fanIn, cols: units, useBias: useBias, constrained: constrained, unit: unit, in: &layout)
     }
 
     func bind(_ store: ParameterStore) {
-        kernel = store.value(kernelBlock)
-        kernelGradient = store.gradient(kernelBlock)
-        if useBias {
-            bias = store.value(biasBlock)
-            biasGradient = store.gradient(biasBlock)
-        }
-        if alphaBlock >= 0 {
-            unit?.alpha = store.value(alphaBlock)
-            unit?.alphaGradient = store.gradient(alphaBlock)
-        }
+        parameters.bind(store, unit: unit)
     }
 
     func initialize(using rng: inout SeededGenerator) {
