@@ -45,40 +45,7 @@ struct ConvGradientCheckTests {
         let net = Network(model: model, sampleShape: c.shape, classes: classes, capacity: rows, rng: &initRNG, convTileSamples: c.tile)
         let x = randomMatrix(rows: rows, cols: c.shape.reduce(1, *), seed: 5)
         let labels: [Int32] = [0, 2, 1]
-        let noise = SeededGenerator(seed: 99)
-
-        func meanLoss() -> Double {
-            var rng = noise
-            let out = x.withUnsafeBufferPointer { net.forward($0.baseAddress!, rows: rows, mode: .training, rng: &rng) }
-            let (sum, _) = labels.withUnsafeBufferPointer {
-                net.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: net.lossGradient.pointer)
-            }
-            return sum / Double(rows)
-        }
-
-        _ = meanLoss()
-        net.backward(rows: rows)
-        let analytic = net.store.gradients.array
-        let values = net.store.values.pointer
-        let h: Float = 5e-4
-        var checked = 0
-        for block in net.store.blocks {
-            for i in Set(stride(from: 0, to: block.count, by: max(1, block.count / 12))) {
-                let index = block.offset + i
-                let saved = values[index]
-                values[index] = saved + h
-                let plus = meanLoss()
-                values[index] = saved - h
-                let minus = meanLoss()
-                values[index] = saved
-                let numeric = (plus - minus) / (2 * Double(h))
-                let a = Double(analytic[index])
-                #expect(abs(a - numeric) <= 1e-3 + 2e-2 * max(abs(a), abs(numeric)), "\(block.name)[\(i)]: analytic \(a), numeric \(numeric)")
-                checked += 1
-            }
-        }
-        #expect(checked > 20)
-        #expect(analytic.contains { abs($0) > 1e-4 })
+        expectGradientsMatchFiniteDifferences(net, x: x, labels: labels, rows: rows, mode: .training, step: 5e-4, picksPerBlock: 12)
     }
 
     @Test func tiledAndWholeBatchBackwardAgree() {

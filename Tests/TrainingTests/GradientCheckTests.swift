@@ -50,42 +50,6 @@ struct GradientCheckTests {
         let x = randomMatrix(rows: rows, cols: inputs, seed: 5)
         var labelRNG = SeededGenerator(seed: 6)
         let labels = (0..<rows).map { _ in Int32(labelRNG.nextInt(below: c.classes)) }
-        let noise = SeededGenerator(seed: 99)  // same dropout masks / rrelu slopes in every pass
-
-        func meanLoss() -> Double {
-            var rng = noise
-            let out = x.withUnsafeBufferPointer { net.forward($0.baseAddress!, rows: rows, mode: c.mode, rng: &rng) }
-            let (sum, _) = labels.withUnsafeBufferPointer {
-                net.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: net.lossGradient.pointer)
-            }
-            return sum / Double(rows)
-        }
-
-        _ = meanLoss()
-        net.backward(rows: rows)
-        let analytic = net.store.gradients.array
-        let values = net.store.values.pointer
-        let h: Float = 4e-3
-        var checked = 0
-        for block in net.store.blocks {
-            let picks = Set(stride(from: 0, to: block.count, by: max(1, block.count / 10)))
-            for i in picks {
-                let index = block.offset + i
-                let saved = values[index]
-                values[index] = saved + h
-                let plus = meanLoss()
-                values[index] = saved - h
-                let minus = meanLoss()
-                values[index] = saved
-                let numeric = (plus - minus) / (2 * Double(h))
-                let a = Double(analytic[index])
-                #expect(abs(a - numeric) <= 1e-3 + 2e-2 * max(abs(a), abs(numeric)),
-                        "\(block.name)[\(i)]: analytic \(a), numeric \(numeric)")
-                checked += 1
-            }
-        }
-        #expect(checked > 20)
-        // The gradient is not trivially zero.
-        #expect(analytic.contains { abs($0) > 1e-4 })
+        expectGradientsMatchFiniteDifferences(net, x: x, labels: labels, rows: rows, mode: c.mode, step: 4e-3, picksPerBlock: 10)
     }
 }

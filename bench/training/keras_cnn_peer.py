@@ -6,38 +6,9 @@ MaxPooling2D 2, Flatten, Dense 128 ReLU, Dropout 0.3, Dense 10 softmax; he_norma
 kernels, glorot_uniform output, Adam 1e-3; images 28x28x1 scaled to [0, 1], the same
 55,000/5,000 split as the MLP peers.
 """
-import os
+from keras_common import keras, timed_fit
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
-
-from common import arguments, load_data, now, report  # noqa: E402
-
-import tensorflow as tf  # noqa: E402
-
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.threading.set_inter_op_parallelism_threads(1)
-
-import keras  # noqa: E402
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Training time of each epoch, without the validation pass."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-        self.start = None
-        self.last = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = now()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.last = now()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(self.last - self.start)
+from common import arguments, load_data
 
 
 def main():
@@ -57,12 +28,7 @@ def main():
         keras.layers.Dropout(0.3),
         keras.layers.Dense(10, activation="softmax"),
     ])
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy"])
-    timer = EpochTimer()
-    history = model.fit(
-        x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-        validation_data=(x_val, y_val), shuffle=True, verbose=0, callbacks=[timer])
-    report("keras", args.batch_size, timer.seconds, history.history["val_accuracy"][-1], len(x_train))
+    timed_fit(model, args, x_train, y_train, x_val, y_val)
 
 
 if __name__ == "__main__":

@@ -3,19 +3,10 @@
 images for validation), to compare the accuracies of sweeps/reference/*.yaml with Keras
 itself on the same data: `keras_reference.py bn|deep-relu|deep-selu|piecewise [--seed N] [--epochs N]`."""
 import argparse
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
+from keras_common import keras
 
-from common import load_data  # noqa: E402
-
-import tensorflow as tf  # noqa: E402
-
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.threading.set_inter_op_parallelism_threads(1)
-
-import keras  # noqa: E402
+from common import load_data
 
 
 def model_for(name):
