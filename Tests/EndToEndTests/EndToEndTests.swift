@@ -283,6 +283,12 @@ import ZeroMQ
         #expect(badOption.status == 2)
         let unknownFlag = try h.run(["trials", "ok", "--bogus"])
         #expect(unknownFlag.status == 2)
+        // A format a command does not print is refused, not silently replaced by a table.
+        for args in [["show", "ok", "0"], ["status", "ok"], ["export", "ok"]] {
+            let format = args[0] == "export" ? "table" : "csv"
+            let refused = try h.run(args + ["--db", h.db, "--format", format])
+            #expect(refused.status == 2 && refused.output.contains("--format must be"), "\(args): \(refused.output)")
+        }
     }
 }
 

@@ -19,7 +19,7 @@ struct Keygen: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("Directory to create the keys in.", valueName: "dir")) var out: String
-    @Option(help: "Number of worker key pairs (named worker-1, worker-2, ...).") var workers: Int?
+    @Option(help: "Number of worker key pairs (worker-1, worker-2, ...; a single one is named worker).") var workers: Int?
     @Option(help: "Comma-separated worker names instead of --workers.") var names: String?
 
     func run() throws {

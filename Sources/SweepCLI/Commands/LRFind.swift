@@ -21,7 +21,7 @@ struct LRFind: ParsableCommand {
     @Argument(help: "The train file (YAML).") var file: String
     @Option(help: "Smallest learning rate.") var min: Double = 1e-5
     @Option(help: "Largest learning rate.") var max: Double = 10
-    @Option(help: "Output: table (a sampled curve and the suggestion) or csv (every step).") var format: OutputFormat = .table
+    @Option(help: "Output: table (a sampled curve and the suggestion), csv or json (every step).") var format: OutputFormat = .table
 
     func run() throws {
         guard min > 0, max > min else { throw UsageError("need 0 < --min < --max, got \(min) and \(max)") }

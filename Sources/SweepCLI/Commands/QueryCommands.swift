@@ -151,6 +151,7 @@ struct Show: ParsableCommand {
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func run() throws {
+        try format.require([.table, .json], for: "show")
         let reader = try database.reader()
         let (s, t, curve, attempts, events) = try reader.read { q in
             let s = try q.requireStudy(named: study)
@@ -204,7 +205,7 @@ struct Export: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
-    @Option(help: "csv (one row per trial) or json (trials with curves).") var format: OutputFormat = .json
+    @Option(help: "csv (one row per trial) or json (trials with curves); table is refused.") var format: OutputFormat = .json
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     static func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
@@ -216,7 +217,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        guard format != .table else { throw UsageError("--format must be csv or json for export") }
+        try format.require([.csv, .json], for: "export")
         let reader = try database.reader()
         let text: String = try reader.read { q in
             let s = try q.requireStudy(named: study)

@@ -10,7 +10,7 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir")) var keys: String?
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
-    @Option(help: "Missed heartbeats before a worker counts as dead (3-5).") var liveness: Int = 5
+    @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
@@ -139,7 +139,7 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run a worker that trains the trials a coordinator hands out.",
         discussion: """
-            The worker trains with one BLAS thread, reports every epoch, stops when the pruner
+            The worker trains with one BLAS thread (--threads for more), reports every epoch, stops when the pruner
             says so, and reconnects with back-off if the coordinator goes away (training goes
             on meanwhile). SIGTERM finishes the current epoch, hands the trial back and exits.
 

@@ -41,6 +41,7 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
+        try format.require([.table, .json], for: "status")
         guard interval > 0 else { throw UsageError("--interval must be > 0") }
         let reader = try database.reader()
         _ = try reader.read { try $0.requireStudy(named: study) }

@@ -25,4 +25,11 @@ struct DatabaseOptions: ParsableArguments {
 /// `--format table|json|csv`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
+
+    /// Refuses (exit 2) a format the command does not print.
+    func require(_ allowed: [OutputFormat], for command: String) throws {
+        guard allowed.contains(self) else {
+            throw UsageError("--format must be \(allowed.map(\.rawValue).joined(separator: " or ")) for \(command), got \(rawValue)")
+        }
+    }
 }
