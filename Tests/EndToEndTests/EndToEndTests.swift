@@ -178,14 +178,14 @@ import ZeroMQ
         let first = try h.start(["worker", "--connect", endpoint, "--id", "first"], log: "first.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
 
-        h.waitFor(timeout: 60) {
+        try #require(h.waitFor(timeout: 60) {
             guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader() else { return false }
             let running = try? r.read { q -> Int? in
                 guard let s = try q.study(named: "rw") else { return nil }
                 return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }?.number
             }
             return running != nil
-        }
+        }, "no trial reached its first epoch:\n\(h.logText("coordinator.log"))")
         kill(first.processIdentifier, SIGTERM)
         #expect(h.waitFor(timeout: 30) { !first.isRunning })
         #expect(first.terminationStatus == 0, "\(h.logText("first.log"))")
@@ -215,7 +215,7 @@ import ZeroMQ
         let file = try h.write("g.yaml", syntheticSweep(study: "g", trials: 20, epochs: 2, sleep: 0.05))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
-        h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }
+        try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }, "the coordinator created no database")
 
         // Raw bytes on a plain TCP connection (not even ZMTP), once the port listens.
         var fd: Int32 = -1
@@ -377,14 +377,14 @@ import ZeroMQ
         let file = try h.write("i.yaml", syntheticSweep(study: "irq", trials: 12, epochs: 3, sleep: 0.3))
         let run = try h.start(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
-        h.waitFor(timeout: 60) {
+        try #require(h.waitFor(timeout: 60) {
             guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader() else { return false }
             let n = try? r.read { q -> Int in
                 guard let s = try q.study(named: "irq") else { return 0 }
                 return try q.trials(studyID: s.id, states: [.running]).filter { $0.epochs >= 1 }.count
             }
             return (n ?? 0) >= 2
-        }
+        }, "two trials never ran at once:\n\(h.logText("run.log"))")
         kill(run.processIdentifier, SIGINT)
         #expect(h.waitFor(timeout: 60) { !run.isRunning }, "sweep run did not stop")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
@@ -502,7 +502,7 @@ import ZeroMQ
         let file = try h.write("x.yaml", syntheticSweep(study: "x", trials: 3, epochs: 1, sleep: 0))
         let first = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "first.log")
         defer { if first.isRunning { first.terminate() } }
-        h.waitFor(timeout: 30) { (try? h.reader().read { try $0.study(named: "x") }) != nil }
+        try #require(h.waitFor(timeout: 30) { (try? h.reader().read { try $0.study(named: "x") }) != nil }, "the study was never created")
         let second = try h.run(["resume", "x", "--db", h.db, "--workers", "0", "--no-progress"])
         #expect(second.status == 2)
         #expect(second.output.contains("already being run by another coordinator"), "\(second.output)")
@@ -588,6 +588,7 @@ import ZeroMQ
         let c = try h.write("c.yaml", Self.moons(study: "moons-c", extra: "  transfer: {from: \"study:nope/best\", freeze_epochs: 1}", keep: "none"))
         #expect(try h.run(["run", c, "--workers", "1", "--db", h.db, "--no-progress"]).status == 0)
         let cTrials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "moons-c").id) }
+        #expect(cTrials.count == 4)
         #expect(cTrials.allSatisfy { $0.state == .fail && ($0.error ?? "").contains("no study named 'nope'") }, "\(cTrials.map { $0.error ?? "" })")
     }
 }

@@ -62,9 +62,12 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         #expect(config.training.optimizer.name == .adam)
         #expect(config.training.optimizer.learningRate == 0.003)
         #expect(config.training.epochs == 3)
-        // The same trial number always gets the same seed; different trials differ.
-        #expect(d.trialSeed(number: 4) == d.trialSeed(number: 4))
+        // The same file gives a trial the same seed after a new parse (a resume); different
+        // trials, or another study seed, differ.
+        #expect(try SweepDefinition.parse(text: validSweep).trialSeed(number: 4) == d.trialSeed(number: 4))
         #expect(d.trialSeed(number: 4) != d.trialSeed(number: 5))
+        let reseeded = try SweepDefinition.parse(text: validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 8"))
+        #expect(reseeded.trialSeed(number: 4) != d.trialSeed(number: 4))
     }
 
     @Test func activeOnlyFollowsConditions() throws {
@@ -245,11 +248,8 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
     @Test func refusesTruncationCoercionAndUnknownKeys() {
         #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2.5") }
         #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2\nname: 5") }
-        do {
-            _ = try decode("rate: 1\ncount: 2\nrat: 3")
-        } catch {
-            #expect(error.description == "s.yaml:3:6: rat: unknown key 'rat'; did you mean 'rate'?")
-        }
+        let unknown = #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2\nrat: 3") }
+        #expect(unknown?.description == "s.yaml:3:6: rat: unknown key 'rat'; did you mean 'rate'?")
     }
 
     @Test func missingFieldNamesTheParentLine() {

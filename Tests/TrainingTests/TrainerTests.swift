@@ -110,13 +110,20 @@ struct TrainerTests {
         _ = try trainer.fit { _ in .proceed }
         let w = trainer.parameters
         var exceeded = false
+        var constrainedColumns = 0
         for block in trainer.network.store.blocks {
             guard case .kernel(let rows, let cols) = block.role else { continue }
             for j in 0..<cols {
                 let norm = (0..<rows).reduce(0.0) { $0 + Double(w[block.offset + $1 * cols + j] * w[block.offset + $1 * cols + j]) }.squareRoot()
-                if block.constrained { #expect(norm <= 0.5 + 1e-5) } else if norm > 0.5 { exceeded = true }
+                if block.constrained {
+                    #expect(norm <= 0.5 + 1e-5)
+                    constrainedColumns += 1
+                } else if norm > 0.5 {
+                    exceeded = true
+                }
             }
         }
+        #expect(constrainedColumns == 12 + 6)  // every hidden unit was checked
         #expect(exceeded)  // the output layer is not constrained and grows past r
     }
 
