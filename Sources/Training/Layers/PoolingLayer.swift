@@ -22,7 +22,6 @@ final class PoolingLayer: Layer {
     private var winners: UnsafeMutablePointer<Int32>?
     /// Average: 1 / (cells inside the input) per output position.
     private var inverseCounts: FloatBuffer!
-    private var capacity = 0
 
     init(geometry: WindowGeometry, operation: Operation) {
         self.geometry = geometry
@@ -32,7 +31,6 @@ final class PoolingLayer: Layer {
     deinit { winners?.deallocate() }
 
     func allocate(capacity rows: Int) {
-        capacity = rows
         output = FloatBuffer(count: rows * outputWidth)
         inputGradient = FloatBuffer(count: rows * inputWidth)
         if operation == .max {

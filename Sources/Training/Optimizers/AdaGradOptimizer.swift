@@ -3,7 +3,6 @@
 final class AdaGradOptimizer: Optimizer {
     var learningRate: Double
     let epsilon: Float
-    private(set) var iterations = 0
     private let accumulator: FloatBuffer
 
     init(learningRate: Double, initialAccumulator: Double, epsilon: Double, count: Int) {
@@ -18,7 +17,7 @@ final class AdaGradOptimizer: Optimizer {
         set {}
     }
 
-    func beginStep() { iterations += 1 }
+    func beginStep() {}
 
     func update(_ store: ParameterStore, range: Range<Int>) {
         let o = range.lowerBound, n = range.count

@@ -6,7 +6,6 @@ final class MomentumOptimizer: Optimizer {
     var learningRate: Double
     private var beta: Double
     let nesterov: Bool
-    private(set) var iterations = 0
     private let velocity: FloatBuffer?
 
     init(learningRate: Double, momentum: Double, nesterov: Bool, count: Int) {
@@ -22,7 +21,7 @@ final class MomentumOptimizer: Optimizer {
         set { if velocity != nil, let newValue { beta = newValue } }
     }
 
-    func beginStep() { iterations += 1 }
+    func beginStep() {}
 
     func update(_ store: ParameterStore, range: Range<Int>) {
         let o = range.lowerBound, n = range.count

@@ -11,8 +11,6 @@ protocol Optimizer: AnyObject {
     /// The momentum-like coefficient a 1cycle schedule may cycle: momentum for the SGD
     /// family and RMSProp, beta1 for the Adam family; nil when the optimizer has none.
     var momentum: Double? { get set }
-    /// Number of steps begun.
-    var iterations: Int { get }
     func beginStep()
     func update(_ store: ParameterStore, range: Range<Int>)
 }

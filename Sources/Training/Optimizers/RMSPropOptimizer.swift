@@ -5,7 +5,6 @@ final class RMSPropOptimizer: Optimizer {
     let rho: Float
     let epsilon: Float
     private var beta: Double
-    private(set) var iterations = 0
     private let meanSquare: FloatBuffer
     private let velocity: FloatBuffer?
 
@@ -23,7 +22,7 @@ final class RMSPropOptimizer: Optimizer {
         set { if velocity != nil, let newValue { beta = newValue } }
     }
 
-    func beginStep() { iterations += 1 }
+    func beginStep() {}
 
     func update(_ store: ParameterStore, range: Range<Int>) {
         let o = range.lowerBound, n = range.count

@@ -17,12 +17,5 @@ final class FloatBuffer {
 
     var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
-    func zero() { pointer.update(repeating: 0, count: count) }
-
-    func copy(from other: FloatBuffer) {
-        precondition(other.count == count)
-        pointer.update(from: other.pointer, count: count)
-    }
-
     var array: [Float] { Array(buffer) }
 }

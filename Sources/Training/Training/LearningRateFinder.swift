@@ -42,6 +42,9 @@ extension Trainer {
         let batches = batchesPerEpoch
         let total = max(2, steps)
         var rates: [Double] = [], losses: [Double] = [], smoothed: [Double] = []
+        rates.reserveCapacity(total)
+        losses.reserveCapacity(total)
+        smoothed.reserveCapacity(total)
         var average = 0.0, best = Double.infinity, bestIndex = 0
         train.features.withUnsafeBufferPointer { features in
             train.labels.withUnsafeBufferPointer { labels in
