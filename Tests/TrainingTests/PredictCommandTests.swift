@@ -43,7 +43,7 @@ struct PredictCommandTests {
         #expect(train.output.contains("model written to \(modelFile)"))
 
         // Predictions of the CLI equal the library's on the same raw rows.
-        let config = try TrialConfig(seed: 0, data: DataConfig(dataset: .blobs, scaling: Scaling.none, samples: 300, classes: 3)).data
+        let config = TrialConfig(seed: 0, data: DataConfig(dataset: .blobs, scaling: Scaling.none, samples: 300, classes: 3)).data
         let raw = try DatasetLoader.load(config).test
         let rows = (0..<5).map { i in (0..<2).map { "\(raw.features[i * 2 + $0])" }.joined(separator: ",") }
         try (["x,y"] + rows).joined(separator: "\n").write(toFile: "\(dir)/in.csv", atomically: true, encoding: .utf8)

@@ -34,7 +34,7 @@ struct TransferTests {
         let initial = values(trainer.network.store, reused), initialState = state(trainer.network.store, stateBlocks)
         #expect(initial == values(base.network.store, reused))
         #expect(initialState == state(base.network.store, stateBlocks))
-        let head = trainer.network.layerBlocks[4].flatMap { $0 }
+        let head = trainer.network.layerBlocks[4].compactMap { $0 }
         #expect(trainer.network.store.blocks[head[0]].count == 6 * 3)
         let headBefore = values(trainer.network.store, head)
 
@@ -59,7 +59,7 @@ struct TransferTests {
         let base = try Self.base()
         let trainer = try Trainer(config: config, dataset: try DatasetLoader.load(config.data), baseModel: base)
         #expect(trainer.reusedLayerCount == 2)
-        let first = trainer.network.layerBlocks[0].flatMap { $0 }
+        let first = trainer.network.layerBlocks[0].compactMap { $0 }
         let before = first.flatMap { Array(UnsafeBufferPointer(start: trainer.network.store.value($0), count: trainer.network.store.blocks[$0].count)) }
         var afterFirst: [Float] = []
         _ = try trainer.fit { e in

@@ -15,6 +15,12 @@ public enum MonitoredMetric: String, ConfigChoice {
 
     /// Lower is better for losses, higher for the others.
     public var lowerIsBetter: Bool { self == .valLoss || self == .loss }
+    /// Whether `value` beats `best` by more than `minDelta` in this metric's direction
+    /// (always true when there is no best yet).
+    public func improves(_ value: Double, over best: Double?, minDelta: Double) -> Bool {
+        guard let best else { return true }
+        return lowerIsBetter ? value < best - minDelta : value > best + minDelta
+    }
     /// Whether the metric needs a validation split.
     public var needsValidation: Bool { rawValue.hasPrefix("val_") }
     /// Whether the metric exists only for two-class tasks.

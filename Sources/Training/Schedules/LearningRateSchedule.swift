@@ -110,13 +110,7 @@ public struct LearningRateSchedule: Sendable, Hashable {
         guard let current = metrics[monitor.rawValue], current.isFinite else { return state }
         var next = state
         let delta = config.resolvedMinDelta
-        let improved: Bool
-        if let best = state.best {
-            improved = monitor.lowerIsBetter ? current < best - delta : current > best + delta
-        } else {
-            improved = true
-        }
-        if improved {
+        if monitor.improves(current, over: state.best, minDelta: delta) {
             next.best = current
             next.wait = 0
             return next

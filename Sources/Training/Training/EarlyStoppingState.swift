@@ -11,13 +11,7 @@ struct EarlyStoppingState {
     /// Records an epoch; returns true when training should stop.
     mutating func update(epoch: Int, metrics: [String: Double], store: ParameterStore) -> Bool {
         guard let value = metrics[config.monitor.rawValue] else { return false }
-        let improved: Bool
-        if let best {
-            improved = config.monitor.lowerIsBetter ? value < best - config.minDelta : value > best + config.minDelta
-        } else {
-            improved = true
-        }
-        if improved {
+        if config.monitor.improves(value, over: best, minDelta: config.minDelta) {
             best = value
             bestEpoch = epoch
             wait = 0
