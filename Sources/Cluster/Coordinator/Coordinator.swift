@@ -214,7 +214,8 @@ public final class Coordinator {
             lastBatchSeconds = clock.now - t
             for (id, peer, v) in violations { reject(id, peer: peer, v) }
             for (worker, message) in out.messages { send(message, to: worker, now: t) }
-            sendHeartbeats(now: t)
+            // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
+            if tickDue { sendHeartbeats(now: t) }
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 log.info("study '\(core.study.name)' finished: \(core.finishReason)")

@@ -39,8 +39,6 @@ final class CoordinatorCore {
     private let priorRunSeconds: Double
     let startedAt: Double
     private var lastRunSecondsFlush: Double
-    /// Completions with their times, for throughput and ETA.
-    private(set) var completions: [Double] = []
     /// Model files no longer recorded, to remove after the batch commits.
     private var droppedArtifacts: [String] = []
     /// Workers whose row (current trial, epoch, trials done) changed in this batch; written
@@ -299,7 +297,6 @@ final class CoordinatorCore {
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) pruned at epoch \(r.epoch): \(decision.reason)", detail: detail, at: now)
             endLease(r.trial, worker: worker, completed: true)
-            completions.append(now)
         }
         out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.prune ? "prune" : "continue", reason: decision.reason)), to: worker)
     }
@@ -408,7 +405,6 @@ final class CoordinatorCore {
             try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value,
                                metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, at: now)
             endLease(r.trial, worker: worker, completed: true)
-            completions.append(now)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
@@ -424,7 +420,6 @@ final class CoordinatorCore {
         }
         // No event: the trial row and its attempt record the completion (one write less per trial).
         endLease(r.trial, worker: worker, completed: true)
-        completions.append(now)
     }
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction) throws {
@@ -446,7 +441,6 @@ final class CoordinatorCore {
         try tx.finishTrial(trialID: rowIDs[trial]!, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
         try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
         if let worker { endLease(trial, worker: worker, completed: true) } else { leases[trial] = nil; decisions[trial] = nil }
-        completions.append(now)
     }
 
     private func handleBye(_ b: WorkerMessage.Bye, from worker: String, now: Double, tx: StoreTransaction) throws {
@@ -636,13 +630,8 @@ final class CoordinatorCore {
 
     // MARK: Status
 
-    /// Worker sessions, by host and id.
-    var sessions: [WorkerSession] { workers.values.sorted { ($0.host, $0.id) < ($1.host, $1.id) } }
-
     /// Ids of the connected workers (no order; for heartbeats).
     var workerIDs: Dictionary<String, WorkerSession>.Keys { workers.keys }
-
-    func lease(of trial: Int) -> Lease? { leases[trial] }
 
     /// Trials currently leased to workers.
     var leaseCount: Int { leases.count }
