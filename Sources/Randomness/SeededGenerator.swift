@@ -25,6 +25,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ 0x632B_E59B_D9B4_E019)
     }
 
+    /// The generator's whole state, for checkpoints: `SeededGenerator(state:)` continues the
+    /// stream exactly where this one stands.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator that continues a stream saved with `state`; nil unless four words are given
+    /// and not all are zero (the one state xoshiro cannot leave).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 

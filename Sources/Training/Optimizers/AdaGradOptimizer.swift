@@ -3,7 +3,7 @@
 final class AdaGradOptimizer: Optimizer {
     var learningRate: Double
     let epsilon: Float
-    private let accumulator: FloatBuffer
+    let accumulator: FloatBuffer
 
     init(learningRate: Double, initialAccumulator: Double, epsilon: Double, count: Int) {
         self.learningRate = learningRate

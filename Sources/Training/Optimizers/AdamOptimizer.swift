@@ -12,9 +12,9 @@ final class AdamOptimizer: Optimizer {
     let beta2: Double
     let epsilon: Double
     let weightDecay: Double
-    private(set) var iterations = 0
-    private let first: FloatBuffer
-    private let second: FloatBuffer
+    var iterations = 0
+    let first: FloatBuffer
+    let second: FloatBuffer
 
     init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double, count: Int) {
         self.learningRate = learningRate
@@ -90,9 +90,9 @@ final class AdaMaxOptimizer: Optimizer {
     var beta1: Double
     let beta2: Float
     let epsilon: Float
-    private(set) var iterations = 0
-    private let first: FloatBuffer
-    private let norm: FloatBuffer
+    var iterations = 0
+    let first: FloatBuffer
+    let norm: FloatBuffer
 
     init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, count: Int) {
         self.learningRate = learningRate
@@ -152,11 +152,11 @@ final class NadamOptimizer: Optimizer {
     let beta2: Double
     let epsilon: Float
     let scheduleDecay: Double
-    private(set) var iterations = 0
+    var iterations = 0
     /// Product of the momentum schedule up to the last step.
-    private(set) var momentumProduct = 1.0
-    private let first: FloatBuffer
-    private let second: FloatBuffer
+    var momentumProduct = 1.0
+    let first: FloatBuffer
+    let second: FloatBuffer
 
     init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, scheduleDecay: Double = 0.004, count: Int) {
         self.learningRate = learningRate

@@ -6,7 +6,7 @@ final class MomentumOptimizer: Optimizer {
     var learningRate: Double
     private var beta: Double
     let nesterov: Bool
-    private let velocity: FloatBuffer?
+    let velocity: FloatBuffer?
 
     init(learningRate: Double, momentum: Double, nesterov: Bool, count: Int) {
         self.learningRate = learningRate

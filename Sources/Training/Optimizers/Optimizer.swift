@@ -13,6 +13,13 @@ protocol Optimizer: AnyObject {
     var momentum: Double? { get set }
     func beginStep()
     func update(_ store: ParameterStore, range: Range<Int>)
+    /// Per-parameter state vectors (moments, accumulators, velocities) in a fixed order, for
+    /// checkpoints.
+    var slots: [FloatBuffer] { get }
+    /// Scalars that evolve with the steps (the Adam family's step count, Nadam's momentum
+    /// product) in a fixed order, for checkpoints. Neither the rate nor the momentum: the
+    /// trainer sets both before every step, which lets Population Based Training change them.
+    var scalars: [Double] { get set }
 }
 
 extension Optimizer {

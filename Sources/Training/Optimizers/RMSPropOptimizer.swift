@@ -5,8 +5,8 @@ final class RMSPropOptimizer: Optimizer {
     let rho: Float
     let epsilon: Float
     private var beta: Double
-    private let meanSquare: FloatBuffer
-    private let velocity: FloatBuffer?
+    let meanSquare: FloatBuffer
+    let velocity: FloatBuffer?
 
     init(learningRate: Double, rho: Double, momentum: Double, epsilon: Double, count: Int) {
         self.learningRate = learningRate

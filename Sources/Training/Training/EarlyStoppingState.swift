@@ -8,6 +8,15 @@ struct EarlyStoppingState {
 
     init(config: EarlyStoppingConfig) { self.config = config }
 
+    /// The state a checkpoint saved.
+    init(config: EarlyStoppingConfig, best: Double?, bestEpoch: Int?, wait: Int, snapshot: ParameterStore.Snapshot?) {
+        self.config = config
+        self.best = best
+        self.bestEpoch = bestEpoch
+        self.wait = wait
+        self.snapshot = snapshot
+    }
+
     /// Records an epoch; returns true when training should stop.
     mutating func update(epoch: Int, metrics: [String: Double], store: ParameterStore) -> Bool {
         guard let value = metrics[config.monitor.rawValue] else { return false }

@@ -24,7 +24,7 @@ public final class Trainer {
     /// The schedule of this run (rates are a pure function of `step` and `scheduleState`).
     public let schedule: LearningRateSchedule
     /// The schedule's state (changed by plateau after each epoch).
-    public private(set) var scheduleState = LearningRateSchedule.State()
+    public internal(set) var scheduleState = LearningRateSchedule.State()
     /// Training steps taken so far.
     public internal(set) var step = 0
     /// Timing of the training steps while `profiling` is on.
@@ -46,7 +46,11 @@ public final class Trainer {
     let batchInput: FloatBuffer
     var batchLabels: [Int32]
     var order: [Int32]
-    private var fitted = false
+    var fitted = false
+    /// The metrics of every finished epoch (a restored checkpoint's included).
+    var history: [EpochMetrics] = []
+    /// Early-stopping bookkeeping, when the run uses it.
+    var stopping: EarlyStoppingState?
     /// Largest number of rows per forward pass in evaluation.
     let evaluationChunk: Int
     /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
@@ -100,6 +104,7 @@ public final class Trainer {
         batchInput = FloatBuffer(count: batchSize * dataset.featureCount)
         batchLabels = [Int32](repeating: 0, count: batchSize)
         order = (0..<Int32(dataset.train.count)).map { $0 }
+        stopping = config.training.earlyStopping.map { EarlyStoppingState(config: $0) }
         if let transferConfig = self.config.model.transfer {
             let base = try baseModel ?? Self.loadBaseModel(transferConfig.from)
             transfer = try TransferState(config: transferConfig, base: base, into: network)
@@ -114,7 +119,8 @@ public final class Trainer {
 
     // MARK: Training
 
-    /// Trains for `training.epochs` epochs (or until early stopping, divergence or `.stop`).
+    /// Trains for `training.epochs` epochs (or until early stopping, divergence or `.stop`);
+    /// after `restore(from:)`, the epochs after the checkpoint's.
     ///
     /// - Parameters:
     ///   - progress: called every 20 batches and at the end of each epoch; keep it cheap.
@@ -130,11 +136,10 @@ public final class Trainer {
 
     private func train(progress: ((BatchProgress) -> Void)?, onEpoch: (EpochMetrics) -> EpochDecision) -> TrainingResult {
         let training = config.training
-        var epochs: [EpochMetrics] = []
-        var stopping = training.earlyStopping.map { EarlyStoppingState(config: $0) }
         var reason = StopReason.completed
+        let first = (history.last?.epoch ?? 0) + 1
 
-        for epoch in 1...training.epochs {
+        for epoch in first..<(training.epochs + 1) {
             updateFreeze(epoch: epoch)
             let epochStart = Stopwatch.now()
             guard let trainMetrics = runEpoch(epoch, progress: progress) else {
@@ -152,7 +157,7 @@ public final class Trainer {
             }
             let record = EpochMetrics(
                 epoch: epoch, metrics: metrics, seconds: Stopwatch.now() - epochStart, trainingSeconds: trainingSeconds)
-            epochs.append(record)
+            history.append(record)
             scheduleState = schedule.afterEpoch(scheduleState, metrics: metrics)
             let stopEarly = stopping?.update(epoch: epoch, metrics: metrics, store: network.store) ?? false
             let decision = FlushToZero.suspended { onEpoch(record) }
@@ -168,12 +173,12 @@ public final class Trainer {
 
         var restored = false
         if let state = stopping, state.config.restoreBest, let best = state.snapshot,
-           let bestEpoch = state.bestEpoch, bestEpoch != epochs.last?.epoch || reason == .diverged {
+           let bestEpoch = state.bestEpoch, bestEpoch != history.last?.epoch || reason == .diverged {
             network.store.restore(best)
             restored = true
         }
         network.frozenPrefix = 0
-        let result = TrainingResult(epochs: epochs, bestEpoch: stopping?.bestEpoch, restoredBest: restored, stopReason: reason)
+        let result = TrainingResult(epochs: history, bestEpoch: stopping?.bestEpoch, restoredBest: restored, stopReason: reason)
         self.result = result
         return result
     }
