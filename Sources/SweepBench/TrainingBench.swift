@@ -39,6 +39,9 @@ struct TrainingBench: ParsableCommand {
     @Option(help: "Also report test metrics with this many MC-dropout passes.")
     var mcSamples: Int?
 
+    @Option(help: "Write a checkpoint to this file after every epoch and report its cost.")
+    var checkpoint: String?
+
     func run() throws {
         var trial: TrialConfig
         if let config {
@@ -69,8 +72,17 @@ struct TrainingBench: ParsableCommand {
             if config != nil { print(trainer.summary) }
         }
         var profileAfterFirstEpoch = TrainingProfile()
+        var checkpointSeconds: [Double] = [], checkpointBytes = 0
         let result = try trainer.fit { epoch in
             if epoch.epoch == 1 { profileAfterFirstEpoch = trainer.profile }
+            if let checkpoint {
+                // Taking the state, encoding it and writing it atomically, as `sweep train --checkpoint` does.
+                let start = Date()
+                let bytes = try! CheckpointFile.encode(trainer.checkpoint())
+                try! Data(bytes).write(to: URL(fileURLWithPath: checkpoint), options: .atomic)
+                checkpointSeconds.append(Date().timeIntervalSince(start))
+                checkpointBytes = bytes.count
+            }
             if !json {
                 let m = epoch.metrics
                 let keys = m.keys.sorted().map { "\($0) \(String(format: $0 == "lr" ? "%.3g" : "%.4f", m[$0]!))" }
@@ -109,6 +121,13 @@ struct TrainingBench: ParsableCommand {
                                   ("backward", profile.backward), ("update", profile.update), ("sgemm", profile.gemm)] {
                 report["share_" + name] = profile.total > 0 ? value / profile.total : 0
             }
+        }
+        if checkpoint != nil, checkpointSeconds.count > 1 {
+            let perEpoch = checkpointSeconds.dropFirst().reduce(0, +) / Double(checkpointSeconds.count - 1)
+            let epochSeconds = measured.reduce(0.0) { $0 + $1.seconds } / Double(max(1, measured.count))
+            report["checkpoint_seconds"] = perEpoch
+            report["checkpoint_bytes"] = Double(checkpointBytes)
+            report["checkpoint_fraction_of_epoch"] = perEpoch / epochSeconds
         }
         if let best = result.bestEpoch { report["best_epoch"] = Double(best) }
         if test || trial.training.mcDropoutSamples > 0 {

@@ -17,15 +17,25 @@ struct Train: ParsableCommand {
             early stopping restored them) is written as a model file (docs/model-format.md) for
             `sweep predict` and for transfer learning (model.transfer.from).
 
+            With --checkpoint, the run saves its whole state (weights, optimizer, schedule,
+            random streams; docs/model-format.md) after every --checkpoint-every epochs, and a
+            run started with an existing checkpoint continues after its epoch, bit-identical to
+            an uninterrupted run. Ctrl-C stops after the current epoch, saved. The file is
+            removed when training ends, unless --keep-checkpoint.
+
             Examples:
               sweep train sweeps/reference/adam-relu.yaml
               sweep train sweeps/transfer/a.yaml --save-model runs/transfer-a.swm
+              sweep train sweeps/cnn.yaml --checkpoint runs/cnn.swc
             """)
 
     @Argument(help: "The train file (YAML).") var file: String
     @Flag(help: "Do not evaluate on the test split at the end.") var noTest = false
     @Option(help: "Also write the epochs as JSON lines to this file.") var metricsOut: String?
     @Option(help: "Write the trained model to this file (final or restored-best weights).") var saveModel: String?
+    @Option(help: "Save the training state to this file; continue from it when it exists.") var checkpoint: String?
+    @Option(help: "Epochs between checkpoints.") var checkpointEvery = 1
+    @Flag(help: "Keep the checkpoint file when training ends.") var keepCheckpoint = false
 
     func run() throws {
         let config = try TrainFile.load(path: file)
@@ -39,6 +49,16 @@ struct Train: ParsableCommand {
                 throw UsageError("--save-model: directory \(directory) does not exist")
             }
         }
+        if checkpointEvery < 1 { throw UsageError("--checkpoint-every: must be at least 1, got \(checkpointEvery)") }
+        if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+            do {
+                let saved = try CheckpointFile.read(checkpoint)
+                try trainer.restore(from: saved)
+                print("continuing from \(checkpoint) after epoch \(saved.epoch)")
+            } catch {
+                throw UsageError("--checkpoint \(checkpoint): \(error)")
+            }
+        }
         let summary = trainer.summary
         print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
         print("model: \(summary.totalParameters) parameters (\(summary.trainableParameters) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
@@ -49,6 +69,7 @@ struct Train: ParsableCommand {
             metricsFile = FileHandle(forWritingAtPath: metricsOut)
         }
         let epochs = config.training.epochs
+        var checkpointFailure: String?
         let result = try trainer.fit(progress: { p in
             guard display.isTerminal else { return }
             let line = "epoch \(p.epoch)/\(epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch)))) \(p.batch)/\(p.batchesPerEpoch)  loss \(String(format: "%.4f", p.loss))"
@@ -63,9 +84,19 @@ struct Train: ParsableCommand {
             display.show([parts.joined(separator: "  ")])
             display.finish()
             if let f = metricsFile, let data = try? JSONEncoder().encode(e) { f.write(data + Data("\n".utf8)) }
+            if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
+                do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
+                    checkpointFailure = "cannot write checkpoint \(checkpoint): \(error)"
+                    return .stop
+                }
+            }
             return processStop.isSet ? .stop : .proceed
         })
         try? metricsFile?.close()
+        if let checkpointFailure { throw CommandFailure(checkpointFailure) }
+        if let checkpoint, [.completed, .earlyStopping].contains(result.stopReason), !keepCheckpoint {
+            try? FileManager.default.removeItem(atPath: checkpoint)
+        }
         switch result.stopReason {
         case .diverged: throw CommandFailure("training diverged (loss or metrics became NaN/infinite) after \(result.epochs.count) epoch(s)")
         case .earlyStopping: print("early stopping after epoch \(result.epochs.last?.epoch ?? 0)\(result.restoredBest ? "; restored the weights of epoch \(result.bestEpoch ?? 0)" : "")")

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// `sweep train --checkpoint`: a run killed with SIGKILL and started again continues after
+/// its last saved epoch, with the metrics an uninterrupted run has.
+@Suite("Train checkpoints", .serialized)
+struct TrainCheckpointTests {
+    static let trainFile = """
+        seed: 5
+        data: {dataset: blobs, samples: 8000, classes: 4, scaling: standardize}
+        model: {hidden: [32, 32], dropout: 0.2, batch_norm: after}
+        training: {epochs: 8, batch_size: 16, optimizer: {name: nadam, learning_rate: 0.002}, schedule: {name: onecycle, max_lr: 0.004}}
+        """
+
+    /// The epochs of a metrics file without the wall-clock fields.
+    static func epochs(_ path: String) throws -> [[String: Double]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            var metrics = object["metrics"] as! [String: Double]
+            metrics["epoch"] = (object["epoch"] as! NSNumber).doubleValue
+            return metrics
+        }
+    }
+
+    @Test func aKilledRunContinuesFromItsCheckpointBitIdentically() throws {
+        let h = try SweepHarness("train-checkpoint")
+        defer { h.cleanUp() }
+        let file = try h.write("t.yaml", Self.trainFile)
+        let reference = h.directory.appendingPathComponent("reference.jsonl").path
+        let whole = try h.run(["train", file, "--no-test", "--metrics-out", reference])
+        #expect(whole.status == 0, "\(whole.output)")
+        let expected = try Self.epochs(reference)
+        #expect(expected.count == 8)
+
+        let checkpoint = h.directory.appendingPathComponent("run.swc").path
+        let resumedMetrics = h.directory.appendingPathComponent("resumed.jsonl").path
+        let first = try h.start(["train", file, "--no-test", "--checkpoint", checkpoint, "--metrics-out", resumedMetrics], log: "first.log")
+        let saved = h.waitFor(timeout: 120) { FileManager.default.fileExists(atPath: checkpoint) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(saved, "no checkpoint appeared: \(h.logText("first.log"))")
+        #expect(first.terminationReason == .uncaughtSignal, "the first run finished before it was killed")
+
+        let second = try h.run(["train", file, "--no-test", "--checkpoint", checkpoint, "--metrics-out", resumedMetrics])
+        #expect(second.status == 0, "\(second.output)")
+        let line = try #require(second.output.split(separator: "\n").first { $0.hasPrefix("continuing from") }, "\(second.output)")
+        let savedEpoch = try #require(Int(line.split(separator: " ").last!))
+        let resumed = try Self.epochs(resumedMetrics)
+        #expect(savedEpoch >= 1 && savedEpoch < 8)
+        #expect(resumed.map { $0["epoch"]! } == (savedEpoch + 1...8).map(Double.init))
+        #expect(resumed == Array(expected.suffix(8 - savedEpoch)))
+        #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint of a finished run is removed")
+    }
+
+    @Test func aDamagedCheckpointIsABadInputError() throws {
+        let h = try SweepHarness("train-checkpoint-bad")
+        defer { h.cleanUp() }
+        let file = try h.write("t.yaml", Self.trainFile)
+        let checkpoint = try h.write("bad.swc", "not a checkpoint")
+        let run = try h.run(["train", file, "--checkpoint", checkpoint])
+        #expect(run.status == 2)
+        #expect(run.output.contains("--checkpoint \(checkpoint): not a Sweep checkpoint"), "\(run.output)")
+        #expect(try String(contentsOfFile: checkpoint, encoding: .utf8) == "not a checkpoint", "the bad file is left alone")
+    }
+}
