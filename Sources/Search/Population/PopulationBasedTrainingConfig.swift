@@ -1,0 +1,79 @@
+/// The settings of Population Based Training, with Ray Tune's defaults; validated once here.
+///
+/// ```yaml
+/// scheduler:
+///   name: pbt
+///   population: 8                 # members trained side by side
+///   perturbation_interval: 2      # epochs between exploit/explore steps
+///   quantile: 0.25                # bottom quarter copies the top quarter
+///   resample_probability: 0.25    # per mutated parameter: draw anew instead of perturbing
+///   perturbation_factors: [0.8, 1.2]
+///   mutations: [training.optimizer.learning_rate, model.dropout]
+/// ```
+public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
+    /// Members trained side by side.
+    public var population: Int
+    /// Epochs between two exploit/explore steps of a member.
+    public var perturbationInterval: Int
+    /// The fraction of members in the top (and in the bottom) group, in (0, 0.5].
+    public var quantile: Double
+    /// Per mutated parameter, the chance of drawing a new value from its whole range
+    /// instead of perturbing the copied one.
+    public var resampleProbability: Double
+    /// A perturbed numeric value is multiplied by one of these, chosen at random.
+    public var perturbationFactors: [Double]
+    /// The searched parameters an explore step may change (the others stay as copied).
+    public var mutations: [String]
+
+    /// Why a configuration is not usable.
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
+        /// The key at fault, e.g. `quantile`.
+        public var key: String
+        public var message: String
+        public var description: String { "\(key): \(message)" }
+    }
+
+    public init(
+        population: Int, perturbationInterval: Int, quantile: Double = 0.25, resampleProbability: Double = 0.25,
+        perturbationFactors: [Double] = [0.8, 1.2], mutations: [String]
+    ) {
+        self.population = population
+        self.perturbationInterval = perturbationInterval
+        self.quantile = quantile
+        self.resampleProbability = resampleProbability
+        self.perturbationFactors = perturbationFactors
+        self.mutations = mutations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case population, perturbationInterval = "perturbation_interval", quantile
+        case resampleProbability = "resample_probability", perturbationFactors = "perturbation_factors", mutations
+    }
+
+    /// Checks every setting, and that each mutated parameter is one of `space`'s.
+    public func validate(against space: SearchSpace) throws(Invalid) {
+        guard population >= 2 else { throw Invalid(key: "population", message: "at least 2 members, got \(population)") }
+        guard perturbationInterval >= 1 else {
+            throw Invalid(key: "perturbation_interval", message: "at least 1 epoch, got \(perturbationInterval)")
+        }
+        guard quantile > 0, quantile <= 0.5 else {
+            throw Invalid(key: "quantile", message: "must be in (0, 0.5] (the top and bottom groups cannot overlap), got \(quantile)")
+        }
+        guard (0...1).contains(resampleProbability) else {
+            throw Invalid(key: "resample_probability", message: "must be in [0, 1], got \(resampleProbability)")
+        }
+        guard !perturbationFactors.isEmpty, perturbationFactors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw Invalid(key: "perturbation_factors", message: "a list of positive numbers, got \(perturbationFactors)")
+        }
+        guard !mutations.isEmpty else {
+            throw Invalid(key: "mutations", message: "name at least one searched parameter that explore steps may change")
+        }
+        for name in mutations where space.parameter(named: name) == nil {
+            let known = space.parameters.map(\.name).joined(separator: ", ")
+            throw Invalid(key: "mutations", message: "'\(name)' is not a searched parameter (searched: \(known))")
+        }
+        guard Set(mutations).count == mutations.count else {
+            throw Invalid(key: "mutations", message: "a parameter is named twice")
+        }
+    }
+}
