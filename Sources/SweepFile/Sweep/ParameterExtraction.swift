@@ -23,6 +23,10 @@ enum ParameterExtraction {
         "choice": "choice", "categorical": "choice", "fixed": "fixed",
     ]
     static let modifierKeys: Set<String> = ["step", "name", "when"]
+    /// The most values a `choice` may list. Every choice is tried once by `sweep validate`,
+    /// shown by `sweep show` and weighed by TPE at each suggestion, so costs grow with the
+    /// list; a larger set is better searched as an `int` range over indices.
+    static let maxChoices = 10_000
 
     /// A parameter before its condition's parent is resolved to a name.
     struct RawParameter {
@@ -208,12 +212,16 @@ enum ParameterExtraction {
         case "choice":
             guard let elements = arg.elements else { throw fail("'\(kindEntry.key)' takes a list of choices, got \(arg.kindDescription)", at: argPath) }
             guard !elements.isEmpty else { throw fail("'\(kindEntry.key)' needs at least one choice", at: argPath) }
+            guard elements.count <= maxChoices else {
+                throw fail("'\(kindEntry.key)' has \(elements.count) choices; at most \(maxChoices) are allowed (search a larger set as an int range)", at: argPath)
+            }
             var values: [ParamValue] = []
+            var seen = Set<ParamValue>(minimumCapacity: elements.count)
             for (i, e) in elements.enumerated() {
                 guard let v = paramValue(e) else {
                     throw ConfigError(mark: e.mark, path: path.appending(argPath).appending(index: i), message: "choices must be single values (numbers, text, true/false), got \(e.kindDescription)")
                 }
-                if values.contains(v) { throw ConfigError(mark: e.mark, path: path.appending(argPath).appending(index: i), message: "choice \(v) appears twice") }
+                guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: path.appending(argPath).appending(index: i), message: "choice \(v) appears twice") }
                 values.append(v)
             }
             distribution = .categorical(values)
