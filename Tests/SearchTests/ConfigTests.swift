@@ -51,17 +51,23 @@ import Testing
                 == "unknown qmc_type 'faure'; expected one of: sobol, halton")
     }
 
+    /// The options of the pruner `json` decodes to, as the pruner's own config type.
+    static func prunerOptions<T: PrunerOptions>(_ json: String, as: T.Type) throws -> T {
+        try #require(try Self.pruner(json).options as? T)
+    }
+
     @Test func prunerDefaultsPerPruner() throws {
-        let m = try Self.pruner(#"{"name": "median"}"#)
+        let m = try Self.prunerOptions(#"{"name": "median"}"#, as: MedianPruner.Config.self)
         #expect(m.nStartupTrials == 5 && m.nWarmupSteps == 0 && m.intervalSteps == 1 && m.nMinTrials == 1)
         #expect(try Self.pruner("{}").name == .median)
-        let a = try Self.pruner(#"{"name": "successive_halving"}"#)
-        #expect(a.name == .asha && a.reductionFactor == 4 && a.minResource == .auto && a.minEarlyStoppingRate == 0)
-        let h = try Self.pruner(#"{"name": "hyperband", "max_resource": 81}"#)
+        #expect(try Self.pruner(#"{"name": "successive_halving"}"#).name == .asha)
+        let a = try Self.prunerOptions(#"{"name": "successive_halving"}"#, as: SuccessiveHalvingPruner.Config.self)
+        #expect(a.reductionFactor == 4 && a.minResource == .auto && a.minEarlyStoppingRate == 0)
+        let h = try Self.prunerOptions(#"{"name": "hyperband", "max_resource": 81}"#, as: HyperbandPruner.Config.self)
         #expect(h.reductionFactor == 3 && h.minResource == .steps(1) && h.maxResource == .steps(81))
-        #expect(try Self.pruner(#"{"name": "asha", "min_resource": "auto"}"#).minResource == .auto)
-        #expect(try Self.pruner(#"{"name": "threshold", "upper": 2.5}"#).upper == 2.5)
-        #expect(try Self.pruner(#"{"name": "patience", "patience": 3}"#).patience == 3)
+        #expect(try Self.prunerOptions(#"{"name": "asha", "min_resource": "auto"}"#, as: SuccessiveHalvingPruner.Config.self).minResource == .auto)
+        #expect(try Self.prunerOptions(#"{"name": "threshold", "upper": 2.5}"#, as: ThresholdPruner.Config.self).upper == 2.5)
+        #expect(try Self.prunerOptions(#"{"name": "patience", "patience": 3}"#, as: PatientPruner.Config.self).patience == 3)
     }
 
     @Test func prunerErrorsNameTheProblem() {

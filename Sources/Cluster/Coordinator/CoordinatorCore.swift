@@ -268,17 +268,13 @@ final class CoordinatorCore {
             return
         }
         let value = r.value ?? r.metrics[study.definition.metric]
-        let objective = value.flatMap { $0.isFinite ? $0 : nil } ?? history.direction.worst
-        history.report(r.trial, step: r.epoch, value: objective)
-        var decision: PruneDecision
+        // A missing (non-finite) value is NaN to the pruners, which ignore other trials' NaN (as Optuna does).
+        history.report(r.trial, step: r.epoch, value: value ?? .nan)
+        let decision: PruneDecision
         if wallTimeSpent(now: now) {
             decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
         } else {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
-        }
-        if decision.prune && r.epoch >= (definition.maxEpochs) && !wallTimeSpent(now: now) {
-            // The last epoch: the trial is complete; pruning it now would only lose its result.
-            decision = .keep("last epoch: \(decision.reason)")
         }
         decisions[r.trial, default: [:]][r.epoch] = decision
         lease.epoch = r.epoch

@@ -64,7 +64,8 @@ public struct TestFunction: Sendable {
         return -total
     }
 
-    /// Rosenbrock 10-D on [-5, 10]^10; minimum 0 at (1, ..., 1).
+    /// Rosenbrock 10-D on [-5, 10]^10; minimum 0 at (1, ..., 1). `value(at:)` takes any
+    /// number of coordinates.
     public static let rosenbrock10 = TestFunction(
         name: "rosenbrock10", space: box(Array(repeating: (-5, 10), count: 10)), minimum: 0
     ) { x in

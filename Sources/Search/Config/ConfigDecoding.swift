@@ -1,11 +1,12 @@
 /// Shared pieces of the strict decoding of `SamplerConfig` and `PrunerConfig`.
 enum ConfigDecoding {
-    /// Rejects every present key that is not in `allowed`, naming the options that are.
+    /// Rejects every present key that is not in `allowed`, naming the options that are (in
+    /// the order of `allowed`).
     static func rejectOptions<K: CodingKey & CaseIterable>(
-        _ container: KeyedDecodingContainer<K>, allowed: Set<String>, kind: String, name: String
+        _ container: KeyedDecodingContainer<K>, allowed: [String], kind: String, name: String
     ) throws {
         for key in K.allCases where !allowed.contains(key.stringValue) && container.contains(key) {
-            let options = K.allCases.map(\.stringValue).filter { allowed.contains($0) && $0 != "name" }
+            let options = allowed.filter { $0 != "name" }
             let list = options.isEmpty ? "it takes no options" : "its options are: \(options.joined(separator: ", "))"
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,

@@ -92,7 +92,7 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
             }
             name = n
         }
-        let allowed = Set(["name", "seed"] + Self.options(of: name).map(\.stringValue))
+        let allowed = ["name", "seed"] + Self.options(of: name).map(\.stringValue)
         try ConfigDecoding.rejectOptions(c, allowed: allowed, kind: "sampler", name: given)
 
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0

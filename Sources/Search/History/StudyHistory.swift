@@ -87,6 +87,8 @@ public final class StudyHistory {
     }
 
     /// Records an intermediate value; a repeated report for the same step overwrites it.
+    /// A report without a finite value is recorded as NaN, which pruners ignore in other
+    /// trials (as Optuna does).
     public func report(_ number: Int, step: Int, value: Double) {
         trials[number].intermediate[step] = value
         version &+= 1

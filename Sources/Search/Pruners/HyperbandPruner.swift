@@ -92,3 +92,55 @@ public final class HyperbandPruner: Pruner {
         return budgets.count - 1
     }
 }
+
+extension HyperbandPruner {
+    /// `pruner: {name: hyperband, ...}` with Optuna's defaults.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.hyperband
+        static let maxResourceKey = PrunerOptionKey("max_resource")
+        public static let keys = [PrunerOptionKey.minResource, maxResourceKey, .reductionFactor, .bootstrapCount]
+
+        /// Epochs of bracket 0's first rung (default 1; `auto` is refused).
+        public var minResource = PrunerResource.steps(1)
+        /// The most epochs of a trial (default auto = the budget's max epochs).
+        public var maxResource = PrunerResource.auto
+        /// eta, >= 2 (default 3).
+        public var reductionFactor = 3
+        /// Trials that must reach a rung before any is promoted (default 0).
+        public var bootstrapCount = 0
+
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: PrunerOptionKey.self)
+            minResource = try c.resource(.minResource) ?? minResource
+            if case .auto = minResource {
+                throw DecodingError.dataCorruptedError(forKey: .minResource, in: c,
+                                                       debugDescription: "'min_resource' must be a positive integer for hyperband")
+            }
+            maxResource = try c.resource(Self.maxResourceKey) ?? maxResource
+            if case .steps(let lo) = minResource, case .steps(let hi) = maxResource, hi < lo {
+                throw DecodingError.dataCorruptedError(forKey: Self.maxResourceKey, in: c,
+                                                       debugDescription: "'max_resource' (\(hi)) must be at least 'min_resource' (\(lo))")
+            }
+            reductionFactor = try c.option(.reductionFactor, default: reductionFactor, must: "at least 2") { $0 >= 2 }
+            bootstrapCount = try c.option(.bootstrapCount, default: 0, must: "0 or more") { $0 >= 0 }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: PrunerOptionKey.self)
+            try c.encode(minResource, forKey: .minResource)
+            try c.encode(maxResource, forKey: Self.maxResourceKey)
+            try c.encode(reductionFactor, forKey: .reductionFactor)
+            try c.encode(bootstrapCount, forKey: .bootstrapCount)
+        }
+
+        public var config: PrunerConfig { .hyperband(self) }
+
+        public func makePruner(maxSteps: Int) -> any Pruner {
+            let lo = minResource.steps(auto: 1)
+            return HyperbandPruner(minResource: lo, maxResource: max(lo, maxResource.steps(auto: maxSteps)),
+                                   reductionFactor: reductionFactor, bootstrapCount: bootstrapCount)
+        }
+    }
+}

@@ -8,3 +8,16 @@ public final class NopPruner: Pruner {
         .keep("no pruner configured")
     }
 }
+
+extension NopPruner {
+    /// `pruner: {name: none}`: no options.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.none
+        public static let keys: [PrunerOptionKey] = []
+        public init() {}
+        public init(from decoder: Decoder) throws {}
+        public func encode(to encoder: Encoder) throws {}
+        public var config: PrunerConfig { .none(self) }
+        public func makePruner(maxSteps: Int) -> any Pruner { NopPruner() }
+    }
+}

@@ -56,3 +56,42 @@ public final class PatientPruner: Pruner {
         return PruneDecision(prune: true, reason: reason, cutoff: bestBefore)
     }
 }
+
+extension PatientPruner {
+    /// `pruner: {name: patience, patience: 3, min_delta: 0.01}`.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.patience
+        static let patienceKey = PrunerOptionKey("patience")
+        static let minDeltaKey = PrunerOptionKey("min_delta")
+        public static let keys = [patienceKey, minDeltaKey]
+
+        /// Steps without improvement before pruning (required).
+        public var patience: Int
+        /// The change that counts as an improvement (default 0).
+        public var minDelta: Double
+
+        public init(patience: Int, minDelta: Double = 0) {
+            self.patience = patience
+            self.minDelta = minDelta
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: PrunerOptionKey.self)
+            guard c.contains(Self.patienceKey) else {
+                throw c.missing("pruner 'patience' needs the option 'patience' (steps without improvement)")
+            }
+            patience = try c.option(Self.patienceKey, default: 0, must: "0 or more") { $0 >= 0 }
+            minDelta = try c.option(Self.minDeltaKey, default: 0.0, must: "0 or more") { $0 >= 0 }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: PrunerOptionKey.self)
+            try c.encode(patience, forKey: Self.patienceKey)
+            try c.encode(minDelta, forKey: Self.minDeltaKey)
+        }
+
+        public var config: PrunerConfig { .patience(self) }
+
+        public func makePruner(maxSteps: Int) -> any Pruner { PatientPruner(patience: patience, minDelta: minDelta) }
+    }
+}

@@ -69,29 +69,44 @@ public final class PercentilePruner: Pruner {
     }
 }
 
-/// Prunes a trial whose best value so far is worse than the median of the COMPLETE trials
-/// at the same step: Optuna's `MedianPruner`, with its defaults (5 startup trials, no
-/// warm-up, every step). A `PercentilePruner` at the 50th percentile.
-public final class MedianPruner: Pruner {
-    private let inner: PercentilePruner
+extension PercentilePruner {
+    /// `pruner: {name: percentile, percentile: 25, ...}`: the percentile and the options
+    /// it shares with median.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.percentile
+        static let percentileKey = PrunerOptionKey("percentile")
+        public static let keys = MedianPruner.Config.keys + [percentileKey]
 
-    /// COMPLETE trials needed before pruning (`n_startup_trials`).
-    public var nStartupTrials: Int { inner.nStartupTrials }
-    /// Epochs never pruned (`n_warmup_steps`).
-    public var nWarmupSteps: Int { inner.nWarmupSteps }
-    /// Epochs between pruning checks (`interval_steps`).
-    public var intervalSteps: Int { inner.intervalSteps }
-    /// Completed trials that must have reported the step (`n_min_trials`).
-    public var nMinTrials: Int { inner.nMinTrials }
+        /// The percentile in [0, 100] (required).
+        public var percentile: Double
+        /// `n_startup_trials`, `n_warmup_steps`, `interval_steps`, `n_min_trials`, as for median.
+        public var base: MedianPruner.Config
 
-    /// Optuna's defaults: 5 startup trials, no warm-up, every epoch, 1 trial.
-    public init(nStartupTrials: Int = 5, nWarmupSteps: Int = 0, intervalSteps: Int = 1, nMinTrials: Int = 1) {
-        inner = PercentilePruner(percentile: 50, nStartupTrials: nStartupTrials, nWarmupSteps: nWarmupSteps,
-                                 intervalSteps: intervalSteps, nMinTrials: nMinTrials)
-    }
+        public init(percentile: Double, base: MedianPruner.Config = MedianPruner.Config()) {
+            self.percentile = percentile
+            self.base = base
+        }
 
-    /// See `Pruner.decide(trial:step:history:)`.
-    public func decide(trial: Int, step: Int, history: StudyHistory) -> PruneDecision {
-        inner.decide(trial: trial, step: step, history: history)
+        public init(from decoder: Decoder) throws {
+            base = try MedianPruner.Config(from: decoder)
+            let c = try decoder.container(keyedBy: PrunerOptionKey.self)
+            guard c.contains(Self.percentileKey) else {
+                throw c.missing("pruner 'percentile' needs the option 'percentile' (0 to 100)")
+            }
+            percentile = try c.option(Self.percentileKey, default: 50, must: "between 0 and 100") { (0...100).contains($0) }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: PrunerOptionKey.self)
+            try c.encode(percentile, forKey: Self.percentileKey)
+            try base.encode(to: encoder)
+        }
+
+        public var config: PrunerConfig { .percentile(self) }
+
+        public func makePruner(maxSteps: Int) -> any Pruner {
+            PercentilePruner(percentile: percentile, nStartupTrials: base.nStartupTrials, nWarmupSteps: base.nWarmupSteps,
+                             intervalSteps: base.intervalSteps, nMinTrials: base.nMinTrials)
+        }
     }
 }

@@ -111,3 +111,46 @@ public final class SuccessiveHalvingPruner: Pruner {
             rung: rung - 1, cutoff: cutoff)
     }
 }
+
+extension SuccessiveHalvingPruner {
+    /// `pruner: {name: asha, ...}` (alias `successive_halving`) with Optuna's defaults.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.asha
+        static let minEarlyStoppingRateKey = PrunerOptionKey("min_early_stopping_rate")
+        public static let keys = [PrunerOptionKey.minResource, .reductionFactor, minEarlyStoppingRateKey, .bootstrapCount]
+
+        /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
+        public var minResource = PrunerResource.auto
+        /// eta, >= 2 (default 4).
+        public var reductionFactor = 4
+        /// s: the first rung ends at min_resource * eta^s (default 0).
+        public var minEarlyStoppingRate = 0
+        /// Trials that must reach a rung before any is promoted (default 0).
+        public var bootstrapCount = 0
+
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: PrunerOptionKey.self)
+            minResource = try c.resource(.minResource) ?? minResource
+            reductionFactor = try c.option(.reductionFactor, default: reductionFactor, must: "at least 2") { $0 >= 2 }
+            minEarlyStoppingRate = try c.option(Self.minEarlyStoppingRateKey, default: 0, must: "0 or more") { $0 >= 0 }
+            bootstrapCount = try c.option(.bootstrapCount, default: 0, must: "0 or more") { $0 >= 0 }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: PrunerOptionKey.self)
+            try c.encode(minResource, forKey: .minResource)
+            try c.encode(reductionFactor, forKey: .reductionFactor)
+            try c.encode(minEarlyStoppingRate, forKey: Self.minEarlyStoppingRateKey)
+            try c.encode(bootstrapCount, forKey: .bootstrapCount)
+        }
+
+        public var config: PrunerConfig { .asha(self) }
+
+        public func makePruner(maxSteps: Int) -> any Pruner {
+            SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, maxSteps / 100)), reductionFactor: reductionFactor,
+                                    minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount, maxSteps: maxSteps)
+        }
+    }
+}

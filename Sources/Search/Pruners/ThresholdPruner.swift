@@ -32,3 +32,53 @@ public final class ThresholdPruner: Pruner {
         return .keep("\(decisionText(value)) at step \(step) is within [\(decisionText(lower)), \(decisionText(upper))]")
     }
 }
+
+extension ThresholdPruner {
+    /// `pruner: {name: threshold, lower: ..., upper: ...}`: at least one bound.
+    public struct Config: PrunerOptions {
+        public static let name = PrunerConfig.Name.threshold
+        static let lowerKey = PrunerOptionKey("lower")
+        static let upperKey = PrunerOptionKey("upper")
+        public static let keys = [PrunerOptionKey.nWarmupSteps, .intervalSteps, lowerKey, upperKey]
+
+        /// Values below prune.
+        public var lower: Double?
+        /// Values above prune.
+        public var upper: Double?
+        /// Epochs never pruned at the start (default 0).
+        public var nWarmupSteps = 0
+        /// Epochs between pruning checks (default 1).
+        public var intervalSteps = 1
+
+        public init(lower: Double? = nil, upper: Double? = nil) {
+            self.lower = lower
+            self.upper = upper
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: PrunerOptionKey.self)
+            (nWarmupSteps, intervalSteps) = try c.warmupAndInterval()
+            lower = try c.decodeIfPresent(Double.self, forKey: Self.lowerKey)
+            upper = try c.decodeIfPresent(Double.self, forKey: Self.upperKey)
+            if lower == nil && upper == nil { throw c.missing("pruner 'threshold' needs 'lower', 'upper' or both") }
+            if let lo = lower, let hi = upper, lo > hi {
+                throw DecodingError.dataCorruptedError(forKey: Self.upperKey, in: c,
+                                                       debugDescription: "'upper' (\(hi)) must not be below 'lower' (\(lo))")
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: PrunerOptionKey.self)
+            try c.encode(nWarmupSteps, forKey: .nWarmupSteps)
+            try c.encode(intervalSteps, forKey: .intervalSteps)
+            try c.encodeIfPresent(lower, forKey: Self.lowerKey)
+            try c.encodeIfPresent(upper, forKey: Self.upperKey)
+        }
+
+        public var config: PrunerConfig { .threshold(self) }
+
+        public func makePruner(maxSteps: Int) -> any Pruner {
+            ThresholdPruner(lower: lower, upper: upper, nWarmupSteps: nWarmupSteps, intervalSteps: intervalSteps)
+        }
+    }
+}

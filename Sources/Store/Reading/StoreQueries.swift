@@ -196,7 +196,7 @@ public struct StoreQueries {
         let curves = try allIntermediates(studyID: studyID)
         return try trials(studyID: studyID).map { t in
             var intermediate: [Int: Double] = [:]
-            for r in curves[t.number] ?? [] { if let v = r.value { intermediate[r.step] = v } }
+            for r in curves[t.number] ?? [] { intermediate[r.step] = r.value ?? .nan } // NULL: reported, not finite
             return TrialSnapshot(number: t.number, state: t.state, params: t.params, value: t.value, intermediate: intermediate)
         }
     }

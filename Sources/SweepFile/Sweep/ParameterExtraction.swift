@@ -17,12 +17,10 @@ public struct ParameterSpec: Hashable, Sendable {
 /// its section, e.g. `optimizer.learning_rate`) and `when` (a condition on an earlier
 /// parameter: `when: {optimizer.name: [momentum, nesterov]}`).
 enum ParameterExtraction {
-    static let distributionKeys: [String: String] = [
-        "uniform": "uniform", "loguniform": "loguniform", "log_uniform": "loguniform",
-        "int": "int", "logint": "logint", "log_int": "logint",
-        "choice": "choice", "categorical": "choice", "fixed": "fixed",
-    ]
-    static let modifierKeys: Set<String> = ["step", "name", "when"]
+    /// The most values a `choice` may list. Every choice is tried once by `sweep validate`,
+    /// shown by `sweep show` and weighed by TPE at each suggestion, so costs grow with the
+    /// list; a larger set is better searched as an `int` range over indices.
+    static let maxChoices = 10_000
 
     /// A parameter before its condition's parent is resolved to a name.
     struct RawParameter {
@@ -30,7 +28,7 @@ enum ParameterExtraction {
         var path: ConfigPath
         var mark: SourceMark?
         var distribution: Distribution
-        var when: (parentReference: String, values: [ParamValue], mark: SourceMark?)?
+        var when: WhenClause?
     }
 
     /// A value that is part of a trial only when a condition holds:
@@ -40,9 +38,10 @@ enum ParameterExtraction {
         var path: ConfigPath
         var mark: SourceMark?
         var value: ConfigNode
-        var parentReference: String
-        var values: [ParamValue]
-        var whenMark: SourceMark?
+        var when: WhenClause
+        var parentReference: String { when.parentReference }
+        var values: [ParamValue] { when.values }
+        var whenMark: SourceMark? { when.mark }
     }
 
     /// Whether `node` is exactly `{value: ..., when: ...}`.
@@ -54,15 +53,7 @@ enum ParameterExtraction {
     /// Whether `node` is a mapping that uses at least one distribution key.
     static func isRange(_ node: ConfigNode) -> Bool {
         guard let entries = node.entries else { return false }
-        return entries.contains { distributionKeys[$0.key] != nil }
-    }
-
-    /// Extracts every range under `node` (at `path`), in document order.
-    static func extract(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> [RawParameter] {
-        var found: [RawParameter] = []
-        var conditional: [ConditionalValue] = []
-        try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional)
-        return found
+        return entries.contains { RangeKind(key: $0.key) != nil }
     }
 
     /// Extracts every range and every conditional value under `node`, in document order.
@@ -79,23 +70,12 @@ enum ParameterExtraction {
             if insideSequence {
                 throw ConfigError(mark: node.mark, path: path, message: "a value inside a list cannot have a 'when' condition (the list element cannot be left out)")
             }
-            let w = node["when"]!
-            guard let we = w.entries, we.count == 1 else {
-                throw ConfigError(mark: w.mark, path: path.appending("when"), message: "'when' takes one condition, e.g. when: {schedule.name: [piecewise]}")
-            }
-            var values: [ParamValue] = []
-            for v in we[0].value.elements ?? [we[0].value] {
-                guard let pv = paramValue(v) else {
-                    throw ConfigError(mark: v.mark, path: path.appending("when").appending(we[0].key), message: "condition values must be single values, got \(v.kindDescription)")
-                }
-                values.append(pv)
-            }
-            conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, parentReference: we[0].key,
-                                                values: values, whenMark: we[0].keyMark ?? w.mark))
+            let when = try WhenClause(node["when"]!, at: path, example: "when: {schedule.name: [piecewise]}")
+            conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, when: when))
             return
         }
         if isRange(node) {
-            let p = try parse(node, path: path, defaultName: defaultName)
+            let p = try RangeParser(node, at: path).parameter(defaultName: defaultName(path))
             if p.when != nil && insideSequence {
                 throw ConfigError(mark: node.mark, path: path, message: "a parameter inside a list cannot have a 'when' condition (the list element cannot be left out)")
             }
@@ -110,142 +90,6 @@ enum ParameterExtraction {
         default:
             break
         }
-    }
-
-    private static func parse(_ node: ConfigNode, path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> RawParameter {
-        let entries = node.entries ?? []
-        func fail(_ message: String, at sub: String? = nil) -> ConfigError {
-            let subPath = sub.map { path.appending($0) } ?? path
-            return ConfigError(mark: sub.flatMap { node.entry($0)?.value.mark ?? node.entry($0)?.keyMark } ?? node.mark, path: subPath, message: message)
-        }
-        let kinds = entries.filter { distributionKeys[$0.key] != nil }
-        if kinds.count > 1 {
-            throw fail("a parameter has exactly one distribution; found \(kinds.map { "'\($0.key)'" }.joined(separator: " and "))")
-        }
-        let kindEntry = kinds[0]
-        let kind = distributionKeys[kindEntry.key]!
-        for e in entries where distributionKeys[e.key] == nil && !modifierKeys.contains(e.key) {
-            let all = Array(distributionKeys.keys) + Array(modifierKeys)
-            let hint = closest(to: e.key, in: all).map { "; did you mean '\($0)'?" } ?? "; a range allows only one distribution plus step, name and when"
-            throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
-        }
-        let arg = kindEntry.value
-        let argPath = kindEntry.key
-
-        func bounds() throws(ConfigError) -> (ConfigNode, ConfigNode) {
-            guard let e = arg.elements, e.count == 2 else {
-                throw fail("'\(kindEntry.key)' takes a list of two bounds, [low, high]; got \(arg.kindDescription)", at: argPath)
-            }
-            return (e[0], e[1])
-        }
-        func double(_ n: ConfigNode) throws(ConfigError) -> Double {
-            switch n.value {
-            case .int(let i): return Double(i)
-            case .double(let d) where d.isFinite && abs(d) <= 1e300: return d
-            default: throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "bounds must be finite numbers, got \(n.kindDescription)")
-            }
-        }
-        // Bounds stay within ±2^53 so every value is exact as a double and no range
-        // arithmetic can overflow.
-        let limit = 1 << 53
-        func int(_ n: ConfigNode) throws(ConfigError) -> Int {
-            switch n.value {
-            case .int(let i) where abs(i) <= limit: return i
-            case .int(let i):
-                throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "integer bounds must be within ±2^53, got \(i)")
-            case .double(let d) where d == d.rounded() && abs(d) <= Double(limit): return Int(d)
-            case .double(let d) where d == d.rounded():
-                throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "integer bounds must be within ±2^53, got \(d)")
-            default: throw ConfigError(mark: n.mark ?? arg.mark, path: path.appending(argPath), message: "'\(kindEntry.key)' bounds must be whole numbers, got \(n.kindDescription)")
-            }
-        }
-        let stepNode = node["step"]
-        if stepNode != nil && kind != "uniform" && kind != "int" {
-            throw fail("'step' applies only to 'uniform' and 'int' ranges", at: "step")
-        }
-
-        let distribution: Distribution
-        switch kind {
-        case "uniform":
-            let (l, h) = try bounds()
-            let low = try double(l), high = try double(h)
-            guard low <= high else { throw fail("empty range: low \(low) is greater than high \(high)", at: argPath) }
-            var step: Double?
-            if let stepNode {
-                let s = try double(stepNode)
-                guard s > 0 else { throw fail("step must be > 0, got \(s)", at: "step") }
-                guard s <= high - low || low == high else { throw fail("step \(s) is larger than the range \(low)...\(high)", at: "step") }
-                let k = (high - low) / s
-                guard abs(k - k.rounded()) < 1e-9 * max(1, k) else {
-                    throw fail("the range \(low)...\(high) is not a whole number of steps of \(s)", at: "step")
-                }
-                step = s
-            }
-            distribution = .uniform(low: low, high: high, step: step)
-        case "loguniform":
-            let (l, h) = try bounds()
-            let low = try double(l), high = try double(h)
-            guard low > 0 else { throw fail("a log range needs low > 0, got \(low)", at: argPath) }
-            guard low <= high else { throw fail("empty range: low \(low) is greater than high \(high)", at: argPath) }
-            distribution = .logUniform(low: low, high: high)
-        case "int":
-            let (l, h) = try bounds()
-            let low = try int(l), high = try int(h)
-            guard low <= high else { throw fail("empty range: low \(low) is greater than high \(high)", at: argPath) }
-            var step = 1
-            if let stepNode {
-                guard case .int(let s) = stepNode.value, s > 0 else { throw fail("step must be a whole number > 0, got \(stepNode.literal)", at: "step") }
-                guard (high - low) % s == 0 else { throw fail("the range \(low)...\(high) is not a whole number of steps of \(s)", at: "step") }
-                step = s
-            }
-            distribution = .int(low: low, high: high, step: step)
-        case "logint":
-            let (l, h) = try bounds()
-            let low = try int(l), high = try int(h)
-            guard low >= 1 else { throw fail("a log range needs low >= 1, got \(low)", at: argPath) }
-            guard low <= high else { throw fail("empty range: low \(low) is greater than high \(high)", at: argPath) }
-            distribution = .logInt(low: low, high: high)
-        case "choice":
-            guard let elements = arg.elements else { throw fail("'\(kindEntry.key)' takes a list of choices, got \(arg.kindDescription)", at: argPath) }
-            guard !elements.isEmpty else { throw fail("'\(kindEntry.key)' needs at least one choice", at: argPath) }
-            var values: [ParamValue] = []
-            for (i, e) in elements.enumerated() {
-                guard let v = paramValue(e) else {
-                    throw ConfigError(mark: e.mark, path: path.appending(argPath).appending(index: i), message: "choices must be single values (numbers, text, true/false), got \(e.kindDescription)")
-                }
-                if values.contains(v) { throw ConfigError(mark: e.mark, path: path.appending(argPath).appending(index: i), message: "choice \(v) appears twice") }
-                values.append(v)
-            }
-            distribution = .categorical(values)
-        default: // fixed
-            guard let v = paramValue(arg) else { throw fail("'fixed' takes a single value, got \(arg.kindDescription)", at: argPath) }
-            distribution = .categorical([v])
-        }
-
-        var name = defaultName(path)
-        if let n = node["name"] {
-            guard case .string(let s) = n.value, !s.isEmpty else { throw fail("name must be text, got \(n.kindDescription)", at: "name") }
-            name = s
-        }
-
-        var when: (String, [ParamValue], SourceMark?)?
-        if let w = node["when"] {
-            guard let we = w.entries, we.count == 1 else {
-                throw fail("'when' takes one condition, e.g. when: {optimizer.name: [momentum, nesterov]}", at: "when")
-            }
-            let parent = we[0]
-            var values: [ParamValue] = []
-            let valueNodes = parent.value.elements ?? [parent.value]
-            for v in valueNodes {
-                guard let pv = paramValue(v) else {
-                    throw ConfigError(mark: v.mark, path: path.appending("when").appending(parent.key), message: "condition values must be single values, got \(v.kindDescription)")
-                }
-                values.append(pv)
-            }
-            guard !values.isEmpty else { throw fail("'when' needs at least one value", at: "when") }
-            when = (parent.key, values, parent.keyMark ?? w.mark)
-        }
-        return RawParameter(name: name, path: path, mark: node.mark, distribution: distribution, when: when)
     }
 
     /// A scalar node as a parameter value.

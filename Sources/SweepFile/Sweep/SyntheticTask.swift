@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// A trial that evaluates a known function instead of training a network: for tests,
 /// benchmarks of the sweep machinery (zero-cost and sleep trials), and demos.
@@ -111,34 +112,17 @@ public struct SyntheticTask: Codable, Sendable, Hashable {
         init?(intValue: Int) { nil }
     }
 
-    /// The function's value at the inputs.
+    /// The function's value at the inputs (Branin, Hartmann-6 and Rosenbrock are the
+    /// sampler benchmarks' `TestFunction`s).
     public var finalValue: Double {
         let x = inputs.map(\.value)
         switch function {
-        case .constant:
-            return 0
-        case .sphere:
-            return x.reduce(0) { $0 + $1 * $1 }
-        case .rosenbrock:
-            guard x.count > 1 else { return (1 - x[0]) * (1 - x[0]) }
-            var s = 0.0
-            for i in 0..<(x.count - 1) { s += 100 * pow(x[i + 1] - x[i] * x[i], 2) + pow(1 - x[i], 2) }
-            return s
-        case .branin:
-            let (a, b, c, r, s, t) = (1.0, 5.1 / (4 * Double.pi * Double.pi), 5 / Double.pi, 6.0, 10.0, 1 / (8 * Double.pi))
-            return a * pow(x[1] - b * x[0] * x[0] + c * x[0] - r, 2) + s * (1 - t) * cos(x[0]) + s
-        case .hartmann6:
-            let alpha = [1.0, 1.2, 3.0, 3.2]
-            let A: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
-            let P: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                                 [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]].map { $0.map { $0 * 1e-4 } }
-            var total = 0.0
-            for i in 0..<4 {
-                var inner = 0.0
-                for j in 0..<6 { inner += A[i][j] * pow(x[j] - P[i][j], 2) }
-                total += alpha[i] * exp(-inner)
-            }
-            return -total
+        case .constant: return 0
+        case .sphere: return x.reduce(0) { $0 + $1 * $1 }
+        // With one input, Rosenbrock's sum is empty; (1 - x)^2 keeps it a curve.
+        case .rosenbrock: return x.count > 1 ? TestFunction.rosenbrock10.value(at: x) : (1 - x[0]) * (1 - x[0])
+        case .branin: return TestFunction.branin.value(at: x)
+        case .hartmann6: return TestFunction.hartmann6.value(at: x)
         }
     }
 

@@ -1,0 +1,77 @@
+import Testing
+@testable import SweepFile
+
+/// Every error a search range or a `when:` condition can give, with where it points: the
+/// messages users see, kept while the parsing code changes shape.
+@Suite struct RangeErrorTests {
+    /// A synthetic sweep whose input `x` is `range` (line 6) and whose `extra` lines follow
+    /// it inside the inputs.
+    static func sweep(_ range: String, extra: String = "") -> String {
+        """
+        study: ranges
+        synthetic:
+          function: sphere
+          epochs: 1
+          inputs:
+            x: \(range)\(extra.isEmpty ? "" : "\n    " + extra)
+        sampler: {name: random}
+        pruner: {name: none}
+        budget: {trials: 2}
+        """
+    }
+
+    struct Case: Sendable, CustomStringConvertible {
+        var range: String
+        var extra = ""
+        var field: String
+        var message: String
+        var description: String { range + " " + extra }
+    }
+
+    static let cases: [Case] = [
+        Case(range: "{uniform: [0, 1], int: [0, 1]}", field: "synthetic.inputs.x", message: "a parameter has exactly one distribution; found 'uniform' and 'int'"),
+        Case(range: "{uniform: [0, 1], stepp: 0.1}", field: "synthetic.inputs.x.stepp", message: "unknown key 'stepp' in a search range; did you mean 'step'?"),
+        Case(range: "{uniform: [0, 1], zzzzzzzz: 1}", field: "synthetic.inputs.x.zzzzzzzz", message: "a range allows only one distribution plus step, name and when"),
+        Case(range: "{loguniform: [0.1, 1], step: 0.1}", field: "synthetic.inputs.x.step", message: "'step' applies only to 'uniform' and 'int' ranges"),
+        Case(range: "{uniform: 3}", field: "synthetic.inputs.x.uniform", message: "'uniform' takes a list of two bounds, [low, high]; got an integer"),
+        Case(range: "{uniform: [0, abc]}", field: "synthetic.inputs.x.uniform", message: "bounds must be finite numbers, got the string 'abc'"),
+        Case(range: "{uniform: [2, 1]}", field: "synthetic.inputs.x.uniform", message: "empty range: low 2.0 is greater than high 1.0"),
+        Case(range: "{uniform: [0, 1], step: 0}", field: "synthetic.inputs.x.step", message: "step must be > 0, got 0.0"),
+        Case(range: "{uniform: [0, 1], step: 2}", field: "synthetic.inputs.x.step", message: "step 2.0 is larger than the range 0.0...1.0"),
+        Case(range: "{uniform: [0, 1], step: 0.3}", field: "synthetic.inputs.x.step", message: "the range 0.0...1.0 is not a whole number of steps of 0.3"),
+        Case(range: "{log_uniform: [0, 1]}", field: "synthetic.inputs.x.log_uniform", message: "a log range needs low > 0, got 0.0"),
+        Case(range: "{loguniform: [2, 1]}", field: "synthetic.inputs.x.loguniform", message: "empty range: low 2.0 is greater than high 1.0"),
+        Case(range: "{int: [0, 1.5]}", field: "synthetic.inputs.x.int", message: "'int' bounds must be whole numbers, got a number"),
+        Case(range: "{int: [0, 1.0e17]}", field: "synthetic.inputs.x.int", message: "integer bounds must be within ±2^53, got 1e+17"),
+        Case(range: "{int: [0, 10], step: 1.5}", field: "synthetic.inputs.x.step", message: "step must be a whole number > 0, got 1.5"),
+        Case(range: "{int: [0, 10], step: 3}", field: "synthetic.inputs.x.step", message: "the range 0...10 is not a whole number of steps of 3"),
+        Case(range: "{log_int: [0, 10]}", field: "synthetic.inputs.x.log_int", message: "a log range needs low >= 1, got 0"),
+        Case(range: "{logint: [9, 3]}", field: "synthetic.inputs.x.logint", message: "empty range: low 9 is greater than high 3"),
+        Case(range: "{categorical: 3}", field: "synthetic.inputs.x.categorical", message: "'categorical' takes a list of choices, got an integer"),
+        Case(range: "{choice: []}", field: "synthetic.inputs.x.choice", message: "'choice' needs at least one choice"),
+        Case(range: "{choice: [1, [2]]}", field: "synthetic.inputs.x.choice[1]", message: "choices must be single values (numbers, text, true/false), got a list"),
+        Case(range: "{fixed: [1, 2]}", field: "synthetic.inputs.x.fixed", message: "'fixed' takes a single value, got a list"),
+        Case(range: "{uniform: [0, 1], name: 3}", field: "synthetic.inputs.x.name", message: "name must be text, got an integer"),
+        Case(range: "{uniform: [0, 1], when: {a: 1, b: 2}}", field: "synthetic.inputs.x.when",
+             message: "'when' takes one condition, e.g. when: {optimizer.name: [momentum, nesterov]}"),
+        Case(range: "{uniform: [0, 1], when: {y: [[1]]}}", field: "synthetic.inputs.x.when.y", message: "condition values must be single values, got a list"),
+        Case(range: "{uniform: [0, 1], when: {y: []}}", field: "synthetic.inputs.x.when", message: "'when' needs at least one value"),
+        Case(range: "{uniform: [0, 1], when: {y: [a]}}", field: "synthetic.inputs.x.when", message: "condition on unknown parameter 'y'"),
+        Case(range: "{uniform: [0, 1], when: {x: [a]}}", field: "synthetic.inputs.x.when", message: "a parameter cannot depend on itself"),
+        Case(range: "{choice: [a, b]}", extra: "y: {uniform: [0, 1], when: {x: [c]}}", field: "synthetic.inputs.y.when", message: "'x' can never be c; its values are [a, b]"),
+        Case(range: "{choice: [a, b]}", extra: "y: {value: 1, when: {x: a, z: b}}", field: "synthetic.inputs.y.when",
+             message: "'when' takes one condition, e.g. when: {schedule.name: [piecewise]}"),
+        Case(range: "{choice: [a, b]}", extra: "y: {value: 1, when: {x: [[a]]}}", field: "synthetic.inputs.y.when.x", message: "condition values must be single values, got a list"),
+        Case(range: "{choice: [a, b]}", extra: "y: [{value: 1, when: {x: a}}]", field: "synthetic.inputs.y[0]", message: "a value inside a list cannot have a 'when' condition"),
+        Case(range: "{choice: [a, b]}", extra: "y: [{uniform: [0, 1], when: {x: [a]}}]", field: "synthetic.inputs.y[0]", message: "a parameter inside a list cannot have a 'when' condition"),
+        Case(range: "{choice: [a, b]}", extra: "y: {uniform: [0, 1], name: x}", field: "synthetic.inputs.y", message: "parameter name 'x' is used twice (first on line 6)"),
+    ]
+
+    @Test(arguments: cases)
+    func rangeErrorNamesItsField(_ c: Case) throws {
+        let error = try #require(parseError(Self.sweep(c.range, extra: c.extra), file: "r.yaml"), "accepted")
+        #expect(error.path.description == c.field, "\(error)")
+        #expect(error.description.contains(c.message), "\(error)")
+        #expect(error.mark?.line == (c.extra.isEmpty ? 6 : 7), "\(error)")
+    }
+}
