@@ -96,7 +96,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "The sweep or train file.") var file: String
 
     func run() throws {
-        let root = try YAMLReader.parse(try SweepDefinitionLoader.text(file), file: file)
+        let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
             let d = try SweepDefinition.load(path: file)
             print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
@@ -119,15 +119,5 @@ struct Validate: ParsableCommand {
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"
         }
-    }
-}
-
-/// Reads a file's text with the same errors as the sweep loader.
-enum SweepDefinitionLoader {
-    static func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: FileManager.default.fileExists(atPath: path) ? "cannot read the file as UTF-8 text" : "no such file")
-        }
-        return s
     }
 }

@@ -65,14 +65,19 @@ public struct SweepDefinition: Sendable {
         try parse(text: try readText(path), file: path)
     }
 
-    static func readText(_ path: String) throws(ConfigError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: exists ? "cannot read the file" : "no such file")
+    /// Reads a sweep or train file's text: refuses a directory, a file over
+    /// ``SweepFileLimits/maxFileBytes`` (before reading it) and text that is not UTF-8.
+    public static func readText(_ path: String) throws(ConfigError) -> String {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: path, mark: nil, path: ConfigPath(), message: message) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        if isDirectory.boolValue { throw fail("is a directory; give the sweep file (a .yaml file) itself") }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > SweepFileLimits.maxFileBytes {
+            throw fail(YAMLReader.tooLarge(size))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: "the file is not UTF-8 text")
-        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
+        guard data.count <= SweepFileLimits.maxFileBytes else { throw fail(YAMLReader.tooLarge(data.count)) }
+        guard let text = String(data: data, encoding: .utf8) else { throw fail("the file is not UTF-8 text") }
         return text
     }
 
