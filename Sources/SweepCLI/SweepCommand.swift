@@ -90,7 +90,7 @@ extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.
     var isUsage: Bool {
         switch self {
-        case .notFound, .studyExists: return true
+        case .notFound, .studyExists, .foreign: return true
         case .unreadable, .invalid: return false
         }
     }

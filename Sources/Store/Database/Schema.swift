@@ -132,6 +132,11 @@ enum Schema {
                 CREATE INDEX retrains_by_study ON retrains(study_id, trial_number);
                 """)
         }
+        m.registerMigration("v3-files: application id") { db in
+            // Marks the file as Sweep's, so `--db` pointed at it later is recognised (and
+            // another program's file refused); see DatabaseOwnership.
+            try db.execute(sql: "PRAGMA application_id = \(DatabaseOwnership.applicationID)")
+        }
         return m
     }
 }

@@ -49,12 +49,14 @@ struct Run: ParsableCommand {
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
-        let store = try database.writer()
-        if try store.read({ try $0.study(named: definition.study) }) != nil {
-            throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
-        }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
-            try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+        try FirstUseCleanup(database: database.path, study: definition.study).run {
+            let store = try database.writer()
+            if try store.read({ try $0.study(named: definition.study) }) != nil {
+                throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+            }
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+                try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+            }
         }
     }
 }
@@ -89,11 +91,13 @@ struct Resume: ParsableCommand {
         }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
-        let store = try database.writer()
-        _ = try store.read { try $0.requireStudy(named: study) }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
-            try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
-                                   log: Log(label: "coordinator", minimum: .warning))
+        try FirstUseCleanup(database: database.path, study: study).run {
+            let store = try database.writer()
+            _ = try store.read { try $0.requireStudy(named: study) }
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+                try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
+                                       log: Log(label: "coordinator", minimum: .warning))
+            }
         }
     }
 }
@@ -120,15 +124,17 @@ struct CoordinatorCommand: ParsableCommand {
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
-        let store = try database.writer()
-        let exists = try store.read { try $0.study(named: definition.study) } != nil
-        if exists && !resume {
-            throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
-        }
-        try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
-            exists
-                ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
-                : try Coordinator.create(definition, store: store, options: options, security: security)
+        try FirstUseCleanup(database: database.path, study: definition.study).run {
+            let store = try database.writer()
+            let exists = try store.read { try $0.study(named: definition.study) } != nil
+            if exists && !resume {
+                throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
+            }
+            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
+                exists
+                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
+                    : try Coordinator.create(definition, store: store, options: options, security: security)
+            }
         }
     }
 }
