@@ -32,7 +32,7 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {

@@ -14,6 +14,7 @@ struct CoordinatorNetworkOptions: ParsableArguments {
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
+        if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
         return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
     }
 
@@ -93,7 +94,10 @@ struct Resume: ParsableCommand {
         let security = try network.security()
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
-            _ = try store.read { try $0.requireStudy(named: study) }
+            let stored = try store.read { try $0.requireStudy(named: study) }
+            guard Budget.raised(stored.definition.budgetTrials, by: addTrials) != nil else {
+                throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
+            }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning))
@@ -171,6 +175,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        if let problem = EndpointOption.problem(connect, option: "--connect", listening: false) { throw UsageError(problem) }
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
