@@ -36,7 +36,7 @@ public struct SweepCommand: ParsableCommand {
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {
-            printError(error.description)
+            for problem in error.all { printError(problem.line) }
             Foundation.exit(2)
         } catch let error as ConfigErrors {
             printError(error.description)

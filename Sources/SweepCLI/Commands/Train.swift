@@ -99,7 +99,12 @@ struct Validate: ParsableCommand {
         let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
             let d = try SweepDefinition.load(path: file)
-            print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            // The coordinator runs a grid's points once each, so a larger budget is capped.
+            var trials = "\(d.budget.trials) trials"
+            if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
+                trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
+            }
+            print("\(file): valid sweep '\(d.study)': \(trials), \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
