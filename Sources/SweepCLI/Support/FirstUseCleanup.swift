@@ -11,16 +11,19 @@ struct FirstUseCleanup {
     let database: String
     let study: String
     private let databaseExisted: Bool
-    private let locksExisted: Bool
-
-    private var locks: String { database + ".locks" }
+    /// `.locks` folders the lock may use (beside the path as typed and beside the resolved
+    /// file), each with whether it existed before.
+    private let lockFolders: [(path: String, existed: Bool)]
 
     init(database: String, study: String) {
         self.database = database
         self.study = study
         let size = (try? FileManager.default.attributesOfItem(atPath: database))?[.size] as? Int
         databaseExisted = (size ?? 0) > 0
-        locksExisted = FileManager.default.fileExists(atPath: database + ".locks")
+        let resolved = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        lockFolders = Array(Set([database + ".locks", resolved + ".locks"])).map {
+            ($0, FileManager.default.fileExists(atPath: $0))
+        }
     }
 
     /// Runs `body`; when it throws, removes what it created, then rethrows.
@@ -36,7 +39,7 @@ struct FirstUseCleanup {
 
     func undo() {
         let fm = FileManager.default
-        if !locksExisted {
+        for (locks, existed) in lockFolders where !existed {
             try? fm.removeItem(atPath: "\(locks)/\(study).lock")
             if (try? fm.contentsOfDirectory(atPath: locks))?.isEmpty == true { try? fm.removeItem(atPath: locks) }
         }
