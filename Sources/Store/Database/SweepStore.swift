@@ -97,8 +97,8 @@ public final class SweepStore: Sendable {
         config.readonly = true
         config.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: location, configuration: config)
-        let applied = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
-        guard applied else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
+        let applied = try queue.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        guard Schema.neededByReaders.isSubset(of: applied), applied.isSubset(of: Set(Schema.migrator.migrations)) else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
         return StoreReader(database: queue)
     }
 
@@ -124,7 +124,9 @@ public final class SweepStore: Sendable {
             if let unknown = applied.first(where: { !known.contains($0) }) {
                 throw StoreError.invalid("\(path ?? "the database") was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
             }
-            try migrator.migrate(writer)
+            // Nothing to do is done without a write transaction: a refused command that
+            // opened the store must leave the file's bytes as they were.
+            if !known.isSubset(of: applied) { try migrator.migrate(writer) }
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path ?? ":memory:", reason: error.message ?? "\(error)")
         }

@@ -50,11 +50,14 @@ struct Run: ParsableCommand {
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
+        let exists = UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+        // Looked up read-only first: opening the store for writing touches the file.
+        if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
+            throw exists
+        }
         try FirstUseCleanup(database: database.path, study: definition.study).run {
             let store = try database.writer()
-            if try store.read({ try $0.study(named: definition.study) }) != nil {
-                throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
-            }
+            if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
                 try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
             }
@@ -92,12 +95,14 @@ struct Resume: ParsableCommand {
         }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
+        // Checked read-only first: opening the store for writing touches the file.
+        let stored = try database.reader().read { try $0.requireStudy(named: study) }
+        guard Budget.raised(stored.definition.budgetTrials, by: addTrials) != nil else {
+            throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
+        }
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
-            let stored = try store.read { try $0.requireStudy(named: study) }
-            guard Budget.raised(stored.definition.budgetTrials, by: addTrials) != nil else {
-                throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
-            }
+            _ = try store.read { try $0.requireStudy(named: study) }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning))
