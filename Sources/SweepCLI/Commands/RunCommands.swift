@@ -82,7 +82,7 @@ struct Resume: ParsableCommand {
 
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Raise the trial budget by this many trials.") var addTrials: Int = 0
+    @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false

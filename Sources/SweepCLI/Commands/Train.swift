@@ -91,7 +91,7 @@ struct Train: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a sweep file (or train file) and print its search space.",
-        discussion: "Exit code 0 when the file is valid, 2 with a located message when not.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
+        discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file on its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
 
     @Argument(help: "The sweep or train file.") var file: String
 
