@@ -31,7 +31,7 @@ import Testing
         _ = try h.write("huge.yaml", good.replacingOccurrences(of: "trials: 2", with: "trials: 9223372036854775807"))
         _ = try h.write("range.yaml", good.replacingOccurrences(of: "x: {uniform: [-2, 2]}", with: "x: {uniform: [2, -2]}"))
         _ = try h.write("notes.txt", "not a database\n")
-        let made = try runTool("sqlite3", ["other.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES (1);"], in: h.directory)
+        let made = try h.tool("sqlite3", ["other.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES (1);"])
         #expect(made.status == 0, "sqlite3 is needed (Makefile APT_PACKAGES): \(made.output)")
         #expect(try h.run(["run", "s.yaml", "--db", "study.db", "--workers", "1", "--no-progress"]).status == 0)
     }

@@ -1,19 +1,11 @@
 import Foundation
 import Testing
 
-/// Runs `program ARGS` (from PATH) to completion; returns its status and merged output.
-func runTool(_ program: String, _ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = [program] + arguments
-    p.currentDirectoryURL = directory
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+extension SweepHarness {
+    /// Runs `program ARGS` (found on PATH) in the scratch directory; status and merged output.
+    func tool(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run([program] + arguments, executable: URL(fileURLWithPath: "/usr/bin/env"))
+    }
 }
 
 /// The names in `directory`, sorted, without the harness's own `run-*.log` files.
@@ -27,9 +19,9 @@ func listing(_ directory: URL) -> [String] {
         let h = try SweepHarness("foreign-db")
         defer { h.cleanUp() }
         let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
-        let made = try runTool("sqlite3", ["notes.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES ('keep me');"], in: h.directory)
+        let made = try h.tool("sqlite3", ["notes.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES ('keep me');"])
         #expect(made.status == 0, "sqlite3 is needed (Makefile APT_PACKAGES): \(made.output)")
-        let stamped = try runTool("sqlite3", ["stamped.db", "PRAGMA application_id = 42; PRAGMA user_version = 1;"], in: h.directory)
+        let stamped = try h.tool("sqlite3", ["stamped.db", "PRAGMA application_id = 42; PRAGMA user_version = 1;"])
         #expect(stamped.status == 0, "\(stamped.output)")
         _ = try h.write("text.db", "not a database at all\n")
         let cases = [
@@ -51,7 +43,7 @@ func listing(_ directory: URL) -> [String] {
         // An empty file is nobody's yet: Sweep takes it and stamps it.
         FileManager.default.createFile(atPath: h.directory.appendingPathComponent("empty.db").path, contents: Data())
         #expect(try h.run(["run", sweep, "--db", "empty.db", "--workers", "1", "--no-progress"]).status == 0)
-        let id = try runTool("sqlite3", ["empty.db", "PRAGMA application_id"], in: h.directory)
+        let id = try h.tool("sqlite3", ["empty.db", "PRAGMA application_id"])
         #expect(id.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(0x5357_4550)")
         // ... and opens it again as its own.
         #expect(try h.run(["run", try h.write("t.yaml", syntheticSweep(study: "t", trials: 1, epochs: 1, sleep: 0)),
@@ -77,7 +69,7 @@ func listing(_ directory: URL) -> [String] {
         }
         let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("ro-err-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: errFile) }
-        let (status, output) = try runTool("env", ["TMPDIR_ERR=\(errFile)", "unshare", "-m", "sh", "-c", script], in: FileManager.default.temporaryDirectory)
+        let (status, output) = try h.tool("env", ["TMPDIR_ERR=\(errFile)", "unshare", "-m", "sh", "-c", script])
         #expect(status == 0, "unshare -m and mount are needed (tests run as root): \(output)")
         for q in queries {
             #expect(output.contains("\(q) => 0\n"), "\(output)")
