@@ -32,11 +32,11 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {
-            printError(error.description)
+            for problem in error.all { printError(problem.line) }
             Foundation.exit(2)
         } catch let error as ConfigErrors {
             printError(error.description)
@@ -90,7 +90,7 @@ extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.
     var isUsage: Bool {
         switch self {
-        case .notFound, .studyExists: return true
+        case .notFound, .studyExists, .foreign: return true
         case .unreadable, .invalid: return false
         }
     }

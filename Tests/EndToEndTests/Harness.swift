@@ -46,10 +46,11 @@ struct SweepHarness {
         return url.path
     }
 
-    /// Starts `sweep ARGS` in the background; output goes to a log file in the scratch directory.
-    func start(_ arguments: [String], log: String) throws -> Process {
+    /// Starts `sweep ARGS` (or another program) in the background; output goes to a log file
+    /// in the scratch directory.
+    func start(_ arguments: [String], log: String, executable: URL = Self.executable) throws -> Process {
         let p = Process()
-        p.executableURL = Self.executable
+        p.executableURL = executable
         p.arguments = arguments
         p.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
@@ -65,10 +66,11 @@ struct SweepHarness {
         return p
     }
 
-    /// Runs `sweep ARGS` to completion (bounded by `timeout`) and returns status and output.
-    func run(_ arguments: [String], timeout: Double = 300) throws -> (status: Int32, output: String) {
+    /// Runs `sweep ARGS` (or another program) to completion (bounded by `timeout`) and
+    /// returns status and output.
+    func run(_ arguments: [String], timeout: Double = 300, executable: URL = Self.executable) throws -> (status: Int32, output: String) {
         let log = "run-\(UUID().uuidString.prefix(6)).log"
-        let p = try start(arguments, log: log)
+        let p = try start(arguments, log: log, executable: executable)
         let finished = waitFor(timeout: timeout) { !p.isRunning }
         if !finished { p.terminate(); p.waitUntilExit() }
         p.waitUntilExit()

@@ -249,7 +249,7 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2.5") }
         #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2\nname: 5") }
         let unknown = #expect(throws: ConfigError.self) { try decode("rate: 1\ncount: 2\nrat: 3") }
-        #expect(unknown?.description == "s.yaml:3:6: rat: unknown key 'rat'; did you mean 'rate'?")
+        #expect(unknown?.description == "s.yaml:3:1: rat: unknown key 'rat'; did you mean 'rate'?")
     }
 
     @Test func missingFieldNamesTheParentLine() {

@@ -4,6 +4,15 @@ import GRDB
 /// applied versions are recorded by GRDB in `grdb_migrations`. Never edit a shipped
 /// migration: add a new one. `docs/schema.md` documents the result for `sqlite3` users.
 enum Schema {
+    /// Stamps the file as Sweep's; it changes no table, so readers do without it.
+    static let applicationIDMigration = "v3-files: application id"
+
+    /// Migrations a read-only connection needs: all but those that change no table (a
+    /// database last written by an older sweep must stay queryable, and readers cannot migrate).
+    static var neededByReaders: Set<String> {
+        Set(migrator.migrations).subtracting([applicationIDMigration])
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: studies, trials, intermediate values, attempts, workers, events") { db in
@@ -131,6 +140,11 @@ enum Schema {
                 );
                 CREATE INDEX retrains_by_study ON retrains(study_id, trial_number);
                 """)
+        }
+        m.registerMigration(applicationIDMigration) { db in
+            // Marks the file as Sweep's, so `--db` pointed at it later is recognised (and
+            // another program's file refused); see DatabaseOwnership.
+            try db.execute(sql: "PRAGMA application_id = \(DatabaseOwnership.applicationID)")
         }
         return m
     }

@@ -7,6 +7,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case studyExists(String)
     case unreadable(path: String, reason: String)
     case invalid(String)
+    /// The file exists but belongs to another program (or is not SQLite): left untouched.
+    case foreign(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
         case .unreadable(let path, let reason): return "cannot open database \(path): \(reason)"
         case .invalid(let what): return what
+        case .foreign(let path, let reason):
+            return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
         }
     }
 }
@@ -37,7 +41,9 @@ public final class SweepStore: Sendable {
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// A file that is neither empty nor Sweep's is refused before anything is written.
     public static func open(path: String) throws -> SweepStore {
+        try DatabaseOwnership.requireSweepOrEmpty(path: path)
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -61,22 +67,53 @@ public final class SweepStore: Sendable {
         return SweepStore(database: queue, path: nil)
     }
 
-    /// Opens an existing database for queries only. Works while a coordinator writes.
+    /// Opens an existing database for queries only. Works while a coordinator writes, and
+    /// on a read-only directory or mount (then with `immutable=1`, since nobody can write
+    /// there and SQLite cannot create the WAL index beside the file).
     public static func openReadOnly(path: String) throws -> StoreReader {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(10)
         do {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            let applied = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
-            guard applied else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
-            return StoreReader(database: queue)
+            return try readOnlyReader(location: path, path: path)
+        } catch let error as DatabaseError where !directoryIsWritable(of: path) {
+            // SQLite needs `-shm` beside a WAL database unless told the file cannot change.
+            guard error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY else {
+                throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+            }
+            do {
+                return try readOnlyReader(location: immutableURI(path), path: path)
+            } catch let error as DatabaseError {
+                throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+            }
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
         }
+    }
+
+    /// A read-only queue on `location` (a path or a `file:` URI), checked to hold Sweep's schema.
+    private static func readOnlyReader(location: String, path: String) throws -> StoreReader {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: location, configuration: config)
+        let applied = try queue.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        guard Schema.neededByReaders.isSubset(of: applied), applied.isSubset(of: Set(Schema.migrator.migrations)) else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
+        return StoreReader(database: queue)
+    }
+
+    private static func directoryIsWritable(of path: String) -> Bool {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return access(directory, W_OK) == 0 && access(path, W_OK) == 0
+    }
+
+    /// `file:/abs/path?immutable=1`, with the characters a URI reserves escaped.
+    private static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
+        return "file:\(escaped)?immutable=1"
     }
 
     private static func migrate(_ writer: any DatabaseWriter, path: String?) throws {
@@ -87,7 +124,9 @@ public final class SweepStore: Sendable {
             if let unknown = applied.first(where: { !known.contains($0) }) {
                 throw StoreError.invalid("\(path ?? "the database") was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
             }
-            try migrator.migrate(writer)
+            // Nothing to do is done without a write transaction: a refused command that
+            // opened the store must leave the file's bytes as they were.
+            if !known.isSubset(of: applied) { try migrator.migrate(writer) }
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path ?? ":memory:", reason: error.message ?? "\(error)")
         }

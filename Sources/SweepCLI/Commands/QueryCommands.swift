@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Search
 import Store
+import SweepFile
 
 /// `sweep studies`: every study in the database.
 struct Studies: ParsableCommand {
@@ -107,9 +108,20 @@ struct Trials: ParsableCommand {
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
             let s = try q.requireStudy(named: study)
+            if case .metric(let name, _) = order { try Self.requireKnownMetric(name, study: s, reported: try q.trials(studyID: s.id)) }
             return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, direction: s.direction, limit: limit))
         }
         try TrialListing.print(trials, study: s, format: format)
+    }
+
+    /// A metric the study's trials reported (or, before any did, one trials can report).
+    static func requireKnownMetric(_ name: String, study: StudyRecord, reported trials: [TrialRecord]) throws {
+        var known = Set(trials.flatMap { $0.metrics.keys })
+        known.insert(study.definition.metric)
+        if known.count == 1 { known.formUnion(SweepDefinition.trainingMetrics + ["value"]) }
+        guard known.contains(name) else {
+            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().joined(separator: ", "))")
+        }
     }
 }
 

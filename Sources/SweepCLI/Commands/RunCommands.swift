@@ -14,6 +14,7 @@ struct CoordinatorNetworkOptions: ParsableArguments {
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
+        if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
         return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
     }
 
@@ -49,12 +50,17 @@ struct Run: ParsableCommand {
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
-        let store = try database.writer()
-        if try store.read({ try $0.study(named: definition.study) }) != nil {
-            throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+        let exists = UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+        // Looked up read-only first: opening the store for writing touches the file.
+        if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
+            throw exists
         }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
-            try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+        try FirstUseCleanup(database: database.path, study: definition.study).run {
+            let store = try database.writer()
+            if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+                try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+            }
         }
     }
 }
@@ -76,7 +82,7 @@ struct Resume: ParsableCommand {
 
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Raise the trial budget by this many trials.") var addTrials: Int = 0
+    @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
@@ -89,11 +95,18 @@ struct Resume: ParsableCommand {
         }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
-        let store = try database.writer()
-        _ = try store.read { try $0.requireStudy(named: study) }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
-            try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
-                                   log: Log(label: "coordinator", minimum: .warning))
+        // Checked read-only first: opening the store for writing touches the file.
+        let stored = try database.reader().read { try $0.requireStudy(named: study) }
+        guard Budget.raised(stored.definition.budgetTrials, by: addTrials) != nil else {
+            throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
+        }
+        try FirstUseCleanup(database: database.path, study: study).run {
+            let store = try database.writer()
+            _ = try store.read { try $0.requireStudy(named: study) }
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+                try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
+                                       log: Log(label: "coordinator", minimum: .warning))
+            }
         }
     }
 }
@@ -120,15 +133,17 @@ struct CoordinatorCommand: ParsableCommand {
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
-        let store = try database.writer()
-        let exists = try store.read { try $0.study(named: definition.study) } != nil
-        if exists && !resume {
-            throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
-        }
-        try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
-            exists
-                ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
-                : try Coordinator.create(definition, store: store, options: options, security: security)
+        try FirstUseCleanup(database: database.path, study: definition.study).run {
+            let store = try database.writer()
+            let exists = try store.read { try $0.study(named: definition.study) } != nil
+            if exists && !resume {
+                throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
+            }
+            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
+                exists
+                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
+                    : try Coordinator.create(definition, store: store, options: options, security: security)
+            }
         }
     }
 }
@@ -165,6 +180,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        if let problem = EndpointOption.problem(connect, option: "--connect", listening: false) { throw UsageError(problem) }
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }

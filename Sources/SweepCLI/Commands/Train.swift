@@ -122,15 +122,20 @@ struct Train: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a sweep file (or train file) and print its search space.",
-        discussion: "Exit code 0 when the file is valid, 2 with a located message when not.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
+        discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file on its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
 
     @Argument(help: "The sweep or train file.") var file: String
 
     func run() throws {
-        let root = try YAMLReader.parse(try SweepDefinitionLoader.text(file), file: file)
+        let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
             let d = try SweepDefinition.load(path: file)
-            print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            // The coordinator runs a grid's points once each, so a larger budget is capped.
+            var trials = "\(d.budget.trials) trials"
+            if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
+                trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
+            }
+            print("\(file): valid sweep '\(d.study)': \(trials), \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
@@ -150,15 +155,5 @@ struct Validate: ParsableCommand {
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"
         }
-    }
-}
-
-/// Reads a file's text with the same errors as the sweep loader.
-enum SweepDefinitionLoader {
-    static func text(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: FileManager.default.fileExists(atPath: path) ? "cannot read the file as UTF-8 text" : "no such file")
-        }
-        return s
     }
 }

@@ -69,7 +69,8 @@ extension ConfigNode {
         return node
     }
 
-    /// The best mark for `path`: the node itself, else the key, else the deepest ancestor.
+    /// The best mark for `path`: the key that names it (where a reader looks, as compilers
+    /// point at a declaration), else the node itself, else the deepest ancestor.
     public func mark(at path: ConfigPath) -> SourceMark? {
         var node = self
         var best = mark
@@ -77,7 +78,7 @@ extension ConfigNode {
             switch c {
             case .key(let k):
                 guard let entry = node.entry(k) else { return best }
-                best = entry.value.mark ?? entry.keyMark ?? best
+                best = entry.keyMark ?? entry.value.mark ?? best
                 node = entry.value
             case .index(let i):
                 guard let e = node.elements, e.indices.contains(i) else { return best }

@@ -3,8 +3,14 @@ import Yams
 /// Reads YAML text into a ``ConfigNode`` tree.
 public enum YAMLReader {
     /// Parses one YAML document. Duplicate keys, non-string keys and multiple documents
-    /// are errors (each names its line), since they are almost always mistakes.
+    /// are errors (each names its line), since they are almost always mistakes. Anchors,
+    /// aliases, tags, oversized text and deep nesting are refused before composing.
     public static func parse(_ text: String, file: String? = nil) throws(ConfigError) -> ConfigNode {
+        let bytes = text.utf8.count
+        guard bytes <= SweepFileLimits.maxFileBytes else {
+            throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
+        }
+        try YAMLEventScan.check(text, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -17,6 +23,11 @@ public enum YAMLReader {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
         }
         return try convert(root, path: ConfigPath(), file: file)
+    }
+
+    /// The message for a file over ``SweepFileLimits/maxFileBytes``.
+    static func tooLarge(_ bytes: Int) -> String {
+        "the file has \(bytes) bytes; sweep and train files may have at most \(SweepFileLimits.maxFileBytes) (1 MiB)"
     }
 
     private static func mark(_ m: Mark?) -> SourceMark? {

@@ -65,14 +65,19 @@ public struct SweepDefinition: Sendable {
         try parse(text: try readText(path), file: path)
     }
 
-    static func readText(_ path: String) throws(ConfigError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: exists ? "cannot read the file" : "no such file")
+    /// Reads a sweep or train file's text: refuses a directory, a file over
+    /// ``SweepFileLimits/maxFileBytes`` (before reading it) and text that is not UTF-8.
+    public static func readText(_ path: String) throws(ConfigError) -> String {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: path, mark: nil, path: ConfigPath(), message: message) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        if isDirectory.boolValue { throw fail("is a directory; give the sweep file (a .yaml file) itself") }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > SweepFileLimits.maxFileBytes {
+            throw fail(YAMLReader.tooLarge(size))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, mark: nil, path: ConfigPath(), message: "the file is not UTF-8 text")
-        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
+        guard data.count <= SweepFileLimits.maxFileBytes else { throw fail(YAMLReader.tooLarge(data.count)) }
+        guard let text = String(data: data, encoding: .utf8) else { throw fail("the file is not UTF-8 text") }
         return text
     }
 
@@ -81,7 +86,7 @@ public struct SweepDefinition: Sendable {
         do throws(ConfigError) {
             return try parseUnlocated(text: text, file: file)
         } catch {
-            throw error.file == nil ? error.inFile(file) : error
+            throw error.fillingFile(file)
         }
     }
 
@@ -89,6 +94,12 @@ public struct SweepDefinition: Sendable {
         let root = try YAMLReader.parse(text, file: file)
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
+        }
+        // Sections are checked independently and every problem is reported, in file order,
+        // as a compiler does; the trial template is probed only when they all pass.
+        var problems: [ConfigError] = []
+        func check<T>(_ body: () throws(ConfigError) -> T) -> T? {
+            do { return try body() } catch { problems.append(error); return nil }
         }
         let task: Task = root["synthetic"] != nil ? .synthetic : .training
         let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : trainingKeys)
@@ -101,58 +112,95 @@ public struct SweepDefinition: Sendable {
             } else {
                 message += "; expected one of: \(allowed.joined(separator: ", "))"
             }
-            throw ConfigError(mark: e.keyMark, path: ConfigPath([.key(e.key)]), message: message)
+            problems.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key(e.key)]), message: message))
         }
         let decoder = ConfigDecoder(file: file)
 
-        guard let studyNode = root["study"] else {
-            throw ConfigError(mark: root.mark, path: ConfigPath([.key("study")]), message: "missing required field 'study' (the study's name)")
+        let study = check { () throws(ConfigError) -> String in
+            guard let studyNode = root["study"] else {
+                throw ConfigError(mark: root.mark, path: ConfigPath([.key("study")]), message: "missing required field 'study' (the study's name)")
+            }
+            let study = try decoder.decode(String.self, from: studyNode, at: ConfigPath([.key("study")]))
+            try checkStudyName(study, mark: root.entry("study")?.keyMark ?? studyNode.mark)
+            return study
         }
-        let study = try decoder.decode(String.self, from: studyNode, at: ConfigPath([.key("study")]))
-        try checkStudyName(study, mark: studyNode.mark)
-        let description = try root["description"].map { node throws(ConfigError) in try decoder.decode(String.self, from: node, at: ConfigPath([.key("description")])) }
+        let description = check { () throws(ConfigError) -> String? in
+            try root["description"].map { node throws(ConfigError) in try decoder.decode(String.self, from: node, at: ConfigPath([.key("description")])) }
+        } ?? nil
 
-        let objective: Objective
-        if let node = root["objective"] {
-            objective = try decoder.decode(Objective.self, from: node, at: ConfigPath([.key("objective")]))
-        } else {
-            objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
-        }
-        let metrics = task == .synthetic ? ["value"] : trainingMetrics
-        guard metrics.contains(objective.metric) else {
-            let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
-            throw ConfigError(mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
-                              message: "unknown metric '\(objective.metric)'\(hint); trials report: \(metrics.joined(separator: ", "))")
+        let objective = check { () throws(ConfigError) -> Objective in
+            let objective: Objective
+            if let node = root["objective"] {
+                objective = try decoder.decode(Objective.self, from: node, at: ConfigPath([.key("objective")]))
+            } else {
+                objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
+            }
+            let metrics = task == .synthetic ? ["value"] : trainingMetrics
+            guard metrics.contains(objective.metric) else {
+                let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
+                throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark,
+                                  path: ConfigPath([.key("objective"), .key("metric")]),
+                                  message: "unknown metric '\(objective.metric)'\(hint); trials report: \(metrics.joined(separator: ", "))")
+            }
+            return objective
         }
 
-        var seed: UInt64 = 0
-        if let node = root["seed"] {
-            seed = try decoder.decode(UInt64.self, from: node, at: ConfigPath([.key("seed")]))
+        let seed = check { () throws(ConfigError) -> UInt64 in
+            try root["seed"].map { node throws(ConfigError) in try decoder.decode(UInt64.self, from: node, at: ConfigPath([.key("seed")])) } ?? 0
         }
-        guard let budgetNode = root["budget"] else {
-            throw ConfigError(mark: root.mark, path: ConfigPath([.key("budget")]), message: "missing required section 'budget' (at least budget.trials)")
+        let budget = check { () throws(ConfigError) -> Budget in
+            guard let budgetNode = root["budget"] else {
+                throw ConfigError(mark: root.mark, path: ConfigPath([.key("budget")]), message: "missing required section 'budget' (at least budget.trials)")
+            }
+            return try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
         }
-        let budget = try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
-        let retry = try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
-        var artifacts = try root["artifacts"].map { node throws(ConfigError) in try decoder.decode(ArtifactPolicy.self, from: node, at: ConfigPath([.key("artifacts")])) } ?? ArtifactPolicy()
-        if task == .synthetic {
+        let retry = check { () throws(ConfigError) -> RetryPolicy in
+            try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
+        }
+        let artifacts = check { () throws(ConfigError) -> ArtifactPolicy in
+            let artifacts = try root["artifacts"].map { node throws(ConfigError) in try decoder.decode(ArtifactPolicy.self, from: node, at: ConfigPath([.key("artifacts")])) } ?? ArtifactPolicy()
+            guard task == .synthetic else { return artifacts }
             if root["artifacts"] != nil {
                 throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "synthetic trials have no model to keep")
             }
-            artifacts = ArtifactPolicy(keep: 0)
+            return ArtifactPolicy(keep: 0)
         }
         // The sampler draws from the study seed unless its own seed is given.
-        var samplerNode = root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))]))
-        if samplerNode.entries != nil && samplerNode["seed"] == nil {
-            samplerNode = samplerNode.setting("seed", to: ConfigNode(.int(Int(truncatingIfNeeded: seed))))
+        let sampler = check { () throws(ConfigError) -> SamplerConfig in
+            var samplerNode = root["sampler"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("tpe")))]))
+            if samplerNode.entries != nil && samplerNode["seed"] == nil {
+                samplerNode = samplerNode.setting("seed", to: ConfigNode(.int(Int(truncatingIfNeeded: seed ?? 0))))
+            }
+            return try decoder.decode(SamplerConfig.self, from: samplerNode, at: ConfigPath([.key("sampler")]))
         }
-        let sampler = try decoder.decode(SamplerConfig.self, from: samplerNode, at: ConfigPath([.key("sampler")]))
-        let pruner = try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("median")))])),
-                                        at: ConfigPath([.key("pruner")]))
+        let pruner = check { () throws(ConfigError) -> PrunerConfig in
+            try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("median")))])),
+                               at: ConfigPath([.key("pruner")]))
+        }
 
         // The trial template: everything but the sweep sections.
         let templateEntries = entries.filter { !sweepKeys.contains($0.key) }
         let template = ConfigNode(.mapping(templateEntries), mark: root.mark)
+        let searched = check { () throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) in
+            try searchSpace(of: template)
+        }
+        if let sampler, let space = searched?.2, let problem = sampler.problem(with: space) {
+            problems.append(ConfigError(mark: root.entry("sampler")?.keyMark, path: ConfigPath([.key("sampler")]), message: problem))
+        }
+        if let problem = ConfigError.combining(problems) { throw problem }
+        guard let study, let objective, let seed, let budget, let retry, let artifacts, let sampler, let pruner, let searched else {
+            preconditionFailure("every section either decoded or recorded a problem")
+        }
+        var definition = SweepDefinition(
+            file: file, text: text, study: study, description: description, objective: objective, seed: seed,
+            sampler: sampler, pruner: pruner, budget: budget, retry: retry, artifacts: artifacts, task: task,
+            parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: template)
+        try definition.validateTemplate()
+        return definition
+    }
+
+    /// The searched parameters of `template`, its conditional values and the search space.
+    private static func searchSpace(of template: ConfigNode) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
         let (raw, rawConditional) = try ParameterExtraction.extractAll(from: template, at: ConfigPath(), defaultName: defaultParameterName)
         let parameters = try ParameterExtraction.resolve(raw)
         var conditionalValues: [ConditionalValueSpec] = []
@@ -168,23 +216,11 @@ public struct SweepDefinition: Sendable {
             conditionalValues.append(ConditionalValueSpec(path: c.path, mark: c.mark, value: c.value,
                                                           condition: Condition(parent: parent.parameter.name, values: c.values)))
         }
-        let space: SearchSpace
         do {
-            space = try SearchSpace(parameters.map(\.parameter))
+            return (parameters, conditionalValues, try SearchSpace(parameters.map(\.parameter)))
         } catch {
             throw ConfigError(mark: parameters.first?.mark, path: ConfigPath(), message: "\(error)")
         }
-
-        if let problem = sampler.problem(with: space) {
-            throw ConfigError(mark: root["sampler"]?.mark, path: ConfigPath([.key("sampler")]), message: problem)
-        }
-
-        var definition = SweepDefinition(
-            file: file, text: text, study: study, description: description, objective: objective, seed: seed,
-            sampler: sampler, pruner: pruner, budget: budget, retry: retry, artifacts: artifacts, task: task,
-            parameters: parameters, conditionalValues: conditionalValues, space: space, template: template)
-        try definition.validateTemplate()
-        return definition
     }
 
     static func checkStudyName(_ name: String, mark: SourceMark?) throws(ConfigError) {

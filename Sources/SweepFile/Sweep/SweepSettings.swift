@@ -53,6 +53,17 @@ public struct Budget: Codable, Sendable, Hashable {
         case wallTime = "wall_time"
     }
 
+    /// The most trials one study may have (also after `sweep resume --add-trials`): each
+    /// trial is a row, and the sampler, the pruners and `sweep status` read every finished
+    /// one, so a budget beyond this is a typo rather than a plan. docs/limits.md.
+    public static let maxTrials = 1_000_000
+
+    /// `current + added` trials, or nil when that passes ``maxTrials`` (or overflows).
+    public static func raised(_ current: Int, by added: Int) -> Int? {
+        let (sum, overflow) = current.addingReportingOverflow(added)
+        return overflow || sum > maxTrials ? nil : sum
+    }
+
     public init(trials: Int, maxEpochs: Int? = nil, wallTime: Double? = nil) {
         self.trials = trials
         self.maxEpochs = maxEpochs
@@ -63,6 +74,9 @@ public struct Budget: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         trials = try c.decode(Int.self, forKey: .trials)
         guard trials >= 1 else { throw DecodingError.dataCorruptedError(forKey: .trials, in: c, debugDescription: "must be >= 1, got \(trials)") }
+        guard trials <= Self.maxTrials else {
+            throw DecodingError.dataCorruptedError(forKey: .trials, in: c, debugDescription: "must be at most \(Self.maxTrials), got \(trials)")
+        }
         maxEpochs = try c.decodeIfPresent(Int.self, forKey: .maxEpochs)
         if let m = maxEpochs, m < 1 { throw DecodingError.dataCorruptedError(forKey: .maxEpochs, in: c, debugDescription: "must be >= 1, got \(m)") }
         if let seconds = try? c.decodeIfPresent(Double.self, forKey: .wallTime) {

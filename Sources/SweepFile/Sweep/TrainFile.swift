@@ -37,7 +37,7 @@ public enum TrainFile {
             }
             return try ConfigDecoder(file: file).decode(TrialConfig.self, from: template)
         } catch {
-            throw error.file == nil ? error.inFile(file) : error
+            throw error.fillingFile(file)
         }
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+
+/// Whose a database file is: Sweep's, nobody's yet (empty), or another program's.
+///
+/// Sweep stamps its files with `PRAGMA application_id` (migration "v3-files: application
+/// id"); files made before that are recognised by their tables. Anything else is refused
+/// before a connection that could write (or switch the file to WAL) is opened.
+enum DatabaseOwnership {
+    /// "SWEP" in ASCII, in the header of every Sweep database.
+    static let applicationID: Int32 = 0x5357_4550
+
+    /// Tables every Sweep database has had since its first version.
+    private static let sweepTables: Set<String> = ["grdb_migrations", "studies", "trials"]
+
+    /// Throws ``StoreError/foreign(path:reason:)`` unless `path` is missing, empty, or Sweep's.
+    static func requireSweepOrEmpty(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue { throw StoreError.foreign(path: path, reason: "it is a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return } // SQLite reports it
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        if header.isEmpty { return }
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError.foreign(path: path, reason: "it is not an SQLite database")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        let facts: (applicationID: Int32, userVersion: Int32, tables: [String])
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            facts = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+        }
+        if facts.applicationID == applicationID { return }
+        if facts.applicationID != 0 {
+            throw StoreError.foreign(path: path, reason: String(format: "its application_id is 0x%08x, another program's", facts.applicationID))
+        }
+        if facts.tables.isEmpty && facts.userVersion == 0 { return }
+        if sweepTables.isSubset(of: facts.tables) && facts.userVersion == 0 { return } // made before the stamp
+        if facts.tables.isEmpty {
+            throw StoreError.foreign(path: path, reason: "its user_version is \(facts.userVersion)")
+        }
+        let shown = facts.tables.prefix(5).joined(separator: ", ") + (facts.tables.count > 5 ? ", ..." : "")
+        throw StoreError.foreign(path: path, reason: "it holds other tables: \(shown)")
+    }
+}

@@ -1,0 +1,56 @@
+/// Rewrites of the raw command line that ArgumentParser would otherwise misread.
+enum ArgumentFixes {
+    /// `--lower -1` -> `--lower=-1`: ArgumentParser takes a value that starts with `-` for
+    /// an option and answers "Missing value". A number right after a long option without
+    /// `=` is that option's value (negative numbers are never option names).
+    static func joinNegativeNumbers(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { out += arguments[i...]; break }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
+                out.append("\(a)=\(arguments[i + 1])")
+                i += 2
+                continue
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
+    static func isNegativeNumber(_ s: String) -> Bool {
+        s.count > 1 && s.hasPrefix("-") && Double(s) != nil
+    }
+}
+
+/// Checks the shape of a ZeroMQ endpoint given on the command line, so that a typo is a
+/// usage error (exit 2) instead of a failure from deep inside ZeroMQ.
+enum EndpointOption {
+    /// nil when `endpoint` looks like `tcp://HOST:PORT`, `ipc://PATH` or `inproc://NAME`;
+    /// else the message. `listening` also allows `*` and port 0 (any free port).
+    static func problem(_ endpoint: String, option: String, listening: Bool) -> String? {
+        let example = listening ? "tcp://127.0.0.1:5555 (or tcp://0.0.0.0:5555)" : "tcp://HOST:5555"
+        let bad = "\(option) must be a ZeroMQ endpoint such as \(example), got '\(endpoint)'"
+        guard let range = endpoint.range(of: "://") else { return bad }
+        let scheme = endpoint[..<range.lowerBound]
+        let rest = endpoint[range.upperBound...]
+        switch scheme {
+        case "ipc", "inproc":
+            return rest.isEmpty ? bad : nil
+        case "tcp":
+            guard let colon = rest.lastIndex(of: ":") else { return bad }
+            let host = rest[..<colon]
+            let port = rest[rest.index(after: colon)...]
+            guard !host.isEmpty else { return bad }
+            if listening && port == "*" { return nil }
+            guard let p = Int(port), (listening ? 0 : 1)...65535 ~= p else {
+                return "\(option): the port must be a number from \(listening ? 0 : 1) to 65535, got '\(port)' in '\(endpoint)'"
+            }
+            return nil
+        default:
+            return bad
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Store
+
+/// Undoes what a refused command created: a command that fails before its study exists
+/// (a bad bind address, a busy port, a bad key directory) must not leave an empty database
+/// and a `.locks` folder behind.
+///
+/// Taken before the store is opened; ``undo()`` removes only files that did not exist
+/// then, and the database only while it holds no study.
+struct FirstUseCleanup {
+    let database: String
+    let study: String
+    private let databaseExisted: Bool
+    /// `.locks` folders the lock may use (beside the path as typed and beside the resolved
+    /// file), each with whether it existed before.
+    private let lockFolders: [(path: String, existed: Bool)]
+
+    init(database: String, study: String) {
+        self.database = database
+        self.study = study
+        let size = (try? FileManager.default.attributesOfItem(atPath: database))?[.size] as? Int
+        databaseExisted = (size ?? 0) > 0
+        let resolved = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        lockFolders = Array(Set([database + ".locks", resolved + ".locks"])).map {
+            ($0, FileManager.default.fileExists(atPath: $0))
+        }
+    }
+
+    /// Runs `body`; when it throws, removes what it created, then rethrows.
+    /// The store `body` opens must be released by the time it returns.
+    func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            undo()
+            throw error
+        }
+    }
+
+    func undo() {
+        let fm = FileManager.default
+        for (locks, existed) in lockFolders where !existed {
+            try? fm.removeItem(atPath: "\(locks)/\(study).lock")
+            if (try? fm.contentsOfDirectory(atPath: locks))?.isEmpty == true { try? fm.removeItem(atPath: locks) }
+        }
+        guard !databaseExisted, fm.fileExists(atPath: database) else { return }
+        // Only a database this command created and never wrote a study to.
+        let studies = (try? SweepStore.openReadOnly(path: database).read { try $0.studies().count }) ?? 0
+        guard studies == 0 else { return }
+        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: database + suffix) }
+    }
+}

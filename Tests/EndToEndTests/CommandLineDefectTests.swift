@@ -1,0 +1,56 @@
+import Foundation
+import Store
+import Testing
+
+/// Option parsing and messages for input that is wrong in small ways: exit 2, a clear message.
+@Suite(.serialized) struct CommandLineDefectTests {
+    @Test func smallMistakesAreUsageErrorsWithClearMessages() throws {
+        let h = try SweepHarness("cli-defects")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "ok", trials: 3, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let tagged = try h.write("tagged.yaml", "study: x\nsynthetic: !!python/object:os.system {function: sphere}\nbudget: {trials: 1}\n")
+
+        let expectations: [([String], String)] = [
+            (["worker", "--connect", "notaurl"], "--connect must be a ZeroMQ endpoint such as tcp://HOST:5555, got 'notaurl'"),
+            (["worker", "--connect", "tcp://127.0.0.1:http"], "--connect: the port must be a number from 1 to 65535"),
+            // Negative numbers reach the option (not "Missing value") and are then judged.
+            (["trials", "ok", "--db", h.db, "--limit", "-3"], "--limit must be >= 1, got -3"),
+            (["resume", "ok", "--db", h.db, "--add-trials", "-3"], "--add-trials must be >= 0, got -3"),
+            (["trials", "ok", "--db", h.db, "--sort", "nosuchmetric"], "cannot sort by 'nosuchmetric': not a metric of study 'ok'; sort by number, value, duration, or one of:"),
+            (["validate", h.directory.path], "\(h.directory.path): is a directory; give the sweep file (a .yaml file) itself"),
+            (["validate", tagged], "tagged.yaml:2:12: YAML tag '!!python/object:os.system' is not supported"),
+            (["resume", "ok", "--db", h.db, "--add-trials", "9223372036854775807", "--workers", "0"],
+             "--add-trials 9223372036854775807 would raise the budget of 'ok' from 3 past the limit of 1000000 trials"),
+        ]
+        for (args, message) in expectations {
+            let (status, output) = try h.run(args)
+            #expect(status == 2, "\(args): \(output)")
+            #expect(output.contains(message), "\(args): \(output)")
+            #expect(!output.contains("Missing value"), "\(args): \(output)")
+        }
+        // The refused --add-trials changed nothing.
+        #expect(try h.reader().read { try $0.requireStudy(named: "ok") }.definition.budgetTrials == 3)
+        // Negative values are accepted where they are valid.
+        let target = try h.run(["compare", "ok", "ok", "--db", h.db, "--target", "-1"])
+        #expect(target.status == 0, "\(target.output)")
+    }
+
+    @Test func validatePrintsTheTrialsAGridWillRun() throws {
+        let h = try SweepHarness("validate-grid")
+        defer { h.cleanUp() }
+        let grid = try h.write("grid.yaml", """
+            study: grid
+            synthetic:
+              function: sphere
+              inputs:
+                x: {choice: [-1.0, 0.0, 1.0, 2.0]}
+                y: {int: [1, 8]}
+            sampler: {name: grid}
+            budget: {trials: 1000}
+            """)
+        let (status, output) = try h.run(["validate", grid])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("valid sweep 'grid': 32 trials (the grid's points; budget 1000)"), "\(output)")
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+extension SweepHarness {
+    /// Runs `program ARGS` (found on PATH) in the scratch directory; status and merged output.
+    func tool(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run([program] + arguments, executable: URL(fileURLWithPath: "/usr/bin/env"))
+    }
+}
+
+/// The names in `directory`, sorted, without the harness's own `run-*.log` files.
+func listing(_ directory: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix("run-") }.sorted()
+}
+
+/// `--db` on files that are not Sweep's, read-only mounts, and commands refused before they start.
+@Suite(.serialized) struct StoreSafetyTests {
+    @Test func anotherProgramsDatabaseIsRefusedAndLeftByteForByte() throws {
+        let h = try SweepHarness("foreign-db")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
+        let made = try h.tool("sqlite3", ["notes.db", "CREATE TABLE notes(x); INSERT INTO notes VALUES ('keep me');"])
+        #expect(made.status == 0, "sqlite3 is needed (Makefile APT_PACKAGES): \(made.output)")
+        let stamped = try h.tool("sqlite3", ["stamped.db", "PRAGMA application_id = 42; PRAGMA user_version = 1;"])
+        #expect(stamped.status == 0, "\(stamped.output)")
+        _ = try h.write("text.db", "not a database at all\n")
+        let cases = [
+            ("notes.db", "notes.db is not a Sweep database (it holds other tables: notes); nothing was written to it"),
+            ("stamped.db", "stamped.db is not a Sweep database (its application_id is 0x0000002a, another program's)"),
+            ("text.db", "text.db is not a Sweep database (it is not an SQLite database)"),
+        ]
+        for (db, message) in cases {
+            let before = try Data(contentsOf: h.directory.appendingPathComponent(db))
+            let files = listing(h.directory)
+            for args in [["run", sweep, "--workers", "0", "--no-progress"], ["coordinator", sweep, "--no-progress", "--bind", "tcp://127.0.0.1:0"]] {
+                let (status, output) = try h.run(args + ["--db", db])
+                #expect(status == 2, "\(args) on \(db): \(output)")
+                #expect(output.contains(message), "\(output)")
+            }
+            #expect(try Data(contentsOf: h.directory.appendingPathComponent(db)) == before, "\(db) was changed")
+            #expect(listing(h.directory) == files, "files appeared beside \(db)")
+        }
+        // An empty file is nobody's yet: Sweep takes it and stamps it.
+        FileManager.default.createFile(atPath: h.directory.appendingPathComponent("empty.db").path, contents: Data())
+        #expect(try h.run(["run", sweep, "--db", "empty.db", "--workers", "1", "--no-progress"]).status == 0)
+        let id = try h.tool("sqlite3", ["empty.db", "PRAGMA application_id"])
+        #expect(id.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(0x5357_4550)")
+        // ... and opens it again as its own.
+        #expect(try h.run(["run", try h.write("t.yaml", syntheticSweep(study: "t", trials: 1, epochs: 1, sleep: 0)),
+                           "--db", "empty.db", "--workers", "1", "--no-progress"]).status == 0)
+    }
+
+    @Test func queryCommandsWorkOnAReadOnlyMount() throws {
+        let h = try SweepHarness("read-only")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 3, epochs: 2, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let exe = SweepHarness.executable.path
+        let dir = h.directory.path
+        let queries = [
+            "studies", "status s", "best s", "trials s --sort value", "show s 0", "export s --format csv",
+            "report s -o /dev/null", "compare s s",
+        ]
+        // A private mount namespace: the bind mount is gone when the shell exits.
+        var script = "set -u; mount --bind '\(dir)' '\(dir)' && mount -o remount,bind,ro '\(dir)' || exit 99\n"
+        script += "if touch '\(dir)/probe' 2>/dev/null; then echo 'MOUNT IS WRITABLE'; exit 98; fi\n"
+        for q in queries {
+            script += "'\(exe)' \(q) --db '\(h.db)' >/dev/null 2>\"$TMPDIR_ERR\"; echo \"\(q) => $?\"; cat \"$TMPDIR_ERR\"\n"
+        }
+        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("ro-err-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: errFile) }
+        let (status, output) = try h.tool("env", ["TMPDIR_ERR=\(errFile)", "unshare", "-m", "sh", "-c", script])
+        #expect(status == 0, "unshare -m and mount are needed (tests run as root): \(output)")
+        for q in queries {
+            #expect(output.contains("\(q) => 0\n"), "\(output)")
+        }
+        // The database is untouched by the readers: no WAL or lock files appeared.
+        #expect(listing(h.directory).filter { $0.hasPrefix("sweep.db") }.sorted() == ["sweep.db", "sweep.db.locks"])
+    }
+
+    @Test func refusedCommandsLeaveNoDatabaseOrLocksBehind() throws {
+        let h = try SweepHarness("refused")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
+        // A port another program holds.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        #expect(listen(fd, 1) == 0)
+        let busy = Int(UInt16(bigEndian: addr.sin_port))
+        let before = listing(h.directory)
+        let refusals: [[String]] = [
+            ["coordinator", sweep, "--bind", "tcp://127.0.0.1:\(busy)", "--no-progress"],
+            ["run", sweep, "--bind", "tcp://127.0.0.1:\(busy)", "--workers", "0", "--no-progress"],
+            ["run", sweep, "--bind", "tcp://10.1.2.3:5555", "--workers", "0", "--no-progress"],
+            ["run", sweep, "--bind", "127.0.0.1:5555", "--workers", "0", "--no-progress"],
+            ["run", sweep, "--keys", "no-such-dir", "--workers", "0", "--no-progress"],
+        ]
+        for args in refusals {
+            let (status, output) = try h.run(args + ["--db", "new.db"])
+            #expect(status != 0, "\(args): \(output)")
+            #expect(listing(h.directory) == before,
+                    "\(args) left files behind: \(listing(h.directory))")
+        }
+        // A refused resume of an existing study keeps its database, and leaves no locks folder.
+        #expect(try h.run(["run", sweep, "--db", "kept.db", "--workers", "1", "--no-progress"]).status == 0)
+        try FileManager.default.removeItem(at: h.directory.appendingPathComponent("kept.db.locks"))
+        let resumed = try h.run(["resume", "s", "--db", "kept.db", "--bind", "tcp://127.0.0.1:\(busy)", "--workers", "0", "--no-progress"])
+        #expect(resumed.status != 0)
+        #expect(FileManager.default.fileExists(atPath: h.directory.appendingPathComponent("kept.db").path))
+        #expect(!FileManager.default.fileExists(atPath: h.directory.appendingPathComponent("kept.db.locks").path))
+    }
+}

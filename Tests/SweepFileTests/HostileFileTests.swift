@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import SweepFile
+
+/// The process's peak resident memory in bytes (ru_maxrss is in KiB on Linux).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}
+
+/// Files built to hurt the reader: each is refused with a located error, cheaply.
+@Suite struct HostileFileTests {
+    /// 9 levels of 9 aliases: 9^8 = 43 million strings once expanded (the issue's 465-byte
+    /// file took 1.3 GB). Refused at the first anchor, before a node tree exists.
+    static let aliasBomb: String = {
+        var lines = ["study: bomb", "a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]"]
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        for i in 1..<names.count {
+            let refs = Array(repeating: "*\(names[i - 1])", count: 9).joined(separator: ",")
+            lines.append("\(names[i]): &\(names[i]) [\(refs)]")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    @Test func aliasBombIsRefusedBeforeItExpands() {
+        #expect(Self.aliasBomb.utf8.count < 600)
+        let before = peakResidentBytes()
+        let error = parseError(Self.aliasBomb, file: "bomb.yaml")
+        let grown = peakResidentBytes() - before
+        #expect(error?.description == "bomb.yaml:2:4: YAML anchors (&a) and aliases are not supported here; repeat the value instead")
+        #expect(grown < 64 << 20, "reading a 500-byte file raised peak memory by \(grown >> 20) MiB")
+    }
+
+    @Test func aliasWithoutAnchorIsRefusedWhereItIs() {
+        let error = parseError(validSweep.replacingOccurrences(of: "hidden: [16]", with: "hidden: *layers"))
+        #expect(error?.description == "bad.yaml:8:11: YAML aliases are not supported here")
+    }
+
+    @Test(arguments: [
+        ("budget: !!python/object:os.system {trials: 3}", "bad.yaml:19:9: YAML tag '!!python/object:os.system' is not supported"),
+        ("budget: {trials: !!int \"3\"}", "bad.yaml:19:18: YAML tag '!!int' is not supported"),
+        ("budget: !custom {trials: 3}", "bad.yaml:19:9: YAML tag '!custom' is not supported"),
+    ])
+    func unknownTagsAreRefusedWithTheirPosition(_ line: String, _ expected: String) {
+        let text = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: line)
+        let error = parseError(text)
+        #expect(error?.description.hasPrefix(expected) == true, "\(String(describing: error))")
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefused() {
+        // The root mapping is the first level; `maxDepth` brackets under it are one too many.
+        let brackets = SweepFileLimits.maxDepth
+        let text = validSweep + "\nextra: " + String(repeating: "[", count: brackets) + String(repeating: "]", count: brackets) + "\n"
+        let error = parseError(text)
+        #expect(error?.description == "bad.yaml:20:\(7 + brackets): lists and mappings nest deeper than \(SweepFileLimits.maxDepth) levels")
+        // At the limit, nesting is not what is refused (the section is unknown).
+        let atLimit = validSweep + "\nextra: " + String(repeating: "[", count: brackets - 1) + String(repeating: "]", count: brackets - 1) + "\n"
+        #expect(parseError(atLimit)?.message.hasPrefix("unknown section 'extra'") == true)
+    }
+
+    @Test func aFileOverTheSizeLimitIsRefusedBeforeItIsRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let padding = "# " + String(repeating: "x", count: 1000) + "\n"
+        try (validSweep + "\n" + String(repeating: padding, count: SweepFileLimits.maxFileBytes / padding.utf8.count + 1)).write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigError.self) { try SweepDefinition.load(path: path) }
+        #expect(error?.message.hasSuffix("sweep and train files may have at most 1048576 (1 MiB)") == true, "\(String(describing: error))")
+        #expect(error?.file == path)
+    }
+
+    @Test func aDirectoryIsNamedAsSuch() {
+        let dir = FileManager.default.temporaryDirectory.path
+        let error = #expect(throws: ConfigError.self) { try SweepDefinition.load(path: dir) }
+        #expect(error?.description == "\(dir): is a directory; give the sweep file (a .yaml file) itself")
+    }
+
+    @Test func budgetTrialsHasADocumentedUpperLimit() {
+        let huge = validSweep.replacingOccurrences(of: "trials: 10", with: "trials: 9223372036854775807")
+        #expect(parseError(huge)?.description == "bad.yaml:19:10: budget.trials: must be at most 1000000, got 9223372036854775807")
+        let atLimit = validSweep.replacingOccurrences(of: "trials: 10", with: "trials: \(Budget.maxTrials)")
+        #expect(parseError(atLimit) == nil)
+        #expect(Budget.raised(10, by: Int.max) == nil)
+        #expect(Budget.raised(Budget.maxTrials - 5, by: 5) == Budget.maxTrials)
+        #expect(Budget.raised(Budget.maxTrials - 5, by: 6) == nil)
+    }
+}
+
+/// `sweep validate` reports a file's problems as a compiler does.
+@Suite struct ErrorReportingTests {
+    @Test func everyProblemOfAFileIsReportedInFileOrder() {
+        let text = """
+            study: my study!
+            serch: 1
+            objective: {metric: val_acc}
+            data: {dataset: moons}
+            budget:
+              trials: 0
+            pruner: {name: mediam}
+            """
+        let error = parseError(text)
+        let lines = error?.all.map(\.line) ?? []
+        #expect(lines.dropLast() == [
+            "bad.yaml:1:1: study: a study name uses letters, digits, '_', '-' and '.' (1-100 characters), got 'my study!'",
+            "bad.yaml:2:1: serch: unknown section 'serch'; expected one of: study, description, objective, sampler, pruner, budget, retry, artifacts, seed, data, model, training",
+            "bad.yaml:3:13: objective.metric: unknown metric 'val_acc'; did you mean 'val_accuracy'?; trials report: val_accuracy, val_loss, accuracy, loss, val_precision, val_recall, val_f1",
+            "bad.yaml:6:3: budget.trials: must be >= 1, got 0",
+        ])
+        #expect(lines.last?.hasPrefix("bad.yaml:7:10: pruner.name: unknown pruner 'mediam'") == true)
+        #expect(error?.description == lines.joined(separator: "\n"))
+    }
+
+    @Test func locationsPointAtTheKeyNotTheValue() {
+        let text = validSweep.replacingOccurrences(of: "  epochs: 3\n", with: "  epochs:     three\n")
+        #expect(parseError(text)?.mark == SourceMark(line: 11, column: 3))
+        let budget = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget:\n  trials:    -4")
+        #expect(parseError(budget)?.description == "bad.yaml:20:3: budget.trials: must be >= 1, got -4")
+    }
+}
