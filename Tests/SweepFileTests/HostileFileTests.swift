@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SweepFile
+import Training
 
 /// The process's peak resident memory in bytes (ru_maxrss is in KiB on Linux).
 func peakResidentBytes() -> Int {
@@ -115,5 +116,26 @@ func peakResidentBytes() -> Int {
         #expect(parseError(text)?.mark == SourceMark(line: 11, column: 3))
         let budget = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget:\n  trials:    -4")
         #expect(parseError(budget)?.description == "bad.yaml:20:3: budget.trials: must be >= 1, got -4")
+    }
+}
+
+/// Sizes that overflowed integer arithmetic (found by the fuzz test with 20,000 cases) are
+/// located errors.
+@Suite struct OversizedValueTests {
+    @Test(arguments: [
+        ("hidden: [16]", "hidden: [9223372036854775807]", "model.hidden"),
+        ("hidden: [16]", "hidden: {layers: 2, units: 9223372036854775807}", "model.hidden.units"),
+        ("hidden: [16]", "hidden: []\n  conv: {blocks: 2, filters: 9223372036854775807}", "model.conv.filters"),
+        ("hidden: [16]", "hidden: []\n  conv: {blocks: 60, filters: 32, filter_growth: 2}", "model.conv.filter_growth"),
+        ("hidden: [16]", "hidden: []\n  conv: {blocks: 2, filters: 8, kernel_size: 9223372036854775807}", "model.conv.kernel_size"),
+        ("activation: {choice: [relu, elu]}", "activation: relu\n  dropout: {int: [-9223372036854775808, 1]}", "model.dropout"),
+    ])
+    func isRefusedAtItsKey(_ original: String, _ replacement: String, _ key: String) {
+        let error = parseError(validSweep.replacingOccurrences(of: original, with: replacement))
+        #expect(error?.description.contains(key) == true, "\(String(describing: error))")
+    }
+
+    @Test func theWidthLimitItselfIsAccepted() {
+        #expect(parseError(validSweep.replacingOccurrences(of: "hidden: [16]", with: "hidden: [\(NetworkLimits.maxWidth)]")) == nil)
     }
 }

@@ -128,7 +128,7 @@ struct RangeParser {
 
     private func int(_ n: ConfigNode) throws(ConfigError) -> Int {
         switch n.value {
-        case .int(let i) where abs(i) <= Self.intLimit: return i
+        case .int(let i) where i.magnitude <= UInt(Self.intLimit): return i
         case .int(let i): throw failBound(n, "integer bounds must be within ±2^53, got \(i)")
         case .double(let d) where d == d.rounded() && abs(d) <= Double(Self.intLimit): return Int(d)
         case .double(let d) where d == d.rounded(): throw failBound(n, "integer bounds must be within ±2^53, got \(d)")

@@ -65,10 +65,18 @@ public struct ConvBlocksConfig: Codable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.configContainer(keyedBy: CodingKeys.self)
         blocks = try c.integer(.blocks, default: 2, atLeast: 1)
-        filters = try c.integer(.filters, default: 32, atLeast: 1)
+        if blocks > NetworkLimits.maxBlocks { throw c.invalid(.blocks, "must be at most \(NetworkLimits.maxBlocks), got \(blocks)") }
+        filters = try c.width(.filters, default: 32)
         filterGrowth = try c.number(.filterGrowth, default: 2, .positive)
         if filterGrowth < 1 { throw c.invalid(.filterGrowth, "must be >= 1, got \(filterGrowth)") }
+        let widest = Double(filters) * pow(filterGrowth, Double(blocks - 1))
+        if !(widest <= Double(NetworkLimits.maxWidth)) {
+            throw c.invalid(.filterGrowth, "the last block would have \(widest) filters; at most \(NetworkLimits.maxWidth)")
+        }
         convsPerBlock = try c.integer(.convsPerBlock, default: 1, atLeast: 1)
+        if convsPerBlock > NetworkLimits.maxBlocks {
+            throw c.invalid(.convsPerBlock, "must be at most \(NetworkLimits.maxBlocks), got \(convsPerBlock)")
+        }
         kernelSize = try c.value(.kernelSize, default: WindowSize(3))
         stride = try c.value(.stride, default: WindowSize(1))
         padding = try c.choice(Padding.self, .padding) ?? .same

@@ -40,15 +40,17 @@ public struct WindowSize: Codable, Sendable, Hashable, CustomStringConvertible {
     public init(from decoder: any Decoder) throws {
         let single = try decoder.singleValueContainer()
         if let side = try? single.decode(Int.self) {
-            guard side >= 1 else { throw DecodingError.dataCorruptedError(in: single, debugDescription: "must be >= 1, got \(side)") }
+            guard (1...NetworkLimits.maxWindowSide).contains(side) else {
+                throw DecodingError.dataCorruptedError(in: single, debugDescription: "must be 1 to \(NetworkLimits.maxWindowSide), got \(side)")
+            }
             self.init(side)
             return
         }
         guard let pair = try? single.decode([Int].self), pair.count == 2 else {
             throw DecodingError.dataCorruptedError(in: single, debugDescription: "must be an integer or [height, width]")
         }
-        guard pair.allSatisfy({ $0 >= 1 }) else {
-            throw DecodingError.dataCorruptedError(in: single, debugDescription: "sizes must be >= 1, got \(pair)")
+        guard pair.allSatisfy({ (1...NetworkLimits.maxWindowSide).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(in: single, debugDescription: "sizes must be 1 to \(NetworkLimits.maxWindowSide), got \(pair)")
         }
         self.init(pair[0], pair[1])
     }
@@ -94,7 +96,7 @@ public struct Conv2DSpec: Codable, Sendable, Hashable {
         guard c.contains(.filters) else {
             throw DecodingError.keyNotFound(CodingKeys.filters, .init(codingPath: c.codingPath, debugDescription: "conv2d needs 'filters'"))
         }
-        filters = try c.integer(.filters, default: 1, atLeast: 1)
+        filters = try c.width(.filters, default: 1)
         kernelSize = try c.value(.kernelSize, default: WindowSize(3))
         strides = try c.value(.strides, default: WindowSize(1))
         padding = try c.choice(Padding.self, .padding) ?? .valid
@@ -179,7 +181,9 @@ public struct DenseSpec: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let units = try? single.decode(Int.self) {
-            guard units >= 1 else { throw DecodingError.dataCorruptedError(in: single, debugDescription: "must be >= 1, got \(units)") }
+            guard (1...NetworkLimits.maxWidth).contains(units) else {
+                throw DecodingError.dataCorruptedError(in: single, debugDescription: "must be 1 to \(NetworkLimits.maxWidth), got \(units)")
+            }
             self = DenseSpec(units: units)
             return
         }
@@ -187,7 +191,7 @@ public struct DenseSpec: Codable, Sendable, Hashable {
         guard c.contains(.units) else {
             throw DecodingError.keyNotFound(CodingKeys.units, .init(codingPath: c.codingPath, debugDescription: "dense needs 'units'"))
         }
-        units = try c.integer(.units, default: 1, atLeast: 1)
+        units = try c.width(.units, default: 1)
         activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
         useBias = try c.decodeIfPresent(Bool.self, forKey: .useBias)
     }

@@ -169,11 +169,16 @@ public struct ModelConfig: Codable, Sendable, Hashable {
             }
             guard layers >= 1 else { throw h.invalid(.layers, "must be >= 1, got \(layers)") }
             guard units >= 1 else { throw h.invalid(.units, "must be >= 1, got \(units)") }
+            guard units <= NetworkLimits.maxWidth else { throw h.invalid(.units, "must be at most \(NetworkLimits.maxWidth), got \(units)") }
+            guard layers <= NetworkLimits.maxWidth else { throw h.invalid(.layers, "must be at most \(NetworkLimits.maxWidth), got \(layers)") }
             widths = Array(repeating: units, count: layers)
         }
         guard !widths.isEmpty || allowEmpty else { throw c.invalid(.hidden, "must name at least one hidden layer") }
         if let bad = widths.first(where: { $0 < 1 }) {
             throw c.invalid(.hidden, "widths must be >= 1, got \(bad)")
+        }
+        if let bad = widths.first(where: { $0 > NetworkLimits.maxWidth }) {
+            throw c.invalid(.hidden, "widths must be at most \(NetworkLimits.maxWidth), got \(bad)")
         }
         return widths
     }
