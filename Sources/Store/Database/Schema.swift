@@ -132,6 +132,13 @@ enum Schema {
                 CREATE INDEX retrains_by_study ON retrains(study_id, trial_number);
                 """)
         }
+        m.registerMigration("v3-core-worker-quarantine") { db in
+            // A worker that fails trial after trial while others succeed stops getting work.
+            try db.execute(sql: """
+                ALTER TABLE workers ADD COLUMN quarantined_at REAL;
+                ALTER TABLE workers ADD COLUMN last_error TEXT;
+                """)
+        }
         return m
     }
 }
