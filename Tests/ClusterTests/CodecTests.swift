@@ -57,4 +57,27 @@ import Testing
         // Unknown extra fields are fine.
         #expect(violation("{\"v\":1,\"type\":\"ready\",\"future\":true}") == nil)
     }
+
+    @Test func aMissingOrTextVersionIsNamedAsSuch() {
+        func violation(_ s: String) -> ProtocolViolation? {
+            do { _ = try codec.decodeWorkerMessage(Array(s.utf8)); return nil } catch { return error }
+        }
+        let missing = violation("{\"type\":\"ready\"}")
+        #expect(missing == .invalidVersion("no \"v\" field"))
+        #expect(missing?.description.contains("version 0") == false)
+        #expect(missing?.description.contains("\"v\": 1") == true)
+        #expect(violation("{\"v\":\"1\",\"type\":\"ready\"}") == .invalidVersion("\"v\" must be an integer"))
+        #expect(violation("{\"v\":1.5,\"type\":\"ready\"}") == .invalidVersion("\"v\" must be an integer"))
+    }
+
+    @Test func infinitiesTravelAsInfNaNAsNull() throws {
+        let report = WorkerMessage.report(.init(trial: 1, attempt: 1, epoch: 1, value: .infinity, metrics: [:]))
+        let text = String(decoding: codec.encode(report), as: UTF8.self)
+        #expect(text.contains("\"value\":\"inf\""), "\(text)")
+        #expect(try codec.decodeWorkerMessage(codec.encode(report)) == report)
+        let low = WorkerMessage.result(.init(trial: 1, attempt: 1, state: .complete, value: -.infinity, metrics: [:], epochs: 1, ready: false))
+        #expect(try codec.decodeWorkerMessage(codec.encode(low)) == low)
+        let nan = String(decoding: codec.encode(WorkerMessage.report(.init(trial: 1, attempt: 1, epoch: 1, value: .nan, metrics: [:]))), as: UTF8.self)
+        #expect(nan.contains("\"value\":null"))
+    }
 }
