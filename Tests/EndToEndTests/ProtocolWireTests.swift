@@ -100,4 +100,72 @@ private enum RawWorkerError: Error { case timeout(String) }
         #expect(attempts == [[.complete], [.pruned]], "no lease was revoked by the repeated ready")
         #expect(curve.map(\.value) == [.infinity])
     }
+
+    private func hello(_ id: String) -> String {
+        #"{"v":1,"type":"hello","worker":"\#(id)","host":"host-\#(id)","pid":1,"version":"x","cores":1,"threads":1,"capabilities":["synthetic"],"running":null}"#
+    }
+
+    @Test func aWorkerFailingWhileAnotherSucceedsIsQuarantinedAndShownInStatus() throws {
+        let h = try SweepHarness("quarantine")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("q.yaml", syntheticSweep(study: "q", trials: 6, epochs: 1, sleep: 0))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let good = try RawWorker(id: "good", endpoint: endpoint)
+        defer { good.close() }
+        try good.send(hello("good"))
+        var g = try good.next(["assign"])
+        try good.send(#"{"v":1,"type":"result","trial":\#(g["trial"] as! Int),"attempt":\#(g["attempt"] as! Int),"state":"complete","value":1,"metrics":{},"epochs":1,"ready":false}"#)
+        let bad = try RawWorker(id: "bad", endpoint: endpoint)
+        defer { bad.close() }
+        try bad.send(hello("bad"))
+        var quarantine: [String: Any]?
+        while quarantine == nil {
+            let m = try bad.next(["assign", "quarantine"])
+            if m["type"] as? String == "quarantine" { quarantine = m; break }
+            try bad.send(#"{"v":1,"type":"failure","trial":\#(m["trial"] as! Int),"attempt":\#(m["attempt"] as! Int),"error":"CUDA out of memory","ready":true}"#)
+        }
+        #expect((quarantine?["reason"] as? String)?.contains("CUDA out of memory") == true)
+        let status = try h.run(["status", "q", "--db", h.db])
+        #expect(status.output.contains("QUARANTINED bad on host-bad: CUDA out of memory"), "\(status.output)")
+        // The good worker finishes every trial, those that failed on the bad one included.
+        try good.send(#"{"v":1,"type":"ready"}"#)
+        while true {
+            g = try good.next(["assign", "stop"])
+            guard g["type"] as? String == "assign" else { break }
+            try good.send(#"{"v":1,"type":"result","trial":\#(g["trial"] as! Int),"attempt":\#(g["attempt"] as! Int),"state":"complete","value":1,"metrics":{},"epochs":1,"ready":true}"#)
+        }
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "q").id) }
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+    }
+
+    @Test func sweepWorkerExitsNonZeroWhenQuarantined() throws {
+        let h = try SweepHarness("quarantined-worker")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        // A coordinator that quarantines whoever says hello.
+        let context = try Context()
+        let router = try Socket(context, .router)
+        try router.setLinger(milliseconds: 0)
+        try router.setReceiveTimeout(milliseconds: 500)
+        try router.bind(endpoint)
+        defer { router.close() }
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "doomed"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        var greeted = false
+        let deadline = Date().addingTimeInterval(30)
+        while !greeted && Date() < deadline {
+            guard let m = try router.receive(), m.frames.count >= 2, String(decoding: m.frames[1], as: UTF8.self).contains("\"hello\"") else { continue }
+            let id = m.frames[0]
+            _ = try router.send([id, Array(#"{"v":1,"type":"welcome","study":"s","heartbeat_ms":1000,"liveness":5,"adopted":null}"#.utf8)])
+            _ = try router.send([id, Array(#"{"v":1,"type":"quarantine","reason":"quarantined after 3 consecutive failed trials; last error: disk full"}"#.utf8)])
+            greeted = true
+        }
+        try #require(greeted, "the worker never said hello:\n\(h.logText("worker.log"))")
+        #expect(h.waitFor(timeout: 30) { !worker.isRunning }, "the quarantined worker kept running")
+        #expect(worker.terminationStatus != 0)
+        #expect(h.logText("worker.log").contains("disk full"), "\(h.logText("worker.log"))")
+    }
 }
