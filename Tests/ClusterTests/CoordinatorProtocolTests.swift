@@ -273,3 +273,57 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(try SweepDefinition.parse(text: sweep(trials: 10), file: "s.yaml").cappedBudget(100) == 100)
     }
 }
+
+@Suite struct SweepFileChangeTests {
+    @Test func lineDiffNamesChangedLinesInFileOrder() {
+        let old = "a\nb\nc\nd"
+        let new = "a\nB\nc\nd\ne"
+        #expect(LineDiff.changes(from: old, to: new) == ["-2: b", "+2: B", "+5: e"])
+        #expect(LineDiff.changes(from: old, to: old).isEmpty)
+    }
+
+    @Test func aChangedBudgetCanBeForcedAChangedSpaceCannot() throws {
+        let h = try CoreHarness(sweep(trials: 2))
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(try SweepDefinition.parse(text: sweep(trials: 2), file: "s.yaml").change(from: record) == nil)
+        let more = try SweepDefinition.parse(text: sweep(trials: 5), file: "s.yaml")
+        let change = try #require(try more.change(from: record))
+        #expect(change.unforceable == nil)
+        #expect(change.lines == ["-8: budget: {trials: 2}", "+8: budget: {trials: 5}"], "\(change.lines)")
+        #expect(change.description.contains("--force"))
+        try more.replaceStored(record, in: h.store)
+        let updated = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(updated.definition.budgetTrials == 5 && updated.definition.sweepFile == more.text)
+        #expect(try SweepDefinition.stored(updated).budget.trials == 5)
+        let wider = try SweepDefinition.parse(text: sweep(trials: 5).replacingOccurrences(of: "[-1, 1]", with: "[-3, 3]"), file: "s.yaml")
+        #expect(try wider.change(from: updated)?.unforceable == "the search space")
+    }
+}
+
+@Suite struct BaseModelTests {
+    @Test func studyBestMeansTheBestTrialAsModelExportDoes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-best-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let artifacts = ArtifactDirectory(database: dir.appendingPathComponent("x.db").path)
+        let store = try SweepStore.inMemory()
+        let h = try CoreHarness(sweep(trials: 2), store: store)
+        let id = h.core.study.id
+        try store.write { tx in
+            // Trial 0 kept its model; trial 1 is better (minimize) but kept none.
+            let path = try artifacts.save(study: "core", trial: 0, bytes: [7])
+            for (n, v) in [(0, 0.5), (1, 0.1)] {
+                let row = try tx.insertTrial(studyID: id, number: n, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w")
+                try tx.finishTrial(trialID: row, attempt: 1, state: .complete, value: v, metrics: nil, at: 2)
+            }
+            try tx.upsertArtifact(studyID: id, ArtifactRecord(trialNumber: 0, path: path, bytes: 1, value: 0.5, createdAt: 2))
+        }
+        let keeper = ModelKeeper(directory: artifacts, definition: h.core.definition)
+        #expect(try store.write { tx in try keeper.baseModel("study:core/0", tx: tx) } == [7])
+        #expect {
+            _ = try store.write { tx in try keeper.baseModel("study:core/best", tx: tx) }
+        } throws: { error in
+            "\(error)".contains("kept no model for trial 1 (its best trial)")
+        }
+    }
+}

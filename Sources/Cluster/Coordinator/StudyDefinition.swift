@@ -44,3 +44,76 @@ extension SweepDefinition {
         return definition
     }
 }
+
+/// The sweep file given to `coordinator FILE --resume` differs from the one the study
+/// began with: what changed, line by line. Refused unless forced; a changed objective or
+/// search space is refused even then (the stored values and parameters would not mean
+/// what the new file says).
+public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
+    public var study: String
+    public var file: String
+    /// `-N: old line` and `+N: new line`, in file order.
+    public var lines: [String]
+    /// Why the change cannot be forced, if it cannot.
+    public var unforceable: String?
+
+    public var description: String {
+        let shown = lines.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+        let more = lines.count > 20 ? "\n  ... and \(lines.count - 20) more changed line(s)" : ""
+        let what = "\(file) changed since study '\(study)' began:\n\(shown)\(more)\n"
+        if let unforceable {
+            return what + "\(unforceable) cannot change in a running study: start a new study (another `study:` name)"
+        }
+        return what + "resume with the stored file (`sweep resume \(study)`), or pass --force to continue with the new one"
+    }
+}
+
+extension SweepDefinition {
+    /// How this file differs from the one `record` began with; nil when it is the same text.
+    public func change(from record: StudyRecord) throws -> SweepFileChange? {
+        let old = record.definition.sweepFile
+        guard text != old else { return nil }
+        let stored = try SweepDefinition.stored(record)
+        var unforceable: [String] = []
+        if objective != stored.objective { unforceable.append("the objective") }
+        if space != stored.space { unforceable.append("the search space") }
+        return SweepFileChange(study: record.name, file: file ?? "the sweep file", lines: LineDiff.changes(from: old, to: text),
+                               unforceable: unforceable.isEmpty ? nil : unforceable.joined(separator: " and "))
+    }
+
+    /// Makes this file the study's definition (`--resume --force`), after ``change(from:)``
+    /// found nothing that cannot change.
+    public func replaceStored(_ record: StudyRecord, in store: SweepStore) throws {
+        // Not under a running coordinator of the same study.
+        let lock = try store.path.map { try StudyLock(database: $0, study: record.name) }
+        try store.write { tx in try tx.replaceDefinition(record.id, newStudy) }
+        withExtendedLifetime(lock) {}
+    }
+}
+
+/// Changed lines between two texts (a longest-common-subsequence diff; sweep files are small).
+enum LineDiff {
+    static func changes(from old: String, to new: String) -> [String] {
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
+        // common[i][j]: length of the longest common subsequence of a[i...] and b[j...].
+        var common = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                common[i][j] = a[i] == b[j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
+        var out: [String] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] {
+                i += 1; j += 1
+            } else if j < b.count, i == a.count || common[i][j + 1] > common[i + 1][j] {
+                out.append("+\(j + 1): \(b[j])"); j += 1
+            } else {
+                out.append("-\(i + 1): \(a[i])"); i += 1
+            }
+        }
+        return out
+    }
+}

@@ -43,6 +43,15 @@ public struct StoreTransaction {
         try run("UPDATE studies SET run_seconds = run_seconds + ? WHERE id = ?", [seconds, studyID])
     }
 
+    /// Replaces a study's sweep file and the settings stored from it (`coordinator FILE
+    /// --resume --force`); its name, objective and search space must stay the same.
+    public func replaceDefinition(_ studyID: Int64, _ s: NewStudy) throws {
+        try run("""
+            UPDATE studies SET sweep_file = ?, sweep_path = ?, seed = ?, budget_trials = ?, max_epochs = ?, wall_time = ?, max_attempts = ?
+            WHERE id = ?
+            """, [s.sweepFile, s.sweepPath, Int64(bitPattern: s.seed), s.budgetTrials, s.maxEpochs, s.wallTime, s.maxAttempts, studyID])
+    }
+
     /// Raises the trial budget (e.g. `sweep resume --add-trials`).
     public func setBudget(_ studyID: Int64, trials: Int) throws {
         try run("UPDATE studies SET budget_trials = ? WHERE id = ?", [trials, studyID])
