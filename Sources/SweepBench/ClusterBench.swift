@@ -187,7 +187,7 @@ extension ClusterBench {
                 }
                 rtts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
             }
-            try socket.send([codec.encode(.result(.init(trial: a.trial, attempt: a.attempt, state: "complete", value: 0, metrics: [:], epochs: rtts.count, ready: false)))])
+            try socket.send([codec.encode(.result(.init(trial: a.trial, attempt: a.attempt, state: .complete, value: 0, metrics: [:], epochs: rtts.count, ready: false)))])
             try socket.send([codec.encode(.bye(.init(reason: "bench done")))])
             rtts.sort()
             func pct(_ p: Double) -> Double { rtts[min(rtts.count - 1, Int(Double(rtts.count) * p))] }

@@ -200,7 +200,7 @@ extension ClusterBench {
                             counts["decisions"]! += 1
                             if d.prune || members[i].epoch >= a.maxEpochs {
                                 if d.prune { counts["prunes"]! += 1 }
-                                try send(i, .result(.init(trial: a.trial, attempt: a.attempt, state: d.prune ? "pruned" : "complete",
+                                try send(i, .result(.init(trial: a.trial, attempt: a.attempt, state: d.prune ? .pruned : .complete,
                                                           value: 1, metrics: ["value": 1], epochs: members[i].epoch, ready: true)))
                                 members[i].running = nil
                                 members[i].nextReport = .max
@@ -220,7 +220,7 @@ extension ClusterBench {
                             counts["no_work"]! += 1
                         case .error:
                             counts["errors"]! += 1
-                        case .welcome, .heartbeat, .stop:
+                        case .welcome, .heartbeat, .stop, .quarantine:
                             break
                         }
                     }

@@ -11,7 +11,7 @@ import Testing
             .hello(.init(worker: "w", host: "h", pid: 3, version: "0.1.0", cores: 4, threads: 1, capabilities: ["training"], running: .init(trial: 2, attempt: 1, epoch: 3))),
             .ready, .heartbeat,
             .report(.init(trial: 1, attempt: 2, epoch: 3, value: 0.5, metrics: ["loss": 0.25], seconds: 1.5)),
-            .result(.init(trial: 1, attempt: 2, state: "pruned", value: nil, metrics: [:], epochs: 3, ready: false)),
+            .result(.init(trial: 1, attempt: 2, state: .pruned, value: nil, metrics: [:], epochs: 3, ready: false)),
             .failure(.init(trial: 1, attempt: 1, error: "boom", ready: true)),
             .bye(.init(reason: "SIGTERM", trial: 4, attempt: 1)),
         ]
@@ -25,9 +25,9 @@ import Testing
         let messages: [CoordinatorMessage] = [
             .welcome(.init(study: "s", heartbeatMs: 500, liveness: 4, adopted: TrialRef(trial: 1, attempt: 2))),
             .assign(.init(study: "s", trial: 3, attempt: 1, seed: 42, params: ["x": .double(0.5), "n": .int(3)], spec: spec, maxEpochs: 2, metric: "value")),
-            .decision(.init(trial: 3, attempt: 1, epoch: 1, action: "prune", reason: "below median")),
+            .decision(.init(trial: 3, attempt: 1, epoch: 1, action: .prune, reason: "below median")),
             .noWork(reason: "wait"), .stop(reason: "done"), .cancel(TrialRef(trial: 1, attempt: 1), reason: "lost"),
-            .identify, .heartbeat, .error("bad"),
+            .identify, .heartbeat, .error("bad"), .quarantine(reason: "broken host"),
         ]
         for m in messages {
             #expect(try codec.decodeCoordinatorMessage(codec.encode(m)) == m)
@@ -56,5 +56,28 @@ import Testing
         #expect(violation(#"{"v":1,"type":"hello","worker":"\uD800\u0041","host":"h","pid":1,"version":"x","cores":1,"threads":1,"capabilities":[],"running":null}"#) == nil)
         // Unknown extra fields are fine.
         #expect(violation("{\"v\":1,\"type\":\"ready\",\"future\":true}") == nil)
+    }
+
+    @Test func aMissingOrTextVersionIsNamedAsSuch() {
+        func violation(_ s: String) -> ProtocolViolation? {
+            do { _ = try codec.decodeWorkerMessage(Array(s.utf8)); return nil } catch { return error }
+        }
+        let missing = violation("{\"type\":\"ready\"}")
+        #expect(missing == .invalidVersion("no \"v\" field"))
+        #expect(missing?.description.contains("version 0") == false)
+        #expect(missing?.description.contains("\"v\": 1") == true)
+        #expect(violation("{\"v\":\"1\",\"type\":\"ready\"}") == .invalidVersion("\"v\" must be an integer"))
+        #expect(violation("{\"v\":1.5,\"type\":\"ready\"}") == .invalidVersion("\"v\" must be an integer"))
+    }
+
+    @Test func infinitiesTravelAsInfNaNAsNull() throws {
+        let report = WorkerMessage.report(.init(trial: 1, attempt: 1, epoch: 1, value: .infinity, metrics: [:]))
+        let text = String(decoding: codec.encode(report), as: UTF8.self)
+        #expect(text.contains("\"value\":\"inf\""), "\(text)")
+        #expect(try codec.decodeWorkerMessage(codec.encode(report)) == report)
+        let low = WorkerMessage.result(.init(trial: 1, attempt: 1, state: .complete, value: -.infinity, metrics: [:], epochs: 1, ready: false))
+        #expect(try codec.decodeWorkerMessage(codec.encode(low)) == low)
+        let nan = String(decoding: codec.encode(WorkerMessage.report(.init(trial: 1, attempt: 1, epoch: 1, value: .nan, metrics: [:]))), as: UTF8.self)
+        #expect(nan.contains("\"value\":null"))
     }
 }

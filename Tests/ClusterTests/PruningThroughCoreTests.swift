@@ -42,7 +42,7 @@ import Testing
         }
         // After its last epoch a worker sends its result without waiting for the decision.
         let pruned = decisions.last?.prune == true && decisions.count < curve.count
-        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: pruned ? "pruned" : "complete", value: last ?? 0,
+        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: pruned ? .pruned : .complete, value: last ?? 0,
                                     metrics: ["value": last ?? 0], epochs: decisions.count, ready: true)), from: w)
         return decisions
     }

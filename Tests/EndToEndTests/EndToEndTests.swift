@@ -118,10 +118,10 @@ import ZeroMQ
         #expect(trials.count == 6, "budget not respected")
         #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
         let lost = attempts[v.trial] ?? []
-        #expect(lost.first?.outcome == "STALE" && lost.first?.worker == v.worker)
-        #expect(lost.last?.outcome == "COMPLETE" && lost.last?.worker != v.worker)
+        #expect(lost.first?.outcome == .stale && lost.first?.worker == v.worker)
+        #expect(lost.last?.outcome == .complete && lost.last?.worker != v.worker)
         // No trial was completed twice.
-        #expect(attempts.values.allSatisfy { $0.filter { $0.outcome == "COMPLETE" }.count == 1 })
+        #expect(attempts.values.allSatisfy { $0.filter { $0.outcome == .complete }.count == 1 })
         #expect(try h.reader().integrityCheck() == "ok")
     }
 
@@ -163,7 +163,7 @@ import ZeroMQ
         #expect(trials.allSatisfy { $0.state == .complete })
         for (n, v) in before { #expect(trials[n].value == v, "trial \(n) changed after resume") }
         #expect(!adopted.isEmpty, "no running trial was re-adopted:\n\(output)")
-        #expect(attempts.allSatisfy { $0.filter { $0.outcome == "COMPLETE" }.count == 1 })
+        #expect(attempts.allSatisfy { $0.filter { $0.outcome == .complete }.count == 1 })
         #expect(try h.reader().integrityCheck() == "ok")
         for p in workers { #expect(h.waitFor(timeout: 30) { !p.isRunning }, "a worker did not leave after the study ended") }
     }
@@ -201,9 +201,9 @@ import ZeroMQ
         }
         #expect(trials.count == 5 && trials.allSatisfy { $0.state == .complete })
         // Exactly one trial was handed back mid-run, and the new worker finished it.
-        let handedBack = attempts.filter { $0.contains { $0.outcome == "RETURNED" } }
+        let handedBack = attempts.filter { $0.contains { $0.outcome == .returned } }
         #expect(handedBack.count == 1)
-        #expect(handedBack.first?.map(\.outcome) == ["RETURNED", "COMPLETE"])
+        #expect(handedBack.first?.map(\.outcome) == [.returned, .complete])
         #expect(handedBack.first?.map(\.worker) == ["first", "second"])
     }
 
@@ -392,7 +392,7 @@ import ZeroMQ
         let (states, returned) = try h.reader().read { q in
             let s = try q.requireStudy(named: "irq")
             let ts = try q.trials(studyID: s.id)
-            return (ts.map(\.state), try ts.flatMap { try q.attempts(trialID: $0.id) }.filter { $0.outcome == "RETURNED" }.count)
+            return (ts.map(\.state), try ts.flatMap { try q.attempts(trialID: $0.id) }.filter { $0.outcome == .returned }.count)
         }
         #expect(!states.contains(.running), "trials were left running: \(states)")
         #expect(returned >= 1)

@@ -62,7 +62,7 @@ private func temporaryDatabasePath() -> String {
         try store.write { tx in
             try tx.startAttempt(trialID: id, attempt: 1, worker: "w1", at: 2)
             try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 1, value: 0.5, metrics: ["val_accuracy": 0.5, "loss": .nan], pruned: false, reason: nil, recordedAt: 3))
-            try tx.endAttempt(trialID: id, attempt: 1, outcome: "STALE", at: 4)
+            try tx.endAttempt(trialID: id, attempt: 1, outcome: .stale, at: 4)
             try tx.setTrialState(trialID: id, .stale)
             try tx.startAttempt(trialID: id, attempt: 2, worker: "w2", at: 5)
             // A repeated report for the same step overwrites, never duplicates.
@@ -87,7 +87,7 @@ private func temporaryDatabasePath() -> String {
             #expect(curve[1].pruned && curve[1].reason == "below median")
             let attempts = try q.read { try $0.attempts(trialID: id) }
             #expect(attempts.map(\.worker) == ["w1", "w2"])
-            #expect(attempts.map(\.outcome) == ["STALE", "PRUNED"])
+            #expect(attempts.map(\.outcome) == [.stale, .pruned])
             let history = try q.read { try $0.history(studyID: study.id) }
             #expect(history.count == 1)
             #expect(history[0].intermediate == [1: 0.55, 2: 0.4])
@@ -135,7 +135,7 @@ private func temporaryDatabasePath() -> String {
             try tx.updateWorker(studyID: study.id, worker: "w1", state: .alive, trialNumber: 3, epoch: 2, lastSeen: 5, finishedTrials: 1)
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: 3, worker: "w1", message: "pruned at step 2", at: 5)
             try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: 4, worker: "w1", message: "requeued", at: 6)
-            try tx.markWorkersDead(studyID: study.id, except: [])
+            try tx.markWorkersGone(studyID: study.id, as: .dead)
         }
         let w = try store.read { try $0.workers(studyID: study.id) }
         #expect(w.count == 1)
@@ -204,5 +204,79 @@ private func temporaryDatabasePath() -> String {
         let steps = try store.read { try $0.intermediates(trialID: trialID).map(\.step) }
         #expect(steps == Array(1...reports))
         #expect(try store.integrityCheck() == "ok")
+    }
+}
+
+@Suite struct StoreTypedValueTests {
+    /// Writes raw SQL, as a hand edit or a newer version might.
+    private func tamper(_ store: SweepStore, _ sql: String) throws {
+        try store.database.write { db in try db.execute(sql: sql) }
+    }
+
+    @Test func unknownStoredOutcomeFailsLoudlyInsteadOfDefaulting() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w") }
+        try store.write { try $0.endAttempt(trialID: id, attempt: 1, outcome: .returned, at: 2) }
+        #expect(try store.read { try $0.attempts(trialID: id) }.map(\.outcome) == [.returned])
+        try tamper(store, "UPDATE trial_attempts SET outcome = 'EXPLODED'")
+        #expect(throws: (any Error).self) { _ = try store.read { try $0.attempts(trialID: id) } }
+    }
+
+    @Test func unknownStoredDirectionOrStateFailsLoudly() throws {
+        let store = try SweepStore.inMemory()
+        _ = try store.write { try $0.createStudy(try newStudy(direction: .maximize), at: 1) }
+        try tamper(store, "PRAGMA ignore_check_constraints = ON; UPDATE studies SET direction = 'sideways'")
+        // Before: read as minimize, silently turning "best" upside down.
+        #expect(throws: (any Error).self) { _ = try store.read { try $0.study(named: "s") } }
+    }
+
+    @Test func decisionsAreTyped() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w") }
+        try store.write { tx in
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 1, value: 1, metrics: [:], pruned: true, reason: "r", recordedAt: 2))
+        }
+        let r = try #require(try store.read { try $0.intermediate(trialID: id, step: 1, attempt: 1) })
+        #expect(r.decision == .prune)
+        #expect(try store.read { try $0.intermediate(trialID: id, step: 1, attempt: 2) } == nil)
+    }
+
+    @Test func infinitiesAreStoredAsInfinitiesAndNaNAsNull() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w") }
+        try store.write { tx in
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 1, value: .infinity, metrics: [:], pruned: false, reason: nil, recordedAt: 2))
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 2, attempt: 1, value: -.infinity, metrics: [:], pruned: false, reason: nil, recordedAt: 3))
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 3, attempt: 1, value: .nan, metrics: [:], pruned: false, reason: nil, recordedAt: 4))
+            try tx.finishTrial(trialID: id, attempt: 1, state: .complete, value: .infinity, metrics: nil, at: 5)
+        }
+        #expect(try store.read { try $0.intermediates(trialID: id) }.map(\.value) == [.infinity, -.infinity, nil])
+        #expect(try store.read { try $0.trial(studyID: study.id, number: 0) }?.value == .infinity)
+        // The history keeps a NULL (not finite) report as NaN, which the pruners ignore.
+        let curve = try store.read { try $0.history(studyID: study.id) }[0].intermediate
+        #expect(curve[1] == .infinity && curve[2] == -.infinity && curve[3]?.isNaN == true && curve.count == 3)
+    }
+
+    @Test func aNewAttemptDropsTheEpochsOfEarlierAttempts() throws {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w1") }
+        try store.write { tx in
+            for step in 1...3 {
+                try tx.recordReport(trialID: id, IntermediateRecord(step: step, attempt: 1, value: Double(step), metrics: ["val_accuracy": Double(step)],
+                                                                    pruned: false, reason: nil, recordedAt: Double(step)))
+            }
+            try tx.endAttempt(trialID: id, attempt: 1, outcome: .stale, at: 4)
+            try tx.startAttempt(trialID: id, attempt: 2, worker: "w2", at: 5)
+            try tx.recordReport(trialID: id, IntermediateRecord(step: 1, attempt: 2, value: 9, metrics: ["val_accuracy": 9], pruned: true, reason: "r", recordedAt: 6))
+        }
+        let curve = try store.read { try $0.intermediates(trialID: id) }
+        #expect(curve.map(\.step) == [1] && curve.map(\.attempt) == [2])
+        let t = try #require(try store.read { try $0.trial(studyID: study.id, number: 0) })
+        #expect(t.epochs == 1 && t.metrics == ["val_accuracy": 9])
+        #expect(try store.read { try $0.allIntermediates(studyID: study.id) }[0]?.count == 1)
     }
 }

@@ -69,13 +69,11 @@ public final class Coordinator {
         let options = withArtifacts(options, store)
         let lock = try store.path.map { try StudyLock(database: $0, study: name) }
         let stored = try store.read { try $0.requireStudy(named: name) }
-        let definition = try SweepDefinition.parse(text: stored.definition.sweepFile, file: stored.definition.sweepPath ?? "\(name) (stored sweep file)")
+        let definition = try SweepDefinition.stored(stored)
         return try Coordinator(store: store, options: options, security: security, lock: lock, log: log) { tx, now in
             var study = stored
             if addTrials > 0 {
-                var budget = study.definition.budgetTrials + addTrials
-                // A grid has no more points than it has: more trials would repeat them.
-                if let grid = definition.sampler.makeSampler(space: definition.space) as? GridSampler { budget = min(budget, grid.gridSize) }
+                let budget = definition.cappedBudget(study.definition.budgetTrials + addTrials)
                 try tx.setBudget(study.id, trials: budget)
                 study.definition.budgetTrials = budget
             }
@@ -299,17 +297,9 @@ public final class Coordinator {
         core.countViolation(violation)
         let from = "\(worker.prefix(64))\(peer.map { " at \($0)" } ?? "")"
         log.limited(.warning, key: "bad-\(peer ?? worker)", "dropped a message from \(from): \(violation)")
-        if case .unsupportedVersion = violation { send(.error(violation.description), to: worker, now: clock.now) }
-    }
-}
-
-extension CoordinatorCore {
-    func countViolation(_ v: ProtocolViolation) {
-        switch v {
-        case .oversized: countersMutate { $0.oversized += 1 }
-        case .unknownType: countersMutate { $0.unknownType += 1 }
-        case .unsupportedVersion: countersMutate { $0.badVersion += 1 }
-        case .notJSON, .missingType, .invalid: countersMutate { $0.malformed += 1 }
+        switch violation {
+        case .unsupportedVersion, .invalidVersion: send(.error(violation.description), to: worker, now: clock.now)
+        default: break
         }
     }
 }

@@ -4,12 +4,14 @@ import Store
 import SweepFile
 
 /// The coordinator's decisions, without sockets: leases, pruning, liveness, re-queueing,
-/// the budget, and what to record. The poll loop (``Coordinator``) feeds it messages and
-/// clock ticks inside one store transaction per batch and sends its outbox after commit.
+/// quarantine, the budget, and what to record. The poll loop (``Coordinator``) feeds it
+/// messages and clock ticks inside one store transaction per batch and sends its outbox
+/// after commit.
 ///
 /// Everything here is rebuilt from the database on resume (``init(resuming:...)``), which is
 /// why a restarted coordinator keeps deciding as the old one would have.
 final class CoordinatorCore {
+    /// The study's settings (the stored sweep file on resume; see `StudyDefinition.swift`).
     let definition: SweepDefinition
     private(set) var study: StudyRecord
     let history: StudyHistory
@@ -20,16 +22,12 @@ final class CoordinatorCore {
     private(set) var workers: [String: WorkerSession] = [:]
     /// Workers waiting for a trial, first come first served.
     private var idleQueue: [String] = []
-    private(set) var leases: [Int: Lease] = [:]
+    /// Every trial: its row, attempts, lease and answers.
+    private var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
     private var pending: [Int] = []
-    /// RUNNING trials found on resume, waiting for their worker to come back.
-    private var orphans: [Int: (attempt: Int, deadline: Double)] = [:]
-    private var rowIDs: [Int: Int64] = [:]
-    private var attempts: [Int: Int] = [:]
-    private var crashes: [Int: Int] = [:]
-    /// Decisions already sent for the current attempt, for idempotent replies.
-    private var decisions: [Int: [Int: PruneDecision]] = [:]
+    private var health = WorkerHealth()
+    private let models: ModelKeeper
     private(set) var counters = CoordinatorCounters()
     private(set) var finished = false
     /// Interrupted: serve messages, hand out nothing, do not end the study.
@@ -39,11 +37,13 @@ final class CoordinatorCore {
     private let priorRunSeconds: Double
     let startedAt: Double
     private var lastRunSecondsFlush: Double
-    /// Model files no longer recorded, to remove after the batch commits.
-    private var droppedArtifacts: [String] = []
     /// Workers whose row (current trial, epoch, trials done) changed in this batch; written
     /// once per batch instead of once per event.
     private var dirtyWorkers: [String: Int] = [:]
+
+    private var metric: String { definition.objective.metric }
+    private var maxEpochs: Int { definition.maxEpochs }
+    private var maxAttempts: Int { definition.retry.maxAttempts }
 
     // MARK: Setup
 
@@ -52,16 +52,10 @@ final class CoordinatorCore {
         self.definition = definition
         self.options = options
         sampler = definition.sampler.makeSampler(space: definition.space)
-        // A grid has only so many points: the budget is at most one trial per point.
-        var budget = definition.budget.trials
-        if let grid = sampler as? GridSampler { budget = min(budget, grid.gridSize) }
-        let new = NewStudy(name: definition.study, direction: definition.objective.direction, metric: definition.objective.metric,
-                           sweepFile: definition.text, sweepPath: definition.file, space: definition.space, seed: definition.seed,
-                           budgetTrials: budget, maxEpochs: definition.maxEpochs, wallTime: definition.budget.wallTime,
-                           maxAttempts: definition.retry.maxAttempts)
-        study = try tx.createStudy(new, at: now)
+        study = try tx.createStudy(definition.newStudy, at: now)
         history = StudyHistory(direction: definition.objective.direction)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        models = ModelKeeper(directory: options.artifacts, definition: definition)
         priorRunSeconds = 0
         startedAt = now
         lastRunSecondsFlush = now
@@ -78,21 +72,25 @@ final class CoordinatorCore {
         history = StudyHistory(direction: study.direction, trials: snapshots)
         sampler = definition.sampler.makeSampler(space: definition.space)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        models = ModelKeeper(directory: options.artifacts, definition: definition)
         priorRunSeconds = study.runSeconds
         startedAt = now
         lastRunSecondsFlush = now
         var requeued = 0, waiting = 0
         for t in try queries.trials(studyID: study.id) {
-            rowIDs[t.number] = t.id
-            attempts[t.number] = t.attempt
-            let crashed = try queries.attempts(trialID: t.id).filter { $0.outcome == "STALE" }.count
-            crashes[t.number] = crashed
+            let outcomes = try queries.attempts(trialID: t.id).compactMap(\.outcome)
+            trials.append(TrialEntry(rowID: t.id, attempt: t.attempt, crashes: outcomes.count { $0 == .stale },
+                                     failures: outcomes.count { $0 == .fail }))
             switch t.state {
             case .running:
-                orphans[t.number] = (t.attempt, now + options.orphanGraceSeconds)
                 // Answers already given to this attempt, so re-sent reports get the same ones.
+                var answers: [Int: PruneDecision] = [:]
                 for r in try queries.intermediates(trialID: t.id) where r.attempt == t.attempt {
-                    decisions[t.number, default: [:]][r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
+                    answers[r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
+                }
+                trials.update(t.number) {
+                    $0.orphanDeadline = now + options.orphanGraceSeconds
+                    $0.decisions = answers
                 }
             case .stale:
                 pending.append(t.number)
@@ -104,8 +102,9 @@ final class CoordinatorCore {
                 break
             }
         }
-        try tx.markWorkersDead(studyID: study.id, except: [])
-        if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !orphans.isEmpty) {
+        // Nobody tracks the workers of an earlier run any more: they say hello again.
+        try tx.markWorkersGone(studyID: study.id, as: .dead)
+        if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !trials.orphans.isEmpty) {
             finished = true
             finishReason = "the study had already finished"
         } else if study.state == .finished {
@@ -113,7 +112,7 @@ final class CoordinatorCore {
             self.study.state = .running
         }
         try tx.appendEvent(studyID: study.id, kind: .studyResumed,
-                           message: "study resumed: \(history.trials.count) trials exist, \(orphans.count) were running, \(requeued) stale, \(waiting) waiting",
+                           message: "study resumed: \(history.trials.count) trials exist, \(trials.orphans.count) were running, \(requeued) stale, \(waiting) waiting",
                            at: now)
     }
 
@@ -145,41 +144,53 @@ final class CoordinatorCore {
             out.send(.identify, to: worker)
             return
         }
-        workers[worker]!.lastSeen = now
+        workers[worker]?.lastSeen = now
         switch message {
-        case .hello: break
-        case .heartbeat: break
+        case .hello, .heartbeat:
+            break
         case .ready:
-            if let t = workers[worker]?.trial, let lease = leases[t], lease.worker == worker {
-                // Ready while holding a lease: the worker never got (or lost) its assignment.
-                try releaseLease(t, worker: worker, reason: "the worker asked for work without running its trial", now: now, tx: tx)
-            }
-            markIdle(worker)
+            try handleReady(from: worker, now: now, tx: tx, out: &out)
         case .report(let r):
             try handleReport(r, from: worker, now: now, tx: tx, out: &out)
         case .result(let r):
             try handleResult(r, from: worker, now: now, tx: tx)
             if r.ready { markIdle(worker) }
         case .failure(let f):
-            try handleFailure(f, from: worker, now: now, tx: tx)
+            try handleFailure(f, from: worker, now: now, tx: tx, out: &out)
             if f.ready { markIdle(worker) }
         case .bye(let b):
             try handleBye(b, from: worker, now: now, tx: tx)
         }
     }
 
+    /// `ready` is sent once per idle spell. A repeated one (re-sent after a reconnect or a
+    /// cancel) while the worker holds a lease does not revoke it: the lease goes on, and an
+    /// assignment the worker may have lost (no epoch reported yet) is sent again; a worker
+    /// already running that trial ignores the copy.
+    private func handleReady(from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        guard let t = workers[worker]?.trial, let lease = trials[t].lease, lease.worker == worker else {
+            markIdle(worker)
+            return
+        }
+        counters.repeatedReady += 1
+        if lease.epoch == 0, let assign = try assignment(t, attempt: lease.attempt, tx: tx) {
+            out.send(.assign(assign), to: worker)
+        }
+    }
+
     private func markIdle(_ worker: String) {
-        guard var w = workers[worker], w.trial == nil, !w.idle else { return }
+        guard var w = workers[worker], w.trial == nil, !w.idle, !health.isQuarantined(worker) else { return }
         w.idle = true
         workers[worker] = w
         idleQueue.append(worker)
     }
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
-        if let old = workers[identity], let t = old.trial, h.running?.trial != t || h.running?.attempt != leases[t]?.attempt {
+        if let old = workers[identity], let t = old.trial, let lease = trials[t].lease,
+           h.running?.trial != t || h.running?.attempt != lease.attempt {
             // The same worker id reconnected without the trial we think it runs: that run is
             // lost (a crash), unless it never reported an epoch (the assignment got lost).
-            if leases[t]?.epoch == 0 {
+            if lease.epoch == 0 {
                 try releaseLease(t, worker: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
             } else {
                 try loseLease(trial: t, reason: "worker \(identity) reconnected without trial \(t)", now: now, tx: tx)
@@ -193,18 +204,17 @@ final class CoordinatorCore {
         var cancel: (TrialRef, String)?
         if let r = h.running {
             let ref = TrialRef(trial: r.trial, attempt: r.attempt)
-            if let lease = leases[r.trial], lease.worker == identity, lease.attempt == r.attempt {
+            if trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 adopted = ref // a reconnect: the lease simply continues
-            } else if let orphan = orphans[r.trial], orphan.attempt == r.attempt {
-                orphans[r.trial] = nil
+            } else if trials.contains(r.trial), trials[r.trial].orphanDeadline != nil, trials[r.trial].attempt == r.attempt {
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted after a coordinator restart")
                 adopted = ref
-            } else if let i = pending.firstIndex(of: r.trial), attempts[r.trial] == r.attempt, history.trial(r.trial)?.state == .stale {
+            } else if let i = pending.firstIndex(of: r.trial), trials[r.trial].attempt == r.attempt, history.trial(r.trial)?.state == .stale {
                 // Declared dead, not yet re-run, and back: give it its trial back.
                 pending.remove(at: i)
                 // Its attempt was counted as a crash when it was declared dead; it was not one.
-                let last = try tx.queries.attempts(trialID: rowIDs[r.trial]!).last { $0.attempt == r.attempt }
-                if last?.outcome == "STALE" { crashes[r.trial, default: 1] -= 1 }
+                let last = try tx.queries.attempts(trialID: trials[r.trial].rowID).last { $0.attempt == r.attempt }
+                if last?.outcome == .stale { trials.update(r.trial) { $0.crashes = max(0, $0.crashes - 1) } }
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted from its returning worker")
                 adopted = ref
             } else {
@@ -217,8 +227,8 @@ final class CoordinatorCore {
         }
         workers[identity] = session
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
-                                  capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: .alive,
-                                  trialNumber: session.trial, epoch: session.trial.flatMap { leases[$0]?.epoch },
+                                  capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: finished ? .left : .alive,
+                                  trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.epoch },
                                   firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone)
         try tx.upsertWorker(studyID: study.id, record)
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
@@ -229,6 +239,8 @@ final class CoordinatorCore {
         }
         if finished {
             out.send(.stop(reason: finishReason), to: identity)
+        } else if health.isQuarantined(identity) {
+            out.send(.quarantine(reason: health.reason(identity)), to: identity)
         } else if h.running == nil {
             markIdle(identity) // hello without a running trial means ready
             // (A worker told to cancel its trial sends `ready` once its runner let it go.)
@@ -236,39 +248,49 @@ final class CoordinatorCore {
     }
 
     private func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
-        leases[ref.trial] = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
+        trials.update(ref.trial) {
+            $0.orphanDeadline = nil
+            $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
+        }
         history.setState(ref.trial, .running)
-        try tx.setTrialState(trialID: rowIDs[ref.trial]!, .running)
-        try tx.reopenAttempt(trialID: rowIDs[ref.trial]!, attempt: ref.attempt)
+        try tx.setTrialState(trialID: trials[ref.trial].rowID, .running)
+        try tx.reopenAttempt(trialID: trials[ref.trial].rowID, attempt: ref.attempt)
         try tx.appendEvent(studyID: study.id, kind: .adopted, trialNumber: ref.trial, worker: worker, message: "\(ref) \(how)", at: now)
     }
 
-    /// The lease of `trial` if `worker` holds it for `attempt`.
-    private func validLease(_ trial: Int, _ attempt: Int, _ worker: String) -> Lease? {
-        guard let lease = leases[trial], lease.worker == worker, lease.attempt == attempt else { return nil }
-        return lease
+    /// The answer already given to this report, if it is a repeat: from memory while the
+    /// attempt runs, from the store once it ended (pruned, finished, or before a restart).
+    private func earlierAnswer(_ r: WorkerMessage.Report, tx: StoreTransaction) throws -> PruneDecision? {
+        guard trials.contains(r.trial) else { return nil }
+        let entry = trials[r.trial]
+        guard entry.attempt == r.attempt else { return nil }
+        if let earlier = entry.decisions[r.epoch] { return earlier }
+        guard entry.lease == nil, entry.orphanDeadline == nil,
+              let recorded = try tx.queries.intermediate(trialID: entry.rowID, step: r.epoch, attempt: r.attempt) else { return nil }
+        return PruneDecision(prune: recorded.pruned, reason: recorded.reason ?? "answered before")
     }
 
     private func handleReport(_ r: WorkerMessage.Report, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         let ref = TrialRef(trial: r.trial, attempt: r.attempt)
-        if let earlier = decisions[r.trial]?[r.epoch], attempts[r.trial] == r.attempt {
-            // A repeated report (e.g. resent after a reconnect): same answer, nothing recorded.
+        if let earlier = try earlierAnswer(r, tx: tx) {
+            // A repeated report (e.g. re-sent after a reconnect): same answer, nothing recorded.
             counters.duplicateReports += 1
-            out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: earlier.prune ? "prune" : "continue", reason: earlier.reason)), to: worker)
+            out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: earlier.action, reason: earlier.reason)), to: worker)
             return
         }
-        guard var lease = validLease(r.trial, r.attempt, worker) else {
+        guard var lease = trials.lease(r.trial, attempt: r.attempt, worker: worker) else {
             counters.staleReports += 1
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
             return
         }
-        guard r.epoch <= definition.maxEpochs else {
+        guard r.epoch <= maxEpochs else {
             counters.malformed += 1
-            out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(definition.maxEpochs) epoch(s); report ignored"), to: worker)
+            out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(maxEpochs) epoch(s); report ignored"), to: worker)
             return
         }
-        let value = r.value ?? r.metrics[study.definition.metric]
-        // A missing (non-finite) value is NaN to the pruners, which ignore other trials' NaN (as Optuna does).
+        let value = r.value ?? r.metrics[metric]
+        // A missing (non-finite) value is NaN to the pruners, which ignore other trials' NaN (as
+        // Optuna does); infinities are values (the best or the worst there is).
         history.report(r.trial, step: r.epoch, value: value ?? .nan)
         let decision: PruneDecision
         if wallTimeSpent(now: now) {
@@ -276,15 +298,18 @@ final class CoordinatorCore {
         } else {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
-        decisions[r.trial, default: [:]][r.epoch] = decision
         lease.epoch = r.epoch
-        leases[r.trial] = lease
-        try tx.recordReport(trialID: rowIDs[r.trial]!, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
-                                                                          pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
+        trials.update(r.trial) {
+            $0.decisions[r.epoch] = decision
+            $0.lease = lease
+        }
+        let rowID = trials[r.trial].rowID
+        try tx.recordReport(trialID: rowID, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
+                                                               pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
         touch(worker)
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)
-            try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
+            try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
                                pruneReason: decision.reason, at: now)
             var detail = "{\"step\":\(r.epoch)"
             if let rung = decision.rung { detail += ",\"rung\":\(rung)" }
@@ -292,18 +317,22 @@ final class CoordinatorCore {
             detail += "}"
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) pruned at epoch \(r.epoch): \(decision.reason)", detail: detail, at: now)
+            health.succeeded(worker)
             endLease(r.trial, worker: worker, completed: true)
         }
-        out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.prune ? "prune" : "continue", reason: decision.reason)), to: worker)
+        out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.action, reason: decision.reason)), to: worker)
     }
 
     private func endLease(_ trial: Int, worker: String, completed: Bool) {
-        leases[trial] = nil
-        decisions[trial] = nil
+        // The decisions of a finished attempt are read back from the store if asked again.
+        trials.update(trial) {
+            $0.lease = nil
+            $0.decisions = [:]
+        }
         if workers[worker]?.trial == trial {
-            workers[worker]!.trial = nil
+            workers[worker]?.trial = nil
             if completed {
-                workers[worker]!.trialsDone += 1
+                workers[worker]?.trialsDone += 1
                 dirtyWorkers[worker, default: 0] += 1
             }
             touch(worker)
@@ -319,96 +348,41 @@ final class CoordinatorCore {
     private func flushWorkers(tx: StoreTransaction) throws {
         for (id, done) in dirtyWorkers {
             guard let w = workers[id] else { continue }
-            try tx.updateWorker(studyID: study.id, worker: id, state: .alive, trialNumber: w.trial, epoch: w.trial.flatMap { leases[$0]?.epoch },
-                                lastSeen: w.lastSeen, finishedTrials: done)
+            try tx.updateWorker(studyID: study.id, worker: id, state: finished ? .left : .alive, trialNumber: w.trial,
+                                epoch: w.trial.flatMap { trials[$0].lease?.epoch }, lastSeen: w.lastSeen, finishedTrials: done)
         }
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
-    /// Stored models named by `study:NAME/TRIAL` references, read once per coordinator.
-    private var baseModels: [String: [UInt8]] = [:]
-
-    /// The model file a `study:NAME/TRIAL|best` reference names, from this database's artifacts.
-    private func resolveBaseModel(_ reference: String, tx: StoreTransaction) throws -> [UInt8] {
-        if let cached = baseModels[reference] { return cached }
-        guard let dir = options.artifacts else {
-            throw BaseModelReference.Error.unresolved(reference, "this coordinator keeps no models (an in-memory database)")
-        }
-        let ref = try BaseModelReference(reference)
-        guard let source = try tx.queries.study(named: ref.study) else {
-            throw BaseModelReference.Error.unresolved(reference, "no study named '\(ref.study)' in this database")
-        }
-        let stored = try tx.queries.artifacts(studyID: source.id)
-        let pick: ArtifactRecord?
-        if let n = ref.trial {
-            pick = stored.first { $0.trialNumber == n }
-        } else {
-            pick = stored.filter { $0.value != nil }.min { a, b in source.direction.isBetter(a.value!, than: b.value!) }
-        }
-        guard let pick else {
-            throw BaseModelReference.Error.unresolved(reference, "study '\(ref.study)' kept no model for \(ref.trial.map { "trial \($0)" } ?? "its best trial") (see `sweep model list \(ref.study)`)")
-        }
-        let bytes = try dir.read(pick.path)
-        baseModels[reference] = bytes
-        return bytes
-    }
-
-    /// Whether finished trials send their model (training sweeps that keep artifacts).
-    private var keepsModels: Bool {
-        options.artifacts != nil && definition.task == .training && definition.artifacts.keepsModels
-    }
-
-    /// Stores a finished trial's model, then drops the models that fell out of the top K.
-    private func keepModel(_ bytes: [UInt8], trial: Int, value: Double, now: Double, tx: StoreTransaction) throws {
-        guard keepsModels, let dir = options.artifacts else { return }
-        if let k = definition.artifacts.keep, !isAmongBest(k, value: value) { return }
-        let path = try dir.save(study: study.name, trial: trial, bytes: bytes)
-        try tx.upsertArtifact(studyID: study.id, ArtifactRecord(trialNumber: trial, path: path, bytes: bytes.count, value: value, createdAt: now))
-        guard let k = definition.artifacts.keep else { return }
-        let kept = try tx.queries.artifacts(studyID: study.id)
-        let ranked = kept.sorted { a, b in
-            guard let x = a.value, let y = b.value else { return a.value != nil }
-            return history.direction.isBetter(x, than: y) || (x == y && a.trialNumber < b.trialNumber)
-        }
-        for dropped in ranked.dropFirst(k) {
-            try tx.deleteArtifact(studyID: study.id, trialNumber: dropped.trialNumber)
-            // Removed only once the transaction that forgets them has committed.
-            droppedArtifacts.append(dropped.path)
-        }
-    }
-
-    /// Whether `value` would be among the best `k` complete values so far.
-    private func isAmongBest(_ k: Int, value: Double) -> Bool {
-        let better = history.trials.lazy.filter { $0.state == .complete }.compactMap(\.value).filter { self.history.direction.isBetter($0, than: value) }.count
-        return better < k
-    }
-
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
-        guard validLease(r.trial, r.attempt, worker) != nil else {
+        guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
             // Already pruned by us, or no longer this worker's: nothing to record.
-            if workers[worker]?.trial == r.trial { workers[worker]!.trial = nil }
+            if workers[worker]?.trial == r.trial { workers[worker]?.trial = nil }
             return
         }
-        let value = r.value ?? r.metrics[study.definition.metric]
-        guard let value, value.isFinite else {
-            try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a finite '\(study.definition.metric)'", now: now, tx: tx)
+        let rowID = trials[r.trial].rowID
+        let value = r.value ?? r.metrics[metric]
+        // An infinite result is a result (the worst or the best there is); NaN or none is not.
+        guard let value, !value.isNaN else {
+            try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a value of '\(metric)' (none, or NaN)", now: now, tx: tx)
             return
         }
-        if r.state == "pruned" {
+        health.succeeded(worker)
+        if r.state == .pruned {
             // The worker stopped on its own before the end (we did not prune it).
             let reason = "stopped early by its worker after \(r.epochs) epoch(s)"
             history.finish(r.trial, state: .pruned, value: value)
-            try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .pruned, value: value,
+            try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
                                metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, at: now)
             endLease(r.trial, worker: worker, completed: true)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
-        try tx.finishTrial(trialID: rowIDs[r.trial]!, attempt: r.attempt, state: .complete, value: value,
+        try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
                            metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
         if let model = r.model {
             do {
-                try keepModel(model, trial: r.trial, value: value, now: now, tx: tx)
+                try models.keepModel(model, trial: r.trial, value: value, study: study, history: history, now: now, tx: tx)
             } catch let error as ArtifactError {
                 // A full disk must not stop the sweep: the trial's result stands without its model.
                 try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker, message: "model of trial \(r.trial) not kept: \(error)", at: now)
@@ -418,33 +392,73 @@ final class CoordinatorCore {
         endLease(r.trial, worker: worker, completed: true)
     }
 
-    private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction) throws {
-        guard validLease(f.trial, f.attempt, worker) != nil else {
-            if workers[worker]?.trial == f.trial { workers[worker]!.trial = nil }
+    private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
+            if workers[worker]?.trial == f.trial { workers[worker]?.trial = nil }
             return
         }
-        if definition.retry.retryErrors, (attempts[f.trial] ?? 1) < definition.retry.maxAttempts {
-            try tx.endAttempt(trialID: rowIDs[f.trial]!, attempt: f.attempt, outcome: "FAIL", error: f.error, at: now)
-            try requeue(f.trial, outcome: nil, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
+        trials.update(f.trial) { $0.failures += 1 }
+        if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
+            try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, at: now)
+            try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
             endLease(f.trial, worker: worker, completed: false)
-            return
+        } else {
+            try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
         }
-        try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
+        if let streak = health.failed(worker, trial: f.trial, error: f.error) {
+            try quarantine(worker, streak: streak, now: now, tx: tx, out: &out)
+        }
+    }
+
+    /// Stops assigning to a worker that failed trial after trial while others succeed, and
+    /// gives the trials that failed only there their attempts back (re-queued if they had
+    /// ended FAIL): the host is broken, not the trials.
+    private func quarantine(_ worker: String, streak: [Int], now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        let reason = health.reason(worker)
+        idleQueue.removeAll { $0 == worker }
+        if var w = workers[worker] {
+            w.idle = false
+            workers[worker] = w
+        }
+        var returned: [Int] = []
+        for t in Set(streak).sorted() {
+            let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
+            // A trial that also failed elsewhere may be at fault itself: it stays as it is.
+            guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
+            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
+            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
+            if history.trial(t)?.state == .fail {
+                history.setState(t, .stale)
+                pending.append(t)
+                counters.requeued += 1
+            }
+            returned.append(t)
+        }
+        counters.quarantined += 1
+        dirtyWorkers[worker] = nil
+        try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
+        let back = returned.isEmpty ? "" : "; trial(s) \(returned.map(String.init).joined(separator: ", ")) go back to the queue without using up attempts"
+        try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)\(back)", at: now)
+        out.send(.quarantine(reason: reason), to: worker)
     }
 
     private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
         history.finish(trial, state: .fail, value: nil)
-        try tx.finishTrial(trialID: rowIDs[trial]!, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
+        try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
         try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
-        if let worker { endLease(trial, worker: worker, completed: true) } else { leases[trial] = nil; decisions[trial] = nil }
+        if let worker {
+            endLease(trial, worker: worker, completed: true)
+        } else {
+            trials.update(trial) {
+                $0.lease = nil
+                $0.decisions = [:]
+            }
+        }
     }
 
     private func handleBye(_ b: WorkerMessage.Bye, from worker: String, now: Double, tx: StoreTransaction) throws {
-        if let t = workers[worker]?.trial, let lease = leases[t], lease.worker == worker {
-            try tx.endAttempt(trialID: rowIDs[t]!, attempt: lease.attempt, outcome: "RETURNED", error: b.reason, at: now)
-            try requeue(t, outcome: nil, message: "trial \(t) handed back by \(worker) (\(b.reason)) and re-queued", worker: worker, now: now, tx: tx)
-            leases[t] = nil
-            decisions[t] = nil
+        if let t = workers[worker]?.trial, trials[t].lease?.worker == worker {
+            try releaseLease(t, worker: worker, reason: "handed back by \(worker) (\(b.reason))", now: now, tx: tx)
         }
         workers[worker] = nil
         idleQueue.removeAll { $0 == worker }
@@ -453,43 +467,51 @@ final class CoordinatorCore {
         try tx.appendEvent(studyID: study.id, kind: .workerLeft, worker: worker, message: "worker \(worker) left: \(b.reason)", at: now)
     }
 
-    /// Puts a trial back in the queue (STALE) so another worker runs it.
-    private func requeue(_ trial: Int, outcome: String?, message: String, worker: String?, now: Double, tx: StoreTransaction) throws {
-        history.setState(trial, .stale)
-        try tx.setTrialState(trialID: rowIDs[trial]!, .stale)
+    /// Puts a trial back in the queue so another worker runs it: STALE after a lost or
+    /// failed attempt, WAITING when it was handed back before anything went wrong.
+    private func requeue(_ trial: Int, as state: TrialState, message: String, worker: String?, now: Double, tx: StoreTransaction) throws {
+        history.setState(trial, state)
+        try tx.setTrialState(trialID: trials[trial].rowID, state)
         pending.append(trial)
         counters.requeued += 1
         try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: trial, worker: worker, message: message, at: now)
     }
 
-    /// A lease the worker gave up without running it: back in the queue, no crash counted.
+    /// A lease the worker gave up without fault (it left, or never started the trial):
+    /// back in the queue, no attempt used up.
     private func releaseLease(_ trial: Int, worker: String, reason: String, now: Double, tx: StoreTransaction) throws {
-        guard let lease = leases[trial] else { return }
-        leases[trial] = nil
-        decisions[trial] = nil
-        if workers[worker]?.trial == trial { workers[worker]!.trial = nil }
-        try tx.endAttempt(trialID: rowIDs[trial]!, attempt: lease.attempt, outcome: "RETURNED", error: reason, at: now)
-        try requeue(trial, outcome: nil, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
+        guard let lease = trials[trial].lease else { return }
+        trials.update(trial) {
+            $0.lease = nil
+            $0.decisions = [:]
+        }
+        if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
+        try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason, at: now)
+        try requeue(trial, as: .waiting, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
     }
 
     /// A lease whose worker is gone: STALE, then re-queued or, past the retry limit, FAIL.
     private func loseLease(trial: Int, reason: String, now: Double, tx: StoreTransaction) throws {
-        guard let lease = leases[trial] else { return }
-        leases[trial] = nil
-        decisions[trial] = nil
-        if workers[lease.worker]?.trial == trial { workers[lease.worker]!.trial = nil }
+        guard let lease = trials[trial].lease else { return }
+        trials.update(trial) {
+            $0.lease = nil
+            $0.decisions = [:]
+        }
+        if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
         try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
     }
 
-    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, countsAsCrash: Bool = true, now: Double, tx: StoreTransaction) throws {
-        let id = rowIDs[trial]!
-        try tx.endAttempt(trialID: id, attempt: attempt, outcome: countsAsCrash ? "STALE" : "RETURNED", error: reason, at: now)
+    /// An attempt that ended without a result: `outcome` STALE counts as a crash against
+    /// the retry limit, RETURNED (the coordinator went away) does not.
+    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, outcome: AttemptOutcome = .stale, now: Double, tx: StoreTransaction) throws {
+        try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, at: now)
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
-        if countsAsCrash { crashes[trial, default: 0] += 1 }
-        if crashes[trial]! >= definition.retry.maxAttempts {
-            try fail(trial: trial, attempt: 0, worker: nil, error: "its worker died \(crashes[trial]!) time(s) (\(reason)); the retry limit is \(definition.retry.maxAttempts) attempts", now: now, tx: tx)
+        if outcome == .stale { trials.update(trial) { $0.crashes += 1 } }
+        let crashes = trials[trial].crashes
+        if crashes >= maxAttempts {
+            try fail(trial: trial, attempt: 0, worker: nil, error: "its worker died \(crashes) time(s) (\(reason)); the retry limit is \(maxAttempts) attempts", now: now, tx: tx)
         } else {
-            try requeue(trial, outcome: "STALE", message: "trial \(trial) re-queued after attempt \(attempt) was lost", worker: worker, now: now, tx: tx)
+            try requeue(trial, as: .stale, message: "trial \(trial) re-queued after attempt \(attempt) was lost", worker: worker, now: now, tx: tx)
         }
     }
 
@@ -506,15 +528,15 @@ final class CoordinatorCore {
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
                                message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
-            if let t = w.trial, leases[t]?.worker == id {
+            if let t = w.trial, trials[t].lease?.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
             }
         }
-        for (t, orphan) in orphans where judgeLiveness && now >= orphan.deadline {
-            orphans[t] = nil
+        for t in trials.orphans.sorted() where judgeLiveness && now >= trials[t].orphanDeadline ?? .infinity {
+            trials.update(t) { $0.orphanDeadline = nil }
             // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
-            try crashed(trial: t, attempt: orphan.attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back",
-                        countsAsCrash: false, now: now, tx: tx)
+            try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back",
+                        outcome: .returned, now: now, tx: tx)
         }
         if now - lastRunSecondsFlush >= 5 {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
@@ -536,12 +558,12 @@ final class CoordinatorCore {
                 idleQueue.removeFirst()
             }
         }
-        if leases.isEmpty && orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
+        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {
-            workers[worker]!.toldNoWork = true
+            workers[worker]?.toldNoWork = true
             out.send(.noWork(reason: "all remaining trials are running; waiting for them"), to: worker)
         }
     }
@@ -554,51 +576,77 @@ final class CoordinatorCore {
         let number = history.nextNumber
         let params = sampler.suggest(for: number, in: definition.space, history: history)
         let seed = definition.trialSeed(number: number)
-        rowIDs[number] = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now,
-                                            leasedTo: worker)
-        attempts[number] = 0
+        let rowID = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now, leasedTo: worker)
+        trials.append(TrialEntry(rowID: rowID, attempt: 0))
         history.append(TrialSnapshot(number: number, state: .waiting, params: params))
         return (number, true)
+    }
+
+    /// What a worker needs to run `trial`: its assignment, or why its configuration cannot run.
+    private enum Prepared {
+        case ready(CoordinatorMessage.Assign)
+        case invalid(String)
+    }
+
+    private func prepare(_ trial: Int, attempt: Int, tx: StoreTransaction) throws -> Prepared {
+        guard let snapshot = history.trial(trial) else { return .invalid("trial \(trial) does not exist") }
+        let seed = definition.trialSeed(number: trial)
+        let spec: TrialSpec
+        do {
+            spec = try definition.spec(for: snapshot.params, trialSeed: seed)
+        } catch {
+            // Validation probes bounds; a rare combination can still be invalid.
+            return .invalid("invalid configuration: \(error)")
+        }
+        var baseModel: [UInt8]?
+        if case .training(let config) = spec, let from = config.model.transfer?.from, from.hasPrefix(BaseModelReference.prefix) {
+            do {
+                baseModel = try models.baseModel(from, tx: tx)
+            } catch let error as BaseModelReference.Error {
+                return .invalid("\(error)")
+            } catch let error as ArtifactError {
+                return .invalid("\(error)")
+            }
+        }
+        return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
+                            maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel))
+    }
+
+    /// The assignment of a lease already given (re-sent when the worker may have lost it).
+    private func assignment(_ trial: Int, attempt: Int, tx: StoreTransaction) throws -> CoordinatorMessage.Assign? {
+        if case .ready(let assign) = try prepare(trial, attempt: attempt, tx: tx) { return assign }
+        return nil
     }
 
     /// Leases `trial` to `worker` and queues its assignment; false when the trial's
     /// configuration turned out invalid (it is recorded as FAIL and the worker stays idle).
     @discardableResult
     private func lease(_ trial: Int, to worker: String, inserted: Bool, now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
-        let snapshot = history.trial(trial)!
-        let seed = definition.trialSeed(number: trial)
-        let spec: TrialSpec
-        do {
-            spec = try definition.spec(for: snapshot.params, trialSeed: seed)
-        } catch {
-            // Validation probes bounds; a rare combination can still be invalid. Record it.
-            try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "invalid configuration: \(error)", now: now, tx: tx)
+        let attempt = trials[trial].attempt + 1
+        let assign: CoordinatorMessage.Assign
+        switch try prepare(trial, attempt: attempt, tx: tx) {
+        case .ready(let a):
+            assign = a
+        case .invalid(let why):
+            try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: why, now: now, tx: tx)
             return false
         }
-        var baseModel: [UInt8]?
-        if case .training(let config) = spec, let from = config.model.transfer?.from, from.hasPrefix(BaseModelReference.prefix) {
-            do {
-                baseModel = try resolveBaseModel(from, tx: tx)
-            } catch {
-                try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: "\(error)", now: now, tx: tx)
-                return false
-            }
+        trials.update(trial) {
+            $0.attempt = attempt
+            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
+            $0.decisions = [:]
         }
-        let attempt = (attempts[trial] ?? 0) + 1
-        attempts[trial] = attempt
-        leases[trial] = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
-        decisions[trial] = nil
-        workers[worker]!.trial = trial
-        workers[worker]!.idle = false
-        workers[worker]!.toldNoWork = false
+        workers[worker]?.trial = trial
+        workers[worker]?.idle = false
+        workers[worker]?.toldNoWork = false
         history.setState(trial, .running)
         if !inserted {
-            try tx.startAttempt(trialID: rowIDs[trial]!, attempt: attempt, worker: worker, at: now)
+            // A new attempt starts its curve afresh (the store drops the old epochs too).
+            history.clearIntermediate(trial)
+            try tx.startAttempt(trialID: trials[trial].rowID, attempt: attempt, worker: worker, at: now)
         }
         touch(worker)
-        out.send(.assign(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
-                               maxEpochs: definition.maxEpochs, metric: study.definition.metric, keepModel: keepsModels,
-                               baseModel: baseModel)), to: worker)
+        out.send(.assign(assign), to: worker)
         return true
     }
 
@@ -609,19 +657,22 @@ final class CoordinatorCore {
         lastRunSecondsFlush = now
         try tx.setStudyState(study.id, .finished, at: now)
         study.state = .finished
-        let best = history.best.map { "; best trial \($0.number) with \(study.definition.metric) = \($0.value!)" } ?? ""
+        let best = history.best.map { "; best trial \($0.number) with \(metric) = \($0.value.map { "\($0)" } ?? "?")" } ?? ""
         try tx.appendEvent(studyID: study.id, kind: .studyFinished, message: "study finished: \(reason)\(best)", at: now)
         try flushWorkers(tx: tx)
         for id in workers.keys.sorted() {
             out.send(.stop(reason: reason), to: id)
-            try tx.updateWorker(studyID: study.id, worker: id, state: .left, trialNumber: nil, epoch: nil, lastSeen: workers[id]!.lastSeen)
         }
+        // Every worker of the study is gone now, connected or not.
+        try tx.markWorkersGone(studyID: study.id, as: .left)
     }
 
-    /// Stops handing out work (Ctrl-C): running trials stay RUNNING for a later resume.
+    /// Stops handing out work (Ctrl-C): running trials stay RUNNING for a later resume;
+    /// workers are no longer tracked (a resumed coordinator re-adopts them).
     func interrupt(now: Double, tx: StoreTransaction) throws {
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
+        try tx.markWorkersGone(studyID: study.id, as: .left)
     }
 
     // MARK: Status
@@ -630,14 +681,25 @@ final class CoordinatorCore {
     var workerIDs: Dictionary<String, WorkerSession>.Keys { workers.keys }
 
     /// Trials currently leased to workers.
-    var leaseCount: Int { leases.count }
+    var leaseCount: Int { trials.leased.count }
 
-    func countersMutate(_ body: (inout CoordinatorCounters) -> Void) { body(&counters) }
+    /// Counts a message dropped before it reached ``handle(_:from:peerAddress:now:tx:out:)``.
+    func countViolation(_ v: ProtocolViolation) {
+        switch v {
+        case .oversized: counters.oversized += 1
+        case .unknownType: counters.unknownType += 1
+        case .unsupportedVersion, .invalidVersion: counters.badVersion += 1
+        case .notJSON, .missingType, .invalid: counters.malformed += 1
+        }
+    }
 
     /// Removes model files the last committed batch stopped recording.
     func removeDroppedArtifacts() {
-        guard let dir = options.artifacts, !droppedArtifacts.isEmpty else { return }
-        for path in droppedArtifacts { dir.delete(path) }
-        droppedArtifacts.removeAll()
+        models.removeDropped()
     }
+}
+
+extension PruneDecision {
+    /// The wire's and the store's form of the decision.
+    var action: PruneAction { prune ? .prune : .continue }
 }

@@ -53,4 +53,8 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var workersLost = 0
     public var requeued = 0
     public var adopted = 0
+    /// `ready` from a worker that holds a lease (kept; see docs/protocol.md).
+    public var repeatedReady = 0
+    /// Workers no longer given work after repeated failures.
+    public var quarantined = 0
 }

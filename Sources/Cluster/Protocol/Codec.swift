@@ -1,6 +1,7 @@
 import Foundation
 import JSONValue
 import Search
+import Store
 import SweepFile
 import Training
 
@@ -10,6 +11,8 @@ public enum ProtocolViolation: Error, Equatable, CustomStringConvertible {
     case notJSON
     case missingType
     case unsupportedVersion(Int)
+    /// `v` missing or not an integer.
+    case invalidVersion(String)
     case unknownType(String)
     case invalid(type: String, reason: String)
 
@@ -19,6 +22,7 @@ public enum ProtocolViolation: Error, Equatable, CustomStringConvertible {
         case .notJSON: return "not a JSON object"
         case .missingType: return "no 'type' field"
         case .unsupportedVersion(let v): return "protocol version \(v) is not supported (this build speaks \(Wire.version))"
+        case .invalidVersion(let why): return "\(why): every message needs the protocol version \"v\": \(Wire.version)"
         case .unknownType(let t): return "unknown message type '\(t)'"
         case .invalid(let t, let r): return "malformed '\(t)': \(r)"
         }
@@ -128,7 +132,7 @@ public struct WireCodec {
             w.key("type"); w.string("result")
             w.key("trial"); w.int(r.trial)
             w.key("attempt"); w.int(r.attempt)
-            w.key("state"); w.string(r.state)
+            w.key("state"); w.string(r.state.rawValue)
             w.key("value"); optional(&w, r.value)
             w.key("metrics"); metrics(&w, r.metrics)
             w.key("epochs"); w.int(r.epochs)
@@ -174,8 +178,8 @@ public struct WireCodec {
             return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                  value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds")))
         case "result":
-            let state = try f.string("state")
-            guard state == "complete" || state == "pruned" else { throw f.invalid("state must be complete or pruned, got '\(state.prefix(32))'") }
+            let text = try f.string("state")
+            guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }
             return .result(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), state: state,
                                  value: try f.optionalDouble("value"), metrics: try f.metrics("metrics"), epochs: try f.int("epochs", min: 0),
                                  ready: try f.bool("ready")))
@@ -224,7 +228,7 @@ public struct WireCodec {
             w.key("trial"); w.int(d.trial)
             w.key("attempt"); w.int(d.attempt)
             w.key("epoch"); w.int(d.epoch)
-            w.key("action"); w.string(d.action)
+            w.key("action"); w.string(d.action.rawValue)
             w.key("reason"); w.string(d.reason)
         case .noWork(let r):
             w.key("type"); w.string("no_work"); w.key("reason"); w.string(r)
@@ -238,6 +242,8 @@ public struct WireCodec {
             w.key("type"); w.string("heartbeat")
         case .error(let text):
             w.key("type"); w.string("error"); w.key("message"); w.string(text)
+        case .quarantine(let reason):
+            w.key("type"); w.string("quarantine"); w.key("reason"); w.string(reason)
         }
         w.endObject()
         return w.bytes
@@ -272,8 +278,10 @@ public struct WireCodec {
                                  maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric"),
                                  keepModel: o["keep_model"]?.bool ?? false))
         case "decision":
+            let text = try f.string("action")
+            guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue or prune, got '\(text.prefix(32))'") }
             return .decision(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
-                                   action: try f.string("action"), reason: try f.string("reason")))
+                                   action: action, reason: try f.string("reason")))
         case "no_work": return .noWork(reason: try f.string("reason"))
         case "stop": return .stop(reason: try f.string("reason"))
         case "cancel":
@@ -281,6 +289,7 @@ public struct WireCodec {
         case "identify": return .identify
         case "heartbeat": return .heartbeat
         case "error": return .error(try f.string("message"))
+        case "quarantine": return .quarantine(reason: try f.string("reason"))
         default: throw .unknownType(String(type.prefix(64)))
         }
     }
@@ -346,7 +355,9 @@ public struct WireCodec {
             throw .notJSON
         }
         guard let type = value["type"]?.string else { throw .missingType }
-        guard let v = value["v"]?.int, v == Wire.version else { throw .unsupportedVersion(value["v"]?.int ?? 0) }
+        guard let version = value["v"] else { throw .invalidVersion("no \"v\" field") }
+        guard let v = version.int else { throw .invalidVersion("\"v\" must be an integer") }
+        guard v == Wire.version else { throw .unsupportedVersion(v) }
         return (type, value, range)
     }
 
@@ -355,8 +366,10 @@ public struct WireCodec {
         return (t, v)
     }
 
+    /// A value: a number, `"inf"`/`"-inf"` for infinities, null for none or NaN.
     private func optional(_ w: inout JSONWriter, _ v: Double?) {
-        if let v, v.isFinite { w.double(v) } else { w.null() }
+        guard let v, !v.isNaN else { w.null(); return }
+        if v.isFinite { w.double(v) } else { w.string(v > 0 ? "inf" : "-inf") }
     }
 
     /// Metrics with non-finite values left out (JSON has no NaN).

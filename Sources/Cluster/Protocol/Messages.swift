@@ -1,4 +1,5 @@
 import Search
+import Store
 import SweepFile
 
 /// The wire protocol between the coordinator and its workers (docs/protocol.md).
@@ -106,7 +107,7 @@ public enum WorkerMessage: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         /// `complete`, or `pruned` when the worker stopped after a prune decision.
-        public var state: String
+        public var state: Ending
         /// The final objective value.
         public var value: Double?
         public var metrics: [String: Double]
@@ -117,7 +118,13 @@ public enum WorkerMessage: Sendable, Equatable {
         /// for it; sent as a second frame.
         public var model: [UInt8]?
 
-        public init(trial: Int, attempt: Int, state: String, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool,
+        /// How a trial ended on its worker (`result.state`).
+        public enum Ending: String, Sendable, Equatable, CaseIterable {
+            case complete
+            case pruned
+        }
+
+        public init(trial: Int, attempt: Int, state: Ending, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool,
                     model: [UInt8]? = nil) {
             self.trial = trial
             self.attempt = attempt
@@ -180,6 +187,9 @@ public enum CoordinatorMessage: Sendable, Equatable {
     case heartbeat
     /// The last message was refused (bad version, malformed); says why.
     case error(String)
+    /// The worker failed trial after trial while others succeeded: it gets no more work
+    /// and should exit (non-zero) so that its scheduler replaces it.
+    case quarantine(reason: String)
 
     public struct Welcome: Sendable, Equatable {
         public var study: String
@@ -234,11 +244,10 @@ public enum CoordinatorMessage: Sendable, Equatable {
         public var trial: Int
         public var attempt: Int
         public var epoch: Int
-        /// `continue` or `prune`.
-        public var action: String
+        public var action: PruneAction
         public var reason: String
 
-        public init(trial: Int, attempt: Int, epoch: Int, action: String, reason: String) {
+        public init(trial: Int, attempt: Int, epoch: Int, action: PruneAction, reason: String) {
             self.trial = trial
             self.attempt = attempt
             self.epoch = epoch
@@ -246,7 +255,7 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.reason = reason
         }
 
-        public var prune: Bool { action == "prune" }
+        public var prune: Bool { action == .prune }
     }
 }
 

@@ -144,7 +144,7 @@ final class TrialRunner {
                             codec.frames(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true))))
         } else if completed || control.pruned {
             let finite = lastMetrics.filter { $0.value.isFinite }
-            let result = WorkerMessage.Result(trial: a.trial, attempt: a.attempt, state: completed ? "complete" : "pruned",
+            let result = WorkerMessage.Result(trial: a.trial, attempt: a.attempt, state: completed ? .complete : .pruned,
                                               value: completed ? finalValue : finite[a.metric], metrics: finite, epochs: epochsRun, ready: true,
                                               model: completed ? model : nil)
             RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(.result(result)))

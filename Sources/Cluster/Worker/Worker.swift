@@ -281,6 +281,11 @@ public final class Worker {
                         sendFrames(s, codec.frames(hello()))
                     case .heartbeat:
                         break
+                    case .quarantine(let reason):
+                        // This host fails what others run: exit non-zero so a scheduler replaces it.
+                        log.error("the coordinator quarantined this worker: \(reason)")
+                        closeForExit()
+                        return WorkerSummary(trialsDone: trialsDone, reason: "quarantined: \(reason)", failed: true)
                     case .error(let text):
                         log.error("the coordinator refused a message: \(text)")
                         if text.contains("protocol version") {

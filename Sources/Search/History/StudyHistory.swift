@@ -96,6 +96,15 @@ public final class StudyHistory {
         logChange(number)
     }
 
+    /// Forgets a trial's intermediate values: a new attempt starts its curve afresh.
+    public func clearIntermediate(_ number: Int) {
+        guard !trials[number].intermediate.isEmpty else { return }
+        trials[number].intermediate.removeAll()
+        version &+= 1
+        stamps[number] = version
+        logChange(number)
+    }
+
     /// Marks a trial finished with its final value (`nil` for FAIL).
     public func finish(_ number: Int, state: TrialState, value: Double?) {
         trials[number].state = state

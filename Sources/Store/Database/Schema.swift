@@ -6,11 +6,13 @@ import GRDB
 enum Schema {
     /// Stamps the file as Sweep's; it changes no table, so readers do without it.
     static let applicationIDMigration = "v3-files: application id"
+    /// Quarantine columns of `workers`; readers treat them as optional.
+    static let workerQuarantineMigration = "v3-core-worker-quarantine"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -145,6 +147,13 @@ enum Schema {
             // Marks the file as Sweep's, so `--db` pointed at it later is recognised (and
             // another program's file refused); see DatabaseOwnership.
             try db.execute(sql: "PRAGMA application_id = \(DatabaseOwnership.applicationID)")
+        }
+        m.registerMigration(workerQuarantineMigration) { db in
+            // A worker that fails trial after trial while others succeed stops getting work.
+            try db.execute(sql: """
+                ALTER TABLE workers ADD COLUMN quarantined_at REAL;
+                ALTER TABLE workers ADD COLUMN last_error TEXT;
+                """)
         }
         return m
     }

@@ -40,11 +40,11 @@ public struct StoreQueries {
 
     static func study(_ row: Row) throws -> StudyRecord {
         let definition = NewStudy(
-            name: row["name"], direction: Direction(rawValue: row["direction"]) ?? .minimize, metric: row["metric"],
+            name: row["name"], direction: try row.decode(forColumn: "direction"), metric: row["metric"],
             sweepFile: row["sweep_file"], sweepPath: row["sweep_path"], space: try JSONText.decodeSpace(row["space"]),
             seed: UInt64(bitPattern: row["seed"]), budgetTrials: row["budget_trials"], maxEpochs: row["max_epochs"],
             wallTime: row["wall_time"], maxAttempts: row["max_attempts"])
-        return StudyRecord(id: row["id"], definition: definition, state: StudyState(rawValue: row["state"]) ?? .running,
+        return StudyRecord(id: row["id"], definition: definition, state: try row.decode(forColumn: "state"),
                            runSeconds: row["run_seconds"], createdAt: row["created_at"], finishedAt: row["finished_at"])
     }
 
@@ -91,14 +91,14 @@ public struct StoreQueries {
     public func stateCounts(studyID: Int64) throws -> [TrialState: Int] {
         var out: [TrialState: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state", arguments: [studyID]) {
-            if let s = TrialState(rawValue: row["state"]) { out[s] = row["n"] }
+            out[try row.decode(TrialState.self, forColumn: "state")] = row["n"]
         }
         return out
     }
 
-    static func trial(_ row: Row) -> TrialRecord {
+    static func trial(_ row: Row) throws -> TrialRecord {
         TrialRecord(id: row["id"], studyID: row["study_id"], number: row["number"],
-                    state: TrialState(rawValue: row["state"]) ?? .fail, params: JSONText.decodeParams(row["params"]),
+                    state: try row.decode(forColumn: "state"), params: JSONText.decodeParams(row["params"]),
                     value: row["value"], metrics: JSONText.decodeMetrics(row["metrics"]), seed: UInt64(bitPattern: row["seed"]),
                     attempt: row["attempt"], worker: row["worker"], epochs: row["epochs"], createdAt: row["created_at"],
                     startedAt: row["started_at"], finishedAt: row["finished_at"], error: row["error"], pruneReason: row["prune_reason"])
@@ -119,21 +119,28 @@ public struct StoreQueries {
             WHERE t.study_id = ? ORDER BY t.number, iv.step
             """, arguments: [studyID])
         while let row = try rows.next() {
-            out[row["number"], default: []].append(Self.intermediate(row))
+            out[row["number"], default: []].append(try Self.intermediate(row))
         }
         return out
     }
 
-    static func intermediate(_ row: Row) -> IntermediateRecord {
+    static func intermediate(_ row: Row) throws -> IntermediateRecord {
         IntermediateRecord(step: row["step"], attempt: row["attempt"], value: row["value"], metrics: JSONText.decodeMetrics(row["metrics"]),
-                           pruned: (row["decision"] as String) == "prune", reason: row["reason"], recordedAt: row["recorded_at"])
+                           pruned: try row.decode(PruneAction.self, forColumn: "decision") == .prune, reason: row["reason"],
+                           recordedAt: row["recorded_at"])
+    }
+
+    /// The report of one epoch of one attempt, if it was recorded (for idempotent answers).
+    public func intermediate(trialID: Int64, step: Int, attempt: Int) throws -> IntermediateRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM intermediate_values WHERE trial_id = ? AND step = ? AND attempt = ?",
+                         arguments: [trialID, step, attempt]).map(Self.intermediate)
     }
 
     /// Every lease of one trial.
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
             AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                          outcome: row["outcome"], error: row["error"])
+                          outcome: try row.decode(forColumn: "outcome"), error: row["error"])
         }
     }
 
@@ -165,9 +172,9 @@ public struct StoreQueries {
     public func workers(studyID: Int64) throws -> [WorkerRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM workers WHERE study_id = ? ORDER BY host, worker", arguments: [studyID]).map { row in
             WorkerRecord(worker: row["worker"], host: row["host"], pid: row["pid"], version: row["version"], cores: row["cores"],
-                         capabilities: row["capabilities"], address: row["address"], state: WorkerState(rawValue: row["state"]) ?? .dead,
+                         capabilities: row["capabilities"], address: row["address"], state: try row.decode(forColumn: "state"),
                          trialNumber: row["trial_number"], epoch: row["epoch"], firstSeen: row["first_seen"], lastSeen: row["last_seen"],
-                         trialsDone: row["trials_done"])
+                         trialsDone: row["trials_done"], quarantinedAt: row["quarantined_at"], lastError: row["last_error"])
         }
     }
 

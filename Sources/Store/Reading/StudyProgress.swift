@@ -11,7 +11,10 @@ public struct StudyProgress: Sendable, Hashable {
     public var finishedRecently: Int
     public var windowSeconds: Double
     public var best: TrialRecord?
+    /// Workers connected now.
     public var workers: [WorkerRecord]
+    /// Workers that get no more work after repeated failures (connected or not), with their last error.
+    public var quarantined: [WorkerRecord] = []
     /// When the first trial started and the last one ended.
     public var firstStart: Double?
     public var lastFinish: Double?
@@ -51,9 +54,10 @@ extension StoreQueries {
         let lastFinish: Double? = row?["last_finish"]
         // A study younger than the window: measure since its first start.
         let effectiveWindow = min(window, max(1e-3, now - (firstStart ?? now)))
-        let workers = try self.workers(studyID: study.id).filter { $0.state == .alive }
+        let all = try self.workers(studyID: study.id)
         return StudyProgress(study: study, counts: counts, finished: finished, finishedRecently: row?["recent"] ?? 0,
-                             windowSeconds: effectiveWindow, best: try best(study: study, top: 1).first, workers: workers,
-                             firstStart: firstStart, lastFinish: lastFinish)
+                             windowSeconds: effectiveWindow, best: try best(study: study, top: 1).first,
+                             workers: all.filter { $0.state == .alive && $0.quarantinedAt == nil },
+                             quarantined: all.filter { $0.quarantinedAt != nil }, firstStart: firstStart, lastFinish: lastFinish)
     }
 }

@@ -90,16 +90,20 @@ public struct IntermediateRecord: Sendable, Hashable {
     public var attempt: Int
     public var value: Double?
     public var metrics: [String: Double]
-    public var pruned: Bool
+    /// The answer the report got.
+    public var decision: PruneAction
     public var reason: String?
     public var recordedAt: Double
+
+    /// Whether the report was answered `prune`.
+    public var pruned: Bool { decision == .prune }
 
     public init(step: Int, attempt: Int, value: Double?, metrics: [String: Double], pruned: Bool, reason: String?, recordedAt: Double) {
         self.step = step
         self.attempt = attempt
         self.value = value
         self.metrics = metrics
-        self.pruned = pruned
+        self.decision = pruned ? .prune : .continue
         self.reason = reason
         self.recordedAt = recordedAt
     }
@@ -111,8 +115,8 @@ public struct AttemptRecord: Sendable, Hashable {
     public var worker: String
     public var startedAt: Double
     public var endedAt: Double?
-    /// COMPLETE, PRUNED, FAIL, STALE (worker died), RETURNED (worker shut down), or nil while running.
-    public var outcome: String?
+    /// How it ended, or nil while running.
+    public var outcome: AttemptOutcome?
     public var error: String?
 }
 
@@ -138,10 +142,16 @@ public struct WorkerRecord: Sendable, Hashable {
     public var firstSeen: Double
     public var lastSeen: Double
     public var trialsDone: Int
+    /// When the coordinator stopped assigning to it after repeated failures (nil: never).
+    public var quarantinedAt: Double?
+    /// The error of its last failed trial, recorded with the quarantine.
+    public var lastError: String?
 
     public init(worker: String, host: String, pid: Int? = nil, version: String? = nil, cores: Int? = nil, capabilities: String = "{}",
                 address: String? = nil, state: WorkerState = .alive, trialNumber: Int? = nil, epoch: Int? = nil,
-                firstSeen: Double, lastSeen: Double, trialsDone: Int = 0) {
+                firstSeen: Double, lastSeen: Double, trialsDone: Int = 0, quarantinedAt: Double? = nil, lastError: String? = nil) {
+        self.quarantinedAt = quarantinedAt
+        self.lastError = lastError
         self.worker = worker
         self.host = host
         self.pid = pid
@@ -171,6 +181,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case workerJoined = "worker_joined"
     case workerLost = "worker_lost"
     case workerLeft = "worker_left"
+    /// A worker failed trial after trial while others succeeded: no more work for it.
+    case workerQuarantined = "worker_quarantined"
     /// Something went wrong that did not stop the sweep (e.g. a model could not be kept).
     case warning
 }

@@ -43,6 +43,15 @@ public struct StoreTransaction {
         try run("UPDATE studies SET run_seconds = run_seconds + ? WHERE id = ?", [seconds, studyID])
     }
 
+    /// Replaces a study's sweep file and the settings stored from it (`coordinator FILE
+    /// --resume --force`); its name, objective and search space must stay the same.
+    public func replaceDefinition(_ studyID: Int64, _ s: NewStudy) throws {
+        try run("""
+            UPDATE studies SET sweep_file = ?, sweep_path = ?, seed = ?, budget_trials = ?, max_epochs = ?, wall_time = ?, max_attempts = ?
+            WHERE id = ?
+            """, [s.sweepFile, s.sweepPath, Int64(bitPattern: s.seed), s.budgetTrials, s.maxEpochs, s.wallTime, s.maxAttempts, studyID])
+    }
+
     /// Raises the trial budget (e.g. `sweep resume --add-trials`).
     public func setBudget(_ studyID: Int64, trials: Int) throws {
         try run("UPDATE studies SET budget_trials = ? WHERE id = ?", [trials, studyID])
@@ -70,9 +79,15 @@ public struct StoreTransaction {
     }
 
     /// Leases a trial to a worker: the trial becomes RUNNING and a new attempt starts.
+    /// Epochs belong to an attempt: the curve of earlier attempts is dropped, so queries,
+    /// curves and pruners see the attempt that counts (a re-run pruned at epoch 2 shows
+    /// no epoch 3 of the crashed run).
     public func startAttempt(trialID: Int64, attempt: Int, worker: String, at time: Double) throws {
-        try run("UPDATE trials SET state = 'RUNNING', attempt = ?, worker = ?, started_at = coalesce(started_at, ?) WHERE id = ?",
-                [attempt, worker, time, trialID])
+        try run("""
+            UPDATE trials SET state = 'RUNNING', attempt = ?, worker = ?, started_at = coalesce(started_at, ?), epochs = 0, metrics = NULL
+            WHERE id = ?
+            """, [attempt, worker, time, trialID])
+        try run("DELETE FROM intermediate_values WHERE trial_id = ? AND attempt < ?", [trialID, attempt])
         try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)",
                 [trialID, attempt, worker, time])
     }
@@ -85,7 +100,7 @@ public struct StoreTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (trial_id, step) DO UPDATE SET attempt = excluded.attempt, value = excluded.value,
                 metrics = excluded.metrics, decision = excluded.decision, reason = excluded.reason, recorded_at = excluded.recorded_at
-            """, [trialID, r.step, r.attempt, r.value.flatMap { $0.isFinite ? $0 : nil }, metrics, r.pruned ? "prune" : "continue", r.reason, r.recordedAt])
+            """, [trialID, r.step, r.attempt, Self.storable(r.value), metrics, r.decision, r.reason, r.recordedAt])
         // A report re-sent out of order must not replace the metrics of a later epoch.
         try run("UPDATE trials SET metrics = CASE WHEN ? >= epochs THEN ? ELSE metrics END, epochs = max(epochs, ?) WHERE id = ?",
                 [r.step, metrics, r.step, trialID])
@@ -98,14 +113,19 @@ public struct StoreTransaction {
         try run("""
             UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?
             WHERE id = ?
-            """, [state.rawValue, value.flatMap { $0.isFinite ? $0 : nil }, metrics.map(JSONText.encode), error, pruneReason, time, trialID])
+            """, [state, Self.storable(value), metrics.map(JSONText.encode), error, pruneReason, time, trialID])
         if attempt > 0 {
-            try endAttempt(trialID: trialID, attempt: attempt, outcome: state.rawValue, error: error, at: time)
+            try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, at: time)
         }
     }
 
-    /// Closes an attempt with its outcome (COMPLETE, PRUNED, FAIL, STALE, RETURNED).
-    public func endAttempt(trialID: Int64, attempt: Int, outcome: String, error: String? = nil, at time: Double) throws {
+    /// Values as stored: infinities stay infinities (SQLite REAL holds them), NaN is NULL.
+    static func storable(_ value: Double?) -> Double? {
+        value.flatMap { $0.isNaN ? nil : $0 }
+    }
+
+    /// Closes an attempt with its outcome.
+    public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, at time: Double) throws {
         try run("UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ? WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL",
                 [time, outcome, error, trialID, attempt])
     }
@@ -117,7 +137,19 @@ public struct StoreTransaction {
 
     /// Sets a trial's state without finishing it (STALE after a worker died, WAITING when re-queued).
     public func setTrialState(trialID: Int64, _ state: TrialState) throws {
-        try run("UPDATE trials SET state = ? WHERE id = ?", [state.rawValue, trialID])
+        try run("UPDATE trials SET state = ? WHERE id = ?", [state, trialID])
+    }
+
+    /// Puts a trial that failed only on a quarantined worker back in the queue: its FAIL
+    /// attempts by that worker become QUARANTINED (they use up no attempt), and a FAIL
+    /// trial becomes STALE again. Returns how many attempts were reclassified.
+    @discardableResult
+    public func forgiveFailures(trialID: Int64, worker: String) throws -> Int {
+        try run("UPDATE trial_attempts SET outcome = ? WHERE trial_id = ? AND worker = ? AND outcome = ?",
+                [AttemptOutcome.quarantined, trialID, worker, AttemptOutcome.fail])
+        let changed = db.changesCount
+        try run("UPDATE trials SET state = 'STALE', error = NULL, finished_at = NULL, value = NULL WHERE id = ? AND state = 'FAIL'", [trialID])
+        return changed
     }
 
     // MARK: Workers
@@ -131,7 +163,7 @@ public struct StoreTransaction {
             ON CONFLICT (study_id, worker) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
                 cores = excluded.cores, capabilities = excluded.capabilities, address = excluded.address, state = excluded.state,
                 trial_number = excluded.trial_number, epoch = excluded.epoch, last_seen = excluded.last_seen
-            """, [studyID, w.worker, w.host, w.pid, w.version, w.cores, w.capabilities, w.address, w.state.rawValue,
+            """, [studyID, w.worker, w.host, w.pid, w.version, w.cores, w.capabilities, w.address, w.state,
                   w.trialNumber, w.epoch, w.firstSeen, w.lastSeen, w.trialsDone])
     }
 
@@ -141,15 +173,20 @@ public struct StoreTransaction {
         try run("""
             UPDATE workers SET state = ?, trial_number = ?, epoch = ?, last_seen = ?, trials_done = trials_done + ?
             WHERE study_id = ? AND worker = ?
-            """, [state.rawValue, trialNumber, epoch, lastSeen, finishedTrials, studyID, worker])
+            """, [state, trialNumber, epoch, lastSeen, finishedTrials, studyID, worker])
     }
 
-    /// Marks every worker of a study that is not in `alive` as gone (used on resume).
-    public func markWorkersDead(studyID: Int64, except alive: Set<String>) throws {
-        for w in try String.fetchAll(db, sql: "SELECT worker FROM workers WHERE study_id = ? AND state = 'ALIVE'", arguments: [studyID])
-        where !alive.contains(w) {
-            try run("UPDATE workers SET state = 'DEAD', trial_number = NULL, epoch = NULL WHERE study_id = ? AND worker = ?", [studyID, w])
-        }
+    /// Records that the coordinator stopped assigning work to a worker, with the error of
+    /// its last failed trial.
+    public func quarantineWorker(studyID: Int64, worker: String, lastError: String, at time: Double) throws {
+        try run("UPDATE workers SET quarantined_at = ?, last_error = ?, trial_number = NULL, epoch = NULL WHERE study_id = ? AND worker = ?",
+                [time, lastError, studyID, worker])
+    }
+
+    /// Marks every worker of a study still recorded ALIVE as `state` (LEFT when the study
+    /// ends, DEAD when a coordinator starts: nobody tracks them any more).
+    public func markWorkersGone(studyID: Int64, as state: WorkerState) throws {
+        try run("UPDATE workers SET state = ?, trial_number = NULL, epoch = NULL WHERE study_id = ? AND state = 'ALIVE'", [state, studyID])
     }
 
     // MARK: Artifacts and retrains

@@ -197,7 +197,7 @@ struct Show: ParsableCommand {
         if !attempts.isEmpty {
             var table = TextTable(["attempt", "worker", "started", "ended", "outcome", "error"])
             for a in attempts {
-                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome ?? "running", a.error ?? ""])
+                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome?.rawValue ?? "running", a.error ?? ""])
             }
             print("attempts:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))

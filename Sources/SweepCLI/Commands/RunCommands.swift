@@ -120,13 +120,16 @@ struct CoordinatorCommand: ParsableCommand {
             Examples:
               sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555 --db sweep.db
               sweep coordinator sweeps/schedules.yaml --bind tcp://0.0.0.0:5555 --keys keys/
-            With --resume, an existing study of the same name is continued instead of refused.
+            With --resume, an existing study of the same name is continued instead of refused; if
+            FILE changed since the study began, the changes are shown and the command stops, unless
+            --force continues with the new file (a changed objective or search space is refused).
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "Continue the study if it already exists.") var resume = false
+    @Flag(help: "With --resume: continue with FILE although it changed since the study began.") var force = false
     @Flag(help: "No live progress display.") var noProgress = false
 
     func run() throws {
@@ -138,6 +141,11 @@ struct CoordinatorCommand: ParsableCommand {
             let exists = try store.read { try $0.study(named: definition.study) } != nil
             if exists && !resume {
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
+            }
+            if exists, let record = try store.read({ try $0.study(named: definition.study) }), let change = try definition.change(from: record) {
+                // A changed file is not silently ignored: say what changed; continue with it only when forced.
+                guard force, change.unforceable == nil else { throw UsageError(change.description) }
+                try definition.replaceStored(record, in: store)
             }
             try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
                 exists

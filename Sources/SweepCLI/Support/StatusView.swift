@@ -32,6 +32,9 @@ enum StatusView {
         } else if s.state == .running {
             out.append("  no workers connected")
         }
+        for w in p.quarantined {
+            out.append("  QUARANTINED \(w.worker) on \(w.host): \((w.lastError ?? "").prefix(100))")
+        }
         return out
     }
 }

@@ -1,0 +1,119 @@
+import Search
+import Store
+import SweepFile
+
+/// One study definition: the sweep file stored with the study is the source of truth for
+/// its settings; the record's columns (space, metric, direction, retry, epochs) are copies
+/// for queries, checked to agree when a coordinator takes the study up again. Only the
+/// budget lives in the record alone (`--add-trials` raises it).
+extension SweepDefinition {
+    /// The trial budget for `requested` trials: a grid has only so many points, so at most
+    /// one trial per point.
+    func cappedBudget(_ requested: Int) -> Int {
+        guard let grid = sampler.makeSampler(space: space) as? GridSampler else { return requested }
+        return min(requested, grid.gridSize)
+    }
+
+    /// The record of a new study of this definition.
+    var newStudy: NewStudy {
+        NewStudy(name: study, direction: objective.direction, metric: objective.metric, sweepFile: text, sweepPath: file, space: space,
+                 seed: seed, budgetTrials: cappedBudget(budget.trials), maxEpochs: maxEpochs, wallTime: budget.wallTime,
+                 maxAttempts: retry.maxAttempts)
+    }
+
+    /// The definition of a stored study: its stored sweep file, parsed, after checking that
+    /// the record's columns say the same (else the database was edited by hand or written
+    /// by an incompatible version, and resuming would mix two studies).
+    static func stored(_ record: StudyRecord) throws -> SweepDefinition {
+        let d = record.definition
+        let definition = try SweepDefinition.parse(text: d.sweepFile, file: d.sweepPath ?? "\(record.name) (stored sweep file)")
+        let expected = definition.newStudy
+        var disagree: [String] = []
+        if expected.name != d.name { disagree.append("study name '\(expected.name)' against '\(d.name)'") }
+        if expected.space != d.space { disagree.append("search space") }
+        if expected.metric != d.metric || expected.direction != d.direction {
+            disagree.append("objective \(expected.direction.rawValue) \(expected.metric) against \(d.direction.rawValue) \(d.metric)")
+        }
+        if expected.seed != d.seed { disagree.append("seed \(expected.seed) against \(d.seed)") }
+        if expected.maxAttempts != d.maxAttempts { disagree.append("retry.max_attempts \(expected.maxAttempts) against \(d.maxAttempts)") }
+        if expected.maxEpochs != d.maxEpochs { disagree.append("epochs \(expected.maxEpochs.map(String.init) ?? "none") against \(d.maxEpochs.map(String.init) ?? "none")") }
+        if expected.wallTime != d.wallTime { disagree.append("budget.wall_time") }
+        guard disagree.isEmpty else {
+            throw StoreError.invalid("study '\(record.name)': its stored sweep file and its stored settings disagree (\(disagree.joined(separator: "; "))); the database was changed outside sweep")
+        }
+        return definition
+    }
+}
+
+/// The sweep file given to `coordinator FILE --resume` differs from the one the study
+/// began with: what changed, line by line. Refused unless forced; a changed objective or
+/// search space is refused even then (the stored values and parameters would not mean
+/// what the new file says).
+public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
+    public var study: String
+    public var file: String
+    /// `-N: old line` and `+N: new line`, in file order.
+    public var lines: [String]
+    /// Why the change cannot be forced, if it cannot.
+    public var unforceable: String?
+
+    public var description: String {
+        let shown = lines.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+        let more = lines.count > 20 ? "\n  ... and \(lines.count - 20) more changed line(s)" : ""
+        let what = "\(file) changed since study '\(study)' began:\n\(shown)\(more)\n"
+        if let unforceable {
+            return what + "\(unforceable) cannot change in a running study: start a new study (another `study:` name)"
+        }
+        return what + "resume with the stored file (`sweep resume \(study)`), or pass --force to continue with the new one"
+    }
+}
+
+extension SweepDefinition {
+    /// How this file differs from the one `record` began with; nil when it is the same text.
+    public func change(from record: StudyRecord) throws -> SweepFileChange? {
+        let old = record.definition.sweepFile
+        guard text != old else { return nil }
+        let stored = try SweepDefinition.stored(record)
+        var unforceable: [String] = []
+        if objective != stored.objective { unforceable.append("the objective") }
+        if space != stored.space { unforceable.append("the search space") }
+        return SweepFileChange(study: record.name, file: file ?? "the sweep file", lines: LineDiff.changes(from: old, to: text),
+                               unforceable: unforceable.isEmpty ? nil : unforceable.joined(separator: " and "))
+    }
+
+    /// Makes this file the study's definition (`--resume --force`), after ``change(from:)``
+    /// found nothing that cannot change.
+    public func replaceStored(_ record: StudyRecord, in store: SweepStore) throws {
+        // Not under a running coordinator of the same study.
+        let lock = try store.path.map { try StudyLock(database: $0, study: record.name) }
+        try store.write { tx in try tx.replaceDefinition(record.id, newStudy) }
+        withExtendedLifetime(lock) {}
+    }
+}
+
+/// Changed lines between two texts (a longest-common-subsequence diff; sweep files are small).
+enum LineDiff {
+    static func changes(from old: String, to new: String) -> [String] {
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
+        // common[i][j]: length of the longest common subsequence of a[i...] and b[j...].
+        var common = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                common[i][j] = a[i] == b[j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
+        var out: [String] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] {
+                i += 1; j += 1
+            } else if j < b.count, i == a.count || common[i][j + 1] > common[i + 1][j] {
+                out.append("+\(j + 1): \(b[j])"); j += 1
+            } else {
+                out.append("-\(i + 1): \(a[i])"); i += 1
+            }
+        }
+        return out
+    }
+}

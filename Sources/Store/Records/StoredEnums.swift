@@ -1,0 +1,46 @@
+import GRDB
+import Search
+
+/// How one attempt (one lease) of a trial ended: `trial_attempts.outcome`.
+///
+/// Stored as its raw text; reading a value this build does not know fails loudly (a row
+/// decoding error) instead of being taken for some default.
+public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, DatabaseValueConvertible {
+    case complete = "COMPLETE"
+    case pruned = "PRUNED"
+    /// The trial raised an error on its worker.
+    case fail = "FAIL"
+    /// The worker died (missed its heartbeats) or reconnected without the trial.
+    case stale = "STALE"
+    /// Handed back without fault: the worker left, never started it, or the coordinator
+    /// went away and the worker did not come back.
+    case returned = "RETURNED"
+    /// Failed on a worker that was then quarantined (it failed everything it ran): the
+    /// failure is the host's, not the trial's.
+    case quarantined = "QUARANTINED"
+
+    /// Whether this outcome uses up one of the trial's `retry.max_attempts`.
+    public var usesAnAttempt: Bool { self == .fail || self == .stale }
+
+    /// The outcome of an attempt that finished the trial.
+    public init(finishing state: TrialState) {
+        switch state {
+        case .complete: self = .complete
+        case .pruned: self = .pruned
+        default: self = .fail
+        }
+    }
+}
+
+/// The answer to one epoch's report: `intermediate_values.decision` and the wire's
+/// `decision.action`.
+public enum PruneAction: String, Sendable, Hashable, CaseIterable, DatabaseValueConvertible {
+    case `continue`
+    case prune
+}
+
+// Stored as their raw text, decoded strictly (an unknown stored value is an error).
+extension TrialState: DatabaseValueConvertible {}
+extension Direction: DatabaseValueConvertible {}
+extension StudyState: DatabaseValueConvertible {}
+extension WorkerState: DatabaseValueConvertible {}

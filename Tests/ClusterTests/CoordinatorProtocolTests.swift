@@ -1,0 +1,329 @@
+import Foundation
+import Search
+import Store
+import SweepFile
+import Testing
+@testable import Cluster
+
+private func isCancel(_ m: CoordinatorMessage) -> Bool { if case .cancel = m { return true }; return false }
+
+private func decision(in messages: [CoordinatorMessage]) -> CoordinatorMessage.Decision? {
+    for m in messages { if case .decision(let d) = m { return d } }
+    return nil
+}
+
+/// The median pruner with one finished trial of value 0.1 at every epoch, and a bad trial
+/// leased to `w1`.
+private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, CoordinatorMessage.Assign) {
+    let h = try CoreHarness(sweep(trials: 3, epochs: epochs, pruner: "{name: median, n_startup_trials: 1}"))
+    try h.hello("w1")
+    let a = try #require(h.assignment("w1"))
+    for e in 1...epochs { _ = try h.report("w1", a, epoch: e, value: 0.1) }
+    try h.finish("w1", a, value: 0.1, epochs: epochs)
+    return (h, try #require(h.assignment("w1")))
+}
+
+@Suite struct IdempotentReportTests {
+    @Test func aResentReportThatWasPrunedGetsThePruneDecisionAgain() throws {
+        let (h, bad) = try harnessWithABadTrial()
+        let first = try #require(try h.report("w1", bad, epoch: 1, value: 5))
+        #expect(first.prune)
+        // The worker did not hear the answer (a reconnect) and sends the report again.
+        try h.deliver(.report(.init(trial: bad.trial, attempt: bad.attempt, epoch: 1, value: 5, metrics: ["value": 5])), from: "w1")
+        let answer = h.take("w1")
+        #expect(!answer.contains(where: isCancel), "\(answer)")
+        #expect(decision(in: answer) == first)
+        #expect(try h.trials()[bad.trial].state == .pruned)
+    }
+
+    @Test func reportsOfTrialsThatFinishedBeforeARestartGetTheirRecordedDecisions() throws {
+        let (h, bad) = try harnessWithABadTrial()
+        let pruned = try #require(try h.report("w1", bad, epoch: 1, value: 5))
+        #expect(pruned.prune)
+        try h.restart()
+        try h.hello("w1", running: .init(trial: bad.trial, attempt: bad.attempt, epoch: 1))
+        _ = h.take("w1")
+        // Re-sent reports: the pruned trial's, and the last one of the trial that completed.
+        try h.deliver(.report(.init(trial: bad.trial, attempt: bad.attempt, epoch: 1, value: 5, metrics: [:])), from: "w1")
+        let again = h.take("w1")
+        #expect(!again.contains(where: isCancel), "\(again)")
+        #expect(decision(in: again)?.action == .prune && decision(in: again)?.reason == pruned.reason)
+        try h.deliver(.report(.init(trial: 0, attempt: 1, epoch: 3, value: 0.1, metrics: [:])), from: "w1")
+        let done = h.take("w1")
+        #expect(!done.contains(where: isCancel), "\(done)")
+        #expect(decision(in: done)?.action == .continue)
+        // A report never recorded for a finished trial is still refused.
+        try h.deliver(.report(.init(trial: bad.trial, attempt: bad.attempt, epoch: 2, value: 5, metrics: [:])), from: "w1")
+        #expect(h.take("w1").contains(where: isCancel))
+    }
+}
+
+@Suite struct RepeatedReadyTests {
+    @Test func aRepeatedReadyDuringARunningTrialDoesNotRevokeItsLease() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3, maxAttempts: 1))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        _ = try h.report("w1", a, epoch: 1, value: 0.5)
+        try h.deliver(.ready, from: "w1")
+        #expect(h.take("w1").isEmpty, "the lease goes on; nothing new is assigned")
+        let d = try #require(try h.report("w1", a, epoch: 2, value: 0.4))
+        #expect(!d.prune)
+        try h.finish("w1", a, value: 0.4, epochs: 3)
+        #expect(try h.attempts(a.trial).map(\.outcome) == [.complete])
+        #expect(h.core.counters.repeatedReady == 1)
+        #expect(h.core.counters.requeued == 0)
+    }
+}
+
+@Suite struct InfinityTests {
+    private func maximizing() -> String {
+        sweep(trials: 3, epochs: 3, pruner: "{name: median, n_startup_trials: 1}") + "\nobjective: {metric: value, direction: maximize}"
+    }
+
+    @Test func aMaximizingInfiniteReportIsTheBestValueNotTheWorst() throws {
+        let h = try CoreHarness(maximizing())
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        for e in 1...3 { _ = try h.report("w1", a, epoch: e, value: 1) }
+        try h.finish("w1", a, value: 1, epochs: 3)
+        let b = try #require(h.assignment("w1"))
+        let d = try #require(try h.report("w1", b, epoch: 1, value: .infinity))
+        #expect(!d.prune, "\(d.reason)")
+        let curve = try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[b.trial].id) }
+        #expect(curve.map(\.value) == [.infinity])
+    }
+
+    @Test func anInfiniteResultIsAResultNotAFailure() throws {
+        let h = try CoreHarness(maximizing())
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.finish("w1", a, value: .infinity, epochs: 3)
+        let t = try h.trials()[a.trial]
+        #expect(t.state == .complete && t.value == .infinity)
+        // NaN is still no value.
+        let b = try #require(h.assignment("w1"))
+        try h.finish("w1", b, value: .nan, epochs: 3)
+        #expect(try h.trials()[b.trial].state == .fail)
+    }
+}
+
+@Suite struct AttemptEpochTests {
+    @Test func aReRunShowsOnlyItsOwnEpochs() throws {
+        let h = try CoreHarness(sweep(trials: 1, epochs: 4))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        for e in 1...3 { _ = try h.report("w1", a, epoch: e, value: 0.5) }
+        try h.hello("w2")
+        h.now += 2; try h.deliver(.heartbeat, from: "w2")
+        h.now += 2; try h.deliver(.heartbeat, from: "w2")
+        try h.tick() // w1 is declared dead
+        let b = try #require(h.assignment("w2"))
+        #expect(b.attempt == 2)
+        #expect(h.core.history.trial(0)?.intermediate.isEmpty == true, "the pruners see no epoch of the crashed attempt")
+        _ = try h.report("w2", b, epoch: 1, value: 0.7)
+        let curve = try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[0].id) }
+        #expect(curve.map(\.step) == [1] && curve.map(\.attempt) == [2])
+        #expect(try h.trials()[0].epochs == 1)
+        #expect(h.core.history.trial(0)?.intermediate == [1: 0.7])
+    }
+}
+
+@Suite struct WorkerRowTests {
+    private func states(_ h: CoreHarness) throws -> [String: WorkerState] {
+        Dictionary(uniqueKeysWithValues: try h.store.read { try $0.workers(studyID: h.core.study.id) }.map { ($0.worker, $0.state) })
+    }
+
+    @Test func workersAreGoneOnByeStudyEndAndCoordinatorStart() throws {
+        let h = try CoreHarness(sweep(trials: 1))
+        try h.hello("w1")
+        try h.hello("w2")
+        try h.hello("w3")
+        let a = try #require(h.assignment("w1"))
+        try h.deliver(.bye(.init(reason: "done")), from: "w3")
+        #expect(try states(h)["w3"] == .left)
+        try h.finish("w1", a, value: 0.5)
+        #expect(h.core.finished)
+        #expect(try states(h) == ["w1": .left, "w2": .left, "w3": .left])
+        // A worker reconnecting after the end, or a late message, does not bring it back to life.
+        try h.hello("w2")
+        try h.deliver(.heartbeat, from: "w1")
+        let after = try states(h)
+        #expect(after.values.allSatisfy { $0 != .alive }, "\(after)")
+
+        let other = try CoreHarness(sweep(trials: 2))
+        try other.hello("x")
+        _ = try #require(other.assignment("x"))
+        try other.restart()
+        #expect(try states(other)["x"] == .dead)
+    }
+}
+
+@Suite struct RequeueTests {
+    @Test func aHandedBackTrialWaitsAndALostOneIsStale() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 2))
+        try h.hello("w1")
+        try h.hello("w2")
+        let a = try #require(h.assignment("w1"))
+        let b = try #require(h.assignment("w2"))
+        try h.deliver(.bye(.init(reason: "SIGTERM", trial: a.trial, attempt: a.attempt)), from: "w1")
+        #expect(try h.trials()[a.trial].state == .waiting)
+        h.now += 10
+        try h.tick()
+        #expect(try h.trials()[b.trial].state == .stale)
+        #expect(try h.attempts(b.trial).map(\.outcome) == [.stale])
+    }
+}
+
+@Suite struct QuarantineTests {
+    /// `good` completes its trials; `bad` fails every one it gets.
+    @Test func aWorkerFailingWhileOthersSucceedIsQuarantinedAndItsTrialsGoBack() throws {
+        let h = try CoreHarness(sweep(trials: 6, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("bad")
+        let first = try #require(h.assignment("good"))
+        var badTrials: [Int] = []
+        var next = try #require(h.assignment("bad"))
+        try h.finish("good", first, value: 0.5)
+        var goodQueue = [try #require(h.assignment("good"))]
+        for _ in 1...WorkerHealth.quarantineAfter {
+            badTrials.append(next.trial)
+            try h.deliver(.failure(.init(trial: next.trial, attempt: next.attempt, error: "CUDA out of memory", ready: true)), from: "bad")
+            if let n = h.assignment("bad") { next = n }
+        }
+        let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "bad" })
+        #expect(row.quarantinedAt != nil && row.lastError == "CUDA out of memory")
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.workerQuarantined]) }
+        #expect(events.count == 1 && events[0].message.contains("CUDA out of memory"))
+        // The bad worker gets nothing more, even when it asks.
+        try h.deliver(.ready, from: "bad")
+        #expect(h.assignment("bad") == nil)
+        // The good worker runs everything, including the trials that failed on the bad one,
+        // though max_attempts is 1: failures on a quarantined host use up no attempt.
+        while let a = goodQueue.popLast() {
+            try h.finish("good", a, value: 0.5)
+            if let n = h.assignment("good") { goodQueue.append(n) }
+        }
+        let trials = try h.trials()
+        #expect(trials.count == 6)
+        #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+        for t in badTrials { #expect(try h.attempts(t).map(\.outcome) == [.quarantined, .complete]) }
+        #expect(h.core.finished)
+    }
+
+    @Test func theQuarantineMessageNamesTheLastError() throws {
+        let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
+        try h.hello("good")
+        let g = try #require(h.assignment("good"))
+        try h.finish("good", g, value: 0.5)
+        try h.hello("bad")
+        var messages: [CoordinatorMessage] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let m = h.take("bad")
+            messages += m
+            guard let a = m.compactMap({ if case .assign(let a) = $0 { return a } else { return nil } }).first else { break }
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "disk full", ready: true)), from: "bad")
+        }
+        messages += h.take("bad")
+        let reason = messages.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("disk full") == true, "\(messages)")
+    }
+
+    @Test func whenEveryWorkerFailsNobodyIsQuarantined() throws {
+        let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
+        try h.hello("a")
+        try h.hello("b")
+        for _ in 1...4 {
+            for w in ["a", "b"] {
+                guard let t = h.assignment(w) else { continue }
+                try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "bad trial", ready: true)), from: w)
+            }
+        }
+        #expect(h.core.counters.quarantined == 0)
+        #expect(try h.trials().allSatisfy { $0.state == .fail || $0.state == .running })
+    }
+}
+
+@Suite struct StudyDefinitionTests {
+    @Test func aStoredStudyWhoseColumnsDisagreeWithItsFileIsRefused() throws {
+        let h = try CoreHarness(sweep(trials: 2))
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(try SweepDefinition.stored(record).space == h.core.definition.space)
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET metric = 'loss', max_attempts = 7") }
+        let edited = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect {
+            _ = try SweepDefinition.stored(edited)
+        } throws: { error in
+            "\(error)".contains("disagree") && "\(error)".contains("retry.max_attempts 3 against 7")
+        }
+    }
+
+    @Test func theGridCapIsComputedOnceForCreateAndAddTrials() throws {
+        let text = """
+        study: grid
+        synthetic:
+          function: sphere
+          inputs: {x: {choice: [1, 2, 3]}}
+        sampler: {name: grid}
+        pruner: {name: none}
+        budget: {trials: 10}
+        """
+        let d = try SweepDefinition.parse(text: text, file: "g.yaml")
+        #expect(d.newStudy.budgetTrials == 3)
+        #expect(d.cappedBudget(100) == 3)
+        #expect(try SweepDefinition.parse(text: sweep(trials: 10), file: "s.yaml").cappedBudget(100) == 100)
+    }
+}
+
+@Suite struct SweepFileChangeTests {
+    @Test func lineDiffNamesChangedLinesInFileOrder() {
+        let old = "a\nb\nc\nd"
+        let new = "a\nB\nc\nd\ne"
+        #expect(LineDiff.changes(from: old, to: new) == ["-2: b", "+2: B", "+5: e"])
+        #expect(LineDiff.changes(from: old, to: old).isEmpty)
+    }
+
+    @Test func aChangedBudgetCanBeForcedAChangedSpaceCannot() throws {
+        let h = try CoreHarness(sweep(trials: 2))
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(try SweepDefinition.parse(text: sweep(trials: 2), file: "s.yaml").change(from: record) == nil)
+        let more = try SweepDefinition.parse(text: sweep(trials: 5), file: "s.yaml")
+        let change = try #require(try more.change(from: record))
+        #expect(change.unforceable == nil)
+        #expect(change.lines == ["-8: budget: {trials: 2}", "+8: budget: {trials: 5}"], "\(change.lines)")
+        #expect(change.description.contains("--force"))
+        try more.replaceStored(record, in: h.store)
+        let updated = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(updated.definition.budgetTrials == 5 && updated.definition.sweepFile == more.text)
+        #expect(try SweepDefinition.stored(updated).budget.trials == 5)
+        let wider = try SweepDefinition.parse(text: sweep(trials: 5).replacingOccurrences(of: "[-1, 1]", with: "[-3, 3]"), file: "s.yaml")
+        #expect(try wider.change(from: updated)?.unforceable == "the search space")
+    }
+}
+
+@Suite struct BaseModelTests {
+    @Test func studyBestMeansTheBestTrialAsModelExportDoes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-best-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let artifacts = ArtifactDirectory(database: dir.appendingPathComponent("x.db").path)
+        let store = try SweepStore.inMemory()
+        let h = try CoreHarness(sweep(trials: 2), store: store)
+        let id = h.core.study.id
+        try store.write { tx in
+            // Trial 0 kept its model; trial 1 is better (minimize) but kept none.
+            let path = try artifacts.save(study: "core", trial: 0, bytes: [7])
+            for (n, v) in [(0, 0.5), (1, 0.1)] {
+                let row = try tx.insertTrial(studyID: id, number: n, state: .waiting, params: [:], seed: 1, at: 1, leasedTo: "w")
+                try tx.finishTrial(trialID: row, attempt: 1, state: .complete, value: v, metrics: nil, at: 2)
+            }
+            try tx.upsertArtifact(studyID: id, ArtifactRecord(trialNumber: 0, path: path, bytes: 1, value: 0.5, createdAt: 2))
+        }
+        let keeper = ModelKeeper(directory: artifacts, definition: h.core.definition)
+        #expect(try store.write { tx in try keeper.baseModel("study:core/0", tx: tx) } == [7])
+        #expect {
+            _ = try store.write { tx in try keeper.baseModel("study:core/best", tx: tx) }
+        } throws: { error in
+            "\(error)".contains("kept no model for trial 1 (its best trial)")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Store
+import Testing
+
+@Suite struct ResumeChangedFileTests {
+    @Test func coordinatorResumeSaysWhatChangedAndContinuesOnlyWithForce() throws {
+        let h = try SweepHarness("changed")
+        defer { h.cleanUp() }
+        let text = syntheticSweep(study: "c", trials: 2, epochs: 1, sleep: 0)
+        let file = try h.write("c.yaml", text)
+        let first = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"])
+        try #require(first.status == 0, "\(first.output)")
+
+        // A bigger budget: refused with the change shown, nothing written.
+        _ = try h.write("c.yaml", text.replacingOccurrences(of: "budget: {trials: 2}", with: "budget: {trials: 3}"))
+        let refused = try h.run(["coordinator", file, "--db", h.db, "--resume", "--no-progress"])
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.output.contains("changed since study 'c' began") && refused.output.contains("-12: budget: {trials: 2}")
+                && refused.output.contains("+12: budget: {trials: 3}") && refused.output.contains("--force"), "\(refused.output)")
+        let budget = { try h.reader().read { try $0.requireStudy(named: "c") }.definition.budgetTrials }
+        #expect(try budget() == 2)
+
+        // A changed search space is refused even with --force.
+        let wider = try h.write("wide.yaml", text.replacingOccurrences(of: "x: {uniform: [-2, 2]}", with: "x: {uniform: [-5, 5]}"))
+        let space = try h.run(["coordinator", wider, "--db", h.db, "--resume", "--force", "--no-progress"])
+        #expect(space.status == 2 && space.output.contains("the search space cannot change"), "\(space.output)")
+
+        // With --force the new file becomes the study's: the coordinator runs with budget 3.
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
+        defer { if forced.isRunning { forced.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
+        #expect(forced.terminationStatus == 0, "\(h.logText("forced.log"))")
+        #expect(try budget() == 3)
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "c").id) }
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete })
+    }
+}
