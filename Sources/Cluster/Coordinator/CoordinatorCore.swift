@@ -628,6 +628,14 @@ final class CoordinatorCore {
         lastRunSecondsFlush = now
     }
 
+    /// A second Ctrl-C: every trial still held (leased, or waiting for its worker after a
+    /// restart) is recorded as handed back and re-queued, so a resume starts it at once.
+    func handBackAll(reason: String, now: Double, tx: StoreTransaction) throws {
+        for (t, lease) in leases { try releaseLease(t, worker: lease.worker, reason: reason, now: now, tx: tx) }
+        for (t, orphan) in orphans { try crashed(trial: t, attempt: orphan.attempt, worker: nil, reason: reason, countsAsCrash: false, now: now, tx: tx) }
+        orphans.removeAll()
+    }
+
     // MARK: Status
 
     /// Ids of the connected workers (no order; for heartbeats).
