@@ -389,8 +389,9 @@ final class CoordinatorCore {
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
         guard validLease(r.trial, r.attempt, worker) != nil else {
-            // Already pruned by us, or no longer this worker's: nothing to record.
-            if workers[worker]?.trial == r.trial { workers[worker]!.trial = nil }
+            // Already pruned by us, or no longer this worker's: nothing to record. (A stale
+            // attempt number must not detach the worker from a lease it still holds.)
+            if workers[worker]?.trial == r.trial, leases[r.trial]?.worker != worker { workers[worker]!.trial = nil }
             return
         }
         let value = r.value ?? r.metrics[study.definition.metric]
@@ -424,7 +425,7 @@ final class CoordinatorCore {
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction) throws {
         guard validLease(f.trial, f.attempt, worker) != nil else {
-            if workers[worker]?.trial == f.trial { workers[worker]!.trial = nil }
+            if workers[worker]?.trial == f.trial, leases[f.trial]?.worker != worker { workers[worker]!.trial = nil }
             return
         }
         if definition.retry.retryErrors, (attempts[f.trial] ?? 1) < definition.retry.maxAttempts {
