@@ -16,7 +16,9 @@ import ZeroMQ
         defer { h.cleanUp() }
         let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
         let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
-        let file = try h.write("fz.yaml", syntheticSweep(study: "fz", trials: 20, epochs: 2, sleep: 0.05))
+        // More cases, a longer sweep: the fuzz should overlap it.
+        let trialCount = max(20, cases / 1500)
+        let file = try h.write("fz.yaml", syntheticSweep(study: "fz", trials: trialCount, epochs: 2, sleep: 0.05))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }, "no database:\n\(h.logText("coordinator.log"))")
@@ -42,8 +44,13 @@ import ZeroMQ
             for p in peers { while try p.receive(dontWait: true) != nil {} }
             if n % 200 == 0 {
                 peak = max(peak, residentBytes(pid) ?? 0)
-                #expect(coordinator.isRunning, "the coordinator died after \(n) fuzz messages:\n\(h.logText("coordinator.log"))")
-                if !coordinator.isRunning { return }
+                // The study may end before the fuzz does (then the fuzz stops): it must not crash.
+                if !coordinator.isRunning {
+                    coordinator.waitUntilExit()
+                    #expect(coordinator.terminationReason == .exit && coordinator.terminationStatus == 0,
+                            "the coordinator died after \(n) fuzz messages:\n\(h.logText("coordinator.log"))")
+                    break
+                }
                 usleep(1000)
             }
         }
@@ -55,7 +62,7 @@ import ZeroMQ
         #expect(h.waitFor(timeout: 180) { !coordinator.isRunning }, "the sweep did not finish:\n\(h.logText("coordinator.log"))")
         #expect(coordinator.terminationStatus == 0, "\(h.logText("coordinator.log"))")
         #expect(h.logText("coordinator.log").contains("dropped messages:"), "the fuzz never reached the coordinator")
-        try checkExactlyOnce(h, study: "fz", trials: 20, maxAttempts: 3, context: "seed \(seed), \(cases) cases")
+        try checkExactlyOnce(h, study: "fz", trials: trialCount, maxAttempts: 3, context: "seed \(seed), \(cases) cases")
         let completed = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fz").id, states: [.complete]) }
         #expect(!completed.isEmpty, "the honest worker completed nothing")
     }
