@@ -62,7 +62,7 @@ CHAOS_SEEDS ?= 1 2 3
 test-chaos: deps
 	$(SWIFT) build --build-tests
 	for seed in $(CHAOS_SEEDS); do \
-	  SWEEP_CHAOS_SEED=$$seed SWEEP_CHAOS_TRIALS=150 SWEEP_CHAOS_KILLS=20 SWEEP_CHAOS_PRUNE=1 \
+	  SWEEP_CHAOS_SEED=$$seed SWEEP_CHAOS_TRIALS=400 SWEEP_CHAOS_KILLS=25 SWEEP_CHAOS_PRUNE=1 \
 	    $(SWIFT) test --skip-build --filter ChaosTests || exit 1; \
 	done
 	SWEEP_FUZZ_CASES=30000 $(SWIFT) test --skip-build --filter WireFuzzTests

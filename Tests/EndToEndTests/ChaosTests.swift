@@ -12,7 +12,7 @@ import Testing
     @Test func killsAtRandomMomentsLoseAndDuplicateNothing() throws {
         let env = ProcessInfo.processInfo.environment
         let seed = UInt64(env["SWEEP_CHAOS_SEED"] ?? "") ?? 19
-        let trialCount = Int(env["SWEEP_CHAOS_TRIALS"] ?? "") ?? 60
+        let trialCount = Int(env["SWEEP_CHAOS_TRIALS"] ?? "") ?? 100
         let killCount = Int(env["SWEEP_CHAOS_KILLS"] ?? "") ?? 6
         let endsEarly = env["SWEEP_CHAOS_PRUNE"] == "1"
         let maxAttempts = 3
@@ -60,6 +60,7 @@ import Testing
                 workers[i] = try startWorker()
             }
         }
+        #expect(kills.contains("coordinator") && kills.contains("worker"), "the sweep ended before both kinds of kill: \(kills)")
         // The last coordinator runs the study to its end (a resume also ends a study that
         // finished just before a kill).
         let last = "coordinator-\(coordinatorRuns).log"
