@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 # What the multi-machine tests (cluster/) need on top: namespaces, Slurm, ssh.
 CLUSTER_APT_PACKAGES := iproute2 iputils-ping slurm-wlm munge openssh-server openssh-client systemd
 
-.PHONY: all deps cluster-deps apt-install build run test test-cluster bench bench-cluster bench-venv clean
+.PHONY: all deps cluster-deps apt-install build run test test-chaos test-cluster bench bench-cluster bench-venv clean
 
 all: build
 
@@ -54,6 +54,18 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## test-chaos: workers and the coordinator killed with SIGKILL at random (seeded) moments
+## during sweeps (three seeds, with pruning and failing trials), then the wire fuzz with
+## more cases. A few minutes on 2 cores.
+CHAOS_SEEDS ?= 1 2 3
+test-chaos: deps
+	$(SWIFT) build --build-tests
+	for seed in $(CHAOS_SEEDS); do \
+	  SWEEP_CHAOS_SEED=$$seed SWEEP_CHAOS_TRIALS=400 SWEEP_CHAOS_KILLS=25 SWEEP_CHAOS_PRUNE=1 \
+	    $(SWIFT) test --skip-build --filter ChaosTests || exit 1; \
+	done
+	SWEEP_FUZZ_CASES=30000 $(SWIFT) test --skip-build --filter WireFuzzTests
 
 ## test-cluster: the multi-machine rehearsals (network namespaces with CURVE, a real
 ## single-node Slurm cluster, ssh into namespaces, the systemd unit). Needs root.

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Glibc
 
 /// One ZeroMQ socket.
 ///
@@ -85,6 +86,7 @@ public final class Socket {
         var frames: [[UInt8]] = []
         var peerAddress: String?
         var userID: String?
+        var sourceFD: Int32?
         var more = true
         while more {
             var msg = zmq_msg_t()
@@ -105,9 +107,17 @@ public final class Socket {
             }
             if peerAddress == nil, let p = zmq_msg_gets(&msg, "Peer-Address") { peerAddress = String(cString: p) }
             if userID == nil, let u = zmq_msg_gets(&msg, "User-Id") { userID = String(cString: u) }
+            if sourceFD == nil { let fd = zmq_msg_get(&msg, ZMQ_SRCFD); if fd >= 0 { sourceFD = fd } }
             more = zmq_msg_more(&msg) == 1
         }
-        return Message(frames: frames, peerAddress: peerAddress, userID: userID)
+        return Message(frames: frames, peerAddress: peerAddress, userID: userID, sourceFD: sourceFD)
+    }
+
+    /// Ends one peer's TCP connection (from ``Message/sourceFD``): libzmq sees the
+    /// connection fail, closes it and drops what it queued from it; the socket goes on.
+    /// `shutdown` leaves the descriptor to libzmq (it closes it), so nothing is freed twice.
+    public func cutOff(connection fd: Int32) {
+        _ = shutdown(fd, Int32(SHUT_RDWR))
     }
 
     // MARK: Options
@@ -146,11 +156,16 @@ public struct Message: Sendable, Equatable {
     public var peerAddress: String?
     /// The ZAP user id (with CURVE: the authenticated client key, as set by the handler).
     public var userID: String?
+    /// The descriptor of the TCP connection it came from (libzmq's `ZMQ_SRCFD`; nil for
+    /// inproc). Valid only while that connection is open: use it at once, e.g. to cut off
+    /// a flooding peer with ``Socket/cutOff(connection:)``.
+    public var sourceFD: Int32?
 
-    public init(frames: [[UInt8]], peerAddress: String? = nil, userID: String? = nil) {
+    public init(frames: [[UInt8]], peerAddress: String? = nil, userID: String? = nil, sourceFD: Int32? = nil) {
         self.frames = frames
         self.peerAddress = peerAddress
         self.userID = userID
+        self.sourceFD = sourceFD
     }
 
     /// Total payload bytes over all frames.

@@ -38,6 +38,15 @@ extension Socket {
         try setInt(ZMQ_HEARTBEAT_TTL, ttlMs, "HEARTBEAT_TTL")
     }
 
+    /// Kernel TCP keepalives: a connection whose peer vanished (no FIN, e.g. a cut network)
+    /// is closed after `idleSeconds` of silence and `probes` unanswered probes.
+    public func setTCPKeepalive(idleSeconds: Int32, intervalSeconds: Int32, probes: Int32) throws(ZMQError) {
+        try setInt(ZMQ_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
+        try setInt(ZMQ_TCP_KEEPALIVE_IDLE, idleSeconds, "TCP_KEEPALIVE_IDLE")
+        try setInt(ZMQ_TCP_KEEPALIVE_INTVL, intervalSeconds, "TCP_KEEPALIVE_INTVL")
+        try setInt(ZMQ_TCP_KEEPALIVE_CNT, probes, "TCP_KEEPALIVE_CNT")
+    }
+
     // MARK: CURVE security
 
     /// Makes this socket a CURVE server with the given secret key (Z85, 40 characters).

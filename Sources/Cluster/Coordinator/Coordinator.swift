@@ -49,6 +49,11 @@ public final class Coordinator {
     private let lock: StudyLock?
     /// CURVE: the key each worker id first connected with.
     private var keyOfWorker: [String: String] = [:]
+    /// Bytes received per connection (by descriptor) in the current one-second window.
+    private var bytesByConnection: [Int32: Int] = [:]
+    /// Connections cut off in the current window: their queued messages are dropped unread.
+    private var cutOff: Set<Int32> = []
+    private var budgetWindow = 0.0
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -99,10 +104,19 @@ public final class Coordinator {
         authenticator = try security.makeAuthenticator(context: context, log: log)
         router = try Socket(context, .router)
         try router.setRouterMandatory(true)
-        try router.setRouterHandover(true)
+        // Without CURVE a reconnecting worker takes its id back at once. With CURVE an id
+        // stays with the connection that holds it: another key claiming it is not routed
+        // at all (handover would cut the victim off), and a connection that died silently
+        // is closed by TCP keepalives, freeing the id for its worker. (Not ZMTP heartbeats:
+        // libzmq 4.3 asserts when their timer fires on a connection that failed while its
+        // input was paused at the high-water mark.)
+        try router.setRouterHandover(security.curve == nil)
+        try router.setTCPKeepalive(idleSeconds: Int32(max(1, options.heartbeatMs * options.liveness / 1000)), intervalSeconds: 1, probes: 3)
         try router.setMaxMessageSize(Int64(options.maxMessageBytes))
-        try router.setSendHighWaterMark(100_000)
-        try router.setReceiveHighWaterMark(100_000)
+        // Per connection: what a worker has in flight is a few messages; more is a flood
+        // (libzmq then stops reading that peer's socket) or a peer that does not read.
+        try router.setSendHighWaterMark(Int32(options.sendQueueMessages))
+        try router.setReceiveHighWaterMark(Int32(options.receiveQueueMessages))
         try security.configureServer(router)
         monitor = try router.monitor([.handshakeFailures, .accepted, .disconnected], endpoint: "inproc://sweep-router-monitor-\(UUID().uuidString)", context: context)
         try router.bind(options.bind)
@@ -120,26 +134,40 @@ public final class Coordinator {
     /// On a stop request, `onStop` runs once (e.g. to signal local workers) and, with
     /// `drainSeconds > 0`, the loop keeps serving without handing out work until every
     /// running trial was handed back or finished, or the time is up. Trials still running
-    /// then stay RUNNING in the database for `sweep resume`.
-    public func run(stop: AtomicFlag = AtomicFlag(), drainSeconds: Double = 0, onStop: () -> Void = {}) throws -> CoordinatorSummary {
+    /// then stay RUNNING in the database for `sweep resume`. When `force` is set (a second
+    /// Ctrl-C), every trial still held is recorded as handed back at once, so a resume
+    /// re-queues it without waiting for its lease, and the loop returns.
+    public func run(stop: AtomicFlag = AtomicFlag(), force: AtomicFlag = AtomicFlag(), drainSeconds: Double = 0,
+                    onStop: () -> Void = {}) throws -> CoordinatorSummary {
         let started = clock.now
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
         var sockets = [router, monitor]
         if let auth = authenticator { sockets.append(auth.socket) }
         var poller = Poller(sockets)
-        let tickInterval = min(0.25, Double(options.heartbeatMs) / 4000)
+        let heartbeat = Double(options.heartbeatMs) / 1000
+        let tickInterval = min(0.25, heartbeat / 4)
         var nextTick = 0.0
         var finishedAt: Double?
         var drainDeadline: Double?
         let batchLimit = 512
         /// How long the last batch took (a slow commit delays reading heartbeats).
         var lastBatchSeconds = 0.0
+        /// When liveness was last judged (a flood must delay verdicts, never suppress them).
+        var lastJudged = clock.now
         var batch: [(String, Message)] = []
         batch.reserveCapacity(512)
 
         // The first tick runs at once: it settles orphans and starts dispatching.
         while true {
             let now = clock.now
+            if force.isSet && !core.finished {
+                try store.write { tx in
+                    try core.handBackAll(reason: "the coordinator was interrupted twice", now: now, tx: tx)
+                    try core.interrupt(now: now, tx: tx)
+                }
+                log.info("interrupted twice: every running trial was handed back for `sweep resume \(core.study.name)`")
+                return summary(finished: false, reason: "interrupted twice", started: started)
+            }
             if stop.isSet && drainDeadline == nil {
                 drainDeadline = now + drainSeconds
                 core.draining = true
@@ -160,14 +188,17 @@ public final class Coordinator {
             if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
 
             batch.removeAll(keepingCapacity: true)
-            while batch.count < batchLimit, let m = try router.receive(dontWait: true) {
+            // Bounded by count and by bytes: the loop holds at most one batch in memory.
+            var batchBytes = 0
+            while batch.count < batchLimit, batchBytes < options.maxMessageBytes, let m = try router.receive(dontWait: true) {
+                guard admit(m, now: now) else { continue }
                 guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else {
                     core.countViolation(.invalid(type: "routing id", reason: "not UTF-8"))
                     log.limited(.warning, key: "bad-id-\(m.peerAddress ?? "?")", "dropped a message from \(m.peerAddress ?? "a peer") without a UTF-8 routing id")
                     continue
                 }
                 // With CURVE, a worker id belongs to the key that first used it: another
-                // authorized key cannot take it over (ROUTER_HANDOVER would let it).
+                // authorized key cannot take it over (ROUTER_HANDOVER is off then, too).
                 if let key = m.userID, !key.isEmpty {
                     if let owner = keyOfWorker[id], owner != key {
                         handshakeFailures += 1
@@ -176,6 +207,7 @@ public final class Coordinator {
                     }
                     keyOfWorker[id] = key
                 }
+                batchBytes += m.byteCount
                 batch.append((id, m))
             }
             let tickDue = clock.now >= nextTick
@@ -184,6 +216,7 @@ public final class Coordinator {
             var out = Outbox()
             let t = clock.now
             var violations: [(String, String?, ProtocolViolation)] = []
+            var judged = false
             try store.write { tx in
                 for (id, m) in batch {
                     // After the identity: the JSON (after an empty delimiter from REQ-style
@@ -198,15 +231,20 @@ public final class Coordinator {
                     }
                 }
                 if tickDue {
-                    // Judge liveness only with an empty queue and a loop that was not itself
-                    // stalled: heartbeats still waiting to be read must not count as missed.
-                    let drained = batch.count < batchLimit
-                    let stalled = lastBatchSeconds > Double(options.heartbeatMs) / 1000
-                    try core.tick(now: t, judgeLiveness: drained && !stalled, tx: tx, out: &out)
+                    // Heartbeats still waiting to be read must not count as missed: judge
+                    // with an empty queue, or, when the batch was full (a flood), once a
+                    // heartbeat interval has passed: ZeroMQ reads connections in turn, so a
+                    // full batch has read what every other peer had waiting. Never right
+                    // after a loop that was itself stalled.
+                    let drained = batch.count < batchLimit && batchBytes < options.maxMessageBytes
+                    let stalled = lastBatchSeconds > heartbeat
+                    judged = (drained || t - lastJudged >= heartbeat) && !stalled
+                    try core.tick(now: t, judgeLiveness: judged, tx: tx, out: &out)
                 } else {
                     try core.dispatch(now: t, tx: tx, out: &out)
                 }
             }
+            if judged { lastJudged = t }
             if tickDue { nextTick = t + tickInterval }
             core.removeDroppedArtifacts()
             lastBatchSeconds = clock.now - t
@@ -216,9 +254,44 @@ public final class Coordinator {
             if tickDue { sendHeartbeats(now: t) }
             if core.finished && finishedAt == nil {
                 finishedAt = t
+                // `stop` is queued for every worker: closing the socket must still deliver it.
+                try? router.setLinger(milliseconds: 2000)
                 log.info("study '\(core.study.name)' finished: \(core.finishReason)")
             }
         }
+    }
+
+    /// Charges a message to its connection's byte budget; drops it unread (false) when it
+    /// cannot be a worker message (its JSON part is too big) or its connection went over
+    /// budget, and then cuts that connection off: libzmq frees what it queued from it,
+    /// which bounds the memory a flooding peer can take. A cut-off connection's messages
+    /// still in the queue are dropped until the next budget window.
+    private func admit(_ m: Message, now: Double) -> Bool {
+        guard let fd = m.sourceFD else { return true } // inproc: not a network peer
+        if now - budgetWindow >= 1 {
+            bytesByConnection.removeAll(keepingCapacity: true)
+            cutOff.removeAll(keepingCapacity: true)
+            budgetWindow = now
+        }
+        if cutOff.contains(fd) { return false }
+        let bytes = m.byteCount
+        let used = bytesByConnection[fd, default: 0] + bytes
+        bytesByConnection[fd] = used
+        // The JSON frame follows the routing id (and an empty delimiter from REQ-style peers).
+        let json = m.frames.count > 2 && m.frames[1].isEmpty ? m.frames[2].count : (m.frames.count > 1 ? m.frames[1].count : 0)
+        let why: String
+        if json > options.maxJSONBytes {
+            why = "a \(json)-byte message (the limit without a model attached is \(options.maxJSONBytes))"
+        } else if used > options.peerBytesPerSecond {
+            why = "\(used) bytes in one second (the limit is \(options.peerBytesPerSecond))"
+        } else {
+            return true
+        }
+        core.countViolation(.oversized(bytes: bytes, limit: json > options.maxJSONBytes ? options.maxJSONBytes : options.peerBytesPerSecond))
+        cutOff.insert(fd)
+        router.cutOff(connection: fd)
+        log.limited(.warning, key: "flood-\(m.peerAddress ?? "?")", "disconnected \(m.peerAddress ?? "a peer"): it sent \(why)")
+        return false
     }
 
     /// Peers whose handshake fails never reach the protocol: log them with their address.
@@ -233,6 +306,9 @@ public final class Coordinator {
                 peers[e.value] = peerAddress(fd: Int32(bitPattern: e.value)) ?? "an unknown address"
                 if peers.count > 10_000 { peers.removeAll() }
             } else if e.event.contains(.disconnected) {
+                let fd = Int32(bitPattern: e.value)
+                bytesByConnection[fd] = nil
+                cutOff.remove(fd)
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
                 if let why = pendingFailure {
                     pendingFailure = nil

@@ -356,8 +356,9 @@ final class CoordinatorCore {
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
         guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
-            // Already pruned by us, or no longer this worker's: nothing to record.
-            if workers[worker]?.trial == r.trial { workers[worker]?.trial = nil }
+            // Already pruned by us, or no longer this worker's: nothing to record. (A stale
+            // attempt number must not detach the worker from a lease it still holds.)
+            if workers[worker]?.trial == r.trial, !holdsLease(r.trial, worker) { workers[worker]?.trial = nil }
             return
         }
         let rowID = trials[r.trial].rowID
@@ -394,7 +395,7 @@ final class CoordinatorCore {
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
-            if workers[worker]?.trial == f.trial { workers[worker]?.trial = nil }
+            if workers[worker]?.trial == f.trial, !holdsLease(f.trial, worker) { workers[worker]?.trial = nil }
             return
         }
         trials.update(f.trial) { $0.failures += 1 }
@@ -673,6 +674,23 @@ final class CoordinatorCore {
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
         try tx.markWorkersGone(studyID: study.id, as: .left)
+    }
+
+    /// A second Ctrl-C: every trial still held (leased, or waiting for its worker after a
+    /// restart) is recorded as handed back and re-queued, so a resume starts it at once.
+    /// Whether `worker` holds the lease of `trial`, whatever its attempt.
+    private func holdsLease(_ trial: Int, _ worker: String) -> Bool {
+        trials.contains(trial) && trials[trial].lease?.worker == worker
+    }
+
+    func handBackAll(reason: String, now: Double, tx: StoreTransaction) throws {
+        for t in trials.leased.sorted() {
+            if let worker = trials[t].lease?.worker { try releaseLease(t, worker: worker, reason: reason, now: now, tx: tx) }
+        }
+        for t in trials.orphans.sorted() {
+            trials.update(t) { $0.orphanDeadline = nil }
+            try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: reason, outcome: .returned, now: now, tx: tx)
+        }
     }
 
     // MARK: Status

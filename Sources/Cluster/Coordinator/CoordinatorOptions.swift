@@ -8,20 +8,39 @@ public struct CoordinatorOptions: Sendable {
     public var liveness: Int
     /// Messages larger than this are dropped (and the peer disconnected by libzmq).
     public var maxMessageBytes: Int
+    /// The JSON part of a worker message is never larger than this (only a model
+    /// attachment is): a bigger one is dropped unread and its peer disconnected.
+    public var maxJSONBytes: Int
+    /// Bytes one connection may send per second before it is disconnected (its messages
+    /// in that second beyond the budget are dropped unread). Bounds the coordinator's memory
+    /// against a flooding peer; a worker sends far less (a model per finished trial at most).
+    public var peerBytesPerSecond: Int
+    /// Messages libzmq queues per connection, inbound and outbound: a worker has a few in
+    /// flight; beyond this libzmq stops reading a flooding peer, and drops what a peer that
+    /// does not read would be sent.
+    public var receiveQueueMessages: Int
+    public var sendQueueMessages: Int
     /// After a restart, how long RUNNING trials wait for their worker before being re-queued.
     public var orphanGraceSeconds: Double
-    /// After the study ends, how long to keep answering so every worker hears `stop`.
+    /// After the study ends, how long to keep answering before the loop returns (0: return
+    /// as soon as `stop` is queued for every worker; closing the socket still delivers it).
     public var drainSeconds: Double
     /// Where trained models are kept (nil: models are not kept, whatever the sweep file says).
     public var artifacts: ArtifactDirectory?
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
-                maxMessageBytes: Int = Wire.defaultMaxMessageBytes, orphanGraceSeconds: Double? = nil,
-                drainSeconds: Double = 1.0, artifacts: ArtifactDirectory? = nil) {
+                maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
+                peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
+                orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
         self.maxMessageBytes = maxMessageBytes
+        self.maxJSONBytes = maxJSONBytes
+        // Room for a few of the largest messages (models) per second.
+        self.peerBytesPerSecond = peerBytesPerSecond ?? max(64 << 20, 4 * maxMessageBytes)
+        self.receiveQueueMessages = receiveQueueMessages
+        self.sendQueueMessages = sendQueueMessages
         // Long enough for a worker to notice the silence, back off (up to 10 s) and reconnect.
         self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000 + 10
         self.drainSeconds = drainSeconds

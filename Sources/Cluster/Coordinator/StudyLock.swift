@@ -1,34 +1,68 @@
 import Foundation
 
-/// One coordinator per study: an exclusive `flock` on `DB.locks/STUDY.lock`, held for the
-/// coordinator's life. The kernel releases it when the process dies (even `kill -9`), so a
-/// crash never leaves a stale lock behind.
+/// One coordinator per study: an exclusive lock on the database file itself, held for the
+/// coordinator's life.
+///
+/// The lock is an open-file-description lock (`F_OFD_SETLK`) on one byte far past the end
+/// of the database file, at an offset derived from the study's name. Locking the file, not
+/// its name, makes a symlink or a hard link to the same database meet the same lock (they
+/// share the inode); SQLite's own locks use other bytes and other calls, so they never
+/// conflict with it, and unlike classic `fcntl` locks an OFD lock is not dropped when SQLite
+/// closes another descriptor of the same file in this process. The kernel releases it when
+/// the process dies (even `kill -9`), so a crash never leaves a stale lock behind.
+///
+/// Who holds the lock is written to `REALPATH.locks/STUDY.lock` (the database's resolved
+/// path), only for the message another coordinator gets.
 public final class StudyLock {
     private let fd: Int32
+    /// The file that names the holder (informational; the lock is on the database).
     public let path: String
+
+    /// Linux's `F_OFD_SETLK` (not exported by Swift's Glibc module).
+    private static let ofdSetLock: Int32 = 37
+    /// Lock bytes start here: far beyond any database and SQLite's lock bytes (at 1 GiB).
+    private static let lockBase: Int64 = 1 << 40
 
     /// Takes the lock, or fails naming the process that holds it.
     public init(database: String, study: String) throws {
-        let dir = database + ".locks"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let fd = open(real, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw StudyLockError.cannotOpen(real, String(cString: strerror(errno))) }
+        let dir = real + ".locks"
         path = "\(dir)/\(study).lock"
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw StudyLockError.cannotOpen(path, String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = off_t(Self.lockBase + Self.offset(of: study))
+        lock.l_len = 1
+        guard fcntl(fd, Self.ofdSetLock, &lock) == 0 else {
+            let why = errno
             close(fd)
-            throw StudyLockError.held(study: study, holder: holder)
+            if why == EAGAIN || why == EACCES {
+                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                throw StudyLockError.held(study: study, holder: holder)
+            }
+            throw StudyLockError.cannotOpen(real, String(cString: strerror(why)))
         }
         self.fd = fd
-        // Who holds it, for the message another coordinator gets.
-        let me = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
-        _ = ftruncate(fd, 0)
-        _ = me.withCString { write(fd, $0, strlen($0)) }
+        // Who holds it, for the message another coordinator gets (best effort).
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// A stable offset per study name (FNV-1a, 40 bits): two names sharing one would only
+    /// make their coordinators exclude each other, never let two run one study.
+    static func offset(of study: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in study.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int64(hash & ((1 << 40) - 1))
     }
 
     deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+        close(fd) // releases the OFD lock (the last descriptor of its open file description)
     }
 }
 
@@ -38,7 +72,7 @@ public enum StudyLockError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .cannotOpen(let path, let why): return "cannot open the study lock \(path): \(why)"
+        case .cannotOpen(let path, let why): return "cannot lock the study in \(path): \(why)"
         case .held(let study, let holder):
             return "study '\(study)' is already being run by another coordinator\(holder.isEmpty ? "" : " (\(holder))"); stop it first, or add workers to it with `sweep worker --connect`"
         }

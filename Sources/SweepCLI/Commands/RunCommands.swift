@@ -30,8 +30,9 @@ struct Run: ParsableCommand {
         abstract: "Run a sweep: a coordinator and local workers, with live progress.",
         discussion: """
             Creates the study in the database, starts the coordinator and N local workers,
-            and shows progress until the budget is spent. Ctrl-C stops it cleanly (trials in
-            progress are handed back); `sweep resume STUDY` continues it. More workers, on
+            and shows progress until the budget is spent. Ctrl-C (SIGTERM, SIGHUP) stops it
+            cleanly (trials in progress finish their epoch and are handed back); a second one
+            hands them back at once and exits 130. `sweep resume STUDY` continues it. More workers, on
             this or other machines, can join with `sweep worker --connect ENDPOINT`.
 
             Examples:
@@ -197,8 +198,9 @@ struct WorkerCommand: ParsableCommand {
         installStopSignals()
         if let parentPid {
             // A local worker of `sweep run`: the parent decides when it stops (it forwards
-            // SIGTERM), so a Ctrl-C on the terminal must not reach it twice.
+            // SIGTERM), so a Ctrl-C or a dropped session's SIGHUP must not reach it twice.
             signal(SIGINT, SIG_IGN)
+            signal(SIGHUP, SIG_IGN)
             dieWithParent(parentPid)
         }
         setenv("OPENBLAS_NUM_THREADS", "\(threads)", 1)

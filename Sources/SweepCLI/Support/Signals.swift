@@ -2,30 +2,42 @@ import CSupport
 import Cluster
 import Foundation
 
-/// The process-wide stop flag that SIGINT and SIGTERM set.
+/// The process-wide stop flag that SIGINT, SIGTERM and SIGHUP set.
 let processStop = AtomicFlag()
-/// Counts signals: a second one exits at once.
+/// Set by the second signal in a process that can still shut down in order (a coordinator).
+let processForce = AtomicFlag()
+/// Counts signals (see `installStopSignals`).
 nonisolated(unsafe) private var signalCount: Int32 = 0
+/// Whether the second signal sets `processForce` (a third exits) or exits at once.
+nonisolated(unsafe) private var secondSignalForces = false
 
-/// Installs SIGINT/SIGTERM handlers: the first asks the running loop to stop cleanly,
-/// the second exits immediately (status 130).
-func installStopSignals() {
+/// Installs SIGINT/SIGTERM/SIGHUP handlers (SIGHUP: an ssh session that dropped). The
+/// first signal asks the running loop to stop cleanly. The second exits at once (status
+/// 130), or, with `forceOnSecond`, sets `processForce` so a coordinator records its running
+/// trials as handed back before leaving; a third then exits at once.
+func installStopSignals(forceOnSecond: Bool = false) {
+    secondSignalForces = forceOnSecond
     let handler: @convention(c) (Int32) -> Void = { _ in
-        // Only async-signal-safe work here: a counter (only this handler touches it; the two
-        // signals are handled one at a time), an atomic store, and _exit.
+        // Only async-signal-safe work here: a counter (the handler blocks the other stop
+        // signals while it runs, so one runs at a time), atomic stores, and _exit.
         signalCount += 1
-        if signalCount > 1 { _exit(130) }
-        processStop.set()
+        if signalCount == 1 {
+            processStop.set()
+        } else if signalCount == 2 && secondSignalForces {
+            processForce.set()
+        } else {
+            _exit(130)
+        }
     }
-    signal(SIGINT, handler)
-    signal(SIGTERM, handler)
+    let signals = [SIGINT, SIGTERM, SIGHUP]
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = handler
+    sigemptyset(&action.sa_mask)
+    for s in signals { sigaddset(&action.sa_mask, s) }
+    for s in signals { sigaction(s, &action, nil) }
     signal(SIGPIPE, SIG_IGN)
     // A parent may have started us with these signals blocked (the mask is inherited).
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
-    sigprocmask(SIG_UNBLOCK, &set, nil)
+    sigprocmask(SIG_UNBLOCK, &action.sa_mask, nil)
 }
 
 /// Asks Linux to send SIGTERM to this process when its parent dies (local workers of

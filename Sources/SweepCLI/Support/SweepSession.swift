@@ -16,7 +16,7 @@ struct SweepSession {
 
     /// Runs until the study ends or Ctrl-C; prints the best trials at the end.
     func run(_ makeCoordinator: () throws -> Coordinator) throws {
-        installStopSignals()
+        installStopSignals(forceOnSecond: true)
         let coordinator = try makeCoordinator()
         let study = coordinator.studyName
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
@@ -29,7 +29,7 @@ struct SweepSession {
         let summary: CoordinatorSummary
         do {
             // Ctrl-C: local workers finish their epoch and hand their trials back before we leave.
-            summary = try coordinator.run(stop: processStop, drainSeconds: workers > 0 ? 60 : 0) {
+            summary = try coordinator.run(stop: processStop, force: processForce, drainSeconds: workers > 0 ? 60 : 0) {
                 local.signalAll(SIGTERM)
             }
         } catch {
@@ -41,9 +41,12 @@ struct SweepSession {
         if summary.finished {
             if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
         } else {
-            local.stop(timeout: 10)
+            // Interrupted twice: their trials are already recorded as handed back.
+            local.stop(timeout: processForce.isSet ? 1 : 10)
         }
         try printSummary(summary)
+        // Like a shell's status for a command stopped by Ctrl-C; everything is committed.
+        if processForce.isSet { Foundation.exit(130) }
     }
 
     private func printSummary(_ summary: CoordinatorSummary) throws {

@@ -1,0 +1,290 @@
+import Foundation
+import Store
+import Testing
+import ZeroMQ
+
+/// Hostile peers, links to the database and signals against the real `sweep` binary.
+@Suite(.serialized) struct ReliabilityTests {
+    /// A peer streaming 4 MiB frames (valid JSON, so each one would be parsed whole) is cut
+    /// off; the coordinator's memory stays bounded and an honest worker finishes the sweep.
+    @Test func aPeerFloodingBigFramesIsCutOffAndMemoryStaysBounded() throws {
+        let h = try SweepHarness("flood-memory")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("fm.yaml", syntheticSweep(study: "fm", trials: 12, epochs: 2, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }, "no database:\n\(h.logText("coordinator.log"))")
+        let pid = coordinator.processIdentifier
+        let baseline = try #require(residentBytes(pid))
+
+        let ctx = try Context()
+        let flood = try Socket(ctx, .dealer)
+        try flood.setSendHighWaterMark(8)
+        try flood.setRoutingID("flood")
+        try flood.connect(endpoint)
+        let frame = Array("{\"v\":1,\"type\":\"heartbeat\",\"pad\":\"".utf8) + [UInt8](repeating: 0x61, count: 4 << 20) + Array("\"}".utf8)
+        var offered = 0
+        var peak = baseline
+        let end = Date().addingTimeInterval(4)
+        var nextSample = Date()
+        while Date() < end {
+            if try flood.send([frame], dontWait: true) { offered += frame.count } else { usleep(500) }
+            if Date() >= nextSample {
+                peak = max(peak, residentBytes(pid) ?? 0)
+                nextSample = Date().addingTimeInterval(0.02)
+            }
+        }
+        flood.close()
+        #expect(offered > 400 << 20, "the flood did not happen: \(offered) bytes offered")
+        #expect(coordinator.isRunning, "the coordinator died under the flood:\n\(h.logText("coordinator.log"))")
+        // A bound far below what was offered (the unbounded queue held gigabytes).
+        print("flood: coordinator RSS \(baseline >> 20) MiB before, peak \(peak >> 20) MiB; \(offered >> 20) MiB offered")
+        #expect(peak - baseline < 300 << 20, "RSS grew from \(baseline >> 20) MiB to \(peak >> 20) MiB")
+
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "honest"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("disconnected 127.0.0.1"), "\(log)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fm").id) }
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete })
+    }
+
+    /// With a peer flooding small messages all along, a killed worker is still found dead
+    /// (and its trial re-queued) while the flood goes on, not only after it stops.
+    @Test func aKilledWorkerIsFoundDeadDuringAFlood() throws {
+        let h = try SweepHarness("flood-liveness")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
+        let file = try h.write("fl.yaml", syntheticSweep(study: "fl", trials: 6, epochs: 4, sleep: 0.3))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim"] + timing, log: "victim.log")
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        try #require(h.waitFor(timeout: 60) { (try? runningTrial(h, study: "fl", worker: "victim")) != nil },
+                     "the victim never ran a trial:\n\(h.logText("coordinator.log"))")
+
+        let ctx = try Context()
+        let flood = try Socket(ctx, .dealer)
+        try flood.setRoutingID("flood")
+        try flood.connect(endpoint)
+        let junk = Array("{\"v\":1,\"type\":\"no_such_type\"}".utf8)
+        for _ in 0..<20_000 { _ = try flood.send([junk], dontWait: true) }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        // The liveness timeout is 0.8 s; the flood lasts up to 12 s and must not hide the death.
+        var lost = false
+        let end = Date().addingTimeInterval(12)
+        var nextCheck = Date()
+        while Date() < end && !lost {
+            if !(try flood.send([junk], dontWait: true)) { usleep(100) }
+            if Date() >= nextCheck {
+                lost = (try? lostEvents(h, study: "fl"))?.contains { $0.worker == "victim" } ?? false
+                nextCheck = Date().addingTimeInterval(0.1)
+            }
+        }
+        let dropped = h.logText("coordinator.log")
+        flood.close()
+        #expect(lost, "the killed worker was not found dead while the flood went on:\n\(dropped)")
+
+        let other = try h.start(["worker", "--connect", endpoint, "--id", "other"] + timing, log: "other.log")
+        defer { if other.isRunning { other.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fl").id) }
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete })
+    }
+
+    /// A symlink or a hard link to the database is the same study: a second coordinator
+    /// through either is refused while the first runs.
+    @Test func linksToTheDatabaseMeetTheSameStudyLock() throws {
+        let h = try SweepHarness("lock-links")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("x.yaml", syntheticSweep(study: "x", trials: 3, epochs: 1, sleep: 0))
+        // A finished study (checkpointed into the database file, so a hard link shows it too),
+        // then a first coordinator that continues it and waits for workers.
+        #expect(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let first = try h.start(["resume", "x", "--db", h.db, "--add-trials", "3", "--workers", "0", "--bind", endpoint, "--no-progress"], log: "first.log")
+        defer { if first.isRunning { first.terminate() } }
+        try #require(h.waitFor(timeout: 30) { h.logText("first.log").contains("listening on") }, "the first coordinator did not start:\n\(h.logText("first.log"))")
+        let symlink = h.directory.appendingPathComponent("symlink.db").path
+        let hardlink = h.directory.appendingPathComponent("other-dir")
+        try FileManager.default.createDirectory(at: hardlink, withIntermediateDirectories: true)
+        let hard = hardlink.appendingPathComponent("hard.db").path
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: h.db)
+        try FileManager.default.linkItem(atPath: h.db, toPath: hard)
+        for path in [symlink, hard] {
+            let second = try h.run(["resume", "x", "--db", path, "--workers", "0", "--no-progress"])
+            #expect(second.status == 2, "\(path): \(second.output)")
+            #expect(second.output.contains("already being run by another coordinator"), "\(path): \(second.output)")
+        }
+        #expect(first.isRunning)
+        first.terminate()
+        first.waitUntilExit()
+        // Once the first coordinator is gone, the lock is free again (through a link, too).
+        let after = try h.run(["resume", "x", "--db", symlink, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(after.status == 0, "\(after.output)")
+    }
+
+    /// Under CURVE, another authorized key claiming a running worker's id is not routed:
+    /// it receives nothing meant for the victim, and the victim's trials run undisturbed.
+    @Test func anotherKeyClaimingAWorkerIdGetsNothingAndTheVictimRunsOn() throws {
+        let h = try SweepHarness("curve-claim")
+        defer { h.cleanUp() }
+        #expect(try h.run(["keygen", "--out", "keys", "--workers", "2"]).status == 0)
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("c.yaml", syntheticSweep(study: "claim", trials: 6, epochs: 3, sleep: 0.3))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--keys", "keys", "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let victim = try h.start(["worker", "--connect", endpoint, "--keys", "keys", "--key-name", "worker-1", "--id", "victim"], log: "victim.log")
+        defer { if victim.isRunning { victim.terminate() } }
+        try #require(h.waitFor(timeout: 60) { (try? runningTrial(h, study: "claim", worker: "victim")) != nil },
+                     "the victim never ran a trial:\n\(h.logText("coordinator.log"))")
+
+        let keys = h.directory.appendingPathComponent("keys")
+        let ctx = try Context()
+        var received = 0
+        // The intruder reconnects again and again with the victim's id, as a claim would.
+        for _ in 0..<6 {
+            let intruder = try Socket(ctx, .dealer)
+            try intruder.setCurveClient(publicKey: try keyValue(keys.appendingPathComponent("workers/worker-2.key").path, "public"),
+                                        secretKey: try keyValue(keys.appendingPathComponent("workers/worker-2.key").path, "secret"),
+                                        serverKey: try keyValue(keys.appendingPathComponent("coordinator.pub").path, "public"))
+            try intruder.setRoutingID("victim")
+            try intruder.connect(endpoint)
+            let end = Date().addingTimeInterval(0.5)
+            while Date() < end {
+                _ = try intruder.send([Array("{\"v\":1,\"type\":\"heartbeat\"}".utf8)], dontWait: true)
+                while try intruder.receive(dontWait: true) != nil { received += 1 }
+                usleep(20_000)
+            }
+            intruder.close()
+        }
+        #expect(received == 0, "the intruder received \(received) message(s) meant for the victim")
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let attempts = try h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "claim").id).flatMap { try q.attempts(trialID: $0.id) }
+        }
+        #expect(attempts.count == 6, "trials were interrupted: \(attempts.map { ($0.worker, $0.outcome?.rawValue ?? "-") })")
+        #expect(attempts.allSatisfy { $0.worker == "victim" && $0.outcome == .complete })
+    }
+
+    /// SIGHUP (an ssh session that dropped) stops `sweep run` like Ctrl-C: trials are
+    /// handed back and the command exits 0.
+    @Test func hangupStopsARunGracefully() throws {
+        let h = try SweepHarness("sighup")
+        defer { h.cleanUp() }
+        let file = try h.write("hup.yaml", syntheticSweep(study: "hup", trials: 8, epochs: 3, sleep: 0.3))
+        let run = try h.start(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        try #require(h.waitFor(timeout: 60) { ((try? runningCount(h, study: "hup")) ?? 0) >= 1 }, "no trial ran:\n\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGHUP)
+        #expect(h.waitFor(timeout: 60) { !run.isRunning }, "sweep run did not stop")
+        #expect(run.terminationReason == .exit && run.terminationStatus == 0, "\(h.logText("run.log"))")
+        #expect(h.logText("run.log").contains("sweep resume hup"))
+        #expect(try runningCount(h, study: "hup") == 0)
+    }
+
+    /// A second Ctrl-C while the first waits for trials to finish their epoch: every held
+    /// trial is recorded as handed back, the command exits 130, and a resume re-runs those
+    /// trials at once (no lease to wait out).
+    @Test func aSecondInterruptHandsRunningTrialsBackAndExits() throws {
+        let h = try SweepHarness("double-interrupt")
+        defer { h.cleanUp() }
+        let file = try h.write("di.yaml", syntheticSweep(study: "di", trials: 6, epochs: 3, sleep: 3))
+        let run = try h.start(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        try #require(h.waitFor(timeout: 60) { ((try? runningCount(h, study: "di")) ?? 0) >= 2 }, "two trials never ran:\n\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGINT)
+        usleep(300_000)
+        kill(run.processIdentifier, SIGINT)
+        #expect(h.waitFor(timeout: 30) { !run.isRunning }, "sweep run did not stop")
+        #expect(run.terminationStatus == 130, "\(h.logText("run.log"))")
+        #expect(try runningCount(h, study: "di") == 0, "trials were left RUNNING:\n\(h.logText("run.log"))")
+        let returned = try h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "di").id).flatMap { try q.attempts(trialID: $0.id) }
+                .filter { $0.outcome == .returned && ($0.error ?? "").contains("interrupted twice") }
+        }
+        #expect(returned.count == 2, "\(returned)")
+
+        let resumed = try h.run(["resume", "di", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let (trials, orphaned) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "di")
+            return (try q.trials(studyID: s.id), try q.events(studyID: s.id, kinds: [.stale]))
+        }
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete })
+        // Nothing waited for a lease: no trial was found stale after the restart.
+        #expect(orphaned.isEmpty, "\(orphaned.map(\.message))")
+    }
+
+    /// When the study ends, every worker hears `stop` and exits 0, although the coordinator
+    /// no longer waits a fixed second before it leaves.
+    @Test func workersHearStopAndExitCleanlyWhenTheStudyEnds() throws {
+        let h = try SweepHarness("stop-workers")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 12, epochs: 1, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let ids = ["s1", "s2", "s3"]
+        let workers = try ids.map { try h.start(["worker", "--connect", endpoint, "--id", $0], log: "\($0).log") }
+        defer { for w in workers where w.isRunning { w.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        for (id, w) in zip(ids, workers) {
+            #expect(h.waitFor(timeout: 10) { !w.isRunning }, "worker \(id) did not leave")
+            #expect(w.terminationStatus == 0, "\(id): \(h.logText("\(id).log"))")
+            #expect(h.logText("\(id).log").contains("study over"), "\(id): \(h.logText("\(id).log"))")
+        }
+    }
+}
+
+/// The resident set size of a process (VmRSS in /proc/PID/status), in bytes.
+func residentBytes(_ pid: Int32) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+    return kb * 1024
+}
+
+/// The number of a trial `worker` is running with at least one epoch done, if any.
+func runningTrial(_ h: SweepHarness, study: String, worker: String) throws -> Int? {
+    guard FileManager.default.fileExists(atPath: h.db) else { return nil }
+    return try h.reader().read { q -> Int? in
+        guard let s = try q.study(named: study) else { return nil }
+        return try q.trials(studyID: s.id, states: [.running]).first { $0.worker == worker && $0.epochs >= 1 }?.number
+    }
+}
+
+/// How many trials are RUNNING in the database.
+func runningCount(_ h: SweepHarness, study: String) throws -> Int {
+    guard FileManager.default.fileExists(atPath: h.db) else { return 0 }
+    return try h.reader().read { q -> Int in
+        guard let s = try q.study(named: study) else { return 0 }
+        return try q.trials(studyID: s.id, states: [.running]).count
+    }
+}
+
+/// The `worker_lost` events of a study.
+func lostEvents(_ h: SweepHarness, study: String) throws -> [EventRecord] {
+    try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: study).id, kinds: [.workerLost]) }
+}
+
+/// A `name = value` line of a key file made by `sweep keygen`.
+func keyValue(_ path: String, _ name: String) throws -> String {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count == 2 && parts[0] == name { return parts[1] }
+    }
+    throw KeyFileError(path: path, name: name)
+}
+
+struct KeyFileError: Error, CustomStringConvertible {
+    var path: String
+    var name: String
+    var description: String { "no '\(name) =' line in \(path)" }
+}
