@@ -2,6 +2,7 @@ import Foundation
 import Search
 import Store
 import Testing
+@testable import SweepReport
 @testable import SweepCLI
 
 /// The report's HTML, rendered in-process from studies written straight into a database.

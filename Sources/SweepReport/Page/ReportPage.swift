@@ -3,11 +3,12 @@ import Search
 import Store
 
 /// Assembles the self-contained HTML report of a study.
-enum ReportPage {
+public enum ReportPage {
     /// Rows in the top-trials table.
     static let topTrials = 15
 
-    static func render(_ data: ReportData, version: String) -> String {
+    /// The whole page for `data`; `version` goes into the footer.
+    public static func render(_ data: ReportData, version: String) -> String {
         let s = data.study
         let figures = [
             HistoryPlot.figure(data), CurvesPlot.figure(data), ParallelPlot.figure(data),

@@ -68,7 +68,7 @@ enum SlicePlot {
             }
             if tooltips {
                 svg.circle(x, y(t.value!), r: 3, cls: "sp", style: "fill:\(color)",
-                           title: trialTitle(t.number, "\(p.name) \(TrialListing.display(v))", "\(data.metric) \(Fmt.value(t.value))"))
+                           title: trialTitle(t.number, "\(p.name) \(Fmt.param(v))", "\(data.metric) \(Fmt.value(t.value))"))
             } else {
                 buckets[min(7, Int(age * 8))].dot(x, y(t.value!))
             }
@@ -79,7 +79,7 @@ enum SlicePlot {
         svg.path(off.d, cls: "offscale", title: "values beyond the axis")
         if let b = data.best, let v = b.params[p.name], let x = axis.position(v) {
             svg.circle(x, y(b.value!), r: 4.5, cls: "best-dot",
-                       title: trialTitle(b.number, "best", "\(p.name) \(TrialListing.display(v))", "\(data.metric) \(Fmt.value(b.value))"))
+                       title: trialTitle(b.number, "best", "\(p.name) \(Fmt.param(v))", "\(data.metric) \(Fmt.value(b.value))"))
         }
         if !axis.isCategorical {
             svg.text((frame.left + frame.right) / 2, H - 8, axis.rangeDescription, cls: "legend", anchor: "middle")
