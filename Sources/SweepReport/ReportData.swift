@@ -16,19 +16,22 @@ public struct ReportData: Sendable {
 
     /// Reads study `name` from `reader`.
     public static func load(_ reader: StoreReader, study name: String, databasePath: String, now: Double) throws -> ReportData {
-        try reader.read { q in
-            let s = try q.requireStudy(named: name)
-            let trials = try q.trials(studyID: s.id)
-            let curves = try q.allIntermediates(studyID: s.id)
-            let counts = try q.stateCounts(studyID: s.id)
-            let observations = trials.compactMap { t -> ImportanceObservation? in
-                guard t.state == .complete, let v = t.value, v.isFinite else { return nil }
-                return ImportanceObservation(params: t.params, value: v)
-            }
-            let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
-            return ReportData(study: s, trials: trials, curves: curves, counts: counts, importance: importance,
-                              databasePath: databasePath, generatedAt: now)
+        try reader.read { q in try load(q, study: name, databasePath: databasePath, now: now) }
+    }
+
+    /// Reads study `name` inside a read transaction the caller holds.
+    public static func load(_ q: StoreQueries, study name: String, databasePath: String, now: Double) throws -> ReportData {
+        let s = try q.requireStudy(named: name)
+        let trials = try q.trials(studyID: s.id)
+        let curves = try q.allIntermediates(studyID: s.id)
+        let counts = try q.stateCounts(studyID: s.id)
+        let observations = trials.compactMap { t -> ImportanceObservation? in
+            guard t.state == .complete, let v = t.value, v.isFinite else { return nil }
+            return ImportanceObservation(params: t.params, value: v)
         }
+        let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
+        return ReportData(study: s, trials: trials, curves: curves, counts: counts, importance: importance,
+                          databasePath: databasePath, generatedAt: now)
     }
 
     public var direction: Direction { study.direction }

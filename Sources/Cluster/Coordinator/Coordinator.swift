@@ -49,6 +49,8 @@ public final class Coordinator {
     private let lock: StudyLock?
     /// CURVE: the key each worker id first connected with.
     private var keyOfWorker: [String: String] = [:]
+    /// Receives per-batch counts and latencies (`sweep run --dashboard`); nil: none kept.
+    public var metrics: (any CoordinatorMetricsSink)?
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -186,6 +188,7 @@ public final class Coordinator {
             var out = Outbox()
             let t = clock.now
             var violations: [(String, String?, ProtocolViolation)] = []
+            var reports = 0
             try store.write { tx in
                 for (id, m) in batch {
                     // After the identity: the JSON (after an empty delimiter from REQ-style
@@ -194,6 +197,7 @@ public final class Coordinator {
                     if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                     do {
                         let message = try codec.decodeWorkerMessage(frames: body)
+                        if case .report = message { reports += 1 }
                         try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
                     } catch let v as ProtocolViolation {
                         violations.append((id, m.peerAddress, v))
@@ -216,6 +220,8 @@ public final class Coordinator {
             for (worker, message) in out.messages { send(message, to: worker, now: t) }
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
+            metrics?.batchHandled(messages: batch.count, reports: reports, commitSeconds: lastBatchSeconds,
+                                  roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 log.info("study '\(core.study.name)' finished: \(core.finishReason)")

@@ -43,8 +43,10 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
@@ -53,7 +55,7 @@ struct Run: ParsableCommand {
         if try store.read({ try $0.study(named: definition.study) }) != nil {
             throw UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
         }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
             try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
         }
     }
@@ -80,8 +82,10 @@ struct Resume: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
         guard FileManager.default.fileExists(atPath: database.path) else {
@@ -91,7 +95,7 @@ struct Resume: ParsableCommand {
         let security = try network.security()
         let store = try database.writer()
         _ = try store.read { try $0.requireStudy(named: study) }
-        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+        try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
             try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                    log: Log(label: "coordinator", minimum: .warning))
         }
@@ -115,8 +119,10 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "Continue the study if it already exists.") var resume = false
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
@@ -125,7 +131,7 @@ struct CoordinatorCommand: ParsableCommand {
         if exists && !resume {
             throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
         }
-        try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
+        try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
             exists
                 ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
                 : try Coordinator.create(definition, store: store, options: options, security: security)

@@ -1,6 +1,7 @@
 /// The report's stylesheet and its one small script: inline, so the file needs no network.
-enum ReportStyle {
-    static let css = """
+public enum ReportStyle {
+    /// The report's stylesheet (the dashboard embeds it too).
+    public static let css = """
     :root { --ink: #1f2933; --muted: #697586; --line: #e3e8ee; --accent: #dd6b20; --blue: #2b6cb0; --bg: #ffffff; --panel: #f7f9fb; }
     * { box-sizing: border-box; }
     html { background: var(--bg); }
