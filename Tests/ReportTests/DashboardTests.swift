@@ -2,6 +2,7 @@ import Foundation
 import Search
 import Store
 import Testing
+@testable import SweepCLI
 
 /// `sweep run --dashboard` and `sweep dashboard`: real processes, pages driven in headless
 /// Chromium, `/metrics` scraped during a sweep. Screenshots stay in /tmp/sweep-dashboard-screenshots.
@@ -233,4 +234,15 @@ final class ScrapeLog: @unchecked Sendable {
 
     func append(_ m: PrometheusText) { lock.lock(); items.append(m); lock.unlock() }
     var all: [PrometheusText] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+/// `--dashboard` with and without an address.
+@Suite struct DashboardArgumentTests {
+    @Test func aBareDashboardFlagGetsTheDefaultAddress() {
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard"]) == ["run", "f.yaml", "--dashboard", "127.0.0.1:8080"])
+        #expect(DashboardFlags.normalize(["run", "--dashboard", "f.yaml"]) == ["run", "--dashboard", "127.0.0.1:8080", "f.yaml"])
+        #expect(DashboardFlags.normalize(["run", "--dashboard", "--workers", "2"]) == ["run", "--dashboard", "127.0.0.1:8080", "--workers", "2"])
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard", "0.0.0.0:9000"]) == ["run", "f.yaml", "--dashboard", "0.0.0.0:9000"])
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard", ":0"]) == ["run", "f.yaml", "--dashboard", ":0"])
+    }
 }
