@@ -12,6 +12,8 @@ import PackageDescription
 /// - `ZeroMQ`: a small typed wrapper over libzmq.
 /// - `SweepFile`: YAML sweep and trial files, with file/line/field errors.
 /// - `Cluster`: wire protocol, coordinator and worker.
+/// - `SweepReport`: the HTML/SVG report of a study (used by `sweep report` and the dashboard).
+/// - `SweepDashboard`: the live web dashboard and `/metrics` (Hummingbird, Prometheus).
 /// - `SweepCLI`: the `sweep` command line; `sweep` is its thin executable.
 let package = Package(
     name: "Sweep",
@@ -26,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already required by Hummingbird; named for the types the dashboard uses directly.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian packages.
@@ -52,10 +60,22 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
         .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue"]),
+        .target(name: "SweepReport", dependencies: ["Search", "Store"]),
+        .target(
+            name: "SweepDashboard",
+            dependencies: [
+                "SweepReport", "Search", "Store", "Cluster",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "SweepCLI",
             dependencies: [
-                "Training", "Search", "Store", "SweepFile", "Cluster", "CSupport",
+                "Training", "Search", "Store", "SweepFile", "Cluster", "CSupport", "SweepReport", "SweepDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,8 +96,8 @@ let package = Package(
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile"]),
-        // `sweep report`, `compare` and the live display: in Chromium, tmux and in-process.
-        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "Store", "Search", "Randomness", "CZlib"]),
+        // `sweep report`, `compare`, the live display and `sweep dashboard`: in Chromium, tmux and in-process.
+        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib"]),
     ],
     swiftLanguageModes: [.v6]
 )

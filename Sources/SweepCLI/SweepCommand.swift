@@ -21,7 +21,7 @@ public struct SweepCommand: ParsableCommand {
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
             Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
-            ReportCommand.self, Compare.self, Retrain.self, ModelCommand.self, Predict.self, LRFind.self,
+            ReportCommand.self, DashboardCommand.self, Compare.self, Retrain.self, ModelCommand.self, Predict.self, LRFind.self,
         ]
     )
 
@@ -32,7 +32,7 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         do {
-            var command = try parseAsRoot(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {

@@ -46,7 +46,7 @@ private enum RawWorkerError: Error { case timeout(String) }
         let h = try SweepHarness("wire")
         defer { h.cleanUp() }
         let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let file = try h.write("w.yaml", syntheticSweep(study: "wire", trials: 2, epochs: 3, sleep: 0, pruner: "{name: threshold, upper: 1.0}"))
+        let file = try h.write("w.yaml", syntheticSweep(study: "wire", trials: 3, epochs: 3, sleep: 0, pruner: "{name: threshold, upper: 1.0}"))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         let w = try RawWorker(id: "raw", endpoint: endpoint)
@@ -87,7 +87,10 @@ private enum RawWorkerError: Error { case timeout(String) }
         #expect(repeated["type"] as? String == "decision" && repeated["action"] as? String == "prune", "\(repeated)")
         #expect(repeated["reason"] as? String == pruned["reason"] as? String)
         try w.send(#"{"v":1,"type":"result","trial":1,"attempt":1,"state":"pruned","value":"inf","metrics":{},"epochs":1,"ready":true}"#)
-        // The study ended with the prune (its budget is spent): `stop` came, or comes.
+        // The last trial runs to the end; then the study is over (the coordinator exits at
+        // once, so the repeated report above had to come while a trial was still to run).
+        #expect(try w.next(["assign"])["trial"] as? Int == 2)
+        try w.send(#"{"v":1,"type":"result","trial":2,"attempt":1,"state":"complete","value":0.5,"metrics":{},"epochs":3,"ready":true}"#)
         if !w.seen.contains("stop") { _ = try w.next(["stop"]) }
         #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
 
@@ -95,9 +98,9 @@ private enum RawWorkerError: Error { case timeout(String) }
             let ts = try q.trials(studyID: try q.requireStudy(named: "wire").id)
             return (ts, try ts.map { try q.attempts(trialID: $0.id).map(\.outcome) }, try q.intermediates(trialID: ts[1].id))
         }
-        #expect(trials.map(\.state) == [.complete, .pruned])
+        #expect(trials.map(\.state) == [.complete, .pruned, .complete])
         #expect(trials[0].value == .infinity)
-        #expect(attempts == [[.complete], [.pruned]], "no lease was revoked by the repeated ready")
+        #expect(attempts == [[.complete], [.pruned], [.complete]], "no lease was revoked by the repeated ready")
         #expect(curve.map(\.value) == [.infinity])
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SweepReport
 
 /// Parameter importance as `sweep report` shows it, on a real synthetic sweep.
 @Suite struct ImportanceReportTests {

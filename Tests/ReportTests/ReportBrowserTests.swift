@@ -2,6 +2,7 @@ import Foundation
 import Search
 import Store
 import Testing
+@testable import SweepReport
 @testable import SweepCLI
 
 /// `sweep report` on a real sweep, opened in headless Chromium.

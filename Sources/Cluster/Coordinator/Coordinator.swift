@@ -54,6 +54,8 @@ public final class Coordinator {
     /// Connections cut off in the current window: their queued messages are dropped unread.
     private var cutOff: Set<Int32> = []
     private var budgetWindow = 0.0
+    /// Receives per-batch counts and latencies (`sweep run --dashboard`); nil: none kept.
+    public var metrics: (any CoordinatorMetricsSink)?
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -217,6 +219,7 @@ public final class Coordinator {
             let t = clock.now
             var violations: [(String, String?, ProtocolViolation)] = []
             var judged = false
+            var reports = 0
             try store.write { tx in
                 for (id, m) in batch {
                     // After the identity: the JSON (after an empty delimiter from REQ-style
@@ -225,6 +228,7 @@ public final class Coordinator {
                     if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                     do {
                         let message = try codec.decodeWorkerMessage(frames: body)
+                        if case .report = message { reports += 1 }
                         try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
                     } catch let v as ProtocolViolation {
                         violations.append((id, m.peerAddress, v))
@@ -252,6 +256,8 @@ public final class Coordinator {
             for (worker, message) in out.messages { send(message, to: worker, now: t) }
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
+            metrics?.batchHandled(messages: batch.count, reports: reports, commitSeconds: lastBatchSeconds,
+                                  roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 // `stop` is queued for every worker: closing the socket must still deliver it.

@@ -62,10 +62,7 @@ enum TrialListing {
         }
     }
 
-    static func display(_ v: ParamValue) -> String {
-        if case .double(let d) = v { return Fmt.value(d) }
-        return v.description
-    }
+    static func display(_ v: ParamValue) -> String { Fmt.param(v) }
 }
 
 /// `sweep trials STUDY`: the trials of a study.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import SweepReport
 
 /// `sweep report STUDY`: one self-contained HTML file with the study's plots.
 struct ReportCommand: ParsableCommand {

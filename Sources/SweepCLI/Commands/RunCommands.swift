@@ -45,8 +45,10 @@ struct Run: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
@@ -59,7 +61,7 @@ struct Run: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: definition.study).run {
             let store = try database.writer()
             if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
-            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
             }
         }
@@ -87,8 +89,10 @@ struct Resume: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
         guard FileManager.default.fileExists(atPath: database.path) else {
@@ -104,7 +108,7 @@ struct Resume: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
-            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress).run {
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning))
             }
@@ -132,8 +136,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Continue the study if it already exists.") var resume = false
     @Flag(help: "With --resume: continue with FILE although it changed since the study began.") var force = false
     @Flag(help: "No live progress display.") var noProgress = false
+    @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try SweepDefinition.load(path: file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
@@ -148,7 +154,7 @@ struct CoordinatorCommand: ParsableCommand {
                 guard force, change.unforceable == nil else { throw UsageError(change.description) }
                 try definition.replaceStored(record, in: store)
             }
-            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress).run {
+            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 exists
                     ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
                     : try Coordinator.create(definition, store: store, options: options, security: security)

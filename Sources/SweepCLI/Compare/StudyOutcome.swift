@@ -1,6 +1,7 @@
 import Foundation
 import Search
 import Store
+import SweepReport
 
 /// What `sweep compare` needs to know about one study.
 struct StudyOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import SweepReport
 
 /// A plain-text table for people: aligned columns, numbers right-aligned.
 struct TextTable {
@@ -37,26 +38,5 @@ enum CSV {
     }
 }
 
-/// Number formatting shared by the commands.
-enum Fmt {
-    static func value(_ v: Double?) -> String {
-        guard let v else { return "-" }
-        if v == 0 { return "0" }
-        if abs(v) >= 1e5 || abs(v) < 1e-4 { return String(format: "%.4g", v) }
-        return String(format: "%.4f", v)
-    }
-
-    static func seconds(_ s: Double?) -> String {
-        guard let s, s.isFinite else { return "-" }
-        if s < 60 { return String(format: "%.1fs", s) }
-        if s < 3600 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
-        return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60)
-    }
-
-    static func time(_ t: Double?) -> String {
-        guard let t else { return "-" }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
-}
+/// Number formatting lives in the report module so that reports and commands agree.
+typealias Fmt = SweepReport.Fmt

@@ -3,6 +3,7 @@ import Foundation
 import Search
 import Store
 import Synchronization
+import SweepDashboard
 
 /// Runs a coordinator in this process (on the calling thread, which owns its sockets),
 /// optionally with local worker processes, and shows progress from the database on a
@@ -13,6 +14,8 @@ struct SweepSession {
     var showProgress: Bool
     var quietWorkers: Bool = true
     var workerArguments: [String] = []
+    /// `--dashboard`: serve the dashboard and the coordinator's /metrics from this process.
+    var dashboard: DashboardOptions? = nil
 
     /// Runs until the study ends or Ctrl-C; prints the best trials at the end.
     func run(_ makeCoordinator: () throws -> Coordinator) throws {
@@ -20,6 +23,13 @@ struct SweepSession {
         let coordinator = try makeCoordinator()
         let study = coordinator.studyName
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
+        if let dashboard {
+            let server = DashboardServer(databasePath: databasePath, options: dashboard, withCoordinator: true) { processStop.set() }
+            let port: Int
+            do { port = try server.startInBackground() } catch { throw CommandFailure("dashboard: cannot listen on \(dashboard.host):\(dashboard.port): \(error)") }
+            coordinator.metrics = server.recorder
+            print("dashboard on http://\(DashboardFlags.urlHost(dashboard.host)):\(port)/")
+        }
         let local = LocalWorkers(logDirectory: nil)
         if workers > 0 {
             try local.start(count: workers, endpoint: coordinator.endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)

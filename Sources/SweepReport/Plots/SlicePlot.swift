@@ -35,7 +35,8 @@ enum SlicePlot {
 
     static func slice(_ p: Parameter, data: ReportData, trials: [TrialRecord], allValues: [Double], total: [TrialRecord], maxNumber: Double) -> String {
         let W = 290.0, H = 230.0
-        let frame = Frame(width: W, height: H, margin: (26, 12, 50, 62))
+        // Title on the first line, the active count on the second: long names never run into it.
+        let frame = Frame(width: W, height: H, margin: (36, 12, 50, 62))
         var svg = SVG(width: W, height: H)
         let active = trials.filter { $0.params[p.name] != nil }
         let axis = ParamAxis(p, start: frame.left, end: frame.right, observed: active.compactMap { $0.params[p.name] })
@@ -46,10 +47,12 @@ enum SlicePlot {
         } else {
             Axes.bottomCategories(&svg, axis.categories.enumerated().map { (ParamAxis.label($1), axis.categoryPosition($0)) }, frame: frame, title: "")
         }
-        svg.text(frame.left, 14, Axes.clip(p.name, 40), cls: "slice-title")
+        svg.raw("<g><title>\(html(p.name))</title>")
+        svg.text(8, 14, Axes.clip(p.name, Int((W - 16) / 8.4)), cls: "slice-title")
+        svg.raw("</g>")
         let activeAll = total.filter { $0.params[p.name] != nil }.count
         if activeAll < total.count {
-            svg.text(frame.right, 14, "active in \(activeAll)/\(total.count)", cls: "legend", anchor: "end")
+            svg.text(frame.right, 28, "active in \(activeAll)/\(total.count)", cls: "legend", anchor: "end")
         }
         let tooltips = active.count <= 400
         var off = PathData()
@@ -68,7 +71,7 @@ enum SlicePlot {
             }
             if tooltips {
                 svg.circle(x, y(t.value!), r: 3, cls: "sp", style: "fill:\(color)",
-                           title: trialTitle(t.number, "\(p.name) \(TrialListing.display(v))", "\(data.metric) \(Fmt.value(t.value))"))
+                           title: trialTitle(t.number, "\(p.name) \(Fmt.param(v))", "\(data.metric) \(Fmt.value(t.value))"))
             } else {
                 buckets[min(7, Int(age * 8))].dot(x, y(t.value!))
             }
@@ -79,7 +82,7 @@ enum SlicePlot {
         svg.path(off.d, cls: "offscale", title: "values beyond the axis")
         if let b = data.best, let v = b.params[p.name], let x = axis.position(v) {
             svg.circle(x, y(b.value!), r: 4.5, cls: "best-dot",
-                       title: trialTitle(b.number, "best", "\(p.name) \(TrialListing.display(v))", "\(data.metric) \(Fmt.value(b.value))"))
+                       title: trialTitle(b.number, "best", "\(p.name) \(Fmt.param(v))", "\(data.metric) \(Fmt.value(b.value))"))
         }
         if !axis.isCategorical {
             svg.text((frame.left + frame.right) / 2, H - 8, axis.rangeDescription, cls: "legend", anchor: "middle")

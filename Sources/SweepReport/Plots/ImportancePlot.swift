@@ -30,7 +30,7 @@ enum ImportancePlot {
             let yMid = frame.top + (Double(i) + 0.5) * rowH
             let title = "\(r.name): \(String(format: "%.1f%%", r.share * 100)) of the explained variance; explains \(String(format: "%.1f%%", r.explained * 100)) of the rank variance; active in \(r.activeTrials) trials, \(r.bins) bins"
             svg.rect(frame.left, yMid - rowH * 0.32, x(r.share) - frame.left, rowH * 0.64, cls: i == 0 && r.share > 0 ? "bar top" : "bar", title: title)
-            svg.text(frame.left - 8, yMid, Axes.clip(r.name, 34), cls: "bar-label", anchor: "end", baseline: "middle")
+            svg.text(frame.left - 8, yMid, Axes.clip(r.name, 28), cls: "bar-label", anchor: "end", baseline: "middle")
             svg.text(x(r.share) + 6, yMid, String(format: "%.1f%%", r.share * 100), cls: "bar-value", baseline: "middle")
         }
         svg.line(frame.left, frame.top, frame.left, frame.bottom, cls: "axis")

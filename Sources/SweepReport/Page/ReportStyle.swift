@@ -1,6 +1,7 @@
 /// The report's stylesheet and its one small script: inline, so the file needs no network.
-enum ReportStyle {
-    static let css = """
+public enum ReportStyle {
+    /// The report's stylesheet (the dashboard embeds it too).
+    public static let css = """
     :root { --ink: #1f2933; --muted: #697586; --line: #e3e8ee; --accent: #dd6b20; --blue: #2b6cb0; --bg: #ffffff; --panel: #f7f9fb; }
     * { box-sizing: border-box; }
     html { background: var(--bg); }
@@ -50,7 +51,6 @@ enum ReportStyle {
     .pc-axis { stroke: #52606d; stroke-width: 1.2; }
     .pc-label { font-size: 10.5px; fill: #3e4c59; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
     .pc-title { font-size: 12px; font-weight: 600; fill: var(--ink); }
-    .pc-inactive { fill: #9aa5b1; }
     .muted { fill: var(--muted); font-style: italic; }
     .sp { stroke: none; }
     .sp-dot { stroke-width: 5; stroke-linecap: round; stroke-opacity: .85; fill: none; }
@@ -59,7 +59,9 @@ enum ReportStyle {
     .bar-label { font-size: 13px; fill: var(--ink); }
     .bar-value { font-size: 12px; fill: var(--muted); font-variant-numeric: tabular-nums; }
     table.data { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-numeric: tabular-nums; }
-    table.data th, table.data td { padding: 5px 9px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+    table.data th, table.data td { padding: 5px 7px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+    /* Long parameter names and values wrap, so that a wide study still fits the page. */
+    table.data th, table.data td.param { white-space: normal; overflow-wrap: anywhere; min-width: 3.5em; }
     table.data th { font-weight: 600; color: #3e4c59; background: var(--panel); position: sticky; top: 0; }
     table.data th.sortable { cursor: pointer; user-select: none; }
     table.data th.sortable:hover { color: var(--blue); }

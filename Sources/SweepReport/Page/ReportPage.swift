@@ -3,16 +3,14 @@ import Search
 import Store
 
 /// Assembles the self-contained HTML report of a study.
-enum ReportPage {
+public enum ReportPage {
     /// Rows in the top-trials table.
     static let topTrials = 15
 
-    static func render(_ data: ReportData, version: String) -> String {
+    /// The whole page for `data`; `version` goes into the footer.
+    public static func render(_ data: ReportData, version: String) -> String {
         let s = data.study
-        let figures = [
-            HistoryPlot.figure(data), CurvesPlot.figure(data), ParallelPlot.figure(data),
-            ImportancePlot.figure(data), SlicePlot.figure(data),
-        ]
+        let figures = figures(data)
         var out = """
         <!DOCTYPE html>
         <html lang="en">
@@ -38,6 +36,16 @@ enum ReportPage {
         out += " Study state when generated: \(html(s.state.rawValue.lowercased())).</footer>\n"
         out += "<script>\(ReportStyle.script)</script>\n</body>\n</html>\n"
         return out
+    }
+
+    /// Every plot of the report, in page order.
+    static func figures(_ data: ReportData) -> [Figure] {
+        [HistoryPlot.figure(data), CurvesPlot.figure(data), ParallelPlot.figure(data), ImportancePlot.figure(data), SlicePlot.figure(data)]
+    }
+
+    /// The plot sections alone (no header, table or script), for pages that embed them.
+    public static func figureSections(_ data: ReportData) -> String {
+        figures(data).map(section).joined()
     }
 
     static func section(_ f: Figure) -> String {

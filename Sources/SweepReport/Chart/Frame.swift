@@ -23,11 +23,14 @@ struct Frame {
 enum Axes {
     /// A bottom axis: grid lines, ticks with labels, and a title.
     static func bottom(_ svg: inout SVG, _ x: Scale, frame: Frame, title: String, ticks: Int = 8, grid: Bool = true, integers: Bool = false) {
-        for v in integers ? x.integerTicks(ticks) : x.ticks(ticks) {
+        let values = integers ? x.integerTicks(ticks) : x.ticks(ticks)
+        let labels = values.map { integers ? String(Int($0)) : x.label($0) }
+        let shown = spaced(values.map { x($0) }, sizes: labels.map(textWidth))
+        for (i, v) in values.enumerated() {
             let p = x(v)
             if grid { svg.line(p, frame.top, p, frame.bottom, cls: "grid") }
             svg.line(p, frame.bottom, p, frame.bottom + 4, cls: "axis")
-            svg.text(p, frame.bottom + 16, integers ? String(Int(v)) : x.label(v), anchor: "middle")
+            if shown[i] { svg.text(p, frame.bottom + 16, labels[i], anchor: "middle") }
         }
         svg.line(frame.left, frame.bottom, frame.right, frame.bottom, cls: "axis")
         svg.text((frame.left + frame.right) / 2, frame.bottom + 36, title, cls: "axis-title", anchor: "middle")
@@ -35,11 +38,13 @@ enum Axes {
 
     /// A left axis: grid lines, ticks with labels, and a rotated title.
     static func left(_ svg: inout SVG, _ y: Scale, frame: Frame, title: String, ticks: Int = 5, grid: Bool = true) {
-        for v in y.ticks(ticks) {
+        let values = y.ticks(ticks)
+        let shown = spaced(values.map { y($0) }, sizes: values.map { _ in lineHeight })
+        for (i, v) in values.enumerated() {
             let p = y(v)
             if grid { svg.line(frame.left, p, frame.right, p, cls: "grid") }
             svg.line(frame.left - 4, p, frame.left, p, cls: "axis")
-            svg.text(frame.left - 7, p, y.label(v), anchor: "end", baseline: "middle")
+            if shown[i] { svg.text(frame.left - 7, p, y.label(v), anchor: "end", baseline: "middle") }
         }
         svg.line(frame.left, frame.top, frame.left, frame.bottom, cls: "axis")
         svg.text(frame.left - 50, (frame.top + frame.bottom) / 2, title, cls: "axis-title", anchor: "middle", rotate: -90)
@@ -58,6 +63,27 @@ enum Axes {
         }
         svg.line(frame.left, frame.bottom, frame.right, frame.bottom, cls: "axis")
         if !rotate { svg.text((frame.left + frame.right) / 2, frame.bottom + 36, title, cls: "axis-title", anchor: "middle") }
+    }
+
+    /// Height of an 11px tick label, with a little air.
+    static let lineHeight = 13.0
+
+    /// About how wide an 11px tick label is (digits and lowercase average 6.2px in the
+    /// report's fonts); generous so that neighbours never touch.
+    static func textWidth(_ s: String) -> Double { Double(s.count) * 6.6 + 4 }
+
+    /// Which of the labels centred at `positions` (pixels along an axis, in order) to draw
+    /// so that none touches the one before it; `sizes` are their extents along the axis.
+    /// Ticks whose label is left out keep their tick mark.
+    static func spaced(_ positions: [Double], sizes: [Double]) -> [Bool] {
+        var keep = [Bool](repeating: false, count: positions.count)
+        var last: (pos: Double, size: Double)? = nil
+        for (i, p) in positions.enumerated() {
+            if let l = last, abs(p - l.pos) < (l.size + sizes[i]) / 2 { continue }
+            keep[i] = true
+            last = (p, sizes[i])
+        }
+        return keep
     }
 
     /// `s` cut to `n` characters with an ellipsis.

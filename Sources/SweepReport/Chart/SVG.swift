@@ -1,7 +1,7 @@
 import Foundation
 
 /// Escapes text for HTML and SVG element content and attribute values.
-func html(_ s: String) -> String {
+public func html(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for c in s.unicodeScalars {

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Store
+import SweepDashboard
+import Synchronization
+
+/// `sweep dashboard`: a live web view of a database, read-only.
+struct DashboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Serve a live web dashboard of the studies in a database.",
+        discussion: """
+            Pages: the studies; per study its plots updating live (parallel coordinates with
+            brushing that filters the trials table, a contour of two parameters, the EDF, a
+            timeline of trials per worker, and the plots of `sweep report`); a sortable,
+            filterable trials table; a page per trial (every reported metric per epoch,
+            parameters, prune reason, attempts); and a comparison of studies. /metrics serves
+            trials by state in Prometheus text format.
+
+            The dashboard reads the database through its own read-only connection and never
+            blocks a running sweep. It changes nothing unless started with --token, and then
+            only for requests that carry the token. It listens on loopback unless --bind
+            names another address, which requires --token or --insecure.
+            To see a sweep's coordinator metrics too, use `sweep run ... --dashboard`.
+
+            Examples:
+              sweep dashboard --db runs/sweep.db
+              sweep dashboard --db runs/sweep.db --bind 0.0.0.0:8080 --token "$(openssl rand -hex 16)"
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0 picks a free one).", valueName: "host:port"))
+    var bind: String = DashboardOptions.defaultBind
+    @Option(help: ArgumentHelp("Token (16+ characters) that state changes must carry; default $SWEEP_DASHBOARD_TOKEN.", valueName: "token"))
+    var token: String?
+    @Flag(help: "Allow listening beyond loopback without a token (trusted networks only).") var insecure = false
+
+    func run() throws {
+        let options: DashboardOptions
+        do {
+            options = try DashboardOptions(bind: bind, token: token ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"], insecure: insecure)
+        } catch let e as DashboardError { throw UsageError(e.description) }
+        _ = try database.reader() // a missing or foreign database fails here, with exit 2
+        let server = DashboardServer(databasePath: database.path, options: options)
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<String?>(nil)
+        let path = database.path
+        Task.detached {
+            do {
+                try await server.run(handleSignals: true) { port in
+                    print("dashboard of \(path) on http://\(DashboardFlags.urlHost(options.host)):\(port)/ (Ctrl-C stops it)")
+                }
+            } catch {
+                failure.withLock { $0 = "dashboard failed on \(options.host):\(options.port): \(error)" }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let message = failure.withLock({ $0 }) { throw CommandFailure(message) }
+    }
+}
+
+/// `--dashboard [HOST:PORT]` for the commands that run a coordinator.
+struct DashboardFlags: ParsableArguments {
+    @Option(name: .customLong("dashboard"),
+            help: ArgumentHelp("Serve the live dashboard and /metrics from this process (default address \(DashboardOptions.defaultBind)).", valueName: "host:port"))
+    var bind: String?
+    @Option(help: ArgumentHelp("Token (16+ characters) the dashboard requires to stop the sweep; default $SWEEP_DASHBOARD_TOKEN.", valueName: "token"))
+    var dashboardToken: String?
+    @Flag(help: "Allow the dashboard beyond loopback without a token (trusted networks only).") var dashboardInsecure = false
+
+    /// The dashboard's options, or nil without `--dashboard`.
+    func options() throws -> DashboardOptions? {
+        guard let bind else { return nil }
+        do {
+            return try DashboardOptions(bind: bind, token: dashboardToken ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"],
+                                        insecure: dashboardInsecure, option: "--dashboard")
+        } catch let e as DashboardError { throw UsageError(e.description) }
+    }
+
+    /// `--dashboard` may come without an address: the default is filled in before parsing
+    /// (ArgumentParser options always take a value).
+    static func normalize(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            out.append(arguments[i])
+            if arguments[i] == "--dashboard" {
+                let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+                if next.map(looksLikeAddress) != true { out.append(DashboardOptions.defaultBind) }
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// `HOST:PORT`, `:PORT` or `PORT`.
+    static func looksLikeAddress(_ s: String) -> Bool {
+        guard !s.hasPrefix("-") else { return false }
+        let port = s.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? s
+        return Int(port) != nil
+    }
+
+    /// The host as it goes into a URL (IPv6 in brackets).
+    static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Where the dashboard listens and who may change things through it.
+public struct DashboardOptions: Sendable, Equatable {
+    /// Host name or address to bind (`127.0.0.1` unless asked otherwise).
+    public var host: String
+    /// TCP port (0 picks a free one; the chosen port is printed).
+    public var port: Int
+    /// Required (as `Authorization: Bearer TOKEN`) by every request that changes state.
+    public var token: String?
+
+    public static let defaultBind = "127.0.0.1:8080"
+
+    /// Parses `HOST:PORT`, `:PORT` or `PORT`; beyond loopback it needs a token or `insecure`.
+    /// Errors name the option and the bad value.
+    public init(bind: String, token: String?, insecure: Bool, option: String = "--bind") throws {
+        var host = "127.0.0.1"
+        var portText = bind
+        if let colon = bind.lastIndex(of: ":") {
+            let h = String(bind[..<colon])
+            if !h.isEmpty { host = h.hasPrefix("[") && h.hasSuffix("]") ? String(h.dropFirst().dropLast()) : h }
+            portText = String(bind[bind.index(after: colon)...])
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw DashboardError.badOption("\(option) '\(bind)': expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080")
+        }
+        if let token, token.count < 16 {
+            throw DashboardError.badOption("--token: at least 16 characters, got \(token.count)")
+        }
+        if !Self.isLoopback(host) && token == nil && !insecure {
+            throw DashboardError.badOption("\(option) '\(bind)' is beyond loopback: pass --token TOKEN (state changes need it) or --insecure (trusted networks only)")
+        }
+        self.host = host
+        self.port = port
+        self.token = token
+    }
+
+    /// `127.x.x.x`, `::1` and `localhost`.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// What the dashboard refuses, with the option or request it is about.
+public enum DashboardError: Error, CustomStringConvertible, Equatable {
+    case badOption(String)
+
+    public var description: String {
+        switch self {
+        case .badOption(let s): return s
+        }
+    }
+}

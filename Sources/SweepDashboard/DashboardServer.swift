@@ -1,0 +1,188 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Prometheus
+import Search
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// `sweep dashboard` and `sweep run --dashboard`: an HTTP server over a study database.
+///
+/// Pages are HTML shells plus one script and one stylesheet served from the binary (no
+/// network); the script polls the JSON under `/api`. Every read goes through the
+/// dashboard's own read-only connection. GET requests never change anything; the one
+/// state change (`POST /api/stop`) needs the token given at start.
+public final class DashboardServer: Sendable {
+    let options: DashboardOptions
+    let feed: StudyFeed
+    let registry: PrometheusCollectorRegistry
+    /// Present when the dashboard runs inside the coordinator's process.
+    public let recorder: CoordinatorMetricsRecorder?
+    /// Stops the sweep (`POST /api/stop`); nil for a dashboard without a coordinator.
+    let stopSweep: (@Sendable () -> Void)?
+    private let trialGauges = Mutex<[String: Gauge]>([:])
+
+    /// A dashboard over `databasePath`; `withCoordinator` adds the coordinator's metrics and
+    /// lets `stop` (with the token) end the sweep.
+    public init(databasePath: String, options: DashboardOptions, withCoordinator: Bool = false, stop: (@Sendable () -> Void)? = nil) {
+        self.options = options
+        feed = StudyFeed(databasePath: databasePath)
+        registry = PrometheusCollectorRegistry()
+        recorder = withCoordinator ? CoordinatorMetricsRecorder(registry: registry) : nil
+        stopSweep = stop
+    }
+
+    // MARK: Running
+
+    /// Serves until the task is cancelled (or SIGINT/SIGTERM when `handleSignals`).
+    /// `onListening` gets the bound port once the socket listens.
+    public func run(handleSignals: Bool, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: { var l = Logger(label: "sweep-dashboard"); l.logLevel = .warning; return l }()
+        )
+        try await app.runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
+    }
+
+    /// Starts serving in the background and waits until it listens; returns the port.
+    /// Throws if it cannot bind (e.g. the port is taken).
+    public func startInBackground(timeout: Double = 30) throws -> Int {
+        let state = Mutex<Result<Int, any Error>?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        Task.detached { [self] in
+            do {
+                try await run(handleSignals: false) { port in
+                    state.withLock { $0 = .success(port) }
+                    ready.signal()
+                }
+            } catch {
+                state.withLock { if $0 == nil { $0 = .failure(error) } }
+                ready.signal()
+            }
+        }
+        guard ready.wait(timeout: .now() + timeout) == .success, let result = state.withLock({ $0 }) else {
+            throw DashboardError.badOption("the dashboard did not start listening on \(options.host):\(options.port) within \(Int(timeout)) s")
+        }
+        return try result.get()
+    }
+
+    // MARK: Routes
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
+        router.get("/study") { request, _ in
+            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("no study named") }
+            return Self.html(DashboardPages.study(String(name)))
+        }
+        router.get("/trial") { request, _ in
+            let q = request.uri.queryParameters
+            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.notFound("which trial? /trial?study=NAME&n=NUMBER") }
+            return Self.html(DashboardPages.trial(String(name), number: n))
+        }
+        router.get("/compare") { request, _ in
+            Self.html(DashboardPages.compare(request.uri.queryParameters[values: "study"].map(String.init)))
+        }
+        router.get("/assets/dashboard.js") { _, _ in Self.respond(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
+        router.get("/assets/dashboard.css") { _, _ in Self.respond(DashboardAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/api/studies") { [feed] _, _ in try await Self.json { try feed.studies() } }
+        router.get("/api/study") { [feed] request, _ in
+            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("pass ?name=STUDY") }
+            return try await Self.json { try feed.study(String(name)) }
+        }
+        router.get("/api/trial") { [feed] request, _ in
+            let q = request.uri.queryParameters
+            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.notFound("pass ?study=NAME&n=NUMBER") }
+            return try await Self.json { try feed.trial(String(name), number: n) }
+        }
+        router.get("/api/figures") { [feed] request, _ in
+            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("pass ?name=STUDY") }
+            let html = try await Self.offload { try feed.figures(String(name)) }
+            return html.map { Self.respond($0, type: "text/html; charset=utf-8") } ?? Self.notFound("no study named \(name)")
+        }
+        router.get("/metrics") { [self] _, _ in
+            let text = try await Self.offload { try self.metricsText() }
+            return Self.respond(text, type: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.post("/api/stop") { [self] request, _ in
+            if let refusal = authorize(request) { return refusal }
+            guard let stopSweep else {
+                return Self.respond("this dashboard runs without a coordinator: stop the sweep where it runs\n", type: "text/plain", status: .notImplemented)
+            }
+            stopSweep()
+            return Self.respond("stopping: running trials finish their epoch and are handed back\n", type: "text/plain", status: .accepted)
+        }
+        return router
+    }
+
+    /// Nil when the request carries the token; else the refusal to send.
+    func authorize(_ request: Request) -> Response? {
+        guard let token = options.token else {
+            return Self.respond("read-only: start the dashboard with --token to allow changes\n", type: "text/plain", status: .forbidden)
+        }
+        let given = request.headers[.authorization] ?? ""
+        guard Self.constantTimeEqual(given, "Bearer " + token) else {
+            return Self.respond("missing or wrong token (send Authorization: Bearer TOKEN)\n", type: "text/plain", status: .unauthorized)
+        }
+        return nil
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<min(x.count, y.count) { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// The Prometheus text: trials by state per study from the database, plus the
+    /// coordinator's counters and histograms when it runs in this process.
+    func metricsText() throws -> String {
+        let studies = try feed.stateCounts()
+        trialGauges.withLock { gauges in
+            for (study, counts) in studies {
+                for state in TrialState.allCases {
+                    let key = study + "\u{0}" + state.rawValue
+                    if gauges[key] == nil {
+                        gauges[key] = registry.makeGauge(name: "sweep_trials", labels: [("study", study), ("state", state.rawValue.lowercased())],
+                                                         help: "Trials of a study by state, as stored in the database.")
+                    }
+                    gauges[key]!.set(Double(counts[state] ?? 0))
+                }
+            }
+        }
+        return registry.emitToString()
+    }
+
+    // MARK: Responses
+
+    /// Runs blocking database work off the server's event loops.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async { c.resume(with: Result { try work() }) }
+        }
+    }
+
+    static func json(_ make: @escaping @Sendable () throws -> Data?) async throws -> Response {
+        guard let data = try await offload(make) else { return notFound("no such study or trial") }
+        return Response(status: .ok, headers: headers("application/json"), body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func html(_ s: String) -> Response { respond(s, type: "text/html; charset=utf-8") }
+
+    static func notFound(_ message: String) -> Response { respond(message + "\n", type: "text/plain; charset=utf-8", status: .notFound) }
+
+    static func respond(_ s: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: headers(type), body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+
+    /// No caching (the data is live) and no script but our own.
+    static func headers(_ type: String) -> HTTPFields {
+        [.contentType: type, .cacheControl: "no-store",
+         .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
+         HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
+    }
+}

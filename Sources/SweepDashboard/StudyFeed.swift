@@ -1,0 +1,202 @@
+import Foundation
+import Search
+import Store
+import SweepReport
+import Synchronization
+
+/// The JSON the dashboard's pages poll, read through the dashboard's own read-only
+/// connection (SQLite WAL: readers never block the coordinator's writes).
+///
+/// Answers are cached for `maxAge` seconds, so many open pages cost the database one read
+/// per study per interval, not one per page.
+final class StudyFeed: Sendable {
+    let databasePath: String
+    let maxAge: Double
+    private let reader: Mutex<StoreReader?> = Mutex(nil)
+    private let cache = Mutex<[String: (at: Double, body: Data)]>([:])
+
+    init(databasePath: String, maxAge: Double = 0.5) {
+        self.databasePath = databasePath
+        self.maxAge = maxAge
+    }
+
+    /// Opens the read connection on first use (the database may not exist yet when
+    /// `sweep run --dashboard` starts).
+    func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {
+        // StoreReader is Sendable (a GRDB queue serializes its reads); the lock only guards opening.
+        let r = try reader.withLock { r -> StoreReader in
+            if r == nil { r = try SweepStore.openReadOnly(path: databasePath) }
+            return r!
+        }
+        return try r.read(body)
+    }
+
+    /// `key`'s cached JSON, or a fresh one from `make`.
+    func cached(_ key: String, _ make: () throws -> Data) throws -> Data {
+        let now = Date().timeIntervalSince1970
+        if let hit = cache.withLock({ $0[key] }), now - hit.at < maxAge { return hit.body }
+        let body = try make()
+        cache.withLock { $0[key] = (now, body) }
+        return body
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(value)
+    }
+
+    // MARK: Answers
+
+    func studies() throws -> Data {
+        try cached("studies") {
+            try Self.encode(try read { q in
+                try q.studies().map { s in Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
+            })
+        }
+    }
+
+    /// Nil when there is no such study.
+    func study(_ name: String) throws -> Data? {
+        let key = "study:" + name
+        do {
+            return try cached(key) {
+                try Self.encode(try read { q -> Detail in
+                    guard let s = try q.study(named: name) else { throw Missing() }
+                    let trials = try q.trials(studyID: s.id)
+                    var attempts: [Attempt] = []
+                    for t in trials where t.startedAt != nil {
+                        attempts += try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0) }
+                    }
+                    return Detail(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
+                                  parameters: s.definition.space.parameters.map(ParameterInfo.init),
+                                  trials: trials.map(Trial.init), attempts: attempts,
+                                  workers: try q.workers(studyID: s.id).map(Worker.init), now: Date().timeIntervalSince1970)
+                })
+            }
+        } catch is Missing { return nil }
+    }
+
+    func trial(_ name: String, number: Int) throws -> Data? {
+        do {
+            return try cached("trial:\(name):\(number)") {
+                try Self.encode(try read { q -> TrialDetail in
+                    guard let s = try q.study(named: name), let t = try q.trial(studyID: s.id, number: number) else { throw Missing() }
+                    return TrialDetail(study: s.name, metric: s.definition.metric, trial: Trial(t),
+                                       reports: try q.intermediates(trialID: t.id).map(Report.init),
+                                       attempts: try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0) })
+                })
+            }
+        } catch is Missing { return nil }
+    }
+
+    /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
+    func figures(_ name: String) throws -> String? {
+        do {
+            let data = try cached("figures:" + name) {
+                let report = try read { q -> ReportData in
+                    guard try q.study(named: name) != nil else { throw Missing() }
+                    return try ReportData.load(q, study: name, databasePath: databasePath, now: Date().timeIntervalSince1970)
+                }
+                return Data(ReportPage.figureSections(report).utf8)
+            }
+            return String(decoding: data, as: UTF8.self)
+        } catch is Missing { return nil }
+    }
+
+    /// Trials by state per study, straight from the database (for `/metrics`).
+    func stateCounts() throws -> [(study: String, counts: [TrialState: Int])] {
+        try read { q in try q.studies().map { ($0.name, try q.stateCounts(studyID: $0.id)) } }
+    }
+
+    private struct Missing: Error {}
+
+    // MARK: JSON shapes
+
+    struct Summary: Encodable {
+        var name: String, state: String, metric: String, direction: String
+        var trials: Int, budget: Int, counts: [String: Int]
+        var best: Double?, bestTrial: Int?, createdAt: Double
+
+        init(_ s: StudyRecord, counts c: [TrialState: Int], best b: TrialRecord?) {
+            name = s.name
+            state = s.state.rawValue
+            metric = s.definition.metric
+            direction = s.direction.rawValue
+            trials = c.values.reduce(0, +)
+            budget = s.definition.budgetTrials
+            counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0.rawValue, c[$0] ?? 0) })
+            best = b?.value
+            bestTrial = b?.number
+            createdAt = s.createdAt
+        }
+    }
+
+    struct ParameterInfo: Encodable {
+        var name: String
+        /// linear, log or categorical.
+        var scale: String
+        var low: Double?, high: Double?
+        var choices: [ParamValue]?
+        var conditional: Bool
+
+        init(_ p: Parameter) {
+            name = p.name
+            conditional = p.condition != nil
+            switch p.distribution {
+            case .uniform(let lo, let hi, _): scale = "linear"; low = lo; high = hi
+            case .int(let lo, let hi, _): scale = "linear"; low = Double(lo); high = Double(hi)
+            case .logUniform(let lo, let hi): scale = "log"; low = lo; high = hi
+            case .logInt(let lo, let hi): scale = "log"; low = Double(lo); high = Double(hi)
+            case .categorical(let c): scale = "categorical"; choices = c
+            }
+        }
+    }
+
+    struct Trial: Encodable {
+        var number: Int, state: String, value: Double?, params: Params
+        var metrics: [String: Double], epochs: Int, attempt: Int, worker: String?
+        var startedAt: Double?, finishedAt: Double?, pruneReason: String?, error: String?
+
+        init(_ t: TrialRecord) {
+            number = t.number; state = t.state.rawValue; value = t.value; params = t.params
+            metrics = t.metrics; epochs = t.epochs; attempt = t.attempt; worker = t.worker
+            startedAt = t.startedAt; finishedAt = t.finishedAt; pruneReason = t.pruneReason; error = t.error
+        }
+    }
+
+    struct Attempt: Encodable {
+        var trial: Int, attempt: Int, worker: String, startedAt: Double, endedAt: Double?, outcome: String?, error: String?
+
+        init(trial: Int, _ a: AttemptRecord) {
+            self.trial = trial; attempt = a.attempt; worker = a.worker; startedAt = a.startedAt
+            endedAt = a.endedAt; outcome = a.outcome?.rawValue; error = a.error
+        }
+    }
+
+    struct Worker: Encodable {
+        var id: String, host: String, state: String, trial: Int?, firstSeen: Double, lastSeen: Double, trialsDone: Int
+
+        init(_ w: WorkerRecord) {
+            id = w.worker; host = w.host; state = w.state.rawValue; trial = w.trialNumber
+            firstSeen = w.firstSeen; lastSeen = w.lastSeen; trialsDone = w.trialsDone
+        }
+    }
+
+    struct Report: Encodable {
+        var step: Int, attempt: Int, value: Double?, metrics: [String: Double], pruned: Bool, reason: String?, at: Double
+
+        init(_ r: IntermediateRecord) {
+            step = r.step; attempt = r.attempt; value = r.value; metrics = r.metrics; pruned = r.pruned; reason = r.reason; at = r.recordedAt
+        }
+    }
+
+    struct Detail: Encodable {
+        var summary: Summary, parameters: [ParameterInfo], trials: [Trial], attempts: [Attempt], workers: [Worker], now: Double
+    }
+
+    struct TrialDetail: Encodable {
+        var study: String, metric: String, trial: Trial, reports: [Report], attempts: [Attempt]
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Search
+import Store
+
+/// Everything a report shows, read from the database in one transaction.
+public struct ReportData: Sendable {
+    public var study: StudyRecord
+    /// Every trial, by number.
+    public var trials: [TrialRecord]
+    /// Per-epoch reports by trial number.
+    public var curves: [Int: [IntermediateRecord]]
+    public var counts: [TrialState: Int]
+    public var importance: [ParameterImportance]
+    public var databasePath: String
+    public var generatedAt: Double
+
+    /// Reads study `name` from `reader`.
+    public static func load(_ reader: StoreReader, study name: String, databasePath: String, now: Double) throws -> ReportData {
+        try reader.read { q in try load(q, study: name, databasePath: databasePath, now: now) }
+    }
+
+    /// Reads study `name` inside a read transaction the caller holds.
+    public static func load(_ q: StoreQueries, study name: String, databasePath: String, now: Double) throws -> ReportData {
+        let s = try q.requireStudy(named: name)
+        let trials = try q.trials(studyID: s.id)
+        let curves = try q.allIntermediates(studyID: s.id)
+        let counts = try q.stateCounts(studyID: s.id)
+        let observations = trials.compactMap { t -> ImportanceObservation? in
+            guard t.state == .complete, let v = t.value, v.isFinite else { return nil }
+            return ImportanceObservation(params: t.params, value: v)
+        }
+        let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
+        return ReportData(study: s, trials: trials, curves: curves, counts: counts, importance: importance,
+                          databasePath: databasePath, generatedAt: now)
+    }
+
+    public var direction: Direction { study.direction }
+    public var metric: String { study.definition.metric }
+    public var parameters: [Parameter] { study.definition.space.parameters }
+
+    /// COMPLETE trials with a finite value, by number.
+    public var complete: [TrialRecord] {
+        trials.filter { $0.state == .complete && ($0.value?.isFinite ?? false) }
+    }
+
+    /// The best COMPLETE trial (lowest number among equals), as `sweep best` picks it.
+    public var best: TrialRecord? {
+        complete.reduce(nil) { b, t in
+            guard let b else { return t }
+            return direction.isBetter(t.value!, than: b.value!) ? t : b
+        }
+    }
+
+    /// The best COMPLETE trials, best first (ties by number).
+    public func top(_ n: Int) -> [TrialRecord] {
+        Array(complete.sorted { a, b in
+            a.value! != b.value! ? direction.isBetter(a.value!, than: b.value!) : a.number < b.number
+        }.prefix(n))
+    }
+
+    /// Trials that ended (COMPLETE, PRUNED, FAIL).
+    public var finished: Int { count(.complete) + count(.pruned) + count(.fail) }
+
+    public func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
+
+    /// From the first trial's start to the last trial's end (or now while running).
+    public var wallTime: Double? {
+        guard let first = trials.compactMap(\.startedAt).min() else { return nil }
+        let last = study.state == .finished ? (trials.compactMap(\.finishedAt).max() ?? first) : generatedAt
+        return max(0, last - first)
+    }
+
+    /// Median duration of finished trials.
+    public var medianDuration: Double? {
+        median(trials.filter { $0.state.isFinished }.compactMap(\.duration))
+    }
+}
+
+/// The median of `xs`, or nil when empty.
+public func median(_ xs: [Double]) -> Double? {
+    guard !xs.isEmpty else { return nil }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Search
+import Store
+import Testing
+@testable import SweepCLI
+
+/// `sweep run --dashboard` and `sweep dashboard`: real processes, pages driven in headless
+/// Chromium, `/metrics` scraped during a sweep. Screenshots stay in /tmp/sweep-dashboard-screenshots.
+@Suite(.serialized) struct DashboardTests {
+    static let screenshots: String = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-dashboard-screenshots").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    static let countAndBest = "[document.getElementById('trial-count').getAttribute('data-value'), document.getElementById('best-value').getAttribute('data-value')]"
+
+    /// Starts `sweep ARGS` and waits for the dashboard line; returns the process and port.
+    static func startWithDashboard(_ s: Scratch, _ arguments: [String], log: String) throws -> (Process, Int) {
+        let p = try s.start(Scratch.sweep, arguments, log: log)
+        var port: Int?
+        Scratch.waitFor(timeout: 60) { port = dashboardPort(in: s.read(log)); return port != nil || !p.isRunning }
+        guard let port else {
+            if p.isRunning { p.terminate() }
+            Issue.record("no dashboard line in:\n\(s.read(log))")
+            throw CancellationError()
+        }
+        return (p, port)
+    }
+
+    @Test func theDashboardFollowsARealSweepAndMetricsMatchTheDatabase() throws {
+        let s = try Scratch("dashboard-live")
+        defer { s.cleanUp() }
+        let budget = 40
+        let file = try s.write("live.yaml", syntheticSweep(study: "live", trials: budget, epochs: 4, sleep: 0.4))
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "2", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0"], log: "run.log")
+        let base = "http://127.0.0.1:\(port)"
+
+        // Scrape /metrics until the sweep's process is gone.
+        let scrapes = ScrapeLog()
+        let scraper = Thread {
+            while run.isRunning {
+                if let r = HTTP.request(base + "/metrics", timeout: 2), r.status == 200 { scrapes.append(PrometheusText(r.body)) }
+                usleep(40_000)
+            }
+        }
+        scraper.start()
+
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "studyRow", "js": "(document.querySelector('tr[data-study=\"live\"]') || {}).textContent || ''"],
+            ["do": "screenshot", "file": "live-studies.png", "height": 500],
+            ["do": "open", "url": base + "/study?name=live"],
+            ["do": "sample", "name": "samples", "js": Self.countAndBest, "seconds": 12, "every": 0.5],
+            ["do": "screenshot", "file": "live-study.png", "height": 2400],
+        ], screenshots: Self.screenshots)
+        let finished = Scratch.waitFor(timeout: 180) { !run.isRunning }
+        if !finished { run.terminate() }
+        run.waitUntilExit()
+        Scratch.waitFor(timeout: 10) { scraper.isFinished }
+        #expect(run.terminationStatus == 0, "\(s.read("run.log").suffix(2000))")
+
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.console.isEmpty, "console: \(browser.console)")
+        #expect((browser.values["studyRow"] as? String)?.contains("live") == true)
+
+        // While trials finished, the page's trial count rose and its best value improved.
+        let samples = (browser.values["samples"] as? [[Any]] ?? []).compactMap { pair -> (Int, Double?)? in
+            guard pair.count == 2, let c = (pair[0] as? String).flatMap({ Int($0) }) else { return nil }
+            return (c, (pair[1] as? String).flatMap(Double.init))
+        }
+        let counts = samples.map(\.0), bests = samples.compactMap(\.1)
+        #expect(Set(counts).count >= 3, "trial counts seen: \(counts)")
+        #expect(counts == counts.sorted(), "the count went down: \(counts)")
+        #expect(Set(bests).count >= 2, "best values seen: \(bests)")
+        #expect(zip(bests, bests.dropFirst()).allSatisfy { $1 <= $0 }, "the best (minimized) got worse: \(bests)")
+
+        // Every best value shown was a real trial's value; the final numbers are the database's.
+        let (trials, counts_, reports) = try s.reader().read { q in
+            let st = try q.requireStudy(named: "live")
+            return (try q.trials(studyID: st.id), try q.stateCounts(studyID: st.id), try q.allIntermediates(studyID: st.id).values.reduce(0) { $0 + $1.count })
+        }
+        let values = Set(trials.compactMap(\.value))
+        #expect(bests.allSatisfy { values.contains($0) })
+        #expect(trials.count == budget)
+
+        // /metrics: counters never go back; once every trial had finished, they match the database.
+        let all = scrapes.all
+        #expect(all.count >= 10, "only \(all.count) scrapes")
+        let totals = all.compactMap { $0["sweep_reports_total"] }
+        #expect(totals == totals.sorted(), "sweep_reports_total went down")
+        func gauge(_ m: PrometheusText, _ state: String) -> Double { m["sweep_trials{study=\"live\",state=\"\(state)\"}"] ?? -1 }
+        let done = all.filter { m in ["complete", "pruned", "fail"].map { gauge(m, $0) }.reduce(0, +) == Double(budget) }
+        let last = try #require(done.last, "no scrape after the last trial finished (\(all.count) scrapes)")
+        for state in TrialState.allCases {
+            #expect(gauge(last, state.rawValue.lowercased()) == Double(counts_[state] ?? 0), "\(state)")
+        }
+        #expect(last["sweep_reports_total"] == Double(reports), "reports: metrics \(last["sweep_reports_total"] ?? -1), database \(reports)")
+        #expect(last["sweep_report_round_trip_seconds_count"] == Double(reports))
+        #expect((last["sweep_db_commit_seconds_count"] ?? 0) > 0)
+        #expect((last["sweep_coordinator_messages_total"] ?? 0) >= Double(reports))
+        #expect(all.contains { ($0["sweep_workers_alive"] ?? 0) == 2 }, "two workers were never seen alive")
+        #expect(all.contains { ($0["sweep_reports_per_second"] ?? 0) > 0 })
+    }
+
+    @Test func brushingFiltersTheTableAndEveryPageRendersWithoutErrors() throws {
+        let s = try Scratch("dashboard-pages")
+        defer { s.cleanUp() }
+        let file = try s.write("demo.yaml", syntheticSweep(study: "demo", trials: 40, epochs: 4))
+        let r = try s.sweep(["run", file, "--workers", "2", "--db", s.db, "--no-progress"])
+        try #require(r.status == 0, "\(r.output)")
+        let file2 = try s.write("other.yaml", syntheticSweep(study: "other", trials: 20, epochs: 4, seed: 9))
+        let r2 = try s.sweep(["run", file2, "--workers", "2", "--db", s.db, "--no-progress"])
+        try #require(r2.status == 0, "\(r2.output)")
+        let (server, port) = try Self.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        let (trials, best, reports) = try s.reader().read { q in
+            let st = try q.requireStudy(named: "demo")
+            let best = try #require(try q.best(study: st, top: 1).first)
+            return (try q.trials(studyID: st.id), best, try q.intermediates(trialID: best.id))
+        }
+        let rowNumbers = "Array.prototype.map.call(document.querySelectorAll('#trials-table tbody tr'), function (r) { return Number(r.getAttribute('data-trial')); })"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/study?name=demo"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "before", "js": rowNumbers],
+            ["do": "drag", "selector": "[data-axis='x'] .pc-hit", "from": 0.15, "to": 0.6],
+            ["do": "eval", "name": "after", "js": rowNumbers],
+            ["do": "eval", "name": "svgs", "js": "['pc','contour-svg','edf-svg','timeline-svg'].filter(function (id) { return document.getElementById(id); }).length"],
+            ["do": "eval", "name": "figures", "js": "document.querySelectorAll('#figures-box section.fig svg').length"],
+            ["do": "screenshot", "file": "study-brushed.png", "height": 1400],
+            ["do": "eval", "name": "sorted", "js": "document.querySelector('#trials-table th[data-key=\"value\"]').click(); " + rowNumbers],
+            ["do": "open", "url": base + "/trial?study=demo&n=\(best.number)"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "curves", "js": "Array.prototype.map.call(document.querySelectorAll('svg.metric-curve'), function (e) { return e.getAttribute('data-metric'); })"],
+            ["do": "eval", "name": "trialSub", "js": "document.getElementById('trial-sub').getAttribute('data-state')"],
+            ["do": "screenshot", "file": "trial.png", "height": 900],
+            ["do": "open", "url": base + "/compare?study=demo&study=other"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "compared", "js": "Array.prototype.map.call(document.querySelectorAll('#compare-table tbody tr'), function (r) { return r.getAttribute('data-study'); })"],
+            ["do": "eval", "name": "compareLines", "js": "document.querySelectorAll('#compare-svg path.compare-line').length"],
+            ["do": "screenshot", "file": "compare.png", "height": 900],
+            ["do": "open", "url": base + "/"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "studies", "js": "document.querySelectorAll('#studies-table tbody tr').length"],
+            ["do": "screenshot", "file": "studies.png", "height": 600],
+        ], screenshots: Self.screenshots)
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.console.isEmpty, "console: \(browser.console)")
+
+        // Brushing the x axis keeps exactly the complete trials whose x lies in one range.
+        let before = browser.values["before"] as? [Int] ?? []
+        let after = browser.values["after"] as? [Int] ?? []
+        #expect(before.count == trials.count)
+        #expect(!after.isEmpty && after.count < before.count, "before \(before.count), after \(after.count)")
+        let byNumber = Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0) })
+        let xs = after.compactMap { byNumber[$0]?.params["x"]?.number }
+        if let lo = xs.min(), let hi = xs.max() {
+            let expected = trials.filter { $0.state == .complete && ($0.params["x"]?.number).map { $0 >= lo && $0 <= hi } == true }.map(\.number)
+            #expect(Set(after) == Set(expected), "shown \(after.sorted()), expected \(expected.sorted())")
+        }
+        #expect(browser.values["svgs"] as? Int == 4, "parallel, contour, EDF and timeline")
+        #expect((browser.values["figures"] as? Int ?? 0) >= 5, "the report's plots")
+        // Sorting by value puts the shown trials best first.
+        let sorted = browser.values["sorted"] as? [Int] ?? []
+        let sortedValues = sorted.compactMap { byNumber[$0]?.value }
+        #expect(sorted.count == after.count && sortedValues == sortedValues.sorted(), "\(sorted)")
+
+        // The trial page draws every metric the trial reported; compare shows both studies.
+        let metrics = Set(reports.flatMap { $0.metrics.keys })
+        #expect(Set(browser.values["curves"] as? [String] ?? []) == metrics)
+        #expect(browser.values["trialSub"] as? String == best.state.rawValue)
+        #expect(browser.values["compared"] as? [String] == ["demo", "other"])
+        #expect(browser.values["compareLines"] as? Int == 2)
+        #expect(browser.values["studies"] as? Int == 2)
+
+        // Read-only: no token was given, so the stop action is refused.
+        #expect(HTTP.request(base + "/api/stop", method: "POST")?.status == 403)
+        #expect(HTTP.request(base + "/api/study?name=nope")?.status == 404)
+        #expect(HTTP.request(base + "/api/study?name=demo")?.status == 200)
+        #expect(HTTP.request(base + "/api/stop")?.status != 200, "GET never changes state")
+
+        // Ctrl-C ends it cleanly.
+        kill(server.processIdentifier, SIGINT)
+        #expect(Scratch.waitFor(timeout: 20) { !server.isRunning })
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "\(s.read("dashboard.log"))")
+    }
+
+    @Test func stoppingTheSweepNeedsTheToken() throws {
+        let s = try Scratch("dashboard-token")
+        defer { s.cleanUp() }
+        let file = try s.write("slow.yaml", syntheticSweep(study: "slow", trials: 200, epochs: 4, sleep: 0.3))
+        let token = "0123456789abcdef-test"
+        let (run, port) = try Self.startWithDashboard(
+            s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-token", token], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(HTTP.request(base + "/api/stop", method: "POST")?.status == 401)
+        #expect(HTTP.request(base + "/api/stop", method: "POST", headers: ["Authorization": "Bearer wrong-token-0123456"])?.status == 401)
+        #expect(run.isRunning, "a refused request stopped the sweep")
+        let accepted = HTTP.request(base + "/api/stop", method: "POST", headers: ["Authorization": "Bearer " + token])
+        #expect(accepted?.status == 202, "\(accepted?.body ?? "no answer")")
+        #expect(Scratch.waitFor(timeout: 90) { !run.isRunning }, "the sweep did not stop")
+        run.waitUntilExit()
+        #expect(s.read("run.log").contains("interrupted"), "\(s.read("run.log").suffix(1500))")
+        let state = try s.reader().read { try $0.requireStudy(named: "slow").state }
+        #expect(state != .finished)
+    }
+
+    @Test func listeningBeyondLoopbackNeedsATokenOrInsecure() throws {
+        let s = try Scratch("dashboard-bind")
+        defer { s.cleanUp() }
+        let file = try s.write("x.yaml", syntheticSweep(study: "x", trials: 3))
+        let run = try s.sweep(["run", file, "--db", s.db, "--dashboard", "0.0.0.0:0"])
+        #expect(run.status == 2)
+        #expect(run.output.contains("--dashboard '0.0.0.0:0' is beyond loopback"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: s.db), "a refused command wrote the database")
+        let bad = try s.sweep(["run", file, "--db", s.db, "--dashboard", "127.0.0.1:99999"])
+        #expect(bad.status == 2 && bad.output.contains("port from 0 to 65535"), "\(bad.output)")
+        let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"])
+        try #require(r.status == 0, "\(r.output)")
+        let dash = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0"])
+        #expect(dash.status == 2 && dash.output.contains("--token"), "\(dash.output)")
+        let short = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", "short"])
+        #expect(short.status == 2 && short.output.contains("at least 16 characters"), "\(short.output)")
+        let missing = try s.sweep(["dashboard", "--db", s.path("missing.db")])
+        #expect(missing.status == 2 && missing.output.contains("no database"), "\(missing.output)")
+    }
+}
+
+/// Scrapes collected on another thread.
+final class ScrapeLog: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var items: [PrometheusText] = []
+    private let lock = NSLock()
+
+    func append(_ m: PrometheusText) { lock.lock(); items.append(m); lock.unlock() }
+    var all: [PrometheusText] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+/// `--dashboard` with and without an address.
+@Suite struct DashboardArgumentTests {
+    @Test func aBareDashboardFlagGetsTheDefaultAddress() {
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard"]) == ["run", "f.yaml", "--dashboard", "127.0.0.1:8080"])
+        #expect(DashboardFlags.normalize(["run", "--dashboard", "f.yaml"]) == ["run", "--dashboard", "127.0.0.1:8080", "f.yaml"])
+        #expect(DashboardFlags.normalize(["run", "--dashboard", "--workers", "2"]) == ["run", "--dashboard", "127.0.0.1:8080", "--workers", "2"])
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard", "0.0.0.0:9000"]) == ["run", "f.yaml", "--dashboard", "0.0.0.0:9000"])
+        #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard", ":0"]) == ["run", "f.yaml", "--dashboard", ":0"])
+    }
+}
