@@ -25,6 +25,8 @@ public struct SweepDefinition: Sendable {
         case training
         /// `synthetic`: a known function per trial.
         case synthetic
+        /// `program` / `command`: the user's own program per trial (docs/commands.md).
+        case command
     }
 
     public var file: String?
@@ -90,8 +92,8 @@ public struct SweepDefinition: Sendable {
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
         }
-        let task: Task = root["synthetic"] != nil ? .synthetic : .training
-        let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : trainingKeys)
+        let task: Task = root["synthetic"] != nil ? .synthetic : (root["program"] != nil || root["command"] != nil) ? .command : .training
+        let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : task == .command ? CommandTask.documentKeys : trainingKeys)
         for e in entries where !allowed.contains(e.key) {
             var message = "unknown section '\(e.key)'"
             if task == .synthetic && trainingKeys.contains(e.key) {
@@ -119,7 +121,8 @@ public struct SweepDefinition: Sendable {
             objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
         }
         let metrics = task == .synthetic ? ["value"] : trainingMetrics
-        guard metrics.contains(objective.metric) else {
+        // A command's program reports whatever metrics it has.
+        guard task == .command || metrics.contains(objective.metric) else {
             let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
             throw ConfigError(mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
                               message: "unknown metric '\(objective.metric)'\(hint); trials report: \(metrics.joined(separator: ", "))")
@@ -135,9 +138,9 @@ public struct SweepDefinition: Sendable {
         let budget = try decoder.decode(Budget.self, from: budgetNode, at: ConfigPath([.key("budget")]))
         let retry = try root["retry"].map { node throws(ConfigError) in try decoder.decode(RetryPolicy.self, from: node, at: ConfigPath([.key("retry")])) } ?? RetryPolicy()
         var artifacts = try root["artifacts"].map { node throws(ConfigError) in try decoder.decode(ArtifactPolicy.self, from: node, at: ConfigPath([.key("artifacts")])) } ?? ArtifactPolicy()
-        if task == .synthetic {
+        if task != .training {
             if root["artifacts"] != nil {
-                throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "synthetic trials have no model to keep")
+                throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "\(task) trials have no model to keep")
             }
             artifacts = ArtifactPolicy(keep: 0)
         }
@@ -207,9 +210,13 @@ public struct SweepDefinition: Sendable {
 
     // MARK: Trials
 
+    /// Reports a command trial makes at most when `budget.max_epochs` does not say.
+    public static let defaultCommandEpochs = 100
+
     /// Epochs per trial: the budget's cap, else the template's own count.
     public var maxEpochs: Int {
         if let m = budget.maxEpochs { return m }
+        if task == .command { return Self.defaultCommandEpochs }
         if case .int(let e)? = template.node(at: ConfigPath(parsing: task == .synthetic ? "synthetic.epochs" : "training.epochs"))?.value { return e }
         return task == .synthetic ? 1 : TrainingConfig().epochs
     }
@@ -247,6 +254,8 @@ public struct SweepDefinition: Sendable {
             if let cap = budget.maxEpochs, let synthetic = doc["synthetic"] {
                 doc = doc.setting("synthetic", to: Self.capEpochs(synthetic, cap))
             }
+        case .command:
+            break
         }
         return doc
     }
@@ -270,6 +279,9 @@ public struct SweepDefinition: Sendable {
             return .training(try decoder.decode(TrialConfig.self, from: doc))
         case .synthetic:
             return .synthetic(try decoder.decode(SyntheticTask.self, from: doc["synthetic"]!, at: ConfigPath([.key("synthetic")])))
+        case .command:
+            let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            return .command(try CommandTask.decode(document: doc, epochs: maxEpochs, direction: objective.direction, baseDirectory: base, decoder: decoder))
         }
     }
 
