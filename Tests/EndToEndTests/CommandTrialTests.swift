@@ -63,7 +63,7 @@ func processExists(_ pid: Int32) -> Bool {
         let h = try SweepHarness("cmd-median")
         defer { h.cleanUp() }
         _ = try h.write("train.py", pythonTrainer(sleep: 0.05, epochs: 5))
-        let file = try h.write("s.yaml", commandSweep(study: "med", command: "[python3, \"${program}\", \"${args}\"]\nprogram: train.py\nworking_directory: .", trials: 10, epochs: 5,
+        let file = try h.write("s.yaml", commandSweep(study: "med", command: "[/usr/bin/python3, \"${program}\", \"${args}\"]\nprogram: train.py\nworking_directory: .", trials: 10, epochs: 5,
                                                       pruner: "{name: median, n_startup_trials: 2, n_warmup_steps: 0}"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
         #expect(status == 0, "\(output)")
@@ -167,7 +167,7 @@ func processExists(_ pid: Int32) -> Bool {
         let port = SweepHarness.freePort()
         let endpoint = "tcp://127.0.0.1:\(port)"
         _ = try h.write("train.py", pythonTrainer(sleep: 0.4, epochs: 4))
-        let file = try h.write("s.yaml", commandSweep(study: "kw", command: "[python3, train.py, \"${args}\"]", trials: 3, epochs: 4))
+        let file = try h.write("s.yaml", commandSweep(study: "kw", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 3, epochs: 4))
         let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
         var workers = [String: Process]()
@@ -206,7 +206,7 @@ func processExists(_ pid: Int32) -> Bool {
         let port = SweepHarness.freePort()
         let endpoint = "tcp://127.0.0.1:\(port)"
         _ = try h.write("train.py", pythonTrainer(sleep: 0.5, epochs: 6))
-        let file = try h.write("s.yaml", commandSweep(study: "kc", command: "[python3, train.py, \"${args}\"]", trials: 2, epochs: 6))
+        let file = try h.write("s.yaml", commandSweep(study: "kc", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 2, epochs: 6))
         let timing = ["--heartbeat-ms", "200", "--liveness", "5"]
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
         let worker = try h.start(["worker", "--connect", endpoint, "--id", "w1", "--allow-commands", "--give-up-after", "120"] + timing, log: "w1.log")
@@ -234,7 +234,7 @@ func processExists(_ pid: Int32) -> Bool {
         let port = SweepHarness.freePort()
         let endpoint = "tcp://127.0.0.1:\(port)"
         _ = try h.write("train.py", pythonTrainer(sleep: 0.5, epochs: 6))
-        let file = try h.write("s.yaml", commandSweep(study: "st", command: "[python3, train.py, \"${args}\"]", trials: 1, epochs: 6))
+        let file = try h.write("s.yaml", commandSweep(study: "st", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 6))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         let first = try h.start(["worker", "--connect", endpoint, "--id", "w1", "--allow-commands"], log: "w1.log")
@@ -249,5 +249,38 @@ func processExists(_ pid: Int32) -> Bool {
         let t = try trialsAndCurves(h, "st")[0]
         #expect(t.0.state == .complete)
         #expect(t.2.last?.worker == "w2")
+    }
+}
+
+@Suite struct PythonWorkerTests {
+    /// cluster/python-worker heartbeats from its network thread, so epochs longer than the
+    /// coordinator's liveness window (here 0.3 s against 1 s epochs) do not look like a death.
+    @Test func pythonExampleWorkerSurvivesEpochsLongerThanTheLivenessWindow() throws {
+        let h = try SweepHarness("py-worker")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("s.yaml", syntheticSweep(study: "pw", trials: 2, epochs: 2, sleep: 1.0))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--heartbeat-ms", "100", "--liveness", "3", "--no-progress"],
+                                      log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let script = URL(fileURLWithPath: pythonClientPath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("cluster/python-worker/sweep_worker.py").path
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        worker.arguments = [script, "--connect", endpoint, "--id", "py-1"]
+        let log = h.directory.appendingPathComponent("py.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        worker.standardOutput = try FileHandle(forWritingTo: log)
+        worker.standardError = worker.standardOutput
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))\n\(h.logText("py.log"))")
+        let trials = try trialsAndCurves(h, "pw")
+        #expect(trials.allSatisfy { $0.0.state == .complete && $0.2.count == 1 }, "\(trials.map { ($0.0.number, $0.0.state, $0.2.map(\.outcome)) })\n\(h.logText("py.log"))")
+        let deaths = try h.reader().read { q in try q.events(studyID: q.requireStudy(named: "pw").id).filter { $0.message.contains("dead") || $0.message.contains("silent") } }
+        let all = try h.reader().read { q in try q.events(studyID: q.requireStudy(named: "pw").id) }
+        #expect(deaths.isEmpty, "\(all.map(\.message))")
+        #expect(h.waitFor(timeout: 10) { !worker.isRunning })
     }
 }
