@@ -284,3 +284,107 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(h.waitFor(timeout: 10) { !worker.isRunning })
     }
 }
+
+/// The repository root (for sweeps/ and clients/).
+let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComponent().deletingLastPathComponent()
+
+@Suite(.serialized) struct CommandExampleTests {
+    init() {
+        // Examples import sweep_client as if it were pip-installed.
+        setenv("PYTHONPATH", pythonClientPath, 1)
+    }
+
+    /// Runs a process to its end and returns its status and output.
+    func shell(_ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: arguments[0])
+        p.arguments = Array(arguments.dropFirst())
+        if let directory { p.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func pythonClientUnitTestsPass() throws {
+        let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Ran 5 tests"), "\(output)")
+    }
+
+    @Test func pythonClientInstallsWithPip() throws {
+        let h = try SweepHarness("pip")
+        defer { h.cleanUp() }
+        let venv = h.directory.appendingPathComponent("venv").path
+        var (status, output) = try shell(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv])
+        #expect(status == 0, "\(output)")
+        (status, output) = try shell([venv + "/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", pythonClientPath])
+        #expect(status == 0, "\(output)")
+        (status, output) = try shell([venv + "/bin/python", "-I", "-c", "import sweep_client; print(sweep_client.__file__)"])
+        #expect(status == 0 && output.contains(venv), "\(output)")
+    }
+
+    @Test(arguments: ["numpy", "shell", "wandb", "pytorch"])
+    func exampleValidates(_ name: String) throws {
+        let h = try SweepHarness("example-\(name)")
+        defer { h.cleanUp() }
+        let (status, output) = try h.run(["validate", repositoryRoot.appendingPathComponent("sweeps/commands/\(name)/sweep.yaml").path])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test(arguments: ["numpy", "shell"])
+    func exampleRunsToTheEnd(_ name: String) throws {
+        let h = try SweepHarness("example-run-\(name)")
+        defer { h.cleanUp() }
+        let (status, output) = try h.run(["run", repositoryRoot.appendingPathComponent("sweeps/commands/\(name)/sweep.yaml").path,
+                                          "--db", h.db, "--workers", "2", "--no-progress"], timeout: 240)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, name == "numpy" ? "numpy-poly" : "shell-example").map(\.0)
+        #expect(!trials.isEmpty && trials.allSatisfy { $0.state == .complete || $0.state == .pruned }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+    }
+
+    /// A W&B sweep file and script run unchanged, and `sweep convert wandb`'s output runs
+    /// the same trials.
+    @Test func wandbExampleRunsAsItIsAndItsConversionRunsTheSameTrials() throws {
+        let h = try SweepHarness("example-wandb")
+        defer { h.cleanUp() }
+        for file in ["sweep.yaml", "train.py"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("sweeps/commands/wandb/\(file)"), to: h.directory.appendingPathComponent(file))
+        }
+        let (converted, conversion) = try h.run(["convert", "wandb", "sweep.yaml"])
+        #expect(converted == 0, "\(conversion)")
+        _ = try h.write("native.yaml", conversion.replacingOccurrences(of: "study: wandb-demo", with: "study: native"))
+        var results: [[String]] = []
+        for (file, study) in [("sweep.yaml", "wandb-demo"), ("native.yaml", "native")] {
+            let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 240)
+            #expect(status == 0, "\(output)")
+            let trials = try trialsAndCurves(h, study).map(\.0)
+            #expect(trials.count == 12 && trials.allSatisfy { $0.state != .fail }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+            results.append(trials.map { "\($0.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) \($0.state) \($0.value ?? .nan)" })
+        }
+        #expect(results[0] == results[1])
+    }
+
+    @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
+        let h = try SweepHarness("wandb-bad")
+        defer { h.cleanUp() }
+        let cases: [(String, String)] = [
+            ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: normal, mu: 0, sigma: 1}\n", "5:7: parameters.lr.distribution: W&B distribution 'normal' has no Sweep equivalent"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: 0.1}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target"),
+            ("program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "needs 'run_cap'"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
+            ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let file = try h.write("bad\(i).yaml", text)
+            for command in [["validate", file], ["convert", "wandb", file]] {
+                let (status, output) = try h.run(command)
+                #expect(status == 2, "\(command): \(output)")
+                #expect(output.contains(expected), "\(command): \(output)")
+            }
+        }
+    }
+}

@@ -97,7 +97,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let root = try YAMLReader.parse(try SweepDefinitionLoader.text(file), file: file)
-        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
+        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
             let d = try SweepDefinition.load(path: file)
             print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")

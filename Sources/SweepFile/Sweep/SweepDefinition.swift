@@ -88,7 +88,9 @@ public struct SweepDefinition: Sendable {
     }
 
     private static func parseUnlocated(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
-        let root = try YAMLReader.parse(text, file: file)
+        let parsed = try YAMLReader.parse(text, file: file)
+        // A W&B sweep file runs as it is: read as the equivalent Sweep document.
+        let root = WandBSweep.isWandB(parsed) ? try WandBSweep.convert(parsed, file: file) : parsed
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
         }

@@ -82,6 +82,10 @@ def _channels():
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
+    return _report(epoch, metrics)
+
+
+def _report(epoch, metrics):
     epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
     _state["epoch"] = epoch
     numbers = {}
@@ -119,26 +123,37 @@ def pruned():
 
 
 class Config(dict):
-    """The parameters, readable as attributes (run.config.lr) and as keys."""
+    """The parameters, readable as attributes (run.config.lr) and as keys. The sweep's
+    values win over defaults a script sets (as in W&B): `update` leaves them alone."""
+
+    def __init__(self, defaults=None, locked=None):
+        dict.__init__(self, defaults or {})
+        self._locked = dict(locked or {})
+        dict.update(self, self._locked)
 
     def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name)
 
-    def update(self, *args, **kwargs):  # W&B scripts set defaults this way; the sweep wins
-        merged = dict(*args, **kwargs)
-        merged.update(self)
-        dict.update(self, merged)
+    def update(self, *args, **kwargs):
+        for k, v in dict(*args, **kwargs).items():
+            if k not in self._locked:
+                self[k] = v
+
+    def setdefaults(self, d):
+        for k, v in d.items():
+            self.setdefault(k, v)
 
 
 class Run(object):
     """A W&B-like run: config, log(), finish()."""
 
     def __init__(self, config=None):
-        self.config = Config(config or {})
-        self.config.update(params())
+        self.config = Config(config, locked=params())
         self.summary = {}
         self._epoch = 0
 
@@ -148,7 +163,8 @@ class Run(object):
             return False
         self._epoch = self._epoch + 1 if step is None else int(step)
         self.summary.update(data)
-        return report(self._epoch, **data)
+        # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
+        return _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"})
 
     def finish(self, exit_code=None):
         if exit_code:
