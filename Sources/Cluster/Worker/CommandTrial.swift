@@ -108,7 +108,8 @@ struct CommandTrial: TrialKind {
             var wait = 50.0
             if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
             if let s = signalAt { wait = min(wait, (s - now) * 1000) }
-            if reapedAt != nil { wait = min(wait, 10) }
+            // Its streams closed: the program is exiting; look again soon rather than in 50 ms.
+            if reapedAt != nil || open.isEmpty { wait = min(wait, 1) }
             let ready = session.poll(fileDescriptors: open, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
             for fd in ready {
                 var chunk: [UInt8] = []
