@@ -321,7 +321,10 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let venv = h.directory.appendingPathComponent("venv").path
         var (status, output) = try shell(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv])
         #expect(status == 0, "\(output)")
-        (status, output) = try shell([venv + "/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", pythonClientPath])
+        // From a copy: a pip build leaves build/ and *.egg-info beside the sources.
+        let copy = h.directory.appendingPathComponent("client")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: pythonClientPath), to: copy)
+        (status, output) = try shell([venv + "/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", copy.path])
         #expect(status == 0, "\(output)")
         (status, output) = try shell([venv + "/bin/python", "-I", "-c", "import sweep_client; print(sweep_client.__file__)"])
         #expect(status == 0 && output.contains(venv), "\(output)")
