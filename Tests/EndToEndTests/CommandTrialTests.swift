@@ -121,6 +121,11 @@ func processExists(_ pid: Int32) -> Bool {
         let (showStatus, show) = try h.run(["show", "bad", "0", "--db", h.db])
         #expect(showStatus == 0)
         #expect(show.contains("error: the program exited with status 3") && show.contains("Traceback: something broke"), "\(show)")
+        // `sweep logs` prints the attempt's streams from the worker's files.
+        let (logsStatus, logs) = try h.run(["logs", "bad", "0", "--db", h.db, "--stream", "stderr"])
+        #expect(logsStatus == 0 && logs.contains("Traceback: something broke") && !logs.contains("---"), "\(logs)")
+        let (missingStatus, missing) = try h.run(["logs", "bad", "0", "--db", h.db, "--attempt", "5"])
+        #expect(missingStatus == 2 && missing.contains("trial 0 has no attempt 5"), "\(missing)")
     }
 
     @Test func ignoredPruneIsKilledAfterTheGracePeriodAndEndsPruned() throws {
