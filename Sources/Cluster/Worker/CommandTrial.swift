@@ -68,8 +68,12 @@ struct CommandTrial: TrialKind {
             pending = nil
         }
         func handle(line: ArraySlice<UInt8>) {
-            // Once the worker is stopping the program (pruned, timed out, ...), its reports no longer count.
-            guard stop == nil else { return }
+            // Once the worker is stopping the program (pruned, timed out, ...), its reports no
+            // longer count; a program waiting for an answer still gets one.
+            guard stop == nil else {
+                child.writeDecision(stop == .pruned ? "prune \(end.epochsRun) \(session.pruneReason)" : "continue \(end.epochsRun)")
+                return
+            }
             guard let (epoch, metrics) = Self.parseReport(line, after: end.epochsRun) else {
                 badLines += 1
                 log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")

@@ -86,6 +86,8 @@ def report(epoch=None, **metrics):
 
 
 def _report(epoch, metrics):
+    if _state["pruned"]:
+        return True  # already told; the worker no longer counts reports
     epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
     _state["epoch"] = epoch
     numbers = {}
@@ -158,13 +160,18 @@ class Run(object):
         self._epoch = 0
 
     def log(self, data, step=None, commit=True):
-        """One call per epoch (step defaults to the next); returns True when pruned."""
+        """One call per epoch (step defaults to the next). When the coordinator prunes the
+        trial, the program exits (status 0), as W&B's agent ends an early-terminated run."""
         if not commit:
             return False
         self._epoch = self._epoch + 1 if step is None else int(step)
         self.summary.update(data)
         # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
-        return _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"})
+        if _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"}):
+            # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
+            print("[sweep_client] pruned at step %d; exiting" % self._epoch, file=sys.stderr)
+            sys.exit(0)
+        return False
 
     def finish(self, exit_code=None):
         if exit_code:

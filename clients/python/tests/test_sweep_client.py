@@ -89,6 +89,25 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(lines, [{"val_loss": 1.0, "epoch": 1}, {"val_loss": 0.5, "epoch": 2}])
         self.assertEqual(out.split(), ["False", "False"])
 
+    def test_after_a_prune_reports_return_true_without_waiting(self):
+        code = ("import sweep_client\n"
+                "print(sweep_client.report(1, loss=2.0))\n"
+                "print(sweep_client.report(2, loss=1.0), sweep_client.report(3, loss=0.5))\n")
+        lines, out = self.run_with_worker(code, ["prune 1 median"])
+        self.assertEqual(lines, [{"loss": 2.0, "epoch": 1}])
+        self.assertEqual(out.split(), ["True", "True", "True"])
+
+    def test_wandb_log_ends_the_program_when_pruned(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for e in range(5):\n"
+                "    run.log({'val_loss': 1.0})\n"
+                "    print('logged', e)\n"
+                "print('not reached')\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(out.split("\n")[:2], ["logged 0", ""])
+
 
 if __name__ == "__main__":
     unittest.main()
