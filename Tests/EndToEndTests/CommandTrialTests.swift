@@ -51,6 +51,23 @@ func trialsAndCurves(_ h: SweepHarness, _ study: String) throws -> [(TrialRecord
     }
 }
 
+extension SweepHarness {
+    /// The first RUNNING trial of `study` past its first epoch, and its worker (waits for one).
+    func runningTrial(study: String, timeout: Double) -> (trial: Int, worker: String)? {
+        var found: (trial: Int, worker: String)?
+        waitFor(timeout: timeout) {
+            guard FileManager.default.fileExists(atPath: db), let r = try? reader(),
+                  let t = try? r.read({ q -> TrialRecord? in
+                      guard let s = try q.study(named: study) else { return nil }
+                      return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }
+                  }), let w = t.worker else { return false }
+            found = (t.number, w)
+            return true
+        }
+        return found
+    }
+}
+
 /// Whether a process with this pid exists (a zombie of ours counts as gone).
 func processExists(_ pid: Int32) -> Bool {
     guard kill(pid, 0) == 0 else { return false }
@@ -181,17 +198,7 @@ func processExists(_ pid: Int32) -> Bool {
         }
         defer { for p in workers.values where p.isRunning { p.terminate() }; if coordinator.isRunning { coordinator.terminate() } }
 
-        var victim: (trial: Int, worker: String)?
-        h.waitFor(timeout: 60) {
-            guard FileManager.default.fileExists(atPath: h.db), let r = try? h.reader(),
-                  let t = try? r.read({ q -> TrialRecord? in
-                      guard let s = try q.study(named: "kw") else { return nil }
-                      return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }
-                  }), let w = t.worker else { return false }
-            victim = (t.number, w)
-            return true
-        }
-        let v = try #require(victim, "no trial reached its first epoch:\n\(h.logText("coordinator.log"))")
+        let v = try #require(h.runningTrial(study: "kw", timeout: 60), "no trial reached its first epoch:\n\(h.logText("coordinator.log"))")
         let lines = h.logText("ran-\(v.trial).txt").split(separator: "\n")
         let child = try #require(lines.last.flatMap { Int32($0.split(separator: " ")[1]) })
         kill(workers[v.worker]!.processIdentifier, SIGKILL)
