@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "csupport.h"
 #include <signal.h>
 #include <stdio.h>
@@ -15,4 +16,86 @@ int sweep_terminate_with_parent(void) {
 
 void sweep_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/// The child's side of sweep_spawn, between fork and exec: only async-signal-safe calls.
+static void sweep_child(char *const argv[], char *const envp[], const char *cwd, const int fds[], int nfds, pid_t parent, int report) {
+    int err;
+    setpgid(0, 0);
+    report = fcntl(report, F_DUPFD_CLOEXEC, 64);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127); // the parent died before prctl took effect
+#endif
+    // Move the sources out of the way first, so that dup2 into 0..nfds-1 cannot clobber one.
+    int moved[16];
+    if (nfds > 16) nfds = 16;
+    for (int i = 0; i < nfds; i++) {
+        int src = fds[i] >= 0 ? fds[i] : open("/dev/null", O_RDWR);
+        moved[i] = fcntl(src, F_DUPFD_CLOEXEC, 64);
+        if (moved[i] < 0) goto fail;
+    }
+    for (int i = 0; i < nfds; i++) {
+        if (dup2(moved[i], i) < 0) goto fail;
+    }
+    // Everything else goes: the worker's sockets and pipes are none of the program's business.
+    for (int fd = nfds; fd < 4096; fd++) {
+        if (fd != report) close(fd);
+    }
+    if (cwd && chdir(cwd) < 0) goto fail;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < 32; s++) {
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    }
+    execvpe(argv[0], argv, envp);
+fail:
+    err = errno;
+    (void)!write(report, &err, sizeof err);
+    _exit(127);
+}
+
+pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const int fds[], int nfds, int *error) {
+    int status[2];
+    if (pipe2(status, O_CLOEXEC) < 0) { *error = errno; return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        *error = errno;
+        close(status[0]);
+        close(status[1]);
+        return -1;
+    }
+    if (pid == 0) sweep_child(argv, envp, cwd, fds, nfds, parent, status[1]);
+    close(status[1]);
+    // The status pipe closes on a successful exec (CLOEXEC), or carries the errno.
+    int err = 0;
+    ssize_t n;
+    do { n = read(status[0], &err, sizeof err); } while (n < 0 && errno == EINTR);
+    close(status[0]);
+    if (n == sizeof err) {
+        waitpid(pid, NULL, 0);
+        *error = err;
+        return -1;
+    }
+    // Also set here, so the group exists before the parent signals it.
+    setpgid(pid, pid);
+    return pid;
+}
+
+int sweep_reap(pid_t pid, int *code, int *signal) {
+    int st = 0;
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == 0) return 0;
+    if (r < 0) return -1;
+    *code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+    *signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    return 1;
 }

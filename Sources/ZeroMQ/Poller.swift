@@ -14,6 +14,13 @@ public struct Poller {
         self.items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
     }
 
+    /// Polls `sockets` and plain file descriptors (pipes) for input; the descriptors come
+    /// after the sockets in ``isReadable(_:)``'s numbering.
+    public init(_ sockets: [Socket], fileDescriptors: [Int32]) {
+        self.init(sockets)
+        items += fileDescriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
+    }
+
     /// Waits up to `timeoutMilliseconds` (-1: forever) for input; returns how many sockets
     /// are readable. An interrupting signal returns 0, so loops can check their stop flags.
     @discardableResult
@@ -28,7 +35,9 @@ public struct Poller {
     }
 
     /// Whether the socket at `index` (in the order given to `init`) has input.
+    /// For a file descriptor, a hang-up (the writer closed it) counts as readable: the
+    /// read that follows sees the end of the stream.
     public func isReadable(_ index: Int) -> Bool {
-        items[index].revents & Int16(ZMQ_POLLIN) != 0
+        items[index].revents & Int16(ZMQ_POLLIN | ZMQ_POLLERR) != 0
     }
 }

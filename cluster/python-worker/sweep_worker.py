@@ -5,15 +5,21 @@ It runs synthetic trials (the functions of the protocol doc); it shows how to sp
 protocol from another language: hello, assignments, per-epoch reports and decisions,
 results, heartbeats, reconnection with back-off, and a clean exit on SIGTERM.
 
-    pip install pyzmq
+The socket lives on a network thread that heartbeats whatever the training does (an
+epoch may take longer than the coordinator's liveness window); the training thread
+talks to it through two queues.
+
+    apt-get install python3-zmq   (or: pip install pyzmq)
     python3 sweep_worker.py --connect tcp://127.0.0.1:5555 [--id py-1] [--max-trials N]
 """
 import argparse
 import json
 import math
 import os
+import queue
 import signal
 import socket
+import threading
 import time
 
 import zmq
@@ -45,27 +51,38 @@ def synthetic_value(task, epoch):
     return v + task["decay"] * (n - epoch) / n
 
 
-class Worker:
-    def __init__(self, endpoint, worker_id, max_trials):
+class Network(threading.Thread):
+    """Owns the DEALER socket (ZeroMQ sockets stay on one thread): heartbeats every
+    heartbeat interval whatever training does, reconnects with back-off when the
+    coordinator goes silent, and passes messages through two queues."""
+
+    def __init__(self, endpoint, worker_id, hello):
+        super().__init__(name="sweep-network", daemon=True)
         self.endpoint = endpoint
         self.id = worker_id
-        self.max_trials = max_trials
+        self.hello = hello  # called for each (re)connect; names the running trial
         self.ctx = zmq.Context()
         self.sock = None
+        self.outbox = queue.Queue()  # messages to send
+        self.inbox = queue.Queue()  # messages received (not heartbeats)
         self.heartbeat = 1.0
         self.liveness = 5
         self.last_heard = time.time()
         self.last_sent = 0.0
         self.backoff = 0.25
-        self.done = 0
-        self.current = None  # (trial, attempt, epoch)
+        self.reconnect_at = None
+        self.closing = threading.Event()
 
     def send(self, message):
+        """Thread-safe: queue a message for the coordinator."""
+        self.outbox.put(message)
+
+    def _send_now(self, message):
         message["v"] = VERSION
         self.sock.send(json.dumps(message).encode())
         self.last_sent = time.time()
 
-    def connect(self):
+    def _connect(self):
         if self.sock is not None:
             self.sock.close(linger=0)
         self.sock = self.ctx.socket(zmq.DEALER)
@@ -73,33 +90,80 @@ class Worker:
         self.sock.setsockopt_string(zmq.ROUTING_ID, self.id)
         self.sock.connect(self.endpoint)
         self.last_heard = time.time()
-        running = None if self.current is None else {"trial": self.current[0], "attempt": self.current[1], "epoch": self.current[2]}
-        self.send({"type": "hello", "worker": self.id, "host": socket.gethostname(), "pid": os.getpid(), "version": "py-example",
-                   "cores": os.cpu_count() or 1, "threads": 1, "capabilities": ["synthetic"], "running": running})
+        self._send_now(self.hello())
 
-    def receive(self, timeout):
-        """The next message, answering heartbeats and reconnecting when the coordinator is silent."""
-        deadline = time.time() + timeout
+    def run(self):
+        self._connect()
         while True:
-            if self.sock.poll(100):
-                self.last_heard = time.time()
-                self.backoff = 0.25
-                m = json.loads(self.sock.recv())
-                if m.get("type") == "welcome":
-                    self.heartbeat, self.liveness = m["heartbeat_ms"] / 1000, m["liveness"]
-                elif m.get("type") == "identify":
-                    self.connect()
-                elif m.get("type") != "heartbeat":
-                    return m
+            now = time.time()
+            if self.closing.is_set() and self.sock is None:
+                return
+            if self.reconnect_at is not None:
+                if now < self.reconnect_at:
+                    time.sleep(min(0.05, self.reconnect_at - now))
+                    continue
+                self.reconnect_at = None
+                self._connect()
+            while True:
+                try:
+                    self._send_now(self.outbox.get_nowait())
+                except queue.Empty:
+                    break
+            if self.closing.is_set():
+                self.sock.close(linger=2000)  # let the last messages (result, bye) out
+                return
+            if self.sock.poll(50):
+                while self.sock.poll(0):
+                    self.last_heard = time.time()
+                    self.backoff = 0.25
+                    m = json.loads(self.sock.recv())
+                    kind = m.get("type")
+                    if kind == "welcome":
+                        self.heartbeat, self.liveness = m["heartbeat_ms"] / 1000, m["liveness"]
+                    elif kind == "identify":
+                        self._send_now(self.hello())
+                    elif kind != "heartbeat":
+                        self.inbox.put(m)
             now = time.time()
             if now - self.last_sent >= self.heartbeat:
-                self.send({"type": "heartbeat"})
+                self._send_now({"type": "heartbeat"})
             if now - self.last_heard > self.heartbeat * self.liveness:
-                time.sleep(self.backoff)
+                self.sock.close(linger=0)
+                self.sock = None
+                self.reconnect_at = now + self.backoff
                 self.backoff = min(self.backoff * 2, 10)
-                self.connect()
-            if stop_requested or now >= deadline:
-                return None
+
+    def close(self):
+        self.closing.set()
+        self.join(timeout=5)
+
+
+class Worker:
+    """The training side: runs trials on the main thread while `Network` keeps talking."""
+
+    def __init__(self, endpoint, worker_id, max_trials):
+        self.id = worker_id
+        self.max_trials = max_trials
+        self.done = 0
+        self.current = None  # (trial, attempt, epoch)
+        self.net = Network(endpoint, worker_id, self.hello)
+
+    def hello(self):
+        c = self.current
+        running = None if c is None else {"trial": c[0], "attempt": c[1], "epoch": c[2]}
+        return {"type": "hello", "worker": self.id, "host": socket.gethostname(), "pid": os.getpid(), "version": "py-example",
+                "cores": os.cpu_count() or 1, "threads": 1, "capabilities": ["synthetic"], "running": running}
+
+    def receive(self, timeout):
+        """The next message from the coordinator, or None after `timeout` s or on SIGTERM."""
+        deadline = time.time() + timeout
+        while not stop_requested:
+            try:
+                return self.net.inbox.get(timeout=min(0.1, max(0.0, deadline - time.time())))
+            except queue.Empty:
+                if time.time() >= deadline:
+                    return None
+        return None
 
     def run_trial(self, a):
         task = a["spec"]["task"]
@@ -107,13 +171,13 @@ class Worker:
         epochs = min(task["epochs"], a["max_epochs"])
         value = None
         for epoch in range(1, epochs + 1):
-            time.sleep(task["sleep"])
+            time.sleep(task["sleep"])  # the network thread heartbeats meanwhile
             value = synthetic_value(task, epoch)
             self.current = (trial, attempt, epoch)
-            self.send({"type": "report", "trial": trial, "attempt": attempt, "epoch": epoch, "value": value, "metrics": {"value": value}})
+            self.net.send({"type": "report", "trial": trial, "attempt": attempt, "epoch": epoch, "value": value, "metrics": {"value": value}})
             if epoch == epochs:
                 break
-            while True:  # wait for this epoch's decision
+            while True:  # wait (bounded) for this epoch's decision
                 m = self.receive(timeout=10)
                 if m is None:
                     break
@@ -128,13 +192,20 @@ class Worker:
         return "complete", value, epochs
 
     def run(self):
-        self.connect()
+        self.net.start()
+        try:
+            self.loop()
+        finally:
+            self.net.close()
+
+    def loop(self):
         while not stop_requested:
             m = self.receive(timeout=3600)
             if m is None:
                 continue
             if m["type"] == "stop":
-                break
+                self.net.send({"type": "bye", "reason": "study over"})
+                return
             if m["type"] == "error":
                 raise SystemExit(f"coordinator refused a message: {m['message']}")
             if m["type"] != "assign":
@@ -142,21 +213,20 @@ class Worker:
             state, value, epochs = self.run_trial(m)
             trial, attempt = m["trial"], m["attempt"]
             if state == "stopped":
-                self.send({"type": "bye", "reason": "SIGTERM", "trial": trial, "attempt": attempt})
+                self.net.send({"type": "bye", "reason": "SIGTERM", "trial": trial, "attempt": attempt})
                 return
             self.current = None
             if state == "cancelled":
-                self.send({"type": "ready"})
+                self.net.send({"type": "ready"})
                 continue
             self.done += 1
             more = self.max_trials is None or self.done < self.max_trials
-            self.send({"type": "result", "trial": trial, "attempt": attempt, "state": state, "value": value,
-                       "metrics": {"value": value}, "epochs": epochs, "ready": more})
+            self.net.send({"type": "result", "trial": trial, "attempt": attempt, "state": state, "value": value,
+                           "metrics": {"value": value}, "epochs": epochs, "ready": more})
             if not more:
-                self.send({"type": "bye", "reason": f"done {self.done} trials"})
+                self.net.send({"type": "bye", "reason": f"done {self.done} trials"})
                 return
-        if self.sock is not None and stop_requested:
-            self.send({"type": "bye", "reason": "SIGTERM"})
+        self.net.send({"type": "bye", "reason": "SIGTERM"})
 
 
 def main():

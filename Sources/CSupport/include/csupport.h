@@ -8,4 +8,18 @@ int sweep_terminate_with_parent(void);
 /// Makes standard output line-buffered (so prints and direct writes keep their order).
 void sweep_line_buffer_stdout(void);
 
+#include <sys/types.h>
+
+/// Starts a child process for a command trial: `argv[0]` searched in PATH (of `envp`),
+/// in its own process group, killed (SIGKILL) by the kernel when the calling thread's
+/// process dies (Linux), with signal dispositions and mask reset, in directory `cwd`
+/// (NULL: unchanged). `fds[i]` becomes descriptor i of the child (-1: /dev/null); every
+/// other descriptor is closed. Returns the child's pid, or -1 with `*error` set to the
+/// errno of the failing step (e.g. ENOENT when the program does not exist).
+pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const int fds[], int nfds, int *error);
+
+/// Reaps `pid` without blocking. Returns 0 while it runs, 1 when it ended (then
+/// `*signal` is the killing signal, or 0 with `*code` the exit status), -1 on error.
+int sweep_reap(pid_t pid, int *code, int *signal);
+
 #endif

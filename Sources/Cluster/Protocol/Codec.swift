@@ -185,7 +185,7 @@ public struct WireCodec {
                                  ready: try f.bool("ready")))
         case "failure":
             return .failure(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
-                                  error: String(try f.string("error").prefix(4000)), ready: try f.bool("ready")))
+                                  error: String(try f.string("error").prefix(WorkerMessage.Failure.maxErrorCharacters)), ready: try f.bool("ready")))
         case "bye":
             let trial = o["trial"] == nil ? nil : try f.int("trial", min: 0)
             let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)
@@ -315,7 +315,7 @@ public struct WireCodec {
             w.endArray()
             w.endObject()
             w.endObject()
-        case .training:
+        case .training, .command:
             // Encoding a validated configuration cannot fail.
             w.raw(Array((try? JSONEncoder().encode(s)) ?? Data("null".utf8)))
         }
@@ -335,8 +335,8 @@ public struct WireCodec {
             }
             return .synthetic(SyntheticTask(function: function, epochs: try t.int("epochs", min: 1), sleep: try t.double("sleep"),
                                             decay: try t.double("decay"), failProbability: try t.double("fail_probability"), inputs: inputs))
-        case "training":
-            do { return try JSONDecoder().decode(TrialSpec.self, from: Data(raw)) } catch { throw f.invalid("training spec: \(error)") }
+        case "training", "command":
+            do { return try JSONDecoder().decode(TrialSpec.self, from: Data(raw)) } catch { throw f.invalid("\(type) spec: \(error)") }
         case let other:
             throw f.invalid("unknown trial kind '\(other.prefix(32))'")
         }

@@ -138,6 +138,9 @@ public enum WorkerMessage: Sendable, Equatable {
     }
 
     public struct Failure: Sendable, Equatable {
+        /// Characters of `error` kept: the cause and a command's stderr tail (~4,000).
+        public static let maxErrorCharacters = 8000
+
         public var trial: Int
         public var attempt: Int
         public var error: String

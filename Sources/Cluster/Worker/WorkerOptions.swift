@@ -24,6 +24,13 @@ public struct WorkerOptions: Sendable {
     public var decisionWaitSeconds: Double
     /// CURVE keys, when the coordinator requires them.
     public var curve: WorkerCurveKeys?
+    /// Run command trials (the user's programs); without it a command trial fails with a
+    /// message saying so. Off by default: until commands, messages carried only data.
+    public var allowCommands = false
+    /// Where each command trial's stdout/stderr is kept (`STUDY/trial-N.attempt-M.{out,err}`).
+    public var logDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs").path
+    /// Bytes of each stream kept per attempt; the rest is dropped (and counted in the log).
+    public var maxLogBytes = 8 << 20
     /// The host name announced to the coordinator (for `sweep status`, workers per host).
     public var host: String = ProcessInfo.processInfo.hostName
 

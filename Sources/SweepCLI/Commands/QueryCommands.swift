@@ -177,7 +177,8 @@ struct Show: ParsableCommand {
         print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
         print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)  time: \(Fmt.seconds(t.duration))")
         if let r = t.pruneReason { print("  pruned: \(r)") }
-        if let e = t.error { print("  error: \(e)") }
+        // A command trial's error ends with its stderr tail, over several lines.
+        if let e = t.error { print("  error: " + e.replacingOccurrences(of: "\n", with: "\n    ")) }
         print("parameters:")
         for p in s.definition.space.parameters {
             print("  \(p.name) = \(t.params[p.name].map(TrialListing.display) ?? "(inactive)")")
@@ -194,7 +195,7 @@ struct Show: ParsableCommand {
         if !attempts.isEmpty {
             var table = TextTable(["attempt", "worker", "started", "ended", "outcome", "error"])
             for a in attempts {
-                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome?.rawValue ?? "running", a.error ?? ""])
+                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome?.rawValue ?? "running", a.error.map { String($0.prefix { $0 != "\n" }) } ?? ""])
             }
             print("attempts:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))

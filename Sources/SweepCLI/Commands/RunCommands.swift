@@ -61,7 +61,8 @@ struct Run: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: definition.study).run {
             let store = try database.writer()
             if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
-            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
+                             workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
                 try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
             }
         }
@@ -108,7 +109,8 @@ struct Resume: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
-            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress, dashboard: dashboardOptions).run {
+            try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
+                             workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning))
             }
@@ -192,6 +194,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Start this many worker processes on this host (usually one per core).") var workersPerHost: Int = 1
     @Option(help: "BLAS threads per trial (1 when each core runs its own worker; e.g. 4 with --workers-per-host 4 on 16 cores).") var threads: Int = 1
     @Flag(help: "Log only warnings and errors.") var quiet = false
+    @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
+    @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs).", valueName: "dir")) var logDir: String?
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
@@ -215,6 +219,8 @@ struct WorkerCommand: ParsableCommand {
         var options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
                                     forever: forever, giveUpAfterSeconds: giveUpAfter, threads: threads, curve: curve)
         if let host { options.host = host }
+        options.allowCommands = allowCommands
+        if let logDir { options.logDirectory = logDir }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
@@ -235,6 +241,8 @@ struct WorkerCommand: ParsableCommand {
         arguments += ["--heartbeat-ms", "\(heartbeatMs)", "--liveness", "\(liveness)"]
         if let host { arguments += ["--host", host] }
         arguments += ["--threads", "\(threads)"]
+        if allowCommands { arguments.append("--allow-commands") }
+        if let logDir { arguments += ["--log-dir", logDir] }
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
@@ -249,6 +257,15 @@ struct WorkerCommand: ParsableCommand {
         if !workers.allSucceeded { throw CommandFailure("a worker process failed") }
     }
 }
+
+/// Local workers of `sweep run`/`sweep resume` run the user's own sweep file, so they run
+/// its commands, keeping their logs beside the database (`DB.logs/STUDY/...`).
+func localCommandArguments(_ databasePath: String) -> [String] {
+    ["--allow-commands", "--log-dir", commandLogDirectory(databasePath)]
+}
+
+/// Where local workers keep command trials' stdout/stderr.
+func commandLogDirectory(_ databasePath: String) -> String { databasePath + ".logs" }
 
 /// Heartbeat settings both sides accept: from 10 ms to a minute, 2 to 100 missed beats.
 func validateTiming(heartbeatMs: Int, liveness: Int) throws {

@@ -128,7 +128,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
-        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
+        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
             let d = try SweepDefinition.load(path: file)
             // The coordinator runs a grid's points once each, so a larger budget is capped.
             var trials = "\(d.budget.trials) trials"

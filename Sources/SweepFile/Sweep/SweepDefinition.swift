@@ -25,6 +25,8 @@ public struct SweepDefinition: Sendable {
         case training
         /// `synthetic`: a known function per trial.
         case synthetic
+        /// `program` / `command`: the user's own program per trial (docs/commands.md).
+        case command
     }
 
     public var file: String?
@@ -91,7 +93,9 @@ public struct SweepDefinition: Sendable {
     }
 
     private static func parseUnlocated(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
-        let root = try YAMLReader.parse(text, file: file)
+        let parsed = try YAMLReader.parse(text, file: file)
+        // A W&B sweep file runs as it is: read as the equivalent Sweep document.
+        let root = WandBSweep.isWandB(parsed) ? try WandBSweep.convert(parsed, file: file) : parsed
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
         }
@@ -101,8 +105,8 @@ public struct SweepDefinition: Sendable {
         func check<T>(_ body: () throws(ConfigError) -> T) -> T? {
             do { return try body() } catch { problems.append(error); return nil }
         }
-        let task: Task = root["synthetic"] != nil ? .synthetic : .training
-        let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : trainingKeys)
+        let task: Task = root["synthetic"] != nil ? .synthetic : (root["program"] != nil || root["command"] != nil) ? .command : .training
+        let allowed = sweepKeys + (task == .synthetic ? syntheticKeys : task == .command ? CommandTask.documentKeys : trainingKeys)
         for e in entries where !allowed.contains(e.key) {
             var message = "unknown section '\(e.key)'"
             if task == .synthetic && trainingKeys.contains(e.key) {
@@ -136,7 +140,8 @@ public struct SweepDefinition: Sendable {
                 objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
             }
             let metrics = task == .synthetic ? ["value"] : trainingMetrics
-            guard metrics.contains(objective.metric) else {
+            // A command's program reports whatever metrics it has.
+            guard task == .command || metrics.contains(objective.metric) else {
                 let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
                 throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark,
                                   path: ConfigPath([.key("objective"), .key("metric")]),
@@ -159,9 +164,9 @@ public struct SweepDefinition: Sendable {
         }
         let artifacts = check { () throws(ConfigError) -> ArtifactPolicy in
             let artifacts = try root["artifacts"].map { node throws(ConfigError) in try decoder.decode(ArtifactPolicy.self, from: node, at: ConfigPath([.key("artifacts")])) } ?? ArtifactPolicy()
-            guard task == .synthetic else { return artifacts }
+            guard task != .training else { return artifacts }
             if root["artifacts"] != nil {
-                throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "synthetic trials have no model to keep")
+                throw ConfigError(mark: root.entry("artifacts")?.keyMark, path: ConfigPath([.key("artifacts")]), message: "\(task) trials have no model to keep")
             }
             return ArtifactPolicy(keep: 0)
         }
@@ -243,9 +248,13 @@ public struct SweepDefinition: Sendable {
 
     // MARK: Trials
 
+    /// Reports a command trial makes at most when `budget.max_epochs` does not say.
+    public static let defaultCommandEpochs = 100
+
     /// Epochs per trial: the budget's cap, else the template's own count.
     public var maxEpochs: Int {
         if let m = budget.maxEpochs { return m }
+        if task == .command { return Self.defaultCommandEpochs }
         if case .int(let e)? = template.node(at: ConfigPath(parsing: task == .synthetic ? "synthetic.epochs" : "training.epochs"))?.value { return e }
         return task == .synthetic ? 1 : TrainingConfig().epochs
     }
@@ -283,6 +292,8 @@ public struct SweepDefinition: Sendable {
             if let cap = budget.maxEpochs, let synthetic = doc["synthetic"] {
                 doc = doc.setting("synthetic", to: Self.capEpochs(synthetic, cap))
             }
+        case .command:
+            break
         }
         return doc
     }
@@ -306,6 +317,9 @@ public struct SweepDefinition: Sendable {
             return .training(try decoder.decode(TrialConfig.self, from: doc))
         case .synthetic:
             return .synthetic(try decoder.decode(SyntheticTask.self, from: doc["synthetic"]!, at: ConfigPath([.key("synthetic")])))
+        case .command:
+            let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            return .command(try CommandTask.decode(document: doc, epochs: maxEpochs, direction: objective.direction, baseDirectory: base, decoder: decoder))
         }
     }
 

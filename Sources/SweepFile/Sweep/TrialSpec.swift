@@ -7,6 +7,8 @@ import Training
 public enum TrialSpec: Codable, Sendable, Hashable {
     case training(TrialConfig)
     case synthetic(SyntheticTask)
+    /// The user's own program (`{"kind": "command", "task": {...}}`).
+    case command(CommandTask)
 
     private enum CodingKeys: String, CodingKey { case kind, config, task }
 
@@ -15,8 +17,9 @@ public enum TrialSpec: Codable, Sendable, Hashable {
         switch try c.decode(String.self, forKey: .kind) {
         case "training": self = .training(try c.decode(TrialConfig.self, forKey: .config))
         case "synthetic": self = .synthetic(try c.decode(SyntheticTask.self, forKey: .task))
+        case "command": self = .command(try c.decode(CommandTask.self, forKey: .task))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown trial kind '\(other)'; expected training or synthetic")
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown trial kind '\(other)'; expected training, synthetic or command")
         }
     }
 
@@ -29,6 +32,9 @@ public enum TrialSpec: Codable, Sendable, Hashable {
         case .synthetic(let task):
             try c.encode("synthetic", forKey: .kind)
             try c.encode(task, forKey: .task)
+        case .command(let task):
+            try c.encode("command", forKey: .kind)
+            try c.encode(task, forKey: .task)
         }
     }
 
@@ -37,6 +43,7 @@ public enum TrialSpec: Codable, Sendable, Hashable {
         switch self {
         case .training(let c): return c.training.epochs
         case .synthetic(let t): return t.epochs
+        case .command(let t): return t.epochs
         }
     }
 }

@@ -1,0 +1,221 @@
+import Foundation
+import JSONValue
+import SweepFile
+
+/// The user's own program as a trial (docs/commands.md): started as a child process, its
+/// reports relayed to the coordinator, the decisions written back to it; its exit (or a
+/// prune, a timeout, a stop request) ends the trial.
+struct CommandTrial: TrialKind {
+    let task: CommandTask
+    let options: WorkerOptions
+    let log: Log
+
+    /// Characters of stderr kept for the failure message.
+    static let stderrTailCharacters = 4000
+
+    /// Why the worker stopped the program, if it did.
+    private enum Stop { case pruned, timedOut, cancelled, handedBack }
+
+    func run(_ session: TrialSession) -> TrialEnd {
+        let a = session.assign
+        var end = TrialEnd()
+        guard options.allowCommands else {
+            end.failure = "this worker does not run commands (start it with --allow-commands); the trial's command: \(task.command.joined(separator: " "))"
+            return end
+        }
+        signal(SIGPIPE, SIG_IGN) // a program that closed its decision channel must not kill the worker
+
+        let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes)
+        let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
+                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter))
+        logs.writeArgs(CommandMacros.json(task.arguments))
+        log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(Self.shellQuoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
+
+        var env = ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
+        env["SWEEP_REPORT_FD"] = String(ChildProcess.reportFD)
+        env["SWEEP_DECISION_FD"] = String(ChildProcess.decisionFD)
+        env["SWEEP_PARAMS"] = CommandMacros.json(task.arguments)
+        env["SWEEP_STUDY"] = a.study
+        env["SWEEP_TRIAL"] = String(a.trial)
+        env["SWEEP_ATTEMPT"] = String(a.attempt)
+        env["SWEEP_SEED"] = String(a.seed)
+        env["SWEEP_METRIC"] = a.metric
+        env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
+
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
+        } catch {
+            end.failure = "\(error)"
+            logs.finish(note: nil)
+            return end
+        }
+
+        let started = Date().timeIntervalSince1970
+        var open: [Int32] = [child.stdout, child.stderr, child.reports]
+        var reportBuffer: [UInt8] = []
+        var pending: (epoch: Int, deadline: Double)?
+        var objective: [Double] = []
+        var badLines = 0
+        var stop: Stop?
+        var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
+        var termSent = false
+        var reapedAt: Double?
+
+        /// Answers a report on the decision channel.
+        func answer(_ epoch: Int, prune: Bool) {
+            child.writeDecision(prune ? "prune \(epoch) \(session.pruneReason)" : "continue \(epoch)")
+            pending = nil
+        }
+        func handle(line: ArraySlice<UInt8>) {
+            // Once the worker is stopping the program (pruned, timed out, ...), its reports no
+            // longer count; a program waiting for an answer still gets one.
+            guard stop == nil else {
+                child.writeDecision(stop == .pruned ? "prune \(end.epochsRun) \(session.pruneReason)" : "continue \(end.epochsRun)")
+                return
+            }
+            guard let (epoch, metrics) = Self.parseReport(line, after: end.epochsRun) else {
+                badLines += 1
+                log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
+                return
+            }
+            guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
+                badLines += 1
+                log.limited(.warning, key: "bad-epoch", "trial \(a.trial): ignored a report for epoch \(epoch) (after \(end.epochsRun), at most \(session.lastEpoch))")
+                child.writeDecision("continue \(epoch)")
+                return
+            }
+            end.epochsRun = epoch
+            end.lastMetrics = metrics
+            if let v = metrics[a.metric], v.isFinite { objective.append(v) }
+            session.send(epoch: epoch, metrics: metrics, seconds: nil)
+            if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
+            if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
+        }
+        /// Starts stopping the program: at once (SIGTERM) or after a grace period to stop by itself.
+        func beginStop(_ why: Stop, now: Double, politely: Bool) {
+            guard stop == nil else { return }
+            stop = why
+            if politely { signalAt = now + task.killGrace } else { escalate(now: now) }
+        }
+        func escalate(now: Double) {
+            child.signalGroup(termSent ? SIGKILL : SIGTERM)
+            signalAt = termSent ? nil : now + task.killGrace
+            termSent = true
+        }
+
+        while true {
+            let now = Date().timeIntervalSince1970
+            if child.reap() {
+                if reapedAt == nil { reapedAt = now }
+                // Descendants that keep the pipes open do not keep the trial alive.
+                if open.isEmpty || now - reapedAt! > 1 { break }
+            }
+            var wait = 50.0
+            if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
+            if let s = signalAt { wait = min(wait, (s - now) * 1000) }
+            // Its streams closed: the program is exiting; look again soon rather than in 50 ms.
+            if reapedAt != nil || open.isEmpty { wait = min(wait, 1) }
+            let ready = session.poll(fileDescriptors: open, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
+            for fd in ready {
+                var chunk: [UInt8] = []
+                let more = ChildProcess.readAvailable(fd, into: &chunk)
+                if fd == child.reports {
+                    reportBuffer += chunk
+                    while let nl = reportBuffer.firstIndex(of: UInt8(ascii: "\n")) {
+                        handle(line: reportBuffer[..<nl])
+                        reportBuffer.removeSubrange(...nl)
+                    }
+                    if reportBuffer.count > 1 << 20 { // a line that never ends
+                        badLines += 1
+                        reportBuffer.removeAll()
+                    }
+                } else {
+                    logs.append(chunk, stderr: fd == child.stderr)
+                }
+                if !more { open.removeAll { $0 == fd } }
+            }
+
+            let after = Date().timeIntervalSince1970
+            if let p = pending {
+                if let prune = session.decisions[p.epoch] { answer(p.epoch, prune: prune) } else if after >= p.deadline { answer(p.epoch, prune: false) }
+            }
+            if session.cancelled && stop == nil { beginStop(.cancelled, now: after, politely: false) }
+            if session.pruned && stop == nil {
+                if let p = pending { answer(p.epoch, prune: true) }
+                beginStop(.pruned, now: after, politely: true)
+            }
+            if session.stopRequested && stop == nil { beginStop(.handedBack, now: after, politely: false) }
+            if let limit = task.timeout, stop == nil, after - started > limit { beginStop(.timedOut, now: after, politely: false) }
+            if let s = signalAt, after >= s, !child.reap() { escalate(now: after) }
+        }
+        if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
+        if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
+        logs.finish(note: badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : nil)
+
+        let exit = child.exit ?? (0, SIGKILL)
+        switch stop {
+        case .pruned, .cancelled, .handedBack:
+            return end // the session says which
+        case .timedOut:
+            end.failure = "timed out after \(Self.seconds(task.timeout ?? 0))" + logs.stderrTail()
+        case nil:
+            if exit.signal != 0 {
+                end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
+            } else if exit.code != 0 {
+                end.failure = "the program exited with status \(exit.code)" + logs.stderrTail()
+            } else if end.epochsRun == 0 {
+                end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
+            } else if objective.isEmpty {
+                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(end.lastMetrics.keys.sorted().joined(separator: ", ")))" + logs.stderrTail()
+            } else {
+                end.completed = true
+                end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
+            }
+        }
+        return end
+    }
+
+    /// One report line: a JSON object of numbers, with an optional integer `epoch` (else
+    /// the next one) and optionally the metrics nested under `metrics`.
+    static func parseReport(_ line: ArraySlice<UInt8>, after previous: Int) -> (Int, [String: Double])? {
+        let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
+        guard !trimmed.isEmpty, let value = try? JSONParser().parse(Array(trimmed)), case .object(let o) = value else { return nil }
+        var epoch = previous + 1
+        var metrics: [String: Double] = [:]
+        func take(_ fields: [(String, JSONValue)]) {
+            for (k, v) in fields {
+                switch v {
+                case .int(let i): metrics[k] = Double(i)
+                case .double(let d): metrics[k] = d
+                case .object(let inner) where k == "metrics": take(inner)
+                default: break
+                }
+            }
+        }
+        take(o.filter { $0.0 != "epoch" })
+        if let e = o.first(where: { $0.0 == "epoch" })?.1 {
+            guard case .int(let i) = e, i >= 1 else { return nil }
+            epoch = i
+        }
+        return metrics.isEmpty ? nil : (epoch, metrics)
+    }
+
+    /// `python` as W&B says, or `python3` on hosts (like Debian) that have only that.
+    static let interpreter: String = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let hasPython = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/python") }
+        return hasPython ? "python" : "python3"
+    }()
+
+    static func shellQuoted(_ s: String) -> String {
+        s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) } && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
+
+    static func signalName(_ s: Int32) -> String {
+        [SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGINT: "SIGINT", SIGBUS: "SIGBUS",
+         SIGFPE: "SIGFPE", SIGILL: "SIGILL", SIGPIPE: "SIGPIPE", SIGHUP: "SIGHUP"][s] ?? "signal \(s)"
+    }
+}

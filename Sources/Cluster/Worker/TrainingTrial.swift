@@ -1,0 +1,64 @@
+import Foundation
+import SweepFile
+import Training
+
+/// Sweep's built-in training: the fast path.
+struct TrainingTrial: TrialKind {
+    let config: TrialConfig
+    let datasets: DatasetCache
+    let blasThreads: Int
+    let log: Log
+
+    func run(_ session: TrialSession) -> TrialEnd {
+        var end = TrialEnd()
+        let a = session.assign
+        do {
+            let dataset = try datasets.load(config.data)
+            // A transfer-learning trial may get its base model with the assignment.
+            let base = try a.baseModel.map { try Model(bytes: $0) }
+            let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads)
+            let result = try trainer.fit { epoch in
+                end.lastMetrics = epoch.metrics
+                end.epochsRun = epoch.epoch
+                return session.report(epoch: epoch.epoch, metrics: epoch.metrics, seconds: epoch.seconds) ? .proceed : .stop
+            }
+            switch result.stopReason {
+            case .diverged:
+                end.failure = "training diverged (loss or metrics not finite) after \(result.epochs.count) epoch(s)"
+            case .completed, .earlyStopping:
+                end.completed = true
+                // The objective of the weights the trial ends with (restored best or last).
+                let final = result.restoredBest ? result.epochs.first { $0.epoch == result.bestEpoch } : result.epochs.last
+                end.lastMetrics = final?.metrics ?? end.lastMetrics
+                end.finalValue = end.lastMetrics[a.metric]
+            case .stoppedByCaller:
+                // Stopped after its last epoch (e.g. SIGTERM then) is still a finished trial.
+                end.completed = end.epochsRun >= session.lastEpoch && !session.pruned && !session.cancelled
+                if end.completed { end.finalValue = end.lastMetrics[a.metric] }
+            }
+            if end.completed && a.keepModel {
+                do {
+                    end.model = try ModelFile.encode(trainer)
+                } catch {
+                    log.warning("trial \(a.trial): the model could not be encoded and is not sent: \(error)")
+                }
+            }
+        } catch {
+            end.failure = "\(error)"
+        }
+        return end
+    }
+}
+
+/// Data sets of recent trials: sweeps reuse the same data for every trial.
+final class DatasetCache {
+    private var entries: [(DataConfig, Dataset)] = []
+
+    func load(_ config: DataConfig) throws -> Dataset {
+        if let hit = entries.first(where: { $0.0 == config }) { return hit.1 }
+        let d = try DatasetLoader.load(config)
+        entries.insert((config, d), at: 0)
+        if entries.count > 2 { entries.removeLast() }
+        return d
+    }
+}

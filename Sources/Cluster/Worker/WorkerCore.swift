@@ -1,0 +1,311 @@
+/// The worker's protocol logic without I/O: it is told the time, what arrived from the
+/// coordinator and what the trial runner said, and answers with ``WorkerCore/Action``s for
+/// the I/O shell (``Worker``) to carry out. Tests drive it on a fake clock.
+///
+/// It keeps the worker alive towards the coordinator (heartbeats), notices a silent
+/// coordinator and reconnects with back-off (Paranoid Pirate), re-sends `hello` naming the
+/// trial it still runs, and after re-adoption the reports awaiting a decision and an
+/// unacknowledged outcome.
+struct WorkerCore {
+    /// What the shell must do, in order.
+    enum Action: Equatable {
+        /// Open a new socket to the coordinator (the `hello` follows as a `send`).
+        case connect
+        /// Close the socket (the coordinator went silent, or the study is over).
+        case disconnect
+        case send(WorkerMessage)
+        case toRunner(RunnerCommand)
+        /// Whether a coordinator currently answers (the runner then waits for decisions).
+        case connected(Bool)
+        case log(Log.Level, String)
+        /// Close the socket (letting the last messages out) and end the run.
+        case exit(WorkerSummary)
+    }
+
+    /// What the runner is told.
+    enum RunnerCommand: Equatable {
+        case assign(CoordinatorMessage.Assign)
+        case decision(CoordinatorMessage.Decision)
+        case cancel(TrialRef, reason: String)
+        /// Finish the current epoch, then hand the trial back.
+        case stopAfterEpoch
+    }
+
+    /// What the runner says.
+    enum RunnerEvent: Equatable {
+        /// A `report`, `result` or `failure` for the coordinator.
+        case forward(WorkerMessage)
+        /// The trial was stopped on request before its end; the `bye` that hands it back.
+        case returned(WorkerMessage.Bye)
+        /// The trial was dropped after a `cancel`.
+        case aborted
+    }
+
+    /// Who this worker is (for `hello`).
+    struct Identity: Equatable {
+        var id: String
+        var host: String
+        var pid: Int
+        var cores: Int
+        var capabilities: [String]
+    }
+
+    /// The trial this worker holds, until the coordinator has acknowledged its end.
+    struct Current: Equatable {
+        var trial: Int
+        var attempt: Int
+        var epoch = 0
+        /// Reports without an answer yet, by epoch.
+        var unanswered: [Int: WorkerMessage] = [:]
+        /// The `result`/`failure` sent, kept until the coordinator moves on.
+        var outcome: WorkerMessage?
+        /// Whether the runner is still working on it.
+        var running = true
+    }
+
+    let options: WorkerOptions
+    let identity: Identity
+
+    private(set) var socketOpen = false
+    private(set) var welcomed = false
+    private(set) var current: Current?
+    private(set) var trialsDone = 0
+    private var reconnectAt = 0.0
+    private(set) var backoffMs: Int
+    private var lastHeard: Double
+    private var lastContact: Double
+    private var lastSent = -Double.infinity
+    private var stopRequested = false
+    private var stopForwarded = false
+    private var leaving: String?
+    /// The coordinator said the study is over; leave once the runner is idle.
+    private var studyOver: String?
+    // The coordinator's `welcome` sets the timing both sides use.
+    private(set) var heartbeatMs: Int
+    private(set) var silence: Double
+
+    init(options: WorkerOptions, identity: Identity, now: Double) {
+        self.options = options
+        self.identity = identity
+        backoffMs = options.reconnectInitialMs
+        heartbeatMs = options.heartbeatMs
+        silence = Double(options.heartbeatMs * options.liveness) / 1000
+        lastHeard = now
+        lastContact = now
+    }
+
+    /// When the shell should call ``tick(now:)`` next at the latest (seconds from `now`).
+    func nextDeadline(now: Double) -> Double {
+        var next = now + 0.1
+        if socketOpen {
+            next = min(next, lastSent + Double(heartbeatMs) / 1000, lastHeard + silence)
+        } else {
+            next = min(next, reconnectAt)
+        }
+        return max(now, next)
+    }
+
+    // MARK: Events
+
+    /// SIGTERM or the like: finish the current epoch, hand the trial back, leave.
+    mutating func requestStop() { stopRequested = true }
+
+    /// Time passed: connect, heartbeat, notice silence, leave when it is time.
+    mutating func tick(now: Double) -> [Action] {
+        var out: [Action] = []
+        if let reason = studyOver, current?.running != true, !options.forever {
+            return [.exit(summary("study over: \(reason)", failed: false))]
+        }
+        if stopRequested && !stopForwarded {
+            stopForwarded = true
+            if let c = current, c.running {
+                out.append(.log(.info, "stop requested: finishing the current epoch of trial \(c.trial)"))
+                out.append(.toRunner(.stopAfterEpoch))
+            } else {
+                leaving = "stopped by signal"
+            }
+        }
+        if let reason = leaving, current?.running != true {
+            send(.bye(.init(reason: reason)), now: now, into: &out)
+            return out + [.exit(summary(reason, failed: false))]
+        }
+        if !socketOpen && now >= reconnectAt {
+            socketOpen = true
+            welcomed = false
+            lastHeard = now
+            out.append(.connect)
+            send(hello(), now: now, into: &out)
+        }
+        if let limit = options.giveUpAfterSeconds, now - lastContact > limit {
+            return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s", failed: true))]
+        }
+        if socketOpen && now - lastHeard > silence {
+            dropSocket(welcomed ? "the coordinator went silent for \(Int(silence)) s" : "no answer from \(options.connect)", now: now, into: &out)
+            return out
+        }
+        if socketOpen && now - lastSent >= Double(heartbeatMs) / 1000 {
+            send(.heartbeat, now: now, into: &out)
+        }
+        return out
+    }
+
+    /// Something arrived from the coordinator; nil when it could not be decoded (it still
+    /// proves the coordinator is alive).
+    mutating func received(_ message: CoordinatorMessage?, now: Double) -> [Action] {
+        guard socketOpen else { return [] }
+        lastHeard = now
+        lastContact = now
+        backoffMs = options.reconnectInitialMs
+        var out: [Action] = []
+        switch message {
+        case nil:
+            break
+        case .welcome(let w)?:
+            welcomed = true
+            out.append(.connected(true))
+            if w.heartbeatMs >= 10 && w.liveness >= 2 {
+                heartbeatMs = w.heartbeatMs
+                silence = Double(w.heartbeatMs * w.liveness) / 1000
+            }
+            out.append(.log(.info, "joined study '\(w.study)'\(w.adopted.map { "; the coordinator kept \($0)" } ?? "")"))
+            if let c = current, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
+                for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
+                if let outcome = c.outcome { send(outcome, now: now, into: &out) }
+            }
+        case .assign(let a)?:
+            settle()
+            if let c = current, c.running {
+                out.append(.log(.warning, "assignment of trial \(a.trial) while trial \(c.trial) runs; refusing it"))
+                return out
+            }
+            current = Current(trial: a.trial, attempt: a.attempt)
+            out.append(.toRunner(.assign(a)))
+        case .decision(let d)?:
+            if current?.trial == d.trial && current?.attempt == d.attempt {
+                current?.unanswered[d.epoch] = nil
+                if current?.running == true { out.append(.toRunner(.decision(d))) }
+            }
+        case .cancel(let ref, let reason)?:
+            if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
+                out.append(.log(.warning, "trial \(ref.trial) cancelled: \(reason)"))
+                if c.running {
+                    out.append(.toRunner(.cancel(ref, reason: reason)))
+                } else {
+                    current = nil
+                    if leaving == nil { send(.ready, now: now, into: &out) }
+                }
+            }
+        case .noWork?:
+            settle()
+        case .stop(let reason)?:
+            settle()
+            if options.forever {
+                out.append(.log(.info, "study over (\(reason)); waiting for the next one"))
+                dropSocket("study over", now: now, into: &out)
+                reconnectAt = now + Double(options.reconnectMaxMs) / 1000
+            } else {
+                // A trial still winding down (e.g. just pruned) finishes first.
+                studyOver = reason
+            }
+        case .quarantine(let reason)?:
+            // This host fails what others run: exit non-zero so a scheduler replaces it.
+            out.append(.log(.error, "the coordinator quarantined this worker: \(reason)"))
+            out.append(.exit(summary("quarantined: \(reason)", failed: true)))
+        case .identify?:
+            send(hello(), now: now, into: &out)
+        case .heartbeat?:
+            break
+        case .error(let text)?:
+            out.append(.log(.error, "the coordinator refused a message: \(text)"))
+            if text.contains("protocol version") {
+                out.append(.exit(summary(text, failed: true)))
+            }
+        }
+        return out
+    }
+
+    /// The runner said something.
+    mutating func fromRunner(_ event: RunnerEvent, now: Double) -> [Action] {
+        var out: [Action] = []
+        switch event {
+        case .forward(var message):
+            switch message {
+            case .report(let r):
+                current?.epoch = r.epoch
+                current?.unanswered[r.epoch] = message
+            case .result, .failure:
+                current?.running = false
+                trialsDone += 1
+                if let max = options.maxTrials, trialsDone >= max {
+                    // The last trial: do not ask for more.
+                    message = Self.notReady(message)
+                    leaving = "done \(max) trial(s)"
+                } else if stopRequested {
+                    message = Self.notReady(message)
+                    leaving = "stopped by signal"
+                }
+                current?.outcome = message
+            default:
+                break
+            }
+            send(message, now: now, into: &out)
+        case .returned(let bye):
+            // Stopped mid-trial on request: hand the trial back and leave.
+            for (_, r) in (current?.unanswered ?? [:]).sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
+            send(.bye(bye), now: now, into: &out)
+            current = nil
+            out.append(.exit(summary("stopped by signal; trial handed back", failed: false)))
+        case .aborted:
+            current = nil
+            if leaving == nil { send(.ready, now: now, into: &out) }
+        }
+        return out
+    }
+
+    // MARK: Helpers
+
+    func hello() -> WorkerMessage {
+        .hello(.init(worker: identity.id, host: identity.host, pid: identity.pid, version: sweepVersion,
+                     cores: identity.cores, threads: options.threads, capabilities: identity.capabilities,
+                     running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }))
+    }
+
+    private mutating func send(_ m: WorkerMessage, now: Double, into out: inout [Action]) {
+        guard socketOpen else { return } // kept in `current` for a re-send after re-adoption
+        lastSent = now
+        out.append(.send(m))
+    }
+
+    private mutating func dropSocket(_ why: String, now: Double, into out: inout [Action]) {
+        socketOpen = false
+        welcomed = false
+        reconnectAt = now + Double(backoffMs) / 1000
+        out.append(.disconnect)
+        out.append(.connected(false))
+        out.append(.log(.warning, "\(why); reconnecting to \(options.connect) in \(backoffMs) ms"))
+        backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
+    }
+
+    /// The coordinator moved on after our outcome: the trial is settled.
+    private mutating func settle() {
+        if let c = current, !c.running, c.outcome != nil { current = nil }
+    }
+
+    private func summary(_ reason: String, failed: Bool) -> WorkerSummary {
+        WorkerSummary(trialsDone: trialsDone, reason: reason, failed: failed)
+    }
+
+    /// The same `result`/`failure` with `ready: false` (the worker is about to leave).
+    static func notReady(_ m: WorkerMessage) -> WorkerMessage {
+        switch m {
+        case .result(var r):
+            r.ready = false
+            return .result(r)
+        case .failure(var f):
+            f.ready = false
+            return .failure(f)
+        default:
+            return m
+        }
+    }
+}

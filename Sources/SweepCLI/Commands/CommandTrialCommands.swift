@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Store
+import SweepFile
+
+/// `sweep convert wandb FILE`: print the Sweep file equivalent to a W&B sweep file.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the Sweep file equivalent to a W&B sweep file.",
+        discussion: """
+            `sweep run` reads W&B sweep files as they are; this shows what they mean in Sweep's
+            own format (docs/commands.md has the mapping). A W&B key Sweep cannot honour is an
+            error naming it.
+
+            Examples:
+              sweep convert wandb sweeps/wandb/sweep.yaml
+              sweep convert wandb sweep.yaml > sweep-native.yaml && sweep validate sweep-native.yaml
+            """)
+
+    enum Format: String, ExpressibleByArgument { case wandb }
+
+    @Argument(help: "The format of the file: wandb.") var format: Format
+    @Argument(help: "The W&B sweep file (YAML).") var file: String
+
+    func run() throws {
+        let text: String
+        do {
+            guard let data = FileManager.default.contents(atPath: file), let t = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: FileManager.default.fileExists(atPath: file) ? "cannot read the file as UTF-8 text" : "no such file")
+            }
+            text = t
+        }
+        do throws(ConfigError) {
+            let root = try YAMLReader.parse(text, file: file)
+            guard WandBSweep.isWandB(root) else {
+                throw ConfigError(file: file, mark: root.mark, path: ConfigPath([.key("method")]), message: "not a W&B sweep file (it has no 'method')")
+            }
+            let converted = try WandBSweep.convert(root, file: file)
+            // The result must be a valid Sweep file; check it before printing.
+            _ = try SweepDefinition.parse(text: converted.yamlText(), file: file)
+            print("# Converted from the W&B sweep file \(file) by `sweep convert wandb`.")
+            print(converted.yamlText(), terminator: "")
+        } catch {
+            throw error.file == nil ? error.inFile(file) : error
+        }
+    }
+}
+
+/// `sweep logs STUDY TRIAL`: a command trial's stdout and stderr, as its worker kept them.
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a command trial's output (stdout and stderr).",
+        discussion: """
+            Workers keep each attempt's output in their log directory (`DB.logs/STUDY/` for the
+            local workers of `sweep run`; `--log-dir` of `sweep worker` elsewhere). Without
+            those files (a remote worker), the stderr tail stored with a failed trial is shown.
+
+            Examples:
+              sweep logs mysweep 3
+              sweep logs mysweep 3 --attempt 1 --stream stderr
+              sweep logs mysweep 3 --follow
+            """)
+
+    enum Stream: String, ExpressibleByArgument, CaseIterable { case stdout, stderr, both }
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The study's name.") var study: String
+    @Argument(help: "The trial's number.") var trial: Int
+    @Option(help: "The attempt (default: the last one).") var attempt: Int?
+    @Option(help: "stdout, stderr or both.") var stream: Stream = .both
+    @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs).", valueName: "dir")) var logDir: String?
+    @Flag(help: "Keep printing new output until the trial ends.") var follow = false
+
+    func run() throws {
+        let reader = try database.reader()
+        let (record, attempts) = try reader.read { q in
+            let s = try q.requireStudy(named: study)
+            guard let t = try q.trial(studyID: s.id, number: trial) else {
+                throw UsageError("study '\(study)' has no trial \(trial)")
+            }
+            return (t, try q.attempts(trialID: t.id))
+        }
+        let chosen = attempt ?? attempts.last?.attempt ?? 1
+        if let a = attempt, !attempts.contains(where: { $0.attempt == a }) {
+            throw UsageError("trial \(trial) has no attempt \(a) (it has \(attempts.map { String($0.attempt) }.joined(separator: ", ")))")
+        }
+        let base = "\(logDir ?? commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(chosen)"
+        let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
+        guard streams.contains(where: { FileManager.default.fileExists(atPath: $0.1) }) else {
+            if let e = attempts.first(where: { $0.attempt == chosen })?.error ?? record.error {
+                print("(no log files at \(base).*; the error stored with the trial:)")
+                print(e)
+                return
+            }
+            throw UsageError("no logs for trial \(trial) attempt \(chosen) at \(base).out/.err (its worker keeps them; pass --log-dir)")
+        }
+        var offsets = [Int](repeating: 0, count: streams.count)
+        func printNew() {
+            for (i, (name, path)) in streams.enumerated() {
+                guard let h = FileHandle(forReadingAtPath: path) else { continue }
+                defer { try? h.close() }
+                try? h.seek(toOffset: UInt64(offsets[i]))
+                let data = h.readDataToEndOfFile()
+                guard !data.isEmpty else { continue }
+                offsets[i] += data.count
+                if streams.count > 1 && !follow { print("--- \(name) ---") }
+                FileHandle.standardOutput.write(data)
+            }
+        }
+        printNew()
+        guard follow else { return }
+        while !processStop.isSet {
+            usleep(250_000)
+            printNew()
+            let running = try reader.read { q in
+                try q.trial(studyID: q.requireStudy(named: study).id, number: trial)?.state == .running
+            }
+            if !running {
+                printNew()
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Search
+
+/// Expands a command template's macros for one trial, as W&B defines them
+/// (docs/commands.md), plus Sweep's `${trial}`, `${seed}` and `${param:NAME}`.
+///
+/// An element that is exactly `${args}`, `${args_no_hyphens}` or `${args_no_boolean_flags}`
+/// becomes one argument per parameter; `${env}` alone is dropped when there is no
+/// `/usr/bin/env`; other macros are replaced inside the element.
+public enum CommandMacros {
+    public static let macros = ["${env}", "${interpreter}", "${program}", "${args}", "${args_no_hyphens}", "${args_no_boolean_flags}",
+                                "${args_json}", "${args_json_file}", "${trial}", "${seed}"]
+
+    /// What the worker knows when it expands a command.
+    public struct Context: Sendable {
+        public var program: String?
+        public var arguments: [CommandTask.Argument]
+        public var trial: Int
+        public var seed: UInt64
+        /// The file holding `${args_json}` (written by the worker).
+        public var argsJSONFile: String
+        /// `${interpreter}`: W&B says `python`; a host with only `python3` gets that.
+        public var interpreter: String
+
+        public init(program: String?, arguments: [CommandTask.Argument], trial: Int, seed: UInt64, argsJSONFile: String, interpreter: String) {
+            self.program = program
+            self.arguments = arguments
+            self.trial = trial
+            self.seed = seed
+            self.argsJSONFile = argsJSONFile
+            self.interpreter = interpreter
+        }
+    }
+
+    /// The first `${...}` in `part` that is not a known macro, if any.
+    public static func unknownMacro(in part: String) -> String? {
+        var rest = Substring(part)
+        while let open = rest.range(of: "${") {
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { return String(rest[open.lowerBound...]) }
+            let macro = String(rest[open.lowerBound...close])
+            if !macros.contains(macro) && !macro.hasPrefix("${param:") { return macro }
+            rest = rest[rest.index(after: close)...]
+        }
+        return nil
+    }
+
+    /// The argument vector for one trial.
+    public static func expand(_ template: [String], _ c: Context) -> [String] {
+        var argv: [String] = []
+        for part in template {
+            switch part {
+            case "${env}":
+                if FileManager.default.isExecutableFile(atPath: "/usr/bin/env") { argv.append("/usr/bin/env") }
+            case "${args}":
+                argv += c.arguments.map { "--\($0.name)=\(text($0.value))" }
+            case "${args_no_hyphens}":
+                argv += c.arguments.map { "\($0.name)=\(text($0.value))" }
+            case "${args_no_boolean_flags}":
+                argv += c.arguments.compactMap { a in
+                    if case .bool(let b) = a.value { return b ? "--\(a.name)" : nil }
+                    return "--\(a.name)=\(text(a.value))"
+                }
+            default:
+                argv.append(substitute(part, c))
+            }
+        }
+        return argv
+    }
+
+    private static func substitute(_ part: String, _ c: Context) -> String {
+        guard part.contains("${") else { return part }
+        var s = part
+        s = s.replacingOccurrences(of: "${interpreter}", with: c.interpreter)
+        s = s.replacingOccurrences(of: "${program}", with: c.program ?? "")
+        s = s.replacingOccurrences(of: "${args_json_file}", with: c.argsJSONFile)
+        s = s.replacingOccurrences(of: "${args_json}", with: json(c.arguments))
+        s = s.replacingOccurrences(of: "${trial}", with: String(c.trial))
+        s = s.replacingOccurrences(of: "${seed}", with: String(c.seed))
+        s = s.replacingOccurrences(of: "${env}", with: "/usr/bin/env")
+        for a in c.arguments where s.contains("${param:") {
+            s = s.replacingOccurrences(of: "${param:\(a.name)}", with: text(a.value))
+        }
+        return s
+    }
+
+    /// A value as the program sees it on its command line (booleans as `True`/`False`,
+    /// as W&B passes them, which Python's argparse and `sweep_client` read back).
+    public static func text(_ v: ParamValue) -> String {
+        switch v {
+        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
+        case .int(let i): return String(i)
+        case .string(let s): return s
+        case .bool(let b): return b ? "True" : "False"
+        }
+    }
+
+    /// The parameters as one JSON object, in file order.
+    public static func json(_ arguments: [CommandTask.Argument]) -> String {
+        "{" + arguments.map { "\(quote($0.name)): \(jsonValue($0.value))" }.joined(separator: ", ") + "}"
+    }
+
+    private static func jsonValue(_ v: ParamValue) -> String {
+        switch v {
+        case .double(let d): return d.isFinite ? "\(d)" : "null"
+        case .int(let i): return String(i)
+        case .string(let s): return quote(s)
+        case .bool(let b): return b ? "true" : "false"
+        }
+    }
+
+    private static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}

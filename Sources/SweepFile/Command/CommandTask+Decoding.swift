@@ -1,0 +1,112 @@
+import Foundation
+import Search
+
+extension CommandTask {
+    /// One argument of the program: a parameter (searched, fixed or conditional) of the
+    /// trial, in the order of the file's `parameters` section.
+    public struct Argument: Codable, Sendable, Hashable {
+        /// The parameter's name (`lr`, or `model.width` for a nested mapping).
+        public var name: String
+        public var value: ParamValue
+
+        public init(name: String, value: ParamValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The keys of a command sweep's document besides the sweep sections.
+    static let documentKeys = ["seed", "program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "parameters"]
+
+    /// The file keys read into the task (the rest are the sweep sections and `parameters`).
+    static let fileKeys = ["program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary"]
+
+    /// Reads the task's settings from a trial's document (ranges already replaced by values).
+    static func decode(document doc: ConfigNode, epochs: Int, direction: Direction, baseDirectory: String?, decoder: ConfigDecoder) throws(ConfigError) -> CommandTask {
+        func string(_ key: String) throws(ConfigError) -> String? {
+            try doc[key].map { n throws(ConfigError) in try decoder.decode(String.self, from: n, at: ConfigPath([.key(key)])) }
+        }
+        func seconds(_ key: String) throws(ConfigError) -> Double? {
+            guard let node = doc[key] else { return nil }
+            let value: Double?
+            switch node.value {
+            case .int(let i): value = Double(i)
+            case .double(let d): value = d
+            case .string(let s): value = Budget.parseDuration(s)
+            default: value = nil
+            }
+            guard let value, value > 0, value.isFinite else {
+                throw ConfigError(mark: node.mark, path: ConfigPath([.key(key)]), message: "expected a duration > 0 (seconds, or e.g. 90s, 30m, 2h), got \(node.kindDescription)")
+            }
+            return value
+        }
+        let program = try string("program")
+        var command = CommandTask.defaultCommand
+        if let node = doc["command"] {
+            command = try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")]))
+            guard !command.isEmpty else {
+                throw ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "the command is empty; give at least the program to run")
+            }
+        }
+        if program == nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
+            throw ConfigError(mark: doc["command"]?.mark ?? doc.mark, path: ConfigPath([.key("command"), .index(i)]),
+                              message: "the command uses ${program} but the file has no 'program'")
+        }
+        for (i, part) in command.enumerated() {
+            if let bad = CommandMacros.unknownMacro(in: part) {
+                throw ConfigError(mark: doc["command"]?.mark, path: ConfigPath([.key("command"), .index(i)]),
+                                  message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}")
+            }
+        }
+        let environment = try doc["environment"].map { n throws(ConfigError) in
+            try decoder.decode([String: String].self, from: n, at: ConfigPath([.key("environment")]))
+        } ?? [:]
+        var summary = Summary.last
+        if let text = try string("summary") {
+            guard let s = Summary(rawValue: text) else {
+                throw ConfigError(mark: doc["summary"]?.mark, path: ConfigPath([.key("summary")]), message: "unknown summary '\(text)'; expected last or best")
+            }
+            summary = s
+        }
+        // A relative working directory is relative to the sweep file.
+        var directory = try string("working_directory")
+        if let d = directory, !d.hasPrefix("/"), let base = baseDirectory {
+            directory = URL(fileURLWithPath: d, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
+        }
+        return CommandTask(program: program, command: command, environment: environment, workingDirectory: directory,
+                           timeout: try seconds("timeout"), killGrace: try seconds("kill_grace") ?? 10, summary: summary, direction: direction, epochs: epochs,
+                           arguments: try arguments(doc["parameters"], decoder: decoder))
+    }
+
+    /// The `parameters` section of a trial's document as arguments (nested mappings give
+    /// dotted names; a list is passed as its JSON text).
+    static func arguments(_ node: ConfigNode?, decoder: ConfigDecoder) throws(ConfigError) -> [Argument] {
+        guard let node else { return [] }
+        guard let entries = node.entries else {
+            throw ConfigError(mark: node.mark, path: ConfigPath([.key("parameters")]), message: "expected a mapping of parameter names to values or ranges, got \(node.kindDescription)")
+        }
+        var out: [Argument] = []
+        func walk(_ entries: [ConfigNode.Entry], prefix: String) {
+            for e in entries {
+                let name = prefix.isEmpty ? e.key : "\(prefix).\(e.key)"
+                switch e.value.value {
+                case .mapping(let inner): walk(inner, prefix: name)
+                case .null: break
+                default: out.append(Argument(name: name, value: scalar(e.value)))
+                }
+            }
+        }
+        walk(entries, prefix: "")
+        return out
+    }
+
+    private static func scalar(_ node: ConfigNode) -> ParamValue {
+        switch node.value {
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .string(let s): return .string(s)
+        default: return .string(node.literal)
+        }
+    }
+}

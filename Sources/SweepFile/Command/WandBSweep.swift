@@ -1,0 +1,283 @@
+import Foundation
+
+/// Reads a W&B sweep file (`method:`, `metric: {name, goal}`, `parameters` with
+/// `value`/`values`/`min`/`max`/`distribution`, `early_terminate`, `run_cap`, `program`,
+/// `command`) as the equivalent Sweep document (docs/commands.md has the mapping).
+///
+/// Every value keeps its place in the W&B file, so later errors still point into it. A
+/// W&B key Sweep cannot honour is an error naming it, never a silent drop.
+public enum WandBSweep {
+    /// Whether a document is a W&B sweep file: W&B's `method` is required, and Sweep
+    /// files have no such key.
+    public static func isWandB(_ root: ConfigNode) -> Bool { root["method"] != nil }
+
+    /// Keys Sweep reads from a W&B file; `project` and `entity` name the W&B project and
+    /// do not change the search, so they are accepted and left out.
+    static let topKeys = ["program", "command", "method", "metric", "parameters", "early_terminate", "run_cap", "name", "description",
+                          "project", "entity"]
+    /// Sweep's own keys, allowed in a W&B file to set what W&B has no word for.
+    static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary"]
+
+    /// A trial budget for a grid without `run_cap` (the grid's size caps it).
+    static let gridTrials = 1_000_000
+
+    /// The Sweep document for a W&B one; `file` names the study when the file has no `name`.
+    public static func convert(_ root: ConfigNode, file: String?) throws(ConfigError) -> ConfigNode {
+        guard let entries = root.entries else {
+            throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a W&B sweep file is a mapping, got \(root.kindDescription)")
+        }
+        for e in entries where !topKeys.contains(e.key) && !sweepExtensions.contains(e.key) {
+            throw unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]), "W&B key '\(e.key)' is not supported by Sweep")
+        }
+        var out: [ConfigNode.Entry] = []
+        func add(_ key: String, _ node: ConfigNode) { out.append(.init(key: key, keyMark: node.mark, value: node)) }
+
+        // study: W&B's name, made a valid study name; else the file's base name.
+        if root["study"] == nil {
+            let raw: String
+            if case .string(let n)? = root["name"]?.value { raw = n } else { raw = file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "wandb-sweep" }
+            add("study", ConfigNode(.string(studyName(raw)), mark: root["name"]?.mark ?? root.mark))
+        }
+        for key in ["study", "seed", "description", "program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "retry"] {
+            if let node = root[key] { add(key, node) }
+        }
+        if root["program"] == nil && root["command"] == nil {
+            throw ConfigError(mark: root.mark, path: ConfigPath([.key("program")]), message: "a W&B sweep file needs 'program' (or 'command'): the training script to run")
+        }
+
+        let methodNode = root["method"]!
+        let sampler: String
+        switch methodNode.value {
+        case .string("grid"): sampler = "grid"
+        case .string("random"): sampler = "random"
+        case .string("bayes"): sampler = "tpe"
+        default:
+            throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("method")]), message: "method must be grid, random or bayes, got \(methodNode.kindDescription)")
+        }
+        add("sampler", mapping(["name": .string(sampler)], mark: methodNode.mark))
+
+        if let metric = root["metric"] {
+            guard let me = metric.entries else {
+                throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric")]), message: "metric is {name, goal}, got \(metric.kindDescription)")
+            }
+            for e in me where !["name", "goal"].contains(e.key) {
+                throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]),
+                                  e.key == "target" ? "metric.target (stop when a run reaches a value) has no Sweep equivalent; remove it" : "unknown key '\(e.key)' in metric; expected name and goal")
+            }
+            guard case .string(let name)? = metric["name"]?.value else {
+                throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric"), .key("name")]), message: "metric needs 'name', the metric your program logs")
+            }
+            var goal = "minimize" // W&B's default
+            if let g = metric["goal"] {
+                guard case .string(let s) = g.value, s == "minimize" || s == "maximize" else {
+                    throw ConfigError(mark: g.mark, path: ConfigPath([.key("metric"), .key("goal")]), message: "goal must be minimize or maximize, got \(g.kindDescription)")
+                }
+                goal = s
+            }
+            add("objective", mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark))
+        } else if sampler == "tpe" {
+            throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("metric")]), message: "method bayes needs 'metric' ({name, goal}) to know what to optimize")
+        }
+
+        guard let params = root["parameters"] else {
+            throw ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'")
+        }
+        add("parameters", try parameters(params, path: ConfigPath([.key("parameters")])))
+
+        var maxEpochs: Int?
+        if let et = root["early_terminate"] {
+            let (pruner, maxIter) = try earlyTerminate(et)
+            add("pruner", pruner)
+            maxEpochs = maxIter
+        } else {
+            add("pruner", mapping(["name": .string("none")], mark: root.mark))
+        }
+
+        if let budget = root["budget"] {
+            if root["run_cap"] != nil {
+                throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
+            }
+            add("budget", budget)
+        } else {
+            var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
+            if let cap = root["run_cap"] {
+                trials = cap
+            } else if sampler != "grid" {
+                throw ConfigError(mark: root.mark, path: ConfigPath([.key("run_cap")]),
+                                  message: "method \(sampler == "tpe" ? "bayes" : sampler) needs 'run_cap' (W&B runs until stopped; Sweep needs a trial budget)")
+            }
+            var b: [ConfigNode.Entry] = [.init(key: "trials", value: trials)]
+            if let m = maxEpochs { b.append(.init(key: "max_epochs", value: ConfigNode(.int(m), mark: root["early_terminate"]?.mark))) }
+            add("budget", ConfigNode(.mapping(b), mark: trials.mark))
+        }
+        return ConfigNode(.mapping(out), mark: root.mark)
+    }
+
+    // MARK: Parameters
+
+    /// W&B distributions and their Sweep range key (nil: no Sweep equivalent).
+    static let distributions: [String: String?] = [
+        "constant": "fixed", "categorical": "choice", "int_uniform": "int", "uniform": "uniform", "q_uniform": "uniform",
+        "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "logint",
+        "inv_log_uniform": nil, "inv_log_uniform_values": nil, "q_log_uniform": nil,
+        "normal": nil, "q_normal": nil, "log_normal": nil, "q_log_normal": nil, "beta": nil, "q_beta": nil,
+    ]
+
+    private static func parameters(_ node: ConfigNode, path: ConfigPath) throws(ConfigError) -> ConfigNode {
+        guard let entries = node.entries else {
+            throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
+        }
+        var out: [ConfigNode.Entry] = []
+        for e in entries {
+            out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key))))
+        }
+        return ConfigNode(.mapping(out), mark: node.mark)
+    }
+
+    private static func parameter(_ node: ConfigNode, path: ConfigPath) throws(ConfigError) -> ConfigNode {
+        guard let entries = node.entries else {
+            throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
+        }
+        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters")) }
+        let known = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
+        for e in entries where !known.contains(e.key) {
+            throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter")
+        }
+        if let p = node.entry("probabilities") {
+            throw unsupported(p.key, p.keyMark, path.appending(p.key), "values with probabilities have no Sweep equivalent (Sweep picks choices uniformly); remove 'probabilities'")
+        }
+        var dist: String
+        if case .string(let d)? = node["distribution"]?.value {
+            guard let mapped = distributions[d] else {
+                throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"), message: "unknown W&B distribution '\(d)'")
+            }
+            guard mapped != nil else {
+                throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"),
+                                  message: "W&B distribution '\(d)' has no Sweep equivalent (Sweep samples bounded uniform, log-uniform, integer and categorical ranges); use min/max with uniform or log_uniform_values")
+            }
+            dist = d
+        } else if node["value"] != nil {
+            dist = "constant"
+        } else if node["values"] != nil {
+            dist = "categorical"
+        } else if case .int? = node["min"]?.value, case .int? = node["max"]?.value {
+            dist = "int_uniform"
+        } else if node["min"] != nil || node["max"] != nil {
+            dist = "uniform"
+        } else {
+            throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter needs value, values, min/max or distribution")
+        }
+        func need(_ key: String) throws(ConfigError) -> ConfigNode {
+            guard let v = node[key] else { throw ConfigError(mark: node.mark, path: path.appending(key), message: "distribution \(dist) needs '\(key)'") }
+            return v
+        }
+        func bounds() throws(ConfigError) -> ConfigNode { ConfigNode(.sequence([try need("min"), try need("max")]), mark: node.mark) }
+        func range(_ key: String, _ value: ConfigNode, extra: [ConfigNode.Entry] = []) -> ConfigNode {
+            ConfigNode(.mapping([.init(key: key, value: value)] + extra), mark: node.mark)
+        }
+        switch dist {
+        case "constant":
+            return try need("value") // a plain value: passed to the program, not searched
+        case "categorical":
+            return range("choice", try need("values"))
+        case "int_uniform":
+            return range("int", try bounds())
+        case "uniform":
+            return range("uniform", try bounds())
+        case "q_uniform":
+            return range("uniform", try bounds(), extra: [.init(key: "step", value: node["q"] ?? ConfigNode(.int(1), mark: node.mark))])
+        case "log_uniform_values":
+            return range("loguniform", try bounds())
+        case "log_uniform":
+            // W&B's min/max are natural-log exponents here.
+            guard let lo = try need("min").number, let hi = try need("max").number else {
+                throw ConfigError(mark: node.mark, path: path, message: "log_uniform takes numbers (exponents of e) as min and max")
+            }
+            return range("loguniform", ConfigNode(.sequence([ConfigNode(.double(exp(lo)), mark: node.mark), ConfigNode(.double(exp(hi)), mark: node.mark)]), mark: node.mark))
+        case "q_log_uniform_values":
+            if let q = node["q"], q.number != 1 {
+                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "q_log_uniform_values with q \(q.literal) has no Sweep equivalent (Sweep's logint is q = 1)")
+            }
+            return range("logint", try bounds())
+        default:
+            throw ConfigError(mark: node.mark, path: path, message: "W&B distribution '\(dist)' has no Sweep equivalent")
+        }
+    }
+
+    // MARK: Early termination
+
+    private static func earlyTerminate(_ node: ConfigNode) throws(ConfigError) -> (ConfigNode, Int?) {
+        let path = ConfigPath([.key("early_terminate")])
+        guard let entries = node.entries else {
+            throw ConfigError(mark: node.mark, path: path, message: "early_terminate is {type: hyperband, min_iter | max_iter and s, eta}, got \(node.kindDescription)")
+        }
+        guard case .string("hyperband")? = node["type"]?.value else {
+            throw ConfigError(mark: node["type"]?.mark ?? node.mark, path: path.appending("type"), message: "early_terminate.type must be hyperband (the only type W&B has)")
+        }
+        for e in entries where !["type", "min_iter", "max_iter", "s", "eta", "strict"].contains(e.key) {
+            throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in early_terminate")
+        }
+        if let strict = node["strict"], strict.value != .bool(false) {
+            throw unsupported("strict", node.entry("strict")?.keyMark, path.appending("strict"), "early_terminate.strict has no Sweep equivalent; remove it")
+        }
+        func int(_ key: String) throws(ConfigError) -> Int? {
+            guard let n = node[key] else { return nil }
+            guard case .int(let i) = n.value, i >= 1 else {
+                throw ConfigError(mark: n.mark, path: path.appending(key), message: "\(key) must be an integer >= 1, got \(n.kindDescription)")
+            }
+            return i
+        }
+        let eta = try int("eta") ?? 3
+        guard eta >= 2 else { throw ConfigError(mark: node["eta"]?.mark, path: path.appending("eta"), message: "eta must be >= 2") }
+        // W&B stops a run at each bracket (min_iter * eta^k) when it is behind the runs seen
+        // there so far: asynchronous successive halving, Sweep's `asha`.
+        var minIter: Int
+        var maxIter: Int?
+        if let m = try int("min_iter") {
+            minIter = m
+            maxIter = try int("max_iter")
+        } else if let m = try int("max_iter") {
+            guard let s = try int("s") else {
+                throw ConfigError(mark: node.mark, path: path.appending("s"), message: "with max_iter, W&B's hyperband needs s (the number of brackets)")
+            }
+            maxIter = m
+            minIter = max(1, m / Int(pow(Double(eta), Double(s))))
+        } else {
+            throw ConfigError(mark: node.mark, path: path, message: "hyperband needs min_iter, or max_iter and s")
+        }
+        let pruner = ConfigNode(.mapping([
+            .init(key: "name", value: ConfigNode(.string("asha"), mark: node.mark)),
+            .init(key: "min_resource", value: ConfigNode(.int(minIter), mark: node.mark)),
+            .init(key: "reduction_factor", value: ConfigNode(.int(eta), mark: node.mark)),
+        ]), mark: node.mark)
+        return (pruner, maxIter)
+    }
+
+    // MARK: Helpers
+
+    private static func mapping(_ pairs: KeyValuePairs<String, ConfigNode.Value>, mark: SourceMark?) -> ConfigNode {
+        ConfigNode(.mapping(pairs.map { .init(key: $0.key, value: ConfigNode($0.value, mark: mark)) }), mark: mark)
+    }
+
+    private static func unsupported(_ key: String, _ mark: SourceMark?, _ path: ConfigPath, _ message: String) -> ConfigError {
+        ConfigError(mark: mark, path: path, message: message)
+    }
+
+    /// A W&B sweep name as a study name: letters, digits, `_ - .`, the rest as `-`.
+    static func studyName(_ raw: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+        let name = String(raw.map { allowed.contains($0) ? $0 : "-" }.prefix(100))
+        return name.isEmpty ? "wandb-sweep" : name
+    }
+}
+
+extension ConfigNode {
+    /// The value as a number, for ints and doubles.
+    var number: Double? {
+        switch value {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Search
+import SweepFile
+import Testing
+@testable import Cluster
+
+/// Drives a `WorkerCore` on a fake clock: what it sends, tells the runner, and when it leaves.
+struct WorkerHarness {
+    var core: WorkerCore
+    var now = 1000.0
+
+    init(_ configure: (inout WorkerOptions) -> Void = { _ in }) {
+        var options = WorkerOptions(connect: "tcp://127.0.0.1:1", id: "w1", heartbeatMs: 1000, liveness: 3, reconnectInitialMs: 250, reconnectMaxMs: 1000)
+        configure(&options)
+        core = WorkerCore(options: options, identity: .init(id: "w1", host: "h", pid: 7, cores: 2, capabilities: ["synthetic"]), now: now)
+    }
+
+    mutating func tick(after seconds: Double = 0) -> [WorkerCore.Action] {
+        now += seconds
+        return core.tick(now: now)
+    }
+
+    mutating func receive(_ m: CoordinatorMessage?) -> [WorkerCore.Action] { core.received(m, now: now) }
+    mutating func runner(_ e: WorkerCore.RunnerEvent) -> [WorkerCore.Action] { core.fromRunner(e, now: now) }
+
+    /// Connected, welcomed, and running trial 3 (attempt 1).
+    mutating func runningTrial() {
+        _ = tick()
+        _ = receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        _ = receive(.assign(assign(trial: 3)))
+    }
+}
+
+func assign(trial: Int, attempt: Int = 1) -> CoordinatorMessage.Assign {
+    .init(study: "s", trial: trial, attempt: attempt, seed: 1, params: [:],
+          spec: .synthetic(SyntheticTask(function: .constant, epochs: 5, inputs: [])), maxEpochs: 5, metric: "value")
+}
+
+func report(_ trial: Int, epoch: Int) -> WorkerMessage {
+    .report(.init(trial: trial, attempt: 1, epoch: epoch, value: Double(epoch), metrics: ["value": Double(epoch)]))
+}
+
+func result(_ trial: Int, ready: Bool = true) -> WorkerMessage {
+    .result(.init(trial: trial, attempt: 1, state: .complete, value: 1, metrics: ["value": 1], epochs: 5, ready: ready))
+}
+
+/// The messages among `actions`.
+func sends(_ actions: [WorkerCore.Action]) -> [WorkerMessage] {
+    actions.compactMap { if case .send(let m) = $0 { return m } else { return nil } }
+}
+
+func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
+    actions.lazy.compactMap { if case .exit(let s) = $0 { return s } else { return nil } }.first
+}
+
+@Suite struct WorkerCoreTests {
+    @Test func connectsWithHelloAndPassesAssignmentsToTheRunner() {
+        var h = WorkerHarness()
+        let first = h.tick()
+        #expect(first.first == .connect)
+        guard case .hello(let hello)? = sends(first).first else { Issue.record("no hello: \(first)"); return }
+        #expect(hello.worker == "w1" && hello.running == nil && hello.capabilities == ["synthetic"])
+        #expect(h.receive(.welcome(.init(study: "s", heartbeatMs: 500, liveness: 4, adopted: nil))).contains(.connected(true)))
+        #expect(h.core.heartbeatMs == 500 && h.core.silence == 2)
+        #expect(h.receive(.assign(assign(trial: 3))) == [.toRunner(.assign(assign(trial: 3)))])
+        // A second assignment while one runs is refused, not passed on.
+        #expect(!h.receive(.assign(assign(trial: 4))).contains { if case .toRunner = $0 { return true } else { return false } })
+    }
+
+    @Test func heartbeatsOnlyAfterAQuietInterval() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        #expect(sends(h.tick(after: 0.5)).isEmpty)
+        #expect(sends(h.runner(.forward(report(3, epoch: 1)))) == [report(3, epoch: 1)])
+        #expect(sends(h.tick(after: 0.9)).isEmpty) // 0.9 s since the report
+        #expect(sends(h.tick(after: 0.2)) == [.heartbeat])
+    }
+
+    @Test func silentCoordinatorMeansReconnectWithBackoffAndHelloNamingTheTrial() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.runner(.forward(report(3, epoch: 1)))
+        _ = h.runner(.forward(report(3, epoch: 2)))
+        _ = h.receive(.decision(.init(trial: 3, attempt: 1, epoch: 1, action: .continue, reason: "")))
+        let dropped = h.tick(after: 3.1)
+        #expect(dropped.contains(.disconnect) && dropped.contains(.connected(false)))
+        // Reports made while disconnected are kept, not sent.
+        #expect(sends(h.runner(.forward(report(3, epoch: 3)))).isEmpty)
+        #expect(!h.tick(after: 0.2).contains(.connect)) // back-off: 250 ms
+        let again = h.tick(after: 0.1)
+        #expect(again.contains(.connect))
+        guard case .hello(let hello)? = sends(again).first else { Issue.record("no hello"); return }
+        #expect(hello.running == .init(trial: 3, attempt: 1, epoch: 3))
+        // Re-adopted: the reports without a decision go again, in order.
+        let welcome = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))
+        #expect(sends(welcome) == [report(3, epoch: 2), report(3, epoch: 3)])
+    }
+
+    @Test func backoffDoublesUpToItsCapAndResetsWhenHeard() {
+        var h = WorkerHarness()
+        _ = h.tick()
+        var delays: [Int] = []
+        for _ in 0..<4 {
+            delays.append(h.core.backoffMs)
+            _ = h.tick(after: 3.1) // no answer: drop
+            _ = h.tick(after: Double(delays.last!) / 1000) // reconnect
+        }
+        #expect(delays == [250, 500, 1000, 1000])
+        _ = h.receive(.heartbeat)
+        #expect(h.core.backoffMs == 250)
+    }
+
+    @Test func outcomeIsResentAfterReadoptionAndSettledByTheNextMessage() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.tick(after: 3.1) // coordinator gone
+        #expect(sends(h.runner(.forward(result(3)))).isEmpty)
+        _ = h.tick(after: 0.25)
+        let welcome = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))
+        #expect(sends(welcome) == [result(3)])
+        #expect(h.core.current != nil)
+        _ = h.receive(.noWork(reason: "busy"))
+        #expect(h.core.current == nil)
+    }
+
+    @Test func notAdoptedTrialIsNotResent() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.runner(.forward(report(3, epoch: 1)))
+        _ = h.tick(after: 3.1)
+        _ = h.tick(after: 0.25)
+        #expect(sends(h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))).isEmpty)
+    }
+
+    @Test func decisionsReachTheRunnerOnlyForItsTrial() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        let d = CoordinatorMessage.Decision(trial: 3, attempt: 1, epoch: 1, action: .prune, reason: "median")
+        #expect(h.receive(.decision(d)) == [.toRunner(.decision(d))])
+        #expect(h.receive(.decision(.init(trial: 9, attempt: 1, epoch: 1, action: .prune, reason: ""))).isEmpty)
+    }
+
+    @Test func cancelWhileRunningAbortsThenAsksForWork() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        #expect(h.receive(.cancel(TrialRef(trial: 3, attempt: 1), reason: "re-run")).contains(.toRunner(.cancel(TrialRef(trial: 3, attempt: 1), reason: "re-run"))))
+        #expect(sends(h.runner(.aborted)) == [.ready])
+        #expect(h.core.current == nil)
+    }
+
+    @Test func stopWhileRunningFinishesTheEpochThenHandsTheTrialBack() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.runner(.forward(report(3, epoch: 1)))
+        h.core.requestStop()
+        #expect(h.tick().contains(.toRunner(.stopAfterEpoch)))
+        let out = h.runner(.returned(.init(reason: "stopped", trial: 3, attempt: 1)))
+        #expect(sends(out) == [report(3, epoch: 1), .bye(.init(reason: "stopped", trial: 3, attempt: 1))])
+        #expect(exits(out)?.reason == "stopped by signal; trial handed back")
+    }
+
+    @Test func stopWhenIdleSaysByeAndLeaves() {
+        var h = WorkerHarness()
+        _ = h.tick()
+        h.core.requestStop()
+        let out = h.tick()
+        #expect(sends(out) == [.bye(.init(reason: "stopped by signal"))])
+        #expect(exits(out) == WorkerSummary(trialsDone: 0, reason: "stopped by signal", failed: false))
+    }
+
+    @Test func lastOfMaxTrialsIsSentNotReadyThenTheWorkerLeaves() {
+        var h = WorkerHarness { $0.maxTrials = 1 }
+        h.runningTrial()
+        #expect(sends(h.runner(.forward(result(3)))) == [result(3, ready: false)])
+        let out = h.tick()
+        #expect(exits(out) == WorkerSummary(trialsDone: 1, reason: "done 1 trial(s)", failed: false))
+    }
+
+    @Test func studyOverWaitsForTheRunningTrial() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.receive(.stop(reason: "budget spent"))
+        #expect(exits(h.tick()) == nil)
+        _ = h.runner(.forward(result(3)))
+        #expect(exits(h.tick())?.reason == "study over: budget spent")
+    }
+
+    @Test func foreverWorkerReconnectsForTheNextStudy() {
+        var h = WorkerHarness { $0.forever = true }
+        _ = h.tick()
+        let out = h.receive(.stop(reason: "done"))
+        #expect(out.contains(.disconnect) && exits(out) == nil)
+        #expect(!h.tick(after: 0.9).contains(.connect))
+        #expect(h.tick(after: 0.2).contains(.connect)) // after reconnectMaxMs
+    }
+
+    @Test func givesUpWithoutACoordinator() {
+        var h = WorkerHarness { $0.giveUpAfterSeconds = 5 }
+        _ = h.tick()
+        var summary: WorkerSummary?
+        for _ in 0..<60 where summary == nil { summary = exits(h.tick(after: 0.25)) }
+        #expect(summary?.failed == true)
+        #expect(h.now - 1000 > 5 && h.now - 1000 < 5.5)
+    }
+
+    @Test func unsupportedProtocolVersionEndsTheRun() {
+        var h = WorkerHarness()
+        _ = h.tick()
+        #expect(exits(h.receive(.error("protocol version 2 is not supported")))?.failed == true)
+        #expect(exits(h.receive(.error("malformed 'report'"))) == nil)
+    }
+
+    @Test func identifyIsAnsweredWithHelloNamingTheRunningTrial() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        guard case .hello(let hello)? = sends(h.receive(.identify)).first else { Issue.record("no hello"); return }
+        #expect(hello.running?.trial == 3)
+    }
+}

@@ -1,0 +1,405 @@
+import Foundation
+import Store
+import Testing
+
+/// The repository's Python client (`clients/python`), put on PYTHONPATH by the sweeps below.
+let pythonClientPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("clients/python").path
+
+/// A command sweep running `command` (a YAML list) with one parameter `x` in [0, 10].
+func commandSweep(study: String, command: String, trials: Int, epochs: Int, extra: String = "", pruner: String = "{name: none}") -> String {
+    """
+    study: \(study)
+    objective: {metric: loss, direction: minimize}
+    command: \(command)
+    environment: {PYTHONPATH: "\(pythonClientPath)"}
+    \(extra)
+    parameters:
+      x: {uniform: [0, 10]}
+      flag: {choice: [true, false]}
+      name: {choice: [alpha, beta]}
+    sampler: {name: random}
+    pruner: \(pruner)
+    budget: {trials: \(trials), max_epochs: \(epochs)}
+    retry: {max_attempts: 2}
+    """
+}
+
+/// A Python program: `epochs` epochs of `sleep` s, loss = x * (1 + (E - e) / E) (larger x is
+/// worse at every epoch); it appends each epoch it ran to `ran-TRIAL.txt` and stops when pruned.
+func pythonTrainer(sleep: Double, epochs: Int) -> String {
+    """
+    import os, sys, time
+    import sweep_client
+    p = sweep_client.params()
+    assert isinstance(p["flag"], bool) and p["name"] in ("alpha", "beta"), p
+    assert "--x=" in " ".join(sys.argv), sys.argv
+    for epoch in range(1, \(epochs) + 1):
+        time.sleep(\(sleep))
+        with open("ran-%s.txt" % os.environ["SWEEP_TRIAL"], "a") as f:
+            f.write("%d %d\\n" % (epoch, os.getpid()))
+        if sweep_client.report(epoch, loss=p["x"] * (1 + (\(epochs) - epoch) / \(epochs)), other=1.5):
+            break
+    print("done", file=sys.stderr)
+    """
+}
+
+func trialsAndCurves(_ h: SweepHarness, _ study: String) throws -> [(TrialRecord, [IntermediateRecord], [AttemptRecord])] {
+    try h.reader().read { q in
+        let s = try q.requireStudy(named: study)
+        return try q.trials(studyID: s.id).map { ($0, try q.intermediates(trialID: $0.id), try q.attempts(trialID: $0.id)) }
+    }
+}
+
+extension SweepHarness {
+    /// The first RUNNING trial of `study` past its first epoch, and its worker (waits for one).
+    func runningTrial(study: String, timeout: Double) -> (trial: Int, worker: String)? {
+        var found: (trial: Int, worker: String)?
+        waitFor(timeout: timeout) {
+            guard FileManager.default.fileExists(atPath: db), let r = try? reader(),
+                  let t = try? r.read({ q -> TrialRecord? in
+                      guard let s = try q.study(named: study) else { return nil }
+                      return try q.trials(studyID: s.id, states: [.running]).first { $0.epochs >= 1 }
+                  }), let w = t.worker else { return false }
+            found = (t.number, w)
+            return true
+        }
+        return found
+    }
+}
+
+/// Whether a process with this pid exists (a zombie of ours counts as gone).
+func processExists(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !stat.contains(") Z ")
+}
+
+@Suite(.serialized) struct CommandTrialTests {
+    @Test func pythonSweepOnTwoWorkersStopsPrunedTrialsAtTheDecidedEpoch() throws {
+        let h = try SweepHarness("cmd-median")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", pythonTrainer(sleep: 0.05, epochs: 5))
+        let file = try h.write("s.yaml", commandSweep(study: "med", command: "[/usr/bin/python3, \"${program}\", \"${args}\"]\nprogram: train.py\nworking_directory: .", trials: 10, epochs: 5,
+                                                      pruner: "{name: median, n_startup_trials: 2, n_warmup_steps: 0}"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "med")
+        #expect(trials.count == 10)
+        #expect(trials.allSatisfy { $0.0.state == .complete || $0.0.state == .pruned }, "\(trials.map { ($0.0.number, $0.0.state, $0.0.error ?? "") })")
+        let pruned = trials.filter { $0.0.state == .pruned }
+        #expect(!pruned.isEmpty, "the median pruner pruned nothing")
+        for (t, curve, _) in trials {
+            let ran = h.logText("ran-\(t.number).txt").split(separator: "\n").map { Int($0.split(separator: " ")[0])! }
+            if t.state == .pruned {
+                let decided = try #require(curve.first { $0.pruned }?.step)
+                #expect(ran.last == decided, "trial \(t.number) pruned at \(decided) but ran \(ran)")
+            } else {
+                #expect(ran == [1, 2, 3, 4, 5])
+                #expect(abs(t.value! - t.params["x"]!.number!) < 1e-9, "the last reported loss is x")
+                #expect(curve.last?.metrics["other"] == 1.5)
+            }
+        }
+        // Each attempt's output is kept beside the database.
+        #expect(FileManager.default.fileExists(atPath: h.db + ".logs/med/trial-0.attempt-1.err"))
+    }
+
+    @Test func crashHangNoReportAndGarbageEndAsTheyShould() throws {
+        let h = try SweepHarness("cmd-fail")
+        defer { h.cleanUp() }
+        // The trial's number picks the misbehaviour.
+        _ = try h.write("bad.sh", """
+            case $SWEEP_TRIAL in
+              0) echo '{"epoch": 1, "loss": 2}' >&3; echo "Traceback: something broke" >&2; exit 3 ;;
+              1) echo '{"epoch": 1, "loss": 2}' >&3; sleep 60 ;;
+              2) echo "nothing to report" ;;
+              3) printf 'garbage\\n{"epoch": "x"}\\n[1,2]\\n{"epoch": 1, "loss": 4}\\n' >&3 ;;
+              4) head -c 12000000 /dev/zero | tr '\\0' 'y'; echo '{"loss": 1}' >&3 ;;
+              5) kill -SEGV $$ ;;
+            esac
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 6, epochs: 3, extra: "timeout: 2s\nkill_grace: 1"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "bad").map(\.0)
+        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials[0].error?.hasPrefix("the program exited with status 3") == true)
+        #expect(trials[0].error?.contains("Traceback: something broke") == true)
+        #expect(trials[1].error?.hasPrefix("timed out after 2 s") == true)
+        #expect(trials[2].error?.hasPrefix("the program exited without reporting") == true)
+        #expect(trials[3].value == 4)
+        #expect(trials[5].error?.contains("SIGSEGV") == true)
+        // Malformed lines are ignored and counted; a flood of output is cut at the bound.
+        #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("3 report line(s) ignored"))
+        let out = try FileManager.default.attributesOfItem(atPath: h.db + ".logs/bad/trial-4.attempt-1.out")[.size] as! Int
+        #expect(out >= 8 << 20 && out < (8 << 20) + 200)
+        #expect(h.logText("sweep.db.logs/bad/trial-4.attempt-1.out").hasSuffix("more byte(s) dropped (the log keeps 8388608)\n"))
+        // `sweep show` shows the cause and stderr's tail.
+        let (showStatus, show) = try h.run(["show", "bad", "0", "--db", h.db])
+        #expect(showStatus == 0)
+        #expect(show.contains("error: the program exited with status 3") && show.contains("Traceback: something broke"), "\(show)")
+        // `sweep logs` prints the attempt's streams from the worker's files.
+        let (logsStatus, logs) = try h.run(["logs", "bad", "0", "--db", h.db, "--stream", "stderr"])
+        #expect(logsStatus == 0 && logs.contains("Traceback: something broke") && !logs.contains("---"), "\(logs)")
+        let (missingStatus, missing) = try h.run(["logs", "bad", "0", "--db", h.db, "--attempt", "5"])
+        #expect(missingStatus == 2 && missing.contains("trial 0 has no attempt 5"), "\(missing)")
+    }
+
+    @Test func ignoredPruneIsKilledAfterTheGracePeriodAndEndsPruned() throws {
+        let h = try SweepHarness("cmd-ignore")
+        defer { h.cleanUp() }
+        _ = try h.write("stubborn.sh", """
+            trap '' TERM
+            echo $$ > pid-$SWEEP_TRIAL
+            echo '{"epoch": 1, "loss": 100}' >&3
+            sleep 60
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "ig", command: "[sh, stubborn.sh]", trials: 1, epochs: 3, extra: "kill_grace: 1",
+                                                      pruner: "{name: threshold, upper: 10}"))
+        let started = Date()
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        #expect(Date().timeIntervalSince(started) < 20, "the stubborn program was not killed")
+        let t = try trialsAndCurves(h, "ig")[0].0
+        #expect(t.state == .pruned)
+        let pid = try #require(Int32(h.logText("pid-0").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!processExists(pid))
+    }
+
+    @Test func workerWithoutAllowCommandsFailsTheTrialWithAClearMessage() throws {
+        let h = try SweepHarness("cmd-refuse")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("s.yaml", commandSweep(study: "rf", command: "[sh, -c, \"touch ran\"]", trials: 1, epochs: 1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let (status, output) = try h.run(["worker", "--connect", endpoint, "--max-trials", "2"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let t = try trialsAndCurves(h, "rf")[0].0
+        #expect(t.state == .fail)
+        #expect(t.error?.hasPrefix("this worker does not run commands (start it with --allow-commands)") == true)
+        #expect(!FileManager.default.fileExists(atPath: h.directory.appendingPathComponent("ran").path))
+    }
+
+    @Test func killedWorkerLeavesNoOrphanAndItsTrialFinishesElsewhere() throws {
+        let h = try SweepHarness("cmd-kill-worker")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        _ = try h.write("train.py", pythonTrainer(sleep: 0.4, epochs: 4))
+        let file = try h.write("s.yaml", commandSweep(study: "kw", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 3, epochs: 4))
+        let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        var workers = [String: Process]()
+        for id in ["wa", "wb"] {
+            workers[id] = try h.start(["worker", "--connect", endpoint, "--id", id, "--allow-commands", "--log-dir", "logs"] + timing, log: "\(id).log")
+        }
+        defer { for p in workers.values where p.isRunning { p.terminate() }; if coordinator.isRunning { coordinator.terminate() } }
+
+        let v = try #require(h.runningTrial(study: "kw", timeout: 60), "no trial reached its first epoch:\n\(h.logText("coordinator.log"))")
+        let lines = h.logText("ran-\(v.trial).txt").split(separator: "\n")
+        let child = try #require(lines.last.flatMap { Int32($0.split(separator: " ")[1]) })
+        kill(workers[v.worker]!.processIdentifier, SIGKILL)
+        #expect(h.waitFor(timeout: 5) { !processExists(child) }, "the killed worker's program \(child) lives on")
+
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "the coordinator did not finish:\n\(h.logText("coordinator.log"))")
+        let trials = try trialsAndCurves(h, "kw")
+        #expect(trials.allSatisfy { $0.0.state == .complete }, "\(trials.map { ($0.0.number, $0.0.state, $0.0.error ?? "") })")
+        let attempts = trials[v.trial].2
+        #expect(attempts.first?.outcome == .stale && attempts.first?.worker == v.worker)
+        #expect(attempts.last?.outcome == .complete && attempts.last?.worker != v.worker)
+    }
+
+    @Test func coordinatorRestartReadoptsTheRunningCommandTrial() throws {
+        let h = try SweepHarness("cmd-resume")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        _ = try h.write("train.py", pythonTrainer(sleep: 0.5, epochs: 6))
+        let file = try h.write("s.yaml", commandSweep(study: "kc", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 2, epochs: 6))
+        let timing = ["--heartbeat-ms", "200", "--liveness", "5"]
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "w1", "--allow-commands", "--give-up-after", "120"] + timing, log: "w1.log")
+        defer { if worker.isRunning { worker.terminate() }; if coordinator.isRunning { coordinator.terminate() } }
+
+        #expect(h.waitFor(timeout: 60) { h.logText("ran-0.txt").split(separator: "\n").count >= 2 }, "\(h.logText("w1.log"))")
+        kill(coordinator.processIdentifier, SIGKILL)
+        coordinator.waitUntilExit()
+        let (status, output) = try h.run(["resume", "kc", "--db", h.db, "--workers", "0", "--bind", endpoint, "--no-progress"] + timing, timeout: 120)
+        #expect(status == 0, "resume failed:\n\(output)")
+        let trials = try trialsAndCurves(h, "kc")
+        #expect(trials.allSatisfy { $0.0.state == .complete }, "\(trials.map { ($0.0.number, $0.0.state, $0.0.error ?? "") })")
+        // One program ran trial 0 from its first epoch to its last: re-adopted, not re-run.
+        let ran = h.logText("ran-0.txt").split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(ran.map { Int($0[0])! } == [1, 2, 3, 4, 5, 6])
+        #expect(Set(ran.map { $0[1] }).count == 1)
+        #expect(trials[0].2.count == 1)
+        let adopted = try h.reader().read { q in try q.events(studyID: q.requireStudy(named: "kc").id, kinds: [.adopted]) }
+        #expect(!adopted.isEmpty)
+    }
+
+    @Test func stoppedWorkerStopsItsProgramAndHandsTheTrialBack() throws {
+        let h = try SweepHarness("cmd-stop")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        _ = try h.write("train.py", pythonTrainer(sleep: 0.5, epochs: 6))
+        let file = try h.write("s.yaml", commandSweep(study: "st", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 6))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let first = try h.start(["worker", "--connect", endpoint, "--id", "w1", "--allow-commands"], log: "w1.log")
+        #expect(h.waitFor(timeout: 60) { !h.logText("ran-0.txt").isEmpty })
+        let child = try #require(Int32(h.logText("ran-0.txt").split(separator: "\n")[0].split(separator: " ")[1]))
+        first.terminate() // SIGTERM
+        #expect(h.waitFor(timeout: 15) { !first.isRunning }, "\(h.logText("w1.log"))")
+        #expect(!processExists(child))
+        let second = try h.start(["worker", "--connect", endpoint, "--id", "w2", "--allow-commands"], log: "w2.log")
+        defer { if second.isRunning { second.terminate() } }
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let t = try trialsAndCurves(h, "st")[0]
+        #expect(t.0.state == .complete)
+        #expect(t.2.last?.worker == "w2")
+    }
+}
+
+@Suite struct PythonWorkerTests {
+    /// cluster/python-worker heartbeats from its network thread, so epochs longer than the
+    /// coordinator's liveness window (here 0.3 s against 1 s epochs) do not look like a death.
+    @Test func pythonExampleWorkerSurvivesEpochsLongerThanTheLivenessWindow() throws {
+        let h = try SweepHarness("py-worker")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let file = try h.write("s.yaml", syntheticSweep(study: "pw", trials: 2, epochs: 2, sleep: 1.0))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--heartbeat-ms", "100", "--liveness", "3", "--no-progress"],
+                                      log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let script = URL(fileURLWithPath: pythonClientPath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("cluster/python-worker/sweep_worker.py").path
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        worker.arguments = [script, "--connect", endpoint, "--id", "py-1"]
+        let log = h.directory.appendingPathComponent("py.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        worker.standardOutput = try FileHandle(forWritingTo: log)
+        worker.standardError = worker.standardOutput
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))\n\(h.logText("py.log"))")
+        let trials = try trialsAndCurves(h, "pw")
+        #expect(trials.allSatisfy { $0.0.state == .complete && $0.2.count == 1 }, "\(trials.map { ($0.0.number, $0.0.state, $0.2.map(\.outcome)) })\n\(h.logText("py.log"))")
+        let deaths = try h.reader().read { q in try q.events(studyID: q.requireStudy(named: "pw").id).filter { $0.message.contains("dead") || $0.message.contains("silent") } }
+        let all = try h.reader().read { q in try q.events(studyID: q.requireStudy(named: "pw").id) }
+        #expect(deaths.isEmpty, "\(all.map(\.message))")
+        #expect(h.waitFor(timeout: 10) { !worker.isRunning })
+    }
+}
+
+/// The repository root (for sweeps/ and clients/).
+let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComponent().deletingLastPathComponent()
+
+@Suite(.serialized) struct CommandExampleTests {
+    init() {
+        // Examples import sweep_client as if it were pip-installed.
+        setenv("PYTHONPATH", pythonClientPath, 1)
+    }
+
+    /// Runs a process to its end and returns its status and output.
+    func shell(_ arguments: [String], in directory: URL? = nil) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: arguments[0])
+        p.arguments = Array(arguments.dropFirst())
+        if let directory { p.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func pythonClientUnitTestsPass() throws {
+        let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("Ran 7 tests"), "\(output)")
+    }
+
+    @Test func pythonClientInstallsWithPip() throws {
+        let h = try SweepHarness("pip")
+        defer { h.cleanUp() }
+        let venv = h.directory.appendingPathComponent("venv").path
+        var (status, output) = try shell(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv])
+        #expect(status == 0, "\(output)")
+        // From a copy: a pip build leaves build/ and *.egg-info beside the sources.
+        let copy = h.directory.appendingPathComponent("client")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: pythonClientPath), to: copy)
+        (status, output) = try shell([venv + "/bin/pip", "install", "--no-index", "--no-build-isolation", "--quiet", copy.path])
+        #expect(status == 0, "\(output)")
+        (status, output) = try shell([venv + "/bin/python", "-I", "-c", "import sweep_client; print(sweep_client.__file__)"])
+        #expect(status == 0 && output.contains(venv), "\(output)")
+    }
+
+    @Test(arguments: ["numpy", "shell", "wandb", "pytorch"])
+    func exampleValidates(_ name: String) throws {
+        let h = try SweepHarness("example-\(name)")
+        defer { h.cleanUp() }
+        let (status, output) = try h.run(["validate", repositoryRoot.appendingPathComponent("sweeps/commands/\(name)/sweep.yaml").path])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test(arguments: ["numpy", "shell"])
+    func exampleRunsToTheEnd(_ name: String) throws {
+        let h = try SweepHarness("example-run-\(name)")
+        defer { h.cleanUp() }
+        let (status, output) = try h.run(["run", repositoryRoot.appendingPathComponent("sweeps/commands/\(name)/sweep.yaml").path,
+                                          "--db", h.db, "--workers", "2", "--no-progress"], timeout: 240)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, name == "numpy" ? "numpy-poly" : "shell-example").map(\.0)
+        #expect(!trials.isEmpty && trials.allSatisfy { $0.state == .complete || $0.state == .pruned }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+    }
+
+    /// A W&B sweep file and script run unchanged, and `sweep convert wandb`'s output runs
+    /// the same trials.
+    @Test func wandbExampleRunsAsItIsAndItsConversionRunsTheSameTrials() throws {
+        let h = try SweepHarness("example-wandb")
+        defer { h.cleanUp() }
+        for file in ["sweep.yaml", "train.py"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("sweeps/commands/wandb/\(file)"), to: h.directory.appendingPathComponent(file))
+        }
+        let (converted, conversion) = try h.run(["convert", "wandb", "sweep.yaml"])
+        #expect(converted == 0, "\(conversion)")
+        _ = try h.write("native.yaml", conversion.replacingOccurrences(of: "study: wandb-demo", with: "study: native"))
+        var results: [[String]] = []
+        for (file, study) in [("sweep.yaml", "wandb-demo"), ("native.yaml", "native")] {
+            let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 240)
+            #expect(status == 0, "\(output)")
+            let trials = try trialsAndCurves(h, study).map(\.0)
+            #expect(trials.count == 12 && trials.allSatisfy { $0.state != .fail }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+            results.append(trials.map { "\($0.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) \($0.state) \($0.value ?? .nan)" })
+        }
+        #expect(results[0] == results[1])
+    }
+
+    @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
+        let h = try SweepHarness("wandb-bad")
+        defer { h.cleanUp() }
+        let cases: [(String, String)] = [
+            ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: normal, mu: 0, sigma: 1}\n", "5:22: parameters.lr.distribution: W&B distribution 'normal' has no Sweep equivalent"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: 0.1}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target"),
+            ("program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "needs 'run_cap'"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
+            ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let file = try h.write("bad\(i).yaml", text)
+            for command in [["validate", file], ["convert", "wandb", file]] {
+                let (status, output) = try h.run(command)
+                #expect(status == 2, "\(command): \(output)")
+                #expect(output.contains(expected), "\(command): \(output)")
+            }
+        }
+    }
+}

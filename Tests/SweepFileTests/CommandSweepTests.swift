@@ -1,0 +1,123 @@
+import Search
+import Testing
+@testable import SweepFile
+
+@Suite struct CommandSweepTests {
+    let arguments: [CommandTask.Argument] = [
+        .init(name: "lr", value: .double(0.01)), .init(name: "opt", value: .string("sgd")),
+        .init(name: "augment", value: .bool(true)), .init(name: "dropout", value: .bool(false)), .init(name: "layers", value: .int(3)),
+    ]
+
+    func context(program: String? = "train.py") -> CommandMacros.Context {
+        .init(program: program, arguments: arguments, trial: 7, seed: 99, argsJSONFile: "/tmp/p.json", interpreter: "python3")
+    }
+
+    @Test func macrosExpandAsWandBDefinesThem() {
+        #expect(CommandMacros.expand(["${interpreter}", "${program}", "${args}"], context())
+            == ["python3", "train.py", "--lr=0.01", "--opt=sgd", "--augment=True", "--dropout=False", "--layers=3"])
+        #expect(CommandMacros.expand(["${args_no_hyphens}"], context()) == ["lr=0.01", "opt=sgd", "augment=True", "dropout=False", "layers=3"])
+        #expect(CommandMacros.expand(["${args_no_boolean_flags}"], context()) == ["--lr=0.01", "--opt=sgd", "--augment", "--layers=3"])
+        #expect(CommandMacros.expand(["${args_json}"], context()) == [#"{"lr": 0.01, "opt": "sgd", "augment": true, "dropout": false, "layers": 3}"#])
+        #expect(CommandMacros.expand(["--config=${args_json_file}", "t${trial}-s${seed}", "${param:opt}/${param:layers}"], context())
+            == ["--config=/tmp/p.json", "t7-s99", "sgd/3"])
+    }
+
+    @Test func unknownMacrosAreFound() {
+        #expect(CommandMacros.unknownMacro(in: "${args}") == nil)
+        #expect(CommandMacros.unknownMacro(in: "x${param:lr}y") == nil)
+        #expect(CommandMacros.unknownMacro(in: "${arg}") == "${arg}")
+        #expect(CommandMacros.unknownMacro(in: "a ${trial} ${nope}") == "${nope}")
+    }
+
+    @Test func jsonEscapesStrings() {
+        #expect(CommandMacros.json([.init(name: "s", value: .string("a\"b\\c\nd"))]) == #"{"s": "a\"b\\c\nd"}"#)
+    }
+
+    @Test func commandSweepParsesWithStringBooleanAndConditionalParameters() throws {
+        let text = """
+            study: cmd
+            objective: {metric: val_f1, direction: maximize}
+            program: train.py
+            working_directory: sub
+            timeout: 2m
+            summary: best
+            environment: {A: "1"}
+            parameters:
+              opt: {choice: [sgd, momentum]}
+              momentum: {uniform: [0.5, 0.9], when: {opt: [momentum]}}
+              augment: {choice: [true, false]}
+              model:
+                width: {int: [8, 64]}
+              epochs: 5
+            budget: {trials: 4, max_epochs: 5}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "/work/x/s.yaml")
+        #expect(d.task == .command)
+        #expect(d.space.parameters.map(\.name) == ["opt", "momentum", "augment", "model.width"])
+        let spec = try d.spec(for: ["opt": .string("sgd"), "augment": .bool(false), "model.width": .int(16)], trialSeed: 1)
+        guard case .command(let task) = spec else { Issue.record("not a command: \(spec)"); return }
+        #expect(task.arguments == [.init(name: "opt", value: .string("sgd")), .init(name: "augment", value: .bool(false)),
+                                   .init(name: "model.width", value: .int(16)), .init(name: "epochs", value: .int(5))])
+        #expect(task.workingDirectory == "/work/x/sub" && task.timeout == 120 && task.summary == .best && task.direction == .maximize)
+        #expect(task.command == CommandTask.defaultCommand && task.environment == ["A": "1"] && task.epochs == 5)
+    }
+
+    @Test(arguments: [
+        ("command: [python3, \"${program}\"]", "bad.yaml:2:10: command[1]: the command uses ${program} but the file has no 'program'"),
+        ("command: [python3, \"${argz}\"]", "unknown macro '${argz}'"),
+        ("program: t.py\ntimeout: soon", "timeout: expected a duration > 0"),
+        ("program: t.py\nsummary: worst", "unknown summary 'worst'; expected last or best"),
+        ("program: t.py\nartifacts: all", "command trials have no model to keep"),
+        ("program: t.py\ndata: {dataset: mnist}", "unknown section 'data'"),
+    ])
+    func badCommandSweepsAreLocatedErrors(_ extra: String, _ expected: String) {
+        let text = "study: bad\n\(extra)\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 2}\n"
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "bad.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    @Test func wandbFileConvertsToTheSameSweep() throws {
+        let text = """
+            program: train.py
+            method: bayes
+            metric: {name: val_loss}
+            parameters:
+              lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
+              bs: {values: [16, 32]}
+              layers: {min: 1, max: 4}
+              drop: {min: 0.0, max: 0.5}
+              q: {distribution: q_uniform, min: 0, max: 1, q: 0.25}
+              e: {distribution: log_uniform, min: -2, max: 0}
+              epochs: {value: 8}
+            early_terminate: {type: hyperband, max_iter: 27, s: 2, eta: 3}
+            run_cap: 10
+            """
+        let d = try SweepDefinition.parse(text: text, file: "dir/my sweep.yaml")
+        #expect(d.study == "my-sweep")
+        #expect(d.sampler.name == .tpe && d.objective == Objective(metric: "val_loss", direction: .minimize))
+        guard case .asha(let asha) = d.pruner else {
+            Issue.record("hyperband maps to asha, got \(d.pruner.name)")
+            return
+        }
+        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3)
+        #expect(d.budget == Budget(trials: 10, maxEpochs: 27))
+        let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
+        #expect(byName["lr"] == .logUniform(low: 0.0001, high: 0.1))
+        #expect(byName["bs"] == .categorical([.int(16), .int(32)]))
+        #expect(byName["layers"] == .int(low: 1, high: 4, step: 1))
+        #expect(byName["drop"] == .uniform(low: 0, high: 0.5, step: nil))
+        #expect(byName["q"] == .uniform(low: 0, high: 1, step: 0.25))
+        if case .logUniform(let lo, let hi)? = byName["e"] {
+            #expect(abs(lo - 0.1353352832) < 1e-9 && hi == 1)
+        } else { Issue.record("e: \(String(describing: byName["e"]))") }
+        #expect(byName["epochs"] == nil) // a value, passed to the program
+        // The printed conversion reads back as the same sweep.
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "dir/my sweep.yaml")
+        let again = try SweepDefinition.parse(text: converted.yamlText())
+        #expect(again.space == d.space && again.pruner == d.pruner && again.budget == d.budget && again.sampler == d.sampler)
+    }
+}

@@ -1,0 +1,206 @@
+"""Report metrics from your own training program to a Sweep worker.
+
+Inside a sweep (a Sweep worker started the program), reports go over the channel the
+worker names in SWEEP_REPORT_FD, and the coordinator's decision comes back on
+SWEEP_DECISION_FD. Outside a sweep the same calls still work: parameters come from the
+command line (--name=value), reports are printed, and nothing is ever pruned.
+
+Two surfaces:
+
+    import sweep_client
+    p = sweep_client.params()                        # {"lr": 0.01, ...}
+    for epoch in range(1, 11):
+        ...
+        if sweep_client.report(epoch, val_loss=v):   # True: pruned, stop now
+            break
+
+and a W&B-like one, so a W&B script changes only its import:
+
+    import sweep_client as wandb
+    run = wandb.init()
+    lr = run.config.lr                               # or run.config["lr"]
+    run.log({"val_loss": v})                         # one call per epoch
+    run.finish()
+
+Standard library only (docs/commands.md describes the line protocol underneath).
+"""
+
+import json
+import os
+import sys
+
+__all__ = ["params", "report", "pruned", "in_sweep", "init", "Run", "Config"]
+
+_state = {"out": None, "inp": None, "epoch": 0, "pruned": False, "params": None}
+
+
+def in_sweep():
+    """True when a Sweep worker started this program."""
+    return "SWEEP_REPORT_FD" in os.environ
+
+
+def _parse_value(text):
+    """A command-line value as the worker wrote it: numbers, True/False, else text."""
+    if text in ("True", "true"):
+        return True
+    if text in ("False", "false"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _params_from_argv(argv):
+    out = {}
+    for arg in argv:
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg[2:].split("=", 1)
+            out[name] = _parse_value(value)
+    return out
+
+
+def params():
+    """The trial's parameters: from the worker (SWEEP_PARAMS), else from --name=value
+    arguments of the command line."""
+    if _state["params"] is None:
+        raw = os.environ.get("SWEEP_PARAMS")
+        _state["params"] = json.loads(raw) if raw else _params_from_argv(sys.argv[1:])
+    return dict(_state["params"])
+
+
+def _channels():
+    if _state["out"] is None:
+        _state["out"] = os.fdopen(int(os.environ["SWEEP_REPORT_FD"]), "w", buffering=1)
+        fd = os.environ.get("SWEEP_DECISION_FD")
+        _state["inp"] = os.fdopen(int(fd), "r") if fd else None
+    return _state["out"], _state["inp"]
+
+
+def report(epoch=None, **metrics):
+    """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
+    trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
+    return _report(epoch, metrics)
+
+
+def _report(epoch, metrics):
+    if _state["pruned"]:
+        return True  # already told; the worker no longer counts reports
+    epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
+    _state["epoch"] = epoch
+    numbers = {}
+    for k, v in metrics.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            try:
+                v = float(v)  # numpy and torch scalars
+            except (TypeError, ValueError):
+                continue
+        numbers[k] = v
+    if not in_sweep():
+        print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in numbers.items())), file=sys.stderr)
+        return False
+    out, inp = _channels()
+    line = dict(numbers)
+    line["epoch"] = epoch
+    out.write(json.dumps(line, allow_nan=True) + "\n")
+    if inp is None:
+        return False
+    # The worker answers every report: "continue EPOCH" or "prune EPOCH REASON".
+    while True:
+        answer = inp.readline()
+        if not answer:  # the worker closed the channel
+            return _state["pruned"]
+        parts = answer.split(" ", 2)
+        if len(parts) >= 2 and parts[1].strip() == str(epoch):
+            if parts[0] == "prune":
+                _state["pruned"] = True
+            return _state["pruned"]
+
+
+def pruned():
+    """Whether the trial was pruned."""
+    return _state["pruned"]
+
+
+class Config(dict):
+    """The parameters, readable as attributes (run.config.lr) and as keys. The sweep's
+    values win over defaults a script sets (as in W&B): `update` leaves them alone."""
+
+    def __init__(self, defaults=None, locked=None):
+        dict.__init__(self, defaults or {})
+        self._locked = dict(locked or {})
+        dict.update(self, self._locked)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name)
+
+    def update(self, *args, **kwargs):
+        for k, v in dict(*args, **kwargs).items():
+            if k not in self._locked:
+                self[k] = v
+
+    def setdefaults(self, d):
+        for k, v in d.items():
+            self.setdefault(k, v)
+
+
+class Run(object):
+    """A W&B-like run: config, log(), finish()."""
+
+    def __init__(self, config=None):
+        self.config = Config(config, locked=params())
+        self.summary = {}
+        self._epoch = 0
+
+    def log(self, data, step=None, commit=True):
+        """One call per epoch (step defaults to the next). When the coordinator prunes the
+        trial, the program exits (status 0), as W&B's agent ends an early-terminated run."""
+        if not commit:
+            return False
+        self._epoch = self._epoch + 1 if step is None else int(step)
+        self.summary.update(data)
+        # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
+        if _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"}):
+            # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
+            print("[sweep_client] pruned at step %d; exiting" % self._epoch, file=sys.stderr)
+            sys.exit(0)
+        return False
+
+    def finish(self, exit_code=None):
+        if exit_code:
+            sys.exit(exit_code)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.finish()
+        return False
+
+
+run = None
+config = Config()
+
+
+def init(config=None, **_ignored):
+    """Starts the run (W&B's project, entity, ... are accepted and ignored)."""
+    global run
+    run = Run(config)
+    globals()["config"] = run.config
+    return run
+
+
+def log(data, step=None, commit=True):
+    return (run or init()).log(data, step=step, commit=commit)
+
+
+def finish(exit_code=None):
+    if run is not None:
+        run.finish(exit_code)

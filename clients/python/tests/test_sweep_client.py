@@ -1,0 +1,113 @@
+"""Tests of sweep_client with the standard library only (run by `swift test`, through
+Tests/EndToEndTests, with Debian's python3)."""
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.dirname(HERE)
+
+
+def run_python(code, args=(), env=None, pass_fds=()):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
+    full_env["PYTHONPATH"] = CLIENT
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-c", code] + list(args), env=full_env, pass_fds=pass_fds,
+                          capture_output=True, text=True, timeout=30)
+
+
+class OutsideASweep(unittest.TestCase):
+    def test_params_come_from_the_command_line(self):
+        r = run_python("import sweep_client, json; print(json.dumps(sweep_client.params()))",
+                       ["--lr=0.01", "--layers=3", "--flag=True", "--name=adam", "positional"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"lr": 0.01, "layers": 3, "flag": True, "name": "adam"})
+
+    def test_reports_are_printed_and_never_pruned(self):
+        r = run_python("import sweep_client; print(sweep_client.report(1, loss=0.5)); print(sweep_client.report(loss=0.25))")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["False", "False"])
+        self.assertIn("epoch 1: loss=0.5", r.stderr)
+        self.assertIn("epoch 2: loss=0.25", r.stderr)
+
+    def test_wandb_surface_uses_defaults_overridden_by_arguments(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init(project='p', config={'lr': 0.1, 'bs': 32})\n"
+                "run.config.update({'lr': 5, 'extra': 1})\n"
+                "print(run.config.lr, run.config['bs'], run.config.extra, wandb.config.lr)\n"
+                "print(run.log({'epoch': 0, 'loss': 1.0}))\n"
+                "run.finish()\n")
+        r = run_python(code, ["--lr=0.5"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["0.5", "32", "1", "0.5", "False"])
+
+
+class InsideASweep(unittest.TestCase):
+    """The test plays the worker: it reads the report line and answers the decision."""
+
+    def run_with_worker(self, code, answers):
+        report_r, report_w = os.pipe()
+        decision_r, decision_w = os.pipe()
+        env = {"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
+               "SWEEP_PARAMS": json.dumps({"lr": 0.1, "flag": False, "name": "x"})}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
+        full_env.update(env, PYTHONPATH=CLIENT)
+        proc = subprocess.Popen([sys.executable, "-c", code], env=full_env, pass_fds=(report_w, decision_r),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(report_w)
+        os.close(decision_r)
+        lines = []
+        with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
+            for answer in answers:
+                line = reports.readline()
+                lines.append(json.loads(line))
+                decisions.write(answer + "\n")
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        return lines, out
+
+    def test_report_writes_a_line_and_returns_the_decision(self):
+        code = ("import sweep_client\n"
+                "p = sweep_client.params()\n"
+                "assert p == {'lr': 0.1, 'flag': False, 'name': 'x'}, p\n"
+                "print(sweep_client.report(1, loss=2.0, acc=1))\n"
+                "print(sweep_client.report(2, loss=1.0))\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "prune 2 below the median"])
+        self.assertEqual(lines, [{"loss": 2.0, "acc": 1, "epoch": 1}, {"loss": 1.0, "epoch": 2}])
+        self.assertEqual(out.split(), ["False", "True"])
+
+    def test_wandb_log_counts_steps_and_drops_its_own_epoch_key(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init(config={'lr': 5})\n"
+                "assert run.config.lr == 0.1\n"
+                "for e in range(2):\n"
+                "    print(run.log({'epoch': e, 'val_loss': 1.0 / (e + 1)}))\n"
+                "run.finish()\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "continue 2"])
+        self.assertEqual(lines, [{"val_loss": 1.0, "epoch": 1}, {"val_loss": 0.5, "epoch": 2}])
+        self.assertEqual(out.split(), ["False", "False"])
+
+    def test_after_a_prune_reports_return_true_without_waiting(self):
+        code = ("import sweep_client\n"
+                "print(sweep_client.report(1, loss=2.0))\n"
+                "print(sweep_client.report(2, loss=1.0), sweep_client.report(3, loss=0.5))\n")
+        lines, out = self.run_with_worker(code, ["prune 1 median"])
+        self.assertEqual(lines, [{"loss": 2.0, "epoch": 1}])
+        self.assertEqual(out.split(), ["True", "True", "True"])
+
+    def test_wandb_log_ends_the_program_when_pruned(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for e in range(5):\n"
+                "    run.log({'val_loss': 1.0})\n"
+                "    print('logged', e)\n"
+                "print('not reached')\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(out.split("\n")[:2], ["logged 0", ""])
+
+
+if __name__ == "__main__":
+    unittest.main()
