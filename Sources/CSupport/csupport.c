@@ -1,3 +1,4 @@
+#include <sys/ioctl.h>
 #include "csupport.h"
 #include <signal.h>
 #include <stdio.h>
@@ -15,4 +16,12 @@ int sweep_terminate_with_parent(void) {
 
 void sweep_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int sweep_terminal_size(int fd, int *columns, int *rows) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return -1;
+    *columns = ws.ws_col;
+    *rows = ws.ws_row;
+    return 0;
 }

@@ -9,9 +9,8 @@ public final class StudyLock {
 
     /// Takes the lock, or fails naming the process that holds it.
     public init(database: String, study: String) throws {
-        let dir = database + ".locks"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        path = "\(dir)/\(study).lock"
+        path = Self.path(database: database, study: study)
+        try FileManager.default.createDirectory(atPath: database + ".locks", withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw StudyLockError.cannotOpen(path, String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -24,6 +23,12 @@ public final class StudyLock {
         let me = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
         _ = ftruncate(fd, 0)
         _ = me.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    /// Where the lock of `study` lives (also read by `sweep status` to tell a running study
+    /// from an interrupted one).
+    public static func path(database: String, study: String) -> String {
+        "\(database).locks/\(study).lock"
     }
 
     deinit {
