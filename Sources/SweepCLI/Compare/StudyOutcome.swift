@@ -43,7 +43,10 @@ struct StudyOutcome {
         for (i, t) in finishOrder.enumerated() where t.state == .complete {
             guard let v = t.value, v.isFinite else { continue }
             if v == target || direction.isBetter(v, than: target) {
-                let seconds = t.finishedAt.flatMap { f in firstStart.map { runs.activeSeconds(from: $0, to: f) } }
+                // (A study without start events, written by other means: its whole span counts.)
+                let seconds = t.finishedAt.flatMap { f in
+                    firstStart.map { runs.segments.isEmpty ? f - $0 : runs.activeSeconds(from: $0, to: f) }
+                }
                 return (i + 1, seconds, t.number)
             }
         }

@@ -29,8 +29,10 @@ struct StatusSnapshot {
         let phase = known ?? StudyPhase.of(study, databasePath: databasePath)
         var runs = try q.runSegments(studyID: study.id)
         if phase == .running { runs = runs.extendingLast(to: now) }
-        return StatusSnapshot(progress: try q.progress(study: study, now: now), phase: phase,
-                              elapsed: runs.segments.isEmpty ? nil : runs.total)
+        let progress = try q.progress(study: study, now: now)
+        // (A study without start events, written by other means: from its first trial on.)
+        let span = progress.firstStart.map { max(0, (phase == .running ? now : progress.lastFinish ?? now) - $0) }
+        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : runs.total)
     }
 
     /// The snapshot of the study named `name`.
