@@ -25,26 +25,13 @@ import Testing
 
     @Test(arguments: [80, 110])
     func liveDisplayLeavesNoStaleLinesAtNarrowWidths(columns: Int) throws {
-        let tmux = try #require(Scratch.which("tmux"), "tmux is missing: apt install tmux (make test does)")
         let s = try Scratch("tmux-\(columns)")
         defer { s.cleanUp() }
         let file = try s.write("wide.yaml", Self.wideSweep(study: "wide"))
-        let socket = s.path("tmux.sock")
-        let command = "cd '\(s.directory.path)' && '\(Scratch.sweep)' run '\(file)' --workers 2 --db '\(s.db)'; echo SWEEP-EXIT=$?; sleep 300"
-        let started = try s.spawn(tmux, ["-S", socket, "new-session", "-d", "-s", "w", "-x", "\(columns)", "-y", "45", command], timeout: 30)
-        try #require(started.status == 0, "tmux new-session failed: \(started.output)")
-        defer { _ = try? s.spawn(tmux, ["-S", socket, "kill-server"]) }
-
-        func capture() -> String { (try? s.spawn(tmux, ["-S", socket, "capture-pane", "-p", "-t", "w"]).output) ?? "" }
-        var midRun: [String] = []
-        var final = ""
-        let ended = Scratch.waitFor(timeout: 240) {
-            let screen = capture()
-            if screen.contains("SWEEP-EXIT=") { final = screen; return true }
-            if screen.contains("[RUNNING]") { midRun.append(screen) }
-            return false
+        let run = try TmuxRun(s, command: "'\(Scratch.sweep)' run '\(file)' --workers 2 --db '\(s.db)'", columns: columns, rows: 45) {
+            $0.contains("[RUNNING]")
         }
-        try #require(ended, "the sweep did not finish in tmux; last screen:\n\(capture())")
+        let midRun = run.screens, final = run.final
         #expect(final.contains("SWEEP-EXIT=0"), "\(final)")
         #expect(midRun.count >= 3, "too few screens while running: \(midRun.count)")
         let withBest = midRun.filter { $0.contains("best: trial") }
