@@ -31,7 +31,7 @@ DIST_NAME := sweep-$(VERSION)-linux-$(shell uname -m)
 DIST_FLAGS := -c release --static-swift-stdlib --scratch-path .build/dist
 
 .PHONY: all check-swift deps cluster-deps apt-install build run test test-cluster test-install bench bench-cluster bench-venv \
-	dist install install-files clean
+	dist portable install install-files clean
 
 all: build
 
@@ -102,16 +102,20 @@ bench-venv:
 ## dist: dist/sweep-VERSION-linux-ARCH.tar.gz: bin/sweep with the Swift runtime linked
 ## statically (runs where no toolchain is installed; needs the Debian runtime libraries
 ## libzmq5, libopenblas0, libsqlite3-0, zlib1g), its man page and shell completions.
-dist: check-swift deps
-	$(SWIFT) build $(DIST_FLAGS) --product sweep
+dist: portable
 	rm -rf dist/$(DIST_NAME) dist/$(DIST_NAME).tar.gz
 	@$(MAKE) --no-print-directory install-files PREFIX=$(CURDIR)/dist/$(DIST_NAME) DESTDIR= BIN=.build/dist/release/sweep
 	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@echo "dist/$(DIST_NAME).tar.gz: unpack it anywhere and run bin/sweep (or copy bin/sweep to the hosts)"
 
-## install: the release `sweep` into $(PREFIX)/bin, its man page and bash/zsh/fish completions.
-install: build
-	@$(MAKE) --no-print-directory install-files BIN=$(SWEEP)
+## install: `sweep` into $(PREFIX)/bin (the dist build: it keeps working when the toolchain
+## moves or goes), its man page and bash/zsh/fish completions.
+install: portable
+	@$(MAKE) --no-print-directory install-files BIN=.build/dist/release/sweep
+
+# The release `sweep` with the Swift runtime linked in, in its own build directory.
+portable: check-swift deps
+	$(SWIFT) build $(DIST_FLAGS) --product sweep
 
 # The files of an installation, from the binary BIN (the man page comes from
 # swift-argument-parser's generate-manual tool, the completions from BIN itself).
