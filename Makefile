@@ -3,6 +3,9 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
+# Debian does not package Swift: every target that compiles checks for it first.
+SWIFT_MIN := 6.1
+SWIFT_HINT := Sweep needs Swift $(SWIFT_MIN) or newer, and Debian does not package it. Download the toolchain for your distribution from https://www.swift.org/install/linux/ (a tar.gz), unpack it, for example to /opt/swift, and put its usr/bin on PATH (export PATH=/opt/swift/usr/bin:\$$PATH), or run make SWIFT=/path/to/swift.
 
 # Debian packages the build, the tests and `make run` need.
 APT_PACKAGES := pkg-config zlib1g-dev libopenblas-dev libzmq3-dev libsqlite3-dev sqlite3 dataset-fashion-mnist chromium tmux \
@@ -19,9 +22,27 @@ export OPENBLAS_NUM_THREADS := 1
 # What the multi-machine tests (cluster/) need on top: namespaces, Slurm, ssh.
 CLUSTER_APT_PACKAGES := iproute2 iputils-ping slurm-wlm munge openssh-server openssh-client systemd
 
-.PHONY: all deps cluster-deps apt-install build run test test-chaos test-cluster bench bench-cluster bench-venv clean
+# `make install`: where (PREFIX) and under which root (DESTDIR, for packaging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+# `make dist`: a tarball of `sweep` with the Swift runtime linked in, for hosts without a
+# toolchain. Portable code (no -target-cpu): cluster hosts may have older CPUs than this one.
+VERSION := $(shell sed -n 's/.*version: "\([0-9][^"]*\)".*/\1/p' Sources/SweepCLI/SweepCommand.swift)
+DIST_NAME := sweep-$(VERSION)-linux-$(shell uname -m)
+DIST_FLAGS := -c release --static-swift-stdlib --scratch-path .build/dist
+
+.PHONY: all check-swift deps cluster-deps apt-install build run test test-chaos test-cluster test-install bench bench-cluster bench-venv \
+	dist portable install install-files clean
 
 all: build
+
+## check-swift: stop with where to get Swift when it is missing or too old.
+check-swift:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "make: '$(SWIFT)' not found. $(SWIFT_HINT)" >&2; exit 1; }
+	@v=$$($(SWIFT) --version 2>/dev/null | sed -n 's/.*Swift version \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1); \
+	if [ -z "$$v" ] || [ "$$(printf '%s\n%s\n' "$(SWIFT_MIN)" "$$v" | sort -V | head -n 1)" != "$(SWIFT_MIN)" ]; then \
+	  echo "make: $(SWIFT) is Swift $${v:-of an unknown version}. $(SWIFT_HINT)" >&2; exit 1; \
+	fi
 
 ## deps: install the Debian packages that are missing (apt, as root or with sudo).
 deps:
@@ -42,7 +63,7 @@ apt-install:
 	fi
 
 ## build: release build of `sweep` (the binary workers train with).
-build: deps
+build: check-swift deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep
 
 ## run: set up, build, and run the quickstart sweep (2 local workers, SQLite in runs/).
@@ -52,7 +73,7 @@ run: build
 	$(SWEEP) run sweeps/quickstart.yaml --workers 2 --db runs/quickstart.db
 
 ## test: set up, build, and run every test.
-test: deps
+test: check-swift deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -60,7 +81,7 @@ test: deps
 ## during sweeps (three seeds, with pruning and failing trials), then the wire fuzz with
 ## more cases. A few minutes on 2 cores.
 CHAOS_SEEDS ?= 1 2 3
-test-chaos: deps
+test-chaos: check-swift deps
 	$(SWIFT) build --build-tests
 	for seed in $(CHAOS_SEEDS); do \
 	  SWEEP_CHAOS_SEED=$$seed SWEEP_CHAOS_TRIALS=400 SWEEP_CHAOS_KILLS=25 SWEEP_CHAOS_PRUNE=1 \
@@ -71,7 +92,7 @@ test-chaos: deps
 ## test-cluster: the multi-machine rehearsals (network namespaces with CURVE, a real
 ## single-node Slurm cluster, ssh into namespaces, the systemd unit). Needs root.
 ## Uses the debug build of `make test`.
-test-cluster: deps cluster-deps
+test-cluster: check-swift deps cluster-deps
 	$(SWIFT) build --product sweep
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/netns/test.sh
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/ssh/test.sh
@@ -79,17 +100,53 @@ test-cluster: deps cluster-deps
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/systemd/test.sh
 
 ## bench: benchmarks against the peers (PyTorch, Keras, Optuna) in one run.
-bench: build bench-venv
+bench: check-swift build bench-venv
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
 	bench/run-all
 
 ## bench-cluster: the cluster benchmark only.
-bench-cluster: build bench-venv
+bench-cluster: check-swift build bench-venv
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
 	bench/cluster/run
 
 bench-venv:
 	bench/setup-venv
 
+## dist: dist/sweep-VERSION-linux-ARCH.tar.gz: bin/sweep with the Swift runtime linked
+## statically (runs where no toolchain is installed; needs the Debian runtime libraries
+## libzmq5, libopenblas0, libsqlite3-0, zlib1g), its man page and shell completions.
+dist: portable
+	rm -rf dist/$(DIST_NAME) dist/$(DIST_NAME).tar.gz
+	@$(MAKE) --no-print-directory install-files PREFIX=$(CURDIR)/dist/$(DIST_NAME) DESTDIR= BIN=.build/dist/release/sweep
+	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
+	@echo "dist/$(DIST_NAME).tar.gz: unpack it anywhere and run bin/sweep (or copy bin/sweep to the hosts)"
+
+## install: `sweep` into $(PREFIX)/bin (the dist build: it keeps working when the toolchain
+## moves or goes), its man page and bash/zsh/fish completions.
+install: portable
+	@$(MAKE) --no-print-directory install-files BIN=.build/dist/release/sweep
+
+# The release `sweep` with the Swift runtime linked in, in its own build directory.
+portable: check-swift deps
+	$(SWIFT) build $(DIST_FLAGS) --product sweep
+
+# The files of an installation, from the binary BIN (the man page comes from
+# swift-argument-parser's generate-manual tool, the completions from BIN itself).
+install-files:
+	$(SWIFT) build --product generate-manual
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sweep
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sweep
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sweep
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sweep.fish
+	.build/debug/generate-manual $(BIN) --output-directory $(DESTDIR)$(PREFIX)/share/man/man1
+
+## test-install: `make dist` runs with the toolchain hidden (a mount namespace with an
+## empty /opt/swift; needs root), and `make install PREFIX=...` installs every file.
+test-install: check-swift deps
+	install/test.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build dist

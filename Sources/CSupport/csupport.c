@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include "csupport.h"
 #include <signal.h>
 #include <stdio.h>
@@ -98,4 +99,12 @@ int sweep_reap(pid_t pid, int *code, int *signal) {
     *code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
     *signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
     return 1;
+}
+
+int sweep_terminal_size(int fd, int *columns, int *rows) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return -1;
+    *columns = ws.ws_col;
+    *rows = ws.ws_row;
+    return 0;
 }

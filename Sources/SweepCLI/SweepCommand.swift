@@ -11,9 +11,9 @@ public struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Fast, fault-tolerant hyperparameter sweeps on your own machines.",
         discussion: """
-            Write a sweep file (see sweeps/ and docs/sweep-format.md), start it with `sweep run`,
-            watch it with `sweep status`, query it with `sweep best` / `sweep trials` / `sweep show`,
-            and continue an interrupted one with `sweep resume`.
+            Write a sweep file (see sweeps/ and docs/sweep-format.md), start it with
+            `sweep run`, watch it with `sweep status`, query it with `sweep best` / `sweep
+            trials` / `sweep show`, and continue an interrupted one with `sweep resume`.
 
             Exit codes: 0 success, 1 failure, 2 bad usage or bad input.
             """,
@@ -21,7 +21,8 @@ public struct SweepCommand: ParsableCommand {
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
             Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
-            ReportCommand.self, DashboardCommand.self, Compare.self, Retrain.self, ModelCommand.self, Predict.self, LRFind.self, Convert.self, Logs.self,
+            ReportCommand.self, DashboardCommand.self, Compare.self, Delete.self, Rename.self, Retrain.self, ModelCommand.self, Predict.self,
+            LRFind.self, Convert.self, Logs.self,
         ]
     )
 
@@ -48,6 +49,9 @@ public struct SweepCommand: ParsableCommand {
             printError(error.description)
             Foundation.exit(error.isUsage ? 2 : 1)
         } catch let error as StudyLockError {
+            printError(error.description)
+            Foundation.exit(2)
+        } catch let error as StudyNameError {
             printError(error.description)
             Foundation.exit(2)
         } catch let error as SecurityError {

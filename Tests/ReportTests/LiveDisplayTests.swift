@@ -23,27 +23,13 @@ import Testing
     }
 
     @Test func liveDisplayOfSweepRunRefreshesInPlaceInTmuxWithItsKeyFields() throws {
-        let tmux = try #require(Scratch.which("tmux"), "tmux is missing: apt install tmux (make test does)")
         let s = try Scratch("tmux")
         defer { s.cleanUp() }
         let file = try Self.sweepFile(s, study: "live")
-        // A private server whose socket lives (and is removed) with the scratch directory.
-        let socket = s.path("tmux.sock")
-        let command = "cd '\(s.directory.path)' && '\(Scratch.sweep)' run '\(file)' --workers 2 --db '\(s.db)'; echo SWEEP-EXIT=$?; sleep 300"
-        let started = try s.spawn(tmux, ["-S", socket, "new-session", "-d", "-s", "live", "-x", "160", "-y", "50", command], timeout: 30)
-        try #require(started.status == 0, "tmux new-session failed: \(started.output)")
-        defer { _ = try? s.spawn(tmux, ["-S", socket, "kill-server"]) }
-
-        func capture() -> String { (try? s.spawn(tmux, ["-S", socket, "capture-pane", "-p", "-t", "live"]).output) ?? "" }
-        var midRun: [String] = []
-        var final = ""
-        let ended = Scratch.waitFor(timeout: 240) {
-            let screen = capture()
-            if screen.contains("SWEEP-EXIT=") { final = screen; return true }
-            if screen.contains("[RUNNING]") { midRun.append(screen) }
-            return false
+        let run = try TmuxRun(s, command: "'\(Scratch.sweep)' run '\(file)' --workers 2 --db '\(s.db)'", columns: 160, rows: 50) {
+            $0.contains("[RUNNING]")
         }
-        try #require(ended, "the sweep did not finish in tmux; last screen:\n\(capture())")
+        let midRun = run.screens, final = run.final
         #expect(final.contains("SWEEP-EXIT=0"), "\(final)")
         try #require(!midRun.isEmpty, "no screen showed the running study")
 

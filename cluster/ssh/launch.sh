@@ -7,12 +7,17 @@
 #   --bind ENDPOINT      where the coordinator listens; workers connect to it (required)
 #   --db PATH            the study database (default: sweep.db)
 #   --keys DIR           CURVE keys from `sweep keygen` with worker-1..worker-N (default: new keys)
-#   --remote-sweep PATH  the sweep executable on the hosts (default: sweep on their PATH)
+#   --remote-sweep PATH  run this sweep executable already installed on the hosts instead of
+#                        copying ours (default: copy $SWEEP to each host)
 #   --remote-dir DIR     where keys and logs go on the hosts (default: ~/.sweep)
 #   --resume             continue the study if it already exists
-# Environment: SSH and SCP (commands, default ssh/scp) and SSH_OPTS (extra options for both).
+# Environment: SWEEP (the sweep executable here, default: sweep on PATH), SSH and SCP
+# (commands, default ssh/scp) and SSH_OPTS (extra options for both).
 #
-# Each host gets the coordinator's public key and one worker key pair per worker in a
+# The hosts need no Swift toolchain: the launcher copies its own sweep binary to each of
+# them (use the one from `make dist`, whose Swift runtime is linked in; the hosts need only
+# the Debian libraries libzmq5, libopenblas0, libsqlite3-0 and zlib1g) and checks that it
+# runs there before starting workers. Each host gets the coordinator's public key and one worker key pair per worker in a
 # private directory (REMOTE_DIR/RUN), which is removed at the end. Ctrl-C (or the end of the
 # study) stops the workers cleanly: SIGTERM lets them finish their epoch and hand back
 # their trial. The hosts file format is in cluster/ssh/hosts.example.
@@ -21,7 +26,7 @@ set -euo pipefail
 usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 SWEEP_FILE=$1; HOSTS=$2; shift 2
-BIND=""; DB=sweep.db; KEYS=""; REMOTE_SWEEP=sweep; REMOTE_DIR="~/.sweep"; RESUME=""
+BIND=""; DB=sweep.db; KEYS=""; REMOTE_SWEEP=""; REMOTE_DIR="~/.sweep"; RESUME=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bind) BIND=$2; shift 2 ;;
@@ -37,6 +42,7 @@ done
 [ -f "$SWEEP_FILE" ] || { echo "$SWEEP_FILE: no such file" >&2; exit 2; }
 [ -f "$HOSTS" ] || { echo "$HOSTS: no such file" >&2; exit 2; }
 SWEEP=${SWEEP:-sweep}
+LOCAL_SWEEP=$(command -v "$SWEEP") || { echo "$SWEEP: no such executable (set SWEEP=/path/to/sweep)" >&2; exit 2; }
 SSH=${SSH:-ssh}; SCP=${SCP:-scp}; SSH_OPTS=${SSH_OPTS:-}
 RUN=run-$(date +%s)-$$
 
@@ -86,24 +92,40 @@ COORDINATOR=$!
 sleep 0.5
 kill -0 "$COORDINATOR" 2>/dev/null || { wait "$COORDINATOR"; exit $?; }
 
+# First every host gets its keys and a sweep that runs there; only then do workers start.
+remote="$REMOTE_DIR/$RUN"
 k=0
+declare -A names
 for i in "${!hosts[@]}"; do
   t=$(target "$i")
-  remote="$REMOTE_DIR/$RUN"
   $SSH $SSH_OPTS "$t" "mkdir -p $remote/workers && chmod 700 $REMOTE_DIR $remote" || { echo "ssh $t failed" >&2; exit 1; }
-  files=("$KEYS/coordinator.pub")
-  names=()
+  files=()
+  names[$i]=""
   for _ in $(seq 1 "${counts[$i]}"); do
-    k=$((k + 1)); names+=("worker-$k")
+    k=$((k + 1)); names[$i]+="worker-$k "; files+=("$KEYS/workers/worker-$k.key")
   done
-  for name in "${names[@]}"; do files+=("$KEYS/workers/$name.key"); done
   $SCP $SSH_OPTS -q "$KEYS/coordinator.pub" "$t:$remote/" && \
-    $SCP $SSH_OPTS -q "${files[@]:1}" "$t:$remote/workers/" || { echo "copying keys to $t failed" >&2; exit 1; }
+    $SCP $SSH_OPTS -q "${files[@]}" "$t:$remote/workers/" || { echo "copying keys to $t failed" >&2; exit 1; }
+  exe=${REMOTE_SWEEP:-$remote/sweep}
+  if [ -z "$REMOTE_SWEEP" ]; then
+    $SCP $SSH_OPTS -q "$LOCAL_SWEEP" "$t:$exe" && $SSH $SSH_OPTS "$t" "chmod 755 $exe" \
+      || { echo "copying $LOCAL_SWEEP to $t failed" >&2; exit 1; }
+  fi
+  if ! version=$($SSH $SSH_OPTS "$t" "$exe --version" 2>&1); then
+    echo "${hosts[$i]}: $exe does not run there: $version" >&2
+    echo "(copy the binary of \`make dist\`, which needs no Swift toolchain, or pass --remote-sweep PATH)" >&2
+    exit 1
+  fi
+  echo "${hosts[$i]}: sweep $version at $exe$([ -z "$REMOTE_SWEEP" ] && echo " (copied from $LOCAL_SWEEP)")"
+done
+
+exe=${REMOTE_SWEEP:-$remote/sweep}
+for i in "${!hosts[@]}"; do
   cmd=""
-  for name in "${names[@]}"; do
-    cmd+="OPENBLAS_NUM_THREADS=1 nohup $REMOTE_SWEEP worker --connect $BIND --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
+  for name in ${names[$i]}; do
+    cmd+="OPENBLAS_NUM_THREADS=1 nohup $exe worker --connect $BIND --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
   done
-  pids[$i]=$($SSH $SSH_OPTS "$t" "$cmd")
+  pids[$i]=$($SSH $SSH_OPTS "$(target "$i")" "$cmd")
   echo "${hosts[$i]}: started ${counts[$i]} worker(s) (pids ${pids[$i]})"
 done
 

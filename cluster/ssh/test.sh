@@ -54,10 +54,12 @@ YAML
 opts="-o Port=2222 -i $work/client_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 "$NETNS" exec 1 env SSH=ssh SCP=scp SSH_OPTS="$opts" SWEEP="$SWEEP" \
   "$ROOT/cluster/ssh/launch.sh" "$work/sweep.yaml" "$work/hosts" --bind "tcp://$("$NETNS" address 1):5580" \
-    --db "$work/ssh.db" --remote-sweep "$SWEEP" --remote-dir "$work/remote" > "$work/launch.log" 2>&1 || fail "launch.sh failed"
+    --db "$work/ssh.db" --remote-dir "$work/remote" > "$work/launch.log" 2>&1 || fail "launch.sh failed"
 q() { sqlite3 "$work/ssh.db" "$1"; }
 [ "$(q "SELECT count(*) FROM trials WHERE state='COMPLETE'")" = 30 ] || fail "expected 30 complete trials: $(q "SELECT state, count(*) FROM trials GROUP BY state")"
 [ "$(q "SELECT count(*) FROM workers")" = 3 ] || fail "expected 3 workers: $(q "SELECT worker, host FROM workers")"
 [ "$(q "SELECT count(DISTINCT w.host) FROM trial_attempts a JOIN workers w ON w.worker = a.worker")" = 2 ] || fail "expected trials run on 2 hosts"
 [ -z "$(ls -A "$work/remote" 2>/dev/null)" ] || fail "remote key directories were left behind: $(ls "$work/remote")"
-echo "ssh launcher: ok (30 trials by 3 workers on 2 hosts over ssh, keys copied and removed)"
+# The hosts ran the binary the launcher copied to them, not one found on their PATH.
+[ "$(grep -c "(copied from $SWEEP)" "$work/launch.log")" = 2 ] || fail "the sweep binary was not copied to both hosts"
+echo "ssh launcher: ok (30 trials by 3 workers on 2 hosts over ssh, the sweep binary and keys copied and removed)"

@@ -22,4 +22,8 @@ pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const
 /// `*signal` is the killing signal, or 0 with `*code` the exit status), -1 on error.
 int sweep_reap(pid_t pid, int *code, int *signal);
 
+/// The size of the terminal on `fd` in columns and rows; returns -1 when `fd` is not a
+/// terminal (ioctl is variadic, which Swift cannot call).
+int sweep_terminal_size(int fd, int *columns, int *rows);
+
 #endif

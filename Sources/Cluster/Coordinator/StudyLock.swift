@@ -61,6 +61,27 @@ public final class StudyLock {
         return Int64(hash & ((1 << 40) - 1))
     }
 
+    /// Linux's `F_OFD_GETLK`.
+    private static let ofdGetLock: Int32 = 36
+
+    /// Whether a coordinator holds the lock of `study` right now, so the study is running, not
+    /// interrupted (`sweep status`, `delete`, `rename`). Asks the kernel whether the lock could
+    /// be taken (`F_OFD_GETLK`) without taking it, so a coordinator starting at that instant
+    /// never fails because of the probe; it needs only read access to the database.
+    public static func isHeld(database: String, study: String) -> Bool {
+        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let fd = open(real, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = off_t(lockBase + offset(of: study))
+        lock.l_len = 1
+        guard fcntl(fd, ofdGetLock, &lock) == 0 else { return false }
+        return lock.l_type != Int16(F_UNLCK)
+    }
+
     deinit {
         close(fd) // releases the OFD lock (the last descriptor of its open file description)
     }

@@ -7,9 +7,10 @@ struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create CURVE keys: one pair for the coordinator, one per worker name.",
         discussion: """
-            Writes KEYDIR/coordinator.key (secret), KEYDIR/coordinator.pub, KEYDIR/workers/NAME.key
-            (secret, one per worker name) and KEYDIR/authorized_workers (the worker keys the
-            coordinator accepts). Copy coordinator.pub and a workers/NAME.key to each worker host.
+            Writes KEYDIR/coordinator.key (secret), KEYDIR/coordinator.pub,
+            KEYDIR/workers/NAME.key (secret, one per worker name) and
+            KEYDIR/authorized_workers (the worker keys the coordinator accepts). Copy
+            coordinator.pub and a workers/NAME.key to each worker host.
 
             Examples:
               sweep keygen --out keys --workers 8            # worker-1 ... worker-8

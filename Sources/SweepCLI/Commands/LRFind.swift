@@ -9,13 +9,15 @@ struct LRFind: ParsableCommand {
         commandName: "lr-find",
         abstract: "Grow the learning rate exponentially over one epoch and suggest one below where the loss shoots up.",
         discussion: """
-            Trains the train file's network for one epoch while the rate grows from --min to
-            --max, records the loss, and suggests a rate (Géron ch. 11: about ten times lower
-            than where the loss starts to climb). Use it to set the range of a sweep.
+            Trains the train file's network for one epoch while the rate grows from --min
+            to --max, records the loss, and suggests a rate (Géron ch. 11: about ten times
+            lower than where the loss starts to climb). Use it to set the range of a
+            sweep.
 
             Examples:
               sweep lr-find sweeps/reference/adam-relu.yaml
-              sweep lr-find sweeps/reference/adam-relu.yaml --min 1e-6 --max 1 --format csv > lr.csv
+              sweep lr-find sweeps/reference/adam-relu.yaml --min 1e-6 --max 1 \\
+                  --format csv > lr.csv
             """)
 
     @Argument(help: "The train file (YAML).") var file: String

@@ -10,7 +10,8 @@ struct ModelCommand: ParsableCommand {
         abstract: "List and export the models a sweep kept.",
         discussion: """
             Training sweeps keep the model of every complete trial (or of the best K:
-            `artifacts: {keep: K}` in the sweep file) beside the database, in DB.artifacts/.
+            `artifacts: {keep: K}` in the sweep file) beside the database, in
+            DB.artifacts/.
 
             Examples:
               sweep model list quickstart --db runs/quickstart.db
@@ -54,7 +55,8 @@ struct ModelCommand: ParsableCommand {
 
                 Examples:
                   sweep model export quickstart best --out best.swm
-                  sweep predict best.swm /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+                  sweep predict best.swm \\
+                      /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
                 """)
 
         @OptionGroup var database: DatabaseOptions

@@ -7,18 +7,21 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict class probabilities with a model file for IDX or CSV input.",
         discussion: """
-            MODEL is a model file (sweep train --save-model, sweep model export). INPUT is an IDX
-            file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz) or a CSV file with one
-            sample per row of raw feature values (pixels 0-255 for image models; a non-numeric first
-            line is taken as a header). The model applies its own input scaling.
+            MODEL is a model file (sweep train --save-model, sweep model export). INPUT is
+            an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz) or a
+            CSV file with one sample per row of raw feature values (pixels 0-255 for image
+            models; a non-numeric first line is taken as a header). The model applies its
+            own input scaling.
 
-            With --mc-samples N, each prediction is the mean of N MC-dropout passes and the std
-            per class is shown (the model needs dropout for a spread). With --labels (IDX or one
-            label per line) the accuracy is printed; a model trained on a class subset maps the
-            labels to its classes and skips samples of other classes.
+            With --mc-samples N, each prediction is the mean of N MC-dropout passes and
+            the std per class is shown (the model needs dropout for a spread). With
+            --labels (IDX or one label per line) the accuracy is printed; a model trained
+            on a class subset maps the labels to its classes and skips samples of other
+            classes.
 
             Examples:
-              sweep predict runs/cnn.swm /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 5
+              sweep predict runs/cnn.swm \\
+                  /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 5
               sweep predict runs/cnn.swm images.csv --format csv --mc-samples 50
             """)
 
@@ -52,7 +55,7 @@ struct Predict: ParsableCommand {
             truth = Array(all.prefix(samples.count))
         }
         let prediction = loaded.predict(samples.values, count: samples.count, mcSamples: mcSamples)
-        let report = PredictionReport(model: loaded, prediction: prediction, labels: truth, withStd: mcSamples > 0)
+        let report = PredictionReport(model: loaded, prediction: prediction, labels: truth, mcSamples: mcSamples)
         switch format {
         case .table: print(report.table())
         case .csv: print(report.csv(), terminator: "")
@@ -133,17 +136,19 @@ enum PredictInput {
 struct PredictionReport {
     let names: [String]
     let prediction: Prediction
-    let withStd: Bool
+    /// MC-dropout passes averaged (0: one deterministic pass, no spread).
+    let mcSamples: Int
+    var withStd: Bool { mcSamples > 0 }
     /// Predicted class per sample (argmax of the mean).
     let predicted: [Int]
     /// Labels mapped to the model's classes (nil: not one of them).
     let truth: [Int?]?
 
-    init(model: Model, prediction: Prediction, labels: [Int32]?, withStd: Bool) {
+    init(model: Model, prediction: Prediction, labels: [Int32]?, mcSamples: Int) {
         let w = prediction.width
         names = w == model.classCount ? model.classNames : (0..<w).map { "output \($0)" }
         self.prediction = prediction
-        self.withStd = withStd
+        self.mcSamples = mcSamples
         predicted = (0..<prediction.count).map { i in
             let row = prediction.mean[(i * w)..<((i + 1) * w)]
             return w == 1 ? (row.first! >= 0.5 ? 1 : 0) : row.indices.max { row[$0] < row[$1] }! - i * w
@@ -212,7 +217,8 @@ struct PredictionReport {
 
     struct Document: Encodable {
         var classes: [String]
-        var mc_samples: Bool
+        /// MC-dropout passes (0: deterministic).
+        var mc_samples: Int
         var predictions: [Row]
         var accuracy: Double?
         var labelled_samples: Int?
@@ -227,7 +233,7 @@ struct PredictionReport {
         }
         let acc = accuracy
         return try JSONOutput.render(Document(
-            classes: names, mc_samples: withStd, predictions: rows,
+            classes: names, mc_samples: mcSamples, predictions: rows,
             accuracy: acc.map { $0.counted > 0 ? Double($0.correct) / Double($0.counted) : 0 }, labelled_samples: acc?.counted))
     }
 }

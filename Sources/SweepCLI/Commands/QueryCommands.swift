@@ -18,13 +18,19 @@ struct Studies: ParsableCommand {
         let rows: [(StudyRecord, [TrialState: Int], TrialRecord?)] = try reader.read { q in
             try q.studies().map { s in (s, try q.stateCounts(studyID: s.id), try q.best(study: s, top: 1).first) }
         }
+        let phases = rows.map { StudyPhase.of($0.0, databasePath: database.path).rawValue }
         switch format {
         case .json:
-            print(try JSONOutput.render(rows.map { JSONOutput.Study($0.0, counts: $0.1) }))
+            print(try JSONOutput.render(zip(rows, phases).map { row, phase in
+                var study = JSONOutput.Study(row.0, counts: row.1)
+                study.state = phase
+                return study
+            }))
         case .csv, .table:
             let headers = ["study", "state", "metric", "direction", "trials", "complete", "pruned", "failed", "running", "best", "created"]
-            let data = rows.map { s, c, best in
-                [s.name, s.state.rawValue, s.definition.metric, s.direction.rawValue, "\(c.values.reduce(0, +))/\(s.definition.budgetTrials)",
+            let data = zip(rows, phases).map { row, phase in
+                let (s, c, best) = row
+                return [s.name, phase, s.definition.metric, s.direction.rawValue, "\(c.values.reduce(0, +))/\(s.definition.budgetTrials)",
                  "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)", Fmt.value(best?.value), Fmt.time(s.createdAt)]
             }
             if format == .csv { print(CSV.render(headers, data), terminator: "") } else {
@@ -73,8 +79,8 @@ struct Trials: ParsableCommand {
             Examples:
               sweep trials quickstart --state COMPLETE --sort value --limit 10
               sweep trials quickstart --sort val_loss --format csv > trials.csv
-            --sort takes number (default), value (best first), duration, or any reported metric
-            (val_loss, accuracy, ...; loss-like ascending, others descending).
+            --sort takes number (default), value (best first), duration, or any reported
+            metric (val_loss, accuracy, ...; loss-like ascending, others descending).
             """)
 
     @OptionGroup var database: DatabaseOptions

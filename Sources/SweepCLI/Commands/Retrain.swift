@@ -12,12 +12,13 @@ struct Retrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retrain the best trial (or --trial N) on train + validation data and report its test accuracy.",
         discussion: """
-            Validation data chose the configuration; the test split is touched only here, once,
-            to report it. The trial's configuration is trained again with its own seed on the
-            training and validation images together. With early stopping, the retrain runs for
-            the epoch count of the trial's best epoch (there is no validation data to stop on);
-            a plateau schedule then follows the training loss. The result is recorded in the
-            study (`sweep retrain STUDY --list` shows them).
+            Validation data chose the configuration; the test split is touched only here,
+            once, to report it. The trial's configuration is trained again with its own
+            seed on the training and validation images together. With early stopping, the
+            retrain runs for the epoch count of the trial's best epoch (there is no
+            validation data to stop on); a plateau schedule then follows the training
+            loss. The result is recorded in the study (`sweep retrain STUDY --list` shows
+            them).
 
             Examples:
               sweep retrain quickstart --db runs/quickstart.db
@@ -62,7 +63,7 @@ struct Retrain: ParsableCommand {
             display.show(["epoch \(p.epoch)/\(config.training.epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch))))  loss \(String(format: "%.4f", p.loss))"])
         }, onEpoch: { e in
             display.show([String(format: "epoch %d/%d  loss %.4f  accuracy %.4f  %.1fs", e.epoch, config.training.epochs, e.metrics["loss"] ?? .nan, e.metrics["accuracy"] ?? .nan, e.seconds)])
-            display.finish()
+            display.finish(keep: true)
             return processStop.isSet ? .stop : .proceed
         })
         guard result.stopReason != .diverged else { throw CommandFailure("the retrain diverged after \(result.epochs.count) epoch(s)") }

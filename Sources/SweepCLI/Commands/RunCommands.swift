@@ -32,8 +32,9 @@ struct Run: ParsableCommand {
             Creates the study in the database, starts the coordinator and N local workers,
             and shows progress until the budget is spent. Ctrl-C (SIGTERM, SIGHUP) stops it
             cleanly (trials in progress finish their epoch and are handed back); a second one
-            hands them back at once and exits 130. `sweep resume STUDY` continues it. More workers, on
-            this or other machines, can join with `sweep worker --connect ENDPOINT`.
+            hands them back at once and exits 130. `sweep resume STUDY` continues it. More
+            workers, on this or other machines, can join with `sweep worker --connect ENDPOINT`.
+            Exits 1 when every trial failed (see `sweep trials STUDY --state FAIL`).
 
             Examples:
               sweep run sweeps/quickstart.yaml
@@ -74,9 +75,10 @@ struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Continue an interrupted study from its database.",
         discussion: """
-            Finished trials are kept; trials that were running are re-adopted when their worker
-            reconnects and still has them, otherwise re-run; the sampler and pruner continue
-            from the recorded history. The sweep file stored with the study is used.
+            Finished trials are kept; trials that were running are re-adopted when their
+            worker reconnects and still has them, otherwise re-run; the sampler and pruner
+            continue from the recorded history. The sweep file stored with the study is
+            used.
 
             Examples:
               sweep resume quickstart
@@ -96,6 +98,7 @@ struct Resume: ParsableCommand {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
+        try StudyName.check(study)
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw UsageError("no database at \(database.path) (pass --db PATH)")
         }
@@ -124,12 +127,18 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run only the coordinator of a sweep; workers connect to it.",
         discussion: """
+            With --resume, an existing study of the same name is continued instead of
+            refused. Exits 1 when every trial of the study failed.
+
             Examples:
-              sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555 --db sweep.db
-              sweep coordinator sweeps/schedules.yaml --bind tcp://0.0.0.0:5555 --keys keys/
-            With --resume, an existing study of the same name is continued instead of refused; if
-            FILE changed since the study began, the changes are shown and the command stops, unless
-            --force continues with the new file (a changed objective or search space is refused).
+              sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555
+              sweep coordinator sweeps/schedules.yaml \\
+                  --bind tcp://0.0.0.0:5555 --keys keys/ --db runs/schedules.db
+
+            With --resume, an existing study of the same name is continued instead of refused;
+            if FILE changed since the study began, the changes are shown and the command stops,
+            unless --force continues with the new file (a changed objective or search space is
+            refused).
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String
@@ -171,13 +180,15 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run a worker that trains the trials a coordinator hands out.",
         discussion: """
-            The worker trains with one BLAS thread (--threads for more), reports every epoch, stops when the pruner
-            says so, and reconnects with back-off if the coordinator goes away (training goes
-            on meanwhile). SIGTERM finishes the current epoch, hands the trial back and exits.
+            The worker trains with one BLAS thread (--threads for more), reports every
+            epoch, stops when the pruner says so, and reconnects with back-off if the
+            coordinator goes away (training goes on meanwhile). SIGTERM finishes the
+            current epoch, hands the trial back and exits.
 
             Examples:
               sweep worker --connect tcp://127.0.0.1:5555
-              sweep worker --connect tcp://10.0.0.5:5555 --keys keys/ --key-name worker-3 --forever
+              sweep worker --connect tcp://10.0.0.5:5555 \\
+                  --keys keys/ --key-name worker-3 --forever
             """)
 
     @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint")) var connect: String

@@ -1,14 +1,18 @@
 import ArgumentParser
 import Foundation
 import Store
+import SweepFile
 
 /// `sweep status STUDY`: progress from the database, once or refreshing.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a study's progress: trials by state, workers per host, best so far, throughput, ETA.",
         discussion: """
-            Reads the database (safe while the sweep runs). With --watch it refreshes in place on a
-            terminal (plain blocks every --interval seconds otherwise) until the study finishes.
+            Reads the database (safe while the sweep runs). With --watch it refreshes in
+            place on a terminal (plain blocks every --interval seconds otherwise) until
+            the study finishes. A study that no coordinator runs (stopped by Ctrl-C or a
+            crash) shows as INTERRUPTED, with its elapsed time standing still, until
+            `sweep resume` continues it.
 
             Examples:
               sweep status quickstart
@@ -25,6 +29,8 @@ struct Status: ParsableCommand {
         var study: JSONOutput.Study
         var finished: Int
         var remaining: Int
+        /// Seconds a coordinator ran the study, interruptions left out.
+        var elapsed_s: Double?
         var throughput_per_s: Double?
         var eta_s: Double?
         var best: JSONOutput.Trial?
@@ -43,34 +49,38 @@ struct Status: ParsableCommand {
     func run() throws {
         try format.require([.table, .json], for: "status")
         guard interval > 0 else { throw UsageError("--interval must be > 0") }
+        try StudyName.check(study)
         let reader = try database.reader()
         _ = try reader.read { try $0.requireStudy(named: study) }
         if format == .json {
-            let p = try progress(reader)
-            let json = StatusJSON(study: JSONOutput.Study(p.study, counts: p.counts), finished: p.finished, remaining: p.remaining,
-                                  throughput_per_s: p.throughput, eta_s: p.eta, best: p.best.map { JSONOutput.Trial($0) },
+            let snapshot = try self.snapshot(reader)
+            let p = snapshot.progress
+            var studyJSON = JSONOutput.Study(p.study, counts: p.counts)
+            studyJSON.state = snapshot.phase.rawValue
+            let json = StatusJSON(study: studyJSON, finished: p.finished, remaining: p.remaining, elapsed_s: snapshot.elapsed,
+                                  throughput_per_s: p.throughput, eta_s: snapshot.phase == .running ? p.eta : nil, best: p.best.map { JSONOutput.Trial($0) },
                                   workers: p.workers.map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) })
             print(try JSONOutput.render(json))
             return
         }
         guard watch else {
-            print(StatusView.lines(try progress(reader), now: Date().timeIntervalSince1970).joined(separator: "\n"))
+            print(StatusView.lines(try snapshot(reader)).joined(separator: "\n"))
             return
         }
         installStopSignals()
         let display = LiveDisplay()
         while !processStop.isSet {
-            let p = try progress(reader)
-            display.show(StatusView.lines(p, now: Date().timeIntervalSince1970))
-            if p.study.state == .finished { break }
+            let snapshot = try self.snapshot(reader)
+            display.show(StatusView.lines(snapshot))
+            if snapshot.phase == .finished { break }
             if !display.isTerminal { print("") }
             var waited = 0.0
             while waited < interval && !processStop.isSet { usleep(50_000); waited += 0.05 }
         }
-        display.finish()
+        display.finish(keep: true)
     }
 
-    private func progress(_ reader: StoreReader) throws -> StudyProgress {
-        try reader.read { q in try q.progress(study: try q.requireStudy(named: study), now: Date().timeIntervalSince1970) }
+    private func snapshot(_ reader: StoreReader) throws -> StatusSnapshot {
+        try StatusSnapshot.load(reader, study: study, databasePath: database.path, now: Date().timeIntervalSince1970)
     }
 }

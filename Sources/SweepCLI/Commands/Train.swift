@@ -9,13 +9,15 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one configuration and report its test accuracy.",
         discussion: """
-            The file has seed, data, model and training sections (docs/training.md); a sweep
-            file without search ranges works too. Prints per-epoch metrics with a progress bar
-            and ends with the test metrics of the final (or restored best) weights.
+            The file has seed, data, model and training sections (docs/training.md); a
+            sweep file without search ranges works too. Prints per-epoch metrics with a
+            progress bar and ends with the test metrics of the final (or restored best)
+            weights.
 
-            With --save-model, the trained network (the final weights, or the best epoch's when
-            early stopping restored them) is written as a model file (docs/model-format.md) for
-            `sweep predict` and for transfer learning (model.transfer.from).
+            With --save-model, the trained network (the final weights, or the best epoch's
+            when early stopping restored them) is written as a model file
+            (docs/model-format.md) for `sweep predict` and for transfer learning
+            (model.transfer.from).
 
             With --checkpoint, the run saves its whole state (weights, optimizer, schedule,
             random streams; docs/model-format.md) after every --checkpoint-every epochs, and a
@@ -82,7 +84,7 @@ struct Train: ParsableCommand {
             }
             parts.append(String(format: "%.1fs", e.seconds))
             display.show([parts.joined(separator: "  ")])
-            display.finish()
+            display.finish(keep: true)
             if let f = metricsFile, let data = try? JSONEncoder().encode(e) { f.write(data + Data("\n".utf8)) }
             if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
                 do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
@@ -98,7 +100,7 @@ struct Train: ParsableCommand {
             try? FileManager.default.removeItem(atPath: checkpoint)
         }
         switch result.stopReason {
-        case .diverged: throw CommandFailure("training diverged (loss or metrics became NaN/infinite) after \(result.epochs.count) epoch(s)")
+        case .diverged: throw CommandFailure(Self.divergence(completedEpochs: result.epochs.count, saveModel: saveModel, testing: !noTest && dataset.test.count > 0))
         case .earlyStopping: print("early stopping after epoch \(result.epochs.last?.epoch ?? 0)\(result.restoredBest ? "; restored the weights of epoch \(result.bestEpoch ?? 0)" : "")")
         case .stoppedByCaller: print("stopped after epoch \(result.epochs.last?.epoch ?? 0)")
         case .completed: break
@@ -115,6 +117,17 @@ struct Train: ParsableCommand {
             let parts = test.keys.sorted().map { "test_\($0) \(String(format: "%.4f", test[$0]!))" }
             print(parts.joined(separator: "  "))
         }
+    }
+}
+
+extension Train {
+    /// Why a diverged run ends with nothing: which epoch, and what was not produced.
+    static func divergence(completedEpochs: Int, saveModel: String?, testing: Bool) -> String {
+        var skipped: [String] = []
+        if testing { skipped.append("no test metrics") }
+        if let saveModel { skipped.append("no model written to \(saveModel)") }
+        let outcome = skipped.isEmpty ? "" : "; \(skipped.joined(separator: " and ")), since the weights are not usable"
+        return "training diverged in epoch \(completedEpochs + 1): the loss or a metric became NaN or infinite (often a learning rate too high)\(outcome)"
     }
 }
 

@@ -15,6 +15,8 @@ struct StudyOutcome {
     var firstStart: Double?
     /// Finished trials (COMPLETE, PRUNED, FAIL) in the order they finished.
     var finishOrder: [TrialRecord]
+    /// When a coordinator ran the study: time while it was interrupted does not count.
+    var runs: RunSegments
 
     static func load(_ reader: StoreReader, study name: String, databasePath: String) throws -> StudyOutcome {
         try reader.read { q in
@@ -26,7 +28,8 @@ struct StudyOutcome {
             let last = trials.compactMap(\.finishedAt).max()
             return StudyOutcome(study: s, databasePath: databasePath, counts: try q.stateCounts(studyID: s.id),
                                 best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
-                                wallTime: first.flatMap { f in last.map { max(0, $0 - f) } }, firstStart: first, finishOrder: finished)
+                                wallTime: first.flatMap { f in last.map { max(0, $0 - f) } }, firstStart: first, finishOrder: finished,
+                                runs: try q.runSegments(studyID: s.id))
         }
     }
 
@@ -35,12 +38,16 @@ struct StudyOutcome {
     var total: Int { counts.values.reduce(0, +) }
 
     /// When the study first had a COMPLETE trial at least as good as `target`: how many
-    /// trials had finished by then (that one included) and the seconds since its first start.
+    /// trials had finished by then (that one included) and the running seconds since its
+    /// first start (interruptions left out, so a resumed study is not penalized).
     func reach(_ target: Double) -> (trials: Int, seconds: Double?, trial: Int)? {
         for (i, t) in finishOrder.enumerated() where t.state == .complete {
             guard let v = t.value, v.isFinite else { continue }
             if v == target || direction.isBetter(v, than: target) {
-                let seconds = t.finishedAt.flatMap { f in firstStart.map { f - $0 } }
+                // (A study without start events, written by other means: its whole span counts.)
+                let seconds = t.finishedAt.flatMap { f in
+                    firstStart.map { runs.segments.isEmpty ? f - $0 : runs.activeSeconds(from: $0, to: f) }
+                }
                 return (i + 1, seconds, t.number)
             }
         }

@@ -4,17 +4,21 @@ import Store
 
 /// The lines of `sweep status` and of the live display of `sweep run`, from the database.
 enum StatusView {
-    static func lines(_ p: StudyProgress, now: Double) -> [String] {
+    static func lines(_ snapshot: StatusSnapshot) -> [String] {
+        let p = snapshot.progress
         let s = p.study
         let budget = s.definition.budgetTrials
         var out: [String] = []
         let bar = progressBar(Double(p.finished) / Double(max(1, budget)))
-        out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(s.state.rawValue)]")
+        out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(snapshot.phase.rawValue)]")
         out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  running \(p.count(.running))  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
-        let end = s.state == .finished ? (p.lastFinish ?? now) : now
-        let elapsed = p.firstStart.map { "  elapsed " + Fmt.seconds(max(0, end - $0)) } ?? ""
+        let elapsed = snapshot.elapsed.map { "  elapsed " + Fmt.seconds($0) } ?? ""
         var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
-        if s.state == .running, let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
+        switch snapshot.phase {
+        case .running: if let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
+        case .interrupted: rate += "  interrupted: continue with `sweep resume \(s.name)`"
+        case .finished: break
+        }
         out.append(rate)
         if let b = p.best {
             let params = s.definition.space.parameters.compactMap { q in b.params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }
@@ -22,14 +26,14 @@ enum StatusView {
         } else {
             out.append("  best: -")
         }
-        if !p.workers.isEmpty {
+        if !p.workers.isEmpty && snapshot.phase == .running {
             let byHost = Dictionary(grouping: p.workers, by: \.host)
             for host in byHost.keys.sorted() {
                 let ws = byHost[host]!
                 let busy = ws.filter { $0.trialNumber != nil }.map { w in "trial \(w.trialNumber!) ep \(w.epoch ?? 0)" }
                 out.append("  \(host): \(ws.count) worker(s)" + (busy.isEmpty ? ", idle" : ": " + busy.joined(separator: ", ")))
             }
-        } else if s.state == .running {
+        } else if snapshot.phase == .running {
             out.append("  no workers connected")
         }
         for w in p.quarantined {

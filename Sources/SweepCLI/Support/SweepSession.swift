@@ -61,12 +61,14 @@ struct SweepSession {
 
     private func printSummary(_ summary: CoordinatorSummary) throws {
         let reader = try SweepStore.openReadOnly(path: databasePath)
-        let (study, progress, best) = try reader.read { q in
+        let (study, snapshot, best) = try reader.read { q in
             let s = try q.requireStudy(named: summary.study)
-            return (s, try q.progress(study: s, now: Date().timeIntervalSince1970), try q.best(study: s, top: 5))
+            return (s, try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: Date().timeIntervalSince1970,
+                                               phase: summary.finished ? .finished : .interrupted),
+                    try q.best(study: s, top: 5))
         }
         print("")
-        for line in StatusView.lines(progress, now: Date().timeIntervalSince1970).prefix(3) { print(line) }
+        for line in StatusView.lines(snapshot).prefix(3) { print(line) }
         let c = summary.counters
         if c.malformed + c.oversized + c.unknownType + c.badVersion + c.rejectedPeers > 0 {
             print("  dropped messages: \(c.malformed) malformed, \(c.oversized) oversized, \(c.unknownType) unknown, \(c.badVersion) bad version; \(c.rejectedPeers) peers rejected")
@@ -79,6 +81,12 @@ struct SweepSession {
         if !best.isEmpty {
             print("best trials:")
             try TrialListing.print(best, study: study, format: .table)
+        }
+        let p = snapshot.progress
+        if summary.finished && p.count(.fail) > 0 && p.count(.complete) + p.count(.pruned) == 0 {
+            // Every trial failed: nothing was learned, and a script must notice (exit 1).
+            let error = try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
+            throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? ""); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
         }
     }
 }
@@ -124,12 +132,13 @@ final class ProgressThread: Sendable {
             guard now >= next else { continue }
             next = now + interval
             if reader == nil { reader = try? SweepStore.openReadOnly(path: databasePath) }
-            guard let reader, let progress = try? reader.read({ q -> StudyProgress? in
+            guard let reader, let snapshot = try? reader.read({ q -> StatusSnapshot? in
                 guard let s = try q.study(named: study) else { return nil }
-                return try q.progress(study: s, now: now)
+                return try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: now, phase: .running)
             }) else { continue }
-            display.show(StatusView.lines(progress, now: now))
+            display.show(StatusView.lines(snapshot))
         }
-        display.finish()
+        // The summary that follows repeats the block's first lines: show them once.
+        display.finish(keep: false)
     }
 }

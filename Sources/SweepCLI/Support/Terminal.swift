@@ -1,33 +1,79 @@
+import CSupport
 import Foundation
 
 /// Writing progress that refreshes in place on a terminal and as plain lines elsewhere.
+///
+/// In place means: move the cursor up by the screen rows the last block took, and write the
+/// new block over it. Rows, not lines: each line is cut to the terminal's width, so it takes
+/// exactly one row, and the block to its height (the cursor cannot move above the screen).
+/// If the terminal got narrower since, the old lines wrapped: their rows are counted again.
 final class LiveDisplay {
     let isTerminal: Bool
-    private var linesShown = 0
+    private let fileDescriptor: Int32
+    /// Lengths (in columns) of the lines of the block on screen.
+    private var shown: [Int] = []
 
     init(fileDescriptor: Int32 = STDOUT_FILENO) {
+        self.fileDescriptor = fileDescriptor
         isTerminal = isatty(fileDescriptor) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
     }
 
     /// Replaces the block shown last by `lines` (terminal), or prints them (otherwise).
     func show(_ lines: [String]) {
-        var out = ""
-        if isTerminal {
-            if linesShown > 0 { out += "\u{1B}[\(linesShown)F" } // to the start of the block
-            for l in lines { out += "\u{1B}[2K" + l + "\n" }
-            if lines.count < linesShown {
-                for _ in 0..<(linesShown - lines.count) { out += "\u{1B}[2K\n" }
-                out += "\u{1B}[\(linesShown - lines.count)F"
-            }
-            linesShown = lines.count
-        } else {
-            out = lines.joined(separator: "\n") + "\n"
+        guard isTerminal else {
+            write(lines.joined(separator: "\n") + "\n")
+            return
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        let size = terminalSize()
+        var out = moveToBlockStart(columns: size.columns)
+        let fitted = Self.fit(lines, columns: size.columns, rows: size.rows)
+        for l in fitted { out += "\u{1B}[2K" + l + "\n" }
+        out += "\u{1B}[J" // a longer block before: clear what is left of it
+        shown = fitted.map { $0.unicodeScalars.count }
+        write(out)
     }
 
-    /// Forgets the block so the next output starts below it.
-    func finish() { linesShown = 0 }
+    /// Leaves the block: kept on screen (`keep`), or erased so that what is printed next
+    /// (a final summary) is not shown twice.
+    func finish(keep: Bool) {
+        if isTerminal && !keep && !shown.isEmpty {
+            write(moveToBlockStart(columns: terminalSize().columns) + "\u{1B}[J")
+        }
+        shown = []
+    }
+
+    /// The escape sequence to the first row of the block on screen.
+    private func moveToBlockStart(columns: Int) -> String {
+        let rows = shown.reduce(0) { $0 + max(1, ($1 + columns - 1) / columns) }
+        return rows > 0 ? "\u{1B}[\(rows)F" : ""
+    }
+
+    /// Lines cut to `columns - 1` (a line that fills the last column wraps on some
+    /// terminals), and at most `rows - 1` of them (the cursor stays on the screen).
+    static func fit(_ lines: [String], columns: Int, rows: Int) -> [String] {
+        var block = lines
+        let height = max(2, rows - 1)
+        if block.count > height {
+            let hidden = block.count - (height - 1)
+            block = Array(block.prefix(height - 1)) + ["  (\(hidden) more line(s); make the terminal taller)"]
+        }
+        let width = max(10, columns - 1)
+        return block.map { line in
+            let scalars = line.unicodeScalars
+            guard scalars.count > width else { return line }
+            return String(String.UnicodeScalarView(scalars.prefix(width - 1))) + "~"
+        }
+    }
+
+    private func terminalSize() -> (columns: Int, rows: Int) {
+        var columns: Int32 = 0, rows: Int32 = 0
+        guard sweep_terminal_size(fileDescriptor, &columns, &rows) == 0 else { return (80, 24) }
+        return (Int(columns), Int(max(rows, 2)))
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
 }
 
 /// A one-line progress bar: `[=========>          ]`.

@@ -229,9 +229,10 @@ public struct SweepDefinition: Sendable {
     }
 
     static func checkStudyName(_ name: String, mark: SourceMark?) throws(ConfigError) {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-        guard !name.isEmpty, name.count <= 100, name.allSatisfy({ allowed.contains($0) }) else {
-            throw ConfigError(mark: mark, path: ConfigPath([.key("study")]), message: "a study name uses letters, digits, '_', '-' and '.' (1-100 characters), got '\(name)'")
+        do {
+            try StudyName.check(name)
+        } catch {
+            throw ConfigError(mark: mark, path: ConfigPath([.key("study")]), message: error.description)
         }
     }
 

@@ -1,0 +1,45 @@
+import Cluster
+import Foundation
+import Store
+
+/// A study as `status`, `studies` and the live display show it. The database says RUNNING
+/// until the study finishes; whether a coordinator is running it right now is whether one
+/// holds its lock (a Ctrl-C or a crash releases it).
+enum StudyPhase: String {
+    case running = "RUNNING"
+    case interrupted = "INTERRUPTED"
+    case finished = "FINISHED"
+
+    static func of(_ study: StudyRecord, databasePath: String) -> StudyPhase {
+        if study.state == .finished { return .finished }
+        return StudyLock.isHeld(database: databasePath, study: study.name) ? .running : .interrupted
+    }
+}
+
+/// What a status block shows: progress, phase, and the time a coordinator ran the study.
+struct StatusSnapshot {
+    var progress: StudyProgress
+    var phase: StudyPhase
+    /// Running time over all runs, interruptions left out (nil before the first run).
+    var elapsed: Double?
+
+    /// Reads a snapshot; `phase` is given when the caller knows it (its own coordinator).
+    static func load(_ q: StoreQueries, study: StudyRecord, databasePath: String, now: Double,
+                     phase known: StudyPhase? = nil) throws -> StatusSnapshot {
+        let phase = known ?? StudyPhase.of(study, databasePath: databasePath)
+        var runs = try q.runSegments(studyID: study.id)
+        if phase == .running { runs = runs.extendingLast(to: now) }
+        let progress = try q.progress(study: study, now: now)
+        // (A study without start events, written by other means: from its first trial on.)
+        let span = progress.firstStart.map { max(0, (phase == .running ? now : progress.lastFinish ?? now) - $0) }
+        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : runs.total)
+    }
+
+    /// The snapshot of the study named `name`.
+    static func load(_ reader: StoreReader, study name: String, databasePath: String, now: Double,
+                     phase: StudyPhase? = nil) throws -> StatusSnapshot {
+        try reader.read { q in
+            try load(q, study: try q.requireStudy(named: name), databasePath: databasePath, now: now, phase: phase)
+        }
+    }
+}

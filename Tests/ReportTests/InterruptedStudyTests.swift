@@ -1,0 +1,97 @@
+import Foundation
+import Store
+import Testing
+
+/// A study stopped by Ctrl-C or a crash shows as INTERRUPTED (no growing elapsed time, no
+/// ETA) until it is resumed, and the interruption does not count in `compare`.
+@Suite(.serialized) struct InterruptedStudyTests {
+    /// `elapsed 12.3s` of a status block.
+    static func elapsed(_ text: String) -> String? { HTMLScan.first("elapsed ([0-9.]+[a-z]+)", in: text) }
+
+    /// Starts `sweep run FILE` (or `sweep resume STUDY`) and waits until the study has a RUNNING trial.
+    static func startRun(_ s: Scratch, _ file: String, study: String, log: String, resume: Bool = false) throws -> Process {
+        let command = resume ? ["resume", study] : ["run", file]
+        let run = try s.start(Scratch.sweep, command + ["--workers", "1", "--db", s.db, "--no-progress"], log: log)
+        let running = Scratch.waitFor(timeout: 60) {
+            (try? s.reader().read { q in try q.study(named: study).map { try q.stateCounts(studyID: $0.id)[.running] ?? 0 } }) ?? 0 > 0
+        }
+        try #require(running, "no trial started:\n\(s.read(log))")
+        return run
+    }
+
+    @Test func ctrlCAndKillShowTheStudyAsInterruptedUntilResumed() throws {
+        let s = try Scratch("interrupted")
+        defer { s.cleanUp() }
+        let file = try s.write("i.yaml", syntheticSweep(study: "paused", trials: 6, epochs: 3, sleep: 0.2, function: "sphere", pruner: "{name: none}"))
+        for signal in [SIGINT, SIGKILL] {
+            let run = try Self.startRun(s, file, study: "paused", log: "run-\(signal).log", resume: signal == SIGKILL)
+            let live = try s.sweep(["status", "paused", "--db", s.db])
+            #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)"), "\(live.output)")
+            kill(run.processIdentifier, signal)
+            #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
+            let first = try s.sweep(["status", "paused", "--db", s.db])
+            #expect(first.status == 0)
+            #expect(first.output.contains("paused [") && first.output.contains("[INTERRUPTED]"), "after signal \(signal): \(first.output)")
+            #expect(first.output.contains("continue with `sweep resume paused`"), "\(first.output)")
+            #expect(!first.output.contains("ETA") && !first.output.contains("[RUNNING]"), "\(first.output)")
+            sleep(2)
+            let second = try s.sweep(["status", "paused", "--db", s.db])
+            let e1 = try #require(Self.elapsed(first.output), "\(first.output)")
+            #expect(Self.elapsed(second.output) == e1, "the elapsed time grew while nothing ran:\n\(first.output)\n\(second.output)")
+            let json = try s.sweep(["status", "paused", "--db", s.db, "--format", "json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
+            #expect((doc["study"] as? [String: Any])?["state"] as? String == "INTERRUPTED", "\(json.output)")
+            #expect(doc["eta_s"] == nil || doc["eta_s"] is NSNull, "\(json.output)")
+            let studies = try s.sweep(["studies", "--db", s.db])
+            #expect(studies.output.contains("INTERRUPTED"), "\(studies.output)")
+        }
+        // Resumed to the end: FINISHED.
+        let resumed = try s.sweep(["resume", "paused", "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let done = try s.sweep(["status", "paused", "--db", s.db])
+        #expect(done.output.contains("[FINISHED]") && !done.output.contains("INTERRUPTED"), "\(done.output)")
+    }
+
+    @Test func compareLeavesTheInterruptionOutOfTheTimeToTarget() throws {
+        let s = try Scratch("compare-interrupted")
+        defer { s.cleanUp() }
+        let trials = 3
+        let file = try s.write("p.yaml", syntheticSweep(study: "paused", trials: trials, epochs: 2, sleep: 0.3, function: "sphere", pruner: "{name: none}"))
+        let plain = try s.write("q.yaml", syntheticSweep(study: "plain", trials: trials, epochs: 2, sleep: 0.3, function: "sphere", pruner: "{name: none}"))
+        try #require(try s.sweep(["run", plain, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+
+        // Stopped while its first trial runs (nothing finished yet), left alone, resumed.
+        let run = try Self.startRun(s, file, study: "paused", log: "run.log")
+        kill(run.processIdentifier, SIGINT)
+        #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
+        let pause = 8.0
+        Thread.sleep(forTimeInterval: pause)
+        let resumed = try s.sweep(["resume", "paused", "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)
+        try #require(resumed.status == 0, "\(resumed.output)")
+
+        let trialsOf = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "paused").id) }
+        let complete = trialsOf.filter { $0.state == .complete }
+        let firstStart = try #require(trialsOf.compactMap(\.startedAt).min())
+        // Every trial that completed ended after the pause.
+        let resumedAt = try s.reader().read { q in
+            try q.events(studyID: try q.requireStudy(named: "paused").id, kinds: [.studyResumed]).map(\.time).max()
+        }
+        let resumeTime = try #require(resumedAt)
+        #expect(complete.allSatisfy { ($0.finishedAt ?? 0) > resumeTime })
+        let worst = try #require(complete.compactMap(\.value).max())
+
+        let json = try s.sweep(["compare", "plain", "paused", "--db", s.db, "--target", "\(worst)", "--format", "json"])
+        try #require(json.status == 0, "\(json.output)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let entry = try #require((doc["studies"] as? [[String: Any]])?.last)
+        let seconds = try #require(entry["seconds_to_target"] as? Double, "\(json.output)")
+        let trialNumber = try #require(entry["trials_to_target"] as? Int)
+        #expect(trialNumber >= 1)
+        // The clock from the first start to the trial that reached the target spans the pause;
+        // the time to target must not.
+        let reachedAt = try #require(complete.filter { $0.value! <= worst }.compactMap(\.finishedAt).min())
+        let span = reachedAt - firstStart
+        #expect(span > pause, "the pause is inside the span: \(span)")
+        #expect(seconds > 0 && seconds < span - (pause - 1), "time to target \(seconds) s counts the \(pause) s pause (span \(span) s)")
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Store
+import Testing
+
+/// A study's life from the command line: failing sweeps, interruptions, delete, rename and
+/// the study-name rule, with the real `sweep` binary.
+@Suite(.serialized) struct StudyLifecycleTests {
+    static let nameRule = "a study name uses letters, digits, '_', '-' and '.' (1-100 characters), and is not '.' or '..'"
+
+    /// Runs `sweep ARGS` with `input` on its standard input.
+    static func sweep(_ s: Scratch, _ arguments: [String], input: String) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Scratch.sweep)
+        p.arguments = arguments
+        p.currentDirectoryURL = s.directory
+        let log = s.path("stdin-run.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = h
+        p.standardError = h
+        let pipe = Pipe()
+        p.standardInput = pipe
+        try p.run()
+        pipe.fileHandleForWriting.write(Data(input.utf8))
+        try pipe.fileHandleForWriting.close()
+        let done = Scratch.waitFor(timeout: 60) { !p.isRunning }
+        if !done { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        return (done ? p.terminationStatus : -1, s.read("stdin-run.log"))
+    }
+
+    static func studyNames(_ s: Scratch) throws -> [String] {
+        try s.reader().read { q in try q.studies().map(\.name) }
+    }
+
+    @Test func aSweepWhoseTrialsAllFailExitsOne() throws {
+        let s = try Scratch("allfail")
+        defer { s.cleanUp() }
+        let file = try s.write("f.yaml", """
+            study: allfail
+            synthetic:
+              function: sphere
+              epochs: 1
+              fail_probability: 1
+              inputs:
+                x: {uniform: [-1, 1]}
+            budget: {trials: 3}
+            """)
+        let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)
+        #expect(r.status == 1, "\(r.output)")
+        #expect(r.output.contains("error: all 3 trial(s) of study 'allfail' failed; the first error: "), "\(r.output)")
+        let fails = try s.reader().read { q in try q.stateCounts(studyID: try q.requireStudy(named: "allfail").id)[.fail] }
+        #expect(fails == 3)
+
+        // The same through `sweep coordinator` with a worker of its own.
+        let port = 20_000 + Int(getpid() % 20_000)
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let again = try s.write("g.yaml", s.read("f.yaml").replacingOccurrences(of: "study: allfail", with: "study: allfail2"))
+        let coordinator = try s.start(Scratch.sweep, ["coordinator", again, "--bind", endpoint, "--db", s.db, "--no-progress"], log: "coordinator.log")
+        let worker = try s.start(Scratch.sweep, ["worker", "--connect", endpoint, "--quiet"], log: "worker.log")
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        #expect(Scratch.waitFor(timeout: 120) { !coordinator.isRunning }, "\(s.read("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 1, "\(s.read("coordinator.log"))")
+        #expect(s.read("coordinator.log").contains("all 3 trial(s) of study 'allfail2' failed"), "\(s.read("coordinator.log"))")
+    }
+
+    @Test func studyNamesFollowOneRuleEverywhere() throws {
+        let s = try Scratch("names")
+        defer { s.cleanUp() }
+        // `..` would put the models in the database's own folder (DB.artifacts/../trial-N.swm).
+        let dots = try s.write("dots.yaml", syntheticSweep(study: "..", trials: 2, epochs: 1))
+        for arguments in [["run", dots, "--workers", "1", "--no-progress"], ["coordinator", dots, "--no-progress"]] {
+            let r = try s.sweep(arguments + ["--db", s.db])
+            #expect(r.status == 2, "\(arguments[0]): \(r.output)")
+            #expect(r.output.contains(Self.nameRule + ", got '..'"), "\(arguments[0]): \(r.output)")
+            #expect(r.output.contains("dots.yaml:1:"), "the error points at the field: \(r.output)")
+        }
+        let validate = try s.sweep(["validate", dots])
+        #expect(validate.status == 2 && validate.output.contains(Self.nameRule), "\(validate.output)")
+        #expect(!FileManager.default.fileExists(atPath: s.db), "a refused name wrote the database")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: s.directory.path)
+        #expect(!entries.contains { $0.hasSuffix(".swm") || $0.hasSuffix(".lock") }, "\(entries)")
+
+        // A real study to refer to, then bad names in every command that takes one.
+        let ok = try s.write("ok.yaml", syntheticSweep(study: "ok", trials: 2, epochs: 1))
+        try #require(try s.sweep(["run", ok, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let long = String(repeating: "a", count: 101)
+        for (arguments, shown) in [
+            (["resume", "..", "--workers", "0"], "'..'"), (["resume", "a/b"], "'a/b'"), (["rename", "ok", "."], "'.'"),
+            (["rename", "ok", "x\u{1}y"], "'x\\u{01}y'"), (["rename", "..", "ok2"], "'..'"), (["delete", "../ok", "--yes"], "'../ok'"),
+            (["status", "a/b"], "'a/b'"), (["resume", long], "'\(long)'"),
+        ] {
+            let r = try s.sweep(arguments + ["--db", s.db])
+            #expect(r.status == 2, "\(arguments): \(r.output)")
+            #expect(r.output.contains("error: " + Self.nameRule + ", got " + shown), "\(arguments): \(r.output)")
+        }
+        #expect(try Self.studyNames(s) == ["ok"])
+        // `study:NAME/...` model references follow the same rule.
+        let transfer = try s.write("transfer.yaml", """
+            study: child
+            data: {dataset: blobs, samples: 200, classes: 3}
+            model: {hidden: [8], transfer: {from: "study:../best"}}
+            training: {epochs: 1}
+            budget: {trials: 1}
+            """)
+        let child = try s.sweep(["run", transfer, "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)
+        let error = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "child").id).first?.error } ?? ""
+        #expect(error.contains("model.transfer.from: 'study:../best': " + Self.nameRule), "\(error)\n\(child.output)")
+    }
+
+    @Test func renameAndDeleteAStudyWithItsModels() throws {
+        let s = try Scratch("lifecycle")
+        defer { s.cleanUp() }
+        for name in ["first", "second"] {
+            let file = try s.write("\(name).yaml", syntheticSweep(study: name, trials: 3, epochs: 1))
+            try #require(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        }
+        // A model folder as the coordinator keeps it (synthetic trials keep none).
+        let artifacts = s.db + ".artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts + "/first", withIntermediateDirectories: true)
+        try Data("model".utf8).write(to: URL(fileURLWithPath: artifacts + "/first/trial-0.swm"))
+        let trialsBefore = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "first").id).count }
+
+        let taken = try s.sweep(["rename", "first", "second", "--db", s.db])
+        #expect(taken.status == 2 && taken.output.contains("a study named 'second' already exists"), "\(taken.output)")
+        let renamed = try s.sweep(["rename", "first", "renamed", "--db", s.db])
+        #expect(renamed.status == 0, "\(renamed.output)")
+        #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])
+        #expect(try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "renamed").id).count } == trialsBefore)
+        #expect(FileManager.default.fileExists(atPath: artifacts + "/renamed/trial-0.swm"))
+        #expect(!FileManager.default.fileExists(atPath: artifacts + "/first"))
+        let best = try s.sweep(["best", "renamed", "--db", s.db])
+        #expect(best.status == 0, "\(best.output)")
+
+        // Delete asks; no answer, or "n", deletes nothing.
+        let closed = try s.sweep(["delete", "renamed", "--db", s.db])
+        #expect(closed.status == 2 && closed.output.contains("pass --yes"), "\(closed.output)")
+        let no = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "n\n")
+        #expect(no.status == 1 && no.output.contains("Delete study 'renamed' (3 trial(s), 0 model file(s))"), "\(no.output)")
+        #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])
+        let yes = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "y\n")
+        #expect(yes.status == 0 && yes.output.contains("deleted study 'renamed'"), "\(yes.output)")
+        #expect(try Self.studyNames(s) == ["second"])
+        #expect(!FileManager.default.fileExists(atPath: artifacts + "/renamed"))
+        let orphans = try s.reader().read { q in try q.trials(studyID: 1).count }
+        #expect(orphans == 0, "the deleted study's trials are gone")
+        let again = try s.sweep(["delete", "renamed", "--yes", "--db", s.db])
+        #expect(again.status == 2 && again.output.contains("no study named 'renamed'"), "\(again.output)")
+
+        // A study a coordinator is running can be neither deleted nor renamed.
+        let live = try s.write("live.yaml", syntheticSweep(study: "live", trials: 2, epochs: 1))
+        let coordinator = try s.start(Scratch.sweep, ["coordinator", live, "--bind", "tcp://127.0.0.1:0", "--db", s.db, "--no-progress"], log: "c.log")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
+        try #require(Scratch.waitFor(timeout: 60) { s.read("c.log").contains("listening on") }, "\(s.read("c.log"))")
+        for arguments in [["delete", "live", "--yes"], ["rename", "live", "other"]] {
+            let r = try s.sweep(arguments + ["--db", s.db])
+            #expect(r.status == 2 && r.output.contains("study 'live' is already being run by another coordinator"), "\(arguments): \(r.output)")
+        }
+        #expect(try Self.studyNames(s).sorted() == ["live", "second"])
+        kill(coordinator.processIdentifier, SIGTERM)
+        #expect(Scratch.waitFor(timeout: 30) { !coordinator.isRunning })
+        let gone = try s.sweep(["delete", "live", "--yes", "--db", s.db])
+        #expect(gone.status == 0, "\(gone.output)")
+        #expect(try Self.studyNames(s) == ["second"])
+    }
+}
