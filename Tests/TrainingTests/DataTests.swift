@@ -44,7 +44,7 @@ struct DataTests {
         other.seed = 5
         #expect(try DatasetLoader.load(other).train.features != a.train.features)
         #expect(Set(a.train.labels).count == config.classCount)
-        #expect(a.train.labels.allSatisfy { $0 >= 0 && Int($0) < config.classCount })
+        #expect(a.train.labels.allSatisfy { $0 >= 0 && Int($0) < config.classCount! })
         #expect(a.train.width == (name == .invertBits ? 1 : 2))
     }
 

@@ -12,7 +12,8 @@ public enum DatasetLoader {
     public static func load(_ config: DataConfig) throws -> Dataset {
         switch config.dataset {
         case .fashionMNIST: return try loadFashionMNIST(config)
-        default: return try loadSynthetic(config)
+        case .csv, .tsv, .npy, .npz, .idx: return try FileDatasetLoader.load(config)
+        case .moons, .xor, .blobs, .spirals, .invertBits: return try loadSynthetic(config)
         }
     }
 
@@ -43,12 +44,15 @@ public enum DatasetLoader {
         guard validationCount < trainImages.count else {
             throw DataError.invalidSplit("validation (\(validationCount)) must be smaller than the \(trainImages.count) training images")
         }
-        let trainPool = trainImages.count - validationCount
+        // Géron's notebook validates on the first 5,000 images (`first`, the default).
+        let first = config.resolvedValidationFrom == .first
+        let validationRange = first ? 0..<validationCount : (trainImages.count - validationCount)..<trainImages.count
+        let trainRange = first ? validationCount..<trainImages.count : 0..<(trainImages.count - validationCount)
         let trainPath = fashionMNISTFile(dir, "train-labels-idx1"), testPath = fashionMNISTFile(dir, "t10k-labels-idx1")
         // Rows of each split: the class subset first, then the limit.
         let subset = config.classSubset
-        let trainRows = try rows(trainLabels, 0..<trainPool, classes: subset, limit: config.trainLimit, path: trainPath)
-        let validationRows = try rows(trainLabels, trainPool..<trainImages.count, classes: subset, limit: config.validationLimit, path: trainPath)
+        let trainRows = try rows(trainLabels, trainRange, classes: subset, limit: config.trainLimit, path: trainPath)
+        let validationRows = try rows(trainLabels, validationRange, classes: subset, limit: config.validationLimit, path: trainPath)
         let testRows = try rows(testLabels, 0..<testImages.count, classes: subset, limit: config.testLimit, path: testPath)
         if trainRows.isEmpty { throw DataError.invalidSplit("no training images left after the class subset and limits") }
 
@@ -120,7 +124,7 @@ public enum DatasetLoader {
         var rng = SeededGenerator(seed: config.resolvedSeed, stream: 0xDA7A)
         let all = SyntheticData.generate(
             config.dataset, count: trainCount + validationCount + testCount,
-            noise: config.resolvedNoise, classes: config.classCount, using: &rng)
+            noise: config.resolvedNoise, classes: config.classCount!, using: &rng)
         let w = all.width
         func slice(_ range: Range<Int>) -> (features: [Float], labels: [Int32]) {
             (Array(all.features[(range.lowerBound * w)..<(range.upperBound * w)]), Array(all.labels[range]))
@@ -141,7 +145,7 @@ public enum DatasetLoader {
             affine.apply(&validation.features, width: w)
             affine.apply(&test.features, width: w)
         }
-        let names = (0..<config.classCount).map { "class \($0)" }
+        let names = (0..<config.classCount!).map { "class \($0)" }
         return Dataset(
             config: config, sampleShape: [w], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: w),
