@@ -53,10 +53,10 @@ struct PredictCommandTests {
         let csv = try run(["predict", modelFile, "\(dir)/in.csv", "--format", "csv"])
         #expect(csv.status == 0, "\(csv.output)")
         let lines = csv.output.split(separator: "\n")
-        #expect(lines.first == "sample,predicted,p_class 0,p_class 1,p_class 2")
+        #expect(lines.first == "sample,predicted,predicted_class,p_class 0,p_class 1,p_class 2")
         #expect(lines.count == 6)
         for (i, line) in lines.dropFirst().enumerated() {
-            let values = line.split(separator: ",").dropFirst(2).map { Float(String($0))! }
+            let values = line.split(separator: ",").dropFirst(3).map { Float(String($0))! }
             #expect(values == Array(expected.mean[(i * 3)..<(i * 3 + 3)]))
         }
         let table = try run(["predict", modelFile, "\(dir)/in.csv", "--labels", "\(dir)/labels.txt", "--mc-samples", "30", "--limit", "4"])

@@ -46,7 +46,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
-        let definition = try SweepDefinition.load(path: file)
+        let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let store = try database.writer()
@@ -117,7 +117,7 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "No live progress display.") var noProgress = false
 
     func run() throws {
-        let definition = try SweepDefinition.load(path: file)
+        let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
         let store = try database.writer()

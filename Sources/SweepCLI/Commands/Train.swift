@@ -28,9 +28,9 @@ struct Train: ParsableCommand {
     @Option(help: "Write the trained model to this file (final or restored-best weights).") var saveModel: String?
 
     func run() throws {
-        let config = try TrainFile.load(path: file)
+        let (config, preloaded) = try DataPreflight.trainFile(file)
         let dataset: Dataset
-        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        do { dataset = try preloaded ?? DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let trainer: Trainer
         do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
         if let saveModel {
@@ -98,7 +98,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let root = try YAMLReader.parse(try SweepDefinitionLoader.text(file), file: file)
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil {
-            let d = try SweepDefinition.load(path: file)
+            let d = try DataPreflight.sweep(file)
             print("\(file): valid sweep '\(d.study)': \(d.budget.trials) trials, \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
@@ -106,8 +106,11 @@ struct Validate: ParsableCommand {
                 print("  \(p.name): \(describe(p.distribution))\(cond)")
             }
         } else {
-            let c = try TrainFile.load(path: file)
+            let (c, dataset) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
+            if let dataset {
+                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))")
+            }
         }
     }
 

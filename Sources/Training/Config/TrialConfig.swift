@@ -38,11 +38,12 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         data = try c.decode(DataConfig.self, forKey: .data)
         model = try c.value(.model, default: ModelConfig())
         training = try c.value(.training, default: TrainingConfig())
-        if let problem = crossSectionProblem(classes: data.classCount) {
+        // File sets: checked against their files once they are loaded (`LoadedDataShapes`).
+        let loaded = data.dataset.isFileSet ? LoadedDataShapes.lookup(data) : nil
+        if let problem = crossSectionProblem(classes: loaded?.classes ?? data.classCount) {
             throw c.invalid(problem.key, problem.message)
         }
-        // File sets without `shape` and `classes` are checked against their files when loaded.
-        guard let sampleShape = data.sampleShape, let classCount = data.classCount else { return }
+        guard let sampleShape = loaded?.shape ?? data.sampleShape, let classCount = loaded?.classes ?? data.classCount else { return }
         do {
             _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount)
         } catch {

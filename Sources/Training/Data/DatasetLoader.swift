@@ -12,7 +12,10 @@ public enum DatasetLoader {
     public static func load(_ config: DataConfig) throws -> Dataset {
         switch config.dataset {
         case .fashionMNIST: return try loadFashionMNIST(config)
-        case .csv, .tsv, .npy, .npz, .idx: return try FileDatasetLoader.load(config)
+        case .csv, .tsv, .npy, .npz, .idx:
+            let dataset = try FileDatasetLoader.load(config)
+            LoadedDataShapes.record(dataset)
+            return dataset
         case .moons, .xor, .blobs, .spirals, .invertBits: return try loadSynthetic(config)
         }
     }

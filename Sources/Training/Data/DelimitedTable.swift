@@ -26,7 +26,7 @@ struct DelimitedTable {
     /// Reads `path`; `field` names the `data` field for a missing file.
     static func read(
         _ path: String, field: String, separator: UInt8, label: String, columns: [String]?, ignore: [String]?,
-        missing: MissingValues
+        missing: MissingValues, labelOptional: Bool = false
     ) throws(DataError) -> DelimitedTable {
         let file = try MappedFile(path, field: field)
         var parser = Parser(bytes: file.bytes, path: path, separator: separator)
@@ -43,13 +43,14 @@ struct DelimitedTable {
         if let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
             throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice")
         }
-        let labelIndex = try column(label, "label")
+        // Prediction input may come without the label column.
+        let labelIndex = labelOptional && !names.contains(label) ? -1 : try column(label, "label")
         var featureIndices: [Int]
         if let columns {
             featureIndices = []
             for name in columns { featureIndices.append(try column(name, "feature")) }
         } else {
-            var skipped: Set<Int> = [labelIndex]
+            var skipped: Set<Int> = labelIndex >= 0 ? [labelIndex] : []
             for name in ignore ?? [] { skipped.insert(try column(name, "ignored")) }
             featureIndices = names.indices.filter { !skipped.contains($0) }
         }
@@ -59,7 +60,7 @@ struct DelimitedTable {
         // Where each field goes: a feature position, the label (-1), or nowhere (-2).
         var role = [Int](repeating: -2, count: names.count)
         for (position, index) in featureIndices.enumerated() { role[index] = position }
-        role[labelIndex] = -1
+        if labelIndex >= 0 { role[labelIndex] = -1 }
         let width = featureIndices.count
         var table = DelimitedTable(features: [], labels: [], lines: [], featureNames: featureIndices.map { names[$0] })
         table.features.reserveCapacity(min(file.count / 2, 1 << 26))

@@ -1,0 +1,65 @@
+import Foundation
+import SweepFile
+import Training
+
+/// Loads the data a train or sweep file describes before anything starts, so a missing
+/// file, an unknown column or a network that does not fit the data is a located error
+/// (exit 2) instead of a study whose every trial fails.
+enum DataPreflight {
+    /// The train file at `path`, with its data loaded and checked against the network.
+    static func trainFile(_ path: String) throws -> (config: TrialConfig, dataset: Dataset?) {
+        let config = try TrainFile.load(path: path)
+        let node = try YAMLReader.parse(try SweepDefinitionLoader.text(path), file: path)["data"]
+        let dataset = try load(config.data, file: path, node: node)
+        if let dataset, let problem = config.problem(with: dataset) {
+            let field = problem.prefix { $0 != ":" }
+            throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
+                              message: String(problem.dropFirst(field.count + 2)))
+        }
+        return (config, dataset)
+    }
+
+    /// The sweep file at `path`; a training sweep's data is loaded first (unless the data
+    /// section itself is searched: then each trial loads its own), and the sweep is
+    /// validated again with the data's shape and classes known.
+    static func sweep(_ path: String) throws -> SweepDefinition {
+        let definition = try SweepDefinition.load(path: path)
+        guard definition.task == .training, let node = definition.template["data"],
+              let config = try? ConfigDecoder(file: path).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
+        else { return definition }
+        _ = try load(config, file: path, node: node)
+        return config.dataset.isFileSet ? try SweepDefinition.load(path: path) : definition
+    }
+
+    /// Loads (file sets) or looks for the files of (Fashion-MNIST) `config`.
+    static func load(_ config: DataConfig, file: String, node: ConfigNode?) throws -> Dataset? {
+        if config.dataset == .fashionMNIST {
+            for name in ["train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"] {
+                let p = DatasetLoader.fashionMNISTFile(config.resolvedPath, name)
+                if !FileManager.default.fileExists(atPath: p) {
+                    throw located(.missingFile(path: p), file: file, node: node)
+                }
+            }
+            return nil
+        }
+        guard config.dataset.isFileSet else { return nil }
+        do {
+            return try DatasetLoader.load(config)
+        } catch let error as DataError {
+            throw located(error, file: file, node: node)
+        }
+    }
+
+    /// The data error at the `data` field it comes from.
+    static func located(_ error: DataError, file: String, node: ConfigNode?) -> ConfigError {
+        switch error {
+        case .noSuchFile(let field, let path):
+            return ConfigError(file: file, mark: node?[field]?.mark ?? node?.mark, path: ConfigPath([.key("data"), .key(field)]),
+                               message: "no such file: \(path)")
+        case .missingFile:
+            return ConfigError(file: file, mark: node?["path"]?.mark ?? node?.mark, path: ConfigPath([.key("data")]), message: error.description)
+        default:
+            return ConfigError(file: file, mark: node?.mark, path: ConfigPath([.key("data")]), message: error.description)
+        }
+    }
+}
