@@ -27,7 +27,13 @@ enum DataPreflight {
         guard definition.task == .training, let node = definition.template["data"],
               let config = try? ConfigDecoder(file: path).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
         else { return definition }
-        _ = try load(config, file: path, node: node)
+        let dataset = try load(config, file: path, node: node)
+        if let metric = MonitoredMetric(rawValue: definition.objective.metric), metric.isBinaryOnly,
+           let classes = dataset?.classCount ?? config.classCount, classes != 2 {
+            let root = try YAMLReader.parse(try SweepDefinitionLoader.text(path), file: path)
+            throw ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
+                              message: "'\(metric.rawValue)' exists only for two-class data sets; this data has \(classes) classes (use val_accuracy or val_loss)")
+        }
         return config.dataset.isFileSet ? try SweepDefinition.load(path: path) : definition
     }
 

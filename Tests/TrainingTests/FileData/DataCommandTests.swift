@@ -79,6 +79,20 @@ struct DataCommandTests {
         #expect(fromCSV.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] } == classes)
     }
 
+    @Test func binaryOnlyObjectiveOnThreeClassesIsRefused() throws {
+        let dir = try DataDirectory()
+        let sweep = try dir.write("s.yaml", """
+            study: s
+            objective: {metric: val_auc, direction: maximize}
+            data: {dataset: csv, train_file: \(repository)/data/iris.csv, label: species}
+            model: {hidden: [{int: [4, 8]}]}
+            budget: {trials: 2}
+            """)
+        let result = try runSweep(["validate", sweep])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.output.contains("\(sweep):2:") && result.output.contains("objective.metric: 'val_auc' exists only for two-class data sets; this data has 3 classes"), "\(result.output)")
+    }
+
     @Test func exampleSweepsValidate() throws {
         for file in ["sweeps/tabular/iris.yaml", "sweeps/tabular/breast-cancer.yaml"] {
             let result = try runSweep(["validate", file], in: repository)
