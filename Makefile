@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 
 # Debian packages the build, the tests and `make run` need.
-APT_PACKAGES := pkg-config zlib1g-dev libopenblas-dev libzmq3-dev libsqlite3-dev sqlite3 dataset-fashion-mnist chromium tmux
+APT_PACKAGES := pkg-config zlib1g-dev libopenblas-dev libzmq3-dev libsqlite3-dev sqlite3 dataset-fashion-mnist chromium tmux python3-numpy
 
 # Release builds for training speed; AVX2/FMA code when the CPU has it.
 TARGET_CPU := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo haswell)
