@@ -64,24 +64,16 @@ public enum DatasetLoader {
         var validation = split(trainImages, trainLabels, rows: validationRows, classes: subset)
         var test = split(testImages, testLabels, rows: testRows, classes: subset)
         let width = 28 * 28
-        let affine: FeatureScaling.Affine?
-        switch config.resolvedScaling {
-        case .none: affine = nil
-        case .unit: affine = FeatureScaling.Affine(scale: .init(repeating: 1 / 255, count: width), shift: .init(repeating: 0, count: width))
-        case .standardize: affine = FeatureScaling.standardization(of: train.features, width: width)
-        }
-        if let affine {
-            affine.apply(&train.features, width: width)
-            affine.apply(&validation.features, width: width)
-            affine.apply(&test.features, width: width)
-        }
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: true, width: width,
+            train: &train.features, validation: &validation.features, test: &test.features)
         let names = subset.map { $0.map { fashionMNISTClassNames[$0] } } ?? fashionMNISTClassNames
         return Dataset(
             config: config, sampleShape: [28, 28], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: width),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: width),
             test: DataSplit(features: test.features, labels: test.labels, width: width),
-            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
+            scaling: scaling)
     }
 
     /// Indices of the samples in `range` whose label is in `classes` (all when nil), at most `limit`.
@@ -137,23 +129,15 @@ public enum DatasetLoader {
         var train = slice(0..<min(trainCount, config.trainLimit ?? trainCount))
         var validation = slice(validationStart..<(validationStart + min(validationCount, config.validationLimit ?? validationCount)))
         var test = slice(testStart..<(testStart + min(testCount, config.testLimit ?? testCount)))
-        let affine: FeatureScaling.Affine?
-        switch config.resolvedScaling {
-        case .none: affine = nil
-        case .unit: affine = FeatureScaling.unitRange(of: train.features, width: w)
-        case .standardize: affine = FeatureScaling.standardization(of: train.features, width: w)
-        }
-        if let affine {
-            affine.apply(&train.features, width: w)
-            affine.apply(&validation.features, width: w)
-            affine.apply(&test.features, width: w)
-        }
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: false, width: w,
+            train: &train.features, validation: &validation.features, test: &test.features)
         let names = (0..<config.classCount!).map { "class \($0)" }
         return Dataset(
             config: config, sampleShape: [w], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: w),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: w),
             test: DataSplit(features: test.features, labels: test.labels, width: w),
-            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
+            scaling: scaling)
     }
 }

@@ -67,25 +67,15 @@ enum FileDatasetLoader {
             fillMissing(&testPart.features, fill)
         }
 
-        let affine: FeatureScaling.Affine?
-        switch config.resolvedScaling {
-        case .none: affine = nil
-        case .unit where train.isBytes:
-            affine = FeatureScaling.Affine(scale: .init(repeating: 1 / 255, count: width), shift: .init(repeating: 0, count: width))
-        case .unit: affine = FeatureScaling.unitRange(of: trainPart.features, width: width)
-        case .standardize: affine = FeatureScaling.standardization(of: trainPart.features, width: width)
-        }
-        if let affine {
-            affine.apply(&trainPart.features, width: width)
-            affine.apply(&validationPart.features, width: width)
-            affine.apply(&testPart.features, width: width)
-        }
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: train.isBytes, width: width,
+            train: &trainPart.features, validation: &validationPart.features, test: &testPart.features)
         return Dataset(
             config: config, sampleShape: shape, classNames: table.names,
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
             validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
             test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
-            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
+            scaling: scaling)
     }
 
     /// Swaps the first two axes of every sample ([H, W, rest...] -> [W, H, rest...]).

@@ -31,11 +31,7 @@ struct IDXFile {
         }
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header") }
-        var dimensions: [Int] = []
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
-        }
+        let dimensions = bytes.withUnsafeBytes { IDXArray.dimensions($0, rank: rank) }
         let expected = dimensions.reduce(1, *)
         guard bytes.count - headerSize == expected else {
             throw DataError.corrupt(
@@ -79,11 +75,7 @@ enum IDXArray {
         guard rank >= 1 else { throw DataError.corrupt(path: path, reason: "IDX rank 0 at byte 3") }
         let headerSize = 4 + 4 * rank
         guard b.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header (\(rank) dimensions need \(headerSize) bytes, the file has \(b.count))") }
-        var shape: [Int] = []
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            shape.append(Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3]))
-        }
+        let shape = dimensions(b, rank: rank)
         let expected = shape.reduce(1, *) * type.size
         guard b.count - headerSize == expected else {
             throw DataError.corrupt(
@@ -91,5 +83,13 @@ enum IDXArray {
                 reason: "truncated or oversized: the header promises \(shape.map(String.init).joined(separator: "x")) values (\(expected) bytes after byte \(headerSize)), the file has \(b.count - headerSize)")
         }
         return NumericArray(owner: owner, base: b.baseAddress! + headerSize, type: type, bigEndian: true, shape: shape, path: path)
+    }
+
+    /// The `rank` big-endian 32-bit dimensions after the 4-byte magic (the header is long enough).
+    static func dimensions(_ b: UnsafeRawBufferPointer, rank: Int) -> [Int] {
+        (0..<rank).map { d in
+            let o = 4 + 4 * d
+            return Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
+        }
     }
 }
