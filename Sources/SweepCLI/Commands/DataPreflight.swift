@@ -34,7 +34,12 @@ enum DataPreflight {
             throw ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
                               message: "'\(metric.rawValue)' exists only for two-class data sets; this data has \(classes) classes (use val_accuracy or val_loss)")
         }
-        return config.dataset.isFileSet ? try SweepDefinition.load(path: path) : definition
+        guard config.dataset.isFileSet, let files = config.files else { return definition }
+        var checked = try SweepDefinition.load(path: path)
+        // Every trial carries the coordinator's fingerprint; a worker with other files refuses it.
+        let fingerprint = try fingerprintOf(files, file: path, node: node)
+        checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(fingerprint.description))))
+        return checked
     }
 
     /// Loads (file sets) or looks for the files of (Fashion-MNIST) `config`.
@@ -53,6 +58,15 @@ enum DataPreflight {
             return try DatasetLoader.load(config)
         } catch let error as DataError {
             throw located(error, file: file, node: node)
+        }
+    }
+
+    /// The fingerprint of `files`, an error located at the `data` section.
+    static func fingerprintOf(_ files: DataFiles, file: String, node: ConfigNode) throws(ConfigError) -> DataFingerprint {
+        let result = Result { () throws(DataError) -> DataFingerprint in try DataFingerprint.of(files) }
+        switch result {
+        case .success(let fingerprint): return fingerprint
+        case .failure(let error): throw located(error, file: file, node: node)
         }
     }
 

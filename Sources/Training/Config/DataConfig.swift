@@ -238,6 +238,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         case testFile = "test_file", testLabels = "test_labels", test
         case label, columns, ignore, missing, shape, transpose, stratify
         case featuresArray = "features_array", labelsArray = "labels_array"
+        case fingerprint
     }
 
     /// A data configuration; nil options take their defaults (`resolved...`).

@@ -38,6 +38,9 @@ public struct DataFiles: Sendable, Hashable {
     public var transpose: Bool?
     /// Stratify carved splits by class (default true).
     public var stratify: Bool?
+    /// The files' fingerprint as the coordinator saw them: a worker whose files give another
+    /// one refuses to train (set by `sweep run`/`coordinator`, rarely by hand).
+    public var fingerprint: DataFingerprint?
 
     /// Files with defaults for everything but the training file.
     public init(train: String, trainLabels: String? = nil, label: String? = nil) {
@@ -63,7 +66,7 @@ public struct DataFiles: Sendable, Hashable {
 
     /// The keys a file data set accepts besides the common ones.
     static func keys(for dataset: DatasetName) -> [Keys] {
-        let common: [Keys] = [.trainFile, .validationFile, .testFile, .test, .classes, .seed, .stratify, .shape]
+        let common: [Keys] = [.trainFile, .validationFile, .testFile, .test, .classes, .seed, .stratify, .shape, .fingerprint]
         switch dataset {
         case .csv, .tsv: return common + [.label, .columns, .ignore, .missing]
         case .npy: return common + [.trainLabels, .validationLabels, .testLabels]
@@ -117,6 +120,10 @@ public struct DataFiles: Sendable, Hashable {
         labelsArray = try c.decodeIfPresent(String.self, forKey: .labelsArray)
         transpose = try c.decodeIfPresent(Bool.self, forKey: .transpose)
         stratify = try c.decodeIfPresent(Bool.self, forKey: .stratify)
+        if let text = try c.decodeIfPresent(String.self, forKey: .fingerprint) {
+            guard let parsed = DataFingerprint(text) else { throw c.invalid(.fingerprint, "must be sha256:HEX/BYTES (64 hex digits), got '\(text)'") }
+            fingerprint = parsed
+        }
     }
 
     /// `classes: [name, ...]`: at least two distinct names (integers are taken as names).
@@ -157,5 +164,6 @@ public struct DataFiles: Sendable, Hashable {
         try c.encodeUnlessNil(labelsArray, forKey: .labelsArray)
         try c.encodeUnlessNil(transpose, forKey: .transpose)
         try c.encodeUnlessNil(stratify, forKey: .stratify)
+        try c.encodeUnlessNil(fingerprint?.description, forKey: .fingerprint)
     }
 }

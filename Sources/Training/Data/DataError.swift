@@ -14,6 +14,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(path: String, line: Int, column: Int, reason: String)
     /// The data and the `data` section disagree (classes, shapes, columns across files).
     case mismatch(String)
+    /// This machine's files are not the coordinator's (`data.fingerprint`).
+    case fingerprintMismatch(expected: String, actual: String, paths: [String])
 
     /// The message, naming the file.
     public var description: String {
@@ -32,6 +34,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path):\(line):\(column): \(reason)"
         case .mismatch(let message):
             return "data: \(message)"
+        case .fingerprintMismatch(let expected, let actual, let paths):
+            return "data files differ from the coordinator's: the coordinator has \(expected), this machine's \(paths.joined(separator: ", ")) give \(actual)"
         }
     }
 }

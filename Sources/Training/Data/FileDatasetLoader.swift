@@ -1,8 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Loads a file data set (`csv`, `tsv`, `npy`, `npz`, `idx`): reads the files, maps labels
 /// to classes, splits, fills missing values and scales with training-split statistics.
 enum FileDatasetLoader {
     static func load(_ config: DataConfig) throws(DataError) -> Dataset {
         let files = config.files!
+        // Another machine's data: refuse before training on it (missing files are reported below).
+        if let expected = files.fingerprint, files.allPaths.allSatisfy({ access($0, F_OK) == 0 }) {
+            let actual = try DataFingerprint.of(files)
+            guard actual == expected else {
+                throw DataError.fingerprintMismatch(expected: expected.description, actual: actual.description, paths: files.allPaths)
+            }
+        }
         let train = try RawSamples.read(config, features: files.train, labels: files.trainLabels, field: "train_file")
         let validation = try files.validation.map { path throws(DataError) in
             try RawSamples.read(config, features: path, labels: files.validationLabels, field: "validation_file")

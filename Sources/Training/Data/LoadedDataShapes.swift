@@ -11,11 +11,18 @@ public enum LoadedDataShapes {
 
     /// Records what `dataset` holds.
     static func record(_ dataset: Dataset) {
-        known.withLock { $0[dataset.config] = (dataset.sampleShape, dataset.classCount) }
+        known.withLock { $0[key(dataset.config)] = (dataset.sampleShape, dataset.classCount) }
     }
 
     /// The sample shape and class count of `config`'s data, if it was loaded.
     public static func lookup(_ config: DataConfig) -> (shape: [Int], classes: Int)? {
-        known.withLock { $0[config] }
+        known.withLock { $0[key(config)] }
+    }
+
+    /// The same files with or without the coordinator's fingerprint are the same data.
+    private static func key(_ config: DataConfig) -> DataConfig {
+        var key = config
+        key.files?.fingerprint = nil
+        return key
     }
 }

@@ -93,10 +93,54 @@ struct DataCommandTests {
         #expect(result.output.contains("\(sweep):2:") && result.output.contains("objective.metric: 'val_auc' exists only for two-class data sets; this data has 3 classes"), "\(result.output)")
     }
 
+    /// A worker whose data file differs from the coordinator's fails the trial naming both
+    /// fingerprints (coordinator and worker in different directories, the same relative path).
+    @Test func workerWithOtherDataFailsTheTrial() throws {
+        let coordinatorDir = try DataDirectory(), workerDir = try DataDirectory()
+        let rows = (1...10).map { "\($0),\($0 % 2 == 0 ? "q" : "p")" }
+        try coordinatorDir.write("d.csv", "a,y\n" + rows.joined(separator: "\n") + "\n")
+        try workerDir.write("d.csv", "a,y\n" + rows.dropLast().joined(separator: "\n") + "\n11,q\n")
+        try coordinatorDir.write("s.yaml", """
+            study: fp
+            data: {dataset: csv, train_file: d.csv, label: y, validation: 2, test: 2}
+            model: {hidden: [{int: [2, 4]}]}
+            training: {epochs: 1}
+            budget: {trials: 1}
+            retry: {max_attempts: 1}
+            """)
+        let port = Int.random(in: 20_000..<60_000)
+        let coordinator = Process()
+        coordinator.executableURL = URL(fileURLWithPath: sweepBinary!)
+        coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", "s.db", "--no-progress"]
+        coordinator.currentDirectoryURL = URL(fileURLWithPath: coordinatorDir.path)
+        coordinator.standardOutput = FileHandle.nullDevice
+        coordinator.standardError = FileHandle.nullDevice
+        try coordinator.run()
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try runSweep(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--max-trials", "1"], in: workerDir.path)
+        #expect(worker.status == 0, "\(worker.output)")
+        coordinator.waitUntilExit()
+        let show = try runSweep(["show", "fp", "0", "--db", "s.db"], in: coordinatorDir.path)
+        let ours = try DataFingerprint.of(DataFiles(train: "\(coordinatorDir.path)/d.csv", label: "y"))
+        let theirs = try DataFingerprint.of(DataFiles(train: "\(workerDir.path)/d.csv", label: "y"))
+        #expect(show.output.contains("FAIL") && show.output.contains(
+            "data files differ from the coordinator's: the coordinator has \(ours), this machine's d.csv give \(theirs)"), "\(show.output)")
+    }
+
     @Test func exampleSweepsValidate() throws {
         for file in ["sweeps/tabular/iris.yaml", "sweeps/tabular/breast-cancer.yaml"] {
             let result = try runSweep(["validate", file], in: repository)
             #expect(result.status == 0, "\(file): \(result.output)")
         }
+        // The IDX example on a small generated MNIST-like set (28x28 bytes, 10 classes).
+        let dir = try DataDirectory()
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/data/mnist", withIntermediateDirectories: true)
+        for (name, n) in [("train", 6000), ("t10k", 200)] {
+            try dir.idx("data/mnist/\(name)-images-idx3-ubyte.gz", type: 0x08, dims: [n, 28, 28], payload: (0..<(n * 784)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            try dir.idx("data/mnist/\(name)-labels-idx1-ubyte.gz", type: 0x08, dims: [n], payload: (0..<n).map { UInt8($0 % 10) })
+        }
+        let result = try runSweep(["validate", "\(repository)/sweeps/idx/mnist.yaml"], in: dir.path)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("valid sweep 'mnist-cnn'"), "\(result.output)")
     }
 }
