@@ -85,8 +85,23 @@ struct NumericArray: @unchecked Sendable {
     /// The first non-finite value, as (sample, index within the sample), if any.
     func firstNonFinite() -> (row: Int, column: Int)? {
         guard type == .float32 || type == .float64 else { return nil }
-        let w = max(width, 1)
-        for i in 0..<(count * width) where !value(i).isFinite { return (i / w, i % w) }
+        let w = max(width, 1), n = count * width
+        if type == .float32, !bigEndian, Int(bitPattern: base) % 4 == 0 {
+            // The common case (np.float32), scanned in place: exponent bits all ones is NaN or inf.
+            let bits = base.assumingMemoryBound(to: UInt32.self)
+            var i = 0
+            while i < n {
+                let end = min(i + 4096, n)
+                var any: UInt32 = 0
+                for j in i..<end { any |= (bits[j] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
+                if any != 0 { break }
+                i = end
+            }
+            guard i < n else { return nil }
+            for j in i..<n where (bits[j] & 0x7F80_0000) == 0x7F80_0000 { return (j / w, j % w) }
+            return nil
+        }
+        for i in 0..<n where !value(i).isFinite { return (i / w, i % w) }
         return nil
     }
 }
