@@ -44,7 +44,7 @@ struct DataTests {
         other.seed = 5
         #expect(try DatasetLoader.load(other).train.features != a.train.features)
         #expect(Set(a.train.labels).count == config.classCount)
-        #expect(a.train.labels.allSatisfy { $0 >= 0 && Int($0) < config.classCount })
+        #expect(a.train.labels.allSatisfy { $0 >= 0 && Int($0) < config.classCount! })
         #expect(a.train.width == (name == .invertBits ? 1 : 2))
     }
 
@@ -79,9 +79,15 @@ struct DataTests {
         #expect(data.sampleShape == [28, 28] && data.classCount == 10)
         #expect(data.train.features.allSatisfy { $0 >= 0 && $0 <= 1 })
         #expect(data.train.features.contains { $0 == 1 })  // some pixel is 255
-        // The validation split is the last 5,000 images of the training file.
-        let validationStart = try DatasetLoader.load(DataConfig(dataset: .fashionMNIST, validation: 5001, trainLimit: 1, validationLimit: 2))
-        #expect(Array(validationStart.validation.features[784..<1568]) == Array(data.validation.features[0..<784]))
+        // By default the validation split is the FIRST 5,000 images (Géron's notebook), the
+        // training split starts right after them.
+        let raw = try IDXFile.read(DatasetLoader.fashionMNISTFile(DataConfig.defaultFashionMNISTPath, "train-images-idx3"), rank: 3)
+        func image(_ i: Int) -> [Float] { raw.bytes[(raw.payloadOffset + i * 784)..<(raw.payloadOffset + (i + 1) * 784)].map { Float($0) * (1 / 255 as Float) + 0 } }
+        #expect(Array(data.validation.features[0..<784]) == image(0))
+        #expect(Array(data.train.features[0..<784]) == image(5000))
+        // validation_from: last keeps the previous convention.
+        let last = try DatasetLoader.load(DataConfig(dataset: .fashionMNIST, validation: 5000, trainLimit: 1, validationLimit: 1, validationFrom: .last))
+        #expect(Array(last.validation.features[0..<784]) == image(55_000) && Array(last.train.features[0..<784]) == image(0))
     }
 }
 

@@ -10,21 +10,25 @@ let sweepBinary: String? = {
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil
 }()
 
+/// Runs the built `sweep` with `arguments` (in `directory`); its exit status and output.
+func runSweep(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: sweepBinary!)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 @Suite("sweep predict", .enabled(if: sweepBinary != nil, "needs .build/debug/sweep"))
 struct PredictCommandTests {
 
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sweepBinary!)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runSweep(arguments) }
 
     @Test func trainSavePredictAndErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
@@ -53,10 +57,10 @@ struct PredictCommandTests {
         let csv = try run(["predict", modelFile, "\(dir)/in.csv", "--format", "csv"])
         #expect(csv.status == 0, "\(csv.output)")
         let lines = csv.output.split(separator: "\n")
-        #expect(lines.first == "sample,predicted,p_class 0,p_class 1,p_class 2")
+        #expect(lines.first == "sample,predicted,predicted_class,p_class 0,p_class 1,p_class 2")
         #expect(lines.count == 6)
         for (i, line) in lines.dropFirst().enumerated() {
-            let values = line.split(separator: ",").dropFirst(2).map { Float(String($0))! }
+            let values = line.split(separator: ",").dropFirst(3).map { Float(String($0))! }
             #expect(values == Array(expected.mean[(i * 3)..<(i * 3 + 3)]))
         }
         let table = try run(["predict", modelFile, "\(dir)/in.csv", "--labels", "\(dir)/labels.txt", "--mc-samples", "30", "--limit", "4"])

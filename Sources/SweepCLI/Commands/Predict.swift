@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 import Training
 
-/// `sweep predict MODEL INPUT`: class probabilities of a trained model for IDX or CSV samples.
+/// `sweep predict MODEL INPUT`: class probabilities of a trained model for IDX, NPY or CSV samples.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Predict class probabilities with a model file for IDX or CSV input.",
+        abstract: "Predict class probabilities with a model file for IDX, NPY or CSV input.",
         discussion: """
             MODEL is a model file (sweep train --save-model, sweep model export). INPUT is
-            an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz) or a
-            CSV file with one sample per row of raw feature values (pixels 0-255 for image
-            models; a non-numeric first line is taken as a header). The model applies its
-            own input scaling.
+            an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz), a NumPy
+            .npy array (samples along the first axis), or a CSV file with one sample per row
+            of raw feature values (pixels 0-255 for image models; a non-numeric first line is
+            taken as a header). A model trained on a CSV/TSV data set reads a table with a
+            header and picks its feature columns by name; when the table has the label
+            column, the accuracy is printed. The model applies its own input scaling;
+            predictions name the model's classes.
 
             With --mc-samples N, each prediction is the mean of N MC-dropout passes and
             the std per class is shown (the model needs dropout for a spread). With
@@ -30,7 +33,7 @@ struct Predict: ParsableCommand {
     }
 
     @Argument(help: "The model file.") var model: String
-    @Argument(help: "Samples: an IDX file (.gz or raw) or a CSV file.") var input: String
+    @Argument(help: "Samples: an IDX file (.gz or raw), a .npy file or a CSV/TSV file.") var input: String
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
@@ -41,10 +44,11 @@ struct Predict: ParsableCommand {
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
         let loaded: Model
         do { loaded = try Model(path: model) } catch { throw UsageError("\(error)") }
-        var samples = try PredictInput.read(input, features: loaded.featureCount)
+        var samples = try PredictInput.read(input, model: loaded)
         if let limit, samples.count > limit {
             samples.values.removeLast((samples.count - limit) * loaded.featureCount)
             samples.count = limit
+            samples.labels = samples.labels.map { Array($0.prefix(limit)) }
         }
         var truth: [Int32]?
         if let labels {
@@ -55,7 +59,8 @@ struct Predict: ParsableCommand {
             truth = Array(all.prefix(samples.count))
         }
         let prediction = loaded.predict(samples.values, count: samples.count, mcSamples: mcSamples)
-        let report = PredictionReport(model: loaded, prediction: prediction, labels: truth, mcSamples: mcSamples)
+        var report = PredictionReport(model: loaded, prediction: prediction, labels: truth, mcSamples: mcSamples)
+        if truth == nil, let tableLabels = samples.labels { report.truth = tableLabels }
         switch format {
         case .table: print(report.table())
         case .csv: print(report.csv(), terminator: "")
@@ -66,8 +71,41 @@ struct Predict: ParsableCommand {
 
 /// Reading the samples and labels of `sweep predict`, with shape errors that name the line.
 enum PredictInput {
-    static func read(_ path: String, features: Int) throws -> (values: [Float], count: Int) {
+    /// The samples of `path` for `model`, with the class of each row when a table carries
+    /// the model's label column.
+    static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, labels: [Int?]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
+        let features = model.featureCount
+        if SampleFiles.isNPY(head(path, 6)) {
+            let npy: (values: [Float], count: Int, sampleShape: [Int])
+            do { npy = try SampleFiles.readNPY(path) } catch { throw UsageError("\(error)") }
+            let width = npy.sampleShape.reduce(1, *)
+            guard width == features else {
+                throw UsageError("the model expects \(features) features per sample, \(path) has samples of shape \(npy.sampleShape) (\(width))")
+            }
+            return (npy.values, npy.count, nil)
+        }
+        if let files = model.config.data.files, files.label != nil, !isIDX(path) {
+            let table: (values: [Float], count: Int, labels: [Int?]?)
+            do { table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames) } catch { throw UsageError("\(error)") }
+            guard table.values.count == table.count * features else {
+                throw UsageError("the model expects \(features) feature columns, \(path) gives \(table.values.count / max(table.count, 1))")
+            }
+            return table
+        }
+        let plain = try readPlain(path, features: features)
+        return (plain.values, plain.count, nil)
+    }
+
+    /// The first `n` bytes of a file.
+    static func head(_ path: String, _ n: Int) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        return [UInt8](handle.readData(ofLength: n))
+    }
+
+    /// IDX samples, or a CSV of numbers only (an optional header line).
+    static func readPlain(_ path: String, features: Int) throws -> (values: [Float], count: Int) {
         if isIDX(path) {
             let idx: (values: [Float], count: Int, sampleShape: [Int])
             do { idx = try IDXData.readSamples(path) } catch { throw UsageError("\(error)") }
@@ -142,7 +180,7 @@ struct PredictionReport {
     /// Predicted class per sample (argmax of the mean).
     let predicted: [Int]
     /// Labels mapped to the model's classes (nil: not one of them).
-    let truth: [Int?]?
+    var truth: [Int?]?
 
     init(model: Model, prediction: Prediction, labels: [Int32]?, mcSamples: Int) {
         let w = prediction.width
@@ -193,11 +231,11 @@ struct PredictionReport {
 
     func csv() -> String {
         func quoted(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-        var header = ["sample", "predicted"] + (truth == nil ? [] : ["label"]) + names.map { quoted("p_" + $0) }
+        var header = ["sample", "predicted", "predicted_class"] + (truth == nil ? [] : ["label"]) + names.map { quoted("p_" + $0) }
         if withStd { header += names.map { quoted("std_" + $0) } }
         var text = header.joined(separator: ",") + "\n"
         for i in 0..<prediction.count {
-            var fields = [String(i), String(predicted[i])]
+            var fields = [String(i), String(predicted[i]), quoted(names[predicted[i]])]
             if let truth { fields.append(truth[i].map(String.init) ?? "") }
             fields += (0..<prediction.width).map { "\(value(i, $0))" }
             if withStd { fields += (0..<prediction.width).map { "\(spread(i, $0))" } }

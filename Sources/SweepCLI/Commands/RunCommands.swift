@@ -51,7 +51,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
-        let definition = try SweepDefinition.load(path: file)
+        let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let exists = UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
@@ -151,7 +151,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     func run() throws {
         let dashboardOptions = try dashboard.options() // before anything is written
-        let definition = try SweepDefinition.load(path: file)
+        let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
         try FirstUseCleanup(database: database.path, study: definition.study).run {

@@ -40,9 +40,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep the checkpoint file when training ends.") var keepCheckpoint = false
 
     func run() throws {
-        let config = try TrainFile.load(path: file)
+        let (config, preloaded) = try DataPreflight.trainFile(file)
         let dataset: Dataset
-        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        do { dataset = try preloaded ?? DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let trainer: Trainer
         do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
         if let saveModel {
@@ -142,7 +142,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
-            let d = try SweepDefinition.load(path: file)
+            let d = try DataPreflight.sweep(file)
             // The coordinator runs a grid's points once each, so a larger budget is capped.
             var trials = "\(d.budget.trials) trials"
             if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
@@ -155,8 +155,11 @@ struct Validate: ParsableCommand {
                 print("  \(p.name): \(describe(p.distribution))\(cond)")
             }
         } else {
-            let c = try TrainFile.load(path: file)
+            let (c, dataset) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
+            if let dataset {
+                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))")
+            }
         }
     }
 

@@ -58,7 +58,7 @@ public struct SweepDefinition: Sendable {
 
     /// Metrics a training trial reports each epoch.
     public static let trainingMetrics = ["val_accuracy", "val_loss", "accuracy", "loss",
-                                         "val_precision", "val_recall", "val_f1"]
+                                         "val_precision", "val_recall", "val_f1", "val_auc"]
 
     // MARK: Loading
 

@@ -10,7 +10,7 @@ public enum ScheduleName: String, ConfigChoice {
 public enum MonitoredMetric: String, ConfigChoice {
     case valLoss = "val_loss", valAccuracy = "val_accuracy"
     case loss, accuracy
-    case valPrecision = "val_precision", valRecall = "val_recall", valF1 = "val_f1"
+    case valPrecision = "val_precision", valRecall = "val_recall", valF1 = "val_f1", valAUC = "val_auc"
     public static let choiceName = "monitored metric"
 
     /// Lower is better for losses, higher for the others.
@@ -24,7 +24,7 @@ public enum MonitoredMetric: String, ConfigChoice {
     /// Whether the metric needs a validation split.
     public var needsValidation: Bool { rawValue.hasPrefix("val_") }
     /// Whether the metric exists only for two-class tasks.
-    public var isBinaryOnly: Bool { [.valPrecision, .valRecall, .valF1].contains(self) }
+    public var isBinaryOnly: Bool { [.valPrecision, .valRecall, .valF1, .valAUC].contains(self) }
 }
 
 /// A learning-rate schedule and its options (nil options take their defaults).

@@ -38,11 +38,14 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         data = try c.decode(DataConfig.self, forKey: .data)
         model = try c.value(.model, default: ModelConfig())
         training = try c.value(.training, default: TrainingConfig())
-        if let problem = crossSectionProblem() {
+        // File sets: checked against their files once they are loaded (`LoadedDataShapes`).
+        let loaded = data.dataset.isFileSet ? LoadedDataShapes.lookup(data) : nil
+        if let problem = crossSectionProblem(classes: loaded?.classes ?? data.classCount) {
             throw c.invalid(problem.key, problem.message)
         }
+        guard let sampleShape = loaded?.shape ?? data.sampleShape, let classCount = loaded?.classes ?? data.classCount else { return }
         do {
-            _ = try Network.summary(model: model, sampleShape: data.sampleShape, classes: data.classCount)
+            _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount)
         } catch {
             // Located at the field below `model` that does not fit the data's sample shape.
             let below: [any CodingKey] = error.path.map {
@@ -55,14 +58,14 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         }
     }
 
-    /// The first rule spanning sections that this configuration breaks, if any.
-    func crossSectionProblem() -> (key: CodingKeys, message: String)? {
-        let classes = data.classCount
+    /// The first rule spanning sections that this configuration breaks, if any, with
+    /// `classes` classes in the data (nil: not known yet; the class rules wait for the data).
+    func crossSectionProblem(classes: Int?) -> (key: CodingKeys, message: String)? {
         let binary = classes == 2
-        if model.loss == .binaryCrossEntropy && !binary {
+        if let classes, model.loss == .binaryCrossEntropy && !binary {
             return (.model, "loss 'binary_cross_entropy' needs a two-class data set; '\(data.dataset.rawValue)' has \(classes) classes")
         }
-        let hasValidation = data.resolvedValidation > 0
+        let hasValidation = data.hasValidation
         var monitors: [(String, MonitoredMetric)] = []
         if let stopping = training.earlyStopping { monitors.append(("early_stopping", stopping.monitor)) }
         if training.schedule.name == .plateau { monitors.append(("schedule 'plateau'", training.schedule.resolvedMonitor)) }
@@ -70,7 +73,7 @@ public struct TrialConfig: Codable, Sendable, Hashable {
             if metric.needsValidation && !hasValidation {
                 return (.training, "\(user) monitors '\(metric.rawValue)' but data.validation is 0")
             }
-            if metric.isBinaryOnly && !binary {
+            if metric.isBinaryOnly && classes != nil && !binary {
                 return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for two-class data sets")
             }
         }
@@ -83,6 +86,23 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         try c.encode(data, forKey: .data)
         try c.encode(model, forKey: .model)
         try c.encode(training, forKey: .training)
+    }
+
+    /// The rules that need the loaded data (class count, the network on its sample shape),
+    /// as `field: message`; nil when the data fits. File data sets are checked only here.
+    public func problem(with dataset: Dataset) -> String? {
+        if let classes = data.classCount, classes != dataset.classCount {
+            return "data.classes: the configuration expects \(classes) classes, the data has \(dataset.classCount)"
+        }
+        if let problem = crossSectionProblem(classes: dataset.classCount) {
+            return "\(problem.key.rawValue): \(problem.message)"
+        }
+        do {
+            _ = try Network.summary(model: model, sampleShape: dataset.sampleShape, classes: dataset.classCount)
+        } catch {
+            return "model.\(error)"
+        }
+        return nil
     }
 
     /// Checks a configuration built in code with the same rules as decoding (by a JSON round

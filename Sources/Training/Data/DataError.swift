@@ -8,6 +8,14 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     /// The requested split does not fit the data (e.g. validation larger than the training file).
     case invalidSplit(String)
+    /// A file named by a `data` field (`train_file`, ...) is not there.
+    case noSuchFile(field: String, path: String)
+    /// A value in a text table is wrong: the file, 1-based line and column, and what is wrong.
+    case malformed(path: String, line: Int, column: Int, reason: String)
+    /// The data and the `data` section disagree (classes, shapes, columns across files).
+    case mismatch(String)
+    /// This machine's files are not the coordinator's (`data.fingerprint`).
+    case fingerprintMismatch(expected: String, actual: String, paths: [String])
 
     /// The message, naming the file.
     public var description: String {
@@ -20,6 +28,14 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
             return "corrupt data file \(path): \(reason)"
         case .invalidSplit(let message):
             return "invalid data split: \(message)"
+        case .noSuchFile(let field, let path):
+            return "data.\(field): no such file: \(path)"
+        case .malformed(let path, let line, let column, let reason):
+            return "\(path):\(line):\(column): \(reason)"
+        case .mismatch(let message):
+            return "data: \(message)"
+        case .fingerprintMismatch(let expected, let actual, let paths):
+            return "data files differ from the coordinator's: the coordinator has \(expected), this machine's \(paths.joined(separator: ", ")) give \(actual)"
         }
     }
 }

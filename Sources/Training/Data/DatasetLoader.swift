@@ -12,7 +12,11 @@ public enum DatasetLoader {
     public static func load(_ config: DataConfig) throws -> Dataset {
         switch config.dataset {
         case .fashionMNIST: return try loadFashionMNIST(config)
-        default: return try loadSynthetic(config)
+        case .csv, .tsv, .npy, .npz, .idx:
+            let dataset = try FileDatasetLoader.load(config)
+            LoadedDataShapes.record(dataset)
+            return dataset
+        case .moons, .xor, .blobs, .spirals, .invertBits: return try loadSynthetic(config)
         }
     }
 
@@ -43,12 +47,15 @@ public enum DatasetLoader {
         guard validationCount < trainImages.count else {
             throw DataError.invalidSplit("validation (\(validationCount)) must be smaller than the \(trainImages.count) training images")
         }
-        let trainPool = trainImages.count - validationCount
+        // Géron's notebook validates on the first 5,000 images (`first`, the default).
+        let first = config.resolvedValidationFrom == .first
+        let validationRange = first ? 0..<validationCount : (trainImages.count - validationCount)..<trainImages.count
+        let trainRange = first ? validationCount..<trainImages.count : 0..<(trainImages.count - validationCount)
         let trainPath = fashionMNISTFile(dir, "train-labels-idx1"), testPath = fashionMNISTFile(dir, "t10k-labels-idx1")
         // Rows of each split: the class subset first, then the limit.
         let subset = config.classSubset
-        let trainRows = try rows(trainLabels, 0..<trainPool, classes: subset, limit: config.trainLimit, path: trainPath)
-        let validationRows = try rows(trainLabels, trainPool..<trainImages.count, classes: subset, limit: config.validationLimit, path: trainPath)
+        let trainRows = try rows(trainLabels, trainRange, classes: subset, limit: config.trainLimit, path: trainPath)
+        let validationRows = try rows(trainLabels, validationRange, classes: subset, limit: config.validationLimit, path: trainPath)
         let testRows = try rows(testLabels, 0..<testImages.count, classes: subset, limit: config.testLimit, path: testPath)
         if trainRows.isEmpty { throw DataError.invalidSplit("no training images left after the class subset and limits") }
 
@@ -57,24 +64,16 @@ public enum DatasetLoader {
         var validation = split(trainImages, trainLabels, rows: validationRows, classes: subset)
         var test = split(testImages, testLabels, rows: testRows, classes: subset)
         let width = 28 * 28
-        let affine: FeatureScaling.Affine?
-        switch config.resolvedScaling {
-        case .none: affine = nil
-        case .unit: affine = FeatureScaling.Affine(scale: .init(repeating: 1 / 255, count: width), shift: .init(repeating: 0, count: width))
-        case .standardize: affine = FeatureScaling.standardization(of: train.features, width: width)
-        }
-        if let affine {
-            affine.apply(&train.features, width: width)
-            affine.apply(&validation.features, width: width)
-            affine.apply(&test.features, width: width)
-        }
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: true, width: width,
+            train: &train.features, validation: &validation.features, test: &test.features)
         let names = subset.map { $0.map { fashionMNISTClassNames[$0] } } ?? fashionMNISTClassNames
         return Dataset(
             config: config, sampleShape: [28, 28], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: width),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: width),
             test: DataSplit(features: test.features, labels: test.labels, width: width),
-            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
+            scaling: scaling)
     }
 
     /// Indices of the samples in `range` whose label is in `classes` (all when nil), at most `limit`.
@@ -120,7 +119,7 @@ public enum DatasetLoader {
         var rng = SeededGenerator(seed: config.resolvedSeed, stream: 0xDA7A)
         let all = SyntheticData.generate(
             config.dataset, count: trainCount + validationCount + testCount,
-            noise: config.resolvedNoise, classes: config.classCount, using: &rng)
+            noise: config.resolvedNoise, classes: config.classCount!, using: &rng)
         let w = all.width
         func slice(_ range: Range<Int>) -> (features: [Float], labels: [Int32]) {
             (Array(all.features[(range.lowerBound * w)..<(range.upperBound * w)]), Array(all.labels[range]))
@@ -130,23 +129,15 @@ public enum DatasetLoader {
         var train = slice(0..<min(trainCount, config.trainLimit ?? trainCount))
         var validation = slice(validationStart..<(validationStart + min(validationCount, config.validationLimit ?? validationCount)))
         var test = slice(testStart..<(testStart + min(testCount, config.testLimit ?? testCount)))
-        let affine: FeatureScaling.Affine?
-        switch config.resolvedScaling {
-        case .none: affine = nil
-        case .unit: affine = FeatureScaling.unitRange(of: train.features, width: w)
-        case .standardize: affine = FeatureScaling.standardization(of: train.features, width: w)
-        }
-        if let affine {
-            affine.apply(&train.features, width: w)
-            affine.apply(&validation.features, width: w)
-            affine.apply(&test.features, width: w)
-        }
-        let names = (0..<config.classCount).map { "class \($0)" }
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: false, width: w,
+            train: &train.features, validation: &validation.features, test: &test.features)
+        let names = (0..<config.classCount!).map { "class \($0)" }
         return Dataset(
             config: config, sampleShape: [w], classNames: names,
             train: DataSplit(features: train.features, labels: train.labels, width: w),
             validation: DataSplit(features: validation.features, labels: validation.labels, width: w),
             test: DataSplit(features: test.features, labels: test.labels, width: w),
-            scaling: affine.map { InputScaling(mode: config.resolvedScaling, scale: $0.scale, shift: $0.shift) } ?? .identity)
+            scaling: scaling)
     }
 }

@@ -1,5 +1,24 @@
 /// Feature scaling with statistics taken from the training split only.
 enum FeatureScaling {
+    /// Fits `mode` on the training features, applies it to the three splits and returns the
+    /// scaling a model file stores. `bytes`: the values are pixels 0-255 (`unit` divides by 255;
+    /// otherwise `unit` is min-max per feature).
+    static func scale(
+        _ mode: Scaling, bytes: Bool, width: Int, train: inout [Float], validation: inout [Float], test: inout [Float]
+    ) -> InputScaling {
+        let affine: Affine
+        switch mode {
+        case .none: return .identity
+        case .unit where bytes: affine = Affine(scale: .init(repeating: 1 / 255, count: width), shift: .init(repeating: 0, count: width))
+        case .unit: affine = unitRange(of: train, width: width)
+        case .standardize: affine = standardization(of: train, width: width)
+        }
+        affine.apply(&train, width: width)
+        affine.apply(&validation, width: width)
+        affine.apply(&test, width: width)
+        return InputScaling(mode: mode, scale: affine.scale, shift: affine.shift)
+    }
+
     /// Per-feature affine map `x * scale + shift`.
     struct Affine {
         var scale: [Float]

@@ -31,16 +31,65 @@ struct IDXFile {
         }
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header") }
-        var dimensions: [Int] = []
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
-        }
+        let dimensions = bytes.withUnsafeBytes { IDXArray.dimensions($0, rank: rank) }
         let expected = dimensions.reduce(1, *)
         guard bytes.count - headerSize == expected else {
             throw DataError.corrupt(
                 path: path, reason: "header promises \(expected) values (\(dimensions.map(String.init).joined(separator: "x"))), file has \(bytes.count - headerSize)")
         }
         return IDXFile(dimensions: dimensions, bytes: bytes, payloadOffset: headerSize)
+    }
+}
+
+/// IDX files of any rank and element type (MNIST, EMNIST, KMNIST, ...), gzipped or plain:
+/// plain files are mapped, gzipped ones inflated once.
+enum IDXArray {
+    static func read(_ path: String, field: String) throws(DataError) -> NumericArray {
+        let file = try MappedFile(path, field: field)
+        let b = file.bytes
+        if b.count >= 2, b[0] == 0x1F, b[1] == 0x8B {
+            let inflated: [UInt8]
+            do { inflated = try GzipReader.read(path) } catch let e as DataError { throw e } catch { throw DataError.unreadable(path: path, reason: "\(error)") }
+            let owned = OwnedBytes(inflated)
+            return try parse(owned.bytes, owner: owned, path: path)
+        }
+        return try parse(b, owner: file, path: path)
+    }
+
+    static func parse(_ b: UnsafeRawBufferPointer, owner: AnyObject, path: String) throws(DataError) -> NumericArray {
+        guard b.count >= 4 else {
+            throw DataError.corrupt(path: path, reason: b.isEmpty ? "empty file (expected an IDX file)" : "file shorter than the IDX header")
+        }
+        guard b[0] == 0, b[1] == 0 else { throw DataError.corrupt(path: path, reason: "bad IDX magic \(b[0]),\(b[1]) at byte 0 (expected 0,0)") }
+        let type: ElementType
+        switch b[2] {
+        case 0x08: type = .uint8
+        case 0x09: type = .int8
+        case 0x0B: type = .int16
+        case 0x0C: type = .int32
+        case 0x0D: type = .float32
+        case 0x0E: type = .float64
+        default: throw DataError.corrupt(path: path, reason: "unknown IDX value type 0x\(String(b[2], radix: 16)) at byte 2")
+        }
+        let rank = Int(b[3])
+        guard rank >= 1 else { throw DataError.corrupt(path: path, reason: "IDX rank 0 at byte 3") }
+        let headerSize = 4 + 4 * rank
+        guard b.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header (\(rank) dimensions need \(headerSize) bytes, the file has \(b.count))") }
+        let shape = dimensions(b, rank: rank)
+        let expected = shape.reduce(1, *) * type.size
+        guard b.count - headerSize == expected else {
+            throw DataError.corrupt(
+                path: path,
+                reason: "truncated or oversized: the header promises \(shape.map(String.init).joined(separator: "x")) values (\(expected) bytes after byte \(headerSize)), the file has \(b.count - headerSize)")
+        }
+        return NumericArray(owner: owner, base: b.baseAddress! + headerSize, type: type, bigEndian: true, shape: shape, path: path)
+    }
+
+    /// The `rank` big-endian 32-bit dimensions after the 4-byte magic (the header is long enough).
+    static func dimensions(_ b: UnsafeRawBufferPointer, rank: Int) -> [Int] {
+        (0..<rank).map { d in
+            let o = 4 + 4 * d
+            return Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
+        }
     }
 }

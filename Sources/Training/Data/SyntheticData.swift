@@ -41,8 +41,8 @@ enum SyntheticData {
                 let bit = rng.nextInt(below: 2)
                 features.append(Float(Double(bit) + noise * rng.nextNormal()))
                 labels.append(Int32(1 - bit))
-            case .fashionMNIST:
-                preconditionFailure("fashion_mnist is not synthetic")
+            case .fashionMNIST, .csv, .tsv, .npy, .npz, .idx:
+                preconditionFailure("\(name.rawValue) is not synthetic")
             }
         }
         return (features, labels, width)

@@ -142,6 +142,7 @@ struct LossHead: Sendable {
             acc.lossSum += sampleLoss(o, label: y)
             acc.samples += 1
             acc.record(predicted: predictedClass(o), label: y)
+            if classes == 2 { acc.recordScore(k == 1 ? o[0] : o[1] - o[0], label: y) }
         }
     }
 
@@ -179,6 +180,7 @@ struct LossHead: Sendable {
                 acc.lossSum += sampleLoss(row, label: y)
                 acc.record(predicted: predictedClass(row), label: y)
             }
+            if classes == 2 { acc.recordScore(w == 1 ? row[0] : row[1], label: y) }
         }
     }
 }

@@ -1,9 +1,35 @@
-/// Sums for loss, accuracy and the binary confusion counts over an evaluation.
+/// Sums for loss, accuracy and the binary confusion counts over an evaluation, and the
+/// positive-class scores of a two-class evaluation (for the AUC).
 struct MetricAccumulator {
     var lossSum = 0.0
     var samples = 0
     var correct = 0
     var truePositives = 0, falsePositives = 0, falseNegatives = 0, trueNegatives = 0
+    /// Two-class tasks: each sample's score for class 1 and whether it is class 1.
+    var scores: [Float] = []
+    var positives: [Bool] = []
+
+    mutating func recordScore(_ score: Float, label: Int) {
+        scores.append(score)
+        positives.append(label == 1)
+    }
+
+    /// The area under the ROC curve of `scores` (the Mann-Whitney statistic, ties counted
+    /// half); 0.5 when one class is absent.
+    static func auc(scores: [Float], positives: [Bool]) -> Double {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var rankSum = 0.0, i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count, scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1 // the mean 1-based rank of the tied run
+            for k in i...j where positives[order[k]] { rankSum += rank }
+            i = j + 1
+        }
+        let p = Double(positives.filter { $0 }.count), n = Double(positives.count) - p
+        guard p > 0, n > 0 else { return 0.5 }
+        return (rankSum - p * (p + 1) / 2) / (p * n)
+    }
 
     mutating func record(predicted: Int, label: Int) {
         if predicted == label { correct += 1 }
@@ -16,7 +42,7 @@ struct MetricAccumulator {
     }
 
     /// "loss", "accuracy", and for two-class tasks "precision", "recall", "f1" (positive class 1;
-    /// 0 when undefined).
+    /// 0 when undefined) and "auc".
     func metrics(binary: Bool, penalty: Double = 0) -> [String: Double] {
         let n = Double(max(samples, 1))
         var result = ["loss": lossSum / n + penalty, "accuracy": Double(correct) / n]
@@ -27,6 +53,7 @@ struct MetricAccumulator {
             result["precision"] = precision
             result["recall"] = recall
             result["f1"] = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+            result["auc"] = Self.auc(scores: scores, positives: positives)
         }
         return result
     }

@@ -71,8 +71,11 @@ public final class Trainer {
         } catch {
             throw TrainingError.invalidConfig(TrainingError.describe(error))
         }
-        guard dataset.classCount == config.data.classCount else {
-            throw TrainingError.dataMismatch("the data set has \(dataset.classCount) classes, the configuration expects \(config.data.classCount)")
+        if let expected = config.data.classCount, dataset.classCount != expected {
+            throw TrainingError.dataMismatch("the data set has \(dataset.classCount) classes, the configuration expects \(expected)")
+        }
+        if let problem = config.crossSectionProblem(classes: dataset.classCount) {
+            throw TrainingError.invalidConfig("\(problem.key.rawValue): \(problem.message)")
         }
         guard dataset.train.count > 0 else { throw TrainingError.dataMismatch("the training split is empty") }
         guard dataset.train.width == dataset.featureCount else {

@@ -1,0 +1,85 @@
+import Foundation
+import SweepFile
+import Training
+
+/// Loads the data a train or sweep file describes before anything starts, so a missing
+/// file, an unknown column or a network that does not fit the data is a located error
+/// (exit 2) instead of a study whose every trial fails.
+enum DataPreflight {
+    /// The train file at `path`, with its data loaded and checked against the network.
+    static func trainFile(_ path: String) throws -> (config: TrialConfig, dataset: Dataset?) {
+        let config = try TrainFile.load(path: path)
+        let node = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)["data"]
+        let dataset = try load(config.data, file: path, node: node)
+        if let dataset, let problem = config.problem(with: dataset) {
+            let field = problem.prefix { $0 != ":" }
+            throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
+                              message: String(problem.dropFirst(field.count + 2)))
+        }
+        return (config, dataset)
+    }
+
+    /// The sweep file at `path`; a training sweep's data is loaded first (unless the data
+    /// section itself is searched: then each trial loads its own), and the sweep is
+    /// validated again with the data's shape and classes known.
+    static func sweep(_ path: String) throws -> SweepDefinition {
+        let definition = try SweepDefinition.load(path: path)
+        guard definition.task == .training, let node = definition.template["data"],
+              let config = try? ConfigDecoder(file: path).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
+        else { return definition }
+        let dataset = try load(config, file: path, node: node)
+        if let metric = MonitoredMetric(rawValue: definition.objective.metric), metric.isBinaryOnly,
+           let classes = dataset?.classCount ?? config.classCount, classes != 2 {
+            let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
+            throw ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
+                              message: "'\(metric.rawValue)' exists only for two-class data sets; this data has \(classes) classes (use val_accuracy or val_loss)")
+        }
+        guard config.dataset.isFileSet, let files = config.files else { return definition }
+        var checked = try SweepDefinition.load(path: path)
+        // Every trial carries the coordinator's fingerprint; a worker with other files refuses it.
+        let fingerprint = try fingerprintOf(files, file: path, node: node)
+        checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(fingerprint.description))))
+        return checked
+    }
+
+    /// Loads (file sets) or looks for the files of (Fashion-MNIST) `config`.
+    static func load(_ config: DataConfig, file: String, node: ConfigNode?) throws -> Dataset? {
+        if config.dataset == .fashionMNIST {
+            for name in ["train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"] {
+                let p = DatasetLoader.fashionMNISTFile(config.resolvedPath, name)
+                if !FileManager.default.fileExists(atPath: p) {
+                    throw located(.missingFile(path: p), file: file, node: node)
+                }
+            }
+            return nil
+        }
+        guard config.dataset.isFileSet else { return nil }
+        do {
+            return try DatasetLoader.load(config)
+        } catch let error as DataError {
+            throw located(error, file: file, node: node)
+        }
+    }
+
+    /// The fingerprint of `files`, an error located at the `data` section.
+    static func fingerprintOf(_ files: DataFiles, file: String, node: ConfigNode) throws(ConfigError) -> DataFingerprint {
+        let result = Result { () throws(DataError) -> DataFingerprint in try DataFingerprint.of(files) }
+        switch result {
+        case .success(let fingerprint): return fingerprint
+        case .failure(let error): throw located(error, file: file, node: node)
+        }
+    }
+
+    /// The data error at the `data` field it comes from.
+    static func located(_ error: DataError, file: String, node: ConfigNode?) -> ConfigError {
+        switch error {
+        case .noSuchFile(let field, let path):
+            return ConfigError(file: file, mark: node?[field]?.mark ?? node?.mark, path: ConfigPath([.key("data"), .key(field)]),
+                               message: "no such file: \(path)")
+        case .missingFile:
+            return ConfigError(file: file, mark: node?["path"]?.mark ?? node?.mark, path: ConfigPath([.key("data")]), message: error.description)
+        default:
+            return ConfigError(file: file, mark: node?.mark, path: ConfigPath([.key("data")]), message: error.description)
+        }
+    }
+}

@@ -1,0 +1,302 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A CSV or TSV file with a header row, read into float features and label tokens.
+///
+/// Quoted fields (`"a, b"`, `""` for a quote) are understood; a blank line is skipped.
+/// Missing values are an empty field or `NA`, `N/A`, `NaN`, `nan`, `null`, `?`; with the
+/// `error` policy they, and any value that is not a finite number, stop the load with the
+/// file, line and column; with `mean` or `zero` they become NaN here (filled in later from
+/// the training split).
+struct DelimitedTable {
+    /// Row-major features, `featureNames.count` per row.
+    var features: [Float]
+    /// The label column's value of each row, as written.
+    var labels: [String]
+    /// The 1-based line of each row (for messages about its label).
+    var lines: [Int32]
+    /// The feature columns in feature order.
+    var featureNames: [String]
+
+    var count: Int { labels.count }
+
+    /// Reads `path`; `field` names the `data` field for a missing file.
+    static func read(
+        _ path: String, field: String, separator: UInt8, label: String, columns: [String]?, ignore: [String]?,
+        missing: MissingValues, labelOptional: Bool = false
+    ) throws(DataError) -> DelimitedTable {
+        let file = try MappedFile(path, field: field)
+        var parser = Parser(bytes: file.bytes, path: path, separator: separator)
+        parser.skipBOM()
+        guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: "empty file: expected a header row with the column names")
+        }
+        let names = header.map(\.text)
+        func column(_ name: String, _ what: String) throws(DataError) -> Int {
+            if let i = names.firstIndex(of: name) { return i }
+            let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))")
+        }
+        if let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
+            throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice")
+        }
+        // Prediction input may come without the label column.
+        let labelIndex = labelOptional && !names.contains(label) ? -1 : try column(label, "label")
+        var featureIndices: [Int]
+        if let columns {
+            featureIndices = []
+            for name in columns { featureIndices.append(try column(name, "feature")) }
+        } else {
+            var skipped: Set<Int> = labelIndex >= 0 ? [labelIndex] : []
+            for name in ignore ?? [] { skipped.insert(try column(name, "ignored")) }
+            featureIndices = names.indices.filter { !skipped.contains($0) }
+        }
+        guard !featureIndices.isEmpty else {
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: "no feature columns left besides the label '\(label)'")
+        }
+        // Where each field goes: a feature position, the label (-1), or nowhere (-2).
+        var role = [Int](repeating: -2, count: names.count)
+        for (position, index) in featureIndices.enumerated() { role[index] = position }
+        if labelIndex >= 0 { role[labelIndex] = -1 }
+        let width = featureIndices.count
+        var table = DelimitedTable(features: [], labels: [], lines: [], featureNames: featureIndices.map { names[$0] })
+        table.features.reserveCapacity(min(file.count / 2, 1 << 26))
+        var row = [Float](repeating: 0, count: width)
+        while let line = parser.peekLine(), let fields = try parser.record() {
+            if fields.count == 1 && fields[0].wasEmptyLine { continue }
+            guard fields.count == names.count else {
+                let last = fields.last!
+                throw DataError.malformed(
+                    path: path, line: line, column: last.column,
+                    reason: "this row has \(fields.count) fields, the header has \(names.count)")
+            }
+            var labelText = ""
+            for (i, f) in fields.enumerated() {
+                let r = role[i]
+                if r == -1 {
+                    labelText = f.text
+                    if labelText.isEmpty || isMissingToken(labelText) {
+                        throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
+                    }
+                } else if r >= 0 {
+                    if let v = f.number {
+                        row[r] = v
+                    } else if missing != .error {
+                        row[r] = .nan
+                    } else if f.text.isEmpty || isMissingToken(f.text) {
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "missing value in column '\(names[i])' (set data.missing: mean or zero to fill it)")
+                    } else {
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (set data.missing: mean or zero to fill it)")
+                    }
+                }
+            }
+            table.features.append(contentsOf: row)
+            table.labels.append(labelText)
+            table.lines.append(Int32(clamping: line))
+        }
+        guard table.count > 0 else {
+            throw DataError.malformed(path: path, line: 2, column: 1, reason: "no data rows after the header")
+        }
+        return table
+    }
+
+    static func isMissingToken(_ s: String) -> Bool {
+        switch s {
+        case "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "?", "": true
+        default: false
+        }
+    }
+
+    /// One field: its text (unquoted, trimmed), its number when it is a finite number, and
+    /// its 1-based column in the line.
+    struct Field {
+        /// The unquoted text of a plain field (a view into the file).
+        var raw: UnsafeRawBufferPointer?
+        /// The text of a quoted field.
+        var quotedText: String?
+        var number: Float?
+        var column: Int
+        var wasEmptyLine = false
+
+        /// The text (built on demand: numbers are the hot path).
+        var text: String { quotedText ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+    }
+
+    /// A cursor over the bytes that yields records of fields.
+    struct Parser {
+        let bytes: UnsafeRawBufferPointer
+        let path: String
+        let separator: UInt8
+        var offset = 0
+        var line = 1
+
+        init(bytes: UnsafeRawBufferPointer, path: String, separator: UInt8) {
+            self.bytes = bytes
+            self.path = path
+            self.separator = separator
+        }
+
+        mutating func skipBOM() {
+            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { offset = 3 }
+        }
+
+        /// The line number of the next record, nil at the end.
+        func peekLine() -> Int? { offset < bytes.count ? line : nil }
+
+        /// The next record, nil at the end of the file.
+        mutating func record() throws(DataError) -> [Field]? {
+            guard offset < bytes.count else { return nil }
+            var fields: [Field] = []
+            let lineStart = offset
+            while true {
+                let column = offset - lineStart + 1
+                if offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") {
+                    fields.append(try quoted(column: column))
+                } else {
+                    let start = offset
+                    while offset < bytes.count {
+                        let b = bytes[offset]
+                        if b == separator || b == 10 || b == 13 { break }
+                        offset += 1
+                    }
+                    fields.append(plain(start, offset, column: column))
+                }
+                if offset >= bytes.count { break }
+                let b = bytes[offset]
+                if b == separator { offset += 1; continue }
+                // End of line: \n, \r\n or \r.
+                offset += 1
+                if b == 13, offset < bytes.count, bytes[offset] == 10 { offset += 1 }
+                break
+            }
+            if fields.count == 1, fields[0].text.isEmpty, offset - lineStart <= 2 { fields[0].wasEmptyLine = true }
+            line += 1
+            return fields
+        }
+
+        private func plain(_ start: Int, _ end: Int, column: Int) -> Field {
+            var s = start, e = end
+            while s < e, bytes[s] == 32 { s += 1 }
+            while e > s, bytes[e - 1] == 32 { e -= 1 }
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[s..<e])
+            return Field(raw: raw, number: FastFloat.parse(raw), column: column + (s - start))
+        }
+
+        private mutating func quoted(column: Int) throws(DataError) -> Field {
+            let startLine = line
+            offset += 1
+            var text: [UInt8] = []
+            while true {
+                guard offset < bytes.count else {
+                    throw DataError.malformed(path: path, line: startLine, column: column, reason: "a quoted field is not closed")
+                }
+                let b = bytes[offset]
+                offset += 1
+                if b == UInt8(ascii: "\"") {
+                    if offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") { text.append(b); offset += 1; continue }
+                    break
+                }
+                if b == 10 { line += 1 }
+                text.append(b)
+            }
+            // Anything up to the separator or the line end after the closing quote is an error.
+            let after = offset
+            while offset < bytes.count, bytes[offset] == 32 { offset += 1 }
+            if offset < bytes.count, bytes[offset] != separator, bytes[offset] != 10, bytes[offset] != 13 {
+                throw DataError.malformed(path: path, line: line, column: column + (after - offset), reason: "unexpected text after a closing quote")
+            }
+            let s = String(decoding: text, as: UTF8.self)
+            let trimmed = s.trimmingSpaces
+            let number = trimmed.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil
+            return Field(quotedText: trimmed, number: number, column: column)
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// Decimal text to a finite Float without allocating: the fast path for up to 19
+/// significant digits and small exponents (exact powers of ten), `strtod` otherwise.
+enum FastFloat {
+    private static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    static func parse(_ text: UnsafeRawBufferPointer) -> Float? {
+        let n = text.count
+        guard n > 0 else { return nil }
+        var i = 0, negative = false
+        if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") { negative = text[0] == UInt8(ascii: "-"); i = 1 }
+        var mantissa: UInt64 = 0, digits = 0, exponent = 0, sawDigit = false
+        while i < n, text[i] &- 48 < 10 {
+            if digits < 19 { mantissa = mantissa * 10 + UInt64(text[i] - 48); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
+            sawDigit = true
+            i += 1
+        }
+        if i < n, text[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < n, text[i] &- 48 < 10 {
+                if digits < 19 { mantissa = mantissa * 10 + UInt64(text[i] - 48); if mantissa > 0 { digits += 1 }; exponent -= 1 }
+                sawDigit = true
+                i += 1
+            }
+        }
+        guard sawDigit else { return nil }
+        if i < n, text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E") {
+            i += 1
+            var expNegative = false, e = 0, expDigit = false
+            if i < n, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") { expNegative = text[i] == UInt8(ascii: "-"); i += 1 }
+            while i < n, text[i] &- 48 < 10 { if e < 10_000 { e = e * 10 + Int(text[i] - 48) }; expDigit = true; i += 1 }
+            guard expDigit else { return nil }
+            exponent += expNegative ? -e : e
+        }
+        guard i == n else { return nil }
+        var value: Double
+        if mantissa < (1 << 53), abs(exponent) <= 22 {
+            value = Double(mantissa)
+            value = exponent >= 0 ? value * powers[exponent] : value / powers[-exponent]
+        } else {
+            value = slow(text)
+        }
+        let f = Float(negative ? -value : value)
+        return f.isFinite ? f : nil
+    }
+
+    private static func slow(_ text: UnsafeRawBufferPointer) -> Double {
+        var buffer = [CChar](repeating: 0, count: text.count + 1)
+        for (i, b) in text.enumerated() { buffer[i] = CChar(bitPattern: b) }
+        let v = strtod(buffer, nil)
+        return abs(v) // the sign is applied by the caller
+    }
+}
+
+/// The candidate nearest to `name` by edit distance, if it is close (for "did you mean").
+func closestName(to name: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let a = Array(name.lowercased())
+    let best = candidates.map { ($0, distance(a, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
+    guard let best, best.1 <= max(2, name.count / 3) else { return nil }
+    return best.0
+}

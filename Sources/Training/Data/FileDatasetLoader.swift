@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loads a file data set (`csv`, `tsv`, `npy`, `npz`, `idx`): reads the files, maps labels
+/// to classes, splits, fills missing values and scales with training-split statistics.
+enum FileDatasetLoader {
+    static func load(_ config: DataConfig) throws(DataError) -> Dataset {
+        let files = config.files!
+        // Another machine's data: refuse before training on it (missing files are reported below).
+        if let expected = files.fingerprint, files.allPaths.allSatisfy({ access($0, F_OK) == 0 }) {
+            let actual = try DataFingerprint.of(files)
+            guard actual == expected else {
+                throw DataError.fingerprintMismatch(expected: expected.description, actual: actual.description, paths: files.allPaths)
+            }
+        }
+        let train = try RawSamples.read(config, features: files.train, labels: files.trainLabels, field: "train_file")
+        let validation = try files.validation.map { path throws(DataError) in
+            try RawSamples.read(config, features: path, labels: files.validationLabels, field: "validation_file")
+        }
+        let test = try files.test.map { path throws(DataError) in
+            try RawSamples.read(config, features: path, labels: files.testLabels, field: "test_file")
+        }
+        for other in [validation, test].compactMap({ $0 }) {
+            guard other.sampleShape == train.sampleShape else {
+                throw DataError.mismatch("samples of \(other.labelPath) have shape \(other.sampleShape), those of \(files.train) \(train.sampleShape)")
+            }
+            if let a = train.columnNames, let b = other.columnNames, a != b {
+                throw DataError.mismatch("\(other.labelPath) has the feature columns [\(b.joined(separator: ", "))], \(files.train) has [\(a.joined(separator: ", "))]")
+            }
+        }
+        let table = try ClassTable([train, validation, test].compactMap { $0 }, names: files.classNames)
+        let trainClasses = table.classes(of: train)
+
+        // Rows of each split: explicit files, or carved out of the training file.
+        let n = train.count
+        let testCount = test == nil ? files.resolvedTestSize.samples(of: n) : 0
+        let validationCount = validation == nil ? config.resolvedValidationSize.samples(of: n) : 0
+        guard testCount + validationCount < n else {
+            throw DataError.invalidSplit(
+                "validation (\(validationCount)) and test (\(testCount)) samples leave nothing to train on out of the \(n) samples of \(files.train)")
+        }
+        let rows = SplitPlanner.split(
+            labels: trainClasses, classCount: table.names.count, validation: validationCount, test: testCount,
+            seed: config.resolvedSeed, stratify: files.stratify ?? true)
+        func limited(_ r: [Int], _ limit: Int?) -> [Int] { limit.map { Array(r.prefix($0)) } ?? r }
+        func part(_ s: RawSamples, _ classes: [Int32], _ r: [Int]) -> (features: [Float], labels: [Int32]) {
+            (s.features.gather(r), r.map { classes[$0] })
+        }
+        var trainPart = part(train, trainClasses, limited(rows.train, config.trainLimit))
+        var validationPart = validation.map { v in part(v, table.classes(of: v), limited(Array(0..<v.count), config.validationLimit)) }
+            ?? part(train, trainClasses, limited(rows.validation, config.validationLimit))
+        var testPart = test.map { t in part(t, table.classes(of: t), limited(Array(0..<t.count), config.testLimit)) }
+            ?? part(train, trainClasses, limited(rows.test, config.testLimit))
+        if trainPart.labels.isEmpty { throw DataError.invalidSplit("the training split is empty") }
+
+        let width = train.features.width
+        var shape = train.sampleShape
+        if files.transpose == true {
+            guard shape.count >= 2 else { throw DataError.mismatch("transpose needs image samples (height, width), \(files.train) has shape \(shape)") }
+            transposeImages(&trainPart.features, shape: shape)
+            transposeImages(&validationPart.features, shape: shape)
+            transposeImages(&testPart.features, shape: shape)
+            shape.swapAt(0, 1)
+        }
+        if let given = files.shape {
+            guard given.reduce(1, *) == width else {
+                throw DataError.mismatch("shape \(given) holds \(given.reduce(1, *)) values, the samples have \(width)")
+            }
+            shape = given
+        }
+
+        // Missing values (NaN, csv/tsv with `missing: mean | zero`) from the training split.
+        if files.resolvedMissing != .error {
+            let fill = files.resolvedMissing == .zero ? [Float](repeating: 0, count: width) : columnMeans(trainPart.features, width: width)
+            fillMissing(&trainPart.features, fill)
+            fillMissing(&validationPart.features, fill)
+            fillMissing(&testPart.features, fill)
+        }
+
+        let scaling = FeatureScaling.scale(
+            config.resolvedScaling, bytes: train.isBytes, width: width,
+            train: &trainPart.features, validation: &validationPart.features, test: &testPart.features)
+        return Dataset(
+            config: config, sampleShape: shape, classNames: table.names,
+            train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
+            validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
+            test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
+            scaling: scaling)
+    }
+
+    /// Swaps the first two axes of every sample ([H, W, rest...] -> [W, H, rest...]).
+    static func transposeImages(_ features: inout [Float], shape: [Int]) {
+        let h = shape[0], w = shape[1], inner = shape.dropFirst(2).reduce(1, *), size = h * w * inner
+        guard size > 0 else { return }
+        var sample = [Float](repeating: 0, count: size)
+        for start in stride(from: 0, to: features.count, by: size) {
+            for y in 0..<h {
+                for x in 0..<w {
+                    for c in 0..<inner { sample[(x * h + y) * inner + c] = features[start + (y * w + x) * inner + c] }
+                }
+            }
+            features.replaceSubrange(start..<(start + size), with: sample)
+        }
+    }
+
+    /// Per-column mean of the values that are not NaN (0 for a column with none).
+    static func columnMeans(_ features: [Float], width: Int) -> [Float] {
+        var sum = [Double](repeating: 0, count: width), count = [Int](repeating: 0, count: width)
+        for (i, v) in features.enumerated() where !v.isNaN {
+            sum[i % width] += Double(v)
+            count[i % width] += 1
+        }
+        return (0..<width).map { count[$0] > 0 ? Float(sum[$0] / Double(count[$0])) : 0 }
+    }
+
+    static func fillMissing(_ features: inout [Float], _ fill: [Float]) {
+        let width = fill.count
+        for i in features.indices where features[i].isNaN { features[i] = fill[i % width] }
+    }
+}

@@ -1,0 +1,210 @@
+import CZlib
+
+/// NumPy's `.npy` format (versions 1-3): the magic `\x93NUMPY`, a version, a header length,
+/// a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (n, d), }`, then
+/// the C-ordered values. Read in place from a mapped file or an archive entry.
+enum NumPyFile {
+    /// The array of the `.npy` file at `path`, mapped (not copied).
+    static func read(_ path: String, field: String) throws(DataError) -> NumericArray {
+        let file = try MappedFile(path, field: field)
+        return try parse(file.bytes, owner: file, path: path)
+    }
+
+    /// Parses an `.npy` image in `bytes` (kept alive by `owner`).
+    static func parse(_ bytes: UnsafeRawBufferPointer, owner: AnyObject, path: String) throws(DataError) -> NumericArray {
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        guard bytes.count >= 10 else {
+            throw DataError.corrupt(path: path, reason: bytes.isEmpty ? "empty file (expected a NumPy .npy array)" : "shorter than the .npy header (\(bytes.count) bytes)")
+        }
+        guard Array(bytes[0..<6]) == magic else { throw DataError.corrupt(path: path, reason: "not a .npy file (bad magic at byte 0)") }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw DataError.corrupt(path: path, reason: "truncated .npy header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default: throw DataError.corrupt(path: path, reason: "unsupported .npy version \(major) (byte 6)")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw DataError.corrupt(path: path, reason: "truncated .npy header") }
+        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<(headerStart + headerLength)]), as: UTF8.self)
+        guard let descr = quotedValue(of: "descr", in: header) else {
+            throw DataError.corrupt(path: path, reason: "the .npy header has no 'descr': \(header)")
+        }
+        guard let (type, bigEndian) = elementType(descr) else {
+            throw DataError.corrupt(
+                path: path,
+                reason: "unsupported dtype '\(descr)'; expected a numeric array (float32, float64, int8-64, uint8-64 or bool)")
+        }
+        if rawValue(of: "fortran_order", in: header)?.hasPrefix("True") == true {
+            throw DataError.corrupt(path: path, reason: "Fortran-ordered array; save it C-ordered (np.ascontiguousarray)")
+        }
+        guard let shapeText = rawValue(of: "shape", in: header), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else {
+            throw DataError.corrupt(path: path, reason: "the .npy header has no 'shape': \(header)")
+        }
+        let inner = shapeText[shapeText.index(after: shapeText.startIndex)..<close]
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let t = part.trimmingCharacters(in: " L")
+            guard let n = Int(t), n >= 0 else { throw DataError.corrupt(path: path, reason: "bad shape \(shapeText[...close])") }
+            shape.append(n)
+        }
+        guard !shape.isEmpty else { throw DataError.corrupt(path: path, reason: "a 0-dimensional array holds no samples") }
+        let dataStart = headerStart + headerLength
+        let expected = shape.reduce(1, *) * type.size
+        guard bytes.count - dataStart >= expected else {
+            throw DataError.corrupt(
+                path: path,
+                reason: "truncated: shape \(shape) of \(descr) needs \(expected) bytes after the header, the file has \(bytes.count - dataStart)")
+        }
+        return NumericArray(owner: owner, base: bytes.baseAddress! + dataStart, type: type, bigEndian: bigEndian, shape: shape, path: path)
+    }
+
+    static func elementType(_ descr: String) -> (ElementType, bigEndian: Bool)? {
+        guard let order = descr.first, "<>|=".contains(order) else { return nil }
+        let big = order == ">"
+        switch descr.dropFirst() {
+        case "f4": return (.float32, big)
+        case "f8": return (.float64, big)
+        case "i1": return (.int8, big)
+        case "u1": return (.uint8, big)
+        case "b1": return (.bool, big)
+        case "i2": return (.int16, big)
+        case "u2": return (.uint16, big)
+        case "i4": return (.int32, big)
+        case "u4": return (.uint32, big)
+        case "i8": return (.int64, big)
+        case "u8": return (.uint64, big)
+        default: return nil
+        }
+    }
+
+    /// The text after `'key':` in the header dict, up to the end.
+    private static func rawValue(of key: String, in header: String) -> Substring? {
+        guard let r = header.range(of: "'\(key)':") else { return nil }
+        return header[r.upperBound...].drop { $0 == " " }
+    }
+
+    private static func quotedValue(of key: String, in header: String) -> String? {
+        guard let v = rawValue(of: key, in: header), v.first == "'" else { return nil }
+        let body = v.dropFirst()
+        guard let end = body.firstIndex(of: "'") else { return nil }
+        return String(body[..<end])
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return s
+    }
+}
+
+/// NumPy's `.npz` archives (`np.savez`, `np.savez_compressed`): a zip file of `.npy`
+/// entries. Stored entries are read in place from the mapping; deflated ones are inflated
+/// once with zlib.
+enum NumPyArchive {
+    /// The array `name` (`x` for the entry `x.npy`) of the archive at `path`.
+    static func array(_ name: String, in path: String, field: String) throws(DataError) -> NumericArray {
+        let file = try MappedFile(path, field: field)
+        let entries = try centralDirectory(file.bytes, path: path)
+        guard let entry = entries.first(where: { $0.name == name + ".npy" }) else {
+            let names = entries.map { String($0.name.dropLast(4)) }
+            throw DataError.mismatch("\(path) has no array '\(name)' (it has: \(names.joined(separator: ", ")))")
+        }
+        let bytes = file.bytes
+        let local = entry.localOffset
+        guard local + 30 <= bytes.count, u32(bytes, local) == 0x0403_4B50 else {
+            throw DataError.corrupt(path: path, reason: "bad local header of \(entry.name) at byte \(local)")
+        }
+        let dataStart = local + 30 + u16(bytes, local + 26) + u16(bytes, local + 28)
+        guard dataStart + entry.compressedSize <= bytes.count else {
+            throw DataError.corrupt(path: path, reason: "\(entry.name) is truncated (needs \(entry.compressedSize) bytes at byte \(dataStart))")
+        }
+        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + entry.compressedSize)])
+        let where_ = "\(path)[\(entry.name)]"
+        switch entry.method {
+        case 0:
+            return try NumPyFile.parse(data, owner: file, path: where_)
+        case 8:
+            let out = try inflate(data, size: entry.size, path: where_)
+            return try NumPyFile.parse(out.bytes, owner: out, path: where_)
+        default:
+            throw DataError.corrupt(path: where_, reason: "zip compression method \(entry.method) is not stored (0) or deflate (8)")
+        }
+    }
+
+    struct Entry { var name: String; var method: Int; var compressedSize: Int; var size: Int; var localOffset: Int }
+
+    static func centralDirectory(_ b: UnsafeRawBufferPointer, path: String) throws(DataError) -> [Entry] {
+        guard b.count >= 22 else { throw DataError.corrupt(path: path, reason: b.isEmpty ? "empty file (expected a .npz archive)" : "not a zip archive (too short)") }
+        // The end-of-central-directory record is in the last 22 + 65,535 bytes.
+        var eocd = -1
+        var i = b.count - 22
+        while i >= max(0, b.count - 22 - 65_535) {
+            if u32(b, i) == 0x0605_4B50 { eocd = i; break }
+            i -= 1
+        }
+        guard eocd >= 0 else { throw DataError.corrupt(path: path, reason: "not a zip archive (no end-of-central-directory record)") }
+        var count = u16(b, eocd + 10), offset = u32(b, eocd + 16)
+        // Zip64: the locator sits right before the record.
+        if (count == 0xFFFF || offset == 0xFFFF_FFFF), eocd >= 20, u32(b, eocd - 20) == 0x0706_4B50 {
+            let record = Int(u64(b, eocd - 20 + 8))
+            guard record + 56 <= b.count, u32(b, record) == 0x0606_4B50 else { throw DataError.corrupt(path: path, reason: "bad zip64 record") }
+            count = Int(u64(b, record + 32))
+            offset = Int(u64(b, record + 48))
+        }
+        var entries: [Entry] = []
+        var p = offset
+        for _ in 0..<count {
+            guard p + 46 <= b.count, u32(b, p) == 0x0201_4B50 else { throw DataError.corrupt(path: path, reason: "bad central directory entry at byte \(p)") }
+            let nameLength = u16(b, p + 28), extraLength = u16(b, p + 30), commentLength = u16(b, p + 32)
+            guard p + 46 + nameLength + extraLength <= b.count else { throw DataError.corrupt(path: path, reason: "truncated central directory") }
+            var entry = Entry(
+                name: String(decoding: UnsafeRawBufferPointer(rebasing: b[(p + 46)..<(p + 46 + nameLength)]), as: UTF8.self),
+                method: u16(b, p + 10), compressedSize: u32(b, p + 20), size: u32(b, p + 24), localOffset: u32(b, p + 42))
+            // Zip64 extra field (id 1): the 64-bit values of the fields that are 0xFFFFFFFF, in order.
+            var e = p + 46 + nameLength
+            let extraEnd = e + extraLength
+            while e + 4 <= extraEnd {
+                let id = u16(b, e), length = u16(b, e + 2)
+                if id == 1 {
+                    var q = e + 4
+                    if entry.size == 0xFFFF_FFFF { entry.size = Int(u64(b, q)); q += 8 }
+                    if entry.compressedSize == 0xFFFF_FFFF { entry.compressedSize = Int(u64(b, q)); q += 8 }
+                    if entry.localOffset == 0xFFFF_FFFF { entry.localOffset = Int(u64(b, q)) }
+                }
+                e += 4 + length
+            }
+            entries.append(entry)
+            p += 46 + nameLength + extraLength + commentLength
+        }
+        return entries
+    }
+
+    /// Raw-deflate `data` into `size` bytes.
+    static func inflate(_ data: UnsafeRawBufferPointer, size: Int, path: String) throws(DataError) -> OwnedBytes {
+        let out = OwnedBytes(capacity: size)
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DataError.unreadable(path: path, reason: "zlib inflateInit2 failed")
+        }
+        defer { inflateEnd(&stream) }
+        stream.next_in = UnsafeMutablePointer(mutating: data.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.avail_in = UInt32(data.count)
+        stream.next_out = out.base.assumingMemoryBound(to: UInt8.self)
+        stream.avail_out = UInt32(size)
+        let status = CZlib.inflate(&stream, Z_FINISH)
+        guard status == Z_STREAM_END, Int(stream.total_out) == size else {
+            throw DataError.corrupt(path: path, reason: "deflated data is damaged (zlib status \(status), \(stream.total_out) of \(size) bytes)")
+        }
+        return out
+    }
+
+    private static func u16(_ b: UnsafeRawBufferPointer, _ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
+    private static func u32(_ b: UnsafeRawBufferPointer, _ i: Int) -> Int { u16(b, i) | u16(b, i + 2) << 16 }
+    private static func u64(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 { UInt64(u32(b, i)) | UInt64(u32(b, i + 4)) << 32 }
+}

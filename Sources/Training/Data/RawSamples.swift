@@ -1,0 +1,146 @@
+/// One file (or file pair) of a file data set as read, before splitting and scaling.
+struct RawSamples {
+    /// Features of every sample.
+    var features: FeatureSource
+    /// Each sample's label as written (a CSV cell, or the integer of an array).
+    var labels: [String]
+    /// Shape of one sample as stored.
+    var sampleShape: [Int]
+    /// Whether the features are bytes (0-255 pixels: `unit` scaling divides by 255).
+    var isBytes: Bool
+    /// The label file (the table itself for csv/tsv).
+    var labelPath: String
+    /// csv/tsv: the line of each row; nil for arrays.
+    var lines: [Int32]?
+    /// csv/tsv: the feature column names.
+    var columnNames: [String]?
+
+    var count: Int { labels.count }
+
+    /// Where sample `i`'s label is written, for messages.
+    func labelLocation(_ i: Int) -> String {
+        if let lines { return "\(labelPath):\(lines[i])" }
+        return "\(labelPath): sample \(i)"
+    }
+
+    /// Reads the features (and labels) a file data set names for one split.
+    static func read(_ config: DataConfig, features path: String, labels labelPath: String?, field: String) throws(DataError) -> RawSamples {
+        let files = config.files!
+        switch config.dataset {
+        case .csv, .tsv:
+            let table = try DelimitedTable.read(
+                path, field: field, separator: config.dataset == .csv ? UInt8(ascii: ",") : 9, label: files.label!,
+                columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing)
+            return RawSamples(
+                features: .floats(table.features, width: table.featureNames.count), labels: table.labels,
+                sampleShape: [table.featureNames.count], isBytes: false, labelPath: path, lines: table.lines,
+                columnNames: table.featureNames)
+        case .npy, .npz, .idx:
+            let x: NumericArray, y: NumericArray
+            let yPath: String
+            switch config.dataset {
+            case .npy:
+                x = try NumPyFile.read(path, field: field)
+                yPath = labelPath!
+                y = try NumPyFile.read(yPath, field: field.replacingFileWithLabels)
+            case .npz:
+                x = try NumPyArchive.array(files.resolvedFeaturesArray, in: path, field: field)
+                y = try NumPyArchive.array(files.resolvedLabelsArray, in: path, field: field)
+                yPath = "\(path)[\(files.resolvedLabelsArray).npy]"
+            default:
+                x = try IDXArray.read(path, field: field)
+                yPath = labelPath!
+                y = try IDXArray.read(yPath, field: field.replacingFileWithLabels)
+            }
+            return try fromArrays(x, y, labelPath: yPath)
+        default:
+            preconditionFailure("not a file data set")
+        }
+    }
+
+    /// Features and labels from two arrays; labels must be one integer per sample.
+    static func fromArrays(_ x: NumericArray, _ y: NumericArray, labelPath: String) throws(DataError) -> RawSamples {
+        guard x.count > 0 else { throw DataError.corrupt(path: x.path, reason: "no samples (the first dimension is 0)") }
+        guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
+            throw DataError.corrupt(path: labelPath, reason: "labels must be one value per sample (shape (n,) or (n, 1)), got shape \(y.shape)")
+        }
+        guard y.count == x.count else {
+            throw DataError.mismatch("\(labelPath) has \(y.count) labels for the \(x.count) samples of \(x.path)")
+        }
+        if let bad = x.firstNonFinite() {
+            throw DataError.corrupt(path: x.path, reason: "sample \(bad.row), value \(bad.column) is not a finite number (NaN or infinity)")
+        }
+        var labels: [String] = []
+        labels.reserveCapacity(y.count)
+        for i in 0..<y.count {
+            let v = y.value(i)
+            guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
+                throw DataError.corrupt(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class")
+            }
+            labels.append(String(Int64(v)))
+        }
+        return RawSamples(
+            features: .array(x), labels: labels, sampleShape: Array(x.shape.dropFirst()).isEmpty ? [1] : Array(x.shape.dropFirst()),
+            isBytes: x.type == .uint8, labelPath: labelPath, lines: nil, columnNames: nil)
+    }
+}
+
+extension String {
+    /// `train_file` -> `train_labels` (the field of a split's label file).
+    var replacingFileWithLabels: String { hasSuffix("_file") ? String(dropLast(5)) + "_labels" : self }
+}
+
+/// The classes of a file data set: label text -> class index, and the names.
+///
+/// Integer labels: with a `classes` list whose indices cover them, a label is its index;
+/// otherwise the distinct values in numeric order are the classes (named by the list when
+/// it has as many names, else by the values). Text labels: the `classes` list's order
+/// (every label must be in it), otherwise the distinct values sorted.
+struct ClassTable {
+    let names: [String]
+    private let index: [String: Int32]
+
+    init(_ sets: [RawSamples], names given: [String]?) throws(DataError) {
+        var distinct = Set<String>()
+        for s in sets { distinct.formUnion(s.labels.map(Self.key)) }
+        let integers = distinct.compactMap { Int64($0) }
+        if integers.count == distinct.count {
+            let sorted = integers.sorted()
+            if let given, let lo = sorted.first, let hi = sorted.last, lo >= 0, hi < given.count {
+                names = given
+                index = Dictionary(uniqueKeysWithValues: sorted.map { (String($0), Int32($0)) })
+            } else {
+                if let given, given.count != sorted.count {
+                    throw DataError.mismatch(
+                        "classes lists \(given.count) names, but the labels are \(Self.preview(sorted.map(String.init))) (\(sorted.count) distinct values)")
+                }
+                names = given ?? sorted.map(String.init)
+                index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { (String($0.element), Int32($0.offset)) })
+            }
+        } else if let given {
+            for s in sets {
+                if let i = s.labels.firstIndex(where: { !given.contains(Self.key($0)) }) {
+                    throw DataError.mismatch("label '\(s.labels[i])' at \(s.labelLocation(i)) is not one of the classes [\(given.joined(separator: ", "))]")
+                }
+            }
+            names = given
+            index = Dictionary(uniqueKeysWithValues: given.enumerated().map { ($0.element, Int32($0.offset)) })
+        } else {
+            names = distinct.sorted()
+            index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, Int32($0.offset)) })
+        }
+        guard names.count >= 2 else {
+            throw DataError.mismatch("a classification set needs at least two classes; the labels have only \(Self.preview(names))")
+        }
+    }
+
+    /// The class of each label of `s`.
+    func classes(of s: RawSamples) -> [Int32] { s.labels.map { index[Self.key($0)]! } }
+
+    /// Integer labels compare by value (`01` is `1`).
+    private static func key(_ label: String) -> String { Int64(label).map(String.init) ?? label }
+
+    private static func preview(_ values: [String]) -> String {
+        values.count <= 10 ? values.joined(separator: ", ") : values.prefix(10).joined(separator: ", ") + ", ..."
+    }
+}

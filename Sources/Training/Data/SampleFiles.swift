@@ -1,0 +1,34 @@
+/// Reading samples to predict (`sweep predict`) in the formats data sets come in.
+public enum SampleFiles {
+    /// The samples of a `.npy` file: raw values as Float, the number of samples, and the
+    /// shape of one sample.
+    public static func readNPY(_ path: String) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
+        let array = try NumPyFile.read(path, field: "input")
+        if let bad = array.firstNonFinite() {
+            throw DataError.corrupt(path: path, reason: "sample \(bad.row), value \(bad.column) is not a finite number (NaN or infinity)")
+        }
+        return (array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
+    }
+
+    /// Whether `bytes` start like a `.npy` file.
+    public static func isNPY(_ head: [UInt8]) -> Bool { head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) }
+
+    /// A CSV/TSV table with a header, read with the columns of the file data set `data`
+    /// (its label column, `columns` or `ignore`): raw features, the number of rows, and each
+    /// row's class among `classNames` when the label column is present (nil entries: a label
+    /// that is not one of them).
+    public static func readTable(_ path: String, like data: DataConfig, classNames: [String]) throws(DataError)
+        -> (values: [Float], count: Int, labels: [Int?]?)
+    {
+        guard let files = data.files, let label = files.label else {
+            throw DataError.mismatch("the model was not trained on a table with a header (its data set is \(data.dataset.rawValue))")
+        }
+        let table = try DelimitedTable.read(
+            path, field: "input", separator: path.hasSuffix(".tsv") || data.dataset == .tsv && !path.hasSuffix(".csv") ? 9 : UInt8(ascii: ","),
+            label: label, columns: files.columns, ignore: files.ignore, missing: .error, labelOptional: true)
+        let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
+            classNames.firstIndex(of: text) ?? Int64(text).flatMap { v in classNames.firstIndex(of: String(v)) }
+        }
+        return (table.features, table.count, labels)
+    }
+}

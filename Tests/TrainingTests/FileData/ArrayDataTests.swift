@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// NumPy (.npy, .npz) and IDX data sets: shapes, classes, labels, and malformed files.
+@Suite("NumPy and IDX data sets")
+struct ArrayDataTests {
+    /// 40 samples of 3 float32 features (sample i: i, 2i, -i) and int64 labels i % 4.
+    func npyPair(_ dir: DataDirectory) throws -> (x: String, y: String) {
+        let x = (0..<40).flatMap { i in [Float(i), Float(2 * i), Float(-i)] }
+        return (try dir.npy("x.npy", descr: "<f4", shape: [40, 3], payload: littleEndian(x)),
+                try dir.npy("y.npy", descr: "<i8", shape: [40], payload: littleEndian((0..<40).map { Int64($0 % 4) })))
+    }
+
+    @Test func npyFeaturesAndLabels() throws {
+        let dir = try DataDirectory()
+        let (x, y) = try npyPair(dir)
+        let data = try loadData(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)", "validation": 8, "test": 8, "classes": ["a", "b", "c", "d"]}"#)
+        #expect(data.sampleShape == [3] && data.classNames == ["a", "b", "c", "d"])
+        #expect(data.train.count == 24 && data.validation.count == 8 && data.test.count == 8)
+        for split in Split.allCases {
+            let s = data.split(split)
+            for (row, label) in zip(rows(s), s.labels) {
+                #expect(row == [row[0], 2 * row[0], -row[0]] && Int(row[0]) % 4 == Int(label))
+            }
+            #expect(Set(s.labels) == [0, 1, 2, 3])
+        }
+    }
+
+    @Test func npyBytesAreImagesScaledBy255() throws {
+        let dir = try DataDirectory()
+        let x = try dir.npy("img.npy", descr: "|u1", shape: [10, 2, 3], payload: (0..<60).map { UInt8($0 * 4) })
+        let y = try dir.npy("lab.npy", descr: "<i4", shape: [10], payload: (0..<10).flatMap { [UInt8($0 % 2), 0, 0, 0] })
+        let data = try loadData(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)", "validation": 0, "test": 0, "shape": [2, 3, 1], "scaling": "unit"}"#)
+        #expect(data.sampleShape == [2, 3, 1] && data.classNames == ["0", "1"])
+        #expect(data.train.features == (0..<60).map { Float($0 * 4) * (1 / 255 as Float) })
+    }
+
+    @Test(arguments: [
+        (DataDirectory.npyBytes(descr: "<c8", shape: [2, 2], payload: [UInt8](repeating: 0, count: 32)),
+         "unsupported dtype '<c8'; expected a numeric array (float32, float64, int8-64, uint8-64 or bool)"),
+        (DataDirectory.npyBytes(descr: "<U5", shape: [2, 2], payload: [UInt8](repeating: 0, count: 80)), "unsupported dtype '<U5'"),
+        (DataDirectory.npyBytes(descr: "<f4", shape: [40, 3], payload: [UInt8](repeating: 0, count: 100)),
+         "truncated: shape [40, 3] of <f4 needs 480 bytes after the header, the file has 100"),
+        ([], "empty file (expected a NumPy .npy array)"),
+        (Array("not numpy at all".utf8), "not a .npy file (bad magic at byte 0)"),
+        (DataDirectory.npyBytes(descr: "<f4", shape: [40, 3], payload: littleEndian([Float](repeating: .nan, count: 120))),
+         "sample 0, value 0 is not a finite number (NaN or infinity)"),
+    ])
+    func malformedNPY(_ bytes: [UInt8], _ reason: String) throws {
+        let dir = try DataDirectory()
+        let (_, y) = try npyPair(dir)
+        let x = try dir.write("bad.npy", bytes)
+        let failure = try dataFailure(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)"}"#)
+        #expect(failure?.hasPrefix("corrupt data file \(x): \(reason)") == true, "\(failure ?? "loaded")")
+    }
+
+    @Test func labelCountMustMatch() throws {
+        let dir = try DataDirectory()
+        let (x, _) = try npyPair(dir)
+        let y = try dir.npy("short.npy", descr: "<i8", shape: [39], payload: littleEndian((0..<39).map { Int64($0 % 2) }))
+        #expect(try dataFailure(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)"}"#)
+            == "data: \(y) has 39 labels for the 40 samples of \(x)")
+        let missing = "\(dir.path)/none.npy"
+        #expect(try dataFailure(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(missing)"}"#)
+            == "data.train_labels: no such file: \(missing)")
+    }
+
+    /// Archives written by NumPy itself (stored and deflated) read as the .npy files do.
+    @Test func npzStoredAndCompressed() throws {
+        let dir = try DataDirectory()
+        let (x, y) = try npyPair(dir)
+        try runPython("""
+            import numpy as np
+            x = np.load('\(x)'); y = np.load('\(y)')
+            np.savez('\(dir.path)/plain.npz', x=x, y=y)
+            np.savez_compressed('\(dir.path)/packed.npz', features=x, target=y)
+            """)
+        let reference = try loadData(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)"}"#)
+        let plain = try loadData(#"{"dataset": "npz", "train_file": "\#(dir.path)/plain.npz"}"#)
+        let packed = try loadData(#"{"dataset": "npz", "train_file": "\#(dir.path)/packed.npz", "features_array": "features", "labels_array": "target"}"#)
+        for data in [plain, packed] {
+            #expect(data.train.features == reference.train.features && data.test.labels == reference.test.labels)
+            #expect(data.classNames == ["0", "1", "2", "3"])
+        }
+        #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(dir.path)/packed.npz"}"#)
+            == "data: \(dir.path)/packed.npz has no array 'x' (it has: features, target)")
+        let cut = try dir.write("cut.npz", Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/plain.npz")).prefix(300)))
+        #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(cut)"}"#)?.hasPrefix("corrupt data file \(cut): not a zip archive") == true)
+    }
+
+    /// EMNIST letters: labels 1-26, images stored transposed.
+    @Test func idxWithManyClassesAndTransposedImages() throws {
+        let dir = try DataDirectory()
+        let n = 52
+        let images = try dir.idx("img-idx3-ubyte", type: 0x08, dims: [n, 2, 3], payload: (0..<(n * 6)).map { UInt8($0 % 251) })
+        let labels = try dir.idx("lab-idx1-ubyte", type: 0x08, dims: [n], payload: (0..<n).map { UInt8($0 % 26 + 1) })
+        let letters = (0..<26).map { String(UnicodeScalar(UInt8(97 + $0))) }
+        let base = #""dataset": "idx", "train_file": "\#(images)", "train_labels": "\#(labels)", "validation": 0, "test": 0"#
+        let data = try loadData("{\(base), \"classes\": [\(letters.map { "\"\($0)\"" }.joined(separator: ", "))]}")
+        #expect(data.classNames == letters && data.sampleShape == [2, 3] && data.train.count == n)
+        #expect(data.train.labels == (0..<n).map { Int32($0 % 26) })
+        let transposed = try loadData("{\(base), \"transpose\": true, \"scaling\": \"none\"}")
+        #expect(transposed.sampleShape == [3, 2])
+        // Sample 0 is [[0,1,2],[3,4,5]]; transposed [[0,3],[1,4],[2,5]].
+        #expect(Array(transposed.train.features.prefix(6)) == [0, 3, 1, 4, 2, 5])
+        #expect(transposed.classNames == (1...26).map(String.init))
+    }
+
+    @Test func idxOfFloatsBigEndian() throws {
+        let dir = try DataDirectory()
+        let values: [Float] = [1.5, -2, 0.25, 8]
+        let payload = values.flatMap { withUnsafeBytes(of: $0.bitPattern.bigEndian, Array.init) }
+        let x = try dir.idx("x", type: 0x0D, dims: [4, 1], payload: payload)
+        let y = try dir.idx("y", type: 0x08, dims: [4], payload: [0, 1, 0, 1])
+        let data = try loadData(#"{"dataset": "idx", "train_file": "\#(x)", "train_labels": "\#(y)", "validation": 0, "test": 0, "scaling": "none", "stratify": false}"#)
+        #expect(data.train.features == values)
+    }
+
+    @Test func malformedIDX() throws {
+        let dir = try DataDirectory()
+        let labels = try dir.idx("y", type: 0x08, dims: [4], payload: [0, 1, 0, 1])
+        let truncated = try dir.idx("t", type: 0x08, dims: [4, 2, 2], payload: [UInt8](repeating: 1, count: 15))
+        let empty = try dir.write("e", [UInt8]())
+        let badType = try dir.idx("b", type: 0x07, dims: [4, 1], payload: [1, 2, 3, 4])
+        func failure(_ x: String) throws -> String? {
+            try dataFailure(#"{"dataset": "idx", "train_file": "\#(x)", "train_labels": "\#(labels)"}"#)
+        }
+        #expect(try failure(truncated) == "corrupt data file \(truncated): truncated or oversized: the header promises 4x2x2 values (16 bytes after byte 16), the file has 15")
+        #expect(try failure(empty) == "corrupt data file \(empty): empty file (expected an IDX file)")
+        #expect(try failure(badType) == "corrupt data file \(badType): unknown IDX value type 0x7 at byte 2")
+    }
+}

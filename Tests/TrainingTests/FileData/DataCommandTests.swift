@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// The data checked before anything starts, and `sweep predict` on file data, through the
+/// built `sweep` binary.
+@Suite("Data through the command line", .enabled(if: sweepBinary != nil, "needs .build/debug/sweep"))
+struct DataCommandTests {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    @Test func missingDataFileStopsValidateTrainAndRunWithExit2() throws {
+        let dir = try DataDirectory()
+        let train = try dir.write("t.yaml", """
+            data:
+              dataset: csv
+              train_file: \(dir.path)/nowhere.csv
+              label: y
+            """)
+        let sweep = try dir.write("s.yaml", """
+            study: s
+            data: {dataset: csv, train_file: \(dir.path)/nowhere.csv, label: y}
+            model: {hidden: [{int: [4, 8]}]}
+            budget: {trials: 2}
+            """)
+        let expected = "data.train_file: no such file: \(dir.path)/nowhere.csv"
+        for arguments in [["validate", train], ["train", train], ["validate", sweep], ["run", sweep, "--db", "\(dir.path)/s.db", "--workers", "1", "--no-progress"],
+                          ["coordinator", sweep, "--db", "\(dir.path)/c.db", "--no-progress"]] {
+            let result = try runSweep(arguments)
+            let line = arguments[1] == train ? "\(train):3:" : "\(sweep):2:"
+            #expect(result.status == 2, "\(arguments): \(result.output)")
+            #expect(result.output.contains(line) && result.output.contains(expected), "\(arguments): \(result.output)")
+        }
+        // Nothing written.
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/s.db") && !FileManager.default.fileExists(atPath: "\(dir.path)/c.db"))
+    }
+
+    @Test func malformedTableAndMisfitNetworkAreLocated() throws {
+        let dir = try DataDirectory()
+        let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
+        let train = try dir.write("t.yaml", "data: {dataset: csv, train_file: \(csv), label: y}\n")
+        let result = try runSweep(["validate", train])
+        #expect(result.status == 2 && result.output.contains("\(csv):3:3: 'x' in column 'b' is not a finite number"), "\(result.output)")
+
+        // A conv layer on tabular rows: known to be wrong only once the data is read.
+        let good = try dir.write("g.csv", "a,b,y\n" + (0..<20).map { "\($0),\($0 % 3),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n"))
+        let sweep = try dir.write("s.yaml", """
+            study: s
+            data: {dataset: csv, train_file: \(good), label: y}
+            model:
+              layers: [{conv2d: {filters: {int: [2, 4]}, kernel_size: 3}}]
+            budget: {trials: 2}
+            """)
+        let misfit = try runSweep(["validate", sweep])
+        #expect(misfit.status == 2 && misfit.output.contains("model.layers[0].conv2d"), "\(misfit.output)")
+    }
+
+    @Test func trainPredictWithClassNamesFromTablesAndNPY() throws {
+        let dir = try DataDirectory()
+        let model = "\(dir.path)/iris.swm"
+        let train = try runSweep(["train", "\(repository)/sweeps/tabular/breast-cancer.yaml", "--save-model", model], in: repository)
+        #expect(train.status == 0, "\(train.output)")
+        let predict = try runSweep(["predict", model, "\(repository)/data/breast-cancer.csv", "--format", "json"])
+        #expect(predict.status == 0, "\(predict.output)")
+        let document = try JSONSerialization.jsonObject(with: Data(predict.output.utf8)) as! [String: Any]
+        #expect(document["classes"] as? [String] == ["benign", "malignant"])
+        #expect((document["accuracy"] as! Double) > 0.95 && document["labelled_samples"] as? Int == 569)
+
+        // The same rows as a .npy of float64 (feature columns in file order).
+        let text = try String(contentsOfFile: "\(repository)/data/breast-cancer.csv", encoding: .utf8)
+        let rows = text.split(separator: "\n").dropFirst().prefix(3).map { $0.split(separator: ",").dropLast().map { Double(String($0))! } }
+        let payload = rows.flatMap { $0 }.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let npy = try dir.npy("x.npy", descr: "<f8", shape: [3, 30], payload: payload)
+        let fromNPY = try runSweep(["predict", model, npy, "--format", "csv"])
+        let fromCSV = try runSweep(["predict", model, "\(repository)/data/breast-cancer.csv", "--format", "csv", "--limit", "3"])
+        #expect(fromNPY.status == 0, "\(fromNPY.output)")
+        let classes = fromNPY.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
+        #expect(classes == ["malignant", "malignant", "malignant"])
+        #expect(fromCSV.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] } == classes)
+    }
+
+    @Test func binaryOnlyObjectiveOnThreeClassesIsRefused() throws {
+        let dir = try DataDirectory()
+        let sweep = try dir.write("s.yaml", """
+            study: s
+            objective: {metric: val_auc, direction: maximize}
+            data: {dataset: csv, train_file: \(repository)/data/iris.csv, label: species}
+            model: {hidden: [{int: [4, 8]}]}
+            budget: {trials: 2}
+            """)
+        let result = try runSweep(["validate", sweep])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.output.contains("\(sweep):2:") && result.output.contains("objective.metric: 'val_auc' exists only for two-class data sets; this data has 3 classes"), "\(result.output)")
+    }
+
+    /// A worker whose data file differs from the coordinator's fails the trial naming both
+    /// fingerprints (coordinator and worker in different directories, the same relative path).
+    @Test func workerWithOtherDataFailsTheTrial() throws {
+        let coordinatorDir = try DataDirectory(), workerDir = try DataDirectory()
+        let rows = (1...10).map { "\($0),\($0 % 2 == 0 ? "q" : "p")" }
+        try coordinatorDir.write("d.csv", "a,y\n" + rows.joined(separator: "\n") + "\n")
+        try workerDir.write("d.csv", "a,y\n" + rows.dropLast().joined(separator: "\n") + "\n11,q\n")
+        try coordinatorDir.write("s.yaml", """
+            study: fp
+            data: {dataset: csv, train_file: d.csv, label: y, validation: 2, test: 2}
+            model: {hidden: [{int: [2, 4]}]}
+            training: {epochs: 1}
+            budget: {trials: 1}
+            retry: {max_attempts: 1}
+            """)
+        let port = Int.random(in: 20_000..<60_000)
+        let coordinator = Process()
+        coordinator.executableURL = URL(fileURLWithPath: sweepBinary!)
+        coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", "s.db", "--no-progress"]
+        coordinator.currentDirectoryURL = URL(fileURLWithPath: coordinatorDir.path)
+        coordinator.standardOutput = FileHandle.nullDevice
+        coordinator.standardError = FileHandle.nullDevice
+        try coordinator.run()
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try runSweep(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--max-trials", "1"], in: workerDir.path)
+        #expect(worker.status == 0, "\(worker.output)")
+        coordinator.waitUntilExit()
+        let show = try runSweep(["show", "fp", "0", "--db", "s.db"], in: coordinatorDir.path)
+        let ours = try DataFingerprint.of(DataFiles(train: "\(coordinatorDir.path)/d.csv", label: "y"))
+        let theirs = try DataFingerprint.of(DataFiles(train: "\(workerDir.path)/d.csv", label: "y"))
+        #expect(show.output.contains("FAIL") && show.output.contains(
+            "data files differ from the coordinator's: the coordinator has \(ours), this machine's d.csv give \(theirs)"), "\(show.output)")
+    }
+
+    @Test func exampleSweepsValidate() throws {
+        for file in ["sweeps/tabular/iris.yaml", "sweeps/tabular/breast-cancer.yaml"] {
+            let result = try runSweep(["validate", file], in: repository)
+            #expect(result.status == 0, "\(file): \(result.output)")
+        }
+        // The IDX example on a small generated MNIST-like set (28x28 bytes, 10 classes).
+        let dir = try DataDirectory()
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/data/mnist", withIntermediateDirectories: true)
+        for (name, n) in [("train", 6000), ("t10k", 200)] {
+            try dir.idx("data/mnist/\(name)-images-idx3-ubyte.gz", type: 0x08, dims: [n, 28, 28], payload: (0..<(n * 784)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            try dir.idx("data/mnist/\(name)-labels-idx1-ubyte.gz", type: 0x08, dims: [n], payload: (0..<n).map { UInt8($0 % 10) })
+        }
+        let result = try runSweep(["validate", "\(repository)/sweeps/idx/mnist.yaml"], in: dir.path)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("valid sweep 'mnist-cnn'"), "\(result.output)")
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// CSV and TSV data sets: columns, classes, splits, missing values and every malformed table.
+@Suite("CSV/TSV data sets")
+struct TableDataTests {
+    /// 60 rows: id, a (= the row number, identifies the row), b, species (20 per class).
+    func animals(_ dir: DataDirectory) throws -> String {
+        let species = ["dog", "cat", "eel"]
+        let lines = (0..<60).map { i in "\(1000 + i),\(i),\(Double(i) * 0.5),\(species[i % 3])" }
+        return try dir.write("animals.csv", (["id,a,b,species"] + lines).joined(separator: "\n") + "\n")
+    }
+
+    @Test func columnsClassesAndStratifiedSeededSplits() throws {
+        let dir = try DataDirectory()
+        let path = try animals(dir)
+        let json = #"{"dataset": "csv", "train_file": "\#(path)", "label": "species", "ignore": ["id"], "validation": 0.25, "test": 0.25, "seed": 3}"#
+        let data = try loadData(json)
+        #expect(data.classNames == ["cat", "dog", "eel"] && data.sampleShape == [2])
+        #expect(data.train.count == 30 && data.validation.count == 15 && data.test.count == 15)
+        var seen: [Float] = []
+        let species = ["dog", "cat", "eel"]
+        for split in Split.allCases {
+            let s = data.split(split)
+            // Stratified: every class has its share in every split.
+            for c in 0..<3 { #expect(s.labels.filter { $0 == Int32(c) }.count == s.count / 3) }
+            for (row, label) in zip(rows(s), s.labels) {
+                let i = Int(row[0])
+                #expect(row[1] == Float(i) * 0.5)
+                #expect(data.classNames[Int(label)] == species[i % 3])
+                seen.append(row[0])
+            }
+        }
+        #expect(seen.sorted() == (0..<60).map(Float.init))
+        #expect(try loadData(json).validation.features == data.validation.features)
+        let other = try loadData(json.replacingOccurrences(of: #""seed": 3"#, with: #""seed": 4"#))
+        #expect(other.validation.features != data.validation.features)
+    }
+
+    @Test func classesListOrdersTheClassesAndRejectsOthers() throws {
+        let dir = try DataDirectory()
+        let path = try animals(dir)
+        let data = try loadData(#"{"dataset": "csv", "train_file": "\#(path)", "label": "species", "classes": ["eel", "dog", "cat"], "test": 0}"#)
+        #expect(data.classNames == ["eel", "dog", "cat"])
+        for (row, label) in zip(rows(data.train), data.train.labels) {
+            #expect(["dog", "cat", "eel"][Int(row[1]) % 3] == data.classNames[Int(label)])
+        }
+        let failure = try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "species", "classes": ["dog", "cat"]}"#)
+        #expect(failure == "data: label 'eel' at \(path):4 is not one of the classes [dog, cat]")
+    }
+
+    @Test func integerLabelsAndTSVColumns() throws {
+        let dir = try DataDirectory()
+        let lines = (0..<20).map { i in "\(i)\t\(i * 2)\t\(i % 2 == 0 ? 3 : 1)" }
+        let path = try dir.write("t.tsv", (["x\ty\tlabel"] + lines).joined(separator: "\r\n"))
+        let data = try loadData(#"{"dataset": "tsv", "train_file": "\#(path)", "label": "label", "columns": ["y"], "validation": 4, "test": 0}"#)
+        #expect(data.classNames == ["1", "3"] && data.sampleShape == [1])
+        #expect(data.train.count == 16 && data.validation.count == 4 && data.test.count == 0)
+        for (row, label) in zip(rows(data.train), data.train.labels) {
+            #expect((Int(row[0]) / 2) % 2 == (label == 1 ? 0 : 1))
+        }
+    }
+
+    @Test func explicitValidationAndTestFiles() throws {
+        let dir = try DataDirectory()
+        let header = "f1,f2,y\n"
+        let train = try dir.write("train.csv", header + (0..<10).map { "\($0),1,\($0 % 2 == 0 ? "no" : "yes")" }.joined(separator: "\n"))
+        let validation = try dir.write("val.csv", header + "5,5,yes\n6,6,no\n7,7,yes\n")
+        let test = try dir.write("test.csv", header + "\"8\", 8 ,no\n")
+        let data = try loadData(#"{"dataset": "csv", "train_file": "\#(train)", "validation_file": "\#(validation)", "test_file": "\#(test)", "label": "y"}"#)
+        #expect(data.train.count == 10 && data.validation.count == 3 && data.test.count == 1)
+        #expect(data.validation.labels == [1, 0, 1] && rows(data.test) == [[8, 8]])
+        let other = try dir.write("other.csv", "f1,f3,y\n1,2,no\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(other)", "label": "y"}"#)
+            == "data: \(other) has the feature columns [f1, f3], \(train) has [f1, f2]")
+    }
+
+    @Test func missingValuesFilledFromTheTrainingSplit() throws {
+        let dir = try DataDirectory()
+        let path = try dir.write("m.csv", "a,b,y\n1,,p\n3,NA,q\n,4,p\n5,8,q\n")
+        let json = #"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "validation": 0, "test": 0, "missing": "mean"}"#
+        #expect(rows(try loadData(json).train) == [[1, 6], [3, 6], [3, 4], [5, 8]])
+        #expect(rows(try loadData(json.replacingOccurrences(of: "mean", with: "zero")).train) == [[1, 0], [3, 0], [0, 4], [5, 8]])
+    }
+
+    /// Every malformed table fails with its file, line and column.
+    @Test(arguments: [
+        ("a,b,y\n1,2,p\n3,4\n", "y", ":3:3: this row has 2 fields, the header has 3"),
+        ("a,b,y\n1,zz,p\n", "y", ":2:3: 'zz' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
+        ("a,b,y\n1,NaN,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
+        ("a,b,y\n1,,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
+        ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
+        ("a,b,species\n1,2,p\n", "spceies", ":1:1: no label column 'spceies'; did you mean 'species'? (the columns are: a, b, species)"),
+        ("a,b,y\n1,2,p\n", "label", ":1:1: no label column 'label' (the columns are: a, b, y)"),
+        ("", "y", ":1:1: empty file: expected a header row with the column names"),
+        ("a,b,y\n", "y", ":2:1: no data rows after the header"),
+        ("a,b,y\n1,\"2,p\n", "y", ":2:3: a quoted field is not closed"),
+        ("a,b,y\n1,2,\n", "y", ":2:5: missing label in column 'y'"),
+        ("a,a,y\n1,2,p\n", "y", ":1:3: column name 'a' appears twice"),
+    ])
+    func malformedTables(_ text: String, _ label: String, _ expected: String) throws {
+        let dir = try DataDirectory()
+        let path = try dir.write("bad.csv", text)
+        let failure = try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "\#(label)", "validation": 0, "test": 0}"#)
+        #expect(failure == path + expected)
+    }
+
+    @Test func fastNumberParsingMatchesStrtod() {
+        for text in ["0", "-1.5", "3.14159", "1e-3", "2.5E+4", "123456789012345678901234", "0.000000000000000000000001", "+7", ".5", "5."] {
+            let parsed = text.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil
+            #expect(parsed == Float(strtod(text, nil)), "\(text)")
+        }
+        for text in ["", "-", "e5", "1e", "1.2.3", "0x10", "inf", "nan", "1 2"] {
+            #expect((text.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil) == nil, "\(text)")
+        }
+    }
+}
