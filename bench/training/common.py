@@ -1,7 +1,8 @@
 """Shared set-up of the training peers: the same data, split and network as Sweep's benchmark.
 
-Fashion-MNIST from the same IDX files (Debian's dataset-fashion-mnist), the first 55,000
-training images for training, the last 5,000 for validation, pixels scaled to [0, 1];
+Fashion-MNIST from the same IDX files (Debian's dataset-fashion-mnist), the first 5,000
+training images for validation and the other 55,000 for training (Sweep's default, the
+course texts' convention), pixels scaled to [0, 1];
 784-300-100-10, ReLU, he_normal hidden kernels, glorot_uniform output, zero biases,
 Adam(1e-3), cross-entropy, shuffled every epoch. Throughput is measured over epochs 2..N
 on the training steps only, one thread everywhere.
@@ -39,8 +40,7 @@ def load_data():
     labels = read_idx(os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
     x = images.reshape(len(images), -1).astype(np.float32) / 255.0
     y = labels.astype(np.int64)
-    n = len(x) - VALIDATION
-    return x[:n], y[:n], x[n:], y[n:]
+    return x[VALIDATION:], y[VALIDATION:], x[:VALIDATION], y[:VALIDATION]
 
 
 def he_normal(rng, fan_in, fan_out):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Géron's chapter-11 reference models in Keras, on Sweep's split (last 5,000 training
+"""Géron's chapter-11 reference models in Keras, on Sweep's split (first 5,000 training
 images for validation), to compare the accuracies of sweeps/reference/*.yaml with Keras
 itself on the same data: `keras_reference.py bn|deep-relu|deep-selu|piecewise [--seed N] [--epochs N]`."""
 import argparse
