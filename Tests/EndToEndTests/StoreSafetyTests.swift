@@ -78,6 +78,34 @@ func listing(_ directory: URL) -> [String] {
         #expect(listing(h.directory).filter { $0.hasPrefix("sweep.db") }.sorted() == ["sweep.db", "sweep.db.locks"])
     }
 
+    /// Output files are written atomically (a temporary file renamed over the target), except
+    /// over a device: renaming over /dev/null as root replaced the machine's /dev/null with a
+    /// regular file (found when the read-only test above ran `report -o /dev/null`).
+    @Test func writingToADeviceLeavesTheDeviceInPlace() throws {
+        let h = try SweepHarness("device-output")
+        defer { h.cleanUp() }
+        func isCharacterDevice(_ path: String) -> Bool {
+            var info = stat()
+            return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFCHR
+        }
+        #expect(isCharacterDevice("/dev/null"))
+        defer {
+            // Should it ever regress, give the machine its /dev/null back.
+            if !isCharacterDevice("/dev/null") { _ = unlink("/dev/null"); _ = mknod("/dev/null", S_IFCHR | 0o666, dev_t((1 << 8) | 3)) }
+        }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        for command in [["report", "s", "-o", "/dev/null"], ["export", "s", "--format", "csv", "--out", "/dev/null"]] {
+            let run = try h.run(command + ["--db", h.db])
+            #expect(run.status == 0, "\(command): \(run.output)")
+            #expect(isCharacterDevice("/dev/null"), "sweep \(command.joined(separator: " ")) replaced /dev/null")
+        }
+        // A regular file is still written whole.
+        let out = h.directory.appendingPathComponent("r.html").path
+        #expect(try h.run(["report", "s", "-o", out, "--db", h.db]).status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).hasSuffix("</html>\n"))
+    }
+
     @Test func refusedCommandsLeaveNoDatabaseOrLocksBehind() throws {
         let h = try SweepHarness("refused")
         defer { h.cleanUp() }

@@ -8,13 +8,14 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the Sweep file equivalent to a W&B sweep file.",
         discussion: """
-            `sweep run` reads W&B sweep files as they are; this shows what they mean in Sweep's
-            own format (docs/commands.md has the mapping). A W&B key Sweep cannot honour is an
-            error naming it.
+            `sweep run` reads W&B sweep files as they are; this shows what they mean in
+            Sweep's own format (docs/commands.md has the mapping). A W&B key Sweep cannot
+            honour is an error naming it.
 
             Examples:
               sweep convert wandb sweeps/wandb/sweep.yaml
-              sweep convert wandb sweep.yaml > sweep-native.yaml && sweep validate sweep-native.yaml
+              sweep convert wandb sweep.yaml > sweep-native.yaml
+              sweep validate sweep-native.yaml
             """)
 
     enum Format: String, ExpressibleByArgument { case wandb }
@@ -51,9 +52,10 @@ struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a command trial's output (stdout and stderr).",
         discussion: """
-            Workers keep each attempt's output in their log directory (`DB.logs/STUDY/` for the
-            local workers of `sweep run`; `--log-dir` of `sweep worker` elsewhere). Without
-            those files (a remote worker), the stderr tail stored with a failed trial is shown.
+            Workers keep each attempt's output in their log directory (`DB.logs/STUDY/`
+            for the local workers of `sweep run`; `--log-dir` of `sweep worker`
+            elsewhere). Without those files (a remote worker), the stderr tail stored with
+            a failed trial is shown.
 
             Examples:
               sweep logs mysweep 3

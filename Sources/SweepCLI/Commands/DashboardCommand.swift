@@ -10,22 +10,23 @@ struct DashboardCommand: ParsableCommand {
         commandName: "dashboard",
         abstract: "Serve a live web dashboard of the studies in a database.",
         discussion: """
-            Pages: the studies; per study its plots updating live (parallel coordinates with
-            brushing that filters the trials table, a contour of two parameters, the EDF, a
-            timeline of trials per worker, and the plots of `sweep report`); a sortable,
-            filterable trials table; a page per trial (every reported metric per epoch,
-            parameters, prune reason, attempts); and a comparison of studies. /metrics serves
-            trials by state in Prometheus text format.
+            Pages: the studies; per study its plots updating live (parallel coordinates
+            with brushing that filters the trials table, a contour of two parameters, the
+            EDF, a timeline of trials per worker, and the plots of `sweep report`); a
+            sortable, filterable trials table; a page per trial (every reported metric per
+            epoch, parameters, prune reason, attempts); and a comparison of studies.
+            /metrics serves trials by state in Prometheus text format.
 
-            The dashboard reads the database through its own read-only connection and never
-            blocks a running sweep. It changes nothing unless started with --token, and then
-            only for requests that carry the token. It listens on loopback unless --bind
-            names another address, which requires --token or --insecure.
-            To see a sweep's coordinator metrics too, use `sweep run ... --dashboard`.
+            The dashboard reads the database through its own read-only connection and
+            never blocks a running sweep. It changes nothing unless started with --token,
+            and then only for requests that carry the token. It listens on loopback unless
+            --bind names another address, which requires --token or --insecure. To see a
+            sweep's coordinator metrics too, use `sweep run ... --dashboard`.
 
             Examples:
               sweep dashboard --db runs/sweep.db
-              sweep dashboard --db runs/sweep.db --bind 0.0.0.0:8080 --token "$(openssl rand -hex 16)"
+              sweep dashboard --db runs/sweep.db --bind 0.0.0.0:8080 \\
+                  --token "$(openssl rand -hex 16)"
             """)
 
     @OptionGroup var database: DatabaseOptions

@@ -8,13 +8,13 @@ struct Predict: ParsableCommand {
         abstract: "Predict class probabilities with a model file for IDX, NPY or CSV input.",
         discussion: """
             MODEL is a model file (sweep train --save-model, sweep model export). INPUT is
-            an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz), a NumPy
-            .npy array (samples along the first axis), or a CSV file with one sample per row
-            of raw feature values (pixels 0-255 for image models; a non-numeric first line is
-            taken as a header). A model trained on a CSV/TSV data set reads a table with a
-            header and picks its feature columns by name; when the table has the label
-            column, the accuracy is printed. The model applies its own input scaling;
-            predictions name the model's classes.
+            an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz), a
+            NumPy .npy array (samples along the first axis), or a CSV file with one sample
+            per row of raw feature values (pixels 0-255 for image models; a non-numeric
+            first line is taken as a header). A model trained on a CSV/TSV data set reads
+            a table with a header and picks its feature columns by name; when the table
+            has the label column, the accuracy is printed. The model applies its own input
+            scaling; predictions name the model's classes.
 
             With --mc-samples N, each prediction is the mean of N MC-dropout passes and
             the std per class is shown (the model needs dropout for a spread). With

@@ -3,6 +3,7 @@ import Foundation
 import Search
 import Store
 import SweepFile
+import Training
 
 /// `sweep studies`: every study in the database.
 struct Studies: ParsableCommand {
@@ -259,7 +260,7 @@ struct Export: ParsableCommand {
             return CSV.render(headers, rows)
         }
         if let out {
-            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+            do { try OutputFile.write(text, to: out) } catch {
                 throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
             }
         } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import Training
 import SweepReport
 
 /// `sweep report STUDY`: one self-contained HTML file with the study's plots.
@@ -38,7 +39,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         do {
-            try page.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(page, to: path)
         } catch {
             throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
         }

@@ -30,11 +30,12 @@ struct Run: ParsableCommand {
         abstract: "Run a sweep: a coordinator and local workers, with live progress.",
         discussion: """
             Creates the study in the database, starts the coordinator and N local workers,
-            and shows progress until the budget is spent. Ctrl-C (SIGTERM, SIGHUP) stops it
-            cleanly (trials in progress finish their epoch and are handed back); a second one
-            hands them back at once and exits 130. `sweep resume STUDY` continues it. More
-            workers, on this or other machines, can join with `sweep worker --connect ENDPOINT`.
-            Exits 1 when every trial failed (see `sweep trials STUDY --state FAIL`).
+            and shows progress until the budget is spent. Ctrl-C (SIGTERM, SIGHUP) stops
+            it cleanly (trials in progress finish their epoch and are handed back); a
+            second one hands them back at once and exits 130. `sweep resume STUDY`
+            continues it. More workers, on this or other machines, can join with `sweep
+            worker --connect ENDPOINT`. Exits 1 when every trial failed (see `sweep trials
+            STUDY --state FAIL`).
 
             Examples:
               sweep run sweeps/quickstart.yaml
@@ -135,10 +136,10 @@ struct CoordinatorCommand: ParsableCommand {
               sweep coordinator sweeps/schedules.yaml \\
                   --bind tcp://0.0.0.0:5555 --keys keys/ --db runs/schedules.db
 
-            With --resume, an existing study of the same name is continued instead of refused;
-            if FILE changed since the study began, the changes are shown and the command stops,
-            unless --force continues with the new file (a changed objective or search space is
-            refused).
+            With --resume, an existing study of the same name is continued instead of
+            refused; if FILE changed since the study began, the changes are shown and the
+            command stops, unless --force continues with the new file (a changed objective
+            or search space is refused).
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String

@@ -19,11 +19,12 @@ struct Train: ParsableCommand {
             (docs/model-format.md) for `sweep predict` and for transfer learning
             (model.transfer.from).
 
-            With --checkpoint, the run saves its whole state (weights, optimizer, schedule,
-            random streams; docs/model-format.md) after every --checkpoint-every epochs, and a
-            run started with an existing checkpoint continues after its epoch, bit-identical to
-            an uninterrupted run. Ctrl-C stops after the current epoch, saved. The file is
-            removed when training ends, unless --keep-checkpoint.
+            With --checkpoint, the run saves its whole state (weights, optimizer,
+            schedule, random streams; docs/model-format.md) after every --checkpoint-every
+            epochs, and a run started with an existing checkpoint continues after its
+            epoch, bit-identical to an uninterrupted run. Ctrl-C stops after the current
+            epoch, saved. The file is removed when training ends, unless
+            --keep-checkpoint.
 
             Examples:
               sweep train sweeps/reference/adam-relu.yaml
@@ -135,7 +136,7 @@ extension Train {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a sweep file (or train file) and print its search space.",
-        discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file on its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
+        discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file\non its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
 
     @Argument(help: "The sweep or train file.") var file: String
 

@@ -93,7 +93,7 @@ public enum CheckpointFile: LittleEndianFormat {
 
     /// Writes a checkpoint file atomically (a crash leaves the previous one intact).
     public static func write(_ checkpoint: TrainingCheckpoint, to path: String) throws {
-        try Data(encode(checkpoint)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(Data(encode(checkpoint)), to: path)
     }
 
     /// Reads a checkpoint file.

@@ -68,7 +68,7 @@ public enum ModelFile {
     /// Writes the model file of `trainer` to `path` (atomically).
     public static func write(_ trainer: Trainer, to path: String) throws {
         let bytes = try encode(trainer)
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(Data(bytes), to: path)
     }
 
     // MARK: Reading

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Writes a file the user named: atomically (a temporary file renamed over the target, so a
+/// crash never leaves half a file) when the target is a regular file or does not exist, and
+/// in place when it is something else. Renaming over `/dev/null`, a FIFO or a terminal would
+/// replace the device itself (as root: `/dev/null` becomes a regular file for every program
+/// on the machine), so `sweep report -o /dev/null` writes through the device instead.
+public enum OutputFile {
+    /// Writes `bytes` to `path` (see the type's comment).
+    public static func write(_ bytes: Data, to path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+            defer { try? handle.close() }
+            try handle.write(contentsOf: bytes)
+            return
+        }
+        try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Writes `text` as UTF-8 to `path`.
+    public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+}
