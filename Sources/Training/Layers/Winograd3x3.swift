@@ -15,7 +15,8 @@ final class Winograd3x3 {
     let geometry: WindowGeometry
     let filters: Int
     let gemm: Gemm
-    /// Samples per chunk of the transform buffers.
+    /// Samples per chunk of the transform buffers (a batch larger than one chunk recomputes
+    /// the input transforms in the backward pass).
     let chunkSamples: Int
     let tilesY: Int, tilesX: Int
 
@@ -45,8 +46,11 @@ final class Winograd3x3 {
         tilesY = (geometry.outputHeight + 1) / 2
         tilesX = (geometry.outputWidth + 1) / 2
         cells = Self.tileCells(geometry, tilesY: tilesY, tilesX: tilesX)
-        let perSample = 16 * tilesY * tilesX * max(geometry.channels, filters)
-        chunkSamples = max(1, min(capacity, chunk ?? (8 << 20) / max(1, perSample)))
+        // Small chunks keep V and M (2.5 MB) cache-resident between the transforms and the
+        // sgemms: on the CNN's 14x14x32 -> 64 layer, 8 samples per chunk trained ~15% faster
+        // than the whole batch of 64 (the planes then span 19 MB).
+        let perSample = 16 * tilesY * tilesX * (geometry.channels + filters)
+        chunkSamples = max(1, min(capacity, chunk ?? (640 << 10) / max(1, perSample)))
         let tiles = chunkSamples * tilesY * tilesX
         inputPlanes = FloatBuffer(count: 16 * tiles * geometry.channels)
         productPlanes = FloatBuffer(count: 16 * tiles * filters)
