@@ -35,6 +35,10 @@ struct ConvGradientCheckTests {
         Case(name: "prelu conv", layers: [conv(3, 3, .same), conv(2, 3, .valid, activation: .prelu(alpha: 0.2))]),
         Case(name: "relu conv, flatten, dense", layers: [conv(4, 3, .same), .maxPool(PoolSpec(poolSize: WindowSize(2))), conv(3, 2, .valid), .flatten, .dense(DenseSpec(units: 5))], activation: .relu),
         Case(name: "dropout between convs", layers: [conv(3, 3, .same), .dropout(0.3), conv(2, 3, .valid)]),
+        // 8+ input channels and a stride-1 3x3 kernel: the second conv runs Winograd.
+        Case(name: "winograd same, odd size", layers: [conv(8, 3, .same), conv(3, 3, .same)], shape: [5, 5, 2]),
+        Case(name: "winograd valid, even size, tiled", layers: [conv(9, 2, .valid), conv(3, 3, .valid)], shape: [7, 6, 2], tile: 1),
+        Case(name: "winograd relu same, pool", layers: [conv(8, 3, .same), conv(4, 3, .same), .maxPool(PoolSpec(poolSize: WindowSize(2)))], activation: .relu, shape: [6, 6, 1]),
     ]
 
     @Test(arguments: cases)

@@ -9,7 +9,17 @@ import Randomness
 /// Backward: the activation derivative and bias sums in place, dK = colᵀ·dY (accumulated
 /// over tiles), dcol = dY·Kᵀ and col2im into the input gradient. The column buffer holds
 /// `tileSamples` samples; a training batch that fits reuses the forward pass's columns.
+///
+/// Stride-1 3x3 convolutions with enough input channels use Winograd F(2x2, 3x3) instead
+/// (`Winograd3x3`: 16 sgemms over transformed tiles, 2.25x fewer multiplies); im2col stays
+/// for every other shape and as the reference the Winograd path is tested against.
 final class Conv2DLayer: Layer {
+    /// How the convolution is computed.
+    enum Algorithm: Sendable {
+        case im2col
+        case winograd
+    }
+
     let geometry: WindowGeometry
     let filters: Int
     let useBias: Bool
@@ -19,6 +29,7 @@ final class Conv2DLayer: Layer {
     let gemm: Gemm
     let label: String
     let tileSamples: Int
+    let algorithm: Algorithm
 
     var kind: String { "Conv2D" }
     var inputWidth: Int { geometry.inputSize }
@@ -39,12 +50,16 @@ final class Conv2DLayer: Layer {
     private var lastInput: UnsafePointer<Float>?
     /// Whether `columns` holds the windows of the whole last forward batch.
     private var columnsCurrent = false
+    private var winograd: Winograd3x3?
 
-    /// - Parameter tileSamples: samples per im2col tile; nil: as many as fit in 8M floats.
+    /// - Parameters:
+    ///   - tileSamples: samples per im2col (or Winograd) tile; nil: as many as fit in 8M floats.
+    ///   - algorithm: nil chooses Winograd where it covers the geometry, else im2col.
     init(
         label: String, geometry: WindowGeometry, filters: Int, activation: Activation?, initializer: Initializer,
-        useBias: Bool, constrained: Bool, gemm: Gemm, capacity: Int, tileSamples: Int? = nil
+        useBias: Bool, constrained: Bool, gemm: Gemm, capacity: Int, tileSamples: Int? = nil, algorithm: Algorithm? = nil
     ) {
+        precondition(algorithm != .winograd || Winograd3x3.covers(geometry), "Winograd needs a stride-1 3x3 kernel")
         self.label = label
         self.geometry = geometry
         self.filters = filters
@@ -55,6 +70,10 @@ final class Conv2DLayer: Layer {
         unit = activation.map { ActivationUnit($0, width: filters) }
         let perSample = geometry.positions * geometry.patchSize
         self.tileSamples = max(1, min(capacity, tileSamples ?? (8 << 20) / max(1, perSample)))
+        self.algorithm = algorithm ?? (Winograd3x3.covers(geometry) ? .winograd : .im2col)
+        if self.algorithm == .winograd {
+            winograd = Winograd3x3(geometry: geometry, filters: filters, gemm: gemm, capacity: capacity, chunk: tileSamples)
+        }
     }
 
     func reserve(in layout: inout ParameterLayout) {
@@ -76,7 +95,7 @@ final class Conv2DLayer: Layer {
     func allocate(capacity rows: Int) {
         output = FloatBuffer(count: rows * outputWidth)
         inputGradient = FloatBuffer(count: rows * inputWidth)
-        columns = FloatBuffer(count: tileSamples * geometry.positions * geometry.patchSize)
+        if winograd == nil { columns = FloatBuffer(count: tileSamples * geometry.positions * geometry.patchSize) }
         if let unit, unit.needsPreActivation { preActivation = FloatBuffer(count: rows * outputWidth) }
         unit?.allocate(capacity: rows * geometry.positions)
     }
@@ -86,6 +105,10 @@ final class Conv2DLayer: Layer {
         let out = output.pointer, z = preActivation?.pointer ?? out
         let p = geometry.positions, patch = geometry.patchSize
         var start = 0
+        if let winograd {
+            winograd.forward(input, rows: rows, kernel: kernel, into: z)
+            start = rows
+        }
         while start < rows {
             let n = min(tileSamples, rows - start)
             geometry.im2col(input + start * inputWidth, samples: n, into: columns.pointer)
@@ -116,6 +139,11 @@ final class Conv2DLayer: Layer {
             if let biasGradient { VectorOps.columnSums(gradOutput, rows: positions, cols: filters, into: biasGradient) }
         }
         var start = 0
+        if let winograd {
+            winograd.backward(gradOutput, input: input, rows: rows, kernelGradient: kernelGradient,
+                              inputGradient: needInputGradient ? inputGradient.pointer : nil)
+            start = rows
+        }
         while start < rows {
             let n = min(tileSamples, rows - start)
             if !(columnsCurrent && start == 0 && n == rows) {
