@@ -8,6 +8,9 @@ public struct DashboardOptions: Sendable, Equatable {
     public var port: Int
     /// Required (as `Authorization: Bearer TOKEN`) by every request that changes state.
     public var token: String?
+    /// Seconds the dashboard and /metrics stay up after the study ends (with a coordinator),
+    /// so that a scraper such as Prometheus sees the final numbers.
+    public var linger: Double = 0
 
     public static let defaultBind = "127.0.0.1:8080"
 

@@ -33,7 +33,7 @@ import Testing
         defer { s.cleanUp() }
         let budget = 40
         let file = try s.write("live.yaml", syntheticSweep(study: "live", trials: budget, epochs: 4, sleep: 0.4))
-        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "2", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0"], log: "run.log")
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "2", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "3"], log: "run.log")
         let base = "http://127.0.0.1:\(port)"
 
         // Scrape /metrics until the sweep's process is gone.

@@ -69,13 +69,20 @@ struct DashboardFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Token (16+ characters) the dashboard requires to stop the sweep; default $SWEEP_DASHBOARD_TOKEN.", valueName: "token"))
     var dashboardToken: String?
     @Flag(help: "Allow the dashboard beyond loopback without a token (trusted networks only).") var dashboardInsecure = false
+    @Option(help: ArgumentHelp("Keep the dashboard and /metrics up this long after the study ends, so a scraper sees the final numbers (Ctrl-C ends it).", valueName: "seconds"))
+    var dashboardLinger: Double = 0
 
     /// The dashboard's options, or nil without `--dashboard`.
     func options() throws -> DashboardOptions? {
         guard let bind else { return nil }
+        guard dashboardLinger >= 0, dashboardLinger <= 3600 else {
+            throw UsageError("--dashboard-linger must be 0 to 3600 seconds, got \(dashboardLinger)")
+        }
         do {
-            return try DashboardOptions(bind: bind, token: dashboardToken ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"],
-                                        insecure: dashboardInsecure, option: "--dashboard")
+            var options = try DashboardOptions(bind: bind, token: dashboardToken ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"],
+                                               insecure: dashboardInsecure, option: "--dashboard")
+            options.linger = dashboardLinger
+            return options
         } catch let e as DashboardError { throw UsageError(e.description) }
     }
 

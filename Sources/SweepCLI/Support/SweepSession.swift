@@ -55,6 +55,11 @@ struct SweepSession {
             local.stop(timeout: processForce.isSet ? 1 : 10)
         }
         try printSummary(summary)
+        if summary.finished, let linger = dashboard?.linger, linger > 0 {
+            // The coordinator is done; its final numbers stay readable for a while.
+            let deadline = Date().addingTimeInterval(linger)
+            while Date() < deadline && !processStop.isSet { usleep(50_000) }
+        }
         // Like a shell's status for a command stopped by Ctrl-C; everything is committed.
         if processForce.isSet { Foundation.exit(130) }
     }
