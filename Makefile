@@ -31,7 +31,7 @@ VERSION := $(shell sed -n 's/.*version: "\([0-9][^"]*\)".*/\1/p' Sources/SweepCL
 DIST_NAME := sweep-$(VERSION)-linux-$(shell uname -m)
 DIST_FLAGS := -c release --static-swift-stdlib --scratch-path .build/dist
 
-.PHONY: all check-swift deps cluster-deps apt-install build run test test-chaos test-cluster test-install bench bench-cluster bench-venv \
+.PHONY: all check-swift deps example-data cluster-deps apt-install build run test test-chaos test-cluster test-install bench bench-cluster bench-venv \
 	dist portable install install-files clean
 
 all: build
@@ -47,6 +47,14 @@ check-swift:
 ## deps: install the Debian packages that are missing (apt, as root or with sudo).
 deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+	@$(MAKE) --no-print-directory example-data
+
+## example-data: the small tabular sets of sweeps/tabular, exported from Debian's
+## python3-sklearn (data sets are generated, not committed).
+EXAMPLE_DATA := data/iris.csv data/breast-cancer.csv data/diabetes.csv
+example-data: $(EXAMPLE_DATA)
+$(EXAMPLE_DATA): data/export_sklearn.py
+	/usr/bin/python3 data/export_sklearn.py data
 
 cluster-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(CLUSTER_APT_PACKAGES)"

@@ -5,7 +5,8 @@
 
 iris.csv (4 features, 3 named classes), breast-cancer.csv (30 features, malignant/benign),
 diabetes.csv (10 features, a numeric target). The data sets are BSD-licensed with
-scikit-learn; the exported files are committed so the examples need no export step.
+scikit-learn; `make deps` (and so `make test` and `make run`) exports them, they are not
+committed.
 """
 import csv
 import os
