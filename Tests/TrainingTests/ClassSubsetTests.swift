@@ -4,7 +4,7 @@ import Testing
 
 /// `data.classes` on Fashion-MNIST: kept classes relabelled in order, every split filtered
 /// before its limit.
-@Suite("Class subsets", .enabled(if: fashionMNISTInstalled, "needs dataset-fashion-mnist"))
+@Suite("Class subsets")
 struct ClassSubsetTests {
     @Test func sandalVersusShirtWith200Images() throws {
         let config = DataConfig(dataset: .fashionMNIST, validation: 5000, trainLimit: 200, validationLimit: 300, testLimit: 500, classSubset: [5, 6])

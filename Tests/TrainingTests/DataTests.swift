@@ -72,7 +72,7 @@ struct DataTests {
         #expect(Array(full.train.features.prefix(100)) == limited.train.features)
     }
 
-    @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST is not installed (apt install dataset-fashion-mnist)"))
+    @Test
     func fashionMNISTSplits() throws {
         let data = try DatasetLoader.load(DataConfig(dataset: .fashionMNIST, validation: 5000, trainLimit: 100, validationLimit: 50, testLimit: 20))
         #expect(data.train.count == 100 && data.validation.count == 50 && data.test.count == 20)

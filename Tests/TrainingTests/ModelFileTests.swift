@@ -91,7 +91,7 @@ struct ModelFileTests {
         #expect(q.mean.count == count * 3)
     }
 
-    @Test(.enabled(if: fashionMNISTInstalled, "needs dataset-fashion-mnist"))
+    @Test
     func convModelOnAFashionSubsetRoundTrips() throws {
         let data = DataConfig(dataset: .fashionMNIST, validation: 200, trainLimit: 300, testLimit: 150, classSubset: [0, 1, 7])
         let model = ModelConfig(hidden: [16], conv: ConvBlocksConfig(blocks: 1, filters: 4, batchNorm: .after, dropout: 0.2))

@@ -3,17 +3,29 @@ import Testing
 @testable import Training
 
 /// `sweep train --save-model` and `sweep predict` end to end, through the built `sweep`
-/// binary (skipped when it is not built, e.g. `swift build --build-tests` builds it).
-let sweepBinary: String? = {
+/// binary: the one in the build folder of the tests (`swift build --build-tests` builds it).
+/// A missing binary fails the tests that need it; they never skip themselves.
+let sweepBinary: String = {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("sweep").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.appendingPathComponent(".build/debug/sweep").path
-    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    return root.appendingPathComponent(".build/debug/sweep").path
 }()
+
+/// The binary is missing: build it (`swift build --build-tests`) before the tests.
+struct SweepBinaryMissing: Error, CustomStringConvertible {
+    var description: String { "no sweep binary at \(sweepBinary): run `swift build --build-tests` first" }
+}
 
 /// Runs the built `sweep` with `arguments` (in `directory`); its exit status and output.
 func runSweep(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    guard FileManager.default.isExecutableFile(atPath: sweepBinary) else { throw SweepBinaryMissing() }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: sweepBinary!)
+    process.executableURL = URL(fileURLWithPath: sweepBinary)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let pipe = Pipe()
@@ -25,7 +37,7 @@ func runSweep(_ arguments: [String], in directory: String? = nil) throws -> (sta
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-@Suite("sweep predict", .enabled(if: sweepBinary != nil, "needs .build/debug/sweep"))
+@Suite("sweep predict")
 struct PredictCommandTests {
 
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runSweep(arguments) }
@@ -83,7 +95,7 @@ struct PredictCommandTests {
         #expect(short.status == 2 && short.output.contains("truncated"))
     }
 
-    @Test(.enabled(if: fashionMNISTInstalled, "needs dataset-fashion-mnist"))
+    @Test
     func idxInputWithLabels() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -167,7 +167,7 @@ struct TrainerTests {
         #expect(throws: TrainingError.self) { _ = try Trainer(config: config, dataset: blobs) }
     }
 
-    @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST is not installed (apt install dataset-fashion-mnist)"))
+    @Test
     func fashionMNISTSubsetLearns() throws {
         let config = TrialConfig(
             seed: 1,

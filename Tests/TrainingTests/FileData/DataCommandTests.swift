@@ -4,7 +4,7 @@ import Testing
 
 /// The data checked before anything starts, and `sweep predict` on file data, through the
 /// built `sweep` binary.
-@Suite("Data through the command line", .enabled(if: sweepBinary != nil, "needs .build/debug/sweep"))
+@Suite("Data through the command line")
 struct DataCommandTests {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
@@ -110,7 +110,7 @@ struct DataCommandTests {
             """)
         let port = Int.random(in: 20_000..<60_000)
         let coordinator = Process()
-        coordinator.executableURL = URL(fileURLWithPath: sweepBinary!)
+        coordinator.executableURL = URL(fileURLWithPath: sweepBinary)
         coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", "s.db", "--no-progress"]
         coordinator.currentDirectoryURL = URL(fileURLWithPath: coordinatorDir.path)
         coordinator.standardOutput = FileHandle.nullDevice

@@ -56,6 +56,3 @@ func smallTrial(
         training: TrainingConfig(epochs: epochs, batchSize: batchSize, optimizer: optimizer))
 }
 
-/// Whether Debian's Fashion-MNIST files are installed.
-let fashionMNISTInstalled = FileManager.default.fileExists(
-    atPath: DatasetLoader.fashionMNISTFile(DataConfig.defaultFashionMNISTPath, "train-images-idx3"))
