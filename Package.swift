@@ -4,6 +4,7 @@ import PackageDescription
 /// Sweep: a distributed hyperparameter search system.
 ///
 /// Module layout (one job each, see docs/architecture.md):
+/// - `SweepSupport`: logging, an atomic flag, a monotonic clock and the version string.
 /// - `Randomness`: the seeded generator every random choice goes through.
 /// - `JSONValue`: a small, fast JSON reader and writer for the wire and stored columns.
 /// - `Training`: the training core (dense nets, optimizers, schedules, data sets).
@@ -49,6 +50,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        .target(name: "SweepSupport"),
         .target(name: "Randomness"),
         .target(name: "JSONValue"),
         // A few lines of C for what Swift cannot call directly (prctl is variadic).
@@ -58,8 +60,8 @@ let package = Package(
         .target(name: "Search", dependencies: ["Randomness"]),
         .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
-        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport"]),
+        .target(name: "SweepFile", dependencies: ["Training", "Search", "Randomness", "Yams"]),
+        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport", "SweepSupport"]),
         .target(name: "SweepReport", dependencies: ["Search", "Store"]),
         .target(
             name: "SweepDashboard",
@@ -75,7 +77,7 @@ let package = Package(
         .target(
             name: "SweepCLI",
             dependencies: [
-                "Training", "Search", "Store", "SweepFile", "Cluster", "CSupport", "SweepReport", "SweepDashboard",
+                "Training", "Search", "Store", "SweepFile", "Cluster", "CSupport", "SweepReport", "SweepDashboard", "SweepSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,21 +85,26 @@ let package = Package(
         .executableTarget(
             name: "SweepBench",
             dependencies: [
-                "Training", "Search", "Store", "SweepFile", "Cluster", "ZeroMQ",
+                "Training", "Search", "Store", "SweepFile", "Cluster", "ZeroMQ", "SweepSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        // What the tests share: finding and running the `sweep` binary, processes with
+        // timeouts, scratch directories, waiting for a study (like ArgumentParserTestHelpers).
+        .target(name: "SweepTestSupport", dependencies: ["Store"]),
+
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "SweepTestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Search"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Search", "SweepTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile", "SweepTestSupport"]),
         // `sweep report`, `compare`, the live display and `sweep dashboard`: in Chromium, tmux and in-process.
-        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib"]),
+        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib", "SweepTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

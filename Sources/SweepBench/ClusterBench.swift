@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Store
+import SweepSupport
 import ZeroMQ
 
 /// End-to-end speed of the sweep machinery (coordinator + ZeroMQ + SQLite + workers),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Randomness
+import SweepSupport
 import ZeroMQ
 
 /// Many simulated workers against one coordinator: `sweep-bench cluster swarm`.

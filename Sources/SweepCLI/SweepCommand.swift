@@ -4,6 +4,7 @@ import Cluster
 import Foundation
 import Store
 import SweepFile
+import SweepSupport
 
 /// The `sweep` command line.
 public struct SweepCommand: ParsableCommand {
@@ -17,7 +18,7 @@ public struct SweepCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 failure, 2 bad usage or bad input.
             """,
-        version: "0.1.0",
+        version: sweepVersion,
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
             Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,

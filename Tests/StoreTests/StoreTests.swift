@@ -1,9 +1,10 @@
 import Foundation
 import Search
+import SweepTestSupport
 import Testing
 @testable import Store
 
-private func sampleSpace() throws -> SearchSpace {
+func sampleSpace() throws -> SearchSpace {
     try SearchSpace([
         Parameter(name: "lr", distribution: .logUniform(low: 1e-4, high: 1e-1)),
         Parameter(name: "units", distribution: .int(low: 16, high: 256, step: 16)),
@@ -13,16 +14,13 @@ private func sampleSpace() throws -> SearchSpace {
     ])
 }
 
-private func newStudy(_ name: String = "s", direction: Direction = .maximize) throws -> NewStudy {
+func newStudy(_ name: String = "s", direction: Direction = .maximize) throws -> NewStudy {
     NewStudy(name: name, direction: direction, metric: "val_accuracy", sweepFile: "study: \(name)\n", space: try sampleSpace(),
              seed: UInt64.max - 3, budgetTrials: 10, maxEpochs: 5, wallTime: 3600, maxAttempts: 3)
 }
 
-private func temporaryDatabasePath() -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-store-tests-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent("sweep.db").path
-}
+/// A scratch folder (removed by the test's `defer { scratch.cleanUp() }`) with `db` in it.
+func scratchFolder(_ name: String) throws -> SweepHarness { try SweepHarness(name, prefix: "sweep-store-tests") }
 
 @Suite struct StoreRoundTripTests {
     @Test func studyRoundTripsEveryField() throws {
@@ -148,7 +146,9 @@ private func temporaryDatabasePath() -> String {
 
 @Suite struct StoreFileTests {
     @Test func fileDatabaseUsesWALAndNormalSync() throws {
-        let path = temporaryDatabasePath()
+        let scratch = try scratchFolder("wal")
+        defer { scratch.cleanUp() }
+        let path = scratch.db
         let store = try SweepStore.open(path: path)
         let (mode, sync) = try store.database.write { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
@@ -160,13 +160,17 @@ private func temporaryDatabasePath() -> String {
 
     @Test func readOnlyStoreRejectsMissingAndForeignFiles() throws {
         #expect(throws: StoreError.self) { try SweepStore.openReadOnly(path: "/nonexistent/sweep.db") }
-        let path = temporaryDatabasePath()
+        let scratch = try scratchFolder("foreign")
+        defer { scratch.cleanUp() }
+        let path = scratch.db
         try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: (any Error).self) { try SweepStore.openReadOnly(path: path) }
     }
 
     @Test func concurrentReadersNeverSeeLockedOrLostRows() async throws {
-        let path = temporaryDatabasePath()
+        let scratch = try scratchFolder("readers")
+        defer { scratch.cleanUp() }
+        let path = scratch.db
         let store = try SweepStore.open(path: path)
         let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
         let trialID = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .running, params: [:], seed: 1, at: 1) }

@@ -3,40 +3,7 @@ import Testing
 @testable import Training
 
 /// `sweep train --save-model` and `sweep predict` end to end, through the built `sweep`
-/// binary: the one in the build folder of the tests (`swift build --build-tests` builds it).
-/// A missing binary fails the tests that need it; they never skip themselves.
-let sweepBinary: String = {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("sweep").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/sweep").path
-}()
-
-/// The binary is missing: build it (`swift build --build-tests`) before the tests.
-struct SweepBinaryMissing: Error, CustomStringConvertible {
-    var description: String { "no sweep binary at \(sweepBinary): run `swift build --build-tests` first" }
-}
-
-/// Runs the built `sweep` with `arguments` (in `directory`); its exit status and output.
-func runSweep(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
-    guard FileManager.default.isExecutableFile(atPath: sweepBinary) else { throw SweepBinaryMissing() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: sweepBinary)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
+/// binary (``runSweep(_:in:timeout:)``; a missing binary fails the tests, never skips them).
 @Suite("sweep predict")
 struct PredictCommandTests {
 

@@ -3,6 +3,7 @@ import Search
 import Store
 import Synchronization
 import SweepFile
+import SweepSupport
 import ZeroMQ
 
 /// What a coordinator run ended with.

@@ -1,3 +1,4 @@
+import SweepSupport
 import ZeroMQ
 
 /// A ZAP (ZeroMQ Authentication Protocol, RFC 27) handler: libzmq asks it about every

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import ZeroMQ
 
 /// Who may talk to a coordinator.

@@ -1,6 +1,7 @@
 import Foundation
 import JSONValue
 import SweepFile
+import SweepSupport
 
 /// The user's own program as a trial (docs/commands.md): started as a child process, its
 /// reports relayed to the coordinator, the decisions written back to it; its exit (or a

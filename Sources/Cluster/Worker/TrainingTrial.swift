@@ -1,5 +1,6 @@
 import Foundation
 import SweepFile
+import SweepSupport
 import Training
 
 /// Sweep's built-in training: the fast path.

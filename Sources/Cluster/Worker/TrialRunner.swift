@@ -1,5 +1,6 @@
 import Foundation
 import SweepFile
+import SweepSupport
 import ZeroMQ
 
 /// Runs trials on its own thread, one ``TrialKind`` per assignment, and turns how each

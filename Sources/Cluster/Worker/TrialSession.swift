@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import ZeroMQ
 
 /// One trial's conversation with the network thread, as the trial kinds see it: send a

@@ -1,9 +1,7 @@
 import Foundation
+import SweepSupport
 import Synchronization
 import ZeroMQ
-
-/// The version string workers announce.
-public let sweepVersion = "0.1.0"
 
 /// How a worker run ended.
 public struct WorkerSummary: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import SweepSupport
+
 /// The worker's protocol logic without I/O: it is told the time, what arrived from the
 /// coordinator and what the trial runner said, and answers with ``WorkerCore/Action``s for
 /// the I/O shell (``Worker``) to carry out. Tests drive it on a fake clock.

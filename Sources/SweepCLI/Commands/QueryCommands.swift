@@ -107,7 +107,7 @@ struct Trials: ParsableCommand {
         case "duration": order = .duration
         default:
             guard sort.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw UsageError("cannot sort by '\(sort)'") }
-            order = .metric(sort, ascending: sort.hasSuffix("loss") || sort.hasSuffix("error"))
+            order = .metric(sort, ascending: MonitoredMetric.lowerIsBetter(named: sort))
         }
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
@@ -194,7 +194,7 @@ struct Show: ParsableCommand {
             let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).sorted()
             var table = TextTable(["epoch", "value"] + metricNames + ["decision"])
             for p in curve {
-                table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [p.pruned ? "prune" : "continue"])
+                table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [p.decision.rawValue])
             }
             print("per-epoch curve:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))

@@ -3,6 +3,7 @@ import Cluster
 import Foundation
 import Store
 import SweepFile
+import SweepSupport
 
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {

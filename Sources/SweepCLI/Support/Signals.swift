@@ -1,6 +1,7 @@
 import CSupport
 import Cluster
 import Foundation
+import SweepSupport
 
 /// The process-wide stop flag that SIGINT, SIGTERM and SIGHUP set.
 let processStop = AtomicFlag()

@@ -57,8 +57,7 @@ public struct SweepDefinition: Sendable {
     static let syntheticKeys = ["seed", "synthetic"]
 
     /// Metrics a training trial reports each epoch.
-    public static let trainingMetrics = ["val_accuracy", "val_loss", "accuracy", "loss",
-                                         "val_precision", "val_recall", "val_f1", "val_auc"]
+    public static let trainingMetrics = MonitoredMetric.allCases.map(\.rawValue)
 
     // MARK: Loading
 

@@ -1,4 +1,5 @@
 import Search
+import Training
 
 /// What a sweep optimizes: a metric the trials report, and which way is better.
 public struct Objective: Codable, Sendable, Hashable {
@@ -32,9 +33,10 @@ public struct Objective: Codable, Sendable, Hashable {
         self.init(metric: metric, direction: direction)
     }
 
-    /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized.
+    /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized
+    /// (``MonitoredMetric/lowerIsBetter(named:)``).
     public static func naturalDirection(of metric: String) -> Direction {
-        metric.hasSuffix("loss") || metric == "value" || metric.hasSuffix("error") ? .minimize : .maximize
+        MonitoredMetric.lowerIsBetter(named: metric) ? .minimize : .maximize
     }
 }
 

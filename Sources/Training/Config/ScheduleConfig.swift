@@ -6,27 +6,6 @@ public enum ScheduleName: String, ConfigChoice {
     public static let choiceName = "schedule"
 }
 
-/// A metric that early stopping or the plateau schedule can watch.
-public enum MonitoredMetric: String, ConfigChoice {
-    case valLoss = "val_loss", valAccuracy = "val_accuracy"
-    case loss, accuracy
-    case valPrecision = "val_precision", valRecall = "val_recall", valF1 = "val_f1", valAUC = "val_auc"
-    public static let choiceName = "monitored metric"
-
-    /// Lower is better for losses, higher for the others.
-    public var lowerIsBetter: Bool { self == .valLoss || self == .loss }
-    /// Whether `value` beats `best` by more than `minDelta` in this metric's direction
-    /// (always true when there is no best yet).
-    public func improves(_ value: Double, over best: Double?, minDelta: Double) -> Bool {
-        guard let best else { return true }
-        return lowerIsBetter ? value < best - minDelta : value > best + minDelta
-    }
-    /// Whether the metric needs a validation split.
-    public var needsValidation: Bool { rawValue.hasPrefix("val_") }
-    /// Whether the metric exists only for two-class tasks.
-    public var isBinaryOnly: Bool { [.valPrecision, .valRecall, .valF1, .valAUC].contains(self) }
-}
-
 /// A learning-rate schedule and its options (nil options take their defaults).
 ///
 /// - `constant`: the optimizer's learning rate.

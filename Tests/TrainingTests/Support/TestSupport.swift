@@ -1,5 +1,8 @@
 import Foundation
 import Randomness
+// Re-exported so every file of this target sees `runSweep`, `sweepBinary` and the rest
+// without importing SweepTestSupport itself.
+@_exported import SweepTestSupport
 @testable import Training
 
 /// Decodes a configuration from JSON text (as the wire format carries it), rejecting unknown keys.

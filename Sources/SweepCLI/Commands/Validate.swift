@@ -1,0 +1,46 @@
+import ArgumentParser
+import Search
+import SweepFile
+
+/// `sweep validate FILE`: checks a sweep or train file without running it.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a sweep file (or train file) and print its search space.",
+        discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file\non its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
+
+    @Argument(help: "The sweep or train file.") var file: String
+
+    func run() throws {
+        let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
+        if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
+            let d = try DataPreflight.sweep(file)
+            // The coordinator runs a grid's points once each, so a larger budget is capped.
+            var trials = "\(d.budget.trials) trials"
+            if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
+                trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
+            }
+            print("\(file): valid sweep '\(d.study)': \(trials), \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
+            for p in d.space.parameters {
+                let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
+                print("  \(p.name): \(describe(p.distribution))\(cond)")
+            }
+        } else {
+            let (c, dataset) = try DataPreflight.trainFile(file)
+            print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
+            if let dataset {
+                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))")
+            }
+        }
+    }
+
+    func describe(_ d: Search.Distribution) -> String {
+        switch d {
+        case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
+        case .logUniform(let l, let h): return "log-uniform [\(l), \(h)]"
+        case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
+        case .logInt(let l, let h): return "log-int [\(l), \(h)]"
+        case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"
+        }
+    }
+}

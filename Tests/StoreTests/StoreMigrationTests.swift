@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Search
+import SweepTestSupport
+import Testing
+@testable import Store
+
+/// The schema's migrations: applied once, in order, to new and old files alike; a file from
+/// a newer sweep or another program is refused before anything is written.
+@Suite struct StoreMigrationTests {
+    private func applied(_ writer: any DatabaseWriter) throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+    }
+
+    @Test func aNewDatabaseHasEveryMigrationInOrder() throws {
+        let store = try SweepStore.inMemory()
+        #expect(try applied(store.database) == Schema.migrator.migrations)
+        let tables = try store.database.read { db in
+            try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        }
+        #expect(tables.isSuperset(of: ["studies", "trials", "intermediate_values", "trial_attempts", "workers", "events", "artifacts", "retrains"]))
+        #expect(try store.database.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == DatabaseOwnership.applicationID)
+    }
+
+    @Test func aFileFromTheFirstVersionIsUpgradedKeepingItsRows() throws {
+        let scratch = try scratchFolder("upgrade")
+        defer { scratch.cleanUp() }
+        let first = try #require(Schema.migrator.migrations.first)
+        // A database as the first version left it, with a study in it.
+        do {
+            let queue = try DatabaseQueue(path: scratch.db)
+            try Schema.migrator.migrate(queue, upTo: first)
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO studies (name, direction, metric, sweep_file, space, seed, budget_trials, created_at)
+                    VALUES ('old', 'minimize', 'val_loss', 'study: old', ?, 1, 5, 10)
+                    """, arguments: [try JSONText.encodeSpace(try sampleSpace())])
+            }
+        }
+        let store = try SweepStore.open(path: scratch.db)
+        #expect(try applied(store.database) == Schema.migrator.migrations)
+        let old = try #require(try store.read { try $0.study(named: "old") })
+        #expect(old.definition.metric == "val_loss" && old.definition.budgetTrials == 5 && old.state == .running)
+        // New tables work on the upgraded file.
+        try store.write { try $0.upsertArtifact(studyID: old.id, ArtifactRecord(trialNumber: 0, path: "old/trial-0.swm", bytes: 3, value: 1, createdAt: 11)) }
+        #expect(try store.read { try $0.artifacts(studyID: old.id) }.map(\.path) == ["old/trial-0.swm"])
+    }
+
+    @Test func reopeningAnUpToDateFileWritesNothing() throws {
+        let scratch = try scratchFolder("reopen")
+        defer { scratch.cleanUp() }
+        do {
+            let store = try SweepStore.open(path: scratch.db)
+            _ = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+            // Fold the WAL into the file, so its bytes are all there is.
+            try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: scratch.db))
+        let store = try SweepStore.open(path: scratch.db)
+        #expect(try store.read { try $0.studies() }.map(\.name) == ["s"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before)
+        #expect(try applied(store.database) == Schema.migrator.migrations)
+    }
+
+    @Test func aFileFromANewerSweepIsRefused() throws {
+        let scratch = try scratchFolder("newer")
+        defer { scratch.cleanUp() }
+        do {
+            let store = try SweepStore.open(path: scratch.db)
+            try store.database.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')") }
+        }
+        #expect {
+            _ = try SweepStore.open(path: scratch.db)
+        } throws: { error in
+            "\(error)".contains("newer version of sweep") && "\(error)".contains("v99: from the future")
+        }
+        // Readers refuse it too, rather than misreading tables they do not know.
+        #expect(throws: StoreError.self) { _ = try SweepStore.openReadOnly(path: scratch.db) }
+    }
+
+    @Test func anotherProgramsDatabaseIsLeftUntouched() throws {
+        let scratch = try scratchFolder("foreign-tables")
+        defer { scratch.cleanUp() }
+        do {
+            let queue = try DatabaseQueue(path: scratch.db)
+            try queue.write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)") }
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: scratch.db))
+        #expect {
+            _ = try SweepStore.open(path: scratch.db)
+        } throws: { error in
+            guard case StoreError.foreign(_, let reason) = error else { return false }
+            return reason.contains("invoices")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before)
+        #expect(!FileManager.default.fileExists(atPath: scratch.db + "-wal"))
+    }
+}
+
+/// A read-only connection: reads what the writer committed, and cannot write.
+@Suite struct StoreReadOnlyTests {
+    @Test func readsCommittedRowsAndRefusesWrites() throws {
+        let scratch = try scratchFolder("read-only")
+        defer { scratch.cleanUp() }
+        let store = try SweepStore.open(path: scratch.db)
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        let reader = try SweepStore.openReadOnly(path: scratch.db)
+        #expect(try reader.read { try $0.study(named: "s") } == study)
+        // A later commit is visible to the next read.
+        _ = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 2) }
+        #expect(try reader.read { try $0.trials(studyID: study.id) }.count == 1)
+        #expect(throws: DatabaseError.self) {
+            try reader.database.read { db in try db.execute(sql: "DELETE FROM trials") }
+        }
+        #expect(try store.read { try $0.trials(studyID: study.id) }.count == 1)
+        #expect(try reader.integrityCheck() == "ok")
+    }
+
+    @Test func aDatabaseMissingTablesReadersNeedIsRefused() throws {
+        let scratch = try scratchFolder("half")
+        defer { scratch.cleanUp() }
+        do {
+            let queue = try DatabaseQueue(path: scratch.db)
+            try Schema.migrator.migrate(queue, upTo: try #require(Schema.migrator.migrations.first))
+        }
+        #expect {
+            _ = try SweepStore.openReadOnly(path: scratch.db)
+        } throws: { error in
+            "\(error)".contains("not a Sweep database, or was written by a newer version")
+        }
+    }
+}
