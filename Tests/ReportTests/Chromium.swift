@@ -24,22 +24,12 @@ struct Chromium {
         let exe = try #require(Self.executable, "chromium is missing: apt install chromium (make test does)")
         let id = UUID().uuidString.prefix(8)
         let out = scratch.path("chromium-\(id).out"), err = scratch.path("chromium-\(id).err")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
-                       "--enable-logging=stderr", "--v=0", "--host-resolver-rules=MAP * ~NOTFOUND",
-                       "--user-data-dir=\(scratch.path("chromium-profile-\(id)"))"] + arguments + [url]
-        p.currentDirectoryURL = scratch.directory
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let finished = Scratch.waitFor(timeout: timeout) { !p.isRunning }
-        if !finished { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        return Result(status: finished ? p.terminationStatus : -1,
+        let p = try TestProcess.start(exe, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                                            "--enable-logging=stderr", "--v=0", "--host-resolver-rules=MAP * ~NOTFOUND",
+                                            "--user-data-dir=\(scratch.path("chromium-profile-\(id)"))"] + arguments + [url],
+                                      in: scratch.directory, output: out, errors: err)
+        let status = TestProcess.finish(p, timeout: timeout)
+        return Result(status: status,
                       stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                       log: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }

@@ -51,29 +51,13 @@ struct BrowserSession {
         let stepsFile = scratch.path("steps-\(UUID().uuidString.prefix(6)).json")
         try JSONSerialization.data(withJSONObject: steps).write(to: URL(fileURLWithPath: stepsFile))
         let out = scratch.path("driver-\(UUID().uuidString.prefix(6)).json")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = [script, chromium, scratch.path("profile-\(UUID().uuidString.prefix(6))"), screenshots]
-        p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stepsFile))
-        FileManager.default.createFile(atPath: out, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path("driver.err")).creatingIfMissing())
-        try p.run()
-        let finished = Scratch.waitFor(timeout: 240) { !p.isRunning }
-        if !finished { p.terminate() }
-        p.waitUntilExit()
+        let p = try TestProcess.start("/usr/bin/python3", [script, chromium, scratch.path("profile-\(UUID().uuidString.prefix(6))"), screenshots],
+                                      output: out, errors: scratch.path("driver.err"), input: stepsFile)
+        TestProcess.finish(p, timeout: 240)
         let text = scratch.read(URL(fileURLWithPath: out).lastPathComponent)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                                 "the driver printed no result: \(text.prefix(500)) \(scratch.read("driver.err").suffix(2000))")
         return Result(values: json, console: json["console"] as? [String] ?? ["no console list"], errors: json["errors"] as? [String] ?? ["no error list"])
-    }
-}
-
-extension URL {
-    /// The file URL, after creating the file if it does not exist.
-    func creatingIfMissing() -> URL {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        return self
     }
 }
 

@@ -1,39 +1,63 @@
+import Synchronization
 import ZeroMQ
 
-/// The messages between a worker's network thread and its runner thread, over an
-/// `inproc://` PAIR socket: a kind frame, then the frames of a protocol message in its wire
-/// encoding (JSON and an optional attachment), forwarded untouched.
-enum RunnerLink {
-    enum ToRunner: String {
-        /// Payload: an `assign` message.
-        case assign
-        /// Payload: a `decision` message.
-        case decision
-        /// Payload: a `cancel` message.
-        case cancel
-        /// Finish the current epoch, then hand the trial back (SIGTERM).
-        case stopAfterEpoch = "stop_after_epoch"
+/// The link between a worker's network thread and its runner thread.
+///
+/// Messages cross as typed values, decoded once at the network edge (``Worker``) and
+/// encoded once there on the way out, through two mailboxes; the `inproc://` PAIR sockets
+/// (one end per thread, each used only by its thread) carry just a one-byte wake-up, so
+/// each side can wait for the other in its poller alongside its other sockets and pipes.
+final class RunnerLink: Sendable {
+    /// What the network thread tells the runner.
+    enum ToRunner: Sendable, Equatable {
+        case command(WorkerCore.RunnerCommand)
         /// Leave the runner loop.
         case quit
     }
 
-    enum FromRunner: String {
-        /// Payload: a `report`, `result` or `failure` message for the coordinator.
-        case forward
-        /// The trial was stopped before its end on request (SIGTERM); payload: report of it as a `bye`.
-        case returned
-        /// The trial was dropped after a `cancel`.
-        case aborted
+    /// What the runner tells the network thread.
+    typealias FromRunner = WorkerCore.RunnerEvent
+
+    private let toRunner = Mutex<[ToRunner]>([])
+    private let fromRunner = Mutex<[FromRunner]>([])
+
+    init() {}
+
+    /// Network thread: queues `message` for the runner and wakes it through `socket`.
+    func send(_ message: ToRunner, waking socket: Socket) {
+        toRunner.withLock { $0.append(message) }
+        Self.wake(socket)
     }
 
-    /// Sends a kind and the frames of a message (its JSON, and an attachment if any).
-    static func send(_ socket: Socket, _ kind: String, _ frames: [[UInt8]] = [[]]) {
-        // An inproc PAIR with a live peer does not fail short of context termination.
-        _ = try? socket.send([Array(kind.utf8)] + frames)
+    /// Runner thread: queues `message` for the network thread and wakes it through `socket`.
+    func send(_ message: FromRunner, waking socket: Socket) {
+        fromRunner.withLock { $0.append(message) }
+        Self.wake(socket)
     }
 
-    static func parse(_ m: Message) -> (kind: String, frames: [[UInt8]])? {
-        guard m.frames.count >= 2 else { return nil }
-        return (String(decoding: m.frames[0], as: UTF8.self), Array(m.frames.dropFirst()))
+    /// Runner thread: the oldest message from the network thread, if any.
+    func nextToRunner() -> ToRunner? {
+        toRunner.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+
+    /// Network thread: everything the runner queued, oldest first, after reading the
+    /// wake-ups that `socket` holds.
+    func takeFromRunner(_ socket: Socket) -> [FromRunner] {
+        Self.readWakeUps(socket)
+        return fromRunner.withLock { queued in
+            defer { queued.removeAll() }
+            return queued
+        }
+    }
+
+    /// Reads the wake-ups waiting on `socket` (messages are in the mailboxes, not in them).
+    static func readWakeUps(_ socket: Socket) {
+        while (try? socket.receive(dontWait: true)) != nil {}
+    }
+
+    private static func wake(_ socket: Socket) {
+        // An inproc PAIR with a live peer does not fail short of context termination; a
+        // wake-up dropped at the high-water mark is harmless, the peer has others unread.
+        _ = try? socket.send([[1]], dontWait: true)
     }
 }

@@ -9,7 +9,7 @@ import ZeroMQ
 /// It owns its end of the inproc link; nothing else is shared with the network thread.
 final class TrialRunner {
     private let link: Socket
-    private let codec = WireCodec()
+    private let mailbox: RunnerLink
     private let options: WorkerOptions
     private let log: Log
     private let datasets = DatasetCache()
@@ -17,9 +17,10 @@ final class TrialRunner {
     /// Whether the network thread is connected; while it is not, trials do not wait.
     private let connected: AtomicFlag
 
-    init(context: Context, endpoint: String, options: WorkerOptions, connected: AtomicFlag, log: Log) throws {
+    init(context: Context, endpoint: String, mailbox: RunnerLink, options: WorkerOptions, connected: AtomicFlag, log: Log) throws {
         link = try Socket(context, .pair)
         try link.connect(endpoint)
+        self.mailbox = mailbox
         self.options = options
         self.connected = connected
         self.log = log
@@ -34,16 +35,19 @@ final class TrialRunner {
     func run() {
         defer { link.close() }
         while !flags.quit {
-            guard let m = try? link.receive(), let (kind, frames) = RunnerLink.parse(m) else { continue }
-            switch RunnerLink.ToRunner(rawValue: kind) {
-            case .assign:
-                guard case .assign(let a)? = try? codec.decodeCoordinatorMessage(frames: frames[...]) else { continue }
+            // One message at a time: what follows an assignment is the trial's to read.
+            guard let m = mailbox.nextToRunner() else {
+                _ = try? link.receive() // wait for a wake-up
+                continue
+            }
+            switch m {
+            case .command(.assign(let a)):
                 runTrial(a)
-            case .stopAfterEpoch:
+            case .command(.stopAfterEpoch):
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
-            case .decision, .cancel, nil:
+            case .command(.decision), .command(.cancel):
                 break // for a trial that is over
             }
         }
@@ -59,26 +63,25 @@ final class TrialRunner {
     }
 
     private func runTrial(_ a: CoordinatorMessage.Assign) {
-        let session = TrialSession(assign: a, link: link, codec: codec, flags: flags, decisionWait: options.decisionWaitSeconds,
+        let session = TrialSession(assign: a, link: link, mailbox: mailbox, flags: flags, decisionWait: options.decisionWaitSeconds,
                                    connected: connected, log: log)
         let end = kind(for: a).run(session)
-        let (kind, message) = Self.outcome(end, session)
-        RunnerLink.send(link, kind.rawValue, message.map { codec.frames($0) } ?? [[]])
+        mailbox.send(Self.outcome(end, session), waking: link)
     }
 
-    /// The message a trial's end becomes.
-    static func outcome(_ end: TrialEnd, _ session: TrialSession) -> (kind: RunnerLink.FromRunner, message: WorkerMessage?) {
+    /// What a trial's end tells the network thread.
+    static func outcome(_ end: TrialEnd, _ session: TrialSession) -> RunnerLink.FromRunner {
         let a = session.assign
-        if session.cancelled { return (.aborted, nil) }
+        if session.cancelled { return .aborted }
         if let failure = end.failure {
-            return (.forward, .failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true)))
+            return .forward(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true)))
         }
         if end.completed || session.pruned {
             let finite = end.lastMetrics.filter { $0.value.isFinite }
-            return (.forward, .result(.init(trial: a.trial, attempt: a.attempt, state: end.completed ? .complete : .pruned,
-                                            value: end.completed ? end.finalValue : finite[a.metric], metrics: finite, epochs: end.epochsRun,
-                                            ready: true, model: end.completed ? end.model : nil)))
+            return .forward(.result(.init(trial: a.trial, attempt: a.attempt, state: end.completed ? .complete : .pruned,
+                                          value: end.completed ? end.finalValue : finite[a.metric], metrics: finite, epochs: end.epochsRun,
+                                          ready: true, model: end.completed ? end.model : nil)))
         }
-        return (.returned, .bye(.init(reason: "stopped", trial: a.trial, attempt: a.attempt)))
+        return .returned(.init(reason: "stopped", trial: a.trial, attempt: a.attempt))
     }
 }

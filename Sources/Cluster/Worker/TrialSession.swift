@@ -20,17 +20,17 @@ final class TrialSession {
     private(set) var decisions: [Int: Bool] = [:]
 
     private let link: Socket
-    private let codec: WireCodec
+    private let mailbox: RunnerLink
     private let flags: RunnerFlags
     private let decisionWait: Double
     private let connected: AtomicFlag
     private let log: Log
 
-    init(assign: CoordinatorMessage.Assign, link: Socket, codec: WireCodec, flags: RunnerFlags, decisionWait: Double, connected: AtomicFlag, log: Log) {
+    init(assign: CoordinatorMessage.Assign, link: Socket, mailbox: RunnerLink, flags: RunnerFlags, decisionWait: Double, connected: AtomicFlag, log: Log) {
         self.assign = assign
         self.lastEpoch = min(assign.spec.epochs, assign.maxEpochs)
         self.link = link
-        self.codec = codec
+        self.mailbox = mailbox
         self.flags = flags
         self.decisionWait = decisionWait
         self.connected = connected
@@ -47,7 +47,7 @@ final class TrialSession {
         let finite = metrics.filter { $0.value.isFinite }
         let message = WorkerMessage.report(.init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric],
                                                  metrics: finite, seconds: seconds))
-        RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(message))
+        mailbox.send(.forward(message), waking: link)
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
@@ -82,23 +82,24 @@ final class TrialSession {
     }
 
     private func drainLink() {
-        while let m = try? link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
-            switch RunnerLink.ToRunner(rawValue: kind) {
-            case .decision:
-                if case .decision(let d)? = try? codec.decodeCoordinatorMessage(frames: frames[...]), d.trial == ref.trial, d.attempt == ref.attempt {
+        RunnerLink.readWakeUps(link)
+        while let m = mailbox.nextToRunner() {
+            switch m {
+            case .command(.decision(let d)):
+                if d.trial == ref.trial, d.attempt == ref.attempt {
                     decisions[d.epoch] = d.prune
                     if d.prune && !pruned {
                         pruned = true
                         pruneReason = d.reason
                     }
                 }
-            case .cancel:
-                if case .cancel(let r, _)? = try? codec.decodeCoordinatorMessage(frames: frames[...]), r == ref { cancelled = true }
-            case .stopAfterEpoch:
+            case .command(.cancel(let r, _)):
+                if r == ref { cancelled = true }
+            case .command(.stopAfterEpoch):
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
-            case .assign, nil:
+            case .command(.assign):
                 log.warning("ignored an assignment while trial \(ref.trial) runs")
             }
         }

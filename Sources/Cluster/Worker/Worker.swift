@@ -41,11 +41,12 @@ public final class Worker {
         try link.bind(linkEndpoint)
         let runnerDone = DispatchSemaphore(value: 0)
         let connected = AtomicFlag() // set while welcomed by a coordinator
+        let mailbox = RunnerLink()
         let (options, log) = (self.options, self.log)
         // The runner and its end of the link are created on the runner's own thread.
         let thread = Thread {
             do {
-                try TrialRunner(context: context, endpoint: linkEndpoint, options: options, connected: connected, log: log).run()
+                try TrialRunner(context: context, endpoint: linkEndpoint, mailbox: mailbox, options: options, connected: connected, log: log).run()
             } catch {
                 log.error("the runner thread could not start: \(error)")
             }
@@ -54,7 +55,7 @@ public final class Worker {
         thread.name = "sweep-runner"
         thread.start()
         defer {
-            RunnerLink.send(link, RunnerLink.ToRunner.quit.rawValue)
+            mailbox.send(.quit, waking: link)
             runnerDone.wait()
         }
 
@@ -92,12 +93,7 @@ public final class Worker {
                         log.limited(.debug, key: "send", "send failed: \(error)")
                     }
                 case .toRunner(let command):
-                    switch command {
-                    case .assign(let a): RunnerLink.send(link, RunnerLink.ToRunner.assign.rawValue, codec.frames(.assign(a)))
-                    case .decision(let d): RunnerLink.send(link, RunnerLink.ToRunner.decision.rawValue, codec.frames(.decision(d)))
-                    case .cancel(let ref, let reason): RunnerLink.send(link, RunnerLink.ToRunner.cancel.rawValue, codec.frames(.cancel(ref, reason: reason)))
-                    case .stopAfterEpoch: RunnerLink.send(link, RunnerLink.ToRunner.stopAfterEpoch.rawValue)
-                    }
+                    mailbox.send(.command(command), waking: link)
                 case .connected(let yes):
                     if yes { connected.set() } else { connected.clear() }
                 case .log(let level, let text):
@@ -121,21 +117,8 @@ public final class Worker {
             let wait = core.nextDeadline(now: clock.now) - clock.now
             _ = try poller.poll(timeoutMilliseconds: max(1, Int(wait * 1000)))
 
-            // From the runner.
-            while let m = try link.receive(dontWait: true), let (kind, frames) = RunnerLink.parse(m) {
-                let event: WorkerCore.RunnerEvent
-                switch RunnerLink.FromRunner(rawValue: kind) {
-                case .forward:
-                    guard let message = try? codec.decodeWorkerMessage(frames: frames[...]) else { continue }
-                    event = .forward(message)
-                case .returned:
-                    guard case .bye(let bye)? = try? codec.decodeWorkerMessage(frames: frames[...]) else { continue }
-                    event = .returned(bye)
-                case .aborted:
-                    event = .aborted
-                case nil:
-                    continue
-                }
+            // From the runner: typed values, encoded only when they go out.
+            for event in mailbox.takeFromRunner(link) {
                 if let done = try perform(core.fromRunner(event, now: clock.now)) { return done }
             }
 

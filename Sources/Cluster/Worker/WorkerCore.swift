@@ -25,7 +25,7 @@ struct WorkerCore {
     }
 
     /// What the runner is told.
-    enum RunnerCommand: Equatable {
+    enum RunnerCommand: Equatable, Sendable {
         case assign(CoordinatorMessage.Assign)
         case decision(CoordinatorMessage.Decision)
         case cancel(TrialRef, reason: String)
@@ -34,7 +34,7 @@ struct WorkerCore {
     }
 
     /// What the runner says.
-    enum RunnerEvent: Equatable {
+    enum RunnerEvent: Equatable, Sendable {
         /// A `report`, `result` or `failure` for the coordinator.
         case forward(WorkerMessage)
         /// The trial was stopped on request before its end; the `bye` that hands it back.
