@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile", "Training", "Search"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile", "SweepSupport", "JSONValue"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile", "SweepTestSupport"]),
         // `sweep report`, `compare`, the live display and `sweep dashboard`: in Chromium, tmux and in-process.
         .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib", "SweepTestSupport"]),

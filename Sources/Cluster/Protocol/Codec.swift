@@ -215,9 +215,7 @@ public struct WireCodec {
             w.key("trial"); w.int(a.trial)
             w.key("attempt"); w.int(a.attempt)
             w.key("seed"); w.uint(a.seed)
-            w.key("params"); w.beginObject()
-            for name in a.params.keys.sorted() { w.key(name); param(&w, a.params[name]!) }
-            w.endObject()
+            w.key("params"); w.params(a.params)
             w.key("spec"); spec(&w, a.spec)
             w.key("max_epochs"); w.int(a.maxEpochs)
             w.key("metric"); w.string(a.metric)
@@ -264,13 +262,8 @@ public struct WireCodec {
             guard let range = specRange, let specValue = o["spec"] else { throw f.invalid("missing field 'spec'") }
             var params: Params = [:]
             for (k, v) in o["params"]?.members ?? [] {
-                switch v {
-                case .int(let i): params[k] = .int(i)
-                case .double(let d): params[k] = .double(d)
-                case .string(let s): params[k] = .string(s)
-                case .bool(let b): params[k] = .bool(b)
-                default: throw f.invalid("parameter '\(k)' is not a single value")
-                }
+                guard let value = ParamValue(json: v) else { throw f.invalid("parameter '\(k)' is not a single value") }
+                params[k] = value
             }
             guard case .int(let seedInt)? = o["seed"], seedInt >= 0 else { throw f.invalid("'seed' must be an integer >= 0") }
             return .assign(.init(study: try f.string("study"), trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
@@ -381,15 +374,6 @@ public struct WireCodec {
 
     private func ref(_ w: inout JSONWriter, _ r: TrialRef) {
         w.beginObject(); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.endObject()
-    }
-
-    private func param(_ w: inout JSONWriter, _ p: ParamValue) {
-        switch p {
-        case .int(let i): w.int(i)
-        case .double(let d): w.double(d)
-        case .string(let s): w.string(s)
-        case .bool(let b): w.bool(b)
-        }
     }
 }
 

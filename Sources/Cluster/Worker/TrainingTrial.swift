@@ -17,7 +17,8 @@ struct TrainingTrial: TrialKind {
             let dataset = try datasets.load(config.data)
             // A transfer-learning trial may get its base model with the assignment.
             let base = try a.baseModel.map { try Model(bytes: $0) }
-            let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads)
+            // Decoded (and so checked) once, from the assignment on the wire.
+            let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads, decoded: true)
             let result = try trainer.fit { epoch in
                 end.lastMetrics = epoch.metrics
                 end.epochsRun = epoch.epoch

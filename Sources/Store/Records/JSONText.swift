@@ -2,6 +2,40 @@ import Foundation
 import JSONValue
 import Search
 
+/// Parameter values as JSON: the one writer and reader of the `params` column and of the
+/// wire's `assign.params` (over ``JSONWriter`` and ``JSONParser``).
+extension JSONWriter {
+    /// Writes `params` as one object, keys sorted; a float keeps its decimal point or
+    /// exponent, so it reads back as a float.
+    public mutating func params(_ params: Params) {
+        beginObject()
+        for name in params.keys.sorted() {
+            key(name)
+            switch params[name]! {
+            case .bool(let b): bool(b)
+            case .int(let i): int(i)
+            case .double(let d): double(d)
+            case .string(let s): string(s)
+            }
+        }
+        endObject()
+    }
+}
+
+extension ParamValue {
+    /// The value a JSON scalar holds (a number with a decimal point or exponent is a
+    /// double); nil for null, arrays and objects, which no parameter takes.
+    public init?(json: JSONValue) {
+        switch json {
+        case .string(let s): self = .string(s)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .bool(let b): self = .bool(b)
+        default: return nil
+        }
+    }
+}
+
 /// The JSON text stored in the `params`, `metrics` and `space` columns.
 ///
 /// Floats always carry a decimal point or exponent (so `1.0` stays a float for `sqlite3`
@@ -10,17 +44,7 @@ import Search
 enum JSONText {
     static func encode(_ params: Params) -> String {
         var w = JSONWriter(capacity: 128)
-        w.beginObject()
-        for name in params.keys.sorted() {
-            w.key(name)
-            switch params[name]! {
-            case .bool(let b): w.bool(b)
-            case .int(let i): w.int(i)
-            case .double(let d): w.double(d)
-            case .string(let s): w.string(s)
-            }
-        }
-        w.endObject()
+        w.params(params)
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
@@ -37,13 +61,7 @@ enum JSONText {
     static func decodeParams(_ text: String) -> Params {
         var out: Params = [:]
         for (k, v) in (try? JSONParser().parse(text))?.members ?? [] {
-            switch v {
-            case .string(let s): out[k] = .string(s)
-            case .int(let i): out[k] = .int(i)
-            case .double(let d): out[k] = .double(d)
-            case .bool(let b): out[k] = .bool(b)
-            default: break
-            }
+            out[k] = ParamValue(json: v)
         }
         return out
     }

@@ -44,7 +44,7 @@ struct Train: ParsableCommand {
         let dataset: Dataset
         do { dataset = try preloaded ?? DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let trainer: Trainer
-        do { trainer = try Trainer(config: config, dataset: dataset) } catch { throw UsageError("\(file): \(error)") }
+        do { trainer = try Trainer(config: config, dataset: dataset, decoded: true) } catch { throw UsageError("\(file): \(error)") }
         if let saveModel {
             let directory = (saveModel as NSString).deletingLastPathComponent
             if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {

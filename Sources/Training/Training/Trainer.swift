@@ -65,9 +65,12 @@ public final class Trainer {
     /// the caller). The reused layers must have the shapes of this network's layers.
     /// `blasThreads` is the number of OpenBLAS threads for the matrix products (process-wide;
     /// 1, the default, when every core runs its own worker).
-    public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil, blasThreads: Int = 1) throws {
+    /// `decoded` says the configuration came from decoding (a file, the wire), which checked
+    /// every rule already: the JSON round trip of ``TrialConfig/validated()`` is then skipped
+    /// (the checks against the loaded data below always run).
+    public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil, blasThreads: Int = 1, decoded: Bool = false) throws {
         do {
-            self.config = try config.validated()
+            self.config = decoded ? config : try config.validated()
         } catch {
             throw TrainingError.invalidConfig(TrainingError.describe(error))
         }

@@ -1,0 +1,96 @@
+import Foundation
+import JSONValue
+import Search
+import SweepFile
+import SweepSupport
+import Testing
+import ZeroMQ
+@testable import Cluster
+@testable import Store
+
+/// The link between a worker's two threads carries typed values (decoded once at the
+/// network edge), in order, and wakes the side that waits on its socket.
+@Suite struct RunnerLinkTests {
+    /// Two ends of an inproc PAIR, as the worker makes them.
+    private func ends() throws -> (Context, network: Socket, runner: Socket) {
+        let context = try Context()
+        let network = try Socket(context, .pair), runner = try Socket(context, .pair)
+        let endpoint = "inproc://link-test-\(UUID().uuidString)"
+        try network.bind(endpoint)
+        try runner.connect(endpoint)
+        return (context, network, runner)
+    }
+
+    private let assign = CoordinatorMessage.Assign(
+        study: "s", trial: 3, attempt: 2, seed: 9, params: ["x": .double(0.25), "n": .int(4), "opt": .string("adam"), "bn": .bool(true)],
+        spec: .synthetic(SyntheticTask(function: .sphere, epochs: 4, inputs: [.init(name: "x", value: 0.25)])),
+        maxEpochs: 4, metric: "value", keepModel: true, baseModel: [1, 2, 3])
+
+    @Test func typedMessagesCrossInOrderAndWakeTheOtherSide() throws {
+        let (context, network, runner) = try ends()
+        defer { network.close(); runner.close(); _ = context }
+        let link = RunnerLink()
+        let decision = CoordinatorMessage.Decision(trial: 3, attempt: 2, epoch: 1, action: .prune, reason: "below median")
+        link.send(.command(.assign(assign)), waking: network)
+        link.send(.command(.decision(decision)), waking: network)
+        link.send(.quit, waking: network)
+        var poller = Poller([runner])
+        #expect(try poller.poll(timeoutMilliseconds: 1000) == 1)
+        // The very values sent, attachment included; nothing was encoded on the way.
+        #expect(link.nextToRunner() == .command(.assign(assign)))
+        #expect(link.nextToRunner() == .command(.decision(decision)))
+        #expect(link.nextToRunner() == .quit)
+        #expect(link.nextToRunner() == nil)
+
+        let model: [UInt8] = Array(repeating: 7, count: 100_000)
+        let report = WorkerMessage.report(.init(trial: 3, attempt: 2, epoch: 1, value: 0.5, metrics: ["value": 0.5], seconds: 0.01))
+        let result = WorkerMessage.result(.init(trial: 3, attempt: 2, state: .complete, value: 0.4, metrics: ["value": 0.4], epochs: 4, ready: true, model: model))
+        link.send(.forward(report), waking: runner)
+        link.send(.forward(result), waking: runner)
+        link.send(.returned(.init(reason: "stopped", trial: 3, attempt: 2)), waking: runner)
+        var networkPoller = Poller([network])
+        #expect(try networkPoller.poll(timeoutMilliseconds: 1000) == 1)
+        #expect(link.takeFromRunner(network) == [.forward(report), .forward(result), .returned(.init(reason: "stopped", trial: 3, attempt: 2))])
+        #expect(link.takeFromRunner(network).isEmpty)
+        // The wake-ups were read with the messages: nothing is left to wake the network thread.
+        var again = Poller([network])
+        #expect(try again.poll(timeoutMilliseconds: 50) == 0)
+    }
+
+    @Test func aCancelSentRightAfterTheAssignmentReachesTheTrial() throws {
+        let (context, network, runner) = try ends()
+        defer { network.close(); runner.close(); _ = context }
+        let link = RunnerLink()
+        link.send(.command(.assign(assign)), waking: network)
+        link.send(.command(.cancel(TrialRef(trial: 3, attempt: 2), reason: "lease moved")), waking: network)
+        // The runner takes the assignment alone; the cancel is the trial's to read.
+        guard case .command(.assign(let a))? = link.nextToRunner() else {
+            Issue.record("no assignment first")
+            return
+        }
+        let session = TrialSession(assign: a, link: runner, mailbox: link, flags: RunnerFlags(), decisionWait: 1,
+                                   connected: AtomicFlag(), log: Log(label: "test", minimum: .error))
+        _ = session.poll(fileDescriptors: [], timeoutMilliseconds: 1000)
+        #expect(session.cancelled)
+        #expect(session.shouldEnd)
+    }
+
+    @Test func parameterValuesHaveOneJSONFormOnTheWireAndInTheStore() throws {
+        let params: Params = ["lr": .double(1.0), "units": .int(32), "opt": .string("a \"b\""), "bn": .bool(false)]
+        let wire = try #require(String(bytes: WireCodec().encode(.assign(assign)), encoding: .utf8))
+        var w = JSONWriter()
+        w.params(assign.params)
+        #expect(wire.contains("\"params\":\(String(decoding: w.bytes, as: UTF8.self))"))
+        #expect(JSONText.decodeParams(JSONText.encode(params)) == params)
+        guard case .assign(let back) = try WireCodec().decodeCoordinatorMessage(WireCodec().encode(.assign(assign))) else {
+            Issue.record("not an assignment")
+            return
+        }
+        #expect(back.params == assign.params)
+        // A value no parameter can take is refused on the wire.
+        let bad = wire.replacingOccurrences(of: "\"n\":4", with: "\"n\":[4]")
+        #expect(throws: ProtocolViolation.invalid(type: "assign", reason: "parameter 'n' is not a single value")) {
+            _ = try WireCodec().decodeCoordinatorMessage(Array(bad.utf8))
+        }
+    }
+}
