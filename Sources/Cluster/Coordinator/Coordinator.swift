@@ -56,6 +56,8 @@ public final class Coordinator {
     private var budgetWindow = 0.0
     /// Receives per-batch counts and latencies (`sweep run --dashboard`); nil: none kept.
     public var metrics: (any CoordinatorMetricsSink)?
+    /// The study's data set, for workers that lack its files.
+    private let shelf: DataShelf
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -125,6 +127,7 @@ public final class Coordinator {
         endpoint = router.lastEndpoint
         let now = clock.now
         core = try store.write { tx in try makeCore(tx, now) }
+        shelf = DataShelf(definition: core.definition, maxBytes: options.maxShippedDataBytes)
     }
 
     /// The study being run.
@@ -230,6 +233,7 @@ public final class Coordinator {
                         let message = try codec.decodeWorkerMessage(frames: body)
                         if case .report = message { reports += 1 }
                         try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
+                        if case .dataRequest(let r) = message, core.workers[id] != nil { out.send(.data(shelf.answer(r)), to: id) }
                     } catch let v as ProtocolViolation {
                         violations.append((id, m.peerAddress, v))
                     }

@@ -15,6 +15,8 @@ enum RunnerLink {
         case stopAfterEpoch = "stop_after_epoch"
         /// Leave the runner loop.
         case quit
+        /// Payload: a `data_manifest`, `data_chunk` or `data_refused` message.
+        case data
     }
 
     enum FromRunner: String {

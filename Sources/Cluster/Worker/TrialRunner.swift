@@ -1,5 +1,6 @@
 import Foundation
 import SweepFile
+import Training
 import ZeroMQ
 
 /// Runs trials on its own thread, one ``TrialKind`` per assignment, and turns how each
@@ -42,7 +43,7 @@ final class TrialRunner {
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
-            case .decision, .cancel, nil:
+            case .decision, .cancel, .data, nil:
                 break // for a trial that is over
             }
         }
@@ -52,7 +53,8 @@ final class TrialRunner {
     private func kind(for a: CoordinatorMessage.Assign) -> any TrialKind {
         switch a.spec {
         case .synthetic(let task): return SyntheticTrial(task: task)
-        case .training(let config): return TrainingTrial(config: config, datasets: datasets, blasThreads: options.threads, log: log)
+        case .training(let config): return TrainingTrial(config: config, datasets: datasets, blasThreads: options.threads, log: log,
+                                                               dataCache: DataContentCache(directory: options.dataCache))
         case .command(let task): return CommandTrial(task: task, options: options, log: log)
         }
     }

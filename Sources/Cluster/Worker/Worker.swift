@@ -99,6 +99,7 @@ public final class Worker {
                     case .decision(let d): RunnerLink.send(link, RunnerLink.ToRunner.decision.rawValue, codec.frames(.decision(d)))
                     case .cancel(let ref, let reason): RunnerLink.send(link, RunnerLink.ToRunner.cancel.rawValue, codec.frames(.cancel(ref, reason: reason)))
                     case .stopAfterEpoch: RunnerLink.send(link, RunnerLink.ToRunner.stopAfterEpoch.rawValue)
+                    case .data(let reply): RunnerLink.send(link, RunnerLink.ToRunner.data.rawValue, codec.frames(.data(reply)))
                     }
                 case .connected(let yes):
                     if yes { connected.set() } else { connected.clear() }

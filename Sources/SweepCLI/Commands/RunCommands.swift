@@ -11,11 +11,16 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
     @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
+    @Option(help: ArgumentHelp("Ship data sets up to this size to workers that lack the files (0: never; larger sets must be on every worker).", valueName: "MiB"))
+    var shipDataMaxMib: Int = DataTransfer.defaultMaxShippedBytes >> 20
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
-        return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        guard (0...(1 << 20)).contains(shipDataMaxMib) else { throw UsageError("--ship-data-max-mib must be between 0 and 1048576, got \(shipDataMaxMib)") }
+        var options = CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        options.maxShippedDataBytes = shipDataMaxMib << 20
+        return options
     }
 
     func security() throws -> SecurityOptions {
@@ -208,6 +213,7 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs).", valueName: "dir")) var logDir: String?
+    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
@@ -233,6 +239,7 @@ struct WorkerCommand: ParsableCommand {
         if let host { options.host = host }
         options.allowCommands = allowCommands
         if let logDir { options.logDirectory = logDir }
+        if let dataCache { options.dataCache = dataCache }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
@@ -255,6 +262,7 @@ struct WorkerCommand: ParsableCommand {
         arguments += ["--threads", "\(threads)"]
         if allowCommands { arguments.append("--allow-commands") }
         if let logDir { arguments += ["--log-dir", logDir] }
+        if let dataCache { arguments += ["--data-cache", dataCache] }
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
