@@ -15,13 +15,20 @@ final class DataShelf {
 
     init(definition: SweepDefinition, maxBytes: Int) {
         self.maxBytes = maxBytes
-        let config = definition.template["data"].flatMap {
-            try? ConfigDecoder(file: definition.file).decode(DataConfig.self, from: $0, at: ConfigPath([.key("data")]))
-        }
-        files = config?.files
+        files = Self.files(of: definition)
         fingerprint = files?.fingerprint
         paths = files?.allPaths ?? []
     }
+
+    /// The files of a definition's file data set, with the fingerprint the CLI put in.
+    static func files(of definition: SweepDefinition) -> DataFiles? {
+        definition.template["data"].flatMap {
+            try? ConfigDecoder(file: definition.file).decode(DataConfig.self, from: $0, at: ConfigPath([.key("data")]))
+        }?.files
+    }
+
+    /// The data fingerprint assignments of `definition` carry.
+    static func fingerprint(of definition: SweepDefinition) -> DataFingerprint? { files(of: definition)?.fingerprint }
 
     /// The answer to `request`.
     func answer(_ request: DataRequest) -> DataReply {

@@ -84,7 +84,9 @@ struct Resume: ParsableCommand {
             Finished trials are kept; trials that were running are re-adopted when their
             worker reconnects and still has them, otherwise re-run; the sampler and pruner
             continue from the recorded history. The sweep file stored with the study is
-            used.
+            used. Its data files are fingerprinted again: if they changed since the study
+            began, resume stops (exit 2, naming both fingerprints and the files) unless
+            --force.
 
             Examples:
               sweep resume quickstart
@@ -95,6 +97,7 @@ struct Resume: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
+    @Flag(help: "Continue although the data files changed since the study began (their fingerprint differs).") var force = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
@@ -121,7 +124,9 @@ struct Resume: ParsableCommand {
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
                              workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
-                                       log: Log(label: "coordinator", minimum: .warning))
+                                       log: Log(label: "coordinator", minimum: .warning)) { stored, recorded in
+                    try DataPreflight.resumed(stored, recorded: recorded, force: force)
+                }
             }
         }
     }
@@ -144,7 +149,9 @@ struct CoordinatorCommand: ParsableCommand {
             With --resume, an existing study of the same name is continued instead of
             refused; if FILE changed since the study began, the changes are shown and the
             command stops, unless --force continues with the new file (a changed objective
-            or search space is refused).
+            or search space is refused). Data files whose fingerprint changed since the
+            study began stop it the same way (exit 2, naming both fingerprints); --force
+            continues with the new data.
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String
@@ -173,7 +180,9 @@ struct CoordinatorCommand: ParsableCommand {
             }
             try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 exists
-                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
+                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security) { stored, recorded in
+                        try DataPreflight.resumed(stored, recorded: recorded, force: force)
+                    }
                     : try Coordinator.create(definition, store: store, options: options, security: security)
             }
         }

@@ -60,4 +60,30 @@ struct DataShippingCommandTests {
         #expect(show.contains("exceed the coordinator's shipping limit of 0 bytes (--ship-data-max-mib)"), "\(show)")
         #expect(!FileManager.default.fileExists(atPath: "\(workerDir.path)/cache"))
     }
+
+    @Test func resumeOnChangedDataStopsWithBothFingerprintsUnlessForced() throws {
+        let dir = try coordinatorDirectory()
+        let first = try runSweep(["run", "s.yaml", "--db", "s.db", "--workers", "1", "--no-progress"], in: dir.path)
+        #expect(first.status == 0, "\(first.output)")
+        let before = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        // Unchanged data resumes (a trial more).
+        let same = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(same.status == 0, "\(same.output)")
+        // One value changed: refused, naming the file and both fingerprints; nothing run.
+        let text = try String(contentsOfFile: "\(dir.path)/d.csv", encoding: .utf8)
+        try dir.write("d.csv", text.replacingOccurrences(of: "\n7,1.0,p\n", with: "\n7,1.5,p\n"))
+        let after = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        #expect(after != before)
+        let refused = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.output.contains("the data of study 'ship' changed since it started: d.csv now give \(after), the study started with \(before)"), "\(refused.output)")
+        #expect(try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output.components(separatedBy: "COMPLETE").count == 3)
+        // --force continues on the new data, which becomes the study's.
+        let forced = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--force", "--no-progress"], in: dir.path)
+        #expect(forced.status == 0, "\(forced.output)")
+        let trials = try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output
+        #expect(trials.components(separatedBy: "COMPLETE").count == 4, "\(trials)")
+        let again = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(again.status == 0, "\(again.output)")
+    }
 }
