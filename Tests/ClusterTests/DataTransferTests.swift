@@ -21,7 +21,7 @@ import Testing
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-ship-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let n = 655_360 // 655,360 float32 values: 2.5 MiB of features, 64 samples of 10,240
-            x = Self.npy(descr: "<f4", shape: "(64, 10240)", payload: (0..<n).flatMap { withUnsafeBytes(of: Float($0 % 97).bitPattern.littleEndian, Array.init) })
+            x = Self.npy(descr: "<f4", shape: "(64, 10240)", payload: (0..<n).map { Float($0 % 97) }.withUnsafeBytes(Array.init)) // little-endian hosts
             y = Self.npy(descr: "<i8", shape: "(64,)", payload: (0..<64).flatMap { withUnsafeBytes(of: Int64($0 % 2).littleEndian, Array.init) })
             FileManager.default.createFile(atPath: "\(dir)/x.npy", contents: Data(x))
             FileManager.default.createFile(atPath: "\(dir)/y.npy", contents: Data(y))
