@@ -97,12 +97,14 @@ test-chaos: check-swift deps
 	done
 	SWEEP_FUZZ_CASES=30000 $(SWIFT) test --skip-build --filter WireFuzzTests
 
-## test-cluster: the multi-machine rehearsals (network namespaces with CURVE, a real
+## test-cluster: the multi-machine rehearsals (network namespaces with CURVE, a data set
+## shipped to a worker without the files, a real
 ## single-node Slurm cluster, ssh into namespaces, the systemd unit). Needs root.
 ## Uses the debug build of `make test`.
 test-cluster: check-swift deps cluster-deps
 	$(SWIFT) build --product sweep
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/netns/test.sh
+	SWEEP=$(CURDIR)/.build/debug/sweep cluster/netns/ship-data.sh
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/ssh/test.sh
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/slurm/test.sh
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/systemd/test.sh

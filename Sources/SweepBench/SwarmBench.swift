@@ -221,7 +221,7 @@ extension ClusterBench {
                             counts["no_work"]! += 1
                         case .error:
                             counts["errors"]! += 1
-                        case .welcome, .heartbeat, .stop, .quarantine:
+                        case .welcome, .heartbeat, .stop, .quarantine, .data:
                             break
                         }
                     }

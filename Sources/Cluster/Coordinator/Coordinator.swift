@@ -57,6 +57,8 @@ public final class Coordinator {
     private var budgetWindow = 0.0
     /// Receives per-batch counts and latencies (`sweep run --dashboard`); nil: none kept.
     public var metrics: (any CoordinatorMetricsSink)?
+    /// The study's data set, for workers that lack its files.
+    private let shelf: DataShelf
 
     /// Creates a new study from `definition` (fails if the name exists) and binds.
     public static func create(_ definition: SweepDefinition, store: SweepStore, options: CoordinatorOptions,
@@ -66,18 +68,26 @@ public final class Coordinator {
         let lock = try store.path.map { try StudyLock(database: $0, study: definition.study) }
         // Bind before the study is written: a busy port must not leave a study behind.
         return try Coordinator(store: store, options: options, security: security, lock: lock, log: log) { tx, now in
-            try CoordinatorCore(creating: definition, options: options, tx: tx, now: now)
+            let core = try CoordinatorCore(creating: definition, options: options, tx: tx, now: now)
+            try tx.setDataFingerprint(studyID: core.study.id, DataShelf.fingerprint(of: definition)?.description)
+            return core
         }
     }
 
     /// Re-opens a study from its database (the sweep file is the copy stored with it).
+    ///
+    /// `checkData` gets the stored definition and the data fingerprint recorded when the
+    /// study started (nil if none); it throws when the data changed and returns the
+    /// definition with the current fingerprint, which is recorded and sent with every trial.
     public static func resume(study name: String, store: SweepStore, options: CoordinatorOptions, addTrials: Int = 0,
-                              security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator")) throws -> Coordinator {
+                              security: SecurityOptions = .loopbackOnly, log: Log = Log(label: "coordinator"),
+                              checkData: (SweepDefinition, String?) throws -> SweepDefinition = { d, _ in d }) throws -> Coordinator {
         try security.check(bind: options.bind)
         let options = withArtifacts(options, store)
         let lock = try store.path.map { try StudyLock(database: $0, study: name) }
         let stored = try store.read { try $0.requireStudy(named: name) }
-        let definition = try SweepDefinition.stored(stored)
+        let recorded = try store.read { try $0.dataFingerprint(studyID: stored.id) }
+        let definition = try checkData(try SweepDefinition.stored(stored), recorded)
         return try Coordinator(store: store, options: options, security: security, lock: lock, log: log) { tx, now in
             var study = stored
             if addTrials > 0 {
@@ -85,6 +95,7 @@ public final class Coordinator {
                 try tx.setBudget(study.id, trials: budget)
                 study.definition.budgetTrials = budget
             }
+            if let current = DataShelf.fingerprint(of: definition)?.description, current != recorded { try tx.setDataFingerprint(studyID: study.id, current) }
             return try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now)
         }
     }
@@ -126,6 +137,7 @@ public final class Coordinator {
         endpoint = router.lastEndpoint
         let now = clock.now
         core = try store.write { tx in try makeCore(tx, now) }
+        shelf = DataShelf(definition: core.definition, maxBytes: options.maxShippedDataBytes)
     }
 
     /// The study being run.
@@ -231,6 +243,7 @@ public final class Coordinator {
                         let message = try codec.decodeWorkerMessage(frames: body)
                         if case .report = message { reports += 1 }
                         try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
+                        if case .dataRequest(let r) = message, core.workers[id] != nil { out.send(.data(shelf.answer(r)), to: id) }
                     } catch let v as ProtocolViolation {
                         violations.append((id, m.peerAddress, v))
                     }

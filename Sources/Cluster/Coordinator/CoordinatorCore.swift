@@ -146,8 +146,8 @@ final class CoordinatorCore {
         }
         workers[worker]?.lastSeen = now
         switch message {
-        case .hello, .heartbeat:
-            break
+        case .hello, .heartbeat, .dataRequest:
+            break // (a data request is answered by the poll loop's DataShelf)
         case .ready:
             try handleReady(from: worker, now: now, tx: tx, out: &out)
         case .report(let r):

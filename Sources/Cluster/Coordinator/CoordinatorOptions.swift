@@ -27,6 +27,8 @@ public struct CoordinatorOptions: Sendable {
     public var drainSeconds: Double
     /// Where trained models are kept (nil: models are not kept, whatever the sweep file says).
     public var artifacts: ArtifactDirectory?
+    /// The largest data set shipped to workers that lack its files (0: none is shipped).
+    public var maxShippedDataBytes = DataTransfer.defaultMaxShippedBytes
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,

@@ -55,6 +55,7 @@ public struct WireCodec {
     /// The frames of a message: its JSON, then its binary attachment if it has one.
     public func frames(_ m: CoordinatorMessage) -> [[UInt8]] {
         if case .assign(let a) = m, let base = a.baseModel { return [encode(m), base] }
+        if case .data(.chunk(let c)) = m { return [encode(m), c.bytes] }
         return [encode(m)]
     }
 
@@ -83,6 +84,11 @@ public struct WireCodec {
             guard let b = attachment, b.count == declared else { throw .invalid(type: "assign", reason: "base_model_bytes \(declared) but the frame has \(attachment?.count ?? 0) bytes") }
             a.baseModel = b
             m = .assign(a)
+        } else if case .data(.chunk(var c)) = m {
+            let declared = try declaredBytes(json, "chunk_bytes") ?? 0
+            guard let b = attachment, b.count == declared else { throw .invalid(type: "data_chunk", reason: "chunk_bytes \(declared) but the frame has \(attachment?.count ?? 0) bytes") }
+            c.bytes = b
+            m = .data(.chunk(c))
         }
         return m
     }
@@ -149,6 +155,8 @@ public struct WireCodec {
             w.key("reason"); w.string(b.reason)
             if let t = b.trial { w.key("trial"); w.int(t) }
             if let a = b.attempt { w.key("attempt"); w.int(a) }
+        case .dataRequest(let r):
+            DataTransferCodec.encode(r, into: &w)
         }
         w.endObject()
         return w.bytes
@@ -190,6 +198,7 @@ public struct WireCodec {
             let trial = o["trial"] == nil ? nil : try f.int("trial", min: 0)
             let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)
             return .bye(.init(reason: String(try f.string("reason").prefix(1000)), trial: trial, attempt: attempt))
+        case "data_request": return .dataRequest(try DataTransferCodec.request(o))
         default:
             throw .unknownType(String(type.prefix(64)))
         }
@@ -242,6 +251,8 @@ public struct WireCodec {
             w.key("type"); w.string("error"); w.key("message"); w.string(text)
         case .quarantine(let reason):
             w.key("type"); w.string("quarantine"); w.key("reason"); w.string(reason)
+        case .data(let d):
+            DataTransferCodec.encode(d, into: &w)
         }
         w.endObject()
         return w.bytes
@@ -283,6 +294,7 @@ public struct WireCodec {
         case "heartbeat": return .heartbeat
         case "error": return .error(try f.string("message"))
         case "quarantine": return .quarantine(reason: try f.string("reason"))
+        case "data_manifest", "data_chunk", "data_refused": return .data(try DataTransferCodec.reply(type, o))
         default: throw .unknownType(String(type.prefix(64)))
         }
     }

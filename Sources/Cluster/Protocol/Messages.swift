@@ -45,6 +45,8 @@ public enum WorkerMessage: Sendable, Equatable {
     case heartbeat
     /// The worker is shutting down; a running trial is handed back.
     case bye(Bye)
+    /// A shipped data set's manifest or one chunk of it (DataTransfer.swift).
+    case dataRequest(DataRequest)
 
     public struct Hello: Sendable, Equatable {
         public var worker: String
@@ -193,6 +195,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
     /// The worker failed trial after trial while others succeeded: it gets no more work
     /// and should exit (non-zero) so that its scheduler replaces it.
     case quarantine(reason: String)
+    /// The answer to a `data_request` (DataTransfer.swift).
+    case data(DataReply)
 
     public struct Welcome: Sendable, Equatable {
         public var study: String

@@ -9,12 +9,16 @@ struct TrainingTrial: TrialKind {
     let datasets: DatasetCache
     let blasThreads: Int
     let log: Log
+    /// Where data sets shipped by the coordinator are kept.
+    let dataCache: DataContentCache
 
     func run(_ session: TrialSession) -> TrialEnd {
         var end = TrialEnd()
         let a = session.assign
         do {
-            let dataset = try datasets.load(config.data)
+            // Files missing here come from the coordinator (once per worker: they are cached).
+            let data = try DataFetcher(cache: dataCache, log: log).localize(config.data, over: session)
+            let dataset = try datasets.load(data)
             // A transfer-learning trial may get its base model with the assignment.
             let base = try a.baseModel.map { try Model(bytes: $0) }
             // Decoded (and so checked) once, from the assignment on the wire.
@@ -46,7 +50,8 @@ struct TrainingTrial: TrialKind {
                 }
             }
         } catch {
-            end.failure = "\(error)"
+            // Stopped while fetching data (SIGTERM, cancel): handed back, not failed.
+            if !(session.stopRequested || session.cancelled) { end.failure = "\(error)" }
         }
         return end
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SweepFile
 import SweepSupport
+import Training
 import ZeroMQ
 
 /// Runs trials on its own thread, one ``TrialKind`` per assignment, and turns how each
@@ -47,7 +48,7 @@ final class TrialRunner {
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
-            case .command(.decision), .command(.cancel):
+            case .command(.decision), .command(.cancel), .command(.data):
                 break // for a trial that is over
             }
         }
@@ -57,7 +58,8 @@ final class TrialRunner {
     private func kind(for a: CoordinatorMessage.Assign) -> any TrialKind {
         switch a.spec {
         case .synthetic(let task): return SyntheticTrial(task: task)
-        case .training(let config): return TrainingTrial(config: config, datasets: datasets, blasThreads: options.threads, log: log)
+        case .training(let config): return TrainingTrial(config: config, datasets: datasets, blasThreads: options.threads, log: log,
+                                                               dataCache: DataContentCache(directory: options.dataCache))
         case .command(let task): return CommandTrial(task: task, options: options, log: log)
         }
     }

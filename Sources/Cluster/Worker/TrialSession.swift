@@ -6,7 +6,7 @@ import ZeroMQ
 /// report, learn the coordinator's decision, notice a cancel or a stop request.
 ///
 /// It lives on the runner thread with the runner's end of the inproc link.
-final class TrialSession {
+final class TrialSession: DataChannel {
     let assign: CoordinatorMessage.Assign
     var ref: TrialRef { TrialRef(trial: assign.trial, attempt: assign.attempt) }
     /// The last epoch the trial may report (the spec's epochs, capped by the budget).
@@ -18,6 +18,8 @@ final class TrialSession {
     private(set) var cancelled = false
     /// Decisions received, by epoch (true: prune).
     private(set) var decisions: [Int: Bool] = [:]
+    /// Data-transfer answers not yet taken by ``nextDataReply(timeoutSeconds:)``.
+    private var dataReplies: [DataReply] = []
 
     private let link: Socket
     private let mailbox: RunnerLink
@@ -72,6 +74,23 @@ final class TrialSession {
         }
     }
 
+    /// Asks the coordinator for part of a data set (the answer comes through the link).
+    func request(_ r: DataRequest) {
+        mailbox.send(.forward(.dataRequest(r)), waking: link)
+    }
+
+    /// Waits up to `timeoutSeconds` for the next data-transfer answer (nil: none in time, or
+    /// the trial should end).
+    func nextDataReply(timeoutSeconds: Double) -> DataReply? {
+        let deadline = Date().timeIntervalSince1970 + timeoutSeconds
+        while dataReplies.isEmpty && !shouldEnd {
+            let left = deadline - Date().timeIntervalSince1970
+            if left <= 0 { return nil }
+            _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(left * 1000)))
+        }
+        return dataReplies.isEmpty ? nil : dataReplies.removeFirst()
+    }
+
     /// Waits up to `timeoutMilliseconds` for the link or one of `fileDescriptors`; handles
     /// what arrived on the link and returns the descriptors that are readable (or closed).
     func poll(fileDescriptors: [Int32], timeoutMilliseconds: Int) -> [Int32] {
@@ -99,6 +118,8 @@ final class TrialSession {
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
+            case .command(.data(let reply)):
+                dataReplies.append(reply)
             case .command(.assign):
                 log.warning("ignored an assignment while trial \(ref.trial) runs")
             }

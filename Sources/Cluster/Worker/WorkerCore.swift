@@ -31,6 +31,8 @@ struct WorkerCore {
         case cancel(TrialRef, reason: String)
         /// Finish the current epoch, then hand the trial back.
         case stopAfterEpoch
+        /// Part of a data set the running trial asked for.
+        case data(DataReply)
     }
 
     /// What the runner says.
@@ -217,6 +219,8 @@ struct WorkerCore {
             send(hello(), now: now, into: &out)
         case .heartbeat?:
             break
+        case .data(let reply)?:
+            if current?.running == true { out.append(.toRunner(.data(reply))) }
         case .error(let text)?:
             out.append(.log(.error, "the coordinator refused a message: \(text)"))
             if text.contains("protocol version") {

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// How a worker connects and behaves.
 public struct WorkerOptions: Sendable {
@@ -33,6 +34,8 @@ public struct WorkerOptions: Sendable {
     public var maxLogBytes = 8 << 20
     /// The host name announced to the coordinator (for `sweep status`, workers per host).
     public var host: String = ProcessInfo.processInfo.hostName
+    /// Where data sets shipped by coordinators are kept, by content (`--data-cache`).
+    public var dataCache: String = DataContentCache.defaultDirectory
 
     public init(connect: String, id: String? = nil, maxTrials: Int? = nil, heartbeatMs: Int = 1000, liveness: Int = 5,
                 reconnectInitialMs: Int = 250, reconnectMaxMs: Int = 10_000, forever: Bool = false,

@@ -8,11 +8,13 @@ enum Schema {
     static let applicationIDMigration = "v3-files: application id"
     /// Quarantine columns of `workers`; readers treat them as optional.
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
+    /// `studies.data_fingerprint`; read only by writers (resume), so readers do without it.
+    static let dataFingerprintMigration = "v3-ship-data-fingerprint"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -154,6 +156,10 @@ enum Schema {
                 ALTER TABLE workers ADD COLUMN quarantined_at REAL;
                 ALTER TABLE workers ADD COLUMN last_error TEXT;
                 """)
+        }
+        m.registerMigration(dataFingerprintMigration) { db in
+            // The data's fingerprint when the study started: a resume on other data is refused.
+            try db.execute(sql: "ALTER TABLE studies ADD COLUMN data_fingerprint TEXT")
         }
         return m
     }

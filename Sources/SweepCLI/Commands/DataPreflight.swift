@@ -42,6 +42,27 @@ enum DataPreflight {
         return checked
     }
 
+    /// A resumed study's stored definition, its data loaded and fingerprinted again: data
+    /// that changed since the study started (`recorded`) is refused unless `force`d (the
+    /// finished trials were trained on the old data). Returns the definition whose trials
+    /// carry the current fingerprint.
+    static func resumed(_ stored: SweepDefinition, recorded: String?, force: Bool) throws -> SweepDefinition {
+        let file = stored.file ?? "\(stored.study) (stored sweep file)"
+        guard stored.task == .training, let node = stored.template["data"],
+              let config = try? ConfigDecoder(file: file).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")])),
+              config.dataset.isFileSet, let files = config.files else { return stored }
+        _ = try load(config, file: file, node: node)
+        let current = try fingerprintOf(files, file: file, node: node)
+        if let recorded, recorded != current.description, !force {
+            throw UsageError("the data of study '\(stored.study)' changed since it started: \(files.allPaths.joined(separator: ", ")) now give \(current), "
+                + "the study started with \(recorded); its finished trials were trained on the old data. "
+                + "Restore the files, or pass --force to continue with the new data")
+        }
+        var checked = stored
+        checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(current.description))))
+        return checked
+    }
+
     /// Loads (file sets) or looks for the files of (Fashion-MNIST) `config`.
     static func load(_ config: DataConfig, file: String, node: ConfigNode?) throws -> Dataset? {
         if config.dataset == .fashionMNIST {

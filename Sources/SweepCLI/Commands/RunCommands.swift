@@ -12,11 +12,16 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
     @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
+    @Option(help: ArgumentHelp("Ship data sets up to this size to workers that lack the files (0: never; larger sets must be on every worker).", valueName: "MiB"))
+    var shipDataMaxMib: Int = DataTransfer.defaultMaxShippedBytes >> 20
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
-        return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        guard (0...(1 << 20)).contains(shipDataMaxMib) else { throw UsageError("--ship-data-max-mib must be between 0 and 1048576, got \(shipDataMaxMib)") }
+        var options = CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        options.maxShippedDataBytes = shipDataMaxMib << 20
+        return options
     }
 
     func security() throws -> SecurityOptions {
@@ -80,7 +85,9 @@ struct Resume: ParsableCommand {
             Finished trials are kept; trials that were running are re-adopted when their
             worker reconnects and still has them, otherwise re-run; the sampler and pruner
             continue from the recorded history. The sweep file stored with the study is
-            used.
+            used. Its data files are fingerprinted again: if they changed since the study
+            began, resume stops (exit 2, naming both fingerprints and the files) unless
+            --force.
 
             Examples:
               sweep resume quickstart
@@ -91,6 +98,7 @@ struct Resume: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
+    @Flag(help: "Continue although the data files changed since the study began (their fingerprint differs).") var force = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
@@ -117,7 +125,9 @@ struct Resume: ParsableCommand {
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
                              workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
-                                       log: Log(label: "coordinator", minimum: .warning))
+                                       log: Log(label: "coordinator", minimum: .warning)) { stored, recorded in
+                    try DataPreflight.resumed(stored, recorded: recorded, force: force)
+                }
             }
         }
     }
@@ -140,7 +150,9 @@ struct CoordinatorCommand: ParsableCommand {
             With --resume, an existing study of the same name is continued instead of
             refused; if FILE changed since the study began, the changes are shown and the
             command stops, unless --force continues with the new file (a changed objective
-            or search space is refused).
+            or search space is refused). Data files whose fingerprint changed since the
+            study began stop it the same way (exit 2, naming both fingerprints); --force
+            continues with the new data.
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String
@@ -169,7 +181,9 @@ struct CoordinatorCommand: ParsableCommand {
             }
             try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 exists
-                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security)
+                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security) { stored, recorded in
+                        try DataPreflight.resumed(stored, recorded: recorded, force: force)
+                    }
                     : try Coordinator.create(definition, store: store, options: options, security: security)
             }
         }
@@ -209,6 +223,7 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs).", valueName: "dir")) var logDir: String?
+    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
@@ -234,6 +249,7 @@ struct WorkerCommand: ParsableCommand {
         if let host { options.host = host }
         options.allowCommands = allowCommands
         if let logDir { options.logDirectory = logDir }
+        if let dataCache { options.dataCache = dataCache }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
@@ -256,6 +272,7 @@ struct WorkerCommand: ParsableCommand {
         arguments += ["--threads", "\(threads)"]
         if allowCommands { arguments.append("--allow-commands") }
         if let logDir { arguments += ["--log-dir", logDir] }
+        if let dataCache { arguments += ["--data-cache", dataCache] }
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)

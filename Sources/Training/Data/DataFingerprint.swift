@@ -49,6 +49,12 @@ public struct DataFingerprint: Hashable, Sendable, CustomStringConvertible {
         return DataFingerprint(sha256: total.finish(), bytes: bytes)
     }
 
+    /// The fingerprint of one file (its `sha256sum` and size), cached like the others.
+    public static func ofFile(_ path: String) throws(DataError) -> DataFingerprint {
+        let d = try digest(of: path)
+        return DataFingerprint(sha256: d.sha256, bytes: d.size)
+    }
+
     private static func digest(of path: String) throws(DataError) -> (sha256: String, size: Int) {
         var info = stat()
         guard stat(path, &info) == 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }

@@ -1,0 +1,77 @@
+import Foundation
+import SweepFile
+import Training
+
+/// The data set a coordinator ships to workers that do not have it (DataTransfer.swift):
+/// only the files of its own study's `data` section, identified by their fingerprint, and
+/// only up to `maxBytes` in all.
+final class DataShelf {
+    /// The study's data fingerprint (nil: no file data set, or its `data` section is searched).
+    let fingerprint: DataFingerprint?
+    /// The files, in `DataFiles.allPaths` order, as the coordinator reads them.
+    let paths: [String]
+    private let files: DataFiles?
+    let maxBytes: Int
+
+    init(definition: SweepDefinition, maxBytes: Int) {
+        self.maxBytes = maxBytes
+        files = Self.files(of: definition)
+        fingerprint = files?.fingerprint
+        paths = files?.allPaths ?? []
+    }
+
+    /// The files of a definition's file data set, with the fingerprint the CLI put in.
+    static func files(of definition: SweepDefinition) -> DataFiles? {
+        definition.template["data"].flatMap {
+            try? ConfigDecoder(file: definition.file).decode(DataConfig.self, from: $0, at: ConfigPath([.key("data")]))
+        }?.files
+    }
+
+    /// The data fingerprint assignments of `definition` carry.
+    static func fingerprint(of definition: SweepDefinition) -> DataFingerprint? { files(of: definition)?.fingerprint }
+
+    /// The answer to `request`.
+    func answer(_ request: DataRequest) -> DataReply {
+        let asked = request.fingerprint
+        guard let fingerprint, asked == fingerprint.description else {
+            return .refused(fingerprint: asked, reason: "the study's data set is \(fingerprint?.description ?? "not a file data set"), not \(asked)")
+        }
+        guard fingerprint.bytes <= maxBytes else {
+            return .refused(fingerprint: asked, reason: "the data set's \(fingerprint.bytes) bytes exceed the coordinator's shipping limit of \(maxBytes) bytes (--ship-data-max-mib); larger data sets must be at the same path on every worker")
+        }
+        guard let file = request.file else { return manifest() }
+        guard file < paths.count else { return .refused(fingerprint: asked, reason: "the data set has \(paths.count) file(s), not \(file + 1)") }
+        do {
+            let bytes = try Self.read(paths[file], offset: request.offset, count: DataTransfer.chunkBytes)
+            return .chunk(DataChunk(fingerprint: asked, file: file, offset: request.offset, bytes: bytes))
+        } catch {
+            return .refused(fingerprint: asked, reason: "the coordinator cannot read \(paths[file]): \(error)")
+        }
+    }
+
+    /// Each file's digest, after checking that the files are still the study's.
+    private func manifest() -> DataReply {
+        let asked = fingerprint!.description
+        do {
+            let now = try DataFingerprint.of(files!)
+            guard now == fingerprint else {
+                return .refused(fingerprint: asked, reason: "the coordinator's data files \(paths.joined(separator: ", ")) changed since the study started: they now give \(now)")
+            }
+            let files = try paths.map { path throws(DataError) in
+                let f = try DataFingerprint.ofFile(path)
+                return DataFileEntry(sha256: f.sha256, bytes: f.bytes)
+            }
+            return .manifest(fingerprint: asked, files: files)
+        } catch {
+            return .refused(fingerprint: asked, reason: "the coordinator cannot read its data files: \(error)")
+        }
+    }
+
+    /// Up to `count` bytes of `path` from `offset`.
+    static func read(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw DataError.noSuchFile(field: "data", path: path) }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        return Array(try handle.read(upToCount: count) ?? Data())
+    }
+}

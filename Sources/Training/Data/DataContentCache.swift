@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A worker's content-addressed cache of data files shipped by coordinators: each file is
+/// stored once as `DIRECTORY/<sha256>`, written under a temporary name and renamed into
+/// place only after its size and SHA-256 were checked, so a name always holds its content
+/// (a crash leaves at most a `.part` file, which is never read).
+public struct DataContentCache: Sendable {
+    public let directory: String
+
+    /// A cache in `directory` (created on first write).
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// `$XDG_CACHE_HOME/sweep/data`, else `~/.cache/sweep/data`.
+    public static var defaultDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/sweep/data" }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/sweep/data"
+    }
+
+    /// Where the file with digest `sha256` is kept.
+    public func path(of sha256: String) -> String { directory + "/" + sha256 }
+
+    /// Whether the file with digest `sha256` and `bytes` bytes is in the cache (its content is
+    /// checked against the data fingerprint when the data set is loaded).
+    public func holds(sha256: String, bytes: Int) -> Bool {
+        var info = stat()
+        return stat(path(of: sha256), &info) == 0 && Int(info.st_size) == bytes
+    }
+
+    /// A writer for the file with digest `sha256` and `bytes` bytes.
+    public func writer(sha256: String, bytes: Int) throws(DataError) -> CachedFileWriter {
+        try CachedFileWriter(cache: self, sha256: sha256, bytes: bytes)
+    }
+}
+
+/// Writes one shipped file into a ``DataContentCache``: chunks in order, hashed as they come;
+/// ``commit()`` checks size and digest and only then renames the file into place.
+public final class CachedFileWriter {
+    public let sha256: String
+    public let bytes: Int
+    /// Bytes written so far (the offset the next chunk must start at).
+    public private(set) var written = 0
+    private let cache: DataContentCache
+    private let temporary: String
+    private var fd: Int32
+    private var hash = SHA256()
+
+    init(cache: DataContentCache, sha256: String, bytes: Int) throws(DataError) {
+        self.cache = cache
+        self.sha256 = sha256
+        self.bytes = bytes
+        do {
+            try FileManager.default.createDirectory(atPath: cache.directory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError.unreadable(path: cache.directory, reason: "cannot create the data cache: \(error.localizedDescription)")
+        }
+        temporary = cache.directory + "/.\(sha256).part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError.unreadable(path: temporary, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Appends `chunk`, which must start at ``written``.
+    public func append(_ chunk: [UInt8]) throws(DataError) {
+        guard written + chunk.count <= bytes else {
+            throw DataError.corrupt(path: temporary, reason: "the coordinator sent \(written + chunk.count) bytes of a \(bytes)-byte file")
+        }
+        let ok = chunk.withUnsafeBytes { buffer -> Bool in
+            hash.update(buffer)
+            var done = 0
+            while done < buffer.count {
+                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                done += n
+            }
+            return true
+        }
+        guard ok else { throw DataError.unreadable(path: temporary, reason: "write failed: \(String(cString: strerror(errno)))") }
+        written += chunk.count
+    }
+
+    /// Checks size and digest and renames the file into place; returns its path. A file whose
+    /// digest is not the manifest's is deleted and never used.
+    public func commit() throws(DataError) -> String {
+        let digest = hash.finish()
+        guard written == bytes, digest == sha256 else {
+            discard()
+            throw DataError.corrupt(
+                path: cache.path(of: sha256),
+                reason: "the copy shipped by the coordinator should be sha256:\(sha256)/\(bytes) but the bytes received are sha256:\(digest)/\(written); it was deleted, not used")
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            let why = String(cString: strerror(errno))
+            discard()
+            throw DataError.unreadable(path: temporary, reason: "cannot save the shipped file: \(why)")
+        }
+        fd = -1
+        guard rename(temporary, cache.path(of: sha256)) == 0 else {
+            let why = String(cString: strerror(errno))
+            discard()
+            throw DataError.unreadable(path: cache.path(of: sha256), reason: "cannot save the shipped file: \(why)")
+        }
+        return cache.path(of: sha256)
+    }
+
+    /// Drops the partial file.
+    public func discard() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(temporary)
+    }
+
+    deinit {
+        if fd >= 0 { discard() }
+    }
+}

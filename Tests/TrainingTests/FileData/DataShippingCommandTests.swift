@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Training
+
+/// Data shipped by the coordinator to a worker that cannot see the files, through the built
+/// `sweep` binary: the worker runs in another directory, the sweep names the data by a
+/// relative path that does not exist there.
+@Suite("Shipped data through the command line")
+struct DataShippingCommandTests {
+    /// The coordinator's directory with `d.csv` and a one-trial sweep file naming it relatively.
+    func coordinatorDirectory() throws -> DataDirectory {
+        let dir = try DataDirectory()
+        let rows = (1...40).map { "\($0),\(Double($0) / 7),\($0 % 2 == 0 ? "q" : "p")" }
+        try dir.write("d.csv", "a,b,y\n" + rows.joined(separator: "\n") + "\n")
+        try dir.write("s.yaml", """
+            study: ship
+            data: {dataset: csv, train_file: d.csv, label: y, validation: 8, test: 8}
+            model: {hidden: [{int: [2, 4]}]}
+            training: {epochs: 1}
+            budget: {trials: 1}
+            retry: {max_attempts: 1}
+            """)
+        return dir
+    }
+
+    /// Runs the coordinator (with `extra` options) and one worker in `workerDir`; returns the
+    /// worker's output and `sweep show` of trial 0.
+    func runStudy(_ dir: DataDirectory, workerDir: DataDirectory, extra: [String] = []) throws -> (worker: String, show: String) {
+        let port = Int.random(in: 20_000..<60_000)
+        let coordinator = Process()
+        coordinator.executableURL = URL(fileURLWithPath: sweepBinary)
+        coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", "s.db", "--no-progress"] + extra
+        coordinator.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        coordinator.standardOutput = FileHandle.nullDevice
+        coordinator.standardError = FileHandle.nullDevice
+        try coordinator.run()
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try runSweep(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--max-trials", "1", "--data-cache", "cache"], in: workerDir.path)
+        #expect(worker.status == 0, "\(worker.output)")
+        coordinator.waitUntilExit()
+        return (worker.output, try runSweep(["show", "ship", "0", "--db", "s.db"], in: dir.path).output)
+    }
+
+    @Test func aWorkerWithoutTheFilesTrainsOnTheShippedCopy() throws {
+        let dir = try coordinatorDirectory(), workerDir = try DataDirectory()
+        let (worker, show) = try runStudy(dir, workerDir: workerDir)
+        #expect(show.contains("COMPLETE"), "\(show)\n\(worker)")
+        let sha = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        let cached = "\(workerDir.path)/cache/\(sha.sha256)"
+        #expect(FileManager.default.contents(atPath: cached) == FileManager.default.contents(atPath: "\(dir.path)/d.csv"))
+        #expect(worker.contains("received d.csv (\(sha.bytes) bytes) from the coordinator"), "\(worker)")
+        #expect(!FileManager.default.fileExists(atPath: "\(workerDir.path)/d.csv"))
+    }
+
+    @Test func aDataSetOverTheShippingLimitFailsTheTrialNamingTheLimit() throws {
+        let dir = try coordinatorDirectory(), workerDir = try DataDirectory()
+        let (worker, show) = try runStudy(dir, workerDir: workerDir, extra: ["--ship-data-max-mib", "0"])
+        #expect(show.contains("FAIL"), "\(show)")
+        #expect(show.contains("data file(s) d.csv not on this worker, and the coordinator does not ship them"), "\(show)\n\(worker)")
+        #expect(show.contains("exceed the coordinator's shipping limit of 0 bytes (--ship-data-max-mib)"), "\(show)")
+        #expect(!FileManager.default.fileExists(atPath: "\(workerDir.path)/cache"))
+    }
+
+    @Test func resumeOnChangedDataStopsWithBothFingerprintsUnlessForced() throws {
+        let dir = try coordinatorDirectory()
+        let first = try runSweep(["run", "s.yaml", "--db", "s.db", "--workers", "1", "--no-progress"], in: dir.path)
+        #expect(first.status == 0, "\(first.output)")
+        let before = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        // Unchanged data resumes (a trial more).
+        let same = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(same.status == 0, "\(same.output)")
+        // One value changed: refused, naming the file and both fingerprints; nothing run.
+        let text = try String(contentsOfFile: "\(dir.path)/d.csv", encoding: .utf8)
+        try dir.write("d.csv", text.replacingOccurrences(of: "\n7,1.0,p\n", with: "\n7,1.5,p\n"))
+        let after = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        #expect(after != before)
+        let refused = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.output.contains("the data of study 'ship' changed since it started: d.csv now give \(after), the study started with \(before)"), "\(refused.output)")
+        #expect(try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output.components(separatedBy: "COMPLETE").count == 3)
+        // --force continues on the new data, which becomes the study's.
+        let forced = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--force", "--no-progress"], in: dir.path)
+        #expect(forced.status == 0, "\(forced.output)")
+        let trials = try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output
+        #expect(trials.components(separatedBy: "COMPLETE").count == 4, "\(trials)")
+        let again = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
+        #expect(again.status == 0, "\(again.output)")
+    }
+}
