@@ -8,11 +8,13 @@ enum Schema {
     static let applicationIDMigration = "v3-files: application id"
     /// Quarantine columns of `workers`; readers treat them as optional.
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
+    /// `trial_attempts.resumed_from_epoch`; readers treat it as optional.
+    static let attemptResumeMigration = "v-ckpt-attempt-resumed-from-epoch"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, attemptResumeMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -154,6 +156,10 @@ enum Schema {
                 ALTER TABLE workers ADD COLUMN quarantined_at REAL;
                 ALTER TABLE workers ADD COLUMN last_error TEXT;
                 """)
+        }
+        m.registerMigration(attemptResumeMigration) { db in
+            // An attempt that continued from an earlier attempt's checkpoint: its last epoch.
+            try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN resumed_from_epoch INTEGER")
         }
         return m
     }
