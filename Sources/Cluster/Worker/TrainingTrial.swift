@@ -25,6 +25,7 @@ struct TrainingTrial: TrialKind {
                     throw ResumeError(epoch: resume.epoch, cause: "\(error)")
                 }
                 end.epochsRun = resume.epoch
+                log.info("trial \(a.trial) (attempt \(a.attempt)) continues from its checkpoint after epoch \(resume.epoch)")
             }
             let result = try trainer.fit { epoch in
                 end.lastMetrics = epoch.metrics
