@@ -124,4 +124,50 @@ struct CheckpointResumeE2ETests {
         #expect(resumed.status == 0, "\(resumed.output)")
         try Self.checkResumed(h, study: study, reference: expected, outcomes: [.returned, .complete])
     }
+
+    /// A program that saves its epoch in the checkpoint directory before each report and,
+    /// started again, continues after the saved epoch; it logs where each run started.
+    static let commandProgram = """
+        import json, os, time
+        import sweep_client
+        path = os.path.join(sweep_client.checkpoint_dir(), "state.json")
+        start = json.load(open(path))["epoch"] if os.path.exists(path) else 0
+        with open("starts.txt", "a") as f:
+            f.write("%d %s\\n" % (start, os.environ.get("SWEEP_RESUME_EPOCH", "-")))
+        for epoch in range(start + 1, 9):
+            time.sleep(0.3)
+            with open(path + ".tmp", "w") as f:
+                json.dump({"epoch": epoch}, f)
+            os.replace(path + ".tmp", path)
+            if sweep_client.report(epoch, loss=1.0 / epoch):
+                break
+        """
+
+    @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
+        let h = try SweepHarness("ckpt-command")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.commandProgram)
+        let file = try h.write("s.yaml", commandSweep(study: "cm", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8))
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + Self.timing, log: "coordinator.log")
+        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim", "--allow-commands"] + Self.timing, log: "victim.log")
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        try #require(try Self.waitForCheckpoint(h, study: "cm", log: "coordinator.log"), "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
+        defer { if rescuer.isRunning { rescuer.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let attempts = try Self.attempts(h, study: "cm")
+        #expect(attempts.map(\.outcome) == [.stale, .complete])
+        let k = try #require(attempts.last?.resumedFromEpoch, "\(attempts)")
+        // The first run started from nothing; the second from the epoch its files held.
+        let starts = h.logText("starts.txt").split(separator: "\n")
+        #expect(starts == ["0 -", "\(k) \(k)"], "\(starts)")
+        #expect(k >= 2 && k < 8)
+        let curve = try Self.curve(h, db: h.db, study: "cm")
+        #expect(curve.map(\.step) == Array(1...8))
+        #expect(curve.filter { $0.step > k }.allSatisfy { $0.attempt == 2 })
+    }
 }
