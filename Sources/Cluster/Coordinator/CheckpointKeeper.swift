@@ -12,11 +12,12 @@ import Foundation
 /// than a checkpoint covers. They are not fsynced (one per epoch per trial would stall the
 /// poll loop): a checksum catches a file damaged by a machine crash, and such a trial
 /// starts over.
-final class CheckpointKeeper {
+public final class CheckpointKeeper {
     /// What is known of a stored checkpoint without reading it.
-    struct Entry: Equatable {
-        var epoch: Int
-        var bytes: Int
+    public struct Entry: Equatable, Sendable {
+        public var epoch: Int
+        /// Bytes of the stored file.
+        public var bytes: Int
     }
 
     /// Header of a stored checkpoint file: magic, version, epoch, payload length.
@@ -27,24 +28,25 @@ final class CheckpointKeeper {
     private let directory: ArtifactDirectory?
     private let study: String
     /// Bytes all stored checkpoints may take together.
-    let capBytes: Int
-    private(set) var entries: [Int: Entry] = [:]
+    public let capBytes: Int
+    public private(set) var entries: [Int: Entry] = [:]
     /// Accepted in this batch, written by ``flush()`` after the commit.
     private var unwritten: [Int: (epoch: Int, bytes: [UInt8])] = [:]
     /// Dropped in this batch, removed by ``flush()`` after the commit.
     private var removed: Set<Int> = []
 
-    init(directory: ArtifactDirectory?, study: String, capBytes: Int) {
+    /// Checkpoints of `study` under `directory` (nil: none are kept), `capBytes` together.
+    public init(directory: ArtifactDirectory?, study: String, capBytes: Int) {
         self.directory = directory
         self.study = study
         self.capBytes = capBytes
     }
 
     /// Whether checkpoints can be kept at all (an in-memory database keeps none).
-    var enabled: Bool { directory != nil && capBytes > 0 }
+    public var enabled: Bool { directory != nil && capBytes > 0 }
 
     /// Bytes of all checkpoints kept (written or about to be).
-    var totalBytes: Int { entries.values.reduce(0) { $0 + $1.bytes } }
+    public var totalBytes: Int { entries.values.reduce(0) { $0 + $1.bytes } }
 
     private func relative(_ trial: Int) -> String { "\(study)/checkpoints/trial-\(trial).ckpt" }
 
@@ -52,7 +54,7 @@ final class CheckpointKeeper {
 
     /// Keeps `bytes` as the latest checkpoint of `trial` (after `epoch`); false when the
     /// cap does not leave room for it (the older checkpoint stays).
-    func offer(trial: Int, epoch: Int, bytes: [UInt8]) -> Bool {
+    public func offer(trial: Int, epoch: Int, bytes: [UInt8]) -> Bool {
         guard enabled else { return false }
         let size = bytes.count + Self.headerBytes + 4
         guard totalBytes - (entries[trial]?.bytes ?? 0) + size <= capBytes else { return false }
@@ -63,7 +65,7 @@ final class CheckpointKeeper {
     }
 
     /// Forgets the checkpoint of a trial that ended (or whose checkpoint is not trusted).
-    func drop(trial: Int) {
+    public func drop(trial: Int) {
         guard entries.removeValue(forKey: trial) != nil || unwritten[trial] != nil else { return }
         unwritten[trial] = nil
         removed.insert(trial)
@@ -71,7 +73,7 @@ final class CheckpointKeeper {
 
     /// Writes the checkpoints accepted and removes those dropped since the last flush;
     /// returns what could not be written (the trial then has no checkpoint).
-    func flush() -> [(trial: Int, error: ArtifactError)] {
+    public func flush() -> [(trial: Int, error: ArtifactError)] {
         guard let directory else { return [] }
         var failures: [(Int, ArtifactError)] = []
         for t in removed { directory.delete(relative(t)) }
@@ -93,7 +95,7 @@ final class CheckpointKeeper {
 
     /// The latest checkpoint of `trial`, or nil when there is none or its file is damaged
     /// (it is dropped then).
-    func latest(trial: Int) -> (epoch: Int, bytes: [UInt8])? {
+    public func latest(trial: Int) -> (epoch: Int, bytes: [UInt8])? {
         if let c = unwritten[trial] { return c }
         guard let directory, entries[trial] != nil,
               let data = FileManager.default.contents(atPath: directory.absolute(relative(trial))),
@@ -106,7 +108,7 @@ final class CheckpointKeeper {
 
     /// Finds the checkpoints left by an earlier run; those of trials for which `keep` says
     /// no (they ended meanwhile) are removed.
-    func load(keep: (Int) -> Bool) {
+    public func load(keep: (Int) -> Bool) {
         guard let directory else { return }
         let dir = directory.absolute("\(study)/checkpoints")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
