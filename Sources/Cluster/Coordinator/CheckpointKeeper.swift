@@ -77,6 +77,8 @@ public final class CheckpointKeeper {
         guard let directory else { return [] }
         var failures: [(Int, ArtifactError)] = []
         for t in removed { directory.delete(relative(t)) }
+        // No folder left behind once no trial has a checkpoint (rmdir fails while one has).
+        if !removed.isEmpty && entries.isEmpty && unwritten.isEmpty { rmdir(directory.absolute("\(study)/checkpoints")) }
         removed.removeAll()
         for (t, c) in unwritten {
             do {
