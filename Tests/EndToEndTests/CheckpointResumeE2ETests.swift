@@ -54,14 +54,26 @@ struct CheckpointResumeE2ETests {
         return curve
     }
 
-    /// Waits until trial 0 has a checkpoint after epoch 2 or later (and is not done yet).
-    static func waitForCheckpoint(_ h: SweepHarness, study: String, log: String) throws -> Bool {
+    /// Starts a coordinator and a worker "victim" on `sweep`, and returns once trial 0 has a
+    /// checkpoint after epoch 2 or later.
+    static func runUntilCheckpoint(_ h: SweepHarness, study: String, sweep: String, workerFlags: [String] = []) throws
+        -> (endpoint: String, coordinator: Process, victim: Process) {
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("\(study).yaml", sweep)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim"] + workerFlags + timing, log: "victim.log")
         let path = h.db + ".artifacts/\(study)/checkpoints/trial-0.ckpt"
-        return h.waitFor(timeout: 240) {
+        let saved = h.waitFor(timeout: 240) {
             guard FileManager.default.fileExists(atPath: path) else { return false }
             let steps = (try? curve(h, db: h.db, study: study).map(\.step)) ?? []
             return (steps.max() ?? 0) >= 2
         }
+        if !saved {
+            coordinator.terminate()
+            victim.terminate()
+        }
+        try #require(saved, "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
+        return (endpoint, coordinator, victim)
     }
 
     /// The resumed run's curve equals the reference, and the resumed attempt ran only the
@@ -87,12 +99,8 @@ struct CheckpointResumeE2ETests {
         defer { h.cleanUp() }
         let study = "ck"
         let expected = try Self.reference(h, study: study)
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let file = try h.write("ck.yaml", Self.sweepFile(study: study))
-        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + Self.timing, log: "coordinator.log")
-        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim"] + Self.timing, log: "victim.log")
+        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: study, sweep: Self.sweepFile(study: study))
         defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
-        try #require(try Self.waitForCheckpoint(h, study: study, log: "coordinator.log"), "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
 
@@ -109,12 +117,8 @@ struct CheckpointResumeE2ETests {
         defer { h.cleanUp() }
         let study = "cc"
         let expected = try Self.reference(h, study: study)
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let file = try h.write("cc.yaml", Self.sweepFile(study: study))
-        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + Self.timing, log: "coordinator.log")
-        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim"] + Self.timing, log: "victim.log")
+        let (_, coordinator, victim) = try Self.runUntilCheckpoint(h, study: study, sweep: Self.sweepFile(study: study))
         defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
-        try #require(try Self.waitForCheckpoint(h, study: study, log: "coordinator.log"), "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
         kill(coordinator.processIdentifier, SIGKILL)
         kill(victim.processIdentifier, SIGKILL)
         coordinator.waitUntilExit()
@@ -147,12 +151,9 @@ struct CheckpointResumeE2ETests {
         let h = try SweepHarness("ckpt-command")
         defer { h.cleanUp() }
         _ = try h.write("train.py", Self.commandProgram)
-        let file = try h.write("s.yaml", commandSweep(study: "cm", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8))
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + Self.timing, log: "coordinator.log")
-        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim", "--allow-commands"] + Self.timing, log: "victim.log")
+        let sweep = commandSweep(study: "cm", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
+        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "cm", sweep: sweep, workerFlags: ["--allow-commands"])
         defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
-        try #require(try Self.waitForCheckpoint(h, study: "cm", log: "coordinator.log"), "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
 

@@ -1,5 +1,5 @@
-import CZlib
 import Foundation
+import Training
 
 /// The latest checkpoint of each running trial, beside the database:
 /// `DB.artifacts/STUDY/checkpoints/trial-N.ckpt`, so that a re-queued trial continues on
@@ -138,14 +138,14 @@ public final class CheckpointKeeper {
         append(UInt32(clamping: epoch), &out)
         append(UInt64(payload.count), &out)
         out += payload
-        append(checksum(out[...]), &out)
+        append(CRC32.checksum(out[...]), &out)
         return out
     }
 
     /// The epoch and payload of a stored file, or nil when it is not one or is damaged.
     static func decode(_ bytes: [UInt8]) -> (epoch: Int, bytes: [UInt8])? {
         guard let entry = header(bytes[...]), bytes.count == entry.bytes,
-              checksum(bytes[..<(bytes.count - 4)]) == read(UInt32.self, bytes, at: bytes.count - 4) else { return nil }
+              CRC32.checksum(bytes[..<(bytes.count - 4)]) == read(UInt32.self, bytes, at: bytes.count - 4) else { return nil }
         return (entry.epoch, Array(bytes[headerBytes..<(bytes.count - 4)]))
     }
 
@@ -175,18 +175,5 @@ public final class CheckpointKeeper {
         var v: T = 0
         for i in 0..<MemoryLayout<T>.size { v |= T(b[offset + i]) << (8 * i) }
         return v
-    }
-
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            var crc = crc32(0, nil, 0)
-            var offset = 0
-            while offset < buffer.count {
-                let n = min(buffer.count - offset, 1 << 30)
-                crc = crc32(crc, buffer.baseAddress! + offset, uInt(n))
-                offset += n
-            }
-            return UInt32(truncatingIfNeeded: crc)
-        }
     }
 }
