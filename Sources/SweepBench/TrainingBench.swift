@@ -42,6 +42,9 @@ struct TrainingBench: ParsableCommand {
     @Option(help: "Write a checkpoint to this file after every epoch and report its cost.")
     var checkpoint: String?
 
+    @Flag(help: "Take a checkpoint after every epoch and ship it as a sweep does (report frame over TCP loopback, stored by the coordinator's checkpoint keeper); report its cost.")
+    var shipCheckpoint = false
+
     func run() throws {
         var trial: TrialConfig
         if let config {
@@ -73,6 +76,8 @@ struct TrainingBench: ParsableCommand {
         }
         var profileAfterFirstEpoch = TrainingProfile()
         var checkpointSeconds: [Double] = [], checkpointBytes = 0
+        var shipSeconds: [Double] = []
+        let shipper = shipCheckpoint ? try CheckpointShipper() : nil
         let result = try trainer.fit { epoch in
             if epoch.epoch == 1 { profileAfterFirstEpoch = trainer.profile }
             if let checkpoint {
@@ -81,6 +86,15 @@ struct TrainingBench: ParsableCommand {
                 let bytes = try! CheckpointFile.encode(trainer.checkpoint())
                 try! Data(bytes).write(to: URL(fileURLWithPath: checkpoint), options: .atomic)
                 checkpointSeconds.append(Date().timeIntervalSince(start))
+                checkpointBytes = bytes.count
+            }
+            if let shipper {
+                // Taking the state and encoding it (the worker's runner thread), then the trip to
+                // the coordinator's disk, all counted as if nothing ran concurrently.
+                let start = Date()
+                let bytes = try! CheckpointFile.encode(trainer.checkpoint())
+                try! shipper.ship(bytes, epoch: epoch.epoch)
+                shipSeconds.append(Date().timeIntervalSince(start))
                 checkpointBytes = bytes.count
             }
             if !json {
@@ -128,6 +142,13 @@ struct TrainingBench: ParsableCommand {
             report["checkpoint_seconds"] = perEpoch
             report["checkpoint_bytes"] = Double(checkpointBytes)
             report["checkpoint_fraction_of_epoch"] = perEpoch / epochSeconds
+        }
+        if shipCheckpoint, shipSeconds.count > 1 {
+            let perEpoch = shipSeconds.dropFirst().reduce(0, +) / Double(shipSeconds.count - 1)
+            let epochSeconds = measured.reduce(0.0) { $0 + $1.seconds } / Double(max(1, measured.count))
+            report["ship_checkpoint_seconds"] = perEpoch
+            report["checkpoint_bytes"] = Double(checkpointBytes)
+            report["ship_checkpoint_fraction_of_epoch"] = perEpoch / epochSeconds
         }
         if let best = result.bestEpoch { report["best_epoch"] = Double(best) }
         if test || trial.training.mcDropoutSamples > 0 {

@@ -44,7 +44,13 @@ struct CommandTrial: TrialKind {
         env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
 
         let child: ChildProcess
+        let checkpoints: CommandCheckpoints
         do {
+            // Its files are sent after reports and restored for a later attempt (CommandCheckpoints).
+            checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: a.resume?.checkpoint)
+            env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
+            if let r = a.resume { env["SWEEP_RESUME_EPOCH"] = String(r.epoch) }
+            end.epochsRun = a.resume?.epoch ?? 0
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
             end.failure = "\(error)"
@@ -52,6 +58,7 @@ struct CommandTrial: TrialKind {
             return end
         }
 
+        defer { checkpoints.remove() }
         let started = Date().timeIntervalSince1970
         var open: [Int32] = [child.stdout, child.stderr, child.reports]
         var reportBuffer: [UInt8] = []
@@ -89,7 +96,8 @@ struct CommandTrial: TrialKind {
             end.epochsRun = epoch
             end.lastMetrics = metrics
             if let v = metrics[a.metric], v.isFinite { objective.append(v) }
-            session.send(epoch: epoch, metrics: metrics, seconds: nil)
+            let checkpoint = session.checkpointDue(after: epoch) ? checkpoints.changedArchive { log.warning("trial \(a.trial): \($0)") } : nil
+            session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
         }

@@ -10,11 +10,13 @@ enum Schema {
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
     /// `studies.data_fingerprint`; read only by writers (resume), so readers do without it.
     static let dataFingerprintMigration = "v3-ship-data-fingerprint"
+    /// `trial_attempts.resumed_from_epoch`; readers treat it as optional.
+    static let attemptResumeMigration = "v-ckpt-attempt-resumed-from-epoch"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -160,6 +162,10 @@ enum Schema {
         m.registerMigration(dataFingerprintMigration) { db in
             // The data's fingerprint when the study started: a resume on other data is refused.
             try db.execute(sql: "ALTER TABLE studies ADD COLUMN data_fingerprint TEXT")
+        }
+        m.registerMigration(attemptResumeMigration) { db in
+            // An attempt that continued from an earlier attempt's checkpoint: its last epoch.
+            try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN resumed_from_epoch INTEGER")
         }
         return m
     }

@@ -14,12 +14,15 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
     @Option(help: ArgumentHelp("Ship data sets up to this size to workers that lack the files (0: never; larger sets must be on every worker).", valueName: "MiB"))
     var shipDataMaxMib: Int = DataTransfer.defaultMaxShippedBytes >> 20
+    @Option(help: ArgumentHelp("MiB the latest checkpoints of running trials may take beside the database (0: keep none; re-queued trials then start over).",
+                               valueName: "MiB")) var checkpointLimit: Int = 2048
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
         guard (0...(1 << 20)).contains(shipDataMaxMib) else { throw UsageError("--ship-data-max-mib must be between 0 and 1048576, got \(shipDataMaxMib)") }
-        var options = CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        guard (0...(1 << 30)).contains(checkpointLimit) else { throw UsageError("--checkpoint-limit: must be 0 or more MiB, got \(checkpointLimit)") }
+        var options = CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness, checkpointBytes: checkpointLimit << 20)
         options.maxShippedDataBytes = shipDataMaxMib << 20
         return options
     }

@@ -5,18 +5,7 @@ import CZlib
 protocol LittleEndianFormat {}
 
 extension LittleEndianFormat {
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            var crc = crc32(0, nil, 0)
-            var offset = 0
-            while offset < buffer.count {
-                let n = min(buffer.count - offset, 1 << 30)
-                crc = crc32(crc, buffer.baseAddress! + offset, uInt(n))
-                offset += n
-            }
-            return UInt32(truncatingIfNeeded: crc)
-        }
-    }
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 { CRC32.checksum(bytes) }
 
     static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
@@ -51,6 +40,23 @@ extension LittleEndianFormat {
     static func readUInt32s(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> [UInt32] {
         bytes.withUnsafeBytes { raw in
             (0..<count).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)) }
+        }
+    }
+}
+
+/// CRC-32 (zlib) of a byte run, as the binary files here end with; also used by the
+/// coordinator's stored checkpoints.
+public enum CRC32 {
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            var crc = crc32(0, nil, 0)
+            var offset = 0
+            while offset < buffer.count {
+                let n = min(buffer.count - offset, 1 << 30)
+                crc = crc32(crc, buffer.baseAddress! + offset, uInt(n))
+                offset += n
+            }
+            return UInt32(truncatingIfNeeded: crc)
         }
     }
 }

@@ -29,7 +29,7 @@ import json
 import os
 import sys
 
-__all__ = ["params", "report", "pruned", "in_sweep", "init", "Run", "Config"]
+__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config"]
 
 _state = {"out": None, "inp": None, "epoch": 0, "pruned": False, "params": None}
 
@@ -37,6 +37,16 @@ _state = {"out": None, "inp": None, "epoch": 0, "pruned": False, "params": None}
 def in_sweep():
     """True when a Sweep worker started this program."""
     return "SWEEP_REPORT_FD" in os.environ
+
+
+def checkpoint_dir():
+    """The directory to save the trial's state in, or None outside a sweep.
+
+    Save there before reporting an epoch: after the report the worker uploads the files when
+    they changed, and a re-queued trial's next attempt (on any host) starts with them in
+    place, so the program continues after the epoch it saved instead of from the start.
+    """
+    return os.environ.get("SWEEP_CHECKPOINT_DIR")
 
 
 def _parse_value(text):

@@ -25,6 +25,12 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), {"lr": 0.01, "layers": 3, "flag": True, "name": "adam"})
 
+    def test_checkpoint_dir_is_the_workers_or_none(self):
+        r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())")
+        self.assertEqual(r.stdout.strip(), "None", r.stderr)
+        r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())", env={"SWEEP_CHECKPOINT_DIR": "/tmp/ck"})
+        self.assertEqual(r.stdout.strip(), "/tmp/ck", r.stderr)
+
     def test_reports_are_printed_and_never_pruned(self):
         r = run_python("import sweep_client; print(sweep_client.report(1, loss=0.5)); print(sweep_client.report(loss=0.25))")
         self.assertEqual(r.returncode, 0, r.stderr)

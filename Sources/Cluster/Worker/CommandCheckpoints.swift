@@ -1,0 +1,141 @@
+import Foundation
+
+/// A command trial's checkpoint directory (`SWEEP_CHECKPOINT_DIR`): the program saves its
+/// state there; after a report, when the files changed, the worker sends them to the
+/// coordinator as one archive, and a re-queued trial's next attempt, on any host, starts
+/// with the files of the latest archive restored.
+///
+/// The directory is private to one attempt and removed when it ends.
+final class CommandCheckpoints {
+    /// Archives larger than this are not sent (they must fit one protocol frame).
+    static let defaultMaxBytes = 12 << 20
+
+    let path: String
+    let maxBytes: Int
+    /// The archive last sent (or restored): a report whose directory packs to the same
+    /// bytes sends nothing. (Contents, not modification times: a program may rewrite a
+    /// file with the same size within the clock's resolution.)
+    private var sent: [UInt8]?
+    private var warnedTooLarge = false
+
+    /// Where the attempts' directories are made.
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints").path
+
+    /// A fresh directory for `trial`'s attempt, with `archive`'s files when it resumes.
+    init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: [UInt8]?, maxBytes: Int = defaultMaxBytes) throws {
+        path = "\(root)/\(study)-trial-\(trial)-attempt-\(attempt)"
+        self.maxBytes = maxBytes
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        if let archive {
+            for (name, bytes) in try Self.unpack(archive) {
+                let file = "\(path)/\(name)"
+                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else { throw ArchiveError.cannotRestore(name) }
+            }
+            sent = archive
+        }
+    }
+
+    /// Removes the directory (the coordinator holds what was sent).
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The directory as an archive when its files changed since the last one sent (nil:
+    /// unchanged, empty, or over the size cap, which `warn` is told about once).
+    func changedArchive(warn: (String) -> Void) -> [UInt8]? {
+        let listed = files()
+        guard !listed.isEmpty else { return nil }
+        let total = listed.reduce(0) { $0 + $1.size }
+        guard total <= maxBytes else {
+            if !warnedTooLarge { warn("the checkpoint directory holds \(total) bytes, more than the \(maxBytes) sent; it is not uploaded") }
+            warnedTooLarge = true
+            return nil
+        }
+        var contents: [(String, [UInt8])] = []
+        for f in listed {
+            guard let data = FileManager.default.contents(atPath: "\(path)/\(f.name)") else { return nil } // removed meanwhile: next time
+            contents.append((f.name, Array(data)))
+        }
+        let archive = Self.pack(contents)
+        guard archive != sent else { return nil }
+        sent = archive
+        return archive
+    }
+
+    /// Regular files under the directory by relative path, sorted.
+    private func files() -> [(name: String, size: Int)] {
+        guard let walk = FileManager.default.enumerator(atPath: path) else { return [] }
+        var out: [(name: String, size: Int)] = []
+        while let name = walk.nextObject() as? String {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: "\(path)/\(name)"),
+                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            out.append((name, (attributes[.size] as? Int) ?? 0))
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Archive
+
+    enum ArchiveError: Error, CustomStringConvertible {
+        case malformed(String)
+        case cannotRestore(String)
+
+        var description: String {
+            switch self {
+            case .malformed(let why): return "the checkpoint archive is malformed: \(why)"
+            case .cannotRestore(let name): return "cannot restore '\(name)' into the checkpoint directory"
+            }
+        }
+    }
+
+    static let magic: [UInt8] = Array("SWEEPCKD".utf8)
+
+    /// magic | file count UInt32 | per file: path length UInt32, UTF-8 path, size UInt64,
+    /// bytes; little-endian.
+    static func pack(_ files: [(String, [UInt8])]) -> [UInt8] {
+        var out = magic
+        append(UInt32(files.count), &out)
+        for (name, bytes) in files {
+            let p = Array(name.utf8)
+            append(UInt32(p.count), &out)
+            out += p
+            append(UInt64(bytes.count), &out)
+            out += bytes
+        }
+        return out
+    }
+
+    static func unpack(_ archive: [UInt8]) throws -> [(String, [UInt8])] {
+        var offset = 0
+        func take(_ n: Int) throws -> ArraySlice<UInt8> {
+            guard n >= 0, archive.count - offset >= n else { throw ArchiveError.malformed("truncated at byte \(offset)") }
+            defer { offset += n }
+            return archive[offset..<(offset + n)]
+        }
+        func integer(_ bytes: Int) throws -> Int {
+            let b = try take(bytes)
+            var v: UInt64 = 0
+            for (i, x) in b.enumerated() { v |= UInt64(x) << (8 * UInt64(i)) }
+            guard v < UInt64(Int32.max) else { throw ArchiveError.malformed("a length of \(v)") }
+            return Int(v)
+        }
+        guard Array(try take(magic.count)) == magic else { throw ArchiveError.malformed("not a checkpoint archive") }
+        var files: [(String, [UInt8])] = []
+        for _ in 0..<(try integer(4)) {
+            let name = String(decoding: try take(try integer(4)), as: UTF8.self)
+            // Paths stay inside the directory.
+            guard !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
+                throw ArchiveError.malformed("the path '\(name)' leaves the directory")
+            }
+            files.append((name, Array(try take(try integer(8)))))
+        }
+        guard offset == archive.count else { throw ArchiveError.malformed("\(archive.count - offset) bytes after the last file") }
+        return files
+    }
+
+    private static func append<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { out += $0 }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Store
+import Testing
+
+/// A trial whose worker is killed (or whose coordinator is killed and its worker never
+/// returns) finishes on another worker from its last checkpoint: that attempt runs only the
+/// epochs after it, and every epoch's metrics equal those of an uninterrupted run.
+@Suite("Checkpoint resume", .serialized)
+struct CheckpointResumeE2ETests {
+    static let epochs = 6
+    static let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
+
+    static func sweepFile(study: String) -> String {
+        """
+        study: \(study)
+        objective: {metric: val_accuracy, direction: maximize}
+        seed: 11
+        data: {dataset: blobs, samples: 6000, classes: 4, scaling: standardize}
+        model: {hidden: [32, 32], dropout: 0.2, batch_norm: after}
+        training:
+          epochs: \(epochs)
+          batch_size: 16
+          optimizer: {name: nadam, learning_rate: {loguniform: [0.001, 0.003]}}
+          schedule: {name: onecycle, max_lr: 0.004}
+        sampler: {name: random}
+        budget: {trials: 1}
+        retry: {max_attempts: 3, checkpoint_every: 1}
+        """
+    }
+
+    /// The per-epoch curve of trial 0.
+    static func curve(_ h: SweepHarness, db: String, study: String) throws -> [IntermediateRecord] {
+        try SweepStore.openReadOnly(path: db).read { q in
+            let s = try q.requireStudy(named: study)
+            return try q.intermediates(trialID: try #require(try q.trial(studyID: s.id, number: 0)).id)
+        }
+    }
+
+    static func attempts(_ h: SweepHarness, study: String) throws -> [AttemptRecord] {
+        try h.reader().read { q in
+            let s = try q.requireStudy(named: study)
+            return try q.attempts(trialID: try #require(try q.trial(studyID: s.id, number: 0)).id)
+        }
+    }
+
+    /// The same sweep run without interruption, in its own database.
+    static func reference(_ h: SweepHarness, study: String) throws -> [IntermediateRecord] {
+        let db = h.directory.appendingPathComponent("reference.db").path
+        let file = try h.write("reference.yaml", sweepFile(study: study))
+        let run = try h.run(["run", file, "--db", db, "--workers", "1", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let curve = try curve(h, db: db, study: study)
+        #expect(curve.map(\.step) == Array(1...epochs))
+        return curve
+    }
+
+    /// Starts a coordinator and a worker "victim" on `sweep`, and returns once trial 0 has a
+    /// checkpoint after epoch 2 or later.
+    static func runUntilCheckpoint(_ h: SweepHarness, study: String, sweep: String, workerFlags: [String] = []) throws
+        -> (endpoint: String, coordinator: Process, victim: Process) {
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("\(study).yaml", sweep)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim"] + workerFlags + timing, log: "victim.log")
+        let path = h.db + ".artifacts/\(study)/checkpoints/trial-0.ckpt"
+        let saved = h.waitFor(timeout: 240) {
+            guard FileManager.default.fileExists(atPath: path) else { return false }
+            let steps = (try? curve(h, db: h.db, study: study).map(\.step)) ?? []
+            return (steps.max() ?? 0) >= 2
+        }
+        if !saved {
+            coordinator.terminate()
+            victim.terminate()
+        }
+        try #require(saved, "no checkpoint:\n\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
+        return (endpoint, coordinator, victim)
+    }
+
+    /// The resumed run's curve equals the reference, and the resumed attempt ran only the
+    /// epochs after its checkpoint.
+    static func checkResumed(_ h: SweepHarness, study: String, reference: [IntermediateRecord], outcomes: [AttemptOutcome?]) throws {
+        let attempts = try attempts(h, study: study)
+        #expect(attempts.map(\.outcome) == outcomes)
+        let k = try #require(attempts.last?.resumedFromEpoch, "the last attempt did not resume: \(attempts)")
+        #expect(k >= 1 && k < epochs)
+        let curve = try curve(h, db: h.db, study: study)
+        #expect(curve.map(\.step) == Array(1...epochs))
+        #expect(curve.filter { $0.step <= k }.allSatisfy { $0.attempt == 1 })
+        #expect(curve.filter { $0.step > k }.allSatisfy { $0.attempt == attempts.count })
+        #expect(curve.map(\.metrics) == reference.map(\.metrics))
+        #expect(curve.map(\.value) == reference.map(\.value))
+        let show = try h.run(["show", study, "0", "--db", h.db])
+        #expect(show.output.contains("after epoch \(k)"), "\(show.output)")
+        #expect(!FileManager.default.fileExists(atPath: h.db + ".artifacts/\(study)/checkpoints/trial-0.ckpt"), "the finished trial's checkpoint is removed")
+    }
+
+    @Test func killedWorkersTrialFinishesFromItsCheckpointOnAnotherWorker() throws {
+        let h = try SweepHarness("ckpt-worker-kill")
+        defer { h.cleanUp() }
+        let study = "ck"
+        let expected = try Self.reference(h, study: study)
+        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: study, sweep: Self.sweepFile(study: study))
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer"] + Self.timing, log: "rescuer.log")
+        defer { if rescuer.isRunning { rescuer.terminate() } }
+        #expect(h.waitFor(timeout: 240) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        #expect(h.logText("rescuer.log").contains("continues from its checkpoint after epoch"), "\(h.logText("rescuer.log"))")
+        try Self.checkResumed(h, study: study, reference: expected, outcomes: [.stale, .complete])
+    }
+
+    @Test func trialOfAKilledCoordinatorWhoseWorkerNeverReturnsResumesFromItsCheckpoint() throws {
+        let h = try SweepHarness("ckpt-coordinator-kill")
+        defer { h.cleanUp() }
+        let study = "cc"
+        let expected = try Self.reference(h, study: study)
+        let (_, coordinator, victim) = try Self.runUntilCheckpoint(h, study: study, sweep: Self.sweepFile(study: study))
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        kill(coordinator.processIdentifier, SIGKILL)
+        kill(victim.processIdentifier, SIGKILL)
+        coordinator.waitUntilExit()
+        victim.waitUntilExit()
+
+        let resumed = try h.run(["resume", study, "--db", h.db, "--workers", "1", "--no-progress"] + Self.timing, timeout: 240)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        try Self.checkResumed(h, study: study, reference: expected, outcomes: [.returned, .complete])
+    }
+
+    /// A program that saves its epoch in the checkpoint directory before each report and,
+    /// started again, continues after the saved epoch; it logs where each run started.
+    static let commandProgram = """
+        import json, os, time
+        import sweep_client
+        path = os.path.join(sweep_client.checkpoint_dir(), "state.json")
+        start = json.load(open(path))["epoch"] if os.path.exists(path) else 0
+        with open("starts.txt", "a") as f:
+            f.write("%d %s\\n" % (start, os.environ.get("SWEEP_RESUME_EPOCH", "-")))
+        for epoch in range(start + 1, 9):
+            time.sleep(0.3)
+            with open(path + ".tmp", "w") as f:
+                json.dump({"epoch": epoch}, f)
+            os.replace(path + ".tmp", path)
+            if sweep_client.report(epoch, loss=1.0 / epoch):
+                break
+        """
+
+    @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
+        let h = try SweepHarness("ckpt-command")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.commandProgram)
+        let sweep = commandSweep(study: "cm", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
+        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "cm", sweep: sweep, workerFlags: ["--allow-commands"])
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
+        defer { if rescuer.isRunning { rescuer.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let attempts = try Self.attempts(h, study: "cm")
+        #expect(attempts.map(\.outcome) == [.stale, .complete])
+        let k = try #require(attempts.last?.resumedFromEpoch, "\(attempts)")
+        // The first run started from nothing; the second from the epoch its files held.
+        let starts = h.logText("starts.txt").split(separator: "\n")
+        #expect(starts == ["0 -", "\(k) \(k)"], "\(starts)")
+        #expect(k >= 2 && k < 8)
+        let curve = try Self.curve(h, db: h.db, study: "cm")
+        #expect(curve.map(\.step) == Array(1...8))
+        #expect(curve.filter { $0.step > k }.allSatisfy { $0.attempt == 2 })
+    }
+}
