@@ -362,6 +362,7 @@ final class CoordinatorCore {
             return
         }
         let rowID = trials[r.trial].rowID
+        if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
         let value = r.value ?? r.metrics[metric]
         // An infinite result is a result (the worst or the best there is); NaN or none is not.
         guard let value, !value.isNaN else {
@@ -399,6 +400,7 @@ final class CoordinatorCore {
             return
         }
         trials.update(f.trial) { $0.failures += 1 }
+        if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)

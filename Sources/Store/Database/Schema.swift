@@ -8,11 +8,13 @@ enum Schema {
     static let applicationIDMigration = "v3-files: application id"
     /// Quarantine columns of `workers`; readers treat them as optional.
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
+    /// `trial_attempts.log_tail` (a command trial's last output); readers treat it as optional.
+    static let attemptLogTailMigration = "v3-cmd-attempt-log-tail"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, attemptLogTailMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -154,6 +156,10 @@ enum Schema {
                 ALTER TABLE workers ADD COLUMN quarantined_at REAL;
                 ALTER TABLE workers ADD COLUMN last_error TEXT;
                 """)
+        }
+        m.registerMigration(attemptLogTailMigration) { db in
+            // Every command-trial attempt's last output, for when its worker's log files are out of reach.
+            try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN log_tail TEXT")
         }
         return m
     }

@@ -140,7 +140,7 @@ public struct StoreQueries {
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
             AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                          outcome: try row.decode(forColumn: "outcome"), error: row["error"])
+                          outcome: try row.decode(forColumn: "outcome"), error: row["error"], logTail: row["log_tail"])
         }
     }
 

@@ -118,6 +118,8 @@ public struct AttemptRecord: Sendable, Hashable {
     /// How it ended, or nil while running.
     public var outcome: AttemptOutcome?
     public var error: String?
+    /// A command trial's last output (stdout and stderr as they came, ~4,000 characters).
+    public var logTail: String? = nil
 }
 
 /// Liveness of a worker as last recorded.
