@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("c: {distribution: q_log_uniform, min: 0, max: 3, q: 2}", "6:50: parameters.c.q: q_log_uniform with q 2 has no Sweep equivalent"),
+        ("c: {distribution: q_log_uniform, min: 0, max: 3, q: 2}", "6:55: parameters.c.q: q_log_uniform with q 2 has no Sweep equivalent"),
         ("c: {distribution: q_log_uniform, min: -3, max: 3}", "6:6: parameters.c: q_log_uniform needs min >= ln(0.5)"),
         ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
     ])

@@ -214,7 +214,8 @@ struct Show: ParsableCommand {
                 print("output: sweep logs \(study) \(trial) --attempt \(last.attempt)")
             } else {
                 print("output of attempt \(last.attempt) (its last \(tail.count) characters, as its worker sent them):")
-                print(tail.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+                let lines = tail.split(separator: "\n", omittingEmptySubsequences: false)
+                print(lines.dropLast(tail.hasSuffix("\n") ? 1 : 0).map { "  " + $0 }.joined(separator: "\n"))
             }
         }
         if !events.isEmpty {
