@@ -63,6 +63,9 @@ static int kill_marked(const char *needle, size_t needleLength) {
 static void guardian_main(int input, const char *marker) {
     // Its own process group: a Ctrl-C meant for the worker must not take the guardian first.
     setpgid(0, 0);
+#ifdef __linux__
+    prctl(PR_SET_NAME, "sweep-guardian"); // as `ps -o comm` shows it
+#endif
     struct sigaction ignore;
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
