@@ -51,7 +51,7 @@ deps:
 
 ## example-data: the small tabular sets of sweeps/tabular, exported from Debian's
 ## python3-sklearn (data sets are generated, not committed).
-EXAMPLE_DATA := data/iris.csv data/breast-cancer.csv data/diabetes.csv
+EXAMPLE_DATA := data/iris.csv data/breast-cancer.csv data/diabetes.csv data/digits.csv
 example-data: $(EXAMPLE_DATA)
 $(EXAMPLE_DATA): data/export_sklearn.py
 	/usr/bin/python3 data/export_sklearn.py data

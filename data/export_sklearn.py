@@ -4,7 +4,8 @@
     /usr/bin/python3 data/export_sklearn.py [OUTPUT_DIR]   (default: data/)
 
 iris.csv (4 features, 3 named classes), breast-cancer.csv (30 features, malignant/benign),
-diabetes.csv (10 features, a numeric target). The data sets are BSD-licensed with
+diabetes.csv (10 features, a numeric target), digits.csv (8x8 images as 64 pixel columns
+0-16, the digit; read by the PyTorch example of sweeps/commands). The data sets are BSD-licensed with
 scikit-learn; `make deps` (and so `make test` and `make run`) exports them, they are not
 committed.
 """
@@ -33,6 +34,8 @@ def main():
           cancer.data, [cancer.target_names[t] for t in cancer.target], "diagnosis")
     diabetes = datasets.load_diabetes()
     write(os.path.join(out, "diabetes.csv"), diabetes.feature_names, diabetes.data, diabetes.target, "progression")
+    digits = datasets.load_digits()
+    write(os.path.join(out, "digits.csv"), ["p%d" % i for i in range(64)], digits.data, digits.target, "digit")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,24 @@ void sweep_line_buffer_stdout(void) {
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <pthread.h>
 
-/// The child's side of sweep_spawn, between fork and exec: only async-signal-safe calls.
+#include <sys/syscall.h>
+
+/// Marks every descriptor from `from` on close-on-exec: one close_range call where the
+/// kernel has it (5.11+), else a loop.
+static void cloexec_from(int from) {
+#if defined(__linux__) && defined(SYS_close_range)
+    if (syscall(SYS_close_range, (unsigned)from, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+#endif
+    for (int fd = from; fd < 4096; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
+/// The child's side of sweep_spawn, between vfork and exec: it shares the parent's memory
+/// (the parent is suspended), so only system calls, no allocation, no return.
 static void sweep_child(char *const argv[], char *const envp[], const char *cwd, const int fds[], int nfds, pid_t parent, int report) {
     int err;
     setpgid(0, 0);
@@ -45,17 +61,22 @@ static void sweep_child(char *const argv[], char *const envp[], const char *cwd,
     for (int i = 0; i < nfds; i++) {
         if (dup2(moved[i], i) < 0) goto fail;
     }
-    // Everything else goes: the worker's sockets and pipes are none of the program's business.
-    for (int fd = nfds; fd < 4096; fd++) {
-        if (fd != report) close(fd);
-    }
+    // Everything else goes at exec: the worker's sockets and pipes are none of the program's business.
+    cloexec_from(nfds);
     if (cwd && chdir(cwd) < 0) goto fail;
+    // Default dispositions first (the parent blocked every signal around vfork, so no
+    // handler of the worker can run here), then the mask.
+    for (int s = 1; s < 65; s++) {
+        if (s != SIGKILL && s != SIGSTOP) {
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigaction(s, &dfl, NULL);
+        }
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int s = 1; s < 32; s++) {
-        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-    }
     execvpe(argv[0], argv, envp);
 fail:
     err = errno;
@@ -67,14 +88,21 @@ pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const
     int status[2];
     if (pipe2(status, O_CLOEXEC) < 0) { *error = errno; return -1; }
     pid_t parent = getpid();
-    pid_t pid = fork();
+    // vfork, not fork: no copy of the worker's page tables (a large process forks slowly);
+    // signals stay blocked until the child has reset its dispositions.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = vfork();
+    if (pid == 0) sweep_child(argv, envp, cwd, fds, nfds, parent, status[1]);
+    int forkError = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
-        *error = errno;
+        *error = forkError;
         close(status[0]);
         close(status[1]);
         return -1;
     }
-    if (pid == 0) sweep_child(argv, envp, cwd, fds, nfds, parent, status[1]);
     close(status[1]);
     // The status pipe closes on a successful exec (CLOEXEC), or carries the errno.
     int err = 0;
@@ -89,6 +117,17 @@ pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const
     // Also set here, so the group exists before the parent signals it.
     setpgid(pid, pid);
     return pid;
+}
+
+int sweep_exit_descriptor(pid_t pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
 }
 
 int sweep_reap(pid_t pid, int *code, int *signal) {

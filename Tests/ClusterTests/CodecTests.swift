@@ -13,6 +13,9 @@ import Testing
             .report(.init(trial: 1, attempt: 2, epoch: 3, value: 0.5, metrics: ["loss": 0.25], seconds: 1.5)),
             .result(.init(trial: 1, attempt: 2, state: .pruned, value: nil, metrics: [:], epochs: 3, ready: false)),
             .failure(.init(trial: 1, attempt: 1, error: "boom", ready: true)),
+            // A command trial's output tail rides along with both endings.
+            .result(.init(trial: 1, attempt: 2, state: .complete, value: 1, metrics: ["loss": 1], epochs: 3, ready: true, log: "epoch 3\nok\n")),
+            .failure(.init(trial: 1, attempt: 1, error: "boom", ready: true, log: "Traceback\n")),
             .bye(.init(reason: "SIGTERM", trial: 4, attempt: 1)),
         ]
         for m in messages {

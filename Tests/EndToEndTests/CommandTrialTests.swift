@@ -118,14 +118,15 @@ func processExists(_ pid: Int32) -> Bool {
               5) kill -SEGV $$ ;;
             esac
             """)
-        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 6, epochs: 3, extra: "timeout: 2s\nkill_grace: 1"))
+        // 5 s: the 12 MB flood of trial 4 must fit in it on a loaded machine.
+        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 6, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let trials = try trialsAndCurves(h, "bad").map(\.0)
         #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
         #expect(trials[0].error?.hasPrefix("the program exited with status 3") == true)
         #expect(trials[0].error?.contains("Traceback: something broke") == true)
-        #expect(trials[1].error?.hasPrefix("timed out after 2 s") == true)
+        #expect(trials[1].error?.hasPrefix("timed out after 5 s") == true)
         #expect(trials[2].error?.hasPrefix("the program exited without reporting") == true)
         #expect(trials[3].value == 4)
         #expect(trials[5].error?.contains("SIGSEGV") == true)

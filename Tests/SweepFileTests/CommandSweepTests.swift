@@ -1,3 +1,4 @@
+import Foundation
 import Search
 import Testing
 @testable import SweepFile
@@ -119,5 +120,44 @@ import Testing
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "dir/my sweep.yaml")
         let again = try SweepDefinition.parse(text: converted.yamlText())
         #expect(again.space == d.space && again.pruner == d.pruner && again.budget == d.budget && again.sampler == d.sampler)
+    }
+
+    @Test func wandbInverseAndQuantizedLogDistributionsMapToLogRanges() throws {
+        let text = """
+            program: train.py
+            method: random
+            metric: {name: loss}
+            parameters:
+              a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
+              b: {distribution: inv_log_uniform, min: 0, max: 2}
+              c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
+              d: {distribution: q_log_uniform_values, min: 1, max: 64, q: 1}
+            run_cap: 4
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
+        #expect(byName["a"] == .logUniform(low: 0.001, high: 0.1))
+        if case .logUniform(let lo, let hi)? = byName["b"] {
+            #expect(abs(lo - exp(-2)) < 1e-12 && hi == 1) // log(1/X) in [0, 2]
+        } else { Issue.record("b: \(String(describing: byName["b"]))") }
+        #expect(byName["c"] == .logInt(low: 1, high: 100))
+        #expect(byName["d"] == .logInt(low: 1, high: 64))
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+    }
+
+    @Test(arguments: [
+        ("c: {distribution: q_log_uniform, min: 0, max: 3, q: 2}", "6:55: parameters.c.q: q_log_uniform with q 2 has no Sweep equivalent"),
+        ("c: {distribution: q_log_uniform, min: -3, max: 3}", "6:6: parameters.c: q_log_uniform needs min >= ln(0.5)"),
+        ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
+    ])
+    func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
+        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  \(line)\n"
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "w.yaml")
+            Issue.record("accepted: \(line)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
     }
 }

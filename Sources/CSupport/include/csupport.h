@@ -18,6 +18,10 @@ void sweep_line_buffer_stdout(void);
 /// errno of the failing step (e.g. ENOENT when the program does not exist).
 pid_t sweep_spawn(char *const argv[], char *const envp[], const char *cwd, const int fds[], int nfds, int *error);
 
+/// A descriptor that becomes readable when child `pid` ends (a pidfd, Linux 5.3+), so a
+/// poll loop wakes at its exit; -1 where there is none.
+int sweep_exit_descriptor(pid_t pid);
+
 /// Reaps `pid` without blocking. Returns 0 while it runs, 1 when it ended (then
 /// `*signal` is the killing signal, or 0 with `*code` the exit status), -1 on error.
 int sweep_reap(pid_t pid, int *code, int *signal);
@@ -25,5 +29,18 @@ int sweep_reap(pid_t pid, int *code, int *signal);
 /// The size of the terminal on `fd` in columns and rows; returns -1 when `fd` is not a
 /// terminal (ioctl is variadic, which Swift cannot call).
 int sweep_terminal_size(int fd, int *columns, int *rows);
+
+#include <stdint.h>
+
+/// Starts a command-trial worker's guardian: a small child process that, once the worker
+/// is gone (its end of a pipe closes: exit or kill -9), SIGKILLs the last recorded process
+/// group and every process whose environment carries `marker` ("SWEEP_GUARD=token", set
+/// for each program the worker starts and inherited by whatever those start, double-forked
+/// or setsid ones included). Returns its pid (-1 on failure) and in `*output` the worker's
+/// end of the pipe (close-on-exec).
+pid_t sweep_guardian_start(const char *marker, int *output);
+
+/// Tells the guardian the running trial's process group (0: none runs).
+void sweep_guardian_record(int output, int32_t group);
 
 #endif

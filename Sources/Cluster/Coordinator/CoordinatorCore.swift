@@ -374,6 +374,7 @@ final class CoordinatorCore {
             return
         }
         let rowID = trials[r.trial].rowID
+        if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
         let value = r.value ?? r.metrics[metric]
         // An infinite result is a result (the worst or the best there is); NaN or none is not.
         guard let value, !value.isNaN else {
@@ -413,6 +414,7 @@ final class CoordinatorCore {
             return
         }
         trials.update(f.trial) { $0.failures += 1 }
+        if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
         checkpoints.drop(trial: f.trial)
         if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {

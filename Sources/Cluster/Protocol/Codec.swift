@@ -180,12 +180,14 @@ public struct WireCodec {
             w.key("epochs"); w.int(r.epochs)
             w.key("ready"); w.bool(r.ready)
             if let model = r.model { w.key("model_bytes"); w.int(model.count) }
+            if let log = r.log { w.key("log_tail"); w.string(log) }
         case .failure(let f):
             w.key("type"); w.string("failure")
             w.key("trial"); w.int(f.trial)
             w.key("attempt"); w.int(f.attempt)
             w.key("error"); w.string(f.error)
             w.key("ready"); w.bool(f.ready)
+            if let log = f.log { w.key("log_tail"); w.string(log) }
         case .bye(let b):
             w.key("type"); w.string("bye")
             w.key("reason"); w.string(b.reason)
@@ -226,10 +228,11 @@ public struct WireCodec {
             guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }
             return .result(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), state: state,
                                  value: try f.optionalDouble("value"), metrics: try f.metrics("metrics"), epochs: try f.int("epochs", min: 0),
-                                 ready: try f.bool("ready")))
+                                 ready: try f.bool("ready"), log: try f.optionalString("log_tail", max: WorkerMessage.Failure.maxLogCharacters)))
         case "failure":
             return .failure(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
-                                  error: String(try f.string("error").prefix(WorkerMessage.Failure.maxErrorCharacters)), ready: try f.bool("ready")))
+                                  error: String(try f.string("error").prefix(WorkerMessage.Failure.maxErrorCharacters)), ready: try f.bool("ready"),
+                                  log: try f.optionalString("log_tail", max: WorkerMessage.Failure.maxLogCharacters)))
         case "bye":
             let trial = o["trial"] == nil ? nil : try f.int("trial", min: 0)
             let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)
@@ -460,6 +463,13 @@ private struct Fields {
         guard let v = object[key] else { throw invalid("missing field '\(key)'") }
         guard let d = v.double else { throw invalid("'\(key)' must be a number") }
         return d
+    }
+
+    /// Text cut to its last `max` characters, or nil when absent.
+    mutating func optionalString(_ key: String, max: Int) throws(ProtocolViolation) -> String? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let s = v.string else { throw invalid("'\(key)' must be text or null") }
+        return String(s.suffix(max))
     }
 
     mutating func optionalDouble(_ key: String) throws(ProtocolViolation) -> Double? {

@@ -125,6 +125,8 @@ public enum WorkerMessage: Sendable, Equatable {
         /// The trained model (a model file, docs/model-format.md) when the assignment asked
         /// for it; sent as a second frame.
         public var model: [UInt8]?
+        /// A command trial's last output (stdout and stderr as they came, bounded).
+        public var log: String?
 
         /// How a trial ended on its worker (`result.state`).
         public enum Ending: String, Sendable, Equatable, CaseIterable {
@@ -133,7 +135,7 @@ public enum WorkerMessage: Sendable, Equatable {
         }
 
         public init(trial: Int, attempt: Int, state: Ending, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool,
-                    model: [UInt8]? = nil) {
+                    model: [UInt8]? = nil, log: String? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.state = state
@@ -142,23 +144,29 @@ public enum WorkerMessage: Sendable, Equatable {
             self.epochs = epochs
             self.ready = ready
             self.model = model
+            self.log = log
         }
     }
 
     public struct Failure: Sendable, Equatable {
         /// Characters of `error` kept: the cause and a command's stderr tail (~4,000).
         public static let maxErrorCharacters = 8000
+        /// Characters of a command trial's `log` tail kept (~4,000 sent).
+        public static let maxLogCharacters = 8000
 
         public var trial: Int
         public var attempt: Int
         public var error: String
         public var ready: Bool
+        /// A command trial's last output (stdout and stderr as they came, bounded).
+        public var log: String?
 
-        public init(trial: Int, attempt: Int, error: String, ready: Bool) {
+        public init(trial: Int, attempt: Int, error: String, ready: Bool, log: String? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.error = error
             self.ready = ready
+            self.log = log
         }
     }
 

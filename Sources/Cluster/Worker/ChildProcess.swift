@@ -14,6 +14,8 @@ final class ChildProcess {
     let stdout: Int32
     let stderr: Int32
     let reports: Int32
+    /// Readable once the child has ended (-1 without pidfd support: then poll with a timeout).
+    let exited: Int32
     private(set) var decisions: Int32
     /// Set once reaped: exit status, or the killing signal.
     private(set) var exit: (code: Int32, signal: Int32)?
@@ -51,11 +53,12 @@ final class ChildProcess {
         }
         self.pid = pid
         (stdout, stderr, reports, decisions) = (pipes[0].read, pipes[1].read, pipes[2].read, pipes[3].write)
+        exited = sweep_exit_descriptor(pid)
         for fd in [stdout, stderr, reports, decisions] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
     deinit {
-        for fd in [stdout, stderr, reports, decisions] where fd >= 0 { close(fd) }
+        for fd in [stdout, stderr, reports, decisions, exited] where fd >= 0 { close(fd) }
         if exit == nil {
             signalGroup(SIGKILL)
             while reap() == false { usleep(1000) }

@@ -2,7 +2,8 @@ import Foundation
 
 /// One attempt's stdout and stderr on the worker (`DIR/STUDY/trial-N.attempt-M.out|err`),
 /// each bounded: past `maxBytes` the rest is dropped and counted. The last characters of
-/// stderr are also kept in memory for the failure message.
+/// stderr (for the failure message) and of both streams as they came (the tail sent to the
+/// coordinator with every attempt) are also kept in memory.
 final class CommandLogs {
     let outPath: String
     let errPath: String
@@ -14,6 +15,7 @@ final class CommandLogs {
     private var written = [0, 0]
     private var dropped = [0, 0]
     private var tail: [UInt8] = []
+    private var combined: [UInt8] = []
 
     init(directory: String, study: String, trial: Int, attempt: Int, maxBytes: Int) {
         let dir = URL(fileURLWithPath: directory).appendingPathComponent(study)
@@ -32,10 +34,8 @@ final class CommandLogs {
 
     func append(_ bytes: [UInt8], stderr: Bool) {
         let i = stderr ? 1 : 0
-        if stderr {
-            tail += bytes
-            if tail.count > 2 * CommandTrial.stderrTailCharacters { tail.removeFirst(tail.count - CommandTrial.stderrTailCharacters) }
-        }
+        if stderr { Self.keepTail(&tail, bytes) }
+        Self.keepTail(&combined, bytes)
         let room = max(0, maxBytes - written[i])
         let kept = bytes.prefix(room)
         if !kept.isEmpty { (stderr ? err : out)?.write(Data(kept)) }
@@ -55,9 +55,27 @@ final class CommandLogs {
         err = nil
     }
 
+    /// Appends to a tail buffer that is trimmed (amortized) to the last characters kept.
+    private static func keepTail(_ buffer: inout [UInt8], _ bytes: [UInt8]) {
+        buffer += bytes.suffix(2 * CommandTrial.stderrTailCharacters)
+        if buffer.count > 2 * CommandTrial.stderrTailCharacters { buffer.removeFirst(buffer.count - CommandTrial.stderrTailCharacters) }
+    }
+
+    /// The last characters of stdout and stderr as they came, nil when both were empty.
+    func outputTail() -> String? {
+        combined.isEmpty ? nil : String(decoding: Self.lastCharacters(combined), as: UTF8.self)
+    }
+
+    /// The last `stderrTailCharacters` bytes, not starting inside a UTF-8 sequence.
+    private static func lastCharacters(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var s = bytes.suffix(CommandTrial.stderrTailCharacters)
+        while let b = s.first, b & 0xC0 == 0x80 { s = s.dropFirst() }
+        return s
+    }
+
     /// The end of stderr, as appended to a failure message ("" when it was empty).
     func stderrTail() -> String {
-        let text = String(decoding: tail.suffix(CommandTrial.stderrTailCharacters), as: UTF8.self)
+        let text = String(decoding: Self.lastCharacters(tail), as: UTF8.self)
         return text.isEmpty ? "" : "\n--- stderr (last \(text.count) characters) ---\n" + text
     }
 }

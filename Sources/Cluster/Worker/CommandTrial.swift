@@ -9,6 +9,7 @@ import SweepSupport
 struct CommandTrial: TrialKind {
     let task: CommandTask
     let options: WorkerOptions
+    let guardian: ProcessGuardian?
     let log: Log
 
     /// Characters of stderr kept for the failure message.
@@ -42,6 +43,7 @@ struct CommandTrial: TrialKind {
         env["SWEEP_SEED"] = String(a.seed)
         env["SWEEP_METRIC"] = a.metric
         env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
+        if let guardian { env[ProcessGuardian.variable] = guardian.token }
 
         let child: ChildProcess
         let checkpoints: CommandCheckpoints
@@ -56,6 +58,12 @@ struct CommandTrial: TrialKind {
             end.failure = "\(error)"
             logs.finish(note: nil)
             return end
+        }
+        guardian?.record(group: child.pid)
+        defer {
+            // A trial's processes end with it: what it left running in its group goes too.
+            child.signalGroup(SIGKILL)
+            guardian?.record(group: 0)
         }
 
         defer { checkpoints.remove() }
@@ -123,10 +131,12 @@ struct CommandTrial: TrialKind {
             var wait = 50.0
             if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
             if let s = signalAt { wait = min(wait, (s - now) * 1000) }
-            // Its streams closed: the program is exiting; look again soon rather than in 50 ms.
-            if reapedAt != nil || open.isEmpty { wait = min(wait, 1) }
-            let ready = session.poll(fileDescriptors: open, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
-            for fd in ready {
+            // Its streams closed: the program is exiting; look again soon rather than in 50 ms
+            // (at once when the exit descriptor says it has ended).
+            if reapedAt != nil || open.isEmpty { wait = min(wait, child.exited >= 0 && reapedAt == nil ? 50 : 1) }
+            let watched = reapedAt == nil && child.exited >= 0 ? open + [child.exited] : open
+            let ready = session.poll(fileDescriptors: watched, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
+            for fd in ready where fd != child.exited {
                 var chunk: [UInt8] = []
                 let more = ChildProcess.readAvailable(fd, into: &chunk)
                 if fd == child.reports {
@@ -161,6 +171,7 @@ struct CommandTrial: TrialKind {
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
         logs.finish(note: badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : nil)
+        end.logTail = logs.outputTail()
 
         let exit = child.exit ?? (0, SIGKILL)
         switch stop {

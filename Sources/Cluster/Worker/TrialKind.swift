@@ -12,6 +12,8 @@ struct TrialEnd {
     var epochsRun = 0
     var model: [UInt8]?
     var failure: String?
+    /// A command trial's last output, sent with its result or failure.
+    var logTail: String?
 }
 
 /// One kind of trial the runner can run: built-in training, a synthetic function, or the

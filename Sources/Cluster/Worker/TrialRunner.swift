@@ -17,6 +17,8 @@ final class TrialRunner {
     private let flags = RunnerFlags()
     /// Whether the network thread is connected; while it is not, trials do not wait.
     private let connected: AtomicFlag
+    /// Kills what command trials leave behind once this worker is gone (started by the first one).
+    private var guardian: ProcessGuardian??
 
     init(context: Context, endpoint: String, mailbox: RunnerLink, options: WorkerOptions, connected: AtomicFlag, log: Log) throws {
         link = try Socket(context, .pair)
@@ -34,7 +36,10 @@ final class TrialRunner {
 
     /// The runner loop: waits for assignments until told to quit.
     func run() {
-        defer { link.close() }
+        defer {
+            link.close()
+            guardian??.finish()
+        }
         while !flags.quit {
             // One message at a time: what follows an assignment is the trial's to read.
             guard let m = mailbox.nextToRunner() else {
@@ -60,7 +65,9 @@ final class TrialRunner {
         case .synthetic(let task): return SyntheticTrial(task: task)
         case .training(let config): return TrainingTrial(config: config, datasets: datasets, blasThreads: options.threads, log: log,
                                                                dataCache: DataContentCache(directory: options.dataCache))
-        case .command(let task): return CommandTrial(task: task, options: options, log: log)
+        case .command(let task):
+            if guardian == nil, options.allowCommands { guardian = .some(ProcessGuardian(log: log)) }
+            return CommandTrial(task: task, options: options, guardian: guardian ?? nil, log: log)
         }
     }
 
@@ -76,13 +83,13 @@ final class TrialRunner {
         let a = session.assign
         if session.cancelled { return .aborted }
         if let failure = end.failure {
-            return .forward(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true)))
+            return .forward(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true, log: end.logTail)))
         }
         if end.completed || session.pruned {
             let finite = end.lastMetrics.filter { $0.value.isFinite }
             return .forward(.result(.init(trial: a.trial, attempt: a.attempt, state: end.completed ? .complete : .pruned,
                                           value: end.completed ? end.finalValue : finite[a.metric], metrics: finite, epochs: end.epochsRun,
-                                          ready: true, model: end.completed ? end.model : nil)))
+                                          ready: true, model: end.completed ? end.model : nil, log: end.logTail)))
         }
         return .returned(.init(reason: "stopped", trial: a.trial, attempt: a.attempt))
     }

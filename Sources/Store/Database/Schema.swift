@@ -12,11 +12,14 @@ enum Schema {
     static let dataFingerprintMigration = "v3-ship-data-fingerprint"
     /// `trial_attempts.resumed_from_epoch`; readers treat it as optional.
     static let attemptResumeMigration = "v-ckpt-attempt-resumed-from-epoch"
+    /// `trial_attempts.log_tail` (a command trial's last output); readers treat it as optional.
+    static let attemptLogTailMigration = "v3-cmd-attempt-log-tail"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration,
+                                              attemptLogTailMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -166,6 +169,10 @@ enum Schema {
         m.registerMigration(attemptResumeMigration) { db in
             // An attempt that continued from an earlier attempt's checkpoint: its last epoch.
             try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN resumed_from_epoch INTEGER")
+        }
+        m.registerMigration(attemptLogTailMigration) { db in
+            // Every command-trial attempt's last output, for when its worker's log files are out of reach.
+            try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN log_tail TEXT")
         }
         return m
     }

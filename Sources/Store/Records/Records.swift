@@ -120,6 +120,8 @@ public struct AttemptRecord: Sendable, Hashable {
     public var error: String?
     /// The epoch of the checkpoint this attempt continued from (nil: it started at epoch 1).
     public var resumedFromEpoch: Int? = nil
+    /// A command trial's last output (stdout and stderr as they came, ~4,000 characters).
+    public var logTail: String? = nil
 }
 
 /// Liveness of a worker as last recorded.

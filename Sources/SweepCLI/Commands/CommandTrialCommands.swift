@@ -54,8 +54,9 @@ struct Logs: ParsableCommand {
         discussion: """
             Workers keep each attempt's output in their log directory (`DB.logs/STUDY/`
             for the local workers of `sweep run`; `--log-dir` of `sweep worker`
-            elsewhere). Without those files (a remote worker), the stderr tail stored with
-            a failed trial is shown.
+            elsewhere). Without those files (a remote worker), the tail of the output that
+            the worker sent with the attempt (the last ~4,000 characters of stdout and
+            stderr as they came) is shown, and the error of a failed one.
 
             Examples:
               sweep logs mysweep 3
@@ -89,7 +90,14 @@ struct Logs: ParsableCommand {
         let base = "\(logDir ?? commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(chosen)"
         let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
         guard streams.contains(where: { FileManager.default.fileExists(atPath: $0.1) }) else {
-            if let e = attempts.first(where: { $0.attempt == chosen })?.error ?? record.error {
+            let stored = attempts.first { $0.attempt == chosen }
+            if let tail = stored?.logTail {
+                print("(no log files at \(base).*; the last \(tail.count) characters of output the worker sent:)")
+                print(tail, terminator: tail.hasSuffix("\n") ? "" : "\n")
+                if let e = stored?.error { print("(error: \(e.prefix { $0 != "\n" }))") }
+                return
+            }
+            if let e = stored?.error ?? record.error {
                 print("(no log files at \(base).*; the error stored with the trial:)")
                 print(e)
                 return

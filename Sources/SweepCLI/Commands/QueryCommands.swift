@@ -208,6 +208,17 @@ struct Show: ParsableCommand {
             print("attempts:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
+        if let last = attempts.last(where: { $0.logTail != nil }), let tail = last.logTail {
+            // The worker's own files have all of it; the stored tail stands in when they are out of reach.
+            let base = "\(commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(last.attempt)"
+            if FileManager.default.fileExists(atPath: base + ".out") || FileManager.default.fileExists(atPath: base + ".err") {
+                print("output: sweep logs \(study) \(trial) --attempt \(last.attempt)")
+            } else {
+                print("output of attempt \(last.attempt) (its last \(tail.count) characters, as its worker sent them):")
+                let lines = tail.split(separator: "\n", omittingEmptySubsequences: false)
+                print(lines.dropLast(tail.hasSuffix("\n") ? 1 : 0).map { "  " + $0 }.joined(separator: "\n"))
+            }
+        }
         if !events.isEmpty {
             print("events:")
             for e in events { print("  \(Fmt.time(e.time))  \(e.message)") }

@@ -54,6 +54,7 @@ enum JSONOutput {
         var error: String?
         /// The epoch whose checkpoint the attempt continued from (absent: it started at epoch 1).
         var resumed_from_epoch: Int?
+        var log_tail: String?
     }
 
     struct Trial: Encodable {
@@ -91,7 +92,7 @@ enum JSONOutput {
             prune_reason = t.pruneReason
             intermediate = curve?.map { Point(step: $0.step, value: $0.value, metrics: $0.metrics, pruned: $0.pruned, reason: $0.reason) }
             self.attempts = attempts?.map { Attempt(attempt: $0.attempt, worker: $0.worker, started_at: $0.startedAt, ended_at: $0.endedAt, outcome: $0.outcome?.rawValue, error: $0.error,
-                                                         resumed_from_epoch: $0.resumedFromEpoch) }
+                                                         resumed_from_epoch: $0.resumedFromEpoch, log_tail: $0.logTail) }
         }
     }
 }

@@ -119,7 +119,7 @@ public enum WandBSweep {
     static let distributions: [String: String?] = [
         "constant": "fixed", "categorical": "choice", "int_uniform": "int", "uniform": "uniform", "q_uniform": "uniform",
         "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "logint",
-        "inv_log_uniform": nil, "inv_log_uniform_values": nil, "q_log_uniform": nil,
+        "inv_log_uniform": "loguniform", "inv_log_uniform_values": "loguniform", "q_log_uniform": "logint",
         "normal": nil, "q_normal": nil, "log_normal": nil, "q_log_normal": nil, "beta": nil, "q_beta": nil,
     ]
 
@@ -172,6 +172,17 @@ public enum WandBSweep {
             return v
         }
         func bounds() throws(ConfigError) -> ConfigNode { ConfigNode(.sequence([try need("min"), try need("max")]), mark: node.mark) }
+        func exponents() throws(ConfigError) -> (Double, Double) {
+            guard let lo = try need("min").number, let hi = try need("max").number else {
+                throw ConfigError(mark: node.mark, path: path, message: "\(dist) takes numbers (exponents of e) as min and max")
+            }
+            return (lo, hi)
+        }
+        func requireUnitQ() throws(ConfigError) {
+            if let q = node["q"], q.number != 1 {
+                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "\(dist) with q \(q.literal) has no Sweep equivalent (Sweep's logint is q = 1)")
+            }
+        }
         func range(_ key: String, _ value: ConfigNode, extra: [ConfigNode.Entry] = []) -> ConfigNode {
             ConfigNode(.mapping([.init(key: key, value: value)] + extra), mark: node.mark)
         }
@@ -188,17 +199,26 @@ public enum WandBSweep {
             return range("uniform", try bounds(), extra: [.init(key: "step", value: node["q"] ?? ConfigNode(.int(1), mark: node.mark))])
         case "log_uniform_values":
             return range("loguniform", try bounds())
-        case "log_uniform":
-            // W&B's min/max are natural-log exponents here.
-            guard let lo = try need("min").number, let hi = try need("max").number else {
-                throw ConfigError(mark: node.mark, path: path, message: "log_uniform takes numbers (exponents of e) as min and max")
-            }
-            return range("loguniform", ConfigNode(.sequence([ConfigNode(.double(exp(lo)), mark: node.mark), ConfigNode(.double(exp(hi)), mark: node.mark)]), mark: node.mark))
+        case "inv_log_uniform_values":
+            // log(1/X) uniform in [log(1/max), log(1/min)] is log(X) uniform in [log(min), log(max)].
+            return range("loguniform", try bounds())
+        case "log_uniform", "inv_log_uniform":
+            // W&B's min/max are natural-log exponents here (of 1/X for inv_log_uniform).
+            let (lo, hi) = try exponents()
+            let bounds = dist == "log_uniform" ? (exp(lo), exp(hi)) : (exp(-hi), exp(-lo))
+            return range("loguniform", ConfigNode(.sequence([ConfigNode(.double(bounds.0), mark: node.mark), ConfigNode(.double(bounds.1), mark: node.mark)]), mark: node.mark))
         case "q_log_uniform_values":
-            if let q = node["q"], q.number != 1 {
-                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "q_log_uniform_values with q \(q.literal) has no Sweep equivalent (Sweep's logint is q = 1)")
-            }
+            try requireUnitQ()
             return range("logint", try bounds())
+        case "q_log_uniform":
+            // round(exp(U(min, max))): log-uniform integers from round(e^min) to round(e^max).
+            try requireUnitQ()
+            let (lo, hi) = try exponents()
+            guard exp(lo).rounded() >= 1, exp(hi).rounded() < Double(Int32.max) else {
+                throw ConfigError(mark: node.mark, path: path, message: "q_log_uniform needs min >= ln(0.5) and max < ln(2^31) (Sweep's logint takes integers from 1 up), got \(lo) and \(hi)")
+            }
+            let ints = [exp(lo), exp(hi)].map { ConfigNode(.int(Int($0.rounded())), mark: node.mark) }
+            return range("logint", ConfigNode(.sequence(ints), mark: node.mark))
         default:
             throw ConfigError(mark: node.mark, path: path, message: "W&B distribution '\(dist)' has no Sweep equivalent")
         }

@@ -1,0 +1,84 @@
+import Foundation
+import Store
+import Testing
+
+/// Pids of live processes whose command line contains `marker` (zombies excluded).
+func processesWithMarker(_ marker: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker) && processExists(pid)
+    }
+}
+
+/// Command trials clean up after themselves: no process of theirs outlives a killed
+/// worker, and every attempt's output tail reaches the store.
+@Suite(.serialized) struct CommandTrialCleanupTests {
+    @Test func killedWorkerLeavesNoDescendantEvenDoubleForkedOrSetsid() throws {
+        let h = try SweepHarness("cmd-orphans")
+        defer { h.cleanUp() }
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        // Each lingering process runs this script, so its command line names the test's directory.
+        let linger = try h.write("linger.sh", "while true; do sleep 1; done\n")
+        let spawnerScript = try h.write("spawner.sh", """
+            sh \(linger) &                      # a child in the trial's process group
+            ( sh \(linger) & )                  # double-forked: reparented, still in the group
+            setsid sh \(linger) &               # its own session and group
+            ( setsid sh \(linger) & )           # double-forked and setsid
+            echo '{"epoch": 1, "loss": 1}' >&3
+            sleep 1000
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "orph", command: "[sh, \"\(spawnerScript)\"]", trials: 1, epochs: 3))
+        let timing = ["--heartbeat-ms", "200", "--liveness", "4"]
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "w", "--allow-commands", "--log-dir", "logs"] + timing, log: "w.log")
+        defer {
+            if worker.isRunning { worker.terminate() }
+            if coordinator.isRunning { coordinator.terminate() }
+            for pid in processesWithMarker(linger) { kill(pid, SIGKILL) }
+        }
+
+        _ = try #require(h.runningTrial(study: "orph", timeout: 60), "the trial did not reach its first epoch:\n\(h.logText("w.log"))")
+        #expect(h.waitFor(timeout: 10) { processesWithMarker(linger).count == 4 }, "expected 4 lingering processes, found \(processesWithMarker(linger))")
+        // The subshells that double-forked are gone by now; the program itself remains.
+        #expect(h.waitFor(timeout: 10) { processesWithMarker(spawnerScript).count == 1 })
+        let spawner = processesWithMarker(spawnerScript)
+        kill(worker.processIdentifier, SIGKILL)
+        #expect(h.waitFor(timeout: 10) { processesWithMarker(linger).isEmpty && spawner.allSatisfy { !processExists($0) } },
+                "processes of the killed worker's trial live on: \(processesWithMarker(linger)) \(spawner.filter(processExists))")
+    }
+
+    @Test func everyAttemptKeepsItsOutputTailAndShowsItWithoutTheLogFiles() throws {
+        let h = try SweepHarness("cmd-log-tail")
+        defer { h.cleanUp() }
+        // 6,000 lines of stdout then a stderr line: the tail keeps the end, in arrival order.
+        _ = try h.write("talk.sh", """
+            i=0; while [ $i -lt 6000 ]; do echo "out line $i"; i=$((i+1)); done
+            echo "last words on stderr" >&2
+            echo '{"epoch": 1, "loss": 1}' >&3
+            [ "$SWEEP_TRIAL" = 1 ] && exit 4
+            exit 0
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "tail", command: "[sh, talk.sh]", trials: 2, epochs: 1))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "tail")
+        #expect(trials.map(\.0.state) == [.complete, .fail])
+        #expect(trials.map(\.2.count) == [1, 1]) // a failure is not retried by default (retry_errors)
+        for (t, _, attempts) in trials {
+            for a in attempts {
+                let tail = try #require(a.logTail, "trial \(t.number) attempt \(a.attempt) has no stored output tail")
+                #expect(tail.count <= 4000 && tail.count > 3900, "\(tail.count)")
+                #expect(tail.hasSuffix("out line 5999\nlast words on stderr\n"), "\(tail.suffix(80))")
+                #expect(!tail.contains("out line 0\n"))
+            }
+        }
+        // With the worker's files out of reach, `sweep logs` and `sweep show` show the stored tail.
+        try FileManager.default.removeItem(atPath: h.db + ".logs")
+        let (logsStatus, logs) = try h.run(["logs", "tail", "0", "--db", h.db])
+        #expect(logsStatus == 0 && logs.contains("out line 5999\nlast words on stderr"), "\(logs.suffix(300))")
+        let (showStatus, show) = try h.run(["show", "tail", "1", "--db", h.db])
+        #expect(showStatus == 0 && show.contains("output of attempt 1") && show.contains("  last words on stderr"), "\(show.suffix(300))")
+    }
+}
