@@ -10,7 +10,7 @@ struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Trials per second, report round-trip latency, and overhead against the ideal time.",
-        subcommands: [Throughput.self, Latency.self, Overhead.self, Swarm.self, SwarmMember.self])
+        subcommands: [Throughput.self, Latency.self, Overhead.self, Swarm.self, SwarmMember.self, ResumeMemory.self])
 
     /// The `sweep` executable next to this one.
     static var sweepExecutable: String {
