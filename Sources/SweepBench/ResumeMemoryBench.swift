@@ -41,12 +41,7 @@ extension ClusterBench {
         /// Runs `sweep ARGS` and samples the high-water mark of its resident set (VmHWM of
         /// the coordinator process itself, not of its local worker processes) until it exits.
         static func peakRSS(_ executable: String, _ arguments: [String], in dir: URL) throws -> (kilobytes: Int, seconds: Double) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = arguments
-            p.currentDirectoryURL = dir
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            let p = ClusterBench.sweepProcess(executable, arguments, in: dir)
             let start = Date()
             try p.run()
             let status = "/proc/\(p.processIdentifier)/status"
