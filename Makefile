@@ -19,6 +19,10 @@ SWEEP := .build/release/sweep
 # One BLAS thread per process: parallelism comes from worker processes.
 export OPENBLAS_NUM_THREADS := 1
 
+# What `make bench` needs on top: pandas (bench/data/run), GNU time (peak memory) and perf
+# (bench/cluster/profile).
+BENCH_APT_PACKAGES := python3-pandas time linux-perf
+
 # What the multi-machine tests (cluster/) need on top: namespaces, Slurm, ssh.
 CLUSTER_APT_PACKAGES := iproute2 iputils-ping slurm-wlm munge openssh-server openssh-client systemd
 
@@ -31,7 +35,7 @@ VERSION := $(shell sed -n 's/.*version: "\([0-9][^"]*\)".*/\1/p' Sources/SweepCL
 DIST_NAME := sweep-$(VERSION)-linux-$(shell uname -m)
 DIST_FLAGS := -c release --static-swift-stdlib --scratch-path .build/dist
 
-.PHONY: all check-swift deps example-data cluster-deps apt-install build run test test-chaos test-cluster test-install bench bench-cluster bench-venv \
+.PHONY: all check-swift deps example-data cluster-deps apt-install build run test test-chaos test-cluster test-install bench bench-cluster bench-deps bench-venv \
 	dist portable install install-files clean
 
 all: build
@@ -55,6 +59,9 @@ EXAMPLE_DATA := data/iris.csv data/breast-cancer.csv data/diabetes.csv data/digi
 example-data: $(EXAMPLE_DATA)
 $(EXAMPLE_DATA): data/export_sklearn.py
 	/usr/bin/python3 data/export_sklearn.py data
+
+bench-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(BENCH_APT_PACKAGES)"
 
 cluster-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(CLUSTER_APT_PACKAGES)"
@@ -110,12 +117,12 @@ test-cluster: check-swift deps cluster-deps
 	SWEEP=$(CURDIR)/.build/debug/sweep cluster/systemd/test.sh
 
 ## bench: benchmarks against the peers (PyTorch, Keras, Optuna) in one run.
-bench: check-swift build bench-venv
+bench: check-swift build bench-deps bench-venv
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
 	bench/run-all
 
 ## bench-cluster: the cluster benchmark only.
-bench-cluster: check-swift build bench-venv
+bench-cluster: check-swift build bench-deps bench-venv
 	$(SWIFT) build $(RELEASE_FLAGS) --product sweep-bench
 	bench/cluster/run
 

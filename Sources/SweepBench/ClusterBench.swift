@@ -11,7 +11,7 @@ struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Trials per second, report round-trip latency, and overhead against the ideal time.",
-        subcommands: [Throughput.self, Latency.self, Overhead.self, Swarm.self, SwarmMember.self])
+        subcommands: [Throughput.self, Latency.self, Overhead.self, Swarm.self, SwarmMember.self, ResumeMemory.self])
 
     /// The `sweep` executable next to this one.
     static var sweepExecutable: String {
@@ -41,15 +41,21 @@ struct ClusterBench: ParsableCommand {
         """
     }
 
-    /// Runs `sweep ARGS` to completion, returning its wall time.
-    @discardableResult
-    static func runSweep(_ arguments: [String], in dir: URL) throws -> Double {
+    /// `sweep ARGS` in `dir`, its output discarded, not started yet.
+    static func sweepProcess(_ executable: String, _ arguments: [String], in dir: URL) -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: sweepExecutable)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = dir
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
+        return p
+    }
+
+    /// Runs `sweep ARGS` to completion, returning its wall time.
+    @discardableResult
+    static func runSweep(_ arguments: [String], in dir: URL) throws -> Double {
+        let p = sweepProcess(sweepExecutable, arguments, in: dir)
         let start = Date()
         try p.run()
         p.waitUntilExit()

@@ -41,8 +41,10 @@ final class CoordinatorCore {
     private let priorRunSeconds: Double
     let startedAt: Double
     private var lastRunSecondsFlush: Double
-    /// Workers whose row (current trial, epoch, trials done) changed in this batch; written
-    /// once per batch instead of once per event.
+    /// Workers whose row (current trial, epoch, trials done) changed since the last tick;
+    /// written on ticks (at most `heartbeat_ms / 4` apart) instead of in every batch's
+    /// commit: the rows are for `sweep status`, not for resuming, and one statement and
+    /// one page less per commit is a large part of a zero-cost trial's cost.
     private var dirtyWorkers: [String: Int] = [:]
 
     private var metric: String { definition.objective.metric }
@@ -83,15 +85,15 @@ final class CoordinatorCore {
         startedAt = now
         lastRunSecondsFlush = now
         var requeued = 0, waiting = 0
-        for t in try queries.trials(studyID: study.id) {
-            let outcomes = try queries.attempts(trialID: t.id).compactMap(\.outcome)
-            trials.append(TrialEntry(rowID: t.id, attempt: t.attempt, crashes: outcomes.count { $0 == .stale },
-                                     failures: outcomes.count { $0 == .fail }))
+        // Only what the coordinator keeps (one streamed query, not every trial's record and
+        // attempts): a resumed study takes no more memory than the run that wrote it.
+        for t in try queries.resumeTrials(studyID: study.id) {
+            trials.append(TrialEntry(rowID: t.rowID, attempt: t.attempt, crashes: t.crashes, failures: t.failures))
             switch t.state {
             case .running:
                 // Answers already given to this attempt, so re-sent reports get the same ones.
                 var answers: [Int: PruneDecision] = [:]
-                for r in try queries.intermediates(trialID: t.id) where r.attempt == t.attempt {
+                for r in try queries.intermediates(trialID: t.rowID) where r.attempt == t.attempt {
                     answers[r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
                 }
                 trials.update(t.number) {
@@ -356,7 +358,7 @@ final class CoordinatorCore {
         if dirtyWorkers[worker] == nil { dirtyWorkers[worker] = 0 }
     }
 
-    /// Writes the rows of the workers that changed in this batch.
+    /// Writes the rows of the workers that changed since the last flush.
     private func flushWorkers(tx: StoreTransaction) throws {
         for (id, done) in dirtyWorkers {
             guard let w = workers[id] else { continue }
@@ -454,7 +456,7 @@ final class CoordinatorCore {
             returned.append(t)
         }
         counters.quarantined += 1
-        dirtyWorkers[worker] = nil
+        try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
         let back = returned.isEmpty ? "" : "; trial(s) \(returned.map(String.init).joined(separator: ", ")) go back to the queue without using up attempts"
         try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)\(back)", at: now)
@@ -480,9 +482,9 @@ final class CoordinatorCore {
         if let t = workers[worker]?.trial, trials[t].lease?.worker == worker {
             try releaseLease(t, worker: worker, reason: "handed back by \(worker) (\(b.reason))", now: now, tx: tx)
         }
+        try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         workers[worker] = nil
         idleQueue.removeAll { $0 == worker }
-        dirtyWorkers[worker] = nil
         try tx.updateWorker(studyID: study.id, worker: worker, state: .left, trialNumber: nil, epoch: nil, lastSeen: now)
         try tx.appendEvent(studyID: study.id, kind: .workerLeft, worker: worker, message: "worker \(worker) left: \(b.reason)", at: now)
     }
@@ -542,10 +544,10 @@ final class CoordinatorCore {
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
         for (id, w) in workers where judgeLiveness && now - w.lastSeen > timeout {
+            try flushWorkers(tx: tx) // its finished trials first: the row is about to change
             workers[id] = nil
             idleQueue.removeAll { $0 == id }
             counters.workersLost += 1
-            dirtyWorkers[id] = nil
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
                                message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
@@ -564,11 +566,11 @@ final class CoordinatorCore {
             lastRunSecondsFlush = now
         }
         try dispatch(now: now, tx: tx, out: &out)
+        try flushWorkers(tx: tx)
     }
 
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
-        defer { if !dirtyWorkers.isEmpty { try? flushWorkers(tx: tx) } }
         guard !finished, !draining else { return }
         let wallSpent = wallTimeSpent(now: now)
         while let worker = idleQueue.first {
@@ -700,6 +702,7 @@ final class CoordinatorCore {
     /// Stops handing out work (Ctrl-C): running trials stay RUNNING for a later resume;
     /// workers are no longer tracked (a resumed coordinator re-adopts them).
     func interrupt(now: Double, tx: StoreTransaction) throws {
+        try flushWorkers(tx: tx)
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
         try tx.markWorkersGone(studyID: study.id, as: .left)

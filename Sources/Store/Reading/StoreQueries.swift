@@ -197,16 +197,4 @@ public struct StoreQueries {
                           seconds: row["seconds"], modelPath: row["model_path"], createdAt: row["created_at"])
         }
     }
-
-    // MARK: Search history
-
-    /// Everything the sampler and pruner need, rebuilt from the database (on resume).
-    public func history(studyID: Int64) throws -> [TrialSnapshot] {
-        let curves = try allIntermediates(studyID: studyID)
-        return try trials(studyID: studyID).map { t in
-            var intermediate: [Int: Double] = [:]
-            for r in curves[t.number] ?? [] { intermediate[r.step] = r.value ?? .nan } // NULL: reported, not finite
-            return TrialSnapshot(number: t.number, state: t.state, params: t.params, value: t.value, intermediate: intermediate)
-        }
-    }
 }

@@ -1,0 +1,61 @@
+import GRDB
+import Search
+
+/// What a resumed coordinator keeps of one trial besides its search snapshot.
+public struct ResumeTrial: Sendable, Hashable {
+    public var rowID: Int64
+    public var number: Int
+    public var state: TrialState
+    /// The current or last attempt's number (0 before the first lease).
+    public var attempt: Int
+    /// Attempts that ended STALE (lost to a dead worker).
+    public var crashes: Int
+    /// Attempts that ended FAIL on their worker.
+    public var failures: Int
+}
+
+extension StoreQueries {
+    /// Every trial of a study with its attempt counts, by number, in one streamed query:
+    /// only the columns a resumed coordinator keeps (not the metrics, errors or times of
+    /// every trial), so resuming a large study costs what its coordinator holds anyway.
+    public func resumeTrials(studyID: Int64) throws -> [ResumeTrial] {
+        var out: [ResumeTrial] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT t.id, t.number, t.state, t.attempt,
+                   (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'STALE') AS crashes,
+                   (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'FAIL') AS failures
+            FROM trials t WHERE t.study_id = ? ORDER BY t.number
+            """, arguments: [studyID])
+        while let row = try rows.next() {
+            out.append(ResumeTrial(rowID: row[0], number: row[1], state: try row.decode(TrialState.self, atIndex: 2), attempt: row[3],
+                                   crashes: row[4], failures: row[5]))
+        }
+        return out
+    }
+
+    /// Everything the sampler and pruner need, rebuilt from the database (on resume):
+    /// parameters, state and value of every trial and the objective of every epoch,
+    /// streamed, without the per-epoch metrics.
+    public func history(studyID: Int64) throws -> [TrialSnapshot] {
+        var out: [TrialSnapshot] = []
+        let trials = try Row.fetchCursor(db, sql: "SELECT number, state, params, value FROM trials WHERE study_id = ? ORDER BY number",
+                                         arguments: [studyID])
+        var index: [Int: Int] = [:]
+        while let row = try trials.next() {
+            let number: Int = row[0]
+            index[number] = out.count
+            out.append(TrialSnapshot(number: number, state: try row.decode(TrialState.self, atIndex: 1),
+                                     params: JSONText.decodeParams(row[2]), value: row[3]))
+        }
+        let curves = try Row.fetchCursor(db, sql: """
+            SELECT t.number, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
+            WHERE t.study_id = ? ORDER BY t.number, iv.step
+            """, arguments: [studyID])
+        while let row = try curves.next() {
+            let value: Double? = row[2]
+            // NULL: reported, not finite.
+            if let i = index[row[0]] { out[i].intermediate[row[1]] = value ?? .nan }
+        }
+        return out
+    }
+}
