@@ -43,8 +43,13 @@ enum DashboardPages {
         <span id="trials-shown"></span> · click a column to sort</p>
         <div class="table-wrap"><table class="data" id="trials-table"><thead></thead><tbody></tbody></table></div></section>
         <section class="part" id="report-figures"><h2>Report plots</h2><p class="caption">The plots of <code>sweep report</code>, redrawn as trials finish.</p><div id="figures-box"></div></section>
-        <section class="part" id="actions"><h2>Actions</h2><p class="caption">Stopping needs the token the dashboard was started with.
-        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button">Stop the sweep</button> <span id="action-result"></span></p></section>
+        <section class="part" id="actions"><h2>Actions</h2><p class="caption">Changes need the token the dashboard was started with.
+        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button">Stop the sweep</button> <span id="action-result"></span></p>
+        <h3>Enqueue a trial</h3><p class="caption">A trial with these values runs next, on top of the budget (like <code>sweep enqueue</code>).
+        Give every parameter that is active; leave inactive ones empty.</p>
+        <form id="enqueue-form"><div class="enqueue-fields" id="enqueue-fields"></div>
+        <p><button id="enqueue-button" type="submit">Enqueue</button> <span id="enqueue-result"></span></p></form>
+        <p class="note" id="enqueue-queued"></p></section>
         """)
     }
 
@@ -54,7 +59,8 @@ enum DashboardPages {
         <section class="part"><h2>Parameters</h2><div class="table-wrap"><table class="data" id="params-table"><tbody></tbody></table></div></section>
         <section class="part"><h2>Metrics per epoch</h2><div id="metric-curves" class="slices"></div></section>
         <section class="part"><h2>Attempts</h2><div class="table-wrap"><table class="data" id="attempts-table"><thead><tr>
-        <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div></section>
+        <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div>
+        <p class="caption">Command trials: the end of the program's output is shown under its attempt.</p></section>
         """)
     }
 

@@ -8,11 +8,13 @@ enum Schema {
     static let applicationIDMigration = "v3-files: application id"
     /// Quarantine columns of `workers`; readers treat them as optional.
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
+    /// Trials queued by hand (`sweep enqueue`, the dashboard); readers treat the table as optional.
+    static let enqueuedTrialsMigration = "v3-dash-enqueued-trials"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, enqueuedTrialsMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -153,6 +155,22 @@ enum Schema {
             try db.execute(sql: """
                 ALTER TABLE workers ADD COLUMN quarantined_at REAL;
                 ALTER TABLE workers ADD COLUMN last_error TEXT;
+                """)
+        }
+        m.registerMigration(enqueuedTrialsMigration) { db in
+            // Written by `sweep enqueue` and the dashboard, read and marked taken by the
+            // coordinator (the only writer of `trials`, which numbers trials itself).
+            try db.execute(sql: """
+                CREATE TABLE enqueued_trials (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    params TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    trial_number INTEGER,
+                    taken_at REAL
+                );
+                CREATE INDEX enqueued_trials_waiting ON enqueued_trials(study_id) WHERE trial_number IS NULL;
                 """)
         }
         return m

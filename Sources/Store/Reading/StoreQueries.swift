@@ -138,10 +138,26 @@ public struct StoreQueries {
 
     /// Every lease of one trial.
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
-            AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                          outcome: try row.decode(forColumn: "outcome"), error: row["error"])
+        try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map(Self.attempt)
+    }
+
+    /// Every lease of every trial of a study, keyed by trial number, in one query (a page
+    /// of thousands of trials must not cost one query per trial).
+    public func allAttempts(studyID: Int64) throws -> [Int: [AttemptRecord]] {
+        var out: [Int: [AttemptRecord]] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT t.number, a.* FROM trial_attempts a JOIN trials t ON t.id = a.trial_id
+            WHERE t.study_id = ? ORDER BY t.number, a.attempt
+            """, arguments: [studyID])
+        while let row = try rows.next() {
+            out[row["number"], default: []].append(try Self.attempt(row))
         }
+        return out
+    }
+
+    static func attempt(_ row: Row) throws -> AttemptRecord {
+        AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
+                      outcome: try row.decode(forColumn: "outcome"), error: row["error"])
     }
 
     /// Event log lines, oldest first (the last `limit` when given).
