@@ -478,7 +478,8 @@ input, select, button { font: inherit; font-size: 13px; }
       tr.appendChild(el("td", {}, t.worker || "-"));
       d.parameters.forEach(function (p) {
         var v = t.params[p.name];
-        tr.appendChild(el("td", { "class": "param" + (v === undefined ? " inactive" : ""), "data-param": p.name }, v === undefined ? "inactive" : fmtParam(v)));
+        // Numbers line up under their right-aligned header, as the other numeric columns do.
+        tr.appendChild(el("td", { "class": "param" + (p.scale !== "categorical" ? " num" : "") + (v === undefined ? " inactive" : ""), "data-param": p.name }, v === undefined ? "inactive" : fmtParam(v)));
       });
       tbody.appendChild(tr);
     });
@@ -625,7 +626,10 @@ input, select, button { font: inherit; font-size: 13px; }
           var pts = d.reports.filter(function (r) { return num(r.metrics[m]); });
           var W = 290, H = 210, L = 58, R = W - 12, T = 26, B = H - 36;
           var steps = pts.map(function (r) { return r.step; }), vals = pts.map(function (r) { return r.metrics[m]; });
-          var x = scale("linear", Math.min.apply(null, steps), Math.max.apply(null, steps), L, R);
+          // Epochs are whole numbers: at least one epoch wide, ticks only on whole epochs.
+          var x0 = Math.min.apply(null, steps), x = scale("linear", x0, Math.max(x0 + 1, Math.max.apply(null, steps)), L, R);
+          var allTicks = x.ticks;
+          x.ticks = function (k) { return allTicks(k).filter(function (v) { return v === Math.round(v); }); };
           var y = scale("linear", Math.min.apply(null, vals), Math.max.apply(null, vals), B, T);
           var svg = svgBox(W, H, m + " per epoch");
           svg.setAttribute("class", "plot metric-curve");

@@ -152,7 +152,7 @@ import Testing
         let browser = try BrowserSession(scratch: s).run([
             ["do": "open", "url": base + "/trial?study=cmdlog&n=0"], ["do": "wait", "seconds": 1.5],
             ["do": "eval", "name": "logs", "js": "Array.prototype.map.call(document.querySelectorAll('pre.attempt-log'), function (e) { return e.textContent; })"],
-            ["do": "eval", "name": "errors", "js": "Array.prototype.map.call(document.querySelectorAll('#attempts-table tbody tr:not(.log-row) td:last-child'), function (e) { return e.textContent; })"],
+            ["do": "eval", "name": "messages", "js": "Array.prototype.map.call(document.querySelectorAll('#attempts-table tbody tr:not(.log-row) td:last-child'), function (e) { return e.textContent; })"],
             ["do": "eval", "name": "injected", "js": "[document.getElementById('injected') === null, window.hacked === undefined]"],
             ["do": "screenshot", "file": "trial-log.png", "height": 900],
         ], screenshots: DashboardTests.screenshots)
@@ -164,7 +164,7 @@ import Testing
             #expect(log.contains("Traceback: attempt \(i + 1) broke"), "\(log)")
             #expect(log.contains(#"<b id="injected">not markup</b> & <script>window.hacked = 1</script>"#), "shown as text: \(log)")
         }
-        #expect((browser.values["errors"] as? [String] ?? []).allSatisfy { $0 == "the program exited with status 3" }, "\(browser.values["errors"] ?? "")")
+        #expect((browser.values["messages"] as? [String] ?? []).allSatisfy { $0 == "the program exited with status 3" }, "\(browser.values["messages"] ?? "")")
         #expect(browser.values["injected"] as? [Bool] == [true, true])
         // The study's JSON (polled every second) carries the messages, not the logs.
         let study = HTTP.request(base + "/api/study?name=cmdlog")?.body ?? ""
