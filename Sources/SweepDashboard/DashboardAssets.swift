@@ -28,6 +28,7 @@ body { max-width: 1000px; }
 input, select, button { font: inherit; font-size: 13px; }
 #contour-svg { max-width: 560px; }
 #trials-table tbody tr:hover td { background: #f0f5fb; }
+.pc-axis-group text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .enqueue-fields { display: flex; flex-wrap: wrap; gap: 8px 16px; }
 .enqueue-field { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
 .enqueue-field input, .enqueue-field select { width: 150px; margin-top: 2px; }
@@ -649,6 +650,7 @@ input, select, button { font: inherit; font-size: 13px; }
         });
         var at = $("attempts-table").tBodies[0];
         clear(at);
+        $("log-note").hidden = !d.attempts.some(function (a) { return a.log; });
         d.attempts.forEach(function (a) {
           var tr = el("tr");
           [[String(a.attempt), "num"], [a.worker, ""], [time(a.startedAt), ""], [seconds((a.endedAt || Date.now() / 1000) - a.startedAt), "num"],

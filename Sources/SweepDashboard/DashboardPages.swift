@@ -60,7 +60,7 @@ enum DashboardPages {
         <section class="part"><h2>Metrics per epoch</h2><div id="metric-curves" class="slices"></div></section>
         <section class="part"><h2>Attempts</h2><div class="table-wrap"><table class="data" id="attempts-table"><thead><tr>
         <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div>
-        <p class="caption">Command trials: the end of the program's output is shown under its attempt.</p></section>
+        <p class="caption" id="log-note" hidden>The end of the program's output, as the store kept it, is shown under its attempt.</p></section>
         """)
     }
 
