@@ -113,13 +113,18 @@ public struct StoreQueries {
 
     /// The per-epoch reports of every trial of a study, keyed by trial number.
     public func allIntermediates(studyID: Int64) throws -> [Int: [IntermediateRecord]] {
-        var out: [Int: [IntermediateRecord]] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        try byTrialNumber("""
             SELECT t.number, iv.* FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
             WHERE t.study_id = ? ORDER BY t.number, iv.step
-            """, arguments: [studyID])
+            """, studyID: studyID, Self.intermediate)
+    }
+
+    /// The rows of one study-wide query (which selects `t.number`), grouped by trial number.
+    private func byTrialNumber<T>(_ sql: String, studyID: Int64, _ make: (Row) throws -> T) throws -> [Int: [T]] {
+        var out: [Int: [T]] = [:]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: [studyID])
         while let row = try rows.next() {
-            out[row["number"], default: []].append(try Self.intermediate(row))
+            out[row["number"], default: []].append(try make(row))
         }
         return out
     }
@@ -144,15 +149,10 @@ public struct StoreQueries {
     /// Every lease of every trial of a study, keyed by trial number, in one query (a page
     /// of thousands of trials must not cost one query per trial).
     public func allAttempts(studyID: Int64) throws -> [Int: [AttemptRecord]] {
-        var out: [Int: [AttemptRecord]] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        try byTrialNumber("""
             SELECT t.number, a.* FROM trial_attempts a JOIN trials t ON t.id = a.trial_id
             WHERE t.study_id = ? ORDER BY t.number, a.attempt
-            """, arguments: [studyID])
-        while let row = try rows.next() {
-            out[row["number"], default: []].append(try Self.attempt(row))
-        }
-        return out
+            """, studyID: studyID, Self.attempt)
     }
 
     static func attempt(_ row: Row) throws -> AttemptRecord {
