@@ -52,10 +52,11 @@ final class StudyFeed: Sendable {
     /// `key`'s cached JSON, or a fresh one from `make`. One request computes it while the
     /// others wait and then share it: 20 pages whose poll finds the entry expired cost one
     /// read, not 20 (the reads queue on one connection anyway).
-    func cached(_ key: String, _ make: () throws -> Data) throws -> Data {
-        if let hit = fresh(key) { return hit }
+    func cached(_ key: String, maxAge: Double? = nil, _ make: () throws -> Data) throws -> Data {
+        let maxAge = maxAge ?? self.maxAge
+        if let hit = fresh(key, maxAge) { return hit }
         return try computing.withLock { _ in
-            if let hit = fresh(key) { return hit }
+            if let hit = fresh(key, maxAge) { return hit }
             let now = Date().timeIntervalSince1970
             let body = try make()
             cache.withLock { $0[key] = (now, body) }
@@ -63,7 +64,7 @@ final class StudyFeed: Sendable {
         }
     }
 
-    private func fresh(_ key: String) -> Data? {
+    private func fresh(_ key: String, _ maxAge: Double) -> Data? {
         guard let hit = cache.withLock({ $0[key] }), Date().timeIntervalSince1970 - hit.at < maxAge else { return nil }
         return hit.body
     }
@@ -122,7 +123,9 @@ final class StudyFeed: Sendable {
     /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
     func figures(_ name: String) throws -> String? {
         do {
-            let data = try cached("figures:" + name) {
+            // The heaviest answer (every plot of the report) and the page asks for it at most
+            // every 4 s: computed at most every 3 s, however many pages are open.
+            let data = try cached("figures:" + name, maxAge: 3) {
                 let report = try read { q -> ReportData in
                     guard try q.study(named: name) != nil else { throw Missing() }
                     return try ReportData.load(q, study: name, databasePath: databasePath, now: Date().timeIntervalSince1970)
