@@ -10,15 +10,17 @@ struct Enqueue: ParsableCommand {
         abstract: "Queue a trial with chosen parameters: the coordinator runs it next.",
         discussion: """
             Like Optuna's enqueue_trial: give a value for every active parameter of the
-            study's search space (floats, ints, or a choice by its text). The running
-            coordinator takes queued trials before sampling new ones, within a tick (0.25 s);
-            each runs on top of the trial budget. A study that is not running runs them when
-            it is resumed (`sweep resume STUDY`). The dashboard's study page does the same
-            (with its token).
+            study's search space, named as `sweep validate FILE` lists them (floats,
+            ints, or a choice by its text). The running coordinator takes queued trials
+            before sampling new ones, within a tick (0.25 s); each runs on top of the
+            trial budget. A study that is not running runs them when it is resumed
+            (`sweep resume STUDY`). The dashboard's study page does the same (with its
+            token).
 
             Examples:
-              sweep enqueue quickstart optimizer.learning_rate=0.003 training.batch_size=64
               sweep enqueue demo x=0.5 y=1 z=2 --db runs/sweep.db
+              sweep enqueue quickstart "hidden[0]=128" activation=relu dropout=0.1 \\
+                optimizer.name=adam optimizer.learning_rate=0.003
             """)
 
     @Argument(help: "The study's name.") var study: String
