@@ -15,7 +15,7 @@ final class StudyFeed: Sendable {
     private let reader: Mutex<StoreReader?> = Mutex(nil)
     /// Opened on the first state change only (enqueueing a trial); pages never use it.
     private let writer: Mutex<SweepStore?> = Mutex(nil)
-    private let cache = Mutex<[String: (at: Double, body: Data)]>([:])
+    private let cache = Mutex<[String: (at: Double, cost: Double, body: Data)]>([:])
     /// Held while an answer is computed (see ``cached(_:_:)``).
     private let computing = Mutex<Void>(())
 
@@ -52,6 +52,10 @@ final class StudyFeed: Sendable {
     /// `key`'s cached JSON, or a fresh one from `make`. One request computes it while the
     /// others wait and then share it: 20 pages whose poll finds the entry expired cost one
     /// read, not 20 (the reads queue on one connection anyway).
+    ///
+    /// An answer is also kept for `costFactor` times as long as it took to compute, so a
+    /// study of thousands of trials, whose JSON takes a good part of a second, costs the
+    /// sweep's machine at most 1/`costFactor` of a core however many pages poll it.
     func cached(_ key: String, maxAge: Double? = nil, _ make: () throws -> Data) throws -> Data {
         let maxAge = maxAge ?? self.maxAge
         if let hit = fresh(key, maxAge) { return hit }
@@ -59,13 +63,17 @@ final class StudyFeed: Sendable {
             if let hit = fresh(key, maxAge) { return hit }
             let now = Date().timeIntervalSince1970
             let body = try make()
-            cache.withLock { $0[key] = (now, body) }
+            cache.withLock { $0[key] = (now, Date().timeIntervalSince1970 - now, body) }
             return body
         }
     }
 
+    /// How many times its computing time an answer is kept, at least.
+    static let costFactor = 40.0
+
     private func fresh(_ key: String, _ maxAge: Double) -> Data? {
-        guard let hit = cache.withLock({ $0[key] }), Date().timeIntervalSince1970 - hit.at < maxAge else { return nil }
+        guard let hit = cache.withLock({ $0[key] }),
+              Date().timeIntervalSince1970 - hit.at < max(maxAge, Self.costFactor * hit.cost) else { return nil }
         return hit.body
     }
 
