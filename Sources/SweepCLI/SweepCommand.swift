@@ -22,7 +22,7 @@ public struct SweepCommand: ParsableCommand {
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
             Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
-            ReportCommand.self, DashboardCommand.self, Compare.self, Delete.self, Rename.self, Retrain.self, ModelCommand.self, Predict.self,
+            ReportCommand.self, DashboardCommand.self, Enqueue.self, Compare.self, Delete.self, Rename.self, Retrain.self, ModelCommand.self, Predict.self,
             LRFind.self, Convert.self, Logs.self,
         ]
     )

@@ -28,6 +28,12 @@ body { max-width: 1000px; }
 input, select, button { font: inherit; font-size: 13px; }
 #contour-svg { max-width: 560px; }
 #trials-table tbody tr:hover td { background: #f0f5fb; }
+.pc-axis-group text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+.enqueue-fields { display: flex; flex-wrap: wrap; gap: 8px 16px; }
+.enqueue-field { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+.enqueue-field input, .enqueue-field select { width: 150px; margin-top: 2px; }
+.bad { outline: 2px solid #c53030; }
+.attempt-log { margin: 0; max-height: 320px; overflow: auto; white-space: pre-wrap; word-break: break-word; font-size: 12px; background: #f7f9fb; padding: 8px; }
 """#
 
     static let script = #"""
@@ -473,7 +479,8 @@ input, select, button { font: inherit; font-size: 13px; }
       tr.appendChild(el("td", {}, t.worker || "-"));
       d.parameters.forEach(function (p) {
         var v = t.params[p.name];
-        tr.appendChild(el("td", { "class": "param" + (v === undefined ? " inactive" : ""), "data-param": p.name }, v === undefined ? "inactive" : fmtParam(v)));
+        // Numbers line up under their right-aligned header, as the other numeric columns do.
+        tr.appendChild(el("td", { "class": "param" + (p.scale !== "categorical" ? " num" : "") + (v === undefined ? " inactive" : ""), "data-param": p.name }, v === undefined ? "inactive" : fmtParam(v)));
       });
       tbody.appendChild(tr);
     });
@@ -502,6 +509,58 @@ input, select, button { font: inherit; font-size: 13px; }
     document.title = s.name + " · " + s.trials + " trials · sweep dashboard";
   }
 
+  // The enqueue form: one field per parameter, built once; values go to the server as
+  // text, which checks them against the search space and names the field it refuses.
+  function drawEnqueue(d) {
+    var box = $("enqueue-fields");
+    if (!box.firstChild) {
+      d.parameters.forEach(function (p) {
+        var label = el("label", { "class": "enqueue-field" }, p.name + (p.conditional ? " (if active)" : ""));
+        var input;
+        if (p.scale === "categorical") {
+          input = el("select", { name: p.name });
+          input.appendChild(el("option", { value: "" }, p.conditional ? "inactive" : "choose"));
+          p.choices.forEach(function (c) { input.appendChild(el("option", { value: String(c) }, fmtParam(c))); });
+        } else {
+          input = el("input", { name: p.name, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: fmt(p.low) + " to " + fmt(p.high) + (p.scale === "log" ? " (log)" : "") });
+        }
+        input.setAttribute("data-param", p.name);
+        label.appendChild(input);
+        box.appendChild(label);
+      });
+    }
+    var q = d.enqueued || [];
+    $("enqueue-queued").textContent = q.length === 0 ? "" : q.length + " queued, not started yet: " + q.map(function (e) {
+      return Object.keys(e.params).sort().map(function (k) { return k + "=" + fmtParam(e.params[k]); }).join(" ");
+    }).join(" · ");
+  }
+
+  function enqueue(name) {
+    var params = {};
+    Array.prototype.forEach.call(document.querySelectorAll("#enqueue-fields [data-param]"), function (input) {
+      input.classList.remove("bad");
+      if (input.value.trim() !== "") params[input.getAttribute("data-param")] = input.value.trim();
+    });
+    var out = $("enqueue-result");
+    fetch("/api/studies/" + encodeURIComponent(name) + "/enqueue", {
+      method: "POST", headers: { Authorization: "Bearer " + $("token").value, "Content-Type": "application/json" },
+      body: JSON.stringify({ params: params })
+    }).then(function (r) {
+      return r.text().then(function (t) {
+        var j = null;
+        try { j = JSON.parse(t); } catch (e) { j = null; }
+        if (r.status === 201 && j) { out.textContent = "queued (#" + j.queued + "): " + j.note; return; }
+        if (j && j.field) {
+          var bad = document.querySelector("#enqueue-fields [data-param=\"" + j.field.replace(/"/g, "") + "\"]");
+          if (bad) bad.classList.add("bad");
+          out.textContent = r.status + ": " + j.error;
+          return;
+        }
+        out.textContent = r.status + ": " + t;
+      });
+    }, function (e) { out.textContent = e.message; });
+  }
+
   function studyPage() {
     var name = body.getAttribute("data-study");
     ["trial-filter", "state-filter"].forEach(function (id) {
@@ -512,10 +571,12 @@ input, select, button { font: inherit; font-size: 13px; }
         .then(function (r) { return r.text().then(function (t) { $("action-result").textContent = r.status + ": " + t; }); },
               function (e) { $("action-result").textContent = e.message; });
     });
+    $("enqueue-form").addEventListener("submit", function (e) { e.preventDefault(); enqueue(name); });
     poll(function () {
       return getJSON("/api/study?name=" + encodeURIComponent(name)).then(function (d) {
         state.detail = d;
         drawSummary(d);
+        drawEnqueue(d);
         var sig = JSON.stringify(d.summary.counts) + d.trials.map(function (t) { return t.state + t.epochs; }).join(",") + d.workers.map(function (w) { return w.state + w.trial; }).join(",");
         var changed = sig !== state.signature;
         state.signature = sig;
@@ -566,7 +627,10 @@ input, select, button { font: inherit; font-size: 13px; }
           var pts = d.reports.filter(function (r) { return num(r.metrics[m]); });
           var W = 290, H = 210, L = 58, R = W - 12, T = 26, B = H - 36;
           var steps = pts.map(function (r) { return r.step; }), vals = pts.map(function (r) { return r.metrics[m]; });
-          var x = scale("linear", Math.min.apply(null, steps), Math.max.apply(null, steps), L, R);
+          // Epochs are whole numbers: at least one epoch wide, ticks only on whole epochs.
+          var x0 = Math.min.apply(null, steps), x = scale("linear", x0, Math.max(x0 + 1, Math.max.apply(null, steps)), L, R);
+          var allTicks = x.ticks;
+          x.ticks = function (k) { return allTicks(k).filter(function (v) { return v === Math.round(v); }); };
           var y = scale("linear", Math.min.apply(null, vals), Math.max.apply(null, vals), B, T);
           var svg = svgBox(W, H, m + " per epoch");
           svg.setAttribute("class", "plot metric-curve");
@@ -586,11 +650,19 @@ input, select, button { font: inherit; font-size: 13px; }
         });
         var at = $("attempts-table").tBodies[0];
         clear(at);
+        $("log-note").hidden = !d.attempts.some(function (a) { return a.log; });
         d.attempts.forEach(function (a) {
           var tr = el("tr");
           [[String(a.attempt), "num"], [a.worker, ""], [time(a.startedAt), ""], [seconds((a.endedAt || Date.now() / 1000) - a.startedAt), "num"],
            [(a.outcome || (a.endedAt ? "" : "running")).toLowerCase(), ""], [a.error || "", ""]].forEach(function (c) { tr.appendChild(el("td", { "class": c[1] }, c[0])); });
           at.appendChild(tr);
+          if (a.log) {
+            // The program's own output: shown as text, never as markup.
+            var row = el("tr", { "class": "log-row" }), td = el("td", { colspan: "6" });
+            td.appendChild(el("pre", { "class": "attempt-log", "data-attempt": String(a.attempt) }, a.log));
+            row.appendChild(td);
+            at.appendChild(row);
+          }
         });
       });
     }

@@ -24,13 +24,13 @@ enum DashboardPages {
         <div class="card"><div class="k">workers</div><div class="v" id="worker-count">0</div><div class="d" id="worker-states"></div></div>
         </div></header>
         <nav class="part"><a href="#parallel-live">Parallel coordinates</a><a href="#contour">Contour</a><a href="#edf">EDF</a>
-        <a href="#timeline">Timeline</a><a href="#trials">Trials</a><a href="#report-figures">Report plots</a><a href="/">All studies</a></nav>
+        <a href="#timeline">Timeline</a><a href="#trials">Trials</a><a href="#actions">Actions</a><a href="#report-figures">Report plots</a><a href="/">All studies</a></nav>
         <section class="part" id="parallel-live"><h2>Parallel coordinates</h2>
         <p class="caption">Drag along an axis to keep only the trials inside that range (the table below follows); click an axis to clear its range.</p>
         <div id="pc-box"></div><p class="note" id="pc-note"></p></section>
         <section class="part" id="contour"><h2>Contour</h2>
-        <p class="caption">The objective over two parameters, interpolated between complete trials (darker is better); dots are trials.
-        x <select id="contour-x"></select> y <select id="contour-y"></select></p><div id="contour-box"></div></section>
+        <p class="caption">The objective over two parameters, interpolated between complete trials (darker is better); dots are trials.</p>
+        <p class="caption">x <select id="contour-x"></select> y <select id="contour-y"></select></p><div id="contour-box"></div></section>
         <section class="part" id="edf"><h2>Empirical distribution</h2>
         <p class="caption">The share of complete trials with a value at most x: a curve further toward the better side means a better search.</p>
         <div id="edf-box"></div></section>
@@ -42,9 +42,14 @@ enum DashboardPages {
         <option value="">any</option><option>COMPLETE</option><option>PRUNED</option><option>FAIL</option><option>RUNNING</option><option>WAITING</option><option>STALE</option></select>
         <span id="trials-shown"></span> · click a column to sort</p>
         <div class="table-wrap"><table class="data" id="trials-table"><thead></thead><tbody></tbody></table></div></section>
+        <section class="part" id="actions"><h2>Actions</h2><p class="caption">Changes need the token the dashboard was started with.
+        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button">Stop the sweep</button> <span id="action-result"></span></p>
+        <h3>Enqueue a trial</h3><p class="caption">A trial with these values runs next, on top of the budget (like <code>sweep enqueue</code>).
+        Give every parameter that is active; leave inactive ones empty.</p>
+        <form id="enqueue-form"><div class="enqueue-fields" id="enqueue-fields"></div>
+        <p><button id="enqueue-button" type="submit">Enqueue</button> <span id="enqueue-result"></span></p></form>
+        <p class="note" id="enqueue-queued"></p></section>
         <section class="part" id="report-figures"><h2>Report plots</h2><p class="caption">The plots of <code>sweep report</code>, redrawn as trials finish.</p><div id="figures-box"></div></section>
-        <section class="part" id="actions"><h2>Actions</h2><p class="caption">Stopping needs the token the dashboard was started with.
-        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button">Stop the sweep</button> <span id="action-result"></span></p></section>
         """)
     }
 
@@ -54,7 +59,8 @@ enum DashboardPages {
         <section class="part"><h2>Parameters</h2><div class="table-wrap"><table class="data" id="params-table"><tbody></tbody></table></div></section>
         <section class="part"><h2>Metrics per epoch</h2><div id="metric-curves" class="slices"></div></section>
         <section class="part"><h2>Attempts</h2><div class="table-wrap"><table class="data" id="attempts-table"><thead><tr>
-        <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div></section>
+        <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div>
+        <p class="caption" id="log-note" hidden>The end of the program's output, as the store kept it, is shown under its attempt.</p></section>
         """)
     }
 

@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// Pages are HTML shells plus one script and one stylesheet served from the binary (no
 /// network); the script polls the JSON under `/api`. Every read goes through the
-/// dashboard's own read-only connection. GET requests never change anything; the one
-/// state change (`POST /api/stop`) needs the token given at start.
+/// dashboard's own read-only connection. GET requests never change anything; the state
+/// changes (`POST /api/stop`, `POST /api/studies/NAME/enqueue`) need the token given at start.
 public final class DashboardServer: Sendable {
     let options: DashboardOptions
     let feed: StudyFeed
@@ -115,6 +115,9 @@ public final class DashboardServer: Sendable {
             }
             stopSweep()
             return Self.respond("stopping: running trials finish their epoch and are handed back\n", type: "text/plain", status: .accepted)
+        }
+        router.post("/api/studies/:name/enqueue") { [self] request, context in
+            try await enqueue(request, study: try context.parameters.require("name"))
         }
         return router
     }

@@ -13,7 +13,11 @@ final class StudyFeed: Sendable {
     let databasePath: String
     let maxAge: Double
     private let reader: Mutex<StoreReader?> = Mutex(nil)
-    private let cache = Mutex<[String: (at: Double, body: Data)]>([:])
+    /// Opened on the first state change only (enqueueing a trial); pages never use it.
+    private let writer: Mutex<SweepStore?> = Mutex(nil)
+    private let cache = Mutex<[String: (at: Double, cost: Double, body: Data)]>([:])
+    /// Held while an answer is computed (see ``cached(_:_:)``).
+    private let computing = Mutex<Void>(())
 
     init(databasePath: String, maxAge: Double = 0.5) {
         self.databasePath = databasePath
@@ -31,13 +35,46 @@ final class StudyFeed: Sendable {
         return try r.read(body)
     }
 
-    /// `key`'s cached JSON, or a fresh one from `make`.
-    func cached(_ key: String, _ make: () throws -> Data) throws -> Data {
-        let now = Date().timeIntervalSince1970
-        if let hit = cache.withLock({ $0[key] }), now - hit.at < maxAge { return hit.body }
-        let body = try make()
-        cache.withLock { $0[key] = (now, body) }
-        return body
+    /// Runs one write transaction on the dashboard's write connection.
+    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        let w = try writer.withLock { w -> SweepStore in
+            if w == nil { w = try SweepStore.open(path: databasePath) }
+            return w!
+        }
+        return try w.write(body)
+    }
+
+    /// Drops the cached answers (after a change, so the next poll shows it).
+    func invalidate() {
+        cache.withLock { $0.removeAll() }
+    }
+
+    /// `key`'s cached JSON, or a fresh one from `make`. One request computes it while the
+    /// others wait and then share it: 20 pages whose poll finds the entry expired cost one
+    /// read, not 20 (the reads queue on one connection anyway).
+    ///
+    /// An answer is also kept for `costFactor` times as long as it took to compute, so a
+    /// study of thousands of trials, whose JSON takes a good part of a second, costs the
+    /// sweep's machine at most 1/`costFactor` of a core however many pages poll it.
+    func cached(_ key: String, maxAge: Double? = nil, _ make: () throws -> Data) throws -> Data {
+        let maxAge = maxAge ?? self.maxAge
+        if let hit = fresh(key, maxAge) { return hit }
+        return try computing.withLock { _ in
+            if let hit = fresh(key, maxAge) { return hit }
+            let now = Date().timeIntervalSince1970
+            let body = try make()
+            cache.withLock { $0[key] = (now, Date().timeIntervalSince1970 - now, body) }
+            return body
+        }
+    }
+
+    /// How many times its computing time an answer is kept, at least.
+    static let costFactor = 40.0
+
+    private func fresh(_ key: String, _ maxAge: Double) -> Data? {
+        guard let hit = cache.withLock({ $0[key] }),
+              Date().timeIntervalSince1970 - hit.at < max(maxAge, Self.costFactor * hit.cost) else { return nil }
+        return hit.body
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {
@@ -65,14 +102,14 @@ final class StudyFeed: Sendable {
                 try Self.encode(try read { q -> Detail in
                     guard let s = try q.study(named: name) else { throw Missing() }
                     let trials = try q.trials(studyID: s.id)
-                    var attempts: [Attempt] = []
-                    for t in trials where t.startedAt != nil {
-                        attempts += try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0) }
-                    }
+                    // One query for every attempt; the log tails stay on the trial page.
+                    let attempts = try q.allAttempts(studyID: s.id).sorted { $0.key < $1.key }
+                        .flatMap { n, list in list.map { Attempt(trial: n, $0, withLog: false) } }
                     return Detail(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
                                   parameters: s.definition.space.parameters.map(ParameterInfo.init),
                                   trials: trials.map(Trial.init), attempts: attempts,
-                                  workers: try q.workers(studyID: s.id).map(Worker.init), now: Date().timeIntervalSince1970)
+                                  workers: try q.workers(studyID: s.id).map(Worker.init),
+                                  enqueued: try q.enqueuedTrials(studyID: s.id).map(Queued.init), now: Date().timeIntervalSince1970)
                 })
             }
         } catch is Missing { return nil }
@@ -85,7 +122,7 @@ final class StudyFeed: Sendable {
                     guard let s = try q.study(named: name), let t = try q.trial(studyID: s.id, number: number) else { throw Missing() }
                     return TrialDetail(study: s.name, metric: s.definition.metric, trial: Trial(t),
                                        reports: try q.intermediates(trialID: t.id).map(Report.init),
-                                       attempts: try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0) })
+                                       attempts: try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0, withLog: true) })
                 })
             }
         } catch is Missing { return nil }
@@ -94,7 +131,9 @@ final class StudyFeed: Sendable {
     /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
     func figures(_ name: String) throws -> String? {
         do {
-            let data = try cached("figures:" + name) {
+            // The heaviest answer (every plot of the report) and the page asks for it at most
+            // every 4 s: computed at most every 3 s, however many pages are open.
+            let data = try cached("figures:" + name, maxAge: 3) {
                 let report = try read { q -> ReportData in
                     guard try q.study(named: name) != nil else { throw Missing() }
                     return try ReportData.load(q, study: name, databasePath: databasePath, now: Date().timeIntervalSince1970)
@@ -162,17 +201,28 @@ final class StudyFeed: Sendable {
         init(_ t: TrialRecord) {
             number = t.number; state = t.state.rawValue; value = t.value; params = t.params
             metrics = t.metrics; epochs = t.epochs; attempt = t.attempt; worker = t.worker
-            startedAt = t.startedAt; finishedAt = t.finishedAt; pruneReason = t.pruneReason; error = t.error
+            startedAt = t.startedAt; finishedAt = t.finishedAt; pruneReason = t.pruneReason; error = AttemptLog.split(t.error).message
         }
     }
 
     struct Attempt: Encodable {
         var trial: Int, attempt: Int, worker: String, startedAt: Double, endedAt: Double?, outcome: String?, error: String?
+        /// The tail of a command trial's output (trial page only).
+        var log: String?
 
-        init(trial: Int, _ a: AttemptRecord) {
+        init(trial: Int, _ a: AttemptRecord, withLog: Bool) {
             self.trial = trial; attempt = a.attempt; worker = a.worker; startedAt = a.startedAt
-            endedAt = a.endedAt; outcome = a.outcome?.rawValue; error = a.error
+            endedAt = a.endedAt; outcome = a.outcome?.rawValue
+            let parts = AttemptLog.split(a.error)
+            error = parts.message
+            log = withLog ? parts.log : nil
         }
+    }
+
+    struct Queued: Encodable {
+        var id: Int64, params: Params, source: String, createdAt: Double
+
+        init(_ e: EnqueuedTrialRecord) { id = e.id; params = e.params; source = e.source; createdAt = e.createdAt }
     }
 
     struct Worker: Encodable {
@@ -193,7 +243,10 @@ final class StudyFeed: Sendable {
     }
 
     struct Detail: Encodable {
-        var summary: Summary, parameters: [ParameterInfo], trials: [Trial], attempts: [Attempt], workers: [Worker], now: Double
+        var summary: Summary, parameters: [ParameterInfo], trials: [Trial], attempts: [Attempt], workers: [Worker]
+        /// Trials queued by hand that the coordinator has not taken yet.
+        var enqueued: [Queued]
+        var now: Double
     }
 
     struct TrialDetail: Encodable {

@@ -12,9 +12,10 @@ enum HTTP {
     }
 
     /// One request; nil when nothing answered within `timeout`.
-    static func request(_ url: String, method: String = "GET", headers: [String: String] = [:], timeout: Double = 10) -> Reply? {
+    static func request(_ url: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil, timeout: Double = 10) -> Reply? {
         var request = URLRequest(url: URL(string: url)!, timeoutInterval: timeout)
         request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         let box = ReplyBox()
         let done = DispatchSemaphore(value: 0)

@@ -26,6 +26,9 @@ final class CoordinatorCore {
     private var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
     private var pending: [Int] = []
+    /// Trials queued by hand, not yet taken: run before new samples, on top of the budget
+    /// (re-read from the store on every tick; written by `sweep enqueue` and the dashboard).
+    private var enqueued: [EnqueuedTrialRecord] = []
     private var health = WorkerHealth()
     private let models: ModelKeeper
     /// The latest checkpoint of each unfinished trial, to resume it after a re-queue.
@@ -112,9 +115,10 @@ final class CoordinatorCore {
         }
         // Checkpoints of trials that ended after their last checkpoint are not needed.
         checkpoints.load { [history] t in history.trial(t).map { !$0.state.isFinished } ?? false }
+        enqueued = try queries.enqueuedTrials(studyID: study.id)
         // Nobody tracks the workers of an earlier run any more: they say hello again.
         try tx.markWorkersGone(studyID: study.id, as: .dead)
-        if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !trials.orphans.isEmpty) {
+        if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !enqueued.isEmpty || !trials.orphans.isEmpty) {
             finished = true
             finishReason = "the study had already finished"
         } else if study.state == .finished {
@@ -565,6 +569,7 @@ final class CoordinatorCore {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
             lastRunSecondsFlush = now
         }
+        enqueued = try tx.queries.enqueuedTrials(studyID: study.id)
         try dispatch(now: now, tx: tx, out: &out)
         try flushWorkers(tx: tx)
     }
@@ -581,7 +586,7 @@ final class CoordinatorCore {
                 idleQueue.removeFirst()
             }
         }
-        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
+        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
             return
         }
@@ -595,14 +600,31 @@ final class CoordinatorCore {
     /// (inserted directly as this worker's lease: one statement instead of two).
     private func nextTrial(for worker: String, now: Double, tx: StoreTransaction) throws -> (number: Int, inserted: Bool)? {
         if !pending.isEmpty { return (pending.removeFirst(), false) }
-        guard hasBudgetLeft else { return nil }
         let number = history.nextNumber
-        let params = sampler.suggest(for: number, in: definition.space, history: history)
+        let params: Params
+        if !enqueued.isEmpty {
+            params = try takeEnqueued(as: number, now: now, tx: tx)
+        } else {
+            guard hasBudgetLeft else { return nil }
+            params = sampler.suggest(for: number, in: definition.space, history: history)
+        }
         let seed = definition.trialSeed(number: number)
         let rowID = try tx.insertTrial(studyID: study.id, number: number, state: .waiting, params: params, seed: seed, at: now, leasedTo: worker)
         trials.append(TrialEntry(rowID: rowID, attempt: 0))
         history.append(TrialSnapshot(number: number, state: .waiting, params: params))
         return (number, true)
+    }
+
+    /// The first queued trial's parameters for trial `number`; the budget grows by one, so
+    /// a trial queued by hand never takes the place of a sampled one.
+    private func takeEnqueued(as number: Int, now: Double, tx: StoreTransaction) throws -> Params {
+        let given = enqueued.removeFirst()
+        study.definition.budgetTrials += 1
+        try tx.setBudget(study.id, trials: study.definition.budgetTrials)
+        try tx.takeEnqueuedTrial(id: given.id, trialNumber: number, at: now)
+        try tx.appendEvent(studyID: study.id, kind: .enqueued, trialNumber: number,
+                           message: "trial \(number) runs the parameters queued by \(given.source)", at: now)
+        return given.params
     }
 
     /// What a worker needs to run `trial`: its assignment, or why its configuration cannot run.

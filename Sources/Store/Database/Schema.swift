@@ -14,12 +14,14 @@ enum Schema {
     static let attemptResumeMigration = "v-ckpt-attempt-resumed-from-epoch"
     /// `trial_attempts.log_tail` (a command trial's last output); readers treat it as optional.
     static let attemptLogTailMigration = "v3-cmd-attempt-log-tail"
+    /// Trials queued by hand (`sweep enqueue`, the dashboard); readers treat the table as optional.
+    static let enqueuedTrialsMigration = "v3-dash-enqueued-trials"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
         Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration,
-                                              attemptLogTailMigration])
+                                              attemptLogTailMigration, enqueuedTrialsMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -173,6 +175,22 @@ enum Schema {
         m.registerMigration(attemptLogTailMigration) { db in
             // Every command-trial attempt's last output, for when its worker's log files are out of reach.
             try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN log_tail TEXT")
+        }
+        m.registerMigration(enqueuedTrialsMigration) { db in
+            // Written by `sweep enqueue` and the dashboard, read and marked taken by the
+            // coordinator (the only writer of `trials`, which numbers trials itself).
+            try db.execute(sql: """
+                CREATE TABLE enqueued_trials (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    params TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    trial_number INTEGER,
+                    taken_at REAL
+                );
+                CREATE INDEX enqueued_trials_waiting ON enqueued_trials(study_id) WHERE trial_number IS NULL;
+                """)
         }
         return m
     }

@@ -113,13 +113,18 @@ public struct StoreQueries {
 
     /// The per-epoch reports of every trial of a study, keyed by trial number.
     public func allIntermediates(studyID: Int64) throws -> [Int: [IntermediateRecord]] {
-        var out: [Int: [IntermediateRecord]] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        try byTrialNumber("""
             SELECT t.number, iv.* FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
             WHERE t.study_id = ? ORDER BY t.number, iv.step
-            """, arguments: [studyID])
+            """, studyID: studyID, Self.intermediate)
+    }
+
+    /// The rows of one study-wide query (which selects `t.number`), grouped by trial number.
+    private func byTrialNumber<T>(_ sql: String, studyID: Int64, _ make: (Row) throws -> T) throws -> [Int: [T]] {
+        var out: [Int: [T]] = [:]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: [studyID])
         while let row = try rows.next() {
-            out[row["number"], default: []].append(try Self.intermediate(row))
+            out[row["number"], default: []].append(try make(row))
         }
         return out
     }
@@ -138,12 +143,23 @@ public struct StoreQueries {
 
     /// Every lease of one trial.
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
-            AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                          outcome: try row.decode(forColumn: "outcome"), error: row["error"],
-                          resumedFromEpoch: row.hasColumn("resumed_from_epoch") ? row["resumed_from_epoch"] : nil,
-                          logTail: row.hasColumn("log_tail") ? row["log_tail"] : nil)
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map(Self.attempt)
+    }
+
+    /// Every lease of every trial of a study, keyed by trial number, in one query (a page
+    /// of thousands of trials must not cost one query per trial).
+    public func allAttempts(studyID: Int64) throws -> [Int: [AttemptRecord]] {
+        try byTrialNumber("""
+            SELECT t.number, a.* FROM trial_attempts a JOIN trials t ON t.id = a.trial_id
+            WHERE t.study_id = ? ORDER BY t.number, a.attempt
+            """, studyID: studyID, Self.attempt)
+    }
+
+    static func attempt(_ row: Row) throws -> AttemptRecord {
+        AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
+                      outcome: try row.decode(forColumn: "outcome"), error: row["error"],
+                      resumedFromEpoch: row.hasColumn("resumed_from_epoch") ? row["resumed_from_epoch"] : nil,
+                      logTail: row.hasColumn("log_tail") ? row["log_tail"] : nil)
     }
 
     /// Event log lines, oldest first (the last `limit` when given).

@@ -191,6 +191,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case workerQuarantined = "worker_quarantined"
     /// Something went wrong that did not stop the sweep (e.g. a model could not be kept).
     case warning
+    /// A trial queued by hand (`sweep enqueue`, the dashboard) was taken with its parameters.
+    case enqueued
 }
 
 /// One line of the event log.

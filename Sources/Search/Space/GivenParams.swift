@@ -1,0 +1,91 @@
+/// A value given for a trial by a user (`sweep enqueue`, the dashboard) that the search
+/// space refuses, with the parameter (`field`) it is about.
+public struct GivenParamError: Error, Equatable, CustomStringConvertible {
+    /// The parameter's name (or the unknown name given).
+    public var field: String
+    public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(field): \(message)" }
+}
+
+extension SearchSpace {
+    /// Checks the values given for one trial, as Optuna's `enqueue_trial` takes them: every
+    /// active parameter must be given, inside its distribution; unknown and inactive ones are
+    /// refused. Strings are read as the parameter's kind (`"0.5"` for a float, `"32"` for an
+    /// int, a choice by its text), so command-line and form values work as JSON ones do.
+    /// Returns the values normalized to the space's kinds (an int given for a float range
+    /// becomes a float).
+    public func check(given: Params) throws(GivenParamError) -> Params {
+        let names = Set(parameters.map(\.name))
+        if let unknown = given.keys.sorted().first(where: { !names.contains($0) }) {
+            throw GivenParamError(field: unknown, message: "not a parameter of this study (its parameters: \(parameters.map(\.name).joined(separator: ", ")))")
+        }
+        var out: Params = [:]
+        for p in parameters {
+            let active = isActive(p, given: out)
+            switch (active, given[p.name]) {
+            case (true, nil):
+                throw GivenParamError(field: p.name, message: "missing: give a value in \(p.distribution.summary)")
+            case (false, .some):
+                let c = p.condition!
+                throw GivenParamError(field: p.name, message: "inactive: only used when \(c.parent) is \(c.values.map(\.description).joined(separator: " or "))")
+            case (true, .some(let v)):
+                guard let value = p.distribution.normalize(v), p.distribution.contains(value) else {
+                    throw GivenParamError(field: p.name, message: "\(v) is not in \(p.distribution.summary)")
+                }
+                out[p.name] = value
+            case (false, nil):
+                break
+            }
+        }
+        return out
+    }
+}
+
+extension Distribution {
+    /// `value` as this distribution's kind, or nil when it cannot be one (range not checked).
+    func normalize(_ value: ParamValue) -> ParamValue? {
+        switch self {
+        case .uniform, .logUniform:
+            switch value {
+            case .double, .int: return value.number.map(ParamValue.double)
+            case .string(let s): return Double(s).map(ParamValue.double)
+            case .bool: return nil
+            }
+        case .int, .logInt:
+            switch value {
+            case .int: return value
+            case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? .int(Int(d)) : nil
+            case .string(let s): return Int(s).map(ParamValue.int)
+            case .bool: return nil
+            }
+        case .categorical(let choices):
+            if choices.contains(value) { return value }
+            if let c = choices.first(where: { $0.description == value.description }) { return c } // "adam", "true"
+            // The same number as another kind or as text: 2.0 or "2" for the choice 2.
+            let n: Double? = if case .string(let s) = value { Double(s) } else { value.isBool ? nil : value.number }
+            guard let n else { return nil }
+            return choices.first { !$0.isBool && $0.number == n }
+        }
+    }
+
+    /// `uniform [-2, 2]`, `int [1, 8] step 1`, `choice {a, b}`: for messages.
+    public var summary: String {
+        switch self {
+        case .uniform(let lo, let hi, let step): return "uniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]" + (step.map { " step \(formatParamNumber($0))" } ?? "")
+        case .logUniform(let lo, let hi): return "loguniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]"
+        case .int(let lo, let hi, let step): return "int [\(lo), \(hi)]" + (step == 1 ? "" : " step \(step)")
+        case .logInt(let lo, let hi): return "logint [\(lo), \(hi)]"
+        case .categorical(let c): return "choice {\(c.map(\.description).joined(separator: ", "))}"
+        }
+    }
+}
+
+extension ParamValue {
+    fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }
+}

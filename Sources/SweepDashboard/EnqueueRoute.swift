@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Search
+import Store
+
+/// `POST /api/studies/NAME/enqueue`: a trial with chosen parameters, queued for the
+/// coordinator (``StoreTransaction/enqueueTrial(study:given:source:at:)``), with the token.
+///
+/// The body is `{"params": {"x": 0.5, "optimizer": "adam"}}` (numbers may also be given as
+/// text, as a form sends them). Answers: 201 with the queue id and the values as stored;
+/// 400 `{"error", "field"}` for a bad body or value (nothing queued); 401/403 without the
+/// token; 404 for an unknown study.
+extension DashboardServer {
+    struct EnqueueBody: Decodable {
+        var params: Params
+    }
+
+    struct EnqueueAnswer: Encodable {
+        var queued: Int64, study: String, params: Params, note: String
+    }
+
+    struct FieldError: Encodable {
+        var error: String, field: String
+    }
+
+    private enum Outcome: Sendable {
+        case queued(EnqueueAnswer)
+        case invalid(GivenParamError)
+        case noStudy
+    }
+
+    func enqueue(_ request: Request, study: String) async throws -> Response {
+        if let refusal = authorize(request) { return refusal }
+        let body = try await request.body.collect(upTo: 1 << 16)
+        guard let given = try? JSONDecoder().decode(EnqueueBody.self, from: Data(body.readableBytesView)) else {
+            return try Self.fieldError(GivenParamError(field: "params", message: #"the body must be JSON like {"params": {"x": 0.5, "optimizer": "adam"}}"#))
+        }
+        let outcome = try await Self.offload { [feed] () throws -> Outcome in
+            try feed.write { tx -> Outcome in
+                guard let s = try tx.queries.study(named: study) else { return .noStudy }
+                do {
+                    let q = try tx.enqueueTrial(study: s, given: given.params, source: "dashboard", at: Date().timeIntervalSince1970)
+                    let note = s.state == .finished ? "the study has finished: `sweep resume \(study)` runs it"
+                                                    : "the coordinator runs it next (on top of the budget)"
+                    return .queued(EnqueueAnswer(queued: q.id, study: study, params: q.params, note: note))
+                } catch let e as GivenParamError {
+                    return .invalid(e)
+                }
+            }
+        }
+        switch outcome {
+        case .noStudy:
+            return Self.notFound("no study named \(study)")
+        case .invalid(let e):
+            return try Self.fieldError(e)
+        case .queued(let answer):
+            feed.invalidate()
+            return Response(status: .created, headers: Self.headers("application/json"),
+                            body: .init(byteBuffer: ByteBuffer(bytes: try StudyFeed.encode(answer))))
+        }
+    }
+
+    static func fieldError(_ e: GivenParamError) throws -> Response {
+        Response(status: .badRequest, headers: headers("application/json"),
+                 body: .init(byteBuffer: ByteBuffer(bytes: try StudyFeed.encode(FieldError(error: e.description, field: e.field)))))
+    }
+}

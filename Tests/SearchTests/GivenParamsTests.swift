@@ -1,0 +1,47 @@
+import Search
+import Testing
+
+/// Values given for an enqueued trial, checked against the space (`sweep enqueue`, the dashboard).
+@Suite struct GivenParamsTests {
+    let space = try! SearchSpace([
+        Parameter(name: "lr", distribution: .logUniform(low: 1e-4, high: 1e-1)),
+        Parameter(name: "layers", distribution: .int(low: 1, high: 8, step: 1)),
+        Parameter(name: "optimizer", distribution: .categorical([.string("sgd"), .string("adam")])),
+        Parameter(name: "momentum", distribution: .uniform(low: 0, high: 0.99, step: nil),
+                  condition: Condition(parent: "optimizer", values: [.string("sgd")])),
+        Parameter(name: "width", distribution: .categorical([.double(0.5), .int(1), .int(2)])),
+    ])
+
+    func error(_ given: Params) -> GivenParamError? {
+        do { _ = try space.check(given: given); return nil } catch { return error }
+    }
+
+    @Test func valuesAreNormalizedToTheSpaceKinds() throws {
+        let text = try space.check(given: ["lr": .string("0.003"), "layers": .string("4"), "optimizer": .string("sgd"),
+                                           "momentum": .int(0), "width": .string("2")])
+        #expect(text == ["lr": .double(0.003), "layers": .int(4), "optimizer": .string("sgd"), "momentum": .double(0), "width": .int(2)])
+        let json = try space.check(given: ["lr": .double(0.01), "layers": .double(3), "optimizer": .string("adam"), "width": .double(1)])
+        #expect(json == ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)])
+        #expect(try space.check(given: ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .string("0.5")])["width"] == .double(0.5))
+    }
+
+    @Test func eachRefusalNamesItsField() {
+        let ok: Params = ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)]
+        var e = error(ok.merging(["depth": .int(1)]) { $1 })
+        #expect(e?.field == "depth" && e?.message.hasPrefix("not a parameter of this study (its parameters: lr, layers") == true, "\(String(describing: e))")
+        e = error(ok.filter { $0.key != "layers" })
+        #expect(e == GivenParamError(field: "layers", message: "missing: give a value in int [1, 8]"))
+        e = error(ok.merging(["momentum": .double(0.9)]) { $1 })
+        #expect(e == GivenParamError(field: "momentum", message: "inactive: only used when optimizer is sgd"))
+        e = error(ok.merging(["optimizer": .string("sgd")]) { $1 })
+        #expect(e?.field == "momentum" && e?.message.hasPrefix("missing") == true)
+        e = error(ok.merging(["lr": .double(0.5)]) { $1 })
+        #expect(e == GivenParamError(field: "lr", message: "0.5 is not in loguniform [0.0001, 0.1]"))
+        #expect(error(ok.merging(["layers": .double(2.5)]) { $1 })?.field == "layers")
+        #expect(error(ok.merging(["layers": .string("two")]) { $1 })?.field == "layers")
+        #expect(error(ok.merging(["optimizer": .string("rmsprop")]) { $1 }) == GivenParamError(field: "optimizer", message: "rmsprop is not in choice {sgd, adam}"))
+        #expect(error(ok.merging(["width": .int(3)]) { $1 })?.field == "width")
+        #expect(error(ok.merging(["width": .bool(true)]) { $1 })?.field == "width", "true is not the choice 1")
+        #expect(error(ok) == nil)
+    }
+}
