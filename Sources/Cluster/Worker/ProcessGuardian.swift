@@ -1,3 +1,4 @@
+import SweepSupport
 import CSupport
 import Foundation
 
