@@ -81,7 +81,8 @@ struct Trials: ParsableCommand {
               sweep trials quickstart --state COMPLETE --sort value --limit 10
               sweep trials quickstart --sort val_loss --format csv > trials.csv
             --sort takes number (default), value (best first), duration, or any reported
-            metric (val_loss, accuracy, ...; loss-like ascending, others descending).
+            metric (val_loss, accuracy, val_rmse, ...; losses and errors (rmse, mae)
+            ascending, others descending).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -107,7 +108,7 @@ struct Trials: ParsableCommand {
         case "duration": order = .duration
         default:
             guard sort.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw UsageError("cannot sort by '\(sort)'") }
-            order = .metric(sort, ascending: sort.hasSuffix("loss") || sort.hasSuffix("error"))
+            order = .metric(sort, ascending: Objective.naturalDirection(of: sort) == .minimize)
         }
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in

@@ -1,4 +1,5 @@
 import Search
+import Training
 
 /// What a sweep optimizes: a metric the trials report, and which way is better.
 public struct Objective: Codable, Sendable, Hashable {
@@ -32,9 +33,12 @@ public struct Objective: Codable, Sendable, Hashable {
         self.init(metric: metric, direction: direction)
     }
 
-    /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized.
+    /// The built-in trainer's metrics go the way `MetricKind` says (loss, rmse, mae down;
+    /// accuracy, f1, auc, r2 up); other names (a command's own) are minimized when they end
+    /// in "loss" or "error" or are `value`, maximized otherwise.
     public static func naturalDirection(of metric: String) -> Direction {
-        metric.hasSuffix("loss") || metric == "value" || metric.hasSuffix("error") ? .minimize : .maximize
+        if let known = TrainingMetric(name: metric) { return known.kind.lowerIsBetter ? .minimize : .maximize }
+        return metric.hasSuffix("loss") || metric == "value" || metric.hasSuffix("error") ? .minimize : .maximize
     }
 }
 
