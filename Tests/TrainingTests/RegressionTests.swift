@@ -53,6 +53,18 @@ struct RegressionTests {
         #expect(raw.targetScale == .identity && raw.test.targets.contains { $0 > 50 })
     }
 
+    @Test func npyTargetsMayBeFractionalButMustBeFinite() throws {
+        let dir = try DataDirectory()
+        let x = try dir.npy("x.npy", descr: "<f4", shape: [10, 2], payload: littleEndian((0..<20).map { Float($0) }))
+        let y = try dir.npy("y.npy", descr: "<f4", shape: [10], payload: littleEndian((0..<10).map { Float($0) * 0.25 + 0.125 }))
+        let json = #"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)", "task": "regression", "target_scaling": "none", "validation": 0, "test": 0}"#
+        let data = try loadData(json)
+        #expect(data.train.targets == (0..<10).map { Float($0) * 0.25 + 0.125 })
+        #expect(rows(data.train).map { $0[0] } == (0..<10).map { Float($0 * 2) })
+        let bad = try dir.npy("bad.npy", descr: "<f4", shape: [10], payload: littleEndian([1, .nan] + [Float](repeating: 0, count: 8)))
+        #expect(try dataFailure(json.replacingOccurrences(of: y, with: bad)) == "corrupt data file \(bad): target nan of sample 1 is not a finite number")
+    }
+
     @Test func configurationRules() throws {
         let csv = #""dataset": "csv", "train_file": "d.csv", "label": "y""#
         func failure(_ json: String) -> String? { decodingFailure { _ = try decodeConfig(TrialConfig.self, json) }?.message }
