@@ -53,3 +53,43 @@ struct GradientCheckTests {
         expectGradientsMatchFiniteDifferences(net, x: x, labels: labels, rows: rows, mode: c.mode, step: 4e-3, picksPerBlock: 10)
     }
 }
+
+/// Regression: the linear output and the MSE, MAE and Huber losses against finite
+/// differences, and each loss's value and slope against its formula.
+@Suite("Regression gradient checks")
+struct RegressionGradientCheckTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var loss: LossKind
+        var huberDelta: Double?
+        var testDescription: String { loss.rawValue + (huberDelta.map { " delta \($0)" } ?? "") }
+    }
+
+    /// Huber with a small delta puts most samples on the linear part, with delta 3 on the quadratic one.
+    static let cases = [Case(loss: .mse), Case(loss: .mae), Case(loss: .huber), Case(loss: .huber, huberDelta: 0.3), Case(loss: .huber, huberDelta: 3)]
+
+    @Test(arguments: cases)
+    func gradientsMatchFiniteDifferences(_ c: Case) {
+        let rows = 8, inputs = 4
+        var initRNG = SeededGenerator(seed: 11)
+        let model = ModelConfig(hidden: [5, 4], activation: .tanh, loss: c.loss, huberDelta: c.huberDelta)
+        let net = Network(model: model, sampleShape: [inputs], classes: 0, task: .regression, capacity: rows, rng: &initRNG)
+        #expect(net.outputWidth == 1 && net.head.predictionWidth == 1)
+        let x = randomMatrix(rows: rows, cols: inputs, seed: 5)
+        // Targets far enough from the outputs that no |o - y| sits on a kink (MAE at 0, Huber at delta).
+        let targets = randomMatrix(rows: rows, cols: 1, seed: 6, scale: 2)
+        expectGradientsMatchFiniteDifferences(net, x: x, targets: targets, rows: rows, mode: .training, step: 2e-3, picksPerBlock: 10)
+    }
+
+    @Test func lossValuesAndSlopes() {
+        func head(_ loss: LossKind, _ delta: Float = 1) -> LossHead { LossHead(kind: loss, classes: 0, task: .regression, huberDelta: delta) }
+        for (o, y) in [(Float(2.5), Float(1)), (-1, 0.25), (0.5, 0.75)] {
+            let d = o - y
+            #expect(head(.mse).regressionLoss(o, target: y) == (d * d, 2 * d))
+            #expect(head(.mae).regressionLoss(o, target: y) == (abs(d), d > 0 ? 1 : -1))
+            let huber = head(.huber, 1).regressionLoss(o, target: y)
+            #expect(huber == (abs(d) <= 1 ? (0.5 * d * d, d) : (abs(d) - 0.5, d > 0 ? 1 : -1)))
+        }
+        #expect(head(.mae).regressionLoss(1, target: 1).slope == 0)
+        #expect(head(.huber, 0.5).regressionLoss(3, target: 1) == (0.5 * (2 - 0.25), 0.5))
+    }
+}

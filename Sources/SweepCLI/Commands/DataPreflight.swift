@@ -28,11 +28,12 @@ enum DataPreflight {
               let config = try? ConfigDecoder(file: path).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
         else { return definition }
         let dataset = try load(config, file: path, node: node)
-        if let metric = MonitoredMetric(rawValue: definition.objective.metric), metric.isBinaryOnly,
-           let classes = dataset?.classCount ?? config.classCount, classes != 2 {
+        // Two-class metrics need the class count, known once the data is read.
+        if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
+           let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {
             let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
             throw ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
-                              message: "'\(metric.rawValue)' exists only for two-class data sets; this data has \(classes) classes (use val_accuracy or val_loss)")
+                              message: "'\(metric)' exists only for \(metric.kind.availability); this data has \(classes) classes (use val_accuracy or val_loss)")
         }
         guard config.dataset.isFileSet, let files = config.files else { return definition }
         var checked = try SweepDefinition.load(path: path)

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Training
 
-/// `sweep predict MODEL INPUT`: class probabilities of a trained model for IDX, NPY or CSV samples.
+/// `sweep predict MODEL INPUT`: class probabilities (or regression values) of a trained model
+/// for IDX, NPY or CSV samples.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Predict class probabilities with a model file for IDX, NPY or CSV input.",
+        abstract: "Predict class probabilities or regression values with a model file (IDX, NPY, CSV).",
         discussion: """
             MODEL is a model file (sweep train --save-model, sweep model export). INPUT is
             an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz), a
@@ -15,6 +16,10 @@ struct Predict: ParsableCommand {
             a table with a header and picks its feature columns by name; when the table
             has the label column, the accuracy is printed. The model applies its own input
             scaling; predictions name the model's classes.
+
+            A regression model (data.task: regression) writes one value per sample in the
+            target's units (its target standardization undone), and RMSE, MAE and R^2
+            when the table has the target column or --labels gives one number per line.
 
             With --mc-samples N, each prediction is the mean of N MC-dropout passes and
             the std per class is shown (the model needs dropout for a spread). With
@@ -37,13 +42,14 @@ struct Predict: ParsableCommand {
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
-    @Option(help: "True labels (IDX or one integer per line) to report the accuracy.") var labels: String?
+    @Option(help: "True labels (IDX or one integer per line) to report the accuracy; regression: one target per line.") var labels: String?
 
     func run() throws {
         guard mcSamples >= 0 else { throw UsageError("--mc-samples must be >= 0, got \(mcSamples)") }
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
         let loaded: Model
         do { loaded = try Model(path: model) } catch { throw UsageError("\(error)") }
+        if loaded.task == .regression { return try RegressionPredict.run(self, model: loaded) }
         var samples = try PredictInput.read(input, model: loaded)
         if let limit, samples.count > limit {
             samples.values.removeLast((samples.count - limit) * loaded.featureCount)

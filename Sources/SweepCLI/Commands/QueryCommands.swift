@@ -81,7 +81,8 @@ struct Trials: ParsableCommand {
               sweep trials quickstart --state COMPLETE --sort value --limit 10
               sweep trials quickstart --sort val_loss --format csv > trials.csv
             --sort takes number (default), value (best first), duration, or any reported
-            metric (val_loss, accuracy, ...; loss-like ascending, others descending).
+            metric (val_loss, accuracy, val_rmse, ...; losses and errors (rmse, mae)
+            ascending, others descending).
             """)
 
     @OptionGroup var database: DatabaseOptions

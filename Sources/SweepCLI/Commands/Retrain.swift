@@ -123,7 +123,7 @@ enum RetrainPlan {
             c.training.earlyStopping = nil
         }
         if c.training.schedule.name == .plateau, c.training.schedule.resolvedMonitor.needsValidation {
-            c.training.schedule.monitor = c.training.schedule.resolvedMonitor.lowerIsBetter ? .loss : .accuracy
+            c.training.schedule.monitor = c.training.schedule.resolvedMonitor.onTrainingSplit ?? (c.training.schedule.resolvedMonitor.lowerIsBetter ? .loss : .accuracy)
         }
         return c
     }

@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
         }, onEpoch: { e in
             let m = e.metrics
             var parts = ["epoch \(e.epoch)/\(epochs)"]
-            for key in ["loss", "accuracy", "val_loss", "val_accuracy", "val_f1", "lr"] where m[key] != nil {
+            for key in ["loss", "accuracy", "val_loss", "val_accuracy", "val_f1", "val_rmse", "val_r2", "lr"] where m[key] != nil {
                 parts.append("\(key) \(key == "lr" ? String(format: "%.3g", m[key]!) : String(format: "%.4f", m[key]!))")
             }
             parts.append(String(format: "%.1fs", e.seconds))
@@ -105,8 +105,9 @@ struct Train: ParsableCommand {
         case .stoppedByCaller: print("stopped after epoch \(result.epochs.last?.epoch ?? 0)")
         case .completed: break
         }
-        if let best = result.bestEpoch, let m = result.epochs.first(where: { $0.epoch == best })?.metrics["val_accuracy"] {
-            print("best epoch \(best): val_accuracy \(String(format: "%.4f", m))")
+        if let best = result.bestEpoch, let monitor = config.training.earlyStopping?.monitor.rawValue,
+           let m = result.epochs.first(where: { $0.epoch == best })?.metrics[monitor] {
+            print("best epoch \(best): \(monitor) \(String(format: "%.4f", m))")
         }
         if let saveModel {
             do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(error)") }

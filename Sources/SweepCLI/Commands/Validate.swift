@@ -29,7 +29,8 @@ struct Validate: ParsableCommand {
             let (c, dataset) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
             if let dataset {
-                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))")
+                let labels = dataset.task == .regression ? "a regression target" : "\(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))"
+                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(labels)")
             }
         }
     }

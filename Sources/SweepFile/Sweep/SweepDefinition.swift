@@ -56,10 +56,33 @@ public struct SweepDefinition: Sendable {
     static let trainingKeys = ["seed", "data", "model", "training"]
     static let syntheticKeys = ["seed", "synthetic"]
 
-    /// Metrics a training trial reports each epoch.
-    public static let trainingMetrics = MonitoredMetric.allCases.map(\.rawValue)
+    /// Metrics a training trial can report each epoch (classification and regression).
+    public static let trainingMetrics = PredictionTask.allCases.reduce(into: [String]()) { names, task in
+        names += TrainingMetric.epochMetricNames(task: task, binary: nil).filter { !names.contains($0) }
+    }
 
     // MARK: Loading
+
+    /// `data.task` when written as a plain value (classification when absent).
+    static func predictionTask(of root: ConfigNode) -> PredictionTask? {
+        guard let data = root["data"], data.entries != nil else { return .classification }
+        guard let node = data["task"] else { return .classification }
+        guard case .string(let text) = node.value else { return nil }
+        return PredictionTask(rawValue: text)
+    }
+
+    /// Why `metric` is not an objective of these trials, with a "did you mean": another
+    /// task's metric says which task reports it.
+    static func unknownMetric(_ metric: String, reported: [String], task: PredictionTask?) -> String {
+        let list = reported.joined(separator: ", ")
+        if let task, let known = TrainingMetric(name: metric), known.split != .test, !known.kind.isReported(task: task, binary: nil) {
+            // The same split's main metric of this task.
+            let counterpart = TrainingMetric(task == .regression ? .r2 : .accuracy, on: known.split).name
+            return "'\(metric)' exists only for \(known.kind.availability), this sweep's data is task: \(task.rawValue); did you mean '\(counterpart)'? Its trials report: \(list)"
+        }
+        let hint = closest(to: metric, in: reported).map { "; did you mean '\($0)'?" } ?? ""
+        return "unknown metric '\(metric)'\(hint); trials report: \(list)"
+    }
 
     /// Reads and validates the sweep file at `path`.
     public static func load(path: String) throws(ConfigError) -> SweepDefinition {
@@ -131,20 +154,24 @@ public struct SweepDefinition: Sendable {
             try root["description"].map { node throws(ConfigError) in try decoder.decode(String.self, from: node, at: ConfigPath([.key("description")])) }
         } ?? nil
 
+        // The data's task decides which metrics trials report (nil: searched or invalid, the
+        // data section's own check reports that).
+        let predictionTask: PredictionTask? = task == .training ? Self.predictionTask(of: root) : nil
         let objective = check { () throws(ConfigError) -> Objective in
             let objective: Objective
             if let node = root["objective"] {
                 objective = try decoder.decode(Objective.self, from: node, at: ConfigPath([.key("objective")]))
+            } else if task == .synthetic {
+                objective = Objective(metric: "value", direction: .minimize)
             } else {
-                objective = task == .synthetic ? Objective(metric: "value", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
+                objective = predictionTask == .regression ? Objective(metric: "val_rmse", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
             }
-            let metrics = task == .synthetic ? ["value"] : trainingMetrics
+            let metrics = task == .synthetic ? ["value"] : predictionTask.map { TrainingMetric.epochMetricNames(task: $0, binary: nil) } ?? trainingMetrics
             // A command's program reports whatever metrics it has.
             guard task == .command || metrics.contains(objective.metric) else {
-                let hint = closest(to: objective.metric, in: metrics).map { "; did you mean '\($0)'?" } ?? ""
                 throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark,
                                   path: ConfigPath([.key("objective"), .key("metric")]),
-                                  message: "unknown metric '\(objective.metric)'\(hint); trials report: \(metrics.joined(separator: ", "))")
+                                  message: Self.unknownMetric(objective.metric, reported: metrics, task: predictionTask))
             }
             return objective
         }

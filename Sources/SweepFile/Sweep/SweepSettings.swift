@@ -33,8 +33,9 @@ public struct Objective: Codable, Sendable, Hashable {
         self.init(metric: metric, direction: direction)
     }
 
-    /// Loss-like metrics are minimized, the others (accuracy, precision, f1) maximized
-    /// (``MonitoredMetric/lowerIsBetter(named:)``).
+    /// The built-in trainer's metrics go the way `MetricKind` says (loss, rmse, mae down;
+    /// accuracy, f1, auc, r2 up); other names (a command's own) by
+    /// ``MonitoredMetric/lowerIsBetter(named:)``.
     public static func naturalDirection(of metric: String) -> Direction {
         MonitoredMetric.lowerIsBetter(named: metric) ? .minimize : .maximize
     }

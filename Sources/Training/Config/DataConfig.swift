@@ -135,6 +135,10 @@ public struct DataConfig: Codable, Sendable, Hashable {
     public var seed: UInt64?
     /// File sets only: the files and how to read them.
     public var files: DataFiles?
+    /// File sets only: classification (default) or regression on a numeric label column.
+    public var task: PredictionTask?
+    /// Regression only: how the target is scaled for training (default `standardize`).
+    public var targetScaling: TargetScaling?
 
     /// Where Debian's dataset-fashion-mnist installs the files.
     public static let defaultFashionMNISTPath = "/usr/share/datasets/fashion-mnist"
@@ -145,8 +149,11 @@ public struct DataConfig: Codable, Sendable, Hashable {
         trainLimit: Int? = nil, validationLimit: Int? = nil, testLimit: Int? = nil,
         scaling: Scaling? = nil, samples: Int? = nil, noise: Double? = nil,
         classes: Int? = nil, seed: UInt64? = nil, classSubset: [Int]? = nil,
-        validationFrom: ValidationFrom? = nil, validationFraction: Double? = nil, files: DataFiles? = nil
+        validationFrom: ValidationFrom? = nil, validationFraction: Double? = nil, files: DataFiles? = nil,
+        task: PredictionTask? = nil, targetScaling: TargetScaling? = nil
     ) {
+        self.task = task
+        self.targetScaling = targetScaling
         self.classSubset = classSubset
         self.dataset = dataset
         self.path = path
@@ -191,6 +198,10 @@ public struct DataConfig: Codable, Sendable, Hashable {
     }
     /// Noise of a synthetic set.
     public var resolvedNoise: Double { noise ?? (dataset == .blobs ? 1.0 : 0.1) }
+    /// Classification unless `task: regression`.
+    public var resolvedTask: PredictionTask { task ?? .classification }
+    /// The target scaling of a regression set (nil for classification).
+    public var resolvedTargetScaling: TargetScaling? { resolvedTask == .regression ? targetScaling ?? .standardize : nil }
     /// Generator seed of a synthetic set, split seed of a file set.
     public var resolvedSeed: UInt64 { seed ?? 0 }
 
@@ -204,8 +215,9 @@ public struct DataConfig: Codable, Sendable, Hashable {
     }
 
     /// Number of classes when the configuration alone tells (nil for file sets without a
-    /// `classes` list: the data decides).
+    /// `classes` list: the data decides; 0 for regression).
     public var classCount: Int? {
+        if resolvedTask == .regression { return 0 }
         switch dataset {
         case .fashionMNIST: return classSubset?.count ?? 10
         case .moons, .xor, .invertBits: return 2
@@ -239,6 +251,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         case label, columns, ignore, missing, shape, transpose, stratify
         case featuresArray = "features_array", labelsArray = "labels_array"
         case fingerprint
+        case task, targetScaling = "target_scaling"
     }
 
     /// A data configuration; nil options take their defaults (`resolved...`).
@@ -259,7 +272,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         case .moons, .xor, .invertBits:
             try c.rejectFields(except: limits + [.samples, .noise, .seed], context: "dataset '\(dataset.rawValue)'")
         case .csv, .tsv, .npy, .npz, .idx:
-            try c.rejectFields(except: limits + DataFiles.keys(for: dataset), context: "dataset '\(dataset.rawValue)'")
+            try c.rejectFields(except: limits + DataFiles.keys(for: dataset) + [.task, .targetScaling], context: "dataset '\(dataset.rawValue)'")
         }
         path = try c.decodeIfPresent(String.self, forKey: .path)
         if let path, path.isEmpty { throw c.invalid(.path, "must not be empty") }
@@ -282,6 +295,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         }
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         if dataset.isFileSet {
+            try decodeTask(c)
             files = try DataFiles(from: c, dataset: dataset)
             if files?.validation != nil, c.contains(.validation) {
                 throw c.invalid(.validation, "give either a validation size or a validation_file, not both")
@@ -289,6 +303,19 @@ public struct DataConfig: Codable, Sendable, Hashable {
         }
         if dataset == .fashionMNIST, let validation, validation >= 60_000 {
             throw c.invalid(.validation, "must be < 60000 (the training file has 60,000 images), got \(validation)")
+        }
+    }
+
+    /// `task` and `target_scaling`, and the keys a regression set does not take.
+    private mutating func decodeTask(_ c: KeyedDecodingContainer<CodingKeys>) throws {
+        task = try c.choice(PredictionTask.self, .task)
+        targetScaling = try c.choice(TargetScaling.self, .targetScaling)
+        if task == .regression {
+            for key in [CodingKeys.classes, .stratify] where c.contains(key) {
+                throw c.invalid(key, "'\(key.rawValue)' does not apply to task: regression (the label column is a number; carved splits are random)")
+            }
+        } else if c.contains(.targetScaling) {
+            throw c.invalid(.targetScaling, "target_scaling applies only to task: regression")
         }
     }
 
@@ -332,5 +359,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         if let classSubset { try c.encode(classSubset, forKey: .classes) } else { try c.encodeUnlessNil(classes, forKey: .classes) }
         try c.encodeUnlessNil(seed, forKey: .seed)
         try files?.encode(into: &c)
+        try c.encodeUnlessNil(task, forKey: .task)
+        try c.encodeUnlessNil(targetScaling, forKey: .targetScaling)
     }
 }

@@ -24,12 +24,26 @@ public enum LossKind: String, ConfigChoice {
     /// One sigmoid output, binary cross-entropy (two-class data sets only).
     case binaryCrossEntropy = "binary_cross_entropy"
     /// Squared error without the 1/2, summed over outputs: one-hot targets, or a single
-    /// 0/1 output for two-class data sets.
+    /// 0/1 output for two-class data sets; regression: `(o - y)^2` on the one linear output.
     case mse
+    /// Regression only: absolute error `|o - y|`.
+    case mae
+    /// Regression only: Huber, `d^2/2` for `|d| <= delta`, `delta*(|d| - delta/2)` beyond
+    /// (`d = o - y`; Keras' Huber; `model.huber_delta`, default 1).
+    case huber
     /// Hinge: `max(0, 1 - y*s)` with one output and y in {-1, 1} for two-class data sets,
     /// `sum_{j != y} max(0, s_j - s_y + 1)` over one output per class otherwise.
     case hinge
     public static let choiceName = "loss"
+
+    /// Whether the loss applies to `task`.
+    public func fits(_ task: PredictionTask) -> Bool {
+        switch self {
+        case .crossEntropy, .binaryCrossEntropy, .hinge: task == .classification
+        case .mae, .huber: task == .regression
+        case .mse: true
+        }
+    }
 }
 
 /// The network: an optional convolutional front (`conv` blocks) or an explicit layer list
@@ -75,6 +89,9 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var maxNorm: Double?
     /// The loss, which fixes the output layer.
     public var loss: LossKind
+    /// Huber loss only: where the loss turns from quadratic to linear (default 1), in the
+    /// units the network trains on (standard deviations of the target with `target_scaling: standardize`).
+    public var huberDelta: Double?
 
     /// A model; `initializer` nil means the one recommended for `activation`.
     public init(
@@ -83,8 +100,9 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         batchNormMomentum: Double = 0.99, batchNormEpsilon: Double = 1e-3, useBias: Bool? = nil,
         dropout: Double = 0, dropoutKind: DropoutKind = .standard, inputDropout: Double = 0,
         l1: Double = 0, l2: Double = 0, maxNorm: Double? = nil, loss: LossKind = .crossEntropy,
-        conv: ConvBlocksConfig? = nil, layers: [LayerSpec]? = nil, transfer: TransferConfig? = nil
+        conv: ConvBlocksConfig? = nil, layers: [LayerSpec]? = nil, transfer: TransferConfig? = nil, huberDelta: Double? = nil
     ) {
+        self.huberDelta = huberDelta
         self.hidden = layers == nil ? hidden : []
         self.conv = conv
         self.layers = layers
@@ -111,6 +129,9 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         conv != nil || (layers?.contains { $0.isSpatial } ?? false)
     }
 
+    /// The Huber loss's delta.
+    public var resolvedHuberDelta: Double { huberDelta ?? 1 }
+
     /// Whether the hidden Dense layers get a bias vector.
     public var resolvedUseBias: Bool { useBias ?? (batchNorm != .before) }
 
@@ -120,7 +141,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         case batchNormMomentum = "batch_norm_momentum", batchNormEpsilon = "batch_norm_epsilon"
         case useBias = "use_bias"
         case dropout, dropoutKind = "dropout_kind", inputDropout = "input_dropout"
-        case l1, l2, maxNorm = "max_norm", loss
+        case l1, l2, maxNorm = "max_norm", loss, huberDelta = "huber_delta"
         case conv, layers, transfer
     }
 
@@ -154,6 +175,8 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         l2 = try c.number(.l2, default: 0, .nonNegative)
         maxNorm = try c.optionalNumber(.maxNorm, .positive)
         loss = try c.choice(LossKind.self, .loss) ?? .crossEntropy
+        huberDelta = try c.optionalNumber(.huberDelta, .positive)
+        if huberDelta != nil, loss != .huber { throw c.invalid(.huberDelta, "huber_delta applies only to loss: huber") }
     }
 
     private static func decodeHidden(_ c: KeyedDecodingContainer<CodingKeys>, allowEmpty: Bool) throws -> [Int] {
@@ -203,5 +226,6 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         try c.encode(l2, forKey: .l2)
         try c.encodeUnlessNil(maxNorm, forKey: .maxNorm)
         try c.encode(loss, forKey: .loss)
+        try c.encodeUnlessNil(huberDelta, forKey: .huberDelta)
     }
 }

@@ -1,19 +1,25 @@
-/// A metric a training trial reports each epoch, which early stopping, the plateau schedule
-/// and a sweep's objective can watch (`allCases` is the list, in the order errors show it).
+/// A metric that early stopping, the plateau schedule and a sweep's objective can watch (its
+/// direction and the tasks that report it come from `TrainingMetric`).
 public enum MonitoredMetric: String, ConfigChoice {
-    case valAccuracy = "val_accuracy", valLoss = "val_loss"
-    case accuracy, loss
+    case valLoss = "val_loss", valAccuracy = "val_accuracy"
+    case loss, accuracy
     case valPrecision = "val_precision", valRecall = "val_recall", valF1 = "val_f1", valAUC = "val_auc"
+    case valRMSE = "val_rmse", valMAE = "val_mae", valR2 = "val_r2"
+    case rmse, mae, r2
     public static let choiceName = "monitored metric"
 
-    /// Lower is better for losses, higher for the others.
-    public var lowerIsBetter: Bool { Self.lowerIsBetter(named: rawValue) }
+    /// The metric it names.
+    public var metric: TrainingMetric { TrainingMetric(name: rawValue)! }
+    /// Lower is better for losses and errors, higher for the others.
+    public var lowerIsBetter: Bool { metric.kind.lowerIsBetter }
 
-    /// The one rule for a metric's natural direction, for any metric name (built-in, a
-    /// command trial's own, a synthetic task's `value`): losses, errors and `value` are
-    /// better when lower; everything else (accuracy, precision, f1, auc) when higher.
+    /// The one rule for a metric's natural direction, for any metric name: the built-in
+    /// trainer's metrics as `MetricKind` says (loss, rmse, mae down; accuracy, f1, auc, r2
+    /// up); other names (a command trial's own, a synthetic task's `value`) are better when
+    /// lower if they end in "loss" or "error" or are `value`, higher otherwise.
     public static func lowerIsBetter(named name: String) -> Bool {
-        name.hasSuffix("loss") || name.hasSuffix("error") || name == "value"
+        if let known = TrainingMetric(name: name) { return known.kind.lowerIsBetter }
+        return name.hasSuffix("loss") || name.hasSuffix("error") || name == "value"
     }
     /// Whether `value` beats `best` by more than `minDelta` in this metric's direction
     /// (always true when there is no best yet).
@@ -22,7 +28,8 @@ public enum MonitoredMetric: String, ConfigChoice {
         return lowerIsBetter ? value < best - minDelta : value > best + minDelta
     }
     /// Whether the metric needs a validation split.
-    public var needsValidation: Bool { rawValue.hasPrefix("val_") }
-    /// Whether the metric exists only for two-class tasks.
-    public var isBinaryOnly: Bool { [.valPrecision, .valRecall, .valF1, .valAUC].contains(self) }
+    public var needsValidation: Bool { metric.split == .validation }
+    /// The same metric on the training batches (`val_r2` -> `r2`); nil when the training
+    /// split does not report it (`val_auc`).
+    public var onTrainingSplit: MonitoredMetric? { MonitoredMetric(rawValue: metric.kind.rawValue) }
 }

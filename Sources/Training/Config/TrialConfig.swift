@@ -38,6 +38,10 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         data = try c.decode(DataConfig.self, forKey: .data)
         model = try c.value(.model, default: ModelConfig())
         training = try c.value(.training, default: TrainingConfig())
+        // Regression's default loss is MSE (the model section's default is cross-entropy).
+        if data.resolvedTask == .regression, (try? c.nestedContainer(keyedBy: ModelConfig.CodingKeys.self, forKey: .model))?.contains(.loss) != true {
+            model.loss = .mse
+        }
         // File sets: checked against their files once they are loaded (`LoadedDataShapes`).
         let loaded = data.dataset.isFileSet ? LoadedDataShapes.lookup(data) : nil
         if let problem = crossSectionProblem(classes: loaded?.classes ?? data.classCount) {
@@ -45,7 +49,7 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         }
         guard let sampleShape = loaded?.shape ?? data.sampleShape, let classCount = loaded?.classes ?? data.classCount else { return }
         do {
-            _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount)
+            _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount, task: data.resolvedTask)
         } catch {
             // Located at the field below `model` that does not fit the data's sample shape.
             let below: [any CodingKey] = error.path.map {
@@ -61,7 +65,13 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     /// The first rule spanning sections that this configuration breaks, if any, with
     /// `classes` classes in the data (nil: not known yet; the class rules wait for the data).
     func crossSectionProblem(classes: Int?) -> (key: CodingKeys, message: String)? {
-        let binary = classes == 2
+        let binary = classes == 2, task = data.resolvedTask
+        if !model.loss.fits(task) {
+            let message = task == .regression
+                ? "loss '\(model.loss.rawValue)' is for classification; task: regression takes mse, mae or huber"
+                : "loss '\(model.loss.rawValue)' is for regression (data.task: regression); classification takes cross_entropy, binary_cross_entropy, mse or hinge"
+            return (.model, message)
+        }
         if let classes, model.loss == .binaryCrossEntropy && !binary {
             return (.model, "loss 'binary_cross_entropy' needs a two-class data set; '\(data.dataset.rawValue)' has \(classes) classes")
         }
@@ -73,8 +83,8 @@ public struct TrialConfig: Codable, Sendable, Hashable {
             if metric.needsValidation && !hasValidation {
                 return (.training, "\(user) monitors '\(metric.rawValue)' but data.validation is 0")
             }
-            if metric.isBinaryOnly && classes != nil && !binary {
-                return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for two-class data sets")
+            if !metric.metric.kind.isReported(task: task, binary: classes.map { _ in binary }) {
+                return (.training, "\(user) monitors '\(metric.rawValue)', which exists only for \(metric.metric.kind.availability)")
             }
         }
         return nil
@@ -98,7 +108,7 @@ public struct TrialConfig: Codable, Sendable, Hashable {
             return "\(problem.key.rawValue): \(problem.message)"
         }
         do {
-            _ = try Network.summary(model: model, sampleShape: dataset.sampleShape, classes: dataset.classCount)
+            _ = try Network.summary(model: model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: data.resolvedTask)
         } catch {
             return "model.\(error)"
         }

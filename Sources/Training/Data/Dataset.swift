@@ -3,12 +3,16 @@ public enum Split: String, Sendable, CaseIterable, Codable {
     case train, validation, test
 }
 
-/// Samples of one split: row-major features (one sample per row) and class labels.
+/// Samples of one split: row-major features (one sample per row) and class labels, or
+/// regression targets.
 public struct DataSplit: Sendable {
     /// `count * width` values, scaled as configured.
     public let features: [Float]
-    /// Class index of each sample.
+    /// Class index of each sample (all 0 for regression).
     public let labels: [Int32]
+    /// Regression: each sample's target in network units (standardized as the data set's
+    /// `targetScale` says); empty for classification.
+    public let targets: [Float]
     /// Values per sample.
     public let width: Int
 
@@ -17,6 +21,16 @@ public struct DataSplit: Sendable {
         precondition(features.count == labels.count * width, "features and labels disagree")
         self.features = features
         self.labels = labels
+        self.targets = []
+        self.width = width
+    }
+
+    /// A regression split; `features.count` must be `targets.count * width`.
+    public init(features: [Float], targets: [Float], width: Int) {
+        precondition(features.count == targets.count * width, "features and targets disagree")
+        self.features = features
+        self.labels = [Int32](repeating: 0, count: targets.count)
+        self.targets = targets
         self.width = width
     }
 
@@ -43,13 +57,17 @@ public final class Dataset: Sendable {
     public let test: DataSplit
     /// How the raw features were scaled (identity for `none`).
     public let scaling: InputScaling
+    /// Regression: how the targets were scaled (nil for classification).
+    public let targetScale: TargetScale?
 
     /// A data set from its parts.
     public init(
         config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
-        scaling: InputScaling = .identity
+        scaling: InputScaling = .identity, targetScale: TargetScale? = nil
     ) {
+        precondition((targetScale != nil) == (config.resolvedTask == .regression), "a regression set has a target scale")
         self.config = config
+        self.targetScale = targetScale
         self.scaling = scaling
         self.sampleShape = sampleShape
         self.classNames = classNames
@@ -60,8 +78,10 @@ public final class Dataset: Sendable {
 
     /// Values per sample.
     public var featureCount: Int { sampleShape.reduce(1, *) }
-    /// Number of classes.
+    /// Number of classes (0 for regression).
     public var classCount: Int { classNames.count }
+    /// Classification or regression.
+    public var task: PredictionTask { config.resolvedTask }
 
     /// One of the three splits.
     public func split(_ split: Split) -> DataSplit {

@@ -26,7 +26,7 @@ struct DelimitedTable {
     /// Reads `path`; `field` names the `data` field for a missing file.
     static func read(
         _ path: String, field: String, separator: UInt8, label: String, columns: [String]?, ignore: [String]?,
-        missing: MissingValues, labelOptional: Bool = false
+        missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false
     ) throws(DataError) -> DelimitedTable {
         let file = try MappedFile(path, field: field)
         var parser = Parser(bytes: file.bytes, path: path, separator: separator)
@@ -80,6 +80,11 @@ struct DelimitedTable {
                     labelText = f.text
                     if labelText.isEmpty || isMissingToken(labelText) {
                         throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
+                    }
+                    if numericLabel && f.number == nil {
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "'\(labelText)' in the label column '\(label)' is not a finite number (task: regression needs a numeric target)")
                     }
                 } else if r >= 0 {
                     if let v = f.number {

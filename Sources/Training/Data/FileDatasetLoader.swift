@@ -31,7 +31,8 @@ enum FileDatasetLoader {
                 throw DataError.mismatch("\(other.labelPath) has the feature columns [\(b.joined(separator: ", "))], \(files.train) has [\(a.joined(separator: ", "))]")
             }
         }
-        let table = try ClassTable([train, validation, test].compactMap { $0 }, names: files.classNames)
+        let regression = config.resolvedTask == .regression
+        let table = regression ? ClassTable.regression : try ClassTable([train, validation, test].compactMap { $0 }, names: files.classNames)
         let trainClasses = table.classes(of: train)
 
         // Rows of each split: explicit files, or carved out of the training file.
@@ -43,11 +44,11 @@ enum FileDatasetLoader {
                 "validation (\(validationCount)) and test (\(testCount)) samples leave nothing to train on out of the \(n) samples of \(files.train)")
         }
         let rows = SplitPlanner.split(
-            labels: trainClasses, classCount: table.names.count, validation: validationCount, test: testCount,
-            seed: config.resolvedSeed, stratify: files.stratify ?? true)
+            labels: trainClasses, classCount: max(1, table.names.count), validation: validationCount, test: testCount,
+            seed: config.resolvedSeed, stratify: !regression && files.stratify ?? true)
         func limited(_ r: [Int], _ limit: Int?) -> [Int] { limit.map { Array(r.prefix($0)) } ?? r }
-        func part(_ s: RawSamples, _ classes: [Int32], _ r: [Int]) -> (features: [Float], labels: [Int32]) {
-            (s.features.gather(r), r.map { classes[$0] })
+        func part(_ s: RawSamples, _ classes: [Int32], _ r: [Int]) -> (features: [Float], labels: [Int32], targets: [Float]) {
+            (s.features.gather(r), r.map { classes[$0] }, regression ? RegressionTargets.values(s.labels, rows: r) : [])
         }
         var trainPart = part(train, trainClasses, limited(rows.train, config.trainLimit))
         var validationPart = validation.map { v in part(v, table.classes(of: v), limited(Array(0..<v.count), config.validationLimit)) }
@@ -83,6 +84,11 @@ enum FileDatasetLoader {
         let scaling = FeatureScaling.scale(
             config.resolvedScaling, bytes: train.isBytes, width: width,
             train: &trainPart.features, validation: &validationPart.features, test: &testPart.features)
+        if regression {
+            return RegressionTargets.dataset(
+                config: config, sampleShape: shape, scaling: scaling, width: width,
+                train: trainPart, validation: validationPart, test: testPart)
+        }
         return Dataset(
             config: config, sampleShape: shape, classNames: table.names,
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),

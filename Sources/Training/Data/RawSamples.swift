@@ -30,7 +30,8 @@ struct RawSamples {
         case .csv, .tsv:
             let table = try DelimitedTable.read(
                 path, field: field, separator: config.dataset == .csv ? UInt8(ascii: ",") : 9, label: files.label!,
-                columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing)
+                columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing,
+                numericLabel: config.resolvedTask == .regression)
             return RawSamples(
                 features: .floats(table.features, width: table.featureNames.count), labels: table.labels,
                 sampleShape: [table.featureNames.count], isBytes: false, labelPath: path, lines: table.lines,
@@ -52,14 +53,15 @@ struct RawSamples {
                 yPath = labelPath!
                 y = try IDXArray.read(yPath, field: field.replacingFileWithLabels)
             }
-            return try fromArrays(x, y, labelPath: yPath)
+            return try fromArrays(x, y, labelPath: yPath, integerLabels: config.resolvedTask == .classification)
         default:
             preconditionFailure("not a file data set")
         }
     }
 
-    /// Features and labels from two arrays; labels must be one integer per sample.
-    static func fromArrays(_ x: NumericArray, _ y: NumericArray, labelPath: String) throws(DataError) -> RawSamples {
+    /// Features and labels from two arrays; labels must be one integer per sample (one
+    /// finite number for regression: `integerLabels` false).
+    static func fromArrays(_ x: NumericArray, _ y: NumericArray, labelPath: String, integerLabels: Bool = true) throws(DataError) -> RawSamples {
         guard x.count > 0 else { throw DataError.corrupt(path: x.path, reason: "no samples (the first dimension is 0)") }
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
             throw DataError.corrupt(path: labelPath, reason: "labels must be one value per sample (shape (n,) or (n, 1)), got shape \(y.shape)")
@@ -74,6 +76,11 @@ struct RawSamples {
         labels.reserveCapacity(y.count)
         for i in 0..<y.count {
             let v = y.value(i)
+            if !integerLabels {
+                guard Float(v).isFinite else { throw DataError.corrupt(path: labelPath, reason: "target \(v) of sample \(i) is not a finite number") }
+                labels.append(String(v))
+                continue
+            }
             guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
                 throw DataError.corrupt(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class")
             }
@@ -99,6 +106,14 @@ extension String {
 struct ClassTable {
     let names: [String]
     private let index: [String: Int32]
+
+    /// A regression set's: no classes, every sample in class 0 (for the split planner).
+    static let regression = ClassTable(names: [], index: [:])
+
+    private init(names: [String], index: [String: Int32]) {
+        self.names = names
+        self.index = index
+    }
 
     init(_ sets: [RawSamples], names given: [String]?) throws(DataError) {
         var distinct = Set<String>()
@@ -135,7 +150,7 @@ struct ClassTable {
     }
 
     /// The class of each label of `s`.
-    func classes(of s: RawSamples) -> [Int32] { s.labels.map { index[Self.key($0)]! } }
+    func classes(of s: RawSamples) -> [Int32] { names.isEmpty ? [Int32](repeating: 0, count: s.count) : s.labels.map { index[Self.key($0)]! } }
 
     /// Integer labels compare by value (`01` is `1`).
     private static func key(_ label: String) -> String { Int64(label).map(String.init) ?? label }

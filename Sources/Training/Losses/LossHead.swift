@@ -8,16 +8,34 @@ import Darwin
 ///
 /// Reduction: mean over the batch, sum over output units. Two-class data sets use one output
 /// for binary cross-entropy, MSE and hinge; cross-entropy always has one output per class.
+/// Regression has one linear output and real-valued targets (`LossHead+Regression.swift`);
+/// the methods taking class labels are for classification only.
 struct LossHead: Sendable {
     let kind: LossKind
     let classes: Int
+    let task: PredictionTask
+    /// Huber's delta (regression with `loss: huber`).
+    let huberDelta: Float
+
+    init(kind: LossKind, classes: Int, task: PredictionTask = .classification, huberDelta: Float = 1) {
+        self.kind = kind
+        self.classes = classes
+        self.task = task
+        self.huberDelta = huberDelta
+    }
+
+    /// The head of `model` for `classes` classes or a regression target.
+    init(model: ModelConfig, classes: Int, task: PredictionTask) {
+        self.init(kind: model.loss, classes: classes, task: task, huberDelta: Float(model.resolvedHuberDelta))
+    }
 
     /// Number of raw outputs the network produces.
     var outputs: Int {
+        if task == .regression { return 1 }
         switch kind {
-        case .crossEntropy: classes
-        case .binaryCrossEntropy: 1
-        case .mse, .hinge: classes == 2 ? 1 : classes
+        case .crossEntropy: return classes
+        case .binaryCrossEntropy: return 1
+        case .mse, .hinge, .mae, .huber: return classes == 2 ? 1 : classes
         }
     }
 
@@ -33,6 +51,7 @@ struct LossHead: Sendable {
     func lossAndGradient(
         _ out: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, gradient: UnsafeMutablePointer<Float>
     ) -> (loss: Double, correct: Int) {
+        precondition(task == .classification, "regression takes targets")
         let k = outputs, invN = 1 / Float(rows)
         var loss = 0.0, correct = 0
         switch kind {
@@ -69,6 +88,8 @@ struct LossHead: Sendable {
                 loss += Double(sum)
                 if predictedClass(o) == y { correct += 1 }
             }
+        case .mae, .huber:
+            preconditionFailure("\(kind.rawValue) is a regression loss")
         case .hinge:
             for r in 0..<rows {
                 let s = out + r * k, g = gradient + r * k, y = Int(labels[r])
@@ -110,6 +131,8 @@ struct LossHead: Sendable {
     func sampleLoss(_ o: UnsafePointer<Float>, label y: Int) -> Double {
         let k = outputs
         switch kind {
+        case .mae, .huber:
+            preconditionFailure("\(kind.rawValue) is a regression loss")
         case .crossEntropy:
             var m = o[0]
             for j in 1..<k { m = max(m, o[j]) }
@@ -158,7 +181,7 @@ struct LossHead: Sendable {
                 p[2 * r] = 1 - s
                 p[2 * r + 1] = s
             }
-        case .mse, .hinge:
+        case .mse, .hinge, .mae, .huber:
             p.update(from: out, count: rows * k)
         }
     }
@@ -176,7 +199,7 @@ struct LossHead: Sendable {
                 var best = 0
                 for j in 1..<w where row[j] > row[best] { best = j }
                 acc.record(predicted: best, label: y)
-            case .mse, .hinge:
+            case .mse, .hinge, .mae, .huber:
                 acc.lossSum += sampleLoss(row, label: y)
                 acc.record(predicted: predictedClass(row), label: y)
             }

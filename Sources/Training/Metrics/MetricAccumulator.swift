@@ -1,5 +1,6 @@
-/// Sums for loss, accuracy and the binary confusion counts over an evaluation, and the
-/// positive-class scores of a two-class evaluation (for the AUC).
+/// Sums for loss, accuracy and the binary confusion counts over an evaluation, the
+/// positive-class scores of a two-class evaluation (for the AUC), and the error sums of a
+/// regression.
 struct MetricAccumulator {
     var lossSum = 0.0
     var samples = 0
@@ -8,6 +9,30 @@ struct MetricAccumulator {
     /// Two-class tasks: each sample's score for class 1 and whether it is class 1.
     var scores: [Float] = []
     var positives: [Bool] = []
+
+    /// Regression, in network units: squared and absolute errors, and the targets' sum and
+    /// sum of squares (for R^2's total sum of squares).
+    var squaredErrors = 0.0, absoluteErrors = 0.0, targetSum = 0.0, targetSquares = 0.0
+
+    mutating func record(prediction: Float, target: Float) {
+        let d = Double(prediction) - Double(target), y = Double(target)
+        squaredErrors += d * d
+        absoluteErrors += abs(d)
+        targetSum += y
+        targetSquares += y * y
+    }
+
+    /// "loss" (network units, plus `penalty`), "rmse" and "mae" in the target's units (errors
+    /// times `targetScale`, the standardization's std), and "r2" = 1 - SSE/SST with SST
+    /// around the mean of the evaluated targets (1 for a perfect fit of constant targets, 0
+    /// for another fit of them, as scikit-learn's `r2_score`).
+    func regressionMetrics(penalty: Double = 0, targetScale: Double) -> [String: Double] {
+        let n = Double(max(samples, 1))
+        let total = max(0, targetSquares - targetSum * targetSum / n)
+        let r2 = total > 0 ? 1 - squaredErrors / total : (squaredErrors == 0 ? 1 : 0)
+        return ["loss": lossSum / n + penalty, "rmse": (squaredErrors / n).squareRoot() * targetScale,
+                "mae": absoluteErrors / n * targetScale, "r2": r2]
+    }
 
     mutating func recordScore(_ score: Float, label: Int) {
         scores.append(score)

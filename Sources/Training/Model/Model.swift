@@ -17,8 +17,12 @@ public final class Model {
     public let config: TrialConfig
     /// Shape of one raw sample as the data set stores it (e.g. [28, 28]).
     public let sampleShape: [Int]
-    /// Class names in label order.
+    /// Class names in label order (none for regression).
     public let classNames: [String]
+    /// Classification or regression.
+    public let task: PredictionTask
+    /// Regression: the target standardization that predictions undo (nil for classification).
+    public let targetScale: TargetScale?
     /// The preprocessing applied to raw inputs.
     public let scaling: InputScaling
     /// How the training run ended, when the file records it.
@@ -41,8 +45,19 @@ public final class Model {
         } catch {
             throw ModelFileError.invalidHeader("configuration: \(TrainingError.describe(error))")
         }
-        guard header.classCount >= 2, header.classNames.count == header.classCount else {
-            throw ModelFileError.invalidHeader("\(header.classCount) classes with \(header.classNames.count) names")
+        let task = header.task ?? .classification
+        guard task == config.data.resolvedTask else {
+            throw ModelFileError.invalidHeader("task \(task.rawValue), but the configuration's data is for \(config.data.resolvedTask.rawValue)")
+        }
+        switch task {
+        case .classification:
+            guard header.classCount >= 2, header.classNames.count == header.classCount else {
+                throw ModelFileError.invalidHeader("\(header.classCount) classes with \(header.classNames.count) names")
+            }
+        case .regression:
+            guard header.classCount == 0, header.classNames.isEmpty, header.targetScale != nil else {
+                throw ModelFileError.invalidHeader("a regression model needs target_scale and no classes")
+            }
         }
         let features = header.sampleShape.reduce(1, *)
         guard features > 0, contents.scaling.scale.isEmpty || contents.scaling.scale.count == features else {
@@ -50,19 +65,22 @@ public final class Model {
         }
         let summary: NetworkSummary
         do {
-            summary = try Network.summary(model: config.model, sampleShape: header.sampleShape, classes: header.classCount)
+            summary = try Network.summary(model: config.model, sampleShape: header.sampleShape, classes: header.classCount, task: task)
         } catch {
             throw ModelFileError.invalidHeader("architecture: model.\(error)")
         }
         self.config = config
         sampleShape = header.sampleShape
         classNames = header.classNames
+        self.task = task
+        targetScale = header.targetScale
         scaling = contents.scaling
         training = header.training
         chunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: config.training.batchSize)
         var initRNG = SeededGenerator(seed: config.seed, stream: 1)
         Gemm.useSingleThread()
-        let network = Network(model: config.model, sampleShape: header.sampleShape, classes: header.classCount, capacity: chunk, rng: &initRNG)
+        let network = Network(
+            model: config.model, sampleShape: header.sampleShape, classes: header.classCount, task: task, capacity: chunk, rng: &initRNG)
         self.network = network
         rng = SeededGenerator(seed: config.seed, stream: 5)
         guard network.store.count == contents.parameters.count, network.store.state.count == contents.state.count else {
@@ -101,15 +119,16 @@ public final class Model {
 
     /// Predictions for `count` raw samples (row-major, `featureCount` values each): one
     /// deterministic pass, or with `mcSamples` > 0 the mean and std over that many
-    /// MC-dropout passes.
+    /// MC-dropout passes. Regression: one value per sample in the target's units.
     public func predict(_ rawInputs: [Float], count: Int, mcSamples: Int = 0) -> Prediction {
         precondition(rawInputs.count == count * featureCount, "\(rawInputs.count) values for \(count) samples of \(featureCount) features")
         var scaled = rawInputs
         scaling.apply(to: &scaled, width: featureCount)
-        return FlushToZero.run {
+        let prediction = FlushToZero.run {
             scaled.withUnsafeBufferPointer {
                 network.predict($0.baseAddress!, count: count, chunk: chunk, mcSamples: max(0, mcSamples), rng: &rng)
             }
         }
+        return targetScale.map { $0.restored(prediction) } ?? prediction
     }
 }

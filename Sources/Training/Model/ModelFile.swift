@@ -16,8 +16,9 @@ import Foundation
 /// end-4   4     CRC-32 (zlib) of every byte before it (UInt32)
 /// ```
 public enum ModelFile {
-    /// The format version this build writes (and the newest it reads).
-    public static let version = 1
+    /// The format version this build writes (and the newest it reads; every older one is
+    /// read too). 2 added regression models (`task`, `target_scale`).
+    public static let version = 2
     /// The first eight bytes of every model file.
     public static let magic: [UInt8] = Array("SWEEPMDL".utf8)
     /// Conventional file extension.
@@ -45,7 +46,8 @@ public enum ModelFile {
             scaling: scaling.mode, scalingFeatures: scaling.scale.count, parameterCount: store.count, stateCount: store.state.count,
             blocks: store.blocks.map { .init(name: $0.name, count: $0.count, shape: shape($0)) },
             stateBlocks: store.stateBlocks.map { .init(name: $0.name, count: $0.count, shape: [$0.count]) },
-            summary: network.summary, training: info)
+            summary: network.summary, training: info,
+            task: dataset.task == .regression ? .regression : nil, targetScale: dataset.targetScale)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)

@@ -9,9 +9,9 @@ struct ModelHeader: Codable, Sendable {
     var sampleShape: [Int]
     /// The shape the first layer sees (e.g. [28, 28, 1] for conv nets).
     var inputShape: [Int]
-    /// Number of classes.
+    /// Number of classes (0 for regression).
     var classCount: Int
-    /// Class names in label order.
+    /// Class names in label order (none for regression).
     var classNames: [String]
     /// Width of a prediction row.
     var predictionWidth: Int
@@ -28,6 +28,10 @@ struct ModelHeader: Codable, Sendable {
     var summary: NetworkSummary
     /// How training ended (nil when the model was written before `fit`).
     var training: TrainingResultInfo?
+    /// Version 2: `regression`, or absent for classification (all version 1 files).
+    var task: PredictionTask?
+    /// Version 2, regression: the target standardization predictions undo.
+    var targetScale: TargetScale?
 
     struct Block: Codable, Sendable, Hashable {
         var name: String
@@ -39,6 +43,7 @@ struct ModelHeader: Codable, Sendable {
         case format, config, sampleShape = "sample_shape", inputShape = "input_shape", classCount = "class_count"
         case classNames = "class_names", predictionWidth = "prediction_width", scaling, scalingFeatures = "scaling_features"
         case parameterCount = "parameter_count", stateCount = "state_count", blocks, stateBlocks = "state_blocks", summary, training
+        case task, targetScale = "target_scale"
     }
 }
 

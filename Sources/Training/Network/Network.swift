@@ -33,8 +33,14 @@ final class Network {
     var frozenPrefix = 0
     private let maxNormScratch: FloatBuffer
 
-    /// - Parameter convTileSamples: samples per im2col tile of the conv layers (tests use small tiles).
-    init(model: ModelConfig, sampleShape: [Int], classes: Int, capacity: Int, rng: inout SeededGenerator, convTileSamples: Int? = nil) {
+    /// - Parameters:
+    ///   - classes: the classes of a classification task (ignored for regression).
+    ///   - task: regression gives one linear output.
+    ///   - convTileSamples: samples per im2col tile of the conv layers (tests use small tiles).
+    init(
+        model: ModelConfig, sampleShape: [Int], classes: Int, task: PredictionTask = .classification, capacity: Int,
+        rng: inout SeededGenerator, convTileSamples: Int? = nil
+    ) {
         self.sampleShape = sampleShape
         inputShape = ArchitecturePlan.networkInputShape(model: model, sampleShape: sampleShape)
         let inputWidth = sampleShape.reduce(1, *)
@@ -42,7 +48,7 @@ final class Network {
         self.capacity = capacity
         let gemm = Gemm()
         self.gemm = gemm
-        head = LossHead(kind: model.loss, classes: classes)
+        head = LossHead(model: model, classes: classes, task: task)
         let plan: [PlannedLayer]
         do {
             plan = try ArchitecturePlan.plan(model: model, sampleShape: sampleShape, outputs: head.outputs)
@@ -120,8 +126,10 @@ final class Network {
 
     /// The layers of `model` on `sampleShape` with shapes and parameter counts, without
     /// building the network; throws where a window does not fit.
-    static func summary(model: ModelConfig, sampleShape: [Int], classes: Int) throws(ArchitectureError) -> NetworkSummary {
-        let head = LossHead(kind: model.loss, classes: classes)
+    static func summary(
+        model: ModelConfig, sampleShape: [Int], classes: Int, task: PredictionTask = .classification
+    ) throws(ArchitectureError) -> NetworkSummary {
+        let head = LossHead(model: model, classes: classes, task: task)
         let plan = try ArchitecturePlan.plan(model: model, sampleShape: sampleShape, outputs: head.outputs)
         var counters: [String: Int] = [:]
         var entries: [NetworkSummary.Entry] = []

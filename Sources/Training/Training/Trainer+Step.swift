@@ -32,7 +32,26 @@ extension Trainer {
             batchLabels.withUnsafeMutableBufferPointer { out in
                 for r in 0..<rows { out[r] = labels[Int(indices[r])] }
             }
+            if !batchTargets.isEmpty {
+                dataset.train.targets.withUnsafeBufferPointer { targets in
+                    batchTargets.withUnsafeMutableBufferPointer { out in
+                        for r in 0..<rows { out[r] = targets[Int(indices[r])] }
+                    }
+                }
+            }
         }
+    }
+
+    /// The summed loss and hits of the batch's outputs; writes the loss gradient.
+    private func batchLoss(_ out: UnsafePointer<Float>, rows: Int) -> (loss: Double, correct: Int) {
+        let head = network.head, gradient = network.lossGradient.pointer
+        if head.task == .regression {
+            let loss = batchTargets.withUnsafeBufferPointer {
+                head.regressionLossAndGradient(out, targets: $0.baseAddress!, rows: rows, gradient: gradient, into: &trainingErrors)
+            }
+            return (loss, 0)
+        }
+        return batchLabels.withUnsafeBufferPointer { head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: gradient) }
     }
 
     /// Forward, loss, backward, penalties, clipping, update and constraints for the batch in
@@ -54,9 +73,7 @@ extension Trainer {
         }
         let out = network.forward(batchInput.pointer, rows: rows, mode: .training, rng: &dropoutRNG)
         lap(\.forward)
-        let (loss, correct) = batchLabels.withUnsafeBufferPointer {
-            network.head.lossAndGradient(out, labels: $0.baseAddress!, rows: rows, gradient: network.lossGradient.pointer)
-        }
+        let (loss, correct) = batchLoss(out, rows: rows)
         lap(\.loss)
         var penalty = 0.0
         let store = network.store

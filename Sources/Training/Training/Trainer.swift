@@ -45,6 +45,10 @@ public final class Trainer {
     var evaluationRNG: SeededGenerator
     let batchInput: FloatBuffer
     var batchLabels: [Int32]
+    /// Regression: the batch's targets (empty for classification).
+    var batchTargets: [Float]
+    /// Regression: the errors of this epoch's training batches (running metrics).
+    var trainingErrors = MetricAccumulator()
     var order: [Int32]
     var fitted = false
     /// The metrics of every finished epoch (a restored checkpoint's included).
@@ -86,7 +90,7 @@ public final class Trainer {
         }
         let summary: NetworkSummary
         do {
-            summary = try Network.summary(model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount)
+            summary = try Network.summary(model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: dataset.task)
         } catch {
             throw TrainingError.invalidConfig("model.\(error)")
         }
@@ -100,7 +104,7 @@ public final class Trainer {
         dropoutRNG = SeededGenerator(seed: config.seed, stream: 3)
         evaluationRNG = SeededGenerator(seed: config.seed, stream: 4)
         network = Network(
-            model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount,
+            model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: dataset.task,
             capacity: evaluationChunk, rng: &initRNG)
         optimizer = OptimizerFactory.make(config.training.optimizer, parameterCount: network.store.count)
         let stepsPerEpoch = (dataset.train.count + batchSize - 1) / batchSize
@@ -109,6 +113,7 @@ public final class Trainer {
             stepsPerEpoch: stepsPerEpoch, epochs: config.training.epochs)
         batchInput = FloatBuffer(count: batchSize * dataset.featureCount)
         batchLabels = [Int32](repeating: 0, count: batchSize)
+        batchTargets = [Float](repeating: 0, count: dataset.task == .regression ? batchSize : 0)
         order = (0..<Int32(dataset.train.count)).map { $0 }
         stopping = config.training.earlyStopping.map { EarlyStoppingState(config: $0) }
         if let transferConfig = self.config.model.transfer {
@@ -196,6 +201,7 @@ public final class Trainer {
         if config.training.shuffle { shuffleOrder() }
         var lossSum = 0.0, correct = 0, seen = 0
         var lastLR = 0.0
+        trainingErrors = MetricAccumulator()
         let batches = batchesPerEpoch
         let diverged: Bool = train.features.withUnsafeBufferPointer { features in
             train.labels.withUnsafeBufferPointer { labels in
@@ -219,6 +225,12 @@ public final class Trainer {
             }
         }
         if diverged { return nil }
+        if let targetScale = dataset.targetScale {
+            var metrics = trainingErrors.regressionMetrics(targetScale: Double(targetScale.std))
+            metrics["loss"] = lossSum / Double(seen)
+            metrics["lr"] = lastLR
+            return metrics
+        }
         return ["loss": lossSum / Double(seen), "accuracy": Double(correct) / Double(seen), "lr": lastLR]
     }
 

@@ -1,0 +1,31 @@
+extension SampleFiles {
+    /// A CSV/TSV table for a regression model trained on `data`: raw features, the number
+    /// of rows, and the target column's values when the table has it (a non-numeric target
+    /// is an error with its file, line and column).
+    public static func readTargetTable(_ path: String, like data: DataConfig) throws(DataError)
+        -> (values: [Float], count: Int, targets: [Float]?)
+    {
+        guard let files = data.files, let label = files.label else {
+            throw DataError.mismatch("the model was not trained on a table with a header (its data set is \(data.dataset.rawValue))")
+        }
+        let table = try DelimitedTable.read(
+            path, field: "input", separator: path.hasSuffix(".tsv") || data.dataset == .tsv && !path.hasSuffix(".csv") ? 9 : UInt8(ascii: ","),
+            label: label, columns: files.columns, ignore: files.ignore, missing: .error, labelOptional: true, numericLabel: true)
+        let targets = table.labels.allSatisfy(\.isEmpty) ? nil : RegressionTargets.values(table.labels, rows: Array(table.labels.indices))
+        return (table.features, table.count, targets)
+    }
+}
+
+/// RMSE, MAE and R^2 of predictions against targets in the same units (`sweep predict`).
+public enum RegressionScores {
+    /// `rmse`, `mae` and `r2` (SST around the targets' mean), as the trainer reports them.
+    public static func of(predictions: [Float], targets: [Float]) -> [String: Double] {
+        precondition(predictions.count == targets.count, "one target per prediction")
+        var acc = MetricAccumulator()
+        for (p, y) in zip(predictions, targets) { acc.record(prediction: p, target: y) }
+        acc.samples = targets.count
+        var metrics = acc.regressionMetrics(targetScale: 1)
+        metrics["loss"] = nil
+        return metrics
+    }
+}
