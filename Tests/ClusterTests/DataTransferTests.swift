@@ -1,5 +1,6 @@
 import Foundation
 import SweepFile
+import SweepSupport
 import Testing
 @testable import Cluster
 @testable import Training

@@ -5,7 +5,7 @@ import Testing
 
 /// The `workers` rows are written on ticks, not in every batch's commit, and a worker's
 /// finished trials are never lost when its row changes state in between.
-@Suite struct WorkerRowTests {
+@Suite struct WorkerRowTickTests {
     private func row(_ h: CoreHarness, _ w: String) throws -> WorkerRecord {
         try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == w })
     }

@@ -110,7 +110,6 @@ public struct WireCodec {
             guard extra.isEmpty else { throw .invalid(type: "message", reason: "an extra frame that the message does not declare") }
             return m
         }
-        return .assign(a)
     }
 
     /// The attachments that the byte counts under `keys` declare, matched in order to the
