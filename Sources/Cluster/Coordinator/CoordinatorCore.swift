@@ -17,15 +17,21 @@ final class CoordinatorCore {
     let history: StudyHistory
     let sampler: any Sampler
     let pruner: any Pruner
+    /// PBT or ASHA with promotions: trials that pause and continue (see `+Pausing`).
+    let pausing: TrialPausing?
     let options: CoordinatorOptions
 
     private(set) var workers: [String: WorkerSession] = [:]
     /// Workers waiting for a trial, first come first served.
     private var idleQueue: [String] = []
     /// Every trial: its row, attempts, lease and answers.
-    private var trials = TrialTable()
+    var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
-    private var pending: [Int] = []
+    var pending: [Int] = []
+    /// PBT members paused at a boundary whose exploit/explore step is still to be decided.
+    var undecided: Set<Int> = []
+    /// PBT members that continue from another member's checkpoint: its epoch.
+    var resumeEpochs: [Int: Int] = [:]
     private var health = WorkerHealth()
     private let models: ModelKeeper
     private(set) var counters = CoordinatorCounters()
@@ -55,6 +61,7 @@ final class CoordinatorCore {
         study = try tx.createStudy(definition.newStudy, at: now)
         history = StudyHistory(direction: definition.objective.direction)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         priorRunSeconds = 0
         startedAt = now
@@ -72,6 +79,7 @@ final class CoordinatorCore {
         history = StudyHistory(direction: study.direction, trials: snapshots)
         sampler = definition.sampler.makeSampler(space: definition.space)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         priorRunSeconds = study.runSeconds
         startedAt = now
@@ -98,6 +106,10 @@ final class CoordinatorCore {
             case .waiting:
                 pending.append(t.number)
                 waiting += 1
+                if case .population(let pbt)? = pausing, let last = history.trial(t.number)?.lastStep, pbt.isBoundary(epoch: last),
+                   try !queries.lineage(studyID: study.id).contains(where: { $0.member == t.number && $0.epoch == last }) {
+                    undecided.insert(t.number) // paused before the restart, not yet decided
+                }
             default:
                 break
             }
@@ -120,7 +132,7 @@ final class CoordinatorCore {
 
     private var createdTrials: Int { history.trials.count }
     private var budgetTrials: Int { study.definition.budgetTrials }
-    private var hasBudgetLeft: Bool { createdTrials < budgetTrials }
+    var hasBudgetLeft: Bool { createdTrials < budgetTrials }
 
     /// Seconds of running time, this run included.
     func runSeconds(now: Double) -> Double { priorRunSeconds + (now - startedAt) }
@@ -293,8 +305,11 @@ final class CoordinatorCore {
         // Optuna does); infinities are values (the best or the worst there is).
         history.report(r.trial, step: r.epoch, value: value ?? .nan)
         let decision: PruneDecision
+        let pause = wallTimeSpent(now: now) ? nil : pausing?.pauseReason(epoch: r.epoch, maxEpochs: maxEpochs)
         if wallTimeSpent(now: now) {
             decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
+        } else if let pause {
+            decision = .keep(pause)
         } else {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
@@ -307,6 +322,11 @@ final class CoordinatorCore {
         try tx.recordReport(trialID: rowID, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
                                                                pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
         touch(worker)
+        if let pause {
+            try self.pause(r.trial, attempt: r.attempt, epoch: r.epoch, value: value, metrics: r.metrics, reason: pause, worker: worker, now: now, tx: tx)
+            out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: .pause, reason: pause)), to: worker)
+            return
+        }
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
@@ -323,7 +343,7 @@ final class CoordinatorCore {
         out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.action, reason: decision.reason)), to: worker)
     }
 
-    private func endLease(_ trial: Int, worker: String, completed: Bool) {
+    func endLease(_ trial: Int, worker: String, completed: Bool) {
         // The decisions of a finished attempt are read back from the store if asked again.
         trials.update(trial) {
             $0.lease = nil
@@ -559,7 +579,7 @@ final class CoordinatorCore {
                 idleQueue.removeFirst()
             }
         }
-        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty)) {
+        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && !pausedWorkLeft)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
             return
         }
@@ -572,7 +592,11 @@ final class CoordinatorCore {
     /// The next trial to run: a re-queued one first, else a new one from the sampler
     /// (inserted directly as this worker's lease: one statement instead of two).
     private func nextTrial(for worker: String, now: Double, tx: StoreTransaction) throws -> (number: Int, inserted: Bool)? {
-        if !pending.isEmpty { return (pending.removeFirst(), false) }
+        switch try nextPaused(now: now, tx: tx) {
+        case .trial(let number): return (number, false)
+        case .newTrial: break
+        case .queue: if !pending.isEmpty { return (pending.removeFirst(), false) }
+        }
         guard hasBudgetLeft else { return nil }
         let number = history.nextNumber
         let params = sampler.suggest(for: number, in: definition.space, history: history)

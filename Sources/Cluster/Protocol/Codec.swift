@@ -279,7 +279,7 @@ public struct WireCodec {
                                  keepModel: o["keep_model"]?.bool ?? false))
         case "decision":
             let text = try f.string("action")
-            guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue or prune, got '\(text.prefix(32))'") }
+            guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }
             return .decision(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                    action: action, reason: try f.string("reason")))
         case "no_work": return .noWork(reason: try f.string("reason"))

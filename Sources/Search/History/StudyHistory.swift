@@ -96,6 +96,14 @@ public final class StudyHistory {
         logChange(number)
     }
 
+    /// Replaces a trial's parameters (Population Based Training's explore step).
+    public func setParams(_ number: Int, _ params: Params) {
+        trials[number].params = params
+        version &+= 1
+        stamps[number] = version
+        logChange(number)
+    }
+
     /// Forgets a trial's intermediate values: a new attempt starts its curve afresh.
     public func clearIntermediate(_ number: Int) {
         guard !trials[number].intermediate.isEmpty else { return }

@@ -185,6 +185,12 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case workerQuarantined = "worker_quarantined"
     /// Something went wrong that did not stop the sweep (e.g. a model could not be kept).
     case warning
+    /// A scheduler paused a trial (PBT boundary, end of an ASHA rung).
+    case paused
+    /// A PBT member continues from another member's checkpoint with explored parameters.
+    case exploited
+    /// ASHA with promotions continues a paused trial to its next rung.
+    case promoted
 }
 
 /// One line of the event log.
