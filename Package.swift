@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Yams"]),
-        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport"]),
+        .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport", "CZlib"]),
         .target(name: "SweepReport", dependencies: ["Search", "Store"]),
         .target(
             name: "SweepDashboard",

@@ -11,9 +11,10 @@ final class CoreHarness {
     var core: CoordinatorCore
     var now = 1000.0
     var sent: [(worker: String, message: CoordinatorMessage)] = []
-    let options = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10)
+    let options: CoordinatorOptions
 
-    init(_ sweep: String, store: SweepStore? = nil) throws {
+    init(_ sweep: String, store: SweepStore? = nil, options: CoordinatorOptions = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10)) throws {
+        self.options = options
         self.store = try store ?? SweepStore.inMemory()
         let definition = try SweepDefinition.parse(text: sweep, file: "test.yaml")
         let (options, now) = (self.options, self.now)

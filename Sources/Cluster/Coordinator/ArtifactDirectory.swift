@@ -27,13 +27,22 @@ public struct ArtifactDirectory: Sendable {
     /// Writes `STUDY/NAME.swm` atomically and returns its relative path.
     public func save(study: String, name: String, bytes: [UInt8]) throws -> String {
         let relative = "\(study)/\(name).swm"
-        let dir = "\(root)/\(study)"
+        try write(relative, bytes: bytes, durable: true)
+        return relative
+    }
+
+    /// Writes a file under the root atomically: to a temporary name, then renamed. With
+    /// `durable`, data and rename are flushed to disk first (a machine crash keeps either
+    /// the old or the new file); without, a machine crash may leave a damaged file, which
+    /// a checksummed format detects (checkpoints, rewritten every epoch).
+    func write(_ relative: String, bytes: [UInt8], durable: Bool) throws {
+        let final = absolute(relative)
+        let dir = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
             throw ArtifactError.cannotWrite(dir, error.localizedDescription)
         }
-        let final = absolute(relative)
         let temporary = final + ".tmp-\(getpid())"
         guard let fd = Optional(open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)), fd >= 0 else {
             throw ArtifactError.cannotWrite(temporary, String(cString: strerror(errno)))
@@ -41,24 +50,25 @@ public struct ArtifactDirectory: Sendable {
         var written = 0
         let ok = bytes.withUnsafeBytes { buffer -> Bool in
             while written < buffer.count {
-                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
                 if n <= 0 { return false }
                 written += n
             }
-            return fsync(fd) == 0
+            return !durable || fsync(fd) == 0
         }
         close(fd)
         guard ok, rename(temporary, final) == 0 else {
+            let why = String(cString: strerror(errno))
             unlink(temporary)
-            throw ArtifactError.cannotWrite(final, String(cString: strerror(errno)))
+            throw ArtifactError.cannotWrite(final, why)
         }
+        guard durable else { return }
         // The rename itself must survive a crash too.
         let dirFD = open(dir, O_RDONLY)
         if dirFD >= 0 {
             fsync(dirFD)
             close(dirFD)
         }
-        return relative
     }
 
     /// The bytes of a stored model.

@@ -69,6 +69,12 @@ extension CoordinatorCore {
         return false
     }
 
+    /// The study is over: trials still paused at a rung (never promoted) need no checkpoint.
+    func dropPausedCheckpoints() {
+        guard let pausing else { return }
+        for t in history.trials where pausing.isPaused(t) { checkpoints.drop(trial: t.number) }
+    }
+
     /// Epochs a trial has behind it (its checkpoint's epoch after an exploit).
     private func progress(_ trial: Int) -> Int {
         resumeEpochs[trial] ?? history.trial(trial)?.lastStep ?? 0

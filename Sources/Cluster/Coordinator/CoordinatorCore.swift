@@ -34,6 +34,10 @@ final class CoordinatorCore {
     var resumeEpochs: [Int: Int] = [:]
     private var health = WorkerHealth()
     private let models: ModelKeeper
+    /// The latest checkpoint of each unfinished trial, to resume it after a re-queue.
+    let checkpoints: CheckpointKeeper
+    /// Checkpoints that could not be kept, recorded as warnings in the next batch.
+    private var checkpointWarnings: [(trial: Int, message: String)] = []
     private(set) var counters = CoordinatorCounters()
     private(set) var finished = false
     /// Interrupted: serve messages, hand out nothing, do not end the study.
@@ -63,6 +67,7 @@ final class CoordinatorCore {
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
+        checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
         priorRunSeconds = 0
         startedAt = now
         lastRunSecondsFlush = now
@@ -81,6 +86,7 @@ final class CoordinatorCore {
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
+        checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
         priorRunSeconds = study.runSeconds
         startedAt = now
         lastRunSecondsFlush = now
@@ -114,6 +120,8 @@ final class CoordinatorCore {
                 break
             }
         }
+        // Checkpoints of trials that ended after their last checkpoint are not needed.
+        checkpoints.load { [history, pausing] t in history.trial(t).map { !$0.state.isFinished || pausing?.isPaused($0) == true } ?? false }
         // Nobody tracks the workers of an earlier run any more: they say hello again.
         try tx.markWorkersGone(studyID: study.id, as: .dead)
         if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !trials.orphans.isEmpty) {
@@ -322,13 +330,18 @@ final class CoordinatorCore {
         try tx.recordReport(trialID: rowID, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
                                                                pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
         touch(worker)
-        if let pause {
+        if let checkpoint = r.checkpoint, !decision.prune {
+            keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
+        }
+        // A trial pauses only with a kept checkpoint of this epoch to continue from.
+        if let pause, checkpoints.entries[r.trial]?.epoch == r.epoch {
             try self.pause(r.trial, attempt: r.attempt, epoch: r.epoch, value: value, metrics: r.metrics, reason: pause, worker: worker, now: now, tx: tx)
             out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: .pause, reason: pause)), to: worker)
             return
         }
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)
+            checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
                                pruneReason: decision.reason, at: now)
             var detail = "{\"step\":\(r.epoch)"
@@ -393,12 +406,14 @@ final class CoordinatorCore {
             // The worker stopped on its own before the end (we did not prune it).
             let reason = "stopped early by its worker after \(r.epochs) epoch(s)"
             history.finish(r.trial, state: .pruned, value: value)
+            checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
                                metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, at: now)
             endLease(r.trial, worker: worker, completed: true)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
+        checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
                            metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
         if let model = r.model {
@@ -419,6 +434,8 @@ final class CoordinatorCore {
             return
         }
         trials.update(f.trial) { $0.failures += 1 }
+        // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
+        checkpoints.drop(trial: f.trial)
         if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
@@ -465,6 +482,7 @@ final class CoordinatorCore {
 
     private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
         history.finish(trial, state: .fail, value: nil)
+        checkpoints.drop(trial: trial)
         try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
         try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
         if let worker {
@@ -540,6 +558,7 @@ final class CoordinatorCore {
 
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
+        try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
         for (id, w) in workers where judgeLiveness && now - w.lastSeen > timeout {
             workers[id] = nil
@@ -633,8 +652,10 @@ final class CoordinatorCore {
                 return .invalid("\(error)")
             }
         }
+        let resume = checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
         return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
-                            maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel))
+                            maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel,
+                            checkpointEvery: checkpointEvery, resume: resume))
     }
 
     /// The assignment of a lease already given (re-sent when the worker may have lost it).
@@ -666,9 +687,16 @@ final class CoordinatorCore {
         workers[worker]?.toldNoWork = false
         history.setState(trial, .running)
         if !inserted {
-            // A new attempt starts its curve afresh (the store drops the old epochs too).
-            history.clearIntermediate(trial)
-            try tx.startAttempt(trialID: trials[trial].rowID, attempt: attempt, worker: worker, at: now)
+            // A new attempt starts its curve afresh (the store drops the old epochs too), or
+            // after the epochs its checkpoint covers.
+            let resumed = assign.resume?.epoch
+            history.clearIntermediate(trial, after: resumed ?? 0)
+            try tx.startAttempt(trialID: trials[trial].rowID, attempt: attempt, worker: worker, resumedFrom: resumed, at: now)
+            if let resumed {
+                counters.resumed += 1
+                try tx.appendEvent(studyID: study.id, kind: .resumed, trialNumber: trial, worker: worker,
+                                   message: "trial \(trial) (attempt \(attempt)) resumes from its checkpoint after epoch \(resumed)", at: now)
+            }
         }
         touch(worker)
         out.send(.assign(assign), to: worker)
@@ -677,6 +705,7 @@ final class CoordinatorCore {
 
     private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         finished = true
+        dropPausedCheckpoints()
         finishReason = reason
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
@@ -735,9 +764,40 @@ final class CoordinatorCore {
         }
     }
 
-    /// Removes model files the last committed batch stopped recording.
+    /// Removes model files the last committed batch stopped recording, and writes (or
+    /// removes) the checkpoints it accepted (or dropped).
     func removeDroppedArtifacts() {
         models.removeDropped()
+        for (t, error) in checkpoints.flush() {
+            checkpointWarnings.append((t, "checkpoint of trial \(t) not kept: \(error)"))
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// Epochs between checkpoints that workers are asked for (0 when none can be kept).
+    private var checkpointEvery: Int {
+        guard checkpoints.enabled && definition.task != .synthetic else { return 0 }
+        return pausing?.checkpointEvery(definition.retry.checkpointEvery) ?? definition.retry.checkpointEvery
+    }
+
+    private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) {
+        guard checkpoints.offer(trial: trial, epoch: epoch, bytes: bytes) else {
+            counters.checkpointsRefused += 1
+            // Said once per run: the cap stays full until trials end.
+            if counters.checkpointsRefused == 1 {
+                checkpointWarnings.append((trial, "checkpoint of trial \(trial) after epoch \(epoch) (\(bytes.count) bytes) not kept: the checkpoints of running trials would take more than \(checkpoints.capBytes) bytes; trials keep their older checkpoints"))
+            }
+            return
+        }
+    }
+
+    /// Records the warnings about checkpoints not kept since the last batch.
+    private func recordCheckpointWarnings(now: Double, tx: StoreTransaction) throws {
+        for (t, message) in checkpointWarnings {
+            try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: t, message: message, at: now)
+        }
+        checkpointWarnings.removeAll()
     }
 }
 

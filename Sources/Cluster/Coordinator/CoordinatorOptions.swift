@@ -27,11 +27,15 @@ public struct CoordinatorOptions: Sendable {
     public var drainSeconds: Double
     /// Where trained models are kept (nil: models are not kept, whatever the sweep file says).
     public var artifacts: ArtifactDirectory?
+    /// Bytes the latest checkpoints of running trials may take together beside the
+    /// database (one per trial; 0 keeps none, so re-queued trials start over).
+    public var checkpointBytes: Int
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
                 peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
-                orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil) {
+                orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil,
+                checkpointBytes: Int = 2 << 30) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
@@ -45,5 +49,6 @@ public struct CoordinatorOptions: Sendable {
         self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000 + 10
         self.drainSeconds = drainSeconds
         self.artifacts = artifacts
+        self.checkpointBytes = checkpointBytes
     }
 }

@@ -57,4 +57,8 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var repeatedReady = 0
     /// Workers no longer given work after repeated failures.
     public var quarantined = 0
+    /// Attempts that continued from a checkpoint.
+    public var resumed = 0
+    /// Checkpoints not kept because the cap was reached.
+    public var checkpointsRefused = 0
 }

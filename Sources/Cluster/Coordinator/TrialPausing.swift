@@ -35,6 +35,26 @@ enum TrialPausing {
         }
     }
 
+    /// Epochs between the checkpoints workers send: every pause needs one of its epoch.
+    func checkpointEvery(_ asked: Int) -> Int {
+        switch self {
+        case .population(let pbt):
+            let interval = pbt.config.perturbationInterval
+            guard asked > 0 else { return interval }
+            var (a, b) = (asked, interval)
+            while b != 0 { (a, b) = (b, a % b) }
+            return a
+        case .promotions:
+            return 1
+        }
+    }
+
+    /// Whether a finished-looking trial is in fact paused (its checkpoint must be kept).
+    func isPaused(_ trial: TrialSnapshot) -> Bool {
+        if case .promotions(let queue) = self { return queue.pausedRung(trial) != nil }
+        return false
+    }
+
     /// The seeded stream of one member's decision at one boundary: a restarted coordinator
     /// draws the same.
     static func generator(seed: UInt64, member: Int, epoch: Int) -> SeededGenerator {

@@ -48,50 +48,75 @@ public struct WireCodec {
 
     /// The frames of a message: its JSON, then its binary attachment if it has one.
     public func frames(_ m: WorkerMessage) -> [[UInt8]] {
-        if case .result(let r) = m, let model = r.model { return [encode(m), model] }
-        return [encode(m)]
+        switch m {
+        case .result(let r): return [encode(m)] + [r.model].compactMap { $0 }
+        case .report(let r): return [encode(m)] + [r.checkpoint].compactMap { $0 }
+        default: return [encode(m)]
+        }
     }
 
-    /// The frames of a message: its JSON, then its binary attachment if it has one.
+    /// The frames of a message: its JSON, then its binary attachments in the order their
+    /// byte counts are declared (an assignment's base model, then its resume checkpoint).
     public func frames(_ m: CoordinatorMessage) -> [[UInt8]] {
-        if case .assign(let a) = m, let base = a.baseModel { return [encode(m), base] }
-        return [encode(m)]
+        guard case .assign(let a) = m else { return [encode(m)] }
+        return [encode(m)] + [a.baseModel, a.resume?.checkpoint].compactMap { $0 }
     }
 
-    /// Decodes a message from its frames (JSON, and an attachment when the JSON declares one).
+    /// Decodes a message from its frames (JSON, and the attachments the JSON declares).
     public func decodeWorkerMessage(frames: ArraySlice<[UInt8]>) throws(ProtocolViolation) -> WorkerMessage {
         guard let json = frames.first else { throw .notJSON }
-        var m = try decodeWorkerMessage(json)
-        let attachment = frames.dropFirst().first
         guard frames.count <= 2 else { throw .invalid(type: "message", reason: "too many frames (\(frames.count))") }
-        if case .result(var r) = m, attachment != nil, let declared = try declaredBytes(json, "model_bytes") {
-            guard let a = attachment, a.count == declared else { throw .invalid(type: "result", reason: "model_bytes \(declared) but the model frame has \(attachment?.count ?? 0) bytes") }
-            r.model = a
-            m = .result(r)
-        } else if attachment != nil {
-            throw .invalid(type: "message", reason: "an extra frame that the message does not declare")
+        let m = try decodeWorkerMessage(json)
+        let extra = Array(frames.dropFirst())
+        switch m {
+        case .result(var r):
+            r.model = try attachments(json, extra, type: "result", keys: ["model_bytes"]).frames[0]
+            return .result(r)
+        case .report(var r):
+            r.checkpoint = try attachments(json, extra, type: "report", keys: ["checkpoint_bytes"]).frames[0]
+            return .report(r)
+        default:
+            guard extra.isEmpty else { throw .invalid(type: "message", reason: "an extra frame that the message does not declare") }
+            return m
         }
-        return m
     }
 
-    /// Decodes a message from its frames (JSON, and an attachment when the JSON declares one).
+    /// Decodes a message from its frames (JSON, and the attachments the JSON declares).
     public func decodeCoordinatorMessage(frames: ArraySlice<[UInt8]>) throws(ProtocolViolation) -> CoordinatorMessage {
         guard let json = frames.first else { throw .notJSON }
-        var m = try decodeCoordinatorMessage(json)
-        let attachment = frames.dropFirst().first
-        if case .assign(var a) = m, attachment != nil, let declared = try declaredBytes(json, "base_model_bytes") {
-            guard let b = attachment, b.count == declared else { throw .invalid(type: "assign", reason: "base_model_bytes \(declared) but the frame has \(attachment?.count ?? 0) bytes") }
-            a.baseModel = b
-            m = .assign(a)
+        let m = try decodeCoordinatorMessage(json)
+        guard case .assign(var a) = m else { return m }
+        let (object, found) = try attachments(json, Array(frames.dropFirst()), type: "assign", keys: ["base_model_bytes", "resume_checkpoint_bytes"])
+        a.baseModel = found[0]
+        if let checkpoint = found[1] {
+            guard let epoch = object?["resume_epoch"]?.int, epoch >= 1 else {
+                throw .invalid(type: "assign", reason: "'resume_epoch' must be an integer >= 1 when a resume checkpoint is attached")
+            }
+            a.resume = .init(epoch: epoch, checkpoint: checkpoint)
         }
-        return m
+        return .assign(a)
     }
 
-    /// The byte count a message declares for its attachment under `key`, if any.
-    private func declaredBytes(_ json: [UInt8], _ key: String) throws(ProtocolViolation) -> Int? {
-        guard let v = (try? parser.parse(json))?[key] else { return nil }
-        guard let n = v.int, n >= 0, n <= maxMessageBytes else { throw .invalid(type: "message", reason: "'\(key)' must be a byte count") }
-        return n
+    /// The attachments that the byte counts under `keys` declare, matched in order to the
+    /// frames after the JSON (nil for an undeclared one), and the parsed JSON. Without
+    /// extra frames nothing is parsed again and nothing is attached.
+    private func attachments(_ json: [UInt8], _ frames: [[UInt8]], type: String, keys: [String]) throws(ProtocolViolation)
+        -> (object: JSONValue?, frames: [[UInt8]?]) {
+        guard !frames.isEmpty else { return (nil, keys.map { _ in nil }) }
+        guard let object = try? parser.parse(json) else { throw .notJSON }
+        var rest = frames[...]
+        var found: [[UInt8]?] = []
+        for key in keys {
+            guard let v = object[key] else { found.append(nil); continue }
+            guard let n = v.int, n >= 0, n <= maxMessageBytes else { throw .invalid(type: type, reason: "'\(key)' must be a byte count") }
+            let frame = rest.popFirst()
+            guard let frame, frame.count == n else {
+                throw .invalid(type: type, reason: "\(key) \(n) but its frame has \(frame.map { "\($0.count) bytes" } ?? "not been sent")")
+            }
+            found.append(frame)
+        }
+        guard rest.isEmpty else { throw .invalid(type: type, reason: "an extra frame that the message does not declare") }
+        return (object, found)
     }
 
     // MARK: Worker -> coordinator
@@ -128,6 +153,7 @@ public struct WireCodec {
             w.key("value"); optional(&w, r.value)
             w.key("metrics"); metrics(&w, r.metrics)
             if let s = r.seconds { w.key("seconds"); w.double(s) }
+            if let c = r.checkpoint { w.key("checkpoint_bytes"); w.int(c.count) }
         case .result(let r):
             w.key("type"); w.string("result")
             w.key("trial"); w.int(r.trial)
@@ -223,6 +249,11 @@ public struct WireCodec {
             w.key("metric"); w.string(a.metric)
             w.key("keep_model"); w.bool(a.keepModel)
             if let base = a.baseModel { w.key("base_model_bytes"); w.int(base.count) }
+            if a.checkpointEvery > 0 { w.key("checkpoint_every"); w.int(a.checkpointEvery) }
+            if let r = a.resume {
+                w.key("resume_epoch"); w.int(r.epoch)
+                w.key("resume_checkpoint_bytes"); w.int(r.checkpoint.count)
+            }
         case .decision(let d):
             w.key("type"); w.string("decision")
             w.key("trial"); w.int(d.trial)
@@ -276,7 +307,8 @@ public struct WireCodec {
             return .assign(.init(study: try f.string("study"), trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
                                  seed: UInt64(seedInt), params: params, spec: try decodeSpec(specValue, raw: Array(bytes[range]), type: type),
                                  maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric"),
-                                 keepModel: o["keep_model"]?.bool ?? false))
+                                 keepModel: o["keep_model"]?.bool ?? false,
+                                 checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0)))
         case "decision":
             let text = try f.string("action")
             guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }

@@ -92,14 +92,20 @@ public enum WorkerMessage: Sendable, Equatable {
         public var value: Double?
         public var metrics: [String: Double]
         public var seconds: Double?
+        /// The trial's state after this epoch, to resume it from (a checkpoint file,
+        /// docs/model-format.md, or a command trial's checkpoint archive); sent as a second
+        /// frame. The coordinator keeps the latest one per trial.
+        public var checkpoint: [UInt8]?
 
-        public init(trial: Int, attempt: Int, epoch: Int, value: Double?, metrics: [String: Double], seconds: Double? = nil) {
+        public init(trial: Int, attempt: Int, epoch: Int, value: Double?, metrics: [String: Double], seconds: Double? = nil,
+                    checkpoint: [UInt8]? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.epoch = epoch
             self.value = value
             self.metrics = metrics
             self.seconds = seconds
+            self.checkpoint = checkpoint
         }
     }
 
@@ -226,9 +232,26 @@ public enum CoordinatorMessage: Sendable, Equatable {
         /// The stored model a transfer-learning trial starts from (a second frame), when the
         /// configuration names one by study and trial.
         public var baseModel: [UInt8]?
+        /// Send a checkpoint with every `checkpointEvery`-th epoch's report (0: never).
+        public var checkpointEvery: Int
+        /// Where this attempt starts: the checkpoint an earlier attempt sent after epoch
+        /// `resume.epoch` (a frame after the base model's); the trial runs epochs `epoch + 1`...
+        public var resume: Resume?
+
+        /// A checkpoint to continue from instead of starting at epoch 1.
+        public struct Resume: Sendable, Equatable {
+            /// The last epoch the checkpoint covers.
+            public var epoch: Int
+            public var checkpoint: [UInt8]
+
+            public init(epoch: Int, checkpoint: [UInt8]) {
+                self.epoch = epoch
+                self.checkpoint = checkpoint
+            }
+        }
 
         public init(study: String, trial: Int, attempt: Int, seed: UInt64, params: Params, spec: TrialSpec, maxEpochs: Int, metric: String,
-                    keepModel: Bool = false, baseModel: [UInt8]? = nil) {
+                    keepModel: Bool = false, baseModel: [UInt8]? = nil, checkpointEvery: Int = 0, resume: Resume? = nil) {
             self.study = study
             self.trial = trial
             self.attempt = attempt
@@ -239,6 +262,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.metric = metric
             self.keepModel = keepModel
             self.baseModel = baseModel
+            self.checkpointEvery = checkpointEvery
+            self.resume = resume
         }
 
     }

@@ -17,10 +17,21 @@ struct TrainingTrial: TrialKind {
             // A transfer-learning trial may get its base model with the assignment.
             let base = try a.baseModel.map { try Model(bytes: $0) }
             let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads)
+            if let resume = a.resume {
+                // A re-queued trial continues where its last attempt's checkpoint left off.
+                do {
+                    try trainer.restore(from: try CheckpointFile.decode(resume.checkpoint))
+                } catch {
+                    throw ResumeError(epoch: resume.epoch, cause: "\(error)")
+                }
+                end.epochsRun = resume.epoch
+                log.info("trial \(a.trial) (attempt \(a.attempt)) continues from its checkpoint after epoch \(resume.epoch)")
+            }
             let result = try trainer.fit { epoch in
                 end.lastMetrics = epoch.metrics
                 end.epochsRun = epoch.epoch
-                return session.report(epoch: epoch.epoch, metrics: epoch.metrics, seconds: epoch.seconds) ? .proceed : .stop
+                let checkpoint = session.checkpointDue(after: epoch.epoch) ? encode(trainer, epoch: epoch.epoch) : nil
+                return session.report(epoch: epoch.epoch, metrics: epoch.metrics, seconds: epoch.seconds, checkpoint: checkpoint) ? .proceed : .stop
             }
             switch result.stopReason {
             case .diverged:
@@ -47,6 +58,24 @@ struct TrainingTrial: TrialKind {
             end.failure = "\(error)"
         }
         return end
+    }
+
+    /// The trainer's state after `epoch` as a checkpoint file (nil, and a warning, if it
+    /// cannot be encoded: the trial goes on without one).
+    private func encode(_ trainer: Trainer, epoch: Int) -> [UInt8]? {
+        do {
+            return try CheckpointFile.encode(trainer.checkpoint())
+        } catch {
+            log.warning("trial checkpoint after epoch \(epoch) could not be encoded and is not sent: \(error)")
+            return nil
+        }
+    }
+
+    /// A resume checkpoint that does not fit this trial.
+    struct ResumeError: Error, CustomStringConvertible {
+        var epoch: Int
+        var cause: String
+        var description: String { "cannot resume from the checkpoint after epoch \(epoch): \(cause)" }
     }
 }
 

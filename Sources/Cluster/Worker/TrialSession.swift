@@ -41,20 +41,27 @@ final class TrialSession {
     /// Whether the trial should end now.
     var shouldEnd: Bool { pruned || cancelled || stopRequested }
 
-    /// Sends one epoch's report to the coordinator (without waiting).
-    func send(epoch: Int, metrics: [String: Double], seconds: Double?) {
+    /// Sends one epoch's report to the coordinator (without waiting), with the trial's
+    /// checkpoint after that epoch when one is due.
+    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) {
         let finite = metrics.filter { $0.value.isFinite }
         let message = WorkerMessage.report(.init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric],
-                                                 metrics: finite, seconds: seconds))
+                                                 metrics: finite, seconds: seconds, checkpoint: checkpoint))
         RunnerLink.send(link, RunnerLink.FromRunner.forward.rawValue, codec.frames(message))
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
     /// After the last epoch there is nothing to decide, so the result follows at once.
-    func report(epoch: Int, metrics: [String: Double], seconds: Double) -> Bool {
-        send(epoch: epoch, metrics: metrics, seconds: seconds)
+    func report(epoch: Int, metrics: [String: Double], seconds: Double, checkpoint: [UInt8]? = nil) -> Bool {
+        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
         if epoch < lastEpoch { waitForDecision(epoch: epoch) }
         return !shouldEnd
+    }
+
+    /// Whether the coordinator wants a checkpoint after `epoch` (never after the last one:
+    /// the trial ends there).
+    func checkpointDue(after epoch: Int) -> Bool {
+        assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch
     }
 
     /// How long to wait for a decision: while the coordinator is away, not at all

@@ -104,10 +104,11 @@ public final class StudyHistory {
         logChange(number)
     }
 
-    /// Forgets a trial's intermediate values: a new attempt starts its curve afresh.
-    public func clearIntermediate(_ number: Int) {
-        guard !trials[number].intermediate.isEmpty else { return }
-        trials[number].intermediate.removeAll()
+    /// Forgets a trial's intermediate values after `step`: a new attempt starts its curve
+    /// afresh, or, resuming from a checkpoint after `step`, keeps the epochs up to it.
+    public func clearIntermediate(_ number: Int, after step: Int = 0) {
+        guard trials[number].intermediate.keys.contains(where: { $0 > step }) else { return }
+        trials[number].intermediate = trials[number].intermediate.filter { $0.key <= step }
         version &+= 1
         stamps[number] = version
         logChange(number)

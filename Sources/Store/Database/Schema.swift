@@ -8,6 +8,8 @@ enum Schema {
     static let applicationIDMigration = "v3-files: application id"
     /// Quarantine columns of `workers`; readers treat them as optional.
     static let workerQuarantineMigration = "v3-core-worker-quarantine"
+    /// `trial_attempts.resumed_from_epoch`; readers treat it as optional.
+    static let attemptResumeMigration = "v-ckpt-attempt-resumed-from-epoch"
 
     /// Population Based Training's lineage table; readers of an older file see no lineage.
     static let lineageMigration = "v-pbt-lineage"
@@ -15,7 +17,7 @@ enum Schema {
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
-        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, lineageMigration])
+        Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, attemptResumeMigration, lineageMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -157,6 +159,10 @@ enum Schema {
                 ALTER TABLE workers ADD COLUMN quarantined_at REAL;
                 ALTER TABLE workers ADD COLUMN last_error TEXT;
                 """)
+        }
+        m.registerMigration(attemptResumeMigration) { db in
+            // An attempt that continued from an earlier attempt's checkpoint: its last epoch.
+            try db.execute(sql: "ALTER TABLE trial_attempts ADD COLUMN resumed_from_epoch INTEGER")
         }
         m.registerMigration(lineageMigration) { db in
             // One row per exploit/explore step of Population Based Training.

@@ -155,7 +155,8 @@ public struct StoreQueries {
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map { row in
             AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
-                          outcome: try row.decode(forColumn: "outcome"), error: row["error"])
+                          outcome: try row.decode(forColumn: "outcome"), error: row["error"],
+                          resumedFromEpoch: row.hasColumn("resumed_from_epoch") ? row["resumed_from_epoch"] : nil)
         }
     }
 

@@ -118,6 +118,8 @@ public struct AttemptRecord: Sendable, Hashable {
     /// How it ended, or nil while running.
     public var outcome: AttemptOutcome?
     public var error: String?
+    /// The epoch of the checkpoint this attempt continued from (nil: it started at epoch 1).
+    public var resumedFromEpoch: Int? = nil
 }
 
 /// Liveness of a worker as last recorded.
@@ -178,6 +180,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case failed
     case stale
     case requeued
+    /// A re-queued trial's new attempt continues from its checkpoint.
+    case resumed
     case workerJoined = "worker_joined"
     case workerLost = "worker_lost"
     case workerLeft = "worker_left"

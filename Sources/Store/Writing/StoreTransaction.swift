@@ -82,14 +82,24 @@ public struct StoreTransaction {
     /// Epochs belong to an attempt: the curve of earlier attempts is dropped, so queries,
     /// curves and pruners see the attempt that counts (a re-run pruned at epoch 2 shows
     /// no epoch 3 of the crashed run).
-    public func startAttempt(trialID: Int64, attempt: Int, worker: String, at time: Double) throws {
+    ///
+    /// An attempt that continues from a checkpoint after epoch `resumedFrom` keeps the
+    /// epochs up to it (recorded by earlier attempts) and records where it resumed.
+    public func startAttempt(trialID: Int64, attempt: Int, worker: String, resumedFrom: Int? = nil, at time: Double) throws {
+        let kept = resumedFrom ?? 0
         try run("""
-            UPDATE trials SET state = 'RUNNING', attempt = ?, worker = ?, started_at = coalesce(started_at, ?), epochs = 0, metrics = NULL
+            UPDATE trials SET state = 'RUNNING', attempt = ?, worker = ?, started_at = coalesce(started_at, ?), epochs = ?,
+                metrics = (SELECT metrics FROM intermediate_values WHERE trial_id = ? AND step = ?)
             WHERE id = ?
-            """, [attempt, worker, time, trialID])
-        try run("DELETE FROM intermediate_values WHERE trial_id = ? AND attempt < ?", [trialID, attempt])
-        try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)",
-                [trialID, attempt, worker, time])
+            """, [attempt, worker, time, kept, trialID, kept, trialID])
+        try run("DELETE FROM intermediate_values WHERE trial_id = ? AND attempt < ? AND step > ?", [trialID, attempt, kept])
+        if let resumedFrom {
+            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at, resumed_from_epoch) VALUES (?, ?, ?, ?, ?)",
+                    [trialID, attempt, worker, time, resumedFrom])
+        } else {
+            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)",
+                    [trialID, attempt, worker, time])
+        }
     }
 
     /// Records one epoch's report (an upsert: a repeated report overwrites the same row).

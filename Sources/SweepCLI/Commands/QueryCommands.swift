@@ -200,9 +200,10 @@ struct Show: ParsableCommand {
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
         if !attempts.isEmpty {
-            var table = TextTable(["attempt", "worker", "started", "ended", "outcome", "error"])
+            var table = TextTable(["attempt", "worker", "started", "ended", "outcome", "resumed", "error"])
             for a in attempts {
-                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome?.rawValue ?? "running", a.error.map { String($0.prefix { $0 != "\n" }) } ?? ""])
+                table.add(["\(a.attempt)", a.worker, Fmt.time(a.startedAt), Fmt.time(a.endedAt), a.outcome?.rawValue ?? "running",
+                           a.resumedFromEpoch.map { "after epoch \($0)" } ?? "", a.error.map { String($0.prefix { $0 != "\n" }) } ?? ""])
             }
             print("attempts:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))

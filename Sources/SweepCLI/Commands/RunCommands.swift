@@ -11,11 +11,14 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
     @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
+    @Option(help: ArgumentHelp("MiB the latest checkpoints of running trials may take beside the database (0: keep none; re-queued trials then start over).",
+                               valueName: "MiB")) var checkpointLimit: Int = 2048
 
     func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
-        return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness)
+        guard (0...(1 << 30)).contains(checkpointLimit) else { throw UsageError("--checkpoint-limit: must be 0 or more MiB, got \(checkpointLimit)") }
+        return CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness, checkpointBytes: checkpointLimit << 20)
     }
 
     func security() throws -> SecurityOptions {

@@ -52,6 +52,8 @@ enum JSONOutput {
         var ended_at: Double?
         var outcome: String?
         var error: String?
+        /// The epoch whose checkpoint the attempt continued from (absent: it started at epoch 1).
+        var resumed_from_epoch: Int?
     }
 
     struct Trial: Encodable {
@@ -88,7 +90,8 @@ enum JSONOutput {
             error = t.error
             prune_reason = t.pruneReason
             intermediate = curve?.map { Point(step: $0.step, value: $0.value, metrics: $0.metrics, pruned: $0.pruned, reason: $0.reason) }
-            self.attempts = attempts?.map { Attempt(attempt: $0.attempt, worker: $0.worker, started_at: $0.startedAt, ended_at: $0.endedAt, outcome: $0.outcome?.rawValue, error: $0.error) }
+            self.attempts = attempts?.map { Attempt(attempt: $0.attempt, worker: $0.worker, started_at: $0.startedAt, ended_at: $0.endedAt, outcome: $0.outcome?.rawValue, error: $0.error,
+                                                         resumed_from_epoch: $0.resumedFromEpoch) }
         }
     }
 }

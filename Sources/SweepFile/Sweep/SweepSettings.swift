@@ -133,15 +133,20 @@ public struct RetryPolicy: Codable, Sendable, Hashable {
     /// Also re-run trials whose training raised an error (off: such errors are usually
     /// deterministic, e.g. a diverging learning rate).
     public var retryErrors: Bool
+    /// Workers send a checkpoint every this many epochs (0: never), and a re-queued trial
+    /// continues from its latest one instead of starting over.
+    public var checkpointEvery: Int
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case maxAttempts = "max_attempts"
         case retryErrors = "retry_errors"
+        case checkpointEvery = "checkpoint_every"
     }
 
-    public init(maxAttempts: Int = 3, retryErrors: Bool = false) {
+    public init(maxAttempts: Int = 3, retryErrors: Bool = false, checkpointEvery: Int = 1) {
         self.maxAttempts = maxAttempts
         self.retryErrors = retryErrors
+        self.checkpointEvery = checkpointEvery
     }
 
     public init(from decoder: any Decoder) throws {
@@ -149,6 +154,10 @@ public struct RetryPolicy: Codable, Sendable, Hashable {
         maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? 3
         guard maxAttempts >= 1 else { throw DecodingError.dataCorruptedError(forKey: .maxAttempts, in: c, debugDescription: "must be >= 1, got \(maxAttempts)") }
         retryErrors = try c.decodeIfPresent(Bool.self, forKey: .retryErrors) ?? false
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 1
+        guard checkpointEvery >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .checkpointEvery, in: c, debugDescription: "must be >= 0 (0: no checkpoints), got \(checkpointEvery)")
+        }
     }
 }
 
