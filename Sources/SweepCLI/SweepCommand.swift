@@ -20,7 +20,7 @@ public struct SweepCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
-            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
+            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, ExportSchedule.self, Validate.self,
             ReportCommand.self, DashboardCommand.self, Compare.self, Delete.self, Rename.self, Retrain.self, ModelCommand.self, Predict.self,
             LRFind.self, Convert.self, Logs.self,
         ]
