@@ -8,7 +8,7 @@
 ///   quantile: 0.25                # bottom quarter copies the top quarter
 ///   resample_probability: 0.25    # per mutated parameter: draw anew instead of perturbing
 ///   perturbation_factors: [0.8, 1.2]
-///   mutations: [training.optimizer.learning_rate, model.dropout]
+///   mutations: [optimizer.learning_rate, dropout]   # parameter names, as `sweep validate` lists them
 /// ```
 public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
     /// Members trained side by side.

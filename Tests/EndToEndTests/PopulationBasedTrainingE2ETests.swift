@@ -1,0 +1,72 @@
+import Foundation
+import Store
+import Testing
+
+/// Population Based Training with real processes: a coordinator and two workers train a
+/// population of four on a toy data set; members pause at each boundary, the bottom ones
+/// continue from a top member's checkpoint (no epoch run twice), every step is in the
+/// lineage, and the winner's schedule exports as a train file that `sweep train` runs.
+@Suite("Population Based Training end to end", .serialized)
+struct PopulationBasedTrainingE2ETests {
+    static let sweepFile = """
+        study: pbt-e2e
+        objective: {metric: val_accuracy, direction: maximize}
+        seed: 7
+        data: {dataset: moons, samples: 400}
+        model: {hidden: [16]}
+        training:
+          epochs: 6
+          batch_size: 32
+          optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.3]}}
+        sampler: {name: random}
+        scheduler:
+          name: pbt
+          population: 4
+          perturbation_interval: 2
+          quantile: 0.5
+          resample_probability: 0
+          mutations: [optimizer.learning_rate]
+        budget: {trials: 4}
+        """
+
+    @Test func membersContinueFromOtherMembersCheckpointsAndTheScheduleExports() throws {
+        let h = try SweepHarness("pbt")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile)
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let (trials, lineage, attempts, curves) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "pbt-e2e")
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try q.lineage(studyID: s.id), try trials.map { try q.attempts(trialID: $0.id) },
+                    try trials.map { try q.intermediates(trialID: $0.id) })
+        }
+        #expect(trials.map(\.state) == [.complete, .complete, .complete, .complete])
+        #expect(!lineage.isEmpty, "the bottom half exploits at each boundary")
+        for step in lineage {
+            #expect(step.source != step.member && step.sourceEpoch >= 2 && step.params != step.oldParams)
+            // The member's next attempt continued from the copied checkpoint's epoch.
+            let later = attempts[step.member].filter { $0.resumedFromEpoch == step.sourceEpoch }
+            #expect(!later.isEmpty, "trial \(step.member) resumed from epoch \(step.sourceEpoch): \(attempts[step.member])")
+        }
+        for (number, list) in attempts.enumerated() {
+            // Paused at epochs 2 and 4, each later attempt resumed from a checkpoint: none started over.
+            #expect(list.count >= 2 && list.dropFirst().allSatisfy { $0.resumedFromEpoch != nil }, "trial \(number): \(list)")
+            #expect(list.dropLast().allSatisfy { $0.outcome == .paused } && list.last?.outcome == .complete)
+            #expect(curves[number].last?.step == 6)
+        }
+        // The schedule of the member that exploited last, as a train file.
+        let member = try #require(lineage.last?.member)
+        let out = h.directory.appendingPathComponent("schedule.yaml").path
+        let export = try h.run(["export-schedule", "pbt-e2e", "--db", h.db, "--trial", "\(member)", "--out", out])
+        #expect(export.status == 0, "\(export.output)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("piecewise"), "\(text)")
+        let train = try h.run(["train", out])
+        #expect(train.status == 0, "\(train.output)")
+        #expect(train.output.contains("epoch 6/6"), "\(train.output)")
+        // `sweep show` has the lineage view.
+        let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
+        #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")
+    }
+}
