@@ -65,6 +65,12 @@ struct PopulationBasedTrainingE2ETests {
         let train = try h.run(["train", out])
         #expect(train.status == 0, "\(train.output)")
         #expect(train.output.contains("epoch 6/6"), "\(train.output)")
+        // The report has the lineage view and every member's schedule.
+        let page = h.directory.appendingPathComponent("report.html").path
+        let report = try h.run(["report", "pbt-e2e", "--db", h.db, "-o", page])
+        #expect(report.status == 0, "\(report.output)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("id=\"lineage-table\"") && html.contains("id=\"schedules-table\""))
         // `sweep show` has the lineage view.
         let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
         #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")
