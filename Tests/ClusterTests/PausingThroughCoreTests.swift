@@ -174,5 +174,7 @@ import Testing
         let promoted = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.promoted]) }
         #expect(promoted.map(\.trialNumber) == [1, 2, 2])
         #expect(try h.attempts(2).map(\.resumedFromEpoch) == [nil, 1, 2])
+        #expect(try h.attempts(2).map(\.outcome) == [.paused, .paused, .complete])
+        #expect(try h.attempts(0).map(\.outcome) == [.paused])
     }
 }

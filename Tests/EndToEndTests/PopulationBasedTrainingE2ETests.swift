@@ -8,17 +8,7 @@ import Testing
 /// lineage, and the winner's schedule exports as a train file that `sweep train` runs.
 @Suite("Population Based Training end to end", .serialized)
 struct PopulationBasedTrainingE2ETests {
-    static let sweepFile = """
-        study: pbt-e2e
-        objective: {metric: val_accuracy, direction: maximize}
-        seed: 7
-        data: {dataset: moons, samples: 400}
-        model: {hidden: [16]}
-        training:
-          epochs: 6
-          batch_size: 32
-          optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.3]}}
-        sampler: {name: random}
+    static let pbt = """
         scheduler:
           name: pbt
           population: 4
@@ -29,10 +19,27 @@ struct PopulationBasedTrainingE2ETests {
         budget: {trials: 4}
         """
 
+    /// A toy sweep over the learning rate with the given search sections.
+    static func sweepFile(study: String = "pbt-e2e", epochs: Int = 6, search: String = pbt) -> String {
+        """
+        study: \(study)
+        objective: {metric: val_accuracy, direction: maximize}
+        seed: 7
+        data: {dataset: moons, samples: 400}
+        model: {hidden: [16]}
+        training:
+          epochs: \(epochs)
+          batch_size: 32
+          optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.3]}}
+        sampler: {name: random}
+        \(search)
+        """
+    }
+
     @Test func membersContinueFromOtherMembersCheckpointsAndTheScheduleExports() throws {
         let h = try SweepHarness("pbt")
         defer { h.cleanUp() }
-        let file = try h.write("pbt.yaml", Self.sweepFile)
+        let file = try h.write("pbt.yaml", Self.sweepFile())
         let run = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"])
         #expect(run.status == 0, "\(run.output)")
         let (trials, lineage, attempts, curves) = try h.reader().read { q in
@@ -67,12 +74,40 @@ struct PopulationBasedTrainingE2ETests {
         #expect(train.output.contains("epoch 6/6"), "\(train.output)")
         // The report has the lineage view and every member's schedule.
         let page = h.directory.appendingPathComponent("report.html").path
-        let report = try h.run(["report", "pbt-e2e", "--db", h.db, "-o", page])
+        let report = try h.run(["report", "pbt-e2e", "--db", h.db, "--out", page])
         #expect(report.status == 0, "\(report.output)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         #expect(html.contains("id=\"lineage-table\"") && html.contains("id=\"schedules-table\""))
         // `sweep show` has the lineage view.
         let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
         #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")
+    }
+
+    @Test func ashaWithPromotionsPausesAtRungsAndPromotedTrialsContinueFromTheirCheckpoint() throws {
+        let h = try SweepHarness("asha-promotion")
+        defer { h.cleanUp() }
+        let file = try h.write("asha.yaml", Self.sweepFile(study: "asha-e2e", epochs: 4, search: """
+            pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
+            budget: {trials: 6}
+            """))
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let (trials, attempts, promoted) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "asha-e2e")
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try trials.map { try q.attempts(trialID: $0.id) }, try q.events(studyID: s.id, kinds: [.promoted]))
+        }
+        #expect(trials.count == 6 && !promoted.isEmpty)
+        // Rungs end at epochs 1 and 2: the best trial went 1 -> 2 -> 4, each time from its checkpoint.
+        let complete = trials.filter { $0.state == .complete }
+        #expect(!complete.isEmpty && complete.allSatisfy { $0.epochs == 4 })
+        for t in complete {
+            #expect(attempts[t.number].map(\.resumedFromEpoch) == [nil, 1, 2], "\(attempts[t.number])")
+        }
+        // Every other trial stopped at a rung's end, paused, and was never re-run from scratch.
+        for t in trials where t.state != .complete {
+            #expect(t.state == .pruned && [1, 2].contains(t.epochs), "\(t)")
+            #expect(attempts[t.number].allSatisfy { $0.outcome == .paused } && attempts[t.number].dropFirst().allSatisfy { $0.resumedFromEpoch != nil })
+        }
     }
 }

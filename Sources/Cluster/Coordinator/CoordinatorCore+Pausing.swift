@@ -31,7 +31,8 @@ extension CoordinatorCore {
             endLease(trial, worker: worker, completed: false)
         case .promotions?:
             history.finish(trial, state: .pruned, value: value)
-            try tx.finishTrial(trialID: rowID, attempt: attempt, state: .pruned, value: value, metrics: metrics, pruneReason: reason, at: now)
+            // Attempt 0: the attempt is closed below as PAUSED, not PRUNED.
+            try tx.finishTrial(trialID: rowID, attempt: 0, state: .pruned, value: value, metrics: metrics, pruneReason: reason, at: now)
             try tx.endAttempt(trialID: rowID, attempt: attempt, outcome: .paused, at: now)
             endLease(trial, worker: worker, completed: true)
         case nil:

@@ -35,15 +35,13 @@ enum TrialPausing {
         }
     }
 
-    /// Epochs between the checkpoints workers send: every pause needs one of its epoch.
+    /// Epochs between the checkpoints workers send (instead of `retry.checkpoint_every`):
+    /// every pause needs one of its epoch.
     func checkpointEvery(_ asked: Int) -> Int {
         switch self {
         case .population(let pbt):
-            let interval = pbt.config.perturbationInterval
-            guard asked > 0 else { return interval }
-            var (a, b) = (asked, interval)
-            while b != 0 { (a, b) = (b, a % b) }
-            return a
+            // At the boundaries only: an exploit then always copies a boundary's weights.
+            return pbt.config.perturbationInterval
         case .promotions:
             return 1
         }

@@ -28,14 +28,7 @@ struct ExportSchedule: ParsableCommand {
     func run() throws {
         let (record, chosen, steps, params) = try database.reader().read { q in
             let s = try q.requireStudy(named: study)
-            let t: TrialRecord
-            if let trial {
-                guard let found = try q.trial(studyID: s.id, number: trial) else { throw UsageError("study '\(study)' has no trial \(trial)") }
-                t = found
-            } else {
-                guard let best = try q.best(study: s, top: 1).first else { throw UsageError("study '\(study)' has no complete trial yet") }
-                t = best
-            }
+            let t = try q.chosenTrial(of: s, number: trial, otherwise: "a complete trial to export")
             let all = try q.trials(studyID: s.id)
             return (s, t, try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
         }
@@ -48,6 +41,19 @@ struct ExportSchedule: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
+    }
+}
+
+extension StoreQueries {
+    /// Trial `number` of `study`, or its best complete trial when `number` is nil; a usage
+    /// error ("has no trial N" / "has no `missing`") otherwise.
+    func chosenTrial(of study: StudyRecord, number: Int?, otherwise missing: String) throws -> TrialRecord {
+        if let number {
+            guard let found = try trial(studyID: study.id, number: number) else { throw UsageError("study '\(study.name)' has no trial \(number)") }
+            return found
+        }
+        guard let best = try best(study: study, top: 1).first else { throw UsageError("study '\(study.name)' has no \(missing)") }
+        return best
     }
 }
 
