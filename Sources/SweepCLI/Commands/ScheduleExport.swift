@@ -10,11 +10,12 @@ import Training
 struct ExportSchedule: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-schedule",
-        abstract: "Write the learning-rate schedule PBT found as a train file (piecewise schedule).",
+        abstract: "Write the learning-rate schedule PBT found as a piecewise train file.",
         discussion: """
-            The schedule follows the member's lineage back to epoch 1: the epochs it trained
-            itself since its last exploit, and before that the epochs of the member whose
-            checkpoint it continued from. Other mutated parameters take their final values.
+            The schedule follows the member's lineage back to epoch 1: the epochs it
+            trained itself since its last exploit, and before that the epochs of the
+            member whose checkpoint it continued from. Other mutated parameters take
+            their final values.
             Example:
               sweep export-schedule pbt-fashion --out best-schedule.yaml
               sweep train best-schedule.yaml
