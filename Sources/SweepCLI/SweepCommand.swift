@@ -21,7 +21,7 @@ public struct SweepCommand: ParsableCommand {
         version: sweepVersion,
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
-            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, Validate.self,
+            Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, ExportSchedule.self, Validate.self,
             ReportCommand.self, DashboardCommand.self, Enqueue.self, Compare.self, Delete.self, Rename.self, Retrain.self, ModelCommand.self, Predict.self,
             LRFind.self, Convert.self, Logs.self,
         ]

@@ -11,6 +11,8 @@ public struct ReportData: Sendable {
     public var curves: [Int: [IntermediateRecord]]
     public var counts: [TrialState: Int]
     public var importance: [ParameterImportance]
+    /// Population Based Training's exploit/explore steps (empty for other studies).
+    public var lineage: [LineageStep] = []
     public var databasePath: String
     public var generatedAt: Double
 
@@ -31,7 +33,7 @@ public struct ReportData: Sendable {
         }
         let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
         return ReportData(study: s, trials: trials, curves: curves, counts: counts, importance: importance,
-                          databasePath: databasePath, generatedAt: now)
+                          lineage: try q.lineage(studyID: s.id), databasePath: databasePath, generatedAt: now)
     }
 
     public var direction: Direction { study.direction }

@@ -17,22 +17,28 @@ final class CoordinatorCore {
     let history: StudyHistory
     let sampler: any Sampler
     let pruner: any Pruner
+    /// PBT or ASHA with promotions: trials that pause and continue (see `+Pausing`).
+    let pausing: TrialPausing?
     let options: CoordinatorOptions
 
     private(set) var workers: [String: WorkerSession] = [:]
     /// Workers waiting for a trial, first come first served.
     private var idleQueue: [String] = []
     /// Every trial: its row, attempts, lease and answers.
-    private var trials = TrialTable()
+    var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
-    private var pending: [Int] = []
+    var pending: [Int] = []
     /// Trials queued by hand, not yet taken: run before new samples, on top of the budget
     /// (re-read from the store on every tick; written by `sweep enqueue` and the dashboard).
     private var enqueued: [EnqueuedTrialRecord] = []
+    /// PBT members paused at a boundary whose exploit/explore step is still to be decided.
+    var undecided: Set<Int> = []
+    /// PBT members that continue from another member's checkpoint: its epoch.
+    var resumeEpochs: [Int: Int] = [:]
     private var health = WorkerHealth()
     private let models: ModelKeeper
     /// The latest checkpoint of each unfinished trial, to resume it after a re-queue.
-    private let checkpoints: CheckpointKeeper
+    let checkpoints: CheckpointKeeper
     /// Checkpoints that could not be kept, recorded as warnings in the next batch.
     private var checkpointWarnings: [(trial: Int, message: String)] = []
     private(set) var counters = CoordinatorCounters()
@@ -64,6 +70,7 @@ final class CoordinatorCore {
         study = try tx.createStudy(definition.newStudy, at: now)
         history = StudyHistory(direction: definition.objective.direction)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
         priorRunSeconds = 0
@@ -82,6 +89,7 @@ final class CoordinatorCore {
         history = StudyHistory(direction: study.direction, trials: snapshots)
         sampler = definition.sampler.makeSampler(space: definition.space)
         pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
         priorRunSeconds = study.runSeconds
@@ -109,12 +117,16 @@ final class CoordinatorCore {
             case .waiting:
                 pending.append(t.number)
                 waiting += 1
+                if case .population(let pbt)? = pausing, let last = history.trial(t.number)?.lastStep, pbt.isBoundary(epoch: last),
+                   try !queries.lineage(studyID: study.id).contains(where: { $0.member == t.number && $0.epoch == last }) {
+                    undecided.insert(t.number) // paused before the restart, not yet decided
+                }
             default:
                 break
             }
         }
         // Checkpoints of trials that ended after their last checkpoint are not needed.
-        checkpoints.load { [history] t in history.trial(t).map { !$0.state.isFinished } ?? false }
+        checkpoints.load { [history, pausing] t in history.trial(t).map { !$0.state.isFinished || pausing?.isPaused($0) == true } ?? false }
         enqueued = try queries.enqueuedTrials(studyID: study.id)
         // Nobody tracks the workers of an earlier run any more: they say hello again.
         try tx.markWorkersGone(studyID: study.id, as: .dead)
@@ -134,7 +146,7 @@ final class CoordinatorCore {
 
     private var createdTrials: Int { history.trials.count }
     private var budgetTrials: Int { study.definition.budgetTrials }
-    private var hasBudgetLeft: Bool { createdTrials < budgetTrials }
+    var hasBudgetLeft: Bool { createdTrials < budgetTrials }
 
     /// Seconds of running time, this run included.
     func runSeconds(now: Double) -> Double { priorRunSeconds + (now - startedAt) }
@@ -307,8 +319,11 @@ final class CoordinatorCore {
         // Optuna does); infinities are values (the best or the worst there is).
         history.report(r.trial, step: r.epoch, value: value ?? .nan)
         let decision: PruneDecision
+        let pause = wallTimeSpent(now: now) ? nil : pausing?.pauseReason(epoch: r.epoch, maxEpochs: maxEpochs)
         if wallTimeSpent(now: now) {
             decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
+        } else if let pause {
+            decision = .keep(pause)
         } else {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
@@ -323,6 +338,12 @@ final class CoordinatorCore {
         touch(worker)
         if let checkpoint = r.checkpoint, !decision.prune {
             keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
+        }
+        // A trial pauses only with a kept checkpoint of this epoch to continue from.
+        if let pause, checkpoints.entries[r.trial]?.epoch == r.epoch {
+            try self.pause(r.trial, attempt: r.attempt, epoch: r.epoch, value: value, metrics: r.metrics, reason: pause, worker: worker, now: now, tx: tx)
+            out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: .pause, reason: pause)), to: worker)
+            return
         }
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)
@@ -341,7 +362,7 @@ final class CoordinatorCore {
         out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: decision.action, reason: decision.reason)), to: worker)
     }
 
-    private func endLease(_ trial: Int, worker: String, completed: Bool) {
+    func endLease(_ trial: Int, worker: String, completed: Bool) {
         // The decisions of a finished attempt are read back from the store if asked again.
         trials.update(trial) {
             $0.lease = nil
@@ -586,7 +607,7 @@ final class CoordinatorCore {
                 idleQueue.removeFirst()
             }
         }
-        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty)) {
+        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
             return
         }
@@ -599,7 +620,11 @@ final class CoordinatorCore {
     /// The next trial to run: a re-queued one first, else a new one from the sampler
     /// (inserted directly as this worker's lease: one statement instead of two).
     private func nextTrial(for worker: String, now: Double, tx: StoreTransaction) throws -> (number: Int, inserted: Bool)? {
-        if !pending.isEmpty { return (pending.removeFirst(), false) }
+        switch try nextPaused(now: now, tx: tx) {
+        case .trial(let number): return (number, false)
+        case .newTrial: break
+        case .queue: if !pending.isEmpty { return (pending.removeFirst(), false) }
+        }
         let number = history.nextNumber
         let params: Params
         if !enqueued.isEmpty {
@@ -706,6 +731,7 @@ final class CoordinatorCore {
 
     private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         finished = true
+        dropPausedCheckpoints()
         finishReason = reason
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
@@ -778,7 +804,8 @@ final class CoordinatorCore {
 
     /// Epochs between checkpoints that workers are asked for (0 when none can be kept).
     private var checkpointEvery: Int {
-        checkpoints.enabled && definition.task != .synthetic ? definition.retry.checkpointEvery : 0
+        guard checkpoints.enabled && definition.task != .synthetic else { return 0 }
+        return pausing?.checkpointEvery(definition.retry.checkpointEvery) ?? definition.retry.checkpointEvery
     }
 
     private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) {

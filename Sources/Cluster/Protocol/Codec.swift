@@ -327,7 +327,7 @@ public struct WireCodec {
                                  checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0)))
         case "decision":
             let text = try f.string("action")
-            guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue or prune, got '\(text.prefix(32))'") }
+            guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }
             return .decision(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                    action: action, reason: try f.string("reason")))
         case "no_work": return .noWork(reason: try f.string("reason"))

@@ -295,7 +295,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
             self.reason = reason
         }
 
-        public var prune: Bool { action == .prune }
+        /// Whether the trial stops after this epoch (pruned, or paused by a scheduler).
+        public var prune: Bool { action != .continue }
     }
 }
 

@@ -96,6 +96,14 @@ public final class StudyHistory {
         logChange(number)
     }
 
+    /// Replaces a trial's parameters (Population Based Training's explore step).
+    public func setParams(_ number: Int, _ params: Params) {
+        trials[number].params = params
+        version &+= 1
+        stamps[number] = version
+        logChange(number)
+    }
+
     /// Forgets a trial's intermediate values after `step`: a new attempt starts its curve
     /// afresh, or, resuming from a checkpoint after `step`, keeps the epochs up to it.
     public func clearIntermediate(_ number: Int, after step: Int = 0) {

@@ -2,13 +2,13 @@
 ///
 /// ```yaml
 /// scheduler:
-///   name: pbt
+///   name: pbt                     # the only scheduler so far
 ///   population: 8                 # members trained side by side
 ///   perturbation_interval: 2      # epochs between exploit/explore steps
 ///   quantile: 0.25                # bottom quarter copies the top quarter
 ///   resample_probability: 0.25    # per mutated parameter: draw anew instead of perturbing
 ///   perturbation_factors: [0.8, 1.2]
-///   mutations: [training.optimizer.learning_rate, model.dropout]
+///   mutations: [optimizer.learning_rate, dropout]   # parameter names, as `sweep validate` lists them
 /// ```
 public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
     /// Members trained side by side.
@@ -45,9 +45,35 @@ public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
         self.mutations = mutations
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// The keys of `scheduler:` for PBT (`name` is read by ``SchedulerConfig``).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
         case population, perturbationInterval = "perturbation_interval", quantile
         case resampleProbability = "resample_probability", perturbationFactors = "perturbation_factors", mutations
+    }
+
+    /// Strict decoding with Ray Tune's defaults; `population`, `perturbation_interval` and
+    /// `mutations` are required. Ranges are checked by ``validate(against:)``, which also
+    /// needs the search space.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        population = try c.decode(Int.self, forKey: .population)
+        perturbationInterval = try c.decode(Int.self, forKey: .perturbationInterval)
+        quantile = try c.decodeIfPresent(Double.self, forKey: .quantile) ?? 0.25
+        resampleProbability = try c.decodeIfPresent(Double.self, forKey: .resampleProbability) ?? 0.25
+        perturbationFactors = try c.decodeIfPresent([Double].self, forKey: .perturbationFactors) ?? [0.8, 1.2]
+        mutations = try c.decode([String].self, forKey: .mutations)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("pbt", forKey: .name)
+        try c.encode(population, forKey: .population)
+        try c.encode(perturbationInterval, forKey: .perturbationInterval)
+        try c.encode(quantile, forKey: .quantile)
+        try c.encode(resampleProbability, forKey: .resampleProbability)
+        try c.encode(perturbationFactors, forKey: .perturbationFactors)
+        try c.encode(mutations, forKey: .mutations)
     }
 
     /// Checks every setting, and that each mutated parameter is one of `space`'s.

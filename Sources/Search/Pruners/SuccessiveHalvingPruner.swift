@@ -117,7 +117,18 @@ extension SuccessiveHalvingPruner {
     public struct Config: PrunerOptions {
         public static let name = PrunerConfig.Name.asha
         static let minEarlyStoppingRateKey = PrunerOptionKey("min_early_stopping_rate")
-        public static let keys = [PrunerOptionKey.minResource, .reductionFactor, minEarlyStoppingRateKey, .bootstrapCount]
+        static let modeKey = PrunerOptionKey("mode")
+        public static let keys = [PrunerOptionKey.minResource, .reductionFactor, minEarlyStoppingRateKey, .bootstrapCount, modeKey]
+
+        /// What happens at the end of a rung.
+        public enum Mode: String, Codable, Sendable, Hashable, CaseIterable {
+            /// Optuna's ASHA: a trial outside the best 1/eta stops, the others go on at once.
+            case stop
+            /// The ASHA paper's (Li et al. 2018): every trial pauses at the end of its rung
+            /// and continues from its checkpoint when it is promoted, i.e. when it is in
+            /// the best 1/eta of that rung and a worker is free (`PromotionQueue`).
+            case promotion
+        }
 
         /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
         public var minResource = PrunerResource.auto
@@ -127,6 +138,8 @@ extension SuccessiveHalvingPruner {
         public var minEarlyStoppingRate = 0
         /// Trials that must reach a rung before any is promoted (default 0).
         public var bootstrapCount = 0
+        /// `stop` (default) or `promotion`.
+        public var mode = Mode.stop
 
         public init() {}
 
@@ -136,6 +149,13 @@ extension SuccessiveHalvingPruner {
             reductionFactor = try c.option(.reductionFactor, default: reductionFactor, must: "at least 2") { $0 >= 2 }
             minEarlyStoppingRate = try c.option(Self.minEarlyStoppingRateKey, default: 0, must: "0 or more") { $0 >= 0 }
             bootstrapCount = try c.option(.bootstrapCount, default: 0, must: "0 or more") { $0 >= 0 }
+            if let text = try c.decodeIfPresent(String.self, forKey: Self.modeKey) {
+                guard let mode = Mode(rawValue: text) else {
+                    throw DecodingError.dataCorruptedError(forKey: Self.modeKey, in: c,
+                                                           debugDescription: "unknown mode '\(text)'; expected stop or promotion")
+                }
+                self.mode = mode
+            }
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -144,11 +164,19 @@ extension SuccessiveHalvingPruner {
             try c.encode(reductionFactor, forKey: .reductionFactor)
             try c.encode(minEarlyStoppingRate, forKey: Self.minEarlyStoppingRateKey)
             try c.encode(bootstrapCount, forKey: .bootstrapCount)
+            if mode != .stop { try c.encode(mode, forKey: Self.modeKey) }
+        }
+
+        /// The promotion epochs of the rungs for trials of at most `maxSteps` epochs.
+        public func promotionSteps(maxSteps: Int) -> [Int] {
+            pruner(maxSteps: maxSteps).promotionSteps
         }
 
         public var config: PrunerConfig { .asha(self) }
 
-        public func makePruner(maxSteps: Int) -> any Pruner {
+        public func makePruner(maxSteps: Int) -> any Pruner { pruner(maxSteps: maxSteps) }
+
+        func pruner(maxSteps: Int) -> SuccessiveHalvingPruner {
             SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, maxSteps / 100)), reductionFactor: reductionFactor,
                                     minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount, maxSteps: maxSteps)
         }

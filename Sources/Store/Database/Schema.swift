@@ -17,11 +17,14 @@ enum Schema {
     /// Trials queued by hand (`sweep enqueue`, the dashboard); readers treat the table as optional.
     static let enqueuedTrialsMigration = "v3-dash-enqueued-trials"
 
+    /// Population Based Training's lineage table; readers of an older file see no lineage.
+    static let lineageMigration = "v-pbt-lineage"
+
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
         Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration,
-                                              attemptLogTailMigration, enqueuedTrialsMigration])
+                                              attemptLogTailMigration, enqueuedTrialsMigration, lineageMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -190,6 +193,24 @@ enum Schema {
                     taken_at REAL
                 );
                 CREATE INDEX enqueued_trials_waiting ON enqueued_trials(study_id) WHERE trial_number IS NULL;
+                """)
+        }
+        m.registerMigration(lineageMigration) { db in
+            // One row per exploit/explore step of Population Based Training.
+            try db.execute(sql: """
+                CREATE TABLE lineage (
+                    id INTEGER PRIMARY KEY,
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    trial_number INTEGER NOT NULL,
+                    epoch INTEGER NOT NULL CHECK (epoch >= 1),
+                    source_trial INTEGER NOT NULL,
+                    source_epoch INTEGER NOT NULL CHECK (source_epoch >= 0),
+                    old_params TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    changes TEXT NOT NULL DEFAULT '{}',
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX lineage_by_trial ON lineage(study_id, trial_number);
                 """)
         }
         return m

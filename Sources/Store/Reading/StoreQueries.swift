@@ -141,6 +141,21 @@ public struct StoreQueries {
                          arguments: [trialID, step, attempt]).map(Self.intermediate)
     }
 
+    /// Every exploit/explore step of a study's Population Based Training, oldest first
+    /// (none in a file written before lineage existed).
+    public func lineage(studyID: Int64) throws -> [LineageStep] {
+        guard try db.tableExists("lineage") else { return [] }
+        return try Row.fetchAll(db, sql: "SELECT * FROM lineage WHERE study_id = ? ORDER BY id", arguments: [studyID]).map { row in
+            var changes: [String: String] = [:]
+            for (name, value) in JSONText.decodeParams(row["changes"]) {
+                if case .string(let text) = value { changes[name] = text }
+            }
+            return LineageStep(sequence: row["id"], member: row["trial_number"], epoch: row["epoch"], source: row["source_trial"],
+                               sourceEpoch: row["source_epoch"], oldParams: JSONText.decodeParams(row["old_params"]),
+                               params: JSONText.decodeParams(row["params"]), changes: changes)
+        }
+    }
+
     /// Every lease of one trial.
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map(Self.attempt)

@@ -193,6 +193,12 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case warning
     /// A trial queued by hand (`sweep enqueue`, the dashboard) was taken with its parameters.
     case enqueued
+    /// A scheduler paused a trial (PBT boundary, end of an ASHA rung).
+    case paused
+    /// A PBT member continues from another member's checkpoint with explored parameters.
+    case exploited
+    /// ASHA with promotions continues a paused trial to its next rung.
+    case promoted
 }
 
 /// One line of the event log.

@@ -18,6 +18,9 @@ public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, DatabaseVa
     /// Failed on a worker that was then quarantined (it failed everything it ran): the
     /// failure is the host's, not the trial's.
     case quarantined = "QUARANTINED"
+    /// Paused by a scheduler at a perturbation boundary or at the end of a rung (PBT, ASHA
+    /// with promotions); the trial continues from its checkpoint in a later attempt.
+    case paused = "PAUSED"
 
     /// Whether this outcome uses up one of the trial's `retry.max_attempts`.
     public var usesAnAttempt: Bool { self == .fail || self == .stale }
@@ -37,6 +40,9 @@ public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, DatabaseVa
 public enum PruneAction: String, Sendable, Hashable, CaseIterable, DatabaseValueConvertible {
     case `continue`
     case prune
+    /// Stop after this epoch; the trial continues later from this epoch's checkpoint (a
+    /// scheduler's pause). Sent to workers only: the store records the report as `continue`.
+    case pause
 }
 
 // Stored as their raw text, decoded strictly (an unknown stored value is an error).

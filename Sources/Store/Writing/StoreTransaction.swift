@@ -150,6 +150,24 @@ public struct StoreTransaction {
         try run("UPDATE trial_attempts SET ended_at = NULL, outcome = NULL, error = NULL WHERE trial_id = ? AND attempt = ?", [trialID, attempt])
     }
 
+    /// Replaces a trial's parameters (Population Based Training's explore step).
+    public func setTrialParams(trialID: Int64, _ params: Params) throws {
+        try run("UPDATE trials SET params = ? WHERE id = ?", [JSONText.encode(params), trialID])
+    }
+
+    /// Records one exploit/explore step of Population Based Training; returns its sequence.
+    @discardableResult
+    public func recordLineage(studyID: Int64, _ step: LineageStep, at time: Double) throws -> Int64 {
+        var changes: Params = [:]
+        for (name, text) in step.changes { changes[name] = .string(text) }
+        try run("""
+            INSERT INTO lineage (study_id, trial_number, epoch, source_trial, source_epoch, old_params, params, changes, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [studyID, step.member, step.epoch, step.source, step.sourceEpoch, JSONText.encode(step.oldParams),
+                  JSONText.encode(step.params), JSONText.encode(changes), time])
+        return db.lastInsertedRowID
+    }
+
     /// Sets a trial's state without finishing it (STALE after a worker died, WAITING when re-queued).
     public func setTrialState(trialID: Int64, _ state: TrialState) throws {
         try run("UPDATE trials SET state = ? WHERE id = ?", [state, trialID])

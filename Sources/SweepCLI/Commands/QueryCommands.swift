@@ -191,6 +191,10 @@ struct Show: ParsableCommand {
         for p in s.definition.space.parameters {
             print("  \(p.name) = \(t.params[p.name].map(TrialListing.display) ?? "(inactive)")")
         }
+        let (steps, params) = try reader.read { q in
+            (try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
+        }
+        for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(line) }
         if !curve.isEmpty {
             let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).sorted()
             var table = TextTable(["epoch", "value"] + metricNames + ["decision"])

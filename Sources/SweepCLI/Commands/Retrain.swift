@@ -35,14 +35,7 @@ struct Retrain: ParsableCommand {
         let reader = try database.reader()
         let (record, chosen, curve) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord]) in
             let s = try q.requireStudy(named: study)
-            let t: TrialRecord
-            if let trial {
-                guard let found = try q.trial(studyID: s.id, number: trial) else { throw UsageError("study '\(study)' has no trial \(trial)") }
-                t = found
-            } else {
-                guard let best = try q.best(study: s, top: 1).first else { throw UsageError("study '\(study)' has no complete trial to retrain") }
-                t = best
-            }
+            let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to retrain")
             return (s, t, try q.intermediates(trialID: t.id))
         }
         let definition = try SweepDefinition.parse(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")

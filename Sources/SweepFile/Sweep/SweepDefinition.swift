@@ -39,6 +39,8 @@ public struct SweepDefinition: Sendable {
     public var seed: UInt64
     public var sampler: SamplerConfig
     public var pruner: PrunerConfig
+    /// Population Based Training (`scheduler: {name: pbt, ...}`), if the file asks for it.
+    public var scheduler: SchedulerConfig?
     public var budget: Budget
     public var retry: RetryPolicy
     /// Which trained models are kept beside the database (training sweeps only).
@@ -52,7 +54,7 @@ public struct SweepDefinition: Sendable {
     /// The document without its sweep sections, ranges still in place.
     public var template: ConfigNode
 
-    static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "budget", "retry", "artifacts"]
+    static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "scheduler", "budget", "retry", "artifacts"]
     static let trainingKeys = ["seed", "data", "model", "training"]
     static let syntheticKeys = ["seed", "synthetic"]
 
@@ -204,8 +206,15 @@ public struct SweepDefinition: Sendable {
             }
             return try decoder.decode(SamplerConfig.self, from: samplerNode, at: ConfigPath([.key("sampler")]))
         }
+        let scheduler = check { () throws(ConfigError) -> SchedulerConfig? in
+            try root["scheduler"].map { node throws(ConfigError) in
+                try decoder.decode(SchedulerConfig.self, from: node, at: ConfigPath([.key("scheduler")]))
+            }
+        } ?? nil
+        // Population Based Training replaces pruning: no pruner unless one is named.
+        let defaultPruner = scheduler == nil ? "median" : "none"
         let pruner = check { () throws(ConfigError) -> PrunerConfig in
-            try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("median")))])),
+            try decoder.decode(PrunerConfig.self, from: root["pruner"] ?? ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string(defaultPruner)))])),
                                at: ConfigPath([.key("pruner")]))
         }
 
@@ -218,13 +227,18 @@ public struct SweepDefinition: Sendable {
         if let sampler, let space = searched?.2, let problem = sampler.problem(with: space) {
             problems.append(ConfigError(mark: root.entry("sampler")?.keyMark, path: ConfigPath([.key("sampler")]), message: problem))
         }
+        if let space = searched?.2, let budget {
+            let epochs = budget.maxEpochs ?? Self.templateEpochs(task: task, template: ConfigNode(.mapping(entries.filter { !sweepKeys.contains($0.key) })))
+            problems += SchedulingRules.problems(root: root, task: task, scheduler: scheduler, pruner: pruner, budget: budget, space: space,
+                                                 maxEpochs: epochs)
+        }
         if let problem = ConfigError.combining(problems) { throw problem }
         guard let study, let objective, let seed, let budget, let retry, let artifacts, let sampler, let pruner, let searched else {
             preconditionFailure("every section either decoded or recorded a problem")
         }
         var definition = SweepDefinition(
             file: file, text: text, study: study, description: description, objective: objective, seed: seed,
-            sampler: sampler, pruner: pruner, budget: budget, retry: retry, artifacts: artifacts, task: task,
+            sampler: sampler, pruner: pruner, scheduler: scheduler, budget: budget, retry: retry, artifacts: artifacts, task: task,
             parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: template)
         try definition.validateTemplate()
         return definition
@@ -279,8 +293,10 @@ public struct SweepDefinition: Sendable {
     public static let defaultCommandEpochs = 100
 
     /// Epochs per trial: the budget's cap, else the template's own count.
-    public var maxEpochs: Int {
-        if let m = budget.maxEpochs { return m }
+    public var maxEpochs: Int { budget.maxEpochs ?? Self.templateEpochs(task: task, template: template) }
+
+    /// The epochs the template itself asks for.
+    static func templateEpochs(task: Task, template: ConfigNode) -> Int {
         if task == .command { return Self.defaultCommandEpochs }
         if case .int(let e)? = template.node(at: ConfigPath(parsing: task == .synthetic ? "synthetic.epochs" : "training.epochs"))?.value { return e }
         return task == .synthetic ? 1 : TrainingConfig().epochs

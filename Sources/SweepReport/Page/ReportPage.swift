@@ -25,10 +25,13 @@ public enum ReportPage {
 
         """
         out += header(data)
-        out += "<nav class=\"part\">" + (figures.map { ($0.id, $0.title) } + [("top-trials", "Top trials"), ("sweep-file", "Sweep file")])
+        let lineage = LineageSection.section(data)
+        out += "<nav class=\"part\">" + (figures.map { ($0.id, $0.title) } + [("top-trials", "Top trials")]
+            + (lineage.isEmpty ? [] : [("lineage", "PBT lineage")]) + [("sweep-file", "Sweep file")])
             .map { "<a href=\"#\($0.0)\">\(html($0.1))</a>" }.joined() + "</nav>\n"
         for f in figures { out += section(f) }
         out += TopTrialsTable.section(data, count: topTrials)
+        out += lineage
         out += "<section class=\"part fig\" id=\"sweep-file\"><h2>Sweep file</h2>"
         out += "<p class=\"caption\">As stored with the study\(s.definition.sweepPath.map { " (from " + html($0) + ")" } ?? "").</p>"
         out += "<pre class=\"sweep-file\">\(html(s.definition.sweepFile))</pre></section>\n"

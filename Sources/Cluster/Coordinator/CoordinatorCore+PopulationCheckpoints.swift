@@ -1,0 +1,13 @@
+import Store
+
+extension CoordinatorCore {
+    /// Makes `source`'s latest checkpoint `member`'s (PBT's exploit), so that `member`
+    /// continues from it when next leased; returns that checkpoint's epoch, or nil when
+    /// `source` has none (or the cap leaves no room for the copy).
+    func copyCheckpoint(from source: Int, to member: Int, now: Double, tx: StoreTransaction) throws -> Int? {
+        guard let latest = checkpoints.latest(trial: source), checkpoints.offer(trial: member, epoch: latest.epoch, bytes: latest.bytes) else {
+            return nil
+        }
+        return latest.epoch
+    }
+}

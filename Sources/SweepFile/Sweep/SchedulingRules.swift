@@ -1,0 +1,42 @@
+import Search
+
+/// Rules across sections for the search methods that pause trials and continue them from
+/// checkpoints: Population Based Training (`scheduler: pbt`) and ASHA with promotions
+/// (`pruner: {name: asha, mode: promotion}`). Each problem names its field.
+enum SchedulingRules {
+    static func problems(root: ConfigNode, task: SweepDefinition.Task, scheduler: SchedulerConfig?, pruner: PrunerConfig?,
+                         budget: Budget, space: SearchSpace, maxEpochs: Int) -> [ConfigError] {
+        var out: [ConfigError] = []
+        func fail(_ path: [String], _ message: String) {
+            var node: ConfigNode? = root
+            var mark: SourceMark?
+            for key in path {
+                mark = node?.entry(key)?.keyMark ?? mark
+                node = node?[key]
+            }
+            out.append(ConfigError(mark: mark, path: ConfigPath(path.map { .key($0) }), message: message))
+        }
+        if case .asha(let asha)? = pruner, asha.mode == .promotion, task != .training {
+            fail(["pruner", "mode"], "promotion continues paused trials from checkpoints, which only built-in training trials have; this is a \(task) sweep")
+        }
+        guard let pbt = scheduler?.pbt else { return out }
+        if task != .training {
+            fail(["scheduler"], "Population Based Training continues members from checkpoints, which only built-in training trials have; this is a \(task) sweep")
+        }
+        if let pruner, pruner.name != .none {
+            fail(["pruner"], "pruner '\(pruner.name.rawValue)' does not apply with scheduler pbt (it replaces the bottom members instead of stopping them); remove the pruner section")
+        }
+        do {
+            try pbt.validate(against: space)
+        } catch {
+            fail(["scheduler", error.key], error.message)
+        }
+        if budget.trials != pbt.population {
+            fail(["budget", "trials"], "with scheduler pbt the budget is the population: \(pbt.population) members of \(maxEpochs) epochs each; set trials to \(pbt.population), got \(budget.trials)")
+        }
+        if pbt.perturbationInterval >= maxEpochs {
+            fail(["scheduler", "perturbation_interval"], "\(pbt.perturbationInterval) epochs leaves no perturbation before the last epoch (\(maxEpochs)); use fewer")
+        }
+        return out
+    }
+}

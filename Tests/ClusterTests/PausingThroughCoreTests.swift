@@ -1,0 +1,180 @@
+import Foundation
+import Search
+import Store
+import SweepFile
+import Testing
+@testable import Cluster
+
+/// Population Based Training and ASHA with promotions through a `CoordinatorCore` on a fake
+/// clock, with a file database (checkpoints are kept beside it).
+@Suite struct PausingThroughCoreTests {
+    static func training(_ sections: String, epochs: Int = 4) -> String {
+        """
+        study: core
+        data: {dataset: moons, samples: 100}
+        model: {hidden: [4]}
+        training:
+          epochs: \(epochs)
+          optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.1]}}
+        objective: {metric: val_accuracy, direction: maximize}
+        sampler: {name: random, seed: 5}
+        \(sections)
+        """
+    }
+
+    static func harness(_ sweep: String) throws -> CoreHarness {
+        let dir = NSTemporaryDirectory() + "pausing-core-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let db = dir + "/sweep.db"
+        let options = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10, artifacts: ArtifactDirectory(database: db))
+        return try CoreHarness(sweep, store: try SweepStore.open(path: db), options: options)
+    }
+
+    /// Reports one epoch with a checkpoint whose bytes name the trial and epoch.
+    static func report(_ h: CoreHarness, _ w: String, _ a: CoordinatorMessage.Assign, epoch: Int, value: Double) throws -> CoordinatorMessage.Decision? {
+        try h.deliver(.report(.init(trial: a.trial, attempt: a.attempt, epoch: epoch, value: value, metrics: ["val_accuracy": value],
+                                    checkpoint: [UInt8(a.trial), UInt8(epoch)])), from: w)
+        h.core.removeDroppedArtifacts()
+        for m in h.take(w) { if case .decision(let d) = m { return d } }
+        return nil
+    }
+
+    /// The worker stops after a pause decision: its `result` (pruned, ready) is not recorded.
+    static func stopped(_ h: CoreHarness, _ w: String, _ a: CoordinatorMessage.Assign, epochs: Int, value: Double) throws {
+        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: .pruned, value: value, metrics: ["val_accuracy": value],
+                                    epochs: epochs, ready: true)), from: w)
+    }
+
+    @Test func pbtPausesEveryMemberAndTheBottomOneContinuesFromATopMembersCheckpoint() throws {
+        let h = try Self.harness(Self.training("""
+            scheduler: {name: pbt, population: 4, perturbation_interval: 2, mutations: [optimizer.learning_rate], resample_probability: 0}
+            budget: {trials: 4}
+            """))
+        try h.hello("w1")
+        try h.hello("w2")
+        // Scores after epoch 2: member 0 worst, member 1 best.
+        let scores = [0: 0.1, 1: 0.9, 2: 0.5, 3: 0.6]
+        var first: [Int: CoordinatorMessage.Assign] = [:]
+        for round in 0..<2 {
+            let a = try #require(h.assignment("w1")), b = try #require(h.assignment("w2"))
+            let expected: [Int] = [2 * round, 2 * round + 1]
+            #expect([a.trial, b.trial] == expected, "the population fills before anyone continues")
+            for (w, x) in [("w1", a), ("w2", b)] {
+                first[x.trial] = x
+                #expect(x.resume == nil)
+                #expect(try Self.report(h, w, x, epoch: 1, value: 0.0)?.action == .continue)
+                let d = try #require(try Self.report(h, w, x, epoch: 2, value: scores[x.trial]!))
+                #expect(d.action == .pause)
+                try Self.stopped(h, w, x, epochs: 2, value: scores[x.trial]!)
+            }
+        }
+        #expect(try h.trials().map(\.state) == [.running, .running, .waiting, .waiting])
+        // Member 0 (bottom quarter) is next: it takes member 1's checkpoint and explores its rate.
+        let a = try #require(h.assignment("w1"))
+        #expect(a.trial == 0 && a.attempt == 2)
+        #expect(a.resume == .init(epoch: 2, checkpoint: [1, 2]))
+        let rate = try #require(first[1]?.params["optimizer.learning_rate"]?.number)
+        let explored = try #require(a.params["optimizer.learning_rate"]?.number)
+        #expect([rate * 0.8, rate * 1.2].contains { abs($0 - explored) < 1e-12 })
+        let lineage = try h.store.read { try $0.lineage(studyID: h.core.study.id) }
+        #expect(lineage.count == 1)
+        #expect(lineage.first.map { [$0.member, $0.epoch, $0.source, $0.sourceEpoch] } == [0, 2, 1, 2])
+        #expect(lineage.first?.oldParams == first[0]?.params && lineage.first?.params == a.params)
+        #expect(try h.trials()[0].params == a.params)
+        // The others continue from their own checkpoints with their own parameters.
+        let b = try #require(h.assignment("w2"))
+        #expect(b.trial == 1 && b.resume == .init(epoch: 2, checkpoint: [1, 2]) && b.params == first[1]?.params)
+        // Epochs 3 and 4 only; the last epoch does not pause; the study ends with 4 members.
+        var next: [(String, CoordinatorMessage.Assign)] = [("w1", a), ("w2", b)]
+        var done = 0
+        while !next.isEmpty {
+            let (w, x) = next.removeFirst()
+            #expect(x.resume?.epoch == 2)
+            #expect(try Self.report(h, w, x, epoch: 3, value: 0.7)?.action == .continue)
+            try h.deliver(.result(.init(trial: x.trial, attempt: x.attempt, state: .complete, value: 0.8, metrics: ["val_accuracy": 0.8],
+                                        epochs: 4, ready: true)), from: w)
+            done += 1
+            if let y = h.assignment(w) { next.append((w, y)) }
+        }
+        #expect(done == 4)
+        #expect(h.core.finished)
+        #expect(try h.trials().map(\.state) == [.complete, .complete, .complete, .complete])
+        // Member 0's curve: its own epochs 1-2, then 3 after continuing from member 1's checkpoint.
+        #expect(try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[0].id) }.map(\.step) == [1, 2, 3])
+    }
+
+    @Test func pbtDecisionsAreReplayedAfterARestartFromTheSameDatabase() throws {
+        func run(restartAfterPauses: Bool) throws -> (Params, [LineageStep]) {
+            let h = try Self.harness(Self.training("""
+                scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, mutations: [optimizer.learning_rate]}
+                budget: {trials: 2}
+                """, epochs: 3))
+            try h.hello("w1")
+            for (trial, score) in [(0, 0.2), (1, 0.8)] {
+                let a = try #require(h.assignment("w1"))
+                #expect(a.trial == trial)
+                #expect(try Self.report(h, "w1", a, epoch: 1, value: score)?.action == .pause)
+                if trial == 1 && restartAfterPauses {
+                    // Both members paused, neither decided: the restarted coordinator decides.
+                    try h.restart()
+                    try h.hello("w1")
+                } else {
+                    try Self.stopped(h, "w1", a, epochs: 1, value: score)
+                }
+            }
+            let a = try #require(h.assignment("w1"))
+            #expect(a.trial == 0 && a.resume == .init(epoch: 1, checkpoint: [1, 1]))
+            return (a.params, try h.store.read { try $0.lineage(studyID: h.core.study.id) })
+        }
+        let (straight, lineage) = try run(restartAfterPauses: false)
+        let (resumed, again) = try run(restartAfterPauses: true)
+        #expect(straight == resumed)
+        #expect(lineage.map(\.params) == again.map(\.params) && lineage.count == 1)
+    }
+
+    @Test func ashaPromotionPausesAtEachRungAndPromotesTheBestFromItsCheckpoint() throws {
+        // Rungs end at epochs 1 and 2 (eta 2); trials run to 4.
+        let h = try Self.harness(Self.training("""
+            pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
+            budget: {trials: 4}
+            """))
+        try h.hello("w1")
+        func firstRung(_ expected: Int, value: Double) throws {
+            let a = try #require(h.assignment("w1"))
+            #expect(a.trial == expected && a.resume == nil)
+            #expect(try Self.report(h, "w1", a, epoch: 1, value: value)?.action == .pause)
+            try Self.stopped(h, "w1", a, epochs: 1, value: value)
+        }
+        // One trial at rung 0: nothing to promote (top 1/2 of 1 is nobody), so a new trial.
+        try firstRung(0, value: 0.3)
+        try firstRung(1, value: 0.6)
+        // Two at rung 0: the better (1) is promoted and continues from epoch 1's checkpoint.
+        var a = try #require(h.assignment("w1"))
+        #expect(a.trial == 1 && a.attempt == 2 && a.resume == .init(epoch: 1, checkpoint: [1, 1]))
+        #expect(try Self.report(h, "w1", a, epoch: 2, value: 0.7)?.action == .pause)
+        try Self.stopped(h, "w1", a, epochs: 2, value: 0.7)
+        #expect(try h.trials()[1].state == .pruned)
+        // Rung 0 now has 3 trials: the top one (2) is paused there and goes up first.
+        try firstRung(2, value: 0.9)
+        a = try #require(h.assignment("w1"))
+        #expect(a.trial == 2 && a.resume?.epoch == 1)
+        #expect(try Self.report(h, "w1", a, epoch: 2, value: 0.95)?.action == .pause)
+        try Self.stopped(h, "w1", a, epochs: 2, value: 0.95)
+        // Rung 1 has 2 trials: the better (2) is promoted to the last epoch.
+        a = try #require(h.assignment("w1"))
+        #expect(a.trial == 2 && a.resume?.epoch == 2)
+        #expect(try Self.report(h, "w1", a, epoch: 3, value: 0.96)?.action == .continue)
+        try h.deliver(.result(.init(trial: 2, attempt: a.attempt, state: .complete, value: 0.97, metrics: ["val_accuracy": 0.97], epochs: 4, ready: true)), from: "w1")
+        // Trial 0 is not in the top half of rung 0 (1 and 2 are, and went up): the last new trial.
+        #expect(!h.core.finished)
+        try firstRung(3, value: 0.1)
+        // Nothing is promotable any more and the budget is spent: the study ends.
+        #expect(h.core.finished)
+        #expect(try h.trials().map(\.state) == [.pruned, .pruned, .complete, .pruned])
+        let promoted = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.promoted]) }
+        #expect(promoted.map(\.trialNumber) == [1, 2, 2])
+        #expect(try h.attempts(2).map(\.resumedFromEpoch) == [nil, 1, 2])
+        #expect(try h.attempts(2).map(\.outcome) == [.paused, .paused, .complete])
+        #expect(try h.attempts(0).map(\.outcome) == [.paused])
+    }
+}

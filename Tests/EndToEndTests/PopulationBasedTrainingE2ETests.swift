@@ -1,0 +1,113 @@
+import Foundation
+import Store
+import Testing
+
+/// Population Based Training with real processes: a coordinator and two workers train a
+/// population of four on a toy data set; members pause at each boundary, the bottom ones
+/// continue from a top member's checkpoint (no epoch run twice), every step is in the
+/// lineage, and the winner's schedule exports as a train file that `sweep train` runs.
+@Suite("Population Based Training end to end", .serialized)
+struct PopulationBasedTrainingE2ETests {
+    static let pbt = """
+        scheduler:
+          name: pbt
+          population: 4
+          perturbation_interval: 2
+          quantile: 0.5
+          resample_probability: 0
+          mutations: [optimizer.learning_rate]
+        budget: {trials: 4}
+        """
+
+    /// A toy sweep over the learning rate with the given search sections.
+    static func sweepFile(study: String = "pbt-e2e", epochs: Int = 6, search: String = pbt) -> String {
+        """
+        study: \(study)
+        objective: {metric: val_accuracy, direction: maximize}
+        seed: 7
+        data: {dataset: moons, samples: 400}
+        model: {hidden: [16]}
+        training:
+          epochs: \(epochs)
+          batch_size: 32
+          optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.3]}}
+        sampler: {name: random}
+        \(search)
+        """
+    }
+
+    @Test func membersContinueFromOtherMembersCheckpointsAndTheScheduleExports() throws {
+        let h = try SweepHarness("pbt")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile())
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let (trials, lineage, attempts, curves) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "pbt-e2e")
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try q.lineage(studyID: s.id), try trials.map { try q.attempts(trialID: $0.id) },
+                    try trials.map { try q.intermediates(trialID: $0.id) })
+        }
+        #expect(trials.map(\.state) == [.complete, .complete, .complete, .complete])
+        #expect(!lineage.isEmpty, "the bottom half exploits at each boundary")
+        for step in lineage {
+            #expect(step.source != step.member && step.sourceEpoch >= 2 && step.params != step.oldParams)
+            // The member's next attempt continued from the copied checkpoint's epoch.
+            let later = attempts[step.member].filter { $0.resumedFromEpoch == step.sourceEpoch }
+            #expect(!later.isEmpty, "trial \(step.member) resumed from epoch \(step.sourceEpoch): \(attempts[step.member])")
+        }
+        for (number, list) in attempts.enumerated() {
+            // Paused at epochs 2 and 4, each later attempt resumed from a checkpoint: none started over.
+            #expect(list.count >= 2 && list.dropFirst().allSatisfy { $0.resumedFromEpoch != nil }, "trial \(number): \(list)")
+            #expect(list.dropLast().allSatisfy { $0.outcome == .paused } && list.last?.outcome == .complete)
+            #expect(curves[number].last?.step == 6)
+        }
+        // The schedule of the member that exploited last, as a train file.
+        let member = try #require(lineage.last?.member)
+        let out = h.directory.appendingPathComponent("schedule.yaml").path
+        let export = try h.run(["export-schedule", "pbt-e2e", "--db", h.db, "--trial", "\(member)", "--out", out])
+        #expect(export.status == 0, "\(export.output)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("piecewise"), "\(text)")
+        let train = try h.run(["train", out])
+        #expect(train.status == 0, "\(train.output)")
+        #expect(train.output.contains("epoch 6/6"), "\(train.output)")
+        // The report has the lineage view and every member's schedule.
+        let page = h.directory.appendingPathComponent("report.html").path
+        let report = try h.run(["report", "pbt-e2e", "--db", h.db, "--out", page])
+        #expect(report.status == 0, "\(report.output)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("id=\"lineage-table\"") && html.contains("id=\"schedules-table\""))
+        // `sweep show` has the lineage view.
+        let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
+        #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")
+    }
+
+    @Test func ashaWithPromotionsPausesAtRungsAndPromotedTrialsContinueFromTheirCheckpoint() throws {
+        let h = try SweepHarness("asha-promotion")
+        defer { h.cleanUp() }
+        let file = try h.write("asha.yaml", Self.sweepFile(study: "asha-e2e", epochs: 4, search: """
+            pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
+            budget: {trials: 6}
+            """))
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let (trials, attempts, promoted) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "asha-e2e")
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try trials.map { try q.attempts(trialID: $0.id) }, try q.events(studyID: s.id, kinds: [.promoted]))
+        }
+        #expect(trials.count == 6 && !promoted.isEmpty)
+        // Rungs end at epochs 1 and 2: the best trial went 1 -> 2 -> 4, each time from its checkpoint.
+        let complete = trials.filter { $0.state == .complete }
+        #expect(!complete.isEmpty && complete.allSatisfy { $0.epochs == 4 })
+        for t in complete {
+            #expect(attempts[t.number].map(\.resumedFromEpoch) == [nil, 1, 2], "\(attempts[t.number])")
+        }
+        // Every other trial stopped at a rung's end, paused, and was never re-run from scratch.
+        for t in trials where t.state != .complete {
+            #expect(t.state == .pruned && [1, 2].contains(t.epochs), "\(t)")
+            #expect(attempts[t.number].allSatisfy { $0.outcome == .paused } && attempts[t.number].dropFirst().allSatisfy { $0.resumedFromEpoch != nil })
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Search
+import Testing
+@testable import SweepFile
+
+/// `scheduler: pbt` and `pruner: {mode: promotion}` in sweep files: decoded with defaults,
+/// and every mistake an error at its field.
+@Suite struct SchedulerSectionTests {
+    static func pbt(_ scheduler: String, budget: String = "{trials: 4, max_epochs: 3}", pruner: String = "") -> String {
+        validSweep
+            .replacingOccurrences(of: "pruner: {name: median}\n", with: pruner.isEmpty ? "" : "pruner: \(pruner)\n")
+            .replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "scheduler: \(scheduler)\nbudget: \(budget)")
+    }
+
+    @Test func pbtDecodesWithRayTunesDefaultsAndNoPruner() throws {
+        let d = try SweepDefinition.parse(text: Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}"))
+        let config = try #require(d.scheduler?.pbt)
+        #expect(config == PopulationBasedTrainingConfig(population: 4, perturbationInterval: 1, quantile: 0.25, resampleProbability: 0.25,
+                                                        perturbationFactors: [0.8, 1.2], mutations: ["optimizer.learning_rate"]))
+        #expect(d.pruner.name == .none)
+    }
+
+    @Test(arguments: [
+        ("{name: pbt, population: 4, perturbation_interval: 1, mutations: [learning_rate]}", "scheduler.mutations", "not a searched parameter"),
+        ("{name: pbt, population: 4, perturbation_interval: 1, quantile: 0.7, mutations: [optimizer.learning_rate]}", "scheduler.quantile", "(0, 0.5]"),
+        ("{name: pbt, population: 4, perturbation_interval: 3, mutations: [optimizer.learning_rate]}", "scheduler.perturbation_interval", "no perturbation"),
+        ("{name: pbt, population: 5, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", "budget.trials", "set trials to 5"),
+        ("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate], interval: 2}", "scheduler.interval", "unknown key"),
+        ("{name: pb, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", "scheduler.name", "unknown scheduler"),
+        ("{name: pbt, population: 4, mutations: [optimizer.learning_rate]}", "scheduler.perturbation_interval", "missing"),
+    ])
+    func badSchedulerSettingsNameTheirField(_ scheduler: String, field: String, words: String) throws {
+        let error = try #require(parseError(Self.pbt(scheduler)))
+        #expect(error.path.description == field, "\(error)")
+        #expect(error.message.contains(words), "\(error)")
+        #expect(error.mark != nil, "\(error)")
+    }
+
+    @Test func aPrunerBesidePbtIsRefused() throws {
+        let text = Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", pruner: "{name: median}")
+        let error = try #require(parseError(text))
+        #expect(error.path.description == "pruner" && error.message.contains("does not apply with scheduler pbt"), "\(error)")
+    }
+
+    @Test func ashaPromotionModeDecodesAndNeedsTrainingTrials() throws {
+        let text = validSweep.replacingOccurrences(of: "pruner: {name: median}", with: "pruner: {name: asha, mode: promotion, reduction_factor: 3}")
+        guard case .asha(let asha) = try SweepDefinition.parse(text: text).pruner else {
+            Issue.record("not asha")
+            return
+        }
+        #expect(asha.mode == .promotion && asha.reductionFactor == 3)
+        let bad = try #require(parseError(validSweep.replacingOccurrences(of: "pruner: {name: median}", with: "pruner: {name: asha, mode: pause}")))
+        #expect(bad.path.description == "pruner.mode" && bad.message.contains("stop or promotion"), "\(bad)")
+        let synthetic = """
+            study: s
+            synthetic: {function: sphere, epochs: 4, inputs: {x: {uniform: [-1, 1]}}}
+            pruner: {name: asha, mode: promotion}
+            budget: {trials: 4}
+            """
+        let error = try #require(parseError(synthetic))
+        #expect(error.path.description == "pruner.mode" && error.message.contains("checkpoints"), "\(error)")
+    }
+}
