@@ -51,7 +51,14 @@ struct PopulationBasedTrainingE2ETests {
         #expect(trials.map(\.state) == [.complete, .complete, .complete, .complete])
         #expect(!lineage.isEmpty, "the bottom half exploits at each boundary")
         for step in lineage {
-            #expect(step.source != step.member && step.sourceEpoch >= 2 && step.params != step.oldParams)
+            #expect(step.source != step.member && step.sourceEpoch >= 2)
+            // Explore perturbed the one mutated rate; it equals the member's old rate only when
+            // clipped to the same bound of its range (perturbed values stay inside it).
+            let rate = "optimizer.learning_rate"
+            #expect(step.changes.keys.sorted() == [rate], "\(step)")
+            if step.params == step.oldParams {
+                #expect([0.001, 0.3].contains(step.params[rate]?.number ?? .nan), "\(step)")
+            }
             // The member's next attempt continued from the copied checkpoint's epoch.
             let later = attempts[step.member].filter { $0.resumedFromEpoch == step.sourceEpoch }
             #expect(!later.isEmpty, "trial \(step.member) resumed from epoch \(step.sourceEpoch): \(attempts[step.member])")
