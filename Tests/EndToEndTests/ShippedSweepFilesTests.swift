@@ -23,7 +23,7 @@ import Testing
         // sweeps/idx (the real one is not shipped).
         let repositoryData = SweepBinary.repositoryRoot.appendingPathComponent("data")
         try FileManager.default.createDirectory(atPath: h.path("data/mnist"), withIntermediateDirectories: true)
-        for name in ["iris.csv", "breast-cancer.csv"] {
+        for name in ["iris.csv", "breast-cancer.csv", "diabetes.csv"] {
             let source = repositoryData.appendingPathComponent(name).path
             try #require(FileManager.default.fileExists(atPath: source), "\(source) is missing: run `make example-data` (make deps does)")
             try FileManager.default.createSymbolicLink(atPath: h.path("data/\(name)"), withDestinationPath: source)
