@@ -207,7 +207,8 @@ final class StudyFeed: Sendable {
 
     struct Attempt: Encodable {
         var trial: Int, attempt: Int, worker: String, startedAt: Double, endedAt: Double?, outcome: String?, error: String?
-        /// The tail of a command trial's output (trial page only).
+        /// The tail of a command trial's output, successful or not (trial page only: the
+        /// study-wide JSON is polled every second and must stay small).
         var log: String?
 
         init(trial: Int, _ a: AttemptRecord, withLog: Bool) {
@@ -215,7 +216,9 @@ final class StudyFeed: Sendable {
             endedAt = a.endedAt; outcome = a.outcome?.rawValue
             let parts = AttemptLog.split(a.error)
             error = parts.message
-            log = withLog ? parts.log : nil
+            // The stored output tail (every attempt, failed or not); databases written before
+            // `log_tail` existed only kept a failure's stderr, inside `error`.
+            log = withLog ? (a.logTail ?? parts.log) : nil
         }
     }
 

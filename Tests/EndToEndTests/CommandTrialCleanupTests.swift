@@ -80,5 +80,8 @@ func processesWithMarker(_ marker: String) -> [Int32] {
         #expect(logsStatus == 0 && logs.contains("out line 5999\nlast words on stderr"), "\(logs.suffix(300))")
         let (showStatus, show) = try h.run(["show", "tail", "1", "--db", h.db])
         #expect(showStatus == 0 && show.contains("output of attempt 1") && show.contains("  last words on stderr"), "\(show.suffix(300))")
+        // A successful attempt's output is kept and shown too.
+        let (okStatus, ok) = try h.run(["show", "tail", "0", "--db", h.db])
+        #expect(okStatus == 0 && ok.contains("output of attempt 1") && ok.contains("  out line 5999\n  last words on stderr"), "\(ok.suffix(300))")
     }
 }

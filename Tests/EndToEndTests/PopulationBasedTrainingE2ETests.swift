@@ -36,6 +36,24 @@ struct PopulationBasedTrainingE2ETests {
         """
     }
 
+    @Test func validatePrintsTheSchedulerSettingsWithTheirDefaults() throws {
+        let h = try SweepHarness("pbt-validate")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile(search: """
+            scheduler: {name: pbt, population: 4, perturbation_interval: 2, mutations: [optimizer.learning_rate]}
+            budget: {trials: 4}
+            """))
+        let pbt = try h.run(["validate", file])
+        #expect(pbt.status == 0, "\(pbt.output)")
+        #expect(pbt.output.contains("""
+            scheduler pbt: population 4, perturbation every 2 epoch(s), quantile 0.25, resample probability 0.25, \
+            perturbation factors [0.8, 1.2], mutations [optimizer.learning_rate]
+            sampler random, pruner none;
+            """), "\(pbt.output)")
+        let plain = try h.run(["validate", try h.write("plain.yaml", Self.sweepFile(study: "plain", search: "budget: {trials: 2}"))])
+        #expect(plain.status == 0 && plain.output.contains("sampler random, pruner median;") && !plain.output.contains("scheduler"), "\(plain.output)")
+    }
+
     @Test func membersContinueFromOtherMembersCheckpointsAndTheScheduleExports() throws {
         let h = try SweepHarness("pbt")
         defer { h.cleanUp() }

@@ -124,10 +124,17 @@ import Testing
         #expect(queue.first?.trialNumber == 4 && queue.first?.source == "sweep enqueue")
     }
 
-    @Test func aFailingCommandTrialShowsItsOutputTailEscapedOnTheTrialPage() throws {
+    @Test func everyCommandTrialShowsItsOutputTailEscapedOnTheTrialPageFailedOrNot() throws {
         let s = try Scratch("dashboard-log")
         defer { s.cleanUp() }
+        // Trial 1 succeeds (its output is kept too); trial 0 fails on every attempt.
         _ = try s.write("bad.sh", """
+            if [ "$SWEEP_TRIAL" = 1 ]; then
+              echo 'finished cleanly: <b id="done">done</b>'
+              echo '{"epoch": 1, "loss": 1}' >&3
+              echo '{"epoch": 2, "loss": 0.5}' >&3
+              exit 0
+            fi
             echo '{"epoch": 1, "loss": 2}' >&3
             echo "Traceback: attempt $SWEEP_ATTEMPT broke" >&2
             echo '<b id="injected">not markup</b> & <script>window.hacked = 1</script>' >&2
@@ -140,7 +147,7 @@ import Testing
             parameters:
               x: {uniform: [0, 10]}
             sampler: {name: random}
-            budget: {trials: 1, max_epochs: 2}
+            budget: {trials: 2, max_epochs: 2}
             retry: {max_attempts: 2, retry_errors: true}
             """)
         let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"])
@@ -155,6 +162,9 @@ import Testing
             ["do": "eval", "name": "messages", "js": "Array.prototype.map.call(document.querySelectorAll('#attempts-table tbody tr:not(.log-row) td:last-child'), function (e) { return e.textContent; })"],
             ["do": "eval", "name": "injected", "js": "[document.getElementById('injected') === null, window.hacked === undefined]"],
             ["do": "screenshot", "file": "trial-log.png", "height": 900],
+            ["do": "open", "url": base + "/trial?study=cmdlog&n=1"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "okLogs", "js": "Array.prototype.map.call(document.querySelectorAll('pre.attempt-log'), function (e) { return e.textContent; })"],
+            ["do": "eval", "name": "okShown", "js": "[document.getElementById('done') === null, !document.getElementById('log-note').hidden]"],
         ], screenshots: DashboardTests.screenshots)
         #expect(browser.errors.isEmpty, "\(browser.errors)")
         #expect(browser.console.isEmpty, "console: \(browser.console)")
@@ -166,9 +176,45 @@ import Testing
         }
         #expect((browser.values["messages"] as? [String] ?? []).allSatisfy { $0 == "the program exited with status 3" }, "\(browser.values["messages"] ?? "")")
         #expect(browser.values["injected"] as? [Bool] == [true, true])
+        // The successful trial's output, as text too.
+        let okLogs = browser.values["okLogs"] as? [String] ?? []
+        #expect(okLogs.count == 1 && okLogs[0].contains(#"finished cleanly: <b id="done">done</b>"#), "\(okLogs)")
+        #expect(browser.values["okShown"] as? [Bool] == [true, true])
         // The study's JSON (polled every second) carries the messages, not the logs.
         let study = HTTP.request(base + "/api/study?name=cmdlog")?.body ?? ""
-        #expect(study.contains("exited with status 3") && !study.contains("Traceback"), "\(study.prefix(800))")
+        #expect(study.contains("exited with status 3") && !study.contains("Traceback") && !study.contains("finished cleanly"), "\(study.prefix(800))")
+    }
+
+    @Test func theTrialJSONShowsTheStoredTailAndFallsBackToTheFailureTextOfOlderDatabases() throws {
+        let s = try Scratch("dashboard-old-log")
+        defer { s.cleanUp() }
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))])
+        let store = try SweepStore.open(path: s.db)
+        try store.write { tx in
+            let st = try tx.createStudy(NewStudy(name: "old", direction: .minimize, metric: "loss", sweepFile: "study: old\n", space: space,
+                                                 seed: 1, budgetTrials: 2), at: 1000)
+            // Trial 0 as written before `log_tail` existed: the stderr tail only inside the failure text.
+            let before = try tx.insertTrial(studyID: st.id, number: 0, state: .waiting, params: ["x": .double(0.1)], seed: 1, at: 1000, leasedTo: "w0")
+            try tx.finishTrial(trialID: before, attempt: 1, state: .fail, value: nil, metrics: nil,
+                               error: "the program exited with status 3\n--- stderr (last 11 characters) ---\nold stderr\n", at: 1001)
+            // Trial 1: the stored tail (stdout and stderr) wins over the failure text's stderr.
+            let after = try tx.insertTrial(studyID: st.id, number: 1, state: .waiting, params: ["x": .double(0.2)], seed: 2, at: 1002, leasedTo: "w0")
+            try tx.finishTrial(trialID: after, attempt: 1, state: .fail, value: nil, metrics: nil,
+                               error: "the program exited with status 3\n--- stderr (last 11 characters) ---\nnew stderr\n", at: 1003)
+            try tx.setAttemptLogTail(trialID: after, attempt: 1, "new stdout\nnew stderr\n")
+        }
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        func attempts(_ n: Int) -> [[String: Any]] {
+            Self.json(HTTP.request(base + "/api/trial?study=old&n=\(n)")?.body ?? "")["attempts"] as? [[String: Any]] ?? []
+        }
+        let old = attempts(0), new = attempts(1)
+        #expect(old.map { $0["log"] as? String } == ["--- stderr (last 11 characters) ---\nold stderr\n"], "\(old)")
+        #expect(new.map { $0["log"] as? String } == ["new stdout\nnew stderr\n"], "\(new)")
+        #expect((old + new).map { $0["error"] as? String } == ["the program exited with status 3", "the program exited with status 3"])
+        let study = HTTP.request(base + "/api/study?name=old")?.body ?? ""
+        #expect(study.contains("exited with status 3") && !study.contains("stderr") && !study.contains("stdout"), "\(study.prefix(800))")
     }
 
     @Test func aStudyOfFiveThousandTrialsServesItsJSON() throws {

@@ -20,6 +20,7 @@ struct Validate: ParsableCommand {
                 trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
             }
             print("\(file): valid sweep '\(d.study)': \(trials), \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            if let pbt = d.scheduler?.pbt { print(describe(pbt)) }
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
@@ -33,6 +34,13 @@ struct Validate: ParsableCommand {
                 print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(labels)")
             }
         }
+    }
+
+    /// One line with every setting of `scheduler: {name: pbt, ...}`, defaults filled in.
+    func describe(_ p: PopulationBasedTrainingConfig) -> String {
+        "scheduler pbt: population \(p.population), perturbation every \(p.perturbationInterval) epoch(s), quantile \(p.quantile), "
+            + "resample probability \(p.resampleProbability), perturbation factors [\(p.perturbationFactors.map { "\($0)" }.joined(separator: ", "))], "
+            + "mutations [\(p.mutations.joined(separator: ", "))]"
     }
 
     func describe(_ d: Search.Distribution) -> String {
