@@ -41,4 +41,39 @@ import Testing
         }
         #expect(runs[0] == runs[1])
     }
+
+    @Test func normalAndLogNormalParametersRunAndAreStored() throws {
+        let h = try SweepHarness("wandb-normal")
+        defer { h.cleanUp() }
+        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
+        let wandb = try h.write("sweep.yaml", """
+            program: train.sh
+            name: normals
+            method: bayes
+            metric: {name: loss}
+            parameters:
+              x: {distribution: normal, mu: 5, sigma: 0.1}
+              y: {distribution: log_normal, mu: -2, sigma: 0.1}
+              z: {distribution: q_normal, mu: 0, sigma: 1, q: 0.5}
+            run_cap: 12
+            command: [sh, "${program}", "${args}"]
+            """)
+        let (converted, conversion) = try h.run(["convert", "wandb", wandb])
+        #expect(converted == 0, "\(conversion)")
+        #expect(conversion.contains("normal: [5, 0.1]") && conversion.contains("lognormal: [-2, 0.1]")
+                && conversion.contains("z: {normal: [0, 1], q: 0.5}"), "\(conversion)")
+        let (status, output) = try h.run(["run", wandb, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "normals").map(\.0)
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        for t in trials {
+            guard case .double(let x)? = t.params["x"], case .double(let y)? = t.params["y"], case .double(let z)? = t.params["z"] else {
+                Issue.record("trial \(t.number): \(t.params)")
+                continue
+            }
+            // Within 4.75 sigma (the quantiles drawn stop at 1e-6), z on multiples of 0.5.
+            #expect(abs(x - 5) <= 0.475 && abs(log(y) + 2) <= 0.475 && (z * 2).rounded() == z * 2, "\(t.params)")
+        }
+        #expect(Set(trials.compactMap { $0.params["x"] }).count == 12) // continuous: all distinct
+    }
 }
