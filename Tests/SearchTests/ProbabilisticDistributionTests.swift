@@ -69,7 +69,8 @@ import Testing
         #expect(abs(BetaDistribution.cdf(0.1, a: 0.5, b: 0.5) - 2 / Double.pi * asin(0.1.squareRoot())) < 1e-10)
     }
 
-    @Test func tpeModelsThemAndImprovesOnRandomDraws() {
+    @Test(arguments: [1, 7, 9] as [UInt64])
+    func tpeModelsThemAndImprovesOnRandomDraws(seed: UInt64) {
         let space = try! SearchSpace([
             Parameter(name: "x", distribution: .normal(mu: 0, sigma: 2, q: nil)),
             Parameter(name: "y", distribution: .logNormal(mu: 0, sigma: 1, q: nil)),
@@ -80,8 +81,8 @@ import Testing
             return (x - 1.5) * (x - 1.5) + (log(y) - 0.5) * (log(y) - 0.5) + (z - 0.8) * (z - 0.8)
         }
         let trials = 80
-        let tpe = Fixtures.run(TPESampler(seed: 7), space, trials: trials, objective)
-        let random = Fixtures.run(RandomSampler(seed: 7), space, trials: trials, objective)
+        let tpe = Fixtures.run(TPESampler(seed: seed), space, trials: trials, objective)
+        let random = Fixtures.run(RandomSampler(seed: seed), space, trials: trials, objective)
         for t in tpe.trials {
             for p in space.parameters { #expect(p.distribution.contains(t.params[p.name]!), "\(t.params)") }
         }

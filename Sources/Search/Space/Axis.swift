@@ -75,17 +75,6 @@ struct NumericAxis: Hashable, Sendable {
         guard prior != .uniform else { return transform(v) }
         return min(max(transform(v), transformedLow), transformedHigh)
     }
-
-    /// Where TPE's prior kernel sits and how wide it is (transformed space): the middle
-    /// and the width of the interval for ranges, the distribution's mean and standard
-    /// deviation otherwise.
-    var priorKernel: (mu: Double, sigma: Double) {
-        switch prior {
-        case .uniform: return (0.5 * (transformedLow + transformedHigh), transformedHigh - transformedLow)
-        case .normal(let mu, let sigma): return (mu, sigma)
-        case .beta(let a, let b): return (a / (a + b), (a * b / ((a + b) * (a + b) * (a + b + 1))).squareRoot())
-        }
-    }
 }
 
 /// The distribution of a numeric axis's transformed value.

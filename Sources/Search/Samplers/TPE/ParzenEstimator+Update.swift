@@ -44,7 +44,7 @@ extension ParzenEstimator {
             case .numeric(let axis):
                 let incremental = reusable && sameClip && axis.step == nil && obs.widthOwner[p] == me
                 Self.setNumeric(&dimensions[d], axis, kernels: K)
-                Self.copyCentres(&dimensions[d].mu, column, prior: axis.priorKernel.mu)
+                Self.copyCentres(&dimensions[d].mu, column, prior: 0.5 * (dimensions[d].low + dimensions[d].high))
                 if !incremental { dimensions[d].sigma.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
                 if axis.step != nil { dimensions[d].pairOfKernel.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
                 obs.byMu[p].withUnsafeMutableElements { e in

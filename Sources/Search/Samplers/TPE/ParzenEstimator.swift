@@ -107,7 +107,7 @@ final class ParzenEstimator {
                 dimensions[d].mu = members.map { column[Int($0)] } + [-1]
             case .numeric(let axis):
                 Self.setNumeric(&dimensions[d], axis, kernels: n + 1)
-                dimensions[d].mu = members.map { column[Int($0)] } + [axis.priorKernel.mu]
+                dimensions[d].mu = members.map { column[Int($0)] } + [0.5 * (dimensions[d].low + dimensions[d].high)]
                 var entries = members.enumerated().map { k, t in
                     TPEObservations.MuEntry(mu: column[Int(t)], number: Int32(k))
                 }
@@ -256,17 +256,15 @@ final class ParzenEstimator {
     static func setPrior(_ dim: inout Dimension) {
         let low = dim.low, high = dim.high, range = high - low
         let prior = dim.mu.count - 1
-        // The prior kernel: uniform-ish (centre, width = range) for ranges, the distribution
-        // itself (mean, standard deviation) for normal, log-normal and beta parameters.
-        let (mid, width) = dim.axis?.priorKernel ?? (0.5 * (low + high), range)
-        dim.sigma[prior] = width
-        let priorLogZ = Normal.logMass((low - mid) / width, (high - mid) / width)
+        let mid = 0.5 * (low + high)
+        dim.sigma[prior] = range
+        let priorLogZ = Normal.logMass((low - mid) / range, (high - mid) / range)
         if case .discrete = dim.kind {
             dim.pairOfKernel[prior] = Int32(dim.pairMu.count)
-            dim.pairMu.append(mid); dim.pairSigma.append(width); dim.pairLogZ.append(priorLogZ)
+            dim.pairMu.append(mid); dim.pairSigma.append(range); dim.pairLogZ.append(priorLogZ)
         } else {
-            dim.h[prior] = 0.5 / (width * width)
-            dim.term[prior] = -(log(width) + priorLogZ + Normal.logSqrt2Pi)
+            dim.h[prior] = 0.5 / (range * range)
+            dim.term[prior] = -(log(range) + priorLogZ + Normal.logSqrt2Pi)
         }
     }
 
