@@ -2,23 +2,32 @@ import Foundation
 import Store
 import Testing
 
-/// W&B's log-scale distributions, through `sweep convert wandb` and `sweep run`.
+/// W&B's log-scale, normal and log-normal distributions, through `sweep convert wandb` and `sweep run`.
 @Suite struct WandBDistributionTests {
+    /// Writes `train.sh` (loss = the trial number) and a W&B file `sweep.yaml` running it
+    /// with `parameters` (one per line); returns the file's path.
+    static func writeSweep(_ h: SweepHarness, name: String, method: String, runCap: Int, parameters: String) throws -> String {
+        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
+        let indented = parameters.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        return try h.write("sweep.yaml", """
+            program: train.sh
+            name: \(name)
+            method: \(method)
+            metric: {name: loss}
+            parameters:
+            \(indented)
+            run_cap: \(runCap)
+            command: [sh, "${program}", "${args}"]
+            """)
+    }
+
     @Test func inverseAndQuantizedLogDistributionsConvertAndRunTheSameTrials() throws {
         let h = try SweepHarness("wandb-distributions")
         defer { h.cleanUp() }
-        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
-        let wandb = try h.write("sweep.yaml", """
-            program: train.sh
-            name: dists
-            method: random
-            metric: {name: loss}
-            parameters:
-              a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
-              b: {distribution: inv_log_uniform, min: 0, max: 2}
-              c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
-            run_cap: 6
-            command: [sh, "${program}", "${args}"]
+        let wandb = try Self.writeSweep(h, name: "dists", method: "random", runCap: 6, parameters: """
+            a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
+            b: {distribution: inv_log_uniform, min: 0, max: 2}
+            c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
             """)
         let (converted, conversion) = try h.run(["convert", "wandb", wandb])
         #expect(converted == 0, "\(conversion)")
@@ -45,18 +54,10 @@ import Testing
     @Test func normalAndLogNormalParametersRunAndAreStored() throws {
         let h = try SweepHarness("wandb-normal")
         defer { h.cleanUp() }
-        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
-        let wandb = try h.write("sweep.yaml", """
-            program: train.sh
-            name: normals
-            method: bayes
-            metric: {name: loss}
-            parameters:
-              x: {distribution: normal, mu: 5, sigma: 0.1}
-              y: {distribution: log_normal, mu: -2, sigma: 0.1}
-              z: {distribution: q_normal, mu: 0, sigma: 1, q: 0.5}
-            run_cap: 12
-            command: [sh, "${program}", "${args}"]
+        let wandb = try Self.writeSweep(h, name: "normals", method: "bayes", runCap: 12, parameters: """
+            x: {distribution: normal, mu: 5, sigma: 0.1}
+            y: {distribution: log_normal, mu: -2, sigma: 0.1}
+            z: {distribution: q_normal, mu: 0, sigma: 1, q: 0.5}
             """)
         let (converted, conversion) = try h.run(["convert", "wandb", wandb])
         #expect(converted == 0, "\(conversion)")

@@ -57,15 +57,4 @@ import Testing
         }
         #expect(try SweepDefinition.parse(text: converted).space == d.space)
     }
-
-    @Test(arguments: [
-        ("c: {distribution: beta, b: 2}", "6:6: parameters.c.a: distribution beta needs 'a'"),
-        ("c: {distribution: normal, sigma: 0}", "parameters.c.normal: 'normal' needs sigma > 0, got 0.0"),
-        ("c: {distribution: q_beta, a: 1, b: 1, q: -1}", "parameters.c.q: q must be > 0, got -1.0"),
-    ])
-    func badWandBParametersNameTheKey(line: String, expected: String) {
-        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  \(line)\n"
-        let error = parseError(text, file: "w.yaml")
-        #expect(error != nil && "\(error!)".contains(expected), "\(String(describing: error))")
-    }
 }
