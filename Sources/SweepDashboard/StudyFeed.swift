@@ -189,6 +189,9 @@ final class StudyFeed: Sendable {
             case .logUniform(let lo, let hi): scale = "log"; low = lo; high = hi
             case .logInt(let lo, let hi): scale = "log"; low = Double(lo); high = Double(hi)
             case .categorical(let c): scale = "categorical"; choices = c
+            case .normal, .logNormal, .beta:
+                let r = p.distribution.probableRange
+                scale = r?.isLog == true ? "log" : "linear"; low = r?.low; high = r?.high
             }
         }
     }

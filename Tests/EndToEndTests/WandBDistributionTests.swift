@@ -2,23 +2,32 @@ import Foundation
 import Store
 import Testing
 
-/// W&B's log-scale distributions, through `sweep convert wandb` and `sweep run`.
+/// W&B's log-scale, normal and log-normal distributions, through `sweep convert wandb` and `sweep run`.
 @Suite struct WandBDistributionTests {
+    /// Writes `train.sh` (loss = the trial number) and a W&B file `sweep.yaml` running it
+    /// with `parameters` (one per line); returns the file's path.
+    static func writeSweep(_ h: SweepHarness, name: String, method: String, runCap: Int, parameters: String) throws -> String {
+        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
+        let indented = parameters.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        return try h.write("sweep.yaml", """
+            program: train.sh
+            name: \(name)
+            method: \(method)
+            metric: {name: loss}
+            parameters:
+            \(indented)
+            run_cap: \(runCap)
+            command: [sh, "${program}", "${args}"]
+            """)
+    }
+
     @Test func inverseAndQuantizedLogDistributionsConvertAndRunTheSameTrials() throws {
         let h = try SweepHarness("wandb-distributions")
         defer { h.cleanUp() }
-        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
-        let wandb = try h.write("sweep.yaml", """
-            program: train.sh
-            name: dists
-            method: random
-            metric: {name: loss}
-            parameters:
-              a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
-              b: {distribution: inv_log_uniform, min: 0, max: 2}
-              c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
-            run_cap: 6
-            command: [sh, "${program}", "${args}"]
+        let wandb = try Self.writeSweep(h, name: "dists", method: "random", runCap: 6, parameters: """
+            a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
+            b: {distribution: inv_log_uniform, min: 0, max: 2}
+            c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
             """)
         let (converted, conversion) = try h.run(["convert", "wandb", wandb])
         #expect(converted == 0, "\(conversion)")
@@ -40,5 +49,32 @@ import Testing
             runs.append(trials.map { "\($0.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })" })
         }
         #expect(runs[0] == runs[1])
+    }
+
+    @Test func normalAndLogNormalParametersRunAndAreStored() throws {
+        let h = try SweepHarness("wandb-normal")
+        defer { h.cleanUp() }
+        let wandb = try Self.writeSweep(h, name: "normals", method: "bayes", runCap: 12, parameters: """
+            x: {distribution: normal, mu: 5, sigma: 0.1}
+            y: {distribution: log_normal, mu: -2, sigma: 0.1}
+            z: {distribution: q_normal, mu: 0, sigma: 1, q: 0.5}
+            """)
+        let (converted, conversion) = try h.run(["convert", "wandb", wandb])
+        #expect(converted == 0, "\(conversion)")
+        #expect(conversion.contains("normal: [5, 0.1]") && conversion.contains("lognormal: [-2, 0.1]")
+                && conversion.contains("z: {normal: [0, 1], q: 0.5}"), "\(conversion)")
+        let (status, output) = try h.run(["run", wandb, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "normals").map(\.0)
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        for t in trials {
+            guard case .double(let x)? = t.params["x"], case .double(let y)? = t.params["y"], case .double(let z)? = t.params["z"] else {
+                Issue.record("trial \(t.number): \(t.params)")
+                continue
+            }
+            // Within 4.75 sigma (the quantiles drawn stop at 1e-6), z on multiples of 0.5.
+            #expect(abs(x - 5) <= 0.475 && abs(log(y) + 2) <= 0.475 && (z * 2).rounded() == z * 2, "\(t.params)")
+        }
+        #expect(Set(trials.compactMap { $0.params["x"] }).count == 12) // continuous: all distinct
     }
 }

@@ -150,6 +150,9 @@ import Testing
         ("c: {distribution: q_log_uniform, min: 0, max: 3, q: 2}", "6:55: parameters.c.q: q_log_uniform with q 2 has no Sweep equivalent"),
         ("c: {distribution: q_log_uniform, min: -3, max: 3}", "6:6: parameters.c: q_log_uniform needs min >= ln(0.5)"),
         ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
+        ("c: {distribution: beta, b: 2}", "6:6: parameters.c.a: distribution beta needs 'a'"),
+        ("c: {distribution: normal, sigma: 0}", "parameters.c.normal: 'normal' needs sigma > 0, got 0.0"),
+        ("c: {distribution: q_beta, a: 1, b: 1, q: -1}", "parameters.c.q: q must be > 0, got -1.0"),
     ])
     func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
         let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  \(line)\n"

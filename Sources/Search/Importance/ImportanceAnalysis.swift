@@ -78,10 +78,10 @@ public enum ImportanceAnalysis {
         switch d {
         case .categorical(let choices):
             return choices.firstIndex(of: v).map(Double.init)
-        case .logUniform, .logInt:
+        case .logUniform, .logInt, .logNormal:
             guard let x = v.number, x > 0 else { return nil }
             return log(x)
-        case .uniform, .int:
+        case .uniform, .int, .normal, .beta:
             return v.number
         }
     }

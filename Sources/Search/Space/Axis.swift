@@ -17,6 +17,12 @@ struct NumericAxis: Hashable, Sendable {
     let isLog: Bool
     /// Whether values are integers.
     let isInt: Bool
+    /// The distribution of the transformed value (uniform on the interval for ranges). For
+    /// normal, log-normal and beta parameters the interval only bounds TPE's Parzen
+    /// estimator (mu ± 4 sigma, [0, 1] for beta); random and QMC draws are not clipped to it.
+    var prior: AxisPrior = .uniform
+    /// W&B's `q`: values are rounded to `round(x / q) * q` (only with a non-uniform prior).
+    var quantum: Double? = nil
 
     /// Sampling interval in transformed space (log applied, widened by half a step).
     var transformedLow: Double { transform(step.map { low - $0 / 2 } ?? low) }
@@ -28,6 +34,7 @@ struct NumericAxis: Hashable, Sendable {
     /// The value for a point `t` of the transformed interval, as Optuna's random and QMC
     /// samplers map it back (`_untransform_numerical_param`).
     func value(fromTransformed t: Double) -> ParamValue {
+        if prior != .uniform { return quantized(untransform(t)) }
         if isInt {
             if isLog {
                 let v = min(max(untransform(t).rounded(), low), high)
@@ -48,11 +55,51 @@ struct NumericAxis: Hashable, Sendable {
     /// The value for a point `x` (already back in the parameter's units) drawn by TPE:
     /// snapped to the grid and clipped, as Optuna's Parzen estimator does.
     func snapped(_ x: Double) -> ParamValue {
+        if prior != .uniform { return quantized(min(max(x, untransform(transformedLow)), untransform(transformedHigh))) }
         if let s = step {
             let v = min(max(low + ((x - low) / s).rounded(.toNearestOrEven) * s, low), high)
             return isInt ? .int(Int(v)) : .double(v)
         }
         return .double(min(max(x, low), high))
+    }
+
+    /// `x` rounded to the quantum, if any (W&B's `round(x / q) * q`).
+    func quantized(_ x: Double) -> ParamValue {
+        guard let q = quantum else { return .double(x) }
+        return .double((x / q).rounded() * q)
+    }
+
+    /// An observed value in transformed space, clipped to the interval (a rounded
+    /// log-normal value may be 0, and random draws may fall outside mu ± 4 sigma).
+    func transformObserved(_ v: Double) -> Double {
+        guard prior != .uniform else { return transform(v) }
+        return min(max(transform(v), transformedLow), transformedHigh)
+    }
+}
+
+/// The distribution of a numeric axis's transformed value.
+enum AxisPrior: Hashable, Sendable {
+    /// Uniform on the axis's interval.
+    case uniform
+    /// N(mu, sigma) (for log-normal parameters, of log(value)).
+    case normal(mu: Double, sigma: Double)
+    /// Beta(a, b) on [0, 1].
+    case beta(a: Double, b: Double)
+
+    /// How many standard deviations either side of the mean TPE's interval spans.
+    static let tpeHalfWidth = 4.0
+
+    /// Quantiles drawn by inverse CDF stay within [tail, 1 - tail] (mu ± 4.75 sigma), so the
+    /// lower corner of an unscrambled Sobol sequence (u = 0) is not -infinity.
+    static let tail = 1e-6
+
+    /// The transformed value at quantile `u` of the distribution (inverse CDF).
+    func quantile(_ u: Double, low: Double, high: Double) -> Double {
+        switch self {
+        case .uniform: return low + u * (high - low)
+        case .normal(let mu, let sigma): return mu + sigma * Normal.quantile(min(max(u, Self.tail), 1 - Self.tail))
+        case .beta(let a, let b): return BetaDistribution.quantile(u, a: a, b: b)
+        }
     }
 }
 
@@ -76,6 +123,17 @@ enum Axis: Hashable, Sendable {
             self = .numeric(NumericAxis(low: Double(lo), high: Double(hi), step: 1, isLog: true, isInt: true))
         case .categorical(let choices):
             self = .categorical(choices)
+        case .normal(let mu, let sigma, let q):
+            let h = AxisPrior.tpeHalfWidth * sigma
+            self = .numeric(NumericAxis(low: mu - h, high: mu + h, step: nil, isLog: false, isInt: false,
+                                        prior: .normal(mu: mu, sigma: sigma), quantum: q))
+        case .logNormal(let mu, let sigma, let q):
+            let h = AxisPrior.tpeHalfWidth * sigma
+            self = .numeric(NumericAxis(low: exp(mu - h), high: exp(mu + h), step: nil, isLog: true, isInt: false,
+                                        prior: .normal(mu: mu, sigma: sigma), quantum: q))
+        case .beta(let a, let b, let q):
+            self = .numeric(NumericAxis(low: 0, high: 1, step: nil, isLog: false, isInt: false,
+                                        prior: .beta(a: a, b: b), quantum: q))
         }
     }
 
@@ -91,6 +149,7 @@ enum Axis: Hashable, Sendable {
         case .uniform(let lo, _, _), .logUniform(let lo, _): return .double(lo)
         case .int(let lo, _, _), .logInt(let lo, _): return .int(lo)
         case .categorical(let c): return c[0]
+        case .normal, .logNormal, .beta: return nil
         }
     }
 
@@ -107,14 +166,30 @@ enum Axis: Hashable, Sendable {
     }
 }
 
-/// The value drawn uniformly from the whole range of a distribution, from a uniform `u` in
-/// [0, 1) (one number per parameter, as the random and quasi-random samplers use).
+/// The value drawn from the whole distribution from a uniform `u` in [0, 1) (one number per
+/// parameter, as the random and quasi-random samplers use): uniformly over a range, by
+/// inverse CDF for normal, log-normal and beta parameters.
 func uniformValue(_ axis: Axis, u: Double) -> ParamValue {
     switch axis {
     case .numeric(let a):
-        let lo = a.transformedLow, hi = a.transformedHigh
-        return a.value(fromTransformed: lo + u * (hi - lo))
+        return a.value(fromTransformed: a.prior.quantile(u, low: a.transformedLow, high: a.transformedHigh))
     case .categorical(let choices):
         return choices[min(Int(u * Double(choices.count)), choices.count - 1)]
+    }
+}
+
+extension Distribution {
+    /// For normal, log-normal and beta parameters: the interval holding nearly all values
+    /// (TPE's interval: mu ± 4 sigma, its exp for log-normal, [0, 1] for beta) and whether
+    /// it is log-scaled, for charts; nil for other distributions.
+    public var probableRange: (low: Double, high: Double, isLog: Bool)? {
+        guard isProbabilistic, case .numeric(let a) = Axis(self) else { return nil }
+        return (a.low, a.high, a.isLog)
+    }
+
+    /// For normal, log-normal and beta parameters: the median value (rounded to `q`), a
+    /// typical value to probe a command with; nil for other distributions.
+    public var median: ParamValue? {
+        isProbabilistic ? uniformValue(Axis(self), u: 0.5) : nil
     }
 }

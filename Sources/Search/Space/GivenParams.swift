@@ -51,7 +51,7 @@ extension Distribution {
     /// `value` as this distribution's kind, or nil when it cannot be one (range not checked).
     func normalize(_ value: ParamValue) -> ParamValue? {
         switch self {
-        case .uniform, .logUniform:
+        case .uniform, .logUniform, .normal, .logNormal, .beta:
             switch value {
             case .double, .int: return value.number.map(ParamValue.double)
             case .string(let s): return Double(s).map(ParamValue.double)
@@ -82,8 +82,15 @@ extension Distribution {
         case .int(let lo, let hi, let step): return "int [\(lo), \(hi)]" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "logint [\(lo), \(hi)]"
         case .categorical(let c): return "choice {\(c.map(\.description).joined(separator: ", "))}"
+        case .normal(let mu, let sigma, let q): return "normal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
+        case .logNormal(let mu, let sigma, let q): return "lognormal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
+        case .beta(let a, let b, let q): return "beta(a \(formatParamNumber(a)), b \(formatParamNumber(b)))" + Self.quantumSummary(q)
         }
     }
+}
+
+extension Distribution {
+    private static func quantumSummary(_ q: Double?) -> String { q.map { " q \(formatParamNumber($0))" } ?? "" }
 }
 
 extension ParamValue {

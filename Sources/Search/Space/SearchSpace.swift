@@ -13,6 +13,15 @@ public enum Distribution: Hashable, Sendable, Codable {
     case logInt(low: Int, high: Int)
     /// One of a fixed list of choices.
     case categorical([ParamValue])
+    /// A float drawn from the normal distribution N(mu, sigma) (unbounded; `sigma > 0`),
+    /// optionally rounded to `round(x / q) * q` (W&B's `normal` / `q_normal`).
+    case normal(mu: Double, sigma: Double, q: Double?)
+    /// A float `exp(X)` with X drawn from N(mu, sigma) (so always > 0, or >= 0 once
+    /// rounded), optionally rounded to `round(x / q) * q` (W&B's `log_normal` / `q_log_normal`).
+    case logNormal(mu: Double, sigma: Double, q: Double?)
+    /// A float in [0, 1] drawn from Beta(a, b) (`a, b > 0`), optionally rounded to
+    /// `round(x / q) * q` (W&B's `beta` / `q_beta`).
+    case beta(a: Double, b: Double, q: Double?)
 
     /// Whether `value` can be produced by this distribution (used to validate stored
     /// parameters and values given by users, e.g. in an enqueued trial).
@@ -35,6 +44,31 @@ public enum Distribution: Hashable, Sendable, Codable {
             return v >= lo && v <= hi
         case .categorical(let choices):
             return choices.contains(value)
+        case .normal(_, _, let q):
+            guard let v = value.number, v.isFinite else { return false }
+            return Self.onQuantum(v, q)
+        case .logNormal(_, _, let q):
+            guard let v = value.number, v.isFinite, q == nil ? v > 0 : v >= 0 else { return false }
+            return Self.onQuantum(v, q)
+        case .beta(_, _, let q):
+            guard let v = value.number, v >= -1e-12, v <= 1 + (q ?? 0) / 2 + 1e-12 else { return false }
+            return Self.onQuantum(v, q)
+        }
+    }
+
+    /// Whether `v` is a multiple of `q` (always true without `q`).
+    private static func onQuantum(_ v: Double, _ q: Double?) -> Bool {
+        guard let q else { return true }
+        let k = v / q
+        return abs(k - k.rounded()) < 1e-6
+    }
+
+    /// The parameters of a distribution without bounds or a finite set of values (normal,
+    /// log-normal, beta): samplers draw them by inverse CDF; grids refuse them.
+    public var isProbabilistic: Bool {
+        switch self {
+        case .normal, .logNormal, .beta: return true
+        case .uniform, .logUniform, .int, .logInt, .categorical: return false
         }
     }
 
@@ -44,6 +78,7 @@ public enum Distribution: Hashable, Sendable, Codable {
         case .uniform(let lo, let hi, _), .logUniform(let lo, let hi): return lo == hi
         case .int(let lo, let hi, _), .logInt(let lo, let hi): return lo == hi
         case .categorical(let c): return c.count == 1
+        case .normal, .logNormal, .beta: return false
         }
     }
 }

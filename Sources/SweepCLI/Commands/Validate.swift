@@ -50,6 +50,7 @@ struct Validate: ParsableCommand {
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"
+        case .normal, .logNormal, .beta: return d.summary
         }
     }
 }

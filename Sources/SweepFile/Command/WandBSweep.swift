@@ -115,12 +115,13 @@ public enum WandBSweep {
 
     // MARK: Parameters
 
-    /// W&B distributions and their Sweep range key (nil: no Sweep equivalent).
-    static let distributions: [String: String?] = [
+    /// W&B distributions and their Sweep range key.
+    static let distributions: [String: String] = [
         "constant": "fixed", "categorical": "choice", "int_uniform": "int", "uniform": "uniform", "q_uniform": "uniform",
         "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "logint",
         "inv_log_uniform": "loguniform", "inv_log_uniform_values": "loguniform", "q_log_uniform": "logint",
-        "normal": nil, "q_normal": nil, "log_normal": nil, "q_log_normal": nil, "beta": nil, "q_beta": nil,
+        "normal": "normal", "q_normal": "normal", "log_normal": "lognormal", "q_log_normal": "lognormal",
+        "beta": "beta", "q_beta": "beta",
     ]
 
     private static func parameters(_ node: ConfigNode, path: ConfigPath) throws(ConfigError) -> ConfigNode {
@@ -148,12 +149,8 @@ public enum WandBSweep {
         }
         var dist: String
         if case .string(let d)? = node["distribution"]?.value {
-            guard let mapped = distributions[d] else {
+            guard distributions[d] != nil else {
                 throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"), message: "unknown W&B distribution '\(d)'")
-            }
-            guard mapped != nil else {
-                throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"),
-                                  message: "W&B distribution '\(d)' has no Sweep equivalent (Sweep samples bounded uniform, log-uniform, integer and categorical ranges); use min/max with uniform or log_uniform_values")
             }
             dist = d
         } else if node["value"] != nil {
@@ -182,6 +179,11 @@ public enum WandBSweep {
             if let q = node["q"], q.number != 1 {
                 throw ConfigError(mark: q.mark, path: path.appending("q"), message: "\(dist) with q \(q.literal) has no Sweep equivalent (Sweep's logint is q = 1)")
             }
+        }
+        /// W&B's q for the q_ distributions (default 1): Sweep's `q`, round(x / q) * q.
+        func quantum() -> [ConfigNode.Entry] {
+            guard dist.hasPrefix("q_") else { return [] }
+            return [.init(key: "q", value: node["q"] ?? ConfigNode(.int(1), mark: node.mark))]
         }
         func range(_ key: String, _ value: ConfigNode, extra: [ConfigNode.Entry] = []) -> ConfigNode {
             ConfigNode(.mapping([.init(key: key, value: value)] + extra), mark: node.mark)
@@ -219,6 +221,13 @@ public enum WandBSweep {
             }
             let ints = [exp(lo), exp(hi)].map { ConfigNode(.int(Int($0.rounded())), mark: node.mark) }
             return range("logint", ConfigNode(.sequence(ints), mark: node.mark))
+        case "normal", "q_normal", "log_normal", "q_log_normal":
+            // W&B: mu defaults to 0 and sigma to 1; log_normal is exp of normal(mu, sigma).
+            let pair = ConfigNode(.sequence([node["mu"] ?? ConfigNode(.int(0), mark: node.mark),
+                                             node["sigma"] ?? ConfigNode(.int(1), mark: node.mark)]), mark: node.mark)
+            return range(dist.hasSuffix("log_normal") ? "lognormal" : "normal", pair, extra: quantum())
+        case "beta", "q_beta":
+            return range("beta", ConfigNode(.sequence([try need("a"), try need("b")]), mark: node.mark), extra: quantum())
         default:
             throw ConfigError(mark: node.mark, path: path, message: "W&B distribution '\(dist)' has no Sweep equivalent")
         }

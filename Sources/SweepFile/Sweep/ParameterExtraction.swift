@@ -169,6 +169,7 @@ enum ParameterExtraction {
         case .int(let l, let h, let s): return "\(l)...\(h)" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "\(l)...\(h) (log)"
         case .categorical(let c): return "[" + c.map(\.description).joined(separator: ", ") + "]"
+        case .normal, .logNormal, .beta: return d.summary
         }
     }
 }

@@ -2,10 +2,11 @@ import Search
 
 /// The distribution a search range names by its key.
 enum RangeKind {
-    case uniform, logUniform, int, logInt, choice, fixed
+    case uniform, logUniform, int, logInt, choice, fixed, normal, logNormal, beta
 
     /// Every key that names a distribution, aliases included.
-    static let keys = ["uniform", "loguniform", "log_uniform", "int", "logint", "log_int", "choice", "categorical", "fixed"]
+    static let keys = ["uniform", "loguniform", "log_uniform", "int", "logint", "log_int", "choice", "categorical", "fixed",
+                       "normal", "lognormal", "log_normal", "beta"]
 
     /// The kind `key` names (`log_uniform`, `log_int` and `categorical` are aliases).
     init?(key: String) {
@@ -16,18 +17,23 @@ enum RangeKind {
         case "logint", "log_int": self = .logInt
         case "choice", "categorical": self = .choice
         case "fixed": self = .fixed
+        case "normal": self = .normal
+        case "lognormal", "log_normal": self = .logNormal
+        case "beta": self = .beta
         default: return nil
         }
     }
 
     /// Whether the range may add `step`.
     var takesStep: Bool { self == .uniform || self == .int }
+    /// Whether the range may add `q` (W&B's rounding to a multiple of q).
+    var takesQ: Bool { self == .normal || self == .logNormal || self == .beta }
 }
 
 /// Reads one search range, e.g. `{uniform: [0.1, 0.5], step: 0.1, name: x, when: {...}}`,
 /// into a parameter, with each error at the key it is about.
 struct RangeParser {
-    static let modifierKeys = ["step", "name", "when"]
+    static let modifierKeys = ["step", "q", "name", "when"]
     /// Bounds stay within ±2^53 so every value is exact as a double and no range arithmetic
     /// can overflow.
     static let intLimit = 1 << 53
@@ -54,11 +60,14 @@ struct RangeParser {
         }
         for e in entries where RangeKind(key: e.key) == nil && !Self.modifierKeys.contains(e.key) {
             let hint = closest(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
-                ?? "; a range allows only one distribution plus step, name and when"
+                ?? "; a range allows only one distribution plus step (or q), name and when"
             throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
         }
         if node["step"] != nil && !kind.takesStep {
             throw fail("'step' applies only to 'uniform' and 'int' ranges", at: "step")
+        }
+        if node["q"] != nil && !kind.takesQ {
+            throw fail("'q' applies only to 'normal', 'lognormal' and 'beta' distributions (use 'step' for ranges)", at: "q")
         }
     }
 
@@ -95,7 +104,37 @@ struct RangeParser {
         case .fixed:
             guard let v = ParameterExtraction.paramValue(argument) else { throw fail("'fixed' takes a single value, got \(argument.kindDescription)", at: key) }
             return .categorical([v])
+        case .normal:
+            let (mu, sigma) = try pair(first: "mu", second: "sigma", secondPositive: true)
+            return .normal(mu: mu, sigma: sigma, q: try quantum())
+        case .logNormal:
+            let (mu, sigma) = try pair(first: "mu", second: "sigma", secondPositive: true)
+            return .logNormal(mu: mu, sigma: sigma, q: try quantum())
+        case .beta:
+            let (a, b) = try pair(first: "a", second: "b", firstPositive: true, secondPositive: true)
+            return .beta(a: a, b: b, q: try quantum())
         }
+    }
+
+    /// The two parameters of a normal/log-normal (`[mu, sigma]`) or beta (`[a, b]`)
+    /// distribution; those required positive are checked, each error at its element.
+    private func pair(first: String, second: String, firstPositive: Bool = false,
+                      secondPositive: Bool) throws(ConfigError) -> (Double, Double) {
+        guard let e = argument.elements, e.count == 2 else {
+            throw fail("'\(key)' takes a list of two numbers, [\(first), \(second)]; got \(argument.kindDescription)", at: key)
+        }
+        let x = try double(e[0]), y = try double(e[1])
+        if firstPositive && !(x > 0) { throw failBound(e[0], "'\(key)' needs \(first) > 0, got \(x)") }
+        if secondPositive && !(y > 0) { throw failBound(e[1], "'\(key)' needs \(second) > 0, got \(y)") }
+        return (x, y)
+    }
+
+    /// The optional `q` (> 0).
+    private func quantum() throws(ConfigError) -> Double? {
+        guard let n = node["q"] else { return nil }
+        let q = try double(n)
+        guard q > 0 else { throw fail("q must be > 0, got \(q)", at: "q") }
+        return q
     }
 
     // MARK: Pieces

@@ -434,6 +434,7 @@ public struct SweepDefinition: Sendable {
         case .uniform(let l, let h, _), .logUniform(let l, let h): return l == h ? [.double(l)] : [.double(l), .double(h)]
         case .int(let l, let h, _), .logInt(let l, let h): return l == h ? [.int(l)] : [.int(l), .int(h)]
         case .categorical(let c): return c
+        case .normal, .logNormal, .beta: return d.median.map { [$0] } ?? []
         }
     }
 

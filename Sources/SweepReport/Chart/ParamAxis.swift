@@ -34,6 +34,11 @@ struct ParamAxis {
         case .logInt(let lo, let hi):
             scale = Self.numeric(.log, Double(lo), Double(hi), observed, start, end)
             categories = []
+        case .normal, .logNormal, .beta:
+            // The probable range, widened to the values drawn (these are unbounded).
+            let r = p.distribution.probableRange ?? (0, 1, false)
+            scale = Self.numeric(r.isLog ? .log : .linear, r.low, r.high, observed, start, end)
+            categories = []
         }
     }
 
@@ -86,6 +91,7 @@ struct ParamAxis {
         case .int(let lo, let hi, let step): return "int \(lo) … \(hi)" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "log-int \(lo) … \(hi)"
         case .categorical(let c): return "choice of \(c.count)"
+        case .normal, .logNormal, .beta: return parameter.distribution.summary
         }
     }
 }

@@ -12,7 +12,8 @@ import Darwin
 /// - log-uniform: `pointsPerAxis` geometrically spaced values, both bounds included;
 /// - log-int: `pointsPerAxis` geometrically spaced values rounded to integers (duplicates
 ///   removed, so small ranges may give fewer);
-/// - a single-valued distribution: its one value.
+/// - a single-valued distribution: its one value;
+/// - normal, log-normal, beta: none (the grid sampler refuses them).
 public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [ParamValue] {
     if let single = Axis.singleValue(of: distribution) { return [single] }
     let n = max(n, 2)
@@ -43,5 +44,7 @@ public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [
             if values.last != v { values.append(v) }
         }
         return values.map { .int($0) }
+    case .normal, .logNormal, .beta:
+        return []  // refused by `GridSampler.init` (no finite set of values)
     }
 }

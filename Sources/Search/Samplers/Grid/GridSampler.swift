@@ -19,12 +19,16 @@ public final class GridSampler: Sampler {
     /// Why a grid cannot be built.
     public enum Error: Swift.Error, Equatable, CustomStringConvertible {
         case tooLarge(limit: Int)
+        /// A normal, log-normal or beta parameter has no finite set of values to try.
+        case notGriddable(parameter: String)
 
         /// The message shown to users.
         public var description: String {
             switch self {
             case .tooLarge(let limit):
                 return "the grid has more than \(limit) points; give float ranges a step, use fewer points per axis, or use another sampler"
+            case .notGriddable(let name):
+                return "parameter '\(name)': the grid sampler cannot search a normal, log-normal or beta distribution; give it a range or use another sampler"
             }
         }
     }
@@ -50,6 +54,9 @@ public final class GridSampler: Sampler {
     public init(space: SearchSpace, seed: UInt64 = 0, pointsPerAxis: Int = 5) throws(Error) {
         self.seed = seed
         self.pointsPerAxis = pointsPerAxis
+        if let p = space.parameters.first(where: { $0.distribution.isProbabilistic }) {
+            throw .notGriddable(parameter: p.name)
+        }
         do {
             grid = try Grid(space: space, pointsPerAxis: pointsPerAxis, limit: Self.maxGridSize)
         } catch {

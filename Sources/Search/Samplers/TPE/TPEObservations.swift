@@ -211,7 +211,7 @@ final class TPEObservations {
                 mus[p][t] = .nan
                 continue
             }
-            if case .numeric(let axis) = axes[p] { mus[p][t] = axis.transform(v) } else { mus[p][t] = v }
+            if case .numeric(let axis) = axes[p] { mus[p][t] = axis.transformObserved(v) } else { mus[p][t] = v }
         }
     }
 
