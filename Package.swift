@@ -104,7 +104,8 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Store", "Search", "Training", "ZeroMQ", "SweepFile", "SweepSupport", "JSONValue"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Store", "Search", "ZeroMQ", "Training", "SweepFile", "SweepTestSupport"]),
         // `sweep report`, `compare`, the live display and `sweep dashboard`: in Chromium, tmux and in-process.
-        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib", "SweepTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["SweepCLI", "SweepReport", "SweepDashboard", "Store", "Search", "Randomness", "CZlib", "SweepTestSupport"],
+                    exclude: ["cdp_driver.py"]), // run by the Chromium tests from the source tree
     ],
     swiftLanguageModes: [.v6]
 )

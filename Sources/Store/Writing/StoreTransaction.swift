@@ -140,12 +140,12 @@ public struct StoreTransaction {
                 [time, outcome, error, trialID, attempt])
     }
 
-    /// Reopens an attempt that was closed too early (its worker came back and kept the trial).
     /// Keeps a command trial attempt's last output (`trial_attempts.log_tail`).
     public func setAttemptLogTail(trialID: Int64, attempt: Int, _ tail: String) throws {
         try run("UPDATE trial_attempts SET log_tail = ? WHERE trial_id = ? AND attempt = ?", [tail, trialID, attempt])
     }
 
+    /// Reopens an attempt that was closed too early (its worker came back and kept the trial).
     public func reopenAttempt(trialID: Int64, attempt: Int) throws {
         try run("UPDATE trial_attempts SET ended_at = NULL, outcome = NULL, error = NULL WHERE trial_id = ? AND attempt = ?", [trialID, attempt])
     }
