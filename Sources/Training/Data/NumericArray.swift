@@ -88,19 +88,18 @@ struct NumericArray: @unchecked Sendable {
     }
 
     /// The samples `rows` as row-major Float features; a non-finite value is an error naming
-    /// its sample and index.
+    /// the file's first one (sample and index), whichever split meets it.
     func gather(_ rows: [Int]) throws(DataError) -> [Float] {
         let w = width
-        var badRow: Int?
+        var finite = true
         let out = [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
-            for (i, r) in rows.enumerated() where !copyRow(r, into: buffer.baseAddress! + i * w) {
-                if badRow.map({ r < $0 }) ?? true { badRow = r }
-            }
+            for (i, r) in rows.enumerated() { finite = copyRow(r, into: buffer.baseAddress! + i * w) && finite }
             initialized = rows.count * w
         }
-        if let row = badRow {
-            let column = (0..<w).first { !value(row * w + $0).isFinite } ?? 0
-            throw DataError.corrupt(path: path, reason: "sample \(row), value \(column) is not a finite number (NaN or infinity)")
+        if !finite {
+            // Only on error: the first bad value in file order, the same whichever split found it.
+            let flat = (0..<(count * w)).first { !value($0).isFinite } ?? 0
+            throw DataError.corrupt(path: path, reason: "sample \(flat / max(w, 1)), value \(flat % max(w, 1)) is not a finite number (NaN or infinity)")
         }
         return out
     }
