@@ -47,14 +47,16 @@ enum FileDatasetLoader {
             labels: trainClasses, classCount: max(1, table.names.count), validation: validationCount, test: testCount,
             seed: config.resolvedSeed, stratify: !regression && files.stratify ?? true)
         func limited(_ r: [Int], _ limit: Int?) -> [Int] { limit.map { Array(r.prefix($0)) } ?? r }
-        func part(_ s: RawSamples, _ classes: [Int32], _ r: [Int]) -> (features: [Float], labels: [Int32], targets: [Float]) {
-            (s.features.gather(r), r.map { classes[$0] }, regression ? RegressionTargets.values(s.labels, rows: r) : [])
+        func part(_ s: RawSamples, _ classes: [Int32], _ r: [Int]) throws(DataError) -> (features: [Float], labels: [Int32], targets: [Float]) {
+            (try s.features.gather(r), r.map { classes[$0] }, regression ? RegressionTargets.values(s.labels, rows: r) : [])
         }
-        var trainPart = part(train, trainClasses, limited(rows.train, config.trainLimit))
-        var validationPart = validation.map { v in part(v, table.classes(of: v), limited(Array(0..<v.count), config.validationLimit)) }
-            ?? part(train, trainClasses, limited(rows.validation, config.validationLimit))
-        var testPart = test.map { t in part(t, table.classes(of: t), limited(Array(0..<t.count), config.testLimit)) }
-            ?? part(train, trainClasses, limited(rows.test, config.testLimit))
+        var trainPart = try part(train, trainClasses, limited(rows.train, config.trainLimit))
+        func split(_ file: RawSamples?, carved: [Int], limit: Int?) throws(DataError) -> (features: [Float], labels: [Int32], targets: [Float]) {
+            guard let file else { return try part(train, trainClasses, limited(carved, limit)) }
+            return try part(file, table.classes(of: file), limited(Array(0..<file.count), limit))
+        }
+        var validationPart = try split(validation, carved: rows.validation, limit: config.validationLimit)
+        var testPart = try split(test, carved: rows.test, limit: config.testLimit)
         if trainPart.labels.isEmpty { throw DataError.invalidSplit("the training split is empty") }
 
         let width = train.features.width

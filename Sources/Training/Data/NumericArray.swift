@@ -58,51 +58,79 @@ struct NumericArray: @unchecked Sendable {
         }
     }
 
-    /// Copies sample `row` as Float into `dst` (`width` values).
-    func copyRow(_ row: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// Copies sample `row` as Float into `dst` (`width` values); false when one of them is
+    /// not finite (NaN or infinity), checked in the same pass as the copy.
+    func copyRow(_ row: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
         let w = width, start = row * w
         switch (type, bigEndian) {
         case (.float32, false):
-            // The common case (np.float32): a straight copy out of the mapping.
+            // The common case (np.float32): a straight copy out of the mapping, the exponent
+            // bits (all ones: NaN or inf) OR-ed while the row is in cache.
             UnsafeMutableRawPointer(dst).copyMemory(from: base + start * 4, byteCount: w * 4)
+            var bad: UInt32 = 0
+            UnsafeMutableRawPointer(dst).withMemoryRebound(to: UInt32.self, capacity: w) { bits in
+                for j in 0..<w { bad |= (bits[j] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
+            }
+            return bad == 0
         case (.uint8, _):
             let p = base.assumingMemoryBound(to: UInt8.self) + start
             for j in 0..<w { dst[j] = Float(p[j]) }
+            return true
         default:
-            for j in 0..<w { dst[j] = Float(value(start + j)) }
+            var finite = true
+            for j in 0..<w {
+                let v = value(start + j)
+                finite = finite && v.isFinite
+                dst[j] = Float(v)
+            }
+            return finite
         }
     }
 
-    /// The samples `rows` as row-major Float features.
-    func gather(_ rows: [Int]) -> [Float] {
+    /// The samples `rows` as row-major Float features; a non-finite value is an error naming
+    /// the file's first one (sample and index), whichever split meets it.
+    func gather(_ rows: [Int]) throws(DataError) -> [Float] {
         let w = width
-        return [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
-            for (i, r) in rows.enumerated() { copyRow(r, into: buffer.baseAddress! + i * w) }
+        var finite = true
+        let out = [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
+            for (i, r) in rows.enumerated() { finite = copyRow(r, into: buffer.baseAddress! + i * w) && finite }
             initialized = rows.count * w
         }
+        if !finite {
+            // Only on error: the first bad value in file order, the same whichever split found it.
+            let flat = (0..<(count * w)).first { !value($0).isFinite } ?? 0
+            throw DataError.corrupt(path: path, reason: "sample \(flat / max(w, 1)), value \(flat % max(w, 1)) is not a finite number (NaN or infinity)")
+        }
+        return out
     }
 
-    /// The first non-finite value, as (sample, index within the sample), if any.
-    func firstNonFinite() -> (row: Int, column: Int)? {
-        guard type == .float32 || type == .float64 else { return nil }
-        let w = max(width, 1), n = count * width
-        if type == .float32, !bigEndian, Int(bitPattern: base) % 4 == 0 {
-            // The common case (np.float32), scanned in place: exponent bits all ones is NaN or inf.
-            let bits = base.assumingMemoryBound(to: UInt32.self)
-            var i = 0
-            while i < n {
-                let end = min(i + 4096, n)
-                var any: UInt32 = 0
-                for j in i..<end { any |= (bits[j] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
-                if any != 0 { break }
-                i = end
-            }
-            guard i < n else { return nil }
-            for j in i..<n where (bits[j] & 0x7F80_0000) == 0x7F80_0000 { return (j / w, j % w) }
-            return nil
+    /// Each value as an integer class label; a value that is not an integer is an error.
+    func integerLabels(path labelPath: String) throws(DataError) -> [Int64] {
+        var out = [Int64](repeating: 0, count: count)
+        if type == .int64, !bigEndian {
+            // np.int64 (the default integer dtype): read straight from the mapping.
+            for i in 0..<count { out[i] = Int64(littleEndian: (base + i * 8).loadUnaligned(as: Int64.self)) }
+            return out
         }
-        for i in 0..<n where !value(i).isFinite { return (i / w, i % w) }
-        return nil
+        for i in 0..<count {
+            let v = value(i)
+            guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
+                throw DataError.corrupt(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class")
+            }
+            out[i] = Int64(v)
+        }
+        return out
+    }
+
+    /// Each value as a regression target; a value that is not a finite Float is an error.
+    func finiteTargets(path labelPath: String) throws(DataError) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let v = value(i)
+            guard Float(v).isFinite else { throw DataError.corrupt(path: labelPath, reason: "target \(v) of sample \(i) is not a finite number") }
+            out[i] = Float(v)
+        }
+        return out
     }
 }
 
@@ -126,10 +154,10 @@ enum FeatureSource: Sendable {
         }
     }
 
-    /// The samples `rows` as row-major Float features.
-    func gather(_ rows: [Int]) -> [Float] {
+    /// The samples `rows` as row-major Float features (an array's non-finite value is an error).
+    func gather(_ rows: [Int]) throws(DataError) -> [Float] {
         switch self {
-        case .array(let a): return a.gather(rows)
+        case .array(let a): return try a.gather(rows)
         case .floats(let v, let w):
             return [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
                 v.withUnsafeBufferPointer { src in

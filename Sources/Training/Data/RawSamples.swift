@@ -2,8 +2,8 @@
 struct RawSamples {
     /// Features of every sample.
     var features: FeatureSource
-    /// Each sample's label as written (a CSV cell, or the integer of an array).
-    var labels: [String]
+    /// Each sample's label: a CSV cell, or an array's integer class or number (decoded once, no text).
+    var labels: SampleLabels
     /// Shape of one sample as stored.
     var sampleShape: [Int]
     /// Whether the features are bytes (0-255 pixels: `unit` scaling divides by 255).
@@ -33,7 +33,7 @@ struct RawSamples {
                 columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing,
                 numericLabel: config.resolvedTask == .regression)
             return RawSamples(
-                features: .floats(table.features, width: table.featureNames.count), labels: table.labels,
+                features: .floats(table.features, width: table.featureNames.count), labels: .text(table.labels),
                 sampleShape: [table.featureNames.count], isBytes: false, labelPath: path, lines: table.lines,
                 columnNames: table.featureNames)
         case .npy, .npz, .idx:
@@ -69,22 +69,12 @@ struct RawSamples {
         guard y.count == x.count else {
             throw DataError.mismatch("\(labelPath) has \(y.count) labels for the \(x.count) samples of \(x.path)")
         }
-        if let bad = x.firstNonFinite() {
-            throw DataError.corrupt(path: x.path, reason: "sample \(bad.row), value \(bad.column) is not a finite number (NaN or infinity)")
-        }
-        var labels: [String] = []
-        labels.reserveCapacity(y.count)
-        for i in 0..<y.count {
-            let v = y.value(i)
-            if !integerLabels {
-                guard Float(v).isFinite else { throw DataError.corrupt(path: labelPath, reason: "target \(v) of sample \(i) is not a finite number") }
-                labels.append(String(v))
-                continue
-            }
-            guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
-                throw DataError.corrupt(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class")
-            }
-            labels.append(String(Int64(v)))
+        // Non-finite features are reported by the one pass that copies them out (`gather`).
+        let labels: SampleLabels
+        if integerLabels {
+            labels = .integers(try y.integerLabels(path: labelPath))
+        } else {
+            labels = .numbers(try y.finiteTargets(path: labelPath))
         }
         return RawSamples(
             features: .array(x), labels: labels, sampleShape: Array(x.shape.dropFirst()).isEmpty ? [1] : Array(x.shape.dropFirst()),
@@ -105,44 +95,65 @@ extension String {
 /// (every label must be in it), otherwise the distinct values sorted.
 struct ClassTable {
     let names: [String]
-    private let index: [String: Int32]
+    /// Integer labels (all of them are integers): value -> class.
+    private let integerIndex: [Int64: Int32]
+    /// Text labels: text -> class.
+    private let textIndex: [String: Int32]
 
     /// A regression set's: no classes, every sample in class 0 (for the split planner).
-    static let regression = ClassTable(names: [], index: [:])
+    static let regression = ClassTable(names: [], integerIndex: [:], textIndex: [:])
 
-    private init(names: [String], index: [String: Int32]) {
+    private init(names: [String], integerIndex: [Int64: Int32], textIndex: [String: Int32]) {
         self.names = names
-        self.index = index
+        self.integerIndex = integerIndex
+        self.textIndex = textIndex
     }
 
     init(_ sets: [RawSamples], names given: [String]?) throws(DataError) {
-        var distinct = Set<String>()
-        for s in sets { distinct.formUnion(s.labels.map(Self.key)) }
-        let integers = distinct.compactMap { Int64($0) }
-        if integers.count == distinct.count {
+        // Integer labels (arrays, or text cells that all parse) are grouped as Int64, never as text.
+        var integers = Set<Int64>()
+        var allIntegers = true
+        for s in sets where allIntegers {
+            switch s.labels {
+            case .integers(let v): integers.formUnion(v)
+            case .numbers: allIntegers = false
+            case .text(let v):
+                for label in v {
+                    guard let i = Int64(label) else { allIntegers = false; break }
+                    integers.insert(i)
+                }
+            }
+        }
+        if allIntegers {
             let sorted = integers.sorted()
             if let given, let lo = sorted.first, let hi = sorted.last, lo >= 0, hi < given.count {
                 names = given
-                index = Dictionary(uniqueKeysWithValues: sorted.map { (String($0), Int32($0)) })
+                integerIndex = Dictionary(uniqueKeysWithValues: sorted.map { ($0, Int32($0)) })
             } else {
                 if let given, given.count != sorted.count {
                     throw DataError.mismatch(
                         "classes lists \(given.count) names, but the labels are \(Self.preview(sorted.map(String.init))) (\(sorted.count) distinct values)")
                 }
                 names = given ?? sorted.map(String.init)
-                index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { (String($0.element), Int32($0.offset)) })
+                integerIndex = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($0.element, Int32($0.offset)) })
             }
-        } else if let given {
-            for s in sets {
-                if let i = s.labels.firstIndex(where: { !given.contains(Self.key($0)) }) {
-                    throw DataError.mismatch("label '\(s.labels[i])' at \(s.labelLocation(i)) is not one of the classes [\(given.joined(separator: ", "))]")
-                }
-            }
-            names = given
-            index = Dictionary(uniqueKeysWithValues: given.enumerated().map { ($0.element, Int32($0.offset)) })
+            textIndex = [:]
         } else {
-            names = distinct.sorted()
-            index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, Int32($0.offset)) })
+            let texts = sets.map(\.labels.texts)
+            if let given {
+                for (s, labels) in zip(sets, texts) {
+                    if let i = labels.firstIndex(where: { !given.contains(Self.key($0)) }) {
+                        throw DataError.mismatch("label '\(labels[i])' at \(s.labelLocation(i)) is not one of the classes [\(given.joined(separator: ", "))]")
+                    }
+                }
+                names = given
+            } else {
+                var distinct = Set<String>()
+                for labels in texts { distinct.formUnion(labels.map(Self.key)) }
+                names = distinct.sorted()
+            }
+            textIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, Int32($0.offset)) })
+            integerIndex = [:]
         }
         guard names.count >= 2 else {
             throw DataError.mismatch("a classification set needs at least two classes; the labels have only \(Self.preview(names))")
@@ -150,12 +161,46 @@ struct ClassTable {
     }
 
     /// The class of each label of `s`.
-    func classes(of s: RawSamples) -> [Int32] { names.isEmpty ? [Int32](repeating: 0, count: s.count) : s.labels.map { index[Self.key($0)]! } }
+    func classes(of s: RawSamples) -> [Int32] {
+        if names.isEmpty { return [Int32](repeating: 0, count: s.count) }
+        switch s.labels {
+        case .integers(let v) where !integerIndex.isEmpty: return v.map { integerIndex[$0]! }
+        case .text(let v) where !integerIndex.isEmpty: return v.map { integerIndex[Int64($0)!]! }
+        default: return s.labels.texts.map { textIndex[Self.key($0)]! }
+        }
+    }
 
     /// Integer labels compare by value (`01` is `1`).
     private static func key(_ label: String) -> String { Int64(label).map(String.init) ?? label }
 
     private static func preview(_ values: [String]) -> String {
         values.count <= 10 ? values.joined(separator: ", ") : values.prefix(10).joined(separator: ", ") + ", ..."
+    }
+}
+
+/// The labels of a raw file, decoded once at the reader.
+enum SampleLabels {
+    /// CSV/TSV cells as written.
+    case text([String])
+    /// An array's integer class labels.
+    case integers([Int64])
+    /// An array's regression targets.
+    case numbers([Float])
+
+    var count: Int {
+        switch self {
+        case .text(let v): v.count
+        case .integers(let v): v.count
+        case .numbers(let v): v.count
+        }
+    }
+
+    /// The labels as text (only for messages and text classes; arrays never need it on the fast path).
+    var texts: [String] {
+        switch self {
+        case .text(let v): v
+        case .integers(let v): v.map(String.init)
+        case .numbers(let v): v.map { String($0) }
+        }
     }
 }

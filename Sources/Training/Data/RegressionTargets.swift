@@ -3,6 +3,15 @@
 enum RegressionTargets {
     /// The targets of rows `rows` (labels the reader checked to be numbers, so parsed as
     /// the reader parses them).
+    static func values(_ labels: SampleLabels, rows: [Int]) -> [Float] {
+        switch labels {
+        case .numbers(let v): return rows.map { v[$0] }
+        case .integers(let v): return rows.map { Float(v[$0]) }
+        case .text(let v): return values(v, rows: rows)
+        }
+    }
+
+    /// The targets of rows `rows` of a table's label cells.
     static func values(_ labels: [String], rows: [Int]) -> [Float] {
         rows.map { row in
             var text = labels[row]

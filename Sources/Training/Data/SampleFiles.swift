@@ -4,10 +4,7 @@ public enum SampleFiles {
     /// shape of one sample.
     public static func readNPY(_ path: String) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
         let array = try NumPyFile.read(path, field: "input")
-        if let bad = array.firstNonFinite() {
-            throw DataError.corrupt(path: path, reason: "sample \(bad.row), value \(bad.column) is not a finite number (NaN or infinity)")
-        }
-        return (array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
+        return (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
     }
 
     /// Whether `bytes` start like a `.npy` file.
