@@ -177,4 +177,35 @@ import Testing
         #expect(try h.attempts(2).map(\.outcome) == [.paused, .paused, .complete])
         #expect(try h.attempts(0).map(\.outcome) == [.paused])
     }
+
+    @Test func aTrialPromotedToTheLastEpochIsNeverPrunedThereByTheStoppingRule() throws {
+        // Two epochs: the rung ends at epoch 1, promoted trials run to epoch 2, where stopping
+        // ASHA would prune the second of two trials. With promotions it completes.
+        let h = try Self.harness(Self.training("""
+            pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
+            budget: {trials: 4}
+            """, epochs: 2))
+        try h.hello("w1")
+        func firstRung(_ expected: Int, value: Double) throws {
+            let a = try #require(h.assignment("w1"))
+            #expect(a.trial == expected && a.resume == nil)
+            #expect(try Self.report(h, "w1", a, epoch: 1, value: value)?.action == .pause)
+            try Self.stopped(h, "w1", a, epochs: 1, value: value)
+        }
+        func lastEpoch(_ expected: Int, value: Double) throws {
+            let a = try #require(h.assignment("w1"))
+            #expect(a.trial == expected && a.resume?.epoch == 1)
+            #expect(try Self.report(h, "w1", a, epoch: 2, value: value)?.action == .continue)
+            try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: .complete, value: value,
+                                        metrics: ["val_accuracy": value], epochs: 2, ready: true)), from: "w1")
+        }
+        try firstRung(0, value: 0.3)
+        try firstRung(1, value: 0.6)
+        try lastEpoch(1, value: 0.9)          // top 1 of 2 at the rung
+        try firstRung(2, value: 0.8)
+        try lastEpoch(2, value: 0.1)          // top 1 of 3 now; worse at epoch 2 than trial 1
+        try firstRung(3, value: 0.5)          // not in the top 2 of 4: nothing left to promote
+        #expect(h.core.finished)
+        #expect(try h.trials().map(\.state) == [.pruned, .complete, .complete, .pruned])
+    }
 }

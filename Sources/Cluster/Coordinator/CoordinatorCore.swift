@@ -324,6 +324,10 @@ final class CoordinatorCore {
             decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
         } else if let pause {
             decision = .keep(pause)
+        } else if case .promotions? = pausing {
+            // ASHA with promotions never stops a trial: it pauses at the ends of rungs (above)
+            // and a promoted trial runs on to its next rung, or to the end, whatever its value.
+            decision = .keep("promoted by ASHA: it runs to its next rung")
         } else {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
