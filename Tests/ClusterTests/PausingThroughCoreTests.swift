@@ -45,6 +45,14 @@ import Testing
                                     epochs: epochs, ready: true)), from: w)
     }
 
+    /// A new trial's first epoch on w1 under ASHA with promotions: it pauses at the rung's end.
+    static func firstRung(_ h: CoreHarness, _ expected: Int, value: Double) throws {
+        let a = try #require(h.assignment("w1"))
+        #expect(a.trial == expected && a.resume == nil)
+        #expect(try report(h, "w1", a, epoch: 1, value: value)?.action == .pause)
+        try stopped(h, "w1", a, epochs: 1, value: value)
+    }
+
     @Test func pbtPausesEveryMemberAndTheBottomOneContinuesFromATopMembersCheckpoint() throws {
         let h = try Self.harness(Self.training("""
             scheduler: {name: pbt, population: 4, perturbation_interval: 2, mutations: [optimizer.learning_rate], resample_probability: 0}
@@ -139,12 +147,7 @@ import Testing
             budget: {trials: 4}
             """))
         try h.hello("w1")
-        func firstRung(_ expected: Int, value: Double) throws {
-            let a = try #require(h.assignment("w1"))
-            #expect(a.trial == expected && a.resume == nil)
-            #expect(try Self.report(h, "w1", a, epoch: 1, value: value)?.action == .pause)
-            try Self.stopped(h, "w1", a, epochs: 1, value: value)
-        }
+        func firstRung(_ expected: Int, value: Double) throws { try Self.firstRung(h, expected, value: value) }
         // One trial at rung 0: nothing to promote (top 1/2 of 1 is nobody), so a new trial.
         try firstRung(0, value: 0.3)
         try firstRung(1, value: 0.6)
@@ -186,12 +189,7 @@ import Testing
             budget: {trials: 4}
             """, epochs: 2))
         try h.hello("w1")
-        func firstRung(_ expected: Int, value: Double) throws {
-            let a = try #require(h.assignment("w1"))
-            #expect(a.trial == expected && a.resume == nil)
-            #expect(try Self.report(h, "w1", a, epoch: 1, value: value)?.action == .pause)
-            try Self.stopped(h, "w1", a, epochs: 1, value: value)
-        }
+        func firstRung(_ expected: Int, value: Double) throws { try Self.firstRung(h, expected, value: value) }
         func lastEpoch(_ expected: Int, value: Double) throws {
             let a = try #require(h.assignment("w1"))
             #expect(a.trial == expected && a.resume?.epoch == 1)
