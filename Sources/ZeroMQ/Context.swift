@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context: the I/O threads behind every socket made from it.
 ///
@@ -6,6 +7,7 @@ import CZeroMQ
 /// sockets are not); this class holds nothing but the context handle.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private let terminated = Atomic<Bool>(false)
 
     /// A new context with `ioThreads` background I/O threads.
     public init(ioThreads: Int32 = 1) throws(ZMQError) {
@@ -17,7 +19,15 @@ public final class Context: @unchecked Sendable {
     }
 
     /// Terminates the context once every socket of it is closed (sockets keep it alive).
-    deinit {
+    deinit { terminate() }
+
+    /// Terminates the context now: blocks until every socket of it is closed and their
+    /// lingering messages are sent (or their `LINGER` time is up). Call it after closing
+    /// every socket when the last messages must go out before the process exits: `exit()`
+    /// does not wait for the I/O thread, and `deinit` may come too late (a thread that just
+    /// ended can still hold a reference). Later calls do nothing.
+    public func terminate() {
+        guard !terminated.exchange(true, ordering: .acquiringAndReleasing) else { return }
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
     }
 

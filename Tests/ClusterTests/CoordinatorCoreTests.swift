@@ -155,6 +155,37 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials()[0].value == 0.1)
     }
 
+    /// Time the coordinator was not listening does not count as a worker's silence, and the
+    /// worker gets its back-off to reconnect; but stall after stall cannot keep a dead
+    /// worker alive: the reconnect allowance is spent once per silence.
+    @Test func aStalledCoordinatorCreditsItsDeafnessButStillFindsTheDead() throws {
+        let h = try CoreHarness(sweep(trials: 1)) // liveness: 3 heartbeats of 1 s
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        // Stopped for 30 s: 29 s credited beyond a heartbeat, plus 10 s to reconnect.
+        h.now += 30
+        h.core.wasDeaf(for: 29)
+        try h.tick()
+        h.now += 10
+        try h.tick()
+        #expect(try h.trials()[0].state == .running, "declared dead within its reconnect allowance")
+        try h.deliver(.heartbeat, from: "w1")
+        // Heard again: the slate is clean. Then silent for good while the coordinator keeps
+        // stalling 2 s of every 3 (1 s credited each time): found dead all the same.
+        var rounds = 0
+        while try h.trials()[0].state == .running && rounds < 100 {
+            h.now += 3
+            h.core.wasDeaf(for: 1)
+            try h.tick()
+            rounds += 1
+        }
+        #expect(try h.attempts(0).map(\.outcome) == [.stale], "after \(rounds) rounds")
+        // Each round credits its 1 s stall and 1 s of back-off: 1 s of silence counts per
+        // round, so the 3 s timeout passes in round 4 (round 2 without any credit).
+        #expect(rounds == 4, "found dead after \(rounds) rounds")
+        #expect(a.attempt == 1)
+    }
+
     @Test func crashingTrialFailsAtTheRetryLimit() throws {
         let h = try CoreHarness(sweep(trials: 1, maxAttempts: 2))
         for round in 1...2 {

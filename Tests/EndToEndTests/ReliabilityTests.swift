@@ -220,6 +220,40 @@ import ZeroMQ
         #expect(orphaned.isEmpty, "\(orphaned.map(\.message))")
     }
 
+    /// A coordinator that was not running for several liveness timeouts (SIGSTOP here; a
+    /// suspended VM or a machine starved of CPU alike) does not take its silence for its
+    /// worker's: it keeps its trial, which completes in its first attempt.
+    @Test func aCoordinatorStoppedForAWhileKeepsItsWorkerAndItsTrial() throws {
+        let h = try SweepHarness("stopped-coordinator")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let timing = ["--heartbeat-ms", "200", "--liveness", "3"]
+        let file = try h.write("p.yaml", syntheticSweep(study: "p", trials: 1, epochs: 12, sleep: 0.5)
+            .replacingOccurrences(of: "max_attempts: 3", with: "max_attempts: 1"))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGCONT); coordinator.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "w1"], log: "w1.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        try #require(h.waitFor(timeout: 60) { (try? runningTrial(h, study: "p", worker: "w1")) != nil },
+                     "the worker never ran its trial:\n\(h.logText("coordinator.log"))")
+        // 3 s is five times the 0.6 s liveness timeout: the worker gives up on it meanwhile.
+        usleep(UInt32.random(in: 0..<600_000)) // anywhere in its loop
+        kill(coordinator.processIdentifier, SIGSTOP)
+        usleep(3_000_000)
+        kill(coordinator.processIdentifier, SIGCONT)
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(h.logText("w1.log").contains("the coordinator went silent"), "\(h.logText("w1.log"))")
+        let lost = try lostEvents(h, study: "p")
+        #expect(lost.isEmpty, "\(lost.map(\.message))")
+        let (trials, attempts) = try h.reader().read { q in
+            let study = try q.requireStudy(named: "p")
+            let trials = try q.trials(studyID: study.id)
+            return (trials, try trials.flatMap { try q.attempts(trialID: $0.id) })
+        }
+        #expect(trials.count == 1 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+        #expect(attempts.count == 1 && attempts.allSatisfy { $0.outcome == .complete }, "\(attempts.map { ($0.outcome, $0.error) })")
+    }
+
     /// When the study ends, every worker hears `stop` and exits 0, although the coordinator
     /// no longer waits a fixed second before it leaves.
     @Test func workersHearStopAndExitCleanlyWhenTheStudyEnds() throws {

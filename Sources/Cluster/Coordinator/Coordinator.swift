@@ -172,8 +172,26 @@ public final class Coordinator {
         var batch: [(String, Message)] = []
         batch.reserveCapacity(512)
 
+        /// When the loop last looked at the clock. It looks before and after each poll (at
+        /// most 0.1 s), so a gap of more than a heartbeat means this process was not
+        /// listening (SIGSTOP, a suspended VM, a machine starved of CPU, a slow commit).
+        var lastAwake = clock.now
+        var wokeFromStall = false
+        func noteAwake() {
+            let now = clock.now
+            if now - lastAwake > heartbeat {
+                core.wasDeaf(for: now - lastAwake - heartbeat)
+                wokeFromStall = true
+            }
+            lastAwake = now
+        }
+
         // The first tick runs at once: it settles orphans and starts dispatching.
         while true {
+            // A stall is credited to every worker, and no verdict comes in the round that
+            // noticed it: the I/O thread gets a round to read what they sent meanwhile.
+            wokeFromStall = false
+            noteAwake()
             let now = clock.now
             if force.isSet && !core.finished {
                 try store.write { tx in
@@ -199,6 +217,7 @@ public final class Coordinator {
             }
             let wait = max(0, Int((nextTick - now) * 1000))
             _ = try poller.poll(timeoutMilliseconds: min(wait, 100))
+            noteAwake()
             if poller.isReadable(1) { logHandshakeFailures() }
             if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
 
@@ -255,7 +274,7 @@ public final class Coordinator {
                     // full batch has read what every other peer had waiting. Never right
                     // after a loop that was itself stalled.
                     let drained = batch.count < batchLimit && batchBytes < options.maxMessageBytes
-                    let stalled = lastBatchSeconds > heartbeat
+                    let stalled = lastBatchSeconds > heartbeat || wokeFromStall
                     judged = (drained || t - lastJudged >= heartbeat) && !stalled
                     try core.tick(now: t, judgeLiveness: judged, tx: tx, out: &out)
                 } else {

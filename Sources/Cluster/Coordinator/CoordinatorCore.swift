@@ -171,6 +171,8 @@ final class CoordinatorCore {
             return
         }
         workers[worker]?.lastSeen = now
+        workers[worker]?.deafSeconds = 0
+        workers[worker]?.reconnectGrace = 0
         switch message {
         case .hello, .heartbeat, .dataRequest:
             break // (a data request is answered by the poll loop's DataShelf)
@@ -568,11 +570,30 @@ final class CoordinatorCore {
 
     // MARK: Time
 
+    /// The coordinator was not listening for `seconds` (the process was stopped or starved
+    /// of CPU, or a commit was slow): what its workers sent meanwhile may still sit unread in
+    /// a socket buffer, and a worker that took the coordinator for gone is backing off
+    /// before it reconnects (its back-off doubles up to 10 s). Neither counts against its
+    /// liveness. The stall itself is credited in full (it is less than the time that passed,
+    /// so a silent worker is still declared dead in the end); the back-off allowance is
+    /// `seconds` again, at most 10 s per silence.
+    func wasDeaf(for seconds: Double) {
+        guard seconds > 0 else { return }
+        for id in workers.keys {
+            let grace = min(seconds, max(0, Self.maxReconnectBackoff - (workers[id]?.reconnectGrace ?? 0)))
+            workers[id]?.reconnectGrace += grace
+            workers[id]?.deafSeconds += seconds + grace
+        }
+    }
+
+    /// The longest back-off of a worker between reconnect attempts (`WorkerOptions.reconnectMaxMs`).
+    static let maxReconnectBackoff = 10.0
+
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
-        for (id, w) in workers where judgeLiveness && now - w.lastSeen > timeout {
+        for (id, w) in workers where judgeLiveness && w.silence(now: now) > timeout {
             try flushWorkers(tx: tx) // its finished trials first: the row is about to change
             workers[id] = nil
             idleQueue.removeAll { $0 == id }

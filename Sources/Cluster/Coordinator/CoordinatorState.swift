@@ -22,6 +22,14 @@ struct WorkerSession {
     var joinedAt: Double
     /// Last message received (any message is a heartbeat).
     var lastSeen: Double
+    /// Seconds since `lastSeen` that do not count as the worker's silence: those when the
+    /// coordinator itself was not listening (stopped, descheduled, a slow commit), and the
+    /// time a worker that gave up on it during such a stall needs to reconnect.
+    var deafSeconds = 0.0
+    /// The reconnect time already granted within `deafSeconds` (bounded per silence).
+    var reconnectGrace = 0.0
+    /// How long the worker has been silent while the coordinator was listening.
+    func silence(now: Double) -> Double { now - lastSeen - deafSeconds }
     /// The trial it runs, if any.
     var trial: Int?
     /// Whether it asked for work and has none.

@@ -54,9 +54,15 @@ public final class Worker {
         }
         thread.name = "sweep-runner"
         thread.start()
+        var socket: Socket?
         defer {
             mailbox.send(.quit, waking: link)
             runnerDone.wait()
+            // Every socket is closed now (the runner closed its end): wait for the last
+            // messages (a result, a `bye`) to go out, up to the linger time set at exit.
+            link.close()
+            socket?.close()
+            context.terminate()
         }
 
         let clock = MonotonicClock()
@@ -64,7 +70,6 @@ public final class Worker {
                                            cores: ProcessInfo.processInfo.activeProcessorCount,
                                            capabilities: TrialRunner.capabilities(options))
         var core = WorkerCore(options: options, identity: identity, now: clock.now)
-        var socket: Socket?
 
         func openSocket() throws {
             let s = try Socket(context, .dealer)

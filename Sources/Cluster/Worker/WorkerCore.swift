@@ -144,7 +144,7 @@ struct WorkerCore {
             return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s", failed: true))]
         }
         if socketOpen && now - lastHeard > silence {
-            dropSocket(welcomed ? "the coordinator went silent for \(Int(silence)) s" : "no answer from \(options.connect)", now: now, into: &out)
+            dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)", now: now, into: &out)
             return out
         }
         if socketOpen && now - lastSent >= Double(heartbeatMs) / 1000 {
