@@ -92,9 +92,8 @@ struct NumericArray: @unchecked Sendable {
     func gather(_ rows: [Int]) throws(DataError) -> [Float] {
         let w = width
         var finite = true
-        let out = [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
-            for (i, r) in rows.enumerated() { finite = copyRow(r, into: buffer.baseAddress! + i * w) && finite }
-            initialized = rows.count * w
+        let out = LargeBuffer.floats(count: rows.count * w) { buffer in
+            for (i, r) in rows.enumerated() { finite = copyRow(r, into: buffer + i * w) && finite }
         }
         if !finite {
             // Only on error: the first bad value in file order, the same whichever split found it.
@@ -159,13 +158,12 @@ enum FeatureSource: Sendable {
         switch self {
         case .array(let a): return try a.gather(rows)
         case .floats(let v, let w):
-            return [Float](unsafeUninitializedCapacity: rows.count * w) { buffer, initialized in
+            return LargeBuffer.floats(count: rows.count * w) { buffer in
                 v.withUnsafeBufferPointer { src in
                     for (i, r) in rows.enumerated() {
-                        (buffer.baseAddress! + i * w).update(from: src.baseAddress! + r * w, count: w)
+                        (buffer + i * w).initialize(from: src.baseAddress! + r * w, count: w)
                     }
                 }
-                initialized = rows.count * w
             }
         }
     }

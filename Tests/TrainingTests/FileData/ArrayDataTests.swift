@@ -27,6 +27,28 @@ struct ArrayDataTests {
         }
     }
 
+    /// Splits above `LargeBuffer.threshold` go into memory advised for huge pages: every
+    /// row still arrives whole and in its place (sample i holds i * 1000 + j).
+    @Test func largeSplitsAreCopiedExactly() throws {
+        let dir = try DataDirectory()
+        let (n, w) = (4_096, 640) // 10.5 MB of float32: the training split is above 4 MiB
+        #expect(n * w * 4 * 8 / 10 > LargeBuffer.threshold)
+        let x = (0..<n).flatMap { i in (0..<w).map { Float(i * 1000 + $0) } }
+        let xs = try dir.npy("big.npy", descr: "<f4", shape: [n, w], payload: littleEndian(x))
+        let ys = try dir.npy("big-y.npy", descr: "<i8", shape: [n], payload: littleEndian((0..<n).map { Int64($0 % 2) }))
+        let data = try loadData(#"{"dataset": "npy", "train_file": "\#(xs)", "train_labels": "\#(ys)", "validation": 0.1, "test": 0.1}"#)
+        var seen = Set<Int>()
+        for split in Split.allCases {
+            let s = data.split(split)
+            for (row, label) in zip(rows(s), s.labels) {
+                let i = Int(row[0]) / 1000
+                #expect(row == (0..<w).map { Float(i * 1000 + $0) } && Int(label) == i % 2)
+                seen.insert(i)
+            }
+        }
+        #expect(seen.count == n)
+    }
+
     @Test func npyBytesAreImagesScaledBy255() throws {
         let dir = try DataDirectory()
         let x = try dir.npy("img.npy", descr: "|u1", shape: [10, 2, 3], payload: (0..<60).map { UInt8($0 * 4) })
