@@ -561,6 +561,21 @@ input, select, button { font: inherit; font-size: 13px; }
     }, function (e) { out.textContent = e.message; });
   }
 
+  // The study JSON after the first load carries only the trials that changed since the
+  // cursor of the page's last answer (each with all its attempts); `full` answers replace
+  // everything. Merges `d` into `known` and returns `d` with every trial and attempt, by number.
+  function mergeStudy(known, d) {
+    if (d.full) { known.trials = {}; known.attempts = {}; }
+    d.trials.forEach(function (t) { known.trials[t.number] = t; known.attempts[t.number] = []; });
+    d.attempts.forEach(function (a) { known.attempts[a.trial].push(a); });
+    known.cursor = d.cursor;
+    var numbers = Object.keys(known.trials).map(Number).sort(function (a, b) { return a - b; });
+    d.trials = numbers.map(function (n) { return known.trials[n]; });
+    d.attempts = [];
+    numbers.forEach(function (n) { known.attempts[n].forEach(function (a) { d.attempts.push(a); }); });
+    return d;
+  }
+
   function studyPage() {
     var name = body.getAttribute("data-study");
     ["trial-filter", "state-filter"].forEach(function (id) {
@@ -572,8 +587,11 @@ input, select, button { font: inherit; font-size: 13px; }
               function (e) { $("action-result").textContent = e.message; });
     });
     $("enqueue-form").addEventListener("submit", function (e) { e.preventDefault(); enqueue(name); });
+    var known = { cursor: null, trials: {}, attempts: {} };
     poll(function () {
-      return getJSON("/api/study?name=" + encodeURIComponent(name)).then(function (d) {
+      var since = known.cursor === null ? "" : "&since=" + encodeURIComponent(known.cursor);
+      return getJSON("/api/study?name=" + encodeURIComponent(name) + since).then(function (d) {
+        d = mergeStudy(known, d);
         state.detail = d;
         drawSummary(d);
         drawEnqueue(d);
