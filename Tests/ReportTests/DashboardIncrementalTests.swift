@@ -1,6 +1,7 @@
 import Foundation
 import Search
 import Store
+import Synchronization
 import Testing
 @testable import SweepDashboard
 
@@ -26,6 +27,20 @@ import Testing
             })
         }
         return (store, study, ids)
+    }
+
+    /// One change of each kind the coordinator makes, finished trials included: trials 1, 2,
+    /// 4, 5, 7 and 9 change and trial 12 is new.
+    static func changeOneOfEachKind(_ store: SweepStore, study: Int64, _ ids: [Int64]) throws {
+        try store.write { tx in
+            try tx.recordReport(trialID: ids[2], IntermediateRecord(step: 1, attempt: 1, value: 5, metrics: ["loss": 5], pruned: false, reason: nil, recordedAt: 2000))
+            try tx.finishTrial(trialID: ids[4], attempt: 1, state: .pruned, value: 7, metrics: nil, pruneReason: "median", at: 2001)
+            try tx.endAttempt(trialID: ids[5], attempt: 1, outcome: .stale, at: 2002)   // attempts only
+            try tx.startAttempt(trialID: ids[7], attempt: 2, worker: "w9", at: 2003)
+            try tx.forgiveFailures(trialID: ids[1], worker: "w1")                      // FAIL becomes STALE
+            try tx.setTrialParams(trialID: ids[9], ["x": .double(0.5)])                 // a finished trial's row
+            _ = try tx.insertTrial(studyID: study, number: 12, state: .waiting, params: ["x": .double(0.3)], seed: 12, at: 2004, leasedTo: nil)
+        }
     }
 
     static func object(_ data: Data?) throws -> [String: Any] {
@@ -80,16 +95,7 @@ import Testing
         #expect(idle["full"] as? Bool == false && Self.numbers(idle).isEmpty && idle["summary"] != nil)
         page.merge(idle)
 
-        // One change of each kind the coordinator makes, finished trials included.
-        try store.write { tx in
-            try tx.recordReport(trialID: ids[2], IntermediateRecord(step: 1, attempt: 1, value: 5, metrics: ["loss": 5], pruned: false, reason: nil, recordedAt: 2000))
-            try tx.finishTrial(trialID: ids[4], attempt: 1, state: .pruned, value: 7, metrics: nil, pruneReason: "median", at: 2001)
-            try tx.endAttempt(trialID: ids[5], attempt: 1, outcome: .stale, at: 2002)   // attempts only
-            try tx.startAttempt(trialID: ids[7], attempt: 2, worker: "w9", at: 2003)
-            try tx.forgiveFailures(trialID: ids[1], worker: "w1")                      // FAIL becomes STALE
-            try tx.setTrialParams(trialID: ids[9], ["x": .double(0.5)])                 // a finished trial's row
-            _ = try tx.insertTrial(studyID: study, number: 12, state: .waiting, params: ["x": .double(0.3)], seed: 12, at: 2004, leasedTo: nil)
-        }
+        try Self.changeOneOfEachKind(store, study: study, ids)
         let changed = try Self.object(try feed.study("inc", since: page.cursor))
         #expect(changed["full"] as? Bool == false)
         #expect(Self.numbers(changed) == [1, 2, 4, 5, 7, 9, 12], "every changed trial, and only those")
@@ -126,5 +132,45 @@ import Testing
         let (all, one) = try store.read { q in (try q.allAttempts(studyID: study), try q.attempts(trialID: ids[1])) }
         #expect(one.first?.logTail == "a long output")
         #expect(all[1]?.first?.logTail == nil && all[1]?.first?.worker == "w1")
+    }
+
+    @Test func theStudyPageMergesTheChangesIntoWhatAReloadShows() throws {
+        let s = try Scratch("dashboard-merge")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 12)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        // The changes land once the page has shown the study (its screenshot is the signal).
+        let signal = DashboardTests.screenshots + "/merge-before.png"
+        try? FileManager.default.removeItem(atPath: signal)
+        let wrote = Mutex<Bool>(false)
+        let writer = Thread {
+            guard Scratch.waitFor(timeout: 120, { FileManager.default.fileExists(atPath: signal) }) else { return }
+            if (try? Self.changeOneOfEachKind(store, study: study, ids)) != nil { wrote.withLock { $0 = true } }
+        }
+        writer.start()
+        let rows = "Array.prototype.map.call(document.querySelectorAll('#trials-table tbody tr[data-trial]'), function (r) { return r.getAttribute('data-trial') + ':' + r.getAttribute('data-state'); })"
+        let bars = "Array.prototype.map.call(document.querySelectorAll('rect.gantt[data-trial]'), function (r) { return r.getAttribute('data-trial') + ':' + r.getAttribute('class'); }).sort()"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/study?name=inc"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "before", "js": rows],
+            ["do": "screenshot", "file": "merge-before.png", "height": 400],
+            ["do": "wait", "seconds": 5],
+            ["do": "eval", "name": "after", "js": rows], ["do": "eval", "name": "bars", "js": bars],
+            ["do": "open", "url": base + "/study?name=inc"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "reloaded", "js": rows], ["do": "eval", "name": "reloadedBars", "js": bars],
+        ], screenshots: DashboardTests.screenshots)
+        Scratch.waitFor(timeout: 10) { writer.isFinished }
+        #expect(wrote.withLock { $0 }, "the changes were not written")
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.console.isEmpty, "console: \(browser.console)")
+        let before = browser.values["before"] as? [String] ?? [], after = browser.values["after"] as? [String] ?? []
+        #expect(before.count == 12 && before.contains("1:FAIL") && before.contains("4:RUNNING"), "\(before)")
+        #expect(after.count == 13 && after.contains("12:WAITING") && after.contains("4:PRUNED") && after.contains("1:STALE"), "\(after)")
+        #expect(Set(after) == Set(browser.values["reloaded"] as? [String] ?? ["none"]))
+        // One bar per attempt: 12 first leases and trial 7's second.
+        let merged = browser.values["bars"] as? [String] ?? []
+        #expect(merged.count == 13 && merged == browser.values["reloadedBars"] as? [String], "\(merged) vs \(browser.values["reloadedBars"] ?? "")")
     }
 }
