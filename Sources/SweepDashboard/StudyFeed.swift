@@ -50,9 +50,11 @@ final class StudyFeed: Sendable {
 
     /// Drops the cached answers (after a change, so the next poll shows it).
     func invalidate() {
-        cache.withLock { $0.removeAll() }
-        logs.withLock { logs in
-            for name in logs.keys { logs[name]!.at = 0 }
+        computing.withLock { _ in
+            cache.withLock { $0.removeAll() }
+            logs.withLock { logs in
+                for name in logs.keys { logs[name]!.at = 0 }
+            }
         }
     }
 
@@ -116,7 +118,9 @@ final class StudyFeed: Sendable {
         do {
             return try computing.withLock { _ in
                 let now = Date().timeIntervalSince1970
-                var state = logs.withLock { $0[name] }
+                // Taken out while in use, so updating it does not copy its trials.
+                var state = logs.withLock { $0.removeValue(forKey: name) }
+                defer { logs.withLock { [state] in $0[name] = state } }
                 if state == nil || now - state!.at >= max(maxAge, costFactor * state!.cost) {
                     let log = try refreshed(name, state?.log)
                     // A new log encoded every trial: that cost says nothing of the rereads to come.
@@ -127,7 +131,6 @@ final class StudyFeed: Sendable {
                 if let hit = state!.answers[key] { return hit }
                 let body = state!.log.answer(since: since)
                 state!.answers[key] = body
-                logs.withLock { [state] in $0[name] = state }
                 return body
             }
         } catch is Missing { return nil }

@@ -37,8 +37,7 @@ struct StudyLog: Sendable {
     /// others are not even decoded). False when a trial disappeared: start a new log then.
     mutating func update(_ q: StoreQueries, encoder: JSONEncoder) throws -> Bool {
         let attempts = try q.stampedAttempts(studyID: studyID)
-        let known = entries
-        let trials = try q.stampedTrials(studyID: studyID) { n, stamp in known[n]?.stamp == stamp }
+        let trials = try q.stampedTrials(studyID: studyID) { n, stamp in entries[n]?.stamp == stamp }
         var added = false
         for t in trials {
             let a = attempts[t.number]
