@@ -124,6 +124,24 @@ import Testing
         #expect(try feed.study("nope", since: cursor) == nil)
     }
 
+    @Test func aStampChangesWithTheLeastChangeOfARowAndOnlyThen() throws {
+        let s = try Scratch("dashboard-stamps")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 3)
+        func stamps() throws -> [RowStamp] {
+            try store.read { q in try q.stampedTrials(studyID: study) { _, _ in false }.map(\.stamp) }
+        }
+        let first = try stamps()
+        #expect(try stamps() == first)
+        // 0.1 and the next double print alike with 15 digits: the stamp must still differ.
+        try store.write { tx in try tx.finishTrial(trialID: ids[0], attempt: 1, state: .complete, value: 0.1, metrics: nil, at: 3000) }
+        let a = try stamps()
+        try store.write { tx in try tx.finishTrial(trialID: ids[0], attempt: 1, state: .complete, value: 0.1.nextUp, metrics: nil, at: 3000) }
+        let b = try stamps()
+        #expect(a[0] != first[0] && b[0] != a[0])
+        #expect(b[1...] == first[1...], "the other trials did not change")
+    }
+
     @Test func theAttemptQueryLeavesTheOutputTailsToTheTrialPage() throws {
         let s = try Scratch("dashboard-tails")
         defer { s.cleanUp() }
