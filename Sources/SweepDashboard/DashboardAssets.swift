@@ -561,6 +561,27 @@ input, select, button { font: inherit; font-size: 13px; }
     }, function (e) { out.textContent = e.message; });
   }
 
+  // What a page knows of a study: the cursor of its last answer, trials and attempts by number.
+  function newStudyState() { return { cursor: null, trials: {}, attempts: {} }; }
+  // The study JSON after the first load carries only the trials that changed since the
+  // cursor (each with all its attempts); `full` answers replace everything. Resolves to the
+  // answer with every trial and attempt the page knows, by number.
+  function getStudy(known, name) {
+    var since = known.cursor === null ? "" : "&since=" + encodeURIComponent(known.cursor);
+    return getJSON("/api/study?name=" + encodeURIComponent(name) + since).then(function (d) { return mergeStudy(known, d); });
+  }
+  function mergeStudy(known, d) {
+    if (d.full) { known.trials = {}; known.attempts = {}; }
+    d.trials.forEach(function (t) { known.trials[t.number] = t; known.attempts[t.number] = []; });
+    d.attempts.forEach(function (a) { known.attempts[a.trial].push(a); });
+    known.cursor = d.cursor;
+    var numbers = Object.keys(known.trials).map(Number).sort(function (a, b) { return a - b; });
+    d.trials = numbers.map(function (n) { return known.trials[n]; });
+    d.attempts = [];
+    numbers.forEach(function (n) { known.attempts[n].forEach(function (a) { d.attempts.push(a); }); });
+    return d;
+  }
+
   function studyPage() {
     var name = body.getAttribute("data-study");
     ["trial-filter", "state-filter"].forEach(function (id) {
@@ -572,8 +593,9 @@ input, select, button { font: inherit; font-size: 13px; }
               function (e) { $("action-result").textContent = e.message; });
     });
     $("enqueue-form").addEventListener("submit", function (e) { e.preventDefault(); enqueue(name); });
+    var known = newStudyState();
     poll(function () {
-      return getJSON("/api/study?name=" + encodeURIComponent(name)).then(function (d) {
+      return getStudy(known, name).then(function (d) {
         state.detail = d;
         drawSummary(d);
         drawEnqueue(d);
@@ -673,8 +695,9 @@ input, select, button { font: inherit; font-size: 13px; }
   function comparePage() {
     var names = (body.getAttribute("data-studies") || "").split("\n").filter(function (s) { return s.length > 0; });
     if (names.length === 0) { $("compare-sub").textContent = "Choose studies on the studies page, then Compare."; return; }
+    var known = names.map(newStudyState);
     poll(function () {
-      return Promise.all(names.map(function (n) { return getJSON("/api/study?name=" + encodeURIComponent(n)); })).then(function (ds) {
+      return Promise.all(names.map(function (n, i) { return getStudy(known[i], n); })).then(function (ds) {
         var W = 900, H = 360, L = 64, R = W - 160, T = 14, B = H - 44;
         var series = ds.map(function (d) {
           var best = null, pts = [];

@@ -91,8 +91,10 @@ public final class DashboardServer: Sendable {
         router.get("/assets/dashboard.css") { _, _ in Self.respond(DashboardAssets.css, type: "text/css; charset=utf-8") }
         router.get("/api/studies") { [feed] _, _ in try await Self.json { try feed.studies() } }
         router.get("/api/study") { [feed] request, _ in
-            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("pass ?name=STUDY") }
-            return try await Self.json { try feed.study(String(name)) }
+            let q = request.uri.queryParameters
+            guard let name = q["name"] else { return Self.notFound("pass ?name=STUDY[&since=CURSOR]") }
+            let since = q["since"].map(String.init)
+            return try await Self.json { try feed.study(String(name), since: since) }
         }
         router.get("/api/trial") { [feed] request, _ in
             let q = request.uri.queryParameters

@@ -16,12 +16,16 @@ final class StudyFeed: Sendable {
     /// Opened on the first state change only (enqueueing a trial); pages never use it.
     private let writer: Mutex<SweepStore?> = Mutex(nil)
     private let cache = Mutex<[String: (at: Double, cost: Double, body: Data)]>([:])
+    /// Per study: its log, when it was reread and how long that took, and the answers
+    /// built from it since (by cursor position, or "full").
+    private let logs = Mutex<[String: (log: StudyLog, at: Double, cost: Double, answers: [String: Data])]>([:])
     /// Held while an answer is computed (see ``cached(_:_:)``).
     private let computing = Mutex<Void>(())
 
-    init(databasePath: String, maxAge: Double = 0.5) {
+    init(databasePath: String, maxAge: Double = 0.5, costFactor: Double = 40) {
         self.databasePath = databasePath
         self.maxAge = maxAge
+        self.costFactor = costFactor
     }
 
     /// Opens the read connection on first use (the database may not exist yet when
@@ -46,7 +50,12 @@ final class StudyFeed: Sendable {
 
     /// Drops the cached answers (after a change, so the next poll shows it).
     func invalidate() {
-        cache.withLock { $0.removeAll() }
+        computing.withLock { _ in
+            cache.withLock { $0.removeAll() }
+            logs.withLock { logs in
+                for name in logs.keys { logs[name]!.at = 0 }
+            }
+        }
     }
 
     /// `key`'s cached JSON, or a fresh one from `make`. One request computes it while the
@@ -69,19 +78,24 @@ final class StudyFeed: Sendable {
     }
 
     /// How many times its computing time an answer is kept, at least.
-    static let costFactor = 40.0
+    let costFactor: Double
 
     private func fresh(_ key: String, _ maxAge: Double) -> Data? {
         guard let hit = cache.withLock({ $0[key] }),
-              Date().timeIntervalSince1970 - hit.at < max(maxAge, Self.costFactor * hit.cost) else { return nil }
+              Date().timeIntervalSince1970 - hit.at < max(maxAge, costFactor * hit.cost) else { return nil }
         return hit.body
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {
+        try encoder().encode(value)
+    }
+
+    /// Infinities and NaN as strings; keys sorted, so an unchanged value encodes the same.
+    static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         e.outputFormatting = [.sortedKeys]
-        return try e.encode(value)
+        return e
     }
 
     // MARK: Answers
@@ -94,25 +108,51 @@ final class StudyFeed: Sendable {
         }
     }
 
-    /// Nil when there is no such study.
-    func study(_ name: String) throws -> Data? {
-        let key = "study:" + name
+    /// The study JSON of study `name` (nil when there is no such study): everything on a
+    /// first load (`since` nil), else only the trials that changed after the cursor `since`
+    /// of the page's last answer (see ``StudyLog``).
+    ///
+    /// The study is reread at most every `maxAge` seconds (and at least `costFactor` times
+    /// as long as the reread took); pages polling in between share the cached answers.
+    func study(_ name: String, since: String? = nil) throws -> Data? {
         do {
-            return try cached(key) {
-                try Self.encode(try read { q -> Detail in
-                    guard let s = try q.study(named: name) else { throw Missing() }
-                    let trials = try q.trials(studyID: s.id)
-                    // One query for every attempt; the log tails stay on the trial page.
-                    let attempts = try q.allAttempts(studyID: s.id).sorted { $0.key < $1.key }
-                        .flatMap { n, list in list.map { Attempt(trial: n, $0, withLog: false) } }
-                    return Detail(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
-                                  parameters: s.definition.space.parameters.map(ParameterInfo.init),
-                                  trials: trials.map(Trial.init), attempts: attempts,
-                                  workers: try q.workers(studyID: s.id).map(Worker.init),
-                                  enqueued: try q.enqueuedTrials(studyID: s.id).map(Queued.init), now: Date().timeIntervalSince1970)
-                })
+            return try computing.withLock { _ in
+                let now = Date().timeIntervalSince1970
+                // Taken out while in use, so updating it does not copy its trials.
+                var state = logs.withLock { $0.removeValue(forKey: name) }
+                defer { logs.withLock { [state] in $0[name] = state } }
+                if state == nil || now - state!.at >= max(maxAge, costFactor * state!.cost) {
+                    let log = try refreshed(name, state?.log)
+                    // A new log encoded every trial: that cost says nothing of the rereads to come.
+                    let cost = log.token == state?.log.token ? Date().timeIntervalSince1970 - now : 0
+                    state = (log, now, cost, [:])
+                }
+                let key = state!.log.position(since).map(String.init) ?? "full"
+                if let hit = state!.answers[key] { return hit }
+                let body = state!.log.answer(since: since)
+                state!.answers[key] = body
+                return body
             }
         } catch is Missing { return nil }
+    }
+
+    /// `log` brought up to date with the database (a new log if the study is new, was
+    /// recreated or lost a trial).
+    private func refreshed(_ name: String, _ log: StudyLog?) throws -> StudyLog {
+        let encoder = Self.encoder()
+        return try read { q -> StudyLog in
+            guard let s = try q.study(named: name) else { throw Missing() }
+            var log = log.flatMap { $0.studyID == s.id ? $0 : nil } ?? StudyLog(studyID: s.id)
+            if try !log.update(q, encoder: encoder) {
+                log = StudyLog(studyID: s.id)
+                _ = try log.update(q, encoder: encoder)
+            }
+            log.rest = try encoder.encode(Rest(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
+                                                parameters: s.definition.space.parameters.map(ParameterInfo.init),
+                                                workers: try q.workers(studyID: s.id).map(Worker.init),
+                                                enqueued: try q.enqueuedTrials(studyID: s.id).map(Queued.init), now: Date().timeIntervalSince1970))
+            return log
+        }
     }
 
     func trial(_ name: String, number: Int) throws -> Data? {
@@ -248,8 +288,9 @@ final class StudyFeed: Sendable {
         }
     }
 
-    struct Detail: Encodable {
-        var summary: Summary, parameters: [ParameterInfo], trials: [Trial], attempts: [Attempt], workers: [Worker]
+    /// The study JSON but its trials and attempts (``StudyLog`` adds those and the cursor).
+    struct Rest: Encodable {
+        var summary: Summary, parameters: [ParameterInfo], workers: [Worker]
         /// Trials queued by hand that the coordinator has not taken yet.
         var enqueued: [Queued]
         var now: Double

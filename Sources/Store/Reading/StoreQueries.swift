@@ -161,15 +161,6 @@ public struct StoreQueries {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map(Self.attempt)
     }
 
-    /// Every lease of every trial of a study, keyed by trial number, in one query (a page
-    /// of thousands of trials must not cost one query per trial).
-    public func allAttempts(studyID: Int64) throws -> [Int: [AttemptRecord]] {
-        try byTrialNumber("""
-            SELECT t.number, a.* FROM trial_attempts a JOIN trials t ON t.id = a.trial_id
-            WHERE t.study_id = ? ORDER BY t.number, a.attempt
-            """, studyID: studyID, Self.attempt)
-    }
-
     static func attempt(_ row: Row) throws -> AttemptRecord {
         AttemptRecord(attempt: row["attempt"], worker: row["worker"], startedAt: row["started_at"], endedAt: row["ended_at"],
                       outcome: try row.decode(forColumn: "outcome"), error: row["error"],

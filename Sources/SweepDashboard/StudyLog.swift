@@ -1,0 +1,98 @@
+import Foundation
+import Store
+
+/// What the dashboard last read of one study, kept so that a page already showing the study
+/// is sent only the trials that changed since its last answer: the full JSON of a
+/// 20,000-trial study is ~10 MB, a poll's answer during a sweep a few KB.
+///
+/// Every trial's JSON (and its attempts') is encoded once per change and stamped with a
+/// sequence number. A page sends back the cursor of its last answer (`TOKEN.SEQUENCE`) and
+/// gets the trials stamped after it; a cursor of another log (the dashboard restarted, the
+/// study was recreated) gets the full answer.
+struct StudyLog: Sendable {
+    struct Entry: Sendable {
+        var stamp: RowStamp
+        var attemptStamp: RowStamp?
+        var sequence: Int
+        var trial: Data
+        var attempts: [Data]
+    }
+
+    let token: String
+    let studyID: Int64
+    private(set) var sequence = 0
+    private var entries: [Int: Entry] = [:]
+    /// Trial numbers, ascending.
+    private var numbers: [Int] = []
+    /// Everything but the trials and attempts (summary, parameters, workers, queue, time):
+    /// one encoded JSON object, always sent whole (it is small).
+    var rest = Data("{}".utf8)
+
+    init(studyID: Int64) {
+        token = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        self.studyID = studyID
+    }
+
+    /// Rereads the study's trials and attempts and re-encodes those whose rows changed (the
+    /// others are not even decoded). False when a trial disappeared: start a new log then.
+    mutating func update(_ q: StoreQueries, encoder: JSONEncoder) throws -> Bool {
+        let attempts = try q.stampedAttempts(studyID: studyID)
+        let trials = try q.stampedTrials(studyID: studyID) { n, stamp in entries[n]?.stamp == stamp }
+        var added = false
+        for t in trials {
+            let a = attempts[t.number]
+            var e = entries[t.number]
+            if let e, e.stamp == t.stamp, e.attemptStamp == a?.stamp { continue }
+            if e == nil {
+                e = Entry(stamp: t.stamp, attemptStamp: nil, sequence: 0, trial: Data(), attempts: [])
+                added = true
+                numbers.append(t.number)
+            }
+            if let record = t.record {
+                e!.trial = try encoder.encode(StudyFeed.Trial(record))
+                e!.stamp = t.stamp
+            }
+            if e!.attemptStamp != a?.stamp {
+                e!.attempts = try (a?.attempts ?? []).map { try encoder.encode(StudyFeed.Attempt(trial: t.number, $0, withLog: false)) }
+                e!.attemptStamp = a?.stamp
+            }
+            sequence += 1
+            e!.sequence = sequence
+            entries[t.number] = e
+        }
+        if added { numbers.sort() }
+        return trials.count == entries.count
+    }
+
+    /// The sequence a cursor of this log stands for; nil for a missing or foreign cursor.
+    func position(_ cursor: String?) -> Int? {
+        guard let cursor, let dot = cursor.lastIndex(of: "."), cursor[..<dot] == token,
+              let n = Int(cursor[cursor.index(after: dot)...]), n >= 0, n <= sequence else { return nil }
+        return n
+    }
+
+    /// The study JSON for a page whose last cursor is `since`: the trials (with all their
+    /// attempts) stamped after it and `"full": false`, or everything and `"full": true`.
+    func answer(since: String?) -> Data {
+        let from = position(since)
+        var trials = Data(), attempts = Data()
+        for n in numbers {
+            let e = entries[n]!
+            if let from, e.sequence <= from { continue }
+            if !trials.isEmpty { trials.append(UInt8(ascii: ",")) }
+            trials.append(e.trial)
+            for a in e.attempts {
+                if !attempts.isEmpty { attempts.append(UInt8(ascii: ",")) }
+                attempts.append(a)
+            }
+        }
+        // The cursor first: a client can read it without parsing the rest.
+        var out = Data(#"{"cursor":"\#(token).\#(sequence)","full":\#(from == nil),"trials":["#.utf8)
+        out.append(trials)
+        out.append(Data(#"],"attempts":["#.utf8))
+        out.append(attempts)
+        out.append(Data("],".utf8))
+        out.append(rest.dropFirst())
+        return out
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Search
+import Store
+import Synchronization
+import Testing
+@testable import SweepDashboard
+
+/// The study JSON's `since` cursor: after the first load a page gets only the trials that
+/// changed, and merging those answers (as the page's script does) gives what a full load gives.
+@Suite struct DashboardIncrementalTests {
+    /// A study of `n` trials: all leased once; every third finished, trial 1 failed.
+    static func makeStudy(_ s: Scratch, trials n: Int) throws -> (store: SweepStore, study: Int64, trials: [Int64]) {
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))])
+        let store = try SweepStore.open(path: s.db)
+        let (study, ids) = try store.write { tx in
+            let st = try tx.createStudy(NewStudy(name: "inc", direction: .minimize, metric: "loss", sweepFile: "study: inc\n", space: space,
+                                                 seed: 1, budgetTrials: 100), at: 1000)
+            return (st.id, try (0..<n).map { i -> Int64 in
+                let id = try tx.insertTrial(studyID: st.id, number: i, state: .waiting, params: ["x": .double(Double(i) / 100)],
+                                            seed: UInt64(i), at: 1000 + Double(i), leasedTo: "w\(i % 2)")
+                if i % 3 == 0 {
+                    try tx.finishTrial(trialID: id, attempt: 1, state: .complete, value: Double(i), metrics: ["loss": Double(i)], at: 1001 + Double(i))
+                } else if i == 1 {
+                    try tx.finishTrial(trialID: id, attempt: 1, state: .fail, value: nil, metrics: nil, error: "boom", at: 1001)
+                }
+                return id
+            })
+        }
+        return (store, study, ids)
+    }
+
+    /// One change of each kind the coordinator makes, finished trials included: trials 1, 2,
+    /// 4, 5, 7 and 9 change and trial 12 is new.
+    static func changeOneOfEachKind(_ store: SweepStore, study: Int64, _ ids: [Int64]) throws {
+        try store.write { tx in
+            try tx.recordReport(trialID: ids[2], IntermediateRecord(step: 1, attempt: 1, value: 5, metrics: ["loss": 5], pruned: false, reason: nil, recordedAt: 2000))
+            try tx.finishTrial(trialID: ids[4], attempt: 1, state: .pruned, value: 7, metrics: nil, pruneReason: "median", at: 2001)
+            try tx.endAttempt(trialID: ids[5], attempt: 1, outcome: .stale, at: 2002)   // attempts only
+            try tx.startAttempt(trialID: ids[7], attempt: 2, worker: "w9", at: 2003)
+            try tx.forgiveFailures(trialID: ids[1], worker: "w1")                      // FAIL becomes STALE
+            try tx.setTrialParams(trialID: ids[9], ["x": .double(0.5)])                 // a finished trial's row
+            _ = try tx.insertTrial(studyID: study, number: 12, state: .waiting, params: ["x": .double(0.3)], seed: 12, at: 2004, leasedTo: nil)
+        }
+    }
+
+    static func object(_ data: Data?) throws -> [String: Any] {
+        let data = try #require(data)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// The page's merge (`mergeStudy` in the dashboard's script): trials replaced by number,
+    /// each changed trial's attempts replaced whole; a full answer starts over.
+    struct Page {
+        var cursor: String?
+        var trials: [Int: [String: Any]] = [:]
+        var attempts: [Int: [[String: Any]]] = [:]
+
+        mutating func merge(_ d: [String: Any]) {
+            if d["full"] as? Bool == true { trials = [:]; attempts = [:] }
+            for t in d["trials"] as? [[String: Any]] ?? [] {
+                let n = t["number"] as! Int
+                trials[n] = t
+                attempts[n] = []
+            }
+            for a in d["attempts"] as? [[String: Any]] ?? [] { attempts[a["trial"] as! Int]!.append(a) }
+            cursor = d["cursor"] as? String
+        }
+
+        /// Trials and attempts in the order of a full answer, as canonical JSON.
+        var canonical: String {
+            let numbers = trials.keys.sorted()
+            let all: [String: Any] = ["trials": numbers.map { trials[$0]! }, "attempts": numbers.flatMap { attempts[$0]! }]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: all, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+
+    static func numbers(_ d: [String: Any]) -> Set<Int> {
+        Set((d["trials"] as? [[String: Any]] ?? []).map { $0["number"] as! Int })
+    }
+
+    @Test func anIncrementalAnswerCarriesExactlyTheChangedTrialsAndMergesToAFullLoad() throws {
+        let s = try Scratch("dashboard-incremental")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 12)
+        // Reread on every request, so each answer sees the writes before it.
+        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        var page = Page()
+        let first = try Self.object(try feed.study("inc", since: nil))
+        #expect(first["full"] as? Bool == true)
+        #expect(Self.numbers(first) == Set(0..<12))
+        page.merge(first)
+
+        // Nothing changed: nothing sent, the summary still is.
+        let idle = try Self.object(try feed.study("inc", since: page.cursor))
+        #expect(idle["full"] as? Bool == false && Self.numbers(idle).isEmpty && idle["summary"] != nil)
+        page.merge(idle)
+
+        try Self.changeOneOfEachKind(store, study: study, ids)
+        let changed = try Self.object(try feed.study("inc", since: page.cursor))
+        #expect(changed["full"] as? Bool == false)
+        #expect(Self.numbers(changed) == [1, 2, 4, 5, 7, 9, 12], "every changed trial, and only those")
+        page.merge(changed)
+        let t5 = try #require((changed["attempts"] as? [[String: Any]])?.first { $0["trial"] as? Int == 5 })
+        #expect(t5["outcome"] as? String == "STALE")
+
+        var fresh = Page()
+        fresh.merge(try Self.object(try feed.study("inc", since: nil)))
+        #expect(page.canonical == fresh.canonical)
+        #expect(page.trials[12] != nil && page.attempts[7]?.count == 2)
+    }
+
+    @Test func aCursorOfAnotherDashboardOrNoneAtAllGetsTheFullAnswer() throws {
+        let s = try Scratch("dashboard-cursor")
+        defer { s.cleanUp() }
+        _ = try Self.makeStudy(s, trials: 5)
+        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        let cursor = try #require(try Self.object(try feed.study("inc"))["cursor"] as? String)
+        // A restarted dashboard has a new log: its cursor tokens differ.
+        let restarted = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        for since in [cursor, "garbage", "", cursor + "9"] {
+            let d = try Self.object(try restarted.study("inc", since: since))
+            #expect(d["full"] as? Bool == true && Self.numbers(d) == Set(0..<5), "since \(since)")
+        }
+        #expect(try feed.study("nope", since: cursor) == nil)
+    }
+
+    @Test func aStampChangesWithTheLeastChangeOfARowAndOnlyThen() throws {
+        let s = try Scratch("dashboard-stamps")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 3)
+        func stamps() throws -> [RowStamp] {
+            try store.read { q in try q.stampedTrials(studyID: study) { _, _ in false }.map(\.stamp) }
+        }
+        let first = try stamps()
+        #expect(try stamps() == first)
+        // 0.1 and the next double print alike with 15 digits: the stamp must still differ.
+        try store.write { tx in try tx.finishTrial(trialID: ids[0], attempt: 1, state: .complete, value: 0.1, metrics: nil, at: 3000) }
+        let a = try stamps()
+        try store.write { tx in try tx.finishTrial(trialID: ids[0], attempt: 1, state: .complete, value: 0.1.nextUp, metrics: nil, at: 3000) }
+        let b = try stamps()
+        #expect(a[0] != first[0] && b[0] != a[0])
+        #expect(b[1...] == first[1...], "the other trials did not change")
+    }
+
+    @Test func theAttemptQueryLeavesTheOutputTailsToTheTrialPage() throws {
+        let s = try Scratch("dashboard-tails")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 2)
+        try store.write { tx in try tx.setAttemptLogTail(trialID: ids[1], attempt: 1, "a long output") }
+        let (all, one) = try store.read { q in (try q.allAttempts(studyID: study), try q.attempts(trialID: ids[1])) }
+        #expect(one.first?.logTail == "a long output")
+        #expect(all[1]?.first?.logTail == nil && all[1]?.first?.worker == "w1")
+    }
+
+    @Test func theStudyPageMergesTheChangesIntoWhatAReloadShows() throws {
+        let s = try Scratch("dashboard-merge")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 12)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        // The changes land once the page has shown the study (its screenshot is the signal).
+        let signal = DashboardTests.screenshots + "/merge-before.png"
+        try? FileManager.default.removeItem(atPath: signal)
+        let wrote = Mutex<Bool>(false)
+        let writer = Thread {
+            guard Scratch.waitFor(timeout: 120, { FileManager.default.fileExists(atPath: signal) }) else { return }
+            if (try? Self.changeOneOfEachKind(store, study: study, ids)) != nil { wrote.withLock { $0 = true } }
+        }
+        writer.start()
+        let rows = "Array.prototype.map.call(document.querySelectorAll('#trials-table tbody tr[data-trial]'), function (r) { return r.getAttribute('data-trial') + ':' + r.getAttribute('data-state'); })"
+        let bars = "Array.prototype.map.call(document.querySelectorAll('rect.gantt[data-trial]'), function (r) { return r.getAttribute('data-trial') + ':' + r.getAttribute('class'); }).sort()"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/study?name=inc"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "before", "js": rows],
+            ["do": "screenshot", "file": "merge-before.png", "height": 400],
+            ["do": "wait", "seconds": 5],
+            ["do": "eval", "name": "after", "js": rows], ["do": "eval", "name": "bars", "js": bars],
+            ["do": "open", "url": base + "/study?name=inc"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "reloaded", "js": rows], ["do": "eval", "name": "reloadedBars", "js": bars],
+        ], screenshots: DashboardTests.screenshots)
+        Scratch.waitFor(timeout: 10) { writer.isFinished }
+        #expect(wrote.withLock { $0 }, "the changes were not written")
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.console.isEmpty, "console: \(browser.console)")
+        let before = browser.values["before"] as? [String] ?? [], after = browser.values["after"] as? [String] ?? []
+        #expect(before.count == 12 && before.contains("1:FAIL") && before.contains("4:RUNNING"), "\(before)")
+        #expect(after.count == 13 && after.contains("12:WAITING") && after.contains("4:PRUNED") && after.contains("1:STALE"), "\(after)")
+        #expect(Set(after) == Set(browser.values["reloaded"] as? [String] ?? ["none"]))
+        // One bar per attempt: 12 first leases and trial 7's second.
+        let merged = browser.values["bars"] as? [String] ?? []
+        #expect(merged.count == 13 && merged == browser.values["reloadedBars"] as? [String], "\(merged) vs \(browser.values["reloadedBars"] ?? "")")
+    }
+}
