@@ -59,7 +59,8 @@ final class TrialSession: DataChannel {
     /// After the last epoch there is nothing to decide and the trial's outcome follows at
     /// once (``TrialRunner`` always sends one, with a wake-up), so that report is queued
     /// without waking the network thread: both leave together and the coordinator handles
-    /// them in one batch, one commit per trial instead of two. (Only for the kinds that
+    /// them in one batch (one commit per trial) however the threads are scheduled; a
+    /// network thread woken between the two would send them apart. (Only for the kinds that
     /// call this; a command trial's program may run on after its last report, so its
     /// reports go out at once through ``send(epoch:metrics:seconds:checkpoint:wake:)``.)
     func report(epoch: Int, metrics: [String: Double], seconds: Double, checkpoint: [UInt8]? = nil) -> Bool {

@@ -32,7 +32,7 @@ struct SweepSession {
         }
         let local = LocalWorkers(logDirectory: nil)
         // Local workers talk over a Unix socket (a quicker round trip than TCP loopback:
-        // ~25% more zero-cost trials/s with one worker, bench/README.md); its directory goes
+        // ~15% more zero-cost trials/s with one worker, bench/README.md); its directory goes
         // when this returns. Without one (no writable TMPDIR), they use the TCP endpoint.
         let ipc = workers > 0 ? LocalEndpoint() : nil
         defer { ipc?.remove() }
