@@ -75,7 +75,10 @@ struct SweepSession {
             while Date() < deadline && !processStop.isSet { usleep(50_000) }
         }
         // Like a shell's status for a command stopped by Ctrl-C; everything is committed.
-        if processForce.isSet { Foundation.exit(130) }
+        if processForce.isSet {
+            ipc?.remove() // exit() skips the `defer`
+            Foundation.exit(130)
+        }
     }
 
     private func printSummary(_ summary: CoordinatorSummary) throws {
