@@ -1,7 +1,6 @@
+import Cluster
 import Foundation
 import Testing
-import ZeroMQ
-@testable import Cluster
 
 /// The private directory of a local endpoint.
 @Suite struct LocalEndpointTests {
@@ -33,40 +32,5 @@ import ZeroMQ
         #expect(LocalEndpoint(parent: deep) == nil)
         // Nothing is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: deep).isEmpty)
-    }
-
-    @Test func directoriesOfKilledRunsGoAndALiveOneStays() throws {
-        let parent = try scratch()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
-        func directory(_ name: String) throws -> String {
-            let d = "\(parent)/\(name)"
-            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-            return d
-        }
-        // A killed run's: its socket file stays, with no listener behind it.
-        let stale = try directory("sweep-AAAAAA")
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { for (i, b) in Array("\(stale)/coordinator.sock".utf8).enumerated() { $0[i] = b } }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        close(fd)
-        try #require(bound == 0)
-        // A live coordinator's, and directories that are not ours to judge.
-        let live = try directory("sweep-BBBBBB")
-        let context = try Context()
-        let router = try Socket(context, .router)
-        defer { router.close() }
-        try router.bind("ipc://\(live)/coordinator.sock")
-        let other = try directory("sweep-CCCCCC")
-        FileManager.default.createFile(atPath: "\(other)/notes.txt", contents: Data("mine".utf8))
-        let named = try directory("sweep-before")
-
-        LocalEndpoint.removeStale(in: parent)
-        #expect(!FileManager.default.fileExists(atPath: stale))
-        for kept in [live, other, named] { #expect(FileManager.default.fileExists(atPath: kept), "\(kept)") }
-        #expect(FileManager.default.fileExists(atPath: "\(live)/coordinator.sock"))
     }
 }

@@ -19,7 +19,6 @@ public final class LocalEndpoint: Sendable {
     /// that fails or the path would not fit a Unix socket address (108 bytes on Linux).
     public init?(parent: String? = nil) {
         let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        Self.removeStale(in: base)
         var template = Array("\(base)/sweep-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { return nil }
         directory = String(cString: template)
@@ -38,36 +37,4 @@ public final class LocalEndpoint: Sendable {
     }
 
     deinit { remove() }
-
-    /// Removes what runs killed before they could clean up (SIGKILL) left in `parent`: a
-    /// `sweep-XXXXXX` directory of this user holding only `coordinator.sock`, on which
-    /// nobody listens any more (a connection is refused). A live coordinator's is kept.
-    static func removeStale(in parent: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
-        for name in names where name.hasPrefix("sweep-") && name.utf8.count == 12 {
-            let directory = "\(parent)/\(name)", socket = "\(parent)/\(name)/coordinator.sock"
-            var info = stat()
-            guard lstat(directory, &info) == 0, info.st_uid == getuid(), info.st_mode & S_IFMT == S_IFDIR,
-                  (try? FileManager.default.contentsOfDirectory(atPath: directory)) == ["coordinator.sock"],
-                  lstat(socket, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK, refusesConnections(socket) else { continue }
-            unlink(socket)
-            rmdir(directory)
-        }
-    }
-
-    /// Whether a connection to the Unix socket at `path` is refused (nobody listens).
-    private static func refusesConnections(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { for (i, b) in bytes.enumerated() { $0[i] = b } }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return rc != 0 && errno == ECONNREFUSED
-    }
 }
