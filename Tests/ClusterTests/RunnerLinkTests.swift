@@ -75,6 +75,40 @@ import ZeroMQ
         #expect(session.shouldEnd)
     }
 
+    @Test func theLastEpochsReportLeavesWithTheOutcomeAndEarlierOnesAtOnce() throws {
+        let (context, network, runner) = try ends()
+        defer { network.close(); runner.close(); _ = context }
+        let link = RunnerLink()
+        var two = assign
+        two.spec = .synthetic(SyntheticTask(function: .sphere, epochs: 2, inputs: [.init(name: "x", value: 0.25)]))
+        let connected = AtomicFlag()
+        connected.set()
+        let session = TrialSession(assign: two, link: runner, mailbox: link, flags: RunnerFlags(), decisionWait: 0.05,
+                                   connected: connected, log: Log(label: "test", minimum: .error))
+        // Epoch 1 of 2 wakes the network thread (the runner then waits for its decision).
+        _ = session.report(epoch: 1, metrics: ["value": 1], seconds: 0)
+        var poller = Poller([network])
+        #expect(try poller.poll(timeoutMilliseconds: 1000) == 1)
+        guard case .forward(.report(let first))? = link.takeFromRunner(network).first else {
+            Issue.record("no report of epoch 1")
+            return
+        }
+        #expect(first.epoch == 1)
+        // The last epoch's report is queued without a wake-up ...
+        _ = session.report(epoch: 2, metrics: ["value": 0.5], seconds: 0)
+        var quiet = Poller([network])
+        #expect(try quiet.poll(timeoutMilliseconds: 50) == 0)
+        // ... and goes with the outcome, in order.
+        let result = WorkerMessage.result(.init(trial: 3, attempt: 2, state: .complete, value: 0.5, metrics: ["value": 0.5], epochs: 2, ready: true))
+        link.send(.forward(result), waking: runner)
+        var woken = Poller([network])
+        #expect(try woken.poll(timeoutMilliseconds: 1000) == 1)
+        let both = link.takeFromRunner(network)
+        #expect(both.count == 2)
+        if case .forward(.report(let last))? = both.first { #expect(last.epoch == 2) } else { Issue.record("no last report first: \(both)") }
+        #expect(both.last == .forward(result))
+    }
+
     @Test func parameterValuesHaveOneJSONFormOnTheWireAndInTheStore() throws {
         let params: Params = ["lr": .double(1.0), "units": .int(32), "opt": .string("a \"b\""), "bn": .bool(false)]
         let wire = try #require(String(bytes: WireCodec().encode(.assign(assign)), encoding: .utf8))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ZeroMQ
 
@@ -98,5 +99,41 @@ private func receive(_ socket: Socket, timeoutMs: Int = 5000) throws -> Message?
         try dealer.send([Array("secret".utf8)])
         let m = try #require(try receive(router))
         #expect(m.frames.last == Array("secret".utf8))
+    }
+
+    /// What `sweep run` relies on for its local workers: one ROUTER bound to a TCP and an
+    /// `ipc://` endpoint routes by identity across both, and the CURVE settings made before
+    /// the binds hold on both (a plain client gets nothing through either).
+    @Test func oneRouterOnTCPAndIPCRoutesBothAndKeepsCurveOnBoth() throws {
+        let ctx = try Context()
+        let server = try CurveKeyPair.generate(), client = try CurveKeyPair.generate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zmq-ipc-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let router = try Socket(ctx, .router)
+        try router.setRouterMandatory(true)
+        try router.setCurveServer(secretKey: server.secretKey)
+        try router.bind("tcp://127.0.0.1:0")
+        let tcp = router.lastEndpoint, ipc = "ipc://\(directory)/c.sock"
+        try router.bind(ipc)
+
+        func dealer(_ id: String, _ endpoint: String, curve: Bool) throws -> Socket {
+            let s = try Socket(ctx, .dealer)
+            try s.setRoutingID(id)
+            if curve { try s.setCurveClient(publicKey: client.publicKey, secretKey: client.secretKey, serverKey: server.publicKey) }
+            try s.connect(endpoint)
+            try s.send([Array(id.utf8)])
+            return s
+        }
+        let overTCP = try dealer("over-tcp", tcp, curve: true), overIPC = try dealer("over-ipc", ipc, curve: true)
+        _ = try dealer("plain-ipc", ipc, curve: false)
+        _ = try dealer("plain-tcp", tcp, curve: false)
+        var seen: Set<String> = []
+        while let m = try receive(router, timeoutMs: 1000) { seen.insert(String(decoding: m.frames[0], as: UTF8.self)) }
+        #expect(seen == ["over-tcp", "over-ipc"])
+        for (id, socket) in [("over-tcp", overTCP), ("over-ipc", overIPC)] {
+            #expect(try router.send([Array(id.utf8), Array("back".utf8)]))
+            #expect(try receive(socket)?.frames == [Array("back".utf8)])
+        }
     }
 }

@@ -36,6 +36,8 @@ public final class Coordinator {
     private let clock = MonotonicClock()
     /// The endpoint actually bound (with the real port when binding `:0`).
     public let endpoint: String
+    /// The second endpoint for workers on this machine, once ``listenLocally(_:)`` bound it.
+    public private(set) var localEndpoint: String?
     /// Optional authentication: checks ZAP requests in the same loop (see `Security`).
     private let authenticator: Authenticator?
     /// Connection events of the ROUTER, to log handshake failures (e.g. a plain client
@@ -138,6 +140,18 @@ public final class Coordinator {
         let now = clock.now
         core = try store.write { tx in try makeCore(tx, now) }
         shelf = DataShelf(definition: core.definition, maxBytes: options.maxShippedDataBytes)
+    }
+
+    /// Also listens on `endpoint` (an `ipc://` path, see ``LocalEndpoint``) for the workers
+    /// started on this machine; workers elsewhere keep using ``endpoint``.
+    ///
+    /// One ROUTER serves both: routing ids, handover and the message limits are the
+    /// socket's, so a worker is the same worker whichever endpoint it comes through. The
+    /// security settings (CURVE and its ZAP check) were set before this bind, and libzmq
+    /// applies a socket's options to every endpoint bound after them.
+    public func listenLocally(_ endpoint: String) throws {
+        try router.bind(endpoint)
+        localEndpoint = endpoint
     }
 
     /// The study being run.

@@ -31,8 +31,14 @@ final class RunnerLink: Sendable {
 
     /// Runner thread: queues `message` for the network thread and wakes it through `socket`.
     func send(_ message: FromRunner, waking socket: Socket) {
-        fromRunner.withLock { $0.append(message) }
+        queue(message)
         Self.wake(socket)
+    }
+
+    /// Runner thread: queues `message` without a wake-up; it goes with the next message
+    /// sent with one (the network thread takes everything queued at each wake-up).
+    func queue(_ message: FromRunner) {
+        fromRunner.withLock { $0.append(message) }
     }
 
     /// Runner thread: the oldest message from the network thread, if any.

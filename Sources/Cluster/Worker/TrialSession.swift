@@ -45,18 +45,26 @@ final class TrialSession: DataChannel {
     var shouldEnd: Bool { pruned || cancelled || stopRequested }
 
     /// Sends one epoch's report to the coordinator (without waiting), with the trial's
-    /// checkpoint after that epoch when one is due.
-    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) {
+    /// checkpoint after that epoch when one is due. With `wake` false it is only queued:
+    /// it leaves with the next message that wakes the network thread.
+    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil, wake: Bool = true) {
         let finite = metrics.filter { $0.value.isFinite }
         let message = WorkerMessage.report(.init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric],
                                                  metrics: finite, seconds: seconds, checkpoint: checkpoint))
-        mailbox.send(.forward(message), waking: link)
+        if wake { mailbox.send(.forward(message), waking: link) } else { mailbox.queue(.forward(message)) }
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
-    /// After the last epoch there is nothing to decide, so the result follows at once.
+    ///
+    /// After the last epoch there is nothing to decide and the trial's outcome follows at
+    /// once (``TrialRunner`` always sends one, with a wake-up), so that report is queued
+    /// without waking the network thread: both leave together and the coordinator handles
+    /// them in one batch (one commit per trial) however the threads are scheduled; a
+    /// network thread woken between the two would send them apart. (Only for the kinds that
+    /// call this; a command trial's program may run on after its last report, so its
+    /// reports go out at once through ``send(epoch:metrics:seconds:checkpoint:wake:)``.)
     func report(epoch: Int, metrics: [String: Double], seconds: Double, checkpoint: [UInt8]? = nil) -> Bool {
-        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
+        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint, wake: epoch < lastEpoch)
         if epoch < lastEpoch { waitForDecision(epoch: epoch) }
         return !shouldEnd
     }
