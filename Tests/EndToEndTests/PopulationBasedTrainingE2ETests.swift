@@ -68,14 +68,27 @@ struct PopulationBasedTrainingE2ETests {
         }
         #expect(trials.map(\.state) == [.complete, .complete, .complete, .complete])
         #expect(!lineage.isEmpty, "the bottom half exploits at each boundary")
+        let rate = "optimizer.learning_rate"
+        /// A member's rate just before lineage step `sequence`: after its last earlier step,
+        /// else as sampled (its first step's old value; the stored one if it never exploited).
+        func rateOf(_ member: Int, before sequence: Int64) -> Double? {
+            let steps = lineage.filter { $0.member == member }.sorted { $0.sequence < $1.sequence }
+            if let last = steps.last(where: { $0.sequence < sequence }) { return last.params[rate]?.number }
+            return (steps.first?.oldParams ?? trials[member].params)[rate]?.number
+        }
         for step in lineage {
             #expect(step.source != step.member && step.sourceEpoch >= 2)
-            // Explore perturbed the one mutated rate; it equals the member's old rate only when
-            // clipped to the same bound of its range (perturbed values stay inside it).
-            let rate = "optimizer.learning_rate"
+            // Explore perturbed the one mutated rate: the source's rate times the recorded
+            // factor, clipped to the range. (It may equal the member's old rate: a member that
+            // copies the same source twice with the same factor keeps its rate.)
             #expect(step.changes.keys.sorted() == [rate], "\(step)")
-            if step.params == step.oldParams {
-                #expect([0.001, 0.3].contains(step.params[rate]?.number ?? .nan), "\(step)")
+            let factor = ["x0.8": 0.8, "x1.2": 1.2][step.changes[rate] ?? ""]
+            let source = rateOf(step.source, before: step.sequence)
+            if let factor, let source, let explored = step.params[rate]?.number {
+                let expected = min(max(source * factor, 0.001), 0.3)
+                #expect(abs(explored - expected) <= 1e-9 * expected, "\(step): source rate \(source)")
+            } else {
+                Issue.record("step without a factor, a source rate or an explored rate: \(step)")
             }
             // The member's next attempt continued from the copied checkpoint's epoch.
             let later = attempts[step.member].filter { $0.resumedFromEpoch == step.sourceEpoch }
