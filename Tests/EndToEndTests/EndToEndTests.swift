@@ -321,6 +321,30 @@ import ZeroMQ
         #expect(attempts.count == 6 && attempts.allSatisfy { $0.worker == "good" && $0.state == .complete })
     }
 
+    /// `sweep run --keys` starts its local workers with an authorized worker key of that
+    /// directory (they were refused before and no trial ever started); a directory without
+    /// one is a usage error before anything is written.
+    @Test func runWithKeysGivesItsLocalWorkersAnAuthorizedKey() throws {
+        let h = try SweepHarness("curve-run")
+        defer { h.cleanUp() }
+        #expect(try h.run(["keygen", "--out", "keys", "--workers", "2"]).status == 0)
+        let file = try h.write("k.yaml", syntheticSweep(study: "k", trials: 6, epochs: 2, sleep: 0.02))
+        let run = try h.run(["run", file, "--db", h.db, "--keys", "keys", "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(run.status == 0, "\(run.output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "k").id) }
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+
+        // Only keys handed out to other hosts: refused, naming what is missing; no database.
+        for name in ["worker-1", "worker-2"] {
+            try FileManager.default.removeItem(atPath: h.path("keys/workers/\(name).key"))
+        }
+        let db = h.path("other.db")
+        let refused = try h.run(["run", file, "--db", db, "--keys", "keys", "--workers", "2", "--no-progress"], timeout: 60)
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.output.contains("the local workers need a worker key in keys/workers/ that keys/authorized_workers lists"), "\(refused.output)")
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
     @Test func listeningBeyondLoopbackNeedsCurveOrInsecure() throws {
         let h = try SweepHarness("insecure")
         defer { h.cleanUp() }

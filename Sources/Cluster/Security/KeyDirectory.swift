@@ -73,6 +73,16 @@ public struct KeyDirectory: Sendable {
         return WorkerCurveKeys(publicKey: pair.publicKey, secretKey: pair.secretKey, serverKey: serverKey)
     }
 
+    /// The worker key that workers started on this machine (`sweep run --workers N`) use:
+    /// the first, by name, of the keys in `workers/` whose public key `authorized_workers`
+    /// lists; nil when there is none (keys handed out to other hosts only).
+    public func localWorkerKeyName() throws -> String? {
+        let allowed = Set(try Self.readKeyList(authorizedFile))
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/workers")) ?? [])
+            .filter { $0.hasSuffix(".key") }.map { String($0.dropLast(4)) }.sorted()
+        return try names.first { allowed.contains(try Self.readPair(workerKeyFile($0)).publicKey) }
+    }
+
     static func readPair(_ file: String) throws -> CurveKeyPair {
         let fields = try readFields(file)
         guard let pub = fields["public"], let sec = fields["secret"] else {

@@ -64,6 +64,7 @@ struct Run: ParsableCommand {
         let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
+        let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
         let exists = UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
@@ -73,7 +74,7 @@ struct Run: ParsableCommand {
             let store = try database.writer()
             if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
-                             workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
+                             workerArguments: workerArguments, dashboard: dashboardOptions).run {
                 try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
             }
         }
@@ -117,6 +118,7 @@ struct Resume: ParsableCommand {
         }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
+        let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
         // Checked read-only first: opening the store for writing touches the file.
         let stored = try database.reader().read { try $0.requireStudy(named: study) }
         guard Budget.raised(stored.definition.budgetTrials, by: addTrials) != nil else {
@@ -126,7 +128,7 @@ struct Resume: ParsableCommand {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
-                             workerArguments: localCommandArguments(database.path), dashboard: dashboardOptions).run {
+                             workerArguments: workerArguments, dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning)) { stored, recorded in
                     try DataPreflight.resumed(stored, recorded: recorded, force: force)
@@ -295,6 +297,19 @@ struct WorkerCommand: ParsableCommand {
 /// its commands, keeping their logs beside the database (`DB.logs/STUDY/...`).
 func localCommandArguments(_ databasePath: String) -> [String] {
     ["--allow-commands", "--log-dir", commandLogDirectory(databasePath)]
+}
+
+/// What `sweep run`/`resume` pass their local workers: the command-trial settings and,
+/// with `--keys`, a worker key of that directory (CURVE guards every endpoint of the
+/// coordinator, the local one included, so local workers need an authorized key too).
+func localWorkerArguments(_ databasePath: String, keys: String?, workers: Int) throws -> [String] {
+    var arguments = localCommandArguments(databasePath)
+    guard let keys, workers > 0 else { return arguments }
+    guard let name = try KeyDirectory(path: keys).localWorkerKeyName() else {
+        throw UsageError("--keys \(keys): the local workers need a worker key in \(keys)/workers/ that \(keys)/authorized_workers lists (`sweep keygen` writes them); or start no local workers (--workers 0)")
+    }
+    arguments += ["--keys", keys, "--key-name", name]
+    return arguments
 }
 
 /// Where local workers keep command trials' stdout/stderr.
