@@ -586,8 +586,8 @@ final class CoordinatorCore {
         }
     }
 
-    /// The longest back-off of a worker between reconnect attempts (`WorkerOptions.reconnectMaxMs`).
-    static let maxReconnectBackoff = 10.0
+    /// The longest back-off of a worker between reconnect attempts (the workers' default).
+    static let maxReconnectBackoff = Double(WorkerOptions.defaultReconnectMaxMs) / 1000
 
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {

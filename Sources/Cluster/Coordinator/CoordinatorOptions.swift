@@ -48,7 +48,7 @@ public struct CoordinatorOptions: Sendable {
         self.receiveQueueMessages = receiveQueueMessages
         self.sendQueueMessages = sendQueueMessages
         // Long enough for a worker to notice the silence, back off (up to 10 s) and reconnect.
-        self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2) / 1000 + 10
+        self.orphanGraceSeconds = orphanGraceSeconds ?? Double(heartbeatMs * liveness * 2 + WorkerOptions.defaultReconnectMaxMs) / 1000
         self.drainSeconds = drainSeconds
         self.artifacts = artifacts
         self.checkpointBytes = checkpointBytes

@@ -15,6 +15,9 @@ public struct WorkerOptions: Sendable {
     /// Reconnect back-off: first delay and cap, in milliseconds (doubling in between).
     public var reconnectInitialMs: Int
     public var reconnectMaxMs: Int
+    /// The default cap of the back-off; the coordinator's grace periods for returning
+    /// workers (orphaned trials, a stall of its own) allow for it.
+    public static let defaultReconnectMaxMs = 10_000
     /// Keep running after `stop` and reconnect for the next study (long-lived workers).
     public var forever: Bool
     /// Give up when no coordinator answered for this long (nil: never).
@@ -38,7 +41,7 @@ public struct WorkerOptions: Sendable {
     public var dataCache: String = DataContentCache.defaultDirectory
 
     public init(connect: String, id: String? = nil, maxTrials: Int? = nil, heartbeatMs: Int = 1000, liveness: Int = 5,
-                reconnectInitialMs: Int = 250, reconnectMaxMs: Int = 10_000, forever: Bool = false,
+                reconnectInitialMs: Int = 250, reconnectMaxMs: Int = WorkerOptions.defaultReconnectMaxMs, forever: Bool = false,
                 giveUpAfterSeconds: Double? = nil, threads: Int = 1, decisionWaitSeconds: Double = 10, curve: WorkerCurveKeys? = nil) {
         self.connect = connect
         self.id = id ?? WorkerOptions.defaultID()
