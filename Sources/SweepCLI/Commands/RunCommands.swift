@@ -43,7 +43,9 @@ struct Run: ParsableCommand {
             it cleanly (trials in progress finish their epoch and are handed back); a
             second one hands them back at once and exits 130. `sweep resume STUDY`
             continues it. More workers, on this or other machines, can join with `sweep
-            worker --connect ENDPOINT`. Exits 1 when every trial failed (see `sweep trials
+            worker --connect ENDPOINT`. Local workers connect over a private Unix socket;
+            with --keys they use the first worker key of that directory that
+            authorized_workers lists. Exits 1 when every trial failed (see `sweep trials
             STUDY --state FAIL`).
 
             Examples:
