@@ -24,6 +24,8 @@ final class CoordinatorCore {
     private(set) var workers: [String: WorkerSession] = [:]
     /// Workers waiting for a trial, first come first served.
     private var idleQueue: [String] = []
+    /// Workers running a short trial that can take their next one ahead (after the idle ones).
+    private var aheadQueue: [String] = []
     /// Every trial: its row, attempts, lease and answers.
     var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
@@ -182,10 +184,10 @@ final class CoordinatorCore {
             try handleReport(r, from: worker, now: now, tx: tx, out: &out)
         case .result(let r):
             try handleResult(r, from: worker, now: now, tx: tx)
-            if r.ready { markIdle(worker) }
+            if r.ready { try markReady(worker, now: now, tx: tx) }
         case .failure(let f):
             try handleFailure(f, from: worker, now: now, tx: tx, out: &out)
-            if f.ready { markIdle(worker) }
+            if f.ready { try markReady(worker, now: now, tx: tx) }
         case .bye(let b):
             try handleBye(b, from: worker, now: now, tx: tx)
         }
@@ -206,6 +208,45 @@ final class CoordinatorCore {
         }
     }
 
+    /// The worker sent an outcome and wants more: it has started the trial it held ahead,
+    /// if any (and may take another one ahead), or it is idle.
+    private func markReady(_ worker: String, now: Double, tx: StoreTransaction) throws {
+        guard let w = workers[worker], w.trial == nil, let next = w.ahead else {
+            markIdle(worker)
+            return
+        }
+        guard trials[next].lease?.worker == worker else {
+            workers[worker]?.ahead = nil
+            markIdle(worker)
+            return
+        }
+        if health.isQuarantined(worker) {
+            try releaseLease(next, worker: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
+            return
+        }
+        startAhead(worker, now: now)
+    }
+
+    /// The worker started the trial it held ahead (after its outcome, or a cancel).
+    private func startAhead(_ worker: String, now: Double) {
+        guard let next = workers[worker]?.ahead else { return }
+        workers[worker]?.ahead = nil
+        workers[worker]?.trial = next
+        trials.update(next) { $0.lease?.startedAt = now }
+        touch(worker)
+        queueAhead(worker)
+    }
+
+    /// Whether `w` should be leased its next trial while it runs the current one.
+    private func takesAhead(_ w: WorkerSession) -> Bool {
+        pausing == nil && w.trial != nil && w.ahead == nil && (w.lastTrialSeconds ?? .infinity) < options.aheadBelowSeconds
+            && w.capabilities.contains(Wire.aheadCapability) && !health.isQuarantined(w.id)
+    }
+
+    private func queueAhead(_ worker: String) {
+        if let w = workers[worker], takesAhead(w), !aheadQueue.contains(worker) { aheadQueue.append(worker) }
+    }
+
     private func markIdle(_ worker: String) {
         guard var w = workers[worker], w.trial == nil, !w.idle, !health.isQuarantined(worker) else { return }
         w.idle = true
@@ -214,6 +255,22 @@ final class CoordinatorCore {
     }
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        if let old = workers[identity], let a = old.ahead {
+            workers[identity]?.ahead = nil
+            if let lease = trials[a].lease, lease.worker == identity {
+                if h.running?.trial == a && h.running?.attempt == lease.attempt {
+                    // It started the trial held ahead, so it sent the outcome of the one
+                    // before, which never arrived: that one runs again, with no attempt used up.
+                    if let t = old.trial, holdsLease(t, identity) {
+                        try releaseLease(t, worker: identity, reason: "its outcome was lost when worker \(identity) reconnected", now: now, tx: tx)
+                    }
+                    workers[identity]?.trial = a
+                } else {
+                    // A worker drops what it holds ahead when it reconnects.
+                    try releaseLease(a, worker: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
+                }
+            }
+        }
         if let old = workers[identity], let t = old.trial, let lease = trials[t].lease,
            h.running?.trial != t || h.running?.attempt != lease.attempt {
             // The same worker id reconnected without the trial we think it runs: that run is
@@ -311,6 +368,9 @@ final class CoordinatorCore {
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
             return
         }
+        if workers[worker]?.ahead == r.trial, workers[worker]?.trial == nil {
+            startAhead(worker, now: now) // its trial before was cancelled: it went straight on
+        }
         guard r.epoch <= maxEpochs else {
             counters.malformed += 1
             out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(maxEpochs) epoch(s); report ignored"), to: worker)
@@ -374,6 +434,7 @@ final class CoordinatorCore {
             $0.lease = nil
             $0.decisions = [:]
         }
+        if workers[worker]?.ahead == trial { workers[worker]?.ahead = nil }
         if workers[worker]?.trial == trial {
             workers[worker]?.trial = nil
             if completed {
@@ -407,6 +468,7 @@ final class CoordinatorCore {
             return
         }
         let rowID = trials[r.trial].rowID
+        if let started = trials[r.trial].lease?.startedAt { workers[worker]?.lastTrialSeconds = now - started }
         if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
         let value = r.value ?? r.metrics[metric]
         // An infinite result is a result (the worst or the best there is); NaN or none is not.
@@ -468,6 +530,10 @@ final class CoordinatorCore {
     private func quarantine(_ worker: String, streak: [Int], now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         let reason = health.reason(worker)
         idleQueue.removeAll { $0 == worker }
+        aheadQueue.removeAll { $0 == worker }
+        if let a = workers[worker]?.ahead, trials[a].lease?.worker == worker {
+            try releaseLease(a, worker: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
+        }
         if var w = workers[worker] {
             w.idle = false
             workers[worker] = w
@@ -513,6 +579,9 @@ final class CoordinatorCore {
         if let t = workers[worker]?.trial, trials[t].lease?.worker == worker {
             try releaseLease(t, worker: worker, reason: "handed back by \(worker) (\(b.reason))", now: now, tx: tx)
         }
+        if let a = workers[worker]?.ahead, trials[a].lease?.worker == worker {
+            try releaseLease(a, worker: worker, reason: "held ahead by \(worker), which left before starting it (\(b.reason))", now: now, tx: tx)
+        }
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         workers[worker] = nil
         idleQueue.removeAll { $0 == worker }
@@ -539,6 +608,7 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
+        if workers[worker]?.ahead == trial { workers[worker]?.ahead = nil }
         try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason, at: now)
         try requeue(trial, as: .waiting, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
     }
@@ -551,6 +621,7 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
+        if workers[lease.worker]?.ahead == trial { workers[lease.worker]?.ahead = nil }
         try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
     }
 
@@ -604,6 +675,10 @@ final class CoordinatorCore {
             if let t = w.trial, trials[t].lease?.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
             }
+            if let a = w.ahead, trials[a].lease?.worker == id {
+                // Never started: not the trial's fault, no attempt used up.
+                try releaseLease(a, worker: id, reason: "held ahead by worker \(id), which stopped responding before starting it", now: now, tx: tx)
+            }
         }
         for t in trials.orphans.sorted() where judgeLiveness && now >= trials[t].orphanDeadline ?? .infinity {
             trials.update(t) { $0.orphanDeadline = nil }
@@ -630,6 +705,14 @@ final class CoordinatorCore {
             // Stays first in the queue when the trial could not be leased (invalid configuration).
             if try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out) {
                 idleQueue.removeFirst()
+            }
+        }
+        // Then a trial ahead for workers running short ones (idle workers come first).
+        while let worker = aheadQueue.first, idleQueue.isEmpty {
+            guard let w = workers[worker], takesAhead(w) else { aheadQueue.removeFirst(); continue }
+            guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
+            if try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out) {
+                aheadQueue.removeFirst()
             }
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
@@ -718,7 +801,7 @@ final class CoordinatorCore {
     /// Leases `trial` to `worker` and queues its assignment; false when the trial's
     /// configuration turned out invalid (it is recorded as FAIL and the worker stays idle).
     @discardableResult
-    private func lease(_ trial: Int, to worker: String, inserted: Bool, now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
+    private func lease(_ trial: Int, to worker: String, inserted: Bool, ahead: Bool = false, now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
         let attempt = trials[trial].attempt + 1
         let assign: CoordinatorMessage.Assign
         switch try prepare(trial, attempt: attempt, tx: tx) {
@@ -733,9 +816,13 @@ final class CoordinatorCore {
             $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
             $0.decisions = [:]
         }
-        workers[worker]?.trial = trial
-        workers[worker]?.idle = false
-        workers[worker]?.toldNoWork = false
+        if ahead {
+            workers[worker]?.ahead = trial
+        } else {
+            workers[worker]?.trial = trial
+            workers[worker]?.idle = false
+            workers[worker]?.toldNoWork = false
+        }
         history.setState(trial, .running)
         if !inserted {
             // A new attempt starts its curve afresh (the store drops the old epochs too), or
@@ -751,6 +838,7 @@ final class CoordinatorCore {
         }
         touch(worker)
         out.send(.assign(assign), to: worker)
+        if !ahead { queueAhead(worker) }
         return true
     }
 

@@ -32,12 +32,19 @@ public struct CoordinatorOptions: Sendable {
     /// Bytes the latest checkpoints of running trials may take together beside the
     /// database (one per trial; 0 keeps none, so re-queued trials start over).
     public var checkpointBytes: Int
+    /// A worker whose last trial took less than this is leased its next trial while it
+    /// runs the current one (when it has the `ahead` capability and the study does not
+    /// pause trials): for trials of a few milliseconds the round trip between a result and
+    /// the next assignment is most of the cost. Longer trials gain nothing and would keep
+    /// a trial from the sampler's view and from idle workers, so they get one at a time.
+    /// 0 turns leasing ahead off.
+    public var aheadBelowSeconds: Double
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
                 peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
                 orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil,
-                checkpointBytes: Int = 2 << 30) {
+                checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
@@ -52,5 +59,6 @@ public struct CoordinatorOptions: Sendable {
         self.drainSeconds = drainSeconds
         self.artifacts = artifacts
         self.checkpointBytes = checkpointBytes
+        self.aheadBelowSeconds = aheadBelowSeconds
     }
 }

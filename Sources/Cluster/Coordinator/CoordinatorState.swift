@@ -32,6 +32,13 @@ struct WorkerSession {
     func silence(now: Double) -> Double { now - lastSeen - deafSeconds }
     /// The trial it runs, if any.
     var trial: Int?
+    /// A trial leased ahead: assigned while `trial` runs, so that the worker starts it the
+    /// moment it sends `trial`'s outcome instead of waiting a round trip for its next
+    /// assignment (workers with the `ahead` capability whose trials are short; see
+    /// ``CoordinatorOptions/aheadBelowSeconds``).
+    var ahead: Int?
+    /// How long its last completed trial took, from its lease to its result.
+    var lastTrialSeconds: Double?
     /// Whether it asked for work and has none.
     var idle: Bool
     /// Whether it was told there is no work (so it is not told again each tick).

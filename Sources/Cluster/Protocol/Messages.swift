@@ -12,6 +12,10 @@ public enum Wire {
     public static let version = 1
     /// Default upper bound on one message (trial results may carry model weights later).
     public static let defaultMaxMessageBytes = 16 << 20
+    /// The `hello` capability of a worker that takes one assignment ahead: it keeps an
+    /// `assign` that arrives while a trial runs and starts it right after that trial's
+    /// outcome (docs/protocol.md, "Leases ahead").
+    public static let aheadCapability = "ahead"
 }
 
 /// A running trial as a worker identifies it.
@@ -47,6 +51,14 @@ public enum WorkerMessage: Sendable, Equatable {
     case bye(Bye)
     /// A shipped data set's manifest or one chunk of it (DataTransfer.swift).
     case dataRequest(DataRequest)
+
+    /// Whether this is a trial's `result` or `failure`.
+    public var isOutcome: Bool {
+        switch self {
+        case .result, .failure: return true
+        default: return false
+        }
+    }
 
     public struct Hello: Sendable, Equatable {
         public var worker: String

@@ -31,7 +31,7 @@ final class TrialRunner {
 
     /// What a worker with these options announces in `hello`.
     static func capabilities(_ options: WorkerOptions) -> [String] {
-        ["training", "synthetic"] + (options.allowCommands ? ["command"] : [])
+        ["training", "synthetic", Wire.aheadCapability] + (options.allowCommands ? ["command"] : [])
     }
 
     /// The runner loop: waits for assignments until told to quit.

@@ -73,6 +73,9 @@ struct WorkerCore {
     private(set) var socketOpen = false
     private(set) var welcomed = false
     private(set) var current: Current?
+    /// An assignment that arrived while `current` ran (a lease ahead): started the moment
+    /// `current`'s outcome is sent, dropped on a reconnect (the coordinator takes it back).
+    private(set) var ahead: CoordinatorMessage.Assign?
     private(set) var trialsDone = 0
     private var reconnectAt = 0.0
     private(set) var backoffMs: Int
@@ -138,7 +141,7 @@ struct WorkerCore {
             welcomed = false
             lastHeard = now
             out.append(.connect)
-            send(hello(), now: now, into: &out)
+            sayHello(now: now, into: &out)
         }
         if let limit = options.giveUpAfterSeconds, now - lastContact > limit {
             return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s", failed: true))]
@@ -179,7 +182,13 @@ struct WorkerCore {
         case .assign(let a)?:
             settle()
             if let c = current, c.running {
-                out.append(.log(.warning, "assignment of trial \(a.trial) while trial \(c.trial) runs; refusing it"))
+                if a.trial == c.trial || a.trial == ahead?.trial {
+                    break // a copy of one we hold (re-sent after a repeated `ready`)
+                } else if ahead == nil {
+                    ahead = a
+                } else {
+                    out.append(.log(.warning, "assignment of trial \(a.trial) while trial \(c.trial) runs and trial \(ahead!.trial) waits; refusing it"))
+                }
                 return out
             }
             current = Current(trial: a.trial, attempt: a.attempt)
@@ -190,7 +199,9 @@ struct WorkerCore {
                 if current?.running == true { out.append(.toRunner(.decision(d))) }
             }
         case .cancel(let ref, let reason)?:
-            if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
+            if let a = ahead, a.trial == ref.trial, a.attempt == ref.attempt {
+                ahead = nil
+            } else if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
                 out.append(.log(.warning, "trial \(ref.trial) cancelled: \(reason)"))
                 if c.running {
                     out.append(.toRunner(.cancel(ref, reason: reason)))
@@ -216,7 +227,7 @@ struct WorkerCore {
             out.append(.log(.error, "the coordinator quarantined this worker: \(reason)"))
             out.append(.exit(summary("quarantined: \(reason)", failed: true)))
         case .identify?:
-            send(hello(), now: now, into: &out)
+            sayHello(now: now, into: &out)
         case .heartbeat?:
             break
         case .data(let reply)?:
@@ -255,6 +266,14 @@ struct WorkerCore {
                 break
             }
             send(message, now: now, into: &out)
+            if case .forward(let m) = event, m.isOutcome, leaving == nil, let next = ahead {
+                // The outcome said `ready`: the coordinator counts the trial held ahead as
+                // started from here on. (The outcome is not kept for a re-send: if it is
+                // lost in a reconnect, the coordinator runs that trial again.)
+                ahead = nil
+                current = Current(trial: next.trial, attempt: next.attempt)
+                out.append(.toRunner(.assign(next)))
+            }
         case .returned(let bye):
             // Stopped mid-trial on request: hand the trial back and leave.
             for (_, r) in (current?.unanswered ?? [:]).sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
@@ -263,7 +282,13 @@ struct WorkerCore {
             out.append(.exit(summary("stopped by signal; trial handed back", failed: false)))
         case .aborted:
             current = nil
-            if leaving == nil { send(.ready, now: now, into: &out) }
+            if leaving == nil, let next = ahead {
+                ahead = nil
+                current = Current(trial: next.trial, attempt: next.attempt)
+                out.append(.toRunner(.assign(next)))
+            } else if leaving == nil {
+                send(.ready, now: now, into: &out)
+            }
         }
         return out
     }
@@ -274,6 +299,13 @@ struct WorkerCore {
         .hello(.init(worker: identity.id, host: identity.host, pid: identity.pid, version: sweepVersion,
                      cores: identity.cores, threads: options.threads, capabilities: identity.capabilities,
                      running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }))
+    }
+
+    /// `hello` after a (re)connect or when asked: a trial held ahead is dropped, as the
+    /// coordinator takes it back on every `hello` that does not name it as running.
+    private mutating func sayHello(now: Double, into out: inout [Action]) {
+        ahead = nil
+        send(hello(), now: now, into: &out)
     }
 
     private mutating func send(_ m: WorkerMessage, now: Double, into out: inout [Action]) {
