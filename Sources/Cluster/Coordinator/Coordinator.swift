@@ -300,7 +300,7 @@ public final class Coordinator {
             core.removeDroppedArtifacts()
             lastBatchSeconds = clock.now - t
             for (id, peer, v) in violations { reject(id, peer: peer, v) }
-            for (worker, message) in out.messages { send(message, to: worker, now: t) }
+            for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
             metrics?.batchHandled(messages: batch.count, reports: reports, commitSeconds: lastBatchSeconds,

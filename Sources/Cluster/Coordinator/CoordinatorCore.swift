@@ -183,9 +183,11 @@ final class CoordinatorCore {
         case .report(let r):
             try handleReport(r, from: worker, now: now, tx: tx, out: &out)
         case .result(let r):
+            out.ended(TrialRef(trial: r.trial, attempt: r.attempt))
             try handleResult(r, from: worker, now: now, tx: tx)
             if r.ready { try markReady(worker, now: now, tx: tx) }
         case .failure(let f):
+            out.ended(TrialRef(trial: f.trial, attempt: f.attempt))
             try handleFailure(f, from: worker, now: now, tx: tx, out: &out)
             if f.ready { try markReady(worker, now: now, tx: tx) }
         case .bye(let b):
@@ -211,40 +213,52 @@ final class CoordinatorCore {
     /// The worker sent an outcome and wants more: it has started the trial it held ahead,
     /// if any (and may take another one ahead), or it is idle.
     private func markReady(_ worker: String, now: Double, tx: StoreTransaction) throws {
-        guard let w = workers[worker], w.trial == nil, let next = w.ahead else {
-            markIdle(worker)
-            return
-        }
-        guard trials[next].lease?.worker == worker else {
-            workers[worker]?.ahead = nil
+        guard let w = workers[worker], w.trial == nil, !w.ahead.isEmpty else {
             markIdle(worker)
             return
         }
         if health.isQuarantined(worker) {
-            try releaseLease(next, worker: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
+            try releaseAhead(of: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
             return
         }
         startAhead(worker, now: now)
     }
 
-    /// The worker started the trial it held ahead (after its outcome, or a cancel).
+    /// The worker started the first trial it held ahead (after an outcome, or a cancel).
     private func startAhead(_ worker: String, now: Double) {
-        guard let next = workers[worker]?.ahead else { return }
-        workers[worker]?.ahead = nil
+        guard let next = workers[worker]?.ahead.first else { return }
+        workers[worker]?.ahead.removeFirst()
         workers[worker]?.trial = next
         trials.update(next) { $0.lease?.startedAt = now }
         touch(worker)
         queueAhead(worker)
     }
 
-    /// Whether `w` should be leased its next trial while it runs the current one.
-    private func takesAhead(_ w: WorkerSession) -> Bool {
-        pausing == nil && w.trial != nil && w.ahead == nil && (w.lastTrialSeconds ?? .infinity) < options.aheadBelowSeconds
-            && w.capabilities.contains(Wire.aheadCapability) && !health.isQuarantined(w.id)
+    /// Trials a worker should be leased beyond the one it runs: as many as fill
+    /// ``aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
+    private func aheadRoom(_ w: WorkerSession) -> Int {
+        guard pausing == nil, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
+              w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
+        let depth = min(Self.maxAhead, max(1, Int(Self.aheadSeconds / max(last, 1e-6))))
+        return max(0, depth - w.ahead.count)
     }
 
+    /// Work a short-trial worker holds ahead: enough that results arrive in batches (one
+    /// commit and one wake-up for several trials), little enough that the sampler sees
+    /// results soon and a lost worker hands back little.
+    static let aheadSeconds = 0.005
+    static let maxAhead = 16
+
     private func queueAhead(_ worker: String) {
-        if let w = workers[worker], takesAhead(w), !aheadQueue.contains(worker) { aheadQueue.append(worker) }
+        if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }
+    }
+
+    /// Hands back every trial `worker` holds ahead (it never started them: no attempt used up).
+    private func releaseAhead(of worker: String, reason: String, now: Double, tx: StoreTransaction) throws {
+        for a in workers[worker]?.ahead ?? [] where holdsLease(a, worker) {
+            try releaseLease(a, worker: worker, reason: reason, now: now, tx: tx)
+        }
+        workers[worker]?.ahead = []
     }
 
     private func markIdle(_ worker: String) {
@@ -255,21 +269,18 @@ final class CoordinatorCore {
     }
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
-        if let old = workers[identity], let a = old.ahead {
-            workers[identity]?.ahead = nil
-            if let lease = trials[a].lease, lease.worker == identity {
-                if h.running?.trial == a && h.running?.attempt == lease.attempt {
-                    // It started the trial held ahead, so it sent the outcome of the one
-                    // before, which never arrived: that one runs again, with no attempt used up.
-                    if let t = old.trial, holdsLease(t, identity) {
-                        try releaseLease(t, worker: identity, reason: "its outcome was lost when worker \(identity) reconnected", now: now, tx: tx)
-                    }
-                    workers[identity]?.trial = a
-                } else {
-                    // A worker drops what it holds ahead when it reconnects.
-                    try releaseLease(a, worker: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
+        if let old = workers[identity], !old.ahead.isEmpty {
+            if let r = h.running, let i = old.ahead.firstIndex(of: r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
+                // It started a trial held ahead, so it sent the outcomes of those before it,
+                // which never arrived: they run again, with no attempt used up.
+                for t in ([old.trial].compactMap { $0 } + old.ahead[..<i]) where holdsLease(t, identity) {
+                    try releaseLease(t, worker: identity, reason: "its outcome was lost when worker \(identity) reconnected", now: now, tx: tx)
                 }
+                workers[identity]?.trial = r.trial
+                workers[identity]?.ahead = Array(old.ahead[(i + 1)...])
             }
+            // A worker drops what it holds ahead when it reconnects.
+            try releaseAhead(of: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
         }
         if let old = workers[identity], let t = old.trial, let lease = trials[t].lease,
            h.running?.trial != t || h.running?.attempt != lease.attempt {
@@ -368,7 +379,7 @@ final class CoordinatorCore {
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
             return
         }
-        if workers[worker]?.ahead == r.trial, workers[worker]?.trial == nil {
+        if workers[worker]?.ahead.first == r.trial, workers[worker]?.trial == nil {
             startAhead(worker, now: now) // its trial before was cancelled: it went straight on
         }
         guard r.epoch <= maxEpochs else {
@@ -434,7 +445,7 @@ final class CoordinatorCore {
             $0.lease = nil
             $0.decisions = [:]
         }
-        if workers[worker]?.ahead == trial { workers[worker]?.ahead = nil }
+        workers[worker]?.ahead.removeAll { $0 == trial }
         if workers[worker]?.trial == trial {
             workers[worker]?.trial = nil
             if completed {
@@ -531,9 +542,7 @@ final class CoordinatorCore {
         let reason = health.reason(worker)
         idleQueue.removeAll { $0 == worker }
         aheadQueue.removeAll { $0 == worker }
-        if let a = workers[worker]?.ahead, trials[a].lease?.worker == worker {
-            try releaseLease(a, worker: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
-        }
+        try releaseAhead(of: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
         if var w = workers[worker] {
             w.idle = false
             workers[worker] = w
@@ -579,9 +588,7 @@ final class CoordinatorCore {
         if let t = workers[worker]?.trial, trials[t].lease?.worker == worker {
             try releaseLease(t, worker: worker, reason: "handed back by \(worker) (\(b.reason))", now: now, tx: tx)
         }
-        if let a = workers[worker]?.ahead, trials[a].lease?.worker == worker {
-            try releaseLease(a, worker: worker, reason: "held ahead by \(worker), which left before starting it (\(b.reason))", now: now, tx: tx)
-        }
+        try releaseAhead(of: worker, reason: "held ahead by \(worker), which left before starting it (\(b.reason))", now: now, tx: tx)
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         workers[worker] = nil
         idleQueue.removeAll { $0 == worker }
@@ -608,7 +615,7 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
-        if workers[worker]?.ahead == trial { workers[worker]?.ahead = nil }
+        workers[worker]?.ahead.removeAll { $0 == trial }
         try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason, at: now)
         try requeue(trial, as: .waiting, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
     }
@@ -621,7 +628,7 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
-        if workers[lease.worker]?.ahead == trial { workers[lease.worker]?.ahead = nil }
+        workers[lease.worker]?.ahead.removeAll { $0 == trial }
         try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
     }
 
@@ -675,8 +682,8 @@ final class CoordinatorCore {
             if let t = w.trial, trials[t].lease?.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
             }
-            if let a = w.ahead, trials[a].lease?.worker == id {
-                // Never started: not the trial's fault, no attempt used up.
+            // Never started: not the trials' fault, no attempt used up.
+            for a in w.ahead where holdsLease(a, id) {
                 try releaseLease(a, worker: id, reason: "held ahead by worker \(id), which stopped responding before starting it", now: now, tx: tx)
             }
         }
@@ -709,11 +716,9 @@ final class CoordinatorCore {
         }
         // Then a trial ahead for workers running short ones (idle workers come first).
         while let worker = aheadQueue.first, idleQueue.isEmpty {
-            guard let w = workers[worker], takesAhead(w) else { aheadQueue.removeFirst(); continue }
+            guard let w = workers[worker], aheadRoom(w) > 0 else { aheadQueue.removeFirst(); continue }
             guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
-            if try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out) {
-                aheadQueue.removeFirst()
-            }
+            try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
             try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
@@ -817,7 +822,7 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if ahead {
-            workers[worker]?.ahead = trial
+            workers[worker]?.ahead.append(trial)
         } else {
             workers[worker]?.trial = trial
             workers[worker]?.idle = false

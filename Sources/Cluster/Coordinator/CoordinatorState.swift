@@ -32,11 +32,11 @@ struct WorkerSession {
     func silence(now: Double) -> Double { now - lastSeen - deafSeconds }
     /// The trial it runs, if any.
     var trial: Int?
-    /// A trial leased ahead: assigned while `trial` runs, so that the worker starts it the
-    /// moment it sends `trial`'s outcome instead of waiting a round trip for its next
-    /// assignment (workers with the `ahead` capability whose trials are short; see
-    /// ``CoordinatorOptions/aheadBelowSeconds``).
-    var ahead: Int?
+    /// Trials leased ahead, in the order the worker runs them: assigned while `trial` runs,
+    /// so that the worker starts the next one the moment it sends an outcome instead of
+    /// waiting a round trip for its next assignment (workers with the `ahead` capability
+    /// whose trials are short; see ``CoordinatorOptions/aheadBelowSeconds``).
+    var ahead: [Int] = []
     /// How long its last completed trial took, from its lease to its result.
     var lastTrialSeconds: Double?
     /// Whether it asked for work and has none.
@@ -48,10 +48,28 @@ struct WorkerSession {
 
 /// Messages to send once the transaction that produced them has committed.
 struct Outbox {
-    var messages: [(worker: String, message: CoordinatorMessage)] = []
+    private(set) var messages: [(worker: String, message: CoordinatorMessage)] = []
+    /// Trials whose outcome arrived in this batch: their workers are past waiting for a decision.
+    private var ended: Set<TrialRef> = []
 
     mutating func send(_ message: CoordinatorMessage, to worker: String) {
         messages.append((worker, message))
+    }
+
+    /// The trial's worker sent its outcome, so it waits for no decision on it any more (the
+    /// built-in worker sends a trial's last report and its result together): one message
+    /// less per trial, which matters for trials of a few milliseconds.
+    mutating func ended(_ trial: TrialRef) {
+        ended.insert(trial)
+    }
+
+    /// What to send, in order.
+    var deliverable: [(worker: String, message: CoordinatorMessage)] {
+        guard !ended.isEmpty else { return messages }
+        return messages.filter {
+            if case .decision(let d) = $0.message { return !ended.contains(TrialRef(trial: d.trial, attempt: d.attempt)) }
+            return true
+        }
     }
 }
 

@@ -73,9 +73,12 @@ struct WorkerCore {
     private(set) var socketOpen = false
     private(set) var welcomed = false
     private(set) var current: Current?
-    /// An assignment that arrived while `current` ran (a lease ahead): started the moment
-    /// `current`'s outcome is sent, dropped on a reconnect (the coordinator takes it back).
-    private(set) var ahead: CoordinatorMessage.Assign?
+    /// Assignments that arrived while `current` ran (leases ahead), in order: the first is
+    /// started the moment `current`'s outcome is sent; all are dropped on a reconnect (the
+    /// coordinator takes them back).
+    private(set) var ahead: [CoordinatorMessage.Assign] = []
+    /// More than this many assignments ahead are refused (the coordinator sends at most 16).
+    static let maxAhead = 64
     private(set) var trialsDone = 0
     private var reconnectAt = 0.0
     private(set) var backoffMs: Int
@@ -182,12 +185,12 @@ struct WorkerCore {
         case .assign(let a)?:
             settle()
             if let c = current, c.running {
-                if a.trial == c.trial || a.trial == ahead?.trial {
+                if a.trial == c.trial || ahead.contains(where: { $0.trial == a.trial }) {
                     break // a copy of one we hold (re-sent after a repeated `ready`)
-                } else if ahead == nil {
-                    ahead = a
+                } else if ahead.count < Self.maxAhead {
+                    ahead.append(a)
                 } else {
-                    out.append(.log(.warning, "assignment of trial \(a.trial) while trial \(c.trial) runs and trial \(ahead!.trial) waits; refusing it"))
+                    out.append(.log(.warning, "assignment of trial \(a.trial) while trial \(c.trial) runs and \(ahead.count) wait; refusing it"))
                 }
                 return out
             }
@@ -199,8 +202,8 @@ struct WorkerCore {
                 if current?.running == true { out.append(.toRunner(.decision(d))) }
             }
         case .cancel(let ref, let reason)?:
-            if let a = ahead, a.trial == ref.trial, a.attempt == ref.attempt {
-                ahead = nil
+            if let i = ahead.firstIndex(where: { $0.trial == ref.trial && $0.attempt == ref.attempt }) {
+                ahead.remove(at: i)
             } else if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
                 out.append(.log(.warning, "trial \(ref.trial) cancelled: \(reason)"))
                 if c.running {
@@ -266,13 +269,11 @@ struct WorkerCore {
                 break
             }
             send(message, now: now, into: &out)
-            if case .forward(let m) = event, m.isOutcome, leaving == nil, let next = ahead {
-                // The outcome said `ready`: the coordinator counts the trial held ahead as
-                // started from here on. (The outcome is not kept for a re-send: if it is
-                // lost in a reconnect, the coordinator runs that trial again.)
-                ahead = nil
-                current = Current(trial: next.trial, attempt: next.attempt)
-                out.append(.toRunner(.assign(next)))
+            if case .forward(let m) = event, m.isOutcome, leaving == nil, !ahead.isEmpty {
+                // The outcome said `ready`: the coordinator counts the first trial held
+                // ahead as started from here on. (The outcome is not kept for a re-send: if
+                // it is lost in a reconnect, the coordinator runs that trial again.)
+                startAhead(into: &out)
             }
         case .returned(let bye):
             // Stopped mid-trial on request: hand the trial back and leave.
@@ -282,10 +283,8 @@ struct WorkerCore {
             out.append(.exit(summary("stopped by signal; trial handed back", failed: false)))
         case .aborted:
             current = nil
-            if leaving == nil, let next = ahead {
-                ahead = nil
-                current = Current(trial: next.trial, attempt: next.attempt)
-                out.append(.toRunner(.assign(next)))
+            if leaving == nil, !ahead.isEmpty {
+                startAhead(into: &out)
             } else if leaving == nil {
                 send(.ready, now: now, into: &out)
             }
@@ -303,8 +302,14 @@ struct WorkerCore {
 
     /// `hello` after a (re)connect or when asked: a trial held ahead is dropped, as the
     /// coordinator takes it back on every `hello` that does not name it as running.
+    private mutating func startAhead(into out: inout [Action]) {
+        let next = ahead.removeFirst()
+        current = Current(trial: next.trial, attempt: next.attempt)
+        out.append(.toRunner(.assign(next)))
+    }
+
     private mutating func sayHello(now: Double, into out: inout [Action]) {
-        ahead = nil
+        ahead.removeAll()
         send(hello(), now: now, into: &out)
     }
 
