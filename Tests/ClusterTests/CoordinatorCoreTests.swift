@@ -13,7 +13,9 @@ final class CoreHarness {
     var sent: [(worker: String, message: CoordinatorMessage)] = []
     let options: CoordinatorOptions
 
-    init(_ sweep: String, store: SweepStore? = nil, options: CoordinatorOptions = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10)) throws {
+    static let defaultOptions = CoordinatorOptions(heartbeatMs: 1000, liveness: 3, orphanGraceSeconds: 10)
+
+    init(_ sweep: String, store: SweepStore? = nil, options: CoordinatorOptions = CoreHarness.defaultOptions) throws {
         self.options = options
         self.store = try store ?? SweepStore.inMemory()
         let definition = try SweepDefinition.parse(text: sweep, file: "test.yaml")
@@ -36,17 +38,17 @@ final class CoreHarness {
             try core.handle(m, from: w, peerAddress: "127.0.0.1", now: now, tx: tx, out: &out)
             try core.dispatch(now: now, tx: tx, out: &out)
         }
-        sent += out.messages
+        sent += out.deliverable
     }
 
     func tick() throws {
         var out = Outbox()
         try store.write { tx in try core.tick(now: now, tx: tx, out: &out) }
-        sent += out.messages
+        sent += out.deliverable
     }
 
-    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil) throws {
-        try deliver(.hello(.init(worker: w, host: "h", pid: 1, version: "t", cores: 2, threads: 1, capabilities: ["synthetic"], running: running)), from: w)
+    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil, capabilities: [String] = ["synthetic"]) throws {
+        try deliver(.hello(.init(worker: w, host: "h", pid: 1, version: "t", cores: 2, threads: 1, capabilities: capabilities, running: running)), from: w)
     }
 
     /// Messages sent to `w` since the last call, oldest first.
@@ -54,6 +56,11 @@ final class CoreHarness {
         let mine = sent.filter { $0.worker == w }.map(\.message)
         sent.removeAll { $0.worker == w }
         return mine
+    }
+
+    /// Every assignment sent to `w` since the last `take`, oldest first.
+    func assignments(_ w: String) -> [CoordinatorMessage.Assign] {
+        take(w).compactMap { if case .assign(let a) = $0 { return a } else { return nil } }
     }
 
     func assignment(_ w: String) -> CoordinatorMessage.Assign? {

@@ -62,7 +62,7 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(h.receive(.welcome(.init(study: "s", heartbeatMs: 500, liveness: 4, adopted: nil))).contains(.connected(true)))
         #expect(h.core.heartbeatMs == 500 && h.core.silence == 2)
         #expect(h.receive(.assign(assign(trial: 3))) == [.toRunner(.assign(assign(trial: 3)))])
-        // A second assignment while one runs is refused, not passed on.
+        // A second assignment while one runs is held ahead, not passed on.
         #expect(!h.receive(.assign(assign(trial: 4))).contains { if case .toRunner = $0 { return true } else { return false } })
     }
 
@@ -214,5 +214,61 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         h.runningTrial()
         guard case .hello(let hello)? = sends(h.receive(.identify)).first else { Issue.record("no hello"); return }
         #expect(hello.running?.trial == 3)
+    }
+}
+
+/// The worker's side of leases ahead (docs/protocol.md).
+@Suite struct WorkerAheadTests {
+    func isRunnerAssign(_ a: WorkerCore.Action) -> Int? {
+        if case .toRunner(.assign(let x)) = a { return x.trial }
+        return nil
+    }
+
+    @Test func assignmentsWhileATrialRunsWaitAndStartInOrderWithEachOutcome() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        #expect(h.receive(.assign(assign(trial: 4))).compactMap(isRunnerAssign).isEmpty)
+        #expect(h.receive(.assign(assign(trial: 5))).compactMap(isRunnerAssign).isEmpty)
+        #expect(h.receive(.assign(assign(trial: 4))).isEmpty) // a copy of one it holds
+        #expect(h.core.ahead.map(\.trial) == [4, 5])
+        let first = h.runner(.forward(result(3)))
+        #expect(sends(first) == [result(3)])
+        #expect(first.compactMap(isRunnerAssign) == [4])
+        #expect(h.core.current?.trial == 4)
+        #expect(h.runner(.forward(result(4))).compactMap(isRunnerAssign) == [5])
+        // Nothing ahead any more: it waits for the coordinator.
+        #expect(h.runner(.forward(result(5))).compactMap(isRunnerAssign).isEmpty)
+    }
+
+    @Test func aReconnectDropsWhatIsHeldAheadAndACancelDropsOne() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.receive(.assign(assign(trial: 4)))
+        _ = h.receive(.assign(assign(trial: 5)))
+        _ = h.receive(.cancel(TrialRef(trial: 4, attempt: 1), reason: "taken back"))
+        #expect(h.core.ahead.map(\.trial) == [5])
+        // The coordinator does not know us any more: hello again, naming the running trial only.
+        let hello = sends(h.receive(.identify))
+        guard case .hello(let hi)? = hello.first else { Issue.record("no hello: \(hello)"); return }
+        #expect(hi.running?.trial == 3)
+        #expect(h.core.ahead.isEmpty)
+        #expect(h.runner(.forward(result(3))).compactMap(isRunnerAssign).isEmpty)
+    }
+
+    @Test func aWorkerOnItsLastTrialDoesNotStartWhatItHoldsAhead() {
+        var h = WorkerHarness { $0.maxTrials = 1 }
+        h.runningTrial()
+        _ = h.receive(.assign(assign(trial: 4)))
+        let end = h.runner(.forward(result(3)))
+        #expect(sends(end) == [result(3, ready: false)])
+        #expect(end.compactMap(isRunnerAssign).isEmpty)
+        // It leaves with a `bye`; the coordinator takes back what it held.
+        let leave = h.tick()
+        #expect(sends(leave).contains { if case .bye = $0 { return true } else { return false } })
+        #expect(exits(leave) != nil)
+    }
+
+    @Test func theBuiltInWorkerSaysItTakesAssignmentsAhead() {
+        #expect(TrialRunner.capabilities(WorkerOptions(connect: "tcp://127.0.0.1:1")).contains(Wire.aheadCapability))
     }
 }

@@ -1,0 +1,134 @@
+import Store
+import Testing
+@testable import Cluster
+
+/// Leases ahead: a worker whose trials take milliseconds is assigned its next trials while
+/// it runs the current one, and everything it holds goes back to the queue, without using
+/// up an attempt, when it leaves, dies or reconnects.
+@Suite struct LeasesAheadTests {
+    static let capable = ["synthetic", Wire.aheadCapability]
+
+    /// `w` joins and finishes its first trial in `seconds`; returns what it was sent next.
+    func joinAndFinishOne(_ h: CoreHarness, _ w: String, seconds: Double, capabilities: [String] = capable) throws -> [CoordinatorMessage.Assign] {
+        try h.hello(w, capabilities: capabilities)
+        let first = try #require(h.assignment(w))
+        h.now += seconds
+        try h.finish(w, first, value: 0.5)
+        return h.assignments(w)
+    }
+
+    @Test func aWorkerWithShortTrialsGetsItsNextTrialsAheadAndEveryTrialRunsOnce() throws {
+        let h = try CoreHarness(sweep(trials: 40))
+        // 1 ms per trial: 5 ms of work ahead is the next trial and 5 more.
+        var queue = try joinAndFinishOne(h, "w1", seconds: 0.001)
+        #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
+        var done = 1
+        while let a = queue.first {
+            queue.removeFirst()
+            h.now += 0.001
+            try h.finish("w1", a, value: Double(a.trial))
+            done += 1
+            let more = h.assignments("w1")
+            queue += more
+            // One out, one in: the worker holds one trial and 5 ahead until the budget runs out.
+            #expect(queue.count == min(6, 40 - done))
+        }
+        #expect(done == 40 && h.core.finished)
+        let trials = try h.trials()
+        #expect(trials.count == 40 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+        #expect(trials.map(\.number) == Array(0..<40))
+    }
+
+    @Test func onlyShortTrialsOfWorkersThatSayTheyCanAreLeasedAhead() throws {
+        let without = try CoreHarness(sweep(trials: 10))
+        #expect(try joinAndFinishOne(without, "w1", seconds: 0.001, capabilities: ["synthetic"]).map(\.trial) == [1])
+        let long = try CoreHarness(sweep(trials: 10))
+        #expect(try joinAndFinishOne(long, "w1", seconds: 0.5).map(\.trial) == [1])
+        var off = CoreHarness.defaultOptions
+        off.aheadBelowSeconds = 0
+        let disabled = try CoreHarness(sweep(trials: 10), options: off)
+        #expect(try joinAndFinishOne(disabled, "w1", seconds: 0.001).map(\.trial) == [1])
+    }
+
+    @Test func aLostWorkersTrialsAheadGoBackWithoutUsingAnAttempt() throws {
+        let h = try CoreHarness(sweep(trials: 10))
+        let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
+        #expect(queue.map(\.trial) == [1, 2, 3])
+        h.now += 10 // w1 says nothing for longer than 3 heartbeats
+        try h.tick()
+        let trials = try h.trials()
+        #expect(trials[1].state == .stale) // the one it ran: lost, an attempt used up
+        #expect(try h.attempts(1).map(\.outcome) == [.stale])
+        for t in 2...3 {
+            #expect(trials[t].state == .waiting)
+            #expect(try h.attempts(t).map(\.outcome) == [.returned])
+        }
+        // Another worker runs all of them, the lost one first.
+        try h.hello("w2")
+        var order: [Int] = []
+        while let a = h.assignment("w2") {
+            order.append(a.trial)
+            h.now += 1
+            try h.finish("w2", a, value: 0.5)
+        }
+        #expect(order == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(try h.trials().allSatisfy { $0.state == .complete })
+        #expect(try h.attempts(2).map(\.outcome) == [.returned, .complete])
+    }
+
+    @Test func aReconnectKeepsTheTrialTheWorkerRunsAndTakesBackTheRest() throws {
+        let h = try CoreHarness(sweep(trials: 10))
+        let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
+        #expect(queue.map(\.trial) == [1, 2, 3])
+        // It finished trial 1 and started trial 2, but trial 1's result was lost on the way.
+        try h.hello("w1", running: .init(trial: 2, attempt: 1, epoch: 0), capabilities: Self.capable)
+        let welcome = h.take("w1").compactMap { if case .welcome(let w) = $0 { return w } else { return nil } }.first
+        #expect(welcome?.adopted == TrialRef(trial: 2, attempt: 1))
+        let trials = try h.trials()
+        #expect(trials[1].state == .waiting && trials[3].state == .waiting && trials[2].state == .running)
+        #expect(try h.attempts(1).map(\.outcome) == [.returned])
+        #expect(try h.attempts(3).map(\.outcome) == [.returned])
+        // A reconnect that names the trial it ran: only what it held ahead goes back.
+        h.now += 0.002
+        try h.finish("w1", queue[1], value: 0.5)
+        let next = h.assignments("w1")
+        #expect(next.first?.trial == 1 && next.count >= 2)
+        try h.hello("w1", running: .init(trial: 1, attempt: 2, epoch: 0), capabilities: Self.capable)
+        let back = try h.trials()
+        #expect(back[1].state == .running)
+        #expect(next.dropFirst().allSatisfy { back[$0.trial].state == .waiting })
+    }
+
+    @Test func aWorkerThatLeavesHandsBackItsTrialsAhead() throws {
+        let h = try CoreHarness(sweep(trials: 10))
+        let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
+        #expect(queue.count == 3)
+        // Its last trial: the result says it wants no more, then it leaves.
+        h.now += 0.002
+        try h.deliver(.result(.init(trial: queue[0].trial, attempt: 1, state: .complete, value: 1, metrics: [:], epochs: 1, ready: false)), from: "w1")
+        try h.deliver(.bye(.init(reason: "done 2 trial(s)")), from: "w1")
+        let trials = try h.trials()
+        #expect(trials[1].state == .complete)
+        for a in queue.dropFirst() {
+            #expect(trials[a.trial].state == .waiting)
+            #expect(try h.attempts(a.trial).map(\.outcome) == [.returned])
+        }
+        #expect(h.core.leaseCount == 0)
+    }
+
+    @Test func aDecisionIsNotSentForATrialWhoseResultCameInTheSameBatch() throws {
+        var out = Outbox()
+        out.send(.decision(.init(trial: 4, attempt: 1, epoch: 1, action: .continue, reason: "")), to: "w1")
+        out.send(.decision(.init(trial: 5, attempt: 1, epoch: 1, action: .continue, reason: "")), to: "w1")
+        out.send(.assign(assign(trial: 6)), to: "w1")
+        out.ended(TrialRef(trial: 4, attempt: 1))
+        let kinds = out.deliverable.map { m -> String in
+            switch m.message {
+            case .decision(let d): return "decision \(d.trial)"
+            case .assign(let a): return "assign \(a.trial)"
+            default: return "other"
+            }
+        }
+        #expect(kinds == ["decision 5", "assign 6"])
+    }
+}
