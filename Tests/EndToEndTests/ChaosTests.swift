@@ -5,9 +5,11 @@ import Testing
 /// Workers and the coordinator killed with SIGKILL at random (seeded) moments during a
 /// sweep of near-zero-cost trials, the coordinator resumed after each kill. `make test`
 /// runs a short version; `make test-chaos` a longer one through the environment:
-/// SWEEP_CHAOS_SEED, SWEEP_CHAOS_TRIALS, SWEEP_CHAOS_KILLS, and SWEEP_CHAOS_PRUNE=1 for a
+/// SWEEP_CHAOS_SEED, SWEEP_CHAOS_TRIALS, SWEEP_CHAOS_KILLS, SWEEP_CHAOS_PRUNE=1 for a
 /// median pruner and failing trials (attempts that end early, so a re-run that stops
-/// sooner than a dead attempt must not keep that attempt's later epochs).
+/// sooner than a dead attempt must not keep that attempt's later epochs), and
+/// SWEEP_CHAOS_SLEEP, the seconds per epoch (0.03; 0 makes trials short enough for
+/// workers to hold several leases ahead when they are killed).
 @Suite(.serialized) struct ChaosTests {
     @Test func killsAtRandomMomentsLoseAndDuplicateNothing() throws {
         let env = ProcessInfo.processInfo.environment
@@ -15,12 +17,13 @@ import Testing
         let trialCount = Int(env["SWEEP_CHAOS_TRIALS"] ?? "") ?? 100
         let killCount = Int(env["SWEEP_CHAOS_KILLS"] ?? "") ?? 6
         let endsEarly = env["SWEEP_CHAOS_PRUNE"] == "1"
+        let sleep = Double(env["SWEEP_CHAOS_SLEEP"] ?? "") ?? 0.03
         let maxAttempts = 3
         let h = try SweepHarness("chaos")
         defer { h.cleanUp() }
         let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
         let timing = ["--heartbeat-ms", "100", "--liveness", "5"]
-        let file = try h.write("chaos.yaml", syntheticSweep(study: "chaos", trials: trialCount, epochs: 3, sleep: 0.03,
+        let file = try h.write("chaos.yaml", syntheticSweep(study: "chaos", trials: trialCount, epochs: 3, sleep: sleep,
                                                             pruner: endsEarly ? "{name: median, n_startup_trials: 4}" : "{name: none}",
                                                             failProbability: endsEarly ? 0.05 : 0))
         var rng = SplitMix64(seed: seed)

@@ -1,0 +1,50 @@
+import Foundation
+import Store
+import SweepTestSupport
+import Testing
+
+/// Leases ahead through real processes: workers whose trials take milliseconds are sent
+/// their next trials while they run the current one, and every trial still runs exactly once.
+@Suite(.serialized) struct LeasesAheadE2ETests {
+    /// Attempts per worker in start order, with `(started, ended)` times.
+    static func attemptsByWorker(_ h: SweepHarness, study: String) throws -> [String: [AttemptRecord]] {
+        try h.reader().read { q in
+            let s = try q.requireStudy(named: study)
+            var byWorker: [String: [AttemptRecord]] = [:]
+            for t in try q.trials(studyID: s.id) {
+                for a in try q.attempts(trialID: t.id) { byWorker[a.worker, default: []].append(a) }
+            }
+            return byWorker.mapValues { $0.sorted { $0.startedAt < $1.startedAt } }
+        }
+    }
+
+    @Test func fastTrialsAreLeasedAheadAndEachRunsOnce() throws {
+        let h = try SweepHarness("ahead")
+        defer { h.cleanUp() }
+        let file = try h.write("fast.yaml", syntheticSweep(study: "fast", trials: 600, epochs: 1, sleep: 0))
+        let (status, output) = try runSweep(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fast").id) }
+        #expect(trials.count == 600 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+        // Held ahead: a worker's attempt was leased (started) before its previous one ended.
+        let byWorker = try Self.attemptsByWorker(h, study: "fast")
+        let overlapping = byWorker.values.map { attempts in
+            zip(attempts, attempts.dropFirst()).filter { prev, next in next.startedAt < (prev.endedAt ?? .infinity) }.count
+        }
+        #expect(overlapping.reduce(0, +) > 100, "attempts leased before the worker's previous one ended, per worker: \(overlapping)")
+        #expect(byWorker.values.allSatisfy { $0.allSatisfy { $0.outcome == .complete } })
+    }
+
+    @Test func slowTrialsAreLeasedOneAtATime() throws {
+        let h = try SweepHarness("one-at-a-time")
+        defer { h.cleanUp() }
+        let file = try h.write("slow.yaml", syntheticSweep(study: "slow", trials: 12, epochs: 1, sleep: 0.15))
+        let (status, output) = try runSweep(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        for (worker, attempts) in try Self.attemptsByWorker(h, study: "slow") {
+            for (prev, next) in zip(attempts, attempts.dropFirst()) {
+                #expect(next.startedAt >= prev.endedAt ?? .infinity, "worker \(worker): trial leased before its previous one ended")
+            }
+        }
+    }
+}
