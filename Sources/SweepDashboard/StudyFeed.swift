@@ -226,7 +226,7 @@ final class StudyFeed: Sendable {
             switch p.distribution {
             case .uniform(let lo, let hi, _): scale = "linear"; low = lo; high = hi
             case .int(let lo, let hi, _): scale = "linear"; low = Double(lo); high = Double(hi)
-            case .logUniform(let lo, let hi): scale = "log"; low = lo; high = hi
+            case .logUniform(let lo, let hi, _): scale = "log"; low = lo; high = hi
             case .logInt(let lo, let hi): scale = "log"; low = Double(lo); high = Double(hi)
             case .categorical(let c): scale = "categorical"; choices = c
             case .normal, .logNormal, .beta:

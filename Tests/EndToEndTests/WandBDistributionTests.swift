@@ -7,7 +7,8 @@ import Testing
     /// Writes `train.sh` (loss = the trial number) and a W&B file `sweep.yaml` running it
     /// with `parameters` (one per line); returns the file's path.
     static func writeSweep(_ h: SweepHarness, name: String, method: String, runCap: Int, parameters: String) throws -> String {
-        _ = try h.write("train.sh", "echo \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
+        // A whole-number q gives integers: `--d=64.0` would fail the trial (exit 3).
+        _ = try h.write("train.sh", "for arg; do case \"$arg\" in --d=*.*) echo \"not an integer: $arg\" >&2; exit 3;; esac; done\necho \"{\\\"loss\\\": $SWEEP_TRIAL}\" >&3\n")
         let indented = parameters.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
         return try h.write("sweep.yaml", """
             program: train.sh
@@ -28,10 +29,11 @@ import Testing
             a: {distribution: inv_log_uniform_values, min: 0.001, max: 0.1}
             b: {distribution: inv_log_uniform, min: 0, max: 2}
             c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
+            d: {distribution: q_log_uniform_values, min: 16, max: 256, q: 8}
             """)
         let (converted, conversion) = try h.run(["convert", "wandb", wandb])
         #expect(converted == 0, "\(conversion)")
-        #expect(conversion.contains("loguniform: [0.001, 0.1]") && conversion.contains("logint: [1, 100]"), "\(conversion)")
+        #expect(conversion.contains("loguniform: [0.001, 0.1]") && conversion.contains("d: {loguniform: [16, 256], q: 8}"), "\(conversion)")
         _ = try h.write("native.yaml", conversion.replacingOccurrences(of: "study: dists", with: "study: native"))
         var runs: [[String]] = []
         for (file, study) in [("sweep.yaml", "dists"), ("native.yaml", "native")] {
@@ -40,11 +42,13 @@ import Testing
             let trials = try trialsAndCurves(h, study).map(\.0)
             #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
             for t in trials {
-                guard case .double(let a)? = t.params["a"], case .double(let b)? = t.params["b"], case .int(let c)? = t.params["c"] else {
+                guard case .double(let a)? = t.params["a"], case .double(let b)? = t.params["b"], case .int(let c)? = t.params["c"],
+                      case .int(let d)? = t.params["d"] else {
                     Issue.record("trial \(t.number): \(t.params)")
                     continue
                 }
                 #expect(a >= 0.001 && a <= 0.1 && b >= exp(-2) && b <= 1 && c >= 1 && c <= 100, "\(t.params)")
+                #expect(d >= 16 && d <= 256 && d % 8 == 0, "\(t.params)")
             }
             runs.append(trials.map { "\($0.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })" })
         }

@@ -115,3 +115,51 @@ import Testing
         #expect(Distribution.beta(a: 1, b: 1, q: nil).contains(.double(1.2)) == false)
     }
 }
+
+/// W&B's `q_log_uniform_values`: log-uniform values rounded to multiples of q, integers
+/// for a whole-number q.
+@Suite struct QuantizedLogUniformTests {
+    static let space = try! SearchSpace([
+        Parameter(name: "batch", distribution: .logUniform(low: 16, high: 256, q: 8)),
+        Parameter(name: "rate", distribution: .logUniform(low: 0.001, high: 1, q: 0.0005)),
+    ])
+
+    @Test(arguments: ProbabilisticDistributionTests.samplers)
+    func drawsAreLogSpacedMultiplesOfQ(_ named: (String, @Sendable () -> any Sampler)) {
+        let sampler = named.1()
+        let history = StudyHistory(direction: .minimize)
+        var batches: [Int] = []
+        for i in 0..<4000 {
+            let p = sampler.suggest(for: i, in: Self.space, history: history)
+            guard case .int(let b)? = p["batch"], case .double(let r)? = p["rate"] else {
+                Issue.record("\(named.0): \(p)"); continue
+            }
+            #expect(b % 8 == 0 && b >= 16 && b <= 256, "\(named.0) batch \(b)")
+            #expect(Self.space.parameters[1].distribution.contains(.double(r)), "\(named.0) rate \(r)")
+            batches.append(b)
+        }
+        // Log-uniform: half the mass below the geometric middle, 64 (within rounding).
+        let below = Double(batches.filter { $0 < 64 }.count) / Double(batches.count)
+        #expect(abs(below - 0.5) < 0.05, "\(named.0): \(below) below 64")
+        #expect(Set(batches).count > 20)
+    }
+
+    @Test func tpeSuggestsMultiplesOfQAndLearnsWhereTheOptimumIs() {
+        let tpe = TPESampler(seed: 3)
+        let history = StudyHistory(direction: .minimize)
+        for i in 0..<80 {
+            let p = tpe.suggest(for: i, in: Self.space, history: history)
+            guard case .int(let b)? = p["batch"] else { Issue.record("trial \(i): \(p)"); return }
+            #expect(b % 8 == 0 && b >= 16 && b <= 256)
+            history.append(TrialSnapshot(number: i, state: .complete, params: p, value: abs(log(Double(b)) - log(200))))
+        }
+        let late = history.trials.suffix(30).compactMap { $0.params["batch"]?.number }
+        #expect(late.filter { $0 >= 128 }.count > 20, "\(late)")
+    }
+
+    @Test func valuesAreCheckedAgainstTheQuantum() {
+        let d = Distribution.logUniform(low: 16, high: 256, q: 8)
+        #expect(d.contains(.int(64)) && d.contains(.double(256)) && !d.contains(.int(60)) && !d.contains(.int(264)))
+        #expect(gridValues(of: d, pointsPerAxis: 5) == [.int(16), .int(32), .int(64), .int(128), .int(256)])
+    }
+}

@@ -112,7 +112,7 @@ import Testing
         #expect(byName["layers"] == .int(low: 1, high: 4, step: 1))
         #expect(byName["drop"] == .uniform(low: 0, high: 0.5, step: nil))
         #expect(byName["q"] == .uniform(low: 0, high: 1, step: 0.25))
-        if case .logUniform(let lo, let hi)? = byName["e"] {
+        if case .logUniform(let lo, let hi, nil)? = byName["e"] {
             #expect(abs(lo - 0.1353352832) < 1e-9 && hi == 1)
         } else { Issue.record("e: \(String(describing: byName["e"]))") }
         #expect(byName["epochs"] == nil) // a value, passed to the program
@@ -132,23 +132,36 @@ import Testing
               b: {distribution: inv_log_uniform, min: 0, max: 2}
               c: {distribution: q_log_uniform, min: 0, max: 4.6051702}
               d: {distribution: q_log_uniform_values, min: 1, max: 64, q: 1}
+              e: {distribution: q_log_uniform_values, min: 16, max: 256, q: 8}
+              f: {distribution: q_log_uniform, min: -3, max: 3, q: 0.5}
+              g: {distribution: q_uniform, min: 32, max: 256, q: 32}
+              h: {distribution: q_uniform, min: 1, max: 9, q: 2}
             run_cap: 4
             """
         let d = try SweepDefinition.parse(text: text, file: "w.yaml")
         let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
         #expect(byName["a"] == .logUniform(low: 0.001, high: 0.1))
-        if case .logUniform(let lo, let hi)? = byName["b"] {
+        if case .logUniform(let lo, let hi, nil)? = byName["b"] {
             #expect(abs(lo - exp(-2)) < 1e-12 && hi == 1) // log(1/X) in [0, 2]
         } else { Issue.record("b: \(String(describing: byName["b"]))") }
-        #expect(byName["c"] == .logInt(low: 1, high: 100))
-        #expect(byName["d"] == .logInt(low: 1, high: 64))
+        if case .logUniform(let lo, let hi, 1)? = byName["c"] {
+            #expect(lo == 1 && abs(hi - 100) < 1e-5)
+        } else { Issue.record("c: \(String(describing: byName["c"]))") }
+        #expect(byName["d"] == .logUniform(low: 1, high: 64, q: 1))
+        #expect(byName["e"] == .logUniform(low: 16, high: 256, q: 8))
+        if case .logUniform(let lo, let hi, 0.5)? = byName["f"] {
+            #expect(abs(lo - exp(-3)) < 1e-12 && abs(hi - exp(3)) < 1e-9)
+        } else { Issue.record("f: \(String(describing: byName["f"]))") }
+        // An integer q over multiples of it: integers, as W&B gives them; otherwise min + k q.
+        #expect(byName["g"] == .int(low: 32, high: 256, step: 32))
+        #expect(byName["h"] == .uniform(low: 1, high: 9, step: 2))
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
     @Test(arguments: [
-        ("c: {distribution: q_log_uniform, min: 0, max: 3, q: 2}", "6:55: parameters.c.q: q_log_uniform with q 2 has no Sweep equivalent"),
-        ("c: {distribution: q_log_uniform, min: -3, max: 3}", "6:6: parameters.c: q_log_uniform needs min >= ln(0.5)"),
+        ("c: {distribution: q_log_uniform_values, min: 0, max: 3, q: 2}", "parameters.c.loguniform: a log range needs low > 0"),
+        ("c: {distribution: q_log_uniform_values, min: 1, max: 3, q: 0}", "parameters.c.q: q must be > 0"),
         ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
         ("c: {distribution: beta, b: 2}", "6:6: parameters.c.a: distribution beta needs 'a'"),
         ("c: {distribution: normal, sigma: 0}", "parameters.c.normal: 'normal' needs sigma > 0, got 0.0"),

@@ -59,7 +59,7 @@ import Testing
         Case(range: "{beta: [1]}", field: "synthetic.inputs.x.beta", message: "'beta' takes a list of two numbers, [a, b]; got a list"),
         Case(range: "{lognormal: [x, 1]}", field: "synthetic.inputs.x.lognormal", message: "bounds must be finite numbers, got the string 'x'"),
         Case(range: "{normal: [0, 1], q: 0}", field: "synthetic.inputs.x.q", message: "q must be > 0, got 0.0"),
-        Case(range: "{uniform: [0, 1], q: 0.1}", field: "synthetic.inputs.x.q", message: "'q' applies only to 'normal', 'lognormal' and 'beta' distributions"),
+        Case(range: "{uniform: [0, 1], q: 0.1}", field: "synthetic.inputs.x.q", message: "'q' applies only to 'loguniform', 'normal', 'lognormal' and 'beta' distributions (use 'step' for 'uniform' and 'int')"),
         Case(range: "{normal: [0, 1], step: 0.1}", field: "synthetic.inputs.x.step", message: "'step' applies only to 'uniform' and 'int' ranges"),
         Case(range: "{uniform: [0, 1], name: 3}", field: "synthetic.inputs.x.name", message: "name must be text, got an integer"),
         Case(range: "{uniform: [0, 1], when: {a: 1, b: 2}}", field: "synthetic.inputs.x.when",

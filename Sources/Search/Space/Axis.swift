@@ -21,8 +21,13 @@ struct NumericAxis: Hashable, Sendable {
     /// normal, log-normal and beta parameters the interval only bounds TPE's Parzen
     /// estimator (mu ± 4 sigma, [0, 1] for beta); random and QMC draws are not clipped to it.
     var prior: AxisPrior = .uniform
-    /// W&B's `q`: values are rounded to `round(x / q) * q` (only with a non-uniform prior).
+    /// W&B's `q`: values are rounded to `round(x / q) * q`; a whole-number `q` gives
+    /// integers (W&B gives ints for an integer `q`; a command line then reads `32`, not `32.0`).
     var quantum: Double? = nil
+
+    /// Whether values are rounded to a quantum or drawn from a non-uniform prior: then
+    /// neither the grid nor the bounds' clipping applies (only the quantum).
+    private var isQuantizedOrProbabilistic: Bool { prior != .uniform || quantum != nil }
 
     /// Sampling interval in transformed space (log applied, widened by half a step).
     var transformedLow: Double { transform(step.map { low - $0 / 2 } ?? low) }
@@ -34,7 +39,7 @@ struct NumericAxis: Hashable, Sendable {
     /// The value for a point `t` of the transformed interval, as Optuna's random and QMC
     /// samplers map it back (`_untransform_numerical_param`).
     func value(fromTransformed t: Double) -> ParamValue {
-        if prior != .uniform { return quantized(untransform(t)) }
+        if isQuantizedOrProbabilistic { return quantized(untransform(t)) }
         if isInt {
             if isLog {
                 let v = min(max(untransform(t).rounded(), low), high)
@@ -55,7 +60,7 @@ struct NumericAxis: Hashable, Sendable {
     /// The value for a point `x` (already back in the parameter's units) drawn by TPE:
     /// snapped to the grid and clipped, as Optuna's Parzen estimator does.
     func snapped(_ x: Double) -> ParamValue {
-        if prior != .uniform { return quantized(min(max(x, untransform(transformedLow)), untransform(transformedHigh))) }
+        if isQuantizedOrProbabilistic { return quantized(min(max(x, untransform(transformedLow)), untransform(transformedHigh))) }
         if let s = step {
             let v = min(max(low + ((x - low) / s).rounded(.toNearestOrEven) * s, low), high)
             return isInt ? .int(Int(v)) : .double(v)
@@ -66,13 +71,14 @@ struct NumericAxis: Hashable, Sendable {
     /// `x` rounded to the quantum, if any (W&B's `round(x / q) * q`).
     func quantized(_ x: Double) -> ParamValue {
         guard let q = quantum else { return .double(x) }
-        return .double((x / q).rounded() * q)
+        let v = (x / q).rounded() * q
+        return q == q.rounded() && abs(v) < 0x1p53 ? .int(Int(v)) : .double(v)
     }
 
     /// An observed value in transformed space, clipped to the interval (a rounded
     /// log-normal value may be 0, and random draws may fall outside mu ± 4 sigma).
     func transformObserved(_ v: Double) -> Double {
-        guard prior != .uniform else { return transform(v) }
+        guard isQuantizedOrProbabilistic else { return transform(v) }
         return min(max(transform(v), transformedLow), transformedHigh)
     }
 }
@@ -114,8 +120,8 @@ enum Axis: Hashable, Sendable {
             // Like Optuna, a high bound off the grid is lowered to the last grid value.
             let top = step.map { lo + ((hi - lo) / $0 + 1e-9).rounded(.down) * $0 } ?? hi
             self = .numeric(NumericAxis(low: lo, high: min(top, hi), step: step, isLog: false, isInt: false))
-        case .logUniform(let lo, let hi):
-            self = .numeric(NumericAxis(low: lo, high: hi, step: nil, isLog: true, isInt: false))
+        case .logUniform(let lo, let hi, let q):
+            self = .numeric(NumericAxis(low: lo, high: hi, step: nil, isLog: true, isInt: false, quantum: q))
         case .int(let lo, let hi, let step):
             let top = lo + (hi - lo) / step * step
             self = .numeric(NumericAxis(low: Double(lo), high: Double(top), step: Double(step), isLog: false, isInt: true))
@@ -146,7 +152,8 @@ enum Axis: Hashable, Sendable {
             return nil
         }
         switch distribution {
-        case .uniform(let lo, _, _), .logUniform(let lo, _): return .double(lo)
+        case .uniform(let lo, _, _), .logUniform(let lo, _, nil): return .double(lo)
+        case .logUniform(let lo, _, let q?): return NumericAxis(low: lo, high: lo, step: nil, isLog: true, isInt: false, quantum: q).quantized(lo)
         case .int(let lo, _, _), .logInt(let lo, _): return .int(lo)
         case .categorical(let c): return c[0]
         case .normal, .logNormal, .beta: return nil

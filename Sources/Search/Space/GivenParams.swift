@@ -78,7 +78,7 @@ extension Distribution {
     public var summary: String {
         switch self {
         case .uniform(let lo, let hi, let step): return "uniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]" + (step.map { " step \(formatParamNumber($0))" } ?? "")
-        case .logUniform(let lo, let hi): return "loguniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]"
+        case .logUniform(let lo, let hi, let q): return "loguniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]\(q.map { ", q \(formatParamNumber($0))" } ?? "")"
         case .int(let lo, let hi, let step): return "int [\(lo), \(hi)]" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "logint [\(lo), \(hi)]"
         case .categorical(let c): return "choice {\(c.map(\.description).joined(separator: ", "))}"

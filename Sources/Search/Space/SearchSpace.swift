@@ -5,8 +5,9 @@
 public enum Distribution: Hashable, Sendable, Codable {
     /// A float drawn uniformly from `[low, high]`, optionally on the grid `low + k*step`.
     case uniform(low: Double, high: Double, step: Double?)
-    /// A float whose logarithm is uniform in `[log low, log high]`; `low > 0`.
-    case logUniform(low: Double, high: Double)
+    /// A float whose logarithm is uniform in `[log low, log high]`; `low > 0`; optionally
+    /// rounded to `round(x / q) * q` (W&B's `q_log_uniform_values` / `q_log_uniform`).
+    case logUniform(low: Double, high: Double, q: Double? = nil)
     /// An integer in `[low, high]` on the grid `low + k*step`.
     case int(low: Int, high: Int, step: Int)
     /// An integer whose logarithm is uniform; `low >= 1`.
@@ -33,9 +34,11 @@ public enum Distribution: Hashable, Sendable, Codable {
             guard let step else { return true }
             let k = (v - lo) / step
             return abs(k - k.rounded()) < 1e-6
-        case .logUniform(let lo, let hi):
+        case .logUniform(let lo, let hi, let q):
             guard let v = value.number else { return false }
-            return v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12)
+            guard let q else { return v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12) }
+            // Rounding may step just outside the bounds (to 0 when low < q / 2), as W&B's does.
+            return v >= (lo / q).rounded() * q - 1e-9 && v <= (hi / q).rounded() * q + 1e-9 && Self.onQuantum(v, q)
         case .int(let lo, let hi, let step):
             guard case .int(let v) = value else { return false }
             return v >= lo && v <= hi && (v - lo) % step == 0
@@ -75,7 +78,7 @@ public enum Distribution: Hashable, Sendable, Codable {
     /// Whether only one value is possible (such parameters are still recorded).
     public var isSingleValued: Bool {
         switch self {
-        case .uniform(let lo, let hi, _), .logUniform(let lo, let hi): return lo == hi
+        case .uniform(let lo, let hi, _), .logUniform(let lo, let hi, _): return lo == hi
         case .int(let lo, let hi, _), .logInt(let lo, let hi): return lo == hi
         case .categorical(let c): return c.count == 1
         case .normal, .logNormal, .beta: return false

@@ -46,7 +46,7 @@ struct Validate: ParsableCommand {
     func describe(_ d: Search.Distribution) -> String {
         switch d {
         case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
-        case .logUniform(let l, let h): return "log-uniform [\(l), \(h)]"
+        case .logUniform(let l, let h, let q): return "log-uniform [\(l), \(h)]\(q.map { ", rounded to multiples of \($0)" } ?? "")"
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c): return "one of [\(c.map(\.description).joined(separator: ", "))]"

@@ -118,8 +118,8 @@ public enum WandBSweep {
     /// W&B distributions and their Sweep range key.
     static let distributions: [String: String] = [
         "constant": "fixed", "categorical": "choice", "int_uniform": "int", "uniform": "uniform", "q_uniform": "uniform",
-        "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "logint",
-        "inv_log_uniform": "loguniform", "inv_log_uniform_values": "loguniform", "q_log_uniform": "logint",
+        "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "loguniform",
+        "inv_log_uniform": "loguniform", "inv_log_uniform_values": "loguniform", "q_log_uniform": "loguniform",
         "normal": "normal", "q_normal": "normal", "log_normal": "lognormal", "q_log_normal": "lognormal",
         "beta": "beta", "q_beta": "beta",
     ]
@@ -175,11 +175,6 @@ public enum WandBSweep {
             }
             return (lo, hi)
         }
-        func requireUnitQ() throws(ConfigError) {
-            if let q = node["q"], q.number != 1 {
-                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "\(dist) with q \(q.literal) has no Sweep equivalent (Sweep's logint is q = 1)")
-            }
-        }
         /// W&B's q for the q_ distributions (default 1): Sweep's `q`, round(x / q) * q.
         func quantum() -> [ConfigNode.Entry] {
             guard dist.hasPrefix("q_") else { return [] }
@@ -198,7 +193,16 @@ public enum WandBSweep {
         case "uniform":
             return range("uniform", try bounds())
         case "q_uniform":
-            return range("uniform", try bounds(), extra: [.init(key: "step", value: node["q"] ?? ConfigNode(.int(1), mark: node.mark))])
+            // round(U(min, max) / q) * q. With a whole q and whole bounds that are multiples
+            // of it, these are the integers of an int range with that step (W&B gives ints
+            // for an integer q); otherwise min + k * q, the same values when min is a multiple of q.
+            let q = node["q"] ?? ConfigNode(.int(1), mark: node.mark)
+            if let step = q.number, step == step.rounded(), step >= 1, let lo = try need("min").number, let hi = try need("max").number,
+               lo == lo.rounded(), hi == hi.rounded(), lo.truncatingRemainder(dividingBy: step) == 0, abs(lo) < 0x1p53, abs(hi) < 0x1p53 {
+                let ints = [lo, hi].map { ConfigNode(.int(Int($0)), mark: node.mark) }
+                return range("int", ConfigNode(.sequence(ints), mark: node.mark), extra: [.init(key: "step", value: ConfigNode(.int(Int(step)), mark: q.mark))])
+            }
+            return range("uniform", try bounds(), extra: [.init(key: "step", value: q)])
         case "log_uniform_values":
             return range("loguniform", try bounds())
         case "inv_log_uniform_values":
@@ -210,17 +214,13 @@ public enum WandBSweep {
             let bounds = dist == "log_uniform" ? (exp(lo), exp(hi)) : (exp(-hi), exp(-lo))
             return range("loguniform", ConfigNode(.sequence([ConfigNode(.double(bounds.0), mark: node.mark), ConfigNode(.double(bounds.1), mark: node.mark)]), mark: node.mark))
         case "q_log_uniform_values":
-            try requireUnitQ()
-            return range("logint", try bounds())
+            // round(X / q) * q with X log-uniform in [min, max].
+            return range("loguniform", try bounds(), extra: quantum())
         case "q_log_uniform":
-            // round(exp(U(min, max))): log-uniform integers from round(e^min) to round(e^max).
-            try requireUnitQ()
+            // The same with X = exp(U(min, max)): min and max are exponents of e.
             let (lo, hi) = try exponents()
-            guard exp(lo).rounded() >= 1, exp(hi).rounded() < Double(Int32.max) else {
-                throw ConfigError(mark: node.mark, path: path, message: "q_log_uniform needs min >= ln(0.5) and max < ln(2^31) (Sweep's logint takes integers from 1 up), got \(lo) and \(hi)")
-            }
-            let ints = [exp(lo), exp(hi)].map { ConfigNode(.int(Int($0.rounded())), mark: node.mark) }
-            return range("logint", ConfigNode(.sequence(ints), mark: node.mark))
+            let values = [exp(lo), exp(hi)].map { ConfigNode(.double($0), mark: node.mark) }
+            return range("loguniform", ConfigNode(.sequence(values), mark: node.mark), extra: quantum())
         case "normal", "q_normal", "log_normal", "q_log_normal":
             // W&B: mu defaults to 0 and sigma to 1; log_normal is exp of normal(mu, sigma).
             let pair = ConfigNode(.sequence([node["mu"] ?? ConfigNode(.int(0), mark: node.mark),

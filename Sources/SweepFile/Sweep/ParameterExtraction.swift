@@ -165,7 +165,7 @@ enum ParameterExtraction {
     static func describe(_ d: Distribution) -> String {
         switch d {
         case .uniform(let l, let h, let s): return "\(l)...\(h)" + (s.map { " step \($0)" } ?? "")
-        case .logUniform(let l, let h): return "\(l)...\(h) (log)"
+        case .logUniform(let l, let h, let q): return "\(l)...\(h) (log\(q.map { ", q \($0)" } ?? ""))"
         case .int(let l, let h, let s): return "\(l)...\(h)" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "\(l)...\(h) (log)"
         case .categorical(let c): return "[" + c.map(\.description).joined(separator: ", ") + "]"

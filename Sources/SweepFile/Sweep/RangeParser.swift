@@ -27,7 +27,7 @@ enum RangeKind {
     /// Whether the range may add `step`.
     var takesStep: Bool { self == .uniform || self == .int }
     /// Whether the range may add `q` (W&B's rounding to a multiple of q).
-    var takesQ: Bool { self == .normal || self == .logNormal || self == .beta }
+    var takesQ: Bool { self == .normal || self == .logNormal || self == .beta || self == .logUniform }
 }
 
 /// Reads one search range, e.g. `{uniform: [0.1, 0.5], step: 0.1, name: x, when: {...}}`,
@@ -67,7 +67,7 @@ struct RangeParser {
             throw fail("'step' applies only to 'uniform' and 'int' ranges", at: "step")
         }
         if node["q"] != nil && !kind.takesQ {
-            throw fail("'q' applies only to 'normal', 'lognormal' and 'beta' distributions (use 'step' for ranges)", at: "q")
+            throw fail("'q' applies only to 'loguniform', 'normal', 'lognormal' and 'beta' distributions (use 'step' for 'uniform' and 'int')", at: "q")
         }
     }
 
@@ -92,7 +92,7 @@ struct RangeParser {
             return .uniform(low: low, high: high, step: try node["step"].map { s throws(ConfigError) in try uniformStep(s, low, high) })
         case .logUniform:
             let (low, high) = try doubleBounds(lowest: 0, "a log range needs low > 0", inclusive: false)
-            return .logUniform(low: low, high: high)
+            return .logUniform(low: low, high: high, q: try quantum())
         case .int:
             let (low, high) = try intBounds()
             return .int(low: low, high: high, step: try node["step"].map { s throws(ConfigError) in try intStep(s, low, high) } ?? 1)

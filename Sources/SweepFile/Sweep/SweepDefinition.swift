@@ -431,7 +431,7 @@ public struct SweepDefinition: Sendable {
     /// The values probed for a distribution: its bounds, or all its choices.
     private func probeValues(_ d: Distribution) -> [ParamValue] {
         switch d {
-        case .uniform(let l, let h, _), .logUniform(let l, let h): return l == h ? [.double(l)] : [.double(l), .double(h)]
+        case .uniform(let l, let h, _), .logUniform(let l, let h, _): return l == h ? [.double(l)] : [.double(l), .double(h)]
         case .int(let l, let h, _), .logInt(let l, let h): return l == h ? [.int(l)] : [.int(l), .int(h)]
         case .categorical(let c): return c
         case .normal, .logNormal, .beta: return d.median.map { [$0] } ?? []

@@ -28,7 +28,7 @@ struct ParamAxis {
         case .int(let lo, let hi, _):
             scale = Self.numeric(.linear, Double(lo), Double(hi), observed, start, end)
             categories = []
-        case .logUniform(let lo, let hi):
+        case .logUniform(let lo, let hi, _):
             scale = Self.numeric(.log, lo, hi, observed, start, end)
             categories = []
         case .logInt(let lo, let hi):
@@ -87,7 +87,7 @@ struct ParamAxis {
     var rangeDescription: String {
         switch parameter.distribution {
         case .uniform(let lo, let hi, let step): return "uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))" + (step.map { " step \(Ticks.compact($0))" } ?? "")
-        case .logUniform(let lo, let hi): return "log-uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))"
+        case .logUniform(let lo, let hi, _): return "log-uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))"
         case .int(let lo, let hi, let step): return "int \(lo) … \(hi)" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "log-int \(lo) … \(hi)"
         case .categorical(let c): return "choice of \(c.count)"

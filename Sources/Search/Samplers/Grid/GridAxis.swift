@@ -31,11 +31,13 @@ public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [
             return (0..<count).map { .double(lo + Double($0) * step) }
         }
         return (0..<n).map { i in .double(i == n - 1 ? hi : lo + (hi - lo) * Double(i) / Double(n - 1)) }
-    case .logUniform(let lo, let hi):
+    case .logUniform(let lo, let hi, let q):
         let a = log(lo), b = log(hi)
-        return (0..<n).map { i in
-            .double(i == 0 ? lo : i == n - 1 ? hi : exp(a + (b - a) * Double(i) / Double(n - 1)))
-        }
+        let points = (0..<n).map { i in i == 0 ? lo : i == n - 1 ? hi : exp(a + (b - a) * Double(i) / Double(n - 1)) }
+        guard case .numeric(let axis) = Axis(distribution), q != nil else { return points.map { .double($0) } }
+        var values: [ParamValue] = []
+        for p in points.map(axis.quantized) where !values.contains(p) { values.append(p) }
+        return values
     case .logInt(let lo, let hi):
         let a = log(Double(lo)), b = log(Double(hi))
         var values: [Int] = []
