@@ -247,7 +247,7 @@ final class CoordinatorCore {
     /// commit and one wake-up for several trials), little enough that the sampler sees
     /// results soon and a lost worker hands back little.
     static let aheadSeconds = 0.005
-    static let maxAhead = 16
+    static let maxAhead = 64
 
     private func queueAhead(_ worker: String) {
         if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }
