@@ -132,3 +132,89 @@ import Testing
         #expect(kinds == ["decision 5", "assign 6"])
     }
 }
+
+/// Leases ahead when messages are lost, the connection fails, or the wall time runs out.
+@Suite struct LeasesAheadFaultTests {
+    let capable = LeasesAheadTests.capable
+
+    /// w1 ran trial 0 in 2 ms and now runs trial 1 with trials 2 and 3 held ahead.
+    func harness(_ sweepText: String = sweep(trials: 10)) throws -> (CoreHarness, [CoordinatorMessage.Assign]) {
+        let h = try CoreHarness(sweepText)
+        let queue = try LeasesAheadTests().joinAndFinishOne(h, "w1", seconds: 0.002)
+        #expect(queue.map(\.trial) == [1, 2, 3])
+        return (h, queue)
+    }
+
+    @Test func aResultForATrialHeldAheadReleasesTheOnesItsOutcomesSkipped() throws {
+        let (h, queue) = try harness()
+        // The outcomes of trials 1 and 2 were lost; trial 3's arrives.
+        h.now += 0.006
+        try h.finish("w1", queue[2], value: 0.5)
+        let trials = try h.trials()
+        #expect(trials[3].state == .complete)
+        for t in [1, 2] {
+            // Handed back (no attempt used up), and leased again at once.
+            #expect(try h.attempts(t).first?.outcome == .returned)
+            #expect(trials[t].attempt == 2 && trials[t].state == .running)
+        }
+        // It goes on with what it is sent next; every trial still completes once.
+        var next = h.assignments("w1")
+        var done: Set<Int> = [0, 3]
+        while let a = next.first {
+            next.removeFirst()
+            h.now += 0.002
+            try h.finish("w1", a, value: 0.5)
+            done.insert(a.trial)
+            next += h.assignments("w1")
+        }
+        #expect(done == Set(0..<10) && h.core.finished)
+        #expect(try h.trials().allSatisfy { $0.state == .complete })
+    }
+
+    @Test func whenTheWallTimeIsSpentTrialsHeldAheadAreCancelledAndWait() throws {
+        let (h, queue) = try harness(sweep(trials: 10, wallTime: ", wall_time: 60"))
+        h.now += 61
+        try h.deliver(.heartbeat, from: "w1") // alive, still running trial 1
+        try h.tick()
+        let cancels = h.take("w1").compactMap { m -> Int? in if case .cancel(let ref, _) = m { return ref.trial } else { return nil } }
+        #expect(cancels == [2, 3])
+        let trials = try h.trials()
+        #expect(trials[2].state == .waiting && trials[3].state == .waiting)
+        #expect(try h.attempts(2).map(\.outcome) == [.returned])
+        // The running trial ends (pruned at its first report: the budget is spent), and the study with it.
+        _ = try h.report("w1", queue[0], epoch: 1, value: 0.5)
+        try h.tick()
+        #expect(h.core.finished)
+        #expect(try h.trials().count == 4) // nothing new was created
+    }
+
+    @Test func aWorkerDeclaredDeadThatComesBackGetsItsTrialBackAndNoCrashIsCounted() throws {
+        let (h, queue) = try harness()
+        // The connection fails: w1 ran trial 1, sent its result into the dead connection and
+        // went on to trial 2. The coordinator declares it dead.
+        h.now += 10
+        try h.tick()
+        #expect(try h.attempts(1).map(\.outcome) == [.stale])
+        // It reconnects, still running trial 2.
+        try h.hello("w1", running: .init(trial: 2, attempt: 1, epoch: 0), capabilities: capable)
+        let welcome = h.take("w1").compactMap { if case .welcome(let w) = $0 { return w } else { return nil } }.first
+        #expect(welcome?.adopted == TrialRef(trial: 2, attempt: 1))
+        let trials = try h.trials()
+        #expect(trials[2].state == .running && trials[1].state == .stale && trials[3].state == .waiting)
+        // Trial 1's lost attempt was the connection's fault: handed back, not a crash.
+        #expect(try h.attempts(1).map(\.outcome) == [.returned])
+        h.now += 0.002
+        try h.finish("w1", queue[1], value: 0.5)
+        var next = h.assignments("w1")
+        while let a = next.first {
+            next.removeFirst()
+            h.now += 0.002
+            try h.finish("w1", a, value: 0.5)
+            next += h.assignments("w1")
+        }
+        #expect(h.core.finished)
+        let all = try h.trials()
+        #expect(all.allSatisfy { $0.state == .complete })
+        #expect(try h.attempts(1).map(\.outcome) == [.returned, .complete])
+    }
+}

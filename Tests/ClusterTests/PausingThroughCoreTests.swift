@@ -6,7 +6,9 @@ import Testing
 @testable import Cluster
 
 /// Population Based Training and ASHA with promotions through a `CoordinatorCore` on a fake
-/// clock, with a file database (checkpoints are kept beside it).
+/// clock, with a file database (checkpoints are kept beside it). The workers say they take
+/// assignments ahead, and trials take no time: a study that pauses trials must still give
+/// them one at a time (the expected assignments below would not match otherwise).
 @Suite struct PausingThroughCoreTests {
     static func training(_ sections: String, epochs: Int = 4) -> String {
         """
@@ -58,8 +60,8 @@ import Testing
             scheduler: {name: pbt, population: 4, perturbation_interval: 2, mutations: [optimizer.learning_rate], resample_probability: 0}
             budget: {trials: 4}
             """))
-        try h.hello("w1")
-        try h.hello("w2")
+        try h.hello("w1", capabilities: LeasesAheadTests.capable)
+        try h.hello("w2", capabilities: LeasesAheadTests.capable)
         // Scores after epoch 2: member 0 worst, member 1 best.
         let scores = [0: 0.1, 1: 0.9, 2: 0.5, 3: 0.6]
         var first: [Int: CoordinatorMessage.Assign] = [:]
@@ -117,7 +119,7 @@ import Testing
                 scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, mutations: [optimizer.learning_rate]}
                 budget: {trials: 2}
                 """, epochs: 3))
-            try h.hello("w1")
+            try h.hello("w1", capabilities: LeasesAheadTests.capable)
             for (trial, score) in [(0, 0.2), (1, 0.8)] {
                 let a = try #require(h.assignment("w1"))
                 #expect(a.trial == trial)
@@ -125,7 +127,7 @@ import Testing
                 if trial == 1 && restartAfterPauses {
                     // Both members paused, neither decided: the restarted coordinator decides.
                     try h.restart()
-                    try h.hello("w1")
+                    try h.hello("w1", capabilities: LeasesAheadTests.capable)
                 } else {
                     try Self.stopped(h, "w1", a, epochs: 1, value: score)
                 }
@@ -146,7 +148,7 @@ import Testing
             pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
             budget: {trials: 4}
             """))
-        try h.hello("w1")
+        try h.hello("w1", capabilities: LeasesAheadTests.capable)
         func firstRung(_ expected: Int, value: Double) throws { try Self.firstRung(h, expected, value: value) }
         // One trial at rung 0: nothing to promote (top 1/2 of 1 is nobody), so a new trial.
         try firstRung(0, value: 0.3)
@@ -188,7 +190,7 @@ import Testing
             pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2}
             budget: {trials: 4}
             """, epochs: 2))
-        try h.hello("w1")
+        try h.hello("w1", capabilities: LeasesAheadTests.capable)
         func firstRung(_ expected: Int, value: Double) throws { try Self.firstRung(h, expected, value: value) }
         func lastEpoch(_ expected: Int, value: Double) throws {
             let a = try #require(h.assignment("w1"))

@@ -272,3 +272,47 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(TrialRunner.capabilities(WorkerOptions(connect: "tcp://127.0.0.1:1")).contains(Wire.aheadCapability))
     }
 }
+
+/// The worker's side of leases ahead when the connection fails or it is leaving.
+@Suite struct WorkerAheadFaultTests {
+    func runnerAssigns(_ actions: [WorkerCore.Action]) -> [Int] {
+        actions.compactMap { if case .toRunner(.assign(let x)) = $0 { return x.trial } else { return nil } }
+    }
+
+    @Test func withoutAConnectionItKeepsTheOutcomeAndDropsWhatIsHeld() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.receive(.assign(assign(trial: 4)))
+        // The coordinator goes silent: the socket is dropped, trial 4 with it.
+        _ = h.tick(after: 3.5)
+        #expect(h.core.ahead.isEmpty && !h.core.socketOpen)
+        let end = h.runner(.forward(result(3)))
+        #expect(runnerAssigns(end).isEmpty)
+        #expect(h.core.current?.trial == 3 && h.core.current?.outcome == result(3))
+        // Reconnected and adopted: the outcome goes out.
+        let hello = sends(h.tick(after: 1))
+        guard case .hello(let hi)? = hello.first else { Issue.record("no hello: \(hello)"); return }
+        #expect(hi.running?.trial == 3)
+        #expect(sends(h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))) == [result(3)])
+    }
+
+    @Test func anAssignmentAfterItsLastOutcomeIsNotRun() {
+        var h = WorkerHarness { $0.maxTrials = 1 }
+        h.runningTrial()
+        #expect(sends(h.runner(.forward(result(3)))) == [result(3, ready: false)])
+        // An assignment ahead, sent for an earlier outcome, arrives now.
+        #expect(runnerAssigns(h.receive(.assign(assign(trial: 4)))).isEmpty)
+        let leave = h.tick()
+        #expect(sends(leave).contains { if case .bye = $0 { return true } else { return false } })
+        #expect(exits(leave) != nil)
+    }
+
+    @Test func afterAStopRequestAnAssignmentIsNotRun() {
+        var h = WorkerHarness()
+        _ = h.tick()
+        _ = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        h.core.requestStop()
+        #expect(runnerAssigns(h.receive(.assign(assign(trial: 4)))).isEmpty)
+        #expect(exits(h.tick()) != nil)
+    }
+}

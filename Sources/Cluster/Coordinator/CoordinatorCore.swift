@@ -57,6 +57,9 @@ final class CoordinatorCore {
     /// commit: the rows are for `sweep status`, not for resuming, and one statement and
     /// one page less per commit is a large part of a zero-cost trial's cost.
     private var dirtyWorkers: [String: Int] = [:]
+    /// Attempts counted as crashes because their worker went silent, by worker: forgiven
+    /// if that worker says `hello` again before they are re-run (it was the connection).
+    private var lostWith: [String: [TrialRef]] = [:]
 
     private var metric: String { definition.objective.metric }
     private var maxEpochs: Int { definition.maxEpochs }
@@ -234,6 +237,20 @@ final class CoordinatorCore {
         queueAhead(worker)
     }
 
+    /// A message about `trial`, which `worker` holds ahead, proves it ran past the trials
+    /// before it (messages from one worker arrive in order): their outcomes, or the cancel
+    /// that dropped one, were lost. They go back to the queue without using up an attempt.
+    private func catchUp(_ worker: String, to trial: Int, now: Double, tx: StoreTransaction) throws {
+        guard let w = workers[worker], let i = w.ahead.firstIndex(of: trial) else { return }
+        for skipped in ([w.trial].compactMap { $0 } + w.ahead[..<i]) where holdsLease(skipped, worker) {
+            try releaseLease(skipped, worker: worker, reason: "worker \(worker) went on to trial \(trial) without its outcome", now: now, tx: tx)
+        }
+        // (Releasing took the skipped ones out of `ahead`; `trial` is first now.)
+        workers[worker]?.trial = nil
+        if let j = workers[worker]?.ahead.firstIndex(of: trial) { workers[worker]?.ahead.removeFirst(j) }
+        startAhead(worker, now: now)
+    }
+
     /// Trials a worker should be leased beyond the one it runs: as many as fill
     /// ``aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
     private func aheadRoom(_ w: WorkerSession) -> Int {
@@ -251,6 +268,16 @@ final class CoordinatorCore {
 
     private func queueAhead(_ worker: String) {
         if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }
+    }
+
+    /// Every worker's trials held ahead go back to the queue, and their workers drop them.
+    private func takeBackAhead(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        for (id, w) in workers where !w.ahead.isEmpty {
+            for a in w.ahead where holdsLease(a, id) {
+                out.send(.cancel(TrialRef(trial: a, attempt: trials[a].attempt), reason: reason), to: id)
+            }
+            try releaseAhead(of: id, reason: "held ahead by \(id): \(reason)", now: now, tx: tx)
+        }
     }
 
     /// Hands back every trial `worker` holds ahead (it never started them: no attempt used up).
@@ -305,12 +332,14 @@ final class CoordinatorCore {
             } else if trials.contains(r.trial), trials[r.trial].orphanDeadline != nil, trials[r.trial].attempt == r.attempt {
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted after a coordinator restart")
                 adopted = ref
-            } else if let i = pending.firstIndex(of: r.trial), trials[r.trial].attempt == r.attempt, history.trial(r.trial)?.state == .stale {
-                // Declared dead, not yet re-run, and back: give it its trial back.
+            } else if let i = pending.firstIndex(of: r.trial), trials[r.trial].attempt == r.attempt,
+                      let last = try tx.queries.attempts(trialID: trials[r.trial].rowID).last(where: { $0.attempt == r.attempt }),
+                      last.worker == identity, last.outcome == .stale || last.outcome == .returned {
+                // Declared dead (or a trial it held ahead taken back meanwhile), not yet
+                // re-run, and back: give it its trial back. A crash counted when it was
+                // declared dead was not one.
                 pending.remove(at: i)
-                // Its attempt was counted as a crash when it was declared dead; it was not one.
-                let last = try tx.queries.attempts(trialID: trials[r.trial].rowID).last { $0.attempt == r.attempt }
-                if last?.outcome == .stale { trials.update(r.trial) { $0.crashes = max(0, $0.crashes - 1) } }
+                if last.outcome == .stale { trials.update(r.trial) { $0.crashes = max(0, $0.crashes - 1) } }
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted from its returning worker")
                 adopted = ref
             } else {
@@ -320,6 +349,12 @@ final class CoordinatorCore {
                 session.trial = r.trial
                 counters.adopted += 1
             }
+        }
+        // The worker is alive: the attempts lost when it went silent were the connection's fault.
+        for lost in lostWith.removeValue(forKey: identity) ?? [] where lost != adopted && pending.contains(lost.trial)
+            && trials[lost.trial].attempt == lost.attempt && trials[lost.trial].lease == nil {
+            try tx.forgiveCrash(trialID: trials[lost.trial].rowID, attempt: lost.attempt)
+            trials.update(lost.trial) { $0.crashes = max(0, $0.crashes - 1) }
         }
         workers[identity] = session
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
@@ -379,9 +414,7 @@ final class CoordinatorCore {
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
             return
         }
-        if workers[worker]?.ahead.first == r.trial, workers[worker]?.trial == nil {
-            startAhead(worker, now: now) // its trial before was cancelled: it went straight on
-        }
+        try catchUp(worker, to: r.trial, now: now, tx: tx)
         guard r.epoch <= maxEpochs else {
             counters.malformed += 1
             out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(maxEpochs) epoch(s); report ignored"), to: worker)
@@ -472,6 +505,7 @@ final class CoordinatorCore {
     }
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
+        if trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil { try catchUp(worker, to: r.trial, now: now, tx: tx) }
         guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
             // Already pruned by us, or no longer this worker's: nothing to record. (A stale
             // attempt number must not detach the worker from a lease it still holds.)
@@ -515,6 +549,7 @@ final class CoordinatorCore {
     }
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        if trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil { try catchUp(worker, to: f.trial, now: now, tx: tx) }
         guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
             if workers[worker]?.trial == f.trial, !holdsLease(f.trial, worker) { workers[worker]?.trial = nil }
             return
@@ -679,8 +714,9 @@ final class CoordinatorCore {
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
                                message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
-            if let t = w.trial, trials[t].lease?.worker == id {
+            if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
+                lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
             }
             // Never started: not the trials' fault, no attempt used up.
             for a in w.ahead where holdsLease(a, id) {
@@ -706,6 +742,7 @@ final class CoordinatorCore {
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard !finished, !draining else { return }
         let wallSpent = wallTimeSpent(now: now)
+        if wallSpent { try takeBackAhead(reason: "the wall-time budget is spent", now: now, tx: tx, out: &out) }
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
             guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
@@ -874,13 +911,13 @@ final class CoordinatorCore {
         try tx.markWorkersGone(studyID: study.id, as: .left)
     }
 
-    /// A second Ctrl-C: every trial still held (leased, or waiting for its worker after a
-    /// restart) is recorded as handed back and re-queued, so a resume starts it at once.
     /// Whether `worker` holds the lease of `trial`, whatever its attempt.
     private func holdsLease(_ trial: Int, _ worker: String) -> Bool {
         trials.contains(trial) && trials[trial].lease?.worker == worker
     }
 
+    /// A second Ctrl-C: every trial still held (leased, or waiting for its worker after a
+    /// restart) is recorded as handed back and re-queued, so a resume starts it at once.
     func handBackAll(reason: String, now: Double, tx: StoreTransaction) throws {
         for t in trials.leased.sorted() {
             if let worker = trials[t].lease?.worker { try releaseLease(t, worker: worker, reason: reason, now: now, tx: tx) }

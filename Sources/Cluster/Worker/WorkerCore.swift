@@ -184,6 +184,9 @@ struct WorkerCore {
             }
         case .assign(let a)?:
             settle()
+            // Leaving (its last trial done, or a stop requested): the `bye` hands it back. (An
+            // assignment ahead may arrive after the outcome that said `ready: false`.)
+            if leaving != nil || stopRequested { return out }
             if let c = current, c.running {
                 if a.trial == c.trial || ahead.contains(where: { $0.trial == a.trial }) {
                     break // a copy of one we hold (re-sent after a repeated `ready`)
@@ -269,10 +272,12 @@ struct WorkerCore {
                 break
             }
             send(message, now: now, into: &out)
-            if case .forward(let m) = event, m.isOutcome, leaving == nil, !ahead.isEmpty {
+            if case .forward(let m) = event, m.isOutcome, leaving == nil, welcomed, !ahead.isEmpty {
                 // The outcome said `ready`: the coordinator counts the first trial held
                 // ahead as started from here on. (The outcome is not kept for a re-send: if
-                // it is lost in a reconnect, the coordinator runs that trial again.)
+                // it is lost on a connection that died unnoticed, the coordinator runs that
+                // trial again. Without a connection nothing was sent: the outcome stays in
+                // `current` for the re-adoption, and what is held ahead is dropped.)
                 startAhead(into: &out)
             }
         case .returned(let bye):
@@ -283,7 +288,7 @@ struct WorkerCore {
             out.append(.exit(summary("stopped by signal; trial handed back", failed: false)))
         case .aborted:
             current = nil
-            if leaving == nil, !ahead.isEmpty {
+            if leaving == nil, welcomed, !ahead.isEmpty {
                 startAhead(into: &out)
             } else if leaving == nil {
                 send(.ready, now: now, into: &out)
@@ -300,14 +305,15 @@ struct WorkerCore {
                      running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }))
     }
 
-    /// `hello` after a (re)connect or when asked: a trial held ahead is dropped, as the
-    /// coordinator takes it back on every `hello` that does not name it as running.
+    /// Starts the first trial held ahead.
     private mutating func startAhead(into out: inout [Action]) {
         let next = ahead.removeFirst()
         current = Current(trial: next.trial, attempt: next.attempt)
         out.append(.toRunner(.assign(next)))
     }
 
+    /// `hello` after a (re)connect or when asked: a trial held ahead is dropped, as the
+    /// coordinator takes it back on every `hello` that does not name it as running.
     private mutating func sayHello(now: Double, into out: inout [Action]) {
         ahead.removeAll()
         send(hello(), now: now, into: &out)
@@ -322,6 +328,7 @@ struct WorkerCore {
     private mutating func dropSocket(_ why: String, now: Double, into out: inout [Action]) {
         socketOpen = false
         welcomed = false
+        ahead.removeAll() // the coordinator takes these back (its `hello` will not name them)
         reconnectAt = now + Double(backoffMs) / 1000
         out.append(.disconnect)
         out.append(.connected(false))

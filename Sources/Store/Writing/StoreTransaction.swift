@@ -150,6 +150,13 @@ public struct StoreTransaction {
         try run("UPDATE trial_attempts SET ended_at = NULL, outcome = NULL, error = NULL WHERE trial_id = ? AND attempt = ?", [trialID, attempt])
     }
 
+    /// An attempt recorded as lost with its worker (STALE) whose worker turned out alive (it
+    /// said `hello` again): it counts as handed back (RETURNED), not against the retry limit.
+    public func forgiveCrash(trialID: Int64, attempt: Int) throws {
+        try run("UPDATE trial_attempts SET outcome = ? WHERE trial_id = ? AND attempt = ? AND outcome = ?",
+                [AttemptOutcome.returned, trialID, attempt, AttemptOutcome.stale])
+    }
+
     /// Replaces a trial's parameters (Population Based Training's explore step).
     public func setTrialParams(trialID: Int64, _ params: Params) throws {
         try run("UPDATE trials SET params = ? WHERE id = ?", [JSONText.encode(params), trialID])
