@@ -16,16 +16,25 @@ final class StudyFeed: Sendable {
     /// Opened on the first state change only (enqueueing a trial); pages never use it.
     private let writer: Mutex<SweepStore?> = Mutex(nil)
     private let cache = Mutex<[String: (at: Double, cost: Double, body: Data)]>([:])
-    /// Per study: its log, when it was reread and how long that took, and the answers
-    /// built from it since (by cursor position, or "full").
-    private let logs = Mutex<[String: (log: StudyLog, at: Double, cost: Double, answers: [String: Data])]>([:])
+    /// Per study: its log, when it was reread and how long that took, when it was last
+    /// reread whole and how long that took, and the answers built from it since (by cursor
+    /// position, or "full").
+    private let logs = Mutex<[String: LogState]>([:])
+
+    private struct LogState {
+        var log: StudyLog
+        var at: Double, cost: Double
+        var fullAt: Double, fullCost: Double
+        var answers: [String: Data] = [:]
+    }
     /// Held while an answer is computed (see ``cached(_:_:)``).
     private let computing = Mutex<Void>(())
 
-    init(databasePath: String, maxAge: Double = 0.5, costFactor: Double = 40) {
+    init(databasePath: String, maxAge: Double = 0.5, costFactor: Double = 40, fullRereadAge: Double = 30) {
         self.databasePath = databasePath
         self.maxAge = maxAge
         self.costFactor = costFactor
+        self.fullRereadAge = fullRereadAge
     }
 
     /// Opens the read connection on first use (the database may not exist yet when
@@ -79,6 +88,10 @@ final class StudyFeed: Sendable {
 
     /// How many times its computing time an answer is kept, at least.
     let costFactor: Double
+    /// A study's log is reread whole at most this often (and at least `costFactor` times as
+    /// long as that took); the rereads in between read only what can have changed (see
+    /// ``StudyLog/update(_:encoder:full:)``).
+    let fullRereadAge: Double
 
     private func fresh(_ key: String, _ maxAge: Double) -> Data? {
         guard let hit = cache.withLock({ $0[key] }),
@@ -113,7 +126,8 @@ final class StudyFeed: Sendable {
     /// of the page's last answer (see ``StudyLog``).
     ///
     /// The study is reread at most every `maxAge` seconds (and at least `costFactor` times
-    /// as long as the reread took); pages polling in between share the cached answers.
+    /// as long as the reread took), whole at most every `fullRereadAge` seconds (and
+    /// `costFactor` times its cost); pages polling in between share the cached answers.
     func study(_ name: String, since: String? = nil) throws -> Data? {
         do {
             return try computing.withLock { _ in
@@ -122,10 +136,14 @@ final class StudyFeed: Sendable {
                 var state = logs.withLock { $0.removeValue(forKey: name) }
                 defer { logs.withLock { [state] in $0[name] = state } }
                 if state == nil || now - state!.at >= max(maxAge, costFactor * state!.cost) {
-                    let log = try refreshed(name, state?.log)
+                    let full = state.map { now - $0.fullAt >= max(fullRereadAge, costFactor * $0.fullCost) } ?? true
+                    let log = try refreshed(name, state?.log, full: full)
                     // A new log encoded every trial: that cost says nothing of the rereads to come.
-                    let cost = log.token == state?.log.token ? Date().timeIntervalSince1970 - now : 0
-                    state = (log, now, cost, [:])
+                    let renewed = log.token != state?.log.token
+                    let cost = renewed ? 0 : Date().timeIntervalSince1970 - now
+                    let whole = full || renewed
+                    state = LogState(log: log, at: now, cost: whole ? 0 : cost,
+                                     fullAt: whole ? now : state!.fullAt, fullCost: whole ? cost : state!.fullCost)
                 }
                 let key = state!.log.position(since).map(String.init) ?? "full"
                 if let hit = state!.answers[key] { return hit }
@@ -137,15 +155,16 @@ final class StudyFeed: Sendable {
     }
 
     /// `log` brought up to date with the database (a new log if the study is new, was
-    /// recreated or lost a trial).
-    private func refreshed(_ name: String, _ log: StudyLog?) throws -> StudyLog {
+    /// recreated or lost a trial); `full` rereads every trial, else only those that can
+    /// have changed.
+    private func refreshed(_ name: String, _ log: StudyLog?, full: Bool) throws -> StudyLog {
         let encoder = Self.encoder()
         return try read { q -> StudyLog in
             guard let s = try q.study(named: name) else { throw Missing() }
             var log = log.flatMap { $0.studyID == s.id ? $0 : nil } ?? StudyLog(studyID: s.id)
-            if try !log.update(q, encoder: encoder) {
+            if try !log.update(q, encoder: encoder, full: full) {
                 log = StudyLog(studyID: s.id)
-                _ = try log.update(q, encoder: encoder)
+                _ = try log.update(q, encoder: encoder, full: true)
             }
             log.rest = try encoder.encode(Rest(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
                                                 parameters: s.definition.space.parameters.map(ParameterInfo.init),

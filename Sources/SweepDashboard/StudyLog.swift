@@ -16,6 +16,8 @@ struct StudyLog: Sendable {
         var sequence: Int
         var trial: Data
         var attempts: [Data]
+        /// Whether the trial's state is a finished one.
+        var finished: Bool
     }
 
     let token: String
@@ -24,6 +26,10 @@ struct StudyLog: Sendable {
     private var entries: [Int: Entry] = [:]
     /// Trial numbers, ascending.
     private var numbers: [Int] = []
+    /// The trials that were not settled at the last reread: an incremental reread reads them again.
+    private var unsettled: Set<Int> = []
+    /// The newest event at the last reread: a later event naming a trial makes it reread.
+    private var lastEvent: Int64 = 0
     /// Everything but the trials and attempts (summary, parameters, workers, queue, time):
     /// one encoded JSON object, always sent whole (it is small).
     var rest = Data("{}".utf8)
@@ -35,33 +41,63 @@ struct StudyLog: Sendable {
 
     /// Rereads the study's trials and attempts and re-encodes those whose rows changed (the
     /// others are not even decoded). False when a trial disappeared: start a new log then.
-    mutating func update(_ q: StoreQueries, encoder: JSONEncoder) throws -> Bool {
-        let attempts = try q.stampedAttempts(studyID: studyID)
-        let trials = try q.stampedTrials(studyID: studyID) { n, stamp in entries[n]?.stamp == stamp }
-        var added = false
+    ///
+    /// `full` false rereads only what can have changed, at a cost that does not grow with
+    /// the study: the trials numbered above the highest known, those unsettled at the last
+    /// reread, those unfinished now (a finished trial can be promoted, or a failed one
+    /// forgiven), and those named by an event since (a promotion that ran and finished between
+    /// two rereads). A change outside those (say a finished trial's row edited by hand) waits
+    /// for the next full reread.
+    mutating func update(_ q: StoreQueries, encoder: JSONEncoder, full: Bool) throws -> Bool {
+        let scope: TrialScope
+        let events = try q.lastEventID()
+        if full {
+            scope = .all
+        } else {
+            let above = numbers.last ?? -1
+            let again = unsettled.union(try q.unfinishedTrialNumbers(studyID: studyID)).union(try q.trialNumbersWithEvents(studyID: studyID, after: lastEvent))
+            scope = .some(above: above, numbers: again.filter { $0 <= above }.sorted())
+        }
+        lastEvent = events
+        // How many known trials the reread must find again.
+        let expected: Int
+        switch scope {
+        case .all: expected = 0
+        case .some(_, let asked): expected = asked.filter { entries[$0] != nil }.count
+        }
+        let attempts = try q.stampedAttempts(studyID: studyID, scope: scope)
+        let trials = try q.stampedTrials(studyID: studyID, scope: scope) { n, stamp in entries[n]?.stamp == stamp }
+        var added = false, known = 0
         for t in trials {
             let a = attempts[t.number]
             var e = entries[t.number]
+            if e != nil { known += 1 }
             if let e, e.stamp == t.stamp, e.attemptStamp == a?.stamp { continue }
             if e == nil {
-                e = Entry(stamp: t.stamp, attemptStamp: nil, sequence: 0, trial: Data(), attempts: [])
+                e = Entry(stamp: t.stamp, attemptStamp: nil, sequence: 0, trial: Data(), attempts: [], finished: false)
                 added = true
                 numbers.append(t.number)
             }
             if let record = t.record {
                 e!.trial = try encoder.encode(StudyFeed.Trial(record))
                 e!.stamp = t.stamp
+                e!.finished = record.state.isFinished
             }
             if e!.attemptStamp != a?.stamp {
                 e!.attempts = try (a?.attempts ?? []).map { try encoder.encode(StudyFeed.Attempt(trial: t.number, $0, withLog: false)) }
                 e!.attemptStamp = a?.stamp
             }
+            // Settled: finished, and no attempt left open (closing it may come in a later commit).
+            let settled = e!.finished && (a?.attempts ?? []).allSatisfy { $0.endedAt != nil }
+            if settled { unsettled.remove(t.number) } else { unsettled.insert(t.number) }
             sequence += 1
             e!.sequence = sequence
             entries[t.number] = e
         }
         if added { numbers.sort() }
-        return trials.count == entries.count
+        // Every known trial came back (one deleted outside an incremental reread's scope
+        // shows at the next full reread).
+        return scope == .all ? trials.count == entries.count : known == expected
     }
 
     /// The sequence a cursor of this log stands for; nil for a missing or foreign cursor.

@@ -82,8 +82,8 @@ import Testing
         let s = try Scratch("dashboard-incremental")
         defer { s.cleanUp() }
         let (store, study, ids) = try Self.makeStudy(s, trials: 12)
-        // Reread on every request, so each answer sees the writes before it.
-        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        // Reread whole on every request, so each answer sees the writes before it.
+        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0, fullRereadAge: 0)
         var page = Page()
         let first = try Self.object(try feed.study("inc", since: nil))
         #expect(first["full"] as? Bool == true)
@@ -107,6 +107,55 @@ import Testing
         fresh.merge(try Self.object(try feed.study("inc", since: nil)))
         #expect(page.canonical == fresh.canonical)
         #expect(page.trials[12] != nil && page.attempts[7]?.count == 2)
+    }
+
+    /// Between full rereads the log reads only the new trials, the ones it last saw
+    /// unsettled, the unfinished ones and those an event names: it still sees every change
+    /// the coordinator makes, old trials included; a finished trial edited without an event
+    /// waits for the next full reread.
+    @Test func anIncrementalRereadSeesTheCoordinatorsChangesAndTheFullRereadTheRest() throws {
+        let s = try Scratch("dashboard-partial")
+        defer { s.cleanUp() }
+        let (store, study, ids) = try Self.makeStudy(s, trials: 12)
+        var log = StudyLog(studyID: study)
+        let encoder = StudyFeed.encoder()
+        func reread(full: Bool) throws -> [String: Any] {
+            let cursor = "\(log.token).\(log.sequence)"
+            #expect(try store.read { q in try log.update(q, encoder: encoder, full: full) })
+            return try Self.object(log.answer(since: cursor))
+        }
+        #expect(try store.read { q in try log.update(q, encoder: encoder, full: true) })
+        var page = Page()
+        page.merge(try Self.object(log.answer(since: nil)))
+        // Trial 10 finishes but its attempt is closed in a later commit.
+        try store.write { tx in try tx.finishTrial(trialID: ids[10], attempt: 0, state: .complete, value: 3, metrics: nil, at: 1500) }
+        var d = try reread(full: false)
+        #expect(Self.numbers(d) == [10])
+        page.merge(d)
+        try store.write { tx in try tx.endAttempt(trialID: ids[10], attempt: 1, outcome: .complete, at: 1501) }
+        d = try reread(full: false)
+        #expect(Self.numbers(d) == [10], "the open attempt of a finished trial is watched")
+        page.merge(d)
+
+        try Self.changeOneOfEachKind(store, study: study, ids)
+        // A finished trial promoted, run and finished again between two rereads: its event names it.
+        try store.write { tx in
+            try tx.startAttempt(trialID: ids[3], attempt: 2, worker: "w0", resumedFrom: 1, at: 2010)
+            try tx.finishTrial(trialID: ids[3], attempt: 2, state: .complete, value: 1, metrics: nil, at: 2011)
+            try tx.appendEvent(studyID: study, kind: .promoted, trialNumber: 3, message: "trial 3 promoted", at: 2010)
+        }
+        d = try reread(full: false)
+        #expect(Self.numbers(d) == [1, 2, 3, 4, 5, 7, 12], "all but trial 9, finished and edited without an event")
+        page.merge(d)
+        #expect(Self.numbers(try reread(full: false)).isEmpty)
+        d = try reread(full: true)
+        #expect(Self.numbers(d) == [9], "the full reread catches the rest")
+        page.merge(d)
+
+        var fresh = Page()
+        fresh.merge(try Self.object(try StudyFeed(databasePath: s.db).study("inc", since: nil)))
+        #expect(page.canonical == fresh.canonical)
+        #expect(page.attempts[3]?.count == 2 && page.trials[3]?["value"] as? Double == 1)
     }
 
     @Test func aCursorOfAnotherDashboardOrNoneAtAllGetsTheFullAnswer() throws {
