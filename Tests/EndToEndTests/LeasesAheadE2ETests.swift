@@ -18,12 +18,17 @@ import Testing
         }
     }
 
+    /// `sweep run` of `trials` one-epoch synthetic trials of `sleep` seconds on 2 local workers.
+    static func runOnTwoWorkers(_ h: SweepHarness, study: String, trials: Int, sleep: Double) throws {
+        let file = try h.write("\(study).yaml", syntheticSweep(study: study, trials: trials, epochs: 1, sleep: sleep))
+        let (status, output) = try runSweep(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func fastTrialsAreLeasedAheadAndEachRunsOnce() throws {
         let h = try SweepHarness("ahead")
         defer { h.cleanUp() }
-        let file = try h.write("fast.yaml", syntheticSweep(study: "fast", trials: 600, epochs: 1, sleep: 0))
-        let (status, output) = try runSweep(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 120)
-        #expect(status == 0, "\(output)")
+        try Self.runOnTwoWorkers(h, study: "fast", trials: 600, sleep: 0)
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fast").id) }
         #expect(trials.count == 600 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
         // Held ahead: a worker's attempt was leased (started) before its previous one ended.
@@ -38,9 +43,7 @@ import Testing
     @Test func slowTrialsAreLeasedOneAtATime() throws {
         let h = try SweepHarness("one-at-a-time")
         defer { h.cleanUp() }
-        let file = try h.write("slow.yaml", syntheticSweep(study: "slow", trials: 12, epochs: 1, sleep: 0.15))
-        let (status, output) = try runSweep(["run", file, "--workers", "2", "--db", h.db, "--no-progress"], timeout: 120)
-        #expect(status == 0, "\(output)")
+        try Self.runOnTwoWorkers(h, study: "slow", trials: 12, sleep: 0.15)
         for (worker, attempts) in try Self.attemptsByWorker(h, study: "slow") {
             for (prev, next) in zip(attempts, attempts.dropFirst()) {
                 #expect(next.startedAt >= prev.endedAt ?? .infinity, "worker \(worker): trial leased before its previous one ended")
