@@ -29,7 +29,8 @@ extension ClusterBench {
             let dir = try ClusterBench.scratch("swarm")
             defer { try? FileManager.default.removeItem(at: dir) }
             let endpoint = "tcp://127.0.0.1:\(Int.random(in: 20000..<60000))"
-            try ClusterBench.sweepFile(study: "swarm", trials: 10_000_000, epochs: epochs, sleep: 0)
+            // The largest budget a sweep file may give: more than the swarm can run.
+            try ClusterBench.sweepFile(study: "swarm", trials: 1_000_000, epochs: epochs, sleep: 0)
                 .write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
             let coordinator = Process()
             coordinator.executableURL = URL(fileURLWithPath: ClusterBench.sweepExecutable)
@@ -40,6 +41,9 @@ extension ClusterBench {
             try coordinator.run()
             defer { if coordinator.isRunning { coordinator.terminate(); coordinator.waitUntilExit() } }
             usleep(500_000)
+            guard coordinator.isRunning else {
+                throw ValidationError("the coordinator exited with status \(coordinator.terminationStatus) before the swarm started (its output is discarded: run `sweep coordinator` on ClusterBench.sweepFile's text to see why)")
+            }
 
             let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let perMember = (workers + processes - 1) / processes
