@@ -48,6 +48,9 @@ import Testing
         off.aheadBelowSeconds = 0
         let disabled = try CoreHarness(sweep(trials: 10), options: off)
         #expect(try joinAndFinishOne(disabled, "w1", seconds: 0.001).map(\.trial) == [1])
+        // A sampler that learns from results (TPE) gets every result before its next suggestion.
+        let tpe = try CoreHarness(sweep(trials: 10).replacingOccurrences(of: "{name: random, seed: 5}", with: "{name: tpe, seed: 5}"))
+        #expect(try joinAndFinishOne(tpe, "w1", seconds: 0.001).map(\.trial) == [1])
     }
 
     @Test func aLostWorkersTrialsAheadGoBackWithoutUsingAnAttempt() throws {

@@ -254,7 +254,7 @@ final class CoordinatorCore {
     /// Trials a worker should be leased beyond the one it runs: as many as fill
     /// ``aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
     private func aheadRoom(_ w: WorkerSession) -> Int {
-        guard pausing == nil, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
+        guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
               w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
         let depth = min(Self.maxAhead, max(1, Int(Self.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)

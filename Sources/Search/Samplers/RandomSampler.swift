@@ -7,6 +7,8 @@ import Randomness
 /// Parameter `i` of trial `n` comes from its own stream `(seed, n, i)`, so the same seed
 /// gives the same values whatever happened to the other parameters.
 public final class RandomSampler: Sampler {
+    public var learnsFromResults: Bool { false }
+
     /// The study seed.
     public let seed: UInt64
 

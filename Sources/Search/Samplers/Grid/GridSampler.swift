@@ -13,6 +13,8 @@ import Randomness
 /// sampler repeats points in shuffled order (`n mod gridSize`), like Optuna re-evaluating
 /// a configuration.
 public final class GridSampler: Sampler {
+    public var learnsFromResults: Bool { false }
+
     /// The most points a grid may have.
     public static let maxGridSize = 1_000_000
 

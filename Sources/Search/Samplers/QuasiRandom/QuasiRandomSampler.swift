@@ -10,6 +10,8 @@
 /// many equally good randomized sequences. Sobol supports up to 101 such parameters;
 /// beyond that, use Halton.
 public final class QuasiRandomSampler: Sampler {
+    public var learnsFromResults: Bool { false }
+
     /// Which low-discrepancy sequence to use.
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         case sobol
