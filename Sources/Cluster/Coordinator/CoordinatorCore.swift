@@ -240,6 +240,7 @@ final class CoordinatorCore {
     /// A message about `trial`, which `worker` holds ahead, proves it ran past the trials
     /// before it (messages from one worker arrive in order): their outcomes, or the cancel
     /// that dropped one, were lost. They go back to the queue without using up an attempt.
+    /// (A trial in `ahead` is always leased to that worker: releasing takes it out.)
     private func catchUp(_ worker: String, to trial: Int, now: Double, tx: StoreTransaction) throws {
         guard let w = workers[worker], let i = w.ahead.firstIndex(of: trial) else { return }
         for skipped in ([w.trial].compactMap { $0 } + w.ahead[..<i]) where holdsLease(skipped, worker) {
@@ -505,7 +506,7 @@ final class CoordinatorCore {
     }
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
-        if trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil { try catchUp(worker, to: r.trial, now: now, tx: tx) }
+        try catchUp(worker, to: r.trial, now: now, tx: tx)
         guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
             // Already pruned by us, or no longer this worker's: nothing to record. (A stale
             // attempt number must not detach the worker from a lease it still holds.)
@@ -549,7 +550,7 @@ final class CoordinatorCore {
     }
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
-        if trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil { try catchUp(worker, to: f.trial, now: now, tx: tx) }
+        try catchUp(worker, to: f.trial, now: now, tx: tx)
         guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
             if workers[worker]?.trial == f.trial, !holdsLease(f.trial, worker) { workers[worker]?.trial = nil }
             return

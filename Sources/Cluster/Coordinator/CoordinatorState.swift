@@ -50,7 +50,7 @@ struct WorkerSession {
 struct Outbox {
     private(set) var messages: [(worker: String, message: CoordinatorMessage)] = []
     /// Trials whose outcome arrived in this batch: their workers are past waiting for a decision.
-    private var ended: Set<TrialRef> = []
+    private var endedTrials: Set<TrialRef> = []
 
     mutating func send(_ message: CoordinatorMessage, to worker: String) {
         messages.append((worker, message))
@@ -60,14 +60,14 @@ struct Outbox {
     /// built-in worker sends a trial's last report and its result together): one message
     /// less per trial, which matters for trials of a few milliseconds.
     mutating func ended(_ trial: TrialRef) {
-        ended.insert(trial)
+        endedTrials.insert(trial)
     }
 
     /// What to send, in order.
     var deliverable: [(worker: String, message: CoordinatorMessage)] {
-        guard !ended.isEmpty else { return messages }
+        guard !endedTrials.isEmpty else { return messages }
         return messages.filter {
-            if case .decision(let d) = $0.message { return !ended.contains(TrialRef(trial: d.trial, attempt: d.attempt)) }
+            if case .decision(let d) = $0.message { return !endedTrials.contains(TrialRef(trial: d.trial, attempt: d.attempt)) }
             return true
         }
     }

@@ -272,12 +272,12 @@ struct WorkerCore {
                 break
             }
             send(message, now: now, into: &out)
-            if case .forward(let m) = event, m.isOutcome, leaving == nil, welcomed, !ahead.isEmpty {
+            if case .forward(let m) = event, m.isOutcome, leaving == nil, !ahead.isEmpty {
                 // The outcome said `ready`: the coordinator counts the first trial held
                 // ahead as started from here on. (The outcome is not kept for a re-send: if
                 // it is lost on a connection that died unnoticed, the coordinator runs that
-                // trial again. Without a connection nothing was sent: the outcome stays in
-                // `current` for the re-adoption, and what is held ahead is dropped.)
+                // trial again. Without a connection nothing is held: `dropSocket` and
+                // `sayHello` drop it, so the outcome stays in `current` for the re-adoption.)
                 startAhead(into: &out)
             }
         case .returned(let bye):
@@ -288,7 +288,7 @@ struct WorkerCore {
             out.append(.exit(summary("stopped by signal; trial handed back", failed: false)))
         case .aborted:
             current = nil
-            if leaving == nil, welcomed, !ahead.isEmpty {
+            if leaving == nil, !ahead.isEmpty {
                 startAhead(into: &out)
             } else if leaving == nil {
                 send(.ready, now: now, into: &out)
