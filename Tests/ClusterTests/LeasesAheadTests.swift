@@ -1,3 +1,4 @@
+import Search
 import Store
 import Testing
 @testable import Cluster
@@ -117,6 +118,105 @@ import Testing
             #expect(try h.attempts(a.trial).map(\.outcome) == [.returned])
         }
         #expect(h.core.leaseCount == 0)
+    }
+
+    /// What the poll loop may hold back to commit with later messages: only what the worker
+    /// does not wait for, and never the outcome after which it runs out of trials ahead.
+    @Test func onlyMessagesNobodyWaitsForMayWaitToBeCommittedTogether() throws {
+        let h = try CoreHarness(sweep(trials: 40))
+        let queue = try joinAndFinishOne(h, "w1", seconds: 0.001) // runs 1, holds 2 to 6 ahead
+        #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
+        let a = queue[0]
+        let result = WorkerMessage.result(.init(trial: a.trial, attempt: a.attempt, state: .complete, value: 1, metrics: [:], epochs: 1, ready: true))
+        let lastReport = WorkerMessage.report(.init(trial: a.trial, attempt: a.attempt, epoch: 1, value: 1, metrics: [:]))
+        // Five trials ahead: two outcomes may wait; with a third the worker would have used
+        // up more than half of what it holds, and must get more before it runs dry.
+        #expect(h.core.mayWait(result, from: "w1", outcomesBefore: 0))
+        #expect(h.core.mayWait(lastReport, from: "w1", outcomesBefore: 0))
+        #expect(h.core.mayWait(result, from: "w1", outcomesBefore: 1))
+        #expect(!h.core.mayWait(result, from: "w1", outcomesBefore: 2))
+        // One trial ahead (trials of 2 ms or more): nothing waits.
+        let slower = try CoreHarness(sweep(trials: 40))
+        #expect(try joinAndFinishOne(slower, "w1", seconds: 0.004).map(\.trial) == [1, 2])
+        #expect(!slower.core.mayWait(result, from: "w1", outcomesBefore: 0))
+        #expect(!h.core.mayWait(.heartbeat, from: "w1", outcomesBefore: 0))
+        #expect(!h.core.mayWait(.ready, from: "w1", outcomesBefore: 0))
+        // Workers holding nothing ahead, and unknown ones, are answered at once.
+        let plain = try CoreHarness(sweep(trials: 10))
+        _ = try joinAndFinishOne(plain, "w2", seconds: 0.002, capabilities: ["synthetic"])
+        #expect(!plain.core.mayWait(result, from: "w2", outcomesBefore: 0))
+        #expect(!h.core.mayWait(result, from: "stranger", outcomesBefore: 0))
+    }
+
+    /// Outcomes handled in one batch (gathered) time the worker's trials by their number
+    /// over the time since the first of them started: trials held ahead started, as far as
+    /// the coordinator knows, in the same batch, and would look instant.
+    @Test func outcomesHandledTogetherKeepAboutFiveMillisecondsAhead() throws {
+        let h = try CoreHarness(sweep(trials: 200))
+        var queue = try joinAndFinishOne(h, "w1", seconds: 0.001) // runs 1, holds 2 to 6
+        #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
+        // Four trials of 1 ms each, their outcomes handled at one time.
+        h.now += 0.004
+        for a in queue.prefix(4) { try h.finish("w1", a, value: 0.5) }
+        queue.removeFirst(4)
+        queue += h.assignments("w1")
+        // 1 ms per trial: the running one and about 5 ahead (4.99 or 5.01 ms by rounding),
+        // not the 64 that "instant" trials get.
+        #expect((5...6).contains(queue.count), "\(queue.map(\.trial))")
+    }
+
+    /// A last report inside a result is recorded and decided as if it had come on its own:
+    /// the same curves and the same outcome (here a prune at the last epoch) either way.
+    @Test func aLastReportInsideTheResultIsHandledAsIfItCameOnItsOwn() throws {
+        func run(inside: Bool) throws -> (states: [TrialState], steps: [[Int]]) {
+            let h = try CoreHarness(PruningThroughCoreTests.sweep(trials: 2, epochs: 2, pruner: "{name: threshold, upper: 3}"))
+            try h.hello("w1")
+            let first = h.take("w1")
+            guard first.count == 2, case .welcome(let w) = first[0], case .assign(let a0) = first[1] else {
+                Issue.record("\(first)")
+                return ([], [])
+            }
+            #expect(w.capabilities.contains(Wire.lastReportInResultCapability))
+            var next: CoordinatorMessage.Assign? = a0
+            for lastValue in [1.0, 5.0] { // the second trial leaves the threshold at epoch 2
+                let a = try #require(next)
+                #expect(try h.report("w1", a, epoch: 1, value: 1)?.prune == false)
+                let last = WorkerMessage.Report(trial: a.trial, attempt: a.attempt, epoch: 2, value: lastValue, metrics: ["value": lastValue])
+                var result = WorkerMessage.Result(trial: a.trial, attempt: a.attempt, state: .complete, value: lastValue,
+                                                  metrics: ["value": lastValue], epochs: 2, ready: true)
+                if inside {
+                    result.lastReport = last
+                } else {
+                    try h.deliver(.report(last), from: "w1")
+                }
+                try h.deliver(.result(result), from: "w1")
+                next = h.assignment("w1")
+            }
+            let trials = try h.trials()
+            let steps = try trials.map { t in try h.store.read { q in try q.intermediates(trialID: t.id) }.map(\.step) }
+            return (trials.map(\.state), steps)
+        }
+        let separate = try run(inside: false)
+        let inside = try run(inside: true)
+        #expect(separate.states == [.complete, .pruned])
+        #expect(inside.states == separate.states)
+        #expect(inside.steps == [[1, 2], [1, 2]] && inside.steps == separate.steps)
+    }
+
+    /// A report before a trial's last epoch waits for its decision: it is never held back.
+    @Test func aReportBeforeTheLastEpochIsAnsweredAtOnce() throws {
+        let h = try CoreHarness(sweep(trials: 40, epochs: 3))
+        try h.hello("w1", capabilities: Self.capable)
+        let first = try #require(h.assignment("w1"))
+        h.now += 0.002
+        try h.finish("w1", first, value: 0.5, epochs: 3)
+        let queue = h.assignments("w1")
+        #expect(queue.count > 1, "short trials are leased ahead: \(queue.map(\.trial))")
+        let a = queue[0]
+        for epoch in 1...3 {
+            let report = WorkerMessage.report(.init(trial: a.trial, attempt: a.attempt, epoch: epoch, value: 1, metrics: [:]))
+            #expect(h.core.mayWait(report, from: "w1", outcomesBefore: 0) == (epoch == 3), "epoch \(epoch)")
+        }
     }
 
     @Test func aDecisionIsNotSentForATrialWhoseResultCameInTheSameBatch() throws {

@@ -105,7 +105,7 @@ import ZeroMQ
         #expect(try woken.poll(timeoutMilliseconds: 1000) == 1)
         let both = link.takeFromRunner(network)
         #expect(both.count == 2)
-        if case .forward(.report(let last))? = both.first { #expect(last.epoch == 2) } else { Issue.record("no last report first: \(both)") }
+        if case .lastReport(let last)? = both.first { #expect(last.epoch == 2) } else { Issue.record("no last report first: \(both)") }
         #expect(both.last == .forward(result))
     }
 

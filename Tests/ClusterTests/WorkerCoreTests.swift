@@ -316,3 +316,59 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(exits(h.tick()) != nil)
     }
 }
+
+/// A trial's last report goes inside its `result` when the coordinator takes it there.
+@Suite struct LastReportInResultTests {
+    static let taking = CoordinatorMessage.Welcome(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil,
+                                                   capabilities: [Wire.lastReportInResultCapability])
+    static let last = WorkerMessage.Report(trial: 3, attempt: 1, epoch: 5, value: 5, metrics: ["value": 5])
+
+    /// Connected with `welcome`, running trial 3.
+    func running(_ welcome: CoordinatorMessage.Welcome) -> WorkerHarness {
+        var h = WorkerHarness()
+        _ = h.tick()
+        _ = h.receive(.welcome(welcome))
+        _ = h.receive(.assign(assign(trial: 3)))
+        return h
+    }
+
+    func withLastReport(_ m: WorkerMessage) -> WorkerMessage {
+        guard case .result(var r) = m else { return m }
+        r.lastReport = Self.last
+        return .result(r)
+    }
+
+    @Test func aCoordinatorThatTakesItGetsOneMessage() {
+        var h = running(Self.taking)
+        #expect(sends(h.runner(.lastReport(Self.last))).isEmpty)
+        #expect(sends(h.runner(.forward(result(3)))) == [withLastReport(result(3))])
+    }
+
+    @Test func aCoordinatorThatDoesNotGetsTheReportThenTheResult() {
+        var h = running(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil))
+        #expect(sends(h.runner(.lastReport(Self.last))) == [.report(Self.last)])
+        #expect(sends(h.runner(.forward(result(3)))) == [result(3)])
+    }
+
+    @Test func aFailureOrAHandBackAfterTheLastReportSendsItOnItsOwnFirst() {
+        var h = running(Self.taking)
+        _ = h.runner(.lastReport(Self.last))
+        let failure = WorkerMessage.failure(.init(trial: 3, attempt: 1, error: "saving the model failed", ready: true))
+        #expect(sends(h.runner(.forward(failure))) == [.report(Self.last), failure])
+        var g = running(Self.taking)
+        _ = g.runner(.lastReport(Self.last))
+        let bye = WorkerMessage.Bye(reason: "stopped", trial: 3, attempt: 1)
+        #expect(sends(g.runner(.returned(bye))) == [.report(Self.last), .bye(bye)])
+    }
+
+    /// Re-sent after re-adoption to a coordinator that does not take it inside: split.
+    @Test func aKeptOutcomeIsSplitForACoordinatorThatDoesNotTakeIt() {
+        var h = running(Self.taking)
+        _ = h.tick(after: 3.1) // the coordinator went silent: the socket is closed
+        _ = h.runner(.lastReport(Self.last))
+        #expect(sends(h.runner(.forward(result(3)))).isEmpty)
+        _ = h.tick(after: 0.25)
+        let plain = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))
+        #expect(sends(plain) == [.report(Self.last), result(3)])
+    }
+}

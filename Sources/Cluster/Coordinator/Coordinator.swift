@@ -57,6 +57,9 @@ public final class Coordinator {
     /// Connections cut off in the current window: their queued messages are dropped unread.
     private var cutOff: Set<Int32> = []
     private var budgetWindow = 0.0
+    /// How often the loop looks for messages while it gathers (see ``CoordinatorOptions/gatherSeconds``):
+    /// the most a message that may not wait is delayed by a gathering under way.
+    static let gatherLook = 0.0005
     /// Receives per-batch counts and latencies (`sweep run --dashboard`); nil: none kept.
     public var metrics: (any CoordinatorMetricsSink)?
     /// The study's data set, for workers that lack its files.
@@ -183,8 +186,15 @@ public final class Coordinator {
         var lastBatchSeconds = 0.0
         /// When liveness was last judged (a flood must delay verdicts, never suppress them).
         var lastJudged = clock.now
-        var batch: [(String, Message)] = []
+        /// Messages read and not yet handled, decoded (or the violation that stopped them).
+        var batch: [(id: String, peer: String?, message: Result<WorkerMessage, ProtocolViolation>)] = []
         batch.reserveCapacity(512)
+        var batchBytes = 0
+        /// While every message read so far may wait (``CoordinatorCore/mayWait``), the loop
+        /// reads on until this time before it handles them in one transaction.
+        var gatherUntil: Double?
+        /// Outcomes per worker read and not yet handled (for ``CoordinatorCore/mayWait``).
+        var waitingOutcomes: [String: Int] = [:]
 
         /// When the loop last looked at the clock. It looks before and after each poll (at
         /// most 0.1 s), so a gap of more than a heartbeat means this process was not
@@ -229,15 +239,21 @@ public final class Coordinator {
             if let f = finishedAt, now - f >= options.drainSeconds {
                 return summary(finished: true, reason: core.finishReason, started: started)
             }
-            let wait = max(0, Int((nextTick - now) * 1000))
-            _ = try poller.poll(timeoutMilliseconds: min(wait, 100))
+            if let until = gatherUntil {
+                // Gathering: look again in a moment rather than wake for each message (the
+                // worker sends one per trial); anything that may not wait is seen within
+                // ``gatherLook`` and ends the gathering. (The monitor and ZAP sockets wait
+                // for the next poll, at most `gatherSeconds` later.)
+                usleep(UInt32(max(0, min(Self.gatherLook, until - now, nextTick - now)) * 1_000_000))
+            } else {
+                _ = try poller.poll(timeoutMilliseconds: min(max(0, Int((nextTick - now) * 1000)), 100))
+                if poller.isReadable(1) { logHandshakeFailures() }
+                if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
+            }
             noteAwake()
-            if poller.isReadable(1) { logHandshakeFailures() }
-            if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
 
-            batch.removeAll(keepingCapacity: true)
             // Bounded by count and by bytes: the loop holds at most one batch in memory.
-            var batchBytes = 0
+            var allMayWait = true
             while batch.count < batchLimit, batchBytes < options.maxMessageBytes, let m = try router.receive(dontWait: true) {
                 guard admit(m, now: now) else { continue }
                 guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else {
@@ -256,10 +272,28 @@ public final class Coordinator {
                     keyOfWorker[id] = key
                 }
                 batchBytes += m.byteCount
-                batch.append((id, m))
+                // After the identity: the JSON (after an empty delimiter from REQ-style
+                // peers), then an optional attachment (a model file).
+                var body = m.frames.dropFirst()
+                if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
+                let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
+                if allMayWait {
+                    let before = waitingOutcomes[id, default: 0]
+                    allMayWait = (try? message.get()).map { core.mayWait($0, from: id, outcomesBefore: before) } ?? false
+                    if case .success(let decoded) = message, decoded.isOutcome { waitingOutcomes[id] = before + 1 }
+                }
+                batch.append((id, m.peerAddress, message))
             }
             let tickDue = clock.now >= nextTick
             guard !batch.isEmpty || tickDue else { continue }
+            // Results nobody waits for are gathered for a moment: one commit and one wake-up
+            // of each worker for many of them (trials of a few milliseconds, held ahead).
+            if !tickDue, allMayWait, drainDeadline == nil, options.gatherSeconds > 0, batch.count < batchLimit, batchBytes < options.maxMessageBytes {
+                if gatherUntil == nil { gatherUntil = now + options.gatherSeconds }
+                if let until = gatherUntil, clock.now < until { continue }
+            }
+            gatherUntil = nil
+            waitingOutcomes.removeAll(keepingCapacity: true)
 
             var out = Outbox()
             let t = clock.now
@@ -267,18 +301,15 @@ public final class Coordinator {
             var judged = false
             var reports = 0
             try store.write { tx in
-                for (id, m) in batch {
-                    // After the identity: the JSON (after an empty delimiter from REQ-style
-                    // peers), then an optional attachment (a model file).
-                    var body = m.frames.dropFirst()
-                    if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
-                    do {
-                        let message = try codec.decodeWorkerMessage(frames: body)
+                for (id, peer, decoded) in batch {
+                    switch decoded {
+                    case .failure(let v):
+                        violations.append((id, peer, v))
+                    case .success(let message):
                         if case .report = message { reports += 1 }
-                        try core.handle(message, from: id, peerAddress: m.peerAddress, now: t, tx: tx, out: &out)
+                        if case .result(let r) = message, r.lastReport != nil { reports += 1 }
+                        try core.handle(message, from: id, peerAddress: peer, now: t, tx: tx, out: &out)
                         if case .dataRequest(let r) = message, core.workers[id] != nil { out.send(.data(shelf.answer(r)), to: id) }
-                    } catch let v as ProtocolViolation {
-                        violations.append((id, m.peerAddress, v))
                     }
                 }
                 if tickDue {
@@ -305,6 +336,8 @@ public final class Coordinator {
             if tickDue { sendHeartbeats(now: t) }
             metrics?.batchHandled(messages: batch.count, reports: reports, commitSeconds: lastBatchSeconds,
                                   roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 // `stop` is queued for every worker: closing the socket must still deliver it.

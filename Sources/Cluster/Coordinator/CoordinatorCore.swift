@@ -62,7 +62,9 @@ final class CoordinatorCore {
     private var lostWith: [String: [TrialRef]] = [:]
 
     private var metric: String { definition.objective.metric }
-    private var maxEpochs: Int { definition.maxEpochs }
+    /// The definition's epoch cap, read once: it is looked up from the sweep file's template
+    /// (a path lookup), and every report and assignment needs it.
+    private let maxEpochs: Int
     private var maxAttempts: Int { definition.retry.maxAttempts }
 
     // MARK: Setup
@@ -74,7 +76,8 @@ final class CoordinatorCore {
         sampler = definition.sampler.makeSampler(space: definition.space)
         study = try tx.createStudy(definition.newStudy, at: now)
         history = StudyHistory(direction: definition.objective.direction)
-        pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        maxEpochs = definition.maxEpochs
+        pruner = definition.pruner.makePruner(maxSteps: maxEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
@@ -93,7 +96,8 @@ final class CoordinatorCore {
         let snapshots = try queries.history(studyID: study.id)
         history = StudyHistory(direction: study.direction, trials: snapshots)
         sampler = definition.sampler.makeSampler(space: definition.space)
-        pruner = definition.pruner.makePruner(maxSteps: definition.maxEpochs)
+        maxEpochs = definition.maxEpochs
+        pruner = definition.pruner.makePruner(maxSteps: maxEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
@@ -163,6 +167,22 @@ final class CoordinatorCore {
 
     // MARK: Messages
 
+    /// Whether `message` may wait a moment to be handled and committed together with the
+    /// messages that follow it (see ``CoordinatorOptions/gatherSeconds``): nobody waits for
+    /// its answer. That is a trial's last report (the worker does not wait for the decision
+    /// on it) and an outcome from a worker that, with the `outcomesBefore` outcomes of it
+    /// already waiting, has used up less than half of the trials it held ahead (it starts
+    /// the next one the moment it sends an outcome). The other half keeps it busy while the
+    /// batch is committed and its next trials are sent. Anything else is handled at once.
+    func mayWait(_ message: WorkerMessage, from worker: String, outcomesBefore: Int) -> Bool {
+        let held = workers[worker]?.ahead.count ?? 0
+        switch message {
+        case .report(let r): return r.epoch >= maxEpochs && outcomesBefore < held / 2
+        case .result, .failure: return outcomesBefore + 1 <= held / 2
+        default: return false
+        }
+    }
+
     /// Handles one message from `worker`.
     func handle(_ message: WorkerMessage, from worker: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         counters.messages += 1
@@ -186,6 +206,8 @@ final class CoordinatorCore {
         case .report(let r):
             try handleReport(r, from: worker, now: now, tx: tx, out: &out)
         case .result(let r):
+            // A last report inside the result is handled as if it had come just before it.
+            if let last = r.lastReport { try handleReport(last, from: worker, now: now, tx: tx, out: &out) }
             out.ended(TrialRef(trial: r.trial, attempt: r.attempt))
             try handleResult(r, from: worker, now: now, tx: tx)
             if r.ready { try markReady(worker, now: now, tx: tx) }
@@ -365,7 +387,8 @@ final class CoordinatorCore {
         try tx.upsertWorker(studyID: study.id, record)
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
                            message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
-        out.send(.welcome(.init(study: study.name, heartbeatMs: options.heartbeatMs, liveness: options.liveness, adopted: adopted)), to: identity)
+        out.send(.welcome(.init(study: study.name, heartbeatMs: options.heartbeatMs, liveness: options.liveness, adopted: adopted,
+                                capabilities: [Wire.lastReportInResultCapability])), to: identity)
         if let (ref, reason) = cancel {
             out.send(.cancel(ref, reason: reason), to: identity)
         }
@@ -514,7 +537,7 @@ final class CoordinatorCore {
             return
         }
         let rowID = trials[r.trial].rowID
-        if let started = trials[r.trial].lease?.startedAt { workers[worker]?.lastTrialSeconds = now - started }
+        if let started = trials[r.trial].lease?.startedAt { workers[worker]?.timeOutcome(now: now, started: started) }
         if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
         let value = r.value ?? r.metrics[metric]
         // An infinite result is a result (the worst or the best there is); NaN or none is not.

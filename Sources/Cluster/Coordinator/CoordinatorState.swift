@@ -37,8 +37,25 @@ struct WorkerSession {
     /// waiting a round trip for its next assignment (workers with the `ahead` capability
     /// whose trials are short; see ``CoordinatorOptions/aheadBelowSeconds``).
     var ahead: [Int] = []
-    /// How long its last completed trial took, from its lease to its result.
+    /// How long its trials take: from its lease to its result, or, for outcomes handled
+    /// together (gathered, see ``CoordinatorOptions/gatherSeconds``), the time since the
+    /// first of them started over their number. (Each trial's own lease-to-result time says
+    /// little then: a trial held ahead starts, as far as the coordinator knows, when the
+    /// outcome before it is handled, which may be in the same batch.)
     var lastTrialSeconds: Double?
+    /// The batch whose outcomes of this worker were handled last: its time, when the first
+    /// of those trials started, and how many there were.
+    var outcomeBatch: (at: Double, since: Double, count: Int)?
+
+    /// Times an outcome handled at `now` of a trial that started at `started`.
+    mutating func timeOutcome(now: Double, started: Double) {
+        if let b = outcomeBatch, b.at == now {
+            outcomeBatch = (now, b.since, b.count + 1)
+        } else {
+            outcomeBatch = (now, started, 1)
+        }
+        if let b = outcomeBatch { lastTrialSeconds = (now - b.since) / Double(b.count) }
+    }
     /// Whether it asked for work and has none.
     var idle: Bool
     /// Whether it was told there is no work (so it is not told again each tick).

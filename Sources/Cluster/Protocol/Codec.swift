@@ -180,6 +180,14 @@ public struct WireCodec {
             w.key("ready"); w.bool(r.ready)
             if let model = r.model { w.key("model_bytes"); w.int(model.count) }
             if let log = r.log { w.key("log_tail"); w.string(log) }
+            if let last = r.lastReport {
+                w.key("last_report"); w.beginObject()
+                w.key("epoch"); w.int(last.epoch)
+                w.key("value"); optional(&w, last.value)
+                w.key("metrics"); metrics(&w, last.metrics)
+                if let s = last.seconds { w.key("seconds"); w.double(s) }
+                w.endObject()
+            }
         case .failure(let f):
             w.key("type"); w.string("failure")
             w.key("trial"); w.int(f.trial)
@@ -225,9 +233,17 @@ public struct WireCodec {
         case "result":
             let text = try f.string("state")
             guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }
-            return .result(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), state: state,
+            let (trial, attempt) = (try f.int("trial", min: 0), try f.int("attempt", min: 1))
+            var lastReport: WorkerMessage.Report?
+            if let l = o["last_report"], !l.isNull {
+                var lf = Fields(type: "result.last_report", object: l)
+                lastReport = .init(trial: trial, attempt: attempt, epoch: try lf.int("epoch", min: 1), value: try lf.optionalDouble("value"),
+                                   metrics: try lf.metrics("metrics"), seconds: try lf.optionalDouble("seconds"))
+            }
+            return .result(.init(trial: trial, attempt: attempt, state: state,
                                  value: try f.optionalDouble("value"), metrics: try f.metrics("metrics"), epochs: try f.int("epochs", min: 0),
-                                 ready: try f.bool("ready"), log: try f.optionalString("log_tail", max: WorkerMessage.Failure.maxLogCharacters)))
+                                 ready: try f.bool("ready"), log: try f.optionalString("log_tail", max: WorkerMessage.Failure.maxLogCharacters),
+                                 lastReport: lastReport))
         case "failure":
             return .failure(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
                                   error: String(try f.string("error").prefix(WorkerMessage.Failure.maxErrorCharacters)), ready: try f.bool("ready"),
@@ -256,6 +272,7 @@ public struct WireCodec {
             w.key("liveness"); w.int(x.liveness)
             w.key("adopted")
             if let a = x.adopted { ref(&w, a) } else { w.null() }
+            if !x.capabilities.isEmpty { w.key("capabilities"); w.beginArray(); for c in x.capabilities { w.string(c) }; w.endArray() }
         case .assign(let a):
             w.key("type"); w.string("assign")
             w.key("study"); w.string(a.study)
@@ -311,7 +328,9 @@ public struct WireCodec {
                 var af = Fields(type: type, object: a)
                 adopted = TrialRef(trial: try af.int("trial", min: 0), attempt: try af.int("attempt", min: 1))
             }
-            return .welcome(.init(study: try f.string("study"), heartbeatMs: try f.int("heartbeat_ms", min: 1), liveness: try f.int("liveness", min: 1), adopted: adopted))
+            let caps = (o["capabilities"]?.elements ?? []).compactMap(\.string).prefix(32)
+            return .welcome(.init(study: try f.string("study"), heartbeatMs: try f.int("heartbeat_ms", min: 1), liveness: try f.int("liveness", min: 1),
+                                  adopted: adopted, capabilities: Array(caps)))
         case "assign":
             guard let range = specRange, let specValue = o["spec"] else { throw f.invalid("missing field 'spec'") }
             var params: Params = [:]

@@ -16,6 +16,10 @@ public enum Wire {
     /// `assign` that arrives while a trial runs and starts it right after that trial's
     /// outcome (docs/protocol.md, "Leases ahead").
     public static let aheadCapability = "ahead"
+    /// The `welcome` capability of a coordinator that takes a trial's last report inside its
+    /// `result` (`last_report`): the worker then sends one message instead of two at the end
+    /// of each trial (docs/protocol.md, "Leases ahead").
+    public static let lastReportInResultCapability = "last_report_in_result"
 }
 
 /// A running trial as a worker identifies it.
@@ -139,6 +143,10 @@ public enum WorkerMessage: Sendable, Equatable {
         public var model: [UInt8]?
         /// A command trial's last output (stdout and stderr as they came, bounded).
         public var log: String?
+        /// The trial's last report, sent inside its result to a coordinator that accepts it
+        /// (``Wire/lastReportInResultCapability``): handled exactly as if it had come right
+        /// before the result. Its trial and attempt are the result's; it carries no checkpoint.
+        public var lastReport: Report?
 
         /// How a trial ended on its worker (`result.state`).
         public enum Ending: String, Sendable, Equatable, CaseIterable {
@@ -147,9 +155,10 @@ public enum WorkerMessage: Sendable, Equatable {
         }
 
         public init(trial: Int, attempt: Int, state: Ending, value: Double?, metrics: [String: Double], epochs: Int, ready: Bool,
-                    model: [UInt8]? = nil, log: String? = nil) {
+                    model: [UInt8]? = nil, log: String? = nil, lastReport: Report? = nil) {
             self.trial = trial
             self.attempt = attempt
+            self.lastReport = lastReport
             self.state = state
             self.value = value
             self.metrics = metrics
@@ -231,12 +240,16 @@ public enum CoordinatorMessage: Sendable, Equatable {
         public var liveness: Int
         /// The trial the worker reported as running, if the coordinator took it back.
         public var adopted: TrialRef?
+        /// What the coordinator accepts beyond the basic protocol (e.g.
+        /// ``Wire/lastReportInResultCapability``); a worker uses none of it otherwise.
+        public var capabilities: [String]
 
-        public init(study: String, heartbeatMs: Int, liveness: Int, adopted: TrialRef?) {
+        public init(study: String, heartbeatMs: Int, liveness: Int, adopted: TrialRef?, capabilities: [String] = []) {
             self.study = study
             self.heartbeatMs = heartbeatMs
             self.liveness = liveness
             self.adopted = adopted
+            self.capabilities = capabilities
         }
 
     }

@@ -45,13 +45,15 @@ final class TrialSession: DataChannel {
     var shouldEnd: Bool { pruned || cancelled || stopRequested }
 
     /// Sends one epoch's report to the coordinator (without waiting), with the trial's
-    /// checkpoint after that epoch when one is due. With `wake` false it is only queued:
-    /// it leaves with the next message that wakes the network thread.
-    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil, wake: Bool = true) {
+    /// checkpoint after that epoch when one is due.
+    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) {
+        mailbox.send(.forward(.report(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint))), waking: link)
+    }
+
+    private func reportMessage(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) -> WorkerMessage.Report {
         let finite = metrics.filter { $0.value.isFinite }
-        let message = WorkerMessage.report(.init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric],
-                                                 metrics: finite, seconds: seconds, checkpoint: checkpoint))
-        if wake { mailbox.send(.forward(message), waking: link) } else { mailbox.queue(.forward(message)) }
+        return .init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric], metrics: finite,
+                     seconds: seconds, checkpoint: checkpoint)
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
@@ -63,9 +65,16 @@ final class TrialSession: DataChannel {
     /// network thread woken between the two would send them apart. (Only for the kinds that
     /// call this; a command trial's program may run on after its last report, so its
     /// reports go out at once through ``send(epoch:metrics:seconds:checkpoint:wake:)``.)
+    ///
+    /// The network thread puts that last report inside the `result` when the coordinator
+    /// takes it there (``WorkerCore/RunnerEvent/lastReport(_:)``): one message per trial less.
     func report(epoch: Int, metrics: [String: Double], seconds: Double, checkpoint: [UInt8]? = nil) -> Bool {
-        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint, wake: epoch < lastEpoch)
-        if epoch < lastEpoch { waitForDecision(epoch: epoch) }
+        guard epoch < lastEpoch else {
+            mailbox.queue(.lastReport(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds)))
+            return !shouldEnd
+        }
+        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
+        waitForDecision(epoch: epoch)
         return !shouldEnd
     }
 

@@ -39,6 +39,9 @@ struct WorkerCore {
     enum RunnerEvent: Equatable, Sendable {
         /// A `report`, `result` or `failure` for the coordinator.
         case forward(WorkerMessage)
+        /// A trial's last report, its outcome to follow at once: it goes inside that `result`
+        /// when the coordinator takes it there (one message less per trial), else on its own.
+        case lastReport(WorkerMessage.Report)
         /// The trial was stopped on request before its end; the `bye` that hands it back.
         case returned(WorkerMessage.Bye)
         /// The trial was dropped after a `cancel`.
@@ -65,6 +68,8 @@ struct WorkerCore {
         var outcome: WorkerMessage?
         /// Whether the runner is still working on it.
         var running = true
+        /// Its last report, held to go inside its `result` (see ``RunnerEvent/lastReport(_:)``).
+        var heldReport: WorkerMessage.Report?
     }
 
     let options: WorkerOptions
@@ -72,6 +77,8 @@ struct WorkerCore {
 
     private(set) var socketOpen = false
     private(set) var welcomed = false
+    /// The coordinator's `welcome` said it takes a trial's last report inside its `result`.
+    private(set) var lastReportInResult = false
     private(set) var current: Current?
     /// Assignments that arrived while `current` ran (leases ahead), in order: the first is
     /// started the moment `current`'s outcome is sent; all are dropped on a reconnect (the
@@ -172,6 +179,7 @@ struct WorkerCore {
             break
         case .welcome(let w)?:
             welcomed = true
+            lastReportInResult = w.capabilities.contains(Wire.lastReportInResultCapability)
             out.append(.connected(true))
             if w.heartbeatMs >= 10 && w.liveness >= 2 {
                 heartbeatMs = w.heartbeatMs
@@ -180,7 +188,14 @@ struct WorkerCore {
             out.append(.log(.info, "joined study '\(w.study)'\(w.adopted.map { "; the coordinator kept \($0)" } ?? "")"))
             if let c = current, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
                 for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
-                if let outcome = c.outcome { send(outcome, now: now, into: &out) }
+                if case .result(var r)? = c.outcome, let last = r.lastReport, !lastReportInResult {
+                    // This coordinator takes the last report only on its own.
+                    r.lastReport = nil
+                    send(.report(last), now: now, into: &out)
+                    send(.result(r), now: now, into: &out)
+                } else if let outcome = c.outcome {
+                    send(outcome, now: now, into: &out)
+                }
             }
         case .assign(let a)?:
             settle()
@@ -250,7 +265,27 @@ struct WorkerCore {
     /// The runner said something.
     mutating func fromRunner(_ event: RunnerEvent, now: Double) -> [Action] {
         var out: [Action] = []
+        // A held last report goes inside the result that follows it, else first on its own.
+        if let held = current?.heldReport {
+            current?.heldReport = nil
+            if case .forward(.result(var r)) = event, r.trial == held.trial, r.attempt == held.attempt {
+                r.lastReport = held
+                return fromRunner(.forward(.result(r)), now: now)
+            }
+            switch event {
+            case .aborted: break // cancelled: nothing to report
+            case .returned: current?.unanswered[held.epoch] = .report(held) // sent with the `bye`, below
+            default: out += fromRunner(.forward(.report(held)), now: now)
+            }
+        }
         switch event {
+        case .lastReport(let r):
+            if lastReportInResult, let c = current, c.trial == r.trial, c.attempt == r.attempt {
+                current?.epoch = r.epoch
+                current?.heldReport = r
+            } else {
+                out += fromRunner(.forward(.report(r)), now: now)
+            }
         case .forward(var message):
             switch message {
             case .report(let r):

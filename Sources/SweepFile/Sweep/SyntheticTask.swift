@@ -82,11 +82,15 @@ public struct SyntheticTask: Codable, Sendable, Hashable {
         guard (0...1).contains(failProbability) else {
             throw DecodingError.dataCorruptedError(forKey: .failProbability, in: c, debugDescription: "must be in [0, 1], got \(failProbability)")
         }
-        // Inputs keep document order: decode the mapping through its keys.
-        if let list = try? c.decode([Input].self, forKey: .inputs) {
+        // Inputs keep document order: decode the mapping (the usual form) through its keys,
+        // else a list. (Mapping first: the coordinator decodes this for every trial, and a
+        // failed attempt builds an error.)
+        if let nested = try? c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs) {
+            inputs = try nested.allKeys.map { Input(name: $0.stringValue, value: try nested.decode(Double.self, forKey: $0)) }
+        } else if let list = try? c.decode([Input].self, forKey: .inputs) {
             inputs = list
         } else {
-            let nested = try c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs)
+            let nested = try c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs) // throws: the mapping's error
             inputs = try nested.allKeys.map { Input(name: $0.stringValue, value: try nested.decode(Double.self, forKey: $0)) }
         }
         guard !inputs.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .inputs, in: c, debugDescription: "needs at least one input") }

@@ -1,0 +1,86 @@
+import Foundation
+import Store
+import SweepFile
+import SweepSupport
+import Synchronization
+import Testing
+@testable import Cluster
+
+/// The poll loop gathers outcomes nobody waits for (of trials held ahead) into one
+/// transaction, through a real coordinator and a real worker on ZeroMQ, in one process.
+@Suite(.serialized) struct GatheredCommitsTests {
+    /// Counts what each handled batch held.
+    final class BatchLog: CoordinatorMetricsSink {
+        let sizes = Mutex<[Int]>([])
+        func batchHandled(messages: Int, reports: Int, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
+            sizes.withLock { $0.append(messages) }
+        }
+    }
+
+    /// Runs `trials` synthetic trials of `sleep` seconds on one in-process worker; returns the trials
+    /// and the size of every batch the coordinator handled.
+    func run(trials: Int, sleep: Double = 0, gatherSeconds: Double) throws -> (trials: [TrialRecord], batches: [Int]) {
+        let text = """
+            study: gather
+            synthetic:
+              function: sphere
+              epochs: 1
+              sleep: \(sleep)
+              inputs: {x: {uniform: [-1, 1]}}
+            sampler: {name: random, seed: 3}
+            pruner: {name: none}
+            budget: {trials: \(trials)}
+            """
+        let store = try SweepStore.inMemory()
+        let options = CoordinatorOptions(bind: "tcp://127.0.0.1:0", heartbeatMs: 1000, liveness: 5, gatherSeconds: gatherSeconds)
+        let coordinator = try Coordinator.create(try SweepDefinition.parse(text: text, file: "gather.yaml"), store: store, options: options,
+                                                 log: Log(label: "coordinator", minimum: .warning))
+        let log = BatchLog()
+        coordinator.metrics = log
+        let workerOptions = WorkerOptions(connect: coordinator.endpoint, id: "w1")
+        let workerDone = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            _ = try? Worker(options: workerOptions, log: Log(label: "worker", minimum: .warning)).run()
+            workerDone.signal()
+        }
+        thread.start()
+        let summary = try coordinator.run()
+        workerDone.wait()
+        #expect(summary.finished, "\(summary.reason)")
+        let records = try store.read { q in try q.trials(studyID: try q.requireStudy(named: "gather").id) }
+        return (records, log.sizes.withLock { $0 })
+    }
+
+    /// With a window far longer than the test, every gathered batch must end because the
+    /// worker was about to run out of trials ahead, never because the window ran out: a
+    /// worker left waiting would hold the sweep for the whole window each time.
+    ///
+    /// Trials of 0.5 ms: the coordinator keeps up with one worker, so without gathering it
+    /// handles each trial's one message (its result, with its last report inside) as it
+    /// comes, one per batch. Gathered, a batch holds the outcomes of about half of the ten
+    /// trials the worker holds ahead.
+    @Test(.timeLimit(.minutes(1))) func outcomesOfTrialsHeldAheadAreCommittedTogetherAndNoWorkerWaitsForTheWindow() throws {
+        let (trials, batches) = try run(trials: 300, sleep: 0.0005, gatherSeconds: 30)
+        #expect(trials.count == 300 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+        let sizes = batches.filter { $0 > 0 }.sorted()
+        #expect(sizes.reduce(0, +) >= 300)
+        #expect(sizes[sizes.count / 2] >= 3, "median batch of \(sizes[sizes.count / 2]) messages: \(batches.prefix(60))")
+    }
+
+    /// Zero-cost trials, gathered: every trial still runs once, in one attempt, and no
+    /// worker waits out the window (64 trials ahead, half of them per batch).
+    @Test(.timeLimit(.minutes(1))) func zeroCostTrialsAreGatheredWithoutStrandingTheWorker() throws {
+        let (trials, _) = try run(trials: 2000, gatherSeconds: 30)
+        #expect(trials.count == 2000 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+    }
+
+    /// Without gathering, the same sweep runs and records the same: the window is a matter
+    /// of cost, not of what is recorded.
+    @Test(.timeLimit(.minutes(1))) func withoutGatheringTheSameTrialsAreRecorded() throws {
+        let gathered = try run(trials: 120, gatherSeconds: 0.002).trials
+        let plain = try run(trials: 120, gatherSeconds: 0).trials
+        #expect(gathered.map(\.params) == plain.map(\.params))
+        #expect(gathered.map(\.value) == plain.map(\.value))
+        #expect(plain.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+    }
+}
