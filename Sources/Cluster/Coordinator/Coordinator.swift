@@ -172,6 +172,9 @@ public final class Coordinator {
     public func run(stop: AtomicFlag = AtomicFlag(), force: AtomicFlag = AtomicFlag(), drainSeconds: Double = 0,
                     onStop: () -> Void = {}) throws -> CoordinatorSummary {
         let started = clock.now
+        // Commits never wait for a checkpoint of the WAL: another thread makes them.
+        let checkpoints = try WALCheckpointer(store: store)
+        defer { checkpoints?.stop() }
         log.info("study '\(core.study.name)' on \(endpoint): budget \(core.study.definition.budgetTrials) trials, \(core.definition.maxEpochs) epoch(s) each")
         var sockets = [router, monitor]
         if let auth = authenticator { sockets.append(auth.socket) }

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Checkpoints a WAL database on its own thread and connection, so that the writer's
+/// commits neither copy pages into the database file nor wait for its `fsync`.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold (1,000
+/// pages): for the coordinator that is a stall of milliseconds in its poll loop every second
+/// or so under load, the tail of the report round trip, and CPU taken from the loop. Here a
+/// passive checkpoint runs every ``interval`` on another connection; in WAL mode it runs
+/// beside the writer and its readers and never blocks them. The writer's own automatic
+/// checkpoint stays on at ``fallbackPages``, which bounds the WAL should this thread fall
+/// behind.
+///
+/// ```swift
+/// let checkpoints = try WALCheckpointer(store: store)
+/// defer { checkpoints.stop() }
+/// ```
+public final class WALCheckpointer: Sendable {
+    /// How often the thread checkpoints.
+    public let interval: Double
+    /// The writer's automatic-checkpoint threshold while this runs (SQLite's default: 1,000).
+    public static let fallbackPages = 16_000
+    private static let defaultPages = 1000
+
+    private let store: SweepStore
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    /// Signalled by ``stop()``: the thread does not sleep out its interval.
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// Starts checkpointing `store`'s file on a new thread; nil for a database in memory.
+    public init?(store: SweepStore, interval: Double = 0.2) throws {
+        guard let path = store.path else { return nil }
+        self.store = store
+        self.interval = interval
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.fallbackPages)") }
+        let thread = Thread { [self] in
+            run(path: path)
+            done.signal()
+        }
+        thread.name = "sweep-checkpoint"
+        thread.start()
+    }
+
+    /// Stops the thread (after its current checkpoint) and gives the writer back its own
+    /// automatic checkpoint.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        wake.signal()
+        done.wait()
+        try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.defaultPages)") }
+    }
+
+    private func run(path: String) {
+        var config = Configuration()
+        // A checkpoint that meets the writer's lock gives up at once and tries next time.
+        config.busyMode = .immediateError
+        config.label = "sweep-checkpoint"
+        guard let connection = try? DatabaseQueue(path: path, configuration: config) else { return }
+        while !stopping.load(ordering: .relaxed) {
+            _ = wake.wait(timeout: .now() + interval)
+            if stopping.load(ordering: .relaxed) { break }
+            // `PASSIVE` copies what no reader still needs and returns (nothing to copy costs
+            // nearly nothing); the writer restarts the WAL once all of it is copied.
+            _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        }
+    }
+}
