@@ -19,7 +19,7 @@ import Testing
 
     /// Runs `trials` synthetic trials of `sleep` seconds on one in-process worker; returns the trials
     /// and the size of every batch the coordinator handled.
-    func run(trials: Int, sleep: Double = 0, gatherSeconds: Double) throws -> (trials: [TrialRecord], batches: [Int]) {
+    func run(trials: Int, sleep: Double = 0, gatherSeconds: Double, aheadSeconds: Double = 0.005) throws -> (trials: [TrialRecord], batches: [Int]) {
         let text = """
             study: gather
             synthetic:
@@ -32,7 +32,8 @@ import Testing
             budget: {trials: \(trials)}
             """
         let store = try SweepStore.inMemory()
-        let options = CoordinatorOptions(bind: "tcp://127.0.0.1:0", heartbeatMs: 1000, liveness: 5, gatherSeconds: gatherSeconds)
+        let options = CoordinatorOptions(bind: "tcp://127.0.0.1:0", heartbeatMs: 1000, liveness: 5, aheadSeconds: aheadSeconds,
+                                         gatherSeconds: gatherSeconds)
         let coordinator = try Coordinator.create(try SweepDefinition.parse(text: text, file: "gather.yaml"), store: store, options: options,
                                                  log: Log(label: "coordinator", minimum: .warning))
         let log = BatchLog()
@@ -57,10 +58,11 @@ import Testing
     ///
     /// Trials of 0.5 ms: the coordinator keeps up with one worker, so without gathering it
     /// handles each trial's one message (its result, with its last report inside) as it
-    /// comes, one per batch. Gathered, a batch holds the outcomes of about half of the ten
-    /// trials the worker holds ahead.
+    /// comes, one per batch. Gathered, a batch holds the outcomes of about half of what the
+    /// worker holds ahead: 50 ms of its work here (64 trials), so that a loaded machine,
+    /// on which trials look slower, still leaves it several.
     @Test(.timeLimit(.minutes(1))) func outcomesOfTrialsHeldAheadAreCommittedTogetherAndNoWorkerWaitsForTheWindow() throws {
-        let (trials, batches) = try run(trials: 300, sleep: 0.0005, gatherSeconds: 30)
+        let (trials, batches) = try run(trials: 300, sleep: 0.0005, gatherSeconds: 30, aheadSeconds: 0.05)
         #expect(trials.count == 300 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
         let sizes = batches.filter { $0 > 0 }.sorted()
         #expect(sizes.reduce(0, +) >= 300)

@@ -275,18 +275,15 @@ final class CoordinatorCore {
     }
 
     /// Trials a worker should be leased beyond the one it runs: as many as fill
-    /// ``aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
+    /// ``CoordinatorOptions/aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
     private func aheadRoom(_ w: WorkerSession) -> Int {
         guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
               w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
-        let depth = min(Self.maxAhead, max(1, Int(Self.aheadSeconds / max(last, 1e-6))))
+        let depth = min(Self.maxAhead, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)
     }
 
-    /// Work a short-trial worker holds ahead: enough that results arrive in batches (one
-    /// commit and one wake-up for several trials), little enough that the sampler sees
-    /// results soon and a lost worker hands back little.
-    static let aheadSeconds = 0.005
+    /// The most trials a worker holds ahead (it refuses more than ``WorkerCore/maxAhead``).
     static let maxAhead = 64
 
     private func queueAhead(_ worker: String) {

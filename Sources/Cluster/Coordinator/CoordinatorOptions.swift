@@ -39,19 +39,24 @@ public struct CoordinatorOptions: Sendable {
     /// a trial from the sampler's view and from idle workers, so they get one at a time.
     /// 0 turns leasing ahead off.
     public var aheadBelowSeconds: Double
+    /// How much of a short-trial worker's time it holds ahead: enough that results arrive
+    /// in batches (one commit and one wake-up for several trials), little enough that a lost
+    /// worker hands back little and the end of a study is not held by one worker.
+    public var aheadSeconds: Double
     /// How long the loop may hold messages that nobody waits for (outcomes of workers that
     /// hold trials ahead, see ``aheadBelowSeconds``) to handle and commit them together with
     /// the ones that follow: one transaction and one wake-up of each worker for many
-    /// trials of a few milliseconds. Kept well under the work a worker holds ahead (5 ms),
-    /// so none runs dry. Any other message ends the wait at once. 0 handles every message as
-    /// soon as it is read.
+    /// trials of a few milliseconds. Kept well under the work a worker holds ahead
+    /// (``aheadSeconds``), so none runs dry; any other message ends the wait at once.
+    /// 0 handles every message as soon as it is read.
     public var gatherSeconds: Double
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
                 peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
                 orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil,
-                checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1, gatherSeconds: Double = 0.002) {
+                checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1, aheadSeconds: Double = 0.005,
+                gatherSeconds: Double = 0.002) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
@@ -67,6 +72,7 @@ public struct CoordinatorOptions: Sendable {
         self.artifacts = artifacts
         self.checkpointBytes = checkpointBytes
         self.aheadBelowSeconds = aheadBelowSeconds
+        self.aheadSeconds = aheadSeconds
         self.gatherSeconds = gatherSeconds
     }
 }
