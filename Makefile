@@ -31,7 +31,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 # `make dist`: a tarball of `sweep` with the Swift runtime linked in, for hosts without a
 # toolchain. Portable code (no -target-cpu): cluster hosts may have older CPUs than this one.
-VERSION := $(shell sed -n 's/.*version: "\([0-9][^"]*\)".*/\1/p' Sources/SweepCLI/SweepCommand.swift)
+VERSION := $(shell sed -n 's/.*sweepVersion = "\([0-9][^"]*\)".*/\1/p' Sources/SweepSupport/Version.swift)
 DIST_NAME := sweep-$(VERSION)-linux-$(shell uname -m)
 DIST_FLAGS := -c release --static-swift-stdlib --scratch-path .build/dist
 
