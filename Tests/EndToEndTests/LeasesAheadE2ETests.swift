@@ -38,6 +38,9 @@ import Testing
         }
         #expect(overlapping.reduce(0, +) > 100, "attempts leased before the worker's previous one ended, per worker: \(overlapping)")
         #expect(byWorker.values.allSatisfy { $0.allSatisfy { $0.outcome == .complete } })
+        // Each trial's one report, sent inside its result (`last_report`), is recorded.
+        let steps = try h.reader().read { q in try trials.map { try q.intermediates(trialID: $0.id).map(\.step) } }
+        #expect(steps.allSatisfy { $0 == [1] }, "\(steps.filter { $0 != [1] }.prefix(5))")
     }
 
     @Test func slowTrialsAreLeasedOneAtATime() throws {

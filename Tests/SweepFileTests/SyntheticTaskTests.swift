@@ -16,4 +16,23 @@ import Testing
         #expect(Self.value(.sphere, [3, 4]) == 25)
         #expect(Self.value(.constant, [7]) == 0)
     }
+
+    func decode(_ yaml: String) throws(ConfigError) -> SyntheticTask {
+        try ConfigDecoder(file: "s.yaml").decode(SyntheticTask.self, from: try YAMLReader.parse(yaml, file: "s.yaml"))
+    }
+
+    /// Inputs as a mapping (sweep files) or a list of name/value pairs (the wire form), in
+    /// order; anything else is refused at the inputs with the mapping's message.
+    @Test func inputsDecodeAsAMappingOrAListInOrder() throws {
+        let mapping = try decode("function: sphere\ninputs: {y: 2, x: 1}\n")
+        #expect(mapping.inputs.map(\.name) == ["y", "x"] && mapping.inputs.map(\.value) == [2, 1])
+        let list = try decode("function: sphere\ninputs: [{name: y, value: 2}, {name: x, value: 1}]\n")
+        #expect(list.inputs == mapping.inputs)
+        do {
+            _ = try decode("function: sphere\ninputs: 3\n")
+            Issue.record("a number as inputs was accepted")
+        } catch {
+            #expect(error.path.description == "inputs" && "\(error)".contains("expected a mapping"), "\(error)")
+        }
+    }
 }

@@ -280,10 +280,12 @@ public final class Coordinator {
                 var body = m.frames.dropFirst()
                 if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                 let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
-                if allMayWait {
+                if allMayWait, case .success(let decoded) = message {
                     let before = waitingOutcomes[id, default: 0]
-                    allMayWait = (try? message.get()).map { core.mayWait($0, from: id, outcomesBefore: before) } ?? false
-                    if case .success(let decoded) = message, decoded.isOutcome { waitingOutcomes[id] = before + 1 }
+                    allMayWait = core.mayWait(decoded, from: id, outcomesBefore: before)
+                    if decoded.isOutcome { waitingOutcomes[id] = before + 1 }
+                } else {
+                    allMayWait = false // (or stays so): a violation is answered at once
                 }
                 batch.append((id, m.peerAddress, message))
             }

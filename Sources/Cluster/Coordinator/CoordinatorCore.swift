@@ -175,10 +175,10 @@ final class CoordinatorCore {
     /// the next one the moment it sends an outcome). The other half keeps it busy while the
     /// batch is committed and its next trials are sent. Anything else is handled at once.
     func mayWait(_ message: WorkerMessage, from worker: String, outcomesBefore: Int) -> Bool {
-        let held = workers[worker]?.ahead.count ?? 0
+        let halfHeldLeft = outcomesBefore < (workers[worker]?.ahead.count ?? 0) / 2
         switch message {
-        case .report(let r): return r.epoch >= maxEpochs && outcomesBefore < held / 2
-        case .result, .failure: return outcomesBefore + 1 <= held / 2
+        case .report(let r): return r.epoch >= maxEpochs && halfHeldLeft
+        case .result, .failure: return halfHeldLeft
         default: return false
         }
     }

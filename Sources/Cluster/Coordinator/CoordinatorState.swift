@@ -49,12 +49,10 @@ struct WorkerSession {
 
     /// Times an outcome handled at `now` of a trial that started at `started`.
     mutating func timeOutcome(now: Double, started: Double) {
-        if let b = outcomeBatch, b.at == now {
-            outcomeBatch = (now, b.since, b.count + 1)
-        } else {
-            outcomeBatch = (now, started, 1)
-        }
-        if let b = outcomeBatch { lastTrialSeconds = (now - b.since) / Double(b.count) }
+        let sameBatch = outcomeBatch.map { $0.at == now } ?? false
+        let batch = (at: now, since: sameBatch ? outcomeBatch!.since : started, count: sameBatch ? outcomeBatch!.count + 1 : 1)
+        outcomeBatch = batch
+        lastTrialSeconds = (now - batch.since) / Double(batch.count)
     }
     /// Whether it asked for work and has none.
     var idle: Bool
@@ -73,9 +71,9 @@ struct Outbox {
         messages.append((worker, message))
     }
 
-    /// The trial's worker sent its outcome, so it waits for no decision on it any more (the
-    /// built-in worker sends a trial's last report and its result together): one message
-    /// less per trial, which matters for trials of a few milliseconds.
+    /// The trial's worker sent its outcome, so it waits for no decision on it any more (a
+    /// worker that cannot put its last report inside the result sends the two together):
+    /// one message less per trial, which matters for trials of a few milliseconds.
     mutating func ended(_ trial: TrialRef) {
         endedTrials.insert(trial)
     }

@@ -60,14 +60,11 @@ final class TrialSession: DataChannel {
     ///
     /// After the last epoch there is nothing to decide and the trial's outcome follows at
     /// once (``TrialRunner`` always sends one, with a wake-up), so that report is queued
-    /// without waking the network thread: both leave together and the coordinator handles
-    /// them in one batch (one commit per trial) however the threads are scheduled; a
-    /// network thread woken between the two would send them apart. (Only for the kinds that
+    /// without waking the network thread, as ``WorkerCore/RunnerEvent/lastReport(_:)``:
+    /// the network thread puts it inside the `result` when the coordinator takes it there
+    /// (one message per trial less), else sends it just before. (Only for the kinds that
     /// call this; a command trial's program may run on after its last report, so its
-    /// reports go out at once through ``send(epoch:metrics:seconds:checkpoint:wake:)``.)
-    ///
-    /// The network thread puts that last report inside the `result` when the coordinator
-    /// takes it there (``WorkerCore/RunnerEvent/lastReport(_:)``): one message per trial less.
+    /// reports go out at once through ``send(epoch:metrics:seconds:checkpoint:)``.)
     func report(epoch: Int, metrics: [String: Double], seconds: Double, checkpoint: [UInt8]? = nil) -> Bool {
         guard epoch < lastEpoch else {
             mailbox.queue(.lastReport(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds)))

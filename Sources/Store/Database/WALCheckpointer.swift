@@ -22,9 +22,10 @@ public final class WALCheckpointer: Sendable {
     public let interval: Double
     /// The writer's automatic-checkpoint threshold while this runs (SQLite's default: 1,000).
     public static let fallbackPages = 16_000
-    private static let defaultPages = 1000
 
     private let store: SweepStore
+    /// The writer's threshold before, given back by ``stop()``.
+    private let writerPages: Int
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     /// Signalled by ``stop()``: the thread does not sleep out its interval.
@@ -35,7 +36,11 @@ public final class WALCheckpointer: Sendable {
         guard let path = store.path else { return nil }
         self.store = store
         self.interval = interval
-        try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.fallbackPages)") }
+        writerPages = try store.database.writeWithoutTransaction { db in
+            let before = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.fallbackPages)")
+            return before
+        }
         let thread = Thread { [self] in
             run(path: path)
             done.signal()
@@ -50,7 +55,7 @@ public final class WALCheckpointer: Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         wake.signal()
         done.wait()
-        try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.defaultPages)") }
+        try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
     }
 
     private func run(path: String) {

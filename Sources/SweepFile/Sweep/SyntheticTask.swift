@@ -85,12 +85,12 @@ public struct SyntheticTask: Codable, Sendable, Hashable {
         // Inputs keep document order: decode the mapping (the usual form) through its keys,
         // else a list. (Mapping first: the coordinator decodes this for every trial, and a
         // failed attempt builds an error.)
-        if let nested = try? c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs) {
-            inputs = try nested.allKeys.map { Input(name: $0.stringValue, value: try nested.decode(Double.self, forKey: $0)) }
-        } else if let list = try? c.decode([Input].self, forKey: .inputs) {
+        let mapping = try? c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs)
+        if mapping == nil, let list = try? c.decode([Input].self, forKey: .inputs) {
             inputs = list
         } else {
-            let nested = try c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs) // throws: the mapping's error
+            // Neither form: the mapping's error is the one reported.
+            let nested = try mapping ?? c.nestedContainer(keyedBy: InputKey.self, forKey: .inputs)
             inputs = try nested.allKeys.map { Input(name: $0.stringValue, value: try nested.decode(Double.self, forKey: $0)) }
         }
         guard !inputs.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .inputs, in: c, debugDescription: "needs at least one input") }
