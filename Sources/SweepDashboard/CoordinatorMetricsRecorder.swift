@@ -32,7 +32,7 @@ public final class CoordinatorMetricsRecorder: CoordinatorMetricsSink {
                                              help: "Duration of the coordinator's database transaction per batch, in seconds.")
     }
 
-    public func batchHandled(messages n: Int, reports r: Int, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
+    public func batchHandled(messages n: Int, reports r: Int, heldSeconds: Double, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
         messages.increment(by: Int64(n))
         workers.set(Double(workersAlive))
         commit.record(commitSeconds)

@@ -9,17 +9,18 @@ import Testing
 /// The poll loop gathers outcomes nobody waits for (of trials held ahead) into one
 /// transaction, through a real coordinator and a real worker on ZeroMQ, in one process.
 @Suite(.serialized) struct GatheredCommitsTests {
-    /// Counts what each handled batch held.
+    /// Counts what each handled batch held, and whether the loop held it to gather more.
     final class BatchLog: CoordinatorMetricsSink {
-        let sizes = Mutex<[Int]>([])
-        func batchHandled(messages: Int, reports: Int, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
-            sizes.withLock { $0.append(messages) }
+        let batches = Mutex<[(messages: Int, held: Bool)]>([])
+        func batchHandled(messages: Int, reports: Int, heldSeconds: Double, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
+            batches.withLock { $0.append((messages, heldSeconds > 0)) }
         }
     }
 
     /// Runs `trials` synthetic trials of `sleep` seconds on one in-process worker; returns the trials
     /// and the size of every batch the coordinator handled.
-    func run(trials: Int, sleep: Double = 0, gatherSeconds: Double, aheadSeconds: Double = 0.005) throws -> (trials: [TrialRecord], batches: [Int]) {
+    func run(trials: Int, sleep: Double = 0, gatherSeconds: Double, aheadSeconds: Double = 0.005,
+             gatherBelowLoad: Double = .infinity) throws -> (trials: [TrialRecord], batches: [(messages: Int, held: Bool)]) {
         let text = """
             study: gather
             synthetic:
@@ -33,7 +34,7 @@ import Testing
             """
         let store = try SweepStore.inMemory()
         let options = CoordinatorOptions(bind: "tcp://127.0.0.1:0", heartbeatMs: 1000, liveness: 5, aheadSeconds: aheadSeconds,
-                                         gatherSeconds: gatherSeconds)
+                                         gatherSeconds: gatherSeconds, gatherBelowLoad: gatherBelowLoad)
         let coordinator = try Coordinator.create(try SweepDefinition.parse(text: text, file: "gather.yaml"), store: store, options: options,
                                                  log: Log(label: "coordinator", minimum: .warning))
         let log = BatchLog()
@@ -49,7 +50,7 @@ import Testing
         workerDone.wait()
         #expect(summary.finished, "\(summary.reason)")
         let records = try store.read { q in try q.trials(studyID: try q.requireStudy(named: "gather").id) }
-        return (records, log.sizes.withLock { $0 })
+        return (records, log.batches.withLock { $0 })
     }
 
     /// With a window far longer than the test, a gathered batch ends when its worker has
@@ -65,9 +66,24 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func outcomesOfTrialsHeldAheadAreCommittedTogether() throws {
         let (trials, batches) = try run(trials: 300, sleep: 0.0005, gatherSeconds: 30, aheadSeconds: 0.05)
         #expect(trials.count == 300 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
-        let sizes = batches.filter { $0 > 0 }.sorted()
+        let sizes = batches.map(\.messages).filter { $0 > 0 }.sorted()
         #expect(sizes.reduce(0, +) >= 300)
-        #expect(sizes[sizes.count / 2] >= 3, "median batch of \(sizes[sizes.count / 2]) messages: \(batches.prefix(60))")
+        #expect(sizes[sizes.count / 2] >= 3, "median batch of \(sizes[sizes.count / 2]) messages: \(batches.prefix(60).map(\.messages))")
+    }
+
+    /// Zero-cost trials keep the loop busy (a debug build handles a message in about as long
+    /// as the worker takes for a trial): by default it then handles what it reads without
+    /// holding it, and its batches grow by themselves. Told to gather whatever the load, it
+    /// holds nearly every batch. (The load rule on its own: `LoadGaugeTests`.)
+    @Test(.timeLimit(.minutes(1))) func aBusyLoopDoesNotHoldBatches() throws {
+        let busy = try run(trials: 3000, gatherSeconds: 0.05, gatherBelowLoad: 0.5)
+        #expect(busy.trials.count == 3000 && busy.trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+        let held = busy.batches.filter(\.held).count
+        #expect(held * 4 < busy.batches.count, "\(held) of \(busy.batches.count) batches held")
+        #expect(busy.batches.map(\.messages).max() ?? 0 >= 8, "no batch grew: \(busy.batches.prefix(60).map(\.messages))")
+        let always = try run(trials: 3000, gatherSeconds: 0.05)
+        let alwaysHeld = always.batches.filter(\.held).count
+        #expect(alwaysHeld * 2 > always.batches.count, "\(alwaysHeld) of \(always.batches.count) batches held when told to gather")
     }
 
     /// Zero-cost trials, gathered (64 held ahead, up to half of them per batch): every trial

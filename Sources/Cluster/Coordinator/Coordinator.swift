@@ -198,6 +198,8 @@ public final class Coordinator {
         var gatherUntil: Double?
         /// Outcomes per worker read and not yet handled (for ``CoordinatorCore/mayWait``).
         var waitingOutcomes: [String: Int] = [:]
+        /// The loop gathers only while it has idle time to spend on it.
+        var load = LoadGauge()
 
         /// When the loop last looked at the clock. It looks before and after each poll (at
         /// most 0.1 s), so a gap of more than a heartbeat means this process was not
@@ -293,10 +295,12 @@ public final class Coordinator {
             guard !batch.isEmpty || tickDue else { continue }
             // Results nobody waits for are gathered for a moment: one commit and one wake-up
             // of each worker for many of them (trials of a few milliseconds, held ahead).
-            if !tickDue, allMayWait, drainDeadline == nil, options.gatherSeconds > 0, batch.count < batchLimit, batchBytes < options.maxMessageBytes {
+            if !tickDue, allMayWait, drainDeadline == nil, options.gatherSeconds > 0, load.share < options.gatherBelowLoad,
+               batch.count < batchLimit, batchBytes < options.maxMessageBytes {
                 if gatherUntil == nil { gatherUntil = now + options.gatherSeconds }
                 if let until = gatherUntil, clock.now < until { continue }
             }
+            let heldSeconds = gatherUntil.map { max(0, clock.now - ($0 - options.gatherSeconds)) } ?? 0
             gatherUntil = nil
             waitingOutcomes.removeAll(keepingCapacity: true)
 
@@ -339,10 +343,12 @@ public final class Coordinator {
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
-            metrics?.batchHandled(messages: batch.count, reports: reports, commitSeconds: lastBatchSeconds,
+            let handled = batch.count
+            metrics?.batchHandled(messages: batch.count, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,
                                   roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
+            load.record(messages: handled, busyFrom: t, to: clock.now)
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 // `stop` is queued for every worker: closing the socket must still deliver it.

@@ -47,16 +47,21 @@ public struct CoordinatorOptions: Sendable {
     /// hold trials ahead, see ``aheadBelowSeconds``) to handle and commit them together with
     /// the ones that follow: one transaction and one wake-up of each worker for many
     /// trials of a few milliseconds. Kept well under the work a worker holds ahead
-    /// (``aheadSeconds``), so none runs dry; any other message ends the wait at once.
-    /// 0 handles every message as soon as it is read.
+    /// (``aheadSeconds``), so none runs dry; any other message ends the wait at once. 0 handles
+    /// every message as soon as it is read.
     public var gatherSeconds: Double
+    /// The loop gathers only while it would spend less than this share of its time handling
+    /// messages if it did (see `LoadGauge`): a busier loop's batches grow by themselves,
+    /// and a wait would leave its workers' results unread. 0.5 by default; `.infinity`
+    /// gathers whatever the load.
+    public var gatherBelowLoad: Double
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
                 peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
                 orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil,
                 checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1, aheadSeconds: Double = 0.005,
-                gatherSeconds: Double = 0.002) {
+                gatherSeconds: Double = 0.002, gatherBelowLoad: Double = 0.5) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs
         self.liveness = liveness
@@ -74,5 +79,6 @@ public struct CoordinatorOptions: Sendable {
         self.aheadBelowSeconds = aheadBelowSeconds
         self.aheadSeconds = aheadSeconds
         self.gatherSeconds = gatherSeconds
+        self.gatherBelowLoad = gatherBelowLoad
     }
 }
