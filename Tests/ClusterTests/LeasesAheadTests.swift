@@ -8,6 +8,13 @@ import Testing
 /// up an attempt, when it leaves, dies or reconnects.
 @Suite struct LeasesAheadTests {
     static let capable = ["synthetic", Wire.aheadCapability]
+    /// The tests below count trials at 5 ms of work ahead, where the numbers stay small
+    /// (the default, 20 ms: `theDefaultHoldsTwentyMillisecondsUpToWhatAWorkerAccepts`).
+    static let fiveMilliseconds = {
+        var o = CoreHarness.defaultOptions
+        o.aheadSeconds = 0.005
+        return o
+    }()
 
     /// `w` joins and finishes its first trial in `seconds`; returns what it was sent next.
     func joinAndFinishOne(_ h: CoreHarness, _ w: String, seconds: Double, capabilities: [String] = capable) throws -> [CoordinatorMessage.Assign] {
@@ -19,7 +26,7 @@ import Testing
     }
 
     @Test func aWorkerWithShortTrialsGetsItsNextTrialsAheadAndEveryTrialRunsOnce() throws {
-        let h = try CoreHarness(sweep(trials: 40))
+        let h = try CoreHarness(sweep(trials: 40), options: LeasesAheadTests.fiveMilliseconds)
         // 1 ms per trial: 5 ms of work ahead is the next trial and 5 more.
         var queue = try joinAndFinishOne(h, "w1", seconds: 0.001)
         #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
@@ -40,22 +47,31 @@ import Testing
         #expect(trials.map(\.number) == Array(0..<40))
     }
 
+    @Test func theDefaultHoldsTwentyMillisecondsUpToWhatAWorkerAccepts() throws {
+        // 1 ms per trial: the next one and 20 more.
+        let h = try CoreHarness(sweep(trials: 400))
+        #expect(try joinAndFinishOne(h, "w1", seconds: 0.001).map(\.trial) == Array(1...21))
+        // 0.01 ms per trial: 2,000 would fill 20 ms; a worker accepts 256 ahead.
+        let tiny = try CoreHarness(sweep(trials: 400))
+        #expect(try joinAndFinishOne(tiny, "w1", seconds: 0.00001).count == 1 + WorkerCore.maxAhead)
+    }
+
     @Test func onlyShortTrialsOfWorkersThatSayTheyCanAreLeasedAhead() throws {
-        let without = try CoreHarness(sweep(trials: 10))
+        let without = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         #expect(try joinAndFinishOne(without, "w1", seconds: 0.001, capabilities: ["synthetic"]).map(\.trial) == [1])
-        let long = try CoreHarness(sweep(trials: 10))
+        let long = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         #expect(try joinAndFinishOne(long, "w1", seconds: 0.5).map(\.trial) == [1])
-        var off = CoreHarness.defaultOptions
+        var off = Self.fiveMilliseconds
         off.aheadBelowSeconds = 0
         let disabled = try CoreHarness(sweep(trials: 10), options: off)
         #expect(try joinAndFinishOne(disabled, "w1", seconds: 0.001).map(\.trial) == [1])
         // A sampler that learns from results (TPE) gets every result before its next suggestion.
-        let tpe = try CoreHarness(sweep(trials: 10).replacingOccurrences(of: "{name: random, seed: 5}", with: "{name: tpe, seed: 5}"))
+        let tpe = try CoreHarness(sweep(trials: 10).replacingOccurrences(of: "{name: random, seed: 5}", with: "{name: tpe, seed: 5}"), options: LeasesAheadTests.fiveMilliseconds)
         #expect(try joinAndFinishOne(tpe, "w1", seconds: 0.001).map(\.trial) == [1])
     }
 
     @Test func aLostWorkersTrialsAheadGoBackWithoutUsingAnAttempt() throws {
-        let h = try CoreHarness(sweep(trials: 10))
+        let h = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
         #expect(queue.map(\.trial) == [1, 2, 3])
         h.now += 10 // w1 says nothing for longer than 3 heartbeats
@@ -81,7 +97,7 @@ import Testing
     }
 
     @Test func aReconnectKeepsTheTrialTheWorkerRunsAndTakesBackTheRest() throws {
-        let h = try CoreHarness(sweep(trials: 10))
+        let h = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
         #expect(queue.map(\.trial) == [1, 2, 3])
         // It finished trial 1 and started trial 2, but trial 1's result was lost on the way.
@@ -104,7 +120,7 @@ import Testing
     }
 
     @Test func aWorkerThatLeavesHandsBackItsTrialsAhead() throws {
-        let h = try CoreHarness(sweep(trials: 10))
+        let h = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         let queue = try joinAndFinishOne(h, "w1", seconds: 0.002)
         #expect(queue.count == 3)
         // Its last trial: the result says it wants no more, then it leaves.
@@ -123,7 +139,7 @@ import Testing
     /// What the poll loop may hold back to commit with later messages: only what the worker
     /// does not wait for, and never the outcome after which it runs out of trials ahead.
     @Test func onlyMessagesNobodyWaitsForMayWaitToBeCommittedTogether() throws {
-        let h = try CoreHarness(sweep(trials: 40))
+        let h = try CoreHarness(sweep(trials: 40), options: LeasesAheadTests.fiveMilliseconds)
         let queue = try joinAndFinishOne(h, "w1", seconds: 0.001) // runs 1, holds 2 to 6 ahead
         #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
         let a = queue[0]
@@ -136,13 +152,13 @@ import Testing
         #expect(h.core.mayWait(result, from: "w1", outcomesBefore: 1))
         #expect(!h.core.mayWait(result, from: "w1", outcomesBefore: 2))
         // One trial ahead (trials of 2 ms or more): nothing waits.
-        let slower = try CoreHarness(sweep(trials: 40))
+        let slower = try CoreHarness(sweep(trials: 40), options: LeasesAheadTests.fiveMilliseconds)
         #expect(try joinAndFinishOne(slower, "w1", seconds: 0.004).map(\.trial) == [1, 2])
         #expect(!slower.core.mayWait(result, from: "w1", outcomesBefore: 0))
         #expect(!h.core.mayWait(.heartbeat, from: "w1", outcomesBefore: 0))
         #expect(!h.core.mayWait(.ready, from: "w1", outcomesBefore: 0))
         // Workers holding nothing ahead, and unknown ones, are answered at once.
-        let plain = try CoreHarness(sweep(trials: 10))
+        let plain = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         _ = try joinAndFinishOne(plain, "w2", seconds: 0.002, capabilities: ["synthetic"])
         #expect(!plain.core.mayWait(result, from: "w2", outcomesBefore: 0))
         #expect(!h.core.mayWait(result, from: "stranger", outcomesBefore: 0))
@@ -152,7 +168,7 @@ import Testing
     /// over the time since the first of them started: trials held ahead started, as far as
     /// the coordinator knows, in the same batch, and would look instant.
     @Test func outcomesHandledTogetherKeepAboutFiveMillisecondsAhead() throws {
-        let h = try CoreHarness(sweep(trials: 200))
+        let h = try CoreHarness(sweep(trials: 200), options: LeasesAheadTests.fiveMilliseconds)
         var queue = try joinAndFinishOne(h, "w1", seconds: 0.001) // runs 1, holds 2 to 6
         #expect(queue.map(\.trial) == [1, 2, 3, 4, 5, 6])
         // Four trials of 1 ms each, their outcomes handled at one time.
@@ -161,7 +177,7 @@ import Testing
         queue.removeFirst(4)
         queue += h.assignments("w1")
         // 1 ms per trial: the running one and about 5 ahead (4.99 or 5.01 ms by rounding),
-        // not the 64 that "instant" trials get.
+        // not the 256 that "instant" trials get.
         #expect((5...6).contains(queue.count), "\(queue.map(\.trial))")
     }
 
@@ -169,7 +185,7 @@ import Testing
     /// the same curves and the same outcome (here a prune at the last epoch) either way.
     @Test func aLastReportInsideTheResultIsHandledAsIfItCameOnItsOwn() throws {
         func run(inside: Bool) throws -> (states: [TrialState], steps: [[Int]]) {
-            let h = try CoreHarness(PruningThroughCoreTests.sweep(trials: 2, epochs: 2, pruner: "{name: threshold, upper: 3}"))
+            let h = try CoreHarness(PruningThroughCoreTests.sweep(trials: 2, epochs: 2, pruner: "{name: threshold, upper: 3}"), options: LeasesAheadTests.fiveMilliseconds)
             try h.hello("w1")
             let first = h.take("w1")
             guard first.count == 2, case .welcome(let w) = first[0], case .assign(let a0) = first[1] else {
@@ -205,7 +221,7 @@ import Testing
 
     /// A report before a trial's last epoch waits for its decision: it is never held back.
     @Test func aReportBeforeTheLastEpochIsAnsweredAtOnce() throws {
-        let h = try CoreHarness(sweep(trials: 40, epochs: 3))
+        let h = try CoreHarness(sweep(trials: 40, epochs: 3), options: LeasesAheadTests.fiveMilliseconds)
         try h.hello("w1", capabilities: Self.capable)
         let first = try #require(h.assignment("w1"))
         h.now += 0.002
@@ -242,7 +258,7 @@ import Testing
 
     /// w1 ran trial 0 in 2 ms and now runs trial 1 with trials 2 and 3 held ahead.
     func harness(_ sweepText: String = sweep(trials: 10)) throws -> (CoreHarness, [CoordinatorMessage.Assign]) {
-        let h = try CoreHarness(sweepText)
+        let h = try CoreHarness(sweepText, options: LeasesAheadTests.fiveMilliseconds)
         let queue = try LeasesAheadTests().joinAndFinishOne(h, "w1", seconds: 0.002)
         #expect(queue.map(\.trial) == [1, 2, 3])
         return (h, queue)

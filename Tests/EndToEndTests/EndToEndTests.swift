@@ -77,7 +77,10 @@ import ZeroMQ
         #expect(trials.count == 24)
         let pruned = trials.filter { $0.state == .pruned }
         #expect(!pruned.isEmpty, "nothing was pruned")
-        #expect(pruned.allSatisfy { $0.epochs < 4 && $0.pruneReason != nil })
+        // The median rule may also prune at the last epoch (a trial above the median until
+        // then), as Optuna's does; hopeless trials stop before it.
+        #expect(pruned.allSatisfy { $0.epochs <= 4 && $0.pruneReason != nil })
+        #expect(pruned.contains { $0.epochs < 4 }, "no trial was stopped before its last epoch")
         #expect(events.count == pruned.count)
     }
 

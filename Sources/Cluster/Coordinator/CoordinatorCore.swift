@@ -283,8 +283,9 @@ final class CoordinatorCore {
         return max(0, depth - w.ahead.count)
     }
 
-    /// The most trials a worker holds ahead (it refuses more than ``WorkerCore/maxAhead``).
-    static let maxAhead = 64
+    /// The most trials a worker holds ahead: what it accepts (``WorkerCore/maxAhead``), so
+    /// that ``CoordinatorOptions/aheadSeconds`` decides down to trials of ~0.1 ms.
+    static let maxAhead = 256
 
     private func queueAhead(_ worker: String) {
         if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }

@@ -40,8 +40,10 @@ public struct CoordinatorOptions: Sendable {
     /// 0 turns leasing ahead off.
     public var aheadBelowSeconds: Double
     /// How much of a short-trial worker's time it holds ahead: enough that results arrive
-    /// in batches (one commit and one wake-up for several trials), little enough that a lost
-    /// worker hands back little and the end of a study is not held by one worker.
+    /// in batches (one commit and one wake-up for several trials) and that the worker does
+    /// not run dry while the coordinator handles a batch, little enough that a lost worker
+    /// hands back little and the end of a study is not held by one worker. (20 ms: with
+    /// zero-cost trials and one worker, 21% more trials/s than 5 ms.)
     public var aheadSeconds: Double
     /// How long the loop may hold messages that nobody waits for (outcomes of workers that
     /// hold trials ahead, see ``aheadBelowSeconds``) to handle and commit them together with
@@ -60,7 +62,7 @@ public struct CoordinatorOptions: Sendable {
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
                 peerBytesPerSecond: Int? = nil, receiveQueueMessages: Int = 100, sendQueueMessages: Int = 1000,
                 orphanGraceSeconds: Double? = nil, drainSeconds: Double = 0, artifacts: ArtifactDirectory? = nil,
-                checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1, aheadSeconds: Double = 0.005,
+                checkpointBytes: Int = 2 << 30, aheadBelowSeconds: Double = 0.1, aheadSeconds: Double = 0.02,
                 gatherSeconds: Double = 0.002, gatherBelowLoad: Double = 0.5) {
         self.bind = bind
         self.heartbeatMs = heartbeatMs

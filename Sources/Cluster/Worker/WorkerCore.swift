@@ -84,7 +84,7 @@ struct WorkerCore {
     /// started the moment `current`'s outcome is sent; all are dropped on a reconnect (the
     /// coordinator takes them back).
     private(set) var ahead: [CoordinatorMessage.Assign] = []
-    /// More than this many assignments ahead are refused (the coordinator sends at most 64).
+    /// More than this many assignments ahead are refused (the most the coordinator sends).
     static let maxAhead = 256
     private(set) var trialsDone = 0
     private var reconnectAt = 0.0
