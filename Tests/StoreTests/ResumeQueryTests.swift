@@ -57,4 +57,28 @@ import Testing
         #expect(history[0].intermediate[2]?.isNaN == true)
         #expect(history[1].intermediate.isEmpty)
     }
+
+    /// Curves are merged into the trials in number order: trials without reports between
+    /// trials with them, and numbers inserted out of order, keep their own curves.
+    @Test func historyMergesEachCurveIntoItsOwnTrial() throws {
+        let store = try SweepStore.inMemory()
+        let s = try study(store)
+        try store.write { tx in
+            for number in [4, 0, 2, 1, 3] {
+                let id = try tx.insertTrial(studyID: s.id, number: number, state: .running, params: ["x": .double(Double(number))], seed: 1, at: 1)
+                guard number.isMultiple(of: 2) else { continue }
+                try tx.startAttempt(trialID: id, attempt: 1, worker: "w", at: 1)
+                for step in 1...number + 1 {
+                    try tx.recordReport(trialID: id, IntermediateRecord(step: step, attempt: 1, value: Double(10 * number + step), metrics: [:],
+                                                                      pruned: false, reason: nil, recordedAt: 2))
+                }
+            }
+        }
+        let history = try store.read { try $0.history(studyID: s.id) }
+        #expect(history.map(\.number) == [0, 1, 2, 3, 4])
+        for t in history {
+            let expected = t.number.isMultiple(of: 2) ? Dictionary(uniqueKeysWithValues: (1...t.number + 1).map { ($0, Double(10 * t.number + $0)) }) : [:]
+            #expect(t.intermediate == expected, "trial \(t.number)")
+        }
+    }
 }

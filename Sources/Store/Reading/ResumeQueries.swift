@@ -20,6 +20,7 @@ extension StoreQueries {
     /// every trial), so resuming a large study costs what its coordinator holds anyway.
     public func resumeTrials(studyID: Int64) throws -> [ResumeTrial] {
         var out: [ResumeTrial] = []
+        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT t.id, t.number, t.state, t.attempt,
                    (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'STALE') AS crashes,
@@ -37,24 +38,28 @@ extension StoreQueries {
     /// parameters, state and value of every trial and the objective of every epoch,
     /// streamed, without the per-epoch metrics.
     public func history(studyID: Int64) throws -> [TrialSnapshot] {
+        // Sized once (no doubling: the old and new buffers would both count at the peak).
         var out: [TrialSnapshot] = []
+        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0)
         let trials = try Row.fetchCursor(db, sql: "SELECT number, state, params, value FROM trials WHERE study_id = ? ORDER BY number",
                                          arguments: [studyID])
-        var index: [Int: Int] = [:]
         while let row = try trials.next() {
-            let number: Int = row[0]
-            index[number] = out.count
-            out.append(TrialSnapshot(number: number, state: try row.decode(TrialState.self, atIndex: 1),
+            out.append(TrialSnapshot(number: row[0], state: try row.decode(TrialState.self, atIndex: 1),
                                      params: JSONText.decodeParams(row[2]), value: row[3]))
         }
+        // Both in trial-number order: the curves are merged in one pass, without an index.
         let curves = try Row.fetchCursor(db, sql: """
             SELECT t.number, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
             WHERE t.study_id = ? ORDER BY t.number, iv.step
             """, arguments: [studyID])
+        var i = 0
         while let row = try curves.next() {
+            let number: Int = row[0]
+            while i < out.count, out[i].number < number { i += 1 }
+            guard i < out.count, out[i].number == number else { continue }
             let value: Double? = row[2]
             // NULL: reported, not finite.
-            if let i = index[row[0]] { out[i].intermediate[row[1]] = value ?? .nan }
+            out[i].intermediate[row[1]] = value ?? .nan
         }
         return out
     }
