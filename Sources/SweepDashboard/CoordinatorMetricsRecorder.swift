@@ -15,6 +15,7 @@ public final class CoordinatorMetricsRecorder: CoordinatorMetricsSink {
     private let reportsPerSecond: Gauge
     private let roundTrip: ValueHistogram
     private let commit: ValueHistogram
+    private let held: ValueHistogram
     /// Reports per whole second over the last `window` seconds, for `sweep_reports_per_second`.
     private let recent = Mutex<[(second: Int, count: Int)]>([])
     static let window = 10
@@ -30,12 +31,15 @@ public final class CoordinatorMetricsRecorder: CoordinatorMetricsSink {
                                                 help: "From reading a report to sending its decision, in seconds.")
         commit = registry.makeValueHistogram(name: "sweep_db_commit_seconds", buckets: latency,
                                              help: "Duration of the coordinator's database transaction per batch, in seconds.")
+        held = registry.makeValueHistogram(name: "sweep_gathered_batch_held_seconds", buckets: latency,
+                                           help: "How long a batch of outcomes nobody waited for was held to be committed together, in seconds.")
     }
 
     public func batchHandled(messages n: Int, reports r: Int, heldSeconds: Double, commitSeconds: Double, roundTripSeconds: Double, workersAlive: Int) {
         messages.increment(by: Int64(n))
         workers.set(Double(workersAlive))
         commit.record(commitSeconds)
+        if heldSeconds > 0 { held.record(heldSeconds) }
         guard r > 0 else { return }
         reports.increment(by: Int64(r))
         for _ in 0..<r { roundTrip.record(roundTripSeconds) }

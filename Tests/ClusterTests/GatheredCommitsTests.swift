@@ -61,7 +61,7 @@ import Testing
     /// Trials of 0.5 ms: the coordinator keeps up with one worker, so without gathering it
     /// handles each trial's one message (its result, with its last report inside) as it
     /// comes, one per batch. Gathered, a batch holds the outcomes of about half of what the
-    /// worker holds ahead: 50 ms of its work here (64 trials), so that a loaded machine,
+    /// worker holds ahead: 50 ms of its work here (about 100 trials), so that a loaded machine,
     /// on which trials look slower, still leaves it several.
     @Test(.timeLimit(.minutes(1))) func outcomesOfTrialsHeldAheadAreCommittedTogether() throws {
         let (trials, batches) = try run(trials: 300, sleep: 0.0005, gatherSeconds: 30, aheadSeconds: 0.05)
@@ -84,7 +84,7 @@ import Testing
         #expect(always.batches.contains { $0.held }, "no batch held: \(always.batches.prefix(60).map(\.messages))")
     }
 
-    /// Zero-cost trials, gathered (64 held ahead, up to half of them per batch): every trial
+    /// Zero-cost trials, gathered (up to 192 held ahead, up to half of them per batch): every trial
     /// still runs once, in one attempt. The time limit only guards against a hang.
     @Test(.timeLimit(.minutes(1))) func gatheredZeroCostTrialsEachRunOnce() throws {
         let (trials, _) = try run(trials: 2000, gatherSeconds: 30)

@@ -51,9 +51,24 @@ import Testing
         // 1 ms per trial: the next one and 20 more.
         let h = try CoreHarness(sweep(trials: 400))
         #expect(try joinAndFinishOne(h, "w1", seconds: 0.001).map(\.trial) == Array(1...21))
-        // 0.01 ms per trial: 2,000 would fill 20 ms; a worker accepts 256 ahead.
+        // 0.01 ms per trial: 2,000 would fill 20 ms; it holds 192 (a worker accepts 256).
         let tiny = try CoreHarness(sweep(trials: 400))
-        #expect(try joinAndFinishOne(tiny, "w1", seconds: 0.00001).count == 1 + WorkerCore.maxAhead)
+        #expect(try joinAndFinishOne(tiny, "w1", seconds: 0.00001).count == 1 + CoordinatorCore.maxAhead)
+        #expect(CoordinatorCore.maxAhead < WorkerCore.maxAhead)
+    }
+
+    /// One trial that ends at once among slower ones (a quick failure) lets the trials held
+    /// ahead at most double: the trial time at most halves from one outcome to the next.
+    @Test func oneQuickTrialDoesNotHandAWorkerManySlowOnes() throws {
+        let h = try CoreHarness(sweep(trials: 400))
+        // 15 ms per trial: the next one and one more (20 ms of work).
+        var queue = try joinAndFinishOne(h, "w1", seconds: 0.015)
+        #expect(queue.map(\.trial) == [1, 2])
+        // Trial 1 ends after 0.01 ms: 7.5 ms counts, so 2 held ahead (3, 4), not 192.
+        h.now += 0.00001
+        try h.finish("w1", queue.removeFirst(), value: 0)
+        queue += h.assignments("w1")
+        #expect(queue.map(\.trial) == [2, 3, 4])
     }
 
     @Test func onlyShortTrialsOfWorkersThatSayTheyCanAreLeasedAhead() throws {

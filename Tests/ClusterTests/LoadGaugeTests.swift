@@ -61,7 +61,8 @@ import Testing
     @Test func longIdleForgetsBusyPast() {
         var gauge = LoadGauge(window: 0.05)
         feed(&gauge, messages: 10, cost: 0.0002, period: 0.002, count: 100)
-        gauge.record(messages: 1, busyFrom: 10.0, to: 10.0001)
+        // Half a second later (the cost estimate still holds): the rate has decayed.
+        gauge.record(messages: 1, busyFrom: 0.7, to: 0.7001)
         #expect(gauge.share < 0.001)
     }
 

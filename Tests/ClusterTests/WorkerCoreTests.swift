@@ -296,6 +296,48 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(sends(h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))) == [result(3)])
     }
 
+    /// An `assign` lost on the way (the coordinator's queue to this worker full) would leave
+    /// it waiting for good while its heartbeats keep the lease alive: an idle worker asks
+    /// again once it has been idle as long as the coordinator's silence limit (3 s here).
+    @Test func anIdleWorkerAsksForWorkAgainAfterTheSilenceLimit() {
+        var h = WorkerHarness()
+        /// `seconds` later, with the coordinator's heartbeat heard just before.
+        func later(_ seconds: Double) -> [WorkerMessage] {
+            h.now += seconds
+            _ = h.receive(.heartbeat)
+            return sends(h.tick())
+        }
+        _ = h.tick()
+        _ = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        // hello asked for work at the start: heartbeats until 3 s have passed, then `ready`.
+        #expect(later(1.0) == [.heartbeat])
+        #expect(later(1.0) == [.heartbeat])
+        #expect(later(1.0) == [.ready])
+        #expect(later(1.0) == [.heartbeat])
+        #expect(later(2.0) == [.ready])
+        // Running a trial it does not ask; after its outcome (which asks) it waits 3 s again.
+        _ = h.receive(.assign(assign(trial: 3)))
+        #expect(later(3.5) == [.heartbeat])
+        #expect(sends(h.runner(.forward(result(3)))) == [result(3)])
+        #expect(later(2.5) == [.heartbeat])
+        #expect(later(0.5) == [.ready])
+        // A worker asked to stop does not ask for work: it leaves.
+        h.core.requestStop()
+        #expect(!later(5).contains(.ready))
+    }
+
+    /// The assignment sent again for a repeated `ready` may cross the first copy's outcome:
+    /// a trial already run is not run again.
+    @Test func aCopyOfAnAssignmentAlreadyRunIsNotRunAgain() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        #expect(sends(h.runner(.forward(result(3)))) == [result(3)])
+        #expect(runnerAssigns(h.receive(.assign(assign(trial: 3)))).isEmpty)
+        // Another attempt of it is a new lease, and runs.
+        let again = h.receive(.assign(assign(trial: 3, attempt: 2)))
+        #expect(again.contains { if case .toRunner(.assign(let a)) = $0 { return a.trial == 3 && a.attempt == 2 } else { return false } })
+    }
+
     @Test func anAssignmentAfterItsLastOutcomeIsNotRun() {
         var h = WorkerHarness { $0.maxTrials = 1 }
         h.runningTrial()

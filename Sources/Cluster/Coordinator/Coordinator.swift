@@ -196,6 +196,8 @@ public final class Coordinator {
         /// While every message read so far may wait (``CoordinatorCore/mayWait``), the loop
         /// reads on until this time before it handles them in one transaction.
         var gatherUntil: Double?
+        /// When the gathering under way began (the first message it holds was read).
+        var gatherStart: Double?
         /// Outcomes per worker read and not yet handled (for ``CoordinatorCore/mayWait``).
         var waitingOutcomes: [String: Int] = [:]
         /// The loop gathers only while it has idle time to spend on it.
@@ -297,11 +299,17 @@ public final class Coordinator {
             // of each worker for many of them (trials of a few milliseconds, held ahead).
             if !tickDue, allMayWait, drainDeadline == nil, options.gatherSeconds > 0, load.share < options.gatherBelowLoad,
                batch.count < batchLimit, batchBytes < options.maxMessageBytes {
-                if gatherUntil == nil { gatherUntil = now + options.gatherSeconds }
+                if gatherUntil == nil {
+                    // From now, not from before the poll that found the first message.
+                    let start = clock.now
+                    gatherStart = start
+                    gatherUntil = start + options.gatherSeconds
+                }
                 if let until = gatherUntil, clock.now < until { continue }
             }
-            let heldSeconds = gatherUntil.map { max(0, clock.now - ($0 - options.gatherSeconds)) } ?? 0
+            let heldSeconds = gatherStart.map { max(0, clock.now - $0) } ?? 0
             gatherUntil = nil
+            gatherStart = nil
             waitingOutcomes.removeAll(keepingCapacity: true)
 
             var out = Outbox()
@@ -348,7 +356,9 @@ public final class Coordinator {
                                   roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0
-            load.record(messages: handled, busyFrom: t, to: clock.now)
+            // From the end of the wait (the last reads and decoding count); a tick's liveness
+            // work is not a cost of its messages.
+            load.record(messages: handled, busyFrom: lastAwake, to: clock.now, measuresCost: !tickDue)
             if core.finished && finishedAt == nil {
                 finishedAt = t
                 // `stop` is queued for every worker: closing the socket must still deliver it.

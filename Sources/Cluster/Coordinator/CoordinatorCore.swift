@@ -275,17 +275,21 @@ final class CoordinatorCore {
     }
 
     /// Trials a worker should be leased beyond the one it runs: as many as fill
-    /// ``CoordinatorOptions/aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose trials are short.
+    /// ``CoordinatorOptions/aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose
+    /// trials are short. The depth at most doubles (plus one) from what the worker holds:
+    /// one trial that ended at once (a quick failure) must not hand it 192 slower ones.
     private func aheadRoom(_ w: WorkerSession) -> Int {
         guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
               w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
-        let depth = min(Self.maxAhead, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
+        let depth = min(Self.maxAhead, 2 * w.ahead.count + 2, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)
     }
 
-    /// The most trials a worker holds ahead: what it accepts (``WorkerCore/maxAhead``), so
-    /// that ``CoordinatorOptions/aheadSeconds`` decides down to trials of ~0.1 ms.
-    static let maxAhead = 256
+    /// The most trials a worker holds ahead, so that ``CoordinatorOptions/aheadSeconds``
+    /// decides down to trials of ~0.1 ms; kept below what a worker accepts
+    /// (``WorkerCore/maxAhead``, 256) so that a cancel lost on the way (the worker then holds
+    /// one more than counted here) never makes it refuse a lease.
+    static let maxAhead = 192
 
     private func queueAhead(_ worker: String) {
         if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }

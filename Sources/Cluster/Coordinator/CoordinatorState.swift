@@ -41,18 +41,24 @@ struct WorkerSession {
     /// together (gathered, see ``CoordinatorOptions/gatherSeconds``), the time since the
     /// first of them started over their number. (Each trial's own lease-to-result time says
     /// little then: a trial held ahead starts, as far as the coordinator knows, when the
-    /// outcome before it is handled, which may be in the same batch.)
+    /// outcome before it is handled, which may be in the same batch.) It at most halves
+    /// from one batch to the next, so the trials held ahead at most double: one trial that
+    /// ended at once (a quick failure) does not hand a worker of 50 ms trials 192 of them.
     var lastTrialSeconds: Double?
     /// The batch whose outcomes of this worker were handled last: its time, when the first
-    /// of those trials started, and how many there were.
-    var outcomeBatch: (at: Double, since: Double, count: Int)?
+    /// of those trials started, how many there were, and the trial time before it.
+    var outcomeBatch: (at: Double, since: Double, count: Int, before: Double?)?
 
     /// Times an outcome handled at `now` of a trial that started at `started`.
     mutating func timeOutcome(now: Double, started: Double) {
-        let sameBatch = outcomeBatch.map { $0.at == now } ?? false
-        let batch = (at: now, since: sameBatch ? outcomeBatch!.since : started, count: sameBatch ? outcomeBatch!.count + 1 : 1)
+        let batch = if let b = outcomeBatch, b.at == now {
+            (at: now, since: b.since, count: b.count + 1, before: b.before)
+        } else {
+            (at: now, since: started, count: 1, before: lastTrialSeconds)
+        }
         outcomeBatch = batch
-        lastTrialSeconds = (now - batch.since) / Double(batch.count)
+        let measured = (now - batch.since) / Double(batch.count)
+        lastTrialSeconds = batch.before.map { max(measured, $0 / 2) } ?? measured
     }
     /// Whether it asked for work and has none.
     var idle: Bool

@@ -23,7 +23,7 @@ import Foundation
 /// gauge.share                                               // ~0.2: 2,000/s x 0.1 ms
 /// ```
 struct LoadGauge {
-    /// The seconds over which older batches fade to a third (an exponential decay).
+    /// The seconds over which older batches fade to 1/e (an exponential decay).
     let window: Double
     /// The fewest messages of a batch whose cost per message counts.
     static let sharedBatch = 8
@@ -42,15 +42,17 @@ struct LoadGauge {
         self.window = window
     }
 
-    /// Notes a batch of `count` messages handled from `start` to `end`.
-    mutating func record(messages count: Int, busyFrom start: Double, to end: Double) {
+    /// Notes a batch of `count` messages handled from `start` to `end`; with `measuresCost`
+    /// false (a batch that also did other work) only its messages count, not its time. (The
+    /// first batch's span is its own busy time: the rate starts as its handling rate.)
+    mutating func record(messages count: Int, busyFrom start: Double, to end: Double, measuresCost: Bool = true) {
         let elapsed = lastEnd.map { max(0, end - $0) } ?? max(0, end - start)
         let keep = lastEnd == nil ? 0 : Self.fade(elapsed / window)
         messages = messages * keep + Double(count)
         span = span * keep + elapsed
         lastEnd = end
         if let c = cost, end - c.at > Self.costLifetime { cost = nil }
-        if count >= Self.sharedBatch {
+        if measuresCost, count >= Self.sharedBatch {
             let seconds = max(0, end - start) / Double(count)
             // Each batch moves the estimate by its share of the last ~64 messages.
             let weight = min(1, Double(count) / 64)

@@ -92,6 +92,10 @@ struct WorkerCore {
     private var lastHeard: Double
     private var lastContact: Double
     private var lastSent = -Double.infinity
+    /// When this worker last asked for work (`ready`, `hello` or an outcome with `ready`).
+    private var askedForWorkAt = -Double.infinity
+    /// The last trial whose outcome the runner gave: a copy of its assignment is not run.
+    private var lastFinished: TrialRef?
     private var stopRequested = false
     private var stopForwarded = false
     private var leaving: String?
@@ -160,10 +164,20 @@ struct WorkerCore {
             dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)", now: now, into: &out)
             return out
         }
-        if socketOpen && now - lastSent >= Double(heartbeatMs) / 1000 {
+        if isIdle && now - askedForWorkAt >= silence {
+            // Idle this long: ask again. An `assign` can be lost without the connection
+            // dropping (the coordinator's queue to this worker full); the coordinator
+            // answers a repeated `ready` by sending again a lease nothing was reported for.
+            send(.ready, now: now, into: &out)
+        } else if socketOpen && now - lastSent >= Double(heartbeatMs) / 1000 {
             send(.heartbeat, now: now, into: &out)
         }
         return out
+    }
+
+    /// Welcomed, running nothing, holding nothing ahead and not about to leave.
+    private var isIdle: Bool {
+        welcomed && current?.running != true && ahead.isEmpty && leaving == nil && studyOver == nil && !stopRequested
     }
 
     /// Something arrived from the coordinator; nil when it could not be decoded (it still
@@ -202,6 +216,9 @@ struct WorkerCore {
             // Leaving (its last trial done, or a stop requested): the `bye` hands it back. (An
             // assignment ahead may arrive after the outcome that said `ready: false`.)
             if leaving != nil || stopRequested { return out }
+            if let done = lastFinished, done.trial == a.trial, done.attempt == a.attempt, current?.running != true {
+                break // a copy of one already run (sent again after a repeated `ready`)
+            }
             if let c = current, c.running {
                 if a.trial == c.trial || ahead.contains(where: { $0.trial == a.trial }) {
                     break // a copy of one we hold (re-sent after a repeated `ready`)
@@ -293,6 +310,7 @@ struct WorkerCore {
                 current?.unanswered[r.epoch] = message
             case .result, .failure:
                 current?.running = false
+                if let c = current { lastFinished = TrialRef(trial: c.trial, attempt: c.attempt) }
                 trialsDone += 1
                 if let max = options.maxTrials, trialsDone >= max {
                     // The last trial: do not ask for more.
@@ -357,6 +375,12 @@ struct WorkerCore {
     private mutating func send(_ m: WorkerMessage, now: Double, into out: inout [Action]) {
         guard socketOpen else { return } // kept in `current` for a re-send after re-adoption
         lastSent = now
+        switch m {
+        case .ready, .hello: askedForWorkAt = now
+        case .result(let r) where r.ready: askedForWorkAt = now
+        case .failure(let f) where f.ready: askedForWorkAt = now
+        default: break
+        }
         out.append(.send(m))
     }
 
