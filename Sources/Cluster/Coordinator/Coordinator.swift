@@ -352,7 +352,7 @@ public final class Coordinator {
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
             let handled = batch.count
-            metrics?.batchHandled(messages: batch.count, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,
+            metrics?.batchHandled(messages: handled, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,
                                   roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
             batch.removeAll(keepingCapacity: true)
             batchBytes = 0

@@ -276,12 +276,11 @@ final class CoordinatorCore {
 
     /// Trials a worker should be leased beyond the one it runs: as many as fill
     /// ``CoordinatorOptions/aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose
-    /// trials are short. The depth at most doubles (plus one) from what the worker holds:
-    /// one trial that ended at once (a quick failure) must not hand it 192 slower ones.
+    /// trials are short. (How fast one quick trial can raise it: ``WorkerSession/lastTrialSeconds``.)
     private func aheadRoom(_ w: WorkerSession) -> Int {
         guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
               w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
-        let depth = min(Self.maxAhead, 2 * w.ahead.count + 2, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
+        let depth = min(Self.maxAhead, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)
     }
 

@@ -20,7 +20,7 @@ extension StoreQueries {
     /// every trial), so resuming a large study costs what its coordinator holds anyway.
     public func resumeTrials(studyID: Int64) throws -> [ResumeTrial] {
         var out: [ResumeTrial] = []
-        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0)
+        out.reserveCapacity(try trialCount(studyID: studyID))
         let rows = try Row.fetchCursor(db, sql: """
             SELECT t.id, t.number, t.state, t.attempt,
                    (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'STALE') AS crashes,
@@ -34,13 +34,18 @@ extension StoreQueries {
         return out
     }
 
+    /// A study's trials, to size the arrays above once (no doubling: the old and new buffers
+    /// would both count at the resume's peak memory).
+    private func trialCount(studyID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
+    }
+
     /// Everything the sampler and pruner need, rebuilt from the database (on resume):
     /// parameters, state and value of every trial and the objective of every epoch,
     /// streamed, without the per-epoch metrics.
     public func history(studyID: Int64) throws -> [TrialSnapshot] {
-        // Sized once (no doubling: the old and new buffers would both count at the peak).
         var out: [TrialSnapshot] = []
-        out.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0)
+        out.reserveCapacity(try trialCount(studyID: studyID))
         let trials = try Row.fetchCursor(db, sql: "SELECT number, state, params, value FROM trials WHERE study_id = ? ORDER BY number",
                                          arguments: [studyID])
         while let row = try trials.next() {
