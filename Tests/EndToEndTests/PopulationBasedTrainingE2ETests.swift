@@ -119,6 +119,13 @@ struct PopulationBasedTrainingE2ETests {
         // `sweep show` has the lineage view.
         let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
         #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")
+        // Its step reads "rate SOURCE'S -> EXPLORED (FACTOR; before: OWN)": the factor applies to the source's rate.
+        let last = lineage.last!
+        let line = try #require(show.output.split(separator: "\n").last { $0.contains("epoch \(last.epoch): continued from trial \(last.source)'s") }, "\(show.output)")
+        let words = try #require(line.components(separatedBy: "\(rate) ").last).split(separator: " ")
+        let shown = try #require(Double(words[0])), sourceRate = try #require(rateOf(last.source, before: last.sequence))
+        #expect(abs(shown - sourceRate) <= 1e-3 * sourceRate, "\(line): the source's rate is \(sourceRate)")
+        #expect(line.contains("(\(last.changes[rate]!); before: "), "\(line)")
     }
 
     @Test func ashaWithPromotionsPausesAtRungsAndPromotedTrialsContinueFromTheirCheckpoint() throws {

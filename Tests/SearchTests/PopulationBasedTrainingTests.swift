@@ -74,13 +74,18 @@ struct PopulationBasedTrainingTests {
         var edge = Self.params
         edge["lr"] = .double(0.1)
         edge["activation"] = .string("relu")
-        var seen = Set<String>()
+        var seen = Set<String>(), recorded = Set<String>()
         for _ in 0..<100 {
-            let (explored, _) = pbt.explore(edge, space: Fixtures.mixedSpace, rng: &rng)
+            let (explored, changes) = pbt.explore(edge, space: Fixtures.mixedSpace, rng: &rng)
             #expect(explored["lr"]!.number! <= 0.1)
             if case .string(let a) = explored["activation"]! { seen.insert(a) }
+            // The change recorded is the one made: a shift past the end keeps the value.
+            let change = changes.first { $0.parameter == "activation" }!
+            recorded.insert(change.kind.text)
+            #expect((change.kind.text == "kept") == (explored["activation"] == .string("relu")))
         }
         #expect(seen == ["relu", "elu"])
+        #expect(recorded == ["kept", "+1"])
     }
 
     @Test func resamplingHappensAtTheConfiguredRate() {

@@ -31,6 +31,19 @@ struct PopulationLineageTests {
         #expect(lineage.effectiveSchedule(of: 2, through: 6).map { [$0.firstEpoch, $0.lastEpoch, $0.member] } == [[1, 6, 2]])
     }
 
+    @Test func theParamsAnExploitCopiedAreTheSourcesAtThatTime() {
+        // Member 0 (lr 1) copies member 1 (lr 2) at sequence 1; member 1 later copies member 2 (lr 3).
+        let steps = [
+            Self.step(1, member: 0, epoch: 2, source: 1, sourceEpoch: 2, from: 1, to: 2.4),
+            Self.step(2, member: 1, epoch: 4, source: 2, sourceEpoch: 4, from: 2, to: 3.6),
+            Self.step(3, member: 0, epoch: 6, source: 1, sourceEpoch: 6, from: 2.4, to: 4.32),
+        ]
+        let lineage = PopulationLineage(steps: steps, currentParams: [2: Self.lr(3)])
+        #expect(lineage.params(of: 1, before: 1) == Self.lr(2))
+        #expect(lineage.params(of: 1, before: 3) == Self.lr(3.6))
+        #expect(lineage.params(of: 2, before: 2) == Self.lr(3))
+    }
+
     @Test func aSourceCopiedFromBehindOrAheadGivesConsistentEpochs() {
         // Member 0 at epoch 4 copies member 1's checkpoint of epoch 6 (ahead): epochs 1-6 are
         // member 1's, 7-8 its own. A later step of member 1 does not rewrite the past.

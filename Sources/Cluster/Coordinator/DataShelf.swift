@@ -6,7 +6,7 @@ import Training
 /// only the files of its own study's `data` section, identified by their fingerprint, and
 /// only up to `maxBytes` in all.
 final class DataShelf {
-    /// The study's data fingerprint (nil: no file data set, or its `data` section is searched).
+    /// The study's data fingerprint (nil: no file data set, or each trial reads other files).
     let fingerprint: DataFingerprint?
     /// The files, in `DataFiles.allPaths` order, as the coordinator reads them.
     let paths: [String]
@@ -21,11 +21,7 @@ final class DataShelf {
     }
 
     /// The files of a definition's file data set, with the fingerprint the CLI put in.
-    static func files(of definition: SweepDefinition) -> DataFiles? {
-        definition.template["data"].flatMap {
-            try? ConfigDecoder(file: definition.file).decode(DataConfig.self, from: $0, at: ConfigPath([.key("data")]))
-        }?.files
-    }
+    static func files(of definition: SweepDefinition) -> DataFiles? { definition.sharedDataConfig?.files }
 
     /// The data fingerprint assignments of `definition` carry.
     static func fingerprint(of definition: SweepDefinition) -> DataFingerprint? { files(of: definition)?.fingerprint }

@@ -124,8 +124,9 @@ public struct PopulationBasedTraining: Sendable {
                 case .categorical(let choices):
                     let index = choices.firstIndex(of: current!) ?? 0
                     let offset = rng.nextDouble() < 0.5 ? -1 : 1
-                    value = choices[min(max(index + offset, 0), choices.count - 1)]
-                    kind = .shifted(offset: offset)
+                    let shifted = min(max(index + offset, 0), choices.count - 1)
+                    value = choices[shifted]
+                    kind = .shifted(offset: shifted - index)  // 0 at either end of the choices
                 case .numeric(let numeric):
                     let factor = config.perturbationFactors[rng.nextInt(below: config.perturbationFactors.count)]
                     value = numeric.snapped(current!.number! * factor)

@@ -30,10 +30,12 @@ public struct LineageStep: Hashable, Sendable {
 }
 
 extension PopulationBasedTraining.Change.Kind {
-    /// The text stored in the lineage: `x1.2`, `resampled`, `+1`.
+    /// The text stored in the lineage: `x1.2`, `resampled`, `+1`, `-1`, `kept` (a shift
+    /// past either end of the choices).
     public var text: String {
         switch self {
         case .perturbed(let factor): return "x\(factor)"
+        case .shifted(0): return "kept"
         case .shifted(let offset): return offset > 0 ? "+\(offset)" : "\(offset)"
         case .resampled: return "resampled"
         }
@@ -67,6 +69,12 @@ public struct PopulationLineage: Sendable {
 
     /// The steps of `member`, oldest first.
     public func steps(of member: Int) -> [LineageStep] { steps[member] ?? [] }
+
+    /// The parameters `member` trained with just before step `sequence`: what an exploit of
+    /// it at that time copied (and explored).
+    public func params(of member: Int, before sequence: Int64) -> Params? {
+        steps(of: member).last { $0.sequence < sequence }?.params ?? initialParams(of: member)
+    }
 
     /// The member's parameters when it started.
     public func initialParams(of member: Int) -> Params? {

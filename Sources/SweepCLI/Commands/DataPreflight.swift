@@ -19,14 +19,13 @@ enum DataPreflight {
         return (config, dataset)
     }
 
-    /// The sweep file at `path`; a training sweep's data is loaded first (unless the data
-    /// section itself is searched: then each trial loads its own), and the sweep is
-    /// validated again with the data's shape and classes known.
+    /// The sweep file at `path`; a training sweep's data is loaded first (at the search
+    /// space's base point when `data` values are searched; not at all when the files
+    /// themselves are: then each trial loads its own), and the sweep is validated again with
+    /// the data's shape and classes known.
     static func sweep(_ path: String) throws -> SweepDefinition {
         let definition = try SweepDefinition.load(path: path)
-        guard definition.task == .training, let node = definition.template["data"],
-              let config = try? ConfigDecoder(file: path).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
-        else { return definition }
+        guard let node = definition.template["data"], let config = definition.sharedDataConfig else { return definition }
         let dataset = try load(config, file: path, node: node)
         // Two-class metrics need the class count, known once the data is read.
         if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
@@ -49,8 +48,7 @@ enum DataPreflight {
     /// carry the current fingerprint.
     static func resumed(_ stored: SweepDefinition, recorded: String?, force: Bool) throws -> SweepDefinition {
         let file = stored.file ?? "\(stored.study) (stored sweep file)"
-        guard stored.task == .training, let node = stored.template["data"],
-              let config = try? ConfigDecoder(file: file).decode(DataConfig.self, from: node, at: ConfigPath([.key("data")])),
+        guard let node = stored.template["data"], let config = stored.sharedDataConfig,
               config.dataset.isFileSet, let files = config.files else { return stored }
         _ = try load(config, file: file, node: node)
         let current = try fingerprintOf(files, file: file, node: node)
@@ -100,6 +98,9 @@ enum DataPreflight {
                                message: "no such file: \(path)")
         case .missingFile:
             return ConfigError(file: file, mark: node?["path"]?.mark ?? node?.mark, path: ConfigPath([.key("data")]), message: error.description)
+        case .mismatch(let message):
+            // The location already names `data`.
+            return ConfigError(file: file, mark: node?.mark, path: ConfigPath([.key("data")]), message: message)
         default:
             return ConfigError(file: file, mark: node?.mark, path: ConfigPath([.key("data")]), message: error.description)
         }

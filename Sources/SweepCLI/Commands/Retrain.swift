@@ -74,7 +74,7 @@ struct Retrain: ParsableCommand {
             modelPath = nil
         }
         let store = try database.writer()
-        try store.write { tx in
+        _ = try store.write { tx in
             try tx.insertRetrain(studyID: record.id, RetrainRecord(
                 trialNumber: chosen.number, epochs: result.epochs.count, trainSamples: dataset.train.count, testAccuracy: test["accuracy"],
                 testLoss: test["loss"], metrics: test, seconds: seconds, modelPath: modelPath, createdAt: Date().timeIntervalSince1970))

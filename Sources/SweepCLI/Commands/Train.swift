@@ -52,26 +52,24 @@ struct Train: ParsableCommand {
             }
         }
         if checkpointEvery < 1 { throw UsageError("--checkpoint-every: must be at least 1, got \(checkpointEvery)") }
+        var continuedAfter: Int?
         if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
             do {
                 let saved = try CheckpointFile.read(checkpoint)
                 try trainer.restore(from: saved)
+                continuedAfter = saved.epoch
                 print("continuing from \(checkpoint) after epoch \(saved.epoch)")
             } catch {
                 throw UsageError("--checkpoint \(checkpoint): \(error)")
             }
         }
+        let metricsFile = try metricsOut.map { try EpochLogFile(path: $0, keepingEpochsThrough: continuedAfter) }
         let summary = trainer.summary
         print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
         print("model: \(summary.totalParameters) parameters (\(summary.trainableParameters) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
         let display = LiveDisplay()
-        var metricsFile: FileHandle?
-        if let metricsOut {
-            _ = FileManager.default.createFile(atPath: metricsOut, contents: nil)
-            metricsFile = FileHandle(forWritingAtPath: metricsOut)
-        }
         let epochs = config.training.epochs
-        var checkpointFailure: String?
+        var writeFailure: String?
         let result = try trainer.fit(progress: { p in
             guard display.isTerminal else { return }
             let line = "epoch \(p.epoch)/\(epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch)))) \(p.batch)/\(p.batchesPerEpoch)  loss \(String(format: "%.4f", p.loss))"
@@ -85,17 +83,21 @@ struct Train: ParsableCommand {
             parts.append(String(format: "%.1fs", e.seconds))
             display.show([parts.joined(separator: "  ")])
             display.finish(keep: true)
-            if let f = metricsFile, let data = try? JSONEncoder().encode(e) { f.write(data + Data("\n".utf8)) }
+            if let metricsFile {
+                do { try metricsFile.append(e) } catch {
+                    writeFailure = "cannot write the metrics of epoch \(e.epoch) to \(metricsFile.path): \(error)"
+                    return .stop
+                }
+            }
             if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
                 do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
-                    checkpointFailure = "cannot write checkpoint \(checkpoint): \(error)"
+                    writeFailure = "cannot write checkpoint \(checkpoint): \(error)"
                     return .stop
                 }
             }
             return processStop.isSet ? .stop : .proceed
         })
-        try? metricsFile?.close()
-        if let checkpointFailure { throw CommandFailure(checkpointFailure) }
+        if let writeFailure { throw CommandFailure(writeFailure) }
         if let checkpoint, [.completed, .earlyStopping].contains(result.stopReason), !keepCheckpoint {
             try? FileManager.default.removeItem(atPath: checkpoint)
         }

@@ -351,6 +351,31 @@ public struct SweepDefinition: Sendable {
         }
     }
 
+    /// The `data` section of a training sweep as every trial reads it, for fingerprinting,
+    /// shipping and checking its files once: decoded at the search space's base point. Nil
+    /// when a searched value changes which files are read (e.g. `train_file` is a choice:
+    /// each trial loads its own), or for a sweep without one. Searched values that leave the
+    /// files alone (`scaling`, a limit) do not matter: the files are what is fingerprinted.
+    public var sharedDataConfig: DataConfig? {
+        guard task == .training, template["data"] != nil else { return nil }
+        let decoder = ConfigDecoder(file: file)
+        func data(_ params: Params) -> DataConfig? {
+            guard let node = document(for: params, trialSeed: 1)["data"] else { return nil }
+            return try? decoder.decode(DataConfig.self, from: node, at: ConfigPath([.key("data")]))
+        }
+        let base = baseAssignment()
+        guard let shared = data(base) else { return nil }
+        for spec in parameters where spec.path.components.first == .key("data") {
+            for value in probeValues(spec.parameter.distribution) {
+                var params = base
+                params[spec.parameter.name] = value
+                guard let other = data(completed(params)) else { continue } // an invalid probe: validateTemplate reports it
+                if other.dataset != shared.dataset || other.files?.allPaths != shared.files?.allPaths { return nil }
+            }
+        }
+        return shared
+    }
+
     /// The trial to run for `params` (only active parameters set).
     public func spec(for params: Params, trialSeed: UInt64) throws(ConfigError) -> TrialSpec {
         let doc = document(for: params, trialSeed: trialSeed)

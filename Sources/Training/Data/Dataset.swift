@@ -59,14 +59,18 @@ public final class Dataset: Sendable {
     public let scaling: InputScaling
     /// Regression: how the targets were scaled (nil for classification).
     public let targetScale: TargetScale?
+    /// csv/tsv: the feature columns in feature order, as the training file named them (a
+    /// model file keeps them, so prediction picks its columns by name); nil for arrays.
+    public let featureColumns: [String]?
 
     /// A data set from its parts.
     public init(
         config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
-        scaling: InputScaling = .identity, targetScale: TargetScale? = nil
+        scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil
     ) {
         precondition((targetScale != nil) == (config.resolvedTask == .regression), "a regression set has a target scale")
         self.config = config
+        self.featureColumns = featureColumns
         self.targetScale = targetScale
         self.scaling = scaling
         self.sampleShape = sampleShape

@@ -38,7 +38,9 @@ enum FeatureScaling {
         }
     }
 
-    /// `(x - mean) / std` per feature; constant features keep std 1 so they map to 0.
+    /// `(x - mean) / std` per feature; a feature constant in the training split maps to 0 in
+    /// every split (scale 0): the model never saw it vary, so a value that differs elsewhere
+    /// must not reach it unscaled (scikit-learn keeps such values, off by whatever they differ).
     static func standardization(of features: [Float], width: Int) -> Affine {
         let rows = features.count / max(width, 1)
         var mean = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
@@ -56,14 +58,15 @@ enum FeatureScaling {
             let m = mean[j] / Double(max(rows, 1))
             let variance = max(0, squares[j] / Double(max(rows, 1)) - m * m)
             let std = variance.squareRoot()
-            let s = std > 1e-8 ? 1 / std : 1
+            let s = std > 1e-8 ? 1 / std : 0
             scale[j] = Float(s)
             shift[j] = Float(-m * s)
         }
         return Affine(scale: scale, shift: shift)
     }
 
-    /// Min-max per feature to [0, 1]; constant features map to 0.
+    /// Min-max per feature to [0, 1]; a feature constant in the training split maps to 0 in
+    /// every split.
     static func unitRange(of features: [Float], width: Int) -> Affine {
         let rows = features.count / max(width, 1)
         var lo = [Float](repeating: .infinity, count: width), hi = [Float](repeating: -.infinity, count: width)
@@ -76,7 +79,7 @@ enum FeatureScaling {
         var scale = [Float](repeating: 1, count: width), shift = [Float](repeating: 0, count: width)
         for j in 0..<width where rows > 0 {
             let range = hi[j] - lo[j]
-            scale[j] = range > 0 ? 1 / range : 1
+            scale[j] = range > 0 ? 1 / range : 0
             shift[j] = -lo[j] * scale[j]
         }
         return Affine(scale: scale, shift: shift)

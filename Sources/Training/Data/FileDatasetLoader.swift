@@ -25,15 +25,18 @@ enum FileDatasetLoader {
         }
         for other in [validation, test].compactMap({ $0 }) {
             guard other.sampleShape == train.sampleShape else {
-                throw DataError.mismatch("samples of \(other.labelPath) have shape \(other.sampleShape), those of \(files.train) \(train.sampleShape)")
+                throw DataError.mismatch("samples of \(other.path) have shape \(other.sampleShape), those of \(files.train) \(train.sampleShape)")
             }
             if let a = train.columnNames, let b = other.columnNames, a != b {
-                throw DataError.mismatch("\(other.labelPath) has the feature columns [\(b.joined(separator: ", "))], \(files.train) has [\(a.joined(separator: ", "))]")
+                throw DataError.mismatch("\(other.path) has the feature columns [\(b.joined(separator: ", "))], \(files.train) has [\(a.joined(separator: ", "))]")
             }
         }
         let regression = config.resolvedTask == .regression
         let table = regression ? ClassTable.regression : try ClassTable([train, validation, test].compactMap { $0 }, names: files.classNames)
         let trainClasses = table.classes(of: train)
+        if !regression, files.classNames == nil {
+            try requireTrainedClasses([validation, test].compactMap { $0 }, table: table, trained: trainClasses, trainPath: files.train)
+        }
 
         // Rows of each split: explicit files, or carved out of the training file.
         let n = train.count
@@ -89,14 +92,29 @@ enum FileDatasetLoader {
         if regression {
             return RegressionTargets.dataset(
                 config: config, sampleShape: shape, scaling: scaling, width: width,
-                train: trainPart, validation: validationPart, test: testPart)
+                train: trainPart, validation: validationPart, test: testPart, featureColumns: train.columnNames)
         }
         return Dataset(
             config: config, sampleShape: shape, classNames: table.names,
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
             validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
             test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
-            scaling: scaling)
+            scaling: scaling, featureColumns: train.columnNames)
+    }
+
+    /// Refuses a label that only the validation or test file has: the model could never
+    /// predict it (an output would be added for a class with no training sample), and it is
+    /// usually a typo. Declaring the classes (`data.classes`) allows it.
+    static func requireTrainedClasses(_ others: [RawSamples], table: ClassTable, trained: [Int32], trainPath: String) throws(DataError) {
+        var seen = [Bool](repeating: false, count: table.names.count)
+        for c in trained { seen[Int(c)] = true }
+        for other in others {
+            if let i = table.classes(of: other).firstIndex(where: { !seen[Int($0)] }) {
+                throw DataError.mismatch(
+                    "label '\(other.labels.texts[i])' at \(other.labelLocation(i)) does not occur in the training file \(trainPath), "
+                        + "so the model could not learn it (a typo? to allow it, list every class in data.classes)")
+            }
+        }
     }
 
     /// Swaps the first two axes of every sample ([H, W, rest...] -> [W, H, rest...]).

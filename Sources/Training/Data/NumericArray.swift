@@ -79,9 +79,10 @@ struct NumericArray: @unchecked Sendable {
         default:
             var finite = true
             for j in 0..<w {
-                let v = value(start + j)
+                // Checked after the conversion: a float64 beyond float32's range becomes infinity.
+                let v = Float(value(start + j))
                 finite = finite && v.isFinite
-                dst[j] = Float(v)
+                dst[j] = v
             }
             return finite
         }
@@ -97,8 +98,14 @@ struct NumericArray: @unchecked Sendable {
         }
         if !finite {
             // Only on error: the first bad value in file order, the same whichever split found it.
-            let flat = (0..<(count * w)).first { !value($0).isFinite } ?? 0
-            throw DataError.corrupt(path: path, reason: "sample \(flat / max(w, 1)), value \(flat % max(w, 1)) is not a finite number (NaN or infinity)")
+            let flat = (0..<(count * w)).first { !Float(value($0)).isFinite } ?? 0
+            let position = "sample \(flat / max(w, 1)), value \(flat % max(w, 1))"
+            let v = value(flat)
+            throw DataError.corrupt(
+                path: path,
+                reason: v.isFinite
+                    ? "\(position) is \(v), beyond the range of 32-bit floats (about 3.4e38) that training uses"
+                    : "\(position) is not a finite number (NaN or infinity)")
         }
         return out
     }

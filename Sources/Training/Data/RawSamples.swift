@@ -8,6 +8,8 @@ struct RawSamples {
     var sampleShape: [Int]
     /// Whether the features are bytes (0-255 pixels: `unit` scaling divides by 255).
     var isBytes: Bool
+    /// The features file (the table for csv/tsv).
+    var path: String
     /// The label file (the table itself for csv/tsv).
     var labelPath: String
     /// csv/tsv: the line of each row; nil for arrays.
@@ -34,7 +36,7 @@ struct RawSamples {
                 numericLabel: config.resolvedTask == .regression)
             return RawSamples(
                 features: .floats(table.features, width: table.featureNames.count), labels: .text(table.labels),
-                sampleShape: [table.featureNames.count], isBytes: false, labelPath: path, lines: table.lines,
+                sampleShape: [table.featureNames.count], isBytes: false, path: path, labelPath: path, lines: table.lines,
                 columnNames: table.featureNames)
         case .npy, .npz, .idx:
             let x: NumericArray, y: NumericArray
@@ -78,7 +80,7 @@ struct RawSamples {
         }
         return RawSamples(
             features: .array(x), labels: labels, sampleShape: Array(x.shape.dropFirst()).isEmpty ? [1] : Array(x.shape.dropFirst()),
-            isBytes: x.type == .uint8, labelPath: labelPath, lines: nil, columnNames: nil)
+            isBytes: x.type == .uint8, path: x.path, labelPath: labelPath, lines: nil, columnNames: nil)
     }
 }
 

@@ -40,8 +40,15 @@ public enum ModelFile {
                 epochs: result.epochs.count, bestEpoch: result.bestEpoch, restoredBest: result.restoredBest,
                 stopReason: result.stopReason, metrics: result.epochs.first { $0.epoch == stored }?.metrics ?? [:])
         }
+        // The feature columns by name, whatever the train file chose them with (all but the
+        // label, `ignore`, or `columns`): prediction reads a table's columns by these names.
+        var config = trainer.config
+        if let columns = dataset.featureColumns, config.data.files != nil {
+            config.data.files?.columns = columns
+            config.data.files?.ignore = nil
+        }
         let header = ModelHeader(
-            format: "sweep-model", config: trainer.config, sampleShape: dataset.sampleShape, inputShape: network.inputShape,
+            format: "sweep-model", config: config, sampleShape: dataset.sampleShape, inputShape: network.inputShape,
             classCount: dataset.classCount, classNames: dataset.classNames, predictionWidth: network.head.predictionWidth,
             scaling: scaling.mode, scalingFeatures: scaling.scale.count, parameterCount: store.count, stateCount: store.state.count,
             blocks: store.blocks.map { .init(name: $0.name, count: $0.count, shape: shape($0)) },

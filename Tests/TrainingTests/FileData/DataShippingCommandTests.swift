@@ -7,14 +7,15 @@ import Testing
 /// relative path that does not exist there.
 @Suite("Shipped data through the command line")
 struct DataShippingCommandTests {
-    /// The coordinator's directory with `d.csv` and a one-trial sweep file naming it relatively.
-    func coordinatorDirectory() throws -> DataDirectory {
+    /// The coordinator's directory with `d.csv` and a one-trial sweep file naming it
+    /// relatively; `searchedScaling`: a `data` value is searched too (the files are not).
+    func coordinatorDirectory(searchedScaling: Bool = false) throws -> DataDirectory {
         let dir = try DataDirectory()
         let rows = (1...40).map { "\($0),\(Double($0) / 7),\($0 % 2 == 0 ? "q" : "p")" }
         try dir.write("d.csv", "a,b,y\n" + rows.joined(separator: "\n") + "\n")
         try dir.write("s.yaml", """
             study: ship
-            data: {dataset: csv, train_file: d.csv, label: y, validation: 8, test: 8}
+            data: {dataset: csv, train_file: d.csv, label: y, validation: 8, test: 8\(searchedScaling ? ", scaling: {choice: [standardize, unit]}" : "")}
             model: {hidden: [{int: [2, 4]}]}
             training: {epochs: 1}
             budget: {trials: 1}
@@ -41,8 +42,9 @@ struct DataShippingCommandTests {
         return (worker.output, try runSweep(["show", "ship", "0", "--db", "s.db"], in: dir.path).output)
     }
 
-    @Test func aWorkerWithoutTheFilesTrainsOnTheShippedCopy() throws {
-        let dir = try coordinatorDirectory(), workerDir = try DataDirectory()
+    @Test(arguments: [false, true])
+    func aWorkerWithoutTheFilesTrainsOnTheShippedCopy(searchedScaling: Bool) throws {
+        let dir = try coordinatorDirectory(searchedScaling: searchedScaling), workerDir = try DataDirectory()
         let (worker, show) = try runStudy(dir, workerDir: workerDir)
         #expect(show.contains("COMPLETE"), "\(show)\n\(worker)")
         let sha = try DataFingerprint.ofFile("\(dir.path)/d.csv")
@@ -61,8 +63,9 @@ struct DataShippingCommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(workerDir.path)/cache"))
     }
 
-    @Test func resumeOnChangedDataStopsWithBothFingerprintsUnlessForced() throws {
-        let dir = try coordinatorDirectory()
+    @Test(arguments: [false, true])
+    func resumeOnChangedDataStopsWithBothFingerprintsUnlessForced(searchedScaling: Bool) throws {
+        let dir = try coordinatorDirectory(searchedScaling: searchedScaling)
         let first = try runSweep(["run", "s.yaml", "--db", "s.db", "--workers", "1", "--no-progress"], in: dir.path)
         #expect(first.status == 0, "\(first.output)")
         let before = try DataFingerprint.ofFile("\(dir.path)/d.csv")
