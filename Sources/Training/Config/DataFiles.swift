@@ -109,6 +109,9 @@ public struct DataFiles: Sendable, Hashable {
         ignore = try c.decodeIfPresent([String].self, forKey: .ignore)
         if columns != nil && ignore != nil { throw c.invalid(.ignore, "give either columns (the ones used) or ignore (the ones left out), not both") }
         if let columns, columns.isEmpty { throw c.invalid(.columns, "must name at least one feature column") }
+        if let columns, let twice = columns.enumerated().first(where: { columns.firstIndex(of: $0.element) != $0.offset }) {
+            throw c.invalid(.columns, "names the column '\(twice.element)' twice")
+        }
         if let label, columns?.contains(label) == true { throw c.invalid(.columns, "the label column '\(label)' cannot be a feature") }
         missing = try c.choice(MissingValues.self, .missing)
         classNames = try Self.decodeClassNames(c)

@@ -121,7 +121,7 @@ struct ClassTable {
             case .numbers: allIntegers = false
             case .text(let v):
                 for label in v {
-                    guard let i = Int64(label) else { allIntegers = false; break }
+                    guard let i = Self.integer(label) else { allIntegers = false; break }
                     integers.insert(i)
                 }
             }
@@ -167,13 +167,20 @@ struct ClassTable {
         if names.isEmpty { return [Int32](repeating: 0, count: s.count) }
         switch s.labels {
         case .integers(let v) where !integerIndex.isEmpty: return v.map { integerIndex[$0]! }
-        case .text(let v) where !integerIndex.isEmpty: return v.map { integerIndex[Int64($0)!]! }
+        case .text(let v) where !integerIndex.isEmpty: return v.map { integerIndex[Self.integer($0)!]! }
         default: return s.labels.texts.map { textIndex[Self.key($0)]! }
         }
     }
 
-    /// Integer labels compare by value (`01` is `1`).
-    private static func key(_ label: String) -> String { Int64(label).map(String.init) ?? label }
+    /// Integer labels compare by value (`01`, `1` and `1.0` are one class).
+    private static func key(_ label: String) -> String { integer(label).map(String.init) ?? label }
+
+    /// The integer a label cell writes, as `7`, `07` or `7.0` (a CSV written from floats).
+    static func integer(_ label: String) -> Int64? {
+        if let i = Int64(label) { return i }
+        guard let d = Double(label), d == d.rounded(), abs(d) < 1e15 else { return nil }
+        return Int64(d)
+    }
 
     private static func preview(_ values: [String]) -> String {
         values.count <= 10 ? values.joined(separator: ", ") : values.prefix(10).joined(separator: ", ") + ", ..."

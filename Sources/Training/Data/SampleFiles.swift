@@ -24,7 +24,7 @@ public enum SampleFiles {
             path, field: "input", separator: path.hasSuffix(".tsv") || data.dataset == .tsv && !path.hasSuffix(".csv") ? 9 : UInt8(ascii: ","),
             label: label, columns: files.columns, ignore: files.ignore, missing: .error, labelOptional: true)
         let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
-            classNames.firstIndex(of: text) ?? Int64(text).flatMap { v in classNames.firstIndex(of: String(v)) }
+            classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }
         }
         return (table.features, table.count, labels)
     }

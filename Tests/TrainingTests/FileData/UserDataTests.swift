@@ -69,6 +69,20 @@ struct UserDataTests {
             + "(a typo? to allow it, list every class in data.classes)")
     }
 
+    @Test func integerLabelsWrittenAsFloatsAreOneClassAndColumnsAreNamedOnce() throws {
+        let dir = try DataDirectory()
+        let path = try dir.write("t.csv", "x,y\n" + (0..<8).map { "\($0),\($0 % 2 == 0 ? "1" : "2.0")" }.joined(separator: "\n") + "\n0.5,1.0\n")
+        let data = try loadData(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "validation": 0, "test": 0}"#)
+        #expect(data.classNames == ["1", "2"])
+        #expect(data.train.labels.filter { $0 == 0 }.count == 5)
+        do {
+            _ = try decodeConfig(DataConfig.self, #"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "columns": ["x", "x"]}"#)
+            Issue.record("a column named twice was accepted")
+        } catch {
+            #expect("\(error)".contains("names the column 'x' twice"), "\(error)")
+        }
+    }
+
     @Test func aFloat64BeyondFloat32IsRefusedWithItsPlace() throws {
         let dir = try DataDirectory()
         var values = (0..<12).map { Double($0) }
