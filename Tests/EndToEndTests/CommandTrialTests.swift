@@ -146,6 +146,41 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(missingStatus == 2 && missing.contains("trial 0 has no attempt 5"), "\(missing)")
     }
 
+    @Test func everyReportLineIsAnsweredAndANonFiniteObjectiveFailsTheTrial() throws {
+        let h = try SweepHarness("cmd-answers")
+        defer { h.cleanUp() }
+        // Each line waits for its answer (20 s at most: a missing one fails the program).
+        _ = try h.write("answers.py", """
+            import os, select, sys
+            out = os.fdopen(int(os.environ["SWEEP_REPORT_FD"]), "w", buffering=1)
+            inp = os.fdopen(int(os.environ["SWEEP_DECISION_FD"]), "r")
+            if os.environ["SWEEP_TRIAL"] == "0":
+                lines = ['{"epoch": 1, "loss": NaN}']
+            else:
+                lines = ['garbage', '{"epoch": 0, "loss": 1}', '{"loss": "x"}',
+                         '{"epoch": 1, "loss": 2, "val": {"acc": 0.5}, "extra": -Infinity}']
+            for line in lines:
+                out.write(line + "\\n")
+                if not select.select([inp], [], [], 20)[0]:
+                    sys.exit("no answer to " + line)
+                print("answer:", inp.readline().strip(), file=sys.stderr)
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "answers", command: "[python3, answers.py]", trials: 2, epochs: 3))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let rows = try trialsAndCurves(h, "answers")
+        let trials = rows.map(\.0), curves = rows.map(\.1)
+        #expect(trials.map(\.state) == [.fail, .complete], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials[0].error?.hasPrefix("the program reported a non-finite loss (NaN or infinity) at epoch 1: the training diverged") == true,
+                "\(trials[0].error ?? "")")
+        #expect(trials[1].value == 2)
+        // Nested metrics are flattened; non-finite ones left out.
+        #expect(curves[1].first?.metrics.keys.sorted() == ["loss", "val.acc"], "\(curves[1])")
+        let stderr1 = h.logText("sweep.db.logs/answers/trial-1.attempt-1.err")
+        #expect(stderr1.contains("answer: continue 1") && stderr1.contains("answer: continue 0"), "\(stderr1)")
+        #expect(h.logText("sweep.db.logs/answers/trial-0.attempt-1.err").contains("answer: prune 1 the program reported a non-finite loss"))
+    }
+
     @Test func ignoredPruneIsKilledAfterTheGracePeriodAndEndsPruned() throws {
         let h = try SweepHarness("cmd-ignore")
         defer { h.cleanUp() }
@@ -325,7 +360,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     @Test func pythonClientUnitTestsPass() throws {
         let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("Ran 8 tests"), "\(output)")
+        #expect(output.contains("Ran 9 tests"), "\(output)")
     }
 
     @Test func pythonClientInstallsWithPip() throws {

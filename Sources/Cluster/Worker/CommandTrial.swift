@@ -16,7 +16,7 @@ struct CommandTrial: TrialKind {
     static let stderrTailCharacters = 4000
 
     /// Why the worker stopped the program, if it did.
-    private enum Stop { case pruned, timedOut, cancelled, handedBack }
+    private enum Stop { case pruned, timedOut, cancelled, handedBack, diverged }
 
     func run(_ session: TrialSession) -> TrialEnd {
         let a = session.assign
@@ -74,6 +74,7 @@ struct CommandTrial: TrialKind {
         var objective: [Double] = []
         var badLines = 0
         var stop: Stop?
+        var stopReason: String? // why the worker stopped the program itself (diverged)
         var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
         var termSent = false
         var reapedAt: Double?
@@ -86,19 +87,34 @@ struct CommandTrial: TrialKind {
         func handle(line: ArraySlice<UInt8>) {
             // Once the worker is stopping the program (pruned, timed out, ...), its reports no
             // longer count; a program waiting for an answer still gets one.
+            // Every line gets an answer: a program waiting for one must never hang.
+            let parsed = Self.parseReport(line, after: end.epochsRun)
             guard stop == nil else {
-                child.writeDecision(stop == .pruned ? "prune \(end.epochsRun) \(session.pruneReason)" : "continue \(end.epochsRun)")
+                let e = parsed.epoch ?? end.epochsRun
+                child.writeDecision(stop == .pruned || stop == .diverged ? "prune \(e) \(stopReason ?? session.pruneReason)" : "continue \(e)")
                 return
             }
-            guard let (epoch, metrics) = Self.parseReport(line, after: end.epochsRun) else {
+            guard case .report(let epoch, let metrics, let nonFinite) = parsed else {
                 badLines += 1
                 log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
+                child.writeDecision("continue \(parsed.epoch ?? end.epochsRun + 1)")
+                return
+            }
+            if nonFinite.contains(a.metric) {
+                // As a built-in trial that diverges: the trial fails, the program is told to stop.
+                stopReason = "the program reported a non-finite \(a.metric) (NaN or infinity) at epoch \(epoch): the training diverged"
+                child.writeDecision("prune \(epoch) \(stopReason!)")
+                beginStop(.diverged, now: Date().timeIntervalSince1970, politely: true)
                 return
             }
             guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
                 badLines += 1
                 log.limited(.warning, key: "bad-epoch", "trial \(a.trial): ignored a report for epoch \(epoch) (after \(end.epochsRun), at most \(session.lastEpoch))")
                 child.writeDecision("continue \(epoch)")
+                return
+            }
+            guard !metrics.isEmpty else {
+                child.writeDecision("continue \(epoch)") // only non-finite values besides the objective
                 return
             }
             end.epochsRun = epoch
@@ -179,6 +195,8 @@ struct CommandTrial: TrialKind {
             return end // the session says which
         case .timedOut:
             end.failure = "timed out after \(Self.seconds(task.timeout ?? 0))" + logs.stderrTail()
+        case .diverged:
+            end.failure = (stopReason ?? "the training diverged") + logs.stderrTail()
         case nil:
             if exit.signal != 0 {
                 end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
@@ -196,29 +214,79 @@ struct CommandTrial: TrialKind {
         return end
     }
 
-    /// One report line: a JSON object of numbers, with an optional integer `epoch` (else
-    /// the next one) and optionally the metrics nested under `metrics`.
-    static func parseReport(_ line: ArraySlice<UInt8>, after previous: Int) -> (Int, [String: Double])? {
+    /// A report line as read: the epoch and its metrics (finite numbers; the names of
+    /// non-finite ones apart), or a line that is not a report (with the epoch it names, if
+    /// any, so that the answer reaches a program waiting for that epoch).
+    enum ReportLine: Equatable {
+        case report(epoch: Int, metrics: [String: Double], nonFinite: Set<String>)
+        case malformed(epoch: Int?)
+
+        var epoch: Int? {
+            switch self {
+            case .report(let e, _, _): e
+            case .malformed(let e): e
+            }
+        }
+    }
+
+    /// One report line: a JSON object of numbers, with an optional integer `epoch` >= 1
+    /// (else the next one). Nested objects are flattened (`{"val": {"loss": 1}}` is
+    /// `val.loss`), except `metrics`, whose numbers count as top-level ones. `NaN`,
+    /// `Infinity` and `-Infinity` (Python's json.dumps writes them) are read as non-finite.
+    static func parseReport(_ line: ArraySlice<UInt8>, after previous: Int) -> ReportLine {
         let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
-        guard !trimmed.isEmpty, let value = try? JSONParser().parse(Array(trimmed)), case .object(let o) = value else { return nil }
+        guard !trimmed.isEmpty, let value = try? JSONParser().parse(withNonFiniteNumbers(trimmed)), case .object(let o) = value else {
+            return .malformed(epoch: nil)
+        }
         var epoch = previous + 1
+        if let e = o.first(where: { $0.0 == "epoch" })?.1 {
+            guard case .int(let i) = e, i >= 1 else {
+                if case .int(let i) = e { return .malformed(epoch: i) }
+                return .malformed(epoch: nil)
+            }
+            epoch = i
+        }
         var metrics: [String: Double] = [:]
-        func take(_ fields: [(String, JSONValue)]) {
+        var nonFinite: Set<String> = []
+        func take(_ fields: [(String, JSONValue)], prefix: String) {
             for (k, v) in fields {
+                let name = prefix + k
                 switch v {
-                case .int(let i): metrics[k] = Double(i)
-                case .double(let d): metrics[k] = d
-                case .object(let inner) where k == "metrics": take(inner)
+                case .int(let i): metrics[name] = Double(i)
+                case .double(let d) where d.isFinite: metrics[name] = d
+                case .double: nonFinite.insert(name)
+                case .object(let inner): take(inner, prefix: prefix.isEmpty && k == "metrics" ? "" : name + ".")
                 default: break
                 }
             }
         }
-        take(o.filter { $0.0 != "epoch" })
-        if let e = o.first(where: { $0.0 == "epoch" })?.1 {
-            guard case .int(let i) = e, i >= 1 else { return nil }
-            epoch = i
+        take(o.filter { $0.0 != "epoch" }, prefix: "")
+        return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: epoch) : .report(epoch: epoch, metrics: metrics, nonFinite: nonFinite)
+    }
+
+    /// `bytes` with the tokens `NaN`, `Infinity` and `-Infinity` outside strings written as
+    /// numbers that overflow to infinity (JSON has no non-finite numbers; Python writes them).
+    static func withNonFiniteNumbers(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        var inString = false, escaped = false
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if b == backslash { escaped = true } else if b == quote { inString = false }
+            } else if b == quote {
+                inString = true
+            } else if let token = ["NaN", "Infinity"].first(where: { bytes[i...].starts(with: $0.utf8) }) {
+                out += "1e999".utf8 // `-Infinity` keeps its sign
+                i += token.utf8.count
+                continue
+            }
+            out.append(b)
+            i += 1
         }
-        return metrics.isEmpty ? nil : (epoch, metrics)
+        return out
     }
 
     /// `python` as W&B says, or `python3` on hosts (like Debian) that have only that.

@@ -89,6 +89,25 @@ def _channels():
     return _state["out"], _state["inp"]
 
 
+def _numbers(metrics):
+    """The numbers of `metrics` (numpy and torch scalars as floats); nested dicts stay
+    nested (the worker flattens them: {"val": {"loss": 1}} is val.loss)."""
+    numbers = {}
+    for k, v in metrics.items():
+        if isinstance(v, dict):
+            inner = _numbers(v)
+            if inner:
+                numbers[k] = inner
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            try:
+                v = float(v)  # numpy and torch scalars
+            except (TypeError, ValueError):
+                continue
+        numbers[k] = v
+    return numbers
+
+
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
@@ -100,14 +119,7 @@ def _report(epoch, metrics):
         return True  # already told; the worker no longer counts reports
     epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
     _state["epoch"] = epoch
-    numbers = {}
-    for k, v in metrics.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            try:
-                v = float(v)  # numpy and torch scalars
-            except (TypeError, ValueError):
-                continue
-        numbers[k] = v
+    numbers = _numbers(metrics)
     if not in_sweep():
         print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in numbers.items())), file=sys.stderr)
         return False
@@ -168,13 +180,24 @@ class Run(object):
         self.config = Config(config, locked=params())
         self.summary = {}
         self._epoch = 0
+        self._uncommitted = {}
+        self._step_offset = None
 
     def log(self, data, step=None, commit=True):
-        """One call per epoch (step defaults to the next). When the coordinator prunes the
+        """One call per epoch (step defaults to the next). `commit=False` keeps the data for
+        the next committed call, as W&B does. Steps count from 0 or 1, as the script's first
+        one says (W&B's count from 0; Sweep's epochs from 1). When the coordinator prunes the
         trial, the program exits (status 0), as W&B's agent ends an early-terminated run."""
+        self._uncommitted.update(data)
         if not commit:
             return False
-        self._epoch = self._epoch + 1 if step is None else int(step)
+        data, self._uncommitted = self._uncommitted, {}
+        if step is None:
+            self._epoch += 1
+        else:
+            if self._step_offset is None:
+                self._step_offset = 1 if int(step) == 0 else 0
+            self._epoch = int(step) + self._step_offset
         self.summary.update(data)
         # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
         if _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"}):

@@ -95,6 +95,17 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(lines, [{"val_loss": 1.0, "epoch": 1}, {"val_loss": 0.5, "epoch": 2}])
         self.assertEqual(out.split(), ["False", "False"])
 
+    def test_wandb_steps_from_zero_commit_false_and_nested_metrics(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for e in range(2):\n"
+                "    run.log({'val': {'loss': 1.0 / (e + 1)}}, commit=False)\n"
+                "    run.log({'acc': 0.5 + e / 4}, step=e)\n"
+                "run.finish()\n")
+        lines, _ = self.run_with_worker(code, ["continue 1", "continue 2"])
+        self.assertEqual(lines, [{"val": {"loss": 1.0}, "acc": 0.5, "epoch": 1},
+                                 {"val": {"loss": 0.5}, "acc": 0.75, "epoch": 2}])
+
     def test_after_a_prune_reports_return_true_without_waiting(self):
         code = ("import sweep_client\n"
                 "print(sweep_client.report(1, loss=2.0))\n"
