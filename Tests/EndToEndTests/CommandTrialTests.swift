@@ -419,15 +419,43 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(results[0] == results[1])
     }
 
+    /// W&B does not bound a run's steps: 150 logged steps are 150 epochs, the value the last.
+    @Test func aWandBRunLongerThanAHundredStepsKeepsEveryStep() throws {
+        let h = try SweepHarness("wandb-long")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import sweep_client as wandb
+            run = wandb.init()
+            for step in range(run.config.epochs):
+                run.log({"val_loss": 1.0 / (step + 1)}, step=step)
+            """)
+        let file = try h.write("sweep.yaml", """
+            program: train.py
+            method: grid
+            metric: {name: val_loss, goal: minimize}
+            parameters:
+              epochs: {value: 150}
+              seed: {values: [1]}
+            """)
+        let (status, output) = try h.run(SweepHarness.executable.path, ["run", file, "--db", h.db, "--workers", "1", "--no-progress"],
+                                         timeout: 120, environment: ["PYTHONPATH": pythonClientPath])
+        #expect(status == 0, "\(output)")
+        let rows = try trialsAndCurves(h, "sweep")
+        #expect(rows.count == 1 && rows.first?.0.state == .complete, "\(rows.map { ($0.0.state, $0.0.error ?? "") })")
+        #expect(rows.first?.1.count == 150)
+        #expect(rows.first.flatMap { $0.0.value }.map { abs($0 - 1.0 / 150) < 1e-12 } == true, "\(rows.first?.0.value ?? .nan)")
+    }
+
     @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
         let h = try SweepHarness("wandb-bad")
         defer { h.cleanUp() }
         let cases: [(String, String)] = [
-            ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {distribution: q_log_uniform_values, min: 0, max: 64, q: 2}\n", "parameters.lr.loguniform: a log range needs low > 0"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  lr: {distribution: q_log_uniform_values, min: 0, max: 64, q: 2}\n", "parameters.lr.loguniform: a log range needs low > 0"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: 0.1}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target"),
-            ("program: t.py\nmethod: random\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "needs 'run_cap'"),
+            ("program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "needs 'run_cap'"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
             ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "metric: Sweep needs 'metric' to rank the trials (W&B runs random sweeps without one)"),
         ]
         for (i, (text, expected)) in cases.enumerated() {
             let file = try h.write("bad\(i).yaml", text)

@@ -104,8 +104,10 @@ import Testing
             Issue.record("hyperband maps to asha, got \(d.pruner.name)")
             return
         }
-        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3)
-        #expect(d.budget == Budget(trials: 10, maxEpochs: 27))
+        // max_iter ends the rungs, not the runs: W&B does not bound a run's steps.
+        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3 && asha.maxResource == 27)
+        #expect(d.budget == Budget(trials: 10, maxEpochs: WandBSweep.uncappedEpochs))
+        #expect(asha.promotionSteps(maxSteps: d.maxEpochs) == [3, 9, 27])
         let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
         #expect(byName["lr"] == .logUniform(low: 0.0001, high: 0.1))
         #expect(byName["bs"] == .categorical([.int(16), .int(32)]))

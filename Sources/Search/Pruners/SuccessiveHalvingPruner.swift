@@ -118,7 +118,8 @@ extension SuccessiveHalvingPruner {
         public static let name = PrunerConfig.Name.asha
         static let minEarlyStoppingRateKey = PrunerOptionKey("min_early_stopping_rate")
         static let modeKey = PrunerOptionKey("mode")
-        public static let keys = [PrunerOptionKey.minResource, .reductionFactor, minEarlyStoppingRateKey, .bootstrapCount, modeKey]
+        static let maxResourceKey = PrunerOptionKey("max_resource")
+        public static let keys = [PrunerOptionKey.minResource, maxResourceKey, .reductionFactor, minEarlyStoppingRateKey, .bootstrapCount, modeKey]
 
         /// What happens at the end of a rung.
         public enum Mode: String, Codable, Sendable, Hashable, CaseIterable {
@@ -132,6 +133,9 @@ extension SuccessiveHalvingPruner {
 
         /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
         public var minResource = PrunerResource.auto
+        /// The last rung ends at or before this epoch (default: a trial's max epochs). W&B's
+        /// hyperband `max_iter`: no rung beyond it, while runs may go on longer.
+        public var maxResource: Int?
         /// eta, >= 2 (default 4).
         public var reductionFactor = 4
         /// s: the first rung ends at min_resource * eta^s (default 0).
@@ -146,6 +150,9 @@ extension SuccessiveHalvingPruner {
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: PrunerOptionKey.self)
             minResource = try c.resource(.minResource) ?? minResource
+            if c.contains(Self.maxResourceKey) {
+                maxResource = try c.option(Self.maxResourceKey, default: 1, must: "at least 1") { $0 >= 1 }
+            }
             reductionFactor = try c.option(.reductionFactor, default: reductionFactor, must: "at least 2") { $0 >= 2 }
             minEarlyStoppingRate = try c.option(Self.minEarlyStoppingRateKey, default: 0, must: "0 or more") { $0 >= 0 }
             bootstrapCount = try c.option(.bootstrapCount, default: 0, must: "0 or more") { $0 >= 0 }
@@ -161,6 +168,7 @@ extension SuccessiveHalvingPruner {
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: PrunerOptionKey.self)
             try c.encode(minResource, forKey: .minResource)
+            try c.encodeIfPresent(maxResource, forKey: Self.maxResourceKey)
             try c.encode(reductionFactor, forKey: .reductionFactor)
             try c.encode(minEarlyStoppingRate, forKey: Self.minEarlyStoppingRateKey)
             try c.encode(bootstrapCount, forKey: .bootstrapCount)
@@ -177,8 +185,9 @@ extension SuccessiveHalvingPruner {
         public func makePruner(maxSteps: Int) -> any Pruner { pruner(maxSteps: maxSteps) }
 
         func pruner(maxSteps: Int) -> SuccessiveHalvingPruner {
-            SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, maxSteps / 100)), reductionFactor: reductionFactor,
-                                    minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount, maxSteps: maxSteps)
+            let last = min(maxSteps, maxResource ?? maxSteps)
+            return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, last / 100)), reductionFactor: reductionFactor,
+                                           minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount, maxSteps: last)
         }
     }
 }

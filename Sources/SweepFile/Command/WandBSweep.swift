@@ -77,6 +77,10 @@ public enum WandBSweep {
             add("objective", mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark))
         } else if sampler == "tpe" {
             throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("metric")]), message: "method bayes needs 'metric' ({name, goal}) to know what to optimize")
+        } else {
+            // W&B runs a grid or random sweep without one; Sweep ranks trials and ends a trial by it.
+            throw ConfigError(mark: root.mark, path: ConfigPath([.key("metric")]),
+                              message: "Sweep needs 'metric' to rank the trials (W&B runs \(sampler) sweeps without one): add metric: {name: <what your program logs>, goal: minimize or maximize}")
         }
 
         guard let params = root["parameters"] else {
@@ -84,11 +88,8 @@ public enum WandBSweep {
         }
         add("parameters", try parameters(params, path: ConfigPath([.key("parameters")])))
 
-        var maxEpochs: Int?
         if let et = root["early_terminate"] {
-            let (pruner, maxIter) = try earlyTerminate(et)
-            add("pruner", pruner)
-            maxEpochs = maxIter
+            add("pruner", try earlyTerminate(et))
         } else {
             add("pruner", mapping(["name": .string("none")], mark: root.mark))
         }
@@ -106,8 +107,8 @@ public enum WandBSweep {
                 throw ConfigError(mark: root.mark, path: ConfigPath([.key("run_cap")]),
                                   message: "method \(sampler == "tpe" ? "bayes" : sampler) needs 'run_cap' (W&B runs until stopped; Sweep needs a trial budget)")
             }
-            var b: [ConfigNode.Entry] = [.init(key: "trials", value: trials)]
-            if let m = maxEpochs { b.append(.init(key: "max_epochs", value: ConfigNode(.int(m), mark: root["early_terminate"]?.mark))) }
+            // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs).
+            let b: [ConfigNode.Entry] = [.init(key: "trials", value: trials), .init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: root.mark))]
             add("budget", ConfigNode(.mapping(b), mark: trials.mark))
         }
         return ConfigNode(.mapping(out), mark: root.mark)
@@ -235,7 +236,10 @@ public enum WandBSweep {
 
     // MARK: Early termination
 
-    private static func earlyTerminate(_ node: ConfigNode) throws(ConfigError) -> (ConfigNode, Int?) {
+    /// The reports a run of a W&B file may make: W&B has no bound, Sweep needs one.
+    public static let uncappedEpochs = 1_000_000
+
+    private static func earlyTerminate(_ node: ConfigNode) throws(ConfigError) -> ConfigNode {
         let path = ConfigPath([.key("early_terminate")])
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "early_terminate is {type: hyperband, min_iter | max_iter and s, eta}, got \(node.kindDescription)")
@@ -274,12 +278,13 @@ public enum WandBSweep {
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "hyperband needs min_iter, or max_iter and s")
         }
-        let pruner = ConfigNode(.mapping([
+        var pruner: [ConfigNode.Entry] = [
             .init(key: "name", value: ConfigNode(.string("asha"), mark: node.mark)),
             .init(key: "min_resource", value: ConfigNode(.int(minIter), mark: node.mark)),
             .init(key: "reduction_factor", value: ConfigNode(.int(eta), mark: node.mark)),
-        ]), mark: node.mark)
-        return (pruner, maxIter)
+        ]
+        if let maxIter { pruner.append(.init(key: "max_resource", value: ConfigNode(.int(maxIter), mark: node.mark))) }
+        return ConfigNode(.mapping(pruner), mark: node.mark)
     }
 
     // MARK: Helpers
