@@ -210,6 +210,28 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(h.core.finished)
     }
 
+    /// A program that fails by itself (exit status, signal, time-out, divergence) says
+    /// nothing about the worker: no quarantine, however many in a row.
+    @Test func trialFaultsDoNotQuarantineTheWorker() throws {
+        let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("unlucky")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5)
+        var failed = 0
+        while failed < WorkerHealth.quarantineAfter + 1, let a = h.assignment("unlucky") {
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "the program exited with status 1", ready: true, trialFault: true)),
+                          from: "unlucky")
+            failed += 1
+        }
+        #expect(failed == WorkerHealth.quarantineAfter + 1)
+        let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "unlucky" })
+        #expect(row.quarantinedAt == nil)
+        #expect(h.assignment("unlucky") != nil, "the worker still gets trials")
+        // The failed trials stay failed: max_attempts 1 and no forgiveness.
+        #expect(try h.trials().filter { $0.state == .fail }.count == failed)
+    }
+
     @Test func theQuarantineMessageNamesTheLastError() throws {
         let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
         try h.hello("good")

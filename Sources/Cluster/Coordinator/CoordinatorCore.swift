@@ -590,7 +590,8 @@ final class CoordinatorCore {
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
         }
-        if let streak = health.failed(worker, trial: f.trial, error: f.error) {
+        // A program that failed by itself says nothing about the worker that ran it.
+        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, error: f.error) {
             try quarantine(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }

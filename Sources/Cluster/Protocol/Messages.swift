@@ -181,13 +181,17 @@ public enum WorkerMessage: Sendable, Equatable {
         public var ready: Bool
         /// A command trial's last output (stdout and stderr as they came, bounded).
         public var log: String?
+        /// The trial failed by itself (its program exited non-zero, was killed or timed out,
+        /// its training diverged), not because of the worker: no strike towards quarantine.
+        public var trialFault: Bool
 
-        public init(trial: Int, attempt: Int, error: String, ready: Bool, log: String? = nil) {
+        public init(trial: Int, attempt: Int, error: String, ready: Bool, log: String? = nil, trialFault: Bool = false) {
             self.trial = trial
             self.attempt = attempt
             self.error = error
             self.ready = ready
             self.log = log
+            self.trialFault = trialFault
         }
     }
 

@@ -211,6 +211,8 @@ struct CommandTrial: TrialKind {
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
             }
         }
+        // The program ran and failed by itself (unlike failing to start it above).
+        end.failureIsTrials = end.failure != nil
         return end
     }
 

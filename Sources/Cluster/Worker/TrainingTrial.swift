@@ -42,6 +42,7 @@ struct TrainingTrial: TrialKind {
             switch result.stopReason {
             case .diverged:
                 end.failure = "training diverged (loss or metrics not finite) after \(result.epochs.count) epoch(s)"
+                end.failureIsTrials = true
             case .completed, .earlyStopping:
                 end.completed = true
                 // The objective of the weights the trial ends with (restored best or last).

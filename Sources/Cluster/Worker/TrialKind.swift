@@ -12,6 +12,9 @@ struct TrialEnd {
     var epochsRun = 0
     var model: [UInt8]?
     var failure: String?
+    /// The failure is the trial's own (its program failed or its training diverged), not
+    /// this worker's: it does not count towards quarantining the worker.
+    var failureIsTrials = false
     /// A command trial's last output, sent with its result or failure.
     var logTail: String?
 }
