@@ -70,6 +70,11 @@ import Testing
         ("program: t.py\nsummary: worst", "unknown summary 'worst'; expected last or best"),
         ("program: t.py\nartifacts: all", "command trials have no model to keep"),
         ("program: t.py\ndata: {dataset: mnist}", "unknown section 'data'"),
+        // Each element is located on its own line; list macros stand alone; ${param:} names a parameter.
+        ("command:\n  - python3\n  - t.py\n  - \"${argz}\"", "bad.yaml:5:5: command[2]: unknown macro '${argz}'"),
+        ("command: [python3, t.py, \"--all ${args} --end\"]", "command[2]: ${args} becomes one argument per parameter, so it must be a list element of its own"),
+        ("command: [python3, t.py, \"--lr=${param:learning_rate}\"]", "command[2]: ${param:learning_rate} names no parameter (the parameters: x)"),
+        ("command: [python3, t.py, \"--x=${param:xx}\"]", "${param:xx} names no parameter; did you mean 'x'?"),
     ])
     func badCommandSweepsAreLocatedErrors(_ extra: String, _ expected: String) {
         let text = "study: bad\n\(extra)\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 2}\n"

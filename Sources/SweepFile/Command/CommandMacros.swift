@@ -44,6 +44,25 @@ public enum CommandMacros {
         return nil
     }
 
+    /// The macros that become one argument per parameter: only as a whole list element.
+    public static let listMacros = ["${args}", "${args_no_hyphens}", "${args_no_boolean_flags}"]
+
+    /// A list macro inside a longer element (`"--all ${args}"`), which cannot expand there.
+    public static func embeddedListMacro(in part: String) -> String? {
+        listMacros.contains(part) ? nil : listMacros.first { part.contains($0) }
+    }
+
+    /// The NAMEs of the `${param:NAME}` macros in `part`.
+    public static func parameterNames(in part: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(part)
+        while let open = rest.range(of: "${param:"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            names.append(String(rest[open.upperBound..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
     /// The argument vector for one trial.
     public static func expand(_ template: [String], _ c: Context) -> [String] {
         var argv: [String] = []

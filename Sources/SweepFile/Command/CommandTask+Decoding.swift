@@ -53,9 +53,14 @@ extension CommandTask {
                               message: "the command uses ${program} but the file has no 'program'")
         }
         for (i, part) in command.enumerated() {
+            let mark = doc["command"]?.elements?[i].mark ?? doc["command"]?.mark
             if let bad = CommandMacros.unknownMacro(in: part) {
-                throw ConfigError(mark: doc["command"]?.mark, path: ConfigPath([.key("command"), .index(i)]),
+                throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
                                   message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}")
+            }
+            if let list = CommandMacros.embeddedListMacro(in: part) {
+                throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
+                                  message: "\(list) becomes one argument per parameter, so it must be a list element of its own, not part of '\(part)'")
             }
         }
         let environment = try doc["environment"].map { n throws(ConfigError) in

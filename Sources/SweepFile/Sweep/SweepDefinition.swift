@@ -398,6 +398,7 @@ public struct SweepDefinition: Sendable {
     /// the others sit at a base point; conditions are respected.
     mutating func validateTemplate() throws(ConfigError) {
         let base = baseAssignment()
+        if task == .command { try checkCommandParameterMacros(base: base) }
         if (try? spec(for: base, trialSeed: 1)) == nil {
             // Blame the parameter at (or above) the failing field, with its context.
             var culprit: ParameterSpec?
@@ -409,6 +410,27 @@ public struct SweepDefinition: Sendable {
         }
         for parameter in parameters {
             try checkParameter(parameter, base: base)
+        }
+    }
+
+    /// Every `${param:NAME}` of the command names a parameter: searched (active or not for
+    /// some trials) or a plain value.
+    private func checkCommandParameterMacros(base: Params) throws(ConfigError) {
+        guard let command = template["command"], let parts = command.elements else { return }
+        var known = Set(parameters.compactMap { spec -> String? in
+            guard spec.path.components.first == .key("parameters") else { return nil }
+            return ConfigPath(Array(spec.path.components.dropFirst())).description
+        })
+        if let plain = try? CommandTask.arguments(document(for: base, trialSeed: 1)["parameters"], decoder: ConfigDecoder(file: file)) {
+            known.formUnion(plain.map(\.name))
+        }
+        for (i, part) in parts.enumerated() {
+            guard case .string(let text) = part.value else { continue }
+            for name in CommandMacros.parameterNames(in: text) where !known.contains(name) {
+                let hint = known.filter { editDistance($0, name) <= 3 }.min { editDistance($0, name) < editDistance($1, name) }.map { "; did you mean '\($0)'?" } ?? ""
+                throw ConfigError(mark: part.mark, path: ConfigPath([.key("command"), .index(i)]),
+                                  message: "${param:\(name)} names no parameter\(hint) (the parameters: \(known.sorted().joined(separator: ", ")))")
+            }
         }
     }
 
