@@ -202,6 +202,17 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(!processExists(pid))
     }
 
+    @Test func aMissingWorkingDirectoryIsNamedAsSuch() throws {
+        let h = try SweepHarness("cmd-nodir")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", commandSweep(study: "nd", command: "[sh, -c, \"touch ran\"]", trials: 1, epochs: 1,
+                                                      extra: "working_directory: experiments/run1"))
+        let (_, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        let t = try #require(try trialsAndCurves(h, "nd").first?.0, "\(output)")
+        #expect(t.state == .fail)
+        #expect(t.error == "the working_directory \(h.directory.path)/experiments/run1 does not exist on this worker", "\(t.error ?? "")")
+    }
+
     @Test func workerWithoutAllowCommandsFailsTheTrialWithAClearMessage() throws {
         let h = try SweepHarness("cmd-refuse")
         defer { h.cleanUp() }

@@ -53,6 +53,13 @@ struct CommandTrial: TrialKind {
             env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
             if let r = a.resume { env["SWEEP_RESUME_EPOCH"] = String(r.epoch) }
             end.epochsRun = a.resume?.epoch ?? 0
+            var isDirectory: ObjCBool = false
+            if let d = task.workingDirectory, !(FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                // Said plainly: starting the program there fails with the program's name instead.
+                end.failure = "the working_directory \(d) does not exist on this worker"
+                logs.finish(note: nil)
+                return end
+            }
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
             end.failure = "\(error)"
