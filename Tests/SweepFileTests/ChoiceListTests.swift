@@ -44,3 +44,15 @@ import Testing
         #expect(error.description.contains("choice 17 appears twice"), "\(error)")
     }
 }
+
+@Suite("YAML words that are not numbers")
+struct YAMLNonFiniteWordsTests {
+    /// `nan`, `inf` and `infinity` are text, as PyYAML (and so W&B) reads them; `.nan` and
+    /// `.inf` are YAML's non-finite floats.
+    @Test func wordsAreTextAndDottedFormsAreFloats() throws {
+        let root = try YAMLReader.parse("a: [relu, nan, inf, Inf, infinity]\nb: [.nan, .inf, -.inf, 1.5]\n", file: "w.yaml")
+        #expect(root["a"]?.elements?.map(\.value) == [.string("relu"), .string("nan"), .string("inf"), .string("Inf"), .string("infinity")])
+        let b = root["b"]?.elements?.compactMap { node -> Double? in if case .double(let d) = node.value { d } else { nil } } ?? []
+        #expect(b.count == 4 && b[0].isNaN && b[1] == .infinity && b[2] == -.infinity && b[3] == 1.5)
+    }
+}

@@ -42,7 +42,9 @@ public enum YAMLReader {
             if node.null != nil { return ConfigNode(.null, mark: m) }
             if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
             if let i = node.int { return ConfigNode(.int(i), mark: m) }
-            if let d = node.float { return ConfigNode(.double(d), mark: m) }
+            // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
+            // (as PyYAML, and so W&B, reads them), though Double() takes them.
+            if let d = node.float, d.isFinite || scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
             return ConfigNode(.string(scalar.string), mark: m)
         case .sequence(let seq):
             var out: [ConfigNode] = []
