@@ -129,6 +129,34 @@ import Testing
         #expect(again.space == d.space && again.pruner == d.pruner && again.budget == d.budget && again.sampler == d.sampler)
     }
 
+    /// q_uniform takes the multiples of q nearest to min and max, whatever min and max are
+    /// (W&B accepts a range that is not a whole number of steps); a grid needs finite values.
+    @Test func wandbQUniformSnapsItsBoundsAndAGridRefusesContinuousRanges() throws {
+        let text = """
+            program: train.py
+            method: random
+            metric: {name: loss}
+            run_cap: 2
+            parameters:
+              n: {distribution: q_uniform, min: 1, max: 10, q: 4}
+              f: {distribution: q_uniform, min: 0.05, max: 1, q: 0.3}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "q.yaml")
+        let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
+        #expect(byName["n"] == .int(low: 0, high: 8, step: 4))
+        if case .uniform(let lo, let hi, let step)? = byName["f"] {
+            #expect(lo == 0 && abs(hi - 0.9) < 1e-12 && step == 0.3)
+        } else { Issue.record("f: \(String(describing: byName["f"]))") }
+        let grid = text.replacingOccurrences(of: "method: random", with: "method: grid")
+            .replacingOccurrences(of: "  f: {distribution: q_uniform, min: 0.05, max: 1, q: 0.3}", with: "  f: {min: 0.05, max: 1.0}")
+        do {
+            _ = try SweepDefinition.parse(text: grid, file: "g.yaml")
+            Issue.record("a grid over a continuous range was accepted")
+        } catch {
+            #expect("\(error)".contains("g.yaml:7:6: parameters.f: method grid cannot enumerate a continuous min/max"), "\(error)")
+        }
+    }
+
     @Test func wandbInverseAndQuantizedLogDistributionsMapToLogRanges() throws {
         let text = """
             program: train.py
@@ -159,9 +187,9 @@ import Testing
         if case .logUniform(let lo, let hi, 0.5)? = byName["f"] {
             #expect(abs(lo - exp(-3)) < 1e-12 && abs(hi - exp(3)) < 1e-9)
         } else { Issue.record("f: \(String(describing: byName["f"]))") }
-        // An integer q over multiples of it: integers, as W&B gives them; otherwise min + k q.
+        // An integer q: integers, as W&B gives them, the multiples of q that round(x / q) * q reaches.
         #expect(byName["g"] == .int(low: 32, high: 256, step: 32))
-        #expect(byName["h"] == .uniform(low: 1, high: 9, step: 2))
+        #expect(byName["h"] == .int(low: 2, high: 8, step: 2))
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }

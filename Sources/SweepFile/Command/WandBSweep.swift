@@ -86,7 +86,7 @@ public enum WandBSweep {
         guard let params = root["parameters"] else {
             throw ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'")
         }
-        add("parameters", try parameters(params, path: ConfigPath([.key("parameters")])))
+        add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid"))
 
         if let et = root["early_terminate"] {
             add("pruner", try earlyTerminate(et))
@@ -125,22 +125,25 @@ public enum WandBSweep {
         "beta": "beta", "q_beta": "beta",
     ]
 
-    private static func parameters(_ node: ConfigNode, path: ConfigPath) throws(ConfigError) -> ConfigNode {
+    private static func parameters(_ node: ConfigNode, path: ConfigPath, grid: Bool) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
         }
         var out: [ConfigNode.Entry] = []
         for e in entries {
-            out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key))))
+            out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid)))
         }
         return ConfigNode(.mapping(out), mark: node.mark)
     }
 
-    private static func parameter(_ node: ConfigNode, path: ConfigPath) throws(ConfigError) -> ConfigNode {
+    /// Distributions a grid can enumerate, as W&B's grid does.
+    static let gridDistributions: Set<String> = ["constant", "categorical", "int_uniform", "q_uniform"]
+
+    private static func parameter(_ node: ConfigNode, path: ConfigPath, grid: Bool) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
         }
-        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters")) }
+        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid) }
         let known = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
         for e in entries where !known.contains(e.key) {
             throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter")
@@ -164,6 +167,9 @@ public enum WandBSweep {
             dist = "uniform"
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter needs value, values, min/max or distribution")
+        }
+        if grid && !gridDistributions.contains(dist) {
+            throw ConfigError(mark: node.mark, path: path, message: "method grid cannot enumerate \(dist == "uniform" ? "a continuous min/max" : "distribution \(dist)") (W&B refuses it too): give values, integer min and max, or q_uniform with q")
         }
         func need(_ key: String) throws(ConfigError) -> ConfigNode {
             guard let v = node[key] else { throw ConfigError(mark: node.mark, path: path.appending(key), message: "distribution \(dist) needs '\(key)'") }
@@ -197,13 +203,23 @@ public enum WandBSweep {
             // round(U(min, max) / q) * q. With a whole q and whole bounds that are multiples
             // of it, these are the integers of an int range with that step (W&B gives ints
             // for an integer q); otherwise min + k * q, the same values when min is a multiple of q.
+            // round(x / q) * q for x in [min, max] takes (with a positive probability) the
+            // multiples k q with (k - 1/2) q < max and (k + 1/2) q > min, which may step outside
+            // [min, max]; here each is as likely as the next (in W&B the two ends are less so).
             let q = node["q"] ?? ConfigNode(.int(1), mark: node.mark)
-            if let step = q.number, step == step.rounded(), step >= 1, let lo = try need("min").number, let hi = try need("max").number,
-               lo == lo.rounded(), hi == hi.rounded(), lo.truncatingRemainder(dividingBy: step) == 0, abs(lo) < 0x1p53, abs(hi) < 0x1p53 {
-                let ints = [lo, hi].map { ConfigNode(.int(Int($0)), mark: node.mark) }
+            guard let step = q.number, step > 0, step.isFinite else {
+                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "q must be a number > 0, got \(q.kindDescription)")
+            }
+            guard let min = try need("min").number, let max = try need("max").number, min <= max else {
+                throw ConfigError(mark: node.mark, path: path, message: "q_uniform takes numbers min <= max")
+            }
+            let lo = (min / step - 0.5).rounded(.down) + 1, hi = (max / step + 0.5).rounded(.up) - 1
+            if step == step.rounded(), abs(lo * step) < 0x1p53, abs(hi * step) < 0x1p53 {
+                let ints = [lo, hi].map { ConfigNode(.int(Int($0 * step)), mark: node.mark) }
                 return range("int", ConfigNode(.sequence(ints), mark: node.mark), extra: [.init(key: "step", value: ConfigNode(.int(Int(step)), mark: q.mark))])
             }
-            return range("uniform", try bounds(), extra: [.init(key: "step", value: q)])
+            let values = [lo, hi].map { ConfigNode(.double($0 * step), mark: node.mark) }
+            return range("uniform", ConfigNode(.sequence(values), mark: node.mark), extra: [.init(key: "step", value: q)])
         case "log_uniform_values":
             return range("loguniform", try bounds())
         case "inv_log_uniform_values":
