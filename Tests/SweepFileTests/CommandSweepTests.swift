@@ -157,6 +157,32 @@ import Testing
         }
     }
 
+    /// A W&B file's mistakes are all reported, in file order, with a suggestion for a typo.
+    @Test func wandbFileProblemsAreAllReportedInFileOrder() throws {
+        let text = """
+            program: train.py
+            method: bayse
+            metric: {name: loss, goal: minimise}
+            parametrs: {}
+            parameters:
+              lr: {distribution: log_uniform_values, min: 0.1, max: 0.01, valuse: [1]}
+              bs: {values: [16, 32]}
+            run_cap: ten
+            """
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "w.yaml")
+            Issue.record("accepted")
+        } catch {
+            let lines = "\(error)".split(separator: "\n").map(String.init)
+            #expect(lines.count == 5, "\(error)")
+            #expect(lines.first?.hasPrefix("w.yaml:2:9: method: method must be grid, random or bayes") == true, "\(lines)")
+            #expect(lines.contains { $0.contains("w.yaml:3:") && $0.contains("goal must be minimize or maximize") }, "\(lines)")
+            #expect(lines.contains { $0.contains("w.yaml:4:1: parametrs: unknown W&B key 'parametrs'; did you mean 'parameters'?") }, "\(lines)")
+            #expect(lines.contains { $0.contains("parameters.lr.valuse: unknown key 'valuse' in a W&B parameter; did you mean 'value'?") }, "\(lines)")
+            #expect(lines.last?.contains("w.yaml:8:10: run_cap: run_cap must be a whole number of runs >= 1") == true, "\(lines)")
+        }
+    }
+
     @Test func wandbInverseAndQuantizedLogDistributionsMapToLogRanges() throws {
         let text = """
             program: train.py

@@ -26,8 +26,15 @@ public enum WandBSweep {
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a W&B sweep file is a mapping, got \(root.kindDescription)")
         }
+        // Every problem is reported, in file order (as for Sweep's own files).
+        var problems: [ConfigError] = []
+        func check(_ body: () throws(ConfigError) -> Void) {
+            do throws(ConfigError) { try body() } catch { problems.append(error) }
+        }
         for e in entries where !topKeys.contains(e.key) && !sweepExtensions.contains(e.key) {
-            throw unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]), "W&B key '\(e.key)' is not supported by Sweep")
+            let near = (topKeys + sweepExtensions).filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
+            problems.append(unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]),
+                                        near.map { "unknown W&B key '\(e.key)'; did you mean '\($0)'?" } ?? "W&B key '\(e.key)' is not supported by Sweep"))
         }
         var out: [ConfigNode.Entry] = []
         func add(_ key: String, _ node: ConfigNode) { out.append(.init(key: key, keyMark: node.mark, value: node)) }
@@ -42,75 +49,84 @@ public enum WandBSweep {
             if let node = root[key] { add(key, node) }
         }
         if root["program"] == nil && root["command"] == nil {
-            throw ConfigError(mark: root.mark, path: ConfigPath([.key("program")]), message: "a W&B sweep file needs 'program' (or 'command'): the training script to run")
+            problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("program")]), message: "a W&B sweep file needs 'program' (or 'command'): the training script to run"))
         }
 
         let methodNode = root["method"]!
-        let sampler: String
+        var sampler = "random" // when the method is wrong, the rest is still checked as for random
         switch methodNode.value {
         case .string("grid"): sampler = "grid"
         case .string("random"): sampler = "random"
         case .string("bayes"): sampler = "tpe"
         default:
-            throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("method")]), message: "method must be grid, random or bayes, got \(methodNode.kindDescription)")
+            problems.append(ConfigError(mark: methodNode.mark, path: ConfigPath([.key("method")]), message: "method must be grid, random or bayes, got \(methodNode.kindDescription)"))
         }
         add("sampler", mapping(["name": .string(sampler)], mark: methodNode.mark))
 
-        if let metric = root["metric"] {
-            guard let me = metric.entries else {
-                throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric")]), message: "metric is {name, goal}, got \(metric.kindDescription)")
-            }
-            for e in me where !["name", "goal"].contains(e.key) {
-                throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]),
-                                  e.key == "target" ? "metric.target (stop when a run reaches a value) has no Sweep equivalent; remove it" : "unknown key '\(e.key)' in metric; expected name and goal")
-            }
-            guard case .string(let name)? = metric["name"]?.value else {
-                throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric"), .key("name")]), message: "metric needs 'name', the metric your program logs")
-            }
-            var goal = "minimize" // W&B's default
-            if let g = metric["goal"] {
-                guard case .string(let s) = g.value, s == "minimize" || s == "maximize" else {
-                    throw ConfigError(mark: g.mark, path: ConfigPath([.key("metric"), .key("goal")]), message: "goal must be minimize or maximize, got \(g.kindDescription)")
+        check { () throws(ConfigError) in
+            if let metric = root["metric"] {
+                guard let me = metric.entries else {
+                    throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric")]), message: "metric is {name, goal}, got \(metric.kindDescription)")
                 }
-                goal = s
+                for e in me where !["name", "goal"].contains(e.key) {
+                    throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]),
+                                      e.key == "target" ? "metric.target (stop when a run reaches a value) has no Sweep equivalent; remove it" : "unknown key '\(e.key)' in metric; expected name and goal")
+                }
+                guard case .string(let name)? = metric["name"]?.value else {
+                    throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric"), .key("name")]), message: "metric needs 'name', the metric your program logs")
+                }
+                var goal = "minimize" // W&B's default
+                if let g = metric["goal"] {
+                    guard case .string(let s) = g.value, s == "minimize" || s == "maximize" else {
+                        throw ConfigError(mark: g.mark, path: ConfigPath([.key("metric"), .key("goal")]), message: "goal must be minimize or maximize, got \(g.kindDescription)")
+                    }
+                    goal = s
+                }
+                add("objective", mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark))
+            } else if sampler == "tpe" {
+                throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("metric")]), message: "method bayes needs 'metric' ({name, goal}) to know what to optimize")
+            } else {
+                // W&B runs a grid or random sweep without one; Sweep ranks trials and ends a trial by it.
+                throw ConfigError(mark: root.mark, path: ConfigPath([.key("metric")]),
+                                  message: "Sweep needs 'metric' to rank the trials (W&B runs \(sampler) sweeps without one): add metric: {name: <what your program logs>, goal: minimize or maximize}")
             }
-            add("objective", mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark))
-        } else if sampler == "tpe" {
-            throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("metric")]), message: "method bayes needs 'metric' ({name, goal}) to know what to optimize")
-        } else {
-            // W&B runs a grid or random sweep without one; Sweep ranks trials and ends a trial by it.
-            throw ConfigError(mark: root.mark, path: ConfigPath([.key("metric")]),
-                              message: "Sweep needs 'metric' to rank the trials (W&B runs \(sampler) sweeps without one): add metric: {name: <what your program logs>, goal: minimize or maximize}")
         }
 
-        guard let params = root["parameters"] else {
-            throw ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'")
+        if let params = root["parameters"] {
+            check { () throws(ConfigError) in add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid")) }
+        } else {
+            problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'"))
         }
-        add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid"))
 
         if let et = root["early_terminate"] {
-            add("pruner", try earlyTerminate(et))
+            check { () throws(ConfigError) in add("pruner", try earlyTerminate(et)) }
         } else {
             add("pruner", mapping(["name": .string("none")], mark: root.mark))
         }
 
-        if let budget = root["budget"] {
-            if root["run_cap"] != nil {
-                throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
+        check { () throws(ConfigError) in
+            if let budget = root["budget"] {
+                if root["run_cap"] != nil {
+                    throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
+                }
+                add("budget", budget)
+            } else {
+                var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
+                if let cap = root["run_cap"] {
+                    guard case .int(let n) = cap.value, n >= 1 else {
+                        throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]), message: "run_cap must be a whole number of runs >= 1, got \(cap.kindDescription)")
+                    }
+                    trials = cap
+                } else if sampler != "grid" {
+                    throw ConfigError(mark: root.mark, path: ConfigPath([.key("run_cap")]),
+                                      message: "method \(sampler == "tpe" ? "bayes" : sampler) needs 'run_cap' (W&B runs until stopped; Sweep needs a trial budget)")
+                }
+                // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs).
+                let b: [ConfigNode.Entry] = [.init(key: "trials", value: trials), .init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: root.mark))]
+                add("budget", ConfigNode(.mapping(b), mark: trials.mark))
             }
-            add("budget", budget)
-        } else {
-            var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
-            if let cap = root["run_cap"] {
-                trials = cap
-            } else if sampler != "grid" {
-                throw ConfigError(mark: root.mark, path: ConfigPath([.key("run_cap")]),
-                                  message: "method \(sampler == "tpe" ? "bayes" : sampler) needs 'run_cap' (W&B runs until stopped; Sweep needs a trial budget)")
-            }
-            // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs).
-            let b: [ConfigNode.Entry] = [.init(key: "trials", value: trials), .init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: root.mark))]
-            add("budget", ConfigNode(.mapping(b), mark: trials.mark))
         }
+        if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: root.mark)
     }
 
@@ -130,9 +146,15 @@ public enum WandBSweep {
             throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
         }
         var out: [ConfigNode.Entry] = []
+        var problems: [ConfigError] = []
         for e in entries {
-            out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid)))
+            do throws(ConfigError) {
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid)))
+            } catch {
+                problems.append(error)
+            }
         }
+        if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: node.mark)
     }
 
@@ -146,7 +168,8 @@ public enum WandBSweep {
         if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid) }
         let known = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
         for e in entries where !known.contains(e.key) {
-            throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter")
+            let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
+            throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter" + (near.map { "; did you mean '\($0)'?" } ?? ""))
         }
         if let p = node.entry("probabilities") {
             throw unsupported(p.key, p.keyMark, path.appending(p.key), "values with probabilities have no Sweep equivalent (Sweep picks choices uniformly); remove 'probabilities'")
