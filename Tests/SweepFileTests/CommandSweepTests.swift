@@ -157,6 +157,19 @@ import Testing
         }
     }
 
+    @Test func environmentValuesMayBeNumbersOrBooleans() throws {
+        let text = "study: env\nprogram: t.py\nenvironment: {OMP_NUM_THREADS: 1, DEBUG: true, NAME: x, RATE: 0.5}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 1}\n"
+        let d = try SweepDefinition.parse(text: text, file: "env.yaml")
+        guard case .command(let task) = try d.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.environment == ["OMP_NUM_THREADS": "1", "DEBUG": "true", "NAME": "x", "RATE": "0.5"])
+        do {
+            _ = try SweepDefinition.parse(text: text.replacingOccurrences(of: "NAME: x", with: "NAME: [x]"), file: "env.yaml")
+            Issue.record("a list as a variable's value was accepted")
+        } catch {
+            #expect("\(error)".contains("environment.NAME: expected a text or a number, got"), "\(error)")
+        }
+    }
+
     /// A W&B file's mistakes are all reported, in file order, with a suggestion for a typo.
     @Test func wandbFileProblemsAreAllReportedInFileOrder() throws {
         let text = """

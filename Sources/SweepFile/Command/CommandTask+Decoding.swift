@@ -63,9 +63,7 @@ extension CommandTask {
                                   message: "\(list) becomes one argument per parameter, so it must be a list element of its own, not part of '\(part)'")
             }
         }
-        let environment = try doc["environment"].map { n throws(ConfigError) in
-            try decoder.decode([String: String].self, from: n, at: ConfigPath([.key("environment")]))
-        } ?? [:]
+        let environment = try doc["environment"].map { n throws(ConfigError) in try environmentVariables(n) } ?? [:]
         var summary = Summary.last
         if let text = try string("summary") {
             guard let s = Summary(rawValue: text) else {
@@ -81,6 +79,24 @@ extension CommandTask {
         return CommandTask(program: program, command: command, environment: environment, workingDirectory: directory,
                            timeout: try seconds("timeout"), killGrace: try seconds("kill_grace") ?? 10, summary: summary, direction: direction, epochs: epochs,
                            arguments: try arguments(doc["parameters"], decoder: decoder))
+    }
+
+    /// `environment`: names to values; a number or true/false is its text (`OMP_NUM_THREADS: 1`).
+    static func environmentVariables(_ node: ConfigNode) throws(ConfigError) -> [String: String] {
+        let path = ConfigPath([.key("environment")])
+        guard let entries = node.entries else {
+            throw ConfigError(mark: node.mark, path: path, message: "expected a mapping of variable names to values, got \(node.kindDescription)")
+        }
+        var out: [String: String] = [:]
+        for e in entries {
+            switch e.value.value {
+            case .string(let s): out[e.key] = s
+            case .int, .double, .bool: out[e.key] = e.value.literal
+            default:
+                throw ConfigError(mark: e.value.mark, path: path.appending(e.key), message: "expected a text or a number, got \(e.value.kindDescription)")
+            }
+        }
+        return out
     }
 
     /// The `parameters` section of a trial's document as arguments (nested mappings give
