@@ -210,7 +210,7 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(h.core.finished)
     }
 
-    /// A program that fails by itself (exit status, signal, time-out, divergence) says
+    /// A trial that fails by itself (its training diverged) says
     /// nothing about the worker: no quarantine, however many in a row.
     @Test func trialFaultsDoNotQuarantineTheWorker() throws {
         let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
@@ -220,7 +220,7 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         try h.finish("good", first, value: 0.5)
         var failed = 0
         while failed < WorkerHealth.quarantineAfter + 1, let a = h.assignment("unlucky") {
-            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "the program exited with status 1", ready: true, trialFault: true)),
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "the program reported a non-finite loss (NaN or infinity) at epoch 2: the training diverged", ready: true, trialFault: true)),
                           from: "unlucky")
             failed += 1
         }
@@ -277,6 +277,27 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         } throws: { error in
             "\(error)".contains("disagree") && "\(error)".contains("retry.max_attempts 3 against 7")
         }
+    }
+
+    /// A W&B study keeps the epoch cap it began with (100 before W&B files became uncapped),
+    /// so a study created by an earlier version resumes; other disagreements still refuse.
+    @Test func aStoredWandBStudyKeepsItsRecordedEpochCap() throws {
+        let h = try CoreHarness("""
+            program: train.py
+            method: random
+            metric: {name: loss}
+            run_cap: 3
+            parameters:
+              lr: {min: 0.1, max: 1.0}
+            """)
+        let record = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
+        #expect(try SweepDefinition.stored(record).maxEpochs == WandBSweep.uncappedEpochs)
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET max_epochs = 100") }
+        let older = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
+        #expect(try SweepDefinition.stored(older).maxEpochs == 100)
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET max_attempts = 7") }
+        let edited = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
+        #expect(throws: (any Error).self) { try SweepDefinition.stored(edited) }
     }
 
     @Test func theGridCapIsComputedOnceForCreateAndAddTrials() throws {

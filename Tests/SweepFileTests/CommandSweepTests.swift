@@ -110,9 +110,9 @@ import Testing
             return
         }
         // max_iter ends the rungs, not the runs: W&B does not bound a run's steps.
-        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3 && asha.maxResource == 27)
+        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3 && asha.maxResource == 26)
         #expect(d.budget == Budget(trials: 10, maxEpochs: WandBSweep.uncappedEpochs))
-        #expect(asha.promotionSteps(maxSteps: d.maxEpochs) == [3, 9, 27])
+        #expect(asha.promotionSteps(maxSteps: d.maxEpochs) == [3, 9]) // W&B's bands 27/9 and 27/3
         let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
         #expect(byName["lr"] == .logUniform(low: 0.0001, high: 0.1))
         #expect(byName["bs"] == .categorical([.int(16), .int(32)]))
@@ -158,15 +158,21 @@ import Testing
     }
 
     @Test func environmentValuesMayBeNumbersOrBooleans() throws {
-        let text = "study: env\nprogram: t.py\nenvironment: {OMP_NUM_THREADS: 1, DEBUG: true, NAME: x, RATE: 0.5}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 1}\n"
+        let text = "study: env\nprogram: t.py\nenvironment: {OMP_NUM_THREADS: 1, DEBUG: true, NAME: x, RATE: '0.50'}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 1}\n"
         let d = try SweepDefinition.parse(text: text, file: "env.yaml")
         guard case .command(let task) = try d.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("not a command"); return }
-        #expect(task.environment == ["OMP_NUM_THREADS": "1", "DEBUG": "true", "NAME": "x", "RATE": "0.5"])
+        #expect(task.environment == ["OMP_NUM_THREADS": "1", "DEBUG": "true", "NAME": "x", "RATE": "0.50"])
         do {
             _ = try SweepDefinition.parse(text: text.replacingOccurrences(of: "NAME: x", with: "NAME: [x]"), file: "env.yaml")
             Issue.record("a list as a variable's value was accepted")
         } catch {
             #expect("\(error)".contains("environment.NAME: expected a text or a number, got"), "\(error)")
+        }
+        do {
+            _ = try SweepDefinition.parse(text: text.replacingOccurrences(of: "RATE: '0.50'", with: "RATE: 3.10"), file: "env.yaml")
+            Issue.record("an unquoted decimal was accepted")
+        } catch {
+            #expect("\(error)".contains("environment.RATE: quote a number with a decimal point or exponent"), "\(error)")
         }
     }
 
@@ -194,6 +200,16 @@ import Testing
             #expect(lines.contains { $0.contains("parameters.lr.valuse: unknown key 'valuse' in a W&B parameter; did you mean 'value'?") }, "\(lines)")
             #expect(lines.last?.contains("w.yaml:8:10: run_cap: run_cap must be a whole number of runs >= 1") == true, "\(lines)")
         }
+    }
+
+    @Test func aWandBFileWithItsOwnBudgetIsUncappedUnlessItSaysSo() throws {
+        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nbudget: {trials: 3}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n"
+        #expect(try SweepDefinition.parse(text: text, file: "b.yaml").maxEpochs == WandBSweep.uncappedEpochs)
+        let capped = text.replacingOccurrences(of: "budget: {trials: 3}", with: "budget: {trials: 3, max_epochs: 7}")
+        #expect(try SweepDefinition.parse(text: capped, file: "b.yaml").maxEpochs == 7)
+        // min and max within one step of q: one plain value.
+        let single = text.replacingOccurrences(of: "lr: {min: 0.1, max: 1.0}", with: "lr: {min: 0.1, max: 1.0}\n  n: {distribution: q_uniform, min: 5, max: 5, q: 10}")
+        #expect(try SweepDefinition.parse(text: single, file: "b.yaml").space.parameters.map(\.name) == ["lr"])
     }
 
     @Test func wandbInverseAndQuantizedLogDistributionsMapToLogRanges() throws {

@@ -45,6 +45,13 @@ struct CommandTrial: TrialKind {
         env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
         if let guardian { env[ProcessGuardian.variable] = guardian.token }
 
+        var isDirectory: ObjCBool = false
+        if let d = task.workingDirectory, !(FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            // Said plainly: starting the program there fails with the program's name instead.
+            end.failure = "the working_directory \(d) does not exist on this worker"
+            logs.finish(note: nil)
+            return end
+        }
         let child: ChildProcess
         let checkpoints: CommandCheckpoints
         do {
@@ -53,13 +60,6 @@ struct CommandTrial: TrialKind {
             env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
             if let r = a.resume { env["SWEEP_RESUME_EPOCH"] = String(r.epoch) }
             end.epochsRun = a.resume?.epoch ?? 0
-            var isDirectory: ObjCBool = false
-            if let d = task.workingDirectory, !(FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                // Said plainly: starting the program there fails with the program's name instead.
-                end.failure = "the working_directory \(d) does not exist on this worker"
-                logs.finish(note: nil)
-                return end
-            }
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
             end.failure = "\(error)"
@@ -218,8 +218,9 @@ struct CommandTrial: TrialKind {
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
             }
         }
-        // The program ran and failed by itself (unlike failing to start it above).
-        end.failureIsTrials = end.failure != nil
+        // Only a diverged run is surely the trial's own fault; a program that exits non-zero
+        // may do so on every trial of a broken host (a missing module), which quarantine is for.
+        end.failureIsTrials = stop == .diverged
         return end
     }
 

@@ -151,7 +151,8 @@ extension SuccessiveHalvingPruner {
             let c = try decoder.container(keyedBy: PrunerOptionKey.self)
             minResource = try c.resource(.minResource) ?? minResource
             if c.contains(Self.maxResourceKey) {
-                maxResource = try c.option(Self.maxResourceKey, default: 1, must: "at least 1") { $0 >= 1 }
+                let least = if case .steps(let n) = minResource { n } else { 1 }
+                maxResource = try c.option(Self.maxResourceKey, default: least, must: "at least min_resource (\(least))") { $0 >= least }
             }
             reductionFactor = try c.option(.reductionFactor, default: reductionFactor, must: "at least 2") { $0 >= 2 }
             minEarlyStoppingRate = try c.option(Self.minEarlyStoppingRateKey, default: 0, must: "0 or more") { $0 >= 0 }

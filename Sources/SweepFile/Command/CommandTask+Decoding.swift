@@ -91,7 +91,10 @@ extension CommandTask {
         for e in entries {
             switch e.value.value {
             case .string(let s): out[e.key] = s
-            case .int, .double, .bool: out[e.key] = e.value.literal
+            case .int, .bool: out[e.key] = e.value.literal
+            case .double:
+                // YAML has read it as a number: 3.10 would reach the program as 3.1.
+                throw ConfigError(mark: e.value.mark, path: path.appending(e.key), message: "quote a number with a decimal point or exponent ('\(e.value.literal)') so that it reaches the program as written")
             default:
                 throw ConfigError(mark: e.value.mark, path: path.appending(e.key), message: "expected a text or a number, got \(e.value.kindDescription)")
             }

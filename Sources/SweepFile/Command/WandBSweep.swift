@@ -109,7 +109,13 @@ public enum WandBSweep {
                 if root["run_cap"] != nil {
                     throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
                 }
-                add("budget", budget)
+                // W&B does not bound the steps of a run: unless the budget says, neither does Sweep.
+                if var entries = budget.entries, budget["max_epochs"] == nil {
+                    entries.append(.init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: budget.mark)))
+                    add("budget", ConfigNode(.mapping(entries), mark: budget.mark))
+                } else {
+                    add("budget", budget)
+                }
             } else {
                 var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
                 if let cap = root["run_cap"] {
@@ -237,6 +243,11 @@ public enum WandBSweep {
                 throw ConfigError(mark: node.mark, path: path, message: "q_uniform takes numbers min <= max")
             }
             let lo = (min / step - 0.5).rounded(.down) + 1, hi = (max / step + 0.5).rounded(.up) - 1
+            if lo >= hi {
+                // min and max within one step: a single value, passed as a plain one.
+                let lo = (min / step).rounded()
+                return step == step.rounded() && abs(lo * step) < 0x1p53 ? ConfigNode(.int(Int(lo * step)), mark: node.mark) : ConfigNode(.double(lo * step), mark: node.mark)
+            }
             if step == step.rounded(), abs(lo * step) < 0x1p53, abs(hi * step) < 0x1p53 {
                 let ints = [lo, hi].map { ConfigNode(.int(Int($0 * step)), mark: node.mark) }
                 return range("int", ConfigNode(.sequence(ints), mark: node.mark), extra: [.init(key: "step", value: ConfigNode(.int(Int(step)), mark: q.mark))])
@@ -322,7 +333,8 @@ public enum WandBSweep {
             .init(key: "min_resource", value: ConfigNode(.int(minIter), mark: node.mark)),
             .init(key: "reduction_factor", value: ConfigNode(.int(eta), mark: node.mark)),
         ]
-        if let maxIter { pruner.append(.init(key: "max_resource", value: ConfigNode(.int(maxIter), mark: node.mark))) }
+        // W&B's bands lie below max_iter (max_iter / eta^i, i >= 1): no rung at max_iter itself.
+        if let maxIter, maxIter > 1 { pruner.append(.init(key: "max_resource", value: ConfigNode(.int(maxIter - 1), mark: node.mark))) }
         return ConfigNode(.mapping(pruner), mark: node.mark)
     }
 

@@ -54,6 +54,11 @@ public struct SweepDefinition: Sendable {
     /// The document without its sweep sections, ranges still in place.
     public var template: ConfigNode
 
+    /// Whether the file is a W&B sweep file (read through `WandBSweep`).
+    public var convertedFromWandB: Bool {
+        (try? YAMLReader.parse(text, file: file)).map(WandBSweep.isWandB) ?? false
+    }
+
     static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "scheduler", "budget", "retry", "artifacts"]
     static let trainingKeys = ["seed", "data", "model", "training"]
     static let syntheticKeys = ["seed", "synthetic"]
@@ -358,6 +363,10 @@ public struct SweepDefinition: Sendable {
     /// files alone (`scaling`, a limit) do not matter: the files are what is fingerprinted.
     public var sharedDataConfig: DataConfig? {
         guard task == .training, template["data"] != nil else { return nil }
+        // A data value present only for some trials: each trial loads its own (as before).
+        let underData = { (path: ConfigPath) in path.components.first == .key("data") }
+        if conditionalValues.contains(where: { underData($0.path) })
+            || parameters.contains(where: { underData($0.path) && $0.parameter.condition != nil }) { return nil }
         let decoder = ConfigDecoder(file: file)
         func data(_ params: Params) -> DataConfig? {
             guard let node = document(for: params, trialSeed: 1)["data"] else { return nil }
@@ -423,6 +432,9 @@ public struct SweepDefinition: Sendable {
         })
         if let plain = try? CommandTask.arguments(document(for: base, trialSeed: 1)["parameters"], decoder: ConfigDecoder(file: file)) {
             known.formUnion(plain.map(\.name))
+        }
+        for c in conditionalValues where c.path.components.first == .key("parameters") {
+            known.insert(ConfigPath(Array(c.path.components.dropFirst())).description) // present when its condition holds
         }
         for (i, part) in parts.enumerated() {
             guard case .string(let text) = part.value else { continue }

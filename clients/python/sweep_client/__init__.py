@@ -25,6 +25,7 @@ and a W&B-like one, so a W&B script changes only its import:
 Standard library only (docs/commands.md describes the line protocol underneath).
 """
 
+import atexit
 import json
 import os
 import sys
@@ -181,32 +182,57 @@ class Run(object):
         self.summary = {}
         self._epoch = 0
         self._uncommitted = {}
+        self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
+        atexit.register(self._flush_at_exit)
 
-    def log(self, data, step=None, commit=True):
-        """One call per epoch (step defaults to the next). `commit=False` keeps the data for
-        the next committed call, as W&B does. Steps count from 0 or 1, as the script's first
-        one says (W&B's count from 0; Sweep's epochs from 1). When the coordinator prunes the
-        trial, the program exits (status 0), as W&B's agent ends an early-terminated run."""
-        self._uncommitted.update(data)
-        if not commit:
-            return False
-        data, self._uncommitted = self._uncommitted, {}
-        if step is None:
-            self._epoch += 1
-        else:
+    def log(self, data, step=None, commit=None):
+        """W&B's log: one call per step unless it says otherwise. Without `step`, each call
+        is the next epoch (`commit=False` keeps the data for the next call). With `step`,
+        the data of a step is gathered until a later step is logged, `commit=True`, or the
+        run finishes, as W&B does. Steps count from 0 or 1, as the script's first one says
+        (W&B's count from 0; Sweep's epochs from 1). When the coordinator prunes the trial,
+        the program exits (status 0), as W&B's agent ends an early-terminated run."""
+        if step is not None:
+            step = int(step)
             if self._step_offset is None:
-                self._step_offset = 1 if int(step) == 0 else 0
-            self._epoch = int(step) + self._step_offset
-        self.summary.update(data)
-        # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
-        if _report(self._epoch, {k: v for k, v in data.items() if k != "epoch"}):
-            # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
-            print("[sweep_client] pruned at step %d; exiting" % self._epoch, file=sys.stderr)
-            sys.exit(0)
+                self._step_offset = 1 if step == 0 else 0
+            epoch = step + self._step_offset
+            if self._pending_epoch is not None and epoch > self._pending_epoch:
+                self._commit()
+            self._pending_epoch = epoch
+            self._uncommitted.update(data)
+            if commit:
+                self._commit()
+            return False
+        self._uncommitted.update(data)
+        if commit is False:
+            return False
+        self._commit()
         return False
 
+    def _commit(self, exiting=False):
+        data, self._uncommitted = self._uncommitted, {}
+        epoch = self._pending_epoch if self._pending_epoch is not None else self._epoch + 1
+        self._pending_epoch = None
+        if not data:
+            return
+        self._epoch = epoch
+        self.summary.update(data)
+        # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
+        if _report(epoch, {k: v for k, v in data.items() if k != "epoch"}) and not exiting:
+            # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
+            print("[sweep_client] pruned at step %d; exiting" % epoch, file=sys.stderr)
+            sys.exit(0)
+
+    def _flush_at_exit(self):
+        # Data a script logged last without committing it (or its last step=) still counts.
+        if self._uncommitted and not _state["pruned"]:
+            self._commit(exiting=True)
+
     def finish(self, exit_code=None):
+        if self._uncommitted:
+            self._commit()
         if exit_code:
             sys.exit(exit_code)
 
@@ -230,7 +256,7 @@ def init(config=None, **_ignored):
     return run
 
 
-def log(data, step=None, commit=True):
+def log(data, step=None, commit=None):
     return (run or init()).log(data, step=step, commit=commit)
 
 

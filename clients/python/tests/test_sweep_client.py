@@ -95,16 +95,28 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(lines, [{"val_loss": 1.0, "epoch": 1}, {"val_loss": 0.5, "epoch": 2}])
         self.assertEqual(out.split(), ["False", "False"])
 
-    def test_wandb_steps_from_zero_commit_false_and_nested_metrics(self):
+    def test_wandb_commit_false_and_nested_metrics(self):
         code = ("import sweep_client as wandb\n"
                 "run = wandb.init()\n"
                 "for e in range(2):\n"
                 "    run.log({'val': {'loss': 1.0 / (e + 1)}}, commit=False)\n"
-                "    run.log({'acc': 0.5 + e / 4}, step=e)\n"
+                "    run.log({'acc': 0.5 + e / 4})\n"
                 "run.finish()\n")
         lines, _ = self.run_with_worker(code, ["continue 1", "continue 2"])
         self.assertEqual(lines, [{"val": {"loss": 1.0}, "acc": 0.5, "epoch": 1},
                                  {"val": {"loss": 0.5}, "acc": 0.75, "epoch": 2}])
+
+    def test_wandb_metrics_of_one_step_are_one_report_and_the_last_is_sent_at_exit(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for e in range(2):\n"
+                "    run.log({'train_loss': 1.0 + e}, step=e)\n"
+                "    run.log({'val_loss': 2.0 + e}, step=e)\n"
+                "run.log({'test_loss': 5.0}, commit=False)\n")
+        lines, _ = self.run_with_worker(code, ["continue 1", "continue 2"])
+        # As in W&B, a call without step adds to the step being logged; it is sent at exit.
+        self.assertEqual(lines, [{"train_loss": 1.0, "val_loss": 2.0, "epoch": 1},
+                                 {"train_loss": 2.0, "val_loss": 3.0, "test_loss": 5.0, "epoch": 2}])
 
     def test_after_a_prune_reports_return_true_without_waiting(self):
         code = ("import sweep_client\n"
