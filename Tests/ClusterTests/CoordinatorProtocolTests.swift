@@ -297,7 +297,11 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(try SweepDefinition.stored(older).maxEpochs == 100)
         try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET max_attempts = 7") }
         let edited = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
-        #expect(throws: (any Error).self) { try SweepDefinition.stored(edited) }
+        #expect {
+            _ = try SweepDefinition.stored(edited)
+        } throws: { error in
+            "\(error)".contains("retry.max_attempts 3 against 7") && "\(error)".contains("reads its W&B sweep file differently")
+        }
     }
 
     @Test func theGridCapIsComputedOnceForCreateAndAddTrials() throws {

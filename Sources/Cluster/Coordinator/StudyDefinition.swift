@@ -44,7 +44,11 @@ extension SweepDefinition {
         if expected.maxEpochs != d.maxEpochs { disagree.append("epochs \(expected.maxEpochs.map(String.init) ?? "none") against \(d.maxEpochs.map(String.init) ?? "none")") }
         if expected.wallTime != d.wallTime { disagree.append("budget.wall_time") }
         guard disagree.isEmpty else {
-            throw StoreError.invalid("study '\(record.name)': its stored sweep file and its stored settings disagree (\(disagree.joined(separator: "; "))); the database was changed outside sweep")
+            // W&B files are read through a conversion that has changed between versions.
+            let why = definition.convertedFromWandB
+                ? "this version of Sweep reads its W&B sweep file differently from the one that started it (q_uniform bounds, a grid over a continuous range and the words nan and inf changed on 2026-12-05)"
+                : "the database was changed outside sweep"
+            throw StoreError.invalid("study '\(record.name)': its stored sweep file and its stored settings disagree (\(disagree.joined(separator: "; "))); \(why)")
         }
         return definition
     }
