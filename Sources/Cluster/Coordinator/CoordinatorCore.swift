@@ -60,6 +60,19 @@ final class CoordinatorCore {
     /// Attempts counted as crashes because their worker went silent, by worker: forgiven
     /// if that worker says `hello` again before they are re-run (it was the connection).
     private var lostWith: [String: [TrialRef]] = [:]
+    /// Orphans (RUNNING when this coordinator resumed the study) whose worker ran on this
+    /// machine: once its process is gone nobody will come back for them, so they are
+    /// re-queued without waiting for their deadline. (Beside the trial table, not in each
+    /// entry: a few trials, not every trial of a large study.)
+    private var orphanProcesses: [Int: ProcessIdentity] = [:]
+    /// When local workers' processes (``WorkerSession/localProcess``) and orphans' were
+    /// last looked at.
+    private var lastProcessCheck = -Double.infinity
+    /// Local processes are looked at this often (a read of `/proc` per process).
+    static let processCheckSeconds = 0.25
+    /// A worker whose process is gone is declared dead this long after it was found gone:
+    /// what it sent before it exited (a result, a `bye`) is read first.
+    static let exitedConfirmSeconds = 0.5
 
     private var metric: String { definition.objective.metric }
     /// The definition's epoch cap, read once: it is looked up from the sweep file's template
@@ -119,6 +132,9 @@ final class CoordinatorCore {
                 trials.update(t.number) {
                     $0.orphanDeadline = now + options.orphanGraceSeconds
                     $0.decisions = answers
+                }
+                if let p = t.workerProcess.flatMap(ProcessIdentity.init(token:)), p.isLocal {
+                    orphanProcesses[t.number] = p
                 }
             case .stale:
                 pending.append(t.number)
@@ -346,6 +362,7 @@ final class CoordinatorCore {
         var session = WorkerSession(id: identity, host: h.host, pid: h.pid, cores: h.cores, threads: h.threads, capabilities: h.capabilities,
                                     peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
                                     idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
+        session.localProcess = h.process.flatMap { $0.pid == h.pid && $0.isLocal ? $0 : nil }
         idleQueue.removeAll { $0 == identity }
         var adopted: TrialRef?
         var cancel: (TrialRef, String)?
@@ -384,7 +401,7 @@ final class CoordinatorCore {
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
                                   capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: finished ? .left : .alive,
                                   trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.epoch },
-                                  firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone)
+                                  firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone, process: h.process?.token)
         try tx.upsertWorker(studyID: study.id, record)
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
                            message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
@@ -732,27 +749,34 @@ final class CoordinatorCore {
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
-        for (id, w) in workers where judgeLiveness && w.silence(now: now) > timeout {
+        if judgeLiveness { lookAtLocalProcesses(now: now) }
+        for (id, w) in workers where judgeLiveness {
+            let exited = w.exitedAt.map { now - $0 >= Self.exitedConfirmSeconds } ?? false
+            guard exited || w.silence(now: now) > timeout else { continue }
             try flushWorkers(tx: tx) // its finished trials first: the row is about to change
             workers[id] = nil
             idleQueue.removeAll { $0 == id }
             counters.workersLost += 1
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)
-            try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id,
-                               message: "worker \(id) on \(w.host) sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead", at: now)
+            let what = exited ? "exited (its process, pid \(w.pid) on this machine, is gone)"
+                : "sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead"
+            try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id, message: "worker \(id) on \(w.host) \(what)", at: now)
+            let how = exited ? "exited" : "stopped responding"
             if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
-                try loseLease(trial: t, reason: "worker \(id) stopped responding", now: now, tx: tx)
+                try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
                 lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
             }
             // Never started: not the trials' fault, no attempt used up.
             for a in w.ahead where holdsLease(a, id) {
-                try releaseLease(a, worker: id, reason: "held ahead by worker \(id), which stopped responding before starting it", now: now, tx: tx)
+                try releaseLease(a, worker: id, reason: "held ahead by worker \(id), which \(how) before starting it", now: now, tx: tx)
             }
         }
         for t in trials.orphans.sorted() where judgeLiveness && now >= trials[t].orphanDeadline ?? .infinity {
             trials.update(t) { $0.orphanDeadline = nil }
+            let gone = orphanProcesses.removeValue(forKey: t).map { "its worker's process (pid \($0.pid) on this machine) is gone" }
             // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
-            try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: "it was running when the coordinator stopped and its worker did not come back",
+            try crashed(trial: t, attempt: trials[t].attempt, worker: nil,
+                        reason: "it was running when the coordinator stopped and \(gone ?? "its worker did not come back")",
                         outcome: .returned, now: now, tx: tx)
         }
         if now - lastRunSecondsFlush >= 5 {
@@ -762,6 +786,21 @@ final class CoordinatorCore {
         enqueued = try tx.queries.enqueuedTrials(studyID: study.id)
         try dispatch(now: now, tx: tx, out: &out)
         try flushWorkers(tx: tx)
+    }
+
+    /// Notes which local workers' processes are gone (they are declared dead a moment
+    /// later, see ``exitedConfirmSeconds``) and moves the deadline of orphans whose worker's
+    /// process is gone to now. At most every ``processCheckSeconds``.
+    private func lookAtLocalProcesses(now: Double) {
+        guard now - lastProcessCheck >= Self.processCheckSeconds else { return }
+        lastProcessCheck = now
+        for (id, w) in workers where w.exitedAt == nil {
+            if let p = w.localProcess, p.hasExited { workers[id]?.exitedAt = now }
+        }
+        for (t, p) in orphanProcesses {
+            guard trials[t].orphanDeadline != nil else { orphanProcesses[t] = nil; continue } // re-adopted
+            if p.hasExited { trials.update(t) { $0.orphanDeadline = now } }
+        }
     }
 
     /// Hands out work to idle workers, and ends the study when nothing is left.

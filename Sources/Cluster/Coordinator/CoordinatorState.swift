@@ -30,6 +30,12 @@ struct WorkerSession {
     var reconnectGrace = 0.0
     /// How long the worker has been silent while the coordinator was listening.
     func silence(now: Double) -> Double { now - lastSeen - deafSeconds }
+    /// Its process, when it runs on this machine and said which it is: checked on ticks,
+    /// so that its exit is seen at once instead of after the liveness timeout.
+    var localProcess: ProcessIdentity? = nil
+    /// When its process was first found gone (the messages it sent before may still be on
+    /// their way: it is declared dead a moment later).
+    var exitedAt: Double? = nil
     /// The trial it runs, if any.
     var trial: Int?
     /// Trials leased ahead, in the order the worker runs them: assigned while `trial` runs,

@@ -156,6 +156,7 @@ public struct WireCodec {
             } else {
                 w.null()
             }
+            if let p = h.process { w.key("process"); w.string(p.token) }
         case .ready:
             w.key("type"); w.string("ready")
         case .heartbeat:
@@ -223,8 +224,12 @@ public struct WireCodec {
                 running = .init(trial: try rf.int("trial", min: 0), attempt: try rf.int("attempt", min: 1), epoch: try rf.int("epoch", min: 0))
             }
             let caps = (o["capabilities"]?.elements ?? []).compactMap(\.string).prefix(32)
+            // Optional (older workers lack it); one that is not well formed is ignored, never
+            // trusted: the worker is then judged by its heartbeats.
+            let process = o["process"]?.string.flatMap { $0.utf8.count <= 200 ? ProcessIdentity(token: $0) : nil }
             return .hello(.init(worker: worker, host: host, pid: try f.int("pid", min: 0), version: String(try f.string("version").prefix(64)),
-                                cores: try f.int("cores", min: 0), threads: try f.int("threads", min: 0), capabilities: Array(caps), running: running))
+                                cores: try f.int("cores", min: 0), threads: try f.int("threads", min: 0), capabilities: Array(caps), running: running,
+                                process: process))
         case "ready": return .ready
         case "heartbeat": return .heartbeat
         case "report":

@@ -76,6 +76,9 @@ public enum WorkerMessage: Sendable, Equatable {
         public var capabilities: [String]
         /// The trial it is still running from before a reconnect, if any.
         public var running: Running?
+        /// Which process it is, so a coordinator on the same machine sees it exit at once
+        /// (nil: judged by heartbeats only).
+        public var process: ProcessIdentity?
 
         public struct Running: Sendable, Equatable {
             public var trial: Int
@@ -89,7 +92,8 @@ public enum WorkerMessage: Sendable, Equatable {
             }
         }
 
-        public init(worker: String, host: String, pid: Int, version: String, cores: Int, threads: Int, capabilities: [String], running: Running?) {
+        public init(worker: String, host: String, pid: Int, version: String, cores: Int, threads: Int, capabilities: [String], running: Running?,
+                    process: ProcessIdentity? = nil) {
             self.worker = worker
             self.host = host
             self.pid = pid
@@ -98,6 +102,7 @@ public enum WorkerMessage: Sendable, Equatable {
             self.threads = threads
             self.capabilities = capabilities
             self.running = running
+            self.process = process
         }
     }
 

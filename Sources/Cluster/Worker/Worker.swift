@@ -68,7 +68,7 @@ public final class Worker {
         let clock = MonotonicClock()
         let identity = WorkerCore.Identity(id: options.id, host: options.host, pid: Int(getpid()),
                                            cores: ProcessInfo.processInfo.activeProcessorCount,
-                                           capabilities: TrialRunner.capabilities(options))
+                                           capabilities: TrialRunner.capabilities(options), process: ProcessIdentity.current)
         var core = WorkerCore(options: options, identity: identity, now: clock.now)
 
         func openSocket() throws {

@@ -55,6 +55,8 @@ struct WorkerCore {
         var pid: Int
         var cores: Int
         var capabilities: [String]
+        /// Sent in `hello`, so a coordinator on the same machine sees this worker exit.
+        var process: ProcessIdentity? = nil
     }
 
     /// The trial this worker holds, until the coordinator has acknowledged its end.
@@ -355,7 +357,7 @@ struct WorkerCore {
     func hello() -> WorkerMessage {
         .hello(.init(worker: identity.id, host: identity.host, pid: identity.pid, version: sweepVersion,
                      cores: identity.cores, threads: options.threads, capabilities: identity.capabilities,
-                     running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }))
+                     running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }, process: identity.process))
     }
 
     /// Starts the first trial held ahead.

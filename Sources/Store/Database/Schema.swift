@@ -19,12 +19,16 @@ enum Schema {
 
     /// Population Based Training's lineage table; readers of an older file see no lineage.
     static let lineageMigration = "v-pbt-lineage"
+    /// `workers.process` (which process a worker is, so a resumed coordinator on the same
+    /// machine sees at once that it is gone); read only by writers (resume).
+    static let workerProcessMigration = "v-live-worker-process"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
         Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration,
-                                              attemptLogTailMigration, enqueuedTrialsMigration, lineageMigration])
+                                              attemptLogTailMigration, enqueuedTrialsMigration, lineageMigration,
+                                              workerProcessMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -212,6 +216,10 @@ enum Schema {
                 );
                 CREATE INDEX lineage_by_trial ON lineage(study_id, trial_number);
                 """)
+        }
+        m.registerMigration(workerProcessMigration) { db in
+            // `ProcessIdentity`'s wire form, for workers that sent it.
+            try db.execute(sql: "ALTER TABLE workers ADD COLUMN process TEXT")
         }
         return m
     }

@@ -12,6 +12,9 @@ public struct ResumeTrial: Sendable, Hashable {
     public var crashes: Int
     /// Attempts that ended FAIL on their worker.
     public var failures: Int
+    /// For a RUNNING trial: which process its worker was (`ProcessIdentity`'s wire form),
+    /// if that worker said.
+    public var workerProcess: String? = nil
 }
 
 extension StoreQueries {
@@ -24,12 +27,15 @@ extension StoreQueries {
         let rows = try Row.fetchCursor(db, sql: """
             SELECT t.id, t.number, t.state, t.attempt,
                    (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'STALE') AS crashes,
-                   (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'FAIL') AS failures
+                   (SELECT count(*) FROM trial_attempts a WHERE a.trial_id = t.id AND a.outcome = 'FAIL') AS failures,
+                   CASE WHEN t.state = 'RUNNING' THEN
+                       (SELECT w.process FROM trial_attempts a JOIN workers w ON w.study_id = t.study_id AND w.worker = a.worker
+                        WHERE a.trial_id = t.id AND a.attempt = t.attempt) END AS process
             FROM trials t WHERE t.study_id = ? ORDER BY t.number
             """, arguments: [studyID])
         while let row = try rows.next() {
             out.append(ResumeTrial(rowID: row[0], number: row[1], state: try row.decode(TrialState.self, atIndex: 2), attempt: row[3],
-                                   crashes: row[4], failures: row[5]))
+                                   crashes: row[4], failures: row[5], workerProcess: row[6]))
         }
         return out
     }

@@ -198,7 +198,8 @@ public struct StoreQueries {
             WorkerRecord(worker: row["worker"], host: row["host"], pid: row["pid"], version: row["version"], cores: row["cores"],
                          capabilities: row["capabilities"], address: row["address"], state: try row.decode(forColumn: "state"),
                          trialNumber: row["trial_number"], epoch: row["epoch"], firstSeen: row["first_seen"], lastSeen: row["last_seen"],
-                         trialsDone: row["trials_done"], quarantinedAt: row["quarantined_at"], lastError: row["last_error"])
+                         trialsDone: row["trials_done"], quarantinedAt: row["quarantined_at"], lastError: row["last_error"],
+                         process: row["process"])
         }
     }
 

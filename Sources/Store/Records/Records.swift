@@ -150,10 +150,14 @@ public struct WorkerRecord: Sendable, Hashable {
     public var quarantinedAt: Double?
     /// The error of its last failed trial, recorded with the quarantine.
     public var lastError: String?
+    /// Which process it is (`ProcessIdentity`'s wire form), if it said.
+    public var process: String?
 
     public init(worker: String, host: String, pid: Int? = nil, version: String? = nil, cores: Int? = nil, capabilities: String = "{}",
                 address: String? = nil, state: WorkerState = .alive, trialNumber: Int? = nil, epoch: Int? = nil,
-                firstSeen: Double, lastSeen: Double, trialsDone: Int = 0, quarantinedAt: Double? = nil, lastError: String? = nil) {
+                firstSeen: Double, lastSeen: Double, trialsDone: Int = 0, quarantinedAt: Double? = nil, lastError: String? = nil,
+                process: String? = nil) {
+        self.process = process
         self.quarantinedAt = quarantinedAt
         self.lastError = lastError
         self.worker = worker

@@ -198,13 +198,13 @@ public struct StoreTransaction {
     public func upsertWorker(studyID: Int64, _ w: WorkerRecord) throws {
         try run("""
             INSERT INTO workers (study_id, worker, host, pid, version, cores, capabilities, address, state, trial_number, epoch,
-                                 first_seen, last_seen, trials_done)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 first_seen, last_seen, trials_done, process)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (study_id, worker) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
                 cores = excluded.cores, capabilities = excluded.capabilities, address = excluded.address, state = excluded.state,
-                trial_number = excluded.trial_number, epoch = excluded.epoch, last_seen = excluded.last_seen
+                trial_number = excluded.trial_number, epoch = excluded.epoch, last_seen = excluded.last_seen, process = excluded.process
             """, [studyID, w.worker, w.host, w.pid, w.version, w.cores, w.capabilities, w.address, w.state,
-                  w.trialNumber, w.epoch, w.firstSeen, w.lastSeen, w.trialsDone])
+                  w.trialNumber, w.epoch, w.firstSeen, w.lastSeen, w.trialsDone, w.process])
     }
 
     /// Updates what a worker is doing, as the status display shows it.
