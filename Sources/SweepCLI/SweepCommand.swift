@@ -34,7 +34,8 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         do {
-            var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))
+            var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
+                ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst())))))
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {
@@ -68,7 +69,9 @@ public struct SweepCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            printError(fullMessage(for: error))
+            // ArgumentParser's messages start with "Error: "; ours say "error: " already.
+            let message = fullMessage(for: error)
+            printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
             // ArgumentParser reports bad usage as 64 (EX_USAGE); Sweep's contract is 2.
             Foundation.exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
         }

@@ -68,7 +68,7 @@ struct Logs: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
-    @Argument(help: "The trial's number.") var trial: Int
+    @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
     @Option(help: "The attempt (default: the last one).") var attempt: Int?
     @Option(help: "stdout, stderr or both.") var stream: Stream = .both
     @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs).", valueName: "dir")) var logDir: String?
@@ -78,11 +78,11 @@ struct Logs: ParsableCommand {
         let reader = try database.reader()
         let (record, attempts) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            guard let t = try q.trial(studyID: s.id, number: trial) else {
-                throw UsageError("study '\(study)' has no trial \(trial)")
-            }
+            let number = try self.trial.resolve(in: s, q)
+            guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
             return (t, try q.attempts(trialID: t.id))
         }
+        let trial = record.number
         let chosen = attempt ?? attempts.last?.attempt ?? 1
         if let a = attempt, !attempts.contains(where: { $0.attempt == a }) {
             throw UsageError("trial \(trial) has no attempt \(a) (it has \(attempts.map { String($0.attempt) }.joined(separator: ", ")))")

@@ -25,7 +25,8 @@ struct Predict: ParsableCommand {
             the std per class is shown (the model needs dropout for a spread). With
             --labels (IDX or one label per line) the accuracy is printed; a model trained
             on a class subset maps the labels to its classes and skips samples of other
-            classes.
+            classes. INPUT and --labels may be pipes, e.g. <(zcat test.csv.gz), and
+            INPUT may be - for standard input.
 
             Examples:
               sweep predict runs/cnn.swm \\
@@ -47,6 +48,19 @@ struct Predict: ParsableCommand {
     func run() throws {
         guard mcSamples >= 0 else { throw UsageError("--mc-samples must be >= 0, got \(mcSamples)") }
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
+        // Pipes (`<(zcat x.csv.gz)`, `-` for stdin) are read once into files first.
+        let pipedInput = try PipedInput(input)
+        let pipedLabels = try labels.map(PipedInput.init)
+        defer { pipedInput.remove(); pipedLabels?.remove() }
+        var command = self
+        command.input = pipedInput.path
+        command.labels = pipedLabels?.path
+        do { try command.predict() } catch let error as UsageError {
+            throw UsageError(pipedLabels?.naming(pipedInput.naming(error.message)) ?? pipedInput.naming(error.message))
+        }
+    }
+
+    private func predict() throws {
         let loaded: Model
         do { loaded = try Model(path: model) } catch { throw UsageError("\(error)") }
         if loaded.task == .regression { return try RegressionPredict.run(self, model: loaded) }
@@ -72,6 +86,50 @@ struct Predict: ParsableCommand {
         case .csv: print(report.csv(), terminator: "")
         case .json: print(try report.json())
         }
+    }
+}
+
+/// An input of `sweep predict` that is not a regular file: a pipe (`<(zcat x.gz)`, a
+/// FIFO), `/dev/stdin`, or `-` for standard input. The readers look at a file's first bytes
+/// to tell its format before reading it, which a pipe allows only once, so its content is
+/// copied into a temporary file (keeping the name's extension, `.tsv` says the separator).
+struct PipedInput {
+    /// The file to read: the given one, or the copy.
+    let path: String
+    /// What the user gave.
+    let given: String
+
+    init(_ given: String) throws {
+        self.given = given
+        let source = given == "-" ? "/dev/stdin" : given
+        var info = stat()
+        guard stat(source, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR else {
+            path = source // a regular file, or one the readers will report as missing
+            return
+        }
+        guard let handle = FileHandle(forReadingAtPath: source) else { throw UsageError("\(given): cannot open for reading") }
+        defer { try? handle.close() }
+        let ext = (given as NSString).pathExtension
+        let copy = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sweep-predict-\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(ext.isEmpty ? "" : "." + ext)").path
+        do {
+            let data = try handle.readToEnd() ?? Data()
+            try data.write(to: URL(fileURLWithPath: copy))
+        } catch {
+            try? FileManager.default.removeItem(atPath: copy)
+            throw UsageError("\(given): cannot read: \(error.localizedDescription)")
+        }
+        path = copy
+    }
+
+    /// A message about the copy, naming what the user gave instead.
+    func naming(_ message: String) -> String {
+        path == given ? message : message.replacingOccurrences(of: path, with: given)
+    }
+
+    /// Removes the copy, if one was made.
+    func remove() {
+        if path != given && path != "/dev/stdin" { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 

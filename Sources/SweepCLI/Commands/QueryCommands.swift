@@ -52,7 +52,8 @@ enum TrialListing {
         case .json:
             Swift.print(try JSONOutput.render(trials.map { JSONOutput.Trial($0) }))
         case .csv:
-            let headers = ["number", "state", "value", "epochs", "duration", "attempt", "worker"] + paramNames
+            let fixed = ["number", "state", "value", "epochs", "duration", "attempt", "worker"]
+            let headers = fixed + paramHeaders(paramNames, besides: fixed)
             let rows = trials.map { t in
                 ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", t.duration.map { "\($0)" } ?? "",
                  "\(t.attempt)", t.worker ?? ""] + paramNames.map { t.params[$0]?.description ?? "" }
@@ -60,7 +61,8 @@ enum TrialListing {
             Swift.print(CSV.render(headers, rows), terminator: "")
         case .table:
             if trials.isEmpty { Swift.print("no trials"); return }
-            var table = TextTable(["#", "state", study.definition.metric, "epochs", "time"] + paramNames)
+            let fixed = ["#", "state", study.definition.metric, "epochs", "time"]
+            var table = TextTable(fixed + paramHeaders(paramNames, besides: fixed))
             for t in trials {
                 table.add(["\(t.number)", t.state.rawValue, Fmt.value(t.value), "\(t.epochs)", Fmt.seconds(t.duration)]
                           + paramNames.map { name in t.params[name].map(display) ?? "-" })
@@ -70,6 +72,12 @@ enum TrialListing {
     }
 
     static func display(_ v: ParamValue) -> String { Fmt.param(v) }
+
+    /// The headers of the parameter columns: a parameter named like a fixed column (`epochs`
+    /// is searched in many sweep files) is `param_NAME`, so no two columns share a header.
+    static func paramHeaders(_ names: [String], besides fixed: [String]) -> [String] {
+        names.map { fixed.contains($0) ? "param_\($0)" : $0 }
+    }
 }
 
 /// `sweep trials STUDY`: the trials of a study.
@@ -160,11 +168,16 @@ struct Best: ParsableCommand {
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show one trial: parameters, per-epoch curve, prune reason and attempts.",
-        discussion: "Example:\n  sweep show quickstart 12")
+        discussion: """
+            Examples:
+              sweep show quickstart 12
+              sweep show quickstart best
+              sweep show quickstart -1      # the last trial (-2 the one before)
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
-    @Argument(help: "The trial number.") var trial: Int
+    @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
     @Option(help: "Output format: table or json.") var format: OutputFormat = .table
 
     func run() throws {
@@ -172,11 +185,9 @@ struct Show: ParsableCommand {
         let reader = try database.reader()
         let (s, t, curve, attempts, events) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            guard let t = try q.trial(studyID: s.id, number: trial) else {
-                let n = try q.stateCounts(studyID: s.id).values.reduce(0, +)
-                throw UsageError("study '\(study)' has no trial \(trial) (it has \(n) trials, numbered 0...\(max(0, n - 1)))")
-            }
-            return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: trial))
+            let number = try trial.resolve(in: s, q)
+            guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
+            return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number))
         }
         if format == .json {
             print(try JSONOutput.render(JSONOutput.Trial(t, curve: curve, attempts: attempts)))

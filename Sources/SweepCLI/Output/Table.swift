@@ -6,9 +6,26 @@ struct TextTable {
     var headers: [String]
     var rows: [[String]] = []
 
-    init(_ headers: [String]) { self.headers = headers }
+    init(_ headers: [String]) { self.headers = headers.map(Self.oneLine) }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    mutating func add(_ row: [String]) { rows.append(row.map(Self.oneLine)) }
+
+    /// A cell on one line: a line break or tab inside a value (a text parameter, an error)
+    /// would break the row apart, so control characters are shown escaped (`\n`, `\t`).
+    static func oneLine(_ cell: String) -> String {
+        guard cell.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return cell }
+        var out = ""
+        for u in cell.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.properties.generalCategory == .control: out += String(format: "\\u{%X}", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
 
     func render() -> String {
         let columns = headers.count

@@ -324,6 +324,11 @@ public struct DataConfig: Codable, Sendable, Hashable {
         guard c.contains(key), try !c.decodeNil(forKey: key) else { return (nil, nil) }
         if let n = try? c.decode(Int.self, forKey: key) {
             guard n >= 0 else { throw c.invalid(key, "must be a count >= 0 or a fraction in [0, 1), got \(n)") }
+            // `1.0` reads as the count 1 as well: one sample is never what was meant (all of
+            // the file would leave nothing to train on).
+            guard n != 1 else {
+                throw c.invalid(key, "1 would hold out a single sample; give a fraction below 1 of the training file (e.g. 0.2) or a sample count (e.g. 500)")
+            }
             return (n, nil)
         }
         guard let f = try? c.decode(Double.self, forKey: key), f.isFinite, f >= 0, f < 1 else {

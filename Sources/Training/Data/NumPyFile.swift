@@ -2,7 +2,8 @@ import CZlib
 
 /// NumPy's `.npy` format (versions 1-3): the magic `\x93NUMPY`, a version, a header length,
 /// a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (n, d), }`, then
-/// the C-ordered values. Read in place from a mapped file or an archive entry.
+/// the values. Read in place from a mapped file or an archive entry; a Fortran-ordered array
+/// (`np.asfortranarray`, or a transposed array saved as it is) is copied into C order.
 enum NumPyFile {
     /// The array of the `.npy` file at `path`, mapped (not copied).
     static func read(_ path: String, field: String) throws(DataError) -> NumericArray {
@@ -35,11 +36,9 @@ enum NumPyFile {
         guard let (type, bigEndian) = elementType(descr) else {
             throw DataError.corrupt(
                 path: path,
-                reason: "unsupported dtype '\(descr)'; expected a numeric array (float32, float64, int8-64, uint8-64 or bool)")
+                reason: "unsupported dtype '\(descr)'; expected a numeric array (float16, float32, float64, int8-64, uint8-64 or bool)")
         }
-        if rawValue(of: "fortran_order", in: header)?.hasPrefix("True") == true {
-            throw DataError.corrupt(path: path, reason: "Fortran-ordered array; save it C-ordered (np.ascontiguousarray)")
-        }
+        let fortranOrder = rawValue(of: "fortran_order", in: header)?.hasPrefix("True") == true
         guard let shapeText = rawValue(of: "shape", in: header), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else {
             throw DataError.corrupt(path: path, reason: "the .npy header has no 'shape': \(header)")
         }
@@ -58,13 +57,43 @@ enum NumPyFile {
                 path: path,
                 reason: "truncated: shape \(shape) of \(descr) needs \(expected) bytes after the header, the file has \(bytes.count - dataStart)")
         }
-        return NumericArray(owner: owner, base: bytes.baseAddress! + dataStart, type: type, bigEndian: bigEndian, shape: shape, path: path)
+        let data = bytes.baseAddress! + dataStart
+        if fortranOrder && shape.filter({ $0 > 1 }).count > 1 {
+            let copy = cOrder(fortran: data, shape: shape, elementSize: type.size)
+            return NumericArray(owner: copy, base: UnsafeRawPointer(copy.base), type: type, bigEndian: bigEndian, shape: shape, path: path)
+        }
+        return NumericArray(owner: owner, base: data, type: type, bigEndian: bigEndian, shape: shape, path: path)
+    }
+
+    /// The elements of a Fortran-ordered array (first index fastest) in C order (last index
+    /// fastest), copied element by element.
+    static func cOrder(fortran source: UnsafeRawPointer, shape: [Int], elementSize: Int) -> OwnedBytes {
+        let total = shape.reduce(1, *)
+        let out = OwnedBytes(capacity: total * elementSize)
+        // C-order strides, in elements.
+        var strides = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        var index = [Int](repeating: 0, count: shape.count)
+        var target = 0
+        for k in 0..<total {
+            (out.base + target * elementSize).copyMemory(from: source + k * elementSize, byteCount: elementSize)
+            // The next index in Fortran order: the first dimension counts fastest.
+            for d in 0..<shape.count {
+                index[d] += 1
+                target += strides[d]
+                if index[d] < shape[d] { break }
+                target -= strides[d] * shape[d]
+                index[d] = 0
+            }
+        }
+        return out
     }
 
     static func elementType(_ descr: String) -> (ElementType, bigEndian: Bool)? {
         guard let order = descr.first, "<>|=".contains(order) else { return nil }
         let big = order == ">"
         switch descr.dropFirst() {
+        case "f2": return (.float16, big)
         case "f4": return (.float32, big)
         case "f8": return (.float64, big)
         case "i1": return (.int8, big)

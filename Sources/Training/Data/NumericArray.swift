@@ -1,19 +1,19 @@
 /// Element types of NumPy and IDX arrays that can hold features or labels.
 enum ElementType: Sendable, Equatable {
-    case uint8, int8, int16, uint16, int32, uint32, int64, uint64, float32, float64, bool
+    case uint8, int8, int16, uint16, int32, uint32, int64, uint64, float16, float32, float64, bool
 
     /// Bytes per element.
     var size: Int {
         switch self {
         case .uint8, .int8, .bool: 1
-        case .int16, .uint16: 2
+        case .int16, .uint16, .float16: 2
         case .int32, .uint32, .float32: 4
         case .int64, .uint64, .float64: 8
         }
     }
 
     /// Whether every value is an integer (usable as a class label as it is).
-    var isInteger: Bool { self != .float32 && self != .float64 }
+    var isInteger: Bool { self != .float16 && self != .float32 && self != .float64 }
 }
 
 /// A read-only n-dimensional array over memory someone else owns (a mapped file or a
@@ -49,6 +49,9 @@ struct NumericArray: @unchecked Sendable {
         case .uint32: let v = p.loadUnaligned(as: UInt32.self); return Double(bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v))
         case .int64: let v = p.loadUnaligned(as: Int64.self); return Double(bigEndian ? Int64(bigEndian: v) : Int64(littleEndian: v))
         case .uint64: let v = p.loadUnaligned(as: UInt64.self); return Double(bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v))
+        case .float16:
+            let bits = p.loadUnaligned(as: UInt16.self)
+            return Double(Float(Float16(bitPattern: bigEndian ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits))))
         case .float32:
             let bits = p.loadUnaligned(as: UInt32.self)
             return Double(Float(bitPattern: bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))

@@ -60,7 +60,7 @@ struct ArrayDataTests {
 
     @Test(arguments: [
         (DataDirectory.npyBytes(descr: "<c8", shape: [2, 2], payload: [UInt8](repeating: 0, count: 32)),
-         "unsupported dtype '<c8'; expected a numeric array (float32, float64, int8-64, uint8-64 or bool)"),
+         "unsupported dtype '<c8'; expected a numeric array (float16, float32, float64, int8-64, uint8-64 or bool)"),
         (DataDirectory.npyBytes(descr: "<U5", shape: [2, 2], payload: [UInt8](repeating: 0, count: 80)), "unsupported dtype '<U5'"),
         (DataDirectory.npyBytes(descr: "<f4", shape: [40, 3], payload: [UInt8](repeating: 0, count: 100)),
          "truncated: shape [40, 3] of <f4 needs 480 bytes after the header, the file has 100"),
@@ -109,6 +109,35 @@ struct ArrayDataTests {
             == "data: \(dir.path)/packed.npz has no array 'x' (it has: features, target)")
         let cut = try dir.write("cut.npz", Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/plain.npz")).prefix(300)))
         #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(cut)"}"#)?.hasPrefix("corrupt data file \(cut): not a zip archive") == true)
+    }
+
+    /// Arrays NumPy writes in Fortran order (`np.asfortranarray`, a transposed array saved
+    /// as it is) and in float16 read as the C-ordered float32 original does, 3-D included.
+    @Test func npyInFortranOrderAndFloat16() throws {
+        let dir = try DataDirectory()
+        let (x, y) = try npyPair(dir)
+        try runPython("""
+            import numpy as np
+            x = np.load('\(x)')
+            np.save('\(dir.path)/fortran.npy', np.asfortranarray(x))
+            np.save('\(dir.path)/transposed.npy', np.ascontiguousarray(x.T).T)
+            np.save('\(dir.path)/half.npy', x.astype(np.float16))
+            cube = np.arange(40 * 2 * 3, dtype=np.float32).reshape(40, 2, 3)
+            np.save('\(dir.path)/cube.npy', cube)
+            np.save('\(dir.path)/cube-fortran.npy', np.asfortranarray(cube))
+            assert np.isfortran(np.load('\(dir.path)/fortran.npy'))
+            """)
+        let reference = try loadData(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)"}"#)
+        for name in ["fortran", "transposed", "half"] {
+            let data = try loadData(#"{"dataset": "npy", "train_file": "\#(dir.path)/\#(name).npy", "train_labels": "\#(y)"}"#)
+            #expect(data.train.features == reference.train.features, "\(name)")
+            #expect(data.test.labels == reference.test.labels, "\(name)")
+        }
+        let cube = try loadData(#"{"dataset": "npy", "train_file": "\#(dir.path)/cube.npy", "train_labels": "\#(y)", "scaling": "none"}"#)
+        let fortranCube = try loadData(#"{"dataset": "npy", "train_file": "\#(dir.path)/cube-fortran.npy", "train_labels": "\#(y)", "scaling": "none"}"#)
+        #expect(fortranCube.sampleShape == [2, 3] && fortranCube.train.features == cube.train.features)
+        // Sample i of the cube holds 6i ... 6i + 5 in C order.
+        for row in rows(fortranCube.train) { #expect(row == (0..<6).map { row[0] + Float($0) } && Int(row[0]) % 6 == 0) }
     }
 
     /// EMNIST letters: labels 1-26, images stored transposed.

@@ -18,6 +18,13 @@ struct FileDataConfigTests {
             == ("data.validation", "give either a validation size or a validation_file, not both"))
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "test": 1.5}"#)!
             == ("data.test", "must be a sample count (e.g. 500) or a fraction in [0, 1) of the training file (e.g. 0.2)"))
+        // `1.0` (all of the file?) reads as the count 1: refused either way, it is never meant.
+        for one in ["1.0", "1"] {
+            #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": \#(one)}"#)!
+                == ("data.validation", "1 would hold out a single sample; give a fraction below 1 of the training file (e.g. 0.2) or a sample count (e.g. 500)"))
+        }
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "test": 1.0}"#)?.path == "data.test")
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": 2, "test": 0.99}"#) == nil)
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "columns": ["a"], "ignore": ["b"]}"#)!
             == ("data.ignore", "give either columns (the ones used) or ignore (the ones left out), not both"))
         #expect(failure(#"{"dataset": "npy", "train_file": "x", "train_labels": "y", "label": "z"}"#)?.message
