@@ -175,7 +175,9 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
 }
 
 @Suite struct QuarantineTests {
-    /// `good` completes its trials; `bad` fails every one it gets.
+    /// `good` completes its trials; `bad` fails every one it gets. After three failures in a
+    /// row `bad` is held back and its trials run first on `good`; the first of them that
+    /// gets further there (here: ends well) has `bad` quarantined.
     @Test func aWorkerFailingWhileOthersSucceedIsQuarantinedAndItsTrialsGoBack() throws {
         let h = try CoreHarness(sweep(trials: 6, maxAttempts: 1))
         try h.hello("good")
@@ -190,24 +192,86 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
             try h.deliver(.failure(.init(trial: next.trial, attempt: next.attempt, error: "CUDA out of memory", ready: true)), from: "bad")
             if let n = h.assignment("bad") { next = n }
         }
-        let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "bad" })
-        #expect(row.quarantinedAt != nil && row.lastError == "CUDA out of memory")
-        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.workerQuarantined]) }
-        #expect(events.count == 1 && events[0].message.contains("CUDA out of memory"))
+        func badRow() throws -> WorkerRecord? { try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "bad" } }
+        #expect(try badRow()?.quarantinedAt == nil, "held back first, not quarantined")
+        let held = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(held.contains { $0.worker == "bad" && $0.message.contains("gets no work until trial(s) \(badTrials.map(String.init).joined(separator: ", ")) run on other workers") },
+                "\(held.map(\.message))")
         // The bad worker gets nothing more, even when it asks.
         try h.deliver(.ready, from: "bad")
         #expect(h.assignment("bad") == nil)
-        // The good worker runs everything, including the trials that failed on the bad one,
+        // The good worker runs everything, the trials that failed on the bad one first,
         // though max_attempts is 1: failures on a quarantined host use up no attempt.
+        var ranOnGood: [Int] = []
         while let a = goodQueue.popLast() {
+            ranOnGood.append(a.trial)
             try h.finish("good", a, value: 0.5)
             if let n = h.assignment("good") { goodQueue.append(n) }
         }
+        #expect(Array(ranOnGood.dropFirst().prefix(3)) == badTrials, "the held-back worker's trials run first: \(ranOnGood)")
+        let row = try #require(try badRow())
+        #expect(row.quarantinedAt != nil && row.lastError == "CUDA out of memory")
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.workerQuarantined]) }
+        #expect(events.count == 1 && events[0].message.contains("CUDA out of memory"))
         let trials = try h.trials()
         #expect(trials.count == 6)
         #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
         for t in badTrials { #expect(try h.attempts(t).map(\.outcome) == [.quarantined, .complete]) }
         #expect(h.core.finished)
+    }
+
+    /// A healthy worker that drew three trials from a region of the space where the program
+    /// fails: held back, its trials fail on the other worker too, and it gets work again
+    /// (no quarantine). A quarantine here would stop a good host for good.
+    @Test func aWorkerWhoseTrialsFailElsewhereTooGetsWorkAgain() throws {
+        let h = try CoreHarness(sweep(trials: 8, epochs: 3, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("unlucky")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5, epochs: 3)
+        _ = h.take("good") // its next trial: not run in this test
+        var failed: [Int] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let a = try #require(h.assignment("unlucky"))
+            _ = try h.report("unlucky", a, epoch: 1, value: 0.9)
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "ValueError: lr too high", ready: true)), from: "unlucky")
+            failed.append(a.trial)
+        }
+        #expect(h.assignment("unlucky") == nil, "held back")
+        // `other` joins and gets a held-back trial first; it fails there too, at the same
+        // epoch: the trials are at fault.
+        try h.hello("other")
+        let rerun = try #require(h.assignment("other"))
+        #expect(rerun.trial == failed[0] && rerun.attempt == 2)
+        _ = try h.report("other", rerun, epoch: 1, value: 0.9)
+        #expect(h.assignment("unlucky") == nil, "epoch 1 is as far as it got on the held-back worker: no verdict yet")
+        try h.deliver(.failure(.init(trial: rerun.trial, attempt: rerun.attempt, error: "ValueError: lr too high", ready: false)), from: "other")
+        #expect(h.assignment("unlucky") != nil, "released: it gets work again")
+        #expect(h.core.counters.quarantined == 0)
+        let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "unlucky" })
+        #expect(row.quarantinedAt == nil)
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(events.contains { $0.message == "trial \(failed[0]) failed on worker other too: the trials are at fault, not worker unlucky, which gets work again" },
+                "\(events.map(\.message))")
+        #expect(try h.trials()[failed[0]].state == .fail, "failed on two workers with max_attempts 1: it stays failed")
+    }
+
+    /// With no other worker left to re-run its trials, a held-back worker gets work again.
+    @Test func aHeldBackWorkerWithNobodyToRerunItsTrialsGetsWorkAgain() throws {
+        let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("bad")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5)
+        let goodNext = try #require(h.assignment("good"))
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let a = try #require(h.assignment("bad"))
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "disk full", ready: true)), from: "bad")
+        }
+        #expect(h.assignment("bad") == nil)
+        try h.deliver(.bye(.init(reason: "done", trial: goodNext.trial, attempt: goodNext.attempt)), from: "good")
+        try h.tick()
+        #expect(h.assignment("bad") != nil, "the only worker left gets work again")
     }
 
     /// A trial that fails by itself (its training diverged) says
@@ -246,8 +310,14 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
             try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "disk full", ready: true)), from: "bad")
         }
         messages += h.take("bad")
-        let reason = messages.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
-        #expect(reason?.contains("disk full") == true, "\(messages)")
+        #expect(!messages.contains { if case .quarantine = $0 { return true }; return false }, "held back first: \(messages)")
+        // A trial that failed on it reports an epoch on the good worker: quarantined.
+        let current = try #require(h.assignment("good"))
+        try h.finish("good", current, value: 0.5)
+        let rerun = try #require(h.assignment("good"))
+        _ = try h.report("good", rerun, epoch: 1, value: 0.5)
+        let reason = h.take("bad").compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("disk full") == true, "\(String(describing: reason))")
     }
 
     @Test func whenEveryWorkerFailsNobodyIsQuarantined() throws {

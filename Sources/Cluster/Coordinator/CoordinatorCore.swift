@@ -225,7 +225,7 @@ final class CoordinatorCore {
             // A last report inside the result is handled as if it had come just before it.
             if let last = r.lastReport { try handleReport(last, from: worker, now: now, tx: tx, out: &out) }
             out.ended(TrialRef(trial: r.trial, attempt: r.attempt))
-            try handleResult(r, from: worker, now: now, tx: tx)
+            try handleResult(r, from: worker, now: now, tx: tx, out: &out)
             if r.ready { try markReady(worker, now: now, tx: tx) }
         case .failure(let f):
             out.ended(TrialRef(trial: f.trial, attempt: f.attempt))
@@ -258,8 +258,8 @@ final class CoordinatorCore {
             markIdle(worker)
             return
         }
-        if health.isQuarantined(worker) {
-            try releaseAhead(of: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
+        if health.isHeldBack(worker) {
+            try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
             return
         }
         startAhead(worker, now: now)
@@ -295,7 +295,7 @@ final class CoordinatorCore {
     /// trials are short. (How fast one quick trial can raise it: ``WorkerSession/lastTrialSeconds``.)
     private func aheadRoom(_ w: WorkerSession) -> Int {
         guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
-              w.capabilities.contains(Wire.aheadCapability), !health.isQuarantined(w.id) else { return 0 }
+              w.capabilities.contains(Wire.aheadCapability), !health.isHeldBack(w.id) else { return 0 }
         let depth = min(Self.maxAhead, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)
     }
@@ -329,7 +329,7 @@ final class CoordinatorCore {
     }
 
     private func markIdle(_ worker: String) {
-        guard var w = workers[worker], w.trial == nil, !w.idle, !health.isQuarantined(worker) else { return }
+        guard var w = workers[worker], w.trial == nil, !w.idle, !health.isHeldBack(worker) else { return }
         w.idle = true
         workers[worker] = w
         idleQueue.append(worker)
@@ -488,6 +488,9 @@ final class CoordinatorCore {
         try tx.recordReport(trialID: rowID, IntermediateRecord(step: r.epoch, attempt: r.attempt, value: value, metrics: r.metrics,
                                                                pruned: decision.prune, reason: decision.prune ? decision.reason : nil, recordedAt: now))
         touch(worker)
+        if let verdict = health.verdict(trial: r.trial, on: worker, reached: r.epoch) {
+            try apply(verdict, trial: r.trial, ranOn: worker, now: now, tx: tx, out: &out)
+        }
         if let checkpoint = r.checkpoint, !decision.prune {
             keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
         }
@@ -546,7 +549,7 @@ final class CoordinatorCore {
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
-    private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction) throws {
+    private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         try catchUp(worker, to: r.trial, now: now, tx: tx)
         guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
             // Already pruned by us, or no longer this worker's: nothing to record. (A stale
@@ -564,6 +567,9 @@ final class CoordinatorCore {
             return
         }
         health.succeeded(worker)
+        if let verdict = health.verdict(trial: r.trial, on: worker, reached: .max) {
+            try apply(verdict, trial: r.trial, ranOn: worker, now: now, tx: tx, out: &out)
+        }
         if r.state == .pruned {
             // The worker stopped on its own before the end (we did not prune it).
             let reason = "stopped early by its worker after \(r.epochs) epoch(s)"
@@ -596,6 +602,8 @@ final class CoordinatorCore {
             if workers[worker]?.trial == f.trial, !holdsLease(f.trial, worker) { workers[worker]?.trial = nil }
             return
         }
+        // How far it got here, for a worker held back if it fails on another one (see WorkerHealth).
+        let reached = trials[f.trial].lease?.epoch ?? 0
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
@@ -607,44 +615,90 @@ final class CoordinatorCore {
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
         }
+        // Another worker held back for this trial: it failed here too, so the trials are at fault.
+        if let verdict = health.verdict(trial: f.trial, on: worker, failed: true) {
+            try apply(verdict, trial: f.trial, ranOn: worker, now: now, tx: tx, out: &out)
+        }
         // A program that failed by itself says nothing about the worker that ran it.
-        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, error: f.error) {
-            try quarantine(worker, streak: streak, now: now, tx: tx, out: &out)
+        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error) {
+            try holdBack(worker, streak: streak, now: now, tx: tx)
         }
     }
 
-    /// Stops assigning to a worker that failed trial after trial while others succeed, and
-    /// gives the trials that failed only there their attempts back (re-queued if they had
-    /// ended FAIL): the host is broken, not the trials.
-    private func quarantine(_ worker: String, streak: [Int], now: Double, tx: StoreTransaction, out: inout Outbox) throws {
-        let reason = health.reason(worker)
-        idleQueue.removeAll { $0 == worker }
-        aheadQueue.removeAll { $0 == worker }
-        try releaseAhead(of: worker, reason: "worker \(worker) is quarantined", now: now, tx: tx)
-        if var w = workers[worker] {
-            w.idle = false
-            workers[worker] = w
-        }
-        var returned: [Int] = []
-        for t in Set(streak).sorted() {
+    /// A worker that failed trial after trial while others succeed gets no work while the
+    /// trials that failed only there are re-run elsewhere (first in the queue, their
+    /// attempts given back): if one gets further elsewhere, the host is broken and the
+    /// worker is quarantined; if it fails there too, the trials are (see `WorkerHealth`).
+    /// When every trial of the run also failed elsewhere already, the trials are at fault
+    /// and nothing is held back.
+    private func holdBack(_ worker: String, streak: [WorkerHealth.FailedTrial], now: Double, tx: StoreTransaction) throws {
+        var returned: [WorkerHealth.FailedTrial] = []
+        for failed in streak where !returned.contains(where: { $0.trial == failed.trial }) {
+            let t = failed.trial
             let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
-            // A trial that also failed elsewhere may be at fault itself: it stays as it is.
+            // A trial that also failed elsewhere is at fault itself: it stays as it is.
             guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
             let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
             trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
             if history.trial(t)?.state == .fail {
                 history.setState(t, .stale)
-                pending.append(t)
                 counters.requeued += 1
+            } else {
+                pending.removeAll { $0 == t } // re-queued by the failure (retry_errors): moves up
             }
-            returned.append(t)
+            // First in the queue: the sooner one runs elsewhere, the sooner the worker's fate is known.
+            pending.insert(t, at: returned.count)
+            returned.append(failed)
         }
+        guard !returned.isEmpty else {
+            health.release(worker)
+            return
+        }
+        health.holdBack(worker, for: returned)
+        idleQueue.removeAll { $0 == worker }
+        aheadQueue.removeAll { $0 == worker }
+        try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
+        workers[worker]?.idle = false
+        let list = returned.map { String($0.trial) }.joined(separator: ", ")
+        try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
+                           message: "worker \(worker) failed \(streak.count) trials in a row while other workers succeed (last error: \(health.lastError(worker))); it gets no work until trial(s) \(list) run on other workers, without using up attempts: if one gets further there, the worker is quarantined; if it fails there too, the trials are at fault and the worker gets work again",
+                           at: now)
+    }
+
+    /// What a re-run trial showed about the worker held back for it.
+    private func apply(_ verdict: WorkerHealth.Verdict, trial: Int, ranOn other: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        switch verdict {
+        case .quarantine(let worker):
+            try quarantine(worker, now: now, tx: tx, out: &out)
+        case .release(let worker):
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
+                               message: "trial \(trial) failed on worker \(other) too: the trials are at fault, not worker \(worker), which gets work again", at: now)
+            markIdle(worker)
+        }
+    }
+
+    /// Stops assigning to a worker whose failed trials got further on other workers: the
+    /// host is broken, not the trials (which were given back when it was held back).
+    private func quarantine(_ worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        let reason = health.reason(worker)
         counters.quarantined += 1
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
-        let back = returned.isEmpty ? "" : "; trial(s) \(returned.map(String.init).joined(separator: ", ")) go back to the queue without using up attempts"
-        try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)\(back)", at: now)
+        try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)", at: now)
         out.send(.quarantine(reason: reason), to: worker)
+    }
+
+    /// Workers held back whose trials nobody else can re-run (every connected worker is held
+    /// back, or none is left) get work again: a study must not wait on a verdict forever.
+    private func releaseStrandedHeldBack(now: Double, tx: StoreTransaction) throws {
+        let held = health.heldBack
+        guard !held.isEmpty, !workers.keys.contains(where: { !health.isHeldBack($0) }) else { return }
+        for worker in held {
+            health.release(worker)
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
+                               message: "no other worker is connected to re-run the trials worker \(worker) failed: it gets work again", at: now)
+            markIdle(worker)
+        }
     }
 
     private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
@@ -784,6 +838,7 @@ final class CoordinatorCore {
             lastRunSecondsFlush = now
         }
         enqueued = try tx.queries.enqueuedTrials(studyID: study.id)
+        try releaseStrandedHeldBack(now: now, tx: tx)
         try dispatch(now: now, tx: tx, out: &out)
         try flushWorkers(tx: tx)
     }

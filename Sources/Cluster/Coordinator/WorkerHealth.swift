@@ -1,16 +1,46 @@
 /// Which workers fail trial after trial while others succeed: a broken host (no GPU or
 /// disk, a missing package, a bad data copy) would otherwise drain the whole queue.
+///
+/// A run of failures alone does not tell a broken host from trials that fail anywhere (a
+/// region of the space where the program raises): three such trials in a row would
+/// quarantine a healthy worker. So a worker with such a run is first *held back*: it gets
+/// no work while the trials it failed are re-run on other workers, and their outcome
+/// decides. One that gets further elsewhere than on the held-back worker (reports an epoch
+/// past the last one it reached there, or ends well) shows the host is at fault: the worker
+/// is quarantined. One that fails elsewhere too shows the trials are: the worker gets work
+/// again.
 struct WorkerHealth {
-    /// Consecutive failures after which a worker is quarantined (when others succeed).
+    /// Consecutive failures after which a worker is held back (when others succeed).
     static let quarantineAfter = 3
+
+    /// A trial that failed on a worker, and the last epoch it reported there (0: none).
+    struct FailedTrial: Equatable {
+        var trial: Int
+        var epoch: Int
+    }
+
+    /// What a re-run trial showed about the worker held back for it.
+    enum Verdict: Equatable {
+        /// It got further elsewhere: the host is at fault.
+        case quarantine(worker: String)
+        /// It failed elsewhere too: the trials are at fault; the worker gets work again.
+        case release(worker: String)
+    }
+
+    private enum Standing: Equatable {
+        case healthy
+        /// No work until one of these trials, re-run elsewhere, decides.
+        case heldBack([FailedTrial])
+        case quarantined
+    }
 
     private struct Record {
         var consecutiveFailures = 0
         /// Trials that failed on it in the current run of failures.
-        var failedTrials: [Int] = []
+        var failedTrials: [FailedTrial] = []
         var lastError = ""
         var hasSucceeded = false
-        var quarantined = false
+        var standing = Standing.healthy
     }
 
     private var records: [String: Record] = [:]
@@ -22,25 +52,59 @@ struct WorkerHealth {
         records[worker, default: Record()].hasSucceeded = true
     }
 
-    /// A trial failed on `worker`. Returns the trials of its run of failures when the
-    /// worker must now be quarantined: enough failures in a row while another worker's
-    /// last trial succeeded (if every worker fails, the trials are at fault, not a host).
-    mutating func failed(_ worker: String, trial: Int, error: String) -> [Int]? {
+    /// A trial failed on `worker` after reporting up to `epoch`. Returns the trials of its
+    /// run of failures when the worker must now be held back: enough failures in a row
+    /// while another worker's last trial succeeded (if every worker fails, the trials are
+    /// at fault, not a host).
+    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
-        r.failedTrials.append(trial)
+        r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch))
         r.lastError = error
-        let othersSucceed = records.contains { $0.key != worker && $0.value.hasSucceeded && $0.value.consecutiveFailures == 0 && !$0.value.quarantined }
-        if !r.quarantined && r.consecutiveFailures >= Self.quarantineAfter && othersSucceed {
-            r.quarantined = true
-            records[worker] = r
-            return r.failedTrials
-        }
+        let othersSucceed = records.contains { $0.key != worker && $0.value.hasSucceeded && $0.value.consecutiveFailures == 0 && $0.value.standing == .healthy }
         records[worker] = r
+        guard r.standing == .healthy, r.consecutiveFailures >= Self.quarantineAfter, othersSucceed else { return nil }
+        return r.failedTrials
+    }
+
+    /// `worker` gets no work until one of `trials`, re-run elsewhere, decides.
+    mutating func holdBack(_ worker: String, for trials: [FailedTrial]) {
+        records[worker, default: Record()].standing = .heldBack(trials)
+    }
+
+    /// `worker` gets work again, its run of failures forgotten (the trials were at fault).
+    mutating func release(_ worker: String) {
+        records[worker, default: Record()].standing = .healthy
+        records[worker, default: Record()].consecutiveFailures = 0
+        records[worker, default: Record()].failedTrials.removeAll()
+    }
+
+    /// What `trial`, running on `worker`, shows about a worker held back for it: `epoch`
+    /// reached (a report, or the end of a trial that ended well), or `failed`.
+    mutating func verdict(trial: Int, on worker: String, reached epoch: Int = 0, failed: Bool = false) -> Verdict? {
+        for (id, r) in records where id != worker {
+            guard case .heldBack(let trials) = r.standing, let t = trials.first(where: { $0.trial == trial }) else { continue }
+            if failed {
+                release(id)
+                return .release(worker: id)
+            }
+            if epoch > t.epoch {
+                records[id]?.standing = .quarantined
+                return .quarantine(worker: id)
+            }
+        }
         return nil
     }
 
-    func isQuarantined(_ worker: String) -> Bool { records[worker]?.quarantined == true }
+    /// Whether `worker` gets no work: held back or quarantined.
+    func isHeldBack(_ worker: String) -> Bool { records[worker].map { $0.standing != .healthy } ?? false }
+
+    func isQuarantined(_ worker: String) -> Bool { records[worker]?.standing == .quarantined }
+
+    /// Workers held back (not quarantined), to release when nobody else can re-run their trials.
+    var heldBack: [String] {
+        records.compactMap { id, r in if case .heldBack = r.standing { return id } else { return nil } }.sorted()
+    }
 
     /// The error of the last trial that failed on `worker`.
     func lastError(_ worker: String) -> String { records[worker]?.lastError ?? "" }
@@ -48,6 +112,6 @@ struct WorkerHealth {
     /// Why `worker` gets no more work (sent to it, logged and recorded).
     func reason(_ worker: String) -> String {
         let r = records[worker] ?? Record()
-        return "quarantined after \(r.consecutiveFailures) consecutive failed trials while other workers succeed; last error: \(r.lastError)"
+        return "quarantined after \(r.consecutiveFailures) consecutive failed trials while other workers succeed, and a trial that failed on it got further on another worker; last error: \(r.lastError)"
     }
 }
