@@ -27,6 +27,13 @@ public struct DataFiles: Sendable, Hashable {
     public var ignore: [String]?
     /// csv, tsv: what a missing or non-numeric value does (default `error`).
     public var missing: MissingValues?
+    /// csv, tsv: the field separator, one character (default `,` for csv, a tab for tsv),
+    /// e.g. `;` for the CSV files of locales that write decimal commas.
+    public var separator: String?
+    /// csv, tsv: whether the first row names the columns (default true). Without a header
+    /// the columns are named by their position from 0, as pandas' `header=None` does:
+    /// `label: 4`, `ignore: [0]`.
+    public var header: Bool?
     /// Class names in class order (see docs/training.md for how labels map to them).
     public var classNames: [String]?
     /// Shape of one sample, e.g. [28, 28, 1] for conv layers; its product must be the feature count.
@@ -53,6 +60,16 @@ public struct DataFiles: Sendable, Hashable {
     public var resolvedTestSize: SplitSize { testSize ?? .fraction(0.2) }
     /// The missing-value policy.
     public var resolvedMissing: MissingValues { missing ?? .error }
+    /// Whether the first row names the columns.
+    public var resolvedHeader: Bool { header ?? true }
+    /// The field separator of a table of `dataset` at `path`: the configured one, else a
+    /// tab for tsv (or, when predicting, a `.tsv` file), else a comma.
+    public func resolvedSeparator(_ dataset: DatasetName, path: String? = nil) -> UInt8 {
+        if let separator, let byte = separator.utf8.first { return byte }
+        if let path, path.hasSuffix(".tsv") { return 9 }
+        if let path, path.hasSuffix(".csv") { return UInt8(ascii: ",") }
+        return dataset == .tsv ? 9 : UInt8(ascii: ",")
+    }
     /// npz array names.
     public var resolvedFeaturesArray: String { featuresArray ?? "x" }
     public var resolvedLabelsArray: String { labelsArray ?? "y" }
@@ -68,7 +85,7 @@ public struct DataFiles: Sendable, Hashable {
     static func keys(for dataset: DatasetName) -> [Keys] {
         let common: [Keys] = [.trainFile, .validationFile, .testFile, .test, .classes, .seed, .stratify, .shape, .fingerprint]
         switch dataset {
-        case .csv, .tsv: return common + [.label, .columns, .ignore, .missing]
+        case .csv, .tsv: return common + [.label, .columns, .ignore, .missing, .separator, .header]
         case .npy: return common + [.trainLabels, .validationLabels, .testLabels]
         case .npz: return common + [.featuresArray, .labelsArray]
         case .idx: return common + [.trainLabels, .validationLabels, .testLabels, .transpose]
@@ -101,12 +118,12 @@ public struct DataFiles: Sendable, Hashable {
         let (count, fraction) = try DataConfig.splitSize(c, .test)
         if test != nil, count != nil || fraction != nil { throw c.invalid(.test, "give either a test size or a test_file, not both") }
         testSize = count.map(SplitSize.count) ?? fraction.map(SplitSize.fraction)
-        label = try c.decodeIfPresent(String.self, forKey: .label)
+        label = try Self.columnName(c, .label)
         if dataset == .csv || dataset == .tsv, label == nil {
             throw c.invalid(.dataset, "dataset '\(dataset.rawValue)' needs label (the name of the label column)")
         }
-        columns = try c.decodeIfPresent([String].self, forKey: .columns)
-        ignore = try c.decodeIfPresent([String].self, forKey: .ignore)
+        columns = try Self.columnNames(c, .columns)
+        ignore = try Self.columnNames(c, .ignore)
         if columns != nil && ignore != nil { throw c.invalid(.ignore, "give either columns (the ones used) or ignore (the ones left out), not both") }
         if let columns, columns.isEmpty { throw c.invalid(.columns, "must name at least one feature column") }
         if let columns, let twice = columns.enumerated().first(where: { columns.firstIndex(of: $0.element) != $0.offset }) {
@@ -114,6 +131,13 @@ public struct DataFiles: Sendable, Hashable {
         }
         if let label, columns?.contains(label) == true { throw c.invalid(.columns, "the label column '\(label)' cannot be a feature") }
         missing = try c.choice(MissingValues.self, .missing)
+        if let text = try c.decodeIfPresent(String.self, forKey: .separator) {
+            guard text.count == 1, text.utf8.count == 1, !["\"", "\n", "\r"].contains(text) else {
+                throw c.invalid(.separator, "must be one character such as ',' ';' '|' or a tab (\"\\t\"), got '\(text)'")
+            }
+            separator = text
+        }
+        header = try c.decodeIfPresent(Bool.self, forKey: .header)
         classNames = try Self.decodeClassNames(c)
         shape = try c.decodeIfPresent([Int].self, forKey: .shape)
         if let shape, shape.isEmpty || shape.contains(where: { $0 < 1 }) {
@@ -127,6 +151,22 @@ public struct DataFiles: Sendable, Hashable {
             guard let parsed = DataFingerprint(text) else { throw c.invalid(.fingerprint, "must be sha256:HEX/BYTES (64 hex digits), got '\(text)'") }
             fingerprint = parsed
         }
+    }
+
+    /// A column named by its header text, or by its position (an integer) in a file without
+    /// a header; both are kept as text (`4` is the column named "4").
+    private static func columnName(_ c: KeyedDecodingContainer<Keys>, _ key: Keys) throws -> String? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        if let n = try? c.decode(Int.self, forKey: key) { return String(n) }
+        return try c.decode(String.self, forKey: key)
+    }
+
+    /// A list of columns, by name or position (see `columnName`).
+    private static func columnNames(_ c: KeyedDecodingContainer<Keys>, _ key: Keys) throws -> [String]? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        if let numbers = try? c.decode([Int].self, forKey: key) { return numbers.map(String.init) }
+        if let names = try? c.decode([String].self, forKey: key) { return names }
+        throw c.invalid(key, "takes a list of column names (or positions from 0 in a file without a header), e.g. [a, b]")
     }
 
     /// `classes: [name, ...]`: at least two distinct names (integers are taken as names).
@@ -161,6 +201,8 @@ public struct DataFiles: Sendable, Hashable {
         try c.encodeUnlessNil(columns, forKey: .columns)
         try c.encodeUnlessNil(ignore, forKey: .ignore)
         try c.encodeUnlessNil(missing, forKey: .missing)
+        try c.encodeUnlessNil(separator, forKey: .separator)
+        try c.encodeUnlessNil(header, forKey: .header)
         try c.encodeUnlessNil(classNames, forKey: .classes)
         try c.encodeUnlessNil(shape, forKey: .shape)
         try c.encodeUnlessNil(featuresArray, forKey: .featuresArray)

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A CSV or TSV file with a header row, read into float features and label tokens.
+/// A CSV or TSV file, read into float features and label tokens. Its first row names the
+/// columns, unless `header` is false: then they are named by position from 0 ("0", "1", ...).
 ///
 /// Quoted fields (`"a, b"`, `""` for a quote) are understood; a blank line is skipped.
 /// Missing values are an empty field or `NA`, `N/A`, `NaN`, `nan`, `null`, `?`; with the
@@ -25,22 +26,37 @@ struct DelimitedTable {
 
     /// Reads `path`; `field` names the `data` field for a missing file.
     static func read(
-        _ path: String, field: String, separator: UInt8, label: String, columns: [String]?, ignore: [String]?,
+        _ path: String, field: String, separator: UInt8, header hasHeader: Bool = true, label: String, columns: [String]?, ignore: [String]?,
         missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false
     ) throws(DataError) -> DelimitedTable {
         let file = try MappedFile(path, field: field)
         var parser = Parser(bytes: file.bytes, path: path, separator: separator)
         parser.skipBOM()
         guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
-            throw DataError.malformed(path: path, line: 1, column: 1, reason: "empty file: expected a header row with the column names")
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: hasHeader ? "empty file: expected a header row with the column names" : "empty file")
         }
-        let names = header.map(\.text)
+        let names = hasHeader ? header.map(\.text) : header.indices.map { String($0) }
+        if !hasHeader {
+            // The first row is data: read it again as a row.
+            parser = Parser(bytes: file.bytes, path: path, separator: separator)
+            parser.skipBOM()
+        }
+        let rowWord = hasHeader ? "the header" : "the first row"
         func column(_ name: String, _ what: String) throws(DataError) -> Int {
             if let i = names.firstIndex(of: name) { return i }
-            let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
-            throw DataError.malformed(path: path, line: 1, column: 1, reason: "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))")
+            let hint = hasHeader ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
+            var why = "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))"
+            if !hasHeader {
+                why += "; the file has no header (data.header: false), so its columns are numbered from 0"
+            } else if header.contains(where: { $0.number != nil }) {
+                why += "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
+            } else if header.count == 1, let other = [(UInt8(ascii: ";"), "';'"), (9, "a tab"), (UInt8(ascii: "|"), "'|'"), (UInt8(ascii: ","), "','")]
+                .first(where: { $0.0 != separator && header[0].text.utf8.contains($0.0) }) {
+                why += "; the header is one column: if its fields are separated by \(other.1), set data.separator"
+            }
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: why)
         }
-        if let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
+        if hasHeader, let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
             throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice")
         }
         // Prediction input may come without the label column.
@@ -71,7 +87,7 @@ struct DelimitedTable {
                 let last = fields.last!
                 throw DataError.malformed(
                     path: path, line: line, column: last.column,
-                    reason: "this row has \(fields.count) fields, the header has \(names.count)")
+                    reason: "this row has \(fields.count) fields, \(rowWord) has \(names.count)")
             }
             var labelText = ""
             for (i, f) in fields.enumerated() {
@@ -107,7 +123,7 @@ struct DelimitedTable {
             table.lines.append(Int32(clamping: line))
         }
         guard table.count > 0 else {
-            throw DataError.malformed(path: path, line: 2, column: 1, reason: "no data rows after the header")
+            throw DataError.malformed(path: path, line: 2, column: 1, reason: hasHeader ? "no data rows after the header" : "no data rows")
         }
         return table
     }

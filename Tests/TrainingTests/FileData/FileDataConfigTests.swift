@@ -25,6 +25,10 @@ struct FileDataConfigTests {
         }
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "test": 1.0}"#)?.path == "data.test")
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": 2, "test": 0.99}"#) == nil)
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "separator": ";;"}"#)!
+            == ("data.separator", "must be one character such as ',' ';' '|' or a tab (\"\\t\"), got ';;'"))
+        #expect(failure(#"{"dataset": "npy", "train_file": "x", "train_labels": "y", "header": false}"#)?.message
+            .hasPrefix("'header' does not apply to dataset 'npy'") == true)
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "columns": ["a"], "ignore": ["b"]}"#)!
             == ("data.ignore", "give either columns (the ones used) or ignore (the ones left out), not both"))
         #expect(failure(#"{"dataset": "npy", "train_file": "x", "train_labels": "y", "label": "z"}"#)?.message
@@ -42,6 +46,9 @@ struct FileDataConfigTests {
         {"dataset": "csv", "train_file": "a.csv", "test_file": "t.csv", "label": "y", "ignore": ["id"], "validation": 0.25,
          "missing": "mean", "classes": ["n", "p"], "shape": [2, 1, 1], "stratify": false, "seed": 9}
         """#
+        let headerless = try decodeConfig(DataConfig.self, #"{"dataset": "csv", "train_file": "a.data", "label": 4, "ignore": [0], "header": false, "separator": ";"}"#)
+        #expect(headerless.files?.label == "4" && headerless.files?.ignore == ["0"] && headerless.files?.resolvedSeparator(.csv) == UInt8(ascii: ";"))
+        #expect(try roundTrip(headerless) == headerless)
         let config = try decodeConfig(DataConfig.self, json)
         #expect(config.validationFraction == 0.25 && config.files?.test == "t.csv" && config.files?.classNames == ["n", "p"])
         #expect(try roundTrip(config) == config)

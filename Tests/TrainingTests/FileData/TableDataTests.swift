@@ -76,6 +76,35 @@ struct TableDataTests {
             == "data: \(other) has the feature columns [f1, f3], \(train) has [f1, f2]")
     }
 
+    /// UCI-style files: no header (columns named by position from 0, as pandas'
+    /// `header=None`), and `;`-separated tables; both read as the headed CSV does.
+    @Test func headerlessAndSemicolonTables() throws {
+        let dir = try DataDirectory()
+        let path = try animals(dir)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let body = text.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
+        let headerless = try dir.write("animals.data", body)
+        let semicolons = try dir.write("animals-semi.csv", text.replacingOccurrences(of: ",", with: ";"))
+        let reference = try loadData(#"{"dataset": "csv", "train_file": "\#(path)", "label": "species", "ignore": ["id"], "seed": 3}"#)
+        let byPosition = try loadData(#"{"dataset": "csv", "train_file": "\#(headerless)", "header": false, "label": 3, "ignore": [0], "seed": 3}"#)
+        let bySemicolon = try loadData(#"{"dataset": "csv", "train_file": "\#(semicolons)", "separator": ";", "label": "species", "ignore": ["id"], "seed": 3}"#)
+        for data in [byPosition, bySemicolon] {
+            #expect(data.classNames == reference.classNames)
+            #expect(data.train.features == reference.train.features && data.test.labels == reference.test.labels)
+        }
+        #expect(byPosition.featureColumns == ["1", "2"] && bySemicolon.featureColumns == ["a", "b"])
+        // Read with the defaults, each says what to set.
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(headerless)", "label": "species"}"#)
+            == "\(headerless):1:1: no label column 'species' (the columns are: 1000, 0, 0.0, dog); the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(semicolons)", "label": "species"}"#)
+            == "\(semicolons):1:1: no label column 'species' (the columns are: id;a;b;species); the header is one column: if its fields are separated by ';', set data.separator")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(headerless)", "header": false, "label": 4}"#)
+            == "\(headerless):1:1: no label column '4' (the columns are: 0, 1, 2, 3); the file has no header (data.header: false), so its columns are numbered from 0")
+        let short = try dir.write("short.data", "1,2,p\n3,p\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(short)", "header": false, "label": 2, "validation": 0, "test": 0}"#)
+            == "\(short):2:3: this row has 2 fields, the first row has 3")
+    }
+
     @Test func missingValuesFilledFromTheTrainingSplit() throws {
         let dir = try DataDirectory()
         let path = try dir.write("m.csv", "a,b,y\n1,,p\n3,NA,q\n,4,p\n5,8,q\n")
