@@ -446,7 +446,7 @@ input, select, button { font: inherit; font-size: 13px; }
       head.appendChild(tr);
     }
     function key(t, k) {
-      if (k === "duration") return num(t.startedAt) && num(t.finishedAt) ? t.finishedAt - t.startedAt : null;
+      if (k === "duration") return num(t.duration) ? t.duration : null;
       if (k.indexOf("param:") === 0) { var v = t.params[k.slice(6)]; return v === undefined ? null : v; }
       return t[k] === undefined ? null : t[k];
     }

@@ -258,12 +258,13 @@ final class StudyFeed: Sendable {
     struct Trial: Encodable {
         var number: Int, state: String, value: Double?, params: Params
         var metrics: [String: Double], epochs: Int, attempt: Int, worker: String?
-        var startedAt: Double?, finishedAt: Double?, pruneReason: String?, error: String?
+        var startedAt: Double?, finishedAt: Double?, duration: Double?, pruneReason: String?, error: String?
 
         init(_ t: TrialRecord) {
             number = t.number; state = t.state.rawValue; value = t.value; params = t.params
             metrics = t.metrics; epochs = t.epochs; attempt = t.attempt; worker = t.worker
-            startedAt = t.startedAt; finishedAt = t.finishedAt; pruneReason = t.pruneReason; error = AttemptLog.split(t.error).message
+            startedAt = t.startedAt; finishedAt = t.finishedAt; duration = t.duration; pruneReason = t.pruneReason
+            error = AttemptLog.split(t.error).message
         }
     }
 

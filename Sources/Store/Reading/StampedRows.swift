@@ -45,7 +45,7 @@ extension StoreQueries {
         var out: [StampedTrial] = []
         var text: [Bool] = []
         let (condition, arguments) = scope.condition
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM trials t WHERE t.study_id = ?\(condition) ORDER BY t.number",
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.trialColumns) FROM trials t WHERE t.study_id = ?\(condition) ORDER BY t.number",
                                        arguments: [studyID] + arguments)
         while let row = try rows.next() {
             if text.isEmpty { text = Self.textColumns(row) }

@@ -53,7 +53,7 @@ public struct StoreQueries {
     /// Trials of a study, optionally filtered by state, ordered and limited.
     public func trials(studyID: Int64, states: Set<TrialState>? = nil, order: TrialOrder = .number, direction: Direction = .minimize,
                        limit: Int? = nil) throws -> [TrialRecord] {
-        var sql = "SELECT * FROM trials WHERE study_id = ?"
+        var sql = "SELECT \(Self.trialColumns) FROM trials t WHERE study_id = ?"
         var args: StatementArguments = [studyID]
         if let states, !states.isEmpty {
             sql += " AND state IN (\(Array(repeating: "?", count: states.count).joined(separator: ",")))"
@@ -68,7 +68,7 @@ public struct StoreQueries {
             sql += " ORDER BY json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) \(ascending ? "ASC" : "DESC"), number"
             _ = args.append(contentsOf: ["$.\"\(name)\"", "$.\"\(name)\""])
         case .duration:
-            sql += " ORDER BY (finished_at - started_at) IS NULL, (finished_at - started_at) DESC, number"
+            sql += " ORDER BY duration IS NULL, duration DESC, number"
         }
         if let limit {
             sql += " LIMIT ?"
@@ -79,7 +79,7 @@ public struct StoreQueries {
 
     /// One trial by number.
     public func trial(studyID: Int64, number: Int) throws -> TrialRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE study_id = ? AND number = ?", arguments: [studyID, number]).map(Self.trial)
+        try Row.fetchOne(db, sql: "SELECT \(Self.trialColumns) FROM trials t WHERE study_id = ? AND number = ?", arguments: [studyID, number]).map(Self.trial)
     }
 
     /// The best COMPLETE trials, best first.
@@ -96,12 +96,20 @@ public struct StoreQueries {
         return out
     }
 
+    /// A trial's columns and its `duration` (see ``TrialRecord/duration``), for `FROM trials t`.
+    static let trialColumns = """
+        t.*, CASE WHEN t.finished_at IS NULL THEN NULL ELSE coalesce(
+            (SELECT sum(coalesce(a.ended_at, t.finished_at) - a.started_at) FROM trial_attempts a WHERE a.trial_id = t.id),
+            t.finished_at - t.started_at) END AS duration
+        """
+
     static func trial(_ row: Row) throws -> TrialRecord {
         TrialRecord(id: row["id"], studyID: row["study_id"], number: row["number"],
                     state: try row.decode(forColumn: "state"), params: JSONText.decodeParams(row["params"]),
                     value: row["value"], metrics: JSONText.decodeMetrics(row["metrics"]), seed: UInt64(bitPattern: row["seed"]),
                     attempt: row["attempt"], worker: row["worker"], epochs: row["epochs"], createdAt: row["created_at"],
-                    startedAt: row["started_at"], finishedAt: row["finished_at"], error: row["error"], pruneReason: row["prune_reason"])
+                    startedAt: row["started_at"], finishedAt: row["finished_at"], error: row["error"], pruneReason: row["prune_reason"],
+                    duration: row["duration"])
     }
 
     // MARK: Curves, attempts, events, workers

@@ -77,11 +77,10 @@ public struct TrialRecord: Sendable, Hashable {
     public var error: String?
     public var pruneReason: String?
 
-    /// Seconds from start to finish (or nil while running).
-    public var duration: Double? {
-        guard let s = startedAt, let f = finishedAt else { return nil }
-        return f - s
-    }
+    /// Seconds the trial ran, nil until it finished: the spans of its attempts added up,
+    /// so time between them (paused by PBT or ASHA, waiting in the queue after a lost worker,
+    /// the study interrupted) does not count; start to finish for a trial without attempts.
+    public var duration: Double?
 }
 
 /// One epoch's report of a trial.
