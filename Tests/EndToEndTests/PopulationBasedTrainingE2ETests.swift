@@ -126,6 +126,10 @@ struct PopulationBasedTrainingE2ETests {
         let shown = try #require(Double(words[0])), sourceRate = try #require(rateOf(last.source, before: last.sequence))
         #expect(abs(shown - sourceRate) <= 1e-3 * sourceRate, "\(line): the source's rate is \(sourceRate)")
         #expect(line.contains("(\(last.changes[rate]!); before: "), "\(line)")
+        // More trials would be members joining generations behind: refused, budget kept.
+        let more = try h.run(["resume", "pbt-e2e", "--db", h.db, "--add-trials", "2", "--workers", "0", "--no-progress"])
+        #expect(more.status == 2 && more.output.contains("is Population Based Training, whose budget is its population (4 members"), "\(more.output)")
+        #expect(try h.reader().read { try $0.requireStudy(named: "pbt-e2e") }.definition.budgetTrials == 4)
     }
 
     @Test func ashaWithPromotionsPausesAtRungsAndPromotedTrialsContinueFromTheirCheckpoint() throws {

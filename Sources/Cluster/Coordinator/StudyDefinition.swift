@@ -14,6 +14,14 @@ extension SweepDefinition {
         return min(requested, grid.gridSize)
     }
 
+    /// Why `--add-trials` cannot raise this study's budget, or nil. Population Based
+    /// Training's budget is its population, members that train side by side and exploit one
+    /// another: more trials would be members joining a population that is generations ahead.
+    public static func addTrialsProblem(_ record: StudyRecord, adding: Int) throws -> String? {
+        guard adding > 0, case .pbt(let pbt)? = try stored(record).scheduler else { return nil }
+        return "--add-trials: study '\(record.name)' is Population Based Training, whose budget is its population (\(pbt.population) members training side by side); members added now would join generations behind. Start a new study with a larger population (scheduler.population and budget.trials) instead"
+    }
+
     /// The record of a new study of this definition.
     var newStudy: NewStudy {
         NewStudy(name: study, direction: objective.direction, metric: objective.metric, sweepFile: text, sweepPath: file, space: space,
