@@ -47,7 +47,7 @@ final class CoreHarness {
         sent += out.deliverable
     }
 
-    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil, capabilities: [String] = ["synthetic"]) throws {
+    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil, capabilities: [String] = ["training", "synthetic"]) throws {
         try deliver(.hello(.init(worker: w, host: "h", pid: 1, version: "t", cores: 2, threads: 1, capabilities: capabilities, running: running)), from: w)
     }
 

@@ -7,7 +7,7 @@ import Testing
 /// it runs the current one, and everything it holds goes back to the queue, without using
 /// up an attempt, when it leaves, dies or reconnects.
 @Suite struct LeasesAheadTests {
-    static let capable = ["synthetic", Wire.aheadCapability]
+    static let capable = ["training", "synthetic", Wire.aheadCapability]
     /// The tests below count trials at 5 ms of work ahead, where the numbers stay small
     /// (the default, 20 ms: `theDefaultHoldsTwentyMillisecondsUpToWhatAWorkerAccepts`).
     static let fiveMilliseconds = {

@@ -147,9 +147,29 @@ import Testing
         #expect(events.contains { $0.trialNumber == g.trial && $0.message.contains("its worker's process (pid \(gone.pid) on this machine) is gone") },
                 "\(events.map(\.message))")
         #expect(try h.trials()[a.trial].state == .running, "a live worker gets its grace to come back")
-        // The live one comes back and keeps its trial.
+        // The live one comes back and keeps its trial (see below for one that does not).
         try hello(h, "alive", process: alive.identity, running: .init(trial: a.trial, attempt: a.attempt, epoch: 0))
         guard case .welcome(let w)? = h.take("alive").first else { Issue.record("no welcome"); return }
         #expect(w.adopted == TrialRef(trial: a.trial, attempt: a.attempt))
+    }
+
+    /// A local worker whose process still runs but never comes back (connected elsewhere,
+    /// stopped): its trial is re-queued at the deadline, and the event does not say it is gone.
+    @Test func anOrphanOfALiveLocalProcessWaitsForItsDeadline() throws {
+        let h = try CoreHarness(sweep(trials: 1, epochs: 3))
+        let alive = try Sleeper()
+        defer { alive.stop() }
+        try hello(h, "alive", process: try #require(alive.identity))
+        let a = try #require(h.assignment("alive"))
+        try h.restart()
+        h.now += 5
+        try h.tick()
+        #expect(try h.trials()[a.trial].state == .running, "within the grace (10 s here)")
+        h.now += 6
+        try h.tick()
+        #expect(try h.trials()[a.trial].state == .stale)
+        let events = try h.store.read { q in try q.events(studyID: h.core.study.id, trialNumber: a.trial) }
+        let requeued = try #require(events.first { $0.message.contains("it was running when the coordinator stopped") })
+        #expect(requeued.message.hasSuffix("its worker did not come back"), "\(requeued.message)")
     }
 }

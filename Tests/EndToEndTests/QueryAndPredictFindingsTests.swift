@@ -2,8 +2,8 @@ import Foundation
 import Store
 import Testing
 
-/// What users trying the query and prediction commands ran into: trials named from the end,
-/// tables broken by parameter values, pipes as inputs, and lr-find's data errors.
+/// What users trying the product ran into: trials named from the end, tables broken by
+/// parameter values, pipes as inputs, workers started wrong, and messages that misled.
 @Suite(.serialized) struct QueryAndPredictFindingsTests {
     /// A command study whose parameters include one named like a fixed column (`epochs`) and
     /// text with a line break and a tab; the program reports the loss 1/epoch.
@@ -121,6 +121,73 @@ import Testing
             let (status, output) = try h.run([command, file])
             #expect(status == 2, "\(command): \(output)")
             #expect(output.contains("t.yaml:3:3: data: ") && output.contains("no label column 'lable'; did you mean 'label'?"), "\(command): \(output)")
+        }
+    }
+
+    /// A worker started without --allow-commands is told to leave a command study (exit 1,
+    /// saying what to do) instead of failing every trial in a second; a second worker with a
+    /// live worker's --id is told to leave too. The study then finishes on the right workers.
+    @Test func workersStartedWrongAreToldWhyAndSpendNoTrial() throws {
+        let h = try SweepHarness("admission")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("nc.yaml", """
+            study: nc
+            objective: {metric: loss, direction: minimize}
+            command: [sh, -c, "sleep 0.3; echo '{\\"epoch\\": 1, \\"loss\\": 1}' >&$SWEEP_REPORT_FD"]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 6, max_epochs: 1}
+            """)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let plain = try h.run(["worker", "--connect", endpoint, "--id", "plain"], timeout: 60)
+        #expect(plain.status == 1, "\(plain.output)")
+        #expect(plain.output.contains("was started without --allow-commands: restart it with `sweep worker --allow-commands"), "\(plain.output)")
+        #expect(try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "nc").id) }.isEmpty, "no trial spent")
+        let able = try h.start(["worker", "--connect", endpoint, "--id", "able", "--allow-commands"], log: "able.log")
+        defer { if able.isRunning { able.terminate() } }
+        try #require(h.waitFor(timeout: 60) { ((try? runningCount(h, study: "nc")) ?? 0) >= 1 }, "\(h.logText("able.log"))")
+        let twin = try h.run(["worker", "--connect", endpoint, "--id", "able", "--allow-commands"], timeout: 60)
+        #expect(twin.status == 1 && twin.output.contains("worker id 'able' is in use by another worker"), "\(twin.output)")
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0, "\(h.logText("coordinator.log"))")
+        let (trials, attempts) = try h.reader().read { q in
+            let trials = try q.trials(studyID: try q.requireStudy(named: "nc").id)
+            return (trials, try trials.flatMap { try q.attempts(trialID: $0.id) })
+        }
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+        #expect(attempts.count == 6, "one attempt each: the twin took none away")
+    }
+
+    /// Messages that named the wrong thing: retrain of a command study, logs of a synthetic
+    /// one, a failed trial's output shown twice, a report into a missing directory, and a
+    /// W&B file's problem located in the converted text instead of the file.
+    @Test func messagesNameWhatIsWrong() throws {
+        let h = try SweepHarness("messages")
+        defer { h.cleanUp() }
+        _ = try h.write("fail.sh", "echo some output; echo the cause >&2; exit 3\n")
+        let command = try h.write("f.yaml", """
+            study: f
+            objective: {metric: loss, direction: minimize}
+            command: [sh, fail.sh]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 1, max_epochs: 1}
+            """)
+        _ = try h.run(["run", command, "--db", h.db, "--workers", "1", "--no-progress"])
+        let retrain = try h.run(["retrain", "f", "--trial", "0", "--db", h.db])
+        #expect(retrain.status == 2 && retrain.output.contains("runs your own program (command trials)"), "\(retrain.output)")
+        let show = try h.run(["show", "f", "0", "--db", h.db])
+        #expect(show.output.components(separatedBy: "the cause").count == 2, "the stderr tail once:\n\(show.output)")
+        let synthetic = try h.write("s.yaml", syntheticSweep(study: "s", trials: 1, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", synthetic, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let logs = try h.run(["logs", "s", "0", "--db", h.db])
+        #expect(logs.status == 2 && logs.output.contains("runs synthetic trials, which have no program output; `sweep show s 0`"), "\(logs.output)")
+        let report = try h.run(["report", "s", "--db", h.db, "-o", "/nonexistent-dir/x.html"])
+        #expect(report.status == 1 && report.output.contains("the directory /nonexistent-dir does not exist"), "\(report.output)")
+        let wandb = try h.write("w.yaml", "program: t.py\nmethod: random\nmetric: {name: l}\nrun_cap: 3\nparameters:\n  a:\n    values: [1]\n  lr:\n    distribution: log_uniform_values\n    min: 0.5\n    max: 0.1\n")
+        for command in ["convert", "validate"] {
+            let out = try h.run(command == "convert" ? ["convert", "wandb", wandb] : ["validate", wandb])
+            #expect(out.status == 2 && out.output.contains("w.yaml:9:5: parameters.lr"), "\(command): \(out.output)")
         }
     }
 }

@@ -174,7 +174,7 @@ import ZeroMQ
     }
 
     /// SIGHUP (an ssh session that dropped) stops `sweep run` like Ctrl-C: trials are
-    /// handed back and the command exits 0.
+    /// handed back and the command exits 130 (not finished: a script must not go on).
     @Test func hangupStopsARunGracefully() throws {
         let h = try SweepHarness("sighup")
         defer { h.cleanUp() }
@@ -184,7 +184,7 @@ import ZeroMQ
         try #require(h.waitFor(timeout: 60) { ((try? runningCount(h, study: "hup")) ?? 0) >= 1 }, "no trial ran:\n\(h.logText("run.log"))")
         kill(run.processIdentifier, SIGHUP)
         #expect(h.waitFor(timeout: 60) { !run.isRunning }, "sweep run did not stop")
-        #expect(run.terminationReason == .exit && run.terminationStatus == 0, "\(h.logText("run.log"))")
+        #expect(run.terminationReason == .exit && run.terminationStatus == 130, "\(h.logText("run.log"))")
         #expect(h.logText("run.log").contains("sweep resume hup"))
         #expect(try runningCount(h, study: "hup") == 0)
     }

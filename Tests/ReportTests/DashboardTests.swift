@@ -200,6 +200,7 @@ import Testing
         #expect(accepted?.status == 202, "\(accepted?.body ?? "no answer")")
         #expect(Scratch.waitFor(timeout: 90) { !run.isRunning }, "the sweep did not stop")
         run.waitUntilExit()
+        #expect(run.terminationStatus == 130, "stopped, not finished")
         #expect(s.read("run.log").contains("interrupted"), "\(s.read("run.log").suffix(1500))")
         let state = try s.reader().read { try $0.requireStudy(named: "slow").state }
         #expect(state != .finished)

@@ -33,6 +33,24 @@ import Testing
         #expect(progress.firstStart == 0 && progress.lastFinish == 35)
     }
 
+    /// A finished study's throughput is over its running time: one interrupted between its
+    /// trials (4 trials from 0 to 35 s, but it ran 20 s) did not run in between.
+    @Test func aFinishedStudysThroughputLeavesItsInterruptionsOut() throws {
+        let store = try SweepStore.inMemory()
+        let study = try studyWithTrials(store, direction: .maximize, values: [0.3, 0.1, 0.2, 0.5])
+        try store.write { tx in
+            try tx.addRunSeconds(study.id, 20)
+            try tx.setStudyState(study.id, .finished, at: 40)
+        }
+        let finished = try store.read { q in try q.progress(study: try q.requireStudy(named: study.name), now: 100) }
+        #expect(finished.throughput == 4.0 / 20)
+        // Without a recorded running time (an older database), first start to last end.
+        let other = try SweepStore.inMemory()
+        let plain = try studyWithTrials(other, direction: .maximize, values: [0.3, 0.1])
+        try other.write { try $0.setStudyState(plain.id, .finished, at: 40) }
+        #expect(try other.read { q in try q.progress(study: try q.requireStudy(named: plain.name), now: 100) }.throughput == 2.0 / 15)
+    }
+
     @Test func modelsAndRetrainsAreKeptReplacedAndForgotten() throws {
         let store = try SweepStore.inMemory()
         let study = try studyWithTrials(store, direction: .maximize, values: [0.7, 0.9])

@@ -129,6 +129,34 @@ import Testing
         #expect(again.space == d.space && again.pruner == d.pruner && again.budget == d.budget && again.sampler == d.sampler)
     }
 
+    /// A W&B constant dict is a literal: its keys reach the program as dotted names, never
+    /// read as Sweep's range keywords (`beta`, `int`, `name` are keys of real configs).
+    @Test func aWandBConstantDictIsPassedAsItsLeaves() throws {
+        let text = """
+            program: train.py
+            method: random
+            metric: {name: loss}
+            run_cap: 2
+            parameters:
+              lr: {min: 0.001, max: 0.1}
+              opt: {value: {name: adam, beta: 0.9, int: 3, betas: {b1: 0.9, b2: 0.999}}}
+              model:
+                parameters:
+                  width: {values: [16, 32]}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        #expect(d.space.parameters.map(\.name) == ["lr", "model.width"])
+        guard case .command(let task) = try d.spec(for: ["lr": .double(0.01), "model.width": .int(16)], trialSeed: 1) else {
+            Issue.record("not a command"); return
+        }
+        #expect(task.arguments == [.init(name: "lr", value: .double(0.01)), .init(name: "opt.name", value: .string("adam")),
+                                   .init(name: "opt.beta", value: .double(0.9)), .init(name: "opt.int", value: .int(3)),
+                                   .init(name: "opt.betas.b1", value: .double(0.9)), .init(name: "opt.betas.b2", value: .double(0.999)),
+                                   .init(name: "model.width", value: .int(16))])
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+    }
+
     /// q_uniform takes the multiples of q nearest to min and max, whatever min and max are
     /// (W&B accepts a range that is not a whole number of steps); a grid needs finite values.
     @Test func wandbQUniformSnapsItsBoundsAndAGridRefusesContinuousRanges() throws {

@@ -265,6 +265,15 @@ final class CoordinatorCore {
         startAhead(worker, now: now)
     }
 
+    /// Whether the process behind a session still talks to us: heard within one and a half
+    /// heartbeat intervals (a live worker sends at least a heartbeat each interval), and not
+    /// a local process that is gone. A worker restarted with the same id after it died
+    /// takes the id over; one that duplicates a live worker's does not.
+    private func isConnected(_ w: WorkerSession, now: Double) -> Bool {
+        if w.localProcess?.hasExited == true { return false }
+        return now - w.lastSeen - w.deafSeconds < 1.5 * Double(options.heartbeatMs) / 1000
+    }
+
     /// The worker started the first trial it held ahead (after an outcome, or a cancel).
     private func startAhead(_ worker: String, now: Double) {
         guard let next = workers[worker]?.ahead.first else { return }
@@ -329,13 +338,21 @@ final class CoordinatorCore {
     }
 
     private func markIdle(_ worker: String) {
-        guard var w = workers[worker], w.trial == nil, !w.idle, !health.isHeldBack(worker) else { return }
+        guard var w = workers[worker], w.trial == nil, !w.idle, w.refused == nil, !health.isHeldBack(worker) else { return }
         w.idle = true
         workers[worker] = w
         idleQueue.append(worker)
     }
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        if let old = workers[identity], old.pid != h.pid || old.host != h.host, isConnected(old, now: now) {
+            // Two workers started with the same --id: each hello would take the id from the
+            // other (and its trial with it), over and over. The newcomer is told to leave.
+            let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was told to leave: \(reason)", at: now)
+            out.send(.quarantine(reason: reason), to: identity)
+            return
+        }
         if let old = workers[identity], !old.ahead.isEmpty {
             if let r = h.running, let i = old.ahead.firstIndex(of: r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 // It started a trial held ahead, so it sent the outcomes of those before it,
@@ -363,6 +380,12 @@ final class CoordinatorCore {
                                     peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
                                     idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
         session.localProcess = h.process.flatMap { $0.pid == h.pid && $0.isLocal ? $0 : nil }
+        let needed = Wire.capability(for: definition.task)
+        if !h.capabilities.contains(needed) {
+            session.refused = definition.task == .command
+                ? "study '\(study.name)' runs command trials (your own program), and worker \(identity) was started without --allow-commands: restart it with `sweep worker --allow-commands ...` to run them"
+                : "study '\(study.name)' runs \(needed) trials, which worker \(identity) cannot run (it offers: \(h.capabilities.joined(separator: ", ")))"
+        }
         idleQueue.removeAll { $0 == identity }
         var adopted: TrialRef?
         var cancel: (TrialRef, String)?
@@ -412,6 +435,10 @@ final class CoordinatorCore {
         }
         if finished {
             out.send(.stop(reason: finishReason), to: identity)
+        } else if let refused = session.refused {
+            // Told to leave (a non-zero exit), not handed trials that would each fail there.
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: refused, at: now)
+            out.send(.quarantine(reason: refused), to: identity)
         } else if health.isQuarantined(identity) {
             out.send(.quarantine(reason: health.reason(identity)), to: identity)
         } else if h.running == nil {
@@ -692,7 +719,7 @@ final class CoordinatorCore {
     /// back, or none is left) get work again: a study must not wait on a verdict forever.
     private func releaseStrandedHeldBack(now: Double, tx: StoreTransaction) throws {
         let held = health.heldBack
-        guard !held.isEmpty, !workers.keys.contains(where: { !health.isHeldBack($0) }) else { return }
+        guard !held.isEmpty, !workers.values.contains(where: { $0.refused == nil && !health.isHeldBack($0.id) }) else { return }
         for worker in held {
             health.release(worker)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
@@ -827,7 +854,8 @@ final class CoordinatorCore {
         }
         for t in trials.orphans.sorted() where judgeLiveness && now >= trials[t].orphanDeadline ?? .infinity {
             trials.update(t) { $0.orphanDeadline = nil }
-            let gone = orphanProcesses.removeValue(forKey: t).map { "its worker's process (pid \($0.pid) on this machine) is gone" }
+            // Said only when the process is gone, not when the deadline passed while it runs.
+            let gone = orphanProcesses.removeValue(forKey: t).flatMap { $0.hasExited ? "its worker's process (pid \($0.pid) on this machine) is gone" : nil }
             // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
             try crashed(trial: t, attempt: trials[t].attempt, worker: nil,
                         reason: "it was running when the coordinator stopped and \(gone ?? "its worker did not come back")",

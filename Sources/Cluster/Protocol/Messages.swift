@@ -20,6 +20,17 @@ public enum Wire {
     /// `result` (`last_report`): the worker then sends one message instead of two at the end
     /// of each trial (docs/protocol.md, "Leases ahead").
     public static let lastReportInResultCapability = "last_report_in_result"
+
+    /// The `hello` capability a worker needs to run the trials of a study of `task`:
+    /// `training` and `synthetic` every worker has; `command` only one started with
+    /// `--allow-commands`. A worker without it gets no trial of that study.
+    public static func capability(for task: SweepDefinition.Task) -> String {
+        switch task {
+        case .training: "training"
+        case .synthetic: "synthetic"
+        case .command: "command"
+        }
+    }
 }
 
 /// A running trial as a worker identifies it.

@@ -31,7 +31,8 @@ final class TrialRunner {
 
     /// What a worker with these options announces in `hello`.
     static func capabilities(_ options: WorkerOptions) -> [String] {
-        ["training", "synthetic", Wire.aheadCapability] + (options.allowCommands ? ["command"] : [])
+        [Wire.capability(for: .training), Wire.capability(for: .synthetic), Wire.aheadCapability]
+            + (options.allowCommands ? [Wire.capability(for: .command)] : [])
     }
 
     /// The runner loop: waits for assignments until told to quit.

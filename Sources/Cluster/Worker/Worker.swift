@@ -104,8 +104,9 @@ public final class Worker {
                 case .log(let level, let text):
                     log.log(level, text)
                 case .exit(let summary):
-                    // Give the last messages (a result, a `bye`) up to 2 s to go out.
-                    try? socket?.setLinger(milliseconds: 2000)
+                    // Give the last messages (a result, a `bye`) up to 2 s to go out; with no
+                    // coordinator to take them (--give-up-after), leave at once.
+                    try? socket?.setLinger(milliseconds: core.welcomed ? 2000 : 0)
                     socket?.close()
                     return summary
                 }

@@ -263,9 +263,10 @@ struct WorkerCore {
                 studyOver = reason
             }
         case .quarantine(let reason)?:
-            // This host fails what others run: exit non-zero so a scheduler replaces it.
-            out.append(.log(.error, "the coordinator quarantined this worker: \(reason)"))
-            out.append(.exit(summary("quarantined: \(reason)", failed: true)))
+            // This host fails what others run, or cannot run this study's trials: exit
+            // non-zero so a scheduler replaces it (or a person restarts it right).
+            out.append(.log(.error, "the coordinator gives this worker no more work: \(reason)"))
+            out.append(.exit(summary("no more work: \(reason)", failed: true)))
         case .identify?:
             sayHello(now: now, into: &out)
         case .heartbeat?:

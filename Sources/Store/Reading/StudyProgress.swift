@@ -19,10 +19,11 @@ public struct StudyProgress: Sendable, Hashable {
     public var firstStart: Double?
     public var lastFinish: Double?
 
-    /// Trials per second: over the recent window while running, over the whole run once finished.
+    /// Trials per second: over the recent window while running, over the whole run once
+    /// finished (its running time: a study interrupted and resumed did not run in between).
     public var throughput: Double? {
         if study.state == .finished, let s = firstStart, let e = lastFinish, e > s, finished > 0 {
-            return Double(finished) / (e - s)
+            return Double(finished) / (study.runSeconds > 0 ? min(e - s, study.runSeconds) : e - s)
         }
         guard windowSeconds > 0, finishedRecently > 0 else { return nil }
         return Double(finishedRecently) / windowSeconds

@@ -37,7 +37,10 @@ struct Convert: ParsableCommand {
                 throw ConfigError(file: file, mark: root.mark, path: ConfigPath([.key("method")]), message: "not a W&B sweep file (it has no 'method')")
             }
             let converted = try WandBSweep.convert(root, file: file)
-            // The result must be a valid Sweep file; check it before printing.
+            // The result must be a valid Sweep file; check it before printing, as `sweep run`
+            // reads the W&B file (its problems located in that file, not in the conversion),
+            // then the printed text itself.
+            _ = try SweepDefinition.parse(text: text, file: file)
             _ = try SweepDefinition.parse(text: converted.yamlText(), file: file)
             print("# Converted from the W&B sweep file \(file) by `sweep convert wandb`.")
             print(converted.yamlText(), terminator: "")
@@ -76,13 +79,16 @@ struct Logs: ParsableCommand {
 
     func run() throws {
         let reader = try database.reader()
-        let (record, attempts) = try reader.read { q in
+        let (studyRecord, record, attempts) = try reader.read { q in
             let s = try q.requireStudy(named: study)
             let number = try self.trial.resolve(in: s, q)
             guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
-            return (t, try q.attempts(trialID: t.id))
+            return (s, t, try q.attempts(trialID: t.id))
         }
         let trial = record.number
+        if let task = try? SweepDefinition.parse(text: studyRecord.definition.sweepFile, file: "\(study) (stored sweep file)").task, task != .command {
+            throw UsageError("study '\(study)' runs \(task == .training ? "built-in training" : "synthetic") trials, which have no program output; `sweep show \(study) \(trial)` shows its epochs, attempts and error")
+        }
         let chosen = attempt ?? attempts.last?.attempt ?? 1
         if let a = attempt, !attempts.contains(where: { $0.attempt == a }) {
             throw UsageError("trial \(trial) has no attempt \(a) (it has \(attempts.map { String($0.attempt) }.joined(separator: ", ")))")

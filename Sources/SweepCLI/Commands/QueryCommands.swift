@@ -196,8 +196,12 @@ struct Show: ParsableCommand {
         print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
         print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)  time: \(Fmt.seconds(t.duration))")
         if let r = t.pruneReason { print("  pruned: \(r)") }
-        // A command trial's error ends with its stderr tail, over several lines.
-        if let e = t.error { print("  error: " + e.replacingOccurrences(of: "\n", with: "\n    ")) }
+        // A command trial's error ends with its stderr tail, over several lines; when the
+        // attempt's output is shown below, the message alone.
+        let outputShown = attempts.contains { $0.logTail != nil }
+        if let e = t.error, let text = outputShown ? AttemptLog.split(e).message : e {
+            print("  error: " + text.replacingOccurrences(of: "\n", with: "\n    "))
+        }
         print("parameters:")
         for p in s.definition.space.parameters {
             print("  \(p.name) = \(t.params[p.name].map(TrialListing.display) ?? "(inactive)")")
@@ -226,9 +230,9 @@ struct Show: ParsableCommand {
         }
         if let last = attempts.last(where: { $0.logTail != nil }), let tail = last.logTail {
             // The worker's own files have all of it; the stored tail stands in when they are out of reach.
-            let base = "\(commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(last.attempt)"
+            let base = "\(commandLogDirectory(database.path))/\(study)/trial-\(t.number).attempt-\(last.attempt)"
             if FileManager.default.fileExists(atPath: base + ".out") || FileManager.default.fileExists(atPath: base + ".err") {
-                print("output: sweep logs \(study) \(trial) --attempt \(last.attempt)")
+                print("output: sweep logs \(study) \(t.number) --attempt \(last.attempt)")
             } else {
                 print("output of attempt \(last.attempt) (its last \(tail.count) characters, as its worker sent them):")
                 let lines = tail.split(separator: "\n", omittingEmptySubsequences: false)

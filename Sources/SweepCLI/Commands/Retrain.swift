@@ -40,7 +40,9 @@ struct Retrain: ParsableCommand {
         }
         let definition = try SweepDefinition.parse(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
         guard case .training(let original) = try definition.spec(for: chosen.params, trialSeed: chosen.seed) else {
-            throw UsageError("study '\(study)' runs synthetic trials; there is nothing to retrain")
+            throw UsageError(definition.task == .command
+                ? "study '\(study)' runs your own program (command trials): Sweep keeps no network to retrain; run the program with trial \(chosen.number)'s parameters (`sweep show \(study) \(chosen.number)`)"
+                : "study '\(study)' runs synthetic trials; there is nothing to retrain")
         }
         let config = RetrainPlan.config(from: original, curve: curve)
         print("trial \(chosen.number): \(record.definition.metric) \(Fmt.value(chosen.value)); retraining on train + validation for \(config.training.epochs) epoch(s)")

@@ -41,8 +41,8 @@ struct Run: ParsableCommand {
             Creates the study in the database, starts the coordinator and N local workers,
             and shows progress until the budget is spent. Ctrl-C (SIGTERM, SIGHUP) stops
             it cleanly (built-in trials finish their epoch, command trials' programs get
-            SIGTERM, and both are handed back, to continue from their last checkpoint); a
-            second one hands them back at once and exits 130. `sweep resume STUDY`
+            SIGTERM, and both are handed back, to continue from their last checkpoint) and
+            exits 130; a second one hands them back at once. `sweep resume STUDY`
             continues it. More workers, on this or other machines, can join with `sweep
             worker --connect ENDPOINT`. Local workers connect over a private Unix socket;
             with --keys they use the first worker key of that directory that

@@ -32,7 +32,10 @@ struct StatusSnapshot {
         let progress = try q.progress(study: study, now: now)
         // (A study without start events, written by other means: from its first trial on.)
         let span = progress.firstStart.map { max(0, (phase == .running ? now : progress.lastFinish ?? now) - $0) }
-        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : runs.total)
+        // Once it stopped, the coordinator's own count (`run_seconds`) is at least as right:
+        // a run's last recorded activity can come well before its end (nothing finished).
+        let stopped = phase == .running ? runs.total : max(runs.total, study.runSeconds)
+        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : stopped)
     }
 
     /// The snapshot of the study named `name`.

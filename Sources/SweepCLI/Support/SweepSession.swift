@@ -74,8 +74,9 @@ struct SweepSession {
             let deadline = Date().addingTimeInterval(linger)
             while Date() < deadline && !processStop.isSet { usleep(50_000) }
         }
-        // Like a shell's status for a command stopped by Ctrl-C; everything is committed.
-        if processForce.isSet {
+        // Like a shell's status for a command stopped by Ctrl-C (everything is committed): a
+        // script running `sweep run X && next` must not go on as if the study had finished.
+        if !summary.finished || processForce.isSet {
             ipc?.remove() // exit() skips the `defer`
             Foundation.exit(130)
         }

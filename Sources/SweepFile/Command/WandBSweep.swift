@@ -155,6 +155,14 @@ public enum WandBSweep {
         var problems: [ConfigError] = []
         for e in entries {
             do throws(ConfigError) {
+                if let literal = e.value["value"], literal.entries != nil, e.value.entries?.count == 1 {
+                    // A constant dict (`value: {name: adam, beta: 0.9}`) is a literal in W&B;
+                    // as a Sweep mapping its keys could read as ranges (`beta`, `int`, `name`).
+                    // Its leaves go to the program as dotted names (`opt.beta`), which the
+                    // Python client's `run.config` nests again, as W&B gives it.
+                    out += Self.dottedLeaves(of: literal, prefix: e.key, keyMark: e.keyMark)
+                    continue
+                }
                 out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid)))
             } catch {
                 problems.append(error)
@@ -162,6 +170,12 @@ public enum WandBSweep {
         }
         if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: node.mark)
+    }
+
+    /// The leaves of a literal mapping as entries named by their dotted path.
+    private static func dottedLeaves(of node: ConfigNode, prefix: String, keyMark: SourceMark?) -> [ConfigNode.Entry] {
+        guard let entries = node.entries, !entries.isEmpty else { return [.init(key: prefix, keyMark: keyMark, value: node)] }
+        return entries.flatMap { dottedLeaves(of: $0.value, prefix: prefix + "." + $0.key, keyMark: $0.keyMark) }
     }
 
     /// Distributions a grid can enumerate, as W&B's grid does.

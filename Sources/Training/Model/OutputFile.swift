@@ -17,6 +17,12 @@ public enum OutputFile {
             try handle.write(contentsOf: bytes)
             return
         }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            // Foundation would say "The file doesn't exist", of the file about to be made.
+            throw OutputFileError.noDirectory(directory)
+        }
         try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
@@ -24,4 +30,18 @@ public enum OutputFile {
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
     }
+}
+
+/// A file the user named cannot be written.
+public enum OutputFileError: LocalizedError, CustomStringConvertible, Equatable {
+    /// The directory it would go in does not exist (or is not a directory).
+    case noDirectory(String)
+
+    public var description: String {
+        switch self {
+        case .noDirectory(let path): return "the directory \(path) does not exist"
+        }
+    }
+
+    public var errorDescription: String? { description }
 }

@@ -147,14 +147,50 @@ def pruned():
     return _state["pruned"]
 
 
+def _nested(flat):
+    """Dotted names (a sweep's nested parameters, optimizer.lr) as nested dicts, as W&B's
+    run.config gives them (config.optimizer["lr"]); a name that is also a prefix of others
+    stays flat."""
+    out = {}
+    for name, value in flat.items():
+        parts = name.split(".")
+        if len(parts) == 1 or any(p == "" for p in parts):
+            out.setdefault(name, value)
+            continue
+        node = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                node = None
+                break
+            node = child
+        if node is None or parts[-1] in node:
+            out[name] = value
+        else:
+            node[parts[-1]] = value
+    return out
+
+
+def _merged(default, value):
+    """A sweep's value over a script's default: nested dicts merge, the sweep's leaves win."""
+    if isinstance(default, dict) and isinstance(value, dict):
+        out = dict(default)
+        for k, v in value.items():
+            out[k] = _merged(out.get(k), v)
+        return out
+    return value
+
+
 class Config(dict):
-    """The parameters, readable as attributes (run.config.lr) and as keys. The sweep's
-    values win over defaults a script sets (as in W&B): `update` leaves them alone."""
+    """The parameters, readable as attributes (run.config.lr) and as keys; nested
+    parameters as nested dicts (run.config.optimizer["lr"]). The sweep's values win over
+    defaults a script sets (as in W&B): `update` leaves them alone."""
 
     def __init__(self, defaults=None, locked=None):
         dict.__init__(self, defaults or {})
-        self._locked = dict(locked or {})
-        dict.update(self, self._locked)
+        self._locked = _nested(dict(locked or {}))
+        for k, v in self._locked.items():
+            dict.__setitem__(self, k, _merged(self.get(k), v))
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -168,6 +204,8 @@ class Config(dict):
         for k, v in dict(*args, **kwargs).items():
             if k not in self._locked:
                 self[k] = v
+            elif isinstance(v, dict) and isinstance(self._locked[k], dict):
+                self[k] = _merged(v, self._locked[k])
 
     def setdefaults(self, d):
         for k, v in d.items():

@@ -50,6 +50,24 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(r.stdout.split(), ["0.5", "32", "1", "0.5", "False"])
 
 
+    def test_nested_parameters_are_nested_dicts_in_the_wandb_config(self):
+        # W&B gives nested sweep parameters (and constant dicts) as nested dicts; Sweep sends
+        # them as dotted names. The script's own defaults merge under the sweep's values.
+        code = ("import sweep_client as wandb, json\n"
+                "run = wandb.init(config={'optimizer': {'name': 'sgd', 'momentum': 0.9}, 'bs': 8})\n"
+                "print(json.dumps(dict(run.config), sort_keys=True))\n"
+                "print(run.config.optimizer['lr'], wandb.config.optimizer['name'])\n"
+                "print(json.dumps(wandb.params(), sort_keys=True))\n")
+        r = run_python(code, ["--optimizer.name=adam", "--optimizer.lr=0.1", "--opt.betas.b1=0.9", "--a.=1"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(json.loads(lines[0]), {"optimizer": {"name": "adam", "lr": 0.1, "momentum": 0.9}, "bs": 8,
+                                                "opt": {"betas": {"b1": 0.9}}, "a.": 1})
+        self.assertEqual(lines[1].split(), ["0.1", "adam"])
+        self.assertEqual(json.loads(lines[2]), {"optimizer.name": "adam", "optimizer.lr": 0.1, "opt.betas.b1": 0.9, "a.": 1},
+                         "params() keeps Sweep's dotted names")
+
+
 class InsideASweep(unittest.TestCase):
     """The test plays the worker: it reads the report line and answers the decision."""
 

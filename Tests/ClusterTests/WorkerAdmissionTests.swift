@@ -1,0 +1,59 @@
+import Foundation
+import Search
+import Store
+import Testing
+@testable import Cluster
+
+/// Workers the coordinator must not hand trials to: one that cannot run the study's kind
+/// of trial, and a second worker that took an id a live worker holds.
+@Suite struct WorkerAdmissionTests {
+    static let commandSweep = """
+        study: core
+        objective: {metric: loss, direction: minimize}
+        command: [sh, -c, "exit 0"]
+        parameters: {x: {uniform: [0, 1]}}
+        budget: {trials: 4, max_epochs: 1}
+        """
+
+    func hello(_ h: CoreHarness, _ w: String, pid: Int = 1, host: String = "h", capabilities: [String]) throws {
+        try h.deliver(.hello(.init(worker: w, host: host, pid: pid, version: "t", cores: 1, threads: 1, capabilities: capabilities, running: nil)), from: w)
+    }
+
+    /// A worker started without --allow-commands is told to leave (a non-zero exit, with
+    /// what to do) instead of failing every trial of a command study in a second.
+    @Test func aWorkerThatCannotRunCommandsGetsNoCommandTrial() throws {
+        let h = try CoreHarness(Self.commandSweep)
+        try hello(h, "plain", capabilities: ["training", "synthetic", "ahead"])
+        let told = h.take("plain")
+        #expect(!told.contains { if case .assign = $0 { return true }; return false }, "\(told)")
+        let reason = told.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("was started without --allow-commands: restart it with `sweep worker --allow-commands") == true, "\(told)")
+        try h.deliver(.ready, from: "plain")
+        #expect(h.assignment("plain") == nil)
+        #expect(try h.trials().isEmpty, "no trial was spent on it")
+        // A worker that can run them gets them.
+        try hello(h, "able", capabilities: ["training", "synthetic", "ahead", "command"])
+        #expect(h.assignment("able") != nil)
+    }
+
+    /// A second worker saying hello under a live worker's id (another pid) is told to leave;
+    /// the first keeps its id and its trial.
+    @Test func aSecondWorkerWithALiveWorkersIdIsToldToLeave() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3))
+        try hello(h, "same", pid: 100, capabilities: ["synthetic"])
+        let a = try #require(h.assignment("same"))
+        h.now += 0.5
+        try hello(h, "same", pid: 200, host: "other", capabilities: ["synthetic"])
+        let told = h.take("same")
+        let reason = told.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("worker id 'same' is in use by another worker (pid 100 on h), which is connected") == true, "\(told)")
+        // The first one goes on with its trial: its report is accepted.
+        let d = try h.report("same", a, epoch: 1, value: 0.5)
+        #expect(d?.prune == false)
+        #expect(try h.attempts(a.trial).map(\.outcome) == [nil], "no attempt lost")
+        // Once it has been silent longer than a heartbeat (it died), the id may be taken.
+        h.now += 2
+        try hello(h, "same", pid: 300, capabilities: ["synthetic"])
+        #expect(!h.take("same").contains { if case .quarantine = $0 { return true }; return false })
+    }
+}
