@@ -14,6 +14,8 @@ final class CommandLogs {
     private var err: FileHandle?
     private var written = [0, 0]
     private var dropped = [0, 0]
+    /// Whether the last byte written to each file ended a line (a note starts on its own).
+    private var atLineStart = [true, true]
     private var tail: [UInt8] = []
     private var combined: [UInt8] = []
 
@@ -38,7 +40,10 @@ final class CommandLogs {
         Self.keepTail(&combined, bytes)
         let room = max(0, maxBytes - written[i])
         let kept = bytes.prefix(room)
-        if !kept.isEmpty { (stderr ? err : out)?.write(Data(kept)) }
+        if let last = kept.last {
+            (stderr ? err : out)?.write(Data(kept))
+            atLineStart[i] = last == UInt8(ascii: "\n")
+        }
         written[i] += kept.count
         dropped[i] += bytes.count - kept.count
     }
@@ -48,7 +53,7 @@ final class CommandLogs {
         for (i, handle) in [out, err].enumerated() where dropped[i] > 0 {
             handle?.write(Data("\n[sweep] \(dropped[i]) more byte(s) dropped (the log keeps \(maxBytes))\n".utf8))
         }
-        if let note { err?.write(Data(note.utf8)) }
+        if let note { err?.write(Data(((atLineStart[1] || dropped[1] > 0 ? "" : "\n") + note).utf8)) }
         try? out?.close()
         try? err?.close()
         out = nil

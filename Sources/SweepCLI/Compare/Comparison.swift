@@ -49,6 +49,12 @@ struct Comparison {
         return r
     }
 
+    /// A study as the verdict names it: by name, and by database too when both have the
+    /// same name.
+    func label(_ s: StudyOutcome) -> String {
+        a.study.name == b.study.name && a.databasePath != b.databasePath ? "'\(s.study.name)' of \(s.databasePath)" : "'\(s.study.name)'"
+    }
+
     /// One sentence: which study reached the target first.
     var verdict: String? {
         guard let target else { return nil }
@@ -56,12 +62,12 @@ struct Comparison {
         let t = Fmt.value(target)
         switch (ra, rb) {
         case (nil, nil): return "Neither study reached \(t)."
-        case (_?, nil): return "Only '\(a.study.name)' reached \(t)."
-        case (nil, _?): return "Only '\(b.study.name)' reached \(t)."
+        case (_?, nil): return "Only \(label(a)) reached \(t)."
+        case (nil, _?): return "Only \(label(b)) reached \(t)."
         case (let x?, let y?):
-            let byTrials = x.trials == y.trials ? "both after \(x.trials) trials" : "\(x.trials < y.trials ? a.study.name : b.study.name) in fewer trials (\(min(x.trials, y.trials)) vs \(max(x.trials, y.trials)))"
+            let byTrials = x.trials == y.trials ? "both after \(x.trials) trials" : "\(x.trials < y.trials ? label(a) : label(b)) in fewer trials (\(min(x.trials, y.trials)) vs \(max(x.trials, y.trials)))"
             guard let sx = x.seconds, let sy = y.seconds else { return "To reach \(t): \(byTrials)." }
-            let faster = sx <= sy ? a.study.name : b.study.name
+            let faster = sx <= sy ? label(a) : label(b)
             return "To reach \(t): \(byTrials); \(faster) sooner (\(Fmt.seconds(min(sx, sy))) vs \(Fmt.seconds(max(sx, sy))))."
         }
     }

@@ -251,7 +251,7 @@ public enum WandBSweep {
             // [min, max]; here each is as likely as the next (in W&B the two ends are less so).
             let q = node["q"] ?? ConfigNode(.int(1), mark: node.mark)
             guard let step = q.number, step > 0, step.isFinite else {
-                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "q must be a number > 0, got \(q.kindDescription)")
+                throw ConfigError(mark: q.mark, path: path.appending("q"), message: "q must be a number > 0, got \(q.number != nil ? q.literal : q.kindDescription)")
             }
             guard let min = try need("min").number, let max = try need("max").number, min <= max else {
                 throw ConfigError(mark: node.mark, path: path, message: "q_uniform takes numbers min <= max")
