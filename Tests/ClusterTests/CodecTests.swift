@@ -31,7 +31,7 @@ import Testing
             .assign(.init(study: "s", trial: 3, attempt: 1, seed: 42, params: ["x": .double(0.5), "n": .int(3)], spec: spec, maxEpochs: 2, metric: "value")),
             .decision(.init(trial: 3, attempt: 1, epoch: 1, action: .prune, reason: "below median")),
             .noWork(reason: "wait"), .stop(reason: "done"), .cancel(TrialRef(trial: 1, attempt: 1), reason: "lost"),
-            .identify, .heartbeat, .error("bad"), .quarantine(reason: "broken host"),
+            .identify, .heartbeat, .error("bad"), .quarantine(reason: "broken host"), .refuse(reason: "id in use"),
         ]
         for m in messages {
             #expect(try codec.decodeCoordinatorMessage(codec.encode(m)) == m)

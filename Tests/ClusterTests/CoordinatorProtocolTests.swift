@@ -256,6 +256,85 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(try h.trials()[failed[0]].state == .fail, "failed on two workers with max_attempts 1: it stays failed")
     }
 
+    /// With `retry_errors`, a trial that failed on the held-back worker may already run or
+    /// have ended elsewhere: it is not leased twice; the one running elsewhere decides when
+    /// it ends there, and a streak whose trial already ended well elsewhere quarantines at once.
+    @Test func aHeldBackWorkersTrialRunningElsewhereIsNotLeasedAgain() throws {
+        let h = try CoreHarness("""
+            study: core
+            synthetic: {function: sphere, epochs: 3, inputs: {x: {uniform: [-1, 1]}}}
+            sampler: {name: random, seed: 5}
+            pruner: {name: none}
+            budget: {trials: 8}
+            retry: {max_attempts: 3, retry_errors: true}
+            """)
+        try h.hello("good")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5, epochs: 3)
+        let goodNext = try #require(h.assignment("good"))
+        try h.hello("bad")
+        let a = try #require(h.assignment("bad"))
+        try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "disk full", ready: false)), from: "bad")
+        // `other` takes the re-queued trial and runs it.
+        try h.hello("other")
+        let rerun = try #require(h.assignment("other"))
+        #expect(rerun.trial == a.trial && rerun.attempt == 2)
+        _ = try h.report("other", rerun, epoch: 1, value: 0.4)
+        try h.deliver(.ready, from: "bad")
+        for _ in 1..<WorkerHealth.quarantineAfter {
+            let b = try #require(h.assignment("bad"))
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "disk full", ready: true)), from: "bad")
+        }
+        // Held back; `a` stays with `other`, whose next report (past where `a` failed on
+        // `bad`: before any epoch) is the verdict.
+        #expect(h.assignment("bad") == nil && h.core.counters.quarantined == 0)
+        _ = try h.report("other", rerun, epoch: 2, value: 0.3)
+        #expect(h.core.counters.quarantined == 1)
+        try h.finish("good", goodNext, value: 0.5, epochs: 3)
+        var leasedA = 0
+        while let n = h.assignment("good") {
+            if n.trial == a.trial { leasedA += 1 }
+            try h.finish("good", n, value: 0.5, epochs: 3)
+        }
+        #expect(leasedA == 0, "trial \(a.trial) still runs on `other`: not leased again")
+        #expect(try h.trials()[a.trial].state == .running && h.core.trials[a.trial].lease?.worker == "other")
+    }
+
+    /// The trials of a held-back worker that end elsewhere without getting further (pruned
+    /// at or before the epoch they failed at) decide nothing: it gets work again.
+    @Test func aHeldBackWorkerWhoseTrialsEndUndecidedGetsWorkAgain() throws {
+        let h = try CoreHarness(PruningThroughCoreTests.sweep(trials: 8, epochs: 3, pruner: "{name: threshold, lower: 0.5}"))
+        try h.hello("good")
+        let first = try #require(h.assignment("good"))
+        _ = try h.report("good", first, epoch: 1, value: 0.9)
+        try h.finish("good", first, value: 0.9, epochs: 3)
+        let goodNext = try #require(h.assignment("good"))
+        try h.hello("bad")
+        var failed: [Int] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let b = try #require(h.assignment("bad"))
+            _ = try h.report("bad", b, epoch: 1, value: 0.9)
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "oom", ready: true)), from: "bad")
+            failed.append(b.trial)
+        }
+        #expect(h.assignment("bad") == nil, "held back")
+        // `good` re-runs them; each is pruned at epoch 1 (below the threshold), no further
+        // than on `bad`.
+        try h.finish("good", goodNext, value: 0.9, epochs: 3)
+        for _ in failed {
+            let r = try #require(h.assignment("good"))
+            #expect(failed.contains(r.trial))
+            let d = try h.report("good", r, epoch: 1, value: 0.1)
+            #expect(d?.prune == true)
+            try h.deliver(.ready, from: "good")
+        }
+        try h.tick()
+        #expect(h.assignment("bad") != nil, "released")
+        #expect(h.core.counters.quarantined == 0)
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(events.contains { $0.message.hasPrefix("the trials worker bad failed ended elsewhere without getting further") }, "\(events.map(\.message))")
+    }
+
     /// With no other worker left to re-run its trials, a held-back worker gets work again.
     @Test func aHeldBackWorkerWithNobodyToRerunItsTrialsGetsWorkAgain() throws {
         let h = try CoreHarness(sweep(trials: 8, maxAttempts: 1))

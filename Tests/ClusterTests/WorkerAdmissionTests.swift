@@ -25,8 +25,8 @@ import Testing
         let h = try CoreHarness(Self.commandSweep)
         try hello(h, "plain", capabilities: ["training", "synthetic", "ahead"])
         let told = h.take("plain")
-        #expect(!told.contains { if case .assign = $0 { return true }; return false }, "\(told)")
-        let reason = told.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        #expect(!told.contains { if case .assign = $0 { return true }; if case .welcome = $0 { return true }; return false }, "\(told)")
+        let reason = told.compactMap { if case .refuse(let r) = $0 { return r } else { return nil } }.first
         #expect(reason?.contains("was started without --allow-commands: restart it with `sweep worker --allow-commands") == true, "\(told)")
         try h.deliver(.ready, from: "plain")
         #expect(h.assignment("plain") == nil)
@@ -45,7 +45,7 @@ import Testing
         h.now += 0.5
         try hello(h, "same", pid: 200, host: "other", capabilities: ["synthetic"])
         let told = h.take("same")
-        let reason = told.compactMap { if case .quarantine(let r) = $0 { return r } else { return nil } }.first
+        let reason = told.compactMap { if case .refuse(let r) = $0 { return r } else { return nil } }.first
         #expect(reason?.contains("worker id 'same' is in use by another worker (pid 100 on h), which is connected") == true, "\(told)")
         // The first one goes on with its trial: its report is accepted.
         let d = try h.report("same", a, epoch: 1, value: 0.5)
@@ -54,6 +54,6 @@ import Testing
         // Once it has been silent longer than a heartbeat (it died), the id may be taken.
         h.now += 2
         try hello(h, "same", pid: 300, capabilities: ["synthetic"])
-        #expect(!h.take("same").contains { if case .quarantine = $0 { return true }; return false })
+        #expect(!h.take("same").contains { if case .refuse = $0 { return true }; return false })
     }
 }

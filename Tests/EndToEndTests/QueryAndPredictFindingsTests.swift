@@ -49,6 +49,9 @@ import Testing
         // `logs` takes the same names (and `--db` before the trial is no option value).
         let logs = try h.run(["logs", "--db", h.db, "c", "-1"]), third = try h.run(["logs", "c", "3", "--db", h.db])
         #expect(logs.status == 0 && logs.output == third.output, "\(logs.output)\n\(third.output)")
+        // A flag before the trial is no option value: `--follow -1` follows the last trial.
+        let followed = try h.run(["logs", "c", "--db", h.db, "--follow", "-1"], timeout: 60)
+        #expect(followed.status == 0 && followed.output.hasPrefix(third.output), "\(followed.output)")
         for (args, message) in [(["show", "c", "-5"], "study 'c' has no trial -5 (counted from the end) (it has 4 trials, numbered 0...3)"),
                                 (["show", "c", "4"], "study 'c' has no trial 4 (it has 4 trials, numbered 0...3)"),
                                 (["show", "c", "x"], "error: The value 'x' is invalid for '<trial>'")] {

@@ -140,6 +140,7 @@ import Testing
             parameters:
               lr: {min: 0.001, max: 0.1}
               opt: {value: {name: adam, beta: 0.9, int: 3, betas: {b1: 0.9, b2: 0.999}}}
+              sched: {distribution: constant, value: {name: cosine, int: 2}}
               model:
                 parameters:
                   width: {values: [16, 32]}
@@ -152,6 +153,7 @@ import Testing
         #expect(task.arguments == [.init(name: "lr", value: .double(0.01)), .init(name: "opt.name", value: .string("adam")),
                                    .init(name: "opt.beta", value: .double(0.9)), .init(name: "opt.int", value: .int(3)),
                                    .init(name: "opt.betas.b1", value: .double(0.9)), .init(name: "opt.betas.b2", value: .double(0.999)),
+                                   .init(name: "sched.name", value: .string("cosine")), .init(name: "sched.int", value: .int(2)),
                                    .init(name: "model.width", value: .int(16))])
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)

@@ -338,7 +338,7 @@ final class CoordinatorCore {
     }
 
     private func markIdle(_ worker: String) {
-        guard var w = workers[worker], w.trial == nil, !w.idle, w.refused == nil, !health.isHeldBack(worker) else { return }
+        guard var w = workers[worker], w.trial == nil, !w.idle, w.exitedAt == nil, !health.isHeldBack(worker) else { return }
         w.idle = true
         workers[worker] = w
         idleQueue.append(worker)
@@ -349,8 +349,18 @@ final class CoordinatorCore {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
             let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was told to leave: \(reason)", at: now)
-            out.send(.quarantine(reason: reason), to: identity)
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was refused: \(reason)", at: now)
+            out.send(.refuse(reason: reason), to: identity)
+            return
+        }
+        let needed = Wire.capability(for: definition.task)
+        guard h.capabilities.contains(needed) else {
+            // Refused, not handed trials that would each fail there; no session is kept.
+            let reason = definition.task == .command
+                ? "study '\(study.name)' runs command trials (your own program), and worker \(identity) was started without --allow-commands: restart it with `sweep worker --allow-commands ...` to run them"
+                : "study '\(study.name)' runs \(needed) trials, which worker \(identity) cannot run (it offers: \(h.capabilities.joined(separator: ", ")))"
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
+            out.send(.refuse(reason: reason), to: identity)
             return
         }
         if let old = workers[identity], !old.ahead.isEmpty {
@@ -379,13 +389,10 @@ final class CoordinatorCore {
         var session = WorkerSession(id: identity, host: h.host, pid: h.pid, cores: h.cores, threads: h.threads, capabilities: h.capabilities,
                                     peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
                                     idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
-        session.localProcess = h.process.flatMap { $0.pid == h.pid && $0.isLocal ? $0 : nil }
-        let needed = Wire.capability(for: definition.task)
-        if !h.capabilities.contains(needed) {
-            session.refused = definition.task == .command
-                ? "study '\(study.name)' runs command trials (your own program), and worker \(identity) was started without --allow-commands: restart it with `sweep worker --allow-commands ...` to run them"
-                : "study '\(study.name)' runs \(needed) trials, which worker \(identity) cannot run (it offers: \(h.capabilities.joined(separator: ", ")))"
-        }
+        // Which process it is: trusted only when it names the pid it says it has, and watched
+        // only when this machine can see that process now (see `ProcessIdentity.observed`).
+        let process = h.process.flatMap { $0.pid == h.pid ? $0 : nil }
+        session.localProcess = process.flatMap { $0.isLocal && $0.observed == .running ? $0 : nil }
         idleQueue.removeAll { $0 == identity }
         var adopted: TrialRef?
         var cancel: (TrialRef, String)?
@@ -424,7 +431,7 @@ final class CoordinatorCore {
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
                                   capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: finished ? .left : .alive,
                                   trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.epoch },
-                                  firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone, process: h.process?.token)
+                                  firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone, process: process?.token)
         try tx.upsertWorker(studyID: study.id, record)
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
                            message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
@@ -435,10 +442,6 @@ final class CoordinatorCore {
         }
         if finished {
             out.send(.stop(reason: finishReason), to: identity)
-        } else if let refused = session.refused {
-            // Told to leave (a non-zero exit), not handed trials that would each fail there.
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: refused, at: now)
-            out.send(.quarantine(reason: refused), to: identity)
         } else if health.isQuarantined(identity) {
             out.send(.quarantine(reason: health.reason(identity)), to: identity)
         } else if h.running == nil {
@@ -629,8 +632,9 @@ final class CoordinatorCore {
             if workers[worker]?.trial == f.trial, !holdsLease(f.trial, worker) { workers[worker]?.trial = nil }
             return
         }
-        // How far it got here, for a worker held back if it fails on another one (see WorkerHealth).
-        let reached = trials[f.trial].lease?.epoch ?? 0
+        // How far it got here (a resumed attempt starts past its checkpoint's epoch), for a
+        // worker held back if it fails on another one (see WorkerHealth).
+        let reached = max(trials[f.trial].lease?.epoch ?? 0, history.trial(f.trial)?.lastStep ?? 0)
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
@@ -648,7 +652,7 @@ final class CoordinatorCore {
         }
         // A program that failed by itself says nothing about the worker that ran it.
         if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error) {
-            try holdBack(worker, streak: streak, now: now, tx: tx)
+            try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }
 
@@ -658,24 +662,42 @@ final class CoordinatorCore {
     /// worker is quarantined; if it fails there too, the trials are (see `WorkerHealth`).
     /// When every trial of the run also failed elsewhere already, the trials are at fault
     /// and nothing is held back.
-    private func holdBack(_ worker: String, streak: [WorkerHealth.FailedTrial], now: Double, tx: StoreTransaction) throws {
+    private func holdBack(_ worker: String, streak: [WorkerHealth.FailedTrial], now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         var returned: [WorkerHealth.FailedTrial] = []
+        var gotFurtherElsewhere = false
+        var moved = 0
         for failed in streak where !returned.contains(where: { $0.trial == failed.trial }) {
             let t = failed.trial
             let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
             // A trial that also failed elsewhere is at fault itself: it stays as it is.
             guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
-            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
-            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
-            if history.trial(t)?.state == .fail {
+            switch history.trial(t)?.state {
+            case .complete?, .pruned?:
+                // Re-run elsewhere already (retry_errors) and ended there: evidence now.
+                if history.trial(t)?.state == .complete || (history.trial(t)?.lastStep ?? 0) > failed.epoch { gotFurtherElsewhere = true }
+                continue
+            case .fail?:
                 history.setState(t, .stale)
                 counters.requeued += 1
-            } else {
-                pending.removeAll { $0 == t } // re-queued by the failure (retry_errors): moves up
+                pending.insert(t, at: moved) // first: the sooner one runs elsewhere, the sooner this is decided
+                moved += 1
+            default:
+                // Waiting to run again (retry_errors): moves up. Running elsewhere or paused:
+                // left where it is; its outcome decides.
+                if let i = pending.firstIndex(of: t) {
+                    pending.remove(at: i)
+                    pending.insert(t, at: moved)
+                    moved += 1
+                }
             }
-            // First in the queue: the sooner one runs elsewhere, the sooner the worker's fate is known.
-            pending.insert(t, at: returned.count)
+            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
+            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
             returned.append(failed)
+        }
+        if gotFurtherElsewhere {
+            health.holdBack(worker, for: returned)
+            try apply(health.verdictNow(worker), trial: streak.last?.trial ?? 0, ranOn: worker, now: now, tx: tx, out: &out)
+            return
         }
         guard !returned.isEmpty else {
             health.release(worker)
@@ -715,15 +737,19 @@ final class CoordinatorCore {
         out.send(.quarantine(reason: reason), to: worker)
     }
 
-    /// Workers held back whose trials nobody else can re-run (every connected worker is held
-    /// back, or none is left) get work again: a study must not wait on a verdict forever.
+    /// Workers held back whose trials will not decide get work again: a study must not wait
+    /// on a verdict forever. So when nobody else can re-run them (every connected worker is
+    /// held back, or none is left), and when every one of them ended elsewhere without
+    /// getting further (pruned at or before that epoch, or failed by lost workers).
     private func releaseStrandedHeldBack(now: Double, tx: StoreTransaction) throws {
-        let held = health.heldBack
-        guard !held.isEmpty, !workers.values.contains(where: { $0.refused == nil && !health.isHeldBack($0.id) }) else { return }
-        for worker in held {
+        let nobodyElse = !workers.keys.contains(where: { !health.isHeldBack($0) })
+        for worker in health.heldBack {
+            let undecided = health.heldTrials(worker).contains { !(history.trial($0)?.state.isFinished ?? true) }
+            guard nobodyElse || !undecided else { continue }
             health.release(worker)
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
-                               message: "no other worker is connected to re-run the trials worker \(worker) failed: it gets work again", at: now)
+            let why = undecided ? "no other worker is connected to re-run the trials worker \(worker) failed"
+                : "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker, message: "\(why): it gets work again", at: now)
             markIdle(worker)
         }
     }

@@ -36,8 +36,6 @@ struct WorkerSession {
     /// When its process was first found gone (the messages it sent before may still be on
     /// their way: it is declared dead a moment later).
     var exitedAt: Double? = nil
-    /// Why it gets no work at all (it cannot run this study's trials), told to it once.
-    var refused: String? = nil
     /// The trial it runs, if any.
     var trial: Int?
     /// Trials leased ahead, in the order the worker runs them: assigned while `trial` runs,

@@ -96,6 +96,19 @@ struct WorkerHealth {
         return nil
     }
 
+    /// The verdict on a worker held back for trials of which one already got further
+    /// elsewhere (found when it was held back): it is quarantined.
+    mutating func verdictNow(_ worker: String) -> Verdict {
+        records[worker, default: Record()].standing = .quarantined
+        return .quarantine(worker: worker)
+    }
+
+    /// The trials a held-back worker waits on (none when it is not held back).
+    func heldTrials(_ worker: String) -> [Int] {
+        guard case .heldBack(let trials)? = records[worker]?.standing else { return [] }
+        return trials.map(\.trial)
+    }
+
     /// Whether `worker` gets no work: held back or quarantined.
     func isHeldBack(_ worker: String) -> Bool { records[worker].map { $0.standing != .healthy } ?? false }
 

@@ -318,6 +318,8 @@ public struct WireCodec {
             w.key("type"); w.string("error"); w.key("message"); w.string(text)
         case .quarantine(let reason):
             w.key("type"); w.string("quarantine"); w.key("reason"); w.string(reason)
+        case .refuse(let reason):
+            w.key("type"); w.string("refuse"); w.key("reason"); w.string(reason)
         case .data(let d):
             DataTransferCodec.encode(d, into: &w)
         }
@@ -364,6 +366,7 @@ public struct WireCodec {
         case "heartbeat": return .heartbeat
         case "error": return .error(try f.string("message"))
         case "quarantine": return .quarantine(reason: try f.string("reason"))
+        case "refuse": return .refuse(reason: try f.string("reason"))
         case "data_manifest", "data_chunk", "data_refused": return .data(try DataTransferCodec.reply(type, o))
         default: throw .unknownType(String(type.prefix(64)))
         }

@@ -250,6 +250,11 @@ public enum CoordinatorMessage: Sendable, Equatable {
     /// The worker failed trial after trial while others succeeded: it gets no more work
     /// and should exit (non-zero) so that its scheduler replaces it.
     case quarantine(reason: String)
+    /// The worker cannot serve this study: it lacks a capability the study's trials need
+    /// (`command` without `--allow-commands`), or its id belongs to another worker that is
+    /// connected. It gets no work; it should exit non-zero, or, serving study after study
+    /// (`--forever`), wait for the next one.
+    case refuse(reason: String)
     /// The answer to a `data_request` (DataTransfer.swift).
     case data(DataReply)
 

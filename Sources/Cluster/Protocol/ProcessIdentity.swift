@@ -53,23 +53,61 @@ public struct ProcessIdentity: Sendable, Equatable {
     /// process runs in, so that ``hasExited`` can be asked.
     public var isLocal: Bool { Self.localMachine != nil && machine == Self.localMachine }
 
-    /// True when the process is known to be gone: a local identity whose pid is free, taken
-    /// by another process (a different start time), or a zombie. False when it runs or
-    /// when this machine cannot tell (not local).
-    public var hasExited: Bool {
-        guard isLocal else { return false }
-        return Self.startTicks(of: pid) != startTicks
+    /// What this machine sees of the process now.
+    public enum Observation: Sendable, Equatable {
+        /// It runs (same pid, same start time, not a zombie).
+        case running
+        /// It is gone: its pid is free, taken by another process (another start time), or a
+        /// zombie.
+        case gone
+        /// This machine cannot tell: the identity is not local, or `/proc/PID/stat` could not
+        /// be read for another reason (`hidepid`, no file descriptor left).
+        case unknown
     }
 
-    /// The start time of a live (not zombie) process, from `/proc/PID/stat`.
+    /// What this machine sees of the process now (``Observation``).
+    public var observed: Observation {
+        guard isLocal else { return .unknown }
+        switch Self.stat(of: pid) {
+        case .missing: return .gone
+        case .unreadable: return .unknown
+        case .process(let start, let zombie): return zombie || start != startTicks ? .gone : .running
+        }
+    }
+
+    /// True only when the process is known to be gone (see ``Observation``): a process this
+    /// machine cannot see is never taken for dead.
+    public var hasExited: Bool { observed == .gone }
+
+    private enum Stat {
+        /// No such process (ENOENT, ESRCH).
+        case missing
+        /// It may exist, but its stat could not be read or parsed.
+        case unreadable
+        case process(startTicks: UInt64, zombie: Bool)
+    }
+
+    /// `/proc/PID/stat`: after the command name (which may hold spaces and parentheses),
+    /// the state is field 3 and the start time field 22.
+    private static func stat(of pid: Int) -> Stat {
+        guard pid > 0 else { return .missing }
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return errno == ENOENT || errno == ESRCH ? .missing : .unreadable }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return n == 0 || errno == ESRCH ? .missing : .unreadable }
+        let text = String(decoding: buffer[..<n], as: UTF8.self)
+        guard let paren = text.lastIndex(of: ")") else { return .unreadable }
+        let fields = text[text.index(after: paren)...].split(separator: " ")
+        guard fields.count > 19, let start = UInt64(fields[19]) else { return .unreadable }
+        return .process(startTicks: start, zombie: fields[0] == "Z" || fields[0] == "X")
+    }
+
+    /// The start time of a live (not zombie) process.
     static func startTicks(of pid: Int) -> UInt64? {
-        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // After the command name (which may hold spaces and parentheses): state is field 3,
-        // start time field 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
-        return UInt64(fields[19])
+        guard case .process(let start, false) = stat(of: pid) else { return nil }
+        return start
     }
 
     /// The wire form, `MACHINE:PID:START`.

@@ -263,10 +263,20 @@ struct WorkerCore {
                 studyOver = reason
             }
         case .quarantine(let reason)?:
-            // This host fails what others run, or cannot run this study's trials: exit
-            // non-zero so a scheduler replaces it (or a person restarts it right).
-            out.append(.log(.error, "the coordinator gives this worker no more work: \(reason)"))
-            out.append(.exit(summary("no more work: \(reason)", failed: true)))
+            // This host fails what others run: exit non-zero so a scheduler replaces it.
+            out.append(.log(.error, "the coordinator quarantined this worker: \(reason)"))
+            out.append(.exit(summary("quarantined: \(reason)", failed: true)))
+        case .refuse(let reason)?:
+            // This worker cannot serve this study (started without --allow-commands, or
+            // another worker has its id): say so and leave non-zero, or wait for the next
+            // study when serving one after another.
+            out.append(.log(.error, "the coordinator refuses this worker: \(reason)"))
+            if options.forever {
+                dropSocket("refused", now: now, into: &out)
+                reconnectAt = now + Double(options.reconnectMaxMs) / 1000
+            } else {
+                out.append(.exit(summary("refused: \(reason)", failed: true)))
+            }
         case .identify?:
             sayHello(now: now, into: &out)
         case .heartbeat?:

@@ -79,7 +79,9 @@ public struct TrialRecord: Sendable, Hashable {
 
     /// Seconds the trial ran, nil until it finished: the spans of its attempts added up,
     /// so time between them (paused by PBT or ASHA, waiting in the queue after a lost worker,
-    /// the study interrupted) does not count; start to finish for a trial without attempts.
+    /// the study stopped by Ctrl-C) does not count; start to finish for a trial without
+    /// attempts. (An attempt cut off by a crashed coordinator ends when the resumed one
+    /// gives it up, so its span includes the time the coordinator was down.)
     public var duration: Double?
 }
 

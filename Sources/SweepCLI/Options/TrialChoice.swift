@@ -71,10 +71,14 @@ extension ArgumentFixes {
     static func trialsFromTheEnd(_ arguments: [String]) -> [String] {
         guard let command = arguments.first, ["show", "logs"].contains(command) else { return arguments }
         var out = [command]
+        func fromEnd(_ n: Int) -> String { n == -1 ? "last" : "last-\(-n - 1)" }
         for (i, a) in arguments.enumerated().dropFirst() {
             if a == "--" { out += arguments[i...]; break }
             if a.hasPrefix("-"), let n = Int(a), n < 0 {
-                out.append(n == -1 ? "last" : "last-\(-n - 1)")
+                out.append(fromEnd(n))
+            } else if a.hasPrefix("--follow="), let n = Int(a.dropFirst("--follow=".count)), n < 0 {
+                // `--follow -1`, joined by `joinNegativeNumbers` as if it were a value: a flag.
+                out += ["--follow", fromEnd(n)]
             } else {
                 out.append(a)
             }

@@ -155,7 +155,9 @@ public enum WandBSweep {
         var problems: [ConfigError] = []
         for e in entries {
             do throws(ConfigError) {
-                if let literal = e.value["value"], literal.entries != nil, e.value.entries?.count == 1 {
+                if let literal = e.value["value"], literal.entries != nil,
+                   Set(e.value.entries?.map(\.key) ?? []).isSubset(of: ["value", "distribution"]),
+                   e.value["distribution"].map({ $0.value == .string("constant") }) ?? true {
                     // A constant dict (`value: {name: adam, beta: 0.9}`) is a literal in W&B;
                     // as a Sweep mapping its keys could read as ranges (`beta`, `int`, `name`).
                     // Its leaves go to the program as dotted names (`opt.beta`), which the

@@ -51,13 +51,25 @@ struct NumericArray: @unchecked Sendable {
         case .uint64: let v = p.loadUnaligned(as: UInt64.self); return Double(bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v))
         case .float16:
             let bits = p.loadUnaligned(as: UInt16.self)
-            return Double(Float(Float16(bitPattern: bigEndian ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits))))
+            return Self.halfToDouble(bigEndian ? UInt16(bigEndian: bits) : UInt16(littleEndian: bits))
         case .float32:
             let bits = p.loadUnaligned(as: UInt32.self)
             return Double(Float(bitPattern: bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
         case .float64:
             let bits = p.loadUnaligned(as: UInt64.self)
             return Double(bitPattern: bigEndian ? UInt64(bigEndian: bits) : UInt64(littleEndian: bits))
+        }
+    }
+
+    /// An IEEE half-precision value, decoded by hand: Swift's `Float16` is missing on some
+    /// platforms (x86_64 macOS).
+    static func halfToDouble(_ h: UInt16) -> Double {
+        let sign: Double = h & 0x8000 != 0 ? -1 : 1
+        let exponent = Int((h >> 10) & 0x1F), fraction = Double(h & 0x3FF)
+        switch exponent {
+        case 0: return sign * fraction * 0x1p-24 // zero and subnormals
+        case 31: return fraction == 0 ? sign * .infinity : .nan
+        default: return sign * (1 + fraction / 1024) * Double(sign: .plus, exponent: exponent - 15, significand: 1)
         }
     }
 

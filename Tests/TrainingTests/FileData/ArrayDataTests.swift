@@ -182,3 +182,16 @@ struct ArrayDataTests {
         #expect(try failure(badType) == "corrupt data file \(badType): unknown IDX value type 0x7 at byte 2")
     }
 }
+
+/// Half precision is decoded by hand (Swift's `Float16` is missing on some platforms):
+/// every one of the 65,536 bit patterns as `Float16` reads it where it exists.
+@Suite struct HalfPrecisionTests {
+    @Test func everyBitPatternDecodesAsFloat16Does() {
+        var wrong: [UInt16] = []
+        for bits in UInt16.min...UInt16.max {
+            let ours = NumericArray.halfToDouble(bits), reference = Double(Float(Float16(bitPattern: bits)))
+            if !(ours == reference || (ours.isNaN && reference.isNaN)) || ours.sign != reference.sign && !ours.isNaN { wrong.append(bits) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10).map { String($0, radix: 16) })")
+    }
+}

@@ -149,18 +149,18 @@ def pruned():
 
 def _nested(flat):
     """Dotted names (a sweep's nested parameters, optimizer.lr) as nested dicts, as W&B's
-    run.config gives them (config.optimizer["lr"]); a name that is also a prefix of others
-    stays flat."""
-    out = {}
+    run.config gives them (config.optimizer["lr"]). A name that collides with another (a
+    plain `a` beside `a.b`) stays flat: no value is ever lost, whatever the order."""
+    plain = {n for n in flat if "." not in n or "" in n.split(".")}
+    out = {n: v for n, v in flat.items() if n in plain}
     for name, value in flat.items():
-        parts = name.split(".")
-        if len(parts) == 1 or any(p == "" for p in parts):
-            out.setdefault(name, value)
+        if name in plain:
             continue
+        parts = name.split(".")
         node = out
         for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
+            child = node.setdefault(part, {}) if part not in node or isinstance(node[part], dict) else None
+            if child is None or (node is out and part in plain):
                 node = None
                 break
             node = child

@@ -66,6 +66,10 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(lines[1].split(), ["0.1", "adam"])
         self.assertEqual(json.loads(lines[2]), {"optimizer.name": "adam", "optimizer.lr": 0.1, "opt.betas.b1": 0.9, "a.": 1},
                          "params() keeps Sweep's dotted names")
+        # A plain name beside dotted ones under it: both kept, in either order.
+        for args in (["--a=2", "--a.b=1"], ["--a.b=1", "--a=2"]):
+            r = run_python("import sweep_client as wandb, json; print(json.dumps(dict(wandb.init().config), sort_keys=True))", args)
+            self.assertEqual(json.loads(r.stdout), {"a": 2, "a.b": 1}, r.stderr)
 
 
 class InsideASweep(unittest.TestCase):
