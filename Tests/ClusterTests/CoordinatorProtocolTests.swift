@@ -254,6 +254,11 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(events.contains { $0.message == "trial \(failed[0]) failed on worker other too: the trials are at fault, not worker unlucky, which gets work again" },
                 "\(events.map(\.message))")
         #expect(try h.trials()[failed[0]].state == .fail, "failed on two workers with max_attempts 1: it stays failed")
+        // Its failures were the trials' own: set aside while it was held back, they count again.
+        for t in failed {
+            let outcomes = try h.attempts(t).map(\.outcome)
+            #expect(outcomes.first == .fail, "trial \(t): \(outcomes)")
+        }
     }
 
     /// With `retry_errors`, a trial that failed on the held-back worker may already run or

@@ -719,10 +719,20 @@ final class CoordinatorCore {
         switch verdict {
         case .quarantine(let worker):
             try quarantine(worker, now: now, tx: tx, out: &out)
-        case .release(let worker):
+        case .release(let worker, let held):
+            try restoreFailures(of: worker, on: held, tx: tx)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
                                message: "trial \(trial) failed on worker \(other) too: the trials are at fault, not worker \(worker), which gets work again", at: now)
             markIdle(worker)
+        }
+    }
+
+    /// A released worker's failures were the trials' own after all: the attempts set aside
+    /// when it was held back count again (FAIL, towards `retry.max_attempts`).
+    private func restoreFailures(of worker: String, on held: [Int], tx: StoreTransaction) throws {
+        for t in held {
+            let restored = try tx.restoreFailures(trialID: trials[t].rowID, worker: worker)
+            trials.update(t) { $0.failures += restored }
         }
     }
 
@@ -746,6 +756,7 @@ final class CoordinatorCore {
         for worker in health.heldBack {
             let undecided = health.heldTrials(worker).contains { !(history.trial($0)?.state.isFinished ?? true) }
             guard nobodyElse || !undecided else { continue }
+            try restoreFailures(of: worker, on: health.heldTrials(worker), tx: tx)
             health.release(worker)
             let why = undecided ? "no other worker is connected to re-run the trials worker \(worker) failed"
                 : "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"

@@ -23,8 +23,9 @@ struct WorkerHealth {
     enum Verdict: Equatable {
         /// It got further elsewhere: the host is at fault.
         case quarantine(worker: String)
-        /// It failed elsewhere too: the trials are at fault; the worker gets work again.
-        case release(worker: String)
+        /// It failed elsewhere too: the trials are at fault; the worker gets work again, and
+        /// its failures of `trials` count again.
+        case release(worker: String, trials: [Int])
     }
 
     private enum Standing: Equatable {
@@ -86,7 +87,7 @@ struct WorkerHealth {
             guard case .heldBack(let trials) = r.standing, let t = trials.first(where: { $0.trial == trial }) else { continue }
             if failed {
                 release(id)
-                return .release(worker: id)
+                return .release(worker: id, trials: trials.map(\.trial))
             }
             if epoch > t.epoch {
                 records[id]?.standing = .quarantined

@@ -15,9 +15,9 @@ public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, DatabaseVa
     /// Handed back without fault: the worker left, never started it, or the coordinator
     /// went away and the worker did not come back.
     case returned = "RETURNED"
-    /// Failed on a worker that failed trial after trial while others succeeded, and was
-    /// then held back (and quarantined if the trial got further elsewhere): set aside as
-    /// the host's failure, not the trial's; the trial ran again on another worker.
+    /// Failed on a worker that failed trial after trial while others succeeded and was held
+    /// back: set aside as the host's failure while the trial runs again on another worker;
+    /// it stays so when the worker is quarantined, and is FAIL again if it is released.
     case quarantined = "QUARANTINED"
     /// Paused by a scheduler at a perturbation boundary or at the end of a rung (PBT, ASHA
     /// with promotions); the trial continues from its checkpoint in a later attempt.

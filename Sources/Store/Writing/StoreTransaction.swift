@@ -192,6 +192,14 @@ public struct StoreTransaction {
         return changed
     }
 
+    /// Undoes ``forgiveFailures(trialID:worker:)`` for the attempts only (a worker held back
+    /// and then released: its failures were the trial's). Returns how many count again.
+    public func restoreFailures(trialID: Int64, worker: String) throws -> Int {
+        try run("UPDATE trial_attempts SET outcome = ? WHERE trial_id = ? AND worker = ? AND outcome = ?",
+                [AttemptOutcome.fail, trialID, worker, AttemptOutcome.quarantined])
+        return db.changesCount
+    }
+
     // MARK: Workers
 
     /// Records a worker joining (or re-joining) a study.
