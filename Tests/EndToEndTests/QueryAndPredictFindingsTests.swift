@@ -193,4 +193,61 @@ import Testing
             #expect(out.status == 2 && out.output.contains("w.yaml:9:5: parameters.lr"), "\(command): \(out.output)")
         }
     }
+
+    /// A second trial's findings: a regression retrain prints its regression metrics (not
+    /// `accuracy nan`); `predict` takes `.npy` labels, and its hints speak of the file, not of
+    /// `data` settings it does not have; `trials --sort` knows what the trials reported.
+    @Test func regressionRetrainNpyLabelsAndPredictionHints() throws {
+        let h = try SweepHarness("second-trial")
+        defer { h.cleanUp() }
+        var rows = ["a,b,y"]
+        for i in 0..<80 { rows.append("\(Double(i % 9) * 0.5),\(Double(i % 7)),\(Double(i % 9) + 0.1 * Double(i % 7))") }
+        _ = try h.write("r.csv", rows.joined(separator: "\n") + "\n")
+        let regression = try h.write("r.yaml", """
+            study: r
+            data: {dataset: csv, train_file: \(h.path("r.csv")), label: y, task: regression, scaling: standardize}
+            model: {hidden: [8]}
+            training: {epochs: 3, optimizer: {name: adam, learning_rate: {loguniform: [0.001, 0.01]}}}
+            sampler: {name: random}
+            budget: {trials: 2}
+            """)
+        #expect(try h.run(["run", regression, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let retrain = try h.run(["retrain", "r", "--db", h.db])
+        #expect(retrain.status == 0 && retrain.output.contains("test_rmse ") && retrain.output.contains("test_r2 ") && !retrain.output.contains("nan"), "\(retrain.output)")
+        let listed = try h.run(["retrain", "r", "--db", h.db, "--list"])
+        #expect(listed.output.contains("test rmse") && !listed.output.contains("test accuracy"), "\(listed.output)")
+        let sorted = try h.run(["trials", "r", "--db", h.db, "--sort", "val_accuracy"])
+        #expect(sorted.status == 2 && sorted.output.contains("not a metric of study 'r'"), "\(sorted.output)")
+
+        // A classifier on a headed table; its prediction input must have the header too.
+        var table = ["a,b,label"]
+        for i in 0..<60 { table.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 == 0 ? "even" : "odd")") }
+        _ = try h.write("c.csv", table.joined(separator: "\n") + "\n")
+        let train = try h.write("c.yaml", """
+            data: {dataset: csv, train_file: \(h.path("c.csv")), label: label, validation: 0.2, test: 0.2}
+            model: {hidden: [8]}
+            training: {epochs: 20, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}
+            """)
+        #expect(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        try runPython(h, """
+            import numpy as np
+            rows = [l.split(',') for l in open('\(h.path("c.csv"))').read().split()[1:]]
+            np.save('\(h.path("x.npy"))', np.array([[float(r[0]), float(r[1])] for r in rows], dtype=np.float32))
+            np.save('\(h.path("y.npy"))', np.array([0 if r[2] == 'even' else 1 for r in rows], dtype=np.int64))
+            """)
+        let npy = try h.run(["predict", h.path("m.swm"), h.path("x.npy"), "--labels", h.path("y.npy")])
+        #expect(npy.status == 0 && npy.output.contains("accuracy "), "\(npy.output)")
+        _ = try h.write("nohdr.csv", table.dropFirst().prefix(3).joined(separator: "\n") + "\n")
+        let headerless = try h.run(["predict", h.path("m.swm"), h.path("nohdr.csv")])
+        #expect(headerless.status == 2 && headerless.output.contains("this model reads a table whose first row names its columns")
+                && !headerless.output.contains("data.header"), "\(headerless.output)")
+        _ = try h.write("gap.csv", "a,b\n,0.2\n")
+        let gap = try h.run(["predict", h.path("m.swm"), h.path("gap.csv")])
+        #expect(gap.status == 2 && gap.output.contains("sweep predict needs every feature value") && !gap.output.contains("data.missing"), "\(gap.output)")
+    }
+
+    func runPython(_ h: SweepHarness, _ script: String) throws {
+        let (status, output) = try h.run("/usr/bin/python3", ["-c", script])
+        try #require(status == 0, "\(output)")
+    }
 }

@@ -43,7 +43,7 @@ struct Predict: ParsableCommand {
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
-    @Option(help: "True labels (IDX or one integer per line) to report the accuracy; regression: one target per line.") var labels: String?
+    @Option(help: "True labels (IDX, .npy, or one integer per line) to report the accuracy; regression: one target per line.") var labels: String?
 
     func run() throws {
         guard mcSamples >= 0 else { throw UsageError("--mc-samples must be >= 0, got \(mcSamples)") }
@@ -195,6 +195,17 @@ enum PredictInput {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if isIDX(path) {
             do { return try IDXData.readLabels(path) } catch { throw UsageError("\(error)") }
+        }
+        if SampleFiles.isNPY(head(path, 6)) {
+            let npy: (values: [Float], count: Int, sampleShape: [Int])
+            do { npy = try SampleFiles.readNPY(path) } catch { throw UsageError("\(error)") }
+            guard npy.sampleShape.reduce(1, *) == 1 else {
+                throw UsageError("\(path): labels are one integer per sample, an array of shape (n,) or (n, 1); this one has samples of shape \(npy.sampleShape)")
+            }
+            return try npy.values.enumerated().map { i, v in
+                guard let label = Int32(exactly: v) else { throw UsageError("\(path): label \(v) of sample \(i) is not an integer class") }
+                return label
+            }
         }
         return try csvRows(path).map { line, fields in
             guard fields.count == 1, let label = Int32(exactly: fields[0]) else {

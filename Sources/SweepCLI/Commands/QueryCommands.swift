@@ -131,7 +131,8 @@ struct Trials: ParsableCommand {
     static func requireKnownMetric(_ name: String, study: StudyRecord, reported trials: [TrialRecord]) throws {
         var known = Set(trials.flatMap { $0.metrics.keys })
         known.insert(study.definition.metric)
-        if known.count == 1 { known.formUnion(SweepDefinition.trainingMetrics + ["value"]) }
+        // Before any trial reported, the metrics a trial can report; after, those they did.
+        if trials.allSatisfy({ $0.metrics.isEmpty }) { known.formUnion(SweepDefinition.trainingMetrics + ["value"]) }
         guard known.contains(name) else {
             throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().joined(separator: ", "))")
         }

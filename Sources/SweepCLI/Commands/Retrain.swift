@@ -57,7 +57,7 @@ struct Retrain: ParsableCommand {
             guard display.isTerminal else { return }
             display.show(["epoch \(p.epoch)/\(config.training.epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch))))  loss \(String(format: "%.4f", p.loss))"])
         }, onEpoch: { e in
-            display.show([String(format: "epoch %d/%d  loss %.4f  accuracy %.4f  %.1fs", e.epoch, config.training.epochs, e.metrics["loss"] ?? .nan, e.metrics["accuracy"] ?? .nan, e.seconds)])
+            display.show([EpochText.line(epoch: e.epoch, of: config.training.epochs, metrics: e.metrics, seconds: e.seconds)])
             display.finish(keep: true)
             return processStop.isSet ? .stop : .proceed
         })
@@ -82,8 +82,7 @@ struct Retrain: ParsableCommand {
                 testLoss: test["loss"], metrics: test, seconds: seconds, modelPath: modelPath, createdAt: Date().timeIntervalSince1970))
         }
         if let modelPath { print("model: \(artifacts.absolute(modelPath))") }
-        print(String(format: "test accuracy %.4f  test loss %.4f  (%d training samples, %.0f s; recorded in %@)",
-                     test["accuracy"] ?? .nan, test["loss"] ?? .nan, dataset.train.count, seconds, database.path))
+        print(EpochText.test(test) + String(format: "  (%d training samples, %.0f s; recorded in %@)", dataset.train.count, seconds, database.path))
     }
 
     private func listResults() throws {
@@ -92,9 +91,13 @@ struct Retrain: ParsableCommand {
             return (s, try q.retrains(studyID: s.id))
         }
         guard !rows.isEmpty else { print("study '\(s.name)' has no retrain results"); return }
-        var t = TextTable(["trial", "epochs", "train samples", "test accuracy", "test loss", "time", "when"])
+        // Classification: accuracy; regression: rmse, mae and r² (whatever the test split gave).
+        func value(_ r: RetrainRecord, _ key: String) -> Double? { r.metrics[key] ?? (key == "accuracy" ? r.testAccuracy : nil) }
+        let shown = ["accuracy", "rmse", "mae", "r2"].filter { key in rows.contains { value($0, key) != nil } }
+        var t = TextTable(["trial", "epochs", "train samples"] + shown.map { "test \($0)" } + ["test loss", "time", "when"])
         for r in rows {
-            t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)", Fmt.value(r.testAccuracy), Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt)])
+            t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)"] + shown.map { Fmt.value(value(r, $0)) }
+                  + [Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt)])
         }
         print(t.render())
     }

@@ -75,13 +75,7 @@ struct Train: ParsableCommand {
             let line = "epoch \(p.epoch)/\(epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch)))) \(p.batch)/\(p.batchesPerEpoch)  loss \(String(format: "%.4f", p.loss))"
             display.show([line])
         }, onEpoch: { e in
-            let m = e.metrics
-            var parts = ["epoch \(e.epoch)/\(epochs)"]
-            for key in ["loss", "accuracy", "val_loss", "val_accuracy", "val_f1", "val_rmse", "val_r2", "lr"] where m[key] != nil {
-                parts.append("\(key) \(key == "lr" ? String(format: "%.3g", m[key]!) : String(format: "%.4f", m[key]!))")
-            }
-            parts.append(String(format: "%.1fs", e.seconds))
-            display.show([parts.joined(separator: "  ")])
+            display.show([EpochText.line(epoch: e.epoch, of: epochs, metrics: e.metrics, seconds: e.seconds)])
             display.finish(keep: true)
             if let metricsFile {
                 do { try metricsFile.append(e) } catch {
@@ -116,9 +110,7 @@ struct Train: ParsableCommand {
             print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
         if !noTest && dataset.test.count > 0 {
-            let test = trainer.evaluate(.test)
-            let parts = test.keys.sorted().map { "test_\($0) \(String(format: "%.4f", test[$0]!))" }
-            print(parts.joined(separator: "  "))
+            print(EpochText.test(trainer.evaluate(.test)))
         }
     }
 }

@@ -67,6 +67,7 @@ struct Comparison {
         case (let x?, let y?):
             let byTrials = x.trials == y.trials ? "both after \(x.trials) trials" : "\(x.trials < y.trials ? label(a) : label(b)) in fewer trials (\(min(x.trials, y.trials)) vs \(max(x.trials, y.trials)))"
             guard let sx = x.seconds, let sy = y.seconds else { return "To reach \(t): \(byTrials)." }
+            if Fmt.seconds(sx) == Fmt.seconds(sy) { return "To reach \(t): \(byTrials); both in \(Fmt.seconds(sx))." }
             let faster = sx <= sy ? label(a) : label(b)
             return "To reach \(t): \(byTrials); \(faster) sooner (\(Fmt.seconds(min(sx, sy))) vs \(Fmt.seconds(max(sx, sy))))."
         }

@@ -10,13 +10,21 @@ struct StudyOutcome {
     var counts: [TrialState: Int]
     var best: TrialRecord?
     var medianDuration: Double?
-    /// From the first trial's start to the last trial's end.
+    /// From the first trial's start to the last trial's end, the time between runs (an
+    /// interrupted study waiting for its resume) left out.
     var wallTime: Double?
     var firstStart: Double?
     /// Finished trials (COMPLETE, PRUNED, FAIL) in the order they finished.
     var finishOrder: [TrialRecord]
     /// When a coordinator ran the study: time while it was interrupted does not count.
     var runs: RunSegments
+
+    /// First start to last end, counting only the time a coordinator ran the study (all of it
+    /// for a study without recorded runs).
+    static func wallTime(first: Double?, last: Double?, runs: RunSegments) -> Double? {
+        guard let first, let last else { return nil }
+        return runs.segments.isEmpty ? max(0, last - first) : runs.activeSeconds(from: first, to: last)
+    }
 
     static func load(_ reader: StoreReader, study name: String, databasePath: String) throws -> StudyOutcome {
         try reader.read { q in
@@ -28,8 +36,8 @@ struct StudyOutcome {
             let last = trials.compactMap(\.finishedAt).max()
             return StudyOutcome(study: s, databasePath: databasePath, counts: try q.stateCounts(studyID: s.id),
                                 best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
-                                wallTime: first.flatMap { f in last.map { max(0, $0 - f) } }, firstStart: first, finishOrder: finished,
-                                runs: try q.runSegments(studyID: s.id))
+                                wallTime: try Self.wallTime(first: first, last: last, runs: q.runSegments(studyID: s.id)),
+                                firstStart: first, finishOrder: finished, runs: try q.runSegments(studyID: s.id))
         }
     }
 

@@ -42,22 +42,36 @@ struct DelimitedTable {
             parser.skipBOM()
         }
         let rowWord = hasHeader ? "the header" : "the first row"
+        // Prediction input (`labelOptional`) is read as the model's training file was: the
+        // hints say what the file needs, not a `data` setting `sweep predict` does not have.
+        let predicting = labelOptional
+        let otherSeparator = [(UInt8(ascii: ";"), "';'"), (9, "a tab"), (UInt8(ascii: "|"), "'|'"), (UInt8(ascii: ","), "','")]
+            .first { $0.0 != separator && header.count == 1 && header[0].text.utf8.contains($0.0) }
+        let separatorName = separator == 9 ? "tabs" : "'\(Character(UnicodeScalar(separator)))'"
         func column(_ name: String, _ what: String) throws(DataError) -> Int {
             if let i = names.firstIndex(of: name) { return i }
             let hint = hasHeader ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
             var why = "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))"
-            if !hasHeader {
-                why += "; the file has no header (data.header: false), so its columns are numbered from 0"
+            if let other = otherSeparator {
+                why += predicting
+                    ? "; the first row is one column: this model reads tables separated by \(separatorName), this one seems separated by \(other.1)"
+                    : "; \(rowWord) is one column: if its fields are separated by \(other.1), set data.separator"
+            } else if !hasHeader {
+                why += predicting
+                    ? "; this model was trained on a file without a header: it reads rows laid out as that file, columns numbered from 0"
+                    : "; the file has no header (data.header: false), so its columns are numbered from 0"
             } else if header.contains(where: { $0.number != nil }) {
-                why += "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
-            } else if header.count == 1, let other = [(UInt8(ascii: ";"), "';'"), (9, "a tab"), (UInt8(ascii: "|"), "'|'"), (UInt8(ascii: ","), "','")]
-                .first(where: { $0.0 != separator && header[0].text.utf8.contains($0.0) }) {
-                why += "; the header is one column: if its fields are separated by \(other.1), set data.separator"
+                why += predicting
+                    ? "; the first row holds numbers: this model reads a table whose first row names its columns"
+                    : "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
             }
             throw DataError.malformed(path: path, line: 1, column: 1, reason: why)
         }
         if hasHeader, let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
-            throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice")
+            let hint = !header.contains(where: { $0.number != nil }) ? ""
+                : predicting ? "; the first row holds numbers: this model reads a table whose first row names its columns"
+                : "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
+            throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice\(hint)")
         }
         // Prediction input may come without the label column.
         let labelIndex = labelOptional && !names.contains(label) ? -1 : try column(label, "label")
@@ -71,7 +85,9 @@ struct DelimitedTable {
             featureIndices = names.indices.filter { !skipped.contains($0) }
         }
         guard !featureIndices.isEmpty else {
-            throw DataError.malformed(path: path, line: 1, column: 1, reason: "no feature columns left besides the label '\(label)'")
+            let hint = otherSeparator.map { predicting ? "; this model reads tables separated by \(separatorName), this one seems separated by \($0.1)"
+                : "; \(rowWord) is one column: if its fields are separated by \($0.1), set data.separator" } ?? ""
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: "no feature columns left besides the label '\(label)'\(hint)")
         }
         // Where each field goes: a feature position, the label (-1), or nowhere (-2).
         var role = [Int](repeating: -2, count: names.count)
@@ -110,11 +126,11 @@ struct DelimitedTable {
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "missing value in column '\(names[i])' (set data.missing: mean or zero to fill it)")
+                            reason: "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (set data.missing: mean or zero to fill it)")
+                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     }
                 }
             }
