@@ -51,6 +51,13 @@ import Testing
             """)
         let (status, output) = try h.run(["validate", grid])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("valid sweep 'grid': 32 trials (the grid's points; budget 1000)"), "\(output)")
+        #expect(output.contains("valid sweep 'grid': 32 trials (the grid's points; budget 1000), 1 epoch(s) each"), "\(output)")
+        // The epochs a trial runs: the file's, under the cap; a searched count is "up to" the cap.
+        let fixed = try h.write("fixed.yaml", syntheticSweep(study: "f", trials: 2, epochs: 5, sleep: 0).replacingOccurrences(of: "budget: {trials: 2}", with: "budget: {trials: 2, max_epochs: 10}"))
+        #expect(try h.run(["validate", fixed]).output.contains("2 trials, 5 epoch(s) each"))
+        let searched = try h.write("searched.yaml", syntheticSweep(study: "s", trials: 2, epochs: 5, sleep: 0)
+            .replacingOccurrences(of: "epochs: 5", with: "epochs: {int: [2, 4]}").replacingOccurrences(of: "budget: {trials: 2}", with: "budget: {trials: 2, max_epochs: 10}"))
+        let s = try h.run(["validate", searched])
+        #expect(s.output.contains("2 trials, up to 10 epoch(s) each"), "\(s.output)")
     }
 }

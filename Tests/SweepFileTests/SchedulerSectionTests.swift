@@ -35,6 +35,27 @@ import Testing
         #expect(error.mark != nil, "\(error)")
     }
 
+    /// A member continues from another member's checkpoint: a mutation of the network's
+    /// shape (a layer width) is refused at validation, not found when members fail late;
+    /// the activation (and dropout) keep the shape and may change.
+    @Test func pbtRefusesMutatingTheNetworksShape() throws {
+        let widths = Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate, \"hidden[0]\"]}")
+            .replacingOccurrences(of: "hidden: [16]", with: "hidden: [{choice: [16, 32]}]")
+        let error = try #require(parseError(widths))
+        #expect(error.path.description == "scheduler.mutations" && error.message.contains("'hidden[0]' (model.hidden[0]) is part of the network's shape"), "\(error)")
+        #expect(parseError(Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [activation, optimizer.learning_rate]}")) == nil)
+    }
+
+    /// A normal range has no bounds: it is probed at mu ± 3 sigma, so a learning rate that
+    /// would be negative a third of the time is refused at validation.
+    @Test func aNormalRangeIsProbedAtThreeSigma() throws {
+        let negative = validSweep.replacingOccurrences(of: "learning_rate: {loguniform: [1.0e-4, 1.0e-1]}", with: "learning_rate: {normal: [0.001, 0.01]}")
+        let error = try #require(parseError(negative))
+        #expect(error.description.contains("learning_rate"), "\(error)")
+        let safe = validSweep.replacingOccurrences(of: "learning_rate: {loguniform: [1.0e-4, 1.0e-1]}", with: "learning_rate: {normal: [0.01, 0.002]}")
+        #expect(parseError(safe) == nil)
+    }
+
     @Test func aPrunerBesidePbtIsRefused() throws {
         let text = Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", pruner: "{name: median}")
         let error = try #require(parseError(text))

@@ -62,7 +62,10 @@ struct Predict: ParsableCommand {
 
     private func predict() throws {
         let loaded: Model
-        do { loaded = try Model(path: model) } catch { throw UsageError("\(error)") }
+        do { loaded = try Model(path: model) } catch {
+            // Name the file, unless the message does already.
+            throw UsageError(error is ModelFileError && !"\(error)".contains(model) ? "\(model): \(error)" : "\(error)")
+        }
         if loaded.task == .regression { return try RegressionPredict.run(self, model: loaded) }
         var samples = try PredictInput.read(input, model: loaded)
         if let limit, samples.count > limit {

@@ -70,7 +70,7 @@ struct Retrain: ParsableCommand {
         let artifacts = ArtifactDirectory(database: database.path)
         let modelPath: String?
         do {
-            modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970))", bytes: try ModelFile.encode(trainer))
+            modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970 * 1000))", bytes: try ModelFile.encode(trainer))
         } catch {
             FileHandle.standardError.write(Data("warning: the retrained model was not saved: \(error)\n".utf8))
             modelPath = nil

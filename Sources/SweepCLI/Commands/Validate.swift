@@ -19,7 +19,8 @@ struct Validate: ParsableCommand {
             if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
                 trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
             }
-            print("\(file): valid sweep '\(d.study)': \(trials), \(d.maxEpochs) epoch(s) each, objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            let epochs = d.epochsPerTrial.map { "\($0) epoch(s) each" } ?? "up to \(d.maxEpochs) epoch(s) each"
+            print("\(file): valid sweep '\(d.study)': \(trials), \(epochs), objective \(d.objective.direction.rawValue) \(d.objective.metric)")
             if let pbt = d.scheduler?.pbt { print(describe(pbt)) }
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {

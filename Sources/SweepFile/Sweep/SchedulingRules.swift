@@ -5,7 +5,7 @@ import Search
 /// (`pruner: {name: asha, mode: promotion}`). Each problem names its field.
 enum SchedulingRules {
     static func problems(root: ConfigNode, task: SweepDefinition.Task, scheduler: SchedulerConfig?, pruner: PrunerConfig?,
-                         budget: Budget, space: SearchSpace, maxEpochs: Int) -> [ConfigError] {
+                         budget: Budget, space: SearchSpace, maxEpochs: Int, parameters: [ParameterSpec] = []) -> [ConfigError] {
         var out: [ConfigError] = []
         func fail(_ path: [String], _ message: String) {
             var node: ConfigNode? = root
@@ -30,6 +30,16 @@ enum SchedulingRules {
             try pbt.validate(against: space)
         } catch {
             fail(["scheduler", error.key], error.message)
+        }
+        // A member continues from another member's checkpoint: what an explore step changes
+        // must keep the network's shape. Under `model`, only dropout and the activation do.
+        for name in pbt.mutations {
+            guard let spec = parameters.first(where: { $0.parameter.name == name }),
+                  case .key("model")? = spec.path.components.first else { continue }
+            let keys = spec.path.components.compactMap { if case .key(let k) = $0 { return k } else { return nil } }
+            if !keys.contains(where: { $0.hasSuffix("dropout") || $0 == "activation" }) {
+                fail(["scheduler", "mutations"], "'\(name)' (\(spec.path)) is part of the network's shape: a member continuing from another member's checkpoint cannot change it; mutate training settings (learning rate, momentum, weight decay, batch size) or dropout instead")
+            }
         }
         if budget.trials != pbt.population {
             fail(["budget", "trials"], "with scheduler pbt the budget is the population: \(pbt.population) members of \(maxEpochs) epochs each; set trials to \(pbt.population), got \(budget.trials)")
