@@ -83,16 +83,7 @@ import Testing
     @Test func predictReadsPipes() throws {
         let h = try SweepHarness("predict-pipes")
         defer { h.cleanUp() }
-        var rows = ["a,b,label"]
-        for i in 0..<60 { rows.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 == 0 ? "even" : "odd")") }
-        _ = try h.write("d.csv", rows.joined(separator: "\n") + "\n")
-        let train = try h.write("t.yaml", """
-            data: {dataset: csv, train_file: \(h.path("d.csv")), label: label, validation: 0.2, test: 0.2}
-            model: {hidden: [8]}
-            training: {epochs: 30, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}
-            """)
-        let trained = try h.run(["train", train, "--save-model", h.path("m.swm")])
-        try #require(trained.status == 0, "\(trained.output)")
+        _ = try trainClassifier(h)
         _ = try h.write("labels.txt", (0..<60).map { "\($0 % 2)" }.joined(separator: "\n") + "\n")
         let sweep = sweepBinary, model = h.path("m.swm"), data = h.path("d.csv"), labels = h.path("labels.txt")
         let fromFile = try h.run(["predict", model, data, "--labels", labels, "--format", "csv"])
@@ -220,18 +211,10 @@ import Testing
         #expect(sorted.status == 2 && sorted.output.contains("not a metric of study 'r'"), "\(sorted.output)")
 
         // A classifier on a headed table; its prediction input must have the header too.
-        var table = ["a,b,label"]
-        for i in 0..<60 { table.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 == 0 ? "even" : "odd")") }
-        _ = try h.write("c.csv", table.joined(separator: "\n") + "\n")
-        let train = try h.write("c.yaml", """
-            data: {dataset: csv, train_file: \(h.path("c.csv")), label: label, validation: 0.2, test: 0.2}
-            model: {hidden: [8]}
-            training: {epochs: 20, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}
-            """)
-        #expect(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        let table = try trainClassifier(h)
         try runPython(h, """
             import numpy as np
-            rows = [l.split(',') for l in open('\(h.path("c.csv"))').read().split()[1:]]
+            rows = [l.split(',') for l in open('\(h.path("d.csv"))').read().split()[1:]]
             np.save('\(h.path("x.npy"))', np.array([[float(r[0]), float(r[1])] for r in rows], dtype=np.float32))
             np.save('\(h.path("y.npy"))', np.array([0 if r[2] == 'even' else 1 for r in rows], dtype=np.int64))
             """)
@@ -244,6 +227,23 @@ import Testing
         _ = try h.write("gap.csv", "a,b\n,0.2\n")
         let gap = try h.run(["predict", h.path("m.swm"), h.path("gap.csv")])
         #expect(gap.status == 2 && gap.output.contains("sweep predict needs every feature value") && !gap.output.contains("data.missing"), "\(gap.output)")
+    }
+
+    /// Trains `m.swm` on `d.csv` (60 rows: a, b, and the label even/odd, which a separates);
+    /// returns the table's lines, header first.
+    @discardableResult
+    func trainClassifier(_ h: SweepHarness) throws -> [String] {
+        var rows = ["a,b,label"]
+        for i in 0..<60 { rows.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 == 0 ? "even" : "odd")") }
+        _ = try h.write("d.csv", rows.joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", """
+            data: {dataset: csv, train_file: \(h.path("d.csv")), label: label, validation: 0.2, test: 0.2}
+            model: {hidden: [8]}
+            training: {epochs: 30, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}
+            """)
+        let trained = try h.run(["train", train, "--save-model", h.path("m.swm")])
+        try #require(trained.status == 0, "\(trained.output)")
+        return rows
     }
 
     func runPython(_ h: SweepHarness, _ script: String) throws {
