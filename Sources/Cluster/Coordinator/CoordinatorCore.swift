@@ -671,10 +671,14 @@ final class CoordinatorCore {
             let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
             // A trial that also failed elsewhere is at fault itself: it stays as it is.
             guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
-            switch history.trial(t)?.state {
-            case .complete?, .pruned?:
+            let entry = history.trial(t)
+            switch entry?.state {
+            case .complete?:
                 // Re-run elsewhere already (retry_errors) and ended there: evidence now.
-                if history.trial(t)?.state == .complete || (history.trial(t)?.lastStep ?? 0) > failed.epoch { gotFurtherElsewhere = true }
+                gotFurtherElsewhere = true
+                continue
+            case .pruned?:
+                if (entry?.lastStep ?? 0) > failed.epoch { gotFurtherElsewhere = true }
                 continue
             case .fail?:
                 history.setState(t, .stale)
@@ -752,8 +756,10 @@ final class CoordinatorCore {
     /// held back, or none is left), and when every one of them ended elsewhere without
     /// getting further (pruned at or before that epoch, or failed by lost workers).
     private func releaseStrandedHeldBack(now: Double, tx: StoreTransaction) throws {
+        let held = health.heldBack // every tick: the workers are not scanned when none is held back
+        guard !held.isEmpty else { return }
         let nobodyElse = !workers.keys.contains(where: { !health.isHeldBack($0) })
-        for worker in health.heldBack {
+        for worker in held {
             let undecided = health.heldTrials(worker).contains { !(history.trial($0)?.state.isFinished ?? true) }
             guard nobodyElse || !undecided else { continue }
             try restoreFailures(of: worker, on: health.heldTrials(worker), tx: tx)
