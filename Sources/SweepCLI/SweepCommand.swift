@@ -36,7 +36,7 @@ public struct SweepCommand: ParsableCommand {
         sweep_line_buffer_stdout()
         do {
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
-                ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst())))))
+                ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))
             try command.run()
             Foundation.exit(0)
         } catch let error as ConfigError {

@@ -36,6 +36,28 @@ import Testing
         #expect(target.status == 0, "\(target.output)")
     }
 
+    /// `--sort -value` is the reverse order (was read as an unknown option, "Missing value").
+    @Test func aLeadingDashReversesTheSort() throws {
+        let h = try SweepHarness("reverse-sort")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "r", trials: 5, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let byValue = try h.reader().read { try $0.trials(studyID: try $0.requireStudy(named: "r").id, order: .value) }.map(\.number)
+        func numbers(_ sort: [String]) throws -> [Int] {
+            let (status, output) = try h.run(["trials", "r", "--db", h.db, "--format", "csv"] + sort)
+            #expect(status == 0, "\(sort): \(output)")
+            return output.split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",").first ?? "") }
+        }
+        #expect(try numbers(["--sort", "value"]) == byValue)
+        #expect(try numbers(["--sort", "-value"]) == Array(byValue.reversed()))
+        #expect(try numbers(["--sort=-value"]) == Array(byValue.reversed()))
+        #expect(try numbers(["--sort", "-number"]) == [4, 3, 2, 1, 0])
+        // The worst one first also under --limit: the order is the query's, not a reversed page.
+        #expect(try numbers(["--sort", "-value", "--limit", "2"]) == Array(byValue.reversed().prefix(2)))
+        let bad = try h.run(["trials", "r", "--db", h.db, "--sort", "-"])
+        #expect(bad.status == 2 && bad.output.contains("cannot sort by '-'"), "\(bad.output)")
+    }
+
     @Test func validatePrintsTheTrialsAGridWillRun() throws {
         let h = try SweepHarness("validate-grid")
         defer { h.cleanUp() }

@@ -14,6 +14,26 @@ import Testing
         #expect(gridValues(of: .uniform(low: 3, high: 3, step: nil), pointsPerAxis: 5) == [.double(3)])
     }
 
+    /// Grid values are the decimals the file wrote, not binary-floating-point sums
+    /// (`0.001 + 9 * 0.001` printed as 0.010000000000000002).
+    @Test func gridValuesAreTheDecimalsOfTheStep() {
+        let milli = gridValues(of: .uniform(low: 0.001, high: 0.01, step: 0.001), pointsPerAxis: 2)
+        #expect(milli == [0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01].map(ParamValue.double))
+        #expect(gridValues(of: .uniform(low: 0.1, high: 0.7, step: 0.1), pointsPerAxis: 2).map { "\($0.number!)" }
+                == ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"])
+        #expect(gridValues(of: .uniform(low: 0, high: 0.05, step: nil), pointsPerAxis: 6).map { "\($0.number!)" }
+                == ["0.0", "0.01", "0.02", "0.03", "0.04", "0.05"])
+        // Every snapped value is still on the distribution's grid.
+        let dropout = Distribution.uniform(low: 0.05, high: 0.95, step: 0.05)
+        #expect(gridValues(of: dropout, pointsPerAxis: 2).allSatisfy(dropout.contains))
+        // Samplers' values too: a W&B quantum and a stepped range give short decimals.
+        let q = NumericAxis(low: 0, high: 1, step: nil, isLog: false, isInt: false, quantum: 0.1)
+        #expect((0..<50).map { q.quantized(Double($0) * 0.0199) }.allSatisfy { "\($0.number!)".count <= 3 })
+        guard case .numeric(let stepped) = Axis(.uniform(low: 0.1, high: 0.9, step: 0.1)) else { Issue.record("not numeric"); return }
+        #expect((0..<100).map { stepped.value(fromTransformed: 0.1 + Double($0) * 0.008) }.allSatisfy { "\($0.number!)".count <= 3 })
+        #expect(DecimalGrid.decimalPlaces(1.0 / 3) == nil && DecimalGrid.snapped(0.30000000000000004, step: 1.0 / 3) == 0.30000000000000004)
+    }
+
     @Test func conditionalParametersOnlyMultiplyTheirBranch() throws {
         let space = try SearchSpace([
             Parameter(name: "optimizer", distribution: .categorical([.string("sgd"), .string("momentum")])),

@@ -55,7 +55,8 @@ import Testing
         #expect(abs(qn.mean) < 0.15 && abs(qn.std - 3) < 0.15, "\(named.0) q_normal \(qn)")
         #expect(columns["qn"]!.allSatisfy { ($0 / 0.5).rounded() * 0.5 == $0 })
         #expect(columns["qln"]!.allSatisfy { $0 >= 0 && ($0 / 0.25).rounded() * 0.25 == $0 })
-        #expect(Set(columns["qb"]!).isSubset(of: Set((0...10).map { Double($0) * 0.1 })), "\(Set(columns["qb"]!).sorted())")
+        // The tenths as decimals (0.3, not 0.1 * 3 = 0.30000000000000004).
+        #expect(Set(columns["qb"]!).isSubset(of: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]), "\(Set(columns["qb"]!).sorted())")
         #expect(Set(columns["qb"]!).count == 11) // Beta(0.5, 0.5) reaches both ends
     }
 

@@ -50,7 +50,7 @@ struct NumericAxis: Hashable, Sendable {
             return .int(Int(min(max(k * s + low, low), high)))
         }
         if let s = step {
-            return .double(min(max(((t - low) / s).rounded() * s + low, low), high))
+            return .double(min(max(DecimalGrid.snapped(((t - low) / s).rounded() * s + low, step: s, origin: low), low), high))
         }
         let v = untransform(t)
         if low == high { return .double(low) }
@@ -63,7 +63,7 @@ struct NumericAxis: Hashable, Sendable {
         if isQuantizedOrProbabilistic { return quantized(min(max(x, untransform(transformedLow)), untransform(transformedHigh))) }
         if let s = step {
             let v = min(max(low + ((x - low) / s).rounded(.toNearestOrEven) * s, low), high)
-            return isInt ? .int(Int(v)) : .double(v)
+            return isInt ? .int(Int(v)) : .double(DecimalGrid.snapped(v, step: s, origin: low))
         }
         return .double(min(max(x, low), high))
     }
@@ -72,7 +72,7 @@ struct NumericAxis: Hashable, Sendable {
     func quantized(_ x: Double) -> ParamValue {
         guard let q = quantum else { return .double(x) }
         let v = (x / q).rounded() * q
-        return q == q.rounded() && abs(v) < 0x1p53 ? .int(Int(v)) : .double(v)
+        return q == q.rounded() && abs(v) < 0x1p53 ? .int(Int(v)) : .double(DecimalGrid.snapped(v, step: q))
     }
 
     /// An observed value in transformed space, clipped to the interval (a rounded

@@ -50,25 +50,29 @@ public struct StoreQueries {
 
     // MARK: Trials
 
-    /// Trials of a study, optionally filtered by state, ordered and limited.
-    public func trials(studyID: Int64, states: Set<TrialState>? = nil, order: TrialOrder = .number, direction: Direction = .minimize,
-                       limit: Int? = nil) throws -> [TrialRecord] {
+    /// Trials of a study, optionally filtered by state, ordered and limited. `reversed` turns
+    /// the order round (worst first, shortest first, highest number first); trials without
+    /// the sorted value stay last either way.
+    public func trials(studyID: Int64, states: Set<TrialState>? = nil, order: TrialOrder = .number, reversed: Bool = false,
+                       direction: Direction = .minimize, limit: Int? = nil) throws -> [TrialRecord] {
         var sql = "SELECT \(Self.trialColumns) FROM trials t WHERE study_id = ?"
         var args: StatementArguments = [studyID]
         if let states, !states.isEmpty {
             sql += " AND state IN (\(Array(repeating: "?", count: states.count).joined(separator: ",")))"
             for s in states.map(\.rawValue).sorted() { _ = args.append(contentsOf: [s]) }
         }
+        // The direction of the sort key, turned round when `reversed`; ties by number.
+        func way(ascending: Bool) -> String { ascending != reversed ? "ASC" : "DESC" }
         switch order {
         case .number:
-            sql += " ORDER BY number"
+            sql += " ORDER BY number \(way(ascending: true))"
         case .value:
-            sql += " ORDER BY value IS NULL, value \(direction == .minimize ? "ASC" : "DESC"), number"
+            sql += " ORDER BY value IS NULL, value \(way(ascending: direction == .minimize)), number"
         case .metric(let name, let ascending):
-            sql += " ORDER BY json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) \(ascending ? "ASC" : "DESC"), number"
+            sql += " ORDER BY json_extract(metrics, ?) IS NULL, json_extract(metrics, ?) \(way(ascending: ascending)), number"
             _ = args.append(contentsOf: ["$.\"\(name)\"", "$.\"\(name)\""])
         case .duration:
-            sql += " ORDER BY duration IS NULL, duration DESC, number"
+            sql += " ORDER BY duration IS NULL, duration \(way(ascending: false)), number"
         }
         if let limit {
             sql += " LIMIT ?"

@@ -90,13 +90,14 @@ struct Trials: ParsableCommand {
               sweep trials quickstart --sort val_loss --format csv > trials.csv
             --sort takes number (default), value (best first), duration, or any reported
             metric (val_loss, accuracy, val_rmse, ...; losses and errors (rmse, mae)
-            ascending, others descending).
+            ascending, others descending). A leading '-' turns the order round:
+              sweep trials quickstart --sort -value      (worst first)
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Only trials in this state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL, STALE); repeatable.") var state: [String] = []
-    @Option(help: "Sort by number, value, duration, or a metric name.") var sort: String = "number"
+    @Option(help: "Sort by number, value, duration, or a metric name; '-' first for the reverse order.") var sort: String = "number"
     @Option(help: "Show at most this many trials.") var limit: Int?
     @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
 
@@ -109,20 +110,24 @@ struct Trials: ParsableCommand {
             states.insert(st)
         }
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
+        let reversed = sort.hasPrefix("-")
+        let key = reversed ? String(sort.dropFirst()) : sort
         let order: TrialOrder
-        switch sort {
+        switch key {
         case "number": order = .number
         case "value": order = .value
         case "duration": order = .duration
         default:
-            guard sort.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw UsageError("cannot sort by '\(sort)'") }
-            order = .metric(sort, ascending: MonitoredMetric.lowerIsBetter(named: sort))
+            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
+                throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name, with '-' first for the reverse order")
+            }
+            order = .metric(key, ascending: MonitoredMetric.lowerIsBetter(named: key))
         }
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
             let s = try q.requireStudy(named: study)
             if case .metric(let name, _) = order { try Self.requireKnownMetric(name, study: s, reported: try q.trials(studyID: s.id)) }
-            return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, direction: s.direction, limit: limit))
+            return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, reversed: reversed, direction: s.direction, limit: limit))
         }
         try TrialListing.print(trials, study: s, format: format)
     }

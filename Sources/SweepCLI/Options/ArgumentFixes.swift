@@ -20,6 +20,25 @@ enum ArgumentFixes {
         return out
     }
 
+    /// `--sort -value` -> `--sort=-value`: options whose values may start with `-` (a
+    /// reversed sort key) take the next word whatever it looks like.
+    static func joinDashedValues(_ arguments: [String], of options: Set<String> = ["--sort"]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { out += arguments[i...]; break }
+            if options.contains(a), i + 1 < arguments.count, arguments[i + 1].hasPrefix("-"), !arguments[i + 1].hasPrefix("--") {
+                out.append("\(a)=\(arguments[i + 1])")
+                i += 2
+                continue
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
     static func isNegativeNumber(_ s: String) -> Bool {
         s.count > 1 && s.hasPrefix("-") && Double(s) != nil
     }

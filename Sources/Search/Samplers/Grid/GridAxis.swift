@@ -28,9 +28,10 @@ public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [
         if let step {
             guard case .numeric(let axis) = Axis(distribution) else { return [] }
             let count = Int(((axis.high - lo) / step + 1e-9).rounded(.down)) + 1
-            return (0..<count).map { .double(lo + Double($0) * step) }
+            return (0..<count).map { .double(DecimalGrid.snapped(lo + Double($0) * step, step: step, origin: lo)) }
         }
-        return (0..<n).map { i in .double(i == n - 1 ? hi : lo + (hi - lo) * Double(i) / Double(n - 1)) }
+        let spacing = (hi - lo) / Double(n - 1)
+        return (0..<n).map { i in .double(i == n - 1 ? hi : DecimalGrid.snapped(lo + (hi - lo) * Double(i) / Double(n - 1), step: spacing, origin: lo)) }
     case .logUniform(let lo, let hi, let q):
         let a = log(lo), b = log(hi)
         let points = (0..<n).map { i in i == 0 ? lo : i == n - 1 ? hi : exp(a + (b - a) * Double(i) / Double(n - 1)) }
