@@ -458,6 +458,47 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(rows.first.flatMap { $0.0.value }.map { abs($0 - 1.0 / 150) < 1e-12 } == true, "\(rows.first?.0.value ?? .nan)")
     }
 
+    /// List-valued W&B choices and constants reach a W&B script as lists (they were refused).
+    @Test func wandbListValuesReachTheScriptAsLists() throws {
+        let h = try SweepHarness("wandb-lists")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import sweep_client as wandb
+            run = wandb.init(config={"epochs": 2})
+            c = run.config
+            assert isinstance(c.layers, list) and all(isinstance(w, int) for w in c.layers), c.layers
+            assert c.acts == ["relu", "tanh"], c.acts
+            for e in range(c.epochs):
+                run.log({"val_loss": abs(sum(c.layers) - 128) / 100 + e})
+            """)
+        let file = try h.write("sweep.yaml", """
+            program: train.py
+            method: grid
+            metric: {name: val_loss, goal: minimize}
+            parameters:
+              layers: {values: [[64, 32], [128], [32, 32, 16]]}
+              acts: {value: [relu, tanh]}
+            command:
+              - ${env}
+              - ${interpreter}
+              - ${program}
+              - ${args}
+            """)
+        let (status, output) = try h.run(SweepHarness.executable.path, ["run", file, "--db", h.db, "--workers", "2", "--no-progress"],
+                                         timeout: 120, environment: ["PYTHONPATH": pythonClientPath])
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "sweep").map(\.0)
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(Set(trials.compactMap { $0.params["layers"]?.description }) == ["[64, 32]", "[128]", "[32, 32, 16]"])
+        let best = try h.run(["best", "sweep", "--db", h.db, "--format", "json"])
+        // The best is [128]; JSON output keeps the list an array.
+        let bestParams = (try? JSONSerialization.jsonObject(with: Data(best.output.utf8)) as? [[String: Any]])?.first?["params"] as? [String: Any]
+        #expect(bestParams?["layers"] as? [Int] == [128], "\(best.output)")
+        #expect(try h.run(["enqueue", "sweep", "layers=[64,32]", "--db", h.db]).status == 0)
+        let refused = try h.run(["enqueue", "sweep", "layers=[12]", "--db", h.db])
+        #expect(refused.status == 2 && refused.output.contains("[12] is not in choice {[64, 32], [128], [32, 32, 16]}"), "\(refused.output)")
+    }
+
     @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
         let h = try SweepHarness("wandb-bad")
         defer { h.cleanUp() }

@@ -159,6 +159,35 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// A W&B choice may be a list (`values: [[64, 32], [128]]`, layer widths), a constant may be
+    /// one (`value: [relu, tanh]`): each reaches the program whole, as a JSON array.
+    @Test func wandbListValuesAreChoicesAndConstants() throws {
+        let text = """
+            program: train.py
+            method: bayes
+            metric: {name: loss}
+            run_cap: 2
+            parameters:
+              layers: {values: [[64, 32], [128], [32, [16, "x"]]]}
+              acts: {value: [relu, tanh]}
+            command: [python3, train.py, "${args}", "${args_json}"]
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        let layers: [ParamValue] = [.list([.int(64), .int(32)]), .list([.int(128)]), .list([.int(32), .list([.int(16), .string("x")])])]
+        #expect(d.space.parameters.map(\.distribution) == [.categorical(layers)])
+        guard case .command(let task) = try d.spec(for: ["layers": layers[2]], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.arguments == [.init(name: "layers", value: layers[2]), .init(name: "acts", value: .list([.string("relu"), .string("tanh")]))])
+        let argv = CommandMacros.expand(["${args}", "${args_json}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3"))
+        #expect(argv == ["--layers=[32, [16, \"x\"]]", "--acts=[\"relu\", \"tanh\"]", "{\"layers\": [32, [16, \"x\"]], \"acts\": [\"relu\", \"tanh\"]}"])
+        // Stored and sent as JSON arrays, read back as lists.
+        #expect(try JSONDecoder().decode(ParamValue.self, from: Data("[1, 2.5, \"a\", [true]]".utf8)) == .list([.int(1), .double(2.5), .string("a"), .list([.bool(true)])]))
+        // Given as text (enqueue, dashboard), however spaced.
+        #expect(try d.space.check(given: ["layers": .string("[64,32]")]) == ["layers": layers[0]])
+        #expect(throws: GivenParamError.self) { try d.space.check(given: ["layers": .string("[12]")]) }
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+    }
+
     /// q_uniform takes the multiples of q nearest to min and max, whatever min and max are
     /// (W&B accepts a range that is not a whole number of steps); a grid needs finite values.
     @Test func wandbQUniformSnapsItsBoundsAndAGridRefusesContinuousRanges() throws {

@@ -11,26 +11,42 @@ extension JSONWriter {
         beginObject()
         for name in params.keys.sorted() {
             key(name)
-            switch params[name]! {
-            case .bool(let b): bool(b)
-            case .int(let i): int(i)
-            case .double(let d): double(d)
-            case .string(let s): string(s)
-            }
+            param(params[name]!)
         }
         endObject()
+    }
+
+    /// Writes one parameter value (a list as an array).
+    public mutating func param(_ value: ParamValue) {
+        switch value {
+        case .bool(let b): bool(b)
+        case .int(let i): int(i)
+        case .double(let d): double(d)
+        case .string(let s): string(s)
+        case .list(let items):
+            beginArray()
+            for item in items { param(item) }
+            endArray()
+        }
     }
 }
 
 extension ParamValue {
-    /// The value a JSON scalar holds (a number with a decimal point or exponent is a
-    /// double); nil for null, arrays and objects, which no parameter takes.
+    /// The value a JSON scalar or array of them holds (a number with a decimal point or
+    /// exponent is a double); nil for null and objects, which no parameter takes.
     public init?(json: JSONValue) {
         switch json {
         case .string(let s): self = .string(s)
         case .int(let i): self = .int(i)
         case .double(let d): self = .double(d)
         case .bool(let b): self = .bool(b)
+        case .array(let items):
+            var values: [ParamValue] = []
+            for item in items {
+                guard let v = ParamValue(json: item) else { return nil }
+                values.append(v)
+            }
+            self = .list(values)
         default: return nil
         }
     }

@@ -103,43 +103,20 @@ public enum CommandMacros {
     }
 
     /// A value as the program sees it on its command line (booleans as `True`/`False`,
-    /// as W&B passes them, which Python's argparse and `sweep_client` read back).
+    /// as W&B passes them, which Python's argparse and `sweep_client` read back; lists as
+    /// JSON arrays, `[64, 32]`, which `json.loads` and `ast.literal_eval` both read).
     public static func text(_ v: ParamValue) -> String {
         switch v {
         case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
         case .int(let i): return String(i)
         case .string(let s): return s
         case .bool(let b): return b ? "True" : "False"
+        case .list: return v.jsonText
         }
     }
 
     /// The parameters as one JSON object, in file order.
     public static func json(_ arguments: [CommandTask.Argument]) -> String {
-        "{" + arguments.map { "\(quote($0.name)): \(jsonValue($0.value))" }.joined(separator: ", ") + "}"
-    }
-
-    private static func jsonValue(_ v: ParamValue) -> String {
-        switch v {
-        case .double(let d): return d.isFinite ? "\(d)" : "null"
-        case .int(let i): return String(i)
-        case .string(let s): return quote(s)
-        case .bool(let b): return b ? "true" : "false"
-        }
-    }
-
-    private static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        "{" + arguments.map { "\(ParamValue.jsonQuoted($0.name)): \($0.value.jsonText)" }.joined(separator: ", ") + "}"
     }
 }

@@ -130,7 +130,7 @@ extension CommandTask {
         case .double(let d): return .double(d)
         case .bool(let b): return .bool(b)
         case .string(let s): return .string(s)
-        default: return .string(node.literal)
+        default: return ParameterExtraction.paramValueOrList(node) ?? .string(node.literal)
         }
     }
 }

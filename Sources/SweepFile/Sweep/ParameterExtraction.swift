@@ -103,6 +103,18 @@ enum ParameterExtraction {
         }
     }
 
+    /// A scalar node, or a list of scalars and lists, as a parameter value (a W&B choice
+    /// may be a list: `values: [[64, 32], [128]]`).
+    static func paramValueOrList(_ node: ConfigNode) -> ParamValue? {
+        guard let elements = node.elements else { return paramValue(node) }
+        var items: [ParamValue] = []
+        for e in elements {
+            guard let v = paramValueOrList(e) else { return nil }
+            items.append(v)
+        }
+        return .list(items)
+    }
+
     /// A parameter value as a document node (placed where the range was).
     static func node(for value: ParamValue, mark: SourceMark?) -> ConfigNode {
         switch value {
@@ -110,6 +122,7 @@ enum ParameterExtraction {
         case .int(let i): return ConfigNode(.int(i), mark: mark)
         case .double(let d): return ConfigNode(.double(d), mark: mark)
         case .string(let s): return ConfigNode(.string(s), mark: mark)
+        case .list(let items): return ConfigNode(.sequence(items.map { node(for: $0, mark: mark) }), mark: mark)
         }
     }
 

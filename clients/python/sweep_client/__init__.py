@@ -51,7 +51,8 @@ def checkpoint_dir():
 
 
 def _parse_value(text):
-    """A command-line value as the worker wrote it: numbers, True/False, else text."""
+    """A command-line value as the worker wrote it: numbers, True/False, lists (JSON
+    arrays, as `[64, 32]`), else text."""
     if text in ("True", "true"):
         return True
     if text in ("False", "false"):
@@ -59,6 +60,11 @@ def _parse_value(text):
     for kind in (int, float):
         try:
             return kind(text)
+        except ValueError:
+            pass
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            return json.loads(text)
         except ValueError:
             pass
     return text
