@@ -36,6 +36,31 @@ import Testing
         #expect(target.status == 0, "\(target.output)")
     }
 
+    /// A choice of whole lists searches the built-in network's hidden layers.
+    @Test func aChoiceOfLayerListsSearchesArchitectures() throws {
+        let h = try SweepHarness("list-choice")
+        defer { h.cleanUp() }
+        let sweep = try h.write("arch.yaml", """
+            study: arch
+            objective: {metric: val_accuracy, direction: maximize}
+            data: {dataset: blobs}
+            model:
+              hidden: {choice: [[32, 16], [8], [4, 4, 4]]}
+            training: {epochs: 1, batch_size: 32, optimizer: {name: adam, learning_rate: 0.001}}
+            sampler: {name: grid}
+            budget: {trials: 3}
+            """)
+        let (status, output) = try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(status == 0, "\(output)")
+        let trials = try h.reader().read { try $0.trials(studyID: try $0.requireStudy(named: "arch").id) }
+        #expect(Set(trials.map { $0.params["hidden"]!.description }) == ["[32, 16]", "[8]", "[4, 4, 4]"])
+        #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
+        // The trained network has the chosen layers.
+        let best = trials.max { ($0.value ?? 0, $0.number) < ($1.value ?? 0, $1.number) }!
+        let shown = try h.run(["show", "arch", String(best.number), "--db", h.db])
+        #expect(shown.output.contains("hidden") && shown.output.contains(best.params["hidden"]!.description), "\(shown.output)")
+    }
+
     /// `--sort -value` is the reverse order (was read as an unknown option, "Missing value").
     @Test func aLeadingDashReversesTheSort() throws {
         let h = try SweepHarness("reverse-sort")
