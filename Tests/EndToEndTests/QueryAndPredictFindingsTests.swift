@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+import Training
 
 /// What users trying the product ran into: trials named from the end, tables broken by
 /// parameter values, pipes as inputs, workers started wrong, and messages that misled.
@@ -229,15 +230,35 @@ import Testing
         #expect(gap.status == 2 && gap.output.contains("sweep predict needs every feature value") && !gap.output.contains("data.missing"), "\(gap.output)")
     }
 
+    /// A model trained with `missing: mean` fills missing prediction inputs with the training
+    /// split's means, as training did (it refused every row with a gap before).
+    @Test func predictFillsMissingValuesAsTrainingDid() throws {
+        let h = try SweepHarness("predict-missing")
+        defer { h.cleanUp() }
+        try trainClassifier(h, missing: "mean", gaps: true)
+        let fill = try #require(try Model(path: h.path("m.swm")).missingFill)
+        #expect(fill.count == 2 && fill.allSatisfy { $0 > 0 }, "\(fill)")
+        _ = try h.write("gaps.csv", "a,b\n,0.2\n4.1,NA\n0.3,0.4\n")
+        _ = try h.write("filled.csv", "a,b\n\(fill[0]),0.2\n4.1,\(fill[1])\n0.3,0.4\n")
+        let gaps = try h.run(["predict", h.path("m.swm"), h.path("gaps.csv")])
+        let filled = try h.run(["predict", h.path("m.swm"), h.path("filled.csv")])
+        #expect(gaps.status == 0 && filled.status == 0, "\(gaps.output)\n\(filled.output)")
+        #expect(gaps.output == filled.output && gaps.output.split(separator: "\n").count >= 4, "\(gaps.output)\n\(filled.output)")
+    }
+
     /// Trains `m.swm` on `d.csv` (60 rows: a, b, and the label even/odd, which a separates);
-    /// returns the table's lines, header first.
+    /// returns the table's lines, header first. `gaps` leaves some values out.
     @discardableResult
-    func trainClassifier(_ h: SweepHarness) throws -> [String] {
+    func trainClassifier(_ h: SweepHarness, missing: String = "error", gaps: Bool = false) throws -> [String] {
         var rows = ["a,b,label"]
-        for i in 0..<60 { rows.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 == 0 ? "even" : "odd")") }
+        for i in 0..<60 {
+            let a = gaps && i % 11 == 3 ? "" : "\(Double(i % 2) * 4 + Double(i % 7) * 0.1)"
+            let b = gaps && i % 13 == 5 ? "NA" : "\(Double(i % 5) * 0.2)"
+            rows.append("\(a),\(b),\(i % 2 == 0 ? "even" : "odd")")
+        }
         _ = try h.write("d.csv", rows.joined(separator: "\n") + "\n")
         let train = try h.write("t.yaml", """
-            data: {dataset: csv, train_file: \(h.path("d.csv")), label: label, validation: 0.2, test: 0.2}
+            data: {dataset: csv, train_file: \(h.path("d.csv")), label: label, validation: 0.2, test: 0.2, missing: \(missing)}
             model: {hidden: [8]}
             training: {epochs: 30, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}
             """)

@@ -154,7 +154,7 @@ enum PredictInput {
         }
         if let files = model.config.data.files, files.label != nil, !isIDX(path) {
             let table: (values: [Float], count: Int, labels: [Int?]?)
-            do { table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames) } catch { throw UsageError("\(error)") }
+            do { table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * features else {
                 throw UsageError("the model expects \(features) feature columns, \(path) gives \(table.values.count / max(table.count, 1))")
             }

@@ -10,7 +10,7 @@ enum RegressionPredict {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if model.config.data.files?.label != nil, !PredictInput.isIDX(path), !SampleFiles.isNPY(PredictInput.head(path, 6)) {
             let table: (values: [Float], count: Int, targets: [Float]?)
-            do { table = try SampleFiles.readTargetTable(path, like: model.config.data) } catch { throw UsageError("\(error)") }
+            do { table = try SampleFiles.readTargetTable(path, like: model.config.data, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * model.featureCount else {
                 throw UsageError("the model expects \(model.featureCount) feature columns, \(path) gives \(table.values.count / max(table.count, 1))")
             }

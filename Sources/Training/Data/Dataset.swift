@@ -62,15 +62,20 @@ public final class Dataset: Sendable {
     /// csv/tsv: the feature columns in feature order, as the training file named them (a
     /// model file keeps them, so prediction picks its columns by name); nil for arrays.
     public let featureColumns: [String]?
+    /// csv/tsv with `missing: mean | zero`: the raw value that replaced a missing feature,
+    /// per feature (the training split's column means, or zeros); a model file keeps it, so
+    /// prediction fills missing values as training did. nil when missing values are refused.
+    public let missingFill: [Float]?
 
     /// A data set from its parts.
     public init(
         config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
-        scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil
+        scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil, missingFill: [Float]? = nil
     ) {
         precondition((targetScale != nil) == (config.resolvedTask == .regression), "a regression set has a target scale")
         self.config = config
         self.featureColumns = featureColumns
+        self.missingFill = missingFill
         self.targetScale = targetScale
         self.scaling = scaling
         self.sampleShape = sampleShape

@@ -79,8 +79,10 @@ enum FileDatasetLoader {
         }
 
         // Missing values (NaN, csv/tsv with `missing: mean | zero`) from the training split.
+        var missingFill: [Float]?
         if files.resolvedMissing != .error {
             let fill = files.resolvedMissing == .zero ? [Float](repeating: 0, count: width) : columnMeans(trainPart.features, width: width)
+            missingFill = fill
             fillMissing(&trainPart.features, fill)
             fillMissing(&validationPart.features, fill)
             fillMissing(&testPart.features, fill)
@@ -92,14 +94,14 @@ enum FileDatasetLoader {
         if regression {
             return RegressionTargets.dataset(
                 config: config, sampleShape: shape, scaling: scaling, width: width,
-                train: trainPart, validation: validationPart, test: testPart, featureColumns: train.columnNames)
+                train: trainPart, validation: validationPart, test: testPart, featureColumns: train.columnNames, missingFill: missingFill)
         }
         return Dataset(
             config: config, sampleShape: shape, classNames: table.names,
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
             validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
             test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
-            scaling: scaling, featureColumns: train.columnNames)
+            scaling: scaling, featureColumns: train.columnNames, missingFill: missingFill)
     }
 
     /// Refuses a label that only the validation or test file has: the model could never

@@ -1,8 +1,8 @@
 extension SampleFiles {
     /// A CSV/TSV table for a regression model trained on `data`: raw features, the number
     /// of rows, and the target column's values when the table has it (a non-numeric target
-    /// is an error with its file, line and column).
-    public static func readTargetTable(_ path: String, like data: DataConfig) throws(DataError)
+    /// is an error with its file, line and column). `fillsMissing` as for ``readTable(_:like:classNames:fillsMissing:)``.
+    public static func readTargetTable(_ path: String, like data: DataConfig, fillsMissing: Bool = false) throws(DataError)
         -> (values: [Float], count: Int, targets: [Float]?)
     {
         guard let files = data.files, let label = files.label else {
@@ -10,7 +10,7 @@ extension SampleFiles {
         }
         let table = try DelimitedTable.read(
             path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), header: files.resolvedHeader,
-            label: label, columns: files.columns, ignore: files.ignore, missing: .error, labelOptional: true, numericLabel: true)
+            label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true, numericLabel: true)
         let targets = table.labels.allSatisfy(\.isEmpty) ? nil : RegressionTargets.values(table.labels, rows: Array(table.labels.indices))
         return (table.features, table.count, targets)
     }

@@ -13,8 +13,9 @@ public enum SampleFiles {
     /// A CSV/TSV table with a header, read with the columns of the file data set `data`
     /// (its label column, `columns` or `ignore`): raw features, the number of rows, and each
     /// row's class among `classNames` when the label column is present (nil entries: a label
-    /// that is not one of them).
-    public static func readTable(_ path: String, like data: DataConfig, classNames: [String]) throws(DataError)
+    /// that is not one of them). With `fillsMissing` (a model that has fill values) a missing
+    /// or non-numeric feature is NaN, else an error at its line and column.
+    public static func readTable(_ path: String, like data: DataConfig, classNames: [String], fillsMissing: Bool = false) throws(DataError)
         -> (values: [Float], count: Int, labels: [Int?]?)
     {
         guard let files = data.files, let label = files.label else {
@@ -22,7 +23,7 @@ public enum SampleFiles {
         }
         let table = try DelimitedTable.read(
             path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), header: files.resolvedHeader,
-            label: label, columns: files.columns, ignore: files.ignore, missing: .error, labelOptional: true)
+            label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true)
         let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
             classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }
         }

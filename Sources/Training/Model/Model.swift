@@ -27,6 +27,9 @@ public final class Model {
     public let scaling: InputScaling
     /// How the training run ended, when the file records it.
     public let training: TrainingResultInfo?
+    /// The raw values that replace missing (NaN) features, one per feature, for a model
+    /// trained with `missing: mean | zero`; nil when the model takes no missing values.
+    public let missingFill: [Float]?
     /// The format version the file was written with.
     public let formatVersion: Int
 
@@ -63,6 +66,9 @@ public final class Model {
         guard features > 0, contents.scaling.scale.isEmpty || contents.scaling.scale.count == features else {
             throw ModelFileError.invalidHeader("scaling for \(contents.scaling.scale.count) features, samples have \(features)")
         }
+        if let fill = header.missingFill, fill.count != features || fill.contains(where: { !$0.isFinite }) {
+            throw ModelFileError.invalidHeader("missing_fill holds \(fill.count) values (finite ones needed), samples have \(features) features")
+        }
         let summary: NetworkSummary
         do {
             summary = try Network.summary(model: config.model, sampleShape: header.sampleShape, classes: header.classCount, task: task)
@@ -76,6 +82,7 @@ public final class Model {
         targetScale = header.targetScale
         scaling = contents.scaling
         training = header.training
+        missingFill = header.missingFill
         chunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: config.training.batchSize)
         var initRNG = SeededGenerator(seed: config.seed, stream: 1)
         Gemm.useSingleThread()
@@ -119,10 +126,12 @@ public final class Model {
 
     /// Predictions for `count` raw samples (row-major, `featureCount` values each): one
     /// deterministic pass, or with `mcSamples` > 0 the mean and std over that many
-    /// MC-dropout passes. Regression: one value per sample in the target's units.
+    /// MC-dropout passes. Regression: one value per sample in the target's units. A missing
+    /// (NaN) feature is filled as in training when the model has ``missingFill``.
     public func predict(_ rawInputs: [Float], count: Int, mcSamples: Int = 0) -> Prediction {
         precondition(rawInputs.count == count * featureCount, "\(rawInputs.count) values for \(count) samples of \(featureCount) features")
         var scaled = rawInputs
+        if let missingFill { FileDatasetLoader.fillMissing(&scaled, missingFill) }
         scaling.apply(to: &scaled, width: featureCount)
         let prediction = FlushToZero.run {
             scaled.withUnsafeBufferPointer {

@@ -32,6 +32,9 @@ struct ModelHeader: Codable, Sendable {
     var task: PredictionTask?
     /// Version 2, regression: the target standardization predictions undo.
     var targetScale: TargetScale?
+    /// Raw values that replace missing (NaN) features before scaling, one per feature, for
+    /// models trained with `missing: mean | zero`; absent otherwise (and in older files).
+    var missingFill: [Float]?
 
     struct Block: Codable, Sendable, Hashable {
         var name: String
@@ -43,7 +46,7 @@ struct ModelHeader: Codable, Sendable {
         case format, config, sampleShape = "sample_shape", inputShape = "input_shape", classCount = "class_count"
         case classNames = "class_names", predictionWidth = "prediction_width", scaling, scalingFeatures = "scaling_features"
         case parameterCount = "parameter_count", stateCount = "state_count", blocks, stateBlocks = "state_blocks", summary, training
-        case task, targetScale = "target_scale"
+        case task, targetScale = "target_scale", missingFill = "missing_fill"
     }
 }
 

@@ -109,8 +109,14 @@ struct TableDataTests {
         let dir = try DataDirectory()
         let path = try dir.write("m.csv", "a,b,y\n1,,p\n3,NA,q\n,4,p\n5,8,q\n")
         let json = #"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "validation": 0, "test": 0, "missing": "mean"}"#
-        #expect(rows(try loadData(json).train) == [[1, 6], [3, 6], [3, 4], [5, 8]])
-        #expect(rows(try loadData(json.replacingOccurrences(of: "mean", with: "zero")).train) == [[1, 0], [3, 0], [0, 4], [5, 8]])
+        let filled = try loadData(json)
+        #expect(rows(filled.train) == [[1, 6], [3, 6], [3, 4], [5, 8]])
+        // The fill values are the data set's, for the model file (prediction fills the same way).
+        #expect(filled.missingFill == [3, 6])
+        let zero = try loadData(json.replacingOccurrences(of: "mean", with: "zero"))
+        #expect(rows(zero.train) == [[1, 0], [3, 0], [0, 4], [5, 8]] && zero.missingFill == [0, 0])
+        let full = try dir.write("full.csv", "a,b,y\n1,2,p\n5,8,q\n")
+        #expect(try loadData(#"{"dataset": "csv", "train_file": "\#(full)", "label": "y", "validation": 0, "test": 0}"#).missingFill == nil)
     }
 
     /// Every malformed table fails with its file, line and column.
