@@ -60,6 +60,9 @@ public struct SweepCommand: ParsableCommand {
         } catch let error as SecurityError {
             printError(error.description)
             Foundation.exit(2)
+        } catch is StoppedBeforeStart {
+            printError("stopped before the study started; nothing was written")
+            Foundation.exit(130)
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
             Foundation.exit(1)
@@ -94,6 +97,9 @@ struct CommandFailure: Error {
     var message: String
     init(_ message: String) { self.message = message }
 }
+
+/// A sweep stopped by a signal before its study was created: nothing was written (exit 130).
+struct StoppedBeforeStart: Error {}
 
 extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.

@@ -50,6 +50,14 @@ public final class DashboardServer: Sendable {
 
     /// Starts serving in the background and waits until it listens; returns the port.
     /// Throws if it cannot bind (e.g. the port is taken).
+    /// Why listening failed, in words (`address already in use`), not as the socket call
+    /// that failed (`bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)`).
+    public static func listenFailure(_ error: any Error) -> String {
+        let text = "\(error)"
+        guard let open = text.range(of: "(errno: "), let number = Int32(text[open.upperBound...].prefix { $0.isNumber }) else { return text }
+        return String(cString: strerror(number)).lowercased()
+    }
+
     public func startInBackground(timeout: Double = 30) throws -> Int {
         let state = Mutex<Result<Int, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)

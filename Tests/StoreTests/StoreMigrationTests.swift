@@ -126,7 +126,55 @@ import Testing
         #expect {
             _ = try SweepStore.openReadOnly(path: scratch.db)
         } throws: { error in
-            "\(error)".contains("not a Sweep database, or was written by a newer version")
+            "\(error)".contains("is not a complete Sweep database (its schema lacks")
+        }
+    }
+}
+
+/// Processes opening one database at once: creation is one at a time, and a clean-up never
+/// deletes a file another store has open.
+@Suite struct DatabaseFileUseTests {
+    @Test func aDatabaseInUseIsNotRemoved() throws {
+        let scratch = try scratchFolder("in-use")
+        defer { scratch.cleanUp() }
+        var store: SweepStore? = try SweepStore.open(path: scratch.db)
+        // An OFD lock is per open file: this process's own store counts as another user.
+        #expect(SweepStore.removeIfUnusedAndEmpty(path: scratch.db) == false)
+        #expect(FileManager.default.fileExists(atPath: scratch.db))
+        _ = try store!.write { try $0.createStudy(try newStudy(), at: 1) }
+        store = nil
+        // Unused now, but it holds a study: kept.
+        #expect(SweepStore.removeIfUnusedAndEmpty(path: scratch.db) == false)
+        #expect(FileManager.default.fileExists(atPath: scratch.db))
+        let empty = scratch.directory.appendingPathComponent("empty.db").path
+        do { _ = try SweepStore.open(path: empty) }
+        #expect(SweepStore.removeIfUnusedAndEmpty(path: empty))
+        #expect(!FileManager.default.fileExists(atPath: empty) && !FileManager.default.fileExists(atPath: empty + "-wal"))
+    }
+
+    @Test func storesOpenedAtOnceAllFindTheSchemaWhole() async throws {
+        let scratch = try scratchFolder("at-once")
+        defer { scratch.cleanUp() }
+        for round in 0..<20 {
+            let path = scratch.directory.appendingPathComponent("r\(round).db").path
+            // Separate connections and file descriptions, as separate processes have.
+            let opened = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        do { _ = try SweepStore.open(path: path); return nil } catch { return "\(error)" }
+                    }
+                }
+                return await group.reduce(into: [String]()) { if let e = $1 { $0.append(e) } }
+            }
+            #expect(opened.isEmpty, "round \(round): \(opened)")
+        }
+    }
+
+    @Test func aMissingDirectoryIsNamed() throws {
+        #expect {
+            _ = try SweepStore.open(path: "/tmp/sweep-no-such-dir-\(getpid())/x.db")
+        } throws: { error in
+            "\(error)".contains("the directory /tmp/sweep-no-such-dir-\(getpid()) does not exist")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// One coordinator per study: an exclusive lock on the database file itself, held for the
 /// coordinator's life.
@@ -18,9 +19,8 @@ public final class StudyLock {
     /// The file that names the holder (informational; the lock is on the database).
     public let path: String
 
-    /// Linux's `F_OFD_SETLK` (not exported by Swift's Glibc module).
-    private static let ofdSetLock: Int32 = 37
-    /// Lock bytes start here: far beyond any database and SQLite's lock bytes (at 1 GiB).
+    /// Lock bytes start here: far beyond any database and SQLite's lock bytes (at 1 GiB); the two
+    /// bytes below are `DatabaseFileUse`'s.
     private static let lockBase: Int64 = 1 << 40
 
     /// Takes the lock, or fails naming the process that holds it.
@@ -30,18 +30,15 @@ public final class StudyLock {
         guard fd >= 0 else { throw StudyLockError.cannotOpen(real, String(cString: strerror(errno))) }
         let dir = real + ".locks"
         path = "\(dir)/\(study).lock"
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = off_t(Self.lockBase + Self.offset(of: study))
-        lock.l_len = 1
-        guard fcntl(fd, Self.ofdSetLock, &lock) == 0 else {
-            let why = errno
+        switch FileByteLock.lock(fd, byte: Self.lockBase + Self.offset(of: study), exclusive: true) {
+        case .taken:
+            break
+        case .held:
             close(fd)
-            if why == EAGAIN || why == EACCES {
-                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                throw StudyLockError.held(study: study, holder: holder)
-            }
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            throw StudyLockError.held(study: study, holder: holder)
+        case .unsupported(let why):
+            close(fd)
             throw StudyLockError.cannotOpen(real, String(cString: strerror(why)))
         }
         self.fd = fd
@@ -61,9 +58,6 @@ public final class StudyLock {
         return Int64(hash & ((1 << 40) - 1))
     }
 
-    /// Linux's `F_OFD_GETLK`.
-    private static let ofdGetLock: Int32 = 36
-
     /// Whether a coordinator holds the lock of `study` right now, so the study is running, not
     /// interrupted (`sweep status`, `delete`, `rename`). Asks the kernel whether the lock could
     /// be taken (`F_OFD_GETLK`) without taking it, so a coordinator starting at that instant
@@ -73,13 +67,7 @@ public final class StudyLock {
         let fd = open(real, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = off_t(lockBase + offset(of: study))
-        lock.l_len = 1
-        guard fcntl(fd, ofdGetLock, &lock) == 0 else { return false }
-        return lock.l_type != Int16(F_UNLCK)
+        return FileByteLock.isHeld(fd, byte: lockBase + offset(of: study))
     }
 
     deinit {

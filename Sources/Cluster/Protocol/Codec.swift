@@ -344,7 +344,7 @@ public struct WireCodec {
             guard let range = specRange, let specValue = o["spec"] else { throw f.invalid("missing field 'spec'") }
             var params: Params = [:]
             for (k, v) in o["params"]?.members ?? [] {
-                guard let value = ParamValue(json: v) else { throw f.invalid("parameter '\(k)' is not a single value") }
+                guard let value = ParamValue(json: v) else { throw f.invalid("parameter '\(k)' is not a value or a list of values") }
                 params[k] = value
             }
             guard case .int(let seedInt)? = o["seed"], seedInt >= 0 else { throw f.invalid("'seed' must be an integer >= 0") }

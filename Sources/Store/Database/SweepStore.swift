@@ -34,30 +34,57 @@ public final class SweepStore: Sendable {
     public let database: any DatabaseWriter
     /// The file path, or nil in memory.
     public let path: String?
+    /// This process's hold on the file (nil in memory): kept as long as the store lives.
+    private let use: DatabaseFileUse?
 
-    private init(database: any DatabaseWriter, path: String?) {
+    private init(database: any DatabaseWriter, path: String?, use: DatabaseFileUse? = nil) {
         self.database = database
         self.path = path
+        self.use = use
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// A file that is neither empty nor Sweep's is refused before anything is written.
+    ///
+    /// Processes opening one file at once take turns to check, create and migrate it
+    /// (``DatabaseFileUse``), so concurrent `sweep run`s into a new file all find it whole.
     public static func open(path: String) throws -> SweepStore {
-        try DatabaseOwnership.requireSweepOrEmpty(path: path)
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw StoreError.foreign(path: path, reason: "it is a directory")
         }
-        config.label = "sweep-store"
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch let error as DatabaseError {
-            throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+        let use = try DatabaseFileUse(path: path)
+        let pool: DatabasePool = try use.creatingSchema {
+            // Checked with creation locked: another process may be creating it right now.
+            try DatabaseOwnership.requireSweepOrEmpty(path: path)
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            config.label = "sweep-store"
+            let pool: DatabasePool
+            do {
+                pool = try DatabasePool(path: path, configuration: config)
+            } catch let error as DatabaseError {
+                throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
+            }
+            try migrate(pool, path: path)
+            return pool
         }
-        try migrate(pool, path: path)
-        return SweepStore(database: pool, path: path)
+        return SweepStore(database: pool, path: path, use: use)
+    }
+
+    /// Removes the database at `path` (with its `-wal` and `-shm`) if it holds no study and
+    /// no other process has it open for writing; returns whether it did. For commands that
+    /// created the file and then failed before their study was written.
+    public static func removeIfUnusedAndEmpty(path: String) -> Bool {
+        DatabaseFileUse.removeIfUnused(path: path) {
+            let studies = (try? openReadOnly(path: path).read { try $0.studies().count }) ?? 0
+            guard studies == 0 else { return false }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            return true
+        }
     }
 
     /// A private database in memory (tests).
@@ -86,6 +113,8 @@ public final class SweepStore: Sendable {
             } catch let error as DatabaseError {
                 throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.foreign(path: path, reason: "it is not an SQLite database")
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
         }
@@ -97,9 +126,20 @@ public final class SweepStore: Sendable {
         config.readonly = true
         config.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: location, configuration: config)
-        let applied = try queue.read { db in try Schema.migrator.appliedIdentifiers(db) }
-        guard Schema.neededByReaders.isSubset(of: applied), applied.isSubset(of: Set(Schema.migrator.migrations)) else { throw StoreError.invalid("\(path) is not a Sweep database, or was written by a newer version") }
-        return StoreReader(database: queue)
+        let (applied, tables) = try queue.read { db in
+            (try Schema.migrator.appliedIdentifiers(db),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0)
+        }
+        if Schema.neededByReaders.isSubset(of: applied), applied.isSubset(of: Set(Schema.migrator.migrations)) {
+            return StoreReader(database: queue)
+        }
+        // Why not: empty (a run stopped as it began), another program's, or a newer Sweep's.
+        if tables == 0 { throw StoreError.notFound("\(path) holds no study yet (the database is empty)") }
+        try DatabaseOwnership.requireSweepOrEmpty(path: path) // throws for another program's file
+        if !applied.isSubset(of: Set(Schema.migrator.migrations)) {
+            throw StoreError.invalid("\(path) was written by a newer version of sweep; update sweep to read it")
+        }
+        throw StoreError.invalid("\(path) is not a complete Sweep database (its schema lacks \(Schema.neededByReaders.subtracting(applied).sorted().joined(separator: ", ")))")
     }
 
     private static func directoryIsWritable(of path: String) -> Bool {

@@ -52,7 +52,7 @@ struct DashboardCommand: ParsableCommand {
                     print("dashboard of \(path) on http://\(DashboardFlags.urlHost(options.host)):\(port)/ (Ctrl-C stops it)")
                 }
             } catch {
-                failure.withLock { $0 = "dashboard failed on \(options.host):\(options.port): \(error)" }
+                failure.withLock { $0 = "dashboard failed on \(options.host):\(options.port): \(DashboardServer.listenFailure(error))" }
             }
             done.signal()
         }

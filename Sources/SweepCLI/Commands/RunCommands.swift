@@ -62,6 +62,9 @@ struct Run: ParsableCommand {
     @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
+        // anything is written (it killed the process with 143, leaving an empty database).
+        installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try DataPreflight.sweep(file)
@@ -112,6 +115,9 @@ struct Resume: ParsableCommand {
     @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
+        // anything is written (it killed the process with 143, leaving an empty database).
+        installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
@@ -173,6 +179,9 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var dashboard: DashboardFlags
 
     func run() throws {
+        // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
+        // anything is written (it killed the process with 143, leaving an empty database).
+        installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")

@@ -44,9 +44,7 @@ struct FirstUseCleanup {
             if (try? fm.contentsOfDirectory(atPath: locks))?.isEmpty == true { try? fm.removeItem(atPath: locks) }
         }
         guard !databaseExisted, fm.fileExists(atPath: database) else { return }
-        // Only a database this command created and never wrote a study to.
-        let studies = (try? SweepStore.openReadOnly(path: database).read { try $0.studies().count }) ?? 0
-        guard studies == 0 else { return }
-        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: database + suffix) }
+        // Only a database this command created, never wrote a study to, and nobody else uses.
+        _ = SweepStore.removeIfUnusedAndEmpty(path: database)
     }
 }

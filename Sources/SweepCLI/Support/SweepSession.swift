@@ -20,13 +20,23 @@ struct SweepSession {
     /// Runs until the study ends or Ctrl-C; prints the best trials at the end.
     func run(_ makeCoordinator: () throws -> Coordinator) throws {
         installStopSignals(forceOnSecond: true)
+        // The dashboard listens first: a busy port must refuse the command before the study
+        // exists (a re-run would otherwise be told the study already exists).
+        var dashboardServer: (server: DashboardServer, port: Int)?
+        if let dashboard {
+            let server = DashboardServer(databasePath: databasePath, options: dashboard, withCoordinator: true) { processStop.set() }
+            do {
+                dashboardServer = (server, try server.startInBackground())
+            } catch {
+                throw UsageError("--dashboard: cannot listen on \(dashboard.host):\(dashboard.port): \(DashboardServer.listenFailure(error))")
+            }
+        }
+        // Stopped while starting (a SIGTERM in the first milliseconds): nothing is created.
+        if processStop.isSet { throw StoppedBeforeStart() }
         let coordinator = try makeCoordinator()
         let study = coordinator.studyName
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
-        if let dashboard {
-            let server = DashboardServer(databasePath: databasePath, options: dashboard, withCoordinator: true) { processStop.set() }
-            let port: Int
-            do { port = try server.startInBackground() } catch { throw CommandFailure("dashboard: cannot listen on \(dashboard.host):\(dashboard.port): \(error)") }
+        if let (server, port) = dashboardServer, let dashboard {
             coordinator.metrics = server.recorder
             print("dashboard on http://\(DashboardFlags.urlHost(dashboard.host)):\(port)/")
         }
