@@ -181,6 +181,44 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(h.logText("sweep.db.logs/answers/trial-0.attempt-1.err").contains("answer: prune 1 the program reported a non-finite loss"))
     }
 
+    /// Found by a newcomer: a report of 301 metrics was refused by the coordinator and the
+    /// trial waited forever; a program validating every second epoch had every trial pruned
+    /// as "NaN" at epoch 1.
+    @Test func manyMetricsAndAnObjectiveReportedEveryOtherEpoch() throws {
+        let h = try SweepHarness("cmd-sparse")
+        defer { h.cleanUp() }
+        _ = try h.write("sparse.py", """
+            import sweep_client
+            p = sweep_client.params()
+            for e in range(1, 7):
+                m = {"train_loss": p["x"] / e}
+                if e % 2 == 0:
+                    m["loss"] = p["x"] / e
+                m.update({"layer%03d.grad" % i: 0.1 * i for i in range(300)})
+                m["n" * 5000] = 1.0
+                if sweep_client.report(e, **m):
+                    break
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "sparse", command: "[python3, sparse.py]", trials: 8, epochs: 6,
+                                                      pruner: "{name: median, n_startup_trials: 2, n_warmup_steps: 0}"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let rows = try trialsAndCurves(h, "sparse")
+        let trials = rows.map(\.0)
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete || $0.state == .pruned }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        // Pruned only at an epoch that reported the objective, never as NaN.
+        for (trial, curve, _) in rows where trial.state == .pruned {
+            #expect(!(trial.pruneReason ?? "").contains("NaN"), "\(trial.number): \(trial.pruneReason ?? "")")
+            #expect(curve.last.map { $0.step % 2 == 0 } == true, "\(trial.number) pruned at \(curve.last?.step ?? 0)")
+        }
+        // Each report kept 256 metrics, the objective and the top-level ones first, and said so in the log.
+        let complete = try #require(rows.first { $0.0.state == .complete })
+        #expect(complete.1.allSatisfy { $0.metrics.count == 256 && $0.metrics["train_loss"] != nil }, "\(complete.1.map { $0.metrics.count })")
+        #expect(complete.1.filter { $0.step % 2 == 0 }.allSatisfy { $0.metrics["loss"] != nil })
+        #expect(complete.0.value == complete.1.last?.metrics["loss"])
+        #expect(h.logText("sweep.db.logs/sparse/trial-\(complete.0.number).attempt-1.err").contains("metric value(s) left out: a report keeps at most 256 metrics"))
+    }
+
     @Test func ignoredPruneIsKilledAfterTheGracePeriodAndEndsPruned() throws {
         let h = try SweepHarness("cmd-ignore")
         defer { h.cleanUp() }

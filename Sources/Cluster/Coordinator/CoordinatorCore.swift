@@ -493,15 +493,20 @@ final class CoordinatorCore {
             return
         }
         let value = r.value ?? r.metrics[metric]
-        // A missing (non-finite) value is NaN to the pruners, which ignore other trials' NaN (as
-        // Optuna does); infinities are values (the best or the worst there is).
-        history.report(r.trial, step: r.epoch, value: value ?? .nan)
+        // A report of other metrics without the objective (a program that validates every few
+        // epochs) is no step for the pruners, as Optuna's see only the steps reported to them;
+        // it was NaN, and every such trial was pruned. A report with nothing finite is NaN to
+        // the pruners, which ignore other trials' NaN (as Optuna does); infinities are values.
+        let withoutObjective = value == nil && !r.metrics.isEmpty
+        if !withoutObjective { history.report(r.trial, step: r.epoch, value: value ?? .nan) }
         let decision: PruneDecision
         let pause = wallTimeSpent(now: now) ? nil : pausing?.pauseReason(epoch: r.epoch, maxEpochs: maxEpochs)
         if wallTimeSpent(now: now) {
             decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
         } else if let pause {
             decision = .keep(pause)
+        } else if withoutObjective {
+            decision = .keep("no \(metric) reported at epoch \(r.epoch)")
         } else if case .promotions? = pausing {
             // ASHA with promotions never stops a trial: it pauses at the ends of rungs (above)
             // and a promoted trial runs on to its next rung, or to the end, whatever its value.

@@ -515,7 +515,7 @@ private struct Fields {
     mutating func metrics(_ key: String) throws(ProtocolViolation) -> [String: Double] {
         guard let v = object[key] else { throw invalid("missing field '\(key)'") }
         guard let members = v.members else { throw invalid("'\(key)' must be an object of numbers") }
-        guard members.count <= 256 else { throw invalid("too many metrics (\(members.count))") }
+        guard members.count <= WorkerMessage.Report.maxMetrics else { throw invalid("too many metrics (\(members.count))") }
         var out: [String: Double] = [:]
         for (k, x) in members {
             guard let d = x.double else { throw invalid("metric '\(k.prefix(64))' must be a number") }

@@ -118,6 +118,11 @@ public enum WorkerMessage: Sendable, Equatable {
     }
 
     public struct Report: Sendable, Equatable {
+        /// Metrics one report may carry (a coordinator refuses more), and the longest name
+        /// kept (bytes): a report stays far below the frame limit.
+        public static let maxMetrics = 256
+        public static let maxMetricNameBytes = 200
+
         public var trial: Int
         public var attempt: Int
         /// 1-based.

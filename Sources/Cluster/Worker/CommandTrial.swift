@@ -80,6 +80,7 @@ struct CommandTrial: TrialKind {
         var pending: (epoch: Int, deadline: Double)?
         var objective: [Double] = []
         var badLines = 0
+        var droppedMetrics = 0
         var stop: Stop?
         var stopReason: String? // why the worker stopped the program itself (diverged)
         var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
@@ -101,7 +102,7 @@ struct CommandTrial: TrialKind {
                 child.writeDecision(stop == .pruned || stop == .diverged ? "prune \(e) \(stopReason ?? session.pruneReason)" : "continue \(e)")
                 return
             }
-            guard case .report(let epoch, let metrics, let nonFinite) = parsed else {
+            guard case .report(let epoch, let reported, let nonFinite) = parsed else {
                 badLines += 1
                 log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
                 child.writeDecision("continue \(parsed.epoch ?? end.epochsRun + 1)")
@@ -120,9 +121,14 @@ struct CommandTrial: TrialKind {
                 child.writeDecision("continue \(epoch)")
                 return
             }
-            guard !metrics.isEmpty else {
+            guard !reported.isEmpty else {
                 child.writeDecision("continue \(epoch)") // only non-finite values besides the objective
                 return
+            }
+            let (metrics, dropped) = Self.bounded(reported, keeping: a.metric)
+            if dropped > 0 {
+                droppedMetrics += dropped
+                log.limited(.warning, key: "many-metrics", "trial \(a.trial): a report of epoch \(epoch) had \(dropped) metric(s) beyond the limits (at most \(WorkerMessage.Report.maxMetrics) per report, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes); they were left out")
             }
             end.epochsRun = epoch
             end.lastMetrics = metrics
@@ -193,7 +199,11 @@ struct CommandTrial: TrialKind {
         }
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
-        logs.finish(note: badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : nil)
+        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : ""
+        if droppedMetrics > 0 {
+            notes += "[sweep] \(droppedMetrics) metric value(s) left out: a report keeps at most \(WorkerMessage.Report.maxMetrics) metrics, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes (docs/limits.md)\n"
+        }
+        logs.finish(note: notes.isEmpty ? nil : notes)
         end.logTail = logs.outputTail()
 
         let exit = child.exit ?? (0, SIGKILL)
@@ -272,6 +282,22 @@ struct CommandTrial: TrialKind {
         }
         take(o.filter { $0.0 != "epoch" }, prefix: "")
         return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: epoch) : .report(epoch: epoch, metrics: metrics, nonFinite: nonFinite)
+    }
+
+    /// `metrics` within a report's limits: names longer than the limit are left out, then, past
+    /// the count limit, all but the objective and the first names, top-level ones first
+    /// (`train_loss` before `layer3.grad_norm`); with how many were left out. (A program logging per-layer statistics may report hundreds; the
+    /// coordinator would refuse the whole report, and the trial would wait for an answer.)
+    static func bounded(_ metrics: [String: Double], keeping objective: String) -> (metrics: [String: Double], dropped: Int) {
+        let limit = WorkerMessage.Report.maxMetrics, nameLimit = WorkerMessage.Report.maxMetricNameBytes
+        var kept = metrics.filter { $0.key.utf8.count <= nameLimit }
+        if kept.count > limit {
+            func depth(_ name: String) -> Int { name.utf8.count { $0 == UInt8(ascii: ".") } }
+            var names = kept.keys.filter { $0 != objective }.sorted { (depth($0), $0) < (depth($1), $1) }
+            names.removeFirst(limit - (kept[objective] == nil ? 0 : 1))
+            for name in names { kept[name] = nil }
+        }
+        return (kept, metrics.count - kept.count)
     }
 
     /// `bytes` with the tokens `NaN`, `Infinity` and `-Infinity` outside strings written as
