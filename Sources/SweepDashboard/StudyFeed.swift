@@ -116,7 +116,7 @@ final class StudyFeed: Sendable {
     func studies() throws -> Data {
         try cached("studies") {
             try Self.encode(try read { q in
-                try q.studies().map { s in Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
+                try q.studies().map { s in Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
             })
         }
     }
@@ -166,7 +166,7 @@ final class StudyFeed: Sendable {
                 log = StudyLog(studyID: s.id)
                 _ = try log.update(q, encoder: encoder, full: true)
             }
-            log.rest = try encoder.encode(Rest(summary: Summary(s, counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
+            log.rest = try encoder.encode(Rest(summary: Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
                                                 parameters: s.definition.space.parameters.map(ParameterInfo.init),
                                                 workers: try q.workers(studyID: s.id).map(Worker.init),
                                                 enqueued: try q.enqueuedTrials(studyID: s.id).map(Queued.init), now: Date().timeIntervalSince1970))
@@ -217,9 +217,9 @@ final class StudyFeed: Sendable {
         var trials: Int, budget: Int, counts: [String: Int]
         var best: Double?, bestTrial: Int?, createdAt: Double
 
-        init(_ s: StudyRecord, counts c: [TrialState: Int], best b: TrialRecord?) {
+        init(_ s: StudyRecord, phase: StudyPhase, counts c: [TrialState: Int], best b: TrialRecord?) {
             name = s.name
-            state = s.state.rawValue
+            state = phase.rawValue
             metric = s.definition.metric
             direction = s.direction.rawValue
             trials = c.values.reduce(0, +)

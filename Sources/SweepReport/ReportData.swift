@@ -5,6 +5,8 @@ import Store
 /// Everything a report shows, read from the database in one transaction.
 public struct ReportData: Sendable {
     public var study: StudyRecord
+    /// Running, interrupted (no coordinator holds it) or finished, when the data was read.
+    public var phase: StudyPhase
     /// Every trial, by number.
     public var trials: [TrialRecord]
     /// Per-epoch reports by trial number.
@@ -32,7 +34,7 @@ public struct ReportData: Sendable {
             return ImportanceObservation(params: t.params, value: v)
         }
         let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
-        return ReportData(study: s, trials: trials, curves: curves, counts: counts, importance: importance,
+        return ReportData(study: s, phase: StudyPhase.of(s, databasePath: databasePath), trials: trials, curves: curves, counts: counts, importance: importance,
                           lineage: try q.lineage(studyID: s.id), databasePath: databasePath, generatedAt: now)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+@testable import SweepDashboard
 
 /// A study stopped by Ctrl-C or a crash shows as INTERRUPTED (no growing elapsed time, no
 /// ETA) until it is resumed, and the interruption does not count in `compare`.
@@ -44,6 +45,16 @@ import Testing
             #expect(doc["eta_s"] == nil || doc["eta_s"] is NSNull, "\(json.output)")
             let studies = try s.sweep(["studies", "--db", s.db])
             #expect(studies.output.contains("INTERRUPTED"), "\(studies.output)")
+            // The dashboard and a report say so too (they said "running").
+            let feed = StudyFeed(databasePath: s.db)
+            let listed = String(decoding: try feed.studies(), as: UTF8.self)
+            #expect(listed.contains("\"state\":\"INTERRUPTED\""), "\(listed)")
+            let page = String(decoding: try #require(try feed.study("paused")), as: UTF8.self)
+            #expect(page.contains("\"state\":\"INTERRUPTED\"") && !page.contains("\"state\":\"RUNNING\",\"metric"), "\(page.prefix(400))")
+            let report = try s.sweep(["report", "paused", "--db", s.db, "-o", s.directory.appendingPathComponent("r-\(signal).html").path])
+            #expect(report.status == 0, "\(report.output)")
+            let html = try String(contentsOf: s.directory.appendingPathComponent("r-\(signal).html"), encoding: .utf8)
+            #expect(html.contains("Study state when generated: interrupted.") && !html.contains("· running</p>"), "\(html.suffix(400))")
         }
         // Resumed to the end: FINISHED.
         let resumed = try s.sweep(["resume", "paused", "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)

@@ -19,10 +19,6 @@ public final class StudyLock {
     /// The file that names the holder (informational; the lock is on the database).
     public let path: String
 
-    /// Lock bytes start here: far beyond any database and SQLite's lock bytes (at 1 GiB); the two
-    /// bytes below are `DatabaseFileUse`'s.
-    private static let lockBase: Int64 = 1 << 40
-
     /// Takes the lock, or fails naming the process that holds it.
     public init(database: String, study: String) throws {
         let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
@@ -30,7 +26,7 @@ public final class StudyLock {
         guard fd >= 0 else { throw StudyLockError.cannotOpen(real, String(cString: strerror(errno))) }
         let dir = real + ".locks"
         path = "\(dir)/\(study).lock"
-        switch FileByteLock.lock(fd, byte: Self.lockBase + Self.offset(of: study), exclusive: true) {
+        switch FileByteLock.lock(fd, byte: StudyLockBytes.byte(of: study), exclusive: true) {
         case .taken:
             break
         case .held:
@@ -47,27 +43,9 @@ public final class StudyLock {
         try? "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// A stable offset per study name (FNV-1a, 40 bits): two names sharing one would only
-    /// make their coordinators exclude each other, never let two run one study.
-    static func offset(of study: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in study.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return Int64(hash & ((1 << 40) - 1))
-    }
-
-    /// Whether a coordinator holds the lock of `study` right now, so the study is running, not
-    /// interrupted (`sweep status`, `delete`, `rename`). Asks the kernel whether the lock could
-    /// be taken (`F_OFD_GETLK`) without taking it, so a coordinator starting at that instant
-    /// never fails because of the probe; it needs only read access to the database.
+    /// Whether a coordinator holds the lock of `study` right now (``StudyLockBytes/isHeld(database:study:)``).
     public static func isHeld(database: String, study: String) -> Bool {
-        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
-        let fd = open(real, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return FileByteLock.isHeld(fd, byte: lockBase + offset(of: study))
+        StudyLockBytes.isHeld(database: database, study: study)
     }
 
     deinit {

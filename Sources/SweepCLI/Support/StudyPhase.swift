@@ -2,20 +2,6 @@ import Cluster
 import Foundation
 import Store
 
-/// A study as `status`, `studies` and the live display show it. The database says RUNNING
-/// until the study finishes; whether a coordinator is running it right now is whether one
-/// holds its lock (a Ctrl-C or a crash releases it).
-enum StudyPhase: String {
-    case running = "RUNNING"
-    case interrupted = "INTERRUPTED"
-    case finished = "FINISHED"
-
-    static func of(_ study: StudyRecord, databasePath: String) -> StudyPhase {
-        if study.state == .finished { return .finished }
-        return StudyLock.isHeld(database: databasePath, study: study.name) ? .running : .interrupted
-    }
-}
-
 /// What a status block shows: progress, phase, and the time a coordinator ran the study.
 struct StatusSnapshot {
     var progress: StudyProgress

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A study as users see it. The database says RUNNING until the study finishes; whether a
+/// coordinator is running it right now is whether one holds its lock (a Ctrl-C or a crash
+/// releases it): `status`, the dashboard and reports all ask here.
+public enum StudyPhase: String, Sendable {
+    case running = "RUNNING"
+    case interrupted = "INTERRUPTED"
+    case finished = "FINISHED"
+
+    /// The phase of `study` in the database at `databasePath`.
+    public static func of(_ study: StudyRecord, databasePath: String) -> StudyPhase {
+        if study.state == .finished { return .finished }
+        return StudyLockBytes.isHeld(database: databasePath, study: study.name) ? .running : .interrupted
+    }
+}
+
+/// Where a coordinator's per-study lock lies in the database file (`StudyLock` takes it):
+/// one byte per study, from 2^40 up (far beyond any database and SQLite's lock bytes at
+/// 1 GiB; the two bytes below are ``DatabaseFileUse``'s).
+public enum StudyLockBytes {
+    public static let base: Int64 = 1 << 40
+
+    /// A stable byte per study name (FNV-1a, 40 bits): two names sharing one would only
+    /// make their coordinators exclude each other, never let two run one study.
+    public static func byte(of study: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in study.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return base + Int64(hash & ((1 << 40) - 1))
+    }
+
+    /// Whether a coordinator holds the lock of `study` right now. Asks the kernel whether the
+    /// lock could be taken (`F_OFD_GETLK`) without taking it, so a coordinator starting at
+    /// that instant never fails because of the probe; it needs only read access.
+    public static func isHeld(database: String, study: String) -> Bool {
+        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let fd = open(real, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return FileByteLock.isHeld(fd, byte: byte(of: study))
+    }
+}
