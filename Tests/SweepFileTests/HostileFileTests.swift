@@ -40,13 +40,41 @@ func peakResidentBytes() -> Int {
 
     @Test(arguments: [
         ("budget: !!python/object:os.system {trials: 3}", "bad.yaml:19:9: YAML tag '!!python/object:os.system' is not supported"),
-        ("budget: {trials: !!int \"3\"}", "bad.yaml:19:18: YAML tag '!!int' is not supported"),
+        ("budget: !!map {trials: 3}", "bad.yaml:19:9: YAML tag '!!map' is not supported"),
+        ("budget: {trials: !!int \"3.5\"}", "bad.yaml:19:18: budget.trials: '3.5' tagged !!int is not a whole number"),
         ("budget: !custom {trials: 3}", "bad.yaml:19:9: YAML tag '!custom' is not supported"),
     ])
     func unknownTagsAreRefusedWithTheirPosition(_ line: String, _ expected: String) {
         let text = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: line)
         let error = parseError(text)
         #expect(error?.description.hasPrefix(expected) == true, "\(String(describing: error))")
+    }
+
+    /// The core schema's scalar tags say how to read a value (W&B files write `min: !!float
+    /// 1e-5`, since PyYAML reads `1e-5` as text); they were refused with every other tag.
+    @Test func coreScalarTagsAreRead() throws {
+        let text = """
+            a: !!float 1e-5
+            b: !!int "3"
+            c: !!str 42
+            d: !!bool yes
+            e: !!null ""
+            f: [!!float 2, !!str true]
+            """
+        let root = try YAMLReader.parse(text, file: "t.yaml")
+        #expect(root["a"]?.value == .double(1e-5) && root["b"]?.value == .int(3) && root["c"]?.value == .string("42"))
+        #expect(root["d"]?.value == .bool(true) && root["e"]?.value == .null)
+        #expect(root["f"]?.elements?.map(\.value) == [.double(2), .string("true")])
+        let wandb = try SweepDefinition.parse(text: """
+            program: t.py
+            method: random
+            metric: {name: loss}
+            run_cap: 2
+            controller: {type: local}
+            parameters:
+              lr: {min: !!float 1e-5, max: !!float 1e-2}
+            """, file: "w.yaml")
+        #expect(wandb.space.parameters.map(\.distribution) == [.uniform(low: 1e-5, high: 1e-2, step: nil)])
     }
 
     @Test func nestingDeeperThanTheLimitIsRefused() {

@@ -11,10 +11,11 @@ public enum WandBSweep {
     /// files have no such key.
     public static func isWandB(_ root: ConfigNode) -> Bool { root["method"] != nil }
 
-    /// Keys Sweep reads from a W&B file; `project` and `entity` name the W&B project and
-    /// do not change the search, so they are accepted and left out.
+    /// Keys Sweep reads from a W&B file; `project` and `entity` name the W&B project, and
+    /// `controller` (`{type: local}`) where W&B runs its search: none changes the search
+    /// (Sweep's coordinator is always yours), so they are accepted and left out.
     static let topKeys = ["program", "command", "method", "metric", "parameters", "early_terminate", "run_cap", "name", "description",
-                          "project", "entity"]
+                          "project", "entity", "controller"]
     /// Sweep's own keys, allowed in a W&B file to set what W&B has no word for.
     static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary"]
 

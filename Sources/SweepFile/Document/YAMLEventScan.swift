@@ -4,24 +4,34 @@ import CYaml
 
 /// Checks YAML text event by event, before any node tree exists, for what sweep files do
 /// not allow: anchors and aliases (an alias bomb of a few hundred bytes expands to
-/// gigabytes once composed), explicit tags (`!!python/object`), and nesting deeper than
-/// ``SweepFileLimits/maxDepth``. Memory stays proportional to the text.
+/// gigabytes once composed), explicit tags other than the core schema's scalar ones
+/// (`!!python/object`), and nesting deeper than ``SweepFileLimits/maxDepth``. Memory stays
+/// proportional to the text.
 ///
 /// Syntax errors are left to the composer, which reports them with its own messages.
 enum YAMLEventScan {
-    static func check(_ text: String, file: String?) throws(ConfigError) {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { return }
-        defer { yaml_parser_delete(&parser) }
-        let bytes = Array(text.utf8)
-        let problem: ConfigError? = bytes.withUnsafeBufferPointer { buffer in
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return scan(&parser, file: file)
-        }
-        if let problem { throw problem }
+    /// The scalar tags allowed, as W&B files use them (PyYAML reads `1e-5` as text, so
+    /// `min: !!float 1e-5` is common): they say how to read the value, nothing more.
+    enum ScalarTag: String, Sendable {
+        case str, int, float, bool, null
     }
 
-    private static func scan(_ parser: inout yaml_parser_t, file: String?) -> ConfigError? {
+    /// Checks `text`; returns the scalars that carry an allowed tag, by position.
+    static func check(_ text: String, file: String?) throws(ConfigError) -> [SourceMark: ScalarTag] {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return [:] }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        var tags: [SourceMark: ScalarTag] = [:]
+        let problem: ConfigError? = bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return scan(&parser, file: file, tags: &tags)
+        }
+        if let problem { throw problem }
+        return tags
+    }
+
+    private static func scan(_ parser: inout yaml_parser_t, file: String?, tags: inout [SourceMark: ScalarTag]) -> ConfigError? {
         var depth = 0
         while true {
             var event = yaml_event_t()
@@ -56,7 +66,9 @@ enum YAMLEventScan {
                 return ConfigError(file: file, mark: mark, path: ConfigPath(),
                                    message: "YAML anchors (&\(string(anchor))) and aliases are not supported here; repeat the value instead")
             }
-            if let tag {
+            if let tag, event.type == YAML_SCALAR_EVENT, let allowed = scalarTag(string(tag)) {
+                tags[mark] = allowed
+            } else if let tag {
                 return ConfigError(file: file, mark: mark, path: ConfigPath(),
                                    message: "YAML tag '\(shortTag(string(tag)))' is not supported; write plain values (quote a value to make it a string)")
             }
@@ -65,6 +77,12 @@ enum YAMLEventScan {
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>) -> String {
         String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// `tag:yaml.org,2002:float` (`!!float`) -> `.float`; nil for any other tag.
+    private static func scalarTag(_ tag: String) -> ScalarTag? {
+        let prefix = "tag:yaml.org,2002:"
+        return tag.hasPrefix(prefix) ? ScalarTag(rawValue: String(tag.dropFirst(prefix.count))) : nil
     }
 
     /// `tag:yaml.org,2002:python/object` -> `!!python/object`, as it was written.

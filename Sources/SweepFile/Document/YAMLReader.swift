@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads YAML text into a ``ConfigNode`` tree.
@@ -10,7 +11,7 @@ public enum YAMLReader {
         guard bytes <= SweepFileLimits.maxFileBytes else {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
         }
-        try YAMLEventScan.check(text, file: file)
+        let tags = try YAMLEventScan.check(text, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -22,7 +23,7 @@ public enum YAMLReader {
         guard let root else {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
         }
-        return try convert(root, path: ConfigPath(), file: file)
+        return try convert(root, path: ConfigPath(), file: file, tags: tags)
     }
 
     /// The message for a file over ``SweepFileLimits/maxFileBytes``.
@@ -34,10 +35,11 @@ public enum YAMLReader {
         m.map { SourceMark(line: $0.line, column: $0.column) }
     }
 
-    private static func convert(_ node: Node, path: ConfigPath, file: String?) throws(ConfigError) -> ConfigNode {
+    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag]) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         switch node {
         case .scalar(let scalar):
+            if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file) }
             if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
             if node.null != nil { return ConfigNode(.null, mark: m) }
             if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
@@ -49,7 +51,7 @@ public enum YAMLReader {
         case .sequence(let seq):
             var out: [ConfigNode] = []
             for (i, child) in seq.enumerated() {
-                out.append(try convert(child, path: path.appending(index: i), file: file))
+                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags))
             }
             return ConfigNode(.sequence(out), mark: m)
         case .mapping(let mapping):
@@ -65,12 +67,41 @@ public enum YAMLReader {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)")
                 }
                 seen[key] = mark(keyNode.mark)
-                let value = try convert(valueNode, path: path.appending(key), file: file)
+                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags)
                 entries.append(ConfigNode.Entry(key: key, keyMark: mark(keyNode.mark), value: value))
             }
             return ConfigNode(.mapping(entries), mark: m)
         case .alias:
             throw ConfigError(file: file, mark: m, path: path, message: "YAML aliases are not supported here")
+        }
+    }
+
+    /// A scalar with an explicit core-schema tag, read as the tag says (`!!float 1e-5`,
+    /// `!!str 3`); a value the tag cannot take is an error at its place.
+    private static func tagged(_ text: String, _ tag: YAMLEventScan.ScalarTag, mark m: SourceMark, path: ConfigPath, file: String?) throws(ConfigError) -> ConfigNode {
+        let plain = text.trimmingCharacters(in: .whitespaces)
+        func refuse(_ what: String) -> ConfigError {
+            ConfigError(file: file, mark: m, path: path, message: "'\(text)' tagged !!\(tag.rawValue) is not \(what)")
+        }
+        switch tag {
+        case .str:
+            return ConfigNode(.string(text), mark: m)
+        case .float:
+            // YAML 1.1 floats: 1e-5, 1.0e-5, .5, -3, and the exponent without a dot PyYAML refuses untagged.
+            guard let d = Double(plain.replacingOccurrences(of: "_", with: "")), d.isFinite else { throw refuse("a finite number") }
+            return ConfigNode(.double(d), mark: m)
+        case .int:
+            guard let i = Int(plain.replacingOccurrences(of: "_", with: "")) else { throw refuse("a whole number") }
+            return ConfigNode(.int(i), mark: m)
+        case .bool:
+            switch plain.lowercased() {
+            case "true", "yes", "on": return ConfigNode(.bool(true), mark: m)
+            case "false", "no", "off": return ConfigNode(.bool(false), mark: m)
+            default: throw refuse("true or false")
+            }
+        case .null:
+            guard ["", "~", "null"].contains(plain.lowercased()) else { throw refuse("null") }
+            return ConfigNode(.null, mark: m)
         }
     }
 
