@@ -44,6 +44,33 @@ import Testing
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// Some 60 MB of pages written in small transactions (a fast sweep writes ~20,000 pages a
+    /// second): the WAL file stays within the writer's fallback threshold and is cut back to
+    /// `walBytesKept` when the log restarts (it kept its 64 MB peak, and filled a small disk).
+    @Test(.timeLimit(.minutes(2))) func theWALFileStaysSmall() throws {
+        let path = try scratchDatabase()
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let store = try SweepStore.open(path: path)
+        let checkpoints = try #require(try WALCheckpointer(store: store))
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "CREATE TABLE filler (x BLOB)") }
+        var largest = 0
+        for i in 0..<5_000 {
+            try store.database.write { db in
+                try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))")
+                if i % 50 == 0 { try db.execute(sql: "DELETE FROM filler WHERE rowid % 3 = 0") } // pages rewritten, not only appended
+            }
+            largest = max(largest, fileSize(path + "-wal"))
+        }
+        checkpoints.stop()
+        let bound = WALCheckpointer.fallbackPages * 4096 + (1 << 20)
+        #expect(largest <= bound, "the WAL reached \(largest) bytes (bound \(bound))")
+        #expect(largest > WALCheckpointer.walBytesKept / 2, "too little written to test: \(largest)")
+        try store.database.write { db in try db.execute(sql: "INSERT INTO filler VALUES (1)") }
+        _ = try store.database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        try store.database.write { db in try db.execute(sql: "INSERT INTO filler VALUES (2)") } // restarts the log
+        #expect(fileSize(path + "-wal") <= WALCheckpointer.walBytesKept, "\(fileSize(path + "-wal"))")
+    }
+
     @Test func aDatabaseInMemoryHasNone() throws {
         #expect(try WALCheckpointer(store: SweepStore.inMemory()) == nil)
     }

@@ -61,6 +61,9 @@ public final class SweepStore: Sendable {
             config.busyMode = .timeout(10)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // The WAL file keeps its largest size unless told: a fast sweep left 64 MB
+                // beside a 4 MB database, and a small disk filled up. Cut back after each reset.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(WALCheckpointer.walBytesKept)")
             }
             config.label = "sweep-store"
             let pool: DatabasePool
