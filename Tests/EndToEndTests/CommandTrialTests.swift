@@ -191,6 +191,7 @@ func processExists(_ pid: Int32) -> Bool {
             import sweep_client
             p = sweep_client.params()
             for e in range(1, 7):
+                print("epoch", e, flush=True)
                 m = {"train_loss": p["x"] / e}
                 if e % 2 == 0:
                     m["loss"] = p["x"] / e
@@ -206,8 +207,11 @@ func processExists(_ pid: Int32) -> Bool {
         let rows = try trialsAndCurves(h, "sparse")
         let trials = rows.map(\.0)
         #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete || $0.state == .pruned }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
-        // Pruned only at an epoch that reported the objective, never as NaN.
-        for (trial, curve, _) in rows where trial.state == .pruned {
+        // Pruned only at an epoch that reported the objective, never as NaN; the output tail is
+        // kept for pruned attempts too (it came after the prune and was dropped).
+        #expect(rows.contains { $0.0.state == .pruned }, "nothing was pruned: \(trials.map(\.state))")
+        for (trial, curve, attempts) in rows where trial.state == .pruned {
+            #expect(attempts.last?.logTail?.contains("epoch 1\n") == true, "\(trial.number): \(attempts.last?.logTail ?? "no tail")")
             #expect(!(trial.pruneReason ?? "").contains("NaN"), "\(trial.number): \(trial.pruneReason ?? "")")
             #expect(curve.last.map { $0.step % 2 == 0 } == true, "\(trial.number) pruned at \(curve.last?.step ?? 0)")
         }

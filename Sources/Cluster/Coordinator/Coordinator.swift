@@ -161,6 +161,9 @@ public final class Coordinator {
     public var studyName: String { core.study.name }
     public var studyID: Int64 { core.study.id }
 
+    /// How long a finished study waits for pruned command trials' output tails.
+    static let logTailWait = 2.0
+
     /// Runs the poll loop until the study finishes or `stop` is requested.
     ///
     /// On a stop request, `onStop` runs once (e.g. to signal local workers) and, with
@@ -243,7 +246,9 @@ public final class Coordinator {
                 log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `sweep resume \(core.study.name)`")
                 return summary(finished: false, reason: "interrupted", started: started)
             }
-            if let f = finishedAt, now - f >= options.drainSeconds {
+            // A pruned command trial's output tail comes with its worker's result, just after
+            // the prune: wait for it a moment (the program is stopping) before leaving.
+            if let f = finishedAt, now - f >= options.drainSeconds, !core.awaitsLogTails || now - f >= Self.logTailWait {
                 return summary(finished: true, reason: core.finishReason, started: started)
             }
             if let until = gatherUntil {

@@ -65,6 +65,13 @@ final class CoordinatorCore {
     /// re-queued without waiting for their deadline. (Beside the trial table, not in each
     /// entry: a few trials, not every trial of a large study.)
     private var orphanProcesses: [Int: ProcessIdentity] = [:]
+    /// Attempts pruned at a report, by trial: the worker's `result` for them still brings
+    /// the program's output tail, kept for the attempt (``logTailsAwaitedAtMost`` at most).
+    private var prunedAwaitingLog: [Int: (attempt: Int, worker: String)] = [:]
+    static let logTailsAwaitedAtMost = 4096
+    /// Whether a pruned command trial's output tail is still on its way (a finished study
+    /// waits a moment for it: the last trial is often pruned).
+    var awaitsLogTails: Bool { !prunedAwaitingLog.isEmpty }
     /// When local workers' processes (``WorkerSession/localProcess``) and orphans' were
     /// last looked at.
     private var lastProcessCheck = -Double.infinity
@@ -546,6 +553,10 @@ final class CoordinatorCore {
             detail += "}"
             try tx.appendEvent(studyID: study.id, kind: .pruned, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) pruned at epoch \(r.epoch): \(decision.reason)", detail: detail, at: now)
+            if definition.task == .command {
+                if prunedAwaitingLog.count >= Self.logTailsAwaitedAtMost { prunedAwaitingLog.removeAll() } // results that never came
+                prunedAwaitingLog[r.trial] = (r.attempt, worker)
+            }
             health.succeeded(worker)
             endLease(r.trial, worker: worker, completed: true)
         }
@@ -586,8 +597,13 @@ final class CoordinatorCore {
 
     private func handleResult(_ r: WorkerMessage.Result, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         try catchUp(worker, to: r.trial, now: now, tx: tx)
+        if let awaited = prunedAwaitingLog[r.trial], awaited.attempt == r.attempt, awaited.worker == worker {
+            // Pruned by us at a report: only the output tail is left to keep.
+            prunedAwaitingLog[r.trial] = nil
+            if let tail = r.log { try tx.setAttemptLogTail(trialID: trials[r.trial].rowID, attempt: r.attempt, tail) }
+        }
         guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
-            // Already pruned by us, or no longer this worker's: nothing to record. (A stale
+            // Already pruned by us, or no longer this worker's: nothing more to record. (A stale
             // attempt number must not detach the worker from a lease it still holds.)
             if workers[worker]?.trial == r.trial, !holdsLease(r.trial, worker) { workers[worker]?.trial = nil }
             return
