@@ -159,6 +159,27 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// A group or parameter named like a distribution (a beta-VAE's `beta`) holding ranges is
+    /// a group, not a malformed range; a distribution given a mapping is still an error.
+    @Test func groupsNamedLikeDistributions() throws {
+        let text = """
+            study: vae
+            command: [python3, t.py]
+            objective: {metric: loss}
+            parameters:
+              model:
+                beta: {uniform: [0.5, 4]}
+                latent: {int: [2, 16]}
+              normal: {choice: [1, 2]}
+            budget: {trials: 2}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "vae.yaml")
+        #expect(d.space.parameters.map(\.name) == ["model.beta", "model.latent", "normal"])
+        #expect(throws: ConfigError.self) {
+            try SweepDefinition.parse(text: text.replacingOccurrences(of: "budget:", with: "  lr: {uniform: {min: 0, max: 1}}\nbudget:"), file: "vae.yaml")
+        }
+    }
+
     /// A W&B choice may be a list (`values: [[64, 32], [128]]`, layer widths), a constant may be
     /// one (`value: [relu, tanh]`): each reaches the program whole, as a JSON array.
     @Test func wandbListValuesAreChoicesAndConstants() throws {

@@ -50,10 +50,18 @@ enum ParameterExtraction {
         return Set(entries.map(\.key)) == ["value", "when"]
     }
 
-    /// Whether `node` is a mapping that uses at least one distribution key.
+    /// Whether `node` is a mapping that uses at least one distribution key. A key named like
+    /// a distribution that holds ranges itself is a group of parameters, not a range
+    /// (`model: {beta: {uniform: [0.5, 4]}}`, a beta-VAE's beta).
     static func isRange(_ node: ConfigNode) -> Bool {
         guard let entries = node.entries else { return false }
-        return entries.contains { RangeKind(key: $0.key) != nil }
+        return entries.contains { RangeKind(key: $0.key) != nil && !containsRange($0.value) }
+    }
+
+    /// Whether `node` is, or holds somewhere in its mappings, a range.
+    private static func containsRange(_ node: ConfigNode) -> Bool {
+        guard let entries = node.entries else { return false }
+        return isRange(node) || entries.contains { containsRange($0.value) }
     }
 
     /// Extracts every range and every conditional value under `node`, in document order.
