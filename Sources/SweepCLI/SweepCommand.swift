@@ -81,8 +81,18 @@ public struct SweepCommand: ParsableCommand {
         }
     }
 
+    /// Writes `error: MESSAGE`; control characters a file or value brought into the message
+    /// (an escape sequence would recolour or clear the terminal) are shown escaped.
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        var shown = ""
+        for u in message.unicodeScalars {
+            if (u.value < 0x20 && u != "\n" && u != "\t") || u.value == 0x7F || (0x80..<0xA0).contains(u.value) {
+                shown += "\\u{\(String(u.value, radix: 16, uppercase: true))}"
+            } else {
+                shown.unicodeScalars.append(u)
+            }
+        }
+        FileHandle.standardError.write(Data("error: \(shown)\n".utf8))
     }
 }
 

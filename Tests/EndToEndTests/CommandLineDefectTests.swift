@@ -10,6 +10,7 @@ import Testing
         let sweep = try h.write("s.yaml", syntheticSweep(study: "ok", trials: 3, epochs: 1, sleep: 0))
         #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
         let tagged = try h.write("tagged.yaml", "study: x\nsynthetic: !!python/object:os.system {function: sphere}\nbudget: {trials: 1}\n")
+        let escape = try h.write("escape.yaml", "study: \"a\\x1b[31mred\"\nsynthetic: {function: sphere, inputs: {x: {uniform: [0, 1]}}}\nbudget: {trials: 1}\n")
 
         let expectations: [([String], String)] = [
             (["worker", "--connect", "notaurl"], "--connect must be a ZeroMQ endpoint such as tcp://HOST:5555, got 'notaurl'"),
@@ -20,6 +21,8 @@ import Testing
             (["trials", "ok", "--db", h.db, "--sort", "nosuchmetric"], "cannot sort by 'nosuchmetric': not a metric of study 'ok'; sort by number, value, duration, or one of:"),
             (["validate", h.directory.path], "\(h.directory.path): is a directory; give the sweep file (a .yaml file) itself"),
             (["validate", tagged], "tagged.yaml:2:12: YAML tag '!!python/object:os.system' is not supported"),
+            // A file's control characters are shown escaped, not sent to the terminal.
+            (["validate", escape], "got 'a\\u{1B}[31mred'"),
             (["resume", "ok", "--db", h.db, "--add-trials", "9223372036854775807", "--workers", "0"],
              "--add-trials 9223372036854775807 would raise the budget of 'ok' from 3 past the limit of 1000000 trials"),
         ]

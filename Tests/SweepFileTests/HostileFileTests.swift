@@ -77,6 +77,14 @@ func peakResidentBytes() -> Int {
         #expect(wandb.space.parameters.map(\.distribution) == [.uniform(low: 1e-5, high: 1e-2, step: nil)])
     }
 
+    /// Messages a hostile-files trial found misleading.
+    @Test func emptyDocumentsTabsAndFractionsAreNamed() {
+        #expect(parseError("---\n# nothing\n")?.description == "bad.yaml:1:1: the file has no settings (it holds only comments, '---' or null)")
+        #expect(parseError("study: x\nsynthetic:\n\tfunction: sphere\n")?.description.hasSuffix("(a tab: YAML indents with spaces)") == true)
+        let fraction = parseError(validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget: {trials: 3.5}"))
+        #expect(fraction?.description.hasSuffix("budget.trials: expected a whole number, got 3.5") == true, "\(String(describing: fraction))")
+    }
+
     @Test func nestingDeeperThanTheLimitIsRefused() {
         // The root mapping is the first level; `maxDepth` brackets under it are one too many.
         let brackets = SweepFileLimits.maxDepth

@@ -35,6 +35,8 @@ import Testing
         Case(range: "{loguniform: [0.1, 1], step: 0.1}", field: "synthetic.inputs.x.step", message: "'step' applies only to 'uniform' and 'int' ranges"),
         Case(range: "{uniform: 3}", field: "synthetic.inputs.x.uniform", message: "'uniform' takes a list of two bounds, [low, high]; got an integer"),
         Case(range: "{uniform: [0, abc]}", field: "synthetic.inputs.x.uniform", message: "bounds must be finite numbers, got the string 'abc'"),
+        Case(range: "{uniform: [-1e308, 1e308]}", field: "synthetic.inputs.x.uniform", message: "bounds must be numbers within ±1e300 (a range's width must stay finite), got -1e+308"),
+        Case(range: "{uniform: [0, .nan]}", field: "synthetic.inputs.x.uniform", message: "bounds must be finite numbers, got NaN"),
         Case(range: "{uniform: [2, 1]}", field: "synthetic.inputs.x.uniform", message: "empty range: low 2.0 is greater than high 1.0"),
         Case(range: "{uniform: [0, 1], step: 0}", field: "synthetic.inputs.x.step", message: "step must be > 0, got 0.0"),
         Case(range: "{uniform: [0, 1], step: 2}", field: "synthetic.inputs.x.step", message: "step 2.0 is larger than the range 0.0...1.0"),

@@ -199,7 +199,7 @@ enum ScalarDecoding {
         switch node.value {
         case .int(let i): return i
         case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
-        case .double(let d): throw mismatch("a whole number (got \(d))")
+        case .double(let d): throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "expected a whole number, got \(d)"))
         default: throw mismatch("a whole number")
         }
     }

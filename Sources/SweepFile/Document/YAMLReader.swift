@@ -23,7 +23,11 @@ public enum YAMLReader {
         guard let root else {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
         }
-        return try convert(root, path: ConfigPath(), file: file, tags: tags)
+        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags)
+        if converted.value == .null {
+            throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file has no settings (it holds only comments, '---' or null)")
+        }
+        return converted
     }
 
     /// The message for a file over ``SweepFileLimits/maxFileBytes``.
@@ -124,11 +128,20 @@ public enum YAMLReader {
         return nil
     }
 
+    /// "; a tab: YAML indents with spaces" when the character at `m` is a tab.
+    private static func tabHint(_ text: String, at m: Mark) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard m.line >= 1, m.line <= lines.count else { return "" }
+        let line = lines[m.line - 1].unicodeScalars
+        guard m.column >= 1, m.column <= line.count else { return "" }
+        return line[line.index(line.startIndex, offsetBy: m.column - 1)] == "\t" ? " (a tab: YAML indents with spaces)" : ""
+    }
+
     private static func yamlError(_ error: YamlError, file: String?, text: String) -> ConfigError {
         switch error {
         case .scanner(let context, let problem, let m, _), .parser(let context, let problem, let m, _):
             let ctx = context.map { " \($0.text)" } ?? ""
-            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")
+            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)\(tabHint(text, at: m))")
         case .composer(let context, let problem, let m, _):
             let ctx = context.map { " \($0.text)" } ?? ""
             return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")

@@ -161,6 +161,8 @@ struct RangeParser {
         switch n.value {
         case .int(let i): return Double(i)
         case .double(let d) where d.isFinite && abs(d) <= 1e300: return d
+        case .double(let d) where d.isNaN: throw failBound(n, "bounds must be finite numbers, got NaN")
+        case .double(let d): throw failBound(n, "bounds must be numbers within ±1e300 (a range's width must stay finite), got \(d)")
         default: throw failBound(n, "bounds must be finite numbers, got \(n.kindDescription)")
         }
     }

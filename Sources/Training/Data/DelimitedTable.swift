@@ -121,6 +121,11 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = v
+                    } else if let d = Double(f.text.trimmingCharacters(in: .whitespaces)), d.isFinite, abs(d) > Double(Float.greatestFiniteMagnitude) {
+                        // A number, but not a Float one: an overflow is not a missing value.
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "\(f.text) in column '\(names[i])' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
                     } else if missing != .error {
                         row[r] = .nan
                     } else if f.text.isEmpty || isMissingToken(f.text) {

@@ -126,6 +126,7 @@ struct TableDataTests {
         ("a,b,y\n1,NaN,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
+        ("a,b,y\n1,-1e300,p\n", "y", ":2:3: -1e300 in column 'b' is beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
         ("a,b,species\n1,2,p\n", "spceies", ":1:1: no label column 'spceies'; did you mean 'species'? (the columns are: a, b, species)"),
         ("a,b,y\n1,2,p\n", "label", ":1:1: no label column 'label' (the columns are: a, b, y)"),
         ("", "y", ":1:1: empty file: expected a header row with the column names"),
