@@ -51,4 +51,12 @@ public final class CoordinatorMetricsRecorder: CoordinatorMetricsSink {
         }
         reportsPerSecond.set(rate)
     }
+
+    /// The coordinator has returned: no worker is connected and nothing is reported any more
+    /// (the gauges kept their last values while `--dashboard-linger` kept /metrics up).
+    public func sweepEnded() {
+        workers.set(0.0)
+        recent.withLock { $0.removeAll() }
+        reportsPerSecond.set(0.0)
+    }
 }

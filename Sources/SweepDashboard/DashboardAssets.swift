@@ -84,6 +84,10 @@ input, select, button { font: inherit; font-size: 13px; }
   function setStatus(text) { var s = $("status"); if (s) s.textContent = text; }
   function getJSON(url) {
     return fetch(url, { cache: "no-store" }).then(function (r) {
+      if (r.status === 404) {
+        // No such study or trial: no use retrying.
+        return r.text().then(function (t) { var e = new Error(t.trim() || "not found"); e.notFound = true; throw e; });
+      }
       if (!r.ok) throw new Error(url + ": HTTP " + r.status);
       return r.json();
     });
@@ -93,9 +97,13 @@ input, select, button { font: inherit; font-size: 13px; }
   // Polls `fn` (returning a promise) every `ms`; a failed poll shows in the top bar, not the console.
   function poll(fn, ms) {
     function tick() {
+      var stop = false;
       fn().then(function () { setStatus("live · updated " + new Date().toLocaleTimeString()); },
-                function (e) { setStatus("cannot reach the dashboard (" + e.message + "); retrying"); })
-        .then(function () { setTimeout(tick, ms); });
+                function (e) {
+                  if (e.notFound) { stop = true; setStatus(e.message + " (see the list of studies: /)"); }
+                  else setStatus("cannot reach the dashboard (" + e.message + "); retrying");
+                })
+        .then(function () { if (!stop) setTimeout(tick, ms); });
     }
     tick();
   }

@@ -20,6 +20,15 @@ public final class DashboardServer: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Present when the dashboard runs inside the coordinator's process.
     public let recorder: CoordinatorMetricsRecorder?
+    /// Set by ``sweepEnded()``: the coordinator this dashboard serves has returned.
+    private let sweepHasEnded = Atomic<Bool>(false)
+
+    /// The coordinator has returned (the dashboard may linger): /metrics shows no worker and
+    /// no report rate, and a stop request says the sweep has ended.
+    public func sweepEnded() {
+        sweepHasEnded.store(true, ordering: .relaxed)
+        recorder?.sweepEnded()
+    }
     /// Stops the sweep (`POST /api/stop`); nil for a dashboard without a coordinator.
     let stopSweep: (@Sendable () -> Void)?
     private let trialGauges = Mutex<[String: Gauge]>([:])
@@ -102,12 +111,12 @@ public final class DashboardServer: Sendable {
             let q = request.uri.queryParameters
             guard let name = q["name"] else { return Self.notFound("pass ?name=STUDY[&since=CURSOR]") }
             let since = q["since"].map(String.init)
-            return try await Self.json { try feed.study(String(name), since: since) }
+            return try await Self.json(missing: "no study named '\(name)'") { try feed.study(String(name), since: since) }
         }
         router.get("/api/trial") { [feed] request, _ in
             let q = request.uri.queryParameters
             guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.notFound("pass ?study=NAME&n=NUMBER") }
-            return try await Self.json { try feed.trial(String(name), number: n) }
+            return try await Self.json(missing: "no trial \(n) in a study named '\(name)'") { try feed.trial(String(name), number: n) }
         }
         router.get("/api/figures") { [feed] request, _ in
             guard let name = request.uri.queryParameters["name"] else { return Self.notFound("pass ?name=STUDY") }
@@ -123,8 +132,10 @@ public final class DashboardServer: Sendable {
             guard let stopSweep else {
                 return Self.respond("this dashboard runs without a coordinator: stop the sweep where it runs\n", type: "text/plain", status: .notImplemented)
             }
+            let ended = sweepHasEnded.load(ordering: .relaxed)
             stopSweep()
-            return Self.respond("stopping: running trials finish their epoch and are handed back\n", type: "text/plain", status: .accepted)
+            return Self.respond(ended ? "the sweep has ended; the dashboard stops too\n" : "stopping: running trials finish their epoch and are handed back\n",
+                                type: "text/plain", status: .accepted)
         }
         router.post("/api/studies/:name/enqueue") { [self] request, context in
             try await enqueue(request, study: try context.parameters.require("name"))
@@ -179,8 +190,8 @@ public final class DashboardServer: Sendable {
         }
     }
 
-    static func json(_ make: @escaping @Sendable () throws -> Data?) async throws -> Response {
-        guard let data = try await offload(make) else { return notFound("no such study or trial") }
+    static func json(missing: String = "not found", _ make: @escaping @Sendable () throws -> Data?) async throws -> Response {
+        guard let data = try await offload(make) else { return notFound(missing) }
         return Response(status: .ok, headers: headers("application/json"), body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -101,6 +101,32 @@ import Testing
         #expect((last["sweep_coordinator_messages_total"] ?? 0) >= Double(reports))
         #expect(all.contains { ($0["sweep_workers_alive"] ?? 0) == 2 }, "two workers were never seen alive")
         #expect(all.contains { ($0["sweep_reports_per_second"] ?? 0) > 0 })
+        // While it lingers after the end, /metrics shows the end (it showed 2 workers alive).
+        #expect(all.last?["sweep_workers_alive"] == 0 && all.last?["sweep_reports_per_second"] == 0,
+                "last scrape: workers \(all.last?["sweep_workers_alive"] ?? -1), rate \(all.last?["sweep_reports_per_second"] ?? -1)")
+    }
+
+    /// A page of a study or trial that does not exist says so once (it said "cannot reach the
+    /// dashboard (... HTTP 404); retrying" forever).
+    @Test func pagesOfMissingStudiesAndTrialsSaySo() throws {
+        let s = try Scratch("dashboard-missing")
+        defer { s.cleanUp() }
+        let file = try s.write("demo.yaml", syntheticSweep(study: "demo", trials: 3, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let (server, port) = try Self.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(HTTP.request(base + "/api/study?name=nope")?.body.contains("no study named 'nope'") == true)
+        #expect(HTTP.request(base + "/api/trial?study=demo&n=999")?.status == 404)
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/study?name=nope"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "study", "js": "document.getElementById('status').textContent"],
+            ["do": "open", "url": base + "/trial?study=demo&n=999"], ["do": "wait", "seconds": 2],
+            ["do": "eval", "name": "trial", "js": "document.getElementById('status').textContent"],
+        ], screenshots: Self.screenshots)
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect((browser.values["study"] as? String)?.hasPrefix("no study named 'nope'") == true, "\(browser.values["study"] ?? "")")
+        #expect((browser.values["trial"] as? String)?.hasPrefix("no trial 999 in a study named 'demo'") == true, "\(browser.values["trial"] ?? "")")
     }
 
     @Test func brushingFiltersTheTableAndEveryPageRendersWithoutErrors() throws {

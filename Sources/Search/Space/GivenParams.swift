@@ -67,6 +67,8 @@ extension Distribution {
         case .categorical(let choices):
             if choices.contains(value) { return value }
             if let c = choices.first(where: { $0.description == value.description }) { return c } // "adam", "true"
+            // A flag as programs get it on their command line (`True`, W&B's form).
+            if case .string(let s) = value, let flag = Bool(s.lowercased()), choices.contains(.bool(flag)) { return .bool(flag) }
             // A list choice given as text, however spaced: "[64,32]" for [64, 32].
             func unspaced(_ v: ParamValue) -> String { v.description.filter { !$0.isWhitespace } }
             if case .string = value, let c = choices.first(where: { if case .list = $0 { unspaced($0) == unspaced(value) } else { false } }) { return c }

@@ -260,7 +260,10 @@ struct Export: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
-    @Option(help: "csv (one row per trial) or json (trials with curves); table is refused.") var format: OutputFormat = .json
+    /// What `export` writes (a table would lose the curves).
+    enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
+
+    @Option(help: "csv (one row per trial) or json (trials with curves).") var format: ExportFormat = .json
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     static func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
@@ -272,7 +275,6 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        try format.require([.csv, .json], for: "export")
         let reader = try database.reader()
         let text: String = try reader.read { q in
             let s = try q.requireStudy(named: study)

@@ -72,6 +72,7 @@ struct SweepSession {
             throw CommandFailure("coordinator failed: \(error)")
         }
         display.stop()
+        dashboardServer?.server.sweepEnded()
         if summary.finished {
             if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
         } else {
