@@ -25,6 +25,15 @@ import Testing
         #expect(try space.check(given: ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .string("0.5")])["width"] == .double(0.5))
     }
 
+    /// A flag given as a program gets it (`True`, W&B's form) or as JSON.
+    @Test func flagsAreTakenInEveryForm() throws {
+        let flags = try SearchSpace([Parameter(name: "flag", distribution: .categorical([.bool(true), .bool(false)]))])
+        for (given, expected) in [("True", true), ("true", true), ("False", false), ("FALSE", false)] {
+            #expect(try flags.check(given: ["flag": .string(given)]) == ["flag": .bool(expected)])
+        }
+        #expect(throws: GivenParamError.self) { try flags.check(given: ["flag": .string("yes please")]) }
+    }
+
     @Test func eachRefusalNamesItsField() {
         let ok: Params = ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)]
         var e = error(ok.merging(["depth": .int(1)]) { $1 })
