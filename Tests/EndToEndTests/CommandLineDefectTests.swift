@@ -32,6 +32,9 @@ import Testing
             #expect(output.contains(message), "\(args): \(output)")
             #expect(!output.contains("Missing value"), "\(args): \(output)")
         }
+        // A finished study has nothing to resume: no coordinator, no workers, a hint.
+        let finished = try h.run(["resume", "ok", "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(finished.status == 0 && finished.output.contains("study 'ok' has finished: nothing to resume") && !finished.output.contains("listening"), "\(finished.output)")
         // The refused --add-trials changed nothing.
         #expect(try h.reader().read { try $0.requireStudy(named: "ok") }.definition.budgetTrials == 3)
         // Negative values are accepted where they are valid.

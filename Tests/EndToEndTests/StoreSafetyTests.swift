@@ -138,7 +138,7 @@ func listing(_ directory: URL) -> [String] {
         // A refused resume of an existing study keeps its database, and leaves no locks folder.
         #expect(try h.run(["run", sweep, "--db", "kept.db", "--workers", "1", "--no-progress"]).status == 0)
         try FileManager.default.removeItem(at: h.directory.appendingPathComponent("kept.db.locks"))
-        let resumed = try h.run(["resume", "s", "--db", "kept.db", "--bind", "tcp://127.0.0.1:\(busy)", "--workers", "0", "--no-progress"])
+        let resumed = try h.run(["resume", "s", "--db", "kept.db", "--add-trials", "1", "--bind", "tcp://127.0.0.1:\(busy)", "--workers", "0", "--no-progress"])
         #expect(resumed.status != 0)
         #expect(FileManager.default.fileExists(atPath: h.directory.appendingPathComponent("kept.db").path))
         #expect(!FileManager.default.fileExists(atPath: h.directory.appendingPathComponent("kept.db.locks").path))

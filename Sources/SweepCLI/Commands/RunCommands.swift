@@ -134,6 +134,12 @@ struct Resume: ParsableCommand {
             throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
         }
         if let problem = try SweepDefinition.addTrialsProblem(stored, adding: addTrials) { throw UsageError(problem) }
+        if stored.state == .finished && addTrials == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
+            // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
+            // holds the study is continuing it: refused below as for any running study.)
+            print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")
+            return
+        }
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
