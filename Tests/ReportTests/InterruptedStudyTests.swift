@@ -27,7 +27,7 @@ import Testing
         for signal in [SIGINT, SIGKILL] {
             let run = try Self.startRun(s, file, study: "paused", log: "run-\(signal).log", resume: signal == SIGKILL)
             let live = try s.sweep(["status", "paused", "--db", s.db])
-            #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)"), "\(live.output)")
+            #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)") && live.output.contains("  running "), "\(live.output)")
             kill(run.processIdentifier, signal)
             #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
             let first = try s.sweep(["status", "paused", "--db", s.db])
@@ -35,6 +35,8 @@ import Testing
             #expect(first.output.contains("paused [") && first.output.contains("[INTERRUPTED]"), "after signal \(signal): \(first.output)")
             #expect(first.output.contains("continue with `sweep resume paused`"), "\(first.output)")
             #expect(!first.output.contains("ETA") && !first.output.contains("[RUNNING]"), "\(first.output)")
+            // The trials it left RUNNING are not running now: they continue on resume.
+            #expect(first.output.contains("  interrupted ") && !first.output.contains("  running "), "\(first.output)")
             sleep(2)
             let second = try s.sweep(["status", "paused", "--db", s.db])
             let e1 = try #require(Self.elapsed(first.output), "\(first.output)")

@@ -11,7 +11,9 @@ enum StatusView {
         var out: [String] = []
         let bar = progressBar(Double(p.finished) / Double(max(1, budget)))
         out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(snapshot.phase.rawValue)]")
-        out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  running \(p.count(.running))  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
+        // Trials left RUNNING by an interrupted run are not running: they continue on resume.
+        let running = snapshot.phase == .running ? "running \(p.count(.running))" : "interrupted \(p.count(.running))"
+        out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  \(running)  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
         let elapsed = snapshot.elapsed.map { "  elapsed " + Fmt.seconds($0) } ?? ""
         var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
         switch snapshot.phase {
