@@ -244,6 +244,13 @@ import Training
         let filled = try h.run(["predict", h.path("m.swm"), h.path("filled.csv")])
         #expect(gaps.status == 0 && filled.status == 0, "\(gaps.output)\n\(filled.output)")
         #expect(gaps.output == filled.output && gaps.output.split(separator: "\n").count >= 4, "\(gaps.output)\n\(filled.output)")
+        // Labels none of which is a class of the model: said so, not "accuracy 0.0000 (0 of 0)".
+        _ = try h.write("other.csv", "a,b,label\n0.1,0.2,maybe\n4.1,0.4,perhaps\n")
+        let other = try h.run(["predict", h.path("m.swm"), h.path("other.csv")])
+        #expect(other.status == 0 && other.output.contains("accuracy: none of the 2 labels is one of the model's classes (even, odd)"), "\(other.output)")
+        _ = try h.write("some.csv", "a,b,label\n0.1,0.2,even\n4.1,0.4,perhaps\n")
+        let some = try h.run(["predict", h.path("m.swm"), h.path("some.csv")])
+        #expect(some.output.contains("(1 of 1 samples); 1 sample(s) whose label is not one of the model's classes left out"), "\(some.output)")
     }
 
     /// Trains `m.swm` on `d.csv` (60 rows: a, b, and the label even/odd, which a separates);

@@ -292,17 +292,25 @@ struct PredictionReport {
         let columns = names.map { String($0.prefix(withStd ? 15 : 11)) }
         let cell = withStd ? 16 : 12
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-        var lines = [pad("sample", 8) + pad("predicted", 13) + (truth == nil ? "" : pad("label", 13)) + columns.map { pad($0, cell) }.joined()]
+        // Class names in full up to 40 characters ("setosa, the first" was cut to "setosa, the").
+        let nameWidth = min(max(names.map(\.count).max() ?? 0, 9), 40)
+        var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + columns.map { pad($0, cell) }.joined()]
         for i in 0..<prediction.count {
-            var line = pad(String(i), 8) + pad(String(names[predicted[i]].prefix(12)), 13)
-            if let truth { line += pad(truth[i].map { String(names[$0].prefix(12)) } ?? "-", 13) }
+            var line = pad(String(i), 8) + pad(String(names[predicted[i]].prefix(nameWidth)), nameWidth + 1)
+            if let truth { line += pad(truth[i].map { String(names[$0].prefix(nameWidth)) } ?? "-", nameWidth + 1) }
             for j in 0..<prediction.width {
                 line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cell)
             }
             lines.append(line)
         }
         if let (correct, counted) = accuracy {
-            lines.append(String(format: "accuracy %.4f (%d of %d samples)", counted > 0 ? Double(correct) / Double(counted) : 0, correct, counted))
+            let unknown = prediction.count - counted
+            if counted == 0 {
+                lines.append("accuracy: none of the \(prediction.count) labels is one of the model's classes (\(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : ""))")
+            } else {
+                lines.append(String(format: "accuracy %.4f (%d of %d samples)", Double(correct) / Double(counted), correct, counted)
+                             + (unknown > 0 ? "; \(unknown) sample(s) whose label is not one of the model's classes left out" : ""))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -350,6 +358,6 @@ struct PredictionReport {
         let acc = accuracy
         return try JSONOutput.render(Document(
             classes: names, mc_samples: mcSamples, predictions: rows,
-            accuracy: acc.map { $0.counted > 0 ? Double($0.correct) / Double($0.counted) : 0 }, labelled_samples: acc?.counted))
+            accuracy: acc.flatMap { $0.counted > 0 ? Double($0.correct) / Double($0.counted) : nil }, labelled_samples: acc?.counted))
     }
 }
