@@ -66,6 +66,9 @@ public struct SweepCommand: ParsableCommand {
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
             Foundation.exit(1)
+        } catch let error where DatabaseFailure.describe(error) != nil {
+            printError(DatabaseFailure.describe(error)!)
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -178,3 +178,19 @@ import Testing
         }
     }
 }
+
+/// SQLite failures deep in a query reach users as the database, what happened and what may
+/// help: "SQLite error 11: database disk image is malformed - while executing `WITH ...`"
+/// named neither the file nor a way out.
+@Suite struct DatabaseFailureTests {
+    @Test func aFailureNamesTheDatabaseAndAHintWithoutTheSQL() throws {
+        let scratch = try scratchFolder("failure")
+        defer { scratch.cleanUp() }
+        _ = try SweepStore.open(path: scratch.db)
+        let corrupt = DatabaseError(resultCode: .SQLITE_CORRUPT, message: "database disk image is malformed", sql: "WITH starts AS (SELECT 1) SELECT * FROM starts")
+        let text = try #require(DatabaseFailure.describe(corrupt))
+        #expect(text == "database \(scratch.db): database disk image is malformed; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)")
+        #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full"))?.contains("free space, then `sweep resume`") == true)
+        #expect(DatabaseFailure.describe(StoreError.notFound("x")) == nil)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Errors of the store, with what to do about them.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
@@ -53,6 +54,7 @@ public final class SweepStore: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw StoreError.foreign(path: path, reason: "it is a directory")
         }
+        DatabaseFailure.lastOpened.withLock { $0 = path }
         let use = try DatabaseFileUse(path: path)
         let pool: DatabasePool = try use.creatingSchema {
             // Checked with creation locked: another process may be creating it right now.
@@ -104,6 +106,7 @@ public final class SweepStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
+        DatabaseFailure.lastOpened.withLock { $0 = path }
         do {
             return try readOnlyReader(location: path, path: path)
         } catch let error as DatabaseError where !directoryIsWritable(of: path) {
@@ -219,5 +222,32 @@ public struct StoreReader: Sendable {
         try database.read { db in
             try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
         }
+    }
+}
+
+/// SQLite failures as users read them: which database, what happened, and what may help,
+/// without the SQL statement GRDB appends (a screen of `WITH starts AS (...)`).
+public enum DatabaseFailure {
+    /// The database the process opened last (for messages about a failure deep in a query).
+    static let lastOpened = Mutex<String?>(nil)
+
+    /// The message for `error` when it is an SQLite error; nil for any other error.
+    public static func describe(_ error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        let file = lastOpened.withLock { $0 }.map { "database \($0): " } ?? "database: "
+        var text = file + (error.message ?? "SQLite error \(error.resultCode.rawValue)")
+        switch error.resultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            text += "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
+        case .SQLITE_FULL:
+            text += "; the disk is full: free space, then `sweep resume` continues where it stopped"
+        case .SQLITE_IOERR:
+            text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
+        case .SQLITE_READONLY:
+            text += "; the file or its directory is read-only"
+        default:
+            break
+        }
+        return text
     }
 }

@@ -12,7 +12,7 @@ enum StatusView {
         let bar = progressBar(Double(p.finished) / Double(max(1, budget)))
         out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(snapshot.phase.rawValue)]")
         // Trials left RUNNING by an interrupted run are not running: they continue on resume.
-        let running = snapshot.phase == .running ? "running \(p.count(.running))" : "interrupted \(p.count(.running))"
+        let running = snapshot.phase == .interrupted ? "interrupted \(p.count(.running))" : "running \(p.count(.running))"
         out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  \(running)  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
         let elapsed = snapshot.elapsed.map { "  elapsed " + Fmt.seconds($0) } ?? ""
         var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")

@@ -69,7 +69,7 @@ struct SweepSession {
         } catch {
             display.stop()
             local.stop(timeout: 5)
-            throw CommandFailure("coordinator failed: \(error)")
+            throw CommandFailure("coordinator failed: \(DatabaseFailure.describe(error) ?? "\(error)")")
         }
         display.stop()
         dashboardServer?.server.sweepEnded()
