@@ -81,8 +81,9 @@ struct ModelCommand: ParsableCommand {
                 throw UsageError("study '\(s.name)' has no stored model for trial \(trial) (models are kept for complete trials of training sweeps; see `artifacts:` and `sweep model list \(s.name)`)")
             }
             let bytes = try ArtifactDirectory(database: database.path).read(record.path)
-            guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
-                throw CommandFailure("cannot write \(out)")
+            // Written whole or not at all (a full disk leaves no half model), with the reason.
+            do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
             }
             print("wrote \(out): trial \(record.trialNumber), \(s.definition.metric) \(Fmt.value(record.value)), \(bytes.count) bytes")
         }
