@@ -171,4 +171,25 @@ struct CheckpointResumeE2ETests {
         #expect(curve.map(\.step) == Array(1...8))
         #expect(curve.filter { $0.step > k }.allSatisfy { $0.attempt == 2 })
     }
+
+    /// `summary: best` values a trial over its whole curve, also when its last attempt resumed
+    /// from a checkpoint (it saw only its own epochs: 0.3 instead of epoch 2's 0.1).
+    @Test func aResumedTrialSummarizedByItsBestEpochCountsTheEpochsBeforeTheCheckpoint() throws {
+        let h = try SweepHarness("ckpt-best")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.commandProgram.replacingOccurrences(of: "loss=1.0 / epoch", with: "loss=[0.5, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9][epoch - 1]"))
+        let sweep = commandSweep(study: "cb", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8, extra: "summary: best")
+        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "cb", sweep: sweep, workerFlags: ["--allow-commands"])
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
+        defer { if rescuer.isRunning { rescuer.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let attempts = try Self.attempts(h, study: "cb")
+        let k = try #require(attempts.last?.resumedFromEpoch, "\(attempts)")
+        #expect(k >= 2)
+        let trial = try h.reader().read { q in try q.trial(studyID: try q.requireStudy(named: "cb").id, number: 0) }
+        #expect(trial?.state == .complete && trial?.value == 0.1, "\(String(describing: trial))")
+    }
 }

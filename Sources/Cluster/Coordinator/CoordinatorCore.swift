@@ -611,7 +611,7 @@ final class CoordinatorCore {
         let rowID = trials[r.trial].rowID
         if let started = trials[r.trial].lease?.startedAt { workers[worker]?.timeOutcome(now: now, started: started) }
         if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
-        let value = r.value ?? r.metrics[metric]
+        let value = bestOfWholeCurve(r.value ?? r.metrics[metric], trial: r.trial, epochs: r.epochs)
         // An infinite result is a result (the worst or the best there is); NaN or none is not.
         guard let value, !value.isNaN else {
             try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a value of '\(metric)' (none, or NaN)", now: now, tx: tx)
@@ -645,6 +645,22 @@ final class CoordinatorCore {
         }
         // No event: the trial row and its attempt record the completion (one write less per trial).
         endLease(r.trial, worker: worker, completed: true)
+    }
+
+    /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
+    /// curve: an attempt resumed from a checkpoint only saw its own epochs, so the same run
+    /// was valued differently when the coordinator had restarted.
+    private func bestOfWholeCurve(_ value: Double?, trial: Int, epochs: Int) -> Double? {
+        guard let value, !value.isNaN, summarizedByBest(trial),
+              let earlier = history.trial(trial)?.intermediate.filter({ $0.key <= epochs && !$0.value.isNaN }).values else { return value }
+        return study.direction == .minimize ? min(value, earlier.min() ?? value) : max(value, earlier.max() ?? value)
+    }
+
+    /// Whether the trial is a command trial with `summary: best`.
+    private func summarizedByBest(_ trial: Int) -> Bool {
+        guard definition.task == .command, let params = history.trial(trial)?.params,
+              case .command(let task)? = try? definition.spec(for: params, trialSeed: 0) else { return false }
+        return task.summary == .best
     }
 
     private func handleFailure(_ f: WorkerMessage.Failure, from worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
