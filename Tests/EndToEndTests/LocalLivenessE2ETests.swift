@@ -53,6 +53,8 @@ import Testing
         try #require(h.waitFor(timeout: 60) { Self.busyWorkerPID(h, study: "lr") != nil }, "no worker ran a trial:\n\(h.logText("run.log"))")
         kill(run.processIdentifier, SIGKILL)
         run.waitUntilExit()
+        let killedAt = Date().timeIntervalSince1970
+        sleep(2) // the coordinator is down a while: no time any trial ran
 
         let resumed = try h.run(["resume", "lr", "--db", h.db, "--workers", "1", "--no-progress"], timeout: 240)
         #expect(resumed.status == 0, "\(resumed.output)")
@@ -64,5 +66,8 @@ import Testing
         #expect(!requeued.isEmpty && requeued.allSatisfy { $0.message.contains("its worker's process (pid") && $0.message.contains("is gone") },
                 "\(requeued.map(\.message))")
         #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete })
+        // The lost attempts end when they were last heard of, before the kill, not at the resume.
+        let lostAttempts = try h.reader().read { q in try trials.flatMap { try q.attempts(trialID: $0.id) } }.filter { $0.outcome == .returned }
+        #expect(!lostAttempts.isEmpty && lostAttempts.allSatisfy { ($0.endedAt ?? .infinity) <= killedAt }, "\(lostAttempts.map { ($0.attempt, $0.endedAt ?? -1, killedAt) })")
     }
 }

@@ -65,6 +65,10 @@ final class CoordinatorCore {
     /// re-queued without waiting for their deadline. (Beside the trial table, not in each
     /// entry: a few trials, not every trial of a large study.)
     private var orphanProcesses: [Int: ProcessIdentity] = [:]
+    /// When each orphan was last heard of (its attempt's last report, or its start): a lost
+    /// orphan's attempt ends there, not when the resumed coordinator gives it up (the time
+    /// the coordinator was down is no time the trial ran).
+    private var orphanLastSeen: [Int: Double] = [:]
     /// Attempts pruned at a report, by trial: the worker's `result` for them still brings
     /// the program's output tail, kept for the attempt (``logTailsAwaitedAtMost`` at most).
     private var prunedAwaitingLog: [Int: (attempt: Int, worker: String)] = [:]
@@ -133,9 +137,12 @@ final class CoordinatorCore {
             case .running:
                 // Answers already given to this attempt, so re-sent reports get the same ones.
                 var answers: [Int: PruneDecision] = [:]
+                var lastSeen = try queries.attempts(trialID: t.rowID).first { $0.attempt == t.attempt }?.startedAt ?? now
                 for r in try queries.intermediates(trialID: t.rowID) where r.attempt == t.attempt {
                     answers[r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
+                    lastSeen = max(lastSeen, r.recordedAt)
                 }
+                orphanLastSeen[t.number] = lastSeen
                 trials.update(t.number) {
                     $0.orphanDeadline = now + options.orphanGraceSeconds
                     $0.decisions = answers
@@ -458,6 +465,7 @@ final class CoordinatorCore {
     }
 
     private func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
+        orphanLastSeen[ref.trial] = nil
         trials.update(ref.trial) {
             $0.orphanDeadline = nil
             $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
@@ -873,8 +881,9 @@ final class CoordinatorCore {
 
     /// An attempt that ended without a result: `outcome` STALE counts as a crash against
     /// the retry limit, RETURNED (the coordinator went away) does not.
-    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, outcome: AttemptOutcome = .stale, now: Double, tx: StoreTransaction) throws {
-        try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, at: now)
+    private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, outcome: AttemptOutcome = .stale, endedAt: Double? = nil,
+                         now: Double, tx: StoreTransaction) throws {
+        try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, at: min(endedAt ?? now, now))
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
         if outcome == .stale { trials.update(trial) { $0.crashes += 1 } }
         let crashes = trials[trial].crashes
@@ -939,7 +948,7 @@ final class CoordinatorCore {
             // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
             try crashed(trial: t, attempt: trials[t].attempt, worker: nil,
                         reason: "it was running when the coordinator stopped and \(gone ?? "its worker did not come back")",
-                        outcome: .returned, now: now, tx: tx)
+                        outcome: .returned, endedAt: orphanLastSeen.removeValue(forKey: t), now: now, tx: tx)
         }
         if now - lastRunSecondsFlush >= 5 {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
@@ -1152,7 +1161,8 @@ final class CoordinatorCore {
         }
         for t in trials.orphans.sorted() {
             trials.update(t) { $0.orphanDeadline = nil }
-            try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: reason, outcome: .returned, now: now, tx: tx)
+            try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: reason, outcome: .returned,
+                        endedAt: orphanLastSeen.removeValue(forKey: t), now: now, tx: tx)
         }
     }
 
