@@ -134,7 +134,8 @@ struct Resume: ParsableCommand {
             throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
         }
         if let problem = try SweepDefinition.addTrialsProblem(stored, adding: addTrials) { throw UsageError(problem) }
-        if stored.state == .finished && addTrials == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
+        let queued = try database.reader().read { try $0.enqueuedTrials(studyID: stored.id) }
+        if stored.state == .finished && addTrials == 0 && queued.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")
