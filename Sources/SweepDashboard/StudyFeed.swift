@@ -50,6 +50,8 @@ final class StudyFeed: Sendable {
 
     /// Runs one write transaction on the dashboard's write connection.
     func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        // Never creates the database: every change is about a study a sweep created.
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw StoreError.notFound("no database at \(databasePath) yet") }
         let w = try writer.withLock { w -> SweepStore in
             if w == nil { w = try SweepStore.open(path: databasePath) }
             return w!
@@ -114,7 +116,9 @@ final class StudyFeed: Sendable {
     // MARK: Answers
 
     func studies() throws -> Data {
-        try cached("studies") {
+        // Before a sweep created the database: no studies yet.
+        guard FileManager.default.fileExists(atPath: databasePath) else { return Data("[]".utf8) }
+        return try cached("studies") {
             try Self.encode(try read { q in
                 try q.studies().map { s in Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
             })
@@ -129,6 +133,7 @@ final class StudyFeed: Sendable {
     /// as long as the reread took), whole at most every `fullRereadAge` seconds (and
     /// `costFactor` times its cost); pages polling in between share the cached answers.
     func study(_ name: String, since: String? = nil) throws -> Data? {
+        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
         do {
             return try computing.withLock { _ in
                 let now = Date().timeIntervalSince1970
@@ -175,6 +180,7 @@ final class StudyFeed: Sendable {
     }
 
     func trial(_ name: String, number: Int) throws -> Data? {
+        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
         do {
             return try cached("trial:\(name):\(number)") {
                 try Self.encode(try read { q -> TrialDetail in

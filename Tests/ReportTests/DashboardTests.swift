@@ -112,10 +112,15 @@ import Testing
         let s = try Scratch("dashboard-missing")
         defer { s.cleanUp() }
         let file = try s.write("demo.yaml", syntheticSweep(study: "demo", trials: 3, epochs: 1))
-        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        // Started before the sweep created its database (it exited): no studies yet, then the sweep's.
         let (server, port) = try Self.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
         defer { if server.isRunning { server.terminate() } }
         let base = "http://127.0.0.1:\(port)"
+        #expect(HTTP.request(base + "/api/studies")?.body == "[]")
+        #expect(HTTP.request(base + "/api/study?name=demo")?.status == 404)
+        #expect(!FileManager.default.fileExists(atPath: s.db), "the dashboard created the database")
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        #expect(HTTP.request(base + "/api/studies")?.body.contains("\"name\":\"demo\"") == true)
         #expect(HTTP.request(base + "/api/study?name=nope")?.body.contains("no study named 'nope'") == true)
         #expect(HTTP.request(base + "/api/trial?study=demo&n=999")?.status == 404)
         let browser = try BrowserSession(scratch: s).run([

@@ -41,7 +41,12 @@ struct DashboardCommand: ParsableCommand {
         do {
             options = try DashboardOptions(bind: bind, token: token ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"], insecure: insecure)
         } catch let e as DashboardError { throw UsageError(e.description) }
-        _ = try database.reader() // a missing or foreign database fails here, with exit 2
+        if FileManager.default.fileExists(atPath: database.path) {
+            _ = try database.reader() // a foreign or damaged database fails here, with exit 2
+        } else {
+            // Started before the sweep, as one often is: its studies appear once it runs.
+            print("no database at \(database.path) yet: its studies appear once a sweep creates it (sweep run ... --db \(database.path))")
+        }
         let server = DashboardServer(databasePath: database.path, options: options)
         let done = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
