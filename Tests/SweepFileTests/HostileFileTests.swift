@@ -85,6 +85,21 @@ func peakResidentBytes() -> Int {
         #expect(fraction?.description.hasSuffix("budget.trials: expected a whole number, got 3.5") == true, "\(String(describing: fraction))")
     }
 
+    /// `sweep train` on a sweep file names the first range and the others.
+    @Test func aTrainFileWithRangesNamesThem() {
+        let text = """
+            data: {dataset: blobs}
+            model: {hidden: [{int: [8, 32]}], activation: {choice: [relu, elu]}}
+            training: {epochs: 1, optimizer: {name: adam, learning_rate: {loguniform: [0.001, 0.01]}}}
+            """
+        do {
+            _ = try TrainFile.parse(text: text, file: "t.yaml")
+            Issue.record("accepted a train file with ranges")
+        } catch {
+            #expect(error.description == "t.yaml:2:18: model.hidden[0]: this is a search range (and 2 more: model.activation, training.optimizer.learning_rate); `sweep train` needs fixed values (use `sweep run` to search)")
+        }
+    }
+
     @Test func nestingDeeperThanTheLimitIsRefused() {
         // The root mapping is the first level; `maxDepth` brackets under it are one too many.
         let brackets = SweepFileLimits.maxDepth

@@ -31,7 +31,8 @@ public enum TrainFile {
                 throw ConfigError(mark: c.mark, path: c.path, message: "a conditional value ({value, when}) needs a sweep; `sweep train` needs fixed values")
             }
             if let first = ranges.first {
-                let more = ranges.count > 1 ? " (and \(ranges.count - 1) more)" : ""
+                let others = ranges.dropFirst().map(\.path.description)
+                let more = others.isEmpty ? "" : " (and \(others.count) more: \(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", ..." : ""))"
                 throw ConfigError(mark: first.mark, path: first.path,
                                   message: "this is a search range\(more); `sweep train` needs fixed values (use `sweep run` to search)")
             }
