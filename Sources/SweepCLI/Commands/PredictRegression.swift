@@ -63,7 +63,8 @@ enum RegressionPredict {
 
         func table() -> String {
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-            var lines = [pad("sample", 8) + pad(target, 20) + (targets == nil ? "" : "target")]
+            // The same columns whatever the model was trained on: predicted, then the known value.
+            var lines = [pad("sample", 8) + pad("predicted", 20) + (targets == nil ? "" : target)]
             for i in 0..<prediction.count {
                 let value = mcSamples > 0 ? String(format: "%.6g±%.3g", prediction.mean[i], prediction.std[i]) : String(format: "%.6g", prediction.mean[i])
                 lines.append(pad(String(i), 8) + pad(value, 20) + (targets.map { String(format: "%.6g", $0[i]) } ?? ""))
