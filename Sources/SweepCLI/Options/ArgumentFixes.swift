@@ -4,31 +4,23 @@ enum ArgumentFixes {
     /// an option and answers "Missing value". A number right after a long option without
     /// `=` is that option's value (negative numbers are never option names).
     static func joinNegativeNumbers(_ arguments: [String]) -> [String] {
-        var out: [String] = []
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            if a == "--" { out += arguments[i...]; break }
-            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
-                out.append("\(a)=\(arguments[i + 1])")
-                i += 2
-                continue
-            }
-            out.append(a)
-            i += 1
-        }
-        return out
+        joinValues(arguments) { option, value in !option.contains("=") && isNegativeNumber(value) }
     }
 
     /// `--sort -value` -> `--sort=-value`: options whose values may start with `-` (a
     /// reversed sort key) take the next word whatever it looks like.
     static func joinDashedValues(_ arguments: [String], of options: Set<String> = ["--sort"]) -> [String] {
+        joinValues(arguments) { option, value in options.contains(option) && value.hasPrefix("-") && !value.hasPrefix("--") }
+    }
+
+    /// Writes `--option value` as `--option=value` where `joins(option, value)`, up to `--`.
+    private static func joinValues(_ arguments: [String], where joins: (String, String) -> Bool) -> [String] {
         var out: [String] = []
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
             if a == "--" { out += arguments[i...]; break }
-            if options.contains(a), i + 1 < arguments.count, arguments[i + 1].hasPrefix("-"), !arguments[i + 1].hasPrefix("--") {
+            if a.hasPrefix("--"), i + 1 < arguments.count, joins(a, arguments[i + 1]) {
                 out.append("\(a)=\(arguments[i + 1])")
                 i += 2
                 continue
