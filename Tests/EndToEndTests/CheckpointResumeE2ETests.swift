@@ -147,19 +147,24 @@ struct CheckpointResumeE2ETests {
                 break
         """
 
-    @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
-        let h = try SweepHarness("ckpt-command")
-        defer { h.cleanUp() }
-        _ = try h.write("train.py", Self.commandProgram)
-        let sweep = commandSweep(study: "cm", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
-        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "cm", sweep: sweep, workerFlags: ["--allow-commands"])
+    /// Runs `program` as the one 8-epoch command trial of `study` on a worker killed after its
+    /// checkpoint, and returns once a second worker has finished it.
+    static func runCommandTrialRescued(_ h: SweepHarness, study: String, extra: String = "", program: String) throws {
+        _ = try h.write("train.py", program)
+        let sweep = commandSweep(study: study, command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8, extra: extra)
+        let (endpoint, coordinator, victim) = try runUntilCheckpoint(h, study: study, sweep: sweep, workerFlags: ["--allow-commands"])
         defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
-
-        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + timing, log: "rescuer.log")
         defer { if rescuer.isRunning { rescuer.terminate() } }
         #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+    }
+
+    @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
+        let h = try SweepHarness("ckpt-command")
+        defer { h.cleanUp() }
+        try Self.runCommandTrialRescued(h, study: "cm", program: Self.commandProgram)
         let attempts = try Self.attempts(h, study: "cm")
         #expect(attempts.map(\.outcome) == [.stale, .complete])
         let k = try #require(attempts.last?.resumedFromEpoch, "\(attempts)")
@@ -177,15 +182,8 @@ struct CheckpointResumeE2ETests {
     @Test func aResumedTrialSummarizedByItsBestEpochCountsTheEpochsBeforeTheCheckpoint() throws {
         let h = try SweepHarness("ckpt-best")
         defer { h.cleanUp() }
-        _ = try h.write("train.py", Self.commandProgram.replacingOccurrences(of: "loss=1.0 / epoch", with: "loss=[0.5, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9][epoch - 1]"))
-        let sweep = commandSweep(study: "cb", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8, extra: "summary: best")
-        let (endpoint, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "cb", sweep: sweep, workerFlags: ["--allow-commands"])
-        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
-        defer { if rescuer.isRunning { rescuer.terminate() } }
-        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        try Self.runCommandTrialRescued(h, study: "cb", extra: "summary: best",
+                                        program: Self.commandProgram.replacingOccurrences(of: "loss=1.0 / epoch", with: "loss=[0.5, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9][epoch - 1]"))
         let attempts = try Self.attempts(h, study: "cb")
         let k = try #require(attempts.last?.resumedFromEpoch, "\(attempts)")
         #expect(k >= 2)
