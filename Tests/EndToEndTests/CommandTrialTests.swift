@@ -536,6 +536,12 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         // The best is [128]; JSON output keeps the list an array.
         let bestParams = (try? JSONSerialization.jsonObject(with: Data(best.output.utf8)) as? [[String: Any]])?.first?["params"] as? [String: Any]
         #expect(bestParams?["layers"] as? [Int] == [128], "\(best.output)")
+        // The export has the plain values the program got too (W&B's run config has them).
+        let csv = try h.run(["export", "sweep", "--db", h.db, "--format", "csv"]).output
+        #expect(csv.hasPrefix("number,") && csv.split(separator: "\n")[0].hasSuffix("param_layers,param_acts,metric_val_loss") && csv.contains("\"[\"\"relu\"\", \"\"tanh\"\"]\""), "\(csv)")
+        let json = try JSONSerialization.jsonObject(with: Data(try h.run(["export", "sweep", "--db", h.db]).output.utf8)) as? [String: Any]
+        let firstArguments = ((json?["trials"] as? [[String: Any]])?.first?["arguments"] as? [String: Any])
+        #expect(firstArguments?["acts"] as? [String] == ["relu", "tanh"], "\(String(describing: firstArguments))")
         #expect(try h.run(["enqueue", "sweep", "layers=[64,32]", "--db", h.db]).status == 0)
         let refused = try h.run(["enqueue", "sweep", "layers=[12]", "--db", h.db])
         #expect(refused.status == 2 && refused.output.contains("[12] is not in choice {[64, 32], [128], [32, 32, 16]}"), "\(refused.output)")

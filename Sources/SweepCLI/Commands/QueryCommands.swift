@@ -274,26 +274,46 @@ struct Export: ParsableCommand {
         var trials: [JSONOutput.Trial]
     }
 
+    /// A command trial's arguments: what its program got, plain values as well as searched
+    /// ones (nil for other kinds of studies, or a stored file that no longer parses).
+    static func arguments(of trial: TrialRecord, in definition: SweepDefinition?) -> [CommandTask.Argument]? {
+        guard let definition, definition.task == .command,
+              case .command(let task)? = try? definition.spec(for: trial.params, trialSeed: trial.seed) else { return nil }
+        return task.arguments
+    }
+
     func run() throws {
         let reader = try database.reader()
         let text: String = try reader.read { q in
             let s = try q.requireStudy(named: study)
             let trials = try q.trials(studyID: s.id)
             let names = s.definition.space.parameters.map(\.name)
+            let definition = try? SweepDefinition.parse(text: s.definition.sweepFile, file: "\(study) (stored sweep file)")
+            let arguments = trials.map { Self.arguments(of: $0, in: definition) }
             if format == .json {
                 let curves = try q.allIntermediates(studyID: s.id)
                 let doc = Document(study: JSONOutput.Study(s, counts: try q.stateCounts(studyID: s.id)), parameters: names,
-                                   trials: trials.map { JSONOutput.Trial($0, curve: curves[$0.number] ?? []) })
+                                   trials: zip(trials, arguments).map { t, a in
+                                       var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
+                                       trial.arguments = a.map { Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) }
+                                       return trial
+                                   })
                 return try JSONOutput.render(doc) + "\n"
+            }
+            // The plain values a command's program got, after the searched ones (W&B's config has both).
+            var plain: [String] = []
+            for a in arguments.compactMap({ $0 }) {
+                for name in a.map(\.name) where !names.contains(name) && !plain.contains(name) { plain.append(name) }
             }
             let metricNames = Array(Set(trials.flatMap { $0.metrics.keys })).sorted()
             let headers = ["number", "state", "value", "epochs", "seed", "attempt", "worker", "started_at", "finished_at", "duration", "prune_reason", "error"]
-                + names.map { "param_\($0)" } + metricNames.map { "metric_\($0)" }
-            let rows = trials.map { t -> [String] in
+                + (names + plain).map { "param_\($0)" } + metricNames.map { "metric_\($0)" }
+            let rows = zip(trials, arguments).map { t, a -> [String] in
                 let fixed: [String] = ["\(t.number)", t.state.rawValue, Self.text(t.value), "\(t.epochs)", "\(t.seed)", "\(t.attempt)",
                                        t.worker ?? "", Self.text(t.startedAt), Self.text(t.finishedAt), Self.text(t.duration),
                                        t.pruneReason ?? "", t.error ?? ""]
-                let params: [String] = names.map { t.params[$0]?.description ?? "" }
+                let given = Dictionary((a ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+                let params: [String] = names.map { t.params[$0]?.description ?? "" } + plain.map { given[$0]?.description ?? "" }
                 let metrics: [String] = metricNames.map { Self.text(t.metrics[$0]) }
                 return fixed + params + metrics
             }

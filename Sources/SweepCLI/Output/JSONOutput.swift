@@ -74,6 +74,8 @@ enum JSONOutput {
         var prune_reason: String?
         var intermediate: [Point]?
         var attempts: [Attempt]?
+        /// Command trials: every value the program got, plain ones too (`sweep export`).
+        var arguments: Params?
 
         init(_ t: TrialRecord, curve: [IntermediateRecord]? = nil, attempts: [AttemptRecord]? = nil) {
             number = t.number
