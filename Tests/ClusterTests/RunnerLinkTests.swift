@@ -109,6 +109,21 @@ import ZeroMQ
         #expect(both.last == .forward(result))
     }
 
+    /// A command trial's float arguments stay floats across the wire (Foundation's JSON coders
+    /// turned 1.0 into 1: scikit-learn's `max_features=1.0`, all features, became 1 feature).
+    @Test func commandArgumentsKeepTheirKindsOnTheWire() throws {
+        let arguments: [CommandTask.Argument] = [
+            .init(name: "max_features", value: .double(1.0)), .init(name: "n", value: .int(1)), .init(name: "flag", value: .bool(true)),
+            .init(name: "widths", value: .list([.double(2.0), .int(3), .list([.string("a")])])), .init(name: "s", value: .string("1.0")),
+        ]
+        var command = assign
+        command.spec = .command(CommandTask(program: "t.py", command: ["python3", "${program}", "${args}"], epochs: 3, arguments: arguments))
+        guard case .assign(let back) = try WireCodec().decodeCoordinatorMessage(WireCodec().encode(.assign(command))),
+              case .command(let task) = back.spec else { Issue.record("not a command assignment"); return }
+        #expect(task.arguments == arguments)
+        #expect(back.spec == command.spec)
+    }
+
     @Test func parameterValuesHaveOneJSONFormOnTheWireAndInTheStore() throws {
         let params: Params = ["lr": .double(1.0), "units": .int(32), "opt": .string("a \"b\""), "bn": .bool(false)]
         let wire = try #require(String(bytes: WireCodec().encode(.assign(assign)), encoding: .utf8))

@@ -510,6 +510,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
             c = run.config
             assert isinstance(c.layers, list) and all(isinstance(w, int) for w in c.layers), c.layers
             assert c.acts == ["relu", "tanh"], c.acts
+            assert isinstance(c.ratio, float) and c.ratio == 1.0, c.ratio  # a whole float stays a float
             for e in range(c.epochs):
                 run.log({"val_loss": abs(sum(c.layers) - 128) / 100 + e})
             """)
@@ -520,6 +521,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
             parameters:
               layers: {values: [[64, 32], [128], [32, 32, 16]]}
               acts: {value: [relu, tanh]}
+              ratio: {value: 1.0}
             command:
               - ${env}
               - ${interpreter}
@@ -538,7 +540,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(bestParams?["layers"] as? [Int] == [128], "\(best.output)")
         // The export has the plain values the program got too (W&B's run config has them).
         let csv = try h.run(["export", "sweep", "--db", h.db, "--format", "csv"]).output
-        #expect(csv.hasPrefix("number,") && csv.split(separator: "\n")[0].hasSuffix("param_layers,param_acts,metric_val_loss") && csv.contains("\"[\"\"relu\"\", \"\"tanh\"\"]\""), "\(csv)")
+        #expect(csv.hasPrefix("number,") && csv.split(separator: "\n")[0].hasSuffix("param_layers,param_acts,param_ratio,metric_val_loss") && csv.contains("\"[\"\"relu\"\", \"\"tanh\"\"]\""), "\(csv)")
         let json = try JSONSerialization.jsonObject(with: Data(try h.run(["export", "sweep", "--db", h.db]).output.utf8)) as? [String: Any]
         let firstArguments = ((json?["trials"] as? [[String: Any]])?.first?["arguments"] as? [String: Any])
         #expect(firstArguments?["acts"] as? [String] == ["relu", "tanh"], "\(String(describing: firstArguments))")

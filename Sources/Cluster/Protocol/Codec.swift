@@ -393,9 +393,22 @@ public struct WireCodec {
             w.endArray()
             w.endObject()
             w.endObject()
-        case .training, .command:
+        case .training:
             // Encoding a validated configuration cannot fail.
             w.raw(Array((try? JSONEncoder().encode(s)) ?? Data("null".utf8)))
+        case .command(let task):
+            // Through Codable, but the arguments by hand: Foundation's JSON coders write and
+            // read 1.0 as 1, and a program must get a float as a float (`max_features=1.0`
+            // is all features in scikit-learn, `1` is one).
+            var bare = task
+            bare.arguments = []
+            let data = Array((try? JSONEncoder().encode(TrialSpec.command(bare))) ?? Data("null".utf8))
+            guard case .object(var top)? = try? JSONParser().parse(data), let i = top.firstIndex(where: { $0.0 == "task" }),
+                  case .object(var fields) = top[i].1 else { w.raw(data); return }
+            fields.removeAll { $0.0 == "arguments" }
+            fields.append(("arguments", .array(task.arguments.map { .object([("name", .string($0.name)), ("value", $0.value.json)]) })))
+            top[i].1 = .object(fields)
+            w.value(.object(top))
         }
     }
 
@@ -414,7 +427,19 @@ public struct WireCodec {
             return .synthetic(SyntheticTask(function: function, epochs: try t.int("epochs", min: 1), sleep: try t.double("sleep"),
                                             decay: try t.double("decay"), failProbability: try t.double("fail_probability"), inputs: inputs))
         case "training", "command":
-            do { return try JSONDecoder().decode(TrialSpec.self, from: Data(raw)) } catch { throw f.invalid("\(type) spec: \(error)") }
+            let decoded: TrialSpec
+            do { decoded = try JSONDecoder().decode(TrialSpec.self, from: Data(raw)) } catch { throw f.invalid("\(type) spec: \(error)") }
+            guard case .command(var task) = decoded else { return decoded }
+            // The arguments again from the JSON as written (floats stay floats; see `spec`).
+            var arguments: [CommandTask.Argument] = []
+            for e in v["task"]?["arguments"]?.elements ?? [] {
+                guard let name = e["name"]?.string, let value = e["value"].flatMap(ParamValue.init(json:)) else {
+                    throw f.invalid("command spec: an argument is not {name, value}")
+                }
+                arguments.append(.init(name: name, value: value))
+            }
+            task.arguments = arguments
+            return .command(task)
         case let other:
             throw f.invalid("unknown trial kind '\(other.prefix(32))'")
         }

@@ -32,6 +32,17 @@ extension JSONWriter {
 }
 
 extension ParamValue {
+    /// The value as a JSON value (a float stays a float: `1.0`, not `1`).
+    public var json: JSONValue {
+        switch self {
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .list(let items): return .array(items.map(\.json))
+        }
+    }
+
     /// The value a JSON scalar or array of them holds (a number with a decimal point or
     /// exponent is a double); nil for null and objects, which no parameter takes.
     public init?(json: JSONValue) {
