@@ -253,8 +253,11 @@ import Testing
         #expect(dash.status == 2 && dash.output.contains("--token"), "\(dash.output)")
         let short = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", "short"])
         #expect(short.status == 2 && short.output.contains("at least 16 characters"), "\(short.output)")
-        let missing = try s.sweep(["dashboard", "--db", s.path("missing.db")])
-        #expect(missing.status == 2 && missing.output.contains("no database"), "\(missing.output)")
+        // (A missing database is waited for: `pagesOfMissingStudiesAndTrialsSaySo`.) Another
+        // program's file is refused.
+        let foreign = try s.write("notes.txt", "hello\n")
+        let refused = try s.sweep(["dashboard", "--db", foreign])
+        #expect(refused.status == 2 && refused.output.contains("is not a Sweep database"), "\(refused.output)")
     }
 }
 
