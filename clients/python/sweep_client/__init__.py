@@ -187,16 +187,51 @@ def _merged(default, value):
     return value
 
 
+def _as_dict(values):
+    """A config given as W&B takes it: a dict, or an object with attributes (an argparse
+    Namespace, a dataclass), or None."""
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        return dict(values)
+    if hasattr(values, "__dict__"):
+        return {k: v for k, v in vars(values).items() if not k.startswith("_")}
+    return dict(values)
+
+
 class Config(dict):
     """The parameters, readable as attributes (run.config.lr) and as keys; nested
     parameters as nested dicts (run.config.optimizer["lr"]). The sweep's values win over
-    defaults a script sets (as in W&B): `update` leaves them alone."""
+    defaults a script sets (as in W&B): `update` leaves them alone. A dotted name the
+    script's defaults use flat ("model.depth") stays flat, as W&B keeps it; read either way."""
 
     def __init__(self, defaults=None, locked=None):
-        dict.__init__(self, defaults or {})
-        self._locked = _nested(dict(locked or {}))
+        defaults = _as_dict(defaults)
+        dict.__init__(self, defaults)
+        locked = dict(locked or {})
+        # A sweep value for a flat dotted key the script itself uses replaces that key.
+        flat = {k: v for k, v in locked.items() if "." in k and k in defaults}
+        for k, v in flat.items():
+            dict.__setitem__(self, k, v)
+        self._locked = _nested({k: v for k, v in locked.items() if k not in flat})
+        self._locked.update(flat)
         for k, v in self._locked.items():
-            dict.__setitem__(self, k, _merged(self.get(k), v))
+            if k not in flat:
+                dict.__setitem__(self, k, _merged(self.get(k), v))
+
+    def __missing__(self, key):
+        # config["optimizer.lr"] for a nested parameter (W&B scripts read both ways).
+        if isinstance(key, str) and "." in key:
+            node = self
+            for part in key.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    raise KeyError(key)
+                node = node[part]
+            return node
+        raise KeyError(key)
+
+    def as_dict(self):
+        return dict(self)
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -206,8 +241,12 @@ class Config(dict):
         except KeyError:
             raise AttributeError(name)
 
-    def update(self, *args, **kwargs):
-        for k, v in dict(*args, **kwargs).items():
+    def update(self, *args, allow_val_change=None, **kwargs):
+        values = {}
+        for a in args:
+            values.update(_as_dict(a))
+        values.update(kwargs)
+        for k, v in values.items():
             if k not in self._locked:
                 self[k] = v
             elif isinstance(v, dict) and isinstance(self._locked[k], dict):
@@ -221,9 +260,13 @@ class Config(dict):
 class Run(object):
     """A W&B-like run: config, log(), finish()."""
 
-    def __init__(self, config=None):
+    def __init__(self, config=None, name=None):
         self.config = Config(config, locked=params())
         self.summary = {}
+        # W&B's run name and id: the trial, when a worker runs the program.
+        trial = os.environ.get("SWEEP_TRIAL")
+        self.id = "trial-%s" % trial if trial is not None else "local"
+        self.name = name or self.id
         self._epoch = 0
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
@@ -280,6 +323,19 @@ class Run(object):
         if exit_code:
             sys.exit(exit_code)
 
+    # W&B calls that change nothing for a sweep: accepted so that scripts run unchanged.
+    def define_metric(self, *args, **kwargs):
+        return None
+
+    def watch(self, *args, **kwargs):
+        return None
+
+    def save(self, *args, **kwargs):
+        return None
+
+    def log_artifact(self, *args, **kwargs):
+        return None
+
     def __enter__(self):
         return self
 
@@ -292,12 +348,44 @@ run = None
 config = Config()
 
 
-def init(config=None, **_ignored):
+def init(config=None, name=None, **_ignored):
     """Starts the run (W&B's project, entity, ... are accepted and ignored)."""
     global run
-    run = Run(config)
+    run = Run(config, name=name)
     globals()["config"] = run.config
+    globals()["summary"] = run.summary
     return run
+
+
+summary = {}
+
+
+def login(*args, **kwargs):
+    """W&B's login: nothing to log in to."""
+    return True
+
+
+def define_metric(*args, **kwargs):
+    return None
+
+
+def watch(*args, **kwargs):
+    return None
+
+
+def save(*args, **kwargs):
+    return None
+
+
+class _Media(object):
+    """W&B's media objects (Image, Table, Histogram, ...): accepted in log() and left out of
+    the report, which keeps numbers only."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+Image = Table = Histogram = Audio = Video = Html = Object3D = _Media
 
 
 def log(data, step=None, commit=None):

@@ -52,6 +52,33 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(r.stdout.split(), ["0.5", "32", "1", "0.5", "False"])
 
 
+    def test_wandb_scripts_calls_and_config_forms_work(self):
+        # What real W&B scripts call: a Namespace as config, update(..., allow_val_change),
+        # define_metric, login, watch, summary, media objects in log(); a flat dotted key.
+        code = ("import argparse, json, sweep_client as wandb\n"
+                "wandb.login()\n"
+                "args = argparse.Namespace(lr=0.1, depth=2)\n"
+                "run = wandb.init(config=args, name='x')\n"
+                "run.config.update({'extra': 1}, allow_val_change=True)\n"
+                "wandb.define_metric('val_loss', summary='min'); run.define_metric('acc'); wandb.watch(None)\n"
+                "run.log({'loss': 1.0, 'img': wandb.Image(None), 'table': wandb.Table(columns=[])})\n"
+                "wandb.summary['best'] = 1\n"
+                "print(json.dumps(run.config.as_dict(), sort_keys=True), run.name)\n"
+                "flat = wandb.init(config={'model.depth': 3})\n"
+                "print(flat.config['model.depth'], json.dumps(dict(flat.config), sort_keys=True))\n"
+                "nested = wandb.init()\n"
+                "print(nested.config['opt.lr'], nested.config.opt['lr'])\n")
+        r = run_python(code, ["--lr=0.5", "--model.depth=4", "--opt.lr=0.01"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(json.loads(lines[0].rsplit(" ", 1)[0]),
+                         {"depth": 2, "extra": 1, "lr": 0.5, "model": {"depth": 4}, "opt": {"lr": 0.01}})
+        self.assertEqual(lines[0].rsplit(" ", 1)[1], "x")
+        # The script's flat "model.depth" gets the sweep's value (W&B keeps dotted keys flat).
+        self.assertEqual(lines[1].split(" ", 1)[0], "4")
+        self.assertEqual(json.loads(lines[1].split(" ", 1)[1])["model.depth"], 4)
+        self.assertEqual(lines[2].split(), ["0.01", "0.01"])
+
     def test_nested_parameters_are_nested_dicts_in_the_wandb_config(self):
         # W&B gives nested sweep parameters (and constant dicts) as nested dicts; Sweep sends
         # them as dotted names. The script's own defaults merge under the sweep's values.
