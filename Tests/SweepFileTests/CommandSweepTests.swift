@@ -199,7 +199,9 @@ import Testing
         guard case .command(let task) = try d.spec(for: ["layers": layers[2]], trialSeed: 1) else { Issue.record("not a command"); return }
         #expect(task.arguments == [.init(name: "layers", value: layers[2]), .init(name: "acts", value: .list([.string("relu"), .string("tanh")]))])
         let argv = CommandMacros.expand(["${args}", "${args_json}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3"))
-        #expect(argv == ["--layers=[32, [16, \"x\"]]", "--acts=[\"relu\", \"tanh\"]", "{\"layers\": [32, [16, \"x\"]], \"acts\": [\"relu\", \"tanh\"]}"])
+        // ${args} as W&B's agent writes lists (Python's str); ${args_json} as JSON.
+        #expect(argv == ["--layers=[32, [16, 'x']]", "--acts=['relu', 'tanh']", "{\"layers\": [32, [16, \"x\"]], \"acts\": [\"relu\", \"tanh\"]}"])
+        #expect(CommandMacros.text(.list([.bool(true), .double(1.0), .string("it's"), .string("a'b\"c\n")])) == #"[True, 1.0, "it's", 'a\'b"c\n']"#)
         // Stored and sent as JSON arrays, read back as lists.
         #expect(try JSONDecoder().decode(ParamValue.self, from: Data("[1, 2.5, \"a\", [true]]".utf8)) == .list([.int(1), .double(2.5), .string("a"), .list([.bool(true)])]))
         // Given as text (enqueue, dashboard), however spaced.

@@ -102,16 +102,39 @@ public enum CommandMacros {
         return s
     }
 
-    /// A value as the program sees it on its command line (booleans as `True`/`False`,
-    /// as W&B passes them, which Python's argparse and `sweep_client` read back; lists as
-    /// JSON arrays, `[64, 32]`, which `json.loads` and `ast.literal_eval` both read).
+    /// A value as the program sees it on its command line, as W&B's agent writes it (Python's
+    /// `str`): booleans `True`/`False`, lists as Python literals (`[64, 32]`, `['relu',
+    /// 'tanh']`, `[True, False]`), which `ast.literal_eval` and `sweep_client` read back.
     public static func text(_ v: ParamValue) -> String {
+        switch v {
+        case .string(let s): return s
+        default: return pythonLiteral(v)
+        }
+    }
+
+    /// `v` as Python's `repr` writes it (inside lists, strings are quoted).
+    static func pythonLiteral(_ v: ParamValue) -> String {
         switch v {
         case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
         case .int(let i): return String(i)
-        case .string(let s): return s
         case .bool(let b): return b ? "True" : "False"
-        case .list: return v.jsonText
+        case .list(let items): return "[" + items.map(pythonLiteral).joined(separator: ", ") + "]"
+        case .string(let s):
+            // Python quotes with ' unless the text holds ' and no ".
+            let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
+            var out = String(quote)
+            for u in s.unicodeScalars {
+                switch u {
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where Character(u) == quote: out += "\\" + String(quote)
+                case _ where u.value < 0x20 || u.value == 0x7F: out += String(format: "\\x%02x", u.value)
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + String(quote)
         }
     }
 

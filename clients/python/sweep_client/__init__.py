@@ -25,6 +25,7 @@ and a W&B-like one, so a W&B script changes only its import:
 Standard library only (docs/commands.md describes the line protocol underneath).
 """
 
+import ast
 import atexit
 import json
 import os
@@ -51,8 +52,8 @@ def checkpoint_dir():
 
 
 def _parse_value(text):
-    """A command-line value as the worker wrote it: numbers, True/False, lists (JSON
-    arrays, as `[64, 32]`), else text."""
+    """A command-line value as the worker wrote it: numbers, True/False, lists (Python
+    literals as W&B writes them, `['relu', 'tanh']`, or JSON), else text."""
     if text in ("True", "true"):
         return True
     if text in ("False", "false"):
@@ -63,10 +64,14 @@ def _parse_value(text):
         except ValueError:
             pass
     if text.startswith("[") and text.endswith("]"):
+        # Lists as W&B's agent writes them (Python literals), or JSON.
         try:
-            return json.loads(text)
-        except ValueError:
-            pass
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            try:
+                return json.loads(text)
+            except ValueError:
+                pass
     return text
 
 
