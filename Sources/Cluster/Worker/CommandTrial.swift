@@ -81,6 +81,7 @@ struct CommandTrial: TrialKind {
         var objective: [Double] = []
         var badLines = 0
         var droppedMetrics = 0
+        var pastLastEpoch = 0
         var stop: Stop?
         var stopReason: String? // why the worker stopped the program itself (diverged)
         var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
@@ -116,7 +117,7 @@ struct CommandTrial: TrialKind {
                 return
             }
             guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
-                badLines += 1
+                if epoch > session.lastEpoch { pastLastEpoch += 1 } else { badLines += 1 }
                 log.limited(.warning, key: "bad-epoch", "trial \(a.trial): ignored a report for epoch \(epoch) (after \(end.epochsRun), at most \(session.lastEpoch))")
                 child.writeDecision("continue \(epoch)")
                 return
@@ -200,6 +201,9 @@ struct CommandTrial: TrialKind {
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
         var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : ""
+        if pastLastEpoch > 0 {
+            notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"
+        }
         if droppedMetrics > 0 {
             notes += "[sweep] \(droppedMetrics) metric value(s) left out: a report keeps at most \(WorkerMessage.Report.maxMetrics) metrics, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes (docs/limits.md)\n"
         }
