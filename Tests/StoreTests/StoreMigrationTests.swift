@@ -152,6 +152,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: empty) && !FileManager.default.fileExists(atPath: empty + "-wal"))
     }
 
+    /// A database that cannot be read may hold results: a clean-up never deletes it.
+    @Test func anUnreadableDatabaseIsNeverRemoved() throws {
+        let scratch = try scratchFolder("unsure")
+        defer { scratch.cleanUp() }
+        do {
+            let store = try SweepStore.open(path: scratch.db)
+            _ = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        }
+        // Damage every page after the first: the studies table cannot be read.
+        let handle = try #require(FileHandle(forUpdatingAtPath: scratch.db))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: 4096)
+        try handle.write(contentsOf: Data(repeating: 0x07, count: Int(size) - 4096))
+        try handle.close()
+        #expect(SweepStore.removeIfUnusedAndEmpty(path: scratch.db) == false)
+        #expect(FileManager.default.fileExists(atPath: scratch.db))
+        // Through a symlink, the file itself is what a clean-up looks at (and would remove).
+        let link = scratch.directory.appendingPathComponent("link.db").path
+        let empty = scratch.directory.appendingPathComponent("empty.db").path
+        do { _ = try SweepStore.open(path: empty) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: empty)
+        #expect(SweepStore.removeIfUnusedAndEmpty(path: link))
+        #expect(!FileManager.default.fileExists(atPath: empty) && !FileManager.default.fileExists(atPath: empty + "-wal"))
+    }
+
     @Test func storesOpenedAtOnceAllFindTheSchemaWhole() async throws {
         let scratch = try scratchFolder("at-once")
         defer { scratch.cleanUp() }
@@ -194,5 +219,36 @@ import Testing
         #expect(!text.contains("WITH starts"))
         #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full"))?.contains("free space, then `sweep resume`") == true)
         #expect(DatabaseFailure.describe(StoreError.notFound("x")) == nil)
+    }
+}
+
+/// Closing any descriptor of a file drops every classic POSIX lock the process holds on it,
+/// SQLite's included: another process closing its last connection then deletes the live WAL
+/// (a dashboard in the coordinator's process looked at the study lock; an enqueue closed).
+@Suite struct KeptDescriptorTests {
+    @Test func lookingAtTheFileKeepsThisProcesssSQLiteLocks() throws {
+        let scratch = try scratchFolder("kept-fd")
+        defer { scratch.cleanUp() }
+        let store = try SweepStore.open(path: scratch.db)
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        _ = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 2) }
+        #expect(FileManager.default.fileExists(atPath: scratch.db + "-wal"))
+        // What a dashboard, a report and a second store in this process do with the file.
+        for _ in 0..<3 {
+            _ = StudyLockBytes.isHeld(database: scratch.db, study: "s")
+            do { _ = try SweepStore.open(path: scratch.db) }
+            _ = SweepStore.removeIfUnusedAndEmpty(path: scratch.db)
+        }
+        // Another process opens and closes the database: it must see this one still using it.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('select count(*) from trials').fetchall(); c.close()", scratch.db]
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: scratch.db + "-wal"), "the live WAL was deleted by another process")
+        _ = try store.write { try $0.insertTrial(studyID: study.id, number: 1, state: .waiting, params: [:], seed: 2, at: 3) }
+        #expect(try SweepStore.openReadOnly(path: scratch.db).read { try $0.trials(studyID: study.id) }.count == 2)
+        #expect(try store.integrityCheck() == "ok")
     }
 }

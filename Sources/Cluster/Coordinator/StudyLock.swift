@@ -16,25 +16,31 @@ import Store
 /// path), only for the message another coordinator gets.
 public final class StudyLock {
     private let fd: Int32
+    private let byte: Int64
     /// The file that names the holder (informational; the lock is on the database).
     public let path: String
 
     /// Takes the lock, or fails naming the process that holds it.
     public init(database: String, study: String) throws {
         let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
-        let fd = open(real, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw StudyLockError.cannotOpen(real, String(cString: strerror(errno))) }
+        // Never closed, only given back (`DatabaseDescriptors`): closing would drop SQLite's locks.
+        let fd: Int32
+        switch DatabaseDescriptors.checkOut(path: real, writable: true) {
+        case .success(let d): fd = d.fd
+        case .failure(let e): throw StudyLockError.cannotOpen(real, e.text)
+        }
         let dir = real + ".locks"
         path = "\(dir)/\(study).lock"
-        switch FileByteLock.lock(fd, byte: StudyLockBytes.byte(of: study), exclusive: true) {
+        byte = StudyLockBytes.byte(of: study)
+        switch FileByteLock.lock(fd, byte: byte, exclusive: true) {
         case .taken:
             break
         case .held:
-            close(fd)
+            DatabaseDescriptors.checkIn(fd, writable: true)
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             throw StudyLockError.held(study: study, holder: holder)
         case .unsupported(let why):
-            close(fd)
+            DatabaseDescriptors.checkIn(fd, writable: true)
             throw StudyLockError.cannotOpen(real, String(cString: strerror(why)))
         }
         self.fd = fd
@@ -49,7 +55,8 @@ public final class StudyLock {
     }
 
     deinit {
-        close(fd) // releases the OFD lock (the last descriptor of its open file description)
+        FileByteLock.unlock(fd, byte: byte)
+        DatabaseDescriptors.checkIn(fd, writable: true)
     }
 }
 

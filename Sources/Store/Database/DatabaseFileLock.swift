@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,6 +61,63 @@ public enum FileByteLock {
     }
 }
 
+/// Sweep's own descriptors of database files (for its byte locks and header reads), never
+/// closed while the file exists.
+///
+/// Closing any descriptor of a file drops every classic POSIX lock the process holds on it,
+/// SQLite's included: a WAL connection's shared lock vanishes, another process closing its
+/// last connection then takes the database for unused, checkpoints it and deletes the live
+/// `-wal` and `-shm` under a running coordinator (found with `sweep run --dashboard`, whose
+/// dashboard looked at the study lock, and a `sweep enqueue`). A released descriptor goes
+/// back here for the next use of the same file; only one of a deleted file is closed.
+public enum DatabaseDescriptors {
+    private struct Key: Hashable {
+        let device: UInt64
+        let inode: UInt64
+        let writable: Bool
+    }
+    private static let spare = Mutex<[Key: [Int32]]>([:])
+
+    /// A descriptor of the file at `path` (read-write, else read-only unless `writable` is
+    /// required; created when `create`), or the errno of the failed open. Give it back with
+    /// ``checkIn(_:writable:)``, never close it.
+    public static func checkOut(path: String, writable: Bool, create: Bool = false) -> Result<(fd: Int32, writable: Bool), Errno> {
+        var named = stat()
+        if stat(path, &named) == 0 {
+            for w in writable ? [true] : [true, false] {
+                let key = Key(device: UInt64(named.st_dev), inode: UInt64(named.st_ino), writable: w)
+                while let fd = spare.withLock({ $0[key]?.popLast() }) {
+                    var open = stat()
+                    if fstat(fd, &open) == 0, open.st_nlink > 0, open.st_dev == named.st_dev, open.st_ino == named.st_ino { return .success((fd, w)) }
+                    close(fd) // a deleted file's: closing drops no lock of a live one
+                }
+            }
+        }
+        var fd = Glibc.open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
+        if fd >= 0 { return .success((fd, true)) }
+        let firstError = errno
+        guard !writable, firstError == EACCES || firstError == EROFS else { return .failure(Errno(firstError)) }
+        fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        return fd >= 0 ? .success((fd, false)) : .failure(Errno(errno))
+    }
+
+    /// Takes back a descriptor from ``checkOut(path:writable:create:)`` (its locks released).
+    public static func checkIn(_ fd: Int32, writable: Bool) {
+        var open = stat()
+        guard fstat(fd, &open) == 0 else { return }
+        guard open.st_nlink > 0 else { close(fd); return }
+        let key = Key(device: UInt64(open.st_dev), inode: UInt64(open.st_ino), writable: writable)
+        spare.withLock { $0[key, default: []].append(fd) }
+    }
+
+    /// An errno, for messages.
+    public struct Errno: Error {
+        public let code: Int32
+        init(_ code: Int32) { self.code = code }
+        public var text: String { String(cString: strerror(code)) }
+    }
+}
+
 /// A writing process's hold on a database file: a shared lock on its "in use" byte for as
 /// long as the store is open, and an exclusive "schema" lock while the file is checked,
 /// created and migrated.
@@ -83,11 +141,13 @@ final class DatabaseFileUse: Sendable {
         // A clean-up may delete the file between our open and our lock: then the descriptor
         // names an unlinked file, and we open the path again.
         for _ in 0..<100 {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
+            let fd: Int32
+            switch DatabaseDescriptors.checkOut(path: path, writable: true, create: true) {
+            case .success(let d): fd = d.fd
+            case .failure(let e):
                 let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-                let reason = errno == ENOENT && !FileManager.default.fileExists(atPath: directory)
-                    ? "the directory \(directory) does not exist" : String(cString: strerror(errno))
+                let reason = e.code == ENOENT && !FileManager.default.fileExists(atPath: directory)
+                    ? "the directory \(directory) does not exist" : e.text
                 throw StoreError.unreadable(path: path, reason: reason)
             }
             switch FileByteLock.lock(fd, byte: Self.inUseByte, exclusive: false, wait: true) {
@@ -97,9 +157,10 @@ final class DatabaseFileUse: Sendable {
                     locked = true
                     return
                 }
-                close(fd)
+                FileByteLock.unlock(fd, byte: Self.inUseByte)
+                DatabaseDescriptors.checkIn(fd, writable: true)
             case .held:
-                close(fd) // not with `wait`; try again
+                DatabaseDescriptors.checkIn(fd, writable: true) // not with `wait`; try again
             case .unsupported:
                 self.fd = fd
                 locked = false
@@ -109,7 +170,10 @@ final class DatabaseFileUse: Sendable {
         throw StoreError.unreadable(path: path, reason: "the file kept being replaced while it was opened")
     }
 
-    deinit { close(fd) }
+    deinit {
+        if locked { FileByteLock.unlock(fd, byte: Self.inUseByte) }
+        DatabaseDescriptors.checkIn(fd, writable: true)
+    }
 
     /// Runs `body` (checking, creating, migrating) with every other process's kept out of it.
     func creatingSchema<T>(_ body: () throws -> T) rethrows -> T {
@@ -118,14 +182,16 @@ final class DatabaseFileUse: Sendable {
         return try body()
     }
 
-    /// Runs `remove` only while no other process has the database at `path` open for writing
-    /// (it cannot start to meanwhile), and returns what it returns; false when another does,
-    /// or when that cannot be told.
+    /// Runs `remove` only while no other process, and no other store of this one, has the
+    /// database at `path` open for writing (none can start to meanwhile), and returns what
+    /// it returns; false when another does, or when that cannot be told.
     static func removeIfUnused(path: String, _ remove: () -> Bool) -> Bool {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) } // after the files are gone: a process waiting to open them reopens the path
-        guard FileByteLock.lock(fd, byte: inUseByte, exclusive: true) == .taken, isStill(fd, at: path) else { return false }
+        guard case .success(let d) = DatabaseDescriptors.checkOut(path: path, writable: true) else { return false }
+        // Given back after the files are gone: a process waiting to open them reopens the path.
+        defer { DatabaseDescriptors.checkIn(d.fd, writable: true) }
+        guard FileByteLock.lock(d.fd, byte: inUseByte, exclusive: true) == .taken else { return false }
+        defer { FileByteLock.unlock(d.fd, byte: inUseByte) }
+        guard isStill(d.fd, at: path) else { return false }
         return remove()
     }
 

@@ -18,9 +18,12 @@ enum DatabaseOwnership {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         if isDirectory.boolValue { throw StoreError.foreign(path: path, reason: "it is a directory") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return } // SQLite reports it
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        try? handle.close()
+        // Through a kept descriptor (closing one would drop this process's SQLite locks).
+        guard case .success(let d) = DatabaseDescriptors.checkOut(path: path, writable: false) else { return } // SQLite reports it
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let count = pread(d.fd, &bytes, 16, 0)
+        DatabaseDescriptors.checkIn(d.fd, writable: d.writable)
+        let header = Data(bytes.prefix(max(0, count)))
         if header.isEmpty { return }
         guard header == Data("SQLite format 3\0".utf8) else {
             throw StoreError.foreign(path: path, reason: "it is not an SQLite database")

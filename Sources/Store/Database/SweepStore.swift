@@ -84,10 +84,21 @@ public final class SweepStore: Sendable {
     /// no other process has it open for writing; returns whether it did. For commands that
     /// created the file and then failed before their study was written.
     public static func removeIfUnusedAndEmpty(path: String) -> Bool {
-        DatabaseFileUse.removeIfUnused(path: path) {
-            let studies = (try? openReadOnly(path: path).read { try $0.studies().count }) ?? 0
+        // The file itself, not a symlink to it (SQLite names -wal and -shm after the file).
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return DatabaseFileUse.removeIfUnused(path: real) {
+            // Unsure is not empty: a database that cannot be read (damaged, an I/O error) may
+            // hold results, and is never deleted.
+            let studies: Int
+            do {
+                studies = try openReadOnly(path: real).read { try $0.studies().count }
+            } catch StoreError.notFound {
+                studies = 0 // no tables at all: created, never migrated
+            } catch {
+                return false
+            }
             guard studies == 0 else { return false }
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: real + suffix) }
             return true
         }
     }

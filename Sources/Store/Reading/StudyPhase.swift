@@ -37,9 +37,10 @@ public enum StudyLockBytes {
     /// that instant never fails because of the probe; it needs only read access.
     public static func isHeld(database: String, study: String) -> Bool {
         let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
-        let fd = open(real, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return FileByteLock.isHeld(fd, byte: byte(of: study))
+        // A kept descriptor, not one opened and closed: closing would drop SQLite's locks of
+        // this process on the file (a dashboard asks from inside the coordinator's process).
+        guard case .success(let d) = DatabaseDescriptors.checkOut(path: real, writable: false) else { return false }
+        defer { DatabaseDescriptors.checkIn(d.fd, writable: d.writable) }
+        return FileByteLock.isHeld(d.fd, byte: byte(of: study))
     }
 }
