@@ -81,4 +81,22 @@ import Testing
             #expect(t.intermediate == expected, "trial \(t.number)")
         }
     }
+
+    /// A report without the objective is no step for the pruners after a resume either (it was
+    /// read back as NaN, the worst value to a patient pruner); one with nothing finite is NaN.
+    @Test func reportsWithoutTheObjectiveAreNoStepsOnResume() throws {
+        let store = try SweepStore.inMemory()
+        let s = try study(store)
+        try store.write { tx in
+            let id = try tx.insertTrial(studyID: s.id, number: 0, state: .running, params: ["x": .double(1)], seed: 1, at: 1)
+            try tx.startAttempt(trialID: id, attempt: 1, worker: "w", at: 1)
+            let reports: [(Int, Double?, [String: Double])] = [(1, nil, ["train_loss": 2]), (2, 1.0, ["train_loss": 1.5, "loss": 1.0]), (3, nil, [:])]
+            for (step, value, metrics) in reports {
+                try tx.recordReport(trialID: id, IntermediateRecord(step: step, attempt: 1, value: value, metrics: metrics, pruned: false, reason: nil, recordedAt: 2))
+            }
+        }
+        let history = try store.read { try $0.history(studyID: s.id) }
+        #expect(history.first?.intermediate.keys.sorted() == [2, 3])
+        #expect(history.first?.intermediate[2] == 1.0 && history.first?.intermediate[3]?.isNaN == true)
+    }
 }

@@ -60,7 +60,7 @@ extension StoreQueries {
         }
         // Both in trial-number order: the curves are merged in one pass, without an index.
         let curves = try Row.fetchCursor(db, sql: """
-            SELECT t.number, iv.step, iv.value FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
+            SELECT t.number, iv.step, iv.value, iv.metrics FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
             WHERE t.study_id = ? ORDER BY t.number, iv.step
             """, arguments: [studyID])
         var i = 0
@@ -69,6 +69,9 @@ extension StoreQueries {
             while i < out.count, out[i].number < number { i += 1 }
             guard i < out.count, out[i].number == number else { continue }
             let value: Double? = row[2]
+            if value == nil, let metrics: String = row[3], !JSONText.decodeMetrics(metrics).isEmpty {
+                continue // other metrics without the objective: no step for the pruners (as while running)
+            }
             // NULL: reported, not finite.
             out[i].intermediate[row[1]] = value ?? .nan
         }
