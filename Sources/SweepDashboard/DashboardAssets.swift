@@ -73,7 +73,10 @@ input, select, button { font: inherit; font-size: 13px; }
     if (a >= 1e4) return v.toFixed(0);
     return String(parseFloat(v.toPrecision(4)));
   }
-  function fmtParam(v) { return typeof v === "number" ? fmt(v) : String(v); }
+  // A list value (a W&B list choice) as its JSON text: String([64, 32]) is "64,32", which the
+  // enqueue form would send and nothing could tell from [[64], [32]].
+  function paramText(v) { return Array.isArray(v) ? JSON.stringify(v).replace(/,/g, ", ") : String(v); }
+  function fmtParam(v) { return typeof v === "number" ? fmt(v) : paramText(v); }
   function seconds(s) {
     if (!num(s)) return "-";
     if (s < 60) return s.toFixed(1) + "s";
@@ -211,12 +214,12 @@ input, select, button { font: inherit; font-size: 13px; }
       var a = { name: p.name, label: p.name };
       if (p.scale === "categorical") {
         var cats = p.choices.map(String);
-        done.forEach(function (t) { var v = t.params[p.name]; if (v !== undefined && cats.indexOf(String(v)) < 0) cats.push(String(v)); });
+        done.forEach(function (t) { var v = t.params[p.name]; if (v !== undefined && cats.indexOf(paramText(v)) < 0) cats.push(paramText(v)); });
         a.cats = cats;
         a.pos = function (t) {
           var v = t.params[p.name];
           if (v === undefined) return null;
-          var i = cats.indexOf(String(v));
+          var i = cats.indexOf(paramText(v));
           return bottom + (i + 0.5) / cats.length * (top - bottom);
         };
       } else {
@@ -528,7 +531,7 @@ input, select, button { font: inherit; font-size: 13px; }
         if (p.scale === "categorical") {
           input = el("select", { name: p.name });
           input.appendChild(el("option", { value: "" }, p.conditional ? "inactive" : "choose"));
-          p.choices.forEach(function (c) { input.appendChild(el("option", { value: String(c) }, fmtParam(c))); });
+          p.choices.forEach(function (c) { input.appendChild(el("option", { value: paramText(c) }, fmtParam(c))); });
         } else {
           input = el("input", { name: p.name, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: fmt(p.low) + " to " + fmt(p.high) + (p.scale === "log" ? " (log)" : "") });
         }
