@@ -80,6 +80,17 @@ import Testing
         #expect(b.suggest(for: 2, in: space, history: h2) == a.point(at: 2))
     }
 
+    /// A study written before grid values were rounded to the step's decimals holds
+    /// 0.30000000000000004 for 0.3: resumed, those points are taken, not run again.
+    @Test func pointsStoredWithFloatNoiseAreTakenOnResume() throws {
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0.1, high: 0.7, step: 0.1))])
+        let sampler = try GridSampler(space: space, seed: 0, pointsPerAxis: 2)
+        let history = StudyHistory(direction: .minimize)
+        for k in 0..<6 { history.append(TrialSnapshot(number: k, state: .complete, params: ["x": .double(0.1 + Double(k) * 0.1)], value: 1)) }
+        #expect(history.trials.contains { $0.params["x"] == .double(0.30000000000000004) }, "the old form is in the history")
+        #expect(sampler.suggest(for: 6, in: space, history: history) == ["x": .double(0.7)])
+    }
+
     @Test func seedShufflesTheOrder() throws {
         let space = Fixtures.mixedSpace
         let a = try GridSampler(space: space, seed: 1, pointsPerAxis: 2)

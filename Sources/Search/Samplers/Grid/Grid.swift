@@ -76,7 +76,7 @@ struct Grid {
         var matched = 0
         for (i, p) in space.parameters.enumerated() {
             guard let v = params[p.name] else { continue }
-            guard let k = lookup[i][v] else { return nil }
+            guard let k = lookup[i][v] ?? nearlyEqual(v, on: i) else { return nil }
             key[i] = k
             matched += 1
         }
@@ -89,6 +89,16 @@ struct Grid {
             case .less: lo = mid + 1
             case .greater: hi = mid
             }
+        }
+        return nil
+    }
+
+    /// The index of a float within 1e-9 (relative) of `v` on axis `i`: a trial stored before
+    /// grid values were rounded to the step's decimals holds 0.30000000000000004 for 0.3.
+    private func nearlyEqual(_ v: ParamValue, on i: Int) -> Int32? {
+        guard case .double(let x) = v else { return nil }
+        for (k, candidate) in values[i].enumerated() {
+            if case .double(let y) = candidate, abs(x - y) <= 1e-9 * max(1, abs(y)) { return Int32(k) }
         }
         return nil
     }
