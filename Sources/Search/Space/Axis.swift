@@ -62,8 +62,9 @@ struct NumericAxis: Hashable, Sendable {
     func snapped(_ x: Double) -> ParamValue {
         if isQuantizedOrProbabilistic { return quantized(min(max(x, untransform(transformedLow)), untransform(transformedHigh))) }
         if let s = step {
-            let v = min(max(low + ((x - low) / s).rounded(.toNearestOrEven) * s, low), high)
-            return isInt ? .int(Int(v)) : .double(DecimalGrid.snapped(v, step: s, origin: low))
+            let v = low + ((x - low) / s).rounded(.toNearestOrEven) * s
+            // Rounded to the step's decimals, then clipped: a rounding never steps past a bound.
+            return isInt ? .int(Int(min(max(v, low), high))) : .double(min(max(DecimalGrid.snapped(v, step: s, origin: low), low), high))
         }
         return .double(min(max(x, low), high))
     }
