@@ -100,13 +100,14 @@ input, select, button { font: inherit; font-size: 13px; }
   // Polls `fn` (returning a promise) every `ms`; a failed poll shows in the top bar, not the console.
   function poll(fn, ms) {
     function tick() {
-      var stop = false;
+      var slow = false;
       fn().then(function () { setStatus("live · updated " + new Date().toLocaleTimeString()); },
                 function (e) {
-                  if (e.notFound) { stop = true; setStatus(e.message + " (see the list of studies: /)"); }
+                  // Not there (yet: a page opened before its sweep starts): said once, looked at again slowly.
+                  if (e.notFound) { slow = true; setStatus(e.message + " (see the list of studies: /)"); }
                   else setStatus("cannot reach the dashboard (" + e.message + "); retrying");
                 })
-        .then(function () { if (!stop) setTimeout(tick, ms); });
+        .then(function () { setTimeout(tick, slow ? Math.max(ms, 5000) : ms); slow = false; });
     }
     tick();
   }

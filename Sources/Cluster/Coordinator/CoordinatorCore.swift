@@ -75,7 +75,7 @@ final class CoordinatorCore {
     static let logTailsAwaitedAtMost = 4096
     /// Whether a pruned command trial's output tail is still on its way (a finished study
     /// waits a moment for it: the last trial is often pruned).
-    var awaitsLogTails: Bool { !prunedAwaitingLog.isEmpty }
+    var awaitsLogTails: Bool { prunedAwaitingLog.values.contains { workers[$0.worker] != nil } } // only from workers still there
     /// When local workers' processes (``WorkerSession/localProcess``) and orphans' were
     /// last looked at.
     private var lastProcessCheck = -Double.infinity

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Store
+import Training
 
 /// `sweep model`: the trained models a sweep kept.
 struct ModelCommand: ParsableCommand {
@@ -82,7 +83,7 @@ struct ModelCommand: ParsableCommand {
             }
             let bytes = try ArtifactDirectory(database: database.path).read(record.path)
             // Written whole or not at all (a full disk leaves no half model), with the reason.
-            do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+            do { try OutputFile.write(Data(bytes), to: out) } catch {
                 throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
             }
             print("wrote \(out): trial \(record.trialNumber), \(s.definition.metric) \(Fmt.value(record.value)), \(bytes.count) bytes")

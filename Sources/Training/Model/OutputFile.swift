@@ -7,7 +7,10 @@ import Foundation
 /// on the machine), so `sweep report -o /dev/null` writes through the device instead.
 public enum OutputFile {
     /// Writes `bytes` to `path` (see the type's comment).
-    public static func write(_ bytes: Data, to path: String) throws {
+    public static func write(_ bytes: Data, to named: String) throws {
+        // Through a symlink, the file it names is written (renaming over the link would
+        // replace the link with a regular file).
+        let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             guard let handle = FileHandle(forWritingAtPath: path) else {
