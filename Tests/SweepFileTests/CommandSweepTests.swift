@@ -21,6 +21,13 @@ import Testing
         #expect(CommandMacros.expand(["${args_json}"], context()) == [#"{"lr": 0.01, "opt": "sgd", "augment": true, "dropout": false, "layers": 3}"#])
         #expect(CommandMacros.expand(["--config=${args_json_file}", "t${trial}-s${seed}", "${param:opt}/${param:layers}"], context())
             == ["--config=/tmp/p.json", "t7-s99", "sgd/3"])
+        // The rest of W&B's agent's macros.
+        #expect(CommandMacros.expand(["${args_no_equals}"], context()).prefix(4) == ["--lr", "0.01", "--opt", "sgd"])
+        #expect(CommandMacros.expand(["${args_append_hydra}"], context()).first == "+lr=0.01")
+        #expect(CommandMacros.expand(["${args_override_hydra}"], context()).first == "++lr=0.01")
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
+        #expect(CommandMacros.expand(["${envvar:HOME}/data", "${envvar:SWEEP_SURELY_UNSET_42}x"], context()) == ["\(home)/data", "x"])
+        #expect(CommandMacros.unknownMacro(in: "${envvar:HOME}") == nil && CommandMacros.unknownMacro(in: "${args_no_equals}") == nil)
     }
 
     @Test func unknownMacrosAreFound() {

@@ -4,11 +4,13 @@ import Search
 /// Expands a command template's macros for one trial, as W&B defines them
 /// (docs/commands.md), plus Sweep's `${trial}`, `${seed}` and `${param:NAME}`.
 ///
-/// An element that is exactly `${args}`, `${args_no_hyphens}` or `${args_no_boolean_flags}`
-/// becomes one argument per parameter; `${env}` alone is dropped when there is no
-/// `/usr/bin/env`; other macros are replaced inside the element.
+/// An element that is exactly one of ``listMacros`` (`${args}`, ...) becomes one argument
+/// per parameter (two for `${args_no_equals}`); `${env}` alone is dropped when there is no
+/// `/usr/bin/env`; other macros, `${envvar:NAME}` (the worker's environment) among them, are
+/// replaced inside the element.
 public enum CommandMacros {
     public static let macros = ["${env}", "${interpreter}", "${program}", "${args}", "${args_no_hyphens}", "${args_no_boolean_flags}",
+                                "${args_no_equals}", "${args_append_hydra}", "${args_override_hydra}",
                                 "${args_json}", "${args_json_file}", "${trial}", "${seed}"]
 
     /// What the worker knows when it expands a command.
@@ -38,14 +40,15 @@ public enum CommandMacros {
         while let open = rest.range(of: "${") {
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else { return String(rest[open.lowerBound...]) }
             let macro = String(rest[open.lowerBound...close])
-            if !macros.contains(macro) && !macro.hasPrefix("${param:") { return macro }
+            if !macros.contains(macro) && !macro.hasPrefix("${param:") && !macro.hasPrefix("${envvar:") { return macro }
             rest = rest[rest.index(after: close)...]
         }
         return nil
     }
 
     /// The macros that become one argument per parameter: only as a whole list element.
-    public static let listMacros = ["${args}", "${args_no_hyphens}", "${args_no_boolean_flags}"]
+    public static let listMacros = ["${args}", "${args_no_hyphens}", "${args_no_boolean_flags}", "${args_no_equals}",
+                                    "${args_append_hydra}", "${args_override_hydra}"]
 
     /// A list macro inside a longer element (`"--all ${args}"`), which cannot expand there.
     public static func embeddedListMacro(in part: String) -> String? {
@@ -74,6 +77,12 @@ public enum CommandMacros {
                 argv += c.arguments.map { "--\($0.name)=\(text($0.value))" }
             case "${args_no_hyphens}":
                 argv += c.arguments.map { "\($0.name)=\(text($0.value))" }
+            case "${args_no_equals}":
+                argv += c.arguments.flatMap { ["--\($0.name)", text($0.value)] }
+            case "${args_append_hydra}":
+                argv += c.arguments.map { "+\($0.name)=\(text($0.value))" }
+            case "${args_override_hydra}":
+                argv += c.arguments.map { "++\($0.name)=\(text($0.value))" }
             case "${args_no_boolean_flags}":
                 argv += c.arguments.compactMap { a in
                     if case .bool(let b) = a.value { return b ? "--\(a.name)" : nil }
@@ -99,7 +108,16 @@ public enum CommandMacros {
         for a in c.arguments where s.contains("${param:") {
             s = s.replacingOccurrences(of: "${param:\(a.name)}", with: text(a.value))
         }
-        return s
+        // W&B's `${envvar:NAME}`: the worker's environment (empty when unset).
+        // (Left to right: a value holding `${envvar:` is not expanded again.)
+        var out = ""
+        var rest = Substring(s)
+        while let open = rest.range(of: "${envvar:"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            out += rest[..<open.lowerBound]
+            out += ProcessInfo.processInfo.environment[String(rest[open.upperBound..<close])] ?? ""
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
     }
 
     /// A value as the program sees it on its command line, as W&B's agent writes it (Python's

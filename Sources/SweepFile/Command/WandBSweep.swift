@@ -320,15 +320,16 @@ public enum WandBSweep {
         if let strict = node["strict"], strict.value != .bool(false) {
             throw unsupported("strict", node.entry("strict")?.keyMark, path.appending("strict"), "early_terminate.strict has no Sweep equivalent; remove it")
         }
-        func int(_ key: String) throws(ConfigError) -> Int? {
+        func int(_ key: String, atLeast low: Int = 1, why: String = "") throws(ConfigError) -> Int? {
             guard let n = node[key] else { return nil }
-            guard case .int(let i) = n.value, i >= 1 else {
-                throw ConfigError(mark: n.mark, path: path.appending(key), message: "\(key) must be an integer >= 1, got \(n.kindDescription)")
+            guard case .int(let i) = n.value, i >= low else {
+                let got = if case .int(let i) = n.value { "\(i)" } else { n.value == .null ? "null" : "'\(n.literal)'" }
+                throw ConfigError(mark: n.mark, path: path.appending(key), message: "\(key) must be a whole number >= \(low)\(why), got \(got)")
             }
             return i
         }
-        let eta = try int("eta") ?? 3
-        guard eta >= 2 else { throw ConfigError(mark: node["eta"]?.mark, path: path.appending("eta"), message: "eta must be >= 2") }
+        // Sweep's successive halving keeps a whole fraction of the trials at each rung.
+        let eta = try int("eta", atLeast: 2, why: " (Sweep's successive halving needs a whole reduction factor)") ?? 3
         // W&B stops a run at each bracket (min_iter * eta^k) when it is behind the runs seen
         // there so far: asynchronous successive halving, Sweep's `asha`.
         var minIter: Int
