@@ -115,6 +115,7 @@ import ZeroMQ
         let arguments: [CommandTask.Argument] = [
             .init(name: "max_features", value: .double(1.0)), .init(name: "n", value: .int(1)), .init(name: "flag", value: .bool(true)),
             .init(name: "widths", value: .list([.double(2.0), .int(3), .list([.string("a")])])), .init(name: "s", value: .string("1.0")),
+            .init(name: "opt.lr", value: .double(0.1), path: ["opt", "lr"]), .init(name: "model.depth", value: .int(2)),
         ]
         var command = assign
         command.spec = .command(CommandTask(program: "t.py", command: ["python3", "${program}", "${args}"], epochs: 3, arguments: arguments))

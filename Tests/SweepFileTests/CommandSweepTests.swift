@@ -65,7 +65,7 @@ import Testing
         let spec = try d.spec(for: ["opt": .string("sgd"), "augment": .bool(false), "model.width": .int(16)], trialSeed: 1)
         guard case .command(let task) = spec else { Issue.record("not a command: \(spec)"); return }
         #expect(task.arguments == [.init(name: "opt", value: .string("sgd")), .init(name: "augment", value: .bool(false)),
-                                   .init(name: "model.width", value: .int(16)), .init(name: "epochs", value: .int(5))])
+                                   .init(name: "model.width", value: .int(16), path: ["model", "width"]), .init(name: "epochs", value: .int(5))])
         #expect(task.workingDirectory == "/work/x/sub" && task.timeout == 120 && task.summary == .best && task.direction == .maximize)
         #expect(task.command == CommandTask.defaultCommand && task.environment == ["A": "1"] && task.epochs == 5)
     }
@@ -157,11 +157,13 @@ import Testing
         guard case .command(let task) = try d.spec(for: ["lr": .double(0.01), "model.width": .int(16)], trialSeed: 1) else {
             Issue.record("not a command"); return
         }
-        #expect(task.arguments == [.init(name: "lr", value: .double(0.01)), .init(name: "opt.name", value: .string("adam")),
-                                   .init(name: "opt.beta", value: .double(0.9)), .init(name: "opt.int", value: .int(3)),
-                                   .init(name: "opt.betas.b1", value: .double(0.9)), .init(name: "opt.betas.b2", value: .double(0.999)),
-                                   .init(name: "sched.name", value: .string("cosine")), .init(name: "sched.int", value: .int(2)),
-                                   .init(name: "model.width", value: .int(16))])
+        #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["lr=0.01", "opt.name=adam", "opt.beta=0.9", "opt.int=3", "opt.betas.b1=0.9",
+                                                                   "opt.betas.b2=0.999", "sched.name=cosine", "sched.int=2", "model.width=16"])
+        // ${args_json} nests nested parameters as W&B does (a constant dict's leaves stay
+        // dotted: the converted file writes them so); SWEEP_PARAMS keeps dotted names.
+        #expect(task.arguments.last?.path == ["model", "width"])
+        #expect(CommandMacros.nestedJSON(task.arguments).hasSuffix(#""sched.int": 2, "model": {"width": 16}}"#), "\(CommandMacros.nestedJSON(task.arguments))")
+        #expect(CommandMacros.json(task.arguments).hasSuffix(#""model.width": 16}"#))
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }

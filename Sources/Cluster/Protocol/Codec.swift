@@ -406,7 +406,9 @@ public struct WireCodec {
             guard case .object(var top)? = try? JSONParser().parse(data), let i = top.firstIndex(where: { $0.0 == "task" }),
                   case .object(var fields) = top[i].1 else { w.raw(data); return }
             fields.removeAll { $0.0 == "arguments" }
-            fields.append(("arguments", .array(task.arguments.map { .object([("name", .string($0.name)), ("value", $0.value.json)]) })))
+            fields.append(("arguments", .array(task.arguments.map { a in
+                .object([("name", .string(a.name)), ("value", a.value.json)] + (a.path == [a.name] ? [] : [("path", .array(a.path.map(JSONValue.string)))]))
+            })))
             top[i].1 = .object(fields)
             w.value(.object(top))
         }
@@ -436,7 +438,11 @@ public struct WireCodec {
                 guard let name = e["name"]?.string, let value = e["value"].flatMap(ParamValue.init(json:)) else {
                     throw f.invalid("command spec: an argument is not {name, value}")
                 }
-                arguments.append(.init(name: name, value: value))
+                let path = e["path"]?.elements?.compactMap(\.string)
+                guard path.map({ !$0.isEmpty && $0.joined(separator: ".") == name }) ?? true else {
+                    throw f.invalid("command spec: the path of argument '\(name.prefix(64))' does not spell its name")
+                }
+                arguments.append(.init(name: name, value: value, path: path))
             }
             task.arguments = arguments
             return .command(task)

@@ -30,7 +30,7 @@ struct CommandTrial: TrialKind {
         let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes)
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
                                                              argsJSONFile: logs.argsFile, interpreter: Self.interpreter))
-        logs.writeArgs(CommandMacros.json(task.arguments))
+        logs.writeArgs(CommandMacros.nestedJSON(task.arguments)) // ${args_json_file}: as ${args_json}
         log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(Self.shellQuoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
 
         var env = ProcessInfo.processInfo.environment.merging(task.environment) { $1 }

@@ -101,7 +101,7 @@ public enum CommandMacros {
         s = s.replacingOccurrences(of: "${interpreter}", with: c.interpreter)
         s = s.replacingOccurrences(of: "${program}", with: c.program ?? "")
         s = s.replacingOccurrences(of: "${args_json_file}", with: c.argsJSONFile)
-        s = s.replacingOccurrences(of: "${args_json}", with: json(c.arguments))
+        s = s.replacingOccurrences(of: "${args_json}", with: nestedJSON(c.arguments))
         s = s.replacingOccurrences(of: "${trial}", with: String(c.trial))
         s = s.replacingOccurrences(of: "${seed}", with: String(c.seed))
         s = s.replacingOccurrences(of: "${env}", with: "/usr/bin/env")
@@ -156,8 +156,41 @@ public enum CommandMacros {
         }
     }
 
-    /// The parameters as one JSON object, in file order.
+    /// The parameters as one JSON object, in file order, flat: `SWEEP_PARAMS` (dotted names
+    /// for nested parameters).
     public static func json(_ arguments: [CommandTask.Argument]) -> String {
         "{" + arguments.map { "\(ParamValue.jsonQuoted($0.name)): \($0.value.jsonText)" }.joined(separator: ", ") + "}"
+    }
+
+    /// The parameters as W&B's `${args_json}` gives them: nested parameters as nested objects
+    /// (`{"optimizer": {"lr": 0.01}}`), a name written with a dot as it is, in file order.
+    public static func nestedJSON(_ arguments: [CommandTask.Argument]) -> String {
+        // An ordered tree of the paths; a leaf and a group never share a key (a YAML mapping
+        // has each key once).
+        final class Node {
+            var keys: [String] = []
+            var leaves: [String: ParamValue] = [:]
+            var groups: [String: Node] = [:]
+            func text() -> String {
+                "{" + keys.map { k in "\(ParamValue.jsonQuoted(k)): " + (leaves[k].map(\.jsonText) ?? groups[k]!.text()) }.joined(separator: ", ") + "}"
+            }
+        }
+        let root = Node()
+        for a in arguments {
+            var node = root
+            for (i, key) in a.path.enumerated() {
+                let last = i == a.path.count - 1
+                if node.leaves[key] == nil && node.groups[key] == nil { node.keys.append(key) }
+                if last {
+                    if node.groups[key] == nil { node.leaves[key] = a.value }
+                } else {
+                    if node.leaves[key] != nil { break } // cannot happen in a file; keep the leaf
+                    let child = node.groups[key] ?? Node()
+                    node.groups[key] = child
+                    node = child
+                }
+            }
+        }
+        return root.text()
     }
 }

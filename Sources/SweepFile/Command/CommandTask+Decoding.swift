@@ -8,10 +8,22 @@ extension CommandTask {
         /// The parameter's name (`lr`, or `model.width` for a nested mapping).
         public var name: String
         public var value: ParamValue
+        /// Where it sits in the file's `parameters`: `["model", "width"]` for a nested
+        /// mapping, `["model.width"]` for a name written with a dot (`${args_json}` nests the
+        /// first, as W&B does, and keeps the second flat).
+        public var path: [String]
 
-        public init(name: String, value: ParamValue) {
+        public init(name: String, value: ParamValue, path: [String]? = nil) {
             self.name = name
             self.value = value
+            self.path = path ?? [name]
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            value = try c.decode(ParamValue.self, forKey: .value)
+            path = try c.decodeIfPresent([String].self, forKey: .path) ?? [name]
         }
     }
 
@@ -110,17 +122,18 @@ extension CommandTask {
             throw ConfigError(mark: node.mark, path: ConfigPath([.key("parameters")]), message: "expected a mapping of parameter names to values or ranges, got \(node.kindDescription)")
         }
         var out: [Argument] = []
-        func walk(_ entries: [ConfigNode.Entry], prefix: String) {
+        func walk(_ entries: [ConfigNode.Entry], prefix: [String]) {
             for e in entries {
-                let name = prefix.isEmpty ? e.key : "\(prefix).\(e.key)"
+                let path = prefix + [e.key]
+                let name = path.joined(separator: ".")
                 switch e.value.value {
-                case .mapping(let inner): walk(inner, prefix: name)
+                case .mapping(let inner): walk(inner, prefix: path)
                 case .null: break
-                default: out.append(Argument(name: name, value: scalar(e.value)))
+                default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
         }
-        walk(entries, prefix: "")
+        walk(entries, prefix: [])
         return out
     }
 
