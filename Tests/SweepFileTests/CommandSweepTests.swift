@@ -168,6 +168,25 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// A condition may name a list choice (`when: {layers: [[64, 32]]}`).
+    @Test func aConditionNamesAListChoice() throws {
+        let text = """
+            study: wl
+            command: [python3, t.py]
+            objective: {metric: loss}
+            parameters:
+              layers: {choice: [[64, 32], [128]]}
+              dropout: {uniform: [0.1, 0.5], when: {layers: [[64, 32]]}}
+            budget: {trials: 4}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        let dropout = try #require(d.space.parameters.first { $0.name == "dropout" })
+        #expect(dropout.condition?.values == [.list([.int(64), .int(32)])])
+        guard case .command(let wide) = try d.spec(for: ["layers": .list([.int(64), .int(32)]), "dropout": .double(0.2)], trialSeed: 1),
+              case .command(let narrow) = try d.spec(for: ["layers": .list([.int(128)])], trialSeed: 1) else { Issue.record("not commands"); return }
+        #expect(wide.arguments.map(\.name) == ["layers", "dropout"] && narrow.arguments.map(\.name) == ["layers"])
+    }
+
     /// A group or parameter named like a distribution (a beta-VAE's `beta`) holding ranges is
     /// a group, not a malformed range; a distribution given a mapping is still an error.
     @Test func groupsNamedLikeDistributions() throws {
