@@ -73,6 +73,8 @@ final class CoordinatorCore {
     /// the program's output tail, kept for the attempt (``logTailsAwaitedAtMost`` at most).
     private var prunedAwaitingLog: [Int: (attempt: Int, worker: String)] = [:]
     static let logTailsAwaitedAtMost = 4096
+    /// ``summarizedByBest(_:)``'s answer, once known.
+    private var summaryIsBest: Bool?
     /// Whether a pruned command trial's output tail is still on its way (a finished study
     /// waits a moment for it: the last trial is often pruned).
     var awaitsLogTails: Bool { prunedAwaitingLog.values.contains { workers[$0.worker] != nil } } // only from workers still there
@@ -664,10 +666,15 @@ final class CoordinatorCore {
         return study.direction == .minimize ? min(value, earlier.min() ?? value) : max(value, earlier.max() ?? value)
     }
 
-    /// Whether the trial is a command trial with `summary: best`.
+    /// Whether the trial is a command trial with `summary: best`. `summary` is a setting of the
+    /// file, not a search range, so the study's first answer holds for every trial: the
+    /// trial document is built once, not for every result in the poll loop.
     private func summarizedByBest(_ trial: Int) -> Bool {
-        guard definition.task == .command, let params = history.trial(trial)?.params,
+        if let known = summaryIsBest { return known }
+        guard definition.task == .command else { summaryIsBest = false; return false }
+        guard let params = history.trial(trial)?.params,
               case .command(let task)? = try? definition.spec(for: params, trialSeed: 0) else { return false }
+        summaryIsBest = task.summary == .best
         return task.summary == .best
     }
 
