@@ -49,11 +49,6 @@ public final class StudyLock {
         try? "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Whether a coordinator holds the lock of `study` right now (``StudyLockBytes/isHeld(database:study:)``).
-    public static func isHeld(database: String, study: String) -> Bool {
-        StudyLockBytes.isHeld(database: database, study: study)
-    }
-
     deinit {
         FileByteLock.unlock(fd, byte: byte)
         DatabaseDescriptors.checkIn(fd, writable: true)

@@ -159,7 +159,7 @@ public enum CommandMacros {
     /// The parameters as one JSON object, in file order, flat: `SWEEP_PARAMS` (dotted names
     /// for nested parameters).
     public static func json(_ arguments: [CommandTask.Argument]) -> String {
-        "{" + arguments.map { "\(ParamValue.jsonQuoted($0.name)): \($0.value.jsonText)" }.joined(separator: ", ") + "}"
+        nestedJSON(arguments.map { CommandTask.Argument(name: $0.name, value: $0.value) }) // every path one name long
     }
 
     /// The parameters as W&B's `${args_json}` gives them: nested parameters as nested objects
