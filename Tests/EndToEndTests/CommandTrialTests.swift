@@ -549,6 +549,46 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(refused.status == 2 && refused.output.contains("[12] is not in choice {[64, 32], [128], [32, 32, 16]}"), "\(refused.output)")
     }
 
+    /// `null` choices and constants (scikit-learn's `max_depth=None`, common in W&B files)
+    /// reach the program as `None`, as W&B's agent passes them (they were refused or left out).
+    @Test func wandbNullValuesReachTheScriptAsNone() throws {
+        let h = try SweepHarness("wandb-null")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import sys
+            import sweep_client as wandb
+            run = wandb.init(config={"max_depth": 4, "class_weight": "balanced"})  # the sweep's values win
+            c = run.config
+            assert c.class_weight is None, c.class_weight
+            assert "--class_weight=None" in sys.argv, sys.argv
+            assert ("--max_depth=None" in sys.argv) == (c.max_depth is None), (sys.argv, c.max_depth)
+            run.log({"loss": 5.0 if c.max_depth is None else c.max_depth})
+            """)
+        let file = try h.write("sweep.yaml", """
+            program: train.py
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              max_depth: {values: [null, 3, 8]}
+              class_weight: {value: null}
+            command: ["${env}", "${interpreter}", "${program}", "${args}"]
+            """)
+        let (status, output) = try h.run(SweepHarness.executable.path, ["run", file, "--db", h.db, "--workers", "2", "--no-progress"],
+                                         timeout: 120, environment: ["PYTHONPATH": pythonClientPath])
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "sweep").map(\.0)
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(Set(trials.compactMap { $0.params["max_depth"] }) == [.null, .int(3), .int(8)])
+        let table = try h.run(["trials", "sweep", "--db", h.db]).output
+        #expect(table.contains("null"), "\(table)")
+        let json = try JSONSerialization.jsonObject(with: Data(try h.run(["export", "sweep", "--db", h.db]).output.utf8)) as? [String: Any]
+        let arguments = (json?["trials"] as? [[String: Any]])?.compactMap { $0["arguments"] as? [String: Any] } ?? []
+        #expect(arguments.count == 3 && arguments.allSatisfy { $0["class_weight"] is NSNull }, "\(arguments)")
+        // Given back as the program saw it, or as JSON writes it.
+        #expect(try h.run(["enqueue", "sweep", "max_depth=None", "--db", h.db]).status == 0)
+        #expect(try h.run(["enqueue", "sweep", "max_depth=null", "--db", h.db]).status == 0)
+    }
+
     @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
         let h = try SweepHarness("wandb-bad")
         defer { h.cleanUp() }

@@ -42,9 +42,10 @@ func scratchFolder(_ name: String) throws -> SweepHarness { try SweepHarness(nam
         #expect(try store.read { try $0.studies().count } == 1)
     }
 
-    @Test func paramsKeepIntsFloatsStringsAndBools() throws {
+    @Test func paramsKeepIntsFloatsStringsBoolsListsAndNull() throws {
         let store = try SweepStore.inMemory()
-        let params: Params = ["lr": .double(1.0), "units": .int(32), "optimizer": .string("a \"quoted\" name"), "bn": .bool(true), "tiny": .double(1e-5)]
+        let params: Params = ["lr": .double(1.0), "units": .int(32), "optimizer": .string("a \"quoted\" name"), "bn": .bool(true), "tiny": .double(1e-5),
+                              "max_depth": .null, "layers": .list([.int(64), .null, .string("null")])]
         let study = try store.write { tx in try tx.createStudy(try newStudy(), at: 1) }
         try store.write { tx in _ = try tx.insertTrial(studyID: study.id, number: 0, state: .waiting, params: params, seed: 7, at: 1) }
         let t = try #require(try store.read { try $0.trial(studyID: study.id, number: 0) })

@@ -239,6 +239,36 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// W&B's `null` (Python's `None`) is a choice and a constant like any other value: the
+    /// program gets `None` on its command line and `null` in JSON, as W&B's agent writes them.
+    @Test func wandbNullIsAChoiceAndAConstant() throws {
+        let text = """
+            program: train.py
+            method: grid
+            metric: {name: loss}
+            parameters:
+              max_depth: {values: [null, 5]}
+              class_weight: {value: null}
+              opt: {parameters: {decay: {value: null}}}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "n.yaml")
+        #expect(d.space.parameters.map(\.distribution) == [.categorical([.null, .int(5)])])
+        guard case .command(let task) = try d.spec(for: ["max_depth": .null], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.arguments.map(\.value) == [.null, .null, .null])
+        let context = CommandMacros.Context(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3")
+        #expect(CommandMacros.expand(["${args}"], context) == ["--max_depth=None", "--class_weight=None", "--opt.decay=None"])
+        #expect(CommandMacros.expand(["${args_no_equals}"], context).prefix(2) == ["--max_depth", "None"])
+        #expect(CommandMacros.expand(["${args_json}"], context) == [#"{"max_depth": null, "class_weight": null, "opt": {"decay": null}}"#])
+        #expect(CommandMacros.text(.list([.null, .int(1)])) == "[None, 1]")
+        // Stored and sent as JSON null, read back as null; given back as `None` or `null`.
+        #expect(try JSONDecoder().decode(ParamValue.self, from: Data("[null, 1]".utf8)) == .list([.null, .int(1)]))
+        #expect(try d.space.check(given: ["max_depth": .string("None")]) == ["max_depth": .null])
+        #expect(try d.space.check(given: ["max_depth": .string("null")]) == ["max_depth": .null])
+        #expect(try d.space.check(given: ["max_depth": .null]) == ["max_depth": .null])
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "n.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+    }
+
     /// q_uniform takes the multiples of q nearest to min and max, whatever min and max are
     /// (W&B accepts a range that is not a whole number of steps); a grid needs finite values.
     @Test func wandbQUniformSnapsItsBoundsAndAGridRefusesContinuousRanges() throws {

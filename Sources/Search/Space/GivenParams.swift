@@ -55,20 +55,22 @@ extension Distribution {
             switch value {
             case .double, .int: return value.number.map(ParamValue.double)
             case .string(let s): return Double(s).map(ParamValue.double)
-            case .bool, .list: return nil
+            case .bool, .list, .null: return nil
             }
         case .int, .logInt:
             switch value {
             case .int: return value
             case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? .int(Int(d)) : nil
             case .string(let s): return Int(s).map(ParamValue.int)
-            case .bool, .list: return nil
+            case .bool, .list, .null: return nil
             }
         case .categorical(let choices):
             if choices.contains(value) { return value }
             if let c = choices.first(where: { $0.description == value.description }) { return c } // "adam", "true"
             // A flag as programs get it on their command line (`True`, W&B's form).
             if case .string(let s) = value, let flag = Bool(s.lowercased()), choices.contains(.bool(flag)) { return .bool(flag) }
+            // No value as Python writes it (`None`, what the program got in `${args}`).
+            if value == .string("None"), choices.contains(.null) { return .null }
             // A list choice given as text, however spaced: "[64,32]" for [64, 32].
             func unspaced(_ v: ParamValue) -> String { v.description.filter { !$0.isWhitespace } }
             if case .string = value, let c = choices.first(where: { if case .list = $0 { unspaced($0) == unspaced(value) } else { false } }) { return c }

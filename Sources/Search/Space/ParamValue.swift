@@ -11,6 +11,9 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
     /// A list taken as one choice, as W&B sweep files allow (`values: [[64, 32], [128]]`,
     /// layer widths): samplers pick it whole; a program gets it as a JSON array.
     indirect case list([ParamValue])
+    /// No value, as a choice or a constant (`values: [null, 5, 10]` for scikit-learn's
+    /// `max_depth=None`): a program gets `None` in `${args}`, `null` in JSON.
+    case null
 
     /// The value as a number, for numeric parameters (ints widen, bools are 0/1).
     public var number: Double? {
@@ -18,7 +21,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .double(let v): return v
         case .int(let v): return Double(v)
         case .bool(let b): return b ? 1 : 0
-        case .string, .list: return nil
+        case .string, .list, .null: return nil
         }
     }
 
@@ -29,6 +32,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let s): return s
         case .bool(let b): return String(b)
         case .list(let items): return "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
+        case .null: return "null"
         }
     }
 
@@ -38,12 +42,13 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let s): return Self.jsonQuoted(s)
         case .double(let v) where !v.isFinite: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .double, .int, .list: return description
+        case .double, .int, .list, .null: return description
         }
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null; return }
         if let b = try? c.decode(Bool.self) { self = .bool(b); return }
         if let i = try? c.decode(Int.self) { self = .int(i); return }
         if let d = try? c.decode(Double.self) { self = .double(d); return }
@@ -59,6 +64,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let v): try c.encode(v)
         case .bool(let v): try c.encode(v)
         case .list(let v): try c.encode(v)
+        case .null: try c.encodeNil()
         }
     }
 }

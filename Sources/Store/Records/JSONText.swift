@@ -23,6 +23,7 @@ extension JSONWriter {
         case .int(let i): int(i)
         case .double(let d): double(d)
         case .string(let s): string(s)
+        case .null: null()
         case .list(let items):
             beginArray()
             for item in items { param(item) }
@@ -40,17 +41,19 @@ extension ParamValue {
         case .double(let d): return .double(d)
         case .string(let s): return .string(s)
         case .list(let items): return .array(items.map(\.json))
+        case .null: return .null
         }
     }
 
     /// The value a JSON scalar or array of them holds (a number with a decimal point or
-    /// exponent is a double); nil for null and objects, which no parameter takes.
+    /// exponent is a double); nil for objects, which no parameter takes.
     public init?(json: JSONValue) {
         switch json {
         case .string(let s): self = .string(s)
         case .int(let i): self = .int(i)
         case .double(let d): self = .double(d)
         case .bool(let b): self = .bool(b)
+        case .null: self = .null
         case .array(let items):
             var values: [ParamValue] = []
             for item in items {

@@ -136,6 +136,7 @@ public enum CommandMacros {
         case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
         case .int(let i): return String(i)
         case .bool(let b): return b ? "True" : "False"
+        case .null: return "None"
         case .list(let items): return "[" + items.map(pythonLiteral).joined(separator: ", ") + "]"
         case .string(let s):
             // Python quotes with ' unless the text holds ' and no ".

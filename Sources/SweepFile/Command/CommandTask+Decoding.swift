@@ -128,7 +128,6 @@ extension CommandTask {
                 let name = path.joined(separator: ".")
                 switch e.value.value {
                 case .mapping(let inner): walk(inner, prefix: path)
-                case .null: break
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
@@ -143,6 +142,7 @@ extension CommandTask {
         case .double(let d): return .double(d)
         case .bool(let b): return .bool(b)
         case .string(let s): return .string(s)
+        case .null: return .null
         default: return ParameterExtraction.paramValueOrList(node) ?? .string(node.literal)
         }
     }

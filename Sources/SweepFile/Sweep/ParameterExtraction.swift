@@ -107,6 +107,7 @@ enum ParameterExtraction {
         case .int(let i): return .int(i)
         case .double(let d) where d.isFinite: return .double(d)
         case .string(let s): return .string(s)
+        case .null: return .null
         default: return nil
         }
     }
@@ -130,6 +131,7 @@ enum ParameterExtraction {
         case .int(let i): return ConfigNode(.int(i), mark: mark)
         case .double(let d): return ConfigNode(.double(d), mark: mark)
         case .string(let s): return ConfigNode(.string(s), mark: mark)
+        case .null: return ConfigNode(.null, mark: mark)
         case .list(let items): return ConfigNode(.sequence(items.map { node(for: $0, mark: mark) }), mark: mark)
         }
     }

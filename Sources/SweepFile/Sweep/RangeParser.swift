@@ -226,7 +226,7 @@ struct RangeParser {
         for (i, e) in elements.enumerated() {
             let at = path.appending(key).appending(index: i)
             guard let v = ParameterExtraction.paramValueOrList(e) else {
-                throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false) or lists of them, got \(e.kindDescription)")
+                throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists of them, got \(e.kindDescription)")
             }
             guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }
             values.append(v)

@@ -52,8 +52,10 @@ def checkpoint_dir():
 
 
 def _parse_value(text):
-    """A command-line value as the worker wrote it: numbers, True/False, lists (Python
+    """A command-line value as the worker wrote it: numbers, True/False, None, lists (Python
     literals as W&B writes them, `['relu', 'tanh']`, or JSON), else text."""
+    if text == "None":
+        return None
     if text in ("True", "true"):
         return True
     if text in ("False", "false"):
