@@ -51,6 +51,15 @@ func scratchFolder(_ name: String) throws -> SweepHarness { try SweepHarness(nam
         let t = try #require(try store.read { try $0.trial(studyID: study.id, number: 0) })
         #expect(t.params == params)
         #expect(t.state == .waiting)
+        // Text with a NUL byte (a program's stderr) is kept whole, the NUL shown as ␀.
+        try store.write { tx in
+            try tx.startAttempt(trialID: t.id, attempt: 1, worker: "w", at: 2)
+            try tx.finishTrial(trialID: t.id, attempt: 1, state: .fail, value: nil, metrics: nil, error: "exit 3\nerr\u{0}tail", at: 3)
+            try tx.setAttemptLogTail(trialID: t.id, attempt: 1, "out\u{0}put")
+        }
+        let failed = try #require(try store.read { try $0.trial(studyID: study.id, number: 0) })
+        #expect(failed.error == "exit 3\nerr\u{2400}tail")
+        #expect(try store.read { try $0.attempts(trialID: t.id) }.first?.logTail == "out\u{2400}put")
         #expect(t.seed == 7)
     }
 

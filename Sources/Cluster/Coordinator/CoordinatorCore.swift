@@ -1002,7 +1002,7 @@ final class CoordinatorCore {
             try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
-            try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials are done", now: now, tx: tx, out: &out)
+            try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended", now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {

@@ -215,7 +215,11 @@ public struct WireCodec {
         switch type {
         case "hello":
             let worker = try f.string("worker")
-            guard !worker.isEmpty, worker.utf8.count <= 255 else { throw f.invalid("worker id must have 1-255 bytes") }
+            // Control characters are refused: ids are stored as text, shown in tables and
+            // logs, and a NUL would end them early in SQLite (two ids stored as one).
+            guard !worker.isEmpty, worker.utf8.count <= 255, !worker.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw f.invalid("worker id must have 1-255 bytes and no control characters")
+            }
             let host = try f.string("host")
             guard host.utf8.count <= 256 else { throw f.invalid("host name too long") }
             var running: WorkerMessage.Hello.Running?

@@ -110,7 +110,7 @@ public struct StoreTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (trial_id, step) DO UPDATE SET attempt = excluded.attempt, value = excluded.value,
                 metrics = excluded.metrics, decision = excluded.decision, reason = excluded.reason, recorded_at = excluded.recorded_at
-            """, [trialID, r.step, r.attempt, Self.storable(r.value), metrics, r.decision, r.reason, r.recordedAt])
+            """, [trialID, r.step, r.attempt, Self.storable(r.value), metrics, r.decision, Self.storable(r.reason), r.recordedAt])
         // A report re-sent out of order must not replace the metrics of a later epoch.
         try run("UPDATE trials SET metrics = CASE WHEN ? >= epochs THEN ? ELSE metrics END, epochs = max(epochs, ?) WHERE id = ?",
                 [r.step, metrics, r.step, trialID])
@@ -123,7 +123,7 @@ public struct StoreTransaction {
         try run("""
             UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?
             WHERE id = ?
-            """, [state, Self.storable(value), metrics.map(JSONText.encode), error, pruneReason, time, trialID])
+            """, [state, Self.storable(value), metrics.map(JSONText.encode), Self.storable(error), Self.storable(pruneReason), time, trialID])
         if attempt > 0 {
             try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, at: time)
         }
@@ -134,15 +134,23 @@ public struct StoreTransaction {
         value.flatMap { $0.isNaN ? nil : $0 }
     }
 
+    /// Text from programs and peers as stored: a NUL byte becomes `␀` (U+2400). GRDB binds
+    /// text as a C string, so SQLite would keep only what comes before the first NUL (a
+    /// program's stderr tail `err\0...` stored as `err`).
+    static func storable(_ text: String?) -> String? {
+        guard let text, text.utf8.contains(0) else { return text }
+        return text.replacingOccurrences(of: "\u{0}", with: "\u{2400}")
+    }
+
     /// Closes an attempt with its outcome.
     public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, at time: Double) throws {
         try run("UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ? WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL",
-                [time, outcome, error, trialID, attempt])
+                [time, outcome, Self.storable(error), trialID, attempt])
     }
 
     /// Keeps a command trial attempt's last output (`trial_attempts.log_tail`).
     public func setAttemptLogTail(trialID: Int64, attempt: Int, _ tail: String) throws {
-        try run("UPDATE trial_attempts SET log_tail = ? WHERE trial_id = ? AND attempt = ?", [tail, trialID, attempt])
+        try run("UPDATE trial_attempts SET log_tail = ? WHERE trial_id = ? AND attempt = ?", [Self.storable(tail), trialID, attempt])
     }
 
     /// Reopens an attempt that was closed too early (its worker came back and kept the trial).
@@ -211,7 +219,7 @@ public struct StoreTransaction {
             ON CONFLICT (study_id, worker) DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
                 cores = excluded.cores, capabilities = excluded.capabilities, address = excluded.address, state = excluded.state,
                 trial_number = excluded.trial_number, epoch = excluded.epoch, last_seen = excluded.last_seen, process = excluded.process
-            """, [studyID, w.worker, w.host, w.pid, w.version, w.cores, w.capabilities, w.address, w.state,
+            """, [studyID, w.worker, Self.storable(w.host), w.pid, Self.storable(w.version), w.cores, Self.storable(w.capabilities), Self.storable(w.address), w.state,
                   w.trialNumber, w.epoch, w.firstSeen, w.lastSeen, w.trialsDone, w.process])
     }
 
@@ -228,7 +236,7 @@ public struct StoreTransaction {
     /// its last failed trial.
     public func quarantineWorker(studyID: Int64, worker: String, lastError: String, at time: Double) throws {
         try run("UPDATE workers SET quarantined_at = ?, last_error = ?, trial_number = NULL, epoch = NULL WHERE study_id = ? AND worker = ?",
-                [time, lastError, studyID, worker])
+                [time, Self.storable(lastError), studyID, worker])
     }
 
     /// Marks every worker of a study still recorded ALIVE as `state` (LEFT when the study
@@ -266,6 +274,6 @@ public struct StoreTransaction {
     public func appendEvent(studyID: Int64, kind: EventKind, trialNumber: Int? = nil, worker: String? = nil,
                             message: String, detail: String? = nil, at time: Double) throws {
         try run("INSERT INTO events (study_id, time, kind, trial_number, worker, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [studyID, time, kind.rawValue, trialNumber, worker, message, detail])
+                [studyID, time, kind.rawValue, trialNumber, worker, Self.storable(message), Self.storable(detail)])
     }
 }
