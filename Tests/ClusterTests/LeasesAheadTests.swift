@@ -305,6 +305,58 @@ import Testing
         #expect(try h.trials().allSatisfy { $0.state == .complete })
     }
 
+    /// A trial held ahead starts when the worker starts it, not when it was leased: its
+    /// recorded time is how long it ran.
+    @Test func aTrialHeldAheadIsTimedFromWhenItsWorkerStartedIt() throws {
+        let (h, queue) = try harness()
+        h.now += 0.5 // trial 1 takes 0.5 s; trial 2 waited behind it
+        try h.finish("w1", queue[0], value: 0.5)
+        let startOf2 = h.now
+        h.now += 0.002
+        try h.finish("w1", queue[1], value: 0.5)
+        let trial2 = try #require(try h.trials().first { $0.number == 2 })
+        #expect(trial2.startedAt == startOf2 && abs((trial2.duration ?? 0) - 0.002) < 1e-9, "\(String(describing: trial2.duration))")
+        #expect(try h.attempts(2).first?.startedAt == startOf2)
+    }
+
+    /// An idle worker with nothing new to run takes the trials held ahead by a worker whose
+    /// trial turned out long (a 20 s trial among 50 ms ones), instead of idling while they wait.
+    @Test func anIdleWorkerTakesTheTrialsHeldBehindALongOne() throws {
+        let (h, queue) = try harness(sweep(trials: 5))
+        // w2 joins and runs the last trial of the budget; w1 still runs trial 1 (2, 3 held).
+        try h.hello("w2", capabilities: capable)
+        let last = try #require(h.assignment("w2"))
+        #expect(last.trial == 4)
+        h.now += 0.05
+        try h.finish("w2", last, value: 0.5)
+        try h.tick()
+        // 50 ms into trial 1: it may still be short; the held trials stay with w1.
+        #expect(h.take("w1").isEmpty && h.assignments("w2").isEmpty)
+        h.now += 0.1
+        try h.tick()
+        let cancels = h.take("w1").compactMap { m -> Int? in if case .cancel(let ref, _) = m { return ref.trial } else { return nil } }
+        #expect(cancels == [2, 3])
+        var moved = h.assignments("w2")
+        #expect(moved.first?.trial == 2 && moved.first?.attempt == 2)
+        while let a = moved.first {
+            moved.removeFirst()
+            h.now += 0.01
+            try h.finish("w2", a, value: 0.5)
+            moved += h.assignments("w2")
+        }
+        h.now += 1
+        try h.finish("w1", queue[0], value: 0.5)
+        try h.tick()
+        #expect(h.core.finished)
+        let trials = try h.trials()
+        #expect(trials.count == 5 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        // The attempt held by w1 took no time, used no attempt up; the trial's time is w2's run.
+        let attempts = try h.attempts(2)
+        #expect(attempts.map(\.outcome) == [.returned, .complete])
+        #expect(attempts.first.map { $0.endedAt == $0.startedAt } == true)
+        #expect(abs((trials[2].duration ?? 0) - 0.01) < 1e-9, "\(String(describing: trials[2].duration))")
+    }
+
     @Test func whenTheWallTimeIsSpentTrialsHeldAheadAreCancelledAndWait() throws {
         let (h, queue) = try harness(sweep(trials: 10, wallTime: ", wall_time: 60"))
         h.now += 61

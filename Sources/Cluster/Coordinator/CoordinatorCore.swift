@@ -26,6 +26,9 @@ final class CoordinatorCore {
     private var idleQueue: [String] = []
     /// Workers running a short trial that can take their next one ahead (after the idle ones).
     private var aheadQueue: [String] = []
+    /// When idle workers last looked for trials held ahead behind a long one (at most every
+    /// 50 ms: the look goes over every worker).
+    private var lastTakeBackLook = -Double.infinity
     /// Every trial: its row, attempts, lease and answers.
     var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
@@ -345,6 +348,26 @@ final class CoordinatorCore {
         }
     }
 
+    /// Takes back the trials held ahead by workers whose running trial has taken longer than
+    /// the short trials that earned them (``CoordinatorOptions/aheadBelowSeconds``), so that
+    /// idle workers run them instead of waiting for it (a 20 s trial among 50 ms ones).
+    /// True when any went back to the queue.
+    private func takeBackFromBusyWorkers(now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
+        guard now - lastTakeBackLook >= 0.05 else { return false }
+        lastTakeBackLook = now
+        var took = false
+        for (id, w) in workers where !w.ahead.isEmpty {
+            guard let running = w.trial, let started = trials[running].lease?.startedAt, now - started > options.aheadBelowSeconds else { continue }
+            let reason = "held ahead by \(id), whose trial \(running) runs long; an idle worker takes it"
+            for a in w.ahead where holdsLease(a, id) {
+                out.send(.cancel(TrialRef(trial: a, attempt: trials[a].attempt), reason: reason), to: id)
+            }
+            try releaseAhead(of: id, reason: reason, now: now, tx: tx)
+            took = true
+        }
+        return took
+    }
+
     /// Hands back every trial `worker` holds ahead (it never started them: no attempt used up).
     private func releaseAhead(of worker: String, reason: String, now: Double, tx: StoreTransaction) throws {
         for a in workers[worker]?.ahead ?? [] where holdsLease(a, worker) {
@@ -556,7 +579,7 @@ final class CoordinatorCore {
             history.finish(r.trial, state: .pruned, value: value)
             checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
-                               pruneReason: decision.reason, at: now)
+                               pruneReason: decision.reason, startedAt: startedAhead(r.trial), at: now)
             var detail = "{\"step\":\(r.epoch)"
             if let rung = decision.rung { detail += ",\"rung\":\(rung)" }
             if let cutoff = decision.cutoff, cutoff.isFinite { detail += ",\"cutoff\":\(cutoff)" }
@@ -637,14 +660,14 @@ final class CoordinatorCore {
             history.finish(r.trial, state: .pruned, value: value)
             checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
-                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, at: now)
+                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, startedAt: startedAhead(r.trial), at: now)
             endLease(r.trial, worker: worker, completed: true)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
         checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
-                           metrics: r.metrics.isEmpty ? nil : r.metrics, at: now)
+                           metrics: r.metrics.isEmpty ? nil : r.metrics, startedAt: startedAhead(r.trial), at: now)
         if let model = r.model {
             do {
                 try models.keepModel(model, trial: r.trial, value: value, study: study, history: history, now: now, tx: tx)
@@ -655,6 +678,13 @@ final class CoordinatorCore {
         }
         // No event: the trial row and its attempt record the completion (one write less per trial).
         endLease(r.trial, worker: worker, completed: true)
+    }
+
+    /// When the worker started `trial`, if it was leased ahead (its database start is the
+    /// lease's until now), else nil.
+    private func startedAhead(_ trial: Int) -> Double? {
+        guard let lease = trials[trial].lease, lease.heldAhead else { return nil }
+        return lease.startedAt
     }
 
     /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
@@ -692,7 +722,7 @@ final class CoordinatorCore {
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
         checkpoints.drop(trial: f.trial)
         if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
-            try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, at: now)
+            try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, startedAt: startedAhead(f.trial), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
             endLease(f.trial, worker: worker, completed: false)
         } else {
@@ -826,7 +856,7 @@ final class CoordinatorCore {
     private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
         history.finish(trial, state: .fail, value: nil)
         checkpoints.drop(trial: trial)
-        try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, at: now)
+        try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, startedAt: startedAhead(trial), at: now)
         try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
         if let worker {
             endLease(trial, worker: worker, completed: true)
@@ -869,8 +899,13 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
+        let neverStarted = workers[worker]?.ahead.contains(trial) == true
         workers[worker]?.ahead.removeAll { $0 == trial }
-        try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason, at: now)
+        // An attempt held ahead and never started took no time; a first one did not start
+        // the trial either (the attempt that runs it does).
+        try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason,
+                          startedAt: neverStarted ? now : nil, at: now)
+        if neverStarted, lease.attempt == 1 { try tx.clearTrialStart(trialID: trials[trial].rowID) }
         try requeue(trial, as: .waiting, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
     }
 
@@ -987,9 +1022,15 @@ final class CoordinatorCore {
         guard !finished, !draining else { return }
         let wallSpent = wallTimeSpent(now: now)
         if wallSpent { try takeBackAhead(reason: "the wall-time budget is spent", now: now, tx: tx, out: &out) }
+        var tookBack = false
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
-            guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
+            guard !wallSpent else { break }
+            guard let next = try nextTrial(for: worker, now: now, tx: tx) else {
+                // Nothing new to run: trials held ahead behind a long one run here instead.
+                if !tookBack, try takeBackFromBusyWorkers(now: now, tx: tx, out: &out) { tookBack = true; continue }
+                break
+            }
             // Stays first in the queue when the trial could not be leased (invalid configuration).
             if try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out) {
                 idleQueue.removeFirst()
@@ -1099,7 +1140,7 @@ final class CoordinatorCore {
         }
         trials.update(trial) {
             $0.attempt = attempt
-            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now)
+            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead)
             $0.decisions = [:]
         }
         if ahead {

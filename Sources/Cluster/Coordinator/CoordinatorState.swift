@@ -7,7 +7,12 @@ struct Lease: Equatable {
     var attempt: Int
     /// The last epoch reported (0 before the first report).
     var epoch: Int
+    /// When the worker started it: the lease for most, the moment the worker started it for
+    /// a trial held ahead (see ``heldAhead``).
     var startedAt: Double
+    /// Leased while the worker ran another trial: the database has the lease's time as the
+    /// attempt's start until the outcome writes the real one.
+    var heldAhead = false
 }
 
 /// A connected worker as the coordinator tracks it.

@@ -116,16 +116,18 @@ public struct StoreTransaction {
                 [r.step, metrics, r.step, trialID])
     }
 
-    /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt.
+    /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt. `startedAt` corrects
+    /// the attempt's start (a trial leased ahead started later than its lease was written).
     public func finishTrial(trialID: Int64, attempt: Int, state: TrialState, value: Double?, metrics: [String: Double]?,
-                            error: String? = nil, pruneReason: String? = nil, at time: Double) throws {
+                            error: String? = nil, pruneReason: String? = nil, startedAt: Double? = nil, at time: Double) throws {
         precondition(state.isFinished)
         try run("""
-            UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?
+            UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?,
+                started_at = CASE WHEN attempt = 1 THEN coalesce(?, started_at) ELSE started_at END
             WHERE id = ?
-            """, [state, Self.storable(value), metrics.map(JSONText.encode), Self.storable(error), Self.storable(pruneReason), time, trialID])
+            """, [state, Self.storable(value), metrics.map(JSONText.encode), Self.storable(error), Self.storable(pruneReason), time, startedAt, trialID])
         if attempt > 0 {
-            try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, at: time)
+            try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, startedAt: startedAt, at: time)
         }
     }
 
@@ -142,10 +144,18 @@ public struct StoreTransaction {
         return text.replacingOccurrences(of: "\u{0}", with: "\u{2400}")
     }
 
-    /// Closes an attempt with its outcome.
-    public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, at time: Double) throws {
-        try run("UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ? WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL",
-                [time, outcome, Self.storable(error), trialID, attempt])
+    /// Closes an attempt with its outcome (`startedAt`: see ``finishTrial(trialID:attempt:state:value:metrics:error:pruneReason:startedAt:at:)``).
+    public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, startedAt: Double? = nil, at time: Double) throws {
+        try run("""
+            UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ?, started_at = coalesce(?, started_at)
+            WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL
+            """, [time, outcome, Self.storable(error), startedAt, trialID, attempt])
+    }
+
+    /// Forgets when a trial started (its first attempt was handed back before it ran): the
+    /// next attempt's start is the trial's.
+    public func clearTrialStart(trialID: Int64) throws {
+        try run("UPDATE trials SET started_at = NULL WHERE id = ?", [trialID])
     }
 
     /// Keeps a command trial attempt's last output (`trial_attempts.log_tail`).
