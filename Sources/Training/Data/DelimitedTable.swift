@@ -35,6 +35,9 @@ struct DelimitedTable {
         guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
             throw DataError.malformed(path: path, line: 1, column: 1, reason: hasHeader ? "empty file: expected a header row with the column names" : "empty file")
         }
+        if hasHeader, let bad = header.first(where: { $0.validText == nil }) {
+            throw DataError.malformed(path: path, line: 1, column: bad.column, reason: notUTF8)
+        }
         let names = hasHeader ? header.map(\.text) : header.indices.map { String($0) }
         if !hasHeader {
             // The first row is data: read it again as a row.
@@ -97,6 +100,10 @@ struct DelimitedTable {
         var table = DelimitedTable(features: [], labels: [], lines: [], featureNames: featureIndices.map { names[$0] })
         table.features.reserveCapacity(min(file.count / 2, 1 << 26))
         var row = [Float](repeating: 0, count: width)
+        // Per feature: whether any row holds a number, and the first text that is neither a
+        // number nor a missing-value token (a text column filled as missing is no feature).
+        var sawNumber = [Bool](repeating: false, count: width)
+        var firstText = [(line: Int, column: Int, text: String)?](repeating: nil, count: width)
         while let line = parser.peekLine(), let fields = try parser.record() {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
             guard fields.count == names.count else {
@@ -109,7 +116,10 @@ struct DelimitedTable {
             for (i, f) in fields.enumerated() {
                 let r = role[i]
                 if r == -1 {
-                    labelText = f.text
+                    // Class names are told apart by their text: 'café' and 'cafè' in Latin-1
+                    // would both decode to 'caf\u{FFFD}', one class.
+                    guard let text = f.validText else { throw DataError.malformed(path: path, line: line, column: f.column, reason: notUTF8) }
+                    labelText = text
                     if labelText.isEmpty || isMissingToken(labelText) {
                         throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
                     }
@@ -121,6 +131,7 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = v
+                        sawNumber[r] = true
                     } else if let d = Double(f.text.trimmingCharacters(in: .whitespaces)), d.isFinite, abs(d) > Double(Float.greatestFiniteMagnitude) {
                         // A number, but not a Float one: an overflow is not a missing value.
                         throw DataError.malformed(
@@ -128,14 +139,18 @@ struct DelimitedTable {
                             reason: "\(f.text) in column '\(names[i])' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
                     } else if missing != .error {
                         row[r] = .nan
+                        if firstText[r] == nil, !f.text.isEmpty, !isMissingToken(f.text) { firstText[r] = (line, f.column, f.text) }
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
                             reason: "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
+                        let hint = predicting ? "sweep predict needs every feature value"
+                            : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with data.ignore: [\(names[i])]; data.missing: mean or zero fills values that are missing"
+                            : "set data.missing: mean or zero to fill it"
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
+                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (\(hint))")
                     }
                 }
             }
@@ -146,8 +161,17 @@ struct DelimitedTable {
         guard table.count > 0 else {
             throw DataError.malformed(path: path, line: 2, column: 1, reason: hasHeader ? "no data rows after the header" : "no data rows")
         }
+        // A column of text only (`region: north, south`) would be one constant filled value.
+        if !predicting, let r = sawNumber.indices.first(where: { !sawNumber[$0] && firstText[$0] != nil }), let t = firstText[r] {
+            throw DataError.malformed(
+                path: path, line: t.line, column: t.column,
+                reason: "column '\(table.featureNames[r])' holds no numbers ('\(t.text)'), only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)")
+        }
         return table
     }
+
+    /// Why a header or label field whose bytes are not UTF-8 is refused.
+    static let notUTF8 = "this text is not valid UTF-8 (a file saved as Latin-1 or Windows-1252?): save the file as UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > NEW"
 
     static func isMissingToken(_ s: String) -> Bool {
         switch s {
@@ -166,9 +190,19 @@ struct DelimitedTable {
         var number: Float?
         var column: Int
         var wasEmptyLine = false
+        /// A quoted field whose bytes are not UTF-8.
+        var quotedNotUTF8 = false
 
-        /// The text (built on demand: numbers are the hot path).
+        /// The text (built on demand: numbers are the hot path); bytes that are not UTF-8
+        /// read as U+FFFD.
         var text: String { quotedText ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+
+        /// The text, or nil when its bytes are not UTF-8.
+        var validText: String? {
+            if let quotedText { return quotedNotUTF8 ? nil : quotedText }
+            guard let raw else { return "" }
+            return String(validating: raw, as: UTF8.self)
+        }
     }
 
     /// A cursor over the bytes that yields records of fields.
@@ -254,10 +288,10 @@ struct DelimitedTable {
             if offset < bytes.count, bytes[offset] != separator, bytes[offset] != 10, bytes[offset] != 13 {
                 throw DataError.malformed(path: path, line: line, column: column + (after - offset), reason: "unexpected text after a closing quote")
             }
-            let s = String(decoding: text, as: UTF8.self)
-            let trimmed = s.trimmingSpaces
+            let valid = String(validating: text, as: UTF8.self)
+            let trimmed = (valid ?? String(decoding: text, as: UTF8.self)).trimmingSpaces
             let number = trimmed.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil
-            return Field(quotedText: trimmed, number: number, column: column)
+            return Field(quotedText: trimmed, number: number, column: column, quotedNotUTF8: valid == nil)
         }
     }
 }

@@ -122,7 +122,8 @@ struct TableDataTests {
     /// Every malformed table fails with its file, line and column.
     @Test(arguments: [
         ("a,b,y\n1,2,p\n3,4\n", "y", ":3:3: this row has 2 fields, the header has 3"),
-        ("a,b,y\n1,zz,p\n", "y", ":2:3: 'zz' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
+        ("a,b,y\n1,zz,p\n", "y", ":2:3: 'zz' in column 'b' is not a finite number (a text column? leave it out with data.ignore: [b]; data.missing: mean or zero fills values that are missing)"),
+        ("a,b,y\n1,-,p\n", "y", ":2:3: '-' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,NaN,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
@@ -140,6 +141,32 @@ struct TableDataTests {
         let path = try dir.write("bad.csv", text)
         let failure = try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "\#(label)", "validation": 0, "test": 0}"#)
         #expect(failure == path + expected)
+    }
+
+    /// A column of text only is refused with `missing: mean` too: every value would be the
+    /// same fill, a constant input (a `region` column of north/south/east); a column with
+    /// numbers and a few text values is filled where the text is.
+    @Test func aTextColumnIsNoFeatureEvenWithMissingFilled() throws {
+        let dir = try DataDirectory()
+        let path = try dir.write("m.csv", "a,region,y\n1,north,p\n2,NA,q\n3,south,p\n")
+        let json = #"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "validation": 0, "test": 0, "missing": "mean"}"#
+        #expect(try dataFailure(json) == path + ":2:3: column 'region' holds no numbers ('north'), only text the training core cannot use: leave it out with data.ignore: [region], or encode it as numbers (one column per category)")
+        #expect(try loadData(json.replacingOccurrences(of: #""missing""#, with: #""ignore": ["region"], "missing""#)).train.count == 3)
+        let mixed = try dir.write("mixed.csv", "a,b,y\n1,n/a!,p\n2,4,q\n")
+        #expect(rows(try loadData(json.replacingOccurrences(of: path, with: mixed)).train) == [[1, 4], [2, 4]])
+    }
+
+    /// Labels and column names are told apart by their text: a file saved as Latin-1
+    /// ('café', 'cafè') is refused where its first such text is, not read as one class.
+    @Test func textThatIsNotUTF8IsRefusedWhereItIs() throws {
+        let dir = try DataDirectory()
+        let label = try dir.write("latin1.csv", Array("a,y\n1,caf".utf8) + [0xE9] + Array("\n2,caf".utf8) + [0xE8] + Array("\n3,x\n".utf8))
+        let failure = try dataFailure(#"{"dataset": "csv", "train_file": "\#(label)", "label": "y", "validation": 0, "test": 0}"#)
+        #expect(failure?.hasPrefix(label + ":2:3: this text is not valid UTF-8") == true, "\(failure ?? "loaded")")
+        let quoted = try dir.write("quoted.csv", Array("a,y\n1,\"caf".utf8) + [0xE9] + Array("\"\n".utf8))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(quoted)", "label": "y", "validation": 0, "test": 0}"#)?.hasPrefix(quoted + ":2:3: this text is not valid UTF-8") == true)
+        let header = try dir.write("header.csv", Array("a,".utf8) + [0xE9] + Array(",y\n1,2,p\n".utf8))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(header)", "label": "y", "validation": 0, "test": 0}"#)?.hasPrefix(header + ":1:3: this text is not valid UTF-8") == true)
     }
 
     @Test func fastNumberParsingMatchesStrtod() {
