@@ -116,20 +116,25 @@ func processExists(_ pid: Int32) -> Bool {
               3) printf 'garbage\\n{"epoch": "x"}\\n[1,2]\\n{"epoch": 1, "loss": 4}\\n' >&3 ;;
               4) head -c 12000000 /dev/zero | tr '\\0' 'y'; echo '{"loss": 1}' >&3 ;;
               5) kill -SEGV $$ ;;
+              6) echo '{"epoch": 1, "loss": "0.5"}' >&3 ;;
+              7) echo '{"epoch": 1, "acc": 0.3, "loss": "0.5"}' >&3 ;;
             esac
             """)
         // 5 s: the 12 MB flood of trial 4 must fit in it on a loaded machine.
-        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 6, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
+        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 8, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let trials = try trialsAndCurves(h, "bad").map(\.0)
-        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail, .fail, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
         #expect(trials[0].error?.hasPrefix("the program exited with status 3") == true)
         #expect(trials[0].error?.contains("Traceback: something broke") == true)
         #expect(trials[1].error?.hasPrefix("timed out after 5 s") == true)
         #expect(trials[2].error?.hasPrefix("the program exited without reporting") == true)
         #expect(trials[3].value == 4)
         #expect(trials[5].error?.contains("SIGSEGV") == true)
+        // An objective written as text: the message shows the line the program wrote.
+        #expect(trials[6].error?.hasPrefix(#"the program's reports could not be read (1 line(s); a report is one JSON object of numbers per line, e.g. {"epoch": 1, "loss": 0.25}); the first: {"epoch": 1, "loss": "0.5"}"#) == true, "\(trials[6].error ?? "")")
+        #expect(trials[7].error?.hasPrefix(#"the program never reported the objective 'loss' (it reported: acc; 'loss' was not a number in: {"epoch": 1, "acc": 0.3, "loss": "0.5"})"#) == true, "\(trials[7].error ?? "")")
         // Malformed lines are ignored and counted; a flood of output is cut at the bound.
         #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("3 report line(s) ignored"))
         let out = try FileManager.default.attributesOfItem(atPath: h.db + ".logs/bad/trial-4.attempt-1.out")[.size] as! Int
@@ -197,6 +202,8 @@ func processExists(_ pid: Int32) -> Bool {
                     m["loss"] = p["x"] / e
                 m.update({"layer%03d.grad" % i: 0.1 * i for i in range(300)})
                 m["n" * 5000] = 1.0
+                m[""] = 2.0
+                m["acc top-1 (%)"] = 100 - p["x"]
                 if sweep_client.report(e, **m):
                     break
             """)
@@ -217,7 +224,11 @@ func processExists(_ pid: Int32) -> Bool {
         }
         // Each report kept 256 metrics, the objective and the top-level ones first, and said so in the log.
         let complete = try #require(rows.first { $0.0.state == .complete })
-        #expect(complete.1.allSatisfy { $0.metrics.count == 256 && $0.metrics["train_loss"] != nil }, "\(complete.1.map { $0.metrics.count })")
+        #expect(complete.1.allSatisfy { $0.metrics.count == 256 && $0.metrics["train_loss"] != nil && $0.metrics[""] == nil }, "\(complete.1.map { $0.metrics.count })")
+        // Any kept name sorts the table (`acc top-1 (%)` was refused).
+        let sorted = try h.run(["trials", "sparse", "--db", h.db, "--format", "csv", "--sort", "acc top-1 (%)"])
+        let byAccuracy = trials.sorted { ($0.metrics["acc top-1 (%)"] ?? -1, -$0.number) > ($1.metrics["acc top-1 (%)"] ?? -1, -$1.number) }.map(\.number)
+        #expect(sorted.status == 0 && sorted.output.split(separator: "\n").dropFirst().compactMap { Int($0.split(separator: ",").first ?? "") } == byAccuracy, "\(sorted.output)")
         #expect(complete.1.filter { $0.step % 2 == 0 }.allSatisfy { $0.metrics["loss"] != nil })
         #expect(complete.0.value == complete.1.last?.metrics["loss"])
         #expect(h.logText("sweep.db.logs/sparse/trial-\(complete.0.number).attempt-1.err").contains("metric value(s) left out: a report keeps at most 256 metrics"))

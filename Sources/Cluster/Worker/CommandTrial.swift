@@ -80,6 +80,12 @@ struct CommandTrial: TrialKind {
         var pending: (epoch: Int, deadline: Double)?
         var objective: [Double] = []
         var badLines = 0
+        // The first line that was no report, or whose objective was no number (a string
+        // "0.5"), for the messages: the program's author needs to see what it wrote.
+        var firstUnreadLine: String?
+        func keepUnread(_ line: ArraySlice<UInt8>) {
+            if firstUnreadLine == nil { firstUnreadLine = String(decoding: line.prefix(200), as: UTF8.self) + (line.count > 200 ? "..." : "") }
+        }
         var droppedMetrics = 0
         var pastLastEpoch = 0
         var stop: Stop?
@@ -105,6 +111,7 @@ struct CommandTrial: TrialKind {
             }
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
                 badLines += 1
+                keepUnread(line)
                 log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
                 child.writeDecision("continue \(parsed.epoch ?? end.epochsRun + 1)")
                 return
@@ -122,6 +129,7 @@ struct CommandTrial: TrialKind {
                 child.writeDecision("continue \(epoch)")
                 return
             }
+            if reported[a.metric] == nil, firstUnreadLine == nil, line.firstRange(of: Array("\"\(a.metric)\"".utf8)) != nil { keepUnread(line) }
             guard !reported.isEmpty else {
                 child.writeDecision("continue \(epoch)") // only non-finite values besides the objective
                 return
@@ -200,7 +208,7 @@ struct CommandTrial: TrialKind {
         }
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
-        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored\n" : ""
+        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers); the first: \(firstUnreadLine ?? "")\n" : ""
         if pastLastEpoch > 0 {
             notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"
         }
@@ -223,10 +231,13 @@ struct CommandTrial: TrialKind {
                 end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
             } else if exit.code != 0 {
                 end.failure = "the program exited with status \(exit.code)" + logs.stderrTail()
+            } else if end.epochsRun == 0, let unread = firstUnreadLine {
+                end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}); the first: \(unread)" + logs.stderrTail()
             } else if end.epochsRun == 0 {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
             } else if objective.isEmpty {
-                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(end.lastMetrics.keys.sorted().joined(separator: ", ")))" + logs.stderrTail()
+                let unread = firstUnreadLine.map { "; '\(a.metric)' was not a number in: \($0)" } ?? ""
+                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(end.lastMetrics.keys.sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
             } else {
                 end.completed = true
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
@@ -288,13 +299,13 @@ struct CommandTrial: TrialKind {
         return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: epoch) : .report(epoch: epoch, metrics: metrics, nonFinite: nonFinite)
     }
 
-    /// `metrics` within a report's limits: names longer than the limit are left out, then, past
+    /// `metrics` within a report's limits: names empty or longer than the limit are left out, then, past
     /// the count limit, all but the objective and the first names, top-level ones first
     /// (`train_loss` before `layer3.grad_norm`); with how many were left out. (A program logging per-layer statistics may report hundreds; the
     /// coordinator would refuse the whole report, and the trial would wait for an answer.)
     static func bounded(_ metrics: [String: Double], keeping objective: String) -> (metrics: [String: Double], dropped: Int) {
         let limit = WorkerMessage.Report.maxMetrics, nameLimit = WorkerMessage.Report.maxMetricNameBytes
-        var kept = metrics.filter { $0.key.utf8.count <= nameLimit }
+        var kept = metrics.filter { !$0.key.isEmpty && $0.key.utf8.count <= nameLimit }
         if kept.count > limit {
             func depth(_ name: String) -> Int { name.utf8.count { $0 == UInt8(ascii: ".") } }
             var names = kept.keys.filter { $0 != objective }.sorted { (depth($0), $0) < (depth($1), $1) }

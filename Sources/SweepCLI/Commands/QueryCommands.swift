@@ -118,8 +118,9 @@ struct Trials: ParsableCommand {
         case "value": order = .value
         case "duration": order = .duration
         default:
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
-                throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name, with '-' first for the reverse order")
+            // Any metric name (`acc top-1 (%)`), but one SQLite's JSON path can name: no `"`.
+            guard !key.isEmpty, !key.contains("\"") else {
+                throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name (without '\"'), with '-' first for the reverse order")
             }
             order = .metric(key, ascending: MonitoredMetric.lowerIsBetter(named: key))
         }
