@@ -89,6 +89,20 @@ import Testing
         #expect(bad.status == 2 && bad.output.contains("cannot sort by '-'"), "\(bad.output)")
     }
 
+    /// A relative `program` that local workers would not find (no `working_directory`, run
+    /// from another directory) is noted by `validate` and `run`, with where it is.
+    @Test func aProgramLocalWorkersWouldNotFindIsNoted() throws {
+        let h = try SweepHarness("program-location")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", "print('hi')\n")
+        let file = try h.write("s.yaml", commandSweep(study: "p", command: "[python3, train.py]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "command: [python3, train.py]", with: "program: train.py\ncommand: [python3, \"${program}\"]"))
+        let elsewhere = try runSweep(["validate", file], in: "/")
+        #expect(elsewhere.status == 0 && elsewhere.output.contains("note: program 'train.py' is not in /, where local workers run it (no working_directory); it is beside \(file): add `working_directory: .`"), "\(elsewhere.output)")
+        let beside = try runSweep(["validate", file], in: h.directory.path)
+        #expect(beside.status == 0 && !beside.output.contains("note:"), "\(beside.output)")
+    }
+
     @Test func validatePrintsTheTrialsAGridWillRun() throws {
         let h = try SweepHarness("validate-grid")
         defer { h.cleanUp() }

@@ -68,6 +68,7 @@ struct Run: ParsableCommand {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try DataPreflight.sweep(file)
+        if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)

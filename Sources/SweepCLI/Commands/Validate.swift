@@ -27,6 +27,7 @@ struct Validate: ParsableCommand {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
                 print("  \(p.name): \(describe(p.distribution))\(cond)")
             }
+            if let note = ProgramLocation.note(for: d, file: file) { print(note) }
         } else {
             let (c, dataset) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
