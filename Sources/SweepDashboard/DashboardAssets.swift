@@ -75,7 +75,8 @@ input, select, button { font: inherit; font-size: 13px; }
   }
   // A list value (a W&B list choice) as its JSON text: String([64, 32]) is "64,32", which the
   // enqueue form would send and nothing could tell from [[64], [32]].
-  function paramText(v) { return Array.isArray(v) ? JSON.stringify(v).replace(/,/g, ", ") : String(v); }
+  // A list as Sweep writes it (`[64, 32]`, `["a,b", "c"]`): commas inside strings stay as they are.
+  function paramText(v) { return Array.isArray(v) ? "[" + v.map(function (x) { return Array.isArray(x) ? paramText(x) : JSON.stringify(x); }).join(", ") + "]" : String(v); }
   function fmtParam(v) { return typeof v === "number" ? fmt(v) : paramText(v); }
   function seconds(s) {
     if (!num(s)) return "-";
@@ -214,7 +215,7 @@ input, select, button { font: inherit; font-size: 13px; }
     var axes = d.parameters.map(function (p) {
       var a = { name: p.name, label: p.name };
       if (p.scale === "categorical") {
-        var cats = p.choices.map(String);
+        var cats = p.choices.map(paramText);
         done.forEach(function (t) { var v = t.params[p.name]; if (v !== undefined && cats.indexOf(paramText(v)) < 0) cats.push(paramText(v)); });
         a.cats = cats;
         a.pos = function (t) {
@@ -309,7 +310,8 @@ input, select, button { font: inherit; font-size: 13px; }
   function brushable(hit, svg, name, top, bottom) {
     hit.addEventListener("mousedown", function (e) {
       e.preventDefault();
-      var pt = function (ev) { var r = svg.getBoundingClientRect(); return (ev.clientY - r.top) * (svg.viewBox.baseVal.height / r.height); };
+      // Each move redraws the plot: measure the svg on the page now, not the one the drag began on.
+      var pt = function (ev) { var cur = $("pc") || svg, r = cur.getBoundingClientRect(); return (ev.clientY - r.top) * (cur.viewBox.baseVal.height / r.height); };
       var y0 = pt(e), y1 = y0;
       state.dragging = true;
       function move(ev) {
@@ -505,17 +507,20 @@ input, select, button { font: inherit; font-size: 13px; }
     $("study-sub").textContent = s.direction + " " + s.metric + " · " + d.parameters.length + " parameter(s) · " + s.state.toLowerCase();
     var bv = $("best-value"), bt = $("best-trial");
     bv.textContent = fmt(s.best);
-    bv.setAttribute("data-value", s.best === null ? "" : String(s.best));
-    bt.textContent = s.bestTrial === null ? "–" : String(s.bestTrial);
-    if (s.bestTrial !== null) bt.setAttribute("href", trialURL(s.name, s.bestTrial));
+    bv.setAttribute("data-value", s.best == null ? "" : String(s.best));
+    bt.textContent = s.bestTrial == null ? "–" : String(s.bestTrial);
+    if (s.bestTrial == null) bt.removeAttribute("href"); else bt.setAttribute("href", trialURL(s.name, s.bestTrial));
     $("trial-count").textContent = String(s.trials);
     $("trial-count").setAttribute("data-value", String(s.trials));
     $("trial-budget").textContent = String(s.budget);
     $("trial-states").textContent = c.COMPLETE + " complete · " + c.PRUNED + " pruned · " + c.FAIL + " failed";
+    // An interrupted study's RUNNING trials wait for `sweep resume`; nobody runs them, and
+    // its workers' rows are what they were when the coordinator went away.
+    var stopped = s.state === "INTERRUPTED";
     $("live-count").textContent = String(c.RUNNING + c.WAITING + c.STALE);
-    $("live-states").textContent = c.RUNNING + " running · " + c.WAITING + " waiting · " + c.STALE + " stale";
-    var alive = d.workers.filter(function (w) { return w.state === "ALIVE"; }).length;
-    var busy = d.workers.filter(function (w) { return w.state === "ALIVE" && w.trial !== null; }).length;
+    $("live-states").textContent = c.RUNNING + (stopped ? " interrupted · " : " running · ") + c.WAITING + " waiting · " + c.STALE + " stale";
+    var alive = stopped ? 0 : d.workers.filter(function (w) { return w.state === "ALIVE"; }).length;
+    var busy = stopped ? 0 : d.workers.filter(function (w) { return w.state === "ALIVE" && w.trial !== null; }).length;
     $("worker-count").textContent = String(alive);
     $("worker-states").textContent = busy + " busy · " + (alive - busy) + " idle · " + (d.workers.length - alive) + " gone";
     document.title = s.name + " · " + s.trials + " trials · sweep dashboard";
@@ -532,7 +537,7 @@ input, select, button { font: inherit; font-size: 13px; }
         if (p.scale === "categorical") {
           input = el("select", { name: p.name });
           input.appendChild(el("option", { value: "" }, p.conditional ? "inactive" : "choose"));
-          p.choices.forEach(function (c) { input.appendChild(el("option", { value: paramText(c) }, fmtParam(c))); });
+          p.choices.forEach(function (c, i) { input.appendChild(el("option", { value: p.choiceTexts[i] }, fmtParam(c))); });
         } else {
           input = el("input", { name: p.name, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: fmt(p.low) + " to " + fmt(p.high) + (p.scale === "log" ? " (log)" : "") });
         }
@@ -729,7 +734,7 @@ input, select, button { font: inherit; font-size: 13px; }
           var s = d.summary, tr = el("tr", { "data-study": s.name });
           var a = el("a", { href: studyURL(s.name), style: "color:" + palette[i % palette.length] }, s.name);
           var td = el("td"); td.appendChild(a); tr.appendChild(td);
-          [[s.metric, ""], [s.direction, ""], [String(s.trials), "num"], [fmt(s.best), "num"], [s.bestTrial === null ? "-" : String(s.bestTrial), "num"]]
+          [[s.metric, ""], [s.direction, ""], [String(s.trials), "num"], [fmt(s.best), "num"], [s.bestTrial == null ? "-" : String(s.bestTrial), "num"]]
             .forEach(function (c) { tr.appendChild(el("td", { "class": c[1] }, c[0])); });
           tb.appendChild(tr);
         });

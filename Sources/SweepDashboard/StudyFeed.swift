@@ -243,6 +243,9 @@ final class StudyFeed: Sendable {
         var scale: String
         var low: Double?, high: Double?
         var choices: [ParamValue]?
+        /// Each choice as the server reads it back when it is given as text (the enqueue
+        /// form's values: `[1.0, 2.0]` keeps its floats, `["a,b"]` its comma).
+        var choiceTexts: [String]?
         var conditional: Bool
 
         init(_ p: Parameter) {
@@ -253,7 +256,7 @@ final class StudyFeed: Sendable {
             case .int(let lo, let hi, _): scale = "linear"; low = Double(lo); high = Double(hi)
             case .logUniform(let lo, let hi, _): scale = "log"; low = lo; high = hi
             case .logInt(let lo, let hi): scale = "log"; low = Double(lo); high = Double(hi)
-            case .categorical(let c): scale = "categorical"; choices = c
+            case .categorical(let c): scale = "categorical"; choices = c; choiceTexts = c.map(\.description)
             case .normal, .logNormal, .beta:
                 let r = p.distribution.probableRange
                 scale = r?.isLog == true ? "log" : "linear"; low = r?.low; high = r?.high

@@ -157,6 +157,7 @@ import Testing
             ["do": "eval", "name": "before", "js": rowNumbers],
             ["do": "drag", "selector": "[data-axis='x'] .pc-hit", "from": 0.15, "to": 0.6],
             ["do": "eval", "name": "after", "js": rowNumbers],
+            ["do": "eval", "name": "brush", "js": "(function () { var b = document.querySelector(\"[data-axis='x'] .pc-brush\"), h = document.querySelector(\"[data-axis='x'] .pc-hit\"); return b && h ? [Number(h.getAttribute('y')), Number(h.getAttribute('height')), Number(b.getAttribute('y')), Number(b.getAttribute('height'))] : null; })()"],
             ["do": "eval", "name": "svgs", "js": "['pc','contour-svg','edf-svg','timeline-svg'].filter(function (id) { return document.getElementById(id); }).length"],
             ["do": "eval", "name": "figures", "js": "document.querySelectorAll('#figures-box section.fig svg').length"],
             ["do": "screenshot", "file": "study-brushed.png", "height": 1400],
@@ -176,6 +177,12 @@ import Testing
         #expect(browser.errors.isEmpty, "\(browser.errors)")
         #expect(browser.console.isEmpty, "console: \(browser.console)")
 
+        // The range is the band dragged over (15% to 60% of the axis; every move redraws the
+        // plot, and the range once ran to the axis's end).
+        let brush = browser.values["brush"] as? [Double] ?? []
+        if brush.count == 4 {
+            #expect(abs(brush[2] - (brush[0] + 0.15 * brush[1])) < 3 && abs(brush[3] - 0.45 * brush[1]) < 4, "axis \(brush[0])+\(brush[1]), range \(brush[2])+\(brush[3])")
+        } else { Issue.record("no brushed range: \(String(describing: browser.values["brush"]))") }
         // Brushing the x axis keeps exactly the complete trials whose x lies in one range.
         let before = browser.values["before"] as? [Int] ?? []
         let after = browser.values["after"] as? [Int] ?? []

@@ -62,7 +62,10 @@ import Testing
             largest = max(largest, fileSize(path + "-wal"))
         }
         checkpoints.stop()
-        let bound = WALCheckpointer.fallbackPages * 4096 + (1 << 20)
+        // The writer's fallback checkpoint cannot restart a log the checkpointer's thread is
+        // copying: on a loaded machine the log grows past the threshold by a few MB (18.6 MB
+        // seen with 16 MB), far below the 64 MB it kept before.
+        let bound = WALCheckpointer.fallbackPages * 4096 + (4 << 20)
         #expect(largest <= bound, "the WAL reached \(largest) bytes (bound \(bound))")
         #expect(largest > WALCheckpointer.walBytesKept / 2, "too little written to test: \(largest)")
         try store.database.write { db in try db.execute(sql: "INSERT INTO filler VALUES (1)") }
