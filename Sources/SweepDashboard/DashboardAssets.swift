@@ -102,10 +102,14 @@ input, select, button { font: inherit; font-size: 13px; }
   function poll(fn, ms) {
     function tick() {
       var slow = false;
-      fn().then(function () { setStatus("live · updated " + new Date().toLocaleTimeString()); },
+      fn().then(function (r) { setStatus(r === "final" ? "final: this trial has ended" : "live · updated " + new Date().toLocaleTimeString()); },
                 function (e) {
                   // Not there (yet: a page opened before its sweep starts): said once, looked at again slowly.
-                  if (e.notFound) { slow = true; setStatus(e.message + " (see the list of studies: /)"); }
+                  if (e.notFound) {
+                    slow = true;
+                    setStatus(e.message + " (see the list of studies: /)");
+                    ["study-sub", "trial-sub"].forEach(function (id) { var s = $(id); if (s && s.textContent === "loading…") s.textContent = "not found"; });
+                  }
                   else setStatus("cannot reach the dashboard (" + e.message + "); retrying");
                 })
         .then(function () { setTimeout(tick, slow ? Math.max(ms, 5000) : ms); slow = false; });
@@ -205,7 +209,7 @@ input, select, button { font: inherit; font-size: 13px; }
   }
 
   // ---- the study page --------------------------------------------------------------------
-  var state = { detail: null, brushes: {}, sort: { key: "number", asc: true }, dragging: false, signature: "", figuresAt: 0, figuresCount: -1 };
+  var state = { detail: null, brushes: {}, sort: { key: "number", asc: true }, dragging: false, signature: "", figuresAt: 0, figuresKey: "", figuresWait: 4000 };
 
   function complete(d) { return d.trials.filter(function (t) { return t.state === "COMPLETE" && num(t.value); }); }
 
@@ -416,8 +420,13 @@ input, select, button { font: inherit; font-size: 13px; }
     attempts.forEach(function (a) { if (workers.indexOf(a.worker) < 0) workers.push(a.worker); });
     var workerState = {};
     d.workers.forEach(function (w) { workerState[w.id] = w.state; });
+    // An attempt without an end runs until now while the study runs; an interrupted study's
+    // ends where its coordinator went (its last recorded end), a finished one's at its last.
+    var running = d.summary.state === "RUNNING";
+    var lastEnd = Math.max.apply(null, attempts.map(function (a) { return a.endedAt || a.startedAt; }));
+    var endOf = function (a) { return a.endedAt || (running ? d.now : lastEnd); };
     var t0 = Math.min.apply(null, attempts.map(function (a) { return a.startedAt; }));
-    var t1 = Math.max(d.now, Math.max.apply(null, attempts.map(function (a) { return a.endedAt || d.now; })));
+    var t1 = Math.max.apply(null, attempts.map(endOf));
     var rowH = 20, L = 190, R = 880, T = 10, H = T + workers.length * rowH + 40, W = 900;
     var x = scale("linear", 0, Math.max(1, t1 - t0), L, R);
     var svg = svgBox(W, H, "Timeline of trials per worker");
@@ -430,11 +439,11 @@ input, select, button { font: inherit; font-size: 13px; }
     });
     attempts.forEach(function (a) {
       var i = workers.indexOf(a.worker), y = T + i * rowH, t = byNumber[a.trial] || {};
-      var outcome = a.endedAt ? (a.outcome || t.state || "") : "RUNNING";
-      var cls = "gantt " + (/STALE|LOST|TIMEOUT/.test(outcome) ? "stale" : /FAIL|ERROR/.test(outcome) ? "fail" : outcome === "RUNNING" ? "running" : /PRUNE/.test(outcome) || (t.state === "PRUNED" && a.attempt === t.attempt) ? "pruned" : /RETURN/.test(outcome) ? "returned" : "done");
-      var xa = x(a.startedAt - t0), xb = x((a.endedAt || d.now) - t0);
+      var outcome = a.endedAt ? (a.outcome || t.state || "") : running ? "RUNNING" : "INTERRUPTED";
+      var cls = "gantt " + (/STALE|LOST|TIMEOUT/.test(outcome) ? "stale" : /FAIL|ERROR/.test(outcome) ? "fail" : outcome === "RUNNING" ? "running" : /PRUNE/.test(outcome) || (t.state === "PRUNED" && a.attempt === t.attempt) ? "pruned" : /RETURN|INTERRUPTED/.test(outcome) ? "returned" : "done");
+      var xa = x(a.startedAt - t0), xb = x(endOf(a) - t0);
       var r = sv("rect", { "class": cls, x: xa.toFixed(1), y: y + 3, width: Math.max(1.5, xb - xa).toFixed(1), height: rowH - 6, "data-trial": a.trial });
-      r.appendChild(sv("title", {}, "trial " + a.trial + " attempt " + a.attempt + " · " + outcome.toLowerCase() + " · " + seconds((a.endedAt || d.now) - a.startedAt)));
+      r.appendChild(sv("title", {}, "trial " + a.trial + " attempt " + a.attempt + " · " + outcome.toLowerCase() + " · " + seconds(endOf(a) - a.startedAt)));
       svg.appendChild(r);
     });
     axisBottom(svg, x, T + workers.length * rowH + 2, 8);
@@ -539,7 +548,7 @@ input, select, button { font: inherit; font-size: 13px; }
           input.appendChild(el("option", { value: "" }, p.conditional ? "inactive" : "choose"));
           p.choices.forEach(function (c, i) { input.appendChild(el("option", { value: p.choiceTexts[i] }, fmtParam(c))); });
         } else {
-          input = el("input", { name: p.name, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: fmt(p.low) + " to " + fmt(p.high) + (p.scale === "log" ? " (log)" : "") });
+          input = el("input", { name: p.name, type: "text", inputmode: "decimal", autocomplete: "off", placeholder: p.summary });
         }
         input.setAttribute("data-param", p.name);
         label.appendChild(input);
@@ -619,17 +628,26 @@ input, select, button { font: inherit; font-size: 13px; }
         var sig = JSON.stringify(d.summary.counts) + d.trials.map(function (t) { return t.state + t.epochs; }).join(",") + d.workers.map(function (w) { return w.state + w.trial; }).join(",");
         var changed = sig !== state.signature;
         state.signature = sig;
+        var live = d.attempts.some(function (a) { return !a.endedAt; }) && d.summary.state === "RUNNING";
         if (!state.dragging) {
           if (changed) { drawParallel(d); drawContour(d); drawEDF(d); drawTable(d); }
-          drawTimeline(d);
+          if (changed || live) drawTimeline(d); // running bars grow; else nothing moved
         }
-        var now = Date.now();
-        if (d.summary.trials !== state.figuresCount && now - state.figuresAt > 4000) {
+        // The report's plots, server-drawn: again when a trial started or ended or the study's
+        // state changed (the running trials' epochs show on the next), as often as their size
+        // allows (4 s, or 1 ms per 20 bytes: ~15 s for the 300 KB of 2,000 trials); at once
+        // when the study has ended (a dashboard of `sweep run` stops soon after).
+        var now = Date.now(), key = JSON.stringify(d.summary.counts) + d.summary.state;
+        if (key !== state.figuresKey && (now - state.figuresAt > state.figuresWait || d.summary.state !== "RUNNING")) {
           state.figuresAt = now;
-          state.figuresCount = d.summary.trials;
           return fetch("/api/figures?name=" + encodeURIComponent(name), { cache: "no-store" })
             .then(function (r) { return r.ok ? r.text() : ""; })
-            .then(function (html) { if (html) $("figures-box").innerHTML = html; });
+            .then(function (html) {
+              if (!html) return;
+              state.figuresKey = key;
+              state.figuresWait = Math.max(4000, html.length / 20);
+              $("figures-box").innerHTML = html;
+            });
         }
       });
     }, 1000);
@@ -642,7 +660,7 @@ input, select, button { font: inherit; font-size: 13px; }
     link.setAttribute("href", studyURL(study));
     var finished = false;
     function load() {
-      if (finished) return Promise.resolve();
+      if (finished) return Promise.resolve("final");
       return getJSON("/api/trial?study=" + encodeURIComponent(study) + "&n=" + n).then(function (d) {
         var t = d.trial;
         finished = ["COMPLETE", "PRUNED", "FAIL"].indexOf(t.state) >= 0;

@@ -27,11 +27,14 @@ public struct DashboardOptions: Sendable, Equatable {
         guard let port = Int(portText), (0...65535).contains(port) else {
             throw DashboardError.badOption("\(option) '\(bind)': expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080")
         }
+        // `sweep dashboard --bind` takes --token and --insecure; `--dashboard` their
+        // --dashboard- forms.
+        let (tokenOption, insecureOption) = option == "--bind" ? ("--token", "--insecure") : (option + "-token", option + "-insecure")
         if let token, token.count < 16 {
-            throw DashboardError.badOption("--token: at least 16 characters, got \(token.count)")
+            throw DashboardError.badOption("\(tokenOption) (or $SWEEP_DASHBOARD_TOKEN): at least 16 characters, got \(token.count)")
         }
         if !Self.isLoopback(host) && token == nil && !insecure {
-            throw DashboardError.badOption("\(option) '\(bind)' is beyond loopback: pass --token TOKEN (state changes need it) or --insecure (trusted networks only)")
+            throw DashboardError.badOption("\(option) '\(bind)' is beyond loopback: pass \(tokenOption) TOKEN (state changes need it) or \(insecureOption) (trusted networks only)")
         }
         self.host = host
         self.port = port

@@ -22,6 +22,8 @@ public final class DashboardServer: Sendable {
     public let recorder: CoordinatorMetricsRecorder?
     /// Set by ``sweepEnded()``: the coordinator this dashboard serves has returned.
     private let sweepHasEnded = Atomic<Bool>(false)
+    /// When a page last asked for a study or the list of studies (seconds since 1970).
+    private let lastPagePoll = Mutex<Double>(0)
 
     /// The coordinator has returned (the dashboard may linger): /metrics shows no worker and
     /// no report rate, and a stop request says the sweep has ended.
@@ -29,6 +31,18 @@ public final class DashboardServer: Sendable {
         sweepHasEnded.store(true, ordering: .relaxed)
         recorder?.sweepEnded()
     }
+
+    /// Waits, at most `seconds`, until a page that was polling (within the last 5 s) has
+    /// asked again since now: it then shows the study's end, which it would not if the
+    /// dashboard stopped with the sweep at once. Returns at once when no page is open.
+    public func letOpenPagesSeeTheEnd(within seconds: Double = 3) {
+        let ended = Date().timeIntervalSince1970
+        guard lastPagePoll.withLock({ $0 }) > ended - 5 else { return }
+        while lastPagePoll.withLock({ $0 }) <= ended && Date().timeIntervalSince1970 < ended + seconds { usleep(20_000) }
+        usleep(1_000_000) // the answer is on its way, and the plots the page asks for next
+    }
+
+    private func notePagePoll() { lastPagePoll.withLock { $0 = Date().timeIntervalSince1970 } }
     /// Stops the sweep (`POST /api/stop`); nil for a dashboard without a coordinator.
     let stopSweep: (@Sendable () -> Void)?
     private let trialGauges = Mutex<[String: Gauge]>([:])
@@ -106,8 +120,12 @@ public final class DashboardServer: Sendable {
         }
         router.get("/assets/dashboard.js") { _, _ in Self.respond(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("/assets/dashboard.css") { _, _ in Self.respond(DashboardAssets.css, type: "text/css; charset=utf-8") }
-        router.get("/api/studies") { [feed] _, _ in try await Self.json { try feed.studies() } }
-        router.get("/api/study") { [feed] request, _ in
+        router.get("/api/studies") { [self, feed] _, _ in
+            notePagePoll()
+            return try await Self.json { try feed.studies() }
+        }
+        router.get("/api/study") { [self, feed] request, _ in
+            notePagePoll()
             let q = request.uri.queryParameters
             guard let name = q["name"] else { return Self.notFound("pass ?name=STUDY[&since=CURSOR]") }
             let since = q["since"].map(String.init)

@@ -195,6 +195,7 @@ final class StudyFeed: Sendable {
 
     /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
     func figures(_ name: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
         do {
             // The heaviest answer (every plot of the report) and the page asks for it at most
             // every 4 s: computed at most every 3 s, however many pages are open.
@@ -211,7 +212,9 @@ final class StudyFeed: Sendable {
 
     /// Trials by state per study, straight from the database (for `/metrics`).
     func stateCounts() throws -> [(study: String, counts: [TrialState: Int])] {
-        try read { q in try q.studies().map { ($0.name, try q.stateCounts(studyID: $0.id)) } }
+        // A dashboard may start before its database: no study yet, nothing to count.
+        guard FileManager.default.fileExists(atPath: databasePath) else { return [] }
+        return try read { q in try q.studies().map { ($0.name, try q.stateCounts(studyID: $0.id)) } }
     }
 
     private struct Missing: Error {}
@@ -246,10 +249,13 @@ final class StudyFeed: Sendable {
         /// Each choice as the server reads it back when it is given as text (the enqueue
         /// form's values: `[1.0, 2.0]` keeps its floats, `["a,b"]` its comma).
         var choiceTexts: [String]?
+        /// The range in words, as errors name it (`uniform [0, 0.5] step 0.1`).
+        var summary: String
         var conditional: Bool
 
         init(_ p: Parameter) {
             name = p.name
+            summary = p.distribution.summary
             conditional = p.condition != nil
             switch p.distribution {
             case .uniform(let lo, let hi, _): scale = "linear"; low = lo; high = hi

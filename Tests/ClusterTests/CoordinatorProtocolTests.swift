@@ -433,6 +433,33 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         }
     }
 
+    /// A whole float choice (`subsample: [0.5, 1.0]`) is stored as a float and the study
+    /// resumes; a database that stored it as an int (before 2026-12-05) resumes too, with the
+    /// sweep file's floats (it was refused: "stored settings disagree (search space)").
+    @Test func aStudyWithWholeFloatChoicesResumesFromNewAndOldDatabases() throws {
+        let h = try CoreHarness("""
+            study: core
+            objective: {metric: loss, direction: minimize}
+            command: [sh, t.sh]
+            parameters:
+              subsample: {choice: [0.5, 1.0, [2.0, 3]]}
+              tail: {uniform: [0, 1], when: {subsample: [1.0]}}
+            budget: {trials: 2, max_epochs: 1}
+            """)
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        let subsample = try #require(record.definition.space.parameter(named: "subsample"))
+        #expect(subsample.distribution == .categorical([.double(0.5), .double(1.0), .list([.double(2.0), .int(3)])]))
+        #expect(record.definition.space.parameter(named: "tail")?.condition?.values == [.double(1.0)])
+        #expect(try SweepDefinition.stored(record).space == h.core.definition.space)
+        let text = try h.store.database.read { db in try String.fetchOne(db, sql: "SELECT space FROM studies") } ?? ""
+        #expect(text.contains("[0.5,1.0,[2.0,3]]") && text.contains("\"values\":[1.0]"), "\(text)")
+        // As Foundation's encoder wrote it before.
+        let old = text.replacingOccurrences(of: "[0.5,1.0,[2.0,3]]", with: "[0.5,1,[2,3]]").replacingOccurrences(of: "\"values\":[1.0]", with: "\"values\":[1]")
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET space = ?", arguments: [old]) }
+        let older = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(try SweepDefinition.stored(older).space == h.core.definition.space)
+    }
+
     /// A W&B study keeps the epoch cap it began with (100 before W&B files became uncapped),
     /// so a study created by an earlier version resumes; other disagreements still refuse.
     @Test func aStoredWandBStudyKeepsItsRecordedEpochCap() throws {

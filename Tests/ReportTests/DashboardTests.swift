@@ -106,6 +106,51 @@ import Testing
                 "last scrape: workers \(all.last?["sweep_workers_alive"] ?? -1), rate \(all.last?["sweep_reports_per_second"] ?? -1)")
     }
 
+    /// A page open on `sweep run --dashboard` (no linger) sees the study end, plots
+    /// included; list choices keep the commas inside their strings (two such choices were
+    /// swapped when enqueued), have one axis category each, and enqueue as they are written.
+    @Test func anOpenPageSeesTheEndAndListChoicesStayAsWritten() throws {
+        let s = try Scratch("dashboard-end")
+        defer { s.cleanUp() }
+        _ = try s.write("t.sh", "sleep 0.5\necho \"{\\\"epoch\\\": 1, \\\"loss\\\": $SWEEP_TRIAL}\" >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try s.write("ends.yaml", """
+            study: ends
+            objective: {metric: loss, direction: minimize}
+            command: [sh, t.sh]
+            working_directory: .
+            parameters:
+              layers: {choice: [["a,b"], ["a, b"], [1.0, 2.0]]}
+              x: {uniform: [0, 0.5], step: 0.1}
+            sampler: {name: random}
+            budget: {trials: 8, max_epochs: 1}
+            """)
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0"], log: "run.log")
+        let base = "http://127.0.0.1:\(port)"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/study?name=ends"], ["do": "wait", "seconds": 2.5],
+            ["do": "eval", "name": "options", "js": "Array.prototype.map.call(document.querySelectorAll('#enqueue-fields select[data-param=layers] option'), function (o) { return o.value; })"],
+            ["do": "eval", "name": "ticks", "js": "Array.prototype.map.call(document.querySelectorAll(\"[data-axis='layers'] text.tick\"), function (t) { return t.textContent; })"],
+            ["do": "eval", "name": "placeholder", "js": "document.querySelector('#enqueue-fields input[data-param=x]').getAttribute('placeholder')"],
+            ["do": "sample", "name": "ends", "js": "document.getElementById('study-sub').textContent + ' | ' + document.getElementById('figures-box').textContent.indexOf('running')", "seconds": 9, "every": 0.5],
+        ], screenshots: Self.screenshots)
+        #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0, "\(s.read("run.log").suffix(1500))")
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.values["options"] as? [String] == ["", #"["a,b"]"#, #"["a, b"]"#, "[1.0, 2.0]"], "\(browser.values["options"] ?? "")")
+        #expect(browser.values["ticks"] as? [String] == [#"["a,b"]"#, #"["a, b"]"#, "[1, 2]"], "\(browser.values["ticks"] ?? "")")
+        #expect(browser.values["placeholder"] as? String == "uniform [0.0, 0.5] step 0.1")
+        // The last thing the page showed: the study finished, and plots of no running trial.
+        let seen = (browser.values["ends"] as? [String] ?? []).filter { !$0.hasPrefix("loading") }
+        #expect(seen.last?.contains("finished | -1") == true, "\(seen.suffix(3))")
+        // Each list choice enqueues as itself (`sweep enqueue` reads the texts the form sends).
+        for text in [#"["a,b"]"#, #"["a, b"]"#, "[1.0, 2.0]"] {
+            #expect(try s.sweep(["enqueue", "ends", "layers=" + text, "x=0.1", "--db", s.db]).status == 0)
+        }
+        let queued = try s.reader().read { q in try q.enqueuedTrials(studyID: try q.requireStudy(named: "ends").id).map { $0.params["layers"] } }
+        #expect(queued == [.list([.string("a,b")]), .list([.string("a, b")]), .list([.double(1), .double(2)])], "\(queued)")
+    }
+
     /// A page of a study or trial that does not exist says so once (it said "cannot reach the
     /// dashboard (... HTTP 404); retrying" forever).
     @Test func pagesOfMissingStudiesAndTrialsSaySo() throws {
@@ -118,6 +163,9 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         #expect(HTTP.request(base + "/api/studies")?.body == "[]")
         #expect(HTTP.request(base + "/api/study?name=demo")?.status == 404)
+        // /metrics answers (no study yet), and the plots of a study are not found (both were 500).
+        #expect(HTTP.request(base + "/metrics")?.status == 200)
+        #expect(HTTP.request(base + "/api/figures?name=demo")?.status == 404)
         #expect(!FileManager.default.fileExists(atPath: s.db), "the dashboard created the database")
         #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
         #expect(HTTP.request(base + "/api/studies")?.body.contains("\"name\":\"demo\"") == true)
@@ -126,11 +174,13 @@ import Testing
         let browser = try BrowserSession(scratch: s).run([
             ["do": "open", "url": base + "/study?name=nope"], ["do": "wait", "seconds": 2],
             ["do": "eval", "name": "study", "js": "document.getElementById('status').textContent"],
+            ["do": "eval", "name": "studySub", "js": "document.getElementById('study-sub').textContent"],
             ["do": "open", "url": base + "/trial?study=demo&n=999"], ["do": "wait", "seconds": 2],
             ["do": "eval", "name": "trial", "js": "document.getElementById('status').textContent"],
         ], screenshots: Self.screenshots)
         #expect(browser.errors.isEmpty, "\(browser.errors)")
         #expect((browser.values["study"] as? String)?.hasPrefix("no study named 'nope'") == true, "\(browser.values["study"] ?? "")")
+        #expect(browser.values["studySub"] as? String == "not found")
         #expect((browser.values["trial"] as? String)?.hasPrefix("no trial 999 in a study named 'demo'") == true, "\(browser.values["trial"] ?? "")")
     }
 
@@ -250,7 +300,9 @@ import Testing
         let file = try s.write("x.yaml", syntheticSweep(study: "x", trials: 3))
         let run = try s.sweep(["run", file, "--db", s.db, "--dashboard", "0.0.0.0:0"])
         #expect(run.status == 2)
-        #expect(run.output.contains("--dashboard '0.0.0.0:0' is beyond loopback"), "\(run.output)")
+        #expect(run.output.contains("--dashboard '0.0.0.0:0' is beyond loopback: pass --dashboard-token TOKEN (state changes need it) or --dashboard-insecure"), "\(run.output)")
+        let shortFlag = try s.sweep(["run", file, "--db", s.db, "--dashboard", "--dashboard-token", "short"])
+        #expect(shortFlag.status == 2 && shortFlag.output.contains("--dashboard-token (or $SWEEP_DASHBOARD_TOKEN): at least 16 characters"), "\(shortFlag.output)")
         #expect(!FileManager.default.fileExists(atPath: s.db), "a refused command wrote the database")
         let bad = try s.sweep(["run", file, "--db", s.db, "--dashboard", "127.0.0.1:99999"])
         #expect(bad.status == 2 && bad.output.contains("port from 0 to 65535"), "\(bad.output)")
@@ -259,7 +311,7 @@ import Testing
         let dash = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0"])
         #expect(dash.status == 2 && dash.output.contains("--token"), "\(dash.output)")
         let short = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", "short"])
-        #expect(short.status == 2 && short.output.contains("at least 16 characters"), "\(short.output)")
+        #expect(short.status == 2 && short.output.contains("--token (or $SWEEP_DASHBOARD_TOKEN): at least 16 characters"), "\(short.output)")
         // (A missing database is waited for: `pagesOfMissingStudiesAndTrialsSaySo`.) Another
         // program's file is refused.
         let foreign = try s.write("notes.txt", "hello\n")

@@ -43,7 +43,7 @@ extension SweepDefinition {
         let expected = definition.newStudy
         var disagree: [String] = []
         if expected.name != d.name { disagree.append("study name '\(expected.name)' against '\(d.name)'") }
-        if expected.space != d.space { disagree.append("search space") }
+        if expected.space != d.space && Self.wholeFloatsAsInts(expected.space) != d.space { disagree.append("search space") }
         if expected.metric != d.metric || expected.direction != d.direction {
             disagree.append("objective \(expected.direction.rawValue) \(expected.metric) against \(d.direction.rawValue) \(d.metric)")
         }
@@ -59,6 +59,25 @@ extension SweepDefinition {
             throw StoreError.invalid("study '\(record.name)': its stored sweep file and its stored settings disagree (\(disagree.joined(separator: "; "))); \(why)")
         }
         return definition
+    }
+
+    /// `space` as databases written before 2026-12-05 stored it: a whole float choice or
+    /// condition value (1.0) as an int (1). Their studies resume with the sweep file's floats.
+    static func wholeFloatsAsInts(_ space: SearchSpace) -> SearchSpace {
+        func int(_ v: ParamValue) -> ParamValue {
+            switch v {
+            case .double(let d) where d == d.rounded() && abs(d) < 9e15: return .int(Int(d))
+            case .list(let items): return .list(items.map(int))
+            default: return v
+            }
+        }
+        let parameters = space.parameters.map { p -> Parameter in
+            var p = p
+            if case .categorical(let c) = p.distribution { p.distribution = .categorical(c.map(int)) }
+            if let values = p.condition?.values { p.condition?.values = values.map(int) }
+            return p
+        }
+        return (try? SearchSpace(parameters)) ?? space
     }
 }
 

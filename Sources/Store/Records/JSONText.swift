@@ -110,13 +110,53 @@ enum JSONText {
         return out
     }
 
+    /// The `space` column: the space's Codable form, except that the values a parameter can
+    /// take and its condition's values are written by ``JSONWriter`` (Foundation's encoder
+    /// writes the choice 1.0 as `1`, which read back as the int 1: the stored space no
+    /// longer matched the sweep file's, and the study could not be resumed).
     static func encodeSpace(_ space: SearchSpace) throws -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        return String(decoding: try enc.encode(space), as: UTF8.self)
+        let text = try enc.encode(space)
+        guard case .object(var root) = try JSONParser().parse(Array(text)), let at = root.firstIndex(where: { $0.0 == "parameters" }),
+              case .array(var parameters) = root[at].1, parameters.count == space.parameters.count else { return String(decoding: text, as: UTF8.self) }
+        for (i, p) in space.parameters.enumerated() {
+            if case .categorical(let c) = p.distribution {
+                parameters[i] = replacing(["distribution", "categorical", "_0"], in: parameters[i], with: .array(c.map(\.json)))
+            }
+            if let condition = p.condition {
+                parameters[i] = replacing(["condition", "values"], in: parameters[i], with: .array(condition.values.map(\.json)))
+            }
+        }
+        root[at].1 = .array(parameters)
+        var w = JSONWriter(capacity: text.count + 64)
+        w.value(.object(root))
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     static func decodeSpace(_ text: String) throws -> SearchSpace {
-        try JSONDecoder().decode(SearchSpace.self, from: Data(text.utf8))
+        let decoded = try JSONDecoder().decode(SearchSpace.self, from: Data(text.utf8))
+        // The values as written (a 1.0 stays a double), where the text has them.
+        guard let stored = (try? JSONParser().parse(text))?["parameters"]?.elements, stored.count == decoded.parameters.count else { return decoded }
+        var parameters = decoded.parameters
+        for (i, json) in stored.enumerated() {
+            if case .categorical(let c) = parameters[i].distribution, let values = json["distribution"]?["categorical"]?["_0"]?.elements?.compactMap(ParamValue.init(json:)),
+               values.count == c.count {
+                parameters[i].distribution = .categorical(values)
+            }
+            if let condition = parameters[i].condition, let values = json["condition"]?["values"]?.elements?.compactMap(ParamValue.init(json:)),
+               values.count == condition.values.count {
+                parameters[i].condition?.values = values
+            }
+        }
+        return (try? SearchSpace(parameters)) ?? decoded
+    }
+
+    /// `value` with the member at `path` (keys of nested objects) replaced by `new`.
+    private static func replacing(_ path: ArraySlice<String>, in value: JSONValue, with new: JSONValue) -> JSONValue {
+        guard let key = path.first else { return new }
+        guard case .object(var members) = value, let j = members.firstIndex(where: { $0.0 == key }) else { return value }
+        members[j].1 = replacing(path.dropFirst(), in: members[j].1, with: new)
+        return .object(members)
     }
 }

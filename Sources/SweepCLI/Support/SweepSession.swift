@@ -80,6 +80,7 @@ struct SweepSession {
             local.stop(timeout: processForce.isSet ? 1 : 10)
         }
         try printSummary(summary)
+        if summary.finished { dashboardServer?.server.letOpenPagesSeeTheEnd() }
         if summary.finished, let linger = dashboard?.linger, linger > 0 {
             // The coordinator is done; its final numbers stay readable for a while.
             let deadline = Date().addingTimeInterval(linger)
