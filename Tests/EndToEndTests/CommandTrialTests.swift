@@ -552,9 +552,12 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         // The export has the plain values the program got too (W&B's run config has them).
         let csv = try h.run(["export", "sweep", "--db", h.db, "--format", "csv"]).output
         #expect(csv.hasPrefix("number,") && csv.split(separator: "\n")[0].hasSuffix("param_layers,param_acts,param_ratio,metric_val_loss") && csv.contains("\"[\"\"relu\"\", \"\"tanh\"\"]\""), "\(csv)")
-        let json = try JSONSerialization.jsonObject(with: Data(try h.run(["export", "sweep", "--db", h.db]).output.utf8)) as? [String: Any]
+        let exported = try h.run(["export", "sweep", "--db", h.db]).output
+        let json = try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any]
         let firstArguments = ((json?["trials"] as? [[String: Any]])?.first?["arguments"] as? [String: Any])
         #expect(firstArguments?["acts"] as? [String] == ["relu", "tanh"], "\(String(describing: firstArguments))")
+        // A whole float stays a float in JSON output (Foundation's encoder wrote `1`, an int).
+        #expect(exported.contains("\"ratio\" : 1.0,") || exported.contains("\"ratio\" : 1.0\n"), "\(exported.prefix(1500))")
         #expect(try h.run(["enqueue", "sweep", "layers=[64,32]", "--db", h.db]).status == 0)
         let refused = try h.run(["enqueue", "sweep", "layers=[12]", "--db", h.db])
         #expect(refused.status == 2 && refused.output.contains("[12] is not in choice {[64, 32], [128], [32, 32, 16]}"), "\(refused.output)")

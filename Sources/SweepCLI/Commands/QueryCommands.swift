@@ -296,7 +296,7 @@ struct Export: ParsableCommand {
                 let doc = Document(study: JSONOutput.Study(s, counts: try q.stateCounts(studyID: s.id)), parameters: names,
                                    trials: zip(trials, arguments).map { t, a in
                                        var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
-                                       trial.arguments = a.map { Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) }
+                                       trial.arguments = a.map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
                                        return trial
                                    })
                 return try JSONOutput.render(doc) + "\n"

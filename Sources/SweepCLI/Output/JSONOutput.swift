@@ -8,7 +8,55 @@ enum JSONOutput {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try e.encode(value), as: UTF8.self)
+        return ParameterValues.unmark(String(decoding: try e.encode(value), as: UTF8.self))
+    }
+
+    /// Parameter values as JSON output shows them: a whole float keeps its decimal point.
+    /// Foundation's encoder writes 1.0 as `1`, an int to whoever reads it back, and for a
+    /// program `max_features=1.0` (all features) and `=1` (one) differ. Such a float is
+    /// encoded as marked text and written out as a number by ``unmark(_:)``.
+    struct ParameterValues: Encodable {
+        var values: Params
+
+        init(_ values: Params) { self.values = values }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Name.self)
+            for (name, value) in values { try c.encode(Value(value), forKey: Name(stringValue: name)) }
+        }
+
+        struct Name: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        struct Value: Encodable {
+            var value: ParamValue
+            init(_ value: ParamValue) { self.value = value }
+
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.singleValueContainer()
+                switch value {
+                case .double(let d) where d.isFinite && d == d.rounded(): try c.encode(ParameterValues.marker + formatParamNumber(d) + ParameterValues.marker)
+                case .list(let items): try c.encode(items.map(Value.init))
+                default: try c.encode(value)
+                }
+            }
+        }
+
+        /// Around a marked float: control characters no parameter text holds (the encoder
+        /// escapes them as `\u0001`).
+        static let marker = "\u{1}\u{1}"
+        private static let escapedMarker = "\\u0001\\u0001"
+
+        /// `json` with every marked float written as the number it is.
+        static func unmark(_ json: String) -> String {
+            guard json.contains(escapedMarker) else { return json }
+            let mark = NSRegularExpression.escapedPattern(for: escapedMarker)
+            return json.replacingOccurrences(of: "\"" + mark + "([-+0-9.e]+)" + mark + "\"", with: "$1", options: .regularExpression)
+        }
     }
 
     struct Study: Encodable {
@@ -61,7 +109,7 @@ enum JSONOutput {
         var number: Int
         var state: String
         var value: Double?
-        var params: Params
+        var params: ParameterValues
         var metrics: [String: Double]
         var epochs: Int
         var seed: UInt64
@@ -75,13 +123,13 @@ enum JSONOutput {
         var intermediate: [Point]?
         var attempts: [Attempt]?
         /// Command trials: every value the program got, plain ones too (`sweep export`).
-        var arguments: Params?
+        var arguments: ParameterValues?
 
         init(_ t: TrialRecord, curve: [IntermediateRecord]? = nil, attempts: [AttemptRecord]? = nil) {
             number = t.number
             state = t.state.rawValue
             value = t.value
-            params = t.params
+            params = ParameterValues(t.params)
             metrics = t.metrics
             epochs = t.epochs
             seed = t.seed
