@@ -47,6 +47,9 @@ import Testing
             #expect(doc["eta_s"] == nil || doc["eta_s"] is NSNull, "\(json.output)")
             let studies = try s.sweep(["studies", "--db", s.db])
             #expect(studies.output.contains("INTERRUPTED"), "\(studies.output)")
+            // The trials table says its RUNNING trials wait for a resume (when it left any).
+            let table = try s.sweep(["trials", "paused", "--db", s.db]).output
+            #expect(table.contains(" RUNNING ") == table.contains("is interrupted: its "), "\(table)")
             // The dashboard and a report say so too (they said "running").
             let feed = StudyFeed(databasePath: s.db)
             let listed = String(decoding: try feed.studies(), as: UTF8.self)

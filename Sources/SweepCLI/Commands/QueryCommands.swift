@@ -131,6 +131,11 @@ struct Trials: ParsableCommand {
             return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, reversed: reversed, direction: s.direction, limit: limit))
         }
         try TrialListing.print(trials, study: s, format: format)
+        // RUNNING is what the database says; nobody runs them while the study is interrupted.
+        let running = trials.filter { $0.state == .running }.count
+        if format == .table, running > 0, StudyPhase.of(s, databasePath: database.path) == .interrupted {
+            print("\nstudy '\(s.name)' is interrupted: its \(running) RUNNING trial(s) wait for `sweep resume \(s.name) --db \(database.path)`")
+        }
     }
 
     /// A metric the study's trials reported (or, before any did, one trials can report).
