@@ -152,6 +152,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: empty) && !FileManager.default.fileExists(atPath: empty + "-wal"))
     }
 
+    /// A database file with a second name (a hard link) is refused for writing and reading:
+    /// SQLite's log lies beside the name, and a log written through one name and replayed
+    /// through the other corrupted the shared file. A symbolic link is followed and fine.
+    @Test func aDatabaseWithTwoNamesIsRefused() throws {
+        let scratch = try scratchFolder("hardlink")
+        defer { scratch.cleanUp() }
+        do {
+            let store = try SweepStore.open(path: scratch.db)
+            _ = try store.write { try $0.createStudy(try newStudy(), at: 1) }
+        }
+        let link = scratch.directory.appendingPathComponent("other.db").path
+        try FileManager.default.linkItem(atPath: scratch.db, toPath: link)
+        for path in [scratch.db, link] {
+            #expect { _ = try SweepStore.open(path: path) } throws: { "\($0)".contains("has 2 names (hard links)") }
+            #expect { _ = try SweepStore.openReadOnly(path: path) } throws: { "\($0)".contains("has 2 names (hard links)") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: link + "-wal"), "a refused open wrote a log")
+        try FileManager.default.removeItem(atPath: link)
+        let symlink = scratch.directory.appendingPathComponent("symlink.db").path
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: scratch.db)
+        #expect(try SweepStore.openReadOnly(path: symlink).read { try $0.studies().count } == 1)
+    }
+
     /// A database that cannot be read may hold results: a clean-up never deletes it.
     @Test func anUnreadableDatabaseIsNeverRemoved() throws {
         let scratch = try scratchFolder("unsure")

@@ -54,6 +54,7 @@ public final class SweepStore: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw StoreError.foreign(path: path, reason: "it is a directory")
         }
+        try refuseHardLinks(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         let use = try DatabaseFileUse(path: path)
         let pool: DatabasePool = try use.creatingSchema {
@@ -104,6 +105,17 @@ public final class SweepStore: Sendable {
     }
 
     /// A private database in memory (tests).
+    /// A database file with two names (hard links) is refused. SQLite keeps the log beside
+    /// the name it was opened by (`a/d.db-wal`, `b/d.db-wal`): a process writing through one
+    /// name never sees what another wrote through the other, and a stale log replayed into
+    /// the shared file corrupted it ("database disk image is malformed"). A symbolic link is
+    /// fine: SQLite follows it to the one real name.
+    static func refuseHardLinks(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink > 1 else { return }
+        throw StoreError.invalid("database \(path) has \(info.st_nlink) names (hard links): SQLite keeps its log beside each name, and two logs of one file corrupt it; use one name (`cp` makes a copy, `ln -s` a link that is safe)")
+    }
+
     public static func inMemory() throws -> SweepStore {
         let queue = try DatabaseQueue()
         try migrate(queue, path: nil)
@@ -117,6 +129,7 @@ public final class SweepStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
+        try refuseHardLinks(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         do {
             return try readOnlyReader(location: path, path: path)
