@@ -252,6 +252,12 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         _ = try h.report("w1", a1, epoch: 1, value: 0.4)
         // The coordinator dies; a new one starts from the database.
         try h.restart()
+        // Another peer naming w1's trial does not take it over (it once recorded its own result).
+        try h.hello("mallory", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 1))
+        let refused = h.take("mallory")
+        guard case .welcome(let m)? = refused.first else { Issue.record("expected welcome, got \(refused)"); return }
+        #expect(m.adopted == nil)
+        #expect(refused.contains { if case .cancel(let ref, _) = $0 { ref.trial == a1.trial } else { false } }, "\(refused)")
         try h.hello("w1", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 1))
         let welcome = h.take("w1").first
         guard case .welcome(let w)? = welcome else { Issue.record("expected welcome, got \(String(describing: welcome))"); return }

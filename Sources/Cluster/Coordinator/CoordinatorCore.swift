@@ -68,10 +68,11 @@ final class CoordinatorCore {
     /// re-queued without waiting for their deadline. (Beside the trial table, not in each
     /// entry: a few trials, not every trial of a large study.)
     private var orphanProcesses: [Int: ProcessIdentity] = [:]
-    /// When each orphan was last heard of (its attempt's last report, or its start): a lost
-    /// orphan's attempt ends there, not when the resumed coordinator gives it up (the time
-    /// the coordinator was down is no time the trial ran).
-    private var orphanLastSeen: [Int: Double] = [:]
+    /// Each orphan's attempt as the store has it: when it was last heard of (its last
+    /// report, or its start; a lost orphan's attempt ends there, not when the resumed
+    /// coordinator gives it up: the time the coordinator was down is no time the trial ran),
+    /// and the worker that held it (the only one that may take it back).
+    private var orphanAttempts: [Int: (lastSeen: Double, worker: String)] = [:]
     /// Attempts pruned at a report, by trial: the worker's `result` for them still brings
     /// the program's output tail, kept for the attempt (``logTailsAwaitedAtMost`` at most).
     private var prunedAwaitingLog: [Int: (attempt: Int, worker: String)] = [:]
@@ -142,12 +143,13 @@ final class CoordinatorCore {
             case .running:
                 // Answers already given to this attempt, so re-sent reports get the same ones.
                 var answers: [Int: PruneDecision] = [:]
-                var lastSeen = try queries.attempts(trialID: t.rowID).first { $0.attempt == t.attempt }?.startedAt ?? now
+                let attempt = try queries.attempts(trialID: t.rowID).first { $0.attempt == t.attempt }
+                var lastSeen = attempt?.startedAt ?? now
                 for r in try queries.intermediates(trialID: t.rowID) where r.attempt == t.attempt {
                     answers[r.step] = PruneDecision(prune: r.pruned, reason: r.reason ?? "recorded before the restart")
                     lastSeen = max(lastSeen, r.recordedAt)
                 }
-                orphanLastSeen[t.number] = lastSeen
+                orphanAttempts[t.number] = (lastSeen, attempt?.worker ?? "")
                 trials.update(t.number) {
                     $0.orphanDeadline = now + options.orphanGraceSeconds
                     $0.decisions = answers
@@ -439,7 +441,10 @@ final class CoordinatorCore {
             let ref = TrialRef(trial: r.trial, attempt: r.attempt)
             if trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 adopted = ref // a reconnect: the lease simply continues
-            } else if trials.contains(r.trial), trials[r.trial].orphanDeadline != nil, trials[r.trial].attempt == r.attempt {
+            } else if trials.contains(r.trial), trials[r.trial].orphanDeadline != nil, trials[r.trial].attempt == r.attempt,
+                      orphanAttempts[r.trial]?.worker == identity {
+                // Only the worker that ran it: another peer naming the trial would take over
+                // its lease and record its own result.
                 try adopt(ref, epoch: r.epoch, worker: identity, now: now, tx: tx, how: "re-adopted after a coordinator restart")
                 adopted = ref
             } else if let i = pending.firstIndex(of: r.trial), trials[r.trial].attempt == r.attempt,
@@ -490,7 +495,7 @@ final class CoordinatorCore {
     }
 
     private func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
-        orphanLastSeen[ref.trial] = nil
+        orphanAttempts[ref.trial] = nil
         trials.update(ref.trial) {
             $0.orphanDeadline = nil
             $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
@@ -990,7 +995,7 @@ final class CoordinatorCore {
             // Not the trial's fault: the coordinator went away. Re-run it without counting a crash.
             try crashed(trial: t, attempt: trials[t].attempt, worker: nil,
                         reason: "it was running when the coordinator stopped and \(gone ?? "its worker did not come back")",
-                        outcome: .returned, endedAt: orphanLastSeen.removeValue(forKey: t), now: now, tx: tx)
+                        outcome: .returned, endedAt: orphanAttempts.removeValue(forKey: t)?.lastSeen, now: now, tx: tx)
         }
         if now - lastRunSecondsFlush >= 5 {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
@@ -1210,7 +1215,7 @@ final class CoordinatorCore {
         for t in trials.orphans.sorted() {
             trials.update(t) { $0.orphanDeadline = nil }
             try crashed(trial: t, attempt: trials[t].attempt, worker: nil, reason: reason, outcome: .returned,
-                        endedAt: orphanLastSeen.removeValue(forKey: t), now: now, tx: tx)
+                        endedAt: orphanAttempts.removeValue(forKey: t)?.lastSeen, now: now, tx: tx)
         }
     }
 
