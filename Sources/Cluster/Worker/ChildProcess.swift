@@ -92,14 +92,20 @@ final class ChildProcess {
         }
     }
 
-    /// Reads what is available from `fd`; nil at the end of the stream.
-    static func readAvailable(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {
+    /// The most one ``readAvailable(_:into:)`` takes.
+    static let maxReadBytes = 1 << 20
+
+    /// Reads what is available from `fd` (up to `limit`, in 64 KiB reads) into `buffer`;
+    /// false at the end of the stream.
+    static func readAvailable(_ fd: Int32, into buffer: inout [UInt8], limit: Int = maxReadBytes) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
                 buffer += chunk[0..<n]
-                if n < chunk.count { return true }
+                // At most 1 MiB a call: a program writing without pause must not make the
+                // worker hold all it writes (1.3 GB seen); the rest waits for the next poll.
+                if n < chunk.count || buffer.count >= limit { return true }
             } else if n == 0 {
                 return false
             } else {

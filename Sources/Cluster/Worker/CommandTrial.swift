@@ -14,6 +14,9 @@ struct CommandTrial: TrialKind {
 
     /// Characters of stderr kept for the failure message.
     static let stderrTailCharacters = 4000
+    /// The longest report line read (1 MiB); a longer one is one ignored line, however it
+    /// arrives (whether it was kept depended on how the pipe split it).
+    static let maxReportLineBytes = 1 << 20
 
     /// Why the worker stopped the program, if it did.
     private enum Stop { case pruned, timedOut, cancelled, handedBack, diverged }
@@ -77,6 +80,7 @@ struct CommandTrial: TrialKind {
         let started = Date().timeIntervalSince1970
         var open: [Int32] = [child.stdout, child.stderr, child.reports]
         var reportBuffer: [UInt8] = []
+        var skippingLongLine = false // dropping the rest of a report line over the bound
         var pending: (epoch: Int, deadline: Double)?
         var objective: [Double] = []
         var badLines = 0
@@ -178,14 +182,25 @@ struct CommandTrial: TrialKind {
                 var chunk: [UInt8] = []
                 let more = ChildProcess.readAvailable(fd, into: &chunk)
                 if fd == child.reports {
-                    reportBuffer += chunk
-                    while let nl = reportBuffer.firstIndex(of: UInt8(ascii: "\n")) {
-                        handle(line: reportBuffer[..<nl])
-                        reportBuffer.removeSubrange(...nl)
+                    var start = 0
+                    if skippingLongLine {
+                        let nl = chunk.firstIndex(of: UInt8(ascii: "\n"))
+                        start = nl.map { $0 + 1 } ?? chunk.count
+                        skippingLongLine = nl == nil
                     }
-                    if reportBuffer.count > 1 << 20 { // a line that never ends
+                    reportBuffer += chunk[start...]
+                    // Every whole line, then what is left moved once (not once per line).
+                    var lineStart = 0
+                    while let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                        handle(line: reportBuffer[lineStart..<nl])
+                        lineStart = nl + 1
+                    }
+                    reportBuffer.removeFirst(lineStart)
+                    if reportBuffer.count > Self.maxReportLineBytes { // one bad line, whatever follows of it
                         badLines += 1
+                        keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
                         reportBuffer.removeAll()
+                        skippingLongLine = true
                     }
                 } else {
                     logs.append(chunk, stderr: fd == child.stderr)

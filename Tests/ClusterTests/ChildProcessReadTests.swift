@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Cluster
+
+/// Reading a program's pipes takes a bounded amount at a time: a program writing without
+/// pause (no newline, a full pipe each time) made the worker hold over a gigabyte.
+@Suite struct ChildProcessReadTests {
+    @Test func oneReadTakesAtMostItsBoundAndTheRestStaysInThePipe() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        // A pipe of 1 MiB (what Linux allows without privileges) read 256 KiB at a time.
+        let limit = 256 << 10
+        _ = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 1 << 20)
+        let capacity = Int(fcntl(fds[1], 1032 /* F_GETPIPE_SZ */))
+        try #require(capacity >= 1 << 20, "this kernel's pipes hold \(capacity) bytes")
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        let written = [UInt8](repeating: 0x78, count: capacity)
+        let n = written.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        #expect(n == capacity)
+        var buffer: [UInt8] = []
+        #expect(ChildProcess.readAvailable(fds[0], into: &buffer, limit: limit))
+        #expect(buffer.count >= limit && buffer.count < limit + 65536, "\(buffer.count)")
+        // The rest comes with the next reads.
+        var total = buffer.count
+        while total < capacity {
+            var more: [UInt8] = []
+            #expect(ChildProcess.readAvailable(fds[0], into: &more, limit: limit))
+            #expect(more.count < limit + 65536)
+            #expect(!more.isEmpty)
+            total += more.count
+        }
+        #expect(total == capacity)
+    }
+}
