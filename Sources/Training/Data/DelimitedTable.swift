@@ -70,7 +70,9 @@ struct DelimitedTable {
             }
             throw DataError.malformed(path: path, line: 1, column: 1, reason: why)
         }
-        if hasHeader, let duplicate = names.enumerated().first(where: { names.firstIndex(of: $0.element) != $0.offset }) {
+        // (A set, not a search per column: a table of 500,000 columns took minutes.)
+        var seenNames = Set<String>()
+        if hasHeader, let duplicate = names.enumerated().first(where: { !seenNames.insert($0.element).inserted }) {
             let hint = !header.contains(where: { $0.number != nil }) ? ""
                 : predicting ? "; the first row holds numbers: this model reads a table whose first row names its columns"
                 : "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
@@ -126,7 +128,7 @@ struct DelimitedTable {
                     if numericLabel && f.number == nil {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "'\(labelText)' in the label column '\(label)' is not a finite number (task: regression needs a numeric target)")
+                            reason: "'\(shown(labelText))' in the label column '\(label)' is not a finite number (task: regression needs a numeric target)")
                     }
                 } else if r >= 0 {
                     if let v = f.number {
@@ -136,10 +138,10 @@ struct DelimitedTable {
                         // A number, but not a Float one: an overflow is not a missing value.
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "\(f.text) in column '\(names[i])' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
+                            reason: "\(shown(f.text)) in column '\(shown(names[i]))' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
                     } else if missing != .error {
                         row[r] = .nan
-                        if firstText[r] == nil, !f.text.isEmpty, !isMissingToken(f.text) { firstText[r] = (line, f.column, f.text) }
+                        if firstText[r] == nil, !f.text.isEmpty, !isMissingToken(f.text) { firstText[r] = (line, f.column, shown(f.text)) }
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
@@ -150,7 +152,7 @@ struct DelimitedTable {
                             : "set data.missing: mean or zero to fill it"
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "'\(f.text)' in column '\(names[i])' is not a finite number (\(hint))")
+                            reason: "'\(shown(f.text))' in column '\(shown(names[i]))' is not a finite number (\(hint))")
                     }
                 }
             }
@@ -165,9 +167,15 @@ struct DelimitedTable {
         if !predicting, let r = sawNumber.indices.first(where: { !sawNumber[$0] && firstText[$0] != nil }), let t = firstText[r] {
             throw DataError.malformed(
                 path: path, line: t.line, column: t.column,
-                reason: "column '\(table.featureNames[r])' holds no numbers ('\(t.text)'), only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)")
+                reason: "column '\(shown(table.featureNames[r]))' holds no numbers ('\(t.text)'), only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)")
         }
         return table
+    }
+
+    /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted
+    /// whole).
+    static func shown(_ text: String) -> String {
+        text.count <= 80 ? text : String(text.prefix(60)) + "… (\(text.utf8.count) bytes)"
     }
 
     /// Why a header or label field whose bytes are not UTF-8 is refused.

@@ -135,6 +135,7 @@ struct TableDataTests {
         ("a,b,y\n1,\"2,p\n", "y", ":2:3: a quoted field is not closed"),
         ("a,b,y\n1,2,\n", "y", ":2:5: missing label in column 'y'"),
         ("a,a,y\n1,2,p\n", "y", ":1:3: column name 'a' appears twice"),
+        ("a,b,y\n1,\(String(repeating: "z", count: 5000)),p\n", "y", ":2:3: '\(String(repeating: "z", count: 60))… (5000 bytes)' in column 'b' is not a finite number (a text column? leave it out with data.ignore: [b]; data.missing: mean or zero fills values that are missing)"),
     ])
     func malformedTables(_ text: String, _ label: String, _ expected: String) throws {
         let dir = try DataDirectory()
