@@ -209,20 +209,36 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let entries: [ConfigNode.Entry]
     let node: ConfigNode
     let codingPath: [any CodingKey]
+    /// Where each key is, for a large mapping (decoding a mapping of 400 parameters searched
+    /// it once per key, a cubic cost over a sweep file's validation); nil for small ones.
+    private let positions: [String: Int]?
+
+    init(entries: [ConfigNode.Entry], node: ConfigNode, codingPath: [any CodingKey]) {
+        self.entries = entries
+        self.node = node
+        self.codingPath = codingPath
+        positions = entries.count > 16 ? Dictionary(entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first }) : nil
+    }
+
+    /// The entry of `key` (the first, as a YAML reader keeps it).
+    private func entry(_ key: Key) -> ConfigNode.Entry? {
+        if let positions { return positions[key.stringValue].map { entries[$0] } }
+        return entries.first { $0.key == key.stringValue }
+    }
 
     var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.key) } }
 
-    func contains(_ key: Key) -> Bool { entries.contains { $0.key == key.stringValue } }
+    func contains(_ key: Key) -> Bool { entry(key) != nil }
 
     private func child(_ key: Key) throws -> ConfigNode {
-        guard let e = entries.first(where: { $0.key == key.stringValue }) else {
+        guard let e = entry(key) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
         }
         return e.value
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let e = entries.first(where: { $0.key == key.stringValue }) else { return true }
+        guard let e = entry(key) else { return true }
         if case .null = e.value.value { return true }
         return false
     }
@@ -236,7 +252,7 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let e = entries.first(where: { $0.key == key.stringValue }) else { return nil }
+        guard let e = entry(key) else { return nil }
         if case .null = e.value.value { return nil }
         return try ScalarDecoding.decode(type, node: e.value, path: codingPath + [key])
     }

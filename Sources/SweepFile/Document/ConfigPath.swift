@@ -89,6 +89,43 @@ extension ConfigNode {
         return best
     }
 
+    /// Returns a copy with the node at each path replaced (removed when nil), in one walk:
+    /// what ``replacing(at:with:)`` does path by path when no path lies inside another,
+    /// without copying a mapping once per path (a file of 400 parameters took 8 s to
+    /// validate: every trial document copied its 400-entry mapping 400 times).
+    public func replacing(all replacements: [(path: ConfigPath, node: ConfigNode?)]) -> ConfigNode {
+        replacing(replacements.map { (Array($0.path.components)[...], $0.node) })
+    }
+
+    private func replacing(_ replacements: [(rest: ArraySlice<ConfigPath.Component>, node: ConfigNode?)]) -> ConfigNode {
+        if let whole = replacements.first(where: { $0.rest.isEmpty }) { return whole.node ?? ConfigNode(.null, mark: mark) }
+        switch value {
+        case .mapping(let entries):
+            var byKey: [String: [(rest: ArraySlice<ConfigPath.Component>, node: ConfigNode?)]] = [:]
+            for r in replacements { if case .key(let k) = r.rest.first! { byKey[k, default: []].append((r.rest.dropFirst(), r.node)) } }
+            var out: [Entry] = []
+            out.reserveCapacity(entries.count)
+            for var e in entries {
+                guard let mine = byKey[e.key] else { out.append(e); continue }
+                if let whole = mine.first(where: { $0.rest.isEmpty }) {
+                    guard let node = whole.node else { continue } // removed
+                    e.value = node
+                } else {
+                    e.value = e.value.replacing(mine)
+                }
+                out.append(e)
+            }
+            return ConfigNode(.mapping(out), mark: mark)
+        case .sequence(var elements):
+            var byIndex: [Int: [(rest: ArraySlice<ConfigPath.Component>, node: ConfigNode?)]] = [:]
+            for r in replacements { if case .index(let i) = r.rest.first!, elements.indices.contains(i) { byIndex[i, default: []].append((r.rest.dropFirst(), r.node)) } }
+            for (i, mine) in byIndex { elements[i] = elements[i].replacing(mine) }
+            return ConfigNode(.sequence(elements), mark: mark)
+        default:
+            return self
+        }
+    }
+
     /// Returns a copy with the node at `path` replaced, or removed when `replacement` is nil.
     /// Removing works for mapping entries only.
     public func replacing(at path: ConfigPath, with replacement: ConfigNode?) -> ConfigNode {

@@ -22,6 +22,12 @@ enum ParameterExtraction {
     /// list; a larger set is better searched as an `int` range over indices.
     static let maxChoices = 10_000
 
+    /// The most parameters a file may search. `sweep validate` (and every run and resume)
+    /// tries each one at its bounds in a whole trial document, a cost that grows with the
+    /// square of the count (1,000 take about 2 s), and TPE weighs every one at each
+    /// suggestion; 1,000 is far beyond any real search.
+    static let maxParameters = 1_000
+
     /// A parameter before its condition's parent is resolved to a name.
     struct RawParameter {
         var name: String
@@ -69,6 +75,10 @@ enum ParameterExtraction {
         var found: [RawParameter] = []
         var conditional: [ConditionalValue] = []
         try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional)
+        if found.count > maxParameters {
+            let extra = found[maxParameters]
+            throw ConfigError(mark: extra.mark, path: extra.path, message: "the file searches \(found.count) parameters; at most \(maxParameters) can be searched (each is tried at its bounds when the file is checked, and weighed at every suggestion): fix values that need not be searched")
+        }
         return (found, conditional)
     }
 

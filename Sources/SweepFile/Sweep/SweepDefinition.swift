@@ -327,18 +327,16 @@ public struct SweepDefinition: Sendable {
     /// The document for `params`: ranges replaced by values, inactive parameters removed,
     /// the trial seed and the epoch cap applied.
     public func document(for params: Params, trialSeed: UInt64) -> ConfigNode {
-        var doc = template
+        var replacements: [(path: ConfigPath, node: ConfigNode?)] = []
+        replacements.reserveCapacity(conditionalValues.count + parameters.count)
         for c in conditionalValues {
             let holds = params[c.condition.parent].map { c.condition.values.contains($0) } ?? false
-            doc = doc.replacing(at: c.path, with: holds ? c.value : nil)
+            replacements.append((c.path, holds ? c.value : nil))
         }
         for spec in parameters {
-            if let value = params[spec.parameter.name] {
-                doc = doc.replacing(at: spec.path, with: ParameterExtraction.node(for: value, mark: spec.mark))
-            } else {
-                doc = doc.replacing(at: spec.path, with: nil)
-            }
+            replacements.append((spec.path, params[spec.parameter.name].map { ParameterExtraction.node(for: $0, mark: spec.mark) }))
         }
+        var doc = template.replacing(all: replacements)
         doc = doc.setting("seed", to: nil)
         switch task {
         case .training:
