@@ -25,7 +25,8 @@ struct Validate: ParsableCommand {
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
-                print("  \(p.name): \(describe(p.distribution))\(cond)")
+                // Names and choices come from the file: an escape sequence in one would reach the terminal.
+                print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
             if let note = ProgramLocation.note(for: d, file: file) { print(note) }
         } else {
