@@ -243,6 +243,21 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
     }
 
+    /// Worker ids that each take a trial and vanish (a flood of identities) leave at most a
+    /// bounded record behind: lost attempts whose trials ran again are forgotten.
+    @Test func vanishedWorkersLeaveABoundedRecord() throws {
+        let n = CoordinatorCore.lostWorkersKept + 500
+        let h = try CoreHarness(sweep(trials: n, maxAttempts: 1))
+        for i in 0..<n {
+            try h.hello("w\(i)")
+            _ = try #require(h.assignment("w\(i)"))
+            h.now += 10
+            try h.tick()
+        }
+        #expect(h.core.lostWith.count <= CoordinatorCore.lostWorkersKept, "\(h.core.lostWith.count)")
+        #expect(try h.trials().filter { $0.state == .fail }.count >= n - 1)
+    }
+
     @Test func restartReadoptsRunningTrialsAndRequeuesTheUnclaimed() throws {
         let h = try CoreHarness(sweep(trials: 3, epochs: 3))
         try h.hello("w1")

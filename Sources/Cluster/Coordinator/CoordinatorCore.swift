@@ -62,7 +62,7 @@ final class CoordinatorCore {
     private var dirtyWorkers: [String: Int] = [:]
     /// Attempts counted as crashes because their worker went silent, by worker: forgiven
     /// if that worker says `hello` again before they are re-run (it was the connection).
-    private var lostWith: [String: [TrialRef]] = [:]
+    private(set) var lostWith: [String: [TrialRef]] = [:]
     /// Orphans (RUNNING when this coordinator resumed the study) whose worker ran on this
     /// machine: once its process is gone nobody will come back for them, so they are
     /// re-queued without waiting for their deadline. (Beside the trial table, not in each
@@ -959,6 +959,20 @@ final class CoordinatorCore {
         }
     }
 
+    /// Workers declared dead whose lost attempts are kept for forgiving (see ``lostWith``)
+    /// before those whose trials ran again are forgotten: a flood of worker ids that each
+    /// took a trial and vanished must not grow the coordinator without bound.
+    static let lostWorkersKept = 4096
+
+    /// Drops the lost attempts that can no longer be forgiven (their trial ran again).
+    private func forgetLostAttemptsRunAgain() {
+        let waiting = Set(pending)
+        lostWith = lostWith.compactMapValues { refs in
+            let open = refs.filter { waiting.contains($0.trial) && trials[$0.trial].attempt == $0.attempt }
+            return open.isEmpty ? nil : open
+        }
+    }
+
     /// The longest back-off of a worker between reconnect attempts (the workers' default).
     static let maxReconnectBackoff = Double(WorkerOptions.defaultReconnectMaxMs) / 1000
 
@@ -982,6 +996,7 @@ final class CoordinatorCore {
             if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
                 lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
+                if lostWith.count > Self.lostWorkersKept { forgetLostAttemptsRunAgain() }
             }
             // Never started: not the trials' fault, no attempt used up.
             for a in w.ahead where holdsLease(a, id) {
