@@ -90,9 +90,13 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(again.contains(.connect))
         guard case .hello(let hello)? = sends(again).first else { Issue.record("no hello"); return }
         #expect(hello.running == .init(trial: 3, attempt: 1, epoch: 3))
-        // Re-adopted: the reports without a decision go again, in order.
+        // Connected but not yet answered: a new report waits too (sent now, it reached a
+        // restarted coordinator before the earlier ones, which ASHA then refused).
+        #expect(sends(h.runner(.forward(report(3, epoch: 4)))).isEmpty)
+        #expect(sends(h.runner(.forward(result(3)))).isEmpty)
+        // Re-adopted: the reports without a decision go again, in order, then the outcome.
         let welcome = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 3, attempt: 1))))
-        #expect(sends(welcome) == [report(3, epoch: 2), report(3, epoch: 3)])
+        #expect(sends(welcome) == [report(3, epoch: 2), report(3, epoch: 3), report(3, epoch: 4), result(3)])
     }
 
     @Test func backoffDoublesUpToItsCapAndResetsWhenHeard() {

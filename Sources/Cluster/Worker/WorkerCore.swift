@@ -387,6 +387,14 @@ struct WorkerCore {
 
     private mutating func send(_ m: WorkerMessage, now: Double, into out: inout [Action]) {
         guard socketOpen else { return } // kept in `current` for a re-send after re-adoption
+        // Until the coordinator has answered `hello`, a trial's messages wait (kept in
+        // `current`, re-sent in order on re-adoption): sent at once, a report made during a
+        // coordinator's restart reached it before the re-sent earlier ones, and ASHA judged
+        // epoch 3 first and cancelled epochs 1 and 2, which were lost.
+        switch m {
+        case .report, .result, .failure, .ready, .dataRequest: guard welcomed else { return }
+        case .hello, .heartbeat, .bye: break
+        }
         lastSent = now
         switch m {
         case .ready, .hello: askedForWorkAt = now
