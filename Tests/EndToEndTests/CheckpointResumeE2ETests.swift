@@ -191,3 +191,34 @@ struct CheckpointResumeE2ETests {
         #expect(trial?.state == .complete && trial?.value == 0.1, "\(String(describing: trial))")
     }
 }
+
+/// Checkpoints of a program with fast epochs keep within what the coordinator lets one
+/// connection send: a 9 MB checkpoint after every epoch got the worker disconnected again
+/// and again ("it sent 75988365 bytes in one second"), each time stalling the program.
+@Suite struct CheckpointRateTests {
+    @Test func largeCheckpointsAfterFastEpochsNeverGetTheWorkerDisconnected() throws {
+        let h = try SweepHarness("ckpt-rate")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", """
+            for e in $(seq 1 30); do
+              { head -c 9000000 /dev/zero; echo $e; } > "$SWEEP_CHECKPOINT_DIR/w.bin"
+              echo "{\\"epoch\\": $e, \\"loss\\": 1}" >&"$SWEEP_REPORT_FD"
+              read -r answer <&"$SWEEP_DECISION_FD"
+            done
+            """)
+        let file = try h.write("s.yaml", """
+            study: rate
+            objective: {metric: loss, direction: minimize}
+            command: [sh, t.sh]
+            working_directory: .
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 1, max_epochs: 30}
+            retry: {checkpoint_every: 1}
+            """)
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(!output.contains("oversized") && !output.contains("bytes in one second"), "\(output)")
+        let attempts = try h.reader().read { q in try q.attempts(trialID: try #require(try q.trial(studyID: try q.requireStudy(named: "rate").id, number: 0)).id) }
+        #expect(attempts.map(\.outcome) == [.complete], "\(attempts)")
+    }
+}

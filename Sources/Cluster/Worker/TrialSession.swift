@@ -20,6 +20,15 @@ final class TrialSession: DataChannel {
     private(set) var decisions: [Int: Bool] = [:]
     /// Data-transfer answers not yet taken by ``nextDataReply(timeoutSeconds:)``.
     private var dataReplies: [DataReply] = []
+    /// Checkpoint bytes the trial may send now: refilled at ``checkpointBytesPerSecond`` up
+    /// to one second's worth, spent by each checkpoint sent (negative after a large one).
+    private var checkpointAllowance = TrialSession.checkpointBytesPerSecond
+    private var allowanceRefilledAt = Date().timeIntervalSince1970
+    /// Checkpoints a trial sends at most, on average: a quarter of what the coordinator lets
+    /// one connection send (64 MiB/s): a 9 MiB checkpoint after every 70 ms epoch got the
+    /// worker disconnected again and again. A due checkpoint is skipped until it fits; a
+    /// later one carries the newer state.
+    static let checkpointBytesPerSecond = 16.0 * 1024 * 1024
 
     private let link: Socket
     private let mailbox: RunnerLink
@@ -47,6 +56,7 @@ final class TrialSession: DataChannel {
     /// Sends one epoch's report to the coordinator (without waiting), with the trial's
     /// checkpoint after that epoch when one is due.
     func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) {
+        if let checkpoint { checkpointAllowance -= Double(checkpoint.count) }
         mailbox.send(.forward(.report(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint))), waking: link)
     }
 
@@ -76,9 +86,13 @@ final class TrialSession: DataChannel {
     }
 
     /// Whether the coordinator wants a checkpoint after `epoch` (never after the last one:
-    /// the trial ends there).
+    /// the trial ends there), and the trial's checkpoint rate allows one now.
     func checkpointDue(after epoch: Int) -> Bool {
-        assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch
+        guard assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch else { return false }
+        let now = Date().timeIntervalSince1970
+        checkpointAllowance = min(Self.checkpointBytesPerSecond, checkpointAllowance + (now - allowanceRefilledAt) * Self.checkpointBytesPerSecond)
+        allowanceRefilledAt = now
+        return checkpointAllowance > 0
     }
 
     /// How long to wait for a decision: while the coordinator is away, not at all
