@@ -357,6 +357,56 @@ import Testing
         #expect(abs((trials[2].duration ?? 0) - 0.01) < 1e-9, "\(String(describing: trials[2].duration))")
     }
 
+    /// Taken back at the end of a study, where the busy worker still has room ahead: the
+    /// trials go to the idle worker, not back ahead to the busy one (they went back and
+    /// forth, a new attempt each time).
+    @Test func trialsTakenBackAreNotLeasedAheadToTheBusyWorkerAgain() throws {
+        let h = try CoreHarness(sweep(trials: 3), options: LeasesAheadTests.fiveMilliseconds)
+        let queue = try LeasesAheadTests().joinAndFinishOne(h, "w1", seconds: 0.002)
+        #expect(queue.map(\.trial) == [1, 2]) // the budget ends with room left ahead
+        try h.hello("w2", capabilities: capable)
+        #expect(h.assignments("w2").isEmpty)
+        h.now += 0.2
+        try h.deliver(.heartbeat, from: "w1")
+        try h.tick()
+        let toW1 = h.take("w1")
+        #expect(toW1.allSatisfy { if case .cancel = $0 { true } else { false } } && toW1.count == 1, "\(toW1)")
+        let moved = try #require(h.assignment("w2"))
+        #expect(moved.trial == 2 && moved.attempt == 2)
+        h.now += 0.002
+        try h.finish("w2", moved, value: 0.5)
+        h.now += 0.05
+        try h.tick()
+        #expect(h.take("w1").isEmpty, "nothing more for the busy worker")
+        try h.finish("w1", queue[0], value: 0.5)
+        try h.tick()
+        #expect(h.core.finished)
+        #expect(try h.attempts(2).map(\.outcome) == [.returned, .complete])
+    }
+
+    /// A worker that dies holding trials ahead: they never ran there, took no time, and their
+    /// time is the run on the worker that takes them (they were recorded as running until the
+    /// death was noticed, 10 s).
+    @Test func trialsHeldByAWorkerThatDiesTookNoTimeThere() throws {
+        let (h, _) = try harness()
+        h.now += 10
+        try h.tick() // w1 (running 1, holding 2 and 3) is declared dead
+        try h.hello("w2", capabilities: capable)
+        var next = h.assignments("w2")
+        while let a = next.first {
+            next.removeFirst()
+            h.now += 0.01
+            try h.finish("w2", a, value: 0.5)
+            next += h.assignments("w2")
+        }
+        let trials = try h.trials()
+        for t in [2, 3] {
+            let attempts = try h.attempts(t)
+            #expect(attempts.first.map { $0.outcome == .returned && $0.endedAt == $0.startedAt } == true, "\(attempts)")
+            #expect(abs((trials[t].duration ?? 0) - 0.01) < 1e-6, "trial \(t): \(String(describing: trials[t].duration))")
+        }
+    }
+
     @Test func whenTheWallTimeIsSpentTrialsHeldAheadAreCancelledAndWait() throws {
         let (h, queue) = try harness(sweep(trials: 10, wallTime: ", wall_time: 60"))
         h.now += 61

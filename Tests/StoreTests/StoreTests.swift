@@ -296,3 +296,40 @@ func scratchFolder(_ name: String) throws -> SweepHarness { try SweepHarness(nam
         #expect(try store.read { try $0.allIntermediates(studyID: study.id) }[0]?.count == 1)
     }
 }
+
+/// When attempts start (``AttemptStart``): one held ahead and never run takes no time and
+/// does not start its trial; one that ran later than its lease starts the trial then,
+/// unless an earlier attempt ran.
+@Suite struct AttemptStartTests {
+    func run(_ steps: (StoreTransaction, Int64) throws -> Void) throws -> (TrialRecord, [AttemptRecord]) {
+        let store = try SweepStore.inMemory()
+        let study = try store.write { try $0.createStudy(try newStudy(), at: 0) }
+        let id = try store.write { try $0.insertTrial(studyID: study.id, number: 0, state: .waiting, params: [:], seed: 1, at: 0) }
+        try store.write { try steps($0, id) }
+        return try store.read { q in (try #require(try q.trial(studyID: study.id, number: 0)), try q.attempts(trialID: id)) }
+    }
+
+    @Test func attemptsHeldAheadAndNeverRunLeaveTheTrialUnstartedUntilOneRuns() throws {
+        let (trial, attempts) = try run { tx, id in
+            try tx.startAttempt(trialID: id, attempt: 1, worker: "a", at: 1)
+            try tx.endAttempt(trialID: id, attempt: 1, outcome: .returned, start: .never(2), at: 2)
+            try tx.startAttempt(trialID: id, attempt: 2, worker: "a", at: 3)
+            try tx.endAttempt(trialID: id, attempt: 2, outcome: .returned, start: .never(4), at: 4)
+            try tx.startAttempt(trialID: id, attempt: 3, worker: "b", at: 5)
+            try tx.finishTrial(trialID: id, attempt: 3, state: .complete, value: 1, metrics: nil, start: .at(6), at: 7)
+        }
+        #expect(trial.startedAt == 6 && trial.duration == 1, "\(trial)")
+        #expect(attempts.map(\.startedAt) == [2, 4, 6] && attempts.map(\.endedAt) == [2, 4, 7])
+    }
+
+    @Test func anEarlierAttemptThatRanKeepsTheTrialsStart() throws {
+        let (trial, attempts) = try run { tx, id in
+            try tx.startAttempt(trialID: id, attempt: 1, worker: "a", at: 1)
+            try tx.endAttempt(trialID: id, attempt: 1, outcome: .stale, at: 3)
+            try tx.startAttempt(trialID: id, attempt: 2, worker: "b", at: 4)
+            try tx.finishTrial(trialID: id, attempt: 2, state: .complete, value: 1, metrics: nil, start: .at(5), at: 6)
+        }
+        #expect(trial.startedAt == 1, "\(trial)")
+        #expect(attempts.map(\.startedAt) == [1, 5])
+    }
+}

@@ -300,9 +300,12 @@ final class CoordinatorCore {
         guard let next = workers[worker]?.ahead.first else { return }
         workers[worker]?.ahead.removeFirst()
         workers[worker]?.trial = next
-        trials.update(next) { $0.lease?.startedAt = now }
+        trials.update(next) {
+            $0.lease?.startedAt = now
+            $0.lease?.started = true
+        }
         touch(worker)
-        queueAhead(worker)
+        queueAhead(worker, now: now)
     }
 
     /// A message about `trial`, which `worker` holds ahead, proves it ran past the trials
@@ -312,6 +315,7 @@ final class CoordinatorCore {
     private func catchUp(_ worker: String, to trial: Int, now: Double, tx: StoreTransaction) throws {
         guard let w = workers[worker], let i = w.ahead.firstIndex(of: trial) else { return }
         for skipped in ([w.trial].compactMap { $0 } + w.ahead[..<i]) where holdsLease(skipped, worker) {
+            trials.update(skipped) { $0.lease?.started = true } // it ran, when is not known
             try releaseLease(skipped, worker: worker, reason: "worker \(worker) went on to trial \(trial) without its outcome", now: now, tx: tx)
         }
         // (Releasing took the skipped ones out of `ahead`; `trial` is first now.)
@@ -323,8 +327,11 @@ final class CoordinatorCore {
     /// Trials a worker should be leased beyond the one it runs: as many as fill
     /// ``CoordinatorOptions/aheadSeconds`` of its time, 1 to ``maxAhead``, for workers whose
     /// trials are short. (How fast one quick trial can raise it: ``WorkerSession/lastTrialSeconds``.)
-    private func aheadRoom(_ w: WorkerSession) -> Int {
-        guard pausing == nil, !sampler.learnsFromResults, w.trial != nil, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
+    /// None while its running trial has taken longer than short trials do: it would hold
+    /// them behind that one (and they were just taken back from it for idle workers).
+    private func aheadRoom(_ w: WorkerSession, now: Double) -> Int {
+        guard pausing == nil, !sampler.learnsFromResults, let running = w.trial, let last = w.lastTrialSeconds, last < options.aheadBelowSeconds,
+              now - (trials[running].lease?.startedAt ?? now) <= options.aheadBelowSeconds,
               w.capabilities.contains(Wire.aheadCapability), !health.isHeldBack(w.id) else { return 0 }
         let depth = min(Self.maxAhead, max(1, Int(options.aheadSeconds / max(last, 1e-6))))
         return max(0, depth - w.ahead.count)
@@ -336,8 +343,8 @@ final class CoordinatorCore {
     /// one more than counted here) never makes it refuse a lease.
     static let maxAhead = 192
 
-    private func queueAhead(_ worker: String) {
-        if let w = workers[worker], aheadRoom(w) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }
+    private func queueAhead(_ worker: String, now: Double) {
+        if let w = workers[worker], aheadRoom(w, now: now) > 0, !aheadQueue.contains(worker) { aheadQueue.append(worker) }
     }
 
     /// Every worker's trials held ahead go back to the queue, and their workers drop them.
@@ -502,7 +509,7 @@ final class CoordinatorCore {
         }
         history.setState(ref.trial, .running)
         try tx.setTrialState(trialID: trials[ref.trial].rowID, .running)
-        try tx.reopenAttempt(trialID: trials[ref.trial].rowID, attempt: ref.attempt)
+        try tx.reopenAttempt(trialID: trials[ref.trial].rowID, attempt: ref.attempt, at: now)
         try tx.appendEvent(studyID: study.id, kind: .adopted, trialNumber: ref.trial, worker: worker, message: "\(ref) \(how)", at: now)
     }
 
@@ -584,7 +591,7 @@ final class CoordinatorCore {
             history.finish(r.trial, state: .pruned, value: value)
             checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value, metrics: r.metrics,
-                               pruneReason: decision.reason, startedAt: startedAhead(r.trial), at: now)
+                               pruneReason: decision.reason, start: attemptStart(r.trial, now: now), at: now)
             var detail = "{\"step\":\(r.epoch)"
             if let rung = decision.rung { detail += ",\"rung\":\(rung)" }
             if let cutoff = decision.cutoff, cutoff.isFinite { detail += ",\"cutoff\":\(cutoff)" }
@@ -665,14 +672,14 @@ final class CoordinatorCore {
             history.finish(r.trial, state: .pruned, value: value)
             checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
-                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, startedAt: startedAhead(r.trial), at: now)
+                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, start: attemptStart(r.trial, now: now), at: now)
             endLease(r.trial, worker: worker, completed: true)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
         checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
-                           metrics: r.metrics.isEmpty ? nil : r.metrics, startedAt: startedAhead(r.trial), at: now)
+                           metrics: r.metrics.isEmpty ? nil : r.metrics, start: attemptStart(r.trial, now: now), at: now)
         if let model = r.model {
             do {
                 try models.keepModel(model, trial: r.trial, value: value, study: study, history: history, now: now, tx: tx)
@@ -685,11 +692,9 @@ final class CoordinatorCore {
         endLease(r.trial, worker: worker, completed: true)
     }
 
-    /// When the worker started `trial`, if it was leased ahead (its database start is the
-    /// lease's until now), else nil.
-    private func startedAhead(_ trial: Int) -> Double? {
-        guard let lease = trials[trial].lease, lease.heldAhead else { return nil }
-        return lease.startedAt
+    /// When `trial`'s attempt started, for the store, as it ends `now` (see ``Lease/start(endingAt:)``).
+    private func attemptStart(_ trial: Int, now: Double) -> AttemptStart {
+        trials[trial].lease?.start(endingAt: now) ?? .asLeased
     }
 
     /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
@@ -727,7 +732,7 @@ final class CoordinatorCore {
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
         checkpoints.drop(trial: f.trial)
         if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
-            try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, startedAt: startedAhead(f.trial), at: now)
+            try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
             endLease(f.trial, worker: worker, completed: false)
         } else {
@@ -861,7 +866,7 @@ final class CoordinatorCore {
     private func fail(trial: Int, attempt: Int, worker: String?, error: String, now: Double, tx: StoreTransaction) throws {
         history.finish(trial, state: .fail, value: nil)
         checkpoints.drop(trial: trial)
-        try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, startedAt: startedAhead(trial), at: now)
+        try tx.finishTrial(trialID: trials[trial].rowID, attempt: attempt, state: .fail, value: nil, metrics: nil, error: error, start: attemptStart(trial, now: now), at: now)
         try tx.appendEvent(studyID: study.id, kind: .failed, trialNumber: trial, worker: worker, message: "trial \(trial) failed: \(error)", at: now)
         if let worker {
             endLease(trial, worker: worker, completed: true)
@@ -904,13 +909,10 @@ final class CoordinatorCore {
             $0.decisions = [:]
         }
         if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
-        let neverStarted = workers[worker]?.ahead.contains(trial) == true
         workers[worker]?.ahead.removeAll { $0 == trial }
-        // An attempt held ahead and never started took no time; a first one did not start
-        // the trial either (the attempt that runs it does).
+        // An attempt held ahead and never started took no time and did not start the trial.
         try tx.endAttempt(trialID: trials[trial].rowID, attempt: lease.attempt, outcome: .returned, error: reason,
-                          startedAt: neverStarted ? now : nil, at: now)
-        if neverStarted, lease.attempt == 1 { try tx.clearTrialStart(trialID: trials[trial].rowID) }
+                          start: lease.start(endingAt: now), at: now)
         try requeue(trial, as: .waiting, message: "trial \(trial) re-queued: \(reason)", worker: worker, now: now, tx: tx)
     }
 
@@ -923,14 +925,14 @@ final class CoordinatorCore {
         }
         if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
         workers[lease.worker]?.ahead.removeAll { $0 == trial }
-        try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, now: now, tx: tx)
+        try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, start: lease.start(endingAt: now), now: now, tx: tx)
     }
 
     /// An attempt that ended without a result: `outcome` STALE counts as a crash against
     /// the retry limit, RETURNED (the coordinator went away) does not.
     private func crashed(trial: Int, attempt: Int, worker: String?, reason: String, outcome: AttemptOutcome = .stale, endedAt: Double? = nil,
-                         now: Double, tx: StoreTransaction) throws {
-        try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, at: min(endedAt ?? now, now))
+                         start: AttemptStart = .asLeased, now: Double, tx: StoreTransaction) throws {
+        try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, start: start, at: min(endedAt ?? now, now))
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
         if outcome == .stale { trials.update(trial) { $0.crashes += 1 } }
         let crashes = trials[trial].crashes
@@ -1058,7 +1060,7 @@ final class CoordinatorCore {
         }
         // Then a trial ahead for workers running short ones (idle workers come first).
         while let worker = aheadQueue.first, idleQueue.isEmpty {
-            guard let w = workers[worker], aheadRoom(w) > 0 else { aheadQueue.removeFirst(); continue }
+            guard let w = workers[worker], aheadRoom(w, now: now) > 0 else { aheadQueue.removeFirst(); continue }
             guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
             try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
@@ -1160,7 +1162,7 @@ final class CoordinatorCore {
         }
         trials.update(trial) {
             $0.attempt = attempt
-            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead)
+            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead, started: !ahead)
             $0.decisions = [:]
         }
         if ahead {
@@ -1185,7 +1187,7 @@ final class CoordinatorCore {
         }
         touch(worker)
         out.send(.assign(assign), to: worker)
-        if !ahead { queueAhead(worker) }
+        if !ahead { queueAhead(worker, now: now) }
         return true
     }
 

@@ -11,8 +11,15 @@ struct Lease: Equatable {
     /// a trial held ahead (see ``heldAhead``).
     var startedAt: Double
     /// Leased while the worker ran another trial: the database has the lease's time as the
-    /// attempt's start until the outcome writes the real one.
+    /// attempt's start until its end writes the real one.
     var heldAhead = false
+    /// False while held ahead and not started yet (the worker runs the trial before it).
+    var started = true
+
+    /// When the store should record that the attempt started, as it ends `now`.
+    func start(endingAt now: Double) -> AttemptStart {
+        !started ? .never(now) : heldAhead ? .at(startedAt) : .asLeased
+    }
 }
 
 /// A connected worker as the coordinator tracks it.

@@ -51,3 +51,17 @@ extension TrialState: DatabaseValueConvertible {}
 extension Direction: DatabaseValueConvertible {}
 extension StudyState: DatabaseValueConvertible {}
 extension WorkerState: DatabaseValueConvertible {}
+
+/// When an attempt really started, for ``StoreTransaction/endAttempt(trialID:attempt:outcome:error:start:at:)``.
+/// An attempt is recorded as starting when it is leased; one leased while its worker ran
+/// another trial (held ahead) started later, or never.
+public enum AttemptStart: Sendable, Equatable {
+    /// When it was leased (the usual case).
+    case asLeased
+    /// At this time (a trial held ahead, started when the one before it ended).
+    case at(Double)
+    /// It never ran: handed back at this time, it took no time (and did not start its trial).
+    case never(Double)
+
+    var ran: Bool { if case .never = self { false } else { true } }
+}

@@ -116,18 +116,17 @@ public struct StoreTransaction {
                 [r.step, metrics, r.step, trialID])
     }
 
-    /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt. `startedAt` corrects
-    /// the attempt's start (a trial leased ahead started later than its lease was written).
+    /// Finishes a trial (COMPLETE, PRUNED or FAIL) and closes its attempt (`start`: see
+    /// ``AttemptStart``).
     public func finishTrial(trialID: Int64, attempt: Int, state: TrialState, value: Double?, metrics: [String: Double]?,
-                            error: String? = nil, pruneReason: String? = nil, startedAt: Double? = nil, at time: Double) throws {
+                            error: String? = nil, pruneReason: String? = nil, start: AttemptStart = .asLeased, at time: Double) throws {
         precondition(state.isFinished)
         try run("""
-            UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?,
-                started_at = CASE WHEN attempt = 1 THEN coalesce(?, started_at) ELSE started_at END
+            UPDATE trials SET state = ?, value = ?, metrics = coalesce(?, metrics), error = ?, prune_reason = ?, finished_at = ?
             WHERE id = ?
-            """, [state, Self.storable(value), metrics.map(JSONText.encode), Self.storable(error), Self.storable(pruneReason), time, startedAt, trialID])
+            """, [state, Self.storable(value), metrics.map(JSONText.encode), Self.storable(error), Self.storable(pruneReason), time, trialID])
         if attempt > 0 {
-            try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, startedAt: startedAt, at: time)
+            try endAttempt(trialID: trialID, attempt: attempt, outcome: AttemptOutcome(finishing: state), error: error, start: start, at: time)
         }
     }
 
@@ -144,18 +143,25 @@ public struct StoreTransaction {
         return text.replacingOccurrences(of: "\u{0}", with: "\u{2400}")
     }
 
-    /// Closes an attempt with its outcome (`startedAt`: see ``finishTrial(trialID:attempt:state:value:metrics:error:pruneReason:startedAt:at:)``).
-    public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, startedAt: Double? = nil, at time: Double) throws {
+    /// Closes an attempt with its outcome, and records when it really started (``AttemptStart``).
+    public func endAttempt(trialID: Int64, attempt: Int, outcome: AttemptOutcome, error: String? = nil, start: AttemptStart = .asLeased, at time: Double) throws {
+        let startedAt: Double?
+        switch start {
+        case .asLeased:
+            startedAt = nil
+        case .at(let t), .never(let t):
+            startedAt = t
+            // The trial's start came from this attempt's lease when no earlier attempt ran:
+            // it is the real start now, or none yet (the attempt that runs it sets it).
+            try run("""
+                UPDATE trials SET started_at = ? WHERE id = ? AND (started_at IS NULL OR started_at >=
+                    (SELECT started_at FROM trial_attempts WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL))
+                """, [start.ran ? t : nil, trialID, trialID, attempt])
+        }
         try run("""
             UPDATE trial_attempts SET ended_at = ?, outcome = ?, error = ?, started_at = coalesce(?, started_at)
             WHERE trial_id = ? AND attempt = ? AND ended_at IS NULL
             """, [time, outcome, Self.storable(error), startedAt, trialID, attempt])
-    }
-
-    /// Forgets when a trial started (its first attempt was handed back before it ran): the
-    /// next attempt's start is the trial's.
-    public func clearTrialStart(trialID: Int64) throws {
-        try run("UPDATE trials SET started_at = NULL WHERE id = ?", [trialID])
     }
 
     /// Keeps a command trial attempt's last output (`trial_attempts.log_tail`).
@@ -163,9 +169,11 @@ public struct StoreTransaction {
         try run("UPDATE trial_attempts SET log_tail = ? WHERE trial_id = ? AND attempt = ?", [Self.storable(tail), trialID, attempt])
     }
 
-    /// Reopens an attempt that was closed too early (its worker came back and kept the trial).
-    public func reopenAttempt(trialID: Int64, attempt: Int) throws {
+    /// Reopens an attempt that was closed too early (its worker came back and kept the trial);
+    /// a trial whose start was forgotten (the attempt counted as never started) started now.
+    public func reopenAttempt(trialID: Int64, attempt: Int, at time: Double) throws {
         try run("UPDATE trial_attempts SET ended_at = NULL, outcome = NULL, error = NULL WHERE trial_id = ? AND attempt = ?", [trialID, attempt])
+        try run("UPDATE trials SET started_at = coalesce(started_at, ?) WHERE id = ?", [time, trialID])
     }
 
     /// An attempt recorded as lost with its worker (STALE) whose worker turned out alive (it
