@@ -30,6 +30,7 @@ public final class DashboardServer: Sendable {
     public func sweepEnded() {
         sweepHasEnded.store(true, ordering: .relaxed)
         recorder?.sweepEnded()
+        feed.invalidate() // the next poll reads the end, not an answer cached before it
     }
 
     /// Waits, at most `seconds`, until a page that was polling (within the last 5 s) has

@@ -59,7 +59,7 @@ import Testing
         // A lone surrogate escape once crashed the parser; now it is just text.
         #expect(violation(#"{"v":1,"type":"hello","worker":"\uD800\u0041","host":"h","pid":1,"version":"x","cores":1,"threads":1,"capabilities":[],"running":null}"#) == nil)
         // A worker id with a control character is refused (a NUL would end it early in SQLite).
-        for id in [#"w\u0000a"#, #"w\nb"#, #"w\u007f"#] {
+        for id in [#"w\u0000a"#, #"w\nb"#, #"w\u007f"#, #"w\u009b"#] {
             if case .invalid(_, let why)? = violation(#"{"v":1,"type":"hello","worker":""# + id + #"","host":"h","pid":1,"version":"x","cores":1,"threads":1,"capabilities":[],"running":null}"#) {
                 #expect(why.contains("no control characters"), "\(why)")
             } else { Issue.record("worker id \(id) accepted") }

@@ -118,15 +118,16 @@ func processExists(_ pid: Int32) -> Bool {
               5) kill -SEGV $$ ;;
               6) echo '{"epoch": 1, "loss": "0.5"}' >&3 ;;
               7) echo '{"epoch": 1, "acc": 0.3, "loss": "0.5"}' >&3 ;;
+              9) { echo hello; echo '{"epoch": 1, "acc": 0.3}'; } >&3 ;;
               8) { printf '{"epoch": 1, "loss": 9, "pad": "'; head -c 3000000 /dev/zero | tr '\\0' 'x'; echo '"}'; echo '{"epoch": 1, "loss": 7}'; } >&3 ;;
             esac
             """)
         // 5 s: the 12 MB flood of trial 4 must fit in it on a loaded machine.
-        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 9, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
+        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 10, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let trials = try trialsAndCurves(h, "bad").map(\.0)
-        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail, .fail, .fail, .complete], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail, .fail, .fail, .complete, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
         #expect(trials[0].error?.hasPrefix("the program exited with status 3") == true)
         #expect(trials[0].error?.contains("Traceback: something broke") == true)
         #expect(trials[1].error?.hasPrefix("timed out after 5 s") == true)
@@ -135,6 +136,13 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(trials[5].error?.contains("SIGSEGV") == true)
         // An objective written as text: the message shows the line the program wrote.
         #expect(trials[6].error?.hasPrefix(#"the program's reports could not be read (1 line(s); a report is one JSON object of numbers per line, e.g. {"epoch": 1, "loss": 0.25}); the first: {"epoch": 1, "loss": "0.5"}"#) == true, "\(trials[6].error ?? "")")
+        // The JSON export of failed trials (empty metrics and curves) is what one encoding of
+        // the whole document writes: no line of spaces where an empty collection is.
+        let export = try h.run(["export", "bad", "--db", h.db]).output
+        #expect(!export.split(separator: "\n", omittingEmptySubsequences: false).contains { !$0.isEmpty && $0.allSatisfy { $0 == " " } })
+        #expect((try? JSONSerialization.jsonObject(with: Data(export.utf8))) != nil)
+        // A malformed line is not blamed for an objective that was missing, not text.
+        #expect(trials[9].error?.hasPrefix("the program never reported the objective 'loss' (it reported: acc)") == true, "\(trials[9].error ?? "")")
         // A report line over 1 MiB is one ignored line, the next line a report.
         #expect(trials[8].value == 7)
         #expect(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").contains("[sweep] 1 report line(s) ignored"), "\(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").suffix(300))")

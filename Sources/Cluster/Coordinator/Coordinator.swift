@@ -281,12 +281,6 @@ public final class Coordinator {
                         log.limited(.warning, key: "stolen-\(id)", "dropped a message for worker id \(id) from another key (\(m.peerAddress ?? "?"))")
                         continue
                     }
-                    if keyOfWorker[id] == nil, keyOfWorker.count >= 4 * core.workerIDs.count + 4096 {
-                        // Ids of workers no longer here are forgotten: a key cycling through
-                        // new ids must not grow this without bound.
-                        let live = Set(core.workerIDs)
-                        keyOfWorker = keyOfWorker.filter { live.contains($0.key) }
-                    }
                     keyOfWorker[id] = key
                 }
                 batchBytes += m.byteCount

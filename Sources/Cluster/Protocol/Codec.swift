@@ -217,7 +217,7 @@ public struct WireCodec {
             let worker = try f.string("worker")
             // Control characters are refused: ids are stored as text, shown in tables and
             // logs, and a NUL would end them early in SQLite (two ids stored as one).
-            guard !worker.isEmpty, worker.utf8.count <= 255, !worker.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            guard !worker.isEmpty, worker.utf8.count <= 255, !worker.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 throw f.invalid("worker id must have 1-255 bytes and no control characters")
             }
             let host = try f.string("host")

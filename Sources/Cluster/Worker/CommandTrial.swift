@@ -87,8 +87,10 @@ struct CommandTrial: TrialKind {
         // The first line that was no report, or whose objective was no number (a string
         // "0.5"), for the messages: the program's author needs to see what it wrote.
         var firstUnreadLine: String?
+        var objectiveNotANumber: String? // the first report line whose objective was no number
+        func shown(_ line: ArraySlice<UInt8>) -> String { String(decoding: line.prefix(200), as: UTF8.self) + (line.count > 200 ? "..." : "") }
         func keepUnread(_ line: ArraySlice<UInt8>) {
-            if firstUnreadLine == nil { firstUnreadLine = String(decoding: line.prefix(200), as: UTF8.self) + (line.count > 200 ? "..." : "") }
+            if firstUnreadLine == nil { firstUnreadLine = shown(line) }
         }
         var droppedMetrics = 0
         var pastLastEpoch = 0
@@ -133,7 +135,7 @@ struct CommandTrial: TrialKind {
                 child.writeDecision("continue \(epoch)")
                 return
             }
-            if reported[a.metric] == nil, firstUnreadLine == nil, line.firstRange(of: Array("\"\(a.metric)\"".utf8)) != nil { keepUnread(line) }
+            if reported[a.metric] == nil, objectiveNotANumber == nil, line.firstRange(of: Array("\"\(a.metric)\"".utf8)) != nil { objectiveNotANumber = shown(line) }
             guard !reported.isEmpty else {
                 child.writeDecision("continue \(epoch)") // only non-finite values besides the objective
                 return
@@ -192,7 +194,13 @@ struct CommandTrial: TrialKind {
                     // Every whole line, then what is left moved once (not once per line).
                     var lineStart = 0
                     while let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                        handle(line: reportBuffer[lineStart..<nl])
+                        if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
+                            badLines += 1
+                            keepUnread(reportBuffer[lineStart..<lineStart + 200])
+                            child.writeDecision("continue \(end.epochsRun + 1)") // a program may wait for an answer
+                        } else {
+                            handle(line: reportBuffer[lineStart..<nl])
+                        }
                         lineStart = nl + 1
                     }
                     reportBuffer.removeFirst(lineStart)
@@ -201,6 +209,7 @@ struct CommandTrial: TrialKind {
                         keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
                         reportBuffer.removeAll()
                         skippingLongLine = true
+                        child.writeDecision("continue \(end.epochsRun + 1)") // a program may wait for an answer
                     }
                 } else {
                     logs.append(chunk, stderr: fd == child.stderr)
@@ -251,7 +260,7 @@ struct CommandTrial: TrialKind {
             } else if end.epochsRun == 0 {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
             } else if objective.isEmpty {
-                let unread = firstUnreadLine.map { "; '\(a.metric)' was not a number in: \($0)" } ?? ""
+                let unread = objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? ""
                 end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(end.lastMetrics.keys.sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
             } else {
                 end.completed = true

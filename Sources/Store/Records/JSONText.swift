@@ -118,7 +118,8 @@ enum JSONText {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let text = try enc.encode(space)
-        guard case .object(var root) = try JSONParser().parse(Array(text)), let at = root.firstIndex(where: { $0.0 == "parameters" }),
+        // (Our parser refuses nesting beyond 64 levels; such a space keeps Foundation's text.)
+        guard case .object(var root)? = try? JSONParser().parse(Array(text)), let at = root.firstIndex(where: { $0.0 == "parameters" }),
               case .array(var parameters) = root[at].1, parameters.count == space.parameters.count else { return String(decoding: text, as: UTF8.self) }
         for (i, p) in space.parameters.enumerated() {
             if case .categorical(let c) = p.distribution {

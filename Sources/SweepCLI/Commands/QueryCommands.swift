@@ -307,7 +307,7 @@ struct Export: ParsableCommand {
                     var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
                     trial.arguments = a.map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
                     for line in try JSONOutput.render(trial).split(separator: "\n", omittingEmptySubsequences: false) {
-                        text += "    "
+                        if !line.isEmpty { text += "    " } // (an empty collection's middle line stays empty)
                         text += line
                         text += "\n"
                     }
