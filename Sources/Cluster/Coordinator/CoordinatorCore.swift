@@ -29,6 +29,8 @@ final class CoordinatorCore {
     /// When idle workers last looked for trials held ahead behind a long one (at most every
     /// 50 ms: the look goes over every worker).
     private var lastTakeBackLook = -Double.infinity
+    /// Trials that reached a pause (PBT, ASHA promotions) without a checkpoint, warned of once.
+    private var unpausedTrials: Set<Int> = []
     /// Every trial: its row, attempts, lease and answers.
     var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
@@ -586,6 +588,13 @@ final class CoordinatorCore {
             try self.pause(r.trial, attempt: r.attempt, epoch: r.epoch, value: value, metrics: r.metrics, reason: pause, worker: worker, now: now, tx: tx)
             out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: .pause, reason: pause)), to: worker)
             return
+        }
+        if pause != nil, unpausedTrials.insert(r.trial).inserted {
+            // Said once per trial: a program that saves nothing makes PBT a plain random search.
+            let hint = definition.task == .command
+                ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 12 MiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : ""
+            try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker,
+                               message: "trial \(r.trial) reached epoch \(r.epoch), where it would pause, without a checkpoint of that epoch: it goes on without pausing\(hint)", at: now)
         }
         if decision.prune {
             history.finish(r.trial, state: .pruned, value: value)

@@ -17,9 +17,32 @@ final class CommandCheckpoints {
     /// file with the same size within the clock's resolution.)
     private var sent: [UInt8]?
     private var warnedTooLarge = false
+    private var warnedUnreadable = false
 
-    /// Where the attempts' directories are made.
-    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints").path
+    /// Where this worker process makes its attempts' directories:
+    /// `$TMPDIR/sweep-checkpoints-UID/wPID-START/`. Per user (mode 0700: checkpoints are the
+    /// program's data, and another user's directory of the same name made every trial fail
+    /// with "You don't have permission"), and per worker process, so that directories a
+    /// killed worker left behind (hundreds of MB) are recognized and removed by the next.
+    static let root: String = {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints-\(getuid())").path
+        _ = mkdir(base, 0o700)
+        removeLeftovers(in: base)
+        let me = ProcessIdentity.current.map { "w\($0.pid)-\($0.startTicks)" } ?? "w\(getpid())-0"
+        return "\(base)/\(me)"
+    }()
+
+    /// Removes the directories of worker processes of this machine that are gone.
+    private static func removeLeftovers(in base: String) {
+        guard let machine = ProcessIdentity.localMachine, let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
+        for name in names where name.hasPrefix("w") {
+            let parts = name.dropFirst().split(separator: "-")
+            guard parts.count == 2, let pid = Int(parts[0]), let start = UInt64(parts[1]), start > 0 else { continue }
+            if ProcessIdentity(machine: machine, pid: pid, startTicks: start).hasExited {
+                try? FileManager.default.removeItem(atPath: "\(base)/\(name)")
+            }
+        }
+    }
 
     /// A fresh directory for `trial`'s attempt, with `archive`'s files when it resumes.
     init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: [UInt8]?, maxBytes: Int = defaultMaxBytes) throws {
@@ -49,13 +72,23 @@ final class CommandCheckpoints {
         guard !listed.isEmpty else { return nil }
         let total = listed.reduce(0) { $0 + $1.size }
         guard total <= maxBytes else {
-            if !warnedTooLarge { warn("the checkpoint directory holds \(total) bytes, more than the \(maxBytes) sent; it is not uploaded") }
+            if !warnedTooLarge {
+                warn("the checkpoint directory holds \(total) bytes, more than a checkpoint may have (\(maxBytes)): it is not sent, and a re-run of this trial starts from the last one that was")
+            }
             warnedTooLarge = true
             return nil
         }
         var contents: [(String, [UInt8])] = []
         for f in listed {
-            guard let data = FileManager.default.contents(atPath: "\(path)/\(f.name)") else { return nil } // removed meanwhile: next time
+            let file = "\(path)/\(f.name)"
+            guard let data = FileManager.default.contents(atPath: file) else {
+                // Removed meanwhile: next time. Unreadable: said once (it dropped every checkpoint unseen).
+                if access(file, R_OK) != 0 && errno == EACCES && !warnedUnreadable {
+                    warn("the checkpoint file \(f.name) cannot be read (permission denied): checkpoints are not sent while it is there")
+                    warnedUnreadable = true
+                }
+                return nil
+            }
             contents.append((f.name, Array(data)))
         }
         let archive = Self.pack(contents)

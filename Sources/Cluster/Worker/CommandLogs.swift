@@ -30,6 +30,9 @@ final class CommandLogs {
         err = FileHandle(forWritingAtPath: errPath)
     }
 
+    /// Whether the log files could be made (a directory the worker cannot write keeps none).
+    var isWritable: Bool { out != nil && err != nil }
+
     func writeArgs(_ json: String) {
         FileManager.default.createFile(atPath: argsFile, contents: Data((json + "\n").utf8))
     }

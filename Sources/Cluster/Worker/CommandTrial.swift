@@ -31,6 +31,9 @@ struct CommandTrial: TrialKind {
         signal(SIGPIPE, SIG_IGN) // a program that closed its decision channel must not kill the worker
 
         let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes)
+        if !logs.isWritable {
+            log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir): the programs' output is not kept there, only its last 4,000 characters with the trial")
+        }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
                                                              argsJSONFile: logs.argsFile, interpreter: Self.interpreter))
         logs.writeArgs(CommandMacros.nestedJSON(task.arguments)) // ${args_json_file}: as ${args_json}
@@ -93,6 +96,7 @@ struct CommandTrial: TrialKind {
             if firstUnreadLine == nil { firstUnreadLine = shown(line) }
         }
         var droppedMetrics = 0
+        var checkpointNotes = ""
         var pastLastEpoch = 0
         var stop: Stop?
         var stopReason: String? // why the worker stopped the program itself (diverged)
@@ -148,7 +152,10 @@ struct CommandTrial: TrialKind {
             end.epochsRun = epoch
             end.lastMetrics = metrics
             if let v = metrics[a.metric], v.isFinite { objective.append(v) }
-            let checkpoint = session.checkpointDue(after: epoch) ? checkpoints.changedArchive { log.warning("trial \(a.trial): \($0)") } : nil
+            let checkpoint = session.checkpointDue(after: epoch) ? checkpoints.changedArchive { why in
+                log.warning("trial \(a.trial): \(why)")
+                checkpointNotes += "[sweep] \(why)\n" // in the attempt's log too, where `sweep logs` shows it
+            } : nil
             session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
@@ -233,6 +240,7 @@ struct CommandTrial: TrialKind {
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
         var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers); the first: \(firstUnreadLine ?? "")\n" : ""
+        notes += checkpointNotes
         if pastLastEpoch > 0 {
             notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"
         }

@@ -32,7 +32,7 @@ public struct WorkerOptions: Sendable {
     /// message saying so. Off by default: until commands, messages carried only data.
     public var allowCommands = false
     /// Where each command trial's stdout/stderr is kept (`STUDY/trial-N.attempt-M.{out,err}`).
-    public var logDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs").path
+    public var logDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs-\(getuid())").path
     /// Bytes of each stream kept per attempt; the rest is dropped (and counted in the log).
     public var maxLogBytes = 8 << 20
     /// The host name announced to the coordinator (for `sweep status`, workers per host).

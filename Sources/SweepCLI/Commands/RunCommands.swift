@@ -248,7 +248,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "BLAS threads per trial (1 when each core runs its own worker; e.g. 4 with --workers-per-host 4 on 16 cores).") var threads: Int = 1
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
-    @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs).", valueName: "dir")) var logDir: String?
+    @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir")) var logDir: String?
     @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
 
     func run() throws {

@@ -16,12 +16,14 @@ enum SchedulingRules {
             }
             out.append(ConfigError(mark: mark, path: ConfigPath(path.map { .key($0) }), message: message))
         }
-        if case .asha(let asha)? = pruner, asha.mode == .promotion, task != .training {
-            fail(["pruner", "mode"], "promotion continues paused trials from checkpoints, which only built-in training trials have; this is a \(task) sweep")
+        // Built-in and command trials checkpoint (a command trial's program saves its state in
+        // SWEEP_CHECKPOINT_DIR and loads it when SWEEP_RESUME_EPOCH is set); synthetic ones do not.
+        if case .asha(let asha)? = pruner, asha.mode == .promotion, task == .synthetic {
+            fail(["pruner", "mode"], "promotion continues paused trials from checkpoints, which synthetic trials do not have")
         }
         guard let pbt = scheduler?.pbt else { return out }
-        if task != .training {
-            fail(["scheduler"], "Population Based Training continues members from checkpoints, which only built-in training trials have; this is a \(task) sweep")
+        if task == .synthetic {
+            fail(["scheduler"], "Population Based Training continues members from checkpoints, which synthetic trials do not have")
         }
         if let pruner, pruner.name != .none {
             fail(["pruner"], "pruner '\(pruner.name.rawValue)' does not apply with scheduler pbt (it replaces the bottom members instead of stopping them); remove the pruner section")

@@ -1,0 +1,124 @@
+import Foundation
+import Store
+import Testing
+
+/// Population Based Training and ASHA with promotions over the user's own program: it saves
+/// its state in `SWEEP_CHECKPOINT_DIR` before each report and loads it when
+/// `SWEEP_RESUME_EPOCH` is set, as Ray Tune's function trainables do (both were refused for
+/// command trials).
+@Suite(.serialized) struct CommandSchedulingTests {
+    /// A "model" of one weight w that moves by lr each epoch (loss |w - 3|); its state names
+    /// the trial that wrote it, and each start appends what it loaded to `loads.jsonl`.
+    static let program = """
+        import json, os
+        import sweep_client
+        p = sweep_client.params()
+        lr = float(p["lr"])
+        state = os.path.join(sweep_client.checkpoint_dir(), "state.json")
+        w, start, writer = 0.0, 0, os.environ["SWEEP_TRIAL"]
+        if os.environ.get("SWEEP_RESUME_EPOCH"):
+            with open(state) as f:
+                s = json.load(f)
+            w, start, writer = s["w"], s["epoch"], s["writer"]
+            assert start == int(os.environ["SWEEP_RESUME_EPOCH"]), (start, os.environ["SWEEP_RESUME_EPOCH"])
+        with open("loads.jsonl", "a") as f:
+            f.write(json.dumps({"trial": int(os.environ["SWEEP_TRIAL"]), "attempt": int(os.environ["SWEEP_ATTEMPT"]),
+                                "from": int(writer), "epoch": start, "lr": lr}) + "\\n")
+        for epoch in range(start + 1, 9):
+            w += lr
+            with open(state + ".tmp", "w") as f:
+                json.dump({"w": w, "epoch": epoch, "writer": os.environ["SWEEP_TRIAL"]}, f)
+            os.replace(state + ".tmp", state)
+            if sweep_client.report(epoch, loss=abs(w - 3.0)):
+                break
+        """
+
+    static func sweep(_ study: String, _ scheduling: String) -> String {
+        """
+        study: \(study)
+        objective: {metric: loss, direction: minimize}
+        program: train.py
+        command: [python3, "${program}", "${args}"]
+        working_directory: .
+        environment: {PYTHONPATH: "\(pythonClientPath)"}
+        seed: 3
+        parameters:
+          lr: {loguniform: [0.01, 1.0]}
+        sampler: {name: random}
+        \(scheduling)
+        """
+    }
+
+    static func loads(_ h: SweepHarness) -> [[String: Any]] {
+        h.logText("loads.jsonl").split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func populationBasedTrainingContinuesMembersFromAnotherMembersCheckpoint() throws {
+        let h = try SweepHarness("cmd-pbt")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.program)
+        let file = try h.write("pbt.yaml", Self.sweep("pbt", """
+            scheduler: {name: pbt, population: 4, perturbation_interval: 2, quantile: 0.25, mutations: [lr]}
+            budget: {trials: 4, max_epochs: 8}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
+        #expect(status == 0, "\(output)")
+        let (trials, lineage) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "pbt")
+            return (try q.trials(studyID: s.id), try q.lineage(studyID: s.id))
+        }
+        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(!lineage.isEmpty, "no member exploited another")
+        // Each exploit started the member's program on the source's state of that epoch,
+        // with the explored parameters.
+        let starts = Self.loads(h)
+        for step in lineage {
+            let start = starts.first { ($0["trial"] as? Int) == step.member && ($0["epoch"] as? Int) == step.sourceEpoch && ($0["attempt"] as? Int ?? 0) > 1 }
+            #expect(start != nil, "member \(step.member) never started from epoch \(step.sourceEpoch): \(starts)")
+            // (Foundation's JSON reader may miss the last bit of a double the program wrote exactly.)
+            #expect(abs((start?["lr"] as? Double ?? .nan) - (step.params["lr"]?.number ?? .nan)) < 1e-12, "\(String(describing: start)) vs \(step.params)")
+            // The state it loaded is the one the source's program saved at that epoch.
+            #expect(start?["from"] as? Int == step.source, "\(String(describing: start)) vs source \(step.source)")
+        }
+    }
+
+    @Test func ashaPromotionsContinuePausedTrialsFromTheirOwnCheckpoints() throws {
+        let h = try SweepHarness("cmd-asha")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.program)
+        let file = try h.write("asha.yaml", Self.sweep("asha", """
+            pruner: {name: asha, mode: promotion, min_resource: 2, reduction_factor: 2}
+            budget: {trials: 4, max_epochs: 8}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
+        #expect(status == 0, "\(output)")
+        let rows = try trialsAndCurves(h, "asha")
+        let promoted = rows.filter { $0.2.count > 1 }
+        #expect(!promoted.isEmpty, "nothing was promoted: \(rows.map { ($0.0.number, $0.0.state) })")
+        for (trial, curve, attempts) in promoted {
+            // Each attempt after the first continued from the epoch the one before paused at,
+            // from the trial's own state, and the curve has every epoch once.
+            #expect(curve.map(\.step) == Array(1...curve.count), "trial \(trial.number): \(curve.map(\.step))")
+            for a in attempts.dropFirst() {
+                #expect(Self.loads(h).contains { ($0["trial"] as? Int) == trial.number && ($0["attempt"] as? Int) == a.attempt
+                    && ($0["from"] as? Int) == trial.number && ($0["epoch"] as? Int) == a.resumedFromEpoch }, "trial \(trial.number) attempt \(a.attempt)")
+            }
+        }
+    }
+
+    /// A program that saves nothing cannot pause: the study runs on, and says why.
+    @Test func aProgramThatSavesNothingIsToldWhyItNeverPauses() throws {
+        let h = try SweepHarness("cmd-pbt-nothing")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", "import sweep_client\np = sweep_client.params()\nfor e in range(1, 5):\n    sweep_client.report(e, loss=float(p['lr']) / e)\n")
+        let file = try h.write("pbt.yaml", Self.sweep("none", """
+            scheduler: {name: pbt, population: 2, perturbation_interval: 2, mutations: [lr]}
+            budget: {trials: 2, max_epochs: 4}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "none").id) }
+        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch: it goes on without pausing") && $0.message.contains("SWEEP_CHECKPOINT_DIR") },
+                "\(events.map(\.message))")
+    }
+}
