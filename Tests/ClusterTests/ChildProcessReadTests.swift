@@ -33,3 +33,21 @@ import Testing
         #expect(total == capacity)
     }
 }
+
+/// Checkpoint directories a killed worker left behind are removed by the next worker on the
+/// machine; a live worker's are kept.
+@Suite struct CheckpointLeftoverTests {
+    @Test func theDirectoriesOfWorkersThatAreGoneAreRemoved() throws {
+        let base = NSTemporaryDirectory() + "ckpt-leftovers-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let me = try #require(ProcessIdentity.current)
+        let gone = "\(base)/w\(me.pid)-\(me.startTicks + 1)/s-trial-0-attempt-1" // this pid, another start: gone
+        let live = "\(base)/w\(me.pid)-\(me.startTicks)/s-trial-1-attempt-1"
+        let other = "\(base)/not-a-worker"
+        for dir in [gone, live, other] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        CommandCheckpoints.removeLeftovers(in: base)
+        #expect(!FileManager.default.fileExists(atPath: (gone as NSString).deletingLastPathComponent))
+        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
+        #expect(CommandCheckpoints.root.hasSuffix("/sweep-checkpoints-\(getuid())/w\(me.pid)-\(me.startTicks)"), "\(CommandCheckpoints.root)")
+    }
+}

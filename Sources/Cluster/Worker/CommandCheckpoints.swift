@@ -33,7 +33,7 @@ final class CommandCheckpoints {
     }()
 
     /// Removes the directories of worker processes of this machine that are gone.
-    private static func removeLeftovers(in base: String) {
+    static func removeLeftovers(in base: String) {
         guard let machine = ProcessIdentity.localMachine, let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
         for name in names where name.hasPrefix("w") {
             let parts = name.dropFirst().split(separator: "-")
