@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
     /// The file exists but belongs to another program (or is not SQLite): left untouched.
     case foreign(path: String, reason: String)
+    /// The file has more than one name (hard links): left untouched (see `refuseHardLinks`).
+    case hardLinked(path: String, names: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .invalid(let what): return what
         case .foreign(let path, let reason):
             return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
+        case .hardLinked(let path, let names):
+            return "database \(path) has \(names) names (hard links): SQLite keeps its log beside each name, and two logs of one file corrupt it; use one name (`cp` makes a copy, `ln -s` a link that is safe)"
         }
     }
 }
@@ -113,7 +117,7 @@ public final class SweepStore: Sendable {
     static func refuseHardLinks(_ path: String) throws {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink > 1 else { return }
-        throw StoreError.invalid("database \(path) has \(info.st_nlink) names (hard links): SQLite keeps its log beside each name, and two logs of one file corrupt it; use one name (`cp` makes a copy, `ln -s` a link that is safe)")
+        throw StoreError.hardLinked(path: path, names: Int(info.st_nlink))
     }
 
     public static func inMemory() throws -> SweepStore {
