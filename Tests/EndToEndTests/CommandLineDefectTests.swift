@@ -15,6 +15,7 @@ import Testing
         let expectations: [([String], String)] = [
             (["worker", "--connect", "notaurl"], "--connect must be a ZeroMQ endpoint such as tcp://HOST:5555, got 'notaurl'"),
             (["worker", "--connect", "tcp://127.0.0.1:http"], "--connect: the port must be a number from 1 to 65535"),
+            (["coordinator", sweep, "--db", h.path("other.db"), "--bind", "tcp://nosuchhost.invalid:5555"], "'nosuchhost.invalid' is no address, interface or host name of this machine"),
             // Negative numbers reach the option (not "Missing value") and are then judged.
             (["trials", "ok", "--db", h.db, "--limit", "-3"], "--limit must be >= 1, got -3"),
             (["resume", "ok", "--db", h.db, "--add-trials", "-3"], "--add-trials must be >= 0, got -3"),
@@ -40,6 +41,10 @@ import Testing
         // Negative values are accepted where they are valid.
         let target = try h.run(["compare", "ok", "ok", "--db", h.db, "--target", "-1"])
         #expect(target.status == 0, "\(target.output)")
+        // A host name to listen on is its address (ZeroMQ said "No such device").
+        let named = try h.run(["run", try h.write("n.yaml", syntheticSweep(study: "named", trials: 1, epochs: 1, sleep: 0)),
+                               "--db", h.db, "--bind", "tcp://localhost:0", "--workers", "1", "--no-progress"])
+        #expect(named.status == 0 && named.output.contains("listening on tcp://127.0.0.1:"), "\(named.output)")
     }
 
     /// A choice of whole lists searches the built-in network's hidden layers.

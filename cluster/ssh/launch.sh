@@ -4,7 +4,12 @@
 #   cluster/ssh/launch.sh SWEEP_FILE HOSTS_FILE --bind tcp://THIS_HOST_ADDRESS:5555 [options]
 #
 # Options:
-#   --bind ENDPOINT      where the coordinator listens; workers connect to it (required)
+#   --bind ENDPOINT      where the coordinator listens: an IP address of this host (or *,
+#                        an interface name); workers connect to it (required)
+#   --connect ENDPOINT   where the workers connect, when --bind is not an address they can
+#                        reach (e.g. --bind 'tcp://*:5555' --connect tcp://head.example:5555)
+#   --allow-commands     let the workers run the study's own program (command sweeps);
+#                        the program and its files must be on every host
 #   --db PATH            the study database (default: sweep.db)
 #   --keys DIR           CURVE keys from `sweep keygen` with worker-1..worker-N (default: new keys)
 #   --remote-sweep PATH  run this sweep executable already installed on the hosts instead of
@@ -23,13 +28,15 @@
 # their trial. The hosts file format is in cluster/ssh/hosts.example.
 set -euo pipefail
 
-usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 SWEEP_FILE=$1; HOSTS=$2; shift 2
-BIND=""; DB=sweep.db; KEYS=""; REMOTE_SWEEP=""; REMOTE_DIR="~/.sweep"; RESUME=""
+BIND=""; CONNECT=""; ALLOW=""; DB=sweep.db; KEYS=""; REMOTE_SWEEP=""; REMOTE_DIR="~/.sweep"; RESUME=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bind) BIND=$2; shift 2 ;;
+    --connect) CONNECT=$2; shift 2 ;;
+    --allow-commands) ALLOW=--allow-commands; shift ;;
     --db) DB=$2; shift 2 ;;
     --keys) KEYS=$2; shift 2 ;;
     --remote-sweep) REMOTE_SWEEP=$2; shift 2 ;;
@@ -39,6 +46,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$BIND" ] || { echo "--bind tcp://ADDRESS:PORT is required (an address the hosts can reach)" >&2; exit 2; }
+CONNECT=${CONNECT:-$BIND}
+case "$CONNECT" in
+  *//\**|*//0.0.0.0:*|*//\[::\]:*)
+    echo "--bind $BIND listens on every address; give the workers one they can reach: --connect tcp://THIS_HOST:PORT" >&2; exit 2 ;;
+esac
 [ -f "$SWEEP_FILE" ] || { echo "$SWEEP_FILE: no such file" >&2; exit 2; }
 [ -f "$HOSTS" ] || { echo "$HOSTS: no such file" >&2; exit 2; }
 SWEEP=${SWEEP:-sweep}
@@ -123,7 +135,7 @@ exe=${REMOTE_SWEEP:-$remote/sweep}
 for i in "${!hosts[@]}"; do
   cmd=""
   for name in ${names[$i]}; do
-    cmd+="OPENBLAS_NUM_THREADS=1 nohup $exe worker --connect $BIND --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
+    cmd+="OPENBLAS_NUM_THREADS=1 nohup $exe worker --connect $CONNECT $ALLOW --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
   done
   pids[$i]=$($SSH $SSH_OPTS "$(target "$i")" "$cmd")
   echo "${hosts[$i]}: started ${counts[$i]} worker(s) (pids ${pids[$i]})"

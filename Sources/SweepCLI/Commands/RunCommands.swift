@@ -22,7 +22,7 @@ struct CoordinatorNetworkOptions: ParsableArguments {
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
         guard (0...(1 << 20)).contains(shipDataMaxMib) else { throw UsageError("--ship-data-max-mib must be between 0 and 1048576, got \(shipDataMaxMib)") }
         guard (0...(1 << 30)).contains(checkpointLimit) else { throw UsageError("--checkpoint-limit: must be 0 or more MiB, got \(checkpointLimit)") }
-        var options = CoordinatorOptions(bind: bind ?? defaultBind, heartbeatMs: heartbeatMs, liveness: liveness, checkpointBytes: checkpointLimit << 20)
+        var options = CoordinatorOptions(bind: try EndpointOption.resolvedForListening(bind ?? defaultBind), heartbeatMs: heartbeatMs, liveness: liveness, checkpointBytes: checkpointLimit << 20)
         options.maxShippedDataBytes = shipDataMaxMib << 20
         return options
     }

@@ -1,3 +1,7 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Rewrites of the raw command line that ArgumentParser would otherwise misread.
 enum ArgumentFixes {
     /// `--lower -1` -> `--lower=-1`: ArgumentParser takes a value that starts with `-` for
@@ -63,5 +67,31 @@ enum EndpointOption {
         default:
             return bad
         }
+    }
+
+    /// `endpoint` with a host name resolved to its address, for listening: ZeroMQ binds to an
+    /// address, `*` or an interface name only (`--bind tcp://head:5555`, as for workers'
+    /// `--connect`, failed with "No such device"). Anything else is returned as given.
+    static func resolvedForListening(_ endpoint: String) throws -> String {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return endpoint }
+        var host = String(endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { return endpoint } // an IPv6 address
+        var v4 = in_addr(), v6 = in6_addr()
+        if host == "*" || inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1 || if_nametoindex(host) != 0 { return endpoint }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found else {
+            throw UsageError("--bind \(endpoint): '\(host)' is no address, interface or host name of this machine (use its IP address, or * for all)")
+        }
+        defer { freeaddrinfo(found) }
+        var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+            var address = a.pointee.sin_addr
+            _ = inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
+        }
+        host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "tcp://\(host)" + endpoint[colon...]
     }
 }
