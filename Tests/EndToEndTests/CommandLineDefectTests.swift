@@ -47,6 +47,26 @@ import Testing
         #expect(named.status == 0 && named.output.contains("listening on tcp://127.0.0.1:"), "\(named.output)")
     }
 
+    /// A worker host's key directory holding the coordinator's secret key, or a worker key
+    /// others can read, is warned about; `--key-name` without `--keys` is refused (it
+    /// connected without CURVE).
+    @Test func workerKeyMistakesAreSaid() throws {
+        let h = try SweepHarness("worker-keys")
+        defer { h.cleanUp() }
+        let keys = h.path("keys")
+        #expect(try h.run(["keygen", "--out", keys, "--names", "w1"]).status == 0)
+        chmod(keys + "/workers/w1.key", 0o644)
+        let worker = ["worker", "--connect", "tcp://127.0.0.1:\(SweepHarness.freePort())", "--keys", keys, "--key-name", "w1", "--give-up-after", "1"]
+        let loose = try h.run(worker, timeout: 30).output
+        #expect(loose.contains("coordinator.key is on this worker host") && loose.contains("w1.key can be read by other users (mode 644)"), "\(loose)")
+        #expect(loose.contains("is coordinator.pub its key"), "\(loose)")
+        try FileManager.default.removeItem(atPath: keys + "/coordinator.key")
+        chmod(keys + "/workers/w1.key", 0o600)
+        #expect(!(try h.run(worker, timeout: 30).output.contains("warning:")))
+        let plain = try h.run(["worker", "--connect", "tcp://127.0.0.1:1", "--key-name", "w1"])
+        #expect(plain.status == 2 && plain.output.contains("--key-name w1 needs --keys DIR"), "\(plain.output)")
+    }
+
     /// A choice of whole lists searches the built-in network's hidden layers.
     @Test func aChoiceOfLayerListsSearchesArchitectures() throws {
         let h = try SweepHarness("list-choice")

@@ -73,6 +73,21 @@ public struct KeyDirectory: Sendable {
         return WorkerCurveKeys(publicKey: pair.publicKey, secretKey: pair.secretKey, serverKey: serverKey)
     }
 
+    /// What a worker host's key directory should not be: holding the coordinator's secret key
+    /// (a worker host needs only `coordinator.pub` and its own key), or a secret key others
+    /// can read.
+    public func workerHostWarnings(name: String) -> [String] {
+        var out: [String] = []
+        if FileManager.default.fileExists(atPath: coordinatorKeyFile) {
+            out.append("\(coordinatorKeyFile) is on this worker host: a worker needs only coordinator.pub and its own key; whoever can read the coordinator's secret key can pose as the coordinator (cluster/README.md, \"Security first\")")
+        }
+        var info = stat()
+        if stat(workerKeyFile(name), &info) == 0, info.st_mode & 0o077 != 0 {
+            out.append("\(workerKeyFile(name)) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 it")
+        }
+        return out
+    }
+
     /// The worker key that workers started on this machine (`sweep run --workers N`) use:
     /// the first, by name, of the keys in `workers/` whose public key `authorized_workers`
     /// lists; nil when there is none (keys handed out to other hosts only).

@@ -160,10 +160,10 @@ struct WorkerCore {
             sayHello(now: now, into: &out)
         }
         if let limit = options.giveUpAfterSeconds, now - lastContact > limit {
-            return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s", failed: true))]
+            return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s\(keyHint)", failed: true))]
         }
         if socketOpen && now - lastHeard > silence {
-            dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)", now: now, into: &out)
+            dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)\(keyHint)", now: now, into: &out)
             return out
         }
         if isIdle && now - askedForWorkAt >= silence {
@@ -175,6 +175,11 @@ struct WorkerCore {
             send(.heartbeat, now: now, into: &out)
         }
         return out
+    }
+
+    /// A CURVE handshake that fails is silent on the worker's side: what to check.
+    private var keyHint: String {
+        options.curve == nil ? "" : " (is it running, is coordinator.pub its key, and is this worker's key in its authorized_workers?)"
     }
 
     /// Welcomed, running nothing, holding nothing ahead and not about to leave.

@@ -269,7 +269,16 @@ struct WorkerCommand: ParsableCommand {
         }
         setenv("OPENBLAS_NUM_THREADS", "\(threads)", 1)
         var curve: WorkerCurveKeys?
-        if let keys { curve = try KeyDirectory(path: keys).workerKeys(name: keyName) }
+        if let keys {
+            let directory = KeyDirectory(path: keys)
+            curve = try directory.workerKeys(name: keyName)
+            // Not for local workers of `sweep run`, which share the coordinator's directory.
+            if parentPid == nil {
+                for warning in directory.workerHostWarnings(name: keyName) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            }
+        } else if keyName != "worker" {
+            throw UsageError("--key-name \(keyName) needs --keys DIR (without it the worker connects without CURVE)")
+        }
         var options = WorkerOptions(connect: connect, id: id, maxTrials: maxTrials, heartbeatMs: heartbeatMs, liveness: liveness,
                                     forever: forever, giveUpAfterSeconds: giveUpAfter, threads: threads, curve: curve)
         if let host { options.host = host }
