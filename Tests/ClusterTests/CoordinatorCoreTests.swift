@@ -258,6 +258,56 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials().filter { $0.state == .fail }.count >= n - 1)
     }
 
+    /// Every worker silent at once (the coordinator's network): their trials are handed back
+    /// without a crash and kept for them; the first one back does not take another's trial,
+    /// which its own worker brings back finished a moment later (it was cancelled there, and
+    /// with max_attempts 1 the trial FAILed).
+    @Test func whenEveryWorkerGoesSilentAtOnceTheirTrialsWaitForThem() throws {
+        let h = try CoreHarness(sweep(trials: 2, maxAttempts: 1))
+        try h.hello("a")
+        try h.hello("b")
+        let ta = try #require(h.assignment("a"))
+        let tb = try #require(h.assignment("b"))
+        h.now += 20 // the coordinator's network is down
+        try h.tick()
+        #expect(try h.attempts(ta.trial).map(\.outcome) == [.returned] && h.core.workerIDs.isEmpty)
+        // b is back first, re-adopted, finishes and asks for more: a's trial is not given to it.
+        try h.hello("b", running: .init(trial: tb.trial, attempt: tb.attempt, epoch: 0))
+        _ = h.take("b")
+        try h.finish("b", tb, value: 0.5)
+        h.now += 1
+        try h.tick()
+        #expect(h.assignments("b").isEmpty, "b took a's trial")
+        // a comes back with its trial (finished meanwhile): kept, its result recorded.
+        try h.hello("a", running: .init(trial: ta.trial, attempt: ta.attempt, epoch: 0))
+        guard case .welcome(let w)? = h.take("a").first else { Issue.record("no welcome"); return }
+        #expect(w.adopted == TrialRef(trial: ta.trial, attempt: ta.attempt))
+        try h.finish("a", ta, value: 0.4)
+        try h.tick()
+        let trials = try h.trials()
+        #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(h.core.finished)
+    }
+
+    /// The hold ends: a worker that never comes back has its trial run elsewhere.
+    @Test func aTrialKeptForAWorkerThatNeverReturnsRunsElsewhere() throws {
+        let h = try CoreHarness(sweep(trials: 2, maxAttempts: 1))
+        try h.hello("a")
+        try h.hello("b")
+        let ta = try #require(h.assignment("a"))
+        let tb = try #require(h.assignment("b"))
+        h.now += 20
+        try h.tick()
+        try h.hello("b", running: .init(trial: tb.trial, attempt: tb.attempt, epoch: 0))
+        _ = h.take("b")
+        try h.finish("b", tb, value: 0.5)
+        h.now += CoordinatorCore.returnGraceSeconds + 0.5
+        try h.deliver(.heartbeat, from: "b")
+        try h.tick()
+        let again = try #require(h.assignment("b"))
+        #expect(again.trial == ta.trial && again.attempt == ta.attempt + 1)
+    }
+
     @Test func restartReadoptsRunningTrialsAndRequeuesTheUnclaimed() throws {
         let h = try CoreHarness(sweep(trials: 3, epochs: 3))
         try h.hello("w1")

@@ -31,6 +31,15 @@ final class CoordinatorCore {
     private var lastTakeBackLook = -Double.infinity
     /// Trials that reached a pause (PBT, ASHA promotions) without a checkpoint, warned of once.
     private var unpausedTrials: Set<Int> = []
+    /// Trials whose workers all went silent at once (the coordinator's network, not theirs),
+    /// kept for their own worker until this time: given to the first worker back, a trial
+    /// was cancelled on its own worker when that one came back a second later with the
+    /// result, and the attempt counted as a crash (a trial FAIL with max_attempts 1).
+    private var heldForItsWorker: [Int: Double] = [:]
+    /// How long the others get once a first worker is back after everyone went silent.
+    static let returnGraceSeconds = 3.0
+    /// The longest a trial waits for its worker after everyone went silent.
+    static let heldAtMostSeconds = 60.0
     /// Every trial: its row, attempts, lease and answers.
     var trials = TrialTable()
     /// Trials to run again (STALE) or not yet run (WAITING), in order.
@@ -395,6 +404,8 @@ final class CoordinatorCore {
     }
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        // A worker is back: the others that went silent with it get a moment more.
+        for (t, until) in heldForItsWorker where until > now + Self.returnGraceSeconds { heldForItsWorker[t] = now + Self.returnGraceSeconds }
         if let old = workers[identity], old.pid != h.pid || old.host != h.host, isConnected(old, now: now) {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
@@ -505,6 +516,7 @@ final class CoordinatorCore {
 
     private func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
         orphanAttempts[ref.trial] = nil
+        heldForItsWorker[ref.trial] = nil
         trials.update(ref.trial) {
             $0.orphanDeadline = nil
             $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
@@ -992,6 +1004,11 @@ final class CoordinatorCore {
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
         if judgeLiveness { lookAtLocalProcesses(now: now) }
+        // Every worker silent at once (more than one): the coordinator's side of the network
+        // is the likelier cause. Their trials are handed back (no crash) and kept for them.
+        let silentAtOnce = judgeLiveness && workers.count > 1 && workers.values.allSatisfy { w in
+            w.exitedAt == nil && w.silence(now: now) > timeout
+        }
         for (id, w) in workers where judgeLiveness {
             let exited = w.exitedAt.map { now - $0 >= Self.exitedConfirmSeconds } ?? false
             guard exited || w.silence(now: now) > timeout else { continue }
@@ -1004,7 +1021,10 @@ final class CoordinatorCore {
                 : "sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead"
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id, message: "worker \(id) on \(w.host) \(what)", at: now)
             let how = exited ? "exited" : "stopped responding"
-            if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
+            if silentAtOnce, let t = w.trial, holdsLease(t, id) {
+                try releaseLease(t, worker: id, reason: "worker \(id) stopped responding as every worker did at once; kept for it", now: now, tx: tx)
+                heldForItsWorker[t] = now + Self.heldAtMostSeconds
+            } else if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
                 lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
                 if lostWith.count > Self.lostWorkersKept { forgetLostAttemptsRunAgain() }
@@ -1089,7 +1109,12 @@ final class CoordinatorCore {
         switch try nextPaused(now: now, tx: tx) {
         case .trial(let number): return (number, false)
         case .newTrial: break
-        case .queue: if !pending.isEmpty { return (pending.removeFirst(), false) }
+        case .queue:
+            // (A trial kept for its silent worker waits, unless its time is up.)
+            if let i = pending.firstIndex(where: { (heldForItsWorker[$0] ?? -.infinity) <= now }) {
+                heldForItsWorker[pending[i]] = nil
+                return (pending.remove(at: i), false)
+            }
         }
         let number = history.nextNumber
         let params: Params
