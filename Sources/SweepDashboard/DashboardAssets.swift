@@ -611,9 +611,10 @@ input, select, button { font: inherit; font-size: 13px; }
   function studyPage() {
     var name = body.getAttribute("data-study");
     ["trial-filter", "state-filter"].forEach(function (id) {
-      $(id).addEventListener("input", function () { if (state.detail) drawTable(state.detail); });
+      ["input", "change"].forEach(function (kind) { $(id).addEventListener(kind, function () { if (state.detail) drawTable(state.detail); }); });
     });
     $("stop-button").addEventListener("click", function () {
+      if (!window.confirm("Stop the sweep? Running trials finish their epoch and are handed back; `sweep resume` continues it.")) return;
       fetch("/api/stop", { method: "POST", headers: { Authorization: "Bearer " + $("token").value } })
         .then(function (r) { return r.text().then(function (t) { $("action-result").textContent = r.status + ": " + t; }); },
               function (e) { $("action-result").textContent = e.message; });
