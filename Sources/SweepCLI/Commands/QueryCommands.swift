@@ -302,19 +302,15 @@ struct Export: ParsableCommand {
                 let curves = try q.allIntermediates(studyID: s.id)
                 let head = try JSONOutput.render(Document(study: JSONOutput.Study(s, counts: try q.stateCounts(studyID: s.id)), parameters: names, trials: []))
                 guard head.hasSuffix("\"trials\" : [\n\n  ]\n}") else { throw CommandFailure("internal: unexpected JSON layout") }
-                var text = String(head.dropLast("[\n\n  ]\n}".count)) + (trials.isEmpty ? "[\n\n  ]\n}\n" : "[\n")
+                var text = Array(String(head.dropLast("[\n\n  ]\n}".count)).utf8) + Array((trials.isEmpty ? "[\n\n  ]\n}\n" : "[\n").utf8)
+                let encoder = JSONOutput.encoder()
                 for (i, (t, a)) in zip(trials, arguments).enumerated() {
                     var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
                     trial.arguments = a.map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
-                    for line in try JSONOutput.render(trial).split(separator: "\n", omittingEmptySubsequences: false) {
-                        if !line.isEmpty { text += "    " } // (an empty collection's middle line stays empty)
-                        text += line
-                        text += "\n"
-                    }
-                    text.removeLast()
-                    text += i == trials.count - 1 ? "\n  ]\n}\n" : ",\n"
+                    try JSONOutput.appendIndented(trial, with: encoder, to: &text)
+                    text += Array((i == trials.count - 1 ? "\n  ]\n}\n" : ",\n").utf8)
                 }
-                return text
+                return String(decoding: text, as: UTF8.self)
             }
             // The plain values a command's program got, after the searched ones (W&B's config has both).
             var plain: [String] = []
