@@ -69,6 +69,8 @@ import Testing
         }
         #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
         #expect(!lineage.isEmpty, "no member exploited another")
+        // Never back in time (two members sent each other back to epoch 4, 22 times).
+        #expect(lineage.allSatisfy { $0.sourceEpoch >= $0.epoch }, "\(lineage.map { ($0.member, $0.epoch, $0.source, $0.sourceEpoch) })")
         // Each exploit started the member's program on the source's state of that epoch,
         // with the explored parameters.
         let starts = Self.loads(h)
@@ -104,6 +106,29 @@ import Testing
                     && ($0["from"] as? Int) == trial.number && ($0["epoch"] as? Int) == a.resumedFromEpoch }, "trial \(trial.number) attempt \(a.attempt)")
             }
         }
+    }
+
+    /// A program that saves its state at other epochs than the boundaries: the directory at
+    /// a boundary holds an earlier epoch's state and is not taken for the boundary's (a
+    /// member continued from epoch 5's weights labelled epoch 6); the trial does not pause.
+    @Test func aStateSavedAtAnotherEpochIsNotTakenForTheBoundarys() throws {
+        let h = try SweepHarness("cmd-pbt-stale")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.program.replacingOccurrences(of: "    w += lr\n", with: "    w += lr\n    if epoch % 2 == 0:\n        sweep_client.report(epoch, loss=abs(w - 3.0))\n        continue\n"))
+        let file = try h.write("pbt.yaml", Self.sweep("stale", """
+            scheduler: {name: pbt, population: 2, perturbation_interval: 2, mutations: [lr]}
+            budget: {trials: 2, max_epochs: 8}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let (lineage, events) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "stale")
+            return (try q.lineage(studyID: s.id), try q.events(studyID: s.id))
+        }
+        #expect(lineage.isEmpty, "\(lineage)")
+        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch") }, "\(events.map(\.message))")
+        #expect(h.logText("stale.db.logs/stale/trial-0.attempt-1.err").contains("did not change since the report before epoch 2's")
+                || h.logText("sweep.db.logs/stale/trial-0.attempt-1.err").contains("did not change since the report before epoch 2's"))
     }
 
     /// A program that saves nothing cannot pause: the study runs on, and says why.

@@ -94,6 +94,14 @@ extension CoordinatorCore {
         guard case .exploit(let source, let params, let changes) = pbt.decide(member: member, among: members, space: definition.space, rng: &rng) else {
             return
         }
+        // Never back in time: a source ahead in its score but behind in epochs (its latest
+        // checkpoint is older than the member's boundary) would send the member back, and two
+        // members could send each other back over and over (22 attempts at one boundary).
+        if let behind = checkpoints.latest(trial: source)?.epoch, behind < epoch {
+            try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: member,
+                               message: "trial \(member) (epoch \(epoch)) would exploit trial \(source), whose latest checkpoint is of epoch \(behind), behind it; it keeps its own", at: now)
+            return
+        }
         guard let sourceEpoch = try copyCheckpoint(from: source, to: member, now: now, tx: tx) else {
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: member,
                                message: "trial \(member) would exploit trial \(source), which has no checkpoint; it keeps its own", at: now)

@@ -18,6 +18,15 @@ final class CommandCheckpoints {
     private var sent: [UInt8]?
     private var warnedTooLarge = false
     private var warnedUnreadable = false
+    private var warnedStale = false
+    /// The files (name, size, modification time) when the last report came.
+    private var atLastReport: [FileStamp]
+
+    private struct FileStamp: Equatable {
+        var name: String
+        var size: Int
+        var modified: Double
+    }
 
     /// Where this worker process makes its attempts' directories:
     /// `$TMPDIR/sweep-checkpoints-UID/wPID-START/`. Per user (mode 0700: checkpoints are the
@@ -48,6 +57,7 @@ final class CommandCheckpoints {
     init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: [UInt8]?, maxBytes: Int = defaultMaxBytes) throws {
         path = "\(root)/\(study)-trial-\(trial)-attempt-\(attempt)"
         self.maxBytes = maxBytes
+        atLastReport = []
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         if let archive {
@@ -57,6 +67,31 @@ final class CommandCheckpoints {
                 guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else { throw ArchiveError.cannotRestore(name) }
             }
             sent = archive
+        }
+        atLastReport = stamps()
+    }
+
+    /// Whether the program saved anything since the report before this one (or, at the
+    /// first, since the attempt began). A directory the program did not touch holds an
+    /// earlier epoch's state: sent with this report it was taken for this epoch's (a PBT
+    /// member continued from epoch 5's weights labelled epoch 6), so it is not sent.
+    func savedSinceLastReport() -> Bool {
+        let now = stamps()
+        defer { atLastReport = now }
+        return now != atLastReport
+    }
+
+    /// Says once that a due checkpoint was not sent because the directory is stale.
+    func warnStale(epoch: Int, warn: (String) -> Void) {
+        guard !warnedStale else { return }
+        warnedStale = true
+        warn("the checkpoint directory did not change since the report before epoch \(epoch)'s: it holds an earlier epoch's state and is not sent as this one's (save the state before each report)")
+    }
+
+    private func stamps() -> [FileStamp] {
+        files().map { f in
+            let modified = (try? FileManager.default.attributesOfItem(atPath: "\(path)/\(f.name)")[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return FileStamp(name: f.name, size: f.size, modified: modified)
         }
     }
 

@@ -152,10 +152,14 @@ struct CommandTrial: TrialKind {
             end.epochsRun = epoch
             end.lastMetrics = metrics
             if let v = metrics[a.metric], v.isFinite { objective.append(v) }
-            let checkpoint = session.checkpointDue(after: epoch) ? checkpoints.changedArchive { why in
+            let warn = { (why: String) in
                 log.warning("trial \(a.trial): \(why)")
                 checkpointNotes += "[sweep] \(why)\n" // in the attempt's log too, where `sweep logs` shows it
-            } : nil
+            }
+            let saved = checkpoints.savedSinceLastReport()
+            let due = session.checkpointDue(after: epoch)
+            if due && !saved { checkpoints.warnStale(epoch: epoch, warn: warn) }
+            let checkpoint = due && saved ? checkpoints.changedArchive(warn: warn) : nil
             session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }

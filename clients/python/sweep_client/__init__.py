@@ -33,7 +33,16 @@ import sys
 
 __all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config"]
 
-_state = {"out": None, "inp": None, "epoch": 0, "pruned": False, "params": None}
+def _resumed_epoch():
+    """The epoch an attempt continues after (SWEEP_RESUME_EPOCH: a checkpoint's, or a PBT
+    member's source), 0 for a fresh start: reports without an epoch count on from it."""
+    try:
+        return max(0, int(os.environ.get("SWEEP_RESUME_EPOCH", "0")))
+    except ValueError:
+        return 0
+
+
+_state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None}
 
 
 def in_sweep():
@@ -274,7 +283,7 @@ class Run(object):
         trial = os.environ.get("SWEEP_TRIAL")
         self.id = "trial-%s" % trial if trial is not None else "local"
         self.name = name or self.id
-        self._epoch = 0
+        self._epoch = _resumed_epoch()
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
@@ -290,7 +299,9 @@ class Run(object):
         if step is not None:
             step = int(step)
             if self._step_offset is None:
-                self._step_offset = 1 if step == 0 else 0
+                # After a resume at epoch R the first step is R (counting from 0) or R + 1.
+                resumed = _resumed_epoch()
+                self._step_offset = 1 if step == resumed else 0
             epoch = step + self._step_offset
             if self._pending_epoch is not None and epoch > self._pending_epoch:
                 self._commit()

@@ -106,11 +106,12 @@ class OutsideASweep(unittest.TestCase):
 class InsideASweep(unittest.TestCase):
     """The test plays the worker: it reads the report line and answers the decision."""
 
-    def run_with_worker(self, code, answers):
+    def run_with_worker(self, code, answers, extra_env=None):
         report_r, report_w = os.pipe()
         decision_r, decision_w = os.pipe()
         env = {"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
                "SWEEP_PARAMS": json.dumps({"lr": 0.1, "flag": False, "name": "x"})}
+        env.update(extra_env or {})
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
         full_env.update(env, PYTHONPATH=CLIENT)
         proc = subprocess.Popen([sys.executable, "-c", code], env=full_env, pass_fds=(report_w, decision_r),
@@ -136,6 +137,16 @@ class InsideASweep(unittest.TestCase):
         lines, out = self.run_with_worker(code, ["continue 1", "prune 2 below the median"])
         self.assertEqual(lines, [{"loss": 2.0, "acc": 1, "epoch": 1}, {"loss": 1.0, "epoch": 2}])
         self.assertEqual(out.split(), ["False", "True"])
+
+    def test_a_resumed_attempt_counts_on_from_its_checkpoints_epoch(self):
+        # SWEEP_RESUME_EPOCH=4: reports without an epoch, W&B's log without a step, and steps
+        # counted from 0 or from 1 all go on with epoch 5 (they started at 1 again).
+        for code in ["import sweep_client\nsweep_client.report(loss=1.0)\nsweep_client.report(loss=0.5)\n",
+                     "import sweep_client as wandb\nrun = wandb.init()\nrun.log({'loss': 1.0})\nrun.log({'loss': 0.5})\n",
+                     "import sweep_client as wandb\nrun = wandb.init()\nrun.log({'loss': 1.0}, step=4)\nrun.log({'loss': 0.5}, step=5)\nrun.finish()\n",
+                     "import sweep_client as wandb\nrun = wandb.init()\nrun.log({'loss': 1.0}, step=5)\nrun.log({'loss': 0.5}, step=6)\nrun.finish()\n"]:
+            lines, _ = self.run_with_worker(code, ["continue 5", "continue 6"], {"SWEEP_RESUME_EPOCH": "4"})
+            self.assertEqual([l["epoch"] for l in lines], [5, 6], code)
 
     def test_wandb_log_counts_steps_and_drops_its_own_epoch_key(self):
         code = ("import sweep_client as wandb\n"
