@@ -67,6 +67,9 @@ enum ScheduleExportPlan {
         guard let pbt = definition.scheduler?.pbt else {
             throw UsageError("study '\(study)' is not a Population Based Training sweep (no 'scheduler: pbt'); it has no schedule to export")
         }
+        guard definition.task == .training else {
+            throw UsageError("study '\(study)' runs your own program: export-schedule writes a train file for the built-in trainer; the member's parameters epoch by epoch are in `sweep show \(study) \(member.number)` (\"schedule\" and \"lineage\")")
+        }
         guard let rate = definition.parameters.first(where: { $0.path.description == learningRatePath })?.parameter.name,
               pbt.mutations.contains(rate) else {
             throw UsageError("study '\(study)' does not mutate \(learningRatePath); its members trained with a constant rate")
