@@ -175,32 +175,6 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
 }
 
 @Suite struct QuarantineTests {
-    /// At the start of a study a broken host fails trial after trial while the others still
-    /// run their first: it is held back as well (its failures used up the budget: 9 of 10
-    /// trials FAIL within a second), and its trials run on the others.
-    @Test func aWorkerFailingWhileTheOthersRunTheirFirstTrialIsHeldBack() throws {
-        let h = try CoreHarness(sweep(trials: 6, maxAttempts: 1))
-        try h.hello("good")
-        try h.hello("bad")
-        var goodQueue = [try #require(h.assignment("good"))] // still running: no outcome yet
-        var next = try #require(h.assignment("bad"))
-        var badTrials: [Int] = []
-        for _ in 1...WorkerHealth.quarantineAfter {
-            badTrials.append(next.trial)
-            try h.deliver(.failure(.init(trial: next.trial, attempt: next.attempt, error: "data file not found", ready: true)), from: "bad")
-            if let n = h.assignment("bad") { next = n }
-        }
-        try h.deliver(.ready, from: "bad")
-        #expect(h.assignment("bad") == nil, "held back")
-        while let a = goodQueue.popLast() {
-            try h.finish("good", a, value: 0.5)
-            if let n = h.assignment("good") { goodQueue.append(n) }
-        }
-        let trials = try h.trials()
-        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
-        #expect(Set(badTrials).isSubset(of: Set(trials.map(\.number))))
-    }
-
     /// `good` completes its trials; `bad` fails every one it gets. After three failures in a
     /// row `bad` is held back and its trials run first on `good`; the first of them that
     /// gets further there (here: ends well) has `bad` quarantined.

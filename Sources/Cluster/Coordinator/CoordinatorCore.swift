@@ -764,7 +764,7 @@ final class CoordinatorCore {
             try apply(verdict, trial: f.trial, ranOn: worker, now: now, tx: tx, out: &out)
         }
         // A program that failed by itself says nothing about the worker that ran it.
-        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: Array(workers.keys)) {
+        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }

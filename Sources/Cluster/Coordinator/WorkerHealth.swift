@@ -55,17 +55,14 @@ struct WorkerHealth {
 
     /// A trial failed on `worker` after reporting up to `epoch`. Returns the trials of its
     /// run of failures when the worker must now be held back: enough failures in a row
-    /// while another worker's last trial succeeded, or another connected worker (among
-    /// `connected`) has failed nothing yet: at a study's start a broken host fails trial
-    /// after trial in a second while the others still run their first, and used up the
-    /// budget. (If every worker fails, the trials are at fault, not a host.)
-    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String, connected: [String] = []) -> [FailedTrial]? {
+    /// while another worker's last trial succeeded (if every worker fails, the trials are
+    /// at fault, not a host).
+    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
         r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch))
         r.lastError = error
         let othersSucceed = records.contains { $0.key != worker && $0.value.hasSucceeded && $0.value.consecutiveFailures == 0 && $0.value.standing == .healthy }
-            || connected.contains { $0 != worker && records[$0] == nil }
         records[worker] = r
         guard r.standing == .healthy, r.consecutiveFailures >= Self.quarantineAfter, othersSucceed else { return nil }
         return r.failedTrials
