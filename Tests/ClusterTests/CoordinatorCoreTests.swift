@@ -268,14 +268,24 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         try h.hello("b")
         let ta = try #require(h.assignment("a"))
         let tb = try #require(h.assignment("b"))
-        h.now += 20 // the coordinator's network is down
-        try h.tick()
-        #expect(try h.attempts(ta.trial).map(\.outcome) == [.returned] && h.core.workerIDs.isEmpty)
-        // b is back first, re-adopted, finishes and asks for more: a's trial is not given to it.
+        // The coordinator's network goes down: b's last heartbeat came 0.6 s after a's, and
+        // the coordinator looks four times a second, so a is found silent first, alone.
+        h.now += 0.6
+        try h.deliver(.heartbeat, from: "b")
+        for _ in 0..<40 {
+            h.now += 0.25
+            try h.tick()
+        }
+        let outcomes = (try h.attempts(ta.trial).map(\.outcome), try h.attempts(tb.trial).map(\.outcome))
+        #expect(outcomes.0 == [.returned] && outcomes.1 == [.returned], "\(outcomes)")
+        #expect(h.core.workerIDs.isEmpty)
+        // b is back first, re-adopted, finishes and asks for more: a's trial is not given to it,
+        // also while a backs off for several seconds more.
         try h.hello("b", running: .init(trial: tb.trial, attempt: tb.attempt, epoch: 0))
         _ = h.take("b")
         try h.finish("b", tb, value: 0.5)
-        h.now += 1
+        h.now += 8
+        try h.deliver(.heartbeat, from: "b")
         try h.tick()
         #expect(h.assignments("b").isEmpty, "b took a's trial")
         // a comes back with its trial (finished meanwhile): kept, its result recorded.
@@ -287,6 +297,21 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         let trials = try h.trials()
         #expect(trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
         #expect(h.core.finished)
+    }
+
+    /// A worker that alone goes silent while others talk is lost as before (a crash counts).
+    @Test func aWorkerSilentWhileTheOthersTalkIsLost() throws {
+        let h = try CoreHarness(sweep(trials: 2, maxAttempts: 2))
+        try h.hello("a")
+        try h.hello("b")
+        let ta = try #require(h.assignment("a"))
+        _ = try #require(h.assignment("b"))
+        for _ in 0..<30 {
+            h.now += 0.25
+            try h.deliver(.heartbeat, from: "b")
+            try h.tick()
+        }
+        #expect(try h.attempts(ta.trial).map(\.outcome) == [.stale])
     }
 
     /// The hold ends: a worker that never comes back has its trial run elsewhere.
@@ -301,7 +326,7 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         try h.hello("b", running: .init(trial: tb.trial, attempt: tb.attempt, epoch: 0))
         _ = h.take("b")
         try h.finish("b", tb, value: 0.5)
-        h.now += CoordinatorCore.returnGraceSeconds + 0.5
+        h.now += h.core.returnGraceSeconds + 0.5
         try h.deliver(.heartbeat, from: "b")
         try h.tick()
         let again = try #require(h.assignment("b"))

@@ -57,8 +57,10 @@ extension CoordinatorCore {
         case .population(let pbt)?:
             if hasBudgetLeft { return .newTrial }
             // The member furthest behind goes first, so the population advances together.
-            guard let index = pending.indices.min(by: { progress(pending[$0]) < progress(pending[$1]) }) else { return .queue }
+            // (A member kept for its silent worker waits, unless its time is up.)
+            guard let index = pending.indices.filter({ isFree(pending[$0], now: now) }).min(by: { progress(pending[$0]) < progress(pending[$1]) }) else { return .queue }
             let member = pending.remove(at: index)
+            releaseHold(member)
             if undecided.remove(member) != nil { try decide(member, pbt: pbt, now: now, tx: tx) }
             return .trial(member)
         }

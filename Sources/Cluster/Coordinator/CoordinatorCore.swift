@@ -36,8 +36,19 @@ final class CoordinatorCore {
     /// was cancelled on its own worker when that one came back a second later with the
     /// result, and the attempt counted as a crash (a trial FAIL with max_attempts 1).
     private var heldForItsWorker: [Int: Double] = [:]
-    /// How long the others get once a first worker is back after everyone went silent.
-    static let returnGraceSeconds = 3.0
+    /// How long the others get once a first worker is back after everyone went silent: a
+    /// worker reconnects after its own silence limit and a back-off of up to 10 s.
+    var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
+    /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
+    func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
+
+    /// The trial is taken from the queue: it is kept for nobody now.
+    func releaseHold(_ trial: Int) { heldForItsWorker[trial] = nil }
+
+    /// When any worker was last heard from (see `tick`'s silence verdict).
+    private var lastHeardFromAnyone = -Double.infinity
+    /// When a trial was last kept for a worker that went silent with everyone.
+    private var lastHoldAt = -Double.infinity
     /// The longest a trial waits for its worker after everyone went silent.
     static let heldAtMostSeconds = 60.0
     /// Every trial: its row, attempts, lease and answers.
@@ -244,6 +255,7 @@ final class CoordinatorCore {
             return
         }
         workers[worker]?.lastSeen = now
+        lastHeardFromAnyone = now
         workers[worker]?.deafSeconds = 0
         workers[worker]?.reconnectGrace = 0
         switch message {
@@ -405,7 +417,7 @@ final class CoordinatorCore {
 
     private func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         // A worker is back: the others that went silent with it get a moment more.
-        for (t, until) in heldForItsWorker where until > now + Self.returnGraceSeconds { heldForItsWorker[t] = now + Self.returnGraceSeconds }
+        for (t, until) in heldForItsWorker where until > now + returnGraceSeconds { heldForItsWorker[t] = now + returnGraceSeconds }
         if let old = workers[identity], old.pid != h.pid || old.host != h.host, isConnected(old, now: now) {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
@@ -1004,11 +1016,7 @@ final class CoordinatorCore {
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
         if judgeLiveness { lookAtLocalProcesses(now: now) }
-        // Every worker silent at once (more than one): the coordinator's side of the network
-        // is the likelier cause. Their trials are handed back (no crash) and kept for them.
-        let silentAtOnce = judgeLiveness && workers.count > 1 && workers.values.allSatisfy { w in
-            w.exitedAt == nil && w.silence(now: now) > timeout
-        }
+        let connectedBefore = workers.count
         for (id, w) in workers where judgeLiveness {
             let exited = w.exitedAt.map { now - $0 >= Self.exitedConfirmSeconds } ?? false
             guard exited || w.silence(now: now) > timeout else { continue }
@@ -1021,9 +1029,17 @@ final class CoordinatorCore {
                 : "sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead"
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id, message: "worker \(id) on \(w.host) \(what)", at: now)
             let how = exited ? "exited" : "stopped responding"
-            if silentAtOnce, let t = w.trial, holdsLease(t, id) {
+            // Nobody was heard from since shortly after this worker's last message: everyone
+            // went silent together (heartbeats are spread over an interval), the coordinator's
+            // side of the network is the likelier cause. Its trial is handed back (no crash)
+            // and kept for it. A worker that alone went silent while others talk is lost.
+            let hb = Double(options.heartbeatMs) / 1000
+            // (One worker alone is no evidence: a lone worker that dies keeps counting crashes.)
+            let silentWithEveryone = !exited && lastHeardFromAnyone - w.lastSeen < 1.5 * hb && (connectedBefore > 1 || now - lastHoldAt < timeout)
+            if silentWithEveryone, let t = w.trial, holdsLease(t, id) {
                 try releaseLease(t, worker: id, reason: "worker \(id) stopped responding as every worker did at once; kept for it", now: now, tx: tx)
                 heldForItsWorker[t] = now + Self.heldAtMostSeconds
+                lastHoldAt = now
             } else if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
                 lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
@@ -1111,7 +1127,7 @@ final class CoordinatorCore {
         case .newTrial: break
         case .queue:
             // (A trial kept for its silent worker waits, unless its time is up.)
-            if let i = pending.firstIndex(where: { (heldForItsWorker[$0] ?? -.infinity) <= now }) {
+            if let i = pending.firstIndex(where: { isFree($0, now: now) }) {
                 heldForItsWorker[pending[i]] = nil
                 return (pending.remove(at: i), false)
             }
