@@ -41,13 +41,16 @@ import Testing
         let base = NSTemporaryDirectory() + "ckpt-leftovers-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: base) }
         let me = try #require(ProcessIdentity.current)
-        let gone = "\(base)/w\(me.pid)-\(me.startTicks + 1)/s-trial-0-attempt-1" // this pid, another start: gone
-        let live = "\(base)/w\(me.pid)-\(me.startTicks)/s-trial-1-attempt-1"
+        let own = CommandCheckpoints.ownName // w<machine>-<pid>-<start>
+        let tag = own.dropLast("-\(me.pid)-\(me.startTicks)".count)
+        let gone = "\(base)/\(tag)-\(me.pid)-\(me.startTicks + 1)/s-trial-0-attempt-1" // this pid, another start: gone
+        let live = "\(base)/\(own)/s-trial-1-attempt-1"
+        let elsewhere = "\(base)/w0123abcd-\(me.pid)-\(me.startTicks + 1)/s-trial-2-attempt-1" // another machine's
         let other = "\(base)/not-a-worker"
-        for dir in [gone, live, other] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        for dir in [gone, live, elsewhere, other] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         CommandCheckpoints.removeLeftovers(in: base)
         #expect(!FileManager.default.fileExists(atPath: (gone as NSString).deletingLastPathComponent))
-        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
-        #expect(CommandCheckpoints.root.hasSuffix("/sweep-checkpoints-\(getuid())/w\(me.pid)-\(me.startTicks)"), "\(CommandCheckpoints.root)")
+        #expect([live, elsewhere, other].allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(CommandCheckpoints.root.hasSuffix("/sweep-checkpoints-\(getuid())/\(own)"), "\(CommandCheckpoints.root)")
     }
 }

@@ -34,18 +34,38 @@ final class CommandCheckpoints {
     /// with "You don't have permission"), and per worker process, so that directories a
     /// killed worker left behind (hundreds of MB) are recognized and removed by the next.
     static let root: String = {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints-\(getuid())").path
+        var base = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints-\(getuid())").path
         _ = mkdir(base, 0o700)
+        // Ours and private, or a fresh one: another user may have made that name first.
+        var info = stat()
+        if lstat(base, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR || info.st_uid != getuid() || info.st_mode & 0o077 != 0 {
+            var template = Array((FileManager.default.temporaryDirectory.path + "/sweep-checkpoints-XXXXXX").utf8CString)
+            base = mkdtemp(&template).map { String(cString: $0) } ?? base
+        }
         removeLeftovers(in: base)
-        let me = ProcessIdentity.current.map { "w\($0.pid)-\($0.startTicks)" } ?? "w\(getpid())-0"
-        return "\(base)/\(me)"
+        return "\(base)/\(ownName)"
     }()
 
-    /// Removes the directories of worker processes of this machine that are gone.
+    /// This worker process's directory name: `w` + its machine (boot and pid namespace, a
+    /// hash: a shared TMPDIR may hold other machines' and containers' directories) + pid and
+    /// start time.
+    static var ownName: String {
+        let me = ProcessIdentity.current
+        return "w\(machineTag)-\(me?.pid ?? Int(getpid()))-\(me?.startTicks ?? 0)"
+    }
+
+    private static var machineTag: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a of the machine's identity
+        for byte in (ProcessIdentity.localMachine ?? "unknown").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
+    /// Removes the directories of this machine's worker processes that are gone (another
+    /// machine's are not judged: its pids mean nothing here).
     static func removeLeftovers(in base: String) {
         guard let machine = ProcessIdentity.localMachine, let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
-        for name in names where name.hasPrefix("w") {
-            let parts = name.dropFirst().split(separator: "-")
+        for name in names where name.hasPrefix("w\(machineTag)-") {
+            let parts = name.dropFirst("w\(machineTag)-".count).split(separator: "-")
             guard parts.count == 2, let pid = Int(parts[0]), let start = UInt64(parts[1]), start > 0 else { continue }
             if ProcessIdentity(machine: machine, pid: pid, startTicks: start).hasExited {
                 try? FileManager.default.removeItem(atPath: "\(base)/\(name)")

@@ -91,7 +91,13 @@ enum EndpointOption {
             var address = a.pointee.sin_addr
             _ = inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
         }
-        host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let address = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Debian's /etc/hosts names the machine 127.0.1.1: listening there, no other host
+        // reaches it (and loopback needs no keys), while workers resolve the name elsewhere.
+        if address.hasPrefix("127."), host != "localhost" {
+            throw UsageError("--bind \(endpoint): '\(host)' is \(address) here (loopback, /etc/hosts?): other machines cannot reach it; bind this machine's network address (e.g. tcp://10.0.0.5:5555) or tcp://*:5555")
+        }
+        host = address
         return "tcp://\(host)" + endpoint[colon...]
     }
 }
