@@ -101,9 +101,10 @@ final class CommandCheckpoints {
         return now != atLastReport
     }
 
-    /// Says once that a due checkpoint was not sent because the directory is stale.
+    /// Says once that a due checkpoint was not sent because the directory is stale (not
+    /// for an empty one: a program that keeps no state has nothing to send).
     func warnStale(epoch: Int, warn: (String) -> Void) {
-        guard !warnedStale else { return }
+        guard !warnedStale, !atLastReport.isEmpty else { return }
         warnedStale = true
         warn("the checkpoint directory did not change since the report before epoch \(epoch)'s: it holds an earlier epoch's state and is not sent as this one's (save the state before each report)")
     }
