@@ -124,6 +124,9 @@ import ZeroMQ
         let second = try h.run(["resume", "x", "--db", symlink, "--workers", "0", "--no-progress"])
         #expect(second.status == 2, "\(second.output)")
         #expect(second.output.contains("already being run by another coordinator"), "\(second.output)")
+        // `coordinator FILE` without --resume says so too (it said "pass --resume", which then refused).
+        let again = try h.run(["coordinator", file, "--db", h.db, "--no-progress"])
+        #expect(again.status == 2 && again.output.contains("is being run by another coordinator"), "\(again.output)")
         #expect(first.isRunning)
         first.terminate()
         first.waitUntilExit()

@@ -198,6 +198,10 @@ struct CoordinatorCommand: ParsableCommand {
             let store = try database.writer()
             let exists = try store.read { try $0.study(named: definition.study) } != nil
             if exists && !resume {
+                // (--resume would then say that another coordinator runs it: say so now.)
+                if StudyLockBytes.isHeld(database: database.path, study: definition.study) {
+                    throw UsageError("study '\(definition.study)' in \(database.path) is being run by another coordinator; add workers to it with `sweep worker --connect`, or stop that one first")
+                }
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
             }
             if exists, let record = try store.read({ try $0.study(named: definition.study) }), let change = try definition.change(from: record) {
