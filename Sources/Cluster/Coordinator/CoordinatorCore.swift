@@ -373,10 +373,7 @@ final class CoordinatorCore {
     /// Every worker's trials held ahead go back to the queue, and their workers drop them.
     private func takeBackAhead(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         for (id, w) in workers where !w.ahead.isEmpty {
-            for a in w.ahead where holdsLease(a, id) {
-                out.send(.cancel(TrialRef(trial: a, attempt: trials[a].attempt), reason: reason), to: id)
-            }
-            try releaseAhead(of: id, reason: "held ahead by \(id): \(reason)", now: now, tx: tx)
+            try cancelAhead(of: id, reason: reason, handBack: "held ahead by \(id): \(reason)", now: now, tx: tx, out: &out)
         }
     }
 
@@ -391,13 +388,18 @@ final class CoordinatorCore {
         for (id, w) in workers where !w.ahead.isEmpty {
             guard let running = w.trial, let started = trials[running].lease?.startedAt, now - started > options.aheadBelowSeconds else { continue }
             let reason = "held ahead by \(id), whose trial \(running) runs long; an idle worker takes it"
-            for a in w.ahead where holdsLease(a, id) {
-                out.send(.cancel(TrialRef(trial: a, attempt: trials[a].attempt), reason: reason), to: id)
-            }
-            try releaseAhead(of: id, reason: reason, now: now, tx: tx)
+            try cancelAhead(of: id, reason: reason, handBack: reason, now: now, tx: tx, out: &out)
             took = true
         }
         return took
+    }
+
+    /// Tells `worker` to drop what it holds ahead (`cancel` for each) and hands those trials back.
+    private func cancelAhead(of worker: String, reason: String, handBack: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        for a in workers[worker]?.ahead ?? [] where holdsLease(a, worker) {
+            out.send(.cancel(TrialRef(trial: a, attempt: trials[a].attempt), reason: reason), to: worker)
+        }
+        try releaseAhead(of: worker, reason: handBack, now: now, tx: tx)
     }
 
     /// Hands back every trial `worker` holds ahead (it never started them: no attempt used up).

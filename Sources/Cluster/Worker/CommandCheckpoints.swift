@@ -20,7 +20,7 @@ final class CommandCheckpoints {
     private var warnedUnreadable = false
     private var warnedStale = false
     /// The files (name, size, modification time) when the last report came.
-    private var atLastReport: [FileStamp]
+    private var atLastReport: [FileStamp] = []
 
     private struct FileStamp: Equatable {
         var name: String
@@ -46,19 +46,15 @@ final class CommandCheckpoints {
         return "\(base)/\(ownName)"
     }()
 
-    /// This worker process's directory name: `w` + its machine (boot and pid namespace, a
-    /// hash: a shared TMPDIR may hold other machines' and containers' directories) + pid and
+    /// This worker process's directory name: `w` + its machine (boot id and pid namespace:
+    /// a shared TMPDIR may hold other machines' and containers' directories) + pid and
     /// start time.
     static var ownName: String {
         let me = ProcessIdentity.current
         return "w\(machineTag)-\(me?.pid ?? Int(getpid()))-\(me?.startTicks ?? 0)"
     }
 
-    private static var machineTag: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a of the machine's identity
-        for byte in (ProcessIdentity.localMachine ?? "unknown").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
-    }
+    private static var machineTag: String { (ProcessIdentity.localMachine ?? "unknown").replacingOccurrences(of: "/", with: "_") }
 
     /// Removes the directories of this machine's worker processes that are gone (another
     /// machine's are not judged: its pids mean nothing here).
@@ -77,7 +73,6 @@ final class CommandCheckpoints {
     init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: [UInt8]?, maxBytes: Int = defaultMaxBytes) throws {
         path = "\(root)/\(study)-trial-\(trial)-attempt-\(attempt)"
         self.maxBytes = maxBytes
-        atLastReport = []
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         if let archive {
@@ -110,10 +105,7 @@ final class CommandCheckpoints {
     }
 
     private func stamps() -> [FileStamp] {
-        files().map { f in
-            let modified = (try? FileManager.default.attributesOfItem(atPath: "\(path)/\(f.name)")[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            return FileStamp(name: f.name, size: f.size, modified: modified)
-        }
+        files().map { FileStamp(name: $0.name, size: $0.size, modified: $0.modified) }
     }
 
     /// Removes the directory (the coordinator holds what was sent).
@@ -154,13 +146,13 @@ final class CommandCheckpoints {
     }
 
     /// Regular files under the directory by relative path, sorted.
-    private func files() -> [(name: String, size: Int)] {
+    private func files() -> [(name: String, size: Int, modified: Double)] {
         guard let walk = FileManager.default.enumerator(atPath: path) else { return [] }
-        var out: [(name: String, size: Int)] = []
+        var out: [(name: String, size: Int, modified: Double)] = []
         while let name = walk.nextObject() as? String {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: "\(path)/\(name)"),
                   attributes[.type] as? FileAttributeType == .typeRegular else { continue }
-            out.append((name, (attributes[.size] as? Int) ?? 0))
+            out.append((name, (attributes[.size] as? Int) ?? 0, (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
         }
         return out.sorted { $0.name < $1.name }
     }
