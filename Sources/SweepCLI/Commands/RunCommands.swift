@@ -7,7 +7,7 @@ import SweepSupport
 
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on.", valueName: "endpoint")) var bind: String?
+    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address).", valueName: "endpoint")) var bind: String?
     @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir")) var keys: String?
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
