@@ -175,6 +175,79 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
 }
 
 @Suite struct QuarantineTests {
+    /// At the start of a study a broken host fails trial after trial while the others still
+    /// run their first: it is held back as well (its failures used up the budget: 9 of 10
+    /// trials FAIL within a second), and its trials run on the others.
+    @Test func aWorkerFailingWhileTheOthersRunTheirFirstTrialIsHeldBack() throws {
+        let h = try CoreHarness(sweep(trials: 6, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("bad")
+        var goodQueue = [try #require(h.assignment("good"))] // still running: no outcome yet
+        var next = try #require(h.assignment("bad"))
+        var badTrials: [Int] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            badTrials.append(next.trial)
+            try h.deliver(.failure(.init(trial: next.trial, attempt: next.attempt, error: "data file not found", ready: true)), from: "bad")
+            if let n = h.assignment("bad") { next = n }
+        }
+        try h.deliver(.ready, from: "bad")
+        #expect(h.assignment("bad") == nil, "held back")
+        while let a = goodQueue.popLast() {
+            try h.finish("good", a, value: 0.5)
+            if let n = h.assignment("good") { goodQueue.append(n) }
+        }
+        let trials = try h.trials()
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(Set(badTrials).isSubset(of: Set(trials.map(\.number))))
+        #expect(h.core.counters.quarantined == 1, "its first trial got further on the good worker")
+    }
+
+    /// A hold is bounded in time: while the only other worker runs an hour-long trial, a
+    /// worker held back for three failures gets work again after 30 s (its failures count
+    /// again: those trials FAIL, and it takes new ones), and after three more failures in a
+    /// row it waits 60 s. It was idle for the whole long trial before.
+    @Test func aHoldUndecidedForItsTimeEndsAndTheNextLastsTwiceAsLong() throws {
+        let h = try CoreHarness(sweep(trials: 20, maxAttempts: 1))
+        try h.hello("slow")
+        try h.hello("fast")
+        let long = try #require(h.assignment("slow")) // runs all along
+        func failThree() throws -> [Int] {
+            var failed: [Int] = []
+            for _ in 1...WorkerHealth.quarantineAfter {
+                let a = try #require(h.assignment("fast"), "fast gets work (failed so far: \(failed))")
+                failed.append(a.trial)
+                try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "ImportError: no module named torch", ready: true)), from: "fast")
+            }
+            return failed
+        }
+        func wait(_ seconds: Double) throws {
+            for _ in 0..<Int(seconds) {
+                h.now += 1
+                try h.deliver(.heartbeat, from: "slow")
+                try h.deliver(.heartbeat, from: "fast")
+                try h.tick()
+            }
+        }
+        let first = try failThree()
+        try wait(WorkerHealth.firstHoldSeconds - 1)
+        #expect(h.assignment("fast") == nil, "held back for 30 s")
+        #expect(try first.allSatisfy { try h.trials()[$0].state == .stale }, "given back while held")
+        try wait(1)
+        let second = try failThree()
+        #expect(Set(first).isDisjoint(with: second), "new trials after the hold, not the same again: \(first) \(second)")
+        let states = try h.trials()
+        #expect(first.allSatisfy { states[$0].state == .fail && states[$0].error == "ImportError: no module named torch" }, "the first hold's failures count again")
+        for t in first { #expect(try h.attempts(t).map(\.outcome) == [.fail]) }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
+        #expect(warnings.contains { $0.hasPrefix("worker fast was held back as long as it may be") }, "\(warnings)")
+        #expect(warnings.last?.contains("within 60 s") == true, "the second hold lasts twice as long: \(warnings)")
+        try wait(WorkerHealth.firstHoldSeconds)
+        #expect(h.assignment("fast") == nil, "still held at 30 s of 60")
+        try wait(WorkerHealth.firstHoldSeconds)
+        #expect(h.assignment("fast") != nil)
+        #expect(h.core.counters.quarantined == 0 && h.core.trials[long.trial].lease?.worker == "slow")
+    }
+
     /// `good` completes its trials; `bad` fails every one it gets. After three failures in a
     /// row `bad` is held back and its trials run first on `good`; the first of them that
     /// gets further there (here: ends well) has `bad` quarantined.

@@ -150,6 +150,44 @@ private enum RawWorkerError: Error { case timeout(String) }
         #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
     }
 
+    /// At a study's start a broken host fails three trials while the other worker still runs
+    /// its first: they are given back (no FAIL, none of the budget used), and the first of
+    /// them that ends well on the other worker has the broken one quarantined.
+    @Test func aHostFailingWhileTheOtherRunsItsFirstTrialUsesUpNoBudget() throws {
+        let h = try SweepHarness("quarantine-start")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("q.yaml", syntheticSweep(study: "q", trials: 5, epochs: 1, sleep: 0))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let good = try RawWorker(id: "good", endpoint: endpoint)
+        defer { good.close() }
+        try good.send(hello("good"))
+        var g = try good.next(["assign"]) // still running while the other fails
+        let bad = try RawWorker(id: "bad", endpoint: endpoint)
+        defer { bad.close() }
+        try bad.send(hello("bad"))
+        var failedOnBad: [Int] = []
+        for _ in 1...3 {
+            let m = try bad.next(["assign"])
+            failedOnBad.append(m["trial"] as! Int)
+            try bad.send(#"{"v":1,"type":"failure","trial":\#(m["trial"] as! Int),"attempt":\#(m["attempt"] as! Int),"error":"ModuleNotFoundError: No module named 'torch'","ready":true}"#)
+        }
+        var ranOnGood: [Int] = []
+        while true {
+            ranOnGood.append(g["trial"] as! Int)
+            try good.send(#"{"v":1,"type":"result","trial":\#(g["trial"] as! Int),"attempt":\#(g["attempt"] as! Int),"state":"complete","value":1,"metrics":{},"epochs":1,"ready":true}"#)
+            g = try good.next(["assign", "stop"])
+            guard g["type"] as? String == "assign" else { break }
+        }
+        #expect(Array(ranOnGood.dropFirst().prefix(3)) == failedOnBad, "the broken host's trials ran next on the good one: \(ranOnGood)")
+        let quarantine = try bad.next(["quarantine"])
+        #expect((quarantine["reason"] as? String)?.contains("No module named 'torch'") == true)
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "q").id) }
+        #expect(trials.count == 5 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+    }
+
     @Test func sweepWorkerExitsNonZeroWhenQuarantined() throws {
         let h = try SweepHarness("quarantined-worker")
         defer { h.cleanUp() }

@@ -778,7 +778,7 @@ final class CoordinatorCore {
             try apply(verdict, trial: f.trial, ranOn: worker, now: now, tx: tx, out: &out)
         }
         // A program that failed by itself says nothing about the worker that ran it.
-        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error) {
+        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.keys) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }
@@ -826,7 +826,7 @@ final class CoordinatorCore {
             returned.append(failed)
         }
         if gotFurtherElsewhere {
-            health.holdBack(worker, for: returned)
+            health.holdBack(worker, for: returned, now: now)
             try apply(health.verdictNow(worker), trial: streak.last?.trial ?? 0, ranOn: worker, now: now, tx: tx, out: &out)
             return
         }
@@ -834,14 +834,14 @@ final class CoordinatorCore {
             health.release(worker)
             return
         }
-        health.holdBack(worker, for: returned)
+        let seconds = health.holdBack(worker, for: returned, now: now)
         idleQueue.removeAll { $0 == worker }
         aheadQueue.removeAll { $0 == worker }
         try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
         workers[worker]?.idle = false
         let list = returned.map { String($0.trial) }.joined(separator: ", ")
         try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
-                           message: "worker \(worker) failed \(streak.count) trials in a row while other workers succeed (last error: \(health.lastError(worker))); it gets no work until trial(s) \(list) run on other workers, without using up attempts: if one gets further there, the worker is quarantined; if it fails there too, the trials are at fault and the worker gets work again",
+                           message: "worker \(worker) failed \(streak.count) trials in a row while other workers do not (last error: \(health.lastError(worker))); it gets no work until trial(s) \(list) run on other workers, without using up attempts: if one gets further there, the worker is quarantined; if it fails there too, the trials are at fault and the worker gets work again (as it does, its failures counting again, when none has run elsewhere within \(Int(seconds)) s)",
                            at: now)
     }
 
@@ -880,21 +880,39 @@ final class CoordinatorCore {
 
     /// Workers held back whose trials will not decide get work again: a study must not wait
     /// on a verdict forever. So when nobody else can re-run them (every connected worker is
-    /// held back, or none is left), and when every one of them ended elsewhere without
-    /// getting further (pruned at or before that epoch, or failed by lost workers).
+    /// held back, or none is left), when every one of them ended elsewhere without getting
+    /// further (pruned at or before that epoch, or failed by lost workers), and when the
+    /// hold has lasted as long as it may (see ``WorkerHealth``). Their failures count again.
     private func releaseStrandedHeldBack(now: Double, tx: StoreTransaction) throws {
         let held = health.heldBack // every tick: the workers are not scanned when none is held back
         guard !held.isEmpty else { return }
         let nobodyElse = !workers.keys.contains(where: { !health.isHeldBack($0) })
         for worker in held {
             let undecided = health.heldTrials(worker).contains { !(history.trial($0)?.state.isFinished ?? true) }
-            guard nobodyElse || !undecided else { continue }
-            try restoreFailures(of: worker, on: health.heldTrials(worker), tx: tx)
+            let timedOut = health.holdEnded(worker, now: now)
+            guard nobodyElse || !undecided || timedOut else { continue }
+            let failures = health.heldFailures(worker)
+            try restoreFailures(of: worker, on: failures.map(\.trial), tx: tx)
+            try failAgainUnlessRetried(failures, on: worker, now: now, tx: tx)
             health.release(worker)
-            let why = undecided ? "no other worker is connected to re-run the trials worker \(worker) failed"
-                : "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"
+            let why = !undecided ? "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"
+                : nobodyElse ? "no other worker is connected to re-run the trials worker \(worker) failed"
+                : "worker \(worker) was held back as long as it may be and the trials it failed did not run elsewhere meanwhile; they count as failed again (if it fails \(WorkerHealth.quarantineAfter) more in a row, it is held back twice as long)"
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker, message: "\(why): it gets work again", at: now)
             markIdle(worker)
+        }
+    }
+
+    /// Trials a released worker failed that still wait in the queue, given back when it was
+    /// held back: FAIL again unless `retry` would have re-run them anyway (as when no
+    /// worker was held back), so a released worker does not take the same trials again.
+    private func failAgainUnlessRetried(_ failures: [WorkerHealth.FailedTrial], on worker: String, now: Double, tx: StoreTransaction) throws {
+        for failed in failures {
+            let t = failed.trial
+            guard trials[t].lease == nil, let i = pending.firstIndex(of: t) else { continue }
+            if definition.retry.retryErrors, trials[t].spentAttempts < maxAttempts { continue }
+            pending.remove(at: i)
+            try fail(trial: t, attempt: 0, worker: nil, error: failed.error, now: now, tx: tx)
         }
     }
 

@@ -9,14 +9,26 @@
 /// past the last one it reached there, or ends well) shows the host is at fault: the worker
 /// is quarantined. One that fails elsewhere too shows the trials are: the worker gets work
 /// again.
+///
+/// A hold is bounded in time: when the others run long trials, nobody may re-run the held
+/// trials for an hour, and a healthy worker that drew bad trials would sit idle that long.
+/// So a hold that is still undecided after ``firstHoldSeconds`` ends: the failures count
+/// again and the worker gets work. Each hold in a row without a success lasts twice as long
+/// as the one before (up to ``longestHoldSeconds``), so a broken host uses up a few trials
+/// per hold, not the budget.
 struct WorkerHealth {
     /// Consecutive failures after which a worker is held back (when others succeed).
     static let quarantineAfter = 3
+    /// How long a first hold waits for a verdict.
+    static let firstHoldSeconds = 30.0
+    /// The longest hold (holds in a row double up to this).
+    static let longestHoldSeconds = 600.0
 
-    /// A trial that failed on a worker, and the last epoch it reported there (0: none).
+    /// A trial that failed on a worker, the last epoch it reported there (0: none), and why.
     struct FailedTrial: Equatable {
         var trial: Int
         var epoch: Int
+        var error = ""
     }
 
     /// What a re-run trial showed about the worker held back for it.
@@ -42,6 +54,10 @@ struct WorkerHealth {
         var lastError = ""
         var hasSucceeded = false
         var standing = Standing.healthy
+        /// Holds in a row without a trial ending well since (each lasts twice the one before).
+        var holds = 0
+        /// When the current hold ends undecided.
+        var heldUntil = Double.infinity
     }
 
     private var records: [String: Record] = [:]
@@ -51,31 +67,56 @@ struct WorkerHealth {
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
         records[worker, default: Record()].hasSucceeded = true
+        records[worker, default: Record()].holds = 0
     }
 
     /// A trial failed on `worker` after reporting up to `epoch`. Returns the trials of its
     /// run of failures when the worker must now be held back: enough failures in a row
-    /// while another worker's last trial succeeded (if every worker fails, the trials are
-    /// at fault, not a host).
-    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String) -> [FailedTrial]? {
+    /// while another worker's last trial succeeded, or another worker among `connected`
+    /// has ended nothing yet (at a study's start a broken host fails trial after trial in a
+    /// second while the others still run their first, and used up the budget). If every
+    /// worker fails, the trials are at fault, not a host.
+    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String, connected: some Sequence<String>) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
-        r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch))
+        r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch, error: error))
         r.lastError = error
         let othersSucceed = records.contains { $0.key != worker && $0.value.hasSucceeded && $0.value.consecutiveFailures == 0 && $0.value.standing == .healthy }
+            || connected.contains { $0 != worker && records[$0] == nil }
         records[worker] = r
         guard r.standing == .healthy, r.consecutiveFailures >= Self.quarantineAfter, othersSucceed else { return nil }
         return r.failedTrials
     }
 
-    /// `worker` gets no work until one of `trials`, re-run elsewhere, decides.
-    mutating func holdBack(_ worker: String, for trials: [FailedTrial]) {
-        records[worker, default: Record()].standing = .heldBack(trials)
+    /// `worker` gets no work until one of `trials`, re-run elsewhere, decides, or the hold
+    /// ends undecided. Returns how long it lasts at most.
+    @discardableResult
+    mutating func holdBack(_ worker: String, for trials: [FailedTrial], now: Double) -> Double {
+        var r = records[worker, default: Record()]
+        let seconds = min(Self.longestHoldSeconds, Self.firstHoldSeconds * Double(1 << min(r.holds, 20)))
+        r.standing = .heldBack(trials)
+        r.heldUntil = now + seconds
+        r.holds += 1
+        records[worker] = r
+        return seconds
+    }
+
+    /// Whether `worker`'s hold has lasted as long as it may (``firstHoldSeconds``, doubling).
+    func holdEnded(_ worker: String, now: Double) -> Bool {
+        guard let r = records[worker], case .heldBack = r.standing else { return false }
+        return now >= r.heldUntil
+    }
+
+    /// The trials a held-back worker failed, with their errors (none when it is not held back).
+    func heldFailures(_ worker: String) -> [FailedTrial] {
+        guard case .heldBack(let trials)? = records[worker]?.standing else { return [] }
+        return trials
     }
 
     /// `worker` gets work again, its run of failures forgotten (the trials were at fault).
     mutating func release(_ worker: String) {
         records[worker, default: Record()].standing = .healthy
+        records[worker, default: Record()].heldUntil = .infinity
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
     }
