@@ -51,7 +51,7 @@ public final class Coordinator {
     /// Held while this coordinator runs its study.
     private let lock: StudyLock?
     /// CURVE: the key each worker id first connected with.
-    private var keyOfWorker: [String: String] = [:]
+    private var keyOfWorker = WorkerKeyBindings()
     /// Bytes received per connection (by descriptor) in the current one-second window.
     private var bytesByConnection: [Int32: Int] = [:]
     /// Connections cut off in the current window: their queued messages are dropped unread.
@@ -275,13 +275,10 @@ public final class Coordinator {
                 }
                 // With CURVE, a worker id belongs to the key that first used it: another
                 // authorized key cannot take it over (ROUTER_HANDOVER is off then, too).
-                if let key = m.userID, !key.isEmpty {
-                    if let owner = keyOfWorker[id], owner != key {
-                        handshakeFailures += 1
-                        log.limited(.warning, key: "stolen-\(id)", "dropped a message for worker id \(id) from another key (\(m.peerAddress ?? "?"))")
-                        continue
-                    }
-                    keyOfWorker[id] = key
+                if let key = m.userID, !key.isEmpty, !keyOfWorker.admit(id, key: key, connected: core.workers) {
+                    handshakeFailures += 1
+                    log.limited(.warning, key: "stolen-\(id)", "dropped a message for worker id \(id) from another key (\(m.peerAddress ?? "?"))")
+                    continue
                 }
                 batchBytes += m.byteCount
                 // After the identity: the JSON (after an empty delimiter from REQ-style
