@@ -437,7 +437,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     @Test func pythonClientUnitTestsPass() throws {
         let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("Ran 13 tests"), "\(output)")
+        #expect(output.contains("Ran 15 tests"), "\(output)")
     }
 
     @Test func pythonClientInstallsWithPip() throws {
@@ -521,6 +521,45 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(rows.count == 1 && rows.first?.0.state == .complete, "\(rows.map { ($0.0.state, $0.0.error ?? "") })")
         #expect(rows.first?.1.count == 150)
         #expect(rows.first.flatMap { $0.0.value }.map { abs($0 - 1.0 / 150) < 1e-12 } == true, "\(rows.first?.0.value ?? .nan)")
+    }
+
+    /// W&B ranks runs by `run.summary`: a script that logs every epoch and sets its best
+    /// value there is ranked by that (Sweep ranked it by the last value logged). Its steps
+    /// are the objective's values, as W&B's hyperband counts them: five training logs and
+    /// one validation per epoch are three epochs, not eighteen.
+    @Test func aWandBScriptsSummaryIsItsValueAndItsStepsAreTheObjectivesValues() throws {
+        let h = try SweepHarness("wandb-summary")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import sweep_client as wandb
+            run = wandb.init()
+            history = [1.0, 0.2, 0.9] if run.config.lr == 0.1 else [0.5, 0.4, 0.45]
+            for v in history:
+                for b in range(5):
+                    run.log({"train_loss": v + b})
+                run.log({"val_loss": v})
+            run.summary["val_loss"] = min(history)
+            run.summary["best_epoch"] = history.index(min(history)) + 1
+            """)
+        let file = try h.write("sweep.yaml", """
+            program: train.py
+            method: grid
+            metric: {name: val_loss, goal: minimize}
+            parameters:
+              lr: {values: [0.1, 0.01]}
+            """)
+        let (status, output) = try h.run(SweepHarness.executable.path, ["run", file, "--db", h.db, "--workers", "2", "--no-progress"],
+                                         timeout: 120, environment: ["PYTHONPATH": pythonClientPath])
+        #expect(status == 0, "\(output)")
+        let rows = try trialsAndCurves(h, "sweep")
+        #expect(rows.count == 2 && rows.allSatisfy { $0.0.state == .complete }, "\(rows.map { ($0.0.state, $0.0.error ?? "") })")
+        #expect(rows.allSatisfy { $0.1.count == 3 }, "three epochs each: \(rows.map { $0.1.count })")
+        let byRate = Dictionary(uniqueKeysWithValues: rows.map { ($0.0.params["lr"]?.description ?? "", $0.0) })
+        #expect(byRate["0.1"]?.value == 0.2 && byRate["0.01"]?.value == 0.4, "\(rows.map { ($0.0.params, $0.0.value ?? .nan) })")
+        #expect(byRate["0.1"]?.metrics["best_epoch"] == 2)
+        let best = try h.run(["best", "sweep", "--db", h.db, "--format", "json"])
+        let bestParams = (try? JSONSerialization.jsonObject(with: Data(best.output.utf8)) as? [[String: Any]])?.first?["params"] as? [String: Any]
+        #expect(bestParams?["lr"] as? Double == 0.1, "\(best.output)")
     }
 
     /// List-valued W&B choices and constants reach a W&B script as lists (they were refused).

@@ -86,6 +86,7 @@ struct CommandTrial: TrialKind {
         var skippingLongLine = false // dropping the rest of a report line over the bound
         var pending: (epoch: Int, deadline: Double)?
         var objective: [Double] = []
+        var summary: [String: Double] = [:] // final values the program set (W&B's run.summary)
         var badLines = 0
         // The first line that was no report, or whose objective was no number (a string
         // "0.5"), for the messages: the program's author needs to see what it wrote.
@@ -117,6 +118,11 @@ struct CommandTrial: TrialKind {
             guard stop == nil else {
                 let e = parsed.epoch ?? end.epochsRun
                 child.writeDecision(stop == .pruned || stop == .diverged ? "prune \(e) \(stopReason ?? session.pruneReason)" : "continue \(e)")
+                return
+            }
+            if case .summary(let values) = parsed {
+                summary.merge(values) { $1 }
+                child.writeDecision("continue \(end.epochsRun)") // every line is answered
                 return
             }
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
@@ -267,16 +273,23 @@ struct CommandTrial: TrialKind {
                 end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
             } else if exit.code != 0 {
                 end.failure = "the program exited with status \(exit.code)" + logs.stderrTail()
+            } else if let value = summary[a.metric] {
+                // The program's own final value wins over the curve's, as W&B ranks runs by
+                // their summary: a script that logs every epoch and sets the best at the end.
+                end.completed = true
+                end.finalValue = value
+                end.lastMetrics.merge(summary) { $1 }
             } else if end.epochsRun == 0, let unread = firstUnreadLine {
                 end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}); the first: \(unread)" + logs.stderrTail()
-            } else if end.epochsRun == 0 {
+            } else if end.epochsRun == 0, summary.isEmpty {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
             } else if objective.isEmpty {
                 let unread = objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? ""
-                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(end.lastMetrics.keys.sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
+                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(Set(end.lastMetrics.keys).union(summary.keys).sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
             } else {
                 end.completed = true
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
+                end.lastMetrics.merge(summary) { $1 }
             }
         }
         // Only a diverged run is surely the trial's own fault; a program that exits non-zero
@@ -290,11 +303,15 @@ struct CommandTrial: TrialKind {
     /// any, so that the answer reaches a program waiting for that epoch).
     enum ReportLine: Equatable {
         case report(epoch: Int, metrics: [String: Double], nonFinite: Set<String>)
+        /// `{"summary": {...}}` and nothing else: the run's final values, as W&B's
+        /// `run.summary` (its objective, when there, is the trial's value).
+        case summary(metrics: [String: Double])
         case malformed(epoch: Int?)
 
         var epoch: Int? {
             switch self {
             case .report(let e, _, _): e
+            case .summary: nil
             case .malformed(let e): e
             }
         }
@@ -330,6 +347,10 @@ struct CommandTrial: TrialKind {
                 default: break
                 }
             }
+        }
+        if o.count == 1, o[0].0 == "summary", case .object(let fields) = o[0].1 {
+            take(fields, prefix: "")
+            return metrics.isEmpty ? .malformed(epoch: nil) : .summary(metrics: metrics)
         }
         take(o.filter { $0.0 != "epoch" }, prefix: "")
         return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: epoch) : .report(epoch: epoch, metrics: metrics, nonFinite: nonFinite)

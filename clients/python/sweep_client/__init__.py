@@ -31,7 +31,7 @@ import json
 import os
 import sys
 
-__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config"]
+__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config", "Summary"]
 
 def _resumed_epoch():
     """The epoch an attempt continues after (SWEEP_RESUME_EPOCH: a checkpoint's, or a PBT
@@ -164,6 +164,19 @@ def _report(epoch, metrics):
             return _state["pruned"]
 
 
+def _has(data, name):
+    """Whether `data` holds metric `name`, flat ("val/loss", "val.loss") or nested
+    ({"val": {"loss": ...}} is val.loss, as the worker flattens it)."""
+    if name in data:
+        return True
+    node = data
+    for part in name.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
 def pruned():
     """Whether the trial was pruned."""
     return _state["pruned"]
@@ -273,12 +286,40 @@ class Config(dict):
             self.setdefault(k, v)
 
 
+class Summary(dict):
+    """W&B's run.summary: the last value of each logged metric, unless the script sets its
+    own (`run.summary["val_loss"] = best`). What the script sets is sent when the run
+    finishes, and its objective is the trial's value (as W&B ranks runs by their summary)."""
+
+    def __init__(self):
+        dict.__init__(self)
+        self._set = set()
+
+    def __setitem__(self, key, value):
+        self._set.add(key)
+        dict.__setitem__(self, key, value)
+
+    def update(self, *args, **kwargs):
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def _logged(self, data):
+        # Values log() sets: the defaults the script's own values override.
+        for k, v in data.items():
+            if k not in self._set:
+                dict.__setitem__(self, k, v)
+
+    def _own(self):
+        return {k: self[k] for k in self._set if k in self}
+
+
 class Run(object):
     """A W&B-like run: config, log(), finish()."""
 
     def __init__(self, config=None, name=None):
         self.config = Config(config, locked=params())
-        self.summary = {}
+        self.summary = Summary()
+        self._summary_sent = None
         # W&B's run name and id: the trial, when a worker runs the program.
         trial = os.environ.get("SWEEP_TRIAL")
         self.id = "trial-%s" % trial if trial is not None else "local"
@@ -287,6 +328,11 @@ class Run(object):
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
+        # Inside a sweep the objective's name: W&B counts a run's steps for early termination
+        # by the values of that metric it logged, so each log() that has it is the next epoch
+        # and data logged without it goes with the next one that has it.
+        self._metric = os.environ.get("SWEEP_METRIC") if in_sweep() else None
+        self._held = {}
         atexit.register(self._flush_at_exit)
 
     def log(self, data, step=None, commit=None):
@@ -322,10 +368,17 @@ class Run(object):
         self._pending_epoch = None
         if not data:
             return
-        self._epoch = epoch
-        self.summary.update(data)
+        self.summary._logged(data)
         # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
-        if _report(epoch, {k: v for k, v in data.items() if k != "epoch"}) and not exiting:
+        data = {k: v for k, v in data.items() if k != "epoch"}
+        if self._metric is not None:
+            if not _has(data, self._metric):
+                self._held = _merged(self._held, data)
+                return
+            data, self._held = _merged(self._held, data), {}
+            epoch = self._epoch + 1
+        self._epoch = epoch
+        if _report(epoch, data) and not exiting:
             # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
             print("[sweep_client] pruned at step %d; exiting" % epoch, file=sys.stderr)
             sys.exit(0)
@@ -334,10 +387,25 @@ class Run(object):
         # Data a script logged last without committing it (or its last step=) still counts.
         if self._uncommitted and not _state["pruned"]:
             self._commit(exiting=True)
+        self._send_summary()
+
+    def _send_summary(self):
+        """The values the script set in run.summary, and those it logged after the objective's
+        last value (in no report), once (again if they changed)."""
+        own = _numbers(_merged(self._held, self.summary._own()))
+        if not own or own == self._summary_sent or _state["pruned"]:
+            return
+        self._summary_sent = own
+        if not in_sweep():
+            print("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)), file=sys.stderr)
+            return
+        out, _ = _channels()
+        out.write(json.dumps({"summary": own}, allow_nan=True) + "\n")
 
     def finish(self, exit_code=None):
         if self._uncommitted:
             self._commit()
+        self._send_summary()
         if exit_code:
             sys.exit(exit_code)
 
@@ -375,7 +443,7 @@ def init(config=None, name=None, **_ignored):
     return run
 
 
-summary = {}
+summary = Summary()
 
 
 def login(*args, **kwargs):

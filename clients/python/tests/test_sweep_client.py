@@ -124,6 +124,8 @@ class InsideASweep(unittest.TestCase):
                 line = reports.readline()
                 lines.append(json.loads(line))
                 decisions.write(answer + "\n")
+            # What it writes after the last answer (a summary at exit), read to the end.
+            lines += [json.loads(l) for l in reports.read().splitlines() if l.strip()]
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
         return lines, out
@@ -181,6 +183,37 @@ class InsideASweep(unittest.TestCase):
         # As in W&B, a call without step adds to the step being logged; it is sent at exit.
         self.assertEqual(lines, [{"train_loss": 1.0, "val_loss": 2.0, "epoch": 1},
                                  {"train_loss": 2.0, "val_loss": 3.0, "test_loss": 5.0, "epoch": 2}])
+
+    def test_wandb_steps_are_the_objectives_values_and_the_rest_goes_with_them(self):
+        # As W&B's hyperband counts a run's steps (the values of the metric), not log() calls:
+        # five training logs and one validation per epoch are one report per epoch; what
+        # follows the last validation (a test score) is sent in the summary at exit.
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for e in range(2):\n"
+                "    for b in range(5):\n"
+                "        run.log({'train_loss': 10 * e + b})\n"
+                "    run.log({'val': {'acc': 0.5 + e / 4}})\n"
+                "run.log({'test_acc': 0.7})\n")
+        lines, _ = self.run_with_worker(code, ["continue 1", "continue 2"], {"SWEEP_METRIC": "val.acc", "SWEEP_RESUME_EPOCH": "0"})
+        self.assertEqual(lines, [{"train_loss": 4, "val": {"acc": 0.5}, "epoch": 1},
+                                 {"train_loss": 14, "val": {"acc": 0.75}, "epoch": 2},
+                                 {"summary": {"test_acc": 0.7}}])
+
+    def test_wandb_summary_the_script_sets_is_sent_when_it_finishes(self):
+        # W&B ranks runs by run.summary: a script that sets its best value there.
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "history = [1.0, 0.2, 0.9]\n"
+                "for v in history:\n"
+                "    run.log({'val_loss': v})\n"
+                "run.summary['val_loss'] = min(history)\n"
+                "wandb.summary.update({'note': 'text is left out', 'best_epoch': 2})\n"
+                "assert run.summary['val_loss'] == 0.2\n"
+                "run.finish()\n")
+        lines, _ = self.run_with_worker(code, ["continue 1", "continue 2", "continue 3"], {"SWEEP_METRIC": "val_loss"})
+        self.assertEqual([l.get("val_loss") for l in lines[:3]], [1.0, 0.2, 0.9])
+        self.assertEqual(lines[3:], [{"summary": {"val_loss": 0.2, "best_epoch": 2}}])
 
     def test_after_a_prune_reports_return_true_without_waiting(self):
         code = ("import sweep_client\n"
