@@ -73,7 +73,7 @@ import Testing
     @Test func prunerErrorsNameTheProblem() {
         let unknown = Self.failure { _ = try Self.pruner(#"{"name": "mediam"}"#) }
         #expect(unknown.key == "name")
-        #expect(unknown.message == "unknown pruner 'mediam'; expected one of: none, median, percentile, asha, successive_halving, hyperband, threshold, patience")
+        #expect(unknown.message == "unknown pruner 'mediam'; expected one of: none, median, percentile, asha, successive_halving, hyperband, threshold, patience, wandb_hyperband")
         let misplaced = Self.failure { _ = try Self.pruner(#"{"name": "median", "reduction_factor": 3}"#) }
         #expect(misplaced.key == "reduction_factor")
         #expect(misplaced.message == "option 'reduction_factor' does not apply to pruner 'median'; its options are: n_startup_trials, n_warmup_steps, interval_steps, n_min_trials")
@@ -127,7 +127,7 @@ import Testing
         #expect(Set(PrunerConfig.CodingKeys.allCases.map(\.stringValue)) == [
             "name", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials", "percentile", "min_resource",
             "max_resource", "reduction_factor", "min_early_stopping_rate", "bootstrap_count", "lower", "upper", "patience",
-            "min_delta", "mode"])
+            "min_delta", "mode", "bands", "eta"])
     }
 
     @Test func factoriesBuildTheConfiguredObjects() throws {

@@ -112,14 +112,13 @@ import Testing
         let d = try SweepDefinition.parse(text: text, file: "dir/my sweep.yaml")
         #expect(d.study == "my-sweep")
         #expect(d.sampler.name == .tpe && d.objective == Objective(metric: "val_loss", direction: .minimize))
-        guard case .asha(let asha) = d.pruner else {
-            Issue.record("hyperband maps to asha, got \(d.pruner.name)")
+        guard case .wandbHyperband(let hyperband) = d.pruner else {
+            Issue.record("hyperband maps to wandb_hyperband, got \(d.pruner.name)")
             return
         }
-        // max_iter ends the rungs, not the runs: W&B does not bound a run's steps.
-        #expect(asha.minResource == .steps(3) && asha.reductionFactor == 3 && asha.maxResource == 26)
+        // W&B's bands 27/9 and 27/3; max_iter ends the bands, not the runs.
+        #expect(hyperband.bands == [3, 9] && hyperband.eta == 3)
         #expect(d.budget == Budget(trials: 10, maxEpochs: WandBSweep.uncappedEpochs))
-        #expect(asha.promotionSteps(maxSteps: d.maxEpochs) == [3, 9]) // W&B's bands 27/9 and 27/3
         let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
         #expect(byName["lr"] == .logUniform(low: 0.0001, high: 0.1))
         #expect(byName["bs"] == .categorical([.int(16), .int(32)]))

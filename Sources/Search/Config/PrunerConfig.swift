@@ -3,7 +3,7 @@
 /// ```yaml
 /// pruner:
 ///   name: asha            # none | median | percentile | asha (successive_halving) |
-///   reduction_factor: 3   # hyperband | threshold | patience
+///   reduction_factor: 3   # hyperband | threshold | patience | wandb_hyperband
 ///   min_resource: 1       # options use Optuna's names
 /// ```
 ///
@@ -21,10 +21,13 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
     case hyperband(HyperbandPruner.Config)
     case threshold(ThresholdPruner.Config)
     case patience(PatientPruner.Config)
+    case wandbHyperband(WandBHyperbandPruner.Config)
 
     /// Which pruner.
     public enum Name: String, Codable, Sendable, Hashable, CaseIterable {
         case none, median, percentile, asha, hyperband, threshold, patience
+        /// W&B's hyperband as W&B's controller runs it (W&B sweep files).
+        case wandbHyperband = "wandb_hyperband"
 
         /// The options type of this pruner.
         public var optionsType: any PrunerOptions.Type {
@@ -36,6 +39,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
             case .hyperband: return HyperbandPruner.Config.self
             case .threshold: return ThresholdPruner.Config.self
             case .patience: return PatientPruner.Config.self
+            case .wandbHyperband: return WandBHyperbandPruner.Config.self
             }
         }
     }
@@ -50,6 +54,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
         case .hyperband(let o): return o
         case .threshold(let o): return o
         case .patience(let o): return o
+        case .wandbHyperband(let o): return o
         }
     }
 
@@ -61,7 +66,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
 
     /// The names accepted for `name`, aliases included.
     public static let acceptedNames = ["none", "median", "percentile", "asha", "successive_halving", "hyperband",
-                                       "threshold", "patience"]
+                                       "threshold", "patience", "wandb_hyperband"]
 
     /// The options each pruner takes.
     public static func options(of name: Name) -> [CodingKeys] { name.optionsType.keys }

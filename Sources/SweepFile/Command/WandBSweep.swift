@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// Reads a W&B sweep file (`method:`, `metric: {name, goal}`, `parameters` with
 /// `value`/`values`/`min`/`max`/`distribution`, `early_terminate`, `run_cap`, `program`,
@@ -328,32 +329,35 @@ public enum WandBSweep {
             }
             return i
         }
-        // Sweep's successive halving keeps a whole fraction of the trials at each rung.
-        let eta = try int("eta", atLeast: 2, why: " (Sweep's successive halving needs a whole reduction factor)") ?? 3
-        // W&B stops a run at each bracket (min_iter * eta^k) when it is behind the runs seen
-        // there so far: asynchronous successive halving, Sweep's `asha`.
-        var minIter: Int
-        var maxIter: Int?
-        if let m = try int("min_iter") {
-            minIter = m
-            maxIter = try int("max_iter")
-        } else if let m = try int("max_iter") {
-            guard let s = try int("s") else {
-                throw ConfigError(mark: node.mark, path: path.appending("s"), message: "with max_iter, W&B's hyperband needs s (the number of brackets)")
+        var eta = 3.0
+        if let n = node["eta"] {
+            guard let e = n.number, e > 1, e.isFinite else {
+                throw ConfigError(mark: n.mark, path: path.appending("eta"), message: "eta must be a number above 1, got '\(n.literal)'")
             }
-            maxIter = m
-            minIter = max(1, m / Int(pow(Double(eta), Double(s))))
+            eta = e
+        }
+        // W&B's controller: max_iter and s first, else min_iter (hyperband_stopping.py).
+        let bands: [Int]
+        if let m = try int("max_iter"), let s = try int("s", atLeast: 0) {
+            bands = WandBHyperbandPruner.Config.bands(maxIter: m, s: s, eta: eta)
+        } else if let m = try int("min_iter") {
+            // A max_iter without s bounds the bands (they lie below it).
+            let limit = try int("max_iter").map { $0 - 1 } ?? uncappedEpochs
+            bands = WandBHyperbandPruner.Config.bands(minIter: m, eta: eta, upTo: limit)
+        } else if try int("max_iter") != nil {
+            throw ConfigError(mark: node.mark, path: path.appending("s"), message: "with max_iter, W&B's hyperband needs s (the number of brackets)")
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "hyperband needs min_iter, or max_iter and s")
         }
-        var pruner: [ConfigNode.Entry] = [
-            .init(key: "name", value: ConfigNode(.string("asha"), mark: node.mark)),
-            .init(key: "min_resource", value: ConfigNode(.int(minIter), mark: node.mark)),
-            .init(key: "reduction_factor", value: ConfigNode(.int(eta), mark: node.mark)),
-        ]
-        // W&B's bands lie below max_iter (max_iter / eta^i, i >= 1): no rung at max_iter itself.
-        if let maxIter, maxIter > 1 { pruner.append(.init(key: "max_resource", value: ConfigNode(.int(maxIter - 1), mark: node.mark))) }
-        return ConfigNode(.mapping(pruner), mark: node.mark)
+        guard !bands.isEmpty else {
+            throw ConfigError(mark: node.mark, path: path, message: "these settings give W&B's hyperband no band (W&B refuses them too): increase s or min_iter, or decrease eta")
+        }
+        let list = ConfigNode(.sequence(bands.map { ConfigNode(.int($0), mark: node.mark) }), mark: node.mark)
+        return ConfigNode(.mapping([
+            .init(key: "name", value: ConfigNode(.string("wandb_hyperband"), mark: node.mark)),
+            .init(key: "bands", value: list),
+            .init(key: "eta", value: ConfigNode(eta == eta.rounded() ? .int(Int(eta)) : .double(eta), mark: node.mark)),
+        ]), mark: node.mark)
     }
 
     // MARK: Helpers
