@@ -50,7 +50,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "SweepSupport"),
+        .target(name: "SweepSupport", dependencies: ["CSupport"]),
         .target(name: "Randomness"),
         .target(name: "JSONValue"),
         // A few lines of C for what Swift cannot call directly (prctl is variadic).

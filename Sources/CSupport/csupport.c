@@ -20,6 +20,14 @@ void sweep_line_buffer_stdout(void) {
 }
 
 #include <errno.h>
+
+int sweep_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) != 0) return errno ? errno : EIO;
+    return ferror(stdout) ? -1 : 0;
+}
+
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>

@@ -38,6 +38,11 @@ public struct SweepCommand: ParsableCommand {
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))
             try command.run()
+            // Output to a full disk or a closed pipe is incomplete: that is no success.
+            if let failure = StandardStream.failure {
+                printError("cannot write the output (\(failure)): what was written is incomplete")
+                Foundation.exit(1)
+            }
             Foundation.exit(0)
         } catch let error as ConfigError {
             for problem in error.all { printError(problem.line) }
@@ -95,7 +100,7 @@ public struct SweepCommand: ParsableCommand {
                 shown.unicodeScalars.append(u)
             }
         }
-        FileHandle.standardError.write(Data("error: \(shown)\n".utf8))
+        StandardStream.error.write("error: \(shown)\n")
     }
 }
 

@@ -23,7 +23,7 @@ public final class Log: Sendable {
     public func log(_ level: Level, _ message: @autoclosure () -> String) {
         guard level >= minimum else { return }
         let stamp = Log.timestamp()
-        FileHandle.standardError.write(Data("\(stamp) \(label) \(level.label): \(message())\n".utf8))
+        StandardStream.error.write("\(stamp) \(label) \(level.label): \(message())\n")
     }
 
     public func debug(_ m: @autoclosure () -> String) { log(.debug, m()) }

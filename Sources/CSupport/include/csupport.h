@@ -8,6 +8,10 @@ int sweep_terminate_with_parent(void);
 /// Makes standard output line-buffered (so prints and direct writes keep their order).
 void sweep_line_buffer_stdout(void);
 
+/// Flushes standard output: 0, or the errno of a failed write (-1 when stdio only knows
+/// that an earlier one failed: its error flag).
+int sweep_flush_stdout(void);
+
 #include <sys/types.h>
 
 /// Starts a child process for a command trial: `argv[0]` searched in PATH (of `envp`),

@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Foundation
 import Store
@@ -120,7 +121,7 @@ struct Logs: ParsableCommand {
                 guard !data.isEmpty else { continue }
                 offsets[i] += data.count
                 if streams.count > 1 && !follow { print("--- \(name) ---") }
-                FileHandle.standardOutput.write(data)
+                StandardStream.output.write([UInt8](data))
             }
         }
         printNew()

@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Foundation
 import Search
@@ -41,7 +42,7 @@ struct Compare: ParsableCommand {
             throw UsageError("'\(a.study.name)' is to \(a.direction.rawValue) \(a.study.definition.metric) but '\(b.study.name)' is to \(b.direction.rawValue) \(b.study.definition.metric): the values are not comparable")
         }
         if a.study.definition.metric != b.study.definition.metric {
-            FileHandle.standardError.write(Data("warning: the studies optimize different metrics (\(a.study.definition.metric), \(b.study.definition.metric))\n".utf8))
+            StandardStream.error.write("warning: the studies optimize different metrics (\(a.study.definition.metric), \(b.study.definition.metric))\n")
         }
         let comparison = Comparison(a: a, b: b, givenTarget: target)
         switch format {

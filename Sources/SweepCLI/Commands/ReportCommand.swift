@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Foundation
 import Store
@@ -35,7 +36,7 @@ struct ReportCommand: ParsableCommand {
         let page = ReportPage.render(data, version: SweepCommand.configuration.version)
         let path = out ?? Self.defaultFileName(study)
         if path == "-" {
-            FileHandle.standardOutput.write(Data(page.utf8))
+            StandardStream.output.write(page)
             return
         }
         do {

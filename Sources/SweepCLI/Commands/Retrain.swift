@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Cluster
 import Foundation
@@ -72,7 +73,7 @@ struct Retrain: ParsableCommand {
         do {
             modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970 * 1000))", bytes: try ModelFile.encode(trainer))
         } catch {
-            FileHandle.standardError.write(Data("warning: the retrained model was not saved: \(error)\n".utf8))
+            StandardStream.error.write("warning: the retrained model was not saved: \(error)\n")
             modelPath = nil
         }
         let store = try database.writer()

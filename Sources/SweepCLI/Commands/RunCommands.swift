@@ -68,7 +68,7 @@ struct Run: ParsableCommand {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try DataPreflight.sweep(file)
-        if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { StandardStream.error.write((note + "\n")) }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
@@ -278,7 +278,7 @@ struct WorkerCommand: ParsableCommand {
             curve = try directory.workerKeys(name: keyName)
             // Not for local workers of `sweep run`, which share the coordinator's directory.
             if parentPid == nil {
-                for warning in directory.workerHostWarnings(name: keyName) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+                for warning in directory.workerHostWarnings(name: keyName) { StandardStream.error.write("warning: \(warning)\n") }
             }
         } else if keyName != "worker" {
             throw UsageError("--key-name \(keyName) needs --keys DIR (without it the worker connects without CURVE)")
@@ -293,7 +293,7 @@ struct WorkerCommand: ParsableCommand {
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
         if !quiet || summary.failed {
-            FileHandle.standardError.write(Data("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\n".utf8))
+            StandardStream.error.write("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\n")
         }
         if summary.failed { throw CommandFailure("") }
     }
@@ -315,7 +315,7 @@ struct WorkerCommand: ParsableCommand {
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
-        FileHandle.standardError.write(Data("started \(workersPerHost) workers connecting to \(connect)\n".utf8))
+        StandardStream.error.write("started \(workersPerHost) workers connecting to \(connect)\n")
         while workers.running > 0 {
             if processStop.isSet {
                 workers.stop(timeout: 900) // each finishes its epoch and hands its trial back

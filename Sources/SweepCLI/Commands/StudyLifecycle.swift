@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Cluster
 import Foundation
@@ -107,7 +108,7 @@ private func existingStore(_ database: DatabaseOptions) throws -> SweepStore {
 
 /// Asks on the terminal; anything but y/yes leaves everything as it was.
 private func confirm(_ question: String) throws {
-    FileHandle.standardOutput.write(Data("\(question) [y/N] ".utf8))
+    StandardStream.output.write("\(question) [y/N] ")
     guard let answer = readLine() else {
         throw UsageError("no answer on standard input; pass --yes to delete without asking")
     }

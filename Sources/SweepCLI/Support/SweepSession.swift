@@ -1,3 +1,4 @@
+import SweepSupport
 import Cluster
 import Foundation
 import Search
@@ -53,7 +54,7 @@ struct SweepSession {
                     try coordinator.listenLocally(ipc.endpoint)
                     endpoint = ipc.endpoint
                 } catch {
-                    FileHandle.standardError.write(Data("note: local workers use \(endpoint): cannot listen on \(ipc.endpoint): \(error)\n".utf8))
+                    StandardStream.error.write("note: local workers use \(endpoint): cannot listen on \(ipc.endpoint): \(error)\n")
                 }
             }
             try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)

@@ -1,3 +1,4 @@
+import SweepSupport
 import CSupport
 import Foundation
 
@@ -72,7 +73,7 @@ final class LiveDisplay {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStream.output.write(text)
     }
 }
 

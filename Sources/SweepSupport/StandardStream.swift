@@ -1,0 +1,48 @@
+import CSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Standard output and error, written without trapping.
+///
+/// Foundation's `FileHandle.write(_:)` traps when a write fails: `sweep run | head -2`
+/// (a closed pipe) or an ssh session that dropped (EIO on the terminal) crashed a
+/// coordinator in the middle of its study. Here a failed write is remembered instead (the
+/// command then exits 1 saying so, see ``failure``) and the work goes on.
+public enum StandardStream: Sendable {
+    case output
+    case error
+
+    /// errno of the first failed write to standard output (0: none).
+    private static let firstFailure = Atomic<Int32>(0)
+
+    /// Why writing to standard output failed, if it did: what it printed is incomplete
+    /// (also what `print` lost: stdio's error flag counts, after a flush).
+    public static var failure: String? {
+        let flushed = sweep_flush_stdout()
+        let code = firstFailure.load(ordering: .relaxed) != 0 ? firstFailure.load(ordering: .relaxed) : flushed
+        return code == 0 ? nil : code < 0 ? "a write failed" : String(cString: strerror(code))
+    }
+
+    /// Writes `text` whole (retrying after signals); a failure is remembered, never a trap.
+    public func write(_ text: String) {
+        write(Array(text.utf8))
+    }
+
+    /// Writes `bytes` whole (retrying after signals); a failure is remembered, never a trap.
+    public func write(_ bytes: [UInt8]) {
+        let fd: Int32 = self == .output ? 1 : 2
+        if self == .output { _ = sweep_flush_stdout() } // what print() buffered comes first
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n > 0 { offset += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if self == .output { _ = Self.firstFailure.compareExchange(expected: 0, desired: n < 0 ? errno : EIO, ordering: .relaxed) }
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+import SweepTestSupport
+
+/// Output that cannot be written (a full disk, a closed pipe) is no success, and never a
+/// crash: `sweep export > full-disk/file` wrote a truncated file and exited 0, and
+/// `sweep run | head -2` trapped in Foundation's FileHandle.write (exit 132, the study
+/// left interrupted).
+@Suite struct OutputFailureTests {
+    @Test func aFullDiskIsAnErrorAndAClosedPipeDoesNotStopTheRun() throws {
+        let h = try SweepHarness("output-failure")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 30, epochs: 2, sleep: 0.01))
+        // The run's output goes to a pipe closed after its first line.
+        let shell = "\(SweepHarness.executable.path) run \(file) --db \(h.db) --workers 2 | head -1"
+        let (status, output) = try h.run("/bin/bash", ["-c", "\(shell); exit ${PIPESTATUS[0]}"], timeout: 120)
+        #expect(status == 1 && output.contains("error: cannot write the output") && !output.contains("Fatal error"), "\(status) \(output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 30 && trials.allSatisfy { $0.state.isFinished }, "the study finished: \(trials.map(\.state))")
+        for command in [["export", "s", "--db", h.db, "--format", "json"], ["trials", "s", "--db", h.db]] {
+            let (code, text) = try h.run("/bin/sh", ["-c", ([SweepHarness.executable.path] + command).joined(separator: " ") + " > /dev/full"], timeout: 60)
+            #expect(code == 1 && text.contains("error: cannot write the output"), "\(command): \(code) \(text)")
+        }
+    }
+}
