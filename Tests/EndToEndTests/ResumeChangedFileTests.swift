@@ -38,3 +38,36 @@ import Testing
         #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete })
     }
 }
+
+/// A resume from another directory than the study began in: a relative `program` is not
+/// there, and every remaining trial FAILed at once (37 in half a second) with the study
+/// reported finished. It is refused before anything runs; from the study's directory it runs.
+@Suite struct ResumeElsewhereTests {
+    @Test func aResumeWhoseLocalWorkersWouldNotFindTheProgramIsRefused() throws {
+        let h = try SweepHarness("resume-elsewhere")
+        defer { h.cleanUp() }
+        _ = try h.write("train.sh", "echo '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        _ = try h.write("s.yaml", """
+            study: s
+            program: train.sh
+            command: [sh, "${program}"]
+            metric: {name: loss, goal: minimize}
+            method: random
+            parameters: {x: {min: 0.0, max: 1.0}}
+            run_cap: 2
+            """)
+        let sweep = SweepHarness.executable.path
+        let here = h.directory.path
+        let first = try h.run("/bin/sh", ["-c", "cd \(here) && \(sweep) run s.yaml --db s.db --workers 1 --no-progress"], timeout: 120)
+        try #require(first.status == 0, "\(first.output)")
+        let refused = try h.run("/bin/sh", ["-c", "cd / && \(sweep) resume s --db \(here)/s.db --add-trials 2 --workers 1 --no-progress"], timeout: 60)
+        #expect(refused.status == 2 && refused.output.contains("program 'train.sh' of study 's' is not in /, where the local workers would run it")
+                && refused.output.contains("(its sweep file was \(here)/s.yaml)"), "\(refused.output)")
+        let count = { try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }.count }
+        #expect(try count() == 2, "nothing ran")
+        let resumed = try h.run("/bin/sh", ["-c", "cd \(here) && \(sweep) resume s --db s.db --add-trials 2 --workers 1 --no-progress"], timeout: 120)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let trials = try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
+    }
+}

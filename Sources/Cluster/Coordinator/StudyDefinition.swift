@@ -1,3 +1,4 @@
+import Foundation
 import Search
 import Store
 import SweepFile
@@ -22,9 +23,14 @@ extension SweepDefinition {
         return "--add-trials: study '\(record.name)' is Population Based Training, whose budget is its population (\(pbt.population) members training side by side); members added now would join generations behind. Start a new study with a larger population (scheduler.population and budget.trials) instead"
     }
 
+    /// `path` from the root: a study resumed from another directory still knows its file.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)).standardizedFileURL.path
+    }
+
     /// The record of a new study of this definition.
     var newStudy: NewStudy {
-        NewStudy(name: study, direction: objective.direction, metric: objective.metric, sweepFile: text, sweepPath: file, space: space,
+        NewStudy(name: study, direction: objective.direction, metric: objective.metric, sweepFile: text, sweepPath: file.map(Self.absolute), space: space,
                  seed: seed, budgetTrials: cappedBudget(budget.trials), maxEpochs: maxEpochs, wallTime: budget.wallTime,
                  maxAttempts: retry.maxAttempts)
     }
@@ -32,7 +38,7 @@ extension SweepDefinition {
     /// The definition of a stored study: its stored sweep file, parsed, after checking that
     /// the record's columns say the same (else the database was edited by hand or written
     /// by an incompatible version, and resuming would mix two studies).
-    static func stored(_ record: StudyRecord) throws -> SweepDefinition {
+    public static func stored(_ record: StudyRecord) throws -> SweepDefinition {
         let d = record.definition
         var definition = try SweepDefinition.parse(text: d.sweepFile, file: d.sweepPath ?? "\(record.name) (stored sweep file)")
         // A W&B file's epoch cap is Sweep's choice, not the file's (100 before 2026-12-05, no

@@ -8,15 +8,31 @@ import SweepFile
 /// that is not there fails every trial with "can't open file"; the note says so before the
 /// run instead (remote workers may have it, so it is no error).
 enum ProgramLocation {
-    static func note(for definition: SweepDefinition, file: String) -> String? {
+    /// A relative `program` not in this directory, where local workers run it (nil: it is
+    /// there, absolute, or `working_directory` says where).
+    static func missing(in definition: SweepDefinition) -> (program: String, here: String)? {
         guard case .string(let program)? = definition.template["program"]?.value, !program.hasPrefix("/"),
               definition.template["working_directory"] == nil else { return nil }
         let here = FileManager.default.currentDirectoryPath
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
+        return (program, here)
+    }
+
+    static func note(for definition: SweepDefinition, file: String) -> String? {
+        guard let (program, here) = missing(in: definition) else { return nil }
         let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
         let hint = FileManager.default.fileExists(atPath: beside)
             ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
             : ""
         return "note: program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)"
+    }
+
+    /// Why `sweep resume` with local workers must not start here: every remaining trial
+    /// would fail at once and use up the budget (a resume from another directory FAILed 37
+    /// trials in half a second and reported the study finished).
+    static func resumeProblem(for definition: SweepDefinition, study: String, sweepPath: String?) -> String? {
+        guard let (program, here) = missing(in: definition) else { return nil }
+        let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
+        return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
     }
 }

@@ -142,6 +142,10 @@ struct Resume: ParsableCommand {
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")
             return
         }
+        if workers > 0, let definition = try? SweepDefinition.stored(stored),
+           let problem = ProgramLocation.resumeProblem(for: definition, study: study, sweepPath: stored.definition.sweepPath) {
+            throw UsageError(problem)
+        }
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
