@@ -319,6 +319,7 @@ struct WorkerCommand: ParsableCommand {
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
         try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
+        workers.superviseInBackground { !processStop.isSet }
         StandardStream.error.write("started \(workersPerHost) workers connecting to \(connect)\n")
         while workers.running > 0 {
             if processStop.isSet {

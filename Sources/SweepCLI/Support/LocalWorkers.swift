@@ -1,9 +1,37 @@
 import Foundation
+import SweepSupport
 
-/// Worker processes started on this machine by `sweep run` / `sweep resume`: the same
-/// executable with `sweep worker`, one BLAS thread each, stopped with the parent.
-final class LocalWorkers {
-    private(set) var processes: [Process] = []
+/// Worker processes started on this machine by `sweep run` / `sweep resume` (and `sweep
+/// worker --workers-per-host`): the same executable with `sweep worker`, one BLAS thread
+/// each, stopped with the parent.
+///
+/// A worker killed by a signal (the OOM killer, a `kill -9`, a crash) is started again, so
+/// a run does not go on at a fraction of its workers, or wait for none, without a word (the
+/// coordinator hands the dead worker's trial to another). A worker that exits by itself
+/// (the study ended, it was quarantined or refused) is not. A slot whose worker dies
+/// ``restartsPerMinute`` times within a minute is given up, and said so.
+///
+/// `@unchecked Sendable`: the slots are read and changed only under `lock`; the supervisor
+/// thread restarts workers while the calling thread may signal or stop them.
+final class LocalWorkers: @unchecked Sendable {
+    /// Restarts of one worker within a minute before it is given up.
+    static let restartsPerMinute = 3
+
+    private struct Slot {
+        var process: Process
+        var id: String
+        /// The first worker's id; a restarted one gets `-r1`, `-r2`, ... after it.
+        let baseID: String
+        var restarts: [Date] = []
+        var restarted = 0
+        var givenUp = false
+    }
+
+    private let lock = NSLock()
+    private var slots: [Slot] = []
+    private var launch: (endpoint: String, extraArguments: [String])?
+    private var supervising = false
+    private var saidNoneLeft = false
     private let logDirectory: String?
 
     init(logDirectory: String?) {
@@ -13,30 +41,92 @@ final class LocalWorkers {
     /// Starts `count` workers connecting to `endpoint`, with ids `PREFIX-1` ... (default
     /// prefix: `HOST-w` and this process id as a suffix).
     func start(count: Int, endpoint: String, idPrefix: String? = nil, extraArguments: [String] = []) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        launch = (endpoint, extraArguments)
+        for i in 0..<count {
+            let id = idPrefix.map { "\($0)-\(i + 1)" } ?? "\(hostShortName())-w\(i + 1)-\(getpid())"
+            slots.append(Slot(process: try spawn(slot: i, id: id), id: id, baseID: id))
+        }
+    }
+
+    private func spawn(slot i: Int, id: String) throws -> Process {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
         let exe = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        for i in 0..<count {
-            let p = Process()
-            p.executableURL = exe
-            let id = idPrefix.map { "\($0)-\(i + 1)" } ?? "\(hostShortName())-w\(i + 1)-\(getpid())"
-            p.arguments = ["worker", "--connect", endpoint, "--parent-pid", "\(getpid())", "--id", id] + extraArguments
-            var env = ProcessInfo.processInfo.environment
-            env["OPENBLAS_NUM_THREADS"] = "1"
-            p.environment = env
-            p.standardInput = FileHandle.nullDevice
-            if let dir = logDirectory {
-                let path = "\(dir)/worker-\(i + 1).log"
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                let h = FileHandle(forWritingAtPath: path)
-                p.standardOutput = h
-                p.standardError = h
-            } else {
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.standardError
-            }
-            try p.run()
-            processes.append(p)
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["worker", "--connect", launch?.endpoint ?? "", "--parent-pid", "\(getpid())", "--id", id] + (launch?.extraArguments ?? [])
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        if let dir = logDirectory {
+            let path = "\(dir)/worker-\(i + 1).log"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            let h = FileHandle(forWritingAtPath: path)
+            p.standardOutput = h
+            p.standardError = h
+        } else {
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.standardError
         }
+        try p.run()
+        return p
+    }
+
+    /// Restarts, until ``stop(timeout:)``, workers killed by a signal while `keepGoing`
+    /// says the study runs (checked every 0.2 s on a thread of its own).
+    func superviseInBackground(while keepGoing: @escaping @Sendable () -> Bool) {
+        lock.lock()
+        supervising = true
+        lock.unlock()
+        Thread.detachNewThread { [self] in
+            while true {
+                usleep(200_000)
+                guard keepGoing() else { return }
+                lock.lock()
+                defer { lock.unlock() }
+                guard supervising else { return }
+                restartKilled()
+            }
+        }
+    }
+
+    /// (Under `lock`.) One pass: workers that died by a signal start again.
+    private func restartKilled(now: Date = Date()) {
+        for i in slots.indices where !slots[i].givenUp && !slots[i].process.isRunning && slots[i].process.terminationReason == .uncaughtSignal {
+            let old = slots[i]
+            let signal = old.process.terminationStatus
+            let recent = old.restarts.filter { now.timeIntervalSince($0) < 60 }
+            guard recent.count < Self.restartsPerMinute else {
+                slots[i].givenUp = true
+                StandardStream.error.write("warning: local worker \(old.id) was killed by signal \(signal) \(recent.count + 1) times within a minute; it is not started again\n")
+                continue
+            }
+            // A new id: the coordinator has the old one's trial to re-queue, not to hand back.
+            let id = "\(old.baseID)-r\(old.restarted + 1)"
+            do {
+                slots[i].process = try spawn(slot: i, id: id)
+                slots[i].id = id
+                slots[i].restarts = recent + [now]
+                slots[i].restarted += 1
+                StandardStream.error.write("note: local worker \(old.id) (pid \(old.process.processIdentifier)) was killed by signal \(signal); started \(id) in its place\n")
+            } catch {
+                slots[i].givenUp = true
+                StandardStream.error.write("warning: local worker \(old.id) was killed by signal \(signal) and cannot be started again: \(error)\n")
+            }
+        }
+        if !saidNoneLeft, !slots.isEmpty, !slots.contains(where: { $0.process.isRunning }),
+           slots.contains(where: { $0.process.terminationReason == .uncaughtSignal }) {
+            saidNoneLeft = true
+            StandardStream.error.write("warning: no local worker is left running: the study waits for workers (`sweep worker --connect ENDPOINT`); Ctrl-C stops it\n")
+        }
+    }
+
+    private var processes: [Process] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map(\.process)
     }
 
     /// Sends `signal` to every running worker.
@@ -46,6 +136,10 @@ final class LocalWorkers {
 
     /// Asks every worker to finish its epoch and leave (SIGTERM), waiting up to `timeout`.
     func stop(timeout: Double) {
+        lock.lock()
+        supervising = false
+        lock.unlock()
+        let processes = self.processes
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGTERM) }
         let deadline = Date().addingTimeInterval(timeout)
         while processes.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
@@ -55,6 +149,10 @@ final class LocalWorkers {
 
     /// Waits up to `timeout` for workers to exit by themselves (after the study's `stop`).
     func waitForExit(timeout: Double) -> Bool {
+        lock.lock()
+        supervising = false
+        lock.unlock()
+        let processes = self.processes
         let deadline = Date().addingTimeInterval(timeout)
         while processes.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
         return !processes.contains(where: \.isRunning)

@@ -58,6 +58,7 @@ struct SweepSession {
                 }
             }
             try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)
+            local.superviseInBackground { !processStop.isSet }
         }
         let display = ProgressThread(databasePath: databasePath, study: study, enabled: showProgress)
         display.start()

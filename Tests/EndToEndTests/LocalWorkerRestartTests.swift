@@ -1,0 +1,38 @@
+import Foundation
+import Store
+import Testing
+
+/// `sweep run --workers N` starts a local worker again when it is killed (the OOM killer,
+/// a `kill -9`): with both killed, the run waited for none, saying nothing, for as long as
+/// one let it.
+@Suite struct LocalWorkerRestartTests {
+    /// The worker processes `sweep run` (pid) started, from /proc (no procps needed).
+    private func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { child in
+            guard let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("PPid:") }),
+                  Int32(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) == pid,
+                  let cmdline = try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8) else { return false }
+            return cmdline.contains("worker\u{0}--connect")
+        }
+    }
+
+    @Test func killedLocalWorkersAreStartedAgainAndTheStudyEnds() throws {
+        let h = try SweepHarness("local-restart")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 40, epochs: 2, sleep: 0.05))
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        #expect(h.waitFor(timeout: 60) { self.children(of: run.processIdentifier).count == 2 && (try? h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "s").id).count }) ?? 0 >= 2 })
+        let first = children(of: run.processIdentifier)
+        for pid in first { kill(pid, SIGKILL) }
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        let log = h.logText("run.log")
+        #expect(log.components(separatedBy: "was killed by signal 9; started").count == 3, "both were started again: \(log)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 40 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+    }
+}
