@@ -654,13 +654,31 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(try h.run(["enqueue", "sweep", "max_depth=null", "--db", h.db]).status == 0)
     }
 
+    /// A W&B random sweep without run_cap runs until stopped, as W&B's agent: Ctrl-C ends it
+    /// (130) with its trials kept, and `sweep resume` would continue it.
+    @Test func aWandBFileWithoutRunCapRunsUntilStopped() throws {
+        let h = try SweepHarness("wandb-uncapped")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"loss\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.05\n")
+        let file = try h.write("w.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let count = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id).filter { $0.state == .complete }.count }) ?? 0 }
+        #expect(h.waitFor(timeout: 60) { count() >= 5 }, "\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGINT)
+        #expect(h.waitFor(timeout: 60) { !run.isRunning })
+        #expect(run.terminationStatus == 130, "\(h.logText("run.log"))")
+        #expect(h.logText("run.log").contains("the sweep runs until stopped"), "\(h.logText("run.log"))")
+        #expect(try h.reader().read { try $0.requireStudy(named: "w") }.definition.budgetTrials == 1_000_000)
+        #expect(count() >= 5)
+    }
+
     @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
         let h = try SweepHarness("wandb-bad")
         defer { h.cleanUp() }
         let cases: [(String, String)] = [
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  lr: {distribution: q_log_uniform_values, min: 0, max: 64, q: 2}\n", "parameters.lr.loguniform: a log range needs low > 0"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: 0.1}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target"),
-            ("program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "needs 'run_cap'"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
             ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "metric: Sweep needs 'metric' to rank the trials (W&B runs random sweeps without one)"),

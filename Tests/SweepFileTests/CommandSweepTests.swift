@@ -93,6 +93,13 @@ import Testing
         }
     }
 
+    /// W&B's agents run a random or bayes sweep without run_cap until stopped: so does
+    /// Sweep (17 of 20 real W&B files were refused for the missing run_cap).
+    @Test func aWandBFileWithoutRunCapRunsUntilStopped() throws {
+        let d = try SweepDefinition.parse(text: "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", file: "w.yaml")
+        #expect(d.budget.trials == Budget.maxTrials)
+    }
+
     @Test func wandbFileConvertsToTheSameSweep() throws {
         let text = """
             program: train.py

@@ -10,7 +10,7 @@ import SweepFile
 extension SweepDefinition {
     /// The trial budget for `requested` trials: a grid has only so many points, so at most
     /// one trial per point.
-    func cappedBudget(_ requested: Int) -> Int {
+    public func cappedBudget(_ requested: Int) -> Int {
         guard let grid = sampler.makeSampler(space: space) as? GridSampler else { return requested }
         return min(requested, grid.gridSize)
     }

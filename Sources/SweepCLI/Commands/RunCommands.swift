@@ -69,6 +69,9 @@ struct Run: ParsableCommand {
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try DataPreflight.sweep(file)
         if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { StandardStream.error.write((note + "\n")) }
+        if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
+            StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")
+        }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)

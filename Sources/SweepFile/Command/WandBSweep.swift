@@ -126,8 +126,8 @@ public enum WandBSweep {
                     }
                     trials = cap
                 } else if sampler != "grid" {
-                    throw ConfigError(mark: root.mark, path: ConfigPath([.key("run_cap")]),
-                                      message: "method \(sampler == "tpe" ? "bayes" : sampler) needs 'run_cap' (W&B runs until stopped; Sweep needs a trial budget)")
+                    // W&B's agents run until stopped: so does Sweep, up to its largest budget.
+                    trials = ConfigNode(.int(Budget.maxTrials), mark: root.mark)
                 }
                 // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs).
                 let b: [ConfigNode.Entry] = [.init(key: "trials", value: trials), .init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: root.mark))]
