@@ -54,3 +54,29 @@ import Testing
         #expect(CommandCheckpoints.root.hasSuffix("/sweep-checkpoints-\(getuid())/\(own)"), "\(CommandCheckpoints.root)")
     }
 }
+
+/// A program that cannot start says what to do: `noexec.sh` in the working directory, not
+/// executable and named without a slash, failed with "No such file or directory" although
+/// it was there.
+@Suite struct ChildProcessStartTests {
+    @Test func aProgramThatCannotStartSaysWhy() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("child-start-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/train.sh", contents: Data("echo hi\n".utf8), attributes: [.posixPermissions: 0o644])
+        func failure(_ argv: [String]) -> String {
+            do {
+                _ = try ChildProcess(argv: argv, environment: ["PATH": "/usr/bin:/bin"], directory: dir)
+                return "started"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let bare = failure(["train.sh"])
+        #expect(bare.hasPrefix("could not start 'train.sh': No such file or directory in PATH") && bare.contains("it is in \(dir): write ./train.sh"), "\(bare)")
+        let dotted = failure(["./train.sh"])
+        #expect(dotted.contains("Permission denied (it is not executable: chmod +x ./train.sh"), "\(dotted)")
+        let absent = failure(["no-such-program"])
+        #expect(absent == "could not start 'no-such-program': No such file or directory", "\(absent)")
+    }
+}

@@ -49,7 +49,7 @@ final class ChildProcess {
             for p in pipes { close(p.read) }
             close(pipes[3].write)
             pipes = []
-            throw ChildError.spawn(argv[0], error)
+            throw ChildError.spawn(argv[0], error, directory: directory)
         }
         self.pid = pid
         (stdout, stderr, reports, decisions) = (pipes[0].read, pipes[1].read, pipes[2].read, pipes[3].write)
@@ -116,12 +116,29 @@ final class ChildProcess {
 }
 
 enum ChildError: Error, CustomStringConvertible {
-    case spawn(String, Int32)
+    /// The program, errno, and the directory it was to run in (nil: the worker's).
+    case spawn(String, Int32, directory: String? = nil)
 
     var description: String {
         switch self {
-        case .spawn(let program, let error): return "could not start '\(program)': \(String(cString: strerror(error)))"
+        case .spawn(let program, let error, let directory):
+            return "could not start '\(program)': \(String(cString: strerror(error)))\(Self.hint(program, error, directory: directory))"
         }
+    }
+
+    /// What the user can do: a name without a slash is looked up in PATH only (a file of
+    /// that name in the directory is not run: "No such file or directory" although it is
+    /// there), and a file without execute permission runs through its interpreter.
+    static func hint(_ program: String, _ error: Int32, directory: String?) -> String {
+        let dir = directory ?? FileManager.default.currentDirectoryPath
+        let inDirectory = FileManager.default.fileExists(atPath: program.hasPrefix("/") ? program : dir + "/" + program)
+        if error == ENOENT, !program.contains("/"), inDirectory {
+            return " in PATH (a name without a slash is looked up there only); it is in \(dir): write ./\(program) in the command, or run it through its interpreter (e.g. [sh, \(program)] or [python3, \(program)])"
+        }
+        if error == EACCES, inDirectory, !FileManager.default.isExecutableFile(atPath: program.hasPrefix("/") ? program : dir + "/" + program) {
+            return " (it is not executable: chmod +x \(program), or run it through its interpreter, e.g. [python3, \(program)])"
+        }
+        return ""
     }
 }
 
