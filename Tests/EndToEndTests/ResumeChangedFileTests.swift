@@ -65,8 +65,11 @@ import Testing
                 && refused.output.contains("(its sweep file was \(here)/s.yaml)"), "\(refused.output)")
         let count = { try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }.count }
         #expect(try count() == 2, "nothing ran")
+        // The file changed on disk meanwhile: the resume says it runs the stored one.
+        _ = try h.write("s.yaml", "# edited\n" + (try String(contentsOfFile: "\(here)/s.yaml", encoding: .utf8)))
         let resumed = try h.run("/bin/sh", ["-c", "cd \(here) && \(sweep) resume s --db s.db --add-trials 2 --workers 1 --no-progress"], timeout: 120)
         #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("note: \(here)/s.yaml changed since study 's' began; resume continues with the sweep file stored in the database"), "\(resumed.output)")
         let trials = try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
         #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
     }

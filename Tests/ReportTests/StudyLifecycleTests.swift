@@ -157,6 +157,9 @@ import Testing
             #expect(r.status == 2 && r.output.contains("study 'live' is already being run by another coordinator"), "\(arguments): \(r.output)")
         }
         #expect(try Self.studyNames(s).sorted() == ["live", "second"])
+        // `sweep run` of its file says it is running, not "continue it with sweep resume".
+        let run = try s.sweep(["run", live, "--db", s.db, "--workers", "0", "--no-progress"])
+        #expect(run.status == 2 && run.output.contains("another coordinator is running it") && !run.output.contains("sweep resume"), "\(run.output)")
         kill(coordinator.processIdentifier, SIGTERM)
         #expect(Scratch.waitFor(timeout: 30) { !coordinator.isRunning })
         let gone = try s.sweep(["delete", "live", "--yes", "--db", s.db])

@@ -75,7 +75,10 @@ struct Run: ParsableCommand {
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
-        let exists = UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+        // A study another coordinator runs is not to be resumed (that is refused too).
+        let exists = StudyLockBytes.isHeld(database: database.path, study: definition.study)
+            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect ENDPOINT`, or change `study:` in \(file)")
+            : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
             throw exists
@@ -144,6 +147,10 @@ struct Resume: ParsableCommand {
             // holds the study is continuing it: refused below as for any running study.)
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")
             return
+        }
+        if let path = stored.definition.sweepPath, path.hasPrefix("/"),
+           let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk != stored.definition.sweepFile {
+            StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: `sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`\n")
         }
         if workers > 0, let definition = try? SweepDefinition.stored(stored),
            let problem = ProgramLocation.resumeProblem(for: definition, study: study, sweepPath: stored.definition.sweepPath) {
