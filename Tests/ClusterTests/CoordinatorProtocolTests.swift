@@ -306,7 +306,6 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         var failed: [Int] = []
         for _ in 1...WorkerHealth.quarantineAfter {
             let a = try #require(h.assignment("unlucky"))
-            _ = try h.report("unlucky", a, epoch: 1, value: 0.9)
             try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "ValueError: lr too high", ready: true)), from: "unlucky")
             failed.append(a.trial)
         }
@@ -316,8 +315,6 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         try h.hello("other")
         let rerun = try #require(h.assignment("other"))
         #expect(rerun.trial == failed[0] && rerun.attempt == 2)
-        _ = try h.report("other", rerun, epoch: 1, value: 0.9)
-        #expect(h.assignment("unlucky") == nil, "epoch 1 is as far as it got on the held-back worker: no verdict yet")
         try h.deliver(.failure(.init(trial: rerun.trial, attempt: rerun.attempt, error: "ValueError: lr too high", ready: false)), from: "other")
         #expect(h.assignment("unlucky") != nil, "released: it gets work again")
         #expect(h.core.counters.quarantined == 0)
@@ -381,36 +378,96 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
     /// The trials of a held-back worker that end elsewhere without getting further (pruned
     /// at or before the epoch they failed at) decide nothing: it gets work again.
     @Test func aHeldBackWorkerWhoseTrialsEndUndecidedGetsWorkAgain() throws {
-        let h = try CoreHarness(PruningThroughCoreTests.sweep(trials: 8, epochs: 3, pruner: "{name: threshold, lower: 0.5}"))
+        let h = try CoreHarness(sweep(trials: 8, epochs: 3, maxAttempts: 1))
         try h.hello("good")
         let first = try #require(h.assignment("good"))
-        _ = try h.report("good", first, epoch: 1, value: 0.9)
         try h.finish("good", first, value: 0.9, epochs: 3)
         let goodNext = try #require(h.assignment("good"))
         try h.hello("bad")
         var failed: [Int] = []
         for _ in 1...WorkerHealth.quarantineAfter {
             let b = try #require(h.assignment("bad"))
-            _ = try h.report("bad", b, epoch: 1, value: 0.9)
             try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "oom", ready: true)), from: "bad")
             failed.append(b.trial)
         }
         #expect(h.assignment("bad") == nil, "held back")
-        // `good` re-runs them; each is pruned at epoch 1 (below the threshold), no further
-        // than on `bad`.
-        try h.finish("good", goodNext, value: 0.9, epochs: 3)
-        for _ in failed {
-            let r = try #require(h.assignment("good"))
-            #expect(failed.contains(r.trial))
-            let d = try h.report("good", r, epoch: 1, value: 0.1)
-            #expect(d?.prune == true)
-            try h.deliver(.ready, from: "good")
+        // Each held trial goes to a worker that dies with it before any report: they end
+        // (max_attempts 1) without having got further anywhere.
+        var taken: [Int] = []
+        for n in failed.indices {
+            try h.hello("doomed\(n)")
+            let r = try #require(h.assignment("doomed\(n)"))
+            taken.append(r.trial)
+            for _ in 0..<5 {
+                h.now += 1
+                try h.deliver(.heartbeat, from: "good")
+                try h.deliver(.heartbeat, from: "bad")
+                try h.tick()
+            }
         }
-        try h.tick()
-        #expect(h.assignment("bad") != nil, "released")
+        _ = goodNext
+        #expect(Set(taken) == Set(failed), "the held trials ran first elsewhere: \(taken) \(failed)")
+        #expect(try failed.allSatisfy { try h.trials()[$0].state == .fail }, "lost with their workers")
         #expect(h.core.counters.quarantined == 0)
+        #expect(h.assignment("bad") != nil, "released")
         let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
         #expect(events.contains { $0.message.hasPrefix("the trials worker bad failed ended elsewhere without getting further") }, "\(events.map(\.message))")
+    }
+
+    /// A quarantine is on the process: the same id from a new process (systemd restarting a
+    /// stable --id, a repaired host) gets work again; it was quarantined at every hello, a
+    /// restart loop every 5 s.
+    @Test func aQuarantinedIdFromANewProcessGetsWorkAgain() throws {
+        let h = try CoreHarness(sweep(trials: 12, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("bad")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5)
+        var failed: [Int] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let b = try #require(h.assignment("bad"))
+            failed.append(b.trial)
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "No module named torch", ready: true)), from: "bad")
+        }
+        // The good worker finishes what it holds, then a held trial: the verdict.
+        for _ in 0..<3 where h.core.counters.quarantined == 0 {
+            let next = try #require(h.assignment("good"))
+            try h.finish("good", next, value: 0.5)
+        }
+        #expect(h.core.counters.quarantined == 1)
+        func hello(pid: Int) throws -> [CoordinatorMessage] {
+            try h.deliver(.bye(.init(reason: "restart")), from: "bad")
+            _ = h.take("bad")
+            try h.deliver(.hello(.init(worker: "bad", host: "h", pid: pid, version: "t", cores: 2, threads: 1, capabilities: ["synthetic"], running: nil)), from: "bad")
+            return h.take("bad")
+        }
+        let same = try hello(pid: 1)
+        #expect(same.contains { if case .quarantine = $0 { return true } else { return false } }, "the same process stays quarantined: \(same)")
+        let fresh = try hello(pid: 2)
+        #expect(fresh.contains { if case .assign = $0 { return true } else { return false } }, "a new process gets work: \(fresh)")
+        let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "bad" })
+        #expect(row.quarantinedAt == nil)
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
+        #expect(warnings.contains("worker bad, quarantined before, came back as a new process (pid 2 on h): it gets work again"), "\(warnings)")
+    }
+
+    /// A program that crashes at a random epoch: its re-run elsewhere often gets further,
+    /// which had healthy workers quarantined. Failures after a report say nothing against
+    /// the host: the worker is not held back.
+    @Test func failuresAfterAReportDoNotHoldAWorkerBack() throws {
+        let h = try CoreHarness(sweep(trials: 8, epochs: 3, maxAttempts: 1))
+        try h.hello("good")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.9, epochs: 3)
+        _ = h.take("good")
+        try h.hello("flaky")
+        for _ in 1...(WorkerHealth.quarantineAfter + 1) {
+            let b = try #require(h.assignment("flaky"), "flaky still gets work")
+            _ = try h.report("flaky", b, epoch: 1, value: 0.9)
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "RuntimeError: CUDA error", ready: true)), from: "flaky")
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(!warnings.contains { $0.worker == "flaky" }, "\(warnings.map(\.message))")
     }
 
     /// With no other worker left to re-run its trials, a held-back worker gets work again.

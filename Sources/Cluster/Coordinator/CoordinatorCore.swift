@@ -428,6 +428,14 @@ final class CoordinatorCore {
             out.send(.refuse(reason: reason), to: identity)
             return
         }
+        // A quarantined id from a new process (a restarted service, a repaired host) is
+        // given another chance: its verdict was on the process, and a restart loop of a
+        // stable --id (systemd's Restart=always) was quarantined at every hello.
+        if health.liftQuarantine(identity, process: "\(h.host)/\(h.pid)") {
+            try tx.liftQuarantine(studyID: study.id, worker: identity)
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity,
+                               message: "worker \(identity), quarantined before, came back as a new process (pid \(h.pid) on \(h.host)): it gets work again", at: now)
+        }
         let needed = Wire.capability(for: definition.task)
         guard h.capabilities.contains(needed) else {
             // Refused, not handed trials that would each fail there; no session is kept.
@@ -521,7 +529,7 @@ final class CoordinatorCore {
         if finished {
             out.send(.stop(reason: finishReason), to: identity)
         } else if health.isQuarantined(identity) {
-            out.send(.quarantine(reason: health.reason(identity)), to: identity)
+            out.send(.quarantine(reason: "\(health.reason(identity)) (worker id \(identity) was quarantined earlier in this study)"), to: identity)
         } else if h.running == nil {
             markIdle(identity) // hello without a running trial means ready
             // (A worker told to cancel its trial sends `ready` once its runner let it go.)
@@ -777,8 +785,12 @@ final class CoordinatorCore {
         if let verdict = health.verdict(trial: f.trial, on: worker, failed: true) {
             try apply(verdict, trial: f.trial, ranOn: worker, now: now, tx: tx, out: &out)
         }
-        // A program that failed by itself says nothing about the worker that ran it.
-        if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.keys) {
+        // A program that failed by itself says nothing about the worker that ran it, nor one
+        // that ran there for an epoch or more: a broken host (a missing package, no GPU, a bad
+        // data copy) fails before the first report.
+        if reached > 0 {
+            health.failedMidRun(worker)
+        } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.keys) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }
@@ -874,6 +886,7 @@ final class CoordinatorCore {
         counters.quarantined += 1
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
+        if let w = workers[worker] { health.noteQuarantined(worker, process: "\(w.host)/\(w.pid)") }
         try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)", at: now)
         out.send(.quarantine(reason: reason), to: worker)
     }
@@ -938,6 +951,7 @@ final class CoordinatorCore {
         try releaseAhead(of: worker, reason: "held ahead by \(worker), which left before starting it (\(b.reason))", now: now, tx: tx)
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         workers[worker] = nil
+        health.forget(worker)
         idleQueue.removeAll { $0 == worker }
         try tx.updateWorker(studyID: study.id, worker: worker, state: .left, trialNumber: nil, epoch: nil, lastSeen: now)
         try tx.appendEvent(studyID: study.id, kind: .workerLeft, worker: worker, message: "worker \(worker) left: \(b.reason)", at: now)
@@ -1042,6 +1056,7 @@ final class CoordinatorCore {
             guard exited || w.silence(now: now) > timeout else { continue }
             try flushWorkers(tx: tx) // its finished trials first: the row is about to change
             workers[id] = nil
+            health.forget(id)
             idleQueue.removeAll { $0 == id }
             counters.workersLost += 1
             try tx.updateWorker(studyID: study.id, worker: id, state: .dead, trialNumber: nil, epoch: nil, lastSeen: w.lastSeen)

@@ -58,9 +58,47 @@ struct WorkerHealth {
         var holds = 0
         /// When the current hold ends undecided.
         var heldUntil = Double.infinity
+        /// The process (host and pid) that was quarantined: the same id from another
+        /// process (restarted by systemd, maybe on a repaired host) gets work again.
+        var quarantinedProcess: String?
     }
 
     private var records: [String: Record] = [:]
+
+    /// A trial failed on `worker` after it reported an epoch (or from a checkpoint): the host
+    /// can run the program, so it says nothing against the host (a program that crashes at a
+    /// random epoch had healthy workers quarantined: its re-run elsewhere got further), and
+    /// the run of failures before the first report is over.
+    mutating func failedMidRun(_ worker: String) {
+        records[worker, default: Record()].consecutiveFailures = 0
+        records[worker, default: Record()].failedTrials.removeAll()
+    }
+
+    /// Forgets a worker that left or died while in good standing (the records of all the
+    /// workers a study ever saw would grow without bound under churn). One held back or
+    /// quarantined is kept: its verdict still applies if it comes back.
+    mutating func forget(_ worker: String) {
+        if records[worker]?.standing == .healthy { records[worker] = nil }
+    }
+
+    /// The quarantined `worker` says hello as `process` (host/pid): another process than
+    /// the one quarantined gets work again (its failures before are forgotten, the back-off
+    /// of its holds is not). Returns whether it was lifted.
+    mutating func liftQuarantine(_ worker: String, process: String) -> Bool {
+        guard var r = records[worker], r.standing == .quarantined, r.quarantinedProcess != process else { return false }
+        r.standing = .healthy
+        r.consecutiveFailures = 0
+        r.failedTrials.removeAll()
+        r.heldUntil = .infinity
+        r.quarantinedProcess = nil
+        records[worker] = r
+        return true
+    }
+
+    /// Which process of `worker` was quarantined (see ``liftQuarantine(_:process:)``).
+    mutating func noteQuarantined(_ worker: String, process: String) {
+        records[worker, default: Record()].quarantinedProcess = process
+    }
 
     /// A trial ended well (complete or pruned) on `worker`: its run of failures is over.
     mutating func succeeded(_ worker: String) {
@@ -76,13 +114,17 @@ struct WorkerHealth {
     /// has ended nothing yet (at a study's start a broken host fails trial after trial in a
     /// second while the others still run their first, and used up the budget). If every
     /// worker fails, the trials are at fault, not a host.
-    mutating func failed(_ worker: String, trial: Int, epoch: Int, error: String, connected: some Sequence<String>) -> [FailedTrial]? {
+    mutating func failed<Workers: Collection<String>>(_ worker: String, trial: Int, epoch: Int, error: String, connected: Workers) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
         r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch, error: error))
         r.lastError = error
-        let othersSucceed = records.contains { $0.key != worker && $0.value.hasSucceeded && $0.value.consecutiveFailures == 0 && $0.value.standing == .healthy }
-            || connected.contains { $0 != worker && records[$0] == nil }
+        // Connected ones only: a worker that left long ago says nothing about the trials now.
+        let othersSucceed = connected.contains { other in
+            guard other != worker else { return false }
+            guard let o = records[other] else { return true } // ended nothing yet
+            return o.hasSucceeded && o.consecutiveFailures == 0 && o.standing == .healthy
+        }
         records[worker] = r
         guard r.standing == .healthy, r.consecutiveFailures >= Self.quarantineAfter, othersSucceed else { return nil }
         return r.failedTrials

@@ -257,6 +257,11 @@ public struct StoreTransaction {
                 [time, Self.storable(lastError), studyID, worker])
     }
 
+    /// Lifts a worker's quarantine (it came back as a new process).
+    public func liftQuarantine(studyID: Int64, worker: String) throws {
+        try run("UPDATE workers SET quarantined_at = NULL WHERE study_id = ? AND worker = ?", [studyID, worker])
+    }
+
     /// Marks every worker of a study still recorded ALIVE as `state` (LEFT when the study
     /// ends, DEAD when a coordinator starts: nobody tracks them any more).
     public func markWorkersGone(studyID: Int64, as state: WorkerState) throws {
