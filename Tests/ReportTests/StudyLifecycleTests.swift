@@ -138,10 +138,15 @@ import Testing
         let no = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "n\n")
         #expect(no.status == 1 && no.output.contains("Delete study 'renamed' (3 trial(s), 0 model file(s))"), "\(no.output)")
         #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])
+        // Command logs kept beside the database (DB.logs/STUDY) follow a rename and go with a delete.
+        let logs = s.db + ".logs/renamed"
+        #expect(FileManager.default.fileExists(atPath: logs) || (try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)) != nil)
+        FileManager.default.createFile(atPath: logs + "/trial-0-attempt-1.out", contents: Data("x".utf8))
         let yes = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "y\n")
         #expect(yes.status == 0 && yes.output.contains("deleted study 'renamed'"), "\(yes.output)")
         #expect(try Self.studyNames(s) == ["second"])
         #expect(!FileManager.default.fileExists(atPath: artifacts + "/renamed"))
+        #expect(!FileManager.default.fileExists(atPath: logs), "the deleted study's command logs are gone")
         let orphans = try s.reader().read { q in try q.trials(studyID: 1).count }
         #expect(orphans == 0, "the deleted study's trials are gone")
         let again = try s.sweep(["delete", "renamed", "--yes", "--db", s.db])

@@ -1,8 +1,8 @@
-import SweepSupport
 import ArgumentParser
 import Foundation
 import Store
 import SweepFile
+import SweepSupport
 
 /// `sweep convert wandb FILE`: print the Sweep file equivalent to a W&B sweep file.
 struct Convert: ParsableCommand {

@@ -1,8 +1,8 @@
-import SweepSupport
 import ArgumentParser
 import Foundation
 import Search
 import Store
+import SweepSupport
 
 /// `sweep compare A B`: two studies side by side.
 struct Compare: ParsableCommand {

@@ -1,9 +1,9 @@
-import SweepSupport
 import ArgumentParser
 import Foundation
 import Store
-import Training
 import SweepReport
+import SweepSupport
+import Training
 
 /// `sweep report STUDY`: one self-contained HTML file with the study's plots.
 struct ReportCommand: ParsableCommand {

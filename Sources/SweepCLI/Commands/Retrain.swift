@@ -1,10 +1,10 @@
-import SweepSupport
 import ArgumentParser
 import Cluster
 import Foundation
 import Search
 import Store
 import SweepFile
+import SweepSupport
 import Training
 
 /// `sweep retrain STUDY`: the chosen configuration trained on train + validation data,

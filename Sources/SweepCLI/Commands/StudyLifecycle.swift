@@ -1,14 +1,14 @@
-import SweepSupport
 import ArgumentParser
 import Cluster
 import Foundation
 import Store
 import SweepFile
+import SweepSupport
 
 /// `sweep delete STUDY`: a study, its records and its model files, gone.
 struct Delete: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete a study: its trials, events, workers, models and lock file.",
+        abstract: "Delete a study: its trials, events, workers, models, command logs and lock file.",
         discussion: """
             Asks for confirmation unless --yes is given. Refused while a coordinator runs
             the study (stop it first). Other studies of the database are untouched.
@@ -40,6 +40,14 @@ struct Delete: ParsableCommand {
         if FileManager.default.fileExists(atPath: folder) {
             do { try FileManager.default.removeItem(atPath: folder) } catch {
                 throw CommandFailure("study '\(study)' deleted, but its model folder \(folder) could not be removed: \(error.localizedDescription)")
+            }
+        }
+        // The local workers' logs of its command trials (`DB.logs/STUDY`) go too: they were
+        // left behind, thousands of files for a long study.
+        let logs = URL(fileURLWithPath: commandLogDirectory(database.path)).appendingPathComponent(study).path
+        if FileManager.default.fileExists(atPath: logs) {
+            do { try FileManager.default.removeItem(atPath: logs) } catch {
+                throw CommandFailure("study '\(study)' deleted, but its log folder \(logs) could not be removed: \(error.localizedDescription)")
             }
         }
         unlink(lock.path)
@@ -91,6 +99,12 @@ struct Rename: ParsableCommand {
         } catch {
             if moveFolder { rename(to, from) } // the database still says OLD: so do the files
             throw error
+        }
+        // Its command logs follow (`sweep logs NEW`); a failure to move them loses nothing.
+        let logs = URL(fileURLWithPath: commandLogDirectory(database.path))
+        let oldLogs = logs.appendingPathComponent(old).path, newLogs = logs.appendingPathComponent(new).path
+        if FileManager.default.fileExists(atPath: oldLogs), !FileManager.default.fileExists(atPath: newLogs), rename(oldLogs, newLogs) != 0 {
+            StandardStream.error.write("warning: the command logs stay in \(oldLogs): \(String(cString: strerror(errno)))\n")
         }
         unlink(oldLock.path)
         unlink(newLock.path)

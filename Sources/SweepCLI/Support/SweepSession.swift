@@ -1,10 +1,10 @@
-import SweepSupport
 import Cluster
 import Foundation
 import Search
 import Store
-import Synchronization
 import SweepDashboard
+import SweepSupport
+import Synchronization
 
 /// Runs a coordinator in this process (on the calling thread, which owns its sockets),
 /// optionally with local worker processes, and shows progress from the database on a

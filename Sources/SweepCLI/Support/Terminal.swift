@@ -1,6 +1,6 @@
-import SweepSupport
 import CSupport
 import Foundation
+import SweepSupport
 
 /// Writing progress that refreshes in place on a terminal and as plain lines elsewhere.
 ///
