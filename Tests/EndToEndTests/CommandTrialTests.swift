@@ -540,6 +540,8 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
                 run.log({"val_loss": v})
             run.summary["val_loss"] = min(history)
             run.summary["best_epoch"] = history.index(min(history)) + 1
+            # More values than a result keeps: the trial still ends (it stayed RUNNING).
+            run.summary.update({"class_%d" % i: i / 1000 for i in range(300)})
             """)
         let file = try h.write("sweep.yaml", """
             program: train.py
@@ -557,6 +559,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let byRate = Dictionary(uniqueKeysWithValues: rows.map { ($0.0.params["lr"]?.description ?? "", $0.0) })
         #expect(byRate["0.1"]?.value == 0.2 && byRate["0.01"]?.value == 0.4, "\(rows.map { ($0.0.params, $0.0.value ?? .nan) })")
         #expect(byRate["0.1"]?.metrics["best_epoch"] == 2)
+        #expect(rows.allSatisfy { $0.0.metrics.count <= 256 && $0.0.metrics["val_loss"] != nil }, "\(rows.map { $0.0.metrics.count })")
         let best = try h.run(["best", "sweep", "--db", h.db, "--format", "json"])
         let bestParams = (try? JSONSerialization.jsonObject(with: Data(best.output.utf8)) as? [[String: Any]])?.first?["params"] as? [String: Any]
         #expect(bestParams?["lr"] as? Double == 0.1, "\(best.output)")

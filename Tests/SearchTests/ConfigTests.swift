@@ -127,7 +127,7 @@ import Testing
         #expect(Set(PrunerConfig.CodingKeys.allCases.map(\.stringValue)) == [
             "name", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials", "percentile", "min_resource",
             "max_resource", "reduction_factor", "min_early_stopping_rate", "bootstrap_count", "lower", "upper", "patience",
-            "min_delta", "mode", "bands", "eta"])
+            "min_delta", "mode", "bands", "eta", "strict"])
     }
 
     @Test func factoriesBuildTheConfiguredObjects() throws {

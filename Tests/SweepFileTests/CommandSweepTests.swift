@@ -124,7 +124,7 @@ import Testing
             return
         }
         // W&B's bands 27/9 and 27/3; max_iter ends the bands, not the runs.
-        #expect(hyperband.bands == [3, 9] && hyperband.eta == 3)
+        #expect(hyperband.bands == [3, 9] && hyperband.eta == 3 && hyperband.strict)
         #expect(d.budget == Budget(trials: 10, maxEpochs: WandBSweep.uncappedEpochs))
         let byName = Dictionary(uniqueKeysWithValues: d.space.parameters.map { ($0.name, $0.distribution) })
         #expect(byName["lr"] == .logUniform(low: 0.0001, high: 0.1))

@@ -122,7 +122,8 @@ struct CommandTrial: TrialKind {
             }
             if case .summary(let values) = parsed {
                 summary.merge(values) { $1 }
-                child.writeDecision("continue \(end.epochsRun)") // every line is answered
+                // Every line is answered, with an epoch no pending report waits for.
+                child.writeDecision("continue \(end.epochsRun + 1)")
                 return
             }
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
@@ -169,6 +170,14 @@ struct CommandTrial: TrialKind {
             session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
+        }
+        /// The last report's metrics with the summary's over them, within a report's limits
+        /// (a result with more metrics than the coordinator takes was dropped unanswered,
+        /// and the trial stayed RUNNING).
+        func withSummary(_ metrics: [String: Double]) -> [String: Double] {
+            let (kept, dropped) = Self.bounded(metrics.merging(summary) { $1 }, keeping: a.metric)
+            if dropped > 0 { log.warning("trial \(a.trial): \(dropped) summary value(s) left out: a result keeps at most \(WorkerMessage.Report.maxMetrics) metrics (docs/limits.md)") }
+            return kept
         }
         /// Starts stopping the program: at once (SIGTERM) or after a grace period to stop by itself.
         func beginStop(_ why: Stop, now: Double, politely: Bool) {
@@ -278,7 +287,7 @@ struct CommandTrial: TrialKind {
                 // their summary: a script that logs every epoch and sets the best at the end.
                 end.completed = true
                 end.finalValue = value
-                end.lastMetrics.merge(summary) { $1 }
+                end.lastMetrics = withSummary(end.lastMetrics)
             } else if end.epochsRun == 0, let unread = firstUnreadLine {
                 end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}); the first: \(unread)" + logs.stderrTail()
             } else if end.epochsRun == 0, summary.isEmpty {
@@ -289,7 +298,7 @@ struct CommandTrial: TrialKind {
             } else {
                 end.completed = true
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())
-                end.lastMetrics.merge(summary) { $1 }
+                end.lastMetrics = withSummary(end.lastMetrics)
             }
         }
         // Only a diverged run is surely the trial's own fault; a program that exits non-zero

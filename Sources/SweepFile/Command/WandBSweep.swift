@@ -318,8 +318,12 @@ public enum WandBSweep {
         for e in entries where !["type", "min_iter", "max_iter", "s", "eta", "strict"].contains(e.key) {
             throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in early_terminate")
         }
-        if let strict = node["strict"], strict.value != .bool(false) {
-            throw unsupported("strict", node.entry("strict")?.keyMark, path.appending("strict"), "early_terminate.strict has no Sweep equivalent; remove it")
+        var strict = true // W&B's default
+        if let n = node["strict"] {
+            guard case .bool(let b) = n.value else {
+                throw ConfigError(mark: n.mark, path: path.appending("strict"), message: "strict must be true or false, got '\(n.literal)'")
+            }
+            strict = b
         }
         func int(_ key: String, atLeast low: Int = 1, why: String = "") throws(ConfigError) -> Int? {
             guard let n = node[key] else { return nil }
@@ -357,6 +361,7 @@ public enum WandBSweep {
             .init(key: "name", value: ConfigNode(.string("wandb_hyperband"), mark: node.mark)),
             .init(key: "bands", value: list),
             .init(key: "eta", value: ConfigNode(eta == eta.rounded() ? .int(Int(eta)) : .double(eta), mark: node.mark)),
+            .init(key: "strict", value: ConfigNode(.bool(strict), mark: node.mark)),
         ]), mark: node.mark)
     }
 
