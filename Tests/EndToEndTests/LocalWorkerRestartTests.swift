@@ -35,4 +35,25 @@ import Testing
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
         #expect(trials.count == 40 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
     }
+
+    /// `sweep worker --workers-per-host` restarts its killed workers too (with all of them
+    /// killed it exited: "a worker process failed").
+    @Test func workersPerHostRestartsAKilledWorker() throws {
+        let h = try SweepHarness("per-host-restart")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 30, epochs: 2, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "c.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let host = try h.start(["worker", "--connect", endpoint, "--workers-per-host", "2"], log: "w.log")
+        defer { if host.isRunning { host.terminate() } }
+        #expect(h.waitFor(timeout: 60) { self.children(of: host.processIdentifier).count == 2 && (try? h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "s").id).count }) ?? 0 >= 2 })
+        for pid in children(of: host.processIdentifier) { kill(pid, SIGKILL) }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning && !host.isRunning }, "\(h.logText("w.log"))")
+        #expect(host.terminationStatus == 0, "\(h.logText("w.log"))")
+        #expect(h.logText("w.log").contains("was killed by signal 9; started"), "\(h.logText("w.log"))")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 30 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+    }
 }

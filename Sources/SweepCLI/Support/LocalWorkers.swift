@@ -81,15 +81,20 @@ final class LocalWorkers: @unchecked Sendable {
         supervising = true
         lock.unlock()
         Thread.detachNewThread { [self] in
-            while true {
-                usleep(200_000)
-                guard keepGoing() else { return }
-                lock.lock()
-                defer { lock.unlock() }
-                guard supervising else { return }
-                restartKilled()
-            }
+            while keepGoing() && restartPass() { usleep(200_000) }
+            // Workers it started die with this thread (PR_SET_PDEATHSIG is per thread):
+            // it lives until they have exited.
+            while processes.contains(where: \.isRunning) { usleep(100_000) }
         }
+    }
+
+    /// One pass of the supervisor; false once it is to stop.
+    private func restartPass() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard supervising else { return false }
+        restartKilled()
+        return true
     }
 
     /// (Under `lock`.) One pass: workers that died by a signal start again.
@@ -158,7 +163,12 @@ final class LocalWorkers: @unchecked Sendable {
         return !processes.contains(where: \.isRunning)
     }
 
-    var running: Int { processes.filter(\.isRunning).count }
+    /// Workers running, or killed and about to be started again.
+    var running: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.filter { $0.process.isRunning || (supervising && !$0.givenUp && $0.process.terminationReason == .uncaughtSignal) }.count
+    }
 
     /// Whether every worker has exited with status 0.
     var allSucceeded: Bool { processes.allSatisfy { !$0.isRunning && $0.terminationStatus == 0 } }
