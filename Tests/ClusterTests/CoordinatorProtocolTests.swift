@@ -198,7 +198,7 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         }
         let trials = try h.trials()
         #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
-        #expect(Set(badTrials).isSubset(of: Set(trials.map(\.number))))
+        for t in badTrials { #expect(try h.attempts(t).map(\.outcome) == [.quarantined, .complete], "trial \(t) ran again on the good worker") }
         #expect(h.core.counters.quarantined == 1, "its first trial got further on the good worker")
     }
 
@@ -449,6 +449,42 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(row.quarantinedAt == nil)
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
         #expect(warnings.contains("worker bad, quarantined before, came back as a new process (pid 2 on h): it gets work again"), "\(warnings)")
+    }
+
+    /// A hold does not end while one of its trials runs elsewhere (its outcome is the
+    /// verdict on its way: a broken host released then was never quarantined); released,
+    /// the worker takes new trials, not the ones it failed.
+    @Test func aHoldWaitsForAVerdictThatRunsAndTheReleasedWorkerTakesNewTrials() throws {
+        let h = try CoreHarness(sweep(trials: 30, epochs: 3, maxAttempts: 1))
+        try h.hello("slow")
+        try h.hello("fast")
+        let long = try #require(h.assignment("slow"))
+        var failed: [Int] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let a = try #require(h.assignment("fast"))
+            failed.append(a.trial)
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "ImportError", ready: true)), from: "fast")
+        }
+        #expect(h.assignment("fast") == nil, "held back")
+        func wait(_ seconds: Int) throws {
+            for _ in 0..<seconds {
+                h.now += 1
+                try h.deliver(.heartbeat, from: "slow")
+                try h.deliver(.heartbeat, from: "fast")
+                try h.tick()
+            }
+        }
+        // `slow` ends its long trial and takes a held one: the hold outlasts its 30 s.
+        try wait(10)
+        try h.finish("slow", long, value: 0.5, epochs: 3)
+        let rerun = try #require(h.assignment("slow"))
+        #expect(rerun.trial == failed[0])
+        try wait(Int(WorkerHealth.firstHoldSeconds) + 5)
+        #expect(h.assignment("fast") == nil, "still held: trial \(rerun.trial) runs on slow")
+        // It fails there too: released, and what it gets next is new.
+        try h.deliver(.failure(.init(trial: rerun.trial, attempt: rerun.attempt, error: "ImportError", ready: false)), from: "slow")
+        let next = try #require(h.assignment("fast"))
+        #expect(!failed.contains(next.trial), "a new trial, not \(failed): \(next.trial)")
     }
 
     /// A program that crashes at a random epoch: its re-run elsewhere often gets further,

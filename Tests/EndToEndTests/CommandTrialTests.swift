@@ -676,6 +676,19 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(count() >= 5)
     }
 
+    /// ... and a broken program stops it after its first 10 trials all failed (it FAILed
+    /// trial after trial until Ctrl-C), exit 1.
+    @Test func aWandBFileWithoutRunCapStopsWhenItsFirstTrialsAllFail() throws {
+        let h = try SweepHarness("wandb-uncapped-broken")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo 'ModuleNotFoundError: torch' >&2; exit 1\n")
+        let file = try h.write("w.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 1 && output.contains("its first 10 trials all failed") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
+        #expect(trials.count >= 10 && trials.count <= 12 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
+    }
+
     @Test func unsupportedWandBKeysAreErrorsNamingThem() throws {
         let h = try SweepHarness("wandb-bad")
         defer { h.cleanUp() }

@@ -40,6 +40,11 @@ final class CoordinatorCore {
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
+    /// Failed trials with none ending well after which a study without a budget stops.
+    static let initialFailuresBeforeGivingUp = 10
+    /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
+    private var givenUp: String?
+
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
 
     /// The trial is taken from the queue: it is kept for nobody now.
@@ -774,12 +779,13 @@ final class CoordinatorCore {
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
         checkpoints.drop(trial: f.trial)
-        if definition.retry.retryErrors, trials[f.trial].spentAttempts < maxAttempts {
+        if retriesAfterError(f.trial) {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
             endLease(f.trial, worker: worker, completed: false)
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
+            try giveUpIfEveryTrialFails(lastError: f.error, now: now, tx: tx)
         }
         // Another worker held back for this trial: it failed here too, so the trials are at fault.
         if let verdict = health.verdict(trial: f.trial, on: worker, failed: true) {
@@ -790,7 +796,7 @@ final class CoordinatorCore {
         // data copy) fails before the first report.
         if reached > 0 {
             health.failedMidRun(worker)
-        } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.keys) {
+        } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.compactMap { $0.value.exitedAt == nil ? $0.key : nil }) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
     }
@@ -863,7 +869,8 @@ final class CoordinatorCore {
         case .quarantine(let worker):
             try quarantine(worker, now: now, tx: tx, out: &out)
         case .release(let worker, let held):
-            try restoreFailures(of: worker, on: held, tx: tx)
+            try restoreFailures(of: worker, on: held.map(\.trial), tx: tx)
+            try failAgainUnlessRetried(held, on: worker, now: now, tx: tx)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
                                message: "trial \(trial) failed on worker \(other) too: the trials are at fault, not worker \(worker), which gets work again", at: now)
             markIdle(worker)
@@ -902,7 +909,8 @@ final class CoordinatorCore {
         let nobodyElse = !workers.keys.contains(where: { !health.isHeldBack($0) })
         for worker in held {
             let undecided = health.heldTrials(worker).contains { !(history.trial($0)?.state.isFinished ?? true) }
-            let timedOut = health.holdEnded(worker, now: now)
+            // Not while one of them runs elsewhere: its outcome is the verdict on its way.
+            let timedOut = health.holdEnded(worker, now: now) && !health.heldTrials(worker).contains { trials[$0].lease != nil }
             guard nobodyElse || !undecided || timedOut else { continue }
             let failures = health.heldFailures(worker)
             try restoreFailures(of: worker, on: failures.map(\.trial), tx: tx)
@@ -910,22 +918,51 @@ final class CoordinatorCore {
             health.release(worker)
             let why = !undecided ? "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"
                 : nobodyElse ? "no other worker is connected to re-run the trials worker \(worker) failed"
-                : "worker \(worker) was held back as long as it may be and the trials it failed did not run elsewhere meanwhile; they count as failed again (if it fails \(WorkerHealth.quarantineAfter) more in a row, it is held back twice as long)"
+                : "worker \(worker) was held back as long as it may be and the trials it failed did not run elsewhere meanwhile; their failures count again (if it fails \(WorkerHealth.quarantineAfter) more in a row, it is held back twice as long)"
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker, message: "\(why): it gets work again", at: now)
             markIdle(worker)
         }
     }
 
+    /// A study without a trial budget (a W&B file without run_cap runs until stopped) whose
+    /// first ``initialFailuresBeforeGivingUp`` trials all failed stops taking new trials, as
+    /// W&B's agent stops after failing runs: a broken program would FAIL trial after trial
+    /// until someone pressed Ctrl-C.
+    private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
+        guard givenUp == nil, budgetTrials >= Budget.maxTrials else { return }
+        var failed = 0
+        for t in history.trials {
+            switch t.state {
+            case .complete, .pruned: return
+            case .fail: failed += 1
+            default: break
+            }
+        }
+        guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        let reason = "its first \(failed) trials all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program, then start it again (`sweep delete \(study.name)` first, or another study name)"
+        givenUp = reason
+        try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
+    }
+
+    /// Whether a trial that raised an error runs again (`retry.retry_errors` and attempts left).
+    private func retriesAfterError(_ trial: Int) -> Bool {
+        definition.retry.retryErrors && trials[trial].spentAttempts < maxAttempts
+    }
+
     /// Trials a released worker failed that still wait in the queue, given back when it was
-    /// held back: FAIL again unless `retry` would have re-run them anyway (as when no
-    /// worker was held back), so a released worker does not take the same trials again.
+    /// held back (first in the queue): FAIL again unless `retry` would have re-run them
+    /// anyway (as when no worker was held back), and then last in the queue, so a released
+    /// worker takes new trials before the same ones again.
     private func failAgainUnlessRetried(_ failures: [WorkerHealth.FailedTrial], on worker: String, now: Double, tx: StoreTransaction) throws {
         for failed in failures {
             let t = failed.trial
             guard trials[t].lease == nil, let i = pending.firstIndex(of: t) else { continue }
-            if definition.retry.retryErrors, trials[t].spentAttempts < maxAttempts { continue }
             pending.remove(at: i)
-            try fail(trial: t, attempt: 0, worker: nil, error: failed.error, now: now, tx: tx)
+            if retriesAfterError(t) {
+                pending.append(t) // behind the others: the released worker takes new trials first
+            } else {
+                try fail(trial: t, attempt: 0, worker: nil, error: failed.error, now: now, tx: tx)
+            }
         }
     }
 
@@ -1122,8 +1159,8 @@ final class CoordinatorCore {
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard !finished, !draining else { return }
-        let wallSpent = wallTimeSpent(now: now)
-        if wallSpent { try takeBackAhead(reason: "the wall-time budget is spent", now: now, tx: tx, out: &out) }
+        let wallSpent = wallTimeSpent(now: now) || givenUp != nil
+        if wallSpent { try takeBackAhead(reason: givenUp ?? "the wall-time budget is spent", now: now, tx: tx, out: &out) }
         var tookBack = false
         while let worker = idleQueue.first {
             guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
@@ -1145,7 +1182,7 @@ final class CoordinatorCore {
             try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
-            try finish(reason: wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended", now: now, tx: tx, out: &out)
+            try finish(reason: givenUp ?? (wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {

@@ -37,7 +37,7 @@ struct WorkerHealth {
         case quarantine(worker: String)
         /// It failed elsewhere too: the trials are at fault; the worker gets work again, and
         /// its failures of `trials` count again.
-        case release(worker: String, trials: [Int])
+        case release(worker: String, trials: [FailedTrial])
     }
 
     private enum Standing: Equatable {
@@ -170,7 +170,7 @@ struct WorkerHealth {
             guard case .heldBack(let trials) = r.standing, let t = trials.first(where: { $0.trial == trial }) else { continue }
             if failed {
                 release(id)
-                return .release(worker: id, trials: trials.map(\.trial))
+                return .release(worker: id, trials: trials)
             }
             if epoch > t.epoch {
                 records[id]?.standing = .quarantined
