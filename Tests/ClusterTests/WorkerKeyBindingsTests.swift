@@ -24,6 +24,8 @@ import Testing
         for i in 0..<10_000 where bindings.admit("restarted-\(i)", key: "A", connected: connected) { admitted += 1 }
         #expect(admitted == 10_000)
         #expect(bindings.keyOfWorker.count <= 101, "\(bindings.keyOfWorker.count) bindings")
+        let recentTakeover = bindings.admit("restarted-9990", key: "B", connected: connected)
+        #expect(!recentTakeover, "an id seen lately (not connected yet) stays bound")
         let connectedTakeover = bindings.admit("w1", key: "A", connected: connected)
         let newestTakeover = bindings.admit("restarted-9999", key: "B", connected: connected)
         #expect(!connectedTakeover, "a connected worker's id stays bound to its key")

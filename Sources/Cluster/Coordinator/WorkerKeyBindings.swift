@@ -3,20 +3,32 @@
 ///
 /// Bounded: an authorized key that connects with a fresh id again and again (a worker a
 /// scheduler restarts) would otherwise grow the table for as long as the study runs. Past
-/// ``limit`` ids, the bindings of workers no longer connected are forgotten (such an id may
-/// then be taken by another authorized key; its trials were handed back or lost).
+/// ``limit`` ids, the bindings kept are those of connected workers and of the `limit / 2`
+/// ids seen last (a worker admitted in the same batch, not connected yet, or one whose
+/// trial waits for it to come back); an older id may then be taken by another authorized key.
 struct WorkerKeyBindings {
-    /// Ids kept before those of workers that are gone are forgotten.
-    var limit = 8192
-    private(set) var keyOfWorker: [String: String] = [:]
+    /// Ids kept before old ones of workers that are gone are forgotten.
+    let limit: Int
+    private(set) var keyOfWorker: [String: (key: String, seen: Int)] = [:]
+    private var seen = 0
+
+    init(limit: Int = 8192) {
+        self.limit = limit
+    }
 
     /// Whether a message for worker `id` from `key` is let through: `id` is new (it is
     /// bound to `key` now) or already bound to `key`.
     mutating func admit<Session>(_ id: String, key: String, connected: [String: Session]) -> Bool {
-        if let owner = keyOfWorker[id] { return owner == key }
-        keyOfWorker[id] = key
+        seen += 1
+        if let owner = keyOfWorker[id] {
+            guard owner.key == key else { return false }
+            keyOfWorker[id]?.seen = seen
+            return true
+        }
+        keyOfWorker[id] = (key, seen)
         if keyOfWorker.count > limit {
-            keyOfWorker = keyOfWorker.filter { connected[$0.key] != nil || $0.key == id }
+            let recent = seen - limit / 2
+            keyOfWorker = keyOfWorker.filter { connected[$0.key] != nil || $0.value.seen > recent }
         }
         return true
     }

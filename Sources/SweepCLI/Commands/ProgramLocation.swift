@@ -13,6 +13,13 @@ enum ProgramLocation {
     static func missing(in definition: SweepDefinition) -> (program: String, here: String)? {
         guard case .string(let program)? = definition.template["program"]?.value, !program.hasPrefix("/"),
               definition.template["working_directory"] == nil else { return nil }
+        // A command that does not run ${program} does not look for it; one that starts with
+        // it runs a bare name from PATH.
+        if let command = definition.template["command"]?.elements {
+            let words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }.filter { $0 != "${env}" }
+            guard words.contains(where: { $0.contains("${program}") }) else { return nil }
+            if words.first == "${program}", !program.contains("/"), inPath(program) { return nil }
+        }
         let here = FileManager.default.currentDirectoryPath
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
         return (program, here)
@@ -34,5 +41,10 @@ enum ProgramLocation {
         guard let (program, here) = missing(in: definition) else { return nil }
         let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
         return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
+    }
+
+    private static func inPath(_ name: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
     }
 }
