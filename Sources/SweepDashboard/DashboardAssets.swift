@@ -531,7 +531,7 @@ input, select, button { font: inherit; font-size: 13px; }
     var alive = stopped ? 0 : d.workers.filter(function (w) { return w.state === "ALIVE"; }).length;
     var busy = stopped ? 0 : d.workers.filter(function (w) { return w.state === "ALIVE" && w.trial !== null; }).length;
     $("worker-count").textContent = String(alive);
-    $("worker-states").textContent = busy + " busy · " + (alive - busy) + " idle · " + (d.workers.length - alive) + " gone";
+    $("worker-states").textContent = busy + " busy · " + (alive - busy) + " idle · " + (d.workersGone + (stopped ? d.workers.filter(function (w) { return w.state === "ALIVE"; }).length : 0)) + " gone";
     document.title = s.name + " · " + s.trials + " trials · sweep dashboard";
   }
 

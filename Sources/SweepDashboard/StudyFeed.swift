@@ -173,7 +173,7 @@ final class StudyFeed: Sendable {
             }
             log.rest = try encoder.encode(Rest(summary: Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),
                                                 parameters: s.definition.space.parameters.map(ParameterInfo.init),
-                                                workers: try q.workers(studyID: s.id).map(Worker.init),
+                                                workers: try q.workers(studyID: s.id),
                                                 enqueued: try q.enqueuedTrials(studyID: s.id).map(Queued.init), now: Date().timeIntervalSince1970))
             return log
         }
@@ -323,12 +323,35 @@ final class StudyFeed: Sendable {
         }
     }
 
+    /// Workers that left or died beyond these are counted, not listed: with workers coming
+    /// and going (fresh ids), every answer carried all the study ever saw (1.5 KB to 15 KB
+    /// per poll in half an hour).
+    static let goneWorkersListed = 50
+
+    /// The workers an answer lists: every connected one and the ones gone last.
+    static func shownWorkers(_ all: [WorkerRecord]) -> [Worker] {
+        let alive = all.filter { $0.state == .alive }
+        let gone = all.filter { $0.state != .alive }.sorted { $0.lastSeen > $1.lastSeen }
+        return (alive + gone.prefix(goneWorkersListed)).map(Worker.init)
+    }
+
     /// The study JSON but its trials and attempts (``StudyLog`` adds those and the cursor).
     struct Rest: Encodable {
         var summary: Summary, parameters: [ParameterInfo], workers: [Worker]
+        /// Workers that left or died, listed or not (``goneWorkersListed``).
+        var workersGone: Int
         /// Trials queued by hand that the coordinator has not taken yet.
         var enqueued: [Queued]
         var now: Double
+
+        init(summary: Summary, parameters: [ParameterInfo], workers: [WorkerRecord], enqueued: [Queued], now: Double) {
+            self.summary = summary
+            self.parameters = parameters
+            self.workers = StudyFeed.shownWorkers(workers)
+            self.workersGone = workers.count { $0.state != .alive }
+            self.enqueued = enqueued
+            self.now = now
+        }
     }
 
     struct TrialDetail: Encodable {
