@@ -100,6 +100,20 @@ import Testing
         #expect(d.budget.trials == Budget.maxTrials)
     }
 
+    /// As W&B's controller: max_iter without s fails even beside min_iter (Sweep made up
+    /// bands from min_iter), and metric.impute is accepted (a real W&B file was refused).
+    @Test func wandbHyperbandAndMetricKeysAsWandBReadsThem() throws {
+        let base = "program: t.py\nmethod: random\nrun_cap: 4\nparameters:\n  lr: {min: 0.1, max: 1.0}\n"
+        do {
+            _ = try SweepDefinition.parse(text: base + "metric: {name: loss}\nearly_terminate: {type: hyperband, min_iter: 3, max_iter: 27}\n", file: "h.yaml")
+            Issue.record("max_iter without s was accepted")
+        } catch {
+            #expect("\(error)".contains("with max_iter, W&B's hyperband needs s"), "\(error)")
+        }
+        let d = try SweepDefinition.parse(text: base + "metric: {name: loss, goal: minimize, impute: worst, impute_while_running: false}\n", file: "i.yaml")
+        #expect(d.objective.metric == "loss")
+    }
+
     @Test func wandbFileConvertsToTheSameSweep() throws {
         let text = """
             program: train.py

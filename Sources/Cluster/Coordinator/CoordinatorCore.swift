@@ -41,7 +41,7 @@ final class CoordinatorCore {
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     /// Failed trials with none ending well after which a study without a budget stops.
-    static let initialFailuresBeforeGivingUp = 10
+    static let initialFailuresBeforeGivingUp = 5 // W&B's agent: MAX_INITIAL_FAILURES
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     private var givenUp: String?
 

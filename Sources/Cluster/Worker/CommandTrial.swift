@@ -17,6 +17,23 @@ struct CommandTrial: TrialKind {
     /// The longest report line read (1 MiB); a longer one is one ignored line, however it
     /// arrives (whether it was kept depended on how the pipe split it).
     static let maxReportLineBytes = 1 << 20
+    /// The end of a line over the bound kept to find its epoch.
+    static let tailKept = 256
+
+    /// The epoch named last in `tail` (`"epoch": 7`), if any.
+    static func epochNamed(inTail tail: ArraySlice<UInt8>) -> Int? {
+        let key = Array("\"epoch\"".utf8)
+        guard let at = tail.lastRange(of: key)?.upperBound else { return nil }
+        var i = at
+        while i < tail.endIndex, tail[i] == UInt8(ascii: " ") || tail[i] == UInt8(ascii: ":") { i += 1 }
+        var n = 0, digits = 0
+        while i < tail.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(tail[i]), digits < 9 {
+            n = n * 10 + Int(tail[i] - UInt8(ascii: "0"))
+            digits += 1
+            i += 1
+        }
+        return digits > 0 && n >= 1 ? n : nil
+    }
 
     /// Why the worker stopped the program, if it did.
     private enum Stop { case pruned, timedOut, cancelled, handedBack, diverged }
@@ -84,6 +101,7 @@ struct CommandTrial: TrialKind {
         var open: [Int32] = [child.stdout, child.stderr, child.reports]
         var reportBuffer: [UInt8] = []
         var skippingLongLine = false // dropping the rest of a report line over the bound
+        var longLineTail: [UInt8] = [] // its last bytes so far: they name its epoch
         var pending: (epoch: Int, deadline: Double)?
         var objective: [Double] = []
         var summary: [String: Double] = [:] // final values the program set (W&B's run.summary)
@@ -105,6 +123,11 @@ struct CommandTrial: TrialKind {
         var termSent = false
         var reapedAt: Double?
 
+        /// Answers a report line over the bound (not read): with the epoch its end names
+        /// (`..., "epoch": 7}` as the client writes it), else the next one.
+        func answerLongLine(tail: ArraySlice<UInt8>) {
+            child.writeDecision("continue \(Self.epochNamed(inTail: tail) ?? end.epochsRun + 1)")
+        }
         /// Answers a report on the decision channel.
         func answer(_ epoch: Int, prune: Bool) {
             child.writeDecision(prune ? "prune \(epoch) \(session.pruneReason)" : "continue \(epoch)")
@@ -215,6 +238,11 @@ struct CommandTrial: TrialKind {
                         let nl = chunk.firstIndex(of: UInt8(ascii: "\n"))
                         start = nl.map { $0 + 1 } ?? chunk.count
                         skippingLongLine = nl == nil
+                        longLineTail = Array((longLineTail + chunk[..<(nl ?? chunk.count)]).suffix(Self.tailKept))
+                        // Answered at its end, with the epoch its tail names: the program
+                        // waits for that epoch's answer (a later one, after the first
+                        // oversized line, waited forever for "continue N+1").
+                        if nl != nil { answerLongLine(tail: longLineTail[...]) }
                     }
                     reportBuffer += chunk[start...]
                     // Every whole line, then what is left moved once (not once per line).
@@ -223,7 +251,7 @@ struct CommandTrial: TrialKind {
                         if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
                             badLines += 1
                             keepUnread(reportBuffer[lineStart..<lineStart + 200])
-                            child.writeDecision("continue \(end.epochsRun + 1)") // a program may wait for an answer
+                            answerLongLine(tail: reportBuffer[(nl - Self.tailKept)..<nl])
                         } else {
                             handle(line: reportBuffer[lineStart..<nl])
                         }
@@ -233,9 +261,9 @@ struct CommandTrial: TrialKind {
                     if reportBuffer.count > Self.maxReportLineBytes { // one bad line, whatever follows of it
                         badLines += 1
                         keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
+                        longLineTail = Array(reportBuffer.suffix(Self.tailKept))
                         reportBuffer.removeAll()
                         skippingLongLine = true
-                        child.writeDecision("continue \(end.epochsRun + 1)") // a program may wait for an answer
                     }
                 } else {
                     logs.append(chunk, stderr: fd == child.stderr)

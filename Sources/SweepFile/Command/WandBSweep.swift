@@ -70,7 +70,10 @@ public enum WandBSweep {
                 guard let me = metric.entries else {
                     throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric")]), message: "metric is {name, goal}, got \(metric.kindDescription)")
                 }
-                for e in me where !["name", "goal"].contains(e.key) {
+                // impute and impute_while_running tell W&B's bayes what value a failed or
+                // running run counts as; Sweep's samplers leave such trials out (accepted:
+                // docs/commands.md says how Sweep differs).
+                for e in me where !["name", "goal", "impute", "impute_while_running"].contains(e.key) {
                     throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]),
                                       e.key == "target" ? "metric.target (stop when a run reaches a value) has no Sweep equivalent; remove it" : "unknown key '\(e.key)' in metric; expected name and goal")
                 }
@@ -344,12 +347,11 @@ public enum WandBSweep {
         let bands: [Int]
         if let m = try int("max_iter"), let s = try int("s", atLeast: 0) {
             bands = WandBHyperbandPruner.Config.bands(maxIter: m, s: s, eta: eta)
-        } else if let m = try int("min_iter") {
-            // A max_iter without s bounds the bands (they lie below it).
-            let limit = try int("max_iter").map { $0 - 1 } ?? uncappedEpochs
-            bands = WandBHyperbandPruner.Config.bands(minIter: m, eta: eta, upTo: limit)
         } else if try int("max_iter") != nil {
-            throw ConfigError(mark: node.mark, path: path.appending("s"), message: "with max_iter, W&B's hyperband needs s (the number of brackets)")
+            // W&B's controller takes max_iter first, whatever min_iter says, and fails without s.
+            throw ConfigError(mark: node.mark, path: path.appending("s"), message: "with max_iter, W&B's hyperband needs s (the number of brackets; W&B uses max_iter and s even when min_iter is given)")
+        } else if let m = try int("min_iter") {
+            bands = WandBHyperbandPruner.Config.bands(minIter: m, eta: eta, upTo: uncappedEpochs)
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "hyperband needs min_iter, or max_iter and s")
         }

@@ -46,8 +46,19 @@ _state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, 
 
 
 def in_sweep():
-    """True when a Sweep worker started this program."""
-    return "SWEEP_REPORT_FD" in os.environ
+    """True when a Sweep worker started this program, and not a process started by one
+    that already reports (multiprocessing folds, pool workers): those would report into the
+    trial too, and the first value would win. Their calls act as outside a sweep."""
+    if "SWEEP_REPORT_FD" not in os.environ:
+        return False
+    owner = os.environ.get("SWEEP_CLIENT_PID")
+    return owner is None or owner == str(os.getpid())
+
+
+def _claim():
+    """This process reports for the trial: processes it starts afterwards do not."""
+    if in_sweep():
+        os.environ["SWEEP_CLIENT_PID"] = str(os.getpid())
 
 
 def checkpoint_dir():
@@ -146,6 +157,7 @@ def _report(epoch, metrics):
     if not in_sweep():
         print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in numbers.items())), file=sys.stderr)
         return False
+    _claim()
     out, inp = _channels()
     line = dict(numbers)
     line["epoch"] = epoch
@@ -317,6 +329,7 @@ class Run(object):
     """A W&B-like run: config, log(), finish()."""
 
     def __init__(self, config=None, name=None):
+        _claim()
         self.config = Config(config, locked=params())
         self.summary = Summary()
         self._summary_sent = None
@@ -333,6 +346,9 @@ class Run(object):
         # and data logged without it goes with the next one that has it.
         self._metric = os.environ.get("SWEEP_METRIC") if in_sweep() else None
         self._held = {}
+        self.tags = ()
+        self._aggregates = {}      # define_metric(name, summary=...): name -> min | max | mean
+        self._logged_values = {}   # the values of those names, as logged
         atexit.register(self._flush_at_exit)
 
     def log(self, data, step=None, commit=None):
@@ -369,6 +385,10 @@ class Run(object):
         if not data:
             return
         self.summary._logged(data)
+        for name in self._aggregates:
+            value = _numbers(data).get(name) if name in data else None
+            if isinstance(value, (int, float)):
+                self._logged_values.setdefault(name, []).append(float(value))
         # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
         data = {k: v for k, v in data.items() if k != "epoch"}
         if self._metric is not None:
@@ -390,9 +410,11 @@ class Run(object):
         self._send_summary()
 
     def _send_summary(self):
-        """The values the script set in run.summary, and those it logged after the objective's
-        last value (in no report), once (again if they changed)."""
-        own = _numbers(_merged(self._held, self.summary._own()))
+        """The values the script set in run.summary (or define_metric's aggregates), and
+        those it logged after the objective's last value (in no report), once (again if
+        they changed)."""
+        aggregated = {k: v for k, v in self._aggregated().items() if k not in self.summary._set}
+        own = _numbers(_merged(_merged(self._held, aggregated), self.summary._own()))
         if not own or own == self._summary_sent or _state["pruned"]:
             return
         self._summary_sent = own
@@ -400,7 +422,18 @@ class Run(object):
             print("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)), file=sys.stderr)
             return
         out, _ = _channels()
-        out.write(json.dumps({"summary": own}, allow_nan=True) + "\n")
+        # In lines well under the worker's 1 MiB, the objective first: a line over the
+        # bound is dropped whole, and the objective with it.
+        items = sorted(own.items(), key=lambda kv: kv[0] != self._metric)
+        chunk, size = {}, 0
+        for k, v in items:
+            text = json.dumps({k: v}, allow_nan=True)
+            if chunk and size + len(text) > 256 * 1024:
+                out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
+                chunk, size = {}, 0
+            chunk[k] = v
+            size += len(text)
+        out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
 
     def finish(self, exit_code=None):
         if self._uncommitted:
@@ -409,9 +442,61 @@ class Run(object):
         if exit_code:
             sys.exit(exit_code)
 
-    # W&B calls that change nothing for a sweep: accepted so that scripts run unchanged.
-    def define_metric(self, *args, **kwargs):
+    def define_metric(self, name=None, step_metric=None, summary=None, goal=None, **kwargs):
+        """W&B's define_metric: `summary="min" | "max" | "mean" | "best"` (best by `goal`,
+        "minimize" or "maximize") makes that aggregate of the logged values the run's
+        summary, and so the trial's value when it is the objective; the rest changes nothing
+        for a sweep."""
+        if name and summary:
+            for how in str(summary).split(","):
+                how = how.strip()
+                if how == "best":
+                    how = "max" if str(goal or "minimize").startswith("max") else "min"
+                if how in ("min", "max", "mean", "last"):
+                    self._aggregates[name] = how
         return None
+
+    def _aggregated(self):
+        """The summaries define_metric asked for, from the values logged so far."""
+        out = {}
+        for name, how in self._aggregates.items():
+            values = [v for v in self._logged_values.get(name, []) if v == v]  # NaN left out
+            if not values or how == "last":
+                continue
+            out[name] = min(values) if how == "min" else max(values) if how == "max" else sum(values) / len(values)
+        return out
+
+    @property
+    def sweep_id(self):
+        return os.environ.get("SWEEP_STUDY")
+
+    @property
+    def project(self):
+        return os.environ.get("SWEEP_STUDY", "")
+
+    @property
+    def dir(self):
+        return checkpoint_dir() or os.getcwd()
+
+    def get_sweep_url(self):
+        return None
+
+    def get_project_url(self):
+        return None
+
+    def get_url(self):
+        return None
+
+    def log_code(self, *args, **kwargs):
+        return None
+
+    def use_artifact(self, *args, **kwargs):
+        return None
+
+    def alert(self, *args, **kwargs):
+        return None
+
+    # W&B calls that change nothing for a sweep: accepted so that scripts run unchanged.
 
     def watch(self, *args, **kwargs):
         return None
@@ -451,8 +536,41 @@ def login(*args, **kwargs):
     return True
 
 
-def define_metric(*args, **kwargs):
+def join(exit_code=None):
+    """W&B's old name for finish()."""
+    return finish(exit_code)
+
+
+class Settings(object):
+    """W&B's settings object: accepted and ignored."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+
+class Artifact(object):
+    """W&B's artifacts: accepted, nothing is uploaded."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def add_file(self, *args, **kwargs):
+        return None
+
+    def add_dir(self, *args, **kwargs):
+        return None
+
+
+def use_artifact(*args, **kwargs):
     return None
+
+
+def log_artifact(*args, **kwargs):
+    return None
+
+
+def define_metric(*args, **kwargs):
+    return run.define_metric(*args, **kwargs) if run is not None else None
 
 
 def watch(*args, **kwargs):

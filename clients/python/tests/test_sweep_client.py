@@ -215,6 +215,46 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual([l.get("val_loss") for l in lines[:3]], [1.0, 0.2, 0.9])
         self.assertEqual(lines[3:], [{"summary": {"val_loss": 0.2, "best_epoch": 2}}])
 
+    def test_processes_started_by_the_reporting_one_do_not_report(self):
+        # W&B's cross-validation example: folds in child processes log their own runs; in
+        # the trial they reported first and their value won. They print instead.
+        code = ("import multiprocessing as mp, sweep_client as wandb\n"
+                "def fold(i):\n"
+                "    r = wandb.init()\n"
+                "    r.log({'val_accuracy': i / 10})\n"
+                "    r.finish()\n"
+                "if __name__ == '__main__':\n"
+                "    run = wandb.init()\n"
+                "    for i in range(3):\n"
+                "        p = mp.get_context('fork').Process(target=fold, args=(i,)); p.start(); p.join()\n"
+                "    p = mp.get_context('spawn').Process(target=fold, args=(5,)); p.start(); p.join()\n"
+                "    run.log({'val_accuracy': 0.9})\n")
+        lines, _ = self.run_with_worker(code, ["continue 1"], {"SWEEP_METRIC": "val_accuracy"})
+        self.assertEqual(lines, [{"val_accuracy": 0.9, "epoch": 1}])
+
+    def test_define_metric_summary_is_the_runs_value(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "wandb.define_metric('val_loss', summary='min')\n"
+                "for v in [0.9, 0.5, 0.3, 0.4, 0.6]:\n"
+                "    run.log({'val_loss': v})\n"
+                "assert run.sweep_id is not None and run.get_sweep_url() is None\n"
+                "run.finish()\n")
+        lines, _ = self.run_with_worker(code, ["continue %d" % e for e in range(1, 6)], {"SWEEP_METRIC": "val_loss", "SWEEP_STUDY": "s"})
+        self.assertEqual(lines[5:], [{"summary": {"val_loss": 0.3}}])
+
+    def test_a_large_summary_comes_in_lines_the_objective_first(self):
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "run.log({'val_loss': 1.0})\n"
+                "run.summary.update({'s%07d' % i: 1.0 for i in range(100000)})\n"
+                "run.summary['val_loss'] = 0.05\n")
+        lines, _ = self.run_with_worker(code, ["continue 1"], {"SWEEP_METRIC": "val_loss"})
+        summaries = [l["summary"] for l in lines[1:]]
+        self.assertGreater(len(summaries), 3)
+        self.assertEqual(list(summaries[0])[0], "val_loss")
+        self.assertEqual(sum(len(x) for x in summaries), 100001)
+
     def test_after_a_prune_reports_return_true_without_waiting(self):
         code = ("import sweep_client\n"
                 "print(sweep_client.report(1, loss=2.0))\n"
