@@ -79,6 +79,10 @@ public struct SweepCommand: ParsableCommand {
             if code == .success {
                 // --help, --version
                 print(fullMessage(for: error))
+                if let failure = StandardStream.failure {
+                    printError("cannot write the output (\(failure))")
+                    Foundation.exit(1)
+                }
                 Foundation.exit(0)
             }
             // ArgumentParser's messages start with "Error: "; ours say "error: " already.

@@ -47,8 +47,10 @@ final class CoreHarness {
         sent += out.deliverable
     }
 
-    func hello(_ w: String, running: WorkerMessage.Hello.Running? = nil, capabilities: [String] = ["training", "synthetic"]) throws {
-        try deliver(.hello(.init(worker: w, host: "h", pid: 1, version: "t", cores: 2, threads: 1, capabilities: capabilities, running: running)), from: w)
+    /// `w` says hello from host `host` (by default a host of its own: workers on one host
+    /// vouch for it, see WorkerHealth).
+    func hello(_ w: String, host: String? = nil, running: WorkerMessage.Hello.Running? = nil, capabilities: [String] = ["training", "synthetic"]) throws {
+        try deliver(.hello(.init(worker: w, host: host ?? "host-\(w)", pid: 1, version: "t", cores: 2, threads: 1, capabilities: capabilities, running: running)), from: w)
     }
 
     /// Messages sent to `w` since the last call, oldest first.

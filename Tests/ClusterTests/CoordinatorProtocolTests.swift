@@ -244,8 +244,40 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         try wait(WorkerHealth.firstHoldSeconds)
         #expect(h.assignment("fast") == nil, "still held at 30 s of 60")
         try wait(WorkerHealth.firstHoldSeconds)
-        #expect(h.assignment("fast") != nil)
+        var next = try #require(h.assignment("fast"))
         #expect(h.core.counters.quarantined == 0 && h.core.trials[long.trial].lease?.worker == "slow")
+        // Its third run of failures is held; the long trial ends and one of them completes on
+        // `slow`: the host is at fault, quarantined, and the trials its first hold let FAIL
+        // run again (they were lost to a host judged broken).
+        for n in 1...WorkerHealth.quarantineAfter {
+            try h.deliver(.failure(.init(trial: next.trial, attempt: next.attempt, error: "ImportError: no module named torch", ready: true)), from: "fast")
+            if n < WorkerHealth.quarantineAfter { next = try #require(h.assignment("fast")) }
+        }
+        try h.finish("slow", long, value: 0.5, epochs: 3)
+        let rerun = try #require(h.assignment("slow"))
+        try h.finish("slow", rerun, value: 0.5, epochs: 3)
+        #expect(h.core.counters.quarantined == 1)
+        let after = try h.trials()
+        #expect(first.allSatisfy { after[$0].state != .fail }, "given back: \(first.map { after[$0].state })")
+        for t in first { #expect(try h.attempts(t).first?.outcome == .quarantined) }
+    }
+
+    /// Workers on one host vouch for it: one that fails trials before their first report
+    /// while a sibling on its host ends trials well is not held back (a program failing at
+    /// random had two of three local workers of `sweep run` quarantined).
+    @Test func aWorkerWhoseHostSiblingRunsFineIsNotHeldBack() throws {
+        let h = try CoreHarness(sweep(trials: 20, maxAttempts: 1))
+        try h.hello("a", host: "box")
+        try h.hello("b", host: "box")
+        try h.hello("elsewhere")
+        let first = try #require(h.assignment("a"))
+        try h.finish("a", first, value: 0.5)
+        for _ in 1...(WorkerHealth.quarantineAfter + 1) {
+            let b = try #require(h.assignment("b"), "b still gets work")
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "Segmentation fault", ready: true)), from: "b")
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(!warnings.contains { $0.worker == "b" }, "\(warnings.map(\.message))")
     }
 
     /// `good` completes its trials; `bad` fails every one it gets. After three failures in a
@@ -438,17 +470,19 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         func hello(pid: Int) throws -> [CoordinatorMessage] {
             try h.deliver(.bye(.init(reason: "restart")), from: "bad")
             _ = h.take("bad")
-            try h.deliver(.hello(.init(worker: "bad", host: "h", pid: pid, version: "t", cores: 2, threads: 1, capabilities: ["synthetic"], running: nil)), from: "bad")
+            try h.deliver(.hello(.init(worker: "bad", host: "host-bad", pid: pid, version: "t", cores: 2, threads: 1, capabilities: ["synthetic"], running: nil)), from: "bad")
             return h.take("bad")
         }
         let same = try hello(pid: 1)
         #expect(same.contains { if case .quarantine = $0 { return true } else { return false } }, "the same process stays quarantined: \(same)")
         let fresh = try hello(pid: 2)
-        #expect(fresh.contains { if case .assign = $0 { return true } else { return false } }, "a new process gets work: \(fresh)")
+        let given = fresh.compactMap { if case .assign(let a) = $0 { return a.trial } else { return nil } }
+        #expect(given.count == 1, "a new process gets work: \(fresh)")
+        #expect(given.allSatisfy { !failed.contains($0) }, "not a trial it failed before (another worker takes those first): \(given) \(failed)")
         let row = try #require(try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "bad" })
         #expect(row.quarantinedAt == nil)
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
-        #expect(warnings.contains("worker bad, quarantined before, came back as a new process (pid 2 on h): it gets work again"), "\(warnings)")
+        #expect(warnings.contains("worker bad, quarantined before, came back as a new process (pid 2 on host-bad): it gets work again"), "\(warnings)")
     }
 
     /// A hold does not end while one of its trials runs elsewhere (its outcome is the

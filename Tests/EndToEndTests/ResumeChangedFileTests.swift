@@ -72,5 +72,12 @@ import Testing
         #expect(resumed.output.contains("note: \(here)/s.yaml changed since study 's' began; resume continues with the sweep file stored in the database"), "\(resumed.output)")
         let trials = try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
         #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
+
+        // A command naming its script without `program` is checked the same way.
+        _ = try h.write("c.yaml", "study: c\ncommand: [sh, train.sh]\nmetric: {name: loss, goal: minimize}\nmethod: random\nparameters: {x: {min: 0.0, max: 1.0}}\nrun_cap: 2\n")
+        let c = try h.run("/bin/sh", ["-c", "cd \(here) && \(sweep) run c.yaml --db c.db --workers 1 --no-progress"], timeout: 120)
+        try #require(c.status == 0, "\(c.output)")
+        let refusedC = try h.run("/bin/sh", ["-c", "cd / && \(sweep) resume c --db \(here)/c.db --add-trials 2 --workers 1 --no-progress"], timeout: 60)
+        #expect(refusedC.status == 2 && refusedC.output.contains("program 'train.sh' of study 'c' is not in /"), "\(refusedC.output)")
     }
 }

@@ -794,11 +794,19 @@ final class CoordinatorCore {
         // A program that failed by itself says nothing about the worker that ran it, nor one
         // that ran there for an epoch or more: a broken host (a missing package, no GPU, a bad
         // data copy) fails before the first report.
-        if reached > 0 {
+        if reached > 0 || siblingRunsFine(worker) {
             health.failedMidRun(worker)
         } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.compactMap { $0.value.exitedAt == nil ? $0.key : nil }) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
+    }
+
+    /// Whether another worker on `worker`'s host ends trials well: the host runs the program,
+    /// so its failures say nothing against the host (a program failing at random had two of
+    /// three local workers of `sweep run` quarantined).
+    private func siblingRunsFine(_ worker: String) -> Bool {
+        guard let host = workers[worker]?.host else { return false }
+        return workers.contains { $0.key != worker && $0.value.host == host && $0.value.exitedAt == nil && health.runsFine($0.key) }
     }
 
     /// A worker that failed trial after trial while others succeed gets no work while the
@@ -894,6 +902,22 @@ final class CoordinatorCore {
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
         if let w = workers[worker] { health.noteQuarantined(worker, process: "\(w.host)/\(w.pid)") }
+        // Trials that FAILed when an earlier hold of it ended undecided: its host was at
+        // fault after all, so they run again elsewhere without using up attempts.
+        var moved = 0
+        for failed in health.takeCountedAgain(worker) where history.trial(failed.trial)?.state == .fail {
+            let t = failed.trial
+            let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
+            guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
+            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
+            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
+            history.setState(t, .stale)
+            counters.requeued += 1
+            pending.insert(t, at: moved)
+            moved += 1
+            try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: t, worker: worker,
+                               message: "trial \(t) re-queued: it failed only on worker \(worker), now quarantined", at: now)
+        }
         try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)", at: now)
         out.send(.quarantine(reason: reason), to: worker)
     }
@@ -915,6 +939,7 @@ final class CoordinatorCore {
             let failures = health.heldFailures(worker)
             try restoreFailures(of: worker, on: failures.map(\.trial), tx: tx)
             try failAgainUnlessRetried(failures, on: worker, now: now, tx: tx)
+            if timedOut && undecided { health.noteCountedAgain(worker, failures) }
             health.release(worker)
             let why = !undecided ? "the trials worker \(worker) failed ended elsewhere without getting further, which says nothing against its host"
                 : nobodyElse ? "no other worker is connected to re-run the trials worker \(worker) failed"
@@ -1199,7 +1224,9 @@ final class CoordinatorCore {
         case .newTrial: break
         case .queue:
             // (A trial kept for its silent worker waits, unless its time is up.)
-            if let i = pending.firstIndex(where: { isFree($0, now: now) }) {
+            // (A trial this worker id failed before its quarantine goes to another first.)
+            let others = workers.keys.contains { $0 != worker && !health.isHeldBack($0) }
+            if let i = pending.firstIndex(where: { isFree($0, now: now) && !(others && health.avoids(worker, $0)) }) {
                 heldForItsWorker[pending[i]] = nil
                 return (pending.remove(at: i), false)
             }

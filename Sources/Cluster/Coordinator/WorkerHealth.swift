@@ -61,6 +61,12 @@ struct WorkerHealth {
         /// The process (host and pid) that was quarantined: the same id from another
         /// process (restarted by systemd, maybe on a repaired host) gets work again.
         var quarantinedProcess: String?
+        /// Trials whose failures here counted again when a hold ended undecided: given back
+        /// if the worker is quarantined after all.
+        var countedAgain: [FailedTrial] = []
+        /// Trials this id failed before it was quarantined: a new process of it takes others
+        /// first (it took them back at once, and lost them).
+        var avoided: Set<Int> = []
     }
 
     private var records: [String: Record] = [:]
@@ -86,6 +92,7 @@ struct WorkerHealth {
     /// of its holds is not). Returns whether it was lifted.
     mutating func liftQuarantine(_ worker: String, process: String) -> Bool {
         guard var r = records[worker], r.standing == .quarantined, r.quarantinedProcess != process else { return false }
+        r.avoided.formUnion(r.failedTrials.map(\.trial))
         r.standing = .healthy
         r.consecutiveFailures = 0
         r.failedTrials.removeAll()
@@ -94,6 +101,28 @@ struct WorkerHealth {
         records[worker] = r
         return true
     }
+
+    /// The failures of a hold that ended undecided count again (see ``countedAgain(_:)``).
+    mutating func noteCountedAgain(_ worker: String, _ trials: [FailedTrial]) {
+        records[worker, default: Record()].countedAgain += trials
+    }
+
+    /// Trials whose failures on `worker` counted again after a hold, to give back now that
+    /// it is quarantined; forgotten once returned.
+    mutating func takeCountedAgain(_ worker: String) -> [FailedTrial] {
+        defer { records[worker]?.countedAgain = [] }
+        return records[worker]?.countedAgain ?? []
+    }
+
+    /// Whether `worker` has ended a trial well and failed none since, and gets work.
+    func runsFine(_ worker: String) -> Bool {
+        guard let r = records[worker] else { return false }
+        return r.hasSucceeded && r.consecutiveFailures == 0 && r.standing == .healthy
+    }
+
+    /// Whether `worker` should take other trials before `trial` (it failed it before it was
+    /// quarantined, as another process).
+    func avoids(_ worker: String, _ trial: Int) -> Bool { records[worker]?.avoided.contains(trial) ?? false }
 
     /// Which process of `worker` was quarantined (see ``liftQuarantine(_:process:)``).
     mutating func noteQuarantined(_ worker: String, process: String) {

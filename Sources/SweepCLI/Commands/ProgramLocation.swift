@@ -11,8 +11,9 @@ enum ProgramLocation {
     /// A relative `program` not in this directory, where local workers run it (nil: it is
     /// there, absolute, or `working_directory` says where).
     static func missing(in definition: SweepDefinition) -> (program: String, here: String)? {
-        guard case .string(let program)? = definition.template["program"]?.value, !program.hasPrefix("/"),
-              definition.template["working_directory"] == nil else { return nil }
+        guard definition.template["working_directory"] == nil else { return nil }
+        guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition) }
+        guard !program.hasPrefix("/") else { return nil }
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
         if let command = definition.template["command"]?.elements {
@@ -23,6 +24,20 @@ enum ProgramLocation {
         let here = FileManager.default.currentDirectoryPath
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
         return (program, here)
+    }
+
+    /// Without `program`: a relative script the command names (`[sh, train.sh, ...]`,
+    /// `[python3, src/train.py]`) that is not in this directory.
+    private static func missingScript(in definition: SweepDefinition) -> (program: String, here: String)? {
+        guard let command = definition.template["command"]?.elements else { return nil }
+        let scripts = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
+        let here = FileManager.default.currentDirectoryPath
+        for node in command.dropFirst() {
+            guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"), !word.hasPrefix("/"),
+                  word.contains("/") || scripts.contains(where: { word.hasSuffix($0) }) else { continue }
+            if !FileManager.default.fileExists(atPath: here + "/" + word) { return (word, here) }
+        }
+        return nil
     }
 
     static func note(for definition: SweepDefinition, file: String) -> String? {

@@ -124,7 +124,7 @@ final class LocalWorkers: @unchecked Sendable {
         if !saidNoneLeft, !slots.isEmpty, !slots.contains(where: { $0.process.isRunning }),
            slots.contains(where: { $0.process.terminationReason == .uncaughtSignal }) {
             saidNoneLeft = true
-            StandardStream.error.write("warning: no local worker is left running: the study waits for workers (`sweep worker --connect ENDPOINT`); Ctrl-C stops it\n")
+            StandardStream.error.write("warning: no local worker is left running (each was killed again and again)\n")
         }
     }
 
