@@ -158,7 +158,8 @@ private enum RawWorkerError: Error { case timeout(String) }
         defer { h.cleanUp() }
         let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
         let file = try h.write("q.yaml", syntheticSweep(study: "q", trials: 5, epochs: 1, sleep: 0))
-        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        // Raw workers send no heartbeats: a loaded machine must not see them die mid-test.
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress", "--heartbeat-ms", "10000", "--liveness", "6"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         let good = try RawWorker(id: "good", endpoint: endpoint)
         defer { good.close() }
