@@ -139,6 +139,9 @@ private enum RawWorkerError: Error { case timeout(String) }
         #expect((quarantine["reason"] as? String)?.contains("CUDA out of memory") == true)
         let status = try h.run(["status", "q", "--db", h.db])
         #expect(status.output.contains("QUARANTINED bad on host-bad: CUDA out of memory"), "\(status.output)")
+        let json = try h.run(["status", "q", "--db", h.db, "--format", "json"])
+        let quarantined = (try? JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])?["quarantined"] as? [[String: Any]]
+        #expect(quarantined?.first?["worker"] as? String == "bad" && quarantined?.first?["last_error"] as? String == "CUDA out of memory", "\(json.output)")
         // The good worker finishes every trial, those that failed on the bad one included.
         while true {
             g = try good.next(["assign", "stop"])

@@ -35,6 +35,15 @@ struct Status: ParsableCommand {
         var eta_s: Double?
         var best: JSONOutput.Trial?
         var workers: [WorkerJSON]
+        /// Workers quarantined in this study, with their last error.
+        var quarantined: [QuarantinedJSON]
+    }
+
+    struct QuarantinedJSON: Encodable {
+        var worker: String
+        var host: String
+        var last_error: String?
+        var quarantined_at: Double?
     }
 
     struct WorkerJSON: Encodable {
@@ -59,7 +68,8 @@ struct Status: ParsableCommand {
             studyJSON.state = snapshot.phase.rawValue
             let json = StatusJSON(study: studyJSON, finished: p.finished, remaining: p.remaining, elapsed_s: snapshot.elapsed,
                                   throughput_per_s: p.throughput, eta_s: snapshot.phase == .running ? p.eta : nil, best: p.best.map { JSONOutput.Trial($0) },
-                                  workers: p.workers.map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) })
+                                  workers: p.workers.map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) },
+                                  quarantined: p.quarantined.map { QuarantinedJSON(worker: $0.worker, host: $0.host, last_error: $0.lastError, quarantined_at: $0.quarantinedAt) })
             print(try JSONOutput.render(json))
             return
         }

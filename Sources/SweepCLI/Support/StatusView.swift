@@ -39,7 +39,8 @@ enum StatusView {
             out.append("  no workers connected")
         }
         for w in p.quarantined {
-            out.append("  QUARANTINED \(w.worker) on \(w.host): \((w.lastError ?? "").prefix(100))")
+            let error = w.lastError ?? ""
+            out.append("  QUARANTINED \(w.worker) on \(w.host): \(error.prefix(100))\(error.count > 100 ? "..." : "")")
         }
         return out
     }
