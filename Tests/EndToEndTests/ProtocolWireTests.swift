@@ -104,6 +104,17 @@ private enum RawWorkerError: Error { case timeout(String) }
         #expect(curve.map(\.value) == [.infinity])
     }
 
+    /// `worker` takes three trials and fails each before a report; their numbers.
+    private func failThree(_ worker: RawWorker, error: String) throws -> [Int] {
+        var failed: [Int] = []
+        for _ in 1...3 {
+            let m = try worker.next(["assign"])
+            failed.append(m["trial"] as! Int)
+            try worker.send(#"{"v":1,"type":"failure","trial":\#(m["trial"] as! Int),"attempt":\#(m["attempt"] as! Int),"error":"\#(error)","ready":true}"#)
+        }
+        return failed
+    }
+
     private func hello(_ id: String) -> String {
         #"{"v":1,"type":"hello","worker":"\#(id)","host":"host-\#(id)","pid":1,"version":"x","cores":1,"threads":1,"capabilities":["synthetic"],"running":null}"#
     }
@@ -123,12 +134,7 @@ private enum RawWorkerError: Error { case timeout(String) }
         let bad = try RawWorker(id: "bad", endpoint: endpoint)
         defer { bad.close() }
         try bad.send(hello("bad"))
-        var failedOnBad: [Int] = []
-        for _ in 1...3 {
-            let m = try bad.next(["assign"])
-            failedOnBad.append(m["trial"] as! Int)
-            try bad.send(#"{"v":1,"type":"failure","trial":\#(m["trial"] as! Int),"attempt":\#(m["attempt"] as! Int),"error":"CUDA out of memory","ready":true}"#)
-        }
+        let failedOnBad = try failThree(bad, error: "CUDA out of memory")
         // Held back: its trials run first on the good worker, and the first that ends well
         // there has it quarantined.
         try good.send(#"{"v":1,"type":"ready"}"#)
@@ -171,12 +177,7 @@ private enum RawWorkerError: Error { case timeout(String) }
         let bad = try RawWorker(id: "bad", endpoint: endpoint)
         defer { bad.close() }
         try bad.send(hello("bad"))
-        var failedOnBad: [Int] = []
-        for _ in 1...3 {
-            let m = try bad.next(["assign"])
-            failedOnBad.append(m["trial"] as! Int)
-            try bad.send(#"{"v":1,"type":"failure","trial":\#(m["trial"] as! Int),"attempt":\#(m["attempt"] as! Int),"error":"ModuleNotFoundError: No module named 'torch'","ready":true}"#)
-        }
+        let failedOnBad = try failThree(bad, error: "ModuleNotFoundError: No module named 'torch'")
         var ranOnGood: [Int] = []
         while true {
             ranOnGood.append(g["trial"] as! Int)
