@@ -521,6 +521,48 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(!failed.contains(next.trial), "a new trial, not \(failed): \(next.trial)")
     }
 
+    /// Vouching takes a sibling whose last trial ended well: two workers of a host that
+    /// broke after both had succeeded (disk full, GPU lost) no longer vouch for each other
+    /// while they drain the queue as FAILs.
+    @Test func siblingsThatBothFailDoNotVouchForEachOther() throws {
+        let h = try CoreHarness(sweep(trials: 30, maxAttempts: 1))
+        try h.hello("a", host: "box")
+        try h.hello("b", host: "box")
+        try h.hello("elsewhere")
+        for w in ["a", "b"] {
+            let first = try #require(h.assignment(w))
+            try h.finish(w, first, value: 0.5)
+        }
+        let running = try #require(h.assignment("elsewhere"))
+        try h.finish("elsewhere", running, value: 0.5)
+        _ = h.take("elsewhere")
+        for _ in 1...WorkerHealth.quarantineAfter {
+            for w in ["a", "b"] {
+                guard let t = h.assignment(w) else { continue }
+                try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "No space left on device", ready: true)), from: w)
+            }
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(warnings.contains { ($0.worker == "a" || $0.worker == "b") && $0.message.contains("gets no work until") }, "\(warnings.map(\.message))")
+    }
+
+    /// A study without a budget gives up when every connected worker fails, not while a
+    /// healthy one still runs its first trial (one broken host stopped the whole study).
+    @Test func aStudyWithoutABudgetGivesUpOnlyWhenEveryWorkerFails() throws {
+        let h = try CoreHarness(sweep(trials: 1_000_000, maxAttempts: 1))
+        try h.hello("slow")
+        try h.hello("broken")
+        let long = try #require(h.assignment("slow"))
+        for _ in 0..<8 {
+            guard let t = h.assignment("broken") else { break }
+            try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "ImportError", ready: true)), from: "broken")
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(!warnings.contains { $0.message.contains("stops: its first") }, "\(warnings.map(\.message))")
+        try h.finish("slow", long, value: 0.5, epochs: 1)
+        #expect(!h.core.finished)
+    }
+
     /// A program that crashes at a random epoch: its re-run elsewhere often gets further,
     /// which had healthy workers quarantined. Failures after a report say nothing against
     /// the host: the worker is not held back.

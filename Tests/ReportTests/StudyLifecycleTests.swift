@@ -120,6 +120,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: artifacts + "/first", withIntermediateDirectories: true)
         try Data("model".utf8).write(to: URL(fileURLWithPath: artifacts + "/first/trial-0.swm"))
         let trialsBefore = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "first").id).count }
+        // Its local workers' command logs (DB.logs/STUDY): they follow a rename, go with a delete.
+        try FileManager.default.createDirectory(atPath: s.db + ".logs/first", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: s.db + ".logs/first/trial-0.attempt-1.out", contents: Data("x".utf8))
 
         let taken = try s.sweep(["rename", "first", "second", "--db", s.db])
         #expect(taken.status == 2 && taken.output.contains("a study named 'second' already exists"), "\(taken.output)")
@@ -129,6 +132,7 @@ import Testing
         #expect(try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "renamed").id).count } == trialsBefore)
         #expect(FileManager.default.fileExists(atPath: artifacts + "/renamed/trial-0.swm"))
         #expect(!FileManager.default.fileExists(atPath: artifacts + "/first"))
+        #expect(FileManager.default.fileExists(atPath: s.db + ".logs/renamed/trial-0.attempt-1.out") && !FileManager.default.fileExists(atPath: s.db + ".logs/first"))
         let best = try s.sweep(["best", "renamed", "--db", s.db])
         #expect(best.status == 0, "\(best.output)")
 
@@ -138,10 +142,7 @@ import Testing
         let no = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "n\n")
         #expect(no.status == 1 && no.output.contains("Delete study 'renamed' (3 trial(s), 0 model file(s))"), "\(no.output)")
         #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])
-        // Command logs kept beside the database (DB.logs/STUDY) follow a rename and go with a delete.
         let logs = s.db + ".logs/renamed"
-        #expect(FileManager.default.fileExists(atPath: logs) || (try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)) != nil)
-        FileManager.default.createFile(atPath: logs + "/trial-0-attempt-1.out", contents: Data("x".utf8))
         let yes = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "y\n")
         #expect(yes.status == 0 && yes.output.contains("deleted study 'renamed'"), "\(yes.output)")
         #expect(try Self.studyNames(s) == ["second"])

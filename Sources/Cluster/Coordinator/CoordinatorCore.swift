@@ -40,6 +40,7 @@ final class CoordinatorCore {
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
+
     /// Failed trials with none ending well after which a study without a budget stops.
     static let initialFailuresBeforeGivingUp = 5 // W&B's agent: MAX_INITIAL_FAILURES
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
@@ -785,7 +786,6 @@ final class CoordinatorCore {
             endLease(f.trial, worker: worker, completed: false)
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
-            try giveUpIfEveryTrialFails(lastError: f.error, now: now, tx: tx)
         }
         // Another worker held back for this trial: it failed here too, so the trials are at fault.
         if let verdict = health.verdict(trial: f.trial, on: worker, failed: true) {
@@ -799,6 +799,7 @@ final class CoordinatorCore {
         } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.compactMap { $0.value.exitedAt == nil ? $0.key : nil }) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
+        try giveUpIfEveryTrialFails(lastError: f.error, now: now, tx: tx)
     }
 
     /// Whether another worker on `worker`'s host ends trials well: the host runs the program,
@@ -954,7 +955,8 @@ final class CoordinatorCore {
     /// W&B's agent stops after failing runs: a broken program would FAIL trial after trial
     /// until someone pressed Ctrl-C.
     private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
-        guard givenUp == nil, budgetTrials >= Budget.maxTrials else { return }
+        // Every connected worker fails (a broken host among good ones is held back instead).
+        guard givenUp == nil, budgetTrials >= Budget.maxTrials, !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         var failed = 0
         for t in history.trials {
             switch t.state {
@@ -1225,7 +1227,9 @@ final class CoordinatorCore {
         case .queue:
             // (A trial kept for its silent worker waits, unless its time is up.)
             // (A trial this worker id failed before its quarantine goes to another first.)
-            let others = workers.keys.contains { $0 != worker && !health.isHeldBack($0) }
+            // Only while a new trial can take their place: else the worker would get nothing
+            // and the dispatch, which stops at the first worker that gets nothing, would hang.
+            let others = hasBudgetLeft && workers.keys.contains { $0 != worker && !health.isHeldBack($0) }
             if let i = pending.firstIndex(where: { isFree($0, now: now) && !(others && health.avoids(worker, $0)) }) {
                 heldForItsWorker[pending[i]] = nil
                 return (pending.remove(at: i), false)

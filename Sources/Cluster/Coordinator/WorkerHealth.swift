@@ -53,6 +53,10 @@ struct WorkerHealth {
         var failedTrials: [FailedTrial] = []
         var lastError = ""
         var hasSucceeded = false
+        /// Its last trial ended well (any failure since clears it): it vouches for its host.
+        var lastEndedWell = false
+        /// Its last trial failed (not by the trial's own fault).
+        var lastFailed = false
         var standing = Standing.healthy
         /// Holds in a row without a trial ending well since (each lasts twice the one before).
         var holds = 0
@@ -78,6 +82,8 @@ struct WorkerHealth {
     mutating func failedMidRun(_ worker: String) {
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
+        records[worker, default: Record()].lastEndedWell = false
+        records[worker, default: Record()].lastFailed = true
     }
 
     /// Forgets a worker that left or died while in good standing (the records of all the
@@ -117,8 +123,11 @@ struct WorkerHealth {
     /// Whether `worker` has ended a trial well and failed none since, and gets work.
     func runsFine(_ worker: String) -> Bool {
         guard let r = records[worker] else { return false }
-        return r.hasSucceeded && r.consecutiveFailures == 0 && r.standing == .healthy
+        return r.lastEndedWell && r.standing == .healthy
     }
+
+    /// Whether `worker`'s last trial failed (before or after a first report).
+    func hasFailed(_ worker: String) -> Bool { records[worker]?.lastFailed ?? false }
 
     /// Whether `worker` should take other trials before `trial` (it failed it before it was
     /// quarantined, as another process).
@@ -134,6 +143,8 @@ struct WorkerHealth {
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
         records[worker, default: Record()].hasSucceeded = true
+        records[worker, default: Record()].lastEndedWell = true
+        records[worker, default: Record()].lastFailed = false
         records[worker, default: Record()].holds = 0
     }
 
@@ -146,6 +157,8 @@ struct WorkerHealth {
     mutating func failed<Workers: Collection<String>>(_ worker: String, trial: Int, epoch: Int, error: String, connected: Workers) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
+        r.lastEndedWell = false
+        r.lastFailed = true
         r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch, error: error))
         r.lastError = error
         // Connected ones only: a worker that left long ago says nothing about the trials now.

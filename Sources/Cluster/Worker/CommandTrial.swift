@@ -126,7 +126,9 @@ struct CommandTrial: TrialKind {
         /// Answers a report line over the bound (not read): with the epoch its end names
         /// (`..., "epoch": 7}` as the client writes it), else the next one.
         func answerLongLine(tail: ArraySlice<UInt8>) {
-            child.writeDecision("continue \(Self.epochNamed(inTail: tail) ?? end.epochsRun + 1)")
+            let e = Self.epochNamed(inTail: tail) ?? end.epochsRun + 1
+            // A trial the worker is stopping is told so, as for any line.
+            child.writeDecision(stop == .pruned || stop == .diverged ? "prune \(e) \(stopReason ?? session.pruneReason)" : "continue \(e)")
         }
         /// Answers a report on the decision channel.
         func answer(_ epoch: Int, prune: Bool) {

@@ -41,7 +41,7 @@ public final class WandBHyperbandPruner: Pruner {
         let sign = history.direction == .minimize ? 1.0 : -1.0
         var reached: [Double] = []
         for t in history.trials {
-            if let v = t.intermediate[band], !v.isNaN { reached.append(sign * v) }
+            if let v = Self.value(t, at: band), !v.isNaN { reached.append(sign * v) }
         }
         guard !reached.isEmpty else { return .keep("no value at step \(band)") }
         reached.sort()
@@ -49,7 +49,7 @@ public final class WandBHyperbandPruner: Pruner {
         let judged: Double?
         let what: String
         if strict {
-            judged = trial.intermediate[band].flatMap { $0.isNaN ? nil : sign * $0 }
+            judged = Self.value(trial, at: band).flatMap { $0.isNaN ? nil : sign * $0 }
             what = "its value at band \(band)"
         } else {
             judged = trial.intermediate.compactMap { $0.key <= step && !$0.value.isNaN ? sign * $0.value : nil }.min()
@@ -66,6 +66,15 @@ public final class WandBHyperbandPruner: Pruner {
 }
 
 extension WandBHyperbandPruner {
+    /// A trial's `n`-th value, as W&B indexes a run's history: the value at epoch `n` (the
+    /// client numbers a W&B script's epochs by its values), else the `n`-th in epoch order
+    /// (a program numbering its epochs itself, or one whose line was dropped).
+    static func value(_ trial: TrialSnapshot, at n: Int) -> Double? {
+        if let v = trial.intermediate[n] { return v }
+        guard trial.intermediate.count >= n else { return nil }
+        return trial.intermediate.sorted { $0.key < $1.key }[n - 1].value
+    }
+
     /// `pruner: {name: wandb_hyperband, bands: [5, 16], eta: 3, strict: true}`: W&B's bands
     /// as its controller computes them (`sweep convert wandb` writes them from `min_iter` or
     /// `max_iter` and `s`).

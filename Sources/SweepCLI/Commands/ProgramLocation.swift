@@ -33,8 +33,9 @@ enum ProgramLocation {
         let scripts = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
         let here = FileManager.default.currentDirectoryPath
         for node in command.dropFirst() {
+            // Script files only: `google/flan-t5-base` or `s3://bucket/x` are no local paths.
             guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"), !word.hasPrefix("/"),
-                  word.contains("/") || scripts.contains(where: { word.hasSuffix($0) }) else { continue }
+                  !word.contains("://"), !word.contains("="), scripts.contains(where: { word.hasSuffix($0) }) else { continue }
             if !FileManager.default.fileExists(atPath: here + "/" + word) { return (word, here) }
         }
         return nil

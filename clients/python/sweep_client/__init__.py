@@ -52,7 +52,13 @@ def in_sweep():
     if "SWEEP_REPORT_FD" not in os.environ:
         return False
     owner = os.environ.get("SWEEP_CLIENT_PID")
-    return owner is None or owner == str(os.getpid())
+    if owner is None or owner == str(os.getpid()):
+        return True
+    if not _state.get("told"):
+        _state["told"] = True
+        print("[sweep_client] pid %d was started by pid %s, which reports for this trial: its calls are printed, "
+              "not reported (unset SWEEP_CLIENT_PID in it to report from here)" % (os.getpid(), owner), file=sys.stderr)
+    return False
 
 
 def _claim():
@@ -476,7 +482,12 @@ class Run(object):
 
     @property
     def dir(self):
-        return checkpoint_dir() or os.getcwd()
+        """A directory of the run's own (not the checkpoint directory: what is saved there is
+        uploaded after each report and restores a re-run)."""
+        import tempfile
+        path = os.path.join(tempfile.gettempdir(), "sweep-run-%s-%s" % (os.environ.get("SWEEP_STUDY", "local"), self.id))
+        os.makedirs(path, exist_ok=True)
+        return path
 
     def get_sweep_url(self):
         return None
