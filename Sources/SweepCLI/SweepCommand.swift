@@ -16,8 +16,9 @@ public struct SweepCommand: ParsableCommand {
             `sweep run`, watch it with `sweep status`, query it with `sweep best` / `sweep
             trials` / `sweep show`, and continue an interrupted one with `sweep resume`.
 
-            Exit codes: 0 success, 1 failure, 2 bad usage or bad input, 130 a sweep
-            stopped before it finished (Ctrl-C, SIGTERM, SIGHUP).
+            Exit codes: 0 success, 1 failure (also output that could not be written),
+            2 bad usage or bad input, 130 a sweep stopped before it finished (Ctrl-C,
+            SIGTERM, SIGHUP).
             """,
         version: sweepVersion,
         subcommands: [

@@ -553,10 +553,24 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         try h.hello("slow")
         try h.hello("broken")
         let long = try #require(h.assignment("slow"))
-        for _ in 0..<8 {
-            guard let t = h.assignment("broken") else { break }
-            try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "ImportError", ready: true)), from: "broken")
+        // Two holds of `broken` run out undecided (slow still runs its first trial): its
+        // failures count again, six FAILs, more than the give-up takes.
+        var next = h.assignment("broken")
+        for _ in 0..<2 {
+            for _ in 1...WorkerHealth.quarantineAfter {
+                let t = try #require(next ?? h.assignment("broken"))
+                next = nil
+                try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "ImportError", ready: true)), from: "broken")
+            }
+            for _ in 0..<Int(WorkerHealth.longestHoldSeconds) where next == nil {
+                h.now += 1
+                try h.deliver(.heartbeat, from: "slow")
+                try h.deliver(.heartbeat, from: "broken")
+                try h.tick()
+                next = h.assignment("broken")
+            }
         }
+        #expect(try h.trials().filter { $0.state == .fail }.count >= CoordinatorCore.initialFailuresBeforeGivingUp)
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
         #expect(!warnings.contains { $0.message.contains("stops: its first") }, "\(warnings.map(\.message))")
         try h.finish("slow", long, value: 0.5, epochs: 1)

@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+import SweepFile
 
 /// The repository's Python client (`clients/python`), put on PYTHONPATH by the sweeps below.
 let pythonClientPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -672,7 +673,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(h.waitFor(timeout: 60) { !run.isRunning })
         #expect(run.terminationStatus == 130, "\(h.logText("run.log"))")
         #expect(h.logText("run.log").contains("the sweep runs until stopped"), "\(h.logText("run.log"))")
-        #expect(try h.reader().read { try $0.requireStudy(named: "w") }.definition.budgetTrials == 1_000_000)
+        #expect(try h.reader().read { try $0.requireStudy(named: "w") }.definition.budgetTrials == Budget.maxTrials)
         #expect(count() >= 5)
     }
 

@@ -21,7 +21,7 @@ import Testing
     @Test func killedLocalWorkersAreStartedAgainAndTheStudyEnds() throws {
         let h = try SweepHarness("local-restart")
         defer { h.cleanUp() }
-        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 40, epochs: 2, sleep: 0.05))
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 40, epochs: 2, sleep: 0.2))
         let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         #expect(h.waitFor(timeout: 60) { self.children(of: run.processIdentifier).count == 2 && (try? h.reader().read { q in
@@ -42,7 +42,7 @@ import Testing
         let h = try SweepHarness("per-host-restart")
         defer { h.cleanUp() }
         let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 30, epochs: 2, sleep: 0.05))
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 30, epochs: 2, sleep: 0.2))
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "c.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         let host = try h.start(["worker", "--connect", endpoint, "--workers-per-host", "2"], log: "w.log")

@@ -39,13 +39,12 @@ final class CoordinatorCore {
     /// How long the others get once a first worker is back after everyone went silent: a
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
-    /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
-
     /// Failed trials with none ending well after which a study without a budget stops.
     static let initialFailuresBeforeGivingUp = 5 // W&B's agent: MAX_INITIAL_FAILURES
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     private var givenUp: String?
 
+    /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
 
     /// The trial is taken from the queue: it is kept for nobody now.
@@ -822,9 +821,8 @@ final class CoordinatorCore {
         var moved = 0
         for failed in streak where !returned.contains(where: { $0.trial == failed.trial }) {
             let t = failed.trial
-            let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
             // A trial that also failed elsewhere is at fault itself: it stays as it is.
-            guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
+            guard try !failedElsewhere(t, besides: worker, tx: tx) else { continue }
             let entry = history.trial(t)
             switch entry?.state {
             case .complete?:
@@ -835,9 +833,7 @@ final class CoordinatorCore {
                 if (entry?.lastStep ?? 0) > failed.epoch { gotFurtherElsewhere = true }
                 continue
             case .fail?:
-                history.setState(t, .stale)
-                counters.requeued += 1
-                pending.insert(t, at: moved) // first: the sooner one runs elsewhere, the sooner this is decided
+                requeueFailed(t, at: moved) // first: the sooner one runs elsewhere, the sooner this is decided
                 moved += 1
             default:
                 // Waiting to run again (retry_errors): moves up. Running elsewhere or paused:
@@ -848,8 +844,7 @@ final class CoordinatorCore {
                     moved += 1
                 }
             }
-            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
-            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
+            try forgiveFailures(of: t, on: worker, tx: tx)
             returned.append(failed)
         }
         if gotFurtherElsewhere {
@@ -870,6 +865,24 @@ final class CoordinatorCore {
         try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
                            message: "worker \(worker) failed \(streak.count) trials in a row while other workers do not (last error: \(health.lastError(worker))); it gets no work until trial(s) \(list) run on other workers, without using up attempts: if one gets further there, the worker is quarantined; if it fails there too, the trials are at fault and the worker gets work again (as it does, its failures counting again, when none has run elsewhere within \(Int(seconds)) s)",
                            at: now)
+    }
+
+    /// Whether `trial` also failed on another worker than `worker` (then it is at fault itself).
+    private func failedElsewhere(_ trial: Int, besides worker: String, tx: StoreTransaction) throws -> Bool {
+        try tx.queries.attempts(trialID: trials[trial].rowID).contains { $0.outcome == .fail && $0.worker != worker }
+    }
+
+    /// `trial`'s failed attempts on `worker` no longer count (QUARANTINED; see ``restoreFailures``).
+    private func forgiveFailures(of trial: Int, on worker: String, tx: StoreTransaction) throws {
+        let forgiven = try tx.forgiveFailures(trialID: trials[trial].rowID, worker: worker)
+        trials.update(trial) { $0.failures = max(0, $0.failures - forgiven) }
+    }
+
+    /// A FAILed trial whose failures were forgiven runs again, at `index` in the queue.
+    private func requeueFailed(_ trial: Int, at index: Int) {
+        history.setState(trial, .stale)
+        counters.requeued += 1
+        pending.insert(trial, at: index)
     }
 
     /// What a re-run trial showed about the worker held back for it.
@@ -908,13 +921,9 @@ final class CoordinatorCore {
         var moved = 0
         for failed in health.takeCountedAgain(worker) where history.trial(failed.trial)?.state == .fail {
             let t = failed.trial
-            let attempts = try tx.queries.attempts(trialID: trials[t].rowID)
-            guard !attempts.contains(where: { $0.outcome == .fail && $0.worker != worker }) else { continue }
-            let forgiven = try tx.forgiveFailures(trialID: trials[t].rowID, worker: worker)
-            trials.update(t) { $0.failures = max(0, $0.failures - forgiven) }
-            history.setState(t, .stale)
-            counters.requeued += 1
-            pending.insert(t, at: moved)
+            guard try !failedElsewhere(t, besides: worker, tx: tx) else { continue }
+            try forgiveFailures(of: t, on: worker, tx: tx)
+            requeueFailed(t, at: moved)
             moved += 1
             try tx.appendEvent(studyID: study.id, kind: .requeued, trialNumber: t, worker: worker,
                                message: "trial \(t) re-queued: it failed only on worker \(worker), now quarantined", at: now)
@@ -1229,9 +1238,10 @@ final class CoordinatorCore {
             // (A trial this worker id failed before its quarantine goes to another first.)
             // Only while a new trial can take their place: else the worker would get nothing
             // and the dispatch, which stops at the first worker that gets nothing, would hang.
-            let others = hasBudgetLeft && workers.keys.contains { $0 != worker && !health.isHeldBack($0) }
-            if let i = pending.firstIndex(where: { isFree($0, now: now) && !(others && health.avoids(worker, $0)) }) {
-                heldForItsWorker[pending[i]] = nil
+            // (The workers are scanned only for such an id, not for every lease.)
+            let avoiding = health.avoidsAny(worker) && hasBudgetLeft && workers.keys.contains { $0 != worker && !health.isHeldBack($0) }
+            if let i = pending.firstIndex(where: { isFree($0, now: now) && !(avoiding && health.avoids(worker, $0)) }) {
+                releaseHold(pending[i])
                 return (pending.remove(at: i), false)
             }
         }

@@ -53,10 +53,10 @@ struct WorkerHealth {
         var failedTrials: [FailedTrial] = []
         var lastError = ""
         var hasSucceeded = false
-        /// Its last trial ended well (any failure since clears it): it vouches for its host.
-        var lastEndedWell = false
         /// Its last trial failed (not by the trial's own fault).
         var lastFailed = false
+        /// Its last trial ended well: it vouches for its host.
+        var lastEndedWell: Bool { hasSucceeded && !lastFailed }
         var standing = Standing.healthy
         /// Holds in a row without a trial ending well since (each lasts twice the one before).
         var holds = 0
@@ -82,7 +82,6 @@ struct WorkerHealth {
     mutating func failedMidRun(_ worker: String) {
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
-        records[worker, default: Record()].lastEndedWell = false
         records[worker, default: Record()].lastFailed = true
     }
 
@@ -133,6 +132,9 @@ struct WorkerHealth {
     /// quarantined, as another process).
     func avoids(_ worker: String, _ trial: Int) -> Bool { records[worker]?.avoided.contains(trial) ?? false }
 
+    /// Whether `worker` avoids any trial (see ``avoids(_:_:)``).
+    func avoidsAny(_ worker: String) -> Bool { !(records[worker]?.avoided.isEmpty ?? true) }
+
     /// Which process of `worker` was quarantined (see ``liftQuarantine(_:process:)``).
     mutating func noteQuarantined(_ worker: String, process: String) {
         records[worker, default: Record()].quarantinedProcess = process
@@ -143,7 +145,6 @@ struct WorkerHealth {
         records[worker, default: Record()].consecutiveFailures = 0
         records[worker, default: Record()].failedTrials.removeAll()
         records[worker, default: Record()].hasSucceeded = true
-        records[worker, default: Record()].lastEndedWell = true
         records[worker, default: Record()].lastFailed = false
         records[worker, default: Record()].holds = 0
     }
@@ -157,7 +158,6 @@ struct WorkerHealth {
     mutating func failed<Workers: Collection<String>>(_ worker: String, trial: Int, epoch: Int, error: String, connected: Workers) -> [FailedTrial]? {
         var r = records[worker, default: Record()]
         r.consecutiveFailures += 1
-        r.lastEndedWell = false
         r.lastFailed = true
         r.failedTrials.append(FailedTrial(trial: trial, epoch: epoch, error: error))
         r.lastError = error

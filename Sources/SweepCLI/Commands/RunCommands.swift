@@ -46,7 +46,8 @@ struct Run: ParsableCommand {
             continues it. More workers, on this or other machines, can join with `sweep
             worker --connect ENDPOINT`. Local workers connect over a private Unix socket;
             with --keys they use the first worker key of that directory that
-            authorized_workers lists. Exits 1 when every trial failed (see `sweep trials
+            authorized_workers lists. A local worker killed by a signal is started again
+            (at most 3 times a minute). Exits 1 when every trial failed (see `sweep trials
             STUDY --state FAIL`).
 
             Examples:
@@ -104,7 +105,9 @@ struct Resume: ParsableCommand {
             continue from the recorded history. The sweep file stored with the study is
             used. Its data files are fingerprinted again: if they changed since the study
             began, resume stops (exit 2, naming both fingerprints and the files) unless
-            --force.
+            --force. Local workers run a command study's program from the current
+            directory: when a relative program or script is not there, resume stops (exit
+            2) before anything runs; resume from where the study began.
 
             Examples:
               sweep resume quickstart
@@ -243,7 +246,10 @@ struct WorkerCommand: ParsableCommand {
             The worker trains with one BLAS thread (--threads for more), reports every
             epoch, stops when the pruner says so, and reconnects with back-off if the
             coordinator goes away (training goes on meanwhile). SIGTERM finishes the
-            current epoch, hands the trial back and exits.
+            current epoch, hands the trial back and exits. A worker whose host cannot start
+            the program (3 failures in a row before a first report while others succeed)
+            is held back, and quarantined (exit 1) when its trials get further elsewhere;
+            --workers-per-host starts its workers again when they are killed.
 
             Examples:
               sweep worker --connect tcp://127.0.0.1:5555

@@ -58,7 +58,7 @@ struct Delete: ParsableCommand {
 /// `sweep rename OLD NEW`.
 struct Rename: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rename a study (its records and its model folder).",
+        abstract: "Rename a study (its records, its model folder and its command logs).",
         discussion: """
             Refused while a coordinator runs the study, or if NEW exists. Continue the
             study afterwards with `sweep resume NEW`.

@@ -19,12 +19,13 @@ final class LocalWorkers: @unchecked Sendable {
 
     private struct Slot {
         var process: Process
-        var id: String
         /// The first worker's id; a restarted one gets `-r1`, `-r2`, ... after it.
         let baseID: String
+        /// When it was restarted within the last minute.
         var restarts: [Date] = []
         var restarted = 0
         var givenUp = false
+        var id: String { restarted == 0 ? baseID : "\(baseID)-r\(restarted)" }
     }
 
     private let lock = NSLock()
@@ -46,7 +47,7 @@ final class LocalWorkers: @unchecked Sendable {
         launch = (endpoint, extraArguments)
         for i in 0..<count {
             let id = idPrefix.map { "\($0)-\(i + 1)" } ?? "\(hostShortName())-w\(i + 1)-\(getpid())"
-            slots.append(Slot(process: try spawn(slot: i, id: id), id: id, baseID: id))
+            slots.append(Slot(process: try spawn(slot: i, id: id), baseID: id))
         }
     }
 
@@ -62,8 +63,9 @@ final class LocalWorkers: @unchecked Sendable {
         p.standardInput = FileHandle.nullDevice
         if let dir = logDirectory {
             let path = "\(dir)/worker-\(i + 1).log"
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             let h = FileHandle(forWritingAtPath: path)
+            _ = try? h?.seekToEnd() // a restarted worker's log follows the killed one's
             p.standardOutput = h
             p.standardError = h
         } else {
@@ -109,13 +111,13 @@ final class LocalWorkers: @unchecked Sendable {
                 continue
             }
             // A new id: the coordinator has the old one's trial to re-queue, not to hand back.
-            let id = "\(old.baseID)-r\(old.restarted + 1)"
+            var next = old
+            next.restarted += 1
+            next.restarts = recent + [now]
             do {
-                slots[i].process = try spawn(slot: i, id: id)
-                slots[i].id = id
-                slots[i].restarts = recent + [now]
-                slots[i].restarted += 1
-                StandardStream.error.write("note: local worker \(old.id) (pid \(old.process.processIdentifier)) was killed by signal \(signal); started \(id) in its place\n")
+                next.process = try spawn(slot: i, id: next.id)
+                slots[i] = next
+                StandardStream.error.write("note: local worker \(old.id) (pid \(old.process.processIdentifier)) was killed by signal \(signal); started \(next.id) in its place\n")
             } catch {
                 slots[i].givenUp = true
                 StandardStream.error.write("warning: local worker \(old.id) was killed by signal \(signal) and cannot be started again: \(error)\n")
