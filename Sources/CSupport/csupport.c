@@ -155,3 +155,42 @@ int sweep_terminal_size(int fd, int *columns, int *rows) {
     *rows = ws.ws_row;
     return 0;
 }
+
+/* Swift's runtime prints a backtrace on SIGSEGV/SIGBUS/SIGILL/SIGFPE and returns: a real
+   fault then faults again and the process dies, but the same signal sent with kill(2) is
+   not repeated, so the process went on running (a `kill -SEGV` worker kept its trial). A
+   sent one ends the process as the signal's default action does; a fault is handed to the
+   handler that was there before (the runtime's backtrace). */
+static struct sigaction previous_fault_actions[32];
+
+static void sweep_fault_signal(int signal, siginfo_t *info, void *context) {
+    if (info != NULL && info->si_code <= 0) { /* SI_USER, SI_QUEUE, SI_TKILL: sent, not a fault */
+        struct sigaction fallback;
+        memset(&fallback, 0, sizeof fallback);
+        fallback.sa_handler = SIG_DFL;
+        sigaction(signal, &fallback, NULL);
+        raise(signal);
+        return;
+    }
+    struct sigaction *previous = &previous_fault_actions[signal];
+    if (previous->sa_flags & SA_SIGINFO) {
+        previous->sa_sigaction(signal, info, context);
+    } else if (previous->sa_handler != SIG_IGN && previous->sa_handler != SIG_DFL) {
+        previous->sa_handler(signal);
+    } else {
+        sigaction(signal, previous, NULL); /* default: returning repeats the fault, which then kills */
+    }
+}
+
+void sweep_die_on_sent_fault_signals(void) {
+    const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        if (sigaction(signals[i], NULL, &previous_fault_actions[signals[i]]) != 0) continue;
+        action.sa_sigaction = sweep_fault_signal;
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK | (previous_fault_actions[signals[i]].sa_flags & SA_NODEFER);
+        sigemptyset(&action.sa_mask);
+        sigaction(signals[i], &action, NULL);
+    }
+}

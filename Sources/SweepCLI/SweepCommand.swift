@@ -35,6 +35,7 @@ public struct SweepCommand: ParsableCommand {
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
+        sweep_die_on_sent_fault_signals()
         do {
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))

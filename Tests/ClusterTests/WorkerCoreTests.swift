@@ -179,6 +179,17 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(exits(out) == WorkerSummary(trialsDone: 1, reason: "done 1 trial(s)", failed: false))
     }
 
+    /// A quarantined worker's exit line said "2 trial(s) done" for two failures.
+    @Test func theSummaryCountsFailedTrialsApart() {
+        var h = WorkerHarness { $0.maxTrials = 2 }
+        h.runningTrial()
+        _ = h.runner(.forward(.failure(.init(trial: 3, attempt: 1, error: "exit code 1", ready: true))))
+        _ = h.receive(.assign(assign(trial: 4)))
+        _ = h.runner(.forward(result(4)))
+        let out = h.tick()
+        #expect(exits(out) == WorkerSummary(trialsDone: 2, trialsFailed: 1, reason: "done 2 trial(s)", failed: false))
+    }
+
     @Test func studyOverWaitsForTheRunningTrial() {
         var h = WorkerHarness()
         h.runningTrial()

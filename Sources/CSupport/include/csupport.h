@@ -12,6 +12,11 @@ void sweep_line_buffer_stdout(void);
 /// that an earlier one failed: its error flag).
 int sweep_flush_stdout(void);
 
+/// Makes SIGSEGV, SIGBUS, SIGILL and SIGFPE sent by another process (kill(2)) end this one,
+/// as their default action does; real faults still reach the Swift runtime's backtrace,
+/// which otherwise lets a sent signal return and the process run on.
+void sweep_die_on_sent_fault_signals(void);
+
 #include <sys/types.h>
 
 /// Starts a child process for a command trial: `argv[0]` searched in PATH (of `envp`),

@@ -5,7 +5,10 @@ import ZeroMQ
 
 /// How a worker run ended.
 public struct WorkerSummary: Sendable, Equatable {
+    /// Trials this worker ended (failed ones included).
     public var trialsDone: Int
+    /// Of those, the ones that failed.
+    public var trialsFailed: Int = 0
     public var reason: String
     /// Whether the worker ended because something went wrong (exit code 1).
     public var failed: Bool

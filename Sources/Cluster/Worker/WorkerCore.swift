@@ -89,6 +89,7 @@ struct WorkerCore {
     /// More than this many assignments ahead are refused (the most the coordinator sends).
     static let maxAhead = 256
     private(set) var trialsDone = 0
+    private(set) var trialsFailed = 0
     private var reconnectAt = 0.0
     private(set) var backoffMs: Int
     private var lastHeard: Double
@@ -330,6 +331,7 @@ struct WorkerCore {
                 current?.running = false
                 if let c = current { lastFinished = TrialRef(trial: c.trial, attempt: c.attempt) }
                 trialsDone += 1
+                if case .failure = message { trialsFailed += 1 }
                 if let max = options.maxTrials, trialsDone >= max {
                     // The last trial: do not ask for more.
                     message = Self.notReady(message)
@@ -427,7 +429,7 @@ struct WorkerCore {
     }
 
     private func summary(_ reason: String, failed: Bool) -> WorkerSummary {
-        WorkerSummary(trialsDone: trialsDone, reason: reason, failed: failed)
+        WorkerSummary(trialsDone: trialsDone, trialsFailed: trialsFailed, reason: reason, failed: failed)
     }
 
     /// The same `result`/`failure` with `ready: false` (the worker is about to leave).

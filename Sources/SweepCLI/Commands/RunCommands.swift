@@ -313,7 +313,8 @@ struct WorkerCommand: ParsableCommand {
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop)
         if !quiet || summary.failed {
-            StandardStream.error.write("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\n")
+            let failed = summary.trialsFailed > 0 ? " (\(summary.trialsFailed) failed)" : ""
+            StandardStream.error.write("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\(failed)\n")
         }
         if summary.failed { throw CommandFailure("") }
     }
