@@ -208,6 +208,12 @@ import Training
         #expect(retrain.status == 0 && retrain.output.contains("test_rmse ") && retrain.output.contains("test_r2 ") && !retrain.output.contains("nan"), "\(retrain.output)")
         let listed = try h.run(["retrain", "r", "--db", h.db, "--list"])
         #expect(listed.output.contains("test rmse") && !listed.output.contains("test accuracy"), "\(listed.output)")
+        // Without a test split retrain is refused before it trains (it trained every epoch, then failed).
+        let noTest = try h.write("nt.yaml", try String(contentsOfFile: regression, encoding: .utf8)
+            .replacingOccurrences(of: "study: r", with: "study: nt").replacingOccurrences(of: "scaling: standardize}", with: "scaling: standardize, test: 0}"))
+        #expect(try h.run(["run", noTest, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let refused = try h.run(["retrain", "nt", "--db", h.db])
+        #expect(refused.status == 2 && refused.output.contains("study 'nt' has no test split") && !refused.output.contains("epoch 1/"), "\(refused.output)")
         let sorted = try h.run(["trials", "r", "--db", h.db, "--sort", "val_accuracy"])
         #expect(sorted.status == 2 && sorted.output.contains("not a metric of study 'r'"), "\(sorted.output)")
 

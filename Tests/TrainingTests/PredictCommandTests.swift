@@ -54,7 +54,11 @@ struct PredictCommandTests {
         // Errors exit 2 with a message.
         try "1,2\n3,4,5\n".write(toFile: "\(dir)/bad.csv", atomically: true, encoding: .utf8)
         let shape = try run(["predict", modelFile, "\(dir)/bad.csv"])
-        #expect(shape.status == 2 && shape.output.contains("the model expects 2 features per row, line 2 has 3"))
+        #expect(shape.status == 2 && shape.output.contains("\(dir)/bad.csv:2: the model expects 2 features per row, this line has 3"), "\(shape.output)")
+        // More labels than samples scored the first ones against the wrong file (exit 0).
+        try (raw.labels.prefix(6).map(String.init).joined(separator: "\n")).write(toFile: "\(dir)/six.txt", atomically: true, encoding: .utf8)
+        let extra = try run(["predict", modelFile, "\(dir)/in.csv", "--labels", "\(dir)/six.txt"])
+        #expect(extra.status == 2 && extra.output.contains("six.txt has 6 labels for the 5 samples of \(dir)/in.csv (with --limit N the first N of each are taken)"), "\(extra.output)")
         let missing = try run(["predict", "\(dir)/none.swm", "\(dir)/in.csv"])
         #expect(missing.status == 2 && missing.output.contains("no such file"))
         try Data("SWEEPMDL".utf8).write(to: URL(fileURLWithPath: "\(dir)/short.swm"))

@@ -76,8 +76,10 @@ struct Predict: ParsableCommand {
         var truth: [Int32]?
         if let labels {
             let all = try PredictInput.readLabels(labels)
-            guard all.count >= samples.count else {
-                throw UsageError("\(labels) has \(all.count) labels for \(samples.count) samples")
+            // With --limit the first N of each; otherwise one label per sample (60,000 labels
+            // for 10,000 images scored the first 10,000 against the wrong file).
+            guard limit == nil ? all.count == samples.count : all.count >= samples.count else {
+                throw UsageError("\(labels) has \(all.count) labels for the \(samples.count) samples of \(input)\(limit == nil && all.count > samples.count ? " (with --limit N the first N of each are taken)" : "")")
             }
             truth = Array(all.prefix(samples.count))
         }
@@ -186,7 +188,7 @@ enum PredictInput {
         var values: [Float] = []
         for (line, fields) in rows {
             guard fields.count == features else {
-                throw UsageError("the model expects \(features) features per row, line \(line) has \(fields.count)")
+                throw UsageError("\(path):\(line): the model expects \(features) features per row, this line has \(fields.count)")
             }
             values += fields
         }

@@ -38,7 +38,9 @@ enum RegressionPredict {
         }
         if let labels = command.labels {
             let all = try readTargets(labels)
-            guard all.count >= samples.count else { throw UsageError("\(labels) has \(all.count) targets for \(samples.count) samples") }
+            guard command.limit == nil ? all.count == samples.count : all.count >= samples.count else {
+                throw UsageError("\(labels) has \(all.count) targets for the \(samples.count) samples of \(command.input)\(command.limit == nil && all.count > samples.count ? " (with --limit N the first N of each are taken)" : "")")
+            }
             samples.targets = Array(all.prefix(samples.count))
         }
         let prediction = model.predict(samples.values, count: samples.count, mcSamples: command.mcSamples)

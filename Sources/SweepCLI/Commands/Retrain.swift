@@ -50,6 +50,10 @@ struct Retrain: ParsableCommand {
 
         let dataset: Dataset
         do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        // Said before training (it trained every epoch, then failed and recorded nothing).
+        guard dataset.test.count > 0 else {
+            throw UsageError("study '\(study)' has no test split (its data has test: 0): retrain measures the test set once; give the data a test split (test: 0.2 or test_file) in a new study, or use `sweep model export` for trial \(chosen.number)'s model")
+        }
         let trainer = try Trainer(config: config, dataset: dataset)
         let started = Date()
         let display = LiveDisplay()
@@ -64,7 +68,6 @@ struct Retrain: ParsableCommand {
         })
         guard result.stopReason != .diverged else { throw CommandFailure("the retrain diverged after \(result.epochs.count) epoch(s)") }
         guard result.stopReason != .stoppedByCaller else { throw CommandFailure("interrupted; nothing recorded") }
-        guard dataset.test.count > 0 else { throw CommandFailure("the data set has no test split") }
         let test = trainer.evaluate(.test)
         let seconds = Date().timeIntervalSince(started)
         // The retrained model is kept beside the database, like the sweep's own models.

@@ -248,7 +248,7 @@ public struct DataConfig: Codable, Sendable, Hashable {
         case trainFile = "train_file", trainLabels = "train_labels"
         case validationFile = "validation_file", validationLabels = "validation_labels"
         case testFile = "test_file", testLabels = "test_labels", test
-        case label, columns, ignore, missing, separator, header, shape, transpose, stratify
+        case label, columns, ignore, missing, separator, decimal, header, shape, transpose, stratify
         case featuresArray = "features_array", labelsArray = "labels_array"
         case fingerprint
         case task, targetScaling = "target_scaling"

@@ -30,6 +30,9 @@ public struct DataFiles: Sendable, Hashable {
     /// csv, tsv: the field separator, one character (default `,` for csv, a tab for tsv),
     /// e.g. `;` for the CSV files of locales that write decimal commas.
     public var separator: String?
+    /// csv, tsv: the decimal mark of numbers, `.` (default) or `,` (then the separator must be
+    /// another character, e.g. `;`): `14,23` reads as 14.23.
+    public var decimal: String?
     /// csv, tsv: whether the first row names the columns (default true). Without a header
     /// the columns are named by their position from 0, as pandas' `header=None` does:
     /// `label: 4`, `ignore: [0]`.
@@ -70,6 +73,8 @@ public struct DataFiles: Sendable, Hashable {
         if let path, path.hasSuffix(".csv") { return UInt8(ascii: ",") }
         return dataset == .tsv ? 9 : UInt8(ascii: ",")
     }
+    /// The decimal mark of numbers in a table.
+    public var resolvedDecimal: UInt8 { decimal == "," ? UInt8(ascii: ",") : UInt8(ascii: ".") }
     /// npz array names.
     public var resolvedFeaturesArray: String { featuresArray ?? "x" }
     public var resolvedLabelsArray: String { labelsArray ?? "y" }
@@ -85,7 +90,7 @@ public struct DataFiles: Sendable, Hashable {
     static func keys(for dataset: DatasetName) -> [Keys] {
         let common: [Keys] = [.trainFile, .validationFile, .testFile, .test, .classes, .seed, .stratify, .shape, .fingerprint]
         switch dataset {
-        case .csv, .tsv: return common + [.label, .columns, .ignore, .missing, .separator, .header]
+        case .csv, .tsv: return common + [.label, .columns, .ignore, .missing, .separator, .decimal, .header]
         case .npy: return common + [.trainLabels, .validationLabels, .testLabels]
         case .npz: return common + [.featuresArray, .labelsArray]
         case .idx: return common + [.trainLabels, .validationLabels, .testLabels, .transpose]
@@ -136,6 +141,13 @@ public struct DataFiles: Sendable, Hashable {
                 throw c.invalid(.separator, "must be one character such as ',' ';' '|' or a tab (\"\\t\"), got '\(text)'")
             }
             separator = text
+        }
+        if let text = try c.decodeIfPresent(String.self, forKey: .decimal) {
+            guard text == "." || text == "," else { throw c.invalid(.decimal, "must be \".\" or \",\", got '\(text)'") }
+            if text == ",", resolvedSeparator(dataset) == UInt8(ascii: ",") {
+                throw c.invalid(.decimal, "a decimal comma needs another field separator: set data.separator, e.g. \";\"")
+            }
+            decimal = text
         }
         header = try c.decodeIfPresent(Bool.self, forKey: .header)
         classNames = try Self.decodeClassNames(c)
@@ -202,6 +214,7 @@ public struct DataFiles: Sendable, Hashable {
         try c.encodeUnlessNil(ignore, forKey: .ignore)
         try c.encodeUnlessNil(missing, forKey: .missing)
         try c.encodeUnlessNil(separator, forKey: .separator)
+        try c.encodeUnlessNil(decimal, forKey: .decimal)
         try c.encodeUnlessNil(header, forKey: .header)
         try c.encodeUnlessNil(classNames, forKey: .classes)
         try c.encodeUnlessNil(shape, forKey: .shape)

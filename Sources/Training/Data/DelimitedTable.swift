@@ -26,11 +26,11 @@ struct DelimitedTable {
 
     /// Reads `path`; `field` names the `data` field for a missing file.
     static func read(
-        _ path: String, field: String, separator: UInt8, header hasHeader: Bool = true, label: String, columns: [String]?, ignore: [String]?,
-        missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false
+        _ path: String, field: String, separator: UInt8, decimal: UInt8 = UInt8(ascii: "."), header hasHeader: Bool = true, label: String,
+        columns: [String]?, ignore: [String]?, missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false
     ) throws(DataError) -> DelimitedTable {
         let file = try MappedFile(path, field: field)
-        var parser = Parser(bytes: file.bytes, path: path, separator: separator)
+        var parser = Parser(bytes: file.bytes, path: path, separator: separator, decimal: decimal)
         parser.skipBOM()
         guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
             throw DataError.malformed(path: path, line: 1, column: 1, reason: hasHeader ? "empty file: expected a header row with the column names" : "empty file")
@@ -41,7 +41,7 @@ struct DelimitedTable {
         let names = hasHeader ? header.map(\.text) : header.indices.map { String($0) }
         if !hasHeader {
             // The first row is data: read it again as a row.
-            parser = Parser(bytes: file.bytes, path: path, separator: separator)
+            parser = Parser(bytes: file.bytes, path: path, separator: separator, decimal: decimal)
             parser.skipBOM()
         }
         let rowWord = hasHeader ? "the header" : "the first row"
@@ -102,10 +102,12 @@ struct DelimitedTable {
         var table = DelimitedTable(features: [], labels: [], lines: [], featureNames: featureIndices.map { names[$0] })
         table.features.reserveCapacity(min(file.count / 2, 1 << 26))
         var row = [Float](repeating: 0, count: width)
-        // Per feature: whether any row holds a number, and the first text that is neither a
-        // number nor a missing-value token (a text column filled as missing is no feature).
-        var sawNumber = [Bool](repeating: false, count: width)
+        // Per feature: how many rows hold a number and how many hold text that is neither a
+        // number nor a missing-value token, the first such text, and the range of the
+        // numbers (in Double: a column finer than Float can tell apart is refused below).
+        var numbers = [Int](repeating: 0, count: width), texts = [Int](repeating: 0, count: width)
         var firstText = [(line: Int, column: Int, text: String)?](repeating: nil, count: width)
+        var low = [Double](repeating: .infinity, count: width), high = [Double](repeating: -.infinity, count: width)
         while let line = parser.peekLine(), let fields = try parser.record() {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
             guard fields.count == names.count else {
@@ -130,10 +132,14 @@ struct DelimitedTable {
                             path: path, line: line, column: f.column,
                             reason: "'\(shown(labelText))' in the label column '\(label)' is not a finite number (task: regression needs a numeric target)")
                     }
+                    // A target read with a decimal comma is kept as the number it is.
+                    if numericLabel, decimal != UInt8(ascii: "."), let v = f.number { labelText = "\(v)" }
                 } else if r >= 0 {
                     if let v = f.number {
-                        row[r] = v
-                        sawNumber[r] = true
+                        row[r] = Float(v)
+                        numbers[r] += 1
+                        if v < low[r] { low[r] = v }
+                        if v > high[r] { high[r] = v }
                     } else if let d = Double(f.text.trimmingCharacters(in: .whitespaces)), d.isFinite, abs(d) > Double(Float.greatestFiniteMagnitude) {
                         // A number, but not a Float one: an overflow is not a missing value.
                         throw DataError.malformed(
@@ -141,15 +147,18 @@ struct DelimitedTable {
                             reason: "\(shown(f.text)) in column '\(shown(names[i]))' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
                     } else if missing != .error {
                         row[r] = .nan
-                        if firstText[r] == nil, !f.text.isEmpty, !isMissingToken(f.text) { firstText[r] = (line, f.column, shown(f.text)) }
+                        if !f.text.isEmpty, !isMissingToken(f.text) {
+                            texts[r] += 1
+                            if firstText[r] == nil { firstText[r] = (line, f.column, shown(f.text)) }
+                        }
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
                             reason: "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
-                        let hint = predicting ? "sweep predict needs every feature value"
+                        let hint = decimalCommaHint(f.text, decimal: decimal, predicting: predicting) ?? (predicting ? "sweep predict needs every feature value"
                             : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with data.ignore: [\(names[i])]; data.missing: mean or zero fills values that are missing"
-                            : "set data.missing: mean or zero to fill it"
+                            : "set data.missing: mean or zero to fill it")
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
                             reason: "'\(shown(f.text))' in column '\(shown(names[i]))' is not a finite number (\(hint))")
@@ -163,13 +172,52 @@ struct DelimitedTable {
         guard table.count > 0 else {
             throw DataError.malformed(path: path, line: 2, column: 1, reason: hasHeader ? "no data rows after the header" : "no data rows")
         }
-        // A column of text only (`region: north, south`) would be one constant filled value.
-        if !predicting, let r = sawNumber.indices.first(where: { !sawNumber[$0] && firstText[$0] != nil }), let t = firstText[r] {
-            throw DataError.malformed(
-                path: path, line: t.line, column: t.column,
-                reason: "column '\(shown(table.featureNames[r]))' holds no numbers ('\(t.text)'), only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)")
-        }
+        if !predicting { try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal) }
         return table
+    }
+
+    /// Refuses the feature columns a model cannot learn from although every value was read:
+    /// text only or mostly (`region: north, south`, or decimal commas read as text: 175 of
+    /// 178 values filled with the mean), no value at all (every one missing and filled: a
+    /// constant), and numbers whose spread 32-bit floats cannot resolve (Unix timestamps
+    /// within minutes of each other all read as three values).
+    private static func checkColumns(
+        _ table: DelimitedTable, path: String, numbers: [Int], texts: [Int], firstText: [(line: Int, column: Int, text: String)?],
+        low: [Double], high: [Double], decimal: UInt8
+    ) throws(DataError) {
+        for r in numbers.indices {
+            let name = shown(table.featureNames[r])
+            if let t = firstText[r], texts[r] > numbers[r] {
+                let what = numbers[r] == 0 ? "holds no numbers ('\(t.text)')" : "holds text in \(texts[r]) of its \(texts[r] + numbers[r]) values ('\(t.text)')"
+                let hint = decimalCommaHint(t.text, decimal: decimal, predicting: false).map { "; " + $0 }
+                    ?? ", only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)"
+                throw DataError.malformed(path: path, line: t.line, column: t.column, reason: "column '\(name)' \(what)\(hint)")
+            }
+            if numbers[r] == 0 {
+                throw DataError.malformed(
+                    path: path, line: 1, column: 1,
+                    reason: "column '\(name)' has no value in any row (every one is missing): filled, it would be one constant; leave it out with data.ignore: [\(table.featureNames[r])]")
+            }
+            let magnitude = max(abs(low[r]), abs(high[r])), spread = high[r] - low[r]
+            if spread > 0, Double(Float(magnitude).ulp) * 16 > spread {
+                throw DataError.malformed(
+                    path: path, line: 1, column: 1,
+                    reason: "column '\(name)' varies by \(shortNumber(spread)) around \(shortNumber(magnitude)), finer than the 32-bit floats the training core computes in can tell apart (steps of \(shortNumber(Double(Float(magnitude).ulp))) there): subtract an offset from it first (e.g. \(name) - \(shortNumber(low[r].rounded(.down))))")
+            }
+        }
+    }
+
+    private static func shortNumber(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)
+    }
+
+    /// What to do about a field that would be a number with a decimal comma (`14,23`) in a
+    /// table read with decimal points (nil: it does not look like one).
+    static func decimalCommaHint(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
+        guard decimal == UInt8(ascii: "."), text.contains(","),
+              let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite, text.filter({ $0 == "," }).count == 1 else { return nil }
+        return predicting ? "this model reads decimal points, and this value has a decimal comma"
+            : "a decimal comma? set data.decimal: \",\" (with data.separator: \";\")"
     }
 
     /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted
@@ -195,7 +243,7 @@ struct DelimitedTable {
         var raw: UnsafeRawBufferPointer?
         /// The text of a quoted field.
         var quotedText: String?
-        var number: Float?
+        var number: Double?
         var column: Int
         var wasEmptyLine = false
         /// A quoted field whose bytes are not UTF-8.
@@ -218,13 +266,16 @@ struct DelimitedTable {
         let bytes: UnsafeRawBufferPointer
         let path: String
         let separator: UInt8
+        /// The decimal mark of numbers: `.`, or `,` in a table separated otherwise.
+        let decimal: UInt8
         var offset = 0
         var line = 1
 
-        init(bytes: UnsafeRawBufferPointer, path: String, separator: UInt8) {
+        init(bytes: UnsafeRawBufferPointer, path: String, separator: UInt8, decimal: UInt8 = UInt8(ascii: ".")) {
             self.bytes = bytes
             self.path = path
             self.separator = separator
+            self.decimal = decimal
         }
 
         mutating func skipBOM() {
@@ -270,7 +321,7 @@ struct DelimitedTable {
             while s < e, bytes[s] == 32 { s += 1 }
             while e > s, bytes[e - 1] == 32 { e -= 1 }
             let raw = UnsafeRawBufferPointer(rebasing: bytes[s..<e])
-            return Field(raw: raw, number: FastFloat.parse(raw), column: column + (s - start))
+            return Field(raw: raw, number: FastFloat.parse(raw, decimal: decimal), column: column + (s - start))
         }
 
         private mutating func quoted(column: Int) throws(DataError) -> Field {
@@ -298,7 +349,7 @@ struct DelimitedTable {
             }
             let valid = String(validating: text, as: UTF8.self)
             let trimmed = (valid ?? String(decoding: text, as: UTF8.self)).trimmingSpaces
-            let number = trimmed.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil
+            let number = trimmed.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0), decimal: decimal) } ?? nil
             return Field(quotedText: trimmed, number: number, column: column, quotedNotUTF8: valid == nil)
         }
     }
@@ -313,12 +364,13 @@ extension String {
     }
 }
 
-/// Decimal text to a finite Float without allocating: the fast path for up to 19
-/// significant digits and small exponents (exact powers of ten), `strtod` otherwise.
+/// Decimal text to a number finite as a Float without allocating: the fast path for up to
+/// 19 significant digits and small exponents (exact powers of ten), `strtod` otherwise.
+/// The value is returned in Double (a column's spread is judged before it becomes a Float).
 enum FastFloat {
     private static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
 
-    static func parse(_ text: UnsafeRawBufferPointer) -> Float? {
+    static func parse(_ text: UnsafeRawBufferPointer, decimal: UInt8 = UInt8(ascii: ".")) -> Double? {
         let n = text.count
         guard n > 0 else { return nil }
         var i = 0, negative = false
@@ -329,7 +381,7 @@ enum FastFloat {
             sawDigit = true
             i += 1
         }
-        if i < n, text[i] == UInt8(ascii: ".") {
+        if i < n, text[i] == decimal {
             i += 1
             while i < n, text[i] &- 48 < 10 {
                 if digits < 19 { mantissa = mantissa * 10 + UInt64(text[i] - 48); if mantissa > 0 { digits += 1 }; exponent -= 1 }
@@ -352,15 +404,15 @@ enum FastFloat {
             value = Double(mantissa)
             value = exponent >= 0 ? value * powers[exponent] : value / powers[-exponent]
         } else {
-            value = slow(text)
+            value = slow(text, decimal: decimal)
         }
-        let f = Float(negative ? -value : value)
-        return f.isFinite ? f : nil
+        let v = negative ? -value : value
+        return Float(v).isFinite ? v : nil
     }
 
-    private static func slow(_ text: UnsafeRawBufferPointer) -> Double {
+    private static func slow(_ text: UnsafeRawBufferPointer, decimal: UInt8) -> Double {
         var buffer = [CChar](repeating: 0, count: text.count + 1)
-        for (i, b) in text.enumerated() { buffer[i] = CChar(bitPattern: b) }
+        for (i, b) in text.enumerated() { buffer[i] = CChar(bitPattern: b == decimal ? UInt8(ascii: ".") : b) }
         let v = strtod(buffer, nil)
         return abs(v) // the sign is applied by the caller
     }

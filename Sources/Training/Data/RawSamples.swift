@@ -31,7 +31,7 @@ struct RawSamples {
         switch config.dataset {
         case .csv, .tsv:
             let table = try DelimitedTable.read(
-                path, field: field, separator: files.resolvedSeparator(config.dataset), header: files.resolvedHeader, label: files.label!,
+                path, field: field, separator: files.resolvedSeparator(config.dataset), decimal: files.resolvedDecimal, header: files.resolvedHeader, label: files.label!,
                 columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing,
                 numericLabel: config.resolvedTask == .regression)
             return RawSamples(

@@ -15,7 +15,7 @@ enum RegressionTargets {
     static func values(_ labels: [String], rows: [Int]) -> [Float] {
         rows.map { row in
             var text = labels[row]
-            return text.withUTF8 { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? .nan
+            return text.withUTF8 { FastFloat.parse(UnsafeRawBufferPointer($0)) }.map { Float($0) } ?? .nan
         }
     }
 

@@ -9,7 +9,7 @@ extension SampleFiles {
             throw DataError.mismatch("the model was not trained on a table with a header (its data set is \(data.dataset.rawValue))")
         }
         let table = try DelimitedTable.read(
-            path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), header: files.resolvedHeader,
+            path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), decimal: files.resolvedDecimal, header: files.resolvedHeader,
             label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true, numericLabel: true)
         let targets = table.labels.allSatisfy(\.isEmpty) ? nil : RegressionTargets.values(table.labels, rows: Array(table.labels.indices))
         return (table.features, table.count, targets)

@@ -22,7 +22,7 @@ public enum SampleFiles {
             throw DataError.mismatch("the model was not trained on a table with a header (its data set is \(data.dataset.rawValue))")
         }
         let table = try DelimitedTable.read(
-            path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), header: files.resolvedHeader,
+            path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), decimal: files.resolvedDecimal, header: files.resolvedHeader,
             label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true)
         let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
             classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }

@@ -173,7 +173,10 @@ struct TableDataTests {
     @Test func fastNumberParsingMatchesStrtod() {
         for text in ["0", "-1.5", "3.14159", "1e-3", "2.5E+4", "123456789012345678901234", "0.000000000000000000000001", "+7", ".5", "5."] {
             let parsed = text.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil
-            #expect(parsed == Float(strtod(text, nil)), "\(text)")
+            #expect(parsed.map { Float($0) } == Float(strtod(text, nil)), "\(text)")
+            let comma = text.replacingOccurrences(of: ".", with: ",")
+            let withComma = comma.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0), decimal: UInt8(ascii: ",")) } ?? nil
+            #expect(withComma == parsed, "\(comma) with decimal commas")
         }
         for text in ["", "-", "e5", "1e", "1.2.3", "0x10", "inf", "nan", "1 2"] {
             #expect((text.utf8.withContiguousStorageIfAvailable { FastFloat.parse(UnsafeRawBufferPointer($0)) } ?? nil) == nil, "\(text)")
