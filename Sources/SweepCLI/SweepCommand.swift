@@ -36,6 +36,9 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         sweep_die_on_sent_fault_signals()
+        // A closed pipe (`sweep export ... | head`) is an output failure (exit 1, below), not
+        // a kill by SIGPIPE (exit 141); programs started for trials get the default back.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))

@@ -113,6 +113,43 @@ import Testing
         #expect(try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[0].id) }.map(\.step) == [1, 2, 3])
     }
 
+    /// The member furthest behind continues first, also after it exploited: the exploit's
+    /// epoch was kept as its progress for good, so a member that exploited early was always
+    /// "furthest behind" and ran to the end while the others waited (12 epochs against 4).
+    @Test func pbtContinuesTheMemberFurthestBehindAlsoAfterAnExploit() throws {
+        let h = try Self.harness(Self.training("""
+            scheduler: {name: pbt, population: 3, perturbation_interval: 1, quantile: 0.34, mutations: [optimizer.learning_rate], resample_probability: 0}
+            budget: {trials: 3}
+            """, epochs: 6))
+        try h.hello("w1", capabilities: LeasesAheadTests.capable)
+        var ownLast: [Int: Int] = [:], exploits = 0, finished = 0
+        while let a = h.assignment("w1") {
+            if let resume = a.resume {
+                let waiting = ownLast.filter { $0.key != a.trial && $0.value < 6 }.map(\.value)
+                #expect(ownLast[a.trial]! <= waiting.min() ?? .max, "trial \(a.trial) continued at epoch \(ownLast[a.trial]!) while others wait at \(waiting)")
+                if resume.epoch != ownLast[a.trial] || resume.checkpoint.first != UInt8(a.trial) { exploits += 1 }
+                // The worker is shown at the checkpoint's epoch, not at "ep 0", before it reports.
+                try h.tick()
+                let row = try h.store.read { try $0.workers(studyID: h.core.study.id) }.first { $0.worker == "w1" }
+                #expect(row?.trialNumber == a.trial && row?.epoch == resume.epoch, "\(String(describing: row))")
+            }
+            let epoch = (a.resume?.epoch ?? 0) + 1
+            // Member 0 is the worst after epoch 1 (it exploits there), the best afterwards.
+            let value = a.trial == 0 ? (epoch == 1 ? 0 : 0.9) + Double(epoch) * 0.01 : Double(a.trial) * 0.1 + Double(epoch) * 0.01
+            let action = try Self.report(h, "w1", a, epoch: epoch, value: value)?.action
+            ownLast[a.trial] = epoch
+            if epoch == 6 {
+                try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: .complete, value: value, metrics: ["val_accuracy": value],
+                                            epochs: 6, ready: true)), from: "w1")
+                finished += 1
+            } else {
+                #expect(action == .pause)
+                try Self.stopped(h, "w1", a, epochs: epoch, value: value)
+            }
+        }
+        #expect(finished == 3 && exploits >= 2, "\(finished) finished, \(exploits) exploits")
+    }
+
     @Test func pbtDecisionsAreReplayedAfterARestartFromTheSameDatabase() throws {
         func run(restartAfterPauses: Bool) throws -> (Params, [LineageStep]) {
             let h = try Self.harness(Self.training("""

@@ -20,6 +20,11 @@ import SweepTestSupport
         for command in [["export", "s", "--db", h.db, "--format", "json"], ["trials", "s", "--db", h.db]] {
             let (code, text) = try h.run("/bin/sh", ["-c", ([SweepHarness.executable.path] + command).joined(separator: " ") + " > /dev/full"], timeout: 60)
             #expect(code == 1 && text.contains("error: cannot write the output"), "\(command): \(code) \(text)")
+            // A reader that leaves (`| true`) got the process killed by SIGPIPE (exit 141).
+            // (A pipe whose reader is gone before the command starts: `| true` races.)
+            let closedPipe = "import os, subprocess, sys; r, w = os.pipe(); os.close(r); sys.exit(subprocess.call(sys.argv[1:], stdout=w))"
+            let (piped, said) = try h.run("/usr/bin/python3", ["-c", closedPipe, SweepHarness.executable.path] + command, timeout: 60)
+            #expect(piped == 1 && said.contains("error: cannot write the output"), "\(command) | true: \(piped) \(said)")
         }
     }
 }

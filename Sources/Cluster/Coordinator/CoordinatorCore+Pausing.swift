@@ -78,9 +78,12 @@ extension CoordinatorCore {
         for t in history.trials where pausing.isPaused(t) { checkpoints.drop(trial: t.number) }
     }
 
-    /// Epochs a trial has behind it (its checkpoint's epoch after an exploit).
+    /// Epochs a trial has behind it: its last report, or the epoch of the checkpoint it last
+    /// continued from when that is further (an exploit of a member ahead). (The exploit's
+    /// epoch alone, kept after the member went on, made it the one furthest behind for good:
+    /// it ran 12 epochs while others waited at 4.)
     private func progress(_ trial: Int) -> Int {
-        resumeEpochs[trial] ?? history.trial(trial)?.lastStep ?? 0
+        max(resumeEpochs[trial] ?? 0, history.trial(trial)?.lastStep ?? 0)
     }
 
     /// PBT's exploit/explore step for a member at its boundary: ranked among the members

@@ -65,7 +65,8 @@ final class CoordinatorCore {
     private var enqueued: [EnqueuedTrialRecord] = []
     /// PBT members paused at a boundary whose exploit/explore step is still to be decided.
     var undecided: Set<Int> = []
-    /// PBT members that continue from another member's checkpoint: its epoch.
+    /// PBT members that continued from another member's checkpoint: its epoch (the member's
+    /// own curve may end before it until the member reports past it).
     var resumeEpochs: [Int: Int] = [:]
     private var health = WorkerHealth()
     private let models: ModelKeeper
@@ -162,6 +163,11 @@ final class CoordinatorCore {
         startedAt = now
         lastRunSecondsFlush = now
         var requeued = 0, waiting = 0
+        // PBT: the epoch each member last continued from another's checkpoint (its progress
+        // until it reports past it), and which boundaries were decided.
+        var lineage: [LineageStep] = []
+        if case .population? = pausing { lineage = try queries.lineage(studyID: study.id) }
+        for step in lineage { resumeEpochs[step.member] = step.sourceEpoch }
         // Only what the coordinator keeps (one streamed query, not every trial's record and
         // attempts): a resumed study takes no more memory than the run that wrote it.
         for t in try queries.resumeTrials(studyID: study.id) {
@@ -191,7 +197,7 @@ final class CoordinatorCore {
                 pending.append(t.number)
                 waiting += 1
                 if case .population(let pbt)? = pausing, let last = history.trial(t.number)?.lastStep, pbt.isBoundary(epoch: last),
-                   try !queries.lineage(studyID: study.id).contains(where: { $0.member == t.number && $0.epoch == last }) {
+                   !lineage.contains(where: { $0.member == t.number && $0.epoch == last }) {
                     undecided.insert(t.number) // paused before the restart, not yet decided
                 }
             default:
@@ -521,7 +527,7 @@ final class CoordinatorCore {
         workers[identity] = session
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
                                   capabilities: h.capabilities.joined(separator: ","), address: peerAddress, state: finished ? .left : .alive,
-                                  trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.epoch },
+                                  trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.shownEpoch },
                                   firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone, process: process?.token)
         try tx.upsertWorker(studyID: study.id, record)
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
@@ -683,7 +689,7 @@ final class CoordinatorCore {
         for (id, done) in dirtyWorkers {
             guard let w = workers[id] else { continue }
             try tx.updateWorker(studyID: study.id, worker: id, state: finished ? .left : .alive, trialNumber: w.trial,
-                                epoch: w.trial.flatMap { trials[$0].lease?.epoch }, lastSeen: w.lastSeen, finishedTrials: done)
+                                epoch: w.trial.flatMap { trials[$0].lease?.shownEpoch }, lastSeen: w.lastSeen, finishedTrials: done)
         }
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
@@ -1325,7 +1331,8 @@ final class CoordinatorCore {
         }
         trials.update(trial) {
             $0.attempt = attempt
-            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead, started: !ahead)
+            $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead, started: !ahead,
+                             resumedFrom: assign.resume?.epoch ?? 0)
             $0.decisions = [:]
         }
         if ahead {

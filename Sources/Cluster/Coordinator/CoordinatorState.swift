@@ -15,6 +15,12 @@ struct Lease: Equatable {
     var heldAhead = false
     /// False while held ahead and not started yet (the worker runs the trial before it).
     var started = true
+    /// The epoch of the checkpoint the attempt resumes from (0: from the start).
+    var resumedFrom = 0
+
+    /// The epoch the trial is at, as displays show it: the last reported, or before the
+    /// first report the checkpoint's (a resumed attempt read "ep 0", a PBT member always).
+    var shownEpoch: Int { max(epoch, resumedFrom) }
 
     /// When the store should record that the attempt started, as it ends `now`.
     func start(endingAt now: Double) -> AttemptStart {
