@@ -126,8 +126,11 @@ import Testing
             return (try q.lineage(studyID: s.id), try q.events(studyID: s.id))
         }
         #expect(lineage.isEmpty, "\(lineage)")
-        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch") }, "\(events.map(\.message))")
+        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch: it goes on without pausing (the program saved nothing in SWEEP_CHECKPOINT_DIR since its last report") },
+                "\(events.map(\.message))")
         #expect(h.logText("sweep.db.logs/stale/trial-0.attempt-1.err").contains("did not change since the report before epoch 2's"))
+        // Said where the user looks (the run ended as a plain random search, exit 0, unsaid).
+        #expect(output.contains("warning: 2 trial(s) reached a pause of the scheduler without a checkpoint and went on without pausing, e.g. trial"), "\(output)")
     }
 
     /// A program that saves nothing cannot pause: the study runs on, and says why.
@@ -142,7 +145,31 @@ import Testing
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "none").id) }
-        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch: it goes on without pausing") && $0.message.contains("SWEEP_CHECKPOINT_DIR") },
+        #expect(events.contains { $0.message.contains("without a checkpoint of that epoch: it goes on without pausing (the program saved nothing in SWEEP_CHECKPOINT_DIR") },
                 "\(events.map(\.message))")
+        #expect(output.contains("warning: 2 trial(s) reached a pause"), "\(output)")
+    }
+
+    /// A checkpoint over the size a message carries cannot pause a trial either: the warning
+    /// names its size (it listed four possible causes; the worker knew which).
+    @Test func aCheckpointTooLargeToSendIsNamedAsTheReason() throws {
+        let h = try SweepHarness("cmd-pbt-large")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import os, sweep_client
+            p = sweep_client.params()
+            for e in range(1, 5):
+                with open(os.path.join(sweep_client.checkpoint_dir(), "weights.bin"), "wb") as f:
+                    f.write(bytes([e]) * (13 << 20))
+                sweep_client.report(e, loss=float(p['lr']) / e)
+            """)
+        let file = try h.write("pbt.yaml", Self.sweep("large", """
+            scheduler: {name: pbt, population: 2, perturbation_interval: 2, mutations: [lr]}
+            budget: {trials: 2, max_epochs: 4}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("warning: 2 trial(s) reached a pause") && output.contains("(the checkpoint directory holds 13631488 bytes, over the 12 MiB a checkpoint may have"),
+                "\(output)")
     }
 }

@@ -636,8 +636,9 @@ final class CoordinatorCore {
         }
         if pause != nil, unpausedTrials.insert(r.trial).inserted {
             // Said once per trial: a program that saves nothing makes PBT a plain random search.
-            let hint = definition.task == .command
-                ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 12 MiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : ""
+            counters.pausesWithoutCheckpoint += 1
+            let hint = r.checkpointSkipped.map { " (\($0); docs/commands.md, \"Checkpoints\")" } ?? (definition.task == .command
+                ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 12 MiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : "")
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) reached epoch \(r.epoch), where it would pause, without a checkpoint of that epoch: it goes on without pausing\(hint)", at: now)
         }

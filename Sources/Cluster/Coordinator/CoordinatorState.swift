@@ -127,6 +127,9 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var badVersion = 0
     public var rejectedPeers = 0
     public var duplicateReports = 0
+    /// Trials that reached a PBT or promotion boundary without a checkpoint of it (they went
+    /// on without pausing: PBT made no exploit there).
+    public var pausesWithoutCheckpoint = 0
     public var staleReports = 0
     public var workersLost = 0
     public var requeued = 0

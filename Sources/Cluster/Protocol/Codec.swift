@@ -170,6 +170,7 @@ public struct WireCodec {
             w.key("metrics"); metrics(&w, r.metrics)
             if let s = r.seconds { w.key("seconds"); w.double(s) }
             if let c = r.checkpoint { w.key("checkpoint_bytes"); w.int(c.count) }
+            if let note = r.checkpointSkipped { w.key("checkpoint_skipped"); w.string(String(note.prefix(WorkerMessage.Report.maxSkipNoteCharacters))) }
         case .result(let r):
             w.key("type"); w.string("result")
             w.key("trial"); w.int(r.trial)
@@ -239,7 +240,8 @@ public struct WireCodec {
         case "report":
             let m = try f.metrics("metrics")
             return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
-                                 value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds")))
+                                 value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds"),
+                                 checkpointSkipped: try f.optionalString("checkpoint_skipped", max: WorkerMessage.Report.maxSkipNoteCharacters)))
         case "result":
             let text = try f.string("state")
             guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }

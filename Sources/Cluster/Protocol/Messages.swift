@@ -135,9 +135,15 @@ public enum WorkerMessage: Sendable, Equatable {
         /// docs/model-format.md, or a command trial's checkpoint archive); sent as a second
         /// frame. The coordinator keeps the latest one per trial.
         public var checkpoint: [UInt8]?
+        /// Why a checkpoint due with this report was not sent (a command trial's directory
+        /// over the size limit, unchanged since the last report, ...), so that the
+        /// coordinator can say why PBT or ASHA promotions do not pause the trial.
+        public var checkpointSkipped: String?
+        /// Characters of `checkpointSkipped` kept.
+        public static let maxSkipNoteCharacters = 300
 
         public init(trial: Int, attempt: Int, epoch: Int, value: Double?, metrics: [String: Double], seconds: Double? = nil,
-                    checkpoint: [UInt8]? = nil) {
+                    checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.epoch = epoch
@@ -145,6 +151,7 @@ public enum WorkerMessage: Sendable, Equatable {
             self.metrics = metrics
             self.seconds = seconds
             self.checkpoint = checkpoint
+            self.checkpointSkipped = checkpointSkipped
         }
     }
 

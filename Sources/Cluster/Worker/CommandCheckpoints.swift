@@ -113,17 +113,26 @@ final class CommandCheckpoints {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// Why the last ``changedArchive(warn:)`` sent nothing, for the coordinator (nil when it
+    /// sent an archive, or when the directory is empty: a program that keeps no state).
+    private(set) var skipped: String?
+
     /// The directory as an archive when its files changed since the last one sent (nil:
     /// unchanged, empty, or over the size cap, which `warn` is told about once).
     func changedArchive(warn: (String) -> Void) -> [UInt8]? {
+        skipped = nil
         let listed = files()
-        guard !listed.isEmpty else { return nil }
+        guard !listed.isEmpty else {
+            skipped = "the program saved nothing in SWEEP_CHECKPOINT_DIR"
+            return nil
+        }
         let total = listed.reduce(0) { $0 + $1.size }
         guard total <= maxBytes else {
             if !warnedTooLarge {
                 warn("the checkpoint directory holds \(total) bytes, more than a checkpoint may have (\(maxBytes)): it is not sent, and a re-run of this trial starts from the last one that was")
             }
             warnedTooLarge = true
+            skipped = "the checkpoint directory holds \(total) bytes, over the \(maxBytes / (1 << 20)) MiB a checkpoint may have"
             return nil
         }
         var contents: [(String, [UInt8])] = []
@@ -135,12 +144,16 @@ final class CommandCheckpoints {
                     warn("the checkpoint file \(f.name) cannot be read (permission denied): checkpoints are not sent while it is there")
                     warnedUnreadable = true
                 }
+                skipped = "the checkpoint file \(f.name) could not be read"
                 return nil
             }
             contents.append((f.name, Array(data)))
         }
         let archive = Self.pack(contents)
-        guard archive != sent else { return nil }
+        guard archive != sent else {
+            skipped = "the checkpoint directory holds the same files as at the last checkpoint sent"
+            return nil
+        }
         sent = archive
         return archive
     }

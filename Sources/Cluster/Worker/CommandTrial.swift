@@ -192,7 +192,13 @@ struct CommandTrial: TrialKind {
             let due = session.checkpointDue(after: epoch)
             if due && !saved { checkpoints.warnStale(epoch: epoch, warn: warn) }
             let checkpoint = due && saved ? checkpoints.changedArchive(warn: warn) : nil
-            session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint)
+            // Why a due checkpoint is not sent, for the coordinator's warning.
+            var skipped: String?
+            if session.checkpointWanted(after: epoch) && checkpoint == nil {
+                skipped = !due ? "skipped to keep checkpoints to \(Int(TrialSession.checkpointBytesPerSecond) >> 20) MiB/s"
+                    : !saved ? "the program saved nothing in SWEEP_CHECKPOINT_DIR since its last report" : checkpoints.skipped
+            }
+            session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint, checkpointSkipped: skipped)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
         }

@@ -55,15 +55,22 @@ final class TrialSession: DataChannel {
 
     /// Sends one epoch's report to the coordinator (without waiting), with the trial's
     /// checkpoint after that epoch when one is due.
-    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) {
+    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil) {
         if let checkpoint { checkpointAllowance -= Double(checkpoint.count) }
-        mailbox.send(.forward(.report(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint))), waking: link)
+        var report = reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
+        report.checkpointSkipped = checkpointSkipped
+        mailbox.send(.forward(.report(report)), waking: link)
     }
 
     private func reportMessage(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) -> WorkerMessage.Report {
         let finite = metrics.filter { $0.value.isFinite }
         return .init(trial: assign.trial, attempt: assign.attempt, epoch: epoch, value: finite[assign.metric], metrics: finite,
                      seconds: seconds, checkpoint: checkpoint)
+    }
+
+    /// Whether `epoch` is one the coordinator asked a checkpoint after (rate aside).
+    func checkpointWanted(after epoch: Int) -> Bool {
+        assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
@@ -88,7 +95,7 @@ final class TrialSession: DataChannel {
     /// Whether the coordinator wants a checkpoint after `epoch` (never after the last one:
     /// the trial ends there), and the trial's checkpoint rate allows one now.
     func checkpointDue(after epoch: Int) -> Bool {
-        guard assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch else { return false }
+        guard checkpointWanted(after: epoch) else { return false }
         let now = Date().timeIntervalSince1970
         checkpointAllowance = min(Self.checkpointBytesPerSecond, checkpointAllowance + (now - allowanceRefilledAt) * Self.checkpointBytesPerSecond)
         allowanceRefilledAt = now

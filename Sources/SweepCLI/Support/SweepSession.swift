@@ -110,6 +110,11 @@ struct SweepSession {
         if c.malformed + c.oversized + c.unknownType + c.badVersion + c.rejectedPeers > 0 {
             print("  dropped messages: \(c.malformed) malformed, \(c.oversized) oversized, \(c.unknownType) unknown, \(c.badVersion) bad version; \(c.rejectedPeers) peers rejected")
         }
+        if c.pausesWithoutCheckpoint > 0 {
+            // Else a PBT study without checkpoints ran as a plain random search, exit 0, unsaid.
+            let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("where it would pause, without a checkpoint") } }
+            print("warning: \(c.pausesWithoutCheckpoint) trial(s) reached a pause of the scheduler without a checkpoint and went on without pausing\(first.map { ", e.g. \($0.message)" } ?? "")")
+        }
         if summary.finished {
             print("study '\(study.name)' finished in \(Fmt.seconds(summary.seconds)): \(summary.reason)")
         } else {
