@@ -8,12 +8,18 @@ import SweepFile
 /// that is not there fails every trial with "can't open file"; the note says so before the
 /// run instead (remote workers may have it, so it is no error).
 enum ProgramLocation {
-    /// A relative `program` not in this directory, where local workers run it (nil: it is
-    /// there, absolute, or `working_directory` says where).
-    static func missing(in definition: SweepDefinition) -> (program: String, here: String)? {
-        guard definition.template["working_directory"] == nil else { return nil }
-        guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition) }
-        guard !program.hasPrefix("/") else { return nil }
+    /// A `program` not where local workers run it: this directory, or the file's
+    /// `working_directory` (relative to the sweep file at `file`), nil when it is there.
+    static func missing(in definition: SweepDefinition, file: String? = nil) -> (program: String, here: String)? {
+        var here = FileManager.default.currentDirectoryPath
+        if case .string(let directory)? = definition.template["working_directory"]?.value {
+            // (A directory named by a variable, or relative to an unknown file, is not judged.)
+            guard !directory.contains("$"), directory.hasPrefix("/") || file != nil else { return nil }
+            here = directory.hasPrefix("/") ? directory
+                : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
+        }
+        guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition, here: here) }
+        if program.hasPrefix("/") { return FileManager.default.fileExists(atPath: program) ? nil : (program, here) }
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
         if let command = definition.template["command"]?.elements {
@@ -21,17 +27,15 @@ enum ProgramLocation {
             guard words.contains(where: { $0.contains("${program}") }) else { return nil }
             if words.first == "${program}", !program.contains("/"), inPath(program) { return nil }
         }
-        let here = FileManager.default.currentDirectoryPath
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
         return (program, here)
     }
 
     /// Without `program`: a relative script the command names (`[sh, train.sh, ...]`,
     /// `[python3, src/train.py]`) that is not in this directory.
-    private static func missingScript(in definition: SweepDefinition) -> (program: String, here: String)? {
+    private static func missingScript(in definition: SweepDefinition, here: String) -> (program: String, here: String)? {
         guard let command = definition.template["command"]?.elements else { return nil }
         let scripts = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
-        let here = FileManager.default.currentDirectoryPath
         for node in command.dropFirst() {
             // Script files only: `google/flan-t5-base` or `s3://bucket/x` are no local paths.
             guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"), !word.hasPrefix("/"),
@@ -42,7 +46,10 @@ enum ProgramLocation {
     }
 
     static func note(for definition: SweepDefinition, file: String) -> String? {
-        guard let (program, here) = missing(in: definition) else { return nil }
+        guard let (program, here) = missing(in: definition, file: file) else { return nil }
+        guard definition.template["working_directory"] == nil else {
+            return "note: program '\(program)' is not in \(here), the working_directory local workers run it in"
+        }
         let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
         let hint = FileManager.default.fileExists(atPath: beside)
             ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
@@ -54,9 +61,16 @@ enum ProgramLocation {
     /// would fail at once and use up the budget (a resume from another directory FAILed 37
     /// trials in half a second and reported the study finished).
     static func resumeProblem(for definition: SweepDefinition, study: String, sweepPath: String?) -> String? {
-        guard let (program, here) = missing(in: definition) else { return nil }
+        guard let (program, here) = missing(in: definition, file: sweepPath) else { return nil }
         let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
         return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
+    }
+
+    /// Why `sweep run` with local workers must not start: every trial would fail at once
+    /// ("can't open file"), the run reading as a study of failures (exit 1).
+    static func runProblem(for definition: SweepDefinition, file: String) -> String? {
+        guard let note = note(for: definition, file: file) else { return nil }
+        return String(note.dropFirst("note: ".count)) + "; every trial would fail. Fix the path, or pass --workers 0 and start workers (`sweep worker --connect ...`) where the program is"
     }
 
     private static func inPath(_ name: String) -> Bool {
