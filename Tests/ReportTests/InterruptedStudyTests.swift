@@ -33,7 +33,7 @@ import Testing
             let first = try s.sweep(["status", "paused", "--db", s.db])
             #expect(first.status == 0)
             #expect(first.output.contains("paused [") && first.output.contains("[INTERRUPTED]"), "after signal \(signal): \(first.output)")
-            #expect(first.output.contains("continue with `sweep resume paused`"), "\(first.output)")
+            #expect(first.output.contains("continue with `sweep resume paused --db \(s.db)`"), "\(first.output)")
             #expect(!first.output.contains("ETA") && !first.output.contains("[RUNNING]"), "\(first.output)")
             // The trials it left RUNNING are not running now: they continue on resume.
             #expect(first.output.contains("  interrupted ") && !first.output.contains("  running "), "\(first.output)")
@@ -44,6 +44,8 @@ import Testing
             let json = try s.sweep(["status", "paused", "--db", s.db, "--format", "json"])
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
             #expect((doc["study"] as? [String: Any])?["state"] as? String == "INTERRUPTED", "\(json.output)")
+            // Gone workers are not listed (the killed run's two were).
+            #expect((doc["workers"] as? [Any])?.isEmpty == true, "\(json.output)")
             #expect(doc["eta_s"] == nil || doc["eta_s"] is NSNull, "\(json.output)")
             let studies = try s.sweep(["studies", "--db", s.db])
             #expect(studies.output.contains("INTERRUPTED"), "\(studies.output)")

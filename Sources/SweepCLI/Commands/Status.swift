@@ -68,7 +68,8 @@ struct Status: ParsableCommand {
             studyJSON.state = snapshot.phase.rawValue
             let json = StatusJSON(study: studyJSON, finished: p.finished, remaining: p.remaining, elapsed_s: snapshot.elapsed,
                                   throughput_per_s: p.throughput, eta_s: snapshot.phase == .running ? p.eta : nil, best: p.best.map { JSONOutput.Trial($0) },
-                                  workers: p.workers.map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) },
+                                  // Only while it runs: an interrupted study's rows name workers that are gone.
+                                  workers: (snapshot.phase == .running ? p.workers : []).map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) },
                                   quarantined: p.quarantined.map { QuarantinedJSON(worker: $0.worker, host: $0.host, last_error: $0.lastError, quarantined_at: $0.quarantinedAt) })
             print(try JSONOutput.render(json))
             return

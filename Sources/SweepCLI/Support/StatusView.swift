@@ -18,7 +18,7 @@ enum StatusView {
         var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
         switch snapshot.phase {
         case .running: if let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
-        case .interrupted: rate += "  interrupted: continue with `sweep resume \(s.name)`"
+        case .interrupted: rate += "  interrupted: continue with `sweep resume \(s.name)\(snapshot.databasePath.isEmpty ? "" : " --db \(snapshot.databasePath)")`"
         case .finished: break
         }
         out.append(rate)

@@ -8,6 +8,8 @@ struct StatusSnapshot {
     var phase: StudyPhase
     /// Running time over all runs, interruptions left out (nil before the first run).
     var elapsed: Double?
+    /// The database, for the commands a status names (`sweep resume NAME --db PATH`).
+    var databasePath: String = ""
 
     /// Reads a snapshot; `phase` is given when the caller knows it (its own coordinator).
     static func load(_ q: StoreQueries, study: StudyRecord, databasePath: String, now: Double,
@@ -21,7 +23,7 @@ struct StatusSnapshot {
         // Once it stopped, the coordinator's own count (`run_seconds`) is at least as right:
         // a run's last recorded activity can come well before its end (nothing finished).
         let stopped = phase == .running ? runs.total : max(runs.total, study.runSeconds)
-        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : stopped)
+        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : stopped, databasePath: databasePath)
     }
 
     /// The snapshot of the study named `name`.
