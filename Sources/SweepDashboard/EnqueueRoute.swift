@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONValue
 import Search
 import Store
 
@@ -11,7 +12,7 @@ import Store
 /// 400 `{"error", "field"}` for a bad body or value (nothing queued); 401/403 without the
 /// token; 404 for an unknown study.
 extension DashboardServer {
-    struct EnqueueBody: Decodable {
+    struct EnqueueBody {
         var params: Params
     }
 
@@ -32,9 +33,19 @@ extension DashboardServer {
     func enqueue(_ request: Request, study: String) async throws -> Response {
         if let refusal = authorize(request) { return refusal }
         let body = try await request.body.collect(upTo: 1 << 16)
-        guard let given = try? JSONDecoder().decode(EnqueueBody.self, from: Data(body.readableBytesView)) else {
+        // Sweep's own parser: Foundation's decoder read the choice 1.0 as the integer 1.
+        guard let object = try? JSONParser().parse(String(decoding: body.readableBytesView, as: UTF8.self)),
+              let members = object["params"]?.members else {
             return try Self.fieldError(GivenParamError(field: "params", message: #"the body must be JSON like {"params": {"x": 0.5, "optimizer": "adam"}}"#))
         }
+        var params: Params = [:]
+        for (name, value) in members {
+            guard let v = ParamValue(json: value) else {
+                return try Self.fieldError(GivenParamError(field: name, message: "parameter \(name): expected a number, text, true/false, null or a list"))
+            }
+            params[name] = v
+        }
+        let given = EnqueueBody(params: params)
         let outcome = try await Self.offload { [feed] () throws -> Outcome in
             try feed.write { tx -> Outcome in
                 guard let s = try tx.queries.study(named: study) else { return .noStudy }

@@ -164,4 +164,16 @@ import Testing
         let s = try h.run(["validate", searched])
         #expect(s.output.contains("2 trials, up to 10 epoch(s) each"), "\(s.output)")
     }
+
+    /// `--add-trials` on a grid whose points all ran started a coordinator that ran nothing
+    /// and said so nowhere (exit 0).
+    @Test func addTrialsToAGridThatRanEveryPointIsRefused() throws {
+        let h = try SweepHarness("grid-add")
+        defer { h.cleanUp() }
+        let grid = try h.write("grid.yaml", "study: g\nsynthetic:\n  function: sphere\n  inputs:\n    x: {choice: [-1.0, 0.0, 1.0]}\nsampler: {name: grid}\nbudget: {trials: 10}\n")
+        #expect(try h.run(["run", grid, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let (status, output) = try h.run(["resume", "g", "--db", h.db, "--add-trials", "3", "--workers", "1", "--no-progress"])
+        #expect(status == 2 && output.contains("study 'g' is a grid search whose 3 points are all in its budget already"), "\(output)")
+        #expect(try h.reader().read { q in try q.requireStudy(named: "g").definition.budgetTrials } == 3)
+    }
 }

@@ -25,7 +25,9 @@ import Testing
         let s = try Scratch("dashboard-enqueue")
         defer { s.cleanUp() }
         let budget = 60
-        let file = try s.write("enq.yaml", syntheticSweep(study: "enq", trials: budget, epochs: 3, sleep: 0.15, pruner: "{name: none}"))
+        // (z offers 1 and 1.0 apart: the dashboard read the choice 1.0 as the integer 1.)
+        let file = try s.write("enq.yaml", syntheticSweep(study: "enq", trials: budget, epochs: 3, sleep: 0.15, pruner: "{name: none}")
+            .replacingOccurrences(of: "z: {choice: [0.5, 1, 2]}", with: "z: {choice: [0.5, 1, 1.0, 2]}"))
         let (run, port) = try DashboardTests.startWithDashboard(
             s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-token", Self.token], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
@@ -52,6 +54,9 @@ import Testing
         let before = try Self.stored(s, "enq").trials.count
         let accepted = HTTP.request(url, method: "POST", headers: auth, body: good)
         #expect(accepted?.status == 201, "\(accepted?.body ?? "no answer")")
+        let float = HTTP.request(url, method: "POST", headers: auth, body: #"{"params": {"x": 0.25, "y": 0.5, "z": 1.0}}"#)
+        #expect(float?.status == 201, "\(float?.body ?? "no answer")")
+        #expect(try Self.stored(s, "enq").queue.last?.params["z"] == .double(1.0), "the float choice, not the integer 1")
 
         // And from the study page's form (the values typed as text, z chosen in its list).
         let fill = """
@@ -75,7 +80,8 @@ import Testing
         #expect((browser.values["result"] as? String)?.hasPrefix("queued") == true, "\(browser.values["result"] ?? "")")
 
         // Both run with exactly those values; then the sweep is stopped.
-        let wanted: [Params] = [["x": .double(0.123), "y": .double(0.5), "z": .int(2)], ["x": .double(-1.5), "y": .double(0.02), "z": .double(0.5)]]
+        let wanted: [Params] = [["x": .double(0.123), "y": .double(0.5), "z": .int(2)], ["x": .double(0.25), "y": .double(0.5), "z": .double(1.0)],
+                                ["x": .double(-1.5), "y": .double(0.02), "z": .double(0.5)]]
         let ran = Scratch.waitFor(timeout: 90) {
             let trials = (try? Self.stored(s, "enq").trials) ?? []
             return wanted.allSatisfy { w in trials.contains { $0.params == w && $0.state == .complete } }
@@ -86,17 +92,17 @@ import Testing
         run.waitUntilExit()
 
         let (trials, queue, raised) = try Self.stored(s, "enq")
-        #expect(queue.count == 2)
+        #expect(queue.count == 3)
         for (w, q) in zip(wanted, queue) {
             let matching = trials.filter { $0.params == w }
             #expect(matching.count == 1, "\(w)")
             #expect(q.params == w && q.trialNumber == matching.first?.number, "\(q)")
         }
-        #expect(queue.map(\.source) == ["dashboard", "dashboard"])
+        #expect(queue.map(\.source) == ["dashboard", "dashboard", "dashboard"])
         // Taken before new samples: within the trial running when it was queued and the next.
         let first = try #require(queue.first?.trialNumber)
-        #expect(first <= before + 2, "queued when \(before) trials existed, ran as trial \(first)")
-        #expect(raised == budget + 2, "enqueued trials run on top of the budget")
+        #expect(first <= before + 3, "queued when \(before) trials existed, ran as trial \(first)")
+        #expect(raised == budget + 3, "enqueued trials run on top of the budget")
     }
 
     @Test func sweepEnqueueQueuesForTheNextRunAndRefusesBadValues() throws {

@@ -19,7 +19,13 @@ extension SweepDefinition {
     /// Training's budget is its population, members that train side by side and exploit one
     /// another: more trials would be members joining a population that is generations ahead.
     public static func addTrialsProblem(_ record: StudyRecord, adding: Int) throws -> String? {
-        guard adding > 0, case .pbt(let pbt)? = try stored(record).scheduler else { return nil }
+        guard adding > 0 else { return nil }
+        let definition = try stored(record)
+        // A grid runs each point once: a budget past its size adds nothing (it said nothing).
+        if let grid = definition.sampler.makeSampler(space: definition.space) as? GridSampler, record.definition.budgetTrials >= grid.gridSize {
+            return "--add-trials: study '\(record.name)' is a grid search whose \(grid.gridSize) points are all in its budget already; more trials would repeat none of them. Queue chosen points with `sweep enqueue`, or start a new study with a larger grid"
+        }
+        guard case .pbt(let pbt)? = definition.scheduler else { return nil }
         return "--add-trials: study '\(record.name)' is Population Based Training, whose budget is its population (\(pbt.population) members training side by side); members added now would join generations behind. Start a new study with a larger population (scheduler.population and budget.trials) instead"
     }
 

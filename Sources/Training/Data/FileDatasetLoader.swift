@@ -112,9 +112,13 @@ enum FileDatasetLoader {
         for c in trained { seen[Int(c)] = true }
         for other in others {
             if let i = table.classes(of: other).firstIndex(where: { !seen[Int($0)] }) {
+                // Many classes of numbers: a regression target read as classes.
+                let numeric = table.names.count > 20 && table.names.allSatisfy { Double($0) != nil }
+                let hint = numeric ? "(the labels are \(table.names.count) distinct numbers: a numeric target? set data.task: regression)"
+                    : "(a typo? to allow it, list every class in data.classes)"
                 throw DataError.mismatch(
                     "label '\(other.labels.texts[i])' at \(other.labelLocation(i)) does not occur in the training file \(trainPath), "
-                        + "so the model could not learn it (a typo? to allow it, list every class in data.classes)")
+                        + "so the model could not learn it \(hint)")
             }
         }
     }

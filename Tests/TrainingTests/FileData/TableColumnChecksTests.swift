@@ -75,6 +75,16 @@ struct TableColumnChecksTests {
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(fine)", "label": "y"}"#) == nil)
     }
 
+    /// A numeric target without `task: regression` is read as classes: a value only the
+    /// validation file has is refused with the hint to set the task.
+    @Test func manyNumericClassesHintAtRegression() throws {
+        let dir = try DataDirectory()
+        let train = try dir.write("train.csv", (["x,y"] + (0..<60).map { "\($0),\(100 + $0 % 30)" }).joined(separator: "\n"))
+        let validation = try dir.write("val.csv", "x,y\n1,345\n")
+        let failure = try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "validation_file": "\#(validation)", "label": "y", "test": 0}"#)
+        #expect(failure?.hasSuffix("(the labels are 31 distinct numbers: a numeric target? set data.task: regression)") == true, "\(failure ?? "loaded")")
+    }
+
     @Test func aRegressionTargetWithADecimalCommaKeepsItsValue() throws {
         let dir = try DataDirectory()
         let lines = (0..<30).map { i in "\(i);\(i / 2),\(i % 2 == 0 ? "0" : "5")" }
