@@ -190,7 +190,8 @@ void sweep_die_on_sent_fault_signals(void) {
         if (sigaction(signals[i], NULL, &previous_fault_actions[signals[i]]) != 0) continue;
         action.sa_sigaction = sweep_fault_signal;
         action.sa_flags = SA_SIGINFO | SA_ONSTACK | (previous_fault_actions[signals[i]].sa_flags & SA_NODEFER);
-        sigemptyset(&action.sa_mask);
+        /* The runtime's mask (all but the fatal signals): Ctrl-C must not cut its backtrace short. */
+        action.sa_mask = previous_fault_actions[signals[i]].sa_mask;
         sigaction(signals[i], &action, NULL);
     }
 }

@@ -126,7 +126,8 @@ struct Logs: ParsableCommand {
         }
         printNew()
         guard follow else { return }
-        while !processStop.isSet {
+        // Until the trial ends, or the reader leaves (`--follow | head`: SIGPIPE is ignored).
+        while !processStop.isSet && StandardStream.failure == nil {
             usleep(250_000)
             printNew()
             let running = try reader.read { q in

@@ -19,7 +19,7 @@ enum ProgramLocation {
                 : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
         }
         guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition, here: here) }
-        if program.hasPrefix("/") { return FileManager.default.fileExists(atPath: program) ? nil : (program, here) }
+        guard !program.hasPrefix("/") else { return nil } // (an image's or a remote path: not judged)
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
         if let command = definition.template["command"]?.elements {
@@ -61,16 +61,10 @@ enum ProgramLocation {
     /// would fail at once and use up the budget (a resume from another directory FAILed 37
     /// trials in half a second and reported the study finished).
     static func resumeProblem(for definition: SweepDefinition, study: String, sweepPath: String?) -> String? {
-        guard let (program, here) = missing(in: definition, file: sweepPath) else { return nil }
+        // (Only without working_directory: local workers run from this directory then.)
+        guard definition.template["working_directory"] == nil, let (program, here) = missing(in: definition) else { return nil }
         let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
         return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
-    }
-
-    /// Why `sweep run` with local workers must not start: every trial would fail at once
-    /// ("can't open file"), the run reading as a study of failures (exit 1).
-    static func runProblem(for definition: SweepDefinition, file: String) -> String? {
-        guard let note = note(for: definition, file: file) else { return nil }
-        return String(note.dropFirst("note: ".count)) + "; every trial would fail. Fix the path, or pass --workers 0 and start workers (`sweep worker --connect ...`) where the program is"
     }
 
     private static func inPath(_ name: String) -> Bool {

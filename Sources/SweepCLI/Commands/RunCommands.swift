@@ -69,7 +69,9 @@ struct Run: ParsableCommand {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
         let definition = try DataPreflight.sweep(file)
-        if workers > 0, let problem = ProgramLocation.runProblem(for: definition, file: file) { throw UsageError(problem) }
+        // A note, not a refusal: the program may be a module (`python -m`), found by a runner
+        // (`uv run`), inside a container, or on remote workers.
+        if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { StandardStream.error.write(note + "\n") }
         if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
             StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")
         }

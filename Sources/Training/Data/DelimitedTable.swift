@@ -27,7 +27,8 @@ struct DelimitedTable {
     /// Reads `path`; `field` names the `data` field for a missing file.
     static func read(
         _ path: String, field: String, separator: UInt8, decimal: UInt8 = UInt8(ascii: "."), header hasHeader: Bool = true, label: String,
-        columns: [String]?, ignore: [String]?, missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false
+        columns: [String]?, ignore: [String]?, missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false,
+        checksColumns: Bool = true
     ) throws(DataError) -> DelimitedTable {
         let file = try MappedFile(path, field: field)
         var parser = Parser(bytes: file.bytes, path: path, separator: separator, decimal: decimal)
@@ -172,15 +173,18 @@ struct DelimitedTable {
         guard table.count > 0 else {
             throw DataError.malformed(path: path, line: 2, column: 1, reason: hasHeader ? "no data rows after the header" : "no data rows")
         }
-        if !predicting { try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal) }
+        // (The training file's columns only: a small test file with a column left empty is
+        // filled from the training split.)
+        if !predicting && checksColumns { try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal) }
         return table
     }
 
     /// Refuses the feature columns a model cannot learn from although every value was read:
     /// text only or mostly (`region: north, south`, or decimal commas read as text: 175 of
-    /// 178 values filled with the mean), no value at all (every one missing and filled: a
-    /// constant), and numbers whose spread 32-bit floats cannot resolve (Unix timestamps
-    /// within minutes of each other all read as three values).
+    /// 178 values filled with the mean), and numbers whose spread 32-bit floats cannot
+    /// resolve (Unix timestamps within minutes of each other all read as three values). (A
+    /// column with no value at all is kept: filled, it is a constant the scaling zeroes, as
+    /// the empty last column of a file whose lines end with a separator.)
     private static func checkColumns(
         _ table: DelimitedTable, path: String, numbers: [Int], texts: [Int], firstText: [(line: Int, column: Int, text: String)?],
         low: [Double], high: [Double], decimal: UInt8
@@ -192,11 +196,6 @@ struct DelimitedTable {
                 let hint = decimalCommaHint(t.text, decimal: decimal, predicting: false).map { "; " + $0 }
                     ?? ", only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)"
                 throw DataError.malformed(path: path, line: t.line, column: t.column, reason: "column '\(name)' \(what)\(hint)")
-            }
-            if numbers[r] == 0 {
-                throw DataError.malformed(
-                    path: path, line: 1, column: 1,
-                    reason: "column '\(name)' has no value in any row (every one is missing): filled, it would be one constant; leave it out with data.ignore: [\(table.featureNames[r])]")
             }
             let magnitude = max(abs(low[r]), abs(high[r])), spread = high[r] - low[r]
             if spread > 0, Double(Float(magnitude).ulp) * 16 > spread {
@@ -215,7 +214,9 @@ struct DelimitedTable {
     /// table read with decimal points (nil: it does not look like one).
     static func decimalCommaHint(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
         guard decimal == UInt8(ascii: "."), text.contains(","),
-              let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite, text.filter({ $0 == "," }).count == 1 else { return nil }
+              let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite, text.filter({ $0 == "," }).count == 1,
+              // `1,234` is as likely a thousands separator: no hint that would read it as 1.234.
+              text.split(separator: ",").last?.count != 3 else { return nil }
         return predicting ? "this model reads decimal points, and this value has a decimal comma"
             : "a decimal comma? set data.decimal: \",\" (with data.separator: \";\")"
     }
@@ -231,7 +232,8 @@ struct DelimitedTable {
 
     static func isMissingToken(_ s: String) -> Bool {
         switch s {
-        case "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "?", "": true
+        // pandas' markers as well (`#N/A` from Excel, `None`, `<NA>`).
+        case "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "?", "", "#N/A", "#N/A N/A", "#NA", "n/a", "None", "<NA>", "-NaN", "-nan": true
         default: false
         }
     }

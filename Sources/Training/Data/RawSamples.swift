@@ -33,7 +33,7 @@ struct RawSamples {
             let table = try DelimitedTable.read(
                 path, field: field, separator: files.resolvedSeparator(config.dataset), decimal: files.resolvedDecimal, header: files.resolvedHeader, label: files.label!,
                 columns: files.columns, ignore: files.ignore, missing: files.resolvedMissing,
-                numericLabel: config.resolvedTask == .regression)
+                numericLabel: config.resolvedTask == .regression, checksColumns: field == "train_file")
             return RawSamples(
                 features: .floats(table.features, width: table.featureNames.count), labels: .text(table.labels),
                 sampleShape: [table.featureNames.count], isBytes: false, path: path, labelPath: path, lines: table.lines,
