@@ -225,7 +225,7 @@ extension ClusterBench {
                             counts["no_work"]! += 1
                         case .error:
                             counts["errors"]! += 1
-                        case .welcome, .heartbeat, .stop, .quarantine, .refuse, .data:
+                        case .welcome, .heartbeat, .stop, .quarantine, .refuse, .data, .checkpoint:
                             break
                         }
                     }

@@ -54,6 +54,30 @@ struct PopulationBasedTrainingE2ETests {
         #expect(plain.status == 0 && plain.output.contains("sampler random, pruner median;") && !plain.output.contains("scheduler"), "\(plain.output)")
     }
 
+    /// A network whose checkpoint (weights and Adam's moments, ~27 MB) is over the 16 MiB one
+    /// message may carry: sent in parts and fetched in chunks (sent whole, the message was
+    /// refused and its worker cut off, again at every epoch).
+    @Test func aNetworkWithCheckpointsOverOneMessageExploitsThem() throws {
+        let h = try SweepHarness("pbt-large")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile(study: "large", epochs: 3, search: """
+            scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, resample_probability: 0, mutations: [optimizer.learning_rate]}
+            budget: {trials: 2}
+            """).replacingOccurrences(of: "hidden: [16]", with: "hidden: [1500, 1500]")
+            .replacingOccurrences(of: "name: sgd", with: "name: adam").replacingOccurrences(of: "samples: 400", with: "samples: 120"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 300)
+        #expect(status == 0, "\(output)")
+        let (trials, lineage, events) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "large")
+            return (try q.trials(studyID: s.id), try q.lineage(studyID: s.id), try q.events(studyID: s.id))
+        }
+        #expect(trials.count == 2 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
+        #expect(!lineage.isEmpty, "no exploit: \(events.map(\.message))")
+        #expect(events.contains { $0.kind == "paused" } && !events.contains { $0.message.contains("without a checkpoint") || $0.message.contains("not kept") },
+                "\(events.map(\.message))")
+        #expect(!output.contains("oversized") && !output.contains("dropped messages"), "\(output)")
+    }
+
     @Test func membersContinueFromOtherMembersCheckpointsAndTheScheduleExports() throws {
         let h = try SweepHarness("pbt")
         defer { h.cleanUp() }

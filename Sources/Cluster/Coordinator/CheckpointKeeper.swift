@@ -34,6 +34,23 @@ public final class CheckpointKeeper {
     private var unwritten: [Int: (epoch: Int, bytes: [UInt8])] = [:]
     /// Dropped in this batch, removed by ``flush()`` after the commit.
     private var removed: Set<Int> = []
+    /// Large checkpoints arriving in parts (``CheckpointTransfer``), written as they come to
+    /// `trial-N.upload` in the stored format.
+    private var uploads: [Int: Upload] = [:]
+    /// Uploads complete and accepted in this batch, by trial: their files, renamed into
+    /// place by ``flush()``.
+    private var arrived: [Int: String] = [:]
+    /// Large checkpoints given to another trial in this batch (PBT): member -> source,
+    /// linked into place by ``flush()``.
+    private var copies: [Int: Int] = [:]
+
+    private struct Upload {
+        var attempt: Int, epoch: Int, total: Int, received: Int
+        /// CRC-32 of the file so far (header and the parts received).
+        var crc: UInt32
+        var fd: Int32
+        var path: String
+    }
 
     /// Checkpoints of `study` under `directory` (nil: none are kept), `capBytes` together.
     public init(directory: ArtifactDirectory?, study: String, capBytes: Int) {
@@ -45,10 +62,18 @@ public final class CheckpointKeeper {
     /// Whether checkpoints can be kept at all (an in-memory database keeps none).
     public var enabled: Bool { directory != nil && capBytes > 0 }
 
-    /// Bytes of all checkpoints kept (written or about to be).
-    public var totalBytes: Int { entries.values.reduce(0) { $0 + $1.bytes } }
+    /// Bytes of all checkpoints kept (written or about to be), and of the uploads under way
+    /// (each took its room when it began: two trials uploading at once both fit otherwise).
+    public var totalBytes: Int {
+        entries.values.reduce(0) { $0 + $1.bytes } + uploads.values.reduce(0) { $0 + Self.headerBytes + $1.total + 4 }
+    }
 
     private func relative(_ trial: Int) -> String { "\(study)/checkpoints/trial-\(trial).ckpt" }
+    /// Where an upload is written: a file of its own per attempt and epoch (the one before
+    /// may still wait for its rename).
+    private func uploadPath(_ trial: Int, attempt: Int, epoch: Int) -> String? {
+        directory?.absolute("\(study)/checkpoints/trial-\(trial).\(attempt).\(epoch).upload")
+    }
 
     // MARK: Batch
 
@@ -60,25 +85,173 @@ public final class CheckpointKeeper {
         guard totalBytes - (entries[trial]?.bytes ?? 0) + size <= capBytes else { return false }
         entries[trial] = Entry(epoch: epoch, bytes: size)
         unwritten[trial] = (epoch, bytes)
+        discardArrived(trial)
+        copies[trial] = nil
         removed.remove(trial)
         return true
     }
 
     /// Forgets the checkpoint of a trial that ended (or whose checkpoint is not trusted).
     public func drop(trial: Int) {
-        guard entries.removeValue(forKey: trial) != nil || unwritten[trial] != nil else { return }
+        abandonUpload(trial)
+        let had = entries.removeValue(forKey: trial) != nil || unwritten[trial] != nil
         unwritten[trial] = nil
-        removed.insert(trial)
+        discardArrived(trial)
+        copies[trial] = nil
+        if had { removed.insert(trial) }
+    }
+
+    // MARK: Large checkpoints (CheckpointTransfer)
+
+    /// Whether `trial`'s checkpoint is too large for one message: an assignment names its
+    /// size and the worker fetches it in chunks.
+    public func isLarge(trial: Int) -> Bool {
+        (entries[trial]?.bytes ?? 0) > CheckpointTransfer.singleFrameBytes
+    }
+
+    /// Takes one part of an upload; the answer says how much of it is held, or why no more is
+    /// taken. A part at offset 0 starts the upload afresh (a new epoch's, or a resend).
+    public func receive(_ p: CheckpointTransfer.Part) -> CheckpointTransfer.Ack {
+        func refuse(_ why: String) -> CheckpointTransfer.Ack {
+            abandonUpload(p.trial)
+            return .init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: why)
+        }
+        guard enabled, let path = uploadPath(p.trial, attempt: p.attempt, epoch: p.epoch) else { return refuse("this coordinator keeps no checkpoints") }
+        if p.offset == 0 {
+            abandonUpload(p.trial)
+            let size = Self.headerBytes + p.total + 4
+            guard totalBytes - (entries[p.trial]?.bytes ?? 0) + size <= capBytes else {
+                return refuse("the checkpoints of running trials would take more than \(capBytes) bytes (\(p.total) more; --checkpoint-limit)")
+            }
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
+            let header = Self.header(epoch: p.epoch, payloadBytes: p.total)
+            uploads[p.trial] = Upload(attempt: p.attempt, epoch: p.epoch, total: p.total, received: 0, crc: CRC32.checksum(header[...]), fd: fd, path: path)
+            guard Self.writeAll(fd, header[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
+        }
+        guard var u = uploads[p.trial], u.attempt == p.attempt, u.epoch == p.epoch, u.total == p.total else {
+            return refuse("a part at byte \(p.offset) of an upload that did not start at byte 0")
+        }
+        guard p.offset == u.received else { return refuse("a part at byte \(p.offset) where byte \(u.received) was next") }
+        guard Self.writeAll(u.fd, p.bytes[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
+        u.crc = CRC32.checksum(p.bytes[...], continuing: u.crc)
+        u.received += p.bytes.count
+        uploads[p.trial] = u
+        return .init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: u.received)
+    }
+
+    /// The report that an upload belongs to came: its checkpoint becomes the trial's latest
+    /// (renamed into place by ``flush()``). Nil, or why it is not kept.
+    public func completeUpload(trial: Int, attempt: Int, epoch: Int, total: Int) -> String? {
+        guard let u = uploads[trial], u.attempt == attempt, u.epoch == epoch, u.total == total, u.received == total else {
+            abandonUpload(trial)
+            return "its parts did not all arrive"
+        }
+        var crc = u.crc.littleEndian
+        let ok = withUnsafeBytes(of: &crc) { Self.writeAll(u.fd, Array($0)[...]) }
+        close(u.fd)
+        uploads[trial] = nil
+        guard ok else {
+            unlink(u.path)
+            return "it could not be written"
+        }
+        discardArrived(trial)
+        entries[trial] = Entry(epoch: epoch, bytes: Self.headerBytes + total + 4)
+        unwritten[trial] = nil
+        copies[trial] = nil
+        removed.remove(trial)
+        arrived[trial] = u.path
+        return nil
+    }
+
+    /// `member` continues from `source`'s large checkpoint (PBT's exploit): its epoch, or
+    /// nil when the cap leaves no room for a copy.
+    public func copyLarge(from source: Int, to member: Int) -> Int? {
+        guard let entry = entries[source], totalBytes - (entries[member]?.bytes ?? 0) + entry.bytes <= capBytes else { return nil }
+        abandonUpload(member)
+        entries[member] = entry
+        unwritten[member] = nil
+        discardArrived(member)
+        removed.remove(member)
+        copies[member] = copies[source] ?? source
+        return entry.epoch
+    }
+
+    /// Up to `count` bytes of `trial`'s stored checkpoint file from `offset` (nil: none).
+    public func chunk(trial: Int, offset: Int, count: Int) -> [UInt8]? {
+        guard let entry = entries[trial], offset < entry.bytes, let directory else { return nil }
+        let fd = open(storedPath(trial, in: directory), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: min(count, entry.bytes - offset))
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        return n == bytes.count ? bytes : nil
+    }
+
+    /// Where `trial`'s checkpoint is now: an upload not yet renamed, the source of a copy
+    /// not yet made, or its own file.
+    private func storedPath(_ trial: Int, in directory: ArtifactDirectory) -> String {
+        let source = copies[trial] ?? trial
+        return arrived[source] ?? directory.absolute(relative(source))
+    }
+
+    private func abandonUpload(_ trial: Int) {
+        guard let u = uploads.removeValue(forKey: trial) else { return }
+        close(u.fd)
+        unlink(u.path)
+    }
+
+    /// An upload that arrived in this batch and is replaced before its rename.
+    private func discardArrived(_ trial: Int) {
+        if let path = arrived.removeValue(forKey: trial), !copies.values.contains(trial) { unlink(path) }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                written += n
+            }
+            return true
+        }
     }
 
     /// Writes the checkpoints accepted and removes those dropped since the last flush;
     /// returns what could not be written (the trial then has no checkpoint).
     public func flush() -> [(trial: Int, error: ArtifactError)] {
         guard let directory else { return [] }
-        var failures: [(Int, ArtifactError)] = []
+        var failures: [(trial: Int, error: ArtifactError)] = []
+        // Copies first: a source dropped in this batch is still there.
+        for (member, source) in copies {
+            let from = arrived[source] ?? directory.absolute(relative(source))
+            let temporary = directory.absolute(relative(member)) + ".tmp-\(getpid())"
+            unlink(temporary)
+            // A hard link (a checkpoint is never written in place: a newer one is renamed over it).
+            if link(from, temporary) != 0 && (try? FileManager.default.copyItem(atPath: from, toPath: temporary)) == nil
+                || rename(temporary, directory.absolute(relative(member))) != 0 {
+                let why = String(cString: strerror(errno))
+                unlink(temporary)
+                entries[member] = nil
+                failures.append((member, .cannotWrite(relative(member), why)))
+            }
+        }
+        copies.removeAll()
+        for (t, path) in arrived {
+            if rename(path, directory.absolute(relative(t))) != 0 {
+                let why = String(cString: strerror(errno))
+                entries[t] = nil
+                unlink(path)
+                failures.append((t, .cannotWrite(relative(t), why)))
+            }
+        }
+        arrived.removeAll()
         for t in removed { directory.delete(relative(t)) }
         // No folder left behind once no trial has a checkpoint (rmdir fails while one has).
-        if !removed.isEmpty && entries.isEmpty && unwritten.isEmpty { rmdir(directory.absolute("\(study)/checkpoints")) }
+        if !removed.isEmpty && entries.isEmpty && unwritten.isEmpty && uploads.isEmpty { rmdir(directory.absolute("\(study)/checkpoints")) }
         removed.removeAll()
         for (t, c) in unwritten {
             do {
@@ -99,8 +272,8 @@ public final class CheckpointKeeper {
     /// (it is dropped then).
     public func latest(trial: Int) -> (epoch: Int, bytes: [UInt8])? {
         if let c = unwritten[trial] { return c }
-        guard let directory, entries[trial] != nil,
-              let data = FileManager.default.contents(atPath: directory.absolute(relative(trial))),
+        guard let directory, entries[trial] != nil, case let path = storedPath(trial, in: directory),
+              let data = FileManager.default.contents(atPath: path),
               let c = Self.decode(Array(data)) else {
             drop(trial: trial)
             return nil
@@ -116,7 +289,7 @@ public final class CheckpointKeeper {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
             let path = "\(dir)/\(name)"
             guard name.hasPrefix("trial-"), name.hasSuffix(".ckpt"), let t = Int(name.dropFirst(6).dropLast(5)) else {
-                if name.contains(".tmp-") { unlink(path) } // a write cut short by a crash
+                if name.contains(".tmp-") || name.hasSuffix(".upload") { unlink(path) } // a write cut short by a crash
                 continue
             }
             guard keep(t), let header = Self.readHeader(path) else {
@@ -132,13 +305,19 @@ public final class CheckpointKeeper {
     /// magic (8) | version UInt32 | epoch UInt32 | payload length UInt64 | payload | CRC-32 UInt32,
     /// little-endian; the CRC covers every byte before it.
     static func encode(epoch: Int, payload: [UInt8]) -> [UInt8] {
-        var out = magic
+        var out = header(epoch: epoch, payloadBytes: payload.count)
         out.reserveCapacity(headerBytes + payload.count + 4)
-        append(version, &out)
-        append(UInt32(clamping: epoch), &out)
-        append(UInt64(payload.count), &out)
         out += payload
         append(CRC32.checksum(out[...]), &out)
+        return out
+    }
+
+    /// The header of a stored file whose payload has `payloadBytes` bytes.
+    static func header(epoch: Int, payloadBytes: Int) -> [UInt8] {
+        var out = magic
+        append(version, &out)
+        append(UInt32(clamping: epoch), &out)
+        append(UInt64(payloadBytes), &out)
         return out
     }
 

@@ -102,7 +102,7 @@ extension CoordinatorCore {
         // Never back in time: a source ahead in its score but behind in epochs (its latest
         // checkpoint is older than the member's boundary) would send the member back, and two
         // members could send each other back over and over (22 attempts at one boundary).
-        if let behind = checkpoints.latest(trial: source)?.epoch, behind < epoch {
+        if let behind = checkpoints.entries[source]?.epoch, behind < epoch {
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: member,
                                message: "trial \(member) (epoch \(epoch)) would exploit trial \(source), whose latest checkpoint is of epoch \(behind), behind it; it keeps its own", at: now)
             return

@@ -5,6 +5,7 @@ extension CoordinatorCore {
     /// continues from it when next leased; returns that checkpoint's epoch, or nil when
     /// `source` has none (or the cap leaves no room for the copy).
     func copyCheckpoint(from source: Int, to member: Int, now: Double, tx: StoreTransaction) throws -> Int? {
+        if checkpoints.isLarge(trial: source) { return checkpoints.copyLarge(from: source, to: member) }
         guard let latest = checkpoints.latest(trial: source), checkpoints.offer(trial: member, epoch: latest.epoch, bytes: latest.bytes) else {
             return nil
         }

@@ -272,6 +272,8 @@ final class CoordinatorCore {
         switch message {
         case .hello, .heartbeat, .dataRequest:
             break // (a data request is answered by the poll loop's DataShelf)
+        case .checkpoint(let request):
+            out.send(.checkpoint(answer(request, from: worker)), to: worker)
         case .ready:
             try handleReady(from: worker, now: now, tx: tx, out: &out)
         case .report(let r):
@@ -627,6 +629,9 @@ final class CoordinatorCore {
         }
         if let checkpoint = r.checkpoint, !decision.prune {
             keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
+        }
+        if let total = r.checkpointParts, !decision.prune, let why = checkpoints.completeUpload(trial: r.trial, attempt: r.attempt, epoch: r.epoch, total: total) {
+            checkpointWarnings.append((r.trial, "checkpoint of trial \(r.trial) after epoch \(r.epoch) (\(total) bytes, sent in parts) not kept: \(why)"))
         }
         // A trial pauses only with a kept checkpoint of this epoch to continue from.
         if let pause, checkpoints.entries[r.trial]?.epoch == r.epoch {
@@ -1305,7 +1310,10 @@ final class CoordinatorCore {
                 return .invalid("\(error)")
             }
         }
-        let resume = checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
+        // A large checkpoint is fetched by the worker in chunks (CheckpointTransfer), not read here.
+        let resume = checkpoints.isLarge(trial: trial)
+            ? checkpoints.entries[trial].map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: [], parts: $0.bytes) }
+            : checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
         return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                             maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel,
                             checkpointEvery: checkpointEvery, resume: resume))
@@ -1440,6 +1448,27 @@ final class CoordinatorCore {
     private var checkpointEvery: Int {
         guard checkpoints.enabled && definition.task != .synthetic else { return 0 }
         return pausing?.checkpointEvery(definition.retry.checkpointEvery) ?? definition.retry.checkpointEvery
+    }
+
+    /// Answers a part of a large checkpoint (kept as it comes) or a request for a chunk of
+    /// the one an attempt resumes from; only for the worker that holds the trial's lease.
+    private func answer(_ request: CheckpointTransfer.Request, from worker: String) -> CheckpointTransfer.Reply {
+        switch request {
+        case .part(let p):
+            guard trials.lease(p.trial, attempt: p.attempt, worker: worker) != nil else {
+                return .ack(.init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: "trial \(p.trial) (attempt \(p.attempt)) is not leased to this worker"))
+            }
+            return .ack(checkpoints.receive(p))
+        case .fetch(let f):
+            let size = checkpoints.entries[f.trial]?.bytes ?? 0
+            guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
+                return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: size, bytes: [], refused: "trial \(f.trial) (attempt \(f.attempt)) is not leased to this worker"))
+            }
+            guard let bytes = checkpoints.chunk(trial: f.trial, offset: f.offset, count: CheckpointTransfer.partBytes) else {
+                return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: size, bytes: [], refused: "no checkpoint of trial \(f.trial) has byte \(f.offset)"))
+            }
+            return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: size, bytes: bytes))
+        }
     }
 
     private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) {

@@ -51,6 +51,7 @@ public struct WireCodec {
         switch m {
         case .result(let r): return [encode(m)] + [r.model].compactMap { $0 }
         case .report(let r): return [encode(m)] + [r.checkpoint].compactMap { $0 }
+        case .checkpoint(.part(let p)): return [encode(m), p.bytes]
         default: return [encode(m)]
         }
     }
@@ -59,8 +60,9 @@ public struct WireCodec {
     /// byte counts are declared (an assignment's base model, then its resume checkpoint).
     public func frames(_ m: CoordinatorMessage) -> [[UInt8]] {
         switch m {
-        case .assign(let a): return [encode(m)] + [a.baseModel, a.resume?.checkpoint].compactMap { $0 }
+        case .assign(let a): return [encode(m)] + [a.baseModel, a.resume.flatMap { $0.parts == nil ? $0.checkpoint : nil }].compactMap { $0 }
         case .data(.chunk(let c)): return [encode(m), c.bytes]
+        case .checkpoint(.chunk(let c)) where c.refused == nil: return [encode(m), c.bytes]
         default: return [encode(m)]
         }
     }
@@ -78,6 +80,13 @@ public struct WireCodec {
         case .report(var r):
             r.checkpoint = try attachments(json, extra, type: "report", keys: ["checkpoint_bytes"]).frames[0]
             return .report(r)
+        case .checkpoint(.part(var p)):
+            guard let bytes = try attachments(json, extra, type: "checkpoint_part", keys: ["part_bytes"]).frames[0], !bytes.isEmpty,
+                  p.offset + bytes.count <= p.total else {
+                throw .invalid(type: "checkpoint_part", reason: "'part_bytes' and its frame (1 byte or more, within 'total') are missing")
+            }
+            p.bytes = bytes
+            return .checkpoint(.part(p))
         default:
             guard extra.isEmpty else { throw .invalid(type: "message", reason: "an extra frame that the message does not declare") }
             return m
@@ -96,6 +105,12 @@ public struct WireCodec {
             }
             c.bytes = bytes
             return .data(.chunk(c))
+        case .checkpoint(.chunk(var c)) where c.refused == nil:
+            guard let bytes = try attachments(json, extra, type: "checkpoint_chunk", keys: ["chunk_bytes"]).frames[0], c.offset + bytes.count <= c.total else {
+                throw .invalid(type: "checkpoint_chunk", reason: "'chunk_bytes' and its frame (within 'total') are missing")
+            }
+            c.bytes = bytes
+            return .checkpoint(.chunk(c))
         case .assign(var a):
             let (object, found) = try attachments(json, extra, type: "assign", keys: ["base_model_bytes", "resume_checkpoint_bytes"])
             a.baseModel = found[0]
@@ -170,6 +185,7 @@ public struct WireCodec {
             w.key("metrics"); metrics(&w, r.metrics)
             if let s = r.seconds { w.key("seconds"); w.double(s) }
             if let c = r.checkpoint { w.key("checkpoint_bytes"); w.int(c.count) }
+            if let n = r.checkpointParts { w.key("checkpoint_parts"); w.int(n) }
             if let note = r.checkpointSkipped { w.key("checkpoint_skipped"); w.string(String(note.prefix(WorkerMessage.Report.maxSkipNoteCharacters))) }
         case .result(let r):
             w.key("type"); w.string("result")
@@ -205,6 +221,8 @@ public struct WireCodec {
             if let a = b.attempt { w.key("attempt"); w.int(a) }
         case .dataRequest(let r):
             DataTransferCodec.encode(r, into: &w)
+        case .checkpoint(let r):
+            CheckpointTransferCodec.encode(r, into: &w)
         }
         w.endObject()
         return w.bytes
@@ -241,7 +259,8 @@ public struct WireCodec {
             let m = try f.metrics("metrics")
             return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                  value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds"),
-                                 checkpointSkipped: try f.optionalString("checkpoint_skipped", max: WorkerMessage.Report.maxSkipNoteCharacters)))
+                                 checkpointSkipped: try f.optionalString("checkpoint_skipped", max: WorkerMessage.Report.maxSkipNoteCharacters),
+                                 checkpointParts: o["checkpoint_parts"] == nil ? nil : try f.int("checkpoint_parts", min: 1)))
         case "result":
             let text = try f.string("state")
             guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }
@@ -266,6 +285,7 @@ public struct WireCodec {
             let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)
             return .bye(.init(reason: String(try f.string("reason").prefix(1000)), trial: trial, attempt: attempt))
         case "data_request": return .dataRequest(try DataTransferCodec.request(o))
+        case "checkpoint_part", "checkpoint_request": return .checkpoint(try CheckpointTransferCodec.request(type, o))
         default:
             throw .unknownType(String(type.prefix(64)))
         }
@@ -301,7 +321,7 @@ public struct WireCodec {
             if a.checkpointEvery > 0 { w.key("checkpoint_every"); w.int(a.checkpointEvery) }
             if let r = a.resume {
                 w.key("resume_epoch"); w.int(r.epoch)
-                w.key("resume_checkpoint_bytes"); w.int(r.checkpoint.count)
+                if let n = r.parts { w.key("resume_checkpoint_parts"); w.int(n) } else { w.key("resume_checkpoint_bytes"); w.int(r.checkpoint.count) }
             }
         case .decision(let d):
             w.key("type"); w.string("decision")
@@ -328,6 +348,8 @@ public struct WireCodec {
             w.key("type"); w.string("refuse"); w.key("reason"); w.string(reason)
         case .data(let d):
             DataTransferCodec.encode(d, into: &w)
+        case .checkpoint(let r):
+            CheckpointTransferCodec.encode(r, into: &w)
         }
         w.endObject()
         return w.bytes
@@ -358,7 +380,9 @@ public struct WireCodec {
                                  seed: UInt64(seedInt), params: params, spec: try decodeSpec(specValue, raw: Array(bytes[range]), type: type),
                                  maxEpochs: try f.int("max_epochs", min: 1), metric: try f.string("metric"),
                                  keepModel: o["keep_model"]?.bool ?? false,
-                                 checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0)))
+                                 checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0),
+                                 resume: o["resume_checkpoint_parts"] == nil ? nil
+                                    : .init(epoch: try f.int("resume_epoch", min: 1), checkpoint: [], parts: try f.int("resume_checkpoint_parts", min: 1))))
         case "decision":
             let text = try f.string("action")
             guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }
@@ -374,6 +398,7 @@ public struct WireCodec {
         case "quarantine": return .quarantine(reason: try f.string("reason"))
         case "refuse": return .refuse(reason: try f.string("reason"))
         case "data_manifest", "data_chunk", "data_refused": return .data(try DataTransferCodec.reply(type, o))
+        case "checkpoint_ack", "checkpoint_chunk": return .checkpoint(try CheckpointTransferCodec.reply(type, o))
         default: throw .unknownType(String(type.prefix(64)))
         }
     }

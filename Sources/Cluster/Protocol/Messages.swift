@@ -66,6 +66,8 @@ public enum WorkerMessage: Sendable, Equatable {
     case bye(Bye)
     /// A shipped data set's manifest or one chunk of it (DataTransfer.swift).
     case dataRequest(DataRequest)
+    /// Part of a large checkpoint, or a request for part of one (CheckpointTransfer.swift).
+    case checkpoint(CheckpointTransfer.Request)
 
     /// Whether this is a trial's `result` or `failure`.
     public var isOutcome: Bool {
@@ -139,11 +141,14 @@ public enum WorkerMessage: Sendable, Equatable {
         /// over the size limit, unchanged since the last report, ...), so that the
         /// coordinator can say why PBT or ASHA promotions do not pause the trial.
         public var checkpointSkipped: String?
+        /// The checkpoint after this epoch was sent before the report in parts of this many
+        /// bytes in all (a large one, ``CheckpointTransfer``); nil: none, or `checkpoint`.
+        public var checkpointParts: Int?
         /// Characters of `checkpointSkipped` kept.
         public static let maxSkipNoteCharacters = 300
 
         public init(trial: Int, attempt: Int, epoch: Int, value: Double?, metrics: [String: Double], seconds: Double? = nil,
-                    checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil) {
+                    checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil, checkpointParts: Int? = nil) {
             self.trial = trial
             self.attempt = attempt
             self.epoch = epoch
@@ -152,6 +157,7 @@ public enum WorkerMessage: Sendable, Equatable {
             self.seconds = seconds
             self.checkpoint = checkpoint
             self.checkpointSkipped = checkpointSkipped
+            self.checkpointParts = checkpointParts
         }
     }
 
@@ -269,6 +275,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
     case refuse(reason: String)
     /// The answer to a `data_request` (DataTransfer.swift).
     case data(DataReply)
+    /// The answer to a `checkpoint_part` or `checkpoint_request` (CheckpointTransfer.swift).
+    case checkpoint(CheckpointTransfer.Reply)
 
     public struct Welcome: Sendable, Equatable {
         public var study: String
@@ -316,11 +324,16 @@ public enum CoordinatorMessage: Sendable, Equatable {
         public struct Resume: Sendable, Equatable {
             /// The last epoch the checkpoint covers.
             public var epoch: Int
+            /// The checkpoint, attached to the assignment (empty when `parts` is set).
             public var checkpoint: [UInt8]
+            /// A large checkpoint is not attached: the worker fetches the stored file of this
+            /// many bytes in parts (``CheckpointTransfer``).
+            public var parts: Int?
 
-            public init(epoch: Int, checkpoint: [UInt8]) {
+            public init(epoch: Int, checkpoint: [UInt8], parts: Int? = nil) {
                 self.epoch = epoch
                 self.checkpoint = checkpoint
+                self.parts = parts
             }
         }
 

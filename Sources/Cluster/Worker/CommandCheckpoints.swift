@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// A command trial's checkpoint directory (`SWEEP_CHECKPOINT_DIR`): the program saves its
 /// state there; after a report, when the files changed, the worker sends them to the
@@ -7,15 +8,25 @@ import Foundation
 ///
 /// The directory is private to one attempt and removed when it ends.
 final class CommandCheckpoints {
-    /// Archives larger than this are not sent (they must fit one protocol frame).
-    static let defaultMaxBytes = 12 << 20
+    /// Archives larger than this are not sent. Up to 12 MiB one travels with its report;
+    /// larger ones in parts (``CheckpointTransfer``). The worker holds the archive in memory
+    /// while it is sent.
+    static let defaultMaxBytes = 1 << 30
 
     let path: String
     let maxBytes: Int
     /// The archive last sent (or restored): a report whose directory packs to the same
     /// bytes sends nothing. (Contents, not modification times: a program may rewrite a
     /// file with the same size within the clock's resolution.)
-    private var sent: [UInt8]?
+    private var sent: ArchiveIdentity?
+
+    /// An archive as told apart from another: its size and CRC-32 (not its bytes: a large
+    /// checkpoint would be held twice).
+    private struct ArchiveIdentity: Equatable {
+        var bytes: Int
+        var crc: UInt32
+        init(_ archive: [UInt8]) { (bytes, crc) = (archive.count, CRC32.checksum(archive[...])) }
+    }
     private var warnedTooLarge = false
     private var warnedUnreadable = false
     private var warnedStale = false
@@ -81,7 +92,7 @@ final class CommandCheckpoints {
                 try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else { throw ArchiveError.cannotRestore(name) }
             }
-            sent = archive
+            sent = ArchiveIdentity(archive)
         }
         atLastReport = stamps()
     }
@@ -150,12 +161,18 @@ final class CommandCheckpoints {
             contents.append((f.name, Array(data)))
         }
         let archive = Self.pack(contents)
-        guard archive != sent else {
+        let identity = ArchiveIdentity(archive)
+        guard identity != sent else {
             skipped = "the checkpoint directory holds the same files as at the last checkpoint sent"
             return nil
         }
-        sent = archive
+        sent = identity
         return archive
+    }
+
+    /// The archive last returned did not reach the coordinator: the same files are sent again.
+    func notSent() {
+        sent = nil
     }
 
     /// Regular files under the directory by relative path, sorted.

@@ -79,7 +79,7 @@ struct CommandTrial: TrialKind {
         let checkpoints: CommandCheckpoints
         do {
             // Its files are sent after reports and restored for a later attempt (CommandCheckpoints).
-            checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: a.resume?.checkpoint)
+            checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: try session.resumeCheckpoint())
             env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
             if let r = a.resume { env["SWEEP_RESUME_EPOCH"] = String(r.epoch) }
             end.epochsRun = a.resume?.epoch ?? 0
@@ -191,14 +191,26 @@ struct CommandTrial: TrialKind {
             let saved = checkpoints.savedSinceLastReport()
             let due = session.checkpointDue(after: epoch)
             if due && !saved { checkpoints.warnStale(epoch: epoch, warn: warn) }
-            let checkpoint = due && saved ? checkpoints.changedArchive(warn: warn) : nil
+            var checkpoint = due && saved ? checkpoints.changedArchive(warn: warn) : nil
             // Why a due checkpoint is not sent, for the coordinator's warning.
             var skipped: String?
-            if session.checkpointWanted(after: epoch) && checkpoint == nil {
+            // A large one goes ahead of the report in parts (the program waits for its decision meanwhile).
+            var parts: Int?
+            if let archive = checkpoint, archive.count > CheckpointTransfer.singleFrameBytes {
+                checkpoint = nil
+                if let why = session.upload(archive, epoch: epoch) {
+                    warn("the checkpoint after epoch \(epoch) (\(archive.count) bytes) was not sent: \(why)")
+                    checkpoints.notSent()
+                    skipped = why
+                } else {
+                    parts = archive.count
+                }
+            }
+            if session.checkpointWanted(after: epoch) && checkpoint == nil && parts == nil && skipped == nil {
                 skipped = !due ? "skipped to keep checkpoints to \(Int(TrialSession.checkpointBytesPerSecond) >> 20) MiB/s"
                     : !saved ? "the program saved nothing in SWEEP_CHECKPOINT_DIR since its last report" : checkpoints.skipped
             }
-            session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint, checkpointSkipped: skipped)
+            session.send(epoch: epoch, metrics: metrics, seconds: nil, checkpoint: checkpoint, checkpointSkipped: skipped, checkpointParts: parts)
             if let p = pending { answer(p.epoch, prune: false) } // superseded by this one
             if epoch >= session.lastEpoch { answer(epoch, prune: false) } else { pending = (epoch, session.decisionDeadline) }
         }

@@ -54,7 +54,7 @@ final class TrialRunner {
                 flags.stopAfterEpoch = true
             case .quit:
                 flags.quit = true
-            case .command(.decision), .command(.cancel), .command(.data):
+            case .command(.decision), .command(.cancel), .command(.data), .command(.checkpoint):
                 break // for a trial that is over
             }
         }

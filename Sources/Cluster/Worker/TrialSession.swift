@@ -20,6 +20,8 @@ final class TrialSession: DataChannel {
     private(set) var decisions: [Int: Bool] = [:]
     /// Data-transfer answers not yet taken by ``nextDataReply(timeoutSeconds:)``.
     private var dataReplies: [DataReply] = []
+    /// Answers about this trial's large checkpoint not yet taken (``upload(_:epoch:)``, ``download(bytes:)``).
+    private var checkpointReplies: [CheckpointTransfer.Reply] = []
     /// Checkpoint bytes the trial may send now: refilled at ``checkpointBytesPerSecond`` up
     /// to one second's worth, spent by each checkpoint sent (negative after a large one).
     private var checkpointAllowance = TrialSession.checkpointBytesPerSecond
@@ -55,10 +57,13 @@ final class TrialSession: DataChannel {
 
     /// Sends one epoch's report to the coordinator (without waiting), with the trial's
     /// checkpoint after that epoch when one is due.
-    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil) {
+    func send(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil, checkpointSkipped: String? = nil,
+              checkpointParts: Int? = nil) {
         if let checkpoint { checkpointAllowance -= Double(checkpoint.count) }
+        if let checkpointParts { checkpointAllowance -= Double(checkpointParts) }
         var report = reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
         report.checkpointSkipped = checkpointSkipped
+        report.checkpointParts = checkpointParts
         mailbox.send(.forward(.report(report)), waking: link)
     }
 
@@ -87,7 +92,18 @@ final class TrialSession: DataChannel {
             mailbox.queue(.lastReport(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds)))
             return !shouldEnd
         }
-        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
+        // A checkpoint too large for one message goes ahead in parts.
+        var attached = checkpoint, parts: Int?, skipped: String?
+        if let c = checkpoint, c.count > CheckpointTransfer.singleFrameBytes {
+            attached = nil
+            if let why = upload(c, epoch: epoch) {
+                log.warning("trial \(assign.trial): the checkpoint after epoch \(epoch) (\(c.count) bytes) was not sent: \(why)")
+                skipped = why
+            } else {
+                parts = c.count
+            }
+        }
+        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: attached, checkpointSkipped: skipped, checkpointParts: parts)
         waitForDecision(epoch: epoch)
         return !shouldEnd
     }
@@ -114,6 +130,99 @@ final class TrialSession: DataChannel {
             if left <= 0 { return } // no answer in time (or no coordinator): keep going
             _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(left * 1000)))
         }
+    }
+
+    // MARK: Large checkpoints
+
+    /// Sends `archive`, the checkpoint after `epoch`, to the coordinator in parts
+    /// (``CheckpointTransfer``): nil once the coordinator holds all of it, else why not (the
+    /// report then goes without it, and says why).
+    func upload(_ archive: [UInt8], epoch: Int) -> String? {
+        let size = CheckpointTransfer.partBytes, window = CheckpointTransfer.window * size
+        let rate = Double(CheckpointTransfer.bytesPerSecond)
+        var sent = 0, held = 0
+        var allowance = Double(size), refilledAt = Date().timeIntervalSince1970
+        var answerBy = refilledAt + CheckpointTransfer.answerSeconds
+        checkpointReplies.removeAll()
+        while held < archive.count {
+            if shouldEnd { return "the trial ended while its checkpoint was sent" }
+            let now = Date().timeIntervalSince1970
+            allowance = min(rate, allowance + (now - refilledAt) * rate)
+            refilledAt = now
+            var wait = answerBy - now
+            if sent < archive.count && sent - held < window {
+                let end = min(archive.count, sent + size)
+                if allowance >= Double(end - sent) {
+                    let part = CheckpointTransfer.Part(trial: assign.trial, attempt: assign.attempt, epoch: epoch, offset: sent, total: archive.count,
+                                                       bytes: Array(archive[sent..<end]))
+                    mailbox.send(.forward(.checkpoint(.part(part))), waking: link)
+                    allowance -= Double(end - sent)
+                    sent = end
+                    continue
+                }
+                wait = min(wait, (Double(end - sent) - allowance) / rate)
+            }
+            if wait <= 0 && now >= answerBy { return "no answer from the coordinator for \(Int(CheckpointTransfer.answerSeconds)) s while the checkpoint was sent" }
+            _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(wait * 1000)))
+            while !checkpointReplies.isEmpty {
+                guard case .ack(let a) = checkpointReplies.removeFirst(), a.trial == assign.trial, a.attempt == assign.attempt, a.epoch == epoch else { continue }
+                if let why = a.refused { return "the coordinator did not take the checkpoint: \(why)" }
+                if a.received > held {
+                    held = a.received
+                    answerBy = Date().timeIntervalSince1970 + CheckpointTransfer.answerSeconds
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The checkpoint a resumed attempt starts from: attached to the assignment, or, a large
+    /// one, fetched in chunks and checked (nil: the attempt starts afresh).
+    func resumeCheckpoint() throws(CheckpointFetchError) -> [UInt8]? {
+        guard let resume = assign.resume else { return nil }
+        guard let parts = resume.parts else { return resume.checkpoint }
+        switch download(bytes: parts) {
+        case .failure(let e):
+            throw CheckpointFetchError(reason: "the checkpoint to resume from (\(parts) bytes) could not be fetched: \(e.reason)")
+        case .success(let file):
+            guard let stored = CheckpointKeeper.decode(file), stored.epoch == resume.epoch else {
+                throw CheckpointFetchError(reason: "the checkpoint fetched to resume from (\(parts) bytes) is damaged (its checksum or epoch does not match)")
+            }
+            return stored.bytes
+        }
+    }
+
+    /// Fetches the stored checkpoint file of `bytes` bytes a resumed attempt continues from
+    /// (``CheckpointTransfer``), or says why it could not.
+    func download(bytes total: Int) -> Result<[UInt8], CheckpointFetchError> {
+        let size = CheckpointTransfer.partBytes
+        var file: [UInt8] = []
+        file.reserveCapacity(total)
+        var requested = 0
+        var early: [Int: [UInt8]] = [:]
+        var answerBy = Date().timeIntervalSince1970 + CheckpointTransfer.answerSeconds
+        checkpointReplies.removeAll()
+        while file.count < total {
+            if shouldEnd { return .failure(.init(reason: "the trial ended while its checkpoint was fetched")) }
+            while requested < total && requested - file.count < CheckpointTransfer.window * size {
+                mailbox.send(.forward(.checkpoint(.fetch(.init(trial: assign.trial, attempt: assign.attempt, offset: requested)))), waking: link)
+                requested += size
+            }
+            let left = answerBy - Date().timeIntervalSince1970
+            if left <= 0 { return .failure(.init(reason: "no answer from the coordinator for \(Int(CheckpointTransfer.answerSeconds)) s while the checkpoint was fetched")) }
+            _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(left * 1000)))
+            while !checkpointReplies.isEmpty {
+                guard case .chunk(let c) = checkpointReplies.removeFirst(), c.trial == assign.trial, c.attempt == assign.attempt else { continue }
+                if let why = c.refused { return .failure(.init(reason: why)) }
+                guard c.total == total, c.offset % size == 0, c.offset >= file.count, c.bytes.count == min(size, total - c.offset) else {
+                    return .failure(.init(reason: "a chunk at byte \(c.offset) does not fit the checkpoint of \(total) bytes"))
+                }
+                early[c.offset] = c.bytes
+                answerBy = Date().timeIntervalSince1970 + CheckpointTransfer.answerSeconds
+            }
+            while let next = early.removeValue(forKey: file.count) { file += next }
+        }
+        return .success(file)
     }
 
     /// Asks the coordinator for part of a data set (the answer comes through the link).
@@ -162,11 +271,19 @@ final class TrialSession: DataChannel {
                 flags.quit = true
             case .command(.data(let reply)):
                 dataReplies.append(reply)
+            case .command(.checkpoint(let reply)):
+                checkpointReplies.append(reply)
             case .command(.assign):
                 log.warning("ignored an assignment while trial \(ref.trial) runs")
             }
         }
     }
+}
+
+/// Why a large checkpoint could not be fetched.
+struct CheckpointFetchError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }
 
 /// The runner's own requests, set from the link (runner thread only).

@@ -33,6 +33,9 @@ struct WorkerCore {
         case stopAfterEpoch
         /// Part of a data set the running trial asked for.
         case data(DataReply)
+        /// The answer to a part of the running trial's large checkpoint, or a chunk of the one
+        /// it resumes from.
+        case checkpoint(CheckpointTransfer.Reply)
     }
 
     /// What the runner says.
@@ -289,6 +292,8 @@ struct WorkerCore {
             break
         case .data(let reply)?:
             if current?.running == true { out.append(.toRunner(.data(reply))) }
+        case .checkpoint(let reply)?:
+            if current?.running == true { out.append(.toRunner(.checkpoint(reply))) }
         case .error(let text)?:
             out.append(.log(.error, "the coordinator refused a message: \(text)"))
             if text.contains("protocol version") {
@@ -399,7 +404,7 @@ struct WorkerCore {
         // coordinator's restart reached it before the re-sent earlier ones, and ASHA judged
         // epoch 3 first and cancelled epochs 1 and 2, which were lost.
         switch m {
-        case .report, .result, .failure, .ready, .dataRequest: guard welcomed else { return }
+        case .report, .result, .failure, .ready, .dataRequest, .checkpoint: guard welcomed else { return }
         case .hello, .heartbeat, .bye: break
         }
         lastSent = now

@@ -47,9 +47,10 @@ extension LittleEndianFormat {
 /// CRC-32 (zlib) of a byte run, as the binary files here end with; also used by the
 /// coordinator's stored checkpoints.
 public enum CRC32 {
-    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    /// The CRC of `bytes`; `continuing` the CRC of what came before them (a file written in parts).
+    public static func checksum(_ bytes: ArraySlice<UInt8>, continuing previous: UInt32? = nil) -> UInt32 {
         bytes.withUnsafeBufferPointer { buffer in
-            var crc = crc32(0, nil, 0)
+            var crc = previous.map { uLong($0) } ?? crc32(0, nil, 0)
             var offset = 0
             while offset < buffer.count {
                 let n = min(buffer.count - offset, 1 << 30)

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import SweepFile
+import Training
+@testable import Cluster
+
+/// Large checkpoints in parts (``CheckpointTransfer``): the messages, and the coordinator's
+/// keeping of an upload, its chunks and its copies. (A checkpoint over 12 MiB was not sent
+/// at all, so PBT and promotions could not pause the trials of real models.)
+@Suite struct CheckpointTransferTests {
+    let codec = WireCodec(maxMessageBytes: 1 << 20)
+
+    @Test func messagesRoundTripWithTheirBytesAsASecondFrame() throws {
+        let part = WorkerMessage.checkpoint(.part(.init(trial: 3, attempt: 2, epoch: 4, offset: 8, total: 11, bytes: [1, 2, 3])))
+        let frames = codec.frames(part)
+        #expect(frames.count == 2 && frames[1] == [1, 2, 3])
+        #expect(try codec.decodeWorkerMessage(frames: frames[...]) == part)
+        let fetch = WorkerMessage.checkpoint(.fetch(.init(trial: 3, attempt: 2, offset: 4 << 20)))
+        #expect(try codec.decodeWorkerMessage(frames: codec.frames(fetch)[...]) == fetch)
+        for ack in [CheckpointTransfer.Ack(trial: 3, attempt: 2, epoch: 4, received: 11),
+                    CheckpointTransfer.Ack(trial: 3, attempt: 2, epoch: 4, received: 0, refused: "cap")] {
+            #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(.checkpoint(.ack(ack)))[...]) == .checkpoint(.ack(ack)))
+        }
+        let chunk = CoordinatorMessage.checkpoint(.chunk(.init(trial: 3, attempt: 2, offset: 0, total: 5, bytes: [9, 8])))
+        #expect(codec.frames(chunk).count == 2)
+        #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(chunk)[...]) == chunk)
+        let none = CoordinatorMessage.checkpoint(.chunk(.init(trial: 3, attempt: 2, offset: 0, total: 0, bytes: [], refused: "no checkpoint")))
+        #expect(codec.frames(none).count == 1)
+        #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(none)[...]) == none)
+        // The report and the assignment name the size instead of attaching the bytes.
+        let report = WorkerMessage.report(.init(trial: 3, attempt: 2, epoch: 4, value: 1, metrics: ["v": 1], checkpointParts: 40 << 20))
+        #expect(codec.frames(report).count == 1)
+        #expect(try codec.decodeWorkerMessage(frames: codec.frames(report)[...]) == report)
+        let spec = TrialSpec.synthetic(SyntheticTask(function: .sphere, epochs: 2, inputs: []))
+        let assign = CoordinatorMessage.assign(.init(study: "s", trial: 3, attempt: 3, seed: 1, params: [:], spec: spec, maxEpochs: 9, metric: "v",
+                                                     resume: .init(epoch: 4, checkpoint: [], parts: 40 << 20)))
+        #expect(codec.frames(assign).count == 1)
+        #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(assign)[...]) == assign)
+        // A part without its bytes, with other bytes than declared, or past its total is refused.
+        #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: [frames[0]][...]) }
+        #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: [frames[0], [1]][...]) }
+        let past = codec.frames(.checkpoint(.part(.init(trial: 3, attempt: 2, epoch: 4, offset: 10, total: 11, bytes: [1, 2]))))
+        #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: past[...]) }
+    }
+
+    func keeper(cap: Int = 1 << 30) throws -> (CheckpointKeeper, ArtifactDirectory) {
+        let dir = NSTemporaryDirectory() + "ckpt-transfer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let artifacts = ArtifactDirectory(root: dir)
+        return (CheckpointKeeper(directory: artifacts, study: "s", capBytes: cap), artifacts)
+    }
+
+    func upload(_ k: CheckpointKeeper, trial: Int, epoch: Int, _ archive: [UInt8], part: Int = 5) -> [CheckpointTransfer.Ack] {
+        stride(from: 0, to: archive.count, by: part).map { offset in
+            k.receive(.init(trial: trial, attempt: 1, epoch: epoch, offset: offset, total: archive.count,
+                            bytes: Array(archive[offset..<min(archive.count, offset + part)])))
+        }
+    }
+
+    @Test func anUploadBecomesTheTrialsCheckpointWhenItsReportComes() throws {
+        let (k, artifacts) = try keeper()
+        defer { try? FileManager.default.removeItem(atPath: artifacts.root) }
+        let archive = (0..<23).map { UInt8($0 * 7 % 251) }
+        let acks = upload(k, trial: 2, epoch: 3, archive)
+        #expect(acks.map(\.received) == [5, 10, 15, 20, 23] && acks.allSatisfy { $0.refused == nil })
+        #expect(k.entries[2] == nil, "not the trial's checkpoint before its report")
+        #expect(k.completeUpload(trial: 2, attempt: 1, epoch: 3, total: 23) == nil)
+        #expect(k.entries[2] == .init(epoch: 3, bytes: CheckpointKeeper.headerBytes + 23 + 4))
+        // Readable in chunks before and after the flush that renames it into place.
+        let whole = try #require(k.chunk(trial: 2, offset: 0, count: 1000))
+        #expect(CheckpointKeeper.decode(whole)?.bytes == archive && CheckpointKeeper.decode(whole)?.epoch == 3)
+        #expect(k.flush().isEmpty)
+        #expect(k.chunk(trial: 2, offset: 0, count: 1000) == whole)
+        #expect(k.chunk(trial: 2, offset: 10, count: 4) == Array(whole[10..<14]))
+        #expect(k.latest(trial: 2)?.bytes == archive)
+        // PBT: another trial continues from it (a link made at the flush).
+        #expect(k.copyLarge(from: 2, to: 5) == 3)
+        #expect(k.chunk(trial: 5, offset: 0, count: 1000) == whole)
+        #expect(k.flush().isEmpty)
+        k.drop(trial: 2)
+        #expect(k.flush().isEmpty)
+        #expect(k.chunk(trial: 5, offset: 0, count: 1000) == whole, "the copy outlives its source")
+        #expect(k.chunk(trial: 2, offset: 0, count: 10) == nil)
+    }
+
+    @Test func partsOutOfOrderOverTheCapOrWithoutTheirReportAreNotKept() throws {
+        let (k, artifacts) = try keeper(cap: 100)
+        defer { try? FileManager.default.removeItem(atPath: artifacts.root) }
+        let archive = [UInt8](repeating: 7, count: 20)
+        // A gap: refused, and the upload is abandoned (its file removed).
+        #expect(k.receive(.init(trial: 1, attempt: 1, epoch: 2, offset: 0, total: 20, bytes: Array(archive[0..<5]))).received == 5)
+        #expect(k.receive(.init(trial: 1, attempt: 1, epoch: 2, offset: 10, total: 20, bytes: Array(archive[10..<15]))).refused?.contains("where byte 5 was next") == true)
+        #expect(k.completeUpload(trial: 1, attempt: 1, epoch: 2, total: 20) == "its parts did not all arrive")
+        #expect(!FileManager.default.fileExists(atPath: artifacts.absolute("s/checkpoints/trial-1.1.2.upload")))
+        // Over the cap (100 bytes for all checkpoints together).
+        let big = k.receive(.init(trial: 1, attempt: 1, epoch: 2, offset: 0, total: 90, bytes: [1]))
+        #expect(big.refused?.contains("would take more than 100 bytes") == true, "\(big)")
+        // Two uploads at once: the second finds the first's room taken (both fitted before).
+        #expect(k.receive(.init(trial: 6, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused == nil)
+        #expect(k.receive(.init(trial: 7, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused?.contains("would take more than 100 bytes") == true)
+        k.drop(trial: 6)
+        // A report whose parts did not all arrive keeps the older checkpoint.
+        _ = upload(k, trial: 1, epoch: 2, archive)
+        #expect(k.completeUpload(trial: 1, attempt: 1, epoch: 2, total: 20) == nil)
+        _ = upload(k, trial: 1, epoch: 3, Array(archive[0..<10]) + [1])
+        #expect(k.completeUpload(trial: 1, attempt: 1, epoch: 3, total: 30) != nil)
+        #expect(k.entries[1]?.epoch == 2)
+        #expect(k.flush().isEmpty)
+        // A restarted coordinator removes an upload a crash cut short.
+        _ = k.receive(.init(trial: 4, attempt: 1, epoch: 1, offset: 0, total: 20, bytes: [1, 2]))
+        let restarted = CheckpointKeeper(directory: artifacts, study: "s", capBytes: 100)
+        restarted.load { _ in true }
+        #expect(restarted.entries.keys.sorted() == [1])
+        #expect(!FileManager.default.fileExists(atPath: artifacts.absolute("s/checkpoints/trial-4.1.1.upload")))
+    }
+}
