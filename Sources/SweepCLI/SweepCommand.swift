@@ -132,7 +132,7 @@ extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.
     var isUsage: Bool {
         switch self {
-        case .notFound, .studyExists, .foreign, .hardLinked: return true
+        case .notFound, .studyExists, .foreign, .hardLinked, .noDirectory: return true
         case .unreadable, .invalid: return false
         }
     }

@@ -169,5 +169,13 @@ import Testing
         let (status, output) = try h.run(["resume", "g", "--db", h.db, "--add-trials", "3", "--workers", "1", "--no-progress"])
         #expect(status == 2 && output.contains("study 'g' is a grid search whose 3 points are all in its budget already"), "\(output)")
         #expect(try h.reader().read { q in try q.requireStudy(named: "g").definition.budgetTrials } == 3)
+        // A --db in a directory that does not exist is bad input (exit 2), not a failure.
+        let nowhere = try h.run(["run", grid, "--db", "/nonexistent-\(getpid())/x.db", "--workers", "1", "--no-progress"])
+        #expect(nowhere.status == 2 && nowhere.output.contains("the directory /nonexistent-\(getpid()) does not exist"), "\(nowhere.output)")
+        // `studies --format json` names the best trial, as the table does (it had none).
+        let studies = try h.run(["studies", "--db", h.db, "--format", "json"])
+        let list = try JSONSerialization.jsonObject(with: Data(studies.output.utf8)) as? [[String: Any]]
+        let best = list?.first?["best"] as? [String: Any]
+        #expect(best?["number"] is Int && best?["value"] as? Double == 0, "\(studies.output)")
     }
 }

@@ -146,9 +146,8 @@ final class DatabaseFileUse: Sendable {
             case .success(let d): fd = d.fd
             case .failure(let e):
                 let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-                let reason = e.code == ENOENT && !FileManager.default.fileExists(atPath: directory)
-                    ? "the directory \(directory) does not exist" : e.text
-                throw StoreError.unreadable(path: path, reason: reason)
+                if e.code == ENOENT && !FileManager.default.fileExists(atPath: directory) { throw StoreError.noDirectory(path: path, directory: directory) }
+                throw StoreError.unreadable(path: path, reason: e.text)
             }
             switch FileByteLock.lock(fd, byte: Self.inUseByte, exclusive: false, wait: true) {
             case .taken:

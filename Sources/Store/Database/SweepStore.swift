@@ -12,6 +12,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case foreign(path: String, reason: String)
     /// The file has more than one name (hard links): left untouched (see `refuseHardLinks`).
     case hardLinked(path: String, names: Int)
+    /// The directory the database would be in does not exist (a mistyped `--db`).
+    case noDirectory(path: String, directory: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .invalid(let what): return what
         case .foreign(let path, let reason):
             return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
+        case .noDirectory(let path, let directory): return "cannot open database \(path): the directory \(directory) does not exist"
         case .hardLinked(let path, let names):
             return "database \(path) has \(names) names (hard links): SQLite keeps its log beside each name, and two logs of one file corrupt it; use one name (`cp` makes a copy, `ln -s` a link that is safe)"
         }

@@ -25,6 +25,7 @@ struct Studies: ParsableCommand {
             print(try JSONOutput.render(zip(rows, phases).map { row, phase in
                 var study = JSONOutput.Study(row.0, counts: row.1)
                 study.state = phase
+                study.best = row.2.map { JSONOutput.Trial($0) }
                 return study
             }))
         case .csv, .table:

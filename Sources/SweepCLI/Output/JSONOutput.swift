@@ -91,6 +91,8 @@ enum JSONOutput {
         var created_at: Double
         var finished_at: Double?
         var counts: [String: Int]?
+        /// The best trial so far (`sweep studies`; the table and CSV showed its value, JSON nothing).
+        var best: Trial?
 
         init(_ s: StudyRecord, counts: [TrialState: Int]? = nil) {
             name = s.name
