@@ -161,6 +161,33 @@ struct CheckpointResumeE2ETests {
         #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
     }
 
+    /// `resume --force` on changed data starts unfinished trials over: their checkpoints were
+    /// made on the old data (a fourth class failed every handed-back trial: "cannot resume
+    /// from the checkpoint ... 17226 values, this network ... 17291").
+    @Test func aForcedResumeOnChangedDataStartsUnfinishedTrialsOver() throws {
+        let h = try SweepHarness("ckpt-data-change")
+        defer { h.cleanUp() }
+        let rows = (0..<6000).map { i in "\(Double(i % 97) / 97),\(Double(i % 13) / 13),\(["a", "b", "c"][i % 3])" }
+        _ = try h.write("d.csv", (["x,y,label"] + rows).joined(separator: "\n") + "\n")
+        let sweep = Self.sweepFile(study: "dc").replacingOccurrences(
+            of: "data: {dataset: blobs, samples: 6000, classes: 4, scaling: standardize}",
+            with: "data: {dataset: csv, train_file: \(h.path("d.csv")), label: label, scaling: standardize}")
+        let (_, coordinator, victim) = try Self.runUntilCheckpoint(h, study: "dc", sweep: sweep)
+        kill(coordinator.processIdentifier, SIGKILL)
+        kill(victim.processIdentifier, SIGKILL)
+        coordinator.waitUntilExit()
+        victim.waitUntilExit()
+        _ = try h.write("d.csv", (["x,y,label"] + rows + (0..<300).map { "0.5,0.\($0 % 10),d" }).joined(separator: "\n") + "\n")
+        let refused = try h.run(["resume", "dc", "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(refused.status == 2 && refused.output.contains("changed since it started"), "\(refused.output)")
+        let forced = try h.run(["resume", "dc", "--db", h.db, "--workers", "1", "--no-progress", "--force"] + Self.timing, timeout: 240)
+        #expect(forced.status == 0, "\(forced.output)")
+        let attempts = try Self.attempts(h, study: "dc")
+        #expect(attempts.last?.outcome == .complete && attempts.last?.resumedFromEpoch == nil, "\(attempts)")
+        let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "dc").id, kinds: [.warning]) }
+        #expect(events.contains { $0.message.contains("unfinished trials start over") }, "\(events.map(\.message))")
+    }
+
     @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
         let h = try SweepHarness("ckpt-command")
         defer { h.cleanUp() }

@@ -100,7 +100,16 @@ public final class Coordinator {
                 try tx.setBudget(study.id, trials: budget)
                 study.definition.budgetTrials = budget
             }
-            if let current = DataShelf.fingerprint(of: definition)?.description, current != recorded { try tx.setDataFingerprint(studyID: study.id, current) }
+            if let current = DataShelf.fingerprint(of: definition)?.description, current != recorded {
+                try tx.setDataFingerprint(studyID: study.id, current)
+                // Accepted (`--force`) changed data: checkpoints made on the old data may not
+                // even fit the network (another class count failed every handed-back trial).
+                if recorded != nil, let dir = options.artifacts?.absolute("\(study.name)/checkpoints"), FileManager.default.fileExists(atPath: dir) {
+                    try? FileManager.default.removeItem(atPath: dir)
+                    try tx.appendEvent(studyID: study.id, kind: .warning,
+                                       message: "the data changed since the study began: unfinished trials start over (their checkpoints were made on the old data)", at: now)
+                }
+            }
             return try CoordinatorCore(resuming: study, definition: definition, options: options, queries: tx.queries, tx: tx, now: now)
         }
     }
