@@ -117,6 +117,11 @@ import Training
             #expect(status == 2, "\(command): \(output)")
             #expect(output.contains("t.yaml:3:3: data: ") && output.contains("no label column 'lable'; did you mean 'label'?"), "\(command): \(output)")
         }
+        // A curve of a few steps is said to be rough (iris's 6 steps suggested 1 without a word).
+        _ = try h.write("e.csv", "a,b,label\n" + (0..<40).map { "\($0 % 7),\($0 % 5),\($0 % 2 == 0 ? "x" : "y")" }.joined(separator: "\n") + "\n")
+        let few = try h.run(["lr-find", try h.write("f.yaml", try String(contentsOfFile: file, encoding: .utf8)
+            .replacingOccurrences(of: "d.csv", with: "e.csv").replacingOccurrences(of: "lable", with: "label"))])
+        #expect(few.status == 0 && few.output.contains("suggested learning rate") && few.output.contains("note: only ") && few.output.contains("the suggestion is rough"), "\(few.output)")
     }
 
     /// A worker started without --allow-commands is told to leave a command study (exit 1,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepSupport
 import SweepFile
 import Training
 
@@ -24,6 +25,9 @@ struct LRFind: ParsableCommand {
     @Option(help: "Smallest learning rate.") var min: Double = 1e-5
     @Option(help: "Largest learning rate.") var max: Double = 10
     @Option(help: "Output: table (a sampled curve and the suggestion), csv or json (every step).") var format: OutputFormat = .table
+
+    /// Fewer steps than this get a note that the suggestion is rough.
+    static let fewSteps = 50
 
     func run() throws {
         guard min > 0, max > min else { throw UsageError("need 0 < --min < --max, got \(min) and \(max)") }
@@ -52,6 +56,10 @@ struct LRFind: ParsableCommand {
             }
             print(t.render())
             print(String(format: "suggested learning rate: %.3g", result.suggestion))
+        }
+        // A curve of a few steps (one epoch of a small set) says little: 6 steps suggested 1.
+        if result.learningRates.count < Self.fewSteps {
+            StandardStream.error.write("note: only \(result.learningRates.count) step(s) (one epoch of the training split at batch size \(config.training.batchSize)): the suggestion is rough; a smaller batch_size gives more steps\n")
         }
     }
 }
