@@ -109,6 +109,9 @@ struct DelimitedTable {
         var numbers = [Int](repeating: 0, count: width), texts = [Int](repeating: 0, count: width)
         var firstText = [(line: Int, column: Int, text: String)?](repeating: nil, count: width)
         var low = [Double](repeating: .infinity, count: width), high = [Double](repeating: -.infinity, count: width)
+        // Unnamed columns that hold the row numbers so far (pandas' `to_csv` writes its index
+        // so: a feature that is the row number leaks the label of a file sorted by it).
+        var rowNumbers = Set(featureIndices.enumerated().filter { names[$0.element].isEmpty || names[$0.element].hasPrefix("Unnamed: ") }.map(\.offset))
         while let line = parser.peekLine(), let fields = try parser.record() {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
             guard fields.count == names.count else {
@@ -138,6 +141,7 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = Float(v)
+                        if !rowNumbers.isEmpty, rowNumbers.contains(r), v != Double(table.count), v != Double(table.count + 1) { rowNumbers.remove(r) }
                         numbers[r] += 1
                         if v < low[r] { low[r] = v }
                         if v > high[r] { high[r] = v }
@@ -175,7 +179,15 @@ struct DelimitedTable {
         }
         // (The training file's columns only: a small test file with a column left empty is
         // filled from the training split.)
-        if !predicting && checksColumns { try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal) }
+        if !predicting && checksColumns {
+            if let r = rowNumbers.first(where: { numbers[$0] == table.count && table.count >= 3 }) {
+                let name = table.featureNames[r]
+                throw DataError.malformed(
+                    path: path, line: 1, column: 1,
+                    reason: "column \(featureIndices[r] + 1) ('\(name)') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with data.ignore: [\"\(name)\"], or write the file with index=False")
+            }
+            try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal)
+        }
         return table
     }
 

@@ -82,6 +82,22 @@ struct TableColumnChecksTests {
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(fine)", "label": "y"}"#) == nil)
     }
 
+    /// pandas' `to_csv` writes its index as an unnamed first column: a feature that is the
+    /// row number (a file sorted by class scored 1.0 on it).
+    @Test func anUnnamedColumnOfRowNumbersIsRefused() throws {
+        let dir = try DataDirectory()
+        let lines = (0..<30).map { i in "\(i),\(Double(i % 7) * 0.5),\(i < 15 ? "a" : "b")" }
+        let path = try dir.write("pandas.csv", ([",x,y"] + lines).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y"}"#)
+            == "\(path):1:1: column 1 ('') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with data.ignore: [\"\"], or write the file with index=False")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "ignore": [""]}"#) == nil)
+        // A named column of row numbers (an id the user chose) and an unnamed one of other values load.
+        let named = try dir.write("named.csv", (["id,x,y"] + lines).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(named)", "label": "y"}"#) == nil)
+        let other = try dir.write("other.csv", ([",x,y"] + lines.map { "7" + $0 }).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(other)", "label": "y"}"#) == nil)
+    }
+
     /// A numeric target without `task: regression` is read as classes: a value only the
     /// validation file has is refused with the hint to set the task.
     @Test func manyNumericClassesHintAtRegression() throws {
