@@ -34,6 +34,17 @@ import Testing
         #expect(throws: GivenParamError.self) { try flags.check(given: ["flag": .string("yes please")]) }
     }
 
+    /// A choice of a flag and the same text: the text is picked in quotes, and the list in
+    /// messages quotes the texts that read as another kind (`{true, true, null, None}`).
+    @Test func textThatReadsAsAnotherKindIsQuoted() throws {
+        let mixed = try SearchSpace([Parameter(name: "k", distribution: .categorical([.int(1), .double(1.0), .bool(true), .string("true"), .null, .string("None"), .string("adam")]))])
+        #expect(try mixed.check(given: ["k": .string("\"true\"")]) == ["k": .string("true")])
+        #expect(try mixed.check(given: ["k": .string("\"None\"")]) == ["k": .string("None")])
+        #expect(try mixed.check(given: ["k": .bool(true)]) == ["k": .bool(true)])
+        let e = #expect(throws: GivenParamError.self) { try mixed.check(given: ["k": .string("maybe")]) }
+        #expect(e?.message == "maybe is not in choice {1, 1.0, true, \"true\", null, \"None\", adam}", "\(String(describing: e))")
+    }
+
     @Test func eachRefusalNamesItsField() {
         let ok: Params = ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)]
         var e = error(ok.merging(["depth": .int(1)]) { $1 })

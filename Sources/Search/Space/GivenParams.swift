@@ -66,6 +66,9 @@ extension Distribution {
             }
         case .categorical(let choices):
             if choices.contains(value) { return value }
+            // Text in quotes is the text choice (`k='"true"'` beside the flag true).
+            if case .string(let s) = value, s.count >= 2, s.first == "\"", s.last == "\"",
+               case let text = ParamValue.string(String(s.dropFirst().dropLast())), choices.contains(text) { return text }
             if let c = choices.first(where: { $0.description == value.description }) { return c } // "adam", "true"
             // A flag as programs get it on their command line (`True`, W&B's form).
             if case .string(let s) = value, let flag = Bool(s.lowercased()), choices.contains(.bool(flag)) { return .bool(flag) }
@@ -88,7 +91,7 @@ extension Distribution {
         case .logUniform(let lo, let hi, let q): return "loguniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]\(q.map { ", q \(formatParamNumber($0))" } ?? "")"
         case .int(let lo, let hi, let step): return "int [\(lo), \(hi)]" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "logint [\(lo), \(hi)]"
-        case .categorical(let c): return "choice {\(c.map(\.description).joined(separator: ", "))}"
+        case .categorical(let c): return "choice {\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))}"
         case .normal(let mu, let sigma, let q): return "normal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
         case .logNormal(let mu, let sigma, let q): return "lognormal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
         case .beta(let a, let b, let q): return "beta(a \(formatParamNumber(a)), b \(formatParamNumber(b)))" + Self.quantumSummary(q)
@@ -102,4 +105,12 @@ extension Distribution {
 
 extension ParamValue {
     fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }
+
+    /// The value as messages list choices: text that reads as a number, a flag or no value
+    /// in quotes (`{true, "true", null, "None"}` read `{true, true, null, None}`).
+    public var quotedWhenAmbiguous: String {
+        guard case .string(let s) = self else { return description }
+        let ambiguous = Double(s) != nil || Bool(s.lowercased()) != nil || ["null", "none", "nan", "inf", "-inf"].contains(s.lowercased())
+        return ambiguous ? "\"\(s)\"" : s
+    }
 }
