@@ -108,12 +108,12 @@ public final class DashboardServer: Sendable {
         let router = Router()
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in
-            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("no study named") }
+            guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("which study? /study?name=STUDY") }
             return Self.html(DashboardPages.study(String(name)))
         }
         router.get("/trial") { request, _ in
             let q = request.uri.queryParameters
-            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.notFound("which trial? /trial?study=NAME&n=NUMBER") }
+            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.badRequest("which trial? /trial?study=NAME&n=NUMBER") }
             return Self.html(DashboardPages.trial(String(name), number: n))
         }
         router.get("/compare") { request, _ in
@@ -128,17 +128,17 @@ public final class DashboardServer: Sendable {
         router.get("/api/study") { [self, feed] request, _ in
             notePagePoll()
             let q = request.uri.queryParameters
-            guard let name = q["name"] else { return Self.notFound("pass ?name=STUDY[&since=CURSOR]") }
+            guard let name = q["name"] else { return Self.badRequest("pass ?name=STUDY[&since=CURSOR]") }
             let since = q["since"].map(String.init)
             return try await Self.json(missing: "no study named '\(name)'") { try feed.study(String(name), since: since) }
         }
         router.get("/api/trial") { [feed] request, _ in
             let q = request.uri.queryParameters
-            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.notFound("pass ?study=NAME&n=NUMBER") }
+            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.badRequest("pass ?study=NAME&n=NUMBER (a whole number)") }
             return try await Self.json(missing: "no trial \(n) in a study named '\(name)'") { try feed.trial(String(name), number: n) }
         }
         router.get("/api/figures") { [feed] request, _ in
-            guard let name = request.uri.queryParameters["name"] else { return Self.notFound("pass ?name=STUDY") }
+            guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("pass ?name=STUDY") }
             let html = try await Self.offload { try feed.figures(String(name)) }
             return html.map { Self.respond($0, type: "text/html; charset=utf-8") } ?? Self.notFound("no study named \(name)")
         }
@@ -217,6 +217,8 @@ public final class DashboardServer: Sendable {
     static func html(_ s: String) -> Response { respond(s, type: "text/html; charset=utf-8") }
 
     static func notFound(_ message: String) -> Response { respond(message + "\n", type: "text/plain; charset=utf-8", status: .notFound) }
+    /// A request without the parameters it needs, or with one of the wrong kind (`n=abc`).
+    static func badRequest(_ message: String) -> Response { respond(message + "\n", type: "text/plain; charset=utf-8", status: .badRequest) }
 
     static func respond(_ s: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: headers(type), body: .init(byteBuffer: ByteBuffer(string: s)))

@@ -41,6 +41,11 @@ import Training
         #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: [frames[0], [1]][...]) }
         let past = codec.frames(.checkpoint(.part(.init(trial: 3, attempt: 2, epoch: 4, offset: 10, total: 11, bytes: [1, 2]))))
         #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: past[...]) }
+        // Sizes near Int.max are refused before any arithmetic (an overflow crashed the coordinator).
+        let crafted = #"{"v":1,"type":"checkpoint_part","trial":0,"attempt":1,"epoch":1,"offset":9223372036854775806,"total":9223372036854775807,"part_bytes":2}"#
+        #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: [Array(crafted.utf8), [1, 2]][...]) }
+        let chunkNearMax = #"{"v":1,"type":"checkpoint_chunk","trial":0,"attempt":1,"offset":9223372036854775806,"total":9223372036854775807,"chunk_bytes":2}"#
+        #expect(throws: ProtocolViolation.self) { try codec.decodeCoordinatorMessage(frames: [Array(chunkNearMax.utf8), [1, 2]][...]) }
     }
 
     func keeper(cap: Int = 1 << 30) throws -> (CheckpointKeeper, ArtifactDirectory) {
@@ -81,6 +86,39 @@ import Training
         #expect(k.flush().isEmpty)
         #expect(k.chunk(trial: 5, offset: 0, count: 1000) == whole, "the copy outlives its source")
         #expect(k.chunk(trial: 2, offset: 0, count: 10) == nil)
+    }
+
+    /// An upload its worker gave up (the lease ended, the report came without it) frees its
+    /// file and its room at once (it held both until the trial checkpointed again).
+    @Test func anAbandonedUploadFreesItsFileAndRoom() throws {
+        let (k, artifacts) = try keeper(cap: 100)
+        defer { try? FileManager.default.removeItem(atPath: artifacts.root) }
+        _ = k.receive(.init(trial: 1, attempt: 1, epoch: 3, offset: 0, total: 60, bytes: [1]))
+        #expect(k.totalBytes == CheckpointKeeper.headerBytes + 60 + 4)
+        k.abandonUpload(1, upTo: 2)
+        #expect(k.totalBytes > 0, "a report of an earlier epoch leaves a later upload alone")
+        k.abandonUpload(1, upTo: 3)
+        #expect(k.totalBytes == 0 && !FileManager.default.fileExists(atPath: artifacts.absolute("s/checkpoints/trial-1.1.3.upload")))
+        #expect(k.receive(.init(trial: 2, attempt: 1, epoch: 1, offset: 0, total: 60, bytes: [1])).refused == nil)
+    }
+
+    /// A copy made from an upload that arrives in the same batch, whose source is then
+    /// dropped: the member gets that upload's file (it got the source's older one, or none).
+    @Test func aCopyOfAnUploadArrivedInTheSameBatchOutlivesItsSource() throws {
+        let (k, artifacts) = try keeper()
+        defer { try? FileManager.default.removeItem(atPath: artifacts.root) }
+        let old = [UInt8](repeating: 1, count: 12), new = [UInt8](repeating: 2, count: 12)
+        _ = upload(k, trial: 4, epoch: 1, old)
+        #expect(k.completeUpload(trial: 4, attempt: 1, epoch: 1, total: 12) == nil)
+        #expect(k.flush().isEmpty)
+        _ = upload(k, trial: 4, epoch: 2, new)
+        #expect(k.completeUpload(trial: 4, attempt: 1, epoch: 2, total: 12) == nil)
+        #expect(k.copyLarge(from: 4, to: 9) == 2)
+        k.drop(trial: 4)
+        #expect(k.flush().isEmpty)
+        #expect(k.latest(trial: 9)?.bytes == new && k.latest(trial: 9)?.epoch == 2)
+        let left = try FileManager.default.contentsOfDirectory(atPath: artifacts.absolute("s/checkpoints"))
+        #expect(left == ["trial-9.ckpt"], "\(left)")
     }
 
     @Test func partsOutOfOrderOverTheCapOrWithoutTheirReportAreNotKept() throws {

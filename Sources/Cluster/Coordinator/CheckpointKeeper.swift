@@ -40,9 +40,12 @@ public final class CheckpointKeeper {
     /// Uploads complete and accepted in this batch, by trial: their files, renamed into
     /// place by ``flush()``.
     private var arrived: [Int: String] = [:]
-    /// Large checkpoints given to another trial in this batch (PBT): member -> source,
-    /// linked into place by ``flush()``.
-    private var copies: [Int: Int] = [:]
+    /// Large checkpoints given to another trial in this batch (PBT): member -> the file it
+    /// is linked to by ``flush()`` (the source's path when the copy was made).
+    private var copies: [Int: String] = [:]
+    /// Arrived uploads replaced in this batch that a copy still links from: removed by
+    /// ``flush()`` after the links.
+    private var orphans: [String] = []
 
     private struct Upload {
         var attempt: Int, epoch: Int, total: Int, received: Int
@@ -106,7 +109,7 @@ public final class CheckpointKeeper {
     /// Whether `trial`'s checkpoint is too large for one message: an assignment names its
     /// size and the worker fetches it in chunks.
     public func isLarge(trial: Int) -> Bool {
-        (entries[trial]?.bytes ?? 0) > CheckpointTransfer.singleFrameBytes
+        (entries[trial]?.bytes ?? 0) - Self.headerBytes - 4 > CheckpointTransfer.singleFrameBytes
     }
 
     /// Takes one part of an upload; the answer says how much of it is held, or why no more is
@@ -168,13 +171,13 @@ public final class CheckpointKeeper {
     /// `member` continues from `source`'s large checkpoint (PBT's exploit): its epoch, or
     /// nil when the cap leaves no room for a copy.
     public func copyLarge(from source: Int, to member: Int) -> Int? {
-        guard let entry = entries[source], totalBytes - (entries[member]?.bytes ?? 0) + entry.bytes <= capBytes else { return nil }
+        guard let directory, let entry = entries[source], totalBytes - (entries[member]?.bytes ?? 0) + entry.bytes <= capBytes else { return nil }
         abandonUpload(member)
         entries[member] = entry
         unwritten[member] = nil
         discardArrived(member)
         removed.remove(member)
-        copies[member] = copies[source] ?? source
+        copies[member] = storedPath(source, in: directory)
         return entry.epoch
     }
 
@@ -192,19 +195,22 @@ public final class CheckpointKeeper {
     /// Where `trial`'s checkpoint is now: an upload not yet renamed, the source of a copy
     /// not yet made, or its own file.
     private func storedPath(_ trial: Int, in directory: ArtifactDirectory) -> String {
-        let source = copies[trial] ?? trial
-        return arrived[source] ?? directory.absolute(relative(source))
+        copies[trial] ?? arrived[trial] ?? directory.absolute(relative(trial))
     }
 
-    private func abandonUpload(_ trial: Int) {
-        guard let u = uploads.removeValue(forKey: trial) else { return }
+    /// Drops `trial`'s upload under way (of an epoch up to `epoch`): its lease ended, or its
+    /// worker sent the report without it. Its file goes and its room under the cap is freed.
+    public func abandonUpload(_ trial: Int, upTo epoch: Int = .max) {
+        guard let u = uploads[trial], u.epoch <= epoch else { return }
+        uploads[trial] = nil
         close(u.fd)
         unlink(u.path)
     }
 
     /// An upload that arrived in this batch and is replaced before its rename.
     private func discardArrived(_ trial: Int) {
-        if let path = arrived.removeValue(forKey: trial), !copies.values.contains(trial) { unlink(path) }
+        guard let path = arrived.removeValue(forKey: trial) else { return }
+        if copies.values.contains(path) { orphans.append(path) } else { unlink(path) }
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
@@ -226,8 +232,7 @@ public final class CheckpointKeeper {
         guard let directory else { return [] }
         var failures: [(trial: Int, error: ArtifactError)] = []
         // Copies first: a source dropped in this batch is still there.
-        for (member, source) in copies {
-            let from = arrived[source] ?? directory.absolute(relative(source))
+        for (member, from) in copies {
             let temporary = directory.absolute(relative(member)) + ".tmp-\(getpid())"
             unlink(temporary)
             // A hard link (a checkpoint is never written in place: a newer one is renamed over it).
@@ -240,6 +245,8 @@ public final class CheckpointKeeper {
             }
         }
         copies.removeAll()
+        for path in orphans { unlink(path) }
+        orphans.removeAll()
         for (t, path) in arrived {
             if rename(path, directory.absolute(relative(t))) != 0 {
                 let why = String(cString: strerror(errno))

@@ -303,7 +303,7 @@ final class CoordinatorCore {
             return
         }
         counters.repeatedReady += 1
-        if lease.epoch == 0, let assign = try assignment(t, attempt: lease.attempt, tx: tx) {
+        if lease.epoch == 0, let assign = try assignment(t, attempt: lease.attempt, for: worker, tx: tx) {
             out.send(.assign(assign), to: worker)
         }
     }
@@ -535,7 +535,7 @@ final class CoordinatorCore {
         try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
                            message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
         out.send(.welcome(.init(study: study.name, heartbeatMs: options.heartbeatMs, liveness: options.liveness, adopted: adopted,
-                                capabilities: [Wire.lastReportInResultCapability])), to: identity)
+                                capabilities: [Wire.lastReportInResultCapability, Wire.checkpointPartsCapability])), to: identity)
         if let (ref, reason) = cancel {
             out.send(.cancel(ref, reason: reason), to: identity)
         }
@@ -630,8 +630,13 @@ final class CoordinatorCore {
         if let checkpoint = r.checkpoint, !decision.prune {
             keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
         }
-        if let total = r.checkpointParts, !decision.prune, let why = checkpoints.completeUpload(trial: r.trial, attempt: r.attempt, epoch: r.epoch, total: total) {
-            checkpointWarnings.append((r.trial, "checkpoint of trial \(r.trial) after epoch \(r.epoch) (\(total) bytes, sent in parts) not kept: \(why)"))
+        if let total = r.checkpointParts, !decision.prune {
+            if let why = checkpoints.completeUpload(trial: r.trial, attempt: r.attempt, epoch: r.epoch, total: total) {
+                checkpointWarnings.append((r.trial, "checkpoint of trial \(r.trial) after epoch \(r.epoch) (\(total) bytes, sent in parts) not kept: \(why)"))
+            }
+        } else {
+            // The worker gave its upload up (or the trial was pruned): its parts go.
+            checkpoints.abandonUpload(r.trial, upTo: r.epoch)
         }
         // A trial pauses only with a kept checkpoint of this epoch to continue from.
         if let pause, checkpoints.entries[r.trial]?.epoch == r.epoch {
@@ -674,6 +679,7 @@ final class CoordinatorCore {
             $0.lease = nil
             $0.decisions = [:]
         }
+        checkpoints.abandonUpload(trial) // a part-sent checkpoint of the ended lease
         workers[worker]?.ahead.removeAll { $0 == trial }
         if workers[worker]?.trial == trial {
             workers[worker]?.trial = nil
@@ -1026,6 +1032,7 @@ final class CoordinatorCore {
                 $0.lease = nil
                 $0.decisions = [:]
             }
+            checkpoints.abandonUpload(trial)
         }
     }
 
@@ -1060,6 +1067,7 @@ final class CoordinatorCore {
             $0.lease = nil
             $0.decisions = [:]
         }
+        checkpoints.abandonUpload(trial) // a part-sent checkpoint of the ended lease
         if workers[worker]?.trial == trial { workers[worker]?.trial = nil }
         workers[worker]?.ahead.removeAll { $0 == trial }
         // An attempt held ahead and never started took no time and did not start the trial.
@@ -1075,6 +1083,7 @@ final class CoordinatorCore {
             $0.lease = nil
             $0.decisions = [:]
         }
+        checkpoints.abandonUpload(trial) // a part-sent checkpoint of the ended lease
         if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
         workers[lease.worker]?.ahead.removeAll { $0 == trial }
         try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, start: lease.start(endingAt: now), now: now, tx: tx)
@@ -1290,7 +1299,7 @@ final class CoordinatorCore {
         case invalid(String)
     }
 
-    private func prepare(_ trial: Int, attempt: Int, tx: StoreTransaction) throws -> Prepared {
+    private func prepare(_ trial: Int, attempt: Int, for worker: String, tx: StoreTransaction) throws -> Prepared {
         guard let snapshot = history.trial(trial) else { return .invalid("trial \(trial) does not exist") }
         let seed = definition.trialSeed(number: trial)
         let spec: TrialSpec
@@ -1310,18 +1319,20 @@ final class CoordinatorCore {
                 return .invalid("\(error)")
             }
         }
-        // A large checkpoint is fetched by the worker in chunks (CheckpointTransfer), not read here.
-        let resume = checkpoints.isLarge(trial: trial)
-            ? checkpoints.entries[trial].map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: [], parts: $0.bytes) }
-            : checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
+        // A large checkpoint is fetched by the worker in chunks (CheckpointTransfer), not read
+        // here; a worker of an older version cannot, and starts the trial over.
+        let resume = !checkpoints.isLarge(trial: trial)
+            ? checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
+            : workers[worker]?.capabilities.contains(Wire.checkpointPartsCapability) != true ? nil
+            : checkpoints.entries[trial].map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: [], parts: $0.bytes) }
         return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                             maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel,
                             checkpointEvery: checkpointEvery, resume: resume))
     }
 
     /// The assignment of a lease already given (re-sent when the worker may have lost it).
-    private func assignment(_ trial: Int, attempt: Int, tx: StoreTransaction) throws -> CoordinatorMessage.Assign? {
-        if case .ready(let assign) = try prepare(trial, attempt: attempt, tx: tx) { return assign }
+    private func assignment(_ trial: Int, attempt: Int, for worker: String, tx: StoreTransaction) throws -> CoordinatorMessage.Assign? {
+        if case .ready(let assign) = try prepare(trial, attempt: attempt, for: worker, tx: tx) { return assign }
         return nil
     }
 
@@ -1331,7 +1342,7 @@ final class CoordinatorCore {
     private func lease(_ trial: Int, to worker: String, inserted: Bool, ahead: Bool = false, now: Double, tx: StoreTransaction, out: inout Outbox) throws -> Bool {
         let attempt = trials[trial].attempt + 1
         let assign: CoordinatorMessage.Assign
-        switch try prepare(trial, attempt: attempt, tx: tx) {
+        switch try prepare(trial, attempt: attempt, for: worker, tx: tx) {
         case .ready(let a):
             assign = a
         case .invalid(let why):

@@ -21,8 +21,12 @@ public enum CheckpointTransfer {
     public static let bytesPerSecond = 32 << 20
     /// Checkpoints up to this size travel as one frame with their report; larger ones in parts.
     public static let singleFrameBytes = 12 << 20
-    /// Seconds a worker waits for an answer before it gives the transfer up.
+    /// Seconds a worker waits for an answer before it asks again (a download) or gives the
+    /// transfer up (an upload).
     public static let answerSeconds = 30.0
+    /// The largest checkpoint a message may announce (sizes are checked before any
+    /// arithmetic: a crafted offset near Int.max overflowed and crashed the coordinator).
+    public static let maxTotalBytes = 4 << 30
 
     /// Worker -> coordinator.
     public enum Request: Sendable, Equatable {
@@ -124,10 +128,14 @@ enum CheckpointTransferCodec {
         case "checkpoint_part":
             let p = CheckpointTransfer.Part(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), epoch: try positive(o, "epoch", type),
                                             offset: try count(o, "offset", type), total: try count(o, "total", type), bytes: [])
-            guard p.offset < p.total else { throw .invalid(type: type, reason: "'offset' must be below 'total'") }
+            guard p.total <= CheckpointTransfer.maxTotalBytes, p.offset < p.total else {
+                throw .invalid(type: type, reason: "'total' must be at most \(CheckpointTransfer.maxTotalBytes) and 'offset' below it")
+            }
             return .part(p)
         default:
-            return .fetch(.init(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type)))
+            let fetch = CheckpointTransfer.Fetch(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type))
+            guard fetch.offset < CheckpointTransfer.maxTotalBytes else { throw .invalid(type: type, reason: "'offset' must be below \(CheckpointTransfer.maxTotalBytes)") }
+            return .fetch(fetch)
         }
     }
 
@@ -139,8 +147,12 @@ enum CheckpointTransferCodec {
             return .ack(.init(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), epoch: try positive(o, "epoch", type),
                               received: try count(o, "received", type), refused: refused))
         default:
-            return .chunk(.init(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type),
-                                total: try count(o, "total", type), bytes: [], refused: refused))
+            let chunk = CheckpointTransfer.Chunk(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type),
+                                                 total: try count(o, "total", type), bytes: [], refused: refused)
+            guard chunk.total <= CheckpointTransfer.maxTotalBytes, chunk.offset <= chunk.total else {
+                throw .invalid(type: type, reason: "'total' must be at most \(CheckpointTransfer.maxTotalBytes) and 'offset' within it")
+            }
+            return .chunk(chunk)
         }
     }
 

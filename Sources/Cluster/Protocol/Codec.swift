@@ -82,7 +82,7 @@ public struct WireCodec {
             return .report(r)
         case .checkpoint(.part(var p)):
             guard let bytes = try attachments(json, extra, type: "checkpoint_part", keys: ["part_bytes"]).frames[0], !bytes.isEmpty,
-                  p.offset + bytes.count <= p.total else {
+                  bytes.count <= p.total - p.offset else {
                 throw .invalid(type: "checkpoint_part", reason: "'part_bytes' and its frame (1 byte or more, within 'total') are missing")
             }
             p.bytes = bytes
@@ -106,7 +106,7 @@ public struct WireCodec {
             c.bytes = bytes
             return .data(.chunk(c))
         case .checkpoint(.chunk(var c)) where c.refused == nil:
-            guard let bytes = try attachments(json, extra, type: "checkpoint_chunk", keys: ["chunk_bytes"]).frames[0], c.offset + bytes.count <= c.total else {
+            guard let bytes = try attachments(json, extra, type: "checkpoint_chunk", keys: ["chunk_bytes"]).frames[0], bytes.count <= c.total - c.offset else {
                 throw .invalid(type: "checkpoint_chunk", reason: "'chunk_bytes' and its frame (within 'total') are missing")
             }
             c.bytes = bytes
@@ -260,7 +260,7 @@ public struct WireCodec {
             return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),
                                  value: try f.optionalDouble("value"), metrics: m, seconds: try f.optionalDouble("seconds"),
                                  checkpointSkipped: try f.optionalString("checkpoint_skipped", max: WorkerMessage.Report.maxSkipNoteCharacters),
-                                 checkpointParts: o["checkpoint_parts"] == nil ? nil : try f.int("checkpoint_parts", min: 1)))
+                                 checkpointParts: o["checkpoint_parts"] == nil ? nil : try f.int("checkpoint_parts", min: 1, max: CheckpointTransfer.maxTotalBytes)))
         case "result":
             let text = try f.string("state")
             guard let state = WorkerMessage.Result.Ending(rawValue: text) else { throw f.invalid("state must be complete or pruned, got '\(text.prefix(32))'") }
@@ -382,7 +382,8 @@ public struct WireCodec {
                                  keepModel: o["keep_model"]?.bool ?? false,
                                  checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0),
                                  resume: o["resume_checkpoint_parts"] == nil ? nil
-                                    : .init(epoch: try f.int("resume_epoch", min: 1), checkpoint: [], parts: try f.int("resume_checkpoint_parts", min: 1))))
+                                    : .init(epoch: try f.int("resume_epoch", min: 1), checkpoint: [],
+                                            parts: try f.int("resume_checkpoint_parts", min: 1, max: CheckpointTransfer.maxTotalBytes))))
         case "decision":
             let text = try f.string("action")
             guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }
@@ -542,10 +543,11 @@ private struct Fields {
         return s
     }
 
-    mutating func int(_ key: String, min: Int) throws(ProtocolViolation) -> Int {
+    mutating func int(_ key: String, min: Int, max: Int = .max) throws(ProtocolViolation) -> Int {
         guard let v = object[key] else { throw invalid("missing field '\(key)'") }
         guard let i = v.int else { throw invalid("'\(key)' must be an integer") }
         guard i >= min else { throw invalid("'\(key)' must be >= \(min), got \(i)") }
+        guard i <= max else { throw invalid("'\(key)' must be <= \(max), got \(i)") }
         return i
     }
 

@@ -20,6 +20,9 @@ public enum Wire {
     /// `result` (`last_report`): the worker then sends one message instead of two at the end
     /// of each trial (docs/protocol.md, "Leases ahead").
     public static let lastReportInResultCapability = "last_report_in_result"
+    /// The `hello` and `welcome` capability of a peer that sends and takes checkpoints over
+    /// 12 MiB in parts (``CheckpointTransfer``); with an older peer they are not sent.
+    public static let checkpointPartsCapability = "checkpoint_parts"
 
     /// The `hello` capability a worker needs to run the trials of a study of `task`:
     /// `training` and `synthetic` every worker has; `command` only one started with

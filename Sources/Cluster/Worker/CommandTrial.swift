@@ -85,6 +85,12 @@ struct CommandTrial: TrialKind {
             end.epochsRun = a.resume?.epoch ?? 0
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
+            // Stopped or cancelled while its checkpoint was fetched: handed back, not failed
+            // (a failure drops the checkpoint and spends a retry).
+            if session.shouldEnd {
+                logs.finish(note: nil)
+                return end
+            }
             end.failure = "\(error)"
             logs.finish(note: nil)
             return end

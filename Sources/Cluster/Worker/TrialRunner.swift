@@ -20,7 +20,12 @@ final class TrialRunner {
     /// Kills what command trials leave behind once this worker is gone (started by the first one).
     private var guardian: ProcessGuardian??
 
-    init(context: Context, endpoint: String, mailbox: RunnerLink, options: WorkerOptions, connected: AtomicFlag, log: Log) throws {
+    /// Whether the coordinator takes checkpoints in parts (an older one does not).
+    private let checkpointParts: AtomicFlag
+
+    init(context: Context, endpoint: String, mailbox: RunnerLink, options: WorkerOptions, connected: AtomicFlag,
+         checkpointParts: AtomicFlag = AtomicFlag(), log: Log) throws {
+        self.checkpointParts = checkpointParts
         link = try Socket(context, .pair)
         try link.connect(endpoint)
         self.mailbox = mailbox
@@ -31,7 +36,7 @@ final class TrialRunner {
 
     /// What a worker with these options announces in `hello`.
     static func capabilities(_ options: WorkerOptions) -> [String] {
-        [Wire.capability(for: .training), Wire.capability(for: .synthetic), Wire.aheadCapability]
+        [Wire.capability(for: .training), Wire.capability(for: .synthetic), Wire.aheadCapability, Wire.checkpointPartsCapability]
             + (options.allowCommands ? [Wire.capability(for: .command)] : [])
     }
 
@@ -74,7 +79,7 @@ final class TrialRunner {
 
     private func runTrial(_ a: CoordinatorMessage.Assign) {
         let session = TrialSession(assign: a, link: link, mailbox: mailbox, flags: flags, decisionWait: options.decisionWaitSeconds,
-                                   connected: connected, log: log)
+                                   connected: connected, checkpointParts: checkpointParts, log: log)
         let end = kind(for: a).run(session)
         mailbox.send(Self.outcome(end, session), waking: link)
     }

@@ -39,7 +39,12 @@ final class TrialSession: DataChannel {
     private let connected: AtomicFlag
     private let log: Log
 
-    init(assign: CoordinatorMessage.Assign, link: Socket, mailbox: RunnerLink, flags: RunnerFlags, decisionWait: Double, connected: AtomicFlag, log: Log) {
+    /// Whether the coordinator takes checkpoints in parts (set from its `welcome`).
+    private let checkpointParts: AtomicFlag
+
+    init(assign: CoordinatorMessage.Assign, link: Socket, mailbox: RunnerLink, flags: RunnerFlags, decisionWait: Double, connected: AtomicFlag,
+         checkpointParts: AtomicFlag = AtomicFlag(), log: Log) {
+        self.checkpointParts = checkpointParts
         self.assign = assign
         self.lastEpoch = min(assign.spec.epochs, assign.maxEpochs)
         self.link = link
@@ -138,16 +143,21 @@ final class TrialSession: DataChannel {
     /// (``CheckpointTransfer``): nil once the coordinator holds all of it, else why not (the
     /// report then goes without it, and says why).
     func upload(_ archive: [UInt8], epoch: Int) -> String? {
+        // Not waited for while no coordinator answers (training goes on), nor sent to one
+        // that would not take it (an older version).
+        guard connected.isSet else { return "the coordinator was away" }
+        guard checkpointParts.isSet else { return "the coordinator takes no checkpoint over \(CheckpointTransfer.singleFrameBytes >> 20) MiB (an older version)" }
         let size = CheckpointTransfer.partBytes, window = CheckpointTransfer.window * size
         let rate = Double(CheckpointTransfer.bytesPerSecond)
         var sent = 0, held = 0
+        // At most one part's worth saved up: a burst after a stall went over the connection's limit.
         var allowance = Double(size), refilledAt = Date().timeIntervalSince1970
         var answerBy = refilledAt + CheckpointTransfer.answerSeconds
         checkpointReplies.removeAll()
         while held < archive.count {
             if shouldEnd { return "the trial ended while its checkpoint was sent" }
             let now = Date().timeIntervalSince1970
-            allowance = min(rate, allowance + (now - refilledAt) * rate)
+            allowance = min(Double(size), allowance + (now - refilledAt) * rate)
             refilledAt = now
             var wait = answerBy - now
             if sent < archive.count && sent - held < window {
@@ -200,7 +210,10 @@ final class TrialSession: DataChannel {
         file.reserveCapacity(total)
         var requested = 0
         var early: [Int: [UInt8]] = [:]
-        var answerBy = Date().timeIntervalSince1970 + CheckpointTransfer.answerSeconds
+        // A reconnect drops requests unanswered: after a silence the missing ones are asked
+        // again, a few times, before the fetch is given up.
+        let silence = CheckpointTransfer.answerSeconds / 3
+        var answerBy = Date().timeIntervalSince1970 + silence, asksLeft = 3
         checkpointReplies.removeAll()
         while file.count < total {
             if shouldEnd { return .failure(.init(reason: "the trial ended while its checkpoint was fetched")) }
@@ -209,16 +222,25 @@ final class TrialSession: DataChannel {
                 requested += size
             }
             let left = answerBy - Date().timeIntervalSince1970
-            if left <= 0 { return .failure(.init(reason: "no answer from the coordinator for \(Int(CheckpointTransfer.answerSeconds)) s while the checkpoint was fetched")) }
+            if left <= 0 {
+                guard asksLeft > 0 else { return .failure(.init(reason: "no answer from the coordinator for \(Int(CheckpointTransfer.answerSeconds)) s while the checkpoint was fetched")) }
+                asksLeft -= 1
+                for offset in stride(from: file.count, to: requested, by: size) where early[offset] == nil {
+                    mailbox.send(.forward(.checkpoint(.fetch(.init(trial: assign.trial, attempt: assign.attempt, offset: offset)))), waking: link)
+                }
+                answerBy = Date().timeIntervalSince1970 + silence
+                continue
+            }
             _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(left * 1000)))
             while !checkpointReplies.isEmpty {
                 guard case .chunk(let c) = checkpointReplies.removeFirst(), c.trial == assign.trial, c.attempt == assign.attempt else { continue }
                 if let why = c.refused { return .failure(.init(reason: why)) }
-                guard c.total == total, c.offset % size == 0, c.offset >= file.count, c.bytes.count == min(size, total - c.offset) else {
+                if c.offset < file.count { continue } // an answer to a request asked twice
+                guard c.total == total, c.offset % size == 0, c.bytes.count == min(size, total - c.offset) else {
                     return .failure(.init(reason: "a chunk at byte \(c.offset) does not fit the checkpoint of \(total) bytes"))
                 }
                 early[c.offset] = c.bytes
-                answerBy = Date().timeIntervalSince1970 + CheckpointTransfer.answerSeconds
+                answerBy = Date().timeIntervalSince1970 + silence
             }
             while let next = early.removeValue(forKey: file.count) { file += next }
         }

@@ -44,12 +44,14 @@ public final class Worker {
         try link.bind(linkEndpoint)
         let runnerDone = DispatchSemaphore(value: 0)
         let connected = AtomicFlag() // set while welcomed by a coordinator
+        let checkpointParts = AtomicFlag() // set while that coordinator takes checkpoints in parts
         let mailbox = RunnerLink()
         let (options, log) = (self.options, self.log)
         // The runner and its end of the link are created on the runner's own thread.
         let thread = Thread {
             do {
-                try TrialRunner(context: context, endpoint: linkEndpoint, mailbox: mailbox, options: options, connected: connected, log: log).run()
+                try TrialRunner(context: context, endpoint: linkEndpoint, mailbox: mailbox, options: options, connected: connected,
+                                checkpointParts: checkpointParts, log: log).run()
             } catch {
                 log.error("the runner thread could not start: \(error)")
             }
@@ -104,6 +106,8 @@ public final class Worker {
                     mailbox.send(.command(command), waking: link)
                 case .connected(let yes):
                     if yes { connected.set() } else { connected.clear() }
+                case .checkpointParts(let yes):
+                    if yes { checkpointParts.set() } else { checkpointParts.clear() }
                 case .log(let level, let text):
                     log.log(level, text)
                 case .exit(let summary):

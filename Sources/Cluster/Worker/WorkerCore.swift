@@ -19,6 +19,8 @@ struct WorkerCore {
         case toRunner(RunnerCommand)
         /// Whether a coordinator currently answers (the runner then waits for decisions).
         case connected(Bool)
+        /// Whether the coordinator that welcomed us takes checkpoints in parts.
+        case checkpointParts(Bool)
         case log(Log.Level, String)
         /// Close the socket (letting the last messages out) and end the run.
         case exit(WorkerSummary)
@@ -206,6 +208,7 @@ struct WorkerCore {
             welcomed = true
             lastReportInResult = w.capabilities.contains(Wire.lastReportInResultCapability)
             out.append(.connected(true))
+            out.append(.checkpointParts(w.capabilities.contains(Wire.checkpointPartsCapability)))
             if w.heartbeatMs >= 10 && w.liveness >= 2 {
                 heartbeatMs = w.heartbeatMs
                 silence = Double(w.heartbeatMs * w.liveness) / 1000
