@@ -34,9 +34,12 @@ enum NumPyFile {
             throw DataError.corrupt(path: path, reason: "the .npy header has no 'descr': \(header)")
         }
         guard let (type, bigEndian) = elementType(descr) else {
-            throw DataError.corrupt(
+            // A valid file of a kind not read (text labels, Python objects) is no damage.
+            let kind = descr.contains("U") || descr.contains("S") ? " (text: save class labels as integers, e.g. np.unique(y, return_inverse=True)[1], or use a CSV)"
+                : descr.contains("O") ? " (Python objects: save it with a numeric dtype, e.g. np.asarray(x, dtype=np.float32))" : ""
+            throw DataError.unreadable(
                 path: path,
-                reason: "unsupported dtype '\(descr)'; expected a numeric array (float16, float32, float64, int8-64, uint8-64 or bool)")
+                reason: "its dtype '\(descr)' is not numeric\(kind); expected float16, float32, float64, int8-64, uint8-64 or bool")
         }
         let fortranOrder = rawValue(of: "fortran_order", in: header)?.hasPrefix("True") == true
         guard let shapeText = rawValue(of: "shape", in: header), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else {
