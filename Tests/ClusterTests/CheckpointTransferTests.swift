@@ -33,7 +33,7 @@ import Training
         #expect(try codec.decodeWorkerMessage(frames: codec.frames(report)[...]) == report)
         let spec = TrialSpec.synthetic(SyntheticTask(function: .sphere, epochs: 2, inputs: []))
         let assign = CoordinatorMessage.assign(.init(study: "s", trial: 3, attempt: 3, seed: 1, params: [:], spec: spec, maxEpochs: 9, metric: "v",
-                                                     resume: .init(epoch: 4, checkpoint: [], parts: 40 << 20)))
+                                                     resume: .init(epoch: 4, checkpoint: [], parts: 40 << 20), pauseEpochs: [1, 3]))
         #expect(codec.frames(assign).count == 1)
         #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(assign)[...]) == assign)
         // A part without its bytes, with other bytes than declared, or past its total is refused.
@@ -132,10 +132,10 @@ import Training
         #expect(!FileManager.default.fileExists(atPath: artifacts.absolute("s/checkpoints/trial-1.1.2.upload")))
         // Over the cap (100 bytes for all checkpoints together).
         let big = k.receive(.init(trial: 1, attempt: 1, epoch: 2, offset: 0, total: 90, bytes: [1]))
-        #expect(big.refused?.contains("would take more than 100 bytes") == true, "\(big)")
+        #expect(big.refused?.contains("would pass --checkpoint-limit") == true, "\(big)")
         // Two uploads at once: the second finds the first's room taken (both fitted before).
         #expect(k.receive(.init(trial: 6, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused == nil)
-        #expect(k.receive(.init(trial: 7, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused?.contains("would take more than 100 bytes") == true)
+        #expect(k.receive(.init(trial: 7, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused?.contains("would pass --checkpoint-limit") == true)
         k.drop(trial: 6)
         // A report whose parts did not all arrive keeps the older checkpoint.
         _ = upload(k, trial: 1, epoch: 2, archive)

@@ -193,6 +193,9 @@ import Testing
         // Two at rung 0: the better (1) is promoted and continues from epoch 1's checkpoint.
         var a = try #require(h.assignment("w1"))
         #expect(a.trial == 1 && a.attempt == 2 && a.resume == .init(epoch: 1, checkpoint: [1, 1]))
+        // The rung ends' checkpoints are asked for by name (never skipped for the rate), the
+        // others every retry.checkpoint_every (1 by default).
+        #expect(a.pauseEpochs == [1, 2] && a.checkpointEvery == 1, "\(a.pauseEpochs) every \(a.checkpointEvery)")
         #expect(try Self.report(h, "w1", a, epoch: 2, value: 0.7)?.action == .pause)
         try Self.stopped(h, "w1", a, epochs: 2, value: 0.7)
         #expect(try h.trials()[1].state == .pruned)

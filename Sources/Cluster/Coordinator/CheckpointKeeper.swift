@@ -124,7 +124,7 @@ public final class CheckpointKeeper {
             abandonUpload(p.trial)
             let size = Self.headerBytes + p.total + 4
             guard totalBytes - (entries[p.trial]?.bytes ?? 0) + size <= capBytes else {
-                return refuse("the checkpoints of running trials would take more than \(capBytes) bytes (\(p.total) more; --checkpoint-limit)")
+                return refuse("this \(Self.mebibytes(p.total)) MiB with the \(Self.mebibytes(totalBytes)) MiB held for running trials would pass --checkpoint-limit \(Self.mebibytes(capBytes)) MiB (raise it, or keep fewer trials paused)")
             }
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -212,6 +212,8 @@ public final class CheckpointKeeper {
         guard let path = arrived.removeValue(forKey: trial) else { return }
         if copies.values.contains(path) { orphans.append(path) } else { unlink(path) }
     }
+
+    private static func mebibytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
 
     private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBytes { buffer in

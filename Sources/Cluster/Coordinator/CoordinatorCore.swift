@@ -1327,7 +1327,8 @@ final class CoordinatorCore {
             : checkpoints.entries[trial].map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: [], parts: $0.bytes) }
         return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                             maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel,
-                            checkpointEvery: checkpointEvery, resume: resume))
+                            checkpointEvery: checkpointEvery, resume: resume,
+                            pauseEpochs: pauseEpochs))
     }
 
     /// The assignment of a lease already given (re-sent when the worker may have lost it).
@@ -1459,6 +1460,12 @@ final class CoordinatorCore {
     private var checkpointEvery: Int {
         guard checkpoints.enabled && definition.task != .synthetic else { return 0 }
         return pausing?.checkpointEvery(definition.retry.checkpointEvery) ?? definition.retry.checkpointEvery
+    }
+
+    /// Epochs whose checkpoints workers always send: where trials pause.
+    private var pauseEpochs: [Int] {
+        guard checkpoints.enabled && definition.task != .synthetic else { return [] }
+        return pausing?.pauseEpochs(below: maxEpochs) ?? []
     }
 
     /// Answers a part of a large checkpoint (kept as it comes) or a request for a chunk of

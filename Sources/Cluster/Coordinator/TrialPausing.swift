@@ -35,15 +35,27 @@ enum TrialPausing {
         }
     }
 
-    /// Epochs between the checkpoints workers send (instead of `retry.checkpoint_every`):
-    /// every pause needs one of its epoch.
+    /// Epochs between the checkpoints workers send (instead of `retry.checkpoint_every`);
+    /// the pauses' own checkpoints are asked for apart (``pauseEpochs(below:)``).
     func checkpointEvery(_ asked: Int) -> Int {
         switch self {
         case .population(let pbt):
             // At the boundaries only: an exploit then always copies a boundary's weights.
             return pbt.config.perturbationInterval
         case .promotions:
-            return 1
+            // The user's (for crash resumes); rung ends come on top. (Every epoch was asked
+            // for: 60 MB uploaded after each, and the rate then skipped a rung end's.)
+            return asked
+        }
+    }
+
+    /// The epochs below `maxEpochs` where a trial pauses: their checkpoints are always sent.
+    func pauseEpochs(below maxEpochs: Int) -> [Int] {
+        switch self {
+        case .population(let pbt):
+            return Array(stride(from: pbt.config.perturbationInterval, to: maxEpochs, by: max(1, pbt.config.perturbationInterval)).prefix(10_000))
+        case .promotions(let queue):
+            return queue.pauseSteps.filter { $0 < maxEpochs }
         }
     }
 

@@ -319,6 +319,7 @@ public struct WireCodec {
             w.key("keep_model"); w.bool(a.keepModel)
             if let base = a.baseModel { w.key("base_model_bytes"); w.int(base.count) }
             if a.checkpointEvery > 0 { w.key("checkpoint_every"); w.int(a.checkpointEvery) }
+            if !a.pauseEpochs.isEmpty { w.key("pause_epochs"); w.beginArray(); for e in a.pauseEpochs { w.int(e) }; w.endArray() }
             if let r = a.resume {
                 w.key("resume_epoch"); w.int(r.epoch)
                 if let n = r.parts { w.key("resume_checkpoint_parts"); w.int(n) } else { w.key("resume_checkpoint_bytes"); w.int(r.checkpoint.count) }
@@ -355,6 +356,18 @@ public struct WireCodec {
         return w.bytes
     }
 
+    /// `pause_epochs`: at most 10,000 epochs >= 1 (absent: none).
+    private static func pauseEpochs(_ v: JSONValue?) throws(ProtocolViolation) -> [Int] {
+        guard let v, !v.isNull else { return [] }
+        guard let list = v.elements, list.count <= 10_000 else { throw .invalid(type: "assign", reason: "'pause_epochs' must be a list of at most 10000 epochs") }
+        var out: [Int] = []
+        for e in list {
+            guard let n = e.int, n >= 1 else { throw .invalid(type: "assign", reason: "'pause_epochs' must hold integers >= 1") }
+            out.append(n)
+        }
+        return out
+    }
+
     public func decodeCoordinatorMessage(_ bytes: [UInt8]) throws(ProtocolViolation) -> CoordinatorMessage {
         let (type, o, specRange) = try header(bytes, capturing: "spec")
         var f = Fields(type: type, object: o)
@@ -383,7 +396,8 @@ public struct WireCodec {
                                  checkpointEvery: o["checkpoint_every"] == nil ? 0 : try f.int("checkpoint_every", min: 0),
                                  resume: o["resume_checkpoint_parts"] == nil ? nil
                                     : .init(epoch: try f.int("resume_epoch", min: 1), checkpoint: [],
-                                            parts: try f.int("resume_checkpoint_parts", min: 1, max: CheckpointTransfer.maxTotalBytes))))
+                                            parts: try f.int("resume_checkpoint_parts", min: 1, max: CheckpointTransfer.maxTotalBytes)),
+                                 pauseEpochs: try Self.pauseEpochs(o["pause_epochs"])))
         case "decision":
             let text = try f.string("action")
             guard let action = PruneAction(rawValue: text) else { throw f.invalid("action must be continue, prune or pause, got '\(text.prefix(32))'") }

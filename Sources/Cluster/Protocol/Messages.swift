@@ -319,6 +319,9 @@ public enum CoordinatorMessage: Sendable, Equatable {
         public var baseModel: [UInt8]?
         /// Send a checkpoint with every `checkpointEvery`-th epoch's report (0: never).
         public var checkpointEvery: Int
+        /// Epochs where the trial pauses (PBT boundaries, ASHA rung ends): their checkpoint is
+        /// always sent, whatever `checkpointEvery` and the rate say (a trial pauses only with one).
+        public var pauseEpochs: [Int] = []
         /// Where this attempt starts: the checkpoint an earlier attempt sent after epoch
         /// `resume.epoch` (a frame after the base model's); the trial runs epochs `epoch + 1`...
         public var resume: Resume?
@@ -341,7 +344,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
         }
 
         public init(study: String, trial: Int, attempt: Int, seed: UInt64, params: Params, spec: TrialSpec, maxEpochs: Int, metric: String,
-                    keepModel: Bool = false, baseModel: [UInt8]? = nil, checkpointEvery: Int = 0, resume: Resume? = nil) {
+                    keepModel: Bool = false, baseModel: [UInt8]? = nil, checkpointEvery: Int = 0, resume: Resume? = nil, pauseEpochs: [Int] = []) {
+            self.pauseEpochs = pauseEpochs
             self.study = study
             self.trial = trial
             self.attempt = attempt

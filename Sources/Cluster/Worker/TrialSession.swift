@@ -80,7 +80,7 @@ final class TrialSession: DataChannel {
 
     /// Whether `epoch` is one the coordinator asked a checkpoint after (rate aside).
     func checkpointWanted(after epoch: Int) -> Bool {
-        assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 && epoch < lastEpoch
+        epoch < lastEpoch && (assign.checkpointEvery > 0 && epoch % assign.checkpointEvery == 0 || assign.pauseEpochs.contains(epoch))
     }
 
     /// Reports one epoch and waits (bounded) for the answer; true to keep going.
@@ -120,7 +120,8 @@ final class TrialSession: DataChannel {
         let now = Date().timeIntervalSince1970
         checkpointAllowance = min(Self.checkpointBytesPerSecond, checkpointAllowance + (now - allowanceRefilledAt) * Self.checkpointBytesPerSecond)
         allowanceRefilledAt = now
-        return checkpointAllowance > 0
+        // A pause's checkpoint is never skipped for the rate: the trial pauses only with it.
+        return checkpointAllowance > 0 || assign.pauseEpochs.contains(epoch)
     }
 
     /// How long to wait for a decision: while the coordinator is away, not at all
