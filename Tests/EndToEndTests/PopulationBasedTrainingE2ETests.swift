@@ -57,7 +57,7 @@ struct PopulationBasedTrainingE2ETests {
     /// A network whose checkpoint (weights and Adam's moments, ~27 MB) is over the 16 MiB one
     /// message may carry: sent in parts and fetched in chunks (sent whole, the message was
     /// refused and its worker cut off, again at every epoch).
-    @Test func aNetworkWithCheckpointsOverOneMessageExploitsThem() throws {
+    @Test func aNetworkWithCheckpointsOverOneMessagePausesAndContinuesFromThem() throws {
         let h = try SweepHarness("pbt-large")
         defer { h.cleanUp() }
         let file = try h.write("pbt.yaml", Self.sweepFile(study: "large", epochs: 3, search: """
@@ -67,12 +67,16 @@ struct PopulationBasedTrainingE2ETests {
             .replacingOccurrences(of: "name: sgd", with: "name: adam").replacingOccurrences(of: "samples: 400", with: "samples: 120"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 300)
         #expect(status == 0, "\(output)")
-        let (trials, lineage, events) = try h.reader().read { q in
+        let (trials, attempts, events) = try h.reader().read { q in
             let s = try q.requireStudy(named: "large")
-            return (try q.trials(studyID: s.id), try q.lineage(studyID: s.id), try q.events(studyID: s.id))
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try trials.flatMap { try q.attempts(trialID: $0.id) }, try q.events(studyID: s.id))
         }
         #expect(trials.count == 2 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
-        #expect(!lineage.isEmpty, "no exploit: \(events.map(\.message))")
+        // Every continuation after a pause started from a checkpoint fetched in chunks (its
+        // own or, exploiting, another member's: which one is PBT's draw).
+        let resumed = attempts.filter { $0.attempt > 1 }
+        #expect(!resumed.isEmpty && resumed.allSatisfy { $0.resumedFromEpoch != nil }, "\(attempts.map { ($0.attempt, $0.resumedFromEpoch ?? -1) }) \(events.map(\.message))")
         #expect(events.contains { $0.kind == "paused" } && !events.contains { $0.message.contains("without a checkpoint") || $0.message.contains("not kept") },
                 "\(events.map(\.message))")
         #expect(!output.contains("oversized") && !output.contains("dropped messages"), "\(output)")

@@ -332,9 +332,15 @@ public final class CheckpointKeeper {
 
     /// The epoch and payload of a stored file, or nil when it is not one or is damaged.
     static func decode(_ bytes: [UInt8]) -> (epoch: Int, bytes: [UInt8])? {
+        payload(bytes).map { ($0.epoch, Array($0.bytes)) }
+    }
+
+    /// The epoch and payload of a stored file as a slice of it (no copy), or nil when it is
+    /// not one or is damaged.
+    static func payload(_ bytes: [UInt8]) -> (epoch: Int, bytes: ArraySlice<UInt8>)? {
         guard let entry = header(bytes[...]), bytes.count == entry.bytes,
               CRC32.checksum(bytes[..<(bytes.count - 4)]) == read(UInt32.self, bytes, at: bytes.count - 4) else { return nil }
-        return (entry.epoch, Array(bytes[headerBytes..<(bytes.count - 4)]))
+        return (entry.epoch, bytes[headerBytes..<(bytes.count - 4)])
     }
 
     private static func readHeader(_ path: String) -> Entry? {

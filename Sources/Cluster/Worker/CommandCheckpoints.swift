@@ -25,7 +25,7 @@ final class CommandCheckpoints {
     private struct ArchiveIdentity: Equatable {
         var bytes: Int
         var crc: UInt32
-        init(_ archive: [UInt8]) { (bytes, crc) = (archive.count, CRC32.checksum(archive[...])) }
+        init(_ archive: ArraySlice<UInt8>) { (bytes, crc) = (archive.count, CRC32.checksum(archive)) }
     }
     private var warnedTooLarge = false
     private var warnedUnreadable = false
@@ -81,16 +81,18 @@ final class CommandCheckpoints {
     }
 
     /// A fresh directory for `trial`'s attempt, with `archive`'s files when it resumes.
-    init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: [UInt8]?, maxBytes: Int = defaultMaxBytes) throws {
+    init(root: String = CommandCheckpoints.root, study: String, trial: Int, attempt: Int, restoring archive: ArraySlice<UInt8>?, maxBytes: Int = defaultMaxBytes) throws {
         path = "\(root)/\(study)-trial-\(trial)-attempt-\(attempt)"
         self.maxBytes = maxBytes
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         if let archive {
+            // Written from the archive's own bytes: no copy per file (a 1 GB checkpoint took
+            // three times its size in memory to restore).
             for (name, bytes) in try Self.unpack(archive) {
                 let file = "\(path)/\(name)"
                 try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: file, contents: Data(bytes)) else { throw ArchiveError.cannotRestore(name) }
+                guard Self.write(bytes, to: file) else { throw ArchiveError.cannotRestore(name) }
             }
             sent = ArchiveIdentity(archive)
         }
@@ -146,10 +148,17 @@ final class CommandCheckpoints {
             skipped = "the checkpoint directory holds \(total) bytes, over the \(maxBytes / (1 << 20)) MiB a checkpoint may have"
             return nil
         }
-        var contents: [(String, [UInt8])] = []
+        // Packed as the files are read (not read whole, then packed: twice the size in memory).
+        var archive = Self.magic
+        archive.reserveCapacity(total + 12 + listed.reduce(0) { $0 + 12 + $1.name.utf8.count })
+        Self.append(UInt32(listed.count), &archive)
         for f in listed {
             let file = "\(path)/\(f.name)"
-            guard let data = FileManager.default.contents(atPath: file) else {
+            let name = Array(f.name.utf8)
+            Self.append(UInt32(name.count), &archive)
+            archive += name
+            // Read straight into the archive (a file read whole, then copied, took twice its size).
+            guard Self.appendFile(file, to: &archive) else {
                 // Removed meanwhile: next time. Unreadable: said once (it dropped every checkpoint unseen).
                 if access(file, R_OK) != 0 && errno == EACCES && !warnedUnreadable {
                     warn("the checkpoint file \(f.name) cannot be read (permission denied): checkpoints are not sent while it is there")
@@ -158,10 +167,8 @@ final class CommandCheckpoints {
                 skipped = "the checkpoint file \(f.name) could not be read"
                 return nil
             }
-            contents.append((f.name, Array(data)))
         }
-        let archive = Self.pack(contents)
-        let identity = ArchiveIdentity(archive)
+        let identity = ArchiveIdentity(archive[...])
         guard identity != sent else {
             skipped = "the checkpoint directory holds the same files as at the last checkpoint sent"
             return nil
@@ -218,12 +225,14 @@ final class CommandCheckpoints {
         return out
     }
 
-    static func unpack(_ archive: [UInt8]) throws -> [(String, [UInt8])] {
+    /// The files of an archive, as slices of it (no copies).
+    static func unpack(_ archive: ArraySlice<UInt8>) throws -> [(String, ArraySlice<UInt8>)] {
         var offset = 0
         func take(_ n: Int) throws -> ArraySlice<UInt8> {
             guard n >= 0, archive.count - offset >= n else { throw ArchiveError.malformed("truncated at byte \(offset)") }
             defer { offset += n }
-            return archive[offset..<(offset + n)]
+            let start = archive.startIndex + offset
+            return archive[start..<(start + n)]
         }
         func integer(_ bytes: Int) throws -> Int {
             let b = try take(bytes)
@@ -233,17 +242,58 @@ final class CommandCheckpoints {
             return Int(v)
         }
         guard Array(try take(magic.count)) == magic else { throw ArchiveError.malformed("not a checkpoint archive") }
-        var files: [(String, [UInt8])] = []
+        var files: [(String, ArraySlice<UInt8>)] = []
         for _ in 0..<(try integer(4)) {
             let name = String(decoding: try take(try integer(4)), as: UTF8.self)
             // Paths stay inside the directory.
             guard !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
                 throw ArchiveError.malformed("the path '\(name)' leaves the directory")
             }
-            files.append((name, Array(try take(try integer(8)))))
+            files.append((name, try take(try integer(8))))
         }
         guard offset == archive.count else { throw ArchiveError.malformed("\(archive.count - offset) bytes after the last file") }
         return files
+    }
+
+    /// Appends the file's size (UInt64) and its bytes to `archive`; false when it cannot be
+    /// read whole (`archive` is then of no use).
+    private static func appendFile(_ path: String, to archive: inout [UInt8]) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        let size = Int(info.st_size)
+        append(UInt64(size), &archive)
+        let start = archive.count
+        archive.append(contentsOf: repeatElement(0, count: size))
+        return archive.withUnsafeMutableBytes { buffer in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + start + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false } // shrank meanwhile
+                done += n
+            }
+            return true
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path`; false when it cannot.
+    private static func write(_ bytes: ArraySlice<UInt8>, to path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                written += n
+            }
+            return true
+        }
     }
 
     private static func append<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {

@@ -26,7 +26,7 @@ struct TrainingTrial: TrialKind {
             if let resume = a.resume {
                 // A re-queued trial continues where its last attempt's checkpoint left off.
                 do {
-                    try trainer.restore(from: try CheckpointFile.decode(try session.resumeCheckpoint() ?? []))
+                    try trainer.restore(from: try CheckpointFile.decode(Array(try session.resumeCheckpoint() ?? [])))
                 } catch {
                     throw ResumeError(epoch: resume.epoch, cause: "\(error)")
                 }

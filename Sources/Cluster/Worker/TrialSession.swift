@@ -189,14 +189,14 @@ final class TrialSession: DataChannel {
 
     /// The checkpoint a resumed attempt starts from: attached to the assignment, or, a large
     /// one, fetched in chunks and checked (nil: the attempt starts afresh).
-    func resumeCheckpoint() throws(CheckpointFetchError) -> [UInt8]? {
+    func resumeCheckpoint() throws(CheckpointFetchError) -> ArraySlice<UInt8>? {
         guard let resume = assign.resume else { return nil }
-        guard let parts = resume.parts else { return resume.checkpoint }
+        guard let parts = resume.parts else { return resume.checkpoint[...] }
         switch download(bytes: parts) {
         case .failure(let e):
             throw CheckpointFetchError(reason: "the checkpoint to resume from (\(parts) bytes) could not be fetched: \(e.reason)")
         case .success(let file):
-            guard let stored = CheckpointKeeper.decode(file), stored.epoch == resume.epoch else {
+            guard let stored = CheckpointKeeper.payload(file), stored.epoch == resume.epoch else {
                 throw CheckpointFetchError(reason: "the checkpoint fetched to resume from (\(parts) bytes) is damaged (its checksum or epoch does not match)")
             }
             return stored.bytes
