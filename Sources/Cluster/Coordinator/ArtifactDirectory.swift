@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// Model files of trials, beside the database: `DB.artifacts/STUDY/trial-N.swm`.
 ///
@@ -47,15 +48,7 @@ public struct ArtifactDirectory: Sendable {
         guard let fd = Optional(open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)), fd >= 0 else {
             throw ArtifactError.cannotWrite(temporary, String(cString: strerror(errno)))
         }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { buffer -> Bool in
-            while written < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n <= 0 { return false }
-                written += n
-            }
-            return !durable || fsync(fd) == 0
-        }
+        let ok = DescriptorWriting.writeAll(fd, bytes[...]) && (!durable || fsync(fd) == 0)
         close(fd)
         guard ok, rename(temporary, final) == 0 else {
             let why = String(cString: strerror(errno))

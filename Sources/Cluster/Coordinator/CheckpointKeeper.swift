@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Training
 
 /// The latest checkpoint of each running trial, beside the database:
@@ -131,13 +132,13 @@ public final class CheckpointKeeper {
             guard fd >= 0 else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
             let header = Self.header(epoch: p.epoch, payloadBytes: p.total)
             uploads[p.trial] = Upload(attempt: p.attempt, epoch: p.epoch, total: p.total, received: 0, crc: CRC32.checksum(header[...]), fd: fd, path: path)
-            guard Self.writeAll(fd, header[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard DescriptorWriting.writeAll(fd, header[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
         guard var u = uploads[p.trial], u.attempt == p.attempt, u.epoch == p.epoch, u.total == p.total else {
             return refuse("a part at byte \(p.offset) of an upload that did not start at byte 0")
         }
         guard p.offset == u.received else { return refuse("a part at byte \(p.offset) where byte \(u.received) was next") }
-        guard Self.writeAll(u.fd, p.bytes[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard DescriptorWriting.writeAll(u.fd, p.bytes[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
         u.crc = CRC32.checksum(p.bytes[...], continuing: u.crc)
         u.received += p.bytes.count
         uploads[p.trial] = u
@@ -152,7 +153,7 @@ public final class CheckpointKeeper {
             return "its parts did not all arrive"
         }
         var crc = u.crc.littleEndian
-        let ok = withUnsafeBytes(of: &crc) { Self.writeAll(u.fd, Array($0)[...]) }
+        let ok = withUnsafeBytes(of: &crc) { DescriptorWriting.writeAll(u.fd, Array($0)[...]) }
         close(u.fd)
         uploads[trial] = nil
         guard ok else {
@@ -214,19 +215,6 @@ public final class CheckpointKeeper {
     }
 
     private static func mebibytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
-
-    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                written += n
-            }
-            return true
-        }
-    }
 
     /// Writes the checkpoints accepted and removes those dropped since the last flush;
     /// returns what could not be written (the trial then has no checkpoint).

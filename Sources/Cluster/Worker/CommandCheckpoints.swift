@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Training
 
 /// A command trial's checkpoint directory (`SWEEP_CHECKPOINT_DIR`): the program saves its
@@ -284,16 +285,7 @@ final class CommandCheckpoints {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        return bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                written += n
-            }
-            return true
-        }
+        return DescriptorWriting.writeAll(fd, bytes)
     }
 
     private static func append<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {
