@@ -205,6 +205,10 @@ struct CommandTrial: TrialKind {
             if let archive = checkpoint, archive.count > CheckpointTransfer.singleFrameBytes {
                 checkpoint = nil
                 if let why = session.upload(archive, epoch: epoch) {
+                    // Stopped (Ctrl-C, SIGTERM) while it was sent: the trial is handed back and
+                    // runs this epoch again from its last checkpoint, so the epoch is not
+                    // reported (its report read as a pause the trial went on past).
+                    if session.stopRequested { return }
                     warn("the checkpoint after epoch \(epoch) (\(archive.count) bytes) was not sent: \(why)")
                     checkpoints.notSent()
                     skipped = why

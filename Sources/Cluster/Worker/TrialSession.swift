@@ -102,6 +102,7 @@ final class TrialSession: DataChannel {
         if let c = checkpoint, c.count > CheckpointTransfer.singleFrameBytes {
             attached = nil
             if let why = upload(c, epoch: epoch) {
+                if stopRequested { return false } // handed back: this epoch runs again from the last checkpoint
                 log.warning("trial \(assign.trial): the checkpoint after epoch \(epoch) (\(c.count) bytes) was not sent: \(why)")
                 skipped = why
             } else {
