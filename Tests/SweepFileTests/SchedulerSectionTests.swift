@@ -35,6 +35,17 @@ import Testing
         #expect(error.mark != nil, "\(error)")
     }
 
+    /// Every PBT setting in error is reported at once (a file with two mistakes named one,
+    /// and the second only after the first was fixed).
+    @Test func everyBadSchedulerSettingIsReported() throws {
+        let error = try #require(parseError(Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, quantile: 0.7, perturbation_factors: [0.8, -1], mutations: [optimizer.learning_rate, nosuch, other]}")))
+        let problems = error.all.map { "\($0.path): \($0.message)" }
+        #expect(problems.contains { $0.hasPrefix("scheduler.quantile: must be in (0, 0.5]") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("scheduler.perturbation_factors: a list of positive numbers") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("scheduler.mutations: 'nosuch' is not a searched parameter") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("scheduler.mutations: 'other' is not a searched parameter") }, "\(problems)")
+    }
+
     /// A member continues from another member's checkpoint: a mutation of the network's
     /// shape (a layer width) is refused at validation, not found when members fail late;
     /// the activation (and dropout) keep the shape and may change.

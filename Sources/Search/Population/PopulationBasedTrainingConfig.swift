@@ -76,30 +76,39 @@ public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
         try c.encode(mutations, forKey: .mutations)
     }
 
-    /// Checks every setting, and that each mutated parameter is one of `space`'s.
+    /// Checks every setting, and that each mutated parameter is one of `space`'s; throws the
+    /// first problem (``problems(against:)`` lists them all).
     public func validate(against space: SearchSpace) throws(Invalid) {
-        guard population >= 2 else { throw Invalid(key: "population", message: "at least 2 members, got \(population)") }
-        guard perturbationInterval >= 1 else {
-            throw Invalid(key: "perturbation_interval", message: "at least 1 epoch, got \(perturbationInterval)")
+        if let first = problems(against: space).first { throw first }
+    }
+
+    /// Every setting that is out of range, and every mutated name that is not a searched
+    /// parameter (a file with two mistakes heard of one, fixed it, and heard of the next).
+    public func problems(against space: SearchSpace) -> [Invalid] {
+        var out: [Invalid] = []
+        if population < 2 { out.append(Invalid(key: "population", message: "at least 2 members, got \(population)")) }
+        if perturbationInterval < 1 {
+            out.append(Invalid(key: "perturbation_interval", message: "at least 1 epoch, got \(perturbationInterval)"))
         }
-        guard quantile > 0, quantile <= 0.5 else {
-            throw Invalid(key: "quantile", message: "must be in (0, 0.5] (the top and bottom groups cannot overlap), got \(quantile)")
+        if !(quantile > 0 && quantile <= 0.5) {
+            out.append(Invalid(key: "quantile", message: "must be in (0, 0.5] (the top and bottom groups cannot overlap), got \(quantile)"))
         }
-        guard (0...1).contains(resampleProbability) else {
-            throw Invalid(key: "resample_probability", message: "must be in [0, 1], got \(resampleProbability)")
+        if !(0...1).contains(resampleProbability) {
+            out.append(Invalid(key: "resample_probability", message: "must be in [0, 1], got \(resampleProbability)"))
         }
-        guard !perturbationFactors.isEmpty, perturbationFactors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw Invalid(key: "perturbation_factors", message: "a list of positive numbers, got \(perturbationFactors)")
+        if perturbationFactors.isEmpty || !perturbationFactors.allSatisfy({ $0 > 0 && $0.isFinite }) {
+            out.append(Invalid(key: "perturbation_factors", message: "a list of positive numbers, got \(perturbationFactors)"))
         }
-        guard !mutations.isEmpty else {
-            throw Invalid(key: "mutations", message: "name at least one searched parameter that explore steps may change")
+        if mutations.isEmpty {
+            out.append(Invalid(key: "mutations", message: "name at least one searched parameter that explore steps may change"))
         }
+        let known = space.parameters.map(\.name).joined(separator: ", ")
         for name in mutations where space.parameter(named: name) == nil {
-            let known = space.parameters.map(\.name).joined(separator: ", ")
-            throw Invalid(key: "mutations", message: "'\(name)' is not a searched parameter (searched: \(known))")
+            out.append(Invalid(key: "mutations", message: "'\(name)' is not a searched parameter (searched: \(known))"))
         }
-        guard Set(mutations).count == mutations.count else {
-            throw Invalid(key: "mutations", message: "a parameter is named twice")
+        if Set(mutations).count != mutations.count {
+            out.append(Invalid(key: "mutations", message: "a parameter is named twice"))
         }
+        return out
     }
 }

@@ -28,10 +28,8 @@ enum SchedulingRules {
         if let pruner, pruner.name != .none {
             fail(["pruner"], "pruner '\(pruner.name.rawValue)' does not apply with scheduler pbt (it replaces the bottom members instead of stopping them); remove the pruner section")
         }
-        do {
-            try pbt.validate(against: space)
-        } catch {
-            fail(["scheduler", error.key], error.message)
+        for problem in pbt.problems(against: space) {
+            fail(["scheduler", problem.key], problem.message)
         }
         // A member continues from another member's checkpoint: what an explore step changes
         // must keep the network's shape. Under `model`, only dropout and the activation do.
