@@ -209,6 +209,11 @@ import Training
             budget: {trials: 2}
             """)
         #expect(try h.run(["run", regression, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        // Without task: regression the same target reads as 63 classes of ~1 sample: said.
+        let asClasses = try h.write("c.yaml", "data: {dataset: csv, train_file: \(h.path("r.csv")), label: y}\nmodel: {hidden: [8]}\ntraining: {epochs: 1}\n")
+        let noted = try h.run(["validate", asClasses])
+        #expect(noted.status == 0 && noted.output.contains("the labels are 63 distinct numbers for 80 samples, read as classes: a numeric target? set data.task: regression"), "\(noted.output)")
+        #expect(!(try h.run(["validate", regression]).output.contains("a numeric target?")))
         let retrain = try h.run(["retrain", "r", "--db", h.db])
         #expect(retrain.status == 0 && retrain.output.contains("test_rmse ") && retrain.output.contains("test_r2 ") && !retrain.output.contains("nan"), "\(retrain.output)")
         let listed = try h.run(["retrain", "r", "--db", h.db, "--list"])

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import SweepFile
 import Training
 
@@ -11,6 +12,7 @@ enum DataPreflight {
         let config = try TrainFile.load(path: path)
         let node = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)["data"]
         let dataset = try load(config.data, file: path, node: node)
+        noteNumericClasses(config.data, dataset, file: path)
         if let dataset, let problem = config.problem(with: dataset) {
             let field = problem.prefix { $0 != ":" }
             throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
@@ -27,6 +29,7 @@ enum DataPreflight {
         let definition = try SweepDefinition.load(path: path)
         guard let node = definition.template["data"], let config = definition.sharedDataConfig else { return definition }
         let dataset = try load(config, file: path, node: node)
+        noteNumericClasses(config, dataset, file: path)
         // Two-class metrics need the class count, known once the data is read.
         if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
            let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {
@@ -40,6 +43,16 @@ enum DataPreflight {
         let fingerprint = try fingerprintOf(files, file: path, node: node)
         checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(fingerprint.description))))
         return checked
+    }
+
+    /// Says when a classification's labels look like a numeric target: many distinct numbers
+    /// for few samples each (a diabetes progression score made 214 classes of 442 samples
+    /// and a test accuracy of 0.01, without a word). Classification is the default task.
+    static func noteNumericClasses(_ config: DataConfig, _ dataset: Dataset?, file: String) {
+        guard config.task == nil, let dataset, dataset.classNames.count > 20,
+              dataset.classNames.allSatisfy({ Double($0) != nil }),
+              dataset.classNames.count * 4 > dataset.train.count + dataset.validation.count + dataset.test.count else { return }
+        StandardStream.error.write("note: \(file): the labels are \(dataset.classNames.count) distinct numbers for \(dataset.train.count + dataset.validation.count + dataset.test.count) samples, read as classes: a numeric target? set data.task: regression\n")
     }
 
     /// A resumed study's stored definition, its data loaded and fingerprinted again: data
