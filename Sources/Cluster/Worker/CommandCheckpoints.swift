@@ -213,19 +213,6 @@ final class CommandCheckpoints {
 
     /// magic | file count UInt32 | per file: path length UInt32, UTF-8 path, size UInt64,
     /// bytes; little-endian.
-    static func pack(_ files: [(String, [UInt8])]) -> [UInt8] {
-        var out = magic
-        append(UInt32(files.count), &out)
-        for (name, bytes) in files {
-            let p = Array(name.utf8)
-            append(UInt32(p.count), &out)
-            out += p
-            append(UInt64(bytes.count), &out)
-            out += bytes
-        }
-        return out
-    }
-
     /// The files of an archive, as slices of it (no copies).
     static func unpack(_ archive: ArraySlice<UInt8>) throws -> [(String, ArraySlice<UInt8>)] {
         var offset = 0

@@ -197,24 +197,14 @@ struct CommandTrial: TrialKind {
             let saved = checkpoints.savedSinceLastReport()
             let due = session.checkpointDue(after: epoch)
             if due && !saved { checkpoints.warnStale(epoch: epoch, warn: warn) }
-            var checkpoint = due && saved ? checkpoints.changedArchive(warn: warn) : nil
-            // Why a due checkpoint is not sent, for the coordinator's warning.
-            var skipped: String?
             // A large one goes ahead of the report in parts (the program waits for its decision meanwhile).
-            var parts: Int?
-            if let archive = checkpoint, archive.count > CheckpointTransfer.singleFrameBytes {
-                checkpoint = nil
-                if let why = session.upload(archive, epoch: epoch) {
-                    // Stopped (Ctrl-C, SIGTERM) while it was sent: the trial is handed back and
-                    // runs this epoch again from its last checkpoint, so the epoch is not
-                    // reported (its report read as a pause the trial went on past).
-                    if session.stopRequested { return }
-                    warn("the checkpoint after epoch \(epoch) (\(archive.count) bytes) was not sent: \(why)")
-                    checkpoints.notSent()
-                    skipped = why
-                } else {
-                    parts = archive.count
-                }
+            guard let carried = session.carry(due && saved ? checkpoints.changedArchive(warn: warn) : nil, epoch: epoch) else { return }
+            let (checkpoint, parts) = (carried.attached, carried.parts)
+            // Why a due checkpoint is not sent, for the coordinator's warning.
+            var skipped = carried.skipped
+            if let why = skipped {
+                warn("the checkpoint after epoch \(epoch) was not sent: \(why)")
+                checkpoints.notSent()
             }
             if session.checkpointWanted(after: epoch) && checkpoint == nil && parts == nil && skipped == nil {
                 skipped = !due ? "skipped to keep checkpoints to \(Int(TrialSession.checkpointBytesPerSecond) >> 20) MiB/s"

@@ -97,19 +97,9 @@ final class TrialSession: DataChannel {
             mailbox.queue(.lastReport(reportMessage(epoch: epoch, metrics: metrics, seconds: seconds)))
             return !shouldEnd
         }
-        // A checkpoint too large for one message goes ahead in parts.
-        var attached = checkpoint, parts: Int?, skipped: String?
-        if let c = checkpoint, c.count > CheckpointTransfer.singleFrameBytes {
-            attached = nil
-            if let why = upload(c, epoch: epoch) {
-                if stopRequested { return false } // handed back: this epoch runs again from the last checkpoint
-                log.warning("trial \(assign.trial): the checkpoint after epoch \(epoch) (\(c.count) bytes) was not sent: \(why)")
-                skipped = why
-            } else {
-                parts = c.count
-            }
-        }
-        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: attached, checkpointSkipped: skipped, checkpointParts: parts)
+        guard let carried = carry(checkpoint, epoch: epoch) else { return false }
+        if let why = carried.skipped { log.warning("trial \(assign.trial): the checkpoint after epoch \(epoch) was not sent: \(why)") }
+        send(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: carried.attached, checkpointSkipped: carried.skipped, checkpointParts: carried.parts)
         waitForDecision(epoch: epoch)
         return !shouldEnd
     }
@@ -140,6 +130,18 @@ final class TrialSession: DataChannel {
     }
 
     // MARK: Large checkpoints
+
+    /// How a report carries `checkpoint`: attached, or, too large for one message, sent
+    /// ahead in parts (`parts`), or not at all (`skipped` says why). Nil when a stop came
+    /// while it was sent: the trial is handed back and runs this epoch again from its last
+    /// checkpoint, so the epoch is not reported (its report read as a pause the trial went
+    /// on past).
+    func carry(_ checkpoint: [UInt8]?, epoch: Int) -> (attached: [UInt8]?, parts: Int?, skipped: String?)? {
+        guard let c = checkpoint, c.count > CheckpointTransfer.singleFrameBytes else { return (checkpoint, nil, nil) }
+        guard let why = upload(c, epoch: epoch) else { return (nil, c.count, nil) }
+        if stopRequested { return nil }
+        return (nil, nil, "\(why) (\(c.count) bytes)")
+    }
 
     /// Sends `archive`, the checkpoint after `epoch`, to the coordinator in parts
     /// (``CheckpointTransfer``): nil once the coordinator holds all of it, else why not (the
