@@ -53,6 +53,69 @@ import ZeroMQ
         #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete })
     }
 
+    /// A registered worker asking for chunks of the shipped data set and reading none of them
+    /// gets a few (``Receipts``: at most 8 unconfirmed), not a queue of hundreds of MiB: the
+    /// coordinator's memory stays where it was, and it says what it dropped.
+    @Test func aWorkerAskingForChunksWithoutReadingThemIsSentOnlyAFew() throws {
+        let h = try SweepHarness("unread-chunks")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let pad = String(repeating: "z", count: 1000)
+        let rows = (0..<24_000).map { "\($0 % 7),\($0 % 2),\(pad)" }
+        let data = try h.write("d.csv", "x,y,pad\n" + rows.joined(separator: "\n") + "\n")
+        let file = try h.write("u.yaml", """
+            study: u
+            data: {dataset: csv, train_file: \(data), label: y, ignore: [pad], validation: 8, test: 8}
+            model: {hidden: [4]}
+            training: {epochs: 1}
+            budget: {trials: 2}
+            """)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }, "no database:\n\(h.logText("coordinator.log"))")
+
+        let ctx = try Context()
+        let greedy = try Socket(ctx, .dealer)
+        try greedy.setReceiveHighWaterMark(1) // reads (almost) nothing once it asks
+        try greedy.setReceiveTimeout(milliseconds: 200)
+        try greedy.setRoutingID("greedy")
+        try greedy.connect(endpoint)
+        defer { greedy.close() }
+        let hello = #"{"v":1,"type":"hello","worker":"greedy","host":"h","pid":1,"version":"9","cores":1,"threads":1,"capabilities":["training","synthetic","receipts"],"running":null}"#
+        _ = try greedy.send([Array(hello.utf8)])
+        // The assignment names the data set's fingerprint.
+        var fingerprint: String?
+        let deadline = Date().addingTimeInterval(20)
+        while fingerprint == nil, Date() < deadline {
+            guard let m = try greedy.receive(), let text = m.frames.last.flatMap({ String(bytes: $0, encoding: .utf8) }) else { continue }
+            // (JSON may write the slash as `\/`.)
+            if let range = text.range(of: #"sha256:[0-9a-f]{64}\\?/[0-9]+"#, options: .regularExpression) {
+                fingerprint = text[range].replacingOccurrences(of: "\\", with: "")
+            }
+        }
+        let key = try #require(fingerprint, "no assignment with a data fingerprint:\n\(h.logText("coordinator.log"))")
+        let pid = coordinator.processIdentifier
+        let baseline = try #require(residentBytes(pid))
+        // 600 requests of 1 MiB each: unanswered by receipts, libzmq would queue them all.
+        for i in 0..<600 {
+            let request = #"{"v":1,"type":"data_request","fingerprint":"\#(key)","file":0,"offset":\#((i % 20) << 20)}"#
+            _ = try greedy.send([Array(request.utf8)])
+        }
+        var peak = baseline
+        let until = Date().addingTimeInterval(4)
+        while Date() < until {
+            peak = max(peak, residentBytes(pid) ?? 0)
+            let heartbeat = #"{"v":1,"type":"heartbeat"}"#
+            _ = try greedy.send([Array(heartbeat.utf8)], dontWait: true)
+            usleep(50_000)
+        }
+        #expect(coordinator.isRunning, "\(h.logText("coordinator.log"))")
+        print("unread chunks: coordinator RSS \(baseline >> 20) MiB before, peak \(peak >> 20) MiB after 600 requests of 1 MiB")
+        #expect(peak - baseline < 80 << 20, "RSS grew from \(baseline >> 20) MiB to \(peak >> 20) MiB")
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("dropped a chunk request of greedy"), "\(log)")
+    }
+
     /// With a peer flooding small messages all along, a silent worker is still found dead
     /// (and its trial re-queued) while the flood goes on, not only after it stops. (It is
     /// stopped, not killed: a killed process of this machine would be seen to exit without

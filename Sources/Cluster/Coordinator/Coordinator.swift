@@ -57,6 +57,9 @@ public final class Coordinator {
     /// Connections cut off in the current window: their queued messages are dropped unread.
     private var cutOff: Set<Int32> = []
     private var budgetWindow = 0.0
+    /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
+    /// and does not read makes libzmq hold).
+    private var unconfirmed = UnconfirmedAnswers()
     /// How often the loop looks for messages while it gathers (see ``CoordinatorOptions/gatherSeconds``):
     /// the most a message that may not wait is delayed by a gathering under way.
     static let gatherLook = 0.0005
@@ -295,6 +298,8 @@ public final class Coordinator {
                 var body = m.frames.dropFirst()
                 if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                 let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
+                if case .success(let decoded) = message, let receipts = decoded.bulkReceipts,
+                   !admitBulkRequest(decoded, receipts: receipts, from: id, connection: m.sourceFD, peer: m.peerAddress, now: now) { continue }
                 if allMayWait, case .success(let decoded) = message {
                     let before = waitingOutcomes[id, default: 0]
                     allMayWait = core.mayWait(decoded, from: id, outcomesBefore: before)
@@ -360,6 +365,7 @@ public final class Coordinator {
             lastBatchSeconds = clock.now - t
             for (id, peer, v) in violations { reject(id, peer: peer, v) }
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
+            unconfirmed.batchAnswered()
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             if tickDue { sendHeartbeats(now: t) }
             let handled = batch.count
@@ -462,16 +468,49 @@ public final class Coordinator {
     }
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {
+        var message = message
+        if message.carriesBulk { message.receipt = unconfirmed.stamp(worker, now: now) }
         do {
             if try router.send([Array(worker.utf8)] + codec.frames(message), dontWait: true) {
                 lastSent[worker] = now
-            } else {
-                log.limited(.warning, key: "hwm-\(worker)", "send queue to \(worker) is full; message dropped")
+                return
             }
+            log.limited(.warning, key: "hwm-\(worker)", "send queue to \(worker) is full; message dropped")
         } catch {
             // EHOSTUNREACH: the worker disconnected; liveness will notice.
             log.limited(.debug, key: "send-\(worker)", "cannot send to \(worker): \(error)")
             lastSent[worker] = nil
+        }
+        if let receipt = message.receipt { unconfirmed.withdraw(worker, receipt: receipt) }
+    }
+
+    /// Whether a request for a chunk (data set or checkpoint) is answered (``Receipts``): a
+    /// worker that does not return receipts is told it must be updated; one with too many
+    /// answers unconfirmed is not answered; one that left an answer unread for a minute and
+    /// asks for more is cut off, which frees what libzmq queued for it.
+    private func admitBulkRequest(_ request: WorkerMessage, receipts: [Int], from worker: String, connection: Int32?, peer: String?, now: Double) -> Bool {
+        guard let session = core.workers[worker] else { return true } // not a worker: refused as before
+        guard session.capabilities.contains(Wire.receiptsCapability) else {
+            let why = "this coordinator sends chunks only to workers that confirm what they read (the `receipts` capability): update sweep on \(session.host)"
+            switch request {
+            case .dataRequest(let r): send(.data(.refused(fingerprint: r.fingerprint, reason: why)), to: worker, now: now)
+            case .checkpoint(.fetch(let f)): send(.checkpoint(.chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: 0, bytes: [], refused: why))), to: worker, now: now)
+            default: break
+            }
+            return false
+        }
+        switch unconfirmed.screen(worker, connection: connection, receipts: receipts, now: now) {
+        case .answer:
+            return true
+        case .tooMany(let n):
+            core.countViolation(.invalid(type: "chunk request", reason: "\(n) answers unconfirmed"))
+            log.limited(.warning, key: "unconfirmed-\(worker)", "dropped a chunk request of \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): \(n) chunks sent to it are not confirmed read")
+            return false
+        case .unread(let seconds, let n):
+            core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(seconds)) s"))
+            if let fd = connection { router.cutOff(connection: fd) }
+            log.limited(.warning, key: "unread-\(worker)", "disconnected \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): it asked for more with \(n) chunk(s) unread for \(Int(seconds)) s")
+            return false
         }
     }
 
@@ -484,6 +523,7 @@ public final class Coordinator {
             let live = Set(core.workerIDs)
             lastSent = lastSent.filter { live.contains($0.key) }
         }
+        if unconfirmed.count > core.workerIDs.count * 2 + 64 { unconfirmed.keepOnly(Set(core.workerIDs)) }
     }
 
     /// Counts, logs (rate-limited) and drops a bad message; tells the peer why when that helps.

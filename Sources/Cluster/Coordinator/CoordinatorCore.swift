@@ -1320,10 +1320,12 @@ final class CoordinatorCore {
             }
         }
         // A large checkpoint is fetched by the worker in chunks (CheckpointTransfer), not read
-        // here; a worker of an older version cannot, and starts the trial over.
+        // here; a worker of an older version cannot (or would not return their receipts), and
+        // starts the trial over.
+        let fetches = workers[worker].map { $0.capabilities.contains(Wire.checkpointPartsCapability) && $0.capabilities.contains(Wire.receiptsCapability) } ?? false
         let resume = !checkpoints.isLarge(trial: trial)
             ? checkpoints.latest(trial: trial).map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: $0.bytes) }
-            : workers[worker]?.capabilities.contains(Wire.checkpointPartsCapability) != true ? nil
+            : !fetches ? nil
             : checkpoints.entries[trial].map { CoordinatorMessage.Assign.Resume(epoch: $0.epoch, checkpoint: [], parts: $0.bytes) }
         return .ready(.init(study: study.name, trial: trial, attempt: attempt, seed: seed, params: snapshot.params, spec: spec,
                             maxEpochs: maxEpochs, metric: metric, keepModel: models.keepsModels, baseModel: baseModel,

@@ -67,9 +67,11 @@ public enum CheckpointTransfer {
 
     public struct Fetch: Sendable, Equatable {
         public var trial: Int, attempt: Int, offset: Int
+        /// The receipts of chunks read since the last request (Receipts.swift).
+        public var receipts: [Int]
 
-        public init(trial: Int, attempt: Int, offset: Int) {
-            (self.trial, self.attempt, self.offset) = (trial, attempt, offset)
+        public init(trial: Int, attempt: Int, offset: Int, receipts: [Int] = []) {
+            (self.trial, self.attempt, self.offset, self.receipts) = (trial, attempt, offset, receipts)
         }
     }
 
@@ -78,9 +80,11 @@ public enum CheckpointTransfer {
         public var bytes: [UInt8]
         /// Why there is nothing to send (nil: `bytes` is the chunk).
         public var refused: String?
+        /// Returned with the next request once read (Receipts.swift).
+        public var receipt: Int?
 
-        public init(trial: Int, attempt: Int, offset: Int, total: Int, bytes: [UInt8], refused: String? = nil) {
-            (self.trial, self.attempt, self.offset, self.total, self.bytes, self.refused) = (trial, attempt, offset, total, bytes, refused)
+        public init(trial: Int, attempt: Int, offset: Int, total: Int, bytes: [UInt8], refused: String? = nil, receipt: Int? = nil) {
+            (self.trial, self.attempt, self.offset, self.total, self.bytes, self.refused, self.receipt) = (trial, attempt, offset, total, bytes, refused, receipt)
         }
     }
 }
@@ -100,6 +104,7 @@ enum CheckpointTransferCodec {
         case .fetch(let f):
             w.key("type"); w.string("checkpoint_request")
             w.key("trial"); w.int(f.trial); w.key("attempt"); w.int(f.attempt); w.key("offset"); w.int(f.offset)
+            Receipts.encode(f.receipts, into: &w)
         }
     }
 
@@ -118,6 +123,7 @@ enum CheckpointTransferCodec {
                 w.key("refused"); w.string(String(why.prefix(maxReasonCharacters)))
             } else {
                 w.key("chunk_bytes"); w.int(c.bytes.count)
+                if let r = c.receipt { w.key("receipt"); w.int(r) }
             }
         }
     }
@@ -133,7 +139,8 @@ enum CheckpointTransferCodec {
             }
             return .part(p)
         default:
-            let fetch = CheckpointTransfer.Fetch(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type))
+            let fetch = CheckpointTransfer.Fetch(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type),
+                                                 receipts: try Receipts.decode(o, type: type))
             guard fetch.offset < CheckpointTransfer.maxTotalBytes else { throw .invalid(type: type, reason: "'offset' must be below \(CheckpointTransfer.maxTotalBytes)") }
             return .fetch(fetch)
         }
@@ -148,7 +155,8 @@ enum CheckpointTransferCodec {
                               received: try count(o, "received", type), refused: refused))
         default:
             let chunk = CheckpointTransfer.Chunk(trial: try count(o, "trial", type), attempt: try positive(o, "attempt", type), offset: try count(o, "offset", type),
-                                                 total: try count(o, "total", type), bytes: [], refused: refused)
+                                                 total: try count(o, "total", type), bytes: [], refused: refused,
+                                                 receipt: try Receipts.decodeReceipt(o, type: type))
             guard chunk.total <= CheckpointTransfer.maxTotalBytes, chunk.offset <= chunk.total else {
                 throw .invalid(type: type, reason: "'total' must be at most \(CheckpointTransfer.maxTotalBytes) and 'offset' within it")
             }

@@ -24,11 +24,14 @@ public struct DataRequest: Sendable, Equatable {
     /// Index of the file in the manifest; nil asks for the manifest.
     public var file: Int?
     public var offset: Int
+    /// The receipts of chunks read since the last request (Receipts.swift).
+    public var receipts: [Int]
 
-    public init(fingerprint: String, file: Int? = nil, offset: Int = 0) {
+    public init(fingerprint: String, file: Int? = nil, offset: Int = 0, receipts: [Int] = []) {
         self.fingerprint = fingerprint
         self.file = file
         self.offset = offset
+        self.receipts = receipts
     }
 }
 
@@ -67,12 +70,15 @@ public struct DataChunk: Sendable, Equatable {
     public var file: Int
     public var offset: Int
     public var bytes: [UInt8]
+    /// Returned with the next request once read (Receipts.swift).
+    public var receipt: Int?
 
-    public init(fingerprint: String, file: Int, offset: Int, bytes: [UInt8]) {
+    public init(fingerprint: String, file: Int, offset: Int, bytes: [UInt8], receipt: Int? = nil) {
         self.fingerprint = fingerprint
         self.file = file
         self.offset = offset
         self.bytes = bytes
+        self.receipt = receipt
     }
 }
 
@@ -82,6 +88,7 @@ enum DataTransferCodec {
         w.key("type"); w.string("data_request")
         w.key("fingerprint"); w.string(r.fingerprint)
         if let file = r.file { w.key("file"); w.int(file); w.key("offset"); w.int(r.offset) }
+        Receipts.encode(r.receipts, into: &w)
     }
 
     static func encode(_ d: DataReply, into w: inout JSONWriter) {
@@ -98,6 +105,7 @@ enum DataTransferCodec {
             w.key("file"); w.int(c.file)
             w.key("offset"); w.int(c.offset)
             w.key("chunk_bytes"); w.int(c.bytes.count)
+            if let r = c.receipt { w.key("receipt"); w.int(r) }
         case .refused(let fingerprint, let reason):
             w.key("type"); w.string("data_refused")
             w.key("fingerprint"); w.string(fingerprint)
@@ -109,7 +117,8 @@ enum DataTransferCodec {
         let type = "data_request"
         let fingerprint = try text(o, "fingerprint", type)
         guard o["file"] != nil else { return DataRequest(fingerprint: fingerprint) }
-        return DataRequest(fingerprint: fingerprint, file: try count(o, "file", type), offset: try count(o, "offset", type))
+        return DataRequest(fingerprint: fingerprint, file: try count(o, "file", type), offset: try count(o, "offset", type),
+                           receipts: try Receipts.decode(o, type: type))
     }
 
     /// A reply without its chunk bytes (the frame is attached by the caller).
@@ -126,7 +135,8 @@ enum DataTransferCodec {
             }
             return .manifest(fingerprint: fingerprint, files: files)
         case "data_chunk":
-            return .chunk(DataChunk(fingerprint: fingerprint, file: try count(o, "file", type), offset: try count(o, "offset", type), bytes: []))
+            return .chunk(DataChunk(fingerprint: fingerprint, file: try count(o, "file", type), offset: try count(o, "offset", type), bytes: [],
+                                    receipt: try Receipts.decodeReceipt(o, type: type)))
         default:
             return .refused(fingerprint: fingerprint, reason: String(try text(o, "reason", type).prefix(2000)))
         }

@@ -23,6 +23,9 @@ public enum Wire {
     /// The `hello` and `welcome` capability of a peer that sends and takes checkpoints over
     /// 12 MiB in parts (``CheckpointTransfer``); with an older peer they are not sent.
     public static let checkpointPartsCapability = "checkpoint_parts"
+    /// The `hello` capability of a worker that returns the receipts of the bulk answers it
+    /// read (``Receipts``): only such a worker is sent data-set or checkpoint chunks.
+    public static let receiptsCapability = "receipts"
 
     /// The `hello` capability a worker needs to run the trials of a study of `task`:
     /// `training` and `synthetic` every worker has; `command` only one started with

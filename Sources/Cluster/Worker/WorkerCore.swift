@@ -104,6 +104,8 @@ struct WorkerCore {
     private var askedForWorkAt = -Double.infinity
     /// The last trial whose outcome the runner gave: a copy of its assignment is not run.
     private var lastFinished: TrialRef?
+    /// Receipts of bulk answers read since the last request for more (Receipts.swift).
+    private(set) var unsentReceipts: [Int] = []
     private var stopRequested = false
     private var stopForwarded = false
     private var leaving: String?
@@ -294,8 +296,10 @@ struct WorkerCore {
         case .heartbeat?:
             break
         case .data(let reply)?:
+            keepReceipt(of: message)
             if current?.running == true { out.append(.toRunner(.data(reply))) }
         case .checkpoint(let reply)?:
+            keepReceipt(of: message)
             if current?.running == true { out.append(.toRunner(.checkpoint(reply))) }
         case .error(let text)?:
             out.append(.log(.error, "the coordinator refused a message: \(text)"))
@@ -400,8 +404,16 @@ struct WorkerCore {
         send(hello(), now: now, into: &out)
     }
 
+    /// Read is read, whether or not a trial still wants it: the coordinator's count of
+    /// unconfirmed answers must go down.
+    private mutating func keepReceipt(of message: CoordinatorMessage?) {
+        guard let receipt = message?.receipt, unsentReceipts.count < Receipts.maxPerRequest else { return }
+        unsentReceipts.append(receipt)
+    }
+
     private mutating func send(_ m: WorkerMessage, now: Double, into out: inout [Action]) {
         guard socketOpen else { return } // kept in `current` for a re-send after re-adoption
+        var m = m
         // Until the coordinator has answered `hello`, a trial's messages wait (kept in
         // `current`, re-sent in order on re-adoption): sent at once, a report made during a
         // coordinator's restart reached it before the re-sent earlier ones, and ASHA judged
@@ -410,6 +422,7 @@ struct WorkerCore {
         case .report, .result, .failure, .ready, .dataRequest, .checkpoint: guard welcomed else { return }
         case .hello, .heartbeat, .bye: break
         }
+        if !unsentReceipts.isEmpty, m.attach(receipts: unsentReceipts) { unsentReceipts.removeAll() }
         lastSent = now
         switch m {
         case .ready, .hello: askedForWorkAt = now
@@ -424,6 +437,7 @@ struct WorkerCore {
         socketOpen = false
         welcomed = false
         ahead.removeAll() // the coordinator takes these back (its `hello` will not name them)
+        unsentReceipts.removeAll() // a new connection starts with nothing unconfirmed
         reconnectAt = now + Double(backoffMs) / 1000
         out.append(.disconnect)
         out.append(.connected(false))

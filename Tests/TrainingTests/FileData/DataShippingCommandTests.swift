@@ -9,13 +9,15 @@ import Testing
 struct DataShippingCommandTests {
     /// The coordinator's directory with `d.csv` and a one-trial sweep file naming it
     /// relatively; `searchedScaling`: a `data` value is searched too (the files are not).
-    func coordinatorDirectory(searchedScaling: Bool = false) throws -> DataDirectory {
+    /// `padBytes`: each row carries an ignored column of that many bytes (a file of many chunks).
+    func coordinatorDirectory(searchedScaling: Bool = false, rows count: Int = 40, padBytes: Int = 0) throws -> DataDirectory {
         let dir = try DataDirectory()
-        let rows = (1...40).map { "\($0),\(Double($0) / 7),\($0 % 2 == 0 ? "q" : "p")" }
-        try dir.write("d.csv", "a,b,y\n" + rows.joined(separator: "\n") + "\n")
+        let pad = String(repeating: "z", count: padBytes)
+        let rows = (1...count).map { "\($0),\(Double($0) / 7),\($0 % 2 == 0 ? "q" : "p")" + (padBytes > 0 ? ",\(pad)" : "") }
+        try dir.write("d.csv", "a,b,y" + (padBytes > 0 ? ",pad" : "") + "\n" + rows.joined(separator: "\n") + "\n")
         try dir.write("s.yaml", """
             study: ship
-            data: {dataset: csv, train_file: d.csv, label: y, validation: 8, test: 8\(searchedScaling ? ", scaling: {choice: [standardize, unit]}" : "")}
+            data: {dataset: csv, train_file: d.csv, label: y, validation: 8, test: 8\(searchedScaling ? ", scaling: {choice: [standardize, unit]}" : "")\(padBytes > 0 ? ", ignore: [pad]" : "")}
             model: {hidden: [{int: [2, 4]}]}
             training: {epochs: 1}
             budget: {trials: 1}
@@ -52,6 +54,17 @@ struct DataShippingCommandTests {
         #expect(FileManager.default.contents(atPath: cached) == FileManager.default.contents(atPath: "\(dir.path)/d.csv"))
         #expect(worker.contains("received d.csv (\(sha.bytes) bytes) from the coordinator"), "\(worker)")
         #expect(!FileManager.default.fileExists(atPath: "\(workerDir.path)/d.csv"))
+    }
+
+    /// More chunks than a worker may leave unconfirmed (Receipts.unconfirmed, 8 of 1 MiB):
+    /// the worker returns the receipts of what it read, or the coordinator stops answering.
+    @Test func aDataSetOfManyChunksArrivesWhole() throws {
+        let dir = try coordinatorDirectory(rows: 3000, padBytes: 4000), workerDir = try DataDirectory()
+        let (worker, show) = try runStudy(dir, workerDir: workerDir)
+        #expect(show.contains("COMPLETE"), "\(show)\n\(worker)")
+        let sha = try DataFingerprint.ofFile("\(dir.path)/d.csv")
+        #expect(sha.bytes > 11 << 20)
+        #expect(FileManager.default.contents(atPath: "\(workerDir.path)/cache/\(sha.sha256)") == FileManager.default.contents(atPath: "\(dir.path)/d.csv"))
     }
 
     @Test func aDataSetOverTheShippingLimitFailsTheTrialNamingTheLimit() throws {

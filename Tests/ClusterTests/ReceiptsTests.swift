@@ -1,0 +1,76 @@
+import Testing
+@testable import Cluster
+
+/// Receipts for chunks (``Receipts``): a worker returns what it read with its next request,
+/// and the coordinator answers only while few chunks are unconfirmed, so a peer that asks
+/// and never reads cannot make libzmq hold hundreds of MiB for it.
+@Suite struct ReceiptsTests {
+    let codec = WireCodec(maxMessageBytes: 1 << 20)
+
+    @Test func receiptsTravelWithChunksAndRequests() throws {
+        let chunk = CoordinatorMessage.data(.chunk(DataChunk(fingerprint: "f", file: 0, offset: 0, bytes: [1, 2], receipt: 77)))
+        #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(chunk)[...]) == chunk)
+        let part = CoordinatorMessage.checkpoint(.chunk(.init(trial: 1, attempt: 1, offset: 0, total: 2, bytes: [1, 2], receipt: 1 << 52)))
+        #expect(try codec.decodeCoordinatorMessage(frames: codec.frames(part)[...]) == part)
+        let data = WorkerMessage.dataRequest(DataRequest(fingerprint: "f", file: 0, offset: 1 << 20, receipts: [77, 78]))
+        #expect(try codec.decodeWorkerMessage(frames: codec.frames(data)[...]) == data)
+        let fetch = WorkerMessage.checkpoint(.fetch(.init(trial: 1, attempt: 1, offset: 0, receipts: [5])))
+        #expect(try codec.decodeWorkerMessage(frames: codec.frames(fetch)[...]) == fetch)
+        // Malformed or too many receipts are a protocol violation, not a crash.
+        for bad in [#""receipts":"x""#, #""receipts":[1.5]"#, #""receipts":[\#((0...64).map(String.init).joined(separator: ","))]"#] {
+            let json = #"{"v":1,"type":"data_request","fingerprint":"f","file":0,"offset":0,\#(bad)}"#
+            #expect(throws: ProtocolViolation.self) { try codec.decodeWorkerMessage(frames: [Array(json.utf8)][...]) }
+        }
+        // Only requests for bytes carry receipts; only answers with bytes carry one.
+        var manifest = WorkerMessage.dataRequest(DataRequest(fingerprint: "f"))
+        #expect(manifest.bulkReceipts == nil && !manifest.attach(receipts: [1]))
+        #expect(!CoordinatorMessage.data(.refused(fingerprint: "f", reason: "r")).carriesBulk)
+        #expect(!CoordinatorMessage.checkpoint(.chunk(.init(trial: 1, attempt: 1, offset: 0, total: 0, bytes: [], refused: "none"))).carriesBulk)
+    }
+
+    @Test func theCoordinatorAnswersWhileFewAreUnconfirmed() {
+        var ledger = UnconfirmedAnswers(limit: 3, unreadSeconds: 60)
+        // Three requests in one batch are all let through; the fourth waits for receipts.
+        #expect((0..<3).map { _ in ledger.screen("w", connection: 7, receipts: [], now: 0) } == [.answer, .answer, .answer])
+        #expect(ledger.screen("w", connection: 7, receipts: [], now: 0) == .tooMany(unconfirmed: 3))
+        ledger.batchAnswered()
+        let sent = (0..<3).map { _ in ledger.stamp("w", now: 1) }
+        #expect(Set(sent).count == 3 && ledger.unconfirmed("w") == 3)
+        #expect(ledger.screen("w", connection: 7, receipts: [], now: 2) == .tooMany(unconfirmed: 3))
+        // Returning one receipt makes room for one more; other workers are counted apart.
+        #expect(ledger.screen("w", connection: 7, receipts: [sent[0]], now: 2) == .answer)
+        #expect(ledger.screen("w", connection: 7, receipts: [], now: 2) == .tooMany(unconfirmed: 3))
+        #expect(ledger.screen("v", connection: 8, receipts: [], now: 2) == .answer)
+        ledger.batchAnswered()
+        // An answer that was not sent after all does not count.
+        let dropped = ledger.stamp("w", now: 3)
+        ledger.withdraw("w", receipt: dropped)
+        #expect(ledger.unconfirmed("w") == 2)
+        // Asking for more with an answer unread for over a minute: cut off, and a clean slate.
+        #expect(ledger.screen("w", connection: 7, receipts: [], now: 62) == .unread(seconds: 61, unconfirmed: 2))
+        #expect(ledger.unconfirmed("w") == 0)
+        // A new connection: what the old one queued is gone with it.
+        _ = ledger.stamp("v", now: 63)
+        #expect(ledger.screen("v", connection: 9, receipts: [], now: 64) == .answer)
+        #expect(ledger.unconfirmed("v") == 0)
+        ledger.keepOnly(["w"])
+        #expect(ledger.count <= 1)
+    }
+
+    @Test func theWorkerReturnsTheReceiptsOfWhatItReadWithItsNextRequest() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.receive(.data(.chunk(DataChunk(fingerprint: "f", file: 0, offset: 0, bytes: [1], receipt: 11))))
+        _ = h.receive(.checkpoint(.chunk(.init(trial: 3, attempt: 1, offset: 0, total: 1, bytes: [1], receipt: 12))))
+        // Not with a heartbeat or a report: with the next request for bytes.
+        let report = h.runner(.forward(report(3, epoch: 1)))
+        #expect(!report.contains { if case .send(.report) = $0 { return false }; if case .send(let m) = $0 { return m.bulkReceipts != nil }; return false })
+        let request = h.runner(.forward(.dataRequest(DataRequest(fingerprint: "f", file: 0, offset: 1))))
+        #expect(request.contains(.send(.dataRequest(DataRequest(fingerprint: "f", file: 0, offset: 1, receipts: [11, 12])))))
+        #expect(h.core.unsentReceipts.isEmpty)
+        // A chunk that comes when no trial wants it was still read.
+        _ = h.runner(.forward(.result(.init(trial: 3, attempt: 1, state: .complete, value: 1, metrics: [:], epochs: 1, ready: true))))
+        _ = h.receive(.data(.chunk(DataChunk(fingerprint: "f", file: 0, offset: 0, bytes: [1], receipt: 13))))
+        #expect(h.core.unsentReceipts == [13])
+    }
+}
