@@ -228,6 +228,98 @@ import Testing
         }
     }
 
+    /// A parameter written as W&B writes one, in a file without `method:` (read in Sweep's
+    /// format), is refused where it stands: it reached every trial as the same fixed
+    /// `--lr.min=... --lr.max=...` ("0 searched parameters", exit 0), so nothing was searched.
+    @Test func wandBParametersInASweepFormatFileAreRefusedEachWhereItStands() throws {
+        let text = """
+            study: mixed
+            program: train.py
+            parameters:
+              lr: {log_uniform_values: [1.0e-4, 1.0e-1]}
+              depth: {min: 1, max: 10}
+              kernel: {values: [rbf, linear]}
+              opt: {name: adam, eps: 1.0e-8}
+              C: {distribution: log_uniform_values, min: 0.01, max: 10}
+              width: {value: 3}
+            budget: {trials: 4}
+            """
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "m.yaml")
+            Issue.record("accepted")
+        } catch {
+            let lines = error.all.map(\.line)
+            #expect(lines.count == 5, "\(lines)")
+            for (line, name) in [(4, "lr"), (5, "depth"), (6, "kernel"), (8, "C"), (9, "width")] {
+                #expect(lines.contains { $0.hasPrefix("m.yaml:\(line):") && $0.contains("parameters.\(name): {") && $0.contains("is how a W&B sweep writes a parameter") }, "\(name): \(lines)")
+            }
+        }
+        // The way out the message names: dotted keys are fixed values, as written.
+        let fixed = """
+            study: fixed
+            program: train.py
+            parameters:
+              depth.min: 1
+              depth.max: 10
+              opt: {name: adam, min: 2}
+            budget: {trials: 1}
+            """
+        let d = try SweepDefinition.parse(text: fixed, file: "f.yaml")
+        guard case .command(let task) = try d.spec(for: [:], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["depth.min=1", "depth.max=10", "opt.name=adam", "opt.min=2"])
+    }
+
+    /// A parameter named like a distribution (Adam's `beta`, `normal`) beside searched ones is
+    /// a fixed value: the mapping holding them was read as one range ("unknown key 'lr' in a
+    /// search range").
+    @Test func aFixedParameterNamedLikeADistributionBesideRangesIsAValue() throws {
+        let text = """
+            study: adam
+            program: train.py
+            parameters:
+              beta: 0.9
+              normal: true
+              lr: {loguniform: [1.0e-4, 1.0e-1]}
+            budget: {trials: 1}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "a.yaml")
+        #expect(d.space.parameters.map(\.name) == ["lr"])
+        guard case .command(let task) = try d.spec(for: ["lr": .double(0.01)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["beta=0.9", "normal=true", "lr=0.01"])
+        // A misspelt key of a range is still that range's error.
+        #expect { try SweepDefinition.parse(text: text.replacingOccurrences(of: "budget:", with: "  x: {uniform: [0, 1], stp: 0.1}\nbudget:"), file: "a.yaml") } throws: { e in
+            "\(e)".contains("a.yaml:7:") && "\(e)".contains("unknown key 'stp' in a search range; did you mean 'step'?")
+        }
+    }
+
+    /// Every range in error is reported at once, and a condition on a range in error is not
+    /// also "unknown" (each was one round of `sweep validate`).
+    @Test func rangeProblemsAreAllReportedAtOnce() throws {
+        let text = """
+            study: typo
+            program: train.py
+            parameters:
+              n: {int: [1.5, 4]}
+              kernel: {choice: []}
+              gamma: {uniform: [0.1, 1], when: {kernal: [rbf]}}
+              degree: {int: [2, 5], when: {n: [9]}}
+              coef: {uniform: [0, 1], when: {gamma: [7]}}
+            budget: {trials: 4}
+            """
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "t.yaml")
+            Issue.record("accepted")
+        } catch {
+            let lines = error.all.map(\.line)
+            #expect(lines == [
+                "t.yaml:4:13: parameters.n.int: 'int' bounds must be whole numbers, got 1.5",
+                "t.yaml:5:20: parameters.kernel.choice: 'choice' needs at least one choice",
+                "t.yaml:6:37: parameters.gamma.when: condition on unknown parameter 'kernal'; searched parameters are: gamma, degree, coef",
+                "t.yaml:8:34: parameters.coef.when: 'gamma' can never be 7; its values are 0.1...1.0",
+            ], "\(lines)")
+        }
+    }
+
     /// A W&B choice may be a list (`values: [[64, 32], [128]]`, layer widths), a constant may be
     /// one (`value: [relu, tanh]`): each reaches the program whole, as a JSON array.
     @Test func wandbListValuesAreChoicesAndConstants() throws {

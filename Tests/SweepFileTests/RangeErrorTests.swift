@@ -43,7 +43,7 @@ import Testing
         Case(range: "{uniform: [0, 1], step: 0.3}", field: "synthetic.inputs.x.step", message: "the range 0.0...1.0 is not a whole number of steps of 0.3"),
         Case(range: "{log_uniform: [0, 1]}", field: "synthetic.inputs.x.log_uniform", message: "a log range needs low > 0, got 0.0"),
         Case(range: "{loguniform: [2, 1]}", field: "synthetic.inputs.x.loguniform", message: "empty range: low 2.0 is greater than high 1.0"),
-        Case(range: "{int: [0, 1.5]}", field: "synthetic.inputs.x.int", message: "'int' bounds must be whole numbers, got a number"),
+        Case(range: "{int: [0, 1.5]}", field: "synthetic.inputs.x.int", message: "'int' bounds must be whole numbers, got 1.5"),
         Case(range: "{int: [0, 1.0e17]}", field: "synthetic.inputs.x.int", message: "integer bounds must be within ±2^53, got 1e+17"),
         Case(range: "{int: [0, 10], step: 1.5}", field: "synthetic.inputs.x.step", message: "step must be a whole number > 0, got 1.5"),
         Case(range: "{int: [0, 10], step: 3}", field: "synthetic.inputs.x.step", message: "the range 0...10 is not a whole number of steps of 3"),

@@ -122,18 +122,37 @@ extension CommandTask {
             throw ConfigError(mark: node.mark, path: ConfigPath([.key("parameters")]), message: "expected a mapping of parameter names to values or ranges, got \(node.kindDescription)")
         }
         var out: [Argument] = []
+        var problems: [ConfigError] = []
         func walk(_ entries: [ConfigNode.Entry], prefix: [String]) {
             for e in entries {
                 let path = prefix + [e.key]
                 let name = path.joined(separator: ".")
                 switch e.value.value {
-                case .mapping(let inner): walk(inner, prefix: path)
+                case .mapping(let inner):
+                    if let problem = wandBParameter(e.value, name: name, path: path) { problems.append(problem) } else { walk(inner, prefix: path) }
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
         }
         walk(entries, prefix: [])
+        if let all = ConfigError.combining(problems) { throw all }
         return out
+    }
+
+    /// A mapping written as a W&B parameter (`{min: 1, max: 10}`, `{values: [a, b]}`,
+    /// `{distribution: ...}`, `{log_uniform_values: [...]}`) in a file read in Sweep's format
+    /// (no `method:`): it would reach the program as fixed `--lr.min=1 --lr.max=10`, every
+    /// trial alike, and a program reading its configuration by name would run its defaults.
+    private static func wandBParameter(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
+        guard let keys = node.entries.map({ Set($0.map(\.key)) }), !keys.isEmpty,
+              keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys)) else { return nil }
+        let decisive = keys.contains("values") || keys.contains("distribution") || keys == ["value"] || (keys.contains("min") && keys.contains("max"))
+            || !keys.isDisjoint(with: WandBSweep.distributions.keys)
+        guard decisive else { return nil }
+        let written = node.entries!.map(\.key).joined(separator: ", ")
+        let fixed = node.entries!.first.map { "'\(name).\($0.key): ...'" } ?? ""
+        return ConfigError(mark: node.mark, path: ConfigPath(([.key("parameters")] + path.map { .key($0) })),
+                           message: "{\(written)} is how a W&B sweep writes a parameter, but this file has no 'method:' and is read in Sweep's format, where it would pass these keys to every trial as fixed values (--\(name).\(node.entries!.first!.key)=...): write a Sweep range ({uniform: [low, high]}, {int: [low, high]}, {loguniform: [low, high]}, {choice: [a, b]}), or add 'method: random' (or grid, bayes) to read the file as a W&B sweep; to pass such fixed values, write them as dotted keys (\(fixed))")
     }
 
     private static func scalar(_ node: ConfigNode) -> ParamValue {

@@ -185,6 +185,9 @@ public enum WandBSweep {
         return entries.flatMap { dottedLeaves(of: $0.value, prefix: prefix + "." + $0.key, keyMark: $0.keyMark) }
     }
 
+    /// The keys of a W&B parameter (besides a nested `parameters`).
+    static let parameterKeys: Set<String> = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
+
     /// Distributions a grid can enumerate, as W&B's grid does.
     static let gridDistributions: Set<String> = ["constant", "categorical", "int_uniform", "q_uniform"]
 
@@ -193,8 +196,8 @@ public enum WandBSweep {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
         }
         if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid) }
-        let known = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
-        for e in entries where !known.contains(e.key) {
+        let known = Self.parameterKeys.sorted()
+        for e in entries where !Self.parameterKeys.contains(e.key) {
             let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
             throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter" + (near.map { "; did you mean '\($0)'?" } ?? ""))
         }

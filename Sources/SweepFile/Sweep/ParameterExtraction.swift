@@ -56,12 +56,14 @@ enum ParameterExtraction {
         return Set(entries.map(\.key)) == ["value", "when"]
     }
 
-    /// Whether `node` is a mapping that uses at least one distribution key. A key named like
-    /// a distribution that holds ranges itself is a group of parameters, not a range
-    /// (`model: {beta: {uniform: [0.5, 4]}}`, a beta-VAE's beta).
+    /// Whether `node` is a mapping that uses at least one distribution key. A mapping with a
+    /// key that holds ranges itself is a group of parameters, not a range, even when another
+    /// key is named like a distribution: `model: {beta: {uniform: [0.5, 4]}}` (a beta-VAE's
+    /// beta), a program's `parameters` with Adam's `beta: 0.9` beside `lr: {loguniform: ...}`
+    /// (read as one range, it was "unknown key 'lr' in a search range").
     static func isRange(_ node: ConfigNode) -> Bool {
         guard let entries = node.entries else { return false }
-        return entries.contains { RangeKind(key: $0.key) != nil && !containsRange($0.value) }
+        return entries.contains { RangeKind(key: $0.key) != nil } && !entries.contains { containsRange($0.value) }
     }
 
     /// Whether `node` is, or holds somewhere in its mappings, a range.
@@ -72,39 +74,67 @@ enum ParameterExtraction {
 
     /// Extracts every range and every conditional value under `node`, in document order.
     static func extractAll(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> ([RawParameter], [ConditionalValue]) {
+        let (found, conditional, problems, _) = try extractCollecting(from: node, at: path, defaultName: defaultName)
+        if let all = ConfigError.combining(problems) { throw all }
+        return (found, conditional)
+    }
+
+    /// The ranges and conditional values under `node` that read well, the problems of the
+    /// others (every one at once: one per edit was four rounds of `sweep validate`), and
+    /// the names and paths of the ranges in error (a condition on one of them is not also
+    /// "on an unknown parameter"). Throws only for too many parameters.
+    static func extractCollecting(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError)
+        -> (found: [RawParameter], conditional: [ConditionalValue], problems: [ConfigError], failed: Set<String>) {
         var found: [RawParameter] = []
         var conditional: [ConditionalValue] = []
-        try walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional)
+        var problems: [ConfigError] = []
+        walk(node, path: path, insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional, problems: &problems)
+        var failed: Set<String> = []
+        for p in problems {
+            // The range's path: the error's path up to the range (it may name a key in it).
+            var components = p.path.components
+            while !components.isEmpty {
+                let prefix = ConfigPath(components)
+                failed.insert(prefix.description)
+                failed.insert(defaultName(prefix))
+                components.removeLast()
+            }
+        }
         if found.count > maxParameters {
             let extra = found[maxParameters]
             throw ConfigError(mark: extra.mark, path: extra.path, message: "the file searches \(found.count) parameters; at most \(maxParameters) can be searched (each is tried at its bounds when the file is checked, and weighed at every suggestion): fix values that need not be searched")
         }
-        return (found, conditional)
+        return (found, conditional, problems, failed)
     }
 
     private static func walk(_ node: ConfigNode, path: ConfigPath, insideSequence: Bool, defaultName: (ConfigPath) -> String,
-                             into found: inout [RawParameter], conditional: inout [ConditionalValue]) throws(ConfigError) {
-        if isConditionalValue(node) {
-            if insideSequence {
-                throw ConfigError(mark: node.mark, path: path, message: "a value inside a list cannot have a 'when' condition (the list element cannot be left out)")
+                             into found: inout [RawParameter], conditional: inout [ConditionalValue], problems: inout [ConfigError]) {
+        do throws(ConfigError) {
+            if isConditionalValue(node) {
+                if insideSequence {
+                    throw ConfigError(mark: node.mark, path: path, message: "a value inside a list cannot have a 'when' condition (the list element cannot be left out)")
+                }
+                let when = try WhenClause(node["when"]!, at: path, example: "when: {schedule.name: [piecewise]}")
+                conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, when: when))
+                return
             }
-            let when = try WhenClause(node["when"]!, at: path, example: "when: {schedule.name: [piecewise]}")
-            conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, when: when))
-            return
-        }
-        if isRange(node) {
-            let p = try RangeParser(node, at: path).parameter(defaultName: defaultName(path))
-            if p.when != nil && insideSequence {
-                throw ConfigError(mark: node.mark, path: path, message: "a parameter inside a list cannot have a 'when' condition (the list element cannot be left out)")
+            if isRange(node) {
+                let p = try RangeParser(node, at: path).parameter(defaultName: defaultName(path))
+                if p.when != nil && insideSequence {
+                    throw ConfigError(mark: node.mark, path: path, message: "a parameter inside a list cannot have a 'when' condition (the list element cannot be left out)")
+                }
+                found.append(p)
+                return
             }
-            found.append(p)
+        } catch {
+            problems.append(error)
             return
         }
         switch node.value {
         case .mapping(let entries):
-            for e in entries { try walk(e.value, path: path.appending(e.key), insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional) }
+            for e in entries { walk(e.value, path: path.appending(e.key), insideSequence: false, defaultName: defaultName, into: &found, conditional: &conditional, problems: &problems) }
         case .sequence(let elements):
-            for (i, e) in elements.enumerated() { try walk(e, path: path.appending(index: i), insideSequence: true, defaultName: defaultName, into: &found, conditional: &conditional) }
+            for (i, e) in elements.enumerated() { walk(e, path: path.appending(index: i), insideSequence: true, defaultName: defaultName, into: &found, conditional: &conditional, problems: &problems) }
         default:
             break
         }
@@ -147,12 +177,15 @@ enum ParameterExtraction {
     }
 
     /// Resolves conditions to parameter names and orders parents before children.
-    static func resolve(_ raw: [RawParameter]) throws(ConfigError) -> [ParameterSpec] {
+    /// `unresolvable`: names and paths of ranges in error; conditions on them are skipped.
+    static func resolve(_ raw: [RawParameter], unresolvable: Set<String> = []) throws(ConfigError) -> [ParameterSpec] {
+        var problems: [ConfigError] = []
         var byName: [String: Int] = [:]
         for (i, p) in raw.enumerated() {
             if let j = byName[p.name] {
                 let firstLine = raw[j].mark.map { " (first on line \($0.line))" } ?? ""
-                throw ConfigError(mark: p.mark, path: p.path, message: "parameter name '\(p.name)' is used twice\(firstLine); give one of them another 'name:'")
+                problems.append(ConfigError(mark: p.mark, path: p.path, message: "parameter name '\(p.name)' is used twice\(firstLine); give one of them another 'name:'"))
+                continue
             }
             byName[p.name] = i
         }
@@ -166,19 +199,26 @@ enum ParameterExtraction {
             var condition: Condition?
             if let w = p.when {
                 guard let j = byName[w.parentReference] ?? byPath[w.parentReference] else {
+                    if unresolvable.contains(w.parentReference) { continue }
                     let hint = closest(to: w.parentReference, in: Array(byName.keys)).map { "; did you mean '\($0)'?" }
                         ?? "; searched parameters are: \(raw.map(\.name).joined(separator: ", "))"
-                    throw ConfigError(mark: w.mark, path: p.path.appending("when"), message: "condition on unknown parameter '\(w.parentReference)'\(hint)")
+                    problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "condition on unknown parameter '\(w.parentReference)'\(hint)"))
+                    continue
                 }
-                guard j != i else { throw ConfigError(mark: w.mark, path: p.path.appending("when"), message: "a parameter cannot depend on itself") }
-                for v in w.values where !raw[j].distribution.contains(v) {
-                    throw ConfigError(mark: w.mark, path: p.path.appending("when"), message: "'\(raw[j].name)' can never be \(v); its values are \(describe(raw[j].distribution))")
+                guard j != i else {
+                    problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "a parameter cannot depend on itself"))
+                    continue
+                }
+                if let v = w.values.first(where: { !raw[j].distribution.contains($0) }) {
+                    problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "'\(raw[j].name)' can never be \(v); its values are \(describe(raw[j].distribution))"))
+                    continue
                 }
                 parentIndex[i] = j
                 condition = Condition(parent: raw[j].name, values: w.values)
             }
             specs.append(ParameterSpec(parameter: Parameter(name: p.name, distribution: p.distribution, condition: condition), path: p.path, mark: p.mark))
         }
+        if let all = ConfigError.combining(problems) { throw all }
         // Stable topological order: each parameter after its parent chain.
         var ordered: [Int] = []
         var state = Array(repeating: 0, count: raw.count) // 0 new, 1 visiting, 2 done

@@ -173,6 +173,7 @@ struct RangeParser {
         case .int(let i): throw failBound(n, "integer bounds must be within ±2^53, got \(i)")
         case .double(let d) where d == d.rounded() && abs(d) <= Double(Self.intLimit): return Int(d)
         case .double(let d) where d == d.rounded(): throw failBound(n, "integer bounds must be within ±2^53, got \(d)")
+        case .double(let d): throw failBound(n, "'\(key)' bounds must be whole numbers, got \(d)")
         default: throw failBound(n, "'\(key)' bounds must be whole numbers, got \(n.kindDescription)")
         }
     }

@@ -251,8 +251,14 @@ public struct SweepDefinition: Sendable {
 
     /// The searched parameters of `template`, its conditional values and the search space.
     private static func searchSpace(of template: ConfigNode) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
-        let (raw, rawConditional) = try ParameterExtraction.extractAll(from: template, at: ConfigPath(), defaultName: defaultParameterName)
-        let parameters = try ParameterExtraction.resolve(raw)
+        let (raw, rawConditional, problems, failed) = try ParameterExtraction.extractCollecting(from: template, at: ConfigPath(), defaultName: defaultParameterName)
+        let parameters: [ParameterSpec]
+        do {
+            parameters = try ParameterExtraction.resolve(raw, unresolvable: failed)
+        } catch {
+            throw ConfigError.combining(problems + [error])!
+        }
+        if let all = ConfigError.combining(problems) { throw all }
         var conditionalValues: [ConditionalValueSpec] = []
         for c in rawConditional {
             guard let parent = parameters.first(where: { $0.parameter.name == c.parentReference || $0.path.description == c.parentReference }) else {
