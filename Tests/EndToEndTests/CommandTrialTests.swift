@@ -685,9 +685,41 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         _ = try h.write("t.sh", "echo 'ModuleNotFoundError: torch' >&2; exit 1\n")
         let file = try h.write("w.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
-        #expect(status == 1 && output.contains("its first 5 trials all failed") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
+        #expect(status == 1 && output.contains("its first 5 trials of this run all failed") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
+    }
+
+    /// A budgeted sweep whose program cannot run (a typo, a shell without the program's
+    /// environment) stops after the first 5 trials of the run failed, exit 1, and `sweep
+    /// resume` runs the rest of the budget once it is fixed: it failed all 40 trials in
+    /// seconds, and a resume with 3 good trials from before exited 0 after 37 FAIL.
+    @Test func aBrokenProgramStopsTheRunAndResumeRunsTheRestOfTheBudgetOnceFixed() throws {
+        let h = try SweepHarness("broken-budget")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", """
+            if [ -f broken ]; then echo "ModuleNotFoundError: No module named 'sklearn'" >&2; exit 1; fi
+            echo '{"score": 1}' >&"$SWEEP_REPORT_FD"
+
+            """)
+        let file = try h.write("b.yaml", "study: b\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 30}\n")
+        let states = { try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "b").id).map(\.state) } }
+        _ = try h.write("broken", "")
+        let first = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(first.status == 1 && first.output.contains("the first 5 trials of this run all failed") && first.output.contains("No module named 'sklearn'"), "\(first)")
+        let afterFirst = try states()
+        #expect(afterFirst.count <= 7 && afterFirst.allSatisfy { $0 == .fail }, "\(afterFirst)")
+        try FileManager.default.removeItem(atPath: h.path("broken"))
+        let fixed = try h.run(["resume", "b", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(fixed.status == 0, "\(fixed)")
+        let afterFix = try states()
+        #expect(afterFix.count == 30 && afterFix.filter { $0 == .complete }.count >= 23, "\(afterFix)")
+        // Broken again, with good trials from before: this run's failures still stop it, exit 1.
+        _ = try h.write("broken", "")
+        let again = try h.run(["resume", "b", "--db", h.db, "--workers", "2", "--add-trials", "20", "--no-progress"], timeout: 120)
+        #expect(again.status == 1 && again.output.contains("stopped because the trials of this run all failed"), "\(again)")
+        let afterAgain = try states()
+        #expect(afterAgain.count <= 37, "\(afterAgain)")
     }
 
     /// Report lines over the bound (1 MiB) are answered with the epoch they name: after the

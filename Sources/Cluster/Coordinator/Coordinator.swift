@@ -14,6 +14,9 @@ public struct CoordinatorSummary: Sendable {
     public var reason: String
     public var counters: CoordinatorCounters
     public var seconds: Double
+    /// The study stopped before its budget because every trial of this run failed
+    /// (`reason` says which error); `sweep resume` runs the rest after a fix.
+    public var gaveUp = false
 }
 
 /// The coordinator: one thread, one ROUTER socket, one poll loop, the only writer of the
@@ -464,7 +467,7 @@ public final class Coordinator {
         // A ZAP refusal also fails the handshake: count each rejected connection once.
         counters.rejectedPeers += max(handshakeFailures, authenticator?.rejected ?? 0)
         return CoordinatorSummary(study: core.study.name, finished: finished, reason: reason, counters: counters,
-                                  seconds: clock.now - started)
+                                  seconds: clock.now - started, gaveUp: core.hasGivenUp)
     }
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {

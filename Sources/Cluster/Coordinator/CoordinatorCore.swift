@@ -39,10 +39,14 @@ final class CoordinatorCore {
     /// How long the others get once a first worker is back after everyone went silent: a
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
-    /// Failed trials with none ending well after which a study without a budget stops.
+    /// Failed trials of a run with none ending well after which the study stops.
     static let initialFailuresBeforeGivingUp = 5 // W&B's agent: MAX_INITIAL_FAILURES
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     private var givenUp: String?
+    /// Whether the study stopped before its budget because every trial of this run failed.
+    var hasGivenUp: Bool { givenUp != nil }
+    /// A trial of this run completed or was pruned (then failures do not stop the study).
+    private var runHadAGoodTrial = false
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
@@ -977,23 +981,30 @@ final class CoordinatorCore {
         }
     }
 
-    /// A study without a trial budget (a W&B file without run_cap runs until stopped) whose
-    /// first ``initialFailuresBeforeGivingUp`` trials all failed stops taking new trials, as
-    /// W&B's agent stops after failing runs: a broken program would FAIL trial after trial
-    /// until someone pressed Ctrl-C.
+    /// A study whose first ``initialFailuresBeforeGivingUp`` trials of this run all failed,
+    /// with every connected worker's last trial failed, stops taking new trials, as W&B's
+    /// agent stops after failing runs and Optuna at a trial's exception: a broken program, a
+    /// typo in `program` or a resume from a shell without the program's environment failed
+    /// the whole budget in seconds (37 of 40 trials, and exit 0 for the 3 of an earlier run).
+    /// A budgeted study keeps the rest of its budget for `sweep resume`.
     private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
         // Every connected worker fails (a broken host among good ones is held back instead).
-        guard givenUp == nil, budgetTrials >= Budget.maxTrials, !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
+        guard givenUp == nil, !runHadAGoodTrial, !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         var failed = 0
-        for t in history.trials {
-            switch t.state {
-            case .complete, .pruned: return
+        // The trials this run touched (those of earlier runs came with `init`, unchanged).
+        for n in history.trialsChanged(since: 0) {
+            switch history.trials[n].state {
+            case .complete, .pruned:
+                runHadAGoodTrial = true
+                return
             case .fail: failed += 1
             default: break
             }
         }
         guard failed >= Self.initialFailuresBeforeGivingUp else { return }
-        let reason = "its first \(failed) trials all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program, then start it again (`sweep delete \(study.name)` first, or another study name)"
+        let reason = budgetTrials >= Budget.maxTrials
+            ? "its first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
+            : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): fix the program (or the environment it runs in), then `sweep resume \(study.name)` runs the rest of the budget"
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
     }

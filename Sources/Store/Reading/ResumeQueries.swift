@@ -40,9 +40,9 @@ extension StoreQueries {
         return out
     }
 
-    /// A study's trials, to size the arrays above once (no doubling: the old and new buffers
-    /// would both count at the resume's peak memory).
-    private func trialCount(studyID: Int64) throws -> Int {
+    /// A study's trials (also to size the arrays above once: no doubling, the old and new
+    /// buffers would both count at the resume's peak memory).
+    public func trialCount(studyID: Int64) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
     }
 

@@ -147,7 +147,10 @@ struct Resume: ParsableCommand {
         }
         if let problem = try SweepDefinition.addTrialsProblem(stored, adding: addTrials) { throw UsageError(problem) }
         let queued = try database.reader().read { try $0.enqueuedTrials(studyID: stored.id) }
-        if stored.state == .finished && addTrials == 0 && queued.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
+        // A study that stopped because its trials all failed has budget left: resumed after a fix.
+        let budgetLeft = try database.reader().read { try $0.trialCount(studyID: stored.id) } < stored.definition.budgetTrials
+            && stored.definition.wallTime.map { stored.runSeconds < $0 } ?? true
+        if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")

@@ -130,6 +130,11 @@ struct SweepSession {
             let error = try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
             throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? ""); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
         }
+        if summary.gaveUp {
+            // Earlier runs' trials ended well, this run's all failed (a resume from a shell
+            // without the program's environment was 37 FAIL and exit 0).
+            throw CommandFailure("study '\(study.name)' stopped because the trials of this run all failed; see `sweep trials \(study.name) --state FAIL --db \(databasePath)`, and continue with `sweep resume \(study.name) --db \(databasePath)` once it is fixed")
+        }
     }
 }
 
