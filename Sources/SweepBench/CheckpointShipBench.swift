@@ -37,7 +37,7 @@ final class CheckpointShipper {
         let report = WorkerMessage.report(.init(trial: 0, attempt: 1, epoch: epoch, value: 0.5, metrics: ["loss": 0.5], checkpoint: checkpoint))
         _ = try dealer.send(codec.frames(report))
         guard let m = try router.receive(), case .report(let r) = try codec.decodeWorkerMessage(frames: m.frames.dropFirst()),
-              let received = r.checkpoint, keeper.offer(trial: r.trial, epoch: r.epoch, bytes: received) else {
+              let received = r.checkpoint, keeper.offer(trial: r.trial, epoch: r.epoch, bytes: received) == nil else {
             throw ShipError.notStored
         }
         if let failure = keeper.flush().first { throw failure.error }

@@ -136,8 +136,8 @@ extension CoreHarness {
 
     @Test func keepsTheLatestPerTrialAndFindsItAfterARestart() throws {
         let (k, dir) = try keeper()
-        #expect(k.offer(trial: 3, epoch: 1, bytes: [1]))
-        #expect(k.offer(trial: 3, epoch: 2, bytes: [2, 2]))
+        #expect(k.offer(trial: 3, epoch: 1, bytes: [1]) == nil)
+        #expect(k.offer(trial: 3, epoch: 2, bytes: [2, 2]) == nil)
         #expect(k.flush().isEmpty)
         let again = CheckpointKeeper(directory: dir, study: "s", capBytes: 1 << 20)
         again.load { $0 == 3 }
@@ -152,7 +152,7 @@ extension CoreHarness {
 
     @Test func damagedFileIsNotResumedFrom() throws {
         let (k, dir) = try keeper()
-        #expect(k.offer(trial: 0, epoch: 5, bytes: Array(repeating: 7, count: 64)))
+        #expect(k.offer(trial: 0, epoch: 5, bytes: Array(repeating: 7, count: 64)) == nil)
         _ = k.flush()
         let path = dir.absolute("s/checkpoints/trial-0.ckpt")
         var bytes = Array(FileManager.default.contents(atPath: path)!)

@@ -111,6 +111,31 @@ import Testing
         }
     }
 
+    /// Checkpoints that cannot be written (`DB.artifacts` a file here; a full disk alike):
+    /// members go on without pausing and the run ends, saying so. The file was written after
+    /// the pause was decided: the member paused, found no checkpoint, started over and paused
+    /// again, thousands of attempts a minute and never an end.
+    @Test func pbtWhoseCheckpointsCannotBeWrittenEndsAndSaysWhy() throws {
+        let h = try SweepHarness("cmd-pbt-unwritable")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.program(padding: 0))
+        _ = try h.write("sweep.db.artifacts", "not a directory")
+        let file = try h.write("pbt.yaml", Self.sweep("pbt", """
+            scheduler: {name: pbt, population: 4, perturbation_interval: 2, quantile: 0.25, mutations: [lr]}
+            budget: {trials: 4, max_epochs: 6}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("checkpoint(s) could not be written, e.g. checkpoint of trial") && output.contains("Not a directory"), "\(output)")
+        let (trials, attempts) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "pbt")
+            let trials = try q.trials(studyID: s.id)
+            return (trials, try trials.map { try q.attempts(trialID: $0.id).count }.reduce(0, +))
+        }
+        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(attempts == 4, "\(attempts) attempts")
+    }
+
     /// Also with 40 MiB of state, sent every epoch: the rung end's checkpoint is never
     /// skipped for the 16 MiB/s rate (a promoted trial went on past its rung unranked).
     @Test(arguments: [0, 40 << 20])

@@ -688,6 +688,49 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(status == 1 && output.contains("its first 5 trials of this run all failed") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
+        // No bar toward a budget of a million ("6/1000000 trials").
+        #expect(output.contains("\(trials.count) trials (no budget)  [FINISHED]"), "\(output)")
+    }
+
+    /// A first Ctrl-C says what the command waits for: the display said RUNNING, unchanged,
+    /// for up to the programs' kill grace, and users pressed Ctrl-C again.
+    @Test func aStopSaysWhatItWaitsFor() throws {
+        let h = try SweepHarness("stop-wait")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "trap '' TERM\necho '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"\nsleep 4\n")
+        let file = try h.write("s.yaml", "study: s\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 4}\n")
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let running = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id).filter { $0.state == .running }.count }) ?? 0 }
+        try #require(h.waitFor(timeout: 30) { running() == 2 }, "\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGINT)
+        #expect(h.waitFor(timeout: 5) { h.logText("run.log").contains("stopping: 2 running trial(s) finish their epoch") }, "\(h.logText("run.log"))")
+        #expect(h.waitFor(timeout: 60) { !run.isRunning })
+        #expect(run.terminationStatus == 130, "\(h.logText("run.log"))")
+    }
+
+    /// A log the worker cannot write (a full disk: here /dev/full) loses the rest of that log,
+    /// with a warning, and nothing else: `FileHandle.write` trapped, and every worker died at
+    /// its program's first line until none was left and `sweep run` waited forever.
+    @Test func aLogThatCannotBeWrittenCostsOnlyTheLog() throws {
+        let h = try SweepHarness("full-logs")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo out; echo err >&2; echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("f.yaml", "study: f\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 3}\n")
+        let logs = h.path("worker-logs")
+        try FileManager.default.createDirectory(atPath: logs + "/f", withIntermediateDirectories: true)
+        for t in 0..<3 {
+            for stream in ["out", "err"] { try FileManager.default.createSymbolicLink(atPath: "\(logs)/f/trial-\(t).attempt-1.\(stream)", withDestinationPath: "/dev/full") }
+        }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let (status, output) = try h.run(["worker", "--connect", endpoint, "--allow-commands", "--log-dir", logs], timeout: 60)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("cannot write \(logs)/f/trial-0.attempt-1.out: No space left on device") && output.contains("only its last 4,000 characters"), "\(output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "f").id) }
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
     }
 
     /// A budgeted sweep whose program cannot run (a typo, a shell without the program's

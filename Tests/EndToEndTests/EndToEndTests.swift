@@ -566,6 +566,20 @@ import ZeroMQ
         """
     }
 
+    /// Models (and checkpoints) that cannot be written (`DB.artifacts` a file here; a full
+    /// disk alike) are said at the end of the run, with the reason: the run exited 0 and the
+    /// reason was only in the events, until `sweep model list` said "kept no models".
+    @Test func modelsThatCannotBeWrittenAreSaidAtTheEnd() throws {
+        let h = try SweepHarness("artifacts-unwritable")
+        defer { h.cleanUp() }
+        _ = try h.write("sweep.db.artifacts", "not a directory")
+        let a = try h.write("a.yaml", Self.moons(study: "moons-u"))
+        let run = try h.run(["run", a, "--workers", "2", "--db", h.db, "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("trained model(s) not kept, e.g. model of trial") && run.output.contains("Not a directory"), "\(run.output)")
+        #expect(!run.output.contains("NSCocoaErrorDomain"), "\(run.output)")
+    }
+
     @Test func keptModelsMatchWhatTheWorkerComputedAndSeedAnotherStudy() throws {
         let h = try SweepHarness("artifacts")
         defer { h.cleanUp() }

@@ -39,11 +39,7 @@ public struct ArtifactDirectory: Sendable {
     func write(_ relative: String, bytes: [UInt8], durable: Bool) throws {
         let final = absolute(relative)
         let dir = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw ArtifactError.cannotWrite(dir, error.localizedDescription)
-        }
+        if let why = Directories.make(dir) { throw ArtifactError.cannotWrite(dir, why) }
         let temporary = final + ".tmp-\(getpid())"
         guard let fd = Optional(open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)), fd >= 0 else {
             throw ArtifactError.cannotWrite(temporary, String(cString: strerror(errno)))

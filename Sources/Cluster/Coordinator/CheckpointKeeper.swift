@@ -8,9 +8,12 @@ import Training
 ///
 /// One file per trial, replaced by each newer checkpoint and removed when the trial ends;
 /// all files together stay under a byte cap (a checkpoint that would exceed it is not
-/// kept, and the trial resumes from its older one). Files are written after the batch that
-/// recorded their report commits (``flush()``), so the database never holds fewer epochs
-/// than a checkpoint covers. They are not fsynced (one per epoch per trial would stall the
+/// kept, and the trial resumes from its older one). Each is written when it is offered, to a
+/// file of its own, and renamed into place after the batch that recorded its report commits
+/// (``flush()``), so the database never holds fewer epochs than a checkpoint covers, and a
+/// checkpoint that cannot be written (a full disk) is refused while its report is handled:
+/// the trial then does not pause on it (written after the commit, the trial had paused, found
+/// no checkpoint, started over and paused again, forever). They are not fsynced (one per epoch per trial would stall the
 /// poll loop): a checksum catches a file damaged by a machine crash, and such a trial
 /// starts over.
 public final class CheckpointKeeper {
@@ -31,15 +34,13 @@ public final class CheckpointKeeper {
     /// Bytes all stored checkpoints may take together.
     public let capBytes: Int
     public private(set) var entries: [Int: Entry] = [:]
-    /// Accepted in this batch, written by ``flush()`` after the commit.
-    private var unwritten: [Int: (epoch: Int, bytes: [UInt8])] = [:]
     /// Dropped in this batch, removed by ``flush()`` after the commit.
     private var removed: Set<Int> = []
     /// Large checkpoints arriving in parts (``CheckpointTransfer``), written as they come to
     /// `trial-N.upload` in the stored format.
     private var uploads: [Int: Upload] = [:]
-    /// Uploads complete and accepted in this batch, by trial: their files, renamed into
-    /// place by ``flush()``.
+    /// Checkpoints accepted in this batch (offered, or uploads complete), by trial: their
+    /// files, renamed into place by ``flush()``.
     private var arrived: [Int: String] = [:]
     /// Large checkpoints given to another trial in this batch (PBT): member -> the file it
     /// is linked to by ``flush()`` (the source's path when the copy was made).
@@ -81,25 +82,49 @@ public final class CheckpointKeeper {
 
     // MARK: Batch
 
-    /// Keeps `bytes` as the latest checkpoint of `trial` (after `epoch`); false when the
-    /// cap does not leave room for it (the older checkpoint stays).
-    public func offer(trial: Int, epoch: Int, bytes: [UInt8]) -> Bool {
-        guard enabled else { return false }
+    /// Why an offered checkpoint is not kept (the trial keeps its older one).
+    public enum Refusal: Equatable, Sendable {
+        /// The coordinator keeps no checkpoints (an in-memory database).
+        case disabled
+        /// The checkpoints of running trials would take more than ``capBytes``.
+        case overCap
+        /// Its file could not be written (a full disk, a directory that cannot be written).
+        case cannotWrite(String)
+    }
+
+    /// Keeps `bytes` as the latest checkpoint of `trial` (after `epoch`), written now to a
+    /// file of its own and renamed into place by ``flush()``; nil, or why it is not kept.
+    public func offer(trial: Int, epoch: Int, bytes: [UInt8]) -> Refusal? {
+        guard enabled, let directory else { return .disabled }
         let size = bytes.count + Self.headerBytes + 4
-        guard totalBytes - (entries[trial]?.bytes ?? 0) + size <= capBytes else { return false }
-        entries[trial] = Entry(epoch: epoch, bytes: size)
-        unwritten[trial] = (epoch, bytes)
+        guard totalBytes - (entries[trial]?.bytes ?? 0) + size <= capBytes else { return .overCap }
+        staged += 1
+        let path = directory.absolute("\(study)/checkpoints/trial-\(trial).\(epoch).\(staged).staged")
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return .cannotWrite("cannot write \(path): \(String(cString: strerror(errno)))") }
+        let written = DescriptorWriting.writeAll(fd, Self.encode(epoch: epoch, payload: bytes)[...])
+        let why = String(cString: strerror(errno))
+        close(fd)
+        guard written else {
+            unlink(path)
+            return .cannotWrite("cannot write \(path): \(why)")
+        }
         discardArrived(trial)
+        entries[trial] = Entry(epoch: epoch, bytes: size)
+        arrived[trial] = path
         copies[trial] = nil
         removed.remove(trial)
-        return true
+        return nil
     }
+
+    /// Names the files of offers in this run apart (two offers of one epoch in one batch).
+    private var staged = 0
 
     /// Forgets the checkpoint of a trial that ended (or whose checkpoint is not trusted).
     public func drop(trial: Int) {
         abandonUpload(trial)
-        let had = entries.removeValue(forKey: trial) != nil || unwritten[trial] != nil
-        unwritten[trial] = nil
+        let had = entries.removeValue(forKey: trial) != nil || arrived[trial] != nil
         discardArrived(trial)
         copies[trial] = nil
         if had { removed.insert(trial) }
@@ -162,7 +187,6 @@ public final class CheckpointKeeper {
         }
         discardArrived(trial)
         entries[trial] = Entry(epoch: epoch, bytes: Self.headerBytes + total + 4)
-        unwritten[trial] = nil
         copies[trial] = nil
         removed.remove(trial)
         arrived[trial] = u.path
@@ -175,7 +199,6 @@ public final class CheckpointKeeper {
         guard let directory, let entry = entries[source], totalBytes - (entries[member]?.bytes ?? 0) + entry.bytes <= capBytes else { return nil }
         abandonUpload(member)
         entries[member] = entry
-        unwritten[member] = nil
         discardArrived(member)
         removed.remove(member)
         copies[member] = storedPath(source, in: directory)
@@ -248,18 +271,8 @@ public final class CheckpointKeeper {
         arrived.removeAll()
         for t in removed { directory.delete(relative(t)) }
         // No folder left behind once no trial has a checkpoint (rmdir fails while one has).
-        if !removed.isEmpty && entries.isEmpty && unwritten.isEmpty && uploads.isEmpty { rmdir(directory.absolute("\(study)/checkpoints")) }
+        if !removed.isEmpty && entries.isEmpty && uploads.isEmpty { rmdir(directory.absolute("\(study)/checkpoints")) }
         removed.removeAll()
-        for (t, c) in unwritten {
-            do {
-                try directory.write(relative(t), bytes: Self.encode(epoch: c.epoch, payload: c.bytes), durable: false)
-            } catch {
-                entries[t] = nil
-                directory.delete(relative(t))
-                failures.append((t, error as? ArtifactError ?? .cannotWrite(relative(t), "\(error)")))
-            }
-        }
-        unwritten.removeAll()
         return failures
     }
 
@@ -268,7 +281,6 @@ public final class CheckpointKeeper {
     /// The latest checkpoint of `trial`, or nil when there is none or its file is damaged
     /// (it is dropped then).
     public func latest(trial: Int) -> (epoch: Int, bytes: [UInt8])? {
-        if let c = unwritten[trial] { return c }
         guard let directory, entries[trial] != nil, case let path = storedPath(trial, in: directory),
               let data = FileManager.default.contents(atPath: path),
               let c = Self.decode(Array(data)) else {
@@ -286,7 +298,7 @@ public final class CheckpointKeeper {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
             let path = "\(dir)/\(name)"
             guard name.hasPrefix("trial-"), name.hasSuffix(".ckpt"), let t = Int(name.dropFirst(6).dropLast(5)) else {
-                if name.contains(".tmp-") || name.hasSuffix(".upload") { unlink(path) } // a write cut short by a crash
+                if name.contains(".tmp-") || name.hasSuffix(".upload") || name.hasSuffix(".staged") { unlink(path) } // cut short by a crash
                 continue
             }
             guard keep(t), let header = Self.readHeader(path) else {

@@ -179,6 +179,9 @@ public final class Coordinator {
     /// How long a finished study waits for pruned command trials' output tails.
     static let logTailWait = 2.0
 
+    /// Trials leased to workers right now (read on the loop's thread, e.g. in `onStop`).
+    public var runningTrials: Int { core.leaseCount }
+
     /// Runs the poll loop until the study finishes or `stop` is requested.
     ///
     /// On a stop request, `onStop` runs once (e.g. to signal local workers) and, with

@@ -631,11 +631,14 @@ final class CoordinatorCore {
         if let verdict = health.verdict(trial: r.trial, on: worker, reached: r.epoch) {
             try apply(verdict, trial: r.trial, ranOn: worker, now: now, tx: tx, out: &out)
         }
+        // Why the coordinator did not keep this report's checkpoint (the pause warning names it).
+        var notKept: String?
         if let checkpoint = r.checkpoint, !decision.prune {
-            keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
+            notKept = keepCheckpoint(checkpoint, trial: r.trial, epoch: r.epoch)
         }
         if let total = r.checkpointParts, !decision.prune {
             if let why = checkpoints.completeUpload(trial: r.trial, attempt: r.attempt, epoch: r.epoch, total: total) {
+                notKept = why
                 checkpointWarnings.append((r.trial, "checkpoint of trial \(r.trial) after epoch \(r.epoch) (\(total) bytes, sent in parts) not kept: \(why)"))
             }
         } else {
@@ -651,7 +654,7 @@ final class CoordinatorCore {
         if pause != nil, unpausedTrials.insert(r.trial).inserted {
             // Said once per trial: a program that saves nothing makes PBT a plain random search.
             counters.pausesWithoutCheckpoint += 1
-            let hint = r.checkpointSkipped.map { " (\($0); docs/commands.md, \"Checkpoints\")" } ?? (definition.task == .command
+            let hint = notKept.map { " (the coordinator did not keep it: \($0))" } ?? r.checkpointSkipped.map { " (\($0); docs/commands.md, \"Checkpoints\")" } ?? (definition.task == .command
                 ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 12 MiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : "")
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) reached epoch \(r.epoch), where it would pause, without a checkpoint of that epoch: it goes on without pausing\(hint)", at: now)
@@ -755,6 +758,7 @@ final class CoordinatorCore {
                 try models.keepModel(model, trial: r.trial, value: value, study: study, history: history, now: now, tx: tx)
             } catch let error as ArtifactError {
                 // A full disk must not stop the sweep: the trial's result stands without its model.
+                counters.modelsNotKept += 1
                 try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker, message: "model of trial \(r.trial) not kept: \(error)", at: now)
             }
         }
@@ -1463,6 +1467,7 @@ final class CoordinatorCore {
     func removeDroppedArtifacts() {
         models.removeDropped()
         for (t, error) in checkpoints.flush() {
+            counters.checkpointsUnwritten += 1
             checkpointWarnings.append((t, "checkpoint of trial \(t) not kept: \(error)"))
         }
     }
@@ -1502,14 +1507,23 @@ final class CoordinatorCore {
         }
     }
 
-    private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) {
-        guard checkpoints.offer(trial: trial, epoch: epoch, bytes: bytes) else {
+    /// Offers a report's checkpoint; nil, or why it is not kept.
+    private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) -> String? {
+        switch checkpoints.offer(trial: trial, epoch: epoch, bytes: bytes) {
+        case nil, .disabled?:
+            return nil
+        case .overCap?:
             counters.checkpointsRefused += 1
+            let why = "the checkpoints of running trials would take more than \(checkpoints.capBytes) bytes (--checkpoint-limit)"
             // Said once per run: the cap stays full until trials end.
             if counters.checkpointsRefused == 1 {
-                checkpointWarnings.append((trial, "checkpoint of trial \(trial) after epoch \(epoch) (\(bytes.count) bytes) not kept: the checkpoints of running trials would take more than \(checkpoints.capBytes) bytes; trials keep their older checkpoints"))
+                checkpointWarnings.append((trial, "checkpoint of trial \(trial) after epoch \(epoch) (\(bytes.count) bytes) not kept: \(why); trials keep their older checkpoints"))
             }
-            return
+            return why
+        case .cannotWrite(let why)?:
+            counters.checkpointsUnwritten += 1
+            checkpointWarnings.append((trial, "checkpoint of trial \(trial) after epoch \(epoch) (\(bytes.count) bytes) not kept: \(why); the trial keeps its older checkpoint"))
+            return why
         }
     }
 

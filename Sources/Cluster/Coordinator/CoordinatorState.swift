@@ -142,4 +142,8 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var resumed = 0
     /// Checkpoints not kept because the cap was reached.
     public var checkpointsRefused = 0
+    /// Checkpoints whose files could not be written (a full disk).
+    public var checkpointsUnwritten = 0
+    /// Trained models asked for and not kept (their files could not be written).
+    public var modelsNotKept = 0
 }

@@ -40,6 +40,11 @@ final class CommandCheckpoints {
         var modified: Double
     }
 
+    /// A checkpoint directory this host cannot make (an unwritable TMPDIR).
+    struct CheckpointDirectoryError: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Where this worker process makes its attempts' directories:
     /// `$TMPDIR/sweep-checkpoints-UID/wPID-START/`. Per user (mode 0700: checkpoints are the
     /// program's data, and another user's directory of the same name made every trial fail
@@ -86,7 +91,12 @@ final class CommandCheckpoints {
         path = "\(root)/\(study)-trial-\(trial)-attempt-\(attempt)"
         self.maxBytes = maxBytes
         try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            // Every trial on this host fails so: say what to change (it read "NSCocoaErrorDomain Code=642").
+            throw CheckpointDirectoryError(description: "cannot make the program's checkpoint directory \(path): \(SystemErrorText.of(error)); start the worker with TMPDIR naming a directory it can write")
+        }
         if let archive {
             // Written from the archive's own bytes: no copy per file (a 1 GB checkpoint took
             // three times its size in memory to restore).

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// One attempt's stdout and stderr on the worker (`DIR/STUDY/trial-N.attempt-M.out|err`),
 /// each bounded: past `maxBytes` the rest is dropped and counted. The last characters of
@@ -25,13 +26,34 @@ final class CommandLogs {
         let base = dir.appendingPathComponent("trial-\(trial).attempt-\(attempt)").path
         (outPath, errPath, argsFile) = (base + ".out", base + ".err", base + ".params.json")
         self.maxBytes = maxBytes
-        for path in [outPath, errPath] { FileManager.default.createFile(atPath: path, contents: nil) }
-        out = FileHandle(forWritingAtPath: outPath)
-        err = FileHandle(forWritingAtPath: errPath)
+        (out, err) = (Self.create(outPath), Self.create(errPath))
+    }
+
+    /// A new empty log at `path` (a plain open: Foundation's `createFile` writes a temporary
+    /// file and renames it, which replaced a link the path is).
+    private static func create(_ path: String) -> FileHandle? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        return fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
     }
 
     /// Whether the log files could be made (a directory the worker cannot write keeps none).
     var isWritable: Bool { out != nil && err != nil }
+    /// Why writing a log stopped part way (a full disk), once; the tails in memory go on.
+    private(set) var writeFailure: String?
+
+    /// Writes to a log, or stops writing it on the first error: `FileHandle.write(_:)`
+    /// traps on one (a full log directory crashed every worker at its program's first line).
+    private func write(_ bytes: some DataProtocol, to i: Int) {
+        guard let handle = i == 0 ? out : err else { return }
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            if writeFailure == nil { writeFailure = "cannot write \(i == 0 ? outPath : errPath): \(SystemErrorText.of(error))" }
+            try? handle.close()
+            if i == 0 { out = nil } else { err = nil }
+        }
+    }
+
 
     func writeArgs(_ json: String) {
         FileManager.default.createFile(atPath: argsFile, contents: Data((json + "\n").utf8))
@@ -44,7 +66,7 @@ final class CommandLogs {
         let room = max(0, maxBytes - written[i])
         let kept = bytes.prefix(room)
         if let last = kept.last {
-            (stderr ? err : out)?.write(Data(kept))
+            write(kept, to: i)
             atLineStart[i] = last == UInt8(ascii: "\n")
         }
         written[i] += kept.count
@@ -53,10 +75,10 @@ final class CommandLogs {
 
     /// Closes the files, noting what was dropped.
     func finish(note: String?) {
-        for (i, handle) in [out, err].enumerated() where dropped[i] > 0 {
-            handle?.write(Data("\n[sweep] \(dropped[i]) more byte(s) dropped (the log keeps \(maxBytes))\n".utf8))
+        for i in 0..<2 where dropped[i] > 0 {
+            write(Data("\n[sweep] \(dropped[i]) more byte(s) dropped (the log keeps \(maxBytes))\n".utf8), to: i)
         }
-        if let note { err?.write(Data(((atLineStart[1] || dropped[1] > 0 ? "" : "\n") + note).utf8)) }
+        if let note { write(Data(((atLineStart[1] || dropped[1] > 0 ? "" : "\n") + note).utf8), to: 1) }
         try? out?.close()
         try? err?.close()
         out = nil

@@ -315,6 +315,9 @@ struct CommandTrial: TrialKind {
             notes += "[sweep] \(droppedMetrics) metric value(s) left out: a report keeps at most \(WorkerMessage.Report.maxMetrics) metrics, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes (docs/limits.md)\n"
         }
         logs.finish(note: notes.isEmpty ? nil : notes)
+        if let why = logs.writeFailure {
+            log.limited(.warning, key: "log-write", "\(why): the rest of the program's output is not kept there, only its last 4,000 characters with the trial")
+        }
         end.logTail = logs.outputTail()
 
         let exit = child.exit ?? (0, SIGKILL)

@@ -19,7 +19,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notFound(let what): return what
         case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
-        case .unreadable(let path, let reason): return "cannot open database \(path): \(reason)"
+        case .unreadable(let path, let reason):
+            return "cannot open database \(path): \(reason)" + (reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path) : "")
         case .invalid(let what): return what
         case .foreign(let path, let reason):
             return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
@@ -275,7 +276,7 @@ public enum DatabaseFailure {
         case .SQLITE_IOERR:
             text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
         case .SQLITE_READONLY:
-            text += "; the file or its directory is read-only"
+            text += "; " + (lastOpened.withLock { $0 }.map(ReadOnlyCause.hint(for:)) ?? "the file or its directory is read-only")
         default:
             break
         }

@@ -1,16 +1,25 @@
 import Foundation
 import Search
 import Store
+import SweepFile
 
 /// The lines of `sweep status` and of the live display of `sweep run`, from the database.
 enum StatusView {
+    /// What a first Ctrl-C does while it waits (a second one hands the trials back at once).
+    static func stoppingNote(running: Int) -> String {
+        running == 0 ? "stopping: no trial is running"
+            : "stopping: \(running) running trial(s) finish their epoch (programs get SIGTERM, then their kill_grace) and are handed back; Ctrl-C again records them as handed back at once"
+    }
+
     static func lines(_ snapshot: StatusSnapshot) -> [String] {
         let p = snapshot.progress
         let s = p.study
         let budget = s.definition.budgetTrials
         var out: [String] = []
-        let bar = progressBar(Double(p.finished) / Double(max(1, budget)))
-        out.append("\(s.name) \(bar) \(p.finished)/\(budget) trials  [\(snapshot.phase.rawValue)]")
+        // A sweep without a budget (W&B without run_cap) runs until stopped: no bar toward a million.
+        let progress = budget >= Budget.maxTrials ? "\(p.finished) trials (no budget)"
+            : "\(progressBar(Double(p.finished) / Double(max(1, budget)))) \(p.finished)/\(budget) trials"
+        out.append("\(s.name) \(progress)  [\(snapshot.stopping && snapshot.phase == .running ? "STOPPING" : snapshot.phase.rawValue)]")
         // Trials left RUNNING by an interrupted run are not running: they continue on resume.
         let running = snapshot.phase == .interrupted ? "interrupted \(p.count(.running))" : "running \(p.count(.running))"
         out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  \(running)  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
@@ -27,6 +36,9 @@ enum StatusView {
             out.append("  best: trial \(b.number)  \(s.definition.metric) \(Fmt.value(b.value))  \(params.joined(separator: " "))")
         } else {
             out.append("  best: -")
+        }
+        if snapshot.stopping && snapshot.phase == .running {
+            out.append("  " + StatusView.stoppingNote(running: p.count(.running)))
         }
         if !p.workers.isEmpty && snapshot.phase == .running {
             let byHost = Dictionary(grouping: p.workers, by: \.host)

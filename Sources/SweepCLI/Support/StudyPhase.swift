@@ -10,6 +10,9 @@ struct StatusSnapshot {
     var elapsed: Double?
     /// The database, for the commands a status names (`sweep resume NAME --db PATH`).
     var databasePath: String = ""
+    /// This process's coordinator was told to stop (Ctrl-C) and waits for its running trials
+    /// to be handed back: the block said RUNNING, unchanged, for up to a program's kill grace.
+    var stopping = false
 
     /// Reads a snapshot; `phase` is given when the caller knows it (its own coordinator).
     static func load(_ q: StoreQueries, study: StudyRecord, databasePath: String, now: Double,

@@ -67,6 +67,10 @@ struct SweepSession {
             // Ctrl-C: local workers finish their epoch and hand their trials back before we leave.
             summary = try coordinator.run(stop: processStop, force: processForce, drainSeconds: workers > 0 ? 60 : 0) {
                 local.signalAll(SIGTERM)
+                // The live block says so itself; without it, one line (the command waits).
+                if !showProgress, coordinator.runningTrials > 0 {
+                    StandardStream.error.write(StatusView.stoppingNote(running: coordinator.runningTrials) + "\n")
+                }
             }
         } catch {
             display.stop()
@@ -114,6 +118,15 @@ struct SweepSession {
             // Else a PBT study without checkpoints ran as a plain random search, exit 0, unsaid.
             let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("where it would pause, without a checkpoint") } }
             print("warning: \(c.pausesWithoutCheckpoint) trial(s) reached a pause of the scheduler without a checkpoint and went on without pausing\(first.map { ", e.g. \($0.message)" } ?? "")")
+        }
+        // Files that could not be written (a full disk): said here, not only in the events.
+        if c.modelsNotKept > 0 {
+            let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("model of trial") && $0.message.contains("not kept") } }
+            print("warning: \(c.modelsNotKept) trained model(s) not kept\(first.map { ", e.g. \($0.message)" } ?? ""); `sweep model` cannot export or use them")
+        }
+        if c.checkpointsUnwritten > 0 {
+            let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("checkpoint of trial") && $0.message.contains("cannot write") } }
+            print("warning: \(c.checkpointsUnwritten) checkpoint(s) could not be written\(first.map { ", e.g. \($0.message)" } ?? ""); their trials went on without pausing there, or continue from an older checkpoint")
         }
         if summary.finished {
             print("study '\(study.name)' finished in \(Fmt.seconds(summary.seconds)): \(summary.reason)")
@@ -173,16 +186,20 @@ final class ProgressThread: Sendable {
         let interval = display.isTerminal ? 0.5 : 10.0
         var reader: StoreReader?
         var next = Date().timeIntervalSince1970 + (display.isTerminal ? 0.5 : interval)
+        var sawStop = false
         while !stopping.load(ordering: .relaxed) {
             usleep(50_000)
             let now = Date().timeIntervalSince1970
+            // A stop is shown at once, not at the next refresh (10 s without a terminal).
+            if processStop.isSet && !sawStop { sawStop = true; next = now }
             guard now >= next else { continue }
             next = now + interval
             if reader == nil { reader = try? SweepStore.openReadOnly(path: databasePath) }
-            guard let reader, let snapshot = try? reader.read({ q -> StatusSnapshot? in
+            guard let reader, var snapshot = try? reader.read({ q -> StatusSnapshot? in
                 guard let s = try q.study(named: study) else { return nil }
                 return try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: now, phase: .running)
             }) else { continue }
+            snapshot.stopping = processStop.isSet
             display.show(StatusView.lines(snapshot))
         }
         // The summary that follows repeats the block's first lines: show them once.
