@@ -286,6 +286,10 @@ import Testing
         #expect(d.space.parameters.map(\.name) == ["lr"])
         guard case .command(let task) = try d.spec(for: ["lr": .double(0.01)], trialSeed: 1) else { Issue.record("not a command"); return }
         #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["beta=0.9", "normal=true", "lr=0.01"])
+        // A condition naming such a parameter is a condition, not a range in the range.
+        let conditioned = try SweepDefinition.parse(text: text.replacingOccurrences(of: "  beta: 0.9", with: "  beta: {choice: [0.9, 0.99]}\n  x: {uniform: [0, 1], when: {beta: [0.9]}}"), file: "a.yaml")
+        #expect(conditioned.space.parameters.map(\.name) == ["beta", "x", "lr"])
+        #expect(conditioned.space.parameters[1].condition?.parent == "beta")
         // A misspelt key of a range is still that range's error.
         #expect { try SweepDefinition.parse(text: text.replacingOccurrences(of: "budget:", with: "  x: {uniform: [0, 1], stp: 0.1}\nbudget:"), file: "a.yaml") } throws: { e in
             "\(e)".contains("a.yaml:7:") && "\(e)".contains("unknown key 'stp' in a search range; did you mean 'step'?")

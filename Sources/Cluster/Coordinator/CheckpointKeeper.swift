@@ -132,10 +132,11 @@ public final class CheckpointKeeper {
 
     // MARK: Large checkpoints (CheckpointTransfer)
 
-    /// Whether `trial`'s checkpoint is too large for one message: an assignment names its
-    /// size and the worker fetches it in chunks.
+    /// Whether `trial`'s checkpoint is too large to go inside an assignment
+    /// (``CheckpointTransfer/inlineResumeBytes``): the assignment names its size and the
+    /// worker fetches it in chunks.
     public func isLarge(trial: Int) -> Bool {
-        (entries[trial]?.bytes ?? 0) - Self.headerBytes - 4 > CheckpointTransfer.singleFrameBytes
+        (entries[trial]?.bytes ?? 0) - Self.headerBytes - 4 > CheckpointTransfer.inlineResumeBytes
     }
 
     /// Takes one part of an upload; the answer says how much of it is held, or why no more is

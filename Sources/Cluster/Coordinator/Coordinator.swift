@@ -179,8 +179,9 @@ public final class Coordinator {
     /// How long a finished study waits for pruned command trials' output tails.
     static let logTailWait = 2.0
 
-    /// Trials leased to workers right now (read on the loop's thread, e.g. in `onStop`).
-    public var runningTrials: Int { core.leaseCount }
+    /// Trials workers run right now, not those held ahead (read on the loop's thread, e.g.
+    /// in `onStop`).
+    public var runningTrials: Int { core.startedLeaseCount }
 
     /// Runs the poll loop until the study finishes or `stop` is requested.
     ///
@@ -439,6 +440,7 @@ public final class Coordinator {
                 let fd = Int32(bitPattern: e.value)
                 bytesByConnection[fd] = nil
                 cutOff.remove(fd)
+                unconfirmed.connectionClosed(fd)
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
                 if let why = pendingFailure {
                     pendingFailure = nil
@@ -514,7 +516,10 @@ public final class Coordinator {
             return false
         case .unread(let seconds, let n):
             core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(seconds)) s"))
-            if let fd = connection { router.cutOff(connection: fd) }
+            if let fd = connection {
+                router.cutOff(connection: fd)
+                cutOff.insert(fd) // what it sent after this in the same batch is dropped too
+            }
             log.limited(.warning, key: "unread-\(worker)", "disconnected \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): it asked for more with \(n) chunk(s) unread for \(Int(seconds)) s")
             return false
         }

@@ -6,7 +6,7 @@ extension CoordinatorCore {
     /// `source` has none (or the cap leaves no room for the copy).
     func copyCheckpoint(from source: Int, to member: Int, now: Double, tx: StoreTransaction) throws -> Int? {
         if checkpoints.isLarge(trial: source) { return checkpoints.copyLarge(from: source, to: member) }
-        guard let latest = checkpoints.latest(trial: source), checkpoints.offer(trial: member, epoch: latest.epoch, bytes: latest.bytes) == nil else {
+        guard let latest = checkpoints.latest(trial: source), keepCheckpoint(latest.bytes, trial: member, epoch: latest.epoch) == nil else {
             return nil
         }
         return latest.epoch

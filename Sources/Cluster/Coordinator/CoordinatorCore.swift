@@ -45,8 +45,12 @@ final class CoordinatorCore {
     private var givenUp: String?
     /// Whether the study stopped before its budget because every trial of this run failed.
     var hasGivenUp: Bool { givenUp != nil }
-    /// A trial of this run completed or was pruned (then failures do not stop the study).
-    private var runHadAGoodTrial = false
+    /// A trial of this run reported, completed or was pruned: the program runs, and
+    /// failures do not stop the study.
+    private var runProgramRan = false
+    /// Trials of this run that failed for good before their first report, not by the
+    /// program's own verdict (see ``giveUpIfEveryTrialFails``).
+    private var runEarlyFailures = 0
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
@@ -307,7 +311,10 @@ final class CoordinatorCore {
             return
         }
         counters.repeatedReady += 1
-        if lease.epoch == 0, let assign = try assignment(t, attempt: lease.attempt, for: worker, tx: tx) {
+        // Once per session (a reconnect says `hello` first): each copy may carry a checkpoint
+        // or a base model, and a peer repeating `ready` must not fill the send queue with them.
+        if lease.epoch == 0, workers[worker]?.assignmentResent == false, let assign = try assignment(t, attempt: lease.attempt, for: worker, tx: tx) {
+            workers[worker]?.assignmentResent = true
             out.send(.assign(assign), to: worker)
         }
     }
@@ -620,6 +627,7 @@ final class CoordinatorCore {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
         lease.epoch = r.epoch
+        runProgramRan = true
         trials.update(r.trial) {
             $0.decisions[r.epoch] = decision
             $0.lease = lease
@@ -750,6 +758,7 @@ final class CoordinatorCore {
             return
         }
         history.finish(r.trial, state: .complete, value: value)
+        runProgramRan = true
         checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
                            metrics: r.metrics.isEmpty ? nil : r.metrics, start: attemptStart(r.trial, now: now), at: now)
@@ -801,6 +810,7 @@ final class CoordinatorCore {
         // How far it got here (a resumed attempt starts past its checkpoint's epoch), for a
         // worker held back if it fails on another one (see WorkerHealth).
         let reached = max(trials[f.trial].lease?.epoch ?? 0, history.trial(f.trial)?.lastStep ?? 0)
+        let reportedThisAttempt = (trials[f.trial].lease?.epoch ?? 0) > 0
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
@@ -811,7 +821,9 @@ final class CoordinatorCore {
             endLease(f.trial, worker: worker, completed: false)
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
+            if !reportedThisAttempt && !f.trialFault { runEarlyFailures += 1 }
         }
+        if reportedThisAttempt { runProgramRan = true }
         // Another worker held back for this trial: it failed here too, so the trials are at fault.
         if let verdict = health.verdict(trial: f.trial, on: worker, failed: true) {
             try apply(verdict, trial: f.trial, ranOn: worker, now: now, tx: tx, out: &out)
@@ -985,27 +997,19 @@ final class CoordinatorCore {
         }
     }
 
-    /// A study whose first ``initialFailuresBeforeGivingUp`` trials of this run all failed,
-    /// with every connected worker's last trial failed, stops taking new trials, as W&B's
-    /// agent stops after failing runs and Optuna at a trial's exception: a broken program, a
-    /// typo in `program` or a resume from a shell without the program's environment failed
-    /// the whole budget in seconds (37 of 40 trials, and exit 0 for the 3 of an earlier run).
-    /// A budgeted study keeps the rest of its budget for `sweep resume`.
+    /// A study whose first ``initialFailuresBeforeGivingUp`` trials of this run all failed
+    /// before their first report (not by the program's own verdict, such as a diverged
+    /// loss), with every connected worker's last trial failed, stops taking new trials, as
+    /// W&B's agent stops after failing runs and Optuna at a trial's exception: a broken
+    /// program, a typo in `program` or a resume from a shell without the program's
+    /// environment failed the whole budget in seconds (37 of 40 trials, and exit 0 for the 3
+    /// of an earlier run). A budgeted study keeps the rest of its budget for `sweep resume`;
+    /// a search whose early trials diverge goes on.
     private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
         // Every connected worker fails (a broken host among good ones is held back instead).
-        guard givenUp == nil, !runHadAGoodTrial, !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
-        var failed = 0
-        // The trials this run touched (those of earlier runs came with `init`, unchanged).
-        for n in history.trialsChanged(since: 0) {
-            switch history.trials[n].state {
-            case .complete, .pruned:
-                runHadAGoodTrial = true
-                return
-            case .fail: failed += 1
-            default: break
-            }
-        }
-        guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        guard givenUp == nil, !runProgramRan, runEarlyFailures >= Self.initialFailuresBeforeGivingUp,
+              !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
+        let failed = runEarlyFailures
         let reason = budgetTrials >= Budget.maxTrials
             ? "its first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
             : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): fix the program (or the environment it runs in), then `sweep resume \(study.name)` runs the rest of the budget"
@@ -1451,6 +1455,8 @@ final class CoordinatorCore {
 
     /// Trials currently leased to workers.
     var leaseCount: Int { trials.leased.count }
+    /// Leased trials their workers have started (not those held ahead).
+    var startedLeaseCount: Int { trials.leased.filter { trials[$0].lease?.started == true }.count }
 
     /// Counts a message dropped before it reached ``handle(_:from:peerAddress:now:tx:out:)``.
     func countViolation(_ v: ProtocolViolation) {
@@ -1507,8 +1513,9 @@ final class CoordinatorCore {
         }
     }
 
-    /// Offers a report's checkpoint; nil, or why it is not kept.
-    private func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) -> String? {
+    /// Offers a checkpoint (a report's, or a PBT member's copy); nil, or why it is not kept
+    /// (said in the events and counted).
+    func keepCheckpoint(_ bytes: [UInt8], trial: Int, epoch: Int) -> String? {
         switch checkpoints.offer(trial: trial, epoch: epoch, bytes: bytes) {
         case nil, .disabled?:
             return nil

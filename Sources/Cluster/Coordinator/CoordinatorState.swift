@@ -56,6 +56,8 @@ struct WorkerSession {
     var exitedAt: Double? = nil
     /// The trial it runs, if any.
     var trial: Int?
+    /// Its assignment was sent again on a repeated `ready` in this session (once is enough).
+    var assignmentResent = false
     /// Trials leased ahead, in the order the worker runs them: assigned while `trial` runs,
     /// so that the worker starts the next one the moment it sends an outcome instead of
     /// waiting a round trip for its next assignment (workers with the `ahead` capability

@@ -9,8 +9,9 @@ struct UnconfirmedAnswers {
         /// ``limit`` answers are unconfirmed: the request is dropped (an honest worker keeps
         /// fewer in flight).
         case tooMany(unconfirmed: Int)
-        /// An answer has stayed unread for `seconds` while the worker asks for more: its
-        /// connection is cut (libzmq frees what it queued) and its ledger starts over.
+        /// No answer was confirmed for `seconds` while some were outstanding, and the worker
+        /// asks for more: its connection is cut (libzmq frees what it queued) and its ledger
+        /// starts over.
         case unread(seconds: Double, unconfirmed: Int)
     }
 
@@ -21,6 +22,9 @@ struct UnconfirmedAnswers {
         var sentAt: [Int: Double] = [:]
         /// Requests let through in the batch being gathered, not yet answered.
         var admitted = 0
+        /// When the worker last confirmed an answer, or was sent one with none outstanding:
+        /// a slow link confirms late but steadily; a peer that reads nothing never does.
+        var progressAt = 0.0
     }
 
     let limit: Int
@@ -44,10 +48,10 @@ struct UnconfirmedAnswers {
     mutating func screen(_ worker: String, connection: Int32?, receipts: [Int], now: Double) -> Screening {
         var ledger = ledgers[worker] ?? Ledger(connection: connection)
         if ledger.connection != connection { ledger = Ledger(connection: connection) } // the old queue is gone
-        for r in receipts { ledger.sentAt[r] = nil }
-        if let oldest = ledger.sentAt.values.min(), now - oldest > unreadSeconds {
+        for r in receipts where ledger.sentAt.removeValue(forKey: r) != nil { ledger.progressAt = now }
+        if !ledger.sentAt.isEmpty, now - ledger.progressAt > unreadSeconds {
             ledgers[worker] = nil
-            return .unread(seconds: now - oldest, unconfirmed: ledger.sentAt.count)
+            return .unread(seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count)
         }
         let outstanding = ledger.sentAt.count + ledger.admitted
         if outstanding < limit { ledger.admitted += 1 }
@@ -63,8 +67,18 @@ struct UnconfirmedAnswers {
     /// A receipt for an answer going to `worker` now.
     mutating func stamp(_ worker: String, now: Double) -> Int {
         let receipt = Receipts.newReceipt()
-        ledgers[worker, default: Ledger(connection: nil)].sentAt[receipt] = now
+        var ledger = ledgers[worker] ?? Ledger(connection: nil)
+        if ledger.sentAt.isEmpty { ledger.progressAt = now }
+        ledger.sentAt[receipt] = now
+        ledgers[worker] = ledger
         return receipt
+    }
+
+    /// A connection closed (libzmq dropped what it queued): its ledgers start over. The
+    /// kernel gives a new connection the lowest free descriptor, so a worker reconnecting
+    /// often comes back on the same number, and its lost answers would count against it.
+    mutating func connectionClosed(_ fd: Int32) {
+        for (worker, ledger) in ledgers where ledger.connection == fd { ledgers[worker] = nil }
     }
 
     /// The answer of `receipt` was not sent after all.

@@ -9,15 +9,15 @@ import JSONValue
 /// random `receipt`, and the worker returns the receipts of the answers it has read with its
 /// next request (`receipts`). The coordinator answers a worker only while fewer than
 /// ``unconfirmed`` of its answers are unconfirmed (a request beyond that is dropped: an honest
-/// worker keeps 4 in flight), and cuts the connection of a worker that asks again while one of
-/// its answers has stayed unconfirmed for ``unreadSeconds`` (libzmq then frees what it
-/// queued). What one connection can make the coordinator hold is so bounded by
-/// ``unconfirmed`` answers.
+/// worker keeps 4 in flight), and cuts the connection of a worker that asks again when it
+/// has confirmed nothing for ``unreadSeconds`` while answers were outstanding (libzmq then
+/// frees what it queued; a slow link confirms late, but steadily). The chunks one
+/// connection can make the coordinator hold are so bounded by ``unconfirmed``.
 public enum Receipts {
     /// Answers with bytes a worker may hold unconfirmed: twice the window a worker keeps in
     /// flight, for the answers still on their way when it asks again after a silence.
     public static let unconfirmed = 2 * max(DataTransfer.window, CheckpointTransfer.window)
-    /// How long an answer may stay unconfirmed while its worker goes on asking.
+    /// How long a worker with answers outstanding may confirm none while it goes on asking.
     public static let unreadSeconds = 60.0
     /// Receipts one request may carry.
     static let maxPerRequest = 64
@@ -25,11 +25,13 @@ public enum Receipts {
     /// A fresh receipt: random, and within the integers every JSON reader keeps exactly.
     static func newReceipt() -> Int { Int.random(in: 1 ..< (1 << 53)) }
 
+    /// Writes `receipts` (a request's) unless there are none.
     static func encode(_ receipts: [Int], into w: inout JSONWriter) {
         guard !receipts.isEmpty else { return }
         w.key("receipts"); w.beginArray(); for r in receipts { w.int(r) }; w.endArray()
     }
 
+    /// A request's `receipts` (none when absent); a malformed list is a violation.
     static func decode(_ o: JSONValue, type: String) throws(ProtocolViolation) -> [Int] {
         guard let value = o["receipts"] else { return [] }
         guard let list = value.elements, list.count <= maxPerRequest else {
@@ -43,6 +45,7 @@ public enum Receipts {
         return receipts
     }
 
+    /// An answer's `receipt`, if it has one.
     static func decodeReceipt(_ o: JSONValue, type: String) throws(ProtocolViolation) -> Int? {
         guard let value = o["receipt"] else { return nil }
         guard let r = value.int else { throw .invalid(type: type, reason: "'receipt' must be an integer") }

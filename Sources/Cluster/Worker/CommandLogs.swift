@@ -30,9 +30,13 @@ final class CommandLogs {
     }
 
     /// A new empty log at `path` (a plain open: Foundation's `createFile` writes a temporary
-    /// file and renames it, which replaced a link the path is).
+    /// file and renames it, which replaced a link the path is). A link is followed only when
+    /// this user made it: the default log folder is a predictable path in a shared /tmp, and
+    /// another user's link there would have the worker empty and write a file of its user's.
     private static func create(_ path: String) -> FileHandle? {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var info = stat()
+        let foreignLink = lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK && info.st_uid != getuid()
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (foreignLink ? O_NOFOLLOW : 0), 0o644)
         return fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
     }
 

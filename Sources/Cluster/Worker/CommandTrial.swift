@@ -341,6 +341,9 @@ struct CommandTrial: TrialKind {
                 end.lastMetrics = withSummary(end.lastMetrics)
             } else if end.epochsRun == 0, let unread = firstUnreadLine {
                 end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}); the first: \(unread)" + logs.stderrTail()
+            } else if end.epochsRun == 0, summary.isEmpty, pastLastEpoch > 0 {
+                // It reported, past the epochs the study runs ("exited without reporting" misled).
+                end.failure = "every report of the program (\(pastLastEpoch)) named an epoch past \(session.lastEpoch), the most this study runs (budget.max_epochs): they were ignored" + logs.stderrTail()
             } else if end.epochsRun == 0, summary.isEmpty {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
             } else if objective.isEmpty {

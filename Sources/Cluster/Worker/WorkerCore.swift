@@ -437,7 +437,6 @@ struct WorkerCore {
         socketOpen = false
         welcomed = false
         ahead.removeAll() // the coordinator takes these back (its `hello` will not name them)
-        unsentReceipts.removeAll() // a new connection starts with nothing unconfirmed
         reconnectAt = now + Double(backoffMs) / 1000
         out.append(.disconnect)
         out.append(.connected(false))

@@ -264,7 +264,9 @@ public enum DatabaseFailure {
     static let lastOpened = Mutex<String?>(nil)
 
     /// The message for `error` when it is an SQLite error; nil for any other error.
-    public static func describe(_ error: any Error) -> String? {
+    /// `databaseRemoved`: the command removed the database it had just created, so there is
+    /// nothing to resume.
+    public static func describe(_ error: any Error, databaseRemoved: Bool = false) -> String? {
         guard let error = error as? DatabaseError else { return nil }
         let file = lastOpened.withLock { $0 }.map { "database \($0): " } ?? "database: "
         var text = file + (error.message ?? "SQLite error \(error.resultCode.rawValue)")
@@ -272,7 +274,8 @@ public enum DatabaseFailure {
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             text += "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
         case .SQLITE_FULL:
-            text += "; the disk is full: free space, then `sweep resume` continues where it stopped"
+            text += databaseRemoved ? "; the disk is full: nothing was kept (the new database was removed); free space, then run the command again"
+                : "; the disk is full: free space, then `sweep resume` continues where it stopped"
         case .SQLITE_IOERR:
             text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
         case .SQLITE_READONLY:

@@ -32,19 +32,23 @@ struct FirstUseCleanup {
         do {
             try body()
         } catch {
-            undo()
+            // The database went with the failure: "free space, then `sweep resume`" would
+            // find none.
+            if undo(), let text = DatabaseFailure.describe(error, databaseRemoved: true) { throw CommandFailure(text) }
             throw error
         }
     }
 
-    func undo() {
+    /// Removes what the command created; true when that was the database.
+    @discardableResult
+    func undo() -> Bool {
         let fm = FileManager.default
         for (locks, existed) in lockFolders where !existed {
             try? fm.removeItem(atPath: "\(locks)/\(study).lock")
             if (try? fm.contentsOfDirectory(atPath: locks))?.isEmpty == true { try? fm.removeItem(atPath: locks) }
         }
-        guard !databaseExisted, fm.fileExists(atPath: database) else { return }
+        guard !databaseExisted, fm.fileExists(atPath: database) else { return false }
         // Only a database this command created, never wrote a study to, and nobody else uses.
-        _ = SweepStore.removeIfUnusedAndEmpty(path: database)
+        return SweepStore.removeIfUnusedAndEmpty(path: database)
     }
 }
