@@ -695,6 +695,23 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(output.contains("\(trials.count) trials (no budget)  [FINISHED]"), "\(output)")
     }
 
+    /// A database removed while the sweep runs is said as such, exit 1: the summary said "no
+    /// database at sweep.db (pass --db PATH)", exit 2, as for a typo.
+    @Test func aDatabaseRemovedDuringTheRunIsSaid() throws {
+        let h = try SweepHarness("db-removed")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
+        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 12}\n")
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let started = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).count }) ?? 0 }
+        try #require(h.waitFor(timeout: 30) { started() >= 2 }, "\(h.logText("run.log"))")
+        try FileManager.default.removeItem(atPath: h.db)
+        #expect(h.waitFor(timeout: 60) { !run.isRunning })
+        #expect(run.terminationStatus == 1, "\(h.logText("run.log"))")
+        #expect(h.logText("run.log").contains("the database \(h.db) was removed while the sweep ran"), "\(h.logText("run.log"))")
+    }
+
     /// A first Ctrl-C says what the command waits for: the display said RUNNING, unchanged,
     /// for up to the programs' kill grace, and users pressed Ctrl-C again.
     @Test func aStopSaysWhatItWaitsFor() throws {
