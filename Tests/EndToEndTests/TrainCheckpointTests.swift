@@ -22,6 +22,23 @@ struct TrainCheckpointTests {
         }
     }
 
+    /// `--metrics-out` to a pipe writes into the pipe (`createFile` renamed a new file over
+    /// the path: as root, `--metrics-out /dev/full` replaced the device with a regular file).
+    @Test func metricsOutIntoAPipeLeavesThePipe() throws {
+        let h = try SweepHarness("metrics-pipe")
+        defer { h.cleanUp() }
+        let file = try h.write("t.yaml", "data: {dataset: moons, samples: 200, validation: 50}\nmodel: {hidden: [4]}\ntraining: {epochs: 2}\n")
+        let pipe = h.path("metrics.pipe")
+        #expect(mkfifo(pipe, 0o644) == 0)
+        let reader = try h.start("/bin/cat", [pipe], log: "read.log")
+        let run = try h.run(["train", file, "--no-test", "--metrics-out", pipe])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(h.waitFor(timeout: 30) { !reader.isRunning })
+        var info = stat()
+        #expect(lstat(pipe, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the pipe was replaced")
+        #expect(h.logText("read.log").split(separator: "\n").count == 2, "\(h.logText("read.log"))")
+    }
+
     @Test func aKilledRunContinuesFromItsCheckpointBitIdentically() throws {
         let h = try SweepHarness("train-checkpoint")
         defer { h.cleanUp() }

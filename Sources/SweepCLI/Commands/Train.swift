@@ -79,13 +79,13 @@ struct Train: ParsableCommand {
             display.finish(keep: true)
             if let metricsFile {
                 do { try metricsFile.append(e) } catch {
-                    writeFailure = "cannot write the metrics of epoch \(e.epoch) to \(metricsFile.path): \(error)"
+                    writeFailure = "cannot write the metrics of epoch \(e.epoch) to \(metricsFile.path): \(error.localizedDescription)"
                     return .stop
                 }
             }
             if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
                 do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
-                    writeFailure = "cannot write checkpoint \(checkpoint): \(error)"
+                    writeFailure = "cannot write checkpoint \(checkpoint): \(error.localizedDescription)"
                     return .stop
                 }
             }
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
             print("best epoch \(best): \(monitor) \(String(format: "%.4f", m))")
         }
         if let saveModel {
-            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(error)") }
+            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(error.localizedDescription)") }
             print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
         if !noTest && dataset.test.count > 0 {

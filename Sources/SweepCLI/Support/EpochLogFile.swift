@@ -23,11 +23,17 @@ final class EpochLogFile {
                 keptLines += line + Data("\n".utf8)
             }
         }
-        guard FileManager.default.createFile(atPath: path, contents: keptLines), let handle = FileHandle(forWritingAtPath: path) else {
-            throw UsageError("--metrics-out: cannot write \(path)")
-        }
+        // A plain open: `createFile` writes a new file and renames it over the path, which
+        // replaced a link, a pipe or a device (as root, /dev/full itself) with a regular file.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw UsageError("--metrics-out: cannot write \(path): \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         self.handle = handle
-        try handle.seekToEnd()
+        do {
+            try handle.write(contentsOf: keptLines)
+        } catch {
+            throw CommandFailure("--metrics-out: cannot write \(path): \(error.localizedDescription)")
+        }
     }
 
     deinit { try? handle.close() }
