@@ -276,6 +276,8 @@ public enum DatabaseFailure {
         case .SQLITE_FULL:
             text += databaseRemoved ? "; the disk is full: nothing was kept (the new database was removed); free space, then run the command again"
                 : "; the disk is full: free space, then `sweep resume` continues where it stopped"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            text += "; another process held a lock on it for too long (a `sqlite3` shell in a transaction, a backup tool): end it and run the command again (`sweep resume` continues a sweep where it stopped)"
         case .SQLITE_IOERR:
             text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
         case .SQLITE_READONLY:
