@@ -135,10 +135,12 @@ struct SweepSession {
             let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("checkpoint of trial") && $0.message.contains("cannot write") } }
             print("warning: \(c.checkpointsUnwritten) checkpoint(s) could not be written\(first.map { ", e.g. \($0.message)" } ?? ""); their trials went on without pausing there, or continue from an older checkpoint")
         }
+        // A resumed study's block shows the time over all runs: say which this one is.
+        let took = Fmt.seconds(summary.seconds) + (snapshot.elapsed.map { $0 > summary.seconds + 1 ? " (this run; \(Fmt.seconds($0)) over all runs)" : "" } ?? "")
         if summary.finished {
-            print("study '\(study.name)' finished in \(Fmt.seconds(summary.seconds)): \(summary.reason)")
+            print("study '\(study.name)' finished in \(took): \(summary.reason)")
         } else {
-            print("study '\(study.name)' interrupted after \(Fmt.seconds(summary.seconds)); continue it with: sweep resume \(study.name) --db \(databasePath)")
+            print("study '\(study.name)' interrupted after \(took); continue it with: sweep resume \(study.name) --db \(databasePath)")
         }
         if !best.isEmpty {
             print("best trials:")
