@@ -156,7 +156,10 @@ enum PredictInput {
         }
         if let files = model.config.data.files, files.label != nil, !isIDX(path) {
             let table: (values: [Float], count: Int, labels: [Int?]?)
-            do { table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
+            do {
+                table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames, classLabels: model.classLabels,
+                                                  fillsMissing: model.missingFill != nil)
+            } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * features else {
                 throw UsageError("the model expects \(features) feature columns, \(path) gives \(table.values.count / max(table.count, 1))")
             }
@@ -272,7 +275,13 @@ struct PredictionReport {
             return w == 1 ? (row.first! >= 0.5 ? 1 : 0) : row.indices.max { row[$0] < row[$1] }! - i * w
         }
         let subset = model.config.data.classSubset
-        truth = labels.map { labels in labels.map { l in subset.map { $0.firstIndex(of: Int(l)) } ?? Int(l) } }
+        truth = labels.map { labels in
+            labels.map { l -> Int? in
+                // Integer labels named by `data.classes` are the training file's values.
+                if let values = model.classLabels { return values.firstIndex(of: String(l)) }
+                return subset.map { $0.firstIndex(of: Int(l)) } ?? Int(l)
+            }
+        }
     }
 
     /// (correct, counted) over the samples whose label is one of the model's classes.

@@ -66,12 +66,17 @@ public final class Dataset: Sendable {
     /// per feature (the training split's column means, or zeros); a model file keeps it, so
     /// prediction fills missing values as training did. nil when missing values are refused.
     public let missingFill: [Float]?
+    /// csv/tsv with integer labels named by `data.classes`: each class's label value in the
+    /// file, in class order (a model file keeps them); nil when the names are the labels.
+    public let classLabels: [String]?
 
     /// A data set from its parts.
     public init(
         config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
-        scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil, missingFill: [Float]? = nil
+        scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil, missingFill: [Float]? = nil,
+        classLabels: [String]? = nil
     ) {
+        self.classLabels = classLabels
         precondition((targetScale != nil) == (config.resolvedTask == .regression), "a regression set has a target scale")
         self.config = config
         self.featureColumns = featureColumns

@@ -101,7 +101,7 @@ enum FileDatasetLoader {
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
             validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
             test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
-            scaling: scaling, featureColumns: train.columnNames, missingFill: missingFill)
+            scaling: scaling, featureColumns: train.columnNames, missingFill: missingFill, classLabels: table.labelValues)
     }
 
     /// Refuses a label that only the validation or test file has: the model could never

@@ -102,6 +102,16 @@ struct ClassTable {
     /// Text labels: text -> class.
     private let textIndex: [String: Int32]
 
+    /// Integer labels named by a `classes` list: each class's label value, in class order
+    /// (a model keeps them, so prediction scores a table labelled as the training file was:
+    /// `0, 1, 2` named `[setosa, versicolor, virginica]`); nil when the names are the labels.
+    var labelValues: [String]? {
+        guard !integerIndex.isEmpty, names != integerIndex.keys.sorted().map(String.init) else { return nil }
+        var values = [String](repeating: "", count: names.count)
+        for (value, c) in integerIndex { values[Int(c)] = String(value) }
+        return values
+    }
+
     /// A regression set's: no classes, every sample in class 0 (for the split planner).
     static let regression = ClassTable(names: [], integerIndex: [:], textIndex: [:])
 

@@ -15,7 +15,9 @@ public enum SampleFiles {
     /// row's class among `classNames` when the label column is present (nil entries: a label
     /// that is not one of them). With `fillsMissing` (a model that has fill values) a missing
     /// or non-numeric feature is NaN, else an error at its line and column.
-    public static func readTable(_ path: String, like data: DataConfig, classNames: [String], fillsMissing: Bool = false) throws(DataError)
+    /// `classLabels`: each class's label value when integer labels were named by
+    /// `data.classes` (a table labelled as the training file was is scored by them).
+    public static func readTable(_ path: String, like data: DataConfig, classNames: [String], classLabels: [String]? = nil, fillsMissing: Bool = false) throws(DataError)
         -> (values: [Float], count: Int, labels: [Int?]?)
     {
         guard let files = data.files, let label = files.label else {
@@ -25,7 +27,8 @@ public enum SampleFiles {
             path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), decimal: files.resolvedDecimal, header: files.resolvedHeader,
             label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true)
         let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
-            classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }
+            if let values = classLabels, let v = ClassTable.integer(text) { return values.firstIndex(of: String(v)) }
+            return classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }
         }
         return (table.features, table.count, labels)
     }

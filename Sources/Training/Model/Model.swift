@@ -19,6 +19,9 @@ public final class Model {
     public let sampleShape: [Int]
     /// Class names in label order (none for regression).
     public let classNames: [String]
+    /// Integer labels named by `data.classes`: each class's label value in the training file
+    /// (nil when the names are the labels, and in older files).
+    public let classLabels: [String]?
     /// Classification or regression.
     public let task: PredictionTask
     /// Regression: the target standardization that predictions undo (nil for classification).
@@ -78,6 +81,7 @@ public final class Model {
         self.config = config
         sampleShape = header.sampleShape
         classNames = header.classNames
+        classLabels = header.classLabels.flatMap { $0.count == header.classNames.count ? $0 : nil }
         self.task = task
         targetScale = header.targetScale
         scaling = contents.scaling

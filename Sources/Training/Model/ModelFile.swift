@@ -54,7 +54,8 @@ public enum ModelFile {
             blocks: store.blocks.map { .init(name: $0.name, count: $0.count, shape: shape($0)) },
             stateBlocks: store.stateBlocks.map { .init(name: $0.name, count: $0.count, shape: [$0.count]) },
             summary: network.summary, training: info,
-            task: dataset.task == .regression ? .regression : nil, targetScale: dataset.targetScale, missingFill: dataset.missingFill)
+            task: dataset.task == .regression ? .regression : nil, targetScale: dataset.targetScale, missingFill: dataset.missingFill,
+            classLabels: dataset.classLabels)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)

@@ -35,6 +35,9 @@ struct ModelHeader: Codable, Sendable {
     /// Raw values that replace missing (NaN) features before scaling, one per feature, for
     /// models trained with `missing: mean | zero`; absent otherwise (and in older files).
     var missingFill: [Float]?
+    /// Integer labels named by `data.classes`: each class's label value in the training
+    /// file, in class order; absent when the names are the labels (and in older files).
+    var classLabels: [String]?
 
     struct Block: Codable, Sendable, Hashable {
         var name: String
@@ -46,7 +49,7 @@ struct ModelHeader: Codable, Sendable {
         case format, config, sampleShape = "sample_shape", inputShape = "input_shape", classCount = "class_count"
         case classNames = "class_names", predictionWidth = "prediction_width", scaling, scalingFeatures = "scaling_features"
         case parameterCount = "parameter_count", stateCount = "state_count", blocks, stateBlocks = "state_blocks", summary, training
-        case task, targetScale = "target_scale", missingFill = "missing_fill"
+        case task, targetScale = "target_scale", missingFill = "missing_fill", classLabels = "class_labels"
     }
 }
 

@@ -79,6 +79,39 @@ struct DataCommandTests {
         #expect(fromCSV.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] } == classes)
     }
 
+    /// Integer labels named by `data.classes` (`1, 2, 3` as `[small, medium, large]`): the
+    /// model keeps each class's label value, so a table labelled as the training file was,
+    /// or `--labels` of those values, is scored ("none of the 60 labels is one of the
+    /// model's classes" before).
+    @Test func integerLabelsNamedByClassesAreScored() throws {
+        let dir = try DataDirectory()
+        // Three well-apart blobs; class k has label k + 1.
+        func rows(_ n: Int, offset: Int) -> [String] {
+            (0..<n).map { i in
+                let k = i % 3, jitter = Double((i * 37 + offset) % 11) / 20
+                return "\(Double(k * 4) + jitter),\(Double(-k * 3) - jitter),\(k + 1)"
+            }
+        }
+        try dir.write("train.csv", "a,b,label\n" + rows(300, offset: 0).joined(separator: "\n") + "\n")
+        try dir.write("test.csv", "a,b,label\n" + rows(60, offset: 5).joined(separator: "\n") + "\n")
+        try dir.write("labels.txt", (0..<60).map { "\($0 % 3 + 1)" }.joined(separator: "\n") + "\n")
+        try dir.write("t.yaml", """
+            seed: 3
+            data: {dataset: csv, train_file: train.csv, label: label, classes: [small, medium, large], validation: 30}
+            model: {hidden: [8]}
+            training: {epochs: 20, optimizer: {name: adam, learning_rate: 0.02}}
+            """)
+        let train = try runSweep(["train", "t.yaml", "--save-model", "m.swm", "--no-test"], in: dir.path)
+        #expect(train.status == 0, "\(train.output)")
+        for extra in [[], ["--labels", "labels.txt"]] {
+            let predict = try runSweep(["predict", "m.swm", "test.csv", "--format", "json"] + extra, in: dir.path)
+            #expect(predict.status == 0, "\(predict.output)")
+            let document = try JSONSerialization.jsonObject(with: Data(predict.output.utf8)) as! [String: Any]
+            #expect(document["labelled_samples"] as? Int == 60, "\(extra): \(predict.output.prefix(300))")
+            #expect((document["accuracy"] as? Double ?? 0) > 0.9, "\(extra)")
+        }
+    }
+
     @Test func binaryOnlyObjectiveOnThreeClassesIsRefused() throws {
         let dir = try DataDirectory()
         let sweep = try dir.write("s.yaml", """
