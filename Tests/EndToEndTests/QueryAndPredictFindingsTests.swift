@@ -266,7 +266,7 @@ import Training
         #expect(other.status == 0 && other.output.contains("accuracy: none of the 2 labels is one of the model's classes (even, odd)"), "\(other.output)")
         _ = try h.write("some.csv", "a,b,label\n0.1,0.2,even\n4.1,0.4,perhaps\n")
         let some = try h.run(["predict", h.path("m.swm"), h.path("some.csv")])
-        #expect(some.output.contains("(1 of 1 samples); 1 sample(s) whose label is not one of the model's classes left out"), "\(some.output)")
+        #expect(some.output.contains("(1 of 1 samples); 1 sample(s) without a label among the model's classes left out"), "\(some.output)")
     }
 
     /// Trains `m.swm` on `d.csv` (60 rows: a, b, and the label even/odd, which a separates);

@@ -320,7 +320,7 @@ struct PredictionReport {
                 lines.append("accuracy: none of the \(prediction.count) labels is one of the model's classes (\(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : ""))")
             } else {
                 lines.append(String(format: "accuracy %.4f (%d of %d samples)", Double(correct) / Double(counted), correct, counted)
-                             + (unknown > 0 ? "; \(unknown) sample(s) whose label is not one of the model's classes left out" : ""))
+                             + (unknown > 0 ? "; \(unknown) sample(s) without a label among the model's classes left out" : ""))
             }
         }
         return lines.joined(separator: "\n")

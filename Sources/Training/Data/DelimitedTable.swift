@@ -129,7 +129,12 @@ struct DelimitedTable {
                     guard let text = f.validText else { throw DataError.malformed(path: path, line: line, column: f.column, reason: notUTF8) }
                     labelText = text
                     if labelText.isEmpty || isMissingToken(labelText) {
-                        throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
+                        // Predicting classes: a row without its label is predicted, not scored
+                        // (a table of some labelled rows and new ones was refused whole).
+                        guard labelOptional && !numericLabel else {
+                            throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
+                        }
+                        labelText = ""
                     }
                     if numericLabel && f.number == nil {
                         throw DataError.malformed(

@@ -110,6 +110,12 @@ struct DataCommandTests {
             #expect(document["labelled_samples"] as? Int == 60, "\(extra): \(predict.output.prefix(300))")
             #expect((document["accuracy"] as? Double ?? 0) > 0.9, "\(extra)")
         }
+        // Rows without a label are predicted, not scored (the table was refused whole).
+        try dir.write("partial.csv", "a,b,label\n0.1,-0.1,1\n4.2,-3.1,2\n8.1,-6.2,\n0.2,-0.2,NA\n")
+        let partial = try runSweep(["predict", "m.swm", "partial.csv", "--format", "json"], in: dir.path)
+        #expect(partial.status == 0, "\(partial.output)")
+        let document = try JSONSerialization.jsonObject(with: Data(partial.output.utf8)) as! [String: Any]
+        #expect((document["predictions"] as? [Any])?.count == 4 && document["labelled_samples"] as? Int == 2, "\(partial.output.prefix(400))")
     }
 
     @Test func binaryOnlyObjectiveOnThreeClassesIsRefused() throws {
