@@ -688,7 +688,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         _ = try h.write("t.sh", "echo 'ModuleNotFoundError: torch' >&2; exit 1\n")
         let file = try h.write("w.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
-        #expect(status == 1 && output.contains("its first 5 trials of this run all failed") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
+        #expect(status == 1 && output.contains("the first 5 trials of this run all failed") && output.contains("no trial budget") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
         // No bar toward a budget of a million ("6/1000000 trials").
@@ -751,6 +751,24 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "f").id) }
         #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        // `sweep logs` says the files are empty (what a full disk leaves: /dev/full reads as
+        // endless zeros, so the links become the empty files here).
+        for stream in ["out", "err"] {
+            try FileManager.default.removeItem(atPath: "\(logs)/f/trial-0.attempt-1.\(stream)")
+            FileManager.default.createFile(atPath: "\(logs)/f/trial-0.attempt-1.\(stream)", contents: nil)
+        }
+        let shown = try h.run(["logs", "f", "0", "--db", h.db, "--log-dir", logs])
+        #expect(shown.output.contains("the log files at \(logs)/f/trial-0.attempt-1.* are empty"), "\(shown.output)")
+        // A program reading ${args_json_file} that cannot be written fails saying why (it read
+        // FileNotFoundError).
+        let args = try h.write("a.yaml", "study: a\ncommand: [sh, -c, 'cat \"$1\" >&2; echo \"{\\\"score\\\": 1}\" >&\"$SWEEP_REPORT_FD\"', sh, '${args_json_file}']\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 1}\nretry: {max_attempts: 1}\n")
+        try FileManager.default.createDirectory(atPath: logs + "/a", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(logs)/a/trial-0.attempt-1.params.json", withDestinationPath: "/dev/full")
+        let c2 = try h.start(["coordinator", args, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "c2.log")
+        defer { if c2.isRunning { c2.terminate() } }
+        _ = try h.run(["worker", "--connect", endpoint, "--allow-commands", "--log-dir", logs], timeout: 60)
+        let failed = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "a").id) }
+        #expect(failed.first?.error?.hasPrefix("the parameters for ${args_json_file}: cannot write \(logs)/a/trial-0.attempt-1.params.json: No space left on device") == true, "\(failed.map { $0.error ?? "" })")
     }
 
     /// A budgeted sweep whose program cannot run (a typo, a shell without the program's

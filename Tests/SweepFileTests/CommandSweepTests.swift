@@ -242,17 +242,26 @@ import Testing
               opt: {name: adam, eps: 1.0e-8}
               C: {distribution: log_uniform_values, min: 0.01, max: 10}
               width: {value: 3}
-            budget: {trials: 4}
+              k: {choice: [p, q]}
+              c: {min: 1, max: 5, when: {k: [p]}}
+              f: {value: 3, name: fff}
+              m: {value: 3, when: {k: [p]}}
+              a: {uniform: [2, 1]}
+            budget: {trials: 0}
             """
         do {
             _ = try SweepDefinition.parse(text: text, file: "m.yaml")
             Issue.record("accepted")
         } catch {
+            // Each where it stands, with Sweep's `when:` or `name:` beside them too, and with
+            // the file's other problems (a Sweep range's, the budget's) at once.
             let lines = error.all.map(\.line)
-            #expect(lines.count == 5, "\(lines)")
-            for (line, name) in [(4, "lr"), (5, "depth"), (6, "kernel"), (8, "C"), (9, "width")] {
+            #expect(lines.count == 9, "\(lines)")
+            for (line, name) in [(4, "lr"), (5, "depth"), (6, "kernel"), (8, "C"), (9, "width"), (11, "c"), (12, "f")] {
                 #expect(lines.contains { $0.hasPrefix("m.yaml:\(line):") && $0.contains("parameters.\(name): {") && $0.contains("is how a W&B sweep writes a parameter") }, "\(name): \(lines)")
             }
+            #expect(lines.contains { $0.hasPrefix("m.yaml:14:") && $0.contains("parameters.a.uniform: empty range") }, "\(lines)")
+            #expect(lines.contains { $0.contains("budget.trials") }, "\(lines)")
         }
         // The way out the message names: dotted keys are fixed values, as written.
         let fixed = """

@@ -1011,7 +1011,7 @@ final class CoordinatorCore {
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         let failed = runEarlyFailures
         let reason = budgetTrials >= Budget.maxTrials
-            ? "its first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
+            ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
             : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): fix the program (or the environment it runs in), then `sweep resume \(study.name)` runs the rest of the budget"
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)

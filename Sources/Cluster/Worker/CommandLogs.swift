@@ -27,6 +27,7 @@ final class CommandLogs {
         (outPath, errPath, argsFile) = (base + ".out", base + ".err", base + ".params.json")
         self.maxBytes = maxBytes
         (out, err) = (Self.create(outPath), Self.create(errPath))
+        if out == nil || err == nil { openFailure = String(cString: strerror(errno)) }
     }
 
     /// A new empty log at `path` (a plain open: Foundation's `createFile` writes a temporary
@@ -59,9 +60,20 @@ final class CommandLogs {
     }
 
 
-    func writeArgs(_ json: String) {
-        FileManager.default.createFile(atPath: argsFile, contents: Data((json + "\n").utf8))
+    /// Writes `${args_json_file}`; nil, or why it could not (a full disk).
+    func writeArgs(_ json: String) -> String? {
+        guard let handle = Self.create(argsFile) else { return "cannot write \(argsFile): \(String(cString: strerror(errno)))" }
+        defer { try? handle.close() }
+        do {
+            try handle.write(contentsOf: Data((json + "\n").utf8))
+            return nil
+        } catch {
+            return "cannot write \(argsFile): \(SystemErrorText.of(error))"
+        }
     }
+
+    /// Why the log files could not be made (nil when they were).
+    private(set) var openFailure: String?
 
     func append(_ bytes: [UInt8], stderr: Bool) {
         let i = stderr ? 1 : 0

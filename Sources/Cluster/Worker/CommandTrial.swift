@@ -49,11 +49,17 @@ struct CommandTrial: TrialKind {
 
         let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes)
         if !logs.isWritable {
-            log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir): the programs' output is not kept there, only its last 4,000 characters with the trial")
+            log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
                                                              argsJSONFile: logs.argsFile, interpreter: Self.interpreter))
-        logs.writeArgs(CommandMacros.nestedJSON(task.arguments)) // ${args_json_file}: as ${args_json}
+        // ${args_json_file}: as ${args_json}. A program that reads it fails without it (it read
+        // FileNotFoundError on a full disk): the attempt fails saying why.
+        if let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)), task.command.contains(where: { $0.contains("${args_json_file}") }) {
+            end.failure = "the parameters for ${args_json_file}: \(why)"
+            logs.finish(note: nil)
+            return end
+        }
         log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(Self.shellQuoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
 
         var env = ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
@@ -347,7 +353,8 @@ struct CommandTrial: TrialKind {
             } else if end.epochsRun == 0, summary.isEmpty {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
             } else if objective.isEmpty {
-                let unread = objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? ""
+                let unread = (objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? "")
+                    + (pastLastEpoch > 0 ? "; \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the most this study runs (budget.max_epochs), were ignored" : "")
                 end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(Set(end.lastMetrics.keys).union(summary.keys).sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
             } else {
                 end.completed = true

@@ -96,10 +96,13 @@ struct Logs: ParsableCommand {
         }
         let base = "\(logDir ?? commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(chosen)"
         let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
-        guard streams.contains(where: { FileManager.default.fileExists(atPath: $0.1) }) else {
-            let stored = attempts.first { $0.attempt == chosen }
+        let stored = attempts.first { $0.attempt == chosen }
+        let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        // Files empty while the worker sent output: they could not be written (a full disk).
+        let emptyButSent = !follow && streams.allSatisfy { size($0.1) == 0 } && !(stored?.logTail ?? "").isEmpty
+        guard streams.contains(where: { FileManager.default.fileExists(atPath: $0.1) }), !emptyButSent else {
             if let tail = stored?.logTail {
-                print("(no log files at \(base).*; the last \(tail.count) characters of output the worker sent:)")
+                print("(\(emptyButSent ? "the log files at \(base).* are empty" : "no log files at \(base).*"); the last \(tail.count) characters of output the worker sent:)")
                 print(tail, terminator: tail.hasSuffix("\n") ? "" : "\n")
                 if let e = stored?.error { print("(error: \(e.prefix { $0 != "\n" }))") }
                 return
@@ -125,6 +128,10 @@ struct Logs: ParsableCommand {
             }
         }
         printNew()
+        if !follow && offsets.allSatisfy({ $0 == 0 }) {
+            // Else nothing at all, exit 0, when a full disk had left the files empty.
+            StandardStream.error.write("(the log files at \(base).* are empty: the program wrote nothing there, or the worker could not write them; `sweep show \(study) \(trial)` has its error)\n")
+        }
         guard follow else { return }
         // Until the trial ends, or the reader leaves (`--follow | head`: SIGPIPE is ignored).
         while !processStop.isSet && StandardStream.failure == nil {

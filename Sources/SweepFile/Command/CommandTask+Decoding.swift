@@ -139,14 +139,36 @@ extension CommandTask {
         return out
     }
 
+    /// The mappings of a command sweep's `parameters` written as W&B writes a parameter
+    /// (their paths below `parameters`), each with its problem: found while the file's
+    /// sections are checked, so they are reported with the file's other problems.
+    static func wandBLookalikes(in parameters: ConfigNode) -> [(path: [String], error: ConfigError)] {
+        var found: [(path: [String], error: ConfigError)] = []
+        func walk(_ node: ConfigNode, prefix: [String]) {
+            for e in node.entries ?? [] where e.value.entries != nil {
+                let path = prefix + [e.key]
+                if let problem = wandBParameter(e.value, name: path.joined(separator: "."), path: path) {
+                    found.append((path, problem))
+                } else if !ParameterExtraction.isRange(e.value) && !ParameterExtraction.isConditionalValue(e.value) {
+                    walk(e.value, prefix: path)
+                }
+            }
+        }
+        walk(parameters, prefix: [])
+        return found
+    }
+
     /// A mapping written as a W&B parameter (`{min: 1, max: 10}`, `{values: [a, b]}`,
     /// `{distribution: ...}`, `{log_uniform_values: [...]}`) in a file read in Sweep's format
     /// (no `method:`): it would reach the program as fixed `--lr.min=1 --lr.max=10`, every
     /// trial alike, and a program reading its configuration by name would run its defaults.
-    private static func wandBParameter(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
-        guard let keys = node.entries.map({ Set($0.map(\.key)) }), !keys.isEmpty,
-              keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys)) else { return nil }
-        let decisive = keys.contains("values") || keys.contains("distribution") || keys == ["value"] || (keys.contains("min") && keys.contains("max"))
+    static func wandBParameter(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
+        // (With Sweep's `when:` or `name:` beside them too: still not a Sweep range. A Sweep
+        // range whose kind W&B also names, `{uniform: [0, 1]}`, is one, and `{value: V, when:
+        // ...}` is Sweep's conditional value.)
+        guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let keys = node.entries.map({ Set($0.map(\.key)) }), !keys.isEmpty,
+              keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys).union(["when", "name"])) else { return nil }
+        let decisive = keys.contains("values") || keys.contains("distribution") || keys.subtracting(["when", "name"]) == ["value"] || (keys.contains("min") && keys.contains("max"))
             || !keys.isDisjoint(with: WandBSweep.distributions.keys)
         guard decisive else { return nil }
         let written = node.entries!.map(\.key).joined(separator: ", ")

@@ -108,4 +108,11 @@ extension ConfigNode {
         }
         return ConfigNode(.mapping(entries), mark: mark)
     }
+
+    /// A copy with the value at `path` (keys of nested mappings) replaced by `newValue`.
+    public func setting(path: ArraySlice<String>, to newValue: ConfigNode) -> ConfigNode {
+        guard let key = path.first else { return newValue }
+        guard let child = self[key] else { return self }
+        return setting(key, to: child.setting(path: path.dropFirst(), to: newValue))
+    }
 }

@@ -201,7 +201,8 @@ enum ParameterExtraction {
             if let w = p.when {
                 guard let j = byName[w.parentReference] ?? byPath[w.parentReference] else {
                     if unresolvable.contains(w.parentReference) { continue }
-                    let hint = closest(to: w.parentReference, in: Array(byName.keys)).map { "; did you mean '\($0)'?" }
+                    // (Not the parameter itself: a parameter cannot depend on itself.)
+                    let hint = closest(to: w.parentReference, in: byName.keys.filter { $0 != p.name }).map { "; did you mean '\($0)'?" }
                         ?? "; searched parameters are: \(raw.map(\.name).joined(separator: ", "))"
                     problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "condition on unknown parameter '\(w.parentReference)'\(hint)"))
                     continue

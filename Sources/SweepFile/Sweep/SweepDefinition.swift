@@ -225,7 +225,14 @@ public struct SweepDefinition: Sendable {
 
         // The trial template: everything but the sweep sections.
         let templateEntries = entries.filter { !sweepKeys.contains($0.key) }
-        let template = ConfigNode(.mapping(templateEntries), mark: root.mark)
+        var template = ConfigNode(.mapping(templateEntries), mark: root.mark)
+        if task == .command, let parameters = root["parameters"] {
+            let lookalikes = CommandTask.wandBLookalikes(in: parameters)
+            problems += lookalikes.map(\.error)
+            // What they hold is no range of this file ("'beta' takes a list of two numbers" of
+            // a `when:` in one): left out of the search space's probe.
+            for l in lookalikes { template = template.setting(path: (["parameters"] + l.path)[...], to: ConfigNode(.null)) }
+        }
         let searched = check { () throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) in
             try searchSpace(of: template)
         }
