@@ -121,6 +121,7 @@ struct CommandTrial: TrialKind {
         // The first line that was no report, or whose objective was no number (a string
         // "0.5"), for the messages: the program's author needs to see what it wrote.
         var firstUnreadLine: String?
+        var epochBelowOne = false // a line named epoch 0 or less: valid JSON, but no report
         var objectiveNotANumber: String? // the first report line whose objective was no number
         func shown(_ line: ArraySlice<UInt8>) -> String { String(decoding: line.prefix(200), as: UTF8.self) + (line.count > 200 ? "..." : "") }
         func keepUnread(_ line: ArraySlice<UInt8>) {
@@ -166,6 +167,7 @@ struct CommandTrial: TrialKind {
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
                 badLines += 1
                 keepUnread(line)
+                if let e = parsed.epoch, e < 1 { epochBelowOne = true }
                 log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
                 child.writeDecision("continue \(parsed.epoch ?? end.epochsRun + 1)")
                 return
@@ -346,7 +348,7 @@ struct CommandTrial: TrialKind {
                 end.finalValue = value
                 end.lastMetrics = withSummary(end.lastMetrics)
             } else if end.epochsRun == 0, let unread = firstUnreadLine {
-                end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}); the first: \(unread)" + logs.stderrTail()
+                end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(unread)" + logs.stderrTail()
             } else if end.epochsRun == 0, summary.isEmpty, pastLastEpoch > 0 {
                 // It reported, past the epochs the study runs ("exited without reporting" misled).
                 end.failure = "every report of the program (\(pastLastEpoch)) named an epoch past \(session.lastEpoch), the most this study runs (budget.max_epochs): they were ignored" + logs.stderrTail()
