@@ -128,10 +128,6 @@ struct Logs: ParsableCommand {
             }
         }
         printNew()
-        if !follow && offsets.allSatisfy({ $0 == 0 }) {
-            // Else nothing at all, exit 0, when a full disk had left the files empty.
-            StandardStream.error.write("(the log files at \(base).* are empty: the program wrote nothing there, or the worker could not write them; `sweep show \(study) \(trial)` has its error)\n")
-        }
         guard follow else { return }
         // Until the trial ends, or the reader leaves (`--follow | head`: SIGPIPE is ignored).
         while !processStop.isSet && StandardStream.failure == nil {
