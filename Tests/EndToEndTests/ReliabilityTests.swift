@@ -114,6 +114,26 @@ import ZeroMQ
         #expect(peak - baseline < 80 << 20, "RSS grew from \(baseline >> 20) MiB to \(peak >> 20) MiB")
         let log = h.logText("coordinator.log")
         #expect(log.contains("dropped a chunk request of greedy"), "\(log)")
+
+        // A worker that returns no receipts (an older version) is told to update, not sent chunks.
+        let old = try Socket(ctx, .dealer)
+        try old.setReceiveTimeout(milliseconds: 200)
+        try old.setRoutingID("old")
+        try old.connect(endpoint)
+        defer { old.close() }
+        let oldHello = #"{"v":1,"type":"hello","worker":"old","host":"h2","pid":2,"version":"8","cores":1,"threads":1,"capabilities":["training","synthetic"],"running":null}"#
+        _ = try old.send([Array(oldHello.utf8)])
+        let request = #"{"v":1,"type":"data_request","fingerprint":"\#(key)","file":0,"offset":0}"#
+        var answer: String?
+        let until2 = Date().addingTimeInterval(20)
+        var asked = false
+        while answer == nil, Date() < until2 {
+            if let m = try old.receive(), let text = m.frames.first.flatMap({ String(bytes: $0, encoding: .utf8) }) {
+                if text.contains("\"welcome\"") && !asked { _ = try old.send([Array(request.utf8)]); asked = true }
+                if text.contains("data_") { answer = text }
+            }
+        }
+        #expect(answer?.contains("data_refused") == true && answer?.contains("update sweep on h2") == true, "\(answer ?? "no answer")")
     }
 
     /// With a peer flooding small messages all along, a silent worker is still found dead
