@@ -136,7 +136,13 @@ import Training
         // Two uploads at once: the second finds the first's room taken (both fitted before).
         #expect(k.receive(.init(trial: 6, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused == nil)
         #expect(k.receive(.init(trial: 7, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1])).refused?.contains("would pass --checkpoint-limit") == true)
-        k.drop(trial: 6)
+        // An upload whose parts stop coming gives its room back (a peer that announced a huge
+        // one and went quiet held the whole cap while its lease lasted).
+        #expect(k.receive(.init(trial: 6, attempt: 1, epoch: 1, offset: 1, total: 40, bytes: [1]), now: 30).refused == nil)
+        #expect(k.abandonStalledUploads(olderThan: 60, now: 80).isEmpty)
+        #expect(k.abandonStalledUploads(olderThan: 60, now: 91) == [6])
+        #expect(k.receive(.init(trial: 7, attempt: 1, epoch: 1, offset: 0, total: 40, bytes: [1]), now: 91).refused == nil)
+        k.drop(trial: 7)
         // A report whose parts did not all arrive keeps the older checkpoint.
         _ = upload(k, trial: 1, epoch: 2, archive)
         #expect(k.completeUpload(trial: 1, attempt: 1, epoch: 2, total: 20) == nil)

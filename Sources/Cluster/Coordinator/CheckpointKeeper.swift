@@ -55,6 +55,8 @@ public final class CheckpointKeeper {
         var crc: UInt32
         var fd: Int32
         var path: String
+        /// When its last part came (an upload that stops coming gives its room back).
+        var lastPartAt: Double
     }
 
     /// Checkpoints of `study` under `directory` (nil: none are kept), `capBytes` together.
@@ -141,7 +143,7 @@ public final class CheckpointKeeper {
 
     /// Takes one part of an upload; the answer says how much of it is held, or why no more is
     /// taken. A part at offset 0 starts the upload afresh (a new epoch's, or a resend).
-    public func receive(_ p: CheckpointTransfer.Part) -> CheckpointTransfer.Ack {
+    public func receive(_ p: CheckpointTransfer.Part, now: Double = 0) -> CheckpointTransfer.Ack {
         func refuse(_ why: String) -> CheckpointTransfer.Ack {
             abandonUpload(p.trial)
             return .init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: why)
@@ -157,7 +159,8 @@ public final class CheckpointKeeper {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
             let header = Self.header(epoch: p.epoch, payloadBytes: p.total)
-            uploads[p.trial] = Upload(attempt: p.attempt, epoch: p.epoch, total: p.total, received: 0, crc: CRC32.checksum(header[...]), fd: fd, path: path)
+            uploads[p.trial] = Upload(attempt: p.attempt, epoch: p.epoch, total: p.total, received: 0, crc: CRC32.checksum(header[...]), fd: fd, path: path,
+                                      lastPartAt: now)
             guard DescriptorWriting.writeAll(fd, header[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
         guard var u = uploads[p.trial], u.attempt == p.attempt, u.epoch == p.epoch, u.total == p.total else {
@@ -167,6 +170,7 @@ public final class CheckpointKeeper {
         guard DescriptorWriting.writeAll(u.fd, p.bytes[...]) else { return refuse("cannot write \(path): \(String(cString: strerror(errno)))") }
         u.crc = CRC32.checksum(p.bytes[...], continuing: u.crc)
         u.received += p.bytes.count
+        u.lastPartAt = now
         uploads[p.trial] = u
         return .init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: u.received)
     }
@@ -230,6 +234,18 @@ public final class CheckpointKeeper {
         uploads[trial] = nil
         close(u.fd)
         unlink(u.path)
+    }
+
+    /// Drops the uploads whose parts stopped coming `seconds` ago, giving back the room each
+    /// took under the cap when it began: a peer that announced a 2 GiB upload, sent one part
+    /// and went quiet held the whole `--checkpoint-limit` for as long as its lease lasted (no
+    /// other trial could pause). A worker sends parts without pause (a part at most every
+    /// ``CheckpointTransfer/answerSeconds``); the report comes right after its last part.
+    /// Returns the trials whose uploads were dropped.
+    public func abandonStalledUploads(olderThan seconds: Double, now: Double) -> [Int] {
+        let stalled = uploads.filter { now - $0.value.lastPartAt > seconds }.map(\.key)
+        for t in stalled { abandonUpload(t) }
+        return stalled.sorted()
     }
 
     /// An upload that arrived in this batch and is replaced before its rename.

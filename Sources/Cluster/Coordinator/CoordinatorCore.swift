@@ -281,7 +281,7 @@ final class CoordinatorCore {
         case .hello, .heartbeat, .dataRequest:
             break // (a data request is answered by the poll loop's DataShelf)
         case .checkpoint(let request):
-            out.send(.checkpoint(answer(request, from: worker)), to: worker)
+            out.send(.checkpoint(answer(request, from: worker, now: now)), to: worker)
         case .ready:
             try handleReady(from: worker, now: now, tx: tx, out: &out)
         case .report(let r):
@@ -1160,6 +1160,9 @@ final class CoordinatorCore {
 
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
+        for t in checkpoints.abandonStalledUploads(olderThan: 2 * CheckpointTransfer.answerSeconds, now: now) {
+            checkpointWarnings.append((t, "the checkpoint upload of trial \(t) stopped coming for \(Int(2 * CheckpointTransfer.answerSeconds)) s: dropped, and its room under --checkpoint-limit given back"))
+        }
         try recordCheckpointWarnings(now: now, tx: tx)
         let timeout = Double(options.heartbeatMs * options.liveness) / 1000
         if judgeLiveness { lookAtLocalProcesses(now: now) }
@@ -1494,13 +1497,13 @@ final class CoordinatorCore {
 
     /// Answers a part of a large checkpoint (kept as it comes) or a request for a chunk of
     /// the one an attempt resumes from; only for the worker that holds the trial's lease.
-    private func answer(_ request: CheckpointTransfer.Request, from worker: String) -> CheckpointTransfer.Reply {
+    private func answer(_ request: CheckpointTransfer.Request, from worker: String, now: Double) -> CheckpointTransfer.Reply {
         switch request {
         case .part(let p):
             guard trials.lease(p.trial, attempt: p.attempt, worker: worker) != nil else {
                 return .ack(.init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: "trial \(p.trial) (attempt \(p.attempt)) is not leased to this worker"))
             }
-            return .ack(checkpoints.receive(p))
+            return .ack(checkpoints.receive(p, now: now))
         case .fetch(let f):
             let size = checkpoints.entries[f.trial]?.bytes ?? 0
             guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {

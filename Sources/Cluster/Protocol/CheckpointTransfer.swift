@@ -22,10 +22,11 @@ public enum CheckpointTransfer {
     /// Checkpoints up to this size travel as one frame with their report; larger ones in parts.
     public static let singleFrameBytes = 12 << 20
     /// A checkpoint an attempt resumes from travels inside its assignment up to this size;
-    /// a larger one is fetched in chunks, under receipts (Receipts.swift). An assignment is
-    /// sent again when a worker may have lost it: 12 MiB inside each made a peer repeating
-    /// `ready` a way to fill the coordinator's send queue.
-    public static let inlineResumeBytes = 1 << 20
+    /// a larger one is fetched in chunks, under receipts (Receipts.swift). A peer repeating
+    /// `hello` and `ready` gets assignment after assignment: 12 MiB inside each (1 MiB still
+    /// made 672 MiB from one connection that read nothing) let it fill the coordinator's send
+    /// queue, where 64 KiB each stays small.
+    public static let inlineResumeBytes = 64 << 10
     /// Seconds a worker waits for an answer before it asks again (a download) or gives the
     /// transfer up (an upload).
     public static let answerSeconds = 30.0
