@@ -182,6 +182,14 @@ import Testing
             return
         }
         #expect(c.bytes == setup.y)
+        // Offsets are whole chunks within the data set (2^62 was answered with Foundation's text).
+        for offset in [1 << 62, 3] {
+            guard case .refused(_, let why) = shelf.answer(DataRequest(fingerprint: setup.fingerprint.description, file: 0, offset: offset)) else {
+                Issue.record("offset \(offset) was answered")
+                continue
+            }
+            #expect(why.contains("is not a chunk of the data set"), "\(why)")
+        }
         // The coordinator's file changed after the study started: not shipped.
         FileManager.default.createFile(atPath: "\(setup.dir)/y.npy", contents: Data(setup.y.dropLast(8) + [9, 0, 0, 0, 0, 0, 0, 0]))
         guard case .refused(_, let changed) = shelf.answer(DataRequest(fingerprint: setup.fingerprint.description)) else {

@@ -37,6 +37,11 @@ final class DataShelf {
         }
         guard let file = request.file else { return manifest() }
         guard file < paths.count else { return .refused(fingerprint: asked, reason: "the data set has \(paths.count) file(s), not \(file + 1)") }
+        // Whole chunks from the start, within the file (an offset of 2^62 was answered with
+        // Foundation's error text).
+        guard request.offset % DataTransfer.chunkBytes == 0, request.offset <= fingerprint.bytes else {
+            return .refused(fingerprint: asked, reason: "offset \(request.offset) is not a chunk of the data set (multiples of \(DataTransfer.chunkBytes) bytes within its \(fingerprint.bytes))")
+        }
         do {
             let bytes = try Self.read(paths[file], offset: request.offset, count: DataTransfer.chunkBytes)
             return .chunk(DataChunk(fingerprint: asked, file: file, offset: request.offset, bytes: bytes))
