@@ -1503,6 +1503,10 @@ final class CoordinatorCore {
             guard trials.lease(p.trial, attempt: p.attempt, worker: worker) != nil else {
                 return .ack(.init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: "trial \(p.trial) (attempt \(p.attempt)) is not leased to this worker"))
             }
+            // No report past the study's epochs is taken, nor its checkpoint.
+            guard p.epoch <= maxEpochs else {
+                return .ack(.init(trial: p.trial, attempt: p.attempt, epoch: p.epoch, received: 0, refused: "epoch \(p.epoch) is past the study's \(maxEpochs)"))
+            }
             return .ack(checkpoints.receive(p, now: now))
         case .fetch(let f):
             let size = checkpoints.entries[f.trial]?.bytes ?? 0
