@@ -494,8 +494,9 @@ public final class Coordinator {
 
     /// Whether a request for a chunk (data set or checkpoint) is answered (``Receipts``): a
     /// worker that does not return receipts is told it must be updated; one with too many
-    /// answers unconfirmed is not answered; one that left an answer unread for a minute and
-    /// asks for more is cut off, which frees what libzmq queued for it.
+    /// answers unconfirmed is not answered; one that confirmed nothing for a minute while
+    /// answers were outstanding and asks for more is cut off, which frees what libzmq queued
+    /// for it. (A dropped request is no heartbeat: a peer that only asks is found silent.)
     private func admitBulkRequest(_ request: WorkerMessage, receipts: [Int], from worker: String, connection: Int32?, peer: String?, now: Double) -> Bool {
         guard let session = core.workers[worker] else { return true } // not a worker: refused as before
         guard session.capabilities.contains(Wire.receiptsCapability) else {
