@@ -1511,7 +1511,8 @@ final class CoordinatorCore {
         case .fetch(let f):
             let size = checkpoints.entries[f.trial]?.bytes ?? 0
             guard trials.lease(f.trial, attempt: f.attempt, worker: worker) != nil else {
-                return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: size, bytes: [], refused: "trial \(f.trial) (attempt \(f.attempt)) is not leased to this worker"))
+                // (Not the size of a checkpoint that is not this worker's.)
+                return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: 0, bytes: [], refused: "trial \(f.trial) (attempt \(f.attempt)) is not leased to this worker"))
             }
             guard let bytes = checkpoints.chunk(trial: f.trial, offset: f.offset, count: CheckpointTransfer.partBytes) else {
                 return .chunk(.init(trial: f.trial, attempt: f.attempt, offset: f.offset, total: size, bytes: [], refused: "no checkpoint of trial \(f.trial) has byte \(f.offset)"))
