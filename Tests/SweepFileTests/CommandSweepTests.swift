@@ -228,6 +228,18 @@ import Testing
         }
     }
 
+    /// The located problems of a sweep file that must be refused (none, with an issue, when
+    /// it is accepted).
+    func problemLines(_ text: String, file: String) -> [String] {
+        do {
+            _ = try SweepDefinition.parse(text: text, file: file)
+            Issue.record("\(file) was accepted")
+            return []
+        } catch {
+            return error.all.map(\.line)
+        }
+    }
+
     /// A parameter written as W&B writes one, in a file without `method:` (read in Sweep's
     /// format), is refused where it stands: it reached every trial as the same fixed
     /// `--lr.min=... --lr.max=...` ("0 searched parameters", exit 0), so nothing was searched.
@@ -250,12 +262,9 @@ import Testing
             budget: {trials: 0}
             """
         do {
-            _ = try SweepDefinition.parse(text: text, file: "m.yaml")
-            Issue.record("accepted")
-        } catch {
             // Each where it stands, with Sweep's `when:` or `name:` beside them too, and with
             // the file's other problems (a Sweep range's, the budget's) at once.
-            let lines = error.all.map(\.line)
+            let lines = problemLines(text, file: "m.yaml")
             #expect(lines.count == 9, "\(lines)")
             for (line, name) in [(4, "lr"), (5, "depth"), (6, "kernel"), (8, "C"), (9, "width"), (11, "c"), (12, "f")] {
                 #expect(lines.contains { $0.hasPrefix("m.yaml:\(line):") && $0.contains("parameters.\(name): {") && $0.contains("is how a W&B sweep writes a parameter") }, "\(name): \(lines)")
@@ -320,10 +329,7 @@ import Testing
             budget: {trials: 4}
             """
         do {
-            _ = try SweepDefinition.parse(text: text, file: "t.yaml")
-            Issue.record("accepted")
-        } catch {
-            let lines = error.all.map(\.line)
+            let lines = problemLines(text, file: "t.yaml")
             #expect(lines == [
                 "t.yaml:4:13: parameters.n.int: 'int' bounds must be whole numbers, got 1.5",
                 "t.yaml:5:20: parameters.kernel.choice: 'choice' needs at least one choice",

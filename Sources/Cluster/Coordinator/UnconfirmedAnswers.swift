@@ -30,6 +30,9 @@ struct UnconfirmedAnswers {
     let limit: Int
     let unreadSeconds: Double
     private var ledgers: [String: Ledger] = [:]
+    /// Workers with requests let through in the batch being gathered (what
+    /// ``batchAnswered()`` resets: not every ledger, on every batch of the poll loop).
+    private var admittedWorkers: [String] = []
 
     init(limit: Int = Receipts.unconfirmed, unreadSeconds: Double = Receipts.unreadSeconds) {
         self.limit = limit
@@ -54,14 +57,18 @@ struct UnconfirmedAnswers {
             return .unread(seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count)
         }
         let outstanding = ledger.sentAt.count + ledger.admitted
-        if outstanding < limit { ledger.admitted += 1 }
+        if outstanding < limit {
+            if ledger.admitted == 0 { admittedWorkers.append(worker) }
+            ledger.admitted += 1
+        }
         ledgers[worker] = ledger
         return outstanding >= limit ? .tooMany(unconfirmed: outstanding) : .answer
     }
 
     /// The batch's requests are answered (stamped, or refused without bytes).
     mutating func batchAnswered() {
-        for key in ledgers.keys where ledgers[key]!.admitted > 0 { ledgers[key]!.admitted = 0 }
+        for worker in admittedWorkers { ledgers[worker]?.admitted = 0 }
+        admittedWorkers.removeAll(keepingCapacity: true)
     }
 
     /// A receipt for an answer going to `worker` now.

@@ -48,7 +48,8 @@ struct Run: ParsableCommand {
             with --keys they use the first worker key of that directory that
             authorized_workers lists. A local worker killed by a signal is started again
             (at most 3 times a minute). Exits 1 when every trial failed (see `sweep trials
-            STUDY --state FAIL`).
+            STUDY --state FAIL`), or when the first 5 trials of the run all failed before
+            reporting: it stops then, and `sweep resume STUDY` runs the rest once fixed.
 
             Examples:
               sweep run sweeps/quickstart.yaml
@@ -109,7 +110,8 @@ struct Resume: ParsableCommand {
             began, resume stops (exit 2, naming both fingerprints and the files) unless
             --force. Local workers run a command study's program from the current
             directory: when a relative program or script is not there, resume stops (exit
-            2) before anything runs; resume from where the study began.
+            2) before anything runs; resume from where the study began. A study that
+            stopped because the trials of its run all failed runs the rest of its budget.
 
             Examples:
               sweep resume quickstart
@@ -185,7 +187,8 @@ struct CoordinatorCommand: ParsableCommand {
         abstract: "Run only the coordinator of a sweep; workers connect to it.",
         discussion: """
             With --resume, an existing study of the same name is continued instead of
-            refused. Exits 1 when every trial of the study failed.
+            refused. Exits 1 when every trial of the study failed, or when the first 5
+            trials of the run all failed before reporting (it stops then).
 
             Examples:
               sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555

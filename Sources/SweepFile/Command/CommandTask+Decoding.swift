@@ -121,21 +121,20 @@ extension CommandTask {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: ConfigPath([.key("parameters")]), message: "expected a mapping of parameter names to values or ranges, got \(node.kindDescription)")
         }
+        // (Mappings written as W&B parameters were refused when the file was read:
+        // ``wandBLookalikes(in:)``.)
         var out: [Argument] = []
-        var problems: [ConfigError] = []
         func walk(_ entries: [ConfigNode.Entry], prefix: [String]) {
             for e in entries {
                 let path = prefix + [e.key]
                 let name = path.joined(separator: ".")
                 switch e.value.value {
-                case .mapping(let inner):
-                    if let problem = wandBParameter(e.value, name: name, path: path) { problems.append(problem) } else { walk(inner, prefix: path) }
+                case .mapping(let inner): walk(inner, prefix: path)
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
         }
         walk(entries, prefix: [])
-        if let all = ConfigError.combining(problems) { throw all }
         return out
     }
 
