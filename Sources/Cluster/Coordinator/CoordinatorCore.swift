@@ -49,8 +49,10 @@ final class CoordinatorCore {
     /// failures do not stop the study.
     private var runProgramRan = false
     /// Trials of this run that failed for good before their first report, not by the
-    /// program's own verdict (see ``giveUpIfEveryTrialFails``).
-    private var runEarlyFailures = 0
+    /// program's own verdict (see ``giveUpIfEveryTrialFails``). A set, read with the trials'
+    /// states: a trial a held-back worker failed is given back to the queue (and may fail
+    /// again), and counted as it went the run stopped after 4 trials, or with one waiting.
+    private var runEarlyFailures: Set<Int> = []
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
@@ -821,7 +823,7 @@ final class CoordinatorCore {
             endLease(f.trial, worker: worker, completed: false)
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
-            if !reportedThisAttempt && !f.trialFault { runEarlyFailures += 1 }
+            if !reportedThisAttempt && !f.trialFault { runEarlyFailures.insert(f.trial) }
         }
         if reportedThisAttempt { runProgramRan = true }
         // Another worker held back for this trial: it failed here too, so the trials are at fault.
@@ -1007,9 +1009,10 @@ final class CoordinatorCore {
     /// a search whose early trials diverge goes on.
     private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
         // Every connected worker fails (a broken host among good ones is held back instead).
-        guard givenUp == nil, !runProgramRan, runEarlyFailures >= Self.initialFailuresBeforeGivingUp,
+        guard givenUp == nil, !runProgramRan, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
-        let failed = runEarlyFailures
+        let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
+        guard failed >= Self.initialFailuresBeforeGivingUp else { return }
         let reason = budgetTrials >= Budget.maxTrials
             ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
             : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): fix the program (or the environment it runs in), then `sweep resume \(study.name)` runs the rest of the budget"
