@@ -684,14 +684,15 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     }
 
     /// ... and a broken program stops it after its first 5 trials all failed (it FAILed
-    /// trial after trial until Ctrl-C), exit 1.
+    /// trial after trial until Ctrl-C), exit 1. With two workers a sixth or seventh trial can
+    /// fail before the fifth failure is seen; the message counts all that failed.
     @Test func aWandBFileWithoutRunCapStopsWhenItsFirstTrialsAllFail() throws {
         let h = try SweepHarness("wandb-uncapped-broken")
         defer { h.cleanUp() }
         _ = try h.write("t.sh", "echo 'ModuleNotFoundError: torch' >&2; exit 1\n")
         let file = try h.write("w.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
-        #expect(status == 1 && output.contains("the first 5 trials of this run all failed") && output.contains("no trial budget") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
+        #expect(status == 1 && output.contains(/the first [5-7] trials of this run all failed/) && output.contains("no trial budget") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
         // No bar toward a budget of a million ("6/1000000 trials").
@@ -782,7 +783,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let states = { try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "b").id).map(\.state) } }
         _ = try h.write("broken", "")
         let first = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
-        #expect(first.status == 1 && first.output.contains("the first 5 trials of this run all failed") && first.output.contains("No module named 'sklearn'"), "\(first)")
+        #expect(first.status == 1 && first.output.contains(/the first [5-7] trials of this run all failed/) && first.output.contains("No module named 'sklearn'"), "\(first)")
         let afterFirst = try states()
         #expect(afterFirst.count <= 7 && afterFirst.allSatisfy { $0 == .fail }, "\(afterFirst)")
         try FileManager.default.removeItem(atPath: h.path("broken"))
