@@ -85,3 +85,20 @@ func processesWithMarker(_ marker: String) -> [Int32] {
         #expect(okStatus == 0 && ok.contains("output of attempt 1") && ok.contains("  out line 5999\n  last words on stderr"), "\(ok.suffix(300))")
     }
 }
+
+extension CommandTrialCleanupTests {
+    /// A trial that printed nothing: `sweep logs` says so (on stderr) instead of printing
+    /// nothing at all, which read like a broken command.
+    @Test func logsOfATrialThatPrintedNothingSaySo() throws {
+        let h = try SweepHarness("quiet-logs")
+        defer { h.cleanUp() }
+        _ = try h.write("quiet.sh", "echo '{\"loss\": 1, \"epoch\": 1}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("s.yaml", commandSweep(study: "quiet", command: "[sh, quiet.sh]", trials: 1, epochs: 1))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let (logsStatus, logs) = try h.run(["logs", "quiet", "0", "--db", h.db])
+        #expect(logsStatus == 0 && logs.contains("(no output: ") && logs.contains("trial-0.attempt-1.out and .err are empty)"), "\(logs)")
+        let (errStatus, err) = try h.run(["logs", "quiet", "0", "--db", h.db, "--stream", "stderr"])
+        #expect(errStatus == 0 && err.contains("trial-0.attempt-1.err is empty)"), "\(err)")
+    }
+}

@@ -115,7 +115,8 @@ struct Logs: ParsableCommand {
             throw UsageError("no logs for trial \(trial) attempt \(chosen) at \(base).out/.err (its worker keeps them; pass --log-dir)")
         }
         var offsets = [Int](repeating: 0, count: streams.count)
-        func printNew() {
+        @discardableResult func printNew() -> Bool {
+            var printed = false
             for (i, (name, path)) in streams.enumerated() {
                 guard let h = FileHandle(forReadingAtPath: path) else { continue }
                 defer { try? h.close() }
@@ -125,9 +126,15 @@ struct Logs: ParsableCommand {
                 offsets[i] += data.count
                 if streams.count > 1 && !follow { print("--- \(name) ---") }
                 StandardStream.output.write([UInt8](data))
+                printed = true
             }
+            return printed
         }
-        printNew()
+        if !printNew() && !follow {
+            // Said on stderr, so `sweep logs ... > out.txt` still gives the (empty) output.
+            let which = streams.count > 1 ? "\(base).out and .err are" : "\(streams[0].1) is"
+            StandardStream.error.write("(no output: \(which) empty\(stored?.error.map { "; the attempt's error: \($0.prefix { $0 != "\n" })" } ?? ""))\n")
+        }
         guard follow else { return }
         // Until the trial ends, or the reader leaves (`--follow | head`: SIGPIPE is ignored).
         while !processStop.isSet && StandardStream.failure == nil {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import SweepSupport
 import Store
 import Training
 
@@ -84,7 +85,7 @@ struct ModelCommand: ParsableCommand {
             let bytes = try ArtifactDirectory(database: database.path).read(record.path)
             // Written whole or not at all (a full disk leaves no half model), with the reason.
             do { try OutputFile.write(Data(bytes), to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
             }
             print("wrote \(out): trial \(record.trialNumber), \(s.definition.metric) \(Fmt.value(record.value)), \(bytes.count) bytes")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepSupport
 import Training
 
 /// `sweep predict MODEL INPUT`: class probabilities (or regression values) of a trained model
@@ -122,7 +123,7 @@ struct PipedInput {
             try data.write(to: URL(fileURLWithPath: copy))
         } catch {
             try? FileManager.default.removeItem(atPath: copy)
-            throw UsageError("\(given): cannot read: \(error.localizedDescription)")
+            throw UsageError("\(given): cannot read: \(SystemErrorText.of(error))")
         }
         path = copy
     }

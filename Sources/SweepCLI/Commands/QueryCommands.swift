@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepSupport
 import Search
 import Store
 import SweepFile
@@ -334,7 +335,7 @@ struct Export: ParsableCommand {
         }
         if let out {
             do { try OutputFile.write(text, to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
             }
         } else {
             print(text, terminator: "")

@@ -42,7 +42,7 @@ struct ReportCommand: ParsableCommand {
         do {
             try OutputFile.write(page, to: path)
         } catch {
-            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+            throw CommandFailure("cannot write \(path): \(SystemErrorText.of(error))")
         }
         let kb = Double(page.utf8.count) / 1024
         print("wrote \(path) (\(String(format: "%.0f", kb)) KB): \(data.trials.count) trials, best \(data.metric) \(Fmt.value(data.best?.value))")

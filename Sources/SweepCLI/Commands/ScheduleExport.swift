@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepSupport
 import Search
 import Store
 import SweepFile
@@ -37,7 +38,7 @@ struct ExportSchedule: ParsableCommand {
         let text = try ScheduleExportPlan.trainFile(definition: definition, study: study, member: chosen, steps: steps, params: params)
         if let out {
             do { try OutputFile.write(Data(text.utf8), to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
             }
         } else {
             print(text, terminator: "")

@@ -39,7 +39,7 @@ struct Delete: ParsableCommand {
         let folder = ArtifactDirectory(database: database.path).absolute(study)
         if FileManager.default.fileExists(atPath: folder) {
             do { try FileManager.default.removeItem(atPath: folder) } catch {
-                throw CommandFailure("study '\(study)' deleted, but its model folder \(folder) could not be removed: \(error.localizedDescription)")
+                throw CommandFailure("study '\(study)' deleted, but its model folder \(folder) could not be removed: \(SystemErrorText.of(error))")
             }
         }
         // The local workers' logs of its command trials (`DB.logs/STUDY`) go too: they were
@@ -47,7 +47,7 @@ struct Delete: ParsableCommand {
         let logs = URL(fileURLWithPath: commandLogDirectory(database.path)).appendingPathComponent(study).path
         if FileManager.default.fileExists(atPath: logs) {
             do { try FileManager.default.removeItem(atPath: logs) } catch {
-                throw CommandFailure("study '\(study)' deleted, but its log folder \(logs) could not be removed: \(error.localizedDescription)")
+                throw CommandFailure("study '\(study)' deleted, but its log folder \(logs) could not be removed: \(SystemErrorText.of(error))")
             }
         }
         unlink(lock.path)

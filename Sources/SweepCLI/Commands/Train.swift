@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepFile
+import SweepSupport
 import Training
 
 /// `sweep train FILE`: one training run without a cluster.
@@ -78,14 +79,19 @@ struct Train: ParsableCommand {
             display.show([EpochText.line(epoch: e.epoch, of: epochs, metrics: e.metrics, seconds: e.seconds)])
             display.finish(keep: true)
             if let metricsFile {
-                do { try metricsFile.append(e) } catch {
-                    writeFailure = "cannot write the metrics of epoch \(e.epoch) to \(metricsFile.path): \(error.localizedDescription)"
+                do {
+                    if let failure = try metricsFile.append(e) {
+                        writeFailure = "cannot write the metrics of epoch \(e.epoch) to \(metricsFile.path): \(failure)"
+                        return .stop
+                    }
+                } catch {
+                    writeFailure = "cannot encode the metrics of epoch \(e.epoch): \(error)"
                     return .stop
                 }
             }
             if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
                 do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
-                    writeFailure = "cannot write checkpoint \(checkpoint): \(error.localizedDescription)"
+                    writeFailure = "cannot write checkpoint \(checkpoint): \(SystemErrorText.of(error))"
                     return .stop
                 }
             }
@@ -106,7 +112,7 @@ struct Train: ParsableCommand {
             print("best epoch \(best): \(monitor) \(String(format: "%.4f", m))")
         }
         if let saveModel {
-            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(error.localizedDescription)") }
+            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(SystemErrorText.of(error))") }
             print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
         if !noTest && dataset.test.count > 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Training
 
 /// `sweep train --metrics-out`: one JSON line per epoch.
@@ -8,7 +9,10 @@ import Training
 /// (and drops any written after it), so the file ends with every epoch once.
 final class EpochLogFile {
     let path: String
-    private let handle: FileHandle
+    private let fd: Int32
+    /// A regular file this run created: removed again when not one line could be written.
+    private let created: Bool
+    private var written = 0
 
     /// Creates (or, continuing after epoch `kept`, trims) the file at `path`.
     init(path: String, keepingEpochsThrough kept: Int?) throws {
@@ -25,22 +29,33 @@ final class EpochLogFile {
         }
         // A plain open: `createFile` writes a new file and renames it over the path, which
         // replaced a link, a pipe or a device (as root, /dev/full itself) with a regular file.
+        let existed = FileManager.default.fileExists(atPath: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw UsageError("--metrics-out: cannot write \(path): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        self.handle = handle
-        do {
-            try handle.write(contentsOf: keptLines)
-        } catch {
-            throw CommandFailure("--metrics-out: cannot write \(path): \(error.localizedDescription)")
+        self.fd = fd
+        var status = stat()
+        created = !existed && fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        if let failure = write(keptLines) {
+            throw CommandFailure("--metrics-out: cannot write \(path): \(failure)")
         }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(fd) }
 
-    /// Appends one epoch's line; throws when the write fails (a full disk).
-    func append(_ epoch: EpochMetrics) throws {
-        try handle.write(contentsOf: try JSONEncoder().encode(epoch) + Data("\n".utf8))
+    /// Appends one epoch's line; nil, or the system's reason it could not (a full disk).
+    /// A first line that cannot be written leaves no empty file behind.
+    func append(_ epoch: EpochMetrics) throws -> String? {
+        write(try JSONEncoder().encode(epoch) + Data("\n".utf8))
+    }
+
+    private func write(_ bytes: Data) -> String? {
+        if bytes.isEmpty || DescriptorWriting.writeAll(fd, ArraySlice(bytes)) {
+            written += bytes.count
+            return nil
+        }
+        let reason = String(cString: strerror(errno))
+        if created && written == 0 { unlink(path) }
+        return reason
     }
 
     /// The `epoch` of one line, nil when it is not one of ours.
