@@ -683,6 +683,19 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(count() >= 5)
     }
 
+    /// A second run of a W&B file into the same database is told to change `name:` (its
+    /// study's name comes from there, else from the file's name), not a `study:` it lacks.
+    @Test func aWandBStudyThatExistsIsToldToChangeItsName() throws {
+        let h = try SweepHarness("wandb-exists")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"loss\": 1}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("sweep.yaml", "program: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nrun_cap: 1\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")
+        let first = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(first.status == 0, "\(first.output)")
+        let again = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(again.status != 0 && again.output.contains("study 'sweep' already exists") && again.output.contains("or change `name:` in \(file)"), "\(again.output)")
+    }
+
     /// ... and a broken program stops it after its first 5 trials all failed (it FAILed
     /// trial after trial until Ctrl-C), exit 1. With two workers a sixth or seventh trial can
     /// fail before the fifth failure is seen; the message counts all that failed.
@@ -697,6 +710,8 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
         // No bar toward a budget of a million ("6/1000000 trials").
         #expect(output.contains("\(trials.count) trials (no budget)  [FINISHED]"), "\(output)")
+        let studies = try h.run(["studies", "--db", h.db]).output
+        #expect(studies.contains(" \(trials.count) (no budget) ") && !studies.contains("1000000"), "\(studies)")
     }
 
     /// A database removed while the sweep runs is said as such, exit 1: the summary said "no

@@ -49,6 +49,10 @@ import Testing
             #expect(doc["eta_s"] == nil || doc["eta_s"] is NSNull, "\(json.output)")
             let studies = try s.sweep(["studies", "--db", s.db])
             #expect(studies.output.contains("INTERRUPTED"), "\(studies.output)")
+            // Its trials column counts what `status` counts: the finished ones, not the
+            // RUNNING ones the interruption left (status said 2/6, studies 4/6).
+            let progress = try #require(first.output.firstMatch(of: /paused .* (\d+)\/6 trials/), "\(first.output)").1
+            #expect(studies.output.contains(" \(progress)/6 "), "status: \(first.output)\nstudies: \(studies.output)")
             // The trials table says its RUNNING trials wait for a resume (when it left any).
             let table = try s.sweep(["trials", "paused", "--db", s.db]).output
             #expect(table.contains(" RUNNING ") == table.contains("is interrupted: its "), "\(table)")

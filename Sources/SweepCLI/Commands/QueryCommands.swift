@@ -33,7 +33,7 @@ struct Studies: ParsableCommand {
             let headers = ["study", "state", "metric", "direction", "trials", "complete", "pruned", "failed", "running", "best", "created"]
             let data = zip(rows, phases).map { row, phase in
                 let (s, c, best) = row
-                return [s.name, phase, s.definition.metric, s.direction.rawValue, "\(c.values.reduce(0, +))/\(s.definition.budgetTrials)",
+                return [s.name, phase, s.definition.metric, s.direction.rawValue, Fmt.trials(TrialState.allCases.filter(\.isFinished).reduce(0) { $0 + (c[$1] ?? 0) }, budget: s.definition.budgetTrials),
                  "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)", Fmt.value(best?.value), Fmt.time(s.createdAt)]
             }
             if format == .csv { print(CSV.render(headers, data), terminator: "") } else {

@@ -79,10 +79,12 @@ struct Run: ParsableCommand {
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
-        // A study another coordinator runs is not to be resumed (that is refused too).
+        // A study another coordinator runs is not to be resumed (that is refused too). A W&B
+        // file names its study with `name:` (else the file's name: every sweep.yaml is 'sweep').
+        let nameKey = definition.convertedFromWandB ? "name:" : "study:"
         let exists = StudyLockBytes.isHeld(database: database.path, study: definition.study)
-            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect ENDPOINT`, or change `study:` in \(file)")
-            : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `study:` in \(file)")
+            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect ENDPOINT`, or change `\(nameKey)` in \(file)")
+            : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `\(nameKey)` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
             throw exists

@@ -40,7 +40,7 @@ struct Comparison {
         add("trials to target") { s in target.flatMap { s.reach($0) }.map { "\($0.trials) (trial \($0.trial))" } ?? "not reached" }
         add("time to target") { s in target.flatMap { s.reach($0) }.map { Fmt.seconds($0.seconds) } ?? "not reached" }
         add("best after \(commonTrials) trials") { Fmt.value($0.bestAfter(commonTrials)) }
-        add("trials") { "\($0.total)/\($0.study.definition.budgetTrials)" }
+        add("trials finished") { Fmt.trials($0.finishOrder.count, budget: $0.study.definition.budgetTrials) }
         add("complete/pruned/failed") { "\($0.count(.complete))/\($0.count(.pruned))/\($0.count(.fail))" }
         add("running/waiting") { "\($0.count(.running))/\($0.count(.waiting) + $0.count(.stale))" }
         add("median trial time") { Fmt.seconds($0.medianDuration) }

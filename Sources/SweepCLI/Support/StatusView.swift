@@ -17,7 +17,7 @@ enum StatusView {
         let budget = s.definition.budgetTrials
         var out: [String] = []
         // A sweep without a budget (W&B without run_cap) runs until stopped: no bar toward a million.
-        let progress = budget >= Budget.maxTrials ? "\(p.finished) trials (no budget)"
+        let progress = TrialBudget.isUnbounded(budget) ? "\(p.finished) trials (no budget)"
             : "\(progressBar(Double(p.finished) / Double(max(1, budget)))) \(p.finished)/\(budget) trials"
         out.append("\(s.name) \(progress)  [\(snapshot.stopping && snapshot.phase == .running ? "STOPPING" : snapshot.phase.rawValue)]")
         // Trials left RUNNING by an interrupted run are not running: they continue on resume.

@@ -56,10 +56,8 @@ public struct Budget: Codable, Sendable, Hashable {
         case wallTime = "wall_time"
     }
 
-    /// The most trials one study may have (also after `sweep resume --add-trials`): each
-    /// trial is a row, and the sampler, the pruners and `sweep status` read every finished
-    /// one, so a budget beyond this is a typo rather than a plan. docs/limits.md.
-    public static let maxTrials = 1_000_000
+    /// The most trials one study may have: ``TrialBudget/max``.
+    public static let maxTrials = TrialBudget.max
 
     /// `current + added` trials, or nil when that passes ``maxTrials`` (or overflows).
     public static func raised(_ current: Int, by added: Int) -> Int? {

@@ -23,6 +23,12 @@ public enum Fmt {
         return v.description
     }
 
+    /// Trials toward the budget: `12/50`; without a budget (a W&B sweep without `run_cap`,
+    /// which runs until stopped) `12 (no budget)`, not `12/1000000`.
+    public static func trials(_ count: Int, budget: Int) -> String {
+        TrialBudget.isUnbounded(budget) ? "\(count) (no budget)" : "\(count)/\(budget)"
+    }
+
     /// A duration: `12.3s`, `4m05s`, `2h10m`.
     public static func seconds(_ s: Double?) -> String {
         guard let s, s.isFinite else { return "-" }

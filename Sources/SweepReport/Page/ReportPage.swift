@@ -71,7 +71,8 @@ public enum ReportPage {
             h += card("best \(data.metric)", "<span id=\"best-value\">–</span>", "no complete trial yet")
         }
         let total = data.trials.count
-        h += card("trials", "<span id=\"trial-count\" data-value=\"\(total)\">\(total)</span> / \(s.definition.budgetTrials)",
+        let budget = TrialBudget.isUnbounded(s.definition.budgetTrials) ? " (no budget)" : " / \(s.definition.budgetTrials)"
+        h += card("trials", "<span id=\"trial-count\" data-value=\"\(total)\">\(total)</span>\(budget)",
                   stateCount("complete", data.count(.complete)) + " · " + stateCount("pruned", data.count(.pruned)) + " · "
                     + stateCount("failed", data.count(.fail), id: "fail"))
         let live = data.count(.running) + data.count(.waiting) + data.count(.stale)
