@@ -216,6 +216,11 @@ struct CheckpointResumeE2ETests {
         #expect(k >= 2)
         let trial = try h.reader().read { q in try q.trial(studyID: try q.requireStudy(named: "cb").id, number: 0) }
         #expect(trial?.state == .complete && trial?.value == 0.1, "\(String(describing: trial))")
+        // Its final metrics (what exports show) carry the value it is ranked by, not epoch 8's 0.9.
+        #expect(trial?.metrics["loss"] == 0.1, "\(String(describing: trial?.metrics))")
+        let csv = try h.run(["export", "cb", "--db", h.db, "--format", "csv"]).output
+        let header = csv.split(separator: "\n")[0].split(separator: ",", omittingEmptySubsequences: false), row = csv.split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(header.firstIndex(of: "metric_loss").map { row[$0] } == "0.1", "\(csv)")
     }
 }
 

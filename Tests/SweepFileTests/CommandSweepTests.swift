@@ -287,6 +287,40 @@ import Testing
         #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["depth.min=1", "depth.max=10", "opt.name=adam", "opt.min=2"])
     }
 
+    /// A range keyword misspelled or taken from another tool (`uniformm`, `choices`, Ray's
+    /// `randint`) is refused at its key with the keyword meant: read as written the trials
+    /// all got the same fixed `--lr.uniformm=[...]` and `sweep validate` exited 0 saying "0
+    /// searched parameter(s)". A mapping not shaped like a range (`{id: [1, 2]}`: two edits
+    /// from `int`, or two keys) stays a plain value.
+    @Test func aMisspelledRangeKeywordIsRefusedWithTheOneMeant() throws {
+        let text = """
+            study: typo
+            program: train.py
+            parameters:
+              lr: {uniformm: [1.0e-4, 1.0e-1]}
+              kernel: {choices: [rbf, linear]}
+              depth: {randint: [1, 9], when: {kernel: [rbf]}}
+              model: {opt: {Loguniform: [1, 2]}}
+            budget: {trials: 2}
+            """
+        let lines = problemLines(text, file: "t.yaml")
+        #expect(lines.count == 4, "\(lines)")
+        for (place, key, meant) in [("4:8", "lr.uniformm", "uniform"), ("5:12", "kernel.choices", "choice"), ("6:11", "depth.randint", "int"), ("7:17", "model.opt.Loguniform", "loguniform")] {
+            #expect(lines.contains { $0.hasPrefix("t.yaml:\(place): parameters.\(key): ") && $0.contains("did you mean '\(meant)'?") && $0.contains("nothing is searched") }, "\(key): \(lines)")
+        }
+        let plain = """
+            study: plain
+            program: train.py
+            parameters:
+              lr: {uniform: [0.1, 1]}
+              ids: {id: [1, 2]}
+              pair: {uniformm: [1, 2], other: 3}
+            budget: {trials: 2}
+            """
+        let d = try SweepDefinition.parse(text: plain, file: "p.yaml")
+        #expect(d.space.parameters.map(\.name) == ["lr"])
+    }
+
     /// A parameter named like a distribution (Adam's `beta`, `normal`) beside searched ones is
     /// a fixed value: the mapping holding them was read as one range ("unknown key 'lr' in a
     /// search range").

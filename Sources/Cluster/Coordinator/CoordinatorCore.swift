@@ -745,6 +745,11 @@ final class CoordinatorCore {
             try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a value of '\(metric)' (none, or NaN)", now: now, tx: tx)
             return
         }
+        // A `summary: best` trial's objective among its final metrics is the value it is
+        // ranked by (as W&B's summary of a metric defined with summary="min"), not the last
+        // epoch's: exports showed the best in `value` and the last epoch's in its column.
+        var metrics = r.metrics
+        if metrics[metric] != nil, summarizedByBest(r.trial) { metrics[metric] = value }
         health.succeeded(worker)
         if let verdict = health.verdict(trial: r.trial, on: worker, reached: .max) {
             try apply(verdict, trial: r.trial, ranOn: worker, now: now, tx: tx, out: &out)
@@ -755,7 +760,7 @@ final class CoordinatorCore {
             history.finish(r.trial, state: .pruned, value: value)
             checkpoints.drop(trial: r.trial)
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
-                               metrics: r.metrics.isEmpty ? nil : r.metrics, pruneReason: reason, start: attemptStart(r.trial, now: now), at: now)
+                               metrics: metrics.isEmpty ? nil : metrics, pruneReason: reason, start: attemptStart(r.trial, now: now), at: now)
             endLease(r.trial, worker: worker, completed: true)
             return
         }
@@ -763,7 +768,7 @@ final class CoordinatorCore {
         runProgramRan = true
         checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
-                           metrics: r.metrics.isEmpty ? nil : r.metrics, start: attemptStart(r.trial, now: now), at: now)
+                           metrics: metrics.isEmpty ? nil : metrics, start: attemptStart(r.trial, now: now), at: now)
         if let model = r.model {
             do {
                 try models.keepModel(model, trial: r.trial, value: value, study: study, history: history, now: now, tx: tx)

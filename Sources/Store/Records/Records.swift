@@ -63,7 +63,8 @@ public struct TrialRecord: Sendable, Hashable {
     public var params: Params
     /// Final value (COMPLETE), last reported value (PRUNED), nil otherwise.
     public var value: Double?
-    /// Metrics of the last reported epoch.
+    /// Metrics of the last reported epoch (a `summary: best` command trial's objective:
+    /// its best, the value it is ranked by).
     public var metrics: [String: Double]
     public var seed: UInt64
     /// Number of leases so far (1 for the first run).

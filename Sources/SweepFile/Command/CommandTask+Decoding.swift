@@ -146,7 +146,8 @@ extension CommandTask {
         func walk(_ node: ConfigNode, prefix: [String]) {
             for e in node.entries ?? [] where e.value.entries != nil {
                 let path = prefix + [e.key]
-                if let problem = wandBParameter(e.value, name: path.joined(separator: "."), path: path) {
+                if let problem = wandBParameter(e.value, name: path.joined(separator: "."), path: path)
+                    ?? misspelledRange(e.value, name: path.joined(separator: "."), path: path) {
                     found.append((path, problem))
                 } else if !ParameterExtraction.isRange(e.value) && !ParameterExtraction.isConditionalValue(e.value) {
                     walk(e.value, prefix: path)
@@ -174,6 +175,24 @@ extension CommandTask {
         let fixed = node.entries!.first.map { "'\(name).\($0.key): ...'" } ?? ""
         return ConfigError(mark: node.mark, path: ConfigPath(([.key("parameters")] + path.map { .key($0) })),
                            message: "{\(written)} is how a W&B sweep writes a parameter, but this file has no 'method:' and is read in Sweep's format, where it would pass these keys to every trial as fixed values (--\(name).\(node.entries!.first!.key)=...): write a Sweep range ({uniform: [low, high]}, {int: [low, high]}, {loguniform: [low, high]}, {choice: [a, b]}), or add 'method: random' (or grid, bayes) to read the file as a W&B sweep; to pass such fixed values, write them as dotted keys (\(fixed))")
+    }
+
+    /// A mapping shaped like a range whose keyword is misspelled or another tool's
+    /// (`{uniformm: [0, 1]}`, `{choices: [a, b]}`, Ray's `{randint: [1, 9]}`): read as
+    /// written it passes `--lr.uniformm=[0, 1]` to every trial alike, and the sweep searches
+    /// nothing (`sweep validate` said "0 searched parameter(s)" and exited 0).
+    static func misspelledRange(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
+        guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
+        let keys = entries.filter { !RangeParser.modifierKeys.contains($0.key) }
+        guard keys.count == 1, let key = keys.first, case .sequence = key.value.value else { return nil }
+        let otherTools = ["randint": "int", "grid_search": "choice", "grid": "choice"]
+        let meant = otherTools[key.key.lowercased()] ?? closest(to: key.key, in: RangeKind.keys).flatMap { k in
+            // Short keywords only one edit away: `{id: [1, 2]}` is no misspelled `int`.
+            k.count <= 4 && editDistance(key.key.lowercased(), k) > 1 ? nil : k
+        }
+        guard let meant else { return nil }
+        return ConfigError(mark: key.keyMark, path: ConfigPath(([.key("parameters")] + path.map { .key($0) } + [.key(key.key)])),
+                           message: "'\(key.key)' is not a range keyword; did you mean '\(meant)'? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
     }
 
     private static func scalar(_ node: ConfigNode) -> ParamValue {
