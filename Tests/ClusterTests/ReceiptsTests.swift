@@ -80,6 +80,79 @@ import Testing
         #expect(ledger.screen("w", connection: 7, receipts: [], now: 1000) == .answer)
     }
 
+    /// Over all workers at most `overallLimit` are unconfirmed: the requests beyond wait, and
+    /// are let through as confirmations free room, the worker with the fewest chunks out (and
+    /// then waiting) first: 150 connections holding 8 chunks each held 1.5 GiB, and peers
+    /// that hoard must not keep a newcomer behind their queues. A waiting request whose
+    /// connection closed, or whose worker left, goes with it.
+    @Test func requestsBeyondTheOverallRoomWaitTheirTurn() {
+        var ledger = UnconfirmedAnswers(limit: 3, overallLimit: 4, unreadSeconds: 60)
+        #expect((0..<3).map { _ in ledger.screen("a", connection: 1, receipts: [], now: 0) } == [.answer, .answer, .answer])
+        #expect(ledger.screen("b", connection: 2, receipts: [], now: 0) == .answer)
+        #expect(ledger.outstandingOverall == 4)
+        for (worker, fd) in [("b", Int32(2)), ("c", 3), ("c", 3), ("d", 4), ("e", 5)] {
+            #expect(ledger.screen(worker, connection: fd, receipts: [], now: 0) == .wait)
+            ledger.wait(.init(worker: worker, connection: fd, peer: nil, message: .dataRequest(DataRequest(fingerprint: worker, file: 0, offset: 0))))
+        }
+        #expect(ledger.waitingCount == 5 && ledger.release().isEmpty)
+        ledger.batchAnswered()
+        let sentToA = (0..<3).map { _ in ledger.stamp("a", now: 1) }
+        _ = ledger.stamp("b", now: 1)
+        #expect(ledger.outstandingOverall == 4 && ledger.release().isEmpty)
+        // d's connection closes: its waiting request goes with it.
+        ledger.connectionClosed(4)
+        #expect(ledger.waitingCount == 4)
+        // a confirms two (in a `receipts` message): e (nothing out, one waiting) goes before
+        // c (nothing out, two waiting), and both before b (one out).
+        ledger.confirm("a", connection: 1, receipts: Array(sentToA.prefix(2)), now: 2)
+        #expect(ledger.release().map(\.worker) == ["e", "c"])
+        #expect(ledger.outstandingOverall == 4 && ledger.waitingCount == 2)
+        // Waiting counts against the worker's own limit too: c has 1 let through, 1 waiting.
+        #expect(ledger.screen("c", connection: 3, receipts: [], now: 2) == .wait)
+        ledger.wait(.init(worker: "c", connection: 3, peer: nil, message: .heartbeat))
+        #expect(ledger.screen("c", connection: 3, receipts: [], now: 2) == .tooMany(unconfirmed: 3))
+        ledger.batchAnswered()
+        #expect(ledger.outstandingOverall == 2)
+        // Room for two: b (1 out, 1 waiting) and c (0 out, 2 waiting): c, then b (its older
+        // request, at equal counts), and c's last waits for more room.
+        #expect(ledger.release().map(\.worker) == ["c", "b"])
+        #expect(ledger.waitingCount == 1 && ledger.outstandingOverall == 4)
+    }
+
+    /// A worker that confirms nothing for a minute while chunks are outstanding is found on a
+    /// tick, whether or not it asks again (one that asked and then only heartbeated kept its
+    /// chunks queued as long as it stayed); one that confirms what it read is not.
+    @Test func aWorkerThatConfirmsNothingIsFoundOnATick() {
+        var ledger = UnconfirmedAnswers(limit: 8, overallLimit: 32, unreadSeconds: 60)
+        for worker in ["hoarder", "reader"] {
+            _ = ledger.screen(worker, connection: worker == "hoarder" ? 5 : 6, receipts: [], now: 0)
+        }
+        ledger.batchAnswered()
+        _ = ledger.stamp("hoarder", now: 0)
+        let read = ledger.stamp("reader", now: 0)
+        #expect(ledger.stalled(now: 59).isEmpty)
+        ledger.confirm("reader", connection: 6, receipts: [read], now: 30)
+        _ = ledger.stamp("reader", now: 50)
+        #expect(ledger.stalled(now: 61) == [.init(worker: "hoarder", connection: 5, seconds: 61, unconfirmed: 1)])
+        #expect(ledger.unconfirmed("hoarder") == 0 && ledger.outstandingOverall == 1)
+        #expect(ledger.stalled(now: 100).isEmpty) // the reader's last chunk went out at 50
+        #expect(ledger.stalled(now: 111).map(\.worker) == ["reader"])
+    }
+
+    /// Chunks read with no request after them (the last of a download) are confirmed in a
+    /// `receipts` message on the next tick, not left to count against the worker.
+    @Test func theWorkerConfirmsTheLastChunksOfADownloadOnItsOwn() throws {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.receive(.data(.chunk(DataChunk(fingerprint: "f", file: 0, offset: 0, bytes: [1], receipt: 21))))
+        #expect(h.core.unsentReceipts == [21])
+        #expect(h.tick(after: 0.1).contains(.send(.receipts([21]))))
+        #expect(h.core.unsentReceipts.isEmpty)
+        #expect(!h.tick(after: 0.1).contains { if case .send(.receipts) = $0 { return true } else { return false } })
+        let message = WorkerMessage.receipts([21, 1 << 52])
+        #expect(try codec.decodeWorkerMessage(frames: codec.frames(message)[...]) == message)
+    }
+
     @Test func theWorkerReturnsTheReceiptsOfWhatItReadWithItsNextRequest() {
         var h = WorkerHarness()
         h.runningTrial()

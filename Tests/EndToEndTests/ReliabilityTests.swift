@@ -59,48 +59,17 @@ import ZeroMQ
     @Test func aWorkerAskingForChunksWithoutReadingThemIsSentOnlyAFew() throws {
         let h = try SweepHarness("unread-chunks")
         defer { h.cleanUp() }
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let pad = String(repeating: "z", count: 1000)
-        let rows = (0..<24_000).map { "\($0 % 7),\($0 % 2),\(pad)" }
-        let data = try h.write("d.csv", "x,y,pad\n" + rows.joined(separator: "\n") + "\n")
-        let file = try h.write("u.yaml", """
-            study: u
-            data: {dataset: csv, train_file: \(data), label: y, ignore: [pad], validation: 8, test: 8}
-            model: {hidden: [4]}
-            training: {epochs: 1}
-            budget: {trials: 2}
-            """)
-        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        let shipping = try ShippingCoordinator(h)
+        let (coordinator, endpoint) = (shipping.process, shipping.endpoint)
         defer { if coordinator.isRunning { coordinator.terminate() } }
-        try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) }, "no database:\n\(h.logText("coordinator.log"))")
-
         let ctx = try Context()
-        let greedy = try Socket(ctx, .dealer)
-        try greedy.setReceiveHighWaterMark(1) // reads (almost) nothing once it asks
-        try greedy.setReceiveTimeout(milliseconds: 200)
-        try greedy.setRoutingID("greedy")
-        try greedy.connect(endpoint)
+        let greedy = try shipping.hoarder(ctx, id: "greedy")
         defer { greedy.close() }
-        let hello = #"{"v":1,"type":"hello","worker":"greedy","host":"h","pid":1,"version":"9","cores":1,"threads":1,"capabilities":["training","synthetic","receipts"],"running":null}"#
-        _ = try greedy.send([Array(hello.utf8)])
-        // The assignment names the data set's fingerprint.
-        var fingerprint: String?
-        let deadline = Date().addingTimeInterval(20)
-        while fingerprint == nil, Date() < deadline {
-            guard let m = try greedy.receive(), let text = m.frames.last.flatMap({ String(bytes: $0, encoding: .utf8) }) else { continue }
-            // (JSON may write the slash as `\/`.)
-            if let range = text.range(of: #"sha256:[0-9a-f]{64}\\?/[0-9]+"#, options: .regularExpression) {
-                fingerprint = text[range].replacingOccurrences(of: "\\", with: "")
-            }
-        }
-        let key = try #require(fingerprint, "no assignment with a data fingerprint:\n\(h.logText("coordinator.log"))")
+        let key = try shipping.fingerprint(from: greedy, h)
         let pid = coordinator.processIdentifier
         let baseline = try #require(residentBytes(pid))
         // 600 requests of 1 MiB each: unanswered by receipts, libzmq would queue them all.
-        for i in 0..<600 {
-            let request = #"{"v":1,"type":"data_request","fingerprint":"\#(key)","file":0,"offset":\#((i % 20) << 20)}"#
-            _ = try greedy.send([Array(request.utf8)])
-        }
+        for i in 0..<600 { _ = try greedy.send([ShippingCoordinator.dataRequest(key, chunk: i % 20)]) }
         var peak = baseline
         let until = Date().addingTimeInterval(4)
         while Date() < until {

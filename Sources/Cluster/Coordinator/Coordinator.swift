@@ -285,6 +285,11 @@ public final class Coordinator {
 
             // Bounded by count and by bytes: the loop holds at most one batch in memory.
             var allMayWait = true
+            // Chunk requests that waited for room over all workers, as confirmations freed it.
+            for w in unconfirmed.release() {
+                batch.append((w.worker, w.peer, .success(w.message)))
+                allMayWait = false
+            }
             while batch.count < batchLimit, batchBytes < options.maxMessageBytes, let m = try router.receive(dontWait: true) {
                 guard admit(m, now: now) else { continue }
                 guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else {
@@ -307,6 +312,9 @@ public final class Coordinator {
                 let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
                 if case .success(let decoded) = message, let receipts = decoded.bulkReceipts,
                    !admitBulkRequest(decoded, receipts: receipts, from: id, connection: m.sourceFD, peer: m.peerAddress, now: now) { continue }
+                if case .success(.receipts(let receipts)) = message, core.workers[id] != nil {
+                    unconfirmed.confirm(id, connection: m.sourceFD, receipts: receipts, now: now) // (then handled as a heartbeat)
+                }
                 if allMayWait, case .success(let decoded) = message {
                     let before = waitingOutcomes[id, default: 0]
                     allMayWait = core.mayWait(decoded, from: id, outcomesBefore: before)
@@ -374,7 +382,10 @@ public final class Coordinator {
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             unconfirmed.batchAnswered()
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
-            if tickDue { sendHeartbeats(now: t) }
+            if tickDue {
+                sendHeartbeats(now: t)
+                cutOffUnreadChunks(now: t)
+            }
             let handled = batch.count
             metrics?.batchHandled(messages: handled, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,
                                   roundTripSeconds: clock.now - t, workersAlive: core.workers.count)
@@ -511,6 +522,9 @@ public final class Coordinator {
         switch unconfirmed.screen(worker, connection: connection, receipts: receipts, now: now) {
         case .answer:
             return true
+        case .wait:
+            unconfirmed.wait(.init(worker: worker, connection: connection, peer: peer, message: request))
+            return false
         case .tooMany(let n):
             core.countViolation(.invalid(type: "chunk request", reason: "\(n) answers unconfirmed"))
             log.limited(.warning, key: "unconfirmed-\(worker)", "dropped a chunk request of \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): \(n) chunks sent to it are not confirmed read")
@@ -523,6 +537,20 @@ public final class Coordinator {
             }
             log.limited(.warning, key: "unread-\(worker)", "disconnected \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): it asked for more with \(n) chunk(s) unread for \(Int(seconds)) s")
             return false
+        }
+    }
+
+    /// Cuts the connections of workers that confirmed none of their chunks for a minute
+    /// (``UnconfirmedAnswers/stalled(now:)``): a peer that asked and then only heartbeats
+    /// held its chunks in libzmq's queue for as long as it stayed.
+    private func cutOffUnreadChunks(now: Double) {
+        for s in unconfirmed.stalled(now: now) {
+            core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(s.seconds)) s"))
+            if let fd = s.connection {
+                router.cutOff(connection: fd)
+                cutOff.insert(fd)
+            }
+            log.limited(.warning, key: "unread-\(s.worker)", "disconnected \(s.worker.prefix(64)): \(s.unconfirmed) chunk(s) sent to it were not confirmed read for \(Int(s.seconds)) s")
         }
     }
 

@@ -280,8 +280,8 @@ final class CoordinatorCore {
         workers[worker]?.deafSeconds = 0
         workers[worker]?.reconnectGrace = 0
         switch message {
-        case .hello, .heartbeat, .dataRequest:
-            break // (a data request is answered by the poll loop's DataShelf)
+        case .hello, .heartbeat, .receipts, .dataRequest:
+            break // (a data request is answered by the poll loop's DataShelf, receipts taken there)
         case .checkpoint(let request):
             out.send(.checkpoint(answer(request, from: worker, now: now)), to: worker)
         case .ready:

@@ -1,18 +1,42 @@
 /// The answers with bulk bytes (data-set and checkpoint chunks) each worker has not yet
-/// confirmed reading (``Receipts``): what bounds the bytes libzmq can queue for a peer that
-/// asks and never reads. Sans-I/O: the coordinator's loop screens each request for bulk
-/// bytes before it is handled and stamps each answer that carries them as it sends it.
+/// confirmed reading (``Receipts``): what bounds the bytes libzmq can queue for peers that
+/// ask and never read. Per worker at most ``limit`` are unconfirmed; over all workers at most
+/// ``overallLimit`` (150 connections holding 8 chunks each held 1.5 GiB), and a request
+/// beyond that waits until confirmations free room, the worker with the fewest chunks out
+/// and waiting first (a newcomer goes before peers that hoard). Sans-I/O:
+/// the coordinator's loop screens each request for bulk bytes before it is handled, stamps
+/// each answer that carries them as it sends it, and asks on each tick for the workers that
+/// confirm nothing.
 struct UnconfirmedAnswers {
     /// What to do with a request for bulk bytes.
     enum Screening: Equatable {
         case answer
-        /// ``limit`` answers are unconfirmed: the request is dropped (an honest worker keeps
-        /// fewer in flight).
+        /// ``limit`` answers are unconfirmed (or waiting): the request is dropped (an honest
+        /// worker keeps fewer in flight).
         case tooMany(unconfirmed: Int)
+        /// Room over all workers is used up: the request waits (``wait(_:)``) until
+        /// ``release()`` hands it back.
+        case wait
         /// No answer was confirmed for `seconds` while some were outstanding, and the worker
         /// asks for more: its connection is cut (libzmq frees what it queued) and its ledger
         /// starts over.
         case unread(seconds: Double, unconfirmed: Int)
+    }
+
+    /// A request that waits for room over all workers, as read.
+    struct Waiting {
+        var worker: String
+        var connection: Int32?
+        var peer: String?
+        var message: WorkerMessage
+    }
+
+    /// A worker that confirmed nothing for ``unreadSeconds`` while answers were outstanding.
+    struct Stalled: Equatable {
+        var worker: String
+        var connection: Int32?
+        var seconds: Double
+        var unconfirmed: Int
     }
 
     private struct Ledger {
@@ -22,20 +46,32 @@ struct UnconfirmedAnswers {
         var sentAt: [Int: Double] = [:]
         /// Requests let through in the batch being gathered, not yet answered.
         var admitted = 0
+        /// Requests waiting for room over all workers, oldest first, each with its place in
+        /// the order of arrival (what breaks ties between workers).
+        var waiting: [(arrival: Int, request: Waiting)] = []
         /// When the worker last confirmed an answer, or was sent one with none outstanding:
         /// a slow link confirms late but steadily; a peer that reads nothing never does.
         var progressAt = 0.0
+
+        var outstanding: Int { sentAt.count + admitted }
     }
 
     let limit: Int
+    let overallLimit: Int
     let unreadSeconds: Double
     private var ledgers: [String: Ledger] = [:]
     /// Workers with requests let through in the batch being gathered (what
     /// ``batchAnswered()`` resets: not every ledger, on every batch of the poll loop).
     private var admittedWorkers: [String] = []
+    /// ``Ledger/outstanding`` summed over all ledgers, kept as they change.
+    private(set) var outstandingOverall = 0
+    /// ``Ledger/waiting`` counted over all ledgers.
+    private(set) var waitingCount = 0
+    private var arrivals = 0
 
-    init(limit: Int = Receipts.unconfirmed, unreadSeconds: Double = Receipts.unreadSeconds) {
+    init(limit: Int = Receipts.unconfirmed, overallLimit: Int = Receipts.unconfirmedOverall, unreadSeconds: Double = Receipts.unreadSeconds) {
         self.limit = limit
+        self.overallLimit = overallLimit
         self.unreadSeconds = unreadSeconds
     }
 
@@ -49,25 +85,71 @@ struct UnconfirmedAnswers {
     /// it is answered. Requests let through count as unconfirmed until ``batchAnswered()``:
     /// a batch's requests are all screened before any is answered.
     mutating func screen(_ worker: String, connection: Int32?, receipts: [Int], now: Double) -> Screening {
-        var ledger = ledgers[worker] ?? Ledger(connection: connection)
-        if ledger.connection != connection { ledger = Ledger(connection: connection) } // the old queue is gone
-        for r in receipts where ledger.sentAt.removeValue(forKey: r) != nil { ledger.progressAt = now }
+        confirm(worker, connection: connection, receipts: receipts, now: now)
+        var ledger = ledgers[worker]!
         if !ledger.sentAt.isEmpty, now - ledger.progressAt > unreadSeconds {
-            ledgers[worker] = nil
-            return .unread(seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count)
+            let stalled = ledger.sentAt.count
+            remove(worker)
+            return .unread(seconds: now - ledger.progressAt, unconfirmed: stalled)
         }
-        let outstanding = ledger.sentAt.count + ledger.admitted
-        if outstanding < limit {
-            if ledger.admitted == 0 { admittedWorkers.append(worker) }
-            ledger.admitted += 1
+        if ledger.outstanding + ledger.waiting.count >= limit { return .tooMany(unconfirmed: ledger.outstanding + ledger.waiting.count) }
+        // Those waiting already go first.
+        if outstandingOverall >= overallLimit || waitingCount > 0 { return .wait }
+        if ledger.admitted == 0 { admittedWorkers.append(worker) }
+        ledger.admitted += 1
+        outstandingOverall += 1
+        ledgers[worker] = ledger
+        return .answer
+    }
+
+    /// Takes `receipts` of `worker` on `connection`, from a request or a `receipts` message.
+    mutating func confirm(_ worker: String, connection: Int32?, receipts: [Int], now: Double) {
+        if let ledger = ledgers[worker], ledger.connection != connection { remove(worker) } // the old queue is gone
+        var ledger = ledgers[worker] ?? Ledger(connection: connection, progressAt: now)
+        for r in receipts where ledger.sentAt.removeValue(forKey: r) != nil {
+            ledger.progressAt = now
+            outstandingOverall -= 1
         }
         ledgers[worker] = ledger
-        return outstanding >= limit ? .tooMany(unconfirmed: outstanding) : .answer
+    }
+
+    /// Keeps a request ``screen(_:connection:receipts:now:)`` said must wait.
+    mutating func wait(_ request: Waiting) {
+        guard ledgers[request.worker] != nil else { return }
+        arrivals += 1
+        ledgers[request.worker]!.waiting.append((arrivals, request))
+        waitingCount += 1
+    }
+
+    /// The waiting requests that now fit, each let through as by ``screen``: first those of
+    /// the worker with the fewest chunks out, then with the fewest waiting, then the oldest, so
+    /// that peers holding room they do not read cannot keep a newcomer behind their queues.
+    mutating func release() -> [Waiting] {
+        var released: [Waiting] = []
+        while waitingCount > 0, outstandingOverall < overallLimit {
+            var next: (worker: String, ledger: Ledger)?
+            for (worker, ledger) in ledgers where !ledger.waiting.isEmpty {
+                if let n = next, (n.ledger.outstanding, n.ledger.waiting.count, n.ledger.waiting[0].arrival)
+                    < (ledger.outstanding, ledger.waiting.count, ledger.waiting[0].arrival) { continue }
+                next = (worker, ledger)
+            }
+            guard var (worker, ledger) = next else { break }
+            released.append(ledger.waiting.removeFirst().request)
+            waitingCount -= 1
+            if ledger.admitted == 0 { admittedWorkers.append(worker) }
+            ledger.admitted += 1
+            outstandingOverall += 1
+            ledgers[worker] = ledger
+        }
+        return released
     }
 
     /// The batch's requests are answered (stamped, or refused without bytes).
     mutating func batchAnswered() {
-        for worker in admittedWorkers { ledgers[worker]?.admitted = 0 }
+        for worker in admittedWorkers {
+            outstandingOverall -= ledgers[worker]?.admitted ?? 0
+            ledgers[worker]?.admitted = 0
+        }
         admittedWorkers.removeAll(keepingCapacity: true)
     }
 
@@ -77,20 +159,45 @@ struct UnconfirmedAnswers {
         var ledger = ledgers[worker] ?? Ledger(connection: nil)
         if ledger.sentAt.isEmpty { ledger.progressAt = now }
         ledger.sentAt[receipt] = now
+        outstandingOverall += 1
         ledgers[worker] = ledger
         return receipt
+    }
+
+    /// The workers that confirmed nothing for ``unreadSeconds`` while answers were
+    /// outstanding, their ledgers dropped: their connections are to be cut. An honest worker
+    /// confirms what it read within a heartbeat (with its next request, or a `receipts`
+    /// message), so only a peer that stopped reading, or a stopped process, stays silent.
+    mutating func stalled(now: Double) -> [Stalled] {
+        var found: [Stalled] = []
+        for (worker, ledger) in ledgers where !ledger.sentAt.isEmpty && now - ledger.progressAt > unreadSeconds {
+            found.append(Stalled(worker: worker, connection: ledger.connection, seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count))
+        }
+        for s in found { remove(s.worker) }
+        return found
     }
 
     /// A connection closed (libzmq dropped what it queued): its ledgers start over. The
     /// kernel gives a new connection the lowest free descriptor, so a worker reconnecting
     /// often comes back on the same number, and its lost answers would count against it.
     mutating func connectionClosed(_ fd: Int32) {
-        for (worker, ledger) in ledgers where ledger.connection == fd { ledgers[worker] = nil }
+        for (worker, ledger) in ledgers where ledger.connection == fd { remove(worker) }
     }
 
     /// The answer of `receipt` was not sent after all.
-    mutating func withdraw(_ worker: String, receipt: Int) { ledgers[worker]?.sentAt[receipt] = nil }
+    mutating func withdraw(_ worker: String, receipt: Int) {
+        if ledgers[worker]?.sentAt.removeValue(forKey: receipt) != nil { outstandingOverall -= 1 }
+    }
 
     /// Drops the ledgers of workers not in `live`.
-    mutating func keepOnly(_ live: Set<String>) { ledgers = ledgers.filter { live.contains($0.key) } }
+    mutating func keepOnly(_ live: Set<String>) {
+        for worker in ledgers.keys where !live.contains(worker) { remove(worker) }
+    }
+
+    /// Forgets `worker`'s ledger and its waiting requests (they came on its connection).
+    private mutating func remove(_ worker: String) {
+        guard let ledger = ledgers.removeValue(forKey: worker) else { return }
+        outstandingOverall -= ledger.outstanding
+        waitingCount -= ledger.waiting.count
+    }
 }

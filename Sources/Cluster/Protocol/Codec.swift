@@ -176,6 +176,9 @@ public struct WireCodec {
             w.key("type"); w.string("ready")
         case .heartbeat:
             w.key("type"); w.string("heartbeat")
+        case .receipts(let receipts):
+            w.key("type"); w.string("receipts")
+            Receipts.encode(receipts, into: &w)
         case .report(let r):
             w.key("type"); w.string("report")
             w.key("trial"); w.int(r.trial)
@@ -255,6 +258,7 @@ public struct WireCodec {
                                 process: process))
         case "ready": return .ready
         case "heartbeat": return .heartbeat
+        case "receipts": return .receipts(try Receipts.decode(o, type: type))
         case "report":
             let m = try f.metrics("metrics")
             return .report(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1), epoch: try f.int("epoch", min: 1),

@@ -68,6 +68,9 @@ public enum WorkerMessage: Sendable, Equatable {
     case failure(Failure)
     /// Nothing else to say; proves the worker is alive.
     case heartbeat
+    /// Confirms chunks read when no request carries their receipts (the last chunks of a
+    /// download; ``Receipts``). Proves the worker is alive, as a heartbeat.
+    case receipts([Int])
     /// The worker is shutting down; a running trial is handed back.
     case bye(Bye)
     /// A shipped data set's manifest or one chunk of it (DataTransfer.swift).

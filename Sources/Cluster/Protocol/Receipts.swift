@@ -7,16 +7,22 @@ import JSONValue
 /// would have libzmq queue those answers for it, up to the send queue's 1,000 messages (4
 /// GiB), and the coordinator cannot see what a peer has read. So each such answer carries a
 /// random `receipt`, and the worker returns the receipts of the answers it has read with its
-/// next request (`receipts`). The coordinator answers a worker only while fewer than
-/// ``unconfirmed`` of its answers are unconfirmed (a request beyond that is dropped: an honest
-/// worker keeps 4 in flight), and cuts the connection of a worker that asks again when it
-/// has confirmed nothing for ``unreadSeconds`` while answers were outstanding (libzmq then
-/// frees what it queued; a slow link confirms late, but steadily). The chunks one
-/// connection can make the coordinator hold are so bounded by ``unconfirmed``.
+/// next request (`receipts`), or, when no request follows (the last chunks of a download),
+/// in a `receipts` message within a tenth of a second. The coordinator answers a worker only
+/// while fewer than ``unconfirmed`` of its answers are unconfirmed (a request beyond that is
+/// dropped: an honest worker keeps 4 in flight), and all workers only while fewer than
+/// ``unconfirmedOverall`` are (a request beyond that waits its turn); it cuts the connection
+/// of a worker that has confirmed nothing for ``unreadSeconds`` while answers were
+/// outstanding (libzmq then frees what it queued; a slow link confirms late, but steadily).
+/// The chunks all peers together can make the coordinator hold are so bounded by
+/// ``unconfirmedOverall``: at most 32 MiB of data-set chunks or 128 MiB of checkpoint parts.
 public enum Receipts {
     /// Answers with bytes a worker may hold unconfirmed: twice the window a worker keeps in
     /// flight, for the answers still on their way when it asks again after a silence.
     public static let unconfirmed = 2 * max(DataTransfer.window, CheckpointTransfer.window)
+    /// Answers with bytes all workers together may hold unconfirmed (150 peers asking for
+    /// 8 chunks each and reading none held 1.5 GiB): enough in flight for a gigabit link.
+    public static let unconfirmedOverall = 4 * unconfirmed
     /// How long a worker with answers outstanding may confirm none while it goes on asking.
     public static let unreadSeconds = 60.0
     /// Receipts one request may carry.

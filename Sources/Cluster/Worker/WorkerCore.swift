@@ -174,6 +174,11 @@ struct WorkerCore {
             dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)\(keyHint)", now: now, into: &out)
             return out
         }
+        if welcomed && !unsentReceipts.isEmpty {
+            // Chunks read that no request confirmed (the last of a download): the coordinator
+            // cuts a worker that leaves its chunks unconfirmed, and counts them against all.
+            send(.receipts(unsentReceipts), now: now, into: &out)
+        }
         if isIdle && now - askedForWorkAt >= silence {
             // Idle this long: ask again. An `assign` can be lost without the connection
             // dropping (the coordinator's queue to this worker full); the coordinator
@@ -419,10 +424,14 @@ struct WorkerCore {
         // coordinator's restart reached it before the re-sent earlier ones, and ASHA judged
         // epoch 3 first and cancelled epochs 1 and 2, which were lost.
         switch m {
-        case .report, .result, .failure, .ready, .dataRequest, .checkpoint: guard welcomed else { return }
+        case .report, .result, .failure, .ready, .dataRequest, .checkpoint, .receipts: guard welcomed else { return }
         case .hello, .heartbeat, .bye: break
         }
-        if !unsentReceipts.isEmpty, m.attach(receipts: unsentReceipts) { unsentReceipts.removeAll() }
+        if case .receipts = m {
+            unsentReceipts.removeAll()
+        } else if !unsentReceipts.isEmpty, m.attach(receipts: unsentReceipts) {
+            unsentReceipts.removeAll()
+        }
         lastSent = now
         switch m {
         case .ready, .hello: askedForWorkAt = now
