@@ -49,7 +49,7 @@ enum DashboardPages {
         <form id="enqueue-form"><div class="enqueue-fields" id="enqueue-fields"></div>
         <p><button id="enqueue-button" type="submit">Enqueue</button> <span id="enqueue-result"></span></p></form>
         <p class="note" id="enqueue-queued"></p></section>
-        <section class="part" id="report-figures"><h2>Report plots</h2><p class="caption">The plots of <code>sweep report</code>, redrawn as trials finish.</p><div id="figures-box"></div></section>
+        <section class="part" id="report-figures"><h2>Report plots</h2><p class="caption">The plots of <code>sweep report</code> (and a Population Based Training study's lineage), redrawn as trials finish.</p><div id="figures-box"></div></section>
         """)
     }
 

@@ -241,3 +241,24 @@ import Testing
         #expect(merged.count == 13 && merged == browser.values["reloadedBars"] as? [String], "\(merged) vs \(browser.values["reloadedBars"] ?? "")")
     }
 }
+
+extension DashboardIncrementalTests {
+    /// A Population Based Training study's lineage (the report's exploit/explore table and
+    /// every member's schedules) is on the dashboard with the report's plots; a study
+    /// without one has none.
+    @Test func theDashboardShowsAPopulationsLineage() throws {
+        let s = try Scratch("dashboard-lineage")
+        defer { s.cleanUp() }
+        let (store, study, _) = try Self.makeStudy(s, trials: 4)
+        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        let before = try #require(try feed.figures("inc"))
+        #expect(!before.contains("id=\"lineage\"") && before.contains("section class=\"part fig\""))
+        try store.write { tx in
+            _ = try tx.recordLineage(studyID: study, LineageStep(sequence: 0, member: 2, epoch: 4, source: 0, sourceEpoch: 4, oldParams: ["x": .double(0.02)],
+                                                                 params: ["x": .double(0.024)], changes: ["x": "x1.2"]), at: 3000)
+        }
+        let after = try #require(try StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0).figures("inc"))
+        #expect(after.contains("id=\"lineage-table\"") && after.contains("id=\"schedules-table\""), "\(after.suffix(2000))")
+        #expect(after.contains("<td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">4</td><td>x: 0.02 → 0.024 (x1.2)</td>"), "\(after.suffix(1500))")
+    }
+}

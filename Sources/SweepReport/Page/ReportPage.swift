@@ -46,9 +46,10 @@ public enum ReportPage {
         [HistoryPlot.figure(data), CurvesPlot.figure(data), ParallelPlot.figure(data), ImportancePlot.figure(data), SlicePlot.figure(data)]
     }
 
-    /// The plot sections alone (no header, table or script), for pages that embed them.
+    /// The plot sections alone (no header, table or script), for pages that embed them (the
+    /// dashboard), with a Population Based Training study's lineage after them.
     public static func figureSections(_ data: ReportData) -> String {
-        figures(data).map(section).joined()
+        figures(data).map(section).joined() + LineageSection.section(data)
     }
 
     static func section(_ f: Figure) -> String {
