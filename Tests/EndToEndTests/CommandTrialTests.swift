@@ -285,6 +285,30 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(t.error == "the working_directory \(h.directory.path)/experiments/run1 does not exist on this worker", "\(t.error ?? "")")
     }
 
+    /// A worker keeps its command logs under `--keep-logs` MiB: the oldest attempts' go
+    /// (a long-lived worker kept every attempt's output as long as it ran), and `sweep logs`
+    /// of such a trial shows the tail the coordinator kept.
+    @Test func aWorkerKeepsItsLogsUnderTheirBound() throws {
+        let h = try SweepHarness("keep-logs")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        // ~400 KB of output a trial.
+        let command = "[sh, -c, \"head -c 400000 /dev/zero | tr '\\\\0' x; echo; echo end of $SWEEP_TRIAL; echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "kl", command: command, trials: 6, epochs: 1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let logs = h.path("worker-logs")
+        let (status, output) = try h.run(["worker", "--connect", endpoint, "--allow-commands", "--log-dir", logs, "--keep-logs", "1"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs + "/kl")
+        let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: logs + "/kl/" + $1)[.size] as? Int) ?? 0) }
+        #expect(bytes <= 1 << 20 && bytes > 700_000, "\(bytes) bytes in \(files.sorted())")
+        #expect(files.contains("trial-5.attempt-1.out") && !files.contains("trial-0.attempt-1.out"), "\(files.sorted())")
+        let (logsStatus, shown) = try h.run(["logs", "kl", "0", "--db", h.db, "--log-dir", logs])
+        #expect(logsStatus == 0 && shown.contains("(no log files at ") && shown.contains("end of 0"), "\(shown.suffix(300))")
+    }
+
     /// A worker without --allow-commands is sent away with what to do (exit 1); the
     /// study loses no trial to it and waits for a worker that can run them.
     @Test func workerWithoutAllowCommandsIsSentAwayWithAClearMessage() throws {

@@ -20,7 +20,11 @@ final class CommandLogs {
     private var tail: [UInt8] = []
     private var combined: [UInt8] = []
 
-    init(directory: String, study: String, trial: Int, attempt: Int, maxBytes: Int) {
+    /// What keeps all attempts' logs under a size, told when this one's are complete.
+    private let retention: CommandLogRetention?
+
+    init(directory: String, study: String, trial: Int, attempt: Int, maxBytes: Int, retention: CommandLogRetention? = nil) {
+        self.retention = retention
         let dir = URL(fileURLWithPath: directory).appendingPathComponent(study)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let base = dir.appendingPathComponent("trial-\(trial).attempt-\(attempt)").path
@@ -99,6 +103,7 @@ final class CommandLogs {
         try? err?.close()
         out = nil
         err = nil
+        retention?.attemptEnded([outPath, errPath, argsFile])
     }
 
     /// Appends to a tail buffer that is trimmed (amortized) to the last characters kept.

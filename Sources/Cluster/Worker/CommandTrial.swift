@@ -11,6 +11,8 @@ struct CommandTrial: TrialKind {
     let options: WorkerOptions
     let guardian: ProcessGuardian?
     let log: Log
+    /// The worker's bound on all its command logs (nil: keep all).
+    var logRetention: CommandLogRetention?
 
     /// Characters of stderr kept for the failure message.
     static let stderrTailCharacters = 4000
@@ -47,7 +49,7 @@ struct CommandTrial: TrialKind {
         }
         signal(SIGPIPE, SIG_IGN) // a program that closed its decision channel must not kill the worker
 
-        let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes)
+        let logs = CommandLogs(directory: options.logDirectory, study: a.study, trial: a.trial, attempt: a.attempt, maxBytes: options.maxLogBytes, retention: logRetention)
         if !logs.isWritable {
             log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }

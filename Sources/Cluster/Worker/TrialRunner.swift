@@ -19,6 +19,8 @@ final class TrialRunner {
     private let connected: AtomicFlag
     /// Kills what command trials leave behind once this worker is gone (started by the first one).
     private var guardian: ProcessGuardian??
+    /// Keeps the command logs under `--keep-logs` (made by the first command trial).
+    private var logRetention: CommandLogRetention?
 
     /// Whether the coordinator takes checkpoints in parts (an older one does not).
     private let checkpointParts: AtomicFlag
@@ -73,7 +75,10 @@ final class TrialRunner {
                                                                dataCache: DataContentCache(directory: options.dataCache))
         case .command(let task):
             if guardian == nil, options.allowCommands { guardian = .some(ProcessGuardian(log: log)) }
-            return CommandTrial(task: task, options: options, guardian: guardian ?? nil, log: log)
+            if logRetention == nil, let bytes = options.keptLogBytes {
+                logRetention = CommandLogRetention(directory: options.logDirectory, maxBytes: bytes)
+            }
+            return CommandTrial(task: task, options: options, guardian: guardian ?? nil, log: log, logRetention: logRetention)
         }
     }
 

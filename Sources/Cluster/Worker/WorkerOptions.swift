@@ -35,6 +35,10 @@ public struct WorkerOptions: Sendable {
     public var logDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs-\(getuid())").path
     /// Bytes of each stream kept per attempt; the rest is dropped (and counted in the log).
     public var maxLogBytes = 8 << 20
+    /// Bytes all command logs in ``logDirectory`` may take: the oldest attempts' files are
+    /// removed past it (nil: all are kept, as for `sweep run`'s local workers, whose logs
+    /// are the study's, next to its database).
+    public var keptLogBytes: Int? = 1 << 30
     /// The host name announced to the coordinator (for `sweep status`, workers per host).
     public var host: String = ProcessInfo.processInfo.hostName
     /// Where data sets shipped by coordinators are kept, by content (`--data-cache`).

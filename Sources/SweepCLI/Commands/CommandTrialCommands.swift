@@ -99,8 +99,9 @@ struct Logs: ParsableCommand {
         let stored = attempts.first { $0.attempt == chosen }
         let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
         // Files empty while the worker sent output: they could not be written (a full disk).
-        let emptyButSent = !follow && streams.allSatisfy { size($0.1) == 0 } && !(stored?.logTail ?? "").isEmpty
-        guard streams.contains(where: { FileManager.default.fileExists(atPath: $0.1) }), !emptyButSent else {
+        let present = streams.contains { FileManager.default.fileExists(atPath: $0.1) }
+        let emptyButSent = present && !follow && streams.allSatisfy { size($0.1) == 0 } && !(stored?.logTail ?? "").isEmpty
+        guard present, !emptyButSent else {
             if let tail = stored?.logTail {
                 print("(\(emptyButSent ? "the log files at \(base).* are empty" : "no log files at \(base).*"); the last \(tail.count) characters of output the worker sent:)")
                 print(tail, terminator: tail.hasSuffix("\n") ? "" : "\n")
@@ -115,8 +116,7 @@ struct Logs: ParsableCommand {
             throw UsageError("no logs for trial \(trial) attempt \(chosen) at \(base).out/.err (its worker keeps them; pass --log-dir)")
         }
         var offsets = [Int](repeating: 0, count: streams.count)
-        @discardableResult func printNew() -> Bool {
-            var printed = false
+        func printNew() {
             for (i, (name, path)) in streams.enumerated() {
                 guard let h = FileHandle(forReadingAtPath: path) else { continue }
                 defer { try? h.close() }
@@ -126,15 +126,16 @@ struct Logs: ParsableCommand {
                 offsets[i] += data.count
                 if streams.count > 1 && !follow { print("--- \(name) ---") }
                 StandardStream.output.write([UInt8](data))
-                printed = true
             }
-            return printed
         }
-        if !printNew() && !follow {
-            // Said on stderr, so `sweep logs ... > out.txt` still gives the (empty) output.
-            let which = streams.count > 1 ? "\(base).out and .err are" : "\(streams[0].1) is"
-            StandardStream.error.write("(no output: \(which) empty\(stored?.error.map { "; the attempt's error: \($0.prefix { $0 != "\n" })" } ?? ""))\n")
+        defer {
+            if offsets.allSatisfy({ $0 == 0 }) {
+                // Said on stderr, so `sweep logs ... > out.txt` still gives the (empty) output.
+                let which = streams.count > 1 ? "\(base).out and .err are" : "\(streams[0].1) is"
+                StandardStream.error.write("(no output: \(which) empty\(stored?.error.map { "; the attempt's error: \($0.prefix { $0 != "\n" })" } ?? ""))\n")
+            }
         }
+        printNew()
         guard follow else { return }
         // Until the trial ends, or the reader leaves (`--follow | head`: SIGPIPE is ignored).
         while !processStop.isSet && StandardStream.failure == nil {

@@ -284,6 +284,8 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir")) var logDir: String?
     @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
+    @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
+    var keepLogs: Int = 1024
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
@@ -292,6 +294,7 @@ struct WorkerCommand: ParsableCommand {
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
         guard (1...256).contains(threads) else { throw UsageError("--threads must be between 1 and 256, got \(threads)") }
+        guard (0...(1 << 30)).contains(keepLogs) else { throw UsageError("--keep-logs must be between 0 (keep all) and \(1 << 30) MiB, got \(keepLogs)") }
         if workersPerHost > 1 { return try superviseWorkers() }
         installStopSignals()
         if let parentPid {
@@ -318,6 +321,7 @@ struct WorkerCommand: ParsableCommand {
         if let host { options.host = host }
         options.allowCommands = allowCommands
         if let logDir { options.logDirectory = logDir }
+        options.keptLogBytes = keepLogs == 0 ? nil : keepLogs << 20
         if let dataCache { options.dataCache = dataCache }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
@@ -342,6 +346,7 @@ struct WorkerCommand: ParsableCommand {
         arguments += ["--threads", "\(threads)"]
         if allowCommands { arguments.append("--allow-commands") }
         if let logDir { arguments += ["--log-dir", logDir] }
+        arguments += ["--keep-logs", "\(keepLogs)"]
         if let dataCache { arguments += ["--data-cache", dataCache] }
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
@@ -360,9 +365,10 @@ struct WorkerCommand: ParsableCommand {
 }
 
 /// Local workers of `sweep run`/`sweep resume` run the user's own sweep file, so they run
-/// its commands, keeping their logs beside the database (`DB.logs/STUDY/...`).
+/// its commands, keeping their logs beside the database (`DB.logs/STUDY/...`), all of them:
+/// they are the study's.
 func localCommandArguments(_ databasePath: String) -> [String] {
-    ["--allow-commands", "--log-dir", commandLogDirectory(databasePath)]
+    ["--allow-commands", "--log-dir", commandLogDirectory(databasePath), "--keep-logs", "0"]
 }
 
 /// What `sweep run`/`resume` pass their local workers: the command-trial settings and,

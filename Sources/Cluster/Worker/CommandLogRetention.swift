@@ -1,0 +1,96 @@
+import Foundation
+
+/// Keeps a worker's command logs (`DIR/STUDY/trial-N.attempt-M.{out,err,params.json}`)
+/// under a size in all: when an attempt ends, the files of the oldest attempts are removed
+/// until the rest fit. A long-lived worker (the systemd unit's `/var/log/sweep`, a shared
+/// `$TMPDIR`) otherwise kept every attempt's output for as long as it ran; each file is
+/// bounded (`maxLogBytes`), their number was not. The coordinator keeps the last 4,000
+/// characters of every attempt's output in the database either way (`sweep logs`).
+///
+/// The folder is read once, at the first attempt's end; after that the worker counts what
+/// its own attempts add. Several workers sharing a folder each keep their view under the
+/// bound, so the folder holds at most about workers x bound. Used from the runner's thread
+/// only.
+final class CommandLogRetention {
+    let directory: String
+    let maxBytes: Int
+    /// One attempt's log files, removed together.
+    private struct Attempt {
+        var paths: [String]
+        var bytes: Int
+        /// The newest of its files' modification times.
+        var modified: Double
+    }
+    /// Known attempts, oldest first.
+    private var attempts: [Attempt]?
+    private var total = 0
+    /// Files removed so far (for the worker's log).
+    private(set) var removed = 0
+
+    init(directory: String, maxBytes: Int) {
+        self.directory = directory
+        self.maxBytes = maxBytes
+    }
+
+    /// An attempt's logs (`paths`) are complete: counts them, then removes the oldest
+    /// attempts' files (never these) while the logs take more than ``maxBytes``.
+    func attemptEnded(_ paths: [String]) {
+        if attempts == nil {
+            attempts = scan() // (it finds these too)
+        } else if let a = Self.attempt(paths) {
+            attempts!.append(a)
+            total += a.bytes
+        }
+        guard total > maxBytes else { return }
+        let keep = Set(paths)
+        var kept: [Attempt] = []
+        kept.reserveCapacity(attempts!.count)
+        for a in attempts! {
+            if total > maxBytes && keep.isDisjoint(with: a.paths) {
+                // Gone already (another worker of this folder removed it) counts as removed.
+                for path in a.paths where unlink(path) == 0 || errno == ENOENT { removed += 1 }
+                total -= a.bytes
+            } else {
+                kept.append(a)
+            }
+        }
+        attempts = kept
+    }
+
+    /// The attempts whose logs are under the folder, oldest first.
+    private func scan() -> [Attempt] {
+        var byBase: [String: [String]] = [:]
+        let manager = FileManager.default
+        for study in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
+            let folder = directory + "/" + study
+            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+                guard let base = Self.attemptName(name) else { continue }
+                byBase[folder + "/" + base, default: []].append(folder + "/" + name)
+            }
+        }
+        let found = byBase.values.compactMap(Self.attempt).sorted { ($0.modified, $0.paths[0]) < ($1.modified, $1.paths[0]) }
+        total = found.reduce(0) { $0 + $1.bytes }
+        return found
+    }
+
+    /// `trial-N.attempt-M` of one of the files ``CommandLogs`` writes; nil for any other
+    /// file (nothing else is removed).
+    static func attemptName(_ name: String) -> String? {
+        guard name.hasPrefix("trial-"), name.contains(".attempt-") else { return nil }
+        for suffix in [".out", ".err", ".params.json"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return nil
+    }
+
+    /// The attempt of the regular files among `paths` (nil when there are none).
+    private static func attempt(_ paths: [String]) -> Attempt? {
+        var a = Attempt(paths: [], bytes: 0, modified: 0)
+        for path in paths {
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            a.paths.append(path)
+            a.bytes += Int(info.st_size)
+            a.modified = max(a.modified, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        }
+        return a.paths.isEmpty ? nil : a
+    }
+}
