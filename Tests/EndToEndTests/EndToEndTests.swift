@@ -326,6 +326,41 @@ import ZeroMQ
         #expect(attempts.count == 6 && attempts.allSatisfy { $0.worker == "good" && $0.state == .complete })
     }
 
+    /// A key removed from `authorized_workers` while the coordinator runs is revoked: its
+    /// worker's connection is closed and its reconnects refused; a key added there is
+    /// accepted, all without a restart (revoking a key needed one).
+    @Test func authorizedWorkersIsReadAgainWhenItChanges() throws {
+        let h = try SweepHarness("curve-reload")
+        defer { h.cleanUp() }
+        #expect(try h.run(["keygen", "--out", "keys", "--workers", "1"]).status == 0)
+        #expect(try h.run(["keygen", "--out", "later", "--workers", "1"]).status == 0)
+        try FileManager.default.removeItem(atPath: h.path("later/coordinator.pub"))
+        try FileManager.default.copyItem(atPath: h.path("keys/coordinator.pub"), toPath: h.path("later/coordinator.pub"))
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("c.yaml", syntheticSweep(study: "rk", trials: 300, epochs: 1, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--keys", "keys", "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let first = try h.start(["worker", "--connect", endpoint, "--keys", "keys", "--id", "first", "--give-up-after", "4"], log: "first.log")
+        defer { if first.isRunning { first.terminate() } }
+        let doneBy = { (worker: String) in
+            (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "rk").id).filter { $0.state == .complete && $0.worker == worker }.count }) ?? 0
+        }
+        #expect(h.waitFor(timeout: 60) { doneBy("first") >= 3 }, "\(h.logText("coordinator.log"))")
+        // Revoked: the line of `worker` goes, the key of `later` comes (written in place, as an editor may).
+        let later = try #require(try String(contentsOfFile: h.path("later/authorized_workers"), encoding: .utf8).split(separator: "\n").last { $0.contains("=") })
+        try "# rotated\nnewcomer-1 = \(later.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces))\n".write(toFile: h.path("keys/authorized_workers"), atomically: false, encoding: .utf8)
+        #expect(h.waitFor(timeout: 30) { !first.isRunning }, "the revoked worker still runs:\n\(h.logText("first.log"))")
+        #expect(first.terminationStatus == 1, "\(h.logText("first.log"))")
+        let stoppedAt = doneBy("first")
+        let newcomer = try h.run(["worker", "--connect", endpoint, "--keys", "later", "--id", "newcomer"], timeout: 120)
+        #expect(newcomer.status == 0, "\(newcomer.output)")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("keys/authorized_workers changed: 1 worker key(s) accepted (1 added, 1 revoked"), "\(log)")
+        #expect(log.contains("closed the connection of worker first") && log.contains("rejected a CURVE connection from 127.0.0.1"), "\(log)")
+        #expect(doneBy("first") == stoppedAt && doneBy("newcomer") > 0 && doneBy("first") + doneBy("newcomer") == 300)
+    }
+
     /// `sweep run --keys` starts its local workers with an authorized worker key of that
     /// directory (they were refused before and no trial ever started); a directory without
     /// one is a usage error before anything is written.

@@ -299,6 +299,16 @@ public final class Coordinator {
                 }
                 // With CURVE, a worker id belongs to the key that first used it: another
                 // authorized key cannot take it over (ROUTER_HANDOVER is off then, too).
+                // A key revoked (removed from authorized_workers) since its handshake: its
+                // connection is closed (a reconnect is then refused at the handshake).
+                if let key = m.userID, !key.isEmpty, let auth = authenticator, !auth.isAllowed(key) {
+                    if let fd = m.sourceFD {
+                        router.cutOff(connection: fd)
+                        cutOff.insert(fd)
+                    }
+                    log.limited(.warning, key: "revoked-\(key)", "closed the connection of worker \(id.prefix(64)) (\(m.peerAddress ?? "?")): its key \(key) was revoked")
+                    continue
+                }
                 if let key = m.userID, !key.isEmpty, !keyOfWorker.admit(id, key: key, connected: core.workers) {
                     handshakeFailures += 1
                     log.limited(.warning, key: "stolen-\(id)", "dropped a message for worker id \(id) from another key (\(m.peerAddress ?? "?"))")
@@ -385,6 +395,7 @@ public final class Coordinator {
             if tickDue {
                 sendHeartbeats(now: t)
                 cutOffUnreadChunks(now: t)
+                authenticator?.reloadIfChanged(now: t)
             }
             let handled = batch.count
             metrics?.batchHandled(messages: handled, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,

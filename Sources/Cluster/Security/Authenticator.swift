@@ -1,3 +1,4 @@
+import Foundation
 import SweepSupport
 import ZeroMQ
 
@@ -5,19 +6,56 @@ import ZeroMQ
 /// CURVE handshake on the coordinator's socket, and it accepts only listed worker keys.
 ///
 /// It lives in the coordinator's poll loop (its REP socket is polled with the ROUTER), so
-/// no extra thread is involved. Rejected peers are logged with their address.
+/// no extra thread is involved. Rejected peers are logged with their address. The list is
+/// read again when its file (`authorized_workers`) changes (``reloadIfChanged(now:)``): a
+/// key removed there is refused from then on, and the coordinator cuts the connections
+/// that still use it (``isAllowed(_:)``); one added is accepted, without a restart.
 final class Authenticator {
     let socket: Socket
-    private let allowed: Set<String>
+    private var allowed: Set<String>
+    private let file: String?
     private let log: Log
     private(set) var rejected = 0
     private(set) var accepted = 0
+    /// What the file looked like when last read (nil: not read yet, or unreadable).
+    private var fileStamp: FileStamp?
+    private var lastLook = 0.0
+    /// How often the file is looked at (one `stat`).
+    static let lookSeconds = 1.0
 
-    init(context: Context, allowed: Set<String>, log: Log) throws {
+    init(context: Context, allowed: Set<String>, file: String? = nil, log: Log) throws {
         socket = try Socket(context, .rep)
         try socket.bind("inproc://zeromq.zap.01")
         self.allowed = allowed
+        self.file = file
         self.log = log
+        fileStamp = file.flatMap(FileStamp.init)
+    }
+
+    /// Whether `key` (Z85) is on the list now.
+    func isAllowed(_ key: String) -> Bool { allowed.contains(key) }
+
+    /// Reads the list again if its file changed since it was last read; a file that no
+    /// longer reads well keeps the list in use (and says why). Returns whether it changed.
+    @discardableResult
+    func reloadIfChanged(now: Double) -> Bool {
+        guard let file, now - lastLook >= Self.lookSeconds else { return false }
+        lastLook = now
+        let stamp = FileStamp(file)
+        guard stamp != fileStamp else { return false }
+        fileStamp = stamp
+        let keys: Set<String>
+        do {
+            keys = Set(try KeyDirectory.readKeyList(file))
+        } catch {
+            log.warning("\(file) changed but cannot be read: \(error); the \(allowed.count) key(s) read before stay accepted")
+            return false
+        }
+        guard keys != allowed else { return false }
+        let revoked = allowed.subtracting(keys).count, added = keys.subtracting(allowed).count
+        allowed = keys
+        log.info("\(file) changed: \(keys.count) worker key(s) accepted (\(added) added, \(revoked) revoked; connections with a revoked key are closed)")
+        return true
     }
 
     /// Answers every waiting ZAP request.
@@ -47,5 +85,23 @@ final class Authenticator {
             log.limited(.warning, key: "zap-\(address)", "rejected a \(mechanism) connection from \(address): \(key == nil ? "no client key" : "key \(key!) is not allowed")")
             _ = try? socket.send([Array("1.0".utf8), f[1], Array("400".utf8), Array("not allowed".utf8), [], []])
         }
+    }
+}
+
+/// Enough of a file's `stat` to see that it changed (an editor's rename gives a new inode,
+/// an edit in place a new time or size).
+struct FileStamp: Equatable {
+    var inode: UInt64
+    var size: Int64
+    var modified: Int
+    var modifiedNanos: Int
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = info.st_mtim.tv_sec
+        modifiedNanos = info.st_mtim.tv_nsec
     }
 }

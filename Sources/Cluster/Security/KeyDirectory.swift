@@ -60,7 +60,7 @@ public struct KeyDirectory: Sendable {
     public func serverKeys() throws -> CurveServerKeys {
         let pair = try Self.readPair(coordinatorKeyFile)
         let allowed = try Self.readKeyList(authorizedFile)
-        return CurveServerKeys(publicKey: pair.publicKey, secretKey: pair.secretKey, allowedWorkerKeys: allowed)
+        return CurveServerKeys(publicKey: pair.publicKey, secretKey: pair.secretKey, allowedWorkerKeys: allowed, authorizedFile: authorizedFile)
     }
 
     /// A worker's keys and the coordinator's public key.

@@ -45,7 +45,7 @@ public struct SecurityOptions: Sendable {
 
     func makeAuthenticator(context: Context, log: Log) throws -> Authenticator? {
         guard let curve else { return nil }
-        return try Authenticator(context: context, allowed: Set(curve.allowedWorkerKeys), log: log)
+        return try Authenticator(context: context, allowed: Set(curve.allowedWorkerKeys), file: curve.authorizedFile, log: log)
     }
 }
 
@@ -54,11 +54,15 @@ public struct CurveServerKeys: Sendable, Hashable {
     public var publicKey: String
     public var secretKey: String
     public var allowedWorkerKeys: [String]
+    /// The `authorized_workers` file the keys came from: read again when it changes, so a
+    /// key is revoked (or added) without restarting the coordinator.
+    public var authorizedFile: String?
 
-    public init(publicKey: String, secretKey: String, allowedWorkerKeys: [String]) {
+    public init(publicKey: String, secretKey: String, allowedWorkerKeys: [String], authorizedFile: String? = nil) {
         self.publicKey = publicKey
         self.secretKey = secretKey
         self.allowedWorkerKeys = allowedWorkerKeys
+        self.authorizedFile = authorizedFile
     }
 }
 
