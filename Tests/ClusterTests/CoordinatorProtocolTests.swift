@@ -578,25 +578,32 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
     }
 
     /// The give-up stops a run whose program cannot start, not a search whose early trials
-    /// fail by themselves: failures after a report or by the trial's own verdict (a diverged
-    /// loss) do not count. Five trials that never reported do, with a budget too.
-    @Test(arguments: [0, 1, 2])
+    /// fail by themselves: failures after a report of the objective or by the trial's own
+    /// verdict (a diverged loss) do not count. Five trials that never reported the objective
+    /// do, with a budget too: also when they reported other metrics (kind 3: the program
+    /// names the metric otherwise, and all 30 trials of a budget failed).
+    @Test(arguments: [0, 1, 2, 3])
     func theGiveUpCountsOnlyTrialsThatNeverRan(kind: Int) throws {
         let h = try CoreHarness(sweep(trials: 20, epochs: 3, maxAttempts: 1))
         try h.hello("w")
         var failed = 0
+        let stops = kind == 0 || kind == 3
         for _ in 0..<6 {
             guard let a = h.assignment("w") else { break }
             failed += 1
             if kind == 1 { _ = try h.report("w", a, epoch: 1, value: 0.5) }
+            if kind == 3 {
+                try h.deliver(.report(.init(trial: a.trial, attempt: a.attempt, epoch: 1, value: nil, metrics: ["val_acc": 0.5])), from: "w")
+                _ = h.take("w")
+            }
             try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "boom", ready: true, trialFault: kind == 2)), from: "w")
             try h.tick()
         }
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
         let stopped = warnings.contains { $0.message.contains("the first 5 trials of this run all failed") }
-        #expect(stopped == (kind == 0), "\(warnings.map(\.message))")
-        #expect(h.core.hasGivenUp == (kind == 0))
-        #expect(failed == (kind == 0 ? 5 : 6)) // no trial after the give-up
+        #expect(stopped == stops, "\(warnings.map(\.message))")
+        #expect(h.core.hasGivenUp == stops)
+        #expect(failed == (stops ? 5 : 6)) // no trial after the give-up
     }
 
     /// A program that crashes at a random epoch: its re-run elsewhere often gets further,

@@ -806,6 +806,21 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(failed.first?.error?.hasPrefix("the parameters for ${args_json_file}: cannot write \(logs)/a/trial-0.attempt-1.params.json: No space left on device") == true, "\(failed.map { $0.error ?? "" })")
     }
 
+    /// A program that logs the objective under another name (`val_acc` for the file's
+    /// `val_accuracy`) stops the run after its first trials all failed, as a program that
+    /// cannot start does, with the name it likely meant: it failed all 30 of a budget.
+    @Test func aProgramThatNamesTheObjectiveOtherwiseStopsTheRun() throws {
+        let h = try SweepHarness("misnamed-objective")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"epoch\": 1, \"val_acc\": 0.9, \"n_trees\": 5}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("m.yaml", "study: m\ncommand: [sh, t.sh]\nobjective: {metric: val_accuracy, direction: maximize}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 30}\n")
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(status == 1 && output.contains(/the first [5-7] trials of this run all failed/), "\(output)")
+        #expect(output.contains("never reported the objective 'val_accuracy' (it reported: n_trees, val_acc; did you mean 'val_acc'?"), "\(output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "m").id) }
+        #expect(trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
+    }
+
     /// A budgeted sweep whose program cannot run (a typo, a shell without the program's
     /// environment) stops after the first 5 trials of the run failed, exit 1, and `sweep
     /// resume` runs the rest of the budget once it is fixed: it failed all 40 trials in

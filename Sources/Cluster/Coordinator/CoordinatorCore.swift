@@ -45,11 +45,11 @@ final class CoordinatorCore {
     private var givenUp: String?
     /// Whether the study stopped before its budget because every trial of this run failed.
     var hasGivenUp: Bool { givenUp != nil }
-    /// A trial of this run reported, completed or was pruned: the program runs, and
-    /// failures do not stop the study.
+    /// A trial of this run reported its objective, completed or was pruned: the program
+    /// runs, and failures do not stop the study.
     private var runProgramRan = false
-    /// Trials of this run that failed for good before their first report, not by the
-    /// program's own verdict (see ``giveUpIfEveryTrialFails``). A set, read with the trials'
+    /// Trials of this run that failed for good before reporting their objective, not by
+    /// the program's own verdict (see ``giveUpIfEveryTrialFails``). A set, read with the trials'
     /// states: a trial a held-back worker failed is given back to the queue (and may fail
     /// again), and counted as it went the run stopped after 4 trials, or with one waiting.
     private var runEarlyFailures: Set<Int> = []
@@ -629,7 +629,10 @@ final class CoordinatorCore {
             decision = pruner.decide(trial: r.trial, step: r.epoch, history: history)
         }
         lease.epoch = r.epoch
-        runProgramRan = true
+        if !withoutObjective {
+            lease.objectiveReported = true
+            runProgramRan = true
+        }
         trials.update(r.trial) {
             $0.decisions[r.epoch] = decision
             $0.lease = lease
@@ -817,7 +820,9 @@ final class CoordinatorCore {
         // How far it got here (a resumed attempt starts past its checkpoint's epoch), for a
         // worker held back if it fails on another one (see WorkerHealth).
         let reached = max(trials[f.trial].lease?.epoch ?? 0, history.trial(f.trial)?.lastStep ?? 0)
-        let reportedThisAttempt = (trials[f.trial].lease?.epoch ?? 0) > 0
+        // (Reports without the objective do not count: a metric named otherwise in the
+        // program failed all 30 trials of a budget, each with "never reported the objective".)
+        let reportedThisAttempt = trials[f.trial].lease?.objectiveReported ?? false
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
@@ -1005,7 +1010,7 @@ final class CoordinatorCore {
     }
 
     /// A study whose first ``initialFailuresBeforeGivingUp`` trials of this run all failed
-    /// before their first report (not by the program's own verdict, such as a diverged
+    /// before reporting their objective (not by the program's own verdict, such as a diverged
     /// loss), with every connected worker's last trial failed, stops taking new trials, as
     /// W&B's agent stops after failing runs and Optuna at a trial's exception: a broken
     /// program, a typo in `program` or a resume from a shell without the program's

@@ -17,6 +17,9 @@ struct Lease: Equatable {
     var started = true
     /// The epoch of the checkpoint the attempt resumes from (0: from the start).
     var resumedFrom = 0
+    /// A report of this attempt carried the objective (one without it, from a program that
+    /// names the metric otherwise, shows the program runs but not that the sweep can use it).
+    var objectiveReported = false
 
     /// The epoch the trial is at, as displays show it: the last reported, or before the
     /// first report the checkpoint's (a resumed attempt read "ep 0", a PBT member always).

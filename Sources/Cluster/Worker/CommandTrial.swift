@@ -359,7 +359,9 @@ struct CommandTrial: TrialKind {
             } else if objective.isEmpty {
                 let unread = (objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? "")
                     + (pastLastEpoch > 0 ? "; \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the most this study runs (budget.max_epochs), were ignored" : "")
-                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(Set(end.lastMetrics.keys).union(summary.keys).sorted().joined(separator: ", "))\(unread))" + logs.stderrTail()
+                let names = Set(end.lastMetrics.keys).union(summary.keys)
+                let meant = likelyMeant(a.metric, among: names).map { "; did you mean '\($0)'? The objective is the sweep file's metric" } ?? ""
+                end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(names.sorted().joined(separator: ", "))\(unread)\(meant))" + logs.stderrTail()
             } else {
                 end.completed = true
                 end.finalValue = task.summary == .last ? objective.last : (task.direction == .minimize ? objective.min() : objective.max())

@@ -115,6 +115,23 @@ private func allKeyStrings<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<S
     Set(K.allCases.map(\.stringValue))
 }
 
+/// The name among `candidates` that `name` likely means: for messages about names a program
+/// or a data file gives (metrics, columns), which are written in more ways than a typo
+/// (`val/acc`, `val_acc`, `valAcc`; `val_acc` for `val_accuracy`). The same letters and
+/// digits, then one such name beginning or ending the other, then ``closest(to:in:)``.
+public func likelyMeant(_ name: String, among candidates: some Collection<String>) -> String? {
+    func letters(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+    let wanted = letters(name)
+    let sorted = candidates.sorted()
+    if let same = sorted.first(where: { letters($0) == wanted }) { return same }
+    let overlapping = sorted.filter { c in
+        let given = letters(c)
+        return min(given.count, wanted.count) >= 3 && (given.hasPrefix(wanted) || wanted.hasPrefix(given) || given.hasSuffix(wanted) || wanted.hasSuffix(given))
+    }
+    if let best = overlapping.min(by: { editDistance(letters($0), wanted) < editDistance(letters($1), wanted) }) { return best }
+    return closest(to: name, in: sorted)
+}
+
 /// The known name closest to `name`: one it abbreviates, else the nearest by edit distance
 /// if that is close enough to be a typo.
 func closest(to name: String, in candidates: some Collection<String>) -> String? {
