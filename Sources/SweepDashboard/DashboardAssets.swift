@@ -194,7 +194,7 @@ input, select, button { font: inherit; font-size: 13px; }
           var link = el("a", { href: studyURL(s.name) }, s.name);
           td = el("td"); td.appendChild(link); tr.appendChild(td);
           tr.appendChild(el("td", {}, s.state.toLowerCase()));
-          tr.appendChild(el("td", { "class": "num" }, s.trials + "/" + s.budget));
+          tr.appendChild(el("td", { "class": "num" }, s.trials + (s.budgeted ? "/" + s.budget : " (no budget)")));
           ["COMPLETE", "PRUNED", "FAIL", "RUNNING"].forEach(function (k) { tr.appendChild(el("td", { "class": "num" }, String(s.counts[k] || 0))); });
           tr.appendChild(el("td", {}, s.metric + " (" + s.direction + ")"));
           tr.appendChild(el("td", { "class": "num", "data-value": s.best === null ? "" : String(s.best) }, fmt(s.best)));
@@ -521,7 +521,7 @@ input, select, button { font: inherit; font-size: 13px; }
     if (s.bestTrial == null) bt.removeAttribute("href"); else bt.setAttribute("href", trialURL(s.name, s.bestTrial));
     $("trial-count").textContent = String(s.trials);
     $("trial-count").setAttribute("data-value", String(s.trials));
-    $("trial-budget").textContent = String(s.budget);
+    $("trial-budget").textContent = s.budgeted ? String(s.budget) : "no budget";
     $("trial-states").textContent = c.COMPLETE + " complete · " + c.PRUNED + " pruned · " + c.FAIL + " failed";
     // An interrupted study's RUNNING trials wait for `sweep resume`; nobody runs them, and
     // its workers' rows are what they were when the coordinator went away.

@@ -224,6 +224,8 @@ final class StudyFeed: Sendable {
     struct Summary: Encodable {
         var name: String, state: String, metric: String, direction: String
         var trials: Int, budget: Int, counts: [String: Int]
+        /// False for a sweep without a budget (runs until stopped; `budget` is the cap).
+        var budgeted: Bool
         var best: Double?, bestTrial: Int?, createdAt: Double
 
         init(_ s: StudyRecord, phase: StudyPhase, counts c: [TrialState: Int], best b: TrialRecord?) {
@@ -233,6 +235,7 @@ final class StudyFeed: Sendable {
             direction = s.direction.rawValue
             trials = c.values.reduce(0, +)
             budget = s.definition.budgetTrials
+            budgeted = !TrialBudget.isUnbounded(budget)
             counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0.rawValue, c[$0] ?? 0) })
             best = b?.value
             bestTrial = b?.number

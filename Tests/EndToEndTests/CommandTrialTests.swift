@@ -699,6 +699,9 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         defer { if run.isRunning { run.terminate() } }
         let count = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id).filter { $0.state == .complete }.count }) ?? 0 }
         #expect(h.waitFor(timeout: 60) { count() >= 5 }, "\(h.logText("run.log"))")
+        // No ETA toward the cap of a million trials.
+        let status = try h.run(["status", "w", "--db", h.db]).output
+        #expect(status.contains("trials (no budget)  [RUNNING]") && status.contains("throughput") && !status.contains("ETA"), "\(status)")
         kill(run.processIdentifier, SIGINT)
         #expect(h.waitFor(timeout: 60) { !run.isRunning })
         #expect(run.terminationStatus == 130, "\(h.logText("run.log"))")

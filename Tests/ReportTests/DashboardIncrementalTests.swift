@@ -262,3 +262,20 @@ extension DashboardIncrementalTests {
         #expect(after.contains("<td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">4</td><td>x: 0.02 → 0.024 (x1.2)</td>"), "\(after.suffix(1500))")
     }
 }
+
+extension DashboardIncrementalTests {
+    /// A sweep without a budget (a W&B file without `run_cap`) is no "12/1000000" on the
+    /// dashboard: the summary says it has none.
+    @Test func aStudyWithoutABudgetSaysSo() throws {
+        let s = try Scratch("dashboard-unbudgeted")
+        defer { s.cleanUp() }
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))])
+        let store = try SweepStore.open(path: s.db)
+        try store.write { tx in
+            _ = try tx.createStudy(NewStudy(name: "capped", direction: .minimize, metric: "loss", sweepFile: "", space: space, seed: 1, budgetTrials: 50), at: 1)
+            _ = try tx.createStudy(NewStudy(name: "open", direction: .minimize, metric: "loss", sweepFile: "", space: space, seed: 1, budgetTrials: TrialBudget.max), at: 2)
+        }
+        let list = String(decoding: try StudyFeed(databasePath: s.db).studies(), as: UTF8.self)
+        #expect(list.contains(#""budget":50,"budgeted":true"#) && list.contains(#""budget":1000000,"budgeted":false"#), "\(list)")
+    }
+}

@@ -32,9 +32,10 @@ public struct StudyProgress: Sendable, Hashable {
     /// Trials not yet ended, up to the budget.
     public var remaining: Int { max(0, study.definition.budgetTrials - finished) }
 
-    /// Seconds to the end at the current rate.
+    /// Seconds to the end at the current rate (none for a sweep without a budget, which
+    /// runs until stopped: "ETA 16666h" was the time to its cap of a million trials).
     public var eta: Double? {
-        guard let rate = throughput, rate > 0 else { return nil }
+        guard let rate = throughput, rate > 0, !TrialBudget.isUnbounded(study.definition.budgetTrials) else { return nil }
         return Double(remaining) / rate
     }
 
