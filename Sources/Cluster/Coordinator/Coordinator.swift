@@ -320,11 +320,15 @@ public final class Coordinator {
                 var body = m.frames.dropFirst()
                 if body.count > 1, body.first?.isEmpty == true { body = body.dropFirst() }
                 let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
-                if case .success(let decoded) = message, let receipts = decoded.bulkReceipts,
-                   !admitBulkRequest(decoded, receipts: receipts, from: id, connection: m.sourceFD, peer: m.peerAddress, now: now) { continue }
+                var admitted = true
+                if case .success(let decoded) = message, let receipts = decoded.bulkReceipts {
+                    admitted = admitBulkRequest(decoded, receipts: receipts, from: id, connection: m.sourceFD, peer: m.peerAddress, now: now)
+                }
                 if case .success(.receipts(let receipts)) = message, core.workers[id] != nil {
                     unconfirmed.confirm(id, connection: m.sourceFD, receipts: receipts, now: now) // (then handled as a heartbeat)
                 }
+                cutAbandonedConnections(of: id)
+                guard admitted else { continue }
                 if allMayWait, case .success(let decoded) = message {
                     let before = waitingOutcomes[id, default: 0]
                     allMayWait = core.mayWait(decoded, from: id, outcomesBefore: before)
@@ -538,7 +542,7 @@ public final class Coordinator {
             return false
         case .tooMany(let n):
             core.countViolation(.invalid(type: "chunk request", reason: "\(n) answers unconfirmed"))
-            log.limited(.warning, key: "unconfirmed-\(worker)", "dropped a chunk request of \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): \(n) chunks sent to it are not confirmed read")
+            log.limited(.warning, key: "unconfirmed-\(worker)", "dropped a chunk request of \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): \(n) of its chunk requests are unanswered or their chunks not confirmed read")
             return false
         case .unread(let seconds, let n):
             core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(seconds)) s"))
@@ -551,9 +555,21 @@ public final class Coordinator {
         }
     }
 
-    /// Cuts the connections of workers that confirmed none of their chunks for a minute
-    /// (``UnconfirmedAnswers/stalled(now:)``): a peer that asked and then only heartbeats
-    /// held its chunks in libzmq's queue for as long as it stayed.
+    /// Cuts the connections a worker id left (it came back on another one) with chunks still
+    /// queued on them: with ROUTER_HANDOVER the old connection's queue lives on while the
+    /// peer keeps it open.
+    private func cutAbandonedConnections(of worker: String) {
+        for fd in unconfirmed.takeAbandoned() {
+            router.cutOff(connection: fd)
+            cutOff.insert(fd)
+            log.limited(.warning, key: "moved-\(worker)", "closed an earlier connection of \(worker.prefix(64)): it came back on another one with chunks still queued on the old one")
+        }
+    }
+
+    /// Cuts the connections of workers that confirmed none of their chunks for a minute, or
+    /// hold room others wait for without ever confirming (``UnconfirmedAnswers/stalled(now:)``):
+    /// a peer that asked and then only heartbeats held its chunks in libzmq's queue for as
+    /// long as it stayed.
     private func cutOffUnreadChunks(now: Double) {
         for s in unconfirmed.stalled(now: now) {
             core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(s.seconds)) s"))

@@ -2,11 +2,14 @@
 /// confirmed reading (``Receipts``): what bounds the bytes libzmq can queue for peers that
 /// ask and never read. Per worker at most ``limit`` are unconfirmed; over all workers at most
 /// ``overallLimit`` (150 connections holding 8 chunks each held 1.5 GiB), and a request
-/// beyond that waits until confirmations free room, the worker with the fewest chunks out
-/// and waiting first (a newcomer goes before peers that hoard). Sans-I/O:
-/// the coordinator's loop screens each request for bulk bytes before it is handled, stamps
-/// each answer that carries them as it sends it, and asks on each tick for the workers that
-/// confirm nothing.
+/// beyond that waits until confirmations free room. Who goes first: a worker that has
+/// confirmed chunks before (it reads), then the one served least recently; a worker that
+/// never confirmed and holds room others wait for is cut after ``contendedSeconds``, any
+/// other after ``unreadSeconds``. A worker id that comes back on another connection while
+/// chunks are queued on the old one has the old one cut (ROUTER_HANDOVER keeps its queue
+/// alive: 150 reconnects under one id held 950 MiB). Sans-I/O: the coordinator's loop
+/// screens each request for bulk bytes before it is handled, stamps each answer that
+/// carries them as it sends it, and asks on each tick for the workers to cut.
 struct UnconfirmedAnswers {
     /// What to do with a request for bulk bytes.
     enum Screening: Equatable {
@@ -56,10 +59,22 @@ struct UnconfirmedAnswers {
         var outstanding: Int { sentAt.count + admitted }
     }
 
+    /// What is known of a worker across its connections.
+    private struct Standing {
+        /// It has confirmed a chunk: it reads what it asks for.
+        var confirmed = false
+        /// When it was last sent a chunk (0: never).
+        var servedAt = 0.0
+    }
+
     let limit: Int
     let overallLimit: Int
     let unreadSeconds: Double
+    let contendedSeconds: Double
     private var ledgers: [String: Ledger] = [:]
+    private var standings: [String: Standing] = [:]
+    /// Connections a worker left with chunks queued on them, to be cut (``takeAbandoned()``).
+    private var abandoned: [Int32] = []
     /// Workers with requests let through in the batch being gathered (what
     /// ``batchAnswered()`` resets: not every ledger, on every batch of the poll loop).
     private var admittedWorkers: [String] = []
@@ -69,14 +84,16 @@ struct UnconfirmedAnswers {
     private(set) var waitingCount = 0
     private var arrivals = 0
 
-    init(limit: Int = Receipts.unconfirmed, overallLimit: Int = Receipts.unconfirmedOverall, unreadSeconds: Double = Receipts.unreadSeconds) {
+    init(limit: Int = Receipts.unconfirmed, overallLimit: Int = Receipts.unconfirmedOverall, unreadSeconds: Double = Receipts.unreadSeconds,
+         contendedSeconds: Double = Receipts.contendedSeconds) {
         self.limit = limit
         self.overallLimit = overallLimit
         self.unreadSeconds = unreadSeconds
+        self.contendedSeconds = contendedSeconds
     }
 
-    /// Workers with a ledger.
-    var count: Int { ledgers.count }
+    /// Workers with a ledger or a standing (what ``keepOnly(_:)`` bounds).
+    var count: Int { max(ledgers.count, standings.count) }
 
     /// Answers `worker` has not confirmed.
     func unconfirmed(_ worker: String) -> Int { ledgers[worker]?.sentAt.count ?? 0 }
@@ -104,13 +121,25 @@ struct UnconfirmedAnswers {
 
     /// Takes `receipts` of `worker` on `connection`, from a request or a `receipts` message.
     mutating func confirm(_ worker: String, connection: Int32?, receipts: [Int], now: Double) {
-        if let ledger = ledgers[worker], ledger.connection != connection { remove(worker) } // the old queue is gone
+        if let old = ledgers[worker], old.connection != connection {
+            // Another connection under the same id: what is queued on the old one stays
+            // while it is open, so it is cut (a reconnect's old one is usually closed).
+            if let fd = old.connection, !old.sentAt.isEmpty { abandoned.append(fd) }
+            remove(worker)
+        }
         var ledger = ledgers[worker] ?? Ledger(connection: connection, progressAt: now)
         for r in receipts where ledger.sentAt.removeValue(forKey: r) != nil {
             ledger.progressAt = now
             outstandingOverall -= 1
+            standings[worker, default: Standing()].confirmed = true
         }
         ledgers[worker] = ledger
+    }
+
+    /// Connections to cut: left by their worker with chunks queued on them.
+    mutating func takeAbandoned() -> [Int32] {
+        defer { abandoned.removeAll() }
+        return abandoned
     }
 
     /// Keeps a request ``screen(_:connection:receipts:now:)`` said must wait.
@@ -122,18 +151,20 @@ struct UnconfirmedAnswers {
     }
 
     /// The waiting requests that now fit, each let through as by ``screen``: first those of
-    /// the worker with the fewest chunks out, then with the fewest waiting, then the oldest, so
-    /// that peers holding room they do not read cannot keep a newcomer behind their queues.
+    /// workers that have confirmed chunks before, then of the one served least recently (and
+    /// with the fewest out), then the oldest, so that peers holding room they do not read (or reconnecting to
+    /// start over) cannot keep a worker that reads behind them.
     mutating func release() -> [Waiting] {
         var released: [Waiting] = []
         while waitingCount > 0, outstandingOverall < overallLimit {
-            var next: (worker: String, ledger: Ledger)?
+            var next: (worker: String, ledger: Ledger, rank: (Int, Double, Int, Int))?
             for (worker, ledger) in ledgers where !ledger.waiting.isEmpty {
-                if let n = next, (n.ledger.outstanding, n.ledger.waiting.count, n.ledger.waiting[0].arrival)
-                    < (ledger.outstanding, ledger.waiting.count, ledger.waiting[0].arrival) { continue }
-                next = (worker, ledger)
+                let standing = standings[worker] ?? Standing()
+                let rank = (standing.confirmed ? 0 : 1, standing.servedAt, ledger.outstanding, ledger.waiting[0].arrival)
+                if let n = next, n.rank < rank { continue }
+                next = (worker, ledger, rank)
             }
-            guard var (worker, ledger) = next else { break }
+            guard var (worker, ledger, _) = next else { break }
             released.append(ledger.waiting.removeFirst().request)
             waitingCount -= 1
             if ledger.admitted == 0 { admittedWorkers.append(worker) }
@@ -161,17 +192,25 @@ struct UnconfirmedAnswers {
         ledger.sentAt[receipt] = now
         outstandingOverall += 1
         ledgers[worker] = ledger
+        standings[worker, default: Standing()].servedAt = now
         return receipt
     }
 
     /// The workers that confirmed nothing for ``unreadSeconds`` while answers were
-    /// outstanding, their ledgers dropped: their connections are to be cut. An honest worker
-    /// confirms what it read within a heartbeat (with its next request, or a `receipts`
-    /// message), so only a peer that stopped reading, or a stopped process, stays silent.
+    /// outstanding, or for ``contendedSeconds`` when requests wait for room and they never
+    /// confirmed a chunk, their ledgers dropped: their connections are to be cut. An honest
+    /// worker confirms what it read within a tenth of a second (with its next request, or a
+    /// `receipts` message), so only a peer that stopped reading, a stopped process or a very
+    /// slow link stays silent.
     mutating func stalled(now: Double) -> [Stalled] {
+        let contended = waitingCount > 0
         var found: [Stalled] = []
-        for (worker, ledger) in ledgers where !ledger.sentAt.isEmpty && now - ledger.progressAt > unreadSeconds {
-            found.append(Stalled(worker: worker, connection: ledger.connection, seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count))
+        for (worker, ledger) in ledgers where !ledger.sentAt.isEmpty {
+            let reads = standings[worker]?.confirmed ?? false
+            let allowed = contended && !reads ? min(contendedSeconds, unreadSeconds) : unreadSeconds
+            if now - ledger.progressAt > allowed {
+                found.append(Stalled(worker: worker, connection: ledger.connection, seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count))
+            }
         }
         for s in found { remove(s.worker) }
         return found
@@ -189,9 +228,10 @@ struct UnconfirmedAnswers {
         if ledgers[worker]?.sentAt.removeValue(forKey: receipt) != nil { outstandingOverall -= 1 }
     }
 
-    /// Drops the ledgers of workers not in `live`.
+    /// Drops the ledgers (and what is known) of workers not in `live`.
     mutating func keepOnly(_ live: Set<String>) {
         for worker in ledgers.keys where !live.contains(worker) { remove(worker) }
+        standings = standings.filter { live.contains($0.key) }
     }
 
     /// Forgets `worker`'s ledger and its waiting requests (they came on its connection).

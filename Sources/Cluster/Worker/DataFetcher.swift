@@ -26,7 +26,7 @@ struct DataFetcher {
     let log: Log
     /// How long one answer may take before the missing chunks are asked for again.
     var timeoutSeconds = 20.0
-    /// Times the transfer is resumed after a silence before the trial fails.
+    /// Times in a row the transfer is resumed after a silence before the trial fails.
     var retries = 3
 
     /// `config`, with its files in the cache when they are not all on this machine.
@@ -98,6 +98,7 @@ struct DataFetcher {
                     throw DataShippingError(description: "the coordinator's copy of \(key) file \(index + 1) ends at byte \(c.offset), the manifest says \(entry.bytes)")
                 }
                 early[c.offset] = c.bytes
+                silences = 0 // (silences in a row end a transfer, not a few over a long one)
                 while let bytes = early.removeValue(forKey: writer.written) { try writer.append(bytes) }
                 requestMore()
             case .refused(let f, let reason) where f == key:
@@ -117,7 +118,7 @@ struct DataFetcher {
         if channel.shouldEnd { throw DataShippingError(description: "the trial ended while data set \(key) was being fetched") }
         silences += 1
         guard silences <= retries else {
-            throw DataShippingError(description: "no answer from the coordinator for \(Int(timeoutSeconds)) s, \(silences) times, while fetching data set \(key)")
+            throw DataShippingError(description: "no answer from the coordinator for \(Int(timeoutSeconds)) s, \(silences) times in a row, while fetching data set \(key)")
         }
     }
 }
