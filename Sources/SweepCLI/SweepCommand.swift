@@ -36,14 +36,17 @@ public struct SweepCommand: ParsableCommand {
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         sweep_die_on_sent_fault_signals()
-        // A closed pipe (`sweep export ... | head`) is an output failure (exit 1, below), not
-        // a kill by SIGPIPE (exit 141); programs started for trials get the default back.
+        // A closed pipe (`sweep export ... | head`) must not kill a running study: SIGPIPE is
+        // ignored, and the command ends quietly with 141 when it is done (below), as one
+        // killed by SIGPIPE would; programs started for trials get the default back.
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))
             try command.run()
-            // Output to a full disk or a closed pipe is incomplete: that is no success.
+            // A reader that left (`| head`) took what it wanted: no message, the status of a
+            // process killed by SIGPIPE. Output to a full disk is incomplete: an error.
+            if StandardStream.readerLeft { Foundation.exit(141) }
             if let failure = StandardStream.failure {
                 printError("cannot write the output (\(failure)): what was written is incomplete")
                 Foundation.exit(1)

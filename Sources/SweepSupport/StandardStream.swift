@@ -17,6 +17,19 @@ public enum StandardStream: Sendable {
     /// errno of the first failed write to standard output (0: none).
     private static let firstFailure = Atomic<Int32>(0)
 
+    /// Whether standard output failed because its reader went away (`sweep show ... | head`):
+    /// the output was cut short on purpose, which is no error to report.
+    public static var readerLeft: Bool {
+        let flushed = sweep_flush_stdout()
+        let code = firstFailure.load(ordering: .relaxed)
+        if code == EPIPE || flushed == EPIPE { return true }
+        guard code != 0 || flushed != 0 else { return false }
+        // What `print` lost leaves stdio's error flag, not the errno: a pipe whose reader
+        // is gone polls as an error.
+        var descriptor = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+        return poll(&descriptor, 1, 0) == 1 && descriptor.revents & Int16(POLLERR) != 0
+    }
+
     /// Why writing to standard output failed, if it did: what it printed is incomplete
     /// (also what `print` lost: stdio's error flag counts, after a flush).
     public static var failure: String? {
