@@ -735,10 +735,13 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(status == 1 && output.contains(/the first [5-7] trials of this run all failed/) && output.contains("no trial budget") && output.contains("ModuleNotFoundError"), "\(status) \(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "w").id) }
         #expect(trials.count >= 5 && trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
-        // No bar toward a budget of a million ("6/1000000 trials").
-        #expect(output.contains("\(trials.count) trials (no budget)  [FINISHED]"), "\(output)")
+        // No bar toward a budget of a million ("6/1000000 trials"); stopped, not finished: it
+        // waits for `sweep resume` (it read FINISHED, as a study whose budget was spent).
+        #expect(output.contains("\(trials.count) trials (no budget)  [INTERRUPTED]") && output.contains("study 'w' stopped after "), "\(output)")
         let studies = try h.run(["studies", "--db", h.db]).output
-        #expect(studies.contains(" \(trials.count) (no budget) ") && !studies.contains("1000000"), "\(studies)")
+        #expect(studies.contains(" \(trials.count) (no budget) ") && !studies.contains("1000000") && studies.contains("INTERRUPTED"), "\(studies)")
+        let shown = try h.run(["status", "w", "--db", h.db]).output
+        #expect(shown.contains("[INTERRUPTED]") && shown.contains("continue with `sweep resume w"), "\(shown)")
     }
 
     /// A database removed while the sweep runs is said as such, exit 1: the summary said "no

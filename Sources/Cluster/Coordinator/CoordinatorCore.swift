@@ -1425,10 +1425,14 @@ final class CoordinatorCore {
         finishReason = reason
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
-        try tx.setStudyState(study.id, .finished, at: now)
-        study.state = .finished
-        let best = history.best.map { "; best trial \($0.number) with \(metric) = \($0.value.map { "\($0)" } ?? "?")" } ?? ""
-        try tx.appendEvent(studyID: study.id, kind: .studyFinished, message: "study finished: \(reason)\(best)", at: now)
+        // A study that gave up is not finished: it waits for `sweep resume` once its program
+        // is fixed, and reads as interrupted (it read FINISHED, as one whose budget was spent).
+        if givenUp == nil {
+            try tx.setStudyState(study.id, .finished, at: now)
+            study.state = .finished
+            let best = history.best.map { "; best trial \($0.number) with \(metric) = \($0.value.map { "\($0)" } ?? "?")" } ?? ""
+            try tx.appendEvent(studyID: study.id, kind: .studyFinished, message: "study finished: \(reason)\(best)", at: now)
+        }
         try flushWorkers(tx: tx)
         for id in workers.keys.sorted() {
             out.send(.stop(reason: reason), to: id)

@@ -112,7 +112,7 @@ struct SweepSession {
         let (study, snapshot, best) = try reader.read { q in
             let s = try q.requireStudy(named: summary.study)
             return (s, try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: Date().timeIntervalSince1970,
-                                               phase: summary.finished ? .finished : .interrupted),
+                                               phase: summary.finished && !summary.gaveUp ? .finished : .interrupted),
                     try q.best(study: s, top: 5))
         }
         print("")
@@ -137,7 +137,9 @@ struct SweepSession {
         }
         // A resumed study's block shows the time over all runs: say which this one is.
         let took = Fmt.seconds(summary.seconds) + (snapshot.elapsed.map { $0 > summary.seconds + 1 ? " (this run; \(Fmt.seconds($0)) over all runs)" : "" } ?? "")
-        if summary.finished {
+        if summary.gaveUp {
+            print("study '\(study.name)' stopped after \(took): \(summary.reason)")
+        } else if summary.finished {
             print("study '\(study.name)' finished in \(took): \(summary.reason)")
         } else {
             print("study '\(study.name)' interrupted after \(took); continue it with: sweep resume \(study.name) --db \(databasePath)")
