@@ -555,7 +555,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("c: {distribution: q_log_uniform_values, min: 0, max: 3, q: 2}", "parameters.c.loguniform: a log range needs low > 0"),
+        ("c: {distribution: q_log_uniform_values, min: 0, max: 3, q: 2}", "6:48: parameters.c.min: q_log_uniform_values needs min > 0 (it samples the logarithm), got 0"),
+        ("c: {distribution: uniformm, min: 0, max: 3}", "parameters.c.distribution: unknown W&B distribution 'uniformm'; did you mean 'uniform'?"),
+        ("c: {min: 5, max: 3}", "6:12: parameters.c.min: min 5 is greater than max 3"),
+        ("c: {values: []}", "6:15: parameters.c.values: values needs at least one value"),
         ("c: {distribution: q_log_uniform_values, min: 1, max: 3, q: 0}", "parameters.c.q: q must be > 0"),
         ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
         ("c: {distribution: beta, b: 2}", "6:6: parameters.c.a: distribution beta needs 'a'"),

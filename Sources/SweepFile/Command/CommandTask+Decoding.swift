@@ -68,7 +68,7 @@ extension CommandTask {
             let mark = doc["command"]?.elements?[i].mark ?? doc["command"]?.mark
             if let bad = CommandMacros.unknownMacro(in: part) {
                 throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
-                                  message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}")
+                                  message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}, ${envvar:NAME}")
             }
             if let list = CommandMacros.embeddedListMacro(in: part) {
                 throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),

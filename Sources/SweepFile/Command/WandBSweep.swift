@@ -207,7 +207,8 @@ public enum WandBSweep {
         var dist: String
         if case .string(let d)? = node["distribution"]?.value {
             guard distributions[d] != nil else {
-                throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"), message: "unknown W&B distribution '\(d)'")
+                let hint = closest(to: d, in: distributions.keys).map { "; did you mean '\($0)'?" } ?? "; W&B's are \(distributions.keys.sorted().joined(separator: ", "))"
+                throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"), message: "unknown W&B distribution '\(d)'\(hint)")
             }
             dist = d
         } else if node["value"] != nil {
@@ -228,7 +229,21 @@ public enum WandBSweep {
             guard let v = node[key] else { throw ConfigError(mark: node.mark, path: path.appending(key), message: "distribution \(dist) needs '\(key)'") }
             return v
         }
-        func bounds() throws(ConfigError) -> ConfigNode { ConfigNode(.sequence([try need("min"), try need("max")]), mark: node.mark) }
+        /// min and max as Sweep's range takes them, checked in W&B's words where they stand
+        /// (checked after the conversion, they were reported as Sweep's `loguniform`'s low,
+        /// and only once the file's other problems were fixed).
+        func bounds() throws(ConfigError) -> ConfigNode {
+            let (min, max) = (try need("min"), try need("max"))
+            if let lo = min.number, let hi = max.number {
+                if dist.contains("log_uniform_values") && lo <= 0 {
+                    throw ConfigError(mark: min.mark, path: path.appending("min"), message: "\(dist) needs min > 0 (it samples the logarithm), got \(min.literal)")
+                }
+                if lo > hi {
+                    throw ConfigError(mark: min.mark, path: path.appending("min"), message: "min \(min.literal) is greater than max \(max.literal)")
+                }
+            }
+            return ConfigNode(.sequence([min, max]), mark: node.mark)
+        }
         func exponents() throws(ConfigError) -> (Double, Double) {
             guard let lo = try need("min").number, let hi = try need("max").number else {
                 throw ConfigError(mark: node.mark, path: path, message: "\(dist) takes numbers (exponents of e) as min and max")
@@ -247,7 +262,11 @@ public enum WandBSweep {
         case "constant":
             return try need("value") // a plain value: passed to the program, not searched
         case "categorical":
-            return range("choice", try need("values"))
+            let values = try need("values")
+            if case .sequence(let list) = values.value, list.isEmpty {
+                throw ConfigError(mark: values.mark, path: path.appending("values"), message: "values needs at least one value")
+            }
+            return range("choice", values)
         case "int_uniform":
             return range("int", try bounds())
         case "uniform":
