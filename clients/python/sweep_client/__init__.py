@@ -179,6 +179,7 @@ def _report(epoch, metrics):
         if len(parts) >= 2 and parts[1].strip() == str(epoch):
             if parts[0] == "prune":
                 _state["pruned"] = True
+                _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
             return _state["pruned"]
 
 
@@ -406,7 +407,9 @@ class Run(object):
         self._epoch = epoch
         if _report(epoch, data) and not exiting:
             # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
-            print("[sweep_client] pruned at step %d; exiting" % epoch, file=sys.stderr)
+            # (Not always a prune: a non-finite objective stops the trial as FAIL the same way.)
+            why = _state.get("stop_reason") or "pruned"
+            print("[sweep_client] stopped at step %d (%s); exiting" % (epoch, why), file=sys.stderr)
             sys.exit(0)
 
     def _flush_at_exit(self):

@@ -264,7 +264,9 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(out.split(), ["True", "True", "True"])
 
     def test_wandb_log_ends_the_program_when_pruned(self):
-        code = ("import sweep_client as wandb\n"
+        # It says why it stops (the reason the worker gives: a prune, or a non-finite objective).
+        code = ("import sys, sweep_client as wandb\n"
+                "sys.stderr = sys.stdout\n"
                 "run = wandb.init()\n"
                 "for e in range(5):\n"
                 "    run.log({'val_loss': 1.0})\n"
@@ -272,7 +274,7 @@ class InsideASweep(unittest.TestCase):
                 "print('not reached')\n")
         lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
         self.assertEqual(len(lines), 2)
-        self.assertEqual(out.split("\n")[:2], ["logged 0", ""])
+        self.assertEqual(out.split("\n")[:2], ["logged 0", "[sweep_client] stopped at step 2 (asha); exiting"])
 
 
 if __name__ == "__main__":
