@@ -10,6 +10,20 @@ import Testing
         return dir
     }
 
+    /// A log past its bound keeps its first and its last half, the middle dropped and counted:
+    /// the end, where a program says why it failed, was what got dropped.
+    @Test func aLongLogKeepsItsBeginningAndItsEnd() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let logs = CommandLogs(directory: dir, study: "s", trial: 0, attempt: 1, maxBytes: 10)
+        for piece in ["abc", "defgh", "ijklmnop", "qrstuvwxyz"] { logs.append(Array(piece.utf8), stderr: false) }
+        logs.append(Array("short".utf8), stderr: true)
+        logs.finish(note: nil)
+        #expect(try String(contentsOfFile: logs.outPath, encoding: .utf8)
+                == "abcde\n[sweep] 16 byte(s) dropped here (the log keeps the first and the last 5 bytes)\nvwxyz")
+        #expect(try String(contentsOfFile: logs.errPath, encoding: .utf8) == "short")
+    }
+
     /// A write that fails (a full disk: /dev/full) stops that log and says why; the tails in
     /// memory go on (`FileHandle.write(_:)` trapped and killed the worker).
     @Test func aFullDiskStopsTheLogAndKeepsTheTails() throws {

@@ -158,7 +158,12 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("3 report line(s) ignored"))
         let out = try FileManager.default.attributesOfItem(atPath: h.db + ".logs/bad/trial-4.attempt-1.out")[.size] as! Int
         #expect(out >= 8 << 20 && out < (8 << 20) + 200)
-        #expect(h.logText("sweep.db.logs/bad/trial-4.attempt-1.out").hasSuffix("more byte(s) dropped (the log keeps 8388608)\n"))
+        // The first and the last 4 MiB are kept, the middle dropped and counted (the end, where
+        // a program says why it failed, was what got dropped).
+        let flood = h.logText("sweep.db.logs/bad/trial-4.attempt-1.out")
+        let marker = "\n[sweep] \(12_000_000 - (8 << 20)) byte(s) dropped here (the log keeps the first and the last 4194304 bytes)\n"
+        let parts = flood.components(separatedBy: marker)
+        #expect(parts.count == 2 && parts[0].utf8.count == 4 << 20 && parts[1].utf8.count == 4 << 20 && parts[1].allSatisfy { $0 == "y" }, "\(flood.utf8.count) \(parts.map(\.utf8.count))")
         // `sweep show` shows the cause and stderr's tail.
         let (showStatus, show) = try h.run(["show", "bad", "0", "--db", h.db])
         #expect(showStatus == 0)

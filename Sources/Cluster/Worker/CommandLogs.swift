@@ -2,7 +2,8 @@ import Foundation
 import SweepSupport
 
 /// One attempt's stdout and stderr on the worker (`DIR/STUDY/trial-N.attempt-M.out|err`),
-/// each bounded: past `maxBytes` the rest is dropped and counted. The last characters of
+/// each bounded: past `maxBytes` the middle is dropped and counted, the first and the last
+/// `maxBytes / 2` kept (the end, where a program says why it failed, was what got dropped). The last characters of
 /// stderr (for the failure message) and of both streams as they came (the tail sent to the
 /// coordinator with every attempt) are also kept in memory.
 final class CommandLogs {
@@ -15,6 +16,9 @@ final class CommandLogs {
     private var err: FileHandle?
     private var written = [0, 0]
     private var dropped = [0, 0]
+    /// The last bytes of each stream past the first half of `maxBytes` (at most the other
+    /// half), written after the count of those dropped when the attempt ends.
+    private var ends: [[UInt8]] = [[], []]
     /// Whether the last byte written to each file ended a line (a note starts on its own).
     private var atLineStart = [true, true]
     private var tail: [UInt8] = []
@@ -83,22 +87,44 @@ final class CommandLogs {
         let i = stderr ? 1 : 0
         if stderr { Self.keepTail(&tail, bytes) }
         Self.keepTail(&combined, bytes)
-        let room = max(0, maxBytes - written[i])
+        let head = maxBytes - maxBytes / 2
+        let room = max(0, head - written[i])
         let kept = bytes.prefix(room)
         if let last = kept.last {
             write(kept, to: i)
             atLineStart[i] = last == UInt8(ascii: "\n")
         }
         written[i] += kept.count
-        dropped[i] += bytes.count - kept.count
+        // Past the head: the last `maxBytes / 2` bytes are kept for the end (amortized trim).
+        let rest = bytes.dropFirst(kept.count)
+        guard !rest.isEmpty else { return }
+        let endBytes = maxBytes / 2
+        ends[i] += rest.suffix(endBytes)
+        dropped[i] += rest.count - min(rest.count, endBytes)
+        if ends[i].count > 2 * endBytes || (ends[i].count > endBytes && rest.count >= endBytes) {
+            dropped[i] += ends[i].count - endBytes
+            ends[i].removeFirst(ends[i].count - endBytes)
+        }
     }
 
     /// Closes the files, noting what was dropped.
     func finish(note: String?) {
-        for i in 0..<2 where dropped[i] > 0 {
-            write(Data("\n[sweep] \(dropped[i]) more byte(s) dropped (the log keeps \(maxBytes))\n".utf8), to: i)
+        for i in 0..<2 where !ends[i].isEmpty || dropped[i] > 0 {
+            let end = maxBytes / 2
+            if ends[i].count > end {
+                dropped[i] += ends[i].count - end
+                ends[i].removeFirst(ends[i].count - end)
+            }
+            if dropped[i] > 0 {
+                write(Data("\n[sweep] \(dropped[i]) byte(s) dropped here (the log keeps the first and the last \(end) bytes)\n".utf8), to: i)
+            }
+            if let last = ends[i].last {
+                write(ends[i], to: i)
+                atLineStart[i] = last == UInt8(ascii: "\n")
+            }
+            ends[i] = []
         }
-        if let note { write(Data(((atLineStart[1] || dropped[1] > 0 ? "" : "\n") + note).utf8), to: 1) }
+        if let note { write(Data(((atLineStart[1] ? "" : "\n") + note).utf8), to: 1) }
         try? out?.close()
         try? err?.close()
         out = nil
