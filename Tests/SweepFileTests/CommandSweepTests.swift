@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("command: [python3, \"${program}\"]", "bad.yaml:2:10: command[1]: the command uses ${program} but the file has no 'program'"),
+        ("command: [python3, \"${program}\"]", "bad.yaml:2:20: command[1]: the command uses ${program} but the file has no 'program'"),
         ("command: [python3, \"${argz}\"]", "unknown macro '${argz}'"),
         ("program: t.py\ntimeout: soon", "timeout: expected a duration > 0"),
         ("program: t.py\nsummary: worst", "unknown summary 'worst'; expected last or best"),
@@ -285,6 +285,27 @@ import Testing
         let d = try SweepDefinition.parse(text: fixed, file: "f.yaml")
         guard case .command(let task) = try d.spec(for: [:], trialSeed: 1) else { Issue.record("not a command"); return }
         #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["depth.min=1", "depth.max=10", "opt.name=adam", "opt.min=2"])
+    }
+
+    /// The command settings' problems come all at once, in file order (they came one per
+    /// run of `sweep validate`, out of order: summary, then timeout, then kill_grace), every
+    /// unknown macro too.
+    @Test func everyCommandSettingsProblemIsReportedAtOnce() throws {
+        let text = """
+            study: s
+            objective: {metric: acc, direction: maximize}
+            program: t.py
+            command: [python3, "${program}", "${argz}", "${args_jsn}"]
+            timeout: 2 minutes
+            kill_grace: soon
+            summary: bestest
+            parameters:
+              lr: {loguniform: [0.001, 0.5]}
+            budget: {trials: 10}
+            """
+        let lines = problemLines(text, file: "t.yaml")
+        #expect(lines.map { $0.split(separator: " ").first ?? "" } == ["t.yaml:4:34:", "t.yaml:4:45:", "t.yaml:5:10:", "t.yaml:6:13:", "t.yaml:7:10:"], "\(lines)")
+        #expect(lines[2].contains("timeout: expected a duration > 0") && lines[3].contains("kill_grace:") && lines[4].contains("unknown summary 'bestest'"), "\(lines)")
     }
 
     /// A range keyword misspelled or taken from another tool (`uniformm`, `choices`, Ray's

@@ -52,45 +52,56 @@ extension CommandTask {
             }
             return value
         }
-        let program = try string("program")
+        // Every setting's problem at once, in file order (they came one per run, out of order).
+        var problems: [ConfigError] = []
+        func check<T>(_ body: () throws(ConfigError) -> T) -> T? {
+            do { return try body() } catch { problems.append(error); return nil }
+        }
+        let program = check { () throws(ConfigError) in try string("program") } ?? nil
         var command = CommandTask.defaultCommand
-        if let node = doc["command"] {
-            command = try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")]))
-            guard !command.isEmpty else {
-                throw ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "the command is empty; give at least the program to run")
+        if let node = doc["command"], let given = check({ () throws(ConfigError) in try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")])) }) {
+            if given.isEmpty {
+                problems.append(ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "the command is empty; give at least the program to run"))
+            } else {
+                command = given
             }
         }
-        if program == nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
-            throw ConfigError(mark: doc["command"]?.mark ?? doc.mark, path: ConfigPath([.key("command"), .index(i)]),
-                              message: "the command uses ${program} but the file has no 'program'")
+        if program == nil, doc["program"] == nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
+            problems.append(ConfigError(mark: doc["command"]?.elements?[i].mark ?? doc["command"]?.mark ?? doc.mark, path: ConfigPath([.key("command"), .index(i)]),
+                                        message: "the command uses ${program} but the file has no 'program'"))
         }
         for (i, part) in command.enumerated() {
             let mark = doc["command"]?.elements?[i].mark ?? doc["command"]?.mark
             if let bad = CommandMacros.unknownMacro(in: part) {
-                throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
-                                  message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}, ${envvar:NAME}")
+                problems.append(ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
+                                            message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}, ${envvar:NAME}"))
             }
             if let list = CommandMacros.embeddedListMacro(in: part) {
-                throw ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
-                                  message: "\(list) becomes one argument per parameter, so it must be a list element of its own, not part of '\(part)'")
+                problems.append(ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
+                                            message: "\(list) becomes one argument per parameter, so it must be a list element of its own, not part of '\(part)'"))
             }
         }
-        let environment = try doc["environment"].map { n throws(ConfigError) in try environmentVariables(n) } ?? [:]
+        let environment = doc["environment"].flatMap { n in check { () throws(ConfigError) in try environmentVariables(n) } } ?? [:]
         var summary = Summary.last
-        if let text = try string("summary") {
-            guard let s = Summary(rawValue: text) else {
-                throw ConfigError(mark: doc["summary"]?.mark, path: ConfigPath([.key("summary")]), message: "unknown summary '\(text)'; expected last or best")
+        if let text = check({ () throws(ConfigError) in try string("summary") }) ?? nil {
+            if let s = Summary(rawValue: text) {
+                summary = s
+            } else {
+                problems.append(ConfigError(mark: doc["summary"]?.mark, path: ConfigPath([.key("summary")]), message: "unknown summary '\(text)'; expected last or best"))
             }
-            summary = s
         }
         // A relative working directory is relative to the sweep file.
-        var directory = try string("working_directory")
+        var directory = check { () throws(ConfigError) in try string("working_directory") } ?? nil
         if let d = directory, !d.hasPrefix("/"), let base = baseDirectory {
             directory = URL(fileURLWithPath: d, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
         }
+        let timeout = check { () throws(ConfigError) in try seconds("timeout") } ?? nil
+        let killGrace = check { () throws(ConfigError) in try seconds("kill_grace") } ?? nil
+        let passed = check { () throws(ConfigError) in try Self.arguments(doc["parameters"], decoder: decoder) }
+        if let all = ConfigError.combining(problems) { throw all }
         return CommandTask(program: program, command: command, environment: environment, workingDirectory: directory,
-                           timeout: try seconds("timeout"), killGrace: try seconds("kill_grace") ?? 10, summary: summary, direction: direction, epochs: epochs,
-                           arguments: try arguments(doc["parameters"], decoder: decoder))
+                           timeout: timeout, killGrace: killGrace ?? 10, summary: summary, direction: direction, epochs: epochs,
+                           arguments: passed ?? [])
     }
 
     /// `environment`: names to values; a number or true/false is its text (`OMP_NUM_THREADS: 1`).
