@@ -840,3 +840,34 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         }
     }
 }
+
+/// A worker that says hello again and again hands its trial back each time: it writes one
+/// `worker_joined` event a minute (a loop of hellos wrote 29 MB of database in 30 s), and
+/// after 5 hellos within a minute it gets no trial for 30 s; then it works again.
+@Suite struct HelloChurnTests {
+    @Test func aWorkerInAHelloLoopIsHeldBackAndLogsLittle() throws {
+        let h = try CoreHarness(sweep(trials: 50, epochs: 2))
+        var assigned = 0
+        for _ in 0..<12 {
+            try h.hello("loop")
+            if h.assignment("loop") != nil { assigned += 1 }
+            h.now += 0.5
+        }
+        #expect(assigned == HelloRecords.flappingHellos - 1, "\(assigned)") // the 5th hello starts the hold
+        let events = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.workerJoined, .warning]) }
+        #expect(events.filter { $0.kind == "worker_joined" }.count == 1, "\(events.map(\.message))")
+        #expect(events.filter { $0.message.contains("said hello 5 times within 60 s: it gets no trial for 30 s") }.count == 1, "\(events.map(\.message))")
+        let attemptsBefore = try h.trials().reduce(0) { $0 + (try h.attempts($1.number).count) }
+        #expect(attemptsBefore <= HelloRecords.flappingHellos, "\(attemptsBefore)")
+        // It heartbeats through the hold and gets nothing; after it, a tick lets it work again.
+        var heldFor = 0.0
+        while h.assignment("loop") == nil && heldFor < 60 {
+            h.now += 1
+            heldFor += 1
+            try h.deliver(.heartbeat, from: "loop")
+            try h.tick()
+            try h.deliver(.ready, from: "loop")
+        }
+        #expect(heldFor >= HelloRecords.holdSeconds - 6 && heldFor <= HelloRecords.holdSeconds + 1, "\(heldFor)")
+    }
+}

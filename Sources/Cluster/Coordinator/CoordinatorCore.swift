@@ -36,6 +36,8 @@ final class CoordinatorCore {
     /// was cancelled on its own worker when that one came back a second later with the
     /// result, and the attempt counted as a crash (a trial FAIL with max_attempts 1).
     private var heldForItsWorker: [Int: Double] = [:]
+    /// Recent hellos by worker id (see ``noteHello(_:now:)``).
+    private var hellos = HelloRecords()
     /// How long the others get once a first worker is back after everyone went silent: a
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
@@ -437,7 +439,7 @@ final class CoordinatorCore {
     }
 
     private func markIdle(_ worker: String) {
-        guard var w = workers[worker], w.trial == nil, !w.idle, w.exitedAt == nil, !health.isHeldBack(worker) else { return }
+        guard var w = workers[worker], w.trial == nil, !w.idle, w.exitedAt == nil, !health.isHeldBack(worker), !hellos.isFlapping(worker) else { return }
         w.idle = true
         workers[worker] = w
         idleQueue.append(worker)
@@ -545,8 +547,19 @@ final class CoordinatorCore {
                                   trialNumber: session.trial, epoch: session.trial.flatMap { trials[$0].lease?.shownEpoch },
                                   firstSeen: session.joinedAt, lastSeen: now, trialsDone: session.trialsDone, process: process?.token)
         try tx.upsertWorker(studyID: study.id, record)
-        try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
-                           message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
+        // A worker that says hello again and again (each time handing its trial back) writes
+        // an event per minute, and gets no trial for a while: a loop of hellos wrote an attempt
+        // and an event each time (29 MB of database in 30 s).
+        switch hellos.note(identity, now: now) {
+        case .joined:
+            try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
+                               message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)
+        case .startedFlapping:
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity,
+                               message: "worker \(identity) on \(h.host) said hello \(HelloRecords.flappingHellos) times within \(Int(HelloRecords.windowSeconds)) s: it gets no trial for \(Int(HelloRecords.holdSeconds)) s (a reconnect hands its trial back)", at: now)
+        case .again:
+            break
+        }
         out.send(.welcome(.init(study: study.name, heartbeatMs: options.heartbeatMs, liveness: options.liveness, adopted: adopted,
                                 capabilities: [Wire.lastReportInResultCapability, Wire.checkpointPartsCapability])), to: identity)
         if let (ref, reason) = cancel {
@@ -1173,6 +1186,7 @@ final class CoordinatorCore {
 
     /// Liveness, orphan deadlines, the wall-time budget, dispatch and completion.
     func tick(now: Double, judgeLiveness: Bool = true, tx: StoreTransaction, out: inout Outbox) throws {
+        for worker in hellos.endFlapping(now: now) { markIdle(worker) }
         for t in checkpoints.abandonStalledUploads(olderThan: 2 * CheckpointTransfer.answerSeconds, now: now) {
             checkpointWarnings.append((t, "the checkpoint upload of trial \(t) stopped coming for \(Int(2 * CheckpointTransfer.answerSeconds)) s: dropped, and its room under --checkpoint-limit given back"))
         }
