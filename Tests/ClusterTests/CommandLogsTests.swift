@@ -62,8 +62,9 @@ import Testing
 }
 
 /// All of a worker's command logs are kept under `--keep-logs` (``CommandLogRetention``):
-/// the oldest attempts' files go first, never the attempt that just ended, and nothing
-/// but the log files is touched.
+/// the oldest attempts' files go first, never the attempt that just ended, nor one another
+/// worker wrote to in the last 10 minutes (a sibling's running attempt), and nothing but the
+/// log files is touched.
 @Suite struct CommandLogRetentionTests {
     @Test func theOldestAttemptsLogsGoFirst() throws {
         let dir = NSTemporaryDirectory() + "log-retention-\(UUID().uuidString)"
@@ -71,27 +72,28 @@ import Testing
         let manager = FileManager.default
         try manager.createDirectory(atPath: dir + "/old", withIntermediateDirectories: true)
         try manager.createDirectory(atPath: dir + "/new", withIntermediateDirectories: true)
-        // Three old attempts of 300 bytes each (ages 300, 200, 100 s) and a file of the user's.
-        for (i, age) in [300.0, 200, 100].enumerated() {
+        // Three old attempts of 300 bytes each (ages 3000, 2000, 1000 s), a sibling's running
+        // one (written 10 s ago) and a file of the user's.
+        for (i, age) in [3000.0, 2000, 1000, 10].enumerated() {
             let path = dir + "/old/trial-\(i).attempt-1.out"
             #expect(manager.createFile(atPath: path, contents: Data(repeating: 65, count: 300)))
             try manager.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: path)
         }
         #expect(manager.createFile(atPath: dir + "/old/notes.txt", contents: Data(repeating: 66, count: 5000)))
         let retention = CommandLogRetention(directory: dir, maxBytes: 1000)
-        // A new attempt of 400 bytes: 1,300 in all, the oldest goes.
+        // A new attempt of 400 bytes: 1,600 in all, the two oldest go.
         let fresh = [dir + "/new/trial-0.attempt-1.out", dir + "/new/trial-0.attempt-1.err", dir + "/new/trial-0.attempt-1.params.json"]
         #expect(manager.createFile(atPath: fresh[0], contents: Data(repeating: 67, count: 400)))
         #expect(manager.createFile(atPath: fresh[1], contents: Data()))
         retention.attemptEnded(fresh) // (the .params.json was never written)
-        #expect(!manager.fileExists(atPath: dir + "/old/trial-0.attempt-1.out"))
-        #expect(manager.fileExists(atPath: dir + "/old/trial-1.attempt-1.out") && manager.fileExists(atPath: fresh[0]))
-        // One bigger than the bound on its own: everything older goes, it stays.
+        #expect(!manager.fileExists(atPath: dir + "/old/trial-0.attempt-1.out") && !manager.fileExists(atPath: dir + "/old/trial-1.attempt-1.out"))
+        #expect(manager.fileExists(atPath: dir + "/old/trial-2.attempt-1.out") && manager.fileExists(atPath: fresh[0]))
+        // One bigger than the bound on its own: everything older goes but the sibling's; it stays.
         let big = [dir + "/new/trial-1.attempt-1.out"]
         #expect(manager.createFile(atPath: big[0], contents: Data(repeating: 68, count: 2000)))
         retention.attemptEnded(big)
         let left = try manager.contentsOfDirectory(atPath: dir + "/old").sorted() + manager.contentsOfDirectory(atPath: dir + "/new").sorted()
-        #expect(left == ["notes.txt", "trial-1.attempt-1.out"], "\(left)")
+        #expect(left == ["notes.txt", "trial-3.attempt-1.out", "trial-1.attempt-1.out"], "\(left)")
         #expect(retention.removed == 5)
     }
 }

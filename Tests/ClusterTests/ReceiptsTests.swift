@@ -81,11 +81,11 @@ import Testing
     }
 
     /// Over all workers at most `overallLimit` are unconfirmed: the requests beyond wait, and
-    /// are let through as confirmations free room: first a worker that has confirmed chunks
-    /// before (it reads), then the one served least recently, then the oldest request (150
-    /// connections holding 8 chunks each held 1.5 GiB; peers that hoard must not keep a
-    /// worker that reads behind them). A waiting request whose connection closed, or whose
-    /// worker left, goes with it.
+    /// are let through as confirmations free room: first workers holding no chunk long
+    /// unconfirmed, then the one served least recently, then the oldest request (150
+    /// connections holding 8 chunks each held 1.5 GiB; neither peers that hoard nor
+    /// downloaders that came first may keep a worker waiting until its fetch gives up). A
+    /// waiting request whose connection closed, or whose worker left, goes with it.
     @Test func requestsBeyondTheOverallRoomWaitTheirTurn() {
         var ledger = UnconfirmedAnswers(limit: 3, overallLimit: 4, unreadSeconds: 60)
         #expect((0..<3).map { _ in ledger.screen("a", connection: 1, receipts: [], now: 0) } == [.answer, .answer, .answer])
@@ -95,17 +95,17 @@ import Testing
             #expect(ledger.screen(worker, connection: fd, receipts: [], now: 0) == .wait)
             ledger.wait(.init(worker: worker, connection: fd, peer: nil, message: .dataRequest(DataRequest(fingerprint: worker, file: 0, offset: 0))))
         }
-        #expect(ledger.waitingCount == 5 && ledger.release().isEmpty)
+        #expect(ledger.waitingCount == 5 && ledger.release(now: 0).isEmpty)
         ledger.batchAnswered()
         let sentToA = (0..<3).map { _ in ledger.stamp("a", now: 1) }
         _ = ledger.stamp("b", now: 1)
-        #expect(ledger.outstandingOverall == 4 && ledger.release().isEmpty)
+        #expect(ledger.outstandingOverall == 4 && ledger.release(now: 1).isEmpty)
         // d's connection closes: its waiting request goes with it.
         ledger.connectionClosed(4)
         #expect(ledger.waitingCount == 4)
         // a confirms two (in a `receipts` message): c and e, never served, go before b.
         ledger.confirm("a", connection: 1, receipts: Array(sentToA.prefix(2)), now: 2)
-        #expect(ledger.release().map(\.worker) == ["c", "e"])
+        #expect(ledger.release(now: 2).map(\.worker) == ["c", "e"])
         #expect(ledger.outstandingOverall == 4 && ledger.waitingCount == 2)
         // Waiting counts against the worker's own limit too: a has 1 out, 2 waiting.
         for _ in 0..<2 {
@@ -115,9 +115,9 @@ import Testing
         #expect(ledger.screen("a", connection: 1, receipts: [], now: 2) == .tooMany(unconfirmed: 3))
         ledger.batchAnswered() // c's and e's were answered (without bytes)
         #expect(ledger.outstandingOverall == 2)
-        // Room for two: a has confirmed chunks, so it goes first, though served at 1 as b was;
-        // its second request then goes before b's too.
-        #expect(ledger.release().map(\.worker) == ["a", "a"])
+        // Room for two at 4: c (never sent a chunk) first; then a, whose chunk went out at 1
+        // as b's did, but b has left its chunk unconfirmed for 3 s, and a confirmed at 2.
+        #expect(ledger.release(now: 4).map(\.worker) == ["c", "a"])
         #expect(ledger.waitingCount == 2 && ledger.outstandingOverall == 4)
     }
 
@@ -141,9 +141,10 @@ import Testing
     /// A worker that confirms nothing for a minute while chunks are outstanding is found on a
     /// tick, whether or not it asks again (one that asked and then only heartbeated kept its
     /// chunks queued as long as it stayed); one that confirms what it read is not. While
-    /// requests wait for room, one that never confirmed a chunk is found after 10 s.
+    /// requests wait for room, one that confirms nothing for 10 s is found, whether or not it
+    /// confirmed chunks before (one that confirmed once would hoard for a minute at a time).
     @Test func aWorkerThatConfirmsNothingIsFoundOnATick() {
-        var ledger = UnconfirmedAnswers(limit: 8, overallLimit: 3, unreadSeconds: 60, contendedSeconds: 10)
+        var ledger = UnconfirmedAnswers(limit: 8, overallLimit: 4, unreadSeconds: 60, contendedSeconds: 10)
         for worker in ["hoarder", "reader"] {
             _ = ledger.screen(worker, connection: worker == "hoarder" ? 5 : 6, receipts: [], now: 0)
         }
@@ -157,21 +158,23 @@ import Testing
         #expect(ledger.unconfirmed("hoarder") == 0 && ledger.outstandingOverall == 1)
         #expect(ledger.stalled(now: 100).isEmpty) // the reader's last chunk went out at 50
         ledger.confirm("reader", connection: 6, receipts: [second], now: 100)
-        _ = ledger.stamp("reader", now: 100)
-        // A newcomer takes the room, another waits: the newcomer never confirmed, so it is
-        // cut after 10 s; the reader, which did, is not.
-        _ = ledger.screen("newcomer", connection: 7, receipts: [], now: 100)
-        _ = ledger.screen("newcomer", connection: 7, receipts: [], now: 100)
+        // The reader (it confirmed before) and a newcomer take the room, another waits.
+        _ = ledger.screen("reader", connection: 6, receipts: [], now: 100)
+        for _ in 0..<3 { _ = ledger.screen("newcomer", connection: 7, receipts: [], now: 100) }
         ledger.batchAnswered()
-        _ = ledger.stamp("newcomer", now: 100)
-        _ = ledger.stamp("newcomer", now: 100)
+        let kept = ledger.stamp("reader", now: 100)
+        for _ in 0..<3 { _ = ledger.stamp("newcomer", now: 100) }
         #expect(ledger.screen("late", connection: 8, receipts: [], now: 101) == .wait)
         ledger.wait(.init(worker: "late", connection: 8, peer: nil, message: .heartbeat))
         #expect(ledger.stalled(now: 105).isEmpty)
+        // The reader confirms at 108 and is kept; the newcomer, silent, goes at 111.
+        ledger.confirm("reader", connection: 6, receipts: [kept], now: 108)
+        _ = ledger.stamp("reader", now: 108)
         #expect(ledger.stalled(now: 111).map(\.worker) == ["newcomer"])
-        #expect(ledger.release().map(\.worker) == ["late"])
-        #expect(ledger.stalled(now: 111).isEmpty) // the reader's clock runs from 100, a minute
-        #expect(ledger.stalled(now: 160.5).map(\.worker) == ["reader"])
+        #expect(ledger.release(now: 111).map(\.worker) == ["late"])
+        // Nobody waits now: the reader's clock runs from 108, for a minute.
+        #expect(ledger.stalled(now: 167).isEmpty)
+        #expect(ledger.stalled(now: 168.5).map(\.worker) == ["reader"])
     }
 
     /// Chunks read with no request after them (the last of a download) are confirmed in a

@@ -82,6 +82,10 @@ import Testing
         ("command: [python3, t.py, \"--all ${args} --end\"]", "command[2]: ${args} becomes one argument per parameter, so it must be a list element of its own"),
         ("command: [python3, t.py, \"--lr=${param:learning_rate}\"]", "command[2]: ${param:learning_rate} names no parameter (the parameters: x)"),
         ("command: [python3, t.py, \"--x=${param:xx}\"]", "${param:xx} names no parameter; did you mean 'x'?"),
+        // An empty list, or one that is no list of strings: an error, never a crash (the
+        // checks of the default command's elements looked up the file's shorter list).
+        ("command: []", "bad.yaml:2:10: command: the command is empty"),
+        ("command: [python, {a: 1}]", "bad.yaml:2:19: command[1]:"),
     ])
     func badCommandSweepsAreLocatedErrors(_ extra: String, _ expected: String) {
         let text = "study: bad\n\(extra)\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 2}\n"
@@ -336,6 +340,9 @@ import Testing
               lr: {uniform: [0.1, 1]}
               ids: {id: [1, 2]}
               pair: {uniformm: [1, 2], other: 3}
+              optimizer: {name: adamw, betas: [0.9, 0.999]}
+              norms: {norms: [1, 2]}
+              counts: {ints: [1, 2]}
             budget: {trials: 2}
             """
         let d = try SweepDefinition.parse(text: plain, file: "p.yaml")

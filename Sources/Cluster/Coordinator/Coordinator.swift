@@ -286,7 +286,7 @@ public final class Coordinator {
             // Bounded by count and by bytes: the loop holds at most one batch in memory.
             var allMayWait = true
             // Chunk requests that waited for room over all workers, as confirmations freed it.
-            for w in unconfirmed.release() {
+            for w in unconfirmed.release(now: now) {
                 batch.append((w.worker, w.peer, .success(w.message)))
                 allMayWait = false
             }
@@ -399,7 +399,7 @@ public final class Coordinator {
             if tickDue {
                 sendHeartbeats(now: t)
                 cutOffUnreadChunks(now: t)
-                authenticator?.reloadIfChanged(now: t)
+                if let revoked = authenticator?.reloadIfChanged(now: t) { keyOfWorker.release(keys: revoked) }
             }
             let handled = batch.count
             metrics?.batchHandled(messages: handled, reports: reports, heldSeconds: heldSeconds, commitSeconds: lastBatchSeconds,

@@ -580,7 +580,8 @@ final class CoordinatorCore {
         heldForItsWorker[ref.trial] = nil
         trials.update(ref.trial) {
             $0.orphanDeadline = nil
-            $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now)
+            // (An attempt that had reported counts as one that ran, for the give-up.)
+            $0.lease = Lease(worker: worker, attempt: ref.attempt, epoch: epoch, startedAt: now, objectiveReported: epoch > 0)
         }
         history.setState(ref.trial, .running)
         try tx.setTrialState(trialID: trials[ref.trial].rowID, .running)
@@ -1032,7 +1033,8 @@ final class CoordinatorCore {
     /// a search whose early trials diverge goes on.
     private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
         // Every connected worker fails (a broken host among good ones is held back instead).
-        guard givenUp == nil, !runProgramRan, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
+        // (With the budget spent the study ends anyway, and says all its trials failed.)
+        guard givenUp == nil, !runProgramRan, hasBudgetLeft, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
         guard failed >= Self.initialFailuresBeforeGivingUp else { return }
@@ -1439,9 +1441,10 @@ final class CoordinatorCore {
         finishReason = reason
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
-        // A study that gave up is not finished: it waits for `sweep resume` once its program
-        // is fixed, and reads as interrupted (it read FINISHED, as one whose budget was spent).
-        if givenUp == nil {
+        // A study that gave up with budget left is not finished: it waits for `sweep resume`
+        // once its program is fixed, and reads as interrupted (it read FINISHED, as one whose
+        // budget was spent).
+        if givenUp == nil || !hasBudgetLeft {
             try tx.setStudyState(study.id, .finished, at: now)
             study.state = .finished
             let best = history.best.map { "; best trial \($0.number) with \(metric) = \($0.value.map { "\($0)" } ?? "?")" } ?? ""

@@ -2,10 +2,12 @@
 /// confirmed reading (``Receipts``): what bounds the bytes libzmq can queue for peers that
 /// ask and never read. Per worker at most ``limit`` are unconfirmed; over all workers at most
 /// ``overallLimit`` (150 connections holding 8 chunks each held 1.5 GiB), and a request
-/// beyond that waits until confirmations free room. Who goes first: a worker that has
-/// confirmed chunks before (it reads), then the one served least recently; a worker that
-/// never confirmed and holds room others wait for is cut after ``contendedSeconds``, any
-/// other after ``unreadSeconds``. A worker id that comes back on another connection while
+/// beyond that waits until confirmations free room. Who goes first: a worker that holds no
+/// chunk it has left unconfirmed for ``staleSeconds``, then the one served least recently
+/// (so every worker gets its share: peers that hoard, or many downloaders that joined
+/// first, cannot keep a worker waiting until its fetch gives up); a worker that confirms
+/// nothing for ``contendedSeconds`` while others wait for room is cut, and any after
+/// ``unreadSeconds``. A worker id that comes back on another connection while
 /// chunks are queued on the old one has the old one cut (ROUTER_HANDOVER keeps its queue
 /// alive: 150 reconnects under one id held 950 MiB). Sans-I/O: the coordinator's loop
 /// screens each request for bulk bytes before it is handled, stamps each answer that
@@ -59,13 +61,13 @@ struct UnconfirmedAnswers {
         var outstanding: Int { sentAt.count + admitted }
     }
 
-    /// What is known of a worker across its connections.
+    /// What is known of a worker across its connections (a reconnect does not make it new).
     private struct Standing {
-        /// It has confirmed a chunk: it reads what it asks for.
-        var confirmed = false
         /// When it was last sent a chunk (0: never).
         var servedAt = 0.0
     }
+    /// A worker holding a chunk it has not confirmed for this long waits behind the others.
+    static let staleSeconds = 2.0
 
     let limit: Int
     let overallLimit: Int
@@ -131,7 +133,6 @@ struct UnconfirmedAnswers {
         for r in receipts where ledger.sentAt.removeValue(forKey: r) != nil {
             ledger.progressAt = now
             outstandingOverall -= 1
-            standings[worker, default: Standing()].confirmed = true
         }
         ledgers[worker] = ledger
     }
@@ -151,16 +152,17 @@ struct UnconfirmedAnswers {
     }
 
     /// The waiting requests that now fit, each let through as by ``screen``: first those of
-    /// workers that have confirmed chunks before, then of the one served least recently (and
-    /// with the fewest out), then the oldest, so that peers holding room they do not read (or reconnecting to
-    /// start over) cannot keep a worker that reads behind them.
-    mutating func release() -> [Waiting] {
+    /// workers that hold no chunk unconfirmed for ``staleSeconds``, then of the one served
+    /// least recently (and with the fewest out), then the oldest: a fair share for every
+    /// worker that reads.
+    mutating func release(now: Double) -> [Waiting] {
         var released: [Waiting] = []
         while waitingCount > 0, outstandingOverall < overallLimit {
             var next: (worker: String, ledger: Ledger, rank: (Int, Double, Int, Int))?
             for (worker, ledger) in ledgers where !ledger.waiting.isEmpty {
-                let standing = standings[worker] ?? Standing()
-                let rank = (standing.confirmed ? 0 : 1, standing.servedAt, ledger.outstanding, ledger.waiting[0].arrival)
+                let stale = !ledger.sentAt.isEmpty && now - ledger.progressAt > Self.staleSeconds
+                // (`outstanding` counts those let through in this call, not yet served.)
+                let rank = (stale ? 1 : 0, standings[worker]?.servedAt ?? 0, ledger.outstanding, ledger.waiting[0].arrival)
                 if let n = next, n.rank < rank { continue }
                 next = (worker, ledger, rank)
             }
@@ -197,17 +199,16 @@ struct UnconfirmedAnswers {
     }
 
     /// The workers that confirmed nothing for ``unreadSeconds`` while answers were
-    /// outstanding, or for ``contendedSeconds`` when requests wait for room and they never
-    /// confirmed a chunk, their ledgers dropped: their connections are to be cut. An honest
-    /// worker confirms what it read within a tenth of a second (with its next request, or a
-    /// `receipts` message), so only a peer that stopped reading, a stopped process or a very
-    /// slow link stays silent.
+    /// outstanding, or for ``contendedSeconds`` when requests wait for room, their ledgers
+    /// dropped: their connections are to be cut. An honest worker confirms each chunk within
+    /// a tenth of a second of reading it (with its next request, or a `receipts` message), so
+    /// only a peer that stopped reading, a stopped process or a very slow link stays silent
+    /// (under contention: one slower than a 4 MiB part in 10 s, about 3 Mbit/s).
     mutating func stalled(now: Double) -> [Stalled] {
         let contended = waitingCount > 0
         var found: [Stalled] = []
         for (worker, ledger) in ledgers where !ledger.sentAt.isEmpty {
-            let reads = standings[worker]?.confirmed ?? false
-            let allowed = contended && !reads ? min(contendedSeconds, unreadSeconds) : unreadSeconds
+            let allowed = contended ? min(contendedSeconds, unreadSeconds) : unreadSeconds
             if now - ledger.progressAt > allowed {
                 found.append(Stalled(worker: worker, connection: ledger.connection, seconds: now - ledger.progressAt, unconfirmed: ledger.sentAt.count))
             }

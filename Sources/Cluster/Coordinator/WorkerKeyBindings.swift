@@ -32,4 +32,11 @@ struct WorkerKeyBindings {
         }
         return true
     }
+
+    /// Frees the ids bound to `keys` (revoked): a host whose key is replaced keeps its
+    /// worker ids (`--id %H-%i`), now under the new key.
+    mutating func release(keys: Set<String>) {
+        guard !keys.isEmpty else { return }
+        keyOfWorker = keyOfWorker.filter { !keys.contains($0.value.key) }
+    }
 }

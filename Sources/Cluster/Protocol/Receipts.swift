@@ -11,11 +11,10 @@ import JSONValue
 /// in a `receipts` message within a tenth of a second. The coordinator answers a worker only
 /// while fewer than ``unconfirmed`` of its answers are unconfirmed (a request beyond that is
 /// dropped: an honest worker keeps 4 in flight), and all workers only while fewer than
-/// ``unconfirmedOverall`` are (a request beyond that waits its turn, workers that have
-/// confirmed chunks before first, then the one served least recently); it cuts the
+/// ``unconfirmedOverall`` are (a request beyond that waits its turn, workers holding no
+/// chunk long unconfirmed first, then the one served least recently); it cuts the
 /// connection of a worker that has confirmed nothing for ``unreadSeconds`` while answers
-/// were outstanding, or for ``contendedSeconds`` when it never confirmed a chunk and others
-/// wait for room (libzmq then frees what it queued; a slow link confirms late, but
+/// were outstanding, or for ``contendedSeconds`` when others wait for room (libzmq then frees what it queued; a slow link confirms late, but
 /// steadily), and the old connection of a worker id that comes back on a new one.
 /// The chunks all peers together can make the coordinator hold are so bounded by
 /// ``unconfirmedOverall``: at most 32 MiB of data-set chunks or 128 MiB of checkpoint parts.
@@ -28,7 +27,7 @@ public enum Receipts {
     public static let unconfirmedOverall = 4 * unconfirmed
     /// How long a worker with answers outstanding may confirm none.
     public static let unreadSeconds = 60.0
-    /// How long a worker that never confirmed a chunk may hold room others wait for.
+    /// How long a worker may confirm nothing while holding room others wait for.
     public static let contendedSeconds = 10.0
     /// Receipts one request may carry.
     static let maxPerRequest = 64

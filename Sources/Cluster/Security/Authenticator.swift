@@ -36,26 +36,31 @@ final class Authenticator {
     func isAllowed(_ key: String) -> Bool { allowed.contains(key) }
 
     /// Reads the list again if its file changed since it was last read; a file that no
-    /// longer reads well keeps the list in use (and says why). Returns whether it changed.
+    /// longer reads well, or lists no key (one truncated by `>` and read mid-write), keeps
+    /// the list in use (and says why). Returns the keys revoked (empty: none, or unchanged).
     @discardableResult
-    func reloadIfChanged(now: Double) -> Bool {
-        guard let file, now - lastLook >= Self.lookSeconds else { return false }
+    func reloadIfChanged(now: Double) -> Set<String> {
+        guard let file, now - lastLook >= Self.lookSeconds else { return [] }
         lastLook = now
         let stamp = FileStamp(file)
-        guard stamp != fileStamp else { return false }
+        guard stamp != fileStamp else { return [] }
         fileStamp = stamp
         let keys: Set<String>
         do {
             keys = Set(try KeyDirectory.readKeyList(file))
         } catch {
             log.warning("\(file) changed but cannot be read: \(error); the \(allowed.count) key(s) read before stay accepted")
-            return false
+            return []
         }
-        guard keys != allowed else { return false }
-        let revoked = allowed.subtracting(keys).count, added = keys.subtracting(allowed).count
+        guard !keys.isEmpty else {
+            log.warning("\(file) changed and lists no key; the \(allowed.count) key(s) read before stay accepted (to refuse every worker, stop the coordinator)")
+            return []
+        }
+        guard keys != allowed else { return [] }
+        let revoked = allowed.subtracting(keys), added = keys.subtracting(allowed).count
         allowed = keys
-        log.info("\(file) changed: \(keys.count) worker key(s) accepted (\(added) added, \(revoked) revoked; connections with a revoked key are closed)")
-        return true
+        log.info("\(file) changed: \(keys.count) worker key(s) accepted (\(added) added, \(revoked.count) revoked; connections with a revoked key are closed)")
+        return revoked
     }
 
     /// Answers every waiting ZAP request.

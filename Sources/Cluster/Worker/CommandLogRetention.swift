@@ -20,9 +20,15 @@ final class CommandLogRetention {
         var bytes: Int
         /// The newest of its files' modification times.
         var modified: Double
+        /// Found by the scan (another worker's, or from before): one written to in the last
+        /// ``busySeconds`` may be running under a sibling (`--workers-per-host`) and is kept.
+        var found = false
     }
+    static let busySeconds = 600.0
     /// Known attempts, oldest first.
     private var attempts: [Attempt]?
+    /// The files of the attempt that ended when the folder was scanned (this worker's).
+    private var ownPaths: [String] = []
     private var total = 0
     /// Files removed so far (for the worker's log).
     private(set) var removed = 0
@@ -36,6 +42,7 @@ final class CommandLogRetention {
     /// attempts' files (never these) while the logs take more than ``maxBytes``.
     func attemptEnded(_ paths: [String]) {
         if attempts == nil {
+            ownPaths = paths
             attempts = scan() // (it finds these too)
         } else if let a = Self.attempt(paths) {
             attempts!.append(a)
@@ -43,10 +50,12 @@ final class CommandLogRetention {
         }
         guard total > maxBytes else { return }
         let keep = Set(paths)
+        let now = Date().timeIntervalSince1970
         var kept: [Attempt] = []
         kept.reserveCapacity(attempts!.count)
         for a in attempts! {
-            if total > maxBytes && keep.isDisjoint(with: a.paths) {
+            let busy = a.found && now - a.modified < Self.busySeconds
+            if total > maxBytes && keep.isDisjoint(with: a.paths) && !busy {
                 // Gone already (another worker of this folder removed it) counts as removed.
                 for path in a.paths where unlink(path) == 0 || errno == ENOENT { removed += 1 }
                 total -= a.bytes
@@ -68,7 +77,12 @@ final class CommandLogRetention {
                 byBase[folder + "/" + base, default: []].append(folder + "/" + name)
             }
         }
-        let found = byBase.values.compactMap(Self.attempt).sorted { ($0.modified, $0.paths[0]) < ($1.modified, $1.paths[0]) }
+        let own = Set(ownPaths)
+        let found = byBase.values.compactMap(Self.attempt).map { a -> Attempt in
+            var a = a
+            a.found = own.isDisjoint(with: a.paths)
+            return a
+        }.sorted { ($0.modified, $0.paths[0]) < ($1.modified, $1.paths[0]) }
         total = found.reduce(0) { $0 + $1.bytes }
         return found
     }

@@ -59,19 +59,25 @@ extension CommandTask {
         }
         let program = check { () throws(ConfigError) in try string("program") } ?? nil
         var command = CommandTask.defaultCommand
-        if let node = doc["command"], let given = check({ () throws(ConfigError) in try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")])) }) {
-            if given.isEmpty {
+        // The file's own list (its elements' places name problems), when it reads as one.
+        var given: (list: [String], elements: [ConfigNode])?
+        if let node = doc["command"], let list = check({ () throws(ConfigError) in try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")])) }) {
+            if list.isEmpty {
                 problems.append(ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "the command is empty; give at least the program to run"))
             } else {
-                command = given
+                command = list
+                given = (list, node.elements ?? [])
             }
         }
+        func mark(_ i: Int) -> SourceMark? {
+            given.flatMap { $0.elements.indices.contains(i) ? $0.elements[i].mark : nil } ?? doc["command"]?.mark ?? doc.mark
+        }
         if program == nil, doc["program"] == nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
-            problems.append(ConfigError(mark: doc["command"]?.elements?[i].mark ?? doc["command"]?.mark ?? doc.mark, path: ConfigPath([.key("command"), .index(i)]),
+            problems.append(ConfigError(mark: mark(i), path: ConfigPath([.key("command"), .index(i)]),
                                         message: "the command uses ${program} but the file has no 'program'"))
         }
-        for (i, part) in command.enumerated() {
-            let mark = doc["command"]?.elements?[i].mark ?? doc["command"]?.mark
+        for (i, part) in (given?.list ?? []).enumerated() {
+            let mark = mark(i)
             if let bad = CommandMacros.unknownMacro(in: part) {
                 problems.append(ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
                                             message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}, ${envvar:NAME}"))
@@ -194,12 +200,15 @@ extension CommandTask {
     /// nothing (`sweep validate` said "0 searched parameter(s)" and exited 0).
     static func misspelledRange(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
-        let keys = entries.filter { !RangeParser.modifierKeys.contains($0.key) }
+        // One key besides a `when:` (with `name: adamw` beside it, `betas: [0.9, 0.999]` is an
+        // optimizer's setting, not a misspelled `beta`).
+        let keys = entries.filter { $0.key != "when" }
         guard keys.count == 1, let key = keys.first, case .sequence = key.value.value else { return nil }
-        let otherTools = ["randint": "int", "grid_search": "choice", "grid": "choice"]
-        let meant = otherTools[key.key.lowercased()] ?? closest(to: key.key, in: RangeKind.keys).flatMap { k in
-            // Short keywords only one edit away: `{id: [1, 2]}` is no misspelled `int`.
-            k.count <= 4 && editDistance(key.key.lowercased(), k) > 1 ? nil : k
+        let otherTools = ["randint": "int", "grid_search": "choice", "grid": "choice", "choices": "choice"]
+        // Keywords of 6 letters or more, one edit away (or a different case): `{ids: [1, 2]}`,
+        // `{norms: [...]}` and `{betas: [...]}` are plain values, not `int`, `normal`, `beta`.
+        let meant = otherTools[key.key.lowercased()] ?? RangeKind.keys.first { k in
+            k.count >= 6 && editDistance(key.key.lowercased(), k) <= 1 && key.key != k
         }
         guard let meant else { return nil }
         return ConfigError(mark: key.keyMark, path: ConfigPath(([.key("parameters")] + path.map { .key($0) } + [.key(key.key)])),
