@@ -92,8 +92,8 @@ import Testing
         #expect(ledger.screen("b", connection: 2, receipts: [], now: 0) == .answer)
         #expect(ledger.outstandingOverall == 4)
         for (worker, fd) in [("b", Int32(2)), ("c", 3), ("c", 3), ("d", 4), ("e", 5)] {
-            #expect(ledger.screen(worker, connection: fd, receipts: [], now: 0) == .wait)
-            ledger.wait(.init(worker: worker, connection: fd, peer: nil, message: .dataRequest(DataRequest(fingerprint: worker, file: 0, offset: 0))))
+            #expect(ledger.screen(worker, connection: ConnectionID(integerLiteral: fd), receipts: [], now: 0) == .wait)
+            ledger.wait(.init(worker: worker, connection: ConnectionID(integerLiteral: fd), peer: nil, message: .dataRequest(DataRequest(fingerprint: worker, file: 0, offset: 0))))
         }
         #expect(ledger.waitingCount == 5 && ledger.release(now: 0).isEmpty)
         ledger.batchAnswered()

@@ -322,10 +322,10 @@ public final class Coordinator {
                 let message = Result { () throws(ProtocolViolation) in try codec.decodeWorkerMessage(frames: body) }
                 var admitted = true
                 if case .success(let decoded) = message, let receipts = decoded.bulkReceipts {
-                    admitted = admitBulkRequest(decoded, receipts: receipts, from: id, connection: m.sourceFD, peer: m.peerAddress, now: now)
+                    admitted = admitBulkRequest(decoded, receipts: receipts, from: id, connection: connectionID(m.sourceFD), peer: m.peerAddress, now: now)
                 }
                 if case .success(.receipts(let receipts)) = message, core.workers[id] != nil {
-                    unconfirmed.confirm(id, connection: m.sourceFD, receipts: receipts, now: now) // (then handled as a heartbeat)
+                    unconfirmed.confirm(id, connection: connectionID(m.sourceFD), receipts: receipts, now: now) // (then handled as a heartbeat)
                 }
                 cutAbandonedConnections(of: id)
                 guard admitted else { continue }
@@ -480,17 +480,36 @@ public final class Coordinator {
         }
     }
 
-    /// The IP address of the peer of a connected socket, if the descriptor is still open.
-    private func peerAddress(fd: Int32) -> String? {
+    /// The IP address of the peer of a connected socket (with `:PORT` when `withPort`), if
+    /// the descriptor is still open.
+    private func peerAddress(fd: Int32, withPort: Bool = false) -> String? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) } }
         guard rc == 0 else { return nil }
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var port = [CChar](repeating: 0, count: 32)
         let ok = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getnameinfo($0, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, length, &host, socklen_t(host.count), &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
+            }
         }
-        return ok == 0 ? String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        guard ok == 0 else { return nil }
+        let text = { (chars: [CChar]) in String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        return withPort ? text(host) + ":" + text(port) : text(host)
+    }
+
+    /// The connection a message came on, told apart from a later one given the same number.
+    private func connectionID(_ fd: Int32?) -> ConnectionID? {
+        fd.map { ConnectionID(fd: $0, peer: peerAddress(fd: $0, withPort: true)) }
+    }
+
+    /// Cuts `connection` if its descriptor still is that connection (a closed one's number
+    /// may already be another peer's).
+    private func cut(_ connection: ConnectionID) {
+        guard connection.peer == nil || peerAddress(fd: connection.fd, withPort: true) == connection.peer else { return }
+        router.cutOff(connection: connection.fd)
+        cutOff.insert(connection.fd)
     }
 
     private func summary(finished: Bool, reason: String, started: Double) -> CoordinatorSummary {
@@ -523,7 +542,7 @@ public final class Coordinator {
     /// answers unconfirmed is not answered; one that confirmed nothing for a minute while
     /// answers were outstanding and asks for more is cut off, which frees what libzmq queued
     /// for it. (A dropped request is no heartbeat: a peer that only asks is found silent.)
-    private func admitBulkRequest(_ request: WorkerMessage, receipts: [Int], from worker: String, connection: Int32?, peer: String?, now: Double) -> Bool {
+    private func admitBulkRequest(_ request: WorkerMessage, receipts: [Int], from worker: String, connection: ConnectionID?, peer: String?, now: Double) -> Bool {
         guard let session = core.workers[worker] else { return true } // not a worker: refused as before
         guard session.capabilities.contains(Wire.receiptsCapability) else {
             let why = "this coordinator sends chunks only to workers that confirm what they read (the `receipts` capability): update sweep on \(session.host)"
@@ -546,10 +565,7 @@ public final class Coordinator {
             return false
         case .unread(let seconds, let n):
             core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(seconds)) s"))
-            if let fd = connection {
-                router.cutOff(connection: fd)
-                cutOff.insert(fd) // what it sent after this in the same batch is dropped too
-            }
+            if let connection { cut(connection) } // (what it sent after this in the same batch is dropped too)
             log.limited(.warning, key: "unread-\(worker)", "disconnected \(worker.prefix(64))\(peer.map { " at \($0)" } ?? ""): it asked for more with \(n) chunk(s) unread for \(Int(seconds)) s")
             return false
         }
@@ -559,9 +575,8 @@ public final class Coordinator {
     /// queued on them: with ROUTER_HANDOVER the old connection's queue lives on while the
     /// peer keeps it open.
     private func cutAbandonedConnections(of worker: String) {
-        for fd in unconfirmed.takeAbandoned() {
-            router.cutOff(connection: fd)
-            cutOff.insert(fd)
+        for connection in unconfirmed.takeAbandoned() {
+            cut(connection)
             log.limited(.warning, key: "moved-\(worker)", "closed an earlier connection of \(worker.prefix(64)): it came back on another one with chunks still queued on the old one")
         }
     }
@@ -573,10 +588,7 @@ public final class Coordinator {
     private func cutOffUnreadChunks(now: Double) {
         for s in unconfirmed.stalled(now: now) {
             core.countViolation(.invalid(type: "chunk request", reason: "answers unread for \(Int(s.seconds)) s"))
-            if let fd = s.connection {
-                router.cutOff(connection: fd)
-                cutOff.insert(fd)
-            }
+            if let connection = s.connection { cut(connection) }
             log.limited(.warning, key: "unread-\(s.worker)", "disconnected \(s.worker.prefix(64)): \(s.unconfirmed) chunk(s) sent to it were not confirmed read for \(Int(s.seconds)) s")
         }
     }

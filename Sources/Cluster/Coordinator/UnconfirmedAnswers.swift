@@ -31,7 +31,7 @@ struct UnconfirmedAnswers {
     /// A request that waits for room over all workers, as read.
     struct Waiting {
         var worker: String
-        var connection: Int32?
+        var connection: ConnectionID?
         var peer: String?
         var message: WorkerMessage
     }
@@ -39,14 +39,14 @@ struct UnconfirmedAnswers {
     /// A worker that confirmed nothing for ``unreadSeconds`` while answers were outstanding.
     struct Stalled: Equatable {
         var worker: String
-        var connection: Int32?
+        var connection: ConnectionID?
         var seconds: Double
         var unconfirmed: Int
     }
 
     private struct Ledger {
         /// The connection the answers went out on (libzmq drops a closed one's queue).
-        var connection: Int32?
+        var connection: ConnectionID?
         /// When each unconfirmed answer was sent, by receipt.
         var sentAt: [Int: Double] = [:]
         /// Requests let through in the batch being gathered, not yet answered.
@@ -76,7 +76,7 @@ struct UnconfirmedAnswers {
     private var ledgers: [String: Ledger] = [:]
     private var standings: [String: Standing] = [:]
     /// Connections a worker left with chunks queued on them, to be cut (``takeAbandoned()``).
-    private var abandoned: [Int32] = []
+    private var abandoned: [ConnectionID] = []
     /// Workers with requests let through in the batch being gathered (what
     /// ``batchAnswered()`` resets: not every ledger, on every batch of the poll loop).
     private var admittedWorkers: [String] = []
@@ -103,7 +103,7 @@ struct UnconfirmedAnswers {
     /// Takes the `receipts` a request of `worker` returns, on `connection`, and says whether
     /// it is answered. Requests let through count as unconfirmed until ``batchAnswered()``:
     /// a batch's requests are all screened before any is answered.
-    mutating func screen(_ worker: String, connection: Int32?, receipts: [Int], now: Double) -> Screening {
+    mutating func screen(_ worker: String, connection: ConnectionID?, receipts: [Int], now: Double) -> Screening {
         confirm(worker, connection: connection, receipts: receipts, now: now)
         var ledger = ledgers[worker]!
         if !ledger.sentAt.isEmpty, now - ledger.progressAt > unreadSeconds {
@@ -122,11 +122,11 @@ struct UnconfirmedAnswers {
     }
 
     /// Takes `receipts` of `worker` on `connection`, from a request or a `receipts` message.
-    mutating func confirm(_ worker: String, connection: Int32?, receipts: [Int], now: Double) {
+    mutating func confirm(_ worker: String, connection: ConnectionID?, receipts: [Int], now: Double) {
         if let old = ledgers[worker], old.connection != connection {
             // Another connection under the same id: what is queued on the old one stays
             // while it is open, so it is cut (a reconnect's old one is usually closed).
-            if let fd = old.connection, !old.sentAt.isEmpty { abandoned.append(fd) }
+            if let connection = old.connection, !old.sentAt.isEmpty { abandoned.append(connection) }
             remove(worker)
         }
         var ledger = ledgers[worker] ?? Ledger(connection: connection, progressAt: now)
@@ -138,7 +138,7 @@ struct UnconfirmedAnswers {
     }
 
     /// Connections to cut: left by their worker with chunks queued on them.
-    mutating func takeAbandoned() -> [Int32] {
+    mutating func takeAbandoned() -> [ConnectionID] {
         defer { abandoned.removeAll() }
         return abandoned
     }
@@ -221,7 +221,7 @@ struct UnconfirmedAnswers {
     /// kernel gives a new connection the lowest free descriptor, so a worker reconnecting
     /// often comes back on the same number, and its lost answers would count against it.
     mutating func connectionClosed(_ fd: Int32) {
-        for (worker, ledger) in ledgers where ledger.connection == fd { remove(worker) }
+        for (worker, ledger) in ledgers where ledger.connection?.fd == fd { remove(worker) }
     }
 
     /// The answer of `receipt` was not sent after all.
@@ -240,5 +240,24 @@ struct UnconfirmedAnswers {
         guard let ledger = ledgers.removeValue(forKey: worker) else { return }
         outstandingOverall -= ledger.outstanding
         waitingCount -= ledger.waiting.count
+    }
+}
+
+/// A peer's connection as the coordinator saw it: its descriptor, and the address and port
+/// at the other end. A closed connection's number is soon another's (the kernel gives out the
+/// lowest free one), and the monitor may say it closed only later: the address tells them
+/// apart before one is cut.
+struct ConnectionID: Hashable, Sendable, ExpressibleByIntegerLiteral {
+    var fd: Int32
+    /// `ADDRESS:PORT` of the peer (nil: not known, as in tests).
+    var peer: String?
+
+    init(fd: Int32, peer: String?) {
+        self.fd = fd
+        self.peer = peer
+    }
+
+    init(integerLiteral fd: Int32) {
+        self.init(fd: fd, peer: nil)
     }
 }
