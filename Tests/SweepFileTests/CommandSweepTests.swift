@@ -291,6 +291,26 @@ import Testing
         #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["depth.min=1", "depth.max=10", "opt.name=adam", "opt.min=2"])
     }
 
+    /// An unknown key does not hide its section's other problems: `budget: {trials: ten,
+    /// max_epoch: 12}` said only the key, and the `ten` once it was fixed; nested sections
+    /// too (`pruner.n_startup_trial` beside a bad value).
+    @Test func anUnknownKeyDoesNotHideItsSectionsOtherProblems() throws {
+        let text = """
+            study: s
+            program: t.py
+            parameters:
+              x: {uniform: [0, 1]}
+            pruner: {name: median, n_startup_trial: 4, n_warmup_steps: many}
+            budget: {trials: ten, max_epoch: 12, wall_tme: 1h}
+            """
+        let lines = problemLines(text, file: "t.yaml")
+        #expect(lines.count == 5, "\(lines)")
+        for (place, what) in [("5:24", "pruner.n_startup_trial: unknown key"), ("5:44", "pruner.n_warmup_steps: expected a whole number"), ("6:10", "budget.trials: expected a whole number"),
+                              ("6:23", "budget.max_epoch: unknown key 'max_epoch'; did you mean 'max_epochs'?"), ("6:38", "budget.wall_tme: unknown key")] {
+            #expect(lines.contains { $0.hasPrefix("t.yaml:\(place): \(what)") }, "\(place) \(what): \(lines)")
+        }
+    }
+
     /// The command settings' problems come all at once, in file order (they came one per
     /// run of `sweep validate`, out of order: summary, then timeout, then kill_grace), every
     /// unknown macro too.

@@ -15,17 +15,42 @@ public struct ConfigDecoder: Sendable {
         self.file = file
     }
 
-    /// Decodes `type` from `node`; any failure becomes a located ``ConfigError``.
+    /// Decodes `type` from `node`; any failure becomes a located ``ConfigError``. An unknown
+    /// key does not hide the section's other problems: the rest is decoded without it, and
+    /// all are reported (`budget: {trials: ten, max_epoch: 12}` said only the key, and the
+    /// `ten` after it was fixed).
     public func decode<T: Decodable>(_ type: T.Type, from node: ConfigNode, at basePath: ConfigPath = ConfigPath()) throws(ConfigError) -> T {
-        do {
-            return try T(from: NodeDecoder(node: node, path: []))
-        } catch let error as DecodingError {
-            throw locate(error, in: node, basePath: basePath)
-        } catch let error as ConfigError {
-            throw error.inFile(file)
-        } catch {
-            throw ConfigError(file: file, mark: node.mark, path: basePath, message: "\(error)")
+        var current = node
+        var problems: [ConfigError] = []
+        for _ in 0..<16 {
+            do {
+                let value = try T(from: NodeDecoder(node: current, path: []))
+                guard problems.isEmpty else { break }
+                return value
+            } catch let error as DecodingError {
+                problems.append(locate(error, in: current, basePath: basePath))
+                guard case .dataCorrupted(let context) = error, context.debugDescription.hasPrefix("unknown key '"),
+                      let keys = Self.keys(of: context.codingPath), let rest = current.removing(path: keys[...]) else { break }
+                current = rest
+            } catch let error as ConfigError {
+                problems.append(error.inFile(file))
+                break
+            } catch {
+                problems.append(ConfigError(file: file, mark: node.mark, path: basePath, message: "\(error)"))
+                break
+            }
         }
+        throw ConfigError.combining(problems) ?? ConfigError(file: file, mark: node.mark, path: basePath, message: "cannot be read")
+    }
+
+    /// A coding path of mapping keys only (nil when it goes through a list).
+    private static func keys(of codingPath: [any CodingKey]) -> [String]? {
+        var keys: [String] = []
+        for key in codingPath {
+            guard key.intValue == nil else { return nil }
+            keys.append(key.stringValue)
+        }
+        return keys.isEmpty ? nil : keys
     }
 
     /// Converts a `DecodingError` thrown while decoding `root` into a located error.

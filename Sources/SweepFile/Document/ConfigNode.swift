@@ -109,6 +109,13 @@ extension ConfigNode {
         return ConfigNode(.mapping(entries), mark: mark)
     }
 
+    /// A copy without the entry at `path` (keys of nested mappings); nil when there is none.
+    public func removing(path: ArraySlice<String>) -> ConfigNode? {
+        guard let key = path.first, let child = self[key] else { return nil }
+        if path.count == 1 { return setting(key, to: nil) }
+        return child.removing(path: path.dropFirst()).map { setting(key, to: $0) }
+    }
+
     /// A copy with the value at `path` (keys of nested mappings) replaced by `newValue`.
     public func setting(path: ArraySlice<String>, to newValue: ConfigNode) -> ConfigNode {
         guard let key = path.first else { return newValue }
