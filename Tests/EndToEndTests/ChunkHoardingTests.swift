@@ -106,18 +106,18 @@ struct HarnessFailure: Error, CustomStringConvertible {
         // ... and are answered once the hoarders that hold the room were cut off, 10 s after
         // their chunks went out (others wait, and they never confirmed one), while they went
         // on heartbeating; the newcomer ranks with those never served.
-        var chunkAt: Date?
-        let start = Date()
-        while chunkAt == nil, Date() < start.addingTimeInterval(120) {
+        // (What the coordinator had logged when the chunk came: the cut came first. The
+        // deadline only ends a hang: the fetch of a real worker gives up after 80 s.)
+        var logWhenAnswered: String?
+        let deadline = Date().addingTimeInterval(80)
+        while logWhenAnswered == nil, Date() < deadline {
             for socket in hoarders { _ = try socket.send([heartbeat], dontWait: true) }
             _ = try late.send([heartbeat], dontWait: true)
             if let m = try late.receive(), let text = m.frames.first.flatMap({ String(bytes: $0, encoding: .utf8) }), text.contains("\"data_chunk\"") {
-                chunkAt = Date()
+                logWhenAnswered = h.logText("coordinator.log")
             }
         }
-        let log = h.logText("coordinator.log")
-        let waited = try #require(chunkAt, "the newcomer got no chunk:\n\(log.suffix(3000))").timeIntervalSince(start)
-        #expect(waited > 3 && waited < 45, "answered after \(waited) s")
+        let log = try #require(logWhenAnswered, "the newcomer got no chunk:\n\(h.logText("coordinator.log").suffix(3000))")
         #expect(log.contains(/chunk\(s\) sent to it were not confirmed read for 1[0-9] s/), "\(log.suffix(3000))")
         #expect(coordinator.process.isRunning)
     }

@@ -36,7 +36,7 @@ final class CoordinatorCore {
     /// was cancelled on its own worker when that one came back a second later with the
     /// result, and the attempt counted as a crash (a trial FAIL with max_attempts 1).
     private var heldForItsWorker: [Int: Double] = [:]
-    /// Recent hellos by worker id (see ``noteHello(_:now:)``).
+    /// Recent hellos by worker id (a loop of them is held back, see ``HelloRecords``).
     private var hellos = HelloRecords()
     /// How long the others get once a first worker is back after everyone went silent: a
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.

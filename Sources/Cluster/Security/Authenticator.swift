@@ -29,7 +29,7 @@ final class Authenticator {
         self.allowed = allowed
         self.file = file
         self.log = log
-        fileStamp = file.flatMap(FileStamp.init)
+        fileStamp = file.flatMap { FileStamp(path: $0) }
     }
 
     /// Whether `key` (Z85) is on the list now.
@@ -42,7 +42,7 @@ final class Authenticator {
     func reloadIfChanged(now: Double) -> Set<String> {
         guard let file, now - lastLook >= Self.lookSeconds else { return [] }
         lastLook = now
-        let stamp = FileStamp(file)
+        let stamp = FileStamp(path: file)
         guard stamp != fileStamp else { return [] }
         fileStamp = stamp
         let keys: Set<String>
@@ -90,23 +90,5 @@ final class Authenticator {
             log.limited(.warning, key: "zap-\(address)", "rejected a \(mechanism) connection from \(address): \(key == nil ? "no client key" : "key \(key!) is not allowed")")
             _ = try? socket.send([Array("1.0".utf8), f[1], Array("400".utf8), Array("not allowed".utf8), [], []])
         }
-    }
-}
-
-/// Enough of a file's `stat` to see that it changed (an editor's rename gives a new inode,
-/// an edit in place a new time or size).
-struct FileStamp: Equatable {
-    var inode: UInt64
-    var size: Int64
-    var modified: Int
-    var modifiedNanos: Int
-
-    init?(_ path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = info.st_mtim.tv_sec
-        modifiedNanos = info.st_mtim.tv_nsec
     }
 }

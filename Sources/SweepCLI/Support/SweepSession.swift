@@ -36,7 +36,7 @@ struct SweepSession {
         if processStop.isSet { throw StoppedBeforeStart() }
         let coordinator = try makeCoordinator()
         let study = coordinator.studyName
-        let fileAtStart = FileIdentity(path: databasePath)
+        let fileAtStart = FileStamp(path: databasePath)
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
         if let (server, port) = dashboardServer, let dashboard {
             coordinator.metrics = server.recorder
@@ -88,8 +88,8 @@ struct SweepSession {
         }
         // Removed or replaced meanwhile: its results went with the file it was (the summary
         // said "no database at ... (pass --db PATH)", exit 2, or named a study it could not find).
-        if let before = fileAtStart, FileIdentity(path: databasePath) != before {
-            let now = FileIdentity(path: databasePath) == nil ? "removed" : "replaced by another file"
+        if let before = fileAtStart, FileStamp(path: databasePath).map({ $0.isSameFile(as: before) }) != true {
+            let now = FileStamp(path: databasePath) == nil ? "removed" : "replaced by another file"
             throw CommandFailure("the database \(databasePath) was \(now) while the sweep ran: what this run recorded went with the file it was")
         }
         try printSummary(summary)
@@ -215,17 +215,5 @@ final class ProgressThread: Sendable {
         }
         // The summary that follows repeats the block's first lines: show them once.
         display.finish(keep: false)
-    }
-}
-
-/// Which file a path names (device and inode), to notice it removed or replaced.
-struct FileIdentity: Equatable {
-    var device: UInt64
-    var inode: UInt64
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 }
