@@ -555,6 +555,23 @@ import Testing
         }
     }
 
+    /// A W&B file's command problems (an unknown macro, a bad timeout) come with its W&B
+    /// problems, not in a second round once those are fixed.
+    @Test func aWandBFilesCommandProblemsComeWithItsOtherProblems() throws {
+        let text = """
+            program: train.py
+            method: bayse
+            command: [python3, "${program}", "${argz}"]
+            timeout: soon
+            metric: {name: loss}
+            parameters:
+              lr: {min: 0.1, max: 0.01}
+            """
+        let lines = problemLines(text, file: "w.yaml")
+        #expect(lines.map { $0.split(separator: " ").first ?? "" } == ["w.yaml:2:9:", "w.yaml:3:34:", "w.yaml:4:10:", "w.yaml:7:13:"], "\(lines)")
+        #expect(lines[1].contains("unknown macro '${argz}'") && lines[2].contains("timeout: expected a duration"), "\(lines)")
+    }
+
     @Test func aWandBFileWithItsOwnBudgetIsUncappedUnlessItSaysSo() throws {
         let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nbudget: {trials: 3}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n"
         #expect(try SweepDefinition.parse(text: text, file: "b.yaml").maxEpochs == WandBSweep.uncappedEpochs)

@@ -137,6 +137,16 @@ public enum WandBSweep {
                 add("budget", ConfigNode(.mapping(b), mark: trials.mark))
             }
         }
+        if !problems.isEmpty {
+            // The command's settings (macros, timeout, summary, ...) are checked with the rest,
+            // not in a second round once the W&B keys are right.
+            let settings = ConfigNode(.mapping(out.filter { CommandTask.fileKeys.contains($0.key) }), mark: root.mark)
+            do throws(ConfigError) {
+                _ = try CommandTask.decode(document: settings, epochs: 1, direction: .minimize, baseDirectory: nil, decoder: ConfigDecoder(file: file))
+            } catch {
+                problems.append(error)
+            }
+        }
         if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: root.mark)
     }
