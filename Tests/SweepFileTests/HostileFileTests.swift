@@ -162,6 +162,30 @@ func peakResidentBytes() -> Int {
         #expect(error?.description == lines.joined(separator: "\n"))
     }
 
+    /// The trial template's sections are checked with the sweep sections, and each other
+    /// (they came one per run of `sweep validate`: budget and sampler, then data, then model,
+    /// then training); a width that is no number is named at its place in `hidden`.
+    @Test func theTemplatesSectionsAreReportedWithTheSweepSections() {
+        let text = """
+            study: t
+            data: {dataset: moons, samples: many, bogus: 1}
+            model: {hidden: [64, x]}
+            training:
+              epochs: ten
+            budget: {trials: ten}
+            sampler: {name: random, seed: abc}
+            """
+        let lines = parseError(text)?.all.map(\.line) ?? []
+        #expect(lines == [
+            "bad.yaml:2:24: data.samples: expected a whole number, got the string 'many'",
+            "bad.yaml:2:39: data.bogus: unknown key 'bogus'; expected one of: classes, columns, dataset, decimal, features_array, fingerprint, header, ignore, label, labels_array, missing, noise, path, samples, scaling, seed, separator, shape, stratify, target_scaling, task, test, test_file, test_labels, test_limit, train_file, train_labels, train_limit, transpose, validation, validation_file, validation_from, validation_labels, validation_limit",
+            "bad.yaml:3:22: model.hidden[1]: expected a whole number, got the string 'x'",
+            "bad.yaml:5:3: training.epochs: expected a whole number, got the string 'ten'",
+            "bad.yaml:6:10: budget.trials: expected a whole number, got the string 'ten'",
+            "bad.yaml:7:25: sampler.seed: expected a whole number, got the string 'abc'",
+        ], "\(lines)")
+    }
+
     @Test func locationsPointAtTheKeyNotTheValue() {
         let text = validSweep.replacingOccurrences(of: "  epochs: 3\n", with: "  epochs:     three\n")
         #expect(parseError(text)?.mark == SourceMark(line: 11, column: 3))

@@ -1,4 +1,5 @@
 import Synchronization
+import Training
 
 /// Decodes `Decodable` types from a ``ConfigNode`` strictly, and turns every failure into
 /// a ``ConfigError`` with the file position and the dotted field path.
@@ -22,22 +23,31 @@ public struct ConfigDecoder: Sendable {
     public func decode<T: Decodable>(_ type: T.Type, from node: ConfigNode, at basePath: ConfigPath = ConfigPath()) throws(ConfigError) -> T {
         var current = node
         var problems: [ConfigError] = []
-        for _ in 0..<16 {
+        passes: for _ in 0..<16 {
             do {
                 let value = try T(from: NodeDecoder(node: current, path: []))
                 guard problems.isEmpty else { break }
                 return value
-            } catch let error as DecodingError {
-                problems.append(locate(error, in: current, basePath: basePath))
-                guard case .dataCorrupted(let context) = error, context.debugDescription.hasPrefix("unknown key '"),
-                      let keys = Self.keys(of: context.codingPath), let rest = current.removing(path: keys[...]) else { break }
-                current = rest
-            } catch let error as ConfigError {
-                problems.append(error.inFile(file))
-                break
             } catch {
-                problems.append(ConfigError(file: file, mark: node.mark, path: basePath, message: "\(error)"))
-                break
+                // Problems seen in an earlier pass come again: each is reported once.
+                let found: [DecodingError]
+                switch error {
+                case let error as DecodingError: found = [error]
+                case let error as DecodingProblems: found = error.errors
+                case let error as ConfigError: problems.append(error.inFile(file)); break passes
+                default: problems.append(ConfigError(file: file, mark: node.mark, path: basePath, message: "\(error)")); break passes
+                }
+                for e in found {
+                    let located = locate(e, in: current, basePath: basePath)
+                    if !problems.contains(where: { $0.path == located.path && $0.message == located.message }) { problems.append(located) }
+                }
+                // Decoded again without the unknown keys (the rest may hold more problems).
+                var rest = current
+                for case .dataCorrupted(let context) in found where context.debugDescription.hasPrefix("unknown key '") {
+                    if let keys = Self.keys(of: context.codingPath), let without = rest.removing(path: keys[...]) { rest = without }
+                }
+                guard rest != current else { break }
+                current = rest
             }
         }
         throw ConfigError.combining(problems) ?? ConfigError(file: file, mark: node.mark, path: basePath, message: "cannot be read")

@@ -244,6 +244,19 @@ public struct SweepDefinition: Sendable {
             problems += SchedulingRules.problems(root: root, task: task, scheduler: scheduler, pruner: pruner, budget: budget, space: space,
                                                  maxEpochs: epochs, parameters: searched?.0 ?? [])
         }
+        if !problems.isEmpty, task != .command, let searched,
+           let noPruner = try? decoder.decode(PrunerConfig.self, from: ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("none")))]))) {
+            // The trial template's problems come with the sections' (they came in a second
+            // round, once the sections were right): the template at the base point.
+            let provisional = SweepDefinition(
+                file: file, text: text, study: study ?? "provisional", description: nil,
+                objective: objective ?? Objective(metric: "value", direction: .minimize), seed: seed ?? 0,
+                sampler: sampler ?? SamplerConfig(), pruner: pruner ?? noPruner, scheduler: nil, budget: budget ?? Budget(trials: 1),
+                retry: RetryPolicy(), artifacts: ArtifactPolicy(), task: task,
+                parameters: searched.0, conditionalValues: searched.1, space: searched.2,
+                template: ConfigNode(.mapping(templateEntries.filter { allowed.contains($0.key) }), mark: root.mark)) // unknown sections are reported above
+            do throws(ConfigError) { _ = try provisional.spec(for: provisional.baseAssignment(), trialSeed: 1) } catch { problems.append(error) }
+        }
         if let problem = ConfigError.combining(problems) { throw problem }
         guard let study, let objective, let seed, let budget, let retry, let artifacts, let sampler, let pruner, let searched else {
             preconditionFailure("every section either decoded or recorded a problem")

@@ -32,6 +32,17 @@ extension ConfigChoice {
     }
 }
 
+/// Independent problems of one configuration, found in one pass (one per section of a
+/// trial: `data`, `model`, `training`), so that a file's mistakes come all at once instead of
+/// one per run of `sweep validate`.
+public struct DecodingProblems: Error, CustomStringConvertible {
+    /// In the order the sections were decoded.
+    public var errors: [DecodingError]
+
+    /// Each problem as `field: message`.
+    public var description: String { TrainingError.describe(self) }
+}
+
 extension CodingUserInfoKey {
     /// Set to `true` in a decoder's `userInfo` to make the configuration types reject
     /// unknown fields themselves. `JSONDecoder` ignores unknown keys; the project's strict

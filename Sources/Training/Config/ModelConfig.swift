@@ -182,8 +182,8 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     private static func decodeHidden(_ c: KeyedDecodingContainer<CodingKeys>, allowEmpty: Bool) throws -> [Int] {
         guard c.contains(.hidden), try !c.decodeNil(forKey: .hidden) else { return [300, 100] }
         let widths: [Int]
-        if let list = try? c.decode([Int].self, forKey: .hidden) {
-            widths = list
+        if (try? c.nestedUnkeyedContainer(forKey: .hidden)) != nil {
+            widths = try c.decode([Int].self, forKey: .hidden) // a bad width is named at its place
         } else {
             let h = try c.nestedContainer(keyedBy: HiddenKeys.self, forKey: .hidden)
             guard let layers = try h.decodeIfPresent(Int.self, forKey: .layers),

@@ -35,9 +35,20 @@ public struct TrialConfig: Codable, Sendable, Hashable {
             throw DecodingError.keyNotFound(
                 CodingKeys.data, .init(codingPath: c.codingPath, debugDescription: "'data' is required (at least data.dataset)"))
         }
-        data = try c.decode(DataConfig.self, forKey: .data)
-        model = try c.value(.model, default: ModelConfig())
-        training = try c.value(.training, default: TrainingConfig())
+        // The sections are independent: each one's problem is reported, not only the first's.
+        var problems: [DecodingError] = []
+        func section<T>(_ decode: () throws -> T) throws -> T? {
+            do { return try decode() } catch let error as DecodingError { problems.append(error); return nil }
+        }
+        let decodedData = try section { try c.decode(DataConfig.self, forKey: .data) }
+        let decodedModel = try section { try c.value(.model, default: ModelConfig()) }
+        let decodedTraining = try section { try c.value(.training, default: TrainingConfig()) }
+        guard let decodedData, let decodedModel, let decodedTraining else {
+            throw problems.count == 1 ? problems[0] : DecodingProblems(errors: problems)
+        }
+        data = decodedData
+        model = decodedModel
+        training = decodedTraining
         // Regression's default loss is MSE (the model section's default is cross-entropy).
         if data.resolvedTask == .regression, (try? c.nestedContainer(keyedBy: ModelConfig.CodingKeys.self, forKey: .model))?.contains(.loss) != true {
             model.loss = .mse

@@ -119,6 +119,7 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Makes a decoding error readable: `training.optimizer.momentum: <message>`.
     static func describe(_ error: any Error) -> String {
+        if let problems = error as? DecodingProblems { return problems.errors.map(describe).joined(separator: "; ") }
         guard let decoding = error as? DecodingError else { return String(describing: error) }
         let context: DecodingError.Context
         switch decoding {
