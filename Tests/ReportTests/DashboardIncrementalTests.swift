@@ -245,7 +245,8 @@ import Testing
 extension DashboardIncrementalTests {
     /// A Population Based Training study's lineage (the report's exploit/explore table and
     /// every member's schedules) is on the dashboard with the report's plots; a study
-    /// without one has none.
+    /// without one has none. A change reads from the source's value (`x1.2` multiplied
+    /// trial 1's 0.01), the member's own after "before" (it showed 0.02 → 0.012 (x1.2)).
     @Test func theDashboardShowsAPopulationsLineage() throws {
         let s = try Scratch("dashboard-lineage")
         defer { s.cleanUp() }
@@ -254,12 +255,12 @@ extension DashboardIncrementalTests {
         let before = try #require(try feed.figures("inc"))
         #expect(!before.contains("id=\"lineage\"") && before.contains("section class=\"part fig\""))
         try store.write { tx in
-            _ = try tx.recordLineage(studyID: study, LineageStep(sequence: 0, member: 2, epoch: 4, source: 0, sourceEpoch: 4, oldParams: ["x": .double(0.02)],
-                                                                 params: ["x": .double(0.024)], changes: ["x": "x1.2"]), at: 3000)
+            _ = try tx.recordLineage(studyID: study, LineageStep(sequence: 0, member: 2, epoch: 4, source: 1, sourceEpoch: 4, oldParams: ["x": .double(0.02)],
+                                                                 params: ["x": .double(0.012)], changes: ["x": "x1.2"]), at: 3000)
         }
         let after = try #require(try StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0).figures("inc"))
         #expect(after.contains("id=\"lineage-table\"") && after.contains("id=\"schedules-table\""), "\(after.suffix(2000))")
-        #expect(after.contains("<td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">0</td><td class=\"num\">4</td><td>x: 0.02 → 0.024 (x1.2)</td>"), "\(after.suffix(1500))")
+        #expect(after.contains("<td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">4</td><td>x: 0.01 → 0.012 (x1.2; before: 0.02)</td>"), "\(after.suffix(1500))")
     }
 }
 

@@ -42,6 +42,19 @@ extension PopulationBasedTraining.Change.Kind {
     }
 }
 
+/// One explored parameter of a lineage step (``PopulationLineage/changes(of:)``).
+public struct ParameterChange: Hashable, Sendable {
+    public var name: String
+    /// The source member's value, which the change applied to (nil: it had none).
+    public var copied: ParamValue?
+    /// The value after the step.
+    public var value: ParamValue?
+    /// `x1.2`, `resampled`, `+1`, ... (``LineageStep/changes``).
+    public var change: String
+    /// The member's own value before the step.
+    public var before: ParamValue?
+}
+
 /// A run of epochs trained with the same parameters.
 public struct ScheduleSegment: Hashable, Sendable {
     /// Inclusive, 1-based.
@@ -74,6 +87,16 @@ public struct PopulationLineage: Sendable {
     /// it at that time copied (and explored).
     public func params(of member: Int, before sequence: Int64) -> Params? {
         steps(of: member).last { $0.sequence < sequence }?.params ?? initialParams(of: member)
+    }
+
+    /// How step's explored parameters came about, by name: the source's value the change
+    /// applied to (`x0.8` multiplies it), the value after, and the member's own before
+    /// (what it trained with until the step).
+    public func changes(of step: LineageStep) -> [ParameterChange] {
+        let copied = params(of: step.source, before: step.sequence) ?? [:]
+        return step.changes.keys.sorted().map { n in
+            ParameterChange(name: n, copied: copied[n], value: step.params[n], change: step.changes[n]!, before: step.oldParams[n])
+        }
     }
 
     /// The member's parameters when it started.

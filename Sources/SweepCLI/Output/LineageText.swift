@@ -22,10 +22,9 @@ enum LineageText {
             out.append("lineage (exploit/explore steps):")
             for s in own {
                 // A change applies to the source's value; the member's own comes after "before".
-                let copied = lineage.params(of: s.source, before: s.sequence) ?? [:]
-                let changes = s.changes.keys.sorted().map { n in
-                    "\(n) \(copied[n].map(Fmt.param) ?? "unset") -> \(s.params[n].map(Fmt.param) ?? "unset") (\(s.changes[n]!); "
-                        + "before: \(s.oldParams[n].map(Fmt.param) ?? "unset"))"
+                let changes = lineage.changes(of: s).map { c in
+                    "\(c.name) \(c.copied.map(Fmt.param) ?? "unset") -> \(c.value.map(Fmt.param) ?? "unset") (\(c.change); "
+                        + "before: \(c.before.map(Fmt.param) ?? "unset"))"
                 }.joined(separator: ", ")
                 out.append("  epoch \(s.epoch): continued from trial \(s.source)'s checkpoint of epoch \(s.sourceEpoch); \(changes)")
             }

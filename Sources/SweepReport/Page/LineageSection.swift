@@ -32,8 +32,9 @@ enum LineageSection {
         s += "<div class=\"table-wrap\"><table class=\"data\" id=\"lineage-table\"><thead><tr><th class=\"num\">trial</th><th class=\"num\">epoch</th>"
         s += "<th class=\"num\">from trial</th><th class=\"num\">its epoch</th><th>changes</th></tr></thead><tbody>"
         for step in data.lineage {
-            let changes = step.changes.keys.sorted().map { n in
-                "\(n): \(step.oldParams[n].map(Fmt.param) ?? "unset") → \(step.params[n].map(Fmt.param) ?? "unset") (\(step.changes[n]!))"
+            // A change applies to the source's value (it said the member's own, before it).
+            let changes = lineage.changes(of: step).map { c in
+                "\(c.name): \(c.copied.map(Fmt.param) ?? "unset") → \(c.value.map(Fmt.param) ?? "unset") (\(c.change); before: \(c.before.map(Fmt.param) ?? "unset"))"
             }.joined(separator: "; ")
             s += "<tr data-trial=\"\(step.member)\"><td class=\"num\">\(step.member)</td><td class=\"num\">\(step.epoch)</td>"
             s += "<td class=\"num\">\(step.source)</td><td class=\"num\">\(step.sourceEpoch)</td><td>\(html(changes))</td></tr>"
