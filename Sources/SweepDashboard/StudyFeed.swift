@@ -166,9 +166,9 @@ final class StudyFeed: Sendable {
         let encoder = Self.encoder()
         return try read { q -> StudyLog in
             guard let s = try q.study(named: name) else { throw Missing() }
-            var log = log.flatMap { $0.studyID == s.id ? $0 : nil } ?? StudyLog(studyID: s.id)
+            var log = log.flatMap { $0.isLog(of: s) ? $0 : nil } ?? StudyLog(studyID: s.id, createdAt: s.createdAt)
             if try !log.update(q, encoder: encoder, full: full) {
-                log = StudyLog(studyID: s.id)
+                log = StudyLog(studyID: s.id, createdAt: s.createdAt)
                 _ = try log.update(q, encoder: encoder, full: true)
             }
             log.rest = try encoder.encode(Rest(summary: Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first),

@@ -34,10 +34,18 @@ struct StudyLog: Sendable {
     /// one encoded JSON object, always sent whole (it is small).
     var rest = Data("{}".utf8)
 
-    init(studyID: Int64) {
+    /// When the study was created: SQLite gives a study created after the deletion of the
+    /// newest one the same id, and its log must not carry on the deleted one's trials.
+    let studyCreatedAt: Double
+
+    init(studyID: Int64, createdAt: Double) {
         token = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         self.studyID = studyID
+        studyCreatedAt = createdAt
     }
+
+    /// Whether this is the log of `study` (not of a deleted study whose id it got).
+    func isLog(of study: StudyRecord) -> Bool { studyID == study.id && studyCreatedAt == study.createdAt }
 
     /// Rereads the study's trials and attempts and re-encodes those whose rows changed (the
     /// others are not even decoded). False when a trial disappeared: start a new log then.

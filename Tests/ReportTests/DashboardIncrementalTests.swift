@@ -117,7 +117,7 @@ import Testing
         let s = try Scratch("dashboard-partial")
         defer { s.cleanUp() }
         let (store, study, ids) = try Self.makeStudy(s, trials: 12)
-        var log = StudyLog(studyID: study)
+        var log = StudyLog(studyID: study, createdAt: 0)
         let encoder = StudyFeed.encoder()
         func reread(full: Bool) throws -> [String: Any] {
             let cursor = "\(log.token).\(log.sequence)"
@@ -243,6 +243,36 @@ import Testing
 }
 
 extension DashboardIncrementalTests {
+    /// A study deleted and created again under its name gets the deleted one's id from
+    /// SQLite: the feed starts a new log for it, so no trial of the deleted study is shown
+    /// (its trials 2 and 3, loss 100, stayed until the full reread 30 s later).
+    @Test func aStudyCreatedAgainUnderItsNameShowsOnlyItsOwnTrials() throws {
+        let s = try Scratch("dashboard-recreated")
+        defer { s.cleanUp() }
+        let (store, old, ids) = try Self.makeStudy(s, trials: 4)
+        try store.write { tx in // all settled: an incremental reread asks for none of them again
+            for i in [2, 3] { try tx.finishTrial(trialID: ids[i], attempt: 1, state: .complete, value: 100, metrics: ["loss": 100], at: 1100) }
+        }
+        let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0, fullRereadAge: 3600)
+        let first = try Self.object(try #require(try feed.study("inc")))
+        #expect((first["trials"] as? [[String: Any]])?.count == 4)
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))])
+        let new = try store.write { tx in
+            try tx.deleteStudy(old)
+            let st = try tx.createStudy(NewStudy(name: "inc", direction: .minimize, metric: "loss", sweepFile: "study: inc\n", space: space,
+                                                 seed: 2, budgetTrials: 2), at: 5000)
+            for i in 0..<2 {
+                let id = try tx.insertTrial(studyID: st.id, number: i, state: .waiting, params: ["x": .double(0.5)], seed: 9, at: 5000, leasedTo: "w")
+                try tx.finishTrial(trialID: id, attempt: 1, state: .complete, value: 5, metrics: ["loss": 5], at: 5001)
+            }
+            return st.id
+        }
+        #expect(new == old, "SQLite reuses the id (the case this test is about)")
+        let answer = try Self.object(try #require(try feed.study("inc")))
+        let trials = answer["trials"] as? [[String: Any]] ?? []
+        #expect(trials.count == 2 && trials.allSatisfy { $0["value"] as? Double == 5 }, "\(trials)")
+    }
+
     /// A Population Based Training study's lineage (the report's exploit/explore table and
     /// every member's schedules) is on the dashboard with the report's plots; a study
     /// without one has none. A change reads from the source's value (`x1.2` multiplied
