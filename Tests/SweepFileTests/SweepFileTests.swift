@@ -169,6 +169,7 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         Case(name: "invalid YAML", text: edit("hidden: [16]", "hidden: [16"), line: 9, field: "", message: "not valid YAML"),
         Case(name: "dropout out of range", text: edit("hidden: [16]", "hidden: [16]\n  dropout: {uniform: [0.0, 1.5]}"), line: 9, field: "model.dropout", message: "dropout"),
         Case(name: "integer bounds beyond 2^53", text: edit("{choice: [16, 32]}", "{int: [-9000000000000000000, 9000000000000000000], step: 2}"), line: 12, field: "training.batch_size.int", message: "within ±2^53"),
+        Case(name: "validation objective without a validation split", text: edit("samples: 200", "samples: 200\n  validation: 0"), line: 2, field: "objective.metric", message: "measured on the validation split, but the data has none"),
         Case(name: "wall time unreadable", text: edit("max_epochs: 3}", "max_epochs: 3, wall_time: soon}"), line: 19, field: "budget.wall_time", message: "duration"),
     ]
 

@@ -266,6 +266,16 @@ public struct SweepDefinition: Sendable {
             sampler: sampler, pruner: pruner, scheduler: scheduler, budget: budget, retry: retry, artifacts: artifacts, task: task,
             parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: template)
         try definition.validateTemplate()
+        // A validation metric needs a validation split: without one every trial failed
+        // ("finished without a value of 'val_accuracy'") after `sweep validate` said valid.
+        if task == .training, objective.metric.hasPrefix("val_"),
+           case .training(let config)? = try? definition.spec(for: definition.baseAssignment(), trialSeed: 1), !config.data.hasValidation {
+            let validation = root["data"]?.entry("validation")
+            throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark ?? validation?.keyMark ?? root.entry("data")?.keyMark,
+                              path: root["objective"] == nil ? ConfigPath([.key("data"), .key("validation")]) : ConfigPath([.key("objective"), .key("metric")]),
+                              message: "the objective '\(objective.metric)' is measured on the validation split, but the data has none (data.validation is 0): "
+                                  + "give it one (data.validation: 0.2, or a validation_file), or rank by a training metric (objective: \(objective.metric.dropFirst(4)))")
+        }
         return definition
     }
 
