@@ -28,6 +28,8 @@ import Testing
             let run = try Self.startRun(s, file, study: "paused", log: "run-\(signal).log", resume: signal == SIGKILL)
             let live = try s.sweep(["status", "paused", "--db", s.db])
             #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)") && live.output.contains("  running "), "\(live.output)")
+            // A trial done first, so that the study has a rate to show.
+            #expect(Scratch.waitFor(timeout: 60) { ((try? s.sweep(["status", "paused", "--db", s.db]))?.output.contains("  done 0 ")) == false })
             kill(run.processIdentifier, signal)
             #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
             let first = try s.sweep(["status", "paused", "--db", s.db])
@@ -41,6 +43,10 @@ import Testing
             let second = try s.sweep(["status", "paused", "--db", s.db])
             let e1 = try #require(Self.elapsed(first.output), "\(first.output)")
             #expect(Self.elapsed(second.output) == e1, "the elapsed time grew while nothing ran:\n\(first.output)\n\(second.output)")
+            // So does the rate: the trials it finished over its running time (it was measured
+            // over the last minute, and fell each time it was read).
+            let rate = { (text: String) in HTMLScan.first("throughput ([0-9.]+ trials/[a-z]+)", in: text) }
+            #expect(rate(first.output) != nil && rate(second.output) == rate(first.output), "the throughput changed while nothing ran:\n\(first.output)\n\(second.output)")
             let json = try s.sweep(["status", "paused", "--db", s.db, "--format", "json"])
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
             #expect((doc["study"] as? [String: Any])?["state"] as? String == "INTERRUPTED", "\(json.output)")

@@ -19,9 +19,18 @@ public struct StudyProgress: Sendable, Hashable {
     public var firstStart: Double?
     public var lastFinish: Double?
 
+    /// The running time of an interrupted study (no coordinator runs it now), set by who
+    /// knows that: its rate is measured over it, and stands still as its elapsed time does
+    /// (over the recent window it fell each time it was read).
+    public var interruptedRunSeconds: Double?
+
     /// Trials per second: over the recent window while running, over the whole run once
-    /// finished (its running time: a study interrupted and resumed did not run in between).
+    /// finished or interrupted (its running time: a study interrupted and resumed did not
+    /// run in between).
     public var throughput: Double? {
+        if let run = interruptedRunSeconds {
+            return run > 0 && finished > 0 ? Double(finished) / run : nil
+        }
         if study.state == .finished, let s = firstStart, let e = lastFinish, e > s, finished > 0 {
             return Double(finished) / (study.runSeconds > 0 ? min(e - s, study.runSeconds) : e - s)
         }

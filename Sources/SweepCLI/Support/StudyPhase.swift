@@ -26,7 +26,10 @@ struct StatusSnapshot {
         // Once it stopped, the coordinator's own count (`run_seconds`) is at least as right:
         // a run's last recorded activity can come well before its end (nothing finished).
         let stopped = phase == .running ? runs.total : max(runs.total, study.runSeconds)
-        return StatusSnapshot(progress: progress, phase: phase, elapsed: runs.segments.isEmpty ? span : stopped, databasePath: databasePath)
+        let elapsed = runs.segments.isEmpty ? span : stopped
+        var measured = progress
+        if phase == .interrupted { measured.interruptedRunSeconds = elapsed }
+        return StatusSnapshot(progress: measured, phase: phase, elapsed: elapsed, databasePath: databasePath)
     }
 
     /// The snapshot of the study named `name`.
