@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import SweepSupport
 import SweepFile
 import Training
@@ -73,6 +74,20 @@ enum DataPreflight {
         var checked = stored
         checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(current.description))))
         return checked
+    }
+
+    /// The data check of a resume, made read-only before the store is opened for writing
+    /// (opening it writes: GRDB sets up the WAL, and a refused resume changed the file's
+    /// bytes). The returned check is `Coordinator.resume`'s: given the same stored study and
+    /// fingerprint as read here, it reuses this result (the files are hashed once).
+    static func resumeCheck(_ study: StudyRecord, reader: StoreReader, force: Bool) throws -> (SweepDefinition, String?) throws -> SweepDefinition {
+        let definition = try SweepDefinition.stored(study)
+        // A file from before fingerprints lacks the column, which readers do not add: none.
+        let recorded = (try? reader.read { try $0.dataFingerprint(studyID: study.id) }) ?? nil
+        let checked = try resumed(definition, recorded: recorded, force: force)
+        return { current, currentRecorded in
+            current.text == definition.text && currentRecorded == recorded ? checked : try resumed(current, recorded: currentRecorded, force: force)
+        }
     }
 
     /// Loads (file sets) or looks for the files of (Fashion-MNIST) `config`.

@@ -168,15 +168,14 @@ struct Resume: ParsableCommand {
            let problem = ProgramLocation.resumeProblem(for: definition, study: study, sweepPath: stored.definition.sweepPath) {
             throw UsageError(problem)
         }
+        let checkData = try DataPreflight.resumeCheck(stored, reader: try database.reader(), force: force)
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             _ = try store.read { try $0.requireStudy(named: study) }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
                              workerArguments: workerArguments, dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
-                                       log: Log(label: "coordinator", minimum: .warning)) { stored, recorded in
-                    try DataPreflight.resumed(stored, recorded: recorded, force: force)
-                }
+                                       log: Log(label: "coordinator", minimum: .warning), checkData: checkData)
             }
         }
     }
@@ -221,26 +220,38 @@ struct CoordinatorCommand: ParsableCommand {
         let definition = try DataPreflight.sweep(file)
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
         let security = try network.security()
-        try FirstUseCleanup(database: database.path, study: definition.study).run {
-            let store = try database.writer()
-            let exists = try store.read { try $0.study(named: definition.study) } != nil
-            if exists && !resume {
+        /// Refuses an existing study unless --resume, and a changed file unless --force.
+        func refuse(existing record: StudyRecord) throws {
+            if !resume {
                 // (--resume would then say that another coordinator runs it: say so now.)
                 if StudyLockBytes.isHeld(database: database.path, study: definition.study) {
                     throw UsageError("study '\(definition.study)' in \(database.path) is being run by another coordinator; add workers to it with `sweep worker --connect`, or stop that one first")
                 }
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
             }
-            if exists, let record = try store.read({ try $0.study(named: definition.study) }), let change = try definition.change(from: record) {
-                // A changed file is not silently ignored: say what changed; continue with it only when forced.
-                guard force, change.unforceable == nil else { throw UsageError(change.description) }
-                try definition.replaceStored(record, in: store)
+            // A changed file is not silently ignored: say what changed; continue with it only when forced.
+            if let change = try definition.change(from: record), !force || change.unforceable != nil { throw UsageError(change.description) }
+        }
+        // Checked read-only first: opening the store for writing touches the file, and a
+        // refusal leaves its bytes as they were.
+        var checkData: (SweepDefinition, String?) throws -> SweepDefinition = { stored, recorded in
+            try DataPreflight.resumed(stored, recorded: recorded, force: force)
+        }
+        if FileManager.default.fileExists(atPath: database.path), let reader = try? database.reader(),
+           let record = try reader.read({ try $0.study(named: definition.study) }) {
+            try refuse(existing: record)
+            if try definition.change(from: record) == nil { checkData = try DataPreflight.resumeCheck(record, reader: reader, force: force) }
+        }
+        try FirstUseCleanup(database: database.path, study: definition.study).run {
+            let store = try database.writer()
+            let existing = try store.read { try $0.study(named: definition.study) }
+            if let record = existing {
+                try refuse(existing: record)
+                if try definition.change(from: record) != nil { try definition.replaceStored(record, in: store) }
             }
             try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
-                exists
-                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security) { stored, recorded in
-                        try DataPreflight.resumed(stored, recorded: recorded, force: force)
-                    }
+                existing != nil
+                    ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security, checkData: checkData)
                     : try Coordinator.create(definition, store: store, options: options, security: security)
             }
         }

@@ -90,8 +90,14 @@ struct DataShippingCommandTests {
         try dir.write("d.csv", text.replacingOccurrences(of: "\n7,1.0,p\n", with: "\n7,1.5,p\n"))
         let after = try DataFingerprint.ofFile("\(dir.path)/d.csv")
         #expect(after != before)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/s.db"))
         let refused = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--no-progress"], in: dir.path)
         #expect(refused.status == 2, "\(refused.output)")
+        // Checked before the store is opened for writing, which writes (the header changed).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/s.db")) == bytes, "the refused resume changed the database file")
+        let coordinator = try runSweep(["coordinator", "s.yaml", "--db", "s.db", "--resume"], in: dir.path)
+        #expect(coordinator.status == 2 && coordinator.output.contains("changed since it started"), "\(coordinator.output)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/s.db")) == bytes, "the refused coordinator --resume changed the database file")
         #expect(refused.output.contains("the data of study 'ship' changed since it started: d.csv now give \(after), the study started with \(before)"), "\(refused.output)")
         #expect(try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output.components(separatedBy: "COMPLETE").count == 3)
         // --force continues on the new data, which becomes the study's.
