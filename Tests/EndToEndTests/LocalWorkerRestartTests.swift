@@ -40,6 +40,35 @@ import Testing
         #expect(trials.count == 40 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
     }
 
+    /// Local workers that exit by themselves (a SIGTERM hands the trial back) are not
+    /// started again, and the run says that it waits and how to go on (it waited without a
+    /// word, for good); a worker that joins then finishes the study. A run whose workers
+    /// leave at its end says nothing of the kind.
+    @Test func aRunWhoseLocalWorkersAllExitedSaysItWaitsAndHowToGoOn() throws {
+        let h = try SweepHarness("local-exited")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 12, epochs: 2, sleep: 0.2))
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        #expect(h.waitFor(timeout: 60) { self.children(of: run.processIdentifier).count == 2 && (try? h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "s").id).count }) ?? 0 >= 2 })
+        for pid in children(of: run.processIdentifier) { kill(pid, SIGTERM) }
+        #expect(h.waitFor(timeout: 30) { h.logText("run.log").contains("warning: no local worker is left running (they exited); the study waits for workers") },
+                "\(h.logText("run.log"))")
+        let log = h.logText("run.log")
+        let endpoint = try #require(log.firstMatch(of: /sweep worker --connect (tcp:\/\/[0-9.]+:[0-9]+)/)?.1, "\(log)")
+        #expect(run.isRunning, "it waits")
+        let worker = try h.start(["worker", "--connect", String(endpoint)], log: "w.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+        // An ordinary run: its workers leave as it ends, and that is no warning.
+        let plain = try h.sweep(["run", try h.write("p.yaml", syntheticSweep(study: "p", trials: 4, epochs: 1, sleep: 0)), "--db", h.db, "--workers", "2", "--no-progress"])
+        #expect(plain.status == 0 && !plain.output.contains("no local worker"), "\(plain.output)")
+    }
+
     /// `sweep worker --workers-per-host` restarts its killed workers too (with all of them
     /// killed it exited: "a worker process failed").
     @Test func workersPerHostRestartsAKilledWorker() throws {

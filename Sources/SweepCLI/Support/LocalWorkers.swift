@@ -33,6 +33,11 @@ final class LocalWorkers: @unchecked Sendable {
     private var launch: (endpoint: String, extraArguments: [String])?
     private var supervising = false
     private var saidNoneLeft = false
+    /// Since when no local worker runs (nil: one does).
+    private var noneLeftSince: Date?
+    /// Where other workers can join the study (the coordinator's TCP endpoint), for the
+    /// message when no local worker is left.
+    var joinEndpoint: String?
     private let logDirectory: String?
 
     init(logDirectory: String?) {
@@ -123,10 +128,24 @@ final class LocalWorkers: @unchecked Sendable {
                 StandardStream.error.write("warning: local worker \(old.id) was killed by signal \(signal) and cannot be started again: \(error)\n")
             }
         }
-        if !saidNoneLeft, !slots.isEmpty, !slots.contains(where: { $0.process.isRunning }),
-           slots.contains(where: { $0.process.terminationReason == .uncaughtSignal }) {
-            saidNoneLeft = true
-            StandardStream.error.write("warning: no local worker is left running (each was killed again and again)\n")
+        // None left: said once. Workers that exited by themselves (on a SIGTERM, or
+        // quarantined) left `sweep run` waiting without a word: said after 2 s there, so
+        // that workers leaving at the study's end (before the supervisor stops) are not.
+        if slots.isEmpty || slots.contains(where: { $0.process.isRunning }) {
+            noneLeftSince = nil
+        } else if !saidNoneLeft {
+            let since = noneLeftSince ?? now
+            noneLeftSince = since
+            let killed = slots.filter { $0.process.terminationReason == .uncaughtSignal }.count
+            let waits = joinEndpoint.map { "; the study waits for workers: add some with `sweep worker --connect \($0)`, or stop it with Ctrl-C (`sweep resume` continues it)" } ?? ""
+            if killed > 0 {
+                saidNoneLeft = true
+                let why = killed == slots.count ? "each was killed again and again" : "\(slots.count - killed) exited, \(killed) killed again and again"
+                StandardStream.error.write("warning: no local worker is left running (\(why))\(waits)\n")
+            } else if joinEndpoint != nil, now.timeIntervalSince(since) >= 2 {
+                saidNoneLeft = true
+                StandardStream.error.write("warning: no local worker is left running (they exited)\(waits)\n")
+            }
         }
     }
 

@@ -58,6 +58,7 @@ struct SweepSession {
                     StandardStream.error.write("note: local workers use \(endpoint): cannot listen on \(ipc.endpoint): \(error)\n")
                 }
             }
+            local.joinEndpoint = coordinator.endpoint
             try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)
             local.superviseInBackground { !processStop.isSet }
         }
