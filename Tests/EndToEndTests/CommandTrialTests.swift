@@ -749,21 +749,45 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(shown.contains("[INTERRUPTED]") && shown.contains("continue with `sweep resume w"), "\(shown)")
     }
 
-    /// A database removed while the sweep runs is said as such, exit 1: the summary said "no
-    /// database at sweep.db (pass --db PATH)", exit 2, as for a typo.
-    @Test func aDatabaseRemovedDuringTheRunIsSaid() throws {
-        let h = try SweepHarness("db-removed")
+    /// A database removed or replaced while the sweep runs stops the run within seconds
+    /// (it ran to the end of its budget, recording into a file nobody could open again, and
+    /// then said so), exit 1, and what the run recorded is saved beside it, from where it
+    /// resumes; the run's WAL does not stay beside the name to be replayed into the file
+    /// that takes it. (The summary once said "no database at sweep.db (pass --db PATH)".)
+    @Test(arguments: ["removed", "replaced by another file"])
+    func aDatabaseRemovedOrReplacedDuringTheRunStopsItAndIsSaved(change: String) throws {
+        let h = try SweepHarness("db-lost")
         defer { h.cleanUp() }
         _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
-        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 12}\n")
+        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 400}\n")
+        let other = h.path("other.db")
+        if change != "removed" {
+            #expect(try h.run(["run", try h.write("o.yaml", syntheticSweep(study: "o", trials: 2, epochs: 1, sleep: 0)), "--db", other, "--workers", "1", "--no-progress"]).status == 0)
+        }
         let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
-        let started = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).count }) ?? 0 }
-        try #require(h.waitFor(timeout: 30) { started() >= 2 }, "\(h.logText("run.log"))")
-        try FileManager.default.removeItem(atPath: h.db)
-        #expect(h.waitFor(timeout: 60) { !run.isRunning })
-        #expect(run.terminationStatus == 1, "\(h.logText("run.log"))")
-        #expect(h.logText("run.log").contains("the database \(h.db) was removed while the sweep ran"), "\(h.logText("run.log"))")
+        let done = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).filter { $0.state == .complete }.count }) ?? 0 }
+        try #require(h.waitFor(timeout: 30) { done() >= 2 }, "\(h.logText("run.log"))")
+        if change == "removed" { try FileManager.default.removeItem(atPath: h.db) } else { rename(other, h.db) }
+        let lost = Date()
+        #expect(h.waitFor(timeout: 30) { !run.isRunning })
+        #expect(Date().timeIntervalSince(lost) < 15, "it stopped only after \(Date().timeIntervalSince(lost)) s")
+        let log = h.logText("run.log")
+        #expect(run.terminationStatus == 1, "\(log)")
+        let rescued = h.db + ".rescued"
+        #expect(log.contains("the database \(h.db) was \(change) while the sweep ran: the run stopped, and what it recorded is saved in \(rescued)"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: h.db + "-wal") || change != "removed", "the run's WAL stayed beside the name")
+        if change != "removed" {
+            // The file that took the name is whole, and only its own study is in it.
+            let studies = try h.reader().read { q in try q.studies().map(\.name) }
+            #expect(studies == ["o"], "\(studies)")
+            #expect(try h.run(["status", "o", "--db", h.db]).output.contains("2/2 trials"))
+        }
+        // The copy holds the run's trials, none left RUNNING, and the study resumes from it.
+        let saved = try SweepStore.openReadOnly(path: rescued).read { q in try q.trials(studyID: try q.requireStudy(named: "d").id) }
+        #expect(saved.filter { $0.state == .complete }.count >= 2 && !saved.contains { $0.state == .running }, "\(saved.map(\.state))")
+        let status = try h.run(["status", "d", "--db", rescued])
+        #expect(status.output.contains("[INTERRUPTED]") && status.output.contains("continue with `sweep resume d --db \(rescued)`"), "\(status.output)")
     }
 
     /// A first Ctrl-C says what the command waits for: the display said RUNNING, unchanged,

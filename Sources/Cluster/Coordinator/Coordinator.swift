@@ -17,6 +17,9 @@ public struct CoordinatorSummary: Sendable {
     /// The study stopped before its budget because every trial of this run failed
     /// (`reason` says which error); `sweep resume` runs the rest after a fix.
     public var gaveUp = false
+    /// The database file was removed or replaced while the study ran: the run stopped, and
+    /// what it recorded was copied here (nil: the copy failed too; `reason` says why).
+    public var databaseLost: (change: String, rescuedTo: String?)?
 }
 
 /// The coordinator: one thread, one ROUTER socket, one poll loop, the only writer of the
@@ -63,6 +66,8 @@ public final class Coordinator {
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
     /// and does not read makes libzmq hold).
     private var unconfirmed = UnconfirmedAnswers()
+    /// The database file, watched for being removed or replaced while the study runs.
+    private var databaseWatch: DatabaseFileWatch?
     /// How often the loop looks for messages while it gathers (see ``CoordinatorOptions/gatherSeconds``):
     /// the most a message that may not wait is delayed by a gathering under way.
     static let gatherLook = 0.0005
@@ -134,6 +139,7 @@ public final class Coordinator {
         self.log = log
         self.lock = lock
         self.codec = WireCodec(maxMessageBytes: options.maxMessageBytes)
+        databaseWatch = DatabaseFileWatch(path: store.path)
         context = try Context()
         authenticator = try security.makeAuthenticator(context: context, log: log)
         router = try Socket(context, .router)
@@ -396,6 +402,9 @@ public final class Coordinator {
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             unconfirmed.batchAnswered()
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
+            if tickDue, let change = databaseWatch?.change(now: t) {
+                return try stopForLostDatabase(change, now: t, started: started)
+            }
             if tickDue {
                 sendHeartbeats(now: t)
                 cutOffUnreadChunks(now: t)
@@ -510,6 +519,31 @@ public final class Coordinator {
         guard connection.peer == nil || peerAddress(fd: connection.fd, withPort: true) == connection.peer else { return }
         router.cutOff(connection: connection.fd)
         cutOff.insert(connection.fd)
+    }
+
+    /// The database file was removed or replaced (``DatabaseFileWatch``): every running
+    /// trial is handed back, and what the run recorded is copied beside the file, from which
+    /// `sweep resume` continues.
+    private func stopForLostDatabase(_ change: String, now: Double, started: Double) throws -> CoordinatorSummary {
+        let path = databaseWatch?.path ?? "the database"
+        log.error("the database \(path) was \(change) while the study ran: stopping")
+        try store.write { tx in
+            try core.handBackAll(reason: "the database file was \(change)", now: now, tx: tx)
+            try core.interrupt(now: now, tx: tx)
+        }
+        var result = summary(finished: false, reason: "the database was \(change)", started: started)
+        let target = databaseWatch?.rescuePath()
+        do {
+            if let target { try store.saveCopy(to: target) }
+            result.databaseLost = (change, target)
+            // The log beside the path is this run's: SQLite would replay it into whatever file
+            // takes the name (the replacing one, or the copy moved back), damaging it.
+            for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+        } catch {
+            result.databaseLost = (change, nil)
+            result.reason += "; its copy to \(target ?? "?") failed: \(error)"
+        }
+        return result
     }
 
     private func summary(finished: Bool, reason: String, started: Double) -> CoordinatorSummary {

@@ -210,6 +210,17 @@ public final class SweepStore: Sendable {
         }
     }
 
+    /// Copies the database as this process sees it to a new file at `path`, through the
+    /// writing connection: it holds the file open, so what a run recorded into a file that
+    /// was removed or replaced meanwhile is saved (a new connection would open whatever the
+    /// path names now).
+    public func saveCopy(to path: String) throws {
+        let target = try DatabaseQueue(path: path)
+        try database.writeWithoutTransaction { db in
+            try target.writeWithoutTransaction { destination in try db.backup(to: destination) }
+        }
+    }
+
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in

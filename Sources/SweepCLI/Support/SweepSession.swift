@@ -87,11 +87,20 @@ struct SweepSession {
             // Interrupted twice: their trials are already recorded as handed back.
             local.stop(timeout: processForce.isSet ? 1 : 10)
         }
-        // Removed or replaced meanwhile: its results went with the file it was (the summary
-        // said "no database at ... (pass --db PATH)", exit 2, or named a study it could not find).
+        // Removed or replaced while it ran: the coordinator stopped and saved what it recorded.
+        if let (change, rescued) = summary.databaseLost {
+            // Moved back to its name, the copy finds its models, checkpoints and logs again.
+            let next = { (copy: String) in change == "removed"
+                ? "`mv \(copy) \(databasePath) && sweep resume \(study) --db \(databasePath)` continues it with its models and checkpoints"
+                : "`sweep resume \(study) --db \(copy)` continues it" }
+            throw CommandFailure("the database \(databasePath) was \(change) while the sweep ran: the run stopped, "
+                + (rescued.map { "and what it recorded is saved in \($0): \(next($0))" } ?? "and what it recorded could not be saved: \(summary.reason)"))
+        }
+        // (Between the coordinator's last look and its end: what it recorded went with the
+        // file it was. The summary said "no database at ... (pass --db PATH)", exit 2.)
         if let before = fileAtStart, FileStamp(path: databasePath).map({ $0.isSameFile(as: before) }) != true {
             let now = FileStamp(path: databasePath) == nil ? "removed" : "replaced by another file"
-            throw CommandFailure("the database \(databasePath) was \(now) while the sweep ran: what this run recorded went with the file it was")
+            throw CommandFailure("the database \(databasePath) was \(now) while the sweep ran: what this run recorded went with the \(now == "removed" ? "removed file" : "file it replaced"), which cannot be opened again")
         }
         try printSummary(summary)
         if summary.finished { dashboardServer?.server.letOpenPagesSeeTheEnd() }
