@@ -169,8 +169,12 @@ struct CommandTrial: TrialKind {
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
                 badLines += 1
                 keepUnread(line)
-                if let e = parsed.epoch, e < 1 { epochBelowOne = true }
-                log.limited(.warning, key: "bad-report", "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
+                let belowOne = parsed.epoch.map { $0 < 1 } ?? false
+                if belowOne { epochBelowOne = true }
+                // An epoch 0 (Optuna's steps count from 0) is a well-formed line: say what is wrong with it.
+                log.limited(.warning, key: "bad-report", belowOne
+                    ? "trial \(a.trial): ignored a report of epoch \(parsed.epoch!): epochs count from 1"
+                    : "trial \(a.trial): ignored a malformed report line (a JSON object with numbers is expected)")
                 child.writeDecision("continue \(parsed.epoch ?? end.epochsRun + 1)")
                 return
             }
@@ -316,7 +320,7 @@ struct CommandTrial: TrialKind {
         }
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
-        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers); the first: \(firstUnreadLine ?? "")\n" : ""
+        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(firstUnreadLine ?? "")\n" : ""
         notes += checkpointNotes
         if pastLastEpoch > 0 {
             notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"

@@ -42,6 +42,13 @@ class OutsideASweep(unittest.TestCase):
         self.assertIn("epoch 1: loss=0.5", r.stderr)
         self.assertIn("epoch 2: loss=0.25", r.stderr)
 
+    def test_an_epoch_below_one_is_refused_saying_epochs_count_from_one(self):
+        # Optuna's steps count from 0: the worker ignored such a report as "malformed".
+        r = run_python("import sweep_client; sweep_client.report(0, loss=0.5)")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("epochs count from 1", r.stderr)
+        self.assertIn("step + 1", r.stderr)
+
     def test_wandb_surface_uses_defaults_overridden_by_arguments(self):
         code = ("import sweep_client as wandb\n"
                 "run = wandb.init(project='p', config={'lr': 0.1, 'bs': 32})\n"
