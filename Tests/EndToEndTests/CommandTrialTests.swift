@@ -852,6 +852,9 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 1 && output.contains(/the first [5-7] trials of this run all failed/), "\(output)")
         #expect(output.contains("never reported the objective 'val_accuracy' (it reported: n_trees, val_acc; did you mean 'val_acc'?"), "\(output)")
+        // The fix is a name, in the program or in the file (then a new study: the objective
+        // cannot change); it said "fix the program, then `sweep resume`".
+        #expect(output.contains("make the program report 'val_accuracy', then `sweep resume m` runs the rest of the budget; or, if the sweep file names the wrong metric, fix its objective and start a new study"), "\(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "m").id) }
         #expect(trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
     }

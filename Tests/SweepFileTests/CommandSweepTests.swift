@@ -572,6 +572,18 @@ import Testing
         #expect(lines[1].contains("unknown macro '${argz}'") && lines[2].contains("timeout: expected a duration"), "\(lines)")
     }
 
+    /// The metric a name likely meant: the same letters, word-by-word abbreviations
+    /// (`validation_loss` for `val_loss`: there was no suggestion), a shared prefix or suffix,
+    /// a typo; nothing for an unrelated name.
+    @Test func theMetricANameLikelyMeant() {
+        let reported = ["val_loss", "train_loss", "val_accuracy", "epoch_time"]
+        #expect(likelyMeant("validation_loss", among: reported) == "val_loss")
+        #expect(likelyMeant("val_acc", among: reported) == "val_accuracy")
+        #expect(likelyMeant("valloss", among: reported) == "val_loss")
+        #expect(likelyMeant("val_los", among: reported) == "val_loss")
+        #expect(likelyMeant("f1", among: reported) == nil)
+    }
+
     @Test func aWandBFileWithItsOwnBudgetIsUncappedUnlessItSaysSo() throws {
         let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nbudget: {trials: 3}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n"
         #expect(try SweepDefinition.parse(text: text, file: "b.yaml").maxEpochs == WandBSweep.uncappedEpochs)

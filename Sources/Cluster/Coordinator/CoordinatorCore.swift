@@ -862,7 +862,7 @@ final class CoordinatorCore {
         } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.compactMap { $0.value.exitedAt == nil ? $0.key : nil }) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
-        try giveUpIfEveryTrialFails(lastError: f.error, now: now, tx: tx)
+        try giveUpIfEveryTrialFails(lastError: f.error, reportedOtherMetrics: reached > 0 && !reportedThisAttempt, now: now, tx: tx)
     }
 
     /// Whether another worker on `worker`'s host ends trials well: the host runs the program,
@@ -1031,16 +1031,22 @@ final class CoordinatorCore {
     /// environment failed the whole budget in seconds (37 of 40 trials, and exit 0 for the 3
     /// of an earlier run). A budgeted study keeps the rest of its budget for `sweep resume`;
     /// a search whose early trials diverge goes on.
-    private func giveUpIfEveryTrialFails(lastError: String, now: Double, tx: StoreTransaction) throws {
+    private func giveUpIfEveryTrialFails(lastError: String, reportedOtherMetrics: Bool = false, now: Double, tx: StoreTransaction) throws {
         // Every connected worker fails (a broken host among good ones is held back instead).
         // (With the budget spent the study ends anyway, and says all its trials failed.)
         guard givenUp == nil, !runProgramRan, hasBudgetLeft, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
         guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
+        // A program that runs and reports, but not the objective: the name is wrong in the
+        // program or in the sweep file, and a study's objective cannot change.
+        let fix = reportedOtherMetrics
+            ? "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
+            : "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)"
         let reason = budgetTrials >= Budget.maxTrials
-            ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: fix the program (or the environment it runs in), then `sweep resume \(study.name)` continues it"
-            : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): fix the program (or the environment it runs in), then `sweep resume \(study.name)` runs the rest of the budget"
+            ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: \(fix)"
+            : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): \(fix)"
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
     }

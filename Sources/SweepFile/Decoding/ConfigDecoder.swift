@@ -159,6 +159,15 @@ public func likelyMeant(_ name: String, among candidates: some Collection<String
     let wanted = letters(name)
     let sorted = candidates.sorted()
     if let same = sorted.first(where: { letters($0) == wanted }) { return same }
+    // Word by word, each an abbreviation of the other's (`validation_loss` is `val_loss`,
+    // `val_acc` is `val_accuracy`).
+    func words(_ s: String) -> [String] { s.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init) }
+    let wantedWords = words(name)
+    if let abbreviated = sorted.first(where: { c in
+        let given = words(c)
+        return given.count == wantedWords.count && given.count > 1
+            && zip(given, wantedWords).allSatisfy { a, b in a.hasPrefix(b) || b.hasPrefix(a) }
+    }) { return abbreviated }
     let overlapping = sorted.filter { c in
         let given = letters(c)
         return min(given.count, wanted.count) >= 3 && (given.hasPrefix(wanted) || wanted.hasPrefix(given) || given.hasSuffix(wanted) || wanted.hasSuffix(given))
