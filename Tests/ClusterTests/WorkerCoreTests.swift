@@ -215,6 +215,8 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         for _ in 0..<60 where summary == nil { summary = exits(h.tick(after: 0.25)) }
         #expect(summary?.failed == true)
         #expect(h.now - 1000 > 5 && h.now - 1000 < 5.5)
+        // A CURVE coordinator drops a worker without keys in silence: the reason says so.
+        #expect(summary?.reason.contains("if it uses CURVE keys, start the worker with --keys") == true, "\(summary?.reason ?? "")")
     }
 
     @Test func unsupportedProtocolVersionEndsTheRun() {

@@ -192,7 +192,9 @@ struct WorkerCore {
 
     /// A CURVE handshake that fails is silent on the worker's side: what to check.
     private var keyHint: String {
-        options.curve == nil ? "" : " (is it running, is coordinator.pub its key, and is this worker's key in its authorized_workers?)"
+        // Without keys a CURVE coordinator drops the handshake silently: say so too.
+        options.curve == nil ? " (is it running? if it uses CURVE keys, start the worker with --keys)"
+            : " (is it running, is coordinator.pub its key, and is this worker's key in its authorized_workers?)"
     }
 
     /// Welcomed, running nothing, holding nothing ahead and not about to leave.
