@@ -26,12 +26,25 @@ import Testing
         let file = try s.write("i.yaml", syntheticSweep(study: "paused", trials: 6, epochs: 3, sleep: 0.2, function: "sphere", pruner: "{name: none}"))
         for signal in [SIGINT, SIGKILL] {
             let run = try Self.startRun(s, file, study: "paused", log: "run-\(signal).log", resume: signal == SIGKILL)
+            // A watch of the running study ends when its coordinator stops (it went on for good).
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: sweepBinary)
+            watch.arguments = ["status", "paused", "--db", s.db, "--watch", "--interval", "0.2"]
+            watch.standardOutput = FileHandle.nullDevice
+            let watchErrors = Pipe()
+            watch.standardError = watchErrors
+            try watch.run()
+            defer { if watch.isRunning { watch.terminate() } }
             let live = try s.sweep(["status", "paused", "--db", s.db])
             #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)") && live.output.contains("  running "), "\(live.output)")
             // A trial done first, so that the study has a rate to show.
             #expect(Scratch.waitFor(timeout: 60) { ((try? s.sweep(["status", "paused", "--db", s.db]))?.output.contains("  done 0 ")) == false })
             kill(run.processIdentifier, signal)
             #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
+            #expect(Scratch.waitFor(timeout: 10) { !watch.isRunning }, "the watch went on")
+            #expect(watch.terminationStatus == 1)
+            let said = String(decoding: watchErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(said.contains("study 'paused' was interrupted while watched"), "\(said)")
             let first = try s.sweep(["status", "paused", "--db", s.db])
             #expect(first.status == 0)
             #expect(first.output.contains("paused [") && first.output.contains("[INTERRUPTED]"), "after signal \(signal): \(first.output)")

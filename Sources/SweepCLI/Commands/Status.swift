@@ -10,7 +10,7 @@ struct Status: ParsableCommand {
         discussion: """
             Reads the database (safe while the sweep runs). With --watch it refreshes in
             place on a terminal (plain blocks every --interval seconds otherwise) until
-            the study finishes. A study that no coordinator runs (stopped by Ctrl-C or a
+            the study finishes, or until it is interrupted (exit 1). A study that no coordinator runs (stopped by Ctrl-C or a
             crash) shows as INTERRUPTED, with its elapsed time standing still, until
             `sweep resume` continues it.
 
@@ -80,10 +80,18 @@ struct Status: ParsableCommand {
         }
         installStopSignals()
         let display = LiveDisplay()
+        var sawItRun = false
         while !processStop.isSet {
             let snapshot = try self.snapshot(reader)
             display.show(StatusView.lines(snapshot))
             if snapshot.phase == .finished { break }
+            // Its coordinator stopped (Ctrl-C, a crash): it finishes only after a resume, and
+            // a script waiting on --watch waited for good.
+            if snapshot.phase == .interrupted && sawItRun {
+                display.finish(keep: true)
+                throw CommandFailure("study '\(study)' was interrupted while watched: no coordinator runs it; `sweep resume \(study)` continues it")
+            }
+            sawItRun = sawItRun || snapshot.phase == .running
             if !display.isTerminal { print("") }
             var waited = 0.0
             while waited < interval && !processStop.isSet { usleep(50_000); waited += 0.05 }
