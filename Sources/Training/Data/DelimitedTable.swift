@@ -164,10 +164,13 @@ struct DelimitedTable {
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
-                            reason: "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
+                            reason: names[i].isEmpty && f.text.isEmpty && !predicting
+                                // Lines that end with a separator (an Excel export): no column to fill.
+                                ? "missing value in a column without a name (do the lines end with a separator?): leave it out with \(ignoreHint(""))"
+                                : "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
                         let hint = decimalCommaHint(f.text, decimal: decimal, predicting: predicting) ?? (predicting ? "sweep predict needs every feature value"
-                            : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with data.ignore: [\(names[i])]; data.missing: mean or zero fills values that are missing"
+                            : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with \(ignoreHint(names[i])); data.missing: mean or zero fills values that are missing"
                             : "set data.missing: mean or zero to fill it")
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
@@ -189,7 +192,7 @@ struct DelimitedTable {
                 let name = table.featureNames[r]
                 throw DataError.malformed(
                     path: path, line: 1, column: 1,
-                    reason: "column \(featureIndices[r] + 1) ('\(name)') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with data.ignore: [\"\(name)\"], or write the file with index=False")
+                    reason: "column \(featureIndices[r] + 1) ('\(name)') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with \(ignoreHint(name)), or write the file with index=False")
             }
             try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal)
         }
@@ -211,7 +214,7 @@ struct DelimitedTable {
             if let t = firstText[r], texts[r] > numbers[r] {
                 let what = numbers[r] == 0 ? "holds no numbers ('\(t.text)')" : "holds text in \(texts[r]) of its \(texts[r] + numbers[r]) values ('\(t.text)')"
                 let hint = decimalCommaHint(t.text, decimal: decimal, predicting: false).map { "; " + $0 }
-                    ?? ", only text the training core cannot use: leave it out with data.ignore: [\(table.featureNames[r])], or encode it as numbers (one column per category)"
+                    ?? ", only text the training core cannot use: leave it out with \(ignoreHint(table.featureNames[r])), or encode it as numbers (one column per category)"
                 throw DataError.malformed(path: path, line: t.line, column: t.column, reason: "column '\(name)' \(what)\(hint)")
             }
             let magnitude = max(abs(low[r]), abs(high[r])), spread = high[r] - low[r]
@@ -240,6 +243,16 @@ struct DelimitedTable {
 
     /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted
     /// whole).
+    /// `data.ignore: [NAME]` for a hint, NAME quoted where YAML would not read it back as
+    /// the same text (`Alcohol, %` pasted as written was "not valid YAML").
+    static func ignoreHint(_ name: String) -> String {
+        let special = ",:[]{}#&*!|>'\"%@`?-"
+        let plain = !name.isEmpty && name.trimmingCharacters(in: .whitespaces) == name && !name.contains(where: { special.contains($0) })
+            && Double(name) == nil && !["true", "false", "yes", "no", "null", "~", "on", "off"].contains(name.lowercased())
+        let quoted = "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "data.ignore: [\(plain ? name : quoted)]"
+    }
+
     static func shown(_ text: String) -> String {
         text.count <= 80 ? text : String(text.prefix(60)) + "… (\(text.utf8.count) bytes)"
     }

@@ -124,6 +124,10 @@ struct TableDataTests {
         ("a,b,y\n1,2,p\n3,4\n", "y", ":3:3: this row has 2 fields, the header has 3"),
         ("a,b,y\n1,zz,p\n", "y", ":2:3: 'zz' in column 'b' is not a finite number (a text column? leave it out with data.ignore: [b]; data.missing: mean or zero fills values that are missing)"),
         ("a,b,y\n1,-,p\n", "y", ":2:3: '-' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
+        // A name YAML would not read back as written is quoted in the hint (pasted, it was "not valid YAML").
+        ("a,\"Alcohol, %\",y\n1,zz,p\n", "y", ":2:3: 'zz' in column 'Alcohol, %' is not a finite number (a text column? leave it out with data.ignore: [\"Alcohol, %\"]; data.missing: mean or zero fills values that are missing)"),
+        // Lines that end with a separator (an Excel export): filling the column was the hint.
+        ("a,b,y,\n1,2,p,\n", "y", ":2:7: missing value in a column without a name (do the lines end with a separator?): leave it out with data.ignore: [\"\"]"),
         ("a,b,y\n1,NaN,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
