@@ -122,8 +122,17 @@ enum DataPreflight {
     static func located(_ error: DataError, file: String, node: ConfigNode?) -> ConfigError {
         switch error {
         case .noSuchFile(let field, let path):
+            // A relative path is the current directory's: say so when the file sits beside
+            // the sweep file (run from another directory, it was "no such file" alone).
+            var hint = ""
+            if !path.hasPrefix("/") {
+                let beside = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+                if FileManager.default.fileExists(atPath: beside) {
+                    hint = " (relative paths are from the current directory, \(FileManager.default.currentDirectoryPath); there is one beside \(file): \(beside); run from there, or give the path from here)"
+                }
+            }
             return ConfigError(file: file, mark: node?[field]?.mark ?? node?.mark, path: ConfigPath([.key("data"), .key(field)]),
-                               message: "no such file: \(path)")
+                               message: "no such file: \(path)\(hint)")
         case .missingFile:
             return ConfigError(file: file, mark: node?["path"]?.mark ?? node?.mark, path: ConfigPath([.key("data")]), message: error.description)
         case .mismatch(let message):

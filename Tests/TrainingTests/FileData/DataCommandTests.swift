@@ -35,6 +35,19 @@ struct DataCommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/s.db") && !FileManager.default.fileExists(atPath: "\(dir.path)/c.db"))
     }
 
+    /// A relative data path is the current directory's; run from elsewhere, the message
+    /// says so and names the file beside the sweep file (it said "no such file" alone).
+    @Test func aRelativeDataPathFromAnotherDirectoryNamesTheFileBesideTheSweepFile() throws {
+        let dir = try DataDirectory()
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/proj", withIntermediateDirectories: true)
+        _ = try dir.write("proj/d.csv", "a,b,y\n" + (0..<20).map { "\($0),\($0 % 3),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n"))
+        _ = try dir.write("proj/s.yaml", "study: s\ndata: {dataset: csv, train_file: d.csv, label: y}\nmodel: {hidden: [4]}\nbudget: {trials: 2}\n")
+        let away = try runSweep(["validate", "proj/s.yaml"], in: dir.path)
+        #expect(away.status == 2 && away.output.contains("proj/s.yaml:2:34: data.train_file: no such file: d.csv (relative paths are from the current directory, ")
+                && away.output.contains("there is one beside proj/s.yaml: proj/d.csv"), "\(away.output)")
+        #expect(try runSweep(["validate", "s.yaml"], in: "\(dir.path)/proj").status == 0)
+    }
+
     @Test func malformedTableAndMisfitNetworkAreLocated() throws {
         let dir = try DataDirectory()
         let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
