@@ -30,8 +30,16 @@ struct DelimitedTable {
         columns: [String]?, ignore: [String]?, missing: MissingValues, labelOptional: Bool = false, numericLabel: Bool = false,
         checksColumns: Bool = true
     ) throws(DataError) -> DelimitedTable {
-        let file = try MappedFile(path, field: field)
-        var parser = Parser(bytes: file.bytes, path: path, separator: separator, decimal: decimal)
+        let mapped = try MappedFile(path, field: field)
+        // A gzipped table (`digits.csv.gz`) is read inflated, as IDX files are.
+        let inflated = try GzipReader.inflatedIfGzip(mapped.bytes, path: path)
+        defer { withExtendedLifetime(mapped) {}; withExtendedLifetime(inflated) {} }
+        let bytes = inflated?.bytes ?? mapped.bytes
+        // UTF-16 (Excel's "Unicode text"): its bytes read as Latin-1 noise, and the hint was iconv from Latin-1.
+        if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
+            throw DataError.malformed(path: path, line: 1, column: 1, reason: "the file is UTF-16 text (Excel's \"Unicode text\"?): save it as UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > NEW")
+        }
+        var parser = Parser(bytes: bytes, path: path, separator: separator, decimal: decimal)
         parser.skipBOM()
         guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
             throw DataError.malformed(path: path, line: 1, column: 1, reason: hasHeader ? "empty file: expected a header row with the column names" : "empty file")
@@ -42,7 +50,7 @@ struct DelimitedTable {
         let names = hasHeader ? header.map(\.text) : header.indices.map { String($0) }
         if !hasHeader {
             // The first row is data: read it again as a row.
-            parser = Parser(bytes: file.bytes, path: path, separator: separator, decimal: decimal)
+            parser = Parser(bytes: bytes, path: path, separator: separator, decimal: decimal)
             parser.skipBOM()
         }
         let rowWord = hasHeader ? "the header" : "the first row"
@@ -101,7 +109,7 @@ struct DelimitedTable {
         if labelIndex >= 0 { role[labelIndex] = -1 }
         let width = featureIndices.count
         var table = DelimitedTable(features: [], labels: [], lines: [], featureNames: featureIndices.map { names[$0] })
-        table.features.reserveCapacity(min(file.count / 2, 1 << 26))
+        table.features.reserveCapacity(min(bytes.count / 2, 1 << 26))
         var row = [Float](repeating: 0, count: width)
         // Per feature: how many rows hold a number and how many hold text that is neither a
         // number nor a missing-value token, the first such text, and the range of the

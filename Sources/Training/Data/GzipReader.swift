@@ -22,6 +22,19 @@ enum GzipReader {
             if n == 0 { break }
             result.append(contentsOf: buffer[0..<Int(n)])
         }
+        // A stream cut short ends without an error from gzread: the size then named was the
+        // inflated part's, not the file's.
+        var code: Int32 = 0
+        _ = gzerror(file, &code)
+        if code == Z_BUF_ERROR {
+            throw DataError.unreadable(path: path, reason: "the gzip data ends early (a truncated file? `gzip -t` checks it): \(result.count) bytes inflated before the end")
+        }
         return result
+    }
+
+    /// `bytes` inflated when they are gzip (magic 1f 8b), nil otherwise.
+    static func inflatedIfGzip(_ bytes: UnsafeRawBufferPointer, path: String) throws(DataError) -> OwnedBytes? {
+        guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return nil }
+        do { return OwnedBytes(try read(path)) } catch let e as DataError { throw e } catch { throw DataError.unreadable(path: path, reason: "\(error)") }
     }
 }

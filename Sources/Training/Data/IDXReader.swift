@@ -47,10 +47,7 @@ enum IDXArray {
     static func read(_ path: String, field: String) throws(DataError) -> NumericArray {
         let file = try MappedFile(path, field: field)
         let b = file.bytes
-        if b.count >= 2, b[0] == 0x1F, b[1] == 0x8B {
-            let inflated: [UInt8]
-            do { inflated = try GzipReader.read(path) } catch let e as DataError { throw e } catch { throw DataError.unreadable(path: path, reason: "\(error)") }
-            let owned = OwnedBytes(inflated)
+        if let owned = try GzipReader.inflatedIfGzip(b, path: path) {
             return try parse(owned.bytes, owner: owned, path: path)
         }
         return try parse(b, owner: file, path: path)

@@ -119,6 +119,29 @@ struct TableDataTests {
         #expect(try loadData(#"{"dataset": "csv", "train_file": "\#(full)", "label": "y", "validation": 0, "test": 0}"#).missingFill == nil)
     }
 
+    /// A gzipped table is read inflated (`digits.csv.gz` read as binary noise); a UTF-16
+    /// one is refused as such (it was "Latin-1?", and iconv from Latin-1 made it worse); a
+    /// gzip stream cut short says so (it named the inflated part's size as the file's).
+    @Test func gzippedTablesAreReadAndUTF16AndTruncatedOnesSaidAsSuch() throws {
+        let dir = try DataDirectory()
+        let text = "a,b,y\n" + (0..<30).map { "\($0),\($0 % 7),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n") + "\n"
+        let plain = try dir.write("t.csv", text)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", "-n", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let json = { (file: String) in #"{"dataset": "csv", "train_file": "\#(file)", "label": "y", "validation": 0, "test": 0}"# }
+        let inflated = try loadData(json(plain + ".gz")), original = try loadData(json(plain))
+        #expect(inflated.train.count == 30 && inflated.train.features == original.train.features && inflated.train.labels == original.train.labels)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: plain + ".gz")))
+        let cut = try dir.write("cut.csv.gz", Array(bytes.prefix(bytes.count - 12)))
+        let truncated = try dataFailure(json(cut)) ?? ""
+        #expect(truncated.contains("the gzip data ends early (a truncated file? `gzip -t` checks it)"), "\(truncated)")
+        let utf16 = try dir.write("u.csv", [0xFF, 0xFE] + Array("a,b,y\n1,2,p\n".utf16).flatMap { [UInt8($0 & 255), UInt8($0 >> 8)] })
+        #expect(try dataFailure(json(utf16)) == "\(utf16):1:1: the file is UTF-16 text (Excel's \"Unicode text\"?): save it as UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > NEW")
+    }
+
     /// Every malformed table fails with its file, line and column.
     @Test(arguments: [
         ("a,b,y\n1,2,p\n3,4\n", "y", ":3:3: this row has 2 fields, the header has 3"),
