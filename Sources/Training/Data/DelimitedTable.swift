@@ -60,8 +60,27 @@ struct DelimitedTable {
         let otherSeparator = [(UInt8(ascii: ";"), "';'"), (9, "a tab"), (UInt8(ascii: "|"), "'|'"), (UInt8(ascii: ","), "','")]
             .first { $0.0 != separator && header.count == 1 && header[0].text.utf8.contains($0.0) }
         let separatorName = separator == 9 ? "tabs" : "'\(Character(UnicodeScalar(separator)))'"
+        /// When line 1 is not part of the table (sklearn's files begin with a line of counts,
+        /// `569,30,malignant,benign`): the hints built on its fields sent users astray.
+        func strayFirstLine() -> String? {
+            var look = Parser(bytes: bytes, path: path, separator: separator, decimal: decimal)
+            look.skipBOM()
+            guard let first = try? look.record(), let second = try? look.record(), !(second.count == 1 && second[0].text.isEmpty) else { return nil }
+            let fix = "if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"
+            if first.count != second.count {
+                return "line 1 has \(first.count) field(s) and line 2 has \(second.count): \(fix)"
+            }
+            let namesBelow = second.allSatisfy { $0.number == nil && !$0.text.isEmpty }
+            if first.contains(where: { $0.text.isEmpty }), first.allSatisfy({ $0.number != nil || $0.text.isEmpty }), namesBelow {
+                return "line 2 looks like the column names: \(fix)"
+            }
+            return nil
+        }
         func column(_ name: String, _ what: String) throws(DataError) -> Int {
             if let i = names.firstIndex(of: name) { return i }
+            if !predicting, let stray = strayFirstLine() {
+                throw DataError.malformed(path: path, line: 1, column: 1, reason: "no \(what) column '\(name)'; \(stray)")
+            }
             let hint = hasHeader ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
             var why = "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))"
             if let other = otherSeparator {
@@ -82,10 +101,12 @@ struct DelimitedTable {
         // (A set, not a search per column: a table of 500,000 columns took minutes.)
         var seenNames = Set<String>()
         if hasHeader, let duplicate = names.enumerated().first(where: { !seenNames.insert($0.element).inserted }) {
-            let hint = !header.contains(where: { $0.number != nil }) ? ""
+            let hint = !predicting ? strayFirstLine().map { "; " + $0 } : nil
+            if let hint { throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice\(hint)") }
+            let numbersHint = !header.contains(where: { $0.number != nil }) ? ""
                 : predicting ? "; the first row holds numbers: this model reads a table whose first row names its columns"
                 : "; the first row holds numbers: if the file has no header, set data.header: false and name columns by position from 0"
-            throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice\(hint)")
+            throw DataError.malformed(path: path, line: 1, column: header[duplicate.offset].column, reason: "column name '\(duplicate.element)' appears twice\(numbersHint)")
         }
         // Prediction input may come without the label column.
         let labelIndex = labelOptional && !names.contains(label) ? -1 : try column(label, "label")
@@ -126,7 +147,7 @@ struct DelimitedTable {
                 let last = fields.last!
                 throw DataError.malformed(
                     path: path, line: line, column: last.column,
-                    reason: "this row has \(fields.count) fields, \(rowWord) has \(names.count)")
+                    reason: "this row has \(fields.count) fields, \(rowWord) has \(names.count)\(line == 2 && !predicting ? strayFirstLine().map { "; " + $0 } ?? "" : "")")
             }
             var labelText = ""
             for (i, f) in fields.enumerated() {
