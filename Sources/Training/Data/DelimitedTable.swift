@@ -68,7 +68,9 @@ struct DelimitedTable {
             guard let first = try? look.record(), let second = try? look.record(), !(second.count == 1 && second[0].text.isEmpty) else { return nil }
             let fix = "if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"
             if first.count != second.count {
-                return "line 1 has \(first.count) field(s) and line 2 has \(second.count): \(fix)"
+                // Line 1 is the odd one when the lines after it agree (a short row is not).
+                guard let third = try? look.record(), third.count == second.count else { return nil }
+                return "line 1 has \(first.count) field(s) and lines 2 and 3 have \(second.count): \(fix)"
             }
             let namesBelow = second.allSatisfy { $0.number == nil && !$0.text.isEmpty }
             if first.contains(where: { $0.text.isEmpty }), first.allSatisfy({ $0.number != nil || $0.text.isEmpty }), namesBelow {

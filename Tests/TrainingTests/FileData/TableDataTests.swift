@@ -156,8 +156,8 @@ struct TableDataTests {
         ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,-1e300,p\n", "y", ":2:3: -1e300 in column 'b' is beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
         // sklearn's files begin with a line of counts: the hints built on it sent users astray.
-        ("3,2,p,q\n1,2,p\n3,4,q\n", "y", ":1:1: no label column 'y'; line 1 has 4 field(s) and line 2 has 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
-        ("3,2,p,q\n1,2,p\n3,4,q\n", "2", ":2:5: this row has 3 fields, the header has 4; line 1 has 4 field(s) and line 2 has 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
+        ("3,2,p,q\n1,2,p\n3,4,q\n", "y", ":1:1: no label column 'y'; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
+        ("3,2,p,q\n1,2,p\n3,4,q\n", "2", ":2:5: this row has 3 fields, the header has 4; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
         ("506,13,,\na,b,c,y\n1,2,3,p\n", "y", ":1:9: column name '' appears twice; line 2 looks like the column names: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
         ("a,b,species\n1,2,p\n", "spceies", ":1:1: no label column 'spceies'; did you mean 'species'? (the columns are: a, b, species)"),
         ("a,b,y\n1,2,p\n", "label", ":1:1: no label column 'label' (the columns are: a, b, y)"),
