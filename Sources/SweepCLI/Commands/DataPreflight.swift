@@ -28,7 +28,10 @@ enum DataPreflight {
     /// the data's shape and classes known.
     static func sweep(_ path: String) throws -> SweepDefinition {
         let definition = try SweepDefinition.load(path: path)
-        guard let node = definition.template["data"], let config = definition.sharedDataConfig else { return definition }
+        guard let node = definition.template["data"], let config = definition.sharedDataConfig else {
+            try checkSearchedFiles(definition, file: path)
+            return definition
+        }
         let dataset = try load(config, file: path, node: node)
         noteNumericClasses(config, dataset, file: path)
         // Two-class metrics need the class count, known once the data is read.
@@ -107,6 +110,27 @@ enum DataPreflight {
         } catch let error as DataError {
             throw located(error, file: file, node: node)
         }
+    }
+
+    /// The data fields that name files.
+    static let fileFields = ["train_file", "train_labels", "validation_file", "validation_labels", "test_file", "test_labels"]
+
+    /// Every file a searched data field can name exists (each trial loads its own, so a
+    /// typo in one choice failed its trials only once they ran).
+    static func checkSearchedFiles(_ definition: SweepDefinition, file: String) throws {
+        var problems: [ConfigError] = []
+        for spec in definition.parameters {
+            guard spec.path.components.count == 2, spec.path.components[0] == .key("data"),
+                  case .key(let field) = spec.path.components[1], fileFields.contains(field),
+                  case .categorical(let choices) = spec.parameter.distribution else { continue }
+            for case .string(let candidate) in choices where !FileManager.default.fileExists(atPath: candidate) {
+                var error = located(.noSuchFile(field: field, path: candidate), file: file, node: nil)
+                error.mark = spec.mark
+                error.message += " (a choice of the search)"
+                problems.append(error)
+            }
+        }
+        if let all = ConfigError.combining(problems) { throw all }
     }
 
     /// The fingerprint of `files`, an error located at the `data` section.

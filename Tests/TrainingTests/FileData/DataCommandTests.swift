@@ -48,6 +48,18 @@ struct DataCommandTests {
         #expect(try runSweep(["validate", "s.yaml"], in: "\(dir.path)/proj").status == 0)
     }
 
+    /// Each file a searched data field can name must exist: a typo in one choice passed
+    /// `sweep validate` and failed that choice's trials once they ran.
+    @Test func everyFileASearchedDataFieldNamesIsChecked() throws {
+        let dir = try DataDirectory()
+        let good = try dir.write("d.csv", "a,b,y\n" + (0..<20).map { "\($0),\($0 % 3),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n"))
+        let sweep = try dir.write("s.yaml", "study: s\ndata: {dataset: csv, train_file: {choice: [\(good), \(dir.path)/typo.csv]}, label: y}\nmodel: {hidden: [4]}\nbudget: {trials: 2}\n")
+        let result = try runSweep(["validate", sweep])
+        #expect(result.status == 2 && result.output.contains("s.yaml:2:34: data.train_file: no such file: \(dir.path)/typo.csv (a choice of the search)"), "\(result.output)")
+        _ = try dir.write("typo.csv", try String(contentsOfFile: good, encoding: .utf8))
+        #expect(try runSweep(["validate", sweep]).status == 0)
+    }
+
     @Test func malformedTableAndMisfitNetworkAreLocated() throws {
         let dir = try DataDirectory()
         let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
