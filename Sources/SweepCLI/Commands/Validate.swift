@@ -1,6 +1,7 @@
 import ArgumentParser
 import Search
 import SweepFile
+import Training
 
 /// `sweep validate FILE`: checks a sweep or train file without running it.
 struct Validate: ParsableCommand {
@@ -29,14 +30,21 @@ struct Validate: ParsableCommand {
                 print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
             if let note = ProgramLocation.note(for: d, file: file) { print(note) }
+            // The data every trial reads (loaded once by the check above: the loader caches it).
+            if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {
+                print(Self.dataLine(dataset))
+            }
         } else {
             let (c, dataset) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
-            if let dataset {
-                let labels = dataset.task == .regression ? "a regression target" : "\(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))"
-                print("data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(labels)")
-            }
+            if let dataset { print(Self.dataLine(dataset)) }
         }
+    }
+
+    /// The split sizes, sample shape and classes of the data a file reads.
+    static func dataLine(_ dataset: Dataset) -> String {
+        let labels = dataset.task == .regression ? "a regression target" : "\(dataset.classCount) classes: \(dataset.classNames.joined(separator: ", "))"
+        return "data: \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples of shape \(dataset.sampleShape); \(labels)"
     }
 
     /// One line with every setting of `scheduler: {name: pbt, ...}`, defaults filled in.

@@ -175,5 +175,7 @@ struct RegressionCommandTests {
         let result = try runSweep(["validate", "sweeps/tabular/diabetes.yaml"], in: repository)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("valid sweep 'diabetes'") && result.output.contains("objective maximize val_r2"), "\(result.output)")
+        // The splits and shape a sweep's trials read, as for a train file (it printed none).
+        #expect(result.output.contains(/\ndata: \d+ training, \d+ validation, \d+ test samples of shape \[10\]; a regression target/), "\(result.output)")
     }
 }
