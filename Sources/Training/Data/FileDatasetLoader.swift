@@ -24,11 +24,18 @@ enum FileDatasetLoader {
             try RawSamples.read(config, features: path, labels: files.testLabels, field: "test_file")
         }
         for other in [validation, test].compactMap({ $0 }) {
+            // Named columns first: which ones differ says what to fix (the shapes did not).
+            if let a = train.columnNames, let b = other.columnNames, a != b {
+                let missing = a.filter { !b.contains($0) }, extra = b.filter { !a.contains($0) }
+                let why = !missing.isEmpty
+                    ? "lacks the feature column(s) \(missing.joined(separator: ", ")) of \(files.train)" + (extra.isEmpty ? "" : ", and has \(extra.joined(separator: ", ")) that it has not")
+                    : !extra.isEmpty
+                    ? "has the feature column(s) \(extra.joined(separator: ", ")) that \(files.train) has not (data.ignore leaves a column out of every file)"
+                    : "has the feature columns of \(files.train) in another order: [\(b.joined(separator: ", "))] against [\(a.joined(separator: ", "))]; write them in the same order"
+                throw DataError.malformed(path: other.path, line: 1, column: 1, reason: why)
+            }
             guard other.sampleShape == train.sampleShape else {
                 throw DataError.mismatch("samples of \(other.path) have shape \(other.sampleShape), those of \(files.train) \(train.sampleShape)")
-            }
-            if let a = train.columnNames, let b = other.columnNames, a != b {
-                throw DataError.mismatch("\(other.path) has the feature columns [\(b.joined(separator: ", "))], \(files.train) has [\(a.joined(separator: ", "))]")
             }
         }
         let regression = config.resolvedTask == .regression

@@ -73,7 +73,14 @@ struct TableDataTests {
         #expect(data.validation.labels == [1, 0, 1] && rows(data.test) == [[8, 8]])
         let other = try dir.write("other.csv", "f1,f3,y\n1,2,no\n")
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(other)", "label": "y"}"#)
-            == "data: \(other) has the feature columns [f1, f3], \(train) has [f1, f2]")
+            == "\(other):1:1: lacks the feature column(s) f2 of \(train), and has f3 that it has not")
+        // The column missing is named (it said: samples of shape [1], those of train.csv [2]).
+        let fewer = try dir.write("fewer.csv", "f1,y\n1,no\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(fewer)", "label": "y"}"#)
+            == "\(fewer):1:1: lacks the feature column(s) f2 of \(train)")
+        let swapped = try dir.write("swapped.csv", "f2,f1,y\n1,2,no\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(swapped)", "label": "y"}"#)
+            == "\(swapped):1:1: has the feature columns of \(train) in another order: [f2, f1] against [f1, f2]; write them in the same order")
     }
 
     /// UCI-style files: no header (columns named by position from 0, as pandas'
