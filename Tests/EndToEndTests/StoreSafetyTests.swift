@@ -15,6 +15,32 @@ func listing(_ directory: URL) -> [String] {
 
 /// `--db` on files that are not Sweep's, read-only mounts, and commands refused before they start.
 @Suite(.serialized) struct StoreSafetyTests {
+    /// A damaged study database is called damaged, with the way out: a header overwritten
+    /// (Sweep's folders beside it: "pass --db with a new file name" was the advice), a file
+    /// cut short (no hint), a value no Sweep writes (GRDB's message with its SQL).
+    @Test func aDamagedStudyDatabaseIsCalledDamaged() throws {
+        let h = try SweepHarness("damaged-db")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 6, epochs: 2, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", "s.db", "--workers", "1", "--no-progress"]).status == 0)
+        #expect(try h.tool("sqlite3", ["s.db", "PRAGMA wal_checkpoint(TRUNCATE)"]).status == 0)
+        let good = try Data(contentsOf: h.directory.appendingPathComponent("s.db"))
+        var overwritten = good
+        overwritten.replaceSubrange(0..<8, with: Data("XXXXXXXX".utf8))
+        try overwritten.write(to: h.directory.appendingPathComponent("hdr.db"))
+        try FileManager.default.createDirectory(atPath: h.path("hdr.db.locks"), withIntermediateDirectories: true)
+        let header = try h.run(["status", "s", "--db", "hdr.db"])
+        #expect(header.status == 2 && header.output.contains("hdr.db is not a Sweep database (it is not an SQLite database), but Sweep's folders beside it (hdr.db.locks, ...) say it was one: the file is damaged or was overwritten"), "\(header.output)")
+        try good.prefix(good.count / 2).write(to: h.directory.appendingPathComponent("cut.db"))
+        let cut = try h.run(["export", "s", "--db", "cut.db", "--format", "json"])
+        #expect(cut.status == 1 && cut.output.contains("the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"), "\(cut.output)")
+        try good.write(to: h.directory.appendingPathComponent("bad.db"))
+        #expect(try h.tool("sqlite3", ["bad.db", "PRAGMA ignore_check_constraints = 1; UPDATE intermediate_values SET decision = 'cont3nue'"]).status == 0)
+        let value = try h.run(["export", "s", "--db", "bad.db", "--format", "json"])
+        #expect(value.status == 1 && value.output.contains("database bad.db: could not decode PruneAction from database value \"cont3nue\"; the file is damaged"), "\(value.output)")
+        #expect(!value.output.contains("SELECT"), "\(value.output)")
+    }
+
     @Test func anotherProgramsDatabaseIsRefusedAndLeftByteForByte() throws {
         let h = try SweepHarness("foreign-db")
         defer { h.cleanUp() }

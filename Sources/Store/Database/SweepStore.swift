@@ -20,9 +20,16 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .notFound(let what): return what
         case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
         case .unreadable(let path, let reason):
-            return "cannot open database \(path): \(reason)" + (reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path) : "")
+            let hint = reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path)
+                : reason.contains("malformed") || reason.contains("not a database") ? "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)" : ""
+            return "cannot open database \(path): \(reason)\(hint)"
         case .invalid(let what): return what
         case .foreign(let path, let reason):
+            // Sweep's folders beside it: the study's own database, damaged, not another program's.
+            if ["locks", "artifacts", "logs"].contains(where: { FileManager.default.fileExists(atPath: "\(path).\($0)") }) {
+                return "\(path) is not a Sweep database (\(reason)), but Sweep's folders beside it (\(path).locks, ...) say it was one: "
+                    + "the file is damaged or was overwritten; nothing was written to it. Restore it from a copy (`sweep resume` then continues)"
+            }
             return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
         case .noDirectory(let path, let directory): return "cannot open database \(path): the directory \(directory) does not exist"
         case .hardLinked(let path, let names):
@@ -278,8 +285,13 @@ public enum DatabaseFailure {
     /// `databaseRemoved`: the command removed the database it had just created, so there is
     /// nothing to resume.
     public static func describe(_ error: any Error, databaseRemoved: Bool = false) -> String? {
-        guard let error = error as? DatabaseError else { return nil }
         let file = lastOpened.withLock { $0 }.map { "database \($0): " } ?? "database: "
+        // A value no Sweep writes (a damaged page): GRDB's message quoted its SQL.
+        if error is RowDecodingError {
+            let detail = "\(error)".split(separator: " - ").first.map(String.init) ?? "a value could not be read"
+            return file + detail + "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
+        }
+        guard let error = error as? DatabaseError else { return nil }
         var text = file + (error.message ?? "SQLite error \(error.resultCode.rawValue)")
         switch error.resultCode {
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
