@@ -34,15 +34,24 @@ enum DataPreflight {
         }
         let dataset = try load(config, file: path, node: node)
         noteNumericClasses(config, dataset, file: path)
+        // What the data tells is checked at once (objective, losses, the network on its shape):
+        // each came in a run of `sweep validate` of its own.
+        var problems: [ConfigError] = []
         // Two-class metrics need the class count, known once the data is read.
         if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
            let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {
             let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
-            throw ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
-                              message: "'\(metric)' exists only for \(metric.kind.availability); this data has \(classes) classes (use val_accuracy or val_loss)")
+            problems.append(ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
+                                        message: "'\(metric)' exists only for \(metric.kind.availability); this data has \(classes) classes (use val_accuracy or val_loss)"))
         }
-        guard config.dataset.isFileSet, let files = config.files else { return definition }
-        var checked = try SweepDefinition.load(path: path)
+        guard config.dataset.isFileSet, let files = config.files else {
+            if let all = ConfigError.combining(problems) { throw all }
+            return definition
+        }
+        let reloaded = Result { () throws(ConfigError) -> SweepDefinition in try SweepDefinition.load(path: path) }
+        if case .failure(let error) = reloaded { throw ConfigError.combining(problems + [error]) ?? error }
+        var checked = try reloaded.get()
+        if let all = ConfigError.combining(problems) { throw all }
         // Every trial carries the coordinator's fingerprint; a worker with other files refuses it.
         let fingerprint = try fingerprintOf(files, file: path, node: node)
         checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(fingerprint.description))))

@@ -55,22 +55,28 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         }
         // File sets: checked against their files once they are loaded (`LoadedDataShapes`).
         let loaded = data.dataset.isFileSet ? LoadedDataShapes.lookup(data) : nil
+        // A rule across sections and a network that does not fit the data are reported together.
+        var late: [DecodingError] = []
         if let problem = crossSectionProblem(classes: loaded?.classes ?? data.classCount) {
-            throw c.invalid(problem.key, problem.message)
+            late.append(c.invalid(problem.key, problem.message))
         }
-        guard let sampleShape = loaded?.shape ?? data.sampleShape, let classCount = loaded?.classes ?? data.classCount else { return }
-        do {
-            _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount, task: data.resolvedTask)
-        } catch {
-            // Located at the field below `model` that does not fit the data's sample shape.
-            let below: [any CodingKey] = error.path.map {
-                switch $0 {
-                case .key(let k): AnyCodingKey(stringValue: k)
-                case .index(let i): AnyCodingKey(intValue: i)!
+        if let sampleShape = loaded?.shape ?? data.sampleShape, let classCount = loaded?.classes ?? data.classCount {
+            do {
+                _ = try Network.summary(model: model, sampleShape: sampleShape, classes: classCount, task: data.resolvedTask)
+            } catch {
+                // Located at the field below `model` that does not fit the data's sample shape.
+                let below: [any CodingKey] = error.path.map {
+                    switch $0 {
+                    case .key(let k): AnyCodingKey(stringValue: k)
+                    case .index(let i): AnyCodingKey(intValue: i)!
+                    }
                 }
+                let misfit = DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.model] + below, debugDescription: error.message))
+                // (A loss that does not fit the task is the reason the network's output does not.)
+                if late.isEmpty || !below.isEmpty { late.append(misfit) }
             }
-            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.model] + below, debugDescription: error.message))
         }
+        if !late.isEmpty { throw late.count == 1 ? late[0] : DecodingProblems(errors: late) }
     }
 
     /// The first rule spanning sections that this configuration breaks, if any, with

@@ -78,6 +78,23 @@ struct DataCommandTests {
             """)
         let misfit = try runSweep(["validate", sweep])
         #expect(misfit.status == 2 && misfit.output.contains("model.layers[0].conv2d"), "\(misfit.output)")
+        // What the data tells comes at once: a two-class objective, a two-class loss and a
+        // convolution on three-class table rows (one per run of `sweep validate`).
+        let three = try dir.write("t.csv", "a,b,y\n" + (0..<30).map { "\($0),\($0 % 3),\(["p", "q", "r"][$0 % 3])" }.joined(separator: "\n"))
+        let several = try dir.write("several.yaml", """
+            study: s
+            objective: val_auc
+            data: {dataset: csv, train_file: \(three), label: y}
+            model:
+              loss: binary_cross_entropy
+              conv: {blocks: 1, filters: 4}
+            budget: {trials: 2}
+            """)
+        let all = try runSweep(["validate", several])
+        let lines = all.output.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(all.status == 2 && lines.count == 3, "\(all.output)")
+        #expect(all.output.contains("objective.metric: 'val_auc' exists only for two-class data sets") && all.output.contains("loss 'binary_cross_entropy' needs a two-class data set")
+                && all.output.contains("model.conv: Conv2D needs image input"), "\(all.output)")
     }
 
     @Test func trainPredictWithClassNamesFromTablesAndNPY() throws {
