@@ -158,14 +158,23 @@ import Testing
         let coordinator = try s.start(Scratch.sweep, ["coordinator", live, "--bind", "tcp://127.0.0.1:0", "--db", s.db, "--no-progress"], log: "c.log")
         defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGKILL) } }
         try #require(Scratch.waitFor(timeout: 60) { s.read("c.log").contains("listening on") }, "\(s.read("c.log"))")
-        for arguments in [["delete", "live", "--yes"], ["rename", "live", "other"]] {
+        // (Not "add workers to it": that does not delete it.)
+        for (arguments, action) in [(["delete", "live", "--yes"], "delete"), (["rename", "live", "other"], "rename")] {
             let r = try s.sweep(arguments + ["--db", s.db])
-            #expect(r.status == 2 && r.output.contains("study 'live' is already being run by another coordinator"), "\(arguments): \(r.output)")
+            #expect(r.status == 2 && r.output.contains("study 'live' is being run by a coordinator (pid ") && r.output.contains(": stop it first to \(action) it"), "\(arguments): \(r.output)")
+            #expect(!r.output.contains("add workers"), "\(r.output)")
         }
         #expect(try Self.studyNames(s).sorted() == ["live", "second"])
-        // `sweep run` of its file says it is running, not "continue it with sweep resume".
+        // `sweep run` of its file says it is running, not "continue it with sweep resume", and
+        // where workers join (the port was random: it was only in the first run's output).
+        let endpoint = try #require(s.read("c.log").firstMatch(of: /listening on (tcp:\/\/[0-9.]+:[0-9]+)/)?.1, "\(s.read("c.log"))")
         let run = try s.sweep(["run", live, "--db", s.db, "--workers", "0", "--no-progress"])
         #expect(run.status == 2 && run.output.contains("another coordinator is running it") && !run.output.contains("sweep resume"), "\(run.output)")
+        #expect(run.output.contains("add workers with `sweep worker --connect \(endpoint)`"), "\(run.output)")
+        let status = try s.sweep(["status", "live", "--db", s.db])
+        #expect(status.output.contains("more workers: sweep worker --connect \(endpoint)"), "\(status.output)")
+        let json = try s.sweep(["status", "live", "--db", s.db, "--format", "json"])
+        #expect(json.output.contains("\"endpoint\" : \"\(endpoint)\"") || json.output.contains("\"endpoint\": \"\(endpoint)\""), "\(json.output)")
         kill(coordinator.processIdentifier, SIGTERM)
         #expect(Scratch.waitFor(timeout: 30) { !coordinator.isRunning })
         let gone = try s.sweep(["delete", "live", "--yes", "--db", s.db])

@@ -161,6 +161,7 @@ public final class Coordinator {
         monitor = try router.monitor([.handshakeFailures, .accepted, .disconnected], endpoint: "inproc://sweep-router-monitor-\(UUID().uuidString)", context: context)
         try router.bind(options.bind)
         endpoint = router.lastEndpoint
+        lock?.noteEndpoint(endpoint)
         let now = clock.now
         core = try store.write { tx in try makeCore(tx, now) }
         shelf = DataShelf(definition: core.definition, maxBytes: options.maxShippedDataBytes)

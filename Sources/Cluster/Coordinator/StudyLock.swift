@@ -20,8 +20,9 @@ public final class StudyLock {
     /// The file that names the holder (informational; the lock is on the database).
     public let path: String
 
-    /// Takes the lock, or fails naming the process that holds it.
-    public init(database: String, study: String) throws {
+    /// Takes the lock, or fails naming the process that holds it; `action` says what the
+    /// lock is taken for when it is not to coordinate (`delete`, `rename`).
+    public init(database: String, study: String, action: String? = nil) throws {
         let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
         // Never closed, only given back (`DatabaseDescriptors`): closing would drop SQLite's locks.
         let fd: Int32
@@ -38,7 +39,7 @@ public final class StudyLock {
         case .held:
             DatabaseDescriptors.checkIn(fd, writable: true)
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            throw StudyLockError.held(study: study, holder: holder)
+            throw StudyLockError.held(study: study, holder: holder, action: action)
         case .unsupported(let why):
             DatabaseDescriptors.checkIn(fd, writable: true)
             throw StudyLockError.cannotOpen(real, String(cString: strerror(why)))
@@ -46,7 +47,19 @@ public final class StudyLock {
         self.fd = fd
         // Who holds it, for the message another coordinator gets (best effort).
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try? "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
+        try? (holder + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Who holds the lock, as written to ``path``.
+    private var holder: String
+
+    /// Adds where the coordinator listens to ``path``: a second `sweep run`, `sweep status`
+    /// and the refusals say where workers join (a random port was in the first run's start
+    /// line only).
+    public func noteEndpoint(_ endpoint: String) {
+        holder += StudyLockHolder.listeningMark + endpoint
+        try? (holder + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     deinit {
@@ -57,13 +70,17 @@ public final class StudyLock {
 
 public enum StudyLockError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(String, String)
-    case held(study: String, holder: String)
+    /// `action`: what the lock was wanted for, when not to coordinate (`delete`, `rename`).
+    case held(study: String, holder: String, action: String?)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let why): return "cannot lock the study in \(path): \(why)"
-        case .held(let study, let holder):
-            return "study '\(study)' is already being run by another coordinator\(holder.isEmpty ? "" : " (\(holder))"); stop it first, or add workers to it with `sweep worker --connect`"
+        case .held(let study, let holder, let action):
+            let who = holder.isEmpty ? "" : " (\(holder))"
+            if let action { return "study '\(study)' is being run by a coordinator\(who): stop it first to \(action) it" }
+            let join = StudyLockHolder.endpoint(in: holder).map { "`sweep worker --connect \($0)`" } ?? "`sweep worker --connect ENDPOINT`"
+            return "study '\(study)' is already being run by another coordinator\(who); stop it first, or add workers to it with \(join)"
         }
     }
 }

@@ -44,3 +44,24 @@ public enum StudyLockBytes {
         return FileByteLock.isHeld(d.fd, byte: byte(of: study))
     }
 }
+
+/// What `REALPATH.locks/STUDY.lock` says of the coordinator holding a study's lock:
+/// `pid 123 on host, listening on tcp://10.0.0.5:5555` (informational: the lock itself is
+/// on the database file, see ``StudyLockBytes``; the file outlives a killed coordinator).
+public enum StudyLockHolder {
+    /// Between the process and the endpoint in the file.
+    public static let listeningMark = ", listening on "
+
+    /// The file's text for `study` of the database at `database`, if any.
+    public static func text(database: String, study: String) -> String? {
+        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        return (try? String(contentsOfFile: "\(real).locks/\(study).lock", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The endpoint named in a holder's text.
+    public static func endpoint(in text: String) -> String? {
+        guard let range = text.range(of: listeningMark) else { return nil }
+        let rest = text[range.upperBound...].prefix { !$0.isWhitespace }
+        return rest.isEmpty ? nil : String(rest)
+    }
+}

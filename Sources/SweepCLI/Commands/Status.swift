@@ -37,6 +37,8 @@ struct Status: ParsableCommand {
         var workers: [WorkerJSON]
         /// Workers quarantined in this study, with their last error.
         var quarantined: [QuarantinedJSON]
+        /// Where more workers join the running study (`sweep worker --connect`).
+        var endpoint: String?
     }
 
     struct QuarantinedJSON: Encodable {
@@ -70,7 +72,8 @@ struct Status: ParsableCommand {
                                   throughput_per_s: p.throughput, eta_s: snapshot.phase == .running ? p.eta : nil, best: p.best.map { JSONOutput.Trial($0) },
                                   // Only while it runs: an interrupted study's rows name workers that are gone.
                                   workers: (snapshot.phase == .running ? p.workers : []).map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) },
-                                  quarantined: p.quarantined.map { QuarantinedJSON(worker: $0.worker, host: $0.host, last_error: $0.lastError, quarantined_at: $0.quarantinedAt) })
+                                  quarantined: p.quarantined.map { QuarantinedJSON(worker: $0.worker, host: $0.host, last_error: $0.lastError, quarantined_at: $0.quarantinedAt) },
+                                  endpoint: snapshot.joinEndpoint)
             print(try JSONOutput.render(json))
             return
         }

@@ -30,7 +30,7 @@ struct Delete: ParsableCommand {
             return (s, try q.stateCounts(studyID: s.id).values.reduce(0, +), try q.artifacts(studyID: s.id).count)
         }
         // Held to the end: no coordinator can start on the study while it is deleted.
-        let lock = try StudyLock(database: database.path, study: study)
+        let lock = try StudyLock(database: database.path, study: study, action: "delete")
         if !yes {
             try confirm("Delete study '\(record.name)' (\(trials) trial(s), \(models) model file(s)) from \(database.path)?")
         }
@@ -81,8 +81,8 @@ struct Rename: ParsableCommand {
             return try q.requireStudy(named: old)
         }
         // Both names locked: no coordinator runs the old study or starts one under the new name.
-        let oldLock = try StudyLock(database: database.path, study: old)
-        let newLock = try StudyLock(database: database.path, study: new)
+        let oldLock = try StudyLock(database: database.path, study: old, action: "rename")
+        let newLock = try StudyLock(database: database.path, study: new, action: "rename to")
         let artifacts = ArtifactDirectory(database: database.path)
         let from = artifacts.absolute(old), to = artifacts.absolute(new)
         let moveFolder = FileManager.default.fileExists(atPath: from)

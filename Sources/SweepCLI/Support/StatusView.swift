@@ -50,6 +50,9 @@ enum StatusView {
         } else if snapshot.phase == .running {
             out.append("  no workers connected")
         }
+        if snapshot.phase == .running, !snapshot.stopping, let join = snapshot.joinEndpoint {
+            out.append("  more workers: sweep worker --connect \(join)")
+        }
         for w in p.quarantined {
             let error = w.lastError ?? ""
             out.append("  QUARANTINED \(w.worker) on \(w.host): \(error.prefix(100))\(error.count > 100 ? "..." : "")")

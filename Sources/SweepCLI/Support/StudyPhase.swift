@@ -13,6 +13,8 @@ struct StatusSnapshot {
     /// This process's coordinator was told to stop (Ctrl-C) and waits for its running trials
     /// to be handed back: the block said RUNNING, unchanged, for up to a program's kill grace.
     var stopping = false
+    /// Where workers join the running study (its coordinator's endpoint), when known.
+    var joinEndpoint: String?
 
     /// Reads a snapshot; `phase` is given when the caller knows it (its own coordinator).
     static func load(_ q: StoreQueries, study: StudyRecord, databasePath: String, now: Double,
@@ -29,7 +31,8 @@ struct StatusSnapshot {
         let elapsed = runs.segments.isEmpty ? span : stopped
         var measured = progress
         if phase == .interrupted { measured.interruptedRunSeconds = elapsed }
-        return StatusSnapshot(progress: measured, phase: phase, elapsed: elapsed, databasePath: databasePath)
+        let join = phase == .running ? StudyLockHolder.text(database: databasePath, study: study.name).flatMap(StudyLockHolder.endpoint(in:)) : nil
+        return StatusSnapshot(progress: measured, phase: phase, elapsed: elapsed, databasePath: databasePath, joinEndpoint: join)
     }
 
     /// The snapshot of the study named `name`.
