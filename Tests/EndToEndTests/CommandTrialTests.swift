@@ -314,6 +314,33 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(logsStatus == 0 && shown.contains("(no log files at ") && shown.contains("end of 0"), "\(shown.suffix(300))")
     }
 
+    /// A second SIGTERM to a worker whose program ignores SIGTERM (kill grace 30 s) stops
+    /// the program at once and hands the trial back: the worker exited 130 at once, saying
+    /// nothing, and the attempt counted as a worker's death against the trial's retries.
+    @Test func aSecondSigtermHandsTheTrialBackAtOnce() throws {
+        let h = try SweepHarness("double-term")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        _ = try h.write("stubborn.sh", "trap '' TERM\necho '{\"epoch\": 1, \"loss\": 1}' >&\"$SWEEP_REPORT_FD\"\nsleep 60\n")
+        let file = try h.write("s.yaml", commandSweep(study: "dt", command: "[sh, stubborn.sh]", trials: 1, epochs: 3, extra: "kill_grace: 30"))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--allow-commands", "--id", "T"], log: "worker.log")
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        let reported = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "dt").id).first.map { try q.intermediates(trialID: $0.id).count } }) ?? nil ?? 0 }
+        try #require(h.waitFor(timeout: 60) { reported() >= 1 }, "\(h.logText("worker.log"))")
+        kill(worker.processIdentifier, SIGTERM)
+        usleep(500_000)
+        #expect(worker.isRunning, "the first SIGTERM waits for the program's kill grace")
+        kill(worker.processIdentifier, SIGTERM)
+        #expect(h.waitFor(timeout: 10) { !worker.isRunning }, "\(h.logText("worker.log"))")
+        #expect(h.logText("worker.log").contains("stop requested again: stopping trial 0 now and handing it back"), "\(h.logText("worker.log"))")
+        let attempts = try h.reader().read { q in try q.attempts(trialID: try q.trials(studyID: try q.requireStudy(named: "dt").id)[0].id) }
+        #expect(attempts.count == 1 && attempts[0].outcome != .stale, "\(attempts.map { "\($0.outcome.map { "\($0)" } ?? "-") \($0.error ?? "")" })")
+        let trial = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "dt").id)[0] }
+        #expect(trial.state == .waiting, "\(trial.state)")
+    }
+
     /// A worker without --allow-commands is sent away with what to do (exit 1); the
     /// study loses no trial to it and waits for a worker that can run them.
     @Test func workerWithoutAllowCommandsIsSentAwayWithAClearMessage() throws {

@@ -135,6 +135,7 @@ struct CommandTrial: TrialKind {
         var stop: Stop?
         var stopReason: String? // why the worker stopped the program itself (diverged)
         var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
+        var killedNow = false // SIGKILL sent on a request to stop at once
         var termSent = false
         var reapedAt: Double?
 
@@ -315,6 +316,13 @@ struct CommandTrial: TrialKind {
                 beginStop(.pruned, now: after, politely: true)
             }
             if session.stopRequested && stop == nil { beginStop(.handedBack, now: after, politely: false) }
+            // Asked again: no kill grace (the worker went on waiting it out, or died and cost
+            // the trial an attempt).
+            if session.stopNowRequested, !killedNow, !child.reap() {
+                killedNow = true
+                child.signalGroup(SIGKILL)
+                signalAt = nil
+            }
             if let limit = task.timeout, stop == nil, after - started > limit { beginStop(.timedOut, now: after, politely: false) }
             if let s = signalAt, after >= s, !child.reap() { escalate(now: after) }
         }

@@ -59,6 +59,9 @@ final class TrialRunner {
                 runTrial(a)
             case .command(.stopAfterEpoch):
                 flags.stopAfterEpoch = true
+            case .command(.stopNow):
+                flags.stopAfterEpoch = true
+                flags.stopNow = true
             case .quit:
                 flags.quit = true
             case .command(.decision), .command(.cancel), .command(.data), .command(.checkpoint):

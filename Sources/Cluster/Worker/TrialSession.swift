@@ -57,6 +57,8 @@ final class TrialSession: DataChannel {
 
     /// The worker is stopping (SIGTERM): finish the epoch, then hand the trial back.
     var stopRequested: Bool { flags.stopAfterEpoch || flags.quit }
+    /// Asked to stop at once: a program gets no kill grace.
+    var stopNowRequested: Bool { flags.stopNow }
     /// Whether the trial should end now.
     var shouldEnd: Bool { pruned || cancelled || stopRequested }
 
@@ -293,6 +295,9 @@ final class TrialSession: DataChannel {
                 if r == ref { cancelled = true }
             case .command(.stopAfterEpoch):
                 flags.stopAfterEpoch = true
+            case .command(.stopNow):
+                flags.stopAfterEpoch = true
+                flags.stopNow = true
             case .quit:
                 flags.quit = true
             case .command(.data(let reply)):
@@ -315,5 +320,7 @@ struct CheckpointFetchError: Error, CustomStringConvertible {
 /// The runner's own requests, set from the link (runner thread only).
 final class RunnerFlags {
     var stopAfterEpoch = false
+    /// Stop at once (a second SIGTERM): no kill grace for a program.
+    var stopNow = false
     var quit = false
 }

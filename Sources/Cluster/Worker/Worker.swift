@@ -37,7 +37,9 @@ public final class Worker {
     ///
     /// This is the I/O shell around ``WorkerCore``: it polls the socket and the runner
     /// link, feeds what arrives to the core, and carries out the core's actions.
-    public func run(stop: AtomicFlag = AtomicFlag()) throws -> WorkerSummary {
+    /// Runs until the study ends or `stop` is set (finish the epoch, hand the trial back);
+    /// `stopNow` (a second SIGTERM) hands it back at once, a program killed without its grace.
+    public func run(stop: AtomicFlag = AtomicFlag(), stopNow: AtomicFlag = AtomicFlag()) throws -> WorkerSummary {
         let context = try Context()
         let link = try Socket(context, .pair)
         let linkEndpoint = "inproc://sweep-runner-\(UUID().uuidString)"
@@ -123,7 +125,7 @@ public final class Worker {
 
         log.info("worker \(options.id) connecting to \(options.connect)")
         while true {
-            if stop.isSet { core.requestStop() }
+            if stopNow.isSet { core.requestStopNow() } else if stop.isSet { core.requestStop() }
             if let done = try perform(core.tick(now: clock.now)) { return done }
 
             var poller = Poller(socket.map { [link, $0] } ?? [link])

@@ -33,6 +33,9 @@ struct WorkerCore {
         case cancel(TrialRef, reason: String)
         /// Finish the current epoch, then hand the trial back.
         case stopAfterEpoch
+        /// Stop now (a second SIGTERM): a program is killed without waiting for its kill
+        /// grace, and the trial is handed back (dying, the worker cost the trial an attempt).
+        case stopNow
         /// Part of a data set the running trial asked for.
         case data(DataReply)
         /// The answer to a part of the running trial's large checkpoint, or a chunk of the one
@@ -108,6 +111,8 @@ struct WorkerCore {
     private(set) var unsentReceipts: [Int] = []
     private var stopRequested = false
     private var stopForwarded = false
+    private var stopNowRequested = false
+    private var stopNowForwarded = false
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
     private var studyOver: String?
@@ -141,11 +146,23 @@ struct WorkerCore {
     /// SIGTERM or the like: finish the current epoch, hand the trial back, leave.
     mutating func requestStop() { stopRequested = true }
 
+    /// A second SIGTERM: stop the running trial now, hand it back, leave.
+    mutating func requestStopNow() {
+        stopRequested = true
+        stopNowRequested = true
+    }
+
     /// Time passed: connect, heartbeat, notice silence, leave when it is time.
     mutating func tick(now: Double) -> [Action] {
         var out: [Action] = []
         if let reason = studyOver, current?.running != true, !options.forever {
             return [.exit(summary("study over: \(reason)", failed: false))]
+        }
+        if stopNowRequested && !stopNowForwarded, let c = current, c.running {
+            stopNowForwarded = true
+            stopForwarded = true
+            out.append(.log(.info, "stop requested again: stopping trial \(c.trial) now and handing it back"))
+            out.append(.toRunner(.stopNow))
         }
         if stopRequested && !stopForwarded {
             stopForwarded = true

@@ -268,7 +268,8 @@ struct WorkerCommand: ParsableCommand {
             The worker trains with one BLAS thread (--threads for more), reports every
             epoch, stops when the pruner says so, and reconnects with back-off if the
             coordinator goes away (training goes on meanwhile). SIGTERM finishes the
-            current epoch, hands the trial back and exits. A worker whose host cannot start
+            current epoch, hands the trial back and exits; a second one stops a program at
+            once and hands its trial back. A worker whose host cannot start
             the program (3 failures in a row before a first report while others succeed)
             is held back, and quarantined (exit 1) when its trials get further elsewhere;
             --workers-per-host starts its workers again when they are killed.
@@ -308,7 +309,8 @@ struct WorkerCommand: ParsableCommand {
         guard (1...256).contains(threads) else { throw UsageError("--threads must be between 1 and 256, got \(threads)") }
         guard (0...(1 << 30)).contains(keepLogs) else { throw UsageError("--keep-logs must be between 0 (keep all) and \(1 << 30) MiB, got \(keepLogs)") }
         if workersPerHost > 1 { return try superviseWorkers() }
-        installStopSignals()
+        // A second signal hands the running trial back at once (a third exits at once).
+        installStopSignals(forceOnSecond: true)
         if let parentPid {
             // A local worker of `sweep run`: the parent decides when it stops (it forwards
             // SIGTERM), so a Ctrl-C or a dropped session's SIGHUP must not reach it twice.
@@ -337,7 +339,7 @@ struct WorkerCommand: ParsableCommand {
         if let dataCache { options.dataCache = dataCache }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
-        let summary = try worker.run(stop: processStop)
+        let summary = try worker.run(stop: processStop, stopNow: processForce)
         if !quiet || summary.failed {
             let failed = summary.trialsFailed > 0 ? " (\(summary.trialsFailed) failed)" : ""
             StandardStream.error.write("worker \(options.id): \(summary.reason); \(summary.trialsDone) trial(s) done\(failed)\n")

@@ -5,7 +5,8 @@ import SweepSupport
 
 /// The process-wide stop flag that SIGINT, SIGTERM and SIGHUP set.
 let processStop = AtomicFlag()
-/// Set by the second signal in a process that can still shut down in order (a coordinator).
+/// Set by the second signal in a process that can still shut down in order (a coordinator
+/// records its running trials as handed back; a worker hands its trial back at once).
 let processForce = AtomicFlag()
 /// Counts signals (see `installStopSignals`).
 nonisolated(unsafe) private var signalCount: Int32 = 0
