@@ -75,6 +75,21 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(sends(h.tick(after: 0.2)) == [.heartbeat])
     }
 
+    /// A worker that did not run for longer than the liveness window (SIGSTOP) does not
+    /// blame the coordinator's silence meanwhile: it said "the coordinator went silent" and
+    /// reconnected. It waits a whole window again, and only then reconnects.
+    @Test func aStalledWorkerGivesTheCoordinatorAWholeWindowAgain() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        h.now += 9
+        let noted = h.core.wasStalled(for: 9, now: h.now)
+        #expect(noted.contains { if case .log(.warning, let text) = $0 { text.contains("this worker did not run for 9 s") } else { false } }, "\(noted)")
+        #expect(!h.tick().contains(.disconnect))
+        #expect(!h.tick(after: 2.9).contains(.disconnect))
+        #expect(h.tick(after: 0.2).contains(.disconnect))
+        #expect(h.core.wasStalled(for: 0.5, now: h.now).isEmpty, "a short gap is no stall")
+    }
+
     @Test func silentCoordinatorMeansReconnectWithBackoffAndHelloNamingTheTrial() {
         var h = WorkerHarness()
         h.runningTrial()

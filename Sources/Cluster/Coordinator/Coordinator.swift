@@ -66,6 +66,11 @@ public final class Coordinator {
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
     /// and does not read makes libzmq hold).
     private var unconfirmed = UnconfirmedAnswers()
+    /// Until when a refused handshake or a message without a routing id is the stall's
+    /// doing (a stopped coordinator's own local workers timed out and reconnected), logged
+    /// as information, not as a warning about a peer.
+    private var quietPeerWarningsUntil = -Double.infinity
+    private static let afterStallSeconds = 10.0
     /// The database file, watched for being removed or replaced while the study runs.
     private var databaseWatch: DatabaseFileWatch?
     /// How often the loop looks for messages while it gathers (see ``CoordinatorOptions/gatherSeconds``):
@@ -242,6 +247,7 @@ public final class Coordinator {
             if now - lastAwake > heartbeat {
                 core.wasDeaf(for: now - lastAwake - heartbeat)
                 wokeFromStall = true
+                quietPeerWarningsUntil = now + Self.afterStallSeconds
             }
             lastAwake = now
         }
@@ -285,6 +291,7 @@ public final class Coordinator {
                 usleep(UInt32(max(0, min(Self.gatherLook, until - now, nextTick - now)) * 1_000_000))
             } else {
                 _ = try poller.poll(timeoutMilliseconds: min(max(0, Int((nextTick - now) * 1000)), 100))
+                noteAwake() // before the monitor's events: a stall inside the poll explains them
                 if poller.isReadable(1) { logHandshakeFailures() }
                 if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
             }
@@ -300,8 +307,8 @@ public final class Coordinator {
             while batch.count < batchLimit, batchBytes < options.maxMessageBytes, let m = try router.receive(dontWait: true) {
                 guard admit(m, now: now) else { continue }
                 guard m.frames.count >= 2, let id = String(validating: m.frames[0], as: UTF8.self) else {
-                    core.countViolation(.invalid(type: "routing id", reason: "not UTF-8"))
-                    log.limited(.warning, key: "bad-id-\(m.peerAddress ?? "?")", "dropped a message from \(m.peerAddress ?? "a peer") without a UTF-8 routing id")
+                    if clock.now >= quietPeerWarningsUntil { core.countViolation(.invalid(type: "routing id", reason: "not UTF-8")) }
+                    log.limited(clock.now < quietPeerWarningsUntil ? .info : .warning, key: "bad-id-\(m.peerAddress ?? "?")", "dropped a message from \(m.peerAddress ?? "a peer") without a UTF-8 routing id")
                     continue
                 }
                 // With CURVE, a worker id belongs to the key that first used it: another
@@ -480,8 +487,10 @@ public final class Coordinator {
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
                 if let why = pendingFailure {
                     pendingFailure = nil
-                    handshakeFailures += 1
-                    log.limited(.warning, key: "handshake-\(address)", "rejected a connection from \(address) on \(e.address): \(why)")
+                    let afterStall = clock.now < quietPeerWarningsUntil
+                    if !afterStall { handshakeFailures += 1 }
+                    log.limited(afterStall ? .info : .warning, key: "handshake-\(address)",
+                                "rejected a connection from \(address) on \(e.address): \(why)\(afterStall ? " (a handshake that timed out while this coordinator was not running)" : "")")
                 }
             } else {
                 pendingFailure = e.event.contains(.handshakeFailedAuth) ? "authentication refused"

@@ -124,7 +124,12 @@ public final class Worker {
         }
 
         log.info("worker \(options.id) connecting to \(options.connect)")
+        // The loop wakes at least every 0.1 s: a longer gap is this process not running.
+        var lastAwake = clock.now
         while true {
+            let awake = clock.now
+            if let done = try perform(core.wasStalled(for: awake - lastAwake, now: awake)) { return done }
+            lastAwake = awake
             if stopNow.isSet { core.requestStopNow() } else if stop.isSet { core.requestStop() }
             if let done = try perform(core.tick(now: clock.now)) { return done }
 

@@ -112,6 +112,8 @@ struct WorkerCore {
     private var stopRequested = false
     private var stopForwarded = false
     private var stopNowRequested = false
+    /// A coordinator answered this worker once: it does not need keys it was not given.
+    private var everWelcomed = false
     private var stopNowForwarded = false
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
@@ -145,6 +147,15 @@ struct WorkerCore {
 
     /// SIGTERM or the like: finish the current epoch, hand the trial back, leave.
     mutating func requestStop() { stopRequested = true }
+
+    /// This process did not run for `seconds` (SIGSTOP, a suspended VM, starved of CPU): the
+    /// coordinator's silence meanwhile is not its own, which it was blamed for ("the
+    /// coordinator went silent; reconnecting"). It gets a whole silence window again.
+    mutating func wasStalled(for seconds: Double, now: Double) -> [Action] {
+        guard socketOpen, seconds > silence else { return [] }
+        lastHeard = now
+        return [.log(.warning, "this worker did not run for \(String(format: "%.0f", seconds)) s (stopped, or starved of CPU); giving the coordinator \(String(format: "%g", silence)) s to answer again")]
+    }
 
     /// A second SIGTERM: stop the running trial now, hand it back, leave.
     mutating func requestStopNow() {
@@ -210,7 +221,7 @@ struct WorkerCore {
     /// A CURVE handshake that fails is silent on the worker's side: what to check.
     private var keyHint: String {
         // Without keys a CURVE coordinator drops the handshake silently: say so too.
-        options.curve == nil ? " (is it running? if it uses CURVE keys, start the worker with --keys)"
+        options.curve == nil ? (everWelcomed ? " (is it running?)" : " (is it running? if it uses CURVE keys, start the worker with --keys)")
             : " (is it running, is coordinator.pub its key, and is this worker's key in its authorized_workers?)"
     }
 
@@ -232,6 +243,7 @@ struct WorkerCore {
             break
         case .welcome(let w)?:
             welcomed = true
+            everWelcomed = true
             lastReportInResult = w.capabilities.contains(Wire.lastReportInResultCapability)
             out.append(.connected(true))
             out.append(.checkpointParts(w.capabilities.contains(Wire.checkpointPartsCapability)))
