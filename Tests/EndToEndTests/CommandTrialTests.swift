@@ -781,8 +781,11 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     /// then said so), exit 1, and what the run recorded is saved beside it, from where it
     /// resumes; the run's WAL does not stay beside the name to be replayed into the file
     /// that takes it. (The summary once said "no database at sweep.db (pass --db PATH)".)
-    @Test(arguments: ["removed", "replaced by another file"])
-    func aDatabaseRemovedOrReplacedDuringTheRunStopsItAndIsSaved(change: String) throws {
+    /// With `--db` a symbolic link, the file it names is the one watched, and its log the
+    /// one removed (it stayed beside the real file, and was replayed into the replacing one).
+    /// The copy finds the run's models, checkpoints and logs under its own name.
+    @Test(arguments: [("removed", false), ("replaced by another file", false), ("replaced by another file", true)])
+    func aDatabaseRemovedOrReplacedDuringTheRunStopsItAndIsSaved(change: String, throughLink: Bool) throws {
         let h = try SweepHarness("db-lost")
         defer { h.cleanUp() }
         _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
@@ -791,30 +794,40 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         if change != "removed" {
             #expect(try h.run(["run", try h.write("o.yaml", syntheticSweep(study: "o", trials: 2, epochs: 1, sleep: 0)), "--db", other, "--workers", "1", "--no-progress"]).status == 0)
         }
-        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        // The real file, and the name the run is given.
+        let real = h.db
+        let given = throughLink ? h.path("link.db") : real
+        if throughLink { try FileManager.default.createSymbolicLink(atPath: given, withDestinationPath: real) }
+        let run = try h.start(["run", file, "--db", given, "--workers", "2", "--no-progress"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         let done = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).filter { $0.state == .complete }.count }) ?? 0 }
         try #require(h.waitFor(timeout: 30) { done() >= 2 }, "\(h.logText("run.log"))")
-        if change == "removed" { try FileManager.default.removeItem(atPath: h.db) } else { rename(other, h.db) }
+        // The run's log, known by its inode: none may stay beside the real file's name.
+        var info = stat()
+        try #require(stat(real + "-wal", &info) == 0, "the run has no WAL")
+        let runLog = info.st_ino
+        if change == "removed" { try FileManager.default.removeItem(atPath: real) } else { rename(other, real) }
         let lost = Date()
-        #expect(h.waitFor(timeout: 30) { !run.isRunning })
+        try #require(h.waitFor(timeout: 30) { !run.isRunning }, "\(h.logText("run.log"))")
         #expect(Date().timeIntervalSince(lost) < 15, "it stopped only after \(Date().timeIntervalSince(lost)) s")
         let log = h.logText("run.log")
         #expect(run.terminationStatus == 1, "\(log)")
-        let rescued = h.db + ".rescued"
-        #expect(log.contains("the database \(h.db) was \(change) while the sweep ran: the run stopped, and what it recorded is saved in \(rescued)"), "\(log)")
-        #expect(!FileManager.default.fileExists(atPath: h.db + "-wal") || change != "removed", "the run's WAL stayed beside the name")
+        let rescued = given + ".rescued"
+        #expect(log.contains("the database \(given) was \(change) while the sweep ran: the run stopped, and what it recorded is saved in \(rescued)"), "\(log)")
+        #expect(stat(real + "-wal", &info) != 0 || info.st_ino != runLog, "the run's WAL stayed beside the name")
         if change != "removed" {
             // The file that took the name is whole, and only its own study is in it.
             let studies = try h.reader().read { q in try q.studies().map(\.name) }
             #expect(studies == ["o"], "\(studies)")
-            #expect(try h.run(["status", "o", "--db", h.db]).output.contains("2/2 trials"))
+            #expect(try h.run(["status", "o", "--db", real]).output.contains("2/2 trials"))
         }
-        // The copy holds the run's trials, none left RUNNING, and the study resumes from it.
+        // The copy holds the run's trials, none left RUNNING, and the study resumes from it,
+        // with its command logs (linked under the copy's name).
         let saved = try SweepStore.openReadOnly(path: rescued).read { q in try q.trials(studyID: try q.requireStudy(named: "d").id) }
         #expect(saved.filter { $0.state == .complete }.count >= 2 && !saved.contains { $0.state == .running }, "\(saved.map(\.state))")
         let status = try h.run(["status", "d", "--db", rescued])
         #expect(status.output.contains("[INTERRUPTED]") && status.output.contains("continue with `sweep resume d --db \(rescued)`"), "\(status.output)")
+        #expect(FileManager.default.fileExists(atPath: rescued + ".logs/d"), "the copy does not find the run's logs")
     }
 
     /// A first Ctrl-C says what the command waits for: the display said RUNNING, unchanged,

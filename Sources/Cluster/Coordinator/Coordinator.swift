@@ -18,8 +18,20 @@ public struct CoordinatorSummary: Sendable {
     /// (`reason` says which error); `sweep resume` runs the rest after a fix.
     public var gaveUp = false
     /// The database file was removed or replaced while the study ran: the run stopped, and
-    /// what it recorded was copied here (nil: the copy failed too; `reason` says why).
-    public var databaseLost: (change: String, rescuedTo: String?)?
+    /// what it recorded was copied (``LostDatabase``).
+    public var databaseLost: LostDatabase?
+}
+
+/// What became of a database file removed or replaced while its study ran.
+public struct LostDatabase: Sendable {
+    /// Whether it was removed, or another file took its name.
+    public var removed: Bool { change == .removed }
+    let change: DatabaseFileWatch.Change
+    /// `removed` or `replaced by another file`.
+    public var what: String { change.rawValue }
+    /// Where the run's records were copied (nil: the copy failed too; the summary's
+    /// `reason` says why).
+    public var rescuedTo: String?
 }
 
 /// The coordinator: one thread, one ROUTER socket, one poll loop, the only writer of the
@@ -410,8 +422,9 @@ public final class Coordinator {
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             unconfirmed.batchAnswered()
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
-            if tickDue, let change = databaseWatch?.change(now: t) {
-                return try stopForLostDatabase(change, now: t, started: started)
+            // (Not once it finished: only log tails were still awaited.)
+            if tickDue, !core.finished, let watch = databaseWatch, let change = databaseWatch?.change(now: t) {
+                return stopForLostDatabase(watch, change, now: t, started: started)
             }
             if tickDue {
                 sendHeartbeats(now: t)
@@ -532,27 +545,35 @@ public final class Coordinator {
     }
 
     /// The database file was removed or replaced (``DatabaseFileWatch``): every running
-    /// trial is handed back, and what the run recorded is copied beside the file, from which
-    /// `sweep resume` continues.
-    private func stopForLostDatabase(_ change: String, now: Double, started: Double) throws -> CoordinatorSummary {
-        let path = databaseWatch?.path ?? "the database"
-        log.error("the database \(path) was \(change) while the study ran: stopping")
-        try store.write { tx in
-            try core.handBackAll(reason: "the database file was \(change)", now: now, tx: tx)
-            try core.interrupt(now: now, tx: tx)
-        }
-        var result = summary(finished: false, reason: "the database was \(change)", started: started)
-        let target = databaseWatch?.rescuePath()
+    /// trial is handed back, and what the run recorded is copied beside the file (or to the
+    /// temporary directory when its folder is gone too), from where `sweep resume` continues.
+    private func stopForLostDatabase(_ watch: DatabaseFileWatch, _ change: DatabaseFileWatch.Change, now: Double, started: Double) -> CoordinatorSummary {
+        log.info("the database \(watch.path) was \(change.rawValue) while the study ran: stopping")
+        var result = summary(finished: false, reason: "the database was \(change.rawValue)", started: started)
+        var problems: [String] = []
+        // (Saved even when this write fails: the copy then holds the trials as RUNNING, which a resume re-queues.)
         do {
-            if let target { try store.saveCopy(to: target) }
-            result.databaseLost = (change, target)
-            // The log beside the path is this run's: SQLite would replay it into whatever file
-            // takes the name (the replacing one, or the copy moved back), damaging it.
-            for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+            try store.write { tx in
+                try core.handBackAll(reason: "the database file was \(change.rawValue)", now: now, tx: tx)
+                try core.interrupt(now: now, tx: tx)
+            }
         } catch {
-            result.databaseLost = (change, nil)
-            result.reason += "; its copy to \(target ?? "?") failed: \(error)"
+            problems.append("its running trials could not be recorded as handed back: \(error)")
         }
+        var saved: String?
+        for target in watch.rescuePaths(study: core.study.name) where saved == nil {
+            do {
+                try store.saveCopy(to: target)
+                watch.linkFolders(to: target)
+                saved = target
+            } catch {
+                for suffix in ["", "-journal", "-wal", "-shm"] { unlink(target + suffix) } // no half copy left
+                problems.append("the copy to \(target) failed: \(DatabaseFailure.describe(error) ?? "\(error)")")
+            }
+        }
+        watch.removeLog()
+        result.databaseLost = LostDatabase(change: change, rescuedTo: saved)
+        if saved == nil || !problems.isEmpty { result.reason += "; " + problems.joined(separator: "; ") }
         return result
     }
 

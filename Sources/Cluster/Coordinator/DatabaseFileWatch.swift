@@ -6,36 +6,84 @@ import SweepSupport
 /// SQLite writes on through the descriptors it holds: a run whose file was removed (`rm`)
 /// or replaced (`mv other.db study.db`) went on to the end of its budget, recording every
 /// result into a file nobody could open again, and said so only then. Looked at once a
-/// second (a `stat`), so the run stops within about a second and saves what it recorded.
+/// second (a `stat`), so the run stops within about two seconds and saves what it recorded.
+///
+/// The file watched is the one `--db` resolved to when the run started: a symbolic link
+/// removed leaves it intact, and SQLite keeps its log (`-wal`, `-shm`) beside it.
 struct DatabaseFileWatch {
+    /// What happened to the file.
+    enum Change: String, Sendable {
+        case removed
+        case replaced = "replaced by another file"
+    }
+
+    /// The path as given (for messages and the copy's name).
     let path: String
+    /// The file it named when the run started.
+    let realPath: String
     private let atStart: FileStamp
     private var lastLook = -Double.infinity
+    /// A change seen once: confirmed at the next look before the run stops.
+    private var seen: Change?
 
     /// Nil when there is no file to watch (in memory, or already gone).
     init?(path: String?) {
-        guard let path, let stamp = FileStamp(path: path) else { return nil }
+        guard let path else { return nil }
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let stamp = FileStamp(path: real) else { return nil }
         self.path = path
+        realPath = real
         atStart = stamp
     }
 
-    /// What happened to the file, if anything: "removed" or "replaced by another file".
-    mutating func change(now: Double) -> String? {
+    /// What happened to the file, seen on two looks in a row (a second apart). Only a
+    /// file that is gone (ENOENT, ENOTDIR) or another file counts: a `stat` that fails
+    /// otherwise (EACCES after a `chmod`, EIO, ESTALE on NFS) says nothing of the file.
+    mutating func change(now: Double) -> Change? {
         guard now - lastLook >= 1 else { return nil }
         lastLook = now
-        guard let stamp = FileStamp(path: path) else { return "removed" }
-        return stamp.isSameFile(as: atStart) ? nil : "replaced by another file"
+        var info = stat()
+        let current: Change?
+        if stat(realPath, &info) == 0 {
+            current = UInt64(info.st_dev) == atStart.device && UInt64(info.st_ino) == atStart.inode ? nil : .replaced
+        } else {
+            current = errno == ENOENT || errno == ENOTDIR ? .removed : nil
+        }
+        defer { seen = current }
+        return current != nil && current == seen ? current : nil
     }
 
-    /// A free name beside the file for the copy of what the run recorded:
-    /// `study.db.rescued`, else `study.db.rescued-2`, ...
-    func rescuePath() -> String {
-        var candidate = path + ".rescued"
-        var n = 2
-        while FileManager.default.fileExists(atPath: candidate) || FileManager.default.fileExists(atPath: candidate + "-wal") {
-            candidate = "\(path).rescued-\(n)"
-            n += 1
+    /// Removes the run's log beside the file's name: SQLite would replay it into whatever
+    /// file takes the name (the replacing one, a backup restored, the copy moved back).
+    func removeLog() {
+        for suffix in ["-wal", "-shm"] { unlink(realPath + suffix) }
+    }
+
+    /// Links the folders named after the database (models and checkpoints in `.artifacts`,
+    /// command logs in `.logs`) under the copy's name, so that a study resumed from the copy
+    /// finds them (its trials started over, and its models were not found).
+    func linkFolders(to copy: String) {
+        for suffix in [".artifacts", ".logs"] {
+            let folder = URL(fileURLWithPath: path + suffix).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: folder), !FileManager.default.fileExists(atPath: copy + suffix) else { continue }
+            try? FileManager.default.createSymbolicLink(atPath: copy + suffix, withDestinationPath: folder)
         }
-        return candidate
+    }
+
+    /// Free names for the copy of what the run recorded: beside the file
+    /// (`study.db.rescued`, `study.db.rescued-2`, ...), and in the temporary directory when
+    /// that folder is gone too.
+    func rescuePaths(study: String) -> [String] {
+        func free(_ base: String) -> String {
+            var candidate = base
+            var n = 2
+            while FileManager.default.fileExists(atPath: candidate) || FileManager.default.fileExists(atPath: candidate + "-wal") {
+                candidate = "\(base)-\(n)"
+                n += 1
+            }
+            return candidate
+        }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-rescued-\(study).db").path
+        return [free(path + ".rescued"), free(temporary)]
     }
 }

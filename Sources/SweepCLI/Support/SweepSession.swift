@@ -87,14 +87,12 @@ struct SweepSession {
             // Interrupted twice: their trials are already recorded as handed back.
             local.stop(timeout: processForce.isSet ? 1 : 10)
         }
-        // Removed or replaced while it ran: the coordinator stopped and saved what it recorded.
-        if let (change, rescued) = summary.databaseLost {
-            // Moved back to its name, the copy finds its models, checkpoints and logs again.
-            let next = { (copy: String) in change == "removed"
-                ? "`mv \(copy) \(databasePath) && sweep resume \(study) --db \(databasePath)` continues it with its models and checkpoints"
-                : "`sweep resume \(study) --db \(copy)` continues it" }
-            throw CommandFailure("the database \(databasePath) was \(change) while the sweep ran: the run stopped, "
-                + (rescued.map { "and what it recorded is saved in \($0): \(next($0))" } ?? "and what it recorded could not be saved: \(summary.reason)"))
+        // Removed or replaced while it ran: the coordinator stopped and saved what it recorded
+        // (its models, checkpoints and logs linked under the copy's name).
+        if let lost = summary.databaseLost {
+            throw CommandFailure("the database \(databasePath) was \(lost.what) while the sweep ran: the run stopped, "
+                + (lost.rescuedTo.map { "and what it recorded is saved in \($0): `sweep resume \(study) --db \($0)` continues it" }
+                    ?? "and what it recorded could not be saved: \(summary.reason)"))
         }
         // (Between the coordinator's last look and its end: what it recorded went with the
         // file it was. The summary said "no database at ... (pass --db PATH)", exit 2.)
