@@ -169,7 +169,6 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         Case(name: "invalid YAML", text: edit("hidden: [16]", "hidden: [16"), line: 9, field: "", message: "not valid YAML"),
         Case(name: "dropout out of range", text: edit("hidden: [16]", "hidden: [16]\n  dropout: {uniform: [0.0, 1.5]}"), line: 9, field: "model.dropout", message: "dropout"),
         Case(name: "integer bounds beyond 2^53", text: edit("{choice: [16, 32]}", "{int: [-9000000000000000000, 9000000000000000000], step: 2}"), line: 12, field: "training.batch_size.int", message: "within ±2^53"),
-        Case(name: "validation objective without a validation split", text: edit("samples: 200", "samples: 200\n  validation: 0"), line: 2, field: "objective.metric", message: "measured on the validation split, but the data has none"),
         Case(name: "wall time unreadable", text: edit("max_epochs: 3}", "max_epochs: 3, wall_time: soon}"), line: 19, field: "budget.wall_time", message: "duration"),
     ]
 
@@ -186,6 +185,23 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
     }
 
     @Test func atLeastTwentyKinds() { #expect(Self.cases.count >= 20) }
+
+    /// A validation objective needs a validation split, at the base point and at every
+    /// value of a searched one (every trial failed after `sweep validate` said valid); a
+    /// stored study with such a file still parses.
+    @Test func aValidationObjectiveNeedsAValidationSplit() throws {
+        let none = try SweepDefinition.parse(text: validSweep.replacingOccurrences(of: "samples: 200", with: "samples: 200\n  validation: 0"), file: "bad.yaml")
+        let problem = try #require(none.validationSplitProblem())
+        #expect(problem.line.hasPrefix("bad.yaml:2:") && problem.path.description == "objective.metric" && problem.message.contains("measured on the validation split, but the data has none"), "\(problem)")
+        for searched in ["{choice: [0, 40]}", "{choice: [40, 0]}", "{int: [0, 50]}"] {
+            let d = try SweepDefinition.parse(text: validSweep.replacingOccurrences(of: "samples: 200", with: "samples: 200\n  validation: \(searched)"), file: "bad.yaml")
+            let p = try #require(d.validationSplitProblem(), "\(searched)")
+            #expect(p.path.description == "data.validation" && p.message.hasPrefix("with validation = 0 the trials have no validation split"), "\(searched): \(p)")
+        }
+        #expect(try SweepDefinition.parse(text: validSweep, file: "ok.yaml").validationSplitProblem() == nil)
+        let training = try SweepDefinition.parse(text: validSweep.replacingOccurrences(of: "metric: val_accuracy", with: "metric: accuracy").replacingOccurrences(of: "samples: 200", with: "samples: 200\n  validation: 0"), file: "ok.yaml")
+        #expect(training.validationSplitProblem() == nil)
+    }
 }
 
 @Suite struct TrainFileTests {

@@ -28,6 +28,7 @@ enum DataPreflight {
     /// the data's shape and classes known.
     static func sweep(_ path: String) throws -> SweepDefinition {
         let definition = try SweepDefinition.load(path: path)
+        if let problem = definition.validationSplitProblem() { throw problem }
         guard let node = definition.template["data"], let config = definition.sharedDataConfig else {
             try checkSearchedFiles(definition, file: path)
             return definition

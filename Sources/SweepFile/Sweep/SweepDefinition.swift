@@ -266,16 +266,6 @@ public struct SweepDefinition: Sendable {
             sampler: sampler, pruner: pruner, scheduler: scheduler, budget: budget, retry: retry, artifacts: artifacts, task: task,
             parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: template)
         try definition.validateTemplate()
-        // A validation metric needs a validation split: without one every trial failed
-        // ("finished without a value of 'val_accuracy'") after `sweep validate` said valid.
-        if task == .training, objective.metric.hasPrefix("val_"),
-           case .training(let config)? = try? definition.spec(for: definition.baseAssignment(), trialSeed: 1), !config.data.hasValidation {
-            let validation = root["data"]?.entry("validation")
-            throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark ?? validation?.keyMark ?? root.entry("data")?.keyMark,
-                              path: root["objective"] == nil ? ConfigPath([.key("data"), .key("validation")]) : ConfigPath([.key("objective"), .key("metric")]),
-                              message: "the objective '\(objective.metric)' is measured on the validation split, but the data has none (data.validation is 0): "
-                                  + "give it one (data.validation: 0.2, or a validation_file), or rank by a training metric (objective: \(objective.metric.dropFirst(4)))")
-        }
         return definition
     }
 
@@ -464,6 +454,36 @@ public struct SweepDefinition: Sendable {
         for parameter in parameters {
             try checkParameter(parameter, base: base)
         }
+    }
+
+    /// A validation objective (`val_accuracy`) for trials without a validation split: every
+    /// trial failed ("finished without a value of 'val_accuracy'") after `sweep validate`
+    /// said valid. Checked at the base point and at every value of a searched `data` value,
+    /// which names the parameter. (Not part of parsing: a stored study stays readable.)
+    public func validationSplitProblem() -> ConfigError? {
+        guard task == .training, objective.metric.hasPrefix("val_") else { return nil }
+        let base = baseAssignment()
+        func lacksValidation(_ params: Params) -> Bool {
+            guard case .training(let config)? = try? spec(for: params, trialSeed: 1) else { return false }
+            return !config.data.hasValidation
+        }
+        let root = try? YAMLReader.parse(text, file: file)
+        let fix = "give it one (data.validation: 0.2, or a validation_file), or rank by a training metric (objective: \(objective.metric.dropFirst(4)))"
+        for parameter in parameters where parameter.path.components.first == .key("data") {
+            let name = parameter.parameter.name
+            for value in probeValues(parameter.parameter.distribution) {
+                var params = base
+                params[name] = value
+                guard lacksValidation(completed(params)) else { continue }
+                return ConfigError(file: file, mark: parameter.mark, path: parameter.path,
+                                   message: "with \(name) = \(value) the trials have no validation split, and the objective '\(objective.metric)' is measured on it: \(fix)")
+            }
+        }
+        guard lacksValidation(base) else { return nil }
+        let objectiveNode = root?["objective"]
+        return ConfigError(file: file, mark: objectiveNode?.entry("metric")?.keyMark ?? root?.entry("objective")?.keyMark ?? root?["data"]?.entry("validation")?.keyMark ?? root?.entry("data")?.keyMark,
+                           path: objectiveNode == nil ? ConfigPath([.key("data"), .key("validation")]) : ConfigPath([.key("objective"), .key("metric")]),
+                           message: "the objective '\(objective.metric)' is measured on the validation split, but the data has none (data.validation is 0): \(fix)")
     }
 
     /// Every `${param:NAME}` of the command names a parameter: searched (active or not for
