@@ -67,6 +67,10 @@ struct DelimitedTable {
             look.skipBOM()
             guard let first = try? look.record(), let second = try? look.record(), !(second.count == 1 && second[0].text.isEmpty) else { return nil }
             let fix = "if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"
+            // Counts (`569,30,...`), not names: a header one field short is R's row names
+            // or rows ending with a separator, and removing it would lose the names.
+            func isCount(_ f: Field) -> Bool { f.number.map { $0 >= 0 && $0 == $0.rounded() } ?? false }
+            guard first.count >= 2, isCount(first[0]), isCount(first[1]) else { return nil }
             if first.count != second.count {
                 // Line 1 is the odd one when the lines after it agree (a short row is not).
                 guard let third = try? look.record(), third.count == second.count else { return nil }

@@ -165,6 +165,8 @@ struct TableDataTests {
         // sklearn's files begin with a line of counts: the hints built on it sent users astray.
         ("3,2,p,q\n1,2,p\n3,4,q\n", "y", ":1:1: no label column 'y'; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
         ("3,2,p,q\n1,2,p\n3,4,q\n", "2", ":2:5: this row has 3 fields, the header has 4; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
+        // A header one field short is not counts (R's row names): no advice to remove it.
+        ("a,b,y\n\"1\",0.5,0.2,p\n\"2\",0.1,0.3,q\n", "label", ":1:1: no label column 'label' (the columns are: a, b, y)"),
         ("506,13,,\na,b,c,y\n1,2,3,p\n", "y", ":1:9: column name '' appears twice; line 2 looks like the column names: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
         ("a,b,species\n1,2,p\n", "spceies", ":1:1: no label column 'spceies'; did you mean 'species'? (the columns are: a, b, species)"),
         ("a,b,y\n1,2,p\n", "label", ":1:1: no label column 'label' (the columns are: a, b, y)"),
