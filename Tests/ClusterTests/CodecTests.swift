@@ -17,6 +17,7 @@ import Testing
             .result(.init(trial: 1, attempt: 2, state: .complete, value: 1, metrics: ["loss": 1], epochs: 3, ready: true, log: "epoch 3\nok\n")),
             .failure(.init(trial: 1, attempt: 1, error: "boom", ready: true, log: "Traceback\n")),
             .failure(.init(trial: 2, attempt: 1, error: "the program exited with status 1", ready: true, trialFault: true)),
+            .failure(.init(trial: 3, attempt: 1, error: "the program never reported the objective", ready: true, objectiveMissing: true)),
             .bye(.init(reason: "SIGTERM", trial: 4, attempt: 1)),
         ]
         for m in messages {

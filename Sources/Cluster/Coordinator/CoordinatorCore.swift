@@ -862,7 +862,7 @@ final class CoordinatorCore {
         } else if !f.trialFault, let streak = health.failed(worker, trial: f.trial, epoch: reached, error: f.error, connected: workers.compactMap { $0.value.exitedAt == nil ? $0.key : nil }) {
             try holdBack(worker, streak: streak, now: now, tx: tx, out: &out)
         }
-        try giveUpIfEveryTrialFails(lastError: f.error, reportedOtherMetrics: reached > 0 && !reportedThisAttempt, now: now, tx: tx)
+        try giveUpIfEveryTrialFails(lastError: f.error, reportedOtherMetrics: f.objectiveMissing, now: now, tx: tx)
     }
 
     /// Whether another worker on `worker`'s host ends trials well: the host runs the program,

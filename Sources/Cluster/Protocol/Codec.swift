@@ -217,6 +217,7 @@ public struct WireCodec {
             w.key("ready"); w.bool(f.ready)
             if let log = f.log { w.key("log_tail"); w.string(log) }
             if f.trialFault { w.key("trial_fault"); w.bool(true) }
+            if f.objectiveMissing { w.key("objective_missing"); w.bool(true) }
         case .bye(let b):
             w.key("type"); w.string("bye")
             w.key("reason"); w.string(b.reason)
@@ -283,7 +284,8 @@ public struct WireCodec {
             return .failure(.init(trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
                                   error: String(try f.string("error").prefix(WorkerMessage.Failure.maxErrorCharacters)), ready: try f.bool("ready"),
                                   log: try f.optionalString("log_tail", max: WorkerMessage.Failure.maxLogCharacters),
-                                  trialFault: o["trial_fault"] == nil ? false : try f.bool("trial_fault")))
+                                  trialFault: o["trial_fault"] == nil ? false : try f.bool("trial_fault"),
+                                  objectiveMissing: o["objective_missing"] == nil ? false : try f.bool("objective_missing")))
         case "bye":
             let trial = o["trial"] == nil ? nil : try f.int("trial", min: 0)
             let attempt = o["attempt"] == nil ? nil : try f.int("attempt", min: 1)

@@ -227,14 +227,18 @@ public enum WorkerMessage: Sendable, Equatable {
         /// The trial failed by itself (its program exited non-zero, was killed or timed out,
         /// its training diverged), not because of the worker: no strike towards quarantine.
         public var trialFault: Bool
+        /// The program ran to its end (exit 0) and reported, but never the objective: a name
+        /// that differs between the program and the sweep file (`objective_missing`).
+        public var objectiveMissing: Bool
 
-        public init(trial: Int, attempt: Int, error: String, ready: Bool, log: String? = nil, trialFault: Bool = false) {
+        public init(trial: Int, attempt: Int, error: String, ready: Bool, log: String? = nil, trialFault: Bool = false, objectiveMissing: Bool = false) {
             self.trial = trial
             self.attempt = attempt
             self.error = error
             self.ready = ready
             self.log = log
             self.trialFault = trialFault
+            self.objectiveMissing = objectiveMissing
         }
     }
 

@@ -373,6 +373,7 @@ struct CommandTrial: TrialKind {
                     + (pastLastEpoch > 0 ? "; \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the most this study runs (budget.max_epochs), were ignored" : "")
                 let names = Set(end.lastMetrics.keys).union(summary.keys)
                 let meant = likelyMeant(a.metric, among: names).map { "; did you mean '\($0)'? The objective is the sweep file's metric" } ?? ""
+                end.objectiveMissing = true
                 end.failure = "the program never reported the objective '\(a.metric)' (it reported: \(names.sorted().joined(separator: ", "))\(unread)\(meant))" + logs.stderrTail()
             } else {
                 end.completed = true

@@ -15,6 +15,8 @@ struct TrialEnd {
     /// The failure is the trial's own (its program failed or its training diverged), not
     /// this worker's: it does not count towards quarantining the worker.
     var failureIsTrials = false
+    /// The program ended well and reported, but never the objective (``WorkerMessage/Failure/objectiveMissing``).
+    var objectiveMissing = false
     /// A command trial's last output, sent with its result or failure.
     var logTail: String?
 }

@@ -97,7 +97,7 @@ final class TrialRunner {
         let a = session.assign
         if session.cancelled { return .aborted }
         if let failure = end.failure {
-            return .forward(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true, log: end.logTail, trialFault: end.failureIsTrials)))
+            return .forward(.failure(.init(trial: a.trial, attempt: a.attempt, error: failure, ready: true, log: end.logTail, trialFault: end.failureIsTrials, objectiveMissing: end.objectiveMissing)))
         }
         if end.completed || session.pruned {
             let finite = end.lastMetrics.filter { $0.value.isFinite }
