@@ -41,6 +41,30 @@ func listing(_ directory: URL) -> [String] {
         #expect(!value.output.contains("SELECT"), "\(value.output)")
     }
 
+    /// `--db` naming a device or a FIFO is refused, and the node stays: `sweep run --db
+    /// /dev/null` took the empty-looking device for a new database and the cleanup after the
+    /// refusal removed the machine's /dev/null (and /dev/full). Nodes of the test's own, made
+    /// with mknod (tests run as root).
+    @Test func aDeviceOrAFIFOAsTheDatabaseIsRefusedAndStays() throws {
+        let h = try SweepHarness("device-db")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
+        for (name, args) in [("null", ["c", "1", "3"]), ("full", ["c", "1", "7"]), ("fifo", ["p"])] {
+            let made = try h.tool("mknod", ["-m", "666", h.path(name)] + args)
+            #expect(made.status == 0, "mknod is needed (coreutils, tests run as root): \(made.output)")
+        }
+        for (name, kind) in [("null", "a character device"), ("full", "a character device"), ("fifo", "a FIFO")] {
+            for args in [["run", sweep, "--workers", "0", "--no-progress"], ["coordinator", sweep, "--no-progress", "--bind", "tcp://127.0.0.1:0"],
+                         ["resume", "s", "--workers", "0", "--no-progress"], ["trials", "s"]] {
+                let (status, output) = try h.run(args + ["--db", h.path(name)], timeout: 60)
+                #expect(status == 2 && output.contains("is not a Sweep database (it is \(kind), not a file); nothing was written to it"), "\(args) --db \(name): \(output)")
+            }
+            var info = stat()
+            #expect(stat(h.path(name), &info) == 0 && (info.st_mode & S_IFMT) == (name == "fifo" ? S_IFIFO : S_IFCHR), "\(name) was removed or replaced")
+        }
+        #expect(listing(h.directory).sorted() == ["fifo", "full", "null", "s.yaml"], "\(listing(h.directory))")
+    }
+
     @Test func anotherProgramsDatabaseIsRefusedAndLeftByteForByte() throws {
         let h = try SweepHarness("foreign-db")
         defer { h.cleanUp() }

@@ -70,6 +70,7 @@ public final class SweepStore: Sendable {
             throw StoreError.foreign(path: path, reason: "it is a directory")
         }
         try refuseHardLinks(path)
+        try refuseSpecialFiles(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         let use = try DatabaseFileUse(path: path)
         let pool: DatabasePool = try use.creatingSchema {
@@ -102,6 +103,8 @@ public final class SweepStore: Sendable {
     public static func removeIfUnusedAndEmpty(path: String) -> Bool {
         // The file itself, not a symlink to it (SQLite names -wal and -shm after the file).
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        // Never a device or a FIFO (it removed /dev/null), whatever it held.
+        guard isRegularFile(real) else { return false }
         return DatabaseFileUse.removeIfUnused(path: real) {
             // Unsure is not empty: a database that cannot be read (damaged, an I/O error) may
             // hold results, and is never deleted.
@@ -131,6 +134,28 @@ public final class SweepStore: Sendable {
         throw StoreError.hardLinked(path: path, names: Int(info.st_nlink))
     }
 
+    /// A database path that names a device, a FIFO or a socket is refused: `--db /dev/null`
+    /// looked empty, was taken as a new database, and the cleanup after the refusal removed
+    /// the machine's /dev/null.
+    static func refuseSpecialFiles(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR else { return }
+        let kind = switch info.st_mode & S_IFMT {
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
+        throw StoreError.foreign(path: path, reason: "it is \(kind), not a file")
+    }
+
+    /// Whether `path` is a regular file (symbolic links followed).
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     public static func inMemory() throws -> SweepStore {
         let queue = try DatabaseQueue()
         try migrate(queue, path: nil)
@@ -145,6 +170,7 @@ public final class SweepStore: Sendable {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
         try refuseHardLinks(path)
+        try refuseSpecialFiles(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         do {
             return try readOnlyReader(location: path, path: path)

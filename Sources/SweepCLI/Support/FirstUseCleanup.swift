@@ -18,8 +18,10 @@ struct FirstUseCleanup {
     init(database: String, study: String) {
         self.database = database
         self.study = study
-        let size = (try? FileManager.default.attributesOfItem(atPath: database))?[.size] as? Int
-        databaseExisted = (size ?? 0) > 0
+        let attributes = try? FileManager.default.attributesOfItem(atPath: database)
+        let size = attributes?[.size] as? Int
+        // Anything but an empty regular file was there before (a device has size 0 too).
+        databaseExisted = attributes != nil && ((size ?? 0) > 0 || attributes?[.type] as? FileAttributeType != .typeRegular)
         let resolved = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
         lockFolders = Array(Set([database + ".locks", resolved + ".locks"])).map {
             ($0, FileManager.default.fileExists(atPath: $0))

@@ -36,8 +36,8 @@ final class LocalWorkers: @unchecked Sendable {
     /// Since when no local worker runs (nil: one does).
     private var noneLeftSince: Date?
     /// Where other workers can join the study (the coordinator's TCP endpoint), for the
-    /// message when no local worker is left.
-    var joinEndpoint: String?
+    /// message when no local worker is left (`sweep run`); set by ``start(count:endpoint:idPrefix:extraArguments:joinEndpoint:)``.
+    private var joinEndpoint: String?
     private let logDirectory: String?
 
     init(logDirectory: String?) {
@@ -46,10 +46,11 @@ final class LocalWorkers: @unchecked Sendable {
 
     /// Starts `count` workers connecting to `endpoint`, with ids `PREFIX-1` ... (default
     /// prefix: `HOST-w` and this process id as a suffix).
-    func start(count: Int, endpoint: String, idPrefix: String? = nil, extraArguments: [String] = []) throws {
+    func start(count: Int, endpoint: String, idPrefix: String? = nil, extraArguments: [String] = [], joinEndpoint: String? = nil) throws {
         lock.lock()
         defer { lock.unlock() }
         launch = (endpoint, extraArguments)
+        self.joinEndpoint = joinEndpoint
         for i in 0..<count {
             let id = idPrefix.map { "\($0)-\(i + 1)" } ?? "\(hostShortName())-w\(i + 1)-\(getpid())"
             slots.append(Slot(process: try spawn(slot: i, id: id), baseID: id))
@@ -138,7 +139,8 @@ final class LocalWorkers: @unchecked Sendable {
             noneLeftSince = since
             let killed = slots.filter { $0.process.terminationReason == .uncaughtSignal }.count
             let waits = joinEndpoint.map { "; the study waits for workers: add some with `sweep worker --connect \($0)`, or stop it with Ctrl-C (`sweep resume` continues it)" } ?? ""
-            if killed > 0 {
+            // (In `sweep run` after the same 2 s: a slot given up before the study's end.)
+            if killed > 0, joinEndpoint == nil || now.timeIntervalSince(since) >= 2 {
                 saidNoneLeft = true
                 let why = killed == slots.count ? "each was killed again and again" : "\(slots.count - killed) exited, \(killed) killed again and again"
                 StandardStream.error.write("warning: no local worker is left running (\(why))\(waits)\n")

@@ -58,8 +58,8 @@ struct SweepSession {
                     StandardStream.error.write("note: local workers use \(endpoint): cannot listen on \(ipc.endpoint): \(error)\n")
                 }
             }
-            local.joinEndpoint = coordinator.endpoint
-            try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments)
+            try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments,
+                            joinEndpoint: coordinator.endpoint)
             local.superviseInBackground { !processStop.isSet }
         }
         let display = ProgressThread(databasePath: databasePath, study: study, enabled: showProgress)

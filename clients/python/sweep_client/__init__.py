@@ -151,6 +151,10 @@ def _numbers(metrics):
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
+    if epoch is not None and int(epoch) < 1:
+        # The worker ignores such a report (it was told only "a malformed line").
+        raise ValueError("sweep_client.report: epoch %d: epochs count from 1 (a step counted from 0, "
+                         "as Optuna's trial.report(value, step) takes, is epoch step + 1)" % int(epoch))
     return _report(epoch, metrics)
 
 
@@ -158,10 +162,6 @@ def _report(epoch, metrics):
     if _state["pruned"]:
         return True  # already told; the worker no longer counts reports
     epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
-    if epoch < 1:
-        # The worker ignores such a report (it was told only "a malformed line").
-        raise ValueError("sweep_client.report: epoch %d: epochs count from 1 (a step counted from 0, "
-                         "as Optuna's trial.report(value, step) takes, is epoch step + 1)" % epoch)
     _state["epoch"] = epoch
     numbers = _numbers(metrics)
     if not in_sweep():
