@@ -168,6 +168,11 @@ struct Resume: ParsableCommand {
            let problem = ProgramLocation.resumeProblem(for: definition, study: study, sweepPath: stored.definition.sweepPath) {
             throw UsageError(problem)
         }
+        // A study another coordinator runs is refused before its data is hashed (the lock,
+        // taken below, says so too; a large data set took its time to say it).
+        if StudyLockBytes.isHeld(database: database.path, study: study) {
+            throw StudyLockError.held(study: study, holder: StudyLockHolder.text(database: database.path, study: study) ?? "", action: nil)
+        }
         let checkData = try DataPreflight.resumeCheck(stored, reader: try database.reader(), force: force)
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()

@@ -69,7 +69,7 @@ public struct DataFiles: Sendable, Hashable {
     /// tab for tsv (or, when predicting, a `.tsv` file), else a comma.
     public func resolvedSeparator(_ dataset: DatasetName, path: String? = nil) -> UInt8 {
         if let separator, let byte = separator.utf8.first { return byte }
-        if let path, path.hasSuffix(".tsv") { return 9 }
+        if let path, path.hasSuffix(".tsv") || path.hasSuffix(".tsv.gz") { return 9 }
         if let path, path.hasSuffix(".csv") { return UInt8(ascii: ",") }
         return dataset == .tsv ? 9 : UInt8(ascii: ",")
     }
