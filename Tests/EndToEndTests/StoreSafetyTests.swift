@@ -65,6 +65,32 @@ func listing(_ directory: URL) -> [String] {
         #expect(listing(h.directory).sorted() == ["fifo", "full", "null", "s.yaml"], "\(listing(h.directory))")
     }
 
+    /// An output named after the database (or, for `sweep train`, after its own input) is
+    /// refused and the file stays: `sweep export S --db s.db --out s.db` replaced every study
+    /// of the file with the export, exit 0.
+    @Test func anOutputOverTheDatabaseOrTheRunsInputIsRefused() throws {
+        let h = try SweepHarness("output-over-input")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 2, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", sweep, "--db", "s.db", "--workers", "1", "--no-progress"]).status == 0)
+        let before = try Data(contentsOf: h.directory.appendingPathComponent("s.db"))
+        for args in [["export", "s", "--db", "s.db", "--out", "s.db"], ["report", "s", "--db", "s.db", "--out", "s.db"]] {
+            let (status, output) = try h.run(args)
+            #expect(status != 0 && output.contains("s.db is an SQLite database (a study's?): it is not overwritten"), "\(args): \(output)")
+        }
+        #expect(try Data(contentsOf: h.directory.appendingPathComponent("s.db")) == before)
+        let out = try h.run(["export", "s", "--db", "s.db", "--out", h.directory.path])
+        #expect(out.status != 0 && out.output.contains("is a directory: name a file in it"), "\(out.output)")
+        let csv = try h.write("d.csv", "a,b,y\n" + (0..<20).map { "\($0),\($0 % 3),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", "data: {dataset: csv, train_file: d.csv, label: y}\nmodel: {hidden: [4]}\ntraining: {epochs: 1}\n")
+        let data = try String(contentsOfFile: csv, encoding: .utf8)
+        for option in ["--save-model", "--metrics-out"] {
+            let (status, output) = try h.run(["train", train, option, "d.csv"])
+            #expect(status == 2 && output.contains("\(option) d.csv is the run's own input (d.csv): name another file"), "\(output)")
+        }
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == data)
+    }
+
     @Test func anotherProgramsDatabaseIsRefusedAndLeftByteForByte() throws {
         let h = try SweepHarness("foreign-db")
         defer { h.cleanUp() }

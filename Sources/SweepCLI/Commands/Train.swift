@@ -53,6 +53,17 @@ struct Train: ParsableCommand {
             }
         }
         if checkpointEvery < 1 { throw UsageError("--checkpoint-every: must be at least 1, got \(checkpointEvery)") }
+        // An output over the run's own input (the data file, or the train file) replaced it, exit 0.
+        let inputs = [file] + (config.data.files?.allPaths ?? [])
+        func same(_ a: String, _ b: String) -> Bool {
+            var x = stat(), y = stat()
+            return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
+        }
+        for (option, path) in [("--save-model", saveModel), ("--metrics-out", metricsOut), ("--checkpoint", checkpoint)] {
+            if let path, let input = inputs.first(where: { same($0, path) }) {
+                throw UsageError("\(option) \(path) is the run's own input (\(input)): name another file")
+            }
+        }
         var continuedAfter: Int?
         if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
             do {

@@ -12,7 +12,16 @@ public enum OutputFile {
         // replace the link with a regular file).
         let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+        let exists = stat(path, &info) == 0
+        if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
+        // A database is never an output: `sweep export S --db s.db --out s.db` replaced every
+        // study of the file with the export, exit 0.
+        if exists, info.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: path) {
+            let header = (try? handle.read(upToCount: 16)) ?? Data()
+            try? handle.close()
+            if header == Data("SQLite format 3\0".utf8) { throw OutputFileError.isDatabase(named) }
+        }
+        if exists, info.st_mode & S_IFMT != S_IFREG {
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
             }
@@ -39,10 +48,16 @@ public enum OutputFile {
 public enum OutputFileError: LocalizedError, CustomStringConvertible, Equatable {
     /// The directory it would go in does not exist (or is not a directory).
     case noDirectory(String)
+    /// The path names a directory.
+    case isDirectory(String)
+    /// The path names an SQLite database (a study's), which is never overwritten.
+    case isDatabase(String)
 
     public var description: String {
         switch self {
         case .noDirectory(let path): return "the directory \(path) does not exist"
+        case .isDirectory(let path): return "\(path) is a directory: name a file in it"
+        case .isDatabase(let path): return "\(path) is an SQLite database (a study's?): it is not overwritten; choose another output file"
         }
     }
 
