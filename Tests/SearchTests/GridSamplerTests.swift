@@ -100,6 +100,22 @@ import Testing
         #expect(Set((0..<a.gridSize).map { a.point(at: $0) }) == Set((0..<b.gridSize).map { b.point(at: $0) }))
     }
 
+    /// An axis far over the limit is refused without building it: a step of 1e-300 crashed
+    /// (a Double past Int.max), an int range of 1e14 values asked for 2.4 PB, `n_points` of
+    /// 2^63 corrupted the heap.
+    @Test func anAxisFarOverTheLimitIsRefusedWithoutBuildingIt() throws {
+        for d in [Distribution.uniform(low: 0, high: 1, step: 1e-300), .int(low: 0, high: 100_000_000_000_000, step: 1)] {
+            #expect(gridValues(of: d, pointsPerAxis: 5, limit: 10).count == 11, "\(d)")
+            #expect(throws: GridSampler.Error.tooLarge(limit: GridSampler.maxGridSize)) {
+                _ = try GridSampler(space: try SearchSpace([Parameter(name: "x", distribution: d)]))
+            }
+        }
+        #expect(gridValues(of: .uniform(low: 0, high: 1, step: nil), pointsPerAxis: Int.max, limit: 10).count == 11)
+        #expect(throws: GridSampler.Error.tooLarge(limit: GridSampler.maxGridSize)) {
+            _ = try GridSampler(space: try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil))]), pointsPerAxis: Int.max)
+        }
+    }
+
     @Test func tooLargeGridsAreRejected() throws {
         let space = try SearchSpace((0..<7).map {
             Parameter(name: "p\($0)", distribution: .int(low: 1, high: 10, step: 1))

@@ -68,7 +68,7 @@ struct Run: ParsableCommand {
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
-        guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
+        guard workers >= 0 && workers <= maxLocalWorkers else { throw UsageError("--workers must be 0 to \(maxLocalWorkers), got \(workers)") }
         let definition = try DataPreflight.sweep(file)
         // A note, not a refusal: the program may be a module (`python -m`), found by a runner
         // (`uv run`), inside a container, or on remote workers.
@@ -135,7 +135,7 @@ struct Resume: ParsableCommand {
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
-        guard workers >= 0 else { throw UsageError("--workers must be >= 0, got \(workers)") }
+        guard workers >= 0 && workers <= maxLocalWorkers else { throw UsageError("--workers must be 0 to \(maxLocalWorkers), got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
         try StudyName.check(study)
         guard FileManager.default.fileExists(atPath: database.path) else {
@@ -310,7 +310,7 @@ struct WorkerCommand: ParsableCommand {
         if let problem = EndpointOption.problem(connect, option: "--connect", listening: false) { throw UsageError(problem) }
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
-        guard workersPerHost >= 1 else { throw UsageError("--workers-per-host must be >= 1, got \(workersPerHost)") }
+        guard workersPerHost >= 1 && workersPerHost <= maxLocalWorkers else { throw UsageError("--workers-per-host must be 1 to \(maxLocalWorkers), got \(workersPerHost)") }
         guard (1...256).contains(threads) else { throw UsageError("--threads must be between 1 and 256, got \(threads)") }
         guard (0...(1 << 30)).contains(keepLogs) else { throw UsageError("--keep-logs must be between 0 (keep all) and \(1 << 30) MiB, got \(keepLogs)") }
         if workersPerHost > 1 { return try superviseWorkers() }
@@ -382,6 +382,10 @@ struct WorkerCommand: ParsableCommand {
         if !workers.allSucceeded { throw CommandFailure("a worker process failed") }
     }
 }
+
+/// The most worker processes one command starts on its machine: `--workers` of a huge
+/// number was a fork bomb (600 processes in seconds, surviving their parent).
+let maxLocalWorkers = 1024
 
 /// Local workers of `sweep run`/`sweep resume` run the user's own sweep file, so they run
 /// its commands, keeping their logs beside the database (`DB.logs/STUDY/...`), all of them:

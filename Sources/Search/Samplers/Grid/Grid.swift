@@ -20,7 +20,7 @@ struct Grid {
 
     init(space: SearchSpace, pointsPerAxis: Int, limit: Int) throws(TooLarge) {
         self.space = space
-        values = space.parameters.map { gridValues(of: $0.distribution, pointsPerAxis: pointsPerAxis) }
+        values = space.parameters.map { gridValues(of: $0.distribution, pointsPerAxis: pointsPerAxis, limit: limit) }
         width = space.parameters.count
         lookup = values.map { vs in
             var d: [ParamValue: Int32] = [:]

@@ -14,20 +14,25 @@ import Darwin
 ///   removed, so small ranges may give fewer);
 /// - a single-valued distribution: its one value;
 /// - normal, log-normal, beta: none (the grid sampler refuses them).
-public func gridValues(of distribution: Distribution, pointsPerAxis n: Int) -> [ParamValue] {
+///
+/// At most `limit` values are made (the grid refuses more points than that anyway): a step
+/// of 1e-300, an int range of 1e14 values or `n_points` of 2^63 built every value first,
+/// and crashed or took gigabytes.
+public func gridValues(of distribution: Distribution, pointsPerAxis n: Int, limit: Int = Int.max - 1) -> [ParamValue] {
     if let single = Axis.singleValue(of: distribution) { return [single] }
-    let n = max(n, 2)
+    let cap = limit + 1 // one past the limit: enough to tell that it is passed
+    let n = min(max(n, 2), cap)
     switch distribution {
     case .categorical(let choices):
         return choices
     case .int(let lo, _, let step):
         guard case .numeric(let axis) = Axis(distribution) else { return [] }
-        let count = (Int(axis.high) - lo) / step + 1
+        let count = min((Int(axis.high) - lo) / step + 1, cap)
         return (0..<count).map { .int(lo + $0 * step) }
     case .uniform(let lo, let hi, let step):
         if let step {
             guard case .numeric(let axis) = Axis(distribution) else { return [] }
-            let count = Int(((axis.high - lo) / step + 1e-9).rounded(.down)) + 1
+            let count = Int(min(((axis.high - lo) / step + 1e-9).rounded(.down) + 1, Double(cap)))
             return (0..<count).map { .double(DecimalGrid.snapped(lo + Double($0) * step, step: step, origin: lo)) }
         }
         let spacing = (hi - lo) / Double(n - 1)
