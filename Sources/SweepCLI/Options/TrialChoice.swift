@@ -74,9 +74,10 @@ extension ArgumentFixes {
         func fromEnd(_ n: Int) -> String { n == -1 ? "last" : "last-\(-n - 1)" }
         for (i, a) in arguments.enumerated().dropFirst() {
             if a == "--" { out += arguments[i...]; break }
-            if a.hasPrefix("-"), let n = Int(a), n < 0 {
+            // (Int.min has no positive counterpart: left as written, refused as an option.)
+            if a.hasPrefix("-"), let n = Int(a), n < 0, n > Int.min {
                 out.append(fromEnd(n))
-            } else if a.hasPrefix("--follow="), let n = Int(a.dropFirst("--follow=".count)), n < 0 {
+            } else if a.hasPrefix("--follow="), let n = Int(a.dropFirst("--follow=".count)), n < 0, n > Int.min {
                 // `--follow -1`, joined by `joinNegativeNumbers` as if it were a value: a flag.
                 out += ["--follow", fromEnd(n)]
             } else {

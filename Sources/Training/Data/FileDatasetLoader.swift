@@ -49,7 +49,8 @@ enum FileDatasetLoader {
         let n = train.count
         let testCount = test == nil ? files.resolvedTestSize.samples(of: n) : 0
         let validationCount = validation == nil ? config.resolvedValidationSize.samples(of: n) : 0
-        guard testCount + validationCount < n else {
+        // (Compared without a sum that overflows: `validation: 9223372036854775807` crashed.)
+        guard testCount < n, validationCount < n - testCount else {
             throw DataError.invalidSplit(
                 "validation (\(validationCount)) and test (\(testCount)) samples leave nothing to train on out of the \(n) samples of \(files.train)")
         }
@@ -79,8 +80,8 @@ enum FileDatasetLoader {
             shape.swapAt(0, 1)
         }
         if let given = files.shape {
-            guard given.reduce(1, *) == width else {
-                throw DataError.mismatch("shape \(given) holds \(given.reduce(1, *)) values, the samples have \(width)")
+            guard let held = ElementCount.product(given), held == width else {
+                throw DataError.mismatch("shape \(given) holds \(ElementCount.product(given).map(String.init) ?? "more than 2^63") values, the samples have \(width)")
             }
             shape = given
         }

@@ -32,7 +32,7 @@ struct IDXFile {
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header") }
         let dimensions = bytes.withUnsafeBytes { IDXArray.dimensions($0, rank: rank) }
-        let expected = dimensions.reduce(1, *)
+        let expected = ElementCount.product(dimensions) ?? -1
         guard bytes.count - headerSize == expected else {
             throw DataError.corrupt(
                 path: path, reason: "header promises \(expected) values (\(dimensions.map(String.init).joined(separator: "x"))), file has \(bytes.count - headerSize)")
@@ -73,7 +73,7 @@ enum IDXArray {
         let headerSize = 4 + 4 * rank
         guard b.count >= headerSize else { throw DataError.corrupt(path: path, reason: "truncated IDX header (\(rank) dimensions need \(headerSize) bytes, the file has \(b.count))") }
         let shape = dimensions(b, rank: rank)
-        let expected = shape.reduce(1, *) * type.size
+        let expected = ElementCount.product(shape, times: type.size) ?? -1
         guard b.count - headerSize == expected else {
             throw DataError.corrupt(
                 path: path,

@@ -54,7 +54,9 @@ enum NumPyFile {
         }
         guard !shape.isEmpty else { throw DataError.corrupt(path: path, reason: "a 0-dimensional array holds no samples") }
         let dataStart = headerStart + headerLength
-        let expected = shape.reduce(1, *) * type.size
+        guard let expected = ElementCount.product(shape, times: type.size) else {
+            throw DataError.corrupt(path: path, reason: "shape \(shape) of \(descr) holds more bytes than any file can (a damaged header?)")
+        }
         guard bytes.count - dataStart >= expected else {
             throw DataError.corrupt(
                 path: path,

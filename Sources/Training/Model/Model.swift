@@ -65,8 +65,10 @@ public final class Model {
                 throw ModelFileError.invalidHeader("a regression model needs target_scale and no classes")
             }
         }
-        let features = header.sampleShape.reduce(1, *)
-        guard features > 0, contents.scaling.scale.isEmpty || contents.scaling.scale.count == features else {
+        guard let features = ElementCount.product(header.sampleShape), features > 0 else {
+            throw ModelFileError.invalidHeader("sample shape \(header.sampleShape) holds no or too many values")
+        }
+        guard contents.scaling.scale.isEmpty || contents.scaling.scale.count == features else {
             throw ModelFileError.invalidHeader("scaling for \(contents.scaling.scale.count) features, samples have \(features)")
         }
         if let fill = header.missingFill, fill.count != features || fill.contains(where: { !$0.isFinite }) {
@@ -77,6 +79,12 @@ public final class Model {
             summary = try Network.summary(model: config.model, sampleShape: header.sampleShape, classes: header.classCount, task: task)
         } catch {
             throw ModelFileError.invalidHeader("architecture: model.\(error)")
+        }
+        // Compared before the network is made: a header describing a huge network over a
+        // few stored values allocated terabytes (and aborted) before this was checked below.
+        guard summary.totalParameters == contents.parameters.count + contents.state.count else {
+            throw ModelFileError.invalidHeader(
+                "the architecture has \(summary.totalParameters) parameters and state values, the file stores \(contents.parameters.count + contents.state.count)")
         }
         self.config = config
         sampleShape = header.sampleShape

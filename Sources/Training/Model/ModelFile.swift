@@ -106,10 +106,11 @@ public enum ModelFile {
         }
         let valuesStart = 24 + Int(headerLength)
         let valueCount = readUInt64(bytes, valuesStart)
-        let expectedEnd = UInt64(valuesStart + 8) + valueCount * 4 + 4
-        guard valueCount <= UInt64(bytes.count), expectedEnd <= UInt64(bytes.count) else {
+        // (The count bounded first: 2^62 values overflowed the end's arithmetic and crashed.)
+        guard valueCount <= UInt64(bytes.count), UInt64(valuesStart + 8) + valueCount * 4 + 4 <= UInt64(bytes.count) else {
             throw ModelFileError.truncated("\(valueCount) values declared, the file has \(bytes.count) bytes")
         }
+        let expectedEnd = UInt64(valuesStart + 8) + valueCount * 4 + 4
         guard expectedEnd == UInt64(bytes.count) else {
             throw ModelFileError.invalidHeader("\(UInt64(bytes.count) - expectedEnd) unexpected bytes after the values")
         }
@@ -125,7 +126,8 @@ public enum ModelFile {
         }
         guard header.format == "sweep-model" else { throw ModelFileError.invalidHeader("format '\(header.format)'") }
         let p = header.parameterCount, s = header.stateCount, f = header.scalingFeatures
-        guard p >= 0, s >= 0, f >= 0, UInt64(p + s + 2 * f) == valueCount else {
+        guard p >= 0, s >= 0, f >= 0, UInt64(p) <= valueCount, UInt64(s) <= valueCount, UInt64(f) <= valueCount,
+              UInt64(p) + UInt64(s) + 2 * UInt64(f) == valueCount else {
             throw ModelFileError.invalidHeader("\(valueCount) values stored, the header describes \(p) + \(s) + 2x\(f)")
         }
         let floats = readFloats(bytes, valuesStart + 8, Int(valueCount))
