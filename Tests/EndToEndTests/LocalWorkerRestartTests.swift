@@ -31,7 +31,7 @@ import Testing
             try q.trials(studyID: try q.requireStudy(named: "s").id).count }) ?? 0 >= 2 })
         let first = children(of: run.processIdentifier)
         for pid in first { kill(pid, signal) }
-        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        try #require(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
         let log = h.logText("run.log")
         #expect(log.components(separatedBy: "was killed by signal \(signal); started").count == 3, "both were started again: \(log)")
@@ -60,7 +60,7 @@ import Testing
         #expect(run.isRunning, "it waits")
         let worker = try h.start(["worker", "--connect", String(endpoint)], log: "w.log")
         defer { if worker.isRunning { worker.terminate() } }
-        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        try #require(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
         #expect(trials.count == 12 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
@@ -83,7 +83,7 @@ import Testing
         #expect(h.waitFor(timeout: 60) { self.children(of: host.processIdentifier).count == 2 && (try? h.reader().read { q in
             try q.trials(studyID: try q.requireStudy(named: "s").id).count }) ?? 0 >= 2 })
         for pid in children(of: host.processIdentifier) { kill(pid, SIGKILL) }
-        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning && !host.isRunning }, "\(h.logText("w.log"))")
+        try #require(h.waitFor(timeout: 120) { !coordinator.isRunning && !host.isRunning }, "\(h.logText("w.log"))")
         #expect(host.terminationStatus == 0, "\(h.logText("w.log"))")
         #expect(h.logText("w.log").contains("was killed by signal 9; started"), "\(h.logText("w.log"))")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }

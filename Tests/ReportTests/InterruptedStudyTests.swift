@@ -30,7 +30,8 @@ import Testing
             let watch = Process()
             watch.executableURL = URL(fileURLWithPath: sweepBinary)
             watch.arguments = ["status", "paused", "--db", s.db, "--watch", "--interval", "0.2"]
-            watch.standardOutput = FileHandle.nullDevice
+            let watchOutput = try s.write("watch-\(signal).out", "")
+            watch.standardOutput = FileHandle(forWritingAtPath: watchOutput)
             let watchErrors = Pipe()
             watch.standardError = watchErrors
             try watch.run()
@@ -39,9 +40,11 @@ import Testing
             #expect(live.output.contains("[RUNNING]") && live.output.contains("worker(s)") && live.output.contains("  running "), "\(live.output)")
             // A trial done first, so that the study has a rate to show.
             #expect(Scratch.waitFor(timeout: 60) { ((try? s.sweep(["status", "paused", "--db", s.db]))?.output.contains("  done 0 ")) == false })
+            // The watch saw it run (a watch started on an interrupted study waits for a resume).
+            try #require(Scratch.waitFor(timeout: 30) { s.read("watch-\(signal).out").contains("[RUNNING]") }, "\(s.read("watch-\(signal).out"))")
             kill(run.processIdentifier, signal)
             #expect(Scratch.waitFor(timeout: 60) { !run.isRunning })
-            #expect(Scratch.waitFor(timeout: 10) { !watch.isRunning }, "the watch went on")
+            try #require(Scratch.waitFor(timeout: 10) { !watch.isRunning }, "the watch went on")
             #expect(watch.terminationStatus == 1)
             let said = String(decoding: watchErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(said.contains("study 'paused' was interrupted while watched"), "\(said)")
