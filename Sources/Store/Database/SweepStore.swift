@@ -169,6 +169,10 @@ public final class SweepStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw StoreError.foreign(path: path, reason: "it is a directory") // (it said "disk I/O error", exit 1)
+        }
         try refuseHardLinks(path)
         try refuseSpecialFiles(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }

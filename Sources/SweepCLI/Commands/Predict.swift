@@ -47,7 +47,8 @@ struct Predict: ParsableCommand {
     @Option(help: "True labels (IDX, .npy, or one integer per line) to report the accuracy; regression: one target per line.") var labels: String?
 
     func run() throws {
-        guard mcSamples >= 0 else { throw UsageError("--mc-samples must be >= 0, got \(mcSamples)") }
+        // (A huge count ran until killed.)
+        guard mcSamples >= 0 && mcSamples <= 100_000 else { throw UsageError("--mc-samples must be 0 to 100000, got \(mcSamples)") }
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
         // Pipes (`<(zcat x.csv.gz)`, `-` for stdin) are read once into files first.
         let pipedInput = try PipedInput(input)

@@ -10,9 +10,9 @@ struct Status: ParsableCommand {
         discussion: """
             Reads the database (safe while the sweep runs). With --watch it refreshes in
             place on a terminal (plain blocks every --interval seconds otherwise) until
-            the study finishes, or until it is interrupted (exit 1). A study that no coordinator runs (stopped by Ctrl-C or a
-            crash) shows as INTERRUPTED, with its elapsed time standing still, until
-            `sweep resume` continues it.
+            the study finishes, or until it is interrupted (exit 1). A study that no
+            coordinator runs (stopped by Ctrl-C or a crash) shows as INTERRUPTED, with
+            its elapsed time standing still, until `sweep resume` continues it.
 
             Examples:
               sweep status quickstart

@@ -71,6 +71,8 @@ enum FileDatasetLoader {
         if trainPart.labels.isEmpty { throw DataError.invalidSplit("the training split is empty") }
 
         let width = train.features.width
+        // (A table without a feature column is refused as such; arrays of shape (N, 0) trained on nothing.)
+        guard width > 0 else { throw DataError.mismatch("the samples of \(files.train) have no features (shape \(train.sampleShape))") }
         var shape = train.sampleShape
         if files.transpose == true {
             guard shape.count >= 2 else { throw DataError.mismatch("transpose needs image samples (height, width), \(files.train) has shape \(shape)") }
