@@ -67,11 +67,15 @@ public struct ReportData: Sendable {
 
     public func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
 
-    /// From the first trial's start to the last trial's end (or now while running).
+    /// The time coordinators ran the study, interruptions left out, as `sweep status` and
+    /// `sweep compare` count it (the report counted a pause between runs, and its "wall
+    /// time" disagreed with theirs): the span from the first trial's start to the last
+    /// one's end (or now while running), at most the runs' recorded time once it stopped.
     public var wallTime: Double? {
         guard let first = trials.compactMap(\.startedAt).min() else { return nil }
-        let last = study.state == .finished ? (trials.compactMap(\.finishedAt).max() ?? first) : generatedAt
-        return max(0, last - first)
+        let last = phase == .running ? generatedAt : (trials.compactMap(\.finishedAt).max() ?? first)
+        let span = max(0, last - first)
+        return phase != .running && study.runSeconds > 0 ? min(span, study.runSeconds) : span
     }
 
     /// Median duration of finished trials.
