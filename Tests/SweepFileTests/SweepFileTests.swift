@@ -186,6 +186,17 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
 
     @Test func atLeastTwentyKinds() { #expect(Self.cases.count >= 20) }
 
+    /// A range whose values pass Double's range is refused (its trials got inf): a quantum
+    /// too small for its bounds, a log-normal whose spread overflows.
+    @Test func aRangeReachingInfinityIsRefused() throws {
+        for range in ["{loguniform: [1.0e-300, 1.0e+300], q: 1.0e-300}", "{lognormal: [800, 1]}"] {
+            let text = "study: inf\nsynthetic: {function: sphere, epochs: 1, inputs: {x: \(range)}}\nbudget: {trials: 2}\n"
+            let error = try #require(parseError(text), "\(range) was accepted")
+            #expect(error.description.contains("synthetic.inputs.x: the values of this range reach infinity"), "\(error)")
+        }
+        #expect(parseError("study: ok\nsynthetic: {function: sphere, epochs: 1, inputs: {x: {lognormal: [-5, 1]}}}\nbudget: {trials: 2}\n") == nil)
+    }
+
     /// A validation objective needs a validation split, at the base point and at every
     /// value of a searched one (every trial failed after `sweep validate` said valid); a
     /// stored study with such a file still parses.

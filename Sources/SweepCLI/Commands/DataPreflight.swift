@@ -29,6 +29,7 @@ enum DataPreflight {
     static func sweep(_ path: String) throws -> SweepDefinition {
         let definition = try SweepDefinition.load(path: path)
         if let problem = definition.validationSplitProblem() { throw problem }
+        try checkBaseModels(definition, file: path)
         guard let node = definition.template["data"], let config = definition.sharedDataConfig else {
             try checkSearchedFiles(definition, file: path)
             return definition
@@ -120,6 +121,28 @@ enum DataPreflight {
         } catch let error as DataError {
             throw located(error, file: file, node: node)
         }
+    }
+
+    /// Every model file `model.transfer.from` can name reads as a model (a missing, truncated
+    /// or crafted one passed `sweep validate`; its trials failed, or killed their workers).
+    /// References to stored trials (`study:NAME/...`) are the coordinator's to resolve.
+    static func checkBaseModels(_ definition: SweepDefinition, file: String) throws {
+        guard definition.task == .training else { return }
+        let path = ConfigPath([.key("model"), .key("transfer"), .key("from")])
+        var candidates: [(String, SourceMark?)] = []
+        if let node = definition.template.node(at: path), case .string(let from) = node.value { candidates.append((from, node.mark)) }
+        for spec in definition.parameters where spec.path == path {
+            if case .categorical(let choices) = spec.parameter.distribution {
+                for case .string(let from) in choices { candidates.append((from, spec.mark)) }
+            }
+        }
+        var problems: [ConfigError] = []
+        for (from, mark) in candidates where !from.hasPrefix("study:") {
+            do { _ = try Model(path: from) } catch {
+                problems.append(ConfigError(file: file, mark: mark, path: path, message: "'\(from)': \(error)"))
+            }
+        }
+        if let all = ConfigError.combining(problems) { throw all }
     }
 
     /// The data fields that name files.

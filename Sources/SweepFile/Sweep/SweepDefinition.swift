@@ -440,6 +440,12 @@ public struct SweepDefinition: Sendable {
     /// Each parameter is probed at its bounds (every choice for categorical ones) while
     /// the others sit at a base point; conditions are respected.
     mutating func validateTemplate() throws(ConfigError) {
+        // Values past Double's range reach trials as inf (`loguniform: [1e-300, 1e300]` with
+        // `q: 1e-300`, a W&B `log_normal` with `mu: 800`): half the trials failed with "got inf".
+        for p in parameters where Self.reachesInfinity(p.parameter.distribution) {
+            throw ConfigError(file: file, mark: p.mark, path: p.path,
+                              message: "the values of this range reach infinity (past \(Double.greatestFiniteMagnitude)): narrow it")
+        }
         let base = baseAssignment()
         if task == .command { try checkCommandParameterMacros(base: base) }
         if (try? spec(for: base, trialSeed: 1)) == nil {
@@ -564,6 +570,23 @@ public struct SweepDefinition: Sendable {
             func rounded(_ x: Double) -> Double { q.map { ($0 * (x / $0).rounded()) } ?? x }
             return (d.median.map { [$0] } ?? []) + [.double(rounded(mu - 3 * sigma)), .double(rounded(mu + 3 * sigma))]
         case .logNormal, .beta: return d.median.map { [$0] } ?? []
+        }
+    }
+
+    /// Whether `d` can give a value that is not finite (a quantum so small that value / q
+    /// overflows, a log-normal whose spread passes Double's range).
+    private static func reachesInfinity(_ d: Distribution) -> Bool {
+        switch d {
+        case .uniform(let l, let h, let q), .logUniform(let l, let h, let q):
+            return q.map { !(h / $0).isFinite || !(l / $0).isFinite } ?? false
+        case .normal(let mu, let sigma, let q):
+            let ends = [mu - 3 * sigma, mu + 3 * sigma]
+            return ends.contains { !$0.isFinite } || (q.map { q in ends.contains { !($0 / q).isFinite } } ?? false)
+        case .logNormal(let mu, let sigma, let q):
+            let high = exp(mu + 3 * sigma)
+            return !high.isFinite || (q.map { !(high / $0).isFinite } ?? false)
+        case .int, .logInt, .categorical, .beta:
+            return false
         }
     }
 

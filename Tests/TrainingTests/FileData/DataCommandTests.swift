@@ -60,6 +60,18 @@ struct DataCommandTests {
         #expect(try runSweep(["validate", sweep]).status == 0)
     }
 
+    /// A base model that does not read as one is refused at validate, at its place (it
+    /// passed, and every trial failed, or killed its worker with a crafted file).
+    @Test func aTransferBaseModelIsReadAtValidate() throws {
+        let dir = try DataDirectory()
+        let garbage = try dir.write("bad.swm", [UInt8](repeating: 7, count: 100))
+        for from in ["\(dir.path)/nowhere.swm", garbage] {
+            let sweep = try dir.write("s.yaml", "study: s\ndata: {dataset: moons, samples: 100}\nmodel: {hidden: [4], transfer: {from: \(from)}}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+            let result = try runSweep(["validate", sweep])
+            #expect(result.status == 2 && result.output.contains("s.yaml:3:") && result.output.contains("model.transfer.from: '\(from)': "), "\(result.output)")
+        }
+    }
+
     @Test func malformedTableAndMisfitNetworkAreLocated() throws {
         let dir = try DataDirectory()
         let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
