@@ -32,6 +32,12 @@ import Testing
             try Self.idx(h.path("data/mnist/\(set)-images-idx3-ubyte.gz"), dims: [n, 28, 28], payload: (0..<(n * 784)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             try Self.idx(h.path("data/mnist/\(set)-labels-idx1-ubyte.gz"), dims: [n], payload: (0..<n).map { UInt8($0 % 10) })
         }
+        // The base model sweeps/transfer's sweep starts from (its README trains it first from
+        // a.yaml); `sweep validate` reads it as a model: a small one from the IDX set above.
+        let base = try h.write("base.yaml", "data: {dataset: idx, train_file: data/mnist/train-images-idx3-ubyte.gz, train_labels: data/mnist/train-labels-idx1-ubyte.gz, train_limit: 300}\nmodel: {hidden: [8]}\ntraining: {epochs: 1}\n")
+        try FileManager.default.createDirectory(atPath: h.path("runs"), withIntermediateDirectories: true)
+        let trained = try h.run(["train", base, "--save-model", "runs/transfer-a.swm"], timeout: 120)
+        try #require(trained.status == 0, "\(trained.output)")
         for file in files {
             let path = SweepBinary.repositoryRoot.appendingPathComponent("sweeps/\(file)").path
             let (status, output) = try h.run(["validate", path], timeout: 120)
