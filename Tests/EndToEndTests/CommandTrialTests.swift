@@ -807,9 +807,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         try #require(stat(real + "-wal", &info) == 0, "the run has no WAL")
         let runLog = info.st_ino
         if change == "removed" { try FileManager.default.removeItem(atPath: real) } else { rename(other, real) }
-        let lost = Date()
         try #require(h.waitFor(timeout: 30) { !run.isRunning }, "\(h.logText("run.log"))")
-        #expect(Date().timeIntervalSince(lost) < 15, "it stopped only after \(Date().timeIntervalSince(lost)) s")
         let log = h.logText("run.log")
         #expect(run.terminationStatus == 1, "\(log)")
         let rescued = given + ".rescued"
@@ -825,6 +823,8 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         // with its command logs (linked under the copy's name).
         let saved = try SweepStore.openReadOnly(path: rescued).read { q in try q.trials(studyID: try q.requireStudy(named: "d").id) }
         #expect(saved.filter { $0.state == .complete }.count >= 2 && !saved.contains { $0.state == .running }, "\(saved.map(\.state))")
+        // It stopped: far from its budget (it ran all 400 trials into the unlinked file).
+        #expect(saved.count < 200, "\(saved.count) trials")
         let status = try h.run(["status", "d", "--db", rescued])
         #expect(status.output.contains("[INTERRUPTED]") && status.output.contains("continue with `sweep resume d --db \(rescued)`"), "\(status.output)")
         #expect(FileManager.default.fileExists(atPath: rescued + ".logs/d"), "the copy does not find the run's logs")

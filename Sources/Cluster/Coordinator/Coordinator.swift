@@ -295,6 +295,7 @@ public final class Coordinator {
             if let f = finishedAt, now - f >= options.drainSeconds, !core.awaitsLogTails || now - f >= Self.logTailWait {
                 return summary(finished: true, reason: core.finishReason, started: started)
             }
+            let polled = gatherUntil == nil
             if let until = gatherUntil {
                 // Gathering: look again in a moment rather than wake for each message (the
                 // worker sends one per trial); anything that may not wait is seen within
@@ -303,11 +304,12 @@ public final class Coordinator {
                 usleep(UInt32(max(0, min(Self.gatherLook, until - now, nextTick - now)) * 1_000_000))
             } else {
                 _ = try poller.poll(timeoutMilliseconds: min(max(0, Int((nextTick - now) * 1000)), 100))
-                noteAwake() // before the monitor's events: a stall inside the poll explains them
+            }
+            noteAwake() // before the monitor's events: a stall inside the poll explains them
+            if polled {
                 if poller.isReadable(1) { logHandshakeFailures() }
                 if let auth = authenticator, poller.isReadable(2) { auth.handleRequests() }
             }
-            noteAwake()
 
             // Bounded by count and by bytes: the loop holds at most one batch in memory.
             var allMayWait = true

@@ -65,12 +65,8 @@ public final class SweepStore: Sendable {
     /// Processes opening one file at once take turns to check, create and migrate it
     /// (``DatabaseFileUse``), so concurrent `sweep run`s into a new file all find it whole.
     public static func open(path: String) throws -> SweepStore {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw StoreError.foreign(path: path, reason: "it is a directory")
-        }
+        try refuseNonFiles(path)
         try refuseHardLinks(path)
-        try refuseSpecialFiles(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         let use = try DatabaseFileUse(path: path)
         let pool: DatabasePool = try use.creatingSchema {
@@ -134,12 +130,13 @@ public final class SweepStore: Sendable {
         throw StoreError.hardLinked(path: path, names: Int(info.st_nlink))
     }
 
-    /// A database path that names a device, a FIFO or a socket is refused: `--db /dev/null`
+    /// A database path that names anything but a regular file is refused: `--db /dev/null`
     /// looked empty, was taken as a new database, and the cleanup after the refusal removed
-    /// the machine's /dev/null.
-    static func refuseSpecialFiles(_ path: String) throws {
+    /// the machine's /dev/null; a directory read as "disk I/O error".
+    static func refuseNonFiles(_ path: String) throws {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR else { return }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw StoreError.foreign(path: path, reason: "it is a directory") }
         let kind = switch info.st_mode & S_IFMT {
         case S_IFCHR: "a character device"
         case S_IFBLK: "a block device"
@@ -169,12 +166,8 @@ public final class SweepStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.notFound("no database at \(path) (pass --db PATH, or run a sweep first)")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw StoreError.foreign(path: path, reason: "it is a directory") // (it said "disk I/O error", exit 1)
-        }
+        try refuseNonFiles(path)
         try refuseHardLinks(path)
-        try refuseSpecialFiles(path)
         DatabaseFailure.lastOpened.withLock { $0 = path }
         do {
             return try readOnlyReader(location: path, path: path)

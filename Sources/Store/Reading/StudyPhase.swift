@@ -58,6 +58,11 @@ public enum StudyLockHolder {
         return (try? String(contentsOfFile: "\(real).locks/\(study).lock", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Where workers join the coordinator of `study` (as its lock file says), if known.
+    public static func endpoint(database: String, study: String) -> String? {
+        text(database: database, study: study).flatMap(endpoint(in:))
+    }
+
     /// The endpoint named in a holder's text.
     public static func endpoint(in text: String) -> String? {
         guard let range = text.range(of: listeningMark) else { return nil }

@@ -129,15 +129,8 @@ enum DataPreflight {
     static func checkBaseModels(_ definition: SweepDefinition, file: String) throws {
         guard definition.task == .training else { return }
         let path = ConfigPath([.key("model"), .key("transfer"), .key("from")])
-        var candidates: [(String, SourceMark?)] = []
-        if let node = definition.template.node(at: path), case .string(let from) = node.value { candidates.append((from, node.mark)) }
-        for spec in definition.parameters where spec.path == path {
-            if case .categorical(let choices) = spec.parameter.distribution {
-                for case .string(let from) in choices { candidates.append((from, spec.mark)) }
-            }
-        }
         var problems: [ConfigError] = []
-        for (from, mark) in candidates where !from.hasPrefix("study:") {
+        for (from, mark) in texts(at: path, of: definition, fixedToo: true) where !from.hasPrefix("study:") {
             do { _ = try Model(path: from) } catch {
                 problems.append(ConfigError(file: file, mark: mark, path: path, message: "'\(from)': \(error)"))
             }
@@ -149,21 +142,32 @@ enum DataPreflight {
     static let fileFields = ["train_file", "train_labels", "validation_file", "validation_labels", "test_file", "test_labels"]
 
     /// Every file a searched data field can name exists (each trial loads its own, so a
-    /// typo in one choice failed its trials only once they ran).
+    /// typo in one choice failed its trials only once they ran; a fixed one is loaded).
     static func checkSearchedFiles(_ definition: SweepDefinition, file: String) throws {
         var problems: [ConfigError] = []
-        for spec in definition.parameters {
-            guard spec.path.components.count == 2, spec.path.components[0] == .key("data"),
-                  case .key(let field) = spec.path.components[1], fileFields.contains(field),
-                  case .categorical(let choices) = spec.parameter.distribution else { continue }
-            for case .string(let candidate) in choices where !FileManager.default.fileExists(atPath: candidate) {
+        for field in fileFields {
+            for (candidate, mark) in texts(at: ConfigPath([.key("data"), .key(field)]), of: definition, fixedToo: false)
+            where !FileManager.default.fileExists(atPath: candidate) {
                 var error = located(.noSuchFile(field: field, path: candidate), file: file, node: nil)
-                error.mark = spec.mark
+                error.mark = mark
                 error.message += " (a choice of the search)"
                 problems.append(error)
             }
         }
         if let all = ConfigError.combining(problems) { throw all }
+    }
+
+    /// The texts the field at `path` can take, with their place: each choice of a searched
+    /// one, and (`fixedToo`) a fixed value.
+    static func texts(at path: ConfigPath, of definition: SweepDefinition, fixedToo: Bool) -> [(String, SourceMark?)] {
+        var out: [(String, SourceMark?)] = []
+        if fixedToo, let node = definition.template.node(at: path), case .string(let text) = node.value { out.append((text, node.mark)) }
+        for spec in definition.parameters where spec.path == path {
+            if case .categorical(let choices) = spec.parameter.distribution {
+                for case .string(let text) in choices { out.append((text, spec.mark)) }
+            }
+        }
+        return out
     }
 
     /// The fingerprint of `files`, an error located at the `data` section.

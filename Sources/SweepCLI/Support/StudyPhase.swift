@@ -31,7 +31,7 @@ struct StatusSnapshot {
         let elapsed = runs.segments.isEmpty ? span : stopped
         var measured = progress
         if phase == .interrupted { measured.interruptedRunSeconds = elapsed }
-        let join = phase == .running ? StudyLockHolder.text(database: databasePath, study: study.name).flatMap(StudyLockHolder.endpoint(in:)) : nil
+        let join = phase == .running ? StudyLockHolder.endpoint(database: databasePath, study: study.name) : nil
         return StatusSnapshot(progress: measured, phase: phase, elapsed: elapsed, databasePath: databasePath, joinEndpoint: join)
     }
 
