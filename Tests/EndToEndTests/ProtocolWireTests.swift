@@ -115,6 +115,16 @@ private enum RawWorkerError: Error { case timeout(String) }
         return failed
     }
 
+    /// Waits until the coordinator has held `worker` back (its warning is in the store): the
+    /// third failure and the good worker's next message travel on different connections, so
+    /// without this the coordinator may read the good one's first and hand it a fresh trial.
+    private func waitUntilHeldBack(_ h: SweepHarness, worker: String) -> Bool {
+        h.waitFor(timeout: 30) {
+            let events = try? h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "q").id, kinds: [.warning]) }
+            return events?.contains { $0.worker == worker && $0.message.contains("gets no work until") } ?? false
+        }
+    }
+
     private func hello(_ id: String) -> String {
         #"{"v":1,"type":"hello","worker":"\#(id)","host":"host-\#(id)","pid":1,"version":"x","cores":1,"threads":1,"capabilities":["synthetic"],"running":null}"#
     }
@@ -135,6 +145,7 @@ private enum RawWorkerError: Error { case timeout(String) }
         defer { bad.close() }
         try bad.send(hello("bad"))
         let failedOnBad = try failThree(bad, error: "CUDA out of memory")
+        #expect(waitUntilHeldBack(h, worker: "bad"), "\(h.logText("coordinator.log"))")
         // Held back: its trials run first on the good worker, and the first that ends well
         // there has it quarantined.
         try good.send(#"{"v":1,"type":"ready"}"#)
@@ -178,6 +189,7 @@ private enum RawWorkerError: Error { case timeout(String) }
         defer { bad.close() }
         try bad.send(hello("bad"))
         let failedOnBad = try failThree(bad, error: "ModuleNotFoundError: No module named 'torch'")
+        #expect(waitUntilHeldBack(h, worker: "bad"), "\(h.logText("coordinator.log"))")
         var ranOnGood: [Int] = []
         while true {
             ranOnGood.append(g["trial"] as! Int)
