@@ -33,4 +33,35 @@ import Testing
         // Nothing is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: deep).isEmpty)
     }
+
+    /// A run killed with SIGKILL leaves its directory; the next run on the machine removes
+    /// it, and only it: a live run's, one without an owner file and one of another machine
+    /// stay.
+    @Test func removesTheDirectoriesOfRunsThatAreGone() throws {
+        let parent = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let me = try #require(ProcessIdentity.current)
+        func leftover(_ name: String, owner: ProcessIdentity?) throws -> String {
+            let directory = parent + "/" + name
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            FileManager.default.createFile(atPath: directory + "/coordinator.sock", contents: Data())
+            if let owner { FileManager.default.createFile(atPath: directory + "/owner", contents: Data(owner.token.utf8)) }
+            return directory
+        }
+        // The same pid with another start time: that process is gone.
+        let killed = try leftover("sweep-Killed", owner: ProcessIdentity(machine: me.machine, pid: me.pid, startTicks: me.startTicks + 1))
+        let live = try leftover("sweep-Living", owner: me)
+        let older = try leftover("sweep-NoOwnr", owner: nil)
+        let elsewhere = try leftover("sweep-Remote", owner: ProcessIdentity(machine: "another-machine", pid: me.pid, startTicks: me.startTicks + 1))
+        let local = try #require(LocalEndpoint(parent: parent))
+        defer { local.remove() }
+        #expect(!FileManager.default.fileExists(atPath: killed))
+        for kept in [live, older, elsewhere] {
+            #expect(FileManager.default.fileExists(atPath: kept + "/coordinator.sock"), "\(kept)")
+        }
+        // The new one names its owner, so that a run after it can tell.
+        let directory = String(local.endpoint.dropFirst("ipc://".count).dropLast("/coordinator.sock".count))
+        let owner = FileManager.default.contents(atPath: directory + "/owner").map { String(decoding: $0, as: UTF8.self) }
+        #expect(owner == me.token)
+    }
 }

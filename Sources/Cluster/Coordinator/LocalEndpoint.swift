@@ -10,6 +10,10 @@ import Foundation
 /// user (and root) can reach the socket, the same people who can read the database; the
 /// coordinator's security settings (CURVE, when configured) apply to it as well, since
 /// both endpoints belong to the same socket.
+///
+/// A run killed with SIGKILL cannot remove its directory; each directory holds an `owner`
+/// file naming the process that made it (``ProcessIdentity/token``), and the next run on
+/// the machine removes those whose process is gone.
 public final class LocalEndpoint: Sendable {
     /// `ipc:///…/coordinator.sock`, for `bind` and `connect`.
     public let endpoint: String
@@ -19,6 +23,7 @@ public final class LocalEndpoint: Sendable {
     /// that fails or the path would not fit a Unix socket address (108 bytes on Linux).
     public init?(parent: String? = nil) {
         let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        Self.removeLeftovers(in: base)
         var template = Array("\(base)/sweep-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { return nil }
         directory = String(cString: template)
@@ -28,12 +33,39 @@ public final class LocalEndpoint: Sendable {
             return nil
         }
         endpoint = "ipc://" + socket
+        if let me = ProcessIdentity.current {
+            FileManager.default.createFile(atPath: directory + "/" + Self.ownerFile, contents: Data(me.token.utf8), attributes: [.posixPermissions: 0o600])
+        }
     }
+
+    private static let ownerFile = "owner"
 
     /// Removes the socket file and the directory.
     public func remove() {
+        Self.removeContents(of: directory)
+    }
+
+    private static func removeContents(of directory: String) {
         unlink(directory + "/coordinator.sock")
+        unlink(directory + "/" + ownerFile)
         rmdir(directory)
+    }
+
+    /// Removes the directories under `base` that this user's runs on this machine left when
+    /// they were killed: only `sweep-XXXXXX` directories owned by this user whose `owner` file
+    /// names a process of this machine that has exited (a directory without one, another
+    /// user's, or another machine's sharing the folder is left alone).
+    static func removeLeftovers(in base: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
+        for name in names where name.hasPrefix("sweep-") && name.utf8.count == "sweep-XXXXXX".utf8.count {
+            let directory = base + "/" + name
+            var info = stat()
+            guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(),
+                  let data = FileManager.default.contents(atPath: directory + "/" + ownerFile),
+                  let owner = ProcessIdentity(token: String(decoding: data, as: UTF8.self)),
+                  owner.isLocal, owner.hasExited else { continue }
+            removeContents(of: directory)
+        }
     }
 
     deinit { remove() }
