@@ -41,6 +41,7 @@ public struct SweepCommand: ParsableCommand {
         // killed by SIGPIPE would; programs started for trials get the default back.
         signal(SIGPIPE, SIG_IGN)
         do {
+            try checkHelpTopic(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))
             try command.run()
@@ -98,6 +99,22 @@ public struct SweepCommand: ParsableCommand {
             printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
             // ArgumentParser reports bad usage as 64 (EX_USAGE); Sweep's contract is 2.
             Foundation.exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
+        }
+    }
+
+    /// `sweep help NAME ...` for a subcommand that does not exist: ArgumentParser prints the
+    /// overview and exits 0, which a script (or a typo) takes for help that was found.
+    static func checkHelpTopic(_ arguments: [String]) throws {
+        guard arguments.first == "help" else { return }
+        var command: any ParsableCommand.Type = SweepCommand.self
+        var path = "sweep"
+        for name in arguments.dropFirst() where !name.hasPrefix("-") && name != "help" {
+            guard let sub = command.configuration.subcommands.first(where: { $0._commandName == name || $0.configuration.aliases.contains(name) }) else {
+                let known = command.configuration.subcommands.map { $0._commandName }
+                throw UsageError("'\(path)' has no subcommand '\(name)'\(known.isEmpty ? "" : "; it has: " + known.joined(separator: ", "))")
+            }
+            command = sub
+            path += " " + name
         }
     }
 

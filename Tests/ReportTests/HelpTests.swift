@@ -19,6 +19,19 @@ import Testing
         }
     }
 
+    /// `sweep help NAME` finds nested commands and refuses a name that is none (it printed
+    /// the overview and exited 0).
+    @Test func helpForACommandThatDoesNotExistIsAnError() throws {
+        let s = try Scratch("help-topic")
+        defer { s.cleanUp() }
+        let nested = try s.sweep(["help", "model", "export"])
+        #expect(nested.status == 0 && nested.output.contains("USAGE: sweep model export"), "\(nested.output)")
+        let missing = try s.sweep(["help", "nosuch"])
+        #expect(missing.status == 2 && missing.output.contains("'sweep' has no subcommand 'nosuch'") && missing.output.contains("retrain"), "\(missing.output)")
+        let missingNested = try s.sweep(["help", "model", "import"])
+        #expect(missingNested.status == 2 && missingNested.output.contains("'sweep model' has no subcommand 'import'; it has: list, export"), "\(missingNested.output)")
+    }
+
     @Test(arguments: ["bash", "zsh", "fish"])
     func completionScriptsKnowTheNewCommands(shell: String) throws {
         let s = try Scratch("completion-\(shell)")
