@@ -75,6 +75,9 @@ import Testing
             // RUNNING ones the interruption left (status said 2/6, studies 4/6).
             let progress = try #require(first.output.firstMatch(of: /paused .* (\d+)\/6 trials/), "\(first.output)").1
             #expect(studies.output.contains(" \(progress)/6 "), "status: \(first.output)\nstudies: \(studies.output)")
+            // Its running column comes with the same note as the trials table.
+            let runningInDatabase = (try? s.sweep(["trials", "paused", "--db", s.db, "--state", "RUNNING", "--format", "csv"]).output.split(separator: "\n").count > 1) == true
+            #expect(studies.output.contains("study 'paused' is interrupted: its ") == runningInDatabase, "\(studies.output)")
             // The trials table says its RUNNING trials wait for a resume (when it left any).
             let table = try s.sweep(["trials", "paused", "--db", s.db]).output
             #expect(table.contains(" RUNNING ") == table.contains("is interrupted: its "), "\(table)")

@@ -41,6 +41,10 @@ struct Studies: ParsableCommand {
                 var t = TextTable(headers)
                 data.forEach { t.add($0) }
                 print(t.render())
+                // RUNNING is what the database says; nobody runs them while a study is interrupted.
+                for (row, phase) in zip(rows, phases) where phase == StudyPhase.interrupted.rawValue && (row.1[.running] ?? 0) > 0 {
+                    print("study '\(row.0.name)' is interrupted: its \(row.1[.running] ?? 0) RUNNING trial(s) wait for `sweep resume \(row.0.name) --db \(database.path)`")
+                }
             }
         }
     }
