@@ -294,4 +294,33 @@ import Training
         let (status, output) = try h.run("/usr/bin/python3", ["-c", script])
         try #require(status == 0, "\(output)")
     }
+
+    /// The per-epoch curve of `sweep show` names the objective's column after it, once
+    /// (an objective named `value` had two `value` columns).
+    @Test func showNamesTheObjectivesColumnOnce() throws {
+        let h = try SweepHarness("show-value")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import sys
+            sys.path.insert(0, '\(pythonClientPath)')
+            import sweep_client as sweep
+            for e in range(1, 3):
+                sweep.report(epoch=e, value=1.0 / e, acc=0.5)
+            """)
+        let file = try h.write("v.yaml", """
+            study: v
+            objective: {metric: value, direction: minimize}
+            program: train.py
+            command: [python3, "${program}"]
+            parameters:
+              x: {uniform: [0, 1]}
+            budget: {trials: 1, max_epochs: 2}
+            """)
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"])
+        try #require(run.status == 0, "\(run.output)")
+        let show = try h.run(["show", "v", "0", "--db", h.db]).output
+        let header = try #require(show.split(separator: "\n").first { $0.contains("epoch") && $0.contains("decision") }, "\(show)")
+        #expect(header.split(separator: " ").map(String.init) == ["epoch", "value", "acc", "decision"], "\(show)")
+        #expect(show.split(separator: "\n").contains { $0.split(separator: " ").map(String.init) == ["2", "0.5", "0.5", "continue"] }, "\(show)")
+    }
 }

@@ -229,8 +229,11 @@ struct Show: ParsableCommand {
         }
         for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(line) }
         if !curve.isEmpty {
-            let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).sorted()
-            var table = TextTable(["epoch", "value"] + metricNames + ["decision"])
+            // The objective's column is named after it; its copy among the metrics is left out
+            // (a metric named `value` showed two `value` columns).
+            let objective = s.definition.metric
+            let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).filter { $0 != objective }.sorted()
+            var table = TextTable(["epoch", objective] + metricNames + ["decision"])
             for p in curve {
                 table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [p.decision.rawValue])
             }
