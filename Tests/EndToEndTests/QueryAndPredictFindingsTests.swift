@@ -295,6 +295,36 @@ import Training
         try #require(status == 0, "\(output)")
     }
 
+    /// `--labels` takes the model's class names as well as integers (a file of names was
+    /// refused), and a label that is none of the model's classes is left out and counted
+    /// (an integer past the last class crashed the command).
+    @Test func predictLabelsAreClassNamesOrIntegers() throws {
+        let h = try SweepHarness("predict-label-names")
+        defer { h.cleanUp() }
+        let table = try trainClassifier(h)
+        let rows = table.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        _ = try h.write("x.csv", (["a,b"] + rows.map { "\($0[0]),\($0[1])" }).joined(separator: "\n") + "\n")
+        let names = rows.map { $0[2] }
+        _ = try h.write("names.txt", (["label"] + names).joined(separator: "\n") + "\n")
+        _ = try h.write("bare.txt", names.joined(separator: "\n") + "\n")
+        _ = try h.write("ints.txt", names.map { $0 == "even" ? "0" : "1" }.joined(separator: "\n") + "\n")
+        _ = try h.write("odd-ones.txt", ([names[0], "ood", "7"] + names.dropFirst(3)).joined(separator: "\n") + "\n")
+        let accuracy = { (file: String) throws -> String in
+            let r = try h.run(["predict", h.path("m.swm"), h.path("x.csv"), "--labels", h.path(file)])
+            #expect(r.status == 0, "\(file): \(r.output)")
+            return r.output.split(separator: "\n").last.map(String.init) ?? ""
+        }
+        let byName = try accuracy("names.txt")
+        #expect(byName.hasPrefix("accuracy ") && byName.contains(" of 60 samples)"), "\(byName)")
+        #expect(try accuracy("bare.txt") == byName)
+        #expect(try accuracy("ints.txt") == byName)
+        let partly = try accuracy("odd-ones.txt")
+        #expect(partly.contains(" of 58 samples); 2 sample(s) without a label among the model's classes left out"), "\(partly)")
+        _ = try h.write("two.csv", "label,weight\n" + names.map { "\($0),1" }.joined(separator: "\n") + "\n")
+        let two = try h.run(["predict", h.path("m.swm"), h.path("x.csv"), "--labels", h.path("two.csv")])
+        #expect(two.status == 2 && two.output.contains("two.csv line 2: expected one label per line"), "\(two.output)")
+    }
+
     /// The per-epoch curve of `sweep show` names the objective's column after it, once
     /// (an objective named `value` had two `value` columns).
     @Test func showNamesTheObjectivesColumnOnce() throws {

@@ -24,9 +24,9 @@ struct Predict: ParsableCommand {
 
             With --mc-samples N, each prediction is the mean of N MC-dropout passes and
             the std per class is shown (the model needs dropout for a spread). With
-            --labels (IDX or one label per line) the accuracy is printed; a model trained
-            on a class subset maps the labels to its classes and skips samples of other
-            classes. INPUT and --labels may be pipes, e.g. <(zcat test.csv.gz), and
+            --labels (IDX, .npy, or one label per line: an integer or a class name such
+            as setosa) the accuracy is printed; a model trained on a class subset maps
+            the labels to its classes and skips samples of other classes. INPUT and --labels may be pipes, e.g. <(zcat test.csv.gz), and
             INPUT may be - for standard input.
 
             Examples:
@@ -44,7 +44,7 @@ struct Predict: ParsableCommand {
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
-    @Option(help: "True labels (IDX, .npy, or one integer per line) to report the accuracy; regression: one target per line.") var labels: String?
+    @Option(help: "True labels (IDX, .npy, or one per line: an integer or a class name) to report the accuracy; regression: one target per line.") var labels: String?
 
     func run() throws {
         // (A huge count ran until killed.)
@@ -75,9 +75,9 @@ struct Predict: ParsableCommand {
             samples.count = limit
             samples.labels = samples.labels.map { Array($0.prefix(limit)) }
         }
-        var truth: [Int32]?
+        var truth: [Int?]?
         if let labels {
-            let all = try PredictInput.readLabels(labels)
+            let all = try PredictInput.readLabels(labels, model: loaded)
             // With --limit the first N of each; otherwise one label per sample (60,000 labels
             // for 10,000 images scored the first 10,000 against the wrong file).
             guard limit == nil ? all.count == samples.count : all.count >= samples.count else {
@@ -86,7 +86,7 @@ struct Predict: ParsableCommand {
             truth = Array(all.prefix(samples.count))
         }
         let prediction = loaded.predict(samples.values, count: samples.count, mcSamples: mcSamples)
-        var report = PredictionReport(model: loaded, prediction: prediction, labels: truth, mcSamples: mcSamples)
+        var report = PredictionReport(model: loaded, prediction: prediction, truth: truth, mcSamples: mcSamples)
         if truth == nil, let tableLabels = samples.labels { report.truth = tableLabels }
         switch format {
         case .table: print(report.table())
@@ -201,10 +201,14 @@ enum PredictInput {
         return (values, rows.count)
     }
 
-    static func readLabels(_ path: String) throws -> [Int32] {
+    /// The true class of each sample from `--labels`, as the model's class index (nil for a
+    /// label that is none of its classes): IDX and `.npy` files hold integer labels; a text
+    /// file holds one label per line, integers or the model's class names (`setosa`), after
+    /// an optional header line.
+    static func readLabels(_ path: String, model: Model) throws -> [Int?] {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if isIDX(path) {
-            do { return try IDXData.readLabels(path) } catch { throw UsageError("\(error)") }
+            do { return try IDXData.readLabels(path).map { classIndex(of: $0, model: model) } } catch { throw UsageError("\(error)") }
         }
         if SampleFiles.isNPY(head(path, 6)) {
             let npy: (values: [Float], count: Int, sampleShape: [Int])
@@ -214,15 +218,39 @@ enum PredictInput {
             }
             return try npy.values.enumerated().map { i, v in
                 guard let label = Int32(exactly: v) else { throw UsageError("\(path): label \(v) of sample \(i) is not an integer class") }
-                return label
+                return classIndex(of: label, model: model)
             }
         }
-        return try csvRows(path).map { line, fields in
-            guard fields.count == 1, let label = Int32(exactly: fields[0]) else {
-                throw UsageError("\(path) line \(line): expected one integer label per line")
-            }
-            return label
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw UsageError("\(path): cannot read as UTF-8 text")
         }
+        var labels: [Int?] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var field = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if field.isEmpty { continue }
+            if field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") { field = String(field.dropFirst().dropLast()) }
+            if let label = Int32(field) {
+                labels.append(classIndex(of: label, model: model))
+            } else if let named = model.classNames.firstIndex(of: field) {
+                labels.append(named)
+            } else if index == 0 {
+                continue // a header
+            } else if field.contains(",") || field.contains("\t") {
+                throw UsageError("\(path) line \(index + 1): expected one label per line (an integer or one of the model's classes), found several fields")
+            } else {
+                labels.append(nil) // a class the model was not trained on: left out, and counted
+            }
+        }
+        return labels
+    }
+
+    /// The model's class for an integer label as the training data wrote it: the value a
+    /// class named by `data.classes` had in the file, its place in a `data.class_subset`,
+    /// or the label itself.
+    static func classIndex(of label: Int32, model: Model) -> Int? {
+        if let values = model.classLabels { return values.firstIndex(of: String(label)) }
+        if let subset = model.config.data.classSubset { return subset.firstIndex(of: Int(label)) }
+        return Int(label) >= 0 && Int(label) < model.classCount ? Int(label) : nil
     }
 
     /// Gzip or IDX magic (0, 0, 0x08, rank) at the start of the file.
@@ -267,7 +295,8 @@ struct PredictionReport {
     /// Labels mapped to the model's classes (nil: not one of them).
     var truth: [Int?]?
 
-    init(model: Model, prediction: Prediction, labels: [Int32]?, mcSamples: Int) {
+    /// `truth`: each sample's class index (nil: none of the model's classes).
+    init(model: Model, prediction: Prediction, truth: [Int?]?, mcSamples: Int) {
         let w = prediction.width
         names = w == model.classCount ? model.classNames : (0..<w).map { "output \($0)" }
         self.prediction = prediction
@@ -276,14 +305,7 @@ struct PredictionReport {
             let row = prediction.mean[(i * w)..<((i + 1) * w)]
             return w == 1 ? (row.first! >= 0.5 ? 1 : 0) : row.indices.max { row[$0] < row[$1] }! - i * w
         }
-        let subset = model.config.data.classSubset
-        truth = labels.map { labels in
-            labels.map { l -> Int? in
-                // Integer labels named by `data.classes` are the training file's values.
-                if let values = model.classLabels { return values.firstIndex(of: String(l)) }
-                return subset.map { $0.firstIndex(of: Int(l)) } ?? Int(l)
-            }
-        }
+        self.truth = truth
     }
 
     /// (correct, counted) over the samples whose label is one of the model's classes.
