@@ -227,6 +227,10 @@ struct RangeParser {
         for (i, e) in elements.enumerated() {
             let at = path.appending(key).appending(index: i)
             guard let v = ParameterExtraction.paramValueOrList(e) else {
+                // (A NaN or infinity is a number YAML reads, and no value a parameter can hold.)
+                if case .double(let n) = e.value, !n.isFinite {
+                    throw ConfigError(mark: e.mark, path: at, message: "a choice must be a finite number, got \(e.literal) (quote it to pass the text)")
+                }
                 throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists of them, got \(e.kindDescription)")
             }
             guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }
