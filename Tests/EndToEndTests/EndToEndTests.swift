@@ -639,6 +639,14 @@ import ZeroMQ
         let out = h.directory.appendingPathComponent("best.swm").path
         let export = try h.run(["model", "export", "moons-a", "best", "--out", out, "--db", h.db])
         #expect(export.status == 0, "\(export.output)")
+        // A trial counted from the end, as `show` takes it (`-1` was read as an option).
+        let lastNumber = trials.count - 1
+        let last = try h.run(["model", "export", "moons-a", "-1", "--out", out + ".last", "--db", h.db])
+        if kept.contains(where: { $0.trialNumber == lastNumber }) {
+            #expect(last.status == 0 && last.output.contains("wrote \(out).last: trial \(lastNumber),"), "\(last.output)")
+        } else {
+            #expect(last.status == 2 && last.output.contains("has no stored model for trial \(lastNumber) "), "\(last.output)")
+        }
         let best = try #require(trials.filter { $0.state == .complete }.max { ($0.value ?? 0) < ($1.value ?? 0) })
         let model = try Model(path: out)
         let definition = try SweepDefinition.parse(text: study.definition.sweepFile)

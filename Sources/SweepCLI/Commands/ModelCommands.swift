@@ -53,7 +53,8 @@ struct ModelCommand: ParsableCommand {
             commandName: "export",
             abstract: "Copy the stored model of a trial to a file (for `sweep predict` or transfer learning).",
             discussion: """
-                TRIAL is a trial number or `best`.
+                TRIAL is a trial number, `best`, `last`, or -1, -2, ... counted from
+                the end.
 
                 Examples:
                   sweep model export quickstart best --out best.swm
@@ -63,24 +64,17 @@ struct ModelCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The study's name.") var study: String
-        @Argument(help: "Trial number, or best.") var trial: String
+        @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
         @Option(help: "Where to write the model file.") var out: String
 
         func run() throws {
-            let (s, record) = try database.reader().read { q -> (StudyRecord, ArtifactRecord?) in
+            let (s, number, record) = try database.reader().read { q -> (StudyRecord, Int, ArtifactRecord?) in
                 let s = try q.requireStudy(named: study)
-                let number: Int
-                if trial == "best" {
-                    guard let best = try q.best(study: s, top: 1).first else { throw UsageError("study '\(study)' has no complete trial") }
-                    number = best.number
-                } else {
-                    guard let n = Int(trial), n >= 0 else { throw UsageError("TRIAL must be a trial number or 'best', got '\(trial)'") }
-                    number = n
-                }
-                return (s, try q.artifacts(studyID: s.id).first { $0.trialNumber == number })
+                let number = try trial.resolve(in: s, q)
+                return (s, number, try q.artifacts(studyID: s.id).first { $0.trialNumber == number })
             }
             guard let record else {
-                throw UsageError("study '\(s.name)' has no stored model for trial \(trial) (models are kept for complete trials of training sweeps; see `artifacts:` and `sweep model list \(s.name)`)")
+                throw UsageError("study '\(s.name)' has no stored model for trial \(number) (models are kept for complete trials of training sweeps; see `artifacts:` and `sweep model list \(s.name)`)")
             }
             let bytes = try ArtifactDirectory(database: database.path).read(record.path)
             // Written whole or not at all (a full disk leaves no half model), with the reason.

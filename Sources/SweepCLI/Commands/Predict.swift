@@ -26,7 +26,8 @@ struct Predict: ParsableCommand {
             the std per class is shown (the model needs dropout for a spread). With
             --labels (IDX, .npy, or one label per line: an integer or a class name such
             as setosa) the accuracy is printed; a model trained on a class subset maps
-            the labels to its classes and skips samples of other classes. INPUT and --labels may be pipes, e.g. <(zcat test.csv.gz), and
+            the labels to its classes and skips samples of other classes. INPUT and
+            --labels may be pipes, e.g. <(zcat test.csv.gz), and
             INPUT may be - for standard input.
 
             Examples:

@@ -69,7 +69,8 @@ extension ArgumentFixes {
     /// commands whose argument is a ``TrialChoice``, and only a standalone negative
     /// integer: an option's negative value is joined to it first, `--x=-1`).
     static func trialsFromTheEnd(_ arguments: [String]) -> [String] {
-        guard let command = arguments.first, ["show", "logs"].contains(command) else { return arguments }
+        guard let command = arguments.first,
+              ["show", "logs"].contains(command) || (command == "model" && arguments.dropFirst().first == "export") else { return arguments }
         var out = [command]
         func fromEnd(_ n: Int) -> String { n == -1 ? "last" : "last-\(-n - 1)" }
         for (i, a) in arguments.enumerated().dropFirst() {
