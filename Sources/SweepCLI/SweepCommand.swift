@@ -5,6 +5,7 @@ import Foundation
 import Store
 import SweepFile
 import SweepSupport
+import Training
 
 /// The `sweep` command line.
 public struct SweepCommand: ParsableCommand {
@@ -20,7 +21,8 @@ public struct SweepCommand: ParsableCommand {
             2 bad usage or bad input, 130 a sweep stopped before it finished (Ctrl-C,
             SIGTERM, SIGHUP).
             """,
-        version: sweepVersion,
+        // The BLAS kernels in use, for reports of slow training (see `BLASKernels`).
+        version: "\(sweepVersion) (\(BLASKernels.configuration.split(separator: " ").prefix(2).joined(separator: " ")), \(BLASKernels.coreName) kernels)",
         subcommands: [
             Train.self, Run.self, Resume.self, CoordinatorCommand.self, WorkerCommand.self, Keygen.self,
             Status.self, Studies.self, Trials.self, Best.self, Show.self, Export.self, ExportSchedule.self, Validate.self,
@@ -33,6 +35,8 @@ public struct SweepCommand: ParsableCommand {
 
     /// Runs the command line and exits with Sweep's exit codes (0 ok, 1 failure, 2 bad input).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // Before anything else: it may start the process again (an OpenBLAS older than the CPU).
+        BLASKernels.restartWithFittingKernelsIfNeeded()
         // Line-buffered stdout, so printed lines and the live display keep their order.
         sweep_line_buffer_stdout()
         sweep_die_on_sent_fault_signals()
