@@ -39,12 +39,13 @@ public struct SweepBinaryMissing: Error, CustomStringConvertible {
 public var sweepBinary: String { SweepBinary.path }
 
 /// Runs the built `sweep` with `arguments` (in `directory`, bounded by `timeout` seconds);
-/// its exit status (-1 after a timeout) and its output (standard output and error).
-public func runSweep(_ arguments: [String], in directory: String? = nil, timeout: Double = 300) throws -> (status: Int32, output: String) {
+/// its exit status (-1 after a timeout) and its output (standard output and error);
+/// `environment` adds to (or replaces) the test's variables.
+public func runSweep(_ arguments: [String], in directory: String? = nil, timeout: Double = 300, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     try SweepBinary.require()
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-run-\(UUID().uuidString).log").path
     defer { try? FileManager.default.removeItem(atPath: log) }
-    let process = try TestProcess.start(SweepBinary.path, arguments, in: directory.map { URL(fileURLWithPath: $0) }, output: log)
+    let process = try TestProcess.start(SweepBinary.path, arguments, in: directory.map { URL(fileURLWithPath: $0) }, output: log, environment: environment)
     let status = TestProcess.finish(process, timeout: timeout)
     return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
 }

@@ -14,6 +14,10 @@ enum DataPreflight {
         let node = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)["data"]
         let dataset = try load(config.data, file: path, node: node)
         noteNumericClasses(config.data, dataset, file: path)
+        if let from = config.model.transfer?.from, !from.hasPrefix("study:"), let base = try? Model(path: from),
+           let all = ConfigError.combining(baseModelProblems([(from, nil, base)], features: dataset?.featureCount ?? config.data.sampleShape.map { $0.reduce(1, *) }, file: path)) {
+            throw all
+        }
         if let dataset, let problem = config.problem(with: dataset) {
             let field = problem.prefix { $0 != ":" }
             throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
@@ -29,7 +33,7 @@ enum DataPreflight {
     static func sweep(_ path: String) throws -> SweepDefinition {
         let definition = try SweepDefinition.load(path: path)
         if let problem = definition.validationSplitProblem() { throw problem }
-        try checkBaseModels(definition, file: path)
+        let bases = try checkBaseModels(definition, file: path)
         guard let node = definition.template["data"], let config = definition.sharedDataConfig else {
             try checkSearchedFiles(definition, file: path)
             return definition
@@ -38,7 +42,7 @@ enum DataPreflight {
         noteNumericClasses(config, dataset, file: path)
         // What the data tells is checked at once (objective, losses, the network on its shape):
         // each came in a run of `sweep validate` of its own.
-        var problems: [ConfigError] = []
+        var problems = baseModelProblems(bases, features: dataset?.featureCount ?? config.sampleShape.map { $0.reduce(1, *) }, file: path)
         // Two-class metrics need the class count, known once the data is read.
         if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
            let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {
@@ -126,16 +130,29 @@ enum DataPreflight {
     /// Every model file `model.transfer.from` can name reads as a model (a missing, truncated
     /// or crafted one passed `sweep validate`; its trials failed, or killed their workers).
     /// References to stored trials (`study:NAME/...`) are the coordinator's to resolve.
-    static func checkBaseModels(_ definition: SweepDefinition, file: String) throws {
-        guard definition.task == .training else { return }
-        let path = ConfigPath([.key("model"), .key("transfer"), .key("from")])
+    static func checkBaseModels(_ definition: SweepDefinition, file: String) throws -> [(from: String, mark: SourceMark?, model: Model)] {
+        guard definition.task == .training else { return [] }
         var problems: [ConfigError] = []
-        for (from, mark) in texts(at: path, of: definition, fixedToo: true) where !from.hasPrefix("study:") {
-            do { _ = try Model(path: from) } catch {
-                problems.append(ConfigError(file: file, mark: mark, path: path, message: "'\(from)': \(error)"))
+        var models: [(from: String, mark: SourceMark?, model: Model)] = []
+        for (from, mark) in texts(at: transferFrom, of: definition, fixedToo: true) where !from.hasPrefix("study:") {
+            do { models.append((from, mark, try Model(path: from))) } catch {
+                problems.append(ConfigError(file: file, mark: mark, path: transferFrom, message: "'\(from)': \(error)"))
             }
         }
         if let all = ConfigError.combining(problems) { throw all }
+        return models
+    }
+
+    private static let transferFrom = ConfigPath([.key("model"), .key("transfer"), .key("from")])
+
+    /// Base models whose input does not fit the data's `features` per sample (each trial
+    /// failed on it as it started); nil features: not known before the data is read.
+    static func baseModelProblems(_ bases: [(from: String, mark: SourceMark?, model: Model)], features: Int?, file: String) -> [ConfigError] {
+        guard let features else { return [] }
+        return bases.filter { $0.model.featureCount != features }.map { base in
+            ConfigError(file: file, mark: base.mark, path: transferFrom,
+                        message: "'\(base.from)': the base model takes \(base.model.featureCount) features per sample, this data set has \(features)")
+        }
     }
 
     /// The data fields that name files.

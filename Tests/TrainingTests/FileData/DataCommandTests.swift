@@ -72,6 +72,27 @@ struct DataCommandTests {
         }
     }
 
+    /// A base model whose input is not this data's width is refused at validate, in a sweep
+    /// file and a train file (it passed, and every trial failed as it started).
+    @Test func aTransferBaseModelThatDoesNotFitTheDataIsRefusedAtValidate() throws {
+        let dir = try DataDirectory()
+        let wide = try dir.write("wide.csv", "a,b,c,d,e,y\n" + (0..<30).map { "\($0),\($0 % 3),1,2,\($0 % 5),\($0 % 2 == 0 ? "p" : "q")" }.joined(separator: "\n"))
+        let baseTrain = try dir.write("base.yaml", "seed: 1\ndata: {dataset: csv, train_file: \(wide), label: y, test: 0}\nmodel: {hidden: [4]}\ntraining: {epochs: 1}\n")
+        let base = dir.path + "/base.swm"
+        let trained = try runSweep(["train", baseTrain, "--no-test", "--save-model", base])
+        try #require(trained.status == 0, "\(trained.output)")
+        let sweep = try dir.write("s.yaml", "study: s\ndata: {dataset: moons, samples: 100}\nmodel: {hidden: [4], transfer: {from: \(base)}}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+        let refused = try runSweep(["validate", sweep])
+        #expect(refused.status == 2 && refused.output.contains("s.yaml:3:") && refused.output.contains("model.transfer.from: '\(base)': the base model takes 5 features per sample, this data set has 2"), "\(refused.output)")
+        let train = try dir.write("t.yaml", "data: {dataset: moons, samples: 100}\nmodel: {hidden: [4], transfer: {from: \(base)}}\ntraining: {epochs: 1}\n")
+        let refusedTrain = try runSweep(["validate", train])
+        #expect(refusedTrain.status == 2 && refusedTrain.output.contains("the base model takes 5 features per sample, this data set has 2"), "\(refusedTrain.output)")
+        // Data of its width passes.
+        let fits = try dir.write("f.yaml", "study: f\ndata: {dataset: csv, train_file: \(wide), label: y}\nmodel: {hidden: [4], transfer: {from: \(base)}}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+        let passed = try runSweep(["validate", fits])
+        #expect(passed.status == 0, "\(passed.output)")
+    }
+
     @Test func malformedTableAndMisfitNetworkAreLocated() throws {
         let dir = try DataDirectory()
         let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
