@@ -263,18 +263,22 @@ final class CommandCheckpoints {
         guard fstat(fd, &info) == 0 else { return false }
         let size = Int(info.st_size)
         append(UInt64(size), &archive)
-        let start = archive.count
-        archive.append(contentsOf: repeatElement(0, count: size))
-        return archive.withUnsafeMutableBytes { buffer in
+        // Read into uninitialized memory, then appended as one copy (zero-filling the archive
+        // element by element first took seconds per 9 MB file in debug builds).
+        var complete = true
+        let contents = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
             while done < size {
-                let n = read(fd, buffer.baseAddress! + start + done, size - done)
+                let n = read(fd, buffer.baseAddress! + done, size - done)
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false } // shrank meanwhile
+                if n <= 0 { complete = false; break } // shrank meanwhile
                 done += n
             }
-            return true
+            initialized = done
         }
+        guard complete else { return false }
+        archive.append(contentsOf: contents)
+        return true
     }
 
     /// Writes `bytes` to a new file at `path`; false when it cannot.
