@@ -105,6 +105,24 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(FileManager.default.fileExists(atPath: h.db + ".logs/med/trial-0.attempt-1.err"))
     }
 
+    /// A report of an epoch already reported is ignored and said to be one, with the line
+    /// (it read "report line(s) ignored (a report is a JSON object of numbers); the first: ").
+    @Test func aRepeatedEpochIsNamedAsSuch() throws {
+        let h = try SweepHarness("cmd-repeat")
+        defer { h.cleanUp() }
+        _ = try h.write("r.sh", """
+            for e in 1 2 3 2 4; do echo "{\\"epoch\\": $e, \\"loss\\": $e}" >&3; done
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "rep", command: "[sh, r.sh]", trials: 1, epochs: 4))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "rep")
+        #expect(trials.first?.0.state == .complete && trials.first?.1.map(\.step) == [1, 2, 3, 4], "\(trials.map { ($0.0.state, $0.1.map(\.step)) })")
+        let err = h.logText("sweep.db.logs/rep/trial-0.attempt-1.err")
+        #expect(err.contains(#"[sweep] 1 report(s) of an epoch already reported ignored (each report's epoch must be past the last one's); the first: {"epoch": 2, "loss": 2}"#), "\(err)")
+        #expect(!err.contains("report line(s) ignored"), "\(err)")
+    }
+
     @Test func crashHangNoReportAndGarbageEndAsTheyShould() throws {
         let h = try SweepHarness("cmd-fail")
         defer { h.cleanUp() }
@@ -500,7 +518,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     @Test func pythonClientUnitTestsPass() throws {
         let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("Ran 19 tests"), "\(output)")
+        #expect(output.contains("Ran 20 tests"), "\(output)")
     }
 
     @Test func pythonClientInstallsWithPip() throws {

@@ -318,6 +318,9 @@ import Training
         #expect(byName.hasPrefix("accuracy ") && byName.contains(" of 60 samples)"), "\(byName)")
         #expect(try accuracy("bare.txt") == byName)
         #expect(try accuracy("ints.txt") == byName)
+        // Integers written as floats, as numpy's savetxt writes them, are integer labels.
+        _ = try h.write("floats.txt", names.map { $0 == "even" ? "0.000000000000000000e+00" : "1.0" }.joined(separator: "\n") + "\n")
+        #expect(try accuracy("floats.txt") == byName)
         let partly = try accuracy("odd-ones.txt")
         #expect(partly.contains(" of 58 samples); 2 sample(s) without a label among the model's classes left out"), "\(partly)")
         _ = try h.write("two.csv", "label,weight\n" + names.map { "\($0),1" }.joined(separator: "\n") + "\n")

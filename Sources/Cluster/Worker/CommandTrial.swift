@@ -132,6 +132,9 @@ struct CommandTrial: TrialKind {
         var droppedMetrics = 0
         var checkpointNotes = ""
         var pastLastEpoch = 0
+        // Well-formed reports of an epoch already reported (or an earlier one), and the first.
+        var repeatedEpochs = 0
+        var firstRepeated: String?
         var stop: Stop?
         var stopReason: String? // why the worker stopped the program itself (diverged)
         var signalAt: Double? // when the next escalation (SIGTERM, then SIGKILL) is due
@@ -187,7 +190,12 @@ struct CommandTrial: TrialKind {
                 return
             }
             guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
-                if epoch > session.lastEpoch { pastLastEpoch += 1 } else { badLines += 1 }
+                if epoch > session.lastEpoch {
+                    pastLastEpoch += 1
+                } else {
+                    repeatedEpochs += 1
+                    if firstRepeated == nil { firstRepeated = shown(line) }
+                }
                 log.limited(.warning, key: "bad-epoch", "trial \(a.trial): ignored a report for epoch \(epoch) (after \(end.epochsRun), at most \(session.lastEpoch))")
                 child.writeDecision("continue \(epoch)")
                 return
@@ -330,6 +338,9 @@ struct CommandTrial: TrialKind {
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
         var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(firstUnreadLine ?? "")\n" : ""
         notes += checkpointNotes
+        if repeatedEpochs > 0 {
+            notes += "[sweep] \(repeatedEpochs) report(s) of an epoch already reported ignored (each report's epoch must be past the last one's); the first: \(firstRepeated ?? "")\n"
+        }
         if pastLastEpoch > 0 {
             notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"
         }

@@ -230,7 +230,9 @@ enum PredictInput {
             var field = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if field.isEmpty { continue }
             if field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") { field = String(field.dropFirst().dropLast()) }
-            if let label = Int32(field) {
+            // Whole numbers written as floats (`1.0`, numpy's savetxt `1.000000000000000000e+00`)
+            // are integer labels, as training reads them.
+            if let label = Int32(field) ?? Double(field).flatMap({ Int32(exactly: $0) }) {
                 labels.append(classIndex(of: label, model: model))
             } else if let named = model.classNames.firstIndex(of: field) {
                 labels.append(named)

@@ -148,6 +148,15 @@ def _numbers(metrics):
     return numbers
 
 
+def _flattened(numbers, prefix=""):
+    """(dotted name, number) pairs of nested numbers, as the worker names them (val.loss)."""
+    for k, v in numbers.items():
+        if isinstance(v, dict):
+            yield from _flattened(v, prefix + k + ".")
+        else:
+            yield prefix + k, v
+
+
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
@@ -165,7 +174,7 @@ def _report(epoch, metrics):
     _state["epoch"] = epoch
     numbers = _numbers(metrics)
     if not in_sweep():
-        print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in numbers.items())), file=sys.stderr)
+        print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))), file=sys.stderr)
         return False
     _claim()
     out, inp = _channels()

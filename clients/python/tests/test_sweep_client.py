@@ -42,6 +42,14 @@ class OutsideASweep(unittest.TestCase):
         self.assertIn("epoch 1: loss=0.5", r.stderr)
         self.assertIn("epoch 2: loss=0.25", r.stderr)
 
+    def test_nested_metrics_are_printed_with_dotted_names(self):
+        # They raised "must be real number, not dict" outside a sweep (inside, the worker flattens them).
+        r = run_python("import sweep_client; sweep_client.report(1, val={'loss': 0.5, 'acc': 0.75}, lr=0.1); "
+                       "run = sweep_client.init(); run.log({'val_loss': 0.5, 'val': {'acc': 0.9}})")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("epoch 1: val.loss=0.5, val.acc=0.75, lr=0.1", r.stderr)
+        self.assertIn("epoch 1: val_loss=0.5, val.acc=0.9", r.stderr)
+
     def test_an_epoch_below_one_is_refused_saying_epochs_count_from_one(self):
         # Optuna's steps count from 0: the worker ignored such a report as "malformed".
         r = run_python("import sweep_client; sweep_client.report(0, loss=0.5)")
