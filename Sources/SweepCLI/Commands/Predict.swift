@@ -7,16 +7,18 @@ import Training
 /// for IDX, NPY or CSV samples.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Predict class probabilities or regression values with a model file (IDX, NPY, CSV).",
+        abstract: "Predict class probabilities or regression values with a model file (IDX, NPY, NPZ, CSV).",
         discussion: """
             MODEL is a model file (sweep train --save-model, sweep model export). INPUT is
             an IDX file of samples (gzipped or raw, e.g. t10k-images-idx3-ubyte.gz), a
-            NumPy .npy array (samples along the first axis), or a CSV file with one sample
-            per row of raw feature values (pixels 0-255 for image models; a non-numeric
-            first line is taken as a header). A model trained on a CSV/TSV data set reads
-            a table with a header and picks its feature columns by name; when the table
-            has the label column, the accuracy is printed. The model applies its own input
-            scaling; predictions name the model's classes.
+            NumPy .npy array (samples along the first axis), a .npz archive (the array
+            the model was trained on, data.features_array, default x), or a CSV file with
+            one sample per row of raw feature values (pixels 0-255 for image models; a
+            non-numeric first line is taken as a header). A model trained on a CSV/TSV
+            data set instead reads a table whose first row names its columns, and picks
+            its feature columns by name; when the table has the label column, the
+            accuracy is printed. The model applies its own input scaling; predictions
+            name the model's classes.
 
             A regression model (data.task: regression) writes one value per sample in the
             target's units (its target standardization undone), and RMSE, MAE and R^2
@@ -24,10 +26,10 @@ struct Predict: ParsableCommand {
 
             With --mc-samples N, each prediction is the mean of N MC-dropout passes and
             the std per class is shown (the model needs dropout for a spread). With
-            --labels (IDX, .npy, or one label per line: an integer or a class name such
-            as setosa) the accuracy is printed; a model trained on a class subset maps
-            the labels to its classes and skips samples of other classes. INPUT and
-            --labels may be pipes, e.g. <(zcat test.csv.gz), and
+            --labels (IDX, .npy, .npz's labels array, or one label per line: an integer
+            or a class name such as setosa) the accuracy is printed; a model trained on
+            a class subset maps the labels to its classes and skips samples of other
+            classes. INPUT and --labels may be pipes, e.g. <(zcat test.csv.gz), and
             INPUT may be - for standard input.
 
             Examples:
@@ -41,11 +43,11 @@ struct Predict: ParsableCommand {
     }
 
     @Argument(help: "The model file.") var model: String
-    @Argument(help: "Samples: an IDX file (.gz or raw), a .npy file or a CSV/TSV file.") var input: String
+    @Argument(help: "Samples: an IDX file (.gz or raw), a .npy or .npz file, or a CSV/TSV file.") var input: String
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
-    @Option(help: "True labels (IDX, .npy, or one per line: an integer or a class name) to report the accuracy; regression: one target per line.") var labels: String?
+    @Option(help: "True labels (IDX, .npy, .npz, or one per line: an integer or a class name) to report the accuracy; regression: one target per line.") var labels: String?
 
     func run() throws {
         // (A huge count ran until killed.)
@@ -148,9 +150,14 @@ enum PredictInput {
     static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, labels: [Int?]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         let features = model.featureCount
-        if SampleFiles.isNPY(head(path, 6)) {
+        let start = head(path, 6)
+        if SampleFiles.isNPY(start) || SampleFiles.isZip(start) {
             let npy: (values: [Float], count: Int, sampleShape: [Int])
-            do { npy = try SampleFiles.readNPY(path) } catch { throw UsageError("\(error)") }
+            // An .npz archive: the features array the model was trained on (`x` by default).
+            do {
+                npy = SampleFiles.isZip(start) ? try SampleFiles.readNPZ(path, array: model.config.data.files?.resolvedFeaturesArray ?? "x")
+                                               : try SampleFiles.readNPY(path)
+            } catch { throw UsageError("\(error)") }
             let width = npy.sampleShape.reduce(1, *)
             guard width == features else {
                 throw UsageError("the model expects \(features) features per sample, \(path) has samples of shape \(npy.sampleShape) (\(width))")
@@ -211,9 +218,13 @@ enum PredictInput {
         if isIDX(path) {
             do { return try IDXData.readLabels(path).map { classIndex(of: $0, model: model) } } catch { throw UsageError("\(error)") }
         }
-        if SampleFiles.isNPY(head(path, 6)) {
+        let start = head(path, 6)
+        if SampleFiles.isNPY(start) || SampleFiles.isZip(start) {
             let npy: (values: [Float], count: Int, sampleShape: [Int])
-            do { npy = try SampleFiles.readNPY(path) } catch { throw UsageError("\(error)") }
+            do {
+                npy = SampleFiles.isZip(start) ? try SampleFiles.readNPZ(path, array: model.config.data.files?.resolvedLabelsArray ?? "y")
+                                               : try SampleFiles.readNPY(path)
+            } catch { throw UsageError("\(error)") }
             guard npy.sampleShape.reduce(1, *) == 1 else {
                 throw UsageError("\(path): labels are one integer per sample, an array of shape (n,) or (n, 1); this one has samples of shape \(npy.sampleShape)")
             }

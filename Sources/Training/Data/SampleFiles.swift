@@ -7,6 +7,15 @@ public enum SampleFiles {
         return (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
     }
 
+    /// The array `name` of a `.npz` archive, as ``readNPY(_:)`` reads a `.npy` file.
+    public static func readNPZ(_ path: String, array name: String) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
+        let array = try NumPyArchive.array(name, in: path, field: "input")
+        return (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
+    }
+
+    /// Whether `bytes` start like a zip archive (a `.npz` file).
+    public static func isZip(_ head: [UInt8]) -> Bool { head.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+
     /// Whether `bytes` start like a `.npy` file.
     public static func isNPY(_ head: [UInt8]) -> Bool { head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) }
 

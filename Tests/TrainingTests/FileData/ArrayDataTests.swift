@@ -114,6 +114,19 @@ struct ArrayDataTests {
             == "data: \(dir.path)/packed.npz has no array 'x' (it has: features, target)")
         let cut = try dir.write("cut.npz", Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/plain.npz")).prefix(300)))
         #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(cut)"}"#)?.hasPrefix("corrupt data file \(cut): not a zip archive") == true)
+
+        // A model trained on an archive predicts from one, reading the arrays it was trained
+        // on, and scores it against the labels array (predict read only .npy).
+        let train = try dir.write("t.yaml", "seed: 1\ndata: {dataset: npz, train_file: \(dir.path)/packed.npz, features_array: features, labels_array: target}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        let model = dir.path + "/m.swm"
+        let trained = try runSweep(["train", train, "--no-test", "--save-model", model])
+        try #require(trained.status == 0, "\(trained.output)")
+        let fromArchive = try runSweep(["predict", model, "\(dir.path)/packed.npz", "--labels", "\(dir.path)/packed.npz", "--format", "csv"])
+        let fromArrays = try runSweep(["predict", model, x, "--labels", y, "--format", "csv"])
+        #expect(fromArchive.status == 0 && fromArchive.output.split(separator: "\n").count == 41, "\(fromArchive.output)")
+        #expect(fromArchive.output == fromArrays.output)
+        let wrongName = try runSweep(["predict", model, "\(dir.path)/plain.npz"])
+        #expect(wrongName.status == 2 && wrongName.output.contains("plain.npz has no array 'features' (it has: x, y)"), "\(wrongName.output)")
     }
 
     /// Arrays NumPy writes in Fortran order (`np.asfortranarray`, a transposed array saved
