@@ -914,7 +914,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(output.contains("never reported the objective 'val_accuracy' (it reported: n_trees, val_acc; did you mean 'val_acc'?"), "\(output)")
         // The fix is a name, in the program or in the file (then a new study: the objective
         // cannot change); it said "fix the program, then `sweep resume`".
-        #expect(output.contains("make the program report 'val_accuracy', then `sweep resume m` runs the rest of the budget; or, if the sweep file names the wrong metric, fix its objective and start a new study"), "\(output)")
+        #expect(output.contains("make the program report 'val_accuracy', then `sweep resume m` runs the rest of the budget (with --retry-failed, the ") && output.contains(" failed trials' parameters again too); or, if the sweep file names the wrong metric, fix its objective and start a new study"), "\(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "m").id) }
         #expect(trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
     }
@@ -949,6 +949,45 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(again.status == 1 && again.output.contains("stopped because the trials of this run all failed"), "\(again)")
         let afterAgain = try states()
         #expect(afterAgain.count <= 37, "\(afterAgain)")
+    }
+
+    /// A grid whose broken program failed some points gets them back with `resume
+    /// --retry-failed` once fixed: a grid runs each point once, so they stayed unevaluated
+    /// (a resume ran the other points and ended "FINISHED"; `--add-trials` was refused).
+    @Test func aGridsFailedPointsRunAgainWithRetryFailed() throws {
+        let h = try SweepHarness("grid-retry")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", """
+            if [ -f broken ]; then echo "ModuleNotFoundError: No module named 'sklearn'" >&2; exit 1; fi
+            echo '{"score": 1}' >&"$SWEEP_REPORT_FD"
+
+            """)
+        let file = try h.write("g.yaml", "study: g\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {choice: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\nsampler: {name: grid}\nbudget: {trials: 10}\n")
+        let trials = { try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "g").id) } }
+        _ = try h.write("broken", "")
+        let first = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(first.status == 1 && first.output.contains("(with --retry-failed, the "), "\(first)")
+        let failed = try trials().filter { $0.state == .fail }.count
+        #expect(failed >= 5, "\(failed) failed")
+        try FileManager.default.removeItem(atPath: h.path("broken"))
+        // Fixed, resumed: the other points run; the failed ones stay FAIL, and the study says how to get them back.
+        let rest = try h.run(["resume", "g", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(rest.status == 0, "\(rest)")
+        #expect(try trials().filter { $0.state == .complete }.count == 10 - failed)
+        let nothing = try h.run(["resume", "g", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
+        #expect(nothing.status == 0 && nothing.output.contains("and --retry-failed the parameters of its \(failed) failed trial(s) again"), "\(nothing)")
+        let addTrials = try h.run(["resume", "g", "--db", h.db, "--add-trials", "3"])
+        #expect(addTrials.status == 2 && addTrials.output.contains("`sweep resume g --retry-failed` runs the points whose trials failed again"), "\(addTrials)")
+        let retried = try h.run(["resume", "g", "--db", h.db, "--workers", "2", "--no-progress", "--retry-failed"], timeout: 120)
+        #expect(retried.status == 0 && retried.output.contains("queued the parameters of \(failed) failed trial(s) of 'g' to run again"), "\(retried)")
+        let all = try trials()
+        #expect(all.count == 10 + failed, "\(all.map { ($0.number, $0.state) })")
+        // Every point of the grid has a complete trial now, each once.
+        let complete = all.filter { $0.state == .complete }.compactMap { $0.params["x"]?.number }
+        #expect(complete.sorted() == (1...10).map(Double.init), "\(complete)")
+        let again = try h.run(["resume", "g", "--db", h.db, "--workers", "2", "--no-progress", "--retry-failed"], timeout: 120)
+        #expect(again.status == 0 && again.output.contains("has finished: nothing to resume") && !again.output.contains("--retry-failed the parameters"), "\(again)")
+        #expect(try trials().count == 10 + failed)
     }
 
     /// Report lines over the bound (1 MiB) are answered with the epoch they name: after the

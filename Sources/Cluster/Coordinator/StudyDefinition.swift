@@ -23,7 +23,7 @@ extension SweepDefinition {
         let definition = try stored(record)
         // A grid runs each point once: a budget past its size adds nothing (it said nothing).
         if let grid = definition.sampler.makeSampler(space: definition.space) as? GridSampler, record.definition.budgetTrials >= grid.gridSize {
-            return "--add-trials: study '\(record.name)' is a grid search whose \(grid.gridSize) points are all in its budget already; more trials would repeat none of them. Queue chosen points with `sweep enqueue`, or start a new study with a larger grid"
+            return "--add-trials: study '\(record.name)' is a grid search whose \(grid.gridSize) points are all in its budget already; more trials would repeat none of them. `sweep resume \(record.name) --retry-failed` runs the points whose trials failed again; queue chosen points with `sweep enqueue`, or start a new study with a larger grid"
         }
         guard case .pbt(let pbt)? = definition.scheduler else { return nil }
         return "--add-trials: study '\(record.name)' is Population Based Training, whose budget is its population (\(pbt.population) members training side by side); members added now would join generations behind. Start a new study with a larger population (scheduler.population and budget.trials) instead"

@@ -113,17 +113,22 @@ struct Resume: ParsableCommand {
             --force. Local workers run a command study's program from the current
             directory: when a relative program or script is not there, resume stops (exit
             2) before anything runs; resume from where the study began. A study that
-            stopped because the trials of its run all failed runs the rest of its budget.
+            stopped because the trials of its run all failed runs the rest of its budget;
+            with --retry-failed, the parameters of its failed trials run again too (each
+            as a new trial that adds to the budget; a grid's failed points run no other
+            way).
 
             Examples:
               sweep resume quickstart
               sweep resume quickstart --workers 0 --bind tcp://0.0.0.0:5555 --keys keys/
               sweep resume quickstart --add-trials 20
+              sweep resume grid --retry-failed
             """)
 
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
+    @Flag(help: "Run the parameters of the failed trials again, each once, as new trials that add to the budget.") var retryFailed = false
     @Flag(help: "Continue although the data files changed since the study began (their fingerprint differs).") var force = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
@@ -150,14 +155,18 @@ struct Resume: ParsableCommand {
             throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
         }
         if let problem = try SweepDefinition.addTrialsProblem(stored, adding: addTrials) { throw UsageError(problem) }
+        if retryFailed, let problem = try RetryFailed.problem(stored) { throw UsageError(problem) }
+        let retried = retryFailed ? try database.reader().read { try RetryFailed.parameters(of: stored, $0) } : []
         let queued = try database.reader().read { try $0.enqueuedTrials(studyID: stored.id) }
         // A study that stopped because its trials all failed has budget left: resumed after a fix.
         let budgetLeft = try database.reader().read { try $0.trialCount(studyID: stored.id) } < stored.definition.budgetTrials
             && stored.definition.wallTime.map { stored.runSeconds < $0 } ?? true
-        if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
+        if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && retried.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
-            print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials")
+            let failed = try database.reader().read { try $0.stateCounts(studyID: stored.id)[.fail] ?? 0 }
+            print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
+                  + (failed > 0 && !retryFailed ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
             return
         }
         if let path = stored.definition.sweepPath, path.hasPrefix("/"),
@@ -176,7 +185,14 @@ struct Resume: ParsableCommand {
         let checkData = try DataPreflight.resumeCheck(stored, reader: try database.reader(), force: force)
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
-            _ = try store.read { try $0.requireStudy(named: study) }
+            let record = try store.read { try $0.requireStudy(named: study) }
+            if !retried.isEmpty {
+                // Queued as `sweep enqueue` queues: safe beside a coordinator, taken first.
+                try store.write { tx in try RetryFailed.enqueue(retried, study: record, tx: tx, at: Date().timeIntervalSince1970) }
+                print("queued the parameters of \(retried.count) failed trial(s) of '\(study)' to run again")
+            } else if retryFailed {
+                print("no failed trial of '\(study)' to run again (none failed, or their parameters ran or wait to run since)")
+            }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
                              workerArguments: workerArguments, dashboard: dashboardOptions).run {
                 try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
