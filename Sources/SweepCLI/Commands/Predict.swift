@@ -150,14 +150,8 @@ enum PredictInput {
     static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, labels: [Int?]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         let features = model.featureCount
-        let start = head(path, 6)
-        if SampleFiles.isNPY(start) || SampleFiles.isZip(start) {
-            let npy: (values: [Float], count: Int, sampleShape: [Int])
-            // An .npz archive: the features array the model was trained on (`x` by default).
-            do {
-                npy = SampleFiles.isZip(start) ? try SampleFiles.readNPZ(path, array: model.config.data.files?.resolvedFeaturesArray ?? "x")
-                                               : try SampleFiles.readNPY(path)
-            } catch { throw UsageError("\(error)") }
+        // An .npz archive: the features array the model was trained on (`x` by default).
+        if let npy = try numPy(path, npzArray: model.config.data.files?.resolvedFeaturesArray ?? "x") {
             let width = npy.sampleShape.reduce(1, *)
             guard width == features else {
                 throw UsageError("the model expects \(features) features per sample, \(path) has samples of shape \(npy.sampleShape) (\(width))")
@@ -177,6 +171,16 @@ enum PredictInput {
         }
         let plain = try readPlain(path, features: features)
         return (plain.values, plain.count, nil)
+    }
+
+    /// A `.npy` file, or the array `npzArray` of a `.npz` archive; nil for other files.
+    static func numPy(_ path: String, npzArray: String) throws -> (values: [Float], count: Int, sampleShape: [Int])? {
+        let start = head(path, 6)
+        do {
+            if SampleFiles.isNPY(start) { return try SampleFiles.readNPY(path) }
+            if SampleFiles.isZip(start) { return try SampleFiles.readNPZ(path, array: npzArray) }
+        } catch { throw UsageError("\(error)") }
+        return nil
     }
 
     /// The first `n` bytes of a file.
@@ -218,13 +222,7 @@ enum PredictInput {
         if isIDX(path) {
             do { return try IDXData.readLabels(path).map { classIndex(of: $0, model: model) } } catch { throw UsageError("\(error)") }
         }
-        let start = head(path, 6)
-        if SampleFiles.isNPY(start) || SampleFiles.isZip(start) {
-            let npy: (values: [Float], count: Int, sampleShape: [Int])
-            do {
-                npy = SampleFiles.isZip(start) ? try SampleFiles.readNPZ(path, array: model.config.data.files?.resolvedLabelsArray ?? "y")
-                                               : try SampleFiles.readNPY(path)
-            } catch { throw UsageError("\(error)") }
+        if let npy = try numPy(path, npzArray: model.config.data.files?.resolvedLabelsArray ?? "y") {
             guard npy.sampleShape.reduce(1, *) == 1 else {
                 throw UsageError("\(path): labels are one integer per sample, an array of shape (n,) or (n, 1); this one has samples of shape \(npy.sampleShape)")
             }

@@ -164,9 +164,9 @@ struct Resume: ParsableCommand {
         if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && retried.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
-            let failed = try database.reader().read { try $0.stateCounts(studyID: stored.id)[.fail] ?? 0 }
+            let failed = try retryFailed || RetryFailed.problem(stored) != nil ? 0 : try database.reader().read { try RetryFailed.parameters(of: stored, $0).count }
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
-                  + (failed > 0 && !retryFailed ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
+                  + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
             return
         }
         if let path = stored.definition.sweepPath, path.hasPrefix("/"),

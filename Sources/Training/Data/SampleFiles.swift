@@ -3,14 +3,17 @@ public enum SampleFiles {
     /// The samples of a `.npy` file: raw values as Float, the number of samples, and the
     /// shape of one sample.
     public static func readNPY(_ path: String) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
-        let array = try NumPyFile.read(path, field: "input")
-        return (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
+        try samples(of: try NumPyFile.read(path, field: "input"))
     }
 
     /// The array `name` of a `.npz` archive, as ``readNPY(_:)`` reads a `.npy` file.
     public static func readNPZ(_ path: String, array name: String) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
-        let array = try NumPyArchive.array(name, in: path, field: "input")
-        return (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
+        try samples(of: try NumPyArchive.array(name, in: path, field: "input"))
+    }
+
+    /// An array's values as Float, its samples along the first axis.
+    private static func samples(of array: NumericArray) throws(DataError) -> (values: [Float], count: Int, sampleShape: [Int]) {
+        (try array.gather(Array(0..<array.count)), array.count, array.shape.count > 1 ? Array(array.shape.dropFirst()) : [1])
     }
 
     /// Whether `bytes` start like a zip archive (a `.npz` file).
