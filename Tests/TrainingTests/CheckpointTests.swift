@@ -152,6 +152,17 @@ struct CheckpointTests {
         let bytes = try CheckpointFile.encode(saved)
         #expect(throws: CheckpointFileError.badMagic) { try CheckpointFile.decode(Array("SWEEPMDL".utf8) + bytes.dropFirst(8)) }
         #expect(throws: CheckpointFileError.self) { try CheckpointFile.decode(Array(bytes.dropLast(9))) }
+        // Cut anywhere (24-43 bytes crashed the process: a peer's cut checkpoint crashed
+        // every worker that resumed from it), the file is refused.
+        for length in Array(0..<200) + [bytes.count / 2, bytes.count - 1] {
+            #expect(throws: CheckpointFileError.self, "cut to \(length) bytes") { try CheckpointFile.decode(Array(bytes.prefix(length))) }
+        }
+        // A header length as long as the whole file says how much room there was.
+        var long = bytes
+        for i in 0..<8 { long[16 + i] = UInt8(truncatingIfNeeded: UInt64(bytes.count) >> (8 * UInt64(i))) }
+        #expect(throws: CheckpointFileError.truncated("the header declares \(bytes.count) bytes, and the file's \(bytes.count) bytes leave at most \(bytes.count - 44) for it")) {
+            try CheckpointFile.decode(long)
+        }
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x40
         do {

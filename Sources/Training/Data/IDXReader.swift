@@ -20,7 +20,7 @@ struct IDXFile {
     static func parse(_ bytes: [UInt8], path: String, rank expectedRank: Int) throws -> IDXFile {
         guard bytes.count >= 4 else { throw DataError.corrupt(path: path, reason: "file shorter than the IDX header") }
         guard bytes[0] == 0, bytes[1] == 0 else {
-            throw DataError.corrupt(path: path, reason: "bad IDX magic \(bytes[0..<4].map { String($0) }.joined(separator: ","))")
+            throw DataError.corrupt(path: path, reason: "bad IDX magic \(bytes[0..<4].map { String($0) }.joined(separator: ","))\(DataFileKind.hint(head: bytes, expected: .idx))")
         }
         guard bytes[2] == 0x08 else {
             throw DataError.corrupt(path: path, reason: "IDX value type 0x\(String(bytes[2], radix: 16)) is not unsigned byte (0x08)")
@@ -57,7 +57,9 @@ enum IDXArray {
         guard b.count >= 4 else {
             throw DataError.corrupt(path: path, reason: b.isEmpty ? "empty file (expected an IDX file)" : "file shorter than the IDX header")
         }
-        guard b[0] == 0, b[1] == 0 else { throw DataError.corrupt(path: path, reason: "bad IDX magic \(b[0]),\(b[1]) at byte 0 (expected 0,0)") }
+        guard b[0] == 0, b[1] == 0 else {
+            throw DataError.corrupt(path: path, reason: "bad IDX magic \(b[0]),\(b[1]) at byte 0 (expected 0,0)\(DataFileKind.hint(head: b, expected: .idx))")
+        }
         let type: ElementType
         switch b[2] {
         case 0x08: type = .uint8

@@ -17,7 +17,9 @@ enum NumPyFile {
         guard bytes.count >= 10 else {
             throw DataError.corrupt(path: path, reason: bytes.isEmpty ? "empty file (expected a NumPy .npy array)" : "shorter than the .npy header (\(bytes.count) bytes)")
         }
-        guard Array(bytes[0..<6]) == magic else { throw DataError.corrupt(path: path, reason: "not a .npy file (bad magic at byte 0)") }
+        guard Array(bytes[0..<6]) == magic else {
+            throw DataError.corrupt(path: path, reason: "not a .npy file (bad magic at byte 0)\(DataFileKind.hint(head: bytes, expected: .npy))")
+        }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
         switch major {
@@ -182,7 +184,7 @@ enum NumPyArchive {
             if u32(b, i) == 0x0605_4B50 { eocd = i; break }
             i -= 1
         }
-        guard eocd >= 0 else { throw DataError.corrupt(path: path, reason: "not a zip archive (no end-of-central-directory record)") }
+        guard eocd >= 0 else { throw DataError.corrupt(path: path, reason: "not a zip archive (no end-of-central-directory record)\(DataFileKind.hint(head: b, expected: .npz))") }
         var count = u16(b, eocd + 10), offset = u32(b, eocd + 16)
         // Zip64: the locator sits right before the record.
         if (count == 0xFFFF || offset == 0xFFFF_FFFF), eocd >= 20, u32(b, eocd - 20) == 0x0706_4B50 {

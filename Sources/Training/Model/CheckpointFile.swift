@@ -114,9 +114,16 @@ public enum CheckpointFile: LittleEndianFormat {
         }
         let found = Int(readUInt32(bytes, 8))
         guard found >= 1, found <= version else { throw CheckpointFileError.unsupportedVersion(found: found, supported: version) }
+        // The fixed parts: magic, version and header length; value count; order count; checksum.
+        // (Checked first: a file of 24-43 bytes made the room for the header negative, and
+        // converting that crashed the process, a worker resuming a peer's checkpoint too.)
+        let fixedBytes = 24 + 8 + 8 + 4
+        guard bytes.count >= fixedBytes else {
+            throw CheckpointFileError.truncated("\(bytes.count) bytes, fewer than the \(fixedBytes) of the smallest checkpoint")
+        }
         let headerLength = readUInt64(bytes, 16)
-        guard headerLength <= UInt64(bytes.count - 24 - 8 - 8 - 4) else {
-            throw CheckpointFileError.truncated("the header declares \(headerLength) bytes, the file has \(bytes.count)")
+        guard headerLength <= UInt64(bytes.count - fixedBytes) else {
+            throw CheckpointFileError.truncated("the header declares \(headerLength) bytes, and the file's \(bytes.count) bytes leave at most \(bytes.count - fixedBytes) for it")
         }
         let valuesStart = 24 + Int(headerLength)
         let valueCount = readUInt64(bytes, valuesStart)
