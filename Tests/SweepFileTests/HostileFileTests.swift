@@ -85,6 +85,17 @@ func peakResidentBytes() -> Int {
         #expect(fraction?.description.hasSuffix("budget.trials: expected a whole number, got 3.5") == true, "\(String(describing: fraction))")
     }
 
+    /// A leading zero is octal to PyYAML (W&B) and decimal to YAML 1.2: refused, not read
+    /// as either (`trials: 010` ran 8 trials). Zero itself, decimals and quoted text pass.
+    @Test func aWholeNumberWithALeadingZeroIsRefused() throws {
+        let octal = parseError(validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget: {trials: 010, max_epochs: 3}"))
+        #expect(octal?.description.contains("budget.trials: '010' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal") == true, "\(String(describing: octal))")
+        for fine in ["budget: {trials: 10, max_epochs: 3}\nseed: 0", "budget: {trials: 10, max_epochs: 3}\nseed: '007'", "budget: {trials: 10, max_epochs: 3}\ndescription: 0.5"] {
+            let text = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: fine)
+            #expect(parseError(text) == nil || !(parseError(text)?.description.contains("leading zero") ?? false), "\(fine)")
+        }
+    }
+
     /// `sweep train` on a sweep file names the first range and the others.
     @Test func aTrainFileWithRangesNamesThem() {
         let text = """

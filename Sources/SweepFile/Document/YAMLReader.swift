@@ -47,6 +47,11 @@ public enum YAMLReader {
             if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
             if node.null != nil { return ConfigNode(.null, mark: m) }
             if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
+            // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
+            // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
+            if scalar.string.wholeMatch(of: /[-+]?0[0-9_]+/) != nil {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
+            }
             if let i = node.int { return ConfigNode(.int(i), mark: m) }
             // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
             // (as PyYAML, and so W&B, reads them), though Double() takes them.

@@ -102,7 +102,10 @@ struct RangeParser {
         case .choice:
             return .categorical(try choices())
         case .fixed:
-            guard let v = ParameterExtraction.paramValue(argument) else { throw fail("'fixed' takes a single value, got \(argument.kindDescription)", at: key) }
+            guard let v = ParameterExtraction.paramValue(argument) else {
+                if case .double(let n) = argument.value, !n.isFinite { throw fail("'fixed' takes a finite number, got \(argument.literal) (quote it to pass the text)", at: key) }
+                throw fail("'fixed' takes a single value, got \(argument.kindDescription)", at: key)
+            }
             return .categorical([v])
         case .normal:
             let (mu, sigma) = try pair(first: "mu", second: "sigma", secondPositive: true)
