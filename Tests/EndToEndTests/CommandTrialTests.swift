@@ -105,8 +105,9 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(FileManager.default.fileExists(atPath: h.db + ".logs/med/trial-0.attempt-1.err"))
     }
 
-    /// A report of an epoch already reported is ignored and said to be one, with the line
-    /// (it read "report line(s) ignored (a report is a JSON object of numbers); the first: ").
+    /// A report of an epoch already reported (or an earlier one) is ignored and said to be
+    /// one, with the line (it read "report line(s) ignored (a report is a JSON object of
+    /// numbers); the first: ", and out-of-order epochs were dropped without a word).
     @Test func aRepeatedEpochIsNamedAsSuch() throws {
         let h = try SweepHarness("cmd-repeat")
         defer { h.cleanUp() }
@@ -119,7 +120,7 @@ func processExists(_ pid: Int32) -> Bool {
         let trials = try trialsAndCurves(h, "rep")
         #expect(trials.first?.0.state == .complete && trials.first?.1.map(\.step) == [1, 2, 3, 4], "\(trials.map { ($0.0.state, $0.1.map(\.step)) })")
         let err = h.logText("sweep.db.logs/rep/trial-0.attempt-1.err")
-        #expect(err.contains(#"[sweep] 1 report(s) of an epoch already reported ignored (each report's epoch must be past the last one's); the first: {"epoch": 2, "loss": 2}"#), "\(err)")
+        #expect(err.contains(#"[sweep] 1 report(s) ignored: their epoch was not after the last one reported (epochs must increase: 1, 2, 3, ...); the first: {"epoch": 2, "loss": 2}"#), "\(err)")
         #expect(!err.contains("report line(s) ignored"), "\(err)")
     }
 

@@ -132,7 +132,8 @@ struct CommandTrial: TrialKind {
         var droppedMetrics = 0
         var checkpointNotes = ""
         var pastLastEpoch = 0
-        // Well-formed reports of an epoch already reported (or an earlier one), and the first.
+        // Well-formed reports whose epoch is not after the last one reported (a repeated or
+        // out-of-order epoch), and the first.
         var repeatedEpochs = 0
         var firstRepeated: String?
         var stop: Stop?
@@ -339,7 +340,7 @@ struct CommandTrial: TrialKind {
         var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(firstUnreadLine ?? "")\n" : ""
         notes += checkpointNotes
         if repeatedEpochs > 0 {
-            notes += "[sweep] \(repeatedEpochs) report(s) of an epoch already reported ignored (each report's epoch must be past the last one's); the first: \(firstRepeated ?? "")\n"
+            notes += "[sweep] \(repeatedEpochs) report(s) ignored: their epoch was not after the last one reported (epochs must increase: 1, 2, 3, ...); the first: \(firstRepeated ?? "")\n"
         }
         if pastLastEpoch > 0 {
             notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"

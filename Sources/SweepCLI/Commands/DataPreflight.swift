@@ -43,6 +43,12 @@ enum DataPreflight {
         // What the data tells is checked at once (objective, losses, the network on its shape):
         // each came in a run of `sweep validate` of its own.
         var problems = baseModelProblems(bases, features: dataset?.featureCount ?? config.sampleShape.map { $0.reduce(1, *) }, file: path)
+        // A validation fraction of a small data set can leave no sample: every trial then
+        // failed without a value of a `val_` objective (validate said nothing).
+        if definition.objective.metric.hasPrefix("val_"), let dataset, dataset.validation.count == 0, config.hasValidation {
+            problems.append(ConfigError(file: path, mark: node.entry("validation")?.keyMark ?? node.mark, path: ConfigPath([.key("data"), .key("validation")]),
+                                        message: "the split leaves no validation sample (\(dataset.train.count) training, 0 validation, \(dataset.test.count) test), and the objective '\(definition.objective.metric)' is measured on it: use more data or a larger validation fraction"))
+        }
         // Two-class metrics need the class count, known once the data is read.
         if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
            let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {

@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import Training
 
 /// Reads a W&B sweep file (`method:`, `metric: {name, goal}`, `parameters` with
 /// `value`/`values`/`min`/`max`/`distribution`, `early_terminate`, `run_cap`, `program`,
@@ -339,8 +340,9 @@ public enum WandBSweep {
 
     // MARK: Early termination
 
-    /// The reports a run of a W&B file may make: W&B has no bound, Sweep needs one.
-    public static let uncappedEpochs = 1_000_000
+    /// The reports a run of a W&B file may make: W&B has no bound, Sweep needs one (the
+    /// most any trial may run).
+    public static let uncappedEpochs = TrainingConfig.maxEpochs
 
     private static func earlyTerminate(_ node: ConfigNode) throws(ConfigError) -> ConfigNode {
         let path = ConfigPath([.key("early_terminate")])

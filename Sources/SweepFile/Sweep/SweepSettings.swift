@@ -80,6 +80,9 @@ public struct Budget: Codable, Sendable, Hashable {
         }
         maxEpochs = try c.decodeIfPresent(Int.self, forKey: .maxEpochs)
         if let m = maxEpochs, m < 1 { throw DecodingError.dataCorruptedError(forKey: .maxEpochs, in: c, debugDescription: "must be >= 1, got \(m)") }
+        if let m = maxEpochs, m > TrainingConfig.maxEpochs {
+            throw DecodingError.dataCorruptedError(forKey: .maxEpochs, in: c, debugDescription: "must be at most \(TrainingConfig.maxEpochs), got \(m)")
+        }
         if let seconds = try? c.decodeIfPresent(Double.self, forKey: .wallTime) {
             wallTime = seconds
         } else if let text = try c.decodeIfPresent(String.self, forKey: .wallTime) {

@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import Training
 
 /// A trial that evaluates a known function instead of training a network: for tests,
 /// benchmarks of the sweep machinery (zero-cost and sleep trials), and demos.
@@ -75,6 +76,9 @@ public struct SyntheticTask: Codable, Sendable, Hashable {
         function = f
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? 1
         guard epochs >= 1 else { throw DecodingError.dataCorruptedError(forKey: .epochs, in: c, debugDescription: "must be >= 1, got \(epochs)") }
+        guard epochs <= TrainingConfig.maxEpochs else {
+            throw DecodingError.dataCorruptedError(forKey: .epochs, in: c, debugDescription: "must be at most \(TrainingConfig.maxEpochs), got \(epochs)")
+        }
         sleep = try c.decodeIfPresent(Double.self, forKey: .sleep) ?? 0
         guard sleep >= 0 else { throw DecodingError.dataCorruptedError(forKey: .sleep, in: c, debugDescription: "must be >= 0, got \(sleep)") }
         decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? 1

@@ -93,6 +93,19 @@ struct DataCommandTests {
         #expect(passed.status == 0, "\(passed.output)")
     }
 
+    /// A validation fraction that leaves a small table no validation sample is refused when
+    /// the objective is measured on it (every trial failed without a value).
+    @Test func aSplitWithoutValidationSamplesIsRefusedForAValidationObjective() throws {
+        let dir = try DataDirectory()
+        let csv = try dir.write("two.csv", "a,b,y\n1,2,p\n3,4,q\n")
+        let sweep = try dir.write("v.yaml", "study: v\ndata: {dataset: csv, train_file: \(csv), label: y, validation: 0.2}\nmodel: {hidden: [4]}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+        let refused = try runSweep(["validate", sweep])
+        #expect(refused.status == 2 && refused.output.contains("v.yaml:2:") && refused.output.contains("data.validation: the split leaves no validation sample (2 training, 0 validation, 0 test), and the objective 'val_accuracy' is measured on it"), "\(refused.output)")
+        // Ranked by a training metric, it runs.
+        let byLoss = try dir.write("l.yaml", "study: l\nobjective: {metric: loss, direction: minimize}\ndata: {dataset: csv, train_file: \(csv), label: y, validation: 0.2}\nmodel: {hidden: [4]}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+        #expect(try runSweep(["validate", byLoss]).status == 0)
+    }
+
     @Test func malformedTableAndMisfitNetworkAreLocated() throws {
         let dir = try DataDirectory()
         let csv = try dir.write("d.csv", "a,b,y\n1,2,p\n3,x,q\n")
