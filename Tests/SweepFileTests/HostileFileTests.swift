@@ -96,6 +96,13 @@ func peakResidentBytes() -> Int {
         }
     }
 
+    /// An empty key is refused where it is (one under `parameters` became a parameter
+    /// shown as "(document)").
+    @Test func anEmptyKeyIsRefused() {
+        let error = parseError(validSweep.replacingOccurrences(of: "  activation: {choice: [relu, elu]}", with: "  activation: {choice: [relu, elu]}\n  '': {uniform: [0, 1]}"))
+        #expect(error?.description.contains("bad.yaml:10:3: model: a key is empty ('')") == true, "\(String(describing: error))")
+    }
+
     /// Epochs are rows of the database: at most `TrainingConfig.maxEpochs` a trial, wherever
     /// they are set (9223372036854775807 validated and wrote 18 MB in 15 s, and went on).
     @Test func epochsAreBounded() {

@@ -71,6 +71,10 @@ public enum YAMLReader {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "keys must be plain names, not lists or mappings")
                 }
                 let key = keyScalar.string
+                // (An empty name became a parameter shown as "(document)".)
+                guard !key.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "a key is empty ('\(key)'); keys are names")
+                }
                 if let first = seen[key] {
                     let firstLine = first.map { " (first defined on line \($0.line))" } ?? ""
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)")
