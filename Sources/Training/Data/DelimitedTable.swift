@@ -65,16 +65,20 @@ struct DelimitedTable {
         func strayFirstLine() -> String? {
             var look = Parser(bytes: bytes, path: path, separator: separator, decimal: decimal)
             look.skipBOM()
-            guard let first = try? look.record(), let second = try? look.record(), !(second.count == 1 && second[0].text.isEmpty) else { return nil }
+            look.keptFields = names.count + 1 // counted in full, kept as far as judged
+            guard let first = try? look.record() else { return nil }
+            let firstCount = look.lastRecordFields
+            guard let second = try? look.record(), !(second.count == 1 && second[0].text.isEmpty) else { return nil }
+            let secondCount = look.lastRecordFields
             let fix = "if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"
             // Counts (`569,30,...`), not names: a header one field short is R's row names
             // or rows ending with a separator, and removing it would lose the names.
             func isCount(_ f: Field) -> Bool { f.number.map { $0 >= 0 && $0 == $0.rounded() } ?? false }
-            guard first.count >= 2, isCount(first[0]), isCount(first[1]) else { return nil }
-            if first.count != second.count {
+            guard firstCount >= 2, isCount(first[0]), isCount(first[1]) else { return nil }
+            if firstCount != secondCount {
                 // Line 1 is the odd one when the lines after it agree (a short row is not).
-                guard let third = try? look.record(), third.count == second.count else { return nil }
-                return "line 1 has \(first.count) field(s) and lines 2 and 3 have \(second.count): \(fix)"
+                guard (try? look.record()) != nil, look.lastRecordFields == secondCount else { return nil }
+                return "line 1 has \(firstCount) field(s) and lines 2 and 3 have \(secondCount): \(fix)"
             }
             let namesBelow = second.allSatisfy { $0.number == nil && !$0.text.isEmpty }
             if first.contains(where: { $0.text.isEmpty }), first.allSatisfy({ $0.number != nil || $0.text.isEmpty }), namesBelow {
@@ -147,13 +151,13 @@ struct DelimitedTable {
         // Unnamed columns that hold the row numbers so far (pandas' `to_csv` writes its index
         // so: a feature that is the row number leaks the label of a file sorted by it).
         var rowNumbers = Set(featureIndices.enumerated().filter { names[$0.element].isEmpty || names[$0.element].hasPrefix("Unnamed: ") }.map(\.offset))
+        parser.keptFields = names.count + 1
         while let line = parser.peekLine(), let fields = try parser.record() {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
-            guard fields.count == names.count else {
-                let last = fields.last!
+            guard parser.lastRecordFields == names.count else {
                 throw DataError.malformed(
-                    path: path, line: line, column: last.column,
-                    reason: "this row has \(fields.count) fields, \(rowWord) has \(names.count)\(line == 2 && !predicting ? strayFirstLine().map { "; " + $0 } ?? "" : "")")
+                    path: path, line: line, column: parser.lastRecordLastColumn,
+                    reason: "this row has \(parser.lastRecordFields) fields, \(rowWord) has \(names.count)\(line == 2 && !predicting ? strayFirstLine().map { "; " + $0 } ?? "" : "")")
             }
             var labelText = ""
             for (i, f) in fields.enumerated() {
@@ -337,6 +341,12 @@ struct DelimitedTable {
         let decimal: UInt8
         var offset = 0
         var line = 1
+        /// Fields kept of a record; a record with more is read to its end and counted, its
+        /// extra fields not kept (one row of 15 million fields took 1.3 GB to be refused).
+        var keptFields = Int.max
+        /// The fields of the last record, kept or not, and the column of its last one.
+        private(set) var lastRecordFields = 0
+        private(set) var lastRecordLastColumn = 1
 
         init(bytes: UnsafeRawBufferPointer, path: String, separator: UInt8, decimal: UInt8 = UInt8(ascii: ".")) {
             self.bytes = bytes
@@ -356,11 +366,13 @@ struct DelimitedTable {
         mutating func record() throws(DataError) -> [Field]? {
             guard offset < bytes.count else { return nil }
             var fields: [Field] = []
+            var count = 0
             let lineStart = offset
             while true {
                 let column = offset - lineStart + 1
+                var field: Field
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") {
-                    fields.append(try quoted(column: column))
+                    field = try quoted(column: column)
                 } else {
                     let start = offset
                     while offset < bytes.count {
@@ -368,8 +380,11 @@ struct DelimitedTable {
                         if b == separator || b == 10 || b == 13 { break }
                         offset += 1
                     }
-                    fields.append(plain(start, offset, column: column))
+                    field = plain(start, offset, column: column)
                 }
+                count += 1
+                lastRecordLastColumn = field.column
+                if fields.count < keptFields { fields.append(field) }
                 if offset >= bytes.count { break }
                 let b = bytes[offset]
                 if b == separator { offset += 1; continue }
@@ -379,6 +394,7 @@ struct DelimitedTable {
                 break
             }
             if fields.count == 1, fields[0].text.isEmpty, offset - lineStart <= 2 { fields[0].wasEmptyLine = true }
+            lastRecordFields = count
             line += 1
             return fields
         }

@@ -184,6 +184,23 @@ struct TableDataTests {
         #expect(failure == path + expected)
     }
 
+    /// A row with far more fields than the header is counted, not kept: the parser holds
+    /// one field past the header's (a row of 15 million fields took 1.3 GB to refuse).
+    @Test func aRowOfManyFieldsIsCountedNotKept() throws {
+        let text = Array(("a,b,y\n" + String(repeating: "1,", count: 100_000) + "p\n").utf8)
+        let (header, row, counted, lastColumn) = try text.withUnsafeBytes { bytes -> (Int?, Int?, Int, Int) in
+            var parser = DelimitedTable.Parser(bytes: bytes, path: "wide.csv", separator: UInt8(ascii: ","))
+            let header = try parser.record()?.count
+            parser.keptFields = 4
+            let row = try parser.record()?.count
+            return (header, row, parser.lastRecordFields, parser.lastRecordLastColumn)
+        }
+        #expect(header == 3 && row == 4 && counted == 100_001 && lastColumn == 200_001)
+        let dir = try DataDirectory()
+        let path = try dir.write("wide.csv", text)
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "validation": 0, "test": 0}"#) == path + ":2:200001: this row has 100001 fields, the header has 3")
+    }
+
     /// A column of text only is refused with `missing: mean` too: every value would be the
     /// same fill, a constant input (a `region` column of north/south/east); a column with
     /// numbers and a few text values is filled where the text is.
