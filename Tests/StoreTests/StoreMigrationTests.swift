@@ -241,6 +241,11 @@ import Testing
         #expect(text.hasPrefix("database /") && text.hasSuffix(".db: database disk image is malformed; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"), "\(text)")
         #expect(!text.contains("WITH starts"))
         #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full"))?.contains("free space, then `sweep resume`") == true)
+        // A write refused by a quota or `ulimit -f` (an I/O error, not SQLITE_FULL) is not
+        // blamed on a removed file alone.
+        let write = DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_IOERR_WRITE, message: "disk I/O error")) ?? ""
+        #expect(write.contains("a write failed (a disk quota, a file size limit such as `ulimit -f`") && write.contains("`sweep resume` continues"), "\(write)")
+        #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_IOERR_READ, message: "disk I/O error"))?.contains("a read or write failed (was the file or its -wal removed") == true)
         #expect(DatabaseFailure.describe(StoreError.notFound("x")) == nil)
     }
 }

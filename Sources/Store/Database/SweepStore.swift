@@ -325,7 +325,13 @@ public enum DatabaseFailure {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             text += "; another process held a lock on it for too long (a `sqlite3` shell in a transaction, a backup tool): end it and run the command again (`sweep resume` continues a sweep where it stopped)"
         case .SQLITE_IOERR:
-            text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
+            // (A write refused by a quota or `ulimit -f` is an I/O error, not SQLITE_FULL.)
+            switch error.extendedResultCode {
+            case .SQLITE_IOERR_WRITE, .SQLITE_IOERR_FSYNC, .SQLITE_IOERR_TRUNCATE:
+                text += "; a write failed (a disk quota, a file size limit such as `ulimit -f`, a failing disk, or the file or its -wal removed or moved while in use?): fix it, then `sweep resume` continues where it stopped"
+            default:
+                text += "; a read or write failed (was the file or its -wal removed or moved while in use?)"
+            }
         case .SQLITE_READONLY:
             text += "; " + (lastOpened.withLock { $0 }.map(ReadOnlyCause.hint(for:)) ?? "the file or its directory is read-only")
         default:
