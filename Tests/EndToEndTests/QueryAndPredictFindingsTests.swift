@@ -325,7 +325,28 @@ import Training
         #expect(partly.contains(" of 58 samples); 2 sample(s) without a label among the model's classes left out"), "\(partly)")
         _ = try h.write("two.csv", "label,weight\n" + names.map { "\($0),1" }.joined(separator: "\n") + "\n")
         let two = try h.run(["predict", h.path("m.swm"), h.path("x.csv"), "--labels", h.path("two.csv")])
-        #expect(two.status == 2 && two.output.contains("two.csv line 2: expected one label per line"), "\(two.output)")
+        #expect(two.status == 2 && two.output.contains("two.csv line 1: expected one label per line"), "\(two.output)")
+    }
+
+    /// Integer labels that do not start at 0 (1 and 2, whose class names are their values)
+    /// are scored as the table's own label column scores them (label 1 was taken for class
+    /// index 1, the second class, and the accuracy was wrong without a word).
+    @Test func predictLabelsOfIntegerClassesFromOne() throws {
+        let h = try SweepHarness("predict-labels-from-one")
+        defer { h.cleanUp() }
+        var rows = ["a,b,y"]
+        for i in 0..<60 { rows.append("\(Double(i % 2) * 4 + Double(i % 7) * 0.1),\(Double(i % 5) * 0.2),\(i % 2 + 1)") }
+        _ = try h.write("d.csv", rows.joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", "data: {dataset: csv, train_file: \(h.path("d.csv")), label: y, validation: 0.2, test: 0.2}\nmodel: {hidden: [8]}\ntraining: {epochs: 30, batch_size: 8, optimizer: {name: adam, learning_rate: 0.02}}\n")
+        try #require(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        let parts = rows.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        _ = try h.write("x.csv", (["a,b"] + parts.map { "\($0[0]),\($0[1])" }).joined(separator: "\n") + "\n")
+        _ = try h.write("y.txt", parts.map { $0[2] }.joined(separator: "\n") + "\n")
+        let byTable = try h.run(["predict", h.path("m.swm"), h.path("d.csv")])
+        let byLabels = try h.run(["predict", h.path("m.swm"), h.path("x.csv"), "--labels", h.path("y.txt")])
+        let last = { (r: (status: Int32, output: String)) in r.output.split(separator: "\n").last.map(String.init) ?? "" }
+        #expect(byTable.status == 0 && last(byTable).hasPrefix("accuracy ") && last(byTable).hasSuffix(" of 60 samples)"), "\(byTable.output)")
+        #expect(last(byLabels) == last(byTable), "\(byLabels.output)")
     }
 
     /// The per-epoch curve of `sweep show` names the objective's column after it, once

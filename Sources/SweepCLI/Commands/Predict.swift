@@ -220,7 +220,7 @@ enum PredictInput {
     static func readLabels(_ path: String, model: Model) throws -> [Int?] {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if isIDX(path) {
-            do { return try IDXData.readLabels(path).map { classIndex(of: $0, model: model) } } catch { throw UsageError("\(error)") }
+            do { return try IDXData.readLabels(path).map { classIndex(ofLabel: String($0), model: model) } } catch { throw UsageError("\(error)") }
         }
         if let npy = try numPy(path, npzArray: model.config.data.files?.resolvedLabelsArray ?? "y") {
             guard npy.sampleShape.reduce(1, *) == 1 else {
@@ -228,7 +228,7 @@ enum PredictInput {
             }
             return try npy.values.enumerated().map { i, v in
                 guard let label = Int32(exactly: v) else { throw UsageError("\(path): label \(v) of sample \(i) is not an integer class") }
-                return classIndex(of: label, model: model)
+                return classIndex(ofLabel: String(label), model: model)
             }
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -237,15 +237,16 @@ enum PredictInput {
         var labels: [Int?] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var field = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if index == 0, field.hasPrefix("\u{FEFF}") { field = String(field.dropFirst()) } // a byte order mark
             if field.isEmpty { continue }
             if field.count >= 2, field.hasPrefix("\""), field.hasSuffix("\"") { field = String(field.dropFirst().dropLast()) }
             // Whole numbers written as floats (`1.0`, numpy's savetxt `1.000000000000000000e+00`)
             // are integer labels, as training reads them.
-            if let label = Int32(field) ?? Double(field).flatMap({ Int32(exactly: $0) }) {
-                labels.append(classIndex(of: label, model: model))
-            } else if let named = model.classNames.firstIndex(of: field) {
+            if let named = classIndex(ofLabel: field, model: model) {
                 labels.append(named)
-            } else if index == 0 {
+            } else if SampleFiles.isIntegerLabel(field) {
+                labels.append(nil) // a class the model was not trained on
+            } else if index == 0, !field.contains(",") {
                 continue // a header
             } else if field.contains(",") || field.contains("\t") {
                 throw UsageError("\(path) line \(index + 1): expected one label per line (an integer or one of the model's classes), found several fields")
@@ -256,13 +257,11 @@ enum PredictInput {
         return labels
     }
 
-    /// The model's class for an integer label as the training data wrote it: the value a
-    /// class named by `data.classes` had in the file, its place in a `data.class_subset`,
-    /// or the label itself.
-    static func classIndex(of label: Int32, model: Model) -> Int? {
-        if let values = model.classLabels { return values.firstIndex(of: String(label)) }
-        if let subset = model.config.data.classSubset { return subset.firstIndex(of: Int(label)) }
-        return Int(label) >= 0 && Int(label) < model.classCount ? Int(label) : nil
+    /// A label's class, as ``SampleFiles/classIndex(ofLabel:classNames:classLabels:classSubset:indexFallback:)``
+    /// maps it: a name, a label value, or a class index.
+    static func classIndex(ofLabel text: String, model: Model) -> Int? {
+        SampleFiles.classIndex(ofLabel: text, classNames: model.classNames, classLabels: model.classLabels,
+                               classSubset: model.config.data.classSubset, indexFallback: true)
     }
 
     /// Gzip or IDX magic (0, 0, 0x08, rank) at the start of the file.

@@ -39,9 +39,28 @@ public enum SampleFiles {
             path, field: "input", separator: files.resolvedSeparator(data.dataset, path: path), decimal: files.resolvedDecimal, header: files.resolvedHeader,
             label: label, columns: files.columns, ignore: files.ignore, missing: fillsMissing ? .mean : .error, labelOptional: true)
         let labels = table.labels.allSatisfy(\.isEmpty) ? nil : table.labels.map { text -> Int? in
-            if let values = classLabels, let v = ClassTable.integer(text) { return values.firstIndex(of: String(v)) }
-            return classNames.firstIndex(of: text) ?? ClassTable.integer(text).flatMap { v in classNames.firstIndex(of: String(v)) }
+            classIndex(ofLabel: text, classNames: classNames, classLabels: classLabels)
         }
         return (table.features, table.count, labels)
+    }
+
+    /// Whether `text` is a whole number as labels are written (`3`, `3.0`, `3e0`).
+    public static func isIntegerLabel(_ text: String) -> Bool { ClassTable.integer(text) != nil }
+
+    /// The class of a label as the training data wrote it, nil when it is none of the
+    /// model's classes: a value a class named by `data.classes` had (`classLabels`), a class
+    /// name (`setosa`, or `3` for integer labels 1..k, whose names are their values; also
+    /// written `3.0`), or with `indexFallback` a class index (IDX and built-in sets, whose
+    /// labels are indices; `classSubset` maps a subset's labels to its classes).
+    public static func classIndex(ofLabel text: String, classNames: [String], classLabels: [String]?,
+                                  classSubset: [Int]? = nil, indexFallback: Bool = false) -> Int? {
+        let integer = ClassTable.integer(text)
+        if let values = classLabels { return integer.flatMap { values.firstIndex(of: String($0)) } }
+        if let i = classNames.firstIndex(of: text) { return i }
+        guard let v = integer else { return nil }
+        if let i = classNames.firstIndex(of: String(v)) { return i }
+        guard indexFallback else { return nil }
+        if let subset = classSubset { return subset.firstIndex(of: Int(v)) }
+        return v >= 0 && v < classNames.count ? Int(v) : nil
     }
 }
