@@ -15,7 +15,8 @@ import Testing
         #expect(BLASKernels.replacement(picked: "Prescott", cpuFlags: ["avx", "avx2"]) == "Sandybridge")
         // A CPU without AVX keeps what OpenBLAS chose, and so does one OpenBLAS recognised.
         #expect(BLASKernels.replacement(picked: "Prescott", cpuFlags: ["sse3", "ssse3"]) == nil)
-        for known in ["Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"] {
+        // AMD's AVX families are recognised choices too (Excavator was "restarted" as Haswell).
+        for known in ["Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", "Bulldozer", "Piledriver", "Steamroller", "Excavator"] {
             #expect(BLASKernels.replacement(picked: known, cpuFlags: Self.avx512) == nil, "\(known)")
         }
     }

@@ -18,20 +18,26 @@ public enum BLASKernels {
     /// OpenBLAS's version and build options, as it reports them.
     public static var configuration: String { String(cString: openblas_get_config()) }
 
-    /// Kernel families from the slowest up; OpenBLAS names not listed (Prescott, Core2,
-    /// Nehalem, ...) use no AVX and rank below all of them.
-    private static let tiers: [(core: String, needs: Set<String>, alsoNamed: Set<String>)] = [
-        ("Sandybridge", ["avx"], []),
-        ("Haswell", ["avx2", "fma"], ["Zen"]),
-        ("SkylakeX", ["avx512f", "avx512bw", "avx512dq", "avx512vl"], ["Cooperlake", "SapphireRapids"]),
+    /// Kernel families with AVX, from the slowest up, and what the CPU needs for each.
+    private static let tiers: [(core: String, needs: Set<String>)] = [
+        ("Sandybridge", ["avx"]),
+        ("Haswell", ["avx2", "fma"]),
+        ("SkylakeX", ["avx512f", "avx512bw", "avx512dq", "avx512vl"]),
+    ]
+
+    /// OpenBLAS's kernels without AVX (`openblas_get_corename()`): what it falls back to on
+    /// a CPU it does not know. Any other name is a choice it made for a CPU it knows (AMD's
+    /// Bulldozer to Excavator and Zen included), and kept.
+    private static let generic: Set<String> = [
+        "Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine", "Northwood",
+        "Banias", "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Bobcat", "Nano", "Unknown",
     ]
 
     /// The kernels to ask for instead of `picked`, or nil to keep it: only when OpenBLAS
-    /// fell back to kernels without AVX on a CPU whose `flags` (as `/proc/cpuinfo` lists
-    /// them: features the kernel enabled) have AVX or more. A CPU OpenBLAS recognised keeps
-    /// its choice, whatever it is.
+    /// fell back to generic kernels without AVX on a CPU whose `flags` (as `/proc/cpuinfo`
+    /// lists them: features the kernel enabled) have AVX or more.
     public static func replacement(picked: String, cpuFlags: Set<String>) -> String? {
-        guard !tiers.contains(where: { $0.core == picked || $0.alsoNamed.contains(picked) }) else { return nil }
+        guard generic.contains(picked) else { return nil }
         return tiers.last { $0.needs.isSubset(of: cpuFlags) }?.core
     }
 
@@ -45,16 +51,22 @@ public enum BLASKernels {
 
     /// Replaces the process image with itself, `OPENBLAS_CORETYPE` set, when OpenBLAS chose
     /// generic kernels for a CPU it did not know (``replacement(picked:cpuFlags:)``). Call it
-    /// first thing in `main`, before any thread or file is opened. A value the user set is
+    /// first thing in `main`, before Sweep opens anything (the exec keeps open descriptors;
+    /// the threads OpenBLAS started as it loaded end with the old image). A value the user set is
     /// left alone; when the restart fails the process goes on as it is. Processes started
     /// from this one inherit the setting, so workers and trial programs load the right
     /// kernels at once.
     public static func restartWithFittingKernelsIfNeeded() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let core = replacement(picked: coreName, cpuFlags: cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
+              let core = replacement(picked: coreName, cpuFlags: cpuFlags()),
+              let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+              // Started through the dynamic loader (`ld-linux-x86-64.so.2 ./sweep ...`), the
+              // executable is the loader, which would take the arguments for a program.
+              !(executable as NSString).lastPathComponent.hasPrefix("ld-"),
+              setenv("OPENBLAS_CORETYPE", core, 1) == 0 else { return }
+        // (The process's real arguments: `runMain(arguments)` is only ever called with them.)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // Still here: the restart failed (no /proc). The slow kernels are correct, only slow.
+        // Still here: the restart failed. The generic kernels are correct, only slow.
         unsetenv("OPENBLAS_CORETYPE")
     }
 }
