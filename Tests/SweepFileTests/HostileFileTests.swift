@@ -90,7 +90,10 @@ func peakResidentBytes() -> Int {
     @Test func aWholeNumberWithALeadingZeroIsRefused() throws {
         let octal = parseError(validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget: {trials: 010, max_epochs: 3}"))
         #expect(octal?.description.contains("budget.trials: '010' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal") == true, "\(String(describing: octal))")
-        for fine in ["budget: {trials: 10, max_epochs: 3}\nseed: 0", "budget: {trials: 10, max_epochs: 3}\nseed: '007'", "budget: {trials: 10, max_epochs: 3}\ndescription: 0.5"] {
+        // A study stored before the refusal reads as it did (8), so that it still resumes.
+        let stored = try SweepDefinition.parseStored(text: validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 010"), file: "stored")
+        #expect(stored.seed == 8)
+        for fine in ["budget: {trials: 10, max_epochs: 3}\nseed: 0", "budget: {trials: 10, max_epochs: 3}\nseed: 00", "budget: {trials: 10, max_epochs: 3}\ndescription: 08", "budget: {trials: 10, max_epochs: 3}\nseed: '007'", "budget: {trials: 10, max_epochs: 3}\ndescription: 0.5"] {
             let text = validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: fine)
             #expect(parseError(text) == nil || !(parseError(text)?.description.contains("leading zero") ?? false), "\(fine)")
         }

@@ -46,7 +46,7 @@ extension SweepDefinition {
     /// by an incompatible version, and resuming would mix two studies).
     public static func stored(_ record: StudyRecord) throws -> SweepDefinition {
         let d = record.definition
-        var definition = try SweepDefinition.parse(text: d.sweepFile, file: d.sweepPath ?? "\(record.name) (stored sweep file)")
+        var definition = try SweepDefinition.parseStored(text: d.sweepFile, file: d.sweepPath ?? "\(record.name) (stored sweep file)")
         // A W&B file's epoch cap is Sweep's choice, not the file's (100 before 2026-12-05, no
         // practical cap since): a study keeps the one it began with.
         if definition.convertedFromWandB, let recorded = d.maxEpochs, recorded != definition.maxEpochs {

@@ -87,7 +87,7 @@ struct Logs: ParsableCommand {
             return (s, t, try q.attempts(trialID: t.id))
         }
         let trial = record.number
-        if let task = try? SweepDefinition.parse(text: studyRecord.definition.sweepFile, file: "\(study) (stored sweep file)").task, task != .command {
+        if let task = try? SweepDefinition.parseStored(text: studyRecord.definition.sweepFile, file: "\(study) (stored sweep file)").task, task != .command {
             throw UsageError("study '\(study)' runs \(task == .training ? "built-in training" : "synthetic") trials, which have no program output; `sweep show \(study) \(trial)` shows its epochs, attempts and error")
         }
         let chosen = attempt ?? attempts.last?.attempt ?? 1

@@ -39,7 +39,7 @@ struct Retrain: ParsableCommand {
             let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to retrain")
             return (s, t, try q.intermediates(trialID: t.id))
         }
-        let definition = try SweepDefinition.parse(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
+        let definition = try SweepDefinition.parseStored(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
         guard case .training(let original) = try definition.spec(for: chosen.params, trialSeed: chosen.seed) else {
             throw UsageError(definition.task == .command
                 ? "study '\(study)' runs your own program (command trials): Sweep keeps no network to retrain; run the program with trial \(chosen.number)'s parameters (`sweep show \(study) \(chosen.number)`)"

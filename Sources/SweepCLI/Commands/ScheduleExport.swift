@@ -34,7 +34,7 @@ struct ExportSchedule: ParsableCommand {
             let all = try q.trials(studyID: s.id)
             return (s, t, try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
         }
-        let definition = try SweepDefinition.parse(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
+        let definition = try SweepDefinition.parseStored(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
         let text = try ScheduleExportPlan.trainFile(definition: definition, study: study, member: chosen, steps: steps, params: params)
         if let out {
             do { try OutputFile.write(Data(text.utf8), to: out) } catch {

@@ -6,7 +6,10 @@ public enum YAMLReader {
     /// Parses one YAML document. Duplicate keys, non-string keys and multiple documents
     /// are errors (each names its line), since they are almost always mistakes. Anchors,
     /// aliases, tags, oversized text and deep nesting are refused before composing.
-    public static func parse(_ text: String, file: String? = nil) throws(ConfigError) -> ConfigNode {
+    /// `strict`: refuse what the reader once took as it came and is refused now (a leading
+    /// zero, an empty key); a study's stored file is read without it, so that a study made
+    /// before the refusal still resumes.
+    public static func parse(_ text: String, file: String? = nil, strict: Bool = true) throws(ConfigError) -> ConfigNode {
         let bytes = text.utf8.count
         guard bytes <= SweepFileLimits.maxFileBytes else {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
@@ -23,7 +26,7 @@ public enum YAMLReader {
         guard let root else {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
         }
-        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags)
+        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags, strict: strict)
         if converted.value == .null {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file has no settings (it holds only comments, '---' or null)")
         }
@@ -39,7 +42,7 @@ public enum YAMLReader {
         m.map { SourceMark(line: $0.line, column: $0.column) }
     }
 
-    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag]) throws(ConfigError) -> ConfigNode {
+    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         switch node {
         case .scalar(let scalar):
@@ -49,7 +52,8 @@ public enum YAMLReader {
             if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
             // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
             // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
-            if scalar.string.wholeMatch(of: /[-+]?0[0-9_]+/) != nil {
+            // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
+            if strict, scalar.string.wholeMatch(of: /[-+]?0[0-7_]*[1-7][0-7_]*/) != nil {
                 throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
             }
             if let i = node.int { return ConfigNode(.int(i), mark: m) }
@@ -60,7 +64,7 @@ public enum YAMLReader {
         case .sequence(let seq):
             var out: [ConfigNode] = []
             for (i, child) in seq.enumerated() {
-                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags))
+                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags, strict: strict))
             }
             return ConfigNode(.sequence(out), mark: m)
         case .mapping(let mapping):
@@ -72,7 +76,7 @@ public enum YAMLReader {
                 }
                 let key = keyScalar.string
                 // (An empty name became a parameter shown as "(document)".)
-                guard !key.trimmingCharacters(in: .whitespaces).isEmpty else {
+                guard !strict || !key.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "a key is empty ('\(key)'); keys are names")
                 }
                 if let first = seen[key] {
@@ -80,7 +84,7 @@ public enum YAMLReader {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)")
                 }
                 seen[key] = mark(keyNode.mark)
-                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags)
+                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags, strict: strict)
                 entries.append(ConfigNode.Entry(key: key, keyMark: mark(keyNode.mark), value: value))
             }
             return ConfigNode(.mapping(entries), mark: m)

@@ -56,7 +56,7 @@ public struct SweepDefinition: Sendable {
 
     /// Whether the file is a W&B sweep file (read through `WandBSweep`).
     public var convertedFromWandB: Bool {
-        (try? YAMLReader.parse(text, file: file)).map(WandBSweep.isWandB) ?? false
+        (try? YAMLReader.parse(text, file: file, strict: false)).map(WandBSweep.isWandB) ?? false
     }
 
     static let sweepKeys = ["study", "description", "objective", "sampler", "pruner", "scheduler", "budget", "retry", "artifacts"]
@@ -114,15 +114,25 @@ public struct SweepDefinition: Sendable {
 
     /// Validates sweep-file text.
     public static func parse(text: String, file: String? = nil) throws(ConfigError) -> SweepDefinition {
+        try parse(text: text, file: file, strict: true)
+    }
+
+    /// A study's stored sweep file: read as it was when the study began (without the
+    /// refusals that came since, see ``YAMLReader/parse(_:file:strict:)``).
+    public static func parseStored(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
+        try parse(text: text, file: file, strict: false)
+    }
+
+    private static func parse(text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
         do throws(ConfigError) {
-            return try parseUnlocated(text: text, file: file)
+            return try parseUnlocated(text: text, file: file, strict: strict)
         } catch {
             throw error.fillingFile(file)
         }
     }
 
-    private static func parseUnlocated(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
-        let parsed = try YAMLReader.parse(text, file: file)
+    private static func parseUnlocated(text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
+        let parsed = try YAMLReader.parse(text, file: file, strict: strict)
         // A W&B sweep file runs as it is: read as the equivalent Sweep document.
         let root = WandBSweep.isWandB(parsed) ? try WandBSweep.convert(parsed, file: file) : parsed
         guard let entries = root.entries else {
@@ -473,7 +483,7 @@ public struct SweepDefinition: Sendable {
             guard case .training(let config)? = try? spec(for: params, trialSeed: 1) else { return false }
             return !config.data.hasValidation
         }
-        let root = try? YAMLReader.parse(text, file: file)
+        let root = try? YAMLReader.parse(text, file: file, strict: false)
         let fix = "give it one (data.validation: 0.2, or a validation_file), or rank by a training metric (objective: \(objective.metric.dropFirst(4)))"
         for parameter in parameters where parameter.path.components.first == .key("data") {
             let name = parameter.parameter.name
