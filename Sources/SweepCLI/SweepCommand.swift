@@ -44,6 +44,10 @@ public struct SweepCommand: ParsableCommand {
         // ignored, and the command ends quietly with 141 when it is done (below), as one
         // killed by SIGPIPE would; programs started for trials get the default back.
         signal(SIGPIPE, SIG_IGN)
+        // A write past the file size limit (`ulimit -f`) fails with EFBIG and is said, with
+        // what to do, instead of killing the process without a word (and trial programs get
+        // the default back, as for SIGPIPE).
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try checkHelpTopic(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(

@@ -8,6 +8,17 @@ import SweepTestSupport
 /// reader that leaves (`| head`) ends a command quietly with 141, as SIGPIPE would, once
 /// its work is done.
 @Suite struct OutputFailureTests {
+    /// A file size limit (`ulimit -f`, as a quota refuses writes) stops a run with a message
+    /// that says so and exit 1: SIGXFSZ killed the process without a word (exit 153).
+    @Test func aFileSizeLimitIsNamedAndTheRunStops() throws {
+        let h = try SweepHarness("file-size-limit")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 20_000, epochs: 20, sleep: 0))
+        let limited = "ulimit -f 1000; exec \(SweepHarness.executable.path) run \(file) --db \(h.db) --workers 2 --no-progress"
+        let (status, output) = try h.run("/bin/sh", ["-c", limited], timeout: 180)
+        #expect(status == 1 && output.contains("a write failed (a disk quota, a file size limit such as `ulimit -f`"), "\(status) \(output.suffix(600))")
+    }
+
     @Test func aFullDiskIsAnErrorAndAClosedPipeDoesNotStopTheRun() throws {
         let h = try SweepHarness("output-failure")
         defer { h.cleanUp() }

@@ -1041,12 +1041,14 @@ final class CoordinatorCore {
         // (With --retry-failed the failed trials' parameters run again too: a grid has no
         // other way back to the points that failed.)
         let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
-        let retry = "(with --retry-failed, the \(failed) failed trials' parameters again too)"
+        // (Population Based Training refuses it: its members train side by side.)
+        let pbt: Bool = if case .pbt? = definition.scheduler { true } else { false }
+        let retry = pbt ? "" : " (with --retry-failed, the \(failed) failed trials' parameters again too)"
         // A program that runs and reports, but not the objective: the name is wrong in the
         // program or in the sweep file, and a study's objective cannot change.
         let fix = reportedOtherMetrics
-            ? "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest) \(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
-            : "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest) \(retry)"
+            ? "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
+            : "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
         let reason = budgetTrials >= Budget.maxTrials
             ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: \(fix)"
             : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): \(fix)"

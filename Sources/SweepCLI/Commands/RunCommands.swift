@@ -186,12 +186,16 @@ struct Resume: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: study).run {
             let store = try database.writer()
             let record = try store.read { try $0.requireStudy(named: study) }
-            if !retried.isEmpty {
-                // Queued as `sweep enqueue` queues: safe beside a coordinator, taken first.
-                try store.write { tx in try RetryFailed.enqueue(retried, study: record, tx: tx, at: Date().timeIntervalSince1970) }
-                print("queued the parameters of \(retried.count) failed trial(s) of '\(study)' to run again")
-            } else if retryFailed {
-                print("no failed trial of '\(study)' to run again (none failed, or their parameters ran or wait to run since)")
+            if retryFailed {
+                // Looked up again in the transaction that queues them (two resumes started
+                // together queued each point twice), as `sweep enqueue` queues: taken first.
+                let queuedNow = try store.write { tx in
+                    let parameters = try RetryFailed.parameters(of: record, tx.queries)
+                    try RetryFailed.enqueue(parameters, study: record, tx: tx, at: Date().timeIntervalSince1970)
+                    return parameters.count
+                }
+                print(queuedNow > 0 ? "queued the parameters of \(queuedNow) failed trial(s) of '\(study)' to run again"
+                                    : "no failed trial of '\(study)' to run again (none failed, or their parameters ran or wait to run since)")
             }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
                              workerArguments: workerArguments, dashboard: dashboardOptions).run {
