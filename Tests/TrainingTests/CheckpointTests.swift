@@ -163,6 +163,10 @@ struct CheckpointTests {
         #expect(throws: CheckpointFileError.truncated("the header declares \(bytes.count) bytes, and the file's \(bytes.count) bytes leave at most \(bytes.count - 44) for it")) {
             try CheckpointFile.decode(long)
         }
+        // Block sizes whose sum passes Int.max (the checksum is no signature): refused, not a trap.
+        var crafted = saved
+        crafted.blocks = [.init(name: "a", count: Int.max), .init(name: "b", count: 2)]
+        #expect(throws: CheckpointFileError.invalidHeader("a block's size is negative or too large")) { try CheckpointFile.decode(try CheckpointFile.encode(crafted)) }
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x40
         do {

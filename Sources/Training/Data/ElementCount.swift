@@ -14,4 +14,16 @@ enum ElementCount {
         }
         return total
     }
+
+    /// The sum of `terms`, or nil when one is negative or it passes `Int.max`.
+    static func sum(_ terms: [Int]) -> Int? {
+        var total = 0
+        for t in terms {
+            guard t >= 0 else { return nil }
+            let (s, overflow) = total.addingReportingOverflow(t)
+            if overflow { return nil }
+            total = s
+        }
+        return total
+    }
 }

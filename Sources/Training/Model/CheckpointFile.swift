@@ -151,10 +151,14 @@ public enum CheckpointFile: LittleEndianFormat {
         }
         guard generators.count == header.generators.count else { throw CheckpointFileError.invalidHeader("a random stream is not four hex words") }
 
-        let parameterCount = header.blocks.reduce(0) { $0 + $1.count }
+        // Summed without trapping: the checksum is no signature, and a crafted header's
+        // counts near Int.max overflowed the sums.
+        guard let parameterCount = ElementCount.sum(header.blocks.map(\.count)) else {
+            throw CheckpointFileError.invalidHeader("a block's size is negative or too large")
+        }
         let lengths = [parameterCount, header.stateCount] + header.slotCounts
             + [header.earlyStopping?.bestParameterCount ?? 0, header.earlyStopping?.bestStateCount ?? 0]
-        guard lengths.allSatisfy({ $0 >= 0 }), UInt64(lengths.reduce(0, +)) == valueCount else {
+        guard let total = ElementCount.sum(lengths), UInt64(total) == valueCount else {
             throw CheckpointFileError.invalidHeader("\(valueCount) values stored, the header describes \(lengths.map(String.init).joined(separator: " + "))")
         }
         let floats = readFloats(bytes, valuesStart + 8, Int(valueCount))
