@@ -8,7 +8,7 @@ enum RegressionPredict {
     /// The samples of `path`, with each row's target when a table carries the label column.
     static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, targets: [Float]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
-        if model.config.data.files?.label != nil, !PredictInput.isIDX(path), !SampleFiles.isNPY(PredictInput.head(path, 6)) {
+        if model.config.data.files?.label != nil, !PredictInput.isIDX(path), !SampleFiles.isNPY(PredictInput.head(path, 6)), !SampleFiles.isZip(PredictInput.head(path, 6)) {
             let table: (values: [Float], count: Int, targets: [Float]?)
             do { table = try SampleFiles.readTargetTable(path, like: model.config.data, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * model.featureCount else {

@@ -12,7 +12,8 @@ enum DataFileKind: Equatable {
             self = .npz
         } else if b.count >= 4, b[0] == 0, b[1] == 0, [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E].contains(b[2]), (1...8).contains(b[3]) {
             self = .idx
-        } else if !b.isEmpty, b.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) || $0 >= 0xC2 }) {
+        } else if !b.isEmpty, b.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) || $0 >= 0x80 }) {
+            // (UTF-8 text, a byte order mark included: its bytes are all 0x80 or above.)
             self = .text
         } else {
             return nil

@@ -17,10 +17,10 @@ public enum SampleFiles {
     }
 
     /// Whether `bytes` start like a zip archive (a `.npz` file).
-    public static func isZip(_ head: [UInt8]) -> Bool { head.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+    public static func isZip(_ head: [UInt8]) -> Bool { DataFileKind(head: head) == .npz }
 
     /// Whether `bytes` start like a `.npy` file.
-    public static func isNPY(_ head: [UInt8]) -> Bool { head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) }
+    public static func isNPY(_ head: [UInt8]) -> Bool { DataFileKind(head: head) == .npy }
 
     /// A CSV/TSV table with a header, read with the columns of the file data set `data`
     /// (its label column, `columns` or `ignore`): raw features, the number of rows, and each

@@ -93,6 +93,21 @@ struct ArrayDataTests {
             == "data.train_labels: no such file: \(missing)")
     }
 
+    /// A file given as another kind says what it looks like (an IDX file as `npy` said only
+    /// "bad magic").
+    @Test func aFileOfAnotherKindSaysWhatItLooksLike() throws {
+        let dir = try DataDirectory()
+        let (x, y) = try npyPair(dir)
+        let idx = try dir.write("images.idx", [0, 0, 0x08, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4])
+        let csv = try dir.write("table.csv", "\u{FEFF}a,b,y\n1,2,p\n")
+        let asNPY = try dataFailure(#"{"dataset": "npy", "train_file": "\#(idx)", "train_labels": "\#(y)"}"#) ?? ""
+        #expect(asNPY.contains("not a .npy file (bad magic at byte 0) (it looks like an IDX file: use dataset: idx)"), "\(asNPY)")
+        let textAsNPY = try dataFailure(#"{"dataset": "npy", "train_file": "\#(csv)", "train_labels": "\#(y)"}"#) ?? ""
+        #expect(textAsNPY.contains("(it looks like text: for a table use dataset: csv or tsv)"), "\(textAsNPY)")
+        let npyAsIDX = try dataFailure(#"{"dataset": "idx", "train_file": "\#(x)", "train_labels": "\#(y)"}"#) ?? ""
+        #expect(npyAsIDX.contains("(it looks like a NumPy .npy array: use dataset: npy)"), "\(npyAsIDX)")
+    }
+
     /// Archives written by NumPy itself (stored and deflated) read as the .npy files do.
     @Test func npzStoredAndCompressed() throws {
         let dir = try DataDirectory()
