@@ -54,7 +54,6 @@ import Testing
         Case(range: "{choice: [1, {a: 2}]}", field: "synthetic.inputs.x.choice[1]", message: "choices must be values (numbers, text, true/false, null) or lists of them, got a mapping"),
         Case(range: "{choice: [.nan, 0.1]}", field: "synthetic.inputs.x.choice[0]", message: "a choice must be a finite number, got nan (quote it to pass the text)"),
         Case(range: "{choice: [0.1, -.inf]}", field: "synthetic.inputs.x.choice[1]", message: "a choice must be a finite number, got -inf (quote it to pass the text)"),
-        Case(range: "{choice: [1, 2, 1.0]}", field: "synthetic.inputs.x.choice[2]", message: "choice 1.0 appears twice"),
         Case(range: "{fixed: .nan}", field: "synthetic.inputs.x.fixed", message: "'fixed' takes a finite number, got nan (quote it to pass the text)"),
         Case(range: "{fixed: [1, 2]}", field: "synthetic.inputs.x.fixed", message: "'fixed' takes a single value, got a list"),
         Case(range: "{normal: [0, 0]}", field: "synthetic.inputs.x.normal", message: "'normal' needs sigma > 0, got 0.0"),

@@ -236,9 +236,8 @@ struct RangeParser {
                 }
                 throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists of them, got \(e.kindDescription)")
             }
-            // 1 and 1.0 are one number (they ran as two choices of the same value).
-            let key: ParamValue = if case .int(let i) = v { .double(Double(i)) } else { v }
-            guard seen.insert(key).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }
+            // (1 and 1.0 stay two choices: a program gets `1` or `1.0`, which it may read apart.)
+            guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }
             values.append(v)
         }
         return values
