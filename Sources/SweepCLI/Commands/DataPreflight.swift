@@ -14,8 +14,9 @@ enum DataPreflight {
         let node = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)["data"]
         let dataset = try load(config.data, file: path, node: node)
         noteNumericClasses(config.data, dataset, file: path)
-        if let from = config.model.transfer?.from, !from.hasPrefix("study:"), let base = try? Model(path: from),
-           let all = ConfigError.combining(baseModelProblems([(from, nil, base)], features: dataset?.featureCount ?? config.data.sampleShape.map { $0.reduce(1, *) }, file: path)) {
+        // (A file that does not read as a model is said when training starts.)
+        if let from = config.model.transfer?.from, !from.hasPrefix("study:"), let model = try? Model(path: from),
+           let all = ConfigError.combining(baseModelProblems([BaseModel(from: from, mark: nil, model: model)], features: featureCount(dataset, config.data), file: path)) {
             throw all
         }
         if let dataset, let problem = config.problem(with: dataset) {
@@ -42,7 +43,7 @@ enum DataPreflight {
         noteNumericClasses(config, dataset, file: path)
         // What the data tells is checked at once (objective, losses, the network on its shape):
         // each came in a run of `sweep validate` of its own.
-        var problems = baseModelProblems(bases, features: dataset?.featureCount ?? config.sampleShape.map { $0.reduce(1, *) }, file: path)
+        var problems = baseModelProblems(bases, features: featureCount(dataset, config), file: path)
         // A validation fraction of a small data set can leave no sample: every trial then
         // failed without a value of a `val_` objective (validate said nothing).
         if definition.objective.metric.hasPrefix("val_"), let dataset, dataset.validation.count == 0, config.hasValidation {
@@ -136,12 +137,12 @@ enum DataPreflight {
     /// Every model file `model.transfer.from` can name reads as a model (a missing, truncated
     /// or crafted one passed `sweep validate`; its trials failed, or killed their workers).
     /// References to stored trials (`study:NAME/...`) are the coordinator's to resolve.
-    static func checkBaseModels(_ definition: SweepDefinition, file: String) throws -> [(from: String, mark: SourceMark?, model: Model)] {
+    static func checkBaseModels(_ definition: SweepDefinition, file: String) throws -> [BaseModel] {
         guard definition.task == .training else { return [] }
         var problems: [ConfigError] = []
-        var models: [(from: String, mark: SourceMark?, model: Model)] = []
+        var models: [BaseModel] = []
         for (from, mark) in texts(at: transferFrom, of: definition, fixedToo: true) where !from.hasPrefix("study:") {
-            do { models.append((from, mark, try Model(path: from))) } catch {
+            do { models.append(BaseModel(from: from, mark: mark, model: try Model(path: from))) } catch {
                 problems.append(ConfigError(file: file, mark: mark, path: transferFrom, message: "'\(from)': \(error)"))
             }
         }
@@ -149,11 +150,24 @@ enum DataPreflight {
         return models
     }
 
+    /// A model file `model.transfer.from` names, read, with where the file names it.
+    struct BaseModel {
+        var from: String
+        var mark: SourceMark?
+        var model: Model
+    }
+
     private static let transferFrom = ConfigPath([.key("model"), .key("transfer"), .key("from")])
+
+    /// Features per sample: the loaded data's, or a built-in set's known shape (nil when
+    /// neither is known before the files are read).
+    private static func featureCount(_ dataset: Dataset?, _ config: DataConfig) -> Int? {
+        dataset?.featureCount ?? config.sampleShape.map { $0.reduce(1, *) }
+    }
 
     /// Base models whose input does not fit the data's `features` per sample (each trial
     /// failed on it as it started); nil features: not known before the data is read.
-    static func baseModelProblems(_ bases: [(from: String, mark: SourceMark?, model: Model)], features: Int?, file: String) -> [ConfigError] {
+    static func baseModelProblems(_ bases: [BaseModel], features: Int?, file: String) -> [ConfigError] {
         guard let features else { return [] }
         return bases.filter { $0.model.featureCount != features }.map { base in
             ConfigError(file: file, mark: base.mark, path: transferFrom,

@@ -155,16 +155,19 @@ struct Resume: ParsableCommand {
             throw UsageError("--add-trials \(addTrials) would raise the budget of '\(study)' from \(stored.definition.budgetTrials) past the limit of \(Budget.maxTrials) trials")
         }
         if let problem = try SweepDefinition.addTrialsProblem(stored, adding: addTrials) { throw UsageError(problem) }
-        if retryFailed, let problem = try RetryFailed.problem(stored) { throw UsageError(problem) }
-        let retried = retryFailed ? try database.reader().read { try RetryFailed.parameters(of: stored, $0) } : []
+        let retryProblem = try RetryFailed.problem(stored)
+        if retryFailed, let retryProblem { throw UsageError(retryProblem) }
+        // (Read only when it decides something: a study of 50,000 trials reads them all.)
+        let failedToRetry = { try database.reader().read { try RetryFailed.parameters(of: stored, $0).count } }
+        let toRetry = retryFailed ? try failedToRetry() : 0
         let queued = try database.reader().read { try $0.enqueuedTrials(studyID: stored.id) }
         // A study that stopped because its trials all failed has budget left: resumed after a fix.
         let budgetLeft = try database.reader().read { try $0.trialCount(studyID: stored.id) } < stored.definition.budgetTrials
             && stored.definition.wallTime.map { stored.runSeconds < $0 } ?? true
-        if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && retried.isEmpty && !StudyLockBytes.isHeld(database: database.path, study: study) {
+        if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && toRetry == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
-            let failed = try retryFailed || RetryFailed.problem(stored) != nil ? 0 : try database.reader().read { try RetryFailed.parameters(of: stored, $0).count }
+            let failed = retryFailed || retryProblem != nil ? 0 : try failedToRetry()
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
                   + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
             return

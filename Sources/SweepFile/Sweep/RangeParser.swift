@@ -103,7 +103,7 @@ struct RangeParser {
             return .categorical(try choices())
         case .fixed:
             guard let v = ParameterExtraction.paramValue(argument) else {
-                if case .double(let n) = argument.value, !n.isFinite { throw fail("'fixed' takes a finite number, got \(argument.literal) (quote it to pass the text)", at: key) }
+                if let shown = Self.nonFinite(argument) { throw fail("'fixed' takes a finite number, got \(shown)", at: key) }
                 throw fail("'fixed' takes a single value, got \(argument.kindDescription)", at: key)
             }
             return .categorical([v])
@@ -217,6 +217,13 @@ struct RangeParser {
         return s
     }
 
+    /// `.nan` or `.inf` as written, with how to pass it as text; nil for anything else. (A
+    /// NaN or infinity is a number YAML reads, and no value a parameter can hold.)
+    private static func nonFinite(_ node: ConfigNode) -> String? {
+        guard case .double(let n) = node.value, !n.isFinite else { return nil }
+        return "\(node.literal) (quote it to pass the text)"
+    }
+
     /// Distinct single values, at most `ParameterExtraction.maxChoices` (checked in linear time).
     private func choices() throws(ConfigError) -> [ParamValue] {
         guard let elements = argument.elements else { throw fail("'\(key)' takes a list of choices, got \(argument.kindDescription)", at: key) }
@@ -230,9 +237,8 @@ struct RangeParser {
         for (i, e) in elements.enumerated() {
             let at = path.appending(key).appending(index: i)
             guard let v = ParameterExtraction.paramValueOrList(e) else {
-                // (A NaN or infinity is a number YAML reads, and no value a parameter can hold.)
-                if case .double(let n) = e.value, !n.isFinite {
-                    throw ConfigError(mark: e.mark, path: at, message: "a choice must be a finite number, got \(e.literal) (quote it to pass the text)")
+                if let shown = Self.nonFinite(e) {
+                    throw ConfigError(mark: e.mark, path: at, message: "a choice must be a finite number, got \(shown)")
                 }
                 throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists of them, got \(e.kindDescription)")
             }

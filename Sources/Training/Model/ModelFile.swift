@@ -107,10 +107,10 @@ public enum ModelFile {
         let valuesStart = 24 + Int(headerLength)
         let valueCount = readUInt64(bytes, valuesStart)
         // (The count bounded first: 2^62 values overflowed the end's arithmetic and crashed.)
-        guard valueCount <= UInt64(bytes.count), UInt64(valuesStart + 8) + valueCount * 4 + 4 <= UInt64(bytes.count) else {
+        let expectedEnd = valueCount <= UInt64(bytes.count) ? UInt64(valuesStart + 8) + valueCount * 4 + 4 : UInt64.max
+        guard expectedEnd <= UInt64(bytes.count) else {
             throw ModelFileError.truncated("\(valueCount) values declared, the file has \(bytes.count) bytes")
         }
-        let expectedEnd = UInt64(valuesStart + 8) + valueCount * 4 + 4
         guard expectedEnd == UInt64(bytes.count) else {
             throw ModelFileError.invalidHeader("\(UInt64(bytes.count) - expectedEnd) unexpected bytes after the values")
         }
