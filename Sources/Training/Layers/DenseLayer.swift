@@ -95,6 +95,14 @@ final class DenseLayer: Layer {
     func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
         guard let input = lastInput else { preconditionFailure("backward before forward") }
         let rows = samples * positions
+        backwardActivation(gradOutput, rows: rows)
+        // dW = x^T dZ
+        gemm.multiply(true, false, m: fanIn, n: units, k: rows, input, lda: fanIn, gradOutput, ldb: units, kernelGradient, ldc: units)
+        return needInputGradient ? inputGradient(of: gradOutput, rows: rows) : nil
+    }
+
+    /// The activation derivative and the bias (and PReLU) gradients, in place on `gradOutput`.
+    private func backwardActivation(_ gradOutput: UnsafeMutablePointer<Float>, rows: Int) {
         if let unit, let biasGradient, case .relu = unit.activation {
             // The benchmark path: ReLU mask and bias gradient in one pass.
             ActivationUnit.maskPositiveWithColumnSums(gradOutput, output.pointer, rows: rows, cols: units, sums: biasGradient)
@@ -105,11 +113,46 @@ final class DenseLayer: Layer {
             }
             if let biasGradient { VectorOps.columnSums(gradOutput, rows: rows, cols: units, into: biasGradient) }
         }
-        // dW = x^T dZ
-        gemm.multiply(true, false, m: fanIn, n: units, k: rows, input, lda: fanIn, gradOutput, ldb: units, kernelGradient, ldc: units)
-        guard needInputGradient else { return nil }
-        // dX = dZ W^T
+    }
+
+    /// dX = dZ W^T, from the kernel as it is now.
+    private func inputGradient(of gradOutput: UnsafePointer<Float>, rows: Int) -> UnsafeMutablePointer<Float> {
         gemm.multiply(false, true, m: rows, n: fanIn, k: units, gradOutput, lda: units, kernel, ldb: units, inputGradient.pointer, ldc: fanIn)
         return inputGradient.pointer
+    }
+
+    /// The index of the kernel's block in the parameter store (the layer's first block).
+    var kernelBlock: Int { parameters.kernelBlock }
+
+    /// Rows per kernel-gradient chunk for a batch of `samples`, or nil when the layer's
+    /// kernel gradient is best computed in one call (see ``KernelGradientStreaming``).
+    func kernelGradientChunkRows(samples: Int) -> Int? {
+        KernelGradientStreaming.rowsPerChunk(fanIn: fanIn, units: units, batchRows: samples * positions)
+    }
+
+    /// The backward pass with the kernel gradient summed `chunkRows` kernel rows at a time:
+    /// each chunk's range in the parameter vector goes to `kernelRowsDone` as soon as it is
+    /// summed, while it is in cache, so the caller can update those rows there and then.
+    /// The input gradient is computed first, from the kernel the forward pass used. The bias
+    /// (and PReLU) gradients are complete when this returns.
+    func backward(
+        _ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool,
+        chunkRows: Int, kernelRowsDone: (Range<Int>) -> Void
+    ) -> UnsafeMutablePointer<Float>? {
+        guard let input = lastInput else { preconditionFailure("backward before forward") }
+        let rows = samples * positions
+        backwardActivation(gradOutput, rows: rows)
+        let result = needInputGradient ? inputGradient(of: gradOutput, rows: rows) : nil
+        let offset = parameters.kernelOffset
+        var first = 0
+        while first < fanIn {
+            let count = min(chunkRows, fanIn - first)
+            // dW[first..<first+count] = x[:, first..<first+count]^T dZ
+            gemm.multiply(true, false, m: count, n: units, k: rows, input + first, lda: fanIn, gradOutput, ldb: units,
+                          kernelGradient + first * units, ldc: units)
+            kernelRowsDone((offset + first * units)..<(offset + (first + count) * units))
+            first += count
+        }
+        return result
     }
 }

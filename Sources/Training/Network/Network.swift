@@ -163,15 +163,29 @@ final class Network {
     /// `layerDone` is called with a layer's parameter blocks as soon as its backward pass is
     /// complete: its gradients are final and its parameters are no longer read in this step,
     /// so they can be updated right away, while the gradients are still in cache.
-    /// (Non-escaping, so a training step allocates nothing for it.)
-    func backward(rows: Int, layerDone: (Range<Int>) -> Void = { _ in }) {
+    /// With `streamKernels`, Dense layers whose kernel gradient pays to be summed in chunks
+    /// (``KernelGradientStreaming``) hand each chunk's range of the parameter vector to
+    /// `kernelRowsDone` as it is summed, and `layerDone` then gets their other blocks only.
+    /// (Non-escaping, so a training step allocates nothing for them.)
+    func backward(
+        rows: Int, streamKernels: Bool = false, kernelRowsDone: (Range<Int>) -> Void = { _ in },
+        layerDone: (Range<Int>) -> Void = { _ in }
+    ) {
         var grad = lossGradient.pointer
         let stop = lowestUpdated
         for index in stride(from: layers.count - 1, through: stop, by: -1) {
             let needInput = index > stop
-            let next = layers[index].backward(grad, rows: rows, needInputGradient: needInput)
+            var blocks = layerBlocks[index]
+            let next: UnsafeMutablePointer<Float>?
+            if streamKernels, let dense = layers[index] as? DenseLayer, let chunkRows = dense.kernelGradientChunkRows(samples: rows) {
+                precondition(dense.kernelBlock == blocks.lowerBound, "a Dense layer's kernel is its first block")
+                next = dense.backward(grad, rows: rows, needInputGradient: needInput, chunkRows: chunkRows, kernelRowsDone: kernelRowsDone)
+                blocks = blocks.dropFirst()
+            } else {
+                next = layers[index].backward(grad, rows: rows, needInputGradient: needInput)
+            }
             if needInput { grad = next! }
-            if !layerBlocks[index].isEmpty { layerDone(layerBlocks[index]) }
+            if !blocks.isEmpty { layerDone(blocks) }
         }
     }
 

@@ -45,8 +45,11 @@ final class AdamOptimizer: Optimizer {
     func update(_ store: ParameterStore, range: Range<Int>) {
         if weightDecay > 0 {
             let keep = Float(1 - learningRate * weightDecay)
-            for block in store.blocks where range.contains(block.offset) {
-                if case .kernel = block.role { VectorOps.scale(store.values.pointer + block.offset, by: keep, count: block.count) }
+            // The range may cover part of a kernel (a chunk of rows, see `Network.backward`).
+            for block in store.blocks {
+                guard case .kernel = block.role else { continue }
+                let part = range.clamped(to: block.offset..<(block.offset + block.count))
+                if !part.isEmpty { VectorOps.scale(store.values.pointer + part.lowerBound, by: keep, count: part.count) }
             }
         }
         let o = range.lowerBound

@@ -47,9 +47,11 @@ final class MomentumOptimizer: Optimizer {
                 i += 8
             }
             while i < n {
+                // Summed in the vector loop's order, so a parameter's result does not depend
+                // on whether the range it is updated in puts it in a vector or in the tail.
                 let step = lr * g[i]
                 m[i] = b * m[i] - step
-                w[i] += b * m[i] - step
+                w[i] = w[i] + b * m[i] - step
                 i += 1
             }
         } else {

@@ -42,6 +42,13 @@ extension Trainer {
         }
     }
 
+    /// Whether kernel gradients may go to the optimizer in chunks of rows: only when no
+    /// penalty, clipping or max-norm constraint needs a whole tensor (or adds to the loss).
+    var streamsKernelGradients: Bool {
+        let model = config.model
+        return streamKernelGradients && config.training.clip == nil && model.maxNorm == nil && model.l1 == 0 && model.l2 == 0
+    }
+
     /// The summed loss and hits of the batch's outputs; writes the loss gradient.
     private func batchLoss(_ out: UnsafePointer<Float>, rows: Int) -> (loss: Double, correct: Int) {
         let head = network.head, gradient = network.lossGradient.pointer
@@ -59,8 +66,14 @@ extension Trainer {
     ///
     /// Unless gradients are clipped by their global norm, each layer is regularized,
     /// clipped, updated and constrained as soon as its backward pass is done (see
-    /// `Network.backward`); every operation involved is per tensor, so the result is the
-    /// same as updating after the whole backward pass, with the gradients still in cache.
+    /// `Network.backward`); every operation involved is per tensor, so the parameters are
+    /// the same as after updating at the end of the whole backward pass (the penalty's
+    /// per-layer sums may change the reported loss in its last bits), with the gradients
+    /// still in cache.
+    /// When nothing but the optimizer touches the gradients (`streamsKernelGradients`), wide
+    /// Dense kernels are updated even sooner, a chunk of rows at a time as their gradient is
+    /// summed (``KernelGradientStreaming``); the optimizers' updates are per element, so the
+    /// result is again the same.
     func trainStep(rows: Int) -> (loss: Double, correct: Int) {
         let model = config.model, clip = config.training.clip, profiling = self.profiling
         var t = profiling ? Stopwatch.now() : 0
@@ -86,11 +99,18 @@ extension Trainer {
         optimizer.beginStep()
         if layerwiseUpdates && GradientClipping.isLocal(clip) {
             var updateSeconds = 0.0
-            network.backward(rows: rows) { blocks in
-                let start = profiling ? Stopwatch.now() : 0
-                finish(blocks)
-                if profiling { updateSeconds += Stopwatch.now() - start }
-            }
+            network.backward(
+                rows: rows, streamKernels: streamsKernelGradients,
+                kernelRowsDone: { range in
+                    let start = profiling ? Stopwatch.now() : 0
+                    optimizer.update(store, range: range)
+                    if profiling { updateSeconds += Stopwatch.now() - start }
+                },
+                layerDone: { blocks in
+                    let start = profiling ? Stopwatch.now() : 0
+                    finish(blocks)
+                    if profiling { updateSeconds += Stopwatch.now() - start }
+                })
             lap(\.backward)
             profile.backward -= updateSeconds
             profile.update += updateSeconds

@@ -60,6 +60,9 @@ public final class Trainer {
     /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
     /// the test that checks both paths agree.
     var layerwiseUpdates = true
+    /// Let wide Dense kernels go to the optimizer in chunks of rows when nothing else needs
+    /// their whole gradient (see `trainStep`); off only in the test that checks both agree.
+    var streamKernelGradients = true
 
     /// Builds and initializes the network; throws `TrainingError` for an invalid configuration
     /// or a data set that does not match it.
