@@ -124,6 +124,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: s.db + ".logs/first", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: s.db + ".logs/first/trial-0.attempt-1.out", contents: Data("x".utf8))
 
+        let optionLike = try s.sweep(["rename", "--db", s.db, "first", "--", "-x"])
+        #expect(optionLike.status == 2 && optionLike.output.contains("a study name does not start with '-'"), "\(optionLike.output)")
         let taken = try s.sweep(["rename", "first", "second", "--db", s.db])
         #expect(taken.status == 2 && taken.output.contains("a study named 'second' already exists"), "\(taken.output)")
         let renamed = try s.sweep(["rename", "first", "renamed", "--db", s.db])

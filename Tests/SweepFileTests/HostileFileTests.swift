@@ -85,6 +85,16 @@ func peakResidentBytes() -> Int {
         #expect(fraction?.description.hasSuffix("budget.trials: expected a whole number, got 3.5") == true, "\(String(describing: fraction))")
     }
 
+    /// A new study may not be named like an option (`study: -rf` then needed `--` in every
+    /// command); a study stored under such a name still reads, so it can be renamed.
+    @Test func aStudyNameLikeAnOptionIsRefusedForNewStudiesOnly() throws {
+        let text = validSweep.replacingOccurrences(of: "study: demo", with: "study: -rf")
+        #expect(parseError(text)?.description.contains("study: a study name does not start with '-' (commands would take it for an option), got '-rf'") == true, "\(String(describing: parseError(text)))")
+        #expect(try SweepDefinition.parseStored(text: text, file: "stored").study == "-rf")
+        #expect(WandBSweep.studyName("--my sweep") == "my-sweep")
+        #expect(WandBSweep.studyName("--") == "wandb-sweep")
+    }
+
     /// A leading zero is octal to PyYAML (W&B) and decimal to YAML 1.2: refused, not read
     /// as either (`trials: 010` ran 8 trials). Zero itself, decimals and quoted text pass.
     @Test func aWholeNumberWithALeadingZeroIsRefused() throws {

@@ -157,6 +157,7 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         Case(name: "zero trials", text: edit("trials: 10", "trials: 0"), line: 19, field: "budget.trials", message: "must be >= 1"),
         Case(name: "missing study", text: edit("study: demo\n", ""), line: 1, field: "study", message: "missing required field 'study'"),
         Case(name: "bad study name", text: edit("study: demo", "study: my study!"), line: 1, field: "study", message: "study name"),
+        Case(name: "study name like an option", text: edit("study: demo", "study: -rf"), line: 1, field: "study", message: "does not start with '-'"),
         Case(name: "unknown metric", text: edit("metric: val_accuracy", "metric: val_acc"), line: 2, field: "objective.metric", message: "did you mean 'val_accuracy'?"),
         Case(name: "unknown direction", text: edit("direction: maximize", "direction: up"), line: 2, field: "objective.direction", message: "unknown direction 'up'"),
         Case(name: "two distributions", text: edit("{choice: [relu, elu]}", "{choice: [relu, elu], uniform: [0, 1]}"), line: 9, field: "model.activation", message: "exactly one distribution"),

@@ -73,7 +73,7 @@ struct Rename: ParsableCommand {
 
     func run() throws {
         try StudyName.check(old)
-        try StudyName.check(new)
+        try StudyName.checkNew(new)
         guard old != new else { throw UsageError("the new name is the current one ('\(old)')") }
         let store = try existingStore(database)
         let record = try store.read { q in

@@ -411,11 +411,12 @@ public enum WandBSweep {
         ConfigError(mark: mark, path: path, message: message)
     }
 
-    /// A W&B sweep name as a study name: letters, digits, `_ - .`, the rest as `-`.
+    /// A W&B sweep name as a study name: letters, digits, `_ - .`, the rest as `-`, without
+    /// leading dashes (``StudyName/checkNew(_:)``).
     static func studyName(_ raw: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-        let name = String(raw.map { allowed.contains($0) ? $0 : "-" }.prefix(100))
-        return name.isEmpty ? "wandb-sweep" : name
+        let name = String(raw.map { allowed.contains($0) ? $0 : "-" }.drop { $0 == "-" }.prefix(StudyName.maxLength))
+        return name.isEmpty || name == "." || name == ".." ? "wandb-sweep" : name
     }
 }
 

@@ -23,16 +23,41 @@ public enum StudyName {
     public static func check(_ name: String) throws(StudyNameError) {
         guard isValid(name) else { throw StudyNameError(name: name) }
     }
+
+    /// The rule for a name a study is given (a new sweep file, `rename`'s new name): also
+    /// no leading '-', which every command would read as an option. Names of studies that
+    /// exist are only held to ``check(_:)``, so older studies stay reachable.
+    public static func checkNew(_ name: String) throws(StudyNameError) {
+        try check(name)
+        guard !name.hasPrefix("-") else { throw StudyNameError(name: name, reason: .leadingDash) }
+    }
 }
 
 /// A name that breaks ``StudyName``'s rule (exit 2).
 public struct StudyNameError: Error, CustomStringConvertible, Equatable {
-    public var name: String
+    /// Which part of the rule the name breaks.
+    public enum Reason: Sendable, Equatable {
+        /// Characters, length, `.` or `..` (``StudyName/isValid(_:)``).
+        case rule
+        /// A new name starting with '-' (``StudyName/checkNew(_:)``).
+        case leadingDash
+    }
 
-    public init(name: String) { self.name = name }
+    public var name: String
+    public var reason: Reason
+
+    public init(name: String, reason: Reason = .rule) {
+        self.name = name
+        self.reason = reason
+    }
 
     /// The rule and the name as given, with control characters escaped so they show.
-    public var description: String { "\(StudyName.rule), got \(shown)" }
+    public var description: String {
+        switch reason {
+        case .rule: "\(StudyName.rule), got \(shown)"
+        case .leadingDash: "a study name does not start with '-' (commands would take it for an option), got \(shown)"
+        }
+    }
 
     var shown: String {
         let clipped = name.unicodeScalars.count > StudyName.maxLength + 20

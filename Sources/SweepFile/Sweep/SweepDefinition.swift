@@ -164,7 +164,7 @@ public struct SweepDefinition: Sendable {
                 throw ConfigError(mark: root.mark, path: ConfigPath([.key("study")]), message: "missing required field 'study' (the study's name)")
             }
             let study = try decoder.decode(String.self, from: studyNode, at: ConfigPath([.key("study")]))
-            try checkStudyName(study, mark: root.entry("study")?.keyMark ?? studyNode.mark)
+            try checkStudyName(study, mark: root.entry("study")?.keyMark ?? studyNode.mark, new: strict)
             return study
         }
         let description = check { () throws(ConfigError) -> String? in
@@ -309,9 +309,10 @@ public struct SweepDefinition: Sendable {
         }
     }
 
-    static func checkStudyName(_ name: String, mark: SourceMark?) throws(ConfigError) {
+    /// `new`: the name of a study about to begin (a stored study's file keeps the rule it began under).
+    static func checkStudyName(_ name: String, mark: SourceMark?, new: Bool) throws(ConfigError) {
         do {
-            try StudyName.check(name)
+            if new { try StudyName.checkNew(name) } else { try StudyName.check(name) }
         } catch {
             throw ConfigError(mark: mark, path: ConfigPath([.key("study")]), message: error.description)
         }
