@@ -80,7 +80,10 @@ struct Predict: ParsableCommand {
         }
         var truth: [Int?]?
         if let labels {
-            let all = try PredictInput.readLabels(labels, model: loaded)
+            var (all, header) = try PredictInput.readLabels(labels, model: loaded)
+            // A first line taken for a header may be a label of a class the model does not
+            // know: it is, when that makes one label per sample.
+            if header != nil, limit == nil, all.count + 1 == samples.count { all.insert(nil, at: 0) }
             // With --limit the first N of each; otherwise one label per sample (60,000 labels
             // for 10,000 images scored the first 10,000 against the wrong file).
             guard limit == nil ? all.count == samples.count : all.count >= samples.count else {
@@ -216,25 +219,26 @@ enum PredictInput {
     /// The true class of each sample from `--labels`, as the model's class index (nil for a
     /// label that is none of its classes): IDX and `.npy` files hold integer labels; a text
     /// file holds one label per line, integers or the model's class names (`setosa`), after
-    /// an optional header line.
-    static func readLabels(_ path: String, model: Model) throws -> [Int?] {
+    /// an optional header line (returned as `header` when one was skipped).
+    static func readLabels(_ path: String, model: Model) throws -> (labels: [Int?], header: String?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if isIDX(path) {
-            do { return try IDXData.readLabels(path).map { classIndex(ofLabel: String($0), model: model) } } catch { throw UsageError("\(error)") }
+            do { return (try IDXData.readLabels(path).map { classIndex(ofLabel: String($0), model: model) }, nil) } catch { throw UsageError("\(error)") }
         }
         if let npy = try numPy(path, npzArray: model.config.data.files?.resolvedLabelsArray ?? "y") {
             guard npy.sampleShape.reduce(1, *) == 1 else {
                 throw UsageError("\(path): labels are one integer per sample, an array of shape (n,) or (n, 1); this one has samples of shape \(npy.sampleShape)")
             }
-            return try npy.values.enumerated().map { i, v in
+            return (try npy.values.enumerated().map { i, v in
                 guard let label = Int32(exactly: v) else { throw UsageError("\(path): label \(v) of sample \(i) is not an integer class") }
                 return classIndex(ofLabel: String(label), model: model)
-            }
+            }, nil)
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw UsageError("\(path): cannot read as UTF-8 text")
         }
         var labels: [Int?] = []
+        var header: String?
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var field = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if index == 0, field.hasPrefix("\u{FEFF}") { field = String(field.dropFirst()) } // a byte order mark
@@ -247,14 +251,14 @@ enum PredictInput {
             } else if SampleFiles.isIntegerLabel(field) {
                 labels.append(nil) // a class the model was not trained on
             } else if index == 0, !field.contains(",") {
-                continue // a header
+                header = field
             } else if field.contains(",") || field.contains("\t") {
                 throw UsageError("\(path) line \(index + 1): expected one label per line (an integer or one of the model's classes), found several fields")
             } else {
                 labels.append(nil) // a class the model was not trained on: left out, and counted
             }
         }
-        return labels
+        return (labels, header)
     }
 
     /// A label's class, as ``SampleFiles/classIndex(ofLabel:classNames:classLabels:classSubset:indexFallback:)``
