@@ -1,8 +1,11 @@
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include "csupport.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -194,4 +197,24 @@ void sweep_die_on_sent_fault_signals(void) {
         action.sa_mask = previous_fault_actions[signals[i]].sa_mask;
         sigaction(signals[i], &action, NULL);
     }
+}
+
+int sweep_open_unnamed(const char *dir) {
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+#else
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int sweep_name_unnamed(int fd, const char *path) {
+#ifdef __linux__
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+#else
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
 }

@@ -52,4 +52,13 @@ pid_t sweep_guardian_start(const char *marker, int *output);
 /// Tells the guardian the running trial's process group (0: none runs).
 void sweep_guardian_record(int output, int32_t group);
 
+/// Opens a file without a name in directory `dir` for writing (Linux's O_TMPFILE, mode
+/// 0666 less the umask): a process killed while writing it leaves nothing behind. Returns
+/// -1 with errno set where the kernel or the file system has no such files.
+int sweep_open_unnamed(const char *dir);
+
+/// Gives the unnamed file `fd` the name `path`, which must not exist (linkat through
+/// /proc/self/fd). Returns 0, or -1 with errno set.
+int sweep_name_unnamed(int fd, const char *path);
+
 #endif

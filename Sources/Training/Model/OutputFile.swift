@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// Writes a file the user named: atomically (a temporary file renamed over the target, so a
@@ -8,6 +9,12 @@ import Foundation
 public enum OutputFile {
     /// Writes `bytes` to `path` (see the type's comment).
     public static func write(_ bytes: Data, to named: String) throws {
+        try write(bytes, to: named, beforeNaming: {})
+    }
+
+    /// `beforeNaming` runs once the bytes are written and before the file gets its name
+    /// (tests look at the folder then).
+    static func write(_ bytes: Data, to named: String, beforeNaming: () throws -> Void) throws {
         // Through a symlink, the file it names is written (renaming over the link would
         // replace the link with a regular file).
         let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
@@ -35,7 +42,31 @@ public enum OutputFile {
             // Foundation would say "The file doesn't exist", of the file about to be made.
             throw OutputFileError.noDirectory(directory)
         }
+        if try writeUnnamed(bytes, to: path, directory: directory, beforeNaming: beforeNaming) { return }
         try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Writes `bytes` into a file without a name in `directory` and then names it `path`
+    /// (straight away when `path` does not exist, else through a fresh name renamed over
+    /// it), so a process killed while writing leaves no temporary file (Foundation's atomic
+    /// write left `.dat.nosync*` files when `sweep export` was killed). Returns false where
+    /// the file system has no unnamed files, before anything is written.
+    private static func writeUnnamed(_ bytes: Data, to path: String, directory: String, beforeNaming: () throws -> Void) throws -> Bool {
+        let fd = sweep_open_unnamed(directory)
+        guard fd >= 0 else { return false }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        try handle.write(contentsOf: bytes)
+        try beforeNaming()
+        if sweep_name_unnamed(fd, path) == 0 { return true }
+        guard errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let fresh = directory + "/." + URL(fileURLWithPath: path).lastPathComponent + ".sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard sweep_name_unnamed(fd, fresh) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard rename(fresh, path) == 0 else {
+            let code = errno
+            unlink(fresh)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+        return true
     }
 
     /// Writes `text` as UTF-8 to `path`.
