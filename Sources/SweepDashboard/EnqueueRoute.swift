@@ -1,8 +1,10 @@
+import Cluster
 import Foundation
 import Hummingbird
 import JSONValue
 import Search
 import Store
+import SweepFile
 
 /// `POST /api/studies/NAME/enqueue`: a trial with chosen parameters, queued for the
 /// coordinator (``StoreTransaction/enqueueTrial(study:given:source:at:)``), with the token.
@@ -21,13 +23,15 @@ extension DashboardServer {
     }
 
     struct FieldError: Encodable {
-        var error: String, field: String
+        var error: String, field: String?
     }
 
     private enum Outcome: Sendable {
         case queued(EnqueueAnswer)
         case invalid(GivenParamError)
         case noStudy
+        /// The study takes no queued trials (``SweepDefinition/enqueueProblem(_:)``).
+        case refused(String)
     }
 
     func enqueue(_ request: Request, study: String) async throws -> Response {
@@ -49,6 +53,7 @@ extension DashboardServer {
         let outcome = try await Self.offload { [feed] () throws -> Outcome in
             try feed.write { tx -> Outcome in
                 guard let s = try tx.queries.study(named: study) else { return .noStudy }
+                if let problem = try SweepDefinition.enqueueProblem(s) { return .refused(problem) }
                 do {
                     let q = try tx.enqueueTrial(study: s, given: given.params, source: "dashboard", at: Date().timeIntervalSince1970)
                     let note = s.state == .finished ? "the study has finished: `sweep resume \(study)` runs it"
@@ -62,6 +67,9 @@ extension DashboardServer {
         switch outcome {
         case .noStudy:
             return Self.notFound("no study named \(study)")
+        case .refused(let problem):
+            return Response(status: .conflict, headers: Self.headers("application/json"),
+                            body: .init(byteBuffer: ByteBuffer(bytes: try StudyFeed.encode(FieldError(error: problem, field: nil)))))
         case .invalid(let e):
             return try Self.fieldError(e)
         case .queued(let answer):

@@ -2,6 +2,7 @@ import Foundation
 import Search
 import Store
 import SweepReport
+import SweepSupport
 import Synchronization
 
 /// The JSON the dashboard's pages poll, read through the dashboard's own read-only
@@ -12,10 +13,13 @@ import Synchronization
 final class StudyFeed: Sendable {
     let databasePath: String
     let maxAge: Double
-    private let reader: Mutex<StoreReader?> = Mutex(nil)
+    /// The read connection and the file it opened (see ``read(_:)``).
+    private let reader: Mutex<(store: StoreReader, file: FileStamp)?> = Mutex(nil)
     /// Opened on the first state change only (enqueueing a trial); pages never use it.
-    private let writer: Mutex<SweepStore?> = Mutex(nil)
-    private let cache = Mutex<[String: (at: Double, cost: Double, body: Data)]>([:])
+    private let writer: Mutex<(store: SweepStore, file: FileStamp)?> = Mutex(nil)
+    /// Answers by key: when computed, how long that took, the body, and the database file
+    /// it was read from (an answer of a file since replaced is never served).
+    private let cache = Mutex<[String: (at: Double, cost: Double, body: Data, file: FileStamp?)]>([:])
     /// Per study: its log, when it was reread and how long that took, when it was last
     /// reread whole and how long that took, and the answers built from it since (by cursor
     /// position, or "full").
@@ -25,6 +29,8 @@ final class StudyFeed: Sendable {
         var log: StudyLog
         var at: Double, cost: Double
         var fullAt: Double, fullCost: Double
+        /// The database file the log was read from.
+        var file: FileStamp?
         var answers: [String: Data] = [:]
     }
     /// Held while an answer is computed (see ``cached(_:_:)``).
@@ -38,12 +44,13 @@ final class StudyFeed: Sendable {
     }
 
     /// Opens the read connection on first use (the database may not exist yet when
-    /// `sweep run --dashboard` starts).
+    /// `sweep run --dashboard` starts), and again when the file at the path is another one
+    /// than the connection's: a database removed and created anew was still served from
+    /// the removed file, and the new studies were "not found".
     func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {
         // StoreReader is Sendable (a GRDB queue serializes its reads); the lock only guards opening.
         let r = try reader.withLock { r -> StoreReader in
-            if r == nil { r = try SweepStore.openReadOnly(path: databasePath) }
-            return r!
+            try current(&r) { try SweepStore.openReadOnly(path: databasePath) }
         }
         return try r.read(body)
     }
@@ -53,10 +60,23 @@ final class StudyFeed: Sendable {
         // Never creates the database: every change is about a study a sweep created.
         guard FileManager.default.fileExists(atPath: databasePath) else { throw StoreError.notFound("no database at \(databasePath) yet") }
         let w = try writer.withLock { w -> SweepStore in
-            if w == nil { w = try SweepStore.open(path: databasePath) }
-            return w!
+            try current(&w) { try SweepStore.open(path: databasePath) }
         }
         return try w.write(body)
+    }
+
+    /// `connection` when it is of the file now at the path; else a new one from `open` (the
+    /// cached answers of the old file dropped). Throws, with nothing open, when the path
+    /// holds no file.
+    private func current<Connection>(_ connection: inout (store: Connection, file: FileStamp)?, open: () throws -> Connection) throws -> Connection {
+        let now = FileStamp(path: databasePath)
+        if let connection, let now, connection.file.isSameFile(as: now) { return connection.store }
+        if connection != nil { cache.withLock { $0.removeAll() } }
+        connection = nil
+        guard let now else { throw StoreError.notFound("no database at \(databasePath)") }
+        let store = try open()
+        connection = (store, now)
+        return store
     }
 
     /// Drops the cached answers (after a change, so the next poll shows it).
@@ -81,9 +101,9 @@ final class StudyFeed: Sendable {
         if let hit = fresh(key, maxAge) { return hit }
         return try computing.withLock { _ in
             if let hit = fresh(key, maxAge) { return hit }
-            let now = Date().timeIntervalSince1970
+            let now = Date().timeIntervalSince1970, file = FileStamp(path: databasePath)
             let body = try make()
-            cache.withLock { $0[key] = (now, Date().timeIntervalSince1970 - now, body) }
+            cache.withLock { $0[key] = (now, Date().timeIntervalSince1970 - now, body, file) }
             return body
         }
     }
@@ -97,7 +117,8 @@ final class StudyFeed: Sendable {
 
     private func fresh(_ key: String, _ maxAge: Double) -> Data? {
         guard let hit = cache.withLock({ $0[key] }),
-              Date().timeIntervalSince1970 - hit.at < max(maxAge, costFactor * hit.cost) else { return nil }
+              Date().timeIntervalSince1970 - hit.at < max(maxAge, costFactor * hit.cost),
+              let computedFrom = hit.file, let now = FileStamp(path: databasePath), computedFrom.isSameFile(as: now) else { return nil }
         return hit.body
     }
 
@@ -140,6 +161,9 @@ final class StudyFeed: Sendable {
                 // Taken out while in use, so updating it does not copy its trials.
                 var state = logs.withLock { $0.removeValue(forKey: name) }
                 defer { logs.withLock { [state] in $0[name] = state } }
+                // A log of a database file since replaced starts over.
+                let file = FileStamp(path: databasePath)
+                if let old = state?.file, file.map({ !old.isSameFile(as: $0) }) ?? true { state = nil }
                 if state == nil || now - state!.at >= max(maxAge, costFactor * state!.cost) {
                     let full = state.map { now - $0.fullAt >= max(fullRereadAge, costFactor * $0.fullCost) } ?? true
                     let log = try refreshed(name, state?.log, full: full)
@@ -148,7 +172,7 @@ final class StudyFeed: Sendable {
                     let cost = renewed ? 0 : Date().timeIntervalSince1970 - now
                     let whole = full || renewed
                     state = LogState(log: log, at: now, cost: whole ? 0 : cost,
-                                     fullAt: whole ? now : state!.fullAt, fullCost: whole ? cost : state!.fullCost)
+                                     fullAt: whole ? now : state!.fullAt, fullCost: whole ? cost : state!.fullCost, file: file)
                 }
                 let key = state!.log.position(since).map(String.init) ?? "full"
                 if let hit = state!.answers[key] { return hit }

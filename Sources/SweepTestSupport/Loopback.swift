@@ -13,6 +13,18 @@ public enum Loopback {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// A TCP socket listening on a free loopback port, to make a port busy: the socket (close
+    /// it when done; -1 if it could not listen) and the port.
+    public static func occupiedPort() -> (socket: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = address(port: 0)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, 1) == 0 else { close(fd); return (-1, 0) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
     /// A connected TCP socket to `port` on loopback, or -1.
     public static func connectTCP(port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -145,6 +145,9 @@ public struct SweepHarness: Sendable {
     /// A free TCP port on loopback.
     public static func freePort() -> Int { Loopback.freePort() }
 
+    /// A socket listening on a free loopback port (close it when done) and the port.
+    public static func occupiedPort() -> (socket: Int32, port: Int) { Loopback.occupiedPort() }
+
     /// A connected TCP socket to `port` on loopback, or -1.
     public static func connectTCP(port: Int) -> Int32 { Loopback.connectTCP(port: port) }
 }

@@ -578,6 +578,13 @@ import ZeroMQ
         let third = try h.run(["coordinator", busy, "--db", h.db, "--bind", endpoint, "--no-progress"])
         #expect(third.status != 0)
         #expect(try h.reader().read { try $0.study(named: "y") } == nil, "a study was left behind by a coordinator that could not bind")
+        // A busy dashboard port is the machine's state too: exit 1 (it was 2, a usage error).
+        let (listener, port) = SweepHarness.occupiedPort()
+        defer { close(listener) }
+        try #require(listener >= 0)
+        let dashboard = try h.run(["run", busy, "--db", h.db, "--workers", "0", "--dashboard", "127.0.0.1:\(port)", "--no-progress"])
+        #expect(dashboard.status == 1 && dashboard.output.contains("--dashboard: cannot listen on 127.0.0.1:\(port): address already in use"), "\(dashboard.output)")
+        #expect(try h.reader().read { try $0.study(named: "y") } == nil)
         first.terminate()
     }
 }

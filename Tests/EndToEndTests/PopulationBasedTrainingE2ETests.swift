@@ -158,6 +158,10 @@ struct PopulationBasedTrainingE2ETests {
         let more = try h.run(["resume", "pbt-e2e", "--db", h.db, "--add-trials", "2", "--workers", "0", "--no-progress"])
         #expect(more.status == 2 && more.output.contains("is Population Based Training, whose budget is its population (4 members"), "\(more.output)")
         #expect(try h.reader().read { try $0.requireStudy(named: "pbt-e2e") }.definition.budgetTrials == 4)
+        // So would a queued trial (it trained alone as a fifth member, never exploited).
+        let queued = try h.run(["enqueue", "pbt-e2e", "\(rate)=0.01", "--db", h.db])
+        #expect(queued.status == 2 && queued.output.contains("is Population Based Training, whose 4 members train side by side"), "\(queued.output)")
+        #expect(try h.reader().read { q in try q.enqueuedTrials(studyID: try q.requireStudy(named: "pbt-e2e").id, all: true) }.isEmpty)
     }
 
     @Test func ashaWithPromotionsPausesAtRungsAndPromotedTrialsContinueFromTheirCheckpoint() throws {

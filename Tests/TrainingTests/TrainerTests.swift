@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Training
+import Randomness
 
 @Suite("Trainer")
 struct TrainerTests {
@@ -226,7 +227,7 @@ struct TrainerInternalsTests {
         let dataset = try DatasetLoader.load(config.data)
         func train(_ streamed: Bool) throws -> ([Float], Double) {
             let trainer = try Trainer(config: config, dataset: dataset)
-            trainer.streamKernelGradients = streamed
+            trainer.mayStreamKernelGradients = streamed
             #expect(trainer.streamsKernelGradients == streamed)
             let chunked = trainer.network.layers.compactMap { ($0 as? DenseLayer)?.kernelGradientChunkRows(samples: 16) }
             #expect(chunked == [48])
@@ -235,6 +236,67 @@ struct TrainerInternalsTests {
         }
         let streamed = try train(true), whole = try train(false)
         #expect(streamed.0 == whole.0 && streamed.1 == whole.1)
+    }
+
+    /// Penalties and max-norm apply to wide kernels as to the others: the configuration
+    /// turns streaming off (streamed chunks would skip them).
+    @Test func aWholeTensorRuleKeepsWideKernelsOutOfTheStream() throws {
+        var config = smallTrial(samples: 100, hidden: [300, 300], epochs: 2, batchSize: 16)
+        config.model.l2 = 0.01
+        config.model.maxNorm = 0.5
+        let dataset = try DatasetLoader.load(config.data)
+        func train(_ streamed: Bool) throws -> [Float] {
+            let trainer = try Trainer(config: config, dataset: dataset)
+            trainer.mayStreamKernelGradients = streamed
+            _ = try trainer.fit { _ in .proceed }
+            return trainer.parameters
+        }
+        let plain = try train(false)
+        #expect(try train(true) == plain)
+        // The constraint bound the wide kernel (300 x 300, after the 2 x 300 one and its bias).
+        let wide = Array(plain[900..<90_900])
+        let norms = (0..<300).map { j in (0..<300).reduce(Float(0)) { $0 + wide[$1 * 300 + j] * wide[$1 * 300 + j] }.squareRoot() }
+        #expect(norms.max()! <= 0.5 + 1e-5, "\(norms.max()!)")
+    }
+
+    /// Network-level: a chunked first layer (no input gradient; 784 x 300, a last chunk of
+    /// 16 rows), a second one of 301 units (a last chunk of 12 x 301 values, a scalar tail
+    /// inside it) and a Dense on rank-3 input (4 positions per sample) give exactly what
+    /// whole-layer updates give, for every optimizer.
+    @Test(arguments: optimizersOfEveryFamily)
+    func streamedChunksOfEveryShapeMatchWholeLayers(_ optimizer: OptimizerConfig) {
+        func run(_ model: ModelConfig, sampleShape: [Int], streamed: Bool) -> ([Float], [Int]) {
+            let rows = 16
+            var rng = SeededGenerator(seed: 5)
+            let net = Network(model: model, sampleShape: sampleShape, classes: 10, capacity: rows, rng: &rng)
+            let update = OptimizerFactory.make(optimizer, parameterCount: net.store.count)
+            var data = SeededGenerator(seed: 11)
+            let width = sampleShape.reduce(1, *)
+            for _ in 0..<3 {
+                let x = (0..<rows * width).map { _ in data.nextFloat() - 0.5 }
+                var noise = SeededGenerator(seed: 3)
+                _ = x.withUnsafeBufferPointer { net.forward($0.baseAddress!, rows: rows, mode: .training, rng: &noise) }
+                for i in 0..<rows * net.outputWidth { net.lossGradient.pointer[i] = data.nextFloat() - 0.5 }
+                update.beginStep()
+                let layerDone = { (blocks: Range<Int>) in update.update(net.store, range: net.store.range(ofBlocks: blocks)) }
+                if streamed {
+                    net.backward(rows: rows, streamingKernelsTo: { update.update(net.store, range: $0) }, layerDone: layerDone)
+                } else {
+                    net.backward(rows: rows, layerDone: layerDone)
+                }
+            }
+            return (net.store.values.array, net.layers.compactMap { ($0 as? DenseLayer)?.kernelGradientChunkRows(samples: rows) })
+        }
+        let cases: [(ModelConfig, [Int], [Int])] = [
+            (ModelConfig(hidden: [300, 301]), [784], [48, 48]),
+            (ModelConfig(hidden: [], layers: [.dense(DenseSpec(units: 300, activation: .relu)), .flatten]), [2, 2, 256], [48]),
+        ]
+        for (model, shape, chunks) in cases {
+            let streamed = run(model, sampleShape: shape, streamed: true), whole = run(model, sampleShape: shape, streamed: false)
+            #expect(streamed.1 == chunks)
+            let differing = zip(streamed.0, whole.0).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(optimizer.name), input \(shape): \(differing) parameters differ")
+        }
     }
 
     /// Chunks only for wide kernels at small batches, in multiples of 48 rows, never one chunk.
@@ -248,7 +310,8 @@ struct TrainerInternalsTests {
         #expect(KernelGradientStreaming.rowsPerChunk(fanIn: 48, units: 1_024, batchRows: 32) == nil)
     }
 
-    /// Penalties, clipping and max-norm need whole tensors: no chunks then.
+    /// Penalties, clipping and max-norm go through the layer's whole gradient, and more than
+    /// one BLAS thread may sum differently: no chunks then.
     @Test func kernelGradientsAreNotStreamedWhenAWholeTensorIsNeeded() throws {
         let base = smallTrial(samples: 50, hidden: [8], epochs: 1)
         let dataset = try DatasetLoader.load(base.data)
@@ -265,6 +328,8 @@ struct TrainerInternalsTests {
         }
         for config in variants { #expect(try !Trainer(config: config, dataset: dataset).streamsKernelGradients) }
         #expect(try Trainer(config: base, dataset: dataset).streamsKernelGradients)
+        // Two BLAS threads may split a product differently from its chunks.
+        #expect(!Trainer.allowsKernelStreaming(base, blasThreads: 2))
     }
 
     /// The fused ReLU-mask/bias-gradient pass equals the two separate passes.

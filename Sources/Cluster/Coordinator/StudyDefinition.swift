@@ -29,6 +29,14 @@ extension SweepDefinition {
         return "--add-trials: study '\(record.name)' is Population Based Training, whose budget is its population (\(pbt.population) members training side by side); members added now would join generations behind. Start a new study with a larger population (scheduler.population and budget.trials) instead"
     }
 
+    /// Why trials cannot be queued into this study by hand (`sweep enqueue`, the dashboard),
+    /// or nil: a Population Based Training member queued now would train alone, never
+    /// exploited, generations behind the population (as `--add-trials` would add).
+    public static func enqueueProblem(_ record: StudyRecord) throws -> String? {
+        guard case .pbt(let pbt)? = try stored(record).scheduler else { return nil }
+        return "study '\(record.name)' is Population Based Training, whose \(pbt.population) members train side by side and exploit one another; a trial queued now would train alone, generations behind them. Start a new study with those parameters instead"
+    }
+
     /// `path` from the root: a study resumed from another directory still knows its file.
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)).standardizedFileURL.path

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Search
 import Store
@@ -36,6 +37,7 @@ struct Enqueue: ParsableCommand {
         let store = try database.writer()
         let (record, queued) = try store.write { tx in
             let s = try tx.queries.requireStudy(named: study)
+            if let problem = try SweepDefinition.enqueueProblem(s) { throw UsageError(problem) }
             do {
                 return (s, try tx.enqueueTrial(study: s, given: given, source: "sweep enqueue", at: Date().timeIntervalSince1970))
             } catch let e as GivenParamError {

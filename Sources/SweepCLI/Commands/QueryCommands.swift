@@ -218,16 +218,16 @@ struct Show: ParsableCommand {
         // attempt's output is shown below, the message alone.
         let outputShown = attempts.contains { $0.logTail != nil }
         if let e = t.error, let text = outputShown ? AttemptLog.split(e).message : e {
-            print("  error: " + text.replacingOccurrences(of: "\n", with: "\n    "))
+            print("  error: " + Self.terminalSafe(text).replacingOccurrences(of: "\n", with: "\n    "))
         }
         print("parameters:")
         for p in s.definition.space.parameters {
-            print("  \(p.name) = \(t.params[p.name].map(TrialListing.display) ?? "(inactive)")")
+            print("  \(p.name) = \(t.params[p.name].map { TextTable.oneLine(TrialListing.display($0)) } ?? "(inactive)")")
         }
         let (steps, params) = try reader.read { q in
             (try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
         }
-        for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(line) }
+        for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(TextTable.oneLine(line)) }
         if !curve.isEmpty {
             // The objective's column is named after it; its copy among the metrics is left out
             // (a metric named `value` showed two `value` columns).
@@ -257,13 +257,20 @@ struct Show: ParsableCommand {
             } else {
                 print("output of attempt \(last.attempt) (its last \(tail.count) characters, as its worker sent them):")
                 let lines = tail.split(separator: "\n", omittingEmptySubsequences: false)
-                print(lines.dropLast(tail.hasSuffix("\n") ? 1 : 0).map { "  " + $0 }.joined(separator: "\n"))
+                print(lines.dropLast(tail.hasSuffix("\n") ? 1 : 0).map { "  " + TextTable.oneLine(String($0)) }.joined(separator: "\n"))
             }
         }
         if !events.isEmpty {
             print("events:")
-            for e in events { print("  \(Fmt.time(e.time))  \(e.message)") }
+            for e in events { print("  \(Fmt.time(e.time))  \(Self.terminalSafe(e.message).replacingOccurrences(of: "\n", with: "\n    "))") }
         }
+    }
+
+    /// Text from programs and peers (errors, their output, events) as lines for a terminal:
+    /// control characters other than the line breaks shown escaped, so an ESC sequence in a
+    /// program's stderr cannot clear or recolour the screen of whoever runs `show`.
+    static func terminalSafe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { TextTable.oneLine(String($0)) }.joined(separator: "\n")
     }
 }
 

@@ -29,7 +29,8 @@ struct SweepSession {
             do {
                 dashboardServer = (server, try server.startInBackground())
             } catch {
-                throw UsageError("--dashboard: cannot listen on \(dashboard.host):\(dashboard.port): \(DashboardServer.listenFailure(error))")
+                // The machine's state, not the command line (exit 1, as a busy --bind port).
+                throw CommandFailure("--dashboard: cannot listen on \(dashboard.host):\(dashboard.port): \(DashboardServer.listenFailure(error))")
             }
         }
         // Stopped while starting (a SIGTERM in the first milliseconds): nothing is created.

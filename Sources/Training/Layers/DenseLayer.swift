@@ -6,8 +6,9 @@ import Randomness
 ///
 /// The kernel is fan_in x units, row-major (Keras layout). Forward: one sgemm, then one pass
 /// that adds the bias and applies the activation. Backward: the activation derivative and
-/// the bias gradient (column sums) in place on the incoming gradient, then sgemm for the
-/// kernel gradient and, unless this is the first layer, sgemm for the input gradient.
+/// the bias gradient (column sums) in place on the incoming gradient, then, unless this is
+/// the first layer, sgemm for the input gradient, then sgemm for the kernel gradient (in
+/// chunks of rows when the caller streams it to the optimizer, ``KernelGradientStreaming``).
 final class DenseLayer: Layer {
     /// Inputs per position (the last axis), the kernel's rows.
     let fanIn: Int
@@ -93,12 +94,7 @@ final class DenseLayer: Layer {
     }
 
     func backward(_ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool) -> UnsafeMutablePointer<Float>? {
-        guard let input = lastInput else { preconditionFailure("backward before forward") }
-        let rows = samples * positions
-        backwardActivation(gradOutput, rows: rows)
-        // dW = x^T dZ
-        gemm.multiply(true, false, m: fanIn, n: units, k: rows, input, lda: fanIn, gradOutput, ldb: units, kernelGradient, ldc: units)
-        return needInputGradient ? inputGradient(of: gradOutput, rows: rows) : nil
+        backward(gradOutput, rows: samples, needInputGradient: needInputGradient, chunkRows: fanIn) { _ in }
     }
 
     /// The activation derivative and the bias (and PReLU) gradients, in place on `gradOutput`.
@@ -130,11 +126,11 @@ final class DenseLayer: Layer {
         KernelGradientStreaming.rowsPerChunk(fanIn: fanIn, units: units, batchRows: samples * positions)
     }
 
-    /// The backward pass with the kernel gradient summed `chunkRows` kernel rows at a time:
-    /// each chunk's range in the parameter vector goes to `kernelRowsDone` as soon as it is
-    /// summed, while it is in cache, so the caller can update those rows there and then.
-    /// The input gradient is computed first, from the kernel the forward pass used. The bias
-    /// (and PReLU) gradients are complete when this returns.
+    /// The backward pass with the kernel gradient summed `chunkRows` kernel rows at a time
+    /// (`fanIn`: in one call): each chunk's rows go to `kernelRowsDone` as soon as they are
+    /// summed, while they are in cache, so the caller can update them there and then. The
+    /// input gradient is computed first, from the kernel the forward pass used; the bias
+    /// (and PReLU) gradients are complete before the first chunk.
     func backward(
         _ gradOutput: UnsafeMutablePointer<Float>, rows samples: Int, needInputGradient: Bool,
         chunkRows: Int, kernelRowsDone: (Range<Int>) -> Void
@@ -143,14 +139,13 @@ final class DenseLayer: Layer {
         let rows = samples * positions
         backwardActivation(gradOutput, rows: rows)
         let result = needInputGradient ? inputGradient(of: gradOutput, rows: rows) : nil
-        let offset = parameters.kernelOffset
         var first = 0
         while first < fanIn {
             let count = min(chunkRows, fanIn - first)
             // dW[first..<first+count] = x[:, first..<first+count]^T dZ
             gemm.multiply(true, false, m: count, n: units, k: rows, input + first, lda: fanIn, gradOutput, ldb: units,
                           kernelGradient + first * units, ldc: units)
-            kernelRowsDone((offset + first * units)..<(offset + (first + count) * units))
+            kernelRowsDone(first..<(first + count))
             first += count
         }
         return result

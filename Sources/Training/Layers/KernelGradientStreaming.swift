@@ -12,11 +12,17 @@
 /// they save (827 against 719 us at 96), hence `largestBatchRows`.
 ///
 /// The chunks are whole rows of the row-major kernel, so each is a contiguous range of the
-/// parameter vector. Their size is a multiple of 48 rows so that OpenBLAS sums every element
-/// with the same micro-kernel as in one call (its blocks are multiples of 4, 6, 8 or 16
-/// rows): the gradient is bit for bit the one of a single call (checked for the Prescott,
-/// Core2, Penryn, Nehalem, Atom, Sandybridge, Haswell, Zen, SkylakeX and Cooperlake kernels;
-/// other sizes such as 54 rows changed the last bit with the Haswell and Prescott kernels).
+/// parameter vector. With one BLAS thread (the trainer streams only then) every gradient
+/// element is one sum over the batch's k <= 64 rows, never split; the chunks start at
+/// multiples of 48 rows, which keeps each element in a micro-kernel block of the same kind
+/// as in one call (the chunked dimension is OpenBLAS's N in its column-major view, blocked
+/// by 2, 4, 6, 8, 12 or 16). A C harness over 704 shapes found the chunked gradient bit for
+/// bit the one of a single call with OpenBLAS 0.3.21's Prescott, Core2, Penryn, Nehalem,
+/// Atom, Sandybridge, Haswell, Zen, SkylakeX and Cooperlake kernels (SkylakeX sends the
+/// small chunk calls to its small-matrix kernel, which agrees); chunks of 54 rows changed
+/// last bits with the Haswell and Prescott kernels, and two BLAS threads do with several
+/// kernel sets. Where it did differ, runs would still repeat exactly (the chunking is a
+/// function of the configuration and the batch); only the last bits would move.
 enum KernelGradientStreaming {
     /// Rows per chunk are a multiple of this (see above).
     static let rowGranularity = 48

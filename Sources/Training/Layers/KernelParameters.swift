@@ -4,8 +4,6 @@ struct KernelParameters {
     /// The kernel's block in the store (reserved first, so the layer's first block).
     private(set) var kernelBlock = -1
     private var biasBlock = -1, alphaBlock = -1
-    /// Where the kernel starts in the flat parameter vector (valid after `bind`).
-    private(set) var kernelOffset = 0
     /// The kernel, `rows x cols` row-major, and its gradient (valid after `bind`).
     private(set) var kernel: UnsafeMutablePointer<Float>!
     private(set) var kernelGradient: UnsafeMutablePointer<Float>!
@@ -25,7 +23,6 @@ struct KernelParameters {
     /// Points the kernel, bias and the unit's alphas at their values and gradients in `store`.
     mutating func bind(_ store: ParameterStore, unit: ActivationUnit?) {
         kernel = store.value(kernelBlock)
-        kernelOffset = store.blocks[kernelBlock].offset
         kernelGradient = store.gradient(kernelBlock)
         if biasBlock >= 0 {
             bias = store.value(biasBlock)

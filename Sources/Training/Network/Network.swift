@@ -163,23 +163,32 @@ final class Network {
     /// `layerDone` is called with a layer's parameter blocks as soon as its backward pass is
     /// complete: its gradients are final and its parameters are no longer read in this step,
     /// so they can be updated right away, while the gradients are still in cache.
-    /// With `streamKernels`, Dense layers whose kernel gradient pays to be summed in chunks
-    /// (``KernelGradientStreaming``) hand each chunk's range of the parameter vector to
-    /// `kernelRowsDone` as it is summed, and `layerDone` then gets their other blocks only.
-    /// (Non-escaping, so a training step allocates nothing for them.)
-    func backward(
-        rows: Int, streamKernels: Bool = false, kernelRowsDone: (Range<Int>) -> Void = { _ in },
-        layerDone: (Range<Int>) -> Void = { _ in }
-    ) {
+    /// (Non-escaping, so a training step allocates nothing for it.)
+    func backward(rows: Int, layerDone: (Range<Int>) -> Void = { _ in }) {
+        backward(rows: rows, streaming: false, kernelRowsDone: { _ in }, layerDone: layerDone)
+    }
+
+    /// `backward(rows:layerDone:)` where Dense layers whose kernel gradient pays to be summed
+    /// in chunks (``KernelGradientStreaming``) hand each chunk to `kernelRowsDone` as its
+    /// range of the parameter vector, as soon as it is summed; `layerDone` then gets their
+    /// other blocks only.
+    func backward(rows: Int, streamingKernelsTo kernelRowsDone: (Range<Int>) -> Void, layerDone: (Range<Int>) -> Void) {
+        backward(rows: rows, streaming: true, kernelRowsDone: kernelRowsDone, layerDone: layerDone)
+    }
+
+    private func backward(rows: Int, streaming: Bool, kernelRowsDone: (Range<Int>) -> Void, layerDone: (Range<Int>) -> Void) {
         var grad = lossGradient.pointer
         let stop = lowestUpdated
         for index in stride(from: layers.count - 1, through: stop, by: -1) {
             let needInput = index > stop
             var blocks = layerBlocks[index]
             let next: UnsafeMutablePointer<Float>?
-            if streamKernels, let dense = layers[index] as? DenseLayer, let chunkRows = dense.kernelGradientChunkRows(samples: rows) {
+            if streaming, let dense = layers[index] as? DenseLayer, let chunkRows = dense.kernelGradientChunkRows(samples: rows) {
                 precondition(dense.kernelBlock == blocks.lowerBound, "a Dense layer's kernel is its first block")
-                next = dense.backward(grad, rows: rows, needInputGradient: needInput, chunkRows: chunkRows, kernelRowsDone: kernelRowsDone)
+                let offset = store.blocks[dense.kernelBlock].offset, units = dense.units
+                next = dense.backward(grad, rows: rows, needInputGradient: needInput, chunkRows: chunkRows) { kernelRows in
+                    kernelRowsDone((offset + kernelRows.lowerBound * units)..<(offset + kernelRows.upperBound * units))
+                }
                 blocks = blocks.dropFirst()
             } else {
                 next = layers[index].backward(grad, rows: rows, needInputGradient: needInput)

@@ -4,7 +4,9 @@
 /// their own state vectors of the same length. A step is `beginStep()` (advances t and
 /// computes the step's scalars) followed by `update(_:range:)` over disjoint ranges that
 /// together cover the vector, so the trainer can update each layer as soon as its
-/// gradients are ready (while they are still in cache).
+/// gradients are ready (while they are still in cache). A range may cover part of a block
+/// (a chunk of a Dense kernel's rows, ``KernelGradientStreaming``): updates must work
+/// element by element (using at most a block's role), never on a whole tensor's norm.
 protocol Optimizer: AnyObject {
     /// The rate of the next step (schedules set it before every step).
     var learningRate: Double { get set }

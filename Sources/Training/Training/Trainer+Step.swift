@@ -42,13 +42,6 @@ extension Trainer {
         }
     }
 
-    /// Whether kernel gradients may go to the optimizer in chunks of rows: only when no
-    /// penalty, clipping or max-norm constraint needs a whole tensor (or adds to the loss).
-    var streamsKernelGradients: Bool {
-        let model = config.model
-        return streamKernelGradients && config.training.clip == nil && model.maxNorm == nil && model.l1 == 0 && model.l2 == 0
-    }
-
     /// The summed loss and hits of the batch's outputs; writes the loss gradient.
     private func batchLoss(_ out: UnsafePointer<Float>, rows: Int) -> (loss: Double, correct: Int) {
         let head = network.head, gradient = network.lossGradient.pointer
@@ -99,18 +92,18 @@ extension Trainer {
         optimizer.beginStep()
         if layerwiseUpdates && GradientClipping.isLocal(clip) {
             var updateSeconds = 0.0
-            network.backward(
-                rows: rows, streamKernels: streamsKernelGradients,
-                kernelRowsDone: { range in
-                    let start = profiling ? Stopwatch.now() : 0
-                    optimizer.update(store, range: range)
-                    if profiling { updateSeconds += Stopwatch.now() - start }
-                },
-                layerDone: { blocks in
-                    let start = profiling ? Stopwatch.now() : 0
-                    finish(blocks)
-                    if profiling { updateSeconds += Stopwatch.now() - start }
-                })
+            func timed(_ update: () -> Void) {
+                let start = profiling ? Stopwatch.now() : 0
+                update()
+                if profiling { updateSeconds += Stopwatch.now() - start }
+            }
+            func updateLayer(_ blocks: Range<Int>) { timed { finish(blocks) } }
+            func updateKernelRows(_ range: Range<Int>) { timed { optimizer.update(store, range: range) } }
+            if streamsKernelGradients {
+                network.backward(rows: rows, streamingKernelsTo: updateKernelRows, layerDone: updateLayer)
+            } else {
+                network.backward(rows: rows, layerDone: updateLayer)
+            }
             lap(\.backward)
             profile.backward -= updateSeconds
             profile.update += updateSeconds

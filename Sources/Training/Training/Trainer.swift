@@ -60,9 +60,18 @@ public final class Trainer {
     /// Update each layer as soon as its gradients are ready (see `trainStep`); off only in
     /// the test that checks both paths agree.
     var layerwiseUpdates = true
-    /// Let wide Dense kernels go to the optimizer in chunks of rows when nothing else needs
-    /// their whole gradient (see `trainStep`); off only in the test that checks both agree.
-    var streamKernelGradients = true
+    /// Whether the configuration lets wide Dense kernels go to the optimizer in chunks of
+    /// rows as their gradient is summed (see `trainStep`): no penalty, clipping or max-norm
+    /// to apply to the gradient first (one place, `finish` in `trainStep`, does those), and
+    /// one BLAS thread (only then is a chunk's product bit for bit a part of the whole one).
+    let configAllowsKernelStreaming: Bool
+    static func allowsKernelStreaming(_ config: TrialConfig, blasThreads: Int) -> Bool {
+        blasThreads == 1 && config.training.clip == nil && config.model.maxNorm == nil && config.model.l1 == 0 && config.model.l2 == 0
+    }
+    /// Off only in the tests that check both paths agree.
+    var mayStreamKernelGradients = true
+    /// Whether this trainer streams kernel gradients to the optimizer.
+    var streamsKernelGradients: Bool { mayStreamKernelGradients && configAllowsKernelStreaming }
 
     /// Builds and initializes the network; throws `TrainingError` for an invalid configuration
     /// or a data set that does not match it.
@@ -99,6 +108,7 @@ public final class Trainer {
         }
         self.dataset = dataset
         Gemm.useThreads(blasThreads)
+        configAllowsKernelStreaming = Self.allowsKernelStreaming(config, blasThreads: blasThreads)
 
         let batchSize = config.training.batchSize
         evaluationChunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: batchSize)
