@@ -54,6 +54,23 @@ struct PopulationBasedTrainingE2ETests {
         #expect(plain.status == 0 && plain.output.contains("sampler random, pruner median;") && !plain.output.contains("scheduler"), "\(plain.output)")
     }
 
+    /// With `--checkpoint-limit 0` members cannot pause: the warning names the option (it
+    /// blamed the program, or said nothing for the built-in trainer).
+    @Test func aCoordinatorKeepingNoCheckpointsSaysWhyMembersDoNotPause() throws {
+        let h = try SweepHarness("pbt-no-checkpoints")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile(study: "nock", epochs: 3, search: """
+            scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, resample_probability: 0, mutations: [optimizer.learning_rate]}
+            budget: {trials: 2}
+            """))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--checkpoint-limit", "0", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "nock").id) }
+        let warnings = events.filter { $0.message.contains("without a checkpoint of that epoch") }
+        #expect(!warnings.isEmpty && warnings.allSatisfy { $0.message.hasSuffix("(this coordinator keeps no checkpoints: --checkpoint-limit 0)") },
+                "\(events.map(\.message))")
+    }
+
     /// A network whose checkpoint (weights and Adam's moments, ~27 MB) is over the 16 MiB one
     /// message may carry: sent in parts and fetched in chunks (sent whole, the message was
     /// refused and its worker cut off, again at every epoch).

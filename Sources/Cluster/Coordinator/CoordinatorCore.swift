@@ -681,8 +681,10 @@ final class CoordinatorCore {
         if pause != nil, unpausedTrials.insert(r.trial).inserted {
             // Said once per trial: a program that saves nothing makes PBT a plain random search.
             counters.pausesWithoutCheckpoint += 1
-            let hint = notKept.map { " (the coordinator did not keep it: \($0))" } ?? r.checkpointSkipped.map { " (\($0); docs/commands.md, \"Checkpoints\")" } ?? (definition.task == .command
-                ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 12 MiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : "")
+            let hint = !checkpoints.enabled
+                ? " (this coordinator keeps no checkpoints: \(checkpoints.capBytes == 0 ? "--checkpoint-limit 0" : "it has no folder for them beside the database"))"
+                : notKept.map { " (the coordinator did not keep it: \($0))" } ?? r.checkpointSkipped.map { " (\($0); docs/commands.md, \"Checkpoints\")" } ?? (definition.task == .command
+                ? " (its program saves nothing in SWEEP_CHECKPOINT_DIR before reporting, or the checkpoint was over 1 GiB, unreadable, or skipped to keep to 16 MiB/s; docs/commands.md, \"Checkpoints\")" : "")
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker,
                                message: "trial \(r.trial) reached epoch \(r.epoch), where it would pause, without a checkpoint of that epoch: it goes on without pausing\(hint)", at: now)
         }
