@@ -85,6 +85,17 @@ func peakResidentBytes() -> Int {
         #expect(fraction?.description.hasSuffix("budget.trials: expected a whole number, got 3.5") == true, "\(String(describing: fraction))")
     }
 
+    /// A whole number past Int64 is refused at its place (it became a double and reached a
+    /// command as 1.2345678901234567e+19); quoted it is text, with a point a float.
+    @Test func aWholeNumberPastInt64IsRefused() throws {
+        let text = validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 12345678901234567890")
+        #expect(parseError(text)?.description.contains("seed: '12345678901234567890' is a whole number past the range read exactly (-9223372036854775808 to 9223372036854775807)") == true,
+                "\(String(describing: parseError(text)))")
+        #expect(parseError(validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 9223372036854775807")) == nil)
+        let quoted = validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 7\ndescription: '12345678901234567890'")
+        #expect(parseError(quoted) == nil)
+    }
+
     /// A new study may not be named like an option (`study: -rf` then needed `--` in every
     /// command); a study stored under such a name still reads, so it can be renamed.
     @Test func aStudyNameLikeAnOptionIsRefusedForNewStudiesOnly() throws {

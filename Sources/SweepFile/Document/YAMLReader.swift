@@ -57,6 +57,11 @@ public enum YAMLReader {
                 throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
             }
             if let i = node.int { return ConfigNode(.int(i), mark: m) }
+            // A whole number past Int64 became the nearest double (`12345678901234567890`
+            // reached a program as 1.2345678901234567e+19).
+            if strict, scalar.string.wholeMatch(of: /[-+]?[0-9][0-9_]*/) != nil {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
+            }
             // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
             // (as PyYAML, and so W&B, reads them), though Double() takes them.
             if let d = node.float, d.isFinite || scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
