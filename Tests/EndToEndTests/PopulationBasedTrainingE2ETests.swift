@@ -171,6 +171,16 @@ struct PopulationBasedTrainingE2ETests {
         let shown = try #require(Double(words[0])), sourceRate = try #require(rateOf(last.source, before: last.sequence))
         #expect(abs(shown - sourceRate) <= 1e-3 * sourceRate, "\(line): the source's rate is \(sourceRate)")
         #expect(line.contains("(\(last.changes[rate]!); before: "), "\(line)")
+        // The JSON has the same lineage as data (it left it out), and the trial's events.
+        let json = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
+        let population = try #require(object["population"] as? [String: Any], "\(json.output)")
+        let steps = try #require(population["steps"] as? [[String: Any]])
+        #expect(steps.count == lineage.filter { $0.member == member }.count && steps.last?["source_trial"] as? Int == last.source && steps.last?["epoch"] as? Int == last.epoch, "\(steps)")
+        let change = try #require((steps.last?["changes"] as? [[String: Any]])?.first { $0["name"] as? String == rate })
+        #expect(change["change"] as? String == last.changes[rate] && abs((change["source_value"] as? Double ?? 0) - sourceRate) <= 1e-3 * sourceRate, "\(change)")
+        #expect((population["schedule"] as? [Any])?.isEmpty == false && (population["effective_schedule"] as? [Any])?.isEmpty == false)
+        #expect((object["events"] as? [[String: Any]])?.contains { ($0["message"] as? String)?.contains("continued from") == true || $0["kind"] as? String == "exploited" } == true, "\(object["events"] ?? "")")
         // More trials would be members joining generations behind: refused, budget kept.
         let more = try h.run(["resume", "pbt-e2e", "--db", h.db, "--add-trials", "2", "--workers", "0", "--no-progress"])
         #expect(more.status == 2 && more.output.contains("is Population Based Training, whose budget is its population (4 members"), "\(more.output)")

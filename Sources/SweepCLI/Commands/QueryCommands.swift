@@ -207,8 +207,14 @@ struct Show: ParsableCommand {
             guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
             return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number))
         }
+        let (steps, params) = try reader.read { q in
+            (try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
+        }
         if format == .json {
-            print(try JSONOutput.render(JSONOutput.Trial(t, curve: curve, attempts: attempts)))
+            var detail = JSONOutput.Trial(t, curve: curve, attempts: attempts)
+            detail.population = JSONOutput.Member(member: t, steps: steps, params: params)
+            detail.events = events.map { JSONOutput.Event(time: $0.time, kind: $0.kind, message: $0.message) }
+            print(try JSONOutput.render(detail))
             return
         }
         print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
@@ -223,9 +229,6 @@ struct Show: ParsableCommand {
         print("parameters:")
         for p in s.definition.space.parameters {
             print("  \(p.name) = \(t.params[p.name].map { TextTable.oneLine(TrialListing.display($0)) } ?? "(inactive)")")
-        }
-        let (steps, params) = try reader.read { q in
-            (try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
         }
         for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(TextTable.oneLine(line)) }
         if !curve.isEmpty {

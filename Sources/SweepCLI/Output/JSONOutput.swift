@@ -147,6 +147,10 @@ enum JSONOutput {
         var attempts: [Attempt]?
         /// Command trials: every value the program got, plain ones too (`sweep export`).
         var arguments: ParameterValues?
+        /// A Population Based Training member's schedules and steps (`sweep show`).
+        var population: Member?
+        /// The study's events about this trial (`sweep show`).
+        var events: [Event]?
 
         init(_ t: TrialRecord, curve: [IntermediateRecord]? = nil, attempts: [AttemptRecord]? = nil) {
             number = t.number
@@ -166,6 +170,61 @@ enum JSONOutput {
             intermediate = curve?.map { Point(step: $0.step, value: $0.value, metrics: $0.metrics, pruned: $0.pruned, reason: $0.reason) }
             self.attempts = attempts?.map { Attempt(attempt: $0.attempt, worker: $0.worker, started_at: $0.startedAt, ended_at: $0.endedAt, outcome: $0.outcome?.rawValue, error: $0.error,
                                                          resumed_from_epoch: $0.resumedFromEpoch, log_tail: $0.logTail) }
+        }
+    }
+
+    /// An event of the study's log.
+    struct Event: Encodable {
+        var time: Double
+        var kind: String
+        var message: String
+    }
+
+    /// What `sweep show` prints in its lineage section, as data: the epochs the member
+    /// trained with which parameters, its exploit/explore steps, and the schedule its final
+    /// weights went through (segments of other members included).
+    struct Member: Encodable {
+        struct Segment: Encodable {
+            var first_epoch: Int
+            var last_epoch: Int
+            var trial: Int
+            var params: ParameterValues
+        }
+        struct Change: Encodable {
+            var name: String
+            /// The source member's value, what the member continued with, and its own before.
+            var source_value: ParameterValues.Value?
+            var value: ParameterValues.Value?
+            var before: ParameterValues.Value?
+            /// `x1.2`, `x0.8`, `resampled`, `+1` / `-1`.
+            var change: String
+        }
+        struct Step: Encodable {
+            var epoch: Int
+            var source_trial: Int
+            var source_epoch: Int
+            var changes: [Change]
+        }
+        var schedule: [Segment]
+        var steps: [Step]
+        var effective_schedule: [Segment]
+
+        /// Nil for a study without exploit steps (not PBT, or none yet).
+        init?(member: TrialRecord, steps all: [LineageStep], params: [Int: Params]) {
+            guard !all.isEmpty else { return nil }
+            let lineage = PopulationLineage(steps: all, currentParams: params)
+            let epochs = max(member.epochs, 0)
+            func segments(_ list: [ScheduleSegment]) -> [Segment] {
+                list.map { Segment(first_epoch: $0.firstEpoch, last_epoch: $0.lastEpoch, trial: $0.member, params: ParameterValues($0.params)) }
+            }
+            schedule = segments(lineage.ownSchedule(of: member.number, through: epochs))
+            steps = lineage.steps(of: member.number).map { step in
+                Step(epoch: step.epoch, source_trial: step.source, source_epoch: step.sourceEpoch, changes: lineage.changes(of: step).map {
+                    Change(name: $0.name, source_value: $0.copied.map(ParameterValues.Value.init), value: $0.value.map(ParameterValues.Value.init),
+                           before: $0.before.map(ParameterValues.Value.init), change: $0.change)
+                })
+            }
+            effective_schedule = segments(lineage.effectiveSchedule(of: member.number, through: epochs))
         }
     }
 }
