@@ -36,6 +36,12 @@ struct PopulationBasedTrainingE2ETests {
         """
     }
 
+    /// Two members judged after every epoch, the bottom one always exploiting the top one.
+    static let pairEveryEpoch = """
+        scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, resample_probability: 0, mutations: [optimizer.learning_rate]}
+        budget: {trials: 2}
+        """
+
     @Test func validatePrintsTheSchedulerSettingsWithTheirDefaults() throws {
         let h = try SweepHarness("pbt-validate")
         defer { h.cleanUp() }
@@ -59,10 +65,7 @@ struct PopulationBasedTrainingE2ETests {
     @Test func aCoordinatorKeepingNoCheckpointsSaysWhyMembersDoNotPause() throws {
         let h = try SweepHarness("pbt-no-checkpoints")
         defer { h.cleanUp() }
-        let file = try h.write("pbt.yaml", Self.sweepFile(study: "nock", epochs: 3, search: """
-            scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, resample_probability: 0, mutations: [optimizer.learning_rate]}
-            budget: {trials: 2}
-            """))
+        let file = try h.write("pbt.yaml", Self.sweepFile(study: "nock", epochs: 3, search: Self.pairEveryEpoch))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--checkpoint-limit", "0", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "nock").id) }
@@ -77,10 +80,7 @@ struct PopulationBasedTrainingE2ETests {
     @Test func aNetworkWithCheckpointsOverOneMessagePausesAndContinuesFromThem() throws {
         let h = try SweepHarness("pbt-large")
         defer { h.cleanUp() }
-        let file = try h.write("pbt.yaml", Self.sweepFile(study: "large", epochs: 3, search: """
-            scheduler: {name: pbt, population: 2, perturbation_interval: 1, quantile: 0.5, resample_probability: 0, mutations: [optimizer.learning_rate]}
-            budget: {trials: 2}
-            """).replacingOccurrences(of: "hidden: [16]", with: "hidden: [1500, 1500]")
+        let file = try h.write("pbt.yaml", Self.sweepFile(study: "large", epochs: 3, search: Self.pairEveryEpoch).replacingOccurrences(of: "hidden: [16]", with: "hidden: [1500, 1500]")
             .replacingOccurrences(of: "name: sgd", with: "name: adam").replacingOccurrences(of: "samples: 400", with: "samples: 120"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 300)
         #expect(status == 0, "\(output)")
