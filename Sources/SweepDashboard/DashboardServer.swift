@@ -107,7 +107,6 @@ public final class DashboardServer: Sendable {
     func makeRouter() -> Router<BasicRequestContext> {
         // HEAD answers as GET without the body (health checks use it; it said 404).
         let router = Router(options: .autoGenerateHeadEndpoints)
-        router.add(middleware: ReadAndPostOnly())
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in
             guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("which study? /study?name=STUDY") }
@@ -231,16 +230,5 @@ public final class DashboardServer: Sendable {
         [.contentType: type, .cacheControl: "no-store",
          .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
          HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
-    }
-}
-
-/// Other methods than GET, HEAD and POST get 405 with the allowed ones (they got 404, as if
-/// the page did not exist).
-struct ReadAndPostOnly<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        switch request.method {
-        case .get, .head, .post: return try await next(request, context)
-        default: return Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD, POST"])
-        }
     }
 }

@@ -56,7 +56,7 @@ func processesWithMarker(_ marker: String) -> [Int32] {
         _ = try h.write("talk.sh", """
             i=0; while [ $i -lt 6000 ]; do echo "out line $i"; i=$((i+1)); done
             echo "last words on stderr" >&2
-            printf '\\033[2Jcleared?\\n' >&2
+            printf '\\033[2Jcleared?\\r\\nwindows line\\r\\n' >&2
             echo '{"epoch": 1, "loss": 1}' >&3
             [ "$SWEEP_TRIAL" = 1 ] && exit 4
             exit 0
@@ -71,7 +71,7 @@ func processesWithMarker(_ marker: String) -> [Int32] {
             for a in attempts {
                 let tail = try #require(a.logTail, "trial \(t.number) attempt \(a.attempt) has no stored output tail")
                 #expect(tail.count <= 4000 && tail.count > 3900, "\(tail.count)")
-                #expect(tail.hasSuffix("out line 5999\nlast words on stderr\n\u{1B}[2Jcleared?\n"), "\(tail.suffix(80))")
+                #expect(tail.hasSuffix("out line 5999\nlast words on stderr\n\u{1B}[2Jcleared?\r\nwindows line\r\n"), "\(tail.suffix(80))")
                 #expect(!tail.contains("out line 0\n"))
             }
         }
@@ -82,7 +82,7 @@ func processesWithMarker(_ marker: String) -> [Int32] {
         let (showStatus, show) = try h.run(["show", "tail", "1", "--db", h.db])
         #expect(showStatus == 0 && show.contains("output of attempt 1") && show.contains("  last words on stderr"), "\(show.suffix(300))")
         // A program's escape sequences are shown, not sent to the terminal (ESC [2J cleared it).
-        #expect(show.contains("  \\u{1B}[2Jcleared?") && !show.contains("\u{1B}"), "\(show.suffix(300))")
+        #expect(show.contains("  \\u{1B}[2Jcleared?\n  windows line\n") && !show.contains("\u{1B}") && !show.contains("\\r"), "\(show.suffix(300))")
         // A successful attempt's output is kept and shown too.
         let (okStatus, ok) = try h.run(["show", "tail", "0", "--db", h.db])
         #expect(okStatus == 0 && ok.contains("output of attempt 1") && ok.contains("  out line 5999\n  last words on stderr"), "\(ok.suffix(300))")

@@ -137,12 +137,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: s.db + ".logs/renamed/trial-0.attempt-1.out") && !FileManager.default.fileExists(atPath: s.db + ".logs/first"))
         let best = try s.sweep(["best", "renamed", "--db", s.db])
         #expect(best.status == 0, "\(best.output)")
+        // It continues under its new name, as `rename` says (its stored file still says
+        // `study: first`: resume and enqueue refused it as "changed outside sweep").
+        let queued = try s.sweep(["enqueue", "renamed", "x=0.5", "y=1", "z=2", "--db", s.db])
+        #expect(queued.status == 0, "\(queued.output)")
+        let resumed = try s.sweep(["resume", "renamed", "--workers", "1", "--db", s.db, "--no-progress"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "renamed").id).count } == trialsBefore + 1)
 
         // Delete asks; no answer, or "n", deletes nothing.
         let closed = try s.sweep(["delete", "renamed", "--db", s.db])
         #expect(closed.status == 2 && closed.output.contains("pass --yes"), "\(closed.output)")
         let no = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "n\n")
-        #expect(no.status == 1 && no.output.contains("Delete study 'renamed' (3 trial(s), 0 model file(s))"), "\(no.output)")
+        #expect(no.status == 1 && no.output.contains("Delete study 'renamed' (4 trial(s), 0 model file(s))"), "\(no.output)")
         #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])
         let logs = s.db + ".logs/renamed"
         let yes = try Self.sweep(s, ["delete", "renamed", "--db", s.db], input: "y\n")

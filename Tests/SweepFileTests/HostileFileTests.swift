@@ -94,6 +94,19 @@ func peakResidentBytes() -> Int {
         #expect(parseError(validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 9223372036854775807")) == nil)
         let quoted = validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 7\ndescription: '12345678901234567890'")
         #expect(parseError(quoted) == nil)
+        for past in ["0x1FFFFFFFFFFFFFFFF", "-99999999999999999999", "1_000_000_000_000_000_000_000", "1:0:0:0:0:0:0:0:0:0:0:0"] {
+            let text = validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 7\ndescription: \(past)")
+            #expect(parseError(text)?.description.contains("'\(past)' is a whole number past the range") == true, "\(past): \(String(describing: parseError(text)))")
+        }
+        // Eleven base-60 groups trapped inside the YAML library (SIGILL) though 60^10 fits;
+        // they read as YAML 1.1 reads them, twelve are past the range, and `08` stays text.
+        #expect(YAMLReader.baseSixtyInteger("1:0:0:0:0:0:0:0:0:0:0") == .value(604_661_760_000_000_000))
+        #expect(YAMLReader.baseSixtyInteger("1:0:0:0:0:0:0:0:0:0:0:0") == .overflow)
+        #expect(YAMLReader.baseSixtyInteger("1:30") == .value(90) && YAMLReader.baseSixtyInteger("-190:20:30") == .value(-685_230))
+        #expect(YAMLReader.baseSixtyInteger("0:30") == .notBaseSixty && YAMLReader.baseSixtyInteger("12:3x") == .notBaseSixty)
+        #expect(try SweepDefinition.parseStored(text: validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 7\ndescription: 1:0:0:0:0:0:0:0:0:0:0:0"), file: "stored").description == "1:0:0:0:0:0:0:0:0:0:0:0")
+        #expect(parseError(validSweep.replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "budget: {trials: 1:0:0:0:0:0:0:0:0:0:0, max_epochs: 3}"))?.description.contains("budget.trials") == true)
+        #expect(!(parseError(validSweep.replacingOccurrences(of: "seed: 7", with: "seed: 7\ndescription: 08"))?.description.contains("past the range") ?? false))
     }
 
     /// A new study may not be named like an option (`study: -rf` then needed `--` in every

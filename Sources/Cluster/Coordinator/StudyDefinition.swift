@@ -60,9 +60,12 @@ extension SweepDefinition {
         if definition.convertedFromWandB, let recorded = d.maxEpochs, recorded != definition.maxEpochs {
             definition.budget.maxEpochs = recorded
         }
+        // The record's name is the study's: `sweep rename` changes it, not the stored file's
+        // `study:` (a renamed study could not be resumed or take queued trials), and a W&B
+        // name is made a study name by rules that have changed since.
+        definition.study = record.name
         let expected = definition.newStudy
         var disagree: [String] = []
-        if expected.name != d.name { disagree.append("study name '\(expected.name)' against '\(d.name)'") }
         if expected.space != d.space && Self.wholeFloatsAsInts(expected.space) != d.space { disagree.append("search space") }
         if expected.metric != d.metric || expected.direction != d.direction {
             disagree.append("objective \(expected.direction.rawValue) \(expected.metric) against \(d.direction.rawValue) \(d.metric)")

@@ -80,14 +80,15 @@ struct Predict: ParsableCommand {
         }
         var truth: [Int?]?
         if let labels {
-            var (all, header) = try PredictInput.readLabels(labels, model: loaded)
-            // A first line taken for a header may be a label of a class the model does not
-            // know: it is, when that makes one label per sample.
-            if header != nil, limit == nil, all.count + 1 == samples.count { all.insert(nil, at: 0) }
+            let (all, header) = try PredictInput.readLabels(labels, model: loaded)
             // With --limit the first N of each; otherwise one label per sample (60,000 labels
             // for 10,000 images scored the first 10,000 against the wrong file).
             guard limit == nil ? all.count == samples.count : all.count >= samples.count else {
-                throw UsageError("\(labels) has \(all.count) labels for the \(samples.count) samples of \(input)\(limit == nil && all.count > samples.count ? " (with --limit N the first N of each are taken)" : "")")
+                // A first line taken for a header may be a label of a class the model does not
+                // know, or a header with a label missing: which one, only the user knows.
+                let hint = header.map { limit == nil && all.count + 1 == samples.count
+                    ? "; its first line, '\($0)', was read as a header: if it is a label, add a header line above it" : "" } ?? ""
+                throw UsageError("\(labels) has \(all.count) labels for the \(samples.count) samples of \(input)\(limit == nil && all.count > samples.count ? " (with --limit N the first N of each are taken)" : "")\(hint)")
             }
             truth = Array(all.prefix(samples.count))
         }

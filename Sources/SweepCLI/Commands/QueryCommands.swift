@@ -207,8 +207,10 @@ struct Show: ParsableCommand {
             guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
             return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number))
         }
+        // Every member's parameters only for a study with exploit steps (PBT).
         let (steps, params) = try reader.read { q in
-            (try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
+            let steps = try q.lineage(studyID: s.id)
+            return (steps, steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
         }
         if format == .json {
             var detail = JSONOutput.Trial(t, curve: curve, attempts: attempts)
@@ -259,8 +261,8 @@ struct Show: ParsableCommand {
                 print("output: sweep logs \(study) \(t.number) --attempt \(last.attempt)")
             } else {
                 print("output of attempt \(last.attempt) (its last \(tail.count) characters, as its worker sent them):")
-                let lines = tail.split(separator: "\n", omittingEmptySubsequences: false)
-                print(lines.dropLast(tail.hasSuffix("\n") ? 1 : 0).map { "  " + TextTable.oneLine(String($0)) }.joined(separator: "\n"))
+                let lines = Self.terminalSafe(tail).split(separator: "\n", omittingEmptySubsequences: false)
+                print(lines.dropLast(tail.last?.isNewline == true ? 1 : 0).map { "  " + $0 }.joined(separator: "\n"))
             }
         }
         if !events.isEmpty {
@@ -273,7 +275,8 @@ struct Show: ParsableCommand {
     /// control characters other than the line breaks shown escaped, so an ESC sequence in a
     /// program's stderr cannot clear or recolour the screen of whoever runs `show`.
     static func terminalSafe(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { TextTable.oneLine(String($0)) }.joined(separator: "\n")
+        // By line breaks of any kind: "\r\n" is one Character, which a split on "\n" misses.
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { TextTable.oneLine(String($0)) }.joined(separator: "\n")
     }
 }
 

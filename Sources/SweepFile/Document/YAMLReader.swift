@@ -56,12 +56,18 @@ public enum YAMLReader {
             if strict, scalar.string.wholeMatch(of: /[-+]?0[0-7_]*[1-7][0-7_]*/) != nil {
                 throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
             }
-            if let i = node.int { return ConfigNode(.int(i), mark: m) }
-            // A whole number past Int64 became the nearest double (`12345678901234567890`
-            // reached a program as 1.2345678901234567e+19).
-            if strict, scalar.string.wholeMatch(of: /[-+]?[0-9][0-9_]*/) != nil {
-                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
+            let pastRange = ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
+            switch Self.baseSixtyInteger(scalar.string) {
+            case .value(let i): return ConfigNode(.int(i), mark: m)
+            case .overflow:
+                if strict { throw pastRange }
+                return ConfigNode(.string(scalar.string), mark: m)
+            case .notBaseSixty:
+                if let i = node.int { return ConfigNode(.int(i), mark: m) }
             }
+            // A whole number past Int64 became the nearest double (`12345678901234567890`
+            // reached a program as 1.2345678901234567e+19) or, in hex, text.
+            if strict, scalar.string.wholeMatch(of: /[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[1-9][0-9_]*)/) != nil { throw pastRange }
             // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
             // (as PyYAML, and so W&B, reads them), though Double() takes them.
             if let d = node.float, d.isFinite || scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
@@ -96,6 +102,35 @@ public enum YAMLReader {
         case .alias:
             throw ConfigError(file: file, mark: m, path: path, message: "YAML aliases are not supported here")
         }
+    }
+
+    /// What YAML 1.1 reads as a base-60 integer (`1:30` is 90), by the rule Yams follows.
+    enum BaseSixty: Equatable {
+        case value(Int)
+        /// Past Int64 (Yams traps on it: 11 groups such as `1:0:0:0:0:0:0:0:0:0:0`
+        /// crashed `sweep validate`).
+        case overflow
+        /// Not one (no ':', a leading 0 that Yams reads as another radix, or other text).
+        case notBaseSixty
+    }
+
+    /// `text` as Yams' `Int` reads a base-60 integer, with overflow found instead of trapping.
+    static func baseSixtyInteger(_ text: String) -> BaseSixty {
+        let plain = text.replacingOccurrences(of: "_", with: "")
+        guard plain.contains(":") else { return .notBaseSixty }
+        let negative = plain.hasPrefix("-")
+        let digits = plain.dropFirst(negative || plain.hasPrefix("+") ? 1 : 0)
+        // Yams tries the radix prefixes (0x, 0b, 0o, 0) before base 60.
+        guard !digits.hasPrefix("0") else { return .notBaseSixty }
+        var value = 0
+        for group in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(group) else { return .notBaseSixty }
+            let (times, o1) = value.multipliedReportingOverflow(by: 60)
+            let (sum, o2) = times.addingReportingOverflow(digit)
+            if o1 || o2 { return .overflow }
+            value = sum
+        }
+        return .value(negative ? -value : value)
     }
 
     /// A scalar with an explicit core-schema tag, read as the tag says (`!!float 1e-5`,

@@ -46,21 +46,26 @@ public enum OutputFile {
         try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// Writes `bytes` into a file without a name in `directory` and then names it `path`
-    /// (straight away when `path` does not exist, else through a fresh name renamed over
-    /// it), so a process killed while writing leaves no temporary file (Foundation's atomic
-    /// write left `.dat.nosync*` files when `sweep export` was killed). Returns false where
-    /// the file system has no unnamed files, before anything is written.
+    /// Writes `bytes` into a file without a name in `directory`, flushes it to the disk,
+    /// and then names it `path` (straight away when `path` does not exist, else through a
+    /// fresh name renamed over it), so a process killed while writing leaves no temporary
+    /// file (Foundation's atomic write left `.dat.nosync*` files when `sweep export` was
+    /// killed). Returns false, with nothing named, where the file system has no unnamed files
+    /// or cannot name one (the caller then writes the usual way).
     private static func writeUnnamed(_ bytes: Data, to path: String, directory: String, beforeNaming: () throws -> Void) throws -> Bool {
         let fd = sweep_open_unnamed(directory)
         guard fd >= 0 else { return false }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         try handle.write(contentsOf: bytes)
+        // On the disk before it has a name, as Foundation's atomic write did: after a power
+        // loss the name holds the old file or the whole new one.
+        try handle.synchronize()
         try beforeNaming()
         if sweep_name_unnamed(fd, path) == 0 { return true }
-        guard errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let fresh = directory + "/." + URL(fileURLWithPath: path).lastPathComponent + ".sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard sweep_name_unnamed(fd, fresh) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard errno == EEXIST else { return false }
+        // Short, so that a long file name cannot make it too long.
+        let fresh = directory + "/.sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        guard sweep_name_unnamed(fd, fresh) == 0 else { return false }
         guard rename(fresh, path) == 0 else {
             let code = errno
             unlink(fresh)
