@@ -142,18 +142,22 @@ func processExists(_ pid: Int32) -> Bool {
               8) { printf '{"epoch": 1, "loss": 9, "pad": "'; head -c 3000000 /dev/zero | tr '\\0' 'x'; echo '"}'; echo '{"epoch": 1, "loss": 7}'; } >&3 ;;
               10) echo '{"epoch": 1000000000000, "loss": 1}' >&3 ;;
               11) echo '{"epoch": 0, "loss": 1}' >&3 ;;
+              12) echo 'epoch 1'; echo '{"epoch": 1, "loss": 0.5}' ;;
             esac
             """)
         // 5 s: the 12 MB flood of trial 4 must fit in it on a loaded machine.
-        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 12, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
+        let file = try h.write("s.yaml", commandSweep(study: "bad", command: "[sh, bad.sh]", trials: 13, epochs: 3, extra: "timeout: 5s\nkill_grace: 1"))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let trials = try trialsAndCurves(h, "bad").map(\.0)
-        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail, .fail, .fail, .complete, .fail, .fail, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials.map(\.state) == [.fail, .fail, .fail, .complete, .complete, .fail, .fail, .fail, .complete, .fail, .fail, .fail, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
         #expect(trials[0].error?.hasPrefix("the program exited with status 3") == true)
         #expect(trials[0].error?.contains("Traceback: something broke") == true)
         #expect(trials[1].error?.hasPrefix("timed out after 5 s") == true)
         #expect(trials[2].error?.hasPrefix("the program exited without reporting") == true)
+        #expect(trials[2].error?.contains("printed reports") == false, "\(trials[2].error ?? "")")
+        // Reports printed to stdout: the message says where they went.
+        #expect(trials[12].error?.hasPrefix(#"the program exited without reporting (report 'loss' on the channel in SWEEP_REPORT_FD, docs/commands.md); it printed reports to its output instead (e.g. {"epoch": 1, "loss": 0.5})"#) == true, "\(trials[12].error ?? "")")
         // It reported, but past the study's epochs ("exited without reporting" misled).
         #expect(trials[10].error?.hasPrefix("every report of the program (1) named an epoch past 3, the most this study runs") == true, "\(trials[10].error ?? "")")
         // Valid JSON, but epoch 0: said as such, not only "one JSON object of numbers".

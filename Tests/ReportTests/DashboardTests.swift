@@ -151,6 +151,32 @@ import Testing
         #expect(queued == [.list([.string("a,b")]), .list([.string("a, b")]), .list([.double(1), .double(2)])], "\(queued)")
     }
 
+    /// While a dashboard lingers after its sweep, the study is free: a queued trial is run by
+    /// `sweep resume` at once, as `sweep enqueue` says (the lingering process held the study
+    /// lock, and the resume was refused until the dashboard went away).
+    @Test func aLingeringDashboardLeavesTheStudyFreeForResume() throws {
+        let s = try Scratch("dashboard-linger")
+        defer { s.cleanUp() }
+        let file = try s.write("free.yaml", syntheticSweep(study: "free", trials: 3, epochs: 1))
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        #expect(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("study 'free' finished") }, "\(s.read("run.log"))")
+        let enqueued = try s.sweep(["enqueue", "free", "x=0.5", "y=1", "z=2", "--db", s.db])
+        #expect(enqueued.status == 0 && enqueued.output.contains("sweep resume"), "\(enqueued.output)")
+        let resumed = try s.sweep(["resume", "free", "--workers", "1", "--db", s.db, "--no-progress"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let trials = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "free").id) }
+        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(trials.last?.params["x"] == .double(0.5))
+        // The dashboard still lingers, and shows the trial the resume ran.
+        #expect(run.isRunning)
+        #expect(HTTP.request("http://127.0.0.1:\(port)/api/study?name=free")?.body.contains("\"number\":3,") == true,
+                "\(HTTP.request("http://127.0.0.1:\(port)/api/study?name=free")?.body.prefix(600) ?? "")")
+        run.terminate()
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0, "\(s.read("run.log").suffix(1500))")
+    }
+
     /// A page of a study or trial that does not exist says so once (it said "cannot reach the
     /// dashboard (... HTTP 404); retrying" forever).
     @Test func pagesOfMissingStudiesAndTrialsSaySo() throws {

@@ -64,4 +64,17 @@ import Testing
         #expect(error(ok.merging(["width": .bool(true)]) { $1 })?.field == "width", "true is not the choice 1")
         #expect(error(ok) == nil)
     }
+
+    /// Spaces around a number typed on a command line (`"x= 0.5"`) are not part of it; text
+    /// with spaces at its ends is shown in quotes (it read " 0.5 is not in uniform").
+    @Test func spacesAroundGivenNumbersAreNotPartOfThem() throws {
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: 0, high: 1, step: nil)),
+                                     Parameter(name: "n", distribution: .int(low: 1, high: 8, step: 1)),
+                                     Parameter(name: "k", distribution: .categorical([.string("a"), .string("b")]))])
+        #expect(try space.check(given: ["x": .string(" 0.5"), "n": .string("\t3 "), "k": .string("a")]) == ["x": .double(0.5), "n": .int(3), "k": .string("a")])
+        let e = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string("0.5"), "n": .string("3"), "k": .string(" a")]) }
+        #expect(e?.message == "\" a\" is not in choice {a, b}", "\(String(describing: e))")
+        let empty = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string(""), "n": .string("3"), "k": .string("a")]) }
+        #expect(empty?.message == "\"\" is not in uniform [0.0, 1.0]", "\(String(describing: empty))")
+    }
 }

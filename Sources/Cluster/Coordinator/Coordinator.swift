@@ -66,8 +66,8 @@ public final class Coordinator {
     private var peers: [UInt32: String] = [:]
     /// A handshake failed; the DISCONNECTED event that follows names its connection.
     private var pendingFailure: String?
-    /// Held while this coordinator runs its study.
-    private let lock: StudyLock?
+    /// Held while this coordinator runs its study (until ``close()``).
+    private var lock: StudyLock?
     /// CURVE: the key each worker id first connected with.
     private var keyOfWorker = WorkerKeyBindings()
     /// Bytes received per connection (by descriptor) in the current one-second window.
@@ -577,6 +577,18 @@ public final class Coordinator {
         result.databaseLost = LostDatabase(change: change, rescuedTo: saved)
         if saved == nil || !problems.isEmpty { result.reason += "; " + problems.joined(separator: "; ") }
         return result
+    }
+
+    /// Gives the study up once ``run(stop:force:drainSeconds:onStop:)`` has returned: the
+    /// sockets close (the `stop`s queued for workers still go out within their linger time),
+    /// freeing the port, and the study lock is released, so `sweep resume` can take the study
+    /// while this process goes on (a dashboard lingering after its sweep). Nothing may be
+    /// asked of the coordinator's sockets afterwards.
+    public func close() {
+        monitor.close()
+        authenticator?.socket.close()
+        router.close()
+        lock = nil
     }
 
     private func summary(finished: Bool, reason: String, started: Double) -> CoordinatorSummary {

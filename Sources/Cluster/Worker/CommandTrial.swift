@@ -379,7 +379,9 @@ struct CommandTrial: TrialKind {
                 // It reported, past the epochs the study runs ("exited without reporting" misled).
                 end.failure = "every report of the program (\(pastLastEpoch)) named an epoch past \(session.lastEpoch), the most this study runs (budget.max_epochs): they were ignored" + logs.stderrTail()
             } else if end.epochsRun == 0, summary.isEmpty {
-                end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)" + logs.stderrTail()
+                end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)"
+                    + (Self.reportLine(in: logs.outputTail(), naming: a.metric).map { "; it printed reports to its output instead (e.g. \($0)): write them to the descriptor in SWEEP_REPORT_FD, or use sweep_client.report" } ?? "")
+                    + logs.stderrTail()
             } else if objective.isEmpty {
                 let unread = (objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? "")
                     + (pastLastEpoch > 0 ? "; \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the most this study runs (budget.max_epochs), were ignored" : "")
@@ -397,6 +399,20 @@ struct CommandTrial: TrialKind {
         // may do so on every trial of a broken host (a missing module), which quarantine is for.
         end.failureIsTrials = stop == .diverged
         return end
+    }
+
+    /// The first line of `output` that would have been a report of `metric` on the report
+    /// channel (a program that printed its reports to stdout), shortened for a message.
+    static func reportLine(in output: String?, naming metric: String) -> String? {
+        guard let output else { return nil }
+        for line in output.split(whereSeparator: \.isNewline) where line.contains("\"\(metric)\"") {
+            let bytes = Array(line.utf8)
+            if case .report(_, let metrics, let nonFinite) = parseReport(bytes[...], after: 0),
+               metrics[metric] != nil || nonFinite.contains(metric) {
+                return String(line.prefix(200)) + (line.count > 200 ? "..." : "")
+            }
+        }
+        return nil
     }
 
     /// A report line as read: the epoch and its metrics (finite numbers; the names of

@@ -36,7 +36,7 @@ extension SearchSpace {
                 throw GivenParamError(field: p.name, message: "inactive: only used when \(c.parent) is \(c.values.map(\.description).joined(separator: " or "))")
             case (true, .some(let v)):
                 guard let value = p.distribution.normalize(v), p.distribution.contains(value) else {
-                    throw GivenParamError(field: p.name, message: "\(v) is not in \(p.distribution.summary)")
+                    throw GivenParamError(field: p.name, message: "\(v.shownAsGiven) is not in \(p.distribution.summary)")
                 }
                 out[p.name] = value
             case (false, nil):
@@ -54,14 +54,14 @@ extension Distribution {
         case .uniform, .logUniform, .normal, .logNormal, .beta:
             switch value {
             case .double, .int: return value.number.map(ParamValue.double)
-            case .string(let s): return Double(s).map(ParamValue.double)
+            case .string(let s): return Double(s.trimmingSpaces).map(ParamValue.double) // "x= 0.5" as 0.5
             case .bool, .list, .null: return nil
             }
         case .int, .logInt:
             switch value {
             case .int: return value
             case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? .int(Int(d)) : nil
-            case .string(let s): return Int(s).map(ParamValue.int)
+            case .string(let s): return Int(s.trimmingSpaces).map(ParamValue.int)
             case .bool, .list, .null: return nil
             }
         case .categorical(let choices):
@@ -103,7 +103,23 @@ extension Distribution {
     private static func quantumSummary(_ q: Double?) -> String { q.map { " q \(formatParamNumber($0))" } ?? "" }
 }
 
+extension String {
+    /// Without spaces and tabs at either end.
+    fileprivate var trimmingSpaces: Substring {
+        let isSpace = { (c: Character) in c == " " || c == "\t" }
+        let head = drop(while: isSpace)
+        return head.dropLast(head.reversed().prefix(while: isSpace).count)
+    }
+}
+
 extension ParamValue {
+    /// A given value for a message: text as typed, in quotes when spaces at its ends or
+    /// nothing would be unseen (`" 0.5"`, `""`).
+    fileprivate var shownAsGiven: String {
+        guard case .string(let s) = self, s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace else { return description }
+        return "\"\(s)\""
+    }
+
     fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }
 
     /// The value as messages list choices: text that reads as a number, a flag or no value

@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
 
     @Argument(help: "The train file (YAML).") var file: String
     @Flag(help: "Do not evaluate on the test split at the end.") var noTest = false
-    @Option(help: "Also write the epochs as JSON lines to this file.") var metricsOut: String?
+    @Option(help: "Also write the epochs to this file: JSON lines, or CSV when it ends in .csv.") var metricsOut: String?
     @Option(help: "Write the trained model to this file (final or restored-best weights).") var saveModel: String?
     @Option(help: "Save the training state to this file; continue from it when it exists.") var checkpoint: String?
     @Option(help: "Epochs between checkpoints.") var checkpointEvery = 1

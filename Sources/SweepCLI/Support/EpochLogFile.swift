@@ -2,7 +2,8 @@ import Foundation
 import SweepSupport
 import Training
 
-/// `sweep train --metrics-out`: one JSON line per epoch.
+/// `sweep train --metrics-out`: one JSON line per epoch, or a CSV table (a header, then a
+/// row per epoch) when the path ends in `.csv`.
 ///
 /// Opened before training starts, so a path that cannot be written is an error before any
 /// work; continuing from a checkpoint keeps the lines of the epochs the checkpoint holds
@@ -13,19 +14,40 @@ final class EpochLogFile {
     /// A regular file this run created: removed again when not one line could be written.
     private let created: Bool
     private var written = 0
+    private let format: Format
+    /// CSV: the metric columns, from the header (written with the first epoch, or kept).
+    private var csvMetrics: [String]?
+
+    /// How the epochs are written, from the file's extension.
+    enum Format {
+        case jsonLines
+        case csv
+
+        init(path: String) {
+            self = (path as NSString).pathExtension.lowercased() == "csv" ? .csv : .jsonLines
+        }
+    }
 
     /// Creates (or, continuing after epoch `kept`, trims) the file at `path`.
     init(path: String, keepingEpochsThrough kept: Int?) throws {
         self.path = path
+        format = Format(path: path)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             throw UsageError("--metrics-out: directory \(directory) does not exist")
         }
         var keptLines = Data()
         if let kept, let old = FileManager.default.contents(atPath: path) {
-            for line in old.split(separator: UInt8(ascii: "\n")) where Self.epoch(of: Data(line)).map({ $0 <= kept }) ?? false {
-                keptLines += line + Data("\n".utf8)
+            for line in old.split(separator: UInt8(ascii: "\n")) {
+                let text = String(decoding: line, as: UTF8.self)
+                if format == .csv, csvMetrics == nil, let columns = Self.csvHeader(text) {
+                    csvMetrics = columns
+                } else if (format == .csv ? Int(text.prefix { $0 != "," }) : Self.epoch(of: Data(line))).map({ $0 <= kept }) ?? false {
+                    keptLines += line + Data("\n".utf8)
+                }
             }
+            // The header goes first again (only with the rows it heads).
+            if let csvMetrics, !keptLines.isEmpty { keptLines = Data(Self.csvHeaderLine(csvMetrics).utf8) + keptLines } else { csvMetrics = nil }
         }
         // A plain open: `createFile` writes a new file and renames it over the path, which
         // replaced a link, a pipe or a device (as root, /dev/full itself) with a regular file.
@@ -45,7 +67,32 @@ final class EpochLogFile {
     /// Appends one epoch's line; nil, or the system's reason it could not (a full disk).
     /// A first line that cannot be written leaves no empty file behind.
     func append(_ epoch: EpochMetrics) throws -> String? {
-        write(try JSONEncoder().encode(epoch) + Data("\n".utf8))
+        switch format {
+        case .jsonLines:
+            return write(try JSONEncoder().encode(epoch) + Data("\n".utf8))
+        case .csv:
+            var text = ""
+            if csvMetrics == nil {
+                csvMetrics = epoch.metrics.keys.sorted()
+                text = Self.csvHeaderLine(csvMetrics!)
+            }
+            // A metric an epoch lacks is an empty cell (validation only every few epochs).
+            let cells = [String(epoch.epoch)] + csvMetrics!.map { epoch.metrics[$0].map { "\($0)" } ?? "" }
+                + ["\(epoch.seconds)", "\(epoch.trainingSeconds)"]
+            return write(Data((text + cells.joined(separator: ",") + "\n").utf8))
+        }
+    }
+
+    /// `epoch,<metrics>,seconds,training_seconds` (metric names are plain words: no quoting).
+    private static func csvHeaderLine(_ metrics: [String]) -> String {
+        (["epoch"] + metrics + ["seconds", "training_seconds"]).joined(separator: ",") + "\n"
+    }
+
+    /// The metric columns of a header line this type wrote, nil for any other line.
+    private static func csvHeader(_ line: String) -> [String]? {
+        let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard columns.count >= 3, columns.first == "epoch", columns.suffix(2) == ["seconds", "training_seconds"] else { return nil }
+        return Array(columns.dropFirst().dropLast(2))
     }
 
     private func write(_ bytes: Data) -> String? {

@@ -104,7 +104,10 @@ struct SweepSession {
         try printSummary(summary)
         if summary.finished { dashboardServer?.server.letOpenPagesSeeTheEnd() }
         if summary.finished, let linger = dashboard?.linger, linger > 0 {
-            // The coordinator is done; its final numbers stay readable for a while.
+            // The coordinator is done; its final numbers stay readable for a while. The study
+            // is free meanwhile: `sweep resume` or `sweep enqueue` + resume may take it (the
+            // lock held here refused them until the dashboard went away).
+            coordinator.close()
             let deadline = Date().addingTimeInterval(linger)
             while Date() < deadline && !processStop.isSet { usleep(50_000) }
         }
