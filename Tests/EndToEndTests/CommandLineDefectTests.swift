@@ -114,6 +114,38 @@ import Testing
         #expect(bad.status == 2 && bad.output.contains("cannot sort by '-'"), "\(bad.output)")
     }
 
+    /// Sorting by the objective's own name follows the study's direction (a minimized `wer`
+    /// was sorted worst first, by the guess from its name that `--sort value` does not make).
+    @Test func sortingByTheObjectiveFollowsTheStudysDirection() throws {
+        let h = try SweepHarness("objective-sort")
+        defer { h.cleanUp() }
+        _ = try h.write("r.sh", #"echo "{\"epoch\": 1, \"wer\": $1, \"acc\": $1}" >&3"# + "\n")
+        let file = try h.write("s.yaml", """
+            study: w
+            objective: {metric: wer, direction: minimize}
+            command: [sh, r.sh, "${param:x}"]
+            working_directory: .
+            parameters:
+              x: {choice: [0.5, 0.1, 0.9]}
+            sampler: {name: grid}
+            pruner: {name: none}
+            budget: {trials: 3, max_epochs: 1}
+            """)
+        #expect(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        func values(_ sort: String) throws -> [String] {
+            let (status, output) = try h.run(["trials", "w", "--db", h.db, "--format", "csv", "--sort", sort])
+            #expect(status == 0, "\(output)")
+            let rows = output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let column = try #require(rows.first?.firstIndex(of: "value"), "\(output)") // the trial's wer
+            return rows.dropFirst().map { $0[column] }
+        }
+        #expect(try values("value") == ["0.1", "0.5", "0.9"])
+        #expect(try values("wer") == ["0.1", "0.5", "0.9"])
+        #expect(try values("-wer") == ["0.9", "0.5", "0.1"])
+        // Other metrics keep the guess from their names (accuracy-like: highest first).
+        #expect(try values("acc") == ["0.9", "0.5", "0.1"])
+    }
+
     /// A `program` that local workers would not find (run from another directory without
     /// `working_directory`, or not in the one it names) is noted by `validate` and `run`,
     /// with where it is.

@@ -91,6 +91,14 @@ import Testing
             #expect(report.status == 0, "\(report.output)")
             let html = try String(contentsOf: s.directory.appendingPathComponent("r-\(signal).html"), encoding: .utf8)
             #expect(html.contains("Study state when generated: interrupted.") && !html.contains("· running</p>"), "\(html.suffix(400))")
+            // So do `compare` and `export` (they said running, RUNNING).
+            let compared = try s.sweep(["compare", "paused", "paused", "--db", s.db]).output
+            #expect(compared.split(separator: "\n").contains { $0.hasPrefix("state ") && $0.contains("interrupted") && !$0.contains("running") }, "\(compared)")
+            let comparedJSON = try s.sweep(["compare", "paused", "paused", "--db", s.db, "--format", "json"]).output
+            #expect(comparedJSON.contains("\"state\" : \"INTERRUPTED\"") && !comparedJSON.contains("\"state\" : \"RUNNING\""), "\(comparedJSON)")
+            let exported = try s.sweep(["export", "paused", "--db", s.db]).output
+            let exportedStudy = (try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any])?["study"] as? [String: Any]
+            #expect(exportedStudy?["state"] as? String == "INTERRUPTED", "\(exported.prefix(600))")
         }
         // Resumed to the end: FINISHED.
         let resumed = try s.sweep(["resume", "paused", "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)

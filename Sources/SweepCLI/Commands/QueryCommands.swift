@@ -20,12 +20,11 @@ struct Studies: ParsableCommand {
         let rows: [(StudyRecord, [TrialState: Int], TrialRecord?)] = try reader.read { q in
             try q.studies().map { s in (s, try q.stateCounts(studyID: s.id), try q.best(study: s, top: 1).first) }
         }
-        let phases = rows.map { StudyPhase.of($0.0, databasePath: database.path).rawValue }
+        let phases = rows.map { StudyPhase.of($0.0, databasePath: database.path) }
         switch format {
         case .json:
             print(try JSONOutput.render(zip(rows, phases).map { row, phase in
-                var study = JSONOutput.Study(row.0, counts: row.1)
-                study.state = phase
+                var study = JSONOutput.Study(row.0, phase: phase, counts: row.1)
                 study.best = row.2.map { JSONOutput.Trial($0) }
                 return study
             }))
@@ -33,7 +32,7 @@ struct Studies: ParsableCommand {
             let headers = ["study", "state", "metric", "direction", "trials", "complete", "pruned", "failed", "running", "best", "created"]
             let data = zip(rows, phases).map { row, phase in
                 let (s, c, best) = row
-                return [s.name, phase, s.definition.metric, s.direction.rawValue, Fmt.trials(TrialState.allCases.filter(\.isFinished).reduce(0) { $0 + (c[$1] ?? 0) }, budget: s.definition.budgetTrials),
+                return [s.name, phase.rawValue, s.definition.metric, s.direction.rawValue, Fmt.trials(TrialState.allCases.filter(\.isFinished).reduce(0) { $0 + (c[$1] ?? 0) }, budget: s.definition.budgetTrials),
                  "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)", Fmt.value(best?.value), Fmt.time(s.createdAt)]
             }
             if format == .csv { print(CSV.render(headers, data), terminator: "") } else {
@@ -42,7 +41,7 @@ struct Studies: ParsableCommand {
                 data.forEach { t.add($0) }
                 print(t.render())
                 // RUNNING is what the database says; nobody runs them while a study is interrupted.
-                for (row, phase) in zip(rows, phases) where phase == StudyPhase.interrupted.rawValue && (row.1[.running] ?? 0) > 0 {
+                for (row, phase) in zip(rows, phases) where phase == .interrupted && (row.1[.running] ?? 0) > 0 {
                     print("study '\(row.0.name)' is interrupted: its \(row.1[.running] ?? 0) RUNNING trial(s) wait for `sweep resume \(row.0.name) --db \(database.path)`")
                 }
             }
@@ -95,8 +94,9 @@ struct Trials: ParsableCommand {
               sweep trials quickstart --state COMPLETE --sort value --limit 10
               sweep trials quickstart --sort val_loss --format csv > trials.csv
             --sort takes number (default), value (best first), duration, or any reported
-            metric (val_loss, accuracy, val_rmse, ...; losses and errors (rmse, mae)
-            ascending, others descending). A leading '-' turns the order round:
+            metric (val_loss, accuracy, val_rmse, ...; the objective in the study's
+            direction, losses and errors (rmse, mae) ascending, others descending).
+            A leading '-' turns the order round:
               sweep trials quickstart --sort -value      (worst first)
             """)
 
@@ -133,7 +133,12 @@ struct Trials: ParsableCommand {
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            if case .metric(let name, _) = order { try Self.requireKnownMetric(name, study: s, reported: try q.trials(studyID: s.id)) }
+            var order = order
+            if case .metric(let name, _) = order {
+                try Self.requireKnownMetric(name, study: s, reported: try q.trials(studyID: s.id))
+                // The objective is best first in the study's direction, whatever its name says.
+                if name == s.definition.metric { order = .metric(name, ascending: s.direction == .minimize) }
+            }
             return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, reversed: reversed, direction: s.direction, limit: limit))
         }
         try TrialListing.print(trials, study: s, format: format)
@@ -322,7 +327,7 @@ struct Export: ParsableCommand {
                 // The document as `Document` encodes it, rendered one trial at a time: encoding
                 // all of it at once took 20 times the database's size (1.6 GB for 80,000 trials).
                 let curves = try q.allIntermediates(studyID: s.id)
-                let head = try JSONOutput.render(Document(study: JSONOutput.Study(s, counts: try q.stateCounts(studyID: s.id)), parameters: names, trials: []))
+                let head = try JSONOutput.render(Document(study: JSONOutput.Study(s, phase: StudyPhase.of(s, databasePath: database.path), counts: try q.stateCounts(studyID: s.id)), parameters: names, trials: []))
                 guard head.hasSuffix("\"trials\" : [\n\n  ]\n}") else { throw CommandFailure("internal: unexpected JSON layout") }
                 var text = Array(String(head.dropLast("[\n\n  ]\n}".count)).utf8) + Array((trials.isEmpty ? "[\n\n  ]\n}\n" : "[\n").utf8)
                 let encoder = JSONOutput.encoder()

@@ -66,8 +66,7 @@ struct Status: ParsableCommand {
         if format == .json {
             let snapshot = try self.snapshot(reader)
             let p = snapshot.progress
-            var studyJSON = JSONOutput.Study(p.study, counts: p.counts)
-            studyJSON.state = snapshot.phase.rawValue
+            let studyJSON = JSONOutput.Study(p.study, phase: snapshot.phase, counts: p.counts)
             let json = StatusJSON(study: studyJSON, finished: p.finished, remaining: p.remaining, elapsed_s: snapshot.elapsed,
                                   throughput_per_s: p.throughput, eta_s: snapshot.phase == .running ? p.eta : nil, best: p.best.map { JSONOutput.Trial($0) },
                                   // Only while it runs: an interrupted study's rows name workers that are gone.

@@ -45,7 +45,7 @@ struct Comparison {
         add("running/waiting") { "\($0.count(.running))/\($0.count(.waiting) + $0.count(.stale))" }
         add("median trial time") { Fmt.seconds($0.medianDuration) }
         add("wall time") { Fmt.seconds($0.wallTime) }
-        add("state") { $0.study.state.rawValue.lowercased() }
+        add("state") { $0.phase.rawValue.lowercased() }
         return r
     }
 
@@ -106,7 +106,7 @@ struct Comparison {
     var json: JSON {
         func s(_ o: StudyOutcome) -> StudyJSON {
             let r = target.flatMap { o.reach($0) }
-            return StudyJSON(name: o.study.name, database: o.databasePath, metric: o.study.definition.metric, state: o.study.state.rawValue,
+            return StudyJSON(name: o.study.name, database: o.databasePath, metric: o.study.definition.metric, state: o.phase.rawValue,
                              best_value: o.best?.value, best_trial: o.best?.number, reached_target: r != nil, trials_to_target: r?.trials,
                              seconds_to_target: r?.seconds, best_after_common_trials: o.bestAfter(commonTrials), trials: o.total,
                              budget_trials: o.study.definition.budgetTrials, complete: o.count(.complete), pruned: o.count(.pruned),

@@ -7,6 +7,9 @@ import SweepReport
 struct StudyOutcome {
     var study: StudyRecord
     var databasePath: String
+    /// Running, interrupted or finished, as `sweep status` says (the record says RUNNING
+    /// until the study finishes, whether or not a coordinator runs it).
+    var phase: StudyPhase
     var counts: [TrialState: Int]
     var best: TrialRecord?
     var medianDuration: Double?
@@ -34,7 +37,7 @@ struct StudyOutcome {
                 .sorted { ($0.finishedAt ?? .infinity, $0.number) < ($1.finishedAt ?? .infinity, $1.number) }
             let first = trials.compactMap(\.startedAt).min()
             let last = trials.compactMap(\.finishedAt).max()
-            return StudyOutcome(study: s, databasePath: databasePath, counts: try q.stateCounts(studyID: s.id),
+            return StudyOutcome(study: s, databasePath: databasePath, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id),
                                 best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
                                 wallTime: try Self.wallTime(first: first, last: last, runs: q.runSegments(studyID: s.id)),
                                 firstStart: first, finishOrder: finished, runs: try q.runSegments(studyID: s.id))

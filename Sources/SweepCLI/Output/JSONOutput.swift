@@ -94,11 +94,13 @@ enum JSONOutput {
         /// The best trial so far (`sweep studies`; the table and CSV showed its value, JSON nothing).
         var best: Trial?
 
-        init(_ s: StudyRecord, counts: [TrialState: Int]? = nil) {
+        /// `phase`: as users see the study (``StudyPhase``), not the record's RUNNING of an
+        /// interrupted study.
+        init(_ s: StudyRecord, phase: StudyPhase, counts: [TrialState: Int]? = nil) {
             name = s.name
             direction = s.direction.rawValue
             metric = s.definition.metric
-            state = s.state.rawValue
+            state = phase.rawValue
             budget_trials = s.definition.budgetTrials
             max_epochs = s.definition.maxEpochs
             seed = s.definition.seed
