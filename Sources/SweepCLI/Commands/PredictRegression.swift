@@ -3,7 +3,8 @@ import Training
 
 /// `sweep predict` with a regression model: one value per sample, in the target's units (the
 /// model undoes its target standardization), and RMSE, MAE and R^2 when targets are known
-/// (the table's label column, or `--labels` with one number per line).
+/// (the table's label column, or `--labels` with one number per line). A row whose target is
+/// empty or `NA` is predicted and left out of the scores (its target is NaN here).
 enum RegressionPredict {
     /// The samples of `path`, with each row's target when a table carries the label column.
     static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, targets: [Float]?) {
@@ -61,7 +62,19 @@ enum RegressionPredict {
         let targets: [Float]?
         let mcSamples: Int
 
-        var scores: [String: Double]? { targets.map { RegressionScores.of(predictions: prediction.mean, targets: $0) } }
+        /// The samples with a known target.
+        var scored: [Int] { targets.map { t in t.indices.filter { !t[$0].isNaN } } ?? [] }
+
+        var scores: [String: Double]? {
+            guard let targets, case let rows = scored, !rows.isEmpty else { return nil }
+            return RegressionScores.of(predictions: rows.map { prediction.mean[$0] }, targets: rows.map { targets[$0] })
+        }
+
+        /// The target of sample `i` as printed: empty when it has none.
+        func shownTarget(_ i: Int, _ format: (Float) -> String) -> String {
+            guard let t = targets?[i], !t.isNaN else { return "" }
+            return format(t)
+        }
 
         func table() -> String {
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
@@ -69,10 +82,12 @@ enum RegressionPredict {
             var lines = [pad("sample", 8) + pad("predicted", 20) + (targets == nil ? "" : target)]
             for i in 0..<prediction.count {
                 let value = mcSamples > 0 ? String(format: "%.6g±%.3g", prediction.mean[i], prediction.std[i]) : String(format: "%.6g", prediction.mean[i])
-                lines.append(pad(String(i), 8) + pad(value, 20) + (targets.map { String(format: "%.6g", $0[i]) } ?? ""))
+                lines.append(pad(String(i), 8) + pad(value, 20) + shownTarget(i) { String(format: "%.6g", $0) })
             }
+            let unscored = targets == nil ? 0 : prediction.count - scored.count
             if let scores {
-                lines.append(String(format: "rmse %.6g  mae %.6g  r2 %.4f (%d samples)", scores["rmse"]!, scores["mae"]!, scores["r2"]!, prediction.count))
+                lines.append(String(format: "rmse %.6g  mae %.6g  r2 %.4f (%d samples)", scores["rmse"]!, scores["mae"]!, scores["r2"]!, scored.count)
+                             + (unscored > 0 ? "; \(unscored) sample(s) without a target left out" : ""))
             }
             return lines.joined(separator: "\n")
         }
@@ -83,7 +98,7 @@ enum RegressionPredict {
             for i in 0..<prediction.count {
                 var fields = [String(i), "\(prediction.mean[i])"]
                 if mcSamples > 0 { fields.append("\(prediction.std[i])") }
-                if let targets { fields.append("\(targets[i])") }
+                if targets != nil { fields.append(shownTarget(i) { "\($0)" }) }
                 text += fields.joined(separator: ",") + "\n"
             }
             return text
@@ -109,7 +124,7 @@ enum RegressionPredict {
 
         func json() throws -> String {
             let rows = (0..<prediction.count).map { i in
-                Row(sample: i, predicted: prediction.mean[i], std: mcSamples > 0 ? prediction.std[i] : nil, target: targets?[i])
+                Row(sample: i, predicted: prediction.mean[i], std: mcSamples > 0 ? prediction.std[i] : nil, target: targets?[i].isNaN == false ? targets?[i] : nil)
             }
             let s = scores
             return try JSONOutput.render(Document(

@@ -168,14 +168,14 @@ struct DelimitedTable {
                     guard let text = f.validText else { throw DataError.malformed(path: path, line: line, column: f.column, reason: notUTF8) }
                     labelText = text
                     if labelText.isEmpty || isMissingToken(labelText) {
-                        // Predicting classes: a row without its label is predicted, not scored
-                        // (a table of some labelled rows and new ones was refused whole).
-                        guard labelOptional && !numericLabel else {
+                        // Predicting: a row without its label (class or target) is predicted,
+                        // not scored (a table of some labelled rows and new ones was refused whole).
+                        guard labelOptional else {
                             throw DataError.malformed(path: path, line: line, column: f.column, reason: "missing label in column '\(label)'")
                         }
                         labelText = ""
                     }
-                    if numericLabel && f.number == nil {
+                    if numericLabel && !labelText.isEmpty && f.number == nil {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
                             reason: "'\(shown(labelText))' in the label column '\(label)' is not a finite number (task: regression needs a numeric target)")

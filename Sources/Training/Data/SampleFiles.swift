@@ -48,14 +48,17 @@ public enum SampleFiles {
     public static func isIntegerLabel(_ text: String) -> Bool { ClassTable.integer(text) != nil }
 
     /// The class of a label as the training data wrote it, nil when it is none of the
-    /// model's classes: a value a class named by `data.classes` had (`classLabels`), a class
+    /// model's classes: a value a class named by `data.classes` had (`classLabels`; text
+    /// that is no whole number is then one of the names), a class
     /// name (`setosa`, or `3` for integer labels 1..k, whose names are their values; also
     /// written `3.0`), or with `indexFallback` a class index (IDX and built-in sets, whose
     /// labels are indices; `classSubset` maps a subset's labels to its classes).
     public static func classIndex(ofLabel text: String, classNames: [String], classLabels: [String]?,
                                   classSubset: [Int]? = nil, indexFallback: Bool = false) -> Int? {
         let integer = ClassTable.integer(text)
-        if let values = classLabels { return integer.flatMap { values.firstIndex(of: String($0)) } }
+        // Integer labels named by `data.classes`: a whole number is a label value as the
+        // training file wrote it, other text one of the names (`--labels` with the names).
+        if let values = classLabels { return integer.map { values.firstIndex(of: String($0)) } ?? classNames.firstIndex(of: text) }
         if let i = classNames.firstIndex(of: text) { return i }
         guard let v = integer else { return nil }
         if let i = classNames.firstIndex(of: String(v)) { return i }

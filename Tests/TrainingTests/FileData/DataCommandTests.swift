@@ -183,6 +183,8 @@ struct DataCommandTests {
         try dir.write("train.csv", "a,b,label\n" + rows(300, offset: 0).joined(separator: "\n") + "\n")
         try dir.write("test.csv", "a,b,label\n" + rows(60, offset: 5).joined(separator: "\n") + "\n")
         try dir.write("labels.txt", (0..<60).map { "\($0 % 3 + 1)" }.joined(separator: "\n") + "\n")
+        // The same labels by their names (refused: "none of the labels is one of the classes").
+        try dir.write("names.txt", (0..<60).map { ["small", "medium", "large"][$0 % 3] }.joined(separator: "\n") + "\n")
         try dir.write("t.yaml", """
             seed: 3
             data: {dataset: csv, train_file: train.csv, label: label, classes: [small, medium, large], validation: 30}
@@ -191,7 +193,7 @@ struct DataCommandTests {
             """)
         let train = try runSweep(["train", "t.yaml", "--save-model", "m.swm", "--no-test"], in: dir.path)
         #expect(train.status == 0, "\(train.output)")
-        for extra in [[], ["--labels", "labels.txt"]] {
+        for extra in [[], ["--labels", "labels.txt"], ["--labels", "names.txt"]] {
             let predict = try runSweep(["predict", "m.swm", "test.csv", "--format", "json"] + extra, in: dir.path)
             #expect(predict.status == 0, "\(predict.output)")
             let document = try JSONSerialization.jsonObject(with: Data(predict.output.utf8)) as! [String: Any]

@@ -118,6 +118,30 @@ struct RegressionCommandTests {
         #expect(r2 > Self.noiseCeiling(labelled.x, labelled.y) - 0.02 && rmseScored > 1.5 && rmseScored < 3.5, "\(scored.output.prefix(400))")
         let rows = try #require(document["predictions"] as? [[String: Any]])
         #expect(rows.count == 300 && rows[0]["target"] as? Double != nil)
+
+        // Rows with an empty or NA target are predicted and left out of the scores (the
+        // whole file was refused: "missing label in column 'y'").
+        var partly = labelled.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (row, token) in [(1, ""), (2, "NA")] {
+            partly[row] = partly[row].split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") + "," + token
+        }
+        let partlyFile = try dir.write("partly.csv", partly.joined(separator: "\n"))
+        let table = try runSweep(["predict", model, partlyFile])
+        #expect(table.status == 0 && table.output.contains("(298 samples); 2 sample(s) without a target left out"), "\(table.output.suffix(300))")
+        let csvOut = try runSweep(["predict", model, partlyFile, "--format", "csv"]).output.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(csvOut.first == "sample,predicted,target" && csvOut[1].hasSuffix(",") && csvOut[3].split(separator: ",").count == 3, "\(csvOut.prefix(4))")
+        let partlyJSON = try runSweep(["predict", model, partlyFile, "--format", "json"])
+        let partlyDoc = try #require(try JSONSerialization.jsonObject(with: Data(partlyJSON.output.utf8)) as? [String: Any], "\(partlyJSON.output.prefix(300))")
+        let partlyRows = try #require(partlyDoc["predictions"] as? [[String: Any]])
+        #expect(partlyRows.count == 300 && partlyRows[0]["target"] == nil && partlyRows[1]["target"] == nil && partlyRows[2]["target"] as? Double != nil)
+        // The scores are those of the other 298 rows.
+        let rest = Array(labelled.text.split(separator: "\n").prefix(1)) + labelled.text.split(separator: "\n").dropFirst(3)
+        let restDoc = try JSONSerialization.jsonObject(with: Data(try runSweep(["predict", model, try dir.write("rest.csv", rest.joined(separator: "\n")), "--format", "json"]).output.utf8)) as? [String: Any]
+        #expect(partlyDoc["rmse"] as? Double != nil && partlyDoc["rmse"] as? Double == restDoc?["rmse"] as? Double, "\(partlyDoc["rmse"] ?? "-") vs \(restDoc?["rmse"] ?? "-")")
+        // A table whose target column is empty throughout (rows to predict): no scores.
+        let blank = labelled.text.split(separator: "\n").enumerated().map { i, line in i == 0 ? String(line) : line.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") + "," }
+        let blankOut = try runSweep(["predict", model, try dir.write("blank.csv", blank.joined(separator: "\n")), "--format", "csv"])
+        #expect(blankOut.status == 0 && blankOut.output.hasPrefix("sample,predicted\n"), "\(blankOut.output.prefix(200))")
     }
 
     @Test func nonNumericTargetIsLocatedAndNothingIsWritten() throws {
