@@ -551,7 +551,13 @@ import Testing
             #expect(lines.contains { $0.contains("w.yaml:3:") && $0.contains("goal must be minimize or maximize") }, "\(lines)")
             #expect(lines.contains { $0.contains("w.yaml:4:1: parametrs: unknown W&B key 'parametrs'; did you mean 'parameters'?") }, "\(lines)")
             #expect(lines.contains { $0.contains("parameters.lr.valuse: unknown key 'valuse' in a W&B parameter; did you mean 'value'?") }, "\(lines)")
-            #expect(lines.last?.contains("w.yaml:8:10: run_cap: run_cap must be a whole number of runs >= 1") == true, "\(lines)")
+            #expect(lines.last?.contains("w.yaml:8:10: run_cap: run_cap must be a whole number of runs from 1 to 1000000, got the string 'ten'") == true, "\(lines)")
+        }
+        // A number out of range is shown as written (it said "got an integer").
+        for (cap, shown) in [("0", "got 0"), ("-3", "got -3"), ("2.5", "got 2.5"), ("1000001", "got 1000001")] {
+            let file = "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2]}\nrun_cap: \(cap)\n"
+            let error = #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: file, file: "w.yaml") }
+            #expect(error?.description.contains("w.yaml:6:10: run_cap: run_cap must be a whole number of runs from 1 to 1000000, \(shown)") == true, "\(String(describing: error))")
         }
     }
 
@@ -638,11 +644,20 @@ import Testing
         ("c: {values: []}", "6:15: parameters.c.values: values needs at least one value"),
         ("c: {distribution: q_log_uniform_values, min: 1, max: 3, q: 0}", "parameters.c.q: q must be > 0"),
         ("c: {distribution: inv_log_uniform, min: a, max: 3}", "6:6: parameters.c: inv_log_uniform takes numbers (exponents of e)"),
-        ("c: {distribution: beta, b: 2}", "6:6: parameters.c.a: distribution beta needs 'a'"),
-        ("c: {distribution: normal, sigma: 0}", "parameters.c.normal: 'normal' needs sigma > 0, got 0.0"),
+        ("c: {distribution: beta, a: 0, b: 2}", "6:30: parameters.c: 'beta' needs a > 0, got 0.0"),
+        ("c: {distribution: normal, sigma: 0}", "6:36: parameters.c: 'normal' needs sigma > 0, got 0.0"),
+        // Problems found in the converted document name the file's keys (they named Sweep's:
+        // `choice[1]`, `int`, `normal`, `budget.trials`).
+        ("c: {values: [adam, adam, sgd]}", "6:22: parameters.c.values[1]: "),
+        ("c: {distribution: int_uniform, min: 1.5, max: 4}", "6:39: parameters.c: 'int' bounds must be whole numbers, got 1.5"),
+        ("c: {parameters: {d: {values: [1, 1]}}}", "parameters.c.parameters.d.values[1]: "),
+        // What W&B's schema refuses: names it does not take, an empty nested mapping.
+        ("1lr: {values: [1, 2]}", "6:3: parameters.1lr: '1lr' is no W&B parameter name"),
+        ("c: {parameters: {}}", "parameters.c.parameters: parameters needs at least one parameter"),
         ("c: {distribution: q_beta, a: 1, b: 1, q: -1}", "parameters.c.q: q must be > 0, got -1.0"),
     ])
     func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
+        // (`beta` without a and b is W&B's default Beta(1, 1).)
         let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  \(line)\n"
         do {
             _ = try SweepDefinition.parse(text: text, file: "w.yaml")

@@ -116,7 +116,13 @@ func peakResidentBytes() -> Int {
         #expect(parseError(text)?.description.contains("study: a study name does not start with '-' (commands would take it for an option), got '-rf'") == true, "\(String(describing: parseError(text)))")
         #expect(try SweepDefinition.parseStored(text: text, file: "stored").study == "-rf")
         #expect(WandBSweep.studyName("--my sweep") == "my-sweep")
-        #expect(WandBSweep.studyName("--") == "wandb-sweep")
+        #expect(WandBSweep.studyName("--") == nil)
+        // Accents go, the letters stay (it was `n-code-sweep`); a name of no such letters
+        // gives way to the file's name (it was `wandb-sweep`).
+        #expect(WandBSweep.studyName("Ünïcode sweep") == "Unicode-sweep")
+        let wandb = "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2]}\nrun_cap: 2\n"
+        #expect(try SweepDefinition.parse(text: "name: 日本語\n" + wandb, file: "/tmp/runs/ja.yaml").study == "ja")
+        #expect(try SweepDefinition.parse(text: "name: ×\n" + wandb, file: nil).study == "wandb-sweep")
     }
 
     /// A leading zero is octal to PyYAML (W&B) and decimal to YAML 1.2: refused, not read

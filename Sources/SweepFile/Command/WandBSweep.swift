@@ -44,9 +44,11 @@ public enum WandBSweep {
 
         // study: W&B's name, made a valid study name; else the file's base name.
         if root["study"] == nil {
-            let raw: String
-            if case .string(let n)? = root["name"]?.value { raw = n } else { raw = file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "wandb-sweep" }
-            add("study", ConfigNode(.string(studyName(raw)), mark: root["name"]?.mark ?? root.mark))
+            let fileName = file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            let named: String? = if case .string(let n)? = root["name"]?.value { n } else { nil }
+            // A name of no letters Sweep takes (`日本語`): the file's name, as without one.
+            let name = [named, fileName].compactMap { $0.flatMap(studyName) }.first ?? "wandb-sweep"
+            add("study", ConfigNode(.string(name), mark: root["name"]?.mark ?? root.mark))
         }
         for key in ["study", "seed", "description", "program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "retry"] {
             if let node = root[key] { add(key, node) }
@@ -125,8 +127,10 @@ public enum WandBSweep {
             } else {
                 var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
                 if let cap = root["run_cap"] {
-                    guard case .int(let n) = cap.value, n >= 1 else {
-                        throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]), message: "run_cap must be a whole number of runs >= 1, got \(cap.kindDescription)")
+                    guard case .int(let n) = cap.value, n >= 1, n <= Budget.maxTrials else {
+                        let got = cap.number != nil ? cap.literal : cap.kindDescription
+                        throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]),
+                                          message: "run_cap must be a whole number of runs from 1 to \(Budget.maxTrials), got \(got)")
                     }
                     trials = cap
                 } else if sampler != "grid" {
@@ -152,6 +156,64 @@ public enum WandBSweep {
         return ConfigNode(.mapping(out), mark: root.mark)
     }
 
+    // MARK: Problems in the file's terms
+
+    /// A problem of the Sweep document a W&B file converts to, said in the file's terms: its
+    /// path names W&B's keys (`parameters.opt.values[1]`, `parameters.lr.sigma`, `run_cap`)
+    /// where Sweep's would name keys the file does not have (`choice[1]`, `normal[1]`,
+    /// `budget.trials`). Its place in the file (`mark`) is already the W&B key's.
+    public static func inFileTerms(_ error: ConfigError, file root: ConfigNode) -> ConfigError {
+        var mapped = error.all.map { e in
+            var e = e
+            e.path = filePath(of: e.path, in: root)
+            return e
+        }
+        var first = mapped.removeFirst()
+        first.others = mapped
+        return first
+    }
+
+    /// Sweep's positions of bounds and arguments by range key, as W&B names them.
+    private static let rangeArguments: [String: [String]] = [
+        "int": ["min", "max"], "uniform": ["min", "max"], "loguniform": ["min", "max"],
+        "normal": ["mu", "sigma"], "lognormal": ["mu", "sigma"], "beta": ["a", "b"],
+    ]
+
+    /// `path` in the converted document as the W&B file `root` names it.
+    static func filePath(of path: ConfigPath, in root: ConfigNode) -> ConfigPath {
+        let c = path.components
+        if c == [.key("budget"), .key("trials")], root["run_cap"] != nil, root["budget"] == nil { return ConfigPath([.key("run_cap")]) }
+        guard c.first == .key("parameters"), var node = root["parameters"] else { return path }
+        var out: [ConfigPath.Component] = [.key("parameters")]
+        var rest = c.dropFirst()
+        while case .key(let key)? = rest.first {
+            if let child = node[key] {
+                out.append(.key(key))
+                node = child
+                rest = rest.dropFirst()
+                // W&B nests parameters under `parameters`; Sweep under the name itself.
+                if let nested = node["parameters"], case .key(let next)? = rest.first, nested[next] != nil {
+                    out.append(.key("parameters"))
+                    node = nested
+                }
+                continue
+            }
+            // A Sweep range key the conversion wrote: the W&B key it came from.
+            rest = rest.dropFirst()
+            switch (key, rest.first) {
+            case ("choice", let index?):
+                return ConfigPath(out + [.key("values"), index] + rest.dropFirst())
+            case (let range, .index(let i)?) where rangeArguments[range].map { $0.indices.contains(i) } == true:
+                return ConfigPath(out + [.key(rangeArguments[range]![i])])
+            case ("step", _), ("q", _):
+                return ConfigPath(out + [.key("q")])
+            default:
+                return ConfigPath(out) // the parameter
+            }
+        }
+        return ConfigPath(out + rest)
+    }
+
     // MARK: Parameters
 
     /// W&B distributions and their Sweep range key.
@@ -167,10 +229,18 @@ public enum WandBSweep {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
         }
+        // W&B's schema: at least one parameter, named `^[A-Za-z_][A-Za-z0-9_.-]*$`.
+        guard !entries.isEmpty else {
+            throw ConfigError(mark: node.mark, path: path, message: "parameters needs at least one parameter (W&B refuses an empty mapping)")
+        }
         var out: [ConfigNode.Entry] = []
         var problems: [ConfigError] = []
         for e in entries {
             do throws(ConfigError) {
+                guard Self.isParameterName(e.key) else {
+                    throw ConfigError(mark: e.keyMark, path: path.appending(e.key),
+                                      message: "'\(e.key)' is no W&B parameter name: it starts with a letter or '_' and holds letters, digits, '_', '.' and '-' (W&B refuses it too)")
+                }
                 if let literal = e.value["value"], literal.entries != nil,
                    Set(e.value.entries?.map(\.key) ?? []).isSubset(of: ["value", "distribution"]),
                    e.value["distribution"].map({ $0.value == .string("constant") }) ?? true {
@@ -188,6 +258,13 @@ public enum WandBSweep {
         }
         if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: node.mark)
+    }
+
+    /// Whether W&B's schema takes `name` for a parameter: ASCII letters, digits, `_`, `.`,
+    /// `-`, not starting with a digit, `.` or `-`.
+    static func isParameterName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
     }
 
     /// The leaves of a literal mapping as entries named by their dotted path.
@@ -332,7 +409,9 @@ public enum WandBSweep {
                                              node["sigma"] ?? ConfigNode(.int(1), mark: node.mark)]), mark: node.mark)
             return range(dist.hasSuffix("log_normal") ? "lognormal" : "normal", pair, extra: quantum())
         case "beta", "q_beta":
-            return range("beta", ConfigNode(.sequence([try need("a"), try need("b")]), mark: node.mark), extra: quantum())
+            // W&B: a and b default to 1 (the uniform distribution on [0, 1]).
+            let one = ConfigNode(.int(1), mark: node.mark)
+            return range("beta", ConfigNode(.sequence([node["a"] ?? one, node["b"] ?? one]), mark: node.mark), extra: quantum())
         default:
             throw ConfigError(mark: node.mark, path: path, message: "W&B distribution '\(dist)' has no Sweep equivalent")
         }
@@ -411,12 +490,14 @@ public enum WandBSweep {
         ConfigError(mark: mark, path: path, message: message)
     }
 
-    /// A W&B sweep name as a study name: letters, digits, `_ - .`, the rest as `-`, without
-    /// leading dashes (``StudyName/checkNew(_:)``).
-    static func studyName(_ raw: String) -> String {
+    /// A W&B sweep name as a study name: accents dropped (`Ünïcode` is `Unicode`), then
+    /// letters, digits, `_ - .`, the rest as `-`, without leading dashes
+    /// (``StudyName/checkNew(_:)``); nil when nothing of it is left.
+    static func studyName(_ raw: String) -> String? {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-        let name = String(raw.map { allowed.contains($0) ? $0 : "-" }.drop { $0 == "-" }.prefix(StudyName.maxLength))
-        return name.isEmpty || name == "." || name == ".." ? "wandb-sweep" : name
+        let folded = raw.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
+        let name = String(folded.map { allowed.contains($0) ? $0 : "-" }.drop { $0 == "-" }.prefix(StudyName.maxLength))
+        return name.allSatisfy({ $0 == "-" || $0 == "." }) ? nil : name
     }
 }
 

@@ -133,8 +133,18 @@ public struct SweepDefinition: Sendable {
 
     private static func parseUnlocated(text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
         let parsed = try YAMLReader.parse(text, file: file, strict: strict)
-        // A W&B sweep file runs as it is: read as the equivalent Sweep document.
-        let root = WandBSweep.isWandB(parsed) ? try WandBSweep.convert(parsed, file: file) : parsed
+        guard WandBSweep.isWandB(parsed) else { return try parseDocument(parsed, text: text, file: file, strict: strict) }
+        // A W&B sweep file runs as it is: read as the equivalent Sweep document, whose
+        // problems are said in the file's terms (`values`, `run_cap`, not `choice`, `budget`).
+        let root = try WandBSweep.convert(parsed, file: file)
+        do throws(ConfigError) {
+            return try parseDocument(root, text: text, file: file, strict: strict)
+        } catch {
+            throw WandBSweep.inFileTerms(error, file: parsed)
+        }
+    }
+
+    private static func parseDocument(_ root: ConfigNode, text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a sweep file is a mapping of sections (study, objective, data, model, training, ...), got \(root.kindDescription)")
         }
