@@ -29,12 +29,12 @@ struct TextTable {
 
     func render() -> String {
         let columns = headers.count
-        var widths = headers.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < columns { widths[i] = max(widths[i], c.count) } }
+        var widths = headers.map(TerminalWidth.of)
+        for r in rows { for (i, c) in r.enumerated() where i < columns { widths[i] = max(widths[i], TerminalWidth.of(c)) } }
         func isNumeric(_ s: String) -> Bool { Double(s) != nil || s.hasSuffix("%") && Double(s.dropLast()) != nil }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
-                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+                let pad = String(repeating: " ", count: max(0, widths[i] - TerminalWidth.of(c)))
                 return isNumeric(c) ? pad + c : c + pad
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }

@@ -1,0 +1,26 @@
+import Testing
+@testable import SweepCLI
+
+/// Tables line up on a terminal whatever the script of their cells: CJK characters and
+/// emoji take two columns (columns of Japanese values were padded by character count and
+/// drifted), combining marks none.
+struct TextTableTests {
+    @Test func wideCharactersTakeTwoColumns() {
+        #expect(TerminalWidth.of("abc") == 3)
+        #expect(TerminalWidth.of("損失") == 4)
+        #expect(TerminalWidth.of("🔥x") == 3)
+        #expect(TerminalWidth.of("e\u{301}") == 1) // e + combining acute: one character
+        #expect(TerminalWidth.of("ｱ") == 1 && TerminalWidth.of("Ａ") == 2) // half- and fullwidth forms
+    }
+
+    @Test func columnsAfterWideCellsLineUp() {
+        var table = TextTable(["name", "value", "note"])
+        table.add(["損失", "0.5", "a"])
+        table.add(["loss", "0.25", "b"])
+        table.add(["🔥", "1", "c"])
+        let lines = table.render().split(separator: "\n").map(String.init)
+        // Where each row's last column starts, in terminal columns.
+        let starts = lines.enumerated().map { i, line in TerminalWidth.of(String(line.dropLast(i < 2 ? 4 : 1))) }
+        #expect(Set(starts).count == 1, "\(lines)")
+    }
+}
