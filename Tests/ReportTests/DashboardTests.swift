@@ -163,7 +163,9 @@ import Testing
         #expect(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("study 'free' finished") }, "\(s.read("run.log"))")
         let enqueued = try s.sweep(["enqueue", "free", "x=0.5", "y=1", "z=2", "--db", s.db])
         #expect(enqueued.status == 0 && enqueued.output.contains("sweep resume"), "\(enqueued.output)")
-        let resumed = try s.sweep(["resume", "free", "--workers", "1", "--db", s.db, "--no-progress"])
+        // On the port the lingering process listened on: its socket is closed too.
+        let endpoint = try #require(s.read("run.log").firstMatch(of: /listening on (tcp:\/\/[0-9.]+:[0-9]+)/)?.1, "\(s.read("run.log"))")
+        let resumed = try s.sweep(["resume", "free", "--workers", "1", "--db", s.db, "--no-progress", "--bind", String(endpoint)])
         #expect(resumed.status == 0, "\(resumed.output)")
         let trials = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "free").id) }
         #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")

@@ -72,6 +72,9 @@ import Testing
                                      Parameter(name: "n", distribution: .int(low: 1, high: 8, step: 1)),
                                      Parameter(name: "k", distribution: .categorical([.string("a"), .string("b")]))])
         #expect(try space.check(given: ["x": .string(" 0.5"), "n": .string("\t3 "), "k": .string("a")]) == ["x": .double(0.5), "n": .int(3), "k": .string("a")])
+        #expect(try space.check(given: ["x": .string("0.5\n"), "n": .string("3"), "k": .string("a")])["x"] == .double(0.5))
+        let numbers = try SearchSpace([Parameter(name: "batch", distribution: .categorical([.int(16), .int(32)]))])
+        #expect(try numbers.check(given: ["batch": .string(" 32")]) == ["batch": .int(32)])
         let e = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string("0.5"), "n": .string("3"), "k": .string(" a")]) }
         #expect(e?.message == "\" a\" is not in choice {a, b}", "\(String(describing: e))")
         let empty = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string(""), "n": .string("3"), "k": .string("a")]) }

@@ -637,6 +637,16 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// W&B schema rules checked since a study began do not stop it: its stored file is read
+    /// without them (a study of `1lr` could not be resumed).
+    @Test func storedWandBFilesSkipTheLaterSchemaRules() throws {
+        for parameters in ["  1lr: {values: [1, 2]}", "  x: {values: [1, 2]}\n  y: {parameters: {}}"] {
+            let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n\(parameters)\n"
+            #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: text, file: "w.yaml") }
+            #expect(try SweepDefinition.parseStored(text: text, file: "stored").space.parameters.count == 1)
+        }
+    }
+
     @Test(arguments: [
         ("c: {distribution: q_log_uniform_values, min: 0, max: 3, q: 2}", "6:48: parameters.c.min: q_log_uniform_values needs min > 0 (it samples the logarithm), got 0"),
         ("c: {distribution: uniformm, min: 0, max: 3}", "parameters.c.distribution: unknown W&B distribution 'uniformm'; did you mean 'uniform'?"),

@@ -78,7 +78,7 @@ extension Distribution {
             func unspaced(_ v: ParamValue) -> String { v.description.filter { !$0.isWhitespace } }
             if case .string = value, let c = choices.first(where: { if case .list = $0 { unspaced($0) == unspaced(value) } else { false } }) { return c }
             // The same number as another kind or as text: 2.0 or "2" for the choice 2.
-            let n: Double? = if case .string(let s) = value { Double(s) } else { value.isBool ? nil : value.number }
+            let n: Double? = if case .string(let s) = value { Double(s.trimmingSpaces) } else { value.isBool ? nil : value.number }
             guard let n else { return nil }
             return choices.first { !$0.isBool && $0.number == n }
         }
@@ -104,11 +104,10 @@ extension Distribution {
 }
 
 extension String {
-    /// Without spaces and tabs at either end.
+    /// Without white space (spaces, tabs, line breaks) at either end.
     fileprivate var trimmingSpaces: Substring {
-        let isSpace = { (c: Character) in c == " " || c == "\t" }
-        let head = drop(while: isSpace)
-        return head.dropLast(head.reversed().prefix(while: isSpace).count)
+        let head = drop(while: \.isWhitespace)
+        return head.dropLast(head.reversed().prefix(while: \.isWhitespace).count)
     }
 }
 
@@ -117,7 +116,7 @@ extension ParamValue {
     /// nothing would be unseen (`" 0.5"`, `""`).
     fileprivate var shownAsGiven: String {
         guard case .string(let s) = self, s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace else { return description }
-        return "\"\(s)\""
+        return "\"" + s.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined() + "\""
     }
 
     fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }

@@ -14,12 +14,14 @@ enum TerminalWidth {
         return isWide(first.value) ? 2 : 1
     }
 
-    /// East Asian Wide and Fullwidth blocks (Unicode's EastAsianWidth W and F, by block).
+    /// East Asian Wide and Fullwidth blocks (Unicode's EastAsianWidth W and F, by block;
+    /// emoji are told by their presentation, since symbols in their blocks drawn as text,
+    /// such as U+1F321, take one column).
     private static func isWide(_ v: UInt32) -> Bool {
         switch v {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
              0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+             0xFFE0...0xFFE6, 0x20000...0x3FFFD:
             return true
         default:
             return false

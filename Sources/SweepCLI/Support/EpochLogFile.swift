@@ -38,16 +38,31 @@ final class EpochLogFile {
         }
         var keptLines = Data()
         if let kept, let old = FileManager.default.contents(atPath: path) {
-            for line in old.split(separator: UInt8(ascii: "\n")) {
-                let text = String(decoding: line, as: UTF8.self)
-                if format == .csv, csvMetrics == nil, let columns = Self.csvHeader(text) {
-                    csvMetrics = columns
-                } else if (format == .csv ? Int(text.prefix { $0 != "," }) : Self.epoch(of: Data(line))).map({ $0 <= kept }) ?? false {
+            let lines = old.split(separator: UInt8(ascii: "\n")).map { line in
+                line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            }
+            switch format {
+            case .jsonLines:
+                for line in lines where Self.epoch(of: Data(line)).map({ $0 <= kept }) ?? false {
                     keptLines += line + Data("\n".utf8)
                 }
+            case .csv:
+                if let header = lines.first.flatMap({ Self.csvHeader(String(decoding: $0, as: UTF8.self)) }) {
+                    let rows = lines.dropFirst().filter { Int(String(decoding: $0.prefix { $0 != UInt8(ascii: ",") }, as: UTF8.self)).map { $0 <= kept } ?? false }
+                    if !rows.isEmpty {
+                        csvMetrics = header
+                        keptLines = Data(Self.csvHeaderLine(header).utf8) + rows.reduce(Data()) { $0 + $1 + Data("\n".utf8) }
+                    }
+                } else {
+                    // JSON lines, as Sweep wrote to any path before it wrote CSV: kept as rows.
+                    let epochs = lines.compactMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0)) }.filter { $0.epoch <= kept }
+                    if let first = epochs.first {
+                        let header = first.metrics.keys.sorted()
+                        csvMetrics = header
+                        keptLines = Data((Self.csvHeaderLine(header) + epochs.map { Self.csvRow($0, metrics: header) }.joined()).utf8)
+                    }
+                }
             }
-            // The header goes first again (only with the rows it heads).
-            if let csvMetrics, !keptLines.isEmpty { keptLines = Data(Self.csvHeaderLine(csvMetrics).utf8) + keptLines } else { csvMetrics = nil }
         }
         // A plain open: `createFile` writes a new file and renames it over the path, which
         // replaced a link, a pipe or a device (as root, /dev/full itself) with a regular file.
@@ -72,15 +87,21 @@ final class EpochLogFile {
             return write(try JSONEncoder().encode(epoch) + Data("\n".utf8))
         case .csv:
             var text = ""
+            let columns = csvMetrics ?? epoch.metrics.keys.sorted()
             if csvMetrics == nil {
-                csvMetrics = epoch.metrics.keys.sorted()
-                text = Self.csvHeaderLine(csvMetrics!)
+                csvMetrics = columns
+                text = Self.csvHeaderLine(columns)
             }
-            // A metric an epoch lacks is an empty cell (validation only every few epochs).
-            let cells = [String(epoch.epoch)] + csvMetrics!.map { epoch.metrics[$0].map { "\($0)" } ?? "" }
-                + ["\(epoch.seconds)", "\(epoch.trainingSeconds)"]
-            return write(Data((text + cells.joined(separator: ",") + "\n").utf8))
+            return write(Data((text + Self.csvRow(epoch, metrics: columns)).utf8))
         }
+    }
+
+    /// One epoch as a CSV row of `metrics`' columns; a metric the epoch lacks is an empty
+    /// cell (validation only every few epochs).
+    private static func csvRow(_ epoch: EpochMetrics, metrics: [String]) -> String {
+        let cells = [String(epoch.epoch)] + metrics.map { epoch.metrics[$0].map { "\($0)" } ?? "" }
+            + ["\(epoch.seconds)", "\(epoch.trainingSeconds)"]
+        return cells.joined(separator: ",") + "\n"
     }
 
     /// `epoch,<metrics>,seconds,training_seconds` (metric names are plain words: no quoting).

@@ -81,6 +81,10 @@ struct SweepSession {
             throw CommandFailure("coordinator failed: \(DatabaseFailure.describe(error) ?? "\(error)")")
         }
         display.stop()
+        // A finished study is free at once: its port and lock go (the workers' `stop`s still
+        // go out within the socket's linger), so `sweep resume` may take it while this
+        // process prints, waits for its workers or lingers with its dashboard.
+        if summary.finished { coordinator.close() }
         dashboardServer?.server.sweepEnded()
         if summary.finished {
             if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
@@ -104,10 +108,8 @@ struct SweepSession {
         try printSummary(summary)
         if summary.finished { dashboardServer?.server.letOpenPagesSeeTheEnd() }
         if summary.finished, let linger = dashboard?.linger, linger > 0 {
-            // The coordinator is done; its final numbers stay readable for a while. The study
-            // is free meanwhile: `sweep resume` or `sweep enqueue` + resume may take it (the
-            // lock held here refused them until the dashboard went away).
-            coordinator.close()
+            // The coordinator is done; its final numbers stay readable for a while (the study
+            // is free meanwhile: the lock held here refused a resume until the dashboard went).
             let deadline = Date().addingTimeInterval(linger)
             while Date() < deadline && !processStop.isSet { usleep(50_000) }
         }

@@ -25,7 +25,7 @@ public enum WandBSweep {
     static let gridTrials = 1_000_000
 
     /// The Sweep document for a W&B one; `file` names the study when the file has no `name`.
-    public static func convert(_ root: ConfigNode, file: String?) throws(ConfigError) -> ConfigNode {
+    public static func convert(_ root: ConfigNode, file: String?, strict: Bool = true) throws(ConfigError) -> ConfigNode {
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a W&B sweep file is a mapping, got \(root.kindDescription)")
         }
@@ -101,7 +101,7 @@ public enum WandBSweep {
         }
 
         if let params = root["parameters"] {
-            check { () throws(ConfigError) in add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid")) }
+            check { () throws(ConfigError) in add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid", strict: strict)) }
         } else {
             problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'"))
         }
@@ -159,9 +159,9 @@ public enum WandBSweep {
     // MARK: Problems in the file's terms
 
     /// A problem of the Sweep document a W&B file converts to, said in the file's terms: its
-    /// path names W&B's keys (`parameters.opt.values[1]`, `parameters.lr.sigma`, `run_cap`)
-    /// where Sweep's would name keys the file does not have (`choice[1]`, `normal[1]`,
-    /// `budget.trials`). Its place in the file (`mark`) is already the W&B key's.
+    /// path names W&B's keys (`parameters.opt.values[1]`, `parameters.lr`, `run_cap`) where
+    /// Sweep's would name keys the file does not have (`choice[1]`, `parameters.lr.normal`,
+    /// `budget.trials`). Its place in the file (`mark`) is already the W&B value's.
     public static func inFileTerms(_ error: ConfigError, file root: ConfigNode) -> ConfigError {
         var mapped = error.all.map { e in
             var e = e
@@ -172,12 +172,6 @@ public enum WandBSweep {
         first.others = mapped
         return first
     }
-
-    /// Sweep's positions of bounds and arguments by range key, as W&B names them.
-    private static let rangeArguments: [String: [String]] = [
-        "int": ["min", "max"], "uniform": ["min", "max"], "loguniform": ["min", "max"],
-        "normal": ["mu", "sigma"], "lognormal": ["mu", "sigma"], "beta": ["a", "b"],
-    ]
 
     /// `path` in the converted document as the W&B file `root` names it.
     static func filePath(of path: ConfigPath, in root: ConfigNode) -> ConfigPath {
@@ -198,18 +192,12 @@ public enum WandBSweep {
                 }
                 continue
             }
-            // A Sweep range key the conversion wrote: the W&B key it came from.
+            // A Sweep key the conversion wrote: a choice is W&B's value at the same index;
+            // problems of a range (`int`, `normal`, ...) are the parameter's, at the place
+            // in the file their mark gives.
             rest = rest.dropFirst()
-            switch (key, rest.first) {
-            case ("choice", let index?):
-                return ConfigPath(out + [.key("values"), index] + rest.dropFirst())
-            case (let range, .index(let i)?) where rangeArguments[range].map { $0.indices.contains(i) } == true:
-                return ConfigPath(out + [.key(rangeArguments[range]![i])])
-            case ("step", _), ("q", _):
-                return ConfigPath(out + [.key("q")])
-            default:
-                return ConfigPath(out) // the parameter
-            }
+            if key == "choice", let index = rest.first { return ConfigPath(out + [.key("values"), index] + rest.dropFirst()) }
+            return ConfigPath(out)
         }
         return ConfigPath(out + rest)
     }
@@ -225,21 +213,23 @@ public enum WandBSweep {
         "beta": "beta", "q_beta": "beta",
     ]
 
-    private static func parameters(_ node: ConfigNode, path: ConfigPath, grid: Bool) throws(ConfigError) -> ConfigNode {
+    /// `strict`: W&B's schema rules Sweep came to check later (parameter names, an empty
+    /// mapping) apply; a stored study's file is read without them, so it still resumes.
+    private static func parameters(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
         }
         // W&B's schema: at least one parameter, named `^[A-Za-z_][A-Za-z0-9_.-]*$`.
-        guard !entries.isEmpty else {
+        guard !entries.isEmpty || !strict else {
             throw ConfigError(mark: node.mark, path: path, message: "parameters needs at least one parameter (W&B refuses an empty mapping)")
         }
         var out: [ConfigNode.Entry] = []
         var problems: [ConfigError] = []
         for e in entries {
             do throws(ConfigError) {
-                guard Self.isParameterName(e.key) else {
+                guard Self.isParameterName(e.key) || !strict else {
                     throw ConfigError(mark: e.keyMark, path: path.appending(e.key),
-                                      message: "'\(e.key)' is no W&B parameter name: it starts with a letter or '_' and holds letters, digits, '_', '.' and '-' (W&B refuses it too)")
+                                      message: "'\(e.key)' is no W&B parameter name: it starts with an ASCII letter or '_' and holds ASCII letters, digits, '_', '.' and '-' (W&B refuses it too)")
                 }
                 if let literal = e.value["value"], literal.entries != nil,
                    Set(e.value.entries?.map(\.key) ?? []).isSubset(of: ["value", "distribution"]),
@@ -251,7 +241,7 @@ public enum WandBSweep {
                     out += Self.dottedLeaves(of: literal, prefix: e.key, keyMark: e.keyMark)
                     continue
                 }
-                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid)))
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict)))
             } catch {
                 problems.append(error)
             }
@@ -279,11 +269,11 @@ public enum WandBSweep {
     /// Distributions a grid can enumerate, as W&B's grid does.
     static let gridDistributions: Set<String> = ["constant", "categorical", "int_uniform", "q_uniform"]
 
-    private static func parameter(_ node: ConfigNode, path: ConfigPath, grid: Bool) throws(ConfigError) -> ConfigNode {
+    private static func parameter(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
         }
-        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid) }
+        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid, strict: strict) }
         let known = Self.parameterKeys.sorted()
         for e in entries where !Self.parameterKeys.contains(e.key) {
             let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }

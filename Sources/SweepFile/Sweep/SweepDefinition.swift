@@ -136,7 +136,7 @@ public struct SweepDefinition: Sendable {
         guard WandBSweep.isWandB(parsed) else { return try parseDocument(parsed, text: text, file: file, strict: strict) }
         // A W&B sweep file runs as it is: read as the equivalent Sweep document, whose
         // problems are said in the file's terms (`values`, `run_cap`, not `choice`, `budget`).
-        let root = try WandBSweep.convert(parsed, file: file)
+        let root = try WandBSweep.convert(parsed, file: file, strict: strict)
         do throws(ConfigError) {
             return try parseDocument(root, text: text, file: file, strict: strict)
         } catch {

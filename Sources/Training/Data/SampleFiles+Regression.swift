@@ -1,9 +1,8 @@
 extension SampleFiles {
     /// A CSV/TSV table for a regression model trained on `data`: raw features, the number
-    /// of rows, and the target column's values when the table has it (a non-numeric target
-    /// is an error with its file, line and column). `fillsMissing` as for ``readTable(_:like:classNames:fillsMissing:)``.
-    /// The samples of a table like the model's training file and, when its label column has
-    /// any value, each row's target (NaN for a row without one: predicted, not scored).
+    /// of rows, and the target column's values when the table has any (NaN for a row whose
+    /// target is empty or `NA`: predicted, not scored; a non-numeric target is an error with
+    /// its file, line and column). `fillsMissing` as for ``readTable(_:like:classNames:fillsMissing:)``.
     public static func readTargetTable(_ path: String, like data: DataConfig, fillsMissing: Bool = false) throws(DataError)
         -> (values: [Float], count: Int, targets: [Float]?)
     {
