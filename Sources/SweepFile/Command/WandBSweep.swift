@@ -166,12 +166,21 @@ public enum WandBSweep {
         var mapped = error.all.map { e in
             var e = e
             e.path = filePath(of: e.path, in: root)
+            if e.path.components.contains(.key("values")), let hint = valuesHints.first(where: { e.message.contains($0.key) })?.value {
+                e.message += hint
+            }
             return e
         }
         var first = mapped.removeFirst()
         first.others = mapped
         return first
     }
+
+    /// What Sweep's refusals of a `values` entry mean for a W&B file, by a phrase of them.
+    private static let valuesHints: [String: String] = [
+        "got a mapping": " (a W&B dict value; write its keys as nested parameters instead: `P: {parameters: {name: {values: [...]}}}`)",
+        "appears twice": " (W&B weights a value listed twice; Sweep's choices are distinct: list it once)",
+    ]
 
     /// `path` in the converted document as the W&B file `root` names it.
     static func filePath(of path: ConfigPath, in root: ConfigNode) -> ConfigPath {
