@@ -637,6 +637,14 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// W&B's labels of the document are accepted and left out (they were "not supported").
+    @Test func apiVersionAndKindAreLabelsOnly() throws {
+        let text = "apiVersion: v1\nkind: sweep\nprogram: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  x: {values: [1, 2]}\n"
+        #expect(try SweepDefinition.parse(text: text, file: "w.yaml").space.parameters.map(\.name) == ["x"])
+        let other = #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: text.replacingOccurrences(of: "kind: sweep", with: "kind: job"), file: "w.yaml") }
+        #expect(other?.description.contains("w.yaml:2:7: kind: kind must be sweep") == true, "\(String(describing: other))")
+    }
+
     /// W&B schema rules checked since a study began do not stop it: its stored file is read
     /// without them (a study of `1lr` could not be resumed).
     @Test func storedWandBFilesSkipTheLaterSchemaRules() throws {

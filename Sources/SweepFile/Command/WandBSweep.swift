@@ -13,11 +13,12 @@ public enum WandBSweep {
     /// files have no such key.
     public static func isWandB(_ root: ConfigNode) -> Bool { root["method"] != nil }
 
-    /// Keys Sweep reads from a W&B file; `project` and `entity` name the W&B project, and
-    /// `controller` (`{type: local}`) where W&B runs its search: none changes the search
-    /// (Sweep's coordinator is always yours), so they are accepted and left out.
+    /// Keys Sweep reads from a W&B file; `project` and `entity` name the W&B project,
+    /// `controller` (`{type: local}`) where W&B runs its search, and `apiVersion` and `kind`
+    /// (`sweep`) label the document: none changes the search (Sweep's coordinator is always
+    /// yours), so they are accepted and left out.
     static let topKeys = ["program", "command", "method", "metric", "parameters", "early_terminate", "run_cap", "name", "description",
-                          "project", "entity", "controller"]
+                          "project", "entity", "controller", "apiVersion", "kind"]
     /// Sweep's own keys, allowed in a W&B file to set what W&B has no word for.
     static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary"]
 
@@ -38,6 +39,9 @@ public enum WandBSweep {
             let near = (topKeys + sweepExtensions).filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
             problems.append(unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]),
                                         near.map { "unknown W&B key '\(e.key)'; did you mean '\($0)'?" } ?? "W&B key '\(e.key)' is not supported by Sweep"))
+        }
+        if let kind = root["kind"], kind.value != .string("sweep") {
+            problems.append(ConfigError(mark: kind.mark, path: ConfigPath([.key("kind")]), message: "kind must be sweep (W&B's only kind of sweep file), got \(kind.number != nil ? kind.literal : kind.kindDescription)"))
         }
         var out: [ConfigNode.Entry] = []
         func add(_ key: String, _ node: ConfigNode) { out.append(.init(key: key, keyMark: node.mark, value: node)) }
