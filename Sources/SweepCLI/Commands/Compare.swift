@@ -59,10 +59,10 @@ struct Compare: ParsableCommand {
 extension Compare {
     /// Left-aligned columns (the measures are mixed text and numbers).
     static func sideBySide(_ header: [String], _ rows: [[String]]) -> String {
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        var widths = header.map(TerminalWidth.of)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], TerminalWidth.of(c)) } }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }
+            cells.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - TerminalWidth.of(c)) }
                 .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))

@@ -342,9 +342,9 @@ struct PredictionReport {
     func table() -> String {
         let columns = names.map { String($0.prefix(withStd ? 15 : 11)) }
         let cell = withStd ? 16 : 12
-        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+        func pad(_ s: String, _ n: Int) -> String { TerminalWidth.of(s) >= n ? s + " " : s + String(repeating: " ", count: n - TerminalWidth.of(s)) }
         // Class names in full up to 40 characters ("setosa, the first" was cut to "setosa, the").
-        let nameWidth = min(max(names.map(\.count).max() ?? 0, 9), 40)
+        let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
         var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + columns.map { pad($0, cell) }.joined()]
         for i in 0..<prediction.count {
             var line = pad(String(i), 8) + pad(String(names[predicted[i]].prefix(nameWidth)), nameWidth + 1)
