@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Search", dependencies: ["Randomness"]),
         .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "SweepFile", dependencies: ["Training", "Search", "Randomness", "Yams"]),
+        .target(name: "SweepFile", dependencies: ["Training", "Search", "Randomness", "SweepSupport", "Yams"]),
         .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport", "SweepSupport"]),
         .target(name: "SweepReport", dependencies: ["Search", "Store"]),
         .target(

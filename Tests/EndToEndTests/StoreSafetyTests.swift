@@ -31,6 +31,13 @@ func listing(_ directory: URL) -> [String] {
         try FileManager.default.createDirectory(atPath: h.path("hdr.db.locks"), withIntermediateDirectories: true)
         let header = try h.run(["status", "s", "--db", "hdr.db"])
         #expect(header.status == 2 && header.output.contains("hdr.db is not a Sweep database (it is not an SQLite database), but Sweep's folders beside it (hdr.db.locks, ...) say it was one: the file is damaged or was overwritten"), "\(header.output)")
+        // The header after SQLite's magic damaged (its page size): damaged, for queries as for
+        // `run` (a query called it another program's file, "pass --db with a new file name").
+        var pageSize = good
+        pageSize.replaceSubrange(16..<18, with: Data([0xFF, 0xFF]))
+        try pageSize.write(to: h.directory.appendingPathComponent("ps.db"))
+        let damagedHeader = try h.run(["status", "s", "--db", "ps.db"])
+        #expect(damagedHeader.status == 1 && damagedHeader.output.contains("cannot open database ps.db: its SQLite header is damaged (file is not a database); the file is damaged (`sqlite3 FILE .recover`"), "\(damagedHeader.output)")
         try good.prefix(good.count / 2).write(to: h.directory.appendingPathComponent("cut.db"))
         let cut = try h.run(["export", "s", "--db", "cut.db", "--format", "json"])
         #expect(cut.status == 1 && cut.output.contains("the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"), "\(cut.output)")

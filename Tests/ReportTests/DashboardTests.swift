@@ -161,6 +161,12 @@ import Testing
         let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         #expect(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("study 'free' finished") }, "\(s.read("run.log"))")
+        // The database file alone holds every commit (the log beside it held the last ones
+        // while the lingering process kept its connections: a copy of the file lacked them).
+        let copy = s.db + ".copy"
+        try FileManager.default.copyItem(atPath: s.db, toPath: copy)
+        let copied = try SweepStore.openReadOnly(path: copy).read { q in try q.stateCounts(studyID: try q.requireStudy(named: "free").id) }
+        #expect(copied[.complete] == 3, "\(copied)")
         let enqueued = try s.sweep(["enqueue", "free", "x=0.5", "y=1", "z=2", "--db", s.db])
         #expect(enqueued.status == 0 && enqueued.output.contains("sweep resume"), "\(enqueued.output)")
         // On the port the lingering process listened on: its socket is closed too.

@@ -1045,7 +1045,7 @@ final class CoordinatorCore {
         let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
         // (Population Based Training refuses it: its members train side by side.)
         let pbt: Bool = if case .pbt? = definition.scheduler { true } else { false }
-        let retry = pbt ? "" : " (with --retry-failed, the \(failed) failed trials' parameters again too)"
+        let retry = pbt ? "" : " (with --retry-failed, the failed trials' parameters again too)"
         // A program that runs and reports, but not the objective: the name is wrong in the
         // program or in the sweep file, and a study's objective cannot change.
         let fix = reportedOtherMetrics

@@ -2,6 +2,7 @@ import Foundation
 import Search
 import Store
 import SweepFile
+import SweepSupport
 
 /// One study definition: the sweep file stored with the study is the source of truth for
 /// its settings; the record's columns (space, metric, direction, retry, epochs) are copies
@@ -153,8 +154,8 @@ extension SweepDefinition {
 /// Changed lines between two texts (a longest-common-subsequence diff; sweep files are small).
 enum LineDiff {
     static func changes(from old: String, to new: String) -> [String] {
-        let a = old.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
-        let b = new.split(separator: "\n", omittingEmptySubsequences: false).prefix(5000).map(String.init)
+        let a = old.textLines.prefix(5000).map(String.init)
+        let b = new.textLines.prefix(5000).map(String.init)
         // common[i][j]: length of the longest common subsequence of a[i...] and b[j...].
         var common = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {

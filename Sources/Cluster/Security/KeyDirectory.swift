@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import ZeroMQ
 
 /// The CURVE keys `sweep keygen` writes, in one directory:
@@ -139,7 +140,7 @@ public struct KeyDirectory: Sendable {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw SecurityError.badKeyFile(path: file, reason: FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file (create keys with `sweep keygen`)")
         }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { i, line in
+        return text.textLines.enumerated().compactMap { i, line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             return trimmed.isEmpty || trimmed.hasPrefix("#") ? nil : (i + 1, trimmed)
         }

@@ -13,19 +13,27 @@ enum DatabaseOwnership {
     /// Tables every Sweep database has had since its first version.
     private static let sweepTables: Set<String> = ["grdb_migrations", "studies", "trials"]
 
+    /// The 16 bytes every SQLite database file begins with.
+    static let sqliteMagic = Data("SQLite format 3\0".utf8)
+
+    /// The first 16 bytes of `path` (fewer for a shorter file), nil when it cannot be read.
+    static func firstBytes(path: String) -> Data? {
+        // Through a kept descriptor (closing one would drop this process's SQLite locks).
+        guard case .success(let d) = DatabaseDescriptors.checkOut(path: path, writable: false) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let count = pread(d.fd, &bytes, 16, 0)
+        DatabaseDescriptors.checkIn(d.fd, writable: d.writable)
+        return Data(bytes.prefix(max(0, count)))
+    }
+
     /// Throws ``StoreError/foreign(path:reason:)`` unless `path` is missing, empty, or Sweep's.
     static func requireSweepOrEmpty(path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
         if isDirectory.boolValue { throw StoreError.foreign(path: path, reason: "it is a directory") }
-        // Through a kept descriptor (closing one would drop this process's SQLite locks).
-        guard case .success(let d) = DatabaseDescriptors.checkOut(path: path, writable: false) else { return } // SQLite reports it
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let count = pread(d.fd, &bytes, 16, 0)
-        DatabaseDescriptors.checkIn(d.fd, writable: d.writable)
-        let header = Data(bytes.prefix(max(0, count)))
+        guard let header = firstBytes(path: path) else { return } // SQLite reports it
         if header.isEmpty { return }
-        guard header == Data("SQLite format 3\0".utf8) else {
+        guard header == sqliteMagic else {
             throw StoreError.foreign(path: path, reason: "it is not an SQLite database")
         }
         var config = Configuration()

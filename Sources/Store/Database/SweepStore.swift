@@ -182,6 +182,11 @@ public final class SweepStore: Sendable {
                 throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            // An SQLite file whose header is damaged (its page size, say) is a damaged
+            // database, not another program's file: `.recover` may save it.
+            if DatabaseOwnership.firstBytes(path: path) == DatabaseOwnership.sqliteMagic {
+                throw StoreError.unreadable(path: path, reason: "its SQLite header is damaged (file is not a database)")
+            }
             throw StoreError.foreign(path: path, reason: "it is not an SQLite database")
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")

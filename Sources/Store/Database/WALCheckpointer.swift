@@ -55,13 +55,21 @@ public final class WALCheckpointer: Sendable {
         thread.start()
     }
 
-    /// Stops the thread (after its current checkpoint) and gives the writer back its own
-    /// automatic checkpoint.
+    /// Stops the thread (after its current checkpoint), copies the whole log into the
+    /// database file and empties it, and gives the writer back its own automatic checkpoint.
+    ///
+    /// The last checkpoint is why the file alone holds every commit once the coordinator
+    /// ends: SQLite does so itself only when its last connection closes, and a dashboard
+    /// (in this process or another) keeps one open, so a copy of the file made after the
+    /// run lacked its last trials while the log beside it held them.
     public func stop() {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         wake.signal()
         done.wait()
-        try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
+        try? store.database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)")
+        }
     }
 
     private func run(path: String) {

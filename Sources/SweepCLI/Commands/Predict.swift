@@ -240,7 +240,7 @@ enum PredictInput {
         }
         var labels: [Int?] = []
         var header: String?
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.textLines.enumerated() {
             var field = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if index == 0, field.hasPrefix("\u{FEFF}") { field = String(field.dropFirst()) } // a byte order mark
             if field.isEmpty { continue }
@@ -284,7 +284,7 @@ enum PredictInput {
             throw UsageError("\(path): cannot read as UTF-8 text")
         }
         var rows: [(Int, [Float])] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.textLines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let parts = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Yams
 
 /// Reads YAML text into a ``ConfigNode`` tree.
@@ -165,7 +166,7 @@ public enum YAMLReader {
     /// Yams reports a duplicate key at its mapping; point at the repeated key instead:
     /// the second line from `line` on that starts with `key:` at the same indentation.
     private static func secondOccurrence(of key: String, in text: String, from line: Int) -> SourceMark? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.textLines
         var indentation: Int?
         var seen = 0
         for i in max(0, line - 1)..<lines.count {
@@ -183,7 +184,7 @@ public enum YAMLReader {
 
     /// "; a tab: YAML indents with spaces" when the character at `m` is a tab.
     private static func tabHint(_ text: String, at m: Mark) -> String {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.textLines
         guard m.line >= 1, m.line <= lines.count else { return "" }
         let line = lines[m.line - 1].unicodeScalars
         guard m.column >= 1, m.column <= line.count else { return "" }

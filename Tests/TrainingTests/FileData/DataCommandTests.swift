@@ -185,6 +185,8 @@ struct DataCommandTests {
         try dir.write("labels.txt", (0..<60).map { "\($0 % 3 + 1)" }.joined(separator: "\n") + "\n")
         // The same labels by their names (refused: "none of the labels is one of the classes").
         try dir.write("names.txt", (0..<60).map { ["small", "medium", "large"][$0 % 3] }.joined(separator: "\n") + "\n")
+        // With Windows line ends (Python's csv module writes them): "0 labels" was the answer.
+        try dir.write("crlf.txt", "label\r\n" + (0..<60).map { "\($0 % 3 + 1)" }.joined(separator: "\r\n") + "\r\n")
         try dir.write("t.yaml", """
             seed: 3
             data: {dataset: csv, train_file: train.csv, label: label, classes: [small, medium, large], validation: 30}
@@ -193,7 +195,7 @@ struct DataCommandTests {
             """)
         let train = try runSweep(["train", "t.yaml", "--save-model", "m.swm", "--no-test"], in: dir.path)
         #expect(train.status == 0, "\(train.output)")
-        for extra in [[], ["--labels", "labels.txt"], ["--labels", "names.txt"]] {
+        for extra in [[], ["--labels", "labels.txt"], ["--labels", "names.txt"], ["--labels", "crlf.txt"]] {
             let predict = try runSweep(["predict", "m.swm", "test.csv", "--format", "json"] + extra, in: dir.path)
             #expect(predict.status == 0, "\(predict.output)")
             let document = try JSONSerialization.jsonObject(with: Data(predict.output.utf8)) as! [String: Any]
