@@ -60,11 +60,19 @@ public final class DashboardServer: Sendable {
 
     // MARK: Running
 
+    /// How long a connection may send nothing before it is closed, in seconds (pages poll
+    /// every few seconds; a long answer being written is not idle).
+    static let idleSeconds: Int64 = 30
+
     /// Serves until the task is cancelled (or SIGINT/SIGTERM when `handleSignals`).
     /// `onListening` gets the bound port once the socket listens.
     public func run(handleSignals: Bool, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let app = Application(
             router: makeRouter(),
+            // A connection that sends nothing for this long is closed, also in the middle of
+            // a request (one whose body never came, or never-finished headers, was kept open
+            // for good: a thousand of them held a thousand connections).
+            server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleSeconds))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: { var l = Logger(label: "sweep-dashboard"); l.logLevel = .warning; return l }()

@@ -14,6 +14,9 @@ import SweepFile
 /// 400 `{"error", "field"}` for a bad body or value (nothing queued); 401/403 without the
 /// token; 404 for an unknown study.
 extension DashboardServer {
+    /// The largest body an enqueue takes (a trial's parameters are a few hundred bytes).
+    static let maxBodyBytes = 1 << 16
+
     struct EnqueueBody {
         var params: Params
     }
@@ -36,7 +39,13 @@ extension DashboardServer {
 
     func enqueue(_ request: Request, study: String) async throws -> Response {
         if let refusal = authorize(request) { return refusal }
-        let body = try await request.body.collect(upTo: 1 << 16)
+        // A body over the bound is refused as soon as its length is declared (a client that
+        // announced 100 GB was waited for) or, undeclared, once that much arrived.
+        let tooLarge = { Response(status: .contentTooLarge, headers: Self.headers("application/json"), body: .init(byteBuffer: ByteBuffer(
+            bytes: (try? StudyFeed.encode(FieldError(error: "the body is over \(Self.maxBodyBytes >> 10) KiB: send {\"params\": {...}} only", field: nil))) ?? Data()))) }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > Self.maxBodyBytes { return tooLarge() }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: Self.maxBodyBytes) } catch let error as HTTPError where error.status == .contentTooLarge { return tooLarge() }
         // Sweep's own parser: Foundation's decoder read the choice 1.0 as the integer 1.
         guard let object = try? JSONParser().parse(String(decoding: body.readableBytesView, as: UTF8.self)),
               let members = object["params"]?.members else {

@@ -21,6 +21,55 @@ import Testing
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// A body announced over the bound is refused at once (413, saying why), and a request
+    /// whose body never comes is closed once the connection is idle (both were waited for
+    /// without end: a thousand such connections stayed open).
+    @Test func anOversizedOrUnfinishedBodyIsNotWaitedFor() throws {
+        let s = try Scratch("dashboard-body")
+        defer { s.cleanUp() }
+        let file = try s.write("b.yaml", syntheticSweep(study: "b", trials: 2, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0", "--token", Self.token], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        // Raw requests (URLSession sets its own Content-Length): the answer to a 100 GB
+        // announcement, then how the connection of a body 100 bytes short ends.
+        let script = try s.write("raw.py", """
+            import socket, sys, time
+            port, token = int(sys.argv[1]), sys.argv[2]
+            def send(length, body):
+                c = socket.create_connection(("127.0.0.1", port))
+                c.sendall(("POST /api/studies/b/enqueue HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer %s\\r\\n"
+                           "Content-Length: %d\\r\\n\\r\\n%s" % (token, length, body)).encode())
+                c.settimeout(90)
+                return c
+            short = send(102, "{}")
+            big = send(99999999999, "{}")
+            answer = b""
+            big.settimeout(10)
+            try:
+                while b"}" not in answer:
+                    part = big.recv(4096)
+                    if not part: break
+                    answer += part
+            except socket.timeout:
+                pass
+            text = answer.decode(errors="replace")
+            print(text.split("\\r\\n")[0], text[-200:].replace("\\n", " ").replace("\\r", " "))
+            start = time.time()
+            try:
+                data = short.recv(4096)
+                print("closed" if data == b"" else "answered " + data.decode(errors="replace").split("\\r\\n")[0])
+            except socket.timeout:
+                print("still open after 90 s")
+            """)
+        let raw = try s.run("/usr/bin/python3", [script, String(port), Self.token], timeout: 150)
+        #expect(raw.status == 0, "\(raw.output)")
+        let lines = raw.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("HTTP/1.1 413") == true && raw.output.contains("the body is over 64 KiB"), "\(raw.output)")
+        #expect(lines.last == "closed", "\(raw.output)")
+        #expect(try Self.stored(s, "b").queue.isEmpty)
+    }
+
     @Test func aTrialEnqueuedDuringASweepRunsWithExactlyThoseValuesAndOnlyWithTheToken() throws {
         let s = try Scratch("dashboard-enqueue")
         defer { s.cleanUp() }
