@@ -244,8 +244,15 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
     @Test func identifyIsAnsweredWithHelloNamingTheRunningTrial() {
         var h = WorkerHarness()
         h.runningTrial()
-        guard case .hello(let hello)? = sends(h.receive(.identify)).first else { Issue.record("no hello"); return }
+        let actions = h.receive(.identify)
+        guard case .hello(let hello)? = sends(actions).first else { Issue.record("no hello"); return }
         #expect(hello.running?.trial == 3)
+        // The runner hears of it: an upload under way ends (the new coordinator answers none
+        // of its parts, and training stood still for 30 s).
+        #expect(actions.contains(.toRunner(.coordinatorRestarted)), "\(actions)")
+        var idle = WorkerHarness()
+        _ = idle.tick()
+        #expect(!idle.receive(.identify).contains(.toRunner(.coordinatorRestarted)))
     }
 }
 

@@ -64,7 +64,7 @@ final class TrialRunner {
                 flags.stopNow = true
             case .quit:
                 flags.quit = true
-            case .command(.decision), .command(.cancel), .command(.data), .command(.checkpoint):
+            case .command(.decision), .command(.cancel), .command(.data), .command(.checkpoint), .command(.coordinatorRestarted):
                 break // for a trial that is over
             }
         }

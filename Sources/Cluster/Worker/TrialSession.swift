@@ -22,6 +22,8 @@ final class TrialSession: DataChannel {
     private var dataReplies: [DataReply] = []
     /// Answers about this trial's large checkpoint not yet taken (``upload(_:epoch:)``, ``download(bytes:)``).
     private var checkpointReplies: [CheckpointTransfer.Reply] = []
+    /// How often the coordinator restarted (asked who this worker is) during the trial.
+    private var coordinatorRestarts = 0
     /// Checkpoint bytes the trial may send now: refilled at ``checkpointBytesPerSecond`` up
     /// to one second's worth, spent by each checkpoint sent (negative after a large one).
     private var checkpointAllowance = TrialSession.checkpointBytesPerSecond
@@ -160,8 +162,12 @@ final class TrialSession: DataChannel {
         var allowance = Double(size), refilledAt = Date().timeIntervalSince1970
         var answerBy = refilledAt + CheckpointTransfer.answerSeconds
         checkpointReplies.removeAll()
+        let restartsBefore = coordinatorRestarts
         while held < archive.count {
             if shouldEnd { return "the trial ended while its checkpoint was sent" }
+            // A restarted coordinator knows nothing of this upload and answers none of its
+            // parts: waiting out the silence stopped training for 30 s.
+            if coordinatorRestarts != restartsBefore { return "the coordinator restarted while the checkpoint was sent" }
             let now = Date().timeIntervalSince1970
             allowance = min(Double(size), allowance + (now - refilledAt) * rate)
             refilledAt = now
@@ -304,6 +310,8 @@ final class TrialSession: DataChannel {
                 dataReplies.append(reply)
             case .command(.checkpoint(let reply)):
                 checkpointReplies.append(reply)
+            case .command(.coordinatorRestarted):
+                coordinatorRestarts += 1
             case .command(.assign):
                 log.warning("ignored an assignment while trial \(ref.trial) runs")
             }

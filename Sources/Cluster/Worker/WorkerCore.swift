@@ -41,6 +41,9 @@ struct WorkerCore {
         /// The answer to a part of the running trial's large checkpoint, or a chunk of the one
         /// it resumes from.
         case checkpoint(CheckpointTransfer.Reply)
+        /// The coordinator asked who this worker is: it restarted (or had let this worker go),
+        /// and a checkpoint upload under way went with it (its parts are not answered).
+        case coordinatorRestarted
     }
 
     /// What the runner says.
@@ -329,6 +332,7 @@ struct WorkerCore {
             }
         case .identify?:
             sayHello(now: now, into: &out)
+            if current?.running == true { out.append(.toRunner(.coordinatorRestarted)) }
         case .heartbeat?:
             break
         case .data(let reply)?:
