@@ -799,6 +799,8 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         let h = try CoreHarness(sweep(trials: 2))
         let record = try h.store.read { try $0.requireStudy(named: "core") }
         #expect(try SweepDefinition.parse(text: sweep(trials: 2), file: "s.yaml").change(from: record) == nil)
+        // The same file saved with CRLF line ends is no change (it was one whose diff listed no line).
+        #expect(try SweepDefinition.parse(text: sweep(trials: 2).replacingOccurrences(of: "\n", with: "\r\n"), file: "s.yaml").change(from: record) == nil)
         let more = try SweepDefinition.parse(text: sweep(trials: 5), file: "s.yaml")
         let change = try #require(try more.change(from: record))
         #expect(change.unforceable == nil)

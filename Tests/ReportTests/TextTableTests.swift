@@ -11,6 +11,7 @@ struct TextTableTests {
         #expect(TerminalWidth.of("🔥x") == 3)
         #expect(TerminalWidth.of("e\u{301}") == 1) // e + combining acute: one character
         #expect(TerminalWidth.of("ｱ") == 1 && TerminalWidth.of("Ａ") == 2) // half- and fullwidth forms
+        #expect(TerminalWidth.prefix("犬猫鳥魚", columns: 5) == "犬猫" && TerminalWidth.prefix("abc", columns: 5) == "abc")
     }
 
     @Test func columnsAfterWideCellsLineUp() {

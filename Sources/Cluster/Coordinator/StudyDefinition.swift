@@ -129,10 +129,11 @@ public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
 }
 
 extension SweepDefinition {
-    /// How this file differs from the one `record` began with; nil when it is the same text.
+    /// How this file differs from the one `record` began with; nil when it is the same text
+    /// (line ends aside: a file saved again with CRLF is the same file).
     public func change(from record: StudyRecord) throws -> SweepFileChange? {
         let old = record.definition.sweepFile
-        guard text != old else { return nil }
+        guard text.textLines != old.textLines else { return nil }
         let stored = try SweepDefinition.stored(record)
         var unforceable: [String] = []
         if objective != stored.objective { unforceable.append("the objective") }

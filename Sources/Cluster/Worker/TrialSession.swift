@@ -162,6 +162,9 @@ final class TrialSession: DataChannel {
         var allowance = Double(size), refilledAt = Date().timeIntervalSince1970
         var answerBy = refilledAt + CheckpointTransfer.answerSeconds
         checkpointReplies.removeAll()
+        // Restarts already told (during the epoch, before the worker said hello again) are
+        // not this upload's: the coordinator now knows the worker and takes its parts.
+        drainLink()
         let restartsBefore = coordinatorRestarts
         while held < archive.count {
             if shouldEnd { return "the trial ended while its checkpoint was sent" }

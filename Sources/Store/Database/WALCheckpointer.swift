@@ -55,8 +55,8 @@ public final class WALCheckpointer: Sendable {
         thread.start()
     }
 
-    /// Stops the thread (after its current checkpoint), copies the whole log into the
-    /// database file and empties it, and gives the writer back its own automatic checkpoint.
+    /// Stops the thread after a last checkpoint that copies the whole log into the database
+    /// file and empties it, and gives the writer back its own automatic checkpoint.
     ///
     /// The last checkpoint is why the file alone holds every commit once the coordinator
     /// ends: SQLite does so itself only when its last connection closes, and a dashboard
@@ -66,10 +66,7 @@ public final class WALCheckpointer: Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         wake.signal()
         done.wait()
-        try? store.database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)")
-        }
+        try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
     }
 
     private func run(path: String) {
@@ -89,5 +86,10 @@ public final class WALCheckpointer: Sendable {
             let logPages: Int = (row ?? nil).flatMap { $0[1] } ?? 0
             wait = logPages > Self.longLogPages ? interval / 10 : interval
         }
+        // The last one copies all of the log and empties it, without waiting: a reader in the
+        // middle of a long read (a `sqlite3` shell, an export) keeps the frames it may still
+        // read, and the coordinator does not wait for it (the writer's busy timeout held its
+        // exit, and every other writer, 10 s).
+        _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }

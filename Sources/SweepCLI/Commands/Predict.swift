@@ -340,15 +340,15 @@ struct PredictionReport {
     private func spread(_ i: Int, _ j: Int) -> Float { prediction.std[i * prediction.width + j] }
 
     func table() -> String {
-        let columns = names.map { String($0.prefix(withStd ? 15 : 11)) }
+        let columns = names.map { TerminalWidth.prefix($0, columns: withStd ? 15 : 11) }
         let cell = withStd ? 16 : 12
         func pad(_ s: String, _ n: Int) -> String { TerminalWidth.of(s) >= n ? s + " " : s + String(repeating: " ", count: n - TerminalWidth.of(s)) }
-        // Class names in full up to 40 characters ("setosa, the first" was cut to "setosa, the").
+        // Class names in full up to 40 columns ("setosa, the first" was cut to "setosa, the").
         let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
         var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + columns.map { pad($0, cell) }.joined()]
         for i in 0..<prediction.count {
-            var line = pad(String(i), 8) + pad(String(names[predicted[i]].prefix(nameWidth)), nameWidth + 1)
-            if let truth { line += pad(truth[i].map { String(names[$0].prefix(nameWidth)) } ?? "-", nameWidth + 1) }
+            var line = pad(String(i), 8) + pad(TerminalWidth.prefix(names[predicted[i]], columns: nameWidth), nameWidth + 1)
+            if let truth { line += pad(truth[i].map { TerminalWidth.prefix(names[$0], columns: nameWidth) } ?? "-", nameWidth + 1) }
             for j in 0..<prediction.width {
                 line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cell)
             }

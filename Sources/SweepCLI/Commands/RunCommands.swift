@@ -173,7 +173,7 @@ struct Resume: ParsableCommand {
             return
         }
         if let path = stored.definition.sweepPath, path.hasPrefix("/"),
-           let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk != stored.definition.sweepFile {
+           let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk.textLines != stored.definition.sweepFile.textLines {
             StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: `sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`\n")
         }
         if workers > 0, let definition = try? SweepDefinition.stored(stored),

@@ -7,6 +7,15 @@ enum TerminalWidth {
         text.reduce(0) { $0 + of($1) }
     }
 
+    /// The longest start of `text` that fits in `columns` terminal columns.
+    static func prefix(_ text: String, columns: Int) -> String {
+        var used = 0
+        return String(text.prefix { c in
+            used += of(c)
+            return used <= columns
+        })
+    }
+
     /// The columns one character (a grapheme cluster) takes.
     static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
