@@ -230,6 +230,14 @@ final class TrialSession: DataChannel {
         let silence = CheckpointTransfer.answerSeconds / 3
         var answerBy = Date().timeIntervalSince1970 + silence, asksLeft = 3
         checkpointReplies.removeAll()
+        /// Asks again for every chunk requested and not yet here.
+        func askAgain() {
+            for offset in stride(from: file.count, to: requested, by: size) where early[offset] == nil {
+                mailbox.send(.forward(.checkpoint(.fetch(.init(trial: assign.trial, attempt: assign.attempt, offset: offset)))), waking: link)
+            }
+        }
+        drainLink()
+        var restartsSeen = coordinatorRestarts
         while file.count < total {
             if shouldEnd { return .failure(.init(reason: "the trial ended while its checkpoint was fetched")) }
             while requested < total && requested - file.count < CheckpointTransfer.window * size {
@@ -240,13 +248,18 @@ final class TrialSession: DataChannel {
             if left <= 0 {
                 guard asksLeft > 0 else { return .failure(.init(reason: "no answer from the coordinator for \(Int(CheckpointTransfer.answerSeconds)) s while the checkpoint was fetched")) }
                 asksLeft -= 1
-                for offset in stride(from: file.count, to: requested, by: size) where early[offset] == nil {
-                    mailbox.send(.forward(.checkpoint(.fetch(.init(trial: assign.trial, attempt: assign.attempt, offset: offset)))), waking: link)
-                }
+                askAgain()
                 answerBy = Date().timeIntervalSince1970 + silence
                 continue
             }
             _ = poll(fileDescriptors: [], timeoutMilliseconds: max(1, Int(left * 1000)))
+            // The coordinator restarted: what it was asked went with it. Asked again at once
+            // (after the worker's hello, which went first), not after a silence.
+            if coordinatorRestarts != restartsSeen {
+                restartsSeen = coordinatorRestarts
+                askAgain()
+                answerBy = Date().timeIntervalSince1970 + silence
+            }
             while !checkpointReplies.isEmpty {
                 guard case .chunk(let c) = checkpointReplies.removeFirst(), c.trial == assign.trial, c.attempt == assign.attempt else { continue }
                 if let why = c.refused { return .failure(.init(reason: why)) }
