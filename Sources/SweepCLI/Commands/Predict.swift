@@ -342,7 +342,7 @@ struct PredictionReport {
     func table() -> String {
         let columns = names.map { TerminalWidth.prefix($0, columns: withStd ? 15 : 11) }
         let cell = withStd ? 16 : 12
-        func pad(_ s: String, _ n: Int) -> String { TerminalWidth.of(s) >= n ? s + " " : s + String(repeating: " ", count: n - TerminalWidth.of(s)) }
+        func pad(_ s: String, _ n: Int) -> String { TerminalWidth.padded(s, to: n) }
         // Class names in full up to 40 columns ("setosa, the first" was cut to "setosa, the").
         let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
         var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + columns.map { pad($0, cell) }.joined()]

@@ -77,7 +77,7 @@ enum RegressionPredict {
         }
 
         func table() -> String {
-            func pad(_ s: String, _ n: Int) -> String { TerminalWidth.of(s) >= n ? s + " " : s + String(repeating: " ", count: n - TerminalWidth.of(s)) }
+            func pad(_ s: String, _ n: Int) -> String { TerminalWidth.padded(s, to: n) }
             // The same columns whatever the model was trained on: predicted, then the known value.
             var lines = [pad("sample", 8) + pad("predicted", 20) + (targets == nil ? "" : target)]
             for i in 0..<prediction.count {

@@ -7,6 +7,12 @@ enum TerminalWidth {
         text.reduce(0) { $0 + of($1) }
     }
 
+    /// `text` and spaces up to `columns` terminal columns, and at least one space after it.
+    static func padded(_ text: String, to columns: Int) -> String {
+        let used = of(text)
+        return text + String(repeating: " ", count: used >= columns ? 1 : columns - used)
+    }
+
     /// The longest start of `text` that fits in `columns` terminal columns.
     static func prefix(_ text: String, columns: Int) -> String {
         var used = 0
