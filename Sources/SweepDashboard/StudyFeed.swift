@@ -289,7 +289,7 @@ final class StudyFeed: Sendable {
             case .int(let lo, let hi, _): scale = "linear"; low = Double(lo); high = Double(hi)
             case .logUniform(let lo, let hi, _): scale = "log"; low = lo; high = hi
             case .logInt(let lo, let hi): scale = "log"; low = Double(lo); high = Double(hi)
-            case .categorical(let c): scale = "categorical"; choices = c; choiceTexts = c.map(\.description)
+            case .categorical(let c, _): scale = "categorical"; choices = c; choiceTexts = c.map(\.description)
             case .normal, .logNormal, .beta:
                 let r = p.distribution.probableRange
                 scale = r?.isLog == true ? "log" : "linear"; low = r?.low; high = r?.high

@@ -55,6 +55,36 @@ import Testing
         #expect(runs[0] == runs[1])
     }
 
+    /// `probabilities` go through conversion and storage to the draws: a choice of
+    /// probability 0 is never run, and a resumed study keeps them.
+    @Test func probabilitiesWeighTheValuesRun() throws {
+        let h = try SweepHarness("wandb-probabilities")
+        defer { h.cleanUp() }
+        let wandb = try Self.writeSweep(h, name: "weighted", method: "random", runCap: 8, parameters: """
+            opt: {values: [adam, sgd, rmsprop], probabilities: [0, 1, 0]}
+            w: {values: [1, 2], probabilities: [0.5, 0.5]}
+            """)
+        let (converted, conversion) = try h.run(["convert", "wandb", wandb])
+        #expect(converted == 0, "\(conversion)")
+        #expect(conversion.contains("opt: {choice: [adam, sgd, rmsprop], probabilities: [0, 1, 0]}"), "\(conversion)")
+        let (validated, validation) = try h.run(["validate", wandb])
+        #expect(validated == 0 && validation.contains("one of [adam, sgd, rmsprop], probabilities [0.0, 1.0, 0.0]"), "\(validation)")
+        let (status, output) = try h.run(["run", wandb, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "weighted").map(\.0)
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete && $0.params["opt"] == .string("sgd") },
+                "\(trials.map { ($0.number, $0.state, $0.params) })")
+        // The stored study is the file's: more trials on resume, with the same weights.
+        let (resumed, more) = try h.run(["resume", "weighted", "--db", h.db, "--workers", "1", "--no-progress", "--add-trials", "2"], timeout: 120)
+        #expect(resumed == 0, "\(more)")
+        let all = try trialsAndCurves(h, "weighted").map(\.0)
+        #expect(all.count == 10 && all.allSatisfy { $0.params["opt"] == .string("sgd") }, "\(all.map { ($0.number, $0.params) })")
+        // A grid refuses them where they stand, as W&B's does.
+        _ = try h.write("grid.yaml", try String(contentsOfFile: wandb, encoding: .utf8).replacingOccurrences(of: "method: random", with: "method: grid"))
+        let (refused, refusal) = try h.run(["validate", h.path("grid.yaml")])
+        #expect(refused != 0 && refusal.contains("grid.yaml:6:") && refusal.contains("parameters.opt.probabilities: method grid tries every value once"), "\(refusal)")
+    }
+
     @Test func normalAndLogNormalParametersRunAndAreStored() throws {
         let h = try SweepHarness("wandb-normal")
         defer { h.cleanUp() }

@@ -66,7 +66,7 @@ enum ReportFixture {
         case .logUniform(let lo, let hi, _): return .double(exp(log(lo) + u * (log(hi) - log(lo))))
         case .int(let lo, let hi, let step): return .int(lo + Int(u * Double((hi - lo) / step + 1)) * step)
         case .logInt(let lo, let hi): return .int(Int(exp(log(Double(lo)) + u * (log(Double(hi)) - log(Double(lo)))).rounded()))
-        case .categorical(let c): return c[min(c.count - 1, Int(u * Double(c.count)))]
+        case .categorical(let c, _): return c[min(c.count - 1, Int(u * Double(c.count)))]
         case .normal, .logNormal, .beta: return d.median!  // not used by these fixtures
         }
     }

@@ -63,6 +63,19 @@ func scratchFolder(_ name: String) throws -> SweepHarness { try SweepHarness(nam
         #expect(t.seed == 7)
     }
 
+    /// A choice's probabilities are stored with the space; a space stored before they
+    /// existed (no `probabilities` member) reads back without them.
+    @Test func choiceProbabilitiesRoundTripAndOldSpacesStillRead() throws {
+        let space = try SearchSpace([
+            Parameter(name: "opt", distribution: .categorical([.string("adam"), .double(1.0), .int(2)], probabilities: [0.5, 0.25, 0.25])),
+        ])
+        let text = try JSONText.encodeSpace(space)
+        #expect(text.contains("\"probabilities\":[0.5,0.25,0.25]"), "\(text)")
+        #expect(try JSONText.decodeSpace(text) == space)
+        let old = #"{"parameters":[{"distribution":{"categorical":{"_0":["adam",1.0,2]}},"name":"opt"}]}"#
+        #expect(try JSONText.decodeSpace(old).parameters[0].distribution == .categorical([.string("adam"), .double(1.0), .int(2)]))
+    }
+
     @Test func trialLifecycleRecordsAttemptsCurveAndOutcome() throws {
         let store = try SweepStore.inMemory()
         let study = try store.write { try $0.createStudy(try newStudy(), at: 1) }

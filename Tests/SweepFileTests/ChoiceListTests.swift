@@ -29,7 +29,7 @@ import Testing
     @Test func aListAtTheCapIsAccepted() throws {
         let definition = try SweepDefinition.parse(text: Self.sweep(choices: Array(0..<ParameterExtraction.maxChoices)), file: "cap.yaml")
         let x = try #require(definition.space.parameters.first { $0.name == "inputs.x" || $0.name.hasSuffix("x") })
-        guard case .categorical(let values) = x.distribution else {
+        guard case .categorical(let values, _) = x.distribution else {
             Issue.record("x is not categorical: \(x.distribution)")
             return
         }

@@ -452,6 +452,26 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// W&B's `probabilities` weigh random draws of `values`; a grid refuses them, as W&B's does.
+    @Test func wandbProbabilitiesWeighTheChoices() throws {
+        let text = """
+            program: train.py
+            method: random
+            metric: {name: loss}
+            run_cap: 2
+            parameters:
+              opt: {values: [adam, sgd, rmsprop], probabilities: [0.6, 0.4, 0]}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        #expect(d.space.parameters.map(\.distribution) == [.categorical([.string("adam"), .string("sgd"), .string("rmsprop")], probabilities: [0.6, 0.4, 0])])
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        let grid = text.replacingOccurrences(of: "method: random", with: "method: grid")
+        #expect { try SweepDefinition.parse(text: grid, file: "g.yaml") } throws: { error in
+            "\(error)".contains("g.yaml:6:39: parameters.opt.probabilities: method grid tries every value once, so 'probabilities' mean nothing there")
+        }
+    }
+
     /// W&B's `null` (Python's `None`) is a choice and a constant like any other value: the
     /// program gets `None` on its command line and `null` in JSON, as W&B's agent writes them.
     @Test func wandbNullIsAChoiceAndAConstant() throws {
@@ -674,6 +694,12 @@ import Testing
         ("1lr: {values: [1, 2]}", "6:3: parameters.1lr: '1lr' is no W&B parameter name"),
         ("c: {parameters: {}}", "parameters.c.parameters: parameters needs at least one parameter"),
         ("c: {distribution: q_beta, a: 1, b: 1, q: -1}", "parameters.c.q: q must be > 0, got -1.0"),
+        // W&B's probabilities, checked as W&B does, where they stand.
+        ("c: {values: [a, b], probabilities: [0.5, 0.4]}", "6:38: parameters.c.probabilities: probabilities sum to 0.9, not 1"),
+        ("c: {values: [a, b], probabilities: [1]}", "6:38: parameters.c.probabilities: 1 probabilities for 2 choices"),
+        ("c: {values: [a, b], probabilities: [1.5, -0.5]}", "6:39: parameters.c.probabilities[0]: a probability is a number from 0 to 1, got 1.5"),
+        ("c: {values: [a, b], probabilities: [x, 1]}", "6:39: parameters.c.probabilities[0]: a probability is a number from 0 to 1, got the string 'x'"),
+        ("c: {min: 0, max: 1.5, probabilities: [1]}", "6:25: parameters.c.probabilities: 'probabilities' weigh the entries of 'values' (distribution categorical), not distribution uniform"),
     ])
     func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
         // (`beta` without a and b is W&B's default Beta(1, 1).)

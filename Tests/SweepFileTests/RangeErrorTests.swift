@@ -31,7 +31,12 @@ import Testing
     static let cases: [Case] = [
         Case(range: "{uniform: [0, 1], int: [0, 1]}", field: "synthetic.inputs.x", message: "a parameter has exactly one distribution; found 'uniform' and 'int'"),
         Case(range: "{uniform: [0, 1], stepp: 0.1}", field: "synthetic.inputs.x.stepp", message: "unknown key 'stepp' in a search range; did you mean 'step'?"),
-        Case(range: "{uniform: [0, 1], zzzzzzzz: 1}", field: "synthetic.inputs.x.zzzzzzzz", message: "a range allows only one distribution plus step (or q), name and when"),
+        Case(range: "{uniform: [0, 1], zzzzzzzz: 1}", field: "synthetic.inputs.x.zzzzzzzz", message: "a range allows only one distribution plus step (or q, or probabilities), name and when"),
+        Case(range: "{choice: [1, 2], probabilities: [0.5, 0.6]}", field: "synthetic.inputs.x.probabilities", message: "probabilities sum to 1.1, not 1"),
+        Case(range: "{choice: [1, 2, 3], probabilities: [0.5, 0.5]}", field: "synthetic.inputs.x.probabilities", message: "2 probabilities for 3 choices: give one per choice"),
+        Case(range: "{choice: [1, 2], probabilities: [2, -1]}", field: "synthetic.inputs.x.probabilities[0]", message: "a probability is a number from 0 to 1, got 2.0"),
+        Case(range: "{choice: [1, 2], probabilities: 1}", field: "synthetic.inputs.x.probabilities", message: "'probabilities' takes a list of numbers, one per choice; got an integer"),
+        Case(range: "{uniform: [0, 1], probabilities: [1]}", field: "synthetic.inputs.x.probabilities", message: "'probabilities' applies only to 'choice' (one per choice)"),
         Case(range: "{loguniform: [0.1, 1], step: 0.1}", field: "synthetic.inputs.x.step", message: "'step' applies only to 'uniform' and 'int' ranges"),
         Case(range: "{uniform: 3}", field: "synthetic.inputs.x.uniform", message: "'uniform' takes a list of two bounds, [low, high]; got an integer"),
         Case(range: "{uniform: [0, abc]}", field: "synthetic.inputs.x.uniform", message: "bounds must be finite numbers, got the string 'abc'"),

@@ -97,7 +97,7 @@ extension SweepDefinition {
         }
         let parameters = space.parameters.map { p -> Parameter in
             var p = p
-            if case .categorical(let c) = p.distribution { p.distribution = .categorical(c.map(int)) }
+            if case .categorical(let c, let probabilities) = p.distribution { p.distribution = .categorical(c.map(int), probabilities: probabilities) }
             if let values = p.condition?.values { p.condition?.values = values.map(int) }
             return p
         }

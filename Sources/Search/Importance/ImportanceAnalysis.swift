@@ -76,7 +76,7 @@ public enum ImportanceAnalysis {
     /// value (its log for log-scaled ones) otherwise; nil if it does not fit the distribution.
     static func binKey(_ v: ParamValue, _ d: Distribution) -> Double? {
         switch d {
-        case .categorical(let choices):
+        case .categorical(let choices, _):
             return choices.firstIndex(of: v).map(Double.init)
         case .logUniform, .logInt, .logNormal:
             guard let x = v.number, x > 0 else { return nil }

@@ -121,7 +121,7 @@ public struct PopulationBasedTraining: Sendable {
                 kind = .resampled
             } else {
                 switch axis {
-                case .categorical(let choices):
+                case .categorical(let choices, _):
                     let index = choices.firstIndex(of: current!) ?? 0
                     let offset = rng.nextDouble() < 0.5 ? -1 : 1
                     let shifted = min(max(index + offset, 0), choices.count - 1)

@@ -113,7 +113,8 @@ enum AxisPrior: Hashable, Sendable {
 /// How a sampler sees one parameter: a numeric axis or a list of choices.
 enum Axis: Hashable, Sendable {
     case numeric(NumericAxis)
-    case categorical([ParamValue])
+    /// Choices, with the running sums of their probabilities when they have any.
+    case categorical([ParamValue], cumulative: [Double]?)
 
     init(_ distribution: Distribution) {
         switch distribution {
@@ -128,8 +129,8 @@ enum Axis: Hashable, Sendable {
             self = .numeric(NumericAxis(low: Double(lo), high: Double(top), step: Double(step), isLog: false, isInt: true))
         case .logInt(let lo, let hi):
             self = .numeric(NumericAxis(low: Double(lo), high: Double(hi), step: 1, isLog: true, isInt: true))
-        case .categorical(let choices):
-            self = .categorical(choices)
+        case .categorical(let choices, let probabilities):
+            self = .categorical(choices, cumulative: probabilities.map(ChoiceProbabilities.cumulative))
         case .normal(let mu, let sigma, let q):
             let h = AxisPrior.tpeHalfWidth * sigma
             self = .numeric(NumericAxis(low: mu - h, high: mu + h, step: nil, isLog: false, isInt: false,
@@ -156,7 +157,7 @@ enum Axis: Hashable, Sendable {
         case .uniform(let lo, _, _), .logUniform(let lo, _, nil): return .double(lo)
         case .logUniform(let lo, _, let q?): return NumericAxis(low: lo, high: lo, step: nil, isLog: true, isInt: false, quantum: q).quantized(lo)
         case .int(let lo, _, _), .logInt(let lo, _): return .int(lo)
-        case .categorical(let c): return c[0]
+        case .categorical(let c, _): return c[0]
         case .normal, .logNormal, .beta: return nil
         }
     }
@@ -168,7 +169,7 @@ enum Axis: Hashable, Sendable {
         case .numeric:
             guard distribution.contains(value), let v = value.number else { return nil }
             return v
-        case .categorical(let choices):
+        case .categorical(let choices, _):
             return choices.firstIndex(of: value).map(Double.init)
         }
     }
@@ -176,12 +177,14 @@ enum Axis: Hashable, Sendable {
 
 /// The value drawn from the whole distribution from a uniform `u` in [0, 1) (one number per
 /// parameter, as the random and quasi-random samplers use): uniformly over a range, by
-/// inverse CDF for normal, log-normal and beta parameters.
+/// inverse CDF for normal, log-normal and beta parameters and for choices with probabilities.
 func uniformValue(_ axis: Axis, u: Double) -> ParamValue {
     switch axis {
     case .numeric(let a):
         return a.value(fromTransformed: a.prior.quantile(u, low: a.transformedLow, high: a.transformedHigh))
-    case .categorical(let choices):
+    case .categorical(let choices, let cumulative?):
+        return choices[ChoiceProbabilities.index(of: u, cumulative: cumulative)]
+    case .categorical(let choices, nil):
         return choices[min(Int(u * Double(choices.count)), choices.count - 1)]
     }
 }

@@ -64,7 +64,7 @@ extension Distribution {
             case .string(let s): return Int(s.trimmingSpaces).map(ParamValue.int)
             case .bool, .list, .null: return nil
             }
-        case .categorical(let choices):
+        case .categorical(let choices, _):
             if choices.contains(value) { return value }
             // Text in quotes is the text choice (`k='"true"'` beside the flag true).
             if case .string(let s) = value, s.count >= 2, s.first == "\"", s.last == "\"",
@@ -85,13 +85,18 @@ extension Distribution {
     }
 
     /// `uniform [-2, 2]`, `int [1, 8] step 1`, `choice {a, b}`: for messages.
+    /// `, probabilities [0.7, 0.3]` for choices with probabilities; empty for uniform ones.
+    public static func probabilitiesSummary(_ probabilities: [Double]?) -> String {
+        probabilities.map { ", probabilities [" + $0.map(formatParamNumber).joined(separator: ", ") + "]" } ?? ""
+    }
+
     public var summary: String {
         switch self {
         case .uniform(let lo, let hi, let step): return "uniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]" + (step.map { " step \(formatParamNumber($0))" } ?? "")
         case .logUniform(let lo, let hi, let q): return "loguniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]\(q.map { ", q \(formatParamNumber($0))" } ?? "")"
         case .int(let lo, let hi, let step): return "int [\(lo), \(hi)]" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "logint [\(lo), \(hi)]"
-        case .categorical(let c): return "choice {\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))}"
+        case .categorical(let c, let p): return "choice {\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))}" + Self.probabilitiesSummary(p)
         case .normal(let mu, let sigma, let q): return "normal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
         case .logNormal(let mu, let sigma, let q): return "lognormal(mu \(formatParamNumber(mu)), sigma \(formatParamNumber(sigma)))" + Self.quantumSummary(q)
         case .beta(let a, let b, let q): return "beta(a \(formatParamNumber(a)), b \(formatParamNumber(b)))" + Self.quantumSummary(q)

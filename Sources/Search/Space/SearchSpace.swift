@@ -12,8 +12,11 @@ public enum Distribution: Hashable, Sendable, Codable {
     case int(low: Int, high: Int, step: Int)
     /// An integer whose logarithm is uniform; `low >= 1`.
     case logInt(low: Int, high: Int)
-    /// One of a fixed list of choices.
-    case categorical([ParamValue])
+    /// One of a fixed list of choices: uniformly, or with `probabilities` (one per choice,
+    /// summing to 1; W&B's `probabilities`), which random draws follow: the random and
+    /// quasi-random samplers, TPE's start-up trials, and PBT's resampling. TPE's model and
+    /// the grid do not weigh choices (the grid refuses them, as W&B's does).
+    case categorical([ParamValue], probabilities: [Double]? = nil)
     /// A float drawn from the normal distribution N(mu, sigma) (unbounded; `sigma > 0`),
     /// optionally rounded to `round(x / q) * q` (W&B's `normal` / `q_normal`).
     case normal(mu: Double, sigma: Double, q: Double?)
@@ -45,7 +48,7 @@ public enum Distribution: Hashable, Sendable, Codable {
         case .logInt(let lo, let hi):
             guard case .int(let v) = value else { return false }
             return v >= lo && v <= hi
-        case .categorical(let choices):
+        case .categorical(let choices, _):
             return choices.contains(value)
         case .normal(_, _, let q):
             guard let v = value.number, v.isFinite else { return false }
@@ -80,7 +83,7 @@ public enum Distribution: Hashable, Sendable, Codable {
         switch self {
         case .uniform(let lo, let hi, _), .logUniform(let lo, let hi, _): return lo == hi
         case .int(let lo, let hi, _), .logInt(let lo, let hi): return lo == hi
-        case .categorical(let c): return c.count == 1
+        case .categorical(let c, _): return c.count == 1
         case .normal, .logNormal, .beta: return false
         }
     }
@@ -128,6 +131,7 @@ public struct SearchSpace: Hashable, Sendable, Codable {
         case unknownParent(parameter: String, parent: String)
         case parentAfterChild(parameter: String, parent: String)
         case conditionValueImpossible(parameter: String, parent: String, value: ParamValue)
+        case invalidProbabilities(parameter: String, ChoiceProbabilities.Problem)
 
         public var description: String {
             switch self {
@@ -135,16 +139,21 @@ public struct SearchSpace: Hashable, Sendable, Codable {
             case .unknownParent(let p, let parent): return "parameter '\(p)' is conditional on unknown parameter '\(parent)'"
             case .parentAfterChild(let p, let parent): return "parameter '\(p)' must come after '\(parent)', on which it depends"
             case .conditionValueImpossible(let p, let parent, let v): return "parameter '\(p)' is conditional on '\(parent)' = \(v), a value '\(parent)' can never take"
+            case .invalidProbabilities(let p, let problem): return "parameter '\(p)': \(problem)"
             }
         }
     }
 
-    /// Builds a space, checking names are unique and every condition names an earlier
-    /// parameter with values it can actually take.
+    /// Builds a space, checking names are unique, choices' probabilities are probabilities,
+    /// and every condition names an earlier parameter with values it can actually take.
     public init(_ parameters: [Parameter]) throws {
         var seen: [String: Parameter] = [:]
         for p in parameters {
             if seen[p.name] != nil { throw Error.duplicateName(p.name) }
+            if case .categorical(let choices, let probabilities?) = p.distribution,
+               let problem = ChoiceProbabilities.problem(probabilities, choices: choices.count) {
+                throw Error.invalidProbabilities(parameter: p.name, problem)
+            }
             if let c = p.condition {
                 guard let parent = seen[c.parent] else {
                     if parameters.contains(where: { $0.name == c.parent }) {

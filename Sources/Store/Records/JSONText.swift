@@ -122,7 +122,7 @@ enum JSONText {
         guard case .object(var root)? = try? JSONParser().parse(Array(text)), let at = root.firstIndex(where: { $0.0 == "parameters" }),
               case .array(var parameters) = root[at].1, parameters.count == space.parameters.count else { return String(decoding: text, as: UTF8.self) }
         for (i, p) in space.parameters.enumerated() {
-            if case .categorical(let c) = p.distribution {
+            if case .categorical(let c, _) = p.distribution {
                 parameters[i] = replacing(["distribution", "categorical", "_0"], in: parameters[i], with: .array(c.map(\.json)))
             }
             if let condition = p.condition {
@@ -141,9 +141,9 @@ enum JSONText {
         guard let stored = (try? JSONParser().parse(text))?["parameters"]?.elements, stored.count == decoded.parameters.count else { return decoded }
         var parameters = decoded.parameters
         for (i, json) in stored.enumerated() {
-            if case .categorical(let c) = parameters[i].distribution, let values = json["distribution"]?["categorical"]?["_0"]?.elements?.compactMap(ParamValue.init(json:)),
+            if case .categorical(let c, let probabilities) = parameters[i].distribution, let values = json["distribution"]?["categorical"]?["_0"]?.elements?.compactMap(ParamValue.init(json:)),
                values.count == c.count {
-                parameters[i].distribution = .categorical(values)
+                parameters[i].distribution = .categorical(values, probabilities: probabilities)
             }
             if let condition = parameters[i].condition, let values = json["condition"]?["values"]?.elements?.compactMap(ParamValue.init(json:)),
                values.count == condition.values.count {

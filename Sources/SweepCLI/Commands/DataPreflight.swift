@@ -200,7 +200,7 @@ enum DataPreflight {
         var out: [(String, SourceMark?)] = []
         if fixedToo, let node = definition.template.node(at: path), case .string(let text) = node.value { out.append((text, node.mark)) }
         for spec in definition.parameters where spec.path == path {
-            if case .categorical(let choices) = spec.parameter.distribution {
+            if case .categorical(let choices, _) = spec.parameter.distribution {
                 for case .string(let text) in choices { out.append((text, spec.mark)) }
             }
         }

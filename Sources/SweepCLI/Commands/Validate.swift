@@ -60,7 +60,7 @@ struct Validate: ParsableCommand {
         case .logUniform(let l, let h, let q): return "log-uniform [\(l), \(h)]\(q.map { ", rounded to multiples of \($0)" } ?? "")"
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
-        case .categorical(let c): return "one of [\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))]"
+        case .categorical(let c, let p): return "one of [\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))]" + Search.Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary
         }
     }

@@ -183,7 +183,7 @@ public enum WandBSweep {
     /// What Sweep's refusals of a `values` entry mean for a W&B file, by a phrase of them.
     private static let valuesHints: [String: String] = [
         "got a mapping": " (a W&B dict value; write its keys as nested parameters instead: `P: {parameters: {name: {values: [...]}}}`)",
-        "appears twice": " (W&B weights a value listed twice; Sweep's choices are distinct: list it once)",
+        "appears twice": " (W&B weights a value listed twice; Sweep's choices are distinct: list it once, and weigh the values with `probabilities`)",
     ]
 
     /// `path` in the converted document as the W&B file `root` names it.
@@ -292,9 +292,6 @@ public enum WandBSweep {
             let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
             throw unsupported(e.key, e.keyMark, path.appending(e.key), "unknown key '\(e.key)' in a W&B parameter" + (near.map { "; did you mean '\($0)'?" } ?? ""))
         }
-        if let p = node.entry("probabilities") {
-            throw unsupported(p.key, p.keyMark, path.appending(p.key), "values with probabilities have no Sweep equivalent (Sweep picks choices uniformly); remove 'probabilities'")
-        }
         var dist: String
         if case .string(let d)? = node["distribution"]?.value {
             guard distributions[d] != nil else {
@@ -312,6 +309,14 @@ public enum WandBSweep {
             dist = "uniform"
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter needs value, values, min/max or distribution")
+        }
+        if let p = node.entry("probabilities") {
+            guard dist == "categorical" else {
+                throw ConfigError(mark: p.keyMark, path: path.appending(p.key), message: "'probabilities' weigh the entries of 'values' (distribution categorical), not distribution \(dist)")
+            }
+            if grid {
+                throw ConfigError(mark: p.keyMark, path: path.appending(p.key), message: "method grid tries every value once, so 'probabilities' mean nothing there (W&B refuses them too); remove them or use method random")
+            }
         }
         if grid && !gridDistributions.contains(dist) {
             throw ConfigError(mark: node.mark, path: path, message: "method grid cannot enumerate \(dist == "uniform" ? "a continuous min/max" : "distribution \(dist)") (W&B refuses it too): give values, integer min and max, or q_uniform with q")
@@ -357,7 +362,8 @@ public enum WandBSweep {
             if case .sequence(let list) = values.value, list.isEmpty {
                 throw ConfigError(mark: values.mark, path: path.appending("values"), message: "values needs at least one value")
             }
-            return range("choice", values)
+            // W&B's probabilities (random search draws by them) are Sweep's, checked there.
+            return range("choice", values, extra: node.entry("probabilities").map { [$0] } ?? [])
         case "int_uniform":
             return range("int", try bounds())
         case "uniform":
@@ -501,16 +507,5 @@ public enum WandBSweep {
         let folded = raw.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
         let name = String(folded.map { allowed.contains($0) ? $0 : "-" }.drop { $0 == "-" }.prefix(StudyName.maxLength))
         return name.allSatisfy({ $0 == "-" || $0 == "." }) ? nil : name
-    }
-}
-
-extension ConfigNode {
-    /// The value as a number, for ints and doubles.
-    var number: Double? {
-        switch value {
-        case .int(let i): return Double(i)
-        case .double(let d): return d
-        default: return nil
-        }
     }
 }

@@ -123,3 +123,14 @@ extension ConfigNode {
         return setting(key, to: child.setting(path: path.dropFirst(), to: newValue))
     }
 }
+
+extension ConfigNode {
+    /// The value as a number, for ints and doubles.
+    var number: Double? {
+        switch value {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+}

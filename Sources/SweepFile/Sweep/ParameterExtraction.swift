@@ -243,7 +243,7 @@ enum ParameterExtraction {
         case .logUniform(let l, let h, let q): return "\(l)...\(h) (log\(q.map { ", q \($0)" } ?? ""))"
         case .int(let l, let h, let s): return "\(l)...\(h)" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "\(l)...\(h) (log)"
-        case .categorical(let c): return "[" + c.map(\.description).joined(separator: ", ") + "]"
+        case .categorical(let c, let p): return "[" + c.map(\.description).joined(separator: ", ") + "]" + Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary
         }
     }

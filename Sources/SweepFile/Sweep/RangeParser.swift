@@ -33,7 +33,7 @@ enum RangeKind {
 /// Reads one search range, e.g. `{uniform: [0.1, 0.5], step: 0.1, name: x, when: {...}}`,
 /// into a parameter, with each error at the key it is about.
 struct RangeParser {
-    static let modifierKeys = ["step", "q", "name", "when"]
+    static let modifierKeys = ["step", "q", "probabilities", "name", "when"]
     /// Bounds stay within ±2^53 so every value is exact as a double and no range arithmetic
     /// can overflow.
     static let intLimit = 1 << 53
@@ -60,11 +60,14 @@ struct RangeParser {
         }
         for e in entries where RangeKind(key: e.key) == nil && !Self.modifierKeys.contains(e.key) {
             let hint = closest(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
-                ?? "; a range allows only one distribution plus step (or q), name and when"
+                ?? "; a range allows only one distribution plus step (or q, or probabilities), name and when"
             throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
         }
         if node["step"] != nil && !kind.takesStep {
             throw fail("'step' applies only to 'uniform' and 'int' ranges", at: "step")
+        }
+        if node["probabilities"] != nil && kind != .choice {
+            throw fail("'probabilities' applies only to 'choice' (one per choice)", at: "probabilities")
         }
         if node["q"] != nil && !kind.takesQ {
             throw fail("'q' applies only to 'loguniform', 'normal', 'lognormal' and 'beta' distributions (use 'step' for 'uniform' and 'int')", at: "q")
@@ -100,7 +103,8 @@ struct RangeParser {
             let (low, high) = try intBounds(lowest: 1, "a log range needs low >= 1")
             return .logInt(low: low, high: high)
         case .choice:
-            return .categorical(try choices())
+            let values = try choices()
+            return .categorical(values, probabilities: try node["probabilities"].map { p throws(ConfigError) in try probabilities(p, choices: values.count) })
         case .fixed:
             guard let v = ParameterExtraction.paramValue(argument) else {
                 if let shown = Self.nonFinite(argument) { throw fail("'fixed' takes a finite number, got \(shown)", at: key) }
@@ -222,6 +226,29 @@ struct RangeParser {
     private static func nonFinite(_ node: ConfigNode) -> String? {
         guard case .double(let n) = node.value, !n.isFinite else { return nil }
         return "\(node.literal) (quote it to pass the text)"
+    }
+
+    /// `probabilities: [0.7, 0.2, 0.1]`: one number per choice, from 0 to 1, summing to 1
+    /// (``ChoiceProbabilities``), each error at the element it is about.
+    private func probabilities(_ node: ConfigNode, choices: Int) throws(ConfigError) -> [Double] {
+        let at = path.appending("probabilities")
+        guard let elements = node.elements else {
+            throw ConfigError(mark: node.mark, path: at, message: "'probabilities' takes a list of numbers, one per choice; got \(node.kindDescription)")
+        }
+        var values: [Double] = []
+        for (i, e) in elements.enumerated() {
+            guard let v = e.number else {
+                throw ConfigError(mark: e.mark, path: at.appending(index: i), message: "a probability is a number from 0 to 1, got \(e.kindDescription)")
+            }
+            values.append(v)
+        }
+        switch ChoiceProbabilities.problem(values, choices: choices) {
+        case nil: return values
+        case .notAProbability(let i, _)?:
+            throw ConfigError(mark: elements[i].mark, path: at.appending(index: i), message: ChoiceProbabilities.problem(values, choices: choices)!.description)
+        case let problem?:
+            throw ConfigError(mark: node.mark, path: at, message: problem.description)
+        }
     }
 
     /// Distinct single values, at most `ParameterExtraction.maxChoices` (checked in linear time).

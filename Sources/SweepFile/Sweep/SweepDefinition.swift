@@ -586,7 +586,7 @@ public struct SweepDefinition: Sendable {
         switch d {
         case .uniform(let l, let h, _), .logUniform(let l, let h, _): return l == h ? [.double(l)] : [.double(l), .double(h)]
         case .int(let l, let h, _), .logInt(let l, let h): return l == h ? [.int(l)] : [.int(l), .int(h)]
-        case .categorical(let c): return c
+        case .categorical(let c, _): return c
         case .normal(let mu, let sigma, let q):
             func rounded(_ x: Double) -> Double { q.map { ($0 * (x / $0).rounded()) } ?? x }
             return (d.median.map { [$0] } ?? []) + [.double(rounded(mu - 3 * sigma)), .double(rounded(mu + 3 * sigma))]

@@ -17,7 +17,7 @@ struct ParamAxis {
         self.start = start
         self.end = end
         switch p.distribution {
-        case .categorical(let choices):
+        case .categorical(let choices, _):
             var cats = choices
             for v in observed where !cats.contains(v) { cats.append(v) }
             categories = cats
@@ -90,7 +90,7 @@ struct ParamAxis {
         case .logUniform(let lo, let hi, _): return "log-uniform \(Ticks.compact(lo)) … \(Ticks.compact(hi))"
         case .int(let lo, let hi, let step): return "int \(lo) … \(hi)" + (step == 1 ? "" : " step \(step)")
         case .logInt(let lo, let hi): return "log-int \(lo) … \(hi)"
-        case .categorical(let c): return "choice of \(c.count)"
+        case .categorical(let c, _): return "choice of \(c.count)"
         case .normal, .logNormal, .beta: return parameter.distribution.summary
         }
     }

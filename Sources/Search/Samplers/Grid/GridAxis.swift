@@ -23,7 +23,7 @@ public func gridValues(of distribution: Distribution, pointsPerAxis n: Int, limi
     let cap = limit + 1 // one past the limit: enough to tell that it is passed
     let n = min(max(n, 2), cap)
     switch distribution {
-    case .categorical(let choices):
+    case .categorical(let choices, _):
         return choices
     case .int(let lo, _, let step):
         guard case .numeric(let axis) = Axis(distribution) else { return [] }

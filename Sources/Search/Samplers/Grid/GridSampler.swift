@@ -23,6 +23,8 @@ public final class GridSampler: Sampler {
         case tooLarge(limit: Int)
         /// A normal, log-normal or beta parameter has no finite set of values to try.
         case notGriddable(parameter: String)
+        /// Choices with probabilities: a grid tries each choice once, so they mean nothing.
+        case weightedChoices(parameter: String)
 
         /// The message shown to users.
         public var description: String {
@@ -31,6 +33,8 @@ public final class GridSampler: Sampler {
                 return "the grid has more than \(limit) points; give float ranges a step, use fewer points per axis, or use another sampler"
             case .notGriddable(let name):
                 return "parameter '\(name)': the grid sampler cannot search a normal, log-normal or beta distribution; give it a range or use another sampler"
+            case .weightedChoices(let name):
+                return "parameter '\(name)': the grid tries every choice once, so 'probabilities' mean nothing there (W&B's grid refuses them too); remove them or use another sampler"
             }
         }
     }
@@ -58,6 +62,9 @@ public final class GridSampler: Sampler {
         self.pointsPerAxis = pointsPerAxis
         if let p = space.parameters.first(where: { $0.distribution.isProbabilistic }) {
             throw .notGriddable(parameter: p.name)
+        }
+        if let p = space.parameters.first(where: { if case .categorical(_, _?) = $0.distribution { true } else { false } }) {
+            throw .weightedChoices(parameter: p.name)
         }
         do {
             grid = try Grid(space: space, pointsPerAxis: pointsPerAxis, limit: Self.maxGridSize)

@@ -38,7 +38,7 @@ extension ParzenEstimator {
             dimensions[d].parameter = p
             let column = obs.mus[p]
             switch obs.axes[p] {
-            case .categorical(let choices):
+            case .categorical(let choices, _):
                 Self.copyCentres(&dimensions[d].mu, column, prior: -1)
                 Self.setCategorical(&dimensions[d], choices.count, members: n, kernels: K, settings)
             case .numeric(let axis):

@@ -102,7 +102,7 @@ final class ParzenEstimator {
             dimensions[d].parameter = p
             let column = obs.mus[p]
             switch obs.axes[p] {
-            case .categorical(let choices):
+            case .categorical(let choices, _):
                 Self.setCategorical(&dimensions[d], choices.count, members: n, kernels: n + 1, settings)
                 dimensions[d].mu = members.map { column[Int($0)] } + [-1]
             case .numeric(let axis):

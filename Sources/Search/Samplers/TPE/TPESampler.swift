@@ -175,7 +175,7 @@ public final class TPESampler: Sampler {
             let x = candidates[d][best]
             switch obs.axes[p] {
             case .numeric(let axis): result[p] = axis.snapped(x)
-            case .categorical(let choices): result[p] = choices[Int(x)]
+            case .categorical(let choices, _): result[p] = choices[Int(x)]
             }
         }
         return result
