@@ -84,12 +84,12 @@ extension Distribution {
         }
     }
 
-    /// `uniform [-2, 2]`, `int [1, 8] step 1`, `choice {a, b}`: for messages.
     /// `, probabilities [0.7, 0.3]` for choices with probabilities; empty for uniform ones.
     public static func probabilitiesSummary(_ probabilities: [Double]?) -> String {
         probabilities.map { ", probabilities [" + $0.map(formatParamNumber).joined(separator: ", ") + "]" } ?? ""
     }
 
+    /// `uniform [-2, 2]`, `int [1, 8] step 1`, `choice {a, b}`: for messages.
     public var summary: String {
         switch self {
         case .uniform(let lo, let hi, let step): return "uniform [\(formatParamNumber(lo)), \(formatParamNumber(hi))]" + (step.map { " step \(formatParamNumber($0))" } ?? "")
