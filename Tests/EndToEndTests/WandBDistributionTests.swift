@@ -85,6 +85,40 @@ import Testing
         #expect(refused != 0 && refusal.contains("grid.yaml:6:") && refusal.contains("parameters.opt.probabilities: method grid tries every value once"), "\(refusal)")
     }
 
+    /// W&B's dict values: one choice each, passed whole as W&B's agent passes them, stored
+    /// and shown as JSON objects, and enqueued as JSON text.
+    @Test func dictValuesReachTheProgramWhole() throws {
+        let h = try SweepHarness("wandb-dicts")
+        defer { h.cleanUp() }
+        let file = try h.write("sweep.yaml", """
+            program: train.sh
+            name: dicts
+            method: random
+            metric: {name: loss}
+            parameters:
+              sched: {values: [{name: cosine, warmup: 5}, {name: step, gamma: 0.5}]}
+            run_cap: 4
+            command: [sh, "${program}", "${args}"]
+            """)
+        // The trial fails (exit 3) unless its argument is the whole dict, as Python writes it.
+        _ = try h.write("train.sh", """
+            case "$1" in "--sched={'name': 'cosine', 'warmup': 5}"|"--sched={'gamma': 0.5, 'name': 'step'}") ;; *) echo "got: $*" >&2; exit 3;; esac
+            echo "{\\"loss\\": $SWEEP_TRIAL}" >&3
+
+            """)
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "dicts").map(\.0)
+        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials.allSatisfy { if case .dict = $0.params["sched"] { true } else { false } }, "\(trials.map(\.params))")
+        let (enqueued, said) = try h.run(["enqueue", "dicts", #"sched={"name": "step", "gamma": 0.5}"#, "--db", h.db])
+        #expect(enqueued == 0, "\(said)")
+        let (exported, json) = try h.run(["export", "dicts", "--db", h.db, "--format", "json"])
+        #expect(exported == 0 && json.contains(#""sched" : {"#), "\(json)")
+        let (listed, table) = try h.run(["trials", "dicts", "--db", h.db])
+        #expect(listed == 0 && table.contains(#"{"gamma": 0.5, "name": "step"}"#), "\(table)")
+    }
+
     @Test func normalAndLogNormalParametersRunAndAreStored() throws {
         let h = try SweepHarness("wandb-normal")
         defer { h.cleanUp() }

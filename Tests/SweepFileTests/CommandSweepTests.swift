@@ -687,7 +687,7 @@ import Testing
         // Problems found in the converted document name the file's keys (they named Sweep's:
         // `choice[1]`, `int`, `normal`, `budget.trials`).
         ("c: {values: [adam, adam, sgd]}", "6:22: parameters.c.values[1]: choice adam appears twice (W&B weights a value listed twice"),
-        ("c: {values: [{name: cosine}, {name: step}]}", "parameters.c.values[0]: choices must be values (numbers, text, true/false, null) or lists of them, got a mapping (a W&B dict value; write its keys as nested parameters"),
+        ("c: {values: [{name: cosine}, {name: .nan}]}", "parameters.c.values[1]: choices must be values (numbers, text, true/false, null) or lists or mappings of them, got a mapping"),
         ("c: {distribution: int_uniform, min: 1.5, max: 4}", "6:39: parameters.c: 'int' bounds must be whole numbers, got 1.5"),
         ("c: {parameters: {d: {values: [1, 1]}}}", "parameters.c.parameters.d.values[1]: "),
         // What W&B's schema refuses: names it does not take, an empty nested mapping.

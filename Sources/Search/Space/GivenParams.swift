@@ -55,14 +55,14 @@ extension Distribution {
             switch value {
             case .double, .int: return value.number.map(ParamValue.double)
             case .string(let s): return Double(s.trimmingSpaces).map(ParamValue.double) // "x= 0.5" as 0.5
-            case .bool, .list, .null: return nil
+            case .bool, .list, .dict, .null: return nil
             }
         case .int, .logInt:
             switch value {
             case .int: return value
             case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? .int(Int(d)) : nil
             case .string(let s): return Int(s.trimmingSpaces).map(ParamValue.int)
-            case .bool, .list, .null: return nil
+            case .bool, .list, .dict, .null: return nil
             }
         case .categorical(let choices, _):
             if choices.contains(value) { return value }
@@ -74,9 +74,11 @@ extension Distribution {
             if case .string(let s) = value, let flag = Bool(s.lowercased()), choices.contains(.bool(flag)) { return .bool(flag) }
             // No value as Python writes it (`None`, what the program got in `${args}`).
             if value == .string("None"), choices.contains(.null) { return .null }
-            // A list choice given as text, however spaced: "[64,32]" for [64, 32].
+            // A list or dict choice given as text, however spaced: "[64,32]" for [64, 32],
+            // `{"name":"cosine"}` for {name: cosine}.
             func unspaced(_ v: ParamValue) -> String { v.description.filter { !$0.isWhitespace } }
-            if case .string = value, let c = choices.first(where: { if case .list = $0 { unspaced($0) == unspaced(value) } else { false } }) { return c }
+            func isCollection(_ v: ParamValue) -> Bool { switch v { case .list, .dict: true; default: false } }
+            if case .string = value, let c = choices.first(where: { isCollection($0) && unspaced($0) == unspaced(value) }) { return c }
             // The same number as another kind or as text: 2.0 or "2" for the choice 2.
             let n: Double? = if case .string(let s) = value { Double(s.trimmingSpaces) } else { value.isBool ? nil : value.number }
             guard let n else { return nil }

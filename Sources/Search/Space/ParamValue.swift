@@ -11,6 +11,11 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
     /// A list taken as one choice, as W&B sweep files allow (`values: [[64, 32], [128]]`,
     /// layer widths): samplers pick it whole; a program gets it as a JSON array.
     indirect case list([ParamValue])
+    /// A mapping taken as one choice, as W&B sweep files allow (`values: [{name: cosine,
+    /// warmup: 5}, {name: step, gamma: 0.5}]`): samplers pick it whole; a program gets it as
+    /// a JSON object (a Python dict in `${args}`), keys sorted; the built-in trainer reads it
+    /// as the section it replaces.
+    indirect case dict([String: ParamValue])
     /// No value, as a choice or a constant (`values: [null, 5, 10]` for scikit-learn's
     /// `max_depth=None`): a program gets `None` in `${args}`, `null` in JSON.
     case null
@@ -21,7 +26,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .double(let v): return v
         case .int(let v): return Double(v)
         case .bool(let b): return b ? 1 : 0
-        case .string, .list, .null: return nil
+        case .string, .list, .dict, .null: return nil
         }
     }
 
@@ -32,6 +37,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let s): return s
         case .bool(let b): return String(b)
         case .list(let items): return "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
+        case .dict(let members): return "{" + members.keys.sorted().map { Self.jsonQuoted($0) + ": " + members[$0]!.jsonText }.joined(separator: ", ") + "}"
         case .null: return "null"
         }
     }
@@ -42,7 +48,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let s): return Self.jsonQuoted(s)
         case .double(let v) where !v.isFinite: return "null"
         case .bool(let b): return b ? "true" : "false"
-        case .double, .int, .list, .null: return description
+        case .double, .int, .list, .dict, .null: return description
         }
     }
 
@@ -53,6 +59,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         if let i = try? c.decode(Int.self) { self = .int(i); return }
         if let d = try? c.decode(Double.self) { self = .double(d); return }
         if let items = try? c.decode([ParamValue].self) { self = .list(items); return }
+        if let members = try? c.decode([String: ParamValue].self) { self = .dict(members); return }
         self = .string(try c.decode(String.self))
     }
 
@@ -64,6 +71,7 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .string(let v): try c.encode(v)
         case .bool(let v): try c.encode(v)
         case .list(let v): try c.encode(v)
+        case .dict(let v): try c.encode(v)
         case .null: try c.encodeNil()
         }
     }

@@ -16,7 +16,7 @@ extension JSONWriter {
         endObject()
     }
 
-    /// Writes one parameter value (a list as an array).
+    /// Writes one parameter value (a list as an array, a dict as an object, keys sorted).
     public mutating func param(_ value: ParamValue) {
         switch value {
         case .bool(let b): bool(b)
@@ -28,6 +28,13 @@ extension JSONWriter {
             beginArray()
             for item in items { param(item) }
             endArray()
+        case .dict(let members):
+            beginObject()
+            for name in members.keys.sorted() {
+                key(name)
+                param(members[name]!)
+            }
+            endObject()
         }
     }
 }
@@ -41,12 +48,13 @@ extension ParamValue {
         case .double(let d): return .double(d)
         case .string(let s): return .string(s)
         case .list(let items): return .array(items.map(\.json))
+        case .dict(let members): return .object(members.keys.sorted().map { ($0, members[$0]!.json) })
         case .null: return .null
         }
     }
 
-    /// The value a JSON scalar or array of them holds (a number with a decimal point or
-    /// exponent is a double); nil for objects, which no parameter takes.
+    /// The value a JSON value holds (a number with a decimal point or exponent is a
+    /// double; an object is a dict, a key given twice taking its last value).
     public init?(json: JSONValue) {
         switch json {
         case .string(let s): self = .string(s)
@@ -61,7 +69,29 @@ extension ParamValue {
                 values.append(v)
             }
             self = .list(values)
-        default: return nil
+        case .object(let members):
+            var values: [String: ParamValue] = [:]
+            for (key, member) in members {
+                guard let v = ParamValue(json: member) else { return nil }
+                values[key] = v
+            }
+            self = .dict(values)
+        }
+    }
+}
+
+extension SearchSpace {
+    /// `given` with each text that reads as a JSON object taken as that dict, for parameters
+    /// with dict choices: `{"gamma": 0.5, "name": "step"}` in any key order and spacing,
+    /// as `sweep enqueue` gives it.
+    func readingDictText(_ given: Params) -> Params {
+        given.reduce(into: [:]) { out, entry in
+            out[entry.key] = entry.value
+            guard case .string(let text) = entry.value, text.first == "{",
+                  case .categorical(let choices, _)? = parameter(named: entry.key)?.distribution,
+                  let json = try? JSONParser().parse(text), case .object = json, let dict = ParamValue(json: json),
+                  choices.contains(dict) else { return }
+            out[entry.key] = dict
         }
     }
 }

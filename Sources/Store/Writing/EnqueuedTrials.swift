@@ -21,7 +21,8 @@ extension StoreTransaction {
     /// Returns the queue id and the values as stored.
     @discardableResult
     public func enqueueTrial(study: StudyRecord, given: Params, source: String, at time: Double) throws -> (id: Int64, params: Params) {
-        let params = try study.definition.space.check(given: given)
+        let space = study.definition.space
+        let params = try space.check(given: space.readingDictText(given))
         try db.execute(sql: "INSERT INTO enqueued_trials (study_id, params, source, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [study.id, JSONText.encode(params), source, time])
         return (db.lastInsertedRowID, params)

@@ -61,6 +61,7 @@ enum JSONOutput {
                 switch value {
                 case .double(let d) where d.isFinite && d == d.rounded(): try c.encode(ParameterValues.marker + formatParamNumber(d) + ParameterValues.marker)
                 case .list(let items): try c.encode(items.map(Value.init))
+                case .dict(let members): try c.encode(members.mapValues(Value.init))
                 default: try c.encode(value)
                 }
             }

@@ -138,6 +138,8 @@ public enum CommandMacros {
         case .bool(let b): return b ? "True" : "False"
         case .null: return "None"
         case .list(let items): return "[" + items.map(pythonLiteral).joined(separator: ", ") + "]"
+        case .dict(let members):
+            return "{" + members.keys.sorted().map { pythonLiteral(.string($0)) + ": " + pythonLiteral(members[$0]!) }.joined(separator: ", ") + "}"
         case .string(let s):
             // Python quotes with ' unless the text holds ' and no ".
             let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"

@@ -34,7 +34,10 @@ extension CommandTask {
     static let fileKeys = ["program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary"]
 
     /// Reads the task's settings from a trial's document (ranges already replaced by values).
-    static func decode(document doc: ConfigNode, epochs: Int, direction: Direction, baseDirectory: String?, decoder: ConfigDecoder) throws(ConfigError) -> CommandTask {
+    /// `wholeValues`: paths below `parameters` holding a dict value (a W&B dict choice),
+    /// passed as one argument rather than as their keys' dotted names.
+    static func decode(document doc: ConfigNode, epochs: Int, direction: Direction, baseDirectory: String?, decoder: ConfigDecoder,
+                       wholeValues: Set<[String]> = []) throws(ConfigError) -> CommandTask {
         func string(_ key: String) throws(ConfigError) -> String? {
             try doc[key].map { n throws(ConfigError) in try decoder.decode(String.self, from: n, at: ConfigPath([.key(key)])) }
         }
@@ -103,7 +106,7 @@ extension CommandTask {
         }
         let timeout = check { () throws(ConfigError) in try seconds("timeout") } ?? nil
         let killGrace = check { () throws(ConfigError) in try seconds("kill_grace") } ?? nil
-        let passed = check { () throws(ConfigError) in try Self.arguments(doc["parameters"], decoder: decoder) }
+        let passed = check { () throws(ConfigError) in try Self.arguments(doc["parameters"], wholeValues: wholeValues, decoder: decoder) }
         if let all = ConfigError.combining(problems) { throw all }
         return CommandTask(program: program, command: command, environment: environment, workingDirectory: directory,
                            timeout: timeout, killGrace: killGrace ?? 10, summary: summary, direction: direction, epochs: epochs,
@@ -132,8 +135,9 @@ extension CommandTask {
     }
 
     /// The `parameters` section of a trial's document as arguments (nested mappings give
-    /// dotted names; a list is passed as its JSON text).
-    static func arguments(_ node: ConfigNode?, decoder: ConfigDecoder) throws(ConfigError) -> [Argument] {
+    /// dotted names, except at `wholeValues`, dict values passed whole; a list is passed as
+    /// its JSON text).
+    static func arguments(_ node: ConfigNode?, wholeValues: Set<[String]> = [], decoder: ConfigDecoder) throws(ConfigError) -> [Argument] {
         guard let node else { return [] }
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: ConfigPath([.key("parameters")]), message: "expected a mapping of parameter names to values or ranges, got \(node.kindDescription)")
@@ -146,7 +150,7 @@ extension CommandTask {
                 let path = prefix + [e.key]
                 let name = path.joined(separator: ".")
                 switch e.value.value {
-                case .mapping(let inner): walk(inner, prefix: path)
+                case .mapping(let inner) where !wholeValues.contains(path): walk(inner, prefix: path)
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }

@@ -182,7 +182,6 @@ public enum WandBSweep {
 
     /// What Sweep's refusals of a `values` entry mean for a W&B file, by a phrase of them.
     private static let valuesHints: [String: String] = [
-        "got a mapping": " (a W&B dict value; write its keys as nested parameters instead: `P: {parameters: {name: {values: [...]}}}`)",
         "appears twice": " (W&B weights a value listed twice; Sweep's choices are distinct: list it once, and weigh the values with `probabilities`)",
     ]
 

@@ -153,9 +153,18 @@ enum ParameterExtraction {
         }
     }
 
-    /// A scalar node, or a list of scalars and lists, as a parameter value (a W&B choice
-    /// may be a list: `values: [[64, 32], [128]]`).
+    /// A scalar node, or a list or mapping of scalars, lists and mappings, as a parameter
+    /// value (a W&B choice may be a list, `values: [[64, 32], [128]]`, or a dict,
+    /// `values: [{name: cosine, warmup: 5}]`).
     static func paramValueOrList(_ node: ConfigNode) -> ParamValue? {
+        if let entries = node.entries {
+            var members: [String: ParamValue] = [:]
+            for e in entries {
+                guard let v = paramValueOrList(e.value) else { return nil }
+                members[e.key] = v
+            }
+            return .dict(members)
+        }
         guard let elements = node.elements else { return paramValue(node) }
         var items: [ParamValue] = []
         for e in elements {
@@ -174,6 +183,8 @@ enum ParameterExtraction {
         case .string(let s): return ConfigNode(.string(s), mark: mark)
         case .null: return ConfigNode(.null, mark: mark)
         case .list(let items): return ConfigNode(.sequence(items.map { node(for: $0, mark: mark) }), mark: mark)
+        case .dict(let members):
+            return ConfigNode(.mapping(members.keys.sorted().map { .init(key: $0, keyMark: mark, value: node(for: members[$0]!, mark: mark)) }), mark: mark)
         }
     }
 

@@ -267,7 +267,7 @@ struct RangeParser {
                 if let shown = Self.nonFinite(e) {
                     throw ConfigError(mark: e.mark, path: at, message: "a choice must be a finite number, got \(shown)")
                 }
-                throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists of them, got \(e.kindDescription)")
+                throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists or mappings of them, got \(e.kindDescription)")
             }
             // (1 and 1.0 stay two choices: a program gets `1` or `1.0`, which it may read apart.)
             guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }

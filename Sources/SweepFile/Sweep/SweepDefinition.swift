@@ -451,7 +451,14 @@ public struct SweepDefinition: Sendable {
             return .synthetic(try decoder.decode(SyntheticTask.self, from: doc["synthetic"]!, at: ConfigPath([.key("synthetic")])))
         case .command:
             let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-            return .command(try CommandTask.decode(document: doc, epochs: maxEpochs, direction: objective.direction, baseDirectory: base, decoder: decoder))
+            // A dict value reaches the program whole (`--sched={'name': 'cosine'}`), as W&B's agent passes it.
+            let wholeValues = Set(parameters.compactMap { spec -> [String]? in
+                guard case .dict? = params[spec.parameter.name] else { return nil }
+                let keys = spec.path.components.compactMap { if case .key(let k) = $0 { k } else { nil } }
+                return keys.first == "parameters" && keys.count == spec.path.components.count ? Array(keys.dropFirst()) : nil
+            })
+            return .command(try CommandTask.decode(document: doc, epochs: maxEpochs, direction: objective.direction, baseDirectory: base,
+                                                   decoder: decoder, wholeValues: wholeValues))
         }
     }
 

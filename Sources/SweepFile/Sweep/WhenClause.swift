@@ -21,10 +21,11 @@ struct WhenClause {
         let parent = entries[0]
         var values: [ParamValue] = []
         // The parent's values, as a list of them (one value alone is a list of one); a value
-        // may itself be a list, for a choice of lists (`when: {layers: [[64, 32]]}`).
+        // may itself be a list or a mapping, for a choice of lists (`when: {layers: [[64, 32]]}`)
+        // or dicts.
         for v in parent.value.elements ?? [parent.value] {
             guard let pv = ParameterExtraction.paramValueOrList(v) else {
-                throw ConfigError(mark: v.mark, path: whenPath.appending(parent.key), message: "condition values must be values or lists of them, got \(v.kindDescription)")
+                throw ConfigError(mark: v.mark, path: whenPath.appending(parent.key), message: "condition values must be values, or lists or mappings of them, got \(v.kindDescription)")
             }
             values.append(pv)
         }

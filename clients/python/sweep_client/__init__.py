@@ -78,8 +78,9 @@ def checkpoint_dir():
 
 
 def _parse_value(text):
-    """A command-line value as the worker wrote it: numbers, True/False, None, lists (Python
-    literals as W&B writes them, `['relu', 'tanh']`, or JSON), else text."""
+    """A command-line value as the worker wrote it: numbers, True/False, None, lists and dicts
+    (Python literals as W&B writes them, `['relu', 'tanh']`, `{'name': 'cosine'}`, or JSON),
+    else text."""
     if text == "None":
         return None
     if text in ("True", "true"):
@@ -91,8 +92,8 @@ def _parse_value(text):
             return kind(text)
         except ValueError:
             pass
-    if text.startswith("[") and text.endswith("]"):
-        # Lists as W&B's agent writes them (Python literals), or JSON.
+    if (text.startswith("[") and text.endswith("]")) or (text.startswith("{") and text.endswith("}")):
+        # Lists and dicts as W&B's agent writes them (Python literals), or JSON.
         try:
             return ast.literal_eval(text)
         except (ValueError, SyntaxError):

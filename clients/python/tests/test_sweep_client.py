@@ -22,12 +22,15 @@ class OutsideASweep(unittest.TestCase):
     def test_params_come_from_the_command_line(self):
         r = run_python("import sweep_client, json; print(json.dumps(sweep_client.params()))",
                        ["--lr=0.01", "--layers=3", "--flag=True", "--name=adam", "--widths=[64, 32]",
-                        "--acts=['relu', 'tanh']", "--bools=[True, False]", "--json=[\"a\", null]", "--bracket=[not json", "--depth=None", "--maybe=[None, 2]", "positional"])
+                        "--acts=['relu', 'tanh']", "--bools=[True, False]", "--json=[\"a\", null]", "--bracket=[not json", "--depth=None", "--maybe=[None, 2]",
+                        "--sched={'name': 'cosine', 'warmup': 5}", "--js={\"a\": [1.5, null]}", "--brace={not a dict", "positional"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), {"lr": 0.01, "layers": 3, "flag": True, "name": "adam",
                                                 "widths": [64, 32], "acts": ["relu", "tanh"], "bools": [True, False],
                                                 "json": ["a", None], "bracket": "[not json",
-                                                "depth": None, "maybe": [None, 2]})
+                                                "depth": None, "maybe": [None, 2],
+                                                "sched": {"name": "cosine", "warmup": 5}, "js": {"a": [1.5, None]},
+                                                "brace": "{not a dict"})
 
     def test_checkpoint_dir_is_the_workers_or_none(self):
         r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())")
