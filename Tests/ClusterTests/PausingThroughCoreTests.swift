@@ -179,6 +179,43 @@ import Testing
         #expect(lineage.map(\.params) == again.map(\.params) && lineage.count == 1)
     }
 
+    /// A member that fails after an exploit is retried (`retry_errors`) from the checkpoint
+    /// it continued from, with the parameters it explored: starting over, it re-ran epochs
+    /// 1-2 with them and overwrote the curve its lineage describes.
+    @Test func aMemberRetriedAfterAnErrorContinuesFromItsCheckpoint() throws {
+        let h = try Self.harness(Self.training("""
+            scheduler: {name: pbt, population: 2, perturbation_interval: 2, mutations: [optimizer.learning_rate], resample_probability: 0, quantile: 0.5}
+            budget: {trials: 2}
+            retry: {retry_errors: true, max_attempts: 3}
+            """))
+        try h.hello("w1", capabilities: LeasesAheadTests.capable)
+        for (trial, score) in [(0, 0.1), (1, 0.9)] {
+            let a = try #require(h.assignment("w1"))
+            #expect(a.trial == trial)
+            #expect(try Self.report(h, "w1", a, epoch: 1, value: 0)?.action == .continue)
+            #expect(try Self.report(h, "w1", a, epoch: 2, value: score)?.action == .pause)
+            try Self.stopped(h, "w1", a, epochs: 2, value: score)
+        }
+        // Member 0 (bottom half) continues from member 1's checkpoint, then fails.
+        let a = try #require(h.assignment("w1"))
+        #expect(a.trial == 0 && a.resume == .init(epoch: 2, checkpoint: [1, 2]))
+        try h.deliver(.failure(.init(trial: 0, attempt: a.attempt, error: "boom", ready: true)), from: "w1")
+        h.core.removeDroppedArtifacts()
+        var retry = try #require(h.assignment("w1"))
+        if retry.trial == 1 {
+            // (Member 1 may go first; it continues from its own checkpoint.)
+            #expect(retry.resume == .init(epoch: 2, checkpoint: [1, 2]))
+            try h.deliver(.result(.init(trial: 1, attempt: retry.attempt, state: .complete, value: 0.9, metrics: ["val_accuracy": 0.9], epochs: 4, ready: true)), from: "w1")
+            retry = try #require(h.assignment("w1"))
+        }
+        #expect(retry.trial == 0 && retry.attempt == a.attempt + 1)
+        #expect(retry.resume == .init(epoch: 2, checkpoint: [1, 2]) && retry.params == a.params)
+        _ = try Self.report(h, "w1", retry, epoch: 3, value: 0.5)
+        // Its curve keeps epochs 1-2 of its first attempt, then 3 of the retry.
+        let curve = try h.store.read { q in try q.intermediates(trialID: try q.trials(studyID: h.core.study.id)[0].id) }
+        #expect(curve.map(\.step) == [1, 2, 3] && curve.map(\.attempt) == [1, 1, retry.attempt])
+    }
+
     @Test func ashaPromotionPausesAtEachRungAndPromotesTheBestFromItsCheckpoint() throws {
         // Rungs end at epochs 1 and 2 (eta 2); trials run to 4.
         let h = try Self.harness(Self.training("""
@@ -221,6 +258,10 @@ import Testing
         #expect(try h.attempts(2).map(\.resumedFromEpoch) == [nil, 1, 2])
         #expect(try h.attempts(2).map(\.outcome) == [.paused, .paused, .complete])
         #expect(try h.attempts(0).map(\.outcome) == [.paused])
+        // The paused trials keep their checkpoints after the study ends: a resume with more
+        // trials may promote them (they started over, said to continue from them).
+        h.core.removeDroppedArtifacts()
+        #expect(h.core.checkpoints.latest(trial: 0)?.bytes == [0, 1] && h.core.checkpoints.latest(trial: 3)?.bytes == [3, 1])
     }
 
     @Test func aTrialPromotedToTheLastEpochIsNeverPrunedThereByTheStoppingRule() throws {

@@ -50,8 +50,11 @@ extension CoordinatorCore {
             return .queue
         case .promotions(let queue)?:
             guard let (trial, rung) = queue.next(in: history) else { return .queue }
+            // (Without its checkpoint, none under `--checkpoint-limit 0`, or lost with the files
+            // beside the database, it starts over: said so, not claimed to continue.)
+            let how = checkpoints.entries[trial] != nil ? "it continues from its checkpoint" : "its checkpoint is gone, so it starts over and runs"
             try tx.appendEvent(studyID: study.id, kind: .promoted, trialNumber: trial,
-                               message: "trial \(trial) promoted from rung \(rung) (epoch \(queue.pauseSteps[rung])): it continues from its checkpoint to epoch \(queue.target(promotedFrom: rung))",
+                               message: "trial \(trial) promoted from rung \(rung) (epoch \(queue.pauseSteps[rung])): \(how) to epoch \(queue.target(promotedFrom: rung))",
                                at: now)
             return .trial(trial)
         case .population(let pbt)?:
@@ -70,12 +73,6 @@ extension CoordinatorCore {
     var pausedWorkLeft: Bool {
         if case .promotions(let queue)? = pausing { return queue.next(in: history) != nil }
         return false
-    }
-
-    /// The study is over: trials still paused at a rung (never promoted) need no checkpoint.
-    func dropPausedCheckpoints() {
-        guard let pausing else { return }
-        for t in history.trials where pausing.isPaused(t) { checkpoints.drop(trial: t.number) }
     }
 
     /// Epochs a trial has behind it: its last report, or the epoch of the checkpoint it last

@@ -841,8 +841,11 @@ final class CoordinatorCore {
         let reportedThisAttempt = trials[f.trial].lease?.objectiveReported ?? false
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
-        // An attempt that raised an error may have checkpointed what caused it: a retry starts over.
-        checkpoints.drop(trial: f.trial)
+        // An attempt that raised an error may have checkpointed what caused it: a retry starts
+        // over. Not under PBT or ASHA promotions: there the checkpoint is the state the trial
+        // paused, was promoted or exploited at (its curve and lineage up to it are recorded),
+        // and a retry continues from it, as Ray Tune restores a failed trial.
+        if pausing == nil { checkpoints.drop(trial: f.trial) }
         if retriesAfterError(f.trial) {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
@@ -1450,7 +1453,7 @@ final class CoordinatorCore {
 
     private func finish(reason: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         finished = true
-        dropPausedCheckpoints()
+        // (Paused trials keep their checkpoints: `sweep resume --add-trials` may promote them.)
         finishReason = reason
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
