@@ -96,6 +96,12 @@ func listing(_ directory: URL) -> [String] {
             #expect(status == 2 && output.contains("\(option) d.csv is the run's own input (d.csv): name another file"), "\(output)")
         }
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == data)
+        // `train`'s outputs over a study database (`--metrics-out s.db` replaced it with JSON lines).
+        for option in ["--save-model", "--metrics-out", "--checkpoint"] {
+            let (status, output) = try h.run(["train", train, option, "s.db"])
+            #expect(status == 2 && output.contains("s.db is an SQLite database (a study's?): it is not overwritten"), "\(option): \(output)")
+        }
+        #expect(try Data(contentsOf: h.directory.appendingPathComponent("s.db")) == before)
     }
 
     @Test func anotherProgramsDatabaseIsRefusedAndLeftByteForByte() throws {

@@ -63,6 +63,8 @@ struct Train: ParsableCommand {
             if let path, let input = inputs.first(where: { same($0, path) }) {
                 throw UsageError("\(option) \(path) is the run's own input (\(input)): name another file")
             }
+            // Before training, not after it (`--metrics-out s.db` replaced a study database).
+            if let path { do { try OutputFile.refuseDatabase(path) } catch { throw UsageError("\(option): \(error)") } }
         }
         var continuedAfter: Int?
         if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {

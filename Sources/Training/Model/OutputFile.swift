@@ -12,6 +12,19 @@ public enum OutputFile {
         try write(bytes, to: named, beforeNaming: {})
     }
 
+    /// Throws ``OutputFileError/isDatabase(_:)`` when `named` (or the file a link names) is
+    /// an SQLite database: a database is never an output (`sweep export S --db s.db --out
+    /// s.db` replaced every study of the file with the export, exit 0; `train --metrics-out
+    /// s.db` with its epochs).
+    public static func refuseDatabase(_ named: String) throws {
+        let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: path) else { return }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        if header == Data("SQLite format 3\0".utf8) { throw OutputFileError.isDatabase(named) }
+    }
+
     /// `beforeNaming` runs once the bytes are written and before the file gets its name
     /// (tests look at the folder then).
     static func write(_ bytes: Data, to named: String, beforeNaming: () throws -> Void) throws {
@@ -21,13 +34,7 @@ public enum OutputFile {
         var info = stat()
         let exists = stat(path, &info) == 0
         if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
-        // A database is never an output: `sweep export S --db s.db --out s.db` replaced every
-        // study of the file with the export, exit 0.
-        if exists, info.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: path) {
-            let header = (try? handle.read(upToCount: 16)) ?? Data()
-            try? handle.close()
-            if header == Data("SQLite format 3\0".utf8) { throw OutputFileError.isDatabase(named) }
-        }
+        try refuseDatabase(named)
         if exists, info.st_mode & S_IFMT != S_IFREG {
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
