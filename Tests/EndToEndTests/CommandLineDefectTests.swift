@@ -147,8 +147,8 @@ import Testing
     }
 
     /// A `program` that local workers would not find (run from another directory without
-    /// `working_directory`, or not in the one it names) is noted by `validate` and `run`,
-    /// with where it is.
+    /// `working_directory`, or not in the one it names) is noted by `validate` and refused by
+    /// `run` with local workers, with where it is.
     @Test func aProgramLocalWorkersWouldNotFindIsNoted() throws {
         let h = try SweepHarness("program-location")
         defer { h.cleanUp() }
@@ -159,6 +159,12 @@ import Testing
         #expect(elsewhere.status == 0 && elsewhere.output.contains("note: program 'train.py' is not in /, where local workers run it (no working_directory); it is beside \(file): add `working_directory: .`"), "\(elsewhere.output)")
         let beside = try runSweep(["validate", file], in: h.directory.path)
         #expect(beside.status == 0 && !beside.output.contains("note:"), "\(beside.output)")
+        // `sweep run` with local workers refuses it, as `resume` does, before anything is
+        // written (it ran, and its trials stayed FAIL in the study).
+        let run = try runSweep(["run", file, "--db", h.path("elsewhere.db"), "--workers", "1", "--no-progress"], in: "/")
+        #expect(run.status == 2 && run.output.contains("error: program 'train.py' is not in /, where local workers run it (no working_directory); it is beside \(file)")
+                && run.output.contains("or pass --workers 0"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("elsewhere.db")))
         // A working_directory (relative to the file) that does not hold the program.
         let misplaced = try h.write("w.yaml", try String(contentsOfFile: file, encoding: .utf8)
             .replacingOccurrences(of: "program: train.py", with: "program: nosuch.py\nworking_directory: ."))

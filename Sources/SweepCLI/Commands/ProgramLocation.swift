@@ -35,26 +35,36 @@ enum ProgramLocation {
     /// `[python3, src/train.py]`) that is not in this directory.
     private static func missingScript(in definition: SweepDefinition, here: String) -> (program: String, here: String)? {
         guard let command = definition.template["command"]?.elements else { return nil }
-        let scripts = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
         for node in command.dropFirst() {
             // Script files only: `google/flan-t5-base` or `s3://bucket/x` are no local paths.
             guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"), !word.hasPrefix("/"),
-                  !word.contains("://"), !word.contains("="), scripts.contains(where: { word.hasSuffix($0) }) else { continue }
+                  !word.contains("://"), !word.contains("="), scriptExtensions.contains(where: { word.hasSuffix($0) }) else { continue }
             if !FileManager.default.fileExists(atPath: here + "/" + word) { return (word, here) }
         }
         return nil
     }
 
-    static func note(for definition: SweepDefinition, file: String) -> String? {
+    /// Script files: a missing one fails every trial of a local worker (a bare name may be a
+    /// module, `python -m pkg.train`, or found by a runner).
+    static let scriptExtensions = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
+
+    /// What `sweep run` (with local workers) and `sweep validate` say about a missing program:
+    /// an error for a script file, which every local trial would fail to open (a run from
+    /// another directory failed 6 trials and kept them FAIL, while `resume` refused), a note
+    /// otherwise; nil when it is there.
+    static func problem(for definition: SweepDefinition, file: String) -> (text: String, isError: Bool)? {
         guard let (program, here) = missing(in: definition, file: file) else { return nil }
+        let isError = scriptExtensions.contains { program.hasSuffix($0) }
+        let lead = isError ? "" : "note: "
+        let remote = isError ? "; or pass --workers 0 and start workers where the program is" : ""
         guard definition.template["working_directory"] == nil else {
-            return "note: program '\(program)' is not in \(here), the working_directory local workers run it in"
+            return ("\(lead)program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isError)
         }
         let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
         let hint = FileManager.default.fileExists(atPath: beside)
             ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
             : ""
-        return "note: program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)"
+        return ("\(lead)program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)\(remote)", isError)
     }
 
     /// Why `sweep resume` with local workers must not start here: every remaining trial

@@ -70,9 +70,12 @@ struct Run: ParsableCommand {
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 && workers <= maxLocalWorkers else { throw UsageError("--workers must be 0 to \(maxLocalWorkers), got \(workers)") }
         let definition = try DataPreflight.sweep(file)
-        // A note, not a refusal: the program may be a module (`python -m`), found by a runner
-        // (`uv run`), inside a container, or on remote workers.
-        if workers > 0, let note = ProgramLocation.note(for: definition, file: file) { StandardStream.error.write(note + "\n") }
+        // A missing script file is refused (every local trial would fail to open it); another
+        // name gets a note: it may be a module (`python -m`), found by a runner, or in a container.
+        if workers > 0, let (text, isError) = ProgramLocation.problem(for: definition, file: file) {
+            if isError { throw UsageError(text) }
+            StandardStream.error.write(text + "\n")
+        }
         if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
             StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")
         }
