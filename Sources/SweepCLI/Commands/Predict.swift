@@ -127,13 +127,39 @@ struct PipedInput {
         let copy = FileManager.default.temporaryDirectory
             .appendingPathComponent("sweep-predict-\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(ext.isEmpty ? "" : "." + ext)").path
         do {
-            let data = try handle.readToEnd() ?? Data()
-            try data.write(to: URL(fileURLWithPath: copy))
+            try Self.copy(handle, to: copy, given: given)
+        } catch let error as UsageError {
+            try? FileManager.default.removeItem(atPath: copy)
+            throw error
         } catch {
             try? FileManager.default.removeItem(atPath: copy)
             throw UsageError("\(given): cannot read: \(SystemErrorText.of(error))")
         }
         path = copy
+    }
+
+    /// The most a piped input may hold: a larger one is better given as a file's path (its
+    /// copy would take as much space in the temporary directory).
+    static let maxBytes = 4 << 30
+
+    /// Copies `handle` to the file `copy` 1 MiB at a time (memory stays bounded: `/dev/zero`
+    /// grew the process by 1.4 GB/s), refusing an input of zeros and one over ``maxBytes``.
+    private static func copy(_ handle: FileHandle, to copy: String, given: String) throws {
+        guard FileManager.default.createFile(atPath: copy, contents: nil), let out = FileHandle(forWritingAtPath: copy) else {
+            throw UsageError("\(given): cannot write its copy \(copy)")
+        }
+        defer { try? out.close() }
+        var total = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            if total == 0, !chunk.contains(where: { $0 != 0 }) {
+                throw UsageError("\(given): its first \(chunk.count) bytes are all zero: binary zeros, not samples")
+            }
+            total += chunk.count
+            guard total <= maxBytes else {
+                throw UsageError("\(given): more than \(maxBytes >> 30) GiB from a pipe: write it to a file and pass its path")
+            }
+            try out.write(contentsOf: chunk)
+        }
     }
 
     /// A message about the copy, naming what the user gave instead.

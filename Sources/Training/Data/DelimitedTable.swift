@@ -39,6 +39,22 @@ struct DelimitedTable {
         if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {
             throw DataError.malformed(path: path, line: 1, column: 1, reason: "the file is UTF-16 text (Excel's \"Unicode text\"?): save it as UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > NEW")
         }
+        // Text holds no NUL byte: a file of zeros (or another binary file) read as one line of
+        // megabytes took gigabytes and echoed that line back as its "header". The start is
+        // enough to tell (memchr: the whole file would cost a pass over gigabytes).
+        let start = UnsafeRawBufferPointer(rebasing: bytes.prefix(1 << 20))
+        if let base = start.baseAddress, let hit = memchr(base, 0, start.count) {
+            let at = UnsafeRawPointer(hit) - base
+            let before = UnsafeRawBufferPointer(rebasing: start.prefix(at))
+            let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            let column = at - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            // UTF-16 without its byte-order mark: every other byte of ASCII text is 0.
+            let pairs = stride(from: 0, to: min(start.count, 64) - 1, by: 2).map { (start[$0], start[$0 + 1]) }
+            let utf16 = pairs.count >= 4 && (pairs.allSatisfy { $0.1 == 0 && $0.0 != 0 } || pairs.allSatisfy { $0.0 == 0 && $0.1 != 0 })
+            throw DataError.malformed(path: path, line: line, column: column, reason: utf16
+                ? "a NUL byte: the file seems UTF-16 text: save it as UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > NEW"
+                : "a NUL byte: this is binary data, not a text table (CSV or TSV)")
+        }
         var parser = Parser(bytes: bytes, path: path, separator: separator, decimal: decimal)
         parser.skipBOM()
         guard let header = try parser.record(), !(header.count == 1 && header[0].text.isEmpty) else {
@@ -92,7 +108,7 @@ struct DelimitedTable {
                 throw DataError.malformed(path: path, line: 1, column: 1, reason: "no \(what) column '\(name)'; \(stray)")
             }
             let hint = hasHeader ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
-            var why = "no \(what) column '\(name)'\(hint) (the columns are: \(names.joined(separator: ", ")))"
+            var why = "no \(what) column '\(shown(name))'\(hint) (the columns are: \(listed(names)))"
             if let other = otherSeparator {
                 why += predicting
                     ? "; the first row is one column: this model reads tables separated by \(separatorName), this one seems separated by \(other.1)"
@@ -294,6 +310,13 @@ struct DelimitedTable {
 
     static func shown(_ text: String) -> String {
         text.count <= 80 ? text : String(text.prefix(60)) + "… (\(text.utf8.count) bytes)"
+    }
+
+    /// Column names for a message: each ``shown(_:)``, at most `limit` of them, then how
+    /// many there are (a label typo in a table of 100,000 columns printed 989 KB).
+    static func listed(_ names: [String], limit: Int = 20) -> String {
+        let some = names.prefix(limit).map(shown).joined(separator: ", ")
+        return names.count <= limit ? some : some + ", … (\(names.count) in all)"
     }
 
     /// Why a header or label field whose bytes are not UTF-8 is refused.

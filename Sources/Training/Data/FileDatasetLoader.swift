@@ -27,11 +27,14 @@ enum FileDatasetLoader {
             // Named columns first: which ones differ says what to fix (the shapes did not).
             if let a = train.columnNames, let b = other.columnNames, a != b {
                 let missing = a.filter { !b.contains($0) }, extra = b.filter { !a.contains($0) }
+                let list = DelimitedTable.listed
+                // (data.ignore names columns of every file: it cannot leave out one only this file has.)
+                let columns = "data.columns: [\(list(a, 20))]"
                 let why = !missing.isEmpty
-                    ? "lacks the feature column(s) \(missing.joined(separator: ", ")) of \(files.train)" + (extra.isEmpty ? "" : ", and has \(extra.joined(separator: ", ")) that it has not")
+                    ? "lacks the feature column(s) \(list(missing, 20)) of \(files.train)" + (extra.isEmpty ? "" : ", and has \(list(extra, 20)) that it has not")
                     : !extra.isEmpty
-                    ? "has the feature column(s) \(extra.joined(separator: ", ")) that \(files.train) has not (data.ignore leaves a column out of every file)"
-                    : "has the feature columns of \(files.train) in another order: [\(b.joined(separator: ", "))] against [\(a.joined(separator: ", "))]; write them in the same order"
+                    ? "has the feature column(s) \(list(extra, 20)) that \(files.train) has not" + (a.count <= 20 ? "; \(columns) reads those columns, in that order, from every file" : "")
+                    : "has the feature columns of \(files.train) in another order: [\(list(b, 20))] against [\(list(a, 20))]; write them in the same order" + (a.count <= 20 ? ", or set \(columns) (it reads those columns in that order from every file)" : "")
                 throw DataError.malformed(path: other.path, line: 1, column: 1, reason: why)
             }
             guard other.sampleShape == train.sampleShape else {

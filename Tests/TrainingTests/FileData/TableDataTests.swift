@@ -80,7 +80,34 @@ struct TableDataTests {
             == "\(fewer):1:1: lacks the feature column(s) f2 of \(train)")
         let swapped = try dir.write("swapped.csv", "f2,f1,y\n1,2,no\n")
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(swapped)", "label": "y"}"#)
-            == "\(swapped):1:1: has the feature columns of \(train) in another order: [f2, f1] against [f1, f2]; write them in the same order")
+            == "\(swapped):1:1: has the feature columns of \(train) in another order: [f2, f1] against [f1, f2]; write them in the same order, or set data.columns: [f1, f2] (it reads those columns in that order from every file)")
+        // A column only the test file has: data.columns, as said (data.ignore would name a column the others lack).
+        let extra = try dir.write("extra.csv", "f1,id,f2,y\n1,77,2,no\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(extra)", "label": "y"}"#)
+            == "\(extra):1:1: has the feature column(s) id that \(train) has not; data.columns: [f1, f2] reads those columns, in that order, from every file")
+        for file in [extra, swapped] {
+            let fixed = try loadData(#"{"dataset": "csv", "train_file": "\#(train)", "test_file": "\#(file)", "label": "y", "columns": ["f1", "f2"]}"#)
+            #expect(rows(fixed.test) == [file == extra ? [1, 2] : [2, 1]])
+        }
+    }
+
+    /// Binary files and wide tables give short errors: a file of zeros was read as one line
+    /// of megabytes (gigabytes of memory, the line echoed as its header), and a label typo in
+    /// a table of 100,000 columns printed every name.
+    @Test func binaryFilesAndWideTablesGiveShortErrors() throws {
+        let dir = try DataDirectory()
+        let zeros = try dir.write("zeros.csv", [UInt8](repeating: 0, count: 3 << 20))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(zeros)", "label": "y"}"#)
+            == "\(zeros):1:1: a NUL byte: this is binary data, not a text table (CSV or TSV)")
+        let late = try dir.write("late.csv", Array("a,b,y\n1,2,p\n3,".utf8) + [0] + Array("4,q\n".utf8))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(late)", "label": "y"}"#)
+            == "\(late):3:3: a NUL byte: this is binary data, not a text table (CSV or TSV)")
+        let utf16 = try dir.write("u16.csv", Array("a,b,y\n1,2,p\n".utf8).flatMap { [$0, 0] })
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(utf16)", "label": "y"}"#)?.contains("the file seems UTF-16 text: save it as UTF-8") == true)
+        let names = (0..<5000).map { "feature_\($0)" }
+        let wide = try dir.write("wide.csv", (names + ["y"]).joined(separator: ",") + "\n" + Array(repeating: "1", count: 5000).joined(separator: ",") + ",p\n")
+        let message = try #require(try dataFailure(#"{"dataset": "csv", "train_file": "\#(wide)", "label": "label"}"#))
+        #expect(message.count < 1000 && message.contains("feature_0, feature_1,") && message.contains("… (5001 in all)"), "\(message.prefix(2000))")
     }
 
     /// UCI-style files: no header (columns named by position from 0, as pandas'
