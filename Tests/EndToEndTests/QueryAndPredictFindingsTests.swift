@@ -263,6 +263,13 @@ import Training
         let filled = try h.run(["predict", h.path("m.swm"), h.path("filled.csv")])
         #expect(gaps.status == 0 && filled.status == 0, "\(gaps.output)\n\(filled.output)")
         #expect(gaps.output == filled.output && gaps.output.split(separator: "\n").count >= 4, "\(gaps.output)\n\(filled.output)")
+        // Only missing values are filled: text or a number written otherwise is refused, with
+        // its place (both were predicted as the training mean without a word).
+        for (bad, text) in [("text.csv", "abc"), ("grouped.csv", "\"1,234.5\"")] {
+            _ = try h.write(bad, "a,b\n0.1,0.2\n0.5,\(text)\n")
+            let refused = try h.run(["predict", h.path("m.swm"), h.path(bad)])
+            #expect(refused.status == 2 && refused.output.contains("\(bad):3:5: '\(text.replacingOccurrences(of: "\"", with: ""))' in column 'b' is not a finite number"), "\(refused.output)")
+        }
         // Labels none of which is a class of the model: said so, not "accuracy 0.0000 (0 of 0)".
         _ = try h.write("other.csv", "a,b,label\n0.1,0.2,maybe\n4.1,0.4,perhaps\n")
         let other = try h.run(["predict", h.path("m.swm"), h.path("other.csv")])

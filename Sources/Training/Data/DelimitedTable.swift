@@ -210,6 +210,18 @@ struct DelimitedTable {
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
                             reason: "\(shown(f.text)) in column '\(shown(names[i]))' is beyond the range of 32-bit floats (±3.4e38) the training core computes in")
+                    } else if missing != .error, let hint = numberWrittenOtherwise(f.text, decimal: decimal, predicting: predicting) {
+                        // A number written another way is a value, not a missing one: filled,
+                        // `14,23` or `1,234.5` became the column's mean without a word.
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "'\(shown(f.text))' in column '\(shown(names[i]))' is not a finite number (\(hint))")
+                    } else if missing != .error, predicting, !f.text.isEmpty, !isMissingToken(f.text) {
+                        // Training fills a few odd cells of a numeric column; a new sample's is
+                        // no missing value to fill without a word (`abc` predicted as the mean).
+                        throw DataError.malformed(
+                            path: path, line: line, column: f.column,
+                            reason: "'\(shown(f.text))' in column '\(shown(names[i]))' is not a finite number (sweep predict fills only missing values: empty, NA, NaN, ?, ...)")
                     } else if missing != .error {
                         row[r] = .nan
                         if !f.text.isEmpty, !isMissingToken(f.text) {
@@ -224,7 +236,7 @@ struct DelimitedTable {
                                 ? "missing value in a column without a name (do the lines end with a separator?): leave it out with \(ignoreHint(""))"
                                 : "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
-                        let hint = decimalCommaHint(f.text, decimal: decimal, predicting: predicting) ?? (predicting ? "sweep predict needs every feature value"
+                        let hint = numberWrittenOtherwise(f.text, decimal: decimal, predicting: predicting) ?? (predicting ? "sweep predict needs every feature value"
                             : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with \(ignoreHint(names[i])); data.missing: mean or zero fills values that are missing"
                             : "set data.missing: mean or zero to fill it")
                         throw DataError.malformed(
@@ -294,6 +306,21 @@ struct DelimitedTable {
               text.split(separator: ",").last?.count != 3 else { return nil }
         return predicting ? "this model reads decimal points, and this value has a decimal comma"
             : "a decimal comma? set data.decimal: \",\" (with data.separator: \";\")"
+    }
+
+    /// What to do about a field that is a number written otherwise: with a decimal comma
+    /// (``decimalCommaHint(_:decimal:predicting:)``) or digit grouping (`1,234.5`, `1 234`,
+    /// `1'234`, `1_234`); nil for anything else (text, a missing value).
+    static func numberWrittenOtherwise(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
+        if let hint = decimalCommaHint(text, decimal: decimal, predicting: predicting) { return hint }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let mark: Character = decimal == UInt8(ascii: ",") ? "," : "."
+        let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
+        guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),
+              trimmed.allSatisfy({ $0.isASCII && $0.isNumber || grouping.contains($0) || $0 == mark || $0 == "-" || $0 == "+" }) else { return nil }
+        let plain = String(trimmed.filter { !grouping.contains($0) }).replacingOccurrences(of: String(mark), with: ".")
+        guard let v = Double(plain), v.isFinite else { return nil }
+        return "digit grouping? write numbers without it (\(plain))"
     }
 
     /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted

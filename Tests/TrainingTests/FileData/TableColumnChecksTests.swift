@@ -30,10 +30,21 @@ struct TableColumnChecksTests {
         let path = try european(dir)
         let plain = try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "class", "separator": ";"}"#)
         #expect(plain == "\(path):2:1: '12,00' in column 'alcohol' is not a finite number (a decimal comma? set data.decimal: \",\" (with data.separator: \";\"))")
-        // Filled as missing, 30 of 40 values were the column mean, and training went on.
+        // Filled as missing, 30 of 40 values were the column mean, and training went on; a
+        // single one was filled without a word. A number written otherwise is no missing value.
         let mixed = try european(dir, wholeNumbersPlain: true)
         let filled = try dataFailure(#"{"dataset": "csv", "train_file": "\#(mixed)", "label": "class", "separator": ";", "missing": "mean"}"#)
-        #expect(filled == "\(mixed):3:1: column 'alcohol' holds text in 30 of its 40 values ('12,25'); a decimal comma? set data.decimal: \",\" (with data.separator: \";\")")
+        #expect(filled == "\(mixed):2:4: '0,5' in column 'ash' is not a finite number (a decimal comma? set data.decimal: \",\" (with data.separator: \";\"))")
+        let grouped = try dir.write("grouped.csv", "a,b,y\n1,\"1,234.5\",x\n" + (0..<8).map { "\($0),\($0 * 3),\($0 % 2 == 0 ? "x" : "y")" }.joined(separator: "\n") + "\n")
+        for missing in ["error", "mean", "zero"] {
+            #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(grouped)", "label": "y", "missing": "\#(missing)"}"#)
+                    == "\(grouped):2:3: '1,234.5' in column 'b' is not a finite number (digit grouping? write numbers without it (1234.5))")
+        }
+        #expect(DelimitedTable.numberWrittenOtherwise("1 234", decimal: UInt8(ascii: "."), predicting: false) != nil)
+        #expect(DelimitedTable.numberWrittenOtherwise("1.234,5", decimal: UInt8(ascii: ","), predicting: false) == "digit grouping? write numbers without it (1234.5)")
+        #expect(DelimitedTable.numberWrittenOtherwise("abc", decimal: UInt8(ascii: "."), predicting: false) == nil)
+        #expect(DelimitedTable.numberWrittenOtherwise("NA", decimal: UInt8(ascii: "."), predicting: false) == nil)
+        #expect(DelimitedTable.numberWrittenOtherwise("1-2", decimal: UInt8(ascii: "."), predicting: false) == nil)
     }
 
     @Test func aDecimalCommaNeedsAnotherSeparator() throws {
