@@ -221,6 +221,16 @@ import Training
         #expect(retrain.status == 0 && retrain.output.contains("test_rmse ") && retrain.output.contains("test_r2 ") && !retrain.output.contains("nan"), "\(retrain.output)")
         let listed = try h.run(["retrain", "r", "--db", h.db, "--list"])
         #expect(listed.output.contains("test rmse") && !listed.output.contains("test accuracy"), "\(listed.output)")
+        // Data changed since the study began is refused, as by resume (it trained on whatever
+        // the file held and recorded the score), unless --force; a missing file is exit 2.
+        _ = try h.write("r.csv", rows.prefix(60).joined(separator: "\n") + "\n")
+        let changed = try h.run(["retrain", "r", "--db", h.db])
+        #expect(changed.status == 2 && changed.output.contains("the data of study 'r' changed since it started") && !changed.output.contains("retraining"), "\(changed.output)")
+        #expect(try h.run(["retrain", "r", "--db", h.db, "--force"]).status == 0)
+        try FileManager.default.removeItem(atPath: h.path("r.csv"))
+        let gone = try h.run(["retrain", "r", "--db", h.db])
+        #expect(gone.status == 2 && gone.output.contains("r.csv") && !gone.output.contains("retraining"), "\(gone.output)")
+        _ = try h.write("r.csv", rows.joined(separator: "\n") + "\n")
         // Without a test split retrain is refused before it trains (it trained every epoch, then failed).
         let noTest = try h.write("nt.yaml", try String(contentsOfFile: regression, encoding: .utf8)
             .replacingOccurrences(of: "study: r", with: "study: nt").replacingOccurrences(of: "scaling: standardize}", with: "scaling: standardize, test: 0}"))

@@ -30,14 +30,16 @@ struct Retrain: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Retrain this trial instead of the best one.") var trial: Int?
     @Flag(help: "List the recorded retrain results instead of training.") var list = false
+    @Flag(help: "Retrain although the data files changed since the study began (their fingerprint differs).") var force = false
 
     func run() throws {
         if list { return try listResults() }
         let reader = try database.reader()
-        let (record, chosen, curve) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord]) in
+        let (record, chosen, curve, recorded) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord], String?) in
             let s = try q.requireStudy(named: study)
             let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to retrain")
-            return (s, t, try q.intermediates(trialID: t.id))
+            // (A file from before fingerprints lacks the column, which readers do not add: none.)
+            return (s, t, try q.intermediates(trialID: t.id), (try? q.dataFingerprint(studyID: s.id)) ?? nil)
         }
         let definition = try SweepDefinition.parseStored(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
         guard case .training(let original) = try definition.spec(for: chosen.params, trialSeed: chosen.seed) else {
@@ -45,15 +47,20 @@ struct Retrain: ParsableCommand {
                 ? "study '\(study)' runs your own program (command trials): Sweep keeps no network to retrain; run the program with trial \(chosen.number)'s parameters (`sweep show \(study) \(chosen.number)`)"
                 : "study '\(study)' runs synthetic trials; there is nothing to retrain")
         }
+        guard chosen.state == .complete || chosen.state == .pruned else {
+            throw UsageError("trial \(chosen.number) of study '\(study)' is \(chosen.state.rawValue): retrain a complete (or pruned) trial, e.g. the best: `sweep retrain \(study)`")
+        }
         let config = RetrainPlan.config(from: original, curve: curve)
-        print("trial \(chosen.number): \(record.definition.metric) \(Fmt.value(chosen.value)); retraining on train + validation for \(config.training.epochs) epoch(s)")
-
+        // The data the study was trained on, as `resume` checks it: changed files (60 rows of 3
+        // classes turned into 2) trained a model of other classes and recorded its score.
+        _ = try DataPreflight.resumed(definition, recorded: recorded, force: force)
         let dataset: Dataset
-        do { dataset = try DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
+        do { dataset = try DatasetLoader.load(config.data) } catch { throw UsageError("\(error)") }
         // Said before training (it trained every epoch, then failed and recorded nothing).
         guard dataset.test.count > 0 else {
             throw UsageError("study '\(study)' has no test split (its data has test: 0): retrain measures the test set once; give the data a test split (test: 0.2 or test_file) in a new study, or use `sweep model export` for trial \(chosen.number)'s model")
         }
+        print("trial \(chosen.number): \(record.definition.metric) \(Fmt.value(chosen.value)); retraining on train + validation for \(config.training.epochs) epoch(s)")
         let trainer = try Trainer(config: config, dataset: dataset)
         let started = Date()
         let display = LiveDisplay()
