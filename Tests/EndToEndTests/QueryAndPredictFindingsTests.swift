@@ -219,6 +219,18 @@ import Training
         #expect(!(try h.run(["validate", regression]).output.contains("a numeric target?")))
         let retrain = try h.run(["retrain", "r", "--db", h.db])
         #expect(retrain.status == 0 && retrain.output.contains("test_rmse ") && retrain.output.contains("test_r2 ") && !retrain.output.contains("nan"), "\(retrain.output)")
+        // A regression model scored with .npy targets, as training takes them ("cannot read as UTF-8").
+        let trainR = try h.write("rt.yaml", "data: {dataset: csv, train_file: \(h.path("r.csv")), label: y, task: regression}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        #expect(try h.run(["train", trainR, "--save-model", h.path("r.swm")]).status == 0)
+        try runPython(h, """
+            import numpy as np
+            rows = [l.split(',') for l in open('\(h.path("r.csv"))').read().split()[1:]]
+            np.save('\(h.path("rx.npy"))', np.array([[float(r[0]), float(r[1])] for r in rows], dtype=np.float32))
+            np.save('\(h.path("ry.npy"))', np.array([float(r[2]) for r in rows], dtype=np.float64))
+            """)
+        let fromNpy = try h.run(["predict", h.path("r.swm"), h.path("rx.npy"), "--labels", h.path("ry.npy")])
+        let fromTable = try h.run(["predict", h.path("r.swm"), h.path("r.csv")])
+        #expect(fromNpy.status == 0 && fromNpy.output.contains("rmse ") && fromNpy.output == fromTable.output, "\(fromNpy.output)\n\(fromTable.output)")
         let listed = try h.run(["retrain", "r", "--db", h.db, "--list"])
         #expect(listed.output.contains("test rmse") && !listed.output.contains("test accuracy"), "\(listed.output)")
         // Data changed since the study began is refused, as by resume (it trained on whatever

@@ -47,7 +47,7 @@ struct Predict: ParsableCommand {
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
-    @Option(help: "True labels (IDX, .npy, .npz, or one per line: an integer or a class name) to report the accuracy; regression: one target per line.") var labels: String?
+    @Option(help: "True labels (IDX, .npy, .npz, or one per line: an integer or a class name) to report the accuracy; regression: one target per line, .npy or .npz.") var labels: String?
 
     func run() throws {
         // (A huge count ran until killed.)

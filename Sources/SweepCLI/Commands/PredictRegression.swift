@@ -3,7 +3,7 @@ import Training
 
 /// `sweep predict` with a regression model: one value per sample, in the target's units (the
 /// model undoes its target standardization), and RMSE, MAE and R^2 when targets are known
-/// (the table's label column, or `--labels` with one number per line). A row whose target is
+/// (the table's label column, or `--labels`: one number per line, or a `.npy`/`.npz` array). A row whose target is
 /// empty or `NA` is predicted and left out of the scores (its target is NaN here).
 enum RegressionPredict {
     /// The samples of `path`, with each row's target when a table carries the label column.
@@ -21,9 +21,16 @@ enum RegressionPredict {
         return (samples.values, samples.count, nil)
     }
 
-    /// One number per line.
-    static func readTargets(_ path: String) throws -> [Float] {
+    /// One number per line, or a `.npy` array (a `.npz` archive's labels array).
+    static func readTargets(_ path: String, model: Model) throws -> [Float] {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
+        // A `.npy` or `.npz` target array, as training takes it (it was read as text: "cannot read as UTF-8").
+        if let npy = try PredictInput.numPy(path, npzArray: model.config.data.files?.resolvedLabelsArray ?? "y") {
+            guard npy.sampleShape.reduce(1, *) == 1 else {
+                throw UsageError("\(path): targets are one number per sample, an array of shape (n,) or (n, 1); this one has samples of shape \(npy.sampleShape)")
+            }
+            return npy.values
+        }
         return try PredictInput.csvRows(path).map { line, fields in
             guard fields.count == 1 else { throw UsageError("\(path) line \(line): expected one target value per line") }
             return fields[0]
@@ -38,7 +45,7 @@ enum RegressionPredict {
             samples.targets = samples.targets.map { Array($0.prefix(limit)) }
         }
         if let labels = command.labels {
-            let all = try readTargets(labels)
+            let all = try readTargets(labels, model: model)
             guard command.limit == nil ? all.count == samples.count : all.count >= samples.count else {
                 throw UsageError("\(labels) has \(all.count) targets for the \(samples.count) samples of \(command.input)\(command.limit == nil && all.count > samples.count ? " (with --limit N the first N of each are taken)" : "")")
             }
