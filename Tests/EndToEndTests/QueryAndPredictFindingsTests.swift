@@ -97,6 +97,11 @@ import Training
         let bad = try h.run("/bin/bash", ["-c", "'\(sweep)' predict '\(model)' <(printf 'x,y\\n1,2\\n')"])
         #expect(bad.status == 2 && bad.output.contains("/dev/fd/") && bad.output.contains("no feature column 'a'"), "\(bad.output)")
         #expect(!bad.output.contains("sweep-predict-"), "the message names the pipe, not the copy: \(bad.output)")
+        // A gzipped table is read as training reads it (it was taken for IDX: "bad IDX magic").
+        let zipped = try h.tool("gzip", ["-k", data])
+        #expect(zipped.status == 0, "\(zipped.output)")
+        let fromGzip = try h.run(["predict", model, data + ".gz", "--labels", labels, "--format", "csv"])
+        #expect(fromGzip.status == 0 && fromGzip.output == fromFile.output, "\(fromGzip.output)")
         // An endless pipe of zeros is refused after its first MiB (it was read whole: 1.4 GB/s of memory).
         let zeros = try h.run(["predict", model, "/dev/zero"], timeout: 60)
         #expect(zeros.status == 2 && zeros.output.contains("/dev/zero: its first 1048576 bytes are all zero"), "\(zeros.output)")

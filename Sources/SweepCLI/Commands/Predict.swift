@@ -295,14 +295,8 @@ enum PredictInput {
                                classSubset: model.config.data.classSubset, indexFallback: true)
     }
 
-    /// Gzip or IDX magic (0, 0, 0x08, rank) at the start of the file.
-    static func isIDX(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 4))
-        guard head.count >= 3 else { return false }
-        return (head[0] == 0x1f && head[1] == 0x8b) || (head[0] == 0 && head[1] == 0 && head[2] == 0x08)
-    }
+    /// Whether the file is IDX (gzipped or not; a gzipped CSV is a table).
+    static func isIDX(_ path: String) -> Bool { SampleFiles.isIDX(path: path) }
 
     /// Numeric CSV rows with their 1-based line numbers; a non-numeric first line is a header.
     static func csvRows(_ path: String) throws -> [(line: Int, fields: [Float])] {

@@ -32,6 +32,16 @@ enum GzipReader {
         return result
     }
 
+    /// The first `count` bytes of the file, inflated when it is gzip (fewer for a short or
+    /// unreadable file): enough to tell what it holds without inflating it whole.
+    static func head(_ path: String, count: Int) -> [UInt8] {
+        guard let file = gzopen(path, "rb") else { return [] }
+        defer { gzclose(file) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(count)) }
+        return n > 0 ? Array(buffer.prefix(Int(n))) : []
+    }
+
     /// `bytes` inflated when they are gzip (magic 1f 8b), nil otherwise.
     static func inflatedIfGzip(_ bytes: UnsafeRawBufferPointer, path: String) throws(DataError) -> OwnedBytes? {
         guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return nil }

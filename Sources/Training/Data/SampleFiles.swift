@@ -22,6 +22,9 @@ public enum SampleFiles {
     /// Whether `bytes` start like a `.npy` file.
     public static func isNPY(_ head: [UInt8]) -> Bool { DataFileKind(head: head) == .npy }
 
+    /// Whether the file at `path` is an IDX file, gzipped or not (a gzipped CSV is a table).
+    public static func isIDX(path: String) -> Bool { DataFileKind(head: GzipReader.head(path, count: 8)) == .idx }
+
     /// A CSV/TSV table with a header, read with the columns of the file data set `data`
     /// (its label column, `columns` or `ignore`): raw features, the number of rows, and each
     /// row's class among `classNames` when the label column is present (nil entries: a label
