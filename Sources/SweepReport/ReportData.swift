@@ -38,6 +38,12 @@ public struct ReportData: Sendable {
                           lineage: try q.lineage(studyID: s.id), databasePath: databasePath, generatedAt: now)
     }
 
+    /// Whether the study's trials run the user's own program: its sweep file has a top-level
+    /// `program` or `command` (what makes a file a command sweep).
+    public var runsOwnProgram: Bool {
+        study.definition.sweepFile.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("program:") || $0.hasPrefix("command:") }
+    }
+
     public var direction: Direction { study.direction }
     public var metric: String { study.definition.metric }
     public var parameters: [Parameter] { study.definition.space.parameters }

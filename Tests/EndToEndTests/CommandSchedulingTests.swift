@@ -109,6 +109,13 @@ import Testing
             // The state it loaded is the one the source's program saved at that epoch.
             #expect(start?["from"] as? Int == step.source, "\(String(describing: start)) vs source \(step.source)")
         }
+        // The report draws the lineage and offers no train file (export-schedule refuses
+        // command studies: the report offered it).
+        if padding == 0 {
+            let (reported, said) = try h.run(["report", "pbt", "--db", h.db, "--out", h.path("pbt.html")])
+            let page = try String(contentsOfFile: h.path("pbt.html"), encoding: .utf8)
+            #expect(reported == 0 && page.contains("PBT lineage") && !page.contains("export-schedule"), "\(said)")
+        }
     }
 
     /// Checkpoints that cannot be written (`DB.artifacts` a file here; a full disk alike):

@@ -160,7 +160,7 @@ struct PopulationBasedTrainingE2ETests {
         let report = try h.run(["report", "pbt-e2e", "--db", h.db, "--out", page])
         #expect(report.status == 0, "\(report.output)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
-        #expect(html.contains("id=\"lineage-table\"") && html.contains("id=\"schedules-table\""))
+        #expect(html.contains("id=\"lineage-table\"") && html.contains("id=\"schedules-table\"") && html.contains("sweep export-schedule"))
         // `sweep show` has the lineage view.
         let show = try h.run(["show", "pbt-e2e", "\(member)", "--db", h.db])
         #expect(show.status == 0 && show.output.contains("continued from trial \(lineage.last!.source)'s checkpoint"), "\(show.output)")

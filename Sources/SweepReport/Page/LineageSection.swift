@@ -18,8 +18,12 @@ enum LineageSection {
         }
         var s = "<section class=\"part fig\" id=\"lineage\"><h2>PBT lineage</h2>"
         s += "<p class=\"caption\">Each member's parameters over epochs as it trained them, and the effective schedule of its final weights"
-        s += " (following the checkpoints it continued from back to epoch 1). The best member's learning-rate schedule as a train file:"
-        s += " <code>sweep export-schedule \(html(TopTrialsTable.shellQuote(data.study.name)))</code>.</p>"
+        s += " (following the checkpoints it continued from back to epoch 1)."
+        // (A train file is for the built-in trainer: export-schedule refuses command studies.)
+        if !data.runsOwnProgram {
+            s += " The best member's learning-rate schedule as a train file: <code>sweep export-schedule \(html(TopTrialsTable.shellQuote(data.study.name)))</code>."
+        }
+        s += "</p>"
         s += "<div class=\"table-wrap\"><table class=\"data\" id=\"schedules-table\"><thead><tr><th class=\"num\">trial</th>"
         s += "<th class=\"num\">\(html(data.metric))</th><th>schedule as trained</th><th>effective schedule</th></tr></thead><tbody>"
         for t in data.trials {
