@@ -941,6 +941,9 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         _ = try h.write("broken", "")
         let first = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 120)
         #expect(first.status == 1 && first.output.contains(/the first [5-7] trials of this run all failed/) && first.output.contains("No module named 'sklearn'"), "\(first)")
+        // The fix is said before the program's output, not spliced into it.
+        let fix = first.output.range(of: "fix the program"), tail = first.output.range(of: "No module named 'sklearn'")
+        #expect(fix != nil && tail != nil && fix!.lowerBound < tail!.lowerBound, "\(first.output)")
         let afterFirst = try states()
         #expect(afterFirst.count <= 7 && afterFirst.allSatisfy { $0 == .fail }, "\(afterFirst)")
         try FileManager.default.removeItem(atPath: h.path("broken"))

@@ -1054,9 +1054,13 @@ final class CoordinatorCore {
         let fix = reportedOtherMetrics
             ? "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
             : "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
+        // The error's first line in the sentence, its output (a stderr tail) after it: spliced
+        // in, the tail ran into the fix ("...df93d): make the program report ...").
+        let lines = lastError.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let output = lines.count > 1 ? "\n" + lines[1].prefix(1200) : ""
         let reason = budgetTrials >= Budget.maxTrials
-            ? "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))) and it has no trial budget to end it: \(fix)"
-            : "the first \(failed) trials of this run all failed (the last: \(lastError.prefix(300))): \(fix)"
+            ? "the first \(failed) trials of this run all failed (the last: \(lines[0].prefix(300))) and it has no trial budget to end it: \(fix)\(output)"
+            : "the first \(failed) trials of this run all failed (the last: \(lines[0].prefix(300))): \(fix)\(output)"
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
     }
