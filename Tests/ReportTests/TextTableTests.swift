@@ -24,4 +24,13 @@ struct TextTableTests {
         let starts = lines.enumerated().map { i, line in TerminalWidth.of(String(line.dropLast(i < 2 ? 4 : 1))) }
         #expect(Set(starts).count == 1, "\(lines)")
     }
+
+    /// Numbers are right-aligned; the words `nan` and `inf`, which `Double` also reads, are
+    /// text (a text choice `nan` stood right-aligned like a number).
+    @Test func onlyNumbersWrittenWithDigitsAreRightAligned() {
+        var table = TextTable(["v"])
+        for cell in ["12.5", "nan", "inf", "-3", "50%", "none"] { table.add([cell]) }
+        let lines = table.render().split(separator: "\n").map(String.init).dropFirst(2)
+        #expect(Array(lines) == ["12.5", "nan", "inf", "  -3", " 50%", "none"])
+    }
 }

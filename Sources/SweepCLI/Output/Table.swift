@@ -31,7 +31,11 @@ struct TextTable {
         let columns = headers.count
         var widths = headers.map(TerminalWidth.of)
         for r in rows { for (i, c) in r.enumerated() where i < columns { widths[i] = max(widths[i], TerminalWidth.of(c)) } }
-        func isNumeric(_ s: String) -> Bool { Double(s) != nil || s.hasSuffix("%") && Double(s.dropLast()) != nil }
+        // Written with digits: `Double` also reads the words "nan" and "inf" (a text choice `nan`
+        // stood right-aligned like a number).
+        func isNumeric(_ s: String) -> Bool {
+            s.contains(where: { $0.isASCII && $0.isNumber }) && (Double(s) != nil || s.hasSuffix("%") && Double(s.dropLast()) != nil)
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: max(0, widths[i] - TerminalWidth.of(c)))
