@@ -332,6 +332,20 @@ import Training
         try #require(status == 0, "\(output)")
     }
 
+    /// The probability columns of `predict`'s table carry their class's whole name (three
+    /// classes `customer_segment_1/2/3` were all headed `customer_se`).
+    @Test func predictTableNamesEachClassInFull() throws {
+        let h = try SweepHarness("predict-long-names")
+        defer { h.cleanUp() }
+        let rows = (0..<60).map { i in "\(Double(i % 3) * 2 + Double(i % 5) * 0.1),\(Double(i % 4) * 0.3),customer_segment_\(i % 3 + 1)" }
+        _ = try h.write("d.csv", (["a,b,segment"] + rows).joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", "data: {dataset: csv, train_file: \(h.path("d.csv")), label: segment}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        try #require(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        let out = try h.run(["predict", h.path("m.swm"), h.path("d.csv"), "--limit", "3"])
+        let header = out.output.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(out.status == 0 && (1...3).allSatisfy { header.contains("customer_segment_\($0)") }, "\(out.output)")
+    }
+
     /// `--labels` takes the model's class names as well as integers (a file of names was
     /// refused), and a label that is none of the model's classes is left out and counted
     /// (an integer past the last class crashed the command).

@@ -360,17 +360,19 @@ struct PredictionReport {
     private func spread(_ i: Int, _ j: Int) -> Float { prediction.std[i * prediction.width + j] }
 
     func table() -> String {
-        let columns = names.map { TerminalWidth.prefix($0, columns: withStd ? 15 : 11) }
-        let cell = withStd ? 16 : 12
+        // A probability column is as wide as its class's name, up to 40 columns
+        // (customer_segment_1/2/3 were all cut to "customer_se").
+        let columns = names.map { TerminalWidth.prefix($0, columns: 40) }
+        let cells = columns.map { max(withStd ? 16 : 12, TerminalWidth.of($0) + 1) }
         func pad(_ s: String, _ n: Int) -> String { TerminalWidth.padded(s, to: n) }
         // Class names in full up to 40 columns ("setosa, the first" was cut to "setosa, the").
         let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
-        var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + columns.map { pad($0, cell) }.joined()]
+        var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + zip(columns, cells).map { pad($0, $1) }.joined()]
         for i in 0..<prediction.count {
             var line = pad(String(i), 8) + pad(TerminalWidth.prefix(names[predicted[i]], columns: nameWidth), nameWidth + 1)
             if let truth { line += pad(truth[i].map { TerminalWidth.prefix(names[$0], columns: nameWidth) } ?? "-", nameWidth + 1) }
             for j in 0..<prediction.width {
-                line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cell)
+                line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cells[j])
             }
             lines.append(line)
         }
