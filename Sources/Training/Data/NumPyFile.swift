@@ -148,8 +148,9 @@ enum NumPyArchive {
         let file = try MappedFile(path, field: field)
         let entries = try centralDirectory(file.bytes, path: path)
         guard let entry = entries.first(where: { $0.name == name + ".npy" }) else {
-            let names = entries.map { String($0.name.dropLast(4)) }
-            throw DataError.mismatch("\(path) has no array '\(name)' (it has: \(names.joined(separator: ", ")))")
+            // Arrays by their names, other entries as they are (`x.txt` was listed as an array `x`).
+            let names = entries.map { $0.name.hasSuffix(".npy") ? String($0.name.dropLast(4)) : "\($0.name) (no array)" }
+            throw DataError.mismatch("\(path) has no array '\(name)' (it has: \(DelimitedTable.listed(names)))")
         }
         let bytes = file.bytes
         let local = entry.localOffset

@@ -127,6 +127,13 @@ struct ArrayDataTests {
         }
         #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(dir.path)/packed.npz"}"#)
             == "data: \(dir.path)/packed.npz has no array 'x' (it has: features, target)")
+        // A member that is no array is not listed as one (`x.txt` read as "it has: x").
+        try runPython("""
+            import zipfile
+            with zipfile.ZipFile('\(dir.path)/odd.npz', 'w') as z: z.writestr('x.txt', '1,2')
+            """)
+        #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(dir.path)/odd.npz"}"#)
+            == "data: \(dir.path)/odd.npz has no array 'x' (it has: x.txt (no array))")
         let cut = try dir.write("cut.npz", Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/plain.npz")).prefix(300)))
         #expect(try dataFailure(#"{"dataset": "npz", "train_file": "\#(cut)"}"#)?.hasPrefix("corrupt data file \(cut): not a zip archive") == true)
 
