@@ -300,6 +300,13 @@ public struct DataConfig: Codable, Sendable, Hashable {
             if files?.validation != nil, c.contains(.validation) {
                 throw c.invalid(.validation, "give either a validation size or a validation_file, not both")
             }
+            // Fractions of the training file that leave none of it: found when the file is read
+            // (and each searched value probed), not when a trial loads the data and fails.
+            if let files, files.validation == nil, files.test == nil, case .fraction(let v) = resolvedValidationSize,
+               case .fraction(let t) = files.resolvedTestSize, v + t >= 1 {
+                throw c.invalid(c.contains(.validation) ? .validation : .test,
+                                "validation \(v) and test \(t) of the training file leave nothing to train on (together they must be below 1)")
+            }
         }
         if dataset == .fashionMNIST, let validation, validation >= 60_000 {
             throw c.invalid(.validation, "must be < 60000 (the training file has 60,000 images), got \(validation)")

@@ -25,6 +25,12 @@ struct FileDataConfigTests {
         }
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "test": 1.0}"#)?.path == "data.test")
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": 2, "test": 0.99}"#) == nil)
+        // Fractions that leave nothing to train on, found when the file is read (a searched
+        // `validation: {choice: [0.2, 0.9]}` validated, then its trials failed).
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": 0.9, "test": 0.2}"#)!
+            == ("data.validation", "validation 0.9 and test 0.2 of the training file leave nothing to train on (together they must be below 1)"))
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "test": 0.8}"#)?.path == "data.test")
+        #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "validation": 0.5, "test": 0.49}"#) == nil)
         #expect(failure(#"{"dataset": "csv", "train_file": "a", "label": "y", "separator": ";;"}"#)!
             == ("data.separator", "must be one character such as ',' ';' '|' or a tab (\"\\t\"), got ';;'"))
         #expect(failure(#"{"dataset": "npy", "train_file": "x", "train_labels": "y", "header": false}"#)?.message
