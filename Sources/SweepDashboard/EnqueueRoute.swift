@@ -52,12 +52,7 @@ extension DashboardServer {
             return try Self.fieldError(GivenParamError(field: "params", message: #"the body must be JSON like {"params": {"x": 0.5, "optimizer": "adam"}}"#))
         }
         var params: Params = [:]
-        for (name, value) in members {
-            guard let v = ParamValue(json: value) else {
-                return try Self.fieldError(GivenParamError(field: name, message: "parameter \(name): expected a number, text, true/false, null or a list"))
-            }
-            params[name] = v
-        }
+        for (name, value) in members { params[name] = ParamValue(json: value) }
         let given = EnqueueBody(params: params)
         let outcome = try await Self.offload { [feed] () throws -> Outcome in
             try feed.write { tx -> Outcome in

@@ -217,3 +217,26 @@ import Testing
         #expect(best?["number"] is Int && best?["value"] as? Double == 0, "\(studies.output)")
     }
 }
+
+/// A study ended by its wall-time budget: `resume` says what continues it (it suggested
+/// `--add-trials`, which raised the budget and ran nothing), and `best` says where the
+/// trials the budget cut are (PRUNED; it said only "no complete trial yet").
+@Suite struct WallTimeBudgetTests {
+    @Test func resumeAndBestSayWhatAWallTimeBudgetLeft() throws {
+        let h = try SweepHarness("wall-time")
+        defer { h.cleanUp() }
+        let file = try h.write("w.yaml", syntheticSweep(study: "w", trials: 5, epochs: 8, sleep: 0.25)
+            .replacingOccurrences(of: "budget: {trials: 5}", with: "budget: {trials: 5, wall_time: 1s}"))
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(run.status == 0 && run.output.contains("wall-time budget"), "\(run.output)")
+        let resumed = try h.run(["resume", "w", "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(resumed.status == 0 && resumed.output.contains("its wall-time budget (1.0s) is spent; to continue it, raise budget.wall_time in its sweep file")
+                && !resumed.output.contains("--add-trials"), "\(resumed.output)")
+        let more = try h.run(["resume", "w", "--db", h.db, "--workers", "1", "--no-progress", "--add-trials", "3"])
+        #expect(more.status == 2 && more.output.contains("study 'w' has spent its wall-time budget (1.0s): no trial would run"), "\(more.output)")
+        let budget = try h.reader().read { q in try q.requireStudy(named: "w").definition.budgetTrials }
+        #expect(budget == 5, "the refused --add-trials raised the budget to \(budget)")
+        let best = try h.run(["best", "w", "--db", h.db])
+        #expect(best.status == 0 && best.output.contains("has no complete trial yet (1 pruned: `sweep trials w"), "\(best.output)")
+    }
+}

@@ -390,10 +390,7 @@ public struct WireCodec {
         case "assign":
             guard let range = specRange, let specValue = o["spec"] else { throw f.invalid("missing field 'spec'") }
             var params: Params = [:]
-            for (k, v) in o["params"]?.members ?? [] {
-                guard let value = ParamValue(json: v) else { throw f.invalid("parameter '\(k)' is not a value or a list of values") }
-                params[k] = value
-            }
+            for (k, v) in o["params"]?.members ?? [] { params[k] = ParamValue(json: v) }
             guard case .int(let seedInt)? = o["seed"], seedInt >= 0 else { throw f.invalid("'seed' must be an integer >= 0") }
             return .assign(.init(study: try f.string("study"), trial: try f.int("trial", min: 0), attempt: try f.int("attempt", min: 1),
                                  seed: UInt64(seedInt), params: params, spec: try decodeSpec(specValue, raw: Array(bytes[range]), type: type),
@@ -487,7 +484,7 @@ public struct WireCodec {
             // The arguments again from the JSON as written (floats stay floats; see `spec`).
             var arguments: [CommandTask.Argument] = []
             for e in v["task"]?["arguments"]?.elements ?? [] {
-                guard let name = e["name"]?.string, let value = e["value"].flatMap(ParamValue.init(json:)) else {
+                guard let name = e["name"]?.string, let value = e["value"].map(ParamValue.init(json:)) else {
                     throw f.invalid("command spec: an argument is not {name, value}")
                 }
                 let path = e["path"]?.elements?.compactMap(\.string)

@@ -55,7 +55,7 @@ extension ParamValue {
 
     /// The value a JSON value holds (a number with a decimal point or exponent is a
     /// double; an object is a dict, a key given twice taking its last value).
-    public init?(json: JSONValue) {
+    public init(json: JSONValue) {
         switch json {
         case .string(let s): self = .string(s)
         case .int(let i): self = .int(i)
@@ -63,18 +63,10 @@ extension ParamValue {
         case .bool(let b): self = .bool(b)
         case .null: self = .null
         case .array(let items):
-            var values: [ParamValue] = []
-            for item in items {
-                guard let v = ParamValue(json: item) else { return nil }
-                values.append(v)
-            }
-            self = .list(values)
+            self = .list(items.map(ParamValue.init(json:)))
         case .object(let members):
             var values: [String: ParamValue] = [:]
-            for (key, member) in members {
-                guard let v = ParamValue(json: member) else { return nil }
-                values[key] = v
-            }
+            for (key, member) in members { values[key] = ParamValue(json: member) }
             self = .dict(values)
         }
     }
@@ -89,7 +81,7 @@ extension SearchSpace {
             out[entry.key] = entry.value
             guard case .string(let text) = entry.value, text.first == "{",
                   case .categorical(let choices, _)? = parameter(named: entry.key)?.distribution,
-                  let json = try? JSONParser().parse(text), case .object = json, let dict = ParamValue(json: json),
+                  let json = try? JSONParser().parse(text), case .object = json, case let dict = ParamValue(json: json),
                   choices.contains(dict) else { return }
             out[entry.key] = dict
         }
@@ -171,11 +163,11 @@ enum JSONText {
         guard let stored = (try? JSONParser().parse(text))?["parameters"]?.elements, stored.count == decoded.parameters.count else { return decoded }
         var parameters = decoded.parameters
         for (i, json) in stored.enumerated() {
-            if case .categorical(let c, let probabilities) = parameters[i].distribution, let values = json["distribution"]?["categorical"]?["_0"]?.elements?.compactMap(ParamValue.init(json:)),
+            if case .categorical(let c, let probabilities) = parameters[i].distribution, let values = json["distribution"]?["categorical"]?["_0"]?.elements?.map(ParamValue.init(json:)),
                values.count == c.count {
                 parameters[i].distribution = .categorical(values, probabilities: probabilities)
             }
-            if let condition = parameters[i].condition, let values = json["condition"]?["values"]?.elements?.compactMap(ParamValue.init(json:)),
+            if let condition = parameters[i].condition, let values = json["condition"]?["values"]?.elements?.map(ParamValue.init(json:)),
                values.count == condition.values.count {
                 parameters[i].condition?.values = values
             }

@@ -175,12 +175,14 @@ struct Best: ParsableCommand {
     func run() throws {
         guard top >= 1 else { throw UsageError("--top must be >= 1, got \(top)") }
         let reader = try database.reader()
-        let (s, trials) = try reader.read { q in
+        let (s, trials, pruned) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            return (s, try q.best(study: s, top: top))
+            return (s, try q.best(study: s, top: top), try q.stateCounts(studyID: s.id)[.pruned] ?? 0)
         }
         if trials.isEmpty && format == .table {
-            print("study '\(s.name)' has no complete trial yet")
+            // (Trials a wall-time budget cut, or paused ones, are PRUNED: say where they are.)
+            let note = pruned > 0 ? " (\(pruned) pruned: `sweep trials \(s.name) --db \(database.path) --state PRUNED --sort value` ranks them by their last value)" : ""
+            print("study '\(s.name)' has no complete trial yet\(note)")
             return
         }
         try TrialListing.print(trials, study: s, format: format)

@@ -165,11 +165,21 @@ struct Resume: ParsableCommand {
         let toRetry = retryFailed ? try failedToRetry() : 0
         let queued = try database.reader().read { try $0.enqueuedTrials(studyID: stored.id) }
         // A study that stopped because its trials all failed has budget left: resumed after a fix.
-        let budgetLeft = try database.reader().read { try $0.trialCount(studyID: stored.id) } < stored.definition.budgetTrials
-            && stored.definition.wallTime.map { stored.runSeconds < $0 } ?? true
+        let wallTimeSpent = stored.definition.wallTime.map { stored.runSeconds >= $0 } ?? false
+        let budgetLeft = try database.reader().read { try $0.trialCount(studyID: stored.id) } < stored.definition.budgetTrials && !wallTimeSpent
+        // More trials run nothing once the wall time is spent (the budget rose, 4/13, and the
+        // run ended at once): what continues such a study is a larger wall_time.
+        let raiseWallTime = "raise budget.wall_time in its sweep file, then `sweep coordinator FILE --db \(database.path) --resume --force` (it shows the change) and workers from `sweep worker --connect ENDPOINT`"
+        if wallTimeSpent, addTrials > 0 || retryFailed || !queued.isEmpty {
+            throw UsageError("study '\(study)' has spent its wall-time budget (\(Fmt.seconds(stored.definition.wallTime))): no trial would run; \(raiseWallTime)")
+        }
         if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && toRetry == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
+            if wallTimeSpent {
+                print("study '\(study)' has finished: its wall-time budget (\(Fmt.seconds(stored.definition.wallTime))) is spent; to continue it, \(raiseWallTime)")
+                return
+            }
             let failed = retryFailed || retryProblem != nil ? 0 : try failedToRetry()
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
                   + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
