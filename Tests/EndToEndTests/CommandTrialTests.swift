@@ -924,6 +924,24 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
     }
 
+    /// A program that trains past `budget.max_epochs` is told to stop at its first report
+    /// beyond it (it ran its own 6 epochs, of which 2 counted), and the trial completes.
+    @Test func aProgramPastTheLastEpochIsToldToStop() throws {
+        let h = try SweepHarness("past-max-epochs")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", pythonTrainer(sleep: 0, epochs: 6))
+        let file = try h.write("s.yaml", commandSweep(study: "past", command: "[python3, train.py, \"${args}\"]", trials: 2, epochs: 2, extra: "working_directory: ."))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        for (trial, curve, _) in try trialsAndCurves(h, "past") {
+            #expect(trial.state == .complete && curve.map(\.step) == [1, 2], "\(trial.number): \(trial.state) \(curve.map(\.step))")
+            let ran = try String(contentsOfFile: h.path("ran-\(trial.number).txt"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ")[0] }
+            #expect(ran == ["1", "2", "3"], "trial \(trial.number) ran epochs \(ran)")
+        }
+        let log = try h.run(["logs", "past", "0", "--db", h.db])
+        #expect(log.output.contains("1 report(s) past epoch 2, the study's last (budget.max_epochs), ignored; the program was told to stop"), "\(log.output)")
+    }
+
     /// A budgeted sweep whose program cannot run (a typo, a shell without the program's
     /// environment) stops after the first 5 trials of the run failed, exit 1, and `sweep
     /// resume` runs the rest of the budget once it is fixed: it failed all 40 trials in

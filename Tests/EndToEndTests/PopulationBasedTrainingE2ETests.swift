@@ -217,5 +217,15 @@ struct PopulationBasedTrainingE2ETests {
             #expect(t.state == .pruned && [1, 2].contains(t.epochs), "\(t)")
             #expect(attempts[t.number].allSatisfy { $0.outcome == .paused } && attempts[t.number].dropFirst().allSatisfy { $0.resumedFromEpoch != nil })
         }
+        // `show` marks the epoch a trial paused at `pause` (it read `continue`).
+        if let paused = trials.first(where: { $0.state != .complete }) {
+            let shown = try h.run(["show", "asha-e2e", "\(paused.number)", "--db", h.db])
+            let row = shown.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(paused.epochs) ") }
+            #expect(row?.hasSuffix("pause") == true, "\(shown.output)")
+        }
+        let best = try #require(complete.first)
+        let shownBest = try h.run(["show", "asha-e2e", "\(best.number)", "--db", h.db])
+        let pauses = shownBest.output.split(separator: "\n").filter { $0.hasSuffix("  pause") }.map { $0.split(separator: " ")[0] }
+        #expect(pauses == ["1", "2"], "paused at epochs 1 and 2: \(shownBest.output)")
     }
 }

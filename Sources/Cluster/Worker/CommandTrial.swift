@@ -193,6 +193,12 @@ struct CommandTrial: TrialKind {
             guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
                 if epoch > session.lastEpoch {
                     pastLastEpoch += 1
+                    // No epoch past the study's last counts: the program is told to stop, as
+                    // Ray Tune's max_t ends a trial (one of 15 epochs, 3 counted, ran all 15);
+                    // its exit completes the trial. (The last epoch itself is answered
+                    // `continue`: a program that ends there finishes as it would.)
+                    child.writeDecision("prune \(epoch) the study runs at most \(session.lastEpoch) epoch(s) (budget.max_epochs): stop")
+                    return
                 } else {
                     repeatedEpochs += 1
                     if firstRepeated == nil { firstRepeated = shown(line) }
@@ -343,7 +349,7 @@ struct CommandTrial: TrialKind {
             notes += "[sweep] \(repeatedEpochs) report(s) ignored: their epoch was not after the last one reported (epochs must increase: 1, 2, 3, ...); the first: \(firstRepeated ?? "")\n"
         }
         if pastLastEpoch > 0 {
-            notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored\n"
+            notes += "[sweep] \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the study's last (budget.max_epochs), ignored; the program was told to stop\n"
         }
         if droppedMetrics > 0 {
             notes += "[sweep] \(droppedMetrics) metric value(s) left out: a report keeps at most \(WorkerMessage.Report.maxMetrics) metrics, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes (docs/limits.md)\n"

@@ -246,8 +246,12 @@ struct Show: ParsableCommand {
             let objective = s.definition.metric
             let metricNames = Array(Set(curve.flatMap { $0.metrics.keys })).filter { $0 != objective }.sorted()
             var table = TextTable(["epoch", objective] + metricNames + ["decision"])
+            // The epoch a paused attempt ended at reads `pause` (the store keeps the answer as
+            // `continue`: the trial goes on from there when promoted or its turn comes).
+            let pausedAt = Set(attempts.filter { $0.outcome == .paused }.compactMap { a in curve.filter { $0.attempt == a.attempt }.map(\.step).max() })
             for p in curve {
-                table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [p.decision.rawValue])
+                let decision = pausedAt.contains(p.step) && p.decision == .continue ? "pause" : p.decision.rawValue
+                table.add(["\(p.step)", Fmt.value(p.value)] + metricNames.map { Fmt.value(p.metrics[$0]) } + [decision])
             }
             print("per-epoch curve:")
             print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
