@@ -507,7 +507,15 @@ import ZeroMQ
         let model = try Model(path: h.db + ".artifacts/" + modelPath)
         #expect(model.classCount == 2)
         let listed = try h.run(["retrain", "moons", "--db", h.db, "--list"])
-        #expect(listed.status == 0 && listed.output.contains("test accuracy"))
+        #expect(listed.status == 0 && listed.output.contains("test accuracy") && listed.output.contains(modelPath), "\(listed.output)")
+        // The model commands find it (they listed the trials' models only), and --out writes a copy.
+        let models = try h.run(["model", "list", "moons", "--db", h.db])
+        #expect(models.status == 0 && models.output.contains("retrained (sweep retrain):") && models.output.contains(modelPath), "\(models.output)")
+        let copied = try h.run(["retrain", "moons", "--db", h.db, "--out", h.path("final.swm")])
+        let copy = try Model(path: h.path("final.swm"))
+        #expect(copied.status == 0 && copy.classCount == 2, "\(copied.output)")
+        let overDatabase = try h.run(["retrain", "moons", "--db", h.db, "--out", h.db])
+        #expect(overDatabase.status == 2 && overDatabase.output.contains("is an SQLite database") && !overDatabase.output.contains("retraining"), "\(overDatabase.output)")
         let missing = try h.run(["retrain", "moons", "--db", h.db, "--trial", "99"])
         #expect(missing.status == 2 && missing.output.contains("no trial 99"))
     }

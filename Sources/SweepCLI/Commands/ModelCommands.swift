@@ -30,12 +30,21 @@ struct ModelCommand: ParsableCommand {
         @Argument(help: "The study's name.") var study: String
 
         func run() throws {
-            let (s, rows) = try database.reader().read { q in
+            let (s, rows, retrains) = try database.reader().read { q in
                 let s = try q.requireStudy(named: study)
-                return (s, try q.artifacts(studyID: s.id))
+                return (s, try q.artifacts(studyID: s.id), try q.retrains(studyID: s.id).filter { $0.modelPath != nil })
             }
-            guard !rows.isEmpty else { print("study '\(s.name)' kept no models"); return }
+            guard !rows.isEmpty || !retrains.isEmpty else { print("study '\(s.name)' kept no models"); return }
             let dir = ArtifactDirectory(database: database.path)
+            defer {
+                // `sweep retrain`'s models (on train + validation data), which `retrain --list` scores.
+                if !retrains.isEmpty {
+                    var r = TextTable(["retrained trial", "test loss", "when", "file"])
+                    for x in retrains { r.add(["\(x.trialNumber)", Fmt.value(x.testLoss), Fmt.time(x.createdAt), dir.absolute(x.modelPath!)]) }
+                    print((rows.isEmpty ? "" : "\n") + "retrained (sweep retrain):\n" + r.render())
+                }
+            }
+            guard !rows.isEmpty else { return }
             var t = TextTable(["trial", s.definition.metric, "bytes", "file"])
             let ranked = rows.sorted { a, b in
                 guard let x = a.value, let y = b.value else { return a.value != nil }

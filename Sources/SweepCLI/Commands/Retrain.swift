@@ -31,9 +31,16 @@ struct Retrain: ParsableCommand {
     @Option(help: "Retrain this trial instead of the best one.") var trial: Int?
     @Flag(help: "List the recorded retrain results instead of training.") var list = false
     @Flag(help: "Retrain although the data files changed since the study began (their fingerprint differs).") var force = false
+    @Option(help: "Also write the retrained model to this file (it is kept beside the database too; `sweep model list` lists it).") var out: String?
 
     func run() throws {
         if list { return try listResults() }
+        // Refused before it trains (an output over a database, or a missing directory).
+        if let out {
+            do { try OutputFile.refuseDatabase(out) } catch { throw UsageError("--out: \(error)") }
+            let directory = (out as NSString).deletingLastPathComponent
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) { throw UsageError("--out: directory \(directory) does not exist") }
+        }
         let reader = try database.reader()
         let (record, chosen, curve, recorded) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord], String?) in
             let s = try q.requireStudy(named: study)
@@ -80,11 +87,16 @@ struct Retrain: ParsableCommand {
         // The retrained model is kept beside the database, like the sweep's own models.
         let artifacts = ArtifactDirectory(database: database.path)
         let modelPath: String?
+        let model = try ModelFile.encode(trainer)
         do {
-            modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970 * 1000))", bytes: try ModelFile.encode(trainer))
+            modelPath = try artifacts.save(study: study, name: "retrain-trial-\(chosen.number)-\(Int(Date().timeIntervalSince1970 * 1000))", bytes: model)
         } catch {
             StandardStream.error.write("warning: the retrained model was not saved: \(error)\n")
             modelPath = nil
+        }
+        if let out {
+            do { try OutputFile.write(Data(model), to: out) } catch { throw CommandFailure("--out \(out): \(error)") }
+            print("model written to \(out)")
         }
         let store = try database.writer()
         _ = try store.write { tx in
@@ -105,10 +117,11 @@ struct Retrain: ParsableCommand {
         // Classification: accuracy; regression: rmse, mae and r² (whatever the test split gave).
         func value(_ r: RetrainRecord, _ key: String) -> Double? { r.metrics[key] ?? (key == "accuracy" ? r.testAccuracy : nil) }
         let shown = ["accuracy", "rmse", "mae", "r2"].filter { key in rows.contains { value($0, key) != nil } }
-        var t = TextTable(["trial", "epochs", "train samples"] + shown.map { "test \($0)" } + ["test loss", "time", "when"])
+        let artifacts = ArtifactDirectory(database: database.path)
+        var t = TextTable(["trial", "epochs", "train samples"] + shown.map { "test \($0)" } + ["test loss", "time", "when", "model"])
         for r in rows {
             t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)"] + shown.map { Fmt.value(value(r, $0)) }
-                  + [Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt)])
+                  + [Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt), r.modelPath.map(artifacts.absolute) ?? "-"])
         }
         print(t.render())
     }
