@@ -303,6 +303,27 @@ class Config(dict):
         except KeyError:
             raise AttributeError(name)
 
+    def __setattr__(self, name, value):
+        # `config.lr = 0.01` is `config["lr"] = 0.01`, as in W&B (it set an attribute that
+        # shadowed the sweep's value: every trial trained at 0.01, recorded under its own).
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            self[name] = value
+
+    def __setitem__(self, key, value):
+        # A key the sweep set is locked, as in W&B: a script's own value is ignored (a dict
+        # merges under the sweep's leaves).
+        locked = self.__dict__.get("_locked", {})
+        if key in locked:
+            if isinstance(value, dict) and isinstance(locked[key], dict):
+                dict.__setitem__(self, key, _merged(value, locked[key]))
+            elif value != locked[key]:
+                print("sweep_client: config item %r is set by the sweep (%r): the script's %r is ignored, as in W&B"
+                      % (key, locked[key], value), file=sys.stderr)
+            return
+        dict.__setitem__(self, key, value)
+
     def update(self, *args, allow_val_change=None, **kwargs):
         values = {}
         for a in args:
@@ -312,7 +333,7 @@ class Config(dict):
             if k not in self._locked:
                 self[k] = v
             elif isinstance(v, dict) and isinstance(self._locked[k], dict):
-                self[k] = _merged(v, self._locked[k])
+                dict.__setitem__(self, k, _merged(v, self._locked[k]))
 
     def setdefaults(self, d):
         for k, v in d.items():

@@ -121,6 +121,24 @@ class OutsideASweep(unittest.TestCase):
             self.assertEqual(json.loads(r.stdout), {"a": 2, "a.b": 1}, r.stderr)
 
 
+    def test_a_scripts_own_values_never_override_the_sweeps(self):
+        # `config.lr = 0.01` (W&B's examples set defaults so) set an attribute that shadowed
+        # the sweep's value: every trial trained at 0.01. As in W&B, the sweep's keys are
+        # locked against attribute and item assignment; other keys are set both ways.
+        code = ("import sweep_client as wandb, json\n"
+                "run = wandb.init()\n"
+                "config = wandb.config\n"
+                "config.lr = 0.01\n"
+                "config['lr'] = 0.02\n"
+                "config.batch = 3\n"
+                "config['epochs'] = 5\n"
+                "print(json.dumps([config.lr, config['lr'], config.batch, config['batch'], config.epochs, config.as_dict()], sort_keys=True))\n")
+        r = run_python(code, ["--lr=0.1"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), [0.1, 0.1, 3, 3, 5, {"lr": 0.1, "batch": 3, "epochs": 5}])
+        self.assertIn("config item 'lr' is set by the sweep (0.1)", r.stderr)
+
+
 class InsideASweep(unittest.TestCase):
     """The test plays the worker: it reads the report line and answers the decision."""
 
