@@ -528,6 +528,22 @@ import Testing
         } catch {
             #expect("\(error)".contains("g.yaml:7:6: parameters.f: method grid cannot enumerate a continuous min/max"), "\(error)")
         }
+        // A grid tries W&B's np.arange(min, max, q): max excluded, ints for ints (rounding
+        // gave 0 and 32 for min 1, max 30, q 8, outside [min, max]).
+        let arange = """
+            program: train.py
+            method: grid
+            metric: {name: loss}
+            parameters:
+              n: {distribution: q_uniform, min: 1, max: 30, q: 8}
+              f: {distribution: q_uniform, min: 0, max: 1, q: 0.25}
+              one: {distribution: q_uniform, min: 2, max: 3, q: 5}
+            """
+        let g = try SweepDefinition.parse(text: arange, file: "a.yaml")
+        let grids = Dictionary(uniqueKeysWithValues: g.space.parameters.map { ($0.name, $0.distribution) })
+        #expect(grids["n"] == .categorical([.int(1), .int(9), .int(17), .int(25)]))
+        #expect(grids["f"] == .categorical([.double(0), .double(0.25), .double(0.5), .double(0.75)]))
+        #expect(grids["one"] == nil) // a single value: passed, not searched
     }
 
     @Test func environmentValuesMayBeNumbersOrBooleans() throws {

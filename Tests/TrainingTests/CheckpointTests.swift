@@ -138,6 +138,24 @@ struct CheckpointTests {
             #expect(error.description.contains("samples"))
         }
 
+        // The same size with other values (a file whose feature column changed continued
+        // silently): refused; a checkpoint from before the digest was recorded is taken.
+        var noisier = config
+        noisier.data.noise = 0.37
+        let changed = try DatasetLoader.load(noisier.data)
+        #expect(changed.train.count == dataset.train.count && changed.train.digest != dataset.train.digest)
+        do {
+            try Trainer(config: noisier, dataset: changed).restore(from: saved)
+            Issue.record("a checkpoint of other data of the same size was accepted")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("trained on other data"), "\(error)")
+        }
+        var older = saved
+        older.dataDigest = nil
+        try Trainer(config: noisier, dataset: changed).restore(from: older)
+        let reloaded = try DatasetLoader.load(config.data)
+        #expect(saved.dataDigest == dataset.train.digest && reloaded.train.digest == dataset.train.digest)
+
         var shorter = config
         shorter.training.epochs = 1
         let done = try Trainer(config: shorter, dataset: dataset)

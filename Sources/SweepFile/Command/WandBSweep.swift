@@ -381,6 +381,20 @@ public enum WandBSweep {
             guard let min = try need("min").number, let max = try need("max").number, min <= max else {
                 throw ConfigError(mark: node.mark, path: path, message: "q_uniform takes numbers min <= max")
             }
+            if grid {
+                // W&B's grid tries `np.arange(min, max, q)`: min, min + q, ... below max (max
+                // itself excluded; ints when all three are ints). Rounding its draws instead
+                // gave other points, some outside [min, max] (0 and 32 for min 1, max 30, q 8).
+                let count = Int(((max - min) / step).rounded(.up))
+                guard count >= 1, count <= ParameterExtraction.maxChoices else {
+                    throw ConfigError(mark: node.mark, path: path, message: "q_uniform in a grid tries np.arange(min, max, q), here \(count) values: give min < max and at most \(ParameterExtraction.maxChoices)")
+                }
+                let ints: Bool = if case .int = node["min"]?.value, case .int = node["max"]?.value, case .int = q.value { true } else { false }
+                let values = (0..<count).map { i in
+                    ints ? ConfigNode(.int(Int(min) + i * Int(step)), mark: node.mark) : ConfigNode(.double(min + Double(i) * step), mark: node.mark)
+                }
+                return values.count == 1 ? values[0] : range("choice", ConfigNode(.sequence(values), mark: node.mark))
+            }
             let lo = (min / step - 0.5).rounded(.down) + 1, hi = (max / step + 0.5).rounded(.up) - 1
             if lo >= hi {
                 // min and max within one step: a single value, passed as a plain one.

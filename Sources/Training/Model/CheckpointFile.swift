@@ -41,6 +41,8 @@ public enum CheckpointFile: LittleEndianFormat {
         var generators: [[String]]
         var earlyStopping: EarlyStopping?
         var epochs: [EpochMetrics]
+        /// Absent in files written before it was recorded.
+        var dataDigest: UInt32?
 
         struct EarlyStopping: Codable {
             var best: Double?
@@ -53,7 +55,7 @@ public enum CheckpointFile: LittleEndianFormat {
         enum CodingKeys: String, CodingKey {
             case format, epoch, step, blocks, stateCount = "state_count", optimizer
             case optimizerScalars = "optimizer_scalars", slotCounts = "slot_counts", schedule, generators
-            case earlyStopping = "early_stopping", epochs
+            case earlyStopping = "early_stopping", epochs, dataDigest = "data_digest"
         }
     }
 
@@ -69,7 +71,7 @@ public enum CheckpointFile: LittleEndianFormat {
                 .init(best: $0.best, bestEpoch: $0.bestEpoch, wait: $0.wait,
                       bestParameterCount: $0.bestParameters?.count, bestStateCount: $0.bestState?.count)
             },
-            epochs: checkpoint.epochs)
+            epochs: checkpoint.epochs, dataDigest: checkpoint.dataDigest)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)
@@ -179,7 +181,8 @@ public enum CheckpointFile: LittleEndianFormat {
         return TrainingCheckpoint(
             epoch: header.epoch, step: header.step, blocks: header.blocks, parameters: arrays[0], state: arrays[1],
             optimizer: header.optimizer, optimizerScalars: header.optimizerScalars, optimizerSlots: slots,
-            schedule: header.schedule, generators: generators, order: order, earlyStopping: stopping, epochs: header.epochs)
+            schedule: header.schedule, generators: generators, order: order, earlyStopping: stopping, epochs: header.epochs,
+            dataDigest: header.dataDigest)
     }
 }
 

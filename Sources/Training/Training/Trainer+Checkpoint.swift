@@ -15,7 +15,7 @@ extension Trainer {
                 .init(best: $0.best, bestEpoch: $0.bestEpoch, wait: $0.wait,
                       bestParameters: $0.snapshot?.values, bestState: $0.snapshot?.state)
             },
-            epochs: history)
+            epochs: history, dataDigest: dataset.train.digest)
     }
 
     /// Continues from `checkpoint` instead of from the initial weights: the next `fit` trains
@@ -34,6 +34,10 @@ extension Trainer {
         }
         guard checkpoint.order.count == dataset.train.count else {
             throw TrainingError.dataMismatch("the checkpoint was trained on \(checkpoint.order.count) samples, this training split has \(dataset.train.count)")
+        }
+        // The same size is not the same data (a changed feature column continued silently).
+        if let digest = checkpoint.dataDigest, digest != dataset.train.digest {
+            throw TrainingError.dataMismatch("the checkpoint was trained on other data: this training split has the same \(dataset.train.count) samples but other values (the data files or the split changed)")
         }
         guard checkpoint.epoch < config.training.epochs else {
             throw TrainingError.invalidConfig("training.epochs: the checkpoint already finished epoch \(checkpoint.epoch) of \(config.training.epochs)")

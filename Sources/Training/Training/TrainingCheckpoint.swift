@@ -63,4 +63,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     public var earlyStopping: EarlyStopping?
     /// The metrics of every finished epoch.
     public var epochs: [EpochMetrics]
+    /// The training split's ``DataSplit/digest``: a checkpoint continues only the data it was
+    /// trained on (nil in files written before it was recorded: not checked).
+    public var dataDigest: UInt32? = nil
 }
