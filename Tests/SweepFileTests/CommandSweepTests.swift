@@ -452,6 +452,29 @@ import Testing
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }
 
+    /// W&B's own `sweep-nested-cli.yaml`: parameters nested two levels deep, one named `beta`
+    /// (a distribution's name), were refused as a W&B parameter in Sweep's format.
+    @Test func wandbParametersNestedTwoLevelsDeep() throws {
+        let text = """
+            program: train-nested-cli.py
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              batch_size: {values: [32, 64]}
+              optimizer:
+                parameters:
+                  lr: {values: [0.001, 0.0001]}
+                  nadam:
+                    parameters:
+                      beta: {values: [0.9, 0.95]}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "n.yaml")
+        #expect(d.space.parameters.map(\.name) == ["batch_size", "optimizer.lr", "optimizer.nadam.beta"])
+        #expect(d.space.parameter(named: "optimizer.nadam.beta")?.distribution == .categorical([.double(0.9), .double(0.95)]))
+        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "n.yaml")
+        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+    }
+
     /// W&B's `probabilities` weigh random draws of `values`; a grid refuses them, as W&B's does.
     @Test func wandbProbabilitiesWeighTheChoices() throws {
         let text = """

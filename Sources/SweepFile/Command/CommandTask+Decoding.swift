@@ -187,7 +187,10 @@ extension CommandTask {
         // (With Sweep's `when:` or `name:` beside them too: still not a Sweep range. A Sweep
         // range whose kind W&B also names, `{uniform: [0, 1]}`, is one, and `{value: V, when:
         // ...}` is Sweep's conditional value.)
-        guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let keys = node.entries.map({ Set($0.map(\.key)) }), !keys.isEmpty,
+        // (Keys holding a mapping are groups or ranges of their own: `nadam: {beta: {choice:
+        // [0.9, 0.95]}}`, W&B's nested parameters converted, is a parameter `beta`.)
+        guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node),
+              let keys = node.entries.map({ Set($0.filter { $0.value.entries == nil || $0.key == "when" }.map(\.key)) }), !keys.isEmpty,
               keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys).union(["when", "name"])) else { return nil }
         let decisive = keys.contains("values") || keys.contains("distribution") || keys.subtracting(["when", "name"]) == ["value"] || (keys.contains("min") && keys.contains("max"))
             || !keys.isDisjoint(with: WandBSweep.distributions.keys)
