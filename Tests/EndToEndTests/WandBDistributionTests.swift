@@ -119,6 +119,52 @@ import Testing
         #expect(listed == 0 && table.contains(#"{"gamma": 0.5, "name": "step"}"#), "\(table)")
     }
 
+    /// W&B's nested parameters reach an argparse script as W&B's agent passes them: one
+    /// flag per top-level key, a group as a dict (W&B's own train-nested-cli.py failed on
+    /// `--optimizer.lr=...`: unrecognized arguments), a constant dict whole, a dotted name
+    /// flat; `run.config` holds the same.
+    @Test func nestedParametersReachAnArgparseScriptAsWandBPassesThem() throws {
+        let h = try SweepHarness("wandb-nested")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import argparse, ast, sys
+            import sweep_client as wandb
+            p = argparse.ArgumentParser()
+            p.add_argument("--batch_size", type=int)
+            p.add_argument("--optimizer", type=ast.literal_eval)
+            p.add_argument("--opt", type=ast.literal_eval)
+            p.add_argument("--model.encoder.depth", type=int, dest="depth")
+            a = p.parse_args()  # exits 2 on an unknown argument
+            assert a.optimizer["nadam"]["beta"] in (0.9, 0.95) and a.opt == {"name": "adam", "beta": 0.9}, a
+            c = wandb.init().config
+            assert c.optimizer["lr"] == a.optimizer["lr"] and c.get("model.encoder.depth") == a.depth == 4, dict(c)
+            wandb.log({"loss": a.optimizer["lr"] * a.batch_size})
+
+            """)
+        let file = try h.write("sweep.yaml", """
+            program: train.py
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              batch_size: {values: [32, 64]}
+              optimizer:
+                parameters:
+                  lr: {values: [0.001, 0.0001]}
+                  nadam:
+                    parameters:
+                      beta: {values: [0.9, 0.95]}
+              opt: {value: {name: adam, beta: 0.9}}
+              model.encoder.depth: {value: 4}
+            command: [python3, "${program}", "${args}"]
+            environment: {PYTHONPATH: "\(pythonClientPath)"}
+            working_directory: .
+            """)
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
+        #expect(status == 0, "\(output)")
+        let trials = try trialsAndCurves(h, "sweep").map(\.0)
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+    }
+
     @Test func normalAndLogNormalParametersRunAndAreStored() throws {
         let h = try SweepHarness("wandb-normal")
         defer { h.cleanUp() }

@@ -162,7 +162,11 @@ import Testing
 
     /// A W&B constant dict is a literal: its keys reach the program as dotted names, never
     /// read as Sweep's range keywords (`beta`, `int`, `name` are keys of real configs).
-    @Test func aWandBConstantDictIsPassedAsItsLeaves() throws {
+    /// W&B's agent passes a top-level key whole: a constant dict (`value: {...}`) and a
+    /// nested group as one dict each (`--opt={'beta': 0.9, ...}`, `--model={'width': 16}`);
+    /// W&B's own train-nested-cli.py failed on `--model.width=16`. A constant dict is a
+    /// `fixed` parameter (its keys read as ranges otherwise: `beta`, `int`).
+    @Test func aWandBConstantDictAndNestedGroupsArePassedWhole() throws {
         let text = """
             program: train.py
             method: random
@@ -175,19 +179,29 @@ import Testing
               model:
                 parameters:
                   width: {values: [16, 32]}
+              model.encoder.depth: {values: [4]}
             """
         let d = try SweepDefinition.parse(text: text, file: "w.yaml")
-        #expect(d.space.parameters.map(\.name) == ["lr", "model.width"])
-        guard case .command(let task) = try d.spec(for: ["lr": .double(0.01), "model.width": .int(16)], trialSeed: 1) else {
-            Issue.record("not a command"); return
-        }
-        #expect(task.arguments.map { "\($0.name)=\($0.value)" } == ["lr=0.01", "opt.name=adam", "opt.beta=0.9", "opt.int=3", "opt.betas.b1=0.9",
-                                                                   "opt.betas.b2=0.999", "sched.name=cosine", "sched.int=2", "model.width=16"])
-        // ${args_json} nests nested parameters as W&B does (a constant dict's leaves stay
-        // dotted: the converted file writes them so); SWEEP_PARAMS keeps dotted names.
-        #expect(task.arguments.last?.path == ["model", "width"])
-        #expect(CommandMacros.nestedJSON(task.arguments).hasSuffix(#""sched.int": 2, "model": {"width": 16}}"#), "\(CommandMacros.nestedJSON(task.arguments))")
-        #expect(CommandMacros.json(task.arguments).hasSuffix(#""model.width": 16}"#))
+        #expect(d.space.parameters.map(\.name) == ["lr", "opt", "sched", "model.width", "model.encoder.depth"])
+        let opt = ParamValue.dict(["name": .string("adam"), "beta": .double(0.9), "int": .int(3), "betas": .dict(["b1": .double(0.9), "b2": .double(0.999)])])
+        let sched = ParamValue.dict(["name": .string("cosine"), "int": .int(2)])
+        let params: Params = ["lr": .double(0.01), "opt": opt, "sched": sched, "model.width": .int(16), "model.encoder.depth": .int(4)]
+        guard case .command(let task) = try d.spec(for: params, trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.argumentStyle == .nested)
+        let argv = CommandMacros.expand(["${args}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3", style: .nested))
+        #expect(argv == ["--lr=0.01", "--opt={'beta': 0.9, 'betas': {'b1': 0.9, 'b2': 0.999}, 'int': 3, 'name': 'adam'}",
+                         "--sched={'int': 2, 'name': 'cosine'}", "--model={'width': 16}", "--model.encoder.depth=4"], "\(argv)")
+        // ${args_json} and SWEEP_PARAMS as W&B's run config: groups nested, a dotted name flat.
+        #expect(CommandMacros.nestedJSON(task.arguments).hasSuffix(#""model": {"width": 16}, "model.encoder.depth": 4}"#), "\(CommandMacros.nestedJSON(task.arguments))")
+        #expect(CommandMacros.json(task.passedArguments) == CommandMacros.nestedJSON(task.arguments))
+        // A Sweep file keeps dotted arguments unless it asks for nested ones.
+        let native = "study: n\ncommand: [python3, t.py, \"${args}\"]\nobjective: {metric: loss}\nparameters:\n  model: {width: {int: [1, 4]}, depth: 2}\nbudget: {trials: 1}\n"
+        guard case .command(let dotted) = try SweepDefinition.parse(text: native).spec(for: ["model.width": .int(3)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(dotted.argumentStyle == nil && dotted.passedArguments.map(\.name) == ["model.width", "model.depth"])
+        let asked = native.replacingOccurrences(of: "budget:", with: "argument_style: nested\nbudget:")
+        guard case .command(let nested) = try SweepDefinition.parse(text: asked).spec(for: ["model.width": .int(3)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(nested.passedArguments == [.init(name: "model", value: .dict(["width": .int(3), "depth": .int(2)]))])
+        #expect(parseError(native.replacingOccurrences(of: "budget:", with: "argument_style: flat\nbudget:"))?.description.contains("unknown argument_style 'flat'") == true)
         let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
         #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
     }

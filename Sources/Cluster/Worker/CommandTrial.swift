@@ -54,7 +54,7 @@ struct CommandTrial: TrialKind {
             log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
-                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter))
+                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter, style: task.argumentStyle ?? .dotted))
         // ${args_json_file}: as ${args_json}. A program that reads it fails without it (it read
         // FileNotFoundError on a full disk): the attempt fails saying why.
         if let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)), task.command.contains(where: { $0.contains("${args_json_file}") }) {
@@ -67,7 +67,10 @@ struct CommandTrial: TrialKind {
         var env = ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
         env["SWEEP_REPORT_FD"] = String(ChildProcess.reportFD)
         env["SWEEP_DECISION_FD"] = String(ChildProcess.decisionFD)
-        env["SWEEP_PARAMS"] = CommandMacros.json(task.arguments)
+        env["SWEEP_PARAMS"] = CommandMacros.json(task.passedArguments)
+        // The client nests dotted names into run.config unless they come nested already (a
+        // W&B file's flat `model.encoder.depth` stays flat, as in W&B).
+        env["SWEEP_ARGUMENT_STYLE"] = (task.argumentStyle ?? .dotted).rawValue
         env["SWEEP_STUDY"] = a.study
         env["SWEEP_TRIAL"] = String(a.trial)
         env["SWEEP_ATTEMPT"] = String(a.attempt)

@@ -23,10 +23,14 @@ public enum CommandMacros {
         public var argsJSONFile: String
         /// `${interpreter}`: W&B says `python`; a host with only `python3` gets that.
         public var interpreter: String
+        /// How the list macros pass nested parameters.
+        public var style: CommandTask.ArgumentStyle
 
-        public init(program: String?, arguments: [CommandTask.Argument], trial: Int, seed: UInt64, argsJSONFile: String, interpreter: String) {
+        public init(program: String?, arguments: [CommandTask.Argument], trial: Int, seed: UInt64, argsJSONFile: String, interpreter: String,
+                    style: CommandTask.ArgumentStyle = .dotted) {
             self.program = program
             self.arguments = arguments
+            self.style = style
             self.trial = trial
             self.seed = seed
             self.argsJSONFile = argsJSONFile
@@ -69,22 +73,24 @@ public enum CommandMacros {
     /// The argument vector for one trial.
     public static func expand(_ template: [String], _ c: Context) -> [String] {
         var argv: [String] = []
+        // (`${args_json}` nests by path in either style; `${param:NAME}` names a parameter.)
+        let passed = c.style == .nested ? grouped(c.arguments) : c.arguments
         for part in template {
             switch part {
             case "${env}":
                 if FileManager.default.isExecutableFile(atPath: "/usr/bin/env") { argv.append("/usr/bin/env") }
             case "${args}":
-                argv += c.arguments.map { "--\($0.name)=\(text($0.value))" }
+                argv += passed.map { "--\($0.name)=\(text($0.value))" }
             case "${args_no_hyphens}":
-                argv += c.arguments.map { "\($0.name)=\(text($0.value))" }
+                argv += passed.map { "\($0.name)=\(text($0.value))" }
             case "${args_no_equals}":
-                argv += c.arguments.flatMap { ["--\($0.name)", text($0.value)] }
+                argv += passed.flatMap { ["--\($0.name)", text($0.value)] }
             case "${args_append_hydra}":
-                argv += c.arguments.map { "+\($0.name)=\(text($0.value))" }
+                argv += passed.map { "+\($0.name)=\(text($0.value))" }
             case "${args_override_hydra}":
-                argv += c.arguments.map { "++\($0.name)=\(text($0.value))" }
+                argv += passed.map { "++\($0.name)=\(text($0.value))" }
             case "${args_no_boolean_flags}":
-                argv += c.arguments.compactMap { a in
+                argv += passed.compactMap { a in
                     if case .bool(let b) = a.value { return b ? "--\(a.name)" : nil }
                     return "--\(a.name)=\(text(a.value))"
                 }
@@ -157,6 +163,26 @@ public enum CommandMacros {
             }
             return out + String(quote)
         }
+    }
+
+    /// `arguments` one per top-level key, in file order: a nested group (`optimizer.lr`,
+    /// `optimizer.nadam.beta`) becomes one dict argument (`optimizer: {lr: .., nadam: {beta: ..}}`);
+    /// a name written with a dot stays as it is. W&B's agent passes nested parameters so.
+    public static func grouped(_ arguments: [CommandTask.Argument]) -> [CommandTask.Argument] {
+        var order: [String] = []
+        var top: [String: ParamValue] = [:]
+        func inserting(_ value: ParamValue, at path: ArraySlice<String>, into existing: ParamValue?) -> ParamValue {
+            guard let key = path.first else { return value }
+            var members: [String: ParamValue] = if case .dict(let m)? = existing { m } else { [:] }
+            members[key] = inserting(value, at: path.dropFirst(), into: members[key])
+            return .dict(members)
+        }
+        for a in arguments {
+            let key = a.path[0]
+            if top[key] == nil { order.append(key) }
+            top[key] = a.path.count == 1 ? a.value : inserting(a.value, at: a.path.dropFirst(), into: top[key])
+        }
+        return order.map { CommandTask.Argument(name: $0, value: top[$0]!) }
     }
 
     /// The parameters as one JSON object, in file order, flat: `SWEEP_PARAMS` (dotted names

@@ -28,10 +28,10 @@ extension CommandTask {
     }
 
     /// The keys of a command sweep's document besides the sweep sections.
-    static let documentKeys = ["seed", "program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "parameters"]
+    static let documentKeys = ["seed", "parameters"] + fileKeys
 
     /// The file keys read into the task (the rest are the sweep sections and `parameters`).
-    static let fileKeys = ["program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary"]
+    static let fileKeys = ["program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "argument_style"]
 
     /// Reads the task's settings from a trial's document (ranges already replaced by values).
     /// `wholeValues`: paths below `parameters` holding a dict value (a W&B dict choice),
@@ -104,13 +104,21 @@ extension CommandTask {
         if let d = directory, !d.hasPrefix("/"), let base = baseDirectory {
             directory = URL(fileURLWithPath: d, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
         }
+        var argumentStyle: ArgumentStyle?
+        if let text = check({ () throws(ConfigError) in try string("argument_style") }) ?? nil {
+            argumentStyle = ArgumentStyle(rawValue: text)
+            if argumentStyle == nil {
+                problems.append(ConfigError(mark: doc["argument_style"]?.mark, path: ConfigPath([.key("argument_style")]),
+                                            message: "unknown argument_style '\(text)'; expected dotted (--model.width=8) or nested (--model={'width': 8}, as W&B passes nested parameters)"))
+            }
+        }
         let timeout = check { () throws(ConfigError) in try seconds("timeout") } ?? nil
         let killGrace = check { () throws(ConfigError) in try seconds("kill_grace") } ?? nil
         let passed = check { () throws(ConfigError) in try Self.arguments(doc["parameters"], wholeValues: wholeValues, decoder: decoder) }
         if let all = ConfigError.combining(problems) { throw all }
         return CommandTask(program: program, command: command, environment: environment, workingDirectory: directory,
                            timeout: timeout, killGrace: killGrace ?? 10, summary: summary, direction: direction, epochs: epochs,
-                           arguments: passed ?? [])
+                           arguments: passed ?? [], argumentStyle: argumentStyle)
     }
 
     /// `environment`: names to values; a number or true/false is its text (`OMP_NUM_THREADS: 1`).

@@ -37,19 +37,36 @@ public struct CommandTask: Codable, Sendable, Hashable {
     public var epochs: Int
     /// The trial's parameters, in file order: what `${args}` and friends expand to.
     public var arguments: [Argument]
+    /// How `${args}` and friends pass nested parameters (nil: `dotted`).
+    public var argumentStyle: ArgumentStyle?
+
+    /// How the list macros (`${args}`, ...) pass a nested parameter (`model: {width: ...}`).
+    public enum ArgumentStyle: String, Codable, Sendable, CaseIterable {
+        /// One argument per parameter, named by its dotted path: `--model.width=8`.
+        case dotted
+        /// One argument per top-level key, a nested group as one dict: `--model={'width': 8}`,
+        /// as W&B's agent passes nested parameters (what W&B sweep files are read with).
+        case nested
+    }
+
+    /// The arguments the list macros and `SWEEP_PARAMS` pass, in `argumentStyle`.
+    public var passedArguments: [Argument] {
+        argumentStyle == .nested ? CommandMacros.grouped(arguments) : arguments
+    }
 
     /// W&B's default command line.
     public static let defaultCommand = ["${env}", "${interpreter}", "${program}", "${args}"]
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case program, command, environment, timeout, summary, epochs, arguments, direction
+        case argumentStyle = "argument_style"
         case workingDirectory = "working_directory"
         case killGrace = "kill_grace"
     }
 
     public init(program: String?, command: [String] = CommandTask.defaultCommand, environment: [String: String] = [:],
                 workingDirectory: String? = nil, timeout: Double? = nil, killGrace: Double = 10, summary: Summary = .last, direction: Direction = .minimize, epochs: Int,
-                arguments: [Argument] = []) {
+                arguments: [Argument] = [], argumentStyle: ArgumentStyle? = nil) {
         self.program = program
         self.command = command
         self.environment = environment
@@ -60,5 +77,6 @@ public struct CommandTask: Codable, Sendable, Hashable {
         self.direction = direction
         self.epochs = epochs
         self.arguments = arguments
+        self.argumentStyle = argumentStyle
     }
 }

@@ -20,7 +20,7 @@ public enum WandBSweep {
     static let topKeys = ["program", "command", "method", "metric", "parameters", "early_terminate", "run_cap", "name", "description",
                           "project", "entity", "controller", "apiVersion", "kind"]
     /// Sweep's own keys, allowed in a W&B file to set what W&B has no word for.
-    static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary"]
+    static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary", "argument_style"]
 
     /// A trial budget for a grid without `run_cap` (the grid's size caps it).
     static let gridTrials = 1_000_000
@@ -57,6 +57,9 @@ public enum WandBSweep {
         for key in ["study", "seed", "description", "program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "retry"] {
             if let node = root[key] { add(key, node) }
         }
+        // W&B's agent passes a nested parameter as one dict (`--optimizer={'lr': 0.1}`): W&B's
+        // own train-nested-cli.py failed on `--optimizer.lr=0.1` (unrecognized arguments).
+        add("argument_style", root["argument_style"] ?? ConfigNode(.string(CommandTask.ArgumentStyle.nested.rawValue), mark: root.mark))
         if root["program"] == nil && root["command"] == nil {
             problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("program")]), message: "a W&B sweep file needs 'program' (or 'command'): the training script to run"))
         }
@@ -248,9 +251,8 @@ public enum WandBSweep {
                    e.value["distribution"].map({ $0.value == .string("constant") }) ?? true {
                     // A constant dict (`value: {name: adam, beta: 0.9}`) is a literal in W&B;
                     // as a Sweep mapping its keys could read as ranges (`beta`, `int`, `name`).
-                    // Its leaves go to the program as dotted names (`opt.beta`), which the
-                    // Python client's `run.config` nests again, as W&B gives it.
-                    out += Self.dottedLeaves(of: literal, prefix: e.key, keyMark: e.keyMark)
+                    // `fixed` holds it as one value, passed whole as W&B passes it.
+                    out.append(.init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: literal.mark, value: literal)]), mark: e.value.mark)))
                     continue
                 }
                 out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict)))
@@ -267,12 +269,6 @@ public enum WandBSweep {
     static func isParameterName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" else { return false }
         return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
-    }
-
-    /// The leaves of a literal mapping as entries named by their dotted path.
-    private static func dottedLeaves(of node: ConfigNode, prefix: String, keyMark: SourceMark?) -> [ConfigNode.Entry] {
-        guard let entries = node.entries, !entries.isEmpty else { return [.init(key: prefix, keyMark: keyMark, value: node)] }
-        return entries.flatMap { dottedLeaves(of: $0.value, prefix: prefix + "." + $0.key, keyMark: $0.keyMark) }
     }
 
     /// The keys of a W&B parameter (besides a nested `parameters`).

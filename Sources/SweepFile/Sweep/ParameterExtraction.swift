@@ -63,8 +63,10 @@ enum ParameterExtraction {
     /// (read as one range, it was "unknown key 'lr' in a search range").
     static func isRange(_ node: ConfigNode) -> Bool {
         guard let entries = node.entries else { return false }
-        // (A condition's mapping is not a range: `when: {beta: [0.9]}` names a parameter.)
-        return entries.contains { RangeKind(key: $0.key) != nil } && !entries.contains { !RangeParser.modifierKeys.contains($0.key) && containsRange($0.value) }
+        // (A condition's mapping is not a range: `when: {beta: [0.9]}` names a parameter. A
+        // `fixed` value is a literal, even a mapping of range-like keys: a W&B constant dict.)
+        return entries.contains { RangeKind(key: $0.key) != nil }
+            && !entries.contains { !RangeParser.modifierKeys.contains($0.key) && RangeKind(key: $0.key) != .fixed && containsRange($0.value) }
     }
 
     /// Whether `node` is, or holds somewhere in its mappings, a range.

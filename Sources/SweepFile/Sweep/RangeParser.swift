@@ -106,9 +106,10 @@ struct RangeParser {
             let values = try choices()
             return .categorical(values, probabilities: try node["probabilities"].map { p throws(ConfigError) in try probabilities(p, choices: values.count) })
         case .fixed:
-            guard let v = ParameterExtraction.paramValue(argument) else {
+            // (A mapping or a list is one value too: a W&B constant dict, passed whole.)
+            guard let v = ParameterExtraction.paramValueOrList(argument) else {
                 if let shown = Self.nonFinite(argument) { throw fail("'fixed' takes a finite number, got \(shown)", at: key) }
-                throw fail("'fixed' takes a single value, got \(argument.kindDescription)", at: key)
+                throw fail("'fixed' takes one value (a number, text, true/false, null, or a list or mapping of them), got \(argument.kindDescription)", at: key)
             }
             return .categorical([v])
         case .normal:

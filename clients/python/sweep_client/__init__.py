@@ -275,7 +275,10 @@ class Config(dict):
         flat = {k: v for k, v in locked.items() if "." in k and k in defaults}
         for k, v in flat.items():
             dict.__setitem__(self, k, v)
-        self._locked = _nested({k: v for k, v in locked.items() if k not in flat})
+        rest = {k: v for k, v in locked.items() if k not in flat}
+        # A W&B file's parameters come nested already (argument_style: nested): a name
+        # written with a dot (`model.encoder.depth`) stays flat, as in W&B.
+        self._locked = rest if os.environ.get("SWEEP_ARGUMENT_STYLE") == "nested" else _nested(rest)
         self._locked.update(flat)
         for k, v in self._locked.items():
             if k not in flat:

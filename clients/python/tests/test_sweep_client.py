@@ -121,6 +121,17 @@ class OutsideASweep(unittest.TestCase):
             self.assertEqual(json.loads(r.stdout), {"a": 2, "a.b": 1}, r.stderr)
 
 
+    def test_a_wandb_files_parameters_come_nested_and_dotted_names_stay_flat(self):
+        # argument_style: nested (W&B files): the worker sends groups as dicts; a name written
+        # with a dot is a key of its own, as in W&B (it was nested: .get() found nothing).
+        code = ("import sweep_client as wandb, json\n"
+                "c = wandb.init(config={'optimizer': {'momentum': 0.9}}).config\n"
+                "print(json.dumps([c.get('model.encoder.depth'), 'model.encoder.depth' in c, c.optimizer, c['optimizer.nadam.beta']], sort_keys=True))\n")
+        params = {"optimizer": {"lr": 0.1, "nadam": {"beta": 0.95}}, "model.encoder.depth": 4}
+        r = run_python(code, env={"SWEEP_PARAMS": json.dumps(params), "SWEEP_ARGUMENT_STYLE": "nested"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), [4, True, {"lr": 0.1, "momentum": 0.9, "nadam": {"beta": 0.95}}, 0.95])
+
     def test_a_scripts_own_values_never_override_the_sweeps(self):
         # `config.lr = 0.01` (W&B's examples set defaults so) set an attribute that shadowed
         # the sweep's value: every trial trained at 0.01. As in W&B, the sweep's keys are
