@@ -483,6 +483,7 @@ class Run(object):
         out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
 
     def finish(self, exit_code=None):
+        self._finished = True
         if self._uncommitted:
             self._commit()
         self._send_summary()
@@ -572,8 +573,16 @@ config = Config()
 
 
 def init(config=None, name=None, **_ignored):
-    """Starts the run (W&B's project, entity, ... are accepted and ignored)."""
+    """Starts the run (W&B's project, entity, ... are accepted and ignored). Called again
+    before the run finishes, it returns the same run, as W&B does in a script (a second run
+    counted its epochs from 1 again, and its reports were dropped as repeated epochs); the
+    new config's keys the run lacks are added."""
     global run
+    if run is not None and not getattr(run, "_finished", False):
+        for k, v in _as_dict(config).items():
+            if k not in run.config:
+                run.config[k] = v
+        return run
     run = Run(config, name=name)
     globals()["config"] = run.config
     globals()["summary"] = run.summary

@@ -84,8 +84,10 @@ class OutsideASweep(unittest.TestCase):
                 "run.log({'loss': 1.0, 'img': wandb.Image(None), 'table': wandb.Table(columns=[])})\n"
                 "wandb.summary['best'] = 1\n"
                 "print(json.dumps(run.config.as_dict(), sort_keys=True), run.name)\n"
+                "run.finish()\n"
                 "flat = wandb.init(config={'model.depth': 3})\n"
                 "print(flat.config['model.depth'], json.dumps(dict(flat.config), sort_keys=True))\n"
+                "flat.finish()\n"
                 "nested = wandb.init()\n"
                 "print(nested.config['opt.lr'], nested.config.opt['lr'])\n")
         r = run_python(code, ["--lr=0.5", "--model.depth=4", "--opt.lr=0.01"])
@@ -207,6 +209,20 @@ class InsideASweep(unittest.TestCase):
         lines, out = self.run_with_worker(code, ["continue 1", "continue 2"])
         self.assertEqual(lines, [{"val_loss": 1.0, "epoch": 1}, {"val_loss": 0.5, "epoch": 2}])
         self.assertEqual(out.split(), ["False", "False"])
+
+    def test_a_second_init_before_finish_is_the_same_run(self):
+        # As W&B in a script: the same run, counting on (a second run counted from 1 again,
+        # and the worker dropped its reports as repeated epochs).
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "run.log({'val_loss': 1.0})\n"
+                "again = wandb.init(config={'extra': 7, 'lr': 5})\n"
+                "print(again is run, again.config.extra, again.config.lr)\n"
+                "again.log({'val_loss': 0.5})\n"
+                "again.finish()\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "continue 2"])
+        self.assertEqual([l["epoch"] for l in lines], [1, 2])
+        self.assertEqual(out.split(), ["True", "7", "0.1"])
 
     def test_wandb_commit_false_and_nested_metrics(self):
         code = ("import sweep_client as wandb\n"
