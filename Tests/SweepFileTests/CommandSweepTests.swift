@@ -202,8 +202,7 @@ import Testing
         guard case .command(let nested) = try SweepDefinition.parse(text: asked).spec(for: ["model.width": .int(3)], trialSeed: 1) else { Issue.record("not a command"); return }
         #expect(nested.passedArguments == [.init(name: "model", value: .dict(["width": .int(3), "depth": .int(2)]))])
         #expect(parseError(native.replacingOccurrences(of: "budget:", with: "argument_style: flat\nbudget:"))?.description.contains("unknown argument_style 'flat'") == true)
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "w.yaml") == d.space)
     }
 
     /// A condition may name a list choice (`when: {layers: [[64, 32]]}`).
@@ -462,8 +461,7 @@ import Testing
         // Given as text (enqueue, dashboard), however spaced.
         #expect(try d.space.check(given: ["layers": .string("[64,32]")]) == ["layers": layers[0]])
         #expect(throws: GivenParamError.self) { try d.space.check(given: ["layers": .string("[12]")]) }
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "w.yaml") == d.space)
     }
 
     /// W&B's own `sweep-nested-cli.yaml`: parameters nested two levels deep, one named `beta`
@@ -485,8 +483,7 @@ import Testing
         let d = try SweepDefinition.parse(text: text, file: "n.yaml")
         #expect(d.space.parameters.map(\.name) == ["batch_size", "optimizer.lr", "optimizer.nadam.beta"])
         #expect(d.space.parameter(named: "optimizer.nadam.beta")?.distribution == .categorical([.double(0.9), .double(0.95)]))
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "n.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "n.yaml") == d.space)
     }
 
     /// W&B's `probabilities` weigh random draws of `values`; a grid refuses them, as W&B's does.
@@ -501,8 +498,7 @@ import Testing
             """
         let d = try SweepDefinition.parse(text: text, file: "w.yaml")
         #expect(d.space.parameters.map(\.distribution) == [.categorical([.string("adam"), .string("sgd"), .string("rmsprop")], probabilities: [0.6, 0.4, 0])])
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "w.yaml") == d.space)
         let grid = text.replacingOccurrences(of: "method: random", with: "method: grid")
         #expect { try SweepDefinition.parse(text: grid, file: "g.yaml") } throws: { error in
             "\(error)".contains("g.yaml:6:39: parameters.opt.probabilities: method grid tries every value once, so 'probabilities' mean nothing there")
@@ -535,8 +531,7 @@ import Testing
         #expect(try d.space.check(given: ["max_depth": .string("None")]) == ["max_depth": .null])
         #expect(try d.space.check(given: ["max_depth": .string("null")]) == ["max_depth": .null])
         #expect(try d.space.check(given: ["max_depth": .null]) == ["max_depth": .null])
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "n.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "n.yaml") == d.space)
     }
 
     /// q_uniform takes the multiples of q nearest to min and max, whatever min and max are
@@ -706,8 +701,7 @@ import Testing
         // An integer q: integers, as W&B gives them, the multiples of q that round(x / q) * q reaches.
         #expect(byName["g"] == .int(low: 32, high: 256, step: 32))
         #expect(byName["h"] == .int(low: 2, high: 8, step: 2))
-        let converted = try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: "w.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(text, file: "w.yaml") == d.space)
     }
 
     /// W&B's labels of the document are accepted and left out (they were "not supported").

@@ -27,8 +27,7 @@ import Training
         // ${args} as W&B's agent writes a dict (Python's str, here with keys sorted); ${args_json} as JSON.
         #expect(argv == ["--sched={'at': [10, 20], 'gamma': 0.5, 'name': 'step'}", #"{"sched": {"at": [10, 20], "gamma": 0.5, "name": "step"}}"#])
         // Converted to Sweep's format and back: the same space.
-        let converted = try WandBSweep.convert(try YAMLReader.parse(Self.wandb, file: nil), file: "w.yaml")
-        #expect(try SweepDefinition.parse(text: converted.yamlText()).space == d.space)
+        #expect(try convertedSpace(Self.wandb, file: "w.yaml") == d.space)
         // Given as text (enqueue, the dashboard): JSON however spaced; a dict no choice is, refused.
         #expect(try d.space.check(given: ["sched": .string(#"{"name":"cosine","warmup":5}"#)]) == ["sched": Self.cosine])
         #expect(throws: GivenParamError.self) { try d.space.check(given: ["sched": .string(#"{"name": "cosine"}"#)]) }

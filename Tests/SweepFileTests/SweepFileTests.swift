@@ -26,6 +26,12 @@ pruner: {name: median}
 budget: {trials: 10, max_epochs: 3}
 """
 
+/// The search space of `text`, a W&B sweep file, as its conversion (`sweep convert wandb`)
+/// reads back: it must be the file's own.
+func convertedSpace(_ text: String, file: String) throws -> SearchSpace {
+    try SweepDefinition.parse(text: try WandBSweep.convert(try YAMLReader.parse(text, file: nil), file: file).yamlText()).space
+}
+
 /// Parses `text`, expecting a failure; returns the error.
 func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
     do {
