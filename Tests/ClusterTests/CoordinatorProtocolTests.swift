@@ -1,6 +1,6 @@
 import Foundation
 import Search
-import Store
+@testable import Store
 import SweepFile
 import Testing
 @testable import Cluster
@@ -768,6 +768,33 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         } throws: { error in
             "\(error)".contains("retry.max_attempts 3 against 7") && "\(error)".contains("reads its W&B sweep file differently")
         }
+    }
+
+    /// A W&B study an earlier Sweep started with a constant dict (read as dotted leaves, not
+    /// recorded) or a grid over q_uniform (a rounded range) resumes, read as it was then,
+    /// dotted arguments included (it was refused: "stored settings disagree (search space)").
+    @Test func aWandBStudyStartedBeforeTheNewReadingResumesAsItWasRead() throws {
+        let text = """
+            program: train.py
+            method: grid
+            metric: {name: loss}
+            parameters:
+              n: {distribution: q_uniform, min: 1, max: 30, q: 8}
+              opt: {value: {name: adam, beta: 0.9}}
+              model: {parameters: {width: {values: [16, 32]}}}
+            """
+        let h = try CoreHarness(text)
+        let current = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
+        #expect(try SweepDefinition.stored(current).space.parameters.map(\.name) == ["n", "opt", "model.width"])
+        // The space an earlier version stored.
+        let older = try SweepDefinition.parseStored(text: text, file: nil, reading: .before20261206)
+        #expect(older.space.parameters.map(\.name) == ["n", "model.width"] && older.space.parameter(named: "n")?.distribution == .int(low: 0, high: 32, step: 8))
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET space = ?", arguments: [try JSONText.encodeSpace(older.space)]) }
+        let record = try h.store.read { try $0.requireStudy(named: h.core.study.name) }
+        let resumed = try SweepDefinition.stored(record)
+        #expect(resumed.space == older.space)
+        guard case .command(let task) = try resumed.spec(for: ["n": .int(8), "model.width": .int(16)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.argumentStyle == nil && task.passedArguments.map(\.name) == ["n", "opt.name", "opt.beta", "model.width"])
     }
 
     @Test func theGridCapIsComputedOnceForCreateAndAddTrials() throws {

@@ -55,7 +55,14 @@ extension SweepDefinition {
     /// by an incompatible version, and resuming would mix two studies).
     public static func stored(_ record: StudyRecord) throws -> SweepDefinition {
         let d = record.definition
-        var definition = try SweepDefinition.parseStored(text: d.sweepFile, file: d.sweepPath ?? "\(record.name) (stored sweep file)")
+        let file = d.sweepPath ?? "\(record.name) (stored sweep file)"
+        var definition = try SweepDefinition.parseStored(text: d.sweepFile, file: file)
+        // A W&B study an older Sweep started, read as it read it: its stored space (a constant
+        // dict as dotted leaves, a grid's rounded q_uniform) and its dotted arguments.
+        if definition.convertedFromWandB, !Self.sameSpace(definition.space, d.space),
+           let older = try? SweepDefinition.parseStored(text: d.sweepFile, file: file, reading: .before20261206), Self.sameSpace(older.space, d.space) {
+            definition = older
+        }
         // A W&B file's epoch cap is Sweep's choice, not the file's (100 before 2026-12-05, no
         // practical cap since): a study keeps the one it began with.
         if definition.convertedFromWandB, let recorded = d.maxEpochs, recorded != definition.maxEpochs {
@@ -67,7 +74,7 @@ extension SweepDefinition {
         definition.study = record.name
         let expected = definition.newStudy
         var disagree: [String] = []
-        if expected.space != d.space && Self.wholeFloatsAsInts(expected.space) != d.space { disagree.append("search space") }
+        if !Self.sameSpace(expected.space, d.space) { disagree.append("search space") }
         if expected.metric != d.metric || expected.direction != d.direction {
             disagree.append("objective \(expected.direction.rawValue) \(expected.metric) against \(d.direction.rawValue) \(d.metric)")
         }
@@ -83,6 +90,11 @@ extension SweepDefinition {
             throw StoreError.invalid("study '\(record.name)': its stored sweep file and its stored settings disagree (\(disagree.joined(separator: "; "))); \(why)")
         }
         return definition
+    }
+
+    /// Whether `space` is the `stored` one, also as databases before 2026-12-05 stored it.
+    static func sameSpace(_ space: SearchSpace, _ stored: SearchSpace) -> Bool {
+        space == stored || wholeFloatsAsInts(space) == stored
     }
 
     /// `space` as databases written before 2026-12-05 stored it: a whole float choice or

@@ -25,8 +25,16 @@ public enum WandBSweep {
     /// A trial budget for a grid without `run_cap` (the grid's size caps it).
     static let gridTrials = 1_000_000
 
+    /// How a W&B file is read: as this version reads it, or as Sweep did before 2026-12-06
+    /// (a constant dict as its leaves' dotted names, nested parameters as dotted arguments,
+    /// a grid's q_uniform as a rounded range), which the studies it started were stored with.
+    public enum Reading: Sendable, CaseIterable {
+        case current
+        case before20261206
+    }
+
     /// The Sweep document for a W&B one; `file` names the study when the file has no `name`.
-    public static func convert(_ root: ConfigNode, file: String?, strict: Bool = true) throws(ConfigError) -> ConfigNode {
+    public static func convert(_ root: ConfigNode, file: String?, strict: Bool = true, reading: Reading = .current) throws(ConfigError) -> ConfigNode {
         guard let entries = root.entries else {
             throw ConfigError(mark: root.mark, path: ConfigPath(), message: "a W&B sweep file is a mapping, got \(root.kindDescription)")
         }
@@ -59,7 +67,9 @@ public enum WandBSweep {
         }
         // W&B's agent passes a nested parameter as one dict (`--optimizer={'lr': 0.1}`): W&B's
         // own train-nested-cli.py failed on `--optimizer.lr=0.1` (unrecognized arguments).
-        add("argument_style", root["argument_style"] ?? ConfigNode(.string(CommandTask.ArgumentStyle.nested.rawValue), mark: root.mark))
+        if reading == .current {
+            add("argument_style", root["argument_style"] ?? ConfigNode(.string(CommandTask.ArgumentStyle.nested.rawValue), mark: root.mark))
+        }
         if root["program"] == nil && root["command"] == nil {
             problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("program")]), message: "a W&B sweep file needs 'program' (or 'command'): the training script to run"))
         }
@@ -108,7 +118,7 @@ public enum WandBSweep {
         }
 
         if let params = root["parameters"] {
-            check { () throws(ConfigError) in add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid", strict: strict)) }
+            check { () throws(ConfigError) in add("parameters", try parameters(params, path: ConfigPath([.key("parameters")]), grid: sampler == "grid", strict: strict, reading: reading)) }
         } else {
             problems.append(ConfigError(mark: root.mark, path: ConfigPath([.key("parameters")]), message: "a W&B sweep file needs 'parameters'"))
         }
@@ -230,7 +240,7 @@ public enum WandBSweep {
 
     /// `strict`: W&B's schema rules Sweep came to check later (parameter names, an empty
     /// mapping) apply; a stored study's file is read without them, so it still resumes.
-    private static func parameters(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool) throws(ConfigError) -> ConfigNode {
+    private static func parameters(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool, reading: Reading) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "parameters is a mapping of names to {value | values | min/max | distribution}, got \(node.kindDescription)")
         }
@@ -252,16 +262,27 @@ public enum WandBSweep {
                     // A constant dict (`value: {name: adam, beta: 0.9}`) is a literal in W&B;
                     // as a Sweep mapping its keys could read as ranges (`beta`, `int`, `name`).
                     // `fixed` holds it as one value, passed whole as W&B passes it.
-                    out.append(.init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: literal.mark, value: literal)]), mark: e.value.mark)))
+                    if reading == .before20261206 {
+                        out += Self.dottedLeaves(of: literal, prefix: e.key, keyMark: e.keyMark)
+                    } else {
+                        out.append(.init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: literal.mark, value: literal)]), mark: e.value.mark)))
+                    }
                     continue
                 }
-                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict)))
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict, reading: reading)))
             } catch {
                 problems.append(error)
             }
         }
         if let problem = ConfigError.combining(problems) { throw problem }
         return ConfigNode(.mapping(out), mark: node.mark)
+    }
+
+    /// The leaves of a literal mapping as entries named by their dotted path (how a constant
+    /// dict was read before 2026-12-06).
+    private static func dottedLeaves(of node: ConfigNode, prefix: String, keyMark: SourceMark?) -> [ConfigNode.Entry] {
+        guard let entries = node.entries, !entries.isEmpty else { return [.init(key: prefix, keyMark: keyMark, value: node)] }
+        return entries.flatMap { dottedLeaves(of: $0.value, prefix: prefix + "." + $0.key, keyMark: $0.keyMark) }
     }
 
     /// Whether W&B's schema takes `name` for a parameter: ASCII letters, digits, `_`, `.`,
@@ -277,11 +298,11 @@ public enum WandBSweep {
     /// Distributions a grid can enumerate, as W&B's grid does.
     static let gridDistributions: Set<String> = ["constant", "categorical", "int_uniform", "q_uniform"]
 
-    private static func parameter(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool) throws(ConfigError) -> ConfigNode {
+    private static func parameter(_ node: ConfigNode, path: ConfigPath, grid: Bool, strict: Bool, reading: Reading) throws(ConfigError) -> ConfigNode {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
         }
-        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid, strict: strict) }
+        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid, strict: strict, reading: reading) }
         let known = Self.parameterKeys.sorted()
         for e in entries where !Self.parameterKeys.contains(e.key) {
             let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
@@ -377,7 +398,7 @@ public enum WandBSweep {
             guard let min = try need("min").number, let max = try need("max").number, min <= max else {
                 throw ConfigError(mark: node.mark, path: path, message: "q_uniform takes numbers min <= max")
             }
-            if grid {
+            if grid && reading == .current {
                 // W&B's grid tries `np.arange(min, max, q)`: min, min + q, ... below max (max
                 // itself excluded; ints when all three are ints). Rounding its draws instead
                 // gave other points, some outside [min, max] (0 and 32 for min 1, max 30, q 8).

@@ -118,25 +118,26 @@ public struct SweepDefinition: Sendable {
     }
 
     /// A study's stored sweep file: read as it was when the study began (without the
-    /// refusals that came since, see ``YAMLReader/parse(_:file:strict:)``).
-    public static func parseStored(text: String, file: String?) throws(ConfigError) -> SweepDefinition {
-        try parse(text: text, file: file, strict: false)
+    /// refusals that came since, see ``YAMLReader/parse(_:file:strict:)``); a W&B file as
+    /// `reading` says (a study started by an older Sweep may need its reading).
+    public static func parseStored(text: String, file: String?, reading: WandBSweep.Reading = .current) throws(ConfigError) -> SweepDefinition {
+        try parse(text: text, file: file, strict: false, reading: reading)
     }
 
-    private static func parse(text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
+    private static func parse(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading = .current) throws(ConfigError) -> SweepDefinition {
         do throws(ConfigError) {
-            return try parseUnlocated(text: text, file: file, strict: strict)
+            return try parseUnlocated(text: text, file: file, strict: strict, reading: reading)
         } catch {
             throw error.fillingFile(file)
         }
     }
 
-    private static func parseUnlocated(text: String, file: String?, strict: Bool) throws(ConfigError) -> SweepDefinition {
+    private static func parseUnlocated(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading) throws(ConfigError) -> SweepDefinition {
         let parsed = try YAMLReader.parse(text, file: file, strict: strict)
         guard WandBSweep.isWandB(parsed) else { return try parseDocument(parsed, text: text, file: file, strict: strict) }
         // A W&B sweep file runs as it is: read as the equivalent Sweep document, whose
         // problems are said in the file's terms (`values`, `run_cap`, not `choice`, `budget`).
-        let root = try WandBSweep.convert(parsed, file: file, strict: strict)
+        let root = try WandBSweep.convert(parsed, file: file, strict: strict, reading: reading)
         do throws(ConfigError) {
             return try parseDocument(root, text: text, file: file, strict: strict)
         } catch {
