@@ -38,10 +38,13 @@ public struct ReportData: Sendable {
                           lineage: try q.lineage(studyID: s.id), databasePath: databasePath, generatedAt: now)
     }
 
-    /// Whether the study's trials run the user's own program: its sweep file has a top-level
-    /// `program` or `command` (what makes a file a command sweep).
-    public var runsOwnProgram: Bool {
-        study.definition.sweepFile.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("program:") || $0.hasPrefix("command:") }
+    /// Whether the study trains the built-in network (what `sweep export-schedule` writes a
+    /// train file for): its sweep file has no top-level `program`, `command` (a command sweep)
+    /// or `synthetic` section. (Read from the stored text: the report does not parse sweep files.)
+    public var trainsBuiltInNetwork: Bool {
+        !study.definition.sweepFile.split(whereSeparator: \.isNewline).contains {
+            $0.hasPrefix("program:") || $0.hasPrefix("command:") || $0.hasPrefix("synthetic:") || $0.hasPrefix("{")
+        }
     }
 
     public var direction: Direction { study.direction }

@@ -36,6 +36,26 @@ import Testing
         #expect(h.assignment("able") != nil)
     }
 
+    /// A worker of an older Sweep, which cannot read dict values or `argument_style`, is told
+    /// to leave a study that uses them (it dropped the assignment it could not decode, and
+    /// the trial stayed leased to an idle worker); a study without them takes it.
+    @Test func anOlderWorkerIsRefusedByAStudyPassingDictsOrNestedArguments() throws {
+        let older = ["training", "synthetic", "ahead", "command"]
+        for sweep in [Self.commandSweep.replacingOccurrences(of: "parameters: {x: {uniform: [0, 1]}}", with: "parameters: {x: {choice: [{a: 1}, {a: 2}]}}"),
+                      Self.commandSweep.replacingOccurrences(of: "budget:", with: "argument_style: nested\nbudget:")] {
+            let h = try CoreHarness(sweep)
+            try hello(h, "old", capabilities: older)
+            let told = h.take("old")
+            let reason = told.compactMap { if case .refuse(let r) = $0 { return r } else { return nil } }.first
+            #expect(reason?.contains("passes dict parameter values or nested arguments") == true && reason?.contains("update Sweep on h") == true, "\(told)")
+            try hello(h, "new", capabilities: older + [Wire.structuredParamsCapability])
+            #expect(h.assignment("new") != nil)
+        }
+        let plain = try CoreHarness(Self.commandSweep)
+        try hello(plain, "old", capabilities: older)
+        #expect(plain.assignment("old") != nil)
+    }
+
     /// A second worker saying hello under a live worker's id (another pid) is told to leave;
     /// the first keeps its id and its trial.
     @Test func aSecondWorkerWithALiveWorkersIdIsToldToLeave() throws {

@@ -523,7 +523,8 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     @Test func pythonClientUnitTestsPass() throws {
         let (status, output) = try shell(["/usr/bin/python3", "-m", "unittest", "discover", "-s", pythonClientPath + "/tests"])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("Ran 23 tests"), "\(output)")
+        // (Some ran: a discovery that finds none says "Ran 0 tests" and OK.)
+        #expect(output.contains(/Ran [1-9][0-9]* tests/), "\(output)")
     }
 
     @Test func pythonClientInstallsWithPip() throws {

@@ -23,7 +23,9 @@ import Training
         let d = try SweepDefinition.parse(text: Self.wandb, file: "w.yaml")
         #expect(d.space.parameters.map(\.distribution) == [.categorical([Self.cosine, Self.step])])
         guard case .command(let task) = try d.spec(for: ["sched": Self.step], trialSeed: 1) else { Issue.record("not a command"); return }
-        let argv = CommandMacros.expand(["${args}", "${args_json}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3"))
+        #expect(task.argumentStyle == .nested)
+        let argv = CommandMacros.expand(["${args}", "${args_json}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3",
+                                                                        style: task.style))
         // ${args} as W&B's agent writes a dict (Python's str, here with keys sorted); ${args_json} as JSON.
         #expect(argv == ["--sched={'at': [10, 20], 'gamma': 0.5, 'name': 'step'}", #"{"sched": {"at": [10, 20], "gamma": 0.5, "name": "step"}}"#])
         // Converted to Sweep's format and back: the same space.

@@ -474,6 +474,12 @@ final class CoordinatorCore {
             out.send(.refuse(reason: reason), to: identity)
             return
         }
+        if definition.needsStructuredParams, !h.capabilities.contains(Wire.structuredParamsCapability) {
+            let reason = "study '\(study.name)' passes dict parameter values or nested arguments (argument_style: nested, as W&B files do), which worker \(identity) runs an older Sweep to read: update Sweep on \(h.host)"
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
+            out.send(.refuse(reason: reason), to: identity)
+            return
+        }
         if let old = workers[identity], !old.ahead.isEmpty {
             if let r = h.running, let i = old.ahead.firstIndex(of: r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 // It started a trial held ahead, so it sent the outcomes of those before it,
@@ -842,10 +848,12 @@ final class CoordinatorCore {
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // An attempt that raised an error may have checkpointed what caused it: a retry starts
-        // over. Not under PBT or ASHA promotions: there the checkpoint is the state the trial
-        // paused, was promoted or exploited at (its curve and lineage up to it are recorded),
-        // and a retry continues from it, as Ray Tune restores a failed trial.
-        if pausing == nil { checkpoints.drop(trial: f.trial) }
+        // over. Not from a checkpoint of a pause (PBT's boundary, a rung's end) that the trial
+        // paused, was promoted or exploited at (its curve and lineage up to it are recorded):
+        // a retry continues from that, as Ray Tune restores a failed trial. (A checkpoint the
+        // failing attempt wrote between pauses is dropped as before.)
+        let atPause = checkpoints.entries[f.trial].map { pausing?.pauseReason(epoch: $0.epoch, maxEpochs: maxEpochs) != nil } ?? false
+        if !atPause { checkpoints.drop(trial: f.trial) }
         if retriesAfterError(f.trial) {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)

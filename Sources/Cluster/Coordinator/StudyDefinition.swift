@@ -43,6 +43,23 @@ extension SweepDefinition {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)).standardizedFileURL.path
     }
 
+    /// Whether its trials need a worker that reads dict values and `argument_style`
+    /// (``Wire/structuredParamsCapability``).
+    var needsStructuredParams: Bool {
+        if case .string(CommandTask.ArgumentStyle.nested.rawValue)? = template["argument_style"]?.value { return true }
+        func holdsDict(_ v: ParamValue) -> Bool {
+            switch v {
+            case .dict: true
+            case .list(let items): items.contains(where: holdsDict)
+            default: false
+            }
+        }
+        return space.parameters.contains { p in
+            guard case .categorical(let choices, _) = p.distribution else { return false }
+            return choices.contains(where: holdsDict)
+        }
+    }
+
     /// The record of a new study of this definition.
     var newStudy: NewStudy {
         NewStudy(name: study, direction: objective.direction, metric: objective.metric, sweepFile: text, sweepPath: file.map(Self.absolute), space: space,

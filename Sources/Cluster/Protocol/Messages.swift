@@ -26,6 +26,11 @@ public enum Wire {
     /// The `hello` capability of a worker that returns the receipts of the bulk answers it
     /// read (``Receipts``): only such a worker is sent data-set or checkpoint chunks.
     public static let receiptsCapability = "receipts"
+    /// The `hello` capability of a worker that reads dict parameter values (W&B's dict
+    /// `values`, a constant dict) and a command's `argument_style`: a study using either is
+    /// run by such workers only (an older one dropped the assignment it could not decode,
+    /// and its trial stayed leased to an idle worker).
+    public static let structuredParamsCapability = "structured_params"
 
     /// The `hello` capability a worker needs to run the trials of a study of `task`:
     /// `training` and `synthetic` every worker has; `command` only one started with

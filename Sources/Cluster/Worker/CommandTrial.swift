@@ -54,7 +54,7 @@ struct CommandTrial: TrialKind {
             log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
-                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter, style: task.argumentStyle ?? .dotted))
+                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter, style: task.style))
         // ${args_json_file}: as ${args_json}. A program that reads it fails without it (it read
         // FileNotFoundError on a full disk): the attempt fails saying why.
         if let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)), task.command.contains(where: { $0.contains("${args_json_file}") }) {
@@ -70,7 +70,7 @@ struct CommandTrial: TrialKind {
         env["SWEEP_PARAMS"] = CommandMacros.json(task.passedArguments)
         // The client nests dotted names into run.config unless they come nested already (a
         // W&B file's flat `model.encoder.depth` stays flat, as in W&B).
-        env["SWEEP_ARGUMENT_STYLE"] = (task.argumentStyle ?? .dotted).rawValue
+        env["SWEEP_ARGUMENT_STYLE"] = task.style.rawValue
         env["SWEEP_STUDY"] = a.study
         env["SWEEP_TRIAL"] = String(a.trial)
         env["SWEEP_ATTEMPT"] = String(a.attempt)
@@ -135,6 +135,9 @@ struct CommandTrial: TrialKind {
         var droppedMetrics = 0
         var checkpointNotes = ""
         var pastLastEpoch = 0
+        /// Whether the program was told to stop after the study's last epoch (its exit status
+        /// then says nothing: it completed every epoch the study counts).
+        var toldToStop = false
         // Well-formed reports whose epoch is not after the last one reported (a repeated or
         // out-of-order epoch), and the first.
         var repeatedEpochs = 0
@@ -198,9 +201,12 @@ struct CommandTrial: TrialKind {
                     pastLastEpoch += 1
                     // No epoch past the study's last counts: the program is told to stop, as
                     // Ray Tune's max_t ends a trial (one of 15 epochs, 3 counted, ran all 15);
-                    // its exit completes the trial. (The last epoch itself is answered
-                    // `continue`: a program that ends there finishes as it would.)
-                    child.writeDecision("prune \(epoch) the study runs at most \(session.lastEpoch) epoch(s) (budget.max_epochs): stop")
+                    // however it exits, the trial completes. `stop`, not `prune`: the client
+                    // still sends its summary (a program that knows neither goes on, as before).
+                    // (The last epoch itself is answered `continue`: a program that ends there
+                    // finishes as it would.)
+                    child.writeDecision("stop \(epoch) the study runs at most \(session.lastEpoch) epoch(s) (budget.max_epochs)")
+                    toldToStop = true
                     return
                 } else {
                     repeatedEpochs += 1
@@ -372,9 +378,10 @@ struct CommandTrial: TrialKind {
         case .diverged:
             end.failure = (stopReason ?? "the training diverged") + logs.stderrTail()
         case nil:
-            if exit.signal != 0 {
+            // (Told to stop after the last epoch, a program may raise as on a prune: completed.)
+            if exit.signal != 0 && !toldToStop {
                 end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
-            } else if exit.code != 0 {
+            } else if exit.code != 0 && !toldToStop {
                 end.failure = "the program exited with status \(exit.code)" + logs.stderrTail()
             } else if let value = summary[a.metric] {
                 // The program's own final value wins over the curve's, as W&B ranks runs by

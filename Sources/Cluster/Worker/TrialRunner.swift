@@ -38,7 +38,8 @@ final class TrialRunner {
 
     /// What a worker with these options announces in `hello`.
     static func capabilities(_ options: WorkerOptions) -> [String] {
-        [Wire.capability(for: .training), Wire.capability(for: .synthetic), Wire.aheadCapability, Wire.checkpointPartsCapability, Wire.receiptsCapability]
+        [Wire.capability(for: .training), Wire.capability(for: .synthetic), Wire.aheadCapability, Wire.checkpointPartsCapability, Wire.receiptsCapability,
+         Wire.structuredParamsCapability]
             + (options.allowCommands ? [Wire.capability(for: .command)] : [])
     }
 

@@ -196,9 +196,10 @@ extension CommandTask {
         // range whose kind W&B also names, `{uniform: [0, 1]}`, is one, and `{value: V, when:
         // ...}` is Sweep's conditional value.)
         // (Keys holding a mapping are groups or ranges of their own: `nadam: {beta: {choice:
-        // [0.9, 0.95]}}`, W&B's nested parameters converted, is a parameter `beta`.)
+        // [0.9, 0.95]}}`, W&B's nested parameters converted, is a parameter `beta`; `value`
+        // and `values` stay W&B's, whatever they hold: `{value: {name: cosine}}`.)
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node),
-              let keys = node.entries.map({ Set($0.filter { $0.value.entries == nil || $0.key == "when" }.map(\.key)) }), !keys.isEmpty,
+              let keys = node.entries.map({ Set($0.filter { $0.value.entries == nil || ["when", "value", "values"].contains($0.key) }.map(\.key)) }), !keys.isEmpty,
               keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys).union(["when", "name"])) else { return nil }
         let decisive = keys.contains("values") || keys.contains("distribution") || keys.subtracting(["when", "name"]) == ["value"] || (keys.contains("min") && keys.contains("max"))
             || !keys.isDisjoint(with: WandBSweep.distributions.keys)

@@ -49,9 +49,12 @@ public struct CommandTask: Codable, Sendable, Hashable {
         case nested
     }
 
-    /// The arguments the list macros and `SWEEP_PARAMS` pass, in `argumentStyle`.
+    /// `argumentStyle`, `dotted` when the task does not say (as tasks sent before it existed).
+    public var style: ArgumentStyle { argumentStyle ?? .dotted }
+
+    /// The arguments the list macros and `SWEEP_PARAMS` pass, in `style`.
     public var passedArguments: [Argument] {
-        argumentStyle == .nested ? CommandMacros.grouped(arguments) : arguments
+        style == .nested ? CommandMacros.grouped(arguments) : arguments
     }
 
     /// W&B's default command line.

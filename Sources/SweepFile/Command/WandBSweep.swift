@@ -402,13 +402,17 @@ public enum WandBSweep {
                 // W&B's grid tries `np.arange(min, max, q)`: min, min + q, ... below max (max
                 // itself excluded; ints when all three are ints). Rounding its draws instead
                 // gave other points, some outside [min, max] (0 and 32 for min 1, max 30, q 8).
-                let count = Int(((max - min) / step).rounded(.up))
-                guard count >= 1, count <= ParameterExtraction.maxChoices else {
-                    throw ConfigError(mark: node.mark, path: path, message: "q_uniform in a grid tries np.arange(min, max, q), here \(count) values: give min < max and at most \(ParameterExtraction.maxChoices)")
+                // (Counted before any conversion to Int: a span of 1e30 trapped.)
+                let span = ((max - min) / step).rounded(.up)
+                guard span.isFinite, span >= 1, span <= Double(ParameterExtraction.maxChoices) else {
+                    throw ConfigError(mark: node.mark, path: path, message: "q_uniform in a grid tries np.arange(min, max, q): give min < max and at most \(ParameterExtraction.maxChoices) values")
                 }
-                let ints: Bool = if case .int = node["min"]?.value, case .int = node["max"]?.value, case .int = q.value { true } else { false }
+                let count = Int(span)
+                // Whole numbers from the file's own ints (through Double, large ones drifted).
+                let ints: (min: Int, q: Int)? = if case .int(let lo)? = node["min"]?.value, case .int = node["max"]?.value, case .int(let s) = q.value,
+                    abs(lo) < 1 << 53, abs(s) < 1 << 53 { (lo, s) } else { nil }
                 let values = (0..<count).map { i in
-                    ints ? ConfigNode(.int(Int(min) + i * Int(step)), mark: node.mark) : ConfigNode(.double(min + Double(i) * step), mark: node.mark)
+                    ints.map { ConfigNode(.int($0.min + i * $0.q), mark: node.mark) } ?? ConfigNode(.double(min + Double(i) * step), mark: node.mark)
                 }
                 return values.count == 1 ? values[0] : range("choice", ConfigNode(.sequence(values), mark: node.mark))
             }

@@ -20,7 +20,7 @@ enum LineageSection {
         s += "<p class=\"caption\">Each member's parameters over epochs as it trained them, and the effective schedule of its final weights"
         s += " (following the checkpoints it continued from back to epoch 1)."
         // (A train file is for the built-in trainer: export-schedule refuses command studies.)
-        if !data.runsOwnProgram {
+        if data.trainsBuiltInNetwork {
             s += " The best member's learning-rate schedule as a train file: <code>sweep export-schedule \(html(TopTrialsTable.shellQuote(data.study.name)))</code>."
         }
         s += "</p>"

@@ -160,7 +160,8 @@ def _flattened(numbers, prefix=""):
 
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
-    trial (the program should stop now). `epoch` counts from 1 (default: the next one)."""
+    trial, or the study counts no more epochs (budget.max_epochs): the program should stop
+    now. `epoch` counts from 1 (default: the next one)."""
     if epoch is not None and int(epoch) < 1:
         # The worker ignores such a report (it was told only "a malformed line").
         raise ValueError("sweep_client.report: epoch %d: epochs count from 1 (a step counted from 0, "
@@ -169,7 +170,7 @@ def report(epoch=None, **metrics):
 
 
 def _report(epoch, metrics):
-    if _state["pruned"]:
+    if _state["pruned"] or _state.get("stopped"):
         return True  # already told; the worker no longer counts reports
     epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
     _state["epoch"] = epoch
@@ -184,7 +185,8 @@ def _report(epoch, metrics):
     out.write(json.dumps(line, allow_nan=True) + "\n")
     if inp is None:
         return False
-    # The worker answers every report: "continue EPOCH" or "prune EPOCH REASON".
+    # The worker answers every report: "continue EPOCH", "prune EPOCH REASON", or "stop EPOCH
+    # REASON" past the study's last epoch (stop now; the trial completes).
     while True:
         answer = inp.readline()
         if not answer:  # the worker closed the channel
@@ -194,6 +196,9 @@ def _report(epoch, metrics):
             if parts[0] == "prune":
                 _state["pruned"] = True
                 _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
+            if parts[0] == "stop":
+                _state["stopped"] = True
+                return True
             return _state["pruned"]
 
 
@@ -319,11 +324,14 @@ class Config(dict):
         # merges under the sweep's leaves).
         locked = self.__dict__.get("_locked", {})
         if key in locked:
+            # (Stored all the same: copy.copy and deepcopy fill a new Config item by item.)
             if isinstance(value, dict) and isinstance(locked[key], dict):
                 dict.__setitem__(self, key, _merged(value, locked[key]))
-            elif value != locked[key]:
+                return
+            if value != locked[key]:
                 print("sweep_client: config item %r is set by the sweep (%r): the script's %r is ignored, as in W&B"
                       % (key, locked[key], value), file=sys.stderr)
+            dict.__setitem__(self, key, locked[key])
             return
         dict.__setitem__(self, key, value)
 
@@ -443,7 +451,9 @@ class Run(object):
             data, self._held = _merged(self._held, data), {}
             epoch = self._epoch + 1
         self._epoch = epoch
-        if _report(epoch, data) and not exiting:
+        # (Past the study's last epoch the worker says stop: W&B's agent cuts no run at an
+        # epoch count, so the script goes on, its further steps not sent.)
+        if _report(epoch, data) and _state["pruned"] and not exiting:
             # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
             # (Not always a prune: a non-finite objective stops the trial as FAIL the same way.)
             why = _state.get("stop_reason") or "pruned"
@@ -576,13 +586,16 @@ def init(config=None, name=None, **_ignored):
     """Starts the run (W&B's project, entity, ... are accepted and ignored). Called again
     before the run finishes, it returns the same run, as W&B does in a script (a second run
     counted its epochs from 1 again, and its reports were dropped as repeated epochs); the
-    new config's keys the run lacks are added."""
+    new config's keys the run lacks are added. With `reinit=True` the run finishes and a
+    new one starts, as in W&B."""
     global run
     if run is not None and not getattr(run, "_finished", False):
-        for k, v in _as_dict(config).items():
-            if k not in run.config:
-                run.config[k] = v
-        return run
+        if not _ignored.get("reinit"):
+            for k, v in _as_dict(config).items():
+                if k not in run.config:
+                    run.config[k] = v
+            return run
+        run.finish()
     run = Run(config, name=name)
     globals()["config"] = run.config
     globals()["summary"] = run.summary

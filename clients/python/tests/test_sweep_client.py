@@ -145,10 +145,17 @@ class OutsideASweep(unittest.TestCase):
                 "config['lr'] = 0.02\n"
                 "config.batch = 3\n"
                 "config['epochs'] = 5\n"
-                "print(json.dumps([config.lr, config['lr'], config.batch, config['batch'], config.epochs, config.as_dict()], sort_keys=True))\n")
+                "print(json.dumps([config.lr, config['lr'], config.batch, config['batch'], config.epochs, config.as_dict()], sort_keys=True))\n"
+                "import copy\n"
+                "print(json.dumps([dict(copy.copy(config)), dict(copy.deepcopy(config))], sort_keys=True))\n"
+                "print(wandb.init() is run, wandb.init(reinit=True) is run)\n")
         r = run_python(code, ["--lr=0.1"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(json.loads(r.stdout), [0.1, 0.1, 3, 3, 5, {"lr": 0.1, "batch": 3, "epochs": 5}])
+        lines = r.stdout.splitlines()
+        self.assertEqual(json.loads(lines[0]), [0.1, 0.1, 3, 3, 5, {"lr": 0.1, "batch": 3, "epochs": 5}])
+        # Copies keep the sweep's values (filled item by item, they lost the locked ones).
+        self.assertEqual(json.loads(lines[1]), [{"lr": 0.1, "batch": 3, "epochs": 5}] * 2)
+        self.assertEqual(lines[2].split(), ["True", "False"])
         self.assertIn("config item 'lr' is set by the sweep (0.1)", r.stderr)
 
 
