@@ -327,7 +327,8 @@ struct Export: ParsableCommand {
             let s = try q.requireStudy(named: study)
             let trials = try q.trials(studyID: s.id)
             let names = s.definition.space.parameters.map(\.name)
-            let definition = try? SweepDefinition.parseStored(text: s.definition.sweepFile, file: "\(study) (stored sweep file)")
+            // (As a resume reads it: a W&B study an earlier Sweep started, as that Sweep read it.)
+            let definition = try? SweepDefinition.stored(s)
             let arguments = trials.map { Self.arguments(of: $0, in: definition) }
             if format == .json {
                 // The document as `Document` encodes it, rendered one trial at a time: encoding
