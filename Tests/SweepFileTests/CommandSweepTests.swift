@@ -486,16 +486,14 @@ import Testing
         #expect(try convertedSpace(text, file: "n.yaml") == d.space)
     }
 
+    /// A W&B file of a random search over the parameter `lines` (one per line), 2 runs.
+    static func wandbFile(_ lines: String, program: String = "train.py") -> String {
+        "program: \(program)\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n" + lines.split(separator: "\n").map { "  " + $0 + "\n" }.joined()
+    }
+
     /// W&B's `probabilities` weigh random draws of `values`; a grid refuses them, as W&B's does.
     @Test func wandbProbabilitiesWeighTheChoices() throws {
-        let text = """
-            program: train.py
-            method: random
-            metric: {name: loss}
-            run_cap: 2
-            parameters:
-              opt: {values: [adam, sgd, rmsprop], probabilities: [0.6, 0.4, 0]}
-            """
+        let text = Self.wandbFile("opt: {values: [adam, sgd, rmsprop], probabilities: [0.6, 0.4, 0]}")
         let d = try SweepDefinition.parse(text: text, file: "w.yaml")
         #expect(d.space.parameters.map(\.distribution) == [.categorical([.string("adam"), .string("sgd"), .string("rmsprop")], probabilities: [0.6, 0.4, 0])])
         #expect(try convertedSpace(text, file: "w.yaml") == d.space)
@@ -750,7 +748,7 @@ import Testing
     ])
     func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
         // (`beta` without a and b is W&B's default Beta(1, 1).)
-        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  \(line)\n"
+        let text = Self.wandbFile(line, program: "t.py")
         do {
             _ = try SweepDefinition.parse(text: text, file: "w.yaml")
             Issue.record("accepted: \(line)")
