@@ -19,7 +19,9 @@ final class MappedFile: @unchecked Sendable {
     /// Maps `path`; `field` names the `data` field for the missing-file message.
     init(_ path: String, field: String) throws(DataError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // Non-blocking: opening a FIFO for reading waits for a writer (`sweep validate` on a
+        // FIFO named as a data file hung); it is then refused below as no regular file.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw DataError.noSuchFile(field: field, path: path) }
             throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -27,7 +29,9 @@ final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError.unreadable(path: path, reason: "not a regular file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw DataError.unreadable(path: path, reason: "not a regular file (a pipe or a device): data files are read whole; save the data to a file")
+        }
         count = Int(info.st_size)
         guard count > 0 else { base = nil; return }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)

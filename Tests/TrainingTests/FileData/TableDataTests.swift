@@ -91,6 +91,16 @@ struct TableDataTests {
         }
     }
 
+    /// A FIFO named as a data file is refused at once (opening it waited for a writer, and
+    /// `sweep validate` hung).
+    @Test(.timeLimit(.minutes(1))) func aFIFOIsRefusedWithoutWaiting() throws {
+        let dir = try DataDirectory()
+        let fifo = dir.path + "/pipe.csv"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let message = try dataFailure(#"{"dataset": "csv", "train_file": "\#(fifo)", "label": "y"}"#)
+        #expect(message?.contains("not a regular file (a pipe or a device)") == true, "\(String(describing: message))")
+    }
+
     /// Binary files and wide tables give short errors: a file of zeros was read as one line
     /// of megabytes (gigabytes of memory, the line echoed as its header), and a label typo in
     /// a table of 100,000 columns printed every name.
