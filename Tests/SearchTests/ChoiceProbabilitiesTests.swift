@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    @Test func tpesStartUpTrialsFollowThemAndItsModelStillPicksFromEveryChoiceWithAChance() {
+    @Test func tpesStartUpTrialsFollowThemAndItsModelSuggestsAChoiceOfTheSpace() {
         let history = StudyHistory(direction: .minimize)
         let tpe = TPESampler(seed: 2, options: .init(nStartupTrials: 200))
         var counts: [ParamValue: Int] = [:]

@@ -36,24 +36,23 @@ struct ModelCommand: ParsableCommand {
             }
             guard !rows.isEmpty || !retrains.isEmpty else { print("study '\(s.name)' kept no models"); return }
             let dir = ArtifactDirectory(database: database.path)
-            defer {
-                // `sweep retrain`'s models (on train + validation data), which `retrain --list` scores.
-                if !retrains.isEmpty {
-                    var r = TextTable(["retrained trial", "test loss", "when", "file"])
-                    for x in retrains { r.add(["\(x.trialNumber)", Fmt.value(x.testLoss), Fmt.time(x.createdAt), dir.absolute(x.modelPath!)]) }
-                    print((rows.isEmpty ? "" : "\n") + "retrained (sweep retrain):\n" + r.render())
+            if !rows.isEmpty {
+                var t = TextTable(["trial", s.definition.metric, "bytes", "file"])
+                let ranked = rows.sorted { a, b in
+                    guard let x = a.value, let y = b.value else { return a.value != nil }
+                    return s.direction.isBetter(x, than: y)
                 }
+                for r in ranked {
+                    t.add(["\(r.trialNumber)", Fmt.value(r.value), "\(r.bytes)", dir.absolute(r.path)])
+                }
+                print(t.render())
             }
-            guard !rows.isEmpty else { return }
-            var t = TextTable(["trial", s.definition.metric, "bytes", "file"])
-            let ranked = rows.sorted { a, b in
-                guard let x = a.value, let y = b.value else { return a.value != nil }
-                return s.direction.isBetter(x, than: y)
+            // `sweep retrain`'s models (on train + validation data), which `retrain --list` scores.
+            if !retrains.isEmpty {
+                var r = TextTable(["retrained trial", "test loss", "when", "file"])
+                for x in retrains { r.add(["\(x.trialNumber)", Fmt.value(x.testLoss), Fmt.time(x.createdAt), x.modelPath.map(dir.absolute) ?? "-"]) }
+                print((rows.isEmpty ? "" : "\n") + "retrained (sweep retrain):\n" + r.render())
             }
-            for r in ranked {
-                t.add(["\(r.trialNumber)", Fmt.value(r.value), "\(r.bytes)", dir.absolute(r.path)])
-            }
-            print(t.render())
         }
     }
 

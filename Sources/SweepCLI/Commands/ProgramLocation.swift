@@ -48,23 +48,22 @@ enum ProgramLocation {
     /// module, `python -m pkg.train`, or found by a runner).
     static let scriptExtensions = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
 
-    /// What `sweep run` (with local workers) and `sweep validate` say about a missing program:
-    /// an error for a script file, which every local trial would fail to open (a run from
-    /// another directory failed 6 trials and kept them FAIL, while `resume` refused), a note
-    /// otherwise; nil when it is there.
-    static func problem(for definition: SweepDefinition, file: String) -> (text: String, isError: Bool)? {
+    /// What `sweep run` (with local workers) and `sweep validate` say about a missing program,
+    /// and whether `run` refuses it: a script file, which every local trial would fail to open
+    /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
+    /// refused); another name only gets a note. Nil when it is there.
+    static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
         guard let (program, here) = missing(in: definition, file: file) else { return nil }
-        let isError = scriptExtensions.contains { program.hasSuffix($0) }
-        let lead = isError ? "" : "note: "
-        let remote = isError ? "; or pass --workers 0 and start workers where the program is" : ""
+        let isScript = scriptExtensions.contains { program.hasSuffix($0) }
+        let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
         guard definition.template["working_directory"] == nil else {
-            return ("\(lead)program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isError)
+            return ("program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isScript)
         }
         let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
         let hint = FileManager.default.fileExists(atPath: beside)
             ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
             : ""
-        return ("\(lead)program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)\(remote)", isError)
+        return ("program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)\(remote)", isScript)
     }
 
     /// Why `sweep resume` with local workers must not start here: every remaining trial

@@ -72,9 +72,9 @@ struct Run: ParsableCommand {
         let definition = try DataPreflight.sweep(file)
         // A missing script file is refused (every local trial would fail to open it); another
         // name gets a note: it may be a module (`python -m`), found by a runner, or in a container.
-        if workers > 0, let (text, isError) = ProgramLocation.problem(for: definition, file: file) {
-            if isError { throw UsageError(text) }
-            StandardStream.error.write(text + "\n")
+        if workers > 0, let (message, refusesRun) = ProgramLocation.problem(for: definition, file: file) {
+            if refusesRun { throw UsageError(message) }
+            StandardStream.error.write("note: " + message + "\n")
         }
         if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
             StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")

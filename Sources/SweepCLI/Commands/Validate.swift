@@ -29,7 +29,7 @@ struct Validate: ParsableCommand {
                 // Names and choices come from the file: an escape sequence in one would reach the terminal.
                 print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
-            if let (text, _) = ProgramLocation.problem(for: d, file: file) { print(text.hasPrefix("note: ") ? text : "note: " + text) }
+            if let (message, _) = ProgramLocation.problem(for: d, file: file) { print("note: " + message) }
             // The data every trial reads (loaded once by the check above: the loader caches it).
             if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {
                 print(Self.dataLine(dataset))

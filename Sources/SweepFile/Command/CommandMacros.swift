@@ -74,7 +74,7 @@ public enum CommandMacros {
     public static func expand(_ template: [String], _ c: Context) -> [String] {
         var argv: [String] = []
         // (`${args_json}` nests by path in either style; `${param:NAME}` names a parameter.)
-        let passed = c.style == .nested ? grouped(c.arguments) : c.arguments
+        let passed = passed(c.arguments, style: c.style)
         for part in template {
             switch part {
             case "${env}":
@@ -163,6 +163,11 @@ public enum CommandMacros {
             }
             return out + String(quote)
         }
+    }
+
+    /// The arguments the list macros (and `SWEEP_PARAMS`) pass in `style`.
+    public static func passed(_ arguments: [CommandTask.Argument], style: CommandTask.ArgumentStyle) -> [CommandTask.Argument] {
+        style == .nested ? grouped(arguments) : arguments
     }
 
     /// `arguments` one per top-level key, in file order: a nested group (`optimizer.lr`,

@@ -238,7 +238,7 @@ extension CommandTask {
         case .bool(let b): return .bool(b)
         case .string(let s): return .string(s)
         case .null: return .null
-        default: return ParameterExtraction.paramValueOrList(node) ?? .string(node.literal)
+        default: return ParameterExtraction.paramValueOrCollection(node) ?? .string(node.literal)
         }
     }
 }

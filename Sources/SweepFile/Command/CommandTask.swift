@@ -53,9 +53,7 @@ public struct CommandTask: Codable, Sendable, Hashable {
     public var style: ArgumentStyle { argumentStyle ?? .dotted }
 
     /// The arguments the list macros and `SWEEP_PARAMS` pass, in `style`.
-    public var passedArguments: [Argument] {
-        style == .nested ? CommandMacros.grouped(arguments) : arguments
-    }
+    public var passedArguments: [Argument] { CommandMacros.passed(arguments, style: style) }
 
     /// W&B's default command line.
     public static let defaultCommand = ["${env}", "${interpreter}", "${program}", "${args}"]

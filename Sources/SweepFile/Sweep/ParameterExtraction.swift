@@ -158,11 +158,11 @@ enum ParameterExtraction {
     /// A scalar node, or a list or mapping of scalars, lists and mappings, as a parameter
     /// value (a W&B choice may be a list, `values: [[64, 32], [128]]`, or a dict,
     /// `values: [{name: cosine, warmup: 5}]`).
-    static func paramValueOrList(_ node: ConfigNode) -> ParamValue? {
+    static func paramValueOrCollection(_ node: ConfigNode) -> ParamValue? {
         if let entries = node.entries {
             var members: [String: ParamValue] = [:]
             for e in entries {
-                guard let v = paramValueOrList(e.value) else { return nil }
+                guard let v = paramValueOrCollection(e.value) else { return nil }
                 members[e.key] = v
             }
             return .dict(members)
@@ -170,7 +170,7 @@ enum ParameterExtraction {
         guard let elements = node.elements else { return paramValue(node) }
         var items: [ParamValue] = []
         for e in elements {
-            guard let v = paramValueOrList(e) else { return nil }
+            guard let v = paramValueOrCollection(e) else { return nil }
             items.append(v)
         }
         return .list(items)

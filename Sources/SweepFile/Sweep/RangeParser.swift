@@ -107,7 +107,7 @@ struct RangeParser {
             return .categorical(values, probabilities: try node["probabilities"].map { p throws(ConfigError) in try probabilities(p, choices: values.count) })
         case .fixed:
             // (A mapping or a list is one value too: a W&B constant dict, passed whole.)
-            guard let v = ParameterExtraction.paramValueOrList(argument) else {
+            guard let v = ParameterExtraction.paramValueOrCollection(argument) else {
                 if let shown = Self.nonFinite(argument) { throw fail("'fixed' takes a finite number, got \(shown)", at: key) }
                 throw fail("'fixed' takes one value (a number, text, true/false, null, or a list or mapping of them), got \(argument.kindDescription)", at: key)
             }
@@ -243,13 +243,12 @@ struct RangeParser {
             }
             values.append(v)
         }
-        switch ChoiceProbabilities.problem(values, choices: choices) {
-        case nil: return values
-        case .notAProbability(let i, _)?:
-            throw ConfigError(mark: elements[i].mark, path: at.appending(index: i), message: ChoiceProbabilities.problem(values, choices: choices)!.description)
-        case let problem?:
-            throw ConfigError(mark: node.mark, path: at, message: problem.description)
+        guard let problem = ChoiceProbabilities.problem(values, choices: choices) else { return values }
+        // At the element it is about, or at the list.
+        if case .notAProbability(let i, _) = problem {
+            throw ConfigError(mark: elements[i].mark, path: at.appending(index: i), message: problem.description)
         }
+        throw ConfigError(mark: node.mark, path: at, message: problem.description)
     }
 
     /// Distinct single values, at most `ParameterExtraction.maxChoices` (checked in linear time).
@@ -264,7 +263,7 @@ struct RangeParser {
         var seen = Set<ParamValue>(minimumCapacity: elements.count)
         for (i, e) in elements.enumerated() {
             let at = path.appending(key).appending(index: i)
-            guard let v = ParameterExtraction.paramValueOrList(e) else {
+            guard let v = ParameterExtraction.paramValueOrCollection(e) else {
                 if let shown = Self.nonFinite(e) {
                     throw ConfigError(mark: e.mark, path: at, message: "a choice must be a finite number, got \(shown)")
                 }

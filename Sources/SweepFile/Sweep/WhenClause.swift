@@ -24,7 +24,7 @@ struct WhenClause {
         // may itself be a list or a mapping, for a choice of lists (`when: {layers: [[64, 32]]}`)
         // or dicts.
         for v in parent.value.elements ?? [parent.value] {
-            guard let pv = ParameterExtraction.paramValueOrList(v) else {
+            guard let pv = ParameterExtraction.paramValueOrCollection(v) else {
                 throw ConfigError(mark: v.mark, path: whenPath.appending(parent.key), message: "condition values must be values, or lists or mappings of them, got \(v.kindDescription)")
             }
             values.append(pv)

@@ -38,7 +38,7 @@ public struct DataSplit: Sendable {
     public var count: Int { labels.count }
 
     /// A CRC-32 of the split's size and of up to 65,536 evenly spaced feature values, labels
-    /// and targets: cheap at every checkpoint (the whole of Fashion-MNIST is 188 MB), and it
+    /// and targets: cheap where the whole is not (Fashion-MNIST's is 188 MB), and it
     /// changes when a column or the rows change (a checkpoint continued training on a file
     /// whose feature column had changed, at the same size).
     public var digest: UInt32 {

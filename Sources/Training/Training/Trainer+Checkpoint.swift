@@ -15,7 +15,7 @@ extension Trainer {
                 .init(best: $0.best, bestEpoch: $0.bestEpoch, wait: $0.wait,
                       bestParameters: $0.snapshot?.values, bestState: $0.snapshot?.state)
             },
-            epochs: history, dataDigest: dataset.train.digest)
+            epochs: history, dataDigest: trainDigest)
     }
 
     /// Continues from `checkpoint` instead of from the initial weights: the next `fit` trains
@@ -36,7 +36,7 @@ extension Trainer {
             throw TrainingError.dataMismatch("the checkpoint was trained on \(checkpoint.order.count) samples, this training split has \(dataset.train.count)")
         }
         // The same size is not the same data (a changed feature column continued silently).
-        if let digest = checkpoint.dataDigest, digest != dataset.train.digest {
+        if let digest = checkpoint.dataDigest, digest != trainDigest {
             throw TrainingError.dataMismatch("the checkpoint was trained on other data: this training split has the same \(dataset.train.count) samples but other values (the data files or the split changed)")
         }
         guard checkpoint.epoch < config.training.epochs else {

@@ -34,6 +34,10 @@ public final class Trainer {
         didSet { network.gemm.timing = profiling }
     }
 
+    /// The training split's ``DataSplit/digest``, for checkpoints: computed once (the data
+    /// never changes under a trainer; a checkpoint is taken every epoch).
+    private(set) lazy var trainDigest = dataset.train.digest
+
     let network: Network
     var optimizer: any Optimizer
     /// Transfer learning: the layers taken from the base model, and the freeze state.
