@@ -42,6 +42,44 @@ struct PopulationBasedTrainingE2ETests {
         budget: {trials: 2}
         """
 
+    /// `sweep status` of a population counts epochs (members end together at the last one:
+    /// "0/2 trials" until then said nothing) and names the member ahead at its latest epoch;
+    /// the JSON has the same, and a finished population shows every epoch and its best.
+    @Test func statusOfAPopulationCountsEpochsAndNamesTheLeadingMember() throws {
+        let h = try SweepHarness("pbt-status")
+        defer { h.cleanUp() }
+        let file = try h.write("pbt.yaml", Self.sweepFile(study: "long", epochs: 400, search: Self.pairEveryEpoch))
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let reported = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "long").id).map(\.epochs).reduce(0, +) }) ?? 0 }
+        #expect(h.waitFor(timeout: 120) { reported() >= 6 }, "\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGINT)
+        #expect(h.waitFor(timeout: 60) { !run.isRunning })
+        let (trials, latest) = try h.reader().read { q in
+            let trials = try q.trials(studyID: try q.requireStudy(named: "long").id)
+            return (trials, try trials.map { t in try q.intermediates(trialID: t.id).first { $0.step == t.epochs }?.value })
+        }
+        let done = trials.map(\.epochs).reduce(0, +)
+        try #require(trials.count == 2 && done >= 6 && done < 800, "\(trials)")
+        let leader = try #require(zip(trials, latest).compactMap { t, v in v.map { (t.number, $0) } }.max { $0.1 < $1.1 })
+        let status = try h.run(["status", "long", "--db", h.db])
+        #expect(status.status == 0 && status.output.contains("] \(done)/800 epochs of 2 members  [INTERRUPTED]"), "\(status.output)")
+        #expect(status.output.contains("leading: trial \(leader.0)  val_accuracy "), "\(status.output)")
+        #expect(status.output.contains(" epochs/"), "the rate is in epochs: \(status.output)")
+        let json = try h.run(["status", "long", "--db", h.db, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], "\(json.output)")
+        let population = try #require(object["population"] as? [String: Any], "\(json.output)")
+        #expect(population["epochs_done"] as? Int == done && population["epochs_total"] as? Int == 800 && population["members"] as? Int == 2, "\(json.output)")
+        let leading = try #require(population["leading"] as? [String: Any], "\(json.output)")
+        #expect((leading["trial"] as? [String: Any])?["number"] as? Int == leader.0 && leading["value"] as? Double == leader.1, "\(json.output)")
+
+        // A finished population: every epoch counted, and its best trial.
+        let short = try h.write("short.yaml", Self.sweepFile(study: "short", epochs: 3, search: Self.pairEveryEpoch))
+        #expect(try h.run(["run", short, "--db", h.db, "--workers", "2", "--no-progress"]).status == 0)
+        let finished = try h.run(["status", "short", "--db", h.db]).output
+        #expect(finished.contains("] 6/6 epochs of 2 members  [FINISHED]") && finished.contains("best: trial "), "\(finished)")
+    }
+
     @Test func validatePrintsTheSchedulerSettingsWithTheirDefaults() throws {
         let h = try SweepHarness("pbt-validate")
         defer { h.cleanUp() }

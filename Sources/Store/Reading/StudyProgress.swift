@@ -24,6 +24,18 @@ public struct StudyProgress: Sendable, Hashable {
     /// (over the recent window it fell each time it was read).
     public var interruptedRunSeconds: Double?
 
+    /// A population's progress (Population Based Training), whose members all end together
+    /// at the last epoch: counted in epochs, "0/8 trials" until the very end said nothing.
+    public var population: PopulationProgress?
+
+    /// Epochs per second of a population (see ``throughput`` for the windows).
+    public var epochRate: Double? {
+        guard let pop = population else { return nil }
+        if let run = interruptedRunSeconds { return run > 0 && pop.epochsDone > 0 ? Double(pop.epochsDone) / run : nil }
+        guard windowSeconds > 0, pop.epochsRecently > 0 else { return nil }
+        return Double(pop.epochsRecently) / windowSeconds
+    }
+
     /// Trials per second: over the recent window while running, over the whole run once
     /// finished or interrupted (its running time: a study interrupted and resumed did not
     /// run in between).
@@ -44,6 +56,10 @@ public struct StudyProgress: Sendable, Hashable {
     /// Seconds to the end at the current rate (none for a sweep without a budget, which
     /// runs until stopped: "ETA 16666h" was the time to its cap of a million trials).
     public var eta: Double? {
+        if let pop = population {
+            guard let rate = epochRate, rate > 0 else { return nil }
+            return Double(max(0, pop.epochsTotal - pop.epochsDone)) / rate
+        }
         guard let rate = throughput, rate > 0, !TrialBudget.isUnbounded(study.definition.budgetTrials) else { return nil }
         return Double(remaining) / rate
     }
@@ -51,9 +67,36 @@ public struct StudyProgress: Sendable, Hashable {
     public func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
 }
 
+/// How far a population of members training side by side has come, in epochs.
+public struct PopulationProgress: Sendable, Hashable {
+    /// The members (the study's trials).
+    public var members: Int
+    /// Epochs each member trains.
+    public var epochsPerMember: Int
+    /// Epochs trained so far, summed over the members.
+    public var epochsDone: Int
+    /// Epochs reported within the rate window.
+    public var epochsRecently: Int
+    /// The member whose latest report is best, while no member has completed.
+    public var leader: Leader?
+
+    /// Every member's epochs.
+    public var epochsTotal: Int { members * epochsPerMember }
+
+    /// A member's latest reported objective.
+    public struct Leader: Sendable, Hashable {
+        public var trial: TrialRecord
+        public var value: Double
+        public var epoch: Int
+    }
+}
+
 extension StoreQueries {
     /// Progress of a study, with the rate measured over the last `window` seconds before `now`.
-    public func progress(study: StudyRecord, now: Double, window: Double = 60) throws -> StudyProgress {
+    /// `population` gives the members and their epochs of a Population Based Training study
+    /// (the store does not read sweep files): its progress is then counted in epochs too.
+    public func progress(study: StudyRecord, now: Double, window: Double = 60,
+                         population: (members: Int, epochs: Int)? = nil) throws -> StudyProgress {
         let counts = try stateCounts(studyID: study.id)
         let finished = (counts[.complete] ?? 0) + (counts[.pruned] ?? 0) + (counts[.fail] ?? 0)
         let row = try Row.fetchOne(db, sql: """
@@ -69,6 +112,30 @@ extension StoreQueries {
         return StudyProgress(study: study, counts: counts, finished: finished, finishedRecently: row?["recent"] ?? 0,
                              windowSeconds: effectiveWindow, best: try best(study: study, top: 1).first,
                              workers: all.filter { $0.state == .alive && $0.quarantinedAt == nil },
-                             quarantined: all.filter { $0.quarantinedAt != nil }, firstStart: firstStart, lastFinish: lastFinish)
+                             quarantined: all.filter { $0.quarantinedAt != nil }, firstStart: firstStart, lastFinish: lastFinish,
+                             population: try population.map { try populationProgress(study: study, members: $0.members, epochs: $0.epochs, since: now - window) })
+    }
+
+    private func populationProgress(study: StudyRecord, members: Int, epochs: Int, since: Double) throws -> PopulationProgress {
+        // (A member's `epochs` is how far it trained, its inherited epochs included after an
+        // exploit: it continues from the epoch it copied.)
+        let done: Int = try Int.fetchOne(db, sql: "SELECT coalesce(sum(min(epochs, ?)), 0) FROM trials WHERE study_id = ?",
+                                         arguments: [epochs, study.id]) ?? 0
+        let recent: Int = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM intermediate_values v JOIN trials t ON t.id = v.trial_id
+            WHERE t.study_id = ? AND v.recorded_at >= ?
+            """, arguments: [study.id, since]) ?? 0
+        // Each member's latest report (at its `epochs`), best first in the study's direction.
+        let order = study.direction == .maximize ? "DESC" : "ASC"
+        var leader: PopulationProgress.Leader?
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT \(Self.trialColumns), v.value AS latest, v.step AS latest_step
+            FROM trials t JOIN intermediate_values v ON v.trial_id = t.id AND v.step = t.epochs
+            WHERE t.study_id = ? AND v.value IS NOT NULL AND t.state NOT IN ('FAIL', 'PRUNED')
+            ORDER BY v.value \(order), t.number LIMIT 1
+            """, arguments: [study.id]) {
+            leader = .init(trial: try Self.trial(row), value: row["latest"], epoch: row["latest_step"])
+        }
+        return PopulationProgress(members: members, epochsPerMember: epochs, epochsDone: done, epochsRecently: recent, leader: leader)
     }
 }

@@ -39,6 +39,33 @@ struct Status: ParsableCommand {
         var quarantined: [QuarantinedJSON]
         /// Where more workers join the running study (`sweep worker --connect`).
         var endpoint: String?
+        /// A Population Based Training study's progress in epochs.
+        var population: PopulationJSON?
+    }
+
+    struct PopulationJSON: Encodable {
+        var members: Int
+        var epochs_per_member: Int
+        var epochs_done: Int
+        var epochs_total: Int
+        var epochs_per_s: Double?
+        /// The member whose latest report is best, while none has completed.
+        var leading: LeaderJSON?
+
+        init(_ p: PopulationProgress, rate: Double?) {
+            members = p.members
+            epochs_per_member = p.epochsPerMember
+            epochs_done = p.epochsDone
+            epochs_total = p.epochsTotal
+            epochs_per_s = rate
+            leading = p.leader.map { LeaderJSON(trial: JSONOutput.Trial($0.trial), value: $0.value, epoch: $0.epoch) }
+        }
+    }
+
+    struct LeaderJSON: Encodable {
+        var trial: JSONOutput.Trial
+        var value: Double
+        var epoch: Int
     }
 
     struct QuarantinedJSON: Encodable {
@@ -72,7 +99,7 @@ struct Status: ParsableCommand {
                                   // Only while it runs: an interrupted study's rows name workers that are gone.
                                   workers: (snapshot.phase == .running ? p.workers : []).map { WorkerJSON(worker: $0.worker, host: $0.host, trial: $0.trialNumber, epoch: $0.epoch, trials_done: $0.trialsDone, last_seen: $0.lastSeen) },
                                   quarantined: p.quarantined.map { QuarantinedJSON(worker: $0.worker, host: $0.host, last_error: $0.lastError, quarantined_at: $0.quarantinedAt) },
-                                  endpoint: snapshot.joinEndpoint)
+                                  endpoint: snapshot.joinEndpoint, population: p.population.map { PopulationJSON($0, rate: p.epochRate) })
             print(try JSONOutput.render(json))
             return
         }

@@ -17,14 +17,21 @@ enum StatusView {
         let budget = s.definition.budgetTrials
         var out: [String] = []
         // A sweep without a budget (W&B without run_cap) runs until stopped: no bar toward a million.
-        let progress = TrialBudget.isUnbounded(budget) ? "\(p.finished) trials (no budget)"
-            : "\(progressBar(Double(p.finished) / Double(max(1, budget)))) \(p.finished)/\(budget) trials"
+        let progress = if let pop = p.population {
+            // Members end together at the last epoch: "0/8 trials" until then said nothing.
+            "\(progressBar(Double(pop.epochsDone) / Double(max(1, pop.epochsTotal)))) \(pop.epochsDone)/\(pop.epochsTotal) epochs of \(pop.members) members"
+        } else if TrialBudget.isUnbounded(budget) {
+            "\(p.finished) trials (no budget)"
+        } else {
+            "\(progressBar(Double(p.finished) / Double(max(1, budget)))) \(p.finished)/\(budget) trials"
+        }
         out.append("\(s.name) \(progress)  [\(snapshot.stopping && snapshot.phase == .running ? "STOPPING" : snapshot.phase.rawValue)]")
         // Trials left RUNNING by an interrupted run are not running: they continue on resume.
         let running = snapshot.phase == .interrupted ? "interrupted \(p.count(.running))" : "running \(p.count(.running))"
         out.append("  done \(p.count(.complete))  pruned \(p.count(.pruned))  \(running)  failed \(p.count(.fail))  stale \(p.count(.stale))  waiting \(p.count(.waiting))")
         let elapsed = snapshot.elapsed.map { "  elapsed " + Fmt.seconds($0) } ?? ""
-        var rate = elapsed + "  throughput " + (p.throughput.map { $0 >= 1 ? String(format: "%.1f trials/s", $0) : String(format: "%.1f trials/min", $0 * 60) } ?? "-")
+        let throughput = p.population == nil ? p.throughput.map { Fmt.rate($0, of: "trials") } : p.epochRate.map { Fmt.rate($0, of: "epochs") }
+        var rate = elapsed + "  throughput " + (throughput ?? "-")
         switch snapshot.phase {
         case .running: if let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
         case .interrupted: rate += "  interrupted: continue with `sweep resume \(s.name)\(snapshot.databasePath.isEmpty ? "" : " --db \(snapshot.databasePath)")`"
@@ -34,6 +41,10 @@ enum StatusView {
         if let b = p.best {
             let params = s.definition.space.parameters.compactMap { q in b.params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }
             out.append("  best: trial \(b.number)  \(s.definition.metric) \(Fmt.value(b.value))  \(params.joined(separator: " "))")
+        } else if let leader = p.population?.leader {
+            // No member has ended yet: the one ahead now, at its latest epoch.
+            let params = s.definition.space.parameters.compactMap { q in leader.trial.params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }
+            out.append("  leading: trial \(leader.trial.number)  \(s.definition.metric) \(Fmt.value(leader.value)) at epoch \(leader.epoch)  \(params.joined(separator: " "))")
         } else {
             out.append("  best: -")
         }

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Store
+import SweepFile
 
 /// What a status block shows: progress, phase, and the time a coordinator ran the study.
 struct StatusSnapshot {
@@ -22,7 +23,9 @@ struct StatusSnapshot {
         let phase = known ?? StudyPhase.of(study, databasePath: databasePath)
         var runs = try q.runSegments(studyID: study.id)
         if phase == .running { runs = runs.extendingLast(to: now) }
-        let progress = try q.progress(study: study, now: now)
+        // (A population trains side by side: its progress is counted in epochs.)
+        let population = (try? SweepDefinition.stored(study)).flatMap { d in d.scheduler?.pbt.map { (members: $0.population, epochs: d.maxEpochs) } }
+        let progress = try q.progress(study: study, now: now, population: population)
         // (A study without start events, written by other means: from its first trial on.)
         let span = progress.firstStart.map { max(0, (phase == .running ? now : progress.lastFinish ?? now) - $0) }
         // Once it stopped, the coordinator's own count (`run_seconds`) is at least as right:

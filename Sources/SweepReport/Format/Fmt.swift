@@ -37,6 +37,12 @@ public enum Fmt {
         return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60)
     }
 
+    /// A rate of `unit` (trials, epochs): per second from one a second up, per minute below
+    /// (`2.5 trials/s`, `12.0 epochs/min`).
+    public static func rate(_ perSecond: Double, of unit: String) -> String {
+        perSecond >= 1 ? String(format: "%.1f \(unit)/s", perSecond) : String(format: "%.1f \(unit)/min", perSecond * 60)
+    }
+
     /// A local date and time, `yyyy-MM-dd HH:mm:ss`.
     public static func time(_ t: Double?) -> String {
         guard let t else { return "-" }
