@@ -71,11 +71,19 @@ import Testing
             training: {epochs: 3, batch_size: 16, optimizer: {name: sgd, learning_rate: 1.0e30}}
             """)
         let model = s.path("d.swm")
-        let r = try s.sweep(["train", file, "--save-model", model])
-        #expect(r.status == 1, "\(r.output)")
-        #expect(r.output.contains("error: training diverged in epoch 1: the loss or a metric became NaN or infinite"), "\(r.output)")
-        #expect(r.output.contains("no test metrics and no model written to \(model), since the weights are not usable"), "\(r.output)")
-        #expect(!r.output.contains("test_accuracy") && !FileManager.default.fileExists(atPath: model), "\(r.output)")
+        // Neither a CSV nor a JSON-lines metrics file is left empty (a 0-byte CSV without
+        // its header was), and one that existed before is not removed.
+        let csv = s.path("m.csv"), lines = s.path("m.jsonl"), existing = try s.write("old.jsonl", "")
+        for metrics in [csv, lines] {
+            let r = try s.sweep(["train", file, "--save-model", model, "--metrics-out", metrics])
+            #expect(r.status == 1, "\(r.output)")
+            #expect(r.output.contains("error: training diverged in epoch 1: the loss or a metric became NaN or infinite"), "\(r.output)")
+            #expect(r.output.contains("no test metrics and no model written to \(model), since the weights are not usable; \(metrics) not written: no epoch ended"), "\(r.output)")
+            #expect(!r.output.contains("test_accuracy") && !FileManager.default.fileExists(atPath: model), "\(r.output)")
+            #expect(!FileManager.default.fileExists(atPath: metrics), "\(r.output)")
+        }
+        let r = try s.sweep(["train", file, "--metrics-out", existing])
+        #expect(r.status == 1 && !r.output.contains("not written") && FileManager.default.fileExists(atPath: existing), "\(r.output)")
     }
 
     @Test func predictJSONGivesTheNumberOfMCSamples() throws {

@@ -115,7 +115,9 @@ struct Train: ParsableCommand {
             try? FileManager.default.removeItem(atPath: checkpoint)
         }
         switch result.stopReason {
-        case .diverged: throw CommandFailure(Self.divergence(completedEpochs: result.epochs.count, saveModel: saveModel, testing: !noTest && dataset.test.count > 0))
+        case .diverged:
+            let noMetrics = metricsFile.flatMap { $0.removeIfNothingWritten() ? $0.path : nil }
+            throw CommandFailure(Self.divergence(completedEpochs: result.epochs.count, saveModel: saveModel, metricsOut: noMetrics, testing: !noTest && dataset.test.count > 0))
         case .earlyStopping: print("early stopping after epoch \(result.epochs.last?.epoch ?? 0)\(result.restoredBest ? "; restored the weights of epoch \(result.bestEpoch ?? 0)" : "")")
         case .stoppedByCaller: print("stopped after epoch \(result.epochs.last?.epoch ?? 0)")
         case .completed: break
@@ -136,11 +138,13 @@ struct Train: ParsableCommand {
 
 extension Train {
     /// Why a diverged run ends with nothing: which epoch, and what was not produced.
-    static func divergence(completedEpochs: Int, saveModel: String?, testing: Bool) -> String {
+    /// `metricsOut`: the metrics file, when no epoch was written to it (it is not left empty).
+    static func divergence(completedEpochs: Int, saveModel: String?, metricsOut: String? = nil, testing: Bool) -> String {
         var skipped: [String] = []
         if testing { skipped.append("no test metrics") }
         if let saveModel { skipped.append("no model written to \(saveModel)") }
         let outcome = skipped.isEmpty ? "" : "; \(skipped.joined(separator: " and ")), since the weights are not usable"
-        return "training diverged in epoch \(completedEpochs + 1): the loss or a metric became NaN or infinite (often a learning rate too high)\(outcome)"
+        let metrics = metricsOut.map { "; \($0) not written: no epoch ended" } ?? ""
+        return "training diverged in epoch \(completedEpochs + 1): the loss or a metric became NaN or infinite (often a learning rate too high)\(outcome)\(metrics)"
     }
 }

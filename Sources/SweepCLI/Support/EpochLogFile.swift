@@ -116,6 +116,13 @@ final class EpochLogFile {
         return Array(columns.dropFirst().dropLast(2))
     }
 
+    /// Removes the file when this run created it and wrote nothing to it (training diverged
+    /// in its first epoch: an empty CSV without even a header was left behind); whether it did.
+    func removeIfNothingWritten() -> Bool {
+        guard created && written == 0 else { return false }
+        return unlink(path) == 0
+    }
+
     private func write(_ bytes: Data) -> String? {
         if bytes.isEmpty || DescriptorWriting.writeAll(fd, ArraySlice(bytes)) {
             written += bytes.count
