@@ -11,12 +11,20 @@ enum DataPreflight {
     /// The train file at `path`, with its data loaded and checked against the network.
     static func trainFile(_ path: String) throws -> (config: TrialConfig, dataset: Dataset?) {
         let config = try TrainFile.load(path: path)
-        let node = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)["data"]
+        let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
+        let node = root["data"]
+        // A base model that cannot be read is said at its line, before the data loads (said
+        // when training started, it had no place in the file).
+        var base: BaseModel?
+        if let from = config.model.transfer?.from, !from.hasPrefix("study:") {
+            let mark = root.mark(at: transferFrom)
+            do { base = BaseModel(from: from, mark: mark, model: try Model(path: from)) } catch {
+                throw ConfigError(file: path, mark: mark, path: transferFrom, message: "'\(from)': \(error)")
+            }
+        }
         let dataset = try load(config.data, file: path, node: node)
         noteNumericClasses(config.data, dataset, file: path)
-        // (A file that does not read as a model is said when training starts.)
-        if let from = config.model.transfer?.from, !from.hasPrefix("study:"), let model = try? Model(path: from),
-           let all = ConfigError.combining(baseModelProblems([BaseModel(from: from, mark: nil, model: model)], features: featureCount(dataset, config.data), file: path)) {
+        if let base, let all = ConfigError.combining(baseModelProblems([base], features: featureCount(dataset, config.data), file: path)) {
             throw all
         }
         if let dataset, let problem = config.problem(with: dataset) {

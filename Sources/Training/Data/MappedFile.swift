@@ -29,8 +29,9 @@ final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw DataError.unreadable(path: path, reason: "a directory, not a file") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw DataError.unreadable(path: path, reason: "not a regular file (a pipe or a device): data files are read whole; save the data to a file")
+            throw DataError.unreadable(path: path, reason: "not a regular file (a pipe or a device): files are read whole; save it to a file")
         }
         count = Int(info.st_size)
         guard count > 0 else { base = nil; return }
@@ -40,12 +41,35 @@ final class MappedFile: @unchecked Sendable {
         _ = madvise(p, count, MADV_SEQUENTIAL)
     }
 
+    /// The whole file at `path` copied (a model or checkpoint file); throws the reason as
+    /// the system says it ("no such file", "Is a directory"; Foundation's reading said
+    /// "NSCocoaErrorDomain error 256" for a directory).
+    static func readAll(_ path: String) throws(FileReadFailure) -> [UInt8] {
+        do {
+            let file = try MappedFile(path, field: "")
+            // (The mapping must outlive the copy: `bytes` does not keep it.)
+            return withExtendedLifetime(file) { [UInt8](file.bytes) }
+        } catch .noSuchFile {
+            throw FileReadFailure(reason: "no such file")
+        } catch .unreadable(_, let reason) {
+            throw FileReadFailure(reason: reason)
+        } catch {
+            throw FileReadFailure(reason: "\(error)")
+        }
+    }
+
     /// The bytes (empty for an empty file).
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
+}
+
+/// Why a whole file could not be read, as the system says it.
+struct FileReadFailure: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }
 
 /// Bytes owned on the heap (a decompressed file or archive entry), with a stable address.

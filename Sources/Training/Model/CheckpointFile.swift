@@ -100,13 +100,9 @@ public enum CheckpointFile: LittleEndianFormat {
 
     /// Reads a checkpoint file.
     public static func read(_ path: String) throws -> TrainingCheckpoint {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw CheckpointFileError.unreadable(path: path, reason: error.localizedDescription)
-        }
-        return try decode([UInt8](data))
+        let bytes: [UInt8]
+        do { bytes = try MappedFile.readAll(path) } catch { throw CheckpointFileError.unreadable(path: path, reason: error.reason) }
+        return try decode(bytes)
     }
 
     /// Decodes and checks (magic, version, lengths, checksum) the bytes of a checkpoint file.

@@ -112,14 +112,9 @@ public final class Model {
 
     /// Reads a model file; throws `ModelFileError`.
     public convenience init(path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
-            throw ModelFileError.unreadable(path: path, reason: reason)
-        }
-        try self.init(bytes: [UInt8](data))
+        let bytes: [UInt8]
+        do { bytes = try MappedFile.readAll(path) } catch { throw ModelFileError.unreadable(path: path, reason: error.reason) }
+        try self.init(bytes: bytes)
     }
 
     /// Layers, output shapes and parameter counts.

@@ -70,6 +70,18 @@ struct DataCommandTests {
             let result = try runSweep(["validate", sweep])
             #expect(result.status == 2 && result.output.contains("s.yaml:3:") && result.output.contains("model.transfer.from: '\(from)': "), "\(result.output)")
         }
+        // A train file too, at validate and at train, at its line (train said it without a
+        // place, with a hint for Swift callers; validate passed it), with the system's reason
+        // (a directory was "NSCocoaErrorDomain error 256").
+        for (from, reason) in [("\(dir.path)/nowhere.swm", "no such file"), (dir.path, "a directory, not a file"),
+                               (garbage, "not a Sweep model file")] {
+            let train = try dir.write("t.yaml", "data: {dataset: moons, samples: 100}\nmodel:\n  hidden: [4]\n  transfer: {from: \(from)}\ntraining: {epochs: 1}\n")
+            for command in ["validate", "train"] {
+                let result = try runSweep([command, train])
+                #expect(result.status == 2 && result.output.contains("t.yaml:4:14: model.transfer.from: '\(from)': ") && result.output.contains(reason)
+                        && !result.output.contains("Trainer("), "\(command): \(result.output)")
+            }
+        }
     }
 
     /// A base model whose input is not this data's width is refused at validate, in a sweep
@@ -86,7 +98,7 @@ struct DataCommandTests {
         #expect(refused.status == 2 && refused.output.contains("s.yaml:3:") && refused.output.contains("model.transfer.from: '\(base)': the base model takes 5 features per sample, this data set has 2"), "\(refused.output)")
         let train = try dir.write("t.yaml", "data: {dataset: moons, samples: 100}\nmodel: {hidden: [4], transfer: {from: \(base)}}\ntraining: {epochs: 1}\n")
         let refusedTrain = try runSweep(["validate", train])
-        #expect(refusedTrain.status == 2 && refusedTrain.output.contains("the base model takes 5 features per sample, this data set has 2"), "\(refusedTrain.output)")
+        #expect(refusedTrain.status == 2 && refusedTrain.output.contains("t.yaml:2:") && refusedTrain.output.contains("the base model takes 5 features per sample, this data set has 2"), "\(refusedTrain.output)")
         // Data of its width passes.
         let fits = try dir.write("f.yaml", "study: f\ndata: {dataset: csv, train_file: \(wide), label: y}\nmodel: {hidden: [4], transfer: {from: \(base)}}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
         let passed = try runSweep(["validate", fits])
