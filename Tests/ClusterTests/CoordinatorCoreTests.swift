@@ -234,6 +234,65 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials()[0].state == .complete)
     }
 
+    /// A worker declared dead whose id comes back from another process (systemd restarting
+    /// a stable --id after the trial killed it) does not have the crash forgiven: the trial
+    /// reaches its attempt limit (it was forgiven at each restart, and retried without end).
+    /// The same process coming back (the connection failed) is forgiven.
+    @Test(arguments: [false, true])
+    func aCrashIsForgivenOnlyWhenTheSameProcessComesBack(sameProcess: Bool) throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3, maxAttempts: 2))
+        func hello(pid: Int) throws {
+            try h.deliver(.hello(.init(worker: "w", host: "host-w", pid: pid, version: "t", cores: 2, threads: 1, capabilities: ["training", "synthetic"], running: nil)), from: "w")
+        }
+        try h.hello("other") // busy with trial 0 throughout
+        #expect(h.assignment("other")?.trial == 0)
+        var pid = 1
+        try hello(pid: pid)
+        for _ in 0..<2 {
+            guard let a = h.assignment("w") else { break }
+            _ = try h.report("w", a, epoch: 1, value: 0.5)
+            // It dies with the trial; the other worker keeps talking.
+            for _ in 0..<4 {
+                h.now += 1
+                try h.deliver(.heartbeat, from: "other")
+                try h.tick()
+            }
+            if !sameProcess { pid += 1 }
+            try hello(pid: pid)
+        }
+        let outcomes = try h.attempts(1).map(\.outcome)
+        if sameProcess {
+            #expect(try h.trials()[1].state == .running && outcomes == [.returned, .returned, nil], "\(outcomes)")
+        } else {
+            #expect(try h.trials()[1].state == .fail && outcomes == [.stale, .stale], "\(outcomes)")
+        }
+    }
+
+    /// Configurations that cannot run, trial after trial (a base model `study:X/best` whose
+    /// study does not exist), stop the study after five as failing programs do: the whole
+    /// budget failed in one pass, in one transaction (a million trials without a budget).
+    @Test func sampledConfigurationsThatCannotRunStopTheStudy() throws {
+        let h = try CoreHarness("""
+            study: refs
+            data: {dataset: moons, samples: 60}
+            model:
+              hidden: [4]
+              transfer: {from: "study:nope/best"}
+            training: {epochs: 1, optimizer: {name: sgd, learning_rate: {loguniform: [0.001, 0.1]}}}
+            sampler: {name: random}
+            budget: {trials: 1000}
+            """)
+        try h.hello("w")
+        h.now += 1
+        try h.tick()
+        let trials = try h.trials()
+        #expect(trials.count == CoordinatorCore.initialFailuresBeforeGivingUp && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
+        #expect(h.core.hasGivenUp && h.core.finished)
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
+        #expect(warnings.contains { $0.contains("stops: the first 5 trials of this run had configurations that cannot run (the last: ") && $0.contains("nope")
+            && $0.contains("fix what the error names, then `sweep resume refs` runs the rest of the budget") }, "\(warnings)")
+    }
+
     @Test func budgetIsExactWithManyWorkers() throws {
         let h = try CoreHarness(sweep(trials: 3))
         for w in ["a", "b", "c", "d", "e"] { try h.hello(w) }

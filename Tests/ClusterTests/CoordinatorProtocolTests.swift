@@ -485,6 +485,34 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(warnings.contains("worker bad, quarantined before, came back as a new process (pid 2 on host-bad): it gets work again"), "\(warnings)")
     }
 
+    /// A worker held back that is away when the verdict comes is quarantined as the process
+    /// that was held back: the same process saying hello again stays quarantined (its
+    /// process was not known, and any hello lifted the quarantine as "a new process").
+    @Test func aWorkerQuarantinedWhileAwayStaysQuarantinedWhenTheSameProcessReturns() throws {
+        let h = try CoreHarness(sweep(trials: 12, maxAttempts: 1))
+        try h.hello("good")
+        try h.hello("bad")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5)
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let b = try #require(h.assignment("bad"))
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "No module named torch", ready: true)), from: "bad")
+        }
+        #expect(h.assignment("bad") == nil, "held back")
+        try h.deliver(.bye(.init(reason: "SIGTERM")), from: "bad")
+        for _ in 0..<3 where h.core.counters.quarantined == 0 {
+            let next = try #require(h.assignment("good"))
+            try h.finish("good", next, value: 0.5)
+        }
+        #expect(h.core.counters.quarantined == 1)
+        try h.hello("bad") // the same process (pid 1 on host-bad)
+        let back = h.take("bad")
+        #expect(back.contains { if case .quarantine = $0 { return true } else { return false } }, "\(back)")
+        #expect(!back.contains { if case .assign = $0 { return true } else { return false } }, "\(back)")
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
+        #expect(!warnings.contains { $0.contains("came back as a new process") }, "\(warnings)")
+    }
+
     /// A hold does not end while one of its trials runs elsewhere (its outcome is the
     /// verdict on its way: a broken host released then was never quarantined); released,
     /// the worker takes new trials, not the ones it failed.
@@ -581,8 +609,9 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
     /// fail by themselves: failures after a report of the objective or by the trial's own
     /// verdict (a diverged loss) do not count. Five trials that never reported the objective
     /// do, with a budget too: also when they reported other metrics (kind 3: the program
-    /// names the metric otherwise, and all 30 trials of a budget failed).
-    @Test(arguments: [0, 1, 2, 3])
+    /// names the metric otherwise, and all 30 trials of a budget failed). Kind 4: a first
+    /// trial its worker stopped early with a value ran (it did not count as one that ran).
+    @Test(arguments: [0, 1, 2, 3, 4])
     func theGiveUpCountsOnlyTrialsThatNeverRan(kind: Int) throws {
         let h = try CoreHarness(sweep(trials: 20, epochs: 3, maxAttempts: 1))
         try h.hello("w")
@@ -591,6 +620,10 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         for _ in 0..<6 {
             guard let a = h.assignment("w") else { break }
             failed += 1
+            if kind == 4 && failed == 1 {
+                try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: .pruned, value: 0.5, metrics: ["value": 0.5], epochs: 1, ready: true)), from: "w")
+                continue
+            }
             if kind == 1 { _ = try h.report("w", a, epoch: 1, value: 0.5) }
             if kind == 3 {
                 try h.deliver(.report(.init(trial: a.trial, attempt: a.attempt, epoch: 1, value: nil, metrics: ["val_acc": 0.5])), from: "w")

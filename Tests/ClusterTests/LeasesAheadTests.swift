@@ -319,6 +319,36 @@ import Testing
         #expect(try h.attempts(2).first?.startedAt == startOf2)
     }
 
+    /// A report is the first word of a trial held ahead (the outcomes before it were lost):
+    /// it starts then, and its time is recorded (the lease copied before catching up was
+    /// written back over it, and the trial was recorded as never started).
+    @Test func aReportAboutATrialHeldAheadStartsIt() throws {
+        let (h, queue) = try harness(sweep(trials: 10, epochs: 2))
+        h.now += 0.006
+        let reportedAt = h.now
+        _ = try h.report("w1", queue[1], epoch: 1, value: 0.5)
+        h.now += 0.003
+        try h.finish("w1", queue[1], value: 0.5, epochs: 2)
+        let trial = try #require(try h.trials().first { $0.number == queue[1].trial })
+        #expect(trial.state == .complete && trial.startedAt == reportedAt, "\(String(describing: trial.startedAt))")
+        #expect(try h.attempts(queue[1].trial).first?.startedAt == reportedAt)
+    }
+
+    /// A worker reconnecting while it runs a trial it held ahead: that trial is started
+    /// (it stayed "held ahead", and was recorded as never started when it ended).
+    @Test func aReconnectWhileRunningATrialHeldAheadStartsIt() throws {
+        let (h, queue) = try harness()
+        h.now += 0.004
+        let helloAt = h.now
+        try h.hello("w1", running: .init(trial: queue[1].trial, attempt: 1, epoch: 0), capabilities: capable)
+        h.now += 0.002
+        try h.finish("w1", queue[1], value: 0.5)
+        let trial = try #require(try h.trials().first { $0.number == queue[1].trial })
+        #expect(trial.state == .complete && trial.startedAt == helloAt, "\(String(describing: trial.startedAt))")
+        let skipped = try h.attempts(queue[0].trial).map(\.outcome)
+        #expect(skipped.first == .returned, "its outcome was lost: \(skipped)")
+    }
+
     /// An idle worker with nothing new to run takes the trials held ahead by a worker whose
     /// trial turned out long (a 20 s trial among 50 ms ones), instead of idling while they wait.
     @Test func anIdleWorkerTakesTheTrialsHeldBehindALongOne() throws {

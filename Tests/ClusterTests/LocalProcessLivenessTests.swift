@@ -92,6 +92,30 @@ import Testing
                 "\(lost.map(\.message))")
     }
 
+    /// Work that appears in the moment between a local worker's exit being seen and its
+    /// being declared dead is not leased to it (it was, and counted as the trial's crash).
+    @Test func anExitedLocalWorkerGetsNoTrialBeforeItIsDeclaredDead() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3))
+        let victim = try Sleeper()
+        defer { victim.stop() }
+        try hello(h, "other", process: nil)
+        let a = try #require(h.assignment("other"))
+        try hello(h, "w1", process: try #require(victim.identity))
+        let b = try #require(h.assignment("w1"))
+        try h.finish("w1", b, value: 0.5, epochs: 3) // idle now: nothing left to run
+        victim.stop()
+        h.now += 0.3
+        try h.tick() // its exit is seen
+        try h.deliver(.bye(.init(reason: "SIGTERM", trial: a.trial, attempt: a.attempt)), from: "other") // trial 0 back in the queue
+        #expect(h.assignment("w1") == nil, "w1's process is gone")
+        h.now += 0.6
+        try h.tick()
+        try hello(h, "w2", process: nil)
+        let c = try #require(h.assignment("w2"))
+        #expect(c.trial == a.trial)
+        #expect(try h.attempts(a.trial).map(\.outcome) == [.returned, nil], "no crash counted, and w2 runs it")
+    }
+
     /// A worker whose process is gone but whose last messages arrive before it is declared
     /// dead keeps what it sent: its result counts.
     @Test func aResultSentJustBeforeTheExitIsKept() throws {

@@ -55,6 +55,11 @@ final class CoordinatorCore {
     /// states: a trial a held-back worker failed is given back to the queue (and may fail
     /// again), and counted as it went the run stopped after 4 trials, or with one waiting.
     private var runEarlyFailures: Set<Int> = []
+    /// Trials in a row whose configuration could not run, and the last one's error.
+    private var invalid: (inARow: Int, last: String?) = (0, nil)
+    /// Invalid configurations failed in one dispatch at most (each is a trial inserted and
+    /// failed in the same transaction).
+    static let invalidConfigurationsPerDispatch = 100
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
@@ -101,8 +106,18 @@ final class CoordinatorCore {
     /// one page less per commit is a large part of a zero-cost trial's cost.
     private var dirtyWorkers: [String: Int] = [:]
     /// Attempts counted as crashes because their worker went silent, by worker: forgiven
-    /// if that worker says `hello` again before they are re-run (it was the connection).
-    private(set) var lostWith: [String: [TrialRef]] = [:]
+    /// if that worker's process says `hello` again before they are re-run (it was the
+    /// connection). Not when another process takes its id: a trial that killed its worker,
+    /// restarted under the same --id by systemd, was forgiven at each restart and retried
+    /// without end.
+    private(set) var lostWith: [String: LostAttempts] = [:]
+
+    /// The attempts a worker's process was running when it was declared dead.
+    struct LostAttempts {
+        /// Its process, as `host/pid`.
+        var process: String
+        var attempts: [TrialRef]
+    }
     /// Orphans (RUNNING when this coordinator resumed the study) whose worker ran on this
     /// machine: once its process is gone nobody will come back for them, so they are
     /// re-queued without waiting for their deadline. (Beside the trial table, not in each
@@ -363,11 +378,12 @@ final class CoordinatorCore {
     /// before it (messages from one worker arrive in order): their outcomes, or the cancel
     /// that dropped one, were lost. They go back to the queue without using up an attempt.
     /// (A trial in `ahead` is always leased to that worker: releasing takes it out.)
-    private func catchUp(_ worker: String, to trial: Int, now: Double, tx: StoreTransaction) throws {
+    /// `reason`: why the outcomes are missing (by default they were lost on the way).
+    private func catchUp(_ worker: String, to trial: Int, reason: String? = nil, now: Double, tx: StoreTransaction) throws {
         guard let w = workers[worker], let i = w.ahead.firstIndex(of: trial) else { return }
         for skipped in ([w.trial].compactMap { $0 } + w.ahead[..<i]) where holdsLease(skipped, worker) {
             trials.update(skipped) { $0.lease?.started = true } // it ran, when is not known
-            try releaseLease(skipped, worker: worker, reason: "worker \(worker) went on to trial \(trial) without its outcome", now: now, tx: tx)
+            try releaseLease(skipped, worker: worker, reason: reason ?? "worker \(worker) went on to trial \(trial) without its outcome", now: now, tx: tx)
         }
         // (Releasing took the skipped ones out of `ahead`; `trial` is first now.)
         workers[worker]?.trial = nil
@@ -459,7 +475,7 @@ final class CoordinatorCore {
         // A quarantined id from a new process (a restarted service, a repaired host) is
         // given another chance: its verdict was on the process, and a restart loop of a
         // stable --id (systemd's Restart=always) was quarantined at every hello.
-        if health.liftQuarantine(identity, process: "\(h.host)/\(h.pid)") {
+        if health.liftQuarantine(identity, process: "\(h.host)/\(h.pid)") { // (the same key as processKey)
             try tx.liftQuarantine(studyID: study.id, worker: identity)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity,
                                message: "worker \(identity), quarantined before, came back as a new process (pid \(h.pid) on \(h.host)): it gets work again", at: now)
@@ -481,14 +497,11 @@ final class CoordinatorCore {
             return
         }
         if let old = workers[identity], !old.ahead.isEmpty {
-            if let r = h.running, let i = old.ahead.firstIndex(of: r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
+            if let r = h.running, old.ahead.contains(r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 // It started a trial held ahead, so it sent the outcomes of those before it,
-                // which never arrived: they run again, with no attempt used up.
-                for t in ([old.trial].compactMap { $0 } + old.ahead[..<i]) where holdsLease(t, identity) {
-                    try releaseLease(t, worker: identity, reason: "its outcome was lost when worker \(identity) reconnected", now: now, tx: tx)
-                }
-                workers[identity]?.trial = r.trial
-                workers[identity]?.ahead = Array(old.ahead[(i + 1)...])
+                // which never arrived: they run again, with no attempt used up, and the one
+                // it runs is started (it stayed "held ahead", as if never started).
+                try catchUp(identity, to: r.trial, reason: "its outcome was lost when worker \(identity) reconnected", now: now, tx: tx)
             }
             // A worker drops what it holds ahead when it reconnects.
             try releaseAhead(of: identity, reason: "worker \(identity) reconnected before starting it", now: now, tx: tx)
@@ -542,7 +555,8 @@ final class CoordinatorCore {
             }
         }
         // The worker is alive: the attempts lost when it went silent were the connection's fault.
-        for lost in lostWith.removeValue(forKey: identity) ?? [] where lost != adopted && pending.contains(lost.trial)
+        let lostHere = lostWith.removeValue(forKey: identity).flatMap { $0.process == "\(h.host)/\(h.pid)" ? $0.attempts : nil } ?? []
+        for lost in lostHere where lost != adopted && pending.contains(lost.trial)
             && trials[lost.trial].attempt == lost.attempt && trials[lost.trial].lease == nil {
             try tx.forgiveCrash(trialID: trials[lost.trial].rowID, attempt: lost.attempt)
             trials.update(lost.trial) { $0.crashes = max(0, $0.crashes - 1) }
@@ -615,12 +629,15 @@ final class CoordinatorCore {
             out.send(.decision(.init(trial: r.trial, attempt: r.attempt, epoch: r.epoch, action: earlier.action, reason: earlier.reason)), to: worker)
             return
         }
-        guard var lease = trials.lease(r.trial, attempt: r.attempt, worker: worker) else {
+        guard trials.lease(r.trial, attempt: r.attempt, worker: worker) != nil else {
             counters.staleReports += 1
             out.send(.cancel(ref, reason: "no lease for \(ref) on this worker"), to: worker)
             return
         }
+        // (Before the lease is read: catching up starts it, and a copy read earlier and
+        // written back below undid that, so a trial that ran was recorded as never started.)
         try catchUp(worker, to: r.trial, now: now, tx: tx)
+        guard var lease = trials[r.trial].lease else { return }
         guard r.epoch <= maxEpochs else {
             counters.malformed += 1
             out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(maxEpochs) epoch(s); report ignored"), to: worker)
@@ -779,6 +796,8 @@ final class CoordinatorCore {
         if let verdict = health.verdict(trial: r.trial, on: worker, reached: .max) {
             try apply(verdict, trial: r.trial, ranOn: worker, now: now, tx: tx, out: &out)
         }
+        // (It ran and ended with a value, whoever stopped it: failures now do not stop the study.)
+        runProgramRan = true
         if r.state == .pruned {
             // The worker stopped on its own before the end (we did not prune it).
             let reason = "stopped early by its worker after \(r.epochs) epoch(s)"
@@ -790,7 +809,6 @@ final class CoordinatorCore {
             return
         }
         history.finish(r.trial, state: .complete, value: value)
-        runProgramRan = true
         checkpoints.drop(trial: r.trial)
         try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .complete, value: value,
                            metrics: metrics.isEmpty ? nil : metrics, start: attemptStart(r.trial, now: now), at: now)
@@ -925,7 +943,7 @@ final class CoordinatorCore {
             returned.append(failed)
         }
         if gotFurtherElsewhere {
-            health.holdBack(worker, for: returned, now: now)
+            health.holdBack(worker, process: processKey(worker), for: returned, now: now)
             try apply(health.verdictNow(worker), trial: streak.last?.trial ?? 0, ranOn: worker, now: now, tx: tx, out: &out)
             return
         }
@@ -933,7 +951,7 @@ final class CoordinatorCore {
             health.release(worker)
             return
         }
-        let seconds = health.holdBack(worker, for: returned, now: now)
+        let seconds = health.holdBack(worker, process: processKey(worker), for: returned, now: now)
         idleQueue.removeAll { $0 == worker }
         aheadQueue.removeAll { $0 == worker }
         try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
@@ -992,7 +1010,7 @@ final class CoordinatorCore {
         counters.quarantined += 1
         try flushWorkers(tx: tx) // its finished trials first: the row is about to change
         try tx.quarantineWorker(studyID: study.id, worker: worker, lastError: health.lastError(worker), at: now)
-        if let w = workers[worker] { health.noteQuarantined(worker, process: "\(w.host)/\(w.pid)") }
+        health.noteQuarantined(worker, process: processKey(worker))
         // Trials that FAILed when an earlier hold of it ended undecided: its host was at
         // fault after all, so they run again elsewhere without using up attempts.
         var moved = 0
@@ -1008,6 +1026,9 @@ final class CoordinatorCore {
         try tx.appendEvent(studyID: study.id, kind: .workerQuarantined, worker: worker, message: "worker \(worker) \(reason)", at: now)
         out.send(.quarantine(reason: reason), to: worker)
     }
+
+    /// The process behind a connected worker's session, as `host/pid` (nil when it is away).
+    private func processKey(_ worker: String) -> String? { workers[worker].map { "\($0.host)/\($0.pid)" } }
 
     /// Workers held back whose trials will not decide get work again: a study must not wait
     /// on a verdict forever. So when nobody else can re-run them (every connected worker is
@@ -1051,24 +1072,45 @@ final class CoordinatorCore {
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
         guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        // A program that runs and reports, but not the objective: the name is wrong in the
+        // program or in the sweep file, and a study's objective cannot change.
+        try giveUp(failed: failed, lastError: lastError, fix: reportedOtherMetrics ? .reportTheObjective : .program, now: now, tx: tx)
+    }
+
+    /// What a study that gave up early tells its user to fix.
+    private enum EarlyFailureFix {
+        /// The program (or the environment it runs in) fails.
+        case program
+        /// The program reports other metrics, not the objective.
+        case reportTheObjective
+        /// Sampled configurations cannot run (a base model that does not resolve).
+        case configuration
+    }
+
+    /// Stops the study before its budget: its first `failed` trials of this run all failed.
+    private func giveUp(failed: Int, lastError: String, fix kind: EarlyFailureFix, now: Double, tx: StoreTransaction) throws {
         // (With --retry-failed the failed trials' parameters run again too: a grid has no
         // other way back to the points that failed.)
         let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
         // (Population Based Training refuses it: its members train side by side.)
         let pbt: Bool = if case .pbt? = definition.scheduler { true } else { false }
         let retry = pbt ? "" : " (with --retry-failed, the failed trials' parameters again too)"
-        // A program that runs and reports, but not the objective: the name is wrong in the
-        // program or in the sweep file, and a study's objective cannot change.
-        let fix = reportedOtherMetrics
-            ? "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
-            : "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
+        let fix = switch kind {
+        case .reportTheObjective:
+            "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
+        case .program:
+            "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
+        case .configuration:
+            "fix what the error names, then `sweep resume \(study.name)` \(rest)\(retry)"
+        }
         // The error's first line in the sentence, its output (a stderr tail) after it: spliced
         // in, the tail ran into the fix ("...df93d): make the program report ...").
         let lines = lastError.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
         let output = lines.count > 1 ? "\n" + lines[1].prefix(1200) : ""
+        let what = kind == .configuration ? "had configurations that cannot run" : "all failed"
         let reason = budgetTrials >= Budget.maxTrials
-            ? "the first \(failed) trials of this run all failed (the last: \(lines[0].prefix(300))) and it has no trial budget to end it: \(fix)\(output)"
-            : "the first \(failed) trials of this run all failed (the last: \(lines[0].prefix(300))): \(fix)\(output)"
+            ? "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))) and it has no trial budget to end it: \(fix)\(output)"
+            : "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))): \(fix)\(output)"
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
     }
@@ -1205,9 +1247,9 @@ final class CoordinatorCore {
     /// Drops the lost attempts that can no longer be forgiven (their trial ran again).
     private func forgetLostAttemptsRunAgain() {
         let waiting = Set(pending)
-        lostWith = lostWith.compactMapValues { refs in
-            let open = refs.filter { waiting.contains($0.trial) && trials[$0.trial].attempt == $0.attempt }
-            return open.isEmpty ? nil : open
+        lostWith = lostWith.compactMapValues { lost in
+            let open = lost.attempts.filter { waiting.contains($0.trial) && trials[$0.trial].attempt == $0.attempt }
+            return open.isEmpty ? nil : LostAttempts(process: lost.process, attempts: open)
         }
     }
 
@@ -1250,7 +1292,7 @@ final class CoordinatorCore {
                 lastHoldAt = now
             } else if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
-                lostWith[id, default: []].append(TrialRef(trial: t, attempt: lease.attempt))
+                lostWith[id, default: LostAttempts(process: "\(w.host)/\(w.pid)", attempts: [])].attempts.append(TrialRef(trial: t, attempt: lease.attempt))
                 if lostWith.count > Self.lostWorkersKept { forgetLostAttemptsRunAgain() }
             }
             // Never started: not the trials' fault, no attempt used up.
@@ -1299,7 +1341,9 @@ final class CoordinatorCore {
         if wallSpent { try takeBackAhead(reason: givenUp ?? "the wall-time budget is spent", now: now, tx: tx, out: &out) }
         var tookBack = false
         while let worker = idleQueue.first {
-            guard workers[worker] != nil else { idleQueue.removeFirst(); continue }
+            // (Nor one whose local process is gone, in the moment before it is declared dead:
+            // its lease would be lost, and counted as the trial's crash.)
+            guard let w = workers[worker], w.exitedAt == nil else { idleQueue.removeFirst(); continue }
             guard !wallSpent else { break }
             guard let next = try nextTrial(for: worker, now: now, tx: tx) else {
                 // Nothing new to run: trials held ahead behind a long one run here instead.
@@ -1309,11 +1353,19 @@ final class CoordinatorCore {
             // Stays first in the queue when the trial could not be leased (invalid configuration).
             if try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out) {
                 idleQueue.removeFirst()
+            } else if let why = invalid.last, invalid.inARow >= Self.initialFailuresBeforeGivingUp, !runProgramRan, hasBudgetLeft, givenUp == nil {
+                // Configurations that cannot run, trial after trial (a base model `study:X/best`
+                // whose study has none): the whole budget failed in one pass, a budget of a
+                // million trials in one transaction, and the give-up was never asked.
+                try giveUp(failed: invalid.inARow, lastError: why, fix: .configuration, now: now, tx: tx)
+                break
+            } else if invalid.inARow % Self.invalidConfigurationsPerDispatch == 0 {
+                break // the rest at the next tick, in another transaction
             }
         }
         // Then a trial ahead for workers running short ones (idle workers come first).
         while let worker = aheadQueue.first, idleQueue.isEmpty {
-            guard let w = workers[worker], aheadRoom(w, now: now) > 0 else { aheadQueue.removeFirst(); continue }
+            guard let w = workers[worker], w.exitedAt == nil, aheadRoom(w, now: now) > 0 else { aheadQueue.removeFirst(); continue }
             guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
             try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
@@ -1429,8 +1481,11 @@ final class CoordinatorCore {
             assign = a
         case .invalid(let why):
             try fail(trial: trial, attempt: inserted ? 1 : 0, worker: nil, error: why, now: now, tx: tx)
+            invalid.inARow += 1
+            invalid.last = why
             return false
         }
+        invalid.inARow = 0
         trials.update(trial) {
             $0.attempt = attempt
             $0.lease = Lease(worker: worker, attempt: attempt, epoch: 0, startedAt: now, heldAhead: ahead, started: !ahead,

@@ -65,6 +65,8 @@ struct WorkerHealth {
         /// The process (host and pid) that was quarantined: the same id from another
         /// process (restarted by systemd, maybe on a repaired host) gets work again.
         var quarantinedProcess: String?
+        /// The process that was held back last (see ``holdBack(_:process:for:now:)``).
+        var heldProcess: String?
         /// Trials whose failures here counted again when a hold ended undecided: given back
         /// if the worker is quarantined after all.
         var countedAgain: [FailedTrial] = []
@@ -135,9 +137,10 @@ struct WorkerHealth {
     /// Whether `worker` avoids any trial (see ``avoids(_:_:)``).
     func avoidsAny(_ worker: String) -> Bool { !(records[worker]?.avoided.isEmpty ?? true) }
 
-    /// Which process of `worker` was quarantined (see ``liftQuarantine(_:process:)``).
-    mutating func noteQuarantined(_ worker: String, process: String) {
-        records[worker, default: Record()].quarantinedProcess = process
+    /// Which process of `worker` was quarantined (see ``liftQuarantine(_:process:)``); nil
+    /// when it is away: the one held back.
+    mutating func noteQuarantined(_ worker: String, process: String?) {
+        records[worker, default: Record()].quarantinedProcess = process ?? records[worker]?.heldProcess
     }
 
     /// A trial ended well (complete or pruned) on `worker`: its run of failures is over.
@@ -175,8 +178,11 @@ struct WorkerHealth {
     /// `worker` gets no work until one of `trials`, re-run elsewhere, decides, or the hold
     /// ends undecided. Returns how long it lasts at most.
     @discardableResult
-    mutating func holdBack(_ worker: String, for trials: [FailedTrial], now: Double) -> Double {
+    /// `process` (`host/pid`): the process held back, which a quarantine decided while it is
+    /// away names (else any hello lifted that quarantine, its own process's too).
+    mutating func holdBack(_ worker: String, process: String?, for trials: [FailedTrial], now: Double) -> Double {
         var r = records[worker, default: Record()]
+        r.heldProcess = process ?? r.heldProcess
         let seconds = min(Self.longestHoldSeconds, Self.firstHoldSeconds * Double(1 << min(r.holds, 20)))
         r.standing = .heldBack(trials)
         r.heldUntil = now + seconds
