@@ -71,6 +71,28 @@ import Testing
         #expect(queue.map(\.trial) == [2, 3, 4])
     }
 
+    /// A worker held back while it holds trials ahead is told to cancel them (they were only
+    /// handed back, and it ran each of them while they ran again elsewhere).
+    @Test func aWorkerHeldBackCancelsTheTrialsItHoldsAhead() throws {
+        let h = try CoreHarness(sweep(trials: 40, maxAttempts: 1), options: LeasesAheadTests.fiveMilliseconds)
+        try h.hello("good")
+        let g = try #require(h.assignment("good"))
+        try h.finish("good", g, value: 0.5)
+        var held = try joinAndFinishOne(h, "bad", seconds: 0.001)
+        try #require(held.count >= WorkerHealth.quarantineAfter + 1, "\(held.map(\.trial))")
+        var messages: [CoordinatorMessage] = []
+        for _ in 1...WorkerHealth.quarantineAfter {
+            let a = held.removeFirst()
+            try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "No module named torch", ready: true)), from: "bad")
+            messages = h.take("bad")
+            held += messages.compactMap { if case .assign(let x) = $0 { return x } else { return nil } }
+        }
+        let cancelled = Set(messages.compactMap { if case .cancel(let ref, _) = $0 { return ref.trial } else { return nil } })
+        #expect(!held.isEmpty && cancelled == Set(held.map(\.trial)), "held \(held.map(\.trial)), cancelled \(cancelled)")
+        let trials = try h.trials()
+        #expect(held.allSatisfy { a in trials.first { $0.number == a.trial }?.state != .running || trials.first { $0.number == a.trial }?.worker != "bad" })
+    }
+
     @Test func onlyShortTrialsOfWorkersThatSayTheyCanAreLeasedAhead() throws {
         let without = try CoreHarness(sweep(trials: 10), options: LeasesAheadTests.fiveMilliseconds)
         #expect(try joinAndFinishOne(without, "w1", seconds: 0.001, capabilities: ["synthetic"]).map(\.trial) == [1])

@@ -310,11 +310,11 @@ final class CoordinatorCore {
             if let last = r.lastReport { try handleReport(last, from: worker, now: now, tx: tx, out: &out) }
             out.ended(TrialRef(trial: r.trial, attempt: r.attempt))
             try handleResult(r, from: worker, now: now, tx: tx, out: &out)
-            if r.ready { try markReady(worker, now: now, tx: tx) }
+            if r.ready { try markReady(worker, now: now, tx: tx, out: &out) }
         case .failure(let f):
             out.ended(TrialRef(trial: f.trial, attempt: f.attempt))
             try handleFailure(f, from: worker, now: now, tx: tx, out: &out)
-            if f.ready { try markReady(worker, now: now, tx: tx) }
+            if f.ready { try markReady(worker, now: now, tx: tx, out: &out) }
         case .bye(let b):
             try handleBye(b, from: worker, now: now, tx: tx)
         }
@@ -340,13 +340,15 @@ final class CoordinatorCore {
 
     /// The worker sent an outcome and wants more: it has started the trial it held ahead,
     /// if any (and may take another one ahead), or it is idle.
-    private func markReady(_ worker: String, now: Double, tx: StoreTransaction) throws {
+    private func markReady(_ worker: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard let w = workers[worker], w.trial == nil, !w.ahead.isEmpty else {
             markIdle(worker)
             return
         }
         if health.isHeldBack(worker) {
-            try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
+            // Cancelled, not only handed back: it has started the first already, and would
+            // run them all while they run again elsewhere.
+            try cancelAhead(of: worker, reason: "worker \(worker) is held back", handBack: "worker \(worker) is held back", now: now, tx: tx, out: &out)
             return
         }
         startAhead(worker, now: now)
@@ -954,7 +956,7 @@ final class CoordinatorCore {
         let seconds = health.holdBack(worker, process: processKey(worker), for: returned, now: now)
         idleQueue.removeAll { $0 == worker }
         aheadQueue.removeAll { $0 == worker }
-        try releaseAhead(of: worker, reason: "worker \(worker) is held back", now: now, tx: tx)
+        try cancelAhead(of: worker, reason: "worker \(worker) is held back", handBack: "worker \(worker) is held back", now: now, tx: tx, out: &out)
         workers[worker]?.idle = false
         let list = returned.map { String($0.trial) }.joined(separator: ", ")
         try tx.appendEvent(studyID: study.id, kind: .warning, worker: worker,
