@@ -1,0 +1,74 @@
+import Store
+import SweepFile
+
+/// The early give-up: a run whose first trials all fail (a broken program, an environment
+/// without it, configurations that cannot run) stops before it spends its budget.
+extension CoordinatorCore {
+    /// Failed trials of a run with none ending well after which the study stops.
+    static let initialFailuresBeforeGivingUp = 5 // W&B's agent: MAX_INITIAL_FAILURES
+
+    /// Whether the study stopped before its budget because every trial of this run failed.
+    var hasGivenUp: Bool { givenUp != nil }
+
+    /// Invalid configurations failed in one dispatch at most (each is a trial inserted and
+    /// failed in the same transaction).
+    static let invalidConfigurationsPerDispatch = 100
+
+    /// A study whose first ``initialFailuresBeforeGivingUp`` trials of this run all failed
+    /// before reporting their objective (not by the program's own verdict, such as a diverged
+    /// loss), with every connected worker's last trial failed, stops taking new trials, as
+    /// W&B's agent stops after failing runs and Optuna at a trial's exception: a broken
+    /// program, a typo in `program` or a resume from a shell without the program's
+    /// environment failed the whole budget in seconds (37 of 40 trials, and exit 0 for the 3
+    /// of an earlier run). A budgeted study keeps the rest of its budget for `sweep resume`;
+    /// a search whose early trials diverge goes on.
+    func giveUpIfEveryTrialFails(lastError: String, reportedOtherMetrics: Bool = false, now: Double, tx: StoreTransaction) throws {
+        // Every connected worker fails (a broken host among good ones is held back instead).
+        // (With the budget spent the study ends anyway, and says all its trials failed.)
+        guard givenUp == nil, !runProgramRan, hasBudgetLeft, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
+              !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
+        let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
+        guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        // A program that runs and reports, but not the objective: the name is wrong in the
+        // program or in the sweep file, and a study's objective cannot change.
+        try giveUp(failed: failed, lastError: lastError, fix: reportedOtherMetrics ? .reportTheObjective : .program, now: now, tx: tx)
+    }
+
+    /// What a study that gave up early tells its user to fix.
+    enum EarlyFailureFix {
+        /// The program (or the environment it runs in) fails.
+        case program
+        /// The program reports other metrics, not the objective.
+        case reportTheObjective
+        /// Sampled configurations cannot run (a base model that does not resolve).
+        case configuration
+    }
+
+    /// Stops the study before its budget: its first `failed` trials of this run all failed.
+    func giveUp(failed: Int, lastError: String, fix kind: EarlyFailureFix, now: Double, tx: StoreTransaction) throws {
+        // (With --retry-failed the failed trials' parameters run again too: a grid has no
+        // other way back to the points that failed.)
+        let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
+        // (Population Based Training refuses it: its members train side by side.)
+        let pbt: Bool = if case .pbt? = definition.scheduler { true } else { false }
+        let retry = pbt ? "" : " (with --retry-failed, the failed trials' parameters again too)"
+        let fix = switch kind {
+        case .reportTheObjective:
+            "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
+        case .program:
+            "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
+        case .configuration:
+            "fix what the error names, then `sweep resume \(study.name)` \(rest)\(retry)"
+        }
+        // The error's first line in the sentence, its output (a stderr tail) after it: spliced
+        // in, the tail ran into the fix ("...df93d): make the program report ...").
+        let lines = lastError.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let output = lines.count > 1 ? "\n" + lines[1].prefix(1200) : ""
+        let what = kind == .configuration ? "had configurations that cannot run" : "all failed"
+        let reason = budgetTrials >= Budget.maxTrials
+            ? "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))) and it has no trial budget to end it: \(fix)\(output)"
+            : "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))): \(fix)\(output)"
+        givenUp = reason
+        try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
+    }
+}
