@@ -600,7 +600,7 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         }
         #expect(try h.trials().filter { $0.state == .fail }.count >= CoordinatorCore.initialFailuresBeforeGivingUp)
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
-        #expect(!warnings.contains { $0.message.contains("stops: its first") }, "\(warnings.map(\.message))")
+        #expect(!warnings.contains { $0.message.contains("stops: the first") }, "\(warnings.map(\.message))")
         try h.finish("slow", long, value: 0.5, epochs: 1)
         #expect(!h.core.finished)
     }
@@ -635,8 +635,26 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
         let stopped = warnings.contains { $0.message.contains("the first 5 trials of this run all failed") }
         #expect(stopped == stops, "\(warnings.map(\.message))")
+        // One worker failed them all: named (a broken host that joined first is not a broken program).
+        #expect(!stops || warnings.contains { $0.message.contains("all failed, all on worker w on host-w (a study does not wait for workers yet to join") }, "\(warnings.map(\.message))")
         #expect(h.core.hasGivenUp == stops)
         #expect(failed == (stops ? 5 : 6)) // no trial after the give-up
+    }
+
+    /// Two workers failing the first trials is a broken program: no worker is named.
+    @Test func aGiveUpOnSeveralWorkersNamesNone() throws {
+        let h = try CoreHarness(sweep(trials: 20, epochs: 3, maxAttempts: 1))
+        try h.hello("a")
+        try h.hello("b")
+        for _ in 0..<4 {
+            for w in ["a", "b"] {
+                guard let t = h.assignment(w) else { continue }
+                try h.deliver(.failure(.init(trial: t.trial, attempt: t.attempt, error: "SyntaxError", ready: true)), from: w)
+            }
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.map(\.message)
+        #expect(h.core.hasGivenUp && warnings.contains { $0.contains("trials of this run all failed (the last: SyntaxError)") }, "\(warnings)")
+        #expect(!warnings.contains { $0.contains("all on worker") }, "\(warnings)")
     }
 
     /// A program that crashes at a random epoch: its re-run elsewhere often gets further,

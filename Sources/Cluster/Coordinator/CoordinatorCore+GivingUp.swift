@@ -27,11 +27,15 @@ extension CoordinatorCore {
         // (With the budget spent the study ends anyway, and says all its trials failed.)
         guard givenUp == nil, !runProgramRan, hasBudgetLeft, runEarlyFailures.count >= Self.initialFailuresBeforeGivingUp,
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
-        let failed = runEarlyFailures.filter { history.trial($0)?.state == .fail }.count
-        guard failed >= Self.initialFailuresBeforeGivingUp else { return }
+        let failed = runEarlyFailures.filter { history.trial($0.key)?.state == .fail }
+        guard failed.count >= Self.initialFailuresBeforeGivingUp else { return }
+        // All on one worker: a broken host that joined before the others (the study does not
+        // wait for workers that have not joined) is told apart from a broken program.
+        let places = Set(failed.values)
         // A program that runs and reports, but not the objective: the name is wrong in the
         // program or in the sweep file, and a study's objective cannot change.
-        try giveUp(failed: failed, lastError: lastError, fix: reportedOtherMetrics ? .reportTheObjective : .program, now: now, tx: tx)
+        try giveUp(failed: failed.count, lastError: lastError, fix: reportedOtherMetrics ? .reportTheObjective : .program,
+                   onlyOn: places.count == 1 ? places.first : nil, now: now, tx: tx)
     }
 
     /// What a study that gave up early tells its user to fix.
@@ -45,7 +49,8 @@ extension CoordinatorCore {
     }
 
     /// Stops the study before its budget: its first `failed` trials of this run all failed.
-    func giveUp(failed: Int, lastError: String, fix kind: EarlyFailureFix, now: Double, tx: StoreTransaction) throws {
+    /// `onlyOn`: the one worker that failed them all (`worker on host`), when it was one.
+    func giveUp(failed: Int, lastError: String, fix kind: EarlyFailureFix, onlyOn: String? = nil, now: Double, tx: StoreTransaction) throws {
         // (With --retry-failed the failed trials' parameters run again too: a grid has no
         // other way back to the points that failed.)
         let rest = budgetTrials >= Budget.maxTrials ? "continues it" : "runs the rest of the budget"
@@ -64,7 +69,8 @@ extension CoordinatorCore {
         // in, the tail ran into the fix ("...df93d): make the program report ...").
         let lines = lastError.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
         let output = lines.count > 1 ? "\n" + lines[1].prefix(1200) : ""
-        let what = kind == .configuration ? "had configurations that cannot run" : "all failed"
+        let what = kind == .configuration ? "had configurations that cannot run"
+            : onlyOn.map { "all failed, all on \($0) (a study does not wait for workers yet to join: if that host is the broken one, fix it or start the others first)" } ?? "all failed"
         let reason = budgetTrials >= Budget.maxTrials
             ? "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))) and it has no trial budget to end it: \(fix)\(output)"
             : "the first \(failed) trials of this run \(what) (the last: \(lines[0].prefix(300))): \(fix)\(output)"

@@ -55,7 +55,8 @@ final class CoordinatorCore {
     /// the program's own verdict (see ``giveUpIfEveryTrialFails``). A set, read with the trials'
     /// states: a trial a held-back worker failed is given back to the queue (and may fail
     /// again), and counted as it went the run stopped after 4 trials, or with one waiting.
-    var runEarlyFailures: Set<Int> = []
+    /// Each with the worker that failed it (`worker on host`), for the give-up's message.
+    var runEarlyFailures: [Int: String] = [:]
     /// Trials in a row whose configuration could not run, and the last one's error.
     var invalid: (inARow: Int, last: String?) = (0, nil)
     /// When any worker was last heard from (see `tick`'s silence verdict).
