@@ -94,8 +94,9 @@ public struct SweepCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                // --help, --version
+                // --help, --version (`sweep --help | head`: the reader left, as above)
                 print(fullMessage(for: error))
+                if StandardStream.readerLeft { Foundation.exit(141) }
                 if let failure = StandardStream.failure {
                     printError("cannot write the output (\(failure))")
                     Foundation.exit(1)

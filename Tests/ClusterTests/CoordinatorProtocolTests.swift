@@ -769,6 +769,27 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         }
     }
 
+    /// A study begun when an objective's direction was guessed otherwise from its name
+    /// (`perplexity` was maximized) resumes with the direction it began with, not the
+    /// guess of today (it was refused: "stored settings disagree (objective ...)").
+    @Test func aStoredStudyKeepsTheDirectionItBeganWithWhenItsFileStatesNone() throws {
+        let h = try CoreHarness("""
+            study: core
+            objective: {metric: perplexity, direction: maximize}
+            command: [sh, t.sh]
+            parameters:
+              lr: {uniform: [0, 1]}
+            budget: {trials: 2, max_epochs: 1}
+            """)
+        try h.store.database.write { db in
+            try db.execute(sql: "UPDATE studies SET sweep_file = replace(sweep_file, '{metric: perplexity, direction: maximize}', 'perplexity')")
+        }
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(record.definition.sweepFile.contains("objective: perplexity\n"))
+        let stored = try SweepDefinition.stored(record)
+        #expect(stored.objective.direction == .maximize && !stored.objective.directionStated)
+    }
+
     /// A whole float choice (`subsample: [0.5, 1.0]`) is stored as a float and the study
     /// resumes; a database that stored it as an int (before 2026-12-05) resumes too, with the
     /// sweep file's floats (it was refused: "stored settings disagree (search space)").

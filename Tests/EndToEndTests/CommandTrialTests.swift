@@ -313,6 +313,56 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(t.error == "the working_directory \(h.directory.path)/experiments/run1 does not exist on this worker", "\(t.error ?? "")")
     }
 
+    /// A program's numeric libraries get the worker's threads (`--threads`, 1 by default):
+    /// OMP_NUM_THREADS, MKL_NUM_THREADS, NUMEXPR_NUM_THREADS and VECLIB_MAXIMUM_THREADS
+    /// beside OPENBLAS_NUM_THREADS, as Ray Tune sets OMP_NUM_THREADS (PyTorch took every core
+    /// in each of N trials); one the worker was started with is kept.
+    @Test func aProgramsThreadingLibrariesGetTheWorkersThreads() throws {
+        let h = try SweepHarness("cmd-threads")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"env | grep -E '^(OMP|MKL|NUMEXPR|OPENBLAS)_NUM_THREADS=|^VECLIB_MAXIMUM_THREADS=' | sort > threads-$SWEEP_STUDY.txt; echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\"]"
+        for (study, environment) in [("plain", [String: String]()), ("preset", ["OMP_NUM_THREADS": "5"])] {
+            let file = try h.write("\(study).yaml", commandSweep(study: study, command: command, trials: 1, epochs: 1))
+            let (status, output) = try h.run(SweepHarness.sweep, ["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60, environment: environment)
+            #expect(status == 0, "\(output)")
+            let omp = study == "preset" ? "5" : "1"
+            #expect(h.read("threads-\(study).txt") == "MKL_NUM_THREADS=1\nNUMEXPR_NUM_THREADS=1\nOMP_NUM_THREADS=\(omp)\nOPENBLAS_NUM_THREADS=1\nVECLIB_MAXIMUM_THREADS=1\n",
+                    "\(study): \(h.read("threads-\(study).txt"))")
+        }
+    }
+
+    /// `SWEEP_SEED` and `${seed}` are the trial's seed in 32 bits, what numpy's `seed` and
+    /// scikit-learn's `random_state` take (a 63-bit seed made `np.random.seed` raise in every
+    /// trial), the same in both and on every attempt.
+    @Test func aProgramsSeedFitsNumpy() throws {
+        let h = try SweepHarness("cmd-seed")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"echo $SWEEP_SEED ${seed} > seed-$SWEEP_TRIAL.txt; echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "seed", command: command, trials: 3, epochs: 1))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "seed").id) }
+        for t in trials {
+            let words = h.read("seed-\(t.number).txt").split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
+            #expect(words.count == 2 && words[0] == words[1] && words[0] == t.seed & 0xFFFF_FFFF, "\(words) \(t.seed)")
+        }
+    }
+
+    /// A program that reports once, pruned at that report by the default median pruner: the
+    /// run ends saying so and what to write (the trials were PRUNED though they had finished,
+    /// and left out of `best`, unsaid).
+    @Test func aRunWhoseOneReportTrialsWerePrunedSaysSo() throws {
+        let h = try SweepHarness("cmd-oneshot")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"echo {\\\\\\\"loss\\\\\\\": $SWEEP_TRIAL} >&$SWEEP_REPORT_FD\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "once", command: command, trials: 8, epochs: 10, pruner: "{name: median, n_startup_trials: 2}"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "once").id) }
+        let pruned = trials.filter { $0.state == .pruned }.count
+        #expect(status == 0 && pruned > 0 && trials.allSatisfy { $0.epochs == 1 }, "\(output)")
+        #expect(output.contains("note: every trial reported once, and \(pruned) of them were pruned at that report") && output.contains("`pruner: {name: none}`"), "\(output)")
+    }
+
     /// A worker keeps its command logs under `--keep-logs` MiB: the oldest attempts' go
     /// (a long-lived worker kept every attempt's output as long as it ran), and `sweep logs`
     /// of such a trial shows the tail the coordinator kept.

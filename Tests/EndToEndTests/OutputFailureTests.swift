@@ -40,4 +40,16 @@ import SweepTestSupport
             #expect(piped == 141 && !said.contains("error:"), "\(command) | true: \(piped) \(said)")
         }
     }
+
+    /// Help and completion scripts to a reader that leaves end as other output does, with
+    /// 141 and no message (they said "error: cannot write the output" and exited 1).
+    @Test func helpToAReaderThatLeavesEndsQuietly() throws {
+        let h = try SweepHarness("help-pipe")
+        defer { h.cleanUp() }
+        let closedPipe = "import os, subprocess, sys; r, w = os.pipe(); os.close(r); sys.exit(subprocess.call(sys.argv[1:], stdout=w))"
+        for command in [["--help"], ["help", "run"], ["--generate-completion-script", "bash"]] {
+            let (piped, said) = try h.run("/usr/bin/python3", ["-c", closedPipe, SweepHarness.executable.path] + command, timeout: 60)
+            #expect(piped == 141 && !said.contains("error:"), "\(command): \(piped) \(said)")
+        }
+    }
 }

@@ -345,6 +345,70 @@ import Testing
         #expect(lines[2].contains("timeout: expected a duration > 0") && lines[3].contains("kill_grace:") && lines[4].contains("unknown summary 'bestest'"), "\(lines)")
     }
 
+    /// Optuna's, Hyperopt's and Ray Tune's range keywords, and Optuna's `{low, high, log}`
+    /// fields, are refused with how Sweep writes the range (each was accepted as a fixed
+    /// value: `--e.float=[0, 1]`, "0 searched parameter(s)", eight identical trials).
+    @Test func otherToolsRangesAreRefusedWithSweepsWay() throws {
+        let text = """
+            study: optuna
+            program: train.py
+            objective: {metric: loss, direction: minimize}
+            parameters:
+              a: {float: [0, 1]}
+              b: {low: 1.0e-5, high: 0.1, log: true}
+              c: {discrete_uniform: [0, 1, 0.1]}
+              d: {suggest_categorical: [x, y]}
+              e: {range: [0, 10]}
+              f: {quniform: [0, 1]}
+            budget: {trials: 2}
+            """
+        let lines = problemLines(text, file: "t.yaml")
+        #expect(lines.count == 6, "\(lines)")
+        for (place, key, meant) in [("5:7", "a.float", "did you mean 'uniform' (or 'loguniform' for a log scale)?"),
+                                    ("6:6", "b", "{low, high, log} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true)"),
+                                    ("7:7", "c.discrete_uniform", "did you mean 'uniform' (with step: q)?"),
+                                    ("8:7", "d.suggest_categorical", "did you mean 'choice'?"),
+                                    ("9:7", "e.range", "did you mean 'int' (or 'uniform')?"),
+                                    ("10:7", "f.quniform", "did you mean 'uniform' (with step: q)?")] {
+            #expect(lines.contains { $0.hasPrefix("t.yaml:\(place): parameters.\(key): ") && $0.contains(meant) && $0.contains("nothing is searched") }, "\(key): \(lines)")
+        }
+        // A mapping of other keys with `low` in it is a value (an optimizer's settings).
+        let plain = """
+            study: plain
+            program: train.py
+            objective: {metric: loss, direction: minimize}
+            parameters:
+              lr: {uniform: [0.1, 1]}
+              clip: {low: 0, high: 1, mode: soft}
+            budget: {trials: 2}
+            """
+        #expect(try SweepDefinition.parse(text: plain, file: "p.yaml").space.parameters.map(\.name) == ["lr"])
+    }
+
+    /// A command's objective whose name says which way is better gets that direction
+    /// (`perplexity`, `val_mse`, `top1_err`, `latency_ms` lower: they were maximized); one whose
+    /// name does not say is refused at `objective` unless the direction is written, and a
+    /// stored study keeps the direction it began with.
+    @Test func aCommandObjectivesDirectionComesFromItsNameOrMustBeWritten() throws {
+        func file(_ objective: String) -> String {
+            "study: d\nprogram: train.py\nobjective: \(objective)\nparameters:\n  lr: {uniform: [0.1, 1]}\nbudget: {trials: 2}\n"
+        }
+        for (metric, direction) in [("perplexity", Direction.minimize), ("val_mse", .minimize), ("top1_err", .minimize), ("latency_ms", .minimize),
+                                    ("wer", .minimize), ("val_acc", .maximize), ("f1_macro", .maximize), ("meanReward", .maximize), ("bleu", .maximize)] {
+            #expect(try SweepDefinition.parse(text: file(metric), file: "t.yaml").objective.direction == direction, "\(metric)")
+            #expect(try SweepDefinition.parse(text: file("{metric: \(metric)}"), file: "t.yaml").objective.direction == direction, "\(metric)")
+        }
+        for objective in ["objective_value", "{metric: y}"] {
+            let lines = problemLines(file(objective), file: "t.yaml")
+            #expect(lines.count == 1 && lines[0].hasPrefix("t.yaml:3:12: objective: Sweep cannot tell from the name")
+                    && lines[0].contains("direction: minimize} (or maximize)"), "\(lines)")
+        }
+        let stated = try SweepDefinition.parse(text: file("{metric: y, direction: minimize}"), file: "t.yaml")
+        #expect(stated.objective.direction == .minimize && stated.objective.directionStated)
+        // A stored file (a study begun before) is read without the refusal.
+        #expect(try SweepDefinition.parseStored(text: file("y"), file: "t.yaml").objective.directionStated == false)
+    }
+
     /// A range keyword misspelled or taken from another tool (`uniformm`, `choices`, Ray's
     /// `randint`) is refused at its key with the keyword meant: read as written the trials
     /// all got the same fixed `--lr.uniformm=[...]` and `sweep validate` exited 0 saying "0

@@ -225,7 +225,7 @@ public final class Coordinator {
         var sockets = [router, monitor]
         if let auth = authenticator { sockets.append(auth.socket) }
         var poller = Poller(sockets)
-        let heartbeat = Double(options.heartbeatMs) / 1000
+        let heartbeat = options.heartbeatSeconds
         let tickInterval = min(0.25, heartbeat / 4)
         var nextTick = 0.0
         var finishedAt: Double?
@@ -276,7 +276,7 @@ public final class Coordinator {
                     try core.handBackAll(reason: "the coordinator was interrupted twice", now: now, tx: tx)
                     try core.interrupt(now: now, tx: tx)
                 }
-                log.info("interrupted twice: every running trial was handed back for `sweep resume \(core.study.name)`")
+                log.info("interrupted twice: every running trial was handed back for `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted twice", started: started)
             }
             if stop.isSet && drainDeadline == nil {
@@ -287,7 +287,7 @@ public final class Coordinator {
             if let deadline = drainDeadline, now >= deadline || core.leaseCount == 0, !core.finished {
                 try store.write { tx in try core.interrupt(now: now, tx: tx) }
                 let running = core.leaseCount
-                log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `sweep resume \(core.study.name)`")
+                log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted", started: started)
             }
             // A pruned command trial's output tail comes with its worker's result, just after
@@ -673,7 +673,7 @@ public final class Coordinator {
     }
 
     private func sendHeartbeats(now: Double) {
-        let interval = Double(options.heartbeatMs) / 1000
+        let interval = options.heartbeatSeconds
         for id in core.workerIDs where now - (lastSent[id] ?? 0) >= interval {
             send(.heartbeat, to: id, now: now)
         }

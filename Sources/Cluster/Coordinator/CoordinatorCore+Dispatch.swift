@@ -26,14 +26,15 @@ extension CoordinatorCore {
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard !finished, !draining else { return }
-        let wallSpent = wallTimeSpent(now: now) || givenUp != nil
-        if wallSpent { try takeBackAhead(reason: givenUp ?? "the wall-time budget is spent", now: now, tx: tx, out: &out) }
+        // Nothing new is handed out once the wall time is spent or the study gave up early.
+        let stopsTaking = wallTimeSpent(now: now) || givenUp != nil
+        if stopsTaking { try takeBackAhead(reason: givenUp ?? "the wall-time budget is spent", now: now, tx: tx, out: &out) }
         var tookBack = false
         while let worker = idleQueue.first {
             // (Nor one whose local process is gone, in the moment before it is declared dead:
             // its lease would be lost, and counted as the trial's crash.)
             guard let w = workers[worker], w.exitedAt == nil else { idleQueue.removeFirst(); continue }
-            guard !wallSpent else { break }
+            guard !stopsTaking else { break }
             guard let next = try nextTrial(for: worker, now: now, tx: tx) else {
                 // Nothing new to run: trials held ahead behind a long one run here instead.
                 if !tookBack, try takeBackFromBusyWorkers(now: now, tx: tx, out: &out) { tookBack = true; continue }
@@ -55,11 +56,11 @@ extension CoordinatorCore {
         // Then a trial ahead for workers running short ones (idle workers come first).
         while let worker = aheadQueue.first, idleQueue.isEmpty {
             guard let w = workers[worker], w.exitedAt == nil, aheadRoom(w, now: now) > 0 else { aheadQueue.removeFirst(); continue }
-            guard !wallSpent, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
+            guard !stopsTaking, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
             try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
         }
-        if trials.leased.isEmpty && trials.orphans.isEmpty && (wallSpent || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
-            try finish(reason: givenUp ?? (wallSpent ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
+        if trials.leased.isEmpty && trials.orphans.isEmpty && (stopsTaking || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
+            try finish(reason: givenUp ?? (stopsTaking ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {

@@ -59,11 +59,11 @@ extension CoordinatorCore {
         let retry = pbt ? "" : " (with --retry-failed, the failed trials' parameters again too)"
         let fix = switch kind {
         case .reportTheObjective:
-            "make the program report '\(definition.objective.metric)', then `sweep resume \(study.name)` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
+            "make the program report '\(definition.objective.metric)', then `\(options.resumeCommand(study.name))` \(rest)\(retry); or, if the sweep file names the wrong metric, fix its objective and start a new study (a study's objective cannot change)"
         case .program:
-            "fix the program (or the environment it runs in), then `sweep resume \(study.name)` \(rest)\(retry)"
+            "fix the program (or the environment it runs in), then `\(options.resumeCommand(study.name))` \(rest)\(retry)"
         case .configuration:
-            "fix what the error names, then `sweep resume \(study.name)` \(rest)\(retry)"
+            "fix what the error names, then `\(options.resumeCommand(study.name))` \(rest)\(retry)"
         }
         // The error's first line in the sentence, its output (a stderr tail) after it: spliced
         // in, the tail ran into the fix ("...df93d): make the program report ...").

@@ -3,7 +3,7 @@
 extension CoordinatorCore {
     /// How long the others get once a first worker is back after everyone went silent: a
     /// worker reconnects after its own silence limit and a back-off of up to 10 s.
-    var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * Double(options.heartbeatMs) / 1000 }
+    var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * options.heartbeatSeconds }
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
     func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }

@@ -9,7 +9,7 @@ extension CoordinatorCore {
     /// takes the id over; one that duplicates a live worker's does not.
     func isConnected(_ w: WorkerSession, now: Double) -> Bool {
         if w.localProcess?.hasExited == true { return false }
-        return now - w.lastSeen - w.deafSeconds < 1.5 * Double(options.heartbeatMs) / 1000
+        return now - w.lastSeen - w.deafSeconds < 1.5 * options.heartbeatSeconds
     }
 
     func markIdle(_ worker: String) {

@@ -301,7 +301,7 @@ final class CoordinatorCore {
             checkpointWarnings.append((t, "the checkpoint upload of trial \(t) stopped coming for \(Int(2 * CheckpointTransfer.answerSeconds)) s: dropped, and its room under --checkpoint-limit given back"))
         }
         try recordCheckpointWarnings(now: now, tx: tx)
-        let timeout = Double(options.heartbeatMs * options.liveness) / 1000
+        let timeout = options.livenessTimeoutSeconds
         if judgeLiveness { lookAtLocalProcesses(now: now) }
         let connectedBefore = workers.count
         for (id, w) in workers where judgeLiveness {
@@ -321,7 +321,7 @@ final class CoordinatorCore {
             // went silent together (heartbeats are spread over an interval), the coordinator's
             // side of the network is the likelier cause. Its trial is handed back (no crash)
             // and kept for it. A worker that alone went silent while others talk is lost.
-            let hb = Double(options.heartbeatMs) / 1000
+            let hb = options.heartbeatSeconds
             // (One worker alone is no evidence: a lone worker that dies keeps counting crashes.)
             let silentWithEveryone = !exited && lastHeardFromAnyone - w.lastSeen < 1.5 * hb && (connectedBefore > 1 || now - lastHoldAt < timeout)
             if silentWithEveryone, let t = w.trial, holdsLease(t, id) {

@@ -6,6 +6,10 @@ public struct CoordinatorOptions: Sendable {
     public var heartbeatMs: Int
     /// Missed heartbeats after which a worker counts as dead (3-5 is usual).
     public var liveness: Int
+    /// ``heartbeatMs`` in seconds.
+    public var heartbeatSeconds: Double { Double(heartbeatMs) / 1000 }
+    /// Silence after which a worker counts as dead: ``liveness`` heartbeats.
+    public var livenessTimeoutSeconds: Double { Double(heartbeatMs * liveness) / 1000 }
     /// Messages larger than this are dropped (and the peer disconnected by libzmq).
     public var maxMessageBytes: Int
     /// The JSON part of a worker message is never larger than this (only a model
@@ -27,6 +31,13 @@ public struct CoordinatorOptions: Sendable {
     public var drainSeconds: Double
     /// Where trained models are kept (nil: models are not kept, whatever the sweep file says).
     public var artifacts: ArtifactDirectory?
+    /// The database as the user named it, for the commands messages give (`--db PATH`).
+    public var databasePath: String?
+
+    /// `sweep resume STUDY --db PATH`, to copy from a message.
+    public func resumeCommand(_ study: String) -> String {
+        "sweep resume \(study)" + (databasePath.map { " --db \($0)" } ?? "")
+    }
     /// The largest data set shipped to workers that lack its files (0: none is shipped).
     public var maxShippedDataBytes = DataTransfer.defaultMaxShippedBytes
     /// Bytes the latest checkpoints of running trials may take together beside the

@@ -89,6 +89,9 @@ extension SweepDefinition {
         // `study:` (a renamed study could not be resumed or take queued trials), and a W&B
         // name is made a study name by rules that have changed since.
         definition.study = record.name
+        // A direction the file does not state is the one the study began with (the guess
+        // from a metric's name has changed since: `perplexity` was maximized).
+        if !definition.objective.directionStated { definition.objective.direction = d.direction }
         let expected = definition.newStudy
         var disagree: [String] = []
         if !Self.sameSpace(expected.space, d.space) { disagree.append("search space") }

@@ -36,6 +36,14 @@ final class ChildProcess {
         }
         // Child: 0 = /dev/null, 1 = stdout pipe, 2 = stderr pipe, 3 = reports, 4 = decisions.
         let childFDs: [Int32] = [-1, pipes[0].write, pipes[1].write, pipes[2].write, pipes[3].read]
+        // Which pipes descriptors 3 and 4 are (their inodes): a process a launcher started
+        // may have them closed, or hold its own files there (Python's subprocess closes
+        // them), and the client wrote reports into the program's log file.
+        var environment = environment
+        for (variable, fd) in [("SWEEP_REPORT_PIPE", pipes[2].write), ("SWEEP_DECISION_PIPE", pipes[3].read)] {
+            var info = stat()
+            if fstat(fd, &info) == 0 { environment[variable] = String(info.st_ino) }
+        }
         let env = environment.map { "\($0.key)=\($0.value)" }
         var error: Int32 = 0
         let pid = withCStrings(argv) { cArgv in

@@ -16,6 +16,8 @@ struct CommandTrial: TrialKind {
 
     /// Characters of stderr kept for the failure message.
     static let stderrTailCharacters = 4000
+    /// Variables that set how many threads a program's numeric libraries start.
+    static let threadVariables = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"]
     /// The longest report line read (1 MiB); a longer one is one ignored line, however it
     /// arrives (whether it was kept depended on how the pipe split it).
     static let maxReportLineBytes = 1 << 20
@@ -64,7 +66,13 @@ struct CommandTrial: TrialKind {
         }
         log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(Self.shellQuoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
 
-        var env = ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
+        var env = ProcessInfo.processInfo.environment
+        // The worker's share of the cores for every threading library, as Ray Tune sets
+        // OMP_NUM_THREADS: PyTorch, MKL and numexpr took every core each, N trials x N
+        // threads. (What the worker was started with, or the sweep file's `environment:`, wins.)
+        for variable in Self.threadVariables where env[variable] == nil { env[variable] = String(options.threads) }
+        env["OPENBLAS_NUM_THREADS"] = String(options.threads)
+        env.merge(task.environment) { $1 }
         env["SWEEP_REPORT_FD"] = String(ChildProcess.reportFD)
         env["SWEEP_DECISION_FD"] = String(ChildProcess.decisionFD)
         env["SWEEP_PARAMS"] = CommandMacros.json(task.passedArguments)
@@ -74,7 +82,7 @@ struct CommandTrial: TrialKind {
         env["SWEEP_STUDY"] = a.study
         env["SWEEP_TRIAL"] = String(a.trial)
         env["SWEEP_ATTEMPT"] = String(a.attempt)
-        env["SWEEP_SEED"] = String(a.seed)
+        env["SWEEP_SEED"] = String(CommandMacros.programSeed(a.seed))
         env["SWEEP_METRIC"] = a.metric
         env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
         if let guardian { env[ProcessGuardian.variable] = guardian.token }

@@ -139,3 +139,17 @@ extension StoreQueries {
         return PopulationProgress(members: members, epochsPerMember: epochs, epochsDone: done, epochsRecently: recent, leader: leader)
     }
 }
+
+extension StoreQueries {
+    /// Trials that ended after reporting exactly one epoch, and how many of those were
+    /// pruned, against all that ended (COMPLETE or PRUNED): a study whose program reports
+    /// once has every trial at one epoch.
+    public func oneReportTrials(studyID: Int64) throws -> (ended: Int, oneReport: Int, prunedAtIt: Int) {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT count(*) AS ended, sum(CASE WHEN epochs = 1 THEN 1 ELSE 0 END) AS one,
+                   sum(CASE WHEN epochs = 1 AND state = 'PRUNED' THEN 1 ELSE 0 END) AS pruned
+            FROM trials WHERE study_id = ? AND state IN ('COMPLETE', 'PRUNED')
+            """, arguments: [studyID])
+        return (row?["ended"] ?? 0, row?["one"] ?? 0, row?["pruned"] ?? 0)
+    }
+}

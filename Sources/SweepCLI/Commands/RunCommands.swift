@@ -17,13 +17,14 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("MiB the latest checkpoints of running trials may take beside the database (0: keep none; re-queued trials then start over).",
                                valueName: "MiB")) var checkpointLimit: Int = 2048
 
-    func coordinatorOptions(defaultBind: String) throws -> CoordinatorOptions {
+    func coordinatorOptions(defaultBind: String, database: String) throws -> CoordinatorOptions {
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let bind, let problem = EndpointOption.problem(bind, option: "--bind", listening: true) { throw UsageError(problem) }
         guard (0...(1 << 20)).contains(shipDataMaxMib) else { throw UsageError("--ship-data-max-mib must be between 0 and 1048576, got \(shipDataMaxMib)") }
         guard (0...(1 << 30)).contains(checkpointLimit) else { throw UsageError("--checkpoint-limit: must be 0 or more MiB, got \(checkpointLimit)") }
         var options = CoordinatorOptions(bind: try EndpointOption.resolvedForListening(bind ?? defaultBind), heartbeatMs: heartbeatMs, liveness: liveness, checkpointBytes: checkpointLimit << 20)
         options.maxShippedDataBytes = shipDataMaxMib << 20
+        options.databasePath = database
         return options
     }
 
@@ -79,7 +80,7 @@ struct Run: ParsableCommand {
         if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
             StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")
         }
-        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0", database: database.path)
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
         // A study another coordinator runs is not to be resumed (that is refused too). A W&B
@@ -149,7 +150,7 @@ struct Resume: ParsableCommand {
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw UsageError("no database at \(database.path) (pass --db PATH)")
         }
-        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0")
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:0", database: database.path)
         let security = try network.security()
         let workerArguments = try localWorkerArguments(database.path, keys: network.keys, workers: workers)
         // Checked read-only first: opening the store for writing touches the file.
@@ -259,7 +260,7 @@ struct CoordinatorCommand: ParsableCommand {
         installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try DataPreflight.sweep(file)
-        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555")
+        let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555", database: database.path)
         let security = try network.security()
         /// Refuses an existing study unless --resume, and a changed file unless --force.
         func refuse(existing record: StudyRecord) throws {

@@ -149,6 +149,13 @@ struct SweepSession {
             let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("checkpoint of trial") && $0.message.contains("cannot write") } }
             print("warning: \(c.checkpointsUnwritten) checkpoint(s) could not be written\(first.map { ", e.g. \($0.message)" } ?? ""); their trials went on without pausing there, or continue from an older checkpoint")
         }
+        // A program that reports once gains nothing from pruning: its trials below the
+        // median ended PRUNED though they had finished, unsaid (Optuna prunes an objective
+        // that asks should_prune() after its only report, too).
+        let once = try reader.read { q in try q.oneReportTrials(studyID: study.id) }
+        if once.prunedAtIt > 0, once.oneReport == once.ended, once.ended >= 2 {
+            print("note: every trial reported once, and \(once.prunedAtIt) of them were pruned at that report (PRUNED trials are not ranked by `sweep best`); a program that reports once gains nothing from pruning: write `pruner: {name: none}` in its sweep file")
+        }
         // A resumed study's block shows the time over all runs: say which this one is.
         let took = Fmt.seconds(summary.seconds) + (snapshot.elapsed.map { $0 > summary.seconds + 1 ? " (this run; \(Fmt.seconds($0)) over all runs)" : "" } ?? "")
         if summary.gaveUp {

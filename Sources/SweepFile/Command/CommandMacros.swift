@@ -9,6 +9,11 @@ import Search
 /// `/usr/bin/env`; other macros, `${envvar:NAME}` (the worker's environment) among them, are
 /// replaced inside the element.
 public enum CommandMacros {
+    /// A trial's seed as programs get it (`${seed}`, `SWEEP_SEED`): its low 32 bits, the range
+    /// numpy's `seed` and scikit-learn's `random_state` take (a 63-bit seed made
+    /// `np.random.seed(int(os.environ["SWEEP_SEED"]))` raise ValueError in every trial).
+    public static func programSeed(_ seed: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: seed) }
+
     public static let macros = ["${env}", "${interpreter}", "${program}", "${args}", "${args_no_hyphens}", "${args_no_boolean_flags}",
                                 "${args_no_equals}", "${args_append_hydra}", "${args_override_hydra}",
                                 "${args_json}", "${args_json_file}", "${trial}", "${seed}"]
@@ -109,7 +114,7 @@ public enum CommandMacros {
         s = s.replacingOccurrences(of: "${args_json_file}", with: c.argsJSONFile)
         s = s.replacingOccurrences(of: "${args_json}", with: nestedJSON(c.arguments))
         s = s.replacingOccurrences(of: "${trial}", with: String(c.trial))
-        s = s.replacingOccurrences(of: "${seed}", with: String(c.seed))
+        s = s.replacingOccurrences(of: "${seed}", with: String(programSeed(c.seed)))
         s = s.replacingOccurrences(of: "${env}", with: "/usr/bin/env")
         for a in c.arguments where s.contains("${param:") {
             s = s.replacingOccurrences(of: "${param:\(a.name)}", with: text(a.value))

@@ -216,20 +216,38 @@ extension CommandTask {
     /// nothing (`sweep validate` said "0 searched parameter(s)" and exited 0).
     static func misspelledRange(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
+        let at = ConfigPath([.key("parameters")] + path.map { .key($0) })
         // One key besides a `when:` (with `name: adamw` beside it, `betas: [0.9, 0.999]` is an
         // optimizer's setting, not a misspelled `beta`).
         let keys = entries.filter { $0.key != "when" }
+        // Optuna's distribution fields (`FloatDistribution(low, high, log, step)`).
+        let names = Set(keys.map(\.key))
+        if names.isSuperset(of: ["low", "high"]), names.isSubset(of: ["low", "high", "log", "step"]) {
+            return ConfigError(mark: node.mark, path: at,
+                               message: "{\(keys.map(\.key).joined(separator: ", "))} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true), {uniform: [low, high]} or {int: [low, high]}, with step: s beside it for a step. As written, every trial gets the same fixed values \(name).low, \(name).high and nothing is searched")
+        }
         guard keys.count == 1, let key = keys.first, case .sequence = key.value.value else { return nil }
-        let otherTools = ["randint": "int", "grid_search": "choice", "grid": "choice", "choices": "choice"]
         // Keywords of 6 letters or more, one edit away (or a different case): `{ids: [1, 2]}`,
         // `{norms: [...]}` and `{betas: [...]}` are plain values, not `int`, `normal`, `beta`.
-        let meant = otherTools[key.key.lowercased()] ?? RangeKind.keys.first { k in
+        let meant = Self.otherToolsRanges[key.key.lowercased()] ?? RangeKind.keys.first { k in
             k.count >= 6 && editDistance(key.key.lowercased(), k) <= 1 && key.key != k
-        }
+        }.map { "'\($0)'" }
         guard let meant else { return nil }
-        return ConfigError(mark: key.keyMark, path: ConfigPath(([.key("parameters")] + path.map { .key($0) } + [.key(key.key)])),
-                           message: "'\(key.key)' is not a range keyword; did you mean '\(meant)'? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
+        return ConfigError(mark: key.keyMark, path: at.appending(key.key),
+                           message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
     }
+
+    /// Other tools' range keywords (Ray Tune, Optuna's `suggest_*`, Hyperopt), with how Sweep
+    /// writes the same range.
+    static let otherToolsRanges: [String: String] = [
+        "randint": "'int'", "qrandint": "'int' (with step: q)", "lograndint": "'logint'",
+        "grid_search": "'choice'", "grid": "'choice'", "choices": "'choice'", "suggest_categorical": "'choice'",
+        "float": "'uniform' (or 'loguniform' for a log scale)", "suggest_float": "'uniform' (or 'loguniform' for a log scale)",
+        "suggest_uniform": "'uniform'", "suggest_loguniform": "'loguniform'", "suggest_int": "'int' (or 'logint')",
+        "discrete_uniform": "'uniform' (with step: q)", "suggest_discrete_uniform": "'uniform' (with step: q)",
+        "quniform": "'uniform' (with step: q)", "qloguniform": "'loguniform'", "range": "'int' (or 'uniform')",
+        "randn": "'normal'", "qnormal": "'normal'", "qlognormal": "'lognormal'",
+    ]
 
     private static func scalar(_ node: ConfigNode) -> ParamValue {
         switch node.value {

@@ -195,6 +195,11 @@ public struct SweepDefinition: Sendable {
                 objective = predictionTask == .regression ? Objective(metric: "val_rmse", direction: .minimize) : Objective(metric: "val_accuracy", direction: .maximize)
             }
             let metrics = task == .synthetic ? ["value"] : predictionTask.map { TrainingMetric.epochMetricNames(task: $0, binary: nil) } ?? trainingMetrics
+            // A command's metric whose name does not say which way is better: the direction
+            // must be stated (a new study; a stored one keeps the direction it began with).
+            if task == .command, strict, let problem = objective.unstatedDirectionProblem {
+                throw ConfigError(mark: root["objective"]?.mark, path: ConfigPath([.key("objective")]), message: problem)
+            }
             // A command's program reports whatever metrics it has.
             guard task == .command || metrics.contains(objective.metric) else {
                 throw ConfigError(mark: root["objective"]?.entry("metric")?.keyMark ?? root.entry("objective")?.keyMark,

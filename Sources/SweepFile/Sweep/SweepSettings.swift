@@ -7,37 +7,55 @@ public struct Objective: Codable, Sendable, Hashable {
     /// `value` (synthetic trials).
     public var metric: String
     public var direction: Direction
+    /// Whether the file says the direction; else it comes from the metric's name (see
+    /// ``MetricNameDirection``), and a command's metric whose name does not say is refused.
+    public var directionStated: Bool
 
     public enum CodingKeys: String, CodingKey, CaseIterable { case metric, direction }
 
-    public init(metric: String, direction: Direction) {
+    public init(metric: String, direction: Direction, directionStated: Bool = true) {
         self.metric = metric
         self.direction = direction
+        self.directionStated = directionStated
     }
 
     public init(from decoder: any Decoder) throws {
         // Shorthand `objective: val_loss` infers the direction from the name.
         if let single = try? decoder.singleValueContainer(), let metric = try? single.decode(String.self) {
-            self.init(metric: metric, direction: Self.naturalDirection(of: metric))
+            self.init(metric: metric, direction: Self.naturalDirection(of: metric), directionStated: false)
             return
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let metric = try c.decode(String.self, forKey: .metric)
         var direction = Self.naturalDirection(of: metric)
+        var stated = false
         if let d = try c.decodeIfPresent(String.self, forKey: .direction) {
             guard let dir = Direction(rawValue: d) else {
                 throw DecodingError.dataCorruptedError(forKey: .direction, in: c, debugDescription: "unknown direction '\(d)'; expected minimize or maximize")
             }
             direction = dir
+            stated = true
         }
-        self.init(metric: metric, direction: direction)
+        self.init(metric: metric, direction: direction, directionStated: stated)
     }
 
-    /// The built-in trainer's metrics go the way `MetricKind` says (loss, rmse, mae down;
-    /// accuracy, f1, auc, r2 up); other names (a command's own) by
-    /// ``MonitoredMetric/lowerIsBetter(named:)``.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(direction.rawValue, forKey: .direction)
+    }
+
+    /// Which way the metric's name says is better (see ``MetricNameDirection``); a name that
+    /// does not say is maximized here, and refused for a new command sweep without a
+    /// direction (``unstatedDirectionProblem``).
     public static func naturalDirection(of metric: String) -> Direction {
-        MonitoredMetric.lowerIsBetter(named: metric) ? .minimize : .maximize
+        (MetricNameDirection.lowerIsBetter(metric) ?? false) ? .minimize : .maximize
+    }
+
+    /// Why the direction must be stated: it is not, and the metric's name does not say.
+    public var unstatedDirectionProblem: String? {
+        guard !directionStated, MetricNameDirection.lowerIsBetter(metric) == nil else { return nil }
+        return "Sweep cannot tell from the name '\(metric)' whether lower or higher is better: write objective: {metric: \(metric), direction: minimize} (or maximize)"
     }
 }
 

@@ -13,13 +13,10 @@ public enum MonitoredMetric: String, ConfigChoice {
     /// Lower is better for losses and errors, higher for the others.
     public var lowerIsBetter: Bool { metric.kind.lowerIsBetter }
 
-    /// The one rule for a metric's natural direction, for any metric name: the built-in
-    /// trainer's metrics as `MetricKind` says (loss, rmse, mae down; accuracy, f1, auc, r2
-    /// up); other names (a command trial's own, a synthetic task's `value`) are better when
-    /// lower if they end in "loss" or "error" or are `value`, higher otherwise.
+    /// A metric's natural direction, for any metric name (see ``MetricNameDirection``); a
+    /// name that does not say is taken as higher-is-better.
     public static func lowerIsBetter(named name: String) -> Bool {
-        if let known = TrainingMetric(name: name) { return known.kind.lowerIsBetter }
-        return name.hasSuffix("loss") || name.hasSuffix("error") || name == "value"
+        MetricNameDirection.lowerIsBetter(name) ?? false
     }
     /// Whether `value` beats `best` by more than `minDelta` in this metric's direction
     /// (always true when there is no best yet).

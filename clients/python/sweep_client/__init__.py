@@ -29,6 +29,7 @@ import ast
 import atexit
 import json
 import os
+import stat
 import sys
 
 __all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config", "Summary"]
@@ -122,10 +123,30 @@ def params():
     return dict(_state["params"])
 
 
+def _check_channel(fd, what, inode_variable):
+    """Refuses a descriptor that is not the worker's pipe: a process started by a launcher
+    may have it closed, or hold its own file there (Python's subprocess closes descriptors
+    3 and 4 unless told to keep them), and reports went into the program's own log file."""
+    keep = "start it with the descriptors kept (Python: subprocess.Popen(..., pass_fds=(3, 4)))"
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        raise RuntimeError("[sweep_client] descriptor %d (the worker's %s pipe) is not open in pid %d: the process that "
+                           "started this one closed it; report from the process the worker started, or %s" % (fd, what, os.getpid(), keep))
+    expected = os.environ.get(inode_variable)
+    if not stat.S_ISFIFO(info.st_mode) or (expected is not None and str(info.st_ino) != expected):
+        raise RuntimeError("[sweep_client] descriptor %d in pid %d is not the worker's %s pipe (the process that started this one "
+                           "closed it and the descriptor was reused, e.g. by a log file); %s" % (fd, os.getpid(), what, keep))
+
+
 def _channels():
     if _state["out"] is None:
-        _state["out"] = os.fdopen(int(os.environ["SWEEP_REPORT_FD"]), "w", buffering=1)
+        report = int(os.environ["SWEEP_REPORT_FD"])
+        _check_channel(report, "report", "SWEEP_REPORT_PIPE")
         fd = os.environ.get("SWEEP_DECISION_FD")
+        if fd:
+            _check_channel(int(fd), "decision", "SWEEP_DECISION_PIPE")
+        _state["out"] = os.fdopen(report, "w", buffering=1)
         _state["inp"] = os.fdopen(int(fd), "r") if fd else None
     return _state["out"], _state["inp"]
 

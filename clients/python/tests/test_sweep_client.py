@@ -166,6 +166,7 @@ class InsideASweep(unittest.TestCase):
         report_r, report_w = os.pipe()
         decision_r, decision_w = os.pipe()
         env = {"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
+               "SWEEP_REPORT_PIPE": str(os.fstat(report_w).st_ino), "SWEEP_DECISION_PIPE": str(os.fstat(decision_r).st_ino),
                "SWEEP_PARAMS": json.dumps({"lr": 0.1, "flag": False, "name": "x"})}
         env.update(extra_env or {})
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
@@ -185,6 +186,24 @@ class InsideASweep(unittest.TestCase):
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
         return lines, out
+
+    def test_a_descriptor_that_is_not_the_workers_pipe_is_refused_and_left_alone(self):
+        # A launcher's child: Python's subprocess closed descriptors 3 and 4, and the child's
+        # own log file took one (reports were appended to it), or it stays closed.
+        import tempfile
+        with tempfile.TemporaryFile() as log:
+            fd = log.fileno()
+            r = run_python("import sweep_client\nsweep_client.report(1, loss=1.0)\n",
+                           env={"SWEEP_REPORT_FD": str(fd), "SWEEP_REPORT_PIPE": "1"}, pass_fds=(fd,))
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("descriptor %d in pid" % fd, r.stderr)
+            self.assertIn("is not the worker's report pipe", r.stderr)
+            self.assertIn("pass_fds=(3, 4)", r.stderr)
+            log.seek(0)
+            self.assertEqual(log.read(), b"")
+        r = run_python("import sweep_client\nsweep_client.report(1, loss=1.0)\n", env={"SWEEP_REPORT_FD": "57"})
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("descriptor 57 (the worker's report pipe) is not open", r.stderr)
 
     def test_report_writes_a_line_and_returns_the_decision(self):
         code = ("import sweep_client\n"
