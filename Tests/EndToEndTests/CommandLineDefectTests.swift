@@ -92,6 +92,33 @@ import Testing
         #expect(shown.output.contains("hidden") && shown.output.contains(best.params["hidden"]!.description), "\(shown.output)")
     }
 
+    /// `--sort METRIC` shows that metric in a column of its own (the order could not be
+    /// seen), in the table and the CSV; a parameter named like the objective is `param_NAME`
+    /// in the CSV as in the table (the CSV called it `loss` beside `value`).
+    @Test func sortingByAMetricShowsItsColumn() throws {
+        let h = try SweepHarness("sort-column")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", """
+            study: m
+            objective: {metric: loss, direction: minimize}
+            command: [sh, -c, "echo {\\\\\\"loss\\\\\\": $SWEEP_TRIAL, \\\\\\"acc\\\\\\": 0.$SWEEP_TRIAL} >&$SWEEP_REPORT_FD"]
+            parameters:
+              loss: {choice: [l1, l2]}
+            pruner: {name: none}
+            budget: {trials: 3, max_epochs: 1}
+            """)
+        let run = try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(run.status == 0, "\(run.output)")
+        let table = try h.run(["trials", "m", "--db", h.db, "--sort", "acc"]).output
+        let header = table.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(header == ["#", "state", "loss", "acc", "epochs", "time", "param_loss"], "\(table)")
+        #expect(table.contains("0.2"), "\(table)")
+        let csv = try h.run(["trials", "m", "--db", h.db, "--sort", "acc", "--format", "csv"]).output
+        let lines = csv.split(separator: "\n")
+        #expect(lines.first == "number,state,value,epochs,duration,attempt,worker,acc,param_loss", "\(csv)")
+        #expect(lines.dropFirst().first?.hasPrefix("2,COMPLETE,2.0,1,") == true && lines.dropFirst().first?.contains(",0.2,") == true, "\(csv)")
+    }
+
     /// `--sort -value` is the reverse order (was read as an unknown option, "Missing value").
     @Test func aLeadingDashReversesTheSort() throws {
         let h = try SweepHarness("reverse-sort")
@@ -144,6 +171,27 @@ import Testing
         #expect(try values("-wer") == ["0.9", "0.5", "0.1"])
         // Other metrics keep the guess from their names (accuracy-like: highest first).
         #expect(try values("acc") == ["0.9", "0.5", "0.1"])
+    }
+
+    /// `command: ["${program}"]` with a bare `program` PATH does not have: noted by validate,
+    /// refused by run with local workers (every trial failed to start, "could not start
+    /// 'argv.py': No such file or directory in PATH", while validate passed it); `./argv.py` runs.
+    @Test func aBareProgramNameRunAsTheCommandIsLookedUpInPath() throws {
+        let h = try SweepHarness("bare-program")
+        defer { h.cleanUp() }
+        _ = try h.write("argv.py", "#!/bin/sh\necho '{\"loss\": 1}' >&$SWEEP_REPORT_FD\n")
+        chmod(h.path("argv.py"), 0o755)
+        let file = try h.write("s.yaml", commandSweep(study: "b", command: "[\"${program}\"]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "command: [\"${program}\"]", with: "program: argv.py\ncommand: [\"${program}\"]\nworking_directory: ."))
+        let validate = try runSweep(["validate", file], in: h.directory.path)
+        #expect(validate.status == 0 && validate.output.contains("note: command starts with ${program} = 'argv.py', a name without a '/', which is looked up in PATH")
+                && validate.output.contains("write program: ./argv.py"), "\(validate.output)")
+        let run = try runSweep(["run", file, "--db", h.path("b.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+        #expect(run.status == 2 && run.output.contains("error: command starts with ${program} = 'argv.py'"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("b.db")))
+        let fixed = try h.write("f.yaml", try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "program: argv.py", with: "program: ./argv.py"))
+        let ran = try runSweep(["run", fixed, "--db", h.path("f.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+        #expect(ran.status == 0 && !ran.output.contains("note:"), "\(ran.output)")
     }
 
     /// A `program` that local workers would not find (run from another directory without

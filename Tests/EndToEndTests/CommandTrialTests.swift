@@ -970,7 +970,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(output.contains("never reported the objective 'val_accuracy' (it reported: n_trees, val_acc; did you mean 'val_acc'?"), "\(output)")
         // The fix is a name, in the program or in the file (then a new study: the objective
         // cannot change); it said "fix the program, then `sweep resume`".
-        #expect(output.contains("make the program report 'val_accuracy', then `sweep resume m` runs the rest of the budget (with --retry-failed, the ") && output.contains(" failed trials' parameters again too); or, if the sweep file names the wrong metric, fix its objective and start a new study"), "\(output)")
+        #expect(output.contains("make the program report 'val_accuracy', then `sweep resume m --db \(h.db)` runs the rest of the budget (with --retry-failed, the ") && output.contains(" failed trials' parameters again too); or, if the sweep file names the wrong metric, fix its objective and start a new study"), "\(output)")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "m").id) }
         #expect(trials.count <= 7 && trials.allSatisfy { $0.state == .fail }, "\(trials.count)")
     }

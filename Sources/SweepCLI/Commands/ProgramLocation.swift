@@ -53,6 +53,9 @@ enum ProgramLocation {
     /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
     /// refused); another name only gets a note. Nil when it is there.
     static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
+        if let program = bareNameOutsidePath(in: definition) {
+            return ("command starts with ${program} = '\(program)', a name without a '/', which is looked up in PATH, where it is not (a file of that name in the working directory is not run): write program: ./\(program), or put an interpreter first (command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"])", true)
+        }
         guard let (program, here) = missing(in: definition, file: file) else { return nil }
         let isScript = scriptExtensions.contains { program.hasSuffix($0) }
         let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
@@ -74,6 +77,18 @@ enum ProgramLocation {
         guard definition.template["working_directory"] == nil, let (program, here) = missing(in: definition) else { return nil }
         let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
         return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
+    }
+
+    /// A `program` run as the command's first word by a bare name that PATH does not have
+    /// (`command: ["${program}"]`, `program: train.py`): every trial failed to start ("could
+    /// not start 'train.py': No such file or directory in PATH") while validate passed it.
+    private static func bareNameOutsidePath(in definition: SweepDefinition) -> String? {
+        guard case .string(let program)? = definition.template["program"]?.value, !program.contains("/"), !program.contains("$"),
+              let command = definition.template["command"]?.elements,
+              definition.template["environment"]?["PATH"] == nil else { return nil } // (its own PATH: not judged here)
+        let words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }.filter { $0 != "${env}" }
+        guard words.first == "${program}", !inPath(program) else { return nil }
+        return program
     }
 
     private static func inPath(_ name: String) -> Bool {

@@ -51,26 +51,35 @@ struct Studies: ParsableCommand {
 
 /// Renders trials as a table, CSV or JSON, with one column per parameter.
 enum TrialListing {
-    static func print(_ trials: [TrialRecord], study: StudyRecord, format: OutputFormat) throws {
+    /// `metric`: a metric to show in a column of its own (the one `sweep trials --sort` orders
+    /// by: the order was not to be seen), besides the objective.
+    static func print(_ trials: [TrialRecord], study: StudyRecord, format: OutputFormat, metric: String? = nil) throws {
         let paramNames = study.definition.space.parameters.map(\.name)
+        let objective = study.definition.metric
+        let extra = metric.flatMap { $0 == objective ? nil : $0 }
         switch format {
         case .json:
             Swift.print(try JSONOutput.render(trials.map { JSONOutput.Trial($0) }))
         case .csv:
-            let fixed = ["number", "state", "value", "epochs", "duration", "attempt", "worker"]
-            let headers = fixed + paramHeaders(paramNames, besides: fixed)
-            let rows = trials.map { t in
-                ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", t.duration.map { "\($0)" } ?? "",
-                 "\(t.attempt)", t.worker ?? ""] + paramNames.map { t.params[$0]?.description ?? "" }
+            let fixed = ["number", "state", "value", "epochs", "duration", "attempt", "worker"] + (extra.map { [$0] } ?? [])
+            // (A parameter named like the objective is param_NAME here too, as in the table.)
+            let headers = fixed + paramHeaders(paramNames, besides: fixed + [objective])
+            let rows = trials.map { t -> [String] in
+                var row: [String] = ["\(t.number)", t.state.rawValue, t.value.map { "\($0)" } ?? "", "\(t.epochs)", t.duration.map { "\($0)" } ?? "",
+                                     "\(t.attempt)", t.worker ?? ""]
+                if let extra { row.append(t.metrics[extra].map { "\($0)" } ?? "") }
+                return row + paramNames.map { t.params[$0]?.description ?? "" }
             }
             Swift.print(CSV.render(headers, rows), terminator: "")
         case .table:
             if trials.isEmpty { Swift.print("no trials"); return }
-            let fixed = ["#", "state", study.definition.metric, "epochs", "time"]
+            let fixed = ["#", "state", objective] + (extra.map { [$0] } ?? []) + ["epochs", "time"]
             var table = TextTable(fixed + paramHeaders(paramNames, besides: fixed))
             for t in trials {
-                table.add(["\(t.number)", t.state.rawValue, Fmt.value(t.value), "\(t.epochs)", Fmt.seconds(t.duration)]
-                          + paramNames.map { name in t.params[name].map(display) ?? "-" })
+                var row: [String] = ["\(t.number)", t.state.rawValue, Fmt.value(t.value)]
+                if let extra { row.append(Fmt.value(t.metrics[extra])) }
+                row += ["\(t.epochs)", Fmt.seconds(t.duration)]
+                table.add(row + paramNames.map { name in t.params[name].map(display) ?? "-" })
             }
             Swift.print(table.render())
         }
@@ -141,7 +150,8 @@ struct Trials: ParsableCommand {
             }
             return (s, try q.trials(studyID: s.id, states: states.isEmpty ? nil : states, order: order, reversed: reversed, direction: s.direction, limit: limit))
         }
-        try TrialListing.print(trials, study: s, format: format)
+        let sortedBy: String? = if case .metric(let name, _) = order { name } else { nil }
+        try TrialListing.print(trials, study: s, format: format, metric: sortedBy)
         // RUNNING is what the database says; nobody runs them while the study is interrupted.
         let running = trials.filter { $0.state == .running }.count
         if format == .table, running > 0, StudyPhase.of(s, databasePath: database.path) == .interrupted {
