@@ -94,7 +94,7 @@ let package = Package(
         // timeouts, scratch directories, waiting for a study (like ArgumentParserTestHelpers).
         .target(name: "SweepTestSupport", dependencies: ["Store"]),
 
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "SweepTestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib", "SweepTestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Search", "SweepTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -238,11 +238,17 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
     /// a stable --id after the trial killed it) does not have the crash forgiven: the trial
     /// reaches its attempt limit (it was forgiven at each restart, and retried without end).
     /// The same process coming back (the connection failed) is forgiven.
-    @Test(arguments: [false, true])
-    func aCrashIsForgivenOnlyWhenTheSameProcessComesBack(sameProcess: Bool) throws {
+    /// (A restarted container keeps its host name and pid 1: the process identity tells it apart.)
+    @Test(arguments: [(false, false), (true, false), (false, true)])
+    func aCrashIsForgivenOnlyWhenTheSameProcessComesBack(sameProcess: Bool, container: Bool) throws {
         let h = try CoreHarness(sweep(trials: 2, epochs: 3, maxAttempts: 2))
+        var starts: UInt64 = 100
         func hello(pid: Int) throws {
-            try h.deliver(.hello(.init(worker: "w", host: "host-w", pid: pid, version: "t", cores: 2, threads: 1, capabilities: ["training", "synthetic"], running: nil)), from: "w")
+            // In a container every start is pid 1 on the same host, at another start time.
+            let identity = container ? ProcessIdentity(machine: "boot/4026531836", pid: 1, startTicks: starts) : nil
+            if container { starts += 1 }
+            try h.deliver(.hello(.init(worker: "w", host: "host-w", pid: container ? 1 : pid, version: "t", cores: 2, threads: 1,
+                                       capabilities: ["training", "synthetic"], running: nil, process: identity)), from: "w")
         }
         try h.hello("other") // busy with trial 0 throughout
         #expect(h.assignment("other")?.trial == 0)

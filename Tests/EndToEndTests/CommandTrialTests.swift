@@ -346,6 +346,9 @@ func processExists(_ pid: Int32) -> Bool {
             let words = h.read("seed-\(t.number).txt").split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
             #expect(words.count == 2 && words[0] == words[1] && words[0] == t.seed & 0xFFFF_FFFF, "\(words) \(t.seed)")
         }
+        // `sweep show` gives both, the stored seed and the program's.
+        let shown = try h.run(["show", "seed", "0", "--db", h.db]).output
+        #expect(shown.contains("seed: \(trials[0].seed) (SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF))"), "\(shown)")
     }
 
     /// A program that reports once, pruned at that report by the default median pruner: the

@@ -78,6 +78,9 @@ struct PopulationBasedTrainingE2ETests {
         #expect(try h.run(["run", short, "--db", h.db, "--workers", "2", "--no-progress"]).status == 0)
         let finished = try h.run(["status", "short", "--db", h.db]).output
         #expect(finished.contains("] 6/6 epochs of 2 members  [FINISHED]") && finished.contains("best: trial "), "\(finished)")
+        // Its rate stays the whole run's an hour later (the recent window is empty then).
+        let later = try h.reader().read { q in try q.progress(study: try q.requireStudy(named: "short"), now: Date().timeIntervalSince1970 + 3600, population: (members: 2, epochs: 3)) }
+        #expect((later.epochRate ?? 0) > 0, "\(later)")
     }
 
     @Test func validatePrintsTheSchedulerSettingsWithTheirDefaults() throws {

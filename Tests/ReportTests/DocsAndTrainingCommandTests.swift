@@ -86,6 +86,27 @@ import Testing
         #expect(r.status == 1 && !r.output.contains("not written") && FileManager.default.fileExists(atPath: existing), "\(r.output)")
     }
 
+    /// A network far beyond the machine's memory is an error before anything is allocated
+    /// (`hidden: [1048576, 1048576]` crashed `sweep train` and every worker that took it:
+    /// "failed to allocate 4398084259852 bytes"), in `train` and in a sweep's trials; a batch
+    /// larger than the training split is the whole split (2^63 - 1 overflowed, a trap).
+    @Test func aNetworkBeyondMemoryIsAnErrorAndAHugeBatchIsTheWholeSplit() throws {
+        let s = try Scratch("memory")
+        defer { s.cleanUp() }
+        let huge = try s.write("h.yaml", "seed: 1\ndata: {dataset: moons, samples: 200}\nmodel: {hidden: [1048576, 1048576]}\ntraining: {epochs: 1}\n")
+        let refused = try s.sweep(["train", huge])
+        #expect(refused.status == 2 && refused.output.contains("model: the network has ") && refused.output.contains("more than this machine's")
+                && !refused.output.contains("Fatal error"), "\(refused.output)")
+        let batch = try s.write("b.yaml", "seed: 1\ndata: {dataset: moons, samples: 200}\nmodel: {hidden: [8]}\ntraining: {epochs: 2, batch_size: 9223372036854775807}\n")
+        let trained = try s.sweep(["train", batch, "--no-test"])
+        #expect(trained.status == 0 && trained.output.contains("epoch 2/2"), "\(trained.output)")
+        let sweep = try s.write("s.yaml", "study: big\ndata: {dataset: moons, samples: 200}\nmodel: {hidden: [{choice: [1048576]}, 1048576]}\ntraining: {epochs: 1}\nbudget: {trials: 2}\n")
+        let run = try s.sweep(["run", sweep, "--db", s.db, "--workers", "1", "--no-progress"], timeout: 120)
+        let trials = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "big").id) }
+        #expect(run.status == 1 && trials.count == 2 && trials.allSatisfy { $0.state == .fail && ($0.error ?? "").contains("more than this machine's") },
+                "\(run.output) \(trials.map { $0.error ?? "" })")
+    }
+
     @Test func predictJSONGivesTheNumberOfMCSamples() throws {
         let s = try Scratch("predict-json")
         defer { s.cleanUp() }

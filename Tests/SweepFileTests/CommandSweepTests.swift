@@ -394,11 +394,14 @@ import Testing
             "study: d\nprogram: train.py\nobjective: \(objective)\nparameters:\n  lr: {uniform: [0.1, 1]}\nbudget: {trials: 2}\n"
         }
         for (metric, direction) in [("perplexity", Direction.minimize), ("val_mse", .minimize), ("top1_err", .minimize), ("latency_ms", .minimize),
-                                    ("wer", .minimize), ("val_acc", .maximize), ("f1_macro", .maximize), ("meanReward", .maximize), ("bleu", .maximize)] {
+                                    ("wer", .minimize), ("val_acc", .maximize), ("f1_macro", .maximize), ("meanReward", .maximize), ("bleu", .maximize),
+                                    ("val_loss_mean", .minimize), ("test_accuracy_top1", .maximize)] {
             #expect(try SweepDefinition.parse(text: file(metric), file: "t.yaml").objective.direction == direction, "\(metric)")
             #expect(try SweepDefinition.parse(text: file("{metric: \(metric)}"), file: "t.yaml").objective.direction == direction, "\(metric)")
         }
-        for objective in ["objective_value", "{metric: y}"] {
+        // A name a word turns around says nothing either (scikit-learn's neg_* scorers are
+        // higher-is-better errors; a time to an accuracy is lower-is-better).
+        for objective in ["objective_value", "{metric: y}", "neg_mean_squared_error", "neg_log_loss", "time_to_accuracy", "loss_reduction", "accuracy_drop"] {
             let lines = problemLines(file(objective), file: "t.yaml")
             #expect(lines.count == 1 && lines[0].hasPrefix("t.yaml:3:12: objective: Sweep cannot tell from the name")
                     && lines[0].contains("direction: minimize} (or maximize)"), "\(lines)")
@@ -407,6 +410,8 @@ import Testing
         #expect(stated.objective.direction == .minimize && stated.objective.directionStated)
         // A stored file (a study begun before) is read without the refusal.
         #expect(try SweepDefinition.parseStored(text: file("y"), file: "t.yaml").objective.directionStated == false)
+        // The same objective however written (a resume from the other form is no change).
+        #expect(Objective(metric: "loss", direction: .minimize, directionStated: false) == Objective(metric: "loss", direction: .minimize))
     }
 
     /// A range keyword misspelled or taken from another tool (`uniformm`, `choices`, Ray's

@@ -43,21 +43,16 @@ extension CoordinatorCore {
             // Stays first in the queue when the trial could not be leased (invalid configuration).
             if try lease(next.number, to: worker, inserted: next.inserted, now: now, tx: tx, out: &out) {
                 idleQueue.removeFirst()
-            } else if let why = invalid.last, invalid.inARow >= Self.initialFailuresBeforeGivingUp, !runProgramRan, hasBudgetLeft, givenUp == nil {
-                // Configurations that cannot run, trial after trial (a base model `study:X/best`
-                // whose study has none): the whole budget failed in one pass, a budget of a
-                // million trials in one transaction, and the give-up was never asked.
-                try giveUp(failed: invalid.inARow, lastError: why, fix: .configuration, now: now, tx: tx)
+            } else if try stopsAfterInvalidConfiguration(now: now, tx: tx) {
                 break
-            } else if invalid.inARow % Self.invalidConfigurationsPerDispatch == 0 {
-                break // the rest at the next tick, in another transaction
             }
         }
         // Then a trial ahead for workers running short ones (idle workers come first).
         while let worker = aheadQueue.first, idleQueue.isEmpty {
             guard let w = workers[worker], w.exitedAt == nil, aheadRoom(w, now: now) > 0 else { aheadQueue.removeFirst(); continue }
-            guard !stopsTaking, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
-            try lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out)
+            guard !stopsTaking, givenUp == nil, let next = try nextTrial(for: worker, now: now, tx: tx) else { break }
+            if try !lease(next.number, to: worker, inserted: next.inserted, ahead: true, now: now, tx: tx, out: &out),
+               try stopsAfterInvalidConfiguration(now: now, tx: tx) { break }
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (stopsTaking || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
             try finish(reason: givenUp ?? (stopsTaking ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
@@ -67,6 +62,19 @@ extension CoordinatorCore {
             workers[worker]?.toldNoWork = true
             out.send(.noWork(reason: "all remaining trials are running; waiting for them"), to: worker)
         }
+    }
+
+    /// After a trial whose configuration could not run: whether this dispatch hands out no
+    /// more. Configurations that cannot run, trial after trial (a base model `study:X/best`
+    /// whose study has none), failed the whole budget in one pass (a budget of a million
+    /// trials in one transaction) and the give-up was never asked: the study gives up as on
+    /// failing programs, and at most ``invalidConfigurationsPerDispatch`` fail in one pass.
+    private func stopsAfterInvalidConfiguration(now: Double, tx: StoreTransaction) throws -> Bool {
+        if let why = invalid.last, invalid.inARow >= Self.initialFailuresBeforeGivingUp, !runProgramRan, hasBudgetLeft, givenUp == nil {
+            try giveUp(failed: invalid.inARow, lastError: why, fix: .configuration, now: now, tx: tx)
+            return true
+        }
+        return invalid.inARow % Self.invalidConfigurationsPerDispatch == 0 // the rest at the next tick
     }
 
     /// The next trial to run: a re-queued one first, else a new one from the sampler

@@ -29,13 +29,18 @@ extension CoordinatorCore {
               !workers.keys.contains(where: { health.runsFine($0) || !health.hasFailed($0) }) else { return }
         let failed = runEarlyFailures.filter { history.trial($0.key)?.state == .fail }
         guard failed.count >= Self.initialFailuresBeforeGivingUp else { return }
-        // All on one worker: a broken host that joined before the others (the study does not
-        // wait for workers that have not joined) is told apart from a broken program.
-        let places = Set(failed.values)
+        // All on one remote worker: a broken host that joined before the others (the study
+        // does not wait for workers that have not joined) is told apart from a broken program.
+        // (Not a local worker of `sweep run`: its host is the coordinator's, and the first of
+        // them fails five at once before the others say hello when the program is broken.)
+        let ids = Set(failed.values)
+        let onlyOn = ids.count == 1 ? ids.first.flatMap { id in
+            workers[id].flatMap { $0.localProcess == nil ? "worker \(id) on \($0.host)" : nil }
+        } : nil
         // A program that runs and reports, but not the objective: the name is wrong in the
         // program or in the sweep file, and a study's objective cannot change.
         try giveUp(failed: failed.count, lastError: lastError, fix: reportedOtherMetrics ? .reportTheObjective : .program,
-                   onlyOn: places.count == 1 ? places.first : nil, now: now, tx: tx)
+                   onlyOn: onlyOn, now: now, tx: tx)
     }
 
     /// What a study that gave up early tells its user to fix.

@@ -16,7 +16,7 @@ extension CoordinatorCore {
 
     /// The attempts a worker's process was running when it was declared dead.
     struct LostAttempts {
-        /// Its process, as `host/pid`.
+        /// Its process (``WorkerSession/process``).
         var process: String
         var attempts: [TrialRef]
     }

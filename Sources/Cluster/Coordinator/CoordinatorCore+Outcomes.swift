@@ -117,7 +117,7 @@ extension CoordinatorCore {
             endLease(f.trial, worker: worker, completed: false)
         } else {
             try fail(trial: f.trial, attempt: f.attempt, worker: worker, error: f.error, now: now, tx: tx)
-            if !reportedThisAttempt && !f.trialFault { runEarlyFailures[f.trial] = "worker \(worker) on \(workers[worker]?.host ?? "an unknown host")" }
+            if !reportedThisAttempt && !f.trialFault { runEarlyFailures[f.trial] = worker }
         }
         if reportedThisAttempt { runProgramRan = true }
         // Another worker held back for this trial: it failed here too, so the trials are at fault.

@@ -33,7 +33,11 @@ extension CoordinatorCore {
         // A quarantined id from a new process (a restarted service, a repaired host) is
         // given another chance: its verdict was on the process, and a restart loop of a
         // stable --id (systemd's Restart=always) was quarantined at every hello.
-        if health.liftQuarantine(identity, process: "\(h.host)/\(h.pid)") { // (the same key as processKey)
+        // Which process it is: trusted only when it names the pid it says it has, and watched
+        // only when this machine can see that process now (see `ProcessIdentity.observed`).
+        let process = h.process.flatMap { $0.pid == h.pid ? $0 : nil }
+        let processKey = WorkerSession.processKey(host: h.host, pid: h.pid, identity: process)
+        if health.liftQuarantine(identity, process: processKey) {
             try tx.liftQuarantine(studyID: study.id, worker: identity)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity,
                                message: "worker \(identity), quarantined before, came back as a new process (pid \(h.pid) on \(h.host)): it gets work again", at: now)
@@ -75,11 +79,8 @@ extension CoordinatorCore {
             }
         }
         var session = WorkerSession(id: identity, host: h.host, pid: h.pid, cores: h.cores, threads: h.threads, capabilities: h.capabilities,
-                                    peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, trial: nil,
+                                    peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, process: processKey, trial: nil,
                                     idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
-        // Which process it is: trusted only when it names the pid it says it has, and watched
-        // only when this machine can see that process now (see `ProcessIdentity.observed`).
-        let process = h.process.flatMap { $0.pid == h.pid ? $0 : nil }
         session.localProcess = process.flatMap { $0.isLocal && $0.observed == .running ? $0 : nil }
         idleQueue.removeAll { $0 == identity }
         var adopted: TrialRef?
@@ -113,7 +114,7 @@ extension CoordinatorCore {
             }
         }
         // The worker is alive: the attempts lost when it went silent were the connection's fault.
-        let lostHere = lostWith.removeValue(forKey: identity).flatMap { $0.process == "\(h.host)/\(h.pid)" ? $0.attempts : nil } ?? []
+        let lostHere = lostWith.removeValue(forKey: identity).flatMap { $0.process == processKey ? $0.attempts : nil } ?? []
         for lost in lostHere where lost != adopted && pending.contains(lost.trial)
             && trials[lost.trial].attempt == lost.attempt && trials[lost.trial].lease == nil {
             try tx.forgiveCrash(trialID: trials[lost.trial].rowID, attempt: lost.attempt)
@@ -182,8 +183,8 @@ extension CoordinatorCore {
         dirtyWorkers.removeAll(keepingCapacity: true)
     }
 
-    /// The process behind a connected worker's session, as `host/pid` (nil when it is away).
-    func processKey(_ worker: String) -> String? { workers[worker].map { "\($0.host)/\($0.pid)" } }
+    /// The process behind a connected worker's session (``WorkerSession/process``; nil when it is away).
+    func processKey(_ worker: String) -> String? { workers[worker]?.process }
 
     func handleBye(_ b: WorkerMessage.Bye, from worker: String, now: Double, tx: StoreTransaction) throws {
         if let t = workers[worker]?.trial, trials[t].lease?.worker == worker {

@@ -55,7 +55,7 @@ final class CoordinatorCore {
     /// the program's own verdict (see ``giveUpIfEveryTrialFails``). A set, read with the trials'
     /// states: a trial a held-back worker failed is given back to the queue (and may fail
     /// again), and counted as it went the run stopped after 4 trials, or with one waiting.
-    /// Each with the worker that failed it (`worker on host`), for the give-up's message.
+    /// Each with the id of the worker that failed it, for the give-up's message.
     var runEarlyFailures: [Int: String] = [:]
     /// Trials in a row whose configuration could not run, and the last one's error.
     var invalid: (inARow: Int, last: String?) = (0, nil)
@@ -330,7 +330,7 @@ final class CoordinatorCore {
                 lastHoldAt = now
             } else if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
                 try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
-                lostWith[id, default: LostAttempts(process: "\(w.host)/\(w.pid)", attempts: [])].attempts.append(TrialRef(trial: t, attempt: lease.attempt))
+                lostWith[id, default: LostAttempts(process: w.process, attempts: [])].attempts.append(TrialRef(trial: t, attempt: lease.attempt))
                 if lostWith.count > Self.lostWorkersKept { forgetLostAttemptsRunAgain() }
             }
             // Never started: not the trials' fault, no attempt used up.

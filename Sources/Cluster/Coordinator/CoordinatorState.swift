@@ -51,6 +51,14 @@ struct WorkerSession {
     var reconnectGrace = 0.0
     /// How long the worker has been silent while the coordinator was listening.
     func silence(now: Double) -> Double { now - lastSeen - deafSeconds }
+    /// Which process it is, to tell a process that comes back from another that took its id
+    /// (see ``processKey(host:pid:identity:)``).
+    var process: String
+    /// A process's key: its identity when it said it (boot id, pid namespace, start time: a
+    /// restarted container keeps its host name and pid 1), else `host/pid`.
+    static func processKey(host: String, pid: Int, identity: ProcessIdentity?) -> String {
+        identity?.token ?? "\(host)/\(pid)"
+    }
     /// Its process, when it runs on this machine and said which it is: checked on ticks,
     /// so that its exit is seen at once instead of after the liveness timeout.
     var localProcess: ProcessIdentity? = nil

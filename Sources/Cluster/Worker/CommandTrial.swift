@@ -122,7 +122,11 @@ struct CommandTrial: TrialKind {
         }
 
         defer { checkpoints.remove() }
-        let started = Date().timeIntervalSince1970
+        // Timeouts, the kill grace and decision waits on a clock that never jumps: an NTP
+        // step of +5 min failed a running trial as timed out, one of -1 h let a program run
+        // an hour past its `timeout`.
+        let clock = MonotonicClock()
+        let started = clock.now
         var open: [Int32] = [child.stdout, child.stderr, child.reports]
         var reportBuffer: [UInt8] = []
         var skippingLongLine = false // dropping the rest of a report line over the bound
@@ -201,7 +205,7 @@ struct CommandTrial: TrialKind {
                 // As a built-in trial that diverges: the trial fails, the program is told to stop.
                 stopReason = "the program reported a non-finite \(a.metric) (NaN or infinity) at epoch \(epoch): the training diverged"
                 child.writeDecision("prune \(epoch) \(stopReason!)")
-                beginStop(.diverged, now: Date().timeIntervalSince1970, politely: true)
+                beginStop(.diverged, now: clock.now, politely: true)
                 return
             }
             guard epoch <= session.lastEpoch, epoch > end.epochsRun else {
@@ -282,7 +286,7 @@ struct CommandTrial: TrialKind {
         }
 
         while true {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now
             if child.reap() {
                 if reapedAt == nil { reapedAt = now }
                 // Descendants that keep the pipes open do not keep the trial alive.
@@ -338,7 +342,7 @@ struct CommandTrial: TrialKind {
                 if !more { open.removeAll { $0 == fd } }
             }
 
-            let after = Date().timeIntervalSince1970
+            let after = clock.now
             if let p = pending {
                 if let prune = session.decisions[p.epoch] { answer(p.epoch, prune: prune) } else if after >= p.deadline { answer(p.epoch, prune: false) }
             }

@@ -32,6 +32,9 @@ public struct StudyProgress: Sendable, Hashable {
     public var epochRate: Double? {
         guard let pop = population else { return nil }
         if let run = interruptedRunSeconds { return run > 0 && pop.epochsDone > 0 ? Double(pop.epochsDone) / run : nil }
+        if study.state == .finished, let s = firstStart, let e = lastFinish, e > s, pop.epochsDone > 0 {
+            return Double(pop.epochsDone) / (study.runSeconds > 0 ? min(e - s, study.runSeconds) : e - s)
+        }
         guard windowSeconds > 0, pop.epochsRecently > 0 else { return nil }
         return Double(pop.epochsRecently) / windowSeconds
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import SweepSupport
 import Search
@@ -237,7 +238,9 @@ struct Show: ParsableCommand {
             return
         }
         print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
-        print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)  time: \(Fmt.seconds(t.duration))")
+        // A program's seed is the trial's in 32 bits (SWEEP_SEED): the number to reproduce it.
+        let programSeed = (try? SweepDefinition.stored(s))?.task == .command ? " (SWEEP_SEED \(CommandMacros.programSeed(t.seed)))" : ""
+        print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)\(programSeed)  time: \(Fmt.seconds(t.duration))")
         if let r = t.pruneReason { print("  pruned: \(r)") }
         // A command trial's error ends with its stderr tail, over several lines; when the
         // attempt's output is shown below, the message alone.

@@ -39,6 +39,15 @@ public struct Objective: Codable, Sendable, Hashable {
         self.init(metric: metric, direction: direction, directionStated: stated)
     }
 
+    /// The same metric and direction, however the file wrote them (a study begun with
+    /// `objective: loss` resumes from `{metric: loss, direction: minimize}`).
+    public static func == (a: Objective, b: Objective) -> Bool { a.metric == b.metric && a.direction == b.direction }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(metric)
+        hasher.combine(direction)
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(metric, forKey: .metric)

@@ -6,16 +6,35 @@
 public enum MetricNameDirection {
     /// Whether lower is better for `name`; nil when its words do not say. The built-in
     /// trainer's metrics as `TrainingMetric` says; `value` (a synthetic task's) is lower.
-    /// Otherwise the last word of the name found in either list decides (`top1_err`: err).
+    /// Otherwise the name's last word that is not a qualifier (`val`, `mean`, `macro`) decides,
+    /// when it is in either list (`top1_err`: err), and a name with a word that turns it
+    /// (`neg_log_loss`, `time_to_accuracy`, `accuracy_drop`) says nothing.
     public static func lowerIsBetter(_ name: String) -> Bool? {
         if let known = TrainingMetric(name: name) { return known.kind.lowerIsBetter }
         if name == "value" { return true }
-        for word in words(of: name).reversed() {
-            if lower.contains(word) { return true }
-            if higher.contains(word) { return false }
-        }
+        let all = words(of: name)
+        // A negated or compound name turns a word around: `neg_mean_squared_error` (scikit-
+        // learn's scorers), `time_to_accuracy`, `loss_reduction`, `accuracy_drop`.
+        guard all.allSatisfy({ !turning.contains($0) }) else { return nil }
+        // The last word that is not a qualifier decides (`f1_macro`: f1; `val_loss_mean`: loss).
+        guard let word = all.last(where: { !qualifiers.contains($0) }) else { return nil }
+        if lower.contains(word) { return true }
+        if higher.contains(word) { return false }
         return nil
     }
+
+    /// Words that turn or qualify the metric before them: a name with one says nothing.
+    static let turning: Set<String> = [
+        "neg", "negative", "minus", "inv", "inverse", "reciprocal", "to", "per", "until", "vs", "drop", "reduction",
+        "improvement", "delta", "gap", "diff", "difference", "change", "decrease", "increase", "gain", "ratio",
+    ]
+
+    /// Words that say which split, aggregate or variant of a metric it is, not its direction.
+    static let qualifiers: Set<String> = [
+        "val", "valid", "validation", "test", "train", "training", "eval", "dev", "holdout", "mean", "avg", "average",
+        "median", "total", "final", "overall", "best", "last", "epoch", "step", "macro", "micro", "weighted", "samples",
+        "binary", "ema", "smoothed", "running",
+    ]
 
     /// The lower-case words of `name`: split at anything but letters and digits and at
     /// lower-to-upper case changes (`valAccuracy`: val, accuracy).
@@ -56,6 +75,6 @@ public enum MetricNameDirection {
         "precision", "prec", "recall", "sensitivity", "specificity", "r2", "score", "reward", "rewards", "return",
         "returns", "iou", "miou", "dice", "jaccard", "bleu", "rouge", "meteor", "cider", "chrf", "psnr", "ssim",
         "ndcg", "mrr", "hits", "top1", "top5", "kappa", "mcc", "coverage", "throughput", "fps", "likelihood", "elbo",
-        "correlation", "corr", "pearson", "spearman", "gain", "profit", "success", "sharpe", "winrate",
+        "correlation", "corr", "pearson", "spearman", "profit", "success", "sharpe", "winrate",
     ]
 }

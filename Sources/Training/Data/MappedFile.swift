@@ -41,28 +41,40 @@ final class MappedFile: @unchecked Sendable {
         _ = madvise(p, count, MADV_SEQUENTIAL)
     }
 
-    /// The whole file at `path` copied (a model or checkpoint file); throws the reason as
-    /// the system says it ("no such file", "Is a directory"; Foundation's reading said
-    /// "NSCocoaErrorDomain error 256" for a directory).
-    static func readAll(_ path: String) throws(FileReadFailure) -> [UInt8] {
-        do {
-            let file = try MappedFile(path, field: "")
-            // (The mapping must outlive the copy: `bytes` does not keep it.)
-            return withExtendedLifetime(file) { [UInt8](file.bytes) }
-        } catch .noSuchFile {
-            throw FileReadFailure(reason: "no such file")
-        } catch .unreadable(_, let reason) {
-            throw FileReadFailure(reason: reason)
-        } catch {
-            throw FileReadFailure(reason: "\(error)")
-        }
-    }
-
     /// The bytes (empty for an empty file).
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+}
+
+/// Reads whole files that are not data sets (models, checkpoints).
+enum WholeFile {
+    /// The whole file at `path` (a model or checkpoint file), read, not mapped: a file
+    /// another process truncates meanwhile gives a short read, not SIGBUS. The same refusals
+    /// as a mapping (a directory, a pipe or a device), with the system's reason ("no such
+    /// file"; Foundation's reading said "NSCocoaErrorDomain error 256" for a directory).
+    static func read(_ path: String) throws(FileReadFailure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw FileReadFailure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileReadFailure(reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw FileReadFailure(reason: "a directory, not a file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FileReadFailure(reason: "not a regular file (a pipe or a device): files are read whole; save it to a file")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw FileReadFailure(reason: String(cString: strerror(errno))) }
+            if n == 0 { break } // shortened meanwhile: what is there (its checks say the rest)
+            done += n
+        }
+        return Array(bytes.prefix(done))
     }
 }
 

@@ -223,7 +223,7 @@ enum NumPyArchive {
     }
 
     /// Raw-deflate `data` into `size` bytes.
-    static func inflate(_ data: UnsafeRawBufferPointer, size: Int, path: String) throws(DataError) -> OwnedBytes {
+    static func inflate(_ data: UnsafeRawBufferPointer, size: Int, path: String, piece: Int = 1 << 30) throws(DataError) -> OwnedBytes {
         let out = OwnedBytes(capacity: size)
         var stream = z_stream()
         guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -231,10 +231,30 @@ enum NumPyArchive {
         }
         defer { inflateEnd(&stream) }
         stream.next_in = UnsafeMutablePointer(mutating: data.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        stream.avail_in = UInt32(data.count)
         stream.next_out = out.base.assumingMemoryBound(to: UInt8.self)
-        stream.avail_out = UInt32(size)
-        let status = CZlib.inflate(&stream, Z_FINISH)
+        // zlib counts a call's input and output in 32 bits: an entry of 4 GiB or more (a
+        // compressed array of a billion floats) is fed and drained in pieces (UInt32(size)
+        // trapped: "Not enough bits to represent the passed value"). (`piece`: for tests.)
+        var inputLeft = data.count, outputLeft = size
+        var status: Int32 = Z_OK
+        while true {
+            if stream.avail_in == 0 && inputLeft > 0 {
+                let n = min(inputLeft, piece)
+                stream.avail_in = UInt32(n)
+                inputLeft -= n
+            }
+            if stream.avail_out == 0 && outputLeft > 0 {
+                let n = min(outputLeft, piece)
+                stream.avail_out = UInt32(n)
+                outputLeft -= n
+            }
+            let last = inputLeft == 0 && outputLeft == 0
+            status = CZlib.inflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
+            if status == Z_STREAM_END { break }
+            // Z_BUF_ERROR: no progress with what it was given; more is to come unless all is out.
+            let progresses = status == Z_OK || (status == Z_BUF_ERROR && !last)
+            guard progresses, !(stream.avail_out == 0 && outputLeft == 0) else { break }
+        }
         guard status == Z_STREAM_END, Int(stream.total_out) == size else {
             throw DataError.corrupt(path: path, reason: "deflated data is damaged (zlib status \(status), \(stream.total_out) of \(size) bytes)")
         }

@@ -101,7 +101,7 @@ public enum CheckpointFile: LittleEndianFormat {
     /// Reads a checkpoint file.
     public static func read(_ path: String) throws -> TrainingCheckpoint {
         let bytes: [UInt8]
-        do { bytes = try MappedFile.readAll(path) } catch { throw CheckpointFileError.unreadable(path: path, reason: error.reason) }
+        do { bytes = try WholeFile.read(path) } catch { throw CheckpointFileError.unreadable(path: path, reason: error.reason) }
         return try decode(bytes)
     }
 

@@ -95,7 +95,9 @@ public final class Model {
         scaling = contents.scaling
         training = header.training
         missingFill = header.missingFill
-        chunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: config.training.batchSize)
+        // (Prediction only chunks its rows: a header's batch_size of 2^63 - 1 overflowed the
+        // buffer sizes: at most the widest a layer may be.)
+        chunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: min(config.training.batchSize, NetworkLimits.maxWidth))
         var initRNG = SeededGenerator(seed: config.seed, stream: 1)
         Gemm.useSingleThread()
         let network = Network(
@@ -113,7 +115,7 @@ public final class Model {
     /// Reads a model file; throws `ModelFileError`.
     public convenience init(path: String) throws {
         let bytes: [UInt8]
-        do { bytes = try MappedFile.readAll(path) } catch { throw ModelFileError.unreadable(path: path, reason: error.reason) }
+        do { bytes = try WholeFile.read(path) } catch { throw ModelFileError.unreadable(path: path, reason: error.reason) }
         try self.init(bytes: bytes)
     }
 

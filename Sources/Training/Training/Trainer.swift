@@ -89,11 +89,16 @@ public final class Trainer {
     /// every rule already: the JSON round trip of ``TrialConfig/validated()`` is then skipped
     /// (the checks against the loaded data below always run).
     public init(config: TrialConfig, dataset: Dataset, baseModel: Model? = nil, blasThreads: Int = 1, decoded: Bool = false) throws {
+        var config = config
         do {
-            self.config = decoded ? config : try config.validated()
+            config = decoded ? config : try config.validated()
         } catch {
             throw TrainingError.invalidConfig(TrainingError.describe(error))
         }
+        // A batch larger than the training split is the whole split (as in Keras): one of
+        // 2^63 - 1 overflowed the buffer sizes (a crash in every worker).
+        config.training.batchSize = min(config.training.batchSize, max(1, dataset.train.count))
+        self.config = config
         if let expected = config.data.classCount, dataset.classCount != expected {
             throw TrainingError.dataMismatch("the data set has \(dataset.classCount) classes, the configuration expects \(expected)")
         }
@@ -116,6 +121,10 @@ public final class Trainer {
 
         let batchSize = config.training.batchSize
         evaluationChunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: batchSize)
+        let memory = MemoryEstimate(summary: summary, inputWidth: dataset.featureCount, rows: evaluationChunk, optimizer: config.training.optimizer.name)
+        if let problem = memory.problem(batchSize: batchSize, parameters: summary.totalParameters) {
+            throw TrainingError.invalidConfig("model: \(problem)")
+        }
         var initRNG = SeededGenerator(seed: config.seed, stream: 1)
         shuffleRNG = SeededGenerator(seed: config.seed, stream: 2)
         dropoutRNG = SeededGenerator(seed: config.seed, stream: 3)

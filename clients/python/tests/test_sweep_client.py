@@ -201,6 +201,16 @@ class InsideASweep(unittest.TestCase):
             self.assertIn("pass_fds=(3, 4)", r.stderr)
             log.seek(0)
             self.assertEqual(log.read(), b"")
+        # Another pipe at the descriptor (not the worker's: its inode differs) is refused too.
+        other_r, other_w = os.pipe()
+        try:
+            r = run_python("import sweep_client\nsweep_client.report(1, loss=1.0)\n",
+                           env={"SWEEP_REPORT_FD": str(other_w), "SWEEP_REPORT_PIPE": str(os.fstat(other_w).st_ino + 1)}, pass_fds=(other_w,))
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("is not the worker's report pipe", r.stderr)
+        finally:
+            os.close(other_r)
+            os.close(other_w)
         r = run_python("import sweep_client\nsweep_client.report(1, loss=1.0)\n", env={"SWEEP_REPORT_FD": "57"})
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("descriptor 57 (the worker's report pipe) is not open", r.stderr)
