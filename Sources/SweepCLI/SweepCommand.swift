@@ -48,6 +48,7 @@ public struct SweepCommand: ParsableCommand {
         // what to do, instead of killing the process without a word (and trial programs get
         // the default back, as for SIGPIPE).
         signal(SIGXFSZ, SIG_IGN)
+        raiseDescriptorLimit()
         do {
             try checkHelpTopic(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
@@ -125,6 +126,19 @@ public struct SweepCommand: ParsableCommand {
             command = sub
             path += " " + name
         }
+    }
+
+    /// Raises the soft limit on open descriptors to the hard one (at most 65,536), as servers
+    /// do: a coordinator with its workers' connections, the dashboard's clients, checkpoints
+    /// and logs ran out at the common default of 1,024 (restarts of local workers and
+    /// checkpoints failed with "Too many open files"). Programs started for trials inherit it.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let wanted = min(limit.rlim_max, 65_536)
+        guard limit.rlim_cur < wanted else { return }
+        limit.rlim_cur = wanted
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// Writes `error: MESSAGE`; control characters a file or value brought into the message

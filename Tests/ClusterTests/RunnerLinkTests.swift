@@ -145,4 +145,33 @@ import ZeroMQ
         guard case .assign(let dict) = try WireCodec().decodeCoordinatorMessage(Array(object.utf8)) else { Issue.record("not an assignment"); return }
         #expect(dict.params["n"] == .dict(["x": .int(4)]))
     }
+
+    /// A checkpoint this host cannot restore (an archive a peer damaged, a full disk here)
+    /// starts the trial over: the program runs without SWEEP_RESUME_EPOCH and the attempt
+    /// completes (it FAILed for good, "the checkpoint archive is malformed").
+    @Test func aCheckpointThatCannotBeRestoredStartsTheTrialOver() throws {
+        let (context, network, runner) = try ends()
+        defer { network.close(); runner.close(); _ = context }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let task = CommandTask(program: nil, command: ["sh", "-c", "echo \"resume=$SWEEP_RESUME_EPOCH\" > seen.txt; echo '{\"loss\": 1}' >&3"],
+                               workingDirectory: dir, epochs: 1)
+        var damaged = assign
+        damaged.spec = .command(task)
+        damaged.metric = "loss"
+        damaged.maxEpochs = 1
+        damaged.baseModel = nil
+        damaged.resume = .init(epoch: 3, checkpoint: [1, 2, 3])
+        let connected = AtomicFlag()
+        connected.set()
+        let log = Log(label: "test", minimum: .error)
+        let session = TrialSession(assign: damaged, link: runner, mailbox: RunnerLink(), flags: RunnerFlags(), decisionWait: 0.05, connected: connected, log: log)
+        var options = WorkerOptions(connect: "tcp://127.0.0.1:1")
+        options.allowCommands = true
+        options.logDirectory = dir + "/logs"
+        let end = CommandTrial(task: task, options: options, guardian: nil, log: log).run(session)
+        #expect(end.failure == nil && end.completed, "\(end.failure ?? "")")
+        #expect((try? String(contentsOfFile: dir + "/seen.txt", encoding: .utf8)) == "resume=\n")
+    }
 }

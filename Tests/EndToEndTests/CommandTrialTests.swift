@@ -366,6 +366,21 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(output.contains("note: every trial reported once, and \(pruned) of them were pruned at that report") && output.contains("`pruner: {name: none}`"), "\(output)")
     }
 
+    /// Sweep raises its soft limit on open descriptors to the hard one (at most 65,536): at
+    /// the common 1,024 a coordinator with many connections ran out (local workers could not
+    /// be restarted, checkpoints were not kept). Its programs inherit the raised limit.
+    @Test func theDescriptorLimitIsRaised() throws {
+        let h = try SweepHarness("cmd-nofile")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"ulimit -Sn > nofile.txt; ulimit -Hn >> nofile.txt; echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "nofile", command: command, trials: 1, epochs: 1))
+        let (status, output) = try h.run("/bin/sh", ["-c", "ulimit -Sn 256; exec \(SweepHarness.executable.path) run \(file) --db \(h.db) --workers 1 --no-progress"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        let lines = h.read("nofile.txt").split(separator: "\n").map(String.init)
+        let hard = lines.count == 2 ? (lines[1] == "unlimited" ? Int.max : Int(lines[1]) ?? 0) : 0
+        #expect(lines.count == 2 && Int(lines[0]) == min(hard, 65_536), "\(lines)")
+    }
+
     /// A worker keeps its command logs under `--keep-logs` MiB: the oldest attempts' go
     /// (a long-lived worker kept every attempt's output as long as it ran), and `sweep logs`
     /// of such a trial shows the tail the coordinator kept.

@@ -103,7 +103,7 @@ final class CommandCheckpoints {
             for (name, bytes) in try Self.unpack(archive) {
                 let file = "\(path)/\(name)"
                 try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                guard Self.write(bytes, to: file) else { throw ArchiveError.cannotRestore(name) }
+                guard Self.write(bytes, to: file) else { throw ArchiveError.cannotRestore(name, reason: String(cString: strerror(errno))) }
             }
             sent = ArchiveIdentity(archive)
         }
@@ -209,12 +209,12 @@ final class CommandCheckpoints {
 
     enum ArchiveError: Error, CustomStringConvertible {
         case malformed(String)
-        case cannotRestore(String)
+        case cannotRestore(String, reason: String)
 
         var description: String {
             switch self {
             case .malformed(let why): return "the checkpoint archive is malformed: \(why)"
-            case .cannotRestore(let name): return "cannot restore '\(name)' into the checkpoint directory"
+            case .cannotRestore(let name, let reason): return "cannot restore '\(name)' into the checkpoint directory: \(reason)"
             }
         }
     }

@@ -98,10 +98,20 @@ struct CommandTrial: TrialKind {
         let checkpoints: CommandCheckpoints
         do {
             // Its files are sent after reports and restored for a later attempt (CommandCheckpoints).
-            checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: try session.resumeCheckpoint())
+            var resumeEpoch = a.resume?.epoch
+            do {
+                checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: try session.resumeCheckpoint())
+            } catch let error as CommandCheckpoints.ArchiveError {
+                // A checkpoint this host cannot restore (a full disk here, an archive a peer
+                // damaged) is no fault of the trial: it starts over (it was FAILed for good,
+                // its epochs lost with it), and its reports replace the earlier epochs.
+                log.warning("trial \(a.trial) attempt \(a.attempt): \(error); it starts over from epoch 1")
+                checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: nil)
+                resumeEpoch = nil
+            }
             env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
-            if let r = a.resume { env["SWEEP_RESUME_EPOCH"] = String(r.epoch) }
-            end.epochsRun = a.resume?.epoch ?? 0
+            if let resumeEpoch { env["SWEEP_RESUME_EPOCH"] = String(resumeEpoch) }
+            end.epochsRun = resumeEpoch ?? 0
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
             // Stopped or cancelled while its checkpoint was fetched: handed back, not failed

@@ -172,7 +172,20 @@ final class LocalWorkers: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while processes.contains(where: \.isRunning) && Date() < deadline { usleep(20_000) }
         for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        for p in processes { p.waitUntilExit() }
+        // Foundation reaps them, normally at once. A child it lost track of (its watch failed
+        // while the process had run out of descriptors) is reaped here, and none is waited on
+        // for ever: `sweep run` hung after its study finished, on a dead worker left <defunct>.
+        // (After Foundation had a second: reaping before it would leave it without the status.)
+        var gone = Set<pid_t>()
+        let ownReapFrom = Date().addingTimeInterval(1), reapBy = Date().addingTimeInterval(5)
+        while let left = Optional(processes.filter { $0.isRunning && !gone.contains($0.processIdentifier) }), !left.isEmpty, Date() < reapBy {
+            for p in left where Date() >= ownReapFrom {
+                var status: Int32 = 0
+                let r = waitpid(p.processIdentifier, &status, WNOHANG)
+                if r == p.processIdentifier || (r < 0 && errno == ECHILD) { gone.insert(p.processIdentifier) }
+            }
+            usleep(20_000)
+        }
     }
 
     /// Waits up to `timeout` for workers to exit by themselves (after the study's `stop`).
