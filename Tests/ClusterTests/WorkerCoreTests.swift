@@ -66,6 +66,21 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(!h.receive(.assign(assign(trial: 4))).contains { if case .toRunner = $0 { return true } else { return false } })
     }
 
+    /// Welcomes repeated while a coordinator restarts (one per hello) log "joined study"
+    /// once; a later one, after a silence, again.
+    @Test func repeatedWelcomesLogJoiningOnce() {
+        var h = WorkerHarness()
+        _ = h.tick()
+        func joined(_ actions: [WorkerCore.Action]) -> Int {
+            actions.filter { if case .log(_, let text) = $0 { return text.hasPrefix("joined study") } else { return false } }.count
+        }
+        let welcome = CoordinatorMessage.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: TrialRef(trial: 0, attempt: 1)))
+        #expect(joined(h.receive(welcome)) == 1)
+        #expect(joined(h.receive(welcome)) + joined(h.receive(welcome)) == 0)
+        h.now += 10
+        #expect(joined(h.receive(welcome)) == 1)
+    }
+
     @Test func heartbeatsOnlyAfterAQuietInterval() {
         var h = WorkerHarness()
         h.runningTrial()

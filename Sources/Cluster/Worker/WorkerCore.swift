@@ -117,6 +117,9 @@ struct WorkerCore {
     private var stopNowRequested = false
     /// A coordinator answered this worker once: it does not need keys it was not given.
     private var everWelcomed = false
+    /// The last "joined study" line logged, and when (see the welcome).
+    private var lastJoinedLine = ""
+    private var lastJoinedAt = -Double.infinity
     private var stopNowForwarded = false
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
@@ -254,7 +257,13 @@ struct WorkerCore {
                 heartbeatMs = w.heartbeatMs
                 silence = Double(w.heartbeatMs * w.liveness) / 1000
             }
-            out.append(.log(.info, "joined study '\(w.study)'\(w.adopted.map { "; the coordinator kept \($0)" } ?? "")"))
+            // Said once per connection: hellos repeated while a coordinator restarts are each
+            // welcomed (the line came four times after one restart).
+            let joined = "joined study '\(w.study)'\(w.adopted.map { "; the coordinator kept \($0)" } ?? "")"
+            if joined != lastJoinedLine || now - lastJoinedAt > silence {
+                out.append(.log(.info, joined))
+                (lastJoinedLine, lastJoinedAt) = (joined, now)
+            }
             if let c = current, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
                 for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
                 if case .result(var r)? = c.outcome, let last = r.lastReport, !lastReportInResult {

@@ -3,7 +3,9 @@ import Foundation
 
 /// Reads a whole file through zlib, which inflates gzip files and passes plain ones through.
 enum GzipReader {
-    static func read(_ path: String) throws -> [UInt8] {
+    /// `atMost`: bytes the file may hold inflated (an IDX header's promise); reading stops
+    /// past them (a 3 MB gzip bomb whose header promised 400 bytes inflated to 6.3 GB first).
+    static func read(_ path: String, atMost: Int? = nil) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError.missingFile(path: path) }
         guard let file = gzopen(path, "rb") else {
             throw DataError.unreadable(path: path, reason: "gzopen failed")
@@ -21,6 +23,9 @@ enum GzipReader {
             }
             if n == 0 { break }
             result.append(contentsOf: buffer[0..<Int(n)])
+            if let atMost, result.count > atMost {
+                throw DataError.corrupt(path: path, reason: "it inflates to more than the \(atMost) bytes its header promises")
+            }
         }
         // A stream cut short ends without an error from gzread: the size then named was the
         // inflated part's, not the file's.

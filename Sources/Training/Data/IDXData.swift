@@ -3,7 +3,7 @@ public enum IDXData {
     /// The samples of an IDX file of unsigned bytes with rank >= 2: raw values as Float
     /// (pixels 0...255), the number of samples, and the shape of one sample.
     public static func readSamples(_ path: String) throws -> (values: [Float], count: Int, sampleShape: [Int]) {
-        let bytes = try GzipReader.read(path)
+        let bytes = try GzipReader.read(path, atMost: IDXFile.promisedBytes(path))
         guard bytes.count >= 4 else { throw DataError.corrupt(path: path, reason: "file shorter than the IDX header") }
         let rank = Int(bytes[3])
         guard rank >= 2 else { throw DataError.corrupt(path: path, reason: "an IDX file of samples needs rank >= 2, header says \(rank)") }

@@ -13,8 +13,19 @@ struct IDXFile {
 
     /// Parses (and checks) a gzipped or plain IDX file with `rank` dimensions.
     static func read(_ path: String, rank expectedRank: Int) throws -> IDXFile {
-        let bytes = try GzipReader.read(path)
+        let bytes = try GzipReader.read(path, atMost: promisedBytes(path))
         return try parse(bytes, path: path, rank: expectedRank)
+    }
+
+    /// The size the file's header promises (header and values), read from its first bytes
+    /// (inflated): nil when the header cannot be read (then `parse` says what is wrong).
+    static func promisedBytes(_ path: String) -> Int? {
+        let head = GzipReader.head(path, count: 4 + 4 * 255)
+        guard head.count >= 4, head[0] == 0, head[1] == 0 else { return nil }
+        let rank = Int(head[3])
+        guard head.count >= 4 + 4 * rank else { return nil }
+        let dimensions = head.withUnsafeBytes { IDXArray.dimensions($0, rank: rank) }
+        return ElementCount.product(dimensions).map { 4 + 4 * rank + $0 }
     }
 
     static func parse(_ bytes: [UInt8], path: String, rank expectedRank: Int) throws -> IDXFile {

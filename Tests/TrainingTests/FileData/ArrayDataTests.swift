@@ -29,6 +29,28 @@ struct ArrayDataTests {
 
     /// Splits above `LargeBuffer.threshold` go into memory advised for huge pages: every
     /// row still arrives whole and in its place (sample i holds i * 1000 + j).
+    /// A gzipped IDX file that inflates to more than its header promises stops inflating
+    /// there (a 3 MB gzip bomb whose header promised 400 bytes reached 6.3 GB of memory
+    /// before it was refused, or was killed by the OOM killer).
+    @Test func aGzipBombIsRefusedPastTheSizeItsHeaderPromises() throws {
+        let dir = try DataDirectory()
+        let plain = try dir.idx("bomb.idx", type: 0x08, dims: [2, 2, 2], payload: [UInt8](repeating: 0, count: 8 << 20))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        try #require(gzip.terminationStatus == 0)
+        #expect {
+            _ = try IDXFile.read(plain + ".gz", rank: 3)
+        } throws: { error in
+            "\(error)".contains("it inflates to more than the 24 bytes its header promises")
+        }
+        // A file as promised reads.
+        let fine = try dir.idx("fine.idx", type: 0x08, dims: [2, 2, 2], payload: [UInt8](0..<8))
+        #expect(try IDXFile.read(fine, rank: 3).bytes.count == 24)
+    }
+
     @Test func largeSplitsAreCopiedExactly() throws {
         let dir = try DataDirectory()
         let (n, w) = (4_096, 640) // 10.5 MB of float32: the training split is above 4 MiB
