@@ -47,7 +47,7 @@ import Testing
             try #require(Scratch.waitFor(timeout: 10) { !watch.isRunning }, "the watch went on")
             #expect(watch.terminationStatus == 1)
             let said = String(decoding: watchErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(said.contains("study 'paused' was interrupted while watched"), "\(said)")
+            #expect(said.contains("study 'paused' was interrupted while watched") && said.contains("`sweep resume paused --db \(s.db)` continues it"), "\(said)")
             let first = try s.sweep(["status", "paused", "--db", s.db])
             #expect(first.status == 0)
             #expect(first.output.contains("paused [") && first.output.contains("[INTERRUPTED]"), "after signal \(signal): \(first.output)")

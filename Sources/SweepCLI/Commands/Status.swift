@@ -118,7 +118,7 @@ struct Status: ParsableCommand {
             // a script waiting on --watch waited for good.
             if snapshot.phase == .interrupted && sawItRun {
                 display.finish(keep: true)
-                throw CommandFailure("study '\(study)' was interrupted while watched: no coordinator runs it; `sweep resume \(study)` continues it")
+                throw CommandFailure("study '\(study)' was interrupted while watched: no coordinator runs it; `sweep resume \(study) --db \(database.path)` continues it")
             }
             sawItRun = sawItRun || snapshot.phase == .running
             if !display.isTerminal { print("") }
