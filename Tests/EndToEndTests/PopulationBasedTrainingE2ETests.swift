@@ -263,6 +263,8 @@ struct PopulationBasedTrainingE2ETests {
             let shown = try h.run(["show", "asha-e2e", "\(paused.number)", "--db", h.db])
             let row = shown.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(paused.epochs) ") }
             #expect(row?.hasSuffix("pause") == true, "\(shown.output)")
+            // The study has finished: the way to promote it is said (it read "continues if promoted").
+            #expect(shown.output.contains("continues if promoted (the study has finished: `sweep resume asha-e2e --add-trials N --db \(h.db)` runs N more trials and may promote it)"), "\(shown.output)")
         }
         let best = try #require(complete.first)
         let shownBest = try h.run(["show", "asha-e2e", "\(best.number)", "--db", h.db])

@@ -31,7 +31,7 @@ enum TrialPausing {
             return "paused at the perturbation boundary of epoch \(epoch)"
         case .promotions(let queue):
             guard let rung = queue.rung(endingAt: epoch) else { return nil }
-            return "paused at the end of rung \(rung) (epoch \(epoch)); continues if promoted"
+            return "paused at the end of rung \(rung) (epoch \(epoch))" + PauseReason.promotable
         }
     }
 
@@ -75,4 +75,11 @@ enum TrialPausing {
     static func describe(_ changes: [PopulationBasedTraining.Change]) -> String {
         changes.map { c in "\(c.parameter) \(c.from.map { "\($0)" } ?? "unset") -> \(c.to) (\(c.kind.text))" }.joined(separator: ", ")
     }
+}
+
+/// Words of stored pause reasons that readers look for.
+public enum PauseReason {
+    /// Ends the reason of a trial paused at the end of an ASHA rung: promotion continues it,
+    /// also after its study finished (`sweep resume --add-trials`; its checkpoint is kept).
+    public static let promotable = "; continues if promoted"
 }

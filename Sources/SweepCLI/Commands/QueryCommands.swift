@@ -241,7 +241,12 @@ struct Show: ParsableCommand {
         // A program's seed is the trial's in 32 bits (SWEEP_SEED): the number to reproduce it.
         let programSeed = (try? SweepDefinition.stored(s))?.task == .command ? " (SWEEP_SEED \(CommandMacros.programSeed(t.seed)))" : ""
         print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)\(programSeed)  time: \(Fmt.seconds(t.duration))")
-        if let r = t.pruneReason { print("  pruned: \(r)") }
+        if let r = t.pruneReason {
+            // Paused at a rung of a study that has finished: only a resume promotes it now.
+            let later = r.hasSuffix(PauseReason.promotable) && s.state == .finished
+                ? " (the study has finished: `sweep resume \(s.name) --add-trials N --db \(database.path)` runs N more trials and may promote it)" : ""
+            print("  pruned: \(r)\(later)")
+        }
         // A command trial's error ends with its stderr tail, over several lines; when the
         // attempt's output is shown below, the message alone.
         let outputShown = attempts.contains { $0.logTail != nil }
