@@ -34,10 +34,6 @@ public struct CoordinatorOptions: Sendable {
     /// The database as the user named it, for the commands messages give (`--db PATH`).
     public var databasePath: String?
 
-    /// `sweep resume STUDY --db PATH`, to copy from a message.
-    public func resumeCommand(_ study: String) -> String {
-        "sweep resume \(study)" + (databasePath.map { " --db \($0)" } ?? "")
-    }
     /// The largest data set shipped to workers that lack its files (0: none is shipped).
     public var maxShippedDataBytes = DataTransfer.defaultMaxShippedBytes
     /// Bytes the latest checkpoints of running trials may take together beside the
@@ -93,5 +89,12 @@ public struct CoordinatorOptions: Sendable {
         self.aheadSeconds = aheadSeconds
         self.gatherSeconds = gatherSeconds
         self.gatherBelowLoad = gatherBelowLoad
+    }
+}
+
+extension CoordinatorOptions {
+    /// `sweep resume STUDY --db PATH`, to copy from a message.
+    public func resumeCommand(_ study: String) -> String {
+        "sweep resume \(study)" + (databasePath.map { " --db \($0)" } ?? "")
     }
 }

@@ -176,10 +176,10 @@ struct WorkerHealth {
     }
 
     /// `worker` gets no work until one of `trials`, re-run elsewhere, decides, or the hold
-    /// ends undecided. Returns how long it lasts at most.
+    /// ends undecided. Returns how long it lasts at most. `process` (``WorkerSession/process``):
+    /// the process held back, which a quarantine decided while it is away names (else any
+    /// hello lifted that quarantine, its own process's too).
     @discardableResult
-    /// `process` (`host/pid`): the process held back, which a quarantine decided while it is
-    /// away names (else any hello lifted that quarantine, its own process's too).
     mutating func holdBack(_ worker: String, process: String?, for trials: [FailedTrial], now: Double) -> Double {
         var r = records[worker, default: Record()]
         r.heldProcess = process ?? r.heldProcess

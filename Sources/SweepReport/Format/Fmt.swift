@@ -40,7 +40,7 @@ public enum Fmt {
     /// A rate of `unit` (trials, epochs): per second from one a second up, per minute below
     /// (`2.5 trials/s`, `12.0 epochs/min`).
     public static func rate(_ perSecond: Double, of unit: String) -> String {
-        perSecond >= 1 ? String(format: "%.1f \(unit)/s", perSecond) : String(format: "%.1f \(unit)/min", perSecond * 60)
+        perSecond >= 1 ? String(format: "%.1f", perSecond) + " \(unit)/s" : String(format: "%.1f", perSecond * 60) + " \(unit)/min"
     }
 
     /// A local date and time, `yyyy-MM-dd HH:mm:ss`.
