@@ -8,8 +8,9 @@ import Training
 /// file, an unknown column or a network that does not fit the data is a located error
 /// (exit 2) instead of a study whose every trial fails.
 enum DataPreflight {
-    /// The train file at `path`, with its data loaded and checked against the network.
-    static func trainFile(_ path: String) throws -> (config: TrialConfig, dataset: Dataset?) {
+    /// The train file at `path`, with its data loaded and checked against the network, and
+    /// the base model of `model.transfer.from` read (for the trainer: read once).
+    static func trainFile(_ path: String) throws -> (config: TrialConfig, dataset: Dataset?, baseModel: Model?) {
         let config = try TrainFile.load(path: path)
         let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
         let node = root["data"]
@@ -32,7 +33,7 @@ enum DataPreflight {
             throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
                               message: String(problem.dropFirst(field.count + 2)))
         }
-        return (config, dataset)
+        return (config, dataset, base?.model)
     }
 
     /// The sweep file at `path`; a training sweep's data is loaded first (at the search

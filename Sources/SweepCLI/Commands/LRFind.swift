@@ -32,7 +32,7 @@ struct LRFind: ParsableCommand {
     func run() throws {
         guard min > 0, max > min else { throw UsageError("need 0 < --min < --max, got \(min) and \(max)") }
         // As `sweep train` reads it: data errors located at the train file's `data` lines.
-        let (config, preloaded) = try DataPreflight.trainFile(file)
+        let (config, preloaded, _) = try DataPreflight.trainFile(file)
         let dataset: Dataset
         do { dataset = try preloaded ?? DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let result: LearningRateFinder.Result

@@ -41,11 +41,11 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep the checkpoint file when training ends.") var keepCheckpoint = false
 
     func run() throws {
-        let (config, preloaded) = try DataPreflight.trainFile(file)
+        let (config, preloaded, baseModel) = try DataPreflight.trainFile(file)
         let dataset: Dataset
         do { dataset = try preloaded ?? DatasetLoader.load(config.data) } catch { throw CommandFailure("\(error)") }
         let trainer: Trainer
-        do { trainer = try Trainer(config: config, dataset: dataset, decoded: true) } catch { throw UsageError("\(file): \(error)") }
+        do { trainer = try Trainer(config: config, dataset: dataset, baseModel: baseModel, decoded: true) } catch { throw UsageError("\(file): \(error)") }
         if let saveModel {
             let directory = (saveModel as NSString).deletingLastPathComponent
             if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {

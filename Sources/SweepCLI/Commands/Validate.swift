@@ -35,7 +35,7 @@ struct Validate: ParsableCommand {
                 print(Self.dataLine(dataset))
             }
         } else {
-            let (c, dataset) = try DataPreflight.trainFile(file)
+            let (c, dataset, _) = try DataPreflight.trainFile(file)
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
             if let dataset { print(Self.dataLine(dataset)) }
         }
