@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,9 +17,10 @@
 // pure functions from here on (no malloc, no stdio, no locks).
 
 /// Environment of process `pid` contains `needle` (e.g. "\0SWEEP_GUARD=token\0").
-static int environ_contains(const char *pid, const char *needle, size_t needleLength) {
-    static char path[64];
-    static char buffer[1 << 18];
+enum { environ_buffer_size = 1 << 18, entries_buffer_size = 1 << 15 };
+
+static int environ_contains(const char *pid, const char *needle, size_t needleLength, char *buffer) {
+    char path[64];
     size_t n = strlen(pid);
     if (n > 20) return 0;
     memcpy(path, "/proc/", 6);
@@ -30,21 +32,21 @@ static int environ_contains(const char *pid, const char *needle, size_t needleLe
     size_t length = 1;
     buffer[0] = 0;
     ssize_t r;
-    while (length < sizeof buffer - 1 && (r = read(fd, buffer + length, sizeof buffer - 1 - length)) > 0) length += (size_t)r;
+    while (length < environ_buffer_size - 1 && (r = read(fd, buffer + length, environ_buffer_size - 1 - length)) > 0) length += (size_t)r;
     close(fd);
     buffer[length++] = 0;
     return memmem(buffer, length, needle, needleLength) != NULL;
 }
 
 /// SIGKILLs every process (but this one) whose environment carries the marker; returns how many.
-static int kill_marked(const char *needle, size_t needleLength) {
-    static char entries[1 << 15];
+/// `entries` and `environment` are buffers of entries_buffer_size and environ_buffer_size bytes.
+static int kill_marked(const char *needle, size_t needleLength, char *entries, char *environment) {
     int count = 0;
     int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return 0;
     pid_t self = getpid();
     long n;
-    while ((n = syscall(SYS_getdents64, dir, entries, sizeof entries)) > 0) {
+    while ((n = syscall(SYS_getdents64, dir, entries, entries_buffer_size)) > 0) {
         for (long offset = 0; offset < n;) {
             struct dirent64 *e = (struct dirent64 *)(entries + offset);
             offset += e->d_reclen;
@@ -53,11 +55,22 @@ static int kill_marked(const char *needle, size_t needleLength) {
             pid_t pid = 0;
             for (const char *c = name; *c; c++) pid = pid * 10 + (*c - '0');
             if (pid == self) continue;
-            if (environ_contains(name, needle, needleLength) && kill(pid, SIGKILL) == 0) count++;
+            if (environ_contains(name, needle, needleLength, environment) && kill(pid, SIGKILL) == 0) count++;
         }
     }
     close(dir);
     return count;
+}
+
+/// The marker as it appears in an environment block, "\0SWEEP_GUARD=token\0", written into
+/// `needle` (256 bytes); returns its length.
+static size_t make_needle(const char *marker, char *needle) {
+    size_t m = strlen(marker);
+    if (m > 256 - 3) m = 256 - 3;
+    needle[0] = 0;
+    memcpy(needle + 1, marker, m);
+    needle[m + 1] = 0;
+    return m + 2;
 }
 
 static void guardian_main(int input, const char *marker) {
@@ -77,14 +90,11 @@ static void guardian_main(int input, const char *marker) {
     for (int fd = 0; fd < 4096; fd++) {
         if (fd != input) close(fd);
     }
-    // The marker as it appears in an environment block: "\0SWEEP_GUARD=token\0".
     static char needle[256];
-    size_t m = strlen(marker);
-    if (m > sizeof needle - 3) m = sizeof needle - 3;
-    needle[0] = 0;
-    memcpy(needle + 1, marker, m);
-    needle[m + 1] = 0;
-    size_t needleLength = m + 2;
+    size_t needleLength = make_needle(marker, needle);
+    // Static: no malloc in a child forked from a multi-threaded process.
+    static char entries[entries_buffer_size];
+    static char environment[environ_buffer_size];
 
     // The running trial's process group, as the worker last said (0: none).
     int32_t group = 0;
@@ -98,7 +108,7 @@ static void guardian_main(int input, const char *marker) {
     if (group > 0) kill(-group, SIGKILL);
     // Killing a process can reveal children it was about to start: sweep until none is left.
     for (int round = 0; round < 100; round++) {
-        if (kill_marked(needle, needleLength) == 0) break;
+        if (kill_marked(needle, needleLength, entries, environment) == 0) break;
         usleep(20000);
     }
     _exit(0);
@@ -125,4 +135,24 @@ pid_t sweep_guardian_start(const char *marker, int *output) {
 void sweep_guardian_record(int output, int32_t group) {
     ssize_t r;
     do { r = write(output, &group, sizeof group); } while (r < 0 && errno == EINTR);
+}
+
+int sweep_kill_marked(const char *marker) {
+    char needle[256];
+    size_t needleLength = make_needle(marker, needle);
+    char *entries = malloc(entries_buffer_size);
+    char *environment = malloc(environ_buffer_size);
+    int total = 0;
+    if (entries && environment) {
+        // Killing a process can reveal children it was about to start: sweep until none is left.
+        for (int round = 0; round < 100; round++) {
+            int n = kill_marked(needle, needleLength, entries, environment);
+            if (n == 0) break;
+            total += n;
+            usleep(20000);
+        }
+    }
+    free(entries);
+    free(environment);
+    return total;
 }

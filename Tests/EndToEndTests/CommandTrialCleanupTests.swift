@@ -105,3 +105,31 @@ extension CommandTrialCleanupTests {
         #expect(errStatus == 0 && err.contains("trial-0.attempt-1.err is empty)"), "\(err)")
     }
 }
+
+extension CommandTrialCleanupTests {
+    /// A process a trial started outside its process group (setsid) ends with the trial,
+    /// not only with the worker: it held on to memory, GPUs or ports the next trial needed.
+    @Test func aSetsidDescendantEndsWithItsTrialNotOnlyWithTheWorker() throws {
+        let h = try SweepHarness("cmd-setsid")
+        defer { h.cleanUp() }
+        let linger = try h.write("linger.sh", "while true; do sleep 1; done\n")
+        // Trial 0 leaves a setsid process behind; trial 1 (same worker, after it) looks for it.
+        _ = try h.write("leave.sh", """
+            if [ "$SWEEP_TRIAL" = 0 ]; then
+              setsid sh \(linger) &
+              echo $! > left.pid
+            else
+              p=$(cat left.pid)   # gone, or a zombie its new parent has yet to reap
+              if [ -e /proc/$p ] && ! grep -q ') Z ' /proc/$p/stat; then echo alive > seen.txt; else echo gone > seen.txt; fi
+            fi
+            echo '{"epoch": 1, "loss": 1}' >&3
+            """)
+        defer { for pid in processesWithMarker(linger) { kill(pid, SIGKILL) } }
+        let file = try h.write("s.yaml", commandSweep(study: "setsid", command: "[sh, leave.sh]", trials: 2, epochs: 1))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        let seen = try String(contentsOfFile: h.path("seen.txt"), encoding: .utf8)
+        #expect(seen == "gone\n", "trial 0's setsid process was still running when trial 1 ran")
+        #expect(output.contains("trial 0: killed 2 process(es) it left running outside its process group"), "\(output)")
+    }
+}

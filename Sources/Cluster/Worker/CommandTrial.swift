@@ -126,9 +126,13 @@ struct CommandTrial: TrialKind {
         }
         guardian?.record(group: child.pid)
         defer {
-            // A trial's processes end with it: what it left running in its group goes too.
+            // A trial's processes end with it: what it left running in its group goes too,
+            // and what it started outside the group (setsid, double fork).
             child.signalGroup(SIGKILL)
             guardian?.record(group: 0)
+            if let killed = guardian?.killLeftovers(), killed > 0 {
+                log.warning("trial \(a.trial): killed \(killed) process(es) it left running outside its process group (started with setsid or a double fork); a trial's processes end with it")
+            }
         }
 
         defer { checkpoints.remove() }

@@ -34,6 +34,16 @@ final class ProcessGuardian {
         sweep_guardian_record(output, group)
     }
 
+    /// A trial ended: kills what it left running outside its process group (a `setsid` or
+    /// double-forked descendant lived on until the worker exited, holding memory, GPUs or
+    /// ports the next trial needs). Only this worker's programs carry the marker, and one
+    /// trial runs at a time, so whatever carries it now belongs to the trial that ended.
+    /// Costs one pass over /proc; returns how many processes it killed.
+    @discardableResult
+    func killLeftovers() -> Int {
+        Int(sweep_kill_marked("\(Self.variable)=\(token)"))
+    }
+
     /// The worker ends normally: the guardian sweeps up and exits.
     func finish() {
         guard output >= 0 else { return }
