@@ -261,6 +261,29 @@ func peakResidentBytes() -> Int {
         ], "\(lines)")
     }
 
+    /// An unknown sampler or pruner option is answered with the options of the one named
+    /// (the hint listed every pruner's options, most of which the chosen one refuses).
+    @Test func anUnknownSamplerOrPrunerOptionListsTheNamedOnesOptions() {
+        let text = """
+            study: t
+            data: {dataset: moons}
+            sampler: {name: random, n_startup: 5}
+            budget: {trials: 2}
+            pruner: {name: asha, warmup: 3}
+            """
+        let lines = parseError(text)?.all.map(\.line) ?? []
+        #expect(lines == [
+            "bad.yaml:3:25: sampler.n_startup: unknown key 'n_startup'; expected one of: name, seed",
+            "bad.yaml:5:22: pruner.warmup: unknown key 'warmup'; expected one of: name, min_resource, max_resource, reduction_factor, min_early_stopping_rate, bootstrap_count, mode",
+        ], "\(lines)")
+        // Without a name, the default one's (median; TPE for the sampler).
+        let unnamed = parseError("study: t\ndata: {dataset: moons}\nsampler: {n_startup: 5}\npruner: {warmup: 3}\nbudget: {trials: 2}\n")?.all.map(\.line) ?? []
+        #expect(unnamed == [
+            "bad.yaml:3:11: sampler.n_startup: unknown key 'n_startup'; did you mean 'n_startup_trials'?",
+            "bad.yaml:4:10: pruner.warmup: unknown key 'warmup'; expected one of: name, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials",
+        ], "\(unnamed)")
+    }
+
     @Test func locationsPointAtTheKeyNotTheValue() {
         let text = validSweep.replacingOccurrences(of: "  epochs: 3\n", with: "  epochs:     three\n")
         #expect(parseError(text)?.mark == SourceMark(line: 11, column: 3))

@@ -22,3 +22,12 @@ enum ConfigDecoding {
         }
     }
 }
+
+/// Keys of a section whose options depend on its `name:` (`sampler:`, `pruner:`): a strict
+/// decoder that meets an unknown key suggests among the options of the named one (listing
+/// every sampler's options for `sampler: {name: tpe, n_startup: 5}` sent users to keys the
+/// TPE sampler refuses).
+public protocol OptionKeysChosenByName: CodingKey {
+    /// The keys `name` takes (the `name` key included), or nil for an unknown name.
+    static func keys(forName name: String?) -> [String]?
+}

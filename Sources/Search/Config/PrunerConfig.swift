@@ -94,3 +94,11 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
     /// The pruner these settings describe, for trials of at most `maxSteps` epochs.
     public func makePruner(maxSteps: Int) -> any Pruner { options.makePruner(maxSteps: maxSteps) }
 }
+
+extension PrunerOptionKey: OptionKeysChosenByName {
+    public static func keys(forName name: String?) -> [String]? {
+        let given = name ?? PrunerConfig.Name.median.rawValue
+        return (given == "successive_halving" ? .asha : PrunerConfig.Name(rawValue: given))
+            .map { ["name"] + PrunerConfig.options(of: $0).map(\.stringValue) }
+    }
+}

@@ -184,3 +184,14 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         }
     }
 }
+
+extension SamplerConfig.CodingKeys: OptionKeysChosenByName {
+    public static func keys(forName name: String?) -> [String]? {
+        let chosen: SamplerConfig.Name?
+        switch name ?? SamplerConfig.Name.tpe.rawValue {
+        case "sobol", "halton": chosen = .quasiRandom
+        case let given: chosen = SamplerConfig.Name(rawValue: given)
+        }
+        return chosen.map { ["name", "seed"] + SamplerConfig.options(of: $0).map(\.stringValue) }
+    }
+}

@@ -1,5 +1,6 @@
 import Synchronization
 import Training
+import Search
 
 /// Decodes `Decodable` types from a ``ConfigNode`` strictly, and turns every failure into
 /// a ``ConfigError`` with the file position and the dotted field path.
@@ -114,9 +115,14 @@ struct NodeDecoder: Decoder {
             throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected a mapping (key: value lines), got \(node.kindDescription)"))
         }
         if let known = knownKeys(Key.self) {
+            // A sampler's or pruner's own options: suggest among those the named one takes.
+            var name: String?
+            if case .string(let given)? = node.entry("name")?.value.value { name = given }
+            let chosen = (Key.self as? any OptionKeysChosenByName.Type)?.keys(forName: name)
             for entry in entries where !known.contains(entry.key) {
-                let hint = closest(to: entry.key, in: known).map { "; did you mean '\($0)'?" }
-                    ?? "; expected one of: \(known.sorted().joined(separator: ", "))"
+                let candidates = chosen ?? known.sorted()
+                let hint = closest(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
+                    ?? "; expected one of: \(candidates.joined(separator: ", "))"
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [AnyKey(stringValue: entry.key)], debugDescription: "unknown key '\(entry.key)'\(hint)"))
             }
         }
