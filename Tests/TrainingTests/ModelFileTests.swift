@@ -107,3 +107,31 @@ struct ModelFileTests {
         #expect(got.mean == trainer.predictProbabilities(trainer.dataset.test.features).mean)
     }
 }
+
+extension ModelFileTests {
+    /// A model trained on images `data.transpose` swapped (EMNIST) predicts files stored as
+    /// the training files are: prediction swaps them too (it did not: chance accuracy).
+    @Test func aModelTrainedOnTransposedImagesTransposesWhatItPredicts() throws {
+        let dir = try DataDirectory()
+        let n = 60
+        // 4 x 3 images (not square: a missing swap cannot go unnoticed), class from one corner.
+        let pixels = (0..<(n * 12)).map { UInt8(truncatingIfNeeded: ($0 &* 2654435761) >> 13) }
+        let labels = (0..<n).map { UInt8(pixels[$0 * 12 + 2] > 127 ? 1 : 0) }
+        let images = try dir.idx("img", type: 0x08, dims: [n, 4, 3], payload: pixels)
+        let labelFile = try dir.idx("lab", type: 0x08, dims: [n], payload: labels)
+        var data = try JSONDecoder().decode(DataConfig.self, from: Data(#"{"dataset": "idx", "train_file": "\#(images)", "train_labels": "\#(labelFile)", "validation": 0, "test": 20, "transpose": true}"#.utf8))
+        data.scaling = Scaling.standardize
+        let trainer = try Self.trained(ModelConfig(hidden: [8]), data: data)
+        #expect(trainer.dataset.sampleShape == [3, 4] && trainer.dataset.transposedFrom == [4, 3])
+        let loaded = try Model(bytes: try ModelFile.encode(trainer))
+        #expect(loaded.transposedFrom == [4, 3] && loaded.sampleShape == [3, 4])
+        // The same test rows (same split: same seed and labels), as the file stores them.
+        let expected = trainer.predictProbabilities(trainer.dataset.test.features)
+        var raw = data
+        raw.scaling = Scaling.none
+        raw.files?.transpose = false
+        let stored = try DatasetLoader.load(raw).test.features
+        let got = loaded.predict(stored, count: 20)
+        #expect(got.mean == expected.mean)
+    }
+}

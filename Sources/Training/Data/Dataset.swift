@@ -84,14 +84,19 @@ public final class Dataset: Sendable {
     /// csv/tsv with integer labels named by `data.classes`: each class's label value in the
     /// file, in class order (a model file keeps them); nil when the names are the labels.
     public let classLabels: [String]?
+    /// idx with `transpose: true`: the sample shape as the files store it, whose first two
+    /// axes the loader swapped (a model file keeps it, so prediction on such files swaps
+    /// them too); nil otherwise.
+    public let transposedFrom: [Int]?
 
     /// A data set from its parts.
     public init(
         config: DataConfig, sampleShape: [Int], classNames: [String], train: DataSplit, validation: DataSplit, test: DataSplit,
         scaling: InputScaling = .identity, targetScale: TargetScale? = nil, featureColumns: [String]? = nil, missingFill: [Float]? = nil,
-        classLabels: [String]? = nil
+        classLabels: [String]? = nil, transposedFrom: [Int]? = nil
     ) {
         self.classLabels = classLabels
+        self.transposedFrom = transposedFrom
         precondition((targetScale != nil) == (config.resolvedTask == .regression), "a regression set has a target scale")
         self.config = config
         self.featureColumns = featureColumns

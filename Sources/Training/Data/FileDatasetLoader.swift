@@ -77,6 +77,7 @@ enum FileDatasetLoader {
         // (A table without a feature column is refused as such; arrays of shape (N, 0) trained on nothing.)
         guard width > 0 else { throw DataError.mismatch("the samples of \(files.train) have no features (shape \(train.sampleShape))") }
         var shape = train.sampleShape
+        let transposedFrom = files.transpose == true ? shape : nil
         if files.transpose == true {
             guard shape.count >= 2 else { throw DataError.mismatch("transpose needs image samples (height, width), \(files.train) has shape \(shape)") }
             transposeImages(&trainPart.features, shape: shape)
@@ -107,14 +108,16 @@ enum FileDatasetLoader {
         if regression {
             return RegressionTargets.dataset(
                 config: config, sampleShape: shape, scaling: scaling, width: width,
-                train: trainPart, validation: validationPart, test: testPart, featureColumns: train.columnNames, missingFill: missingFill)
+                train: trainPart, validation: validationPart, test: testPart, featureColumns: train.columnNames, missingFill: missingFill,
+                transposedFrom: transposedFrom)
         }
         return Dataset(
             config: config, sampleShape: shape, classNames: table.names,
             train: DataSplit(features: trainPart.features, labels: trainPart.labels, width: width),
             validation: DataSplit(features: validationPart.features, labels: validationPart.labels, width: width),
             test: DataSplit(features: testPart.features, labels: testPart.labels, width: width),
-            scaling: scaling, featureColumns: train.columnNames, missingFill: missingFill, classLabels: table.labelValues)
+            scaling: scaling, featureColumns: train.columnNames, missingFill: missingFill, classLabels: table.labelValues,
+            transposedFrom: transposedFrom)
     }
 
     /// Refuses a label that only the validation or test file has: the model could never

@@ -24,7 +24,8 @@ enum RegressionTargets {
         config: DataConfig, sampleShape: [Int], scaling: InputScaling, width: Int,
         train: (features: [Float], labels: [Int32], targets: [Float]),
         validation: (features: [Float], labels: [Int32], targets: [Float]),
-        test: (features: [Float], labels: [Int32], targets: [Float]), featureColumns: [String]? = nil, missingFill: [Float]? = nil
+        test: (features: [Float], labels: [Int32], targets: [Float]), featureColumns: [String]? = nil, missingFill: [Float]? = nil,
+        transposedFrom: [Int]? = nil
     ) -> Dataset {
         let scale = TargetScale.fitted(train.targets, scaling: config.resolvedTargetScaling ?? .standardize)
         func split(_ part: (features: [Float], labels: [Int32], targets: [Float])) -> DataSplit {
@@ -32,6 +33,7 @@ enum RegressionTargets {
         }
         return Dataset(
             config: config, sampleShape: sampleShape, classNames: [], train: split(train), validation: split(validation),
-            test: split(test), scaling: scaling, targetScale: scale, featureColumns: featureColumns, missingFill: missingFill)
+            test: split(test), scaling: scaling, targetScale: scale, featureColumns: featureColumns, missingFill: missingFill,
+            transposedFrom: transposedFrom)
     }
 }

@@ -33,6 +33,9 @@ public final class Model {
     /// The raw values that replace missing (NaN) features, one per feature, for a model
     /// trained with `missing: mean | zero`; nil when the model takes no missing values.
     public let missingFill: [Float]?
+    /// Models trained with `data.transpose`: the sample shape the files store; prediction
+    /// swaps the first two axes of each raw sample as training did (nil: no transposition).
+    public let transposedFrom: [Int]?
     /// The format version the file was written with.
     public let formatVersion: Int
 
@@ -73,6 +76,19 @@ public final class Model {
         }
         if let fill = header.missingFill, fill.count != features || fill.contains(where: { !$0.isFinite }) {
             throw ModelFileError.invalidHeader("missing_fill holds \(fill.count) values (finite ones needed), samples have \(features) features")
+        }
+        // Images training transposed (EMNIST): files older than `transposed_from` say it by
+        // the configuration alone; the stored layout is the sample shape's axes swapped back,
+        // unless `data.shape` replaced it.
+        if config.data.files?.transpose == true {
+            let shape = header.sampleShape
+            let swappedBack = config.data.files?.shape == nil && shape.count >= 2 ? [shape[1], shape[0]] + shape.dropFirst(2) : nil
+            guard let stored = header.transposedFrom ?? swappedBack, stored.count >= 2, ElementCount.product(stored) == features else {
+                throw ModelFileError.invalidHeader("the model was trained on transposed images (data.transpose) and the file does not say how they are stored (transposed_from): train it again with this version")
+            }
+            transposedFrom = stored
+        } else {
+            transposedFrom = nil
         }
         let summary: NetworkSummary
         do {
@@ -136,10 +152,12 @@ public final class Model {
     /// Predictions for `count` raw samples (row-major, `featureCount` values each): one
     /// deterministic pass, or with `mcSamples` > 0 the mean and std over that many
     /// MC-dropout passes. Regression: one value per sample in the target's units. A missing
-    /// (NaN) feature is filled as in training when the model has ``missingFill``.
+    /// (NaN) feature is filled as in training when the model has ``missingFill``; images
+    /// are transposed first when training transposed them (``transposedFrom``).
     public func predict(_ rawInputs: [Float], count: Int, mcSamples: Int = 0) -> Prediction {
         precondition(rawInputs.count == count * featureCount, "\(rawInputs.count) values for \(count) samples of \(featureCount) features")
         var scaled = rawInputs
+        if let transposedFrom { FileDatasetLoader.transposeImages(&scaled, shape: transposedFrom) }
         if let missingFill { FileDatasetLoader.fillMissing(&scaled, missingFill) }
         scaling.apply(to: &scaled, width: featureCount)
         let prediction = FlushToZero.run {

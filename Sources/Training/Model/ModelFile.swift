@@ -55,7 +55,7 @@ public enum ModelFile {
             stateBlocks: store.stateBlocks.map { .init(name: $0.name, count: $0.count, shape: [$0.count]) },
             summary: network.summary, training: info,
             task: dataset.task == .regression ? .regression : nil, targetScale: dataset.targetScale, missingFill: dataset.missingFill,
-            classLabels: dataset.classLabels)
+            classLabels: dataset.classLabels, transposedFrom: dataset.transposedFrom)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)

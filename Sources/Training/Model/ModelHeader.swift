@@ -38,6 +38,9 @@ struct ModelHeader: Codable, Sendable {
     /// Integer labels named by `data.classes`: each class's label value in the training
     /// file, in class order; absent when the names are the labels (and in older files).
     var classLabels: [String]?
+    /// Models trained with `data.transpose`: the sample shape the files store, whose first
+    /// two axes training swapped; absent otherwise (and in older files).
+    var transposedFrom: [Int]?
 
     struct Block: Codable, Sendable, Hashable {
         var name: String
@@ -50,6 +53,7 @@ struct ModelHeader: Codable, Sendable {
         case classNames = "class_names", predictionWidth = "prediction_width", scaling, scalingFeatures = "scaling_features"
         case parameterCount = "parameter_count", stateCount = "state_count", blocks, stateBlocks = "state_blocks", summary, training
         case task, targetScale = "target_scale", missingFill = "missing_fill", classLabels = "class_labels"
+        case transposedFrom = "transposed_from"
     }
 }
 
