@@ -205,6 +205,42 @@ import Testing
         #expect(try convertedSpace(text, file: "w.yaml") == d.space)
     }
 
+    /// A nested group's constant named like a Sweep range keyword (a beta-VAE's `beta`,
+    /// `normal`, `int`) is a value of its group: its group read as a range (`unknown key
+    /// 'eps' in a search range`, `'beta' takes a list`) or as a W&B parameter in a file
+    /// without `method:`. In Sweep's format `{beta: 0.9, lr: {loguniform: [...]}}` is a fixed
+    /// value beside a range, as docs/commands.md says.
+    @Test func aGroupsValueNamedLikeARangeKeywordIsAValue() throws {
+        func wandb(_ group: String) -> String {
+            "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  opt:\n    parameters:\n\(group)"
+        }
+        let cases: [(String, [String])] = [
+            ("      beta: {value: 0.9}\n      eps: {value: 1.0e-8}\n", ["--opt={'beta': 0.9, 'eps': 1e-08}"]),
+            ("      int: {value: 4}\n      lr: {value: 0.1}\n", ["--opt={'int': 4, 'lr': 0.1}"]),
+            ("      beta: {value: 4.0}\n", ["--opt={'beta': 4.0}"]),
+            ("      normal: {value: 0.5}\n      lr: {values: [0.25]}\n", ["--opt={'lr': 0.25, 'normal': 0.5}"]),
+        ]
+        for (group, expected) in cases {
+            let d = try SweepDefinition.parse(text: wandb(group), file: "w.yaml")
+            let params = Dictionary(uniqueKeysWithValues: d.space.parameters.map { p -> (String, ParamValue) in
+                guard case .categorical(let values, _) = p.distribution, let first = values.first else { return (p.name, .null) }
+                return (p.name, first)
+            })
+            guard case .command(let task) = try d.spec(for: params, trialSeed: 1) else { Issue.record("not a command"); continue }
+            let argv = CommandMacros.expand(["${args}"], .init(program: nil, arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "", interpreter: "python3", style: .nested))
+            #expect(argv == expected, "\(group): \(argv)")
+        }
+        let native = "study: n\ncommand: [python3, t.py]\nobjective: {metric: loss}\nbudget: {trials: 1}\nparameters:\n  opt: {beta: 0.9, lr: {loguniform: [1.0e-4, 1.0e-1]}}\n"
+        let d = try SweepDefinition.parse(text: native)
+        #expect(d.space.parameters.map(\.name) == ["opt.lr"])
+        guard case .command(let task) = try d.spec(for: ["opt.lr": .double(0.01)], trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(task.passedArguments.map(\.name) == ["opt.beta", "opt.lr"])
+        // Ambiguous in Sweep's format: a range with an unknown key, with the way to say it.
+        let ambiguous = native.replacingOccurrences(of: "{beta: 0.9, lr: {loguniform: [1.0e-4, 1.0e-1]}}", with: "{beta: 0.9, eps: 3}")
+        #expect(parseError(ambiguous)?.description.contains("if this is a group of values with one named 'beta', write that one as 'beta: {fixed: 0.9}'") == true,
+                "\(parseError(ambiguous)?.description ?? "parsed")")
+    }
+
     /// A condition may name a list choice (`when: {layers: [[64, 32]]}`).
     @Test func aConditionNamesAListChoice() throws {
         let text = """

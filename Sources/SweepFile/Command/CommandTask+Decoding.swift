@@ -198,11 +198,16 @@ extension CommandTask {
         // (Keys holding a mapping are groups or ranges of their own: `nadam: {beta: {choice:
         // [0.9, 0.95]}}`, W&B's nested parameters converted, is a parameter `beta`; `value`
         // and `values` stay W&B's, whatever they hold: `{value: {name: cosine}}`.)
+        // (A key holding a mapping besides those makes it a group: `{beta: 0.9, lr:
+        // {loguniform: [...]}}` is a fixed `beta` beside a range, as docs/commands.md says.)
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node),
+              !(node.entries ?? []).contains(where: { $0.value.entries != nil && !["when", "value", "values"].contains($0.key) }),
               let keys = node.entries.map({ Set($0.filter { $0.value.entries == nil || ["when", "value", "values"].contains($0.key) }.map(\.key)) }), !keys.isEmpty,
               keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys).union(["when", "name"])) else { return nil }
         let decisive = keys.contains("values") || keys.contains("distribution") || keys.subtracting(["when", "name"]) == ["value"] || (keys.contains("min") && keys.contains("max"))
-            || !keys.isDisjoint(with: WandBSweep.distributions.keys)
+            // (A distribution's name as a key is W&B-like with a list only, `{log_uniform_values:
+            // [1e-4, 1e-1]}`: `{beta: 0.9}` is a fixed value named beta.)
+            || node.entries!.contains { WandBSweep.distributions.keys.contains($0.key) && $0.value.elements != nil }
         guard decisive else { return nil }
         let written = node.entries!.map(\.key).joined(separator: ", ")
         let fixed = node.entries!.first.map { "'\(name).\($0.key): ...'" } ?? ""

@@ -269,7 +269,15 @@ public enum WandBSweep {
                     }
                     continue
                 }
-                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict, reading: reading)))
+                var converted = try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict, reading: reading)
+                // A constant named like a Sweep range keyword (a beta-VAE's `beta: {value: 4}`,
+                // `normal`, `int`) made its group `{beta: 4, eps: 1e-8}` read as a range: it
+                // is `fixed`, passed as the plain value it is.
+                // (In nested groups only: at the top a constant is no group's key.)
+                if path.components.count > 1, RangeKind(key: e.key) != nil, e.value["parameters"] == nil, !ParameterExtraction.isRange(converted) {
+                    converted = ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: converted)]), mark: e.value.mark)
+                }
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: converted))
             } catch {
                 problems.append(error)
             }
