@@ -53,18 +53,21 @@ enum DataPreflight {
         // What the data tells is checked at once (objective, losses, the network on its shape):
         // each came in a run of `sweep validate` of its own.
         var problems = baseModelProblems(bases, features: featureCount(dataset, config), file: path)
-        // A validation fraction of a small data set can leave no sample: every trial then
-        // failed without a value of a `val_` objective (validate said nothing).
-        if definition.objective.metric.hasPrefix("val_"), let dataset, dataset.validation.count == 0, config.hasValidation {
-            problems.append(ConfigError(file: path, mark: node.entry("validation")?.keyMark ?? node.mark, path: ConfigPath([.key("data"), .key("validation")]),
-                                        message: "the split leaves no validation sample (\(dataset.train.count) training, 0 validation, \(dataset.test.count) test), and the objective '\(definition.objective.metric)' is measured on it: use more data or a larger validation fraction"))
-        }
-        // Two-class metrics need the class count, known once the data is read.
-        if config.resolvedTask == .classification, let metric = TrainingMetric(name: definition.objective.metric),
-           let classes = dataset?.classCount ?? config.classCount, !metric.kind.isReported(task: .classification, binary: classes == 2) {
-            let root = try YAMLReader.parse(try SweepDefinition.readText(path), file: path)
-            problems.append(ConfigError(file: path, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
-                                        message: "'\(metric)' exists only for \(metric.kind.availability); this data has \(classes) classes (use val_accuracy or val_loss)"))
+        problems += try objectiveProblems(config, dataset, definition, file: path, node: node)
+        // Each choice of a searched `label`, `task`, `columns`, `missing` reads the data its
+        // own way: validate read the base point's only, and trials it called valid failed.
+        for variant in definition.dataVariants(limit: 32) {
+            let choice = " (with \(variant.parameter) = \(variant.value), a choice of the search)"
+            do {
+                let data = try load(variant.config, file: path, node: node)
+                problems += try objectiveProblems(variant.config, data, definition, file: path, node: node, variant: choice)
+            } catch let error as ConfigError {
+                problems += error.all.map { e in
+                    var e = e
+                    e.message += choice
+                    return e
+                }
+            }
         }
         guard config.dataset.isFileSet, let files = config.files else {
             if let all = ConfigError.combining(problems) { throw all }
@@ -78,6 +81,31 @@ enum DataPreflight {
         let fingerprint = try fingerprintOf(files, file: path, node: node)
         checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(fingerprint.description))))
         return checked
+    }
+
+    /// What the data tells of the objective: a `val_` objective on a split that leaves no
+    /// validation sample, a metric the task or the class count does not report (`variant`
+    /// names the search choice that made this data, appended to each message).
+    static func objectiveProblems(_ config: DataConfig, _ dataset: Dataset?, _ definition: SweepDefinition, file: String, node: ConfigNode,
+                                  variant: String = "") throws -> [ConfigError] {
+        var problems: [ConfigError] = []
+        // A validation fraction of a small data set can leave no sample: every trial then
+        // failed without a value of a `val_` objective (validate said nothing).
+        if definition.objective.metric.hasPrefix("val_"), let dataset, dataset.validation.count == 0, config.hasValidation {
+            problems.append(ConfigError(file: file, mark: node.entry("validation")?.keyMark ?? node.mark, path: ConfigPath([.key("data"), .key("validation")]),
+                                        message: "the split leaves no validation sample (\(dataset.train.count) training, 0 validation, \(dataset.test.count) test), and the objective '\(definition.objective.metric)' is measured on it: use more data or a larger validation fraction\(variant)"))
+        }
+        // Two-class metrics need the class count, known once the data is read; a searched
+        // task can make the objective one the task does not report.
+        guard let metric = TrainingMetric(name: definition.objective.metric) else { return problems }
+        let task = config.resolvedTask
+        let classes = task == .classification ? dataset?.classCount ?? config.classCount : nil
+        guard task == .regression || classes != nil, !metric.kind.isReported(task: task, binary: classes.map { $0 == 2 }) else { return problems }
+        let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
+        let what = classes.map { "this data has \($0) classes (use val_accuracy or val_loss)" } ?? "this data is a regression (use val_loss, val_rmse, val_mae or val_r2)"
+        problems.append(ConfigError(file: file, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
+                                    message: "'\(metric)' exists only for \(metric.kind.availability); \(what)\(variant)"))
+        return problems
     }
 
     /// Says when a classification's labels look like a numeric target: many distinct numbers

@@ -446,6 +446,40 @@ public struct SweepDefinition: Sendable {
         return shared
     }
 
+    /// One `data` section the search can give besides its base point's: a searched `data`
+    /// value at one of its probe values (each choice; a range's bounds), the others at the
+    /// base point.
+    public struct DataVariant: Sendable {
+        /// The searched field (`data.label`), and the value it has here.
+        public var parameter: String
+        public var value: ParamValue
+        /// Where the parameter is written.
+        public var mark: SourceMark?
+        public var config: DataConfig
+    }
+
+    /// The data sections of ``sharedDataConfig``'s search other than the base point's (at
+    /// most `limit`), so that `sweep validate` reads the data as each choice of a searched
+    /// `label`, `task`, `columns` or `missing` makes it: it read the base point's only, and
+    /// trials failed (`no label column 'nosuch'`) that it had called valid.
+    public func dataVariants(limit: Int) -> [DataVariant] {
+        guard let shared = sharedDataConfig else { return [] }
+        let decoder = ConfigDecoder(file: file)
+        var seen: Set<DataConfig> = [shared]
+        var out: [DataVariant] = []
+        for spec in parameters where spec.path.components.first == .key("data") {
+            for value in probeValues(spec.parameter.distribution) {
+                var params = baseAssignment()
+                params[spec.parameter.name] = value
+                guard out.count < limit, let node = document(for: completed(params), trialSeed: 1)["data"],
+                      let config = try? decoder.decode(DataConfig.self, from: node, at: ConfigPath([.key("data")])),
+                      seen.insert(config).inserted else { continue }
+                out.append(DataVariant(parameter: spec.path.description, value: value, mark: spec.mark, config: config))
+            }
+        }
+        return out
+    }
+
     /// The trial to run for `params` (only active parameters set).
     public func spec(for params: Params, trialSeed: UInt64) throws(ConfigError) -> TrialSpec {
         let doc = document(for: params, trialSeed: trialSeed)

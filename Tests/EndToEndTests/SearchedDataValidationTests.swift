@@ -1,0 +1,34 @@
+import Foundation
+import SweepTestSupport
+import Testing
+
+/// `sweep validate` reads the data as every choice of a searched `data` field makes it: it
+/// read the base point's only, called the file valid, and most trials then failed.
+@Suite(.serialized) struct SearchedDataValidationTests {
+    @Test func eachChoiceOfASearchedLabelOrTaskIsCheckedBeforeTrialsRun() throws {
+        let h = try SweepHarness("searched-data")
+        defer { h.cleanUp() }
+        let rows = (0..<40).map { i in "\(Double(i) / 10),\(Double(i % 7)),\(i % 2)" }
+        _ = try h.write("t.csv", "a,b,target\n" + rows.joined(separator: "\n") + "\n")
+        let sweep = """
+            study: lc
+            data: {dataset: csv, train_file: t.csv, label: {choice: [target, nosuch]}, task: {choice: [classification, regression]}}
+            model: {hidden: [4]}
+            training: {epochs: 1}
+            budget: {trials: 4}
+            """
+        _ = try h.write("lc.yaml", sweep)
+        let (status, output) = try h.run(["validate", "lc.yaml"])
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("no label column 'nosuch'") && output.contains("(with data.label = nosuch, a choice of the search)"), "\(output)")
+        #expect(output.contains("'val_accuracy' exists only for classification; this data is a regression") && output.contains("(with data.task = regression, a choice of the search)"), "\(output)")
+        // `run` refuses it too, before any trial.
+        let (runStatus, runOutput) = try h.run(["run", "lc.yaml", "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(runStatus == 2 && !FileManager.default.fileExists(atPath: h.db), "\(runOutput)")
+        // Choices that all read: valid.
+        _ = try h.write("ok.yaml", sweep.replacingOccurrences(of: "[target, nosuch]", with: "[target, b]")
+            .replacingOccurrences(of: "task: {choice: [classification, regression]}", with: "missing: {choice: [error, mean]}"))
+        let (okStatus, ok) = try h.run(["validate", "ok.yaml"])
+        #expect(okStatus == 0, "\(ok)")
+    }
+}
