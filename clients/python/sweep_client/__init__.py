@@ -415,6 +415,7 @@ class Run(object):
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
+        self._last_step = None  # the highest step= logged (a lower one is dropped, as W&B does)
         # Inside a sweep the objective's name: W&B counts a run's steps for early termination
         # by the values of that metric it logged, so each log() that has it is the next epoch
         # and data logged without it goes with the next one that has it.
@@ -439,6 +440,14 @@ class Run(object):
                 resumed = _resumed_epoch()
                 self._step_offset = 1 if step == resumed else 0
             epoch = step + self._step_offset
+            # As W&B: a step below the current one is ignored with a warning (it was merged
+            # into the pending step, replacing its values without a word).
+            last = self._last_step
+            if last is not None and step < last:
+                print("[sweep_client] log(step=%d) ignored: steps must increase, and the current step is %d (as in W&B, the data is dropped)"
+                      % (step, last), file=sys.stderr)
+                return False
+            self._last_step = step
             if self._pending_epoch is not None and epoch > self._pending_epoch:
                 self._commit()
             self._pending_epoch = epoch

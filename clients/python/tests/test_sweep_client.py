@@ -185,6 +185,7 @@ class InsideASweep(unittest.TestCase):
             lines += [json.loads(l) for l in reports.read().splitlines() if l.strip()]
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
+        self.stderr = err
         return lines, out
 
     def test_a_descriptor_that_is_not_the_workers_pipe_is_refused_and_left_alone(self):
@@ -282,6 +283,18 @@ class InsideASweep(unittest.TestCase):
         # As in W&B, a call without step adds to the step being logged; it is sent at exit.
         self.assertEqual(lines, [{"train_loss": 1.0, "val_loss": 2.0, "epoch": 1},
                                  {"train_loss": 2.0, "val_loss": 3.0, "test_loss": 5.0, "epoch": 2}])
+
+    def test_wandb_log_to_an_earlier_step_is_dropped_with_a_warning(self):
+        # As W&B: steps must increase; a lower one is ignored (it was merged into the
+        # pending step, replacing its value without a word).
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "run.log({'loss': 5.0}, step=5)\n"
+                "run.log({'loss': 3.0}, step=3)\n"
+                "run.log({'loss': 4.0}, step=6)\n")
+        lines, _ = self.run_with_worker(code, ["continue 5", "continue 6"])
+        self.assertEqual(lines, [{"loss": 5.0, "epoch": 5}, {"loss": 4.0, "epoch": 6}])
+        self.assertIn("log(step=3) ignored: steps must increase, and the current step is 5", self.stderr)
 
     def test_wandb_steps_are_the_objectives_values_and_the_rest_goes_with_them(self):
         # As W&B's hyperband counts a run's steps (the values of the metric), not log() calls:
