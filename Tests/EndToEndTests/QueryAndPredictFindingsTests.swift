@@ -165,6 +165,10 @@ import Training
         }
         #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
         #expect(attempts.count == 6, "one attempt each: the twin took none away")
+        // The twin took the id's connection (ROUTER_HANDOVER) for a moment: `able` was not
+        // heard for 5 s, declared lost, and its trial STALE, until the old connection was closed.
+        let lost = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "nc").id, kinds: [.workerLost, .stale]) }
+        #expect(lost.isEmpty, "\(lost.map(\.message))")
     }
 
     /// Messages that named the wrong thing: retrain of a command study, logs of a synthetic

@@ -74,6 +74,10 @@ public final class Coordinator {
     private var bytesByConnection: [Int32: Int] = [:]
     /// Connections cut off in the current window: their queued messages are dropped unread.
     private var cutOff: Set<Int32> = []
+    /// The worker id each open connection last carried, and the connection each id last
+    /// came on (by descriptor): see ``noteConnection(of:fd:)``.
+    private var workerOfConnection: [Int32: String] = [:]
+    private var connectionOfWorker: [String: Int32] = [:]
     private var budgetWindow = 0.0
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
     /// and does not read makes libzmq hold).
@@ -343,6 +347,7 @@ public final class Coordinator {
                     continue
                 }
                 batchBytes += m.byteCount
+                if let fd = m.sourceFD { noteConnection(of: id, fd: fd) }
                 // After the identity: the JSON (after an empty delimiter from REQ-style
                 // peers), then an optional attachment (a model file).
                 var body = m.frames.dropFirst()
@@ -483,6 +488,24 @@ public final class Coordinator {
         return false
     }
 
+    /// Notes that worker `id` spoke on connection `fd`. When the id came on another
+    /// connection before, ROUTER_HANDOVER gave it to this one and libzmq stopped reading the
+    /// old one (it stays open, unread): when that was a live worker displaced by a second
+    /// process started with the same `--id` (refused just after), all the worker sent was
+    /// lost until it gave up on us 5 s later, its trial STALE. Closing the old connection
+    /// makes a live worker's socket reconnect at once and take its id back (the refused
+    /// one leaves); an abandoned one is only closed sooner.
+    private func noteConnection(of id: String, fd: Int32) {
+        if let previous = connectionOfWorker[id], previous != fd, workerOfConnection[previous] == id {
+            workerOfConnection[previous] = nil
+            router.cutOff(connection: previous)
+            cutOff.insert(previous)
+            log.limited(.info, key: "moved-id-\(id)", "worker \(id.prefix(64)) spoke on a new connection: closed its earlier one (a second process with the same --id takes the id from a live worker's connection; closed, that worker reconnects and takes it back)")
+        }
+        workerOfConnection[fd] = id
+        connectionOfWorker[id] = fd
+    }
+
     /// Peers whose handshake fails never reach the protocol: log them with their address.
     /// libzmq reports ACCEPTED (with the connection's fd), then HANDSHAKE_FAILED_*, then
     /// DISCONNECTED (with the fd); the fd ties the failure to the address read at accept.
@@ -497,6 +520,7 @@ public final class Coordinator {
             } else if e.event.contains(.disconnected) {
                 let fd = Int32(bitPattern: e.value)
                 bytesByConnection[fd] = nil
+                if let worker = workerOfConnection.removeValue(forKey: fd), connectionOfWorker[worker] == fd { connectionOfWorker[worker] = nil }
                 cutOff.remove(fd)
                 unconfirmed.connectionClosed(fd)
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
