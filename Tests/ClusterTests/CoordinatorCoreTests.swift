@@ -433,6 +433,24 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials().count == 2, "no new trial is created while the budget allows only what was re-queued or new")
     }
 
+    /// A worker back after a restart without a trial the coordinator before had leased to
+    /// it (held ahead, or a run it lost): the trial runs again at once, not when the orphan
+    /// grace ends (20 s idle at the end of each restarted sweep of short trials).
+    @Test func aWorkerBackWithoutItsLeasedTrialAfterARestartFreesItAtOnce() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3))
+        try h.hello("w1")
+        let a1 = try #require(h.assignment("w1"))
+        try h.restart()
+        h.now += 1
+        try h.hello("w1") // running nothing
+        let events = try h.store.read { q in try q.events(studyID: h.core.study.id, trialNumber: a1.trial) }
+        #expect(events.contains { $0.message.contains("it was leased to worker w1 when the coordinator stopped, and the worker came back without it") }, "\(events.map(\.message))")
+        let again = try #require(h.assignment("w1"), "held for the orphan grace (10 s here) although its worker is back")
+        #expect(again.trial == a1.trial && again.attempt == a1.attempt + 1)
+        let attempts = try h.store.read { q in try q.attempts(trialID: try q.trials(studyID: h.core.study.id)[a1.trial].id) }
+        #expect(attempts.first?.outcome == .returned, "not a crash: \(attempts.map(\.outcome))")
+    }
+
     @Test func medianPrunerDecisionsCarryReasons() throws {
         let h = try CoreHarness(sweep(trials: 4, epochs: 3, pruner: "{name: median, n_startup_trials: 2}"))
         try h.hello("w1")

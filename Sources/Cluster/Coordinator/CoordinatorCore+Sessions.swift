@@ -113,6 +113,16 @@ extension CoordinatorCore {
                 counters.adopted += 1
             }
         }
+        // Trials the coordinator before a restart had leased to this worker (held ahead, or a
+        // run it no longer has): it is back without them, so they run again now, not when the
+        // orphan grace ends (20 s idle at the end of every restarted sweep of short trials).
+        for t in trials.orphans.sorted() where t != adopted?.trial && trials[t].orphanDeadline != nil && orphanAttempts[t]?.worker == identity {
+            trials.update(t) { $0.orphanDeadline = nil }
+            orphanProcesses[t] = nil
+            try crashed(trial: t, attempt: trials[t].attempt, worker: nil,
+                        reason: "it was leased to worker \(identity) when the coordinator stopped, and the worker came back without it",
+                        outcome: .returned, endedAt: orphanAttempts.removeValue(forKey: t)?.lastSeen, now: now, tx: tx)
+        }
         // The worker is alive: the attempts lost when it went silent were the connection's fault.
         let lostHere = lostWith.removeValue(forKey: identity).flatMap { $0.process == processKey ? $0.attempts : nil } ?? []
         for lost in lostHere where lost != adopted && pending.contains(lost.trial)
