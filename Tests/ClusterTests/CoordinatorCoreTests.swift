@@ -480,6 +480,23 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
         #expect(try h.trials().count == 1)
     }
+
+    /// A coordinator killed between two writes of the running time (every 5 s) lost the time
+    /// since: resumed after each kill, a study never spent its wall-time budget. A resume
+    /// counts what the killed run recorded (its last activity).
+    @Test func aKilledRunsTimeCountsAgainstTheWallTimeBudget() throws {
+        let h = try CoreHarness(sweep(trials: 100, epochs: 5, wallTime: ", wall_time: 60"))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        h.now += 4
+        _ = try h.report("w1", a, epoch: 1, value: 0.5) // the last activity; no write of the time yet
+        try h.restart() // killed: nothing more written
+        let recorded = try h.store.read { q in try q.requireStudy(named: "core").runSeconds }
+        #expect(recorded >= 4, "\(recorded)")
+        #expect(h.core.runSeconds(now: h.now) >= 4)
+        h.now += 57
+        #expect(h.core.wallTimeSpent(now: h.now), "4 s before the kill and 57 s after it spend the 60 s")
+    }
 }
 
 @Suite struct GridBudgetTests {

@@ -160,7 +160,14 @@ final class CoordinatorCore {
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
-        priorRunSeconds = study.runSeconds
+        // The running time is written every 5 s: a coordinator killed lost the time since
+        // (all of a run shorter than that), and a study resumed after each kill never spent
+        // its wall-time budget. What the runs recorded (their last activity) counts too.
+        let recorded = try queries.runSegments(studyID: study.id).total
+        if recorded > study.runSeconds {
+            try tx.addRunSeconds(study.id, recorded - study.runSeconds)
+        }
+        priorRunSeconds = max(study.runSeconds, recorded)
         startedAt = now
         lastRunSecondsFlush = now
         var requeued = 0, waiting = 0
