@@ -1031,6 +1031,8 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         // The fix is said before the program's output, not spliced into it.
         let fix = first.output.range(of: "fix the program"), tail = first.output.range(of: "No module named 'sklearn'")
         #expect(fix != nil && tail != nil && fix!.lowerBound < tail!.lowerBound, "\(first.output)")
+        // Said once, not again in the closing error; its own local workers are not named.
+        #expect(first.output.components(separatedBy: "No module named 'sklearn'").count == 2 && !first.output.contains("all on worker"), "\(first.output)")
         let afterFirst = try states()
         #expect(afterFirst.count <= 7 && afterFirst.allSatisfy { $0 == .fail }, "\(afterFirst)")
         try FileManager.default.removeItem(atPath: h.path("broken"))

@@ -171,6 +171,27 @@ import Training
         #expect(lost.isEmpty, "\(lost.map(\.message))")
     }
 
+    /// A `sweep worker` started beside the coordinator (from the wrong shell or environment)
+    /// that fails every trial is named when the study gives up: it was taken for one of the
+    /// coordinator's own local workers, and the message looked like a broken program.
+    @Test func aBrokenWorkerOfThisMachineIsNamedWhenTheStudyGivesUp() throws {
+        let h = try SweepHarness("named-worker")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("b.yaml", """
+            study: b
+            objective: {metric: loss, direction: minimize}
+            command: [sh, -c, "echo 'ImportError: torch' >&2; exit 3"]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 20, max_epochs: 1}
+            """)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let bad = try h.run(["worker", "--connect", endpoint, "--id", "bad", "--allow-commands"], timeout: 60)
+        #expect(h.waitFor(timeout: 60) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 1 && h.logText("coordinator.log").contains("all failed, all on worker bad on "), "\(h.logText("coordinator.log"))\n\(bad.output)")
+    }
+
     /// Messages that named the wrong thing: retrain of a command study, logs of a synthetic
     /// one, a failed trial's output shown twice, a report into a missing directory, and a
     /// W&B file's problem located in the converted text instead of the file.

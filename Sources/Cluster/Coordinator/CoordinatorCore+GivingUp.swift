@@ -34,8 +34,9 @@ extension CoordinatorCore {
         // (Not a local worker of `sweep run`: its host is the coordinator's, and the first of
         // them fails five at once before the others say hello when the program is broken.)
         let ids = Set(failed.values)
+        // (A `sweep worker` of this machine is named: only this process's own children are not.)
         let onlyOn = ids.count == 1 ? ids.first.flatMap { id in
-            workers[id].flatMap { $0.localProcess == nil ? "worker \(id) on \($0.host)" : nil }
+            workers[id].flatMap { w in w.localProcess?.isChildOfThisProcess == true ? nil : "worker \(id) on \(w.host)" }
         } : nil
         // A program that runs and reports, but not the objective: the name is wrong in the
         // program or in the sweep file, and a study's objective cannot change.

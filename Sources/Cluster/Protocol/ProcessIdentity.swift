@@ -29,6 +29,15 @@ public struct ProcessIdentity: Sendable, Equatable {
         return ProcessIdentity(machine: machine, pid: Int(getpid()), startTicks: start)
     }()
 
+    /// Whether this process of this machine is a child of the calling one (a local worker
+    /// `sweep run` started, not a `sweep worker` started beside it).
+    public var isChildOfThisProcess: Bool {
+        guard machine == Self.localMachine, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && Int(fields[1]) == Int(getpid())
+    }
+
     /// Any process of this machine by its pid, or nil if there is none (or no `/proc`).
     public static func of(pid: Int) -> ProcessIdentity? {
         guard let machine = localMachine, let start = startTicks(of: pid) else { return nil }

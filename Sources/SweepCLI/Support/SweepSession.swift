@@ -172,8 +172,9 @@ struct SweepSession {
         let p = snapshot.progress
         if summary.finished && p.count(.fail) > 0 && p.count(.complete) + p.count(.pruned) == 0 {
             // Every trial failed: nothing was learned, and a script must notice (exit 1).
-            let error = try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
-            throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? ""); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
+            // (After an early give-up the error and its output were just printed: not twice.)
+            let error = summary.gaveUp ? nil : try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
+            throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? (summary.gaveUp ? " (above)" : "")); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
         }
         if summary.gaveUp {
             // Earlier runs' trials ended well, this run's all failed (a resume from a shell
