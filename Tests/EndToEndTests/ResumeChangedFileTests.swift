@@ -36,6 +36,11 @@ import Testing
         #expect(try budget() == 3)
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "c").id) }
         #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete })
+
+        // A budget cut below the trials it has: forced, and said (it ended "3/2 trials").
+        _ = try h.write("c.yaml", text)
+        let cut = try h.run(["coordinator", file, "--db", h.db, "--resume", "--force", "--no-progress"])
+        #expect(cut.status == 0 && cut.output.contains("note: the new budget (2 trials) is below the 3 trials study 'c' has: it starts no new trial"), "\(cut.output)")
     }
 }
 

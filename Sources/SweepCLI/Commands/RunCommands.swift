@@ -290,7 +290,15 @@ struct CoordinatorCommand: ParsableCommand {
             let existing = try store.read { try $0.study(named: definition.study) }
             if let record = existing {
                 try refuse(existing: record)
-                if try definition.change(from: record) != nil { try definition.replaceStored(record, in: store) }
+                if try definition.change(from: record) != nil {
+                    try definition.replaceStored(record, in: store)
+                    // A budget cut below what the study has: it starts no trial and ends with
+                    // those it has ("4/3 trials"): said, not left to be puzzled over.
+                    let existing = try store.read { try $0.trialCount(studyID: record.id) }
+                    if definition.budget.trials < existing {
+                        StandardStream.error.write("note: the new budget (\(definition.budget.trials) trials) is below the \(existing) trials study '\(record.name)' has: it starts no new trial and ends when those end\n")
+                    }
+                }
             }
             try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
                 existing != nil
