@@ -152,6 +152,8 @@ import Training
         #expect(plain.status == 1, "\(plain.output)")
         #expect(plain.output.contains("was started without --allow-commands: restart it with `sweep worker --allow-commands"), "\(plain.output)")
         #expect(try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "nc").id) }.isEmpty, "no trial spent")
+        // The coordinator's console says it too (it waited without a word).
+        #expect(h.waitFor(timeout: 10) { h.logText("coordinator.log").contains("refused worker plain: study 'nc' runs command trials") }, "\(h.logText("coordinator.log"))")
         let able = try h.start(["worker", "--connect", endpoint, "--id", "able", "--allow-commands"], log: "able.log")
         defer { if able.isRunning { able.terminate() } }
         try #require(h.waitFor(timeout: 60) { ((try? runningCount(h, study: "nc")) ?? 0) >= 1 }, "\(h.logText("able.log"))")

@@ -624,6 +624,11 @@ public final class Coordinator {
     }
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {
+        // A refused worker is said here too (not only to it and in the events): a `sweep run
+        // --workers 0` whose only worker was refused waited with nothing on its console.
+        if case .refuse(let reason) = message {
+            log.limited(.warning, key: "refused-\(worker)", "refused worker \(worker.prefix(64)): \(reason)")
+        }
         var message = message
         if message.carriesBulk { message.receipt = unconfirmed.stamp(worker, now: now) }
         do {
