@@ -57,6 +57,18 @@ struct PredictCommandTests {
         try "1,2\n3,4,5\n".write(toFile: "\(dir)/bad.csv", atomically: true, encoding: .utf8)
         let shape = try run(["predict", modelFile, "\(dir)/bad.csv"])
         #expect(shape.status == 2 && shape.output.contains("\(dir)/bad.csv:2: the model expects 2 features per row, this line has 3"), "\(shape.output)")
+        // A headerless file whose first row holds one field that is no number: an error there,
+        // not a header dropped (every prediction then named the line before its own).
+        try "NA,2\n3,4\n".write(toFile: "\(dir)/na.csv", atomically: true, encoding: .utf8)
+        let na = try run(["predict", modelFile, "\(dir)/na.csv"])
+        #expect(na.status == 2 && na.output.contains("\(dir)/na.csv:1:1: 'NA' is not a number"), "\(na.output)")
+        // Tab- and semicolon-separated samples read as the commas do.
+        for (name, separator) in [("in.tsv", "\t"), ("in.ssv", ";")] {
+            try (["x\(separator)y"] + rows.map { $0.replacingOccurrences(of: ",", with: separator) }).joined(separator: "\n")
+                .write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8)
+            let other = try runSweep(["predict", modelFile, "\(dir)/\(name)", "--format", "csv"], environment: ["OPENBLAS_CORETYPE": BLASKernels.coreName])
+            #expect(other.status == 0 && other.output == csv.output, "\(name): \(other.output)")
+        }
         // More labels than samples scored the first ones against the wrong file (exit 0).
         try (raw.labels.prefix(6).map(String.init).joined(separator: "\n")).write(toFile: "\(dir)/six.txt", atomically: true, encoding: .utf8)
         let extra = try run(["predict", modelFile, "\(dir)/in.csv", "--labels", "\(dir)/six.txt"])

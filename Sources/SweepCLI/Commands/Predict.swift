@@ -298,20 +298,28 @@ enum PredictInput {
     /// Whether the file is IDX (gzipped or not; a gzipped CSV is a table).
     static func isIDX(_ path: String) -> Bool { SampleFiles.isIDX(path: path) }
 
-    /// Numeric CSV rows with their 1-based line numbers; a non-numeric first line is a header.
+    /// Numeric rows with their 1-based line numbers, separated by commas, tabs or semicolons
+    /// (the first line's); a first line of no numbers at all is a header. (A first line with
+    /// one field that is no number, `NA`, was taken for a header and dropped: every
+    /// prediction then named the line before its own.)
     static func csvRows(_ path: String) throws -> [(line: Int, fields: [Float])] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw UsageError("\(path): cannot read as UTF-8 text")
         }
         var rows: [(Int, [Float])] = []
+        var separator: Character?
         for (index, raw) in text.textLines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
-            let parts = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let first = separator == nil
+            let by = separator ?? (line.contains("\t") ? "\t" : line.contains(";") && !line.contains(",") ? ";" : ",")
+            separator = by
+            let parts = line.split(separator: by, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = parts.compactMap { Float($0) }
             if numbers.count != parts.count {
-                if index == 0 { continue }  // header
-                throw UsageError("\(path) line \(index + 1): '\(parts.first { Float($0) == nil } ?? "")' is not a number")
+                if first && numbers.isEmpty { continue } // a header
+                let column = parts.firstIndex { Float($0) == nil }!
+                throw UsageError("\(path):\(index + 1):\(column + 1): '\(parts[column])' is not a number (a sample is one line of numbers separated by '\(by == "\t" ? "\\t" : String(by))')")
             }
             rows.append((index + 1, numbers))
         }
