@@ -9,6 +9,25 @@ struct PredictCommandTests {
 
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runSweep(arguments) }
 
+    /// A class name with a line break (legal in a quoted CSV label) is quoted in CSV output
+    /// (it was written bare: the file no longer read) and escaped in the table.
+    @Test func aClassNameWithALineBreakIsQuotedAndEscaped() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-nl-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = (0..<40).map { i in "\(Double(i) / 10),\(i % 2 == 0 ? "plain" : "\"versi\ncolor\"")" }
+        try ("x,kind\n" + rows.joined(separator: "\n") + "\n").write(toFile: "\(dir)/d.csv", atomically: true, encoding: .utf8)
+        try "seed: 1\ndata: {dataset: csv, train_file: \(dir)/d.csv, label: kind, validation: 0, test: 0}\nmodel: {hidden: [4]}\ntraining: {epochs: 1}\n"
+            .write(toFile: "\(dir)/t.yaml", atomically: true, encoding: .utf8)
+        let train = try runSweep(["train", "\(dir)/t.yaml", "--save-model", "\(dir)/m.swm"])
+        #expect(train.status == 0, "\(train.output)")
+        try "x\n0.5\n".write(toFile: "\(dir)/in.csv", atomically: true, encoding: .utf8)
+        let csv = try runSweep(["predict", "\(dir)/m.swm", "\(dir)/in.csv", "--format", "csv"])
+        #expect(csv.status == 0 && csv.output.hasPrefix("sample,predicted,predicted_class,p_plain,\"p_versi\ncolor\"\n"), "\(csv.output)")
+        let table = try runSweep(["predict", "\(dir)/m.swm", "\(dir)/in.csv"])
+        #expect(table.status == 0 && table.output.contains("versi\\ncolor") && !table.output.contains("versi\ncolor"), "\(table.output)")
+    }
+
     @Test func trainSavePredictAndErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -368,6 +368,8 @@ struct PredictionReport {
     private func spread(_ i: Int, _ j: Int) -> Float { prediction.std[i * prediction.width + j] }
 
     func table() -> String {
+        // A class name with a line break (a quoted CSV label) on one line, as `show` does.
+        let names = self.names.map(TextTable.oneLine)
         // A probability column is as wide as its class's name, up to 40 columns
         // (customer_segment_1/2/3 were all cut to "customer_se").
         let columns = names.map { TerminalWidth.prefix($0, columns: 40) }
@@ -397,7 +399,8 @@ struct PredictionReport {
     }
 
     func csv() -> String {
-        func quoted(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        // (RFC 4180: a class name with a line break was written bare, and the file no longer read.)
+        let quoted = CSV.field
         var header = ["sample", "predicted", "predicted_class"] + (truth == nil ? [] : ["label"]) + names.map { quoted("p_" + $0) }
         if withStd { header += names.map { quoted("std_" + $0) } }
         var text = header.joined(separator: ",") + "\n"
