@@ -565,6 +565,14 @@ import ZeroMQ
         let rates = rows.dropFirst().compactMap { Double($0.split(separator: ",")[0]) }
         #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 < $1 }, "the rate must grow")
         #expect(try h.run(["lr-find", file, "--min", "1", "--max", "0.1"]).status == 2)
+        // JSON in snake_case, as every other JSON output.
+        let json = try h.run(["lr-find", file, "--format", "json"])
+        let stdout = json.output.components(separatedBy: "\nnote: ")[0] // (the output holds stderr's note too)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], "\(json.output)")
+        #expect(Set(document.keys) == ["learning_rates", "losses", "smoothed_losses", "suggestion"], "\(document.keys)")
+        // A loss that never falls gives no suggestion (batch noise suggested a rate below --min).
+        let none = try h.run(["lr-find", file, "--min", "100", "--max", "1000"])
+        #expect(none.status == 0 && none.output.contains("no suggestion: the smoothed loss was lowest at the first rate") && !none.output.contains("suggested learning rate"), "\(none.output)")
     }
 }
 

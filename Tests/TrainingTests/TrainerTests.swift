@@ -157,9 +157,10 @@ struct TrainerTests {
         // The loss at the suggested rate's turning point is below the loss at the start.
         let best = result.smoothedLosses.min()!
         #expect(best < result.smoothedLosses[0])
-        #expect(result.suggestion > 1e-5 && result.suggestion < 1)
+        let suggestion = try #require(result.suggestion)
+        #expect(suggestion > 1e-5 && suggestion < 1)
         let turning = result.learningRates[result.smoothedLosses.firstIndex(of: best)!]
-        #expect(close(result.suggestion, turning / 10))
+        #expect(close(suggestion, turning / 10))
     }
 
     @Test func datasetMismatchIsReported() throws {

@@ -55,7 +55,12 @@ struct LRFind: ParsableCommand {
                 t.add([String(format: "%.3g", result.learningRates[i]), Fmt.value(result.smoothedLosses[i])])
             }
             print(t.render())
-            print(String(format: "suggested learning rate: %.3g", result.suggestion))
+            if let suggestion = result.suggestion {
+                print(String(format: "suggested learning rate: %.3g", suggestion)
+                      + (suggestion < min ? String(format: " (below the range tested: the loss was lowest early; --min %.3g shows more of it)", min / 100) : ""))
+            } else {
+                print(String(format: "no suggestion: the smoothed loss was lowest at the first rate (%.3g) and never fell as the rate grew; lower --min, or check the data and the network", min))
+            }
         }
         // A curve of a few steps (one epoch of a small set) says little: 6 steps suggested 1.
         if result.learningRates.count < Self.fewSteps {

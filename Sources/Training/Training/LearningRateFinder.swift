@@ -16,8 +16,15 @@ public enum LearningRateFinder {
         public var losses: [Double]
         /// Exponential moving average of the losses (factor 0.98, bias-corrected).
         public var smoothedLosses: [Double]
-        /// A tenth of the rate at the lowest smoothed loss.
-        public var suggestion: Double
+        /// A tenth of the rate at the lowest smoothed loss; nil when that is the first step:
+        /// the loss never fell as the rate grew (batch noise then suggested a rate below
+        /// the range tested).
+        public var suggestion: Double?
+
+        /// snake_case, as every JSON output of the command line.
+        enum CodingKeys: String, CodingKey {
+            case learningRates = "learning_rates", losses, smoothedLosses = "smoothed_losses", suggestion
+        }
     }
 
     /// Runs the range test on a fresh network of `config` (its schedule is ignored).
@@ -70,7 +77,7 @@ extension Trainer {
                 }
             }
         }
-        let suggestion = rates.isEmpty ? low : rates[bestIndex] / 10
+        let suggestion = rates.isEmpty || bestIndex == 0 ? nil : rates[bestIndex] / 10
         return LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed, suggestion: suggestion)
     }
 }
