@@ -34,3 +34,15 @@ struct TextTableTests {
         #expect(Array(lines) == ["12.5", "nan", "inf", "  -3", " 50%", "none"])
     }
 }
+
+/// `sweep train` prints a metric with four decimals in the usual range, and four significant
+/// digits outside it: a regression's error in small units printed `test_rmse 0.0000`, one in
+/// large units twenty digits.
+struct EpochTextTests {
+    @Test func metricsOutsideTheUsualRangeKeepTheirDigits() {
+        #expect(EpochText.metric(0.93125) == "0.9313" && EpochText.metric(0) == "0.0000" && EpochText.metric(1234.5) == "1234.5000")
+        #expect(EpochText.metric(5.78992e-07) == "5.79e-07")
+        #expect(EpochText.metric(48112991388726657024) == "4.811e+19")
+        #expect(EpochText.test(["rmse": 5.78992e-07, "r2": 0.5]) == "test_r2 0.5000  test_rmse 5.79e-07")
+    }
+}

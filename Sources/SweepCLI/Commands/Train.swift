@@ -124,7 +124,7 @@ struct Train: ParsableCommand {
         }
         if let best = result.bestEpoch, let monitor = config.training.earlyStopping?.monitor.rawValue,
            let m = result.epochs.first(where: { $0.epoch == best })?.metrics[monitor] {
-            print("best epoch \(best): \(monitor) \(String(format: "%.4f", m))")
+            print("best epoch \(best): \(monitor) \(EpochText.metric(m))")
         }
         if let saveModel {
             do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(SystemErrorText.of(error))") }
