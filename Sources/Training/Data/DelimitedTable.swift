@@ -314,6 +314,14 @@ struct DelimitedTable {
     static func numberWrittenOtherwise(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
         if let hint = decimalCommaHint(text, decimal: decimal, predicting: predicting) { return hint }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // A number with a unit or a sign around it (`2%`, `$3.50`, `12 kg`): data.missing
+        // would make every such value missing, and the column then holds no numbers.
+        let units: Set<Character> = ["%", "$", "€", "£", "¥", "‰"]
+        let isUnit = { (c: Character) in units.contains(c) || c.isLetter || c == " " }
+        let bare = String(trimmed.drop(while: isUnit).reversed().drop(while: isUnit).reversed())
+        if bare.count < trimmed.count, !bare.isEmpty, let v = Double(bare.replacingOccurrences(of: String(UnicodeScalar(decimal)), with: ".")), v.isFinite {
+            return "a number with a unit? write the numbers alone (\(bare)), or leave the column out with \(predicting ? "the training file's data.ignore" : "data.ignore")"
+        }
         let mark: Character = decimal == UInt8(ascii: ",") ? "," : "."
         let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
         guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),

@@ -45,6 +45,14 @@ struct TableColumnChecksTests {
         #expect(DelimitedTable.numberWrittenOtherwise("abc", decimal: UInt8(ascii: "."), predicting: false) == nil)
         #expect(DelimitedTable.numberWrittenOtherwise("NA", decimal: UInt8(ascii: "."), predicting: false) == nil)
         #expect(DelimitedTable.numberWrittenOtherwise("1-2", decimal: UInt8(ascii: "."), predicting: false) == nil)
+        // A number with a unit: data.missing would blank the whole column (said next: "holds
+        // no numbers"), so the hint is to write the numbers alone.
+        for (text, bare) in [("2%", "2"), ("$3.50", "3.50"), ("12 kg", "12"), ("3,5 €", "3,5")] {
+            let decimal = UInt8(ascii: text.contains(",") ? "," : ".")
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: decimal, predicting: false)
+                    == "a number with a unit? write the numbers alone (\(bare)), or leave the column out with data.ignore", "\(text)")
+        }
+        #expect(DelimitedTable.numberWrittenOtherwise("inf", decimal: UInt8(ascii: "."), predicting: false) == nil)
     }
 
     @Test func aDecimalCommaNeedsAnotherSeparator() throws {
