@@ -3,11 +3,9 @@
 /// `hyperband_stopping.py` of wandb/sweeps.
 ///
 /// A run's steps are the values of the objective it reported: Sweep's epochs, as the Python
-/// client counts them for W&B scripts. W&B indexes a run's history from 0: band `b` applies
-/// once a trial has reported more than `b` values, and judges its value `history[b]`, the
-/// `(b + 1)`-th (judging the `b`-th stopped runs one report earlier than W&B, after a
-/// single report with `min_iter: 1`). Its threshold is `sorted(values)[int(count / eta)]`
-/// over that value of every trial that reached it (itself included; lower is better, maximized objectives are
+/// client counts them for W&B scripts. Band `b` applies once a trial has reported `b`
+/// values. Its threshold is `sorted(values)[int(count / eta)]` over the `b`-th value of
+/// every trial that reached it (itself included; lower is better, maximized objectives are
 /// negated). A trial stops when its value at the last band it passed (`strict`, W&B's
 /// default), or its best value so far, is worse than that band's threshold. It is judged
 /// again at every later report: W&B re-checks running runs as the others report; Sweep at
@@ -16,7 +14,7 @@
 /// Bands come from W&B's settings (see ``Config``): `max_iter / eta^i` for i = 1...s
 /// (whole parts, those >= 1), or `min_iter * eta^i`.
 public final class WandBHyperbandPruner: Pruner {
-    /// W&B's bands, increasing: band `b` applies once a trial has reported more than `b` values.
+    /// W&B's bands, increasing: how many values a trial has reported when each applies.
     public let bands: [Int]
     /// W&B's `eta`: a band keeps the best `1 / eta` of the trials that reached it.
     public let eta: Double
@@ -36,29 +34,28 @@ public final class WandBHyperbandPruner: Pruner {
         guard let trial = history.trial(number), trial.intermediate[step] != nil else {
             return .keep("no value reported at step \(step)")
         }
-        guard let rung = bands.lastIndex(where: { $0 < step }) else {
-            return .keep("no band passed yet (W&B's bands \(bands.map(String.init).joined(separator: ", ")) judge the steps after them)")
+        guard let rung = bands.lastIndex(where: { $0 <= step }) else {
+            return .keep("no band passed yet (W&B's bands at steps \(bands.map(String.init).joined(separator: ", ")))")
         }
         let band = bands[rung]
-        let judgedStep = band + 1 // W&B's history[band]
         let sign = history.direction == .minimize ? 1.0 : -1.0
         var reached: [Double] = []
         for t in history.trials {
-            if let v = Self.value(t, at: judgedStep), !v.isNaN { reached.append(sign * v) }
+            if let v = Self.value(t, at: band), !v.isNaN { reached.append(sign * v) }
         }
-        guard !reached.isEmpty else { return .keep("no value at step \(judgedStep)") }
+        guard !reached.isEmpty else { return .keep("no value at step \(band)") }
         reached.sort()
         let threshold = reached[min(reached.count - 1, Int((1.0 / eta) * Double(reached.count)))] // W&B: int(r * len), r = 1 / eta
         let judged: Double?
         let what: String
         if strict {
-            judged = Self.value(trial, at: judgedStep).flatMap { $0.isNaN ? nil : sign * $0 }
+            judged = Self.value(trial, at: band).flatMap { $0.isNaN ? nil : sign * $0 }
             what = "its value at band \(band)"
         } else {
             judged = trial.intermediate.compactMap { $0.key <= step && !$0.value.isNaN ? sign * $0.value : nil }.min()
             what = "its best value so far"
         }
-        guard let value = judged else { return PruneDecision(prune: true, reason: "its value at step \(judgedStep) is NaN", rung: rung) }
+        guard let value = judged else { return PruneDecision(prune: true, reason: "its value at step \(band) is NaN", rung: rung) }
         let shown = { (v: Double) in decisionText(sign * v) }
         let of = "the threshold \(shown(threshold)) at band \(band) (\(plural(reached.count, "trial")), eta \(eta == eta.rounded() ? String(Int(eta)) : String(eta)))"
         if value > threshold {
@@ -88,7 +85,7 @@ extension WandBHyperbandPruner {
         static let strictKey = PrunerOptionKey("strict")
         public static let keys = [bandsKey, etaKey, strictKey]
 
-        /// W&B's bands, increasing, >= 1: band `b` judges a run's value after `b` values.
+        /// Steps (values of the objective) at which bands apply, increasing, >= 1.
         public var bands: [Int]
         /// Above 1 (W&B's default 3).
         public var eta = 3.0
