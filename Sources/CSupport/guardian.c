@@ -38,9 +38,14 @@ static int environ_contains(const char *pid, const char *needle, size_t needleLe
     return memmem(buffer, length, needle, needleLength) != NULL;
 }
 
-/// SIGKILLs every process (but this one) whose environment carries the marker; returns how many.
-/// `entries` and `environment` are buffers of entries_buffer_size and environ_buffer_size bytes.
-static int kill_marked(const char *needle, size_t needleLength, char *entries, char *environment) {
+/// Pids already killed (to count each once), at most `capacity`.
+struct killed_set { pid_t *pids; int count, capacity; };
+
+/// SIGKILLs every process (but this one, and those of process group `skip_group` if > 0)
+/// whose environment carries the marker; returns how many it found. Each pid not yet in
+/// `killed` (if given) is added to it. `entries` and `environment` are buffers of
+/// entries_buffer_size and environ_buffer_size bytes.
+static int kill_marked(const char *needle, size_t needleLength, char *entries, char *environment, pid_t skip_group, struct killed_set *killed) {
     int count = 0;
     int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return 0;
@@ -54,8 +59,15 @@ static int kill_marked(const char *needle, size_t needleLength, char *entries, c
             if (name[0] < '1' || name[0] > '9') continue;
             pid_t pid = 0;
             for (const char *c = name; *c; c++) pid = pid * 10 + (*c - '0');
-            if (pid == self) continue;
-            if (environ_contains(name, needle, needleLength, environment) && kill(pid, SIGKILL) == 0) count++;
+            if (pid == self || (skip_group > 0 && getpgid(pid) == skip_group)) continue;
+            if (environ_contains(name, needle, needleLength, environment) && kill(pid, SIGKILL) == 0) {
+                count++;
+                if (killed) {
+                    int known = 0;
+                    for (int i = 0; i < killed->count; i++) known |= killed->pids[i] == pid;
+                    if (!known && killed->count < killed->capacity) killed->pids[killed->count++] = pid;
+                }
+            }
         }
     }
     close(dir);
@@ -108,7 +120,7 @@ static void guardian_main(int input, const char *marker) {
     if (group > 0) kill(-group, SIGKILL);
     // Killing a process can reveal children it was about to start: sweep until none is left.
     for (int round = 0; round < 100; round++) {
-        if (kill_marked(needle, needleLength, entries, environment) == 0) break;
+        if (kill_marked(needle, needleLength, entries, environment, 0, NULL) == 0) break;
         usleep(20000);
     }
     _exit(0);
@@ -137,22 +149,22 @@ void sweep_guardian_record(int output, int32_t group) {
     do { r = write(output, &group, sizeof group); } while (r < 0 && errno == EINTR);
 }
 
-int sweep_kill_marked(const char *marker) {
+int sweep_kill_marked(const char *marker, pid_t skip_group) {
     char needle[256];
     size_t needleLength = make_needle(marker, needle);
     char *entries = malloc(entries_buffer_size);
     char *environment = malloc(environ_buffer_size);
-    int total = 0;
+    pid_t pids[256];
+    struct killed_set killed = { pids, 0, 256 };
     if (entries && environment) {
-        // Killing a process can reveal children it was about to start: sweep until none is left.
-        for (int round = 0; round < 100; round++) {
-            int n = kill_marked(needle, needleLength, entries, environment);
-            if (n == 0) break;
-            total += n;
+        // Killing a process can reveal children it was about to start: sweep again, a few
+        // times at most (a process stuck in the kernel must not hold the trial's result).
+        for (int round = 0; round < 10; round++) {
+            if (kill_marked(needle, needleLength, entries, environment, skip_group, &killed) == 0) break;
             usleep(20000);
         }
     }
     free(entries);
     free(environment);
-    return total;
+    return killed.count;
 }

@@ -499,6 +499,42 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
     }
 }
 
+/// W&B's `metric.target` (`objective.target`): the first trial to reach it stops the study
+/// taking trials; the running ones end as they do, and a resume does not start new ones.
+@Suite struct ObjectiveTargetTests {
+    static let text = sweep(trials: 20).replacingOccurrences(of: "study: core\n", with: "study: core\nobjective: {metric: value, direction: minimize, target: 0.5}\n")
+
+    @Test func theFirstTrialToReachTheTargetEndsTheStudyWhenTheRunningOnesEnd() throws {
+        let h = try CoreHarness(Self.text)
+        try h.hello("w1")
+        try h.hello("w2")
+        let a = try #require(h.assignment("w1")), b = try #require(h.assignment("w2"))
+        try h.finish("w1", a, value: 0.9) // not yet
+        let c = try #require(h.assignment("w1"), "the study goes on below the target")
+        try h.finish("w1", c, value: 0.4) // reached
+        #expect(h.assignment("w1") == nil, "no new trial once a trial reached the target")
+        #expect(!h.core.finished, "the running trial ends as it does")
+        try h.finish("w2", b, value: 2)
+        #expect(h.core.finished && h.core.finishReason == "trial \(c.trial) reached the target: value 0.4 <= 0.5", "\(h.core.finishReason)")
+        #expect(try h.trials().count == 3)
+        // A resume (a crash after the trial reached it) starts no new trial.
+        try h.restart()
+        try h.hello("w1")
+        #expect(h.assignment("w1") == nil)
+        #expect(h.core.finished)
+    }
+
+    @Test func aMaximizedObjectiveReachesItFromBelow() throws {
+        let h = try CoreHarness(Self.text.replacingOccurrences(of: "direction: minimize, target: 0.5", with: "direction: maximize, target: 0.5"))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.finish("w1", a, value: 0.4)
+        let b = try #require(h.assignment("w1"), "0.4 is below a maximized target")
+        try h.finish("w1", b, value: 0.5)
+        #expect(h.core.finished && h.core.finishReason.hasSuffix("value 0.5 >= 0.5"), "\(h.core.finishReason)")
+    }
+}
+
 @Suite struct GridBudgetTests {
     @Test func gridCapsTheBudgetAtItsSize() throws {
         let text = """

@@ -1115,7 +1115,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         defer { h.cleanUp() }
         let cases: [(String, String)] = [
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  lr: {distribution: q_log_uniform_values, min: 0, max: 64, q: 2}\n", "parameters.lr.min: q_log_uniform_values needs min > 0"),
-            ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: 0.1}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: high}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target: expected a number"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
             ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "metric: Sweep needs 'metric' to rank the trials (W&B runs random sweeps without one)"),

@@ -573,6 +573,9 @@ import ZeroMQ
         // A loss that never falls gives no suggestion (batch noise suggested a rate below --min).
         let none = try h.run(["lr-find", file, "--min", "100", "--max", "1000"])
         #expect(none.status == 0 && none.output.contains("no suggestion: the smoothed loss was lowest at the first rate") && !none.output.contains("suggested learning rate"), "\(none.output)")
+        let noneJSON = try h.run(["lr-find", file, "--min", "100", "--max", "1000", "--format", "json"])
+        let empty = try #require(try JSONSerialization.jsonObject(with: Data(noneJSON.output.components(separatedBy: "\nnote: ")[0].utf8)) as? [String: Any], "\(noneJSON.output)")
+        #expect(empty["suggestion"] is NSNull, "null, not left out: \(empty.keys)")
     }
 }
 

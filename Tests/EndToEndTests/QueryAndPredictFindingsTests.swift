@@ -129,7 +129,9 @@ import Training
         _ = try h.write("e.csv", "a,b,label\n" + (0..<40).map { "\($0 % 7),\($0 % 5),\($0 % 2 == 0 ? "x" : "y")" }.joined(separator: "\n") + "\n")
         let few = try h.run(["lr-find", try h.write("f.yaml", try String(contentsOfFile: file, encoding: .utf8)
             .replacingOccurrences(of: "d.csv", with: "e.csv").replacingOccurrences(of: "lable", with: "label"))])
-        #expect(few.status == 0 && few.output.contains("suggested learning rate") && few.output.contains("note: only ") && few.output.contains("the suggestion is rough"), "\(few.output)")
+        // (Six noisy steps may also give none: the loss lowest at the first.)
+        #expect(few.status == 0 && (few.output.contains("suggested learning rate") || few.output.contains("no suggestion"))
+                && few.output.contains("note: only ") && few.output.contains("the suggestion is rough"), "\(few.output)")
     }
 
     /// A worker started without --allow-commands is told to leave a command study (exit 1,

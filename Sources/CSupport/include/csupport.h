@@ -52,10 +52,12 @@ pid_t sweep_guardian_start(const char *marker, int *output);
 /// Tells the guardian the running trial's process group (0: none runs).
 void sweep_guardian_record(int output, int32_t group);
 
-/// SIGKILLs every process but the caller whose environment carries `marker`
-/// ("SWEEP_GUARD=token"), again until none is left; returns how many it killed. A worker
-/// calls it when a trial ends, for what the trial started outside its process group.
-int sweep_kill_marked(const char *marker);
+/// SIGKILLs every process but the caller, and but those of process group `skip_group` (if
+/// > 0: killed by the group already), whose environment carries `marker`
+/// ("SWEEP_GUARD=token"), again until none is left (at most 10 rounds, 20 ms apart);
+/// returns how many distinct processes it killed. A worker calls it when a trial ends, for
+/// what the trial started outside its process group.
+int sweep_kill_marked(const char *marker, pid_t skip_group);
 
 /// Opens a file without a name in directory `dir` for writing (Linux's O_TMPFILE, mode
 /// 0666 less the umask): a process killed while writing it leaves nothing behind. Returns

@@ -77,7 +77,7 @@ public final class Coordinator {
     /// The worker id each open connection last carried, and the connection each id last
     /// came on (by descriptor): see ``noteConnection(of:fd:)``.
     private var workerOfConnection: [Int32: String] = [:]
-    private var connectionOfWorker: [String: Int32] = [:]
+    private var connectionOfWorker: [String: ConnectionID] = [:]
     private var budgetWindow = 0.0
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
     /// and does not read makes libzmq hold).
@@ -495,15 +495,17 @@ public final class Coordinator {
     /// lost until it gave up on us 5 s later, its trial STALE. Closing the old connection
     /// makes a live worker's socket reconnect at once and take its id back (the refused
     /// one leaves); an abandoned one is only closed sooner.
+    /// (The old connection is cut only if its descriptor still is that connection: after a
+    /// disconnect not yet seen, the number may be a new peer's.)
     private func noteConnection(of id: String, fd: Int32) {
-        if let previous = connectionOfWorker[id], previous != fd, workerOfConnection[previous] == id {
-            workerOfConnection[previous] = nil
-            router.cutOff(connection: previous)
-            cutOff.insert(previous)
+        guard connectionOfWorker[id]?.fd != fd else { return } // (one lookup per message)
+        if let previous = connectionOfWorker[id], workerOfConnection[previous.fd] == id {
+            workerOfConnection[previous.fd] = nil
+            cut(previous)
             log.limited(.info, key: "moved-id-\(id)", "worker \(id.prefix(64)) spoke on a new connection: closed its earlier one (a second process with the same --id takes the id from a live worker's connection; closed, that worker reconnects and takes it back)")
         }
         workerOfConnection[fd] = id
-        connectionOfWorker[id] = fd
+        connectionOfWorker[id] = connectionID(fd)
     }
 
     /// Peers whose handshake fails never reach the protocol: log them with their address.
@@ -520,7 +522,7 @@ public final class Coordinator {
             } else if e.event.contains(.disconnected) {
                 let fd = Int32(bitPattern: e.value)
                 bytesByConnection[fd] = nil
-                if let worker = workerOfConnection.removeValue(forKey: fd), connectionOfWorker[worker] == fd { connectionOfWorker[worker] = nil }
+                if let worker = workerOfConnection.removeValue(forKey: fd), connectionOfWorker[worker]?.fd == fd { connectionOfWorker[worker] = nil }
                 cutOff.remove(fd)
                 unconfirmed.connectionClosed(fd)
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"

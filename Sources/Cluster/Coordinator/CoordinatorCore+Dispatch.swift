@@ -26,9 +26,11 @@ extension CoordinatorCore {
     /// Hands out work to idle workers, and ends the study when nothing is left.
     func dispatch(now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         guard !finished, !draining else { return }
-        // Nothing new is handed out once the wall time is spent or the study gave up early.
-        let stopsTaking = wallTimeSpent(now: now) || givenUp != nil
-        if stopsTaking { try takeBackAhead(reason: givenUp ?? "the wall-time budget is spent", now: now, tx: tx, out: &out) }
+        // Nothing new is handed out once the wall time is spent, a trial reached the target,
+        // or the study gave up early.
+        let stopsTaking = wallTimeSpent(now: now) || givenUp != nil || targetReached != nil
+        let stopReason = givenUp ?? targetReached ?? "the wall-time budget is spent"
+        if stopsTaking { try takeBackAhead(reason: stopReason, now: now, tx: tx, out: &out) }
         var tookBack = false
         while let worker = idleQueue.first {
             // (Nor one whose local process is gone, in the moment before it is declared dead:
@@ -55,7 +57,7 @@ extension CoordinatorCore {
                try stopsAfterInvalidConfiguration(now: now, tx: tx) { break }
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (stopsTaking || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
-            try finish(reason: givenUp ?? (stopsTaking ? "the wall-time budget is spent" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
+            try finish(reason: stopsTaking ? stopReason : "all \(budgetTrials) trials have ended", now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {

@@ -50,6 +50,7 @@ extension CoordinatorCore {
             try tx.finishTrial(trialID: rowID, attempt: r.attempt, state: .pruned, value: value,
                                metrics: metrics.isEmpty ? nil : metrics, pruneReason: reason, start: attemptStart(r.trial, now: now), at: now)
             endLease(r.trial, worker: worker, completed: true)
+            noteTarget(trial: r.trial, value: value)
             return
         }
         history.finish(r.trial, state: .complete, value: value)
@@ -67,6 +68,15 @@ extension CoordinatorCore {
         }
         // No event: the trial row and its attempt record the completion (one write less per trial).
         endLease(r.trial, worker: worker, completed: true)
+        noteTarget(trial: r.trial, value: value)
+    }
+
+    /// The first trial whose value reaches the objective's target stops the study taking
+    /// new trials (W&B's `metric.target`; the running ones end as they do).
+    func noteTarget(trial: Int, value: Double) {
+        let objective = definition.objective
+        guard targetReached == nil, let target = objective.target, objective.reachesTarget(value) else { return }
+        targetReached = "trial \(trial) reached the target: \(objective.metric) \(value) \(objective.direction == .minimize ? "<=" : ">=") \(target)"
     }
 
     /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole

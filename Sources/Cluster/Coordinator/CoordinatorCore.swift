@@ -48,6 +48,9 @@ final class CoordinatorCore {
     var hellos = HelloRecords()
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     var givenUp: String?
+    /// Which trial reached the objective's target, and how (W&B's `metric.target`): no new
+    /// trial starts, and the study finishes when the running ones end.
+    var targetReached: String?
     /// A trial of this run reported its objective, completed or was pruned: the program
     /// runs, and failures do not stop the study.
     var runProgramRan = false
@@ -163,7 +166,9 @@ final class CoordinatorCore {
         // The running time is written every 5 s: a coordinator killed lost the time since
         // (all of a run shorter than that), and a study resumed after each kill never spent
         // its wall-time budget. What the runs recorded (their last activity) counts too.
-        let recorded = try queries.runSegments(studyID: study.id).total
+        // (Before `now`: what this resume wrote already, a warning at `now`, would stretch
+        // the last run to now and charge the whole time the study lay idle.)
+        let recorded = try queries.runSegments(studyID: study.id, before: now).total
         if recorded > study.runSeconds {
             try tx.addRunSeconds(study.id, recorded - study.runSeconds)
         }
@@ -215,6 +220,10 @@ final class CoordinatorCore {
         // Checkpoints of trials that ended after their last checkpoint are not needed.
         checkpoints.load { [history, pausing] t in history.trial(t).map { !$0.state.isFinished || pausing?.isPaused($0) == true } ?? false }
         enqueued = try queries.enqueuedTrials(studyID: study.id)
+        // A trial of an earlier run reached the target (that run stopped before its end).
+        for t in history.trials where targetReached == nil && (t.state == .complete || t.state == .pruned) {
+            if let v = t.value { noteTarget(trial: t.number, value: v) }
+        }
         // Nobody tracks the workers of an earlier run any more: they say hello again.
         try tx.markWorkersGone(studyID: study.id, as: .dead)
         if study.state == .finished && !(hasBudgetLeft || !pending.isEmpty || !enqueued.isEmpty || !trials.orphans.isEmpty) {

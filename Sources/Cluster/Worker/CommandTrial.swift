@@ -130,7 +130,7 @@ struct CommandTrial: TrialKind {
             // and what it started outside the group (setsid, double fork).
             child.signalGroup(SIGKILL)
             guardian?.record(group: 0)
-            if let killed = guardian?.killLeftovers(), killed > 0 {
+            if let killed = guardian?.killLeftovers(outside: child.pid), killed > 0 {
                 log.warning("trial \(a.trial): killed \(killed) process(es) it left running outside its process group (started with setsid or a double fork); a trial's processes end with it")
             }
         }

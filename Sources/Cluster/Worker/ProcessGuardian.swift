@@ -38,10 +38,11 @@ final class ProcessGuardian {
     /// double-forked descendant lived on until the worker exited, holding memory, GPUs or
     /// ports the next trial needs). Only this worker's programs carry the marker, and one
     /// trial runs at a time, so whatever carries it now belongs to the trial that ended.
-    /// Costs one pass over /proc; returns how many processes it killed.
+    /// Costs one pass over /proc; returns how many processes it killed. The trial's own
+    /// group (`group`, killed already and still exiting) is left out of the count.
     @discardableResult
-    func killLeftovers() -> Int {
-        Int(sweep_kill_marked("\(Self.variable)=\(token)"))
+    func killLeftovers(outside group: pid_t) -> Int {
+        Int(sweep_kill_marked("\(Self.variable)=\(token)", group))
     }
 
     /// The worker ends normally: the guardian sweeps up and exits.

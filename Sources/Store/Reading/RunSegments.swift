@@ -37,8 +37,9 @@ public struct RunSegments: Sendable, Hashable {
 extension StoreQueries {
     /// The runs of a study, from its `study_started` / `study_resumed` events and the
     /// latest time recorded in each (events, trial starts and ends, epoch reports, worker
-    /// heartbeats). A run that crashed ends at the last thing it recorded.
-    public func runSegments(studyID: Int64) throws -> RunSegments {
+    /// heartbeats). A run that crashed ends at the last thing it recorded. Only what was
+    /// recorded `before` a time counts (a resume asks before it begins).
+    public func runSegments(studyID: Int64, before: Double = .greatestFiniteMagnitude) throws -> RunSegments {
         let rows = try Row.fetchAll(db, sql: """
             WITH starts AS (
                 SELECT time, lead(time) OVER (ORDER BY time) AS next
@@ -51,9 +52,9 @@ extension StoreQueries {
                 UNION ALL SELECT last_seen FROM workers WHERE study_id = :s
             )
             SELECT s.time AS start,
-                   (SELECT max(t) FROM activity WHERE t >= s.time AND (s.next IS NULL OR t < s.next)) AS last
-            FROM starts s ORDER BY s.time
-            """, arguments: ["s": studyID])
+                   (SELECT max(t) FROM activity WHERE t >= s.time AND (s.next IS NULL OR t < s.next) AND t < :before) AS last
+            FROM starts s WHERE s.time < :before ORDER BY s.time
+            """, arguments: ["s": studyID, "before": before])
         return RunSegments(rows.map { row in
             let start: Double = row["start"]
             let last: Double? = row["last"]

@@ -53,20 +53,25 @@ enum DataPreflight {
         // What the data tells is checked at once (objective, losses, the network on its shape):
         // each came in a run of `sweep validate` of its own.
         var problems = baseModelProblems(bases, features: featureCount(dataset, config), file: path)
-        problems += try objectiveProblems(config, dataset, definition, file: path, node: node)
+        let baseProblems = try objectiveProblems(config, dataset, definition, file: path, node: node)
+        problems += baseProblems
         // Each choice of a searched `label`, `task`, `columns`, `missing` reads the data its
         // own way: validate read the base point's only, and trials it called valid failed.
+        // (A problem the base point has too is said once.)
+        let said = Set(baseProblems.map(\.message))
         for variant in definition.dataVariants(limit: 32) {
             let choice = " (with \(variant.parameter) = \(variant.value), a choice of the search)"
+            var found: [ConfigError]
             do {
                 let data = try load(variant.config, file: path, node: node)
-                problems += try objectiveProblems(variant.config, data, definition, file: path, node: node, variant: choice)
+                found = try objectiveProblems(variant.config, data, definition, file: path, node: node)
             } catch let error as ConfigError {
-                problems += error.all.map { e in
-                    var e = e
-                    e.message += choice
-                    return e
-                }
+                found = error.all
+            }
+            problems += found.filter { !said.contains($0.message) }.map { e in
+                var e = e
+                e.message += choice
+                return e
             }
         }
         guard config.dataset.isFileSet, let files = config.files else {
@@ -84,16 +89,14 @@ enum DataPreflight {
     }
 
     /// What the data tells of the objective: a `val_` objective on a split that leaves no
-    /// validation sample, a metric the task or the class count does not report (`variant`
-    /// names the search choice that made this data, appended to each message).
-    static func objectiveProblems(_ config: DataConfig, _ dataset: Dataset?, _ definition: SweepDefinition, file: String, node: ConfigNode,
-                                  variant: String = "") throws -> [ConfigError] {
+    /// validation sample, a metric the task or the class count does not report.
+    static func objectiveProblems(_ config: DataConfig, _ dataset: Dataset?, _ definition: SweepDefinition, file: String, node: ConfigNode) throws -> [ConfigError] {
         var problems: [ConfigError] = []
         // A validation fraction of a small data set can leave no sample: every trial then
         // failed without a value of a `val_` objective (validate said nothing).
         if definition.objective.metric.hasPrefix("val_"), let dataset, dataset.validation.count == 0, config.hasValidation {
             problems.append(ConfigError(file: file, mark: node.entry("validation")?.keyMark ?? node.mark, path: ConfigPath([.key("data"), .key("validation")]),
-                                        message: "the split leaves no validation sample (\(dataset.train.count) training, 0 validation, \(dataset.test.count) test), and the objective '\(definition.objective.metric)' is measured on it: use more data or a larger validation fraction\(variant)"))
+                                        message: "the split leaves no validation sample (\(dataset.train.count) training, 0 validation, \(dataset.test.count) test), and the objective '\(definition.objective.metric)' is measured on it: use more data or a larger validation fraction"))
         }
         // Two-class metrics need the class count, known once the data is read; a searched
         // task can make the objective one the task does not report.
@@ -104,7 +107,7 @@ enum DataPreflight {
         let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
         let what = classes.map { "this data has \($0) classes (use val_accuracy or val_loss)" } ?? "this data is a regression (use val_loss, val_rmse, val_mae or val_r2)"
         problems.append(ConfigError(file: file, mark: root["objective"]?.mark, path: ConfigPath([.key("objective"), .key("metric")]),
-                                    message: "'\(metric)' exists only for \(metric.kind.availability); \(what)\(variant)"))
+                                    message: "'\(metric)' exists only for \(metric.kind.availability); \(what)"))
         return problems
     }
 

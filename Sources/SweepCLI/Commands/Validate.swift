@@ -21,7 +21,7 @@ struct Validate: ParsableCommand {
                 trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
             }
             let epochs = d.epochsPerTrial.map { "\($0) epoch(s) each" } ?? "up to \(d.maxEpochs) epoch(s) each"
-            print("\(file): valid sweep '\(d.study)': \(trials), \(epochs), objective \(d.objective.direction.rawValue) \(d.objective.metric)")
+            print("\(file): valid sweep '\(d.study)': \(trials), \(epochs), objective \(d.objective.direction.rawValue) \(d.objective.metric)\(d.objective.target.map { " (target \(Fmt.value($0)): the study stops taking trials once one reaches it)" } ?? "")")
             if let pbt = d.scheduler?.pbt { print(describe(pbt)) }
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {

@@ -93,9 +93,8 @@ public enum WandBSweep {
                 // impute and impute_while_running tell W&B's bayes what value a failed or
                 // running run counts as; Sweep's samplers leave such trials out (accepted:
                 // docs/commands.md says how Sweep differs).
-                for e in me where !["name", "goal", "impute", "impute_while_running"].contains(e.key) {
-                    throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]),
-                                      e.key == "target" ? "metric.target (stop when a run reaches a value) has no Sweep equivalent; remove it" : "unknown key '\(e.key)' in metric; expected name and goal")
+                for e in me where !["name", "goal", "target", "impute", "impute_while_running"].contains(e.key) {
+                    throw unsupported(e.key, e.keyMark, ConfigPath([.key("metric"), .key(e.key)]), "unknown key '\(e.key)' in metric; expected name, goal and target")
                 }
                 guard case .string(let name)? = metric["name"]?.value else {
                     throw ConfigError(mark: metric.mark, path: ConfigPath([.key("metric"), .key("name")]), message: "metric needs 'name', the metric your program logs")
@@ -107,7 +106,10 @@ public enum WandBSweep {
                     }
                     goal = s
                 }
-                add("objective", mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark))
+                var objective = mapping(["metric": .string(name), "direction": .string(goal)], mark: metric.mark)
+                // W&B: the sweep finishes once a run reaches it (running runs end as they do).
+                if let target = metric.entry("target") { objective = objective.setting("target", to: target.value) }
+                add("objective", objective)
             } else if sampler == "tpe" {
                 throw ConfigError(mark: methodNode.mark, path: ConfigPath([.key("metric")]), message: "method bayes needs 'metric' ({name, goal}) to know what to optimize")
             } else {
@@ -202,6 +204,7 @@ public enum WandBSweep {
     static func filePath(of path: ConfigPath, in root: ConfigNode) -> ConfigPath {
         let c = path.components
         if c == [.key("budget"), .key("trials")], root["run_cap"] != nil, root["budget"] == nil { return ConfigPath([.key("run_cap")]) }
+        if c == [.key("objective"), .key("target")], root["metric"] != nil { return ConfigPath([.key("metric"), .key("target")]) }
         guard c.first == .key("parameters"), var node = root["parameters"] else { return path }
         var out: [ConfigPath.Component] = [.key("parameters")]
         var rest = c.dropFirst()
@@ -269,20 +272,23 @@ public enum WandBSweep {
                     }
                     continue
                 }
-                var converted = try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict, reading: reading)
-                // A constant named like a Sweep range keyword (a beta-VAE's `beta: {value: 4}`,
-                // `normal`, `int`) made its group `{beta: 4, eps: 1e-8}` read as a range: it
-                // is `fixed`, passed as the plain value it is.
-                // (In nested groups only: at the top a constant is no group's key.)
-                if path.components.count > 1, RangeKind(key: e.key) != nil, e.value["parameters"] == nil, !ParameterExtraction.isRange(converted) {
-                    converted = ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: converted)]), mark: e.value.mark)
-                }
-                out.append(.init(key: e.key, keyMark: e.keyMark, value: converted))
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: try parameter(e.value, path: path.appending(e.key), grid: grid, strict: strict, reading: reading)))
             } catch {
                 problems.append(error)
             }
         }
         if let problem = ConfigError.combining(problems) { throw problem }
+        // Constants named like Sweep's range keywords (a beta-VAE's `beta: {value: 4}`,
+        // `normal`, `int`) made a group of constants (`{beta: 4, eps: 1e-8}`) read as a
+        // range, refused: they are `fixed`, passed as the plain values they are. (Only then:
+        // a group that read well keeps the space a study stored with it began with, and a
+        // study read as an older Sweep read it, as before.)
+        if reading == .current, ParameterExtraction.isRange(ConfigNode(.mapping(out), mark: node.mark)) {
+            out = out.map { e in
+                guard RangeKind(key: e.key) != nil, !ParameterExtraction.isRange(e.value) else { return e }
+                return .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: e.value)]), mark: e.value.mark))
+            }
+        }
         return ConfigNode(.mapping(out), mark: node.mark)
     }
 

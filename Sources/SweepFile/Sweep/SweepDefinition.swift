@@ -453,10 +453,13 @@ public struct SweepDefinition: Sendable {
         /// The searched field (`data.label`), and the value it has here.
         public var parameter: String
         public var value: ParamValue
-        /// Where the parameter is written.
-        public var mark: SourceMark?
         public var config: DataConfig
     }
+
+    /// The `data` fields that change how the data reads, or whether it can (not `scaling`,
+    /// `limit`, `noise`: one read of a large file each, for nothing new).
+    static let dataFieldsThatRead: Set<String> = ["label", "task", "columns", "ignore", "missing", "classes", "header", "separator",
+                                                   "decimal", "validation", "test", "stratify", "features_array", "labels_array"]
 
     /// The data sections of ``sharedDataConfig``'s search other than the base point's (at
     /// most `limit`), so that `sweep validate` reads the data as each choice of a searched
@@ -467,14 +470,15 @@ public struct SweepDefinition: Sendable {
         let decoder = ConfigDecoder(file: file)
         var seen: Set<DataConfig> = [shared]
         var out: [DataVariant] = []
-        for spec in parameters where spec.path.components.first == .key("data") {
+        for spec in parameters where spec.path.components.count == 2 && spec.path.components.first == .key("data") {
+            guard case .key(let field) = spec.path.components[1], Self.dataFieldsThatRead.contains(field) else { continue }
             for value in probeValues(spec.parameter.distribution) {
                 var params = baseAssignment()
                 params[spec.parameter.name] = value
                 guard out.count < limit, let node = document(for: completed(params), trialSeed: 1)["data"],
                       let config = try? decoder.decode(DataConfig.self, from: node, at: ConfigPath([.key("data")])),
                       seen.insert(config).inserted else { continue }
-                out.append(DataVariant(parameter: spec.path.description, value: value, mark: spec.mark, config: config))
+                out.append(DataVariant(parameter: spec.path.description, value: value, config: config))
             }
         }
         return out

@@ -10,13 +10,24 @@ public struct Objective: Codable, Sendable, Hashable {
     /// Whether the file says the direction; else it comes from the metric's name (see
     /// ``MetricNameDirection``), and a command's metric whose name does not say is refused.
     public var directionStated: Bool
+    /// W&B's `metric.target`: once a trial's value reaches it (at most it when minimizing,
+    /// at least when maximizing) the study starts no new trial and finishes when the running
+    /// ones end. Not part of the objective's identity: a resume may change it.
+    public var target: Double?
 
-    public enum CodingKeys: String, CodingKey, CaseIterable { case metric, direction }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case metric, direction, target }
 
-    public init(metric: String, direction: Direction, directionStated: Bool = true) {
+    public init(metric: String, direction: Direction, directionStated: Bool = true, target: Double? = nil) {
         self.metric = metric
         self.direction = direction
         self.directionStated = directionStated
+        self.target = target
+    }
+
+    /// Whether `value` reaches ``target``.
+    public func reachesTarget(_ value: Double) -> Bool {
+        guard let target, !value.isNaN else { return false }
+        return direction == .minimize ? value <= target : value >= target
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,7 +47,11 @@ public struct Objective: Codable, Sendable, Hashable {
             direction = dir
             stated = true
         }
-        self.init(metric: metric, direction: direction, directionStated: stated)
+        let target = try c.decodeIfPresent(Double.self, forKey: .target)
+        if let target, !target.isFinite {
+            throw DecodingError.dataCorruptedError(forKey: .target, in: c, debugDescription: "target must be a finite number, got \(target)")
+        }
+        self.init(metric: metric, direction: direction, directionStated: stated, target: target)
     }
 
     /// The same metric and direction, however the file wrote them (a study begun with
@@ -52,6 +67,7 @@ public struct Objective: Codable, Sendable, Hashable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(metric, forKey: .metric)
         try c.encode(direction.rawValue, forKey: .direction)
+        try c.encodeIfPresent(target, forKey: .target)
     }
 
     /// Which way the metric's name says is better (see ``MetricNameDirection``); a name that

@@ -25,6 +25,15 @@ public enum LearningRateFinder {
         enum CodingKeys: String, CodingKey {
             case learningRates = "learning_rates", losses, smoothedLosses = "smoothed_losses", suggestion
         }
+
+        /// `suggestion` is written as null when there is none (not left out).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(learningRates, forKey: .learningRates)
+            try c.encode(losses, forKey: .losses)
+            try c.encode(smoothedLosses, forKey: .smoothedLosses)
+            try c.encode(suggestion, forKey: .suggestion)
+        }
     }
 
     /// Runs the range test on a fresh network of `config` (its schedule is ignored).
