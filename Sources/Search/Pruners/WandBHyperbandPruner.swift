@@ -4,7 +4,8 @@
 ///
 /// A run's steps are the values of the objective it reported: Sweep's epochs, as the Python
 /// client counts them for W&B scripts. Band `b` applies once a trial has reported `b`
-/// values. Its threshold is `sorted(values)[int(count / eta)]` over the `b`-th value of
+/// values, and judges its `b`-th, `history[b - 1]` (W&B since wandb/sweeps#99, 2023; its
+/// code before, and a docstring still, read `history[b]`). Its threshold is `sorted(values)[int(count / eta)]` over the `b`-th value of
 /// every trial that reached it (itself included; lower is better, maximized objectives are
 /// negated). A trial stops when its value at the last band it passed (`strict`, W&B's
 /// default), or its best value so far, is worse than that band's threshold. It is judged
