@@ -1119,6 +1119,9 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
             ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
             ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "metric: Sweep needs 'metric' to rank the trials (W&B runs random sweeps without one)"),
+            // Said of the file's `method`, not of a `sampler` it does not have.
+            ("program: t.py\nmethod: grid\nrun_cap: 5\nmetric: {name: loss}\nparameters:\n" + "abcdefg".map { "  \($0): {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}\n" }.joined(),
+             "2:9: method: the grid has more than 1000000 points; give float ranges a step, use fewer points per axis, or use method: random or bayes"),
         ]
         for (i, (text, expected)) in cases.enumerated() {
             let file = try h.write("bad\(i).yaml", text)

@@ -102,6 +102,10 @@ import Testing
     @Test func aWandBFileWithoutRunCapRunsUntilStopped() throws {
         let d = try SweepDefinition.parse(text: "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", file: "w.yaml")
         #expect(d.budget.trials == Budget.maxTrials)
+        // run_cap 10.0 is a whole number (W&B's schema takes it); 10.5 is not.
+        let capped = try SweepDefinition.parse(text: "program: t.py\nmethod: random\nrun_cap: 10.0\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", file: "w.yaml")
+        #expect(capped.budget.trials == 10)
+        #expect(parseError("program: t.py\nmethod: random\nrun_cap: 10.5\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n")?.description.contains("run_cap must be a whole number of runs") == true)
     }
 
     /// As W&B's controller: max_iter without s fails even beside min_iter (Sweep made up

@@ -145,7 +145,9 @@ public enum WandBSweep {
                 }
             } else {
                 var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
-                if let cap = root["run_cap"] {
+                if var cap = root["run_cap"] {
+                    // A whole number written as a float (`10.0`): W&B's schema takes it as an integer.
+                    if case .double(let d) = cap.value, d == d.rounded(), d >= 1, d <= Double(Budget.maxTrials) { cap = ConfigNode(.int(Int(d)), mark: cap.mark) }
                     guard case .int(let n) = cap.value, n >= 1, n <= Budget.maxTrials else {
                         let got = cap.number != nil ? cap.literal : cap.kindDescription
                         throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]),
@@ -187,6 +189,11 @@ public enum WandBSweep {
             e.path = filePath(of: e.path, in: root)
             if e.path.components.contains(.key("values")), let hint = valuesHints.first(where: { e.message.contains($0.key) })?.value {
                 e.message += hint
+            }
+            // The sampler is the file's `method`.
+            if e.path.components.first == .key("sampler") {
+                e.path = ConfigPath([.key("method")])
+                e.message = e.message.replacingOccurrences(of: "or use another sampler", with: "or use method: random or bayes (Sweep enumerates a grid before it starts, and refuses one this large whatever run_cap says)")
             }
             return e
         }
