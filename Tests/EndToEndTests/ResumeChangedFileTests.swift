@@ -77,6 +77,9 @@ import Testing
         #expect(resumed.output.contains("note: \(here)/s.yaml changed since study 's' began; resume continues with the sweep file stored in the database"), "\(resumed.output)")
         let trials = try SweepStore.openReadOnly(path: "\(here)/s.db").read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
         #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.state, $0.error ?? "") })")
+        // Finished, with the file changed (a raised run_cap): said too, not only "nothing to resume".
+        let finished = try h.run("/bin/sh", ["-c", "cd \(here) && \(sweep) resume s --db s.db --no-progress"], timeout: 60)
+        #expect(finished.status == 0 && finished.output.contains("changed since study 's' began") && finished.output.contains("nothing to resume"), "\(finished.output)")
 
         // A command naming its script without `program` is checked the same way.
         _ = try h.write("c.yaml", "study: c\ncommand: [sh, train.sh]\nmetric: {name: loss, goal: minimize}\nmethod: random\nparameters: {x: {min: 0.0, max: 1.0}}\nrun_cap: 2\n")

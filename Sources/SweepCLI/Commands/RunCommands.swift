@@ -174,6 +174,11 @@ struct Resume: ParsableCommand {
         if wallTimeSpent, addTrials > 0 || retryFailed || !queued.isEmpty {
             throw UsageError("study '\(study)' has spent its wall-time budget (\(Fmt.seconds(stored.definition.wallTime))): no trial would run; \(raiseWallTime)")
         }
+        // (Said of a finished study too: a raised run_cap in the file was ignored without a word.)
+        if let path = stored.definition.sweepPath, path.hasPrefix("/"),
+           let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk.textLines != stored.definition.sweepFile.textLines {
+            StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: `sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`\n")
+        }
         if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && toRetry == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
             // holds the study is continuing it: refused below as for any running study.)
@@ -185,10 +190,6 @@ struct Resume: ParsableCommand {
             print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
                   + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
             return
-        }
-        if let path = stored.definition.sweepPath, path.hasPrefix("/"),
-           let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk.textLines != stored.definition.sweepFile.textLines {
-            StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: `sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`\n")
         }
         if workers > 0, let definition = try? SweepDefinition.stored(stored),
            let problem = ProgramLocation.resumeProblem(for: definition, study: study, sweepPath: stored.definition.sweepPath) {
