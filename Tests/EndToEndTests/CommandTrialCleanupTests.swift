@@ -133,3 +133,22 @@ extension CommandTrialCleanupTests {
         #expect(output.contains("trial 0: killed 2 process(es) it left running outside its process group"), "\(output)")
     }
 }
+
+extension CommandTrialCleanupTests {
+    /// `sweep logs` finds the output a `sweep worker` of this machine kept in its default
+    /// directory (`$TMPDIR/sweep-logs-UID`, no --log-dir): it looked beside the database only.
+    @Test func logsFindTheOutputOfAWorkerWithoutLogDir() throws {
+        let h = try SweepHarness("default-log-dir")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", commandSweep(study: "dl", command: "[sh, -c, \"echo hello-from-the-trial; echo '{\\\"epoch\\\": 1, \\\"loss\\\": 1}' >&3\"]", trials: 1, epochs: 1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let environment = ["TMPDIR": h.directory.path]
+        let worker = try h.run(SweepHarness.executable.path, ["worker", "--connect", endpoint, "--allow-commands"], timeout: 60, environment: environment)
+        #expect(worker.status == 0, "\(worker.output)")
+        #expect(FileManager.default.fileExists(atPath: h.path("sweep-logs-\(getuid())/dl/trial-0.attempt-1.out")))
+        let logs = try h.run(SweepHarness.executable.path, ["logs", "dl", "0", "--db", h.db, "--stream", "stdout"], environment: environment)
+        #expect(logs.status == 0 && logs.output.contains("hello-from-the-trial") && !logs.output.contains("no log files"), "\(logs.output)")
+    }
+}

@@ -32,7 +32,9 @@ public struct WorkerOptions: Sendable {
     /// message saying so. Off by default: until commands, messages carried only data.
     public var allowCommands = false
     /// Where each command trial's stdout/stderr is kept (`STUDY/trial-N.attempt-M.{out,err}`).
-    public var logDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs-\(getuid())").path
+    public var logDirectory: String = WorkerOptions.defaultLogDirectory
+    /// A `sweep worker`'s log directory without `--log-dir`: `$TMPDIR/sweep-logs-UID`.
+    public static var defaultLogDirectory: String { FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs-\(getuid())").path }
     /// Bytes of each stream kept per attempt; the rest is dropped (and counted in the log).
     public var maxLogBytes = 8 << 20
     /// Bytes all command logs in ``logDirectory`` may take: the oldest attempts' files are

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Store
 import SweepFile
@@ -94,9 +95,18 @@ struct Logs: ParsableCommand {
         if let a = attempt, !attempts.contains(where: { $0.attempt == a }) {
             throw UsageError("trial \(trial) has no attempt \(a) (it has \(attempts.map { String($0.attempt) }.joined(separator: ", ")))")
         }
-        let base = "\(logDir ?? commandLogDirectory(database.path))/\(study)/trial-\(trial).attempt-\(chosen)"
-        let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
         let stored = attempts.first { $0.attempt == chosen }
+        let relative = "\(study)/trial-\(trial).attempt-\(chosen)"
+        var base = "\(logDir ?? commandLogDirectory(database.path))/\(relative)"
+        // Not beside the database: maybe a `sweep worker` of this machine without --log-dir
+        // kept them, in its default directory. Taken only if written while the attempt ran
+        // (another database's study of the same name writes the same names there).
+        if logDir == nil, !FileManager.default.fileExists(atPath: base + ".out"), let stored {
+            let elsewhere = "\(WorkerOptions.defaultLogDirectory)/\(relative)"
+            let modified = (try? FileManager.default.attributesOfItem(atPath: elsewhere + ".out"))?[.modificationDate] as? Date
+            if let m = modified?.timeIntervalSince1970, m >= stored.startedAt - 5, m <= (stored.endedAt ?? .infinity) + 60 { base = elsewhere }
+        }
+        let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
         let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
         // Files empty while the worker sent output: they could not be written (a full disk).
         let present = streams.contains { FileManager.default.fileExists(atPath: $0.1) }
