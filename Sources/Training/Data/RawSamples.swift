@@ -143,8 +143,21 @@ struct ClassTable {
                 integerIndex = Dictionary(uniqueKeysWithValues: sorted.map { ($0, Int32($0)) })
             } else {
                 if let given, given.count != sorted.count {
+                    // Which sample holds a label past the names (one bad label among 0...9).
+                    var outside = ""
+                    search: for s in sets {
+                        let values: [Int64?] = switch s.labels {
+                        case .integers(let v): v.map { $0 }
+                        case .text(let v): v.map(Self.integer)
+                        case .numbers: []
+                        }
+                        if let i = values.firstIndex(where: { $0.map { $0 < 0 || $0 >= Int64(given.count) } ?? false }) {
+                            outside = "; the first outside 0...\(given.count - 1): \(values[i]!) at \(s.labelLocation(i))"
+                            break search
+                        }
+                    }
                     throw DataError.mismatch(
-                        "classes lists \(given.count) names, but the labels are \(Self.preview(sorted.map(String.init))) (\(sorted.count) distinct values)")
+                        "classes lists \(given.count) names, but the labels are \(Self.preview(sorted.map(String.init))) (\(sorted.count) distinct values)\(outside)")
                 }
                 names = given ?? sorted.map(String.init)
                 integerIndex = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($0.element, Int32($0.offset)) })

@@ -218,6 +218,11 @@ struct ArrayDataTests {
         // Sample 0 is [[0,1,2],[3,4,5]]; transposed [[0,3],[1,4],[2,5]].
         #expect(Array(transposed.train.features.prefix(6)) == [0, 3, 1, 4, 2, 5])
         #expect(transposed.classNames == (1...26).map(String.init))
+        // One label past the names is located (the message named no sample).
+        let bad = try dir.idx("bad-idx1-ubyte", type: 0x08, dims: [n], payload: (0..<n).map { UInt8($0 == 17 ? 12 : $0 % 10) })
+        let ten = (0..<10).map { "\"c\($0)\"" }.joined(separator: ", ")
+        let failure = try dataFailure(#"{"dataset": "idx", "train_file": "\#(images)", "train_labels": "\#(bad)", "validation": 0, "test": 0, "classes": [\#(ten)]}"#)
+        #expect(failure?.contains("(11 distinct values); the first outside 0...9: 12 at \(bad): sample 17") == true, "\(failure ?? "loaded")")
     }
 
     @Test func idxOfFloatsBigEndian() throws {
