@@ -196,6 +196,29 @@ import Training
         #expect(coordinator.terminationStatus == 1 && h.logText("coordinator.log").contains("all failed, all on worker bad on "), "\(h.logText("coordinator.log"))\n\(bad.output)")
     }
 
+    /// A `sweep worker` started from a shell without the program's environment, beside a good
+    /// worker of the same machine, is held back after three failures (then quarantined): the
+    /// good one vouched for the host, and the broken one failed 14 of 16 trials in 54 ms.
+    @Test func aBrokenWorkerBesideAGoodOneOfThisMachineIsHeldBack() throws {
+        let h = try SweepHarness("broken-beside")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        _ = try h.write("prog.sh", "if [ -n \"$BROKEN\" ]; then echo 'ImportError: torch' >&2; exit 3; fi\nsleep 0.2\necho '{\"epoch\": 1, \"loss\": 1}' >&3\n")
+        let file = try h.write("q.yaml", "study: q\nobjective: {metric: loss, direction: minimize}\ncommand: [sh, prog.sh]\nparameters: {x: {uniform: [0, 1]}}\nbudget: {trials: 16, max_epochs: 1}\n")
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let good = try h.start(["worker", "--connect", endpoint, "--id", "good", "--allow-commands"], log: "good.log")
+        defer { if good.isRunning { good.terminate() } }
+        try #require(h.waitFor(timeout: 60) { ((try? h.trials(of: "q")) ?? []).contains { $0.state == .complete } }, "\(h.logText("good.log"))")
+        // From another shell (its own parent process), as a user starts it.
+        let bad = try h.run("/bin/sh", ["-c", "\(SweepHarness.executable.path) worker --connect \(endpoint) --id bad --allow-commands; exit $?"],
+                            timeout: 120, environment: ["BROKEN": "1"])
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let trials = try h.trials(of: "q")
+        #expect(trials.count == 16 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state)) \(bad.output)")
+        #expect(bad.output.contains("3 trial(s) done (3 failed)"), "\(bad.output)")
+    }
+
     /// Messages that named the wrong thing: retrain of a command study, logs of a synthetic
     /// one, a failed trial's output shown twice, a report into a missing directory, and a
     /// W&B file's problem located in the converted text instead of the file.

@@ -31,11 +31,14 @@ public struct ProcessIdentity: Sendable, Equatable {
 
     /// Whether this process of this machine is a child of the calling one (a local worker
     /// `sweep run` started, not a `sweep worker` started beside it).
-    public var isChildOfThisProcess: Bool {
+    public var isChildOfThisProcess: Bool { parentPid == Int(getpid()) }
+
+    /// The pid of this process's parent, when it runs on this machine (nil otherwise, or gone).
+    public var parentPid: Int? {
         guard machine == Self.localMachine, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+              let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 && Int(fields[1]) == Int(getpid())
+        return fields.count > 1 ? Int(fields[1]) : nil
     }
 
     /// Any process of this machine by its pid, or nil if there is none (or no `/proc`).
