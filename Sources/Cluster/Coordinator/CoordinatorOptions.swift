@@ -1,3 +1,4 @@
+import SweepSupport
 /// How a coordinator listens and judges liveness.
 public struct CoordinatorOptions: Sendable {
     /// ZeroMQ endpoint to bind, e.g. `tcp://127.0.0.1:5555` (`:0` picks a free port).
@@ -95,6 +96,6 @@ public struct CoordinatorOptions: Sendable {
 extension CoordinatorOptions {
     /// `sweep resume STUDY --db PATH`, to copy from a message.
     public func resumeCommand(_ study: String) -> String {
-        "sweep resume \(study)" + (databasePath.map { " --db \($0)" } ?? "")
+        ShellCommand.resume(study, database: databasePath)
     }
 }

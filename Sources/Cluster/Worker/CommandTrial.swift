@@ -64,7 +64,7 @@ struct CommandTrial: TrialKind {
             logs.finish(note: nil)
             return end
         }
-        log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(Self.shellQuoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
+        log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(ShellCommand.quoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
 
         var env = ProcessInfo.processInfo.environment
         // The worker's share of the cores for every threading library, as Ray Tune sets
@@ -562,10 +562,6 @@ struct CommandTrial: TrialKind {
         let hasPython = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/python") }
         return hasPython ? "python" : "python3"
     }()
-
-    static func shellQuoted(_ s: String) -> String {
-        s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) } && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
 

@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Cluster
 import Foundation
@@ -47,7 +48,7 @@ struct Enqueue: ParsableCommand {
         let shown = queued.params.keys.sorted().map { "\($0)=\(queued.params[$0]!)" }.joined(separator: " ")
         print("queued a trial of '\(study)' (queue id \(queued.id)): \(shown)")
         if record.state == .finished {
-            print("the study has finished: `sweep resume \(study) --db \(database.path)` runs it")
+            print("the study has finished: `\(ShellCommand.resume(study, database: database.path))` runs it")
         }
     }
 

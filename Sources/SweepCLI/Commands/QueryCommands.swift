@@ -43,7 +43,7 @@ struct Studies: ParsableCommand {
                 print(t.render())
                 // RUNNING is what the database says; nobody runs them while a study is interrupted.
                 for (row, phase) in zip(rows, phases) where phase == .interrupted && (row.1[.running] ?? 0) > 0 {
-                    print("study '\(row.0.name)' is interrupted: its \(row.1[.running] ?? 0) RUNNING trial(s) wait for `sweep resume \(row.0.name) --db \(database.path)`")
+                    print("study '\(row.0.name)' is interrupted: its \(row.1[.running] ?? 0) RUNNING trial(s) wait for `\(ShellCommand.resume(row.0.name, database: database.path))`")
                 }
             }
         }
@@ -156,7 +156,7 @@ struct Trials: ParsableCommand {
         // RUNNING is what the database says; nobody runs them while the study is interrupted.
         let running = trials.filter { $0.state == .running }.count
         if format == .table, running > 0, StudyPhase.of(s, databasePath: database.path) == .interrupted {
-            print("\nstudy '\(s.name)' is interrupted: its \(running) RUNNING trial(s) wait for `sweep resume \(s.name) --db \(database.path)`")
+            print("\nstudy '\(s.name)' is interrupted: its \(running) RUNNING trial(s) wait for `\(ShellCommand.resume(s.name, database: database.path))`")
         }
     }
 
@@ -244,7 +244,7 @@ struct Show: ParsableCommand {
         if let r = t.pruneReason {
             // Paused at a rung of a study that has finished: only a resume promotes it now.
             let later = r.hasSuffix(PauseReason.promotable) && s.state == .finished
-                ? " (the study has finished: `sweep resume \(s.name) --add-trials N --db \(database.path)` runs N more trials and may promote it)" : ""
+                ? " (the study has finished: `\(ShellCommand.resume(s.name, database: database.path, "--add-trials", "N"))` runs N more trials and may promote it)" : ""
             print("  pruned: \(r)\(later)")
         }
         // A command trial's error ends with its stderr tail, over several lines; when the

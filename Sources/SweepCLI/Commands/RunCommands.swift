@@ -88,7 +88,7 @@ struct Run: ParsableCommand {
         let nameKey = definition.convertedFromWandB ? "name:" : "study:"
         let exists = StudyLockBytes.isHeld(database: database.path, study: definition.study)
             ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect \(StudyLockHolder.endpoint(database: database.path, study: definition.study) ?? "ENDPOINT")`, or change `\(nameKey)` in \(file)")
-            : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `sweep resume \(definition.study) --db \(database.path)`, or change `\(nameKey)` in \(file)")
+            : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `\(ShellCommand.resume(definition.study, database: database.path))`, or change `\(nameKey)` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
             throw exists
@@ -187,7 +187,7 @@ struct Resume: ParsableCommand {
                 return
             }
             let failed = retryFailed || retryProblem != nil ? 0 : try failedToRetry()
-            print("study '\(study)' has finished: nothing to resume; `sweep resume \(study) --db \(database.path) --add-trials N` runs N more trials"
+            print("study '\(study)' has finished: nothing to resume; `\(ShellCommand.resume(study, database: database.path, "--add-trials", "N"))` runs N more trials"
                   + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
             return
         }

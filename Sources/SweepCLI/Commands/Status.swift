@@ -1,3 +1,4 @@
+import SweepSupport
 import ArgumentParser
 import Foundation
 import Store
@@ -118,7 +119,7 @@ struct Status: ParsableCommand {
             // a script waiting on --watch waited for good.
             if snapshot.phase == .interrupted && sawItRun {
                 display.finish(keep: true)
-                throw CommandFailure("study '\(study)' was interrupted while watched: no coordinator runs it; `sweep resume \(study) --db \(database.path)` continues it")
+                throw CommandFailure("study '\(study)' was interrupted while watched: no coordinator runs it; `\(ShellCommand.resume(study, database: database.path))` continues it")
             }
             sawItRun = sawItRun || snapshot.phase == .running
             if !display.isTerminal { print("") }

@@ -1,3 +1,4 @@
+import SweepSupport
 import Foundation
 import Search
 import Store
@@ -34,7 +35,7 @@ enum StatusView {
         var rate = elapsed + "  throughput " + (throughput ?? "-")
         switch snapshot.phase {
         case .running: if let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
-        case .interrupted: rate += "  interrupted: continue with `sweep resume \(s.name)\(snapshot.databasePath.isEmpty ? "" : " --db \(snapshot.databasePath)")`"
+        case .interrupted: rate += "  interrupted: continue with `\(ShellCommand.resume(s.name, database: snapshot.databasePath.isEmpty ? nil : snapshot.databasePath))`"
         case .finished: break
         }
         out.append(rate)

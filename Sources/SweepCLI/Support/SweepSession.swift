@@ -96,7 +96,7 @@ struct SweepSession {
         // (its models, checkpoints and logs linked under the copy's name).
         if let lost = summary.databaseLost {
             throw CommandFailure("the database \(databasePath) was \(lost.what) while the sweep ran: the run stopped, "
-                + (lost.rescuedTo.map { "and what it recorded is saved in \($0): `sweep resume \(study) --db \($0)` continues it" }
+                + (lost.rescuedTo.map { "and what it recorded is saved in \($0): `\(ShellCommand.resume(study, database: $0))` continues it" }
                     ?? "and what it recorded could not be saved: \(summary.reason)"))
         }
         // (Between the coordinator's last look and its end: what it recorded went with the
@@ -163,7 +163,7 @@ struct SweepSession {
         } else if summary.finished {
             print("study '\(study.name)' finished in \(took): \(summary.reason)")
         } else {
-            print("study '\(study.name)' interrupted after \(took); continue it with: sweep resume \(study.name) --db \(databasePath)")
+            print("study '\(study.name)' interrupted after \(took); continue it with: \(ShellCommand.resume(study.name, database: databasePath))")
         }
         if !best.isEmpty {
             print("best trials:")
@@ -179,7 +179,7 @@ struct SweepSession {
         if summary.gaveUp {
             // Earlier runs' trials ended well, this run's all failed (a resume from a shell
             // without the program's environment was 37 FAIL and exit 0).
-            throw CommandFailure("study '\(study.name)' stopped because the trials of this run all failed; see `sweep trials \(study.name) --state FAIL --db \(databasePath)`, and continue with `sweep resume \(study.name) --db \(databasePath)` once it is fixed")
+            throw CommandFailure("study '\(study.name)' stopped because the trials of this run all failed; see `\(ShellCommand.sweep(["trials", study.name, "--state", "FAIL", "--db", databasePath]))`, and continue with `\(ShellCommand.resume(study.name, database: databasePath))` once it is fixed")
         }
     }
 }
