@@ -490,7 +490,8 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         let a = try #require(h.assignment("w1"))
         h.now += 4
         _ = try h.report("w1", a, epoch: 1, value: 0.5) // the last activity; no write of the time yet
-        try h.restart() // killed: nothing more written
+        h.now += 100 // killed: nothing more written; resumed later (the pause is not charged)
+        try h.restart()
         let recorded = try h.store.read { q in try q.requireStudy(named: "core").runSeconds }
         #expect(recorded >= 4, "\(recorded)")
         #expect(h.core.runSeconds(now: h.now) >= 4)
@@ -557,6 +558,30 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
             try h.finish("w", a, value: 1)
         }
         #expect(seen.count == 6, "every grid point once: \(seen)")
+        #expect(h.core.finished)
+    }
+
+    /// A point queued by hand (`sweep enqueue`) takes a grid point: the grid then ends with
+    /// its every point held once, not repeating one for the budget the queued trial added.
+    @Test func aQueuedGridPointIsNotRunAgainByTheGrid() throws {
+        let text = "study: grid\nsynthetic:\n  function: sphere\n  inputs:\n    x: {choice: [-1, 0, 1]}\n    y: {choice: [2, 3]}\nsampler: {name: grid}\npruner: {name: none}\nbudget: {trials: 6}\n"
+        let h = try CoreHarness(text)
+        try h.hello("w")
+        let first = try #require(h.assignment("w"))
+        // A point no trial holds yet (one may be leased ahead already).
+        let held = try h.trials().map { $0.params }
+        let other = try #require([-1, 0, 1].flatMap { x in [2, 3].map { y -> Params in ["x": .int(x), "y": .int(y)] } }.first { !held.contains($0) })
+        let study = try h.store.read { try $0.requireStudy(named: "grid") }
+        try h.store.write { tx in _ = try tx.enqueueTrial(study: study, given: other, source: "test", at: h.now) }
+        try h.finish("w", first, value: 1)
+        try h.tick()
+        var points: [String] = [first.params.keys.sorted().map { "\($0)=\(first.params[$0]!)" }.joined(separator: ",")]
+        while let a = h.assignment("w") {
+            points.append(a.params.keys.sorted().map { "\($0)=\(a.params[$0]!)" }.joined(separator: ","))
+            try h.finish("w", a, value: 1)
+            try h.tick()
+        }
+        #expect(points.count == 6 && Set(points).count == 6, "each point once: \(points)")
         #expect(h.core.finished)
     }
 }

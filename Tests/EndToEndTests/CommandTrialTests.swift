@@ -364,6 +364,14 @@ func processExists(_ pid: Int32) -> Bool {
         let pruned = trials.filter { $0.state == .pruned }.count
         #expect(status == 0 && pruned > 0 && trials.allSatisfy { $0.epochs == 1 }, "\(output)")
         #expect(output.contains("note: every trial reported once, and \(pruned) of them were pruned at that report") && output.contains("`pruner: {name: none}`"), "\(output)")
+        // Trials of three reports that the pruner stopped at the first: no such note (it
+        // told a user of a multi-epoch program to switch pruning off).
+        let three = "[sh, -c, \"for e in 1 2 3; do echo {\\\\\\\"epoch\\\\\\\": $e, \\\\\\\"loss\\\\\\\": 1} >&$SWEEP_REPORT_FD; sleep 0.05; done\"]"
+        let stopped = try h.write("t.yaml", commandSweep(study: "stopped", command: three, trials: 4, epochs: 3, pruner: "{name: threshold, upper: -1}"))
+        let (stoppedStatus, stoppedOutput) = try h.run(["run", stopped, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        let stoppedTrials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "stopped").id) }
+        #expect(stoppedStatus == 0 && stoppedTrials.allSatisfy { $0.state == .pruned && $0.epochs == 1 }, "\(stoppedOutput)")
+        #expect(!stoppedOutput.contains("every trial reported once"), "\(stoppedOutput)")
     }
 
     /// Sweep raises its soft limit on open descriptors to the hard one (at most 65,536): at

@@ -264,7 +264,7 @@ struct PopulationBasedTrainingE2ETests {
             let row = shown.output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(paused.epochs) ") }
             #expect(row?.hasSuffix("pause") == true, "\(shown.output)")
             // The study has finished: the way to promote it is said (it read "continues if promoted").
-            #expect(shown.output.contains("continues if promoted (the study has finished: `sweep resume asha-e2e --add-trials N --db \(h.db)` runs N more trials and may promote it)"), "\(shown.output)")
+            #expect(shown.output.contains("continues if promoted (the study has finished: `sweep resume asha-e2e --db \(h.db) --add-trials N` runs N more trials and may promote it)"), "\(shown.output)")
         }
         let best = try #require(complete.first)
         let shownBest = try h.run(["show", "asha-e2e", "\(best.number)", "--db", h.db])

@@ -74,6 +74,39 @@ import Testing
         #expect(fileSize(path + "-wal") <= WALCheckpointer.walBytesKept, "\(fileSize(path + "-wal"))")
     }
 
+    /// A query reading (an open read transaction on an older snapshot) as the coordinator
+    /// ends: the last checkpoint waits for it, briefly, and the file alone holds every commit
+    /// (without waiting, it kept the last ones in the log: a copy of the file lacked 172
+    /// results after a run that exited 0).
+    @Test(.timeLimit(.minutes(1))) func theLastCheckpointWaitsForAShortRead() throws {
+        let path = try scratchDatabase()
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let store = try SweepStore.open(path: path)
+        let checkpoints = try #require(try WALCheckpointer(store: store, interval: 3600))
+        try store.database.writeWithoutTransaction { db in try db.execute(sql: "CREATE TABLE filler (x INTEGER)") }
+        try store.database.write { db in try db.execute(sql: "INSERT INTO filler VALUES (1)") }
+        // A reader on this snapshot for 0.3 s, while more is committed after it.
+        let reader = try DatabaseQueue(path: path)
+        let reading = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM filler")
+                reading.signal()
+                usleep(300_000)
+            }
+        }
+        thread.start()
+        reading.wait()
+        for i in 2...100 { try store.database.write { db in try db.execute(sql: "INSERT INTO filler VALUES (?)", arguments: [i]) } }
+        checkpoints.stop()
+        #expect(fileSize(path + "-wal") == 0, "the log still holds \(fileSize(path + "-wal")) bytes")
+        // The file alone, copied without its log, holds every row.
+        let copy = path + ".copy"
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let rows = try DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
+        #expect(rows == 100)
+    }
+
     @Test func aDatabaseInMemoryHasNone() throws {
         #expect(try WALCheckpointer(store: SweepStore.inMemory()) == nil)
     }

@@ -242,7 +242,10 @@ final class CoordinatorCore {
 
     private var createdTrials: Int { history.trials.count }
     var budgetTrials: Int { study.definition.budgetTrials }
-    var hasBudgetLeft: Bool { createdTrials < budgetTrials }
+    /// Trials left to sample: none once a grid's every point is held (trials queued by hand,
+    /// `sweep enqueue`, raise the budget, and took grid points: the grid then repeated points
+    /// it had run, `n mod gridSize`).
+    var hasBudgetLeft: Bool { createdTrials < budgetTrials && !((sampler as? GridSampler)?.isExhausted(history) ?? false) }
 
     /// Seconds of running time, this run included.
     func runSeconds(now: Double) -> Double { priorRunSeconds + (now - startedAt) }

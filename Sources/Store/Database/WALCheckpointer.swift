@@ -86,10 +86,22 @@ public final class WALCheckpointer: Sendable {
             let logPages: Int = (row ?? nil).flatMap { $0[1] } ?? 0
             wait = logPages > Self.longLogPages ? interval / 10 : interval
         }
-        // The last one copies all of the log and empties it, without waiting: a reader in the
-        // middle of a long read (a `sqlite3` shell, an export) keeps the frames it may still
-        // read, and the coordinator does not wait for it (the writer's busy timeout held its
-        // exit, and every other writer, 10 s).
+        // The last one copies all of the log and empties it. It waits for readers, briefly:
+        // without waiting, a `sweep trials` reading at that moment kept the last commits in
+        // the log (172 results and 2 trials RUNNING missing from the file alone, after a run
+        // that exited 0); waiting as long as a writer may (10 s) held the coordinator's exit,
+        // and every other writer, behind a long read (a `sqlite3` shell). A query's read is
+        // over in milliseconds: 2 s at most, then what no reader needs is copied.
+        var last = Configuration()
+        last.busyMode = .timeout(Self.finalCheckpointWait)
+        last.label = "sweep-checkpoint"
+        if let waiting = try? DatabaseQueue(path: path, configuration: last),
+           (try? waiting.writeWithoutTransaction({ db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") })) != nil {
+            return
+        }
         _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
+
+    /// How long the last checkpoint waits for readers (seconds).
+    static let finalCheckpointWait: Double = 2
 }

@@ -39,13 +39,15 @@ enum StatusView {
         case .finished: break
         }
         out.append(rate)
+        // A trial's parameters in the order of the search space, `name=value`.
+        func shown(_ params: Params) -> String {
+            s.definition.space.parameters.compactMap { q in params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }.joined(separator: " ")
+        }
         if let b = p.best {
-            let params = s.definition.space.parameters.compactMap { q in b.params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }
-            out.append("  best: trial \(b.number)  \(s.definition.metric) \(Fmt.value(b.value))  \(params.joined(separator: " "))")
+            out.append("  best: trial \(b.number)  \(s.definition.metric) \(Fmt.value(b.value))  \(shown(b.params))")
         } else if let leader = p.population?.leader {
             // No member has ended yet: the one ahead now, at its latest epoch.
-            let params = s.definition.space.parameters.compactMap { q in leader.trial.params[q.name].map { "\(q.name)=\(TrialListing.display($0))" } }
-            out.append("  leading: trial \(leader.trial.number)  \(s.definition.metric) \(Fmt.value(leader.value)) at epoch \(leader.epoch)  \(params.joined(separator: " "))")
+            out.append("  leading: trial \(leader.trial.number)  \(s.definition.metric) \(Fmt.value(leader.value)) at epoch \(leader.epoch)  \(shown(leader.trial.params))")
         } else {
             out.append("  best: -")
         }

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Store
 import SweepFile
+import Synchronization
 
 /// What a status block shows: progress, phase, and the time a coordinator ran the study.
 struct StatusSnapshot {
@@ -24,7 +25,7 @@ struct StatusSnapshot {
         var runs = try q.runSegments(studyID: study.id)
         if phase == .running { runs = runs.extendingLast(to: now) }
         // (A population trains side by side: its progress is counted in epochs.)
-        let population = (try? SweepDefinition.stored(study)).flatMap { d in d.scheduler?.pbt.map { (members: $0.population, epochs: d.maxEpochs) } }
+        let population = Self.population(of: study)
         let progress = try q.progress(study: study, now: now, population: population)
         // (A study without start events, written by other means: from its first trial on.)
         let span = progress.firstStart.map { max(0, (phase == .running ? now : progress.lastFinish ?? now) - $0) }
@@ -36,6 +37,19 @@ struct StatusSnapshot {
         if phase == .interrupted { measured.interruptedRunSeconds = elapsed }
         let join = phase == .running ? StudyLockHolder.endpoint(database: databasePath, study: study.name) : nil
         return StatusSnapshot(progress: measured, phase: phase, elapsed: elapsed, databasePath: databasePath, joinEndpoint: join)
+    }
+
+    /// The last stored sweep file whose population settings were read, and them.
+    private static let populations = Mutex<(text: String, members: Int, epochs: Int)?>(nil)
+
+    /// A PBT study's population and epochs (nil for others), parsed once per sweep file:
+    /// `status --watch` took a snapshot each second, and parsed the stored file each time.
+    static func population(of study: StudyRecord) -> (members: Int, epochs: Int)? {
+        let text = study.definition.sweepFile
+        if let cached = populations.withLock({ $0 }), cached.text == text { return cached.members > 0 ? (cached.members, cached.epochs) : nil }
+        let found = (try? SweepDefinition.stored(study)).flatMap { d in d.scheduler?.pbt.map { (members: $0.population, epochs: d.maxEpochs) } }
+        populations.withLock { $0 = (text, found?.members ?? 0, found?.epochs ?? 0) }
+        return found
     }
 
     /// The snapshot of the study named `name`.

@@ -153,7 +153,9 @@ struct SweepSession {
         // median ended PRUNED though they had finished, unsaid (Optuna prunes an objective
         // that asks should_prune() after its only report, too).
         let once = try reader.read { q in try q.oneReportTrials(studyID: study.id) }
-        if once.prunedAtIt > 0, once.oneReport == once.ended, once.ended >= 2 {
+        // (A trial that completed after one report shows the program reports once: trials a
+        // pruner stopped at their first report say nothing of how many they would send.)
+        if once.prunedAtIt > 0, once.oneReport == once.ended, once.ended >= 2, once.oneReport > once.prunedAtIt {
             print("note: every trial reported once, and \(once.prunedAtIt) of them were pruned at that report (PRUNED trials are not ranked by `sweep best`); a program that reports once gains nothing from pruning: write `pruner: {name: none}` in its sweep file")
         }
         // A resumed study's block shows the time over all runs: say which this one is.
