@@ -32,3 +32,20 @@ import Testing
         #expect(okStatus == 0, "\(ok)")
     }
 }
+
+/// `sweep status --watch | head -2` ends when its reader does (exit 141, as `logs --follow`):
+/// it went on until the study finished, hours later, each write failing.
+@Suite(.serialized) struct StatusWatchPipeTests {
+    @Test func watchEndsWhenItsReaderLeaves() throws {
+        let h = try SweepHarness("watch-pipe")
+        defer { h.cleanUp() }
+        let file = try h.write("w.yaml", "study: w\nsynthetic: {function: sphere, epochs: 3, sleep: 0.5, inputs: {x: {uniform: [-1, 1]}}}\nbudget: {trials: 200}\n")
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        try #require(h.waitForStudy("w", timeout: 60) != nil, "\(h.logText("run.log"))")
+        let sweep = SweepHarness.executable.path
+        let watched = try h.run("/bin/bash", ["-c", "\(sweep) status w --db \(h.db) --watch --interval 0.2 | head -2; echo \"watch exited ${PIPESTATUS[0]}\""], timeout: 60)
+        #expect(watched.output.contains("watch exited 141"), "\(watched.output)")
+        #expect(run.isRunning, "the study was still running")
+    }
+}

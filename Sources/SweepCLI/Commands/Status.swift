@@ -123,6 +123,9 @@ struct Status: ParsableCommand {
             }
             sawItRun = sawItRun || snapshot.phase == .running
             if !display.isTerminal { print("") }
+            // Its reader is gone (`--watch | head -2`): it went on until the study finished,
+            // hours later, each write failing. Ends as a pipeline's writer does (141, below).
+            if StandardStream.readerLeft { return }
             var waited = 0.0
             while waited < interval && !processStop.isSet { usleep(50_000); waited += 0.05 }
         }
