@@ -49,3 +49,20 @@ import Testing
         #expect(run.isRunning, "the study was still running")
     }
 }
+
+/// `export --out -` writes to standard output (it wrote a file named `-`), and `--out t.csv`
+/// without `--format` writes CSV (it wrote JSON into t.csv).
+@Suite struct ExportOutTests {
+    @Test func dashIsStandardOutputAndACSVNameGivesCSV() throws {
+        let h = try SweepHarness("export-out")
+        defer { h.cleanUp() }
+        let file = try h.write("e.yaml", syntheticSweep(study: "e", trials: 2, epochs: 1, sleep: 0))
+        #expect(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let dash = try h.run(["export", "e", "--db", h.db, "--format", "csv", "--out", "-"])
+        #expect(dash.status == 0 && dash.output.hasPrefix("number,") && !FileManager.default.fileExists(atPath: h.path("-")), "\(dash.output)")
+        let named = try h.run(["export", "e", "--db", h.db, "--out", h.path("t.csv")])
+        #expect(named.status == 0 && h.read("t.csv").hasPrefix("number,"), "\(h.read("t.csv").prefix(80))")
+        let json = try h.run(["export", "e", "--db", h.db, "--out", h.path("t.json")])
+        #expect(json.status == 0 && h.read("t.json").hasPrefix("{"), "\(h.read("t.json").prefix(80))")
+    }
+}

@@ -320,8 +320,11 @@ struct Export: ParsableCommand {
     /// What `export` writes (a table would lose the curves).
     enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
-    @Option(help: "csv (one row per trial) or json (trials with curves).") var format: ExportFormat = .json
-    @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: "csv (one row per trial) or json (trials with curves); default json, or csv for an --out file named *.csv.") var format: ExportFormat?
+    @Option(help: "Write to this file instead of standard output ('-': standard output).") var out: String?
+
+    /// The format asked for, else the one `--out`'s name says (`t.csv` got JSON).
+    var resolvedFormat: ExportFormat { format ?? (out?.lowercased().hasSuffix(".csv") == true ? .csv : .json) }
 
     static func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
 
@@ -348,7 +351,7 @@ struct Export: ParsableCommand {
             // (As a resume reads it: a W&B study an earlier Sweep started, as that Sweep read it.)
             let definition = try? SweepDefinition.stored(s)
             let arguments = trials.map { Self.arguments(of: $0, in: definition) }
-            if format == .json {
+            if resolvedFormat == .json {
                 // The document as `Document` encodes it, rendered one trial at a time: encoding
                 // all of it at once took 20 times the database's size (1.6 GB for 80,000 trials).
                 let curves = try q.allIntermediates(studyID: s.id)
@@ -383,7 +386,7 @@ struct Export: ParsableCommand {
             }
             return CSV.render(headers, rows)
         }
-        if let out {
+        if let out, out != "-" { // (`-` wrote a file named "-")
             do { try OutputFile.write(text, to: out) } catch {
                 throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
             }
