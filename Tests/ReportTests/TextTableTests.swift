@@ -46,3 +46,15 @@ struct EpochTextTests {
         #expect(EpochText.test(["rmse": 5.78992e-07, "r2": 0.5]) == "test_r2 0.5000  test_rmse 5.79e-07")
     }
 }
+
+/// Parameter columns never share a header with a fixed column or with each other (a
+/// parameter `value` and one `param_value` gave two `param_value` columns).
+struct ParameterHeaderTests {
+    @Test func headersAreUnique() {
+        let fixed = ["number", "state", "value", "epochs"]
+        let names = ["value", "state", "x", "param_value", "param_epochs", "epochs"]
+        let headers = TrialListing.paramHeaders(names, besides: fixed)
+        #expect(headers == ["param_param_value", "param_state", "x", "param_value", "param_epochs", "param_param_epochs"], "\(headers)")
+        #expect(Set(fixed + headers).count == fixed.count + headers.count)
+    }
+}

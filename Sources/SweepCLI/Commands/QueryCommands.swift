@@ -89,9 +89,19 @@ enum TrialListing {
     static func display(_ v: ParamValue) -> String { Fmt.param(v) }
 
     /// The headers of the parameter columns: a parameter named like a fixed column (`epochs`
-    /// is searched in many sweep files) is `param_NAME`, so no two columns share a header.
+    /// is searched in many sweep files) is `param_NAME` (`param_param_NAME` if a parameter
+    /// has that name: two `param_value` columns, and a CSV reader dropped one), so no two
+    /// columns share a header.
     static func paramHeaders(_ names: [String], besides fixed: [String]) -> [String] {
-        names.map { fixed.contains($0) ? "param_\($0)" : $0 }
+        let fixedSet = Set(fixed)
+        var taken = fixedSet.union(names.filter { !fixedSet.contains($0) })
+        return names.map { name in
+            guard fixedSet.contains(name) else { return name }
+            var header = "param_" + name
+            while taken.contains(header) { header = "param_" + header }
+            taken.insert(header)
+            return header
+        }
     }
 }
 
