@@ -64,5 +64,12 @@ import Testing
         #expect(named.status == 0 && h.read("t.csv").hasPrefix("number,"), "\(h.read("t.csv").prefix(80))")
         let json = try h.run(["export", "e", "--db", h.db, "--out", h.path("t.json")])
         #expect(json.status == 0 && h.read("t.json").hasPrefix("{"), "\(h.read("t.json").prefix(80))")
+        // `studies --format csv` holds values, not the table's text (a best rounded to 4 digits, "2/2").
+        let studies = try h.run(["studies", "--db", h.db, "--format", "csv"])
+        let lines = studies.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "study,state,metric,direction,trials,budget,complete,pruned,failed,running,best,created", "\(studies.output)")
+        let best = try #require(try h.trials(of: "e").compactMap(\.value).min())
+        let fields = lines.dropFirst().first?.split(separator: ",").map(String.init) ?? []
+        #expect(fields.count == 12 && fields[4] == "2" && fields[5] == "2" && Double(fields[10]) == best && Double(fields[11]) != nil, "\(studies.output)")
     }
 }

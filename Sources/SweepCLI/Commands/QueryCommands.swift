@@ -29,14 +29,26 @@ struct Studies: ParsableCommand {
                 study.best = row.2.map { JSONOutput.Trial($0) }
                 return study
             }))
-        case .csv, .table:
+        case .csv:
+            // Values as data (a full-precision best, empty when none, the budget in its own
+            // column, epoch seconds), not the table's text ("0.4699", "-", "30/30").
+            let headers = ["study", "state", "metric", "direction", "trials", "budget", "complete", "pruned", "failed", "running", "best", "created"]
+            let data = zip(rows, phases).map { row, phase -> [String] in
+                let (s, c, best) = row
+                let ended = TrialState.allCases.filter(\.isFinished).reduce(0) { $0 + (c[$1] ?? 0) }
+                return [s.name, phase.rawValue, s.definition.metric, s.direction.rawValue, "\(ended)", "\(s.definition.budgetTrials)",
+                        "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)",
+                        best?.value.map { "\($0)" } ?? "", "\(s.createdAt)"]
+            }
+            print(CSV.render(headers, data), terminator: "")
+        case .table:
             let headers = ["study", "state", "metric", "direction", "trials", "complete", "pruned", "failed", "running", "best", "created"]
             let data = zip(rows, phases).map { row, phase in
                 let (s, c, best) = row
                 return [s.name, phase.rawValue, s.definition.metric, s.direction.rawValue, Fmt.trials(TrialState.allCases.filter(\.isFinished).reduce(0) { $0 + (c[$1] ?? 0) }, budget: s.definition.budgetTrials),
                  "\(c[.complete] ?? 0)", "\(c[.pruned] ?? 0)", "\(c[.fail] ?? 0)", "\(c[.running] ?? 0)", Fmt.value(best?.value), Fmt.time(s.createdAt)]
             }
-            if format == .csv { print(CSV.render(headers, data), terminator: "") } else {
+            do {
                 if data.isEmpty { print("no studies in \(database.path)"); return }
                 var t = TextTable(headers)
                 data.forEach { t.add($0) }
