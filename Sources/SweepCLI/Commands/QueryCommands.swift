@@ -236,10 +236,9 @@ struct Show: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
     @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
-    @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+    @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
     func run() throws {
-        try format.require([.table, .json], for: "show")
         let reader = try database.reader()
         let (s, t, curve, attempts, events) = try reader.read { q in
             let s = try q.requireStudy(named: study)

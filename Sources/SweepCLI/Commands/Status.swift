@@ -24,7 +24,7 @@ struct Status: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Flag(help: "Keep refreshing until the study finishes (Ctrl-C to leave).") var watch = false
     @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 1
-    @Option(help: "Output format: table or json (json prints once).") var format: OutputFormat = .table
+    @Option(help: "Output format: table or json (json prints once).") var format: TableOrJSON = .table
 
     struct StatusJSON: Encodable {
         var study: JSONOutput.Study
@@ -86,7 +86,6 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        try format.require([.table, .json], for: "status")
         guard interval > 0 else { throw UsageError("--interval must be > 0") }
         try StudyName.check(study)
         let reader = try database.reader()
