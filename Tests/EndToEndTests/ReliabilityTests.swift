@@ -264,9 +264,11 @@ import ZeroMQ
         #expect(try runningCount(h, study: "di") == 0, "trials were left RUNNING:\n\(h.logText("run.log"))")
         let returned = try h.reader().read { q in
             try q.trials(studyID: try q.requireStudy(named: "di").id).flatMap { try q.attempts(trialID: $0.id) }
-                .filter { $0.outcome == .returned && ($0.error ?? "").contains("interrupted twice") }
+                .filter { $0.outcome == .returned }
         }
-        #expect(returned.count == 2, "\(returned)")
+        // Both handed back; by the second interrupt, unless one ended its epoch (3 s) in the
+        // 0.3 s between the two and was handed back by the first.
+        #expect(returned.count == 2 && returned.contains { ($0.error ?? "").contains("interrupted twice") }, "\(returned)")
 
         let resumed = try h.run(["resume", "di", "--db", h.db, "--workers", "2", "--no-progress"], timeout: 180)
         #expect(resumed.status == 0, "\(resumed.output)")
