@@ -33,12 +33,11 @@ public struct ProcessIdentity: Sendable, Equatable {
     /// `sweep run` started, not a `sweep worker` started beside it).
     public var isChildOfThisProcess: Bool { parentPid == Int(getpid()) }
 
-    /// The pid of this process's parent, when it runs on this machine (nil otherwise, or gone).
+    /// The pid of this process's parent, when it runs on this machine (nil otherwise, or
+    /// gone: a pid reused by another process is not it).
     public var parentPid: Int? {
-        guard machine == Self.localMachine, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int(fields[1]) : nil
+        guard machine == Self.localMachine, case .process(let start, false, let parent) = Self.stat(of: pid), start == startTicks else { return nil }
+        return parent
     }
 
     /// Any process of this machine by its pid, or nil if there is none (or no `/proc`).
@@ -83,7 +82,7 @@ public struct ProcessIdentity: Sendable, Equatable {
         switch Self.stat(of: pid) {
         case .missing: return .gone
         case .unreadable: return .unknown
-        case .process(let start, let zombie): return zombie || start != startTicks ? .gone : .running
+        case .process(let start, let zombie, _): return zombie || start != startTicks ? .gone : .running
         }
     }
 
@@ -96,11 +95,11 @@ public struct ProcessIdentity: Sendable, Equatable {
         case missing
         /// It may exist, but its stat could not be read or parsed.
         case unreadable
-        case process(startTicks: UInt64, zombie: Bool)
+        case process(startTicks: UInt64, zombie: Bool, parent: Int?)
     }
 
     /// `/proc/PID/stat`: after the command name (which may hold spaces and parentheses),
-    /// the state is field 3 and the start time field 22.
+    /// the state is field 3, the parent field 4 and the start time field 22.
     private static func stat(of pid: Int) -> Stat {
         guard pid > 0 else { return .missing }
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
@@ -113,12 +112,12 @@ public struct ProcessIdentity: Sendable, Equatable {
         guard let paren = text.lastIndex(of: ")") else { return .unreadable }
         let fields = text[text.index(after: paren)...].split(separator: " ")
         guard fields.count > 19, let start = UInt64(fields[19]) else { return .unreadable }
-        return .process(startTicks: start, zombie: fields[0] == "Z" || fields[0] == "X")
+        return .process(startTicks: start, zombie: fields[0] == "Z" || fields[0] == "X", parent: Int(fields[1]))
     }
 
     /// The start time of a live (not zombie) process.
     static func startTicks(of pid: Int) -> UInt64? {
-        guard case .process(let start, false) = stat(of: pid) else { return nil }
+        guard case .process(let start, false, _) = stat(of: pid) else { return nil }
         return start
     }
 
