@@ -298,9 +298,6 @@ enum PredictInput {
     /// Whether the file is IDX (gzipped or not; a gzipped CSV is a table).
     static func isIDX(_ path: String) -> Bool { SampleFiles.isIDX(path: path) }
 
-    /// Words a table writes for a missing value: never a column name.
-    static let missingTokens: Set<String> = ["", "na", "n/a", "nan", "null", "none", "?", "-"]
-
     /// Numeric rows with their 1-based line numbers, separated by commas, tabs or semicolons
     /// (the first line's); a first line with a name in it is a header. (A first line whose
     /// only field that is no number was `NA` was taken for a header and dropped: every
@@ -321,7 +318,7 @@ enum PredictInput {
             let numbers = parts.compactMap { Float($0) }
             if numbers.count != parts.count {
                 // A header: a first line with a name in it (`x,y,1990`), not only missing values.
-                if first && parts.contains(where: { Float($0) == nil && !Self.missingTokens.contains($0.lowercased()) }) { continue }
+                if first && parts.contains(where: { Float($0) == nil && !MissingValueText.isMarker($0) }) { continue }
                 let column = parts.firstIndex { Float($0) == nil }!
                 throw UsageError("\(path):\(index + 1):\(column + 1): '\(parts[column])' is not a number (a sample is one line of numbers separated by '\(by == "\t" ? "\\t" : String(by))')")
             }

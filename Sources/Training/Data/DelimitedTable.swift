@@ -357,13 +357,7 @@ struct DelimitedTable {
     /// Why a header or label field whose bytes are not UTF-8 is refused.
     static let notUTF8 = "this text is not valid UTF-8 (a file saved as Latin-1 or Windows-1252?): save the file as UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > NEW"
 
-    static func isMissingToken(_ s: String) -> Bool {
-        switch s {
-        // pandas' markers as well (`#N/A` from Excel, `None`, `<NA>`).
-        case "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "?", "", "#N/A", "#N/A N/A", "#NA", "n/a", "None", "<NA>", "-NaN", "-nan": true
-        default: false
-        }
-    }
+    static func isMissingToken(_ s: String) -> Bool { MissingValueText.isMarker(s) }
 
     /// One field: its text (unquoted, trimmed), its number when it is a finite number, and
     /// its 1-based column in the line.
@@ -576,4 +570,16 @@ func closestName(to name: String, in candidates: [String]) -> String? {
     let best = candidates.map { ($0, distance(a, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= max(2, name.count / 3) else { return nil }
     return best.0
+}
+
+/// The texts a table writes for a missing value: never a number, nor a column's name.
+public enum MissingValueText {
+    /// Whether `s` is one (`NA`, `NaN`, empty; pandas' markers as well: `#N/A` from Excel,
+    /// `None`, `<NA>`).
+    public static func isMarker(_ s: String) -> Bool {
+        switch s {
+        case "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "?", "", "#N/A", "#N/A N/A", "#NA", "n/a", "None", "<NA>", "-NaN", "-nan": true
+        default: false
+        }
+    }
 }
