@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func laterBracketsStartLater() {
-        let hb = HyperbandPruner(minResource: 1, maxResource: 27, reductionFactor: 3)
+        let hb = HyperbandPruner(minResource: 1, maxResource: 27, maxSteps: 30, reductionFactor: 3)
         let inThree = (0..<1000).first { hb.bracket(of: $0) == 3 }!
         let h = StudyHistory(direction: .minimize)
         for n in 0..<inThree { h.append(Fixtures.curve(n, [0, 0, 0], state: .running)) }
@@ -55,5 +55,26 @@ import Testing
         // Bracket 3 has one rung, at step 27: nothing happens before.
         let d = hb.decide(trial: inThree, step: 3, history: h)
         #expect(!d.prune && d.reason.contains("rung 0 ends at step 27"), "\(d.reason)")
+    }
+
+    @Test func theLastBracketDoesNotPruneWhenItsRungIsTheLastEpoch() {
+        // max_resource = epochs = 27: bracket 3's only rung would end at epoch 27, where
+        // its trials have trained in full (Optuna's rung at step 27 is never reached).
+        let hb = HyperbandPruner(minResource: 1, maxResource: 27, reductionFactor: 3)
+        #expect(hb.bracketCount == 4)
+        let inThree = (0..<1000).filter { hb.bracket(of: $0) == 3 }
+        let h = StudyHistory(direction: .minimize)
+        for n in 0...inThree[3] {
+            let value: Double = n == inThree[3] ? 100 : 0
+            h.append(Fixtures.curve(n, Array(repeating: value, count: 27), state: n == inThree[3] ? .running : .complete))
+        }
+        let d = hb.decide(trial: inThree[3], step: 27, history: h)
+        #expect(!d.prune && d.reason.contains("no rung ends before the last epoch (27)"), "\(d.reason)")
+        // Bracket 2 keeps its rung at 9 (before the last epoch) and drops the one at 27.
+        let inTwo = (0..<1000).first { hb.bracket(of: $0) == 2 && $0 > inThree[3] }!
+        for n in (inThree[3] + 1)..<inTwo { h.append(TrialSnapshot(number: n, state: .fail, params: [:])) }
+        h.append(Fixtures.curve(inTwo, Array(repeating: 100, count: 27), state: .running))
+        #expect(hb.decide(trial: inTwo, step: 9, history: h).prune)
+        #expect(!hb.decide(trial: inTwo, step: 27, history: h).prune)
     }
 }

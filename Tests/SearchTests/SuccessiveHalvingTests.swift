@@ -16,6 +16,27 @@ import Testing
         #expect(late.promotionSteps == [6, 18, 54])
     }
 
+    @Test func noRungEndsAtTheLastEpoch() {
+        // 27 epochs: a rung at 27 would only relabel trials that trained them all.
+        #expect(SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 27).promotionSteps == [1, 3, 9])
+        #expect(SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 28).promotionSteps == [1, 3, 9, 27])
+        // max_resource caps the rungs (inclusive) when it is below the trial's epochs.
+        #expect(SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 30, maxResource: 9).promotionSteps == [1, 3, 9])
+        #expect(SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 9, maxResource: 30).promotionSteps == [1, 3])
+        #expect(SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 1).promotionSteps.isEmpty)
+        // A trial worse than everyone at its last epoch completes: no decision there.
+        let h = StudyHistory(direction: .minimize)
+        for n in 0..<9 { h.append(Fixtures.curve(n, Array(repeating: Double(n), count: 9), state: n < 8 ? .complete : .running)) }
+        let d = SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 9).decide(trial: 8, step: 9, history: h)
+        #expect(!d.prune && d.reason.contains("past the last rung"), "\(d.reason)")
+        let config = SuccessiveHalvingPruner.Config()
+        #expect(config.promotionSteps(maxSteps: 100) == [1, 4, 16, 64])
+        var capped = SuccessiveHalvingPruner.Config()
+        capped.maxResource = 16
+        #expect(capped.promotionSteps(maxSteps: 100) == [1, 4, 16])
+        #expect(capped.promotionSteps(maxSteps: 16) == [1, 4])
+    }
+
     @Test func promotesTheTopThirdAtRungZero() {
         let h = Self.nineAtRungZero()
         let asha = SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3, maxSteps: 27)

@@ -14,8 +14,10 @@
 public final class HyperbandPruner: Pruner {
     /// Epochs of bracket 0's first rung.
     public let minResource: Int
-    /// The most epochs a trial runs.
+    /// The resource the brackets are computed for (`R`): no rung ends after it.
     public let maxResource: Int
+    /// The most epochs a trial runs: rungs end before it (a trial there completes).
+    public let maxSteps: Int
     /// eta.
     public let reductionFactor: Int
     /// As in `SuccessiveHalvingPruner`.
@@ -26,14 +28,19 @@ public final class HyperbandPruner: Pruner {
 
     /// - Parameters:
     ///   - minResource: epochs of bracket 0's first rung (Optuna's default 1).
-    ///   - maxResource: the most epochs a trial runs (Optuna's "auto" = the budget's max epochs).
+    ///   - maxResource: `R` (Optuna's "auto" = the budget's max epochs).
+    ///   - maxSteps: the budget's epochs per trial (default `maxResource`). As in Optuna,
+    ///     where steps count from 0, a rung at the last epoch is never reached: the last
+    ///     bracket of `max_resource = epochs` does not prune.
     ///   - reductionFactor: `eta` (Optuna's default 3).
     ///   - bootstrapCount: as in `SuccessiveHalvingPruner`.
-    public init(minResource: Int = 1, maxResource: Int, reductionFactor: Int = 3, bootstrapCount: Int = 0) {
+    public init(minResource: Int = 1, maxResource: Int, maxSteps: Int? = nil, reductionFactor: Int = 3, bootstrapCount: Int = 0) {
         precondition(minResource >= 1 && maxResource >= 1 && reductionFactor >= 2 && bootstrapCount >= 0,
                      "invalid hyperband settings")
         self.minResource = minResource
         self.maxResource = maxResource
+        let maxSteps = maxSteps ?? maxResource
+        self.maxSteps = maxSteps
         self.reductionFactor = reductionFactor
         self.bootstrapCount = bootstrapCount
         // floor(log_eta(max / min)) + 1, in integers.
@@ -58,7 +65,7 @@ public final class HyperbandPruner: Pruner {
         let assign: @Sendable (Int) -> Int = { trial in HyperbandPruner.bracket(of: trial, budgets: shares, total: total) }
         brackets = (0..<n).map { b in
             SuccessiveHalvingPruner(minResource: minResource, reductionFactor: reductionFactor, minEarlyStoppingRate: b,
-                                    bootstrapCount: bootstrapCount, maxSteps: maxResource,
+                                    bootstrapCount: bootstrapCount, maxSteps: maxSteps, maxResource: maxResource,
                                     includes: { assign($0) == b })
         }
     }
@@ -139,7 +146,7 @@ extension HyperbandPruner {
 
         public func makePruner(maxSteps: Int) -> any Pruner {
             let lo = minResource.steps(auto: 1)
-            return HyperbandPruner(minResource: lo, maxResource: max(lo, maxResource.steps(auto: maxSteps)),
+            return HyperbandPruner(minResource: lo, maxResource: max(lo, maxResource.steps(auto: maxSteps)), maxSteps: maxSteps,
                                    reductionFactor: reductionFactor, bootstrapCount: bootstrapCount)
         }
     }

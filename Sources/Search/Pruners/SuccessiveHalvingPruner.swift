@@ -10,6 +10,12 @@
 /// The rungs are not stored anywhere: they are derived from the history's intermediate
 /// values (`RungIndex`), so a coordinator restarted on the same database decides the same.
 /// Steps are 1-based epochs: with `min_resource = 1` the first rung ends after epoch 1.
+///
+/// No rung ends at or after a trial's last epoch: a trial that trained all its epochs has
+/// reached the top (Hyperband's `R`, Ray Tune's `max_t`) and completes; pruning it there
+/// would save nothing and only drop a finished result from the completed trials. This is
+/// where Sweep's 1-based epochs and Optuna's 0-based steps would otherwise part: Optuna's
+/// rung at `max_resource` is never reached by a trial of `max_resource` steps.
 public final class SuccessiveHalvingPruner: Pruner {
     /// Epochs of the first rung before scaling (`min_resource`).
     public let minResource: Int
@@ -19,7 +25,7 @@ public final class SuccessiveHalvingPruner: Pruner {
     public let minEarlyStoppingRate: Int
     /// `bootstrap_count`.
     public let bootstrapCount: Int
-    /// The most epochs a trial runs; rungs ending later are never reached.
+    /// The most epochs a trial runs; rungs end before it.
     public let maxSteps: Int
     /// Promotion (end) epoch of each reachable rung.
     public let promotionSteps: [Int]
@@ -30,16 +36,17 @@ public final class SuccessiveHalvingPruner: Pruner {
     ///   - reductionFactor: `eta`, >= 2 (Optuna's default 4).
     ///   - minEarlyStoppingRate: `s`, >= 0: the first rung ends at `min_resource * eta^s`.
     ///   - bootstrapCount: trials that must reach a rung before any can be promoted.
-    ///   - maxSteps: the budget's epochs per trial.
+    ///   - maxSteps: the budget's epochs per trial: rungs end before it.
+    ///   - maxResource: no rung ends after this epoch (W&B's `max_iter`; default `maxSteps`).
     public convenience init(minResource: Int, reductionFactor: Int = 4, minEarlyStoppingRate: Int = 0,
-                            bootstrapCount: Int = 0, maxSteps: Int) {
+                            bootstrapCount: Int = 0, maxSteps: Int, maxResource: Int? = nil) {
         self.init(minResource: minResource, reductionFactor: reductionFactor, minEarlyStoppingRate: minEarlyStoppingRate,
-                  bootstrapCount: bootstrapCount, maxSteps: maxSteps, includes: nil)
+                  bootstrapCount: bootstrapCount, maxSteps: maxSteps, maxResource: maxResource, includes: nil)
     }
 
     /// `includes` restricts the competition to some trials (a Hyperband bracket).
     init(minResource: Int, reductionFactor: Int, minEarlyStoppingRate: Int, bootstrapCount: Int,
-         maxSteps: Int, includes: ((Int) -> Bool)?) {
+         maxSteps: Int, maxResource: Int?, includes: ((Int) -> Bool)?) {
         precondition(minResource >= 1 && reductionFactor >= 2 && minEarlyStoppingRate >= 0 && bootstrapCount >= 0,
                      "invalid successive halving settings")
         self.minResource = minResource
@@ -53,7 +60,8 @@ public final class SuccessiveHalvingPruner: Pruner {
             let (next, overflow) = step.multipliedReportingOverflow(by: reductionFactor)
             step = overflow ? Int.max : next
         }
-        while step <= maxSteps {
+        let lastRungEnd = min(maxSteps - 1, maxResource ?? maxSteps)
+        while step <= lastRungEnd {
             steps.append(step)
             let (next, overflow) = step.multipliedReportingOverflow(by: reductionFactor)
             if overflow { break }
@@ -72,7 +80,7 @@ public final class SuccessiveHalvingPruner: Pruner {
         let previous = trial.previousStep(before: step) ?? 0
         var rung = promotionSteps.firstIndex { $0 > previous } ?? promotionSteps.count
         guard rung < promotionSteps.count else {
-            if promotionSteps.isEmpty { return .keep("no rung ends within the \(maxSteps) epochs of a trial") }
+            if promotionSteps.isEmpty { return .keep("no rung ends before the last epoch (\(maxSteps))") }
             return .keep("past the last rung (rungs end at steps \(promotionSteps.map(String.init).joined(separator: ", ")))")
         }
         guard promotionSteps[rung] <= step else {
@@ -133,8 +141,9 @@ extension SuccessiveHalvingPruner {
 
         /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
         public var minResource = PrunerResource.auto
-        /// The last rung ends at or before this epoch (default: a trial's max epochs). W&B's
-        /// hyperband `max_iter`: no rung beyond it, while runs may go on longer.
+        /// The last rung ends at or before this epoch, and always before a trial's max epochs
+        /// (where a trial completes). W&B's hyperband `max_iter`: no rung beyond it, while
+        /// runs may go on longer.
         public var maxResource: Int?
         /// eta, >= 2 (default 4).
         public var reductionFactor = 4
@@ -188,7 +197,8 @@ extension SuccessiveHalvingPruner {
         func pruner(maxSteps: Int) -> SuccessiveHalvingPruner {
             let last = min(maxSteps, maxResource ?? maxSteps)
             return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, last / 100)), reductionFactor: reductionFactor,
-                                           minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount, maxSteps: last)
+                                           minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount,
+                                           maxSteps: maxSteps, maxResource: maxResource)
         }
     }
 }
