@@ -538,7 +538,7 @@ import Testing
                 "t.yaml:4:13: parameters.n.int: 'int' bounds must be whole numbers, got 1.5",
                 "t.yaml:5:20: parameters.kernel.choice: 'choice' needs at least one choice",
                 "t.yaml:6:37: parameters.gamma.when: condition on unknown parameter 'kernal'; searched parameters are: gamma, degree, coef",
-                "t.yaml:8:34: parameters.coef.when: 'gamma' can never be 7; its values are 0.1...1.0",
+                "t.yaml:8:34: parameters.coef.when: 'gamma' is continuous (0.1...1.0): a condition on one of its values would almost never hold; condition on a choice, an int range or a range with a step",
             ], "\(lines)")
         }
     }

@@ -48,6 +48,25 @@ extension SearchSpace {
 }
 
 extension Distribution {
+    /// `value`, written in a `when:` condition, as this distribution draws it (`4.0` for the
+    /// int 4, `2` for the choice 2.0), or nil when the distribution never draws it. Unlike
+    /// values given for a trial, text stays text: a quoted `"4"` in a sweep file is not 4.
+    public func conditionValue(_ value: ParamValue) -> ParamValue? {
+        if case .string = value { return contains(value) ? value : nil }
+        guard let v = normalize(value), contains(v) else { return nil }
+        return v
+    }
+
+    /// Whether the distribution draws from a continuum (a float range without a step or
+    /// `q`): a condition on one of its values would almost never hold.
+    public var isContinuous: Bool {
+        switch self {
+        case .uniform(_, _, let step): return step == nil
+        case .logUniform(_, _, let q), .normal(_, _, let q), .logNormal(_, _, let q), .beta(_, _, let q): return q == nil
+        case .int, .logInt, .categorical: return false
+        }
+    }
+
     /// `value` as this distribution's kind, or nil when it cannot be one (range not checked).
     func normalize(_ value: ParamValue) -> ParamValue? {
         switch self {

@@ -103,6 +103,18 @@ public struct Condition: Hashable, Sendable, Codable {
         self.parent = parent
         self.values = values
     }
+
+    /// Whether the parent's value `value` is one of ``values``.
+    public func holds(for value: ParamValue) -> Bool {
+        if values.contains(value) { return true }
+        // A stepped float is drawn as `low + k * step`, which may differ from the value the
+        // condition names (0.1 * 3 is not 0.3) in the last bits.
+        guard case .double(let drawn) = value else { return false }
+        return values.contains { named in
+            guard case .double(let named) = named else { return false }
+            return abs(drawn - named) <= 1e-9 * max(1, abs(named))
+        }
+    }
 }
 
 /// One searched hyperparameter.
@@ -179,6 +191,6 @@ public struct SearchSpace: Hashable, Sendable, Codable {
     public func isActive(_ parameter: Parameter, given params: Params) -> Bool {
         guard let c = parameter.condition else { return true }
         guard let parentValue = params[c.parent] else { return false }
-        return c.values.contains(parentValue)
+        return c.holds(for: parentValue)
     }
 }

@@ -192,7 +192,7 @@ enum ParameterExtraction {
 
     /// Resolves conditions to parameter names and orders parents before children.
     /// `unresolvable`: names and paths of ranges in error; conditions on them are skipped.
-    static func resolve(_ raw: [RawParameter], unresolvable: Set<String> = []) throws(ConfigError) -> [ParameterSpec] {
+    static func resolve(_ raw: [RawParameter], unresolvable: Set<String> = [], refuseContinuousConditions: Bool = true) throws(ConfigError) -> [ParameterSpec] {
         var problems: [ConfigError] = []
         var byName: [String: Int] = [:]
         for (i, p) in raw.enumerated() {
@@ -224,12 +224,16 @@ enum ParameterExtraction {
                     problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "a parameter cannot depend on itself"))
                     continue
                 }
-                if let v = w.values.first(where: { !raw[j].distribution.contains($0) }) {
-                    problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "'\(raw[j].name)' can never be \(v); its values are \(describe(raw[j].distribution))"))
+                let values: [ParamValue]
+                do throws(ConfigError) {
+                    values = try conditionValues(w.values, on: raw[j].name, raw[j].distribution, refuseContinuous: refuseContinuousConditions,
+                                                 mark: w.mark, at: p.path.appending("when"))
+                } catch {
+                    problems.append(error)
                     continue
                 }
                 parentIndex[i] = j
-                condition = Condition(parent: raw[j].name, values: w.values)
+                condition = Condition(parent: raw[j].name, values: values)
             }
             specs.append(ParameterSpec(parameter: Parameter(name: p.name, distribution: p.distribution, condition: condition), path: p.path, mark: p.mark))
         }
@@ -247,6 +251,24 @@ enum ParameterExtraction {
         }
         for i in raw.indices { try visit(i) }
         return ordered.map { specs[$0] }
+    }
+
+    /// The values of a `when:` on parameter `parent`, as its distribution draws them (`4.0`
+    /// for the int 4). A condition on a continuous range is refused: it would almost never
+    /// hold, and the dependent parameter would silently never be used.
+    static func conditionValues(_ values: [ParamValue], on parent: String, _ distribution: Distribution, refuseContinuous: Bool,
+                                mark: SourceMark?, at path: ConfigPath) throws(ConfigError) -> [ParamValue] {
+        if refuseContinuous && distribution.isContinuous {
+            throw ConfigError(mark: mark, path: path, message: "'\(parent)' is continuous (\(describe(distribution))): a condition on one of its values would almost never hold; condition on a choice, an int range or a range with a step")
+        }
+        var out: [ParamValue] = []
+        for v in values {
+            guard let drawn = distribution.conditionValue(v) else {
+                throw ConfigError(mark: mark, path: path, message: "'\(parent)' can never be \(v); its values are \(describe(distribution))")
+            }
+            out.append(drawn)
+        }
+        return out
     }
 
     /// "0.001...0.1 (log)", "[relu, elu]" for messages.

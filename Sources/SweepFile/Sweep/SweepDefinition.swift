@@ -260,7 +260,7 @@ public struct SweepDefinition: Sendable {
             for l in lookalikes { template = template.setting(path: (["parameters"] + l.path)[...], to: ConfigNode(.null)) }
         }
         let searched = check { () throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) in
-            try searchSpace(of: template)
+            try searchSpace(of: template, strict: strict)
         }
         if let sampler, let space = searched?.2, let problem = sampler.problem(with: space) {
             problems.append(ConfigError(mark: root.entry("sampler")?.keyMark, path: ConfigPath([.key("sampler")]), message: problem))
@@ -296,11 +296,13 @@ public struct SweepDefinition: Sendable {
     }
 
     /// The searched parameters of `template`, its conditional values and the search space.
-    private static func searchSpace(of template: ConfigNode) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
+    /// `strict` (a new study): a condition on a continuous range is refused; a stored study
+    /// began before that rule and keeps its (never holding) condition.
+    private static func searchSpace(of template: ConfigNode, strict: Bool) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
         let (raw, rawConditional, problems, failed) = try ParameterExtraction.extractCollecting(from: template, at: ConfigPath(), defaultName: defaultParameterName)
         let parameters: [ParameterSpec]
         do {
-            parameters = try ParameterExtraction.resolve(raw, unresolvable: failed)
+            parameters = try ParameterExtraction.resolve(raw, unresolvable: failed, refuseContinuousConditions: strict)
         } catch {
             throw ConfigError.combining(problems + [error])!
         }
@@ -312,11 +314,10 @@ public struct SweepDefinition: Sendable {
                     ?? "; searched parameters are: \(parameters.map(\.parameter.name).joined(separator: ", "))"
                 throw ConfigError(mark: c.whenMark, path: c.path.appending("when"), message: "condition on unknown parameter '\(c.parentReference)'\(hint)")
             }
-            for v in c.values where !parent.parameter.distribution.contains(v) {
-                throw ConfigError(mark: c.whenMark, path: c.path.appending("when"), message: "'\(parent.parameter.name)' can never be \(v)")
-            }
+            let values = try ParameterExtraction.conditionValues(c.values, on: parent.parameter.name, parent.parameter.distribution,
+                                                                 refuseContinuous: strict, mark: c.whenMark, at: c.path.appending("when"))
             conditionalValues.append(ConditionalValueSpec(path: c.path, mark: c.mark, value: c.value,
-                                                          condition: Condition(parent: parent.parameter.name, values: c.values)))
+                                                          condition: Condition(parent: parent.parameter.name, values: values)))
         }
         do {
             return (parameters, conditionalValues, try SearchSpace(parameters.map(\.parameter)))
@@ -383,7 +384,7 @@ public struct SweepDefinition: Sendable {
         var replacements: [(path: ConfigPath, node: ConfigNode?)] = []
         replacements.reserveCapacity(conditionalValues.count + parameters.count)
         for c in conditionalValues {
-            let holds = params[c.condition.parent].map { c.condition.values.contains($0) } ?? false
+            let holds = params[c.condition.parent].map { c.condition.holds(for: $0) } ?? false
             replacements.append((c.path, holds ? c.value : nil))
         }
         for spec in parameters {
