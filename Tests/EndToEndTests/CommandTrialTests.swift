@@ -208,28 +208,35 @@ func processExists(_ pid: Int32) -> Bool {
             inp = os.fdopen(int(os.environ["SWEEP_DECISION_FD"]), "r")
             if os.environ["SWEEP_TRIAL"] == "0":
                 lines = ['{"epoch": 1, "loss": NaN}']
+            elif os.environ["SWEEP_TRIAL"] == "2":
+                lines = ['{"epoch": 1, "loss": 1}', '{"summary": {"loss": Infinity, "n": 3}}']
             else:
                 lines = ['garbage', '{"epoch": 0, "loss": 1}', '{"loss": "x"}',
-                         '{"epoch": 1, "loss": 2, "val": {"acc": 0.5}, "extra": -Infinity}']
+                         '{"epoch": 1, "loss": 2, "val": {"acc": 0.5}, "extra": -Infinity}', '{"summary": {"extra": NaN}}']
             for line in lines:
                 out.write(line + "\\n")
                 if not select.select([inp], [], [], 20)[0]:
                     sys.exit("no answer to " + line)
                 print("answer:", inp.readline().strip(), file=sys.stderr)
             """)
-        let file = try h.write("s.yaml", commandSweep(study: "answers", command: "[python3, answers.py]", trials: 2, epochs: 3))
+        let file = try h.write("s.yaml", commandSweep(study: "answers", command: "[python3, answers.py]", trials: 3, epochs: 3))
         let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let rows = try trialsAndCurves(h, "answers")
         let trials = rows.map(\.0), curves = rows.map(\.1)
-        #expect(trials.map(\.state) == [.fail, .complete], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        #expect(trials.map(\.state) == [.fail, .complete, .fail], "\(trials.map { ($0.number, $0.state, $0.error ?? "") })")
+        // A summary's non-finite objective is a diverged run too; a summary holding only
+        // another non-finite value is read (not a malformed line) and changes nothing.
+        #expect(trials[2].error?.hasPrefix("the program's summary gave a non-finite loss (NaN or infinity): the training diverged") == true,
+                "\(trials[2].error ?? "")")
+        #expect(h.logText("sweep.db.logs/answers/trial-2.attempt-1.err").contains("answer: prune 0 the program's summary gave a non-finite loss"))
         #expect(trials[0].error?.hasPrefix("the program reported a non-finite loss (NaN or infinity) at epoch 1: the training diverged") == true,
                 "\(trials[0].error ?? "")")
         #expect(trials[1].value == 2)
         // Nested metrics are flattened; non-finite ones left out.
         #expect(curves[1].first?.metrics.keys.sorted() == ["loss", "val.acc"], "\(curves[1])")
         let stderr1 = h.logText("sweep.db.logs/answers/trial-1.attempt-1.err")
-        #expect(stderr1.contains("answer: continue 1") && stderr1.contains("answer: continue 0"), "\(stderr1)")
+        #expect(stderr1.contains("answer: continue 1") && stderr1.components(separatedBy: "answer: continue 0").count == 3, "\(stderr1)")
         #expect(h.logText("sweep.db.logs/answers/trial-0.attempt-1.err").contains("answer: prune 1 the program reported a non-finite loss"))
     }
 

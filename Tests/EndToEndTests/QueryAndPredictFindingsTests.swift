@@ -53,13 +53,41 @@ import Training
         // A flag before the trial is no option value: `--follow -1` follows the last trial.
         let followed = try h.run(["logs", "c", "--db", h.db, "--follow", "-1"], timeout: 60)
         #expect(followed.status == 0 && followed.output.hasPrefix(third.output), "\(followed.output)")
-        for (args, message) in [(["show", "c", "-5"], "study 'c' has no trial -5 (counted from the end) (it has 4 trials, numbered 0...3)"),
+        for (args, message) in [(["show", "c", "-5"], "study 'c' has no trial last-4 (-5, counted from the end) (it has 4 trials, numbered 0...3)"),
+                                (["show", "c", "last-20"], "study 'c' has no trial last-20 (-21, counted from the end)"),
                                 (["show", "c", "4"], "study 'c' has no trial 4 (it has 4 trials, numbered 0...3)"),
                                 (["show", "c", "x"], "error: The value 'x' is invalid for '<trial>'")] {
             let (status, output) = try h.run(args + ["--db", h.db])
             #expect(status == 2 && output.contains(message), "\(args): \(output)")
             #expect(!output.contains("Error: "), "one error prefix: \(output)")
         }
+    }
+
+    /// `SWEEP_DB=` (empty) named no file: the query failed on the path "". It is unset, as
+    /// shells treat an empty variable; `--db ""` is a usage error.
+    @Test func anEmptyDatabasePathIsUnsetOrRefused() throws {
+        let h = try SweepHarness("empty-db-path")
+        defer { h.cleanUp() }
+        try commandStudy(h)
+        let viaEnvironment = try h.run(SweepHarness.executable.path, ["studies", "--format", "csv"], environment: ["SWEEP_DB": h.db])
+        #expect(viaEnvironment.status == 0 && viaEnvironment.output.contains("\nc,"), "\(viaEnvironment.output)")
+        // Empty: the default ./sweep.db of the working directory (the harness's database).
+        #expect(URL(fileURLWithPath: h.db).lastPathComponent == "sweep.db")
+        let empty = try h.run(SweepHarness.executable.path, ["studies", "--format", "csv"], environment: ["SWEEP_DB": ""])
+        #expect(empty.status == 0 && empty.output.contains("\nc,"), "\(empty.output)")
+        let flag = try h.run(["studies", "--db", ""])
+        #expect(flag.status == 2 && flag.output.contains("--db needs a path"), "\(flag.output)")
+    }
+
+    /// `sweep enqueue` echoed a choice holding a line break raw, over two lines.
+    @Test func enqueueEchoesTheTrialOnOneLine() throws {
+        let h = try SweepHarness("enqueue-one-line")
+        defer { h.cleanUp() }
+        try commandStudy(h)
+        let queued = try h.run(["enqueue", "c", "epochs=2", "note=a\nb", "--db", h.db])
+        #expect(queued.status == 0, "\(queued.output)")
+        let lines = queued.output.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasSuffix("epochs=2 note=a\\nb"), "\(queued.output)")
     }
 
     @Test func parameterValuesNeverBreakTheTrialsTable() throws {

@@ -61,6 +61,21 @@ import Testing
             #expect((entry["seconds_to_target"] as? Double).map { $0 >= 0 } == true)
         }
 
+        // The CSV: one row per study with the JSON's values, not the table's text.
+        let csv = try s.sweep(["compare", "random", "tpe", "--db", s.db, "--db-b", dbB, "--format", "csv"])
+        try #require(csv.status == 0, "\(csv.output)")
+        let lines = csv.output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        try #require(lines.count == 3, "\(csv.output)")
+        let header = lines[0]
+        #expect(header.first == "study" && header.contains("best_value") && header.contains("wall_seconds"))
+        for (row, (name, best)) in zip(lines.dropFirst(), [("random", bestA), ("tpe", bestB)]) {
+            #expect(row.count == header.count)
+            #expect(row[0] == name)
+            #expect(Double(row[header.firstIndex(of: "best_value")!]) == best, "full precision: \(row)")
+            #expect(Double(row[header.firstIndex(of: "target")!]) == target)
+            #expect(row[header.firstIndex(of: "reached_target")!] == "true")
+        }
+
         // The table: both studies, the target row, and a verdict.
         let table = try s.sweep(["compare", "random", "tpe", "--db", s.db, "--db-b", dbB])
         #expect(table.status == 0)

@@ -197,7 +197,14 @@ struct CommandTrial: TrialKind {
                 child.writeDecision(stop == .pruned || stop == .diverged ? "prune \(e) \(stopReason ?? session.pruneReason)" : "continue \(e)")
                 return
             }
-            if case .summary(let values) = parsed {
+            if case .summary(let values, let nonFinite) = parsed {
+                if nonFinite.contains(a.metric) {
+                    // As a report's: the run diverged (a summary of `inf` is no result).
+                    stopReason = "the program's summary gave a non-finite \(a.metric) (NaN or infinity): the training diverged"
+                    child.writeDecision("prune 0 \(stopReason!)")
+                    beginStop(.diverged, now: clock.now, politely: true)
+                    return
+                }
                 summary.merge(values) { $1 }
                 // Every line is answered, with an epoch no report has (reports count from 1).
                 child.writeDecision("continue 0")
@@ -463,8 +470,9 @@ struct CommandTrial: TrialKind {
     enum ReportLine: Equatable {
         case report(epoch: Int, metrics: [String: Double], nonFinite: Set<String>)
         /// `{"summary": {...}}` and nothing else: the run's final values, as W&B's
-        /// `run.summary` (its objective, when there, is the trial's value).
-        case summary(metrics: [String: Double])
+        /// `run.summary` (its objective, when there, is the trial's value), and the names of
+        /// its non-finite ones.
+        case summary(metrics: [String: Double], nonFinite: Set<String>)
         case malformed(epoch: Int?)
 
         var epoch: Int? {
@@ -509,7 +517,7 @@ struct CommandTrial: TrialKind {
         }
         if o.count == 1, o[0].0 == "summary", case .object(let fields) = o[0].1 {
             take(fields, prefix: "")
-            return metrics.isEmpty ? .malformed(epoch: nil) : .summary(metrics: metrics)
+            return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: nil) : .summary(metrics: metrics, nonFinite: nonFinite)
         }
         take(o.filter { $0.0 != "epoch" }, prefix: "")
         return metrics.isEmpty && nonFinite.isEmpty ? .malformed(epoch: epoch) : .report(epoch: epoch, metrics: metrics, nonFinite: nonFinite)

@@ -47,7 +47,7 @@ struct Compare: ParsableCommand {
         let comparison = Comparison(a: a, b: b, givenTarget: target)
         switch format {
         case .json: print(try JSONOutput.render(comparison.json))
-        case .csv: print(CSV.render(["measure", a.study.name, b.study.name], comparison.rows.map { [$0.0, $0.1, $0.2] }), terminator: "")
+        case .csv: print(CSV.render(Comparison.csvHeaders, comparison.csvRows), terminator: "")
         case .table:
             print(Self.sideBySide(["", a.study.name, b.study.name], comparison.rows.map { [$0.0, $0.1, $0.2] }))
             if let t = comparison.target { print("\ntarget \(Fmt.value(t)): \(comparison.targetSource)") }

@@ -45,7 +45,8 @@ struct Enqueue: ParsableCommand {
                 throw UsageError("parameter \(e)")
             }
         }
-        let shown = queued.params.keys.sorted().map { "\($0)=\(queued.params[$0]!)" }.joined(separator: " ")
+        // One line, whatever the values hold (a choice with a line break is shown escaped, as `show` does).
+        let shown = TextTable.oneLine(queued.params.keys.sorted().map { "\($0)=\(TrialListing.display(queued.params[$0]!))" }.joined(separator: " "))
         print("queued a trial of '\(study)' (queue id \(queued.id)): \(shown)")
         if record.state == .finished {
             print("the study has finished: `\(ShellCommand.resume(study, database: database.path))` runs it")

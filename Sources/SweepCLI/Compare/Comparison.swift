@@ -103,6 +103,25 @@ struct Comparison {
         var wall_seconds: Double?
     }
 
+    /// The CSV's columns: the JSON's fields of a study, with the comparison's target.
+    static let csvHeaders = ["study", "database", "metric", "direction", "state", "best_value", "best_trial", "target", "target_source",
+                             "reached_target", "trials_to_target", "seconds_to_target", "common_trials", "best_after_common_trials",
+                             "trials", "budget_trials", "complete", "pruned", "failed", "running", "median_trial_seconds", "wall_seconds"]
+
+    /// One row per study, values as data (full precision, empty when there is none), not the
+    /// table's text ("0.4699 (trial 3)", "12.5 s").
+    var csvRows: [[String]] {
+        let doc = json
+        func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+        func text(_ v: Int?) -> String { v.map(String.init) ?? "" }
+        return doc.studies.map { s in
+            [s.name, s.database, s.metric, doc.direction, s.state, text(s.best_value), text(s.best_trial), text(doc.target), doc.target_source,
+             "\(s.reached_target)", text(s.trials_to_target), text(s.seconds_to_target), "\(doc.common_trials)", text(s.best_after_common_trials),
+             "\(s.trials)", "\(s.budget_trials)", "\(s.complete)", "\(s.pruned)", "\(s.failed)", "\(s.running)",
+             text(s.median_trial_seconds), text(s.wall_seconds)]
+        }
+    }
+
     var json: JSON {
         func s(_ o: StudyOutcome) -> StudyJSON {
             let r = target.flatMap { o.reach($0) }

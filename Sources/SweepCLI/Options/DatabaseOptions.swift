@@ -7,8 +7,16 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite database of the studies (default: $SWEEP_DB, else ./sweep.db).", valueName: "path"))
     var db: String?
 
+    /// `--db`, else `$SWEEP_DB` unless it is empty (`SWEEP_DB= sweep status` unsets it, as
+    /// shells treat an empty variable), else `sweep.db`.
     var path: String {
-        db ?? ProcessInfo.processInfo.environment["SWEEP_DB"] ?? "sweep.db"
+        if let db { return db }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["SWEEP_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "sweep.db"
+    }
+
+    func validate() throws {
+        if db?.isEmpty == true { throw ValidationError("--db needs a path (an empty one names no file)") }
     }
 
     /// A read-only connection: safe while a sweep writes.

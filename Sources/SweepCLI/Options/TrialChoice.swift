@@ -57,7 +57,8 @@ enum TrialChoice: Equatable, ExpressibleByArgument, CustomStringConvertible {
             }
             return best.number
         case .fromEnd(let back):
-            guard back < count else { throw none(back == 0 ? "yet" : "\(-(back + 1)) (counted from the end)") }
+            // Both spellings: `-21` reaches here as `last-20`.
+            guard back < count else { throw none(back == 0 ? "yet" : "\(description) (\(-(back + 1)), counted from the end)") }
             return count - 1 - back
         }
     }
