@@ -81,6 +81,11 @@ import Testing
             // The trials table says its RUNNING trials wait for a resume (when it left any).
             let table = try s.sweep(["trials", "paused", "--db", s.db]).output
             #expect(table.contains(" RUNNING ") == table.contains("is interrupted: its "), "\(table)")
+            // So does `show` of such a trial (it said RUNNING alone).
+            if let left = table.split(separator: "\n").first(where: { $0.contains(" RUNNING ") })?.split(separator: " ").first {
+                let shown = try s.sweep(["show", "paused", String(left), "--db", s.db]).output
+                #expect(shown.hasPrefix("trial \(left) of 'paused': RUNNING (the study is interrupted: the trial waits for `sweep resume paused --db \(s.db)`)"), "\(shown)")
+            }
             // The dashboard and a report say so too (they said "running").
             let feed = StudyFeed(databasePath: s.db)
             let listed = String(decoding: try feed.studies(), as: UTF8.self)

@@ -258,7 +258,10 @@ struct Show: ParsableCommand {
             print(try JSONOutput.render(detail))
             return
         }
-        print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)")
+        // RUNNING is what the database says; nobody runs it while the study is interrupted.
+        let interrupted = t.state == .running && StudyPhase.of(s, databasePath: database.path) == .interrupted
+            ? " (the study is interrupted: the trial waits for `\(ShellCommand.resume(s.name, database: database.path))`)" : ""
+        print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)\(interrupted)")
         // A program's seed is the trial's in 32 bits (SWEEP_SEED): the number to reproduce it.
         let programSeed = (try? SweepDefinition.stored(s))?.task == .command ? " (SWEEP_SEED \(CommandMacros.programSeed(t.seed)))" : ""
         print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)\(programSeed)  time: \(Fmt.seconds(t.duration))")
