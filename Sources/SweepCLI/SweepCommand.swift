@@ -175,7 +175,7 @@ extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.
     var isUsage: Bool {
         switch self {
-        case .notFound, .studyExists, .foreign, .hardLinked, .noDirectory: return true
+        case .notFound, .emptyDatabase, .studyExists, .foreign, .hardLinked, .noDirectory: return true
         case .unreadable, .invalid: return false
         }
     }

@@ -79,6 +79,22 @@ import Training
         #expect(flag.status == 2 && flag.output.contains("--db needs a path"), "\(flag.output)")
     }
 
+    /// `sweep studies` of an empty database file exited 2 ("holds no study yet") while one
+    /// whose studies were all deleted listed none (exit 0): both list none now.
+    @Test func anEmptyDatabaseListsNoStudies() throws {
+        let h = try SweepHarness("empty-db-file")
+        defer { h.cleanUp() }
+        let empty = h.path("empty.db")
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let table = try h.run(["studies", "--db", empty])
+        #expect(table.status == 0 && table.output == "no studies in \(empty)\n", "\(table.output)")
+        let json = try h.run(["studies", "--db", empty, "--format", "json"])
+        #expect(json.status == 0 && json.output.filter { !$0.isWhitespace } == "[]", "\(json.output)")
+        // Naming a study in it is still an error, with the reason.
+        let named = try h.run(["trials", "x", "--db", empty])
+        #expect(named.status == 2 && named.output.contains("holds no study yet (the database is empty)"), "\(named.output)")
+    }
+
     /// `sweep enqueue` echoed a choice holding a line break raw, over two lines.
     @Test func enqueueEchoesTheTrialOnOneLine() throws {
         let h = try SweepHarness("enqueue-one-line")

@@ -14,10 +14,13 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case hardLinked(path: String, names: Int)
     /// The directory the database would be in does not exist (a mistyped `--db`).
     case noDirectory(path: String, directory: String)
+    /// The file is an empty database (a run stopped as it began, or `touch`ed): no study yet.
+    case emptyDatabase(path: String)
 
     public var description: String {
         switch self {
         case .notFound(let what): return what
+        case .emptyDatabase(let path): return "\(path) holds no study yet (the database is empty)"
         case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
         case .unreadable(let path, let reason):
             let hint = reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path)
@@ -107,7 +110,7 @@ public final class SweepStore: Sendable {
             let studies: Int
             do {
                 studies = try openReadOnly(path: real).read { try $0.studies().count }
-            } catch StoreError.notFound {
+            } catch StoreError.emptyDatabase, StoreError.notFound {
                 studies = 0 // no tables at all: created, never migrated
             } catch {
                 return false
@@ -207,7 +210,7 @@ public final class SweepStore: Sendable {
             return StoreReader(database: queue)
         }
         // Why not: empty (a run stopped as it began), another program's, or a newer Sweep's.
-        if tables == 0 { throw StoreError.notFound("\(path) holds no study yet (the database is empty)") }
+        if tables == 0 { throw StoreError.emptyDatabase(path: path) }
         try DatabaseOwnership.requireSweepOrEmpty(path: path) // throws for another program's file
         if !applied.isSubset(of: Set(Schema.migrator.migrations)) {
             throw StoreError.invalid("\(path) was written by a newer version of sweep; update sweep to read it")

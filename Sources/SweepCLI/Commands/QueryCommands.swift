@@ -17,9 +17,13 @@ struct Studies: ParsableCommand {
     @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
 
     func run() throws {
-        let reader = try database.reader()
-        let rows: [(StudyRecord, [TrialState: Int], TrialRecord?)] = try reader.read { q in
-            try q.studies().map { s in (s, try q.stateCounts(studyID: s.id), try q.best(study: s, top: 1).first) }
+        let rows: [(StudyRecord, [TrialState: Int], TrialRecord?)]
+        do {
+            rows = try database.reader().read { q in
+                try q.studies().map { s in (s, try q.stateCounts(studyID: s.id), try q.best(study: s, top: 1).first) }
+            }
+        } catch StoreError.emptyDatabase {
+            rows = [] // as a database whose studies were all deleted: a listing with nothing in it
         }
         let phases = rows.map { StudyPhase.of($0.0, databasePath: database.path) }
         switch format {
