@@ -144,7 +144,12 @@ import Testing
         #expect(try Self.pruner(#"{"name": "none"}"#).makePruner(maxSteps: 10) is NopPruner)
         #expect(try Self.pruner(#"{"name": "median"}"#).makePruner(maxSteps: 10) is MedianPruner)
         let asha = try Self.pruner(#"{"name": "asha", "reduction_factor": 3}"#).makePruner(maxSteps: 500) as? SuccessiveHalvingPruner
-        #expect(asha?.minResource == 5 && asha?.promotionSteps == [5, 15, 45, 135, 405])
+        // Optuna's estimate from a 500-epoch trial: its last step 499 // 100.
+        #expect(asha?.minResource == 4 && asha?.promotionSteps == [4, 12, 36, 108, 324])
+        for (epochs, auto) in [(1, 1), (100, 1), (200, 1), (201, 2), (300, 2), (301, 3)] {
+            let p = try Self.pruner(#"{"name": "asha"}"#).makePruner(maxSteps: epochs) as? SuccessiveHalvingPruner
+            #expect(p?.minResource == auto, "\(epochs) epochs")
+        }
         let hb = try Self.pruner(#"{"name": "hyperband"}"#).makePruner(maxSteps: 81) as? HyperbandPruner
         #expect(hb?.bracketCount == 5 && hb?.maxResource == 81)
         #expect(try Self.pruner(#"{"name": "threshold", "upper": 1}"#).makePruner(maxSteps: 10) is ThresholdPruner)

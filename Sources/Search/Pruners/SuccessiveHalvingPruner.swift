@@ -139,7 +139,7 @@ extension SuccessiveHalvingPruner {
             case promotion
         }
 
-        /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
+        /// Epochs of the first rung (default auto: max(1, (max epochs - 1) / 100), Optuna's estimate).
         public var minResource = PrunerResource.auto
         /// The last rung ends at or before this epoch, and always before a trial's max epochs
         /// (where a trial completes). W&B's hyperband `max_iter`: no rung beyond it, while
@@ -196,7 +196,9 @@ extension SuccessiveHalvingPruner {
 
         func pruner(maxSteps: Int) -> SuccessiveHalvingPruner {
             let last = min(maxSteps, maxResource ?? maxSteps)
-            return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, last / 100)), reductionFactor: reductionFactor,
+            // Optuna: max(last_step // 100, 1) of a finished trial, whose steps count from 0
+            // (a trial of 200 epochs ends at step 199: min_resource 1, not 2).
+            return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, (last - 1) / 100)), reductionFactor: reductionFactor,
                                            minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount,
                                            maxSteps: maxSteps, maxResource: maxResource)
         }
