@@ -15,6 +15,8 @@ public struct ReportData: Sendable {
     public var importance: [ParameterImportance]
     /// Population Based Training's exploit/explore steps (empty for other studies).
     public var lineage: [LineageStep] = []
+    /// When coordinators ran the study (for the wall time).
+    public var runs = RunSegments([])
     public var databasePath: String
     public var generatedAt: Double
 
@@ -35,7 +37,7 @@ public struct ReportData: Sendable {
         }
         let importance = ImportanceAnalysis.compute(space: s.definition.space, observations: observations)
         return ReportData(study: s, phase: StudyPhase.of(s, databasePath: databasePath), trials: trials, curves: curves, counts: counts, importance: importance,
-                          lineage: try q.lineage(studyID: s.id), databasePath: databasePath, generatedAt: now)
+                          lineage: try q.lineage(studyID: s.id), runs: try q.runSegments(studyID: s.id), databasePath: databasePath, generatedAt: now)
     }
 
     /// Whether the study trains the built-in network (what `sweep export-schedule` writes a
@@ -76,15 +78,13 @@ public struct ReportData: Sendable {
 
     public func count(_ s: TrialState) -> Int { counts[s] ?? 0 }
 
-    /// The time coordinators ran the study, interruptions left out, as `sweep status` and
-    /// `sweep compare` count it (the report counted a pause between runs, and its "wall
-    /// time" disagreed with theirs): the span from the first trial's start to the last
-    /// one's end (or now while running), at most the runs' recorded time once it stopped.
+    /// From the first trial's start to the last one's end (or now while running), the time
+    /// the study stood interrupted left out: ``RunSegments/trialSpan(firstStart:lastEnd:)``,
+    /// as `sweep compare` counts it (the report counted a pause between runs).
     public var wallTime: Double? {
         guard let first = trials.compactMap(\.startedAt).min() else { return nil }
         let last = phase == .running ? generatedAt : (trials.compactMap(\.finishedAt).max() ?? first)
-        let span = max(0, last - first)
-        return phase != .running && study.runSeconds > 0 ? min(span, study.runSeconds) : span
+        return (phase == .running ? runs.extendingLast(to: generatedAt) : runs).trialSpan(firstStart: first, lastEnd: last)
     }
 
     /// Median duration of finished trials.

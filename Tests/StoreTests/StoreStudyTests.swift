@@ -116,6 +116,11 @@ import Testing
         // (The re-run dropped attempt 1's epoch; the worker's last heartbeat still ends the first run.)
         #expect(segments == RunSegments([(100, 130), (500, 520)]))
         #expect(segments.total == 50)
+        // The wall time of `compare` and `report`: the first start (101, say) to the last end,
+        // the 370 s the study stood interrupted left out.
+        #expect(segments.trialSpan(firstStart: 101, lastEnd: 520) == 49)
+        #expect(RunSegments([]).trialSpan(firstStart: 101, lastEnd: 520) == 419, "no recorded runs: all of it")
+        #expect(segments.trialSpan(firstStart: nil, lastEnd: 520) == nil)
     }
 
     @Test func forgivenFailuresReturnTheTrialToTheQueue() throws {

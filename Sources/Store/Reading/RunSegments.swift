@@ -30,6 +30,15 @@ public struct RunSegments: Sendable, Hashable {
         return copy
     }
 
+    /// From `firstStart` (the first trial's start) to `lastEnd` (the last one's end),
+    /// counting only the time a coordinator ran the study: the time it stood interrupted
+    /// waiting for a resume is left out (all of it counts for a study without recorded
+    /// runs). What `sweep compare` and `sweep report` call the study's wall time.
+    public func trialSpan(firstStart: Double?, lastEnd: Double?) -> Double? {
+        guard let firstStart, let lastEnd else { return nil }
+        return segments.isEmpty ? max(0, lastEnd - firstStart) : activeSeconds(from: firstStart, to: lastEnd)
+    }
+
     /// All running time.
     public var total: Double { segments.reduce(0) { $0 + max(0, $1.end - $1.start) } }
 }

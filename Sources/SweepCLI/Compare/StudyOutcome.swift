@@ -22,13 +22,6 @@ struct StudyOutcome {
     /// When a coordinator ran the study: time while it was interrupted does not count.
     var runs: RunSegments
 
-    /// First start to last end, counting only the time a coordinator ran the study (all of it
-    /// for a study without recorded runs).
-    static func wallTime(first: Double?, last: Double?, runs: RunSegments) -> Double? {
-        guard let first, let last else { return nil }
-        return runs.segments.isEmpty ? max(0, last - first) : runs.activeSeconds(from: first, to: last)
-    }
-
     static func load(_ reader: StoreReader, study name: String, databasePath: String) throws -> StudyOutcome {
         try reader.read { q in
             let s = try q.requireStudy(named: name)
@@ -39,7 +32,7 @@ struct StudyOutcome {
             let last = trials.compactMap(\.finishedAt).max()
             return StudyOutcome(study: s, databasePath: databasePath, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id),
                                 best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
-                                wallTime: try Self.wallTime(first: first, last: last, runs: q.runSegments(studyID: s.id)),
+                                wallTime: try q.runSegments(studyID: s.id).trialSpan(firstStart: first, lastEnd: last),
                                 firstStart: first, finishOrder: finished, runs: try q.runSegments(studyID: s.id))
         }
     }
