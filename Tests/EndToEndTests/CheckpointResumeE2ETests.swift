@@ -204,6 +204,54 @@ struct CheckpointResumeE2ETests {
         #expect(curve.filter { $0.step > k }.allSatisfy { $0.attempt == 2 })
     }
 
+    /// A program of 3 epochs under `max_epochs: 8` whose worker dies after its last report
+    /// (while it saves its model): the rescue resumes after epoch 3 with nothing left to
+    /// train, and the program exits without a report. The trial completes with epoch 3's
+    /// value (it failed: "the program never reported the objective 'loss' (it reported: )").
+    @Test func aTrialResumedAfterItsProgramsLastEpochCompletesWithItsValue() throws {
+        let h = try SweepHarness("ckpt-after-last")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import json, os, time
+            import sweep_client
+            path = os.path.join(sweep_client.checkpoint_dir(), "state.json")
+            start = json.load(open(path))["epoch"] if os.path.exists(path) else 0
+            for epoch in range(start + 1, 4):
+                with open(path + ".tmp", "w") as f:
+                    json.dump({"epoch": epoch}, f)
+                os.replace(path + ".tmp", path)
+                sweep_client.report(epoch, loss=1.0 / epoch, acc=epoch / 10)
+            if start == 0:
+                time.sleep(60)  # saving its model when the worker dies
+            """)
+        let sweep = commandSweep(study: "al", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("al.yaml", sweep)
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + Self.timing, log: "coordinator.log")
+        let victim = try h.start(["worker", "--connect", endpoint, "--id", "victim", "--allow-commands"] + Self.timing, log: "victim.log")
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        // Epoch 3 recorded, and its checkpoint (sent after the report) kept.
+        let checkpoint = h.db + ".artifacts/al/checkpoints/trial-0.ckpt"
+        let saved = h.waitFor(timeout: 120) {
+            // (The checkpoint first: the trial exists then, and `curve` requires it.)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: checkpoint))?[.modificationDate] as? Date,
+                  let third = (try? Self.curve(h, db: h.db, study: "al"))?.first(where: { $0.step == 3 }) else { return false }
+            return modified.timeIntervalSince1970 >= third.recordedAt - 0.05
+        }
+        try #require(saved, "\(h.logText("coordinator.log"))\n\(h.logText("victim.log"))")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let rescuer = try h.start(["worker", "--connect", endpoint, "--id", "rescuer", "--allow-commands"] + Self.timing, log: "rescuer.log")
+        defer { if rescuer.isRunning { rescuer.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
+        let attempts = try Self.attempts(h, study: "al")
+        #expect(attempts.map(\.outcome) == [.stale, .complete], "\(attempts)")
+        #expect(attempts.last?.resumedFromEpoch == 3, "\(attempts)")
+        let trial = try h.reader().read { q in try q.trial(studyID: try q.requireStudy(named: "al").id, number: 0) }
+        #expect(trial?.state == .complete && trial?.value == 1.0 / 3, "\(String(describing: trial))")
+        #expect(trial?.metrics["acc"] == 0.3, "its last epoch's metrics: \(String(describing: trial?.metrics))")
+    }
+
     /// `summary: best` values a trial over its whole curve, also when its last attempt resumed
     /// from a checkpoint (it saw only its own epochs: 0.3 instead of epoch 2's 0.1).
     @Test func aResumedTrialSummarizedByItsBestEpochCountsTheEpochsBeforeTheCheckpoint() throws {

@@ -25,7 +25,15 @@ extension CoordinatorCore {
         let rowID = trials[r.trial].rowID
         if let started = trials[r.trial].lease?.startedAt { workers[worker]?.timeOutcome(now: now, started: started) }
         if let tail = r.log { try tx.setAttemptLogTail(trialID: rowID, attempt: r.attempt, tail) }
-        let value = bestOfWholeCurve(r.value ?? r.metrics[metric], trial: r.trial, epochs: r.epochs)
+        var reported = r.value ?? r.metrics[metric]
+        var metrics = r.metrics
+        if reported == nil, r.state == .complete, let carried = try carriedResult(trial: r.trial, rowID: rowID, epochs: r.epochs, tx: tx) {
+            // A resumed attempt that had nothing left to train reported nothing: the value
+            // and final metrics are those of the trial's earlier epochs.
+            reported = carried.value
+            metrics = carried.metrics.merging(metrics) { $1 }
+        }
+        let value = bestOfWholeCurve(reported, trial: r.trial, epochs: r.epochs)
         // An infinite result is a result (the worst or the best there is); NaN or none is not.
         guard let value, !value.isNaN else {
             try fail(trial: r.trial, attempt: r.attempt, worker: worker, error: "the trial finished without a value of '\(metric)' (none, or NaN)", now: now, tx: tx)
@@ -34,7 +42,6 @@ extension CoordinatorCore {
         // A `summary: best` trial's objective among its final metrics is the value it is
         // ranked by (as W&B's summary of a metric defined with summary="min"), not the last
         // epoch's: exports showed the best in `value` and the last epoch's in its column.
-        var metrics = r.metrics
         if metrics[metric] != nil, summarizedByBest(r.trial) { metrics[metric] = value }
         health.succeeded(worker)
         if let verdict = health.verdict(trial: r.trial, on: worker, reached: .max) {
@@ -82,6 +89,16 @@ extension CoordinatorCore {
     /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
     /// curve: an attempt resumed from a checkpoint only saw its own epochs, so the same run
     /// was valued differently when the coordinator had restarted.
+    /// The last objective value a trial's stored curve holds up to `epochs`, with the metrics
+    /// of its last epoch: the result of an attempt that resumed with nothing left to train.
+    /// Nil when the curve has no objective value (the result then fails, as any without one).
+    func carriedResult(trial: Int, rowID: Int64, epochs: Int, tx: StoreTransaction) throws -> (value: Double, metrics: [String: Double])? {
+        guard epochs >= 1, history.trial(trial)?.intermediate.isEmpty == false else { return nil }
+        let curve = try tx.queries.intermediates(trialID: rowID).filter { $0.step <= epochs }
+        guard let value = curve.last(where: { $0.value.map { !$0.isNaN } ?? false })?.value else { return nil }
+        return (value, curve.last?.metrics ?? [:])
+    }
+
     func bestOfWholeCurve(_ value: Double?, trial: Int, epochs: Int) -> Double? {
         guard let value, !value.isNaN, summarizedByBest(trial),
               let earlier = history.trial(trial)?.intermediate.filter({ $0.key <= epochs && !$0.value.isNaN }).values else { return value }

@@ -96,9 +96,9 @@ struct CommandTrial: TrialKind {
         }
         let child: ChildProcess
         let checkpoints: CommandCheckpoints
+        var resumeEpoch = a.resume?.epoch // the epoch this attempt continues after, if restored
         do {
             // Its files are sent after reports and restored for a later attempt (CommandCheckpoints).
-            var resumeEpoch = a.resume?.epoch
             do {
                 checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: try session.resumeCheckpoint())
             } catch let error as CommandCheckpoints.ArchiveError {
@@ -431,6 +431,14 @@ struct CommandTrial: TrialKind {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)"
                     + (Self.reportLine(in: logs.outputTail(), naming: a.metric).map { "; it printed reports to its output instead (e.g. \($0)): write them to the descriptor in SWEEP_REPORT_FD, or use sweep_client.report" } ?? "")
                     + logs.stderrTail()
+            } else if objective.isEmpty, let resumed = resumeEpoch, resumed >= 1, objectiveNotANumber == nil {
+                // A resumed attempt with nothing left to train (its worker died after the last
+                // epoch, while the program saved its model; a promotion past the program's own
+                // epochs): the trial's value is the one its earlier epochs reported, which the
+                // coordinator holds (a result without a value takes it from the stored curve).
+                end.completed = true
+                end.finalValue = nil
+                log.info("trial \(a.trial): the program resumed after epoch \(resumed) reported no '\(a.metric)': the trial completes with its value of the earlier epochs")
             } else if objective.isEmpty {
                 let unread = (objectiveNotANumber.map { "; '\(a.metric)' was not a number in: \($0)" } ?? "")
                     + (pastLastEpoch > 0 ? "; \(pastLastEpoch) report(s) past epoch \(session.lastEpoch), the most this study runs (budget.max_epochs), were ignored" : "")
