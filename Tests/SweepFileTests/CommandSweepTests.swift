@@ -99,6 +99,28 @@ import Testing
 
     /// W&B's agents run a random or bayes sweep without run_cap until stopped: so does
     /// Sweep (17 of 20 real W&B files were refused for the missing run_cap).
+    /// ASHA and Hyperband on command trials build their rungs for `budget.max_epochs`: without
+    /// it, for 100 epochs, whatever the program runs; the file gets a note saying so.
+    @Test func rungPrunersWithoutMaxEpochsGetANote() throws {
+        func file(_ pruner: String, budget: String) -> String {
+            """
+            study: n
+            objective: {metric: loss, direction: minimize}
+            command: [python3, train.py]
+            parameters:
+              x: {uniform: [0, 1]}
+            pruner: \(pruner)
+            budget: \(budget)
+            """
+        }
+        let asha = try SweepDefinition.parse(text: file("{name: asha}", budget: "{trials: 4}"))
+        let note = try #require(asha.rungEpochsNote)
+        #expect(note.contains("ASHA's rungs end at epochs 1, 4, 16, 64 for trials of up to 100 epochs") && note.contains("Set budget.max_epochs"), "\(note)")
+        #expect(try SweepDefinition.parse(text: file("{name: hyperband}", budget: "{trials: 4}")).rungEpochsNote?.contains("Hyperband's brackets") == true)
+        #expect(try SweepDefinition.parse(text: file("{name: asha}", budget: "{trials: 4, max_epochs: 8}")).rungEpochsNote == nil)
+        #expect(try SweepDefinition.parse(text: file("{name: median}", budget: "{trials: 4}")).rungEpochsNote == nil)
+    }
+
     @Test func aWandBFileWithoutRunCapRunsUntilStopped() throws {
         let d = try SweepDefinition.parse(text: "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", file: "w.yaml")
         #expect(d.budget.trials == Budget.maxTrials)

@@ -77,6 +77,7 @@ struct Run: ParsableCommand {
             if refusesRun { throw UsageError(message) }
             StandardStream.error.write("note: " + message + "\n")
         }
+        if let note = definition.rungEpochsNote { StandardStream.error.write("note: \(note)\n") }
         if definition.cappedBudget(definition.budget.trials) == Budget.maxTrials {
             StandardStream.error.write("note: the budget is \(Budget.maxTrials) trials: the sweep runs until stopped (Ctrl-C; `sweep resume` continues it), as a W&B agent without run_cap\n")
         }
@@ -261,6 +262,7 @@ struct CoordinatorCommand: ParsableCommand {
         installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try DataPreflight.sweep(file)
+        if !resume, let note = definition.rungEpochsNote { StandardStream.error.write("note: \(note)\n") }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555", database: database.path)
         let security = try network.security()
         /// Refuses an existing study unless --resume, and a changed file unless --force.

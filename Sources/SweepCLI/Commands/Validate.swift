@@ -30,6 +30,7 @@ struct Validate: ParsableCommand {
                 print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
             if let (message, _) = ProgramLocation.problem(for: d, file: file) { print("note: " + message) }
+            if let note = d.rungEpochsNote { print("note: " + note) }
             // The data every trial reads (loaded once by the check above: the loader caches it).
             if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {
                 print(Self.dataLine(dataset))

@@ -351,6 +351,22 @@ public struct SweepDefinition: Sendable {
     /// Reports a command trial makes at most when `budget.max_epochs` does not say.
     public static let defaultCommandEpochs = 100
 
+    /// A note for a command sweep with ASHA or Hyperband and no `budget.max_epochs`: their
+    /// rungs (and `auto` resources) assume trials of ``defaultCommandEpochs``, while the
+    /// program decides how many it runs; a rung at the program's last epoch would prune
+    /// trials that trained them all, and a resumed or promoted trial would not know where
+    /// it ends. Nil when it does not apply.
+    public var rungEpochsNote: String? {
+        guard task == .command, budget.maxEpochs == nil else { return nil }
+        let rungs: String
+        switch pruner {
+        case .asha(let c): rungs = "ASHA's rungs end at epochs \(c.promotionSteps(maxSteps: maxEpochs).map(String.init).joined(separator: ", "))"
+        case .hyperband: rungs = "Hyperband's brackets are computed"
+        default: return nil
+        }
+        return "budget.max_epochs is not set: \(rungs) for trials of up to \(maxEpochs) epochs (the default for command trials). Set budget.max_epochs to the epochs your program runs, so that no rung ends at its last epoch (a trial that trained them all completes) and the rungs fit its length"
+    }
+
     /// Epochs per trial: the budget's cap, else the template's own count.
     public var maxEpochs: Int { budget.maxEpochs ?? Self.templateEpochs(task: task, template: template) }
 
