@@ -86,6 +86,8 @@ public struct SweepCommand: ParsableCommand {
         } catch is StoppedBeforeStart {
             printError("stopped before the study started; nothing was written")
             Foundation.exit(130)
+        } catch is StoppedBySignal {
+            Foundation.exit(130) // (what was done and kept is said already)
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
             Foundation.exit(1)
@@ -170,6 +172,10 @@ struct CommandFailure: Error {
 
 /// A sweep stopped by a signal before its study was created: nothing was written (exit 130).
 struct StoppedBeforeStart: Error {}
+
+/// A command stopped by Ctrl-C (or SIGTERM) after saying what it kept: exit 130, as a shell
+/// reports an interrupted command (`sweep train X && next` does not go on).
+struct StoppedBySignal: Error {}
 
 extension StoreError {
     /// Whether the user named something that does not exist (exit 2) rather than a failure.

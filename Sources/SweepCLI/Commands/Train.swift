@@ -84,6 +84,8 @@ struct Train: ParsableCommand {
         let display = LiveDisplay()
         let epochs = config.training.epochs
         var writeFailure: String?
+        // Ctrl-C (SIGINT, SIGTERM, SIGHUP) stops after the current epoch, saved; a second exits.
+        installStopSignals()
         let result = try trainer.fit(progress: { p in
             guard display.isTerminal else { return }
             let line = "epoch \(p.epoch)/\(epochs) \(progressBar(Double(p.batch) / Double(max(1, p.batchesPerEpoch)))) \(p.batch)/\(p.batchesPerEpoch)  loss \(String(format: "%.4f", p.loss))"
@@ -119,7 +121,12 @@ struct Train: ParsableCommand {
             let noMetrics = metricsFile.flatMap { $0.removeIfNothingWritten() ? $0.path : nil }
             throw CommandFailure(Self.divergence(completedEpochs: result.epochs.count, saveModel: saveModel, metricsOut: noMetrics, testing: !noTest && dataset.test.count > 0))
         case .earlyStopping: print("early stopping after epoch \(result.epochs.last?.epoch ?? 0)\(result.restoredBest ? "; restored the weights of epoch \(result.bestEpoch ?? 0)" : "")")
-        case .stoppedByCaller: print("stopped after epoch \(result.epochs.last?.epoch ?? 0)")
+        case .stoppedByCaller:
+            // Interrupted: the checkpoint holds the epochs so far; an unfinished run writes no
+            // model and measures no test set (as the run would, uninterrupted, at its end).
+            let again = checkpoint.map { "; `\(ShellCommand.sweep(["train", file, "--checkpoint", $0]))` continues it" } ?? "; nothing was saved (--checkpoint FILE keeps an interrupted run)"
+            print("stopped after epoch \(result.epochs.last?.epoch ?? continuedAfter ?? 0)\(again)")
+            throw StoppedBySignal()
         case .completed: break
         }
         if let best = result.bestEpoch, let monitor = config.training.earlyStopping?.monitor.rawValue,
