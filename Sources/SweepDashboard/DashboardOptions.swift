@@ -17,6 +17,12 @@ public struct DashboardOptions: Sendable, Equatable {
     /// Parses `HOST:PORT`, `:PORT` or `PORT`; beyond loopback it needs a token or `insecure`.
     /// Errors name the option and the bad value.
     public init(bind: String, token: String?, insecure: Bool, option: String = "--bind") throws {
+        // A ZeroMQ endpoint (`tcp://...`, what `--bind` of a coordinator takes) is no HTTP
+        // address: it read as the host "tcp" (not loopback) and asked for a token.
+        if bind.contains("://") {
+            let bare = bind.split(separator: "/").last.map(String.init) ?? bind
+            throw DashboardError.badOption("\(option) '\(bind)': the dashboard listens on HOST:PORT (HTTP), not a ZeroMQ endpoint; e.g. \(bare)")
+        }
         var host = "127.0.0.1"
         var portText = bind
         if let colon = bind.lastIndex(of: ":") {

@@ -352,6 +352,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: s.db), "a refused command wrote the database")
         let bad = try s.sweep(["run", file, "--db", s.db, "--dashboard", "127.0.0.1:99999"])
         #expect(bad.status == 2 && bad.output.contains("port from 0 to 65535"), "\(bad.output)")
+        // A ZeroMQ endpoint is said to be one (it was "beyond loopback", the host read as "tcp").
+        let endpoint = try s.sweep(["dashboard", "--db", s.db, "--bind", "tcp://127.0.0.1:0"])
+        #expect(endpoint.status == 2 && endpoint.output.contains("--bind 'tcp://127.0.0.1:0': the dashboard listens on HOST:PORT (HTTP), not a ZeroMQ endpoint; e.g. 127.0.0.1:0"), "\(endpoint.output)")
         let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"])
         try #require(r.status == 0, "\(r.output)")
         let dash = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0"])

@@ -15,7 +15,7 @@ struct Convert: ParsableCommand {
             honour is an error naming it.
 
             Examples:
-              sweep convert wandb sweeps/wandb/sweep.yaml
+              sweep convert wandb sweeps/commands/wandb/sweep.yaml
               sweep convert wandb sweep.yaml > sweep-native.yaml
               sweep validate sweep-native.yaml
             """)

@@ -81,7 +81,12 @@ public struct SweepDefinition: Sendable {
     /// Why `metric` is not an objective of these trials, with a "did you mean": another
     /// task's metric says which task reports it.
     static func unknownMetric(_ metric: String, reported: [String], task: PredictionTask?) -> String {
-        let list = reported.joined(separator: ", ")
+        // The class count is not known here: the metrics of two-class data only are said so
+        // (a 10-class sweep was offered val_f1, which it then refuses).
+        let anyData = task.map { Set(TrainingMetric.epochMetricNames(task: $0, binary: false)) } ?? Set(reported)
+        let twoClassOnly = reported.filter { !anyData.contains($0) }
+        let list = reported.filter(anyData.contains).joined(separator: ", ")
+            + (twoClassOnly.isEmpty ? "" : "; for two-class data also \(twoClassOnly.joined(separator: ", "))")
         if let task, let known = TrainingMetric(name: metric), known.split != .test, !known.kind.isReported(task: task, binary: nil) {
             // The same split's main metric of this task.
             let counterpart = TrainingMetric(task == .regression ? .r2 : .accuracy, on: known.split).name
