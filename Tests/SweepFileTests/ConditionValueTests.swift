@@ -63,3 +63,34 @@ import Search
         #expect(stored.space.parameter(named: "y")?.condition?.values == [.double(0.5)])
     }
 }
+
+/// Every problem of a file in one round: the trial template's (an unknown key) came only
+/// once a range in error elsewhere was fixed.
+@Suite struct OneRoundTests {
+    @Test func aRangeInErrorDoesNotHideTheTemplatesProblems() throws {
+        let text = """
+            study: lr
+            data: {dataset: blobs, samples: 200, classes: 2}
+            model: {hidden: [{int: [8, 4]}]}
+            training:
+              epochs: 2
+              batch_sise: 64
+              optimizer: {name: adam, learning_rate: {loguniform: [0.0, 0.1]}}
+            sampler: {name: random}
+            budget: {trials: 2}
+            """
+        let problems: [ConfigError]
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "lr.yaml")
+            Issue.record("accepted")
+            return
+        } catch {
+            problems = error.all
+        }
+        #expect(problems.map(\.line) == [
+            "lr.yaml:3:24: model.hidden[0].int: empty range: low 8 is greater than high 4",
+            "lr.yaml:6:3: training.batch_sise: unknown key 'batch_sise'; did you mean 'batch_size'?",
+            "lr.yaml:7:55: training.optimizer.learning_rate.loguniform: a log range needs low > 0, got 0.0",
+        ], "\(problems.map(\.line))")
+    }
+}

@@ -264,8 +264,14 @@ public struct SweepDefinition: Sendable {
             // a `when:` in one): left out of the search space's probe.
             for l in lookalikes { template = template.setting(path: (["parameters"] + l.path)[...], to: ConfigNode(.null)) }
         }
-        let searched = check { () throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) in
-            try searchSpace(of: template, strict: strict)
+        let searched: ([ParameterSpec], [ConditionalValueSpec], SearchSpace)?
+        var searchProblems: [ConfigError] = []
+        do throws(ConfigError) {
+            searched = try searchSpace(of: template, strict: strict)
+        } catch {
+            searched = nil
+            problems.append(error)
+            searchProblems = error.all
         }
         if let sampler, let space = searched?.2, let problem = sampler.problem(with: space) {
             problems.append(ConfigError(mark: root.entry("sampler")?.keyMark, path: ConfigPath([.key("sampler")]), message: problem))
@@ -275,7 +281,17 @@ public struct SweepDefinition: Sendable {
             problems += SchedulingRules.problems(root: root, task: task, scheduler: scheduler, pruner: pruner, budget: budget, space: space,
                                                  maxEpochs: epochs, parameters: searched?.0 ?? [])
         }
-        if !problems.isEmpty, task != .command, let searched,
+        // A range in error is set aside for the probe below (its default applies), so that the
+        // template's other problems come in the same round (`batch_sise` came only once a
+        // `loguniform: [0, 0.1]` elsewhere was fixed).
+        var probeTemplate = ConfigNode(.mapping(templateEntries.filter { allowed.contains($0.key) }), mark: root.mark) // unknown sections are reported above
+        var setAside: [ConfigPath] = []
+        var probeSpace = searched
+        if searched == nil, !searchProblems.isEmpty {
+            (probeTemplate, setAside) = Self.settingAsideRanges(of: searchProblems, in: probeTemplate)
+            probeSpace = try? searchSpace(of: probeTemplate, strict: strict)
+        }
+        if !problems.isEmpty, task != .command, let searched = probeSpace,
            let noPruner = try? decoder.decode(PrunerConfig.self, from: ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("none")))]))) {
             // The trial template's problems come with the sections' (they came in a second
             // round, once the sections were right): the template at the base point.
@@ -284,9 +300,14 @@ public struct SweepDefinition: Sendable {
                 objective: objective ?? Objective(metric: "value", direction: .minimize), seed: seed ?? 0,
                 sampler: sampler ?? SamplerConfig(), pruner: pruner ?? noPruner, scheduler: nil, budget: budget ?? Budget(trials: 1),
                 retry: RetryPolicy(), artifacts: ArtifactPolicy(), task: task,
-                parameters: searched.0, conditionalValues: searched.1, space: searched.2,
-                template: ConfigNode(.mapping(templateEntries.filter { allowed.contains($0.key) }), mark: root.mark)) // unknown sections are reported above
-            do throws(ConfigError) { _ = try provisional.spec(for: provisional.baseAssignment(), trialSeed: 1) } catch { problems.append(error) }
+                parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: probeTemplate)
+            do throws(ConfigError) { _ = try provisional.spec(for: provisional.baseAssignment(), trialSeed: 1) } catch {
+                // Not what a set-aside range's absence caused, in it or around it (a section left
+                // without its only input): that range is reported already.
+                problems += error.all.filter { e in
+                    !setAside.contains { e.path.components.starts(with: $0.components) || $0.components.starts(with: e.path.components) }
+                }
+            }
         }
         if let problem = ConfigError.combining(problems) { throw problem }
         guard let study, let objective, let seed, let budget, let retry, let artifacts, let sampler, let pruner, let searched else {
@@ -298,6 +319,27 @@ public struct SweepDefinition: Sendable {
             parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: template)
         try definition.validateTemplate()
         return definition
+    }
+
+    /// `template` without the ranges `problems` are about (the innermost range holding each
+    /// problem's path, else the node at the path), and the paths removed.
+    static func settingAsideRanges(of problems: [ConfigError], in template: ConfigNode) -> (ConfigNode, [ConfigPath]) {
+        var removed: [ConfigPath] = []
+        for problem in problems where !problem.path.isEmpty {
+            var components = problem.path.components
+            var range: ConfigPath?
+            while !components.isEmpty {
+                let prefix = ConfigPath(components)
+                if let node = template.node(at: prefix), ParameterExtraction.isRange(node) { range = prefix; break }
+                components.removeLast()
+            }
+            let path = range ?? problem.path
+            if template.node(at: path) != nil, !removed.contains(where: { path.components.starts(with: $0.components) }) { removed.append(path) }
+        }
+        // (Outer paths first would remove inner ones twice: each removal is its own walk.)
+        var repaired = template
+        for path in removed { repaired = repaired.replacing(at: path, with: nil) }
+        return (repaired, removed)
     }
 
     /// The searched parameters of `template`, its conditional values and the search space.
