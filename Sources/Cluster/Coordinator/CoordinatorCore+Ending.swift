@@ -6,6 +6,9 @@ extension CoordinatorCore {
         finished = true
         // (Paused trials keep their checkpoints: `sweep resume --add-trials` may promote them.)
         finishReason = reason
+        // Warnings since the last tick (a checkpoint the last trials' pauses could not keep):
+        // recorded before the end, or lost with the process.
+        try recordCheckpointWarnings(now: now, tx: tx)
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
         // A study that gave up with budget left is not finished: it waits for `sweep resume`
@@ -28,6 +31,7 @@ extension CoordinatorCore {
     /// Stops handing out work (Ctrl-C): running trials stay RUNNING for a later resume;
     /// workers are no longer tracked (a resumed coordinator re-adopts them).
     func interrupt(now: Double, tx: StoreTransaction) throws {
+        try recordCheckpointWarnings(now: now, tx: tx)
         try flushWorkers(tx: tx)
         try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
         lastRunSecondsFlush = now
