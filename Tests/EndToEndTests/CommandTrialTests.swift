@@ -939,6 +939,26 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(FileManager.default.fileExists(atPath: rescued + ".logs/d"), "the copy does not find the run's logs")
     }
 
+    /// A database truncated in place (`truncate -s 0`, `> d.db`: the same file, its pages
+    /// gone) stops the run within seconds, exit 1, saying so; the run went on to the end of
+    /// its budget (a minute here) recording into nothing, and said so only then.
+    @Test func aDatabaseTruncatedDuringTheRunStopsIt() throws {
+        let h = try SweepHarness("db-truncated")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
+        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 400}\n")
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let done = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).filter { $0.state == .complete }.count }) ?? 0 }
+        try #require(h.waitFor(timeout: 30) { done() >= 2 }, "\(h.logText("run.log"))")
+        #expect(truncate(h.db, 0) == 0)
+        try #require(h.waitFor(timeout: 30) { !run.isRunning }, "the run went on: \(h.logText("run.log"))")
+        let log = h.logText("run.log")
+        #expect(run.terminationStatus == 1, "\(log)")
+        #expect(log.contains("the database \(h.db) was truncated or overwritten while the sweep ran: the run stopped, and what it recorded could not be saved"), "\(log)")
+        #expect(log.contains("sqlite3 \(h.db) .recover"), "\(log)")
+    }
+
     /// A first Ctrl-C says what the command waits for: the display said RUNNING, unchanged,
     /// for up to the programs' kill grace, and users pressed Ctrl-C again.
     @Test func aStopSaysWhatItWaitsFor() throws {

@@ -589,7 +589,10 @@ public final class Coordinator {
             problems.append("its running trials could not be recorded as handed back: \(error)")
         }
         var saved: String?
-        for target in watch.rescuePaths(study: core.study.name) where saved == nil {
+        // A damaged file has nothing left to copy (its pages are gone); the pages of its log go
+        // back into it as the run closes, so `sqlite3 FILE .recover` may find the latest ones.
+        if change == .damaged { problems.append("its pages are gone, so nothing could be copied (`sqlite3 \(watch.path) .recover` may save the latest changes, written back from the run's log)") }
+        for target in watch.rescuePaths(study: core.study.name) where saved == nil && change != .damaged {
             do {
                 try store.saveCopy(to: target)
                 watch.linkFolders(to: target)
@@ -599,7 +602,7 @@ public final class Coordinator {
                 problems.append("the copy to \(target) failed: \(DatabaseFailure.describe(error) ?? "\(error)")")
             }
         }
-        watch.removeLog()
+        if change != .damaged { watch.removeLog() } // (the same file: its log belongs to it)
         result.databaseLost = LostDatabase(change: change, rescuedTo: saved)
         if saved == nil || !problems.isEmpty { result.reason += "; " + problems.joined(separator: "; ") }
         return result

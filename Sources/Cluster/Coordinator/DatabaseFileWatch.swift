@@ -15,6 +15,10 @@ struct DatabaseFileWatch {
     enum Change: String, Sendable {
         case removed
         case replaced = "replaced by another file"
+        /// The same file, but no SQLite database any more (`truncate -s 0`, `> study.db`):
+        /// its pages are gone, and a run that went on recorded into nothing (all of it lost,
+        /// said only at the end).
+        case damaged = "truncated or overwritten"
     }
 
     /// The path as given (for messages and the copy's name).
@@ -45,12 +49,28 @@ struct DatabaseFileWatch {
         var info = stat()
         let current: Change?
         if stat(realPath, &info) == 0 {
-            current = UInt64(info.st_dev) == atStart.device && UInt64(info.st_ino) == atStart.inode ? nil : .replaced
+            let same = UInt64(info.st_dev) == atStart.device && UInt64(info.st_ino) == atStart.inode
+            current = !same ? .replaced : Self.holdsSQLiteHeader(realPath, size: Int64(info.st_size)) == false ? .damaged : nil
         } else {
             current = errno == ENOENT || errno == ENOTDIR ? .removed : nil
         }
         defer { seen = current }
         return current != nil && current == seen ? current : nil
+    }
+
+    /// The 16 bytes every SQLite database starts with.
+    static let sqliteMagic = Array("SQLite format 3\u{0}".utf8)
+
+    /// Whether the file starts as an SQLite database does (it always does once created: the
+    /// switch to WAL writes its first page); nil when it cannot be read (that says nothing).
+    static func holdsSQLiteHeader(_ path: String, size: Int64) -> Bool? {
+        guard size >= 100 else { return false } // a database header is 100 bytes
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: sqliteMagic.count)
+        guard pread(fd, &head, head.count, 0) == head.count else { return nil }
+        return head == sqliteMagic
     }
 
     /// Removes the run's log beside the file's name: SQLite would replay it into whatever
