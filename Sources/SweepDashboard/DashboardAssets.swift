@@ -7,6 +7,9 @@ enum DashboardAssets {
     static let css = ReportStyle.css + #"""
 
 body { max-width: 1000px; }
+/* The dashboard's tables scroll sideways (.table-wrap): a word or number is never split over
+   lines ("-0.06534", "epochs" were, as the printable report must to fit its page). */
+table.data th, table.data td.param { overflow-wrap: break-word; }
 .topbar { font-size: 13px; color: var(--muted); margin: -14px 0 14px; display: flex; justify-content: space-between; }
 .topbar a { color: var(--blue); text-decoration: none; font-weight: 600; }
 #status { font-size: 12px; }
@@ -76,7 +79,14 @@ input, select, button { font: inherit; font-size: 13px; }
   // A list value (a W&B list choice) as its JSON text: String([64, 32]) is "64,32", which the
   // enqueue form would send and nothing could tell from [[64], [32]].
   // A list as Sweep writes it (`[64, 32]`, `["a,b", "c"]`): commas inside strings stay as they are.
-  function paramText(v) { return Array.isArray(v) ? "[" + v.map(function (x) { return Array.isArray(x) ? paramText(x) : JSON.stringify(x); }).join(", ") + "]" : String(v); }
+  // Text as it is, visibly: line breaks, tabs, other control characters and the marks that
+  // reorder text (U+202E showed "\u202Eevil" as "live") are written as escapes, as the CLI does.
+  function visible(s) {
+    return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, function (c) {
+      return c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : "\\u{" + c.charCodeAt(0).toString(16).toUpperCase() + "}";
+    });
+  }
+  function paramText(v) { return Array.isArray(v) ? "[" + v.map(function (x) { return Array.isArray(x) ? paramText(x) : JSON.stringify(x); }).join(", ") + "]" : visible(String(v)); }
   function fmtParam(v) { return typeof v === "number" ? fmt(v) : paramText(v); }
   function seconds(s) {
     if (!num(s)) return "-";
@@ -86,13 +96,16 @@ input, select, button { font: inherit; font-size: 13px; }
   }
   function time(t) { return num(t) ? new Date(t * 1000).toLocaleTimeString() : "-"; }
   function setStatus(text) { var s = $("status"); if (s) s.textContent = text; }
+  // What the page last saw of its study (its state), and whether it asked for a stop: when
+  // the dashboard then goes away it went with its sweep, which is no connection problem.
+  var lastSeen = { state: null, stopAsked: false };
   function getJSON(url) {
     return fetch(url, { cache: "no-store" }).then(function (r) {
       if (r.status === 404) {
         // No such study or trial: no use retrying.
         return r.text().then(function (t) { var e = new Error(t.trim() || "not found"); e.notFound = true; throw e; });
       }
-      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      if (!r.ok) return r.text().then(function (t) { throw new Error(t.trim() || url + ": HTTP " + r.status); });
       return r.json();
     });
   }
@@ -102,7 +115,11 @@ input, select, button { font: inherit; font-size: 13px; }
   function poll(fn, ms) {
     function tick() {
       var slow = false;
-      fn().then(function (r) { setStatus(r === "final" ? "final: this trial has ended" : "live · updated " + new Date().toLocaleTimeString()); },
+      fn().then(function (r) {
+                  setStatus(r === "final" ? "final: this trial has ended"
+                            : r === "ended" ? "the study has ended · updated " + new Date().toLocaleTimeString()
+                            : "live · updated " + new Date().toLocaleTimeString());
+                },
                 function (e) {
                   // Not there (yet: a page opened before its sweep starts): said once, looked at again slowly.
                   if (e.notFound) {
@@ -110,6 +127,9 @@ input, select, button { font: inherit; font-size: 13px; }
                     setStatus(e.message + " (see the list of studies: /)");
                     ["study-sub", "trial-sub"].forEach(function (id) { var s = $(id); if (s && s.textContent === "loading…") s.textContent = "not found"; });
                   }
+                  else if (lastSeen.stopAsked || (lastSeen.state && lastSeen.state !== "RUNNING"))
+                    setStatus("the dashboard has stopped with its sweep (the study " + (lastSeen.stopAsked && lastSeen.state === "RUNNING" ? "was stopped" : "is " + String(lastSeen.state).toLowerCase()) + "): this page shows its last state");
+                  else if (e.message.indexOf("cannot read the database") === 0) setStatus(e.message + "; retrying");
                   else setStatus("cannot reach the dashboard (" + e.message + "); retrying");
                 })
         .then(function () { setTimeout(tick, slow ? Math.max(ms, 5000) : ms); slow = false; });
@@ -194,7 +214,10 @@ input, select, button { font: inherit; font-size: 13px; }
           var link = el("a", { href: studyURL(s.name) }, s.name);
           td = el("td"); td.appendChild(link); tr.appendChild(td);
           tr.appendChild(el("td", {}, s.state.toLowerCase()));
-          tr.appendChild(el("td", { "class": "num" }, s.trials + (s.budgeted ? "/" + s.budget : " (no budget)")));
+          // Ended trials of the budget, as `sweep studies` and `sweep status` count them (all
+          // trials were counted: an interrupted study's RUNNING ones made 21/40 of 19/40).
+          var ended = (s.counts.COMPLETE || 0) + (s.counts.PRUNED || 0) + (s.counts.FAIL || 0);
+          tr.appendChild(el("td", { "class": "num" }, ended + (s.budgeted ? "/" + s.budget : " (no budget)")));
           ["COMPLETE", "PRUNED", "FAIL", "RUNNING"].forEach(function (k) { tr.appendChild(el("td", { "class": "num" }, String(s.counts[k] || 0))); });
           tr.appendChild(el("td", {}, s.metric + " (" + s.direction + ")"));
           tr.appendChild(el("td", { "class": "num", "data-value": s.best === null ? "" : String(s.best) }, fmt(s.best)));
@@ -495,7 +518,8 @@ input, select, button { font: inherit; font-size: 13px; }
       var tr = el("tr", { "data-trial": t.number, "data-state": t.state });
       var a = el("a", { href: trialURL(d.summary.name, t.number) }, String(t.number));
       var td = el("td", { "class": "num" }); td.appendChild(a); tr.appendChild(td);
-      tr.appendChild(el("td", {}, t.state.toLowerCase()));
+      // RUNNING is what the database says: nobody runs it while the study is interrupted.
+      tr.appendChild(el("td", {}, t.state === "RUNNING" && d.summary.state === "INTERRUPTED" ? "interrupted" : t.state.toLowerCase()));
       tr.appendChild(el("td", { "class": "num value", "data-value": num(t.value) ? String(t.value) : "" }, fmt(t.value)));
       tr.appendChild(el("td", { "class": "num" }, String(t.epochs)));
       tr.appendChild(el("td", { "class": "num" }, seconds(key(t, "duration"))));
@@ -613,17 +637,24 @@ input, select, button { font: inherit; font-size: 13px; }
     ["trial-filter", "state-filter"].forEach(function (id) {
       ["input", "change"].forEach(function (kind) { $(id).addEventListener(kind, function () { if (state.detail) drawTable(state.detail); }); });
     });
+    // Only the study this dashboard's coordinator runs can be stopped from here (any study
+    // page offered it, and stopped that study, not the one shown).
+    getJSON("/api/coordinator").then(function (c) { $("stop-button").hidden = c.study !== name || c.ended; }, function () {});
     $("stop-button").addEventListener("click", function () {
-      if (!window.confirm("Stop the sweep? Running trials finish their epoch and are handed back; `sweep resume` continues it.")) return;
-      fetch("/api/stop", { method: "POST", headers: { Authorization: "Bearer " + $("token").value } })
-        .then(function (r) { return r.text().then(function (t) { $("action-result").textContent = r.status + ": " + t; }); },
-              function (e) { $("action-result").textContent = e.message; });
+      if (!window.confirm("Stop the sweep of study '" + name + "'? Running trials finish their epoch and are handed back; `sweep resume " + name + "` continues it.")) return;
+      fetch("/api/stop?study=" + encodeURIComponent(name), { method: "POST", headers: { Authorization: "Bearer " + $("token").value } })
+        .then(function (r) {
+          if (r.status === 202) lastSeen.stopAsked = true;
+          return r.text().then(function (t) { $("action-result").textContent = r.status + ": " + t; });
+        }, function (e) { $("action-result").textContent = e.message; });
     });
     $("enqueue-form").addEventListener("submit", function (e) { e.preventDefault(); enqueue(name); });
     var known = newStudyState();
     poll(function () {
       return getStudy(known, name).then(function (d) {
         state.detail = d;
+        lastSeen.state = d.summary.state;
+        if (d.summary.state !== "RUNNING") $("stop-button").hidden = true;
         drawSummary(d);
         drawEnqueue(d);
         var sig = JSON.stringify(d.summary.counts) + d.trials.map(function (t) { return t.state + t.epochs; }).join(",") + d.workers.map(function (w) { return w.state + w.trial; }).join(",");
@@ -650,7 +681,7 @@ input, select, button { font: inherit; font-size: 13px; }
               $("figures-box").innerHTML = html;
             });
         }
-      });
+      }).then(function () { return lastSeen.state && lastSeen.state !== "RUNNING" ? "ended" : undefined; });
     }, 1000);
   }
 
@@ -733,7 +764,14 @@ input, select, button { font: inherit; font-size: 13px; }
     if (names.length === 0) { $("compare-sub").textContent = "Choose studies on the studies page, then Compare."; return; }
     var known = names.map(newStudyState);
     poll(function () {
-      return Promise.all(names.map(function (n, i) { return getStudy(known[i], n); })).then(function (ds) {
+      // A study not found (a typo in the address, one deleted since) is named; the others are
+      // compared (one unknown study blanked the whole page).
+      return Promise.all(names.map(function (n, i) {
+        return getStudy(known[i], n).then(null, function (e) { if (e.notFound) return null; throw e; });
+      })).then(function (found) {
+        var missing = names.filter(function (n, i) { return !found[i]; });
+        $("compare-sub").textContent = "Best value so far against trial number." + (missing.length ? " Not found: " + missing.join(", ") + "." : "");
+        var ds = found.filter(function (d) { return d; });
         var W = 900, H = 360, L = 64, R = W - 160, T = 14, B = H - 44;
         var series = ds.map(function (d) {
           var best = null, pts = [];

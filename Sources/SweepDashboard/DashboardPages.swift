@@ -43,7 +43,7 @@ enum DashboardPages {
         <span id="trials-shown"></span> · click a column to sort</p>
         <div class="table-wrap"><table class="data" id="trials-table"><thead></thead><tbody></tbody></table></div></section>
         <section class="part" id="actions"><h2>Actions</h2><p class="caption">Changes need the token the dashboard was started with.
-        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button">Stop the sweep</button> <span id="action-result"></span></p>
+        <input id="token" type="password" placeholder="token" autocomplete="off"> <button id="stop-button" type="button" hidden>Stop this study's sweep</button> <span id="action-result"></span></p>
         <h3>Enqueue a trial</h3><p class="caption">A trial with these values runs next, on top of the budget (like <code>sweep enqueue</code>).
         Give every parameter that is active; leave inactive ones empty.</p>
         <form id="enqueue-form"><div class="enqueue-fields" id="enqueue-fields"></div>

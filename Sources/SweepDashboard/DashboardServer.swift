@@ -46,6 +46,19 @@ public final class DashboardServer: Sendable {
     private func notePagePoll() { lastPagePoll.withLock { $0 = Date().timeIntervalSince1970 } }
     /// Stops the sweep (`POST /api/stop`); nil for a dashboard without a coordinator.
     let stopSweep: (@Sendable () -> Void)?
+    /// The study the coordinator of this process runs, once it has one (the dashboard starts
+    /// listening before the study exists): the only one `POST /api/stop` stops, and the only
+    /// study page that offers it (every page offered it, and stopped this study).
+    private let coordinatedStudy = Mutex<String?>(nil)
+    /// Whether a `POST /api/stop` stopped the sweep (its dashboard then lingers as after a
+    /// finished one, so the page that stopped it sees the end).
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// The coordinator of this process runs study `name`.
+    public func coordinating(study name: String) { coordinatedStudy.withLock { $0 = name } }
+
+    /// Whether the sweep was stopped from the dashboard.
+    public var wasStoppedFromDashboard: Bool { stopRequested.load(ordering: .relaxed) }
     private let trialGauges = Mutex<[String: Gauge]>([:])
 
     /// A dashboard over `databasePath`; `withCoordinator` adds the coordinator's metrics and
@@ -155,12 +168,24 @@ public final class DashboardServer: Sendable {
             let text = try await Self.offload { try self.metricsText() }
             return Self.respond(text, type: "text/plain; version=0.0.4; charset=utf-8")
         }
+        router.get("/api/coordinator") { [self] _, _ in
+            // Which study this process's coordinator runs (null: none, as `sweep dashboard`).
+            struct Coordinated: Encodable { var study: String?; var ended: Bool }
+            let doc = Coordinated(study: coordinatedStudy.withLock { $0 }, ended: sweepHasEnded.load(ordering: .relaxed))
+            let data = try JSONEncoder().encode(doc)
+            return Response(status: .ok, headers: Self.headers("application/json"), body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.post("/api/stop") { [self] request, _ in
             if let refusal = authorize(request) { return refusal }
             guard let stopSweep else {
                 return Self.respond("this dashboard runs without a coordinator: stop the sweep where it runs\n", type: "text/plain", status: .notImplemented)
             }
+            // `?study=NAME` (what the study page sends): only the study this coordinator runs.
+            if let asked = request.uri.queryParameters["study"].map(String.init), let running = coordinatedStudy.withLock({ $0 }), asked != running {
+                return Self.respond("this dashboard's coordinator runs study '\(running)', not '\(asked)': nothing was stopped\n", type: "text/plain", status: .conflict)
+            }
             let ended = sweepHasEnded.load(ordering: .relaxed)
+            stopRequested.store(true, ordering: .relaxed)
             stopSweep()
             return Self.respond(ended ? "the sweep has ended; the dashboard stops too\n" : "stopping: running trials finish their epoch and are handed back\n",
                                 type: "text/plain", status: .accepted)
@@ -176,8 +201,10 @@ public final class DashboardServer: Sendable {
         guard let token = options.token else {
             return Self.respond("read-only: start the dashboard with --token to allow changes\n", type: "text/plain", status: .forbidden)
         }
+        // The scheme's name is case-insensitive (RFC 7235): `bearer TOKEN` too.
         let given = request.headers[.authorization] ?? ""
-        guard Self.constantTimeEqual(given, "Bearer " + token) else {
+        let credentials = given.lowercased().hasPrefix("bearer ") ? String(given.dropFirst("bearer ".count)) : ""
+        guard Self.constantTimeEqual(credentials, token) else {
             return Self.respond("missing or wrong token (send Authorization: Bearer TOKEN)\n", type: "text/plain", status: .unauthorized)
         }
         return nil
@@ -219,7 +246,15 @@ public final class DashboardServer: Sendable {
     }
 
     static func json(missing: String = "not found", _ make: @escaping @Sendable () throws -> Data?) async throws -> Response {
-        guard let data = try await offload(make) else { return notFound(missing) }
+        let answer: Data?
+        do {
+            answer = try await offload(make)
+        } catch {
+            // Said, not an empty 500: the page shows why (a database removed, or replaced by
+            // something that is not one), and that the dashboard itself answers.
+            return respond("cannot read the database: \(error)\n", type: "text/plain; charset=utf-8", status: .serviceUnavailable)
+        }
+        guard let data = answer else { return notFound(missing) }
         return Response(status: .ok, headers: headers("application/json"), body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -35,6 +35,9 @@ final class StudyFeed: Sendable {
     }
     /// Held while an answer is computed (see ``cached(_:_:)``).
     private let computing = Mutex<Void>(())
+    /// Whether the database has been read: a file missing after that was removed (or moved),
+    /// which an empty list of studies would hide.
+    private let sawDatabase = Atomic<Bool>(false)
 
     init(databasePath: String, maxAge: Double = 0.5, costFactor: Double = 40, fullRereadAge: Double = 30) {
         self.databasePath = databasePath
@@ -138,12 +141,17 @@ final class StudyFeed: Sendable {
 
     func studies() throws -> Data {
         // Before a sweep created the database: no studies yet.
-        guard FileManager.default.fileExists(atPath: databasePath) else { return Data("[]".utf8) }
-        return try cached("studies") {
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            if sawDatabase.load(ordering: .relaxed) { throw StoreError.notFound("the database \(databasePath) was removed (or moved) since the dashboard read it") }
+            return Data("[]".utf8)
+        }
+        let data = try cached("studies") {
             try Self.encode(try read { q in
                 try q.studies().map { s in Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
             })
         }
+        sawDatabase.store(true, ordering: .relaxed)
+        return data
     }
 
     /// The study JSON of study `name` (nil when there is no such study): everything on a

@@ -95,6 +95,16 @@ import Training
         #expect(named.status == 2 && named.output.contains("holds no study yet (the database is empty)"), "\(named.output)")
     }
 
+    /// A mark that reorders text (U+202E) in a choice is shown escaped: "\u{202E}evil" read
+    /// as "live" on a terminal, as control characters are (they were the only ones escaped).
+    @Test func textReorderingMarksAreShownEscaped() throws {
+        let h = try SweepHarness("bidi")
+        defer { h.cleanUp() }
+        let file = try h.write("b.yaml", "study: b\ncommand: [sh, t.sh]\nobjective: {metric: score, direction: minimize}\nparameters:\n  tag: {choice: [\"\\u202Eevil\", plain]}\nbudget: {trials: 1}\n")
+        let checked = try h.run(["validate", file])
+        #expect(checked.status == 0 && checked.output.contains("\\u{202E}evil") && !checked.output.contains("\u{202E}"), "\(checked.output)")
+    }
+
     /// `sweep enqueue` echoed a choice holding a line break raw, over two lines.
     @Test func enqueueEchoesTheTrialOnOneLine() throws {
         let h = try SweepHarness("enqueue-one-line")

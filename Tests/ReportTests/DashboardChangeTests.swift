@@ -120,12 +120,14 @@ import Testing
         let browser = try BrowserSession(scratch: s).run([
             ["do": "open", "url": base + "/study?name=enq"], ["do": "wait", "seconds": 1.5],
             ["do": "eval", "name": "fields", "js": fill], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "stopOffered", "js": "!document.getElementById('stop-button').hidden"],
             ["do": "eval", "name": "result", "js": "document.getElementById('enqueue-result').textContent"],
             ["do": "screenshot", "file": "study-enqueue.png", "height": 3000],
         ], screenshots: DashboardTests.screenshots)
         #expect(browser.errors.isEmpty, "\(browser.errors)")
         #expect(browser.console.isEmpty, "console: \(browser.console)")
         #expect(browser.values["fields"] as? Int == 3)
+        #expect(browser.values["stopOffered"] as? Bool == true, "the page of the study this coordinator runs offers to stop it")
         #expect((browser.values["result"] as? String)?.hasPrefix("queued") == true, "\(browser.values["result"] ?? "")")
 
         // Both run with exactly those values; then the sweep is stopped.

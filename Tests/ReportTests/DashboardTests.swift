@@ -221,8 +221,10 @@ import Testing
         #expect(HTTP.request(base + "/api/studies", method: "HEAD").map { ($0.status, $0.body) } ?? (0, "x") == (200, ""))
         // A database removed and created anew is the one shown (the removed file's studies
         // were served on, and the new ones were "not found").
+        // Removed, it is said to be (an empty list hid it), by a dashboard that answers.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: s.db + suffix) }
-        #expect(HTTP.request(base + "/api/studies")?.body == "[]")
+        let gone = HTTP.request(base + "/api/studies")
+        #expect(gone?.status == 503 && gone?.body.contains("cannot read the database: the database \(s.db) was removed (or moved) since the dashboard read it") == true, "\(String(describing: gone))")
         let other = try s.write("other.yaml", syntheticSweep(study: "other", trials: 2, epochs: 1))
         #expect(try s.sweep(["run", other, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
         let studies = HTTP.request(base + "/api/studies")?.body ?? ""
@@ -255,6 +257,7 @@ import Testing
             ["do": "eval", "name": "after", "js": rowNumbers],
             ["do": "eval", "name": "brush", "js": "(function () { var b = document.querySelector(\"[data-axis='x'] .pc-brush\"), h = document.querySelector(\"[data-axis='x'] .pc-hit\"); return b && h ? [Number(h.getAttribute('y')), Number(h.getAttribute('height')), Number(b.getAttribute('y')), Number(b.getAttribute('height'))] : null; })()"],
             ["do": "eval", "name": "svgs", "js": "['pc','contour-svg','edf-svg','timeline-svg'].filter(function (id) { return document.getElementById(id); }).length"],
+            ["do": "eval", "name": "stopOffered", "js": "!document.getElementById('stop-button').hidden"],
             ["do": "eval", "name": "figures", "js": "document.querySelectorAll('#figures-box section.fig svg').length"],
             ["do": "screenshot", "file": "study-brushed.png", "height": 1400],
             ["do": "eval", "name": "sorted", "js": "document.querySelector('#trials-table th[data-key=\"value\"]').click(); " + rowNumbers],
@@ -262,7 +265,9 @@ import Testing
             ["do": "eval", "name": "curves", "js": "Array.prototype.map.call(document.querySelectorAll('svg.metric-curve'), function (e) { return e.getAttribute('data-metric'); })"],
             ["do": "eval", "name": "trialSub", "js": "document.getElementById('trial-sub').getAttribute('data-state')"],
             ["do": "screenshot", "file": "trial.png", "height": 900],
-            ["do": "open", "url": base + "/compare?study=demo&study=other"], ["do": "wait", "seconds": 1.5],
+            // (An unknown study among them is named, and the others compared: it blanked the page.)
+            ["do": "open", "url": base + "/compare?study=demo&study=nosuch&study=other"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "compareSub", "js": "document.getElementById('compare-sub').textContent"],
             ["do": "eval", "name": "compared", "js": "Array.prototype.map.call(document.querySelectorAll('#compare-table tbody tr'), function (r) { return r.getAttribute('data-study'); })"],
             ["do": "eval", "name": "compareLines", "js": "document.querySelectorAll('#compare-svg path.compare-line').length"],
             ["do": "screenshot", "file": "compare.png", "height": 900],
@@ -271,7 +276,8 @@ import Testing
             ["do": "screenshot", "file": "studies.png", "height": 600],
         ], screenshots: Self.screenshots)
         #expect(browser.errors.isEmpty, "\(browser.errors)")
-        #expect(browser.console.isEmpty, "console: \(browser.console)")
+        // (The unknown study's 404 is the only message.)
+        #expect(browser.console.filter { !$0.contains("name=nosuch") }.isEmpty, "console: \(browser.console)")
 
         // The range is the band dragged over (15% to 60% of the axis; every move redraws the
         // plot, and the range once ran to the axis's end).
@@ -302,6 +308,9 @@ import Testing
         #expect(Set(browser.values["curves"] as? [String] ?? []) == metrics)
         #expect(browser.values["trialSub"] as? String == best.state.rawValue)
         #expect(browser.values["compared"] as? [String] == ["demo", "other"])
+        // No coordinator here: no study page offers to stop one (each stopped the run's study).
+        #expect(browser.values["stopOffered"] as? Bool == false)
+        #expect((browser.values["compareSub"] as? String)?.hasSuffix("Not found: nosuch.") == true, "\(browser.values["compareSub"] ?? "")")
         #expect(browser.values["compareLines"] as? Int == 2)
         #expect(browser.values["studies"] as? Int == 2)
 
@@ -324,14 +333,25 @@ import Testing
         let file = try s.write("slow.yaml", syntheticSweep(study: "slow", trials: 200, epochs: 4, sleep: 0.3))
         let token = "0123456789abcdef-test"
         let (run, port) = try Self.startWithDashboard(
-            s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-token", token], log: "run.log")
+            s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-token", token,
+                "--dashboard-linger", "4"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         let base = "http://127.0.0.1:\(port)"
         #expect(HTTP.request(base + "/api/stop", method: "POST")?.status == 401)
         #expect(HTTP.request(base + "/api/stop", method: "POST", headers: ["Authorization": "Bearer wrong-token-0123456"])?.status == 401)
+        // The page of another study may not stop this one (any study page stopped it).
+        #expect(Scratch.waitFor(timeout: 30) { HTTP.request(base + "/api/coordinator")?.body.contains("\"study\":\"slow\"") == true })
+        let other = HTTP.request(base + "/api/stop?study=other", method: "POST", headers: ["Authorization": "Bearer " + token])
+        #expect(other?.status == 409 && other?.body.contains("runs study 'slow', not 'other': nothing was stopped") == true, "\(String(describing: other))")
         #expect(run.isRunning, "a refused request stopped the sweep")
-        let accepted = HTTP.request(base + "/api/stop", method: "POST", headers: ["Authorization": "Bearer " + token])
+        // The scheme's name in any case (RFC 7235).
+        let accepted = HTTP.request(base + "/api/stop?study=slow", method: "POST", headers: ["Authorization": "bearer " + token])
         #expect(accepted?.status == 202, "\(accepted?.body ?? "no answer")")
+        // Stopped from the dashboard, it lingers as after a finished sweep (the page that
+        // stopped it sees the end): the coordinator is done, the dashboard still answers.
+        #expect(Scratch.waitFor(timeout: 90) { HTTP.request(base + "/api/coordinator")?.body.contains("\"ended\":true") == true }, "\(s.read("run.log").suffix(1500))")
+        let lingering = HTTP.request(base + "/api/studies")
+        #expect(lingering?.status == 200 && lingering?.body.contains("\"state\":\"INTERRUPTED\"") == true, "\(String(describing: lingering))")
         #expect(Scratch.waitFor(timeout: 90) { !run.isRunning }, "the sweep did not stop")
         run.waitUntilExit()
         #expect(run.terminationStatus == 130, "stopped, not finished")

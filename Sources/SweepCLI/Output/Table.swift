@@ -13,18 +13,27 @@ struct TextTable {
     /// A cell on one line: a line break or tab inside a value (a text parameter, an error)
     /// would break the row apart, so control characters are shown escaped (`\n`, `\t`).
     static func oneLine(_ cell: String) -> String {
-        guard cell.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return cell }
+        guard cell.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || isBidiControl($0) }) else { return cell }
         var out = ""
         for u in cell.unicodeScalars {
             switch u {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.properties.generalCategory == .control: out += String(format: "\\u{%X}", u.value)
+            case _ where u.properties.generalCategory == .control || isBidiControl(u): out += String(format: "\\u{%X}", u.value)
             default: out.unicodeScalars.append(u)
             }
         }
         return out
+    }
+
+    /// The invisible marks that reorder text (U+202E shows "\u{202E}evil" as "live"): shown
+    /// escaped as control characters are.
+    static func isBidiControl(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
     }
 
     func render() -> String {

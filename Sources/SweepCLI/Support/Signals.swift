@@ -42,6 +42,15 @@ func installStopSignals(forceOnSecond: Bool = false) {
     sigprocmask(SIG_UNBLOCK, &action.sa_mask, nil)
 }
 
+/// A stop asked for without a signal (the dashboard's Stop): as a first Ctrl-C, so that the
+/// next Ctrl-C counts as the second (it ends a linger, or hands trials back at once).
+/// (`signalCount` is written here from another thread than the handler's: at worst a Ctrl-C
+/// arriving in the same instant counts as the first, which the dashboard's stop already is.)
+func requestStop() {
+    if signalCount == 0 { signalCount = 1 }
+    processStop.set()
+}
+
 /// Asks Linux to send SIGTERM to this process when its parent dies (local workers of
 /// `sweep run`), so that killing the parent never leaves workers behind.
 func dieWithParent(_ parentPID: Int32) {

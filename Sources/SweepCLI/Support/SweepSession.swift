@@ -25,7 +25,7 @@ struct SweepSession {
         // exists (a re-run would otherwise be told the study already exists).
         var dashboardServer: (server: DashboardServer, port: Int)?
         if let dashboard {
-            let server = DashboardServer(databasePath: databasePath, options: dashboard, withCoordinator: true) { processStop.set() }
+            let server = DashboardServer(databasePath: databasePath, options: dashboard, withCoordinator: true) { requestStop() }
             do {
                 dashboardServer = (server, try server.startInBackground())
             } catch {
@@ -41,6 +41,7 @@ struct SweepSession {
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
         if let (server, port) = dashboardServer, let dashboard {
             coordinator.metrics = server.recorder
+            server.coordinating(study: study)
             print("dashboard on http://\(DashboardFlags.urlHost(dashboard.host)):\(port)/")
         }
         let local = LocalWorkers(logDirectory: nil)
@@ -106,12 +107,23 @@ struct SweepSession {
             throw CommandFailure("the database \(databasePath) was \(now) while the sweep ran: what this run recorded went with the \(now == "removed" ? "removed file" : "file it replaced"), which cannot be opened again")
         }
         try printSummary(summary)
-        if summary.finished { dashboardServer?.server.letOpenPagesSeeTheEnd() }
-        if summary.finished, let linger = dashboard?.linger, linger > 0 {
+        // A stop from the dashboard ends the run as the study's end does for its pages and
+        // the linger (the page that stopped it froze on "running", the linger was skipped);
+        // Ctrl-C here means leave now.
+        let stoppedFromPage = dashboardServer?.server.wasStoppedFromDashboard == true && !summary.finished
+        if stoppedFromPage {
+            // Its workers are gone: the study is free, and reads as interrupted (it read
+            // RUNNING while this process held its lock).
+            coordinator.close()
+            dashboardServer?.server.sweepEnded()
+        }
+        if summary.finished || stoppedFromPage { dashboardServer?.server.letOpenPagesSeeTheEnd() }
+        if summary.finished || stoppedFromPage, let linger = dashboard?.linger, linger > 0 {
             // The coordinator is done; its final numbers stay readable for a while (the study
             // is free meanwhile: the lock held here refused a resume until the dashboard went).
+            // (After a stop, processStop is already set: a Ctrl-C then sets processForce.)
             let deadline = Date().addingTimeInterval(linger)
-            while Date() < deadline && !processStop.isSet { usleep(50_000) }
+            while Date() < deadline && !(stoppedFromPage ? processForce.isSet : processStop.isSet) { usleep(50_000) }
         }
         // Like a shell's status for a command stopped by Ctrl-C (everything is committed): a
         // script running `sweep run X && next` must not go on as if the study had finished.
