@@ -78,6 +78,9 @@ public final class Coordinator {
     /// came on (by descriptor): see ``noteConnection(of:fd:)``.
     private var workerOfConnection: [Int32: String] = [:]
     private var connectionOfWorker: [String: ConnectionID] = [:]
+    /// Connections that have sent no message since they were accepted, with when they were:
+    /// closed after ``silentConnectionSeconds`` (see ``closeSilentConnections(now:)``).
+    private var silentSince: [Int32: (at: Double, connection: ConnectionID)] = [:]
     private var budgetWindow = 0.0
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
     /// and does not read makes libzmq hold).
@@ -436,6 +439,7 @@ public final class Coordinator {
             if tickDue {
                 sendHeartbeats(now: t)
                 cutOffUnreadChunks(now: t)
+                closeSilentConnections(now: t)
                 if let revoked = authenticator?.reloadIfChanged(now: t) { keyOfWorker.release(keys: revoked) }
             }
             let handled = batch.count
@@ -499,6 +503,7 @@ public final class Coordinator {
     /// disconnect not yet seen, the number may be a new peer's.)
     private func noteConnection(of id: String, fd: Int32) {
         guard connectionOfWorker[id]?.fd != fd else { return } // (one lookup per message)
+        silentSince[fd] = nil // it spoke
         if let previous = connectionOfWorker[id], workerOfConnection[previous.fd] == id {
             workerOfConnection[previous.fd] = nil
             cut(previous)
@@ -519,9 +524,13 @@ public final class Coordinator {
             if e.event.contains(.accepted) {
                 peers[e.value] = peerAddress(fd: Int32(bitPattern: e.value)) ?? "an unknown address"
                 if peers.count > 10_000 { peers.removeAll() }
+                let fd = Int32(bitPattern: e.value)
+                // (With its peer's address and port: a number reused by a later connection is not cut.)
+                if let connection = connectionID(fd) { silentSince[fd] = (clock.now, connection) }
             } else if e.event.contains(.disconnected) {
                 let fd = Int32(bitPattern: e.value)
                 bytesByConnection[fd] = nil
+                silentSince[fd] = nil
                 if let worker = workerOfConnection.removeValue(forKey: fd), connectionOfWorker[worker]?.fd == fd { connectionOfWorker[worker] = nil }
                 cutOff.remove(fd)
                 unconfirmed.connectionClosed(fd)
@@ -537,6 +546,22 @@ public final class Coordinator {
                 pendingFailure = e.event.contains(.handshakeFailedAuth) ? "authentication refused"
                     : e.event.contains(.handshakeFailedProtocol) ? "wrong security mechanism or protocol (e.g. a client without CURVE)" : "handshake failed (for example a client without CURVE keys, or not speaking ZeroMQ)"
             }
+        }
+    }
+
+    /// Closes connections that sent nothing for `options.silentConnectionSeconds` since they were
+    /// accepted (not right after a stall of this loop: their messages may be unread yet).
+    private func closeSilentConnections(now: Double) {
+        guard !silentSince.isEmpty, now >= quietPeerWarningsUntil else { return }
+        var closed = 0
+        for (fd, silent) in silentSince where now - silent.at >= options.silentConnectionSeconds {
+            silentSince[fd] = nil
+            guard silent.connection.peer != nil else { continue } // (never cut unchecked)
+            cut(silent.connection)
+            closed += 1
+        }
+        if closed > 0 {
+            log.limited(.warning, key: "silent-connections", "closed \(closed) connection(s) that sent nothing for \(options.silentConnectionSeconds) s (a worker says hello at once): not workers")
         }
     }
 

@@ -65,6 +65,11 @@ public struct CoordinatorOptions: Sendable {
     /// and a wait would leave its workers' results unread. 0.5 by default; `.infinity`
     /// gathers whatever the load.
     public var gatherBelowLoad: Double
+    /// A connection that has sent no message this long after it was accepted is closed: a
+    /// worker says hello at once and beats every heartbeat after (idle connections held a
+    /// descriptor each for good: 20,000 of them reached the limit, and new workers could not
+    /// join). 30 s by default.
+    public var silentConnectionSeconds = 30.0
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,
