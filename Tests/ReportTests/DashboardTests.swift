@@ -409,3 +409,29 @@ final class ScrapeLog: @unchecked Sendable {
         #expect(DashboardFlags.normalize(["run", "f.yaml", "--dashboard", ":0"]) == ["run", "f.yaml", "--dashboard", ":0"])
     }
 }
+
+/// A study of thousands of trials lists the first 500 matching rows and more on request
+/// (every row was drawn at every trial's end: a busy 6,000-trial page kept the browser 84%
+/// busy).
+@Suite struct DashboardLargeTableTests {
+    @Test func theTrialsTableListsRowsInPages() throws {
+        let s = try Scratch("dashboard-rows")
+        defer { s.cleanUp() }
+        _ = try ReportFixture.write(path: s.db, trials: 1_200, epochs: 1)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let rows = "document.querySelectorAll('#trials-table tbody tr[data-trial]').length"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": "http://127.0.0.1:\(port)/study?name=fixture"], ["do": "wait", "seconds": 3],
+            ["do": "eval", "name": "first", "js": rows],
+            ["do": "eval", "name": "shown", "js": "document.getElementById('trials-shown').textContent"],
+            ["do": "eval", "name": "more", "js": "document.getElementById('more-rows').click(); " + rows],
+            ["do": "eval", "name": "all", "js": "document.getElementById('more-rows').click(); " + rows + " + ':' + !!document.getElementById('more-rows')"],
+        ], screenshots: DashboardTests.screenshots)
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.values["first"] as? Int == 500)
+        #expect(browser.values["shown"] as? String == "1200 of 1200 trials shown (the first 500 listed)", "\(browser.values["shown"] ?? "")")
+        #expect(browser.values["more"] as? Int == 1000)
+        #expect(browser.values["all"] as? String == "1200:false", "\(browser.values["all"] ?? "")")
+    }
+}
