@@ -133,10 +133,19 @@ public final class DashboardServer: Sendable {
             guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("which study? /study?name=STUDY") }
             return Self.html(DashboardPages.study(String(name)))
         }
-        router.get("/trial") { request, _ in
+        router.get("/trial") { [feed] request, _ in
             let q = request.uri.queryParameters
-            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.badRequest("which trial? /trial?study=NAME&n=NUMBER") }
-            return Self.html(DashboardPages.trial(String(name), number: n))
+            guard let name = q["study"], let given = q["n"] else { return Self.badRequest("which trial? /trial?study=NAME&n=NUMBER (or best, last, -1, -2, ...)") }
+            if let n = Int(given), n >= 0 { return Self.html(DashboardPages.trial(String(name), number: n)) }
+            // `best`, `last` and `-1`, as `sweep show` takes them: sent on to the trial's number.
+            guard ["best", "last"].contains(String(given)) || Int(given) != nil else {
+                return Self.badRequest("which trial? n is a number, best, last, or -1, -2, ... counted from the end")
+            }
+            guard let n = try await Self.offload({ try feed.trialNumber(String(name), choice: String(given)) }) else {
+                return Self.notFound("study '\(name)' has no trial \(given)")
+            }
+            let target = "/trial?study=" + (String(name).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? String(name)) + "&n=\(n)"
+            return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
         }
         router.get("/compare") { request, _ in
             Self.html(DashboardPages.compare(request.uri.queryParameters[values: "study"].map(String.init)))

@@ -225,6 +225,24 @@ final class StudyFeed: Sendable {
         } catch is Missing { return nil }
     }
 
+    /// The number of the trial `choice` names in study `name`, as `sweep show` takes it:
+    /// `best` (the best complete trial), `last`, `-1`, `-2`, ... counted from the end; nil
+    /// when there is no such study or trial.
+    func trialNumber(_ name: String, choice: String) throws -> Int? {
+        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
+        return try read { q -> Int? in
+            guard let s = try q.study(named: name) else { return nil }
+            let count = try q.stateCounts(studyID: s.id).values.reduce(0, +)
+            switch choice {
+            case "best": return try q.best(study: s, top: 1).first?.number
+            case "last": return count > 0 ? count - 1 : nil
+            default:
+                guard let back = Int(choice), back < 0, -back <= count else { return nil }
+                return count + back
+            }
+        }
+    }
+
     /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
     func figures(_ name: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: databasePath) else { return nil }

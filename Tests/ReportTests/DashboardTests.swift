@@ -314,6 +314,13 @@ import Testing
         #expect(browser.values["compareLines"] as? Int == 2)
         #expect(browser.values["studies"] as? Int == 2)
 
+        // A trial named as `sweep show` names it: best, last, -1 (sent on to its number).
+        #expect(HTTP.request(base + "/trial?study=demo&n=best")?.body.contains("data-trial=\"\(best.number)\"") == true)
+        #expect(HTTP.request(base + "/trial?study=demo&n=-1")?.body.contains("data-trial=\"\(trials.count - 1)\"") == true)
+        #expect(HTTP.request(base + "/trial?study=demo&n=last")?.body.contains("data-trial=\"\(trials.count - 1)\"") == true)
+        #expect(HTTP.request(base + "/trial?study=demo&n=-999")?.status == 404)
+        #expect(HTTP.request(base + "/trial?study=demo&n=first")?.status == 400)
+
         // Read-only: no token was given, so the stop action is refused.
         #expect(HTTP.request(base + "/api/stop", method: "POST")?.status == 403)
         #expect(HTTP.request(base + "/api/study?name=nope")?.status == 404)
