@@ -202,6 +202,14 @@ public final class DashboardServer: Sendable {
         router.post("/api/studies/:name/enqueue") { [self] request, context in
             try await enqueue(request, study: try context.parameters.require("name"))
         }
+        // The state changes exist, but not for GET (it said 404, as if there were none).
+        for path in ["/api/studies/:name/enqueue", "/api/stop"] {
+            router.get(RouterPath(path)) { _, _ in
+                var response = Self.respond("use POST (with Authorization: Bearer TOKEN)\n", type: "text/plain; charset=utf-8", status: .methodNotAllowed)
+                response.headers[.allow] = "POST"
+                return response
+            }
+        }
         return router
     }
 

@@ -325,7 +325,8 @@ import Testing
         #expect(HTTP.request(base + "/api/stop", method: "POST")?.status == 403)
         #expect(HTTP.request(base + "/api/study?name=nope")?.status == 404)
         #expect(HTTP.request(base + "/api/study?name=demo")?.status == 200)
-        #expect(HTTP.request(base + "/api/stop")?.status != 200, "GET never changes state")
+        #expect(HTTP.request(base + "/api/stop")?.status == 405, "GET never changes state")
+        #expect(HTTP.request(base + "/api/studies/demo/enqueue")?.status == 405)
 
         // Ctrl-C ends it cleanly.
         kill(server.processIdentifier, SIGINT)
