@@ -649,7 +649,12 @@ input, select, button { font: inherit; font-size: 13px; }
     });
     // Only the study this dashboard's coordinator runs can be stopped from here (any study
     // page offered it, and stopped that study, not the one shown).
-    getJSON("/api/coordinator").then(function (c) { $("stop-button").hidden = c.study !== name || c.ended; }, function () {});
+    // (Asked again at each poll until the coordinator has a study: a page opened before it.)
+    var coordinated = null;
+    function askCoordinator() {
+      return getJSON("/api/coordinator").then(function (c) { coordinated = c.study ? c : null; $("stop-button").hidden = c.study !== name || c.ended; }, function () {});
+    }
+    askCoordinator();
     $("stop-button").addEventListener("click", function () {
       if (!window.confirm("Stop the sweep of study '" + name + "'? Running trials finish their epoch and are handed back; `sweep resume " + name + "` continues it.")) return;
       fetch("/api/stop?study=" + encodeURIComponent(name), { method: "POST", headers: { Authorization: "Bearer " + $("token").value } })
@@ -665,6 +670,7 @@ input, select, button { font: inherit; font-size: 13px; }
         state.detail = d;
         lastSeen.state = d.summary.state;
         if (d.summary.state !== "RUNNING") $("stop-button").hidden = true;
+        else if (!coordinated) askCoordinator();
         drawSummary(d);
         drawEnqueue(d);
         var sig = JSON.stringify(d.summary.counts) + d.trials.map(function (t) { return t.state + t.epochs; }).join(",") + d.workers.map(function (w) { return w.state + w.trial; }).join(",");

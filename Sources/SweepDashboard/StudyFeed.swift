@@ -145,10 +145,15 @@ final class StudyFeed: Sendable {
             if sawDatabase.load(ordering: .relaxed) { throw StoreError.notFound("the database \(databasePath) was removed (or moved) since the dashboard read it") }
             return Data("[]".utf8)
         }
-        let data = try cached("studies") {
-            try Self.encode(try read { q in
-                try q.studies().map { s in Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
-            })
+        let data: Data
+        do {
+            data = try cached("studies") {
+                try Self.encode(try read { q in
+                    try q.studies().map { s in Summary(s, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id), best: try q.best(study: s, top: 1).first) }
+                })
+            }
+        } catch StoreError.emptyDatabase {
+            data = Data("[]".utf8) // as `sweep studies` lists an empty database: no studies
         }
         sawDatabase.store(true, ordering: .relaxed)
         return data

@@ -817,6 +817,31 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(try SweepDefinition.stored(older).space == h.core.definition.space)
     }
 
+    /// A condition written as an int on a float parent (`when: {rate: 1}` on a stepped range)
+    /// is read as the float the parent draws; a database that stored it as written (before
+    /// 2026-12-07) resumes, also beside whole float choices stored as floats.
+    @Test func aStudyWhoseConditionsWereStoredAsWrittenResumes() throws {
+        let h = try CoreHarness("""
+            study: core
+            objective: {metric: loss, direction: minimize}
+            command: [sh, t.sh]
+            parameters:
+              rate: {uniform: [0, 2], step: 0.5}
+              decay: {choice: [0.0, 1.0]}
+              tail: {uniform: [0, 1], when: {rate: [1]}}
+            budget: {trials: 2, max_epochs: 1}
+            """)
+        let record = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(record.definition.space.parameter(named: "tail")?.condition?.values == [.double(1.0)])
+        let text = try h.store.database.read { db in try String.fetchOne(db, sql: "SELECT space FROM studies") } ?? ""
+        #expect(text.contains("\"values\":[1.0]") && text.contains("[0.0,1.0]"), "\(text)")
+        // As the condition was stored before: the int as written.
+        let old = text.replacingOccurrences(of: "\"values\":[1.0]", with: "\"values\":[1]")
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET space = ?", arguments: [old]) }
+        let older = try h.store.read { try $0.requireStudy(named: "core") }
+        #expect(try SweepDefinition.stored(older).space == h.core.definition.space)
+    }
+
     /// A W&B study keeps the epoch cap it began with (100 before W&B files became uncapped),
     /// so a study created by an earlier version resumes; other disagreements still refuse.
     @Test func aStoredWandBStudyKeepsItsRecordedEpochCap() throws {

@@ -358,8 +358,8 @@ import Testing
         // Stopped from the dashboard, it lingers as after a finished sweep (the page that
         // stopped it sees the end): the coordinator is done, the dashboard still answers.
         #expect(Scratch.waitFor(timeout: 90) { HTTP.request(base + "/api/coordinator")?.body.contains("\"ended\":true") == true }, "\(s.read("run.log").suffix(1500))")
-        let lingering = HTTP.request(base + "/api/studies")
-        #expect(lingering?.status == 200 && lingering?.body.contains("\"state\":\"INTERRUPTED\"") == true, "\(String(describing: lingering))")
+        #expect(Scratch.waitFor(timeout: 3) { HTTP.request(base + "/api/studies")?.body.contains("\"state\":\"INTERRUPTED\"") == true },
+                "\(String(describing: HTTP.request(base + "/api/studies")))")
         #expect(Scratch.waitFor(timeout: 90) { !run.isRunning }, "the sweep did not stop")
         run.waitUntilExit()
         #expect(run.terminationStatus == 130, "stopped, not finished")

@@ -97,8 +97,6 @@ import Testing
         }
     }
 
-    /// W&B's agents run a random or bayes sweep without run_cap until stopped: so does
-    /// Sweep (17 of 20 real W&B files were refused for the missing run_cap).
     /// ASHA and Hyperband on command trials build their rungs for `budget.max_epochs`: without
     /// it, for 100 epochs, whatever the program runs; the file gets a note saying so.
     @Test func rungPrunersWithoutMaxEpochsGetANote() throws {
@@ -121,6 +119,8 @@ import Testing
         #expect(try SweepDefinition.parse(text: file("{name: median}", budget: "{trials: 4}")).rungEpochsNote == nil)
     }
 
+    /// W&B's agents run a random or bayes sweep without run_cap until stopped: so does
+    /// Sweep (17 of 20 real W&B files were refused for the missing run_cap).
     @Test func aWandBFileWithoutRunCapRunsUntilStopped() throws {
         let d = try SweepDefinition.parse(text: "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", file: "w.yaml")
         #expect(d.budget.trials == Budget.maxTrials)

@@ -94,3 +94,47 @@ import Search
         ], "\(problems.map(\.line))")
     }
 }
+
+/// What an Optuna user found: a condition on a range in error crashed validation; a
+/// condition on a range with a whole `q` never held; ASHA's rungs were built for
+/// `max_epochs` when the trials run fewer.
+@Suite struct ConditionAndRungFindingsTests {
+    @Test func aConditionOnARangeInErrorIsReportedNotACrash() {
+        let text = ConditionValueTests.sweep("""
+                lr: {loguniform: [0, 1]}
+                n: {int: [0, 3], when: {lr: [0.5]}}
+            """)
+        do {
+            _ = try SweepDefinition.parse(text: text, file: "c.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.all.map(\.line) == ["c.yaml:6:22: synthetic.inputs.lr.loguniform: a log range needs low > 0, got 0.0"], "\(error.all.map(\.line))")
+        }
+    }
+
+    @Test func aConditionOnAWholeQRangeHoldsForTheIntsItDraws() throws {
+        let d = try SweepDefinition.parse(text: ConditionValueTests.sweep("""
+                q: {loguniform: [6, 10], q: 1}
+                y: {uniform: [0, 1], when: {q: [8]}}
+            """))
+        let y = try #require(d.space.parameter(named: "y"))
+        #expect(d.space.isActive(y, given: ["q": .int(8)]) && d.space.isActive(y, given: ["q": .double(8)]))
+        #expect(!d.space.isActive(y, given: ["q": .int(7)]))
+    }
+
+    @Test func rungsAreBuiltForTheEpochsTrialsRun() throws {
+        let d = try SweepDefinition.parse(text: """
+            study: r
+            synthetic:
+              function: sphere
+              epochs: 9
+              inputs: {x: {uniform: [-1, 1]}}
+            sampler: {name: random}
+            pruner: {name: asha, reduction_factor: 3, min_resource: 1}
+            budget: {trials: 4, max_epochs: 27}
+            """)
+        #expect(d.maxEpochs == 27 && d.prunerEpochs == 9)
+        let asha = d.pruner.makePruner(maxSteps: d.prunerEpochs) as? SuccessiveHalvingPruner
+        #expect(asha?.promotionSteps == [1, 3], "no rung at the trials' last epoch, 9")
+    }
+}

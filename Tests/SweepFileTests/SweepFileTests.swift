@@ -156,7 +156,7 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         Case(name: "unknown sampler", text: edit("name: tpe", "name: bayes"), line: 17, field: "sampler.name", message: "unknown sampler 'bayes'"),
         Case(name: "unknown pruner", text: edit("name: median", "name: mediam"), line: 18, field: "pruner.name", message: "unknown pruner 'mediam'"),
         Case(name: "condition on unknown parameter", text: edit("when: {optimizer.name: [momentum]}", "when: {optimiser: [momentum]}"), line: 16, field: "training.optimizer.momentum.when", message: "unknown parameter 'optimiser'"),
-        Case(name: "condition value never taken", text: edit("when: {optimizer.name: [momentum]}", "when: {optimizer.name: [nesterov]}"), line: 16, field: "training.optimizer.momentum.when", message: "can never be nesterov"),
+        Case(name: "condition value never taken", text: edit("when: {optimizer.name: [momentum]}", "when: {optimizer.name: [nesterov]}"), line: 16, field: "training.optimizer.momentum.when", message: "can never be \"nesterov\""),
         Case(name: "unknown optimizer choice", text: edit("[sgd, momentum, adam]", "[sgd, momentum, adamx]"), line: 14, field: "training.optimizer.name", message: "unknown optimizer 'adamx'"),
         Case(name: "negative learning rate range", text: edit("{loguniform: [1.0e-4, 1.0e-1]}", "{uniform: [-0.1, 0.1]}"), line: 15, field: "training.optimizer.learning_rate", message: "learning_rate"),
         Case(name: "missing budget", text: edit("budget: {trials: 10, max_epochs: 3}", ""), line: 1, field: "budget", message: "missing required section 'budget'"),

@@ -502,8 +502,10 @@ public final class Coordinator {
     /// (The old connection is cut only if its descriptor still is that connection: after a
     /// disconnect not yet seen, the number may be a new peer's.)
     private func noteConnection(of id: String, fd: Int32) {
+        // It spoke (before the guard: the monitor's ACCEPTED may be read after its first
+        // message; the set is almost always empty, so this costs nothing per message).
+        if !silentSince.isEmpty { silentSince[fd] = nil }
         guard connectionOfWorker[id]?.fd != fd else { return } // (one lookup per message)
-        silentSince[fd] = nil // it spoke
         if let previous = connectionOfWorker[id], workerOfConnection[previous.fd] == id {
             workerOfConnection[previous.fd] = nil
             cut(previous)

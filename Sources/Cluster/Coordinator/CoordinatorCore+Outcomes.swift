@@ -86,19 +86,20 @@ extension CoordinatorCore {
         targetReached = "trial \(trial) reached the target: \(objective.metric) \(value) \(objective.direction == .minimize ? "<=" : ">=") \(target)"
     }
 
-    /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
-    /// curve: an attempt resumed from a checkpoint only saw its own epochs, so the same run
-    /// was valued differently when the coordinator had restarted.
     /// The last objective value a trial's stored curve holds up to `epochs`, with the metrics
     /// of its last epoch: the result of an attempt that resumed with nothing left to train.
-    /// Nil when the curve has no objective value (the result then fails, as any without one).
+    /// Nil when the curve has no objective value, or its last one is NaN (the result then
+    /// fails, as any without a value).
     func carriedResult(trial: Int, rowID: Int64, epochs: Int, tx: StoreTransaction) throws -> (value: Double, metrics: [String: Double])? {
         guard epochs >= 1, history.trial(trial)?.intermediate.isEmpty == false else { return nil }
         let curve = try tx.queries.intermediates(trialID: rowID).filter { $0.step <= epochs }
-        guard let value = curve.last(where: { $0.value.map { !$0.isNaN } ?? false })?.value else { return nil }
+        guard let value = curve.last(where: { $0.value != nil })?.value, !value.isNaN else { return nil }
         return (value, curve.last?.metrics ?? [:])
     }
 
+    /// A command trial summarized by its best epoch (`summary: best`) is valued over its whole
+    /// curve: an attempt resumed from a checkpoint only saw its own epochs, so the same run
+    /// was valued differently when the coordinator had restarted.
     func bestOfWholeCurve(_ value: Double?, trial: Int, epochs: Int) -> Double? {
         guard let value, !value.isNaN, summarizedByBest(trial),
               let earlier = history.trial(trial)?.intermediate.filter({ $0.key <= epochs && !$0.value.isNaN }).values else { return value }

@@ -139,7 +139,7 @@ final class CoordinatorCore {
         study = try tx.createStudy(definition.newStudy, at: now)
         history = StudyHistory(direction: definition.objective.direction)
         maxEpochs = definition.maxEpochs
-        pruner = definition.pruner.makePruner(maxSteps: maxEpochs)
+        pruner = definition.pruner.makePruner(maxSteps: definition.prunerEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)
@@ -159,7 +159,7 @@ final class CoordinatorCore {
         history = StudyHistory(direction: study.direction, trials: snapshots)
         sampler = definition.sampler.makeSampler(space: definition.space)
         maxEpochs = definition.maxEpochs
-        pruner = definition.pruner.makePruner(maxSteps: maxEpochs)
+        pruner = definition.pruner.makePruner(maxSteps: definition.prunerEpochs)
         pausing = TrialPausing(definition)
         models = ModelKeeper(directory: options.artifacts, definition: definition)
         checkpoints = CheckpointKeeper(directory: options.artifacts, study: study.name, capBytes: options.checkpointBytes)

@@ -1,7 +1,9 @@
 import Foundation
+import Store
 import SweepSupport
 
-/// Watches the coordinator's database file for being removed or replaced while it runs.
+/// Watches the coordinator's database file for being removed, replaced, or truncated or
+/// overwritten in place (no SQLite header left) while it runs.
 ///
 /// SQLite writes on through the descriptors it holds: a run whose file was removed (`rm`)
 /// or replaced (`mv other.db study.db`) went on to the end of its budget, recording every
@@ -40,9 +42,10 @@ struct DatabaseFileWatch {
         atStart = stamp
     }
 
-    /// What happened to the file, seen on two looks in a row (a second apart). Only a
-    /// file that is gone (ENOENT, ENOTDIR) or another file counts: a `stat` that fails
-    /// otherwise (EACCES after a `chmod`, EIO, ESTALE on NFS) says nothing of the file.
+    /// What happened to the file, seen on two looks in a row (a second apart): a `stat`, and
+    /// a read of the header's first 16 bytes. Only a file that is gone (ENOENT, ENOTDIR),
+    /// another file, or one without the header counts: a `stat` or read that fails otherwise
+    /// (EACCES after a `chmod`, EIO, ESTALE on NFS) says nothing of the file.
     mutating func change(now: Double) -> Change? {
         guard now - lastLook >= 1 else { return nil }
         lastLook = now
@@ -50,27 +53,14 @@ struct DatabaseFileWatch {
         let current: Change?
         if stat(realPath, &info) == 0 {
             let same = UInt64(info.st_dev) == atStart.device && UInt64(info.st_ino) == atStart.inode
-            current = !same ? .replaced : Self.holdsSQLiteHeader(realPath, size: Int64(info.st_size)) == false ? .damaged : nil
+            // (A database always starts with its header once created: the switch to WAL
+            // writes its first page.)
+            current = !same ? .replaced : SweepStore.holdsSQLiteHeader(path: realPath) == false ? .damaged : nil
         } else {
             current = errno == ENOENT || errno == ENOTDIR ? .removed : nil
         }
         defer { seen = current }
         return current != nil && current == seen ? current : nil
-    }
-
-    /// The 16 bytes every SQLite database starts with.
-    static let sqliteMagic = Array("SQLite format 3\u{0}".utf8)
-
-    /// Whether the file starts as an SQLite database does (it always does once created: the
-    /// switch to WAL writes its first page); nil when it cannot be read (that says nothing).
-    static func holdsSQLiteHeader(_ path: String, size: Int64) -> Bool? {
-        guard size >= 100 else { return false } // a database header is 100 bytes
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: sqliteMagic.count)
-        guard pread(fd, &head, head.count, 0) == head.count else { return nil }
-        return head == sqliteMagic
     }
 
     /// Removes the run's log beside the file's name: SQLite would replay it into whatever

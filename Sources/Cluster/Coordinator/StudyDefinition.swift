@@ -114,7 +114,23 @@ extension SweepDefinition {
 
     /// Whether `space` is the `stored` one, also as databases before 2026-12-05 stored it.
     static func sameSpace(_ space: SearchSpace, _ stored: SearchSpace) -> Bool {
-        space == stored || wholeFloatsAsInts(space) == stored
+        if space == stored || wholeFloatsAsInts(space) == stored { return true }
+        // Condition values stored before 2026-12-07 are as written (`when: {x: 1}` on a float
+        // range: the int 1); they are read as the parent draws them now (1.0).
+        let storedAsDrawn = conditionsAsDrawn(stored)
+        return conditionsAsDrawn(space) == storedAsDrawn || conditionsAsDrawn(wholeFloatsAsInts(space)) == storedAsDrawn
+    }
+
+    /// `space` with each condition's values as its parent draws them (see
+    /// `Distribution.conditionValue`); a value the parent never draws is kept as it is.
+    static func conditionsAsDrawn(_ space: SearchSpace) -> SearchSpace {
+        let parameters = space.parameters.map { p -> Parameter in
+            guard let c = p.condition, let parent = space.parameter(named: c.parent) else { return p }
+            var p = p
+            p.condition?.values = c.values.map { parent.distribution.conditionValue($0) ?? $0 }
+            return p
+        }
+        return (try? SearchSpace(parameters)) ?? space
     }
 
     /// `space` as databases written before 2026-12-05 stored it: a whole float choice or

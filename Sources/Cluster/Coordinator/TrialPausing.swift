@@ -16,7 +16,7 @@ enum TrialPausing {
         if let pbt = definition.scheduler?.pbt {
             self = .population(PopulationBasedTraining(config: pbt, direction: definition.objective.direction))
         } else if case .asha(let asha) = definition.pruner, asha.mode == .promotion {
-            self = .promotions(PromotionQueue(config: asha, maxSteps: definition.maxEpochs))
+            self = .promotions(PromotionQueue(config: asha, maxSteps: definition.prunerEpochs))
         } else {
             return nil
         }

@@ -431,7 +431,7 @@ struct CommandTrial: TrialKind {
                 end.failure = "the program exited without reporting (report '\(a.metric)' on the channel in SWEEP_REPORT_FD, docs/commands.md)"
                     + (Self.reportLine(in: logs.outputTail(), naming: a.metric).map { "; it printed reports to its output instead (e.g. \($0)): write them to the descriptor in SWEEP_REPORT_FD, or use sweep_client.report" } ?? "")
                     + logs.stderrTail()
-            } else if objective.isEmpty, let resumed = resumeEpoch, resumed >= 1, objectiveNotANumber == nil {
+            } else if objective.isEmpty, let resumed = resumeEpoch, resumed >= 1, end.epochsRun == resumed, objectiveNotANumber == nil {
                 // A resumed attempt with nothing left to train (its worker died after the last
                 // epoch, while the program saved its model; a promotion past the program's own
                 // epochs): the trial's value is the one its earlier epochs reported, which the

@@ -30,8 +30,8 @@ public final class HyperbandPruner: Pruner {
     ///   - minResource: epochs of bracket 0's first rung (Optuna's default 1).
     ///   - maxResource: `R` (Optuna's "auto" = the budget's max epochs).
     ///   - maxSteps: the budget's epochs per trial (default `maxResource`). As in Optuna,
-    ///     where steps count from 0, a rung at the last epoch is never reached: the last
-    ///     bracket of `max_resource = epochs` does not prune.
+    ///     where steps count from 0, a rung at the last epoch is never reached: a bracket
+    ///     whose only rung would end there does not prune.
     ///   - reductionFactor: `eta` (Optuna's default 3).
     ///   - bootstrapCount: as in `SuccessiveHalvingPruner`.
     public init(minResource: Int = 1, maxResource: Int, maxSteps: Int? = nil, reductionFactor: Int = 3, bootstrapCount: Int = 0) {
@@ -109,7 +109,8 @@ extension HyperbandPruner {
 
         /// Epochs of bracket 0's first rung (default 1; `auto` is refused).
         public var minResource = PrunerResource.steps(1)
-        /// The most epochs of a trial (default auto = the budget's max epochs).
+        /// `R`, the resource the brackets are computed for; no rung ends after it (default
+        /// auto = the budget's max epochs).
         public var maxResource = PrunerResource.auto
         /// eta, >= 2 (default 3).
         public var reductionFactor = 3

@@ -139,7 +139,7 @@ extension SuccessiveHalvingPruner {
             case promotion
         }
 
-        /// Epochs of the first rung (default auto: max(1, (max epochs - 1) / 100), Optuna's estimate).
+        /// Epochs of the first rung (default auto: max(1, max epochs / 100)).
         public var minResource = PrunerResource.auto
         /// The last rung ends at or before this epoch, and always before a trial's max epochs
         /// (where a trial completes). W&B's hyperband `max_iter`: no rung beyond it, while
@@ -196,9 +196,10 @@ extension SuccessiveHalvingPruner {
 
         func pruner(maxSteps: Int) -> SuccessiveHalvingPruner {
             let last = min(maxSteps, maxResource ?? maxSteps)
-            // Optuna: max(last_step // 100, 1) of a finished trial, whose steps count from 0
-            // (a trial of 200 epochs ends at step 199: min_resource 1, not 2).
-            return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, (last - 1) / 100)), reductionFactor: reductionFactor,
+            // (Optuna's estimate from a finished trial is max(last_step // 100, 1) with steps
+            // from 0: one less at 200, 300, ... epochs. Kept as studies began with it: a resumed
+            // study re-reads `auto`, and changed rungs would lose its paused trials.)
+            return SuccessiveHalvingPruner(minResource: minResource.steps(auto: max(1, last / 100)), reductionFactor: reductionFactor,
                                            minEarlyStoppingRate: minEarlyStoppingRate, bootstrapCount: bootstrapCount,
                                            maxSteps: maxSteps, maxResource: maxResource)
         }

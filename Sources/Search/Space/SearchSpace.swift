@@ -107,11 +107,19 @@ public struct Condition: Hashable, Sendable, Codable {
     /// Whether the parent's value `value` is one of ``values``.
     public func holds(for value: ParamValue) -> Bool {
         if values.contains(value) { return true }
-        // A stepped float is drawn as `low + k * step`, which may differ from the value the
-        // condition names (0.1 * 3 is not 0.3) in the last bits.
-        guard case .double(let drawn) = value else { return false }
+        // Numbers by value: a stepped float is drawn as `low + k * step`, which may differ from
+        // the value the condition names (0.1 * 3 is not 0.3) in the last bits, and a range with
+        // a whole `q` draws ints (8 for the 8.0 the condition holds).
+        func number(_ v: ParamValue) -> Double? {
+            switch v {
+            case .int(let i): Double(i)
+            case .double(let d): d
+            default: nil
+            }
+        }
+        guard let drawn = number(value) else { return false }
         return values.contains { named in
-            guard case .double(let named) = named else { return false }
+            guard let named = number(named) else { return false }
             return abs(drawn - named) <= 1e-9 * max(1, abs(named))
         }
     }

@@ -63,3 +63,12 @@ enum DatabaseOwnership {
         throw StoreError.foreign(path: path, reason: "it holds other tables: \(shown)")
     }
 }
+
+extension SweepStore {
+    /// Whether the file at `path` starts as an SQLite database does (nil: it cannot be read
+    /// now, which says nothing). Read through a kept descriptor: opening and closing one would
+    /// drop the SQLite locks this process holds on the file (see `DatabaseDescriptors`).
+    public static func holdsSQLiteHeader(path: String) -> Bool? {
+        DatabaseOwnership.firstBytes(path: path).map { $0 == DatabaseOwnership.sqliteMagic }
+    }
+}

@@ -110,8 +110,11 @@ struct Train: ParsableCommand {
                     return .stop
                 }
             }
-            return processStop.isSet ? .stop : .proceed
+            // (At the last epoch the run is done: it ends as completed, with its model.)
+            return processStop.isSet && e.epoch < epochs ? .stop : .proceed
         })
+        // Past training, Ctrl-C ends the command at once again (the test evaluation, the model).
+        restoreDefaultStopSignals()
         if let writeFailure { throw CommandFailure(writeFailure) }
         if let checkpoint, [.completed, .earlyStopping].contains(result.stopReason), !keepCheckpoint {
             try? FileManager.default.removeItem(atPath: checkpoint)

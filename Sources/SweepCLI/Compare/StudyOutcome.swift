@@ -30,10 +30,11 @@ struct StudyOutcome {
                 .sorted { ($0.finishedAt ?? .infinity, $0.number) < ($1.finishedAt ?? .infinity, $1.number) }
             let first = trials.compactMap(\.startedAt).min()
             let last = trials.compactMap(\.finishedAt).max()
+            let runs = try q.runSegments(studyID: s.id)
             return StudyOutcome(study: s, databasePath: databasePath, phase: StudyPhase.of(s, databasePath: databasePath), counts: try q.stateCounts(studyID: s.id),
                                 best: try q.best(study: s, top: 1).first, medianDuration: median(finished.compactMap(\.duration)),
-                                wallTime: try q.runSegments(studyID: s.id).trialSpan(firstStart: first, lastEnd: last),
-                                firstStart: first, finishOrder: finished, runs: try q.runSegments(studyID: s.id))
+                                wallTime: runs.trialSpan(firstStart: first, lastEnd: last),
+                                firstStart: first, finishOrder: finished, runs: runs)
         }
     }
 
@@ -49,9 +50,7 @@ struct StudyOutcome {
             guard let v = t.value, v.isFinite else { continue }
             if v == target || direction.isBetter(v, than: target) {
                 // (A study without start events, written by other means: its whole span counts.)
-                let seconds = t.finishedAt.flatMap { f in
-                    firstStart.map { runs.segments.isEmpty ? f - $0 : runs.activeSeconds(from: $0, to: f) }
-                }
+                let seconds = runs.trialSpan(firstStart: firstStart, lastEnd: t.finishedAt)
                 return (i + 1, seconds, t.number)
             }
         }

@@ -2,6 +2,7 @@ import CSupport
 import Cluster
 import Foundation
 import SweepSupport
+import Synchronization
 
 /// The process-wide stop flag that SIGINT, SIGTERM and SIGHUP set.
 let processStop = AtomicFlag()
@@ -9,7 +10,9 @@ let processStop = AtomicFlag()
 /// records its running trials as handed back; a worker hands its trial back at once).
 let processForce = AtomicFlag()
 /// Counts signals (see `installStopSignals`).
-nonisolated(unsafe) private var signalCount: Int32 = 0
+/// (Atomic: the handler and the dashboard's stop, on another thread, both count. Its
+/// operations are lock-free, so safe in a signal handler.)
+private let signalCount = Atomic<Int32>(0)
 /// Whether the second signal sets `processForce` (a third exits) or exits at once.
 nonisolated(unsafe) private var secondSignalForces = false
 
@@ -22,10 +25,10 @@ func installStopSignals(forceOnSecond: Bool = false) {
     let handler: @convention(c) (Int32) -> Void = { _ in
         // Only async-signal-safe work here: a counter (the handler blocks the other stop
         // signals while it runs, so one runs at a time), atomic stores, and _exit.
-        signalCount += 1
-        if signalCount == 1 {
+        let count = signalCount.add(1, ordering: .relaxed).newValue
+        if count == 1 {
             processStop.set()
-        } else if signalCount == 2 && secondSignalForces {
+        } else if count == 2 && secondSignalForces {
             processForce.set()
         } else {
             _exit(130)
@@ -42,12 +45,16 @@ func installStopSignals(forceOnSecond: Bool = false) {
     sigprocmask(SIG_UNBLOCK, &action.sa_mask, nil)
 }
 
+/// Gives SIGINT, SIGTERM and SIGHUP back their default action (the process ends), for the
+/// part of a command after its stoppable loop.
+func restoreDefaultStopSignals() {
+    for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
+}
+
 /// A stop asked for without a signal (the dashboard's Stop): as a first Ctrl-C, so that the
 /// next Ctrl-C counts as the second (it ends a linger, or hands trials back at once).
-/// (`signalCount` is written here from another thread than the handler's: at worst a Ctrl-C
-/// arriving in the same instant counts as the first, which the dashboard's stop already is.)
 func requestStop() {
-    if signalCount == 0 { signalCount = 1 }
+    _ = signalCount.compareExchange(expected: 0, desired: 1, ordering: .relaxed)
     processStop.set()
 }
 

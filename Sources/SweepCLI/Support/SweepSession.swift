@@ -85,7 +85,10 @@ struct SweepSession {
         // A finished study is free at once: its port and lock go (the workers' `stop`s still
         // go out within the socket's linger), so `sweep resume` may take it while this
         // process prints, waits for its workers or lingers with its dashboard.
-        if summary.finished { coordinator.close() }
+        // So is one stopped from the dashboard: its page sees it interrupted, not RUNNING
+        // (the lock held here), while the dashboard lingers.
+        let stoppedFromPage = dashboardServer?.server.wasStoppedFromDashboard == true && !summary.finished
+        if summary.finished || stoppedFromPage { coordinator.close() }
         dashboardServer?.server.sweepEnded()
         if summary.finished {
             if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
@@ -110,13 +113,6 @@ struct SweepSession {
         // A stop from the dashboard ends the run as the study's end does for its pages and
         // the linger (the page that stopped it froze on "running", the linger was skipped);
         // Ctrl-C here means leave now.
-        let stoppedFromPage = dashboardServer?.server.wasStoppedFromDashboard == true && !summary.finished
-        if stoppedFromPage {
-            // Its workers are gone: the study is free, and reads as interrupted (it read
-            // RUNNING while this process held its lock).
-            coordinator.close()
-            dashboardServer?.server.sweepEnded()
-        }
         if summary.finished || stoppedFromPage { dashboardServer?.server.letOpenPagesSeeTheEnd() }
         if summary.finished || stoppedFromPage, let linger = dashboard?.linger, linger > 0 {
             // The coordinator is done; its final numbers stay readable for a while (the study

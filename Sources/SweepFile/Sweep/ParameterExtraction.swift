@@ -208,7 +208,9 @@ enum ParameterExtraction {
         for (i, p) in raw.enumerated() { byPath[p.path.description] = i }
 
         var parentIndex: [Int?] = Array(repeating: nil, count: raw.count)
-        var specs: [ParameterSpec] = []
+        // By index in `raw` (nil: left out, its condition naming a range in error, reported
+        // by the caller: an array of the others was indexed by `raw`'s indices, and crashed).
+        var specs: [ParameterSpec?] = Array(repeating: nil, count: raw.count)
         for (i, p) in raw.enumerated() {
             var condition: Condition?
             if let w = p.when {
@@ -235,7 +237,7 @@ enum ParameterExtraction {
                 parentIndex[i] = j
                 condition = Condition(parent: raw[j].name, values: values)
             }
-            specs.append(ParameterSpec(parameter: Parameter(name: p.name, distribution: p.distribution, condition: condition), path: p.path, mark: p.mark))
+            specs[i] = ParameterSpec(parameter: Parameter(name: p.name, distribution: p.distribution, condition: condition), path: p.path, mark: p.mark)
         }
         if let all = ConfigError.combining(problems) { throw all }
         // Stable topological order: each parameter after its parent chain.
@@ -250,7 +252,7 @@ enum ParameterExtraction {
             ordered.append(i)
         }
         for i in raw.indices { try visit(i) }
-        return ordered.map { specs[$0] }
+        return ordered.compactMap { specs[$0] }
     }
 
     /// The values of a `when:` on parameter `parent`, as its distribution draws them (`4.0`
@@ -264,7 +266,9 @@ enum ParameterExtraction {
         var out: [ParamValue] = []
         for v in values {
             guard let drawn = distribution.conditionValue(v) else {
-                throw ConfigError(mark: mark, path: path, message: "'\(parent)' can never be \(v); its values are \(describe(distribution))")
+                // Text quoted: a quoted "4" is not the int 4 ("can never be 4; its values are 1...4").
+                let shown = if case .string = v { v.jsonText } else { v.description }
+                throw ConfigError(mark: mark, path: path, message: "'\(parent)' can never be \(shown); its values are \(describe(distribution))")
             }
             out.append(drawn)
         }

@@ -289,7 +289,9 @@ public struct SweepDefinition: Sendable {
         var probeSpace = searched
         if searched == nil, !searchProblems.isEmpty {
             (probeTemplate, setAside) = Self.settingAsideRanges(of: searchProblems, in: probeTemplate)
-            probeSpace = try? searchSpace(of: probeTemplate, strict: strict)
+            // (A condition naming a range set aside is no problem of the probe's.)
+            let names = Set(setAside.flatMap { [$0.description, defaultParameterName($0)] })
+            probeSpace = try? searchSpace(of: probeTemplate, strict: strict, unresolvable: names)
         }
         if !problems.isEmpty, task != .command, let searched = probeSpace,
            let noPruner = try? decoder.decode(PrunerConfig.self, from: ConfigNode(.mapping([.init(key: "name", value: ConfigNode(.string("none")))]))) {
@@ -302,10 +304,14 @@ public struct SweepDefinition: Sendable {
                 retry: RetryPolicy(), artifacts: ArtifactPolicy(), task: task,
                 parameters: searched.0, conditionalValues: searched.1, space: searched.2, template: probeTemplate)
             do throws(ConfigError) { _ = try provisional.spec(for: provisional.baseAssignment(), trialSeed: 1) } catch {
-                // Not what a set-aside range's absence caused, in it or around it (a section left
-                // without its only input): that range is reported already.
+                // Not what a set-aside range's absence caused: in it, around it (a section left
+                // without its only input), or beside it (its default checked against a sibling:
+                // a default validation share with the file's test share): reported already.
                 problems += error.all.filter { e in
-                    !setAside.contains { e.path.components.starts(with: $0.components) || $0.components.starts(with: e.path.components) }
+                    !setAside.contains { aside in
+                        let mapping = aside.components.dropLast()
+                        return e.path.components.starts(with: mapping) || aside.components.starts(with: e.path.components)
+                    }
                 }
             }
         }
@@ -336,7 +342,7 @@ public struct SweepDefinition: Sendable {
             let path = range ?? problem.path
             if template.node(at: path) != nil, !removed.contains(where: { path.components.starts(with: $0.components) }) { removed.append(path) }
         }
-        // (Outer paths first would remove inner ones twice: each removal is its own walk.)
+        // (Each path once, and none inside another: a removal walks the whole document.)
         var repaired = template
         for path in removed { repaired = repaired.replacing(at: path, with: nil) }
         return (repaired, removed)
@@ -345,17 +351,18 @@ public struct SweepDefinition: Sendable {
     /// The searched parameters of `template`, its conditional values and the search space.
     /// `strict` (a new study): a condition on a continuous range is refused; a stored study
     /// began before that rule and keeps its (never holding) condition.
-    private static func searchSpace(of template: ConfigNode, strict: Bool) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
+    /// `unresolvable`: names and paths of ranges left out, which conditions may name.
+    private static func searchSpace(of template: ConfigNode, strict: Bool, unresolvable: Set<String> = []) throws(ConfigError) -> ([ParameterSpec], [ConditionalValueSpec], SearchSpace) {
         let (raw, rawConditional, problems, failed) = try ParameterExtraction.extractCollecting(from: template, at: ConfigPath(), defaultName: defaultParameterName)
         let parameters: [ParameterSpec]
         do {
-            parameters = try ParameterExtraction.resolve(raw, unresolvable: failed, refuseContinuousConditions: strict)
+            parameters = try ParameterExtraction.resolve(raw, unresolvable: failed.union(unresolvable), refuseContinuousConditions: strict)
         } catch {
             throw ConfigError.combining(problems + [error])!
         }
         if let all = ConfigError.combining(problems) { throw all }
         var conditionalValues: [ConditionalValueSpec] = []
-        for c in rawConditional {
+        for c in rawConditional where !unresolvable.contains(c.parentReference) {
             guard let parent = parameters.first(where: { $0.parameter.name == c.parentReference || $0.path.description == c.parentReference }) else {
                 let hint = closest(to: c.parentReference, in: parameters.map(\.parameter.name)).map { "; did you mean '\($0)'?" }
                     ?? "; searched parameters are: \(parameters.map(\.parameter.name).joined(separator: ", "))"
@@ -426,6 +433,11 @@ public struct SweepDefinition: Sendable {
         guard !parameters.contains(where: { $0.path == epochsPath }) else { return nil }
         return min(Self.templateEpochs(task: task, template: template), maxEpochs)
     }
+
+    /// The epochs a trial runs to its end, which the pruners' rungs (ASHA, Hyperband) are
+    /// built for: the file's fixed `epochs` (a 9-epoch trial under `max_epochs: 27` had a
+    /// rung at its last epoch, and was pruned there), else the cap.
+    public var prunerEpochs: Int { epochsPerTrial ?? maxEpochs }
 
     /// The epochs the template itself asks for.
     static func templateEpochs(task: Task, template: ConfigNode) -> Int {
