@@ -23,6 +23,9 @@ import Testing
         let json = try space.check(given: ["lr": .double(0.01), "layers": .double(3), "optimizer": .string("adam"), "width": .double(1)])
         #expect(json == ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)])
         #expect(try space.check(given: ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .string("0.5")])["width"] == .double(0.5))
+        // A whole number written as a float, as text (`sweep enqueue S layers=4.0`), as the number 4.0 is read.
+        #expect(try space.check(given: ["lr": .double(0.01), "layers": .string("4.0"), "optimizer": .string("adam"), "width": .int(1)])["layers"] == .int(4))
+        #expect(throws: GivenParamError.self) { try space.check(given: ["lr": .double(0.01), "layers": .string("4.5"), "optimizer": .string("adam"), "width": .int(1)]) }
     }
 
     /// A flag given as a program gets it (`True`, W&B's form) or as JSON.

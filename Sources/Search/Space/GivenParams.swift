@@ -80,7 +80,10 @@ extension Distribution {
             switch value {
             case .int: return value
             case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? .int(Int(d)) : nil
-            case .string(let s): return Int(s.trimmingSpaces).map(ParamValue.int)
+            case .string(let s):
+                // "4.0" too, as the number 4.0 is read (and as `when:` reads it).
+                if let i = Int(s.trimmingSpaces) { return .int(i) }
+                return Double(s.trimmingSpaces).flatMap { d in d == d.rounded() && abs(d) < 1e15 ? ParamValue.int(Int(d)) : nil }
             case .bool, .list, .dict, .null: return nil
             }
         case .categorical(let choices, _):
