@@ -79,7 +79,7 @@ public final class Coordinator {
     private var workerOfConnection: [Int32: String] = [:]
     private var connectionOfWorker: [String: ConnectionID] = [:]
     /// Connections that have sent no message since they were accepted, with when they were:
-    /// closed after ``silentConnectionSeconds`` (see ``closeSilentConnections(now:)``).
+    /// closed after `options.silentConnectionSeconds` (see ``closeSilentConnections(now:)``).
     private var silentSince: [Int32: (at: Double, connection: ConnectionID)] = [:]
     private var budgetWindow = 0.0
     /// Chunks sent to each worker and not yet confirmed read (bounds what a peer that asks
