@@ -895,8 +895,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
     func aDatabaseRemovedOrReplacedDuringTheRunStopsItAndIsSaved(change: String, throughLink: Bool) throws {
         let h = try SweepHarness("db-lost")
         defer { h.cleanUp() }
-        _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
-        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 400}\n")
+        let file = try Self.longCommandStudy(h)
         let other = h.path("other.db")
         if change != "removed" {
             #expect(try h.run(["run", try h.write("o.yaml", syntheticSweep(study: "o", trials: 2, epochs: 1, sleep: 0)), "--db", other, "--workers", "1", "--no-progress"]).status == 0)
@@ -939,14 +938,20 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         #expect(FileManager.default.fileExists(atPath: rescued + ".logs/d"), "the copy does not find the run's logs")
     }
 
+    /// Study `d` of 400 command trials of 0.3 s (a minute on two workers): long enough that a
+    /// run stopped by what happens to its database ends far from its budget.
+    static func longCommandStudy(_ h: SweepHarness) throws -> String {
+        _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
+        return try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 400}\n")
+    }
+
     /// A database truncated in place (`truncate -s 0`, `> d.db`: the same file, its pages
     /// gone) stops the run within seconds, exit 1, saying so; the run went on to the end of
     /// its budget (a minute here) recording into nothing, and said so only then.
     @Test func aDatabaseTruncatedDuringTheRunStopsIt() throws {
         let h = try SweepHarness("db-truncated")
         defer { h.cleanUp() }
-        _ = try h.write("t.sh", "echo '{\"score\": 1}' >&\"$SWEEP_REPORT_FD\"; sleep 0.3\n")
-        let file = try h.write("d.yaml", "study: d\ncommand: [sh, t.sh]\nobjective: {metric: score}\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 400}\n")
+        let file = try Self.longCommandStudy(h)
         let run = try h.start(["run", file, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         let done = { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "d").id).filter { $0.state == .complete }.count }) ?? 0 }
