@@ -74,7 +74,7 @@ struct DashboardFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Token (16+ characters) the dashboard requires to stop the sweep; default $SWEEP_DASHBOARD_TOKEN.", valueName: "token"))
     var dashboardToken: String?
     @Flag(help: "Allow the dashboard beyond loopback without a token (trusted networks only).") var dashboardInsecure = false
-    @Option(help: ArgumentHelp("Keep the dashboard and /metrics up this long after the study ends, so a scraper sees the final numbers (Ctrl-C ends it).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Keep the dashboard and /metrics up this long after the study ends or is stopped from the dashboard, so a scraper sees the final numbers (Ctrl-C ends it).", valueName: "seconds"))
     var dashboardLinger: Double = 0
 
     /// The dashboard's options, or nil without `--dashboard`.
