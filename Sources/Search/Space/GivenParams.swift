@@ -83,7 +83,7 @@ extension Distribution {
             case .string(let s):
                 // "4.0" too, as the number 4.0 is read (and as `when:` reads it).
                 if let i = Int(s.trimmingSpaces) { return .int(i) }
-                return Double(s.trimmingSpaces).flatMap { d in d == d.rounded() && abs(d) < 1e15 ? ParamValue.int(Int(d)) : nil }
+                return Double(s.trimmingSpaces).flatMap { normalize(.double($0)) }
             case .bool, .list, .dict, .null: return nil
             }
         case .categorical(let choices, _):

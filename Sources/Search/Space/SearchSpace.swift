@@ -110,13 +110,7 @@ public struct Condition: Hashable, Sendable, Codable {
         // Numbers by value: a stepped float is drawn as `low + k * step`, which may differ from
         // the value the condition names (0.1 * 3 is not 0.3) in the last bits, and a range with
         // a whole `q` draws ints (8 for the 8.0 the condition holds).
-        func number(_ v: ParamValue) -> Double? {
-            switch v {
-            case .int(let i): Double(i)
-            case .double(let d): d
-            default: nil
-            }
-        }
+        func number(_ v: ParamValue) -> Double? { if case .bool = v { nil } else { v.number } }
         guard let drawn = number(value) else { return false }
         return values.contains { named in
             guard let named = number(named) else { return false }
