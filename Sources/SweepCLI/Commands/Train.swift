@@ -23,8 +23,8 @@ struct Train: ParsableCommand {
             schedule, random streams; docs/model-format.md) after every --checkpoint-every
             epochs, and a run started with an existing checkpoint continues after its
             epoch, bit-identical to an uninterrupted run. Ctrl-C stops after the current
-            epoch, saved, and exits 130 without a model or test metrics. The file is removed when training ends, unless
-            --keep-checkpoint.
+            epoch, saved, and exits 130 without a model or test metrics. The file is
+            removed when training ends, unless --keep-checkpoint.
 
             Examples:
               sweep train sweeps/reference/adam-relu.yaml
