@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "SweepDashboard",
             dependencies: [
-                "SweepReport", "Search", "Store", "Cluster", "SweepFile", "SweepSupport", "JSONValue",
+                "SweepReport", "Search", "Store", "Cluster", "SweepFile", "SweepSupport", "JSONValue", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -128,6 +128,9 @@ public final class DashboardServer: Sendable {
     func makeRouter() -> Router<BasicRequestContext> {
         // HEAD answers as GET without the body (health checks use it; it said 404).
         let router = Router(options: .autoGenerateHeadEndpoints)
+        // Middleware first: a route takes the middleware added before it.
+        if DashboardOptions.isLoopback(options.host) { router.add(middleware: LoopbackHostCheck()) }
+        router.add(middleware: GzipResponses())
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in
             guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("which study? /study?name=STUDY") }
@@ -239,14 +242,19 @@ public final class DashboardServer: Sendable {
     func metricsText() throws -> String {
         let studies = try feed.stateCounts()
         trialGauges.withLock { gauges in
-            for (study, counts) in studies {
-                for state in TrialState.allCases {
-                    let key = study + "\u{0}" + state.rawValue
+            for (study, phase, counts) in studies {
+                // An interrupted study's RUNNING trials wait for `sweep resume`: nobody runs
+                // them, so they are counted as `interrupted` (an alert on `running` stayed quiet).
+                var byLabel = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0.rawValue.lowercased(), Double(counts[$0] ?? 0)) })
+                byLabel["interrupted"] = phase == .interrupted ? byLabel["running"] : 0
+                if phase == .interrupted { byLabel["running"] = 0 }
+                for (label, value) in byLabel {
+                    let key = study + "\u{0}" + label
                     if gauges[key] == nil {
-                        gauges[key] = registry.makeGauge(name: "sweep_trials", labels: [("study", study), ("state", state.rawValue.lowercased())],
-                                                         help: "Trials of a study by state, as stored in the database.")
+                        gauges[key] = registry.makeGauge(name: "sweep_trials", labels: [("study", study), ("state", label)],
+                                                         help: "Trials of a study by state, as stored in the database (running trials of an interrupted study: interrupted).")
                     }
-                    gauges[key]!.set(Double(counts[state] ?? 0))
+                    gauges[key]!.set(value)
                 }
             }
         }

@@ -266,10 +266,12 @@ final class StudyFeed: Sendable {
     }
 
     /// Trials by state per study, straight from the database (for `/metrics`).
-    func stateCounts() throws -> [(study: String, counts: [TrialState: Int])] {
+    func stateCounts() throws -> [(study: String, phase: StudyPhase, counts: [TrialState: Int])] {
         // A dashboard may start before its database: no study yet, nothing to count.
         guard FileManager.default.fileExists(atPath: databasePath) else { return [] }
-        return try read { q in try q.studies().map { ($0.name, try q.stateCounts(studyID: $0.id)) } }
+        return try read { q in
+            try q.studies().map { ($0.name, StudyPhase.of($0, databasePath: databasePath), try q.stateCounts(studyID: $0.id)) }
+        }
     }
 
     private struct Missing: Error {}

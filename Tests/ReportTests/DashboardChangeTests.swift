@@ -38,7 +38,7 @@ import Testing
             port, token = int(sys.argv[1]), sys.argv[2]
             def send(length, body):
                 c = socket.create_connection(("127.0.0.1", port))
-                c.sendall(("POST /api/studies/b/enqueue HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer %s\\r\\n"
+                c.sendall(("POST /api/studies/b/enqueue HTTP/1.1\\r\\nHost: localhost\\r\\nAuthorization: Bearer %s\\r\\n"
                            "Content-Length: %d\\r\\n\\r\\n%s" % (token, length, body)).encode())
                 c.settimeout(90)
                 return c

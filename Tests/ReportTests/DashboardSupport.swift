@@ -78,5 +78,5 @@ struct PrometheusText {
 
 /// The port in a `http://HOST:PORT/` line of `log`.
 func dashboardPort(in log: String) -> Int? {
-    HTMLScan.first("on http://127\\.0\\.0\\.1:([0-9]+)/", in: log).flatMap { Int($0) }
+    HTMLScan.first("on http://(?:127\\.0\\.0\\.1|0\\.0\\.0\\.0):([0-9]+)/", in: log).flatMap { Int($0) }
 }

@@ -92,6 +92,13 @@ import Testing
             #expect(listed.contains("\"state\":\"INTERRUPTED\""), "\(listed)")
             let page = String(decoding: try #require(try feed.study("paused")), as: UTF8.self)
             #expect(page.contains("\"state\":\"INTERRUPTED\"") && !page.contains("\"state\":\"RUNNING\",\"metric"), "\(page.prefix(400))")
+            // /metrics counts its RUNNING trials as interrupted (an alert on running trials
+            // saw them as running while nothing ran them).
+            let stored = try s.reader().read { q in try q.stateCounts(studyID: try q.requireStudy(named: "paused").id) }
+            let metrics = PrometheusText(try DashboardServer(databasePath: s.db, options: try DashboardOptions(bind: "127.0.0.1:0", token: nil, insecure: false)).metricsText())
+            #expect(metrics["sweep_trials{study=\"paused\",state=\"running\"}"] == 0, "\(metrics.samples)")
+            #expect(metrics["sweep_trials{study=\"paused\",state=\"interrupted\"}"] == Double(stored[.running] ?? 0), "\(metrics.samples) \(stored)")
+            #expect(metrics["sweep_trials{study=\"paused\",state=\"complete\"}"] == Double(stored[.complete] ?? 0), "\(metrics.samples) \(stored)")
             let report = try s.sweep(["report", "paused", "--db", s.db, "-o", s.directory.appendingPathComponent("r-\(signal).html").path])
             #expect(report.status == 0, "\(report.output)")
             let html = try String(contentsOf: s.directory.appendingPathComponent("r-\(signal).html"), encoding: .utf8)

@@ -166,7 +166,7 @@ struct UnconfirmedAnswers {
                 if let n = next, n.rank < rank { continue }
                 next = (worker, ledger, rank)
             }
-            guard var (worker, ledger, _) = next else { break }
+            guard let worker = next?.worker, var ledger = next?.ledger else { break }
             released.append(ledger.waiting.removeFirst().request)
             waitingCount -= 1
             if ledger.admitted == 0 { admittedWorkers.append(worker) }

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import SweepDashboard
+
+/// What the dashboard's HTTP layer does around every route: requests for other host names
+/// refused on loopback (DNS rebinding), and large text answers gzip-compressed.
+@Suite struct DashboardHTTPTests {
+    /// Requests with raw headers (Python's http.client sends `Host` and `Accept-Encoding` as
+    /// given, and does not decompress): one JSON line per request.
+    static let client = """
+        import gzip, http.client, json, sys
+        port = int(sys.argv[1])
+        for line in sys.stdin:
+            ask = json.loads(line)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.putrequest("GET", ask["path"], skip_host=True, skip_accept_encoding=True)
+            for k, v in ask["headers"].items():
+                c.putheader(k, v)
+            c.endheaders()
+            r = c.getresponse()
+            body = r.read()
+            encoding = r.getheader("Content-Encoding")
+            text = (gzip.decompress(body) if encoding == "gzip" else body).decode()
+            print(json.dumps({"status": r.status, "encoding": encoding, "vary": r.getheader("Vary"),
+                              "sent": len(body), "text": text}), flush=True)
+            c.close()
+        """
+
+    struct Answer: Decodable {
+        var status: Int
+        var encoding: String?
+        var vary: String?
+        var sent: Int
+        var text: String
+    }
+
+    static func ask(_ s: Scratch, port: Int, _ requests: [(path: String, headers: [String: String])]) throws -> [Answer] {
+        let script = try s.write("client.py", client)
+        let lines = try requests.map { String(decoding: try JSONSerialization.data(withJSONObject: ["path": $0.path, "headers": $0.headers]), as: UTF8.self) }
+        let input = try s.write("requests.jsonl", lines.joined(separator: "\n") + "\n")
+        let out = try s.run("/bin/sh", ["-c", "/usr/bin/python3 \(script) \(port) < \(input)"], timeout: 60)
+        try #require(out.status == 0, "\(out.output)")
+        let answers = try out.output.split(separator: "\n").map { try JSONDecoder().decode(Answer.self, from: Data($0.utf8)) }
+        try #require(answers.count == requests.count, "\(out.output)")
+        return answers
+    }
+
+    @Test func onLoopbackOnlyLocalNamesAreAnsweredAndLargeAnswersAreCompressed() throws {
+        let s = try Scratch("dashboard-http")
+        defer { s.cleanUp() }
+        let file = try s.write("h.yaml", syntheticSweep(study: "h", trials: 40, epochs: 3, pruner: "{name: none}"))
+        #expect(try s.sweep(["run", file, "--workers", "2", "--db", s.db, "--no-progress"]).status == 0)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { server.terminate(); server.waitUntilExit() }
+        let study = "/api/study?name=h"
+        let answers = try Self.ask(s, port: port, [
+            (study, ["Host": "localhost:\(port)"]),
+            (study, ["Host": "127.0.0.1:\(port)"]),
+            (study, ["Host": "[::1]:\(port)"]),
+            (study, ["Host": "evil.example:\(port)"]),
+            (study, ["Host": "127.0.0.1.evil.example"]),
+            ("/", ["Host": "attacker.test"]),
+            (study, ["Host": "localhost", "Accept-Encoding": "gzip, deflate, br"]),
+            (study, ["Host": "localhost", "Accept-Encoding": "gzip;q=0, identity"]),
+            ("/api/coordinator", ["Host": "localhost", "Accept-Encoding": "gzip"]),
+        ])
+        for a in answers[0..<3] { #expect(a.status == 200 && a.text.contains("\"name\":\"h\""), "\(a.status) \(a.text.prefix(300))") }
+        for a in answers[3..<6] {
+            #expect(a.status == 421 && a.text.contains("answers requests for localhost only") && !a.text.contains("\"name\":\"h\""), "\(a.status) \(a.text.prefix(300))")
+        }
+        #expect(answers[3].text.contains("'evil.example:\(port)'"), "\(answers[3].text)")
+        // Compressed when asked, to the same text; plain when gzip is refused; small answers plain.
+        let plain = answers[0], zipped = answers[6], refused = answers[7], small = answers[8]
+        #expect(zipped.status == 200 && zipped.encoding == "gzip" && zipped.vary == "Accept-Encoding")
+        #expect(zipped.text == plain.text, "the compressed answer decompressed to other text")
+        #expect(zipped.sent * 4 < plain.sent, "compressed \(zipped.sent) bytes of \(plain.sent)")
+        #expect(refused.encoding == nil && refused.text == plain.text)
+        #expect(small.status == 200 && small.encoding == nil, "\(small)")
+    }
+
+    /// Bound beyond loopback (with a token), other names are what it is for.
+    @Test func beyondLoopbackAnyHostNameIsAnswered() throws {
+        let s = try Scratch("dashboard-http-any")
+        defer { s.cleanUp() }
+        let file = try s.write("h.yaml", syntheticSweep(study: "h", trials: 3, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", String(repeating: "t", count: 20)], log: "dashboard.log")
+        defer { server.terminate(); server.waitUntilExit() }
+        let answers = try Self.ask(s, port: port, [("/api/studies", ["Host": "sweep-box.lan:\(port)"])])
+        #expect(answers[0].status == 200 && answers[0].text.contains("\"name\":\"h\""), "\(answers[0])")
+    }
+
+    @Test(arguments: [
+        ("localhost", true), ("LOCALHOST:8080", true), ("localhost.:1", true), ("a.localhost", true),
+        ("127.0.0.1", true), ("127.1.2.3:9", true), ("[::1]:8080", true),
+        ("127.0.0.1.nip.io", false), ("127.evil.com", false), ("evil.com", false), ("[::2]:1", false), ("localhost.evil.com", false), ("", false),
+    ])
+    func loopbackNames(authority: String, isLoopback: Bool) {
+        #expect(LoopbackHostCheck.namesLoopback(authority) == isLoopback)
+    }
+
+    @Test(arguments: [
+        ("gzip", true), ("deflate, gzip;q=0.5", true), ("GZIP", true), ("*", true), ("x-gzip", true),
+        ("gzip;q=0", false), ("br, deflate", false), ("identity", false),
+    ])
+    func acceptEncoding(value: String, accepts: Bool) {
+        #expect(GzipResponses.acceptsGzip(value) == accepts)
+    }
+}
