@@ -65,6 +65,34 @@ struct DataTests {
         #expect(unit.train.features.min() == 0 && unit.train.features.max() == 1)
     }
 
+    /// Only a feature whose values are all equal is constant, at any scale: one in units of
+    /// 1e-9 was zeroed (a fixed cutoff of 1e-8 on its spread), and a constant 1000 got a
+    /// spread from rounding.
+    @Test func standardizationScalesSmallFeaturesAndZeroesOnlyConstantOnes() {
+        let rows = 200
+        var x = [Float]()
+        for r in 0..<rows {
+            let t = Float(r % 7) - 3
+            x += [t * 1e-9, 1000, t * 1e-30 + 1e-28, 5e-39 * Float(r % 2)]
+        }
+        let original = x
+        var validation = [Float](), test: [Float] = [1e-9, 1000.5, 0, 0]
+        let scaling = FeatureScaling.scale(.standardize, bytes: false, width: 4, train: &x, validation: &validation, test: &test)
+        for j in [0, 2] {
+            let column = stride(from: j, to: x.count, by: 4).map { Double(x[$0]) }
+            let mean = column.reduce(0, +) / Double(rows)
+            let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rows)
+            #expect(abs(mean) < 1e-4 && abs(variance - 1) < 1e-3, "feature \(j): mean \(mean), variance \(variance)")
+        }
+        // The constant 1000 maps to 0, as does a value that differs in another split.
+        #expect(scaling.scale[1] == 0 && stride(from: 1, to: x.count, by: 4).allSatisfy { x[$0] == 0 } && test[1] == 0)
+        // Subnormal spreads (1/std beyond Float) count as constant rather than overflowing.
+        #expect(scaling.scale[3] == 0 && x.allSatisfy(\.isFinite) && test.allSatisfy(\.isFinite))
+        let t = stride(from: 0, to: original.count, by: 4).map { Double(original[$0]) }
+        let m = t.reduce(0, +) / Double(rows), sd = (t.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(rows)).squareRoot()
+        #expect(abs(Double(test[0]) - (Double(Float(1e-9)) - m) / sd) < 1e-4, "\(test[0])")
+    }
+
     @Test func limitsKeepTheFirstSamples() throws {
         let full = try DatasetLoader.load(DataConfig(dataset: .moons, samples: 300, seed: 2))
         let limited = try DatasetLoader.load(DataConfig(dataset: .moons, trainLimit: 50, validationLimit: 10, testLimit: 5, samples: 300, seed: 2))

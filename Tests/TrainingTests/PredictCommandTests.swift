@@ -28,6 +28,32 @@ struct PredictCommandTests {
         #expect(table.status == 0 && table.output.contains("versi\\ncolor") && !table.output.contains("versi\ncolor"), "\(table.output)")
     }
 
+    /// A model trained on a .npy with labels 1..3 (its classes named "1", "2", "3"): pandas'
+    /// header `0,1,2,3` of a samples CSV is a header (it was predicted as a sample, shifting
+    /// every row by one), and a label 0 is no class (it was taken as the index of class "1").
+    @Test func aNumberedHeaderIsAHeaderAndLabelsOutsideNumberedClassesAreLeftOut() throws {
+        let dir = try DataDirectory()
+        let x: [Float] = (0..<60).flatMap { (i: Int) -> [Float] in
+            let c = Float(i % 3)
+            return [c, Float(i % 5), c * 2, 1]
+        }
+        let xPath = try dir.npy("x.npy", descr: "<f4", shape: [60, 4], payload: littleEndian(x))
+        let yPath = try dir.npy("y.npy", descr: "<i8", shape: [60], payload: littleEndian((0..<60).map { Int64($0 % 3 + 1) }))
+        let trainFile = try dir.write("t.yaml", "seed: 1\ndata: {dataset: npy, train_file: \(xPath), train_labels: \(yPath), validation: 0, test: 0, scaling: standardize}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        let train = try run(["train", trainFile, "--save-model", "\(dir.path)/m.swm"])
+        try #require(train.status == 0, "\(train.output)")
+        let samples: [String] = ["0,1,2,3", "0,0,0,1", "1,1,2,1", "2,2,4,1"]
+        let withHeader = try dir.write("pandas.csv", samples.joined(separator: "\n") + "\n")
+        let without = try dir.write("plain.csv", Array(samples.dropFirst()).joined(separator: "\n") + "\n")
+        let a = try run(["predict", "\(dir.path)/m.swm", withHeader, "--format", "csv"])
+        let b = try run(["predict", "\(dir.path)/m.swm", without, "--format", "csv"])
+        #expect(a.status == 0 && a.output.split(separator: "\n").count == 4 && a.output == b.output, "\(a.output)\n\(b.output)")
+        // Labels 0..2 against classes 1..3: 0 is none of them, left out and counted.
+        let labels = try dir.write("labels.txt", "0\n1\n2\n")
+        let scored = try run(["predict", "\(dir.path)/m.swm", without, "--labels", labels])
+        #expect(scored.status == 0 && scored.output.contains("of 2 samples") && scored.output.contains("1 sample(s)"), "\(scored.output)")
+    }
+
     @Test func trainSavePredictAndErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-predict-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

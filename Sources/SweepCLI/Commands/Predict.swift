@@ -14,10 +14,10 @@ struct Predict: ParsableCommand {
             NumPy .npy array (samples along the first axis), a .npz archive (the array
             the model was trained on, data.features_array, default x), or a CSV file with
             one sample per row of raw feature values (pixels 0-255 for image models; a
-            non-numeric first line is taken as a header). A model trained on a CSV/TSV
-            data set instead reads a table whose first row names its columns, and picks
-            its feature columns by name; when the table has the label column, the
-            accuracy is printed. The model applies its own input scaling; predictions
+            non-numeric first line, or pandas' 0,1,2,..., is taken as a header). A model
+            trained on a CSV/TSV data set instead reads a table whose first row names its
+            columns, and picks its feature columns by name; when the table has the label
+            column, the accuracy is printed. The model applies its own input scaling; predictions
             name the model's classes.
 
             A regression model (data.task: regression) writes one value per sample in the
@@ -316,6 +316,9 @@ enum PredictInput {
             separator = by
             let parts = line.split(separator: by, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = parts.compactMap { Float($0) }
+            // pandas' header for columns without names (`DataFrame(x).to_csv(index=False)`):
+            // read as a sample, it shifted every prediction by one row.
+            if first, parts.count >= 3, parts.enumerated().allSatisfy({ $0.element == String($0.offset) }) { continue }
             if numbers.count != parts.count {
                 // A header: a first line with a name in it (`x,y,1990`), not only missing values.
                 if first && parts.contains(where: { Float($0) == nil && !MissingValueText.isMarker($0) }) { continue }

@@ -164,12 +164,27 @@ struct DelimitedTable {
         var numbers = [Int](repeating: 0, count: width), texts = [Int](repeating: 0, count: width)
         var firstText = [(line: Int, column: Int, text: String)?](repeating: nil, count: width)
         var low = [Double](repeating: .infinity, count: width), high = [Double](repeating: -.infinity, count: width)
-        // Unnamed columns that hold the row numbers so far (pandas' `to_csv` writes its index
-        // so: a feature that is the row number leaks the label of a file sorted by it).
-        var rowNumbers = Set(featureIndices.enumerated().filter { names[$0.element].isEmpty || names[$0.element].hasPrefix("Unnamed: ") }.map(\.offset))
+        // Unnamed columns that hold a different whole number in every row so far: pandas'
+        // `to_csv` writes its index so, in order or, after a split or a shuffle, not; a
+        // feature that is the row number leaks the label of a file sorted by it (only the
+        // index in order was refused, and a shuffled one was trained on).
+        var indexLike = Dictionary(uniqueKeysWithValues: featureIndices.enumerated()
+            .filter { names[$0.element].isEmpty || names[$0.element].hasPrefix("Unnamed: ") }.map { ($0.offset, Set<Double>()) })
+        // With `header: false`, whether line 1 holds text where the rows below hold numbers
+        // (a header after all: it was filled as a sample, or its label became a class).
+        var firstRowText: [Int: (column: Int, text: String)] = [:]
+        var firstLine: Int?
         parser.keptFields = names.count + 1
         while let line = parser.peekLine(), let fields = try parser.record() {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
+            if firstLine == nil {
+                firstLine = line
+                if !hasHeader, fields.count >= 3, fields.enumerated().allSatisfy({ $0.element.text.trimmingCharacters(in: .whitespaces) == String($0.offset) }) {
+                    throw DataError.malformed(path: path, line: line, column: 1, reason: "line \(line) is 0,1,2,...,\(fields.count - 1): the header pandas writes for columns without names, not a sample; "
+                        + (predicting ? "this model reads rows without a header: remove the line, e.g. tail -n +2 FILE > NEW"
+                            : "remove data.header: false (the columns keep their names '0', '1', ...)"))
+                }
+            }
             guard parser.lastRecordFields == names.count else {
                 throw DataError.malformed(
                     path: path, line: line, column: parser.lastRecordLastColumn,
@@ -201,7 +216,7 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = Float(v)
-                        if !rowNumbers.isEmpty, rowNumbers.contains(r), v != Double(table.count), v != Double(table.count + 1) { rowNumbers.remove(r) }
+                        if !indexLike.isEmpty, indexLike[r] != nil, v != v.rounded() || indexLike[r]!.insert(v).inserted == false { indexLike[r] = nil }
                         numbers[r] += 1
                         if v < low[r] { low[r] = v }
                         if v > high[r] { high[r] = v }
@@ -227,6 +242,7 @@ struct DelimitedTable {
                         if !f.text.isEmpty, !isMissingToken(f.text) {
                             texts[r] += 1
                             if firstText[r] == nil { firstText[r] = (line, f.column, shown(f.text)) }
+                            if line == firstLine { firstRowText[r] = (f.column, shown(f.text)) }
                         }
                     } else if f.text.isEmpty || isMissingToken(f.text) {
                         throw DataError.malformed(
@@ -236,7 +252,10 @@ struct DelimitedTable {
                                 ? "missing value in a column without a name (do the lines end with a separator?): leave it out with \(ignoreHint(""))"
                                 : "missing value in column '\(names[i])' (\(predicting ? "sweep predict needs every feature value" : "set data.missing: mean or zero to fill it"))")
                     } else {
-                        let hint = numberWrittenOtherwise(f.text, decimal: decimal, predicting: predicting) ?? (predicting ? "sweep predict needs every feature value"
+                        let header = !hasHeader && line == firstLine && f.text.contains(where: \.isLetter)
+                        let hint = numberWrittenOtherwise(f.text, decimal: decimal, predicting: predicting) ?? (header
+                            ? (predicting ? "is line \(line) a header? this model reads rows without one: remove the line" : "is line \(line) a header? remove data.header: false")
+                            : predicting ? "sweep predict needs every feature value"
                             : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with \(ignoreHint(names[i])); data.missing: mean or zero fills values that are missing"
                             : "set data.missing: mean or zero to fill it")
                         throw DataError.malformed(
@@ -254,12 +273,19 @@ struct DelimitedTable {
         }
         // (The training file's columns only: a small test file with a column left empty is
         // filled from the training split.)
+        if !hasHeader, let line = firstLine, let r = firstRowText.keys.sorted().first(where: { texts[$0] == 1 && numbers[$0] == table.count - 1 && table.count >= 2 }) {
+            let (column, text) = firstRowText[r]!
+            throw DataError.malformed(
+                path: path, line: line, column: column,
+                reason: "'\(text)' in column '\(shown(names[featureIndices[r]]))' is the only text in a column of numbers: line \(line) looks like a header; "
+                    + (predicting ? "this model reads rows without one: remove the line, e.g. tail -n +2 FILE > NEW" : "remove data.header: false"))
+        }
         if !predicting && checksColumns {
-            if let r = rowNumbers.first(where: { numbers[$0] == table.count && table.count >= 3 }) {
+            if let r = indexLike.keys.sorted().first(where: { numbers[$0] == table.count && table.count >= 3 }) {
                 let name = table.featureNames[r]
                 throw DataError.malformed(
                     path: path, line: 1, column: 1,
-                    reason: "column \(featureIndices[r] + 1) ('\(name)') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with \(ignoreHint(name)), or write the file with index=False")
+                    reason: "column \(featureIndices[r] + 1) ('\(name)') has no name and holds a different whole number in every row (an index that pandas' to_csv wrote?): leave it out with \(ignoreHint(name)), write the file with index=False, or give the column a name to train on it")
             }
             try checkColumns(table, path: path, numbers: numbers, texts: texts, firstText: firstText, low: low, high: high, decimal: decimal)
         }

@@ -43,24 +43,36 @@ enum FeatureScaling {
     /// must not reach it unscaled (scikit-learn keeps such values, off by whatever they differ).
     static func standardization(of features: [Float], width: Int) -> Affine {
         let rows = features.count / max(width, 1)
-        var mean = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
+        // Constant means every value equal, whatever their size: a fixed cutoff on the
+        // standard deviation (1e-8) zeroed features measured in small units (1e-9 m), and
+        // E[x²] - E[x]² gave a constant 1000 a spread of 1e-5 from rounding. Two passes.
+        var sum = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
+        var lo = [Float](repeating: .infinity, count: width), hi = [Float](repeating: -.infinity, count: width)
         features.withUnsafeBufferPointer { x in
             for r in 0..<rows {
                 for j in 0..<width {
-                    let v = Double(x[r * width + j])
-                    mean[j] += v
-                    squares[j] += v * v
+                    let v = x[r * width + j]
+                    sum[j] += Double(v)
+                    lo[j] = min(lo[j], v)
+                    hi[j] = max(hi[j], v)
+                }
+            }
+        }
+        let mean = sum.map { $0 / Double(max(rows, 1)) }
+        features.withUnsafeBufferPointer { x in
+            for r in 0..<rows {
+                for j in 0..<width {
+                    let d = Double(x[r * width + j]) - mean[j]
+                    squares[j] += d * d
                 }
             }
         }
         var scale = [Float](repeating: 1, count: width), shift = [Float](repeating: 0, count: width)
         for j in 0..<width {
-            let m = mean[j] / Double(max(rows, 1))
-            let variance = max(0, squares[j] / Double(max(rows, 1)) - m * m)
-            let std = variance.squareRoot()
-            let s = std > 1e-8 ? 1 / std : 0
+            let std = (squares[j] / Double(max(rows, 1))).squareRoot()
+            let s = lo[j] < hi[j] && std > 0 && Float(1 / std).isFinite ? 1 / std : 0
             scale[j] = Float(s)
-            shift[j] = Float(-m * s)
+            shift[j] = Float(-mean[j] * s)
         }
         return Affine(scale: scale, shift: shift)
     }

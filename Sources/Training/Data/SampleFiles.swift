@@ -55,7 +55,8 @@ public enum SampleFiles {
     /// that is no whole number is then one of the names), a class
     /// name (`setosa`, or `3` for integer labels 1..k, whose names are their values; also
     /// written `3.0`), or with `indexFallback` a class index (IDX and built-in sets, whose
-    /// labels are indices; `classSubset` maps a subset's labels to its classes).
+    /// labels are indices and whose classes have names that are no numbers; `classSubset`
+    /// maps a subset's labels to its classes).
     public static func classIndex(ofLabel text: String, classNames: [String], classLabels: [String]?,
                                   classSubset: [Int]? = nil, indexFallback: Bool = false) -> Int? {
         let integer = ClassTable.integer(text)
@@ -65,7 +66,9 @@ public enum SampleFiles {
         if let i = classNames.firstIndex(of: text) { return i }
         guard let v = integer else { return nil }
         if let i = classNames.firstIndex(of: String(v)) { return i }
-        guard indexFallback else { return nil }
+        // Classes named by their label values (1..10 of a .npy) are matched by value only: 0
+        // was taken as the index of class "1".
+        guard indexFallback, !classNames.contains(where: { ClassTable.integer($0) != nil }) else { return nil }
         if let subset = classSubset { return subset.firstIndex(of: Int(v)) }
         return v >= 0 && v < classNames.count ? Int(v) : nil
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Randomness
 @testable import Training
 
 /// Tables whose numbers the reader would have got wrong without a word: decimal commas,
@@ -108,13 +109,38 @@ struct TableColumnChecksTests {
         let lines = (0..<30).map { i in "\(i),\(Double(i % 7) * 0.5),\(i < 15 ? "a" : "b")" }
         let path = try dir.write("pandas.csv", ([",x,y"] + lines).joined(separator: "\n"))
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y"}"#)
-            == "\(path):1:1: column 1 ('') has no name and holds the row numbers (an index that pandas' to_csv wrote?): leave it out with data.ignore: [\"\"], or write the file with index=False")
+            == "\(path):1:1: column 1 ('') has no name and holds a different whole number in every row (an index that pandas' to_csv wrote?): leave it out with data.ignore: [\"\"], write the file with index=False, or give the column a name to train on it")
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "ignore": [""]}"#) == nil)
-        // A named column of row numbers (an id the user chose) and an unnamed one of other values load.
+        // The index of a split or shuffled frame (`Unnamed: 0` as pandas reads it back) is
+        // not in order: it was trained on without a word.
+        var shuffled = SeededGenerator(seed: 4)
+        let permuted = (0..<30).map { "\($0)" }.shuffled(using: &shuffled)
+        let split = try dir.write("split.csv", (["Unnamed: 0,x,y"] + zip(permuted, lines).map { "\($0),\($1.split(separator: ",", maxSplits: 1)[1])" }).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(split)", "label": "y"}"#)?.contains("column 1 ('Unnamed: 0') has no name and holds a different whole number in every row") == true)
+        // A named column of row numbers (an id the user chose) and an unnamed one whose values repeat load.
         let named = try dir.write("named.csv", (["id,x,y"] + lines).joined(separator: "\n"))
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(named)", "label": "y"}"#) == nil)
-        let other = try dir.write("other.csv", ([",x,y"] + lines.map { "7" + $0 }).joined(separator: "\n"))
+        let other = try dir.write("other.csv", ([",x,y"] + (0..<30).map { i in "\(i % 9),\(Double(i % 7) * 0.5),\(i < 15 ? "a" : "b")" }).joined(separator: "\n"))
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(other)", "label": "y"}"#) == nil)
+    }
+
+    /// `header: false` on a file with a header: its line 1 was trained on as a sample (its
+    /// text filled as missing, or pandas' `0,1,2,...` header read as numbers, its label a class).
+    @Test func aHeaderReadAsDataIsRefused() throws {
+        let dir = try DataDirectory()
+        let rows = (0..<30).map { i in "\(Double(i % 7) * 0.5),\(i % 3),\(i % 2)" }
+        let pandas = try dir.write("pandas.csv", (["0,1,2"] + rows).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(pandas)", "label": "2", "header": false}"#)
+            == "\(pandas):1:1: line 1 is 0,1,2,...,2: the header pandas writes for columns without names, not a sample; remove data.header: false (the columns keep their names '0', '1', ...)")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(pandas)", "label": "2"}"#) == nil)
+        let named = try dir.write("named.csv", (["alcohol,ash,class"] + rows).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(named)", "label": "2", "header": false, "missing": "mean"}"#)
+            == "\(named):1:1: 'alcohol' in column '0' is the only text in a column of numbers: line 1 looks like a header; remove data.header: false")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(named)", "label": "2", "header": false}"#)
+            == "\(named):1:1: 'alcohol' in column '0' is not a finite number (is line 1 a header? remove data.header: false)")
+        // A file without a header whose first row is data loads.
+        let plain = try dir.write("plain.csv", rows.joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(plain)", "label": "2", "header": false}"#) == nil)
     }
 
     /// A numeric target without `task: regression` is read as classes: a value only the
