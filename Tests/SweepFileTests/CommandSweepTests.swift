@@ -627,6 +627,9 @@ import Testing
         let text = Self.wandbFile("opt: {values: [adam, sgd, rmsprop], probabilities: [0.6, 0.4, 0]}")
         let d = try SweepDefinition.parse(text: text, file: "w.yaml")
         #expect(d.space.parameters.map(\.distribution) == [.categorical([.string("adam"), .string("sgd"), .string("rmsprop")], probabilities: [0.6, 0.4, 0])])
+        // The name W&B's schema gives this form reads the same.
+        let named = Self.wandbFile("opt: {distribution: categorical_w_probabilities, values: [adam, sgd, rmsprop], probabilities: [0.6, 0.4, 0]}")
+        #expect(try SweepDefinition.parse(text: named, file: "w.yaml").space == d.space)
         #expect(try convertedSpace(text, file: "w.yaml") == d.space)
         let grid = text.replacingOccurrences(of: "method: random", with: "method: grid")
         #expect { try SweepDefinition.parse(text: grid, file: "g.yaml") } throws: { error in
@@ -844,7 +847,7 @@ import Testing
     /// W&B schema rules checked since a study began do not stop it: its stored file is read
     /// without them (a study of `1lr` could not be resumed).
     @Test func storedWandBFilesSkipTheLaterSchemaRules() throws {
-        for parameters in ["  1lr: {values: [1, 2]}", "  x: {values: [1, 2]}\n  y: {parameters: {}}"] {
+        for parameters in ["  1lr: {values: [1, 2]}", "  x: {values: [1, 2]}\n  y: {parameters: {}}", "  x: {distribution: normal, min: 0, max: 1}"] {
             let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n\(parameters)\n"
             #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: text, file: "w.yaml") }
             #expect(try SweepDefinition.parseStored(text: text, file: "stored").space.parameters.count == 1)
@@ -876,6 +879,15 @@ import Testing
         ("c: {values: [a, b], probabilities: [1.5, -0.5]}", "6:39: parameters.c.probabilities[0]: a probability is a number from 0 to 1, got 1.5"),
         ("c: {values: [a, b], probabilities: [x, 1]}", "6:39: parameters.c.probabilities[0]: a probability is a number from 0 to 1, got the string 'x'"),
         ("c: {min: 0, max: 1.5, probabilities: [1]}", "6:25: parameters.c.probabilities: 'probabilities' weigh the entries of 'values' (distribution categorical), not distribution uniform"),
+        // Keys W&B has, but not for this distribution (they were dropped: a normal with min
+        // and max drew outside them, `value` beside `values` fixed the choice).
+        ("c: {distribution: normal, mu: 0.3, sigma: 0.2, min: 0, max: 0.5}", "6:50: parameters.c.min: 'min' does not apply to distribution normal, which takes mu, sigma (W&B refuses it too)"),
+        ("c: {values: [adam, sgd], value: adam}", "6:7: parameters.c.values: 'values' does not apply to distribution constant (read as constant from its 'value'), which takes value (W&B refuses it too)"),
+        ("c: {distribution: log_uniform_values, min: 0.1, max: 1, q: 0.01}", "parameters.c.q: 'q' does not apply to distribution log_uniform_values, which takes min, max (W&B refuses it too); did you mean distribution q_log_uniform_values?"),
+        ("c: {values: [1, 2], min: 0, max: 5}", "6:23: parameters.c.min: 'min' does not apply to distribution categorical (read as categorical from its 'values'), which takes values, probabilities"),
+        ("c: {min: 0, max: 10, sigma: 4}", "parameters.c.sigma: 'sigma' does not apply to distribution int_uniform (read as int_uniform from its 'min'), which takes min, max"),
+        ("c: {values: [a], parameters: {lr: {values: [1]}}}", "6:7: parameters.c.values: 'values' beside 'parameters': a W&B parameter is either a group of nested parameters or a value"),
+        ("c: {distribution: categorical_w_probabilities, values: [a, b]}", "parameters.c.probabilities: distribution categorical_w_probabilities needs 'probabilities'"),
     ])
     func unmappableWandBDistributionsNameTheKey(line: String, expected: String) {
         // (`beta` without a and b is W&B's default Beta(1, 1).)

@@ -245,7 +245,7 @@ public enum WandBSweep {
         "log_uniform_values": "loguniform", "log_uniform": "loguniform", "q_log_uniform_values": "loguniform",
         "inv_log_uniform": "loguniform", "inv_log_uniform_values": "loguniform", "q_log_uniform": "loguniform",
         "normal": "normal", "q_normal": "normal", "log_normal": "lognormal", "q_log_normal": "lognormal",
-        "beta": "beta", "q_beta": "beta",
+        "beta": "beta", "q_beta": "beta", "categorical_w_probabilities": "choice",
     ]
 
     /// `strict`: W&B's schema rules Sweep came to check later (parameter names, an empty
@@ -316,6 +316,19 @@ public enum WandBSweep {
     /// The keys of a W&B parameter (besides a nested `parameters`).
     static let parameterKeys: Set<String> = ["value", "values", "min", "max", "distribution", "q", "mu", "sigma", "probabilities", "a", "b"]
 
+    /// The keys W&B's schema takes for distribution `dist` besides `distribution`, in the
+    /// order they are named.
+    static func keys(of dist: String) -> [String] {
+        let quantum = dist.hasPrefix("q_") ? ["q"] : []
+        switch dist {
+        case "constant": return ["value"]
+        case "categorical": return ["values", "probabilities"]
+        case "normal", "q_normal", "log_normal", "q_log_normal": return ["mu", "sigma"] + quantum
+        case "beta", "q_beta": return ["a", "b"] + quantum
+        default: return ["min", "max"] + quantum // the uniform and log-uniform families
+        }
+    }
+
     /// Distributions a grid can enumerate, as W&B's grid does.
     static let gridDistributions: Set<String> = ["constant", "categorical", "int_uniform", "q_uniform"]
 
@@ -323,7 +336,14 @@ public enum WandBSweep {
         guard let entries = node.entries else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter is {value: V}, {values: [...]}, {min, max} or {distribution: ...}, got \(node.kindDescription)")
         }
-        if let nested = node["parameters"] { return try parameters(nested, path: path.appending("parameters"), grid: grid, strict: strict, reading: reading) }
+        if let nested = node["parameters"] {
+            // W&B's param_dict holds `parameters` alone: `values` beside it was dropped.
+            if strict, let other = entries.first(where: { $0.key != "parameters" }) {
+                throw ConfigError(mark: other.keyMark, path: path.appending(other.key),
+                                  message: "'\(other.key)' beside 'parameters': a W&B parameter is either a group of nested parameters or a value, values, range or distribution, not both (W&B refuses it too)")
+            }
+            return try parameters(nested, path: path.appending("parameters"), grid: grid, strict: strict, reading: reading)
+        }
         let known = Self.parameterKeys.sorted()
         for e in entries where !Self.parameterKeys.contains(e.key) {
             let near = known.filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
@@ -347,6 +367,12 @@ public enum WandBSweep {
         } else {
             throw ConfigError(mark: node.mark, path: path, message: "a W&B parameter needs value, values, min/max or distribution")
         }
+        if dist == "categorical_w_probabilities" {
+            guard node["probabilities"] != nil else {
+                throw ConfigError(mark: node.mark, path: path.appending("probabilities"), message: "distribution categorical_w_probabilities needs 'probabilities'")
+            }
+            dist = "categorical"
+        }
         if let p = node.entry("probabilities") {
             guard dist == "categorical" else {
                 throw ConfigError(mark: p.keyMark, path: path.appending(p.key), message: "'probabilities' weigh the entries of 'values' (distribution categorical), not distribution \(dist)")
@@ -354,6 +380,15 @@ public enum WandBSweep {
             if grid {
                 throw ConfigError(mark: p.keyMark, path: path.appending(p.key), message: "method grid tries every value once, so 'probabilities' mean nothing there (W&B refuses them too); remove them or use method random")
             }
+        }
+        // W&B's schema takes only its own keys for each distribution: `min`/`max` on a
+        // normal, `values` beside `value` or `q` on log_uniform_values were dropped without
+        // a word, and the space searched was not the one written.
+        if strict, let odd = entries.first(where: { $0.key != "distribution" && !Self.keys(of: dist).contains($0.key) }) {
+            let how = node["distribution"] == nil ? " (read as \(dist) from its '\(Self.keys(of: dist).first { node[$0] != nil } ?? "")')" : ""
+            let q = odd.key == "q" && ["uniform", "log_uniform", "log_uniform_values", "normal", "log_normal", "beta"].contains(dist) ? "; did you mean distribution q_\(dist)?" : ""
+            throw ConfigError(mark: odd.keyMark, path: path.appending(odd.key),
+                              message: "'\(odd.key)' does not apply to distribution \(dist)\(how), which takes \(Self.keys(of: dist).joined(separator: ", ")) (W&B refuses it too)\(q)")
         }
         if grid && !gridDistributions.contains(dist) {
             throw ConfigError(mark: node.mark, path: path, message: "method grid cannot enumerate \(dist == "uniform" ? "a continuous min/max" : "distribution \(dist)") (W&B refuses it too): give values, integer min and max, or q_uniform with q")
