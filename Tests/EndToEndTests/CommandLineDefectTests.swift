@@ -285,6 +285,6 @@ import Testing
         let budget = try h.reader().read { q in try q.requireStudy(named: "w").definition.budgetTrials }
         #expect(budget == 5, "the refused --add-trials raised the budget to \(budget)")
         let best = try h.run(["best", "w", "--db", h.db])
-        #expect(best.status == 0 && best.output.contains("has no complete trial yet (1 pruned: `sweep trials w"), "\(best.output)")
+        #expect(best.status == 1 && best.output.contains("study 'w' finished without a complete trial (1 pruned: `sweep trials w"), "\(best.output)")
     }
 }

@@ -212,13 +212,23 @@ struct Best: ParsableCommand {
     func run() throws {
         guard top >= 1 else { throw UsageError("--top must be >= 1, got \(top)") }
         let reader = try database.reader()
-        let (s, trials, pruned) = try reader.read { q in
+        let (s, trials, counts) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            return (s, try q.best(study: s, top: top), try q.stateCounts(studyID: s.id)[.pruned] ?? 0)
+            return (s, try q.best(study: s, top: top), try q.stateCounts(studyID: s.id))
         }
         if trials.isEmpty && format == .table {
             // (Trials a wall-time budget cut, or paused ones, are PRUNED: say where they are.)
-            let note = pruned > 0 ? " (\(pruned) pruned: `sweep trials \(s.name) --db \(database.path) --state PRUNED --sort value` ranks them by their last value)" : ""
+            let pruned = counts[.pruned] ?? 0, failed = counts[.fail] ?? 0
+            var notes: [String] = []
+            if pruned > 0 { notes.append("\(pruned) pruned: `sweep trials \(s.name) --db \(database.path) --state PRUNED --sort value` ranks them by their last value") }
+            if failed > 0 { notes.append("\(failed) failed: `sweep trials \(s.name) --db \(database.path) --state FAIL` lists them") }
+            let note = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
+            // A finished study will have none: a script asking for its best trial gets a failure
+            // (it said "yet" and exit 0, as for a study still running).
+            guard s.state != .finished else {
+                FileHandle.standardError.write(Data("study '\(s.name)' finished without a complete trial\(note)\n".utf8))
+                throw ExitCode(1)
+            }
             print("study '\(s.name)' has no complete trial yet\(note)")
             return
         }
