@@ -194,6 +194,30 @@ import Testing
         #expect(ran.status == 0 && !ran.output.contains("note:"), "\(ran.output)")
     }
 
+    /// A command whose runner this machine lacks (`[${env}, python, ...]` where only python3
+    /// is installed): noted by validate, refused by run with local workers (every trial failed
+    /// to start until five failures stopped the run), and fine with --workers 0.
+    @Test func aRunnerNotInPathIsRefusedForLocalWorkers() throws {
+        let h = try SweepHarness("missing-runner")
+        defer { h.cleanUp() }
+        _ = try h.write("t.py", "print(1)\n")
+        for (command, runner) in [("[\"${env}\", \"sweep-no-such-python\", \"${program}\", \"${args}\"]", "sweep-no-such-python"),
+                                  ("[\"env\", \"A=1\", \"/opt/no/such/python3\", \"${program}\"]", "/opt/no/such/python3")] {
+            let file = try h.write("s.yaml", commandSweep(study: "r", command: command, trials: 1, epochs: 1)
+                .replacingOccurrences(of: "command: \(command)", with: "program: t.py\ncommand: \(command)"))
+            let validate = try runSweep(["validate", file], in: h.directory.path)
+            #expect(validate.status == 0 && validate.output.contains("note: command runs '\(runner)', which is not"), "\(validate.output)")
+            let run = try runSweep(["run", file, "--db", h.path("r.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+            #expect(run.status == 2 && run.output.contains("error: command runs '\(runner)'") && run.output.contains("--workers 0"), "\(run.output)")
+            #expect(!FileManager.default.fileExists(atPath: h.path("r.db")))
+        }
+        // A runner that is there passes without a note.
+        let fine = try h.write("f.yaml", commandSweep(study: "f", command: "[\"${env}\", \"python3\", \"${program}\"]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "command: [", with: "program: t.py\ncommand: ["))
+        let validate = try runSweep(["validate", fine], in: h.directory.path)
+        #expect(validate.status == 0 && !validate.output.contains("note:"), "\(validate.output)")
+    }
+
     /// A `program` that local workers would not find (run from another directory without
     /// `working_directory`, or not in the one it names) is noted by `validate` and refused by
     /// `run` with local workers, with where it is.

@@ -56,6 +56,10 @@ enum ProgramLocation {
         if let program = bareNameOutsidePath(in: definition) {
             return ("command starts with ${program} = '\(program)', a name without a '/', which is looked up in PATH, where it is not (a file of that name in the working directory is not run): write program: ./\(program), or put an interpreter first (command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"])", true)
         }
+        if let runner = missingRunner(in: definition) {
+            let instead = runner == "python" ? " (${interpreter} runs python3 where python is missing)" : ""
+            return ("command runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
+        }
         guard let (program, here) = missing(in: definition, file: file) else { return nil }
         let isScript = scriptExtensions.contains { program.hasSuffix($0) }
         let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
@@ -89,6 +93,22 @@ enum ProgramLocation {
         let words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }.filter { $0 != "${env}" }
         guard words.first == "${program}", !inPath(program) else { return nil }
         return program
+    }
+
+    /// The program a command starts (its first word, or the one after `${env}` and its
+    /// `NAME=value` words) when it is written out and this machine does not have it
+    /// (`[${env}, python, ...]` on a system with python3 only: every trial failed with
+    /// "env: 'python': No such file or directory" until five failures stopped the run).
+    private static func missingRunner(in definition: SweepDefinition) -> String? {
+        guard let command = definition.template["command"]?.elements, definition.template["environment"]?["PATH"] == nil else { return nil }
+        var words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }[...]
+        guard words.count == command.count else { return nil }
+        if words.first == "${env}" || words.first == "env" || words.first == "/usr/bin/env" {
+            words = words.dropFirst().drop { $0.contains("=") && !$0.hasPrefix("-") }
+        }
+        guard let runner = words.first, !runner.contains("$"), !runner.hasPrefix("-") else { return nil }
+        if runner.contains("/") { return runner.hasPrefix("/") && !FileManager.default.isExecutableFile(atPath: runner) ? runner : nil }
+        return inPath(runner) ? nil : runner
     }
 
     private static func inPath(_ name: String) -> Bool {
