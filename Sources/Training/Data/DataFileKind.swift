@@ -22,6 +22,10 @@ enum DataFileKind: Equatable {
 
     /// ` (it looks like ...: dataset: ...)` for a file read as `expected`, or "".
     static func hint(head: some Collection<UInt8>, expected: DataFileKind) -> String {
+        // A gzip layer is read only on CSV/TSV and IDX files (`x.npy.gz` said "bad magic").
+        if head.starts(with: [0x1F, 0x8B]) && (expected == .npy || expected == .npz) {
+            return " (it is gzip-compressed: .npy and .npz files are read uncompressed, gunzip it first; CSV, TSV and IDX files may be gzipped)"
+        }
         guard let kind = DataFileKind(head: head), kind != expected else { return "" }
         switch kind {
         case .npy: return " (it looks like a NumPy .npy array: use dataset: npy)"

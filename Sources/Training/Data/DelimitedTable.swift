@@ -257,6 +257,7 @@ struct DelimitedTable {
                             ? (predicting ? "is line \(line) a header? this model reads rows without one: remove the line" : "is line \(line) a header? remove data.header: false")
                             : predicting ? "sweep predict needs every feature value"
                             : Double(f.text) == nil && f.text.contains(where: \.isLetter) ? "a text column? leave it out with \(ignoreHint(names[i])); data.missing: mean or zero fills values that are missing"
+                            : Self.looksLikeDate(f.text) ? "a date or time? leave the column out with \(ignoreHint(names[i])), or write it as numbers (e.g. days or seconds since a start)"
                             : "set data.missing: mean or zero to fill it")
                         throw DataError.malformed(
                             path: path, line: line, column: f.column,
@@ -323,6 +324,16 @@ struct DelimitedTable {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)
     }
 
+    /// `2020-01-31`, `31/01/2020`, `12:30`, `2020-01-31T12:30:00Z`: digits with date or time
+    /// separators, which no missing-value setting makes a number.
+    static func looksLikeDate(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.count >= 4, t.first?.isNumber == true else { return false }
+        let separators = t.filter { "-/:".contains($0) }.count
+        return separators >= 1 && t.allSatisfy { $0.isASCII && ($0.isNumber || "-/:. TZ+".contains($0)) }
+            && (t.filter({ $0 == "-" }).count == 2 || t.filter({ $0 == "/" }).count == 2 || t.contains(":"))
+    }
+
     /// What to do about a field that would be a number with a decimal comma (`14,23`) in a
     /// table read with decimal points (nil: it does not look like one).
     static func decimalCommaHint(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
@@ -349,6 +360,11 @@ struct DelimitedTable {
             return "a number with a unit? write the numbers alone (\(bare)), or leave the column out with \(predicting ? "the training file's data.ignore" : "data.ignore")"
         }
         let mark: Character = decimal == UInt8(ascii: ",") ? "," : "."
+        // `data.decimal: ","` on a file written with decimal points (`14.5`): not grouping.
+        if mark == ",", trimmed.filter({ $0 == "." }).count == 1, trimmed.split(separator: ".").last?.count != 3,
+           let v = Double(trimmed), v.isFinite {
+            return predicting ? "this model reads decimal commas, and this value has a decimal point" : "a decimal point, while data.decimal is ','? remove data.decimal"
+        }
         let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
         guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),
               trimmed.allSatisfy({ $0.isASCII && $0.isNumber || grouping.contains($0) || $0 == mark || $0 == "-" || $0 == "+" }) else { return nil }

@@ -124,6 +124,25 @@ struct TableColumnChecksTests {
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(other)", "label": "y"}"#) == nil)
     }
 
+    /// Dates, decimal points under `decimal: ","`, and a gzipped .npy get a hint that fits.
+    @Test func hintsForDatesDecimalPointsAndGzippedArrays() throws {
+        let dir = try DataDirectory()
+        let dated = try dir.write("dated.csv", "when,x,y\n2020-01-31,1,a\n2020-02-01,2,b\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(dated)", "label": "y"}"#)
+            == "\(dated):2:1: '2020-01-31' in column 'when' is not a finite number (a date or time? leave the column out with data.ignore: [when], or write it as numbers (e.g. days or seconds since a start))")
+        let points = try dir.write("points.csv", "x;y\n14.5;a\n2.25;b\n")
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(points)", "label": "y", "separator": ";", "decimal": ","}"#)
+            == "\(points):2:1: '14.5' in column 'x' is not a finite number (a decimal point, while data.decimal is ','? remove data.decimal)")
+        let x = try dir.npy("x.npy", descr: "<f4", shape: [4, 1], payload: littleEndian([1, 2, 3, 4] as [Float]))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", x]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let failure = try dataFailure(#"{"dataset": "npy", "train_file": "\#(x).gz", "train_labels": "\#(x).gz"}"#)
+        #expect(failure?.contains("it is gzip-compressed: .npy and .npz files are read uncompressed, gunzip it first") == true, "\(failure ?? "loaded")")
+    }
+
     /// `header: false` on a file with a header: its line 1 was trained on as a sample (its
     /// text filled as missing, or pandas' `0,1,2,...` header read as numbers, its label a class).
     @Test func aHeaderReadAsDataIsRefused() throws {
