@@ -6,6 +6,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// A file's content is not what its header or the data set promises.
     case corrupt(path: String, reason: String)
+    /// A well-formed file in a form this data set cannot use (one-hot or fractional labels).
+    case unusable(path: String, reason: String)
     /// The requested split does not fit the data (e.g. validation larger than the training file).
     case invalidSplit(String)
     /// A file named by a `data` field (`train_file`, ...) is not there.
@@ -26,6 +28,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot read \(path): \(reason)"
         case .corrupt(let path, let reason):
             return "corrupt data file \(path): \(reason)"
+        case .unusable(let path, let reason):
+            return "cannot use data file \(path): \(reason)"
         case .invalidSplit(let message):
             return "invalid data split: \(message)"
         case .noSuchFile(let field, let path):

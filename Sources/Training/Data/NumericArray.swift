@@ -136,7 +136,8 @@ struct NumericArray: @unchecked Sendable {
         for i in 0..<count {
             let v = value(i)
             guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else {
-                throw DataError.corrupt(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class")
+                let hint = v.isFinite ? " (a numeric target? set data.task: regression)" : ""
+                throw DataError.unusable(path: labelPath, reason: "label \(v) of sample \(i) is not an integer class\(hint)")
             }
             out[i] = Int64(v)
         }

@@ -66,7 +66,8 @@ struct RawSamples {
     static func fromArrays(_ x: NumericArray, _ y: NumericArray, labelPath: String, integerLabels: Bool = true) throws(DataError) -> RawSamples {
         guard x.count > 0 else { throw DataError.corrupt(path: x.path, reason: "no samples (the first dimension is 0)") }
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
-            throw DataError.corrupt(path: labelPath, reason: "labels must be one value per sample (shape (n,) or (n, 1)), got shape \(y.shape)")
+            let oneHot = y.shape.count == 2 && y.shape[1] > 1 ? " (one-hot labels? store the class index instead: y.argmax(axis=1))" : ""
+            throw DataError.unusable(path: labelPath, reason: "labels must be one value per sample (shape (n,) or (n, 1)), got shape \(y.shape)\(oneHot)")
         }
         guard y.count == x.count else {
             throw DataError.mismatch("\(labelPath) has \(y.count) labels for the \(x.count) samples of \(x.path)")

@@ -34,7 +34,11 @@ struct ArrayLabelTests {
         let labels = (0..<30).map { Float($0 % 2) + ($0 == 11 ? 0.5 : 0) }
         let y = try dir.npy("y.npy", descr: "<f4", shape: [30], payload: littleEndian(labels))
         #expect(try dataFailure(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(y)"}"#)
-            == "corrupt data file \(y): label 1.5 of sample 11 is not an integer class")
+            == "cannot use data file \(y): label 1.5 of sample 11 is not an integer class (a numeric target? set data.task: regression)")
+        // One-hot labels are said to be (they were a "corrupt data file").
+        let oneHot = try dir.npy("onehot.npy", descr: "<f4", shape: [30, 2], payload: littleEndian((0..<30).flatMap { $0 % 2 == 0 ? [1, 0] : [0, 1] as [Float] }))
+        #expect(try dataFailure(#"{"dataset": "npy", "train_file": "\#(x)", "train_labels": "\#(oneHot)"}"#)
+            == "cannot use data file \(oneHot): labels must be one value per sample (shape (n,) or (n, 1)), got shape [30, 2] (one-hot labels? store the class index instead: y.argmax(axis=1))")
     }
 
     /// A non-finite value in any split's rows is reported with its sample and index.
