@@ -17,8 +17,8 @@ struct Predict: ParsableCommand {
             non-numeric first line, or pandas' 0,1,2,..., is taken as a header). A model
             trained on a CSV/TSV data set instead reads a table whose first row names its
             columns, and picks its feature columns by name; when the table has the label
-            column, the accuracy is printed. The model applies its own input scaling; predictions
-            name the model's classes.
+            column, the accuracy is printed. The model applies its own input scaling;
+            predictions name the model's classes.
 
             A regression model (data.task: regression) writes one value per sample in the
             target's units (its target standardization undone), and RMSE, MAE and R^2
