@@ -182,7 +182,7 @@ extension StoreError {
     var isUsage: Bool {
         switch self {
         case .notFound, .emptyDatabase, .studyExists, .foreign, .hardLinked, .noDirectory: return true
-        case .unreadable, .invalid: return false
+        case .unreadable, .invalid, .locked: return false
         }
     }
 }

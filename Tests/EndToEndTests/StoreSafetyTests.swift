@@ -52,6 +52,33 @@ func listing(_ directory: URL) -> [String] {
     /// /dev/null` took the empty-looking device for a new database and the cleanup after the
     /// refusal removed the machine's /dev/null (and /dev/full). Nodes of the test's own, made
     /// with mknod (tests run as root).
+    /// Another process holding the write lock for 12 s (a `sqlite3` shell left in a
+    /// transaction) is waited out: the run goes on and loses nothing. It ended the run after
+    /// 10 s of waiting inside one write, deaf to its workers, which went looking for it.
+    @Test func aDatabaseLockedForAWhileIsWaitedOut() throws {
+        let h = try SweepHarness("locked-db")
+        defer { h.cleanUp() }
+        let sweep = try h.write("s.yaml", syntheticSweep(study: "s", trials: 60, epochs: 5, sleep: 0.05))
+        let run = try h.start(["run", sweep, "--db", h.db, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        try #require(h.waitFor(timeout: 60) { (try? h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id).filter { $0.state == .complete }.count }) ?? 0 >= 3 },
+                     "\(h.read("run.log"))")
+        let lock = try h.start("/usr/bin/python3", ["-c", """
+            import sqlite3, time
+            c = sqlite3.connect(\"\(h.db)\", isolation_level=None)
+            c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); time.sleep(12); c.execute("COMMIT"); print("unlocked", flush=True)
+            """], log: "lock.log")
+        #expect(h.waitFor(timeout: 30) { !lock.isRunning } && h.read("lock.log").contains("unlocked"), "\(h.read("lock.log"))")
+        #expect(h.waitFor(timeout: 120) { !run.isRunning })
+        let log = h.read("run.log")
+        #expect(run.terminationStatus == 0, "\(log)")
+        #expect(log.contains("is locked by another process") && log.contains("the database is free again after"), "\(log)")
+        // The workers heard from it all along (they went looking for it: "went silent").
+        #expect(!log.contains("went silent") && !log.contains("no answer from"), "\(log)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 60 && trials.allSatisfy { $0.state == .complete && $0.attempt == 1 }, "\(trials.map { ($0.number, $0.state, $0.attempt) })")
+    }
+
     @Test func aDeviceOrAFIFOAsTheDatabaseIsRefusedAndStays() throws {
         let h = try SweepHarness("device-db")
         defer { h.cleanUp() }

@@ -90,6 +90,9 @@ public final class Coordinator {
     /// as information, not as a warning about a peer.
     private var quietPeerWarningsUntil = -Double.infinity
     private static let afterStallSeconds = 10.0
+    /// How long one try to write a batch waits for another process's lock on the database
+    /// before the loop answers its workers and tries again.
+    static let lockLook = 0.1
     /// The database file, watched for being removed or replaced while the study runs.
     private var databaseWatch: DatabaseFileWatch?
     /// How often the loop looks for messages while it gathers (see ``CoordinatorOptions/gatherSeconds``):
@@ -255,6 +258,11 @@ public final class Coordinator {
         var waitingOutcomes: [String: Int] = [:]
         /// The loop gathers only while it has idle time to spend on it.
         var load = LoadGauge()
+        /// Since when another process holds the database's write lock (the batch waits), up
+        /// to when the workers were credited for it, and when it was last said.
+        var lockedSince: Double?
+        var lockCredited = 0.0
+        var lockSaidAt = 0.0
 
         /// When the loop last looked at the clock. It looks before and after each poll (at
         /// most 0.1 s), so a gap of more than a heartbeat means this process was not
@@ -398,7 +406,8 @@ public final class Coordinator {
             var violations: [(String, String?, ProtocolViolation)] = []
             var judged = false
             var reports = 0
-            try store.write { tx in
+            let wasLocked = lockedSince != nil
+            let wrote = try store.writeUnlessLocked(waitingAtMost: Self.lockLook) { tx in
                 for (id, peer, decoded) in batch {
                     switch decoded {
                     case .failure(let v):
@@ -417,12 +426,38 @@ public final class Coordinator {
                     // full batch has read what every other peer had waiting. Never right
                     // after a loop that was itself stalled.
                     let drained = batch.count < batchLimit && batchBytes < options.maxMessageBytes
-                    let stalled = lastBatchSeconds > heartbeat || wokeFromStall
+                    // (Nor right after a wait for the database: their messages waited unread.)
+                    let stalled = lastBatchSeconds > heartbeat || wokeFromStall || wasLocked
                     judged = (drained || t - lastJudged >= heartbeat) && !stalled
                     try core.tick(now: t, judgeLiveness: judged, tx: tx, out: &out)
                 } else {
                     try core.dispatch(now: t, tx: tx, out: &out)
                 }
+            }
+            guard wrote else {
+                // Another process holds the write lock: nothing was handled. The batch is kept
+                // and tried again; the workers hear heartbeats and are not judged meanwhile.
+                let now = clock.now
+                let since = lockedSince ?? t
+                lockedSince = since
+                core.wasDeaf(for: now - max(lockCredited, since))
+                lockCredited = now
+                if now - since > options.databaseLockSeconds {
+                    throw StoreError.locked(path: store.path ?? "the database", seconds: now - since)
+                }
+                if now - since >= 2, now - lockSaidAt >= 30 {
+                    lockSaidAt = now
+                    log.warning("the database \(store.path ?? "") is locked by another process (a sqlite3 shell in a transaction? a backup tool?) for \(Int(now - since)) s: the workers' results wait in memory and are written once it is free (at most \(Int(options.databaseLockSeconds)) s)")
+                }
+                if tickDue {
+                    sendHeartbeats(now: now)
+                    nextTick = now + tickInterval
+                }
+                continue
+            }
+            if let since = lockedSince {
+                if clock.now - since >= 2 { log.warning("the database is free again after \(Int(clock.now - since)) s; the results that waited are written") }
+                lockedSince = nil
             }
             if judged { lastJudged = t }
             if tickDue { nextTick = t + tickInterval }

@@ -70,6 +70,10 @@ public struct CoordinatorOptions: Sendable {
     /// descriptor each for good: 20,000 of them reached the limit, and new workers could not
     /// join). 30 s by default.
     public var silentConnectionSeconds = 30.0
+    /// How long the coordinator waits for another process's lock on the database (a
+    /// `sqlite3` shell in a transaction) before it ends the run, answering its workers and
+    /// keeping their messages meanwhile. 10 minutes by default.
+    public var databaseLockSeconds = 600.0
 
     public init(bind: String = "tcp://127.0.0.1:5555", heartbeatMs: Int = 1000, liveness: Int = 5,
                 maxMessageBytes: Int = Wire.defaultMaxMessageBytes, maxJSONBytes: Int = 1 << 20,

@@ -16,6 +16,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case noDirectory(path: String, directory: String)
     /// The file is an empty database (a run stopped as it began, or `touch`ed): no study yet.
     case emptyDatabase(path: String)
+    /// Another process held the write lock longer than the coordinator waits.
+    case locked(path: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) is not a Sweep database (\(reason)); nothing was written to it. Pass --db with a new file name"
         case .noDirectory(let path, let directory): return "cannot open database \(path): the directory \(directory) does not exist"
+        case .locked(let path, let seconds):
+            return "database \(path): another process held a lock on it for \(Int(seconds)) s (a `sqlite3` shell in a transaction, a backup tool): end it and run the command again (`sweep resume` continues a sweep where it stopped)"
         case .hardLinked(let path, let names):
             return "database \(path) has \(names) names (hard links): SQLite keeps its log beside each name, and two logs of one file corrupt it; use one name (`cp` makes a copy, `ln -s` a link that is safe)"
         }
@@ -76,7 +80,7 @@ public final class SweepStore: Sendable {
             // Checked with creation locked: another process may be creating it right now.
             try DatabaseOwnership.requireSweepOrEmpty(path: path)
             var config = Configuration()
-            config.busyMode = .timeout(10)
+            config.busyMode = .timeout(Double(busyMilliseconds) / 1000)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // The WAL file keeps its largest size unless told: a fast sweep left 64 MB
@@ -270,6 +274,32 @@ public final class SweepStore: Sendable {
             return result!
         }
     }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, as ``write(_:)``, unless another
+    /// process holds the database's write lock for longer than `seconds`: then it returns
+    /// false without running `body` (nothing changed). The coordinator keeps its batch and
+    /// tries again while it answers its workers: a `sqlite3` shell left in a transaction for
+    /// 15 s ended the run (10 s of waiting inside one call, deaf to every worker).
+    public func writeUnlessLocked(waitingAtMost seconds: Double, _ body: (StoreTransaction) throws -> Void) throws -> Bool {
+        try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA busy_timeout = \(Int((seconds * 1000).rounded()))")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyMilliseconds)") }
+            var began = false
+            do {
+                try db.inTransaction(.immediate) {
+                    began = true
+                    try body(StoreTransaction(db: db))
+                    return .commit
+                }
+            } catch let error as DatabaseError where !began && (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// How long a write waits for another process's lock (GRDB's `busyMode`, in ms).
+    static let busyMilliseconds = 10_000
 
     /// Runs read-only queries on a consistent snapshot.
     public func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {
