@@ -129,6 +129,46 @@ struct CheckpointResumeE2ETests {
         try Self.checkResumed(h, study: study, reference: expected, outcomes: [.returned, .complete])
     }
 
+    /// A checkpoint damaged where the coordinator keeps it (a machine crash) makes its trial
+    /// start over, as documented, whether the file is small (read with the assignment: it was
+    /// dropped without a word) or large (fetched in parts by the worker: the trial FAILed for
+    /// good).
+    @Test(arguments: [0, 200_000])
+    func aDamagedStoredCheckpointStartsTheTrialOver(padBytes: Int) throws {
+        let h = try SweepHarness("ckpt-damaged-\(padBytes)")
+        defer { h.cleanUp() }
+        let study = "cd"
+        _ = try h.write("train.py", Self.commandProgram.replacingOccurrences(
+            of: "for epoch in range(start + 1, 9):",
+            with: "open(os.path.join(sweep_client.checkpoint_dir(), \"pad.bin\"), \"wb\").write(os.urandom(\(padBytes)))\nfor epoch in range(start + 1, 9):"))
+        let sweep = commandSweep(study: study, command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
+        let (_, coordinator, victim) = try Self.runUntilCheckpoint(h, study: study, sweep: sweep, workerFlags: ["--allow-commands"])
+        defer { if coordinator.isRunning { coordinator.terminate() }; if victim.isRunning { victim.terminate() } }
+        kill(coordinator.processIdentifier, SIGKILL)
+        kill(victim.processIdentifier, SIGKILL)
+        coordinator.waitUntilExit()
+        victim.waitUntilExit()
+        // Bytes in the middle of the stored file overwritten: its CRC no longer matches.
+        let path = h.db + ".artifacts/\(study)/checkpoints/trial-0.ckpt"
+        let file = try #require(FileHandle(forUpdatingAtPath: path))
+        let size = try file.seekToEnd()
+        try file.seek(toOffset: size / 2)
+        try file.write(contentsOf: Data(repeating: 0xA5, count: 16))
+        try file.close()
+        let resumed = try h.run(["resume", study, "--db", h.db, "--workers", "1", "--no-progress"] + Self.timing, timeout: 240)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let trial = try h.reader().read { q in try q.trial(studyID: try q.requireStudy(named: study).id, number: 0) }
+        #expect(trial?.state == .complete, "\(String(describing: trial)) \(resumed.output)")
+        // The program started afresh the second time (no SWEEP_RESUME_EPOCH, no state file).
+        let starts = h.read("starts.txt").split(separator: "\n")
+        #expect(starts.count == 2 && starts.last == "0 -", "\(starts)")
+        #expect(try Self.curve(h, db: h.db, study: study).map(\.step) == Array(1...8))
+        // And it was said: by the worker that fetched the file, or in the study's events.
+        let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: study).id) }.map(\.message)
+        #expect(resumed.output.contains("starts over from epoch 1") || events.contains { $0.contains("is damaged or gone") && $0.contains("starts over from epoch 1") },
+                "\(resumed.output)\n\(events)")
+    }
+
     /// A program that saves its epoch in the checkpoint directory before each report and,
     /// started again, continues after the saved epoch; it logs where each run started.
     static let commandProgram = """

@@ -298,13 +298,26 @@ public final class CheckpointKeeper {
     /// The latest checkpoint of `trial`, or nil when there is none or its file is damaged
     /// (it is dropped then).
     public func latest(trial: Int) -> (epoch: Int, bytes: [UInt8])? {
-        guard let directory, entries[trial] != nil, case let path = storedPath(trial, in: directory),
+        guard let directory, let entry = entries[trial], case let path = storedPath(trial, in: directory),
               let data = FileManager.default.contents(atPath: path),
               let c = Self.decode(Array(data)) else {
+            if let epoch = entries[trial]?.epoch { damaged.append((trial, epoch)) }
             drop(trial: trial)
             return nil
         }
+        _ = entry
         return c
+    }
+
+    /// Checkpoints found damaged (or gone) when read, since ``takeDamaged()`` last emptied
+    /// the list: their trials start over from epoch 1, which is said in the events (it was
+    /// silent).
+    private var damaged: [(trial: Int, epoch: Int)] = []
+
+    /// The checkpoints found damaged since the last call.
+    public func takeDamaged() -> [(trial: Int, epoch: Int)] {
+        defer { damaged.removeAll() }
+        return damaged
     }
 
     /// Finds the checkpoints left by an earlier run; those of trials for which `keep` says

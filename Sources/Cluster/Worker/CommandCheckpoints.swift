@@ -210,10 +210,13 @@ final class CommandCheckpoints {
     enum ArchiveError: Error, CustomStringConvertible {
         case malformed(String)
         case cannotRestore(String, reason: String)
+        /// The stored file the archive came in fails its checksum.
+        case damagedWhereStored(String)
 
         var description: String {
             switch self {
             case .malformed(let why): return "the checkpoint archive is malformed: \(why)"
+            case .damagedWhereStored(let why): return why
             case .cannotRestore(let name, let reason): return "cannot restore '\(name)' into the checkpoint directory: \(reason)"
             }
         }

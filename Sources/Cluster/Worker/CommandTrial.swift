@@ -100,7 +100,11 @@ struct CommandTrial: TrialKind {
         do {
             // Its files are sent after reports and restored for a later attempt (CommandCheckpoints).
             do {
-                checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: try session.resumeCheckpoint())
+                // (A Result, not `catch where`: the compiler of Swift 6.3 crashed on that here.)
+                let fetched = Result { () throws(CheckpointFetchError) in try session.resumeCheckpoint() }
+                if case .failure(let failure) = fetched, failure.damaged { throw CommandCheckpoints.ArchiveError.damagedWhereStored(failure.reason) }
+                let restoring = try fetched.get()
+                checkpoints = try CommandCheckpoints(study: a.study, trial: a.trial, attempt: a.attempt, restoring: restoring)
             } catch let error as CommandCheckpoints.ArchiveError {
                 // A checkpoint this host cannot restore (a full disk here, an archive a peer
                 // damaged) is no fault of the trial: it starts over (it was FAILed for good,

@@ -24,14 +24,28 @@ struct TrainingTrial: TrialKind {
             // Decoded (and so checked) once, from the assignment on the wire.
             let trainer = try Trainer(config: config, dataset: dataset, baseModel: base, blasThreads: blasThreads, decoded: true)
             if let resume = a.resume {
-                // A re-queued trial continues where its last attempt's checkpoint left off.
-                do {
-                    try trainer.restore(from: try CheckpointFile.decode(Array(try session.resumeCheckpoint() ?? [])))
-                } catch {
-                    throw ResumeError(epoch: resume.epoch, cause: "\(error)")
+                // A re-queued trial continues where its last attempt's checkpoint left off;
+                // one damaged where it is stored (a machine crash) is no fault of the trial:
+                // it starts over (it was FAILed for good).
+                let stored: ArraySlice<UInt8>?
+                switch Result(catching: { () throws(CheckpointFetchError) in try session.resumeCheckpoint() }) {
+                case .success(let bytes):
+                    stored = bytes
+                case .failure(let failure) where failure.damaged:
+                    log.warning("trial \(a.trial) attempt \(a.attempt): \(failure); it starts over from epoch 1")
+                    stored = nil
+                case .failure(let failure):
+                    throw ResumeError(epoch: resume.epoch, cause: "\(failure)")
                 }
-                end.epochsRun = resume.epoch
-                log.info("trial \(a.trial) (attempt \(a.attempt)) continues from its checkpoint after epoch \(resume.epoch)")
+                if let stored {
+                    do {
+                        try trainer.restore(from: try CheckpointFile.decode(Array(stored)))
+                    } catch {
+                        throw ResumeError(epoch: resume.epoch, cause: "\(error)")
+                    }
+                    end.epochsRun = resume.epoch
+                    log.info("trial \(a.trial) (attempt \(a.attempt)) continues from its checkpoint after epoch \(resume.epoch)")
+                }
             }
             let result = try trainer.fit { epoch in
                 end.lastMetrics = epoch.metrics

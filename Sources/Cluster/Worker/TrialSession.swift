@@ -211,7 +211,7 @@ final class TrialSession: DataChannel {
             throw CheckpointFetchError(reason: "the checkpoint to resume from (\(parts) bytes) could not be fetched: \(e.reason)")
         case .success(let file):
             guard let stored = CheckpointKeeper.payload(file), stored.epoch == resume.epoch else {
-                throw CheckpointFetchError(reason: "the checkpoint fetched to resume from (\(parts) bytes) is damaged (its checksum or epoch does not match)")
+                throw CheckpointFetchError(reason: "the checkpoint fetched to resume from (\(parts) bytes) is damaged (its checksum or epoch does not match)", damaged: true)
             }
             return stored.bytes
         }
@@ -338,6 +338,9 @@ final class TrialSession: DataChannel {
 /// Why a large checkpoint could not be fetched.
 struct CheckpointFetchError: Error, CustomStringConvertible {
     var reason: String
+    /// The file came whole but fails its checksum (damaged where it is stored): the trial
+    /// starts over rather than failing (it was FAILed for good, as documented not to be).
+    var damaged = false
     var description: String { reason }
 }
 
