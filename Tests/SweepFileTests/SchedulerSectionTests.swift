@@ -11,6 +11,24 @@ import Testing
             .replacingOccurrences(of: "budget: {trials: 10, max_epochs: 3}", with: "scheduler: \(scheduler)\nbudget: \(budget)")
     }
 
+    /// A command sweep's program decides its epochs: PBT needs `budget.max_epochs` (members
+    /// were paused and exploited at the program's own last epoch); a stored study resumes.
+    @Test func pbtOfACommandSweepNeedsMaxEpochs() throws {
+        let text = """
+            study: c
+            objective: {metric: loss, direction: minimize}
+            command: [python3, t.py]
+            parameters: {lr: {loguniform: [0.01, 0.5]}, epochs: 6}
+            scheduler: {name: pbt, population: 4, perturbation_interval: 2, mutations: [lr]}
+            budget: {trials: 4}
+            """
+        #expect { try SweepDefinition.parse(text: text, file: "c.yaml") } throws: { error in
+            "\(error)".contains("c.yaml:6:1: budget: Population Based Training pauses members every perturbation_interval epochs up to their last: set budget.max_epochs")
+        }
+        #expect(try SweepDefinition.parseStored(text: text, file: "stored").scheduler?.pbt != nil)
+        #expect(try SweepDefinition.parse(text: text.replacingOccurrences(of: "{trials: 4}", with: "{trials: 4, max_epochs: 6}"), file: "c.yaml").maxEpochs == 6)
+    }
+
     @Test func pbtDecodesWithRayTunesDefaultsAndNoPruner() throws {
         let d = try SweepDefinition.parse(text: Self.pbt("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}"))
         let config = try #require(d.scheduler?.pbt)

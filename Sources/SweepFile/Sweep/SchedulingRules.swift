@@ -5,7 +5,7 @@ import Search
 /// (`pruner: {name: asha, mode: promotion}`). Each problem names its field.
 enum SchedulingRules {
     static func problems(root: ConfigNode, task: SweepDefinition.Task, scheduler: SchedulerConfig?, pruner: PrunerConfig?,
-                         budget: Budget, space: SearchSpace, maxEpochs: Int, parameters: [ParameterSpec] = []) -> [ConfigError] {
+                         budget: Budget, space: SearchSpace, maxEpochs: Int, parameters: [ParameterSpec] = [], newStudy: Bool = true) -> [ConfigError] {
         var out: [ConfigError] = []
         func fail(_ path: [String], _ message: String) {
             var node: ConfigNode? = root
@@ -40,6 +40,13 @@ enum SchedulingRules {
             if !keys.contains(where: { $0.hasSuffix("dropout") || $0 == "activation" }) {
                 fail(["scheduler", "mutations"], "'\(name)' (\(spec.path)) is part of the network's shape: a member continuing from another member's checkpoint cannot change it; mutate training settings (learning rate, momentum, weight decay, batch size) or dropout instead")
             }
+        }
+        // A command trial's program decides how many epochs it runs: without the number,
+        // members were paused, and exploited, at the program's own last epoch (a clone then
+        // trained nothing and kept the value its weights no longer had). (A stored study
+        // still resumes.)
+        if task == .command, budget.maxEpochs == nil, newStudy {
+            fail(["budget"], "Population Based Training pauses members every perturbation_interval epochs up to their last: set budget.max_epochs to the epochs your program runs (without it they are taken to be \(maxEpochs), and a member would be paused and exploited at the program's own last epoch)")
         }
         if budget.trials != pbt.population {
             fail(["budget", "trials"], "with scheduler pbt the budget is the population: \(pbt.population) members of \(maxEpochs) epochs each; set trials to \(pbt.population), got \(budget.trials)")

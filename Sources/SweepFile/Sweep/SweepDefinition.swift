@@ -279,7 +279,7 @@ public struct SweepDefinition: Sendable {
         if let space = searched?.2, let budget {
             let epochs = budget.maxEpochs ?? Self.templateEpochs(task: task, template: ConfigNode(.mapping(entries.filter { !sweepKeys.contains($0.key) })))
             problems += SchedulingRules.problems(root: root, task: task, scheduler: scheduler, pruner: pruner, budget: budget, space: space,
-                                                 maxEpochs: epochs, parameters: searched?.0 ?? [])
+                                                 maxEpochs: epochs, parameters: searched?.0 ?? [], newStudy: strict)
         }
         // A range in error is set aside for the probe below (its default applies), so that the
         // template's other problems come in the same round (`batch_sise` came only once a
