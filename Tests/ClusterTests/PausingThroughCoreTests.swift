@@ -91,6 +91,9 @@ import Testing
         #expect(lineage.first.map { [$0.member, $0.epoch, $0.source, $0.sourceEpoch] } == [0, 2, 1, 2])
         #expect(lineage.first?.oldParams == first[0]?.params && lineage.first?.params == a.params)
         #expect(try h.trials()[0].params == a.params)
+        // The event names the scores that ranked them (as Ray's "Cloning trial 1 (0.9) into 0 (0.1)").
+        let exploited = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.exploited]) }.map(\.message)
+        #expect(exploited.count == 1 && exploited[0].hasPrefix("trial 0 (\(h.core.metric) 0.1) (epoch 2) continues from trial 1 (\(h.core.metric) 0.9)'s checkpoint of epoch 2"), "\(exploited)")
         // The others continue from their own checkpoints with their own parameters.
         let b = try #require(h.assignment("w2"))
         #expect(b.trial == 1 && b.resume == .init(epoch: 2, checkpoint: [1, 2]) && b.params == first[1]?.params)

@@ -116,8 +116,11 @@ extension CoordinatorCore {
         try tx.setTrialParams(trialID: trials[member].rowID, params)
         resumeEpochs[member] = sourceEpoch
         let changed = changes.isEmpty ? "its parameters" : TrialPausing.describe(changes)
+        // The scores that ranked them (as Ray's "Cloning trial X (score) into Y (score)"):
+        // why a member exploited, from the event alone.
+        func score(_ t: Int) -> String { members.first { $0.trial == t }.map { " (\(metric) \(String(format: "%.6g", $0.score)))" } ?? "" }
         try tx.appendEvent(studyID: study.id, kind: .exploited, trialNumber: member,
-                           message: "trial \(member) (epoch \(epoch)) continues from trial \(source)'s checkpoint of epoch \(sourceEpoch) with \(changed)",
+                           message: "trial \(member)\(score(member)) (epoch \(epoch)) continues from trial \(source)\(score(source))'s checkpoint of epoch \(sourceEpoch) with \(changed)",
                            at: now)
     }
 }
