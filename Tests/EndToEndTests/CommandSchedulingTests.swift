@@ -115,6 +115,15 @@ import Testing
             let (reported, said) = try h.run(["report", "pbt", "--db", h.db, "--out", h.path("pbt.html")])
             let page = try String(contentsOfFile: h.path("pbt.html"), encoding: .utf8)
             #expect(reported == 0 && page.contains("PBT lineage") && !page.contains("export-schedule"), "\(said)")
+            // `show --format json` gives the SWEEP_SEED of the member and of each segment of its
+            // effective schedule (its 64-bit seed is beyond what jq and JavaScript keep exact).
+            let member = try #require(lineage.first?.member)
+            let shown = try h.run(["show", "pbt", "\(member)", "--db", h.db, "--format", "json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any], "\(shown.output)")
+            let seeds = Dictionary(uniqueKeysWithValues: trials.map { ($0.number, Int(UInt32(truncatingIfNeeded: $0.seed))) })
+            #expect(doc["program_seed"] as? Int == seeds[member], "\(shown.output.prefix(400))")
+            let segments = ((doc["population"] as? [String: Any])?["effective_schedule"] as? [[String: Any]]) ?? []
+            #expect(!segments.isEmpty && segments.allSatisfy { ($0["program_seed"] as? Int) == seeds[$0["trial"] as? Int ?? -1] }, "\(segments)")
         }
     }
 

@@ -261,13 +261,17 @@ struct Show: ParsableCommand {
             return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number))
         }
         // Every member's parameters only for a study with exploit steps (PBT).
-        let (steps, params) = try reader.read { q in
+        let (steps, members) = try reader.read { q in
             let steps = try q.lineage(studyID: s.id)
-            return (steps, steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) }))
+            return (steps, steps.isEmpty ? [] : try q.trials(studyID: s.id))
         }
+        let params = Dictionary(uniqueKeysWithValues: members.map { ($0.number, $0.params) })
         if format == .json {
             var detail = JSONOutput.Trial(t, curve: curve, attempts: attempts)
-            detail.population = JSONOutput.Member(member: t, steps: steps, params: params)
+            let command = (try? SweepDefinition.stored(s))?.task == .command
+            if command { detail.program_seed = CommandMacros.programSeed(t.seed) }
+            detail.population = JSONOutput.Member(member: t, steps: steps, params: params,
+                                                  programSeeds: command ? Dictionary(uniqueKeysWithValues: members.map { ($0.number, CommandMacros.programSeed($0.seed)) }) : [:])
             detail.events = events.map { JSONOutput.Event(time: $0.time, kind: $0.kind, message: $0.message) }
             print(try JSONOutput.render(detail))
             return

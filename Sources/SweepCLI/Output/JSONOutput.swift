@@ -139,6 +139,9 @@ enum JSONOutput {
         var metrics: [String: Double]
         var epochs: Int
         var seed: UInt64
+        /// A command trial's `SWEEP_SEED` (32 bits; `seed` is above 2^53, which JSON readers
+        /// such as jq and JavaScript round): the number to run its program again with.
+        var program_seed: UInt32?
         var attempt: Int
         var worker: String?
         var started_at: Double?
@@ -192,6 +195,9 @@ enum JSONOutput {
             var last_epoch: Int
             var trial: Int
             var params: ParameterValues
+            /// The `SWEEP_SEED` that trial's program ran with (command trials): with the
+            /// parameters, what a replay of this segment needs.
+            var program_seed: UInt32?
         }
         struct Change: Encodable {
             var name: String
@@ -213,12 +219,14 @@ enum JSONOutput {
         var effective_schedule: [Segment]
 
         /// Nil for a study without exploit steps (not PBT, or none yet).
-        init?(member: TrialRecord, steps all: [LineageStep], params: [Int: Params]) {
+        /// `programSeeds`: each trial's `SWEEP_SEED`, for a command study.
+        init?(member: TrialRecord, steps all: [LineageStep], params: [Int: Params], programSeeds: [Int: UInt32] = [:]) {
             guard !all.isEmpty else { return nil }
             let lineage = PopulationLineage(steps: all, currentParams: params)
             let epochs = max(member.epochs, 0)
             func segments(_ list: [ScheduleSegment]) -> [Segment] {
-                list.map { Segment(first_epoch: $0.firstEpoch, last_epoch: $0.lastEpoch, trial: $0.member, params: ParameterValues($0.params)) }
+                list.map { Segment(first_epoch: $0.firstEpoch, last_epoch: $0.lastEpoch, trial: $0.member, params: ParameterValues($0.params),
+                                   program_seed: programSeeds[$0.member]) }
             }
             schedule = segments(lineage.ownSchedule(of: member.number, through: epochs))
             steps = lineage.steps(of: member.number).map { step in
