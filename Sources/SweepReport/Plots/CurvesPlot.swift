@@ -93,7 +93,9 @@ enum CurvesPlot {
     }
 
     static func curveTitle(_ t: TrialRecord, _ data: ReportData) -> String {
-        let steps = data.curves[t.number]?.count ?? 0
+        // The last epoch, not the points: a PBT member that skipped epochs with an exploit
+        // (continued from a member ahead) trained to its last one ("9 epochs" of 12).
+        let steps = data.curves[t.number]?.last?.step ?? 0
         switch t.state {
         case .pruned:
             return trialTitle(t.number, "pruned at epoch \(data.curves[t.number]?.last?.step ?? t.epochs)", t.pruneReason ?? "")
