@@ -124,6 +124,12 @@ import Testing
             #expect(doc["program_seed"] as? Int == seeds[member], "\(shown.output.prefix(400))")
             let segments = ((doc["population"] as? [String: Any])?["effective_schedule"] as? [[String: Any]]) ?? []
             #expect(!segments.isEmpty && segments.allSatisfy { ($0["program_seed"] as? Int) == seeds[$0["trial"] as? Int ?? -1] }, "\(segments)")
+            // `export` has the same per member (it had only each member's final parameters).
+            let exported = try h.run(["export", "pbt", "--db", h.db])
+            let all = try #require((try JSONSerialization.jsonObject(with: Data(exported.output.utf8)) as? [String: Any])?["trials"] as? [[String: Any]])
+            let same = try #require(all.first { $0["number"] as? Int == member })
+            #expect(same["program_seed"] as? Int == seeds[member])
+            #expect((same["population"] as? NSDictionary) == (doc["population"] as? NSDictionary), "\(same["population"] ?? "none")")
         }
     }
 

@@ -401,9 +401,17 @@ struct Export: ParsableCommand {
                 guard head.hasSuffix("\"trials\" : [\n\n  ]\n}") else { throw CommandFailure("internal: unexpected JSON layout") }
                 var text = Array(String(head.dropLast("[\n\n  ]\n}".count)).utf8) + Array((trials.isEmpty ? "[\n\n  ]\n}\n" : "[\n").utf8)
                 let encoder = JSONOutput.encoder()
+                // A PBT member's lineage and a command trial's SWEEP_SEED, as `show` gives them
+                // (the export had only each member's final parameters).
+                let steps = try q.lineage(studyID: s.id)
+                let command = definition?.task == .command
+                let params = steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0.params) })
+                let seeds = command ? Dictionary(uniqueKeysWithValues: trials.map { ($0.number, CommandMacros.programSeed($0.seed)) }) : [:]
                 for (i, (t, a)) in zip(trials, arguments).enumerated() {
                     var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
                     trial.arguments = a.map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
+                    trial.program_seed = seeds[t.number]
+                    trial.population = JSONOutput.Member(member: t, steps: steps, params: params, programSeeds: seeds)
                     try JSONOutput.appendIndented(trial, with: encoder, to: &text)
                     text += Array((i == trials.count - 1 ? "\n  ]\n}\n" : ",\n").utf8)
                 }
