@@ -53,6 +53,37 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
 }
 
 @Suite struct WorkerCoreTests {
+    /// A `hello` that got no `welcome` while the coordinator is plainly there (its heartbeats
+    /// come) is said again: a worker waited for the welcome for good, its trial's report
+    /// held back, and the sweep never ended. (The coordinator, back from a stall, had cut
+    /// its new connection with the hello unread.)
+    @Test func aHelloLeftUnansweredIsSaidAgainWhileHeartbeatsCome() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.runner(.forward(report(3, epoch: 1)))
+        // The coordinator goes silent: the worker reconnects and says hello naming trial 3.
+        _ = h.tick(after: 3.5)
+        let reconnect = h.tick(after: 0.3)
+        #expect(sends(reconnect).contains { if case .hello = $0 { return true } else { return false } }, "\(reconnect)")
+        // Heartbeats come, no welcome: within the silence window nothing is said again...
+        var hellos = 0
+        for _ in 0..<2 {
+            _ = h.receive(.heartbeat)
+            hellos += sends(h.tick(after: 1)).filter { if case .hello = $0 { return true } else { return false } }.count
+        }
+        #expect(hellos == 0)
+        // ...after it, the hello is said again (and the report waits for the welcome).
+        _ = h.receive(.heartbeat)
+        let again = h.tick(after: 1.1)
+        #expect(sends(again).contains { if case .hello(let hello) = $0 { return hello.running?.trial == 3 } else { return false } }, "\(again)")
+        #expect(!sends(again).contains { if case .report = $0 { return true } else { return false } })
+        // The welcome that adopts the trial brings the held report out.
+        let welcomed = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: .init(trial: 3, attempt: 1))))
+        #expect(sends(welcomed) == [report(3, epoch: 1)], "\(welcomed)")
+        _ = h.receive(.heartbeat)
+        #expect(!sends(h.tick(after: 4)).contains { if case .hello = $0 { return true } else { return false } })
+    }
+
     @Test func connectsWithHelloAndPassesAssignmentsToTheRunner() {
         var h = WorkerHarness()
         let first = h.tick()

@@ -315,6 +315,43 @@ import ZeroMQ
         #expect(attempts.count == 1 && attempts.allSatisfy { $0.outcome == .complete }, "\(attempts.map { ($0.outcome, $0.error) })")
     }
 
+    /// Workers on `ipc://` that all reconnect while their coordinator is stopped, their new
+    /// connections given the numbers of each other's old ones: each is welcomed at once and
+    /// the study ends. The coordinator took a message still queued from a closed connection
+    /// for one of the new connection that had its number, and cut that connection as its
+    /// worker moved on: the worker whose hello it was never heard back, holding its trial,
+    /// and the sweep never ended (about one stall in three).
+    @Test func ipcWorkersAllReconnectingAfterACoordinatorStallAreEachWelcomed() throws {
+        let h = try SweepHarness("stall-ipc")
+        defer { h.cleanUp() }
+        let endpoint = "ipc://\(h.path("c.sock"))"
+        let timing = ["--heartbeat-ms", "200", "--liveness", "3"]
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 200, epochs: 4, sleep: 0.02))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"] + timing, log: "coordinator.log")
+        defer { if coordinator.isRunning { kill(coordinator.processIdentifier, SIGCONT); coordinator.terminate() } }
+        let ids = ["w1", "w2", "w3"]
+        let workers = try ids.map { try h.start(["worker", "--connect", endpoint, "--id", $0], log: "\($0).log") }
+        defer { for w in workers where w.isRunning { w.terminate() } }
+        for round in 1...4 {
+            try #require(h.waitFor(timeout: 60) { ids.allSatisfy { (try? runningTrial(h, study: "s", worker: $0)) != nil } || !coordinator.isRunning },
+                         "round \(round):\n\(h.logText("coordinator.log"))")
+            guard coordinator.isRunning else { break }
+            kill(coordinator.processIdentifier, SIGSTOP)
+            usleep(1_500_000) // more than the 0.6 s liveness timeout: every worker reconnects
+            kill(coordinator.processIdentifier, SIGCONT)
+            usleep(1_000_000)
+        }
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "the sweep did not end:\n\(h.logText("coordinator.log"))")
+        #expect(coordinator.terminationStatus == 0)
+        for id in ids {
+            // Each reconnected and was welcomed at once (not after saying hello again).
+            let log = h.logText("\(id).log")
+            #expect(log.contains("the coordinator went silent") && !log.contains("saying hello again"), "\(id): \(log)")
+        }
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 200 && trials.allSatisfy { $0.state.isFinished }, "\(trials.filter { !$0.state.isFinished }.map(\.number))")
+    }
+
     /// When the study ends, every worker hears `stop` and exits 0, although the coordinator
     /// no longer waits a fixed second before it leaves.
     @Test func workersHearStopAndExitCleanlyWhenTheStudyEnds() throws {

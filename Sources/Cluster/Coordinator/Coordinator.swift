@@ -568,7 +568,12 @@ public final class Coordinator {
                 let fd = Int32(bitPattern: e.value)
                 bytesByConnection[fd] = nil
                 silentSince[fd] = nil
-                if let worker = workerOfConnection.removeValue(forKey: fd), connectionOfWorker[worker]?.fd == fd { connectionOfWorker[worker] = nil }
+                // The worker keeps its entry in `connectionOfWorker` (now of a closed
+                // connection): its messages still queued from it carry this number, which a new
+                // connection may have by now. Noted afresh, the number named that new
+                // connection as this worker's, and when the worker spoke on its own new one,
+                // the other worker's was cut, its `hello` unread (after a stall of this loop).
+                workerOfConnection[fd] = nil
                 cutOff.remove(fd)
                 unconfirmed.connectionClosed(fd)
                 let address = peers.removeValue(forKey: e.value) ?? "an unknown address"
@@ -623,13 +628,22 @@ public final class Coordinator {
 
     /// The connection a message came on, told apart from a later one given the same number.
     private func connectionID(_ fd: Int32?) -> ConnectionID? {
-        fd.map { ConnectionID(fd: $0, peer: peerAddress(fd: $0, withPort: true)) }
+        fd.map { ConnectionID(fd: $0, peer: peerAddress(fd: $0, withPort: true), inode: Self.socketInode($0)) }
+    }
+
+    /// The inode of the socket `fd` names now (nil when it names none).
+    private static func socketInode(_ fd: Int32) -> UInt64? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
     /// Cuts `connection` if its descriptor still is that connection (a closed one's number
-    /// may already be another peer's).
+    /// may already be another peer's: an `ipc://` worker's new connection, given the number
+    /// of another worker's old one, was cut as that worker moved to its own new connection,
+    /// with its `hello` unread, and the worker waited for a welcome for good).
     private func cut(_ connection: ConnectionID) {
         guard connection.peer == nil || peerAddress(fd: connection.fd, withPort: true) == connection.peer else { return }
+        guard connection.inode == nil || Self.socketInode(connection.fd) == connection.inode else { return }
         router.cutOff(connection: connection.fd)
         cutOff.insert(connection.fd)
     }
@@ -778,6 +792,10 @@ public final class Coordinator {
             lastSent = lastSent.filter { live.contains($0.key) }
         }
         if unconfirmed.count > core.workerIDs.count * 2 + 64 { unconfirmed.keepOnly(Set(core.workerIDs)) }
+        if connectionOfWorker.count > core.workerIDs.count * 2 + 64 {
+            let live = Set(core.workerIDs)
+            connectionOfWorker = connectionOfWorker.filter { live.contains($0.key) || workerOfConnection[$0.value.fd] == $0.key }
+        }
     }
 
     /// Counts, logs (rate-limited) and drops a bad message; tells the peer why when that helps.

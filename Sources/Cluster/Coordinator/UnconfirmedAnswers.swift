@@ -243,18 +243,22 @@ struct UnconfirmedAnswers {
     }
 }
 
-/// A peer's connection as the coordinator saw it: its descriptor, and the address and port
-/// at the other end. A closed connection's number is soon another's (the kernel gives out the
-/// lowest free one), and the monitor may say it closed only later: the address tells them
-/// apart before one is cut.
+/// A peer's connection as the coordinator saw it: its descriptor, the address and port at
+/// the other end, and its socket's inode. A closed connection's number is soon another's (the
+/// kernel gives out the lowest free one), and the monitor may say it closed only later: the
+/// address, or for an `ipc://` connection (which has none) the inode, tells them apart
+/// before one is cut.
 struct ConnectionID: Hashable, Sendable, ExpressibleByIntegerLiteral {
     var fd: Int32
-    /// `ADDRESS:PORT` of the peer (nil: not known, as in tests).
+    /// `ADDRESS:PORT` of the peer (nil: not known, as in tests, or an `ipc://` peer).
     var peer: String?
+    /// The socket's inode (`fstat`): a new socket on a reused number has another (nil in tests).
+    var inode: UInt64?
 
-    init(fd: Int32, peer: String?) {
+    init(fd: Int32, peer: String?, inode: UInt64? = nil) {
         self.fd = fd
         self.peer = peer
+        self.inode = inode
     }
 
     init(integerLiteral fd: Int32) {

@@ -108,6 +108,8 @@ struct WorkerCore {
     private var lastSent = -Double.infinity
     /// When this worker last asked for work (`ready`, `hello` or an outcome with `ready`).
     private var askedForWorkAt = -Double.infinity
+    /// When it last said `hello` (answered by a `welcome`).
+    private var saidHelloAt = -Double.infinity
     /// The last trial whose outcome the runner gave: a copy of its assignment is not run.
     private var lastFinished: TrialRef?
     /// Receipts of bulk answers read since the last request for more (Receipts.swift).
@@ -207,6 +209,14 @@ struct WorkerCore {
         if socketOpen && now - lastHeard > silence {
             dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)\(keyHint)", now: now, into: &out)
             return out
+        }
+        if socketOpen && !welcomed && lastHeard > saidHelloAt && now - saidHelloAt >= silence {
+            // The coordinator is there (it sends heartbeats) but never answered our `hello`
+            // (lost as it came back from a stall with our old connection): say it again. A
+            // worker that heard heartbeats waited for the `welcome` for good, its trial's
+            // outcome held back, and the sweep never ended.
+            out.append(.log(.warning, "the coordinator did not answer this worker's hello for \(String(format: "%g", silence)) s; saying hello again"))
+            sayHello(now: now, into: &out)
         }
         if welcomed && !unsentReceipts.isEmpty {
             // Chunks read that no request confirmed (the last of a download): the coordinator
@@ -449,6 +459,7 @@ struct WorkerCore {
     /// `hello` after a (re)connect or when asked: a trial held ahead is dropped, as the
     /// coordinator takes it back on every `hello` that does not name it as running.
     private mutating func sayHello(now: Double, into out: inout [Action]) {
+        saidHelloAt = now
         ahead.removeAll()
         send(hello(), now: now, into: &out)
     }
