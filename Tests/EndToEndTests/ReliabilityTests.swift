@@ -179,6 +179,7 @@ import ZeroMQ
         // `coordinator FILE` without --resume says so too (it said "pass --resume", which then refused).
         let again = try h.run(["coordinator", file, "--db", h.db, "--no-progress"])
         #expect(again.status == 2 && again.output.contains("is being run by another coordinator"), "\(again.output)")
+        #expect(again.output.contains("sweep worker --connect \(endpoint)`"), "\(again.output)")
         #expect(first.isRunning)
         first.terminate()
         first.waitUntilExit()

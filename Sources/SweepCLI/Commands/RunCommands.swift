@@ -88,7 +88,7 @@ struct Run: ParsableCommand {
         // file names its study with `name:` (else the file's name: every sweep.yaml is 'sweep').
         let nameKey = definition.convertedFromWandB ? "name:" : "study:"
         let exists = StudyLockBytes.isHeld(database: database.path, study: definition.study)
-            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect \(StudyLockHolder.endpoint(database: database.path, study: definition.study) ?? "ENDPOINT")`, or change `\(nameKey)` in \(file)")
+            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect \(joinEndpoint(database: database.path, study: definition.study))`, or change `\(nameKey)` in \(file)")
             : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `\(ShellCommand.resume(definition.study, database: database.path))`, or change `\(nameKey)` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
@@ -103,6 +103,18 @@ struct Run: ParsableCommand {
             }
         }
     }
+}
+
+/// The endpoint of the coordinator that holds `study`, for `sweep worker --connect`. One
+/// that is starting records it once it listens: waited for up to 2 s (two runs started
+/// together: the one refused said `ENDPOINT`), then a placeholder that says where to look.
+func joinEndpoint(database: String, study: String) -> String {
+    let deadline = Date().timeIntervalSince1970 + 2
+    repeat {
+        if let endpoint = StudyLockHolder.endpoint(database: database, study: study) { return endpoint }
+        usleep(100_000)
+    } while Date().timeIntervalSince1970 < deadline
+    return "ENDPOINT (the one that coordinator prints as it starts)"
 }
 
 /// `sweep resume STUDY`: continue an interrupted study.
@@ -270,7 +282,7 @@ struct CoordinatorCommand: ParsableCommand {
             if !resume {
                 // (--resume would then say that another coordinator runs it: say so now.)
                 if StudyLockBytes.isHeld(database: database.path, study: definition.study) {
-                    let join = StudyLockHolder.endpoint(database: database.path, study: definition.study) ?? "ENDPOINT"
+                    let join = joinEndpoint(database: database.path, study: definition.study)
                     throw UsageError("study '\(definition.study)' in \(database.path) is being run by another coordinator; add workers to it with `sweep worker --connect \(join)`, or stop that one first")
                 }
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
