@@ -287,11 +287,13 @@ public final class Coordinator {
             noteAwake()
             let now = clock.now
             if force.isSet && !core.finished {
-                try store.write { tx in
+                // (Not waited for while another process locks the database: its trials then
+                // stay RUNNING, which a resume re-queues as well.)
+                let wrote = try store.writeUnlessLocked(waitingAtMost: Self.lockLook) { tx in
                     try core.handBackAll(reason: "the coordinator was interrupted twice", now: now, tx: tx)
                     try core.interrupt(now: now, tx: tx)
                 }
-                log.info("interrupted twice: every running trial was handed back for `\(options.resumeCommand(core.study.name))`")
+                log.info("interrupted twice: \(wrote ? "every running trial was handed back" : "the database is locked by another process, so the running trials stay RUNNING") for `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted twice", started: started)
             }
             if stop.isSet && drainDeadline == nil {
@@ -300,7 +302,17 @@ public final class Coordinator {
                 onStop()
             }
             if let deadline = drainDeadline, now >= deadline || core.leaseCount == 0, !core.finished {
-                try store.write { tx in try core.interrupt(now: now, tx: tx) }
+                // A Ctrl-C while another process locks the database waits for it as long as a
+                // batch would, answering the workers; past that, a second Ctrl-C leaves.
+                guard try store.writeUnlessLocked(waitingAtMost: Self.lockLook, { tx in try core.interrupt(now: now, tx: tx) }) else {
+                    if now >= nextTick {
+                        sendHeartbeats(now: now)
+                        nextTick = now + tickInterval
+                    }
+                    if lockedSince == nil { lockedSince = now }
+                    if let since = lockedSince, now - since > options.databaseLockSeconds { throw StoreError.locked(path: store.path ?? "the database", seconds: now - since) }
+                    continue
+                }
                 let running = core.leaseCount
                 log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted", started: started)
@@ -438,6 +450,20 @@ public final class Coordinator {
                 // Another process holds the write lock: nothing was handled. The batch is kept
                 // and tried again; the workers hear heartbeats and are not judged meanwhile.
                 let now = clock.now
+                // Chunks of data sets and checkpoints need no database: answered now (a fetch
+                // gives up after seconds without an answer, and its trial failed).
+                var answers = Outbox()
+                batch.removeAll { entry in
+                    guard case .success(let m) = entry.message, core.workers[entry.id] != nil else { return false }
+                    switch m {
+                    case .dataRequest(let r): answers.send(.data(shelf.answer(r)), to: entry.id)
+                    case .checkpoint(let r): answers.send(.checkpoint(core.answer(r, from: entry.id, now: now)), to: entry.id)
+                    default: return false
+                    }
+                    return true
+                }
+                for (worker, message) in answers.deliverable { send(message, to: worker, now: now) }
+                unconfirmed.batchAnswered()
                 let since = lockedSince ?? t
                 lockedSince = since
                 core.wasDeaf(for: now - max(lockCredited, since))

@@ -318,7 +318,10 @@ enum PredictInput {
             let numbers = parts.compactMap { Float($0) }
             // pandas' header for columns without names (`DataFrame(x).to_csv(index=False)`):
             // read as a sample, it shifted every prediction by one row.
-            if first, parts.count >= 3, parts.enumerated().allSatisfy({ $0.element == String($0.offset) }) { continue }
+            if first, parts.count >= 3, parts.enumerated().allSatisfy({ $0.element == String($0.offset) }) {
+                StandardStream.error.write("note: \(path) line \(index + 1) (0,1,...,\(parts.count - 1)) is read as pandas' header for unnamed columns, not as a sample\n")
+                continue
+            }
             if numbers.count != parts.count {
                 // A header: a first line with a name in it (`x,y,1990`), not only missing values.
                 if first && parts.contains(where: { Float($0) == nil && !MissingValueText.isMarker($0) }) { continue }

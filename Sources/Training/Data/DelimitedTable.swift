@@ -216,7 +216,7 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = Float(v)
-                        if !indexLike.isEmpty, indexLike[r] != nil, v != v.rounded() || indexLike[r]!.insert(v).inserted == false { indexLike[r] = nil }
+                        if !indexLike.isEmpty, indexLike[r] != nil, v < 0 || v != v.rounded() || indexLike[r]!.insert(v).inserted == false { indexLike[r] = nil }
                         numbers[r] += 1
                         if v < low[r] { low[r] = v }
                         if v > high[r] { high[r] = v }
@@ -282,7 +282,10 @@ struct DelimitedTable {
                     + (predicting ? "this model reads rows without one: remove the line, e.g. tail -n +2 FILE > NEW" : "remove data.header: false"))
         }
         if !predicting && checksColumns {
-            if let r = indexLike.keys.sorted().first(where: { numbers[$0] == table.count && table.count >= 3 }) {
+            // Row numbers of this file or of a larger frame it was split or sampled from (up
+            // to ten times its rows), not counts or prices in a column whose header cell was
+            // left blank.
+            if let r = indexLike.keys.sorted().first(where: { numbers[$0] == table.count && table.count >= 3 && high[$0] < 10 * Double(table.count) }) {
                 let name = table.featureNames[r]
                 throw DataError.malformed(
                     path: path, line: 1, column: 1,

@@ -122,6 +122,9 @@ struct TableColumnChecksTests {
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(named)", "label": "y"}"#) == nil)
         let other = try dir.write("other.csv", ([",x,y"] + (0..<30).map { i in "\(i % 9),\(Double(i % 7) * 0.5),\(i < 15 ? "a" : "b")" }).joined(separator: "\n"))
         #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(other)", "label": "y"}"#) == nil)
+        // Nor distinct whole numbers far beyond the row count (prices under a blank header cell).
+        let prices = try dir.write("prices.csv", ([",x,y"] + (0..<30).map { i in "\(1000 + 37 * i),\(Double(i % 7) * 0.5),\(i < 15 ? "a" : "b")" }).joined(separator: "\n"))
+        #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(prices)", "label": "y"}"#) == nil)
     }
 
     /// Dates, decimal points under `decimal: ","`, and a gzipped .npy get a hint that fits.
