@@ -165,7 +165,8 @@ struct CheckpointResumeE2ETests {
         #expect(try Self.curve(h, db: h.db, study: study).map(\.step) == Array(1...8))
         // And it was said: by the worker that fetched the file, or in the study's events.
         let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: study).id) }.map(\.message)
-        #expect(resumed.output.contains("starts over from epoch 1") || events.contains { $0.contains("is damaged or gone") && $0.contains("starts over from epoch 1") },
+        #expect(events.contains { ($0.contains("is damaged or gone") && $0.contains("starts over from epoch 1"))
+                    || $0.contains("started over from epoch 1: its worker could not use the checkpoint") },
                 "\(resumed.output)\n\(events)")
     }
 

@@ -37,6 +37,16 @@ extension CoordinatorCore {
             out.send(.error("epoch \(r.epoch) of \(ref) is beyond its \(maxEpochs) epoch(s); report ignored"), to: worker)
             return
         }
+        if lease.resumedFrom > 0, r.epoch <= lease.resumedFrom {
+            // A resumed attempt reporting an epoch its checkpoint covered started over: its
+            // worker could not use the checkpoint (damaged where it is kept, or not restorable
+            // there). Dropped, so that a later attempt does not fetch it again, and said (only
+            // the worker's log said so).
+            try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: r.trial, worker: worker,
+                               message: "trial \(r.trial) (attempt \(r.attempt)) started over from epoch 1: its worker could not use the checkpoint of epoch \(lease.resumedFrom) it was given (see its log)", at: now)
+            checkpoints.drop(trial: r.trial)
+            lease.resumedFrom = 0
+        }
         let value = r.value ?? r.metrics[metric]
         // A report of other metrics without the objective (a program that validates every few
         // epochs) is no step for the pruners, as Optuna's see only the steps reported to them;
