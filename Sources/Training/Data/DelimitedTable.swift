@@ -216,7 +216,15 @@ struct DelimitedTable {
                 } else if r >= 0 {
                     if let v = f.number {
                         row[r] = Float(v)
-                        if !indexLike.isEmpty, indexLike[r] != nil, v < 0 || v != v.rounded() || indexLike[r]!.insert(v).inserted == false { indexLike[r] = nil }
+                        if !indexLike.isEmpty, indexLike[r] != nil {
+                            // (Distinctness is checked over the first million rows: a set of
+                            // every value of a file of tens of millions took gigabytes.)
+                            if v < 0 || v != v.rounded() {
+                                indexLike[r] = nil
+                            } else if indexLike[r]!.count < Self.indexValuesChecked, indexLike[r]?.insert(v).inserted == false {
+                                indexLike[r] = nil
+                            }
+                        }
                         numbers[r] += 1
                         if v < low[r] { low[r] = v }
                         if v > high[r] { high[r] = v }
@@ -326,6 +334,9 @@ struct DelimitedTable {
     private static func shortNumber(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)
     }
+
+    /// How many values of an unnamed column are checked for being distinct (an index).
+    static let indexValuesChecked = 1_000_000
 
     /// `2020-01-31`, `31/01/2020`, `12:30`, `2020-01-31T12:30:00Z`: digits with date or time
     /// separators, which no missing-value setting makes a number.
