@@ -266,6 +266,7 @@ public final class SweepStore: Sendable {
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
     public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in
+            try waitForLocks(milliseconds: Self.busyMilliseconds, db)
             var result: T?
             try db.inTransaction(.immediate) {
                 result = try body(StoreTransaction(db: db))
@@ -282,8 +283,7 @@ public final class SweepStore: Sendable {
     /// 15 s ended the run (10 s of waiting inside one call, deaf to every worker).
     public func writeUnlessLocked(waitingAtMost seconds: Double, _ body: (StoreTransaction) throws -> Void) throws -> Bool {
         try database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA busy_timeout = \(Int((seconds * 1000).rounded()))")
-            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyMilliseconds)") }
+            try waitForLocks(milliseconds: Int((seconds * 1000).rounded()), db)
             var began = false
             do {
                 try db.inTransaction(.immediate) {
@@ -300,6 +300,17 @@ public final class SweepStore: Sendable {
 
     /// How long a write waits for another process's lock (GRDB's `busyMode`, in ms).
     static let busyMilliseconds = 10_000
+
+    /// The writing connection's busy timeout, as last set (the coordinator's loop writes
+    /// every batch with a short one: set once, not twice per batch).
+    private let busyTimeout = Mutex(busyMilliseconds)
+
+    /// Sets the writing connection's busy timeout to `milliseconds`, unless it is already.
+    private func waitForLocks(milliseconds: Int, _ db: Database) throws {
+        guard busyTimeout.withLock({ $0 }) != milliseconds else { return }
+        try db.execute(sql: "PRAGMA busy_timeout = \(milliseconds)")
+        busyTimeout.withLock { $0 = milliseconds }
+    }
 
     /// Runs read-only queries on a consistent snapshot.
     public func read<T>(_ body: (StoreQueries) throws -> T) throws -> T {

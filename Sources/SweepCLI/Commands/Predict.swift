@@ -316,9 +316,8 @@ enum PredictInput {
             separator = by
             let parts = line.split(separator: by, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = parts.compactMap { Float($0) }
-            // pandas' header for columns without names (`DataFrame(x).to_csv(index=False)`):
-            // read as a sample, it shifted every prediction by one row.
-            if first, parts.count >= 3, parts.enumerated().allSatisfy({ $0.element == String($0.offset) }) {
+            // Read as a sample, pandas' header shifted every prediction by one row.
+            if first, SampleFiles.isPandasNumberedHeader(parts) {
                 StandardStream.error.write("note: \(path) line \(index + 1) (0,1,...,\(parts.count - 1)) is read as pandas' header for unnamed columns, not as a sample\n")
                 continue
             }

@@ -271,7 +271,7 @@ struct Show: ParsableCommand {
             let command = (try? SweepDefinition.stored(s))?.task == .command
             if command { detail.program_seed = CommandMacros.programSeed(t.seed) }
             detail.population = JSONOutput.Member(member: t, steps: steps, params: params,
-                                                  programSeeds: command ? Dictionary(uniqueKeysWithValues: members.map { ($0.number, CommandMacros.programSeed($0.seed)) }) : [:])
+                                                  programSeeds: command ? JSONOutput.Member.programSeeds(of: members) : [:])
             detail.events = events.map { JSONOutput.Event(time: $0.time, kind: $0.kind, message: $0.message) }
             print(try JSONOutput.render(detail))
             return
@@ -406,7 +406,7 @@ struct Export: ParsableCommand {
                 let steps = try q.lineage(studyID: s.id)
                 let command = definition?.task == .command
                 let params = steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0.params) })
-                let seeds = command ? Dictionary(uniqueKeysWithValues: trials.map { ($0.number, CommandMacros.programSeed($0.seed)) }) : [:]
+                let seeds = command ? JSONOutput.Member.programSeeds(of: trials) : [:]
                 for (i, (t, a)) in zip(trials, arguments).enumerated() {
                     var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
                     trial.arguments = a.map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }

@@ -1,6 +1,7 @@
 import Foundation
 import Search
 import Store
+import SweepFile
 
 /// JSON views of stored records, the stable form `--format json` and `sweep export` print.
 enum JSONOutput {
@@ -219,6 +220,11 @@ enum JSONOutput {
         var effective_schedule: [Segment]
 
         /// Nil for a study without exploit steps (not PBT, or none yet).
+        /// Each trial's `SWEEP_SEED` (a command study's), by number.
+        static func programSeeds(of trials: [TrialRecord]) -> [Int: UInt32] {
+            Dictionary(uniqueKeysWithValues: trials.map { ($0.number, CommandMacros.programSeed($0.seed)) })
+        }
+
         /// `programSeeds`: each trial's `SWEEP_SEED`, for a command study.
         init?(member: TrialRecord, steps all: [LineageStep], params: [Int: Params], programSeeds: [Int: UInt32] = [:]) {
             guard !all.isEmpty else { return nil }

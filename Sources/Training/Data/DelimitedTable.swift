@@ -179,7 +179,7 @@ struct DelimitedTable {
             if fields.count == 1 && fields[0].wasEmptyLine { continue }
             if firstLine == nil {
                 firstLine = line
-                if !hasHeader, fields.count >= 3, fields.enumerated().allSatisfy({ $0.element.text.trimmingCharacters(in: .whitespaces) == String($0.offset) }) {
+                if !hasHeader, SampleFiles.isPandasNumberedHeader(fields.lazy.map(\.text)) {
                     throw DataError.malformed(path: path, line: line, column: 1, reason: "line \(line) is 0,1,2,...,\(fields.count - 1): the header pandas writes for columns without names, not a sample; "
                         + (predicting ? "this model reads rows without a header: remove the line, e.g. tail -n +2 FILE > NEW"
                             : "remove data.header: false (the columns keep their names '0', '1', ...)"))

@@ -47,6 +47,12 @@ public enum SampleFiles {
         return (table.features, table.count, labels)
     }
 
+    /// Whether a first line's fields are `0,1,2,...` (three or more): the header pandas
+    /// writes for columns without names (`DataFrame(x).to_csv(index=False)`), not a sample.
+    public static func isPandasNumberedHeader(_ fields: some Collection<String>) -> Bool {
+        fields.count >= 3 && fields.enumerated().allSatisfy { $0.element.trimmingCharacters(in: .whitespaces) == String($0.offset) }
+    }
+
     /// Whether `text` is a whole number as labels are written (`3`, `3.0`, `3e0`).
     public static func isIntegerLabel(_ text: String) -> Bool { ClassTable.integer(text) != nil }
 
