@@ -44,6 +44,50 @@ import Testing
     }
 }
 
+/// `sweep coordinator FILE --resume` with the very file a study began with, which this
+/// version refuses for a new study (a W&B key its distribution lacks): it resumed only with
+/// `sweep resume`, and the coordinator form exited 2 on the study's own file.
+@Suite struct ResumeUnderLaterRulesTests {
+    @Test func theFileAStudyBeganWithResumesAlthoughANewStudyWouldBeRefusedIt() throws {
+        let h = try SweepHarness("later-rules")
+        defer { h.cleanUp() }
+        _ = try h.write("t.sh", "echo '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        let valid = "name: wb\nprogram: t.sh\ncommand: [sh, \"${program}\"]\nmethod: random\nmetric: {name: loss, goal: minimize}\nrun_cap: 2\nparameters:\n  x: {distribution: normal, mu: 0, sigma: 1}\n"
+        let file = try h.write("wb.yaml", valid)
+        // The study is created, and stopped before any trial.
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let first = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "first.log")
+        defer { if first.isRunning { first.terminate() } }
+        try #require(h.waitForStudy("wb", timeout: 60) != nil, "\(h.logText("first.log"))")
+        first.terminate()
+        #expect(h.waitFor(timeout: 30) { !first.isRunning })
+        // As an older Sweep stored it: min and max on a normal (W&B's schema refuses them;
+        // Sweep ignored them then). The space is the same.
+        let older = valid.replacingOccurrences(of: "sigma: 1}", with: "sigma: 1, min: 0, max: 1}")
+        _ = try h.write("wb.yaml", older)
+        _ = try h.write("edit.py", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('UPDATE studies SET sweep_file = ?', (open(sys.argv[2]).read(),))\nc.commit()\n")
+        let edit = try h.run("/usr/bin/python3", ["edit.py", h.db, file])
+        try #require(edit.status == 0, "\(edit.output)")
+        let refusedNew = try h.run(["validate", file])
+        #expect(refusedNew.status == 2 && refusedNew.output.contains("parameters.x"), "\(refusedNew.output)")
+
+        let resumed = try h.start(["coordinator", file, "--db", h.db, "--resume", "--bind", endpoint, "--no-progress"], log: "resumed.log")
+        defer { if resumed.isRunning { resumed.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--allow-commands"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        try #require(h.waitFor(timeout: 120) { !resumed.isRunning }, "\(h.logText("resumed.log"))")
+        #expect(resumed.terminationStatus == 0, "\(h.logText("resumed.log"))")
+        #expect(h.logText("resumed.log").contains("note: study 'wb' began with \(file) as it is, and resumes with it"), "\(h.logText("resumed.log"))")
+        let trials = try h.trials(of: "wb")
+        #expect(trials.count == 2 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+
+        // The same rules still hold for a file changed since: it is refused.
+        _ = try h.write("wb.yaml", older.replacingOccurrences(of: "run_cap: 2", with: "run_cap: 3"))
+        let changed = try h.run(["coordinator", file, "--db", h.db, "--resume", "--force", "--no-progress"])
+        #expect(changed.status == 2 && changed.output.contains("parameters.x") && !changed.output.contains("resumes with it"), "\(changed.output)")
+    }
+}
+
 /// A resume from another directory than the study began in: a relative `program` is not
 /// there, and every remaining trial FAILed at once (37 in half a second) with the study
 /// reported finished. It is refused before anything runs; from the study's directory it runs.

@@ -273,7 +273,7 @@ struct CoordinatorCommand: ParsableCommand {
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
         let dashboardOptions = try dashboard.options() // before anything is written
-        let definition = try DataPreflight.sweep(file)
+        let definition = try resume ? definitionToResume() : DataPreflight.sweep(file)
         if !resume, let note = definition.rungEpochsNote { StandardStream.error.write("note: \(note)\n") }
         let options = try network.coordinatorOptions(defaultBind: "tcp://127.0.0.1:5555", database: database.path)
         let security = try network.security()
@@ -320,6 +320,27 @@ struct CoordinatorCommand: ParsableCommand {
                     ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security, checkData: checkData)
                     : try Coordinator.create(definition, store: store, options: options, security: security)
             }
+        }
+    }
+}
+
+extension CoordinatorCommand {
+    /// FILE for --resume. Unchanged since its study began, it is read as `sweep resume` reads
+    /// the stored copy: without the rules this version checks that the study's did not (a W&B
+    /// key its distribution lacks, PBT without max_epochs), which refused the very file the
+    /// study runs. A changed file, or one of a new study, must pass them.
+    func definitionToResume() throws -> SweepDefinition {
+        do {
+            return try DataPreflight.sweep(file)
+        } catch let refusal as ConfigError {
+            guard let text = try? SweepDefinition.readText(file),
+                  let lenient = try? SweepDefinition.parseStored(text: text, file: file),
+                  FileManager.default.fileExists(atPath: database.path),
+                  let record = try? database.reader().read({ try $0.study(named: lenient.study) }),
+                  record.definition.sweepFile.textLines == text.textLines
+            else { throw refusal }
+            StandardStream.error.write("note: study '\(record.name)' began with \(file) as it is, and resumes with it, although this version of Sweep refuses it for a new study: \(refusal)\n")
+            return try SweepDefinition.stored(record)
         }
     }
 }
