@@ -11,29 +11,40 @@ import Hummingbird
 /// `localhost:PORT`). One bound beyond loopback is meant to be reached by other names.
 struct LoopbackHostCheck: RouterMiddleware {
     typealias Context = BasicRequestContext
+    /// Names answered besides loopback's (`--allow-host`: a reverse proxy's), lowercased.
+    var allowed: Set<String> = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // HTTP/1.0 clients may send no Host; browsers always do.
-        guard let authority = request.head.authority, !Self.namesLoopback(authority) else {
+        guard let authority = request.head.authority, !Self.namesLoopback(authority),
+              Self.hostName(authority).map({ !allowed.contains($0) }) ?? true else {
             return try await next(request, context)
         }
         return DashboardServer.respond("""
             this dashboard listens on loopback and answers requests for localhost only, not for '\(authority)' \
-            (another site's page may be trying to read it); to reach it under another name, bind it beyond \
-            loopback: sweep dashboard --bind 0.0.0.0:PORT --token TOKEN\n
+            (another site's page may be trying to read it); to reach it under another name, allow that name \
+            (sweep dashboard --allow-host NAME, for a reverse proxy) or bind it beyond loopback: \
+            sweep dashboard --bind 0.0.0.0:PORT --token TOKEN\n
             """, type: "text/plain; charset=utf-8", status: .misdirectedRequest)
     }
 
-    /// Whether the `Host` value (`name[:port]`, `[v6]:port`) names this machine's loopback.
-    static func namesLoopback(_ authority: String) -> Bool {
+    /// The host of a `Host` value (`name[:port]`, `[v6]:port`), lowercased, without the
+    /// port and a final dot (`localhost.` is the same name); nil when malformed.
+    static func hostName(_ authority: String) -> String? {
         var host = authority.lowercased()
         if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
+            guard let close = host.firstIndex(of: "]") else { return nil }
             host = String(host[host.index(after: host.startIndex)..<close])
         } else if let colon = host.lastIndex(of: ":") {
             host = String(host[..<colon])
         }
-        if host.hasSuffix(".") { host.removeLast() } // `localhost.` is the same name
+        if host.hasSuffix(".") { host.removeLast() }
+        return host
+    }
+
+    /// Whether the `Host` value (`name[:port]`, `[v6]:port`) names this machine's loopback.
+    static func namesLoopback(_ authority: String) -> Bool {
+        guard let host = hostName(authority) else { return false }
         if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
         // 127.0.0.0/8 written out in full (not a name such as `127.evil.com`).
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)

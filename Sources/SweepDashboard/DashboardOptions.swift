@@ -11,6 +11,9 @@ public struct DashboardOptions: Sendable, Equatable {
     /// Seconds the dashboard and /metrics stay up after the study ends (with a coordinator),
     /// so that a scraper such as Prometheus sees the final numbers.
     public var linger: Double = 0
+    /// Host names answered on loopback besides localhost's (a reverse proxy that passes its
+    /// own `Host`), lowercased; see ``allowing(hosts:option:)``.
+    public var allowedHosts: Set<String> = []
 
     public static let defaultBind = "127.0.0.1:8080"
 
@@ -47,8 +50,26 @@ public struct DashboardOptions: Sendable, Equatable {
         self.token = token
     }
 
+    /// These options answering `hosts` too (`--allow-host`): each a host name or address
+    /// without a port, such as `sweep.example.com`. Errors name the option and the value.
+    public func allowing(hosts: [String], option: String = "--allow-host") throws -> DashboardOptions {
+        var options = self
+        for name in hosts {
+            // An IPv6 address may come bracketed or bare; one colon is a port.
+            var host = name.lowercased()
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            if host.hasSuffix(".") { host.removeLast() }
+            let colons = host.filter { $0 == ":" }.count
+            guard !host.isEmpty, colons != 1, !host.contains(where: { "/*@[]".contains($0) || $0.isWhitespace }) else {
+                throw DashboardError.badOption("\(option) '\(name)': expected a host name or address without a port or scheme, e.g. sweep.example.com")
+            }
+            options.allowedHosts.insert(host)
+        }
+        return options
+    }
+
     /// `127.x.x.x`, `::1` and `localhost`.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

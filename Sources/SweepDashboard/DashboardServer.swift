@@ -129,7 +129,7 @@ public final class DashboardServer: Sendable {
         // HEAD answers as GET without the body (health checks use it; it said 404).
         let router = Router(options: .autoGenerateHeadEndpoints)
         // Middleware first: a route takes the middleware added before it.
-        if DashboardOptions.isLoopback(options.host) { router.add(middleware: LoopbackHostCheck()) }
+        if DashboardOptions.isLoopback(options.host) { router.add(middleware: LoopbackHostCheck(allowed: options.allowedHosts)) }
         router.add(middleware: GzipResponses())
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in

@@ -78,6 +78,30 @@ import Testing
         #expect(small.status == 200 && small.encoding == nil, "\(small)")
     }
 
+    /// `--allow-host NAME` on loopback: that name is answered (a reverse proxy passing its own
+    /// `Host`), any other still refused; a malformed name is refused at start.
+    @Test func anAllowedHostNameIsAnsweredOnLoopback() throws {
+        let s = try Scratch("dashboard-http-allow")
+        defer { s.cleanUp() }
+        let file = try s.write("h.yaml", syntheticSweep(study: "h", trials: 2, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0", "--allow-host", "Sweep.Example.com", "--allow-host", "[fd00::1]"], log: "dashboard.log")
+        defer { server.terminate(); server.waitUntilExit() }
+        let answers = try Self.ask(s, port: port, [
+            ("/api/studies", ["Host": "sweep.example.com"]),
+            ("/api/studies", ["Host": "SWEEP.example.com.:443"]),
+            ("/api/studies", ["Host": "[fd00::1]:80"]),
+            ("/api/studies", ["Host": "evil.example.com"]),
+            ("/api/studies", ["Host": "example.com"]),
+        ])
+        for a in answers[0..<3] { #expect(a.status == 200 && a.text.contains("\"name\":\"h\""), "\(a.status) \(a.text.prefix(300))") }
+        for a in answers[3..<5] { #expect(a.status == 421 && a.text.contains("--allow-host NAME"), "\(a.status) \(a.text.prefix(300))") }
+        for bad in ["sweep.example.com:8080", "http://sweep.example.com", "*.example.com", ""] {
+            let refused = try s.sweep(["dashboard", "--db", s.db, "--allow-host", bad])
+            #expect(refused.status == 2 && refused.output.contains("--allow-host '\(bad)': expected a host name or address without a port or scheme"), "\(refused.output)")
+        }
+    }
+
     /// Bound beyond loopback (with a token), other names are what it is for.
     @Test func beyondLoopbackAnyHostNameIsAnswered() throws {
         let s = try Scratch("dashboard-http-any")

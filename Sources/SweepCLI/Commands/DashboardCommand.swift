@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Store
 import SweepDashboard
+import SweepSupport
 import Synchronization
 
 /// `sweep dashboard`: a live web view of a database, read-only.
@@ -35,12 +36,17 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Token (16+ characters) that state changes must carry; default $SWEEP_DASHBOARD_TOKEN.", valueName: "token"))
     var token: String?
     @Flag(help: "Allow listening beyond loopback without a token (trusted networks only).") var insecure = false
+    @Option(name: .customLong("allow-host"),
+            help: ArgumentHelp("On loopback, answer requests for this host name too (a reverse proxy's; repeatable).", valueName: "name"))
+    var allowedHosts: [String] = []
 
     func run() throws {
         let options: DashboardOptions
         do {
             options = try DashboardOptions(bind: bind, token: token ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"], insecure: insecure)
+                .allowing(hosts: allowedHosts)
         } catch let e as DashboardError { throw UsageError(e.description) }
+        DashboardFlags.noteAllowedHostsBeyondLoopback(options, option: "--allow-host")
         if FileManager.default.fileExists(atPath: database.path) {
             _ = try database.reader() // a foreign or damaged database fails here, with exit 2
         } else {
@@ -76,6 +82,9 @@ struct DashboardFlags: ParsableArguments {
     @Flag(help: "Allow the dashboard beyond loopback without a token (trusted networks only).") var dashboardInsecure = false
     @Option(help: ArgumentHelp("Keep the dashboard and /metrics up this long after the study ends or is stopped from the dashboard, so a scraper sees the final numbers (Ctrl-C ends it).", valueName: "seconds"))
     var dashboardLinger: Double = 0
+    @Option(name: .customLong("dashboard-allow-host"),
+            help: ArgumentHelp("On loopback, the dashboard answers requests for this host name too (a reverse proxy's; repeatable).", valueName: "name"))
+    var dashboardAllowedHosts: [String] = []
 
     /// The dashboard's options, or nil without `--dashboard`.
     func options() throws -> DashboardOptions? {
@@ -86,9 +95,17 @@ struct DashboardFlags: ParsableArguments {
         do {
             var options = try DashboardOptions(bind: bind, token: dashboardToken ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"],
                                                insecure: dashboardInsecure, option: "--dashboard")
+                .allowing(hosts: dashboardAllowedHosts, option: "--dashboard-allow-host")
             options.linger = dashboardLinger
+            Self.noteAllowedHostsBeyondLoopback(options, option: "--dashboard-allow-host")
             return options
         } catch let e as DashboardError { throw UsageError(e.description) }
+    }
+
+    /// Beyond loopback every host name is answered: an allowed one changes nothing, said.
+    static func noteAllowedHostsBeyondLoopback(_ options: DashboardOptions, option: String) {
+        guard !options.allowedHosts.isEmpty, !DashboardOptions.isLoopback(options.host) else { return }
+        StandardStream.error.write("note: \(option) has no effect beyond loopback: the dashboard on \(options.host) answers every host name\n")
     }
 
     /// `--dashboard` may come without an address: the default is filled in before parsing
