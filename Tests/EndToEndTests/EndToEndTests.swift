@@ -502,7 +502,10 @@ import ZeroMQ
         #expect(r.trialNumber == best.number)
         // Moons with a small net is easy: a working retrain is well above chance.
         #expect((r.testAccuracy ?? 0) > 0.75, "test accuracy \(String(describing: r.testAccuracy))")
-        #expect(r.trainSamples > 0 && r.epochs >= 1 && r.epochs <= 8)
+        // Train + validation (600 + 150); a synthetic set's test split (as large as its
+        // validation) as the trial had it (with validation 0 it was one sample).
+        #expect(r.trainSamples == 750 && r.epochs >= 1 && r.epochs <= 8, "\(r.trainSamples)")
+        #expect(out.output.contains("(750 training samples"), "\(out.output)")
         // The retrained model is kept and loads.
         let modelPath = try #require(r.modelPath)
         let model = try Model(path: h.db + ".artifacts/" + modelPath)
@@ -519,6 +522,48 @@ import ZeroMQ
         #expect(overDatabase.status == 2 && overDatabase.output.contains("is an SQLite database") && !overDatabase.output.contains("retraining"), "\(overDatabase.output)")
         let missing = try h.run(["retrain", "moons", "--db", h.db, "--trial", "99"])
         #expect(missing.status == 2 && missing.output.contains("no trial 99"))
+    }
+}
+
+extension RetrainTests {
+    /// The trial's own splits, validation joined to training: with `validation_file` the
+    /// retrain failed ("give either a validation size or a validation_file"), and with
+    /// `train_limit` it trained on the first rows of the file (other samples than the trial's).
+    @Test func retrainTrainsOnTheTrialsOwnTrainingAndValidationSamples() throws {
+        let h = try SweepHarness("retrain-splits")
+        defer { h.cleanUp() }
+        func rows(_ range: Range<Int>) -> String {
+            range.map { i in
+                let c = i % 3
+                return "\(Double(c) + Double((i * 37) % 11) / 20),\(Double(2 - c) + Double((i * 53) % 7) / 15),k\(c)"
+            }.joined(separator: "\n")
+        }
+        let header = "a,b,kind\n"
+        _ = try h.write("all.csv", header + rows(0..<300) + "\n")
+        _ = try h.write("tr.csv", header + rows(0..<150) + "\n")
+        _ = try h.write("va.csv", header + rows(150..<210) + "\n")
+        _ = try h.write("te.csv", header + rows(210..<300) + "\n")
+        func sweep(_ study: String, _ data: String) -> String {
+            """
+            study: \(study)
+            seed: 1
+            data: {dataset: csv, label: kind, scaling: standardize, \(data)}
+            model: {hidden: [8]}
+            training: {epochs: 3, batch_size: 16, optimizer: {name: adam, learning_rate: {loguniform: [0.003, 0.03]}}}
+            sampler: {name: random}
+            budget: {trials: 2}
+            """
+        }
+        for (study, data, samples) in [("files", "train_file: tr.csv, validation_file: va.csv, test_file: te.csv", 210),
+                                       ("limited", "train_file: all.csv, validation: 0.2, test: 0.3, train_limit: 50", 110)] {
+            let file = try h.write("\(study).yaml", sweep(study, data))
+            let run = try h.run(["run", file, "--workers", "1", "--db", h.db, "--no-progress"])
+            try #require(run.status == 0, "\(run.output)")
+            let out = try h.run(["retrain", study, "--db", h.db])
+            #expect(out.status == 0 && out.output.contains("(\(samples) training samples"), "\(study): \(out.output)")
+            let recorded = try h.reader().read { q in try q.retrains(studyID: try q.requireStudy(named: study).id) }
+            #expect(recorded.map(\.trainSamples) == [samples], "\(study)")
+        }
     }
 }
 

@@ -138,3 +138,29 @@ struct DatasetCacheTests {
         #expect(cache.count == 0)
     }
 }
+
+/// What `sweep retrain` trains on: the trial's own splits, validation joined to training.
+@Suite struct ValidationJoinedToTrainingTests {
+    @Test func classificationSamplesAreTheTrainingThenTheValidationOnes() throws {
+        let data = try DatasetLoader.load(DataConfig(dataset: .blobs, validation: 40, scaling: .standardize, samples: 120, seed: 5))
+        let joined = data.validationJoinedToTraining()
+        #expect(joined.train.count == data.train.count + data.validation.count && joined.validation.count == 0)
+        #expect(joined.train.features == data.train.features + data.validation.features)
+        #expect(joined.train.labels == data.train.labels + data.validation.labels)
+        #expect(joined.test.features == data.test.features && joined.test.labels == data.test.labels)
+        #expect(joined.scaling == data.scaling && joined.classNames == data.classNames)
+    }
+
+    @Test func regressionTargetsComeAlong() {
+        let config = DataConfig(dataset: .csv, task: .regression)
+        let data = Dataset(config: config, sampleShape: [2], classNames: [],
+                           train: DataSplit(features: [1, 2, 3, 4], targets: [0.5, -0.5], width: 2),
+                           validation: DataSplit(features: [5, 6], targets: [1.5], width: 2),
+                           test: DataSplit(features: [7, 8], targets: [2], width: 2),
+                           targetScale: TargetScale(mean: 3, std: 2))
+        let joined = data.validationJoinedToTraining()
+        #expect(joined.train.features == [1, 2, 3, 4, 5, 6] && joined.train.targets == [0.5, -0.5, 1.5])
+        #expect(joined.validation.count == 0 && joined.validation.targets.isEmpty && joined.test.targets == [2])
+        #expect(joined.targetScale == data.targetScale)
+    }
+}

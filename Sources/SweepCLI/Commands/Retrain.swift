@@ -62,7 +62,7 @@ struct Retrain: ParsableCommand {
         // classes turned into 2) trained a model of other classes and recorded its score.
         _ = try DataPreflight.resumed(definition, recorded: recorded, force: force)
         let dataset: Dataset
-        do { dataset = try DatasetLoader.load(config.data) } catch { throw UsageError("\(error)") }
+        do { dataset = try DatasetLoader.load(config.data).validationJoinedToTraining() } catch { throw UsageError("\(error)") }
         // Said before training (it trained every epoch, then failed and recorded nothing).
         guard dataset.test.count > 0 else {
             throw UsageError("study '\(study)' has no test split (its data has test: 0): retrain measures the test set once; give the data a test split (test: 0.2 or test_file) in a new study, or use `sweep model export` for trial \(chosen.number)'s model")
@@ -129,14 +129,10 @@ struct Retrain: ParsableCommand {
 
 /// How a trial's configuration becomes its retrain configuration.
 enum RetrainPlan {
+    /// The data section stays the trial's: its splits are loaded as the trial had them, and
+    /// the validation samples joined to the training ones (`Dataset.validationJoinedToTraining`).
     static func config(from original: TrialConfig, curve: [IntermediateRecord]) -> TrialConfig {
         var c = original
-        // Validation images join the training data.
-        if let limit = c.data.trainLimit {
-            c.data.trainLimit = limit + (c.data.validationLimit ?? c.data.resolvedValidation)
-        }
-        c.data.validation = 0
-        c.data.validationLimit = nil
         // No validation data to stop on: train as long as the trial's best epoch.
         if let stopping = c.training.earlyStopping {
             let monitored = curve.compactMap { r in r.metrics[stopping.monitor.rawValue].map { (r.step, $0) } }

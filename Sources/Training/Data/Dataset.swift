@@ -117,6 +117,24 @@ public final class Dataset: Sendable {
     /// Classification or regression.
     public var task: PredictionTask { config.resolvedTask }
 
+    /// This data set with its validation samples appended to the training split (and none
+    /// left for validation); the test split, the scaling (fitted on the training split) and
+    /// the rest as they are: the data `sweep retrain` trains a chosen trial on. Rebuilding
+    /// it from the configuration with a larger `train_limit` and no validation took other
+    /// samples than the trial had (the first ones of the file) and changed the test split of
+    /// a synthetic set.
+    public func validationJoinedToTraining() -> Dataset {
+        func split(_ features: [Float], _ labels: [Int32], _ targets: [Float]) -> DataSplit {
+            task == .regression ? DataSplit(features: features, targets: targets, width: train.width)
+                                : DataSplit(features: features, labels: labels, width: train.width)
+        }
+        return Dataset(
+            config: config, sampleShape: sampleShape, classNames: classNames,
+            train: split(train.features + validation.features, train.labels + validation.labels, train.targets + validation.targets),
+            validation: split([], [], []), test: test, scaling: scaling, targetScale: targetScale, featureColumns: featureColumns,
+            missingFill: missingFill, classLabels: classLabels, transposedFrom: transposedFrom)
+    }
+
     /// One of the three splits.
     public func split(_ split: Split) -> DataSplit {
         switch split {
