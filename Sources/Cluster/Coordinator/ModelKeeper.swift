@@ -61,23 +61,7 @@ final class ModelKeeper {
         guard let directory else {
             throw BaseModelReference.Error.unresolved(reference, "this coordinator keeps no models (an in-memory database)")
         }
-        let ref = try BaseModelReference(reference)
-        let queries = tx.queries
-        guard let source = try queries.study(named: ref.study) else {
-            throw BaseModelReference.Error.unresolved(reference, "no study named '\(ref.study)' in this database")
-        }
-        let number: Int
-        if let n = ref.trial {
-            number = n
-        } else if let best = try queries.best(study: source, top: 1).first {
-            number = best.number
-        } else {
-            throw BaseModelReference.Error.unresolved(reference, "study '\(ref.study)' has no complete trial")
-        }
-        guard let pick = try queries.artifacts(studyID: source.id).first(where: { $0.trialNumber == number }) else {
-            throw BaseModelReference.Error.unresolved(reference, "study '\(ref.study)' kept no model for trial \(number)\(ref.trial == nil ? " (its best trial)" : "") (see `sweep model list \(ref.study)`)")
-        }
-        let bytes = try directory.read(pick.path)
+        let bytes = try BaseModelReference(reference).modelBytes(queries: tx.queries, directory: directory)
         baseModels[reference] = bytes
         return bytes
     }

@@ -67,8 +67,19 @@ struct Retrain: ParsableCommand {
         guard dataset.test.count > 0 else {
             throw UsageError("study '\(study)' has no test split (its data has test: 0): retrain measures the test set once; give the data a test split (test: 0.2 or test_file) in a new study, or use `sweep model export` for trial \(chosen.number)'s model")
         }
+        // A base model kept by another study (`study:NAME/best`), as the coordinator resolved
+        // it for the trial (the trainer reads only files: the retrain failed).
+        var baseModel: Model?
+        if let from = config.model.transfer?.from, from.hasPrefix(BaseModelReference.prefix) {
+            do {
+                let bytes = try reader.read { q in try BaseModelReference(from).modelBytes(queries: q, directory: ArtifactDirectory(database: database.path)) }
+                baseModel = try Model(bytes: bytes)
+            } catch {
+                throw UsageError("trial \(chosen.number) of study '\(study)' starts from \(from): \(error)")
+            }
+        }
         print("trial \(chosen.number): \(record.definition.metric) \(Fmt.value(chosen.value)); retraining on train + validation for \(config.training.epochs) epoch(s)")
-        let trainer = try Trainer(config: config, dataset: dataset)
+        let trainer = try Trainer(config: config, dataset: dataset, baseModel: baseModel)
         let started = Date()
         let display = LiveDisplay()
         installStopSignals()
