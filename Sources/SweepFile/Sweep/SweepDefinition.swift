@@ -667,7 +667,15 @@ public struct SweepDefinition: Sendable {
     /// Probes one parameter's values with the others at `base`.
     private func checkParameter(_ parameter: ParameterSpec, base: Params) throws(ConfigError) {
         let name = parameter.parameter.name
-        let probes = probeValues(parameter.parameter.distribution).map { value -> (ParamValue, Params) in
+        var values = probeValues(parameter.parameter.distribution)
+        // Each probe is a whole trial document: 1,000 parameters of 100 numbers each took
+        // 210 s. The numbers of a long list are probed at their extremes per type, as a range
+        // is (a field's limits are intervals); every other choice, and every value of a
+        // parameter a condition reads, is still probed.
+        if values.count > Self.probedChoices, !parameters.contains(where: { $0.parameter.condition?.parent == name }) {
+            values = Self.extremes(of: values)
+        }
+        let probes = values.map { value -> (ParamValue, Params) in
             var params = base
             params[name] = value
             return (value, completed(params))
@@ -702,6 +710,36 @@ public struct SweepDefinition: Sendable {
                 }
             }
             throw e
+        }
+    }
+
+    /// Choices beyond which a list's numbers are probed at their extremes only.
+    static let probedChoices = 16
+
+    /// `choices` with their numbers cut to the smallest and largest of each kind (ints, whole
+    /// floats, fractional floats: a field may take 2.0 and refuse 2.5); the rest as they
+    /// are, in order.
+    static func extremes(of choices: [ParamValue]) -> [ParamValue] {
+        func bounds(_ values: [ParamValue]) -> Set<ParamValue> {
+            let less: (ParamValue, ParamValue) -> Bool = { ($0.number ?? 0) < ($1.number ?? 0) }
+            guard let low = values.min(by: less), let high = values.max(by: less) else { return [] }
+            return [low, high]
+        }
+        var ints: [ParamValue] = [], wholeFloats: [ParamValue] = [], fractions: [ParamValue] = []
+        for value in choices {
+            switch value {
+            case .int: ints.append(value)
+            case .double(let d): if d == d.rounded() { wholeFloats.append(value) } else { fractions.append(value) }
+            default: break
+            }
+        }
+        let kept = bounds(ints).union(bounds(wholeFloats)).union(bounds(fractions))
+        var seen = Set<ParamValue>()
+        return choices.filter { value in
+            switch value {
+            case .int, .double: return kept.contains(value) && seen.insert(value).inserted
+            default: return true
+            }
         }
     }
 
