@@ -899,4 +899,43 @@ import Testing
             #expect("\(error)".contains(expected), "\(error)")
         }
     }
+
+    /// A nested group whose parameters are named as W&B's keys (`min`, `max`, `value`,
+    /// `values`) was refused with "this file has no 'method:'": it is a group, passed nested.
+    @Test func aNestedGroupOfParametersNamedAsWandBKeysIsAGroup() throws {
+        let text = """
+            program: train.py
+            method: grid
+            metric: {name: loss}
+            parameters:
+              clip:
+                parameters:
+                  min: {value: -1}
+                  max: {value: 1}
+              r: {parameters: {value: {value: 1.0}}}
+              s: {parameters: {values: {values: [1, 2]}}}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        #expect(try convertedSpace(text, file: "w.yaml") == d.space)
+        let params: Params = ["clip.min": .int(-1), "clip.max": .int(1), "r.value": .double(1.0), "s.values": .int(2)]
+        guard case .command(let task) = try d.spec(for: params, trialSeed: 1) else { Issue.record("not a command"); return }
+        #expect(CommandMacros.nestedJSON(task.arguments) == #"{"clip": {"min": -1, "max": 1}, "r": {"value": 1.0}, "s": {"values": 2}}"#, "\(CommandMacros.nestedJSON(task.arguments))")
+        // Written in Sweep's format, such a group is still refused (without 'method:' it reads
+        // as a W&B parameter), and `fixed` says it is a group.
+        let sweep = "study: c\ncommand: [python3, t.py]\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\nparameters:\n  clip: {min: -1, max: 1}\n"
+        #expect(parseError(sweep)?.description.contains("is how a W&B sweep writes a parameter") == true)
+        #expect(try SweepDefinition.parse(text: sweep.replacingOccurrences(of: "{min: -1, max: 1}", with: "{min: {fixed: -1}, max: {fixed: 1}}")).space.parameters.count == 2)
+    }
+
+    /// An infinite or NaN plain value reached the program as the text `inf` or `[nan, 1]`.
+    @Test func nonFinitePlainValuesAreRefused() throws {
+        let wandb = "program: t.py\nmethod: grid\nmetric: {name: loss}\nparameters:\n  g: {value: [.nan, 1]}\n  j: {value: .inf}\n  k: {values: [1, 2]}\n"
+        let error = parseError(wandb, file: "w.yaml")?.description ?? ""
+        #expect(error.contains("w.yaml:5:15: parameters.g") && error.contains("w.yaml:6:14: parameters.j") && error.contains("is not a finite number"), "\(error)")
+        let sweep = "study: c\ncommand: [python3, t.py]\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\nparameters:\n  x: {uniform: [0, 1]}\n  opt: {eps: -.inf}\n"
+        #expect(parseError(sweep)?.description.contains("parameters.opt.eps: -inf is not a finite number") == true, "\(String(describing: parseError(sweep)))")
+        // Quoted, it is text, passed as written; a stored study's file still reads.
+        #expect(try SweepDefinition.parse(text: wandb.replacingOccurrences(of: "value: .inf", with: "value: '.inf'").replacingOccurrences(of: "[.nan, 1]", with: "[1, 2]")).space.parameters.count == 1)
+        #expect(try SweepDefinition.parseStored(text: wandb, file: nil).space.parameters.count == 1)
+    }
 }

@@ -167,6 +167,28 @@ extension CommandTask {
         return out
     }
 
+    /// Infinite and NaN numbers among a command sweep's plain values (`j: .inf`, a W&B
+    /// `value: [.nan, 1]`): a program got the text `inf` or `[nan, 1]` (JSON has no such
+    /// number), where a choice of them is refused. Ranges check their own values.
+    static func nonFiniteValues(in parameters: ConfigNode) -> [ConfigError] {
+        var found: [ConfigError] = []
+        func walk(_ node: ConfigNode, path: ConfigPath) {
+            if ParameterExtraction.isRange(node) || ParameterExtraction.isConditionalValue(node) { return }
+            switch node.value {
+            case .double(let d) where !d.isFinite:
+                found.append(ConfigError(mark: node.mark, path: path, message: "\(node.literal) is not a finite number, and a program cannot be given it as one (JSON has none): give a finite number, or quote it ('\(node.literal)') to pass the text"))
+            case .sequence(let elements):
+                for (i, e) in elements.enumerated() { walk(e, path: path.appending(index: i)) }
+            case .mapping(let entries):
+                for e in entries { walk(e.value, path: path.appending(e.key)) }
+            default:
+                break
+            }
+        }
+        walk(parameters, path: ConfigPath([.key("parameters")]))
+        return found
+    }
+
     /// The mappings of a command sweep's `parameters` written as W&B writes a parameter
     /// (their paths below `parameters`), each with its problem: found while the file's
     /// sections are checked, so they are reported with the file's other problems.
@@ -200,8 +222,10 @@ extension CommandTask {
         // and `values` stay W&B's, whatever they hold: `{value: {name: cosine}}`.)
         // (A key holding a mapping besides those makes it a group: `{beta: 0.9, lr:
         // {loguniform: [...]}}` is a fixed `beta` beside a range, as docs/commands.md says.)
+        // (A key holding a Sweep range, `{values: {choice: [1, 2]}}` or `{min: {fixed: -1}}`,
+        // is a parameter of a group: W&B's keys hold no such mapping.)
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node),
-              !(node.entries ?? []).contains(where: { $0.value.entries != nil && !["when", "value", "values"].contains($0.key) }),
+              !(node.entries ?? []).contains(where: { ($0.value.entries != nil && !["when", "value", "values"].contains($0.key)) || ParameterExtraction.isRange($0.value) }),
               let keys = node.entries.map({ Set($0.filter { $0.value.entries == nil || ["when", "value", "values"].contains($0.key) }.map(\.key)) }), !keys.isEmpty,
               keys.isSubset(of: WandBSweep.parameterKeys.union(WandBSweep.distributions.keys).union(["when", "name"])) else { return nil }
         let decisive = keys.contains("values") || keys.contains("distribution") || keys.subtracting(["when", "name"]) == ["value"] || (keys.contains("min") && keys.contains("max"))

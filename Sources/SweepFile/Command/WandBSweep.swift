@@ -296,6 +296,16 @@ public enum WandBSweep {
                 return .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: e.value)]), mark: e.value.mark))
             }
         }
+        // A nested group of constants named as W&B's keys (`clip: {parameters: {min: {value:
+        // -1}, max: {value: 1}}}`) read as a W&B parameter written in Sweep's format, refused
+        // with "this file has no 'method:'": they are `fixed` too.
+        if reading == .current, path.components.count > 1,
+           CommandTask.wandBParameter(ConfigNode(.mapping(out), mark: node.mark), name: "", path: []) != nil {
+            out = out.map { e in
+                guard e.value.entries == nil else { return e }
+                return .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: e.value)]), mark: e.value.mark))
+            }
+        }
         return ConfigNode(.mapping(out), mark: node.mark)
     }
 
