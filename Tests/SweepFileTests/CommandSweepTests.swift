@@ -938,4 +938,15 @@ import Testing
         #expect(try SweepDefinition.parse(text: wandb.replacingOccurrences(of: "value: .inf", with: "value: '.inf'").replacingOccurrences(of: "[.nan, 1]", with: "[1, 2]")).space.parameters.count == 1)
         #expect(try SweepDefinition.parseStored(text: wandb, file: nil).space.parameters.count == 1)
     }
+
+    /// An empty `program` ran `python ''` and failed every trial; a bad timeout did not say
+    /// its value; a W&B `name: 123` fell back to the file's name.
+    @Test func emptyProgramBadTimeoutAndNumericName() throws {
+        let wandb = "program: \"\"\nmethod: random\nmetric: {name: loss}\nrun_cap: 2\nparameters:\n  x: {values: [1, 2]}\n"
+        #expect(parseError(wandb, file: "w.yaml")?.description.contains("w.yaml:1:10: program: program is empty") == true, "\(String(describing: parseError(wandb, file: "w.yaml")))")
+        let sweep = "study: s\ncommand: [python3, t.py]\ntimeout: -5\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\nparameters:\n  x: {choice: [1, 2]}\n"
+        #expect(parseError(sweep)?.description.contains("timeout: expected a duration > 0 (seconds, or e.g. 90s, 30m, 2h), got -5") == true, "\(String(describing: parseError(sweep)))")
+        let named = wandb.replacingOccurrences(of: "program: \"\"", with: "name: 123\nprogram: t.py")
+        #expect(try SweepDefinition.parse(text: named, file: "w.yaml").study == "123")
+    }
 }

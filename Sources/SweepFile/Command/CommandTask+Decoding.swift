@@ -51,7 +51,8 @@ extension CommandTask {
             default: value = nil
             }
             guard let value, value > 0, value.isFinite else {
-                throw ConfigError(mark: node.mark, path: ConfigPath([.key(key)]), message: "expected a duration > 0 (seconds, or e.g. 90s, 30m, 2h), got \(node.kindDescription)")
+                let got = node.entries == nil && node.elements == nil ? "\(node.literal)" : node.kindDescription
+                throw ConfigError(mark: node.mark, path: ConfigPath([.key(key)]), message: "expected a duration > 0 (seconds, or e.g. 90s, 30m, 2h), got \(got)")
             }
             return value
         }
@@ -61,6 +62,10 @@ extension CommandTask {
             do { return try body() } catch { problems.append(error); return nil }
         }
         let program = check { () throws(ConfigError) in try string("program") } ?? nil
+        // (An empty one ran `python ''`, the working directory as a module, and failed every trial.)
+        if let program, program.trimmingCharacters(in: .whitespaces).isEmpty {
+            problems.append(ConfigError(mark: doc["program"]?.mark, path: ConfigPath([.key("program")]), message: "program is empty; give the script to run, e.g. train.py"))
+        }
         var command = CommandTask.defaultCommand
         // The file's own list (its elements' places name problems), when it reads as one.
         var given: (list: [String], elements: [ConfigNode])?
