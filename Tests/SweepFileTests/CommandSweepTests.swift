@@ -949,4 +949,11 @@ import Testing
         let named = wandb.replacingOccurrences(of: "program: \"\"", with: "name: 123\nprogram: t.py")
         #expect(try SweepDefinition.parse(text: named, file: "w.yaml").study == "123")
     }
+
+    /// Sweep's own sections in a W&B file were "W&B keys not supported by Sweep".
+    @Test func sweepSectionsInAWandBFileNameTheirWandBKey() {
+        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nsampler: {name: tpe}\nrun_cap: 2\nparameters:\n  x: {values: [1, 2]}\n"
+        let error = parseError(text, file: "w.yaml")?.description ?? ""
+        #expect(error.contains("w.yaml:4:1: sampler: 'sampler' is a section of Sweep's own format") && error.contains("writes it as 'method'"), "\(error)")
+    }
 }

@@ -362,3 +362,15 @@ func peakResidentBytes() -> Int {
         #expect(try SweepDefinition.parse(text: good, file: "long.yaml").space.parameters.count == 1)
     }
 }
+
+/// Indentation with non-breaking spaces (copied from a web page) read as part of the key:
+/// "W&B key '  optimizer' is not supported", with the space unseen.
+@Suite struct NonBreakingIndentTests {
+    @Test func aNonBreakingSpaceInTheIndentIsNamedAtItsLine() {
+        let text = "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n \u{a0}optimizer: {values: [adam, sgd]}\n"
+        let error = parseError(text, file: "w.yaml")
+        #expect(error?.description.contains("w.yaml:5:2: this line is indented with a non-breaking space (U+00A0") == true, "\(String(describing: error))")
+        // Inside a value it is text, as written.
+        #expect(parseError(text.replacingOccurrences(of: " \u{a0}optimizer: {values: [adam, sgd]}", with: "  optimizer: {values: [\"a\u{a0}b\", sgd]}"), file: "w.yaml") == nil)
+    }
+}

@@ -45,8 +45,12 @@ public enum WandBSweep {
         }
         for e in entries where !topKeys.contains(e.key) && !sweepExtensions.contains(e.key) {
             let near = (topKeys + sweepExtensions).filter { editDistance($0, e.key) <= 2 }.min { editDistance($0, e.key) < editDistance($1, e.key) }
-            problems.append(unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]),
-                                        near.map { "unknown W&B key '\(e.key)'; did you mean '\($0)'?" } ?? "W&B key '\(e.key)' is not supported by Sweep"))
+            // Sweep's own sections (`sampler`, `objective`) in a file read as W&B's: say which
+            // key of this format holds that.
+            let ownKey: [String: String] = ["sampler": "method", "objective": "metric", "pruner": "early_terminate", "budget": "run_cap"]
+            let message = ownKey[e.key].map { "'\(e.key)' is a section of Sweep's own format, but this file has 'method:' and is read as a W&B sweep file, which writes it as '\($0)' (or remove 'method:' to write the file in Sweep's format)" }
+                ?? near.map { "unknown W&B key '\(e.key)'; did you mean '\($0)'?" } ?? "W&B key '\(e.key)' is not supported by Sweep"
+            problems.append(unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]), message))
         }
         if let kind = root["kind"], kind.value != .string("sweep") {
             problems.append(ConfigError(mark: kind.mark, path: ConfigPath([.key("kind")]), message: "kind must be sweep (W&B's only kind of sweep file), got \(kind.number != nil ? kind.literal : kind.kindDescription)"))
