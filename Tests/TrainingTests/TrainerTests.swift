@@ -163,6 +163,19 @@ struct TrainerTests {
         #expect(close(suggestion, turning / 10))
     }
 
+    /// A lucky low first batch was the minimum of a curve that then fell steadily: "never
+    /// fell", no suggestion. The first tenth of the steps (at most 10) is not counted.
+    @Test func learningRateFinderSkipsTheFirstSteps() {
+        let rates = (0..<40).map { 1e-5 * pow(10, Double($0) / 6) }
+        let falling = (1..<38).map { 1.36 - 0.01 * Double($0) }
+        let smoothed = [0.94] + falling + [0.96 * 5, 9]
+        let lowest = smoothed.indices.dropFirst(4).min { smoothed[$0] < smoothed[$1] }!
+        #expect(LearningRateFinder.suggestion(rates: rates, smoothed: smoothed) == rates[lowest] / 10)
+        // Rising from the first counted step on: no suggestion.
+        #expect(LearningRateFinder.suggestion(rates: rates, smoothed: (0..<40).map { 1 + Double($0) }) == nil)
+        #expect(LearningRateFinder.suggestion(rates: [], smoothed: []) == nil)
+    }
+
     @Test func datasetMismatchIsReported() throws {
         let config = smallTrial()
         let blobs = try DatasetLoader.load(DataConfig(dataset: .blobs, samples: 50))

@@ -59,12 +59,19 @@ struct LRFind: ParsableCommand {
                 print(String(format: "suggested learning rate: %.3g", suggestion)
                       + (suggestion < min ? String(format: " (below the range tested: the loss was lowest early; --min %.3g shows more of it)", min / 100) : ""))
             } else {
-                print(String(format: "no suggestion: the smoothed loss was lowest at the first rate (%.3g) and never fell as the rate grew; lower --min, or check the data and the network", min))
+                print(String(format: "no suggestion: the smoothed loss was lowest near the first rate (%.3g) and never fell as the rate grew; lower --min, or check the data and the network", min))
             }
         }
         // A curve of a few steps (one epoch of a small set) says little: 6 steps suggested 1.
-        if result.learningRates.count < Self.fewSteps {
-            StandardStream.error.write("note: only \(result.learningRates.count) step(s) (one epoch of the training split at batch size \(config.training.batchSize)): the suggestion is rough; a smaller batch_size gives more steps\n")
+        // (Fewer steps than an epoch: the loss shot up and the test stopped; a smaller batch
+        // size would not help, a lower --max would.)
+        let batch = Swift.max(1, Swift.min(config.training.batchSize, dataset.train.count))
+        let epochSteps = (dataset.train.count + batch - 1) / batch
+        let steps = result.learningRates.count
+        if steps < Self.fewSteps, steps < epochSteps, let last = result.learningRates.last {
+            StandardStream.error.write(String(format: "note: only %d step(s): the loss shot up at rate %.3g and the test stopped there; the suggestion is rough; a lower --max spreads the steps over the rates below it\n", steps, last))
+        } else if steps < Self.fewSteps {
+            StandardStream.error.write("note: only \(steps) step(s) (one epoch of the training split at batch size \(config.training.batchSize)): the suggestion is rough; a smaller batch_size gives more steps\n")
         }
     }
 }

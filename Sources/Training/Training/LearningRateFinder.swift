@@ -16,9 +16,9 @@ public enum LearningRateFinder {
         public var losses: [Double]
         /// Exponential moving average of the losses (factor 0.98, bias-corrected).
         public var smoothedLosses: [Double]
-        /// A tenth of the rate at the lowest smoothed loss; nil when that is the first step:
-        /// the loss never fell as the rate grew (batch noise then suggested a rate below
-        /// the range tested).
+        /// A tenth of the rate at the lowest smoothed loss past the first steps (see
+        /// ``LearningRateFinder/suggestion(rates:smoothed:)``); nil when that is the first
+        /// step considered: the loss never fell as the rate grew.
         public var suggestion: Double?
 
         /// snake_case, as every JSON output of the command line.
@@ -34,6 +34,17 @@ public enum LearningRateFinder {
             try c.encode(smoothedLosses, forKey: .smoothedLosses)
             try c.encode(suggestion, forKey: .suggestion)
         }
+    }
+
+    /// A tenth of the rate at the lowest smoothed loss, not counting the first tenth of the
+    /// steps (at most 10): the bias-corrected average starts as the first batch's loss, and a
+    /// lucky low one was the minimum of a curve that then fell steadily ("never fell", no
+    /// suggestion); fastai's plot skips the first 10 points too. nil when the lowest is the
+    /// first step counted.
+    public static func suggestion(rates: [Double], smoothed: [Double]) -> Double? {
+        let counted = smoothed.indices.dropFirst(min(10, smoothed.count / 10))
+        guard let best = counted.min(by: { smoothed[$0] < smoothed[$1] }), best != counted.first else { return nil }
+        return rates[best] / 10
     }
 
     /// Runs the range test on a fresh network of `config` (its schedule is ignored).
@@ -61,7 +72,7 @@ extension Trainer {
         rates.reserveCapacity(total)
         losses.reserveCapacity(total)
         smoothed.reserveCapacity(total)
-        var average = 0.0, best = Double.infinity, bestIndex = 0
+        var average = 0.0, best = Double.infinity
         train.features.withUnsafeBufferPointer { features in
             train.labels.withUnsafeBufferPointer { labels in
                 for k in 0..<total {
@@ -78,15 +89,12 @@ extension Trainer {
                     rates.append(lr)
                     losses.append(loss)
                     smoothed.append(value)
-                    if value < best {
-                        best = value
-                        bestIndex = smoothed.count - 1
-                    }
+                    best = min(best, value)
                     if value > 4 * best { return }
                 }
             }
         }
-        let suggestion = rates.isEmpty || bestIndex == 0 ? nil : rates[bestIndex] / 10
-        return LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed, suggestion: suggestion)
+        return LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed,
+                                         suggestion: LearningRateFinder.suggestion(rates: rates, smoothed: smoothed))
     }
 }
