@@ -161,6 +161,22 @@ import Training
         #expect(zeros.status == 2 && zeros.output.contains("/dev/zero: its first 1048576 bytes are all zero"), "\(zeros.output)")
     }
 
+    /// Images already scaled to 0..1 given to a model trained on pixels 0-255 were divided by
+    /// 255 again without a word; a note says so (and not for pixels).
+    @Test func predictNotesImagesAlreadyScaledForAPixelModel() throws {
+        let h = try SweepHarness("predict-scaled")
+        defer { h.cleanUp() }
+        let file = try h.write("f.yaml", "seed: 1\ndata: {dataset: fashion_mnist, validation: 100, train_limit: 300, test_limit: 50}\nmodel: {hidden: [8]}\ntraining: {epochs: 1, batch_size: 32}\n")
+        let trained = try h.run(["train", file, "--save-model", h.path("m.swm")], timeout: 120)
+        try #require(trained.status == 0, "\(trained.output)")
+        let made = try h.run("/usr/bin/python3", ["-c", "import numpy as np; r = np.random.default_rng(1).integers(0, 256, (4, 28, 28)); np.save('pixels.npy', r.astype(np.uint8)); np.save('scaled.npy', (r / 255).astype(np.float32))"])
+        try #require(made.status == 0, "\(made.output)")
+        let scaled = try h.run(["predict", h.path("m.swm"), h.path("scaled.npy")])
+        #expect(scaled.status == 0 && scaled.output.contains("note: every value of \(h.path("scaled.npy")) is within 0..1, but the model divides its inputs by 255"), "\(scaled.output)")
+        let pixels = try h.run(["predict", h.path("m.swm"), h.path("pixels.npy")])
+        #expect(pixels.status == 0 && !pixels.output.contains("within 0..1"), "\(pixels.output)")
+    }
+
     /// `sweep lr-find` locates data errors in the train file as `sweep train` does.
     @Test func lrFindLocatesDataErrors() throws {
         let h = try SweepHarness("lr-find-errors")

@@ -78,6 +78,7 @@ struct Predict: ParsableCommand {
             samples.count = limit
             samples.labels = samples.labels.map { Array($0.prefix(limit)) }
         }
+        Self.notePixelsAlreadyScaled(samples.values, model: loaded, input: input)
         var truth: [Int?]?
         if let labels {
             let (all, header) = try PredictInput.readLabels(labels, model: loaded)
@@ -100,6 +101,18 @@ struct Predict: ParsableCommand {
         case .csv: print(report.csv(), terminator: "")
         case .json: print(try report.json())
         }
+    }
+}
+
+extension Predict {
+    /// A model trained on pixels 0-255 divides its inputs by 255: images already scaled to
+    /// 0..1 were silently scaled again (an ankle boot predicted as a sandal). Said when every
+    /// value is within 0..1 and one is above 0 (real pixel images nearly always pass 1).
+    static func notePixelsAlreadyScaled(_ values: [Float], model: Model, input: String) {
+        let scaling = model.scaling
+        guard scaling.mode == .unit, !scaling.isIdentity, scaling.scale.allSatisfy({ $0 == 1 / 255 }), scaling.shift.allSatisfy({ $0 == 0 }),
+              values.contains(where: { $0 > 0 }), values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { return }
+        StandardStream.error.write("note: every value of \(input) is within 0..1, but the model divides its inputs by 255 (it was trained on pixels 0-255): if the images are already scaled, multiply them by 255 first\n")
     }
 }
 

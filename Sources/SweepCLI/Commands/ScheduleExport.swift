@@ -113,6 +113,9 @@ enum ScheduleExportPlan {
         if !others.isEmpty {
             header.append("# Other mutated parameters at their final values: " + others.map { "\($0) = \(member.params[$0].map { "\($0)" } ?? "unset")" }.joined(separator: ", "))
         }
+        // Each member's weights came down its lineage from other members (other seeds and
+        // values): training this file follows the schedule, it does not replay the run.
+        header.append("# Training this file follows the schedule with this trial's seed; it is not a replay of the run (its weights came from other members), so its score differs.")
         return header.joined(separator: "\n") + "\n" + doc.yamlText()
     }
 }
