@@ -242,6 +242,14 @@ public final class DashboardServer: Sendable {
     func metricsText() throws -> String {
         let studies = try feed.stateCounts()
         trialGauges.withLock { gauges in
+            // A study renamed or deleted since leaves: its last counts were served for good
+            // (a sum over studies counted a renamed one twice; an alert on a deleted one never
+            // cleared).
+            let present = Set(studies.map(\.0))
+            for (key, gauge) in gauges where !present.contains(String(key.prefix { $0 != "\u{0}" })) {
+                registry.unregisterGauge(gauge)
+                gauges[key] = nil
+            }
             for (study, phase, counts) in studies {
                 // An interrupted study's RUNNING trials wait for `sweep resume`: nobody runs
                 // them, so they are counted as `interrupted` (an alert on `running` stayed quiet).

@@ -9,7 +9,7 @@ public struct ReportData: Sendable {
     public var phase: StudyPhase
     /// Every trial, by number.
     public var trials: [TrialRecord]
-    /// Per-epoch reports by trial number.
+    /// Each trial's objective per epoch (other metrics are not read: `metrics` is empty).
     public var curves: [Int: [IntermediateRecord]]
     public var counts: [TrialState: Int]
     public var importance: [ParameterImportance]
@@ -29,7 +29,7 @@ public struct ReportData: Sendable {
     public static func load(_ q: StoreQueries, study name: String, databasePath: String, now: Double) throws -> ReportData {
         let s = try q.requireStudy(named: name)
         let trials = try q.trials(studyID: s.id)
-        let curves = try q.allIntermediates(studyID: s.id)
+        let curves = try q.allObjectiveCurves(studyID: s.id)
         let counts = try q.stateCounts(studyID: s.id)
         let observations = trials.compactMap { t -> ImportanceObservation? in
             guard t.state == .complete, let v = t.value, v.isFinite else { return nil }

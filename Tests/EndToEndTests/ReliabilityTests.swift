@@ -316,6 +316,43 @@ import ZeroMQ
         #expect(attempts.count == 1 && attempts.allSatisfy { $0.outcome == .complete }, "\(attempts.map { ($0.outcome, $0.error) })")
     }
 
+    /// A program writing its reports faster than the coordinator takes them (50,000 epochs
+    /// in 4 s), the coordinator stalled meanwhile: its reports wait in their pipe instead of
+    /// overflowing the queues to the coordinator. The overflow was dropped, the last reports
+    /// and the result with it, and the trial stayed RUNNING for good (3 runs in 3).
+    @Test func aProgramFloodingReportsWhileTheCoordinatorStallsLosesNone() throws {
+        let h = try SweepHarness("flood-stall")
+        defer { h.cleanUp() }
+        _ = try h.write("p.py", """
+            import os, time
+            time.sleep(1)
+            w = os.fdopen(3, "w", buffering=1 << 16)
+            for e in range(1, 30001):
+                w.write('{"epoch":%d,"loss":%f}\\n' % (e, 1.0 / e))
+            w.flush()
+            """)
+        let file = try h.write("f.yaml", """
+            study: f
+            objective: {metric: loss, direction: minimize}
+            program: p.py
+            command: [python3, "${program}"]
+            parameters: {a: {uniform: [0, 1]}}
+            pruner: {name: none}
+            budget: {trials: 1, max_epochs: 1000000}
+            """)
+        let run = try h.start(["run", file, "--workers", "1", "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
+        // Its first epochs recorded: the flood is under way.
+        try #require(h.runningTrial(study: "f", timeout: 60) != nil, "\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGSTOP)
+        usleep(3_000_000)
+        kill(run.processIdentifier, SIGCONT)
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "the sweep never ended:\n\(h.logText("run.log"))")
+        #expect(run.terminationStatus == 0 && !h.logText("run.log").contains("is full"), "\(h.logText("run.log"))")
+        let trials = try h.trials(of: "f")
+        #expect(trials.map(\.state) == [.complete] && trials.first?.epochs == 30000, "\(trials.map { ($0.state, $0.epochs) })")
+    }
+
     /// Workers on `ipc://` that all reconnect while their coordinator is stopped, their new
     /// connections given the numbers of each other's old ones: each is welcomed at once and
     /// the study ends. The coordinator took a message still queued from a closed connection

@@ -102,6 +102,23 @@ import Testing
         }
     }
 
+    /// /metrics follows renames and deletes: a study's last counts were served for good (a
+    /// renamed study counted twice in a sum; an alert on a deleted one never cleared).
+    @Test func metricsForgetRenamedAndDeletedStudies() throws {
+        let s = try Scratch("dashboard-metrics-gone")
+        defer { s.cleanUp() }
+        let file = try s.write("h.yaml", syntheticSweep(study: "alpha", trials: 3, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        let server = DashboardServer(databasePath: s.db, options: try DashboardOptions(bind: "127.0.0.1:0", token: nil, insecure: false))
+        let complete = { (study: String) in PrometheusText(try server.metricsText())["sweep_trials{study=\"\(study)\",state=\"complete\"}"] }
+        #expect(try complete("alpha") == 3)
+        #expect(try s.sweep(["rename", "alpha", "beta", "--db", s.db]).status == 0)
+        #expect(try complete("beta") == 3 && complete("alpha") == nil)
+        #expect(try s.sweep(["delete", "beta", "--yes", "--db", s.db]).status == 0)
+        let text = try server.metricsText()
+        #expect(!text.contains("sweep_trials{"), "\(text)")
+    }
+
     /// Bound beyond loopback (with a token), other names are what it is for.
     @Test func beyondLoopbackAnyHostNameIsAnswered() throws {
         let s = try Scratch("dashboard-http-any")

@@ -310,12 +310,41 @@ struct CommandTrial: TrialKind {
             termSent = true
         }
 
+        /// Handles the whole report lines buffered, while the trial takes reports (a read of
+        /// the pipe holds up to 1 MiB: thousands of lines, more than may be in flight); what is
+        /// left moved once (not once per line).
+        func handleBufferedLines() {
+            var lineStart = 0
+            while session.takesReports, let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
+                    badLines += 1
+                    keepUnread(reportBuffer[lineStart..<lineStart + 200])
+                    answerLongLine(tail: reportBuffer[(nl - Self.tailKept)..<nl])
+                } else {
+                    handle(line: reportBuffer[lineStart..<nl])
+                }
+                lineStart = nl + 1
+            }
+            reportBuffer.removeFirst(lineStart)
+            // One bad line, whatever follows of it (whole lines held back are no such line).
+            if reportBuffer.count > Self.maxReportLineBytes, !reportBuffer.contains(UInt8(ascii: "\n")) {
+                badLines += 1
+                keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
+                longLineTail = Array(reportBuffer.suffix(Self.tailKept))
+                reportBuffer.removeAll()
+                skippingLongLine = true
+            }
+        }
+
         while true {
             let now = clock.now
+            handleBufferedLines() // those held back, once decisions let them go
             if child.reap() {
                 if reapedAt == nil { reapedAt = now }
-                // Descendants that keep the pipes open do not keep the trial alive.
-                if open.isEmpty || now - reapedAt! > 1 { break }
+                // Descendants that keep the pipes open do not keep the trial alive; reports
+                // held back (in the pipe or read) are still the program's, and wait their turn.
+                let heldBack = !session.takesReports && (open.contains(child.reports) || reportBuffer.contains(UInt8(ascii: "\n")))
+                if !heldBack && (open.isEmpty || now - reapedAt! > 1) { break }
             }
             var wait = 50.0
             if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
@@ -323,7 +352,10 @@ struct CommandTrial: TrialKind {
             // Its streams closed: the program is exiting; look again soon rather than in 50 ms
             // (at once when the exit descriptor says it has ended).
             if reapedAt != nil || open.isEmpty { wait = min(wait, child.exited >= 0 && reapedAt == nil ? 50 : 1) }
-            let watched = reapedAt == nil && child.exited >= 0 ? open + [child.exited] : open
+            // Reports beyond those in flight wait in their pipe (the program blocks writing
+            // them) until decisions come back: see TrialSession.maxReportsInFlight.
+            let readable = session.takesReports ? open : open.filter { $0 != child.reports }
+            let watched = reapedAt == nil && child.exited >= 0 ? readable + [child.exited] : readable
             let ready = session.poll(fileDescriptors: watched, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
             for fd in ready where fd != child.exited {
                 var chunk: [UInt8] = []
@@ -341,26 +373,7 @@ struct CommandTrial: TrialKind {
                         if nl != nil { answerLongLine(tail: longLineTail[...]) }
                     }
                     reportBuffer += chunk[start...]
-                    // Every whole line, then what is left moved once (not once per line).
-                    var lineStart = 0
-                    while let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                        if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
-                            badLines += 1
-                            keepUnread(reportBuffer[lineStart..<lineStart + 200])
-                            answerLongLine(tail: reportBuffer[(nl - Self.tailKept)..<nl])
-                        } else {
-                            handle(line: reportBuffer[lineStart..<nl])
-                        }
-                        lineStart = nl + 1
-                    }
-                    reportBuffer.removeFirst(lineStart)
-                    if reportBuffer.count > Self.maxReportLineBytes { // one bad line, whatever follows of it
-                        badLines += 1
-                        keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
-                        longLineTail = Array(reportBuffer.suffix(Self.tailKept))
-                        reportBuffer.removeAll()
-                        skippingLongLine = true
-                    }
+                    handleBufferedLines()
                 } else {
                     logs.append(chunk, stderr: fd == child.stderr)
                 }

@@ -18,6 +18,21 @@ final class TrialSession: DataChannel {
     private(set) var cancelled = false
     /// Decisions received, by epoch (true: prune).
     private(set) var decisions: [Int: Bool] = [:]
+    /// Epochs of the reports sent and not yet decided, oldest first (a decision about epoch
+    /// E answers every report up to E: they are handled in order; one left unanswered, a
+    /// stale or malformed one, is then given up on).
+    private var undecided: [Int] = []
+    private var undecidedStart = 0
+    /// When the last decision came (or the first report of a run of them went).
+    private var lastDecisionAt = Date().timeIntervalSince1970
+    /// Reports a trial may have in flight before its program's next ones wait in their
+    /// pipe: a program writing 50,000 epochs in 4 s filled the queues between the worker and
+    /// the coordinator (10,000 and 1,000 messages), the overflow was dropped, and the trial
+    /// waited for its last reports and result for good. Well below both queues.
+    static let maxReportsInFlight = 256
+    /// How long reports wait for decisions before the next ones go anyway (a decision that
+    /// never comes must not stop the trial: the core sends its reports again on reconnect).
+    static let inFlightPatienceSeconds = 10.0
     /// Data-transfer answers not yet taken by ``nextDataReply(timeoutSeconds:)``.
     private var dataReplies: [DataReply] = []
     /// Answers about this trial's large checkpoint not yet taken (``upload(_:epoch:)``, ``download(bytes:)``).
@@ -73,7 +88,27 @@ final class TrialSession: DataChannel {
         var report = reportMessage(epoch: epoch, metrics: metrics, seconds: seconds, checkpoint: checkpoint)
         report.checkpointSkipped = checkpointSkipped
         report.checkpointParts = checkpointParts
+        if undecidedStart == undecided.count { lastDecisionAt = Date().timeIntervalSince1970 } // waiting starts now
+        undecided.append(epoch)
         mailbox.send(.forward(.report(report)), waking: link)
+    }
+
+    /// Whether the trial's program may send more reports now: fewer than
+    /// ``maxReportsInFlight`` await their decision, or none came for ``inFlightPatienceSeconds``.
+    /// (Once the trial is ending, its last reports are read at once: no decision is awaited.)
+    var takesReports: Bool {
+        shouldEnd || undecided.count - undecidedStart < Self.maxReportsInFlight
+            || Date().timeIntervalSince1970 - lastDecisionAt > Self.inFlightPatienceSeconds
+    }
+
+    /// A decision about `epoch` arrived: it and the reports before it are answered.
+    private func decided(_ epoch: Int) {
+        while undecidedStart < undecided.count, undecided[undecidedStart] <= epoch { undecidedStart += 1 }
+        if undecidedStart > 4096, undecidedStart * 2 > undecided.count { // (keeps the array small)
+            undecided.removeFirst(undecidedStart)
+            undecidedStart = 0
+        }
+        lastDecisionAt = Date().timeIntervalSince1970
     }
 
     private func reportMessage(epoch: Int, metrics: [String: Double], seconds: Double?, checkpoint: [UInt8]? = nil) -> WorkerMessage.Report {
@@ -308,6 +343,7 @@ final class TrialSession: DataChannel {
             case .command(.decision(let d)):
                 if d.trial == ref.trial, d.attempt == ref.attempt {
                     decisions[d.epoch] = d.prune
+                    decided(d.epoch)
                     if d.prune && !pruned {
                         pruned = true
                         pruneReason = d.reason

@@ -90,20 +90,41 @@ public final class Worker {
             try s.connect(options.connect)
             socket = s
         }
+        // Messages libzmq had no room for (its queue to the coordinator full, the coordinator
+        // busy or stalled), in order: sent as room frees instead of dropped (a dropped last
+        // report or result left its trial RUNNING for good). A new connection starts without
+        // them: the core sends what is still unanswered again once welcomed.
+        var unsent: [[[UInt8]]] = []
+        var unsentStart = 0
+        func flushUnsent() {
+            guard let s = socket else { return }
+            while unsentStart < unsent.count {
+                do {
+                    guard try s.send(unsent[unsentStart], dontWait: true) else { break }
+                } catch {
+                    log.limited(.debug, key: "send", "send failed: \(error)")
+                }
+                unsentStart += 1
+            }
+            if unsentStart == unsent.count { unsent.removeAll(keepingCapacity: true); unsentStart = 0 }
+        }
         /// Carries out the core's actions; returns the summary when the run ends.
         func perform(_ actions: [WorkerCore.Action]) throws -> WorkerSummary? {
             for action in actions {
                 switch action {
                 case .connect:
                     try openSocket()
+                    unsent.removeAll()
+                    unsentStart = 0
                 case .disconnect:
                     socket?.close()
                     socket = nil
+                    unsent.removeAll()
+                    unsentStart = 0
                 case .send(let m):
-                    guard let s = socket else { continue }
-                    do { _ = try s.send(codec.frames(m), dontWait: true) } catch {
-                        log.limited(.debug, key: "send", "send failed: \(error)")
-                    }
+                    guard socket != nil else { continue }
+                    unsent.append(codec.frames(m))
+                    flushUnsent()
                 case .toRunner(let command):
                     mailbox.send(.command(command), waking: link)
                 case .connected(let yes):
@@ -115,6 +136,10 @@ public final class Worker {
                 case .exit(let summary):
                     // Give the last messages (a result, a `bye`) up to 2 s to go out; with no
                     // coordinator to take them (--give-up-after), leave at once.
+                    if core.welcomed {
+                        let until = clock.now + 2
+                        while unsentStart < unsent.count, clock.now < until { flushUnsent(); if unsentStart < unsent.count { usleep(10_000) } }
+                    }
                     try? socket?.setLinger(milliseconds: core.welcomed ? 2000 : 0)
                     socket?.close()
                     return summary
@@ -133,8 +158,10 @@ public final class Worker {
             if stopNow.isSet { core.requestStopNow() } else if stop.isSet { core.requestStop() }
             if let done = try perform(core.tick(now: clock.now)) { return done }
 
+            flushUnsent()
             var poller = Poller(socket.map { [link, $0] } ?? [link])
-            let wait = core.nextDeadline(now: clock.now) - clock.now
+            // With messages waiting for room: look again soon.
+            let wait = min(core.nextDeadline(now: clock.now) - clock.now, unsentStart < unsent.count ? 0.005 : .infinity)
             _ = try poller.poll(timeoutMilliseconds: max(1, Int(wait * 1000)))
 
             // From the runner: typed values, encoded only when they go out.
