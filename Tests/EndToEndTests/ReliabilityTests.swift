@@ -353,6 +353,34 @@ import ZeroMQ
         #expect(trials.map(\.state) == [.complete] && trials.first?.epochs == 30000, "\(trials.map { ($0.state, $0.epochs) })")
     }
 
+    /// Two processes with one `--id` (cloned machines), the first paused meanwhile: each
+    /// time one took the id, the other's connection was closed, and its socket reconnected
+    /// by itself with what it had sent lost, its result among them. Its trial stayed RUNNING
+    /// for good, the worker asking for work (4 runs in 5). A worker speaking on a new
+    /// connection without a hello is asked who it is, and sends again what is unanswered.
+    @Test func aWorkerWhoseConnectionAnotherProcessWithItsIdClosedLosesNothing() throws {
+        let h = try SweepHarness("id-clash")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("d.yaml", syntheticSweep(study: "d", trials: 6, epochs: 4, sleep: 1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let a = try h.start(["worker", "--connect", endpoint, "--id", "X", "--host", "hostA"], log: "a.log")
+        defer { if a.isRunning { kill(a.processIdentifier, SIGCONT); a.terminate() } }
+        usleep(2_500_000)
+        let refused = try h.run(["worker", "--connect", endpoint, "--id", "X", "--host", "hostB"], timeout: 60)
+        #expect(refused.status == 1 && refused.output.contains("in use by another worker"), "\(refused.output)")
+        kill(a.processIdentifier, SIGSTOP)
+        usleep(3_000_000)
+        let b = try h.start(["worker", "--connect", endpoint, "--id", "X", "--host", "hostB"], log: "b.log")
+        defer { if b.isRunning { b.terminate() } }
+        usleep(3_000_000)
+        kill(a.processIdentifier, SIGCONT)
+        #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "the study never ended:\n\(h.logText("coordinator.log"))\n\(h.logText("b.log"))")
+        let trials = try h.trials(of: "d")
+        #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
+    }
+
     /// Workers on `ipc://` that all reconnect while their coordinator is stopped, their new
     /// connections given the numbers of each other's old ones: each is welcomed at once and
     /// the study ends. The coordinator took a message still queued from a closed connection

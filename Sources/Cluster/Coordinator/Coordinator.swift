@@ -370,7 +370,7 @@ public final class Coordinator {
                     continue
                 }
                 batchBytes += m.byteCount
-                if let fd = m.sourceFD { noteConnection(of: id, fd: fd) }
+                let moved = m.sourceFD.map { noteConnection(of: id, fd: $0) } ?? false
                 // After the identity: the JSON (after an empty delimiter from REQ-style
                 // peers), then an optional attachment (a model file).
                 var body = m.frames.dropFirst()
@@ -384,6 +384,14 @@ public final class Coordinator {
                     unconfirmed.confirm(id, connection: connectionID(m.sourceFD), receipts: receipts, now: now) // (then handled as a heartbeat)
                 }
                 cutAbandonedConnections(of: id)
+                // A known worker speaking on a new connection without saying hello: its socket
+                // reconnected by itself (its connection was closed: a second process took its
+                // id for a moment), and what it sent on the old one may be lost, a result among
+                // them (the trial then stayed RUNNING for good, its worker asking for work).
+                // Asked who it is, it says hello and, adopted, sends again what is unanswered.
+                if moved, core.workers[id] != nil, case .success(let decoded) = message, !decoded.isHello {
+                    send(.identify, to: id, now: now)
+                }
                 guard admitted else { continue }
                 if allMayWait, case .success(let decoded) = message {
                     let before = waitingOutcomes[id, default: 0]
@@ -562,11 +570,14 @@ public final class Coordinator {
     /// one leaves); an abandoned one is only closed sooner.
     /// (The old connection is cut only if its descriptor still is that connection: after a
     /// disconnect not yet seen, the number may be a new peer's.)
-    private func noteConnection(of id: String, fd: Int32) {
+    /// Returns whether the id spoke on another connection before (it moved).
+    @discardableResult
+    private func noteConnection(of id: String, fd: Int32) -> Bool {
         // It spoke (before the guard: the monitor's ACCEPTED may be read after its first
         // message; the set is almost always empty, so this costs nothing per message).
         if !silentSince.isEmpty { silentSince[fd] = nil }
-        guard connectionOfWorker[id]?.fd != fd else { return } // (one lookup per message)
+        guard connectionOfWorker[id]?.fd != fd else { return false } // (one lookup per message)
+        let moved = connectionOfWorker[id] != nil
         if let previous = connectionOfWorker[id], workerOfConnection[previous.fd] == id {
             workerOfConnection[previous.fd] = nil
             cut(previous)
@@ -574,6 +585,7 @@ public final class Coordinator {
         }
         workerOfConnection[fd] = id
         connectionOfWorker[id] = connectionID(fd)
+        return moved
     }
 
     /// Peers whose handshake fails never reach the protocol: log them with their address.

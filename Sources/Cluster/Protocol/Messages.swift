@@ -83,6 +83,11 @@ public enum WorkerMessage: Sendable, Equatable {
     /// Part of a large checkpoint, or a request for part of one (CheckpointTransfer.swift).
     case checkpoint(CheckpointTransfer.Request)
 
+    /// Whether this is a `hello`.
+    public var isHello: Bool {
+        if case .hello = self { true } else { false }
+    }
+
     /// Whether this is a trial's `result` or `failure`.
     public var isOutcome: Bool {
         switch self {
