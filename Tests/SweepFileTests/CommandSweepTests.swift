@@ -956,4 +956,17 @@ import Testing
         let error = parseError(text, file: "w.yaml")?.description ?? ""
         #expect(error.contains("w.yaml:4:1: sampler: 'sampler' is a section of Sweep's own format") && error.contains("writes it as 'method'"), "\(error)")
     }
+
+    /// Macros are replaced in one pass: what one gives (a value holding `${envvar:HOME}` or
+    /// `${param:b}`) is not read for macros again (`${args_json}` gave the worker's
+    /// environment variable; `${param:a}` gave b's value).
+    @Test func macrosInParameterValuesStayAsWritten() {
+        let arguments: [CommandTask.Argument] = [
+            .init(name: "a", value: .string("${param:b}"), path: ["a"]),
+            .init(name: "b", value: .string("${envvar:HOME}/${trial}"), path: ["b"]),
+        ]
+        let argv = CommandMacros.expand(["${args_json}", "${param:a}", "${param:b}", "x${trial}-${envvar:SWEEP_NO_SUCH_VARIABLE}-${unknown}"],
+                                        .init(program: nil, arguments: arguments, trial: 7, seed: 1, argsJSONFile: "", interpreter: "python3", style: .nested))
+        #expect(argv == [#"{"a": "${param:b}", "b": "${envvar:HOME}/${trial}"}"#, "${param:b}", "${envvar:HOME}/${trial}", "x7--${unknown}"], "\(argv)")
+    }
 }

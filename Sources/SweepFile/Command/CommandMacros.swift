@@ -106,29 +106,47 @@ public enum CommandMacros {
         return argv
     }
 
+    /// `part` with its macros replaced, in one pass from left to right: what a macro gives
+    /// (a parameter's value, an environment variable, the JSON of the arguments) is never
+    /// read for macros again. (Replaced one kind after another, a choice `"${envvar:TOKEN}"`
+    /// reached `${args_json}` as the worker's secret, and `${param:a}` holding `${param:b}`
+    /// became b's value.) An unknown macro stays as written.
     private static func substitute(_ part: String, _ c: Context) -> String {
         guard part.contains("${") else { return part }
-        var s = part
-        s = s.replacingOccurrences(of: "${interpreter}", with: c.interpreter)
-        s = s.replacingOccurrences(of: "${program}", with: c.program ?? "")
-        s = s.replacingOccurrences(of: "${args_json_file}", with: c.argsJSONFile)
-        s = s.replacingOccurrences(of: "${args_json}", with: nestedJSON(c.arguments))
-        s = s.replacingOccurrences(of: "${trial}", with: String(c.trial))
-        s = s.replacingOccurrences(of: "${seed}", with: String(programSeed(c.seed)))
-        s = s.replacingOccurrences(of: "${env}", with: "/usr/bin/env")
-        for a in c.arguments where s.contains("${param:") {
-            s = s.replacingOccurrences(of: "${param:\(a.name)}", with: text(a.value))
-        }
-        // W&B's `${envvar:NAME}`: the worker's environment (empty when unset).
-        // (Left to right: a value holding `${envvar:` is not expanded again.)
         var out = ""
-        var rest = Substring(s)
-        while let open = rest.range(of: "${envvar:"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+        var rest = Substring(part)
+        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
             out += rest[..<open.lowerBound]
-            out += ProcessInfo.processInfo.environment[String(rest[open.upperBound..<close])] ?? ""
+            let name = rest[open.upperBound..<close]
+            if let value = macroValue(name, c) {
+                out += value
+            } else {
+                out += rest[open.lowerBound...close]
+            }
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
+    }
+
+    /// What the macro `${name}` stands for; nil for none Sweep knows.
+    private static func macroValue(_ name: Substring, _ c: Context) -> String? {
+        switch name {
+        case "interpreter": return c.interpreter
+        case "program": return c.program ?? ""
+        case "args_json_file": return c.argsJSONFile
+        case "args_json": return nestedJSON(c.arguments)
+        case "trial": return String(c.trial)
+        case "seed": return String(programSeed(c.seed))
+        case "env": return "/usr/bin/env"
+        default:
+            if name.hasPrefix("param:") {
+                let parameter = name.dropFirst("param:".count)
+                return c.arguments.first { $0.name == parameter }.map { text($0.value) }
+            }
+            // W&B's `${envvar:NAME}`: the worker's environment (empty when unset).
+            if name.hasPrefix("envvar:") { return ProcessInfo.processInfo.environment[String(name.dropFirst("envvar:".count))] ?? "" }
+            return nil
+        }
     }
 
     /// A value as the program sees it on its command line, as W&B's agent writes it (Python's
