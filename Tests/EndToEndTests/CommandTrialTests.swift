@@ -309,6 +309,26 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(!processExists(pid))
     }
 
+    /// A program that goes on past the study's last epoch, told `stop`, is stopped after the
+    /// kill grace and completes: it ran on forever, or FAILed at its timeout with every
+    /// epoch reported.
+    @Test func aProgramIgnoringStopAtTheLastEpochIsStoppedAndCompletes() throws {
+        let h = try SweepHarness("cmd-ignore-stop")
+        defer { h.cleanUp() }
+        _ = try h.write("forever.sh", """
+            trap '' TERM
+            e=1
+            while true; do printf '{"epoch": %d, "loss": 1}\\n' $e >&3; e=$((e+1)); sleep 0.1; done
+            """)
+        let file = try h.write("s.yaml", commandSweep(study: "fs", command: "[sh, forever.sh]", trials: 2, epochs: 3, extra: "kill_grace: 1\ntimeout: 30s"))
+        let started = Date()
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(Date().timeIntervalSince(started) < 25, "the program was not stopped before its timeout")
+        let trials = try h.trials(of: "fs")
+        #expect(trials.count == 2 && trials.allSatisfy { $0.state == .complete && $0.epochs == 3 }, "\(trials.map { ($0.state, $0.epochs, $0.error ?? "") })")
+    }
+
     @Test func aMissingWorkingDirectoryIsNamedAsSuch() throws {
         let h = try SweepHarness("cmd-nodir")
         defer { h.cleanUp() }

@@ -168,6 +168,9 @@ struct CommandTrial: TrialKind {
         /// Whether the program was told to stop after the study's last epoch (its exit status
         /// then says nothing: it completed every epoch the study counts).
         var toldToStop = false
+        // Told to stop, a program has kill_grace to end by itself, as on a prune; then it is
+        // stopped (it ran on forever, or FAILed at its timeout with its epochs all reported).
+        var stopGraceUntil: Double?
         // Well-formed reports whose epoch is not after the last one reported (a repeated or
         // out-of-order epoch), and the first.
         var repeatedEpochs = 0
@@ -244,6 +247,7 @@ struct CommandTrial: TrialKind {
                     // finishes as it would.)
                     child.writeDecision("stop \(epoch) the study runs at most \(session.lastEpoch) epoch(s) (budget.max_epochs)")
                     toldToStop = true
+                    if stopGraceUntil == nil { stopGraceUntil = clock.now + task.killGrace }
                     return
                 } else {
                     repeatedEpochs += 1
@@ -349,6 +353,7 @@ struct CommandTrial: TrialKind {
             var wait = 50.0
             if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
             if let s = signalAt { wait = min(wait, (s - now) * 1000) }
+            if let g = stopGraceUntil, g.isFinite { wait = min(wait, (g - now) * 1000) }
             // Its streams closed: the program is exiting; look again soon rather than in 50 ms
             // (at once when the exit descriptor says it has ended).
             if reapedAt != nil || open.isEmpty { wait = min(wait, child.exited >= 0 && reapedAt == nil ? 50 : 1) }
@@ -397,7 +402,15 @@ struct CommandTrial: TrialKind {
                 child.signalGroup(SIGKILL)
                 signalAt = nil
             }
-            if let limit = task.timeout, stop == nil, after - started > limit { beginStop(.timedOut, now: after, politely: false) }
+            // (Told to stop, its epochs are all in: no timeout fails it now.)
+            if let limit = task.timeout, stop == nil, !toldToStop, after - started > limit { beginStop(.timedOut, now: after, politely: false) }
+            if stop == nil, let g = stopGraceUntil, after >= g {
+                stopGraceUntil = .infinity // once: the kill grace, then SIGKILL, as escalate goes on
+                if !child.reap() {
+                    log.warning("trial \(a.trial): the program went on after it was told to stop at the study's last epoch (\(session.lastEpoch)); stopped after \(Self.seconds(task.killGrace))")
+                    escalate(now: after)
+                }
+            }
             if let s = signalAt, after >= s, !child.reap() { escalate(now: after) }
         }
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
