@@ -38,6 +38,10 @@ public enum StandardStream: Sendable {
         return code == 0 ? nil : code < 0 ? "a write failed" : String(cString: strerror(code))
     }
 
+    /// Whether a write to standard output failed (its reader left, a full disk): a long
+    /// output stops there (``readerLeft`` and ``failure`` then say which).
+    public static var outputFailed: Bool { firstFailure.load(ordering: .relaxed) != 0 }
+
     /// Writes `text` whole (retrying after signals); a failure is remembered, never a trap.
     public func write(_ text: String) {
         write(Array(text.utf8))

@@ -64,6 +64,12 @@ import Testing
         #expect(named.status == 0 && h.read("t.csv").hasPrefix("number,"), "\(h.read("t.csv").prefix(80))")
         let json = try h.run(["export", "e", "--db", h.db, "--out", h.path("t.json")])
         #expect(json.status == 0 && h.read("t.json").hasPrefix("{"), "\(h.read("t.json").prefix(80))")
+        // Written as it is made (a trial at a time): the file holds what standard output gets,
+        // and a database is never the output.
+        let printed = try h.run(["export", "e", "--db", h.db])
+        #expect(printed.status == 0 && printed.output == h.read("t.json"))
+        let overDatabase = try h.run(["export", "e", "--db", h.db, "--out", h.db])
+        #expect(overDatabase.status == 1 && overDatabase.output.contains("is an SQLite database"), "\(overDatabase.output)")
         // `studies --format csv` holds values, not the table's text (a best rounded to 4 digits, "2/2").
         let studies = try h.run(["studies", "--db", h.db, "--format", "csv"])
         let lines = studies.output.split(separator: "\n").map(String.init)

@@ -4,6 +4,30 @@ import Testing
 
 @Suite("Output files")
 struct OutputFileTests {
+    /// A file written in pieces gets its name only when finished: until then (or when never
+    /// finished) the old file stays whole and no other file is left in the folder.
+    @Test func aStreamNamesTheFileOnlyWhenFinished() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("output-stream-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/out.json"
+        try OutputFile.write("old\n", to: path)
+        do {
+            let abandoned = try OutputFile.Stream(named: path)
+            try abandoned.write(Array("half of a new fi".utf8))
+        }
+        #expect(FileManager.default.contents(atPath: path) == Data("old\n".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.json"])
+        let stream = try OutputFile.Stream(named: path)
+        for i in 0..<1000 { try stream.write(Array("line \(i)\n".utf8)) }
+        #expect(FileManager.default.contents(atPath: path) == Data("old\n".utf8), "named before it was finished")
+        try stream.finish()
+        #expect(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) == (0..<1000).map { "line \($0)\n" }.joined())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.json"])
+        #expect(throws: OutputFileError.self) { _ = try OutputFile.Stream(named: dir) }
+        #expect(throws: OutputFileError.self) { _ = try OutputFile.Stream(named: dir + "/missing/x.json") }
+    }
+
     /// The folder holds the file and nothing else afterwards (no temporary file on the way,
     /// where Foundation's atomic write named one), whether the file is new or replaced, and
     /// the file gets the usual mode (0666 less the umask) and the bytes.

@@ -131,6 +131,20 @@ public struct StoreQueries {
             """, studyID: studyID, Self.intermediate)
     }
 
+    /// ``allIntermediates(studyID:)`` of the trials numbered `numbers` only (an export reads a
+    /// study's curves a few trials at a time).
+    public func intermediates(studyID: Int64, numbers: ClosedRange<Int>) throws -> [Int: [IntermediateRecord]] {
+        var out: [Int: [IntermediateRecord]] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT t.number, iv.* FROM intermediate_values iv JOIN trials t ON t.id = iv.trial_id
+            WHERE t.study_id = ? AND t.number BETWEEN ? AND ? ORDER BY t.number, iv.step
+            """, arguments: [studyID, numbers.lowerBound, numbers.upperBound])
+        while let row = try rows.next() {
+            out[row["number"], default: []].append(try Self.intermediate(row))
+        }
+        return out
+    }
+
     /// ``allIntermediates(studyID:)`` without each epoch's other metrics (`metrics` empty):
     /// what the report's plots draw. Decoding every metric of every epoch took 1.3 GB for an
     /// 83 KB report of 20 trials x 2,000 epochs x 256 metrics.

@@ -85,6 +85,80 @@ public enum OutputFile {
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
     }
+
+    /// A file the user named written piece by piece, as ``write(_:to:)`` writes it whole: it
+    /// gets its name (over the old file) only at ``finish()``, so a process killed or a
+    /// failure midway leaves the old file or none, never half a file; a device or FIFO is
+    /// written through. For output too large to hold (`sweep export` of long curves held
+    /// 2.2 GB for 533 MB of JSON).
+    public final class Stream {
+        private let handle: FileHandle
+        /// Where the file goes at `finish`: nil when written in place (a device, a FIFO).
+        private let target: String?
+        /// The temporary name it is written under, when the file system has no unnamed files.
+        private let temporary: String?
+        private var finished = false
+
+        /// Opens `named` for writing (refused as ``write(_:to:)`` refuses it).
+        public init(named: String) throws {
+            let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
+            var info = stat()
+            let exists = stat(path, &info) == 0
+            if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
+            try refuseDatabase(named)
+            if exists, info.st_mode & S_IFMT != S_IFREG {
+                guard let h = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+                (handle, target, temporary) = (h, nil, nil)
+                return
+            }
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw OutputFileError.noDirectory(directory)
+            }
+            let fd = sweep_open_unnamed(directory)
+            if fd >= 0 {
+                (handle, target, temporary) = (FileHandle(fileDescriptor: fd, closeOnDealloc: true), path, nil)
+                return
+            }
+            // No unnamed files here: a fresh name beside it, removed unless finished.
+            let fresh = directory + "/.sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+            let made = open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard made >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            (handle, target, temporary) = (FileHandle(fileDescriptor: made, closeOnDealloc: true), path, fresh)
+        }
+
+        /// Appends `bytes`.
+        public func write(_ bytes: some Collection<UInt8>) throws {
+            try handle.write(contentsOf: Data(bytes))
+        }
+
+        /// Flushes the file to the disk and gives it its name.
+        public func finish() throws {
+            guard !finished else { return }
+            finished = true
+            guard let target else { try handle.close(); return }
+            try handle.synchronize()
+            if let temporary {
+                guard rename(temporary, target) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                return
+            }
+            let fd = handle.fileDescriptor
+            if sweep_name_unnamed(fd, target) == 0 { return }
+            guard errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let fresh = (target as NSString).deletingLastPathComponent + "/.sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+            guard sweep_name_unnamed(fd, fresh) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            guard rename(fresh, target) == 0 else {
+                let code = errno
+                unlink(fresh)
+                throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+            }
+        }
+
+        deinit {
+            if !finished, let temporary { unlink(temporary) }
+        }
+    }
 }
 
 /// A file the user named cannot be written.
