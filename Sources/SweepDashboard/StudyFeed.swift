@@ -19,7 +19,7 @@ final class StudyFeed: Sendable {
     private let writer: Mutex<(store: SweepStore, file: FileStamp)?> = Mutex(nil)
     /// Answers by key: when computed, how long that took, the body, and the database file
     /// it was read from (an answer of a file since replaced is never served).
-    private let cache = Mutex<[String: (at: Double, cost: Double, body: Data, file: FileStamp?)]>([:])
+    private let cache = Mutex<[String: (at: Double, life: Double, body: Data, file: FileStamp?)]>([:])
     /// Per study: its log, when it was reread and how long that took, when it was last
     /// reread whole and how long that took, and the answers built from it since (by cursor
     /// position, or "full").
@@ -106,10 +106,19 @@ final class StudyFeed: Sendable {
             if let hit = fresh(key, maxAge) { return hit }
             let now = Date().timeIntervalSince1970, file = FileStamp(path: databasePath)
             let body = try make()
-            cache.withLock { $0[key] = (now, Date().timeIntervalSince1970 - now, body, file) }
+            let done = Date().timeIntervalSince1970
+            cache.withLock { cache in
+                // Answers past their life are never served again: dropped, or the cache kept
+                // every trial page anyone had looked at (a dashboard grew to 1.6 GB).
+                cache = cache.filter { done - $0.value.at < $0.value.life }
+                cache[key] = (now, max(maxAge, costFactor * (done - now)), body, file)
+            }
             return body
         }
     }
+
+    /// Answers held (for tests: expired ones are dropped).
+    var cachedAnswers: Int { cache.withLock { $0.count } }
 
     /// How many times its computing time an answer is kept, at least.
     let costFactor: Double
@@ -120,7 +129,7 @@ final class StudyFeed: Sendable {
 
     private func fresh(_ key: String, _ maxAge: Double) -> Data? {
         guard let hit = cache.withLock({ $0[key] }),
-              Date().timeIntervalSince1970 - hit.at < max(maxAge, costFactor * hit.cost),
+              Date().timeIntervalSince1970 - hit.at < max(maxAge, hit.life),
               let computedFrom = hit.file, let now = FileStamp(path: databasePath), computedFrom.isSameFile(as: now) else { return nil }
         return hit.body
     }

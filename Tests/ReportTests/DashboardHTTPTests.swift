@@ -119,6 +119,17 @@ import Testing
         #expect(!text.contains("sweep_trials{"), "\(text)")
     }
 
+    /// Answers past their life are dropped when the next is kept: every trial page anyone had
+    /// viewed stayed in memory (1.6 GB after 20 long trials).
+    @Test func expiredAnswersLeaveTheCache() throws {
+        let feed = StudyFeed(databasePath: "/nonexistent/sweep.db")
+        for i in 0..<50 { _ = try feed.cached("trial:s:\(i)", maxAge: 0.05) { Data(count: 1000) } }
+        #expect(feed.cachedAnswers == 50)
+        usleep(200_000)
+        _ = try feed.cached("trial:s:50", maxAge: 0.05) { Data(count: 1000) }
+        #expect(feed.cachedAnswers == 1)
+    }
+
     /// Bound beyond loopback (with a token), other names are what it is for.
     @Test func beyondLoopbackAnyHostNameIsAnswered() throws {
         let s = try Scratch("dashboard-http-any")
