@@ -7,6 +7,8 @@ import Store
 enum ParallelPlot {
     static let maxLines = 1000
     static let bestKept = 100
+    /// Most parameter axes (more do not fit the plot's width apart).
+    static let maxAxes = 24
 
     static func figure(_ data: ReportData) -> Figure {
         let caption = "Each line is a complete trial, crossing every parameter's axis at its value and ending at its \(data.metric);"
@@ -20,7 +22,7 @@ enum ParallelPlot {
         let W = 900.0, H = 400.0
         let top = 52.0, bottom = H - 58
         let left = 80.0, right = W - 70
-        let params = data.parameters
+        let (params, fewer) = data.plotted(limit: maxAxes)
         let dims = params.count + 1
         func ax(_ i: Int) -> Double { dims == 1 ? (left + right) / 2 : left + Double(i) * (right - left) / Double(dims - 1) }
         let axes = params.map { p in ParamAxis(p, start: bottom, end: top, observed: complete.compactMap { $0.params[p.name] }) }
@@ -77,9 +79,9 @@ enum ParallelPlot {
         svg.line(ox, top, ox, bottom, cls: "pc-axis objective")
         ticks(&svg, ox, objective.ticks(5).map { (objective($0), objective.label($0)) })
         axisTitle(&svg, ox, top - (stagger && (dims - 1) % 2 == 1 ? 16 : 0), data.metric, full: data.metric, room: room)
-        var note: String? = nil
+        var note: String? = fewer
         if drawn.count < complete.count {
-            note = "Showing \(drawn.count) of \(complete.count) trials: the \(bestKept) best and an even sample of the rest (by rank)."
+            note = (fewer.map { $0 + " " } ?? "") + "Showing \(drawn.count) of \(complete.count) trials: the \(bestKept) best and an even sample of the rest (by rank)."
         }
         return Figure(id: "parallel", title: "Parallel coordinates", caption: caption,
                       content: svg.render(label: "Parallel coordinates of parameters and \(data.metric)"), note: note)

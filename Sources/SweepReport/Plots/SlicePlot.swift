@@ -7,6 +7,8 @@ enum SlicePlot {
     /// Most points per slice: the best trials and an even sample of the rest.
     static let maxPoints = 2500
     static let bestKept = 250
+    /// Most slices (one small plot each).
+    static let maxSlices = 48
 
     static func figure(_ data: ReportData) -> Figure {
         let caption = "The objective (\(data.metric)) against each parameter on its own. Darker points are later trials; the best is orange."
@@ -27,10 +29,13 @@ enum SlicePlot {
         let yValues = complete.map { $0.value! }
         let maxNumber = Double(max(1, complete.map(\.number).max() ?? 1))
         var plots = ""
-        for p in data.parameters {
+        let (parameters, fewer) = data.plotted(limit: maxSlices)
+        for p in parameters {
             plots += slice(p, data: data, trials: shown, allValues: yValues, total: complete, maxNumber: maxNumber)
         }
-        return Figure(id: "slices", title: "Slices", caption: caption, content: "<div class=\"slices\">\(plots)</div>", note: note)
+        let notes = [fewer, note].compactMap { $0 }
+        return Figure(id: "slices", title: "Slices", caption: caption, content: "<div class=\"slices\">\(plots)</div>",
+                      note: notes.isEmpty ? nil : notes.joined(separator: " "))
     }
 
     static func slice(_ p: Parameter, data: ReportData, trials: [TrialRecord], allValues: [Double], total: [TrialRecord], maxNumber: Double) -> String {
