@@ -17,7 +17,7 @@
 #   --remote-dir DIR     where keys and logs go on the hosts (default: ~/.sweep)
 #   --resume             continue the study if it already exists
 # Environment: SWEEP (the sweep executable here, default: sweep on PATH), SSH and SCP
-# (commands, default ssh/scp) and SSH_OPTS (extra options for both).
+# (commands, default ssh/scp) and SSH_OPTS (extra options for both: a port as -o Port=N).
 #
 # The hosts need no Swift toolchain: the launcher copies its own sweep binary to each of
 # them (use the one from `make dist`, whose Swift runtime is linked in; the hosts need only
@@ -83,17 +83,27 @@ fi
 
 target() { local i=$1; if [ -n "${users[$i]}" ]; then echo "${users[$i]}@${hosts[$i]}"; else echo "${hosts[$i]}"; fi; }
 
-declare -A pids
+declare -A pids prepared
+# On every host given a directory (also when the launch failed half-way: its keys were left
+# there), all at once: the workers get SIGTERM (each finishes its epoch and hands its trial
+# back, up to 30 s), then the directory with the keys and the binary is removed.
 stop_workers() {
+  local i stoppers=()
   for i in "${!hosts[@]}"; do
-    [ -n "${pids[$i]:-}" ] || continue
-    $SSH $SSH_OPTS "$(target "$i")" "kill -TERM ${pids[$i]} 2>/dev/null; for _ in \$(seq 1 300); do kill -0 ${pids[$i]} 2>/dev/null || break; sleep 0.1; done; rm -rf $REMOTE_DIR/$RUN" || echo "could not stop the workers on ${hosts[$i]}" >&2
+    [ -n "${prepared[$i]:-}" ] || continue
+    # (By the pid files the workers left: a stop while they were being started knows no pids.)
+    ( $SSH $SSH_OPTS "$(target "$i")" "p=\$(cat $REMOTE_DIR/$RUN/*.pid 2>/dev/null); kill -TERM \$p 2>/dev/null; n=0; for q in \$p; do while kill -0 \$q 2>/dev/null && [ \$n -lt 300 ]; do sleep 0.1; n=\$((n+1)); done; done; rm -rf $REMOTE_DIR/$RUN" \
+        || echo "could not stop the workers on ${hosts[$i]} (or remove $REMOTE_DIR/$RUN there)" >&2 ) &
+    stoppers+=($!)
   done
+  [ ${#stoppers[@]} -eq 0 ] || wait "${stoppers[@]}"
 }
 cleanup() {
   trap - EXIT INT TERM
-  [ -n "${COORDINATOR:-}" ] && kill -TERM "$COORDINATOR" 2>/dev/null && wait "$COORDINATOR" 2>/dev/null || true
+  # The workers first, while their coordinator runs to take the trials they hand back
+  # (stopped after it, their trials stayed RUNNING and the study "interrupted").
   stop_workers
+  [ -n "${COORDINATOR:-}" ] && kill -TERM "$COORDINATOR" 2>/dev/null && wait "$COORDINATOR" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -110,6 +120,7 @@ k=0
 declare -A names
 for i in "${!hosts[@]}"; do
   t=$(target "$i")
+  prepared[$i]=1 # (removed at the end, whatever happens from here)
   $SSH $SSH_OPTS "$t" "mkdir -p $remote/workers && chmod 700 $REMOTE_DIR $remote" || { echo "ssh $t failed" >&2; exit 1; }
   files=()
   names[$i]=""
@@ -135,7 +146,7 @@ exe=${REMOTE_SWEEP:-$remote/sweep}
 for i in "${!hosts[@]}"; do
   cmd=""
   for name in ${names[$i]}; do
-    cmd+="OPENBLAS_NUM_THREADS=1 nohup $exe worker --connect $CONNECT $ALLOW --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo -n \"\$! \"; "
+    cmd+="OPENBLAS_NUM_THREADS=1 nohup $exe worker --connect $CONNECT $ALLOW --keys $remote --key-name $name --id ${hosts[$i]}-$name --host ${hosts[$i]} --give-up-after 600 > $remote/$name.log 2>&1 < /dev/null & echo \$! > $remote/$name.pid; echo -n \"\$! \"; "
   done
   pids[$i]=$($SSH $SSH_OPTS "$(target "$i")" "$cmd")
   echo "${hosts[$i]}: started ${counts[$i]} worker(s) (pids ${pids[$i]})"
