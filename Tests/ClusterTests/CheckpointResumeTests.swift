@@ -162,6 +162,20 @@ extension CoreHarness {
         #expect(k.entries.isEmpty)
     }
 
+    /// A stored file whose header or size is wrong when a study resumes is dropped and said
+    /// (it was removed without a word; the trial started over "re-queued").
+    @Test func aDamagedFileFoundOnLoadIsSaid() throws {
+        let (k, dir) = try keeper()
+        #expect(k.offer(trial: 4, epoch: 3, bytes: Array(repeating: 7, count: 64)) == nil)
+        _ = k.flush()
+        let path = dir.absolute("s/checkpoints/trial-4.ckpt")
+        FileManager.default.createFile(atPath: path, contents: Data((0..<60).map { UInt8($0) }))
+        let again = CheckpointKeeper(directory: dir, study: "s", capBytes: 1 << 20)
+        again.load { _ in true }
+        #expect(again.entries.isEmpty && !FileManager.default.fileExists(atPath: path))
+        #expect(again.takeDamaged().map(\.trial) == [4])
+    }
+
     @Test func formatRoundTripsAndRejectsTruncation() {
         let file = CheckpointKeeper.encode(epoch: 12, payload: [1, 2, 3])
         #expect(CheckpointKeeper.decode(file)?.epoch == 12)

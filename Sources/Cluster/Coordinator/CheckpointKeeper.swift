@@ -331,7 +331,14 @@ public final class CheckpointKeeper {
                 if name.contains(".tmp-") || name.hasSuffix(".upload") || name.hasSuffix(".staged") { unlink(path) } // cut short by a crash
                 continue
             }
-            guard keep(t), let header = Self.readHeader(path) else {
+            guard keep(t) else {
+                unlink(path)
+                continue
+            }
+            guard let header = Self.readHeader(path) else {
+                // Its trial starts over: said, as for one found damaged when read (epoch 0:
+                // the header that would say which is what is damaged).
+                damaged.append((t, 0))
                 unlink(path)
                 continue
             }

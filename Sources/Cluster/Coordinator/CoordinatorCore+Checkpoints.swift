@@ -75,7 +75,9 @@ extension CoordinatorCore {
     /// Records the warnings about checkpoints not kept since the last batch.
     func recordCheckpointWarnings(now: Double, tx: StoreTransaction) throws {
         for (t, epoch) in checkpoints.takeDamaged() {
-            checkpointWarnings.append((t, "the checkpoint of trial \(t) after epoch \(epoch) is damaged or gone (its checksum does not match): dropped, and the trial starts over from epoch 1"))
+            let which = epoch > 0 ? "the checkpoint of trial \(t) after epoch \(epoch) is damaged or gone (its checksum does not match)"
+                : "the stored checkpoint of trial \(t) is damaged (its header or size is wrong)"
+            checkpointWarnings.append((t, "\(which): dropped, and the trial starts over from epoch 1"))
         }
         for (t, message) in checkpointWarnings {
             try tx.appendEvent(studyID: study.id, kind: .warning, trialNumber: t, message: message, at: now)
