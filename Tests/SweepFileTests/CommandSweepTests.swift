@@ -969,4 +969,19 @@ import Testing
                                         .init(program: nil, arguments: arguments, trial: 7, seed: 1, argsJSONFile: "", interpreter: "python3", style: .nested))
         #expect(argv == [#"{"a": "${param:b}", "b": "${envvar:HOME}/${trial}"}"#, "${param:b}", "${envvar:HOME}/${trial}", "x7--${unknown}"], "\(argv)")
     }
+
+    /// Names a program misreads: `A=B` as an environment variable, `-x`, `a=b` or a line
+    /// break in a parameter's name.
+    @Test func namesAProgramWouldMisreadAreRefused() {
+        let base = "study: c\ncommand: [python3, t.py]\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\n"
+        let env = parseError(base + "environment: {\"A=B\": x}\nparameters:\n  x: {uniform: [0, 1]}\n")?.description ?? ""
+        #expect(env.contains("environment.A=B: 'A=B' is no environment variable name"), "\(env)")
+        for name in ["\"-x\"", "\"a=b\"", "\"a\\nb\"", "\"two words\""] {
+            let error = parseError(base + "parameters:\n  \(name): {uniform: [0, 1]}\n  y: 1\n")?.description ?? ""
+            #expect(error.contains("cannot be a parameter's name"), "\(name): \(error)")
+        }
+        let nested = parseError(base + "parameters:\n  model: {\"-w\": 3, x: {uniform: [0, 1]}}\n")?.description ?? ""
+        #expect(nested.contains("parameters.model.-w"), "\(nested)")
+        #expect(parseError(base + "environment: {OMP_NUM_THREADS: 1}\nparameters:\n  learning_rate: {uniform: [0, 1]}\n  model.width: 3\n") == nil)
+    }
 }

@@ -172,6 +172,30 @@ extension CommandTask {
         return out
     }
 
+    /// Names a program cannot be given as written: an environment variable named with `=`
+    /// (`A=B: x` reached the program as A = "B=x") or none, and parameters whose argument
+    /// misreads (`-x` gave `---x=1`, `a=b` gave `--a=b=2`, a line break split the argument).
+    static func nameProblems(in root: ConfigNode) -> [ConfigError] {
+        var found: [ConfigError] = []
+        for e in root["environment"]?.entries ?? [] where e.key.isEmpty || e.key.contains("=") || e.key.contains("\0") {
+            found.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key("environment"), .key(e.key)]),
+                                     message: "'\(e.key)' is no environment variable name (it is empty or holds '=')"))
+        }
+        func walk(_ node: ConfigNode, path: ConfigPath) {
+            for e in node.entries ?? [] {
+                let at = path.appending(e.key)
+                if e.key.hasPrefix("-") || e.key.contains("=") || e.key.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+                    found.append(ConfigError(mark: e.keyMark, path: at,
+                                             message: "'\(e.key)' cannot be a parameter's name: it reaches the program as --\(e.key)=VALUE, which it misreads (a name has no leading '-', no '=', no spaces or line breaks)"))
+                } else if !ParameterExtraction.isRange(e.value), !ParameterExtraction.isConditionalValue(e.value), e.value.entries != nil {
+                    walk(e.value, path: at)
+                }
+            }
+        }
+        if let parameters = root["parameters"] { walk(parameters, path: ConfigPath([.key("parameters")])) }
+        return found
+    }
+
     /// Infinite and NaN numbers among a command sweep's plain values (`j: .inf`, a W&B
     /// `value: [.nan, 1]`): a program got the text `inf` or `[nan, 1]` (JSON has no such
     /// number), where a choice of them is refused. Ranges check their own values.
