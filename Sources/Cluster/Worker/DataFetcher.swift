@@ -33,8 +33,16 @@ struct DataFetcher {
     func localize(_ config: DataConfig, over channel: some DataChannel) throws -> DataConfig {
         guard let files = config.files, let fingerprint = files.fingerprint else { return config }
         let missing = files.allPaths.filter { !FileManager.default.fileExists(atPath: $0) }
-        guard !missing.isEmpty else { return config }
         let key = fingerprint.description
+        var lacking = "data file(s) \(missing.joined(separator: ", ")) not on this worker"
+        if missing.isEmpty {
+            // This machine's copy differs from the coordinator's (a row deleted, another
+            // version): the coordinator's is used, as for a missing file. It failed every
+            // trial here, and five in a row stopped the study before a good worker joined.
+            guard let actual = try? DataFingerprint.of(files), actual != fingerprint else { return config }
+            lacking = "this machine's \(files.allPaths.joined(separator: ", ")) differ from the coordinator's data (\(actual) against \(key))"
+            log.limited(.warning, key: "differs-\(key)", "\(lacking): using the coordinator's copy")
+        }
         channel.request(DataRequest(fingerprint: key))
         var entries: [DataFileEntry]?
         var silences = 0
@@ -47,7 +55,7 @@ struct DataFetcher {
             switch reply {
             case .manifest(let f, let list) where f == key: entries = list
             case .refused(let f, let reason) where f == key:
-                throw DataShippingError(description: "data file(s) \(missing.joined(separator: ", ")) not on this worker, and the coordinator does not ship them: \(reason)")
+                throw DataShippingError(description: "\(lacking), and the coordinator does not ship them: \(reason)")
             default: continue // an answer to an earlier trial's request
             }
         }

@@ -236,13 +236,16 @@ struct DataCommandTests {
         #expect(result.output.contains("\(sweep):2:") && result.output.contains("objective.metric: 'val_auc' exists only for two-class data sets; this data has 3 classes"), "\(result.output)")
     }
 
-    /// A worker whose data file differs from the coordinator's fails the trial naming both
-    /// fingerprints (coordinator and worker in different directories, the same relative path).
-    @Test func workerWithOtherDataFailsTheTrial() throws {
+    /// A worker whose data file differs from the coordinator's trains on the coordinator's
+    /// copy, with a warning naming both fingerprints (it failed every trial, and five in a
+    /// row stopped the study); where the coordinator ships nothing, the trial fails naming
+    /// them (coordinator and worker in different directories, the same relative path).
+    @Test func workerWithOtherDataUsesTheCoordinatorsCopy() throws {
         let coordinatorDir = try DataDirectory(), workerDir = try DataDirectory()
         let rows = (1...10).map { "\($0),\($0 % 2 == 0 ? "q" : "p")" }
         try coordinatorDir.write("d.csv", "a,y\n" + rows.joined(separator: "\n") + "\n")
-        try workerDir.write("d.csv", "a,y\n" + rows.dropLast().joined(separator: "\n") + "\n11,q\n")
+        let otherCopy = "a,y\n" + rows.dropLast().joined(separator: "\n") + "\n11,q\n"
+        try workerDir.write("d.csv", otherCopy)
         try coordinatorDir.write("s.yaml", """
             study: fp
             data: {dataset: csv, train_file: d.csv, label: y, validation: 2, test: 2}
@@ -251,23 +254,31 @@ struct DataCommandTests {
             budget: {trials: 1}
             retry: {max_attempts: 1}
             """)
-        let port = Int.random(in: 20_000..<60_000)
-        let coordinator = Process()
-        coordinator.executableURL = URL(fileURLWithPath: sweepBinary)
-        coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", "s.db", "--no-progress"]
-        coordinator.currentDirectoryURL = URL(fileURLWithPath: coordinatorDir.path)
-        coordinator.standardOutput = FileHandle.nullDevice
-        coordinator.standardError = FileHandle.nullDevice
-        try coordinator.run()
-        defer { if coordinator.isRunning { coordinator.terminate() } }
-        let worker = try runSweep(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--max-trials", "1"], in: workerDir.path)
-        #expect(worker.status == 0, "\(worker.output)")
-        coordinator.waitUntilExit()
-        let show = try runSweep(["show", "fp", "0", "--db", "s.db"], in: coordinatorDir.path)
         let ours = try DataFingerprint.of(DataFiles(train: "\(coordinatorDir.path)/d.csv", label: "y"))
         let theirs = try DataFingerprint.of(DataFiles(train: "\(workerDir.path)/d.csv", label: "y"))
-        #expect(show.output.contains("FAIL") && show.output.contains(
-            "data files differ from the coordinator's: the coordinator has \(ours), this machine's d.csv give \(theirs)"), "\(show.output)")
+        for (database, shipping) in [("s.db", [String]()), ("noship.db", ["--ship-data-max-mib", "0"])] {
+            let port = Int.random(in: 20_000..<60_000)
+            let coordinator = Process()
+            coordinator.executableURL = URL(fileURLWithPath: sweepBinary)
+            coordinator.arguments = ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:\(port)", "--db", database, "--no-progress"] + shipping
+            coordinator.currentDirectoryURL = URL(fileURLWithPath: coordinatorDir.path)
+            coordinator.standardOutput = FileHandle.nullDevice
+            coordinator.standardError = FileHandle.nullDevice
+            try coordinator.run()
+            defer { if coordinator.isRunning { coordinator.terminate() } }
+            let worker = try runSweep(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--max-trials", "1", "--data-cache", "\(workerDir.path)/cache-\(database)"], in: workerDir.path)
+            #expect(worker.status == 0, "\(worker.output)")
+            coordinator.waitUntilExit()
+            let show = try runSweep(["show", "fp", "0", "--db", database], in: coordinatorDir.path)
+            if shipping.isEmpty {
+                #expect(show.output.contains("COMPLETE"), "\(show.output)")
+                #expect(worker.output.contains("this machine's d.csv differ from the coordinator's data (\(theirs) against \(ours)): using the coordinator's copy"), "\(worker.output)")
+            } else {
+                #expect(show.output.contains("FAIL") && show.output.contains(
+                    "this machine's d.csv differ from the coordinator's data (\(theirs) against \(ours)), and the coordinator does not ship them"), "\(show.output)")
+            }
+        }
+        #expect(try String(contentsOfFile: "\(workerDir.path)/d.csv", encoding: .utf8) == otherCopy, "the worker's own file is never replaced")
     }
 
     @Test func exampleSweepsValidate() throws {
