@@ -15,6 +15,8 @@ import Testing
         let expectations: [([String], String)] = [
             (["worker", "--connect", "notaurl"], "--connect must be a ZeroMQ endpoint such as tcp://HOST:5555, got 'notaurl'"),
             (["worker", "--connect", "tcp://127.0.0.1:http"], "--connect: the port must be a number from 1 to 65535"),
+            (["worker", "--connect", "tcp://*:5555"], "'*' (every interface) is for --bind; a worker connects to the coordinator's address"),
+            (["coordinator", sweep, "--db", h.path("other.db"), "--bind", "ipc:///nonexistent-dir/c.sock"], "the directory /nonexistent-dir does not exist"),
             (["coordinator", sweep, "--db", h.path("other.db"), "--bind", "tcp://nosuchhost.invalid:5555"], "'nosuchhost.invalid' is no address, interface or host name of this machine"),
             // Negative numbers reach the option (not "Missing value") and are then judged.
             (["trials", "ok", "--db", h.db, "--limit", "-3"], "--limit must be >= 1, got -3"),
@@ -33,6 +35,9 @@ import Testing
             #expect(output.contains(message), "\(args): \(output)")
             #expect(!output.contains("Missing value"), "\(args): \(output)")
         }
+        // A host name that does not resolve is said (the worker only asked "is it running?").
+        let typo = try h.run(["worker", "--connect", "tcp://nosuchhost.invalid:5555", "--give-up-after", "1"])
+        #expect(typo.output.contains("the host name 'nosuchhost.invalid' of --connect tcp://nosuchhost.invalid:5555 does not resolve here"), "\(typo.output)")
         // A finished study has nothing to resume: no coordinator, no workers, a hint.
         let finished = try h.run(["resume", "ok", "--db", h.db, "--workers", "2", "--no-progress"])
         #expect(finished.status == 0 && finished.output.contains("study 'ok' has finished: nothing to resume") && !finished.output.contains("listening"), "\(finished.output)")

@@ -389,6 +389,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
         if let problem = EndpointOption.problem(connect, option: "--connect", listening: false) { throw UsageError(problem) }
+        if let warning = EndpointOption.unresolvedHostWarning(connect) { StandardStream.error.write(warning + "\n") }
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)
         if let g = giveUpAfter, !(g > 0) { throw UsageError("--give-up-after must be > 0, got \(g)") }
         guard workersPerHost >= 1 && workersPerHost <= maxLocalWorkers else { throw UsageError("--workers-per-host must be 1 to \(maxLocalWorkers), got \(workersPerHost)") }

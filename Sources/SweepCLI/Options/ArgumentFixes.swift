@@ -53,12 +53,23 @@ enum EndpointOption {
         let rest = endpoint[range.upperBound...]
         switch scheme {
         case "ipc", "inproc":
-            return rest.isEmpty ? bad : nil
+            guard !rest.isEmpty else { return bad }
+            // (A socket in a missing directory failed with "No such file or directory", exit 1.)
+            if scheme == "ipc", listening, case let directory = (String(rest) as NSString).deletingLastPathComponent, !directory.isEmpty {
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                    return "\(option) '\(endpoint)': the directory \(directory) does not exist"
+                }
+            }
+            return nil
         case "tcp":
             guard let colon = rest.lastIndex(of: ":") else { return bad }
             let host = rest[..<colon]
             let port = rest[rest.index(after: colon)...]
             guard !host.isEmpty else { return bad }
+            if !listening && host == "*" {
+                return "\(option) '\(endpoint)': '*' (every interface) is for --bind; a worker connects to the coordinator's address, e.g. tcp://HOST:\(port)"
+            }
             if listening && port == "*" { return nil }
             guard let p = Int(port), (listening ? 0 : 1)...65535 ~= p else {
                 return "\(option): the port must be a number from \(listening ? 0 : 1) to 65535, got '\(port)' in '\(endpoint)'"
@@ -67,6 +78,23 @@ enum EndpointOption {
         default:
             return bad
         }
+    }
+
+    /// For `--connect`: a warning when its host name does not resolve here (yet: a worker
+    /// started before the network keeps trying), nil otherwise. It only ever said "no
+    /// coordinator at ... is it running?" of a typo such as `tcp://localhst:5555`.
+    static func unresolvedHostWarning(_ endpoint: String) -> String? {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
+        let host = String(endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon])
+        var v4 = in_addr(), v6 = in6_addr()
+        if host.hasPrefix("[") || inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1 { return nil }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &found)
+        if let found { freeaddrinfo(found) }
+        guard status != 0 else { return nil }
+        return "warning: the host name '\(host)' of --connect \(endpoint) does not resolve here (\(String(cString: gai_strerror(status)))); the worker keeps trying"
     }
 
     /// `endpoint` with a host name resolved to its address, for listening: ZeroMQ binds to an
