@@ -168,7 +168,16 @@ public final class DashboardServer: Sendable {
         }
         router.get("/api/trial") { [feed] request, _ in
             let q = request.uri.queryParameters
-            guard let name = q["study"], let n = q["n"].flatMap({ Int($0) }) else { return Self.badRequest("pass ?study=NAME&n=NUMBER (a whole number)") }
+            guard let name = q["study"], let given = q["n"].map(String.init) else { return Self.badRequest("pass ?study=NAME&n=NUMBER (or best, last, -1, -2, ...)") }
+            // As the page takes it: `best`, `last` and `-1` name a trial too.
+            var number = Int(given)
+            if number == nil || number! < 0 {
+                guard ["best", "last"].contains(given) || number != nil else {
+                    return Self.badRequest("which trial? n is a number, best, last, or -1, -2, ... counted from the end")
+                }
+                number = try await Self.offload { try feed.trialNumber(String(name), choice: given) }
+            }
+            guard let n = number else { return Self.notFound("study '\(name)' has no trial \(given)") }
             return try await Self.json(missing: "no trial \(n) in a study named '\(name)'") { try feed.trial(String(name), number: n) }
         }
         router.get("/api/figures") { [feed] request, _ in

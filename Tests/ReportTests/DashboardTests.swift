@@ -205,6 +205,11 @@ import Testing
         #expect(HTTP.request(base + "/api/studies")?.body.contains("\"name\":\"demo\"") == true)
         #expect(HTTP.request(base + "/api/study?name=nope")?.body.contains("no study named 'nope'") == true)
         #expect(HTTP.request(base + "/api/trial?study=demo&n=999")?.status == 404)
+        // `best`, `last` and `-1`, as the page takes them (the API answered 400 and 404).
+        let last = HTTP.request(base + "/api/trial?study=demo&n=-1")
+        #expect(last?.status == 200 && last?.body == HTTP.request(base + "/api/trial?study=demo&n=last")?.body, "\(String(describing: last))")
+        #expect(HTTP.request(base + "/api/trial?study=demo&n=best")?.status == 200)
+        #expect(HTTP.request(base + "/api/trial?study=demo&n=worst")?.status == 400)
         let browser = try BrowserSession(scratch: s).run([
             ["do": "open", "url": base + "/study?name=nope"], ["do": "wait", "seconds": 2],
             ["do": "eval", "name": "study", "js": "document.getElementById('status').textContent"],
