@@ -374,3 +374,18 @@ func peakResidentBytes() -> Int {
         #expect(parseError(text.replacingOccurrences(of: " \u{a0}optimizer: {values: [adam, sgd]}", with: "  optimizer: {values: [\"a\u{a0}b\", sgd]}"), file: "w.yaml") == nil)
     }
 }
+
+/// libyaml's messages, said in the file's terms on one line: a NUL byte at its place, a
+/// second document with what to do, a nesting past libyaml's own limit as Sweep's.
+@Suite struct YAMLMessageTests {
+    @Test func libyamlErrorsAreSaidOnOneLineWithTheirPlace() {
+        let nul = parseError("study: a\u{0}b\nx: 1\n", file: "n.yaml")?.description ?? ""
+        #expect(nul == "n.yaml:1:9: not valid YAML: control characters are not allowed (character U+0000)", "\(nul)")
+        let multi = parseError("study: a\n---\nstudy: b\n", file: "m.yaml")?.description ?? ""
+        #expect(multi.contains("m.yaml:2:1: not valid YAML: expected a single document in the stream, but found another document (a sweep file is one YAML document"), "\(multi)")
+        let deep = parseError("a: " + String(repeating: "[", count: 1500) + String(repeating: "]", count: 1500) + "\n", file: "d.yaml")?.description ?? ""
+        #expect(deep.contains("nest deeper than \(SweepFileLimits.maxDepth) levels") && !deep.contains("yaml_set_max_nest_level"), "\(deep)")
+        let scanner = parseError("a: \"abc\n", file: "s.yaml")?.description ?? ""
+        #expect(scanner.contains("found unexpected end of stream while scanning a quoted scalar"), "\(scanner)")
+    }
+}

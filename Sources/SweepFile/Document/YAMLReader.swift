@@ -232,12 +232,29 @@ public enum YAMLReader {
 
     private static func yamlError(_ error: YamlError, file: String?, text: String) -> ConfigError {
         switch error {
+        case .scanner(_, let problem, let m, _) where problem.contains("Maximum nesting level"),
+             .parser(_, let problem, let m, _) where problem.contains("Maximum nesting level"):
+            // libyaml's own limit, past Sweep's (its message named a C function to call).
+            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "lists and mappings nest deeper than \(SweepFileLimits.maxDepth) levels")
         case .scanner(let context, let problem, let m, _), .parser(let context, let problem, let m, _):
             let ctx = context.map { " \($0.text)" } ?? ""
             return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)\(tabHint(text, at: m))")
         case .composer(let context, let problem, let m, _):
-            let ctx = context.map { " \($0.text)" } ?? ""
-            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(problem)\(ctx)")
+            // libyaml's context comes first ("expected a single document in the stream, but
+            // found another document"; it read backwards after the problem).
+            let ctx = context.map { "\($0.text), " } ?? ""
+            let hint = problem.contains("another document") ? " (a sweep file is one YAML document: remove the '---' line that starts another)" : ""
+            return ConfigError(file: file, mark: mark(m), path: ConfigPath(), message: "not valid YAML: \(ctx)\(problem)\(hint)")
+        case .reader(let problem, let offset, let value, _):
+            // A control character (a NUL byte, ...): where, on one line (libyaml's message
+            // spanned lines, with the file's text and a caret).
+            let at = offset.map { o -> SourceMark in
+                let before = text.utf8.prefix(o)
+                let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+                let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+                return SourceMark(line: line, column: column)
+            }
+            return ConfigError(file: file, mark: at, path: ConfigPath(), message: "not valid YAML: \(problem) (character \(String(format: "U+%04X", value)))")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             let at = duplicates.first.flatMap { secondOccurrence(of: $0, in: text, from: context.mark.line) } ?? mark(context.mark)
