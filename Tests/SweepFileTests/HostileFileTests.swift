@@ -361,6 +361,24 @@ func peakResidentBytes() -> Int {
         let good = bad.replacingOccurrences(of: ", 1.5]", with: "]")
         #expect(try SweepDefinition.parse(text: good, file: "long.yaml").space.parameters.count == 1)
     }
+
+    /// A value a condition names is still tried, in the middle of a long list: a conditional
+    /// value that turns on there (epochs 0 at batch size 64) failed every such trial.
+    @Test func aValueAConditionNamesIsTriedInALongList() {
+        let sizes = (1...20).map { "\($0 * 8)" }.joined(separator: ", ")
+        let text = """
+            study: cond
+            data: {dataset: moons, samples: 100}
+            model: {hidden: [8]}
+            training:
+              batch_size: {choice: [\(sizes)]}
+              epochs: {value: 0, when: {training.batch_size: [64]}}
+              optimizer: {name: adam, learning_rate: 0.01}
+            budget: {trials: 2}
+            """
+        let error = parseError(text, file: "c.yaml")?.description ?? ""
+        #expect(error.contains("epochs") && error.contains("64"), "\(error)")
+    }
 }
 
 /// Indentation with non-breaking spaces (copied from a web page) read as part of the key:

@@ -589,8 +589,9 @@ public struct SweepDefinition: Sendable {
     /// Checks that every value each parameter can take gives a valid trial, so that a
     /// mistake shows now, with its line, instead of as failed trials hours later.
     ///
-    /// Each parameter is probed at its bounds (every choice for categorical ones) while
-    /// the others sit at a base point; conditions are respected.
+    /// Each parameter is probed at its bounds (every choice for categorical ones; a list of
+    /// more than ``probedChoices`` numbers at its extremes and the values conditions name)
+    /// while the others sit at a base point; conditions are respected.
     mutating func validateTemplate() throws(ConfigError) {
         // Values past Double's range reach trials as inf (`loguniform: [1e-300, 1e300]` with
         // `q: 1e-300`, a W&B `log_normal` with `mu: 800`): half the trials failed with "got inf".
@@ -674,10 +675,14 @@ public struct SweepDefinition: Sendable {
         var values = probeValues(parameter.parameter.distribution)
         // Each probe is a whole trial document: 1,000 parameters of 100 numbers each took
         // 210 s. The numbers of a long list are probed at their extremes per type, as a range
-        // is (a field's limits are intervals); every other choice, and every value of a
-        // parameter a condition reads, is still probed.
-        if values.count > Self.probedChoices, !parameters.contains(where: { $0.parameter.condition?.parent == name }) {
-            values = Self.extremes(of: values)
+        // is (a field's limits are intervals); every other choice, and every value a
+        // condition names (of a parameter or a conditional value: it turns something on), is
+        // still probed.
+        if values.count > Self.probedChoices {
+            let conditions = parameters.compactMap(\.parameter.condition) + conditionalValues.map(\.condition)
+            let named = Set(conditions.filter { $0.parent == name }.flatMap(\.values))
+            let kept = Set(Self.extremes(of: values))
+            values = values.filter { kept.contains($0) || named.contains($0) || named.contains(parameter.parameter.distribution.conditionValue($0) ?? $0) }
         }
         let probes = values.map { value -> (ParamValue, Params) in
             var params = base
