@@ -109,7 +109,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "coordinator: $BIND, database $DB; ${#hosts[@]} host(s), $total worker(s)"
-"$SWEEP" coordinator "$SWEEP_FILE" --db "$DB" --bind "$BIND" --keys "$KEYS" $RESUME &
+# In a session of its own: a Ctrl-C at the terminal reaches the launcher only, which stops
+# the workers first (the coordinator got it too and left before they handed back).
+setsid "$SWEEP" coordinator "$SWEEP_FILE" --db "$DB" --bind "$BIND" --keys "$KEYS" $RESUME &
 COORDINATOR=$!
 sleep 0.5
 kill -0 "$COORDINATOR" 2>/dev/null || { wait "$COORDINATOR"; exit $?; }

@@ -78,6 +78,9 @@ public final class Coordinator {
     /// came on (by descriptor): see ``noteConnection(of:fd:)``.
     private var workerOfConnection: [Int32: String] = [:]
     private var connectionOfWorker: [String: ConnectionID] = [:]
+    /// Workers whose noted connection closed (DISCONNECTED) and that have not spoken since:
+    /// their next message is met with `identify` unless it is a hello (see the poll loop).
+    private var lostConnection: Set<String> = []
     /// Connections that have sent no message since they were accepted, with when they were:
     /// closed after `options.silentConnectionSeconds` (see ``closeSilentConnections(now:)``).
     private var silentSince: [Int32: (at: Double, connection: ConnectionID)] = [:]
@@ -389,8 +392,9 @@ public final class Coordinator {
                 // id for a moment), and what it sent on the old one may be lost, a result among
                 // them (the trial then stayed RUNNING for good, its worker asking for work).
                 // Asked who it is, it says hello and, adopted, sends again what is unanswered.
-                if moved, core.workers[id] != nil, case .success(let decoded) = message, !decoded.isHello {
-                    send(.identify, to: id, now: now)
+                if moved || lostConnection.contains(id), case .success(let decoded) = message {
+                    lostConnection.remove(id)
+                    if core.workers[id] != nil, !decoded.isHello { send(.identify, to: id, now: now) }
                 }
                 guard admitted else { continue }
                 if allMayWait, case .success(let decoded) = message {
@@ -611,6 +615,10 @@ public final class Coordinator {
                 // connection may have by now. Noted afresh, the number named that new
                 // connection as this worker's, and when the worker spoke on its own new one,
                 // the other worker's was cut, its `hello` unread (after a stall of this loop).
+                // Its next message without a hello is answered `identify` (the socket
+                // reconnected by itself, often under the same number: what it sent on this
+                // connection may be lost).
+                if let id = workerOfConnection[fd] { lostConnection.insert(id) }
                 workerOfConnection[fd] = nil
                 cutOff.remove(fd)
                 unconfirmed.connectionClosed(fd)
@@ -833,6 +841,7 @@ public final class Coordinator {
         if connectionOfWorker.count > core.workerIDs.count * 2 + 64 {
             let live = Set(core.workerIDs)
             connectionOfWorker = connectionOfWorker.filter { live.contains($0.key) || workerOfConnection[$0.value.fd] == $0.key }
+            lostConnection = lostConnection.filter { live.contains($0) }
         }
     }
 
