@@ -946,8 +946,11 @@ import Testing
         #expect(parseError(wandb, file: "w.yaml")?.description.contains("w.yaml:1:10: program: program is empty") == true, "\(String(describing: parseError(wandb, file: "w.yaml")))")
         let sweep = "study: s\ncommand: [python3, t.py]\ntimeout: -5\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\nparameters:\n  x: {choice: [1, 2]}\n"
         #expect(parseError(sweep)?.description.contains("timeout: expected a duration > 0 (seconds, or e.g. 90s, 30m, 2h), got -5") == true, "\(String(describing: parseError(sweep)))")
+        // A name YAML reads as a number stays the file's (studies begun so resume by it);
+        // quoted, it is the name.
         let named = wandb.replacingOccurrences(of: "program: \"\"", with: "name: 123\nprogram: t.py")
-        #expect(try SweepDefinition.parse(text: named, file: "w.yaml").study == "123")
+        #expect(try SweepDefinition.parse(text: named, file: "w.yaml").study == "w")
+        #expect(try SweepDefinition.parse(text: named.replacingOccurrences(of: "name: 123", with: "name: '123'"), file: "w.yaml").study == "123")
     }
 
     /// Sweep's own sections in a W&B file were "W&B keys not supported by Sweep".

@@ -62,10 +62,6 @@ extension CommandTask {
             do { return try body() } catch { problems.append(error); return nil }
         }
         let program = check { () throws(ConfigError) in try string("program") } ?? nil
-        // (An empty one ran `python ''`, the working directory as a module, and failed every trial.)
-        if let program, program.trimmingCharacters(in: .whitespaces).isEmpty {
-            problems.append(ConfigError(mark: doc["program"]?.mark, path: ConfigPath([.key("program")]), message: "program is empty; give the script to run, e.g. train.py"))
-        }
         var command = CommandTask.defaultCommand
         // The file's own list (its elements' places name problems), when it reads as one.
         var given: (list: [String], elements: [ConfigNode])?
@@ -177,6 +173,12 @@ extension CommandTask {
     /// misreads (`-x` gave `---x=1`, `a=b` gave `--a=b=2`, a line break split the argument).
     static func nameProblems(in root: ConfigNode) -> [ConfigError] {
         var found: [ConfigError] = []
+        // An empty program ran `python ''` (the working directory as a module) and failed
+        // every trial: refused where the command names it (the default command does).
+        if case .string(let program)? = root["program"]?.value, program.trimmingCharacters(in: .whitespaces).isEmpty,
+           (root["command"]?.elements?.compactMap { if case .string(let s) = $0.value { s } else { nil } } ?? defaultCommand).contains(where: { $0.contains("${program}") }) {
+            found.append(ConfigError(mark: root["program"]?.mark, path: ConfigPath([.key("program")]), message: "program is empty; give the script to run, e.g. train.py"))
+        }
         for e in root["environment"]?.entries ?? [] where e.key.isEmpty || e.key.contains("=") || e.key.contains("\0") {
             found.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key("environment"), .key(e.key)]),
                                      message: "'\(e.key)' is no environment variable name (it is empty or holds '=')"))

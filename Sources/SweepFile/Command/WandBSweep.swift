@@ -61,13 +61,9 @@ public enum WandBSweep {
         // study: W&B's name, made a valid study name; else the file's base name.
         if root["study"] == nil {
             let fileName = file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-            // (A name YAML reads as a number, `name: 123`, is the text written: it fell back to
-            // the file's name without a word.)
-            let named: String? = switch root["name"]?.value {
-            case .string(let n)?: n
-            case .int?, .double?, .bool?: root["name"]?.literal
-            default: nil
-            }
+            // (A name YAML reads as a number, `name: 2024`, stays the file's: a study begun so
+            // is found again by `--resume` and `sweep run` under that name. Quoted, it is text.)
+            let named: String? = if case .string(let n)? = root["name"]?.value { n } else { nil }
             // A name of no letters Sweep takes (`日本語`): the file's name, as without one.
             let name = [named, fileName].compactMap { $0.flatMap(studyName) }.first ?? "wandb-sweep"
             add("study", ConfigNode(.string(name), mark: root["name"]?.mark ?? root.mark))

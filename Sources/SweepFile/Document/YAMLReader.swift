@@ -15,9 +15,6 @@ public enum YAMLReader {
         guard bytes <= SweepFileLimits.maxFileBytes else {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
         }
-        if strict, let mark = nonBreakingIndent(text) {
-            throw ConfigError(file: file, mark: mark, path: ConfigPath(), message: "this line is indented with a non-breaking space (U+00A0, as text copied from a web page has), which YAML takes as part of the key: indent with plain spaces")
-        }
         let tags = try YAMLEventScan.check(text, file: file)
         let root: Node?
         do {
@@ -35,18 +32,6 @@ public enum YAMLReader {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file has no settings (it holds only comments, '---' or null)")
         }
         return converted
-    }
-
-    /// Where the first line indented with a non-breaking space has it (its key read as
-    /// `\u{a0}\u{a0}optimizer`, "not supported by Sweep", with the space unseen).
-    static func nonBreakingIndent(_ text: String) -> SourceMark? {
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let indent = line.unicodeScalars.prefix { $0 == " " || $0 == "\t" || $0 == "\u{a0}" }
-            if let column = indent.firstIndex(of: "\u{a0}") {
-                return SourceMark(line: i + 1, column: indent.distance(from: indent.startIndex, to: column) + 1)
-            }
-        }
-        return nil
     }
 
     /// The message for a file over ``SweepFileLimits/maxFileBytes``.
@@ -129,6 +114,11 @@ public enum YAMLReader {
                 // (An empty name became a parameter shown as "(document)".)
                 guard !strict || !key.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "a key is empty ('\(key)'); keys are names")
+                }
+                // Indentation copied from a web page: YAML reads the non-breaking space as part
+                // of the key ("W&B key '  optimizer' is not supported", the space unseen).
+                if strict, key.first == "\u{a0}" {
+                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "the key '\(key.drop { $0 == "\u{a0}" || $0 == " " })' begins with a non-breaking space (U+00A0, as text copied from a web page has), which YAML reads as part of it: indent with plain spaces")
                 }
                 if let first = seen[key] {
                     let firstLine = first.map { " (first defined on line \($0.line))" } ?? ""
