@@ -201,7 +201,7 @@ void sweep_die_on_sent_fault_signals(void) {
 
 int sweep_open_unnamed(const char *dir) {
 #if defined(__linux__) && defined(O_TMPFILE)
-    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 #else
     errno = EOPNOTSUPP;
     return -1;

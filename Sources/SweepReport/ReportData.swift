@@ -61,8 +61,8 @@ public struct ReportData: Sendable {
         let rank = Dictionary(importance.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         let order = parameters.indices.sorted { (rank[parameters[$0].name] ?? Int.max, $0) < (rank[parameters[$1].name] ?? Int.max, $1) }
         let kept = Set(order.prefix(limit))
-        return (parameters.indices.filter(kept.contains).map { parameters[$0] },
-                "Showing \(limit) of \(parameters.count) parameters: the most important ones (see Parameter importance).")
+        let which = importance.isEmpty ? "the first ones of the search space (importance needs more complete trials)" : "the most important ones (see Parameter importance)"
+        return (parameters.indices.filter(kept.contains).map { parameters[$0] }, "Showing \(limit) of \(parameters.count) parameters: \(which).")
     }
 
     /// COMPLETE trials with a finite value, by number.

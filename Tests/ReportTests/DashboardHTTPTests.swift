@@ -123,10 +123,10 @@ import Testing
     /// viewed stayed in memory (1.6 GB after 20 long trials).
     @Test func expiredAnswersLeaveTheCache() throws {
         let feed = StudyFeed(databasePath: "/nonexistent/sweep.db")
-        for i in 0..<50 { _ = try feed.cached("trial:s:\(i)", maxAge: 0.05) { Data(count: 1000) } }
+        for i in 0..<50 { _ = try feed.cached("trial:s:\(i)", maxAge: 1) { Data(count: 1000) } }
         #expect(feed.cachedAnswers == 50)
-        usleep(200_000)
-        _ = try feed.cached("trial:s:50", maxAge: 0.05) { Data(count: 1000) }
+        usleep(1_500_000)
+        _ = try feed.cached("trial:s:50", maxAge: 1) { Data(count: 1000) }
         #expect(feed.cachedAnswers == 1)
     }
 

@@ -317,9 +317,12 @@ struct CommandTrial: TrialKind {
         /// Handles the whole report lines buffered, while the trial takes reports (a read of
         /// the pipe holds up to 1 MiB: thousands of lines, more than may be in flight); what is
         /// left moved once (not once per line).
-        func handleBufferedLines() {
+        /// Whether reports are read now: fewer are in flight than allowed, or the trial ends
+        /// (pruned, timed out, diverged: its last reports no longer count), or `all` at the end.
+        func takesReports() -> Bool { stop != nil || session.takesReports }
+        func handleBufferedLines(all: Bool = false) {
             var lineStart = 0
-            while session.takesReports, let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            while all || takesReports(), let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
                 if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
                     badLines += 1
                     keepUnread(reportBuffer[lineStart..<lineStart + 200])
@@ -347,7 +350,7 @@ struct CommandTrial: TrialKind {
                 if reapedAt == nil { reapedAt = now }
                 // Descendants that keep the pipes open do not keep the trial alive; reports
                 // held back (in the pipe or read) are still the program's, and wait their turn.
-                let heldBack = !session.takesReports && (open.contains(child.reports) || reportBuffer.contains(UInt8(ascii: "\n")))
+                let heldBack = !takesReports() && (open.contains(child.reports) || reportBuffer.contains(UInt8(ascii: "\n")))
                 if !heldBack && (open.isEmpty || now - reapedAt! > 1) { break }
             }
             var wait = 50.0
@@ -356,10 +359,11 @@ struct CommandTrial: TrialKind {
             if let g = stopGraceUntil, g.isFinite { wait = min(wait, (g - now) * 1000) }
             // Its streams closed: the program is exiting; look again soon rather than in 50 ms
             // (at once when the exit descriptor says it has ended).
-            if reapedAt != nil || open.isEmpty { wait = min(wait, child.exited >= 0 && reapedAt == nil ? 50 : 1) }
+            // (Not while reports are held back for decisions: one wakes the poll through the link.)
+            if (reapedAt != nil || open.isEmpty) && takesReports() { wait = min(wait, child.exited >= 0 && reapedAt == nil ? 50 : 1) }
             // Reports beyond those in flight wait in their pipe (the program blocks writing
             // them) until decisions come back: see TrialSession.maxReportsInFlight.
-            let readable = session.takesReports ? open : open.filter { $0 != child.reports }
+            let readable = takesReports() ? open : open.filter { $0 != child.reports }
             let watched = reapedAt == nil && child.exited >= 0 ? readable + [child.exited] : readable
             let ready = session.poll(fileDescriptors: watched, timeoutMilliseconds: max(0, Int(wait.rounded(.up))))
             for fd in ready where fd != child.exited {
@@ -413,6 +417,9 @@ struct CommandTrial: TrialKind {
             }
             if let s = signalAt, after >= s, !child.reap() { escalate(now: after) }
         }
+        // Whole lines still held (the patience ran out between two looks), then a last line
+        // without its line break.
+        handleBufferedLines(all: true)
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
         var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(firstUnreadLine ?? "")\n" : ""

@@ -59,7 +59,8 @@ struct LRFind: ParsableCommand {
                 print(String(format: "suggested learning rate: %.3g", suggestion)
                       + (suggestion < min ? String(format: " (below the range tested: the loss was lowest early; --min %.3g shows more of it)", min / 100) : ""))
             } else {
-                print(String(format: "no suggestion: the smoothed loss was lowest near the first rate (%.3g) and never fell as the rate grew; lower --min, or check the data and the network", min))
+                let counted = result.learningRates.dropFirst(Swift.min(10, result.learningRates.count / 10)).first ?? min
+                print(String(format: "no suggestion: the smoothed loss was lowest at the first rate counted (%.3g) and never fell as the rate grew; lower --min, or check the data and the network", counted))
             }
         }
         // A curve of a few steps (one epoch of a small set) says little: 6 steps suggested 1.

@@ -368,14 +368,16 @@ struct Export: ParsableCommand {
     /// The format asked for, else the one `--out`'s name says (`t.csv` got JSON).
     var resolvedFormat: ExportFormat { format ?? (out?.lowercased().hasSuffix(".csv") == true ? .csv : .json) }
 
-    /// Trials whose curves are read in one go (each its own short read).
-    static let trialsPerRead = 200
+    /// Epochs whose reports are read in one go (each read its own, short; one trial at least).
+    static let epochsPerRead = 20_000
 
     /// The JSON document, as `Document` encodes it, written one trial at a time as it is
     /// made: rendered whole, it held 2.2 GB for 533 MB of output (20 trials of 2,000 epochs
     /// of 256 metrics). The study, its trials and counts are read at one moment; their
-    /// curves a few trials at a time, each read short: one read held for the whole export
-    /// kept a running sweep's WAL from being checkpointed (it grew 40 MiB/s meanwhile).
+    /// curves ``epochsPerRead`` epochs at a time, each read short: one read held for the
+    /// whole export kept a running sweep's WAL from being checkpointed (it grew 40 MiB/s
+    /// meanwhile). A trial still running then has its curve cut to the epochs it had then,
+    /// so that each trial agrees with itself.
     func exportJSON(_ reader: StoreReader) throws {
         let (s, trials, counts, steps) = try reader.read { q in
             let s = try q.requireStudy(named: study)
@@ -400,12 +402,21 @@ struct Export: ParsableCommand {
         let params = steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: trials.map { ($0.number, $0.params) })
         let seeds = definition?.task == .command ? JSONOutput.Member.programSeeds(of: trials) : [:]
         var written = 0
-        for start in stride(from: 0, to: trials.count, by: Self.trialsPerRead) {
-            let chunk = trials[start..<min(trials.count, start + Self.trialsPerRead)]
+        var start = 0
+        while start < trials.count {
+            var end = start + 1, epochs = max(1, trials[start].epochs)
+            while end < trials.count, epochs + max(1, trials[end].epochs) <= Self.epochsPerRead {
+                epochs += max(1, trials[end].epochs)
+                end += 1
+            }
+            let chunk = trials[start..<end]
+            start = end
             let numbers = chunk.map(\.number)
             let curves = try reader.read { q in try q.intermediates(studyID: s.id, numbers: numbers.min()!...numbers.max()!) }
             for t in chunk {
-                var trial = JSONOutput.Trial(t, curve: curves[t.number] ?? [])
+                var curve = curves[t.number] ?? []
+                if t.state == .running { curve = curve.filter { $0.step <= t.epochs } }
+                var trial = JSONOutput.Trial(t, curve: curve)
                 trial.arguments = Self.arguments(of: t, in: definition).map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
                 trial.program_seed = seeds[t.number]
                 trial.population = JSONOutput.Member(member: t, steps: steps, params: params, programSeeds: seeds)

@@ -333,7 +333,8 @@ extension CoordinatorCommand {
         do {
             return try DataPreflight.sweep(file)
         } catch let refusal as ConfigError {
-            guard let text = try? SweepDefinition.readText(file),
+            // (Only a refusal of the file itself: its data is checked as a resume checks it.)
+            guard let text = try? SweepDefinition.readText(file), (try? SweepDefinition.parse(text: text, file: file)) == nil,
                   let lenient = try? SweepDefinition.parseStored(text: text, file: file),
                   FileManager.default.fileExists(atPath: database.path),
                   let record = try? database.reader().read({ try $0.study(named: lenient.study) }),

@@ -204,7 +204,11 @@ extension CommandTask {
     static func nonFiniteValues(in parameters: ConfigNode) -> [ConfigError] {
         var found: [ConfigError] = []
         func walk(_ node: ConfigNode, path: ConfigPath) {
-            if ParameterExtraction.isRange(node) || ParameterExtraction.isConditionalValue(node) { return }
+            if ParameterExtraction.isRange(node) { return }
+            if ParameterExtraction.isConditionalValue(node) { // its value, whenever it applies
+                if let value = node["value"] { walk(value, path: path.appending("value")) }
+                return
+            }
             switch node.value {
             case .double(let d) where !d.isFinite:
                 found.append(ConfigError(mark: node.mark, path: path, message: "\(node.literal) is not a finite number, and a program cannot be given it as one (JSON has none): give a finite number, or quote it ('\(node.literal)') to pass the text"))

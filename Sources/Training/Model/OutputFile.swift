@@ -123,7 +123,7 @@ public enum OutputFile {
             }
             // No unnamed files here: a fresh name beside it, removed unless finished.
             let fresh = directory + "/.sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-            let made = open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let made = open(fresh, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) // (the umask applies)
             guard made >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             (handle, target, temporary) = (FileHandle(fileDescriptor: made, closeOnDealloc: true), path, fresh)
         }
@@ -133,26 +133,44 @@ public enum OutputFile {
             try handle.write(contentsOf: Data(bytes))
         }
 
-        /// Flushes the file to the disk and gives it its name.
+        /// Flushes the file to the disk and gives it its name. Until that succeeded, a
+        /// temporary name it was written under is removed when the stream goes.
         public func finish() throws {
             guard !finished else { return }
-            finished = true
-            guard let target else { try handle.close(); return }
+            guard let target else { try handle.close(); finished = true; return }
             try handle.synchronize()
             if let temporary {
                 guard rename(temporary, target) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                finished = true
                 return
             }
             let fd = handle.fileDescriptor
-            if sweep_name_unnamed(fd, target) == 0 { return }
-            guard errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            if sweep_name_unnamed(fd, target) == 0 { finished = true; return }
             let fresh = (target as NSString).deletingLastPathComponent + "/.sweep-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-            guard sweep_name_unnamed(fd, fresh) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            guard rename(fresh, target) == 0 else {
-                let code = errno
-                unlink(fresh)
-                throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+            if errno == EEXIST, sweep_name_unnamed(fd, fresh) == 0 {
+                guard rename(fresh, target) == 0 else {
+                    let code = errno
+                    unlink(fresh)
+                    throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+                }
+                finished = true
+                return
             }
+            // It cannot be named (no /proc in a restricted container): copied to a fresh name
+            // beside the target and renamed over it, as the whole-file write falls back.
+            let copy = open(fresh, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            guard copy >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let out = FileHandle(fileDescriptor: copy, closeOnDealloc: true)
+            do {
+                try handle.seek(toOffset: 0)
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
+                try out.synchronize()
+                guard rename(fresh, target) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            } catch {
+                unlink(fresh)
+                throw error
+            }
+            finished = true
         }
 
         deinit {
