@@ -749,7 +749,8 @@ extension RetrainTests {
         #expect(bTrials.count == 4 && bTrials.allSatisfy { $0.state == .complete }, "\(bTrials.map { ($0.state, $0.error ?? "") })")
         // Its best trial retrains from the same stored model (the retrain read only files).
         let retrainB = try h.run(["retrain", "moons-b", "--db", h.db])
-        #expect(retrainB.status == 0 && retrainB.output.contains("test_accuracy"), "\(retrainB.output)")
+        #expect(retrainB.status == 0 && retrainB.output.contains("test_accuracy")
+                && retrainB.output.contains("base model: study:moons-a/best is trial \(best.number) of study 'moons-a' now"), "\(retrainB.output)")
         // A reference to a model that does not exist fails its trials with the reason.
         let c = try h.write("c.yaml", Self.moons(study: "moons-c", extra: "  transfer: {from: \"study:nope/best\", freeze_epochs: 1}", keep: "none"))
         // Every trial failed: the run says so and exits 1.

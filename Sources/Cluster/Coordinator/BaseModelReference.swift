@@ -8,7 +8,8 @@ public struct BaseModelReference: Equatable {
     /// What a reference begins with (a path does not).
     public static let prefix = "study:"
 
-    var study: String
+    /// The study whose kept model it names.
+    public var study: String
     /// nil for `best`.
     var trial: Int?
     /// The reference as written (errors quote it).
@@ -50,7 +51,7 @@ public struct BaseModelReference: Equatable {
     /// The bytes of the model file this reference names, from a database's kept models
     /// (`directory`). `best` is the study's best complete trial (as `sweep best` and
     /// `sweep model export` mean it); its model must have been kept.
-    public func modelBytes(queries: StoreQueries, directory: ArtifactDirectory) throws -> [UInt8] {
+    public func modelBytes(queries: StoreQueries, directory: ArtifactDirectory) throws -> (bytes: [UInt8], trial: Int) {
         let reference = written
         guard let source = try queries.study(named: study) else {
             throw Error.unresolved(reference, "no study named '\(study)' in this database")
@@ -66,6 +67,6 @@ public struct BaseModelReference: Equatable {
         guard let pick = try queries.artifacts(studyID: source.id).first(where: { $0.trialNumber == number }) else {
             throw Error.unresolved(reference, "study '\(study)' kept no model for trial \(number)\(trial == nil ? " (its best trial)" : "") (see `sweep model list \(study)`)")
         }
-        return try directory.read(pick.path)
+        return (try directory.read(pick.path), number)
     }
 }

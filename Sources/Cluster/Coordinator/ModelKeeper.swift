@@ -61,7 +61,7 @@ final class ModelKeeper {
         guard let directory else {
             throw BaseModelReference.Error.unresolved(reference, "this coordinator keeps no models (an in-memory database)")
         }
-        let bytes = try BaseModelReference(reference).modelBytes(queries: tx.queries, directory: directory)
+        let bytes = try BaseModelReference(reference).modelBytes(queries: tx.queries, directory: directory).bytes
         baseModels[reference] = bytes
         return bytes
     }

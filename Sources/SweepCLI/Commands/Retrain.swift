@@ -67,13 +67,17 @@ struct Retrain: ParsableCommand {
         guard dataset.test.count > 0 else {
             throw UsageError("study '\(study)' has no test split (its data has test: 0): retrain measures the test set once; give the data a test split (test: 0.2 or test_file) in a new study, or use `sweep model export` for trial \(chosen.number)'s model")
         }
-        // A base model kept by another study (`study:NAME/best`), as the coordinator resolved
-        // it for the trial (the trainer reads only files: the retrain failed).
+        // A base model kept by another study (`study:NAME/best`: the trainer reads only
+        // files, and the retrain failed). Resolved now, as the coordinator resolves it when it
+        // hands a trial out: which trial it is, is said (a study resumed since may have
+        // another best than when the trial ran).
         var baseModel: Model?
         if let from = config.model.transfer?.from, from.hasPrefix(BaseModelReference.prefix) {
             do {
-                let bytes = try reader.read { q in try BaseModelReference(from).modelBytes(queries: q, directory: ArtifactDirectory(database: database.path)) }
+                let reference = try BaseModelReference(from)
+                let (bytes, source) = try reader.read { q in try reference.modelBytes(queries: q, directory: ArtifactDirectory(database: database.path)) }
                 baseModel = try Model(bytes: bytes)
+                print("base model: \(from) is trial \(source) of study '\(reference.study)' now")
             } catch {
                 throw UsageError("trial \(chosen.number) of study '\(study)' starts from \(from): \(error)")
             }
