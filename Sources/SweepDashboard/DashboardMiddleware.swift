@@ -21,7 +21,7 @@ struct LoopbackHostCheck: RouterMiddleware {
             return try await next(request, context)
         }
         return DashboardServer.respond("""
-            this dashboard listens on loopback and answers requests for localhost only, not for '\(authority)' \
+            this dashboard listens on loopback and answers requests for localhost\(allowed.isEmpty ? " only" : " and \(allowed.sorted().joined(separator: ", "))"), not for '\(authority)' \
             (another site's page may be trying to read it); to reach it under another name, allow that name \
             (sweep dashboard --allow-host NAME, for a reverse proxy) or bind it beyond loopback: \
             sweep dashboard --bind 0.0.0.0:PORT --token TOKEN\n

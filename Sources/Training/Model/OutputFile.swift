@@ -28,14 +28,8 @@ public enum OutputFile {
     /// `beforeNaming` runs once the bytes are written and before the file gets its name
     /// (tests look at the folder then).
     static func write(_ bytes: Data, to named: String, beforeNaming: () throws -> Void) throws {
-        // Through a symlink, the file it names is written (renaming over the link would
-        // replace the link with a regular file).
-        let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
-        var info = stat()
-        let exists = stat(path, &info) == 0
-        if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
-        try refuseDatabase(named)
-        if exists, info.st_mode & S_IFMT != S_IFREG {
+        let (path, directory) = try destination(named)
+        guard let directory else {
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
             }
@@ -43,14 +37,28 @@ public enum OutputFile {
             try handle.write(contentsOf: bytes)
             return
         }
+        if try writeUnnamed(bytes, to: path, directory: directory, beforeNaming: beforeNaming) { return }
+        try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Where `named` is written: the file a symlink names (renaming over the link would replace
+    /// the link with a regular file), and the directory it is named in, nil when it is
+    /// written in place (a device, a FIFO). A directory, a database or a missing directory
+    /// is refused.
+    private static func destination(_ named: String) throws -> (path: String, directory: String?) {
+        let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
+        try refuseDatabase(named)
+        if exists, info.st_mode & S_IFMT != S_IFREG { return (path, nil) }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             // Foundation would say "The file doesn't exist", of the file about to be made.
             throw OutputFileError.noDirectory(directory)
         }
-        if try writeUnnamed(bytes, to: path, directory: directory, beforeNaming: beforeNaming) { return }
-        try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+        return (path, directory)
     }
 
     /// Writes `bytes` into a file without a name in `directory`, flushes it to the disk,
@@ -101,20 +109,11 @@ public enum OutputFile {
 
         /// Opens `named` for writing (refused as ``write(_:to:)`` refuses it).
         public init(named: String) throws {
-            let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
-            var info = stat()
-            let exists = stat(path, &info) == 0
-            if exists, info.st_mode & S_IFMT == S_IFDIR { throw OutputFileError.isDirectory(named) }
-            try refuseDatabase(named)
-            if exists, info.st_mode & S_IFMT != S_IFREG {
+            let (path, place) = try OutputFile.destination(named)
+            guard let directory = place else {
                 guard let h = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
                 (handle, target, temporary) = (h, nil, nil)
                 return
-            }
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw OutputFileError.noDirectory(directory)
             }
             let fd = sweep_open_unnamed(directory)
             if fd >= 0 {
