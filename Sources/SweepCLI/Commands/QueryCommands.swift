@@ -369,7 +369,7 @@ struct Export: ParsableCommand {
     var resolvedFormat: ExportFormat { format ?? (out?.lowercased().hasSuffix(".csv") == true ? .csv : .json) }
 
     /// Epochs whose reports are read in one go (each read its own, short; one trial at least).
-    static let epochsPerRead = 20_000
+    static let epochsPerRead = 2_000
 
     /// The JSON document, as `Document` encodes it, written one trial at a time as it is
     /// made: rendered whole, it held 2.2 GB for 533 MB of output (20 trials of 2,000 epochs
