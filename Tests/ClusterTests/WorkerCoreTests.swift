@@ -265,6 +265,8 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         _ = h.tick()
         let out = h.receive(.stop(reason: "done"))
         #expect(out.contains(.disconnect) && exits(out) == nil)
+        // A study that ended is information, not a warning.
+        #expect(out.contains { if case .log(let level, let text) = $0 { level == .info && text.hasPrefix("study over; reconnecting") } else { false } }, "\(out)")
         #expect(!h.tick(after: 0.9).contains(.connect))
         #expect(h.tick(after: 0.2).contains(.connect)) // after reconnectMaxMs
     }

@@ -504,7 +504,8 @@ struct WorkerCore {
         reconnectAt = now + Double(backoffMs) / 1000
         out.append(.disconnect)
         out.append(.connected(false))
-        out.append(.log(.warning, "\(why); reconnecting to \(options.connect) in \(backoffMs) ms"))
+        // (A study that ended, for a --forever worker, is no trouble: said as information.)
+        out.append(.log(why == "study over" ? .info : .warning, "\(why); reconnecting to \(options.connect) in \(backoffMs) ms"))
         backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
     }
 
