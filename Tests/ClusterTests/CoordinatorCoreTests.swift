@@ -658,3 +658,14 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
     }
 }
+
+/// A coordinator that finds a study locked by `sweep delete` or `rename` says so (it named
+/// the delete's pid as "another coordinator" running the study).
+@Suite struct StudyLockMessageTests {
+    @Test func aLockHeldByDeleteIsNamedAsSuch() {
+        let byDelete = StudyLockError.held(study: "s", holder: "`sweep delete`, pid 7 on vm", action: nil).description
+        #expect(byDelete == "study 's' is locked by `sweep delete`, pid 7 on vm for a moment: try again once that is done", "\(byDelete)")
+        let byCoordinator = StudyLockError.held(study: "s", holder: "pid 7 on vm", action: nil).description
+        #expect(byCoordinator.contains("already being run by another coordinator (pid 7 on vm)"), "\(byCoordinator)")
+    }
+}

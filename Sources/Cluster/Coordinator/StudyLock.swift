@@ -47,7 +47,9 @@ public final class StudyLock {
         self.fd = fd
         // Who holds it, for the message another coordinator gets (best effort).
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
+        // (`sweep delete`/`rename` say so: a resume that lost the race to one was told that
+        // "another coordinator" ran the study, naming the delete's pid.)
+        holder = (action.map { "`sweep \($0.prefix { $0 != " " })`, " } ?? "") + "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
         try? (holder + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -76,6 +78,8 @@ public enum StudyLockError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .cannotOpen(let path, let why): return "cannot lock the study in \(path): \(why)"
+        case .held(let study, let holder, _) where holder.hasPrefix("`sweep "):
+            return "study '\(study)' is locked by \(holder) for a moment: try again once that is done"
         case .held(let study, let holder, let action):
             let who = holder.isEmpty ? "" : " (\(holder))"
             if let action { return "study '\(study)' is being run by a coordinator\(who): stop it first to \(action) it" }
