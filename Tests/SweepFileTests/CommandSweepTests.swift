@@ -987,4 +987,17 @@ import Testing
         #expect(nested.contains("parameters.model.-w"), "\(nested)")
         #expect(parseError(base + "environment: {OMP_NUM_THREADS: 1}\nparameters:\n  learning_rate: {uniform: [0, 1]}\n  model.width: 3\n") == nil)
     }
+
+    /// Sweep's `budget` beside W&B's keys: `run_cap` with `budget: {max_epochs: 5}` was
+    /// refused, and a grid's `budget: {max_epochs: 5}` needed `trials`.
+    @Test func aBudgetBesideRunCapBoundsTheEpochs() throws {
+        let head = "program: t.py\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2]}\n"
+        let capped = try SweepDefinition.parse(text: head + "method: random\nrun_cap: 5\nbudget: {max_epochs: 5, wall_time: 1h}\n", file: "w.yaml")
+        #expect(capped.budget.trials == 5 && capped.budget.maxEpochs == 5 && capped.budget.wallTime == 3600)
+        let grid = try SweepDefinition.parse(text: head + "method: grid\nbudget: {max_epochs: 5}\n", file: "w.yaml")
+        #expect(grid.budget.maxEpochs == 5)
+        #expect(parseError(head + "method: random\nrun_cap: 5\nbudget: {trials: 3}\n", file: "w.yaml")?.description.contains("give the trial budget once: run_cap or budget.trials") == true)
+        let trials = try SweepDefinition.parse(text: head + "method: random\nbudget: {trials: 3}\n", file: "w.yaml")
+        #expect(trials.budget.trials == 3 && trials.budget.maxEpochs == 1_000_000)
+    }
 }

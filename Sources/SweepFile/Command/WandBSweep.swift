@@ -138,35 +138,39 @@ public enum WandBSweep {
         }
 
         check { () throws(ConfigError) in
-            if let budget = root["budget"] {
-                if root["run_cap"] != nil {
-                    throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
+            // Sweep's `budget` may sit beside W&B's keys: its `trials` or `run_cap` (not both)
+            // count the trials, and its other keys (max_epochs, wall_time) apply either way
+            // (`run_cap` with `budget: {max_epochs: 5}` was refused, and without `run_cap` a
+            // grid needed `trials` to bound its epochs).
+            let budget = root["budget"]
+            if budget?["trials"] != nil, root["run_cap"] != nil {
+                throw ConfigError(mark: root.entry("run_cap")?.keyMark, path: ConfigPath([.key("run_cap")]), message: "give the trial budget once: run_cap or budget.trials")
+            }
+            var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
+            if let given = budget?["trials"] {
+                trials = given
+            } else if var cap = root["run_cap"] {
+                // A whole number written as a float (`10.0`): W&B's schema takes it as an integer.
+                if case .double(let d) = cap.value, d == d.rounded(), d >= 1, d <= Double(Budget.maxTrials) { cap = ConfigNode(.int(Int(d)), mark: cap.mark) }
+                guard case .int(let n) = cap.value, n >= 1, n <= Budget.maxTrials else {
+                    let got = cap.number != nil ? cap.literal : cap.kindDescription
+                    throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]),
+                                      message: "run_cap must be a whole number of runs from 1 to \(Budget.maxTrials), got \(got)")
                 }
-                // W&B does not bound the steps of a run: unless the budget says, neither does Sweep.
-                if var entries = budget.entries, budget["max_epochs"] == nil {
-                    entries.append(.init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: budget.mark)))
-                    add("budget", ConfigNode(.mapping(entries), mark: budget.mark))
-                } else {
-                    add("budget", budget)
-                }
+                trials = cap
+            } else if sampler != "grid" {
+                // W&B's agents run until stopped: so does Sweep, up to its largest budget.
+                trials = ConfigNode(.int(Budget.maxTrials), mark: root.mark)
+            }
+            // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs):
+            // unless the budget says, neither does Sweep.
+            var entries: [ConfigNode.Entry] = [.init(key: "trials", value: trials)]
+            if budget?["max_epochs"] == nil { entries.append(.init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: budget?.mark ?? root.mark))) }
+            entries += (budget?.entries ?? []).filter { $0.key != "trials" }
+            if let budget, budget.entries == nil {
+                add("budget", budget) // not a mapping: refused where budgets are read, in Sweep's words
             } else {
-                var trials = ConfigNode(.int(gridTrials), mark: methodNode.mark)
-                if var cap = root["run_cap"] {
-                    // A whole number written as a float (`10.0`): W&B's schema takes it as an integer.
-                    if case .double(let d) = cap.value, d == d.rounded(), d >= 1, d <= Double(Budget.maxTrials) { cap = ConfigNode(.int(Int(d)), mark: cap.mark) }
-                    guard case .int(let n) = cap.value, n >= 1, n <= Budget.maxTrials else {
-                        let got = cap.number != nil ? cap.literal : cap.kindDescription
-                        throw ConfigError(mark: cap.mark, path: ConfigPath([.key("run_cap")]),
-                                          message: "run_cap must be a whole number of runs from 1 to \(Budget.maxTrials), got \(got)")
-                    }
-                    trials = cap
-                } else if sampler != "grid" {
-                    // W&B's agents run until stopped: so does Sweep, up to its largest budget.
-                    trials = ConfigNode(.int(Budget.maxTrials), mark: root.mark)
-                }
-                // W&B does not bound the steps of a run (hyperband's max_iter only ends its rungs).
-                let b: [ConfigNode.Entry] = [.init(key: "trials", value: trials), .init(key: "max_epochs", value: ConfigNode(.int(uncappedEpochs), mark: root.mark))]
-                add("budget", ConfigNode(.mapping(b), mark: trials.mark))
+                add("budget", ConfigNode(.mapping(entries), mark: budget?.mark ?? trials.mark))
             }
         }
         if !problems.isEmpty {
