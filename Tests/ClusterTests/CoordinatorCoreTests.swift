@@ -669,3 +669,13 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(byCoordinator.contains("already being run by another coordinator (pid 7 on vm)"), "\(byCoordinator)")
     }
 }
+
+/// Report lines as programs write them: `"epoch": 2.0` from a float counter, and a UTF-8
+/// byte-order mark first, were ignored lines (the trial FAILed "could not be read").
+@Suite struct ReportLineTests {
+    @Test func wholeFloatEpochsAndAByteOrderMarkAreRead() {
+        #expect(CommandTrial.parseReport(ArraySlice(Array(#"{"epoch": 2.0, "loss": 0.5}"#.utf8)), after: 1) == .report(epoch: 2, metrics: ["loss": 0.5], nonFinite: []))
+        #expect(CommandTrial.parseReport(ArraySlice([0xEF, 0xBB, 0xBF] + Array(#"{"epoch": 1, "loss": 0.5}"#.utf8)), after: 0) == .report(epoch: 1, metrics: ["loss": 0.5], nonFinite: []))
+        #expect(CommandTrial.parseReport(ArraySlice(Array(#"{"epoch": 2.5, "loss": 0.5}"#.utf8)), after: 1) == .malformed(epoch: nil))
+    }
+}

@@ -529,17 +529,20 @@ struct CommandTrial: TrialKind {
         }
     }
 
-    /// One report line: a JSON object of numbers, with an optional integer `epoch` >= 1
-    /// (else the next one). Nested objects are flattened (`{"val": {"loss": 1}}` is
+    /// One report line: a JSON object of numbers, with an optional whole-number `epoch` >= 1
+    /// (else the next one; `2.0`, from a float counter, is 2), a UTF-8 byte-order mark
+    /// before it ignored (some writers put one at the start of what they write). Nested objects are flattened (`{"val": {"loss": 1}}` is
     /// `val.loss`), except `metrics`, whose numbers count as top-level ones. `NaN`,
     /// `Infinity` and `-Infinity` (Python's json.dumps writes them) are read as non-finite.
     static func parseReport(_ line: ArraySlice<UInt8>, after previous: Int) -> ReportLine {
-        let trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
+        var trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
+        if trimmed.starts(with: [0xEF, 0xBB, 0xBF]) { trimmed = trimmed.dropFirst(3) }
         guard !trimmed.isEmpty, let value = try? JSONParser().parse(withNonFiniteNumbers(trimmed)), case .object(let o) = value else {
             return .malformed(epoch: nil)
         }
         var epoch = previous + 1
-        if let e = o.first(where: { $0.0 == "epoch" })?.1 {
+        if var e = o.first(where: { $0.0 == "epoch" })?.1 {
+            if case .double(let d) = e, d == d.rounded(), abs(d) < 1e15 { e = .int(Int(d)) }
             guard case .int(let i) = e, i >= 1 else {
                 if case .int(let i) = e { return .malformed(epoch: i) }
                 return .malformed(epoch: nil)
