@@ -531,8 +531,9 @@ struct CommandTrial: TrialKind {
 
     /// One report line: a JSON object of numbers, with an optional whole-number `epoch` >= 1
     /// (else the next one; `2.0`, from a float counter, is 2), a UTF-8 byte-order mark
-    /// before it ignored (some writers put one at the start of what they write). Nested objects are flattened (`{"val": {"loss": 1}}` is
-    /// `val.loss`), except `metrics`, whose numbers count as top-level ones. `NaN`,
+    /// before it ignored (some writers put one at the start of what they write). Nested
+    /// objects are flattened (`{"val": {"loss": 1}}` is `val.loss`), except `metrics`,
+    /// whose numbers count as top-level ones. `NaN`,
     /// `Infinity` and `-Infinity` (Python's json.dumps writes them) are read as non-finite.
     static func parseReport(_ line: ArraySlice<UInt8>, after previous: Int) -> ReportLine {
         var trimmed = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }
