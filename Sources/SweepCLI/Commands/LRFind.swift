@@ -64,12 +64,9 @@ struct LRFind: ParsableCommand {
             }
         }
         // A curve of a few steps (one epoch of a small set) says little: 6 steps suggested 1.
-        // (Fewer steps than an epoch: the loss shot up and the test stopped; a smaller batch
-        // size would not help, a lower --max would.)
-        let batch = Swift.max(1, Swift.min(config.training.batchSize, dataset.train.count))
-        let epochSteps = (dataset.train.count + batch - 1) / batch
+        // (Stopped early, the loss shot up: a smaller batch size would not help, a lower --max would.)
         let steps = result.learningRates.count
-        if steps < Self.fewSteps, steps < epochSteps, let last = result.learningRates.last {
+        if steps < Self.fewSteps, result.stoppedEarly, let last = result.learningRates.last {
             StandardStream.error.write(String(format: "note: only %d step(s): the loss shot up at rate %.3g and the test stopped there; the suggestion is rough; a lower --max spreads the steps over the rates below it\n", steps, last))
         } else if steps < Self.fewSteps {
             StandardStream.error.write("note: only \(steps) step(s) (one epoch of the training split at batch size \(config.training.batchSize)): the suggestion is rough; a smaller batch_size gives more steps\n")

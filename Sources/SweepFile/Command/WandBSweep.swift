@@ -285,7 +285,7 @@ public enum WandBSweep {
                     if reading == .before20261206 {
                         out += Self.dottedLeaves(of: literal, prefix: e.key, keyMark: e.keyMark)
                     } else {
-                        out.append(.init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: literal.mark, value: literal)]), mark: e.value.mark)))
+                        out.append(fixed(e, holding: literal, markedAt: literal.mark))
                     }
                     continue
                 }
@@ -303,7 +303,7 @@ public enum WandBSweep {
         if reading == .current, ParameterExtraction.isRange(ConfigNode(.mapping(out), mark: node.mark)) {
             out = out.map { e in
                 guard RangeKind(key: e.key) != nil, !ParameterExtraction.isRange(e.value) else { return e }
-                return .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: e.value)]), mark: e.value.mark))
+                return fixed(e, holding: e.value, markedAt: e.keyMark)
             }
         }
         // A nested group of constants named as W&B's keys (`clip: {parameters: {min: {value:
@@ -313,10 +313,16 @@ public enum WandBSweep {
            CommandTask.wandBParameter(ConfigNode(.mapping(out), mark: node.mark), name: "", path: []) != nil {
             out = out.map { e in
                 guard e.value.entries == nil else { return e }
-                return .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: e.keyMark, value: e.value)]), mark: e.value.mark))
+                return fixed(e, holding: e.value, markedAt: e.keyMark)
             }
         }
         return ConfigNode(.mapping(out), mark: node.mark)
+    }
+
+    /// Entry `e` with `value` as Sweep's `{fixed: value}`: one value passed as it is, whatever
+    /// keys it holds (a constant dict, a group of constants named as range keywords).
+    private static func fixed(_ e: ConfigNode.Entry, holding value: ConfigNode, markedAt mark: SourceMark?) -> ConfigNode.Entry {
+        .init(key: e.key, keyMark: e.keyMark, value: ConfigNode(.mapping([.init(key: "fixed", keyMark: mark, value: value)]), mark: e.value.mark))
     }
 
     /// The leaves of a literal mapping as entries named by their dotted path (how a constant

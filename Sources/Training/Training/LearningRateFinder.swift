@@ -20,6 +20,8 @@ public enum LearningRateFinder {
         /// ``LearningRateFinder/suggestion(rates:smoothed:)``); nil when that is the first
         /// step considered: the loss never fell as the rate grew.
         public var suggestion: Double?
+        /// Whether the test stopped before its last step: the loss shot up (not in the JSON).
+        public var stoppedEarly = false
 
         /// snake_case, as every JSON output of the command line.
         enum CodingKeys: String, CodingKey {
@@ -72,7 +74,7 @@ extension Trainer {
         rates.reserveCapacity(total)
         losses.reserveCapacity(total)
         smoothed.reserveCapacity(total)
-        var average = 0.0, best = Double.infinity
+        var average = 0.0, best = Double.infinity, stopped = false
         train.features.withUnsafeBufferPointer { features in
             train.labels.withUnsafeBufferPointer { labels in
                 for k in 0..<total {
@@ -83,18 +85,20 @@ extension Trainer {
                     optimizer.learningRate = lr
                     gather(features.baseAddress!, labels.baseAddress!, from: start, rows: rows)
                     let loss = trainStep(rows: rows).loss / Double(rows)
-                    guard loss.isFinite else { return }
+                    guard loss.isFinite else { stopped = true; return }
                     average = 0.98 * average + 0.02 * loss
                     let value = average / (1 - pow(0.98, Double(k + 1)))
                     rates.append(lr)
                     losses.append(loss)
                     smoothed.append(value)
                     best = min(best, value)
-                    if value > 4 * best { return }
+                    if value > 4 * best { stopped = true; return }
                 }
             }
         }
-        return LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed,
-                                         suggestion: LearningRateFinder.suggestion(rates: rates, smoothed: smoothed))
+        var result = LearningRateFinder.Result(learningRates: rates, losses: losses, smoothedLosses: smoothed,
+                                               suggestion: LearningRateFinder.suggestion(rates: rates, smoothed: smoothed))
+        result.stoppedEarly = stopped
+        return result
     }
 }
