@@ -279,6 +279,11 @@ struct TrainerInternalsTests {
     /// whole-layer updates give, for every optimizer.
     @Test(arguments: optimizersOfEveryFamily)
     func streamedChunksOfEveryShapeMatchWholeLayers(_ optimizer: OptimizerConfig) {
+        // One BLAS thread, as the trainer sets before it streams (`allowsKernelStreaming`):
+        // this test builds the network itself, and before any trainer has run OpenBLAS uses
+        // every core, where a product may split its rows between threads differently from one
+        // run to the next while other suites run beside it.
+        Gemm.useSingleThread()
         func run(_ model: ModelConfig, sampleShape: [Int], streamed: Bool) -> ([Float], [Int]) {
             let rows = 16
             var rng = SeededGenerator(seed: 5)
