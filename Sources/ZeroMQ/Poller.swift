@@ -21,6 +21,12 @@ public struct Poller {
         items += fileDescriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
     }
 
+    /// Also wakes when the socket at `index` can take a message (`ZMQ_POLLOUT`): for a
+    /// sender holding messages its send queue had no room for.
+    public mutating func watchWritable(_ index: Int) {
+        items[index].events |= Int16(ZMQ_POLLOUT)
+    }
+
     /// Waits up to `timeoutMilliseconds` (-1: forever) for input; returns how many sockets
     /// are readable. An interrupting signal returns 0, so loops can check their stop flags.
     @discardableResult

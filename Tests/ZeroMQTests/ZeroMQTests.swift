@@ -49,6 +49,31 @@ private func receive(_ socket: Socket, timeoutMs: Int = 5000) throws -> Message?
         }
     }
 
+    /// A sender whose queue is full sleeps in `poll` until its peer takes messages, instead
+    /// of retrying on a timer (the worker's messages waiting for room).
+    @Test func aFullSenderWakesWhenItsPeerTakesMessages() throws {
+        let ctx = try Context()
+        let router = try Socket(ctx, .router)
+        try router.setReceiveHighWaterMark(2)
+        try router.bind("inproc://full")
+        let dealer = try Socket(ctx, .dealer)
+        try dealer.setSendHighWaterMark(2)
+        try dealer.connect("inproc://full")
+        var sent = 0
+        while try dealer.send([Array("m\(sent)".utf8)], dontWait: true) { sent += 1 }
+        #expect(sent > 0 && sent <= 8)
+        var full = Poller([dealer])
+        full.watchWritable(0)
+        #expect(try full.poll(timeoutMilliseconds: 50) == 0)
+        #expect(!full.isReadable(0))
+        for _ in 0..<sent { #expect(try receive(router) != nil) }
+        var freed = Poller([dealer])
+        freed.watchWritable(0)
+        #expect(try freed.poll(timeoutMilliseconds: 5000) == 1)
+        #expect(!freed.isReadable(0))
+        #expect(try dealer.send([Array("again".utf8)], dontWait: true))
+    }
+
     @Test func nonBlockingReceiveReturnsNilWhenEmpty() throws {
         let ctx = try Context()
         let a = try Socket(ctx, .pair)

@@ -160,8 +160,9 @@ public final class Worker {
 
             flushUnsent()
             var poller = Poller(socket.map { [link, $0] } ?? [link])
-            // With messages waiting for room: look again soon.
-            let wait = min(core.nextDeadline(now: clock.now) - clock.now, unsentStart < unsent.count ? 0.005 : .infinity)
+            // With messages waiting for room: wake when the socket takes one again.
+            if socket != nil, unsentStart < unsent.count { poller.watchWritable(1) }
+            let wait = core.nextDeadline(now: clock.now) - clock.now
             _ = try poller.poll(timeoutMilliseconds: max(1, Int(wait * 1000)))
 
             // From the runner: typed values, encoded only when they go out.
