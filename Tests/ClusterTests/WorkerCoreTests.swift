@@ -268,7 +268,27 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         // A study that ended is information, not a warning.
         #expect(out.contains { if case .log(let level, let text) = $0 { level == .info && text.hasPrefix("study over; reconnecting") } else { false } }, "\(out)")
         #expect(!h.tick(after: 0.9).contains(.connect))
-        #expect(h.tick(after: 0.2).contains(.connect)) // after reconnectMaxMs
+        #expect(h.tick(after: 0.2).contains(.connect)) // after 1 s
+    }
+
+    /// The next study is asked for after 1 s, then 2, 4, ... up to the back-off cap while the
+    /// finished coordinator still answers `stop`; a study that hands out work resets it.
+    @Test func foreverWorkerAsksForTheNextStudySoonThenLessOften() {
+        var h = WorkerHarness { $0.forever = true; $0.reconnectMaxMs = 10_000 }
+        func waitAfterStop() -> Double {
+            let start = h.now
+            _ = h.receive(.stop(reason: "done"))
+            while !h.tick(after: 0.05).contains(.connect) { if h.now - start > 60 { return .infinity } }
+            return h.now - start
+        }
+        _ = h.tick()
+        let waits = (0..<5).map { _ in waitAfterStop() }
+        for (wait, expected) in zip(waits, [1.0, 2, 4, 8, 10]) {
+            #expect(wait >= expected && wait < expected + 0.1, "\(waits)")
+        }
+        _ = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        _ = h.receive(.assign(assign(trial: 1)))
+        #expect(waitAfterStop() < 1.1)
     }
 
     @Test func givesUpWithoutACoordinator() {

@@ -126,6 +126,11 @@ struct WorkerCore {
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
     private var studyOver: String?
+    /// A `--forever` worker's wait before it asks for the next study: 1 s (or the back-off
+    /// cap, if lower), doubling up to that cap while a finished coordinator still answers
+    /// `stop`; back to 1 s once a study hands it work. (It waited the cap, 10 s, every time:
+    /// the next study's workers joined up to 10 s late.)
+    private var nextStudyWaitMs: Int
     // The coordinator's `welcome` sets the timing both sides use.
     private(set) var heartbeatMs: Int
     private(set) var silence: Double
@@ -134,6 +139,7 @@ struct WorkerCore {
         self.options = options
         self.identity = identity
         backoffMs = options.reconnectInitialMs
+        nextStudyWaitMs = min(Self.firstNextStudyWaitMs, options.reconnectMaxMs)
         heartbeatMs = options.heartbeatMs
         silence = Double(options.heartbeatMs * options.liveness) / 1000
         lastHeard = now
@@ -287,6 +293,7 @@ struct WorkerCore {
             }
         case .assign(let a)?:
             settle()
+            nextStudyWaitMs = min(Self.firstNextStudyWaitMs, options.reconnectMaxMs)
             // Leaving (its last trial done, or a stop requested): the `bye` hands it back. (An
             // assignment ahead may arrive after the outcome that said `ready: false`.)
             if leaving != nil || stopRequested { return out }
@@ -328,8 +335,8 @@ struct WorkerCore {
             settle()
             if options.forever {
                 out.append(.log(.info, "study over (\(reason)); waiting for the next one"))
-                dropSocket("study over", now: now, into: &out)
-                reconnectAt = now + Double(options.reconnectMaxMs) / 1000
+                dropSocket("study over", waitMs: nextStudyWaitMs, now: now, into: &out)
+                nextStudyWaitMs = min(nextStudyWaitMs * 2, options.reconnectMaxMs)
             } else {
                 // A trial still winding down (e.g. just pruned) finishes first.
                 studyOver = reason
@@ -497,17 +504,21 @@ struct WorkerCore {
         out.append(.send(m))
     }
 
-    private mutating func dropSocket(_ why: String, now: Double, into out: inout [Action]) {
+    /// `waitMs`: how long until the next connection (by default the back-off, which doubles).
+    private mutating func dropSocket(_ why: String, waitMs: Int? = nil, now: Double, into out: inout [Action]) {
         socketOpen = false
         welcomed = false
         ahead.removeAll() // the coordinator takes these back (its `hello` will not name them)
-        reconnectAt = now + Double(backoffMs) / 1000
+        let wait = waitMs ?? backoffMs
+        reconnectAt = now + Double(wait) / 1000
         out.append(.disconnect)
         out.append(.connected(false))
         // (A study that ended, for a --forever worker, is no trouble: said as information.)
-        out.append(.log(why == "study over" ? .info : .warning, "\(why); reconnecting to \(options.connect) in \(backoffMs) ms"))
-        backoffMs = min(backoffMs * 2, options.reconnectMaxMs)
+        out.append(.log(why == "study over" ? .info : .warning, "\(why); reconnecting to \(options.connect) in \(wait) ms"))
+        if waitMs == nil { backoffMs = min(backoffMs * 2, options.reconnectMaxMs) }
     }
+
+    static let firstNextStudyWaitMs = 1_000
 
     /// The coordinator moved on after our outcome: the trial is settled.
     private mutating func settle() {
