@@ -18,8 +18,8 @@ struct ExportSchedule: ParsableCommand {
             member whose checkpoint it continued from. Other mutated parameters take
             their final values.
             Example:
-              sweep export-schedule pbt-fashion --out best-schedule.yaml
-              sweep train best-schedule.yaml
+              sweep export-schedule pbt --db runs/pbt.db --out runs/pbt-best.yaml
+              sweep train runs/pbt-best.yaml
             """)
 
     @OptionGroup var database: DatabaseOptions
