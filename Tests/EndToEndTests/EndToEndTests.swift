@@ -515,6 +515,9 @@ import ZeroMQ
         // The model commands find it (they listed the trials' models only), and --out writes a copy.
         let models = try h.run(["model", "list", "moons", "--db", h.db])
         #expect(models.status == 0 && models.output.contains("retrained (sweep retrain):") && models.output.contains(modelPath), "\(models.output)")
+        // With its test accuracy, as `retrain --list` shows it (it showed the loss alone).
+        let accuracy = try #require(r.testAccuracy)
+        #expect(models.output.contains("test accuracy") && models.output.contains(String(format: "%.4g", accuracy)), "\(models.output)")
         let copied = try h.run(["retrain", "moons", "--db", h.db, "--out", h.path("final.swm")])
         let copy = try Model(path: h.path("final.swm"))
         #expect(copied.status == 0 && copy.classCount == 2, "\(copied.output)")

@@ -265,8 +265,11 @@ enum DataPreflight {
             var hint = ""
             if !path.hasPrefix("/") {
                 let beside = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+                let here = FileManager.default.currentDirectoryPath
                 if FileManager.default.fileExists(atPath: beside) {
-                    hint = " (relative paths are from the current directory, \(FileManager.default.currentDirectoryPath); there is one beside \(file): \(beside); run from there, or give the path from here)"
+                    hint = " (relative paths are from the current directory, \(here); there is one beside \(file): \(beside); run from there, or give the path from here)"
+                } else {
+                    hint = " (relative to the current directory, \(here))"
                 }
             }
             return ConfigError(file: file, mark: node?[field]?.mark ?? node?.mark, path: ConfigPath([.key("data"), .key(field)]),

@@ -49,8 +49,11 @@ struct ModelCommand: ParsableCommand {
             }
             // `sweep retrain`'s models (on train + validation data), which `retrain --list` scores.
             if !retrains.isEmpty {
-                var r = TextTable(["retrained trial", "test loss", "when", "file"])
-                for x in retrains { r.add(["\(x.trialNumber)", Fmt.value(x.testLoss), Fmt.time(x.createdAt), x.modelPath.map(dir.absolute) ?? "-"]) }
+                let shown = RetrainRecord.testMetricsShown(retrains)
+                var r = TextTable(["retrained trial"] + shown.map { "test \($0)" } + ["test loss", "when", "file"])
+                for x in retrains {
+                    r.add(["\(x.trialNumber)"] + shown.map { Fmt.value(x.testValue($0)) } + [Fmt.value(x.testLoss), Fmt.time(x.createdAt), x.modelPath.map(dir.absolute) ?? "-"])
+                }
                 print((rows.isEmpty ? "" : "\n") + "retrained (sweep retrain):\n" + r.render())
             }
         }

@@ -129,17 +129,26 @@ struct Retrain: ParsableCommand {
             return (s, try q.retrains(studyID: s.id))
         }
         guard !rows.isEmpty else { print("study '\(s.name)' has no retrain results"); return }
-        // Classification: accuracy; regression: rmse, mae and r² (whatever the test split gave).
-        func value(_ r: RetrainRecord, _ key: String) -> Double? { r.metrics[key] ?? (key == "accuracy" ? r.testAccuracy : nil) }
-        let shown = ["accuracy", "rmse", "mae", "r2"].filter { key in rows.contains { value($0, key) != nil } }
+        let shown = RetrainRecord.testMetricsShown(rows)
         let artifacts = ArtifactDirectory(database: database.path)
         var t = TextTable(["trial", "epochs", "train samples"] + shown.map { "test \($0)" } + ["test loss", "time", "when", "model"])
         for r in rows {
-            t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)"] + shown.map { Fmt.value(value(r, $0)) }
+            t.add(["\(r.trialNumber)", "\(r.epochs)", "\(r.trainSamples)"] + shown.map { Fmt.value(r.testValue($0)) }
                   + [Fmt.value(r.testLoss), Fmt.seconds(r.seconds), Fmt.time(r.createdAt), r.modelPath.map(artifacts.absolute) ?? "-"])
         }
         print(t.render())
     }
+}
+
+extension RetrainRecord {
+    /// The test metrics any of `rows` has, in table order. Classification: accuracy;
+    /// regression: rmse, mae and r² (whatever the test split gave).
+    static func testMetricsShown(_ rows: [RetrainRecord]) -> [String] {
+        ["accuracy", "rmse", "mae", "r2"].filter { key in rows.contains { $0.testValue(key) != nil } }
+    }
+
+    /// A test metric of the retrained model.
+    func testValue(_ key: String) -> Double? { metrics[key] ?? (key == "accuracy" ? testAccuracy : nil) }
 }
 
 /// How a trial's configuration becomes its retrain configuration.

@@ -46,6 +46,11 @@ struct DataCommandTests {
         #expect(away.status == 2 && away.output.contains("proj/s.yaml:2:34: data.train_file: no such file: d.csv (relative paths are from the current directory, ")
                 && away.output.contains("there is one beside proj/s.yaml: proj/d.csv"), "\(away.output)")
         #expect(try runSweep(["validate", "s.yaml"], in: "\(dir.path)/proj").status == 0)
+        // Found nowhere near: the message says where it looked.
+        _ = try dir.write("proj/t.yaml", "study: t\ndata: {dataset: csv, train_file: data/none.csv, label: y}\nmodel: {hidden: [4]}\nbudget: {trials: 2}\n")
+        let nowhere = try runSweep(["validate", "t.yaml"], in: "\(dir.path)/proj")
+        #expect(nowhere.status == 2 && nowhere.output.contains("t.yaml:2:34: data.train_file: no such file: data/none.csv (relative to the current directory, ")
+                && nowhere.output.contains("/proj)"), "\(nowhere.output)")
     }
 
     /// Each file a searched data field can name must exist: a typo in one choice passed
