@@ -21,6 +21,51 @@ public final class StudyHistory {
         self.direction = direction
         self.trials = trials
         self.stamps = Array(repeating: 0, count: trials.count)
+        self.curves = Array(repeating: nil, count: trials.count)
+    }
+
+    /// What pruners ask of a trial's curve at each report, kept as reports come: its last
+    /// step, the one before, and the best value up to the last. Asked at the last step (as
+    /// a pruner is, report after report), these are O(1); they were found by sorting the
+    /// whole curve at every report, quadratic in a trial's epochs (a 40,000-epoch trial
+    /// took a minute of the coordinator's loop). Nil: to be computed from the curve again
+    /// (a repeated or earlier step was reported, or the curve was cut).
+    private struct CurveSummary {
+        var lastStep: Int?
+        var stepBeforeLast: Int?
+        /// The best non-NaN value up to `lastStep` (NaN when there is none).
+        var best: Double = .nan
+    }
+    private var curves: [CurveSummary?]
+
+    private func curveSummary(_ number: Int) -> CurveSummary {
+        if let known = curves[number] { return known }
+        var summary = CurveSummary()
+        for (step, value) in trials[number].intermediate.sorted(by: { $0.key < $1.key }) {
+            summary.stepBeforeLast = summary.lastStep
+            summary.lastStep = step
+            if !value.isNaN, summary.best.isNaN || direction.isBetter(value, than: summary.best) { summary.best = value }
+        }
+        curves[number] = summary
+        return summary
+    }
+
+    /// The best non-NaN value trial `number` reported up to and including `step` (NaN when
+    /// there is none). Later steps (which a rebuilt history may already hold) are ignored.
+    public func bestIntermediate(_ number: Int, upTo step: Int) -> Double {
+        let summary = curveSummary(number)
+        if let last = summary.lastStep, step >= last { return summary.best }
+        return direction.best(of: trials[number].intermediate.filter { $0.key <= step }.map(\.value))
+    }
+
+    /// The highest step trial `number` reported below `step`, if any.
+    public func previousStep(_ number: Int, before step: Int) -> Int? {
+        let summary = curveSummary(number)
+        if let last = summary.lastStep {
+            if step == last { return summary.stepBeforeLast }
+            if step > last { return last }
+        }
+        return trials[number].intermediate.keys.filter { $0 < step }.max()
     }
 
     /// The `version` right after trial `number` last changed (0 if it came with `init`).
@@ -73,6 +118,7 @@ public final class StudyHistory {
     public func append(_ trial: TrialSnapshot) {
         precondition(trial.number == trials.count, "trial numbers must be dense")
         trials.append(trial)
+        curves.append(nil)
         version &+= 1
         stamps.append(version)
         logChange(trial.number)
@@ -90,7 +136,16 @@ public final class StudyHistory {
     /// A report without a finite value is recorded as NaN, which pruners ignore in other
     /// trials (as Optuna does).
     public func report(_ number: Int, step: Int, value: Double) {
-        trials[number].intermediate[step] = value
+        let replaced = trials[number].intermediate.updateValue(value, forKey: step) != nil
+        if !replaced, let summary = curves[number], summary.lastStep.map({ step > $0 }) ?? true {
+            var next = summary
+            next.stepBeforeLast = summary.lastStep
+            next.lastStep = step
+            if !value.isNaN, next.best.isNaN || direction.isBetter(value, than: next.best) { next.best = value }
+            curves[number] = next
+        } else {
+            curves[number] = nil // (computed again when asked)
+        }
         version &+= 1
         stamps[number] = version
         logChange(number)
@@ -109,6 +164,7 @@ public final class StudyHistory {
     public func clearIntermediate(_ number: Int, after step: Int = 0) {
         guard trials[number].intermediate.keys.contains(where: { $0 > step }) else { return }
         trials[number].intermediate = trials[number].intermediate.filter { $0.key <= step }
+        curves[number] = nil
         version &+= 1
         stamps[number] = version
         logChange(number)

@@ -24,11 +24,6 @@ extension TrialSnapshot {
     func curve(upTo step: Int) -> [(step: Int, value: Double)] {
         intermediate.filter { $0.key <= step }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
-
-    /// The highest reported step below `step`, if any.
-    func previousStep(before step: Int) -> Int? {
-        intermediate.keys.filter { $0 < step }.max()
-    }
 }
 
 extension Direction {

@@ -49,10 +49,10 @@ public final class PercentilePruner: Pruner {
             return .keep("\(plural(completed, "trial")) completed; pruning starts at \(nStartupTrials) (n_startup_trials)")
         }
         guard trial.intermediate[step] != nil else { return .keep("no value reported at step \(step)") }
-        if let skip = schedule.skipReason(step: step, trial: trial) { return .keep(skip) }
+        if let skip = schedule.skipReason(step: step, trial: number, history: history) { return .keep(skip) }
 
         let direction = history.direction
-        let best = direction.best(of: trial.curve(upTo: step).map(\.value))
+        let best = history.bestIntermediate(number, upTo: step)
         if best.isNaN {
             return PruneDecision(prune: true, reason: "every value reported up to step \(step) is NaN")
         }

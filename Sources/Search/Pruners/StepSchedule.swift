@@ -8,15 +8,15 @@ struct StepSchedule: Hashable, Sendable {
     var warmupSteps: Int
     var intervalSteps: Int
 
-    /// Why `step` is not a pruning step for `trial`, or `nil` if it is.
-    func skipReason(step: Int, trial: TrialSnapshot) -> String? {
+    /// Why `step` is not a pruning step for trial `number`, or `nil` if it is.
+    func skipReason(step: Int, trial number: Int, history: StudyHistory) -> String? {
         let s = step - 1
         if s < warmupSteps {
             return "warm-up: the first \(plural(warmupSteps, "step")) are never pruned (n_warmup_steps)"
         }
         // Optuna's _is_first_in_interval_step, on 0-based steps.
         let nearestLowerPruningStep = (s - warmupSteps) / intervalSteps * intervalSteps + warmupSteps
-        let secondLast = (trial.previousStep(before: step) ?? 0) - 1
+        let secondLast = (history.previousStep(number, before: step) ?? 0) - 1
         if secondLast >= nearestLowerPruningStep {
             return "step \(step) is not a pruning step (interval_steps = \(intervalSteps))"
         }

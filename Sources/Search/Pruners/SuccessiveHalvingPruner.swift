@@ -77,7 +77,7 @@ public final class SuccessiveHalvingPruner: Pruner {
         guard let trial = history.trial(number), let value = trial.intermediate[step] else {
             return .keep("no value reported at step \(step)")
         }
-        let previous = trial.previousStep(before: step) ?? 0
+        let previous = history.previousStep(number, before: step) ?? 0
         var rung = promotionSteps.firstIndex { $0 > previous } ?? promotionSteps.count
         guard rung < promotionSteps.count else {
             if promotionSteps.isEmpty { return .keep("no rung ends before the last epoch (\(maxSteps))") }

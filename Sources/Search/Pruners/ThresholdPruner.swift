@@ -21,7 +21,7 @@ public final class ThresholdPruner: Pruner {
         guard let trial = history.trial(number), let value = trial.intermediate[step] else {
             return .keep("no value reported at step \(step)")
         }
-        if let skip = schedule.skipReason(step: step, trial: trial) { return .keep(skip) }
+        if let skip = schedule.skipReason(step: step, trial: number, history: history) { return .keep(skip) }
         if value.isNaN { return PruneDecision(prune: true, reason: "the value at step \(step) is NaN") }
         if value < lower {
             return PruneDecision(prune: true, reason: "\(decisionText(value)) at step \(step) is below the lower threshold \(decisionText(lower))", cutoff: lower)
