@@ -221,6 +221,36 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.counters.staleReports == 1)
     }
 
+    /// After a restart a worker's queued messages each met an `identify`, and each answering
+    /// hello counted toward a flapping id: held back 30 s. Now one `identify` a second, and a
+    /// hello that answers one is no reconnect of its own.
+    @Test func aBurstFromAnUnknownWorkerIsAskedOnceAndItsAnswersDoNotFlap() throws {
+        let h = try CoreHarness(sweep(trials: 20, epochs: 2))
+        for _ in 0..<6 { try h.deliver(.heartbeat, from: "w") }
+        #expect(h.take("w") == [.identify])
+        h.now += 0.5
+        try h.hello("w")
+        #expect(h.take("w").contains { if case .welcome = $0 { true } else { false } })
+        // Four more hellos nobody asked for: five in all, but the first answered `identify`.
+        for _ in 0..<HelloRecords.flappingHellos - 1 {
+            h.now += 1
+            try h.hello("w")
+        }
+        #expect(!h.core.hellos.isFlapping("w"))
+        // Hellos nobody asked for still count.
+        h.now += 1
+        try h.hello("w")
+        #expect(h.core.hellos.isFlapping("w"))
+        // Asked again a second later, not at once.
+        for _ in 0..<3 { try h.deliver(.heartbeat, from: "y") }
+        h.now += 0.5
+        try h.deliver(.heartbeat, from: "y")
+        #expect(h.take("y") == [.identify])
+        h.now += 0.6
+        try h.deliver(.heartbeat, from: "y")
+        #expect(h.take("y") == [.identify])
+    }
+
     @Test func byeHandsTheTrialBackWithoutCountingACrash() throws {
         let h = try CoreHarness(sweep(trials: 1, maxAttempts: 1))
         try h.hello("w1")

@@ -394,7 +394,7 @@ public final class Coordinator {
                 // Asked who it is, it says hello and, adopted, sends again what is unanswered.
                 if moved || lostConnection.contains(id), case .success(let decoded) = message {
                     lostConnection.remove(id)
-                    if core.workers[id] != nil, !decoded.isHello { send(.identify, to: id, now: now) }
+                    if core.workers[id] != nil, !decoded.isHello, core.shouldAskIdentity(id, now: now) { send(.identify, to: id, now: now) }
                 }
                 guard admitted else { continue }
                 if allMayWait, case .success(let decoded) = message {

@@ -12,6 +12,20 @@ extension CoordinatorCore {
         return now - w.lastSeen - w.deafSeconds < 1.5 * options.heartbeatSeconds
     }
 
+    /// Whether to ask `worker` who it is (`identify`) now, noted when so: at most once a
+    /// second. After a restart a worker's queued messages (heartbeats, reports) each met an
+    /// `identify`, and each `identify` a hello: five hellos made it a flapping id, held back
+    /// from trials for 30 s, said only in the events.
+    func shouldAskIdentity(_ worker: String, now: Double) -> Bool {
+        if let asked = identityAsked[worker], now - asked < 1 { return false }
+        if identityAsked.count > 4096 { identityAsked = identityAsked.filter { now - $0.value < Self.identifyAnswerSeconds } }
+        identityAsked[worker] = now
+        return true
+    }
+
+    /// How long after an `identify` a hello counts as its answer.
+    static let identifyAnswerSeconds = 5.0
+
     func markIdle(_ worker: String) {
         guard var w = workers[worker], w.trial == nil, !w.idle, w.exitedAt == nil, !health.isHeldBack(worker), !hellos.isFlapping(worker) else { return }
         w.idle = true
@@ -139,7 +153,9 @@ extension CoordinatorCore {
         // A worker that says hello again and again (each time handing its trial back) writes
         // an event per minute, and gets no trial for a while: a loop of hellos wrote an attempt
         // and an event each time (29 MB of database in 30 s).
-        switch hellos.note(identity, now: now) {
+        // (A hello that answers `identify` is no reconnect of its own.)
+        let answersIdentify = identityAsked.removeValue(forKey: identity).map { now - $0 < Self.identifyAnswerSeconds } ?? false
+        switch hellos.note(identity, now: now, counted: !answersIdentify) {
         case .joined:
             try tx.appendEvent(studyID: study.id, kind: .workerJoined, worker: identity,
                                message: "worker \(identity) joined from \(h.host)\(peerAddress.map { " (\($0))" } ?? "") with \(h.threads) thread(s)", at: now)

@@ -46,6 +46,8 @@ final class CoordinatorCore {
     var heldForItsWorker: [Int: Double] = [:]
     /// Recent hellos by worker id (a loop of them is held back, see ``HelloRecords``).
     var hellos = HelloRecords()
+    /// When each worker was last asked who it is (`identify`), for ``shouldAskIdentity(_:now:)``.
+    var identityAsked: [String: Double] = [:]
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     var givenUp: String?
     /// Which trial reached the objective's target, and how (W&B's `metric.target`): no new
@@ -282,7 +284,7 @@ final class CoordinatorCore {
         }
         guard workers[worker] != nil else {
             // A worker we do not know (we restarted, or declared it dead): it must say hello.
-            out.send(.identify, to: worker)
+            if shouldAskIdentity(worker, now: now) { out.send(.identify, to: worker) }
             return
         }
         workers[worker]?.lastSeen = now
@@ -366,7 +368,9 @@ final class CoordinatorCore {
                         reason: "it was running when the coordinator stopped and \(gone ?? "its worker did not come back")",
                         outcome: .returned, endedAt: orphanAttempts.removeValue(forKey: t)?.lastSeen, now: now, tx: tx)
         }
-        if now - lastRunSecondsFlush >= 5 {
+        // Every second: a coordinator killed outright loses at most that much of the study's
+        // running time (elapsed, and the wall-time budget summed over its runs; it lost 5 s).
+        if now - lastRunSecondsFlush >= 1 {
             try tx.addRunSeconds(study.id, now - lastRunSecondsFlush)
             lastRunSecondsFlush = now
         }

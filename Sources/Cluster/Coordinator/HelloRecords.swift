@@ -25,11 +25,12 @@ struct HelloRecords {
     }
     private var records: [String: Record] = [:]
 
-    /// Notes a hello of `worker` at `now`.
-    mutating func note(_ worker: String, now: Double) -> Kind {
+    /// Notes a hello of `worker` at `now`; `counted`: whether it counts toward flapping (a
+    /// hello the coordinator asked for, with `identify`, does not).
+    mutating func note(_ worker: String, now: Double, counted: Bool = true) -> Kind {
         if records.count > 4096 { forgetOld(now: now) }
         var r = records[worker] ?? Record()
-        r.times = r.times.filter { now - $0 < Self.windowSeconds }.suffix(Self.flappingHellos - 1) + [now]
+        r.times = r.times.filter { now - $0 < Self.windowSeconds }.suffix(Self.flappingHellos - 1) + (counted ? [now] : [])
         let kind: Kind
         if r.flappingUntil == nil && r.times.count >= Self.flappingHellos {
             r.flappingUntil = now + Self.holdSeconds
