@@ -78,5 +78,16 @@ import Testing
         #expect(dotted.contains("Permission denied (it is not executable: chmod +x ./train.sh"), "\(dotted)")
         let absent = failure(["no-such-program"])
         #expect(absent == "could not start 'no-such-program': No such file or directory", "\(absent)")
+        // There, but "No such file or directory": its #! line (Windows line endings, or an
+        // interpreter that is not installed); a directory is "Permission denied".
+        FileManager.default.createFile(atPath: dir + "/crlf.sh", contents: Data("#!/bin/sh\r\necho hi\r\n".utf8), attributes: [.posixPermissions: 0o755])
+        let crlf = failure(["./crlf.sh"])
+        #expect(crlf.contains("No such file or directory (its #! line ends with a carriage return: the file has Windows line endings"), "\(crlf)")
+        FileManager.default.createFile(atPath: dir + "/interp.sh", contents: Data("#!/usr/bin/no-such-interpreter -u\nprint(1)\n".utf8), attributes: [.posixPermissions: 0o755])
+        let interp = failure(["./interp.sh"])
+        #expect(interp.contains("(the interpreter its #! line names, /usr/bin/no-such-interpreter, does not exist here"), "\(interp)")
+        try FileManager.default.createDirectory(atPath: dir + "/adir", withIntermediateDirectories: true)
+        let directory = failure(["./adir"])
+        #expect(directory.contains("Permission denied (it is a directory)"), "\(directory)")
     }
 }

@@ -353,6 +353,42 @@ import ZeroMQ
         #expect(trials.map(\.state) == [.complete] && trials.first?.epochs == 30000, "\(trials.map { ($0.state, $0.epochs) })")
     }
 
+    /// A program that wrote its last reports and exited while they waited in the pipe for
+    /// decisions (the coordinator stalled): they are all read once decisions come. They were
+    /// dropped 1 s after the exit, and the trial COMPLETEd with fewer epochs and another value.
+    @Test func reportsLeftInThePipeByAProgramThatExitedAreAllRead() throws {
+        let h = try SweepHarness("exit-unread")
+        defer { h.cleanUp() }
+        _ = try h.write("p.py", """
+            import os, time
+            os.write(3, b'{"epoch": 1, "loss": 1.0}\\n')
+            time.sleep(1.5)
+            for part in (range(2, 1002), range(1002, 2002)):
+                os.write(3, "".join('{"epoch":%d,"loss":%f}\\n' % (e, 1.0 / e) for e in part).encode())
+                time.sleep(0.3)
+            """)
+        let file = try h.write("f.yaml", """
+            study: f
+            objective: {metric: loss, direction: minimize}
+            program: p.py
+            command: [python3, "${program}"]
+            parameters: {a: {uniform: [0, 1]}}
+            pruner: {name: none}
+            budget: {trials: 1, max_epochs: 100000}
+            """)
+        let run = try h.start(["run", file, "--workers", "1", "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
+        // Its first epoch recorded; stalled before the rest come, until the program has exited.
+        try #require(h.runningTrial(study: "f", timeout: 60) != nil, "\(h.logText("run.log"))")
+        kill(run.processIdentifier, SIGSTOP)
+        usleep(4_000_000)
+        kill(run.processIdentifier, SIGCONT)
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "the sweep never ended:\n\(h.logText("run.log"))")
+        let trials = try h.trials(of: "f")
+        #expect(trials.map(\.state) == [.complete] && trials.first?.epochs == 2001, "\(trials.map { ($0.state, $0.epochs) })\n\(h.logText("run.log"))")
+        #expect(!h.logText("run.log").contains("ignored"), "\(h.logText("run.log"))")
+    }
+
     /// Two processes with one `--id` (cloned machines), the first paused meanwhile: each
     /// time one took the id, the other's connection was closed, and its socket reconnected
     /// by itself with what it had sent lost, its result among them. Its trial stayed RUNNING

@@ -103,6 +103,12 @@ final class ChildProcess {
     /// The most one ``readAvailable(_:into:)`` takes.
     static let maxReadBytes = 1 << 20
 
+    /// Whether `fd` has something to read now (or its end), without waiting.
+    static func hasInput(_ fd: Int32) -> Bool {
+        var item = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&item, 1, 0) == 1 && item.revents & Int16(POLLIN | POLLHUP) != 0
+    }
+
     /// Reads what is available from `fd` (up to `limit`, in 64 KiB reads) into `buffer`;
     /// false at the end of the stream.
     static func readAvailable(_ fd: Int32, into buffer: inout [UInt8], limit: Int = maxReadBytes) -> Bool {
@@ -137,16 +143,42 @@ enum ChildError: Error, CustomStringConvertible {
     /// What the user can do: a name without a slash is looked up in PATH only (a file of
     /// that name in the directory is not run: "No such file or directory" although it is
     /// there), and a file without execute permission runs through its interpreter.
+    /// A file that is there but "No such file or directory": its `#!` line names an
+    /// interpreter that is not (or ends with a carriage return: a file saved with Windows
+    /// line endings); a directory is "Permission denied".
     static func hint(_ program: String, _ error: Int32, directory: String?) -> String {
         let dir = directory ?? FileManager.default.currentDirectoryPath
-        let inDirectory = FileManager.default.fileExists(atPath: program.hasPrefix("/") ? program : dir + "/" + program)
+        let path = program.hasPrefix("/") ? program : dir + "/" + program
+        var isDirectory: ObjCBool = false
+        let inDirectory = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if error == ENOENT, !program.contains("/"), inDirectory {
             return " in PATH (a name without a slash is looked up there only); it is in \(dir): write ./\(program) in the command, or run it through its interpreter (e.g. [sh, \(program)] or [python3, \(program)])"
+        }
+        if error == ENOENT, program.contains("/"), inDirectory, !isDirectory.boolValue, let line = firstLine(of: path), line.hasPrefix("#!") {
+            if line.hasSuffix("\r") {
+                return " (its #! line ends with a carriage return: the file has Windows line endings; convert it with dos2unix \(program) or sed -i 's/\\r$//' \(program))"
+            }
+            let interpreter = line.dropFirst(2).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+            return " (the interpreter its #! line names, \(interpreter.isEmpty ? "nothing" : interpreter), does not exist here: install it, fix the line, or run the file through one, e.g. [python3, \(program)])"
+        }
+        if error == EACCES, isDirectory.boolValue {
+            return " (it is a directory)"
         }
         if error == EACCES, inDirectory, !FileManager.default.isExecutableFile(atPath: program.hasPrefix("/") ? program : dir + "/" + program) {
             return " (it is not executable: chmod +x \(program), or run it through its interpreter, e.g. [python3, \(program)])"
         }
         return ""
+    }
+}
+
+extension ChildError {
+    /// The first line of the file at `path` (up to 256 bytes), or nil when it cannot be read.
+    static func firstLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 256) else { return nil }
+        let line = head.prefix { $0 != UInt8(ascii: "\n") }
+        return String(decoding: line, as: UTF8.self)
     }
 }
 

@@ -135,7 +135,9 @@ struct CommandTrial: TrialKind {
             child.signalGroup(SIGKILL)
             guardian?.record(group: 0)
             if let killed = guardian?.killLeftovers(outside: child.pid), killed > 0 {
-                log.warning("trial \(a.trial): killed \(killed) process(es) it left running outside its process group (started with setsid or a double fork); a trial's processes end with it")
+                // (The guardian counts up to 256 distinct processes; it kills them all.)
+                let count = killed >= 256 ? "256 or more" : "\(killed)"
+                log.warning("trial \(a.trial): killed \(count) process(es) it left running outside its process group (started with setsid or a double fork); a trial's processes end with it")
             }
         }
 
@@ -265,7 +267,7 @@ struct CommandTrial: TrialKind {
             let (metrics, dropped) = Self.bounded(reported, keeping: a.metric)
             if dropped > 0 {
                 droppedMetrics += dropped
-                log.limited(.warning, key: "many-metrics", "trial \(a.trial): a report of epoch \(epoch) had \(dropped) metric(s) beyond the limits (at most \(WorkerMessage.Report.maxMetrics) per report, names up to \(WorkerMessage.Report.maxMetricNameBytes) bytes); they were left out")
+                log.limited(.warning, key: "many-metrics", "trial \(a.trial): a report of epoch \(epoch) had \(dropped) metric(s) beyond the limits (at most \(WorkerMessage.Report.maxMetrics) per report, names of 1 to \(WorkerMessage.Report.maxMetricNameBytes) bytes); they were left out")
             }
             end.epochsRun = epoch
             end.lastMetrics = metrics
@@ -351,7 +353,11 @@ struct CommandTrial: TrialKind {
                 // Descendants that keep the pipes open do not keep the trial alive; reports
                 // held back (in the pipe or read) are still the program's, and wait their turn.
                 let heldBack = !takesReports() && (open.contains(child.reports) || reportBuffer.contains(UInt8(ascii: "\n")))
-                if !heldBack && (open.isEmpty || now - reapedAt! > 1) { break }
+                // Nor do reports the program wrote before it exited and that are not read yet
+                // (they waited in the pipe for decisions, the coordinator slow: they were
+                // dropped 1 s after the exit, and the trial COMPLETEd with fewer epochs).
+                let unread = open.contains(child.reports) && ChildProcess.hasInput(child.reports)
+                if !heldBack && (open.isEmpty || (now - reapedAt! > 1 && !unread)) { break }
             }
             var wait = 50.0
             if let p = pending { wait = min(wait, (p.deadline - now) * 1000) }
@@ -613,12 +619,7 @@ struct CommandTrial: TrialKind {
         return out
     }
 
-    /// `python` as W&B says, or `python3` on hosts (like Debian) that have only that.
-    static let interpreter: String = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let hasPython = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/python") }
-        return hasPython ? "python" : "python3"
-    }()
+    static let interpreter = CommandMacros.hostInterpreter
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
 

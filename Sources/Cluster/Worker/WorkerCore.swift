@@ -192,7 +192,7 @@ struct WorkerCore {
         if stopRequested && !stopForwarded {
             stopForwarded = true
             if let c = current, c.running {
-                out.append(.log(.info, "stop requested: finishing the current epoch of trial \(c.trial)"))
+                out.append(.log(.info, "stop requested: trial \(c.trial) ends after its current epoch (a program gets SIGTERM, then SIGKILL after its kill_grace) and is handed back"))
                 out.append(.toRunner(.stopAfterEpoch))
             } else {
                 leaving = "stopped by signal"

@@ -43,6 +43,14 @@ public enum CommandMacros {
         }
     }
 
+    /// `${interpreter}` on this host: `python` as W&B says, or `python3` on hosts (like
+    /// Debian) that have only that.
+    public static let hostInterpreter: String = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let hasPython = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/python") }
+        return hasPython ? "python" : "python3"
+    }()
+
     /// The first `${...}` in `part` that is not a known macro, if any.
     public static func unknownMacro(in part: String) -> String? {
         var rest = Substring(part)
