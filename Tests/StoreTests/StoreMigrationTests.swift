@@ -68,12 +68,18 @@ import Testing
         do {
             let store = try SweepStore.open(path: scratch.db)
             try store.database.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')") }
+            try store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
+        // As a later command finds it: no log beside it.
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch.db + suffix) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: scratch.db))
         #expect {
             _ = try SweepStore.open(path: scratch.db)
         } throws: { error in
             "\(error)".contains("newer version of sweep") && "\(error)".contains("v99: from the future")
         }
+        // Refused without a write (opening the pool created and dropped a table first).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before)
         // Readers refuse it too, rather than misreading tables they do not know.
         #expect(throws: StoreError.self) { _ = try SweepStore.openReadOnly(path: scratch.db) }
     }

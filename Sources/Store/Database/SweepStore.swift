@@ -79,6 +79,7 @@ public final class SweepStore: Sendable {
         let pool: DatabasePool = try use.creatingSchema {
             // Checked with creation locked: another process may be creating it right now.
             try DatabaseOwnership.requireSweepOrEmpty(path: path)
+            try refuseNewerSchema(path)
             var config = Configuration()
             config.busyMode = .timeout(Double(busyMilliseconds) / 1000)
             config.prepareDatabase { db in
@@ -234,6 +235,26 @@ public final class SweepStore: Sendable {
         allowed.remove(charactersIn: "?#%")
         let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
         return "file:\(escaped)?immutable=1"
+    }
+
+    /// A database a newer Sweep wrote is refused before the pool opens it: opening one
+    /// writes (GRDB creates and drops a table so that the WAL file exists), and a refused
+    /// command must leave the file's bytes as they were. (`migrate` checks again, for a
+    /// file that changed meanwhile.)
+    private static func refuseNewerSchema(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_size > 0 else { return }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(Double(busyMilliseconds) / 1000)
+        // (A file this cannot read is left to the pool, whose errors say why.)
+        guard let queue = try? DatabaseQueue(path: path, configuration: config),
+              let applied = try? queue.read({ db in try Schema.migrator.appliedIdentifiers(db) }) else { return }
+        try? queue.close()
+        let known = Set(Schema.migrator.migrations)
+        if let unknown = applied.sorted().first(where: { !known.contains($0) }) {
+            throw StoreError.invalid("\(path) was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
+        }
     }
 
     private static func migrate(_ writer: any DatabaseWriter, path: String?) throws {

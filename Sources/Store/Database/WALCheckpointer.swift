@@ -47,8 +47,13 @@ public final class WALCheckpointer: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.fallbackPages)")
             return before
         }
+        // The file the store opened, through any symbolic link, and which file it is: the
+        // last checkpoint opens a new connection, and a link removed meanwhile left a new
+        // empty database at its name (a file removed or replaced, likewise).
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let identity = Self.identity(of: real)
         let thread = Thread { [self] in
-            run(path: path)
+            run(path: real, identity: identity)
             done.signal()
         }
         thread.name = "sweep-checkpoint"
@@ -69,7 +74,13 @@ public final class WALCheckpointer: Sendable {
         try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
     }
 
-    private func run(path: String) {
+    /// The device and inode of the file at `path`, or nil.
+    private static func identity(of path: String) -> [UInt64]? {
+        var info = stat()
+        return stat(path, &info) == 0 ? [UInt64(info.st_dev), UInt64(info.st_ino)] : nil
+    }
+
+    private func run(path: String, identity: [UInt64]?) {
         var config = Configuration()
         // A checkpoint that meets the writer's lock gives up at once and tries next time.
         config.busyMode = .immediateError
@@ -95,7 +106,9 @@ public final class WALCheckpointer: Sendable {
         var last = Configuration()
         last.busyMode = .timeout(Self.finalCheckpointWait)
         last.label = "sweep-checkpoint"
-        if let waiting = try? DatabaseQueue(path: path, configuration: last),
+        // (Only while the name still holds the file: opening creates a database where none is.)
+        if identity != nil, Self.identity(of: path) == identity,
+           let waiting = try? DatabaseQueue(path: path, configuration: last),
            (try? waiting.writeWithoutTransaction({ db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") })) != nil {
             return
         }

@@ -37,7 +37,10 @@ struct SweepSession {
         if processStop.isSet { throw StoppedBeforeStart() }
         let coordinator = try makeCoordinator()
         let study = coordinator.studyName
-        let fileAtStart = FileStamp(path: databasePath)
+        // The file `--db` named at the start, through any symbolic link (removing the link
+        // leaves the run alone, as the coordinator's own watch has it; it was called lost).
+        let realDatabasePath = URL(fileURLWithPath: databasePath).resolvingSymlinksInPath().path
+        let fileAtStart = FileStamp(path: realDatabasePath)
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
         if let (server, port) = dashboardServer, let dashboard {
             coordinator.metrics = server.recorder
@@ -64,7 +67,7 @@ struct SweepSession {
                             joinEndpoint: coordinator.endpoint)
             local.superviseInBackground { !processStop.isSet }
         }
-        let display = ProgressThread(databasePath: databasePath, study: study, enabled: showProgress)
+        let display = ProgressThread(databasePath: databasePath, readingFrom: realDatabasePath, study: study, enabled: showProgress)
         display.start()
         let summary: CoordinatorSummary
         do {
@@ -105,11 +108,11 @@ struct SweepSession {
         }
         // (Between the coordinator's last look and its end: what it recorded went with the
         // file it was. The summary said "no database at ... (pass --db PATH)", exit 2.)
-        if let before = fileAtStart, FileStamp(path: databasePath).map({ $0.isSameFile(as: before) }) != true {
-            let now = FileStamp(path: databasePath) == nil ? "removed" : "replaced by another file"
+        if let before = fileAtStart, FileStamp(path: realDatabasePath).map({ $0.isSameFile(as: before) }) != true {
+            let now = FileStamp(path: realDatabasePath) == nil ? "removed" : "replaced by another file"
             throw CommandFailure("the database \(databasePath) was \(now) while the sweep ran: what this run recorded went with the \(now == "removed" ? "removed file" : "file it replaced"), which cannot be opened again")
         }
-        try printSummary(summary)
+        try printSummary(summary, readingFrom: realDatabasePath)
         // A stop from the dashboard ends the run as the study's end does for its pages and
         // the linger (the page that stopped it froze on "running", the linger was skipped);
         // Ctrl-C here means leave now.
@@ -129,8 +132,9 @@ struct SweepSession {
         }
     }
 
-    private func printSummary(_ summary: CoordinatorSummary) throws {
-        let reader = try SweepStore.openReadOnly(path: databasePath)
+    /// `file`: the database file, read through its real path (the link `--db` named may be gone).
+    private func printSummary(_ summary: CoordinatorSummary, readingFrom file: String) throws {
+        let reader = try SweepStore.openReadOnly(path: file)
         let (study, snapshot, best) = try reader.read { q in
             let s = try q.requireStudy(named: summary.study)
             return (s, try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: Date().timeIntervalSince1970,
@@ -197,13 +201,16 @@ struct SweepSession {
 /// Refreshes the status block from the database twice a second on its own thread.
 final class ProgressThread: Sendable {
     private let databasePath: String
+    private let file: String
     private let study: String
     private let enabled: Bool
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
-    init(databasePath: String, study: String, enabled: Bool) {
+    /// `file`: the path to open (the real one, when `databasePath` is a symbolic link).
+    init(databasePath: String, readingFrom file: String, study: String, enabled: Bool) {
         self.databasePath = databasePath
+        self.file = file
         self.study = study
         self.enabled = enabled
     }
@@ -237,7 +244,7 @@ final class ProgressThread: Sendable {
             if processStop.isSet && !sawStop { sawStop = true; next = now }
             guard now >= next else { continue }
             next = now + interval
-            if reader == nil { reader = try? SweepStore.openReadOnly(path: databasePath) }
+            if reader == nil { reader = try? SweepStore.openReadOnly(path: file) }
             guard let reader, var snapshot = try? reader.read({ q -> StatusSnapshot? in
                 guard let s = try q.study(named: study) else { return nil }
                 return try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: now, phase: .running)
