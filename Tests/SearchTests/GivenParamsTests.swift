@@ -48,6 +48,15 @@ import Testing
         #expect(e?.message == "maybe is not in choice {1, 1.0, true, \"true\", null, \"None\", adam}", "\(String(describing: e))")
     }
 
+    /// Text the list would misread (a comma, a quote, a line break, spaces at an end) is
+    /// quoted, escaped: a line break split the message over two lines.
+    @Test func textAListWouldMisreadIsQuotedAndEscaped() {
+        let texts = ["a,b", "say \"hi\"", "line1\nline2", " pad", "", "\u{1B}[31mred", "plain"]
+        let shown = Distribution.categorical(texts.map { .string($0) }).summary
+        #expect(shown == #"choice {"a,b", "say \"hi\"", "line1\nline2", " pad", "", "\u{1B}[31mred", plain}"#, "\(shown)")
+        #expect(!shown.contains("\n") && !shown.contains("\u{1B}"))
+    }
+
     @Test func eachRefusalNamesItsField() {
         let ok: Params = ["lr": .double(0.01), "layers": .int(3), "optimizer": .string("adam"), "width": .int(1)]
         var e = error(ok.merging(["depth": .int(1)]) { $1 })
@@ -81,6 +90,24 @@ import Testing
         let e = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string("0.5"), "n": .string("3"), "k": .string(" a")]) }
         #expect(e?.message == "\" a\" is not in choice {a, b}", "\(String(describing: e))")
         let empty = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string(""), "n": .string("3"), "k": .string("a")]) }
-        #expect(empty?.message == "\"\" is not in uniform [0.0, 1.0]", "\(String(describing: empty))")
+        #expect(empty?.message == "\"\" is not a number; give one in uniform [0.0, 1.0]", "\(String(describing: empty))")
+    }
+
+    /// Text that is no decimal number is said to be none (it was "abc is not in uniform"),
+    /// and hexadecimal, nan and inf, which Swift's `Double` reads, are not numbers here (0x1
+    /// was queued as 1).
+    @Test func givenNumbersAreDecimal() throws {
+        let space = try SearchSpace([Parameter(name: "x", distribution: .uniform(low: -3, high: 5, step: nil)),
+                                     Parameter(name: "n", distribution: .int(low: 1, high: 8, step: 1))])
+        for text in ["abc", "0x1", "nan", "inf", "1,5", "1e"] {
+            let e = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string(text), "n": .string("2")]) }
+            #expect(e?.field == "x" && e?.message.hasPrefix("\(text) is not a number; give one in uniform") == true, "\(String(describing: e))")
+            let i = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string("1"), "n": .string(text)]) }
+            #expect(i?.field == "n", "\(String(describing: i))")
+        }
+        #expect(try space.check(given: ["x": .string("-2.5e-1"), "n": .string("+3")]) == ["x": .double(-0.25), "n": .int(3)])
+        // A number out of range is said to be out of it.
+        let out = #expect(throws: GivenParamError.self) { try space.check(given: ["x": .string("9"), "n": .string("2")]) }
+        #expect(out?.message == "9 is not in uniform [-3.0, 5.0]", "\(String(describing: out))")
     }
 }

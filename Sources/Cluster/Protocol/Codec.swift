@@ -238,11 +238,7 @@ public struct WireCodec {
         switch type {
         case "hello":
             let worker = try f.string("worker")
-            // Control characters are refused: ids are stored as text, shown in tables and
-            // logs, and a NUL would end them early in SQLite (two ids stored as one).
-            guard !worker.isEmpty, worker.utf8.count <= 255, !worker.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw f.invalid("worker id must have 1-255 bytes and no control characters")
-            }
+            if let problem = Wire.workerIDProblem(worker) { throw f.invalid(problem) }
             let host = try f.string("host")
             guard host.utf8.count <= 256 else { throw f.invalid("host name too long") }
             var running: WorkerMessage.Hello.Running?

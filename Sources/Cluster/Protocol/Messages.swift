@@ -10,6 +10,17 @@ import SweepFile
 public enum Wire {
     /// The protocol version this build speaks.
     public static let version = 1
+
+    /// What is wrong with a worker id, or nil when it is one: 1-255 bytes without control
+    /// characters. Ids are stored as text, shown in tables and logs, and a NUL would end
+    /// them early in SQLite (two ids stored as one). The coordinator refuses a `hello`
+    /// with another; `sweep worker --id` says so before it connects.
+    public static func workerIDProblem(_ id: String) -> String? {
+        guard !id.isEmpty, id.utf8.count <= 255, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return "worker id must have 1-255 bytes and no control characters"
+        }
+        return nil
+    }
     /// Default upper bound on one message (trial results may carry model weights later).
     public static let defaultMaxMessageBytes = 16 << 20
     /// The `hello` capability of a worker that takes one assignment ahead: it keeps an

@@ -36,6 +36,9 @@ extension SearchSpace {
                 throw GivenParamError(field: p.name, message: "inactive: only used when \(c.parent) is \(c.values.map(\.description).joined(separator: " or "))")
             case (true, .some(let v)):
                 guard let value = p.distribution.normalize(v), p.distribution.contains(value) else {
+                    if case .string(let s) = v, p.distribution.isNumeric, Distribution.decimalNumber(s) == nil {
+                        throw GivenParamError(field: p.name, message: "\(v.shownAsGiven) is not a number; give one in \(p.distribution.summary)")
+                    }
                     throw GivenParamError(field: p.name, message: "\(v.shownAsGiven) is not in \(p.distribution.summary)")
                 }
                 out[p.name] = value
@@ -67,13 +70,25 @@ extension Distribution {
         }
     }
 
+    /// Whether the distribution draws numbers (every kind but choices).
+    var isNumeric: Bool { if case .categorical = self { false } else { true } }
+
+    /// `text` as a decimal number (`0.5`, ` -3`, `1e-4`), or nil: Swift's `Double` also
+    /// reads hexadecimal (`0x1` was queued as 1), `nan` and `inf`, none of which a person
+    /// giving a value means.
+    static func decimalNumber(_ text: String) -> Double? {
+        let t = text.trimmingSpaces
+        guard t.contains(where: \.isNumber), t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else { return nil }
+        return Double(t)
+    }
+
     /// `value` as this distribution's kind, or nil when it cannot be one (range not checked).
     func normalize(_ value: ParamValue) -> ParamValue? {
         switch self {
         case .uniform, .logUniform, .normal, .logNormal, .beta:
             switch value {
             case .double, .int: return value.number.map(ParamValue.double)
-            case .string(let s): return Double(s.trimmingSpaces).map(ParamValue.double) // "x= 0.5" as 0.5
+            case .string(let s): return Self.decimalNumber(s).map(ParamValue.double) // "x= 0.5" as 0.5
             case .bool, .list, .dict, .null: return nil
             }
         case .int, .logInt:
@@ -83,7 +98,7 @@ extension Distribution {
             case .string(let s):
                 // "4.0" too, as the number 4.0 is read (and as `when:` reads it).
                 if let i = Int(s.trimmingSpaces) { return .int(i) }
-                return Double(s.trimmingSpaces).flatMap { normalize(.double($0)) }
+                return Self.decimalNumber(s).flatMap { normalize(.double($0)) }
             case .bool, .list, .dict, .null: return nil
             }
         case .categorical(let choices, _):
@@ -102,7 +117,7 @@ extension Distribution {
             func isCollection(_ v: ParamValue) -> Bool { switch v { case .list, .dict: true; default: false } }
             if case .string = value, let c = choices.first(where: { isCollection($0) && unspaced($0) == unspaced(value) }) { return c }
             // The same number as another kind or as text: 2.0 or "2" for the choice 2.
-            let n: Double? = if case .string(let s) = value { Double(s.trimmingSpaces) } else { value.isBool ? nil : value.number }
+            let n: Double? = if case .string(let s) = value { Self.decimalNumber(s) } else { value.isBool ? nil : value.number }
             guard let n else { return nil }
             return choices.first { !$0.isBool && $0.number == n }
         }
@@ -151,10 +166,22 @@ extension ParamValue {
     fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }
 
     /// The value as messages list choices: text that reads as a number, a flag or no value
-    /// in quotes (`{true, "true", null, "None"}` read `{true, true, null, None}`).
+    /// in quotes (`{true, "true", null, "None"}` read `{true, true, null, None}`), and so is
+    /// text a list would misread (a comma, a brace, a quote, spaces at an end, nothing) or
+    /// that holds control characters, shown escaped (a line break split the message).
     public var quotedWhenAmbiguous: String {
         guard case .string(let s) = self else { return description }
         let ambiguous = Double(s) != nil || Bool(s.lowercased()) != nil || ["null", "none", "nan", "inf", "-inf"].contains(s.lowercased())
-        return ambiguous ? "\"\(s)\"" : s
+        let misread = s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace
+            || s.unicodeScalars.contains { ",{}[]\"".unicodeScalars.contains($0) || $0.properties.generalCategory == .control }
+        guard ambiguous || misread else { return s }
+        return "\"" + s.unicodeScalars.map { u -> String in
+            switch u {
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case _ where u.properties.generalCategory == .control: return u.escaped(asASCII: true)
+            default: return String(u)
+            }
+        }.joined() + "\""
     }
 }
