@@ -19,7 +19,7 @@ public struct SweepCommand: ParsableCommand {
 
             Exit codes: 0 success, 1 failure (also output that could not be written),
             2 bad usage or bad input, 130 a sweep stopped before it finished (Ctrl-C,
-            SIGTERM, SIGHUP).
+            SIGTERM, SIGHUP), 141 the reader of the output left (`sweep trials ... | head`).
             """,
         // The BLAS kernels in use, for reports of slow training (see `BLASKernels`).
         version: "\(sweepVersion) (\(BLASKernels.configuration.split(separator: " ").prefix(2).joined(separator: " ")), \(BLASKernels.coreName) kernels)",
@@ -107,8 +107,9 @@ public struct SweepCommand: ParsableCommand {
                 Foundation.exit(0)
             }
             // ArgumentParser's messages start with "Error: "; ours say "error: " already.
+            // (An `ExitCode` has none: the command said what it had to.)
             let message = fullMessage(for: error)
-            printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            if !message.isEmpty { printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) }
             // ArgumentParser reports bad usage as 64 (EX_USAGE); Sweep's contract is 2.
             Foundation.exit(code.rawValue == 64 ? 2 : (code.rawValue == 0 ? 0 : 1))
         }

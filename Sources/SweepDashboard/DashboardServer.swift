@@ -228,7 +228,7 @@ public final class DashboardServer: Sendable {
     /// Nil when the request carries the token; else the refusal to send.
     func authorize(_ request: Request) -> Response? {
         guard let token = options.token else {
-            return Self.respond("read-only: start the dashboard with --token to allow changes\n", type: "text/plain", status: .forbidden)
+            return Self.respond("read-only: start the dashboard with a token to allow changes (sweep dashboard --token, or sweep run/resume/coordinator --dashboard-token)\n", type: "text/plain", status: .forbidden)
         }
         // The scheme's name is case-insensitive (RFC 7235): `bearer TOKEN` too.
         let given = request.headers[.authorization] ?? ""

@@ -247,6 +247,22 @@ import Testing
             .replacingOccurrences(of: "program: train.py", with: "program: nosuch.py\nworking_directory: ."))
         let noted = try runSweep(["validate", misplaced], in: "/")
         #expect(noted.status == 0 && noted.output.contains("note: program 'nosuch.py' is not in \(h.directory.path), the working_directory local workers run it in"), "\(noted.output)")
+        // A command that runs a relative path itself, not through ${program}: every trial
+        // would fail to start (it was not judged, and the run failed each trial).
+        let direct = try h.write("d.yaml", try String(contentsOfFile: file, encoding: .utf8)
+            .replacingOccurrences(of: "program: train.py\ncommand: [python3, \"${program}\"]", with: "program: missing.sh\ncommand: [./missing.sh, \"${args}\"]\nworking_directory: ."))
+        let refused = try runSweep(["run", direct, "--db", h.path("direct.db"), "--workers", "1", "--no-progress"], in: "/")
+        #expect(refused.status == 2 && refused.output.contains("error: program './missing.sh' is not in \(h.directory.path), the working_directory local workers run it in"), "\(refused.output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("direct.db")))
+        // A shell script run through ${interpreter} (Python, as in W&B) by the default command.
+        _ = try h.write("train.sh", "#!/bin/sh\necho hi\n")
+        let shell = try h.write("sh.yaml", try String(contentsOfFile: file, encoding: .utf8)
+            .replacingOccurrences(of: "program: train.py\ncommand: [python3, \"${program}\"]", with: "program: train.sh"))
+        let python = "program 'train.sh' is not a Python file, but the command runs it through ${interpreter} (Python: the default command, ${env} ${interpreter} ${program} ${args}): every trial would fail; write command: [bash, \"${program}\", \"${args}\"]"
+        let shellNoted = try runSweep(["validate", shell], in: h.directory.path)
+        #expect(shellNoted.status == 0 && shellNoted.output.contains("note: " + python), "\(shellNoted.output)")
+        let shellRun = try runSweep(["run", shell, "--db", h.path("sh.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+        #expect(shellRun.status == 2 && shellRun.output.contains("error: " + python), "\(shellRun.output)")
     }
 
     @Test func validatePrintsTheTrialsAGridWillRun() throws {
@@ -315,5 +331,12 @@ import Testing
         #expect(budget == 5, "the refused --add-trials raised the budget to \(budget)")
         let best = try h.run(["best", "w", "--db", h.db])
         #expect(best.status == 1 && best.output.contains("study 'w' finished without a complete trial (1 pruned: `sweep trials w"), "\(best.output)")
+        // Said once, without an empty "error: " line after it.
+        #expect(!best.output.contains("error:"), "\(best.output)")
+        // JSON and CSV: the empty list, and the same exit code (it was 0).
+        let json = try h.run(["best", "w", "--db", h.db, "--format", "json"])
+        #expect(json.status == 1 && json.output.hasPrefix("[") && json.output.contains("finished without a complete trial"), "\(json.output)")
+        let csv = try h.run(["best", "w", "--db", h.db, "--format", "csv"])
+        #expect(csv.status == 1 && csv.output.hasPrefix("number,state,"), "\(csv.output)")
     }
 }

@@ -376,6 +376,25 @@ func processExists(_ pid: Int32) -> Bool {
         // `sweep show` gives both, the stored seed and the program's.
         let shown = try h.run(["show", "seed", "0", "--db", h.db]).output
         #expect(shown.contains("seed: \(trials[0].seed) (SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF))"), "\(shown)")
+        // And the command line its program got, its macros expanded with the trial's values.
+        #expect(shown.contains("command (as a worker here runs it):\n  sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
+    }
+
+    /// `sweep show` gives a command trial's command line with its values exact (the
+    /// parameters it lists are rounded: 0.004255 for 0.004254957185880272) and the fixed
+    /// values the program got too, to run it again by hand.
+    @Test func showGivesTheExactCommandLine() throws {
+        let h = try SweepHarness("cmd-line")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\", sh, \"${args}\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "line", command: command, trials: 1, epochs: 1)
+            .replacingOccurrences(of: "  name: {choice: [alpha, beta]}", with: "  name: {choice: [alpha, beta]}\n  epochs: 20"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        let t = try #require(try h.trials(of: "line").first)
+        guard case .double(let x)? = t.params["x"] else { Issue.record("x is \(String(describing: t.params["x"]))"); return }
+        let shown = try h.run(["show", "line", "0", "--db", h.db]).output
+        #expect(shown.contains("command (as a worker here runs it):") && shown.contains(" sh --x=\(x) ") && shown.contains(" --epochs=20"), "\(shown)")
     }
 
     /// A program that reports once, pruned at that report by the default median pruner: the
@@ -956,6 +975,26 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let status = try h.run(["status", "d", "--db", rescued])
         #expect(status.output.contains("[INTERRUPTED]") && status.output.contains("continue with `sweep resume d --db \(rescued)`"), "\(status.output)")
         #expect(FileManager.default.fileExists(atPath: rescued + ".logs/d"), "the copy does not find the run's logs")
+    }
+
+    /// Removing the symbolic link `--db` named leaves the run alone, to its end and exit 0
+    /// (it ran to the end, then said the database was replaced and lost, exit 1).
+    @Test func aSymbolicLinkToTheDatabaseRemovedDuringTheRunLosesNothing() throws {
+        let h = try SweepHarness("db-link-removed")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 8, epochs: 2, sleep: 0.2))
+        let link = h.path("link.db")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: h.db)
+        let run = try h.start(["run", file, "--db", link, "--workers", "2", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        try #require(h.waitFor(timeout: 30) { FileManager.default.fileExists(atPath: h.db) && ((try? h.reader().read { q in try q.studies().count }) ?? 0) == 1 },
+                     "\(h.logText("run.log"))")
+        try FileManager.default.removeItem(atPath: link)
+        try #require(h.waitFor(timeout: 60) { !run.isRunning }, "\(h.logText("run.log"))")
+        let log = h.logText("run.log")
+        #expect(run.terminationStatus == 0 && !log.contains("while the sweep ran"), "\(log)")
+        let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state.isFinished }, "\(trials.map(\.state))")
     }
 
     /// Study `d` of 400 command trials of 0.3 s (a minute on two workers): long enough that a

@@ -580,6 +580,12 @@ extension RetrainTests {
         let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
         defer { if coordinator.isRunning { coordinator.terminate() } }
         #expect(try h.run(["worker", "--connect", endpoint, "--threads", "0"]).status == 2)
+        // An id the coordinator would refuse is a usage error at once (one with a line break
+        // waited for good; an empty or long one failed in libzmq: "set ROUTING_ID").
+        for bad in ["bad\nid", "", String(repeating: "w", count: 300)] {
+            let refused = try h.run(["worker", "--connect", endpoint, "--id", bad, "--give-up-after", "3"], timeout: 30)
+            #expect(refused.status == 2 && refused.output.contains("worker id must have 1-255 bytes and no control characters"), "\(refused.output)")
+        }
         let out = try h.run(["worker", "--connect", endpoint, "--workers-per-host", "3", "--threads", "2", "--id", "node", "--host", "node-a"], timeout: 120)
         #expect(out.status == 0, "\(out.output)")
         #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })

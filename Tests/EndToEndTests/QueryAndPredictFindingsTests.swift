@@ -318,7 +318,10 @@ import Training
         let logs = try h.run(["logs", "s", "0", "--db", h.db])
         #expect(logs.status == 2 && logs.output.contains("runs synthetic trials, which have no program output; `sweep show s 0`"), "\(logs.output)")
         let report = try h.run(["report", "s", "--db", h.db, "-o", "/nonexistent-dir/x.html"])
-        #expect(report.status == 1 && report.output.contains("the directory /nonexistent-dir does not exist"), "\(report.output)")
+        // Bad input, exit 2, as a --db in a missing directory is (it was 1).
+        #expect(report.status == 2 && report.output.contains("cannot write /nonexistent-dir/x.html: the directory /nonexistent-dir does not exist"), "\(report.output)")
+        let export = try h.run(["export", "s", "--db", h.db, "--out", "/nonexistent-dir/x.csv", "--format", "csv"])
+        #expect(export.status == 2 && export.output.contains("the directory /nonexistent-dir does not exist"), "\(export.output)")
         let wandb = try h.write("w.yaml", "program: t.py\nmethod: random\nmetric: {name: l}\nrun_cap: 3\nparameters:\n  a:\n    values: [1]\n  lr:\n    distribution: log_uniform_values\n    min: 0.5\n    max: 0.1\n")
         for command in ["convert", "validate"] {
             let out = try h.run(command == "convert" ? ["convert", "wandb", wandb] : ["validate", wandb])

@@ -382,12 +382,20 @@ import Testing
         #expect(run.output.contains("--dashboard '0.0.0.0:0' is beyond loopback: pass --dashboard-token TOKEN (state changes need it) or --dashboard-insecure"), "\(run.output)")
         let shortFlag = try s.sweep(["run", file, "--db", s.db, "--dashboard", "--dashboard-token", "short"])
         #expect(shortFlag.status == 2 && shortFlag.output.contains("--dashboard-token (or $SWEEP_DASHBOARD_TOKEN): at least 16 characters"), "\(shortFlag.output)")
+        // A dashboard option without --dashboard is refused (it was ignored).
+        for alone in [["--dashboard-linger", "5"], ["--dashboard-token", String(repeating: "t", count: 20)], ["--dashboard-insecure"], ["--dashboard-allow-host", "proxy"]] {
+            let refused = try s.sweep(["run", file, "--db", s.db] + alone)
+            #expect(refused.status == 2 && refused.output.contains("\(alone[0]) needs --dashboard"), "\(refused.output)")
+        }
         #expect(!FileManager.default.fileExists(atPath: s.db), "a refused command wrote the database")
         let bad = try s.sweep(["run", file, "--db", s.db, "--dashboard", "127.0.0.1:99999"])
         #expect(bad.status == 2 && bad.output.contains("port from 0 to 65535"), "\(bad.output)")
         // A ZeroMQ endpoint is said to be one (it was "beyond loopback", the host read as "tcp").
         let endpoint = try s.sweep(["dashboard", "--db", s.db, "--bind", "tcp://127.0.0.1:0"])
         #expect(endpoint.status == 2 && endpoint.output.contains("--bind 'tcp://127.0.0.1:0': the dashboard listens on HOST:PORT (HTTP), not a ZeroMQ endpoint; e.g. 127.0.0.1:0"), "\(endpoint.output)")
+        // A database no sweep can create (its directory is missing) is not waited for.
+        let missing = try s.sweep(["dashboard", "--db", "/nonexistent-\(getpid())/x.db", "--bind", "127.0.0.1:0"])
+        #expect(missing.status == 2 && missing.output.contains("the directory /nonexistent-\(getpid()) does not exist"), "\(missing.output)")
         let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"])
         try #require(r.status == 0, "\(r.output)")
         let dash = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0"])

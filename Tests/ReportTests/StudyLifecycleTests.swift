@@ -128,6 +128,13 @@ import Testing
         #expect(optionLike.status == 2 && optionLike.output.contains("a study name does not start with '-'"), "\(optionLike.output)")
         let taken = try s.sweep(["rename", "first", "second", "--db", s.db])
         #expect(taken.status == 2 && taken.output.contains("a study named 'second' already exists"), "\(taken.output)")
+        // Logs left under the new name by another study: refused, nothing moved (the logs
+        // stayed behind without a word, and the other study's were shown as this one's).
+        try FileManager.default.createDirectory(atPath: s.db + ".logs/renamed", withIntermediateDirectories: true)
+        let leftover = try s.sweep(["rename", "first", "renamed", "--db", s.db])
+        #expect(leftover.status == 2 && leftover.output.contains("the log folder \(s.db).logs/renamed already exists; move it away first"), "\(leftover.output)")
+        #expect(try Self.studyNames(s).sorted() == ["first", "second"] && FileManager.default.fileExists(atPath: artifacts + "/first/trial-0.swm"))
+        try FileManager.default.removeItem(atPath: s.db + ".logs/renamed")
         let renamed = try s.sweep(["rename", "first", "renamed", "--db", s.db])
         #expect(renamed.status == 0, "\(renamed.output)")
         #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])

@@ -51,6 +51,13 @@ struct DashboardCommand: ParsableCommand {
             _ = try database.reader() // a foreign or damaged database fails here, with exit 2
         } else {
             // Started before the sweep, as one often is: its studies appear once it runs.
+            // Not in a directory that does not exist, where no sweep can create it (it
+            // waited for good).
+            let directory = (database.path as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                throw UsageError("no database at \(database.path), and the directory \(directory) does not exist")
+            }
             print("no database at \(database.path) yet: its studies appear once a sweep creates it (sweep run ... --db \(database.path))")
         }
         let server = DashboardServer(databasePath: database.path, options: options)
@@ -88,7 +95,14 @@ struct DashboardFlags: ParsableArguments {
 
     /// The dashboard's options, or nil without `--dashboard`.
     func options() throws -> DashboardOptions? {
-        guard let bind else { return nil }
+        guard let bind else {
+            // A dashboard option alone serves nothing: said, not ignored (a token the user
+            // thought guarded a dashboard, a linger for a scraper that never had one).
+            let given = [dashboardToken != nil ? "--dashboard-token" : nil, dashboardInsecure ? "--dashboard-insecure" : nil,
+                         dashboardLinger != 0 ? "--dashboard-linger" : nil, dashboardAllowedHosts.isEmpty ? nil : "--dashboard-allow-host"].compactMap { $0 }
+            if let first = given.first { throw UsageError("\(first) needs --dashboard (it serves no dashboard without it)") }
+            return nil
+        }
         guard dashboardLinger >= 0, dashboardLinger <= 3600 else {
             throw UsageError("--dashboard-linger must be 0 to 3600 seconds, got \(dashboardLinger)")
         }

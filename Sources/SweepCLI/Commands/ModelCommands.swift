@@ -89,9 +89,7 @@ struct ModelCommand: ParsableCommand {
             }
             let bytes = try ArtifactDirectory(database: database.path).read(record.path)
             // Written whole or not at all (a full disk leaves no half model), with the reason.
-            do { try OutputFile.write(Data(bytes), to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
-            }
+            do { try OutputFile.write(Data(bytes), to: out) } catch { throw OutputFailure.of(error, writing: out) }
             print("wrote \(out): trial \(record.trialNumber), \(s.definition.metric) \(Fmt.value(record.value)), \(bytes.count) bytes")
         }
     }

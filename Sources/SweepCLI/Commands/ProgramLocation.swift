@@ -18,17 +18,43 @@ enum ProgramLocation {
             here = directory.hasPrefix("/") ? directory
                 : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
         }
+        // A command that starts with a relative path (`./train.sh`, `bin/train`) runs that file
+        // from there, whatever `program` says (not judged without a '/': PATH finds it).
+        if let first = commandWords(definition).first, first.contains("/"), !first.hasPrefix("/"), !first.contains("$"),
+           !FileManager.default.fileExists(atPath: here + "/" + first) {
+            return (first, here)
+        }
         guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition, here: here) }
         guard !program.hasPrefix("/") else { return nil } // (an image's or a remote path: not judged)
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
-        if let command = definition.template["command"]?.elements {
-            let words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }.filter { $0 != "${env}" }
+        if definition.template["command"]?.elements != nil {
+            let words = commandWords(definition)
             guard words.contains(where: { $0.contains("${program}") }) else { return nil }
             if words.first == "${program}", !program.contains("/"), inPath(program) { return nil }
         }
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
         return (program, here)
+    }
+
+    /// A `program` in another language that the command (or the default one) hands to
+    /// `${interpreter}`, which is Python as in W&B (a shell script failed every trial with
+    /// Python's "SyntaxError"), and the runner to name instead.
+    private static func scriptThroughPython(in definition: SweepDefinition) -> (program: String, runner: String)? {
+        guard case .string(let program)? = definition.template["program"]?.value,
+              let runner = otherRunners.first(where: { program.hasSuffix($0.key) })?.value else { return nil }
+        let words = definition.template["command"] == nil ? CommandTask.defaultCommand : commandWords(definition)
+        guard let i = words.firstIndex(of: "${interpreter}"), words.index(after: i) < words.endIndex, words[words.index(after: i)] == "${program}" else { return nil }
+        return (program, runner)
+    }
+
+    /// Script files of other languages, and what runs them.
+    private static let otherRunners = [".sh": "bash", ".bash": "bash", ".R": "Rscript", ".jl": "julia", ".rb": "ruby", ".pl": "perl", ".js": "node"]
+
+    /// The command's words that are plain text, `${env}` left out (it runs what follows).
+    private static func commandWords(_ definition: SweepDefinition) -> [String] {
+        (definition.template["command"]?.elements ?? []).compactMap { if case .string(let w) = $0.value { return w } else { return nil } }
+            .filter { $0 != "${env}" }
     }
 
     /// Without `program`: a relative script the command names (`[sh, train.sh, ...]`,
@@ -53,6 +79,9 @@ enum ProgramLocation {
     /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
     /// refused); another name only gets a note. Nil when it is there.
     static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
+        if let (program, runner) = scriptThroughPython(in: definition) {
+            return ("program '\(program)' is not a Python file, but the command runs it through ${interpreter} (Python\(definition.template["command"] == nil ? ": the default command, ${env} ${interpreter} ${program} ${args}" : "")): every trial would fail; write command: [\(runner), \"${program}\", \"${args}\"]", true)
+        }
         if let program = bareNameOutsidePath(in: definition) {
             return ("command starts with ${program} = '\(program)', a name without a '/', which is looked up in PATH, where it is not (a file of that name in the working directory is not run): write program: ./\(program), or put an interpreter first (command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"])", true)
         }
@@ -61,7 +90,8 @@ enum ProgramLocation {
             return ("command runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
         }
         guard let (program, here) = missing(in: definition, file: file) else { return nil }
-        let isScript = scriptExtensions.contains { program.hasSuffix($0) }
+        // (A path the command runs itself fails every trial to start, whatever its name.)
+        let isScript = scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
         let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
         guard definition.template["working_directory"] == nil else {
             return ("program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isScript)

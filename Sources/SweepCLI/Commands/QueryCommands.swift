@@ -216,21 +216,26 @@ struct Best: ParsableCommand {
             let s = try q.requireStudy(named: study)
             return (s, try q.best(study: s, top: top), try q.stateCounts(studyID: s.id))
         }
-        if trials.isEmpty && format == .table {
+        if trials.isEmpty {
             // (Trials a wall-time budget cut, or paused ones, are PRUNED: say where they are.)
             let pruned = counts[.pruned] ?? 0, failed = counts[.fail] ?? 0
+            let listing = ShellCommand.sweep(["trials", s.name, "--db", database.path])
             var notes: [String] = []
-            if pruned > 0 { notes.append("\(pruned) pruned: `sweep trials \(s.name) --db \(database.path) --state PRUNED --sort value` ranks them by their last value") }
-            if failed > 0 { notes.append("\(failed) failed: `sweep trials \(s.name) --db \(database.path) --state FAIL` lists them") }
+            if pruned > 0 { notes.append("\(pruned) pruned: `\(listing) --state PRUNED --sort value` ranks them by their last value") }
+            if failed > 0 { notes.append("\(failed) failed: `\(listing) --state FAIL` lists them") }
             let note = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
             // A finished study will have none: a script asking for its best trial gets a failure
-            // (it said "yet" and exit 0, as for a study still running).
-            guard s.state != .finished else {
+            // (it said "yet" and exit 0, as for a study still running), in every format (json
+            // and csv gave their empty list with exit 0).
+            if s.state == .finished {
+                if format != .table { try TrialListing.print(trials, study: s, format: format) }
                 FileHandle.standardError.write(Data("study '\(s.name)' finished without a complete trial\(note)\n".utf8))
-                throw ExitCode(1)
+                throw CommandFailure("")
             }
-            print("study '\(s.name)' has no complete trial yet\(note)")
-            return
+            if format == .table {
+                print("study '\(s.name)' has no complete trial yet\(note)")
+                return
+            }
         }
         try TrialListing.print(trials, study: s, format: format)
     }
@@ -251,6 +256,16 @@ struct Show: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
     @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
+
+    /// A command trial's command line, shell-quoted, as a worker on this host builds it
+    /// (`${args_json_file}` named by what it holds); nil for other studies.
+    static func commandLine(of trial: TrialRecord, in definition: SweepDefinition?) -> String? {
+        guard let definition, definition.task == .command,
+              case .command(let task)? = try? definition.spec(for: trial.params, trialSeed: trial.seed) else { return nil }
+        let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: trial.number, seed: trial.seed,
+                                                            argsJSONFile: "PARAMS.json", interpreter: CommandMacros.hostInterpreter, style: task.style))
+        return argv.map(ShellCommand.quoted).joined(separator: " ")
+    }
 
     func run() throws {
         let reader = try database.reader()
@@ -300,6 +315,12 @@ struct Show: ParsableCommand {
             print("  \(p.name) = \(t.params[p.name].map { TextTable.oneLine(TrialListing.display($0)) } ?? "(inactive)")")
         }
         for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(TextTable.oneLine(line)) }
+        // A command trial: the command line its program got, values exact and fixed ones
+        // included, to run it again by hand (the parameters above are rounded).
+        if let line = Self.commandLine(of: t, in: try? SweepDefinition.stored(s)) {
+            print("command (as a worker here runs it):")
+            print("  " + TextTable.oneLine(line))
+        }
         if !curve.isEmpty {
             // The objective's column is named after it; its copy among the metrics is left out
             // (a metric named `value` showed two `value` columns).
@@ -389,7 +410,7 @@ struct Export: ParsableCommand {
         let head = try JSONOutput.render(Document(study: JSONOutput.Study(s, phase: StudyPhase.of(s, databasePath: database.path), counts: counts), parameters: names, trials: []))
         guard head.hasSuffix("\"trials\" : [\n\n  ]\n}") else { throw CommandFailure("internal: unexpected JSON layout") }
         let file = try out.flatMap { $0 == "-" ? nil : $0 }.map { name in
-            do { return try OutputFile.Stream(named: name) } catch { throw CommandFailure("cannot write \(name): \(SystemErrorText.of(error))") }
+            do { return try OutputFile.Stream(named: name) } catch { throw OutputFailure.of(error, writing: name) }
         }
         func emit(_ bytes: [UInt8]) throws {
             guard let file else { return StandardStream.output.write(bytes) }
@@ -477,9 +498,7 @@ struct Export: ParsableCommand {
             return CSV.render(headers, rows)
         }
         if let out, out != "-" { // (`-` wrote a file named "-")
-            do { try OutputFile.write(text, to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
-            }
+            do { try OutputFile.write(text, to: out) } catch { throw OutputFailure.of(error, writing: out) }
         } else {
             print(text, terminator: "")
         }

@@ -39,11 +39,7 @@ struct ReportCommand: ParsableCommand {
             StandardStream.output.write(page)
             return
         }
-        do {
-            try OutputFile.write(page, to: path)
-        } catch {
-            throw CommandFailure("cannot write \(path): \(SystemErrorText.of(error))")
-        }
+        do { try OutputFile.write(page, to: path) } catch { throw OutputFailure.of(error, writing: path) }
         let kb = Double(page.utf8.count) / 1024
         print("wrote \(path) (\(String(format: "%.0f", kb)) KB): \(data.trials.count) trials, best \(data.metric) \(Fmt.value(data.best?.value))")
     }

@@ -110,7 +110,7 @@ struct Retrain: ParsableCommand {
             modelPath = nil
         }
         if let out {
-            do { try OutputFile.write(Data(model), to: out) } catch { throw CommandFailure("--out \(out): \(error)") }
+            do { try OutputFile.write(Data(model), to: out) } catch { throw OutputFailure.of(error, writing: out) }
             print("model written to \(out)")
         }
         let store = try database.writer()

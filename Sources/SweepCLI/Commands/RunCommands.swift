@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
             """)
 
     @Argument(help: "The sweep file (YAML).") var file: String
-    @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Local worker processes, one per core by default.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
@@ -143,7 +143,7 @@ struct Resume: ParsableCommand {
             """)
 
     @Argument(help: "The study's name.") var study: String
-    @Option(help: "Local worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Local worker processes, one per core by default.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
     @Flag(help: "Run the parameters of the failed trials again, each once, as new trials that add to the budget.") var retryFailed = false
     @Flag(help: "Continue although the data files changed since the study began (their fingerprint differs).") var force = false
@@ -389,6 +389,10 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
+        // (With --workers-per-host each process's id is this one with "-N" added.)
+        if let id, let problem = Wire.workerIDProblem(workersPerHost > 1 ? "\(id)-\(workersPerHost)" : id) {
+            throw UsageError("--id \(TextTable.oneLine(id)): \(problem)\(id.utf8.count > 250 ? " (\(id.utf8.count) bytes)" : "")")
+        }
         if let problem = EndpointOption.problem(connect, option: "--connect", listening: false) { throw UsageError(problem) }
         if let warning = EndpointOption.unresolvedHostWarning(connect) { StandardStream.error.write(warning + "\n") }
         try validateTiming(heartbeatMs: heartbeatMs, liveness: liveness)

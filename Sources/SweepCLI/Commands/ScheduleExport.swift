@@ -37,9 +37,7 @@ struct ExportSchedule: ParsableCommand {
         let definition = try SweepDefinition.parseStored(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
         let text = try ScheduleExportPlan.trainFile(definition: definition, study: study, member: chosen, steps: steps, params: params)
         if let out {
-            do { try OutputFile.write(Data(text.utf8), to: out) } catch {
-                throw CommandFailure("cannot write \(out): \(SystemErrorText.of(error))")
-            }
+            do { try OutputFile.write(Data(text.utf8), to: out) } catch { throw OutputFailure.of(error, writing: out) }
         } else {
             print(text, terminator: "")
         }

@@ -86,6 +86,14 @@ struct Rename: ParsableCommand {
         let artifacts = ArtifactDirectory(database: database.path)
         let from = artifacts.absolute(old), to = artifacts.absolute(new)
         let moveFolder = FileManager.default.fileExists(atPath: from)
+        let logs = URL(fileURLWithPath: commandLogDirectory(database.path))
+        let oldLogs = logs.appendingPathComponent(old).path, newLogs = logs.appendingPathComponent(new).path
+        // Another study's logs under the new name (one deleted by hand, or renamed away with
+        // its logs left): they would be shown as this study's (the logs stayed behind, said
+        // nowhere, and `sweep logs NEW` found none).
+        if FileManager.default.fileExists(atPath: oldLogs), FileManager.default.fileExists(atPath: newLogs) {
+            throw UsageError("cannot rename: the log folder \(newLogs) already exists; move it away first")
+        }
         if moveFolder {
             guard !FileManager.default.fileExists(atPath: to) else {
                 throw UsageError("cannot rename: the model folder \(to) already exists; move it away first")
@@ -101,9 +109,7 @@ struct Rename: ParsableCommand {
             throw error
         }
         // Its command logs follow (`sweep logs NEW`); a failure to move them loses nothing.
-        let logs = URL(fileURLWithPath: commandLogDirectory(database.path))
-        let oldLogs = logs.appendingPathComponent(old).path, newLogs = logs.appendingPathComponent(new).path
-        if FileManager.default.fileExists(atPath: oldLogs), !FileManager.default.fileExists(atPath: newLogs), rename(oldLogs, newLogs) != 0 {
+        if FileManager.default.fileExists(atPath: oldLogs), rename(oldLogs, newLogs) != 0 {
             StandardStream.error.write("warning: the command logs stay in \(oldLogs): \(String(cString: strerror(errno)))\n")
         }
         unlink(oldLock.path)

@@ -71,6 +71,9 @@ enum StatusView {
             let error = w.lastError ?? ""
             out.append("  QUARANTINED \(w.worker) on \(w.host): \(error.prefix(100))\(error.count > 100 ? "..." : "")")
         }
-        return out
+        // Each line one line, control characters shown escaped as in tables: a text choice
+        // holding a line break split the block (the live display then moved up one row too
+        // few and crept down the screen) and an escape sequence reached the terminal.
+        return out.map(TextTable.oneLine)
     }
 }
