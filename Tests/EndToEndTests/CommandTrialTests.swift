@@ -380,6 +380,22 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(shown.contains("command (as a worker here runs it):\n  sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
     }
 
+    /// Text values with control characters are shown escaped on status's lines, as in tables:
+    /// a line break split the "best:" line (the live display then crept down the screen) and
+    /// an escape sequence reached the terminal.
+    @Test func statusShowsControlCharactersInValuesEscaped() throws {
+        let h = try SweepHarness("cmd-status-escape")
+        defer { h.cleanUp() }
+        let command = "[sh, -c, \"echo '{\\\"loss\\\": 1}' >&$SWEEP_REPORT_FD\"]"
+        let file = try h.write("s.yaml", commandSweep(study: "esc", command: command, trials: 1, epochs: 1)
+            .replacingOccurrences(of: "  name: {choice: [alpha, beta]}", with: "  name: {choice: [\"line1\\nline2\\e[31mred\"]}"))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(status == 0, "\(output)")
+        let shown = try h.run(["status", "esc", "--db", h.db]).output
+        let best = try #require(shown.split(separator: "\n").first { $0.contains("best: trial 0") }, "\(shown)")
+        #expect(best.hasSuffix("name=line1\\nline2\\u{1B}[31mred") && !shown.contains("\u{1B}"), "\(shown)")
+    }
+
     /// `sweep show` gives a command trial's command line with its values exact (the
     /// parameters it lists are rounded: 0.004255 for 0.004254957185880272) and the fixed
     /// values the program got too, to run it again by hand.
