@@ -396,6 +396,17 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(best.hasSuffix("name=line1\\nline2\\u{1B}[31mred") && !shown.contains("\u{1B}"), "\(shown)")
     }
 
+    /// Before a command study's trials reported, `--sort` knows its objective only (it listed
+    /// the built-in trainer's metrics as the choices).
+    @Test func sortingACommandStudyWithoutReportsNamesItsObjectiveOnly() throws {
+        let h = try SweepHarness("cmd-sort")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", commandSweep(study: "nosort", command: "[sh, -c, \"exit 3\"]", trials: 1, epochs: 1))
+        _ = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        let sorted = try h.run(["trials", "nosort", "--db", h.db, "--sort", "bogus"])
+        #expect(sorted.status == 2 && sorted.output.contains("or one of: loss\n") && !sorted.output.contains("val_accuracy"), "\(sorted.output)")
+    }
+
     /// `sweep show` gives a command trial's command line with its values exact (the
     /// parameters it lists are rounded: 0.004255 for 0.004254957185880272) and the fixed
     /// values the program got too, to run it again by hand.

@@ -191,7 +191,15 @@ struct Trials: ParsableCommand {
         var known = Set(trials.flatMap { $0.metrics.keys })
         known.insert(study.definition.metric)
         // Before any trial reported, the metrics a trial can report; after, those they did.
-        if trials.allSatisfy({ $0.metrics.isEmpty }) { known.formUnion(SweepDefinition.trainingMetrics + ["value"]) }
+        // (A command's metrics are its program's: only the objective is known before.)
+        if trials.allSatisfy({ $0.metrics.isEmpty }) {
+            switch (try? SweepDefinition.stored(study))?.task {
+            case .training?: known.formUnion(SweepDefinition.trainingMetrics)
+            case .synthetic?: known.insert("value")
+            case .command?: break
+            case nil: known.formUnion(SweepDefinition.trainingMetrics + ["value"])
+            }
+        }
         guard known.contains(name) else {
             throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().joined(separator: ", "))")
         }
