@@ -265,6 +265,20 @@ import Testing
         #expect(shellRun.status == 2 && shellRun.output.contains("error: " + python), "\(shellRun.output)")
     }
 
+    /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):
+    /// `validate` says so for a choice list that mixes text and true/false.
+    @Test func validateNotesYesAndNoReadAsFlagsAmongWords() throws {
+        let h = try SweepHarness("validate-yes")
+        defer { h.cleanUp() }
+        let file = try h.write("y.yaml", commandSweep(study: "y", command: "[sh, -c, \"exit 0\"]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "  name: {choice: [alpha, beta]}", with: "  mode: {choice: [stop, yes, later]}\n  country: {choice: [no, se, dk]}"))
+        let out = try h.run(["validate", file])
+        #expect(out.status == 0 && out.output.contains("note: the choices of mode mix text with true/false: YAML reads an unquoted yes, no, on or off as true or false")
+                && out.output.contains("note: the choices of country mix"), "\(out.output)")
+        // A list of flags alone, or of quoted words, is no such mix.
+        #expect(!out.output.contains("choices of flag"), "\(out.output)")
+    }
+
     @Test func validatePrintsTheTrialsAGridWillRun() throws {
         let h = try SweepHarness("validate-grid")
         defer { h.cleanUp() }

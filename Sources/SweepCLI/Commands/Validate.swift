@@ -30,6 +30,7 @@ struct Validate: ParsableCommand {
                 print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
             if let (message, _) = ProgramLocation.problem(for: d, file: file) { print("note: " + message) }
+            for p in d.space.parameters { if let note = Self.yesNoNote(p) { print(TextTable.oneLine("note: " + note)) } }
             if let note = d.rungEpochsNote { print("note: " + note) }
             // The data every trial reads (loaded once by the check above: the loader caches it).
             if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {
@@ -40,6 +41,16 @@ struct Validate: ParsableCommand {
             print("\(file): valid train file: \(c.data.dataset.rawValue), \(c.training.epochs) epochs, \(c.training.optimizer.name.rawValue)")
             if let dataset { print(Self.dataLine(dataset)) }
         }
+    }
+
+    /// A choice list that mixes text with true/false: YAML read an unquoted `yes`, `no`, `on`
+    /// or `off` among words as a flag (`[stop, yes, later]` is `[stop, true, later]`, and the
+    /// program got `--m=True`), as W&B's PyYAML does; said, since a list is rarely meant so.
+    static func yesNoNote(_ p: Search.Parameter) -> String? {
+        guard case .categorical(let choices, _) = p.distribution,
+              choices.contains(where: { if case .bool = $0 { true } else { false } }),
+              choices.contains(where: { if case .string = $0 { true } else { false } }) else { return nil }
+        return "the choices of \(p.name) mix text with true/false: YAML reads an unquoted yes, no, on or off as true or false (as W&B's PyYAML does); quote them ('yes') to keep them text"
     }
 
     /// The split sizes, sample shape and classes of the data a file reads.

@@ -45,6 +45,13 @@ def _resumed_epoch():
 
 _state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None}
 
+# The process that imports the client first reports for the trial; the processes it starts
+# do not, even those started before its first report or init(): W&B's cross-validation
+# example starts its folds first, and fold 0's value became the trial's while the mean the
+# script reported later was dropped as a repeated epoch.
+if "SWEEP_REPORT_FD" in os.environ and "SWEEP_CLIENT_PID" not in os.environ:
+    os.environ["SWEEP_CLIENT_PID"] = str(os.getpid())
+
 
 def in_sweep():
     """True when a Sweep worker started this program, and not a process started by one

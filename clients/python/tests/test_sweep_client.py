@@ -172,17 +172,27 @@ class InsideASweep(unittest.TestCase):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
         full_env.update(env, PYTHONPATH=CLIENT)
         proc = subprocess.Popen([sys.executable, "-c", code], env=full_env, pass_fds=(report_w, decision_r),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         os.close(report_w)
         os.close(decision_r)
         lines = []
-        with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
-            for answer in answers:
-                line = reports.readline()
-                lines.append(json.loads(line))
-                decisions.write(answer + "\n")
-            # What it writes after the last answer (a summary at exit), read to the end.
-            lines += [json.loads(l) for l in reports.read().splitlines() if l.strip()]
+        # A program waiting for an answer it is not given would hang the test: killed after
+        # 60 s with the processes it started, it fails instead (its pipe closes, the reads end).
+        import signal, threading
+        watchdog = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        watchdog.start()
+        try:
+            with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
+                for answer in answers:
+                    line = reports.readline()
+                    lines.append(json.loads(line) if line else None)
+                    decisions.write(answer + "\n")
+                # What it writes after the last answer (a summary at exit), read to the end.
+                lines += [json.loads(l) for l in reports.read().splitlines() if l.strip()]
+        except BrokenPipeError:
+            pass
+        finally:
+            watchdog.cancel()
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
         self.stderr = err
@@ -343,6 +353,23 @@ class InsideASweep(unittest.TestCase):
                 "    run.log({'val_accuracy': 0.9})\n")
         lines, _ = self.run_with_worker(code, ["continue 1"], {"SWEEP_METRIC": "val_accuracy"})
         self.assertEqual(lines, [{"val_accuracy": 0.9, "epoch": 1}])
+
+    def test_processes_started_before_the_first_report_do_not_report(self):
+        # As W&B's cross-validation example does: the folds start (and log) before the
+        # script's own init(); fold 0's value was the trial's, the mean dropped.
+        code = ("import multiprocessing as mp, sweep_client as wandb\n"
+                "def fold(i):\n"
+                "    r = wandb.init()\n"
+                "    r.log({'val_accuracy': i / 10})\n"
+                "    r.finish()\n"
+                "if __name__ == '__main__':\n"
+                "    for i in range(3):\n"
+                "        p = mp.get_context('fork').Process(target=fold, args=(i,)); p.start(); p.join()\n"
+                "    p = mp.get_context('spawn').Process(target=fold, args=(5,)); p.start(); p.join()\n"
+                "    run = wandb.init()\n"
+                "    run.log({'val_accuracy': 0.25})\n")
+        lines, _ = self.run_with_worker(code, ["continue 1"], {"SWEEP_METRIC": "val_accuracy"})
+        self.assertEqual(lines, [{"val_accuracy": 0.25, "epoch": 1}])
 
     def test_define_metric_summary_is_the_runs_value(self):
         code = ("import sweep_client as wandb\n"
