@@ -24,48 +24,75 @@ public final class StudyHistory {
         self.curves = Array(repeating: nil, count: trials.count)
     }
 
-    /// What pruners ask of a trial's curve at each report, kept as reports come: its last
-    /// step, the one before, and the best value up to the last. Asked at the last step (as
-    /// a pruner is, report after report), these are O(1); they were found by sorting the
-    /// whole curve at every report, quadratic in a trial's epochs (a 40,000-epoch trial
-    /// took a minute of the coordinator's loop). Nil: to be computed from the curve again
-    /// (a repeated or earlier step was reported, or the curve was cut).
-    private struct CurveSummary {
-        var lastStep: Int?
-        var stepBeforeLast: Int?
-        /// The best non-NaN value up to `lastStep` (NaN when there is none).
-        var best: Double = .nan
-    }
-    private var curves: [CurveSummary?]
+    /// What pruners ask of a running trial's curve at each report, kept as reports come:
+    /// its steps in order and the best value up to each. Asked at the latest step (as a
+    /// pruner is, report after report) or at any other, these are O(log n); they were found
+    /// by sorting or scanning the whole curve at every report, quadratic in a trial's epochs
+    /// (a 40,000-epoch trial took a minute of the coordinator's loop). Nil: built from the
+    /// curve when next asked (a repeated or earlier step was reported, or the curve was cut);
+    /// dropped when the trial finishes (pruners judge running trials; memory stays that of
+    /// the running ones).
+    private struct CurveIndex {
+        /// The reported steps, ascending.
+        var steps: [Int] = []
+        /// `prefixBest[i]`: the best non-NaN value at `steps[...i]` (NaN when there is none).
+        var prefixBest: [Double] = []
 
-    private func curveSummary(_ number: Int) -> CurveSummary {
-        if let known = curves[number] { return known }
-        var summary = CurveSummary()
-        for (step, value) in trials[number].intermediate.sorted(by: { $0.key < $1.key }) {
-            summary.stepBeforeLast = summary.lastStep
-            summary.lastStep = step
-            if !value.isNaN, summary.best.isNaN || direction.isBetter(value, than: summary.best) { summary.best = value }
+        mutating func append(_ step: Int, _ value: Double, _ direction: Direction) {
+            let before = prefixBest.last ?? .nan
+            steps.append(step)
+            prefixBest.append(value.isNaN || (!before.isNaN && !direction.isBetter(value, than: before)) ? before : value)
         }
-        curves[number] = summary
-        return summary
+
+        /// How many steps are at or below `step` (binary search).
+        func count(upTo step: Int) -> Int {
+            var lo = 0, hi = steps.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if steps[mid] <= step { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+    }
+    private var curves: [CurveIndex?]
+
+    private func curveIndex(_ number: Int) -> CurveIndex {
+        if let known = curves[number] { return known }
+        var index = CurveIndex()
+        for (step, value) in trials[number].intermediate.sorted(by: { $0.key < $1.key }) { index.append(step, value, direction) }
+        // (Kept for a trial still reporting; a finished one's is built for the question.)
+        if !trials[number].state.isFinished { curves[number] = index }
+        return index
     }
 
     /// The best non-NaN value trial `number` reported up to and including `step` (NaN when
     /// there is none). Later steps (which a rebuilt history may already hold) are ignored.
     public func bestIntermediate(_ number: Int, upTo step: Int) -> Double {
-        let summary = curveSummary(number)
-        if let last = summary.lastStep, step >= last { return summary.best }
-        return direction.best(of: trials[number].intermediate.filter { $0.key <= step }.map(\.value))
+        let index = curveIndex(number)
+        let n = index.count(upTo: step)
+        return n == 0 ? .nan : index.prefixBest[n - 1]
     }
 
     /// The highest step trial `number` reported below `step`, if any.
     public func previousStep(_ number: Int, before step: Int) -> Int? {
-        let summary = curveSummary(number)
-        if let last = summary.lastStep {
-            if step == last { return summary.stepBeforeLast }
-            if step > last { return last }
-        }
-        return trials[number].intermediate.keys.filter { $0 < step }.max()
+        let index = curveIndex(number)
+        let n = index.count(upTo: step - 1)
+        return n == 0 ? nil : index.steps[n - 1]
+    }
+
+    /// The first step trial `number` reported at or after `step`, if any.
+    public func firstStep(_ number: Int, atOrAfter step: Int) -> Int? {
+        let index = curveIndex(number)
+        let n = index.count(upTo: step - 1)
+        return n < index.steps.count ? index.steps[n] : nil
+    }
+
+    /// The steps trial `number` reported up to and including `step`, ascending, and the
+    /// best non-NaN value before each position (`bestBefore(i)`: of the first `i` steps).
+    func reportedSteps(_ number: Int, upTo step: Int) -> (steps: ArraySlice<Int>, bestOfFirst: (Int) -> Double) {
+        let index = curveIndex(number)
+        let n = index.count(upTo: step)
+        return (index.steps[..<n], { i in i == 0 ? .nan : index.prefixBest[i - 1] })
     }
 
     /// The `version` right after trial `number` last changed (0 if it came with `init`).
@@ -137,14 +164,10 @@ public final class StudyHistory {
     /// trials (as Optuna does).
     public func report(_ number: Int, step: Int, value: Double) {
         let replaced = trials[number].intermediate.updateValue(value, forKey: step) != nil
-        if !replaced, let summary = curves[number], summary.lastStep.map({ step > $0 }) ?? true {
-            var next = summary
-            next.stepBeforeLast = summary.lastStep
-            next.lastStep = step
-            if !value.isNaN, next.best.isNaN || direction.isBetter(value, than: next.best) { next.best = value }
-            curves[number] = next
+        if !replaced, curves[number] != nil, curves[number]!.steps.last.map({ step > $0 }) ?? true {
+            curves[number]!.append(step, value, direction)
         } else {
-            curves[number] = nil // (computed again when asked)
+            curves[number] = nil // (built again when asked)
         }
         version &+= 1
         stamps[number] = version
@@ -174,6 +197,7 @@ public final class StudyHistory {
     public func finish(_ number: Int, state: TrialState, value: Double?) {
         trials[number].state = state
         trials[number].value = value
+        curves[number] = nil
         version &+= 1
         stamps[number] = version
         logChange(number)

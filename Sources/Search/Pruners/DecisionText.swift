@@ -17,15 +17,6 @@ func decisionText(_ v: Double) -> String {
 /// "1 trial" / "3 trials".
 func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
 
-extension TrialSnapshot {
-    /// The reported values up to and including `step`, in step order. Later steps (which a
-    /// rebuilt history may already hold) are ignored, so replaying a decision gives the
-    /// same answer.
-    func curve(upTo step: Int) -> [(step: Int, value: Double)] {
-        intermediate.filter { $0.key <= step }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
-}
-
 extension Direction {
     /// The better of the non-NaN values, or NaN if there are none (numpy's nanmin/nanmax).
     func best(of values: [Double]) -> Double {

@@ -26,24 +26,24 @@ public final class PatientPruner: Pruner {
         guard let trial = history.trial(number), trial.intermediate[step] != nil else {
             return .keep("no value reported at step \(step)")
         }
-        let curve = trial.curve(upTo: step)
-        if curve.count <= patience + 1 {
-            return .keep("\(plural(curve.count, "value")) reported; patience needs more than \(patience + 1)")
+        // (The steps in order with the best before each position, kept by the history: the
+        // whole curve was sorted at every report, quadratic in a trial's epochs.)
+        let (steps, bestOfFirst) = history.reportedSteps(number, upTo: step)
+        if steps.count <= patience + 1 {
+            return .keep("\(plural(steps.count, "value")) reported; patience needs more than \(patience + 1)")
         }
         let direction = history.direction
         let worst = direction.worst
-        let split = curve.count - patience - 1
-        let before = curve[..<split].map { $0.value.isNaN ? worst : $0.value }
-        let after = curve[split...].map { $0.value.isNaN ? worst : $0.value }
-        let stale: Bool
-        let bestBefore: Double, bestAfter: Double
-        if direction == .minimize {
-            bestBefore = before.min()!; bestAfter = after.min()!
-            stale = bestBefore + minDelta < bestAfter
-        } else {
-            bestBefore = before.max()!; bestAfter = after.max()!
-            stale = bestBefore - minDelta > bestAfter
+        let split = steps.startIndex + steps.count - patience - 1
+        // NaN counts as the worst value on both sides.
+        let bestBeforeKept = bestOfFirst(split - steps.startIndex)
+        let bestBefore = bestBeforeKept.isNaN ? worst : bestBeforeKept
+        var bestAfter = worst
+        for s in steps[split...] {
+            let v = trial.intermediate[s] ?? .nan
+            if !v.isNaN, direction.isBetter(v, than: bestAfter) { bestAfter = v }
         }
+        let stale = direction == .minimize ? bestBefore + minDelta < bestAfter : bestBefore - minDelta > bestAfter
         let window = "the best of the last \(plural(patience + 1, "value")) (\(decisionText(bestAfter)))"
         guard stale else {
             return .keep("\(window) is not worse than the earlier best \(decisionText(bestBefore)) by more than min_delta \(decisionText(minDelta))")

@@ -31,25 +31,20 @@ final class RungIndex {
         guard let changed = cursor.changes(in: history) else {
             rungs = Array(repeating: SortedArray(), count: promotionSteps.count)
             contributed = [:]
-            for t in history.trials { add(t) }
+            for t in history.trials { add(t, history) }
             return
         }
         for n in changed {
             remove(n)
-            add(history.trials[n])
+            add(history.trials[n], history)
         }
     }
 
-    /// The trial's value at rung `r` from its intermediate values, if it reached it.
-    func rungValue(of trial: TrialSnapshot, rung r: Int) -> Double? {
-        let target = promotionSteps[r]
-        var bestStep = Int.max
-        var value: Double?
-        for (step, v) in trial.intermediate where step >= target && step < bestStep {
-            bestStep = step
-            value = v
-        }
-        return value
+    /// The trial's value at rung `r` from its intermediate values, if it reached it: at the
+    /// first step at or after the rung's (the history finds it by binary search; a scan of
+    /// the whole curve per rung at every report was quadratic in a trial's epochs).
+    func rungValue(of trial: TrialSnapshot, rung r: Int, in history: StudyHistory) -> Double? {
+        history.firstStep(trial.number, atOrAfter: promotionSteps[r]).flatMap { trial.intermediate[$0] }
     }
 
     /// How many values compete at rung `r` for trial `number`: the other trials' values
@@ -83,11 +78,13 @@ final class RungIndex {
         return k < lo ? other(k) : k == lo ? value : other(k - 1)
     }
 
-    private func add(_ trial: TrialSnapshot) {
+    private func add(_ trial: TrialSnapshot, _ history: StudyHistory) {
         if let includes, !includes(trial.number) { return }
+        // (A trial that reported nothing has no rung value: no index built for it.)
+        guard !trial.intermediate.isEmpty else { return }
         var values: [Double?] = []
         for r in promotionSteps.indices {
-            let v = rungValue(of: trial, rung: r)
+            let v = rungValue(of: trial, rung: r, in: history)
             guard let v, !v.isNaN else { values.append(nil); continue }
             values.append(v)
             rungs[r].insert(Entry(value: v, number: trial.number))
