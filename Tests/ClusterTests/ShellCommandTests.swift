@@ -26,4 +26,21 @@ struct ShellCommandTests {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text == words.map { $0 + "\n" }.joined(), "\(text)")
     }
+
+    /// Control characters in `$'...'`, which bash reads back byte for byte (in single quotes
+    /// they had been shown escaped, and a pasted `\n` stayed two characters).
+    @Test func controlCharactersComeBackAsTheyWere() throws {
+        let words = ["line\nbreak", "tab\there", "esc\u{1B}[31mred", "bell\u{07}", "it's \\ \u{85}c1", "cr\r"]
+        #expect(ShellCommand.quoted("line\nbreak") == #"$'line\nbreak'"#)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "printf '%s\\0' " + words.map(ShellCommand.quoted).joined(separator: " ")]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let back = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        #expect(back == words, "\(back)")
+    }
 }

@@ -291,6 +291,19 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(waitAfterStop() < 1.1)
     }
 
+    /// A program that writes on after its trial was pruned gets a cancel per report: the
+    /// worker says so once (255 warnings for one prune).
+    @Test func aCancelIsLoggedOncePerAttempt() {
+        var h = WorkerHarness()
+        h.runningTrial()
+        func warnings(_ actions: [WorkerCore.Action]) -> Int {
+            actions.filter { if case .log(.warning, let text) = $0 { text.contains("cancelled") } else { false } }.count
+        }
+        let ref = TrialRef(trial: 3, attempt: 1)
+        let said = (0..<5).map { _ in warnings(h.receive(.cancel(ref, reason: "no lease for \(ref) on this worker"))) }
+        #expect(said == [1, 0, 0, 0, 0], "\(said)")
+    }
+
     @Test func givesUpWithoutACoordinator() {
         var h = WorkerHarness { $0.giveUpAfterSeconds = 5 }
         _ = h.tick()

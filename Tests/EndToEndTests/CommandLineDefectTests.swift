@@ -263,6 +263,14 @@ import Testing
         #expect(shellNoted.status == 0 && shellNoted.output.contains("note: " + python), "\(shellNoted.output)")
         let shellRun = try runSweep(["run", shell, "--db", h.path("sh.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
         #expect(shellRun.status == 2 && shellRun.output.contains("error: " + python), "\(shellRun.output)")
+        // Without an extension, its #! line says what it is.
+        _ = try h.write("runme", "#!/usr/bin/env bash\necho hi\n")
+        let bare = try h.write("bare.yaml", try String(contentsOfFile: shell, encoding: .utf8).replacingOccurrences(of: "program: train.sh", with: "program: runme"))
+        let bareRun = try runSweep(["run", bare, "--db", h.path("bare.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+        #expect(bareRun.status == 2 && bareRun.output.contains("program 'runme' is not a Python file") && bareRun.output.contains("write command: [bash, \"${program}\""), "\(bareRun.output)")
+        _ = try h.write("pyscript", "#!/usr/bin/env python3\nprint(1)\n")
+        let py = try h.write("py.yaml", try String(contentsOfFile: shell, encoding: .utf8).replacingOccurrences(of: "program: train.sh", with: "program: pyscript"))
+        #expect(!(try runSweep(["validate", py], in: h.directory.path).output.contains("not a Python file")))
     }
 
     /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):

@@ -135,6 +135,11 @@ import Testing
         #expect(leftover.status == 2 && leftover.output.contains("the log folder \(s.db).logs/renamed already exists; move it away first"), "\(leftover.output)")
         #expect(try Self.studyNames(s).sorted() == ["first", "second"] && FileManager.default.fileExists(atPath: artifacts + "/first/trial-0.swm"))
         try FileManager.default.removeItem(atPath: s.db + ".logs/renamed")
+        // A symbolic link there that leads nowhere is something there too.
+        try FileManager.default.createSymbolicLink(atPath: s.db + ".logs/renamed", withDestinationPath: "/nonexistent-\(getpid())")
+        let dangling = try s.sweep(["rename", "first", "renamed", "--db", s.db])
+        #expect(dangling.status == 2 && dangling.output.contains("already exists; move it away first"), "\(dangling.output)")
+        try FileManager.default.removeItem(atPath: s.db + ".logs/renamed")
         let renamed = try s.sweep(["rename", "first", "renamed", "--db", s.db])
         #expect(renamed.status == 0, "\(renamed.output)")
         #expect(try Self.studyNames(s).sorted() == ["renamed", "second"])

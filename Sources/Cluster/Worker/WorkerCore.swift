@@ -126,6 +126,8 @@ struct WorkerCore {
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
     private var studyOver: String?
+    /// The attempt whose cancel was last said in the log.
+    private var cancelSaid: TrialRef?
     /// A `--forever` worker's wait before it asks for the next study: 1 s (or the back-off
     /// cap, if lower), doubling up to that cap while a finished coordinator still answers
     /// `stop`; back to 1 s once a study hands it work. (It waited the cap, 10 s, every time:
@@ -321,7 +323,12 @@ struct WorkerCore {
             if let i = ahead.firstIndex(where: { $0.trial == ref.trial && $0.attempt == ref.attempt }) {
                 ahead.remove(at: i)
             } else if let c = current, c.trial == ref.trial, c.attempt == ref.attempt {
-                out.append(.log(.warning, "trial \(ref.trial) cancelled: \(reason)"))
+                // Once per attempt: a program that writes on after its trial ended (it reads no
+                // decisions) is answered a cancel per report, 255 warnings for one prune.
+                if cancelSaid != ref {
+                    cancelSaid = ref
+                    out.append(.log(.warning, "trial \(ref.trial) cancelled: \(reason)"))
+                }
                 if c.running {
                     out.append(.toRunner(.cancel(ref, reason: reason)))
                 } else {

@@ -40,12 +40,33 @@ enum ProgramLocation {
     /// A `program` in another language that the command (or the default one) hands to
     /// `${interpreter}`, which is Python as in W&B (a shell script failed every trial with
     /// Python's "SyntaxError"), and the runner to name instead.
-    private static func scriptThroughPython(in definition: SweepDefinition) -> (program: String, runner: String)? {
+    private static func scriptThroughPython(in definition: SweepDefinition, file: String) -> (program: String, runner: String)? {
         guard case .string(let program)? = definition.template["program"]?.value,
-              let runner = otherRunners.first(where: { program.hasSuffix($0.key) })?.value else { return nil }
+              let runner = otherRunners.first(where: { program.hasSuffix($0.key) })?.value ?? shebangRunner(of: program, in: definition, file: file) else { return nil }
         let words = definition.template["command"] == nil ? CommandTask.defaultCommand : commandWords(definition)
         guard let i = words.firstIndex(of: "${interpreter}"), words.index(after: i) < words.endIndex, words[words.index(after: i)] == "${program}" else { return nil }
         return (program, runner)
+    }
+
+    /// For a program without a known extension: the interpreter its `#!` line names, when
+    /// that is not Python (`#!/bin/sh` gives `sh`, `#!/usr/bin/env Rscript` gives `Rscript`).
+    private static func shebangRunner(of program: String, in definition: SweepDefinition, file: String) -> String? {
+        guard !program.contains("$"), !program.hasSuffix(".py") else { return nil }
+        var here = FileManager.default.currentDirectoryPath
+        if case .string(let directory)? = definition.template["working_directory"]?.value, !directory.contains("$") {
+            here = directory.hasPrefix("/") ? directory
+                : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL.path
+        }
+        let path = program.hasPrefix("/") ? program : here + "/" + program
+        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 256) else { return nil }
+        try? handle.close()
+        let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        guard line.hasPrefix("#!") else { return nil }
+        let words = line.dropFirst(2).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+        let interpreter = (words.first.map { ($0 as NSString).lastPathComponent } == "env" ? words.dropFirst().first { !$0.hasPrefix("-") } : words.first)
+            .map { ($0 as NSString).lastPathComponent }
+        guard let interpreter, !interpreter.hasPrefix("python") else { return nil }
+        return interpreter
     }
 
     /// Script files of other languages, and what runs them.
@@ -79,7 +100,7 @@ enum ProgramLocation {
     /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
     /// refused); another name only gets a note. Nil when it is there.
     static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
-        if let (program, runner) = scriptThroughPython(in: definition) {
+        if let (program, runner) = scriptThroughPython(in: definition, file: file) {
             return ("program '\(program)' is not a Python file, but the command runs it through ${interpreter} (Python\(definition.template["command"] == nil ? ": the default command, ${env} ${interpreter} ${program} ${args}" : "")): every trial would fail; write command: [\(runner), \"${program}\", \"${args}\"]", true)
         }
         if let program = bareNameOutsidePath(in: definition) {

@@ -30,7 +30,7 @@ struct ExportSchedule: ParsableCommand {
     func run() throws {
         let (record, chosen, steps, params) = try database.reader().read { q in
             let s = try q.requireStudy(named: study)
-            let t = try q.chosenTrial(of: s, number: trial, otherwise: "a complete trial to export")
+            let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to export")
             let all = try q.trials(studyID: s.id)
             return (s, t, try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
         }

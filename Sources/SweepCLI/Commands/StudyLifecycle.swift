@@ -91,11 +91,11 @@ struct Rename: ParsableCommand {
         // Another study's logs under the new name (one deleted by hand, or renamed away with
         // its logs left): they would be shown as this study's (the logs stayed behind, said
         // nowhere, and `sweep logs NEW` found none).
-        if FileManager.default.fileExists(atPath: oldLogs), FileManager.default.fileExists(atPath: newLogs) {
+        if FileManager.default.fileExists(atPath: oldLogs), Self.isTaken(newLogs) {
             throw UsageError("cannot rename: the log folder \(newLogs) already exists; move it away first")
         }
         if moveFolder {
-            guard !FileManager.default.fileExists(atPath: to) else {
+            guard !Self.isTaken(to) else {
                 throw UsageError("cannot rename: the model folder \(to) already exists; move it away first")
             }
             guard rename(from, to) == 0 else {
@@ -115,6 +115,13 @@ struct Rename: ParsableCommand {
         unlink(oldLock.path)
         unlink(newLock.path)
         print("renamed study '\(old)' to '\(new)' in \(database.path)")
+    }
+
+    /// Whether something is at `path`, a symbolic link that leads nowhere included (a
+    /// `fileExists` follows it and said no; the rename then could not move into it).
+    static func isTaken(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 }
 
