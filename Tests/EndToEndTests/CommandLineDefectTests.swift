@@ -271,6 +271,11 @@ import Testing
         _ = try h.write("pyscript", "#!/usr/bin/env python3\nprint(1)\n")
         let py = try h.write("py.yaml", try String(contentsOfFile: shell, encoding: .utf8).replacingOccurrences(of: "program: train.sh", with: "program: pyscript"))
         #expect(!(try runSweep(["validate", py], in: h.directory.path).output.contains("not a Python file")))
+        // A working_directory that is not there is said so (not "the program is not in it").
+        let nowhere = try h.write("nd.yaml", try String(contentsOfFile: file, encoding: .utf8)
+            .replacingOccurrences(of: "program: train.py", with: "program: train.py\nworking_directory: nodir"))
+        let noDir = try runSweep(["validate", nowhere], in: "/")
+        #expect(noDir.status == 0 && noDir.output.contains("note: working_directory \(h.directory.path)/nodir does not exist"), "\(noDir.output)")
     }
 
     /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):

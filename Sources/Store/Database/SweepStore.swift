@@ -217,8 +217,8 @@ public final class SweepStore: Sendable {
         // Why not: empty (a run stopped as it began), another program's, or a newer Sweep's.
         if tables == 0 { throw StoreError.emptyDatabase(path: path) }
         try DatabaseOwnership.requireSweepOrEmpty(path: path) // throws for another program's file
-        if !applied.isSubset(of: Set(Schema.migrator.migrations)) {
-            throw StoreError.invalid("\(path) was written by a newer version of sweep; update sweep to read it")
+        if let unknown = applied.sorted().first(where: { !Set(Schema.migrator.migrations).contains($0) }) {
+            throw StoreError.invalid("\(path) was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
         }
         throw StoreError.invalid("\(path) is not a complete Sweep database (its schema lacks \(Schema.neededByReaders.subtracting(applied).sorted().joined(separator: ", ")))")
     }

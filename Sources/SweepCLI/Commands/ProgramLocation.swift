@@ -11,13 +11,7 @@ enum ProgramLocation {
     /// A `program` not where local workers run it: this directory, or the file's
     /// `working_directory` (relative to the sweep file at `file`), nil when it is there.
     static func missing(in definition: SweepDefinition, file: String? = nil) -> (program: String, here: String)? {
-        var here = FileManager.default.currentDirectoryPath
-        if case .string(let directory)? = definition.template["working_directory"]?.value {
-            // (A directory named by a variable, or relative to an unknown file, is not judged.)
-            guard !directory.contains("$"), directory.hasPrefix("/") || file != nil else { return nil }
-            here = directory.hasPrefix("/") ? directory
-                : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
-        }
+        guard let here = localDirectory(of: definition, file: file) else { return nil }
         // A command that starts with a relative path (`./train.sh`, `bin/train`) runs that file
         // from there, whatever `program` says (not judged without a '/': PATH finds it).
         if let first = commandWords(definition).first, first.contains("/"), !first.hasPrefix("/"), !first.contains("$"),
@@ -51,12 +45,7 @@ enum ProgramLocation {
     /// For a program without a known extension: the interpreter its `#!` line names, when
     /// that is not Python (`#!/bin/sh` gives `sh`, `#!/usr/bin/env Rscript` gives `Rscript`).
     private static func shebangRunner(of program: String, in definition: SweepDefinition, file: String) -> String? {
-        guard !program.contains("$"), !program.hasSuffix(".py") else { return nil }
-        var here = FileManager.default.currentDirectoryPath
-        if case .string(let directory)? = definition.template["working_directory"]?.value, !directory.contains("$") {
-            here = directory.hasPrefix("/") ? directory
-                : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL.path
-        }
+        guard !program.contains("$"), !program.hasSuffix(".py"), let here = localDirectory(of: definition, file: file) else { return nil }
         let path = program.hasPrefix("/") ? program : here + "/" + program
         guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 256) else { return nil }
         try? handle.close()
@@ -71,6 +60,16 @@ enum ProgramLocation {
 
     /// Script files of other languages, and what runs them.
     private static let otherRunners = [".sh": "bash", ".bash": "bash", ".R": "Rscript", ".jl": "julia", ".rb": "ruby", ".pl": "perl", ".js": "node"]
+
+    /// Where local workers run the program: this directory, or the file's `working_directory`
+    /// (relative to the sweep file at `file`); nil when that cannot be judged (a directory
+    /// named by a variable, or relative to an unknown file).
+    static func localDirectory(of definition: SweepDefinition, file: String?) -> String? {
+        guard case .string(let directory)? = definition.template["working_directory"]?.value else { return FileManager.default.currentDirectoryPath }
+        guard !directory.contains("$"), directory.hasPrefix("/") || file != nil else { return nil }
+        return directory.hasPrefix("/") ? directory
+            : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
+    }
 
     /// The command's words that are plain text, `${env}` left out (it runs what follows).
     private static func commandWords(_ definition: SweepDefinition) -> [String] {
@@ -100,6 +99,14 @@ enum ProgramLocation {
     /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
     /// refused); another name only gets a note. Nil when it is there.
     static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
+        // A working_directory that is not there: every trial of a local worker fails to start
+        // (it was "program is not in DIR", as if the directory were).
+        if definition.template["working_directory"] != nil, let here = localDirectory(of: definition, file: file) {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: here, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                return ("working_directory \(here) does not exist (a relative one is relative to the sweep file)", true)
+            }
+        }
         if let (program, runner) = scriptThroughPython(in: definition, file: file) {
             return ("program '\(program)' is not a Python file, but the command runs it through ${interpreter} (Python\(definition.template["command"] == nil ? ": the default command, ${env} ${interpreter} ${program} ${args}" : "")): every trial would fail; write command: [\(runner), \"${program}\", \"${args}\"]", true)
         }

@@ -46,6 +46,8 @@ public enum OutputFile {
     /// written in place (a device, a FIFO). A directory, a database or a missing directory
     /// is refused.
     private static func destination(_ named: String) throws -> (path: String, directory: String?) {
+        // (An empty name is the current directory: "cannot write :  is a directory".)
+        guard !named.isEmpty else { throw OutputFileError.noName }
         let path = URL(fileURLWithPath: named).resolvingSymlinksInPath().path
         var info = stat()
         let exists = stat(path, &info) == 0
@@ -186,12 +188,15 @@ public enum OutputFileError: LocalizedError, CustomStringConvertible, Equatable 
     case isDirectory(String)
     /// The path names an SQLite database (a study's), which is never overwritten.
     case isDatabase(String)
+    /// The name is empty.
+    case noName
 
     public var description: String {
         switch self {
         case .noDirectory(let path): return "the directory \(path) does not exist"
         case .isDirectory(let path): return "\(path) is a directory: name a file in it"
         case .isDatabase(let path): return "\(path) is an SQLite database (a study's?): it is not overwritten; choose another output file"
+        case .noName: return "no file name given"
         }
     }
 
