@@ -1,31 +1,69 @@
 import CZlib
+import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Refuses requests that name another host when the dashboard listens on loopback only.
+/// Refuses requests that name a host the dashboard does not go by (DNS rebinding).
 ///
-/// A page on any web site can make the browser resolve its own name to 127.0.0.1 (DNS
-/// rebinding) and then read the dashboard as if it were that site: the browser sends the
-/// site's name as `Host`. A dashboard on loopback therefore answers only requests for
-/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]` (any port; an `ssh -L` tunnel sends
-/// `localhost:PORT`). One bound beyond loopback is meant to be reached by other names.
+/// A page on any web site can make the browser resolve its own name to 127.0.0.1, or to a
+/// machine on the user's network (DNS rebinding), and then read the dashboard as if it were
+/// that site: the browser sends the site's name as `Host`. A dashboard on loopback therefore
+/// answers only requests for `localhost`, `*.localhost`, `127.x.x.x` or `[::1]` (any port;
+/// an `ssh -L` tunnel sends `localhost:PORT`); one bound beyond loopback also those for an
+/// IP address and this machine's name (it answered every name, so a site could read a
+/// dashboard on the user's network that the site itself could not reach). Other names are
+/// answered when allowed (`--allow-host`: a reverse proxy's, a DNS alias).
 struct LoopbackHostCheck: RouterMiddleware {
     typealias Context = BasicRequestContext
     /// Names answered besides loopback's (`--allow-host`: a reverse proxy's), lowercased.
     var allowed: Set<String> = []
+    /// Whether the dashboard listens beyond loopback: addresses and this machine's names
+    /// (``machineNames``) are answered too.
+    var beyondLoopback = false
+    /// This machine's names, lowercased (its host name, and its first label).
+    var machineNames: Set<String> = LoopbackHostCheck.thisMachine()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // HTTP/1.0 clients may send no Host; browsers always do.
-        guard let authority = request.head.authority, !Self.namesLoopback(authority),
-              Self.hostName(authority).map({ !allowed.contains($0) }) ?? true else {
+        guard let authority = request.head.authority, !answers(authority) else {
             return try await next(request, context)
         }
-        return DashboardServer.respond("""
-            this dashboard listens on loopback and answers requests for localhost\(allowed.isEmpty ? " only" : " and \(allowed.sorted().joined(separator: ", "))"), not for '\(authority)' \
+        let also = allowed.isEmpty ? "" : " and \(allowed.sorted().joined(separator: ", "))"
+        let message = beyondLoopback
+            ? "this dashboard answers requests for its addresses, localhost and this machine's name (\(machineNames.sorted().joined(separator: ", ")))\(also), not for '\(authority)' (another site's page may be trying to read it); to reach it under another name (a DNS alias, a reverse proxy), allow that name: sweep dashboard --allow-host NAME\n"
+            : """
+            this dashboard listens on loopback and answers requests for localhost\(allowed.isEmpty ? " only" : also), not for '\(authority)' \
             (another site's page may be trying to read it); to reach it under another name, allow that name \
             (sweep dashboard --allow-host NAME, for a reverse proxy) or bind it beyond loopback: \
             sweep dashboard --bind 0.0.0.0:PORT --token TOKEN\n
-            """, type: "text/plain; charset=utf-8", status: .misdirectedRequest)
+            """
+        return DashboardServer.respond(message, type: "text/plain; charset=utf-8", status: .misdirectedRequest)
+    }
+
+    /// Whether a request for `authority` is answered.
+    func answers(_ authority: String) -> Bool {
+        if Self.namesLoopback(authority) { return true }
+        guard let host = Self.hostName(authority) else { return false }
+        if allowed.contains(host) { return true }
+        return beyondLoopback && (Self.isAddress(host) || machineNames.contains(host))
+    }
+
+    /// Whether `host` (as ``hostName(_:)`` gives it) is an IP address written out: four
+    /// decimal numbers to 255, or an IPv6 address (hex digits, colons, at most one `::`).
+    static func isAddress(_ host: String) -> Bool {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, !host.contains(":") { return parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil } }
+        return host.contains(":") && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+            && host.components(separatedBy: "::").count <= 2
+    }
+
+    /// This machine's host name and its first label, lowercased.
+    static func thisMachine() -> Set<String> {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return [] }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
+        guard !name.isEmpty else { return [] }
+        return [name, String(name.split(separator: ".").first ?? Substring(name))]
     }
 
     /// The host of a `Host` value (`name[:port]`, `[v6]:port`), lowercased, without the

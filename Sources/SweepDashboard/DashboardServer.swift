@@ -129,7 +129,7 @@ public final class DashboardServer: Sendable {
         // HEAD answers as GET without the body (health checks use it; it said 404).
         let router = Router(options: .autoGenerateHeadEndpoints)
         // Middleware first: a route takes the middleware added before it.
-        if DashboardOptions.isLoopback(options.host) { router.add(middleware: LoopbackHostCheck(allowed: options.allowedHosts)) }
+        router.add(middleware: LoopbackHostCheck(allowed: options.allowedHosts, beyondLoopback: !DashboardOptions.isLoopback(options.host)))
         router.add(middleware: GzipResponses())
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in
@@ -310,10 +310,13 @@ public final class DashboardServer: Sendable {
         Response(status: status, headers: headers(type), body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 
-    /// No caching (the data is live) and no script but our own.
+    /// No caching (the data is live), no script but our own, and no framing by another
+    /// site (the study page has a token field and Stop buttons: a page that framed it could
+    /// trick clicks on them).
     static func headers(_ type: String) -> HTTPFields {
         [.contentType: type, .cacheControl: "no-store",
-         .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'",
-         HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
+         .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+         HTTPField.Name("X-Frame-Options")!: "DENY"]
     }
 }

@@ -133,15 +133,33 @@ import Testing
     }
 
     /// Bound beyond loopback (with a token), other names are what it is for.
-    @Test func beyondLoopbackAnyHostNameIsAnswered() throws {
+    /// Beyond loopback: requests for an address, localhost, this machine's name or an
+    /// allowed name are answered; another name is refused (it answered every name, so a web
+    /// page could rebind its name to a dashboard on the user's network and read it).
+    @Test func beyondLoopbackItsAddressesAndNamesAreAnswered() throws {
         let s = try Scratch("dashboard-http-any")
         defer { s.cleanUp() }
         let file = try s.write("h.yaml", syntheticSweep(study: "h", trials: 3, epochs: 1))
         #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
-        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", String(repeating: "t", count: 20)], log: "dashboard.log")
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", String(repeating: "t", count: 20),
+                                                                       "--allow-host", "sweep-box.lan"], log: "dashboard.log")
         defer { server.terminate(); server.waitUntilExit() }
-        let answers = try Self.ask(s, port: port, [("/api/studies", ["Host": "sweep-box.lan:\(port)"])])
-        #expect(answers[0].status == 200 && answers[0].text.contains("\"name\":\"h\""), "\(answers[0])")
+        let machine = try #require(LoopbackHostCheck.thisMachine().first)
+        let answers = try Self.ask(s, port: port, [
+            ("/api/studies", ["Host": "sweep-box.lan:\(port)"]),
+            ("/api/studies", ["Host": "10.1.2.3:\(port)"]),
+            ("/api/studies", ["Host": "[fe80::1]:\(port)"]),
+            ("/api/studies", ["Host": "\(machine):\(port)"]),
+            ("/api/studies", ["Host": "localhost:\(port)"]),
+            ("/api/studies", ["Host": "rebind.evil.example:\(port)"]),
+        ])
+        for a in answers[0..<5] { #expect(a.status == 200 && a.text.contains("\"name\":\"h\""), "\(a)") }
+        #expect(answers[5].status == 421 && answers[5].text.contains("allow that name: sweep dashboard --allow-host NAME") && !answers[5].text.contains("\"name\":\"h\""), "\(answers[5])")
+    }
+
+    @Test(arguments: [("10.0.0.5", true), ("192.168.1.256", false), ("fe80::1", true), ("::ffff:10.0.0.1", true), ("1:2::3::4", false), ("beef", false), ("cafe.example", false)])
+    func addressesAreNumbersWrittenOut(host: String, isAddress: Bool) {
+        #expect(LoopbackHostCheck.isAddress(host) == isAddress)
     }
 
     @Test(arguments: [

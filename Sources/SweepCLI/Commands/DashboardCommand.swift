@@ -37,7 +37,7 @@ struct DashboardCommand: ParsableCommand {
     var token: String?
     @Flag(help: "Allow listening beyond loopback without a token (trusted networks only).") var insecure = false
     @Option(name: .customLong("allow-host"),
-            help: ArgumentHelp("On loopback, answer requests for this host name too (a reverse proxy's; repeatable).", valueName: "name"))
+            help: ArgumentHelp("Answer requests for this host name too (besides localhost, and beyond loopback the machine's addresses and name): a reverse proxy's, a DNS alias; repeatable.", valueName: "name"))
     var allowedHosts: [String] = []
 
     func run() throws {
@@ -46,7 +46,6 @@ struct DashboardCommand: ParsableCommand {
             options = try DashboardOptions(bind: bind, token: token ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"], insecure: insecure)
                 .allowing(hosts: allowedHosts)
         } catch let e as DashboardError { throw UsageError(e.description) }
-        DashboardFlags.noteAllowedHostsBeyondLoopback(options, option: "--allow-host")
         if FileManager.default.fileExists(atPath: database.path) {
             _ = try database.reader() // a foreign or damaged database fails here, with exit 2
         } else {
@@ -90,7 +89,7 @@ struct DashboardFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Keep the dashboard and /metrics up this long after the study ends or is stopped from the dashboard, so a scraper sees the final numbers (Ctrl-C ends it).", valueName: "seconds"))
     var dashboardLinger: Double = 0
     @Option(name: .customLong("dashboard-allow-host"),
-            help: ArgumentHelp("On loopback, the dashboard answers requests for this host name too (a reverse proxy's; repeatable).", valueName: "name"))
+            help: ArgumentHelp("The dashboard answers requests for this host name too (besides localhost, and beyond loopback the machine's addresses and name): a reverse proxy's, a DNS alias; repeatable.", valueName: "name"))
     var dashboardAllowedHosts: [String] = []
 
     /// The dashboard's options, or nil without `--dashboard`.
@@ -111,15 +110,8 @@ struct DashboardFlags: ParsableArguments {
                                                insecure: dashboardInsecure, option: "--dashboard")
                 .allowing(hosts: dashboardAllowedHosts, option: "--dashboard-allow-host")
             options.linger = dashboardLinger
-            Self.noteAllowedHostsBeyondLoopback(options, option: "--dashboard-allow-host")
             return options
         } catch let e as DashboardError { throw UsageError(e.description) }
-    }
-
-    /// Beyond loopback every host name is answered: an allowed one changes nothing, said.
-    static func noteAllowedHostsBeyondLoopback(_ options: DashboardOptions, option: String) {
-        guard !options.allowedHosts.isEmpty, !DashboardOptions.isLoopback(options.host) else { return }
-        StandardStream.error.write("note: \(option) has no effect beyond loopback: the dashboard on \(options.host) answers every host name\n")
     }
 
     /// `--dashboard` may come without an address: the default is filled in before parsing
