@@ -152,4 +152,35 @@ extension CommandTrialCleanupTests {
         let logs = try h.run(SweepHarness.executable.path, ["logs", "dl", "0", "--db", h.db, "--stream", "stdout"], environment: environment)
         #expect(logs.status == 0 && logs.output.contains("hello-from-the-trial") && !logs.output.contains("no log files"), "\(logs.output)")
     }
+
+    /// The default log directory is this user's only: made 0700 when it is ours but open
+    /// (it was 0755, its logs and parameters readable by every user), and not used when the
+    /// name is a link (another user's, in a shared /tmp: the worker wrote through it into
+    /// a folder of its user's, truncating files there): a fresh directory is made instead.
+    @Test(arguments: [false, true])
+    func theDefaultLogDirectoryIsPrivate(planted: Bool) throws {
+        let h = try SweepHarness("private-log-dir")
+        defer { h.cleanUp() }
+        let name = h.path("sweep-logs-\(getuid())")
+        if planted {
+            try FileManager.default.createDirectory(atPath: h.path("precious"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: name, withDestinationPath: h.path("precious"))
+        } else {
+            try FileManager.default.createDirectory(atPath: name, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", commandSweep(study: "pl", command: "[sh, -c, \"echo out; echo '{\\\"epoch\\\": 1, \\\"loss\\\": 1}' >&3\"]", trials: 1, epochs: 1))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try h.run(SweepHarness.executable.path, ["worker", "--connect", endpoint, "--allow-commands"], timeout: 60, environment: ["TMPDIR": h.directory.path])
+        #expect(worker.status == 0, "\(worker.output)")
+        if planted {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: h.path("precious")).isEmpty, "the worker wrote through the link")
+            let fresh = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.hasPrefix("sweep-logs-") && $0 != "sweep-logs-\(getuid())" }
+            #expect(fresh.count == 1 && FileManager.default.fileExists(atPath: h.path("\(fresh[0])/pl/trial-0.attempt-1.out")), "\(fresh)")
+        } else {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: name)[.posixPermissions] as? Int)
+            #expect(mode == 0o700 && FileManager.default.fileExists(atPath: name + "/pl/trial-0.attempt-1.out"), "mode \(String(mode, radix: 8))")
+        }
+    }
 }

@@ -51,14 +51,8 @@ final class CommandCheckpoints {
     /// with "You don't have permission"), and per worker process, so that directories a
     /// killed worker left behind (hundreds of MB) are recognized and removed by the next.
     static let root: String = {
-        var base = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-checkpoints-\(getuid())").path
-        _ = mkdir(base, 0o700)
         // Ours and private, or a fresh one: another user may have made that name first.
-        var info = stat()
-        if lstat(base, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR || info.st_uid != getuid() || info.st_mode & 0o077 != 0 {
-            var template = Array((FileManager.default.temporaryDirectory.path + "/sweep-checkpoints-XXXXXX").utf8CString)
-            base = mkdtemp(&template).map { String(cString: $0) } ?? base
-        }
+        let base = PrivateDirectory.inTemporary("sweep-checkpoints")
         removeLeftovers(in: base)
         return "\(base)/\(ownName)"
     }()

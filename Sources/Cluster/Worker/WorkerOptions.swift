@@ -33,8 +33,11 @@ public struct WorkerOptions: Sendable {
     public var allowCommands = false
     /// Where each command trial's stdout/stderr is kept (`STUDY/trial-N.attempt-M.{out,err}`).
     public var logDirectory: String = WorkerOptions.defaultLogDirectory
-    /// A `sweep worker`'s log directory without `--log-dir`: `$TMPDIR/sweep-logs-UID`.
-    public static var defaultLogDirectory: String { FileManager.default.temporaryDirectory.appendingPathComponent("sweep-logs-\(getuid())").path }
+    /// A `sweep worker`'s log directory without `--log-dir`: `$TMPDIR/sweep-logs-UID`, this
+    /// user's only (mode 0700; a fresh one when another user took the name first: the logs
+    /// and parameters of every trial were readable, and a link planted there had the worker
+    /// overwrite and delete files of its user's elsewhere).
+    public static let defaultLogDirectory = PrivateDirectory.inTemporary("sweep-logs")
     /// Bytes of each stream kept per attempt; the rest is dropped (and counted in the log).
     public var maxLogBytes = 8 << 20
     /// Bytes all command logs in ``logDirectory`` may take: the oldest attempts' files are
