@@ -292,6 +292,16 @@ import Testing
         #expect(!out.output.contains("choices of flag"), "\(out.output)")
     }
 
+    /// An unknown `${...}` inside a longer word of the command is passed on (W&B's agent
+    /// does; Hydra reads `${now:...}`), and `validate` says so: it may be a typo.
+    @Test func validateNotesUnknownMacrosPassedAsWritten() throws {
+        let h = try SweepHarness("validate-inline-macro")
+        defer { h.cleanUp() }
+        let file = try h.write("m.yaml", commandSweep(study: "m", command: "[sh, -c, \"exit 0\", sh, \"hydra.run.dir=out/${now:%H-%M}\", 10]", trials: 1, epochs: 1))
+        let out = try h.run(["validate", file])
+        #expect(out.status == 0 && out.output.contains("note: command[4]: ${now:%H-%M} is not a Sweep macro: the program gets it as written"), "\(out.output)")
+    }
+
     @Test func validatePrintsTheTrialsAGridWillRun() throws {
         let h = try SweepHarness("validate-grid")
         defer { h.cleanUp() }

@@ -30,6 +30,27 @@ import Testing
         #expect(CommandMacros.unknownMacro(in: "${envvar:HOME}") == nil && CommandMacros.unknownMacro(in: "${args_no_equals}") == nil)
     }
 
+    /// As W&B's agent (`str(c)` of each element): numbers and flags in the command are the
+    /// text Python gives them (`- 10` was refused); an unknown `${...}` inside a longer
+    /// word goes to the program as written (Hydra's `${now:...}` was refused).
+    @Test func commandWordsAreWhatWandBsAgentPasses() throws {
+        let text = """
+            study: w
+            program: t.py
+            command: [python3, "${program}", --num-classes, 10, --lr, 0.001, --flag, true, --ratio, 2.0, "hydra.run.dir=outputs/${now:%Y-%m-%d}", "${args}"]
+            parameters:
+              x: {uniform: [0, 1]}
+            budget: {trials: 1}
+            """
+        let d = try SweepDefinition.parse(text: text, file: "w.yaml")
+        guard case .command(let task) = try d.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("no command task"); return }
+        #expect(task.command == ["python3", "${program}", "--num-classes", "10", "--lr", "0.001", "--flag", "True", "--ratio", "2.0", "hydra.run.dir=outputs/${now:%Y-%m-%d}", "${args}"])
+        let argv = CommandMacros.expand(task.command, .init(program: "t.py", arguments: task.arguments, trial: 0, seed: 1, argsJSONFile: "a.json", interpreter: "python3"))
+        #expect(argv.contains("hydra.run.dir=outputs/${now:%Y-%m-%d}"), "\(argv)")
+        // A word that is one unknown macro is still refused (a typo of a known one).
+        #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: text.replacingOccurrences(of: "\"${args}\"]", with: "\"${arg}\"]"), file: "w.yaml") }
+    }
+
     @Test func unknownMacrosAreFound() {
         #expect(CommandMacros.unknownMacro(in: "${args}") == nil)
         #expect(CommandMacros.unknownMacro(in: "x${param:lr}y") == nil)
@@ -86,6 +107,8 @@ import Testing
         // checks of the default command's elements looked up the file's shorter list).
         ("command: []", "bad.yaml:2:10: command: the command is empty"),
         ("command: [python, {a: 1}]", "bad.yaml:2:19: command[1]:"),
+        // Every element that is no word, at once.
+        ("command: [python, [1], t.py, null]", "bad.yaml:2:30: command[3]: expected a word of the command line (text or a number), got null"),
     ])
     func badCommandSweepsAreLocatedErrors(_ extra: String, _ expected: String) {
         let text = "study: bad\n\(extra)\nparameters:\n  x: {uniform: [0, 1]}\nbudget: {trials: 2}\n"

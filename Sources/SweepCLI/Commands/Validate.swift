@@ -31,6 +31,12 @@ struct Validate: ParsableCommand {
             }
             if let (message, _) = ProgramLocation.problem(for: d, file: file) { print("note: " + message) }
             for p in d.space.parameters { if let note = Self.yesNoNote(p) { print(TextTable.oneLine("note: " + note)) } }
+            // A `${...}` Sweep does not know inside a longer word goes to the program as
+            // written (Hydra's `${now:...}`): said, since it may be a typo of one Sweep knows.
+            for (i, node) in (d.template["command"]?.elements ?? []).enumerated() {
+                guard case .string(let word) = node.value, let unknown = CommandMacros.unknownMacro(in: word) else { continue }
+                print(TextTable.oneLine("note: command[\(i)]: \(unknown) is not a Sweep macro: the program gets it as written (as W&B's agent passes it)"))
+            }
             if let note = d.rungEpochsNote { print("note: " + note) }
             // The data every trial reads (loaded once by the check above: the loader caches it).
             if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {

@@ -33,6 +33,30 @@ extension CommandTask {
     /// The file keys read into the task (the rest are the sweep sections and `parameters`).
     static let fileKeys = ["program", "command", "environment", "working_directory", "timeout", "kill_grace", "summary", "argument_style"]
 
+    /// The `command` list's words. A number or a flag is the text Python's `str` gives it, as
+    /// W&B's agent passes it (`- --num-classes` then `- 10` was refused: "expected a text
+    /// value"); every element that is a list, a mapping or null is named at once.
+    static func commandWords(_ node: ConfigNode) throws(ConfigError) -> [String] {
+        guard let elements = node.elements else {
+            throw ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "expected a list of the program and its arguments, e.g. [python3, train.py, \"${args}\"]")
+        }
+        var words: [String] = []
+        var problems: [ConfigError] = []
+        for (i, element) in elements.enumerated() {
+            switch element.value {
+            case .string(let s): words.append(s)
+            case .int(let n): words.append(CommandMacros.text(.int(n)))
+            case .double(let d): words.append(CommandMacros.text(.double(d)))
+            case .bool(let b): words.append(CommandMacros.text(.bool(b)))
+            default:
+                problems.append(ConfigError(mark: element.mark, path: ConfigPath([.key("command"), .index(i)]),
+                                            message: "expected a word of the command line (text or a number), got \(element.kindDescription)"))
+            }
+        }
+        if let all = ConfigError.combining(problems) { throw all }
+        return words
+    }
+
     /// Reads the task's settings from a trial's document (ranges already replaced by values).
     /// `wholeValues`: paths below `parameters` holding a dict value (a W&B dict choice),
     /// passed as one argument rather than as their keys' dotted names.
@@ -65,7 +89,7 @@ extension CommandTask {
         var command = CommandTask.defaultCommand
         // The file's own list (its elements' places name problems), when it reads as one.
         var given: (list: [String], elements: [ConfigNode])?
-        if let node = doc["command"], let list = check({ () throws(ConfigError) in try decoder.decode([String].self, from: node, at: ConfigPath([.key("command")])) }) {
+        if let node = doc["command"], let list = check({ () throws(ConfigError) in try commandWords(node) }) {
             if list.isEmpty {
                 problems.append(ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "the command is empty; give at least the program to run"))
             } else {
@@ -76,13 +100,20 @@ extension CommandTask {
         func mark(_ i: Int) -> SourceMark? {
             given.flatMap { $0.elements.indices.contains(i) ? $0.elements[i].mark : nil } ?? doc["command"]?.mark ?? doc.mark
         }
-        if program == nil, doc["program"] == nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
+        // Only for the file's own command: one that could not be read has its problems said,
+        // and a file with neither (a W&B file) is told it needs a program; the default
+        // command's ${program} was named besides, as if the file had written it.
+        if program == nil, doc["program"] == nil, given != nil, let i = command.firstIndex(where: { $0.contains("${program}") }) {
             problems.append(ConfigError(mark: mark(i), path: ConfigPath([.key("command"), .index(i)]),
                                         message: "the command uses ${program} but the file has no 'program'"))
         }
         for (i, part) in (given?.list ?? []).enumerated() {
             let mark = mark(i)
-            if let bad = CommandMacros.unknownMacro(in: part) {
+            // An element that is one unknown macro is refused (a typo: `${arg}`); inside
+            // longer text it is passed on as written, as W&B's agent does (Hydra's
+            // `hydra.run.dir=outputs/${now:%Y-%m-%d}` is the program's to read).
+            if part.hasPrefix("${"), part.hasSuffix("}"), part.firstIndex(of: "}") == part.index(before: part.endIndex),
+               let bad = CommandMacros.unknownMacro(in: part) {
                 problems.append(ConfigError(mark: mark, path: ConfigPath([.key("command"), .index(i)]),
                                             message: "unknown macro '\(bad)'; known: \(CommandMacros.macros.joined(separator: ", ")), ${param:NAME}, ${envvar:NAME}"))
             }
