@@ -776,6 +776,16 @@ import Testing
             #expect(lines.contains { $0.contains("parameters.lr.valuse: unknown key 'valuse' in a W&B parameter; did you mean 'value'?") }, "\(lines)")
             #expect(lines.last?.contains("w.yaml:8:10: run_cap: run_cap must be a whole number of runs from 1 to 1000000, got the string 'ten'") == true, "\(lines)")
         }
+        // A key of neither format is said to be unknown (it was "W&B key 'foo' is not supported
+        // by Sweep"); W&B Launch's keys are named as Launch's.
+        let other = "program: t.py\nmethod: random\nmetric: {name: loss}\nfoo: 1\njob: wandb/jobs/train:latest\nparameters:\n  lr: {min: 0.1, max: 1.0}\n"
+        do {
+            _ = try SweepDefinition.parse(text: other, file: "o.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)".contains("o.yaml:4:1: foo: unknown key 'foo': not a key of W&B sweep files (W&B warns and goes on; Sweep refuses it"), "\(error)")
+            #expect("\(error)".contains("o.yaml:5:1: job: 'job' belongs to W&B Launch sweeps, which Sweep does not run"), "\(error)")
+        }
         // A number out of range is shown as written (it said "got an integer").
         for (cap, shown) in [("0", "got 0"), ("-3", "got -3"), ("2.5", "got 2.5"), ("1000001", "got 1000001")] {
             let file = "program: t.py\nmethod: random\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2]}\nrun_cap: \(cap)\n"

@@ -19,6 +19,9 @@ public enum WandBSweep {
     /// yours), so they are accepted and left out.
     static let topKeys = ["program", "command", "method", "metric", "parameters", "early_terminate", "run_cap", "name", "description",
                           "project", "entity", "controller", "apiVersion", "kind"]
+    /// W&B Launch's keys (a sweep of queued jobs), which Sweep does not run.
+    /// (A Launch `scheduler` names a `job`; Sweep's own `scheduler` is PBT's.)
+    static let launchKeys = ["job", "image_uri", "launch"]
     /// Sweep's own keys, allowed in a W&B file to set what W&B has no word for.
     static let sweepExtensions = ["study", "seed", "budget", "retry", "environment", "working_directory", "timeout", "kill_grace", "summary", "argument_style"]
 
@@ -48,8 +51,17 @@ public enum WandBSweep {
             // Sweep's own sections (`sampler`, `objective`) in a file read as W&B's: say which
             // key of this format holds that.
             let ownKey: [String: String] = ["sampler": "method", "objective": "metric", "pruner": "early_terminate", "budget": "run_cap"]
-            let message = ownKey[e.key].map { "'\(e.key)' is a section of Sweep's own format, but this file has 'method:' and is read as a W&B sweep file, which writes it as '\($0)' (or remove 'method:' to write the file in Sweep's format)" }
-                ?? near.map { "unknown W&B key '\(e.key)'; did you mean '\($0)'?" } ?? "W&B key '\(e.key)' is not supported by Sweep"
+            let isLaunch = launchKeys.contains(e.key) || (e.key == "scheduler" && e.value["job"] != nil)
+            let message: String
+            if let own = ownKey[e.key] {
+                message = "'\(e.key)' is a section of Sweep's own format, but this file has 'method:' and is read as a W&B sweep file, which writes it as '\(own)' (or remove 'method:' to write the file in Sweep's format)"
+            } else if isLaunch {
+                message = "'\(e.key)' belongs to W&B Launch sweeps, which Sweep does not run; a sweep Sweep runs names its training script in 'program' (or 'command')"
+            } else if let near {
+                message = "unknown W&B key '\(e.key)'; did you mean '\(near)'?"
+            } else {
+                message = "unknown key '\(e.key)': not a key of W&B sweep files (W&B warns and goes on; Sweep refuses it, so that a misspelt key is not silently lost): remove it"
+            }
             problems.append(unsupported(e.key, e.keyMark, ConfigPath([.key(e.key)]), message))
         }
         if let kind = root["kind"], kind.value != .string("sweep") {
