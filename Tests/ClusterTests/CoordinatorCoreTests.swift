@@ -430,6 +430,27 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(again.trial == ta.trial && again.attempt == ta.attempt + 1)
     }
 
+    /// A worker that, while this study was down, served another one and holds a trial of
+    /// the same number there is not adopted (that study's values were recorded as this
+    /// trial's, and one became its best); the trial waits for its own run.
+    @Test func aTrialOfAnotherStudyWithTheSameNumberIsNotAdopted() throws {
+        let h = try CoreHarness(sweep(trials: 3, epochs: 3))
+        try h.hello("w1")
+        let a1 = try #require(h.assignment("w1"))
+        _ = try h.report("w1", a1, epoch: 1, value: 0.4)
+        try h.restart()
+        try h.hello("w1", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 4, study: "another"))
+        let other = h.take("w1")
+        guard case .welcome(let o)? = other.first else { Issue.record("expected welcome, got \(other)"); return }
+        #expect(o.adopted == nil, "\(other)")
+        // Its reports of that trial are not this study's.
+        let d = try h.report("w1", a1, epoch: 2, value: 0)
+        #expect(d == nil)
+        let id = try h.trials()[a1.trial].id
+        let steps = try h.store.read { q in try q.intermediates(trialID: id) }.map(\.step)
+        #expect(!steps.contains(2), "\(steps)")
+    }
+
     @Test func restartReadoptsRunningTrialsAndRequeuesTheUnclaimed() throws {
         let h = try CoreHarness(sweep(trials: 3, epochs: 3))
         try h.hello("w1")
@@ -445,7 +466,7 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         guard case .welcome(let m)? = refused.first else { Issue.record("expected welcome, got \(refused)"); return }
         #expect(m.adopted == nil)
         #expect(refused.contains { if case .cancel(let ref, _) = $0 { ref.trial == a1.trial } else { false } }, "\(refused)")
-        try h.hello("w1", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 1))
+        try h.hello("w1", running: .init(trial: a1.trial, attempt: a1.attempt, epoch: 1, study: h.core.study.name))
         let welcome = h.take("w1").first
         guard case .welcome(let w)? = welcome else { Issue.record("expected welcome, got \(String(describing: welcome))"); return }
         #expect(w.adopted == TrialRef(trial: a1.trial, attempt: a1.attempt))

@@ -150,7 +150,7 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         let again = h.tick(after: 0.1)
         #expect(again.contains(.connect))
         guard case .hello(let hello)? = sends(again).first else { Issue.record("no hello"); return }
-        #expect(hello.running == .init(trial: 3, attempt: 1, epoch: 3))
+        #expect(hello.running == .init(trial: 3, attempt: 1, epoch: 3, study: "s"))
         // Connected but not yet answered: a new report waits too (sent now, it reached a
         // restarted coordinator before the earlier ones, which ASHA then refused).
         #expect(sends(h.runner(.forward(report(3, epoch: 4)))).isEmpty)
@@ -289,6 +289,29 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         _ = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
         _ = h.receive(.assign(assign(trial: 1)))
         #expect(waitAfterStop() < 1.1)
+    }
+
+    /// A worker serving study after study: the next study's trial 0 attempt 1 is run, not
+    /// taken for a copy of the last study's (which it had finished): the study hung with the
+    /// trial RUNNING at epoch 0. Its hello names the study of the trial it holds.
+    @Test func theNextStudysTrialWithTheSameNumberIsRun() {
+        var h = WorkerHarness { $0.forever = true }
+        _ = h.tick()
+        _ = h.receive(.welcome(.init(study: "s", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        var first = assign(trial: 0)
+        first.study = "s"
+        #expect(h.receive(.assign(first)).contains(.toRunner(.assign(first))))
+        guard case .hello(let hello)? = sends(h.receive(.identify)).first else { Issue.record("no hello"); return }
+        #expect(hello.running?.study == "s" && hello.running?.trial == 0)
+        _ = h.runner(.forward(.result(.init(trial: 0, attempt: 1, state: .pruned, value: 1, metrics: ["value": 1], epochs: 1, ready: true))))
+        _ = h.receive(.stop(reason: "the wall-time budget is spent"))
+        var connected = false
+        for _ in 0..<40 where !connected { connected = h.tick(after: 0.1).contains(.connect) }
+        #expect(connected)
+        _ = h.receive(.welcome(.init(study: "t", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        var next = assign(trial: 0)
+        next.study = "t"
+        #expect(h.receive(.assign(next)).contains(.toRunner(.assign(next))), "the next study's trial 0 was not run")
     }
 
     /// A program that writes on after its trial was pruned gets a cancel per report: the

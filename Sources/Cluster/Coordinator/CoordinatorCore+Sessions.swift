@@ -33,7 +33,11 @@ extension CoordinatorCore {
         idleQueue.append(worker)
     }
 
-    func handleHello(_ h: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+    func handleHello(_ hello: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        var h = hello
+        // A trial of another study (one this worker served before): never ours, whatever its
+        // number (adopted by number, another study's values were recorded as this trial's).
+        if let other = h.running?.study, other != study.name { h.running = nil }
         // A worker is back: the others that went silent with it get a moment more.
         for (t, until) in heldForItsWorker where until > now + returnGraceSeconds { heldForItsWorker[t] = now + returnGraceSeconds }
         if let old = workers[identity], old.pid != h.pid || old.host != h.host, isConnected(old, now: now) {

@@ -167,7 +167,9 @@ public struct WireCodec {
             w.key("capabilities"); w.beginArray(); for c in h.capabilities { w.string(c) }; w.endArray()
             w.key("running")
             if let r = h.running {
-                w.beginObject(); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.key("epoch"); w.int(r.epoch); w.endObject()
+                w.beginObject(); w.key("trial"); w.int(r.trial); w.key("attempt"); w.int(r.attempt); w.key("epoch"); w.int(r.epoch)
+                if let study = r.study { w.key("study"); w.string(study) }
+                w.endObject()
             } else {
                 w.null()
             }
@@ -244,7 +246,8 @@ public struct WireCodec {
             var running: WorkerMessage.Hello.Running?
             if let r = o["running"], !r.isNull {
                 var rf = Fields(type: type, object: r)
-                running = .init(trial: try rf.int("trial", min: 0), attempt: try rf.int("attempt", min: 1), epoch: try rf.int("epoch", min: 0))
+                running = .init(trial: try rf.int("trial", min: 0), attempt: try rf.int("attempt", min: 1), epoch: try rf.int("epoch", min: 0),
+                                study: try rf.optionalString("study", max: 512))
             }
             let caps = (o["capabilities"]?.elements ?? []).compactMap(\.string).prefix(32)
             // Optional (older workers lack it); one that is not well formed is ignored, never

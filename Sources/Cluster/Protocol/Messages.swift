@@ -128,10 +128,16 @@ public enum WorkerMessage: Sendable, Equatable {
             public var attempt: Int
             /// The last epoch it finished (0 if none).
             public var epoch: Int
-            public init(trial: Int, attempt: Int, epoch: Int) {
+            /// The study the trial is of (nil from older workers): a worker serving study
+            /// after study (`--forever`, a stable `--id`) holds trial 3 attempt 1 of one study
+            /// while another study, resumed, has a trial 3 attempt 1 left by a crash; adopted
+            /// by number alone, its values were recorded as that trial's.
+            public var study: String?
+            public init(trial: Int, attempt: Int, epoch: Int, study: String? = nil) {
                 self.trial = trial
                 self.attempt = attempt
                 self.epoch = epoch
+                self.study = study
             }
         }
 

@@ -74,6 +74,9 @@ struct WorkerCore {
     struct Current: Equatable {
         var trial: Int
         var attempt: Int
+        /// The study it is of: a worker serving study after study holds trial numbers that
+        /// recur in each (see ``WorkerMessage/Hello/Running/study``).
+        var study: String
         var epoch = 0
         /// Reports without an answer yet, by epoch.
         var unanswered: [Int: WorkerMessage] = [:]
@@ -111,7 +114,7 @@ struct WorkerCore {
     /// When it last said `hello` (answered by a `welcome`).
     private var saidHelloAt = -Double.infinity
     /// The last trial whose outcome the runner gave: a copy of its assignment is not run.
-    private var lastFinished: TrialRef?
+    private var lastFinished: (study: String, ref: TrialRef)?
     /// Receipts of bulk answers read since the last request for more (Receipts.swift).
     private(set) var unsentReceipts: [Int] = []
     private var stopRequested = false
@@ -282,7 +285,16 @@ struct WorkerCore {
                 out.append(.log(.info, joined))
                 (lastJoinedLine, lastJoinedAt) = (joined, now)
             }
-            if let c = current, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
+            // A trial of another study (the one before, for a worker serving study after study)
+            // is over for this worker: its runner stops it, and its outcome is not sent.
+            if let c = current, c.study != w.study {
+                if c.running {
+                    out.append(.toRunner(.cancel(TrialRef(trial: c.trial, attempt: c.attempt), reason: "study '\(c.study)' is no longer served here; now study '\(w.study)'")))
+                } else {
+                    current = nil
+                }
+            }
+            if let c = current, c.study == w.study, let a = w.adopted, a.trial == c.trial, a.attempt == c.attempt {
                 for (_, r) in c.unanswered.sorted(by: { $0.key < $1.key }) { send(r, now: now, into: &out) }
                 if case .result(var r)? = c.outcome, let last = r.lastReport, !lastReportInResult {
                     // This coordinator takes the last report only on its own.
@@ -299,7 +311,9 @@ struct WorkerCore {
             // Leaving (its last trial done, or a stop requested): the `bye` hands it back. (An
             // assignment ahead may arrive after the outcome that said `ready: false`.)
             if leaving != nil || stopRequested { return out }
-            if let done = lastFinished, done.trial == a.trial, done.attempt == a.attempt, current?.running != true {
+            // (Of this study: the next study's trial 0 attempt 1 was taken for a copy of the last
+            // one's, and never run; its study hung with the trial RUNNING at epoch 0.)
+            if let done = lastFinished, done.study == a.study, done.ref.trial == a.trial, done.ref.attempt == a.attempt, current?.running != true {
                 break // a copy of one already run (sent again after a repeated `ready`)
             }
             if let c = current, c.running {
@@ -312,7 +326,7 @@ struct WorkerCore {
                 }
                 return out
             }
-            current = Current(trial: a.trial, attempt: a.attempt)
+            current = Current(trial: a.trial, attempt: a.attempt, study: a.study)
             out.append(.toRunner(.assign(a)))
         case .decision(let d)?:
             if current?.trial == d.trial && current?.attempt == d.attempt {
@@ -414,7 +428,7 @@ struct WorkerCore {
                 current?.unanswered[r.epoch] = message
             case .result, .failure:
                 current?.running = false
-                if let c = current { lastFinished = TrialRef(trial: c.trial, attempt: c.attempt) }
+                if let c = current { lastFinished = (c.study, TrialRef(trial: c.trial, attempt: c.attempt)) }
                 trialsDone += 1
                 if case .failure = message { trialsFailed += 1 }
                 if let max = options.maxTrials, trialsDone >= max {
@@ -460,13 +474,13 @@ struct WorkerCore {
     func hello() -> WorkerMessage {
         .hello(.init(worker: identity.id, host: identity.host, pid: identity.pid, version: sweepVersion,
                      cores: identity.cores, threads: options.threads, capabilities: identity.capabilities,
-                     running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch) }, process: identity.process))
+                     running: current.map { .init(trial: $0.trial, attempt: $0.attempt, epoch: $0.epoch, study: $0.study) }, process: identity.process))
     }
 
     /// Starts the first trial held ahead.
     private mutating func startAhead(into out: inout [Action]) {
         let next = ahead.removeFirst()
-        current = Current(trial: next.trial, attempt: next.attempt)
+        current = Current(trial: next.trial, attempt: next.attempt, study: next.study)
         out.append(.toRunner(.assign(next)))
     }
 
