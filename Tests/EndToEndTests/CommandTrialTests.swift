@@ -334,8 +334,15 @@ func processExists(_ pid: Int32) -> Bool {
         defer { h.cleanUp() }
         let file = try h.write("s.yaml", commandSweep(study: "nd", command: "[sh, -c, \"touch ran\"]", trials: 1, epochs: 1,
                                                       extra: "working_directory: experiments/run1"))
-        let (_, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
-        let t = try #require(try trialsAndCurves(h, "nd").first?.0, "\(output)")
+        // With local workers, `sweep run` says so before anything runs.
+        let refused = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 60)
+        #expect(refused.status == 2 && refused.output.contains("working_directory \(h.directory.path)/experiments/run1 does not exist"), "\(refused.output)")
+        // A worker elsewhere without it fails the trial saying so.
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try h.run(["worker", "--connect", endpoint, "--allow-commands"], timeout: 60)
+        let t = try #require(try trialsAndCurves(h, "nd").first?.0, "\(worker.output)")
         #expect(t.state == .fail)
         #expect(t.error == "the working_directory \(h.directory.path)/experiments/run1 does not exist on this worker", "\(t.error ?? "")")
     }
@@ -1242,7 +1249,7 @@ let repositoryRoot = URL(fileURLWithPath: pythonClientPath).deletingLastPathComp
         let cases: [(String, String)] = [
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss}\nparameters:\n  lr: {distribution: q_log_uniform_values, min: 0, max: 64, q: 2}\n", "parameters.lr.min: q_log_uniform_values needs min > 0"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nmetric: {name: loss, target: high}\nparameters:\n  lr: {min: 0.1, max: 1.0}\n", "metric.target: expected a number"),
-            ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: W&B key 'image' is not supported"),
+            ("program: t.py\nmethod: random\nrun_cap: 2\nimage: foo\nparameters:\n  lr: {min: 1, max: 4}\n", "4:1: image: unknown key 'image': not a key of W&B sweep files"),
             ("program: t.py\nmethod: hyperopt\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "method must be grid, random or bayes"),
             ("program: t.py\nmethod: random\nrun_cap: 2\nparameters:\n  lr: {min: 1, max: 4}\n", "metric: Sweep needs 'metric' to rank the trials (W&B runs random sweeps without one)"),
             // Said of the file's `method`, not of a `sampler` it does not have.
