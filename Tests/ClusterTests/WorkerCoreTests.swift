@@ -314,6 +314,23 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(h.receive(.assign(next)).contains(.toRunner(.assign(next))), "the next study's trial 0 was not run")
     }
 
+    /// Welcomed by another study while the last study's trial still runs: that trial is
+    /// stopped, and the new study's trial of the same number waits for it and then runs (it
+    /// was taken for a copy of the one running, and dropped).
+    @Test func aNewStudysTrialWaitsForTheLastStudysToStop() {
+        var h = WorkerHarness { $0.forever = true }
+        h.runningTrial() // trial 3 of study "s"
+        _ = h.receive(.stop(reason: "done"))
+        var connected = false
+        for _ in 0..<40 where !connected { connected = h.tick(after: 0.1).contains(.connect) }
+        let welcomed = h.receive(.welcome(.init(study: "t", heartbeatMs: 1000, liveness: 3, adopted: nil)))
+        #expect(welcomed.contains { if case .toRunner(.cancel(let ref, _)) = $0 { ref.trial == 3 } else { false } }, "\(welcomed)")
+        var next = assign(trial: 3)
+        next.study = "t"
+        #expect(!h.receive(.assign(next)).contains(.toRunner(.assign(next))))
+        #expect(h.runner(.aborted).contains(.toRunner(.assign(next))), "the new study's trial 3 was dropped")
+    }
+
     /// A program that writes on after its trial was pruned gets a cancel per report: the
     /// worker says so once (255 warnings for one prune).
     @Test func aCancelIsLoggedOncePerAttempt() {

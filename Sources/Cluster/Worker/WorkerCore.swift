@@ -317,7 +317,8 @@ struct WorkerCore {
                 break // a copy of one already run (sent again after a repeated `ready`)
             }
             if let c = current, c.running {
-                if a.trial == c.trial || ahead.contains(where: { $0.trial == a.trial }) {
+                // (Of this study: the last study's trial, still stopping, may have the number.)
+                if (a.trial == c.trial && a.study == c.study) || ahead.contains(where: { $0.trial == a.trial && $0.study == a.study }) {
                     break // a copy of one we hold (re-sent after a repeated `ready`)
                 } else if ahead.count < Self.maxAhead {
                     ahead.append(a)

@@ -88,7 +88,7 @@ public final class StudyHistory {
     }
 
     /// The steps trial `number` reported up to and including `step`, ascending, and the
-    /// best non-NaN value before each position (`bestBefore(i)`: of the first `i` steps).
+    /// best non-NaN value of the first `i` of them (`bestOfFirst(i)`, NaN when there is none).
     func reportedSteps(_ number: Int, upTo step: Int) -> (steps: ArraySlice<Int>, bestOfFirst: (Int) -> Double) {
         let index = curveIndex(number)
         let n = index.count(upTo: step)
