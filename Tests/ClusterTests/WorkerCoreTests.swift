@@ -1,5 +1,6 @@
 import Search
 import SweepFile
+import SweepSupport
 import Testing
 @testable import Cluster
 
@@ -329,6 +330,27 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         next.study = "t"
         #expect(!h.receive(.assign(next)).contains(.toRunner(.assign(next))))
         #expect(h.runner(.aborted).contains(.toRunner(.assign(next))), "the new study's trial 3 was dropped")
+    }
+
+    /// A `--forever` worker waiting for the next study finds no coordinator, again and again:
+    /// information, not a warning each time (108 warnings in 6.5 minutes for 3 workers).
+    @Test func aForeverWorkerWaitingForTheNextStudyLogsNoWarnings() {
+        var h = WorkerHarness { $0.forever = true }
+        h.runningTrial()
+        _ = h.runner(.forward(result(3)))
+        _ = h.receive(.stop(reason: "done"))
+        var levels: [Log.Level] = []
+        for _ in 0..<200 {
+            for case .log(let level, let text) in h.tick(after: 0.1) where text.contains("no answer") { levels.append(level) }
+        }
+        #expect(!levels.isEmpty && levels.allSatisfy { $0 == .info }, "\(levels)")
+        // A worker that never had a study still warns: it may be pointed at the wrong place.
+        var fresh = WorkerHarness { $0.forever = true }
+        var warned = false
+        for _ in 0..<100 where !warned {
+            for case .log(.warning, let text) in fresh.tick(after: 0.1) where text.contains("no answer") { warned = true }
+        }
+        #expect(warned)
     }
 
     /// A program that writes on after its trial was pruned gets a cancel per report: the

@@ -570,6 +570,26 @@ extension RetrainTests {
     }
 }
 
+/// `sweep status` gives no ETA while no worker is connected: nothing runs at that rate.
+@Suite struct StatusWithoutWorkersTests {
+    @Test func noWorkersMeansNoETA() throws {
+        let h = try SweepHarness("status-no-workers")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", syntheticSweep(study: "nw", trials: 10, epochs: 1, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let worker = try h.run(["worker", "--connect", endpoint, "--max-trials", "3"], timeout: 60)
+        #expect(worker.status == 0, "\(worker.output)")
+        var shown = ""
+        #expect(h.waitFor(timeout: 30) {
+            shown = (try? h.run(["status", "nw", "--db", h.db]).output) ?? ""
+            return shown.contains("no workers connected")
+        }, "\(shown)")
+        #expect(shown.contains("3/10 trials") && shown.contains("throughput") && !shown.contains("ETA"), "\(shown)")
+    }
+}
+
 /// `sweep worker --workers-per-host N` starts N worker processes and stops them together.
 @Suite(.serialized) struct WorkersPerHostTests {
     @Test func oneCommandStartsSeveralWorkersOnAHost() throws {

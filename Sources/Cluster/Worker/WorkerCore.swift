@@ -129,6 +129,8 @@ struct WorkerCore {
     private var leaving: String?
     /// The coordinator said the study is over; leave once the runner is idle.
     private var studyOver: String?
+    /// A `--forever` worker whose study ended and that no study has welcomed since.
+    private var waitingForNextStudy = false
     /// The attempt whose cancel was last said in the log.
     private var cancelSaid: TrialRef?
     /// A `--forever` worker's wait before it asks for the next study: 1 s (or the back-off
@@ -270,6 +272,7 @@ struct WorkerCore {
             break
         case .welcome(let w)?:
             welcomed = true
+            waitingForNextStudy = false
             everWelcomed = true
             lastReportInResult = w.capabilities.contains(Wire.lastReportInResultCapability)
             out.append(.connected(true))
@@ -357,6 +360,7 @@ struct WorkerCore {
             settle()
             if options.forever {
                 out.append(.log(.info, "study over (\(reason)); waiting for the next one"))
+                waitingForNextStudy = true
                 dropSocket("study over", waitMs: nextStudyWaitMs, now: now, into: &out)
                 nextStudyWaitMs = min(nextStudyWaitMs * 2, options.reconnectMaxMs)
             } else {
@@ -535,8 +539,9 @@ struct WorkerCore {
         reconnectAt = now + Double(wait) / 1000
         out.append(.disconnect)
         out.append(.connected(false))
-        // (A study that ended, for a --forever worker, is no trouble: said as information.)
-        out.append(.log(why == "study over" ? .info : .warning, "\(why); reconnecting to \(options.connect) in \(wait) ms"))
+        // (A study that ended, for a --forever worker, is no trouble, nor is no coordinator
+        // while it waits for the next: said as information, not a warning every 15 s.)
+        out.append(.log(why == "study over" || waitingForNextStudy ? .info : .warning, "\(why); reconnecting to \(options.connect) in \(wait) ms"))
         if waitMs == nil { backoffMs = min(backoffMs * 2, options.reconnectMaxMs) }
     }
 

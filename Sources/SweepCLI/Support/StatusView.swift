@@ -34,7 +34,8 @@ enum StatusView {
         let throughput = p.population == nil ? p.throughput.map { Fmt.rate($0, of: "trials") } : p.epochRate.map { Fmt.rate($0, of: "epochs") }
         var rate = elapsed + "  throughput " + (throughput ?? "-")
         switch snapshot.phase {
-        case .running: if let eta = p.eta { rate += "  ETA \(Fmt.seconds(eta))" }
+        // (No ETA without workers: nothing runs at that rate; "no workers connected" follows.)
+        case .running: if let eta = p.eta, !p.workers.isEmpty { rate += "  ETA \(Fmt.seconds(eta))" }
         case .interrupted: rate += "  interrupted: continue with `\(ShellCommand.resume(s.name, database: snapshot.databasePath.isEmpty ? nil : snapshot.databasePath))`"
         case .finished: break
         }
