@@ -331,22 +331,9 @@ import ZeroMQ
                 w.write('{"epoch":%d,"loss":%f}\\n' % (e, 1.0 / e))
             w.flush()
             """)
-        let file = try h.write("f.yaml", """
-            study: f
-            objective: {metric: loss, direction: minimize}
-            program: p.py
-            command: [python3, "${program}"]
-            parameters: {a: {uniform: [0, 1]}}
-            pruner: {name: none}
-            budget: {trials: 1, max_epochs: 1000000}
-            """)
-        let run = try h.start(["run", file, "--workers", "1", "--db", h.db, "--no-progress"], log: "run.log")
-        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
         // Its first epochs recorded: the flood is under way.
-        try #require(h.runningTrial(study: "f", timeout: 60) != nil, "\(h.logText("run.log"))")
-        kill(run.processIdentifier, SIGSTOP)
-        usleep(3_000_000)
-        kill(run.processIdentifier, SIGCONT)
+        let run = try runStalled(h, seconds: 3)
+        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "the sweep never ended:\n\(h.logText("run.log"))")
         #expect(run.terminationStatus == 0 && !h.logText("run.log").contains("is full"), "\(h.logText("run.log"))")
         let trials = try h.trials(of: "f")
@@ -367,22 +354,9 @@ import ZeroMQ
                 os.write(3, "".join('{"epoch":%d,"loss":%f}\\n' % (e, 1.0 / e) for e in part).encode())
                 time.sleep(0.3)
             """)
-        let file = try h.write("f.yaml", """
-            study: f
-            objective: {metric: loss, direction: minimize}
-            program: p.py
-            command: [python3, "${program}"]
-            parameters: {a: {uniform: [0, 1]}}
-            pruner: {name: none}
-            budget: {trials: 1, max_epochs: 100000}
-            """)
-        let run = try h.start(["run", file, "--workers", "1", "--db", h.db, "--no-progress"], log: "run.log")
-        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
         // Its first epoch recorded; stalled before the rest come, until the program has exited.
-        try #require(h.runningTrial(study: "f", timeout: 60) != nil, "\(h.logText("run.log"))")
-        kill(run.processIdentifier, SIGSTOP)
-        usleep(4_000_000)
-        kill(run.processIdentifier, SIGCONT)
+        let run = try runStalled(h, seconds: 4)
+        defer { if run.isRunning { kill(run.processIdentifier, SIGCONT); run.terminate() } }
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "the sweep never ended:\n\(h.logText("run.log"))")
         let trials = try h.trials(of: "f")
         #expect(trials.map(\.state) == [.complete] && trials.first?.epochs == 2001, "\(trials.map { ($0.state, $0.epochs) })\n\(h.logText("run.log"))")
@@ -485,6 +459,32 @@ func residentBytes(_ pid: Int32) -> Int? {
 }
 
 /// The number of a trial `worker` is running with at least one epoch done, if any.
+/// Runs study `f` of one trial of `p.py` (in `h`'s directory) with one local worker, and
+/// stops the `sweep run` process (its coordinator) for `seconds` once the trial's first epoch
+/// is recorded; returns the run, still going.
+func runStalled(_ h: SweepHarness, seconds: Double) throws -> Process {
+    let file = try h.write("f.yaml", """
+        study: f
+        objective: {metric: loss, direction: minimize}
+        program: p.py
+        command: [python3, "${program}"]
+        parameters: {a: {uniform: [0, 1]}}
+        pruner: {name: none}
+        budget: {trials: 1, max_epochs: 1000000}
+        """)
+    let run = try h.start(["run", file, "--workers", "1", "--db", h.db, "--no-progress"], log: "run.log")
+    do {
+        try #require(h.runningTrial(study: "f", timeout: 60) != nil, "\(h.logText("run.log"))")
+    } catch {
+        run.terminate()
+        throw error
+    }
+    kill(run.processIdentifier, SIGSTOP)
+    usleep(UInt32(seconds * 1_000_000))
+    kill(run.processIdentifier, SIGCONT)
+    return run
+}
+
 func runningTrial(_ h: SweepHarness, study: String, worker: String) throws -> Int? {
     guard FileManager.default.fileExists(atPath: h.db) else { return nil }
     return try h.reader().read { q -> Int? in

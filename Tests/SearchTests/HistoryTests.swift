@@ -42,7 +42,7 @@ import Testing
                 let kept = h.bestIntermediate(n, upTo: step)
                 #expect(naive == kept || (naive.isNaN && kept.isNaN), "\(note): best up to \(step): \(kept), the curve says \(naive)")
                 #expect(h.previousStep(n, before: step) == t.intermediate.keys.filter { $0 < step }.max(), "\(note): step before \(step)")
-                #expect(h.firstStep(n, atOrAfter: step) == t.intermediate.keys.filter { $0 >= step }.min(), "\(note): first step from \(step)")
+                #expect(h.firstSteps(n, atOrAfter: [step]) == [ t.intermediate.keys.filter { $0 >= step }.min()], "\(note): first step from \(step)")
                 let (steps, bestOfFirst) = h.reportedSteps(n, upTo: step)
                 #expect(Array(steps) == upTo.map(\.key), "\(note): steps up to \(step)")
                 for i in Set([0, 1, steps.count / 2, steps.count]) where i <= steps.count {

@@ -1,4 +1,5 @@
 import CSupport
+import SweepSupport
 import Foundation
 
 /// A command trial's program: a child in its own process group that dies with the worker
@@ -154,31 +155,19 @@ enum ChildError: Error, CustomStringConvertible {
         if error == ENOENT, !program.contains("/"), inDirectory {
             return " in PATH (a name without a slash is looked up there only); it is in \(dir): write ./\(program) in the command, or run it through its interpreter (e.g. [sh, \(program)] or [python3, \(program)])"
         }
-        if error == ENOENT, program.contains("/"), inDirectory, !isDirectory.boolValue, let line = firstLine(of: path), line.hasPrefix("#!") {
-            if line.hasSuffix("\r") {
+        if error == ENOENT, program.contains("/"), inDirectory, !isDirectory.boolValue, let shebang = Shebang(file: path) {
+            if shebang.endsWithCarriageReturn {
                 return " (its #! line ends with a carriage return: the file has Windows line endings; convert it with dos2unix \(program) or sed -i 's/\\r$//' \(program))"
             }
-            let interpreter = line.dropFirst(2).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
-            return " (the interpreter its #! line names, \(interpreter.isEmpty ? "nothing" : interpreter), does not exist here: install it, fix the line, or run the file through one, e.g. [python3, \(program)])"
+            return " (the interpreter its #! line names, \(shebang.interpreter ?? "nothing"), does not exist here: install it, fix the line, or run the file through one, e.g. [python3, \(program)])"
         }
         if error == EACCES, isDirectory.boolValue {
             return " (it is a directory)"
         }
-        if error == EACCES, inDirectory, !FileManager.default.isExecutableFile(atPath: program.hasPrefix("/") ? program : dir + "/" + program) {
+        if error == EACCES, inDirectory, !FileManager.default.isExecutableFile(atPath: path) {
             return " (it is not executable: chmod +x \(program), or run it through its interpreter, e.g. [python3, \(program)])"
         }
         return ""
-    }
-}
-
-extension ChildError {
-    /// The first line of the file at `path` (up to 256 bytes), or nil when it cannot be read.
-    static func firstLine(of path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 256) else { return nil }
-        let line = head.prefix { $0 != UInt8(ascii: "\n") }
-        return String(decoding: line, as: UTF8.self)
     }
 }
 

@@ -56,7 +56,7 @@ struct CommandTrial: TrialKind {
             log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
-                                                             argsJSONFile: logs.argsFile, interpreter: Self.interpreter, style: task.style))
+                                                             argsJSONFile: logs.argsFile, interpreter: CommandMacros.hostInterpreter, style: task.style))
         // ${args_json_file}: as ${args_json}. A program that reads it fails without it (it read
         // FileNotFoundError on a full disk): the attempt fails saying why.
         if let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)), task.command.contains(where: { $0.contains("${args_json_file}") }) {
@@ -618,8 +618,6 @@ struct CommandTrial: TrialKind {
         }
         return out
     }
-
-    static let interpreter = CommandMacros.hostInterpreter
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
 

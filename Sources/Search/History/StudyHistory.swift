@@ -80,11 +80,14 @@ public final class StudyHistory {
         return n == 0 ? nil : index.steps[n - 1]
     }
 
-    /// The first step trial `number` reported at or after `step`, if any.
-    public func firstStep(_ number: Int, atOrAfter step: Int) -> Int? {
+    /// The first step trial `number` reported at or after each of `steps` (nil where none):
+    /// one index for all of them (a finished trial's is built per call, not kept).
+    public func firstSteps(_ number: Int, atOrAfter steps: [Int]) -> [Int?] {
         let index = curveIndex(number)
-        let n = index.count(upTo: step - 1)
-        return n < index.steps.count ? index.steps[n] : nil
+        return steps.map { step in
+            let n = index.count(upTo: step - 1)
+            return n < index.steps.count ? index.steps[n] : nil
+        }
     }
 
     /// The steps trial `number` reported up to and including `step`, ascending, and the

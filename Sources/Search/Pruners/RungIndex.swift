@@ -40,11 +40,12 @@ final class RungIndex {
         }
     }
 
-    /// The trial's value at rung `r` from its intermediate values, if it reached it: at the
-    /// first step at or after the rung's (the history finds it by binary search; a scan of
-    /// the whole curve per rung at every report was quadratic in a trial's epochs).
-    func rungValue(of trial: TrialSnapshot, rung r: Int, in history: StudyHistory) -> Double? {
-        history.firstStep(trial.number, atOrAfter: promotionSteps[r]).flatMap { trial.intermediate[$0] }
+    /// The trial's values at each rung from its intermediate values (nil for a rung it did
+    /// not reach): at the first step at or after the rung's. The history finds those steps by
+    /// binary search, with one index for all rungs (a scan of the whole curve per rung at
+    /// every report was quadratic in a trial's epochs).
+    func rungValues(of trial: TrialSnapshot, in history: StudyHistory) -> [Double?] {
+        history.firstSteps(trial.number, atOrAfter: promotionSteps).map { $0.flatMap { trial.intermediate[$0] } }
     }
 
     /// How many values compete at rung `r` for trial `number`: the other trials' values
@@ -83,8 +84,7 @@ final class RungIndex {
         // (A trial that reported nothing has no rung value: no index built for it.)
         guard !trial.intermediate.isEmpty else { return }
         var values: [Double?] = []
-        for r in promotionSteps.indices {
-            let v = rungValue(of: trial, rung: r, in: history)
+        for (r, v) in rungValues(of: trial, in: history).enumerated() {
             guard let v, !v.isNaN else { values.append(nil); continue }
             values.append(v)
             rungs[r].insert(Entry(value: v, number: trial.number))

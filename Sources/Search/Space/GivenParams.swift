@@ -160,7 +160,21 @@ extension ParamValue {
     /// nothing would be unseen (`" 0.5"`, `""`).
     fileprivate var shownAsGiven: String {
         guard case .string(let s) = self, s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace else { return description }
-        return "\"" + s.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined() + "\""
+        return Self.quotedForMessages(s)
+    }
+
+    /// `s` in double quotes for a message: quotes and backslashes escaped, and control
+    /// characters as Swift writes them (`\n`, `\u{1B}`), so a line break or an escape
+    /// sequence cannot break or recolour the message.
+    fileprivate static func quotedForMessages(_ s: String) -> String {
+        "\"" + s.unicodeScalars.map { u -> String in
+            switch u {
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case _ where u.properties.generalCategory == .control: return u.escaped(asASCII: true)
+            default: return String(u)
+            }
+        }.joined() + "\""
     }
 
     fileprivate var isBool: Bool { if case .bool = self { return true } else { return false } }
@@ -174,14 +188,6 @@ extension ParamValue {
         let ambiguous = Double(s) != nil || Bool(s.lowercased()) != nil || ["null", "none", "nan", "inf", "-inf"].contains(s.lowercased())
         let misread = s.isEmpty || s.first!.isWhitespace || s.last!.isWhitespace
             || s.unicodeScalars.contains { ",{}[]\"".unicodeScalars.contains($0) || $0.properties.generalCategory == .control }
-        guard ambiguous || misread else { return s }
-        return "\"" + s.unicodeScalars.map { u -> String in
-            switch u {
-            case "\"": return "\\\""
-            case "\\": return "\\\\"
-            case _ where u.properties.generalCategory == .control: return u.escaped(asASCII: true)
-            default: return String(u)
-            }
-        }.joined() + "\""
+        return ambiguous || misread ? Self.quotedForMessages(s) : s
     }
 }

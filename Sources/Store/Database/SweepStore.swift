@@ -217,9 +217,7 @@ public final class SweepStore: Sendable {
         // Why not: empty (a run stopped as it began), another program's, or a newer Sweep's.
         if tables == 0 { throw StoreError.emptyDatabase(path: path) }
         try DatabaseOwnership.requireSweepOrEmpty(path: path) // throws for another program's file
-        if let unknown = applied.sorted().first(where: { !Set(Schema.migrator.migrations).contains($0) }) {
-            throw StoreError.invalid("\(path) was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
-        }
+        if let newer = newerVersion(path: path, applied: applied) { throw newer }
         throw StoreError.invalid("\(path) is not a complete Sweep database (its schema lacks \(Schema.neededByReaders.subtracting(applied).sorted().joined(separator: ", ")))")
     }
 
@@ -251,9 +249,15 @@ public final class SweepStore: Sendable {
         guard let queue = try? DatabaseQueue(path: path, configuration: config),
               let applied = try? queue.read({ db in try Schema.migrator.appliedIdentifiers(db) }) else { return }
         try? queue.close()
+        if let newer = newerVersion(path: path, applied: applied) { throw newer }
+    }
+
+    /// The error for a database whose applied migrations include one this build does not
+    /// know (a newer Sweep wrote it), naming the first; nil when it knows them all.
+    private static func newerVersion(path: String?, applied: Set<String>) -> StoreError? {
         let known = Set(Schema.migrator.migrations)
-        if let unknown = applied.sorted().first(where: { !known.contains($0) }) {
-            throw StoreError.invalid("\(path) was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
+        return applied.sorted().first { !known.contains($0) }.map {
+            StoreError.invalid("\(path ?? "the database") was written by a newer version of sweep (migration '\($0)'); upgrade sweep")
         }
     }
 
@@ -262,9 +266,7 @@ public final class SweepStore: Sendable {
             let migrator = Schema.migrator
             let known = Set(migrator.migrations)
             let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
-            if let unknown = applied.first(where: { !known.contains($0) }) {
-                throw StoreError.invalid("\(path ?? "the database") was written by a newer version of sweep (migration '\(unknown)'); upgrade sweep")
-            }
+            if let newer = newerVersion(path: path, applied: applied) { throw newer }
             // Nothing to do is done without a write transaction: a refused command that
             // opened the store must leave the file's bytes as they were.
             if !known.isSubset(of: applied) { try migrator.migrate(writer) }

@@ -1,5 +1,6 @@
 import Foundation
 import SweepFile
+import SweepSupport
 
 /// Where a command sweep's `program` will be looked for, and a note when it is not there.
 ///
@@ -46,16 +47,8 @@ enum ProgramLocation {
     /// that is not Python (`#!/bin/sh` gives `sh`, `#!/usr/bin/env Rscript` gives `Rscript`).
     private static func shebangRunner(of program: String, in definition: SweepDefinition, file: String) -> String? {
         guard !program.contains("$"), !program.hasSuffix(".py"), let here = localDirectory(of: definition, file: file) else { return nil }
-        let path = program.hasPrefix("/") ? program : here + "/" + program
-        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 256) else { return nil }
-        try? handle.close()
-        let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        guard line.hasPrefix("#!") else { return nil }
-        let words = line.dropFirst(2).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
-        let interpreter = (words.first.map { ($0 as NSString).lastPathComponent } == "env" ? words.dropFirst().first { !$0.hasPrefix("-") } : words.first)
-            .map { ($0 as NSString).lastPathComponent }
-        guard let interpreter, !interpreter.hasPrefix("python") else { return nil }
-        return interpreter
+        guard let runner = Shebang(file: program.hasPrefix("/") ? program : here + "/" + program)?.runner, !runner.hasPrefix("python") else { return nil }
+        return runner
     }
 
     /// Script files of other languages, and what runs them.
@@ -71,10 +64,11 @@ enum ProgramLocation {
             : URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: file!).deletingLastPathComponent()).standardizedFileURL.path
     }
 
-    /// The command's words that are plain text, `${env}` left out (it runs what follows).
+    /// The command's words as a worker gets them, `${env}` left out (it runs what follows);
+    /// none when the command cannot be read (its problems are the file's errors).
     private static func commandWords(_ definition: SweepDefinition) -> [String] {
-        (definition.template["command"]?.elements ?? []).compactMap { if case .string(let w) = $0.value { return w } else { return nil } }
-            .filter { $0 != "${env}" }
+        guard let node = definition.template["command"], let words = try? CommandTask.commandWords(node) else { return [] }
+        return words.filter { $0 != "${env}" }
     }
 
     /// Without `program`: a relative script the command names (`[sh, train.sh, ...]`,

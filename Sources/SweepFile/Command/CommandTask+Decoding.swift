@@ -36,7 +36,7 @@ extension CommandTask {
     /// The `command` list's words. A number or a flag is the text Python's `str` gives it, as
     /// W&B's agent passes it (`- --num-classes` then `- 10` was refused: "expected a text
     /// value"); every element that is a list, a mapping or null is named at once.
-    static func commandWords(_ node: ConfigNode) throws(ConfigError) -> [String] {
+    public static func commandWords(_ node: ConfigNode) throws(ConfigError) -> [String] {
         guard let elements = node.elements else {
             throw ConfigError(mark: node.mark, path: ConfigPath([.key("command")]), message: "expected a list of the program and its arguments, e.g. [python3, train.py, \"${args}\"]")
         }
