@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Minimal leveled logging to standard error, with timestamps.
+/// Minimal leveled logging to standard error, each line stamped with local date and time.
 ///
 /// Rate-limited per key, so a flood of garbage messages cannot flood the log.
 public final class Log: Sendable {
@@ -43,10 +43,12 @@ public final class Log: Sendable {
         if allowed { log(level, message()) }
     }
 
-    static func timestamp() -> String {
-        var t = time(nil)
+    /// Local date and time, `2026-12-07 14:35:02`: workers and coordinators run for days
+    /// (`--forever`, systemd units), where a time of day alone is ambiguous.
+    static func timestamp(_ seconds: time_t = time(nil)) -> String {
+        var t = seconds
         var tmv = tm()
         localtime_r(&t, &tmv)
-        return String(format: "%02d:%02d:%02d", tmv.tm_hour, tmv.tm_min, tmv.tm_sec)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec)
     }
 }
