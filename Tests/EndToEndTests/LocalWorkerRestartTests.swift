@@ -56,8 +56,9 @@ import Testing
         #expect(h.waitFor(timeout: 30) { h.logText("run.log").contains("warning: no local worker is left running (they exited); the study waits for workers") },
                 "\(h.logText("run.log"))")
         let log = h.logText("run.log")
-        let endpoint = try #require(log.firstMatch(of: /sweep worker --connect (tcp:\/\/[0-9.]+:[0-9]+)/)?.1, "\(log)")
+        let endpoint = try #require(log.firstMatch(of: /sweep worker --connect (ipc:\/\/[^\s`]+)/)?.1, "\(log)")
         #expect(run.isRunning, "it waits")
+        // (Through the run's private socket: it listens on no TCP port without --bind.)
         let worker = try h.start(["worker", "--connect", String(endpoint)], log: "w.log")
         defer { if worker.isRunning { worker.terminate() } }
         try #require(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")

@@ -3,15 +3,48 @@ import Store
 import SweepTestSupport
 import Testing
 
-/// `sweep run` points its local workers at a Unix socket (`ipc://`) in a private directory,
-/// bound beside its TCP endpoint, which workers from elsewhere keep using.
+/// `sweep run` points its local workers at a Unix socket (`ipc://`) in a private directory.
+/// Without `--bind` that socket is all it listens on; `--bind` adds a TCP endpoint, which
+/// workers from elsewhere use.
 @Suite(.serialized) struct LocalWorkersOverIPCTests {
+    /// Without `--bind` no TCP port is open: any local user could connect to one (even on
+    /// loopback) and be sent the command, its environment and the data. A worker of this
+    /// user joins through the printed `ipc://` endpoint.
+    @Test func withoutBindOnlyThePrivateSocketListens() throws {
+        let h = try SweepHarness("private-only")
+        defer { h.cleanUp() }
+        let tmp = h.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let file = try h.write("p.yaml", syntheticSweep(study: "p", trials: 12, epochs: 2, sleep: 0.1))
+        let run = try h.start(SweepHarness.sweep, ["run", file, "--workers", "1", "--db", h.db, "--no-progress"],
+                              log: "run.log", environment: ["TMPDIR": tmp])
+        defer { if run.isRunning { run.terminate() } }
+        var endpoint = ""
+        try #require(h.waitFor(timeout: 60) {
+            guard let m = h.logText("run.log").firstMatch(of: /listening on (\S+);/) else { return false }
+            endpoint = String(m.1)
+            return true
+        }, "\(h.logText("run.log"))")
+        #expect(endpoint.hasPrefix("ipc://\(tmp)/sweep-") && endpoint.hasSuffix("/coordinator.sock"), "\(endpoint)")
+        #expect(try TCPListeners.ports(ofProcess: run.processIdentifier).isEmpty, "\(h.logText("run.log"))")
+        // Another worker of this user joins through it, and `status` names it.
+        let joined = try h.start(["worker", "--connect", endpoint, "--id", "joined"], log: "joined.log")
+        defer { if joined.isRunning { joined.terminate() } }
+        let status = try h.run(["status", "p", "--db", h.db])
+        #expect(status.output.contains("sweep worker --connect \(endpoint)"), "\(status.output)")
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "p").id) }
+        #expect(workers.contains { $0.worker == "joined" && $0.trialsDone > 0 }, "\(workers.map { ($0.worker, $0.trialsDone) })\n\(h.logText("joined.log"))")
+    }
+
     @Test func localWorkersUseAUnixSocketWhileATCPWorkerJoinsBesideThem() throws {
         let h = try SweepHarness("local-ipc")
         defer { h.cleanUp() }
         let tmp = h.path("tmp")
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let port = SweepHarness.freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
         let file = try h.write("ipc.yaml", syntheticSweep(study: "ipc", trials: 40, epochs: 2, sleep: 0.1))
         let run = try h.start(SweepHarness.sweep, ["run", file, "--workers", "2", "--bind", endpoint, "--db", h.db, "--no-progress"],
                               log: "run.log", environment: ["TMPDIR": tmp])
@@ -28,6 +61,8 @@ import Testing
         }, "no socket under \(tmp):\n\(h.logText("run.log"))")
         let mode = try FileManager.default.attributesOfItem(atPath: try #require(directory))[.posixPermissions] as? Int
         #expect(mode == 0o700)
+        // --bind adds the TCP endpoint.
+        #expect(try TCPListeners.ports(ofProcess: run.processIdentifier) == [Int(port)], "\(h.logText("run.log"))")
 
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
@@ -47,5 +82,29 @@ import Testing
         #expect(workers.reduce(0) { $0 + $1.trialsDone } == 40)
         // The directory goes with the run.
         #expect(!FileManager.default.fileExists(atPath: try #require(directory)))
+    }
+}
+
+/// The TCP ports a process listens on, from `/proc/PID/fd` and `/proc/net/tcp{,6}`.
+enum TCPListeners {
+    static func ports(ofProcess pid: Int32) throws -> [Int] {
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        let inodes = Set(fds.compactMap { fd -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst("socket:[".count).dropLast())
+        })
+        var ports: [Int] = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                // local_address rem_address st ... inode: state 0A is LISTEN.
+                guard fields.count > 9, fields[3] == "0A", inodes.contains(String(fields[9])),
+                      let port = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
+                ports.append(port)
+            }
+        }
+        return ports
     }
 }

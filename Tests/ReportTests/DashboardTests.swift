@@ -158,7 +158,7 @@ import Testing
         let s = try Scratch("dashboard-linger")
         defer { s.cleanUp() }
         let file = try s.write("free.yaml", syntheticSweep(study: "free", trials: 3, epochs: 1))
-        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120"], log: "run.log")
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--bind", "tcp://127.0.0.1:0", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120"], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         #expect(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("study 'free' finished") }, "\(s.read("run.log"))")
         // The database file alone holds every commit (the log beside it held the last ones

@@ -4,9 +4,9 @@ import Foundation
 /// machine, in a fresh directory only this user can enter.
 ///
 /// A round trip over a Unix socket skips the TCP loopback stack (segments, ACKs, the
-/// softirq that delivers them) on both sides; `sweep run` binds one beside its TCP
-/// endpoint and points its local workers at it, while workers on other machines keep
-/// using TCP. Trust: the directory is created with mode 0700 (`mkdtemp`), so only this
+/// softirq that delivers them) on both sides. `sweep run` listens on one alone, unless
+/// `--bind` gives a TCP endpoint for workers on other machines as well; its local workers
+/// use it either way. Trust: the directory is created with mode 0700 (`mkdtemp`), so only this
 /// user (and root) can reach the socket, the same people who can read the database; the
 /// coordinator's security settings (CURVE, when configured) apply to it as well, since
 /// both endpoints belong to the same socket.
@@ -22,7 +22,7 @@ public final class LocalEndpoint: Sendable {
     /// Creates the private directory under `parent` (default: `TMPDIR` or `/tmp`); nil when
     /// that fails or the path would not fit a Unix socket address (108 bytes on Linux).
     public init?(parent: String? = nil) {
-        let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = parent ?? Self.parentDirectory
         Self.removeLeftovers(in: base)
         var template = Array("\(base)/sweep-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { return nil }
@@ -39,6 +39,11 @@ public final class LocalEndpoint: Sendable {
     }
 
     private static let ownerFile = "owner"
+
+    /// Where the directories are made: `TMPDIR`, else `/tmp`.
+    public static var parentDirectory: String {
+        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    }
 
     /// Removes the socket file and the directory.
     public func remove() {

@@ -7,7 +7,7 @@ import SweepSupport
 
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address).", valueName: "endpoint")) var bind: String?
+    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address). run/resume: without it, a private Unix socket only this user can reach.", valueName: "endpoint")) var bind: String?
     @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir")) var keys: String?
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
@@ -34,6 +34,15 @@ struct CoordinatorNetworkOptions: ParsableArguments {
     }
 }
 
+extension CoordinatorOptions {
+    /// These options listening on `endpoint` instead of their `bind`, when one is given.
+    func listening(on endpoint: String?) -> CoordinatorOptions {
+        var options = self
+        if let endpoint { options.bind = endpoint }
+        return options
+    }
+}
+
 /// `sweep run FILE`: coordinator plus local workers.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +53,11 @@ struct Run: ParsableCommand {
             it cleanly (built-in trials finish their epoch, command trials' programs get
             SIGTERM, and both are handed back, to continue from their last checkpoint) and
             exits 130; a second one hands them back at once. `sweep resume STUDY`
-            continues it. More workers, on this or other machines, can join with `sweep
-            worker --connect ENDPOINT`. Local workers connect over a private Unix socket;
-            with --keys they use the first worker key of that directory that
+            continues it. Without --bind it listens on a private Unix socket only (it
+            prints `ipc://…`), which only this user can reach: more workers of yours on
+            this machine join with `sweep worker --connect` and that endpoint. --bind adds
+            a TCP endpoint, for workers on other machines (with --keys beyond loopback).
+            With --keys local workers use the first worker key of that directory that
             authorized_workers lists. A local worker killed by a signal is started again
             (at most 3 times a minute). Exits 1 when every trial failed (see `sweep trials
             STUDY --state FAIL`), or when the first 5 trials of the run all failed before
@@ -98,8 +109,9 @@ struct Run: ParsableCommand {
             let store = try database.writer()
             if try store.read({ try $0.study(named: definition.study) }) != nil { throw exists }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
-                             workerArguments: workerArguments, dashboard: dashboardOptions).run {
-                try Coordinator.create(definition, store: store, options: options, security: security, log: Log(label: "coordinator", minimum: .warning))
+                             workerArguments: workerArguments, dashboard: dashboardOptions, listensPrivately: network.bind == nil).run { privateEndpoint in
+                try Coordinator.create(definition, store: store, options: options.listening(on: privateEndpoint), security: security,
+                                       log: Log(label: "coordinator", minimum: .warning))
             }
         }
     }
@@ -133,7 +145,8 @@ struct Resume: ParsableCommand {
             stopped because the trials of its run all failed runs the rest of its budget;
             with --retry-failed, the parameters of its failed trials run again too (each
             as a new trial that adds to the budget; a grid's failed points run no other
-            way).
+            way). As with `sweep run`, without --bind it listens on a private Unix socket
+            only, which it prints; --bind adds a TCP endpoint for workers elsewhere.
 
             Examples:
               sweep resume quickstart
@@ -229,8 +242,8 @@ struct Resume: ParsableCommand {
                                     : "no failed trial of '\(study)' to run again (none failed, or their parameters ran or wait to run since)")
             }
             try SweepSession(databasePath: database.path, workers: workers, showProgress: !noProgress,
-                             workerArguments: workerArguments, dashboard: dashboardOptions).run {
-                try Coordinator.resume(study: study, store: store, options: options, addTrials: addTrials, security: security,
+                             workerArguments: workerArguments, dashboard: dashboardOptions, listensPrivately: network.bind == nil).run { privateEndpoint in
+                try Coordinator.resume(study: study, store: store, options: options.listening(on: privateEndpoint), addTrials: addTrials, security: security,
                                        log: Log(label: "coordinator", minimum: .warning), checkData: checkData)
             }
         }
@@ -315,7 +328,7 @@ struct CoordinatorCommand: ParsableCommand {
                     }
                 }
             }
-            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run {
+            try SweepSession(databasePath: database.path, workers: 0, showProgress: !noProgress, dashboard: dashboardOptions).run { _ in
                 existing != nil
                     ? try Coordinator.resume(study: definition.study, store: store, options: options, security: security, checkData: checkData)
                     : try Coordinator.create(definition, store: store, options: options, security: security)
@@ -384,7 +397,7 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir")) var logDir: String?
     @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
-    @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
+    @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it or past 10,000 attempts (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
     var keepLogs: Int = 1024
 
     func run() throws {

@@ -17,9 +17,17 @@ struct SweepSession {
     var workerArguments: [String] = []
     /// `--dashboard`: serve the dashboard and the coordinator's /metrics from this process.
     var dashboard: DashboardOptions? = nil
+    /// Listen on a private Unix socket only (`run`/`resume` without `--bind`): a TCP port,
+    /// even on loopback, lets every local user join as a worker, and be sent the command,
+    /// its `environment:` values and the data. `makeCoordinator` gets the socket's endpoint
+    /// to bind (nil: bind as its options say).
+    var listensPrivately = false
 
     /// Runs until the study ends or Ctrl-C; prints the best trials at the end.
-    func run(_ makeCoordinator: () throws -> Coordinator) throws {
+    ///
+    /// `makeCoordinator` gets the private endpoint to listen on instead of its `bind`
+    /// (``listensPrivately``), or nil.
+    func run(_ makeCoordinator: (_ privateEndpoint: String?) throws -> Coordinator) throws {
         installStopSignals(forceOnSecond: true)
         // The dashboard listens first: a busy port must refuse the command before the study
         // exists (a re-run would otherwise be told the study already exists).
@@ -35,7 +43,17 @@ struct SweepSession {
         }
         // Stopped while starting (a SIGTERM in the first milliseconds): nothing is created.
         if processStop.isSet { throw StoppedBeforeStart() }
-        let coordinator = try makeCoordinator()
+        // Local workers talk over a Unix socket (a quicker round trip than TCP loopback:
+        // ~15% more zero-cost trials/s with one worker, bench/README.md), in a directory only
+        // this user can enter, removed when this returns. Without one (no writable TMPDIR),
+        // they use the TCP endpoint.
+        let ipc = workers > 0 || listensPrivately ? LocalEndpoint() : nil
+        defer { ipc?.remove() }
+        let privateEndpoint = listensPrivately ? ipc?.endpoint : nil
+        if listensPrivately, privateEndpoint == nil {
+            StandardStream.error.write("note: cannot make a private socket in \(LocalEndpoint.parentDirectory): listening on TCP loopback, which every local user can reach\n")
+        }
+        let coordinator = try makeCoordinator(privateEndpoint)
         let study = coordinator.studyName
         // The file `--db` named at the start, through any symbolic link (removing the link
         // leaves the run alone, as the coordinator's own watch has it; it was called lost).
@@ -48,14 +66,9 @@ struct SweepSession {
             print("dashboard on http://\(DashboardFlags.urlHost(dashboard.host)):\(port)/")
         }
         let local = LocalWorkers(logDirectory: nil)
-        // Local workers talk over a Unix socket (a quicker round trip than TCP loopback:
-        // ~15% more zero-cost trials/s with one worker, bench/README.md); its directory goes
-        // when this returns. Without one (no writable TMPDIR), they use the TCP endpoint.
-        let ipc = workers > 0 ? LocalEndpoint() : nil
-        defer { ipc?.remove() }
         if workers > 0 {
             var endpoint = coordinator.endpoint
-            if let ipc {
+            if let ipc, privateEndpoint == nil {
                 do {
                     try coordinator.listenLocally(ipc.endpoint)
                     endpoint = ipc.endpoint
