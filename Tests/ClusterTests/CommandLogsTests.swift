@@ -96,4 +96,22 @@ import Testing
         #expect(left == ["notes.txt", "trial-3.attempt-1.out", "trial-1.attempt-1.out"], "\(left)")
         #expect(retention.removed == 5)
     }
+
+    /// Many small attempts: their number is bounded too (22,700 files of short trials were
+    /// kept under the size bound, and the worker's list of them grew with each).
+    @Test func theNumberOfAttemptsKeptIsBounded() throws {
+        let dir = NSTemporaryDirectory() + "log-retention-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: dir + "/s", withIntermediateDirectories: true)
+        let retention = CommandLogRetention(directory: dir, maxBytes: 1 << 30, maxAttempts: 5)
+        for trial in 0..<12 {
+            let paths = [".out", ".err"].map { dir + "/s/trial-\(trial).attempt-1" + $0 }
+            for path in paths { #expect(manager.createFile(atPath: path, contents: Data("trial \(trial)\n".utf8))) }
+            retention.attemptEnded(paths)
+        }
+        let left = try manager.contentsOfDirectory(atPath: dir + "/s").sorted()
+        #expect(left == (7..<12).flatMap { ["trial-\($0).attempt-1.err", "trial-\($0).attempt-1.out"] }.sorted(), "\(left)")
+        #expect(retention.removed == 14)
+    }
 }

@@ -1,10 +1,11 @@
 import Foundation
 
 /// Keeps a worker's command logs (`DIR/STUDY/trial-N.attempt-M.{out,err,params.json}`)
-/// under a size in all: when an attempt ends, the files of the oldest attempts are removed
-/// until the rest fit. A long-lived worker (the systemd unit's `/var/log/sweep`, a shared
-/// `$TMPDIR`) otherwise kept every attempt's output for as long as it ran; each file is
-/// bounded (`maxLogBytes`), their number was not. The coordinator keeps the last 4,000
+/// under a size and a number of attempts in all: when an attempt ends, the files of the
+/// oldest attempts are removed until the rest fit. A long-lived worker (the systemd unit's
+/// `/var/log/sweep`, a shared `$TMPDIR`) otherwise kept every attempt's output for as long
+/// as it ran; each file is bounded (`maxLogBytes`), their number was not (22,700 files of
+/// short trials, and this list of them grew the worker by 0.7 KB an attempt). The coordinator keeps the last 4,000
 /// characters of every attempt's output in the database either way (`sweep logs`).
 ///
 /// The folder is read once, at the first attempt's end; after that the worker counts what
@@ -14,6 +15,9 @@ import Foundation
 final class CommandLogRetention {
     let directory: String
     let maxBytes: Int
+    /// Attempts kept at most (each up to three files).
+    let maxAttempts: Int
+    static let defaultMaxAttempts = 10_000
     /// One attempt's log files, removed together.
     private struct Attempt {
         var paths: [String]
@@ -33,13 +37,15 @@ final class CommandLogRetention {
     /// Files removed so far (for the worker's log).
     private(set) var removed = 0
 
-    init(directory: String, maxBytes: Int) {
+    init(directory: String, maxBytes: Int, maxAttempts: Int = defaultMaxAttempts) {
         self.directory = directory
         self.maxBytes = maxBytes
+        self.maxAttempts = maxAttempts
     }
 
     /// An attempt's logs (`paths`) are complete: counts them, then removes the oldest
-    /// attempts' files (never these) while the logs take more than ``maxBytes``.
+    /// attempts' files (never these) while the logs take more than ``maxBytes`` or more
+    /// than ``maxAttempts`` attempts are kept.
     func attemptEnded(_ paths: [String]) {
         if attempts == nil {
             ownPaths = paths
@@ -48,17 +54,19 @@ final class CommandLogRetention {
             attempts!.append(a)
             total += a.bytes
         }
-        guard total > maxBytes else { return }
+        var count = attempts!.count
+        guard total > maxBytes || count > maxAttempts else { return }
         let keep = Set(paths)
         let now = Date().timeIntervalSince1970
         var kept: [Attempt] = []
         kept.reserveCapacity(attempts!.count)
         for a in attempts! {
             let busy = a.found && now - a.modified < Self.busySeconds
-            if total > maxBytes && keep.isDisjoint(with: a.paths) && !busy {
+            if total > maxBytes || count > maxAttempts, keep.isDisjoint(with: a.paths), !busy {
                 // Gone already (another worker of this folder removed it) counts as removed.
                 for path in a.paths where unlink(path) == 0 || errno == ENOENT { removed += 1 }
                 total -= a.bytes
+                count -= 1
             } else {
                 kept.append(a)
             }
