@@ -35,6 +35,8 @@ public struct SweepCommand: ParsableCommand {
 
     /// Runs the command line and exits with Sweep's exit codes (0 ok, 1 failure, 2 bad input).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // Before any file is opened: a closed stdout must not be the database's descriptor.
+        StandardStream.reserveClosedDescriptors()
         // Before anything else: it may start the process again (an OpenBLAS older than the CPU).
         BLASKernels.restartWithFittingKernelsIfNeeded()
         // Line-buffered stdout, so printed lines and the live display keep their order.
@@ -49,6 +51,10 @@ public struct SweepCommand: ParsableCommand {
         // the default back, as for SIGPIPE).
         signal(SIGXFSZ, SIG_IGN)
         raiseDescriptorLimit()
+        if arguments == nil, let problem = ArgumentFixes.nonUTF8Argument(ArgumentFixes.rawArguments) {
+            printError(problem)
+            Foundation.exit(2)
+        }
         do {
             try checkHelpTopic(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(

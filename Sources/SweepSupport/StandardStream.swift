@@ -42,6 +42,25 @@ public enum StandardStream: Sendable {
     /// output stops there (``readerLeft`` and ``failure`` then say which).
     public static var outputFailed: Bool { firstFailure.load(ordering: .relaxed) != 0 }
 
+    /// Puts `/dev/null` in place of standard input, output or error when it is closed at
+    /// start (`sweep ... 2>&-`): otherwise the next file opened, the database, takes that
+    /// number, and printed text lands in it (an error message written over the header made
+    /// the database unreadable). Output and error get it read-only and input write-only, so
+    /// using them fails as a closed one would: lost output exits 1, a prompt gets no answer.
+    /// Call first thing, before any file is opened.
+    public static func reserveClosedDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let null = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC)
+            guard null >= 0 else { continue }
+            if null != fd {
+                dup2(null, fd) // (dup2 leaves the standard descriptor inherited by children)
+                close(null)
+            } else {
+                _ = fcntl(fd, F_SETFD, 0)
+            }
+        }
+    }
+
     /// Writes `text` whole (retrying after signals); a failure is remembered, never a trap.
     public func write(_ text: String) {
         write(Array(text.utf8))

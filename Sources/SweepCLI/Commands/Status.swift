@@ -123,8 +123,9 @@ struct Status: ParsableCommand {
             sawItRun = sawItRun || snapshot.phase == .running
             if !display.isTerminal { print("") }
             // Its reader is gone (`--watch | head -2`): it went on until the study finished,
-            // hours later, each write failing. Ends as a pipeline's writer does (141, below).
-            if StandardStream.readerLeft { return }
+            // hours later, each write failing. Ends as a pipeline's writer does (141), and
+            // on any other failed write (a full disk, a closed stdout) with exit 1.
+            if StandardStream.readerLeft || StandardStream.failure != nil { return }
             var waited = 0.0
             while waited < interval && !processStop.isSet { usleep(50_000); waited += 0.05 }
         }

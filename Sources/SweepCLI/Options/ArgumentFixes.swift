@@ -4,6 +4,24 @@ import Glibc
 #endif
 /// Rewrites of the raw command line that ArgumentParser would otherwise misread.
 enum ArgumentFixes {
+    /// The first argument (1-based, after the command name) that is not UTF-8 text, said
+    /// with its bytes: Swift's command line replaces such bytes with U+FFFD, so
+    /// `--db $'\xff.db'` made a file of another name, and two such names opened one file.
+    static func nonUTF8Argument(_ raw: [[UInt8]]) -> String? {
+        for (index, bytes) in raw.enumerated() where String(validating: bytes, as: UTF8.self) == nil {
+            let shown = bytes.map { (0x20..<0x7f).contains($0) && $0 != 0x5c ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
+            return "argument \(index + 1) ('\(shown)') is not UTF-8 text: Sweep reads file names and values as UTF-8; rename the file or pass the value in UTF-8"
+        }
+        return nil
+    }
+
+    /// The raw bytes of the process's arguments after its name.
+    static var rawArguments: [[UInt8]] {
+        (1..<Int(CommandLine.argc)).compactMap { i in
+            CommandLine.unsafeArgv[i].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) }
+        }
+    }
+
     /// `--lower -1` -> `--lower=-1`: ArgumentParser takes a value that starts with `-` for
     /// an option and answers "Missing value". A number right after a long option without
     /// `=` is that option's value (negative numbers are never option names).
