@@ -532,6 +532,23 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(try h.trials().count == 1)
     }
 
+    /// A trial that reaches its last epoch after the wall time is spent has done its work:
+    /// it completes. (It was pruned: a study whose trials all ran to the end finished with
+    /// no complete trial, and `sweep best` had none.)
+    @Test func aTrialAtItsLastEpochWhenTheWallTimeIsSpentCompletes() throws {
+        let h = try CoreHarness(sweep(trials: 100, epochs: 5, wallTime: ", wall_time: 60"))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        for epoch in 1...4 { #expect(try h.report("w1", a, epoch: epoch, value: 1.0 / Double(epoch))?.prune == false) }
+        h.now += 61
+        let last = try #require(try h.report("w1", a, epoch: 5, value: 0.2))
+        #expect(!last.prune, "\(last.reason)")
+        try h.deliver(.result(.init(trial: a.trial, attempt: a.attempt, state: .complete, value: 0.2, metrics: [:], epochs: 5, ready: true)), from: "w1")
+        let t = try #require(try h.trials().first)
+        #expect(t.state == .complete && t.value == 0.2)
+        #expect(h.core.finished)
+    }
+
     /// A coordinator killed between two writes of the running time (every 5 s) lost the time
     /// since: resumed after each kill, a study never spent its wall-time budget. A resume
     /// counts what the killed run recorded (its last activity).

@@ -57,7 +57,11 @@ extension CoordinatorCore {
         let decision: PruneDecision
         let pause = wallTimeSpent(now: now) ? nil : pausing?.pauseReason(epoch: r.epoch, maxEpochs: maxEpochs)
         if wallTimeSpent(now: now) {
-            decision = PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
+            // A trial at its last epoch has done its work: it completes (pruned there, a study
+            // whose trials all ran to the end could finish without a complete one).
+            decision = r.epoch >= maxEpochs
+                ? .keep("the wall-time budget is spent, but this was its last epoch")
+                : PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
         } else if let pause {
             decision = .keep(pause)
         } else if withoutObjective {
