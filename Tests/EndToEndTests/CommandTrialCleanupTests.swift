@@ -103,6 +103,14 @@ extension CommandTrialCleanupTests {
         #expect(logsStatus == 0 && logs.contains("(no output: ") && logs.contains("trial-0.attempt-1.out and .err are empty)"), "\(logs)")
         let (errStatus, err) = try h.run(["logs", "quiet", "0", "--db", h.db, "--stream", "stderr"])
         #expect(errStatus == 0 && err.contains("trial-0.attempt-1.err is empty)"), "\(err)")
+        // Only stdout written: stderr is empty, not stdout's text (taken for a full disk's
+        // empty files, the stored tail of both streams was printed as stderr).
+        _ = try h.write("talk.sh", "echo 'said on stdout'\necho '{\"loss\": 1, \"epoch\": 1}' >&\"$SWEEP_REPORT_FD\"\n")
+        let talk = try h.write("t.yaml", commandSweep(study: "talk", command: "[sh, talk.sh]", trials: 1, epochs: 1))
+        #expect(try h.run(["run", talk, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120).status == 0)
+        let (onlyErrStatus, onlyErr) = try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stderr"])
+        #expect(onlyErrStatus == 0 && onlyErr.contains("trial-0.attempt-1.err is empty)") && !onlyErr.contains("said on stdout"), "\(onlyErr)")
+        #expect(try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stdout"]).output.contains("said on stdout"))
     }
 }
 

@@ -133,7 +133,7 @@ func processExists(_ pid: Int32) -> Bool {
               0) echo '{"epoch": 1, "loss": 2}' >&3; echo "Traceback: something broke" >&2; exit 3 ;;
               1) echo '{"epoch": 1, "loss": 2}' >&3; sleep 60 ;;
               2) echo "nothing to report" ;;
-              3) printf 'garbage\\n{"epoch": "x"}\\n[1,2]\\n{"epoch": 1, "loss": 4}\\n' >&3 ;;
+              3) printf 'garbage\\n\\n  \\r\\n{"epoch": "x"}\\n[1,2]\\n{"epoch": 1, "loss": 4}\\n' >&3 ;;
               4) head -c 12000000 /dev/zero | tr '\\0' 'y'; echo '{"loss": 1}' >&3 ;;
               5) kill -SEGV $$ ;;
               6) echo '{"epoch": 1, "loss": "0.5"}' >&3 ;;
@@ -176,9 +176,13 @@ func processExists(_ pid: Int32) -> Bool {
         // A report line over 1 MiB is one ignored line, the next line a report.
         #expect(trials[8].value == 7)
         #expect(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").contains("[sweep] 1 report line(s) ignored"), "\(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").suffix(300))")
+        // ... and the note names the bound it passed.
+        #expect(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").contains("1 line(s) were over 1 MiB, the most a report line may have"), "\(h.logText("sweep.db.logs/bad/trial-8.attempt-1.err").suffix(400))")
         #expect(trials[7].error?.hasPrefix(#"the program never reported the objective 'loss' (it reported: acc; 'loss' was not a number in: {"epoch": 1, "acc": 0.3, "loss": "0.5"})"#) == true, "\(trials[7].error ?? "")")
-        // Malformed lines are ignored and counted; a flood of output is cut at the bound.
-        #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("3 report line(s) ignored"))
+        // Malformed lines are ignored and counted (blank ones are not: no mistake); a flood of
+        // output is cut at the bound.
+        #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("3 report line(s) ignored"), "\(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err"))")
+        #expect(h.logText("sweep.db.logs/bad/trial-3.attempt-1.err").contains("the first: garbage"))
         let out = try FileManager.default.attributesOfItem(atPath: h.db + ".logs/bad/trial-4.attempt-1.out")[.size] as! Int
         #expect(out >= 8 << 20 && out < (8 << 20) + 200)
         // The first and the last 4 MiB are kept, the middle dropped and counted (the end, where

@@ -14,6 +14,17 @@ struct TextTableTests {
         #expect(TerminalWidth.prefix("犬猫鳥魚", columns: 5) == "犬猫" && TerminalWidth.prefix("abc", columns: 5) == "abc")
     }
 
+    /// The live display cuts each line to the window's columns, not its characters: a line
+    /// of CJK values cut at 45 characters took 57 columns, wrapped, and the refresh then
+    /// wrote over the wrong rows.
+    @Test func liveLinesAreCutToTerminalColumns() {
+        let line = "best: #3 0.125 lr=0.01 tag=" + String(repeating: "損", count: 30)
+        let fitted = LiveDisplay.fit([line, "short"], columns: 45, rows: 24)
+        #expect(TerminalWidth.of(fitted[0]) <= 44 && fitted[0].hasSuffix("~"), "\(fitted[0])")
+        #expect(fitted[0].hasPrefix("best: #3 0.125 lr=0.01 tag=損"))
+        #expect(fitted[1] == "short")
+    }
+
     @Test func columnsAfterWideCellsLineUp() {
         var table = TextTable(["name", "value", "note"])
         table.add(["損失", "0.5", "a"])

@@ -1021,6 +1021,18 @@ import Testing
         #expect(parseError(base + "environment: {OMP_NUM_THREADS: 1}\nparameters:\n  learning_rate: {uniform: [0, 1]}\n  model.width: 3\n") == nil)
     }
 
+    /// A NUL character in text that reaches the program: a command line and the
+    /// environment end a string there (`"x\0y"` reached the program as `x`, and the file
+    /// was called valid).
+    @Test func aNulCharacterThatWouldReachTheProgramIsRefused() {
+        let base = "study: c\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\n"
+        let error = parseError(base + "command: [bash, run.sh, \"x\\0y\"]\nenvironment: {A: \"p\\0q\"}\nparameters:\n  tag: {choice: [a, \"b\\0c\"]}\n")?.description ?? ""
+        #expect(error.contains("bad.yaml:4:") && error.contains("command[2]: holds a NUL character"), "\(error)")
+        #expect(error.contains("environment.A: holds a NUL character"), "\(error)")
+        #expect(error.contains("parameters.tag.choice[1]: holds a NUL character"), "\(error)")
+        #expect(parseError(base + "command: [bash, run.sh, \"x\\ty\"]\nenvironment: {A: pq}\nparameters:\n  tag: {choice: [a, b]}\n") == nil)
+    }
+
     /// Sweep's `budget` beside W&B's keys: `run_cap` with `budget: {max_epochs: 5}` was
     /// refused, and a grid's `budget: {max_epochs: 5}` needed `trials`.
     @Test func aBudgetBesideRunCapBoundsTheEpochs() throws {

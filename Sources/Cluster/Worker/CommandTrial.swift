@@ -155,6 +155,12 @@ struct CommandTrial: TrialKind {
         var objective: [Double] = []
         var summary: [String: Double] = [:] // final values the program set (W&B's run.summary)
         var badLines = 0
+        var overlongLines = 0 // of the bad lines: over maxReportLineBytes
+        /// What the bad lines were, for the messages: the format, and the bound when a line passed it.
+        func badLinesHint(example: String? = nil) -> String {
+            "a report is one JSON object of numbers per line\(example.map { ", e.g. \($0)" } ?? "")\(epochBelowOne ? ", and epochs count from 1" : "")"
+                + (overlongLines > 0 ? "; \(overlongLines) line(s) were over \(Self.maxReportLineBytes >> 20) MiB, the most a report line may have (docs/limits.md)" : "")
+        }
         // The first line that was no report, or whose objective was no number (a string
         // "0.5"), for the messages: the program's author needs to see what it wrote.
         var firstUnreadLine: String?
@@ -220,6 +226,11 @@ struct CommandTrial: TrialKind {
                 return
             }
             guard case .report(let epoch, let reported, let nonFinite) = parsed else {
+                // A blank line (spaces, a CR) is no report and no mistake: answered, not counted.
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    child.writeDecision("continue \(end.epochsRun)")
+                    return
+                }
                 badLines += 1
                 keepUnread(line)
                 let belowOne = parsed.epoch.map { $0 < 1 } ?? false
@@ -327,6 +338,7 @@ struct CommandTrial: TrialKind {
             while all || takesReports(), let nl = reportBuffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
                 if nl - lineStart > Self.maxReportLineBytes { // over the bound, whatever the reads
                     badLines += 1
+                    overlongLines += 1
                     keepUnread(reportBuffer[lineStart..<lineStart + 200])
                     answerLongLine(tail: reportBuffer[(nl - Self.tailKept)..<nl])
                 } else {
@@ -338,6 +350,7 @@ struct CommandTrial: TrialKind {
             // One bad line, whatever follows of it (whole lines held back are no such line).
             if reportBuffer.count > Self.maxReportLineBytes, !reportBuffer.contains(UInt8(ascii: "\n")) {
                 badLines += 1
+                overlongLines += 1
                 keepUnread(reportBuffer[..<min(reportBuffer.count, 200)])
                 longLineTail = Array(reportBuffer.suffix(Self.tailKept))
                 reportBuffer.removeAll()
@@ -428,7 +441,7 @@ struct CommandTrial: TrialKind {
         handleBufferedLines(all: true)
         if !reportBuffer.isEmpty { handle(line: reportBuffer[...]) }
         if badLines > 0 { log.warning("trial \(a.trial): \(badLines) report line(s) ignored") }
-        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (a report is a JSON object of numbers\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(firstUnreadLine ?? "")\n" : ""
+        var notes = badLines > 0 ? "[sweep] \(badLines) report line(s) ignored (\(badLinesHint())); the first: \(firstUnreadLine ?? "")\n" : ""
         notes += checkpointNotes
         if repeatedEpochs > 0 {
             notes += "[sweep] \(repeatedEpochs) report(s) ignored: their epoch was not after the last one reported (epochs must increase: 1, 2, 3, ...); the first: \(firstRepeated ?? "")\n"
@@ -466,7 +479,7 @@ struct CommandTrial: TrialKind {
                 end.finalValue = value
                 end.lastMetrics = withSummary(end.lastMetrics)
             } else if end.epochsRun == 0, let unread = firstUnreadLine {
-                end.failure = "the program's reports could not be read (\(badLines) line(s); a report is one JSON object of numbers per line, e.g. {\"epoch\": 1, \"\(a.metric)\": 0.25}\(epochBelowOne ? ", and epochs count from 1" : "")); the first: \(unread)" + logs.stderrTail()
+                end.failure = "the program's reports could not be read (\(badLines) line(s); \(badLinesHint(example: "{\"epoch\": 1, \"\(a.metric)\": 0.25}"))); the first: \(unread)" + logs.stderrTail()
             } else if end.epochsRun == 0, summary.isEmpty, pastLastEpoch > 0 {
                 // It reported, past the epochs the study runs ("exited without reporting" misled).
                 end.failure = "every report of the program (\(pastLastEpoch)) named an epoch past \(session.lastEpoch), the most this study runs (budget.max_epochs): they were ignored" + logs.stderrTail()

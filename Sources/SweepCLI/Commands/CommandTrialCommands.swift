@@ -109,8 +109,10 @@ struct Logs: ParsableCommand {
         let streams: [(String, String)] = [("stdout", base + ".out"), ("stderr", base + ".err")].filter { stream == .both || $0.0 == stream.rawValue }
         let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
         // Files empty while the worker sent output: they could not be written (a full disk).
+        // Both files, whichever --stream asks for: the output sent is both streams' (an
+        // empty stderr beside a written stdout printed stdout's text as stderr).
         let present = streams.contains { FileManager.default.fileExists(atPath: $0.1) }
-        let emptyButSent = present && !follow && streams.allSatisfy { size($0.1) == 0 } && !(stored?.logTail ?? "").isEmpty
+        let emptyButSent = present && !follow && [base + ".out", base + ".err"].allSatisfy { size($0) == 0 } && !(stored?.logTail ?? "").isEmpty
         guard present, !emptyButSent else {
             if let tail = stored?.logTail {
                 print("(\(emptyButSent ? "the log files at \(base).* are empty" : "no log files at \(base).*"); the last \(tail.count) characters of output the worker sent:)")

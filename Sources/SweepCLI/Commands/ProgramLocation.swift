@@ -93,36 +93,45 @@ enum ProgramLocation {
     /// (a run from another directory failed 6 trials and kept them FAIL, while `resume`
     /// refused); another name only gets a note. Nil when it is there.
     static func problem(for definition: SweepDefinition, file: String) -> (message: String, refusesRun: Bool)? {
+        /// `FILE:LINE:COLUMN: ` of the key the message is about, as the file's errors start.
+        func at(_ key: String) -> String {
+            definition.template[key]?.mark.map { "\(file):\($0): " } ?? ""
+        }
         // A working_directory that is not there: every trial of a local worker fails to start
         // (it was "program is not in DIR", as if the directory were).
         if definition.template["working_directory"] != nil, let here = localDirectory(of: definition, file: file) {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: here, isDirectory: &isDirectory) || !isDirectory.boolValue {
-                return ("working_directory \(here) does not exist (a relative one is relative to the sweep file)", true)
+                return (at("working_directory") + "working_directory \(here) does not exist (a relative one is relative to the sweep file)", true)
             }
         }
-        if let (program, runner) = scriptThroughPython(in: definition, file: file) {
-            return ("program '\(program)' is not a Python file, but the command runs it through ${interpreter} (Python\(definition.template["command"] == nil ? ": the default command, ${env} ${interpreter} ${program} ${args}" : "")): every trial would fail; write command: [\(runner), \"${program}\", \"${args}\"]", true)
-        }
         if let program = bareNameOutsidePath(in: definition) {
-            return ("command starts with ${program} = '\(program)', a name without a '/', which is looked up in PATH, where it is not (a file of that name in the working directory is not run): write program: ./\(program), or put an interpreter first (command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"])", true)
+            return (at("program") + "command starts with ${program} = '\(program)', a name without a '/', which is looked up in PATH, where it is not (a file of that name in the working directory is not run): write program: ./\(program), or put an interpreter first (command: [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"])", true)
         }
         if let runner = missingRunner(in: definition) {
             let instead = runner == "python" ? " (${interpreter} runs python3 where python is missing)" : ""
-            return ("command runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
+            return (at("command") + "command runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
         }
-        guard let (program, here) = missing(in: definition, file: file) else { return nil }
-        // (A path the command runs itself fails every trial to start, whatever its name.)
-        let isScript = scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
-        let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
-        guard definition.template["working_directory"] == nil else {
-            return ("program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isScript)
+        // A missing program is said as such before what would run it (a missing `x.sh` was
+        // said to be "not a Python file").
+        if let (program, here) = missing(in: definition, file: file) {
+            // (A path the command runs itself fails every trial to start, whatever its name.)
+            let isScript = scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
+            let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
+            let key = definition.template["program"].map { if case .string(program) = $0.value { "program" } else { "command" } } ?? "command"
+            guard definition.template["working_directory"] == nil else {
+                return (at(key) + "program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isScript)
+            }
+            let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
+            let hint = FileManager.default.fileExists(atPath: beside)
+                ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
+                : ""
+            return (at(key) + "program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)\(remote)", isScript)
         }
-        let beside = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(program).path
-        let hint = FileManager.default.fileExists(atPath: beside)
-            ? "; it is beside \(file): add `working_directory: .` to run it there (a path in the file is relative to the file)"
-            : ""
-        return ("program '\(program)' is not in \(here), where local workers run it (no working_directory)\(hint)\(remote)", isScript)
+        if let (program, runner) = scriptThroughPython(in: definition, file: file) {
+            return (at("program") + "program '\(program)' is not a Python file, but the command runs it through ${interpreter} (Python\(definition.template["command"] == nil ? ": the default command, ${env} ${interpreter} ${program} ${args}" : "")): every trial would fail; write command: [\(runner), \"${program}\", \"${args}\"]", true)
+        }
+        return nil
     }
 
     /// Why `sweep resume` with local workers must not start here: every remaining trial

@@ -30,7 +30,7 @@ final class LiveDisplay {
         let fitted = Self.fit(lines, columns: size.columns, rows: size.rows)
         for l in fitted { out += "\u{1B}[2K" + l + "\n" }
         out += "\u{1B}[J" // a longer block before: clear what is left of it
-        shown = fitted.map { $0.unicodeScalars.count }
+        shown = fitted.map(TerminalWidth.of)
         write(out)
     }
 
@@ -49,8 +49,9 @@ final class LiveDisplay {
         return rows > 0 ? "\u{1B}[\(rows)F" : ""
     }
 
-    /// Lines cut to `columns - 1` (a line that fills the last column wraps on some
-    /// terminals), and at most `rows - 1` of them (the cursor stays on the screen).
+    /// Lines cut to `columns - 1` terminal columns (a line that fills the last column wraps
+    /// on some terminals; a CJK character or an emoji takes two), and at most `rows - 1` of
+    /// them (the cursor stays on the screen).
     static func fit(_ lines: [String], columns: Int, rows: Int) -> [String] {
         var block = lines
         let height = max(2, rows - 1)
@@ -60,9 +61,8 @@ final class LiveDisplay {
         }
         let width = max(10, columns - 1)
         return block.map { line in
-            let scalars = line.unicodeScalars
-            guard scalars.count > width else { return line }
-            return String(String.UnicodeScalarView(scalars.prefix(width - 1))) + "~"
+            guard TerminalWidth.of(line) > width else { return line }
+            return TerminalWidth.prefix(line, columns: width - 1) + "~"
         }
     }
 

@@ -199,6 +199,30 @@ extension CommandTask {
         return out
     }
 
+    /// Text holding a NUL character where it reaches the program (the command's words, the
+    /// program, the working directory, `environment:` and parameter values): a command line
+    /// and the environment end each string at the first NUL, so the program got `x` of
+    /// `"x\0y"` while `validate` called the file valid.
+    static func nulCharacters(in root: ConfigNode) -> [ConfigError] {
+        var found: [ConfigError] = []
+        func walk(_ node: ConfigNode, path: ConfigPath) {
+            switch node.value {
+            case .string(let s) where s.contains("\0"):
+                found.append(ConfigError(mark: node.mark, path: path,
+                                         message: "holds a NUL character (\\0), which a command line and the environment cannot pass: the program would get only the text before it"))
+            case .sequence(let elements):
+                for (i, element) in elements.enumerated() { walk(element, path: path.appending(index: i)) }
+            case .mapping(let entries):
+                for e in entries { walk(e.value, path: path.appending(e.key)) }
+            default: break
+            }
+        }
+        for key in ["command", "program", "working_directory", "environment", "parameters"] {
+            if let node = root[key] { walk(node, path: ConfigPath([.key(key)])) }
+        }
+        return found
+    }
+
     /// Names a program cannot be given as written: an environment variable named with `=`
     /// (`A=B: x` reached the program as A = "B=x") or none, and parameters whose argument
     /// misreads (`-x` gave `---x=1`, `a=b` gave `--a=b=2`, a line break split the argument).

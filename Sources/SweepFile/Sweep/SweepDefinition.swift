@@ -258,6 +258,7 @@ public struct SweepDefinition: Sendable {
         // The trial template: everything but the sweep sections.
         let templateEntries = entries.filter { !sweepKeys.contains($0.key) }
         var template = ConfigNode(.mapping(templateEntries), mark: root.mark)
+        if task == .command, strict { problems += CommandTask.nulCharacters(in: root) }
         if task == .command, let parameters = root["parameters"] {
             let lookalikes = CommandTask.wandBLookalikes(in: parameters)
             problems += lookalikes.map(\.error)
