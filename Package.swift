@@ -4,7 +4,8 @@ import PackageDescription
 /// Sweep: a distributed hyperparameter search system.
 ///
 /// Module layout (one job each, see docs/architecture.md):
-/// - `SweepSupport`: logging, an atomic flag, a monotonic clock and the version string.
+/// - `SweepSupport`: what several modules share and none owns (logging, standard streams,
+///   shell quoting, file stamps, loopback hosts, the version string; docs/architecture.md).
 /// - `Randomness`: the seeded generator every random choice goes through.
 /// - `JSONValue`: a small, fast JSON reader and writer for the wire and stored columns.
 /// - `Training`: the training core (dense nets, optimizers, schedules, data sets).

@@ -2,6 +2,7 @@ import CZlib
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SweepSupport
 
 /// Refuses requests that name a host the dashboard does not go by (DNS rebinding).
 ///
@@ -83,10 +84,8 @@ struct LoopbackHostCheck: RouterMiddleware {
     /// Whether the `Host` value (`name[:port]`, `[v6]:port`) names this machine's loopback.
     static func namesLoopback(_ authority: String) -> Bool {
         guard let host = hostName(authority) else { return false }
-        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
-        // 127.0.0.0/8 written out in full (not a name such as `127.evil.com`).
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        // (`*.localhost` as well: browsers resolve those to loopback themselves, RFC 6761.)
+        return host.hasSuffix(".localhost") || LoopbackHost.contains(host)
     }
 }
 

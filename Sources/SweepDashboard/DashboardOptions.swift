@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// Where the dashboard listens and who may change things through it.
 public struct DashboardOptions: Sendable, Equatable {
@@ -68,9 +69,9 @@ public struct DashboardOptions: Sendable, Equatable {
         return options
     }
 
-    /// `127.x.x.x`, `::1` and `localhost`.
+    /// `127.x.x.x`, `::1` and `localhost` (not `127.evil.com`: ``LoopbackHost``).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        LoopbackHost.contains(host)
     }
 }
 

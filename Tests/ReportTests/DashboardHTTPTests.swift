@@ -1,4 +1,5 @@
 import Foundation
+import Cluster
 import Testing
 @testable import SweepDashboard
 
@@ -169,6 +170,15 @@ import Testing
     ])
     func loopbackNames(authority: String, isLoopback: Bool) {
         #expect(LoopbackHostCheck.namesLoopback(authority) == isLoopback)
+    }
+
+    /// A host name that only starts with `127.` is no loopback: listening on it needs a
+    /// token, as the coordinator needs keys (DNS decides where `127.evil.com` points).
+    @Test func aNameStartingWith127IsBeyondLoopback() throws {
+        #expect(throws: DashboardError.self) { try DashboardOptions(bind: "127.evil.com:8080", token: nil, insecure: false) }
+        #expect(try DashboardOptions(bind: "127.0.0.2:8080", token: nil, insecure: false).host == "127.0.0.2")
+        #expect(try DashboardOptions(bind: "localhost:8080", token: nil, insecure: false).host == "localhost")
+        #expect(!SecurityOptions.isLocal("tcp://127.evil.com:5555") && SecurityOptions.isLocal("tcp://127.0.0.1:5555") && SecurityOptions.isLocal("tcp://[::1]:5555"))
     }
 
     @Test(arguments: [

@@ -1,5 +1,6 @@
 import Foundation
 import SweepSupport
+import Training
 
 /// Model files of trials, beside the database: `DB.artifacts/STUDY/trial-N.swm`.
 ///
@@ -27,7 +28,7 @@ public struct ArtifactDirectory: Sendable {
 
     /// Writes `STUDY/NAME.swm` atomically and returns its relative path.
     public func save(study: String, name: String, bytes: [UInt8]) throws -> String {
-        let relative = "\(study)/\(name).swm"
+        let relative = "\(study)/\(name).\(ModelFile.fileExtension)"
         try write(relative, bytes: bytes, durable: true)
         return relative
     }

@@ -34,7 +34,7 @@ public struct SecurityOptions: Sendable {
         var host = String(endpoint.dropFirst(6))
         if let colon = host.lastIndex(of: ":") { host = String(host[..<colon]) }
         host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        return LoopbackHost.contains(host)
     }
 
     func configureServer(_ socket: Socket) throws {

@@ -26,7 +26,4 @@ extension Direction {
         }
         return best
     }
-
-    /// "lower" or "higher": the direction of better values, for reasons.
-    var betterWord: String { self == .minimize ? "lower" : "higher" }
 }

@@ -33,9 +33,6 @@ public struct PromotionQueue: Sendable {
         rung + 1 < pauseSteps.count ? pauseSteps[rung + 1] : maxSteps
     }
 
-    /// The last epoch a new trial runs to before its first pause.
-    public var firstTarget: Int { pauseSteps.first ?? maxSteps }
-
     /// Whether `trial` is paused at the end of a rung (and which).
     public func pausedRung(_ trial: TrialSnapshot) -> Int? {
         guard trial.state == .pruned, let last = trial.lastStep else { return nil }

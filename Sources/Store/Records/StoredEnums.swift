@@ -23,9 +23,6 @@ public enum AttemptOutcome: String, Sendable, Hashable, CaseIterable, DatabaseVa
     /// with promotions); the trial continues from its checkpoint in a later attempt.
     case paused = "PAUSED"
 
-    /// Whether this outcome uses up one of the trial's `retry.max_attempts`.
-    public var usesAnAttempt: Bool { self == .fail || self == .stale }
-
     /// The outcome of an attempt that finished the trial.
     public init(finishing state: TrialState) {
         switch state {

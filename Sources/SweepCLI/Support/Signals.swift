@@ -14,21 +14,23 @@ let processForce = AtomicFlag()
 /// operations are lock-free, so safe in a signal handler.)
 private let signalCount = Atomic<Int32>(0)
 /// Whether the second signal sets `processForce` (a third exits) or exits at once.
-nonisolated(unsafe) private var secondSignalForces = false
+/// (Atomic: set again while the first handler is installed, `sweep run` then its session,
+/// and read by the handler; lock-free loads are async-signal-safe.)
+private let secondSignalForces = Atomic<Bool>(false)
 
 /// Installs SIGINT/SIGTERM/SIGHUP handlers (SIGHUP: an ssh session that dropped). The
 /// first signal asks the running loop to stop cleanly. The second exits at once (status
 /// 130), or, with `forceOnSecond`, sets `processForce` so a coordinator records its running
 /// trials as handed back before leaving; a third then exits at once.
 func installStopSignals(forceOnSecond: Bool = false) {
-    secondSignalForces = forceOnSecond
+    secondSignalForces.store(forceOnSecond, ordering: .relaxed)
     let handler: @convention(c) (Int32) -> Void = { _ in
         // Only async-signal-safe work here: a counter (the handler blocks the other stop
         // signals while it runs, so one runs at a time), atomic stores, and _exit.
         let count = signalCount.add(1, ordering: .relaxed).newValue
         if count == 1 {
             processStop.set()
-        } else if count == 2 && secondSignalForces {
+        } else if count == 2 && secondSignalForces.load(ordering: .relaxed) {
             processForce.set()
         } else {
             _exit(130)

@@ -32,12 +32,6 @@ public struct ConfigPath: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     public var isEmpty: Bool { components.isEmpty }
 
-    /// The last key, e.g. `learning_rate` for `training.optimizer.learning_rate`.
-    public var lastKey: String? {
-        for c in components.reversed() { if case .key(let k) = c { return k } }
-        return nil
-    }
-
     public var description: String {
         var s = ""
         for c in components {

@@ -12,8 +12,6 @@ enum ElementType: Sendable, Equatable {
         }
     }
 
-    /// Whether every value is an integer (usable as a class label as it is).
-    var isInteger: Bool { self != .float16 && self != .float32 && self != .float64 }
 }
 
 /// A read-only n-dimensional array over memory someone else owns (a mapped file or a

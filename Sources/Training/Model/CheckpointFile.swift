@@ -23,8 +23,6 @@ public enum CheckpointFile: LittleEndianFormat {
     public static let version = 1
     /// The first eight bytes of every checkpoint file.
     public static let magic: [UInt8] = Array("SWEEPCKP".utf8)
-    /// Conventional file extension.
-    public static let fileExtension = "swc"
 
     /// The JSON header: everything but the arrays, plus their lengths.
     struct Header: Codable {
