@@ -282,6 +282,19 @@ import Testing
         #expect(noDir.status == 0 && noDir.output.contains("note: \(nowhere):") && noDir.output.contains(": working_directory \(h.directory.path)/nodir does not exist"), "\(noDir.output)")
     }
 
+    /// A long choice list is shown by its ends: 10,000 choices made one line of 58,902
+    /// characters in `validate`.
+    @Test func validateShowsALongChoiceListByItsEnds() throws {
+        let h = try SweepHarness("validate-long-choice")
+        defer { h.cleanUp() }
+        let values = (0..<500).map(String.init).joined(separator: ", ")
+        let file = try h.write("c.yaml", syntheticSweep(study: "c", trials: 2, epochs: 1, sleep: 0)
+            .replacingOccurrences(of: "y: {uniform: [-2, 2]}", with: "y: {choice: [\(values)]}"))
+        let out = try h.run(["validate", file])
+        let line = try #require(out.output.split(separator: "\n").first { $0.contains("y: one of") }, "\(out.output)")
+        #expect(out.status == 0 && line.contains("one of 500 choices [0, 1, 2,") && line.contains(", 17, ... (481 more), 499]") && line.count < 200, "\(line)")
+    }
+
     /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):
     /// `validate` says so for a choice list that mixes text and true/false.
     @Test func validateNotesYesAndNoReadAsFlagsAmongWords() throws {
@@ -341,6 +354,9 @@ import Testing
         let (status, output) = try h.run(["resume", "g", "--db", h.db, "--add-trials", "3", "--workers", "1", "--no-progress"])
         #expect(status == 2 && output.contains("study 'g' is a grid search whose 3 points are all in its budget already"), "\(output)")
         #expect(try h.reader().read { q in try q.requireStudy(named: "g").definition.budgetTrials } == 3)
+        // A plain resume of it does not offer --add-trials, which is refused.
+        let plain = try h.run(["resume", "g", "--db", h.db, "--workers", "1", "--no-progress"])
+        #expect(plain.status == 0 && plain.output.contains("study 'g' has finished: nothing to resume") && !plain.output.contains("--add-trials"), "\(plain.output)")
         // A --db in a directory that does not exist is bad input (exit 2), not a failure.
         let nowhere = try h.run(["run", grid, "--db", "/nonexistent-\(getpid())/x.db", "--workers", "1", "--no-progress"])
         #expect(nowhere.status == 2 && nowhere.output.contains("the directory /nonexistent-\(getpid()) does not exist"), "\(nowhere.output)")

@@ -42,4 +42,24 @@ import Testing
             #expect(r.output.contains(word), "\(shell) completion lacks \(word)")
         }
     }
+
+    /// Bash completes file names where a command takes one: a sweep file for `validate`
+    /// (YAML files only), any file for `--db` (nothing was completed: `cmd.y<TAB>` beeped).
+    @Test func bashCompletesFileNames() throws {
+        let s = try Scratch("completion-files")
+        defer { s.cleanUp() }
+        for name in ["cmd.yaml", "cmd.txt", "runs.db"] { _ = try s.write(name, "") }
+        let script = try s.write("complete.sh", """
+            source <("$1" --generate-completion-script bash)
+            COMP_WORDS=(sweep validate cmd.); COMP_CWORD=2; COMP_LINE="sweep validate cmd."; COMP_POINT=${#COMP_LINE}
+            _sweep sweep cmd. validate; printf 'validate:%s\n' "${COMPREPLY[@]}"
+            COMP_WORDS=(sweep status --db r); COMP_CWORD=3; COMP_LINE="sweep status --db r"; COMP_POINT=${#COMP_LINE}
+            _sweep sweep r --db; printf 'db:%s\n' "${COMPREPLY[@]}"
+            """)
+        let r = try s.run("/bin/bash", ["-c", "cd \"$1\" && bash \"$2\" \"$3\"", "bash", s.path("."), script, Scratch.sweep])
+        #expect(r.status == 0, "\(r.output)")
+        let lines = Set(r.output.split(separator: "\n").map(String.init))
+        #expect(lines.contains("validate:cmd.yaml") && !lines.contains("validate:cmd.txt"), "\(r.output)")
+        #expect(lines.contains("db:runs.db"), "\(r.output)")
+    }
 }

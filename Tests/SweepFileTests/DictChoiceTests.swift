@@ -79,4 +79,16 @@ import Training
         let error = try #require(parseError(bad, file: "t.yaml"))
         #expect(error.description.contains("t.yaml:") && error.description.contains("adamm"), "\(error)")
     }
+
+    /// A range inside a choice (Ray Tune's nested space) or a conditional value: it is not
+    /// searched there, and reached the program as written while `validate` said valid.
+    @Test func aRangeInsideAChoiceOrAConditionalValueIsRefused() throws {
+        let head = "study: n\ncommand: [python3, t.py, \"${args}\"]\nobjective: {metric: loss}\nbudget: {trials: 2, max_epochs: 1}\nparameters:\n"
+        let nested = try #require(parseError(head + "  opt: {choice: [{name: adam, lr: {loguniform: [1.0e-4, 1.0e-2]}}, {name: sgd, lr: 0.1}]}\n", file: "r.yaml"))
+        #expect(nested.description.contains("r.yaml:6:") && nested.description.contains("parameters.opt.choice[0]: choice holds a search range"), "\(nested)")
+        let conditional = try #require(parseError(head + "  o: {choice: [a, b]}\n  w: {value: {min: 1, max: 3, lr: {uniform: [0, 1]}}, when: {o: [a]}}\n", file: "r.yaml"))
+        #expect(conditional.description.contains("parameters.w.value: conditional value holds a search range"), "\(conditional)")
+        // Fixed mappings and lists of values stay choices.
+        #expect(parseError(head + "  opt: {choice: [{name: adam, lr: 0.001}, {name: sgd, lr: 0.1, betas: [0.9, 0.99]}]}\n") == nil)
+    }
 }

@@ -23,7 +23,7 @@ struct Convert: ParsableCommand {
     enum Format: String, ExpressibleByArgument { case wandb }
 
     @Argument(help: "The format of the file: wandb.") var format: Format
-    @Argument(help: "The W&B sweep file (YAML).") var file: String
+    @Argument(help: "The W&B sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
 
     func run() throws {
         let text: String
@@ -76,7 +76,7 @@ struct Logs: ParsableCommand {
     @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
     @Option(help: "The attempt (default: the last one).") var attempt: Int?
     @Option(help: "stdout, stderr or both.") var stream: Stream = .both
-    @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs).", valueName: "dir")) var logDir: String?
+    @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs).", valueName: "dir"), completion: .directory) var logDir: String?
     @Flag(help: "Keep printing new output until the trial ends.") var follow = false
 
     func run() throws {

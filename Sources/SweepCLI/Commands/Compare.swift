@@ -26,7 +26,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The first study.") var studyA: String
     @Argument(help: "The second study.") var studyB: String
-    @Option(name: .customLong("db-b"), help: ArgumentHelp("Database of the second study (default: the same as --db).", valueName: "path"))
+    @Option(name: .customLong("db-b"), help: ArgumentHelp("Database of the second study (default: the same as --db).", valueName: "path"), completion: .file())
     var dbB: String?
     @Option(help: "The objective value to reach (default: the worse of the two best values).") var target: Double?
     @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table

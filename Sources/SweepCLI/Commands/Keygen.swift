@@ -19,7 +19,7 @@ struct Keygen: ParsableCommand {
               sweep worker --connect tcp://10.0.0.5:5555 --keys keys --key-name worker-3
             """)
 
-    @Option(help: ArgumentHelp("Directory to create the keys in.", valueName: "dir")) var out: String
+    @Option(help: ArgumentHelp("Directory to create the keys in.", valueName: "dir"), completion: .directory) var out: String
     @Option(help: "Number of worker key pairs (worker-1, worker-2, ...; a single one is named worker).") var workers: Int?
     @Option(help: "Comma-separated worker names instead of --workers.") var names: String?
 

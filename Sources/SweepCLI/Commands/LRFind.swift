@@ -21,7 +21,7 @@ struct LRFind: ParsableCommand {
                   --format csv > lr.csv
             """)
 
-    @Argument(help: "The train file (YAML).") var file: String
+    @Argument(help: "The train file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @Option(help: "Smallest learning rate.") var min: Double = 1e-5
     @Option(help: "Largest learning rate.") var max: Double = 10
     @Option(help: "Output: table (a sampled curve and the suggestion), csv or json (every step).") var format: OutputFormat = .table

@@ -76,7 +76,7 @@ struct ModelCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The study's name.") var study: String
         @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
-        @Option(help: "Where to write the model file.") var out: String
+        @Option(help: "Where to write the model file.", completion: .file()) var out: String
 
         func run() throws {
             let (s, number, record) = try database.reader().read { q -> (StudyRecord, Int, ArtifactRecord?) in

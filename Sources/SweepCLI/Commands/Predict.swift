@@ -42,8 +42,8 @@ struct Predict: ParsableCommand {
         case table, csv, json
     }
 
-    @Argument(help: "The model file.") var model: String
-    @Argument(help: "Samples: an IDX file (.gz or raw), a .npy or .npz file, or a CSV/TSV file.") var input: String
+    @Argument(help: "The model file.", completion: .file()) var model: String
+    @Argument(help: "Samples: an IDX file (.gz or raw), a .npy or .npz file, or a CSV/TSV file.", completion: .file()) var input: String
     @Option(help: "MC-dropout passes (0: one deterministic pass).") var mcSamples = 0
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?

@@ -392,7 +392,7 @@ struct Export: ParsableCommand {
     enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     @Option(help: "csv (one row per trial) or json (trials with curves); default json, or csv for an --out file named *.csv.") var format: ExportFormat?
-    @Option(help: "Write to this file instead of standard output ('-': standard output).") var out: String?
+    @Option(help: "Write to this file instead of standard output ('-': standard output).", completion: .file()) var out: String?
 
     /// The format asked for, else the one `--out`'s name says (`t.csv` got JSON).
     var resolvedFormat: ExportFormat { format ?? (out?.lowercased().hasSuffix(".csv") == true ? .csv : .json) }

@@ -27,7 +27,7 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the HTML ('-' for standard output; default STUDY.html).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the HTML ('-' for standard output; default STUDY.html).", valueName: "file"), completion: .file())
     var out: String?
 
     func run() throws {

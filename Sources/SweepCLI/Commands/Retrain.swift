@@ -31,7 +31,7 @@ struct Retrain: ParsableCommand {
     @Option(help: "Retrain this trial instead of the best one.") var trial: Int?
     @Flag(help: "List the recorded retrain results instead of training.") var list = false
     @Flag(help: "Retrain although the data files changed since the study began (their fingerprint differs).") var force = false
-    @Option(help: "Also write the retrained model to this file (it is kept beside the database too; `sweep model list` lists it).") var out: String?
+    @Option(help: "Also write the retrained model to this file (it is kept beside the database too; `sweep model list` lists it).", completion: .file()) var out: String?
 
     func run() throws {
         if list { return try listResults() }

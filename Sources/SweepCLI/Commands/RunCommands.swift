@@ -8,7 +8,7 @@ import SweepSupport
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address). run/resume: without it, a private Unix socket only this user can reach.", valueName: "endpoint")) var bind: String?
-    @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir")) var keys: String?
+    @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir"), completion: .directory) var keys: String?
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
     @Option(help: "Missed heartbeats before a worker counts as dead (2-100; 3-5 is usual).") var liveness: Int = 5
@@ -68,7 +68,7 @@ struct Run: ParsableCommand {
               sweep run sweeps/schedules.yaml --workers 4 --db runs/schedules.db
             """)
 
-    @Argument(help: "The sweep file (YAML).") var file: String
+    @Argument(help: "The sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @Option(help: "Local worker processes, one per core by default.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
@@ -213,8 +213,11 @@ struct Resume: ParsableCommand {
                 return
             }
             let failed = retryFailed || retryProblem != nil ? 0 : try failedToRetry()
-            print("study '\(study)' has finished: nothing to resume; `\(ShellCommand.resume(study, database: database.path, "--add-trials", "N"))` runs N more trials"
-                  + (failed > 0 ? ", and --retry-failed the parameters of its \(failed) failed trial(s) again" : ""))
+            // (Not offered where it is refused: a grid whose points have all run.)
+            let more = try SweepDefinition.addTrialsProblem(stored, adding: 1) == nil
+                ? "; `\(ShellCommand.resume(study, database: database.path, "--add-trials", "N"))` runs N more trials" : ""
+            print("study '\(study)' has finished: nothing to resume\(more)"
+                  + (failed > 0 ? (more.isEmpty ? "; --retry-failed runs" : ", and --retry-failed") + " the parameters of its \(failed) failed trial(s) again" : ""))
             return
         }
         if workers > 0, let definition = try? SweepDefinition.stored(stored),
@@ -273,7 +276,7 @@ struct CoordinatorCommand: ParsableCommand {
             continues with the new data.
             """)
 
-    @Argument(help: "The sweep file (YAML).") var file: String
+    @Argument(help: "The sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "Continue the study if it already exists.") var resume = false
@@ -383,7 +386,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint")) var connect: String
     @Option(help: "Stable worker id (default HOST-PID-RANDOM).") var id: String?
     @Option(help: "Leave after this many trials.") var maxTrials: Int?
-    @Option(help: ArgumentHelp("Directory made by `sweep keygen` (CURVE).", valueName: "dir")) var keys: String?
+    @Option(help: ArgumentHelp("Directory made by `sweep keygen` (CURVE).", valueName: "dir"), completion: .directory) var keys: String?
     @Option(help: "Which worker key of the key directory to use.") var keyName: String = "worker"
     @Flag(help: "Stay after a study ends and wait for the next one (long-lived workers).") var forever = false
     @Option(help: "Exit when no coordinator answered for this many seconds.") var giveUpAfter: Double?
@@ -395,8 +398,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "BLAS threads per trial (1 when each core runs its own worker; e.g. 4 with --workers-per-host 4 on 16 cores).") var threads: Int = 1
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
-    @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir")) var logDir: String?
-    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir")) var dataCache: String?
+    @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir"), completion: .directory) var logDir: String?
+    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir"), completion: .directory) var dataCache: String?
     @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it or past 10,000 attempts (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
     var keepLogs: Int = 1024
 

@@ -25,7 +25,7 @@ struct ExportSchedule: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name (a sweep with 'scheduler: pbt').") var study: String
     @Option(help: "Export this member instead of the best complete one.") var trial: Int?
-    @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: "Write to this file instead of standard output.", completion: .file()) var out: String?
 
     func run() throws {
         let (record, chosen, steps, params) = try database.reader().read { q in

@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
               sweep train sweeps/cnn.yaml --checkpoint runs/cnn.swc
             """)
 
-    @Argument(help: "The train file (YAML).") var file: String
+    @Argument(help: "The train file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @Flag(help: "Do not evaluate on the test split at the end.") var noTest = false
     @Option(help: "Also write the epochs to this file: JSON lines, or CSV when it ends in .csv.") var metricsOut: String?
     @Option(help: "Write the trained model to this file (final or restored-best weights).") var saveModel: String?

@@ -9,7 +9,7 @@ struct Validate: ParsableCommand {
         abstract: "Check a sweep file (or train file) and print its search space.",
         discussion: "Exit code 0 when the file is valid; 2 when not, with every problem of the file\non its own file:line:column line, in file order.\n\nExample:\n  sweep validate sweeps/quickstart.yaml")
 
-    @Argument(help: "The sweep or train file.") var file: String
+    @Argument(help: "The sweep or train file.", completion: .file(extensions: ["yaml", "yml"])) var file: String
 
     func run() throws {
         let root = try YAMLReader.parse(try SweepDefinition.readText(file), file: file)
@@ -72,13 +72,20 @@ struct Validate: ParsableCommand {
             + "mutations [\(p.mutations.joined(separator: ", "))]"
     }
 
+    /// Choices listed in full up to this many.
+    static let choicesShown = 20
+
     func describe(_ d: Search.Distribution) -> String {
         switch d {
         case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
         case .logUniform(let l, let h, let q): return "log-uniform [\(l), \(h)]\(q.map { ", rounded to multiples of \($0)" } ?? "")"
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
-        case .categorical(let c, let p): return "one of [\(c.map(\.quotedWhenAmbiguous).joined(separator: ", "))]" + Search.Distribution.probabilitiesSummary(p)
+        case .categorical(let c, let p):
+            // A long list shows its ends (10,000 choices made one line of 58,902 characters).
+            let shown = c.count <= Self.choicesShown ? c.map(\.quotedWhenAmbiguous)
+                : c.prefix(Self.choicesShown - 2).map(\.quotedWhenAmbiguous) + ["... (\(c.count - Self.choicesShown + 1) more)", c.last!.quotedWhenAmbiguous]
+            return "one of \(c.count > Self.choicesShown ? "\(c.count) choices " : "")[\(shown.joined(separator: ", "))]" + Search.Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary
         }
     }

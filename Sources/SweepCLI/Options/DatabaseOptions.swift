@@ -4,7 +4,7 @@ import Store
 
 /// `--db PATH`: where studies live. Default `sweep.db` in the current directory, or `$SWEEP_DB`.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database of the studies (default: $SWEEP_DB, else ./sweep.db).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("SQLite database of the studies (default: $SWEEP_DB, else ./sweep.db).", valueName: "path"), completion: .file())
     var db: String?
 
     /// `--db`, else `$SWEEP_DB` unless it is empty (`SWEEP_DB= sweep status` unsets it, as

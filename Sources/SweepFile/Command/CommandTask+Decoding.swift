@@ -359,7 +359,7 @@ extension CommandTask {
     /// Other tools' range keywords (Ray Tune, Optuna's `suggest_*`, Hyperopt), with how Sweep
     /// writes the same range.
     static let otherToolsRanges: [String: String] = [
-        "randint": "'int'", "qrandint": "'int' (with step: q)", "lograndint": "'logint'",
+        "randint": "'int'", "qrandint": "'int' (with step: q, counted from the low end: {int: [3, 9], step: 3} for Ray's multiples of 3)", "lograndint": "'logint'",
         "grid_search": "'choice'", "grid": "'choice'", "choices": "'choice'", "suggest_categorical": "'choice'",
         "float": "'uniform' (or 'loguniform' for a log scale)", "suggest_float": "'uniform' (or 'loguniform' for a log scale)",
         "suggest_uniform": "'uniform'", "suggest_loguniform": "'loguniform'", "suggest_int": "'int' (or 'logint')",

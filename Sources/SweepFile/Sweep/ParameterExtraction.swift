@@ -75,6 +75,18 @@ enum ParameterExtraction {
         return isRange(node) || entries.contains { containsRange($0.value) }
     }
 
+    /// Why a fixed value (a choice, a conditional `value:`) may not hold a range: it reaches
+    /// the program as written, `{'lr': {'loguniform': [...]}}`, and nothing is searched
+    /// (Ray Tune's nested spaces, written so, were called valid). Nil when it holds none.
+    static func rangeInsideFixedValue(_ node: ConfigNode, what: String) -> String? {
+        func holds(_ n: ConfigNode) -> Bool {
+            if let entries = n.entries { return isRange(n) || entries.contains { holds($0.value) } }
+            return n.elements?.contains(where: holds) ?? false
+        }
+        guard holds(node) else { return nil }
+        return "\(what) holds a search range, which is not searched there: a \(what) is a fixed value and reaches the program as written. Search it as a parameter of its own, with `when:` naming the choice it belongs to (e.g. adam_lr: {loguniform: [1.0e-4, 1.0e-2], when: {optimizer: [adam]}}; docs/sweep-format.md)"
+    }
+
     /// Extracts every range and every conditional value under `node`, in document order.
     static func extractAll(from node: ConfigNode, at path: ConfigPath, defaultName: (ConfigPath) -> String) throws(ConfigError) -> ([RawParameter], [ConditionalValue]) {
         let (found, conditional, problems, _) = try extractCollecting(from: node, at: path, defaultName: defaultName)
@@ -116,6 +128,9 @@ enum ParameterExtraction {
             if isConditionalValue(node) {
                 if insideSequence {
                     throw ConfigError(mark: node.mark, path: path, message: "a value inside a list cannot have a 'when' condition (the list element cannot be left out)")
+                }
+                if let problem = rangeInsideFixedValue(node["value"]!, what: "conditional value") {
+                    throw ConfigError(mark: node["value"]!.mark, path: path.appending("value"), message: problem)
                 }
                 let when = try WhenClause(node["when"]!, at: path, example: "when: {schedule.name: [piecewise]}")
                 conditional.append(ConditionalValue(path: path, mark: node.mark, value: node["value"]!, when: when))

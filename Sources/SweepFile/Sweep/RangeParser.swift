@@ -272,6 +272,9 @@ struct RangeParser {
                 }
                 throw ConfigError(mark: e.mark, path: at, message: "choices must be values (numbers, text, true/false, null) or lists or mappings of them, got \(e.kindDescription)")
             }
+            if let problem = ParameterExtraction.rangeInsideFixedValue(e, what: "choice") {
+                throw ConfigError(mark: e.mark, path: at, message: problem)
+            }
             // (1 and 1.0 stay two choices: a program gets `1` or `1.0`, which it may read apart.)
             guard seen.insert(v).inserted else { throw ConfigError(mark: e.mark, path: at, message: "choice \(v) appears twice") }
             values.append(v)
