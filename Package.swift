@@ -57,7 +57,7 @@ let package = Package(
         // A few lines of C for what Swift cannot call directly (prctl is variadic).
         .target(name: "CSupport"),
 
-        .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness", "CSupport"]),
+        .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness", "CSupport", "SweepSupport"]),
         .target(name: "Search", dependencies: ["Randomness"]),
         .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),

@@ -19,7 +19,7 @@ import SweepFile
 /// give-up), `+Pausing` (PBT, ASHA promotions), `+Checkpoints`, `+Ending`. The state is
 /// internal for them; only the shell (``Coordinator``) and tests use it from outside.
 final class CoordinatorCore {
-    /// The study's settings (the stored sweep file on resume; see `StudyDefinition.swift`).
+    /// The study's settings (the stored sweep file on resume; see `SweepDefinition+Study.swift`).
     let definition: SweepDefinition
     var study: StudyRecord
     let history: StudyHistory

@@ -29,6 +29,15 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
         /// W&B's hyperband as W&B's controller runs it (W&B sweep files).
         case wandbHyperband = "wandb_hyperband"
 
+        /// Other names accepted for a pruner.
+        static let aliases: [String: Name] = ["successive_halving": .asha]
+
+        /// The pruner `given` names, aliases included; nil for an unknown name.
+        public init?(accepting given: String) {
+            guard let name = Self.aliases[given] ?? Name(rawValue: given) else { return nil }
+            self = name
+        }
+
         /// The options type of this pruner.
         public var optionsType: any PrunerOptions.Type {
             switch self {
@@ -65,8 +74,9 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
     public typealias CodingKeys = PrunerOptionKey
 
     /// The names accepted for `name`, aliases included.
-    public static let acceptedNames = ["none", "median", "percentile", "asha", "successive_halving", "hyperband",
-                                       "threshold", "patience", "wandb_hyperband"]
+    public static let acceptedNames = Name.allCases.flatMap { name in
+        [name.rawValue] + Name.aliases.filter { $0.value == name }.keys.sorted()
+    }
 
     /// The options each pruner takes.
     public static func options(of name: Name) -> [CodingKeys] { name.optionsType.keys }
@@ -75,7 +85,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let given = try c.decodeIfPresent(String.self, forKey: .name) ?? Name.median.rawValue
-        guard let name = given == "successive_halving" ? .asha : Name(rawValue: given) else {
+        guard let name = Name(accepting: given) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .name, in: c,
                 debugDescription: "unknown pruner '\(given)'; expected one of: \(Self.acceptedNames.joined(separator: ", "))")
@@ -98,7 +108,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
 extension PrunerOptionKey: OptionKeysChosenByName {
     public static func keys(forName name: String?) -> [String]? {
         let given = name ?? PrunerConfig.Name.median.rawValue
-        return (given == "successive_halving" ? .asha : PrunerConfig.Name(rawValue: given))
+        return PrunerConfig.Name(accepting: given)
             .map { ["name"] + PrunerConfig.options(of: $0).map(\.stringValue) }
     }
 }

@@ -19,6 +19,15 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
         case random
         case quasiRandom = "quasi_random"
         case tpe
+
+        /// Other names accepted for a sampler: the quasi-random sequences by their own names.
+        static let aliases: KeyValuePairs<String, QuasiRandomSampler.Kind> = ["sobol": .sobol, "halton": .halton]
+
+        /// The sampler `given` names, and the sequence an alias chose; nil for an unknown name.
+        static func accepting(_ given: String) -> (name: Name, kind: QuasiRandomSampler.Kind?)? {
+            if let alias = aliases.first(where: { $0.key == given }) { return (.quasiRandom, alias.value) }
+            return Name(rawValue: given).map { ($0, nil) }
+        }
     }
 
     /// The sampler (aliases `sobol` and `halton` decode to `quasiRandom` with that `qmcType`).
@@ -52,7 +61,9 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
     }
 
     /// The names accepted for `name`, aliases included.
-    public static let acceptedNames = ["grid", "random", "quasi_random", "sobol", "halton", "tpe"]
+    public static let acceptedNames = Name.allCases.flatMap { name in
+        [name.rawValue] + (name == .quasiRandom ? Name.aliases.map(\.key) : [])
+    }
 
     /// The options (besides `name` and `seed`) each sampler takes.
     public static func options(of name: Name) -> [CodingKeys] {
@@ -80,18 +91,12 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let given = try c.decodeIfPresent(String.self, forKey: .name) ?? Name.tpe.rawValue
-        var aliasKind: QuasiRandomSampler.Kind?
-        switch given {
-        case "sobol": name = .quasiRandom; aliasKind = .sobol
-        case "halton": name = .quasiRandom; aliasKind = .halton
-        default:
-            guard let n = Name(rawValue: given) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .name, in: c,
-                    debugDescription: "unknown sampler '\(given)'; expected one of: \(Self.acceptedNames.joined(separator: ", "))")
-            }
-            name = n
+        guard let (accepted, aliasKind) = Name.accepting(given) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .name, in: c,
+                debugDescription: "unknown sampler '\(given)'; expected one of: \(Self.acceptedNames.joined(separator: ", "))")
         }
+        name = accepted
         let allowed = ["name", "seed"] + Self.options(of: name).map(\.stringValue)
         try ConfigDecoding.rejectOptions(c, allowed: allowed, kind: "sampler", name: given)
 
@@ -187,11 +192,6 @@ public struct SamplerConfig: Codable, Sendable, Hashable {
 
 extension SamplerConfig.CodingKeys: OptionKeysChosenByName {
     public static func keys(forName name: String?) -> [String]? {
-        let chosen: SamplerConfig.Name?
-        switch name ?? SamplerConfig.Name.tpe.rawValue {
-        case "sobol", "halton": chosen = .quasiRandom
-        case let given: chosen = SamplerConfig.Name(rawValue: given)
-        }
-        return chosen.map { ["name", "seed"] + SamplerConfig.options(of: $0).map(\.stringValue) }
+        SamplerConfig.Name.accepting(name ?? SamplerConfig.Name.tpe.rawValue).map(\.name).map { ["name", "seed"] + SamplerConfig.options(of: $0).map(\.stringValue) }
     }
 }

@@ -29,9 +29,7 @@ enum DataPreflight {
             throw all
         }
         if let dataset, let problem = config.problem(with: dataset) {
-            let field = problem.prefix { $0 != ":" }
-            throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: String(field)),
-                              message: String(problem.dropFirst(field.count + 2)))
+            throw ConfigError(file: path, mark: node?.mark, path: ConfigPath(parsing: problem.field), message: problem.message)
         }
         return (config, dataset, base?.model)
     }

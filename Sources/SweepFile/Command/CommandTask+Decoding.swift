@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import SweepSupport
 
 extension CommandTask {
     /// One argument of the program: a parameter (searched, fixed or conditional) of the

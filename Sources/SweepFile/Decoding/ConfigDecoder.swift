@@ -1,6 +1,7 @@
 import Synchronization
 import Training
 import Search
+import SweepSupport
 
 /// Decodes `Decodable` types from a ``ConfigNode`` strictly, and turns every failure into
 /// a ``ConfigError`` with the file position and the dotted field path.
@@ -195,23 +196,6 @@ func closest(to name: String, in candidates: some Collection<String>) -> String?
         if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
     }
     return best?.0
-}
-
-/// Levenshtein distance.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    var cur = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[b.count]
 }
 
 /// Scalar conversions shared by the containers, with the messages users see.

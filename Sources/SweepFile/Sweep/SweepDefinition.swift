@@ -2,6 +2,7 @@ import Foundation
 import Randomness
 import Search
 import Training
+import SweepSupport
 
 /// A value of the document that is present only when a parameter takes certain values.
 public struct ConditionalValueSpec: Sendable, Hashable {

@@ -1,9 +1,11 @@
 import Training
 
-/// What a worker runs for one trial: a training run, or a synthetic function.
+/// What a worker runs for one trial: a training run, a synthetic function, or the user's
+/// own program.
 ///
-/// On the wire: `{"kind": "training", "config": {...TrialConfig...}}` or
-/// `{"kind": "synthetic", "task": {...}}` (see docs/protocol.md).
+/// On the wire: `{"kind": "training", "config": {...TrialConfig...}}`,
+/// `{"kind": "synthetic", "task": {...}}` or `{"kind": "command", "task": {...}}` (see
+/// docs/protocol.md).
 public enum TrialSpec: Codable, Sendable, Hashable {
     case training(TrialConfig)
     case synthetic(SyntheticTask)

@@ -115,19 +115,22 @@ public struct TrialConfig: Codable, Sendable, Hashable {
         try c.encode(training, forKey: .training)
     }
 
-    /// The rules that need the loaded data (class count, the network on its sample shape),
-    /// as `field: message`; nil when the data fits. File data sets are checked only here.
-    public func problem(with dataset: Dataset) -> String? {
+    /// The rules that need the loaded data (class count, the network on its sample shape):
+    /// the dotted field (`data.classes`, `model.layers[2].conv2d.kernel_size`) and what is
+    /// wrong; nil when the data fits. File data sets are checked only here.
+    public func problem(with dataset: Dataset) -> (field: String, message: String)? {
         if let classes = data.classCount, classes != dataset.classCount {
-            return "data.classes: the configuration expects \(classes) classes, the data has \(dataset.classCount)"
+            return ("data.classes", "the configuration expects \(classes) classes, the data has \(dataset.classCount)")
         }
         if let problem = crossSectionProblem(classes: dataset.classCount) {
-            return "\(problem.key.rawValue): \(problem.message)"
+            return (problem.key.rawValue, problem.message)
         }
         do {
             _ = try Network.summary(model: model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: data.resolvedTask)
+        } catch let error as ArchitectureError {
+            return (error.path.isEmpty ? "model" : "model.\(error.pathText)", error.message)
         } catch {
-            return "model.\(error)"
+            return ("model", "\(error)")
         }
         return nil
     }

@@ -3,12 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SweepSupport
 
 /// A CSV or TSV file, read into float features and label tokens. Its first row names the
 /// columns, unless `header` is false: then they are named by position from 0 ("0", "1", ...).
 ///
 /// Quoted fields (`"a, b"`, `""` for a quote) are understood; a blank line is skipped.
-/// Missing values are an empty field or `NA`, `N/A`, `NaN`, `nan`, `null`, `?`; with the
+/// Missing values are an empty field or a marker such as `NA`, `N/A`, `NaN`, `null`, `?`,
+/// `#N/A` or `None` (``MissingValueText/isMarker(_:)`` has them all); with the
 /// `error` policy they, and any value that is not a finite number, stop the load with the
 /// file, line and column; with `mean` or `zero` they become NaN here (filled in later from
 /// the training split).
@@ -611,19 +613,8 @@ enum FastFloat {
 
 /// The candidate nearest to `name` by edit distance, if it is close (for "did you mean").
 func closestName(to name: String, in candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1]
-            for (j, cb) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-    let a = Array(name.lowercased())
-    let best = candidates.map { ($0, distance(a, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
+    let lower = name.lowercased()
+    let best = candidates.map { ($0, editDistance(lower, $0.lowercased())) }.min { $0.1 < $1.1 }
     guard let best, best.1 <= max(2, name.count / 3) else { return nil }
     return best.0
 }

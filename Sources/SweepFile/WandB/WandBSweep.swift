@@ -1,6 +1,7 @@
 import Foundation
 import Search
 import Training
+import SweepSupport
 
 /// Reads a W&B sweep file (`method:`, `metric: {name, goal}`, `parameters` with
 /// `value`/`values`/`min`/`max`/`distribution`, `early_terminate`, `run_cap`, `program`,
