@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "SweepDashboard",
             dependencies: [
-                "SweepReport", "Search", "Store", "Cluster", "SweepFile", "SweepSupport", "JSONValue", "CZlib",
+                "SweepReport", "Search", "Store", "Cluster", "SweepFile", "SweepSupport", "JSONValue", "CZlib", "CSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -218,3 +218,10 @@ int sweep_name_unnamed(int fd, const char *path) {
     return -1;
 #endif
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+void sweep_trim_heap(void) { malloc_trim(0); }
+#else
+void sweep_trim_heap(void) {}
+#endif

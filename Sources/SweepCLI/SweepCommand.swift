@@ -51,7 +51,7 @@ public struct SweepCommand: ParsableCommand {
         // the default back, as for SIGPIPE).
         signal(SIGXFSZ, SIG_IGN)
         raiseDescriptorLimit()
-        if arguments == nil, let problem = ArgumentFixes.nonUTF8Argument(ArgumentFixes.rawArguments) {
+        if arguments == nil, let problem = ArgumentFixes.nonUTF8Argument(ArgumentFixes.rawArguments) ?? ArgumentFixes.nonUTF8Variable() {
             printError(problem)
             Foundation.exit(2)
         }

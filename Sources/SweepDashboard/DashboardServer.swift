@@ -131,6 +131,7 @@ public final class DashboardServer: Sendable {
         // Middleware first: a route takes the middleware added before it.
         router.add(middleware: LoopbackHostCheck(allowed: options.allowedHosts, beyondLoopback: !DashboardOptions.isLoopback(options.host)))
         router.add(middleware: GzipResponses())
+        router.add(middleware: HeapTrim()) // (inside gzip: it sees the answer's own size)
         router.get("/") { _, _ in Self.html(DashboardPages.studies()) }
         router.get("/study") { request, _ in
             guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("which study? /study?name=STUDY") }

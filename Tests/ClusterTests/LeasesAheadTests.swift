@@ -469,8 +469,10 @@ import Testing
         let trials = try h.trials()
         #expect(trials[2].state == .waiting && trials[3].state == .waiting)
         #expect(try h.attempts(2).map(\.outcome) == [.returned])
-        // The running trial ends (pruned at its first report: the budget is spent), and the study with it.
-        _ = try h.report("w1", queue[0], epoch: 1, value: 0.5)
+        // The running trial ends at its only epoch (it completes: it has done its work), and
+        // the study with it.
+        #expect(try h.report("w1", queue[0], epoch: 1, value: 0.5)?.prune == false)
+        try h.deliver(.result(.init(trial: queue[0].trial, attempt: queue[0].attempt, state: .complete, value: 0.5, metrics: [:], epochs: 1, ready: true)), from: "w1")
         try h.tick()
         #expect(h.core.finished)
         #expect(try h.trials().count == 4) // nothing new was created

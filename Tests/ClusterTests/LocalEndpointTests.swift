@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Testing
+import ZeroMQ
 
 /// The private directory of a local endpoint.
 @Suite struct LocalEndpointTests {
@@ -14,7 +15,7 @@ import Testing
     @Test func isPrivateFitsASocketAddressAndIsRemoved() throws {
         let parent = try scratch()
         defer { try? FileManager.default.removeItem(atPath: parent) }
-        let local = try #require(LocalEndpoint(parent: parent))
+        let local = try LocalEndpoint(parent: parent)
         #expect(local.endpoint.hasPrefix("ipc://\(parent)/sweep-"))
         #expect(local.endpoint.hasSuffix("/coordinator.sock"))
         let directory = String(local.endpoint.dropFirst("ipc://".count).dropLast("/coordinator.sock".count))
@@ -29,7 +30,18 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let deep = parent + "/" + String(repeating: "d", count: 100)
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
-        #expect(LocalEndpoint(parent: deep) == nil)
+        #expect(throws: LocalEndpoint.Unavailable.self) { try LocalEndpoint(parent: deep) }
+        // The longest that fits (107 bytes with the socket's name) is taken.
+        let fits = parent + "/" + String(repeating: "f", count: LocalEndpoint.maxSocketPathBytes - parent.utf8.count - 1 - "/sweep-XXXXXX/coordinator.sock".utf8.count)
+        try FileManager.default.createDirectory(atPath: fits, withIntermediateDirectories: true)
+        let longest = try LocalEndpoint(parent: fits)
+        #expect(longest.endpoint.utf8.count == "ipc://".utf8.count + LocalEndpoint.maxSocketPathBytes)
+        do { // ZeroMQ binds it
+            let context = try Context()
+            let socket = try Socket(context, .router)
+            try socket.bind(longest.endpoint)
+        }
+        longest.remove()
         // Nothing is left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: deep).isEmpty)
     }
@@ -53,7 +65,7 @@ import Testing
         let live = try leftover("sweep-Living", owner: me)
         let older = try leftover("sweep-NoOwnr", owner: nil)
         let elsewhere = try leftover("sweep-Remote", owner: ProcessIdentity(machine: "another-machine", pid: me.pid, startTicks: me.startTicks + 1))
-        let local = try #require(LocalEndpoint(parent: parent))
+        let local = try LocalEndpoint(parent: parent)
         defer { local.remove() }
         #expect(!FileManager.default.fileExists(atPath: killed))
         for kept in [live, older, elsewhere] {

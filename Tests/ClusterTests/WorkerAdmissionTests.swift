@@ -56,6 +56,32 @@ import Testing
         #expect(plain.assignment("old") != nil)
     }
 
+    /// A worker of an older Sweep, which cannot receive shipped data (no `receipts`), is
+    /// refused by a study of data files: its data requests were refused, and each trial it
+    /// took FAILed for good (a study of 4 trials ended with all 4 failed).
+    @Test func anOlderWorkerIsRefusedByAStudyThatShipsData() throws {
+        let data = try DataTransferTests.Setup()
+        let h = try CoreHarness("""
+            study: core
+            data: {dataset: npy, train_file: \(data.dir)/x.npy, train_labels: \(data.dir)/y.npy, validation: 8, test: 8, fingerprint: "\(data.fingerprint)"}
+            model: {hidden: [4]}
+            training: {epochs: 1}
+            budget: {trials: 2}
+            """)
+        let older = ["training", "synthetic", "ahead", Wire.checkpointPartsCapability, Wire.structuredParamsCapability]
+        try hello(h, "old", capabilities: older)
+        let told = h.take("old")
+        let reason = told.compactMap { if case .refuse(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("runs an older Sweep that cannot receive them (no `receipts` capability): update Sweep on h") == true, "\(told)")
+        #expect(try h.trials().isEmpty, "no trial was spent on it")
+        try hello(h, "new", capabilities: older + [Wire.receiptsCapability])
+        #expect(h.assignment("new") != nil)
+        // A study without data files takes it.
+        let plain = try CoreHarness(Self.commandSweep)
+        try hello(plain, "old", capabilities: older + ["command"])
+        #expect(plain.assignment("old") != nil)
+    }
+
     /// A second worker saying hello under a live worker's id (another pid) is told to leave;
     /// the first keeps its id and its trial.
     @Test func aSecondWorkerWithALiveWorkersIdIsToldToLeave() throws {

@@ -71,5 +71,9 @@ import Testing
         let r = try h.run("/bin/sh", ["-c", "cd \"$1\" && exec \"$0\" studies --db \"$(printf 'a\\377.db')\"", SweepHarness.sweep, h.path(".")])
         #expect(r.status == 2 && r.output.contains("argument 3 ('a\\xff.db') is not UTF-8 text"), "\(r.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.path(".")).allSatisfy { !$0.hasSuffix(".db") })
+        // The same for a path in the environment.
+        let variable = try h.run("/bin/sh", ["-c", "cd \"$1\" && SWEEP_DB=\"$(printf 'b\\376.db')\" exec \"$0\" studies", SweepHarness.sweep, h.path(".")])
+        #expect(variable.status == 2 && variable.output.contains("$SWEEP_DB ('b\\xfe.db') is not UTF-8 text"), "\(variable.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.path(".")).allSatisfy { !$0.hasSuffix(".db") })
     }
 }

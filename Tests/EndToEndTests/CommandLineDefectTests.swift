@@ -267,6 +267,14 @@ import Testing
         let gone = try h.write("gone.yaml", try String(contentsOfFile: shell, encoding: .utf8).replacingOccurrences(of: "program: train.sh", with: "program: nosuch.sh"))
         let goneRun = try runSweep(["run", gone, "--db", h.path("gone.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
         #expect(goneRun.status == 2 && goneRun.output.contains("program 'nosuch.sh' is not in \(h.directory.path)") && !goneRun.output.contains("not a Python file"), "\(goneRun.output)")
+        // An absolute path is looked for too (it was not judged: every trial failed to open it).
+        for extra in ["", "\ncommand: [sh, \"${program}\"]"] {
+            let absent = try h.write("abs.yaml", try String(contentsOfFile: shell, encoding: .utf8)
+                .replacingOccurrences(of: "program: train.sh", with: "program: /nonexistent-\(getpid())/none.sh" + extra))
+            let absentRun = try runSweep(["run", absent, "--db", h.path("abs.db"), "--workers", "1", "--no-progress"], in: h.directory.path)
+            #expect(absentRun.status == 2 && absentRun.output.contains("program '/nonexistent-\(getpid())/none.sh' does not exist on this machine, where local workers run it")
+                    && !absentRun.output.contains("not a Python file"), "\(absentRun.output)")
+        }
         // Without an extension, its #! line says what it is.
         _ = try h.write("runme", "#!/usr/bin/env bash\necho hi\n")
         let bare = try h.write("bare.yaml", try String(contentsOfFile: shell, encoding: .utf8).replacingOccurrences(of: "program: train.sh", with: "program: runme"))

@@ -111,6 +111,10 @@ extension CommandTrialCleanupTests {
         let (onlyErrStatus, onlyErr) = try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stderr"])
         #expect(onlyErrStatus == 0 && onlyErr.contains("trial-0.attempt-1.err is empty)") && !onlyErr.contains("said on stdout"), "\(onlyErr)")
         #expect(try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stdout"]).output.contains("said on stdout"))
+        // Without the files, the stored tail (both streams as they came) is said to be both.
+        try FileManager.default.removeItem(atPath: h.db + ".logs")
+        let stored = try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stderr"])
+        #expect(stored.status == 0 && stored.output.contains("characters of output the worker sent, stdout and stderr together:"), "\(stored.output)")
     }
 }
 

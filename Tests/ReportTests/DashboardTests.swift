@@ -185,6 +185,23 @@ import Testing
         #expect(run.terminationStatus == 0, "\(s.read("run.log").suffix(1500))")
     }
 
+    /// A dashboard started on an empty database file (one `sweep run` has just created)
+    /// waits for its studies, as for a missing file (it exited 2: "holds no study yet").
+    @Test func aDashboardOnAnEmptyDatabaseWaitsForItsStudies() throws {
+        let s = try Scratch("dashboard-empty")
+        defer { s.cleanUp() }
+        #expect(FileManager.default.createFile(atPath: s.db, contents: Data()))
+        let (server, port) = try Self.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        #expect(s.read("dashboard.log").contains("holds no study yet"), "\(s.read("dashboard.log"))")
+        let base = "http://127.0.0.1:\(port)"
+        #expect(HTTP.request(base + "/api/studies")?.body == "[]")
+        let file = try s.write("e.yaml", syntheticSweep(study: "late", trials: 2, epochs: 1))
+        #expect(try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
+        #expect(HTTP.request(base + "/api/studies")?.body.contains("\"name\":\"late\"") == true)
+        #expect(server.isRunning)
+    }
+
     /// A page of a study or trial that does not exist says so once (it said "cannot reach the
     /// dashboard (... HTTP 404); retrying" forever).
     @Test func pagesOfMissingStudiesAndTrialsSaySo() throws {

@@ -68,4 +68,8 @@ int sweep_open_unnamed(const char *dir);
 /// /proc/self/fd). Returns 0, or -1 with errno set.
 int sweep_name_unnamed(int fd, const char *path);
 
+/// Returns the heap memory free()d by every thread to the system (glibc's malloc_trim);
+/// a no-op elsewhere.
+void sweep_trim_heap(void);
+
 #endif

@@ -76,6 +76,15 @@ extension CoordinatorCore {
             out.send(.refuse(reason: reason), to: identity)
             return
         }
+        if !h.capabilities.contains(Wire.receiptsCapability), DataShelf.files(of: definition) != nil {
+            // Its requests for the data would be refused (chunks go only to workers that
+            // confirm them), and each trial it took FAILed for good: a study of 4 trials ended
+            // with all 4 failed while the old worker said "4 trial(s) done".
+            let reason = "study '\(study.name)' sends its data files to workers that lack them, and worker \(identity) runs an older Sweep that cannot receive them (no `receipts` capability): update Sweep on \(h.host)"
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
+            out.send(.refuse(reason: reason), to: identity)
+            return
+        }
         if let old = workers[identity], !old.ahead.isEmpty {
             if let r = h.running, old.ahead.contains(r.trial), trials.lease(r.trial, attempt: r.attempt, worker: identity) != nil {
                 // It started a trial held ahead, so it sent the outcomes of those before it,

@@ -19,22 +19,32 @@ public final class LocalEndpoint: Sendable {
     public let endpoint: String
     private let directory: String
 
-    /// Creates the private directory under `parent` (default: `TMPDIR` or `/tmp`); nil when
-    /// that fails or the path would not fit a Unix socket address (108 bytes on Linux).
-    public init?(parent: String? = nil) {
+    /// Why the endpoint could not be made (said when a run falls back to TCP loopback).
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The longest socket path a Unix socket address holds (108 bytes on Linux, with its NUL).
+    public static let maxSocketPathBytes = 107
+
+    /// Creates the private directory under `parent` (default: `TMPDIR` or `/tmp`); throws
+    /// ``Unavailable`` when that fails or the path would not fit a Unix socket address.
+    public init(parent: String? = nil) throws(Unavailable) {
         let base = parent ?? Self.parentDirectory
+        let socketBytes = base.utf8.count + "/sweep-XXXXXX/coordinator.sock".utf8.count
+        guard socketBytes <= Self.maxSocketPathBytes else {
+            throw Unavailable(description: "a socket in \(base) would have a path of \(socketBytes) bytes, more than the \(Self.maxSocketPathBytes) a Unix socket address holds (set TMPDIR to a shorter directory)")
+        }
         Self.removeLeftovers(in: base)
         var template = Array("\(base)/sweep-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { return nil }
-        directory = String(cString: template)
-        let socket = directory + "/coordinator.sock"
-        guard socket.utf8.count < 100 else {
-            rmdir(directory)
-            return nil
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw Unavailable(description: "cannot make a directory in \(base): \(String(cString: strerror(errno)))")
         }
+        directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let socket = directory + "/coordinator.sock"
         endpoint = "ipc://" + socket
         if let me = ProcessIdentity.current {
-            FileManager.default.createFile(atPath: directory + "/" + Self.ownerFile, contents: Data(me.token.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: directory + "/" + Self.ownerFile, contents: Data(me.token.utf8), attributes: [.posixPermissions: 0o600])
         }
     }
 

@@ -115,7 +115,9 @@ struct Logs: ParsableCommand {
         let emptyButSent = present && !follow && [base + ".out", base + ".err"].allSatisfy { size($0) == 0 } && !(stored?.logTail ?? "").isEmpty
         guard present, !emptyButSent else {
             if let tail = stored?.logTail {
-                print("(\(emptyButSent ? "the log files at \(base).* are empty" : "no log files at \(base).*"); the last \(tail.count) characters of output the worker sent:)")
+                // (The stored tail is both streams as they came: --stream cannot pick one of it.)
+                let both = stream == .both ? "" : ", stdout and stderr together"
+                print("(\(emptyButSent ? "the log files at \(base).* are empty" : "no log files at \(base).*"); the last \(tail.count) characters of output the worker sent\(both):)")
                 print(tail, terminator: tail.hasSuffix("\n") ? "" : "\n")
                 if let e = stored?.error { print("(error: \(e.prefix { $0 != "\n" }))") }
                 return

@@ -47,7 +47,13 @@ struct DashboardCommand: ParsableCommand {
                 .allowing(hosts: allowedHosts)
         } catch let e as DashboardError { throw UsageError(e.description) }
         if FileManager.default.fileExists(atPath: database.path) {
-            _ = try database.reader() // a foreign or damaged database fails here, with exit 2
+            do {
+                _ = try database.reader() // a foreign or damaged database fails here, with exit 2
+            } catch StoreError.emptyDatabase {
+                // An empty file (a `sweep run` started with it has just created it): waited
+                // for as a missing one is (it exited 2, racing the run it was to watch).
+                print("\(database.path) holds no study yet: its studies appear once a sweep writes them (sweep run ... --db \(database.path))")
+            }
         } else {
             // Started before the sweep, as one often is: its studies appear once it runs.
             // Not in a directory that does not exist, where no sweep can create it (it

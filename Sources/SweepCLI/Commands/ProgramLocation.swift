@@ -20,7 +20,11 @@ enum ProgramLocation {
             return (first, here)
         }
         guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition, here: here) }
-        guard !program.hasPrefix("/") else { return nil } // (an image's or a remote path: not judged)
+        // An absolute path is looked for as it is (local workers run it on this machine).
+        if program.hasPrefix("/") {
+            guard !program.contains("$"), !FileManager.default.fileExists(atPath: program) else { return nil }
+            return (program, here)
+        }
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
         if definition.template["command"]?.elements != nil {
@@ -77,9 +81,9 @@ enum ProgramLocation {
         guard let command = definition.template["command"]?.elements else { return nil }
         for node in command.dropFirst() {
             // Script files only: `google/flan-t5-base` or `s3://bucket/x` are no local paths.
-            guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"), !word.hasPrefix("/"),
+            guard case .string(let word) = node.value, !word.contains("$"), !word.hasPrefix("-"),
                   !word.contains("://"), !word.contains("="), scriptExtensions.contains(where: { word.hasSuffix($0) }) else { continue }
-            if !FileManager.default.fileExists(atPath: here + "/" + word) { return (word, here) }
+            if !FileManager.default.fileExists(atPath: word.hasPrefix("/") ? word : here + "/" + word) { return (word, here) }
         }
         return nil
     }
@@ -119,6 +123,9 @@ enum ProgramLocation {
             let isScript = scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
             let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
             let key = definition.template["program"].map { if case .string(program) = $0.value { "program" } else { "command" } } ?? "command"
+            if program.hasPrefix("/") {
+                return (at(key) + "program '\(program)' does not exist on this machine, where local workers run it\(remote)", isScript)
+            }
             guard definition.template["working_directory"] == nil else {
                 return (at(key) + "program '\(program)' is not in \(here), the working_directory local workers run it in\(remote)", isScript)
             }
@@ -139,7 +146,11 @@ enum ProgramLocation {
     /// trials in half a second and reported the study finished).
     static func resumeProblem(for definition: SweepDefinition, study: String, sweepPath: String?) -> String? {
         // (Only without working_directory: local workers run from this directory then.)
-        guard definition.template["working_directory"] == nil, let (program, here) = missing(in: definition) else { return nil }
+        guard let (program, here) = missing(in: definition) else { return nil }
+        if program.hasPrefix("/") {
+            return "program '\(program)' of study '\(study)' does not exist on this machine, where the local workers would run it: restore it, or pass --workers 0 and start workers where it is"
+        }
+        guard definition.template["working_directory"] == nil else { return nil }
         let began = sweepPath.map { $0.hasPrefix("/") ? " (its sweep file was \($0))" : "" } ?? ""
         return "program '\(program)' of study '\(study)' is not in \(here), where the local workers would run it (the file has no working_directory): resume from the directory the study began in\(began), or pass --workers 0 and start workers where the program is"
     }

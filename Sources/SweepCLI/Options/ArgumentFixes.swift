@@ -9,10 +9,30 @@ enum ArgumentFixes {
     /// `--db $'\xff.db'` made a file of another name, and two such names opened one file.
     static func nonUTF8Argument(_ raw: [[UInt8]]) -> String? {
         for (index, bytes) in raw.enumerated() where String(validating: bytes, as: UTF8.self) == nil {
-            let shown = bytes.map { (0x20..<0x7f).contains($0) && $0 != 0x5c ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
-            return "argument \(index + 1) ('\(shown)') is not UTF-8 text: Sweep reads file names and values as UTF-8; rename the file or pass the value in UTF-8"
+            return "argument \(index + 1) ('\(shown(bytes))') is not UTF-8 text: Sweep reads file names and values as UTF-8; rename the file or pass the value in UTF-8"
         }
         return nil
+    }
+
+    /// The environment variables Sweep reads paths from, checked as arguments are
+    /// (`SWEEP_DB=$'\xff.db'` made a database of another name).
+    static let pathVariables = ["SWEEP_DB", "TMPDIR", "XDG_CACHE_HOME"]
+
+    /// The first of ``pathVariables`` that is not UTF-8 text, said with its bytes.
+    static func nonUTF8Variable(_ names: [String] = pathVariables) -> String? {
+        for name in names {
+            guard let raw = getenv(name) else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                return "$\(name) ('\(shown(bytes))') is not UTF-8 text: Sweep reads paths as UTF-8; set it to a UTF-8 path"
+            }
+        }
+        return nil
+    }
+
+    /// Bytes as text, with those outside printable ASCII (and `\`) as `\xHH`.
+    private static func shown(_ bytes: [UInt8]) -> String {
+        bytes.map { (0x20..<0x7f).contains($0) && $0 != 0x5c ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
     }
 
     /// The raw bytes of the process's arguments after its name.

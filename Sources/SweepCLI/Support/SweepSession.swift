@@ -47,12 +47,17 @@ struct SweepSession {
         // ~15% more zero-cost trials/s with one worker, bench/README.md), in a directory only
         // this user can enter, removed when this returns. Without one (no writable TMPDIR),
         // they use the TCP endpoint.
-        let ipc = workers > 0 || listensPrivately ? LocalEndpoint() : nil
+        var ipc: LocalEndpoint?
+        if workers > 0 || listensPrivately {
+            do {
+                ipc = try LocalEndpoint()
+            } catch {
+                StandardStream.error.write("note: no private socket (\(error)): "
+                    + (listensPrivately ? "listening on TCP loopback, which every local user can reach\n" : "local workers use the TCP endpoint\n"))
+            }
+        }
         defer { ipc?.remove() }
         let privateEndpoint = listensPrivately ? ipc?.endpoint : nil
-        if listensPrivately, privateEndpoint == nil {
-            StandardStream.error.write("note: cannot make a private socket in \(LocalEndpoint.parentDirectory): listening on TCP loopback, which every local user can reach\n")
-        }
         let coordinator = try makeCoordinator(privateEndpoint)
         let study = coordinator.studyName
         // The file `--db` named at the start, through any symbolic link (removing the link

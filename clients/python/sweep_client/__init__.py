@@ -31,6 +31,9 @@ import json
 import os
 import stat
 import sys
+import tempfile
+import threading
+from collections.abc import Mapping
 
 __all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config", "Summary"]
 
@@ -44,6 +47,17 @@ def _resumed_epoch():
 
 
 _state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None}
+
+# One report at a time: a report is a line written and its answer read, and two threads
+# reporting at once read each other's answers (and waited for good), or opened the channel
+# twice (the losing file object closed descriptor 3 as it was collected).
+_lock = threading.RLock()
+
+# The worker keeps at most this many metrics of a report, with names of 1 to 200 bytes,
+# and reads lines up to 1 MiB (a longer one is dropped whole).
+_MAX_METRICS = 256
+_MAX_NAME_BYTES = 200
+_MAX_LINE_BYTES = 1 << 20
 
 # The process that imports the client first reports for the trial; the processes it starts
 # do not, even those started before its first report or init(): W&B's cross-validation
@@ -76,13 +90,21 @@ def _claim():
 
 
 def checkpoint_dir():
-    """The directory to save the trial's state in, or None outside a sweep.
+    """The directory to save the trial's state in.
 
     Save there before reporting an epoch: after the report the worker uploads the files when
     they changed, and a re-queued trial's next attempt (on any host) starts with them in
     place, so the program continues after the epoch it saved instead of from the start.
+    Outside a sweep: a new temporary directory (the same for the whole process), so the
+    same code runs (it was None, and `os.path.join(checkpoint_dir(), ...)` raised); None
+    only inside a sweep whose worker keeps no checkpoints.
     """
-    return os.environ.get("SWEEP_CHECKPOINT_DIR")
+    if "SWEEP_CHECKPOINT_DIR" in os.environ or "SWEEP_REPORT_FD" in os.environ:
+        return os.environ.get("SWEEP_CHECKPOINT_DIR")
+    with _lock:
+        if _state.get("local_checkpoints") is None:
+            _state["local_checkpoints"] = tempfile.mkdtemp(prefix="sweep-checkpoint-")
+        return _state["local_checkpoints"]
 
 
 def _parse_value(text):
@@ -134,7 +156,8 @@ def _check_channel(fd, what, inode_variable):
     """Refuses a descriptor that is not the worker's pipe: a process started by a launcher
     may have it closed, or hold its own file there (Python's subprocess closes descriptors
     3 and 4 unless told to keep them), and reports went into the program's own log file."""
-    keep = "start it with the descriptors kept (Python: subprocess.Popen(..., pass_fds=(3, 4)))"
+    keep = ("start it with the descriptors kept (Python: subprocess.Popen(..., pass_fds=(3, 4)); multiprocessing "
+            "keeps them only with the fork start method, not spawn or forkserver)")
     try:
         info = os.fstat(fd)
     except OSError:
@@ -189,7 +212,21 @@ def _flattened(numbers, prefix=""):
 def report(epoch=None, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial, or the study counts no more epochs (budget.max_epochs): the program should stop
-    now. `epoch` counts from 1 (default: the next one)."""
+    now. `epoch` counts from 1 (default: the next one). A dict in its place is the metrics
+    (`report({"val_loss": v})`, as Ray Tune's train.report takes them). Safe to call from
+    several threads (one report at a time)."""
+    if isinstance(epoch, Mapping):
+        metrics = dict(epoch, **metrics)
+        epoch = None
+    if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, int)):
+        whole = isinstance(epoch, float) and epoch.is_integer()
+        if not whole and not hasattr(epoch, "__index__"):
+            raise TypeError("sweep_client.report: the epoch must be a whole number, got %r; metrics go by name: "
+                            "report(epoch, val_loss=v), or report(val_loss=v) for the next epoch (Optuna's "
+                            "trial.report(value, step) is report(step + 1, NAME=value))" % (epoch,))
+        epoch = int(epoch)
+    if epoch is not None and epoch > 2 ** 53:
+        raise ValueError("sweep_client.report: epoch %d is larger than any epoch a study counts" % epoch)
     if epoch is not None and int(epoch) < 1:
         # The worker ignores such a report (it was told only "a malformed line").
         raise ValueError("sweep_client.report: epoch %d: epochs count from 1 (a step counted from 0, "
@@ -198,19 +235,45 @@ def report(epoch=None, **metrics):
 
 
 def _report(epoch, metrics):
-    if _state["pruned"] or _state.get("stopped"):
-        return True  # already told; the worker no longer counts reports
-    epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
-    _state["epoch"] = epoch
     numbers = _numbers(metrics)
-    if not in_sweep():
-        print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))), file=sys.stderr)
-        return False
+    with _lock:
+        if _state["pruned"] or _state.get("stopped"):
+            return True  # already told; the worker no longer counts reports
+        epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
+        _state["epoch"] = epoch
+        if not in_sweep():
+            print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))), file=sys.stderr)
+            return False
+        return _send_report(epoch, numbers)
+
+
+def _bounded(numbers):
+    """The metrics a worker keeps of `numbers`, as it picks them: names of 1 to 200 bytes,
+    then at most 256, the objective (SWEEP_METRIC) and the top-level names first. Sent
+    instead of a line over the worker's 1 MiB, which it drops whole, the objective with it
+    (40,000 per-layer metrics lost the epoch)."""
+    flat = [(k, v) for k, v in _flattened(numbers) if 0 < len(k.encode("utf-8")) <= _MAX_NAME_BYTES]
+    objective = os.environ.get("SWEEP_METRIC")
+    flat.sort(key=lambda kv: (kv[0] != objective, kv[0].count("."), kv[0]))
+    if not _state.get("told_bounded"):
+        _state["told_bounded"] = True
+        print("[sweep_client] a report of %d metrics is over the worker's 1 MiB a line: the %d it keeps are sent "
+              "(the objective and top-level names first; docs/limits.md)" % (len(list(_flattened(numbers))), min(len(flat), _MAX_METRICS)),
+              file=sys.stderr)
+    return dict(flat[:_MAX_METRICS])
+
+
+def _send_report(epoch, numbers):
     _claim()
     out, inp = _channels()
     line = dict(numbers)
     line["epoch"] = epoch
-    out.write(json.dumps(line, allow_nan=True) + "\n")
+    text = json.dumps(line, allow_nan=True)
+    if len(text) >= _MAX_LINE_BYTES // 4 and len(text.encode("utf-8")) >= _MAX_LINE_BYTES:
+        line = _bounded(numbers)
+        line["epoch"] = epoch
+        text = json.dumps(line, allow_nan=True)
+    out.write(text + "\n")
     if inp is None:
         return False
     # The worker answers every report: "continue EPOCH", "prune EPOCH REASON", or "stop EPOCH
@@ -244,7 +307,8 @@ def _has(data, name):
 
 
 def pruned():
-    """Whether the trial was pruned."""
+    """Whether the trial was pruned (or stopped for a non-finite objective, which the
+    study records as FAIL: either way the program should stop)."""
     return _state["pruned"]
 
 
@@ -495,6 +559,12 @@ class Run(object):
             # (Not always a prune: a non-finite objective stops the trial as FAIL the same way.)
             why = _state.get("stop_reason") or "pruned"
             print("[sweep_client] stopped at step %d (%s); exiting" % (epoch, why), file=sys.stderr)
+            if threading.current_thread() is not threading.main_thread():
+                # sys.exit ends only this thread: the main one trained on until the worker's
+                # SIGTERM, kill_grace later.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
             sys.exit(0)
 
     def _flush_at_exit(self):
@@ -515,19 +585,20 @@ class Run(object):
         if not in_sweep():
             print("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)), file=sys.stderr)
             return
-        out, _ = _channels()
-        # In lines well under the worker's 1 MiB, the objective first: a line over the
-        # bound is dropped whole, and the objective with it.
-        items = sorted(own.items(), key=lambda kv: kv[0] != self._metric)
-        chunk, size = {}, 0
-        for k, v in items:
-            text = json.dumps({k: v}, allow_nan=True)
-            if chunk and size + len(text) > 256 * 1024:
-                out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
-                chunk, size = {}, 0
-            chunk[k] = v
-            size += len(text)
-        out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
+        with _lock:
+            out, _ = _channels()
+            # In lines well under the worker's 1 MiB, the objective first: a line over the
+            # bound is dropped whole, and the objective with it.
+            items = sorted(own.items(), key=lambda kv: kv[0] != self._metric)
+            chunk, size = {}, 0
+            for k, v in items:
+                text = json.dumps({k: v}, allow_nan=True)
+                if chunk and size + len(text) > 256 * 1024:
+                    out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
+                    chunk, size = {}, 0
+                chunk[k] = v
+                size += len(text)
+            out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
 
     def finish(self, exit_code=None):
         self._finished = True

@@ -32,11 +32,29 @@ class OutsideASweep(unittest.TestCase):
                                                 "sched": {"name": "cosine", "warmup": 5}, "js": {"a": [1.5, None]},
                                                 "brace": "{not a dict"})
 
-    def test_checkpoint_dir_is_the_workers_or_none(self):
-        r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())")
-        self.assertEqual(r.stdout.strip(), "None", r.stderr)
+    def test_checkpoint_dir_is_the_workers_or_a_temporary_one(self):
+        # Outside a sweep the documented code runs too: os.path.join(checkpoint_dir(), ...)
+        # raised TypeError on None.
+        r = run_python("import os, sweep_client\nd = sweep_client.checkpoint_dir()\n"
+                       "open(os.path.join(d, 'state.json'), 'w').write('{}')\n"
+                       "print(d == sweep_client.checkpoint_dir(), os.path.isdir(d))\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["True", "True"])
         r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())", env={"SWEEP_CHECKPOINT_DIR": "/tmp/ck"})
         self.assertEqual(r.stdout.strip(), "/tmp/ck", r.stderr)
+
+    def test_report_takes_a_dict_and_refuses_a_value_for_an_epoch(self):
+        # Ray Tune's train.report({...}) and Optuna's trial.report(value, step) habits.
+        r = run_python("import sweep_client; sweep_client.report({'val_loss': 0.5}); sweep_client.report({'val_loss': 0.25}, acc=0.5)")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("epoch 1: val_loss=0.5", r.stderr)
+        self.assertIn("epoch 2: val_loss=0.25, acc=0.5", r.stderr)
+        r = run_python("import sweep_client; sweep_client.report(0.93)")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("the epoch must be a whole number, got 0.93; metrics go by name", r.stderr)
+        r = run_python("import sweep_client; sweep_client.report(3.0, loss=1); sweep_client.report(10**20, loss=1)")
+        self.assertIn("epoch 3: loss=1", r.stderr)
+        self.assertIn("larger than any epoch", r.stderr)
 
     def test_reports_are_printed_and_never_pruned(self):
         r = run_python("import sweep_client; print(sweep_client.report(1, loss=0.5)); print(sweep_client.report(loss=0.25))")
@@ -393,6 +411,77 @@ class InsideASweep(unittest.TestCase):
         self.assertGreater(len(summaries), 3)
         self.assertEqual(list(summaries[0])[0], "val_loss")
         self.assertEqual(sum(len(x) for x in summaries), 100001)
+
+    def echoing_worker(self, code, count, extra_env=None):
+        """Plays a worker that answers each of `count` reports with its own epoch (threads
+        report in no set order); returns the report lines."""
+        report_r, report_w = os.pipe()
+        decision_r, decision_w = os.pipe()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
+        env.update({"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
+                    "SWEEP_REPORT_PIPE": str(os.fstat(report_w).st_ino), "SWEEP_DECISION_PIPE": str(os.fstat(decision_r).st_ino),
+                    "PYTHONPATH": CLIENT}, **(extra_env or {}))
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, pass_fds=(report_w, decision_r),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        os.close(report_w)
+        os.close(decision_r)
+        import signal, threading
+        watchdog = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        watchdog.start()
+        lines = []
+        try:
+            with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
+                for _ in range(count):
+                    line = reports.readline()
+                    if not line:
+                        break
+                    lines.append(json.loads(line))
+                    decisions.write("continue %d\n" % lines[-1]["epoch"])
+        finally:
+            watchdog.cancel()
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.stderr = err
+        return lines
+
+    def test_threads_report_one_at_a_time(self):
+        # Two threads reporting at once read each other's answers (and waited for good), or
+        # both opened descriptor 3 (one closed it: Bad file descriptor).
+        code = ("import threading, sweep_client\n"
+                "def evaluator():\n"
+                "    for e in range(2, 200, 2): sweep_client.report(e, val_loss=1.0 / e)\n"
+                "t = threading.Thread(target=evaluator); t.start()\n"
+                "for e in range(1, 200, 2): sweep_client.report(e, val_loss=1.0 / e)\n"
+                "t.join()\n"
+                "print('done')\n")
+        lines = self.echoing_worker(code, 199)
+        self.assertEqual(sorted(l["epoch"] for l in lines), list(range(1, 200)))
+
+    def test_a_report_of_more_metrics_than_a_worker_keeps_sends_the_objective(self):
+        # 40,000 metrics made a line over the worker's 1 MiB, dropped whole (objective too).
+        code = ("import sweep_client\n"
+                "m = {'layer%05d.grad_norm' % i: 0.001 * i for i in range(40000)}\n"
+                "m['val_loss'] = 0.5\n"
+                "sweep_client.report(1, **m)\n")
+        lines = self.echoing_worker(code, 1, extra_env={"SWEEP_METRIC": "val_loss"})
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(lines[0]["val_loss"], 0.5)
+        self.assertEqual(len(lines[0]), 256 + 1)  # the metrics kept, and the epoch
+        self.assertIn("a report of 40001 metrics is over the worker's 1 MiB a line: the 256 it keeps are sent", self.stderr)
+
+    def test_wandb_log_from_a_thread_ends_the_program_when_pruned(self):
+        # sys.exit in a thread ended that thread: the main one trained on until SIGTERM.
+        code = ("import threading, time, sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "def train():\n"
+                "    for e in range(5): run.log({'val_loss': 1.0})\n"
+                "threading.Thread(target=train).start()\n"
+                "time.sleep(20)\n"
+                "print('main trained on')\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
+        self.assertEqual(len(lines), 2)
+        self.assertNotIn("main trained on", out)
+        self.assertIn("stopped at step 2 (asha); exiting", self.stderr)
 
     def test_after_a_prune_reports_return_true_without_waiting(self):
         code = ("import sweep_client\n"
