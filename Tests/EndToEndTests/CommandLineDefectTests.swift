@@ -301,6 +301,13 @@ import Testing
         let out = try h.run(["validate", file])
         let line = try #require(out.output.split(separator: "\n").first { $0.contains("y: one of") }, "\(out.output)")
         #expect(out.status == 0 && line.contains("one of 500 choices [0, 1, 2,") && line.contains(", 17, ... (481 more), 499]") && line.count < 200, "\(line)")
+        // Long values are cut too (20 texts of 300 characters made a line of 6,242).
+        let texts = (0..<20).map { String(repeating: Character(UnicodeScalar(97 + $0 % 26)!), count: 300) }.joined(separator: ", ")
+        let wide = try h.write("w.yaml", commandSweep(study: "w", command: "[sh, -c, \"exit 0\"]", trials: 2, epochs: 1)
+            .replacingOccurrences(of: "name: {choice: [alpha, beta]}", with: "tag: {choice: [\(texts)]}"))
+        let wideOut = try h.run(["validate", wide])
+        let wideLine = wideOut.output.split(separator: "\n").first { $0.contains("tag: one of") } ?? ""
+        #expect(wideOut.status == 0 && wideLine.count < 1000 && wideLine.contains("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."), "\(wideOut.output.prefix(600))")
     }
 
     /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):

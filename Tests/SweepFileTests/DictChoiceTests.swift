@@ -90,5 +90,6 @@ import Training
         #expect(conditional.description.contains("parameters.w.value: conditional value holds a search range"), "\(conditional)")
         // Fixed mappings and lists of values stay choices.
         #expect(parseError(head + "  opt: {choice: [{name: adam, lr: 0.001}, {name: sgd, lr: 0.1, betas: [0.9, 0.99]}]}\n") == nil)
+        #expect(parseError(head + "  opt: {choice: [{fixed: 3}, b]}\n") == nil) // a literal, not a range
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Search
 import Store
 
@@ -61,7 +62,7 @@ extension CoordinatorCore {
             // whose trials all ran to the end could finish without a complete one).
             decision = r.epoch >= maxEpochs
                 ? .keep("the wall-time budget is spent, but this was its last epoch")
-                : PruneDecision(prune: true, reason: "the wall-time budget of \(Int(study.definition.wallTime ?? 0)) s is spent")
+                : PruneDecision(prune: true, reason: "the wall-time budget of \(String(format: "%g", study.definition.wallTime ?? 0)) s is spent")
         } else if let pause {
             decision = .keep(pause)
         } else if withoutObjective {

@@ -72,8 +72,9 @@ struct Validate: ParsableCommand {
             + "mutations [\(p.mutations.joined(separator: ", "))]"
     }
 
-    /// Choices listed in full up to this many.
+    /// Choices listed in full up to this many, each in up to `choiceWidth` characters.
     static let choicesShown = 20
+    static let choiceWidth = 40
 
     func describe(_ d: Search.Distribution) -> String {
         switch d {
@@ -83,8 +84,13 @@ struct Validate: ParsableCommand {
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c, let p):
             // A long list shows its ends (10,000 choices made one line of 58,902 characters).
-            let shown = c.count <= Self.choicesShown ? c.map(\.quotedWhenAmbiguous)
-                : c.prefix(Self.choicesShown - 2).map(\.quotedWhenAmbiguous) + ["... (\(c.count - Self.choicesShown + 1) more)", c.last!.quotedWhenAmbiguous]
+            // (Each value cut too: 20 texts of 300 characters made a line of 6,242.)
+            func cut(_ v: ParamValue) -> String {
+                let text = v.quotedWhenAmbiguous
+                return text.count <= Self.choiceWidth ? text : text.prefix(Self.choiceWidth - 3) + "..."
+            }
+            let shown = c.count <= Self.choicesShown ? c.map(cut)
+                : c.prefix(Self.choicesShown - 2).map(cut) + ["... (\(c.count - Self.choicesShown + 1) more)", cut(c.last!)]
             return "one of \(c.count > Self.choicesShown ? "\(c.count) choices " : "")[\(shown.joined(separator: ", "))]" + Search.Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary
         }

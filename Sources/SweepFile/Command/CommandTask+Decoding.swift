@@ -237,7 +237,7 @@ extension CommandTask {
         }
         for e in root["environment"]?.entries ?? [] where e.key.isEmpty || e.key.contains("=") || e.key.contains("\0") {
             found.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key("environment"), .key(e.key)]),
-                                     message: "'\(e.key)' is no environment variable name (it is empty or holds '=')"))
+                                     message: "'\(e.key)' is no environment variable name (it is empty or holds '=' or a NUL character)"))
         }
         func walk(_ node: ConfigNode, path: ConfigPath) {
             for e in node.entries ?? [] {

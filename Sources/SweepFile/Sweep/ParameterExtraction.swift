@@ -80,11 +80,14 @@ enum ParameterExtraction {
     /// (Ray Tune's nested spaces, written so, were called valid). Nil when it holds none.
     static func rangeInsideFixedValue(_ node: ConfigNode, what: String) -> String? {
         func holds(_ n: ConfigNode) -> Bool {
-            if let entries = n.entries { return isRange(n) || entries.contains { holds($0.value) } }
+            // (`{fixed: ...}` is a literal, not a range.)
+            if let entries = n.entries {
+                return (isRange(n) && !entries.contains { RangeKind(key: $0.key) == .fixed }) || entries.contains { holds($0.value) }
+            }
             return n.elements?.contains(where: holds) ?? false
         }
         guard holds(node) else { return nil }
-        return "\(what) holds a search range, which is not searched there: a \(what) is a fixed value and reaches the program as written. Search it as a parameter of its own, with `when:` naming the choice it belongs to (e.g. adam_lr: {loguniform: [1.0e-4, 1.0e-2], when: {optimizer: [adam]}}; docs/sweep-format.md)"
+        return "\(what) holds a search range, which is not searched there: a \(what) is a fixed value, used as written. Search it as a parameter of its own, with `when:` naming the choice it belongs to (e.g. adam_lr: {loguniform: [1.0e-4, 1.0e-2], when: {optimizer: [adam]}} for a program's parameters; docs/sweep-format.md)"
     }
 
     /// Extracts every range and every conditional value under `node`, in document order.
