@@ -111,6 +111,10 @@ extension CommandTrialCleanupTests {
         let (onlyErrStatus, onlyErr) = try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stderr"])
         #expect(onlyErrStatus == 0 && onlyErr.contains("trial-0.attempt-1.err is empty)") && !onlyErr.contains("said on stdout"), "\(onlyErr)")
         #expect(try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stdout"]).output.contains("said on stdout"))
+        // No `.params.json` for a command that does not name ${args_json_file} (a third file
+        // per attempt: 18,000 files for 6,000 trials).
+        #expect(FileManager.default.fileExists(atPath: h.db + ".logs/talk/trial-0.attempt-1.out"))
+        #expect(!FileManager.default.fileExists(atPath: h.db + ".logs/talk/trial-0.attempt-1.params.json"))
         // Without the files, the stored tail (both streams as they came) is said to be both.
         try FileManager.default.removeItem(atPath: h.db + ".logs")
         let stored = try h.run(["logs", "talk", "0", "--db", h.db, "--stream", "stderr"])
