@@ -31,6 +31,14 @@ import Testing
         try h.deliver(.ready, from: "plain")
         #expect(h.assignment("plain") == nil)
         #expect(try h.trials().isEmpty, "no trial was spent on it")
+        // Asking again (a `--forever` worker does, every 10 s) is refused again, and recorded
+        // once (it wrote a warning event each time).
+        for _ in 0..<3 {
+            try hello(h, "plain", capabilities: ["training", "synthetic", "ahead"])
+            #expect(h.take("plain").contains { if case .refuse = $0 { return true } else { return false } })
+        }
+        let refusals = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }.filter { $0.message.contains("was refused") }
+        #expect(refusals.count == 1, "\(refusals.map(\.message))")
         // A worker that can run them gets them.
         try hello(h, "able", capabilities: ["training", "synthetic", "ahead", "command"])
         #expect(h.assignment("able") != nil)

@@ -33,6 +33,17 @@ extension CoordinatorCore {
         idleQueue.append(worker)
     }
 
+    /// Tells `identity` to leave for `reason`, and records `event` (the refusal as the event
+    /// log says it) once per worker and reason in a run: a `--forever` worker refused asks
+    /// again every 10 s, which wrote 8,640 warnings a day.
+    func refuse(_ identity: String, reason: String, event: String, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
+        if refusalsRecorded.count >= 4096 { refusalsRecorded.removeAll() }
+        if refusalsRecorded.insert(identity + "\u{0}" + reason).inserted {
+            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: event, at: now)
+        }
+        out.send(.refuse(reason: reason), to: identity)
+    }
+
     func handleHello(_ hello: WorkerMessage.Hello, identity: String, peerAddress: String?, now: Double, tx: StoreTransaction, out: inout Outbox) throws {
         var h = hello
         // A trial of another study (one this worker served before): never ours, whatever its
@@ -44,8 +55,7 @@ extension CoordinatorCore {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
             let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was refused: \(reason)", at: now)
-            out.send(.refuse(reason: reason), to: identity)
+            try refuse(identity, reason: reason, event: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
         // A quarantined id from a new process (a restarted service, a repaired host) is
@@ -66,14 +76,12 @@ extension CoordinatorCore {
             let reason = definition.task == .command
                 ? "study '\(study.name)' runs command trials (your own program), and worker \(identity) was started without --allow-commands: restart it with `sweep worker --allow-commands ...` to run them"
                 : "study '\(study.name)' runs \(needed) trials, which worker \(identity) cannot run (it offers: \(h.capabilities.joined(separator: ", ")))"
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
-            out.send(.refuse(reason: reason), to: identity)
+            try refuse(identity, reason: reason, event: "worker \(identity) on \(h.host) was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
         if definition.needsStructuredParams, !h.capabilities.contains(Wire.structuredParamsCapability) {
             let reason = "study '\(study.name)' passes dict parameter values or nested arguments (argument_style: nested, as W&B files do), which worker \(identity) runs an older Sweep to read: update Sweep on \(h.host)"
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
-            out.send(.refuse(reason: reason), to: identity)
+            try refuse(identity, reason: reason, event: "worker \(identity) on \(h.host) was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
         if !h.capabilities.contains(Wire.receiptsCapability), DataShelf.files(of: definition) != nil {
@@ -81,8 +89,7 @@ extension CoordinatorCore {
             // confirm them), and each trial it took FAILed for good: a study of 4 trials ended
             // with all 4 failed while the old worker said "4 trial(s) done".
             let reason = "study '\(study.name)' sends its data files to workers that lack them, and worker \(identity) runs an older Sweep that cannot receive them (no `receipts` capability): update Sweep on \(h.host)"
-            try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity, message: "worker \(identity) on \(h.host) was refused: \(reason)", at: now)
-            out.send(.refuse(reason: reason), to: identity)
+            try refuse(identity, reason: reason, event: "worker \(identity) on \(h.host) was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
         if let old = workers[identity], !old.ahead.isEmpty {

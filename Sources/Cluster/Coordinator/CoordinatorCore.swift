@@ -48,6 +48,8 @@ final class CoordinatorCore {
     var hellos = HelloRecords()
     /// When each worker was last asked who it is (`identify`), for ``shouldAskIdentity(_:now:)``.
     var identityAsked: [String: Double] = [:]
+    /// The refusals recorded as events in this run, as `worker` + reason (see ``refuse``).
+    var refusalsRecorded: Set<String> = []
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     var givenUp: String?
     /// Which trial reached the objective's target, and how (W&B's `metric.target`): no new
