@@ -549,6 +549,29 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
     }
 
+    /// Its own last epoch, not the cap: a 5-epoch trial under `max_epochs: 27` completes at 5,
+    /// and one that has not reached it is pruned; a searched `epochs` is each trial's own.
+    @Test func aTrialsOwnLastEpochCountsWhenTheWallTimeIsSpent() throws {
+        let h = try CoreHarness(sweep(trials: 100, epochs: 5, wallTime: ", max_epochs: 27, wall_time: 60"))
+        try h.hello("w1")
+        try h.hello("w2")
+        let a = try #require(h.assignment("w1")), b = try #require(h.assignment("w2"))
+        for epoch in 1...4 { _ = try h.report("w1", a, epoch: epoch, value: 1) }
+        _ = try h.report("w2", b, epoch: 1, value: 1)
+        h.now += 61
+        #expect(try h.report("w1", a, epoch: 5, value: 0.5)?.prune == false)
+        #expect(try h.report("w2", b, epoch: 2, value: 0.5)?.prune == true)
+        let searched = try CoreHarness(sweep(trials: 100, epochs: 5, wallTime: ", max_epochs: 27, wall_time: 60")
+            .replacingOccurrences(of: "epochs: 5", with: "epochs: {int: [3, 4]}"))
+        try searched.hello("w1")
+        let c = try #require(searched.assignment("w1"))
+        let own = try #require(try searched.trials().first?.params.first { $0.key.hasSuffix("epochs") }?.value)
+        guard case .int(let last) = own else { Issue.record("epochs: \(own)"); return }
+        for epoch in 1..<last { _ = try searched.report("w1", c, epoch: epoch, value: 1) }
+        searched.now += 61
+        #expect(try searched.report("w1", c, epoch: last, value: 0.5)?.prune == false)
+    }
+
     /// A coordinator killed between two writes of the running time (every 5 s) lost the time
     /// since: resumed after each kill, a study never spent its wall-time budget. A resume
     /// counts what the killed run recorded (its last activity).

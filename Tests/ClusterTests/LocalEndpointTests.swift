@@ -31,8 +31,11 @@ import ZeroMQ
         let deep = parent + "/" + String(repeating: "d", count: 100)
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         #expect(throws: LocalEndpoint.Unavailable.self) { try LocalEndpoint(parent: deep) }
-        // The longest that fits (107 bytes with the socket's name) is taken.
-        let fits = parent + "/" + String(repeating: "f", count: LocalEndpoint.maxSocketPathBytes - parent.utf8.count - 1 - "/sweep-XXXXXX/coordinator.sock".utf8.count)
+        // The longest that fits (107 bytes with the socket's name) is taken. (Under /tmp: a
+        // long TMPDIR leaves no room to make one.)
+        let short = "/tmp/sweep-le-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: short) }
+        let fits = short + "/" + String(repeating: "f", count: LocalEndpoint.maxSocketPathBytes - short.utf8.count - 1 - "/sweep-XXXXXX/coordinator.sock".utf8.count)
         try FileManager.default.createDirectory(atPath: fits, withIntermediateDirectories: true)
         let longest = try LocalEndpoint(parent: fits)
         #expect(longest.endpoint.utf8.count == "ipc://".utf8.count + LocalEndpoint.maxSocketPathBytes)

@@ -69,13 +69,14 @@ import Testing
     /// took FAILed for good (a study of 4 trials ended with all 4 failed).
     @Test func anOlderWorkerIsRefusedByAStudyThatShipsData() throws {
         let data = try DataTransferTests.Setup()
-        let h = try CoreHarness("""
+        let text = """
             study: core
             data: {dataset: npy, train_file: \(data.dir)/x.npy, train_labels: \(data.dir)/y.npy, validation: 8, test: 8, fingerprint: "\(data.fingerprint)"}
             model: {hidden: [4]}
             training: {epochs: 1}
             budget: {trials: 2}
-            """)
+            """
+        let h = try CoreHarness(text)
         let older = ["training", "synthetic", "ahead", Wire.checkpointPartsCapability, Wire.structuredParamsCapability]
         try hello(h, "old", capabilities: older)
         let told = h.take("old")
@@ -84,6 +85,13 @@ import Testing
         #expect(try h.trials().isEmpty, "no trial was spent on it")
         try hello(h, "new", capabilities: older + [Wire.receiptsCapability])
         #expect(h.assignment("new") != nil)
+        // A coordinator that ships no data (`--ship-data-max-mib 0`: every worker has the
+        // files) takes it.
+        var noShipping = CoreHarness.defaultOptions
+        noShipping.maxShippedDataBytes = 0
+        let shared = try CoreHarness(text, options: noShipping)
+        try hello(shared, "old", capabilities: older)
+        #expect(shared.assignment("old") != nil)
         // A study without data files takes it.
         let plain = try CoreHarness(Self.commandSweep)
         try hello(plain, "old", capabilities: older + ["command"])

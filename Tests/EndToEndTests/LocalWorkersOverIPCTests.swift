@@ -16,7 +16,8 @@ import Testing
         let tmp = h.path("tmp")
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let file = try h.write("p.yaml", syntheticSweep(study: "p", trials: 12, epochs: 2, sleep: 0.1))
-        let run = try h.start(SweepHarness.sweep, ["run", file, "--workers", "1", "--db", h.db, "--no-progress"],
+        // (No local worker: the study waits for the one that joins, whatever the load.)
+        let run = try h.start(SweepHarness.sweep, ["run", file, "--workers", "0", "--db", h.db, "--no-progress"],
                               log: "run.log", environment: ["TMPDIR": tmp])
         defer { if run.isRunning { run.terminate() } }
         var endpoint = ""
@@ -35,7 +36,7 @@ import Testing
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
         let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "p").id) }
-        #expect(workers.contains { $0.worker == "joined" && $0.trialsDone > 0 }, "\(workers.map { ($0.worker, $0.trialsDone) })\n\(h.logText("joined.log"))")
+        #expect(workers.map(\.worker) == ["joined"] && workers.first?.trialsDone == 12, "\(workers.map { ($0.worker, $0.trialsDone) })\n\(h.logText("joined.log"))")
     }
 
     @Test func localWorkersUseAUnixSocketWhileATCPWorkerJoinsBesideThem() throws {

@@ -91,5 +91,7 @@ import Training
         // Fixed mappings and lists of values stay choices.
         #expect(parseError(head + "  opt: {choice: [{name: adam, lr: 0.001}, {name: sgd, lr: 0.1, betas: [0.9, 0.99]}]}\n") == nil)
         #expect(parseError(head + "  opt: {choice: [{fixed: 3}, b]}\n") == nil) // a literal, not a range
+        // Settings named like a distribution are settings (Adam's beta, a layer's int width).
+        #expect(parseError(head + "  opt: {choice: [{name: adam, beta: 0.9}, {name: sgd, int: 3, normal: true}]}\n") == nil)
     }
 }

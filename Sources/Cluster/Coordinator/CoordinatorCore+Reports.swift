@@ -59,8 +59,11 @@ extension CoordinatorCore {
         let pause = wallTimeSpent(now: now) ? nil : pausing?.pauseReason(epoch: r.epoch, maxEpochs: maxEpochs)
         if wallTimeSpent(now: now) {
             // A trial at its last epoch has done its work: it completes (pruned there, a study
-            // whose trials all ran to the end could finish without a complete one).
-            decision = r.epoch >= maxEpochs
+            // whose trials all ran to the end could finish without a complete one). Its own
+            // last epoch: a 9-epoch trial under `max_epochs: 27` ends at 9. (Read from the
+            // store only once the budget is spent.)
+            let params = try tx.queries.trial(studyID: study.id, number: r.trial)?.params ?? [:]
+            decision = r.epoch >= definition.lastEpoch(params: params)
                 ? .keep("the wall-time budget is spent, but this was its last epoch")
                 : PruneDecision(prune: true, reason: "the wall-time budget of \(String(format: "%g", study.definition.wallTime ?? 0)) s is spent")
         } else if let pause {

@@ -84,10 +84,12 @@ extension CoordinatorCore {
             try refuse(identity, reason: reason, event: "worker \(identity) on \(h.host) was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
-        if !h.capabilities.contains(Wire.receiptsCapability), DataShelf.files(of: definition) != nil {
+        if !h.capabilities.contains(Wire.receiptsCapability), let data = DataShelf.fingerprint(of: definition),
+           data.bytes <= options.maxShippedDataBytes {
             // Its requests for the data would be refused (chunks go only to workers that
             // confirm them), and each trial it took FAILed for good: a study of 4 trials ended
-            // with all 4 failed while the old worker said "4 trial(s) done".
+            // with all 4 failed while the old worker said "4 trial(s) done". (Only where the
+            // data would be shipped at all: otherwise every worker must have the files.)
             let reason = "study '\(study.name)' sends its data files to workers that lack them, and worker \(identity) runs an older Sweep that cannot receive them (no `receipts` capability): update Sweep on \(h.host)"
             try refuse(identity, reason: reason, event: "worker \(identity) on \(h.host) was refused: \(reason)", now: now, tx: tx, out: &out)
             return

@@ -66,7 +66,8 @@ public enum StudyLockHolder {
     /// The endpoint named in a holder's text.
     public static func endpoint(in text: String) -> String? {
         guard let range = text.range(of: listeningMark) else { return nil }
-        let rest = text[range.upperBound...].prefix { !$0.isWhitespace }
+        // To the line's end: an `ipc://` path may hold spaces (a TMPDIR with one).
+        let rest = text[range.upperBound...].prefix { !$0.isNewline }
         return rest.isEmpty ? nil : String(rest)
     }
 }

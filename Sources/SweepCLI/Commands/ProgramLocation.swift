@@ -20,17 +20,17 @@ enum ProgramLocation {
             return (first, here)
         }
         guard case .string(let program)? = definition.template["program"]?.value else { return missingScript(in: definition, here: here) }
-        // An absolute path is looked for as it is (local workers run it on this machine).
-        if program.hasPrefix("/") {
-            guard !program.contains("$"), !FileManager.default.fileExists(atPath: program) else { return nil }
-            return (program, here)
-        }
         // A command that does not run ${program} does not look for it; one that starts with
         // it runs a bare name from PATH.
         if definition.template["command"]?.elements != nil {
             let words = commandWords(definition)
             guard words.contains(where: { $0.contains("${program}") }) else { return nil }
             if words.first == "${program}", !program.contains("/"), inPath(program) { return nil }
+        }
+        // An absolute path is looked for as it is (local workers run it on this machine).
+        if program.hasPrefix("/") {
+            guard !program.contains("$"), !FileManager.default.fileExists(atPath: program) else { return nil }
+            return (program, here)
         }
         guard !FileManager.default.fileExists(atPath: here + "/" + program) else { return nil }
         return (program, here)
@@ -88,6 +88,12 @@ enum ProgramLocation {
         return nil
     }
 
+    /// Whether a missing `program` fails every trial of a local worker: a script file, or a
+    /// path the command runs itself (whatever its name).
+    static func isScript(_ program: String, in definition: SweepDefinition) -> Bool {
+        scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
+    }
+
     /// Script files: a missing one fails every trial of a local worker (a bare name may be a
     /// module, `python -m pkg.train`, or found by a runner).
     static let scriptExtensions = [".py", ".sh", ".R", ".jl", ".rb", ".pl", ".js"]
@@ -119,8 +125,7 @@ enum ProgramLocation {
         // A missing program is said as such before what would run it (a missing `x.sh` was
         // said to be "not a Python file").
         if let (program, here) = missing(in: definition, file: file) {
-            // (A path the command runs itself fails every trial to start, whatever its name.)
-            let isScript = scriptExtensions.contains { program.hasSuffix($0) } || commandWords(definition).first == program
+            let isScript = isScript(program, in: definition)
             let remote = isScript ? "; or pass --workers 0 and start workers where the program is" : ""
             let key = definition.template["program"].map { if case .string(program) = $0.value { "program" } else { "command" } } ?? "command"
             if program.hasPrefix("/") {
@@ -148,6 +153,9 @@ enum ProgramLocation {
         // (Only without working_directory: local workers run from this directory then.)
         guard let (program, here) = missing(in: definition) else { return nil }
         if program.hasPrefix("/") {
+            // As `sweep run` judges it: a script file or the command's own first word is
+            // refused (every trial would fail to start), another name is not judged.
+            guard isScript(program, in: definition) else { return nil }
             return "program '\(program)' of study '\(study)' does not exist on this machine, where the local workers would run it: restore it, or pass --workers 0 and start workers where it is"
         }
         guard definition.template["working_directory"] == nil else { return nil }

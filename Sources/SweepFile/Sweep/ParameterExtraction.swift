@@ -80,9 +80,13 @@ enum ParameterExtraction {
     /// (Ray Tune's nested spaces, written so, were called valid). Nil when it holds none.
     static func rangeInsideFixedValue(_ node: ConfigNode, what: String) -> String? {
         func holds(_ n: ConfigNode) -> Bool {
-            // (`{fixed: ...}` is a literal, not a range.)
+            // A range keyword with its list of bounds or choices (`lr: {loguniform: [...]}`);
+            // a setting named like one (Adam's `beta: 0.9`) or `{fixed: ...}` is a literal.
             if let entries = n.entries {
-                return (isRange(n) && !entries.contains { RangeKind(key: $0.key) == .fixed }) || entries.contains { holds($0.value) }
+                return entries.contains { e in
+                    guard let kind = RangeKind(key: e.key), kind != .fixed else { return false }
+                    return e.value.elements != nil
+                } || entries.contains { holds($0.value) }
             }
             return n.elements?.contains(where: holds) ?? false
         }

@@ -434,10 +434,25 @@ public struct SweepDefinition: Sendable {
     /// cap. Nil when `epochs` is searched (each trial runs its own, up to ``maxEpochs``) and
     /// for command trials (the program decides; ``maxEpochs`` bounds its reports).
     public var epochsPerTrial: Int? {
+        guard task != .command, epochsParameter == nil else { return nil }
+        return min(Self.templateEpochs(task: task, template: template), maxEpochs)
+    }
+
+    /// The name of the searched parameter that sets a trial's epochs (`training.epochs` or
+    /// `synthetic.epochs` as a range), nil when they are fixed or the program's own.
+    public var epochsParameter: String? {
         guard task != .command else { return nil }
         let epochsPath = ConfigPath(parsing: task == .synthetic ? "synthetic.epochs" : "training.epochs")
-        guard !parameters.contains(where: { $0.path == epochsPath }) else { return nil }
-        return min(Self.templateEpochs(task: task, template: template), maxEpochs)
+        return parameters.first { $0.path == epochsPath }?.parameter.name
+    }
+
+    /// The last epoch a trial with these parameters runs: the file's fixed epochs, its own
+    /// searched epochs, else the cap (a command program's own count is not known here);
+    /// always under the cap.
+    public func lastEpoch(params: Params) -> Int {
+        if let fixed = epochsPerTrial { return fixed }
+        if let name = epochsParameter, case .int(let epochs)? = params[name] { return min(max(epochs, 1), maxEpochs) }
+        return maxEpochs
     }
 
     /// The epochs a trial runs to its end, which the pruners' rungs (ASHA, Hyperband) are

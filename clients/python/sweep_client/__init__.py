@@ -27,8 +27,11 @@ Standard library only (docs/commands.md describes the line protocol underneath).
 
 import ast
 import atexit
+import errno
+import fcntl
 import json
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -46,12 +49,28 @@ def _resumed_epoch():
         return 0
 
 
-_state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None}
+_state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None,
+          "early": {},     # answers read by one report for another that waits too (by epoch)
+          "waiting": []}   # the epochs of the reports waiting for their answers (nested: a signal handler's)
 
 # One report at a time: a report is a line written and its answer read, and two threads
 # reporting at once read each other's answers (and waited for good), or opened the channel
 # twice (the losing file object closed descriptor 3 as it was collected).
 _lock = threading.RLock()
+
+
+def _after_fork_in_child():
+    # A child forked while another thread of the parent held the lock (waiting for an
+    # answer) would wait for it for good: the child gets a lock of its own. (The channel's
+    # file objects stay: dropping them would close descriptors 3 and 4 in the child.) The
+    # record lock on the channel is the parent's: the child has not taken it.
+    global _lock
+    _lock = threading.RLock()
+    _state["lock"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 # The worker keeps at most this many metrics of a report, with names of 1 to 200 bytes,
 # and reads lines up to 1 MiB (a longer one is dropped whole).
@@ -75,12 +94,36 @@ def in_sweep():
         return False
     owner = os.environ.get("SWEEP_CLIENT_PID")
     if owner is None or owner == str(os.getpid()):
-        return True
+        if _holds_report_lock():
+            return True
+        if not _state.get("told"):
+            _state["told"] = True
+            print("[sweep_client] pid %d: another process reports for this trial (one that imported sweep_client "
+                  "before this one, e.g. a pool worker: import sweep_client in the main script before starting the pool); "
+                  "its calls are printed, not reported" % os.getpid(), file=sys.stderr)
+        return False
     if not _state.get("told"):
         _state["told"] = True
         print("[sweep_client] pid %d was started by pid %s, which reports for this trial: its calls are printed, "
               "not reported (unset SWEEP_CLIENT_PID in it to report from here)" % (os.getpid(), owner), file=sys.stderr)
     return False
+
+
+def _holds_report_lock():
+    """Whether this process holds the trial's report channel: an exclusive record lock on
+    it, taken at the first call inside a sweep and held until the process exits. Pool
+    workers forked before anything imported the client each took themselves for the first
+    (the environment cannot tell them apart) and read each other's answers: the trial hung.
+    A descriptor that takes no lock (not the worker's pipe) is judged by its check."""
+    if _state.get("lock") is None:
+        try:
+            fcntl.lockf(int(os.environ["SWEEP_REPORT_FD"]), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _state["lock"] = True
+        except OSError as error:
+            _state["lock"] = error.errno not in (errno.EAGAIN, errno.EACCES)
+        except ValueError:
+            _state["lock"] = True
+    return _state["lock"]
 
 
 def _claim():
@@ -104,6 +147,7 @@ def checkpoint_dir():
     with _lock:
         if _state.get("local_checkpoints") is None:
             _state["local_checkpoints"] = tempfile.mkdtemp(prefix="sweep-checkpoint-")
+            atexit.register(shutil.rmtree, _state["local_checkpoints"], True)  # temporary: removed at exit
         return _state["local_checkpoints"]
 
 
@@ -276,13 +320,27 @@ def _send_report(epoch, numbers):
     out.write(text + "\n")
     if inp is None:
         return False
+    _state["waiting"].append(str(epoch))
+    try:
+        return _await_answer(inp, epoch)
+    finally:
+        _state["waiting"].remove(str(epoch))
+
+
+def _await_answer(inp, epoch):
     # The worker answers every report: "continue EPOCH", "prune EPOCH REASON", or "stop EPOCH
     # REASON" past the study's last epoch (stop now; the trial completes).
     while True:
-        answer = inp.readline()
+        # An answer read by another report (a signal handler's, which interrupted this one
+        # while it waited) is kept for the report it belongs to: dropped, this one waited
+        # for good.
+        answer = _state["early"].pop(str(epoch), None) or inp.readline()
         if not answer:  # the worker closed the channel
             return _state["pruned"]
         parts = answer.split(" ", 2)
+        if len(parts) >= 2 and parts[1].strip() != str(epoch) and parts[1].strip() in _state["waiting"]:
+            _state["early"][parts[1].strip()] = answer
+            continue
         if len(parts) >= 2 and parts[1].strip() == str(epoch):
             if parts[0] == "prune":
                 _state["pruned"] = True
@@ -498,6 +556,10 @@ class Run(object):
         atexit.register(self._flush_at_exit)
 
     def log(self, data, step=None, commit=None):
+        with _lock:  # threads may log at once: one at a time (their epochs were counted twice)
+            return self._log(data, step, commit)
+
+    def _log(self, data, step=None, commit=None):
         """W&B's log: one call per step unless it says otherwise. Without `step`, each call
         is the next epoch (`commit=False` keeps the data for the next call). With `step`,
         the data of a step is gathered until a later step is logged, `commit=True`, or the

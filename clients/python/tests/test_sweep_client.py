@@ -412,7 +412,7 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(list(summaries[0])[0], "val_loss")
         self.assertEqual(sum(len(x) for x in summaries), 100001)
 
-    def echoing_worker(self, code, count, extra_env=None):
+    def echoing_worker(self, code, count, extra_env=None, pause=0.0):
         """Plays a worker that answers each of `count` reports with its own epoch (threads
         report in no set order); returns the report lines."""
         report_r, report_w = os.pipe()
@@ -436,6 +436,9 @@ class InsideASweep(unittest.TestCase):
                     if not line:
                         break
                     lines.append(json.loads(line))
+                    if pause:
+                        import time
+                        time.sleep(pause)
                     decisions.write("continue %d\n" % lines[-1]["epoch"])
         finally:
             watchdog.cancel()
@@ -456,6 +459,50 @@ class InsideASweep(unittest.TestCase):
                 "print('done')\n")
         lines = self.echoing_worker(code, 199)
         self.assertEqual(sorted(l["epoch"] for l in lines), list(range(1, 200)))
+
+    def test_a_child_forked_while_a_thread_waits_for_an_answer_does_not_wait_for_its_lock(self):
+        # The child inherited the held lock, and its report (which only prints) waited for good.
+        code = ("import os, threading, time, sweep_client\n"
+                "t = threading.Thread(target=lambda: sweep_client.report(1, loss=1.0)); t.start(); time.sleep(0.5)\n"
+                "pid = os.fork()\n"
+                "if pid == 0:\n"
+                "    sweep_client.report(2, loss=0.5)\n"
+                "    os._exit(0)\n"
+                "start = time.time(); os.waitpid(pid, 0)\n"
+                "print('child ended in', round(time.time() - start, 1))\n"
+                "t.join()\n")
+        lines = self.echoing_worker(code, 1, pause=3)
+        self.assertEqual([l["epoch"] for l in lines], [1])
+        self.assertIn("epoch 2: loss=0.5", self.stderr)
+
+    def test_of_processes_forked_before_any_import_one_reports(self):
+        # Pool workers that import the client themselves each took themselves for the first
+        # and read each other's answers: the trial hung.
+        code = ("import multiprocessing as mp, time\n"
+                "def fold(k):\n"
+                "    import sweep_client\n"
+                "    time.sleep(0.3)\n"
+                "    for e in range(1, 4): sweep_client.report(e, val_loss=float(k + 1) / e)\n"
+                "if __name__ == '__main__':\n"
+                "    ctx = mp.get_context('fork')\n"
+                "    ps = [ctx.Process(target=fold, args=(k,)) for k in range(2)]\n"
+                "    [p.start() for p in ps]; [p.join() for p in ps]\n"
+                "    print([p.exitcode for p in ps])\n")
+        lines = self.echoing_worker(code, 3)
+        self.assertEqual([l["epoch"] for l in lines], [1, 2, 3])
+        self.assertEqual(len({l["val_loss"] for l in lines if l["epoch"] == 1}), 1)
+        self.assertIn("another process reports for this trial", self.stderr)
+
+    def test_threads_log_one_at_a_time(self):
+        # Two threads logging the objective counted the same epoch twice (one was dropped).
+        code = ("import threading, sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "def part():\n"
+                "    for _ in range(50): run.log({'val_loss': 0.5})\n"
+                "ts = [threading.Thread(target=part) for _ in range(2)]\n"
+                "[t.start() for t in ts]; [t.join() for t in ts]\n")
+        lines = self.echoing_worker(code, 100, extra_env={"SWEEP_METRIC": "val_loss"})
+        self.assertEqual(sorted(l["epoch"] for l in lines), list(range(1, 101)))
 
     def test_a_report_of_more_metrics_than_a_worker_keeps_sends_the_objective(self):
         # 40,000 metrics made a line over the worker's 1 MiB, dropped whole (objective too).
