@@ -97,6 +97,25 @@ import Testing
         #expect(retention.removed == 5)
     }
 
+    /// A relative `--log-dir`: the worker's own first attempt goes like any other (the scan
+    /// named it `logs/...`, the attempt `/abs/logs/...`, and it was kept as a sibling's).
+    @Test func aRelativeLogFolderLetsTheFirstAttemptGo() throws {
+        let dir = NSTemporaryDirectory() + "log-retention-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // The folder relative to the current directory (tests run side by side: no chdir).
+        let up = FileManager.default.currentDirectoryPath.split(separator: "/").map { _ in ".." }.joined(separator: "/")
+        let relative = up + dir + "/logs"
+        #expect(!relative.hasPrefix("/"))
+        let retention = CommandLogRetention(directory: relative, maxBytes: 1 << 30, maxAttempts: 2)
+        for trial in 0..<4 {
+            let logs = CommandLogs(directory: relative, study: "s", trial: trial, attempt: 1, maxBytes: 1 << 20, retention: retention)
+            logs.finish(note: "trial \(trial)\n")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir + "/logs/s").sorted()
+        #expect(left == ["trial-2.attempt-1.err", "trial-2.attempt-1.out", "trial-3.attempt-1.err", "trial-3.attempt-1.out"], "\(left)")
+    }
+
     /// Many small attempts: their number is bounded too (22,700 files of short trials were
     /// kept under the size bound, and the worker's list of them grew with each).
     @Test func theNumberOfAttemptsKeptIsBounded() throws {

@@ -38,7 +38,10 @@ final class CommandLogRetention {
     private(set) var removed = 0
 
     init(directory: String, maxBytes: Int, maxAttempts: Int = defaultMaxAttempts) {
-        self.directory = directory
+        // As ``CommandLogs`` names the files (absolute): with `--log-dir logs` the scan's
+        // `logs/...` paths did not match the attempt's own, and a worker's first attempt,
+        // taken for a sibling's running one, was never removed.
+        self.directory = URL(fileURLWithPath: directory).path
         self.maxBytes = maxBytes
         self.maxAttempts = maxAttempts
     }
@@ -78,11 +81,12 @@ final class CommandLogRetention {
     private func scan() -> [Attempt] {
         var byBase: [String: [String]] = [:]
         let manager = FileManager.default
+        let root = URL(fileURLWithPath: directory)
         for study in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
-            let folder = directory + "/" + study
-            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+            let folder = root.appendingPathComponent(study)
+            for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] {
                 guard let base = Self.attemptName(name) else { continue }
-                byBase[folder + "/" + base, default: []].append(folder + "/" + name)
+                byBase[folder.appendingPathComponent(base).path, default: []].append(folder.appendingPathComponent(name).path)
             }
         }
         let own = Set(ownPaths)
