@@ -119,3 +119,15 @@ import Testing
         #expect(!h.take("same").contains { if case .refuse = $0 { return true }; return false })
     }
 }
+
+/// Where workers join, as `status` and the hints name it.
+@Suite struct JoinableEndpointTests {
+    /// A coordinator bound to every address (`--bind tcp://0.0.0.0:5555`) is joined by the
+    /// machine's name (the hint said `--connect tcp://0.0.0.0:5555`, which reaches nothing).
+    @Test func aWildcardAddressIsNamedByTheHost() {
+        #expect(StudyLock.joinable("tcp://0.0.0.0:5555", host: "vm") == "tcp://vm:5555")
+        #expect(StudyLock.joinable("tcp://[::]:5555", host: "vm") == "tcp://vm:5555")
+        #expect(StudyLock.joinable("tcp://10.0.0.5:5555", host: "vm") == "tcp://10.0.0.5:5555")
+        #expect(StudyLock.joinable("ipc:///tmp/sweep-x/coordinator.sock", host: "vm") == "ipc:///tmp/sweep-x/coordinator.sock")
+    }
+}

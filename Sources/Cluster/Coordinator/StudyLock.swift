@@ -60,8 +60,17 @@ public final class StudyLock {
     /// and the refusals say where workers join (a random port was in the first run's start
     /// line only).
     public func noteEndpoint(_ endpoint: String) {
-        holder += StudyLockHolder.listeningMark + endpoint
+        holder += StudyLockHolder.listeningMark + Self.joinable(endpoint)
         try? (holder + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// `endpoint` as a worker elsewhere connects to it: a wildcard address (`tcp://0.0.0.0:5555`,
+    /// `tcp://[::]:5555`, which workers cannot connect to) named by this machine's host name.
+    static func joinable(_ endpoint: String, host: String = ProcessInfo.processInfo.hostName) -> String {
+        for wildcard in ["tcp://0.0.0.0:", "tcp://[::]:", "tcp://*:"] where endpoint.hasPrefix(wildcard) {
+            return "tcp://\(host):" + endpoint.dropFirst(wildcard.count)
+        }
+        return endpoint
     }
 
     deinit {
