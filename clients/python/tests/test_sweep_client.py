@@ -180,7 +180,12 @@ class OutsideASweep(unittest.TestCase):
 class InsideASweep(unittest.TestCase):
     """The test plays the worker: it reads the report line and answers the decision."""
 
-    def run_with_worker(self, code, answers, extra_env=None):
+    def start_program(self, code, extra_env=None):
+        """Starts `code` as the worker starts a program: its report and decision pipes, and a
+        watchdog that kills it with the processes it started after 60 s (a program waiting
+        for an answer it is not given would hang the test; killed, its pipe closes and the
+        test fails instead). Returns the process, the report pipe's reading end, the
+        decision pipe's writing end and the watchdog."""
         report_r, report_w = os.pipe()
         decision_r, decision_w = os.pipe()
         env = {"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
@@ -193,12 +198,14 @@ class InsideASweep(unittest.TestCase):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         os.close(report_w)
         os.close(decision_r)
-        lines = []
-        # A program waiting for an answer it is not given would hang the test: killed after
-        # 60 s with the processes it started, it fails instead (its pipe closes, the reads end).
         import signal, threading
         watchdog = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
         watchdog.start()
+        return proc, report_r, decision_w, watchdog
+
+    def run_with_worker(self, code, answers, extra_env=None):
+        proc, report_r, decision_w, watchdog = self.start_program(code, extra_env)
+        lines = []
         try:
             with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
                 for answer in answers:
@@ -415,19 +422,7 @@ class InsideASweep(unittest.TestCase):
     def echoing_worker(self, code, count, extra_env=None, pause=0.0):
         """Plays a worker that answers each of `count` reports with its own epoch (threads
         report in no set order); returns the report lines."""
-        report_r, report_w = os.pipe()
-        decision_r, decision_w = os.pipe()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SWEEP_")}
-        env.update({"SWEEP_REPORT_FD": str(report_w), "SWEEP_DECISION_FD": str(decision_r),
-                    "SWEEP_REPORT_PIPE": str(os.fstat(report_w).st_ino), "SWEEP_DECISION_PIPE": str(os.fstat(decision_r).st_ino),
-                    "PYTHONPATH": CLIENT}, **(extra_env or {}))
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env, pass_fds=(report_w, decision_r),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        os.close(report_w)
-        os.close(decision_r)
-        import signal, threading
-        watchdog = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
-        watchdog.start()
+        proc, report_r, decision_w, watchdog = self.start_program(code, extra_env)
         lines = []
         try:
             with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
@@ -478,13 +473,17 @@ class InsideASweep(unittest.TestCase):
     def test_of_processes_forked_before_any_import_one_reports(self):
         # Pool workers that import the client themselves each took themselves for the first
         # and read each other's answers: the trial hung.
-        code = ("import multiprocessing as mp, time\n"
+        # (Side by side: the barriers keep both alive while either reports. One that ended
+        # leaves the channel to the next, whose repeated epochs the worker ignores.)
+        code = ("import multiprocessing as mp\n"
+                "ctx = mp.get_context('fork')\n"
+                "both = ctx.Barrier(2)\n"
                 "def fold(k):\n"
                 "    import sweep_client\n"
-                "    time.sleep(0.3)\n"
+                "    both.wait()\n"
                 "    for e in range(1, 4): sweep_client.report(e, val_loss=float(k + 1) / e)\n"
+                "    both.wait()\n"
                 "if __name__ == '__main__':\n"
-                "    ctx = mp.get_context('fork')\n"
                 "    ps = [ctx.Process(target=fold, args=(k,)) for k in range(2)]\n"
                 "    [p.start() for p in ps]; [p.join() for p in ps]\n"
                 "    print([p.exitcode for p in ps])\n")
