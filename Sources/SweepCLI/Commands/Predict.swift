@@ -405,6 +405,8 @@ struct PredictionReport {
             }
             lines.append(line)
         }
+        // (Padding after the last column is no part of it: copied lines kept trailing spaces.)
+        lines = lines.map { String($0.reversed().drop { $0 == " " }.reversed()) }
         if let (correct, counted) = accuracy {
             let unknown = prediction.count - counted
             if counted == 0 {

@@ -182,6 +182,9 @@ struct DataCommandTests {
         let classes = fromNPY.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
         #expect(classes == ["malignant", "malignant", "malignant"])
         #expect(fromCSV.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] } == classes)
+        // The table pads its columns, not past the last one.
+        let table = try runSweep(["predict", model, npy])
+        #expect(table.status == 0 && table.output.contains("malignant") && !table.output.split(separator: "\n").contains { $0.hasSuffix(" ") }, "\(table.output)")
     }
 
     /// Integer labels named by `data.classes` (`1, 2, 3` as `[small, medium, large]`): the
