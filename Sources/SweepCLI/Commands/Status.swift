@@ -13,7 +13,10 @@ struct Status: ParsableCommand {
             place on a terminal (plain blocks every --interval seconds otherwise) until
             the study finishes, or until it is interrupted (exit 1). A study that no
             coordinator runs (stopped by Ctrl-C or a crash) shows as INTERRUPTED, with
-            its elapsed time standing still, until `sweep resume` continues it.
+            its elapsed time standing still, until `sweep resume` continues it. A
+            coordinator that holds the study but has recorded no running time for
+            --stalled-after seconds (stopped by SIGSTOP or a suspended terminal, or
+            stuck) is said to be so under the block.
 
             Examples:
               sweep status quickstart
@@ -24,6 +27,8 @@ struct Status: ParsableCommand {
     @Argument(help: "The study's name.") var study: String
     @Flag(help: "Keep refreshing until the study finishes (Ctrl-C to leave).") var watch = false
     @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 1
+    @Option(help: ArgumentHelp("With --watch: say when the coordinator has recorded no running time for this long (it records every second while it runs).", valueName: "seconds"))
+    var stalledAfter: Double = 30
     @Option(help: "Output format: table or json (json prints once).") var format: TableOrJSON = .table
 
     struct StatusJSON: Encodable {
@@ -87,6 +92,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         guard interval > 0 else { throw UsageError("--interval must be > 0") }
+        guard stalledAfter > 0 else { throw UsageError("--stalled-after must be > 0, got \(stalledAfter)") }
         try StudyName.check(study)
         let reader = try database.reader()
         _ = try reader.read { try $0.requireStudy(named: study) }
@@ -110,9 +116,12 @@ struct Status: ParsableCommand {
         installStopSignals()
         let display = LiveDisplay()
         var sawItRun = false
+        var stall = StallWatch(after: stalledAfter)
         while !processStop.isSet {
             let snapshot = try self.snapshot(reader)
-            display.show(StatusView.lines(snapshot))
+            var lines = StatusView.lines(snapshot)
+            if let note = stall.note(snapshot, now: Date().timeIntervalSince1970) { lines.append(note) }
+            display.show(lines)
             if snapshot.phase == .finished { break }
             // Its coordinator stopped (Ctrl-C, a crash): it finishes only after a resume, and
             // a script waiting on --watch waited for good.
@@ -134,5 +143,35 @@ struct Status: ParsableCommand {
 
     private func snapshot(_ reader: StoreReader) throws -> StatusSnapshot {
         try StatusSnapshot.load(reader, study: study, databasePath: database.path, now: Date().timeIntervalSince1970)
+    }
+}
+
+/// Whether the coordinator running a study goes on recording its running time (every second
+/// while its loop runs): one stopped with SIGSTOP, or stuck, holds the study's lock and
+/// showed as RUNNING with the numbers standing still, unsaid.
+struct StallWatch {
+    let after: Double
+    /// The running time last read, and when it was first read so.
+    private var last: (seconds: Double, since: Double)?
+
+    init(after: Double) { self.after = after }
+
+    /// A line for the status block when the running time has stood still for ``after``
+    /// seconds of a running study, else nil.
+    mutating func note(_ snapshot: StatusSnapshot, now: Double) -> String? {
+        guard snapshot.phase == .running else {
+            last = nil
+            return nil
+        }
+        let recorded = snapshot.progress.study.runSeconds
+        guard let seen = last, seen.seconds == recorded else {
+            last = (recorded, now)
+            return nil
+        }
+        guard now - seen.since >= after else { return nil }
+        let holder = StudyLockHolder.text(database: snapshot.databasePath, study: snapshot.progress.study.name)
+            .map { $0.components(separatedBy: StudyLockHolder.listeningMark)[0] }
+        return "  the coordinator\(holder.map { " (\($0))" } ?? "") has recorded no running time for \(Int(now - seen.since)) s: "
+            + "it is stopped (SIGSTOP, a suspended terminal: `kill -CONT PID` resumes it) or stuck"
     }
 }
