@@ -66,7 +66,7 @@ public final class StudyLock {
 
     /// `endpoint` as a worker elsewhere connects to it: a wildcard address (`tcp://0.0.0.0:5555`,
     /// `tcp://[::]:5555`, which workers cannot connect to) named by this machine's host name.
-    static func joinable(_ endpoint: String, host: String = ProcessInfo.processInfo.hostName) -> String {
+    public static func joinable(_ endpoint: String, host: String = ProcessInfo.processInfo.hostName) -> String {
         for wildcard in ["tcp://0.0.0.0:", "tcp://[::]:", "tcp://*:"] where endpoint.hasPrefix(wildcard) {
             return "tcp://\(host):" + endpoint.dropFirst(wildcard.count)
         }

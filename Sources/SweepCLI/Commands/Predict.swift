@@ -405,8 +405,7 @@ struct PredictionReport {
             }
             lines.append(line)
         }
-        // (Padding after the last column is no part of it: copied lines kept trailing spaces.)
-        lines = lines.map { String($0.reversed().drop { $0 == " " }.reversed()) }
+        lines = TextTable.withoutTrailingSpaces(lines)
         if let (correct, counted) = accuracy {
             let unknown = prediction.count - counted
             if counted == 0 {

@@ -96,7 +96,7 @@ enum RegressionPredict {
                 lines.append(String(format: "rmse %.6g  mae %.6g  r2 %.4f (%d samples)", scores["rmse"]!, scores["mae"]!, scores["r2"]!, scored.count)
                              + (unscored > 0 ? "; \(unscored) sample(s) without a target left out" : ""))
             }
-            return lines.joined(separator: "\n")
+            return TextTable.withoutTrailingSpaces(lines).joined(separator: "\n")
         }
 
         func csv() -> String {

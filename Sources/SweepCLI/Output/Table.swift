@@ -10,6 +10,11 @@ struct TextTable {
 
     mutating func add(_ row: [String]) { rows.append(row.map(Self.oneLine)) }
 
+    /// `lines` without the spaces padding left after their last column (copied lines kept them).
+    static func withoutTrailingSpaces(_ lines: [String]) -> [String] {
+        lines.map { String($0.reversed().drop { $0 == " " }.reversed()) }
+    }
+
     /// A cell on one line: a line break or tab inside a value (a text parameter, an error)
     /// would break the row apart, so control characters are shown escaped (`\n`, `\t`).
     static func oneLine(_ cell: String) -> String {

@@ -82,7 +82,7 @@ struct SweepSession {
                 }
             }
             try local.start(count: workers, endpoint: endpoint, extraArguments: (quietWorkers ? ["--quiet"] : []) + workerArguments,
-                            joinEndpoint: coordinator.endpoint)
+                            joinEndpoint: StudyLock.joinable(coordinator.endpoint))
             local.superviseInBackground { !processStop.isSet }
         }
         let display = ProgressThread(databasePath: databasePath, readingFrom: realDatabasePath, study: study, enabled: showProgress)

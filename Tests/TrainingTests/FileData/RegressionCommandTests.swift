@@ -128,6 +128,11 @@ struct RegressionCommandTests {
         let partlyFile = try dir.write("partly.csv", partly.joined(separator: "\n"))
         let table = try runSweep(["predict", model, partlyFile])
         #expect(table.status == 0 && table.output.contains("(298 samples); 2 sample(s) without a target left out"), "\(table.output.suffix(300))")
+        #expect(!table.output.split(separator: "\n").contains { $0.hasSuffix(" ") }, "a line ends in spaces")
+        // Without the target column, the predicted column is the last: no padding after it.
+        let unlabelled = try dir.write("nolab.csv", partly.map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }.joined(separator: "\n"))
+        let bare = try runSweep(["predict", model, unlabelled])
+        #expect(bare.status == 0 && bare.output.contains("predicted") && !bare.output.split(separator: "\n").contains { $0.hasSuffix(" ") }, "\(bare.output.prefix(300))")
         let csvOut = try runSweep(["predict", model, partlyFile, "--format", "csv"]).output.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(csvOut.first == "sample,predicted,target" && csvOut[1].hasSuffix(",") && csvOut[3].split(separator: ",").count == 3, "\(csvOut.prefix(4))")
         let partlyJSON = try runSweep(["predict", model, partlyFile, "--format", "json"])

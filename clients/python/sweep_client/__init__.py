@@ -94,14 +94,7 @@ def in_sweep():
         return False
     owner = os.environ.get("SWEEP_CLIENT_PID")
     if owner is None or owner == str(os.getpid()):
-        if _holds_report_lock():
-            return True
-        if not _state.get("told"):
-            _state["told"] = True
-            print("[sweep_client] pid %d: another process reports for this trial (one that imported sweep_client "
-                  "before this one, e.g. a pool worker: import sweep_client in the main script before starting the pool); "
-                  "its calls are printed, not reported" % os.getpid(), file=sys.stderr)
-        return False
+        return True
     if not _state.get("told"):
         _state["told"] = True
         print("[sweep_client] pid %d was started by pid %s, which reports for this trial: its calls are printed, "
@@ -111,10 +104,12 @@ def in_sweep():
 
 def _holds_report_lock():
     """Whether this process holds the trial's report channel: an exclusive record lock on
-    it, taken at the first call inside a sweep and held until the process exits. Pool
-    workers forked before anything imported the client each took themselves for the first
-    (the environment cannot tell them apart) and read each other's answers: the trial hung.
-    A descriptor that takes no lock (not the worker's pipe) is judged by its check."""
+    it, taken at its first report and held until the process exits. Pool workers forked
+    before anything imported the client each took themselves for the first (the
+    environment cannot tell them apart) and read each other's answers: the trial hung.
+    (Taken at a report, not at init(): a launcher that reads its config and hands the
+    channel to the training process it starts never holds it.) A descriptor that takes no
+    lock (not the worker's pipe) is judged by its check."""
     if _state.get("lock") is None:
         try:
             fcntl.lockf(int(os.environ["SWEEP_REPORT_FD"]), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -147,7 +142,10 @@ def checkpoint_dir():
     with _lock:
         if _state.get("local_checkpoints") is None:
             _state["local_checkpoints"] = tempfile.mkdtemp(prefix="sweep-checkpoint-")
-            atexit.register(shutil.rmtree, _state["local_checkpoints"], True)  # temporary: removed at exit
+            # Temporary: removed when this process exits (not by a forked child that exits,
+            # which inherits the handler: the parent's directory went with the child).
+            maker = os.getpid()
+            atexit.register(lambda path=_state["local_checkpoints"]: os.getpid() == maker and shutil.rmtree(path, True))
         return _state["local_checkpoints"]
 
 
@@ -253,7 +251,7 @@ def _flattened(numbers, prefix=""):
             yield prefix + k, v
 
 
-def report(epoch=None, **metrics):
+def report(epoch=None, /, **metrics):
     """Reports one epoch's metrics (numbers); returns True when the coordinator pruned the
     trial, or the study counts no more epochs (budget.max_epochs): the program should stop
     now. `epoch` counts from 1 (default: the next one). A dict in its place is the metrics
@@ -262,6 +260,9 @@ def report(epoch=None, **metrics):
     if isinstance(epoch, Mapping):
         metrics = dict(epoch, **metrics)
         epoch = None
+    if epoch is None and "epoch" in metrics:
+        # report(epoch=3, ...) and report({"epoch": 3, ...}): the epoch, not a metric.
+        epoch = metrics.pop("epoch")
     if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, int)):
         whole = isinstance(epoch, float) and epoch.is_integer()
         if not whole and not hasattr(epoch, "__index__"):
@@ -285,7 +286,12 @@ def _report(epoch, metrics):
             return True  # already told; the worker no longer counts reports
         epoch = _state["epoch"] + 1 if epoch is None else int(epoch)
         _state["epoch"] = epoch
-        if not in_sweep():
+        if in_sweep() and not _holds_report_lock() and not _state.get("told_held"):
+            _state["told_held"] = True
+            print("[sweep_client] pid %d: another process reports for this trial (one that imported sweep_client "
+                  "before this one, e.g. a pool worker: import sweep_client in the main script before starting the pool); "
+                  "its calls are printed, not reported" % os.getpid(), file=sys.stderr)
+        if not in_sweep() or not _holds_report_lock():
             print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))), file=sys.stderr)
             return False
         return _send_report(epoch, numbers)
@@ -624,6 +630,8 @@ class Run(object):
             if threading.current_thread() is not threading.main_thread():
                 # sys.exit ends only this thread: the main one trained on until the worker's
                 # SIGTERM, kill_grace later.
+                # (Exit handlers run first: the program's own, and the summary sent at exit.)
+                atexit._run_exitfuncs()
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(0)

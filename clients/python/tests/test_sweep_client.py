@@ -40,6 +40,13 @@ class OutsideASweep(unittest.TestCase):
                        "print(d == sweep_client.checkpoint_dir(), os.path.isdir(d))\n")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.split(), ["True", "True"])
+        # Removed when the program exits, not when a child it forked exits.
+        r = run_python("import os, sys, sweep_client\nd = sweep_client.checkpoint_dir()\n"
+                       "pid = os.fork()\nif pid == 0: sys.exit(0)\nos.waitpid(pid, 0)\nprint(os.path.isdir(d), d)\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        alive, path = r.stdout.split()
+        self.assertEqual(alive, "True")
+        self.assertFalse(os.path.exists(path))
         r = run_python("import sweep_client; print(sweep_client.checkpoint_dir())", env={"SWEEP_CHECKPOINT_DIR": "/tmp/ck"})
         self.assertEqual(r.stdout.strip(), "/tmp/ck", r.stderr)
 
@@ -52,6 +59,10 @@ class OutsideASweep(unittest.TestCase):
         r = run_python("import sweep_client; sweep_client.report(0.93)")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("the epoch must be a whole number, got 0.93; metrics go by name", r.stderr)
+        r = run_python("import sweep_client; sweep_client.report({'val_loss': 0.5}, epoch=5); sweep_client.report({'epoch': 7, 'val_loss': 0.25})")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("epoch 5: val_loss=0.5", r.stderr)
+        self.assertIn("epoch 7: val_loss=0.25", r.stderr)
         r = run_python("import sweep_client; sweep_client.report(3.0, loss=1); sweep_client.report(10**20, loss=1)")
         self.assertIn("epoch 3: loss=1", r.stderr)
         self.assertIn("larger than any epoch", r.stderr)
@@ -491,6 +502,18 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual([l["epoch"] for l in lines], [1, 2, 3])
         self.assertEqual(len({l["val_loss"] for l in lines if l["epoch"] == 1}), 1)
         self.assertIn("another process reports for this trial", self.stderr)
+
+    def test_a_launcher_that_read_its_config_hands_the_channel_to_its_child(self):
+        # The documented launcher: init() for the config, then the training process, with
+        # SWEEP_CLIENT_PID unset and descriptors 3 and 4 kept (its reports were printed).
+        code = ("import os, sys, subprocess, sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "env = dict(os.environ); env.pop('SWEEP_CLIENT_PID', None)\n"
+                "child = 'import sweep_client\\nfor e in (1, 2): sweep_client.report(e, val_loss=0.5 / e)\\n'\n"
+                "fds = (int(os.environ['SWEEP_REPORT_FD']), int(os.environ['SWEEP_DECISION_FD']))  # (3, 4) under a worker\n"
+                "sys.exit(subprocess.call([sys.executable, '-c', child], env=env, pass_fds=fds))\n")
+        lines = self.echoing_worker(code, 2)
+        self.assertEqual([l["epoch"] for l in lines], [1, 2])
 
     def test_threads_log_one_at_a_time(self):
         # Two threads logging the objective counted the same epoch twice (one was dropped).
