@@ -49,9 +49,7 @@ def _resumed_epoch():
         return 0
 
 
-_state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None,
-          "early": {},     # answers read by one report for another that waits too (by epoch)
-          "waiting": []}   # the epochs of the reports waiting for their answers (nested: a signal handler's)
+_state = {"out": None, "inp": None, "epoch": _resumed_epoch(), "pruned": False, "params": None}
 
 # One report at a time: a report is a line written and its answer read, and two threads
 # reporting at once read each other's answers (and waited for good), or opened the channel
@@ -326,27 +324,13 @@ def _send_report(epoch, numbers):
     out.write(text + "\n")
     if inp is None:
         return False
-    _state["waiting"].append(str(epoch))
-    try:
-        return _await_answer(inp, epoch)
-    finally:
-        _state["waiting"].remove(str(epoch))
-
-
-def _await_answer(inp, epoch):
     # The worker answers every report: "continue EPOCH", "prune EPOCH REASON", or "stop EPOCH
     # REASON" past the study's last epoch (stop now; the trial completes).
     while True:
-        # An answer read by another report (a signal handler's, which interrupted this one
-        # while it waited) is kept for the report it belongs to: dropped, this one waited
-        # for good.
-        answer = _state["early"].pop(str(epoch), None) or inp.readline()
+        answer = inp.readline()
         if not answer:  # the worker closed the channel
             return _state["pruned"]
         parts = answer.split(" ", 2)
-        if len(parts) >= 2 and parts[1].strip() != str(epoch) and parts[1].strip() in _state["waiting"]:
-            _state["early"][parts[1].strip()] = answer
-            continue
         if len(parts) >= 2 and parts[1].strip() == str(epoch):
             if parts[0] == "prune":
                 _state["pruned"] = True
