@@ -59,8 +59,7 @@ _lock = threading.RLock()
 
 def _after_fork_in_child():
     # A child forked while another thread of the parent held the lock (waiting for an
-    # answer) would wait for it for good: the child gets a lock of its own. (The channel's
-    # file objects stay: dropping them would close descriptors 3 and 4 in the child.) The
+    # answer) would wait for it for good: the child gets a lock of its own. The
     # record lock on the channel is the parent's: the child has not taken it.
     global _lock
     _lock = threading.RLock()
@@ -216,9 +215,41 @@ def _channels():
         fd = os.environ.get("SWEEP_DECISION_FD")
         if fd:
             _check_channel(int(fd), "decision", "SWEEP_DECISION_PIPE")
-        _state["out"] = os.fdopen(report, "w", buffering=1)
-        _state["inp"] = os.fdopen(int(fd), "r") if fd else None
+        # Raw descriptors, not file objects: a report from a signal handler that interrupted
+        # another report's wait reads the same pipe, and Python refuses a file object's nested
+        # read (RuntimeError: reentrant call inside BufferedReader).
+        _state["out"] = report
+        _state["inp"] = int(fd) if fd else None
+        _state["answers"] = {}
+        _state["unread"] = b""
     return _state["out"], _state["inp"]
+
+
+def _write_line(fd, text):
+    """Writes one line whole (os.write may take part of a long one)."""
+    data = memoryview((text + "\n").encode("utf-8"))
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _answer_to(epoch, fd):
+    """The worker's answer to the report of `epoch` (its words: "continue EPOCH", "prune
+    EPOCH REASON", "stop EPOCH REASON"), or None when the worker closed the channel. Answers
+    read for another report are kept for it: a report nested in a signal handler may read
+    the answer its interrupted report waits for."""
+    answers = _state["answers"]
+    key = str(epoch)
+    while key not in answers:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return None
+        lines = (_state["unread"] + chunk).split(b"\n")
+        _state["unread"] = lines.pop()
+        for line in lines:
+            parts = line.decode("utf-8", "replace").split(" ", 2)
+            if len(parts) >= 2:
+                answers[parts[1].strip()] = parts
+    return answers.pop(key)
 
 
 def _numbers(metrics):
@@ -321,24 +352,20 @@ def _send_report(epoch, numbers):
         line = _bounded(numbers)
         line["epoch"] = epoch
         text = json.dumps(line, allow_nan=True)
-    out.write(text + "\n")
+    _write_line(out, text)
     if inp is None:
         return False
-    # The worker answers every report: "continue EPOCH", "prune EPOCH REASON", or "stop EPOCH
-    # REASON" past the study's last epoch (stop now; the trial completes).
-    while True:
-        answer = inp.readline()
-        if not answer:  # the worker closed the channel
-            return _state["pruned"]
-        parts = answer.split(" ", 2)
-        if len(parts) >= 2 and parts[1].strip() == str(epoch):
-            if parts[0] == "prune":
-                _state["pruned"] = True
-                _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
-            if parts[0] == "stop":
-                _state["stopped"] = True
-                return True
-            return _state["pruned"]
+    # "stop" comes past the study's last epoch: stop now, the trial completes.
+    parts = _answer_to(epoch, inp)
+    if parts is None:  # the worker closed the channel
+        return _state["pruned"]
+    if parts[0] == "prune":
+        _state["pruned"] = True
+        _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
+    if parts[0] == "stop":
+        _state["stopped"] = True
+        return True
+    return _state["pruned"]
 
 
 def _has(data, name):
@@ -648,11 +675,11 @@ class Run(object):
             for k, v in items:
                 text = json.dumps({k: v}, allow_nan=True)
                 if chunk and size + len(text) > 256 * 1024:
-                    out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
+                    _write_line(out, json.dumps({"summary": chunk}, allow_nan=True))
                     chunk, size = {}, 0
                 chunk[k] = v
                 size += len(text)
-            out.write(json.dumps({"summary": chunk}, allow_nan=True) + "\n")
+            _write_line(out, json.dumps({"summary": chunk}, allow_nan=True))
 
     def finish(self, exit_code=None):
         self._finished = True

@@ -466,6 +466,31 @@ class InsideASweep(unittest.TestCase):
         lines = self.echoing_worker(code, 199)
         self.assertEqual(sorted(l["epoch"] for l in lines), list(range(1, 200)))
 
+    def test_a_report_from_a_signal_handler_while_another_waits_gets_its_answer(self):
+        # A SIGTERM handler that reports (a last value, a checkpoint's epoch) while the main
+        # thread waits for an answer read the same pipe again: Python refused the nested
+        # read (RuntimeError: reentrant call inside BufferedReader). Here the handler's report
+        # reads the main report's answer first; it is kept for the main report.
+        import signal
+        code = ("import signal, sweep_client\n"
+                "def on_usr1(signum, frame):\n"
+                "    print('handler', sweep_client.report(100, val_loss=0.5), flush=True)\n"
+                "signal.signal(signal.SIGUSR1, on_usr1)\n"
+                "print('main', sweep_client.report(1, val_loss=1.0), flush=True)\n")
+        proc, report_r, decision_w, watchdog = self.start_program(code)
+        try:
+            with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
+                self.assertEqual(json.loads(reports.readline())["epoch"], 1)
+                os.kill(proc.pid, signal.SIGUSR1)
+                self.assertEqual(json.loads(reports.readline())["epoch"], 100)
+                decisions.write("prune 1 below the median\ncontinue 100\n")
+                self.assertEqual(reports.read(), "")
+        finally:
+            watchdog.cancel()
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(out.split("\n")[:2], ["handler False", "main True"])
+
     def test_a_child_forked_while_a_thread_waits_for_an_answer_does_not_wait_for_its_lock(self):
         # The child inherited the held lock, and its report (which only prints) waited for good.
         code = ("import os, threading, time, sweep_client\n"
