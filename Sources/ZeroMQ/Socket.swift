@@ -35,12 +35,22 @@ public final class Socket {
 
     /// Binds to an endpoint such as `tcp://127.0.0.1:5555` or `tcp://*:0` (any free port).
     public func bind(_ endpoint: String) throws(ZMQError) {
+        try enableIPv6(for: endpoint)
         try check(zmq_bind(handle, endpoint), "bind \(endpoint)")
     }
 
     /// Connects to an endpoint; libzmq connects (and reconnects) in the background.
     public func connect(_ endpoint: String) throws(ZMQError) {
+        try enableIPv6(for: endpoint)
         try check(zmq_connect(handle, endpoint), "connect \(endpoint)")
+    }
+
+    /// libzmq refuses an IPv6 address ("No such device") unless `ZMQ_IPV6` is set. It is set
+    /// only for a bracketed address (`tcp://[::1]:5555`): set for every socket, a host name such
+    /// as `localhost` could resolve to `::1` while the coordinator listens on 127.0.0.1.
+    private func enableIPv6(for endpoint: String) throws(ZMQError) {
+        guard endpoint.hasPrefix("tcp://[") else { return }
+        try setInt(ZMQ_IPV6, 1, "IPV6")
     }
 
     public func unbind(_ endpoint: String) throws(ZMQError) {

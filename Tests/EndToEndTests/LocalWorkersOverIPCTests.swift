@@ -39,6 +39,24 @@ import Testing
         #expect(workers.map(\.worker) == ["joined"] && workers.first?.trialsDone == 12, "\(workers.map { ($0.worker, $0.trialsDone) })\n\(h.logText("joined.log"))")
     }
 
+    /// An IPv6 address works where an IPv4 one does: libzmq refused `tcp://[::1]:P` ("No such
+    /// device", exit 1) until the socket was told to take IPv6.
+    @Test func aCoordinatorOnAnIPv6AddressServesAWorkerThatConnectsThere() throws {
+        let h = try SweepHarness("ipv6")
+        defer { h.cleanUp() }
+        let endpoint = "tcp://[::1]:\(SweepHarness.freePort())"
+        let file = try h.write("v6.yaml", syntheticSweep(study: "v6", trials: 6, epochs: 2, sleep: 0.05))
+        let run = try h.start(SweepHarness.sweep, ["run", file, "--workers", "0", "--bind", endpoint, "--db", h.db, "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--id", "v6"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))\n\(h.logText("worker.log"))")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "v6").id) }
+        #expect(workers.map(\.worker) == ["v6"] && workers.first?.trialsDone == 6 && workers.first?.address == "::1",
+                "\(workers.map { ($0.worker, $0.address ?? "-", $0.trialsDone) })")
+    }
+
     @Test func localWorkersUseAUnixSocketWhileATCPWorkerJoinsBesideThem() throws {
         let h = try SweepHarness("local-ipc")
         defer { h.cleanUp() }

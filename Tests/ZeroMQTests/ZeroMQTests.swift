@@ -34,6 +34,19 @@ private func receive(_ socket: Socket, timeoutMs: Int = 5000) throws -> Message?
         #expect(reply.frames == [Array("welcome".utf8)])
     }
 
+    @Test func anIPv6AddressBindsAndConnects() throws {
+        let ctx = try Context()
+        let router = try Socket(ctx, .router)
+        try router.bind("tcp://[::1]:0")
+        let endpoint = router.lastEndpoint
+        #expect(endpoint.hasPrefix("tcp://[::1]:"), "\(endpoint)")
+        let dealer = try Socket(ctx, .dealer)
+        try dealer.connect(endpoint)
+        try dealer.send([Array("hello".utf8)])
+        let m = try #require(try receive(router))
+        #expect(m.frames.last == Array("hello".utf8) && m.peerAddress == "::1")
+    }
+
     @Test func routerMandatoryReportsUnknownPeers() throws {
         let ctx = try Context()
         let router = try Socket(ctx, .router)
