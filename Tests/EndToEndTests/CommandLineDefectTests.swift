@@ -308,6 +308,13 @@ import Testing
         let wideOut = try h.run(["validate", wide])
         let wideLine = wideOut.output.split(separator: "\n").first { $0.contains("tag: one of") } ?? ""
         #expect(wideOut.status == 0 && wideLine.count < 1000 && wideLine.contains("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."), "\(wideOut.output.prefix(600))")
+        // So are a condition's values (a `when:` of long values made a line of 536 characters).
+        let firstTexts = (0..<20).map { String(repeating: Character(UnicodeScalar(97 + $0 % 26)!), count: 300) }.prefix(12).joined(separator: ", ")
+        let conditional = try h.write("when.yaml", commandSweep(study: "when", command: "[sh, -c, \"exit 0\"]", trials: 2, epochs: 1)
+            .replacingOccurrences(of: "name: {choice: [alpha, beta]}", with: "tag: {choice: [\(texts)]}\n  depth: {int: [1, 4], when: {tag: [\(firstTexts)]}}"))
+        let whenOut = try h.run(["validate", conditional])
+        let whenLine = whenOut.output.split(separator: "\n").first { $0.contains("depth: int") } ?? ""
+        #expect(whenOut.status == 0 && whenLine.count < 700 && whenLine.contains("when tag in [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..., bbb"), "\(whenOut.output.prefix(600))")
     }
 
     /// An unquoted yes/no/on/off among words is a flag in YAML (as in W&B's PyYAML):

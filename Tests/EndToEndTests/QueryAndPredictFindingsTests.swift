@@ -476,6 +476,24 @@ import Training
         #expect(out.status == 0 && (1...3).allSatisfy { header.contains("customer_segment_\($0)") }, "\(out.output)")
     }
 
+    /// A class name over 40 columns is cut with a mark, and the table says so: two names
+    /// alike in their first 40 characters printed the same, unmarked.
+    @Test func predictTableMarksClassNamesItCuts() throws {
+        let h = try SweepHarness("predict-cut-names")
+        defer { h.cleanUp() }
+        let stem = String(repeating: "x", count: 45)
+        let rows = (0..<60).map { i in "\(Double(i % 2) * 2 + Double(i % 5) * 0.1),\(Double(i % 4) * 0.3),\(stem)_\(i % 2)" }
+        _ = try h.write("d.csv", (["a,b,kind"] + rows).joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", "data: {dataset: csv, train_file: \(h.path("d.csv")), label: kind}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        try #require(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        let out = try h.run(["predict", h.path("m.swm"), h.path("d.csv"), "--limit", "3"])
+        let lines = out.output.split(separator: "\n").map(String.init)
+        #expect(out.status == 0 && lines.first?.contains(String(repeating: "x", count: 39) + "~") == true && !out.output.contains(stem + "_"), "\(out.output)")
+        #expect(lines.contains("(class names longer than 40 columns are cut, marked ~; --format csv has them whole)"), "\(out.output)")
+        let csv = try h.run(["predict", h.path("m.swm"), h.path("d.csv"), "--limit", "3", "--format", "csv"])
+        #expect(csv.output.contains(stem + "_0") && csv.output.contains(stem + "_1"), "\(csv.output)")
+    }
+
     /// `--labels` takes the model's class names as well as integers (a file of names was
     /// refused), and a label that is none of the model's classes is left out and counted
     /// (an integer past the last class crashed the command).

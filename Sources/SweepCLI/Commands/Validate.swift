@@ -25,7 +25,7 @@ struct Validate: ParsableCommand {
             if let pbt = d.scheduler?.pbt { print(describe(pbt)) }
             print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
             for p in d.space.parameters {
-                let cond = p.condition.map { " when \($0.parent) in [\($0.values.map(\.description).joined(separator: ", "))]" } ?? ""
+                let cond = p.condition.map { " when \($0.parent) in \(Self.listed($0.values))" } ?? ""
                 // Names and choices come from the file: an escape sequence in one would reach the terminal.
                 print(TextTable.oneLine("  \(p.name): \(describe(p.distribution))\(cond)"))
             }
@@ -76,6 +76,18 @@ struct Validate: ParsableCommand {
     static let choicesShown = 20
     static let choiceWidth = 40
 
+    /// Values in brackets, a long list by its ends (10,000 choices made one line of 58,902
+    /// characters) and each value cut (20 texts of 300 characters made a line of 6,242).
+    static func listed(_ values: [ParamValue]) -> String {
+        func cut(_ v: ParamValue) -> String {
+            let text = v.quotedWhenAmbiguous
+            return text.count <= choiceWidth ? text : text.prefix(choiceWidth - 3) + "..."
+        }
+        let shown = values.count <= choicesShown ? values.map(cut)
+            : values.prefix(choicesShown - 2).map(cut) + ["... (\(values.count - choicesShown + 1) more)", cut(values.last!)]
+        return "[\(shown.joined(separator: ", "))]"
+    }
+
     func describe(_ d: Search.Distribution) -> String {
         switch d {
         case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
@@ -83,15 +95,7 @@ struct Validate: ParsableCommand {
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
         case .categorical(let c, let p):
-            // A long list shows its ends (10,000 choices made one line of 58,902 characters).
-            // (Each value cut too: 20 texts of 300 characters made a line of 6,242.)
-            func cut(_ v: ParamValue) -> String {
-                let text = v.quotedWhenAmbiguous
-                return text.count <= Self.choiceWidth ? text : text.prefix(Self.choiceWidth - 3) + "..."
-            }
-            let shown = c.count <= Self.choicesShown ? c.map(cut)
-                : c.prefix(Self.choicesShown - 2).map(cut) + ["... (\(c.count - Self.choicesShown + 1) more)", cut(c.last!)]
-            return "one of \(c.count > Self.choicesShown ? "\(c.count) choices " : "")[\(shown.joined(separator: ", "))]" + Search.Distribution.probabilitiesSummary(p)
+            return "one of \(c.count > Self.choicesShown ? "\(c.count) choices " : "")\(Self.listed(c))" + Search.Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary
         }
     }

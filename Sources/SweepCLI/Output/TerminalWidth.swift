@@ -22,6 +22,12 @@ enum TerminalWidth {
         })
     }
 
+    /// `text` if it fits in `columns` terminal columns, else its start and `~` (the mark
+    /// the live display cuts lines with): two long names alike in their start differ.
+    static func cut(_ text: String, columns: Int) -> String {
+        of(text) <= columns ? text : prefix(text, columns: columns - 1) + "~"
+    }
+
     /// The columns one character (a grapheme cluster) takes.
     static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }

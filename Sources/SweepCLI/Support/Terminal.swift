@@ -60,10 +60,7 @@ final class LiveDisplay {
             block = Array(block.prefix(height - 1)) + ["  (\(hidden) more line(s); make the terminal taller)"]
         }
         let width = max(10, columns - 1)
-        return block.map { line in
-            guard TerminalWidth.of(line) > width else { return line }
-            return TerminalWidth.prefix(line, columns: width - 1) + "~"
-        }
+        return block.map { TerminalWidth.cut($0, columns: width) }
     }
 
     private func terminalSize() -> (columns: Int, rows: Int) {
