@@ -22,15 +22,26 @@ import Testing
         #expect(h.logText("watch.log").contains("[RUNNING]"), "\(h.logText("watch.log"))")
         #expect(!h.logText("watch.log").contains("recorded no running time"), "\(h.logText("watch.log"))")
         kill(coordinator.processIdentifier, SIGSTOP)
-        #expect(h.waitFor(timeout: 30) { h.logText("watch.log").contains("has recorded no running time for") }, "\(h.logText("watch.log").suffix(800))")
-        #expect(h.logText("watch.log").contains("(pid \(coordinator.processIdentifier) on "), "\(h.logText("watch.log").suffix(800))")
+        // On this machine its process state says so at once, to a one-shot `status` too.
+        let pid = coordinator.processIdentifier
+        #expect(h.waitFor(timeout: 30) { h.logText("watch.log").contains("the coordinator (pid \(pid) on ") && h.logText("watch.log").contains(") is stopped (SIGSTOP") },
+                "\(h.logText("watch.log").suffix(800))")
+        let once = try h.run(["status", "s", "--db", h.db])
+        #expect(once.status == 0 && once.output.contains("[RUNNING]") && once.output.contains("the coordinator (pid \(pid) on ") && once.output.contains("`kill -CONT \(pid)` resumes it"), "\(once.output)")
+        // One on another machine (the lock file names its host) is judged by the running
+        // time it records.
+        let lock = URL(fileURLWithPath: h.db).resolvingSymlinksInPath().path + ".locks/s.lock"
+        let holder = try String(contentsOfFile: lock, encoding: .utf8)
+        try holder.replacingOccurrences(of: " on \(ProcessInfo.processInfo.hostName)", with: " on elsewhere").write(toFile: lock, atomically: false, encoding: .utf8)
+        #expect(h.waitFor(timeout: 30) { h.logText("watch.log").contains("(pid \(pid) on elsewhere) has recorded no running time for") }, "\(h.logText("watch.log").suffix(800))")
+        try holder.write(toFile: lock, atomically: false, encoding: .utf8)
         // Resumed, it records again and the note goes.
         kill(coordinator.processIdentifier, SIGCONT)
         let mark = h.logText("watch.log").count
         #expect(h.waitFor(timeout: 30) {
             let after = h.logText("watch.log").dropFirst(mark)
             // A whole block after the one that had the note, without it.
-            return after.components(separatedBy: "[RUNNING]").dropFirst(2).contains { !$0.contains("recorded no running time") }
+            return after.components(separatedBy: "[RUNNING]").dropFirst(2).contains { !$0.contains("recorded no running time") && !$0.contains("is stopped") }
         }, "\(h.logText("watch.log").suffix(800))")
     }
 }

@@ -63,6 +63,12 @@ public enum StudyLockHolder {
         text(database: database, study: study).flatMap(endpoint(in:))
     }
 
+    /// The process named in a holder's text (`pid 123 on vm`), if any.
+    public static func process(in text: String) -> (pid: Int32, host: String)? {
+        guard let m = text.firstMatch(of: /pid (\d+) on ([^,\s]+)/), let pid = Int32(m.1) else { return nil }
+        return (pid, String(m.2))
+    }
+
     /// The endpoint named in a holder's text.
     public static func endpoint(in text: String) -> String? {
         guard let range = text.range(of: listeningMark) else { return nil }

@@ -16,7 +16,8 @@ struct Status: ParsableCommand {
             its elapsed time standing still, until `sweep resume` continues it. A
             coordinator that holds the study but has recorded no running time for
             --stalled-after seconds (stopped by SIGSTOP or a suspended terminal, or
-            stuck) is said to be so under the block.
+            stuck) is said to be so under the block; one on this machine that is
+            stopped is said so at once, without --watch too.
 
             Examples:
               sweep status quickstart
@@ -110,7 +111,8 @@ struct Status: ParsableCommand {
             return
         }
         guard watch else {
-            print(StatusView.lines(try snapshot(reader)).joined(separator: "\n"))
+            let snapshot = try self.snapshot(reader)
+            print((StatusView.lines(snapshot) + [StallWatch.stoppedNote(snapshot)].compactMap { $0 }).joined(separator: "\n"))
             return
         }
         installStopSignals()
@@ -163,6 +165,7 @@ struct StallWatch {
             last = nil
             return nil
         }
+        if let stopped = Self.stoppedNote(snapshot) { return stopped }
         let recorded = snapshot.progress.study.runSeconds
         guard let seen = last, seen.seconds == recorded else {
             last = (recorded, now)
@@ -173,5 +176,18 @@ struct StallWatch {
             .map { $0.components(separatedBy: StudyLockHolder.listeningMark)[0] }
         return "  the coordinator\(holder.map { " (\($0))" } ?? "") has recorded no running time for \(Int(now - seen.since)) s: "
             + "it is stopped (SIGSTOP, a suspended terminal: `kill -CONT PID` resumes it) or stuck"
+    }
+
+    /// A line for a running study whose coordinator runs on this machine and is stopped
+    /// (state T in /proc: SIGSTOP, a suspended terminal), else nil. Needs no history, so
+    /// a one-shot `status` says it too.
+    static func stoppedNote(_ snapshot: StatusSnapshot) -> String? {
+        guard snapshot.phase == .running,
+              let text = StudyLockHolder.text(database: snapshot.databasePath, study: snapshot.progress.study.name),
+              let (pid, host) = StudyLockHolder.process(in: text), host == ProcessInfo.processInfo.hostName,
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")"),
+              let state = stat[stat.index(after: close)...].first(where: { $0 != " " }), state == "T" || state == "t" else { return nil }
+        return "  the coordinator (pid \(pid) on \(host)) is stopped (SIGSTOP, a suspended terminal): `kill -CONT \(pid)` resumes it"
     }
 }
