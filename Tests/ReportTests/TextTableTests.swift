@@ -25,6 +25,18 @@ struct TextTableTests {
         #expect(fitted[1] == "short")
     }
 
+    /// On a narrow terminal the progress bar gives up columns before the counts after it are
+    /// cut (at 30 columns the 26-column bar left "12/4" of "12/40 trials").
+    @Test func aNarrowTerminalNarrowsTheProgressBarFirst() {
+        let line = "  \(progressBar(0.5)) 20/40 trials"
+        let fitted = LiveDisplay.fit([line], columns: 30, rows: 24)[0]
+        #expect(fitted.hasSuffix("] 20/40 trials") && TerminalWidth.of(fitted) <= 29 && fitted.contains("=>"), "\(fitted)")
+        // Wide enough: unchanged. Too narrow even at the smallest bar: cut as other lines.
+        #expect(LiveDisplay.fit([line], columns: 80, rows: 24)[0] == line)
+        let tiny = LiveDisplay.fit([line], columns: 12, rows: 24)[0]
+        #expect(tiny.hasPrefix("  [") && tiny.hasSuffix("~") && TerminalWidth.of(tiny) <= 11, "\(tiny)")
+    }
+
     @Test func columnsAfterWideCellsLineUp() {
         var table = TextTable(["name", "value", "note"])
         table.add(["損失", "0.5", "a"])

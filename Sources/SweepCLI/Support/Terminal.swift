@@ -60,13 +60,25 @@ final class LiveDisplay {
             block = Array(block.prefix(height - 1)) + ["  (\(hidden) more line(s); make the terminal taller)"]
         }
         let width = max(10, columns - 1)
-        return block.map { TerminalWidth.cut($0, columns: width) }
+        return block.map { TerminalWidth.cut(narrowingBar(in: $0, to: width), columns: width) }
     }
 
     private func terminalSize() -> (columns: Int, rows: Int) {
         var columns: Int32 = 0, rows: Int32 = 0
         guard sweep_terminal_size(fileDescriptor, &columns, &rows) == 0 else { return (80, 24) }
         return (Int(columns), Int(max(rows, 2)))
+    }
+
+    /// `line` with its progress bar narrowed (to 6 columns at least) so that the line fits
+    /// in `columns`: at 30 columns the 26-column bar crowded out the counts after it.
+    static func narrowingBar(in line: String, to columns: Int) -> String {
+        let excess = TerminalWidth.of(line) - columns
+        guard excess > 0, let bar = line.firstMatch(of: /\[(=*)(>?)( *)\]/), bar.output.0.count > 8 else { return line }
+        let width = bar.output.0.count - 2
+        let narrower = max(4, width - excess)
+        guard narrower < width else { return line }
+        let fraction = Double(bar.output.1.count) / Double(width)
+        return line.replacingCharacters(in: bar.range, with: progressBar(fraction, width: narrower))
     }
 
     private func write(_ text: String) {
