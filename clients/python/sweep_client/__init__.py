@@ -31,6 +31,7 @@ import errno
 import fcntl
 import json
 import os
+import select
 import shutil
 import stat
 import sys
@@ -64,6 +65,8 @@ def _after_fork_in_child():
     global _lock
     _lock = threading.RLock()
     _state["lock"] = None
+    _state["reporting"] = False
+    _state["writing"] = False
 
 
 if hasattr(os, "register_at_fork"):
@@ -220,13 +223,26 @@ def _channels():
         # read (RuntimeError: reentrant call inside BufferedReader).
         _state["out"] = report
         _state["inp"] = int(fd) if fd else None
-        _state["answers"] = {}
         _state["unread"] = b""
     return _state["out"], _state["inp"]
 
 
 def _write_line(fd, text):
-    """Writes one line whole (os.write may take part of a long one)."""
+    """Writes one line whole (os.write may take part of a long one). A line written from a
+    signal handler while another is half written waits until that one is whole."""
+    if _state.get("writing"):
+        _state.setdefault("queued", []).append(text)
+        return
+    _state["writing"] = True
+    try:
+        _write_line_now(fd, text)
+    finally:
+        _state["writing"] = False
+    while _state.get("queued"):
+        _write_line(fd, _state["queued"].pop(0))
+
+
+def _write_line_now(fd, text):
     data = memoryview((text + "\n").encode("utf-8"))
     while data:
         data = data[os.write(fd, data):]
@@ -234,22 +250,33 @@ def _write_line(fd, text):
 
 def _answer_to(epoch, fd):
     """The worker's answer to the report of `epoch` (its words: "continue EPOCH", "prune
-    EPOCH REASON", "stop EPOCH REASON"), or None when the worker closed the channel. Answers
-    read for another report are kept for it: a report nested in a signal handler may read
-    the answer its interrupted report waits for."""
-    answers = _state["answers"]
+    EPOCH REASON", "stop EPOCH REASON"), or None when the worker closed the channel.
+    Answers to other reports (one a signal handler sent while this one waited) count as
+    they come: a prune among them prunes the trial."""
     key = str(epoch)
-    while key not in answers:
+    while True:
+        # Waits in short slices: a signal that lands just before a blocking read leaves its
+        # Python handler pending until the read returns, and a handler that reports (then
+        # waits for the program's end) would wait on this answer.
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
         chunk = os.read(fd, 65536)
         if not chunk:
             return None
         lines = (_state["unread"] + chunk).split(b"\n")
         _state["unread"] = lines.pop()
+        mine = None
         for line in lines:
             parts = line.decode("utf-8", "replace").split(" ", 2)
-            if len(parts) >= 2:
-                answers[parts[1].strip()] = parts
-    return answers.pop(key)
+            if len(parts) < 2:
+                continue
+            if parts[1].strip() == key:
+                mine = parts
+            elif parts[0] == "prune":
+                _state["pruned"] = True
+                _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
+        if mine is not None:
+            return mine
 
 
 def _numbers(metrics):
@@ -352,11 +379,22 @@ def _send_report(epoch, numbers):
         line = _bounded(numbers)
         line["epoch"] = epoch
         text = json.dumps(line, allow_nan=True)
-    _write_line(out, text)
-    if inp is None:
-        return False
-    # "stop" comes past the study's last epoch: stop now, the trial completes.
-    parts = _answer_to(epoch, inp)
+    if _state.get("reporting"):
+        # A report from a signal handler while this thread is in another report: sent, not
+        # waited for (Python refuses a nested read of a file object, a nested os.read could
+        # take the other's answer, and its line may wait for the other's to be written
+        # whole). Its answer counts when the interrupted report reads it.
+        _write_line(out, text)
+        return _state["pruned"]
+    _state["reporting"] = True
+    try:
+        _write_line(out, text)
+        if inp is None:
+            return False
+        # "stop" comes past the study's last epoch: stop now, the trial completes.
+        parts = _answer_to(epoch, inp)
+    finally:
+        _state["reporting"] = False
     if parts is None:  # the worker closed the channel
         return _state["pruned"]
     if parts[0] == "prune":

@@ -469,8 +469,9 @@ class InsideASweep(unittest.TestCase):
     def test_a_report_from_a_signal_handler_while_another_waits_gets_its_answer(self):
         # A SIGTERM handler that reports (a last value, a checkpoint's epoch) while the main
         # thread waits for an answer read the same pipe again: Python refused the nested
-        # read (RuntimeError: reentrant call inside BufferedReader). Here the handler's report
-        # reads the main report's answer first; it is kept for the main report.
+        # read (RuntimeError: reentrant call inside BufferedReader). The handler's report
+        # is sent without waiting; the waiting report reads both answers, and a prune among
+        # them counts.
         import signal
         code = ("import signal, sweep_client\n"
                 "def on_usr1(signum, frame):\n"
@@ -483,7 +484,7 @@ class InsideASweep(unittest.TestCase):
                 self.assertEqual(json.loads(reports.readline())["epoch"], 1)
                 os.kill(proc.pid, signal.SIGUSR1)
                 self.assertEqual(json.loads(reports.readline())["epoch"], 100)
-                decisions.write("prune 1 below the median\ncontinue 100\n")
+                decisions.write("continue 1\nprune 100 below the median\n")
                 self.assertEqual(reports.read(), "")
         finally:
             watchdog.cancel()
