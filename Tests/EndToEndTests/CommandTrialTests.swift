@@ -124,6 +124,21 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(!err.contains("report line(s) ignored"), "\(err)")
     }
 
+    /// A W&B script run unchanged (`import wandb`) failed with a bare traceback: the failure
+    /// says to import the Python client in its place.
+    @Test func aWandBScriptRunUnchangedIsToldToImportTheClient() throws {
+        let h = try SweepHarness("cmd-wandb-import")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", "import wandb\nrun = wandb.init()\nwandb.log({'loss': 1.0})\n")
+        let file = try h.write("s.yaml", commandSweep(study: "wb", command: "[python3, train.py]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "environment: {PYTHONPATH: \"\(pythonClientPath)\"}", with: ""))
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(status == 1, "\(output)")
+        let failure = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "wb").id).first?.error } ?? ""
+        #expect(failure.hasPrefix("the program exited with status 1; the program imports wandb: under Sweep a W&B script imports the Python client in its place, `import sweep_client as wandb`")
+                && failure.contains("No module named 'wandb'"), "\(failure)")
+    }
+
     @Test func crashHangNoReportAndGarbageEndAsTheyShould() throws {
         let h = try SweepHarness("cmd-fail")
         defer { h.cleanUp() }

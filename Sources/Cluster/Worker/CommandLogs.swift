@@ -151,8 +151,11 @@ final class CommandLogs {
     }
 
     /// The end of stderr, as appended to a failure message ("" when it was empty).
+    /// A hint comes first when the stderr shows a Python program that cannot meet Sweep
+    /// (``ProgramFailureHint``).
     func stderrTail() -> String {
         let text = String(decoding: Self.lastCharacters(tail), as: UTF8.self)
-        return text.isEmpty ? "" : "\n--- stderr (last \(text.count) characters) ---\n" + text
+        guard !text.isEmpty else { return "" }
+        return (ProgramFailureHint.hint(stderr: text).map { "; " + $0 } ?? "") + "\n--- stderr (last \(text.count) characters) ---\n" + text
     }
 }

@@ -367,6 +367,7 @@ struct DelimitedTable {
     static func numberWrittenOtherwise(_ text: String, decimal: UInt8, predicting: Bool) -> String? {
         if let hint = decimalCommaHint(text, decimal: decimal, predicting: predicting) { return hint }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let hint = numberInAnotherNotation(trimmed, decimal: decimal) { return hint }
         // A number with a unit or a sign around it (`2%`, `$3.50`, `12 kg`): data.missing
         // would make every such value missing, and the column then holds no numbers.
         let units: Set<Character> = ["%", "$", "€", "£", "¥", "‰"]
@@ -387,6 +388,60 @@ struct DelimitedTable {
         let plain = String(trimmed.filter { !grouping.contains($0) }).replacingOccurrences(of: String(mark), with: ".")
         guard let v = Double(plain), v.isFinite else { return nil }
         return "digit grouping? write numbers without it (\(plain))"
+    }
+
+    /// What to write for a number in a notation the reader does not take: a Unicode minus
+    /// (`−5`), accounting's parentheses (`(5)`), a trailing or doubled sign (`5-`, `--5`),
+    /// hexadecimal (`0x10`), digits of another script (`５`, `١٢`), grouping by the decimal
+    /// mark itself (`1.234.567`), an infinity, or a number past any float (`1e5000`). Under
+    /// `data.missing: mean` each was filled with the column's mean without a word.
+    static func numberInAnotherNotation(_ t: String, decimal: UInt8) -> String? {
+        let mark = Character(UnicodeScalar(decimal))
+        /// `s` as a plain number (ASCII digits, the decimal mark, an exponent), if it is one.
+        func plain<S: StringProtocol>(_ s: S) -> Double? {
+            guard !s.isEmpty, s.first?.isNumber == true || s.first == mark,
+                  s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == mark || "eE+-".contains($0)) }) else { return nil }
+            return Double(s.replacingOccurrences(of: String(mark), with: "."))
+        }
+        func written(_ v: Double) -> String {
+            v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+        }
+        let lower = t.lowercased()
+        if ["inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"].contains(lower) {
+            return "an infinite value; the training core needs finite numbers: write a number, or leave the cell empty for data.missing to fill"
+        }
+        if let v = plain(t.drop { $0 == "+" || $0 == "-" }), !v.isFinite {
+            return "beyond the range of 32-bit floats (±3.4e38) the training core computes in"
+        }
+        if let first = t.unicodeScalars.first, ["\u{2212}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"].contains(first),
+           let v = plain(t.unicodeScalars.dropFirst().map(String.init).joined()) {
+            return "a minus sign U+\(String(first.value, radix: 16, uppercase: true)), not the ASCII '-'? write \(written(-v))"
+        }
+        if t.hasPrefix("("), t.hasSuffix(")"), let v = plain(t.dropFirst().dropLast()) {
+            return "a negative number in parentheses, as accounting writes it? write \(written(-v))"
+        }
+        if t.count > 1, t.hasSuffix("-"), let v = plain(t.dropLast()) {
+            return "a trailing minus sign? write \(written(-v))"
+        }
+        let signs = t.prefix { $0 == "+" || $0 == "-" }
+        if signs.count > 1, let v = plain(t.dropFirst(signs.count)) {
+            return "\(signs.count) signs? write one (\(written(signs.filter { $0 == "-" }.count % 2 == 1 ? -v : v)))"
+        }
+        let unsigned = t.drop { $0 == "+" || $0 == "-" }
+        if unsigned.count > 2, unsigned.lowercased().hasPrefix("0x"), let v = Int(unsigned.dropFirst(2), radix: 16) {
+            return "a hexadecimal number? write \(t.hasPrefix("-") ? -v : v)"
+        }
+        let isDigit = { (c: Character) in c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.numericType == .decimal }
+        if unsigned.contains(where: { !$0.isASCII && isDigit($0) }), unsigned.allSatisfy({ isDigit($0) || $0 == mark }) {
+            let digits = String(unsigned.map { $0 == mark ? "." : String($0.wholeNumberValue!) }.joined())
+            if let v = Double(digits) { return "digits of another script? write \(written(t.hasPrefix("-") ? -v : v))" }
+        }
+        let groups = unsigned.split(separator: mark, omittingEmptySubsequences: false)
+        if groups.count > 2, (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
+           groups.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            return "digit grouping? write numbers without it (\(t.hasPrefix("-") ? "-" : "")\(groups.joined()))"
+        }
+        return nil
     }
 
     /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted

@@ -53,7 +53,45 @@ struct TableColumnChecksTests {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: decimal, predicting: false)
                     == "a number with a unit? write the numbers alone (\(bare)), or leave the column out with data.ignore", "\(text)")
         }
-        #expect(DelimitedTable.numberWrittenOtherwise("inf", decimal: UInt8(ascii: "."), predicting: false) == nil)
+    }
+
+    /// Numbers in notations the reader does not take were filled with the column's mean
+    /// under `data.missing: mean` without a word (a Unicode minus, accounting's
+    /// parentheses, other scripts' digits, ...): refused in every mode, with what to write.
+    @Test func numbersInAnotherNotationAreRefusedWithWhatToWrite() throws {
+        let dot = UInt8(ascii: "."), comma = UInt8(ascii: ",")
+        let cases: [(String, UInt8, String)] = [
+            ("\u{2212}5", dot, "a minus sign U+2212, not the ASCII '-'? write -5"),
+            ("\u{2013}2.5", dot, "a minus sign U+2013, not the ASCII '-'? write -2.5"),
+            ("(5)", dot, "a negative number in parentheses, as accounting writes it? write -5"),
+            ("5-", dot, "a trailing minus sign? write -5"),
+            ("--5", dot, "2 signs? write one (5)"),
+            ("+-5", dot, "2 signs? write one (-5)"),
+            ("0x10", dot, "a hexadecimal number? write 16"),
+            ("\u{FF15}", dot, "digits of another script? write 5"),
+            ("\u{0661}\u{0662}", dot, "digits of another script? write 12"),
+            ("1.234.567", dot, "digit grouping? write numbers without it (1234567)"),
+            ("1,234,567", comma, "digit grouping? write numbers without it (1234567)"),
+            ("1e5000", dot, "beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
+        ]
+        for (text, decimal, hint) in cases {
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: decimal, predicting: false) == hint, "\(text)")
+        }
+        for text in ["inf", "-Infinity", "+inf"] {
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false)?.hasPrefix("an infinite value") == true, "\(text)")
+        }
+        // Text, missing markers, a decimal number, dates and superscripts are none of them.
+        for text in ["abc", "NA", "-nan", "1.234", "12", "2020-01-31", "5\u{00B2}", "-", "(a)", "x-"] {
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false) == nil, "\(text)")
+        }
+        // In a table: refused under data.missing: mean, and the error-mode hint says what to
+        // write (it said to set data.missing, which filled it).
+        let dir = try DataDirectory()
+        let path = try dir.write("minus.csv", "a,b,y\n1,\u{2212}5,x\n" + (2..<10).map { "\($0),\($0 * 3),\($0 % 2 == 0 ? "x" : "z")" }.joined(separator: "\n") + "\n")
+        for missing in ["error", "mean", "zero"] {
+            #expect(try dataFailure(#"{"dataset": "csv", "train_file": "\#(path)", "label": "y", "missing": "\#(missing)"}"#)
+                    == "\(path):2:3: '\u{2212}5' in column 'b' is not a finite number (a minus sign U+2212, not the ASCII '-'? write -5)", "\(missing)")
+        }
     }
 
     @Test func aDecimalCommaNeedsAnotherSeparator() throws {
