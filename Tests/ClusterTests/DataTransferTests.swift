@@ -137,6 +137,24 @@ import Testing
         #expect(again.requests.map(\.file) == [nil])
     }
 
+    /// A cached file damaged since it was fetched (same size, one byte changed) failed every
+    /// trial on its worker for good: it is removed and fetched again.
+    @Test func aDamagedCacheEntryIsFetchedAgain() throws {
+        let setup = try Setup()
+        let cache = DataContentCache(directory: "\(setup.dir)/cache")
+        let fetcher = DataFetcher(cache: cache, log: Log(label: "test", minimum: .error))
+        _ = try fetcher.localize(try setup.workerConfig(), over: ShelfChannel(try setup.shelf()))
+        let xSHA = try DataFingerprint.ofFile("\(setup.dir)/x.npy").sha256
+        var bytes = setup.x
+        bytes[5000] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: cache.path(of: xSHA)))
+        let again = ShelfChannel(try setup.shelf())
+        let local = try fetcher.localize(try setup.workerConfig(), over: again)
+        #expect(again.requests.map(\.file) == [nil, 0, 0, 0], "\(again.requests.map(\.file))")
+        #expect(FileManager.default.contents(atPath: cache.path(of: xSHA)) == Data(setup.x))
+        _ = try DatasetLoader.load(local)
+    }
+
     @Test func aCorruptChunkFailsWithTheHashMismatchAndLeavesNothingToTrainOn() throws {
         let setup = try Setup()
         let channel = ShelfChannel(try setup.shelf())

@@ -440,7 +440,11 @@ public final class Coordinator {
                         if case .report = message { reports += 1 }
                         if case .result(let r) = message, r.lastReport != nil { reports += 1 }
                         try core.handle(message, from: id, peerAddress: peer, now: t, tx: tx, out: &out)
-                        if case .dataRequest(let r) = message, core.workers[id] != nil { out.send(.data(shelf.answer(r)), to: id) }
+                        if case .dataRequest(let r) = message, core.workers[id] != nil {
+                            out.send(.data(shelf.answer(r)), to: id)
+                            // (Found changed by this request: no trial more is handed out.)
+                            if let change = shelf.change { try core.stopForChangedData(change, now: t, tx: tx) }
+                        }
                     }
                 }
                 if tickDue {
@@ -453,6 +457,7 @@ public final class Coordinator {
                     // (Nor right after a wait for the database: their messages waited unread.)
                     let stalled = lastBatchSeconds > heartbeat || wokeFromStall || wasLocked
                     judged = (drained || t - lastJudged >= heartbeat) && !stalled
+                    if let change = shelf.dataChange(now: t) { try core.stopForChangedData(change, now: t, tx: tx) }
                     try core.tick(now: t, judgeLiveness: judged, tx: tx, out: &out)
                 } else {
                     try core.dispatch(now: t, tx: tx, out: &out)

@@ -83,4 +83,13 @@ extension CoordinatorCore {
         givenUp = reason
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(reason)", at: now)
     }
+
+    /// Stops taking trials because the study's data changed under it (see
+    /// ``DataShelf/dataChange(now:)``): its trials so far trained on the old data. The
+    /// budget left waits for `sweep resume` once the data is restored.
+    func stopForChangedData(_ change: String, now: Double, tx: StoreTransaction) throws {
+        guard givenUp == nil else { return }
+        givenUp = "\(change): the study's trials trained on the data it started with; restore it, then `\(options.resumeCommand(study.name))` runs the rest of the budget (for the new data, start a new study)"
+        try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(givenUp!)", at: now)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import SweepFile
 import Training
 
@@ -18,7 +19,42 @@ final class DataShelf {
         files = Self.files(of: definition)
         fingerprint = files?.fingerprint
         paths = files?.allPaths ?? []
+        // (As the CLI fingerprinted them a moment ago: not hashed again at start.)
+        stamps = paths.map { FileStamp(path: $0) }
     }
+
+    /// The files' stamps when they were last found to give the study's fingerprint.
+    private var stamps: [FileStamp?]
+    /// When ``dataChange(now:)`` last looked.
+    private var lastLook = -Double.infinity
+
+    /// How the data files changed since the study started, if they did: looked at by their
+    /// stamps at most once a second, and hashed again only when a stamp changed (a touch that
+    /// leaves the bytes is no change). Edited during a run, they failed most of the remaining
+    /// trials within a second (every worker asking for the study's copy was refused), and
+    /// the run exited 0.
+    func dataChange(now: Double) -> String? {
+        if let change { return change }
+        guard let files, let fingerprint, now - lastLook >= 1 else { return nil }
+        lastLook = now
+        let current = paths.map { FileStamp(path: $0) }
+        guard current != stamps else { return nil }
+        let names = paths.joined(separator: ", ")
+        do {
+            let now = try DataFingerprint.of(files)
+            guard now != fingerprint else {
+                stamps = current
+                return nil
+            }
+            change = "the data file(s) \(names) changed since the study started (\(fingerprint) then, \(now) now)"
+        } catch {
+            change = "the data file(s) \(names) can no longer be read (\(error))"
+        }
+        return change
+    }
+
+    /// The change found (by ``dataChange(now:)`` or a worker's request for the files).
+    private(set) var change: String?
 
     /// The files of a definition's file data set, with the fingerprint the CLI put in.
     static func files(of definition: SweepDefinition) -> DataFiles? { definition.sharedDataConfig?.files }
@@ -56,6 +92,7 @@ final class DataShelf {
         do {
             let now = try DataFingerprint.of(files!)
             guard now == fingerprint else {
+                change = "the data file(s) \(paths.joined(separator: ", ")) changed since the study started (\(fingerprint!) then, \(now) now)"
                 return .refused(fingerprint: asked, reason: "the coordinator's data files \(paths.joined(separator: ", ")) changed since the study started: they now give \(now)")
             }
             let files = try paths.map { path throws(DataError) in

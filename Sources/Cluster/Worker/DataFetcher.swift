@@ -40,8 +40,8 @@ struct DataFetcher {
             // version): the coordinator's is used, as for a missing file. It failed every
             // trial here, and five in a row stopped the study before a good worker joined.
             guard let actual = try? DataFingerprint.of(files), actual != fingerprint else { return config }
-            lacking = "this machine's \(files.allPaths.joined(separator: ", ")) differ from the coordinator's data (\(actual) against \(key))"
-            log.limited(.warning, key: "differs-\(key)", "\(lacking): using the coordinator's copy")
+            lacking = "this machine's \(files.allPaths.joined(separator: ", ")) \(files.allPaths.count == 1 ? "differs" : "differ") from the coordinator's data (\(actual) against \(key))"
+            log.limited(.warning, key: "differs-\(key)", "\(lacking): asking the coordinator for its copy")
         }
         channel.request(DataRequest(fingerprint: key))
         var entries: [DataFileEntry]?
@@ -64,6 +64,9 @@ struct DataFetcher {
         }
         var paths: [String] = []
         for (index, entry) in entries.enumerated() {
+            if cache.holds(sha256: entry.sha256, bytes: entry.bytes), !cache.removeUnlessIntact(sha256: entry.sha256) {
+                log.warning("the cached \(cache.path(of: entry.sha256)) (\(files.allPaths[index])) no longer has its content: removed, fetched again")
+            }
             if !cache.holds(sha256: entry.sha256, bytes: entry.bytes) {
                 let started = Date()
                 try download(file: index, entry, of: key, over: channel)

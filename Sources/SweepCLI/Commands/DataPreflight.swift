@@ -130,7 +130,7 @@ enum DataPreflight {
         _ = try load(config, file: file, node: node)
         let current = try fingerprintOf(files, file: file, node: node)
         if let recorded, recorded != current.description, !force {
-            throw UsageError("the data of study '\(stored.study)' changed since it started: \(files.allPaths.joined(separator: ", ")) now give \(current), "
+            throw UsageError("the data of study '\(stored.study)' changed since it started: \(files.allPaths.joined(separator: ", ")) now \(files.allPaths.count == 1 ? "gives" : "give") \(current), "
                 + "the study started with \(recorded); its finished trials were trained on the old data. "
                 + "Restore the files, or pass --force to continue with the new data")
         }

@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import SweepSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +35,24 @@ public struct DataContentCache: Sendable {
         var info = stat()
         return stat(path(of: sha256), &info) == 0 && Int(info.st_size) == bytes
     }
+
+    /// Whether the cached file with digest `sha256` still has that content, hashed once per
+    /// process and file stamp. A damaged entry (a disk error, an edit) is removed so that it
+    /// is fetched again: kept, it failed every trial on this worker for good.
+    public func removeUnlessIntact(sha256: String) -> Bool {
+        let path = path(of: sha256)
+        guard let stamp = FileStamp(path: path) else { return false }
+        if Self.intact.withLock({ $0[path] == stamp }) { return true }
+        if (try? DataFingerprint.ofFile(path))?.sha256 == sha256 {
+            Self.intact.withLock { $0[path] = stamp }
+            return true
+        }
+        unlink(path)
+        return false
+    }
+
+    /// Cached files found intact by this process, with their stamps then.
+    private static let intact = Mutex<[String: FileStamp]>([:])
 
     /// A writer for the file with digest `sha256` and `bytes` bytes.
     public func writer(sha256: String, bytes: Int) throws(DataError) -> CachedFileWriter {

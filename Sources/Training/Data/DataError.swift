@@ -39,7 +39,7 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
         case .mismatch(let message):
             return "data: \(message)"
         case .fingerprintMismatch(let expected, let actual, let paths):
-            return "data files differ from the coordinator's: the coordinator has \(expected), this machine's \(paths.joined(separator: ", ")) give \(actual)"
+            return "data files differ from the coordinator's: the coordinator has \(expected), this machine's \(paths.joined(separator: ", ")) \(paths.count == 1 ? "gives" : "give") \(actual)"
         }
     }
 }

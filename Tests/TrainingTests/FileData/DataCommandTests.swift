@@ -280,10 +280,10 @@ struct DataCommandTests {
             let show = try runSweep(["show", "fp", "0", "--db", database], in: coordinatorDir.path)
             if shipping.isEmpty {
                 #expect(show.output.contains("COMPLETE"), "\(show.output)")
-                #expect(worker.output.contains("this machine's d.csv differ from the coordinator's data (\(theirs) against \(ours)): using the coordinator's copy"), "\(worker.output)")
+                #expect(worker.output.contains("this machine's d.csv differs from the coordinator's data (\(theirs) against \(ours)): asking the coordinator for its copy"), "\(worker.output)")
             } else {
                 #expect(show.output.contains("FAIL") && show.output.contains(
-                    "this machine's d.csv differ from the coordinator's data (\(theirs) against \(ours)), and the coordinator does not ship them"), "\(show.output)")
+                    "this machine's d.csv differs from the coordinator's data (\(theirs) against \(ours)), and the coordinator does not ship them"), "\(show.output)")
             }
         }
         #expect(try String(contentsOfFile: "\(workerDir.path)/d.csv", encoding: .utf8) == otherCopy, "the worker's own file is never replaced")

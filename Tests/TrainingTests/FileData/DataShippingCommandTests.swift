@@ -98,7 +98,7 @@ struct DataShippingCommandTests {
         let coordinator = try runSweep(["coordinator", "s.yaml", "--db", "s.db", "--resume"], in: dir.path)
         #expect(coordinator.status == 2 && coordinator.output.contains("changed since it started"), "\(coordinator.output)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/s.db")) == bytes, "the refused coordinator --resume changed the database file")
-        #expect(refused.output.contains("the data of study 'ship' changed since it started: d.csv now give \(after), the study started with \(before)"), "\(refused.output)")
+        #expect(refused.output.contains("the data of study 'ship' changed since it started: d.csv now gives \(after), the study started with \(before)"), "\(refused.output)")
         #expect(try runSweep(["trials", "ship", "--db", "s.db"], in: dir.path).output.components(separatedBy: "COMPLETE").count == 3)
         // --force continues on the new data, which becomes the study's.
         let forced = try runSweep(["resume", "ship", "--db", "s.db", "--workers", "1", "--add-trials", "1", "--force", "--no-progress"], in: dir.path)

@@ -49,7 +49,7 @@ struct FingerprintTests {
         #expect(try loadData(json + #", "fingerprint": "\#(ours)"}"#).train.count == 5)
         let theirs = DataFingerprint(sha256: String(repeating: "ab", count: 32), bytes: 30)
         #expect(try dataFailure(json + #", "fingerprint": "\#(theirs)"}"#)
-            == "data files differ from the coordinator's: the coordinator has \(theirs), this machine's \(path) give \(ours)")
+            == "data files differ from the coordinator's: the coordinator has \(theirs), this machine's \(path) gives \(ours)")
         #expect(decodingFailure { _ = try decodeConfig(DataConfig.self, json + #", "fingerprint": "md5:00"}"#) }!
             == ("fingerprint", "must be sha256:HEX/BYTES (64 hex digits), got 'md5:00'"))
     }
