@@ -21,10 +21,17 @@ struct LoopbackHostCheck: RouterMiddleware {
     /// Whether the dashboard listens beyond loopback: addresses and this machine's names
     /// (``machineNames``) are answered too.
     var beyondLoopback = false
+    /// `Host` as a field (HTTP types keep the first as the request's authority).
+    static let hostField = HTTPField.Name("Host")!
     /// This machine's names, lowercased (its host name, and its first label).
     var machineNames: Set<String> = LoopbackHostCheck.thisMachine()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // A second Host (the first becomes the authority; the others stay fields): which one
+        // a proxy in front went by is unknown, and RFC 9112 says to refuse the request.
+        if request.headers[values: Self.hostField].count + (request.head.authority == nil ? 0 : 1) > 1 {
+            return DashboardServer.respond("more than one Host header\n", type: "text/plain; charset=utf-8", status: .badRequest)
+        }
         // HTTP/1.0 clients may send no Host; browsers always do.
         guard let authority = request.head.authority, !answers(authority) else {
             return try await next(request, context)

@@ -246,7 +246,12 @@ import Testing
         // (The database named is the one opened last in this process: tests run in parallel.)
         #expect(text.hasPrefix("database /") && text.hasSuffix(".db: database disk image is malformed; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"), "\(text)")
         #expect(!text.contains("WITH starts"))
-        #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full"))?.contains("free space, then `sweep resume`") == true)
+        #expect(DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full"))?.contains(", then `sweep resume` continues") == true)
+        // SQLite says "full" for a write refused otherwise (an immutable file): the disk's
+        // free space tells them apart.
+        #expect(DatabaseFailure.fullCause(freeBytes: 10 << 20) == ("the disk is full", "free space"))
+        #expect(DatabaseFailure.fullCause(freeBytes: 5 << 30).cause == "a write was refused though the disk has 5120 MB free (an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`?)")
+        #expect((DatabaseFailure.freeBytes(near: scratch.db) ?? 0) > 0)
         // A write refused by a quota or `ulimit -f` (an I/O error, not SQLITE_FULL) is not
         // blamed on a removed file alone.
         let write = DatabaseFailure.describe(DatabaseError(resultCode: .SQLITE_IOERR_WRITE, message: "disk I/O error")) ?? ""

@@ -377,6 +377,19 @@ public enum DatabaseFailure {
     static let lastOpened = Mutex<String?>(nil)
 
     /// The message for `error` when it is an SQLite error; nil for any other error.
+    /// Why SQLite said "full", by the space left on the database's disk (nil: unknown).
+    static func fullCause(freeBytes free: Int?) -> (cause: String, fix: String) {
+        guard let free, free > 64 << 20 else { return ("the disk is full", "free space") }
+        return ("a write was refused though the disk has \(free >> 20) MB free (an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`?)", "fix it")
+    }
+
+    /// The bytes free to this user on the file system holding `path` (or its directory).
+    static func freeBytes(near path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 || statvfs(URL(fileURLWithPath: path).deletingLastPathComponent().path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
     /// `databaseRemoved`: the command removed the database it had just created, so there is
     /// nothing to resume.
     public static func describe(_ error: any Error, databaseRemoved: Bool = false) -> String? {
@@ -392,8 +405,11 @@ public enum DatabaseFailure {
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             text += "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
         case .SQLITE_FULL:
-            text += databaseRemoved ? "; the disk is full: nothing was kept (the new database was removed); free space, then run the command again"
-                : "; the disk is full: free space, then `sweep resume` continues where it stopped"
+            // SQLite says "full" for any refused write it cannot tell apart (an immutable file
+            // refused with EPERM on a disk 1% used was "the disk is full").
+            let (cause, fix) = fullCause(freeBytes: lastOpened.withLock { $0 }.flatMap(Self.freeBytes(near:)))
+            text += databaseRemoved ? "; \(cause): nothing was kept (the new database was removed); \(fix), then run the command again"
+                : "; \(cause): \(fix), then `sweep resume` continues where it stopped"
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             text += "; another process held a lock on it for too long (a `sqlite3` shell in a transaction, a backup tool): end it and run the command again (`sweep resume` continues a sweep where it stopped)"
         case .SQLITE_IOERR:
