@@ -219,28 +219,35 @@ import Testing
         #expect(curve.map(\.step) == [1, 2, 3] && curve.map(\.attempt) == [1, 1, retry.attempt])
     }
 
-    /// Under ASHA promotions a failed attempt's checkpoint is kept for a retry only when it is
-    /// a rung end's (the state the trial paused at); one written between rung ends, which may
-    /// hold what failed, is dropped as without promotions.
-    @Test func aFailedAttemptKeepsOnlyARungEndsCheckpoint() throws {
+    /// A retry after an error continues from the trial's last checkpoint (as Ray Tune
+    /// restores a failed trial; it started over from epoch 1), unless the failed attempt
+    /// reported nothing: it may have failed on the checkpoint it resumed from, which the next
+    /// retry leaves out. A rung end's checkpoint (the state the trial paused at) is kept
+    /// either way.
+    @Test func aRetryContinuesFromTheLastCheckpointUnlessTheAttemptReportedNothing() throws {
         let h = try Self.harness(Self.training("""
             pruner: {name: asha, mode: promotion, min_resource: 2, reduction_factor: 2}
             budget: {trials: 4}
-            retry: {retry_errors: true, max_attempts: 3}
+            retry: {retry_errors: true, max_attempts: 4}
             """))
         try h.hello("w1", capabilities: LeasesAheadTests.capable)
         let a = try #require(h.assignment("w1"))
         #expect(try Self.report(h, "w1", a, epoch: 1, value: 0.5)?.action == .continue)
         #expect(h.core.checkpoints.latest(trial: a.trial)?.bytes == [UInt8(a.trial), 1])
-        try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "boom", ready: true)), from: "w1")
+        try h.deliver(.failure(.init(trial: a.trial, attempt: a.attempt, error: "killed by signal 9", ready: true)), from: "w1")
         h.core.removeDroppedArtifacts()
-        #expect(h.core.checkpoints.latest(trial: a.trial) == nil, "a checkpoint between rung ends was kept")
         let retry = try #require(h.assignment("w1"))
-        #expect(retry.trial == a.trial && retry.resume == nil)
+        #expect(retry.trial == a.trial && retry.resume == .init(epoch: 1, checkpoint: [UInt8(a.trial), 1]), "\(String(describing: retry.resume))")
+        // It fails again before a report: the checkpoint it resumed from goes.
+        try h.deliver(.failure(.init(trial: a.trial, attempt: retry.attempt, error: "boom on load", ready: true)), from: "w1")
+        h.core.removeDroppedArtifacts()
+        #expect(h.core.checkpoints.latest(trial: a.trial) == nil, "the checkpoint a failed resume started from was kept")
+        let fresh = try #require(h.assignment("w1"))
+        #expect(fresh.trial == a.trial && fresh.resume == nil)
         // At the rung's end (epoch 2) it pauses; a failure after that keeps the rung end's.
-        #expect(try Self.report(h, "w1", retry, epoch: 1, value: 0.5)?.action == .continue)
-        #expect(try Self.report(h, "w1", retry, epoch: 2, value: 0.6)?.action == .pause)
-        try h.deliver(.failure(.init(trial: retry.trial, attempt: retry.attempt, error: "boom after the pause", ready: true)), from: "w1")
+        #expect(try Self.report(h, "w1", fresh, epoch: 1, value: 0.5)?.action == .continue)
+        #expect(try Self.report(h, "w1", fresh, epoch: 2, value: 0.6)?.action == .pause)
+        try h.deliver(.failure(.init(trial: fresh.trial, attempt: fresh.attempt, error: "boom after the pause", ready: true)), from: "w1")
         h.core.removeDroppedArtifacts()
         #expect(h.core.checkpoints.latest(trial: a.trial)?.bytes == [UInt8(a.trial), 2])
     }

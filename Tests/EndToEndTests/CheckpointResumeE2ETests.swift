@@ -229,6 +229,25 @@ struct CheckpointResumeE2ETests {
         #expect(events.contains { $0.message.contains("unfinished trials start over") }, "\(events.map(\.message))")
     }
 
+    /// A program ended by a signal (the OOM killer's SIGKILL) after 5 epochs, retried
+    /// (`retry_errors`), continues from its last checkpoint: it started over from epoch 1.
+    @Test func aProgramKilledBySignalIsRetriedFromItsLastCheckpoint() throws {
+        let h = try SweepHarness("ckpt-oom")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", Self.commandProgram.replacingOccurrences(
+            of: "    if sweep_client.report(epoch, loss=1.0 / epoch):",
+            with: "    if epoch == 6 and os.environ.get(\"SWEEP_ATTEMPT\") == \"1\": os.kill(os.getpid(), 9)\n    if sweep_client.report(epoch, loss=1.0 / epoch):"))
+        let file = try h.write("s.yaml", commandSweep(study: "oom", command: "[/usr/bin/python3, train.py, \"${args}\"]", trials: 1, epochs: 8)
+            .replacingOccurrences(of: "retry: {max_attempts: 2}", with: "retry: {max_attempts: 2, retry_errors: true}"))
+        let run = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(run.status == 0, "\(run.output)")
+        let attempts = try Self.attempts(h, study: "oom")
+        #expect(attempts.map(\.outcome) == [.fail, .complete] && attempts.last?.resumedFromEpoch == 5, "\(attempts.map { ($0.outcome, $0.resumedFromEpoch ?? -1) })")
+        #expect(h.logText("starts.txt").split(separator: "\n") == ["0 -", "5 5"], "\(h.logText("starts.txt"))")
+        let curve = try Self.curve(h, db: h.db, study: "oom")
+        #expect(curve.map(\.step) == Array(1...8), "\(curve.map(\.step))")
+    }
+
     @Test func killedWorkersCommandTrialStartsAgainFromItsSavedEpoch() throws {
         let h = try SweepHarness("ckpt-command")
         defer { h.cleanUp() }

@@ -132,13 +132,14 @@ extension CoordinatorCore {
         let reportedThisAttempt = trials[f.trial].lease?.objectiveReported ?? false
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
-        // An attempt that raised an error may have checkpointed what caused it: a retry starts
-        // over. Not from a checkpoint of a pause (PBT's boundary, a rung's end) that the trial
-        // paused, was promoted or exploited at (its curve and lineage up to it are recorded):
-        // a retry continues from that, as Ray Tune restores a failed trial. (A checkpoint the
-        // failing attempt wrote between pauses is dropped as before.)
+        // A retry continues from the trial's last checkpoint, as Ray Tune restores a failed
+        // trial: a program the OOM killer ended after 9 epochs started over from epoch 1.
+        // Unless the attempt failed before it reported: it may have failed on the checkpoint
+        // it resumed from, which the retry then leaves out. A checkpoint the trial paused,
+        // was promoted or exploited at (PBT's boundary, a rung's end) is kept either way: its
+        // curve and lineage up to it are recorded.
         let atPause = checkpoints.entries[f.trial].map { pausing?.pauseReason(epoch: $0.epoch, maxEpochs: maxEpochs) != nil } ?? false
-        if !atPause { checkpoints.drop(trial: f.trial) }
+        if !atPause && !reportedThisAttempt { checkpoints.drop(trial: f.trial) }
         if retriesAfterError(f.trial) {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)
