@@ -280,6 +280,29 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(!warnings.contains { $0.worker == "b" }, "\(warnings.map(\.message))")
     }
 
+    /// Two machines with one host name (cloned VMs named `ubuntu`) are told apart by their
+    /// kernels: the good one does not vouch for the broken one, which failed 16 of 20 trials
+    /// and was never held back.
+    @Test func aMachineThatSharesAHostNameDoesNotVouchForAnother() throws {
+        let h = try CoreHarness(sweep(trials: 20, maxAttempts: 1))
+        func hello(_ w: String, boot: String) throws {
+            try h.deliver(.hello(.init(worker: w, host: "ubuntu", pid: 7, version: "t", cores: 2, threads: 1, capabilities: ["training", "synthetic"],
+                                       running: nil, process: ProcessIdentity(machine: "\(boot)/4026531836", pid: 7, startTicks: 100))), from: w)
+        }
+        try hello("good", boot: "boot-a")
+        try hello("bad", boot: "boot-b")
+        let first = try #require(h.assignment("good"))
+        try h.finish("good", first, value: 0.5)
+        for _ in 1...WorkerHealth.quarantineAfter {
+            guard let b = h.assignment("bad") else { break }
+            try h.deliver(.failure(.init(trial: b.trial, attempt: b.attempt, error: "libfoo.so: cannot open shared object file", ready: true)), from: "bad")
+        }
+        let warnings = try h.store.read { try $0.events(studyID: h.core.study.id, kinds: [.warning]) }
+        #expect(warnings.contains { $0.worker == "bad" && $0.message.contains("gets no work until") }, "\(warnings.map(\.message))")
+        try h.deliver(.ready, from: "bad")
+        #expect(h.assignment("bad") == nil)
+    }
+
     /// `good` completes its trials; `bad` fails every one it gets. After three failures in a
     /// row `bad` is held back and its trials run first on `good`; the first of them that
     /// gets further there (here: ends well) has `bad` quarantined.

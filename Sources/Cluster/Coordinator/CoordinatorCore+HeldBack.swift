@@ -9,11 +9,15 @@ extension CoordinatorCore {
     /// by the same parent vouches (local workers of `sweep run`, or of one `--workers-per-host`):
     /// a `sweep worker` started from another shell has its own environment, and one without
     /// the program's failed 14 of 16 trials in 54 ms beside a good one.
+    /// Machines are told apart by their kernels (boot id and pid namespace) where the workers
+    /// said them, not by host name alone: a broken clone named like a good machine failed 16
+    /// of 20 trials, never held back.
     func siblingRunsFine(_ worker: String) -> Bool {
         guard let w = workers[worker] else { return false }
         let parent = w.localProcess?.parentPid
         return workers.contains { other in
             other.key != worker && other.value.host == w.host && other.value.exitedAt == nil && health.runsFine(other.key)
+                && (w.machine == nil || other.value.machine == nil || w.machine == other.value.machine)
                 && (parent == nil || other.value.localProcess?.parentPid == parent)
         }
     }

@@ -118,6 +118,7 @@ extension CoordinatorCore {
                                     peerAddress: peerAddress, joinedAt: workers[identity]?.joinedAt ?? now, lastSeen: now, process: processKey, trial: nil,
                                     idle: false, toldNoWork: false, trialsDone: workers[identity]?.trialsDone ?? 0)
         session.localProcess = process.flatMap { $0.isLocal && $0.observed == .running ? $0 : nil }
+        session.machine = process?.machine
         idleQueue.removeAll { $0 == identity }
         var adopted: TrialRef?
         var cancel: (TrialRef, String)?

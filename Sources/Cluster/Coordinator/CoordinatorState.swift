@@ -62,6 +62,9 @@ struct WorkerSession {
     /// Its process, when it runs on this machine and said which it is: checked on ticks,
     /// so that its exit is seen at once instead of after the liveness timeout.
     var localProcess: ProcessIdentity? = nil
+    /// The kernel and pid namespace it runs in (``ProcessIdentity/machine``), when it said:
+    /// two machines may share a host name (cloned VMs named `ubuntu`).
+    var machine: String? = nil
     /// When its process was first found gone (the messages it sent before may still be on
     /// their way: it is declared dead a moment later).
     var exitedAt: Double? = nil
