@@ -204,9 +204,38 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
             h.now += 10
             try h.tick()
         }
+        // The last attempt was lost to a silent worker: the trial waits for it a while.
+        #expect(try h.trials()[0].state == .stale && !h.core.finished)
+        h.now += CoordinatorCore.heldAtMostSeconds
+        try h.tick()
         let t = try h.trials()[0]
         #expect(t.state == .fail)
         #expect(t.error?.contains("retry limit") == true)
+        #expect(h.core.finished)
+    }
+
+    /// A partition of a few seconds took a trial's last allowed attempt (`max_attempts: 1`):
+    /// it failed at once, and its worker, back 8 s later with the trial still running, was
+    /// told to cancel it. Now the trial waits for its worker, which gets it back.
+    @Test func aTrialOutOfAttemptsWaitsForItsSilentWorker() throws {
+        let h = try CoreHarness(sweep(trials: 1, maxAttempts: 1))
+        try h.hello("w1")
+        let a = try #require(h.assignment("w1"))
+        try h.hello("w2")
+        _ = h.take("w2")
+        h.now += 10
+        try h.deliver(.heartbeat, from: "w2")
+        try h.tick()
+        #expect(try h.trials()[0].state == .stale)
+        // Nobody else gets it meanwhile.
+        try h.deliver(.ready, from: "w2")
+        #expect(h.assignment("w2") == nil)
+        h.now += 8
+        try h.deliver(.hello(.init(worker: "w1", host: "host-w1", pid: 1, version: "t", cores: 2, threads: 1, capabilities: ["training", "synthetic"],
+                                   running: .init(trial: a.trial, attempt: a.attempt, epoch: 0))), from: "w1")
+        #expect(!h.take("w1").contains { if case .cancel = $0 { return true }; return false })
+        try h.finish("w1", a, value: 0.25)
+        #expect(try h.trials()[0].state == .complete && (try h.trials()[0].value) == 0.25)
         #expect(h.core.finished)
     }
 
@@ -351,6 +380,9 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
             h.now += 10
             try h.tick()
         }
+        // (The last ones' trials wait for their silent workers that long.)
+        h.now += CoordinatorCore.heldAtMostSeconds
+        try h.tick()
         #expect(h.core.lostWith.count <= CoordinatorCore.lostWorkersKept, "\(h.core.lostWith.count)")
         #expect(try h.trials().filter { $0.state == .fail }.count >= n - 1)
     }

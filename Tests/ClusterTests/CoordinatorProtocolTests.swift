@@ -461,6 +461,11 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
             }
         }
         _ = goodNext
+        // (Out of attempts, each waits for its silent worker a while, then fails.)
+        h.now += CoordinatorCore.heldAtMostSeconds
+        try h.deliver(.heartbeat, from: "good")
+        try h.deliver(.heartbeat, from: "bad")
+        try h.tick()
         #expect(Set(taken) == Set(failed), "the held trials ran first elsewhere: \(taken) \(failed)")
         #expect(try failed.allSatisfy { try h.trials()[$0].state == .fail }, "lost with their workers")
         #expect(h.core.counters.quarantined == 0)

@@ -54,7 +54,9 @@ extension CoordinatorCore {
     }
 
     /// A lease whose worker is gone: STALE, then re-queued or, past the retry limit, FAIL.
-    func loseLease(trial: Int, reason: String, now: Double, tx: StoreTransaction) throws {
+    /// `waitForItsWorker`: the worker went silent (it may run on, behind a partition): a
+    /// trial out of attempts waits for it a while before it fails (see ``CoordinatorCore/lastChance``).
+    func loseLease(trial: Int, reason: String, waitForItsWorker: Bool = false, now: Double, tx: StoreTransaction) throws {
         guard let lease = trials[trial].lease else { return }
         trials.update(trial) {
             $0.lease = nil
@@ -63,22 +65,37 @@ extension CoordinatorCore {
         checkpoints.abandonUpload(trial) // a part-sent checkpoint of the ended lease
         if workers[lease.worker]?.trial == trial { workers[lease.worker]?.trial = nil }
         workers[lease.worker]?.ahead.removeAll { $0 == trial }
-        try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, start: lease.start(endingAt: now), now: now, tx: tx)
+        try crashed(trial: trial, attempt: lease.attempt, worker: lease.worker, reason: reason, start: lease.start(endingAt: now),
+                    waitForItsWorker: waitForItsWorker, now: now, tx: tx)
     }
 
     /// An attempt that ended without a result: `outcome` STALE counts as a crash against
     /// the retry limit, RETURNED (the coordinator went away) does not.
     func crashed(trial: Int, attempt: Int, worker: String?, reason: String, outcome: AttemptOutcome = .stale, endedAt: Double? = nil,
-                         start: AttemptStart = .asLeased, now: Double, tx: StoreTransaction) throws {
+                         start: AttemptStart = .asLeased, waitForItsWorker: Bool = false, now: Double, tx: StoreTransaction) throws {
         try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, start: start, at: min(endedAt ?? now, now))
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
         if outcome == .stale { trials.update(trial) { $0.crashes += 1 } }
         let crashes = trials[trial].crashes
-        if crashes >= maxAttempts {
-            try fail(trial: trial, attempt: 0, worker: nil, error: "its worker died \(crashes) time(s) (\(reason)); the retry limit is \(maxAttempts) attempts", now: now, tx: tx)
+        let failure = "its worker died \(crashes) time(s) (\(reason)); the retry limit is \(maxAttempts) attempts"
+        if crashes >= maxAttempts && waitForItsWorker && outcome == .stale && worker != nil {
+            // Re-adopted if its worker comes back with it in time (its crash then forgiven);
+            // never handed to another (``isFree``).
+            try requeue(trial, as: .stale, message: "trial \(trial) lost its last allowed attempt \(attempt) with its silent worker: kept for it for \(Int(Self.heldAtMostSeconds)) s, then FAIL", worker: worker, now: now, tx: tx)
+            lastChance[trial] = (now + Self.heldAtMostSeconds, failure, worker!)
+        } else if crashes >= maxAttempts {
+            try fail(trial: trial, attempt: 0, worker: nil, error: failure, now: now, tx: tx)
         } else {
             try requeue(trial, as: .stale, message: "trial \(trial) re-queued after attempt \(attempt) was lost", worker: worker, now: now, tx: tx)
         }
+    }
+
+    /// A trial kept for the silent worker of its last attempt (``CoordinatorCore/lastChance``)
+    /// whose worker did not come back with it: it fails now.
+    func endLastChance(_ trial: Int, now: Double, tx: StoreTransaction) throws {
+        guard let chance = lastChance.removeValue(forKey: trial), let i = pending.firstIndex(of: trial) else { return }
+        pending.remove(at: i)
+        try fail(trial: trial, attempt: 0, worker: nil, error: chance.reason, now: now, tx: tx)
     }
 
     /// Whether `worker` holds the lease of `trial`, whatever its attempt.

@@ -6,7 +6,7 @@ extension CoordinatorCore {
     var returnGraceSeconds: Double { Self.maxReconnectBackoff + 2 * options.heartbeatSeconds }
 
     /// Whether a queued trial may go to any worker (it is not kept for its silent worker).
-    func isFree(_ trial: Int, now: Double) -> Bool { (heldForItsWorker[trial] ?? -.infinity) <= now }
+    func isFree(_ trial: Int, now: Double) -> Bool { lastChance[trial] == nil && (heldForItsWorker[trial] ?? -.infinity) <= now }
 
     /// The trial is taken from the queue: it is kept for nobody now.
     func releaseHold(_ trial: Int) { heldForItsWorker[trial] = nil }

@@ -166,6 +166,11 @@ extension CoordinatorCore {
             && trials[lost.trial].attempt == lost.attempt && trials[lost.trial].lease == nil {
             try tx.forgiveCrash(trialID: trials[lost.trial].rowID, attempt: lost.attempt)
             trials.update(lost.trial) { $0.crashes = max(0, $0.crashes - 1) }
+            lastChance[lost.trial] = nil // (an attempt is left again: it runs)
+        }
+        // Back without it (another process under its id): the last attempt's loss stands.
+        for t in lastChance.keys.sorted() where lastChance[t]?.worker == identity && t != adopted?.trial {
+            try endLastChance(t, now: now, tx: tx)
         }
         workers[identity] = session
         let record = WorkerRecord(worker: identity, host: h.host, pid: h.pid, version: h.version, cores: h.cores,
@@ -206,6 +211,7 @@ extension CoordinatorCore {
     func adopt(_ ref: TrialRef, epoch: Int, worker: String, now: Double, tx: StoreTransaction, how: String) throws {
         orphanAttempts[ref.trial] = nil
         heldForItsWorker[ref.trial] = nil
+        lastChance[ref.trial] = nil
         trials.update(ref.trial) {
             $0.orphanDeadline = nil
             // (An attempt that had reported counts as one that ran, for the give-up.)

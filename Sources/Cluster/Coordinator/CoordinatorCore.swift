@@ -44,6 +44,11 @@ final class CoordinatorCore {
     /// was cancelled on its own worker when that one came back a second later with the
     /// result, and the attempt counted as a crash (a trial FAIL with max_attempts 1).
     var heldForItsWorker: [Int: Double] = [:]
+    /// Trials whose last allowed attempt was lost to a silent worker: kept for that worker
+    /// until this time (a partition heals, and it comes back with the trial), then FAIL with
+    /// the reason. Failed at once, a trial its worker still ran was cancelled when the
+    /// worker came back 8 s later (`max_attempts: 1`).
+    var lastChance: [Int: (until: Double, reason: String, worker: String)] = [:]
     /// Recent hellos by worker id (a loop of them is held back, see ``HelloRecords``).
     var hellos = HelloRecords()
     /// When each worker was last asked who it is (`identify`), for ``shouldAskIdentity(_:now:)``.
@@ -352,7 +357,7 @@ final class CoordinatorCore {
                 heldForItsWorker[t] = now + Self.heldAtMostSeconds
                 lastHoldAt = now
             } else if let t = w.trial, let lease = trials[t].lease, lease.worker == id {
-                try loseLease(trial: t, reason: "worker \(id) \(how)", now: now, tx: tx)
+                try loseLease(trial: t, reason: "worker \(id) \(how)", waitForItsWorker: !exited, now: now, tx: tx)
                 lostWith[id, default: LostAttempts(process: w.process, attempts: [])].attempts.append(TrialRef(trial: t, attempt: lease.attempt))
                 if lostWith.count > Self.lostWorkersKept { forgetLostAttemptsRunAgain() }
             }
@@ -360,6 +365,10 @@ final class CoordinatorCore {
             for a in w.ahead where holdsLease(a, id) {
                 try releaseLease(a, worker: id, reason: "held ahead by worker \(id), which \(how) before starting it", now: now, tx: tx)
             }
+        }
+        // A last attempt's worker that did not come back in time: the trial fails now.
+        for (t, chance) in lastChance.sorted(by: { $0.key < $1.key }) where now >= chance.until {
+            try endLastChance(t, now: now, tx: tx)
         }
         for t in trials.orphans.sorted() where judgeLiveness && now >= trials[t].orphanDeadline ?? .infinity {
             trials.update(t) { $0.orphanDeadline = nil }
