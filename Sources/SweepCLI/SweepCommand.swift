@@ -57,6 +57,7 @@ public struct SweepCommand: ParsableCommand {
         }
         do {
             try checkHelpTopic(arguments ?? Array(CommandLine.arguments.dropFirst()))
+            try checkCommandName(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(DashboardFlags.normalize(ArgumentFixes.trialsFromTheEnd(
                 ArgumentFixes.joinDashedValues(ArgumentFixes.joinNegativeNumbers(arguments ?? Array(CommandLine.arguments.dropFirst()))))))
             try command.run()
@@ -135,6 +136,19 @@ public struct SweepCommand: ParsableCommand {
             command = sub
             path += " " + name
         }
+    }
+
+    /// A first word that names no command: ArgumentParser took it for an argument of the
+    /// root and said "Unknown option '--db'" or "2 unexpected arguments" (for `sweep bestt`).
+    static func checkCommandName(_ arguments: [String]) throws {
+        guard let name = arguments.first, !name.hasPrefix("-"), name != "help" else { return }
+        let commands = SweepCommand.configuration.subcommands
+        guard !commands.contains(where: { $0._commandName == name || $0.configuration.aliases.contains(name) }) else { return }
+        // Where what other tools have as a command of its own is here.
+        let elsewhere = ["importance": "parameter importance is in `sweep report STUDY` (its Numbers table and figures)"]
+        let meant = closestName(to: name, in: commands.map { $0._commandName } + elsewhere.keys)
+        let hint = meant.map { elsewhere[$0].map { "; " + $0 } ?? " (did you mean '\($0)'?)" } ?? ""
+        throw UsageError("unknown command '\(name)'\(hint); `sweep --help` lists the commands")
     }
 
     /// Raises the soft limit on open descriptors to the hard one (at most 65,536), as servers

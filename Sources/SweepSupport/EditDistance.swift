@@ -19,3 +19,18 @@ public func editDistance(_ a: String, _ b: String) -> Int {
     }
     return prev[b.count]
 }
+
+/// The known name closest to `name`, for a "did you mean": one it abbreviates (3 letters or
+/// more), else the nearest by edit distance if that is close enough to be a typo.
+public func closestName(to name: String, in candidates: some Collection<String>) -> String? {
+    let lower = name.lowercased()
+    if lower.count >= 3, let prefixed = candidates.filter({ $0.lowercased().hasPrefix(lower) }).min(by: { $0.count < $1.count }) {
+        return prefixed
+    }
+    var best: (String, Int)?
+    for c in candidates {
+        let d = editDistance(lower, c.lowercased())
+        if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
+    }
+    return best?.0
+}

@@ -62,6 +62,7 @@ import Testing
             Case(input: "Unknown sort metric", arguments: ["trials", "s", "--db", "study.db", "--sort", "nosuchmetric"]),
             Case(input: "`--connect` is not an endpoint", arguments: ["worker", "--connect", "notaurl"]),
             Case(input: "Unknown option", arguments: ["trials", "s", "--db", "study.db", "--bogus"]),
+            Case(input: "Misspelt command", arguments: ["bestt", "s", "--db", "study.db"]),
         ]
     }
 

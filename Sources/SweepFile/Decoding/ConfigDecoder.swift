@@ -122,7 +122,7 @@ struct NodeDecoder: Decoder {
             let chosen = (Key.self as? any OptionKeysChosenByName.Type)?.keys(forName: name)
             for entry in entries where !known.contains(entry.key) {
                 let candidates = chosen ?? known.sorted()
-                let hint = closest(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
+                let hint = closestName(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
                     ?? "; expected one of: \(candidates.joined(separator: ", "))"
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [AnyKey(stringValue: entry.key)], debugDescription: "unknown key '\(entry.key)'\(hint)"))
             }
@@ -160,7 +160,7 @@ private func allKeyStrings<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<S
 /// The name among `candidates` that `name` likely means: for messages about names a program
 /// or a data file gives (metrics, columns), which are written in more ways than a typo
 /// (`val/acc`, `val_acc`, `valAcc`; `val_acc` for `val_accuracy`). The same letters and
-/// digits, then one such name beginning or ending the other, then ``closest(to:in:)``.
+/// digits, then one such name beginning or ending the other, then ``closestName(to:in:)``.
 public func likelyMeant(_ name: String, among candidates: some Collection<String>) -> String? {
     func letters(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
     let wanted = letters(name)
@@ -180,23 +180,9 @@ public func likelyMeant(_ name: String, among candidates: some Collection<String
         return min(given.count, wanted.count) >= 3 && (given.hasPrefix(wanted) || wanted.hasPrefix(given) || given.hasSuffix(wanted) || wanted.hasSuffix(given))
     }
     if let best = overlapping.min(by: { editDistance(letters($0), wanted) < editDistance(letters($1), wanted) }) { return best }
-    return closest(to: name, in: sorted)
+    return closestName(to: name, in: sorted)
 }
 
-/// The known name closest to `name`: one it abbreviates, else the nearest by edit distance
-/// if that is close enough to be a typo.
-func closest(to name: String, in candidates: some Collection<String>) -> String? {
-    let lower = name.lowercased()
-    if lower.count >= 3, let prefixed = candidates.filter({ $0.lowercased().hasPrefix(lower) }).min(by: { $0.count < $1.count }) {
-        return prefixed
-    }
-    var best: (String, Int)?
-    for c in candidates {
-        let d = editDistance(name.lowercased(), c.lowercased())
-        if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
-    }
-    return best?.0
-}
 
 /// Scalar conversions shared by the containers, with the messages users see.
 enum ScalarDecoding {

@@ -1,4 +1,5 @@
 import Search
+import SweepSupport
 
 /// A searched parameter as written in a sweep file: where it is, and what it draws.
 public struct ParameterSpec: Hashable, Sendable {
@@ -239,7 +240,7 @@ enum ParameterExtraction {
                 guard let j = byName[w.parentReference] ?? byPath[w.parentReference] else {
                     if unresolvable.contains(w.parentReference) { continue }
                     // (Not the parameter itself: a parameter cannot depend on itself.)
-                    let hint = closest(to: w.parentReference, in: byName.keys.filter { $0 != p.name }).map { "; did you mean '\($0)'?" }
+                    let hint = closestName(to: w.parentReference, in: byName.keys.filter { $0 != p.name }).map { "; did you mean '\($0)'?" }
                         ?? "; searched parameters are: \(raw.map(\.name).joined(separator: ", "))"
                     problems.append(ConfigError(mark: w.mark, path: p.path.appending("when"), message: "condition on unknown parameter '\(w.parentReference)'\(hint)"))
                     continue

@@ -1,4 +1,5 @@
 import Search
+import SweepSupport
 
 /// The distribution a search range names by its key.
 enum RangeKind {
@@ -62,7 +63,7 @@ struct RangeParser {
             // `{beta: 0.9, eps: 1.0e-8}`: a group whose value is named like a range keyword.
             let group = kindEntry.value.elements == nil && kind != .fixed
                 ? "; if this is a group of values with one named '\(kindEntry.key)', write that one as '\(kindEntry.key): {fixed: \(kindEntry.value.literal)}'" : nil
-            let hint = group ?? closest(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
+            let hint = group ?? closestName(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
                 ?? "; a range allows only one distribution plus step (or q, or probabilities), name and when"
             throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
         }

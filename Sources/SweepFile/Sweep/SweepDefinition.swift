@@ -93,7 +93,7 @@ public struct SweepDefinition: Sendable {
             let counterpart = TrainingMetric(task == .regression ? .r2 : .accuracy, on: known.split).name
             return "'\(metric)' exists only for \(known.kind.availability), this sweep's data is task: \(task.rawValue); did you mean '\(counterpart)'? Its trials report: \(list)"
         }
-        let hint = closest(to: metric, in: reported).map { "; did you mean '\($0)'?" } ?? ""
+        let hint = closestName(to: metric, in: reported).map { "; did you mean '\($0)'?" } ?? ""
         return "unknown metric '\(metric)'\(hint); trials report: \(list)"
     }
 
@@ -168,7 +168,7 @@ public struct SweepDefinition: Sendable {
             var message = "unknown section '\(e.key)'"
             if task == .synthetic && trainingKeys.contains(e.key) {
                 message = "'\(e.key)' does not apply to a synthetic sweep (it has a 'synthetic' section)"
-            } else if let hint = closest(to: e.key, in: allowed) {
+            } else if let hint = closestName(to: e.key, in: allowed) {
                 message += "; did you mean '\(hint)'?"
             } else {
                 message += "; expected one of: \(allowed.joined(separator: ", "))"
@@ -370,7 +370,7 @@ public struct SweepDefinition: Sendable {
         var conditionalValues: [ConditionalValueSpec] = []
         for c in rawConditional where !unresolvable.contains(c.parentReference) {
             guard let parent = parameters.first(where: { $0.parameter.name == c.parentReference || $0.path.description == c.parentReference }) else {
-                let hint = closest(to: c.parentReference, in: parameters.map(\.parameter.name)).map { "; did you mean '\($0)'?" }
+                let hint = closestName(to: c.parentReference, in: parameters.map(\.parameter.name)).map { "; did you mean '\($0)'?" }
                     ?? "; searched parameters are: \(parameters.map(\.parameter.name).joined(separator: ", "))"
                 throw ConfigError(mark: c.whenMark, path: c.path.appending("when"), message: "condition on unknown parameter '\(c.parentReference)'\(hint)")
             }

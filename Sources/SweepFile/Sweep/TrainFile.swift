@@ -1,4 +1,5 @@
 import Training
+import SweepSupport
 
 /// A file for `sweep train`: one fixed configuration (`seed`, `data`, `model`, `training`).
 ///
@@ -22,7 +23,7 @@ public enum TrainFile {
             }
             let allowed = SweepDefinition.trainingKeys + SweepDefinition.sweepKeys
             for e in entries where !allowed.contains(e.key) {
-                let hint = closest(to: e.key, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of: \(allowed.joined(separator: ", "))"
+                let hint = closestName(to: e.key, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of: \(allowed.joined(separator: ", "))"
                 throw ConfigError(mark: e.keyMark, path: ConfigPath([.key(e.key)]), message: "unknown section '\(e.key)'\(hint)")
             }
             let template = ConfigNode(.mapping(entries.filter { SweepDefinition.trainingKeys.contains($0.key) }), mark: root.mark)

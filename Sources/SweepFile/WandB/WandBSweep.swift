@@ -391,7 +391,7 @@ public enum WandBSweep {
         var dist: String
         if case .string(let d)? = node["distribution"]?.value {
             guard distributions[d] != nil else {
-                let hint = closest(to: d, in: distributions.keys).map { "; did you mean '\($0)'?" } ?? "; W&B's are \(distributions.keys.sorted().joined(separator: ", "))"
+                let hint = closestName(to: d, in: distributions.keys).map { "; did you mean '\($0)'?" } ?? "; W&B's are \(distributions.keys.sorted().joined(separator: ", "))"
                 throw ConfigError(mark: node["distribution"]?.mark, path: path.appending("distribution"), message: "unknown W&B distribution '\(d)'\(hint)")
             }
             dist = d

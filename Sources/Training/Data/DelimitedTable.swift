@@ -666,13 +666,6 @@ enum FastFloat {
     }
 }
 
-/// The candidate nearest to `name` by edit distance, if it is close (for "did you mean").
-func closestName(to name: String, in candidates: [String]) -> String? {
-    let lower = name.lowercased()
-    let best = candidates.map { ($0, editDistance(lower, $0.lowercased())) }.min { $0.1 < $1.1 }
-    guard let best, best.1 <= max(2, name.count / 3) else { return nil }
-    return best.0
-}
 
 /// The texts a table writes for a missing value: never a number, nor a column's name.
 public enum MissingValueText {
