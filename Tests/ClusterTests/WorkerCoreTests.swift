@@ -574,6 +574,26 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
         #expect(sends(h.runner(.forward(result(3)))) == [result(3)])
     }
 
+    /// While a data set comes in, a chunk may take longer than the silence window (8 s for
+    /// 1 MiB at 1 Mbit/s, heartbeats queued behind it): the worker reconnected mid-chunk, again
+    /// and again, and every trial failed. It allows 20 s then, and the usual window after.
+    @Test func aSlowChunkIsWaitedForBeyondTheSilenceWindow() {
+        func dropped(_ actions: [WorkerCore.Action]) -> Bool {
+            actions.contains { if case .log(_, let text) = $0 { return text.contains("went silent") } else { return false } }
+        }
+        var h = WorkerHarness()
+        h.runningTrial()
+        _ = h.runner(.forward(.dataRequest(DataRequest(fingerprint: "f", file: 0, offset: 0))))
+        #expect(!dropped(h.tick(after: 8)), "dropped within the transfer's allowance")
+        _ = h.receive(.data(.chunk(DataChunk(fingerprint: "f", file: 0, offset: 0, bytes: [1]))))
+        #expect(!dropped(h.tick(after: 15)))
+        #expect(dropped(h.tick(after: 6)), "a coordinator silent past the allowance is still taken for gone")
+        // Without a transfer, the usual window (3 s here).
+        var g = WorkerHarness()
+        g.runningTrial()
+        #expect(dropped(g.tick(after: 3.5)))
+    }
+
     @Test func aFailureOrAHandBackAfterTheLastReportSendsItOnItsOwnFirst() {
         var h = running(Self.taking)
         _ = h.runner(.lastReport(Self.last))

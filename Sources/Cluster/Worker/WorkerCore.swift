@@ -141,6 +141,18 @@ struct WorkerCore {
     // The coordinator's `welcome` sets the timing both sides use.
     private(set) var heartbeatMs: Int
     private(set) var silence: Double
+    /// When a data set's chunks were last asked for or received.
+    private var transferActiveAt = -Double.infinity
+    /// The silence allowed while a data set comes in: one 1 MiB chunk takes 8 s at 1 Mbit/s,
+    /// and heartbeats queue behind it. Within the normal silence, a slow link never got a
+    /// chunk through (reconnect, ask again, reconnect: every trial failed); with it, links
+    /// down to about 0.4 Mbit/s work (docs/limits.md).
+    static let transferSilenceSeconds = 20.0
+
+    /// The silence after which the coordinator is taken for gone, now.
+    private func silenceLimit(now: Double) -> Double {
+        now - transferActiveAt < Self.transferSilenceSeconds ? max(silence, Self.transferSilenceSeconds) : silence
+    }
 
     init(options: WorkerOptions, identity: Identity, now: Double) {
         self.options = options
@@ -157,7 +169,7 @@ struct WorkerCore {
     func nextDeadline(now: Double) -> Double {
         var next = now + 0.1
         if socketOpen {
-            next = min(next, lastSent + Double(heartbeatMs) / 1000, lastHeard + silence)
+            next = min(next, lastSent + Double(heartbeatMs) / 1000, lastHeard + silenceLimit(now: now))
         } else {
             next = min(next, reconnectAt)
         }
@@ -219,8 +231,8 @@ struct WorkerCore {
         if let limit = options.giveUpAfterSeconds, now - lastContact > limit {
             return out + [.exit(summary("no coordinator at \(options.connect) for \(Int(limit)) s\(keyHint)", failed: true))]
         }
-        if socketOpen && now - lastHeard > silence {
-            dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silence)) s" : "no answer from \(options.connect)\(keyHint)", now: now, into: &out)
+        if socketOpen && now - lastHeard > silenceLimit(now: now) {
+            dropSocket(welcomed ? "the coordinator went silent for \(String(format: "%g", silenceLimit(now: now))) s" : "no answer from \(options.connect)\(keyHint)", now: now, into: &out)
             return out
         }
         if socketOpen && !welcomed && lastHeard > saidHelloAt && now - saidHelloAt >= silence {
@@ -388,6 +400,7 @@ struct WorkerCore {
         case .heartbeat?:
             break
         case .data(let reply)?:
+            transferActiveAt = now
             keepReceipt(of: message)
             if current?.running == true { out.append(.toRunner(.data(reply))) }
         case .checkpoint(let reply)?:
@@ -515,6 +528,7 @@ struct WorkerCore {
         case .report, .result, .failure, .ready, .dataRequest, .checkpoint, .receipts: guard welcomed else { return }
         case .hello, .heartbeat, .bye: break
         }
+        if case .dataRequest = m { transferActiveAt = now }
         if case .receipts = m {
             unsentReceipts.removeAll()
         } else if !unsentReceipts.isEmpty, m.attach(receipts: unsentReceipts) {
