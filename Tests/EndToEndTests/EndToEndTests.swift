@@ -363,6 +363,15 @@ import ZeroMQ
         #expect(log.contains("keys/authorized_workers changed: 1 worker key(s) accepted (1 added, 1 revoked"), "\(log)")
         #expect(log.contains("closed the connection of worker first") && log.contains("rejected a CURVE connection from 127.0.0.1"), "\(log)")
         #expect(stoppedAt < 300 && doneBy("first") == 300, "\(stoppedAt) \(doneBy("first"))")
+        // It left when its key was revoked, its trial handed back: no attempt counted a crash
+        // (it was lost as silent seconds later, using up one of its trial's attempts).
+        let (left, outcomes) = try h.reader().read { q in
+            let s = try q.requireStudy(named: "rk")
+            return (try q.events(studyID: s.id, kinds: [.workerLeft]).map(\.message),
+                    try q.trials(studyID: s.id).flatMap { try q.attempts(trialID: $0.id).map(\.outcome) })
+        }
+        #expect(left.contains { $0.hasPrefix("worker first left: its key ") && $0.hasSuffix(" was revoked") }, "\(left)")
+        #expect(!outcomes.contains(.stale), "\(outcomes.filter { $0 != .complete })")
     }
 
     /// `sweep run --keys` starts its local workers with an authorized worker key of that

@@ -365,6 +365,11 @@ public final class Coordinator {
                         cutOff.insert(fd)
                     }
                     log.limited(.warning, key: "revoked-\(key)", "closed the connection of worker \(id.prefix(64)) (\(m.peerAddress ?? "?")): its key \(key) was revoked")
+                    // It left with its trial handed back (RETURNED, no attempt used up): it was
+                    // lost as silent seconds later, and the trial counted a crash.
+                    if core.workers[id] != nil, !batch.contains(where: { entry in entry.id == id && { if case .success(.bye) = entry.message { true } else { false } }() }) {
+                        batch.append((id, m.peerAddress, .success(.bye(.init(reason: "its key \(key) was revoked")))))
+                    }
                     continue
                 }
                 if let key = m.userID, !key.isEmpty, !keyOfWorker.admit(id, key: key, connected: core.workers) {
