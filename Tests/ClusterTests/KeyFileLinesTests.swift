@@ -13,3 +13,21 @@ struct KeyFileLinesTests {
         #expect(lines.map(\.0) == [2, 4, 5] && lines.map(\.1) == ["alpha = A", "beta = B", "gamma = C"], "\(lines)")
     }
 }
+
+/// A worker key name that is not in the directory names those that are (`sweep keygen
+/// --workers 4` makes worker-1 ... worker-4; the default name `worker` was said to be "no
+/// such file" alone).
+struct WorkerKeyNameTests {
+    @Test func aMissingWorkerKeyNamesThePresentOnes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-keyname-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let keys = try KeyDirectory.generate(at: path, workerNames: ["worker-1", "worker-2"])
+        #expect(throws: Never.self) { _ = try keys.workerKeys(name: "worker-2") }
+        do {
+            _ = try keys.workerKeys(name: "worker")
+            Issue.record("a missing key was read")
+        } catch {
+            #expect("\(error)".contains("workers/worker.key: no such file; this directory has the worker key(s) worker-1, worker-2: choose one with --key-name"), "\(error)")
+        }
+    }
+}

@@ -669,6 +669,24 @@ func processExists(_ pid: Int32) -> Bool {
         #expect(deaths.isEmpty, "\(all.map(\.message))")
         #expect(h.waitFor(timeout: 10) { !worker.isRunning })
     }
+
+    /// The example worker speaks CURVE with Sweep's key files: beyond loopback a coordinator
+    /// takes nothing else, and it printed nothing and never left.
+    @Test func pythonExampleWorkerUsesCurveKeysAndLeavesWhenRefused() throws {
+        let h = try SweepHarness("py-worker-curve")
+        defer { h.cleanUp() }
+        #expect(try h.run(["keygen", "--out", "keys", "--workers", "1"]).status == 0)
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let file = try h.write("s.yaml", syntheticSweep(study: "pc", trials: 3, epochs: 2, sleep: 0.05))
+        let coordinator = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--keys", "keys", "--no-progress"], log: "coordinator.log")
+        defer { if coordinator.isRunning { coordinator.terminate() } }
+        let script = repositoryRoot.appendingPathComponent("cluster/python-worker/sweep_worker.py").path
+        let run = try h.run("/usr/bin/python3", [script, "--connect", endpoint, "--id", "py-curve", "--keys", h.path("keys")], timeout: 120)
+        #expect(run.status == 0 && run.output.contains("worker py-curve: 3 trial(s) done"), "\(run.output)\n\(h.logText("coordinator.log"))")
+        #expect(h.waitFor(timeout: 30) { !coordinator.isRunning })
+        let trials = try trialsAndCurves(h, "pc")
+        #expect(trials.count == 3 && trials.allSatisfy { $0.0.state == .complete })
+    }
 }
 
 /// The repository root (for sweeps/ and clients/).

@@ -11,6 +11,7 @@ talks to it through two queues.
 
     apt-get install python3-zmq   (or: pip install pyzmq)
     python3 sweep_worker.py --connect tcp://127.0.0.1:5555 [--id py-1] [--max-trials N]
+                            [--keys DIR --key-name NAME]   (CURVE, as `sweep worker`)
 """
 import argparse
 import json
@@ -56,9 +57,10 @@ class Network(threading.Thread):
     heartbeat interval whatever training does, reconnects with back-off when the
     coordinator goes silent, and passes messages through two queues."""
 
-    def __init__(self, endpoint, worker_id, hello):
+    def __init__(self, endpoint, worker_id, hello, curve=None):
         super().__init__(name="sweep-network", daemon=True)
         self.endpoint = endpoint
+        self.curve = curve  # (public, secret, server) Z85 keys, or None
         self.id = worker_id
         self.hello = hello  # called for each (re)connect; names the running trial
         self.ctx = zmq.Context()
@@ -88,6 +90,9 @@ class Network(threading.Thread):
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt_string(zmq.ROUTING_ID, self.id)
+        if self.curve:
+            public, secret, server = self.curve
+            self.sock.curve_publickey, self.sock.curve_secretkey, self.sock.curve_serverkey = public, secret, server
         self.sock.connect(self.endpoint)
         self.last_heard = time.time()
         self._send_now(self.hello())
@@ -141,12 +146,12 @@ class Network(threading.Thread):
 class Worker:
     """The training side: runs trials on the main thread while `Network` keeps talking."""
 
-    def __init__(self, endpoint, worker_id, max_trials):
+    def __init__(self, endpoint, worker_id, max_trials, curve=None):
         self.id = worker_id
         self.max_trials = max_trials
         self.done = 0
         self.current = None  # (trial, attempt, epoch)
-        self.net = Network(endpoint, worker_id, self.hello)
+        self.net = Network(endpoint, worker_id, self.hello, curve)
 
     def hello(self):
         c = self.current
@@ -208,6 +213,8 @@ class Worker:
                 return
             if m["type"] == "error":
                 raise SystemExit(f"coordinator refused a message: {m['message']}")
+            if m["type"] in ("refuse", "quarantine"):  # no work for this worker: exit non-zero
+                raise SystemExit(f"coordinator: {m['type']}: {m['reason']}")
             if m["type"] != "assign":
                 continue
             state, value, epochs = self.run_trial(m)
@@ -229,15 +236,28 @@ class Worker:
         self.net.send({"type": "bye", "reason": "SIGTERM"})
 
 
+def read_keys(directory, name):
+    """(public, secret, server) from Sweep's key files: `public = KEY` / `secret = KEY` lines."""
+    def fields(path):
+        with open(path) as f:
+            pairs = (line.split("=", 1) for line in (l.strip() for l in f) if line and not line.startswith("#") and "=" in line)
+            return {k.strip(): v.strip().encode() for k, v in pairs}
+    mine = fields(os.path.join(directory, "workers", name + ".key"))
+    server = fields(os.path.join(directory, "coordinator.pub"))["public"]
+    return mine["public"], mine["secret"], server
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--connect", required=True)
     ap.add_argument("--id", default=f"py-{socket.gethostname()}-{os.getpid()}")
     ap.add_argument("--max-trials", type=int)
+    ap.add_argument("--keys", help="a directory made by `sweep keygen` (CURVE): coordinator.pub and workers/NAME.key")
+    ap.add_argument("--key-name", default="worker")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    w = Worker(args.connect, args.id, args.max_trials)
+    w = Worker(args.connect, args.id, args.max_trials, curve=read_keys(args.keys, args.key_name) if args.keys else None)
     w.run()
     print(f"worker {args.id}: {w.done} trial(s) done")
 

@@ -642,7 +642,7 @@ public final class Coordinator {
                 }
             } else {
                 pendingFailure = e.event.contains(.handshakeFailedAuth) ? "authentication refused"
-                    : e.event.contains(.handshakeFailedProtocol) ? "wrong security mechanism or protocol (e.g. a client without CURVE)" : "handshake failed (for example a client without CURVE keys, or not speaking ZeroMQ)"
+                    : e.event.contains(.handshakeFailedProtocol) ? "wrong security mechanism or protocol (a client without CURVE keys, or one whose coordinator.pub is another coordinator's key)" : "handshake failed (for example a client without CURVE keys, or not speaking ZeroMQ)"
             }
         }
     }

@@ -66,7 +66,16 @@ public struct KeyDirectory: Sendable {
 
     /// A worker's keys and the coordinator's public key.
     public func workerKeys(name: String) throws -> WorkerCurveKeys {
-        let pair = try Self.readPair(workerKeyFile(name))
+        let file = workerKeyFile(name)
+        if !FileManager.default.fileExists(atPath: file) {
+            // Name the keys that are there (`sweep keygen --workers N` makes worker-1, ...).
+            let present = ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/workers")) ?? [])
+                .filter { $0.hasSuffix(".key") }.map { String($0.dropLast(4)) }.sorted()
+            if !present.isEmpty {
+                throw SecurityError.badKeyFile(path: file, reason: "no such file; this directory has the worker key(s) \(present.prefix(10).joined(separator: ", "))\(present.count > 10 ? ", ..." : ""): choose one with --key-name")
+            }
+        }
+        let pair = try Self.readPair(file)
         let server = try Self.readFields(coordinatorPublicFile)
         guard let serverKey = server["public"]?.value else {
             throw SecurityError.badKeyFile(path: coordinatorPublicFile, reason: "no 'public = ...' line")
