@@ -145,11 +145,13 @@ public final class DashboardServer: Sendable {
             guard ["best", "last"].contains(String(given)) || Int(given) != nil else {
                 return Self.badRequest("which trial? n is a number, best, last, or -1, -2, ... counted from the end")
             }
-            guard let n = try await Self.offload({ try feed.trialNumber(String(name), choice: String(given)) }) else {
-                return Self.notFound("study '\(name)' has no trial \(given)")
+            return await Self.answer {
+                guard let n = try feed.trialNumber(String(name), choice: String(given)) else {
+                    return Self.notFound("study '\(name)' has no trial \(given)")
+                }
+                let target = "/trial?study=" + (String(name).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? String(name)) + "&n=\(n)"
+                return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
             }
-            let target = "/trial?study=" + (String(name).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? String(name)) + "&n=\(n)"
-            return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
         }
         router.get("/compare") { request, _ in
             Self.html(DashboardPages.compare(request.uri.queryParameters[values: "study"].map(String.init)))
@@ -176,19 +178,19 @@ public final class DashboardServer: Sendable {
                 guard ["best", "last"].contains(given) || number != nil else {
                     return Self.badRequest("which trial? n is a number, best, last, or -1, -2, ... counted from the end")
                 }
-                number = try await Self.offload { try feed.trialNumber(String(name), choice: given) }
+                do { number = try await Self.offload { try feed.trialNumber(String(name), choice: given) } } catch { return Self.unavailable(error) }
             }
             guard let n = number else { return Self.notFound("study '\(name)' has no trial \(given)") }
             return try await Self.json(missing: "no trial \(n) in a study named '\(name)'") { try feed.trial(String(name), number: n) }
         }
         router.get("/api/figures") { [feed] request, _ in
             guard let name = request.uri.queryParameters["name"] else { return Self.badRequest("pass ?name=STUDY") }
-            let html = try await Self.offload { try feed.figures(String(name)) }
-            return html.map { Self.respond($0, type: "text/html; charset=utf-8") } ?? Self.notFound("no study named \(name)")
+            return await Self.answer {
+                try feed.figures(String(name)).map { Self.respond($0, type: "text/html; charset=utf-8") } ?? Self.notFound("no study named \(name)")
+            }
         }
         router.get("/metrics") { [self] _, _ in
-            let text = try await Self.offload { try self.metricsText() }
-            return Self.respond(text, type: "text/plain; version=0.0.4; charset=utf-8")
+            return await Self.answer { Self.respond(try self.metricsText(), type: "text/plain; version=0.0.4; charset=utf-8") }
         }
         router.get("/api/coordinator") { [self] _, _ in
             // Which study this process's coordinator runs (null: none, as `sweep dashboard`).
@@ -293,12 +295,21 @@ public final class DashboardServer: Sendable {
         do {
             answer = try await offload(make)
         } catch {
-            // Said, not an empty 500: the page shows why (a database removed, or replaced by
-            // something that is not one), and that the dashboard itself answers.
-            return respond("cannot read the database: \(error)\n", type: "text/plain; charset=utf-8", status: .serviceUnavailable)
+            return unavailable(error)
         }
         guard let data = answer else { return notFound(missing) }
         return Response(status: .ok, headers: headers("application/json"), body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Said, not an empty 500: the page shows why (a database removed, or replaced by
+    /// something that is not one), and that the dashboard itself answers.
+    static func unavailable(_ error: any Error) -> Response {
+        respond("cannot read the database: \(error)\n", type: "text/plain; charset=utf-8", status: .serviceUnavailable)
+    }
+
+    /// `work`'s answer, or 503 with the reason when the database cannot be read.
+    static func answer(_ work: @escaping @Sendable () throws -> Response) async -> Response {
+        do { return try await offload(work) } catch { return unavailable(error) }
     }
 
     static func html(_ s: String) -> Response { respond(s, type: "text/html; charset=utf-8") }

@@ -55,7 +55,17 @@ final class StudyFeed: Sendable {
         let r = try reader.withLock { r -> StoreReader in
             try current(&r) { try SweepStore.openReadOnly(path: databasePath) }
         }
+        sawDatabase.store(true, ordering: .relaxed)
         return try r.read(body)
+    }
+
+    /// Whether the database file is there: false before a sweep created it; an error once it
+    /// was read and is gone (every answer says so with 503: a study page said "no study
+    /// named ...", and the list of studies was empty).
+    func databasePresent() throws -> Bool {
+        if FileManager.default.fileExists(atPath: databasePath) { return true }
+        if sawDatabase.load(ordering: .relaxed) { throw StoreError.notFound("the database \(databasePath) was removed (or moved) since the dashboard read it") }
+        return false
     }
 
     /// Runs one write transaction on the dashboard's write connection.
@@ -150,10 +160,7 @@ final class StudyFeed: Sendable {
 
     func studies() throws -> Data {
         // Before a sweep created the database: no studies yet.
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            if sawDatabase.load(ordering: .relaxed) { throw StoreError.notFound("the database \(databasePath) was removed (or moved) since the dashboard read it") }
-            return Data("[]".utf8)
-        }
+        guard try databasePresent() else { return Data("[]".utf8) }
         let data: Data
         do {
             data = try cached("studies") {
@@ -164,7 +171,6 @@ final class StudyFeed: Sendable {
         } catch StoreError.emptyDatabase {
             data = Data("[]".utf8) // as `sweep studies` lists an empty database: no studies
         }
-        sawDatabase.store(true, ordering: .relaxed)
         return data
     }
 
@@ -176,7 +182,7 @@ final class StudyFeed: Sendable {
     /// as long as the reread took), whole at most every `fullRereadAge` seconds (and
     /// `costFactor` times its cost); pages polling in between share the cached answers.
     func study(_ name: String, since: String? = nil) throws -> Data? {
-        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
+        guard try databasePresent() else { return nil }
         do {
             return try computing.withLock { _ in
                 let now = Date().timeIntervalSince1970
@@ -226,7 +232,7 @@ final class StudyFeed: Sendable {
     }
 
     func trial(_ name: String, number: Int) throws -> Data? {
-        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
+        guard try databasePresent() else { return nil }
         do {
             return try cached("trial:\(name):\(number)") {
                 try Self.encode(try read { q -> TrialDetail in
@@ -243,7 +249,7 @@ final class StudyFeed: Sendable {
     /// `best` (the best complete trial), `last`, `-1`, `-2`, ... counted from the end; nil
     /// when there is no such study or trial.
     func trialNumber(_ name: String, choice: String) throws -> Int? {
-        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
+        guard try databasePresent() else { return nil }
         return try read { q -> Int? in
             guard let s = try q.study(named: name) else { return nil }
             let count = try q.stateCounts(studyID: s.id).values.reduce(0, +)
@@ -259,7 +265,7 @@ final class StudyFeed: Sendable {
 
     /// The report's server-drawn figures of study `name` (nil if missing), as one HTML fragment.
     func figures(_ name: String) throws -> String? {
-        guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
+        guard try databasePresent() else { return nil }
         do {
             // The heaviest answer (every plot of the report) and the page asks for it at most
             // every 4 s: computed at most every 3 s, however many pages are open.
@@ -277,7 +283,7 @@ final class StudyFeed: Sendable {
     /// Trials by state per study, straight from the database (for `/metrics`).
     func stateCounts() throws -> [(study: String, phase: StudyPhase, counts: [TrialState: Int])] {
         // A dashboard may start before its database: no study yet, nothing to count.
-        guard FileManager.default.fileExists(atPath: databasePath) else { return [] }
+        guard try databasePresent() else { return [] }
         return try read { q in
             try q.studies().map { ($0.name, StudyPhase.of($0, databasePath: databasePath), try q.stateCounts(studyID: $0.id)) }
         }

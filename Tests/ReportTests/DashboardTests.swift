@@ -245,8 +245,12 @@ import Testing
         // were served on, and the new ones were "not found").
         // Removed, it is said to be (an empty list hid it), by a dashboard that answers.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: s.db + suffix) }
-        let gone = HTTP.request(base + "/api/studies")
-        #expect(gone?.status == 503 && gone?.body.contains("cannot read the database: the database \(s.db) was removed (or moved) since the dashboard read it") == true, "\(String(describing: gone))")
+        // Every answer that reads it says so: a study page said "no study named 'demo'",
+        // /metrics answered 200 with nothing.
+        for path in ["/api/studies", "/api/study?name=demo", "/api/trial?study=demo&n=0", "/api/trial?study=demo&n=best", "/api/figures?name=demo", "/metrics", "/trial?study=demo&n=last"] {
+            let gone = HTTP.request(base + path)
+            #expect(gone?.status == 503 && gone?.body.contains("cannot read the database: the database \(s.db) was removed (or moved) since the dashboard read it") == true, "\(path): \(String(describing: gone))")
+        }
         let other = try s.write("other.yaml", syntheticSweep(study: "other", trials: 2, epochs: 1))
         #expect(try s.sweep(["run", other, "--workers", "1", "--db", s.db, "--no-progress"]).status == 0)
         let studies = HTTP.request(base + "/api/studies")?.body ?? ""
