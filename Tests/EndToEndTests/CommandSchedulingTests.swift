@@ -228,6 +228,28 @@ import Testing
         #expect(output.contains("warning: 2 trial(s) reached a pause"), "\(output)")
     }
 
+    /// Checkpoints refused by `--checkpoint-limit` in a study without pauses are said at the
+    /// end of the run: only a study event told, and a user found out that the trials could
+    /// not resume only after a crash.
+    @Test func checkpointsOverTheLimitAreSaidAtTheEndOfTheRun() throws {
+        let h = try SweepHarness("cmd-ckpt-limit")
+        defer { h.cleanUp() }
+        _ = try h.write("train.py", """
+            import os, sweep_client
+            p = sweep_client.params()
+            for e in range(1, 4):
+                with open(os.path.join(sweep_client.checkpoint_dir(), "weights.bin"), "wb") as f:
+                    f.write(bytes([e]) * (2 << 20))
+                sweep_client.report(e, loss=float(p['lr']) / e)
+            """)
+        let file = try h.write("lim.yaml", Self.sweep("lim", "pruner: {name: none}\nbudget: {trials: 2, max_epochs: 3}"))
+        // (Epochs 1 and 2 of each trial: none is sent at its last epoch.)
+        let (status, output) = try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress", "--checkpoint-limit", "1"], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("warning: 4 checkpoint(s) not kept: the running trials' checkpoints would pass --checkpoint-limit (e.g. checkpoint of trial 0 after epoch 1")
+                && output.contains("raise --checkpoint-limit"), "\(output)")
+    }
+
     /// A checkpoint the coordinator cannot keep (over `--checkpoint-limit` for all running
     /// trials together) cannot pause its trial: the run's warning gives the coordinator's
     /// reason (it listed four possible causes; the worker knew which).

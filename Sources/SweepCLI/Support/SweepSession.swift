@@ -175,6 +175,11 @@ struct SweepSession {
             let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("model of trial") && $0.message.contains("not kept") } }
             print("warning: \(c.modelsNotKept) trained model(s) not kept\(first.map { ", e.g. \($0.message)" } ?? ""); `sweep model` cannot export or use them")
         }
+        // Trials that could not continue from a checkpoint after a crash found it out then.
+        if c.checkpointsRefused > 0 {
+            let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("checkpoint of trial") && $0.message.contains("--checkpoint-limit") } }
+            print("warning: \(c.checkpointsRefused) checkpoint(s) not kept: the running trials' checkpoints would pass --checkpoint-limit\(first.map { " (e.g. \($0.message))" } ?? ""); a trial whose worker is lost continues from an older checkpoint, or starts over: raise --checkpoint-limit")
+        }
         if c.checkpointsUnwritten > 0 {
             let first = try reader.read { q in try q.events(studyID: study.id, kinds: [.warning]).first { $0.message.contains("checkpoint of trial") && $0.message.contains("cannot write") } }
             print("warning: \(c.checkpointsUnwritten) checkpoint(s) could not be written\(first.map { ", e.g. \($0.message)" } ?? ""); their trials went on without pausing there, or continue from an older checkpoint")
