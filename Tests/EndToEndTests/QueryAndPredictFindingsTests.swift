@@ -476,6 +476,33 @@ import Training
         #expect(out.status == 0 && (1...3).allSatisfy { header.contains("customer_segment_\($0)") }, "\(out.output)")
     }
 
+    /// New data from another export (commas and decimal points, where the model was trained
+    /// on semicolons and decimal commas) is read with `--separator` and `--decimal`; without
+    /// them the error says which to give (there was no way to read it).
+    @Test func predictReadsATableWrittenAnotherWay() throws {
+        let h = try SweepHarness("predict-separator")
+        defer { h.cleanUp() }
+        let rows: [(Double, Double, String)] = (0..<60).map { (i: Int) -> (Double, Double, String) in
+            let x: Double = Double(i % 3) * 2 + Double(i % 5) * 0.1
+            return (x, Double(i % 4) * 0.3, ["a", "b", "c"][i % 3])
+        }
+        _ = try h.write("eu.csv", (["x;y;kind"] + rows.map { "\(String($0.0).replacingOccurrences(of: ".", with: ","));\(String($0.1).replacingOccurrences(of: ".", with: ","));\($0.2)" }).joined(separator: "\n") + "\n")
+        _ = try h.write("us.csv", (["x,y,kind"] + rows.prefix(5).map { "\($0.0),\($0.1),\($0.2)" }).joined(separator: "\n") + "\n")
+        let train = try h.write("t.yaml", "data: {dataset: csv, train_file: \(h.path("eu.csv")), label: kind, separator: ';', decimal: ','}\nmodel: {hidden: [8]}\ntraining: {epochs: 2}\n")
+        try #require(try h.run(["train", train, "--save-model", h.path("m.swm")]).status == 0)
+        let refused = try h.run(["predict", h.path("m.swm"), h.path("us.csv")])
+        #expect(refused.status == 2 && refused.output.contains("this one seems separated by ',' (sweep predict --separator ',')"), "\(refused.output)")
+        let read = try h.run(["predict", h.path("m.swm"), h.path("us.csv"), "--separator", ",", "--decimal", ".", "--format", "csv"])
+        #expect(read.status == 0 && read.output.split(separator: "\n").count == 6, "\(read.output)")
+        // The same rows as the training file's give the same predictions.
+        let same = try h.run(["predict", h.path("m.swm"), h.path("eu.csv"), "--limit", "5", "--format", "csv"])
+        let sameLines: [String] = same.output.split(separator: "\n").map(String.init)
+        let readLines: [String] = read.output.split(separator: "\n").map(String.init)
+        #expect(same.status == 0 && sameLines == readLines, "\(same.output)\n\(read.output)")
+        let bad = try h.run(["predict", h.path("m.swm"), h.path("us.csv"), "--separator", ",", "--decimal", ","])
+        #expect(bad.status == 2 && bad.output.contains("the decimal mark and the field separator are both ','"), "\(bad.output)")
+    }
+
     /// A class name over 40 columns is cut with a mark, and the table says so: two names
     /// alike in their first 40 characters printed the same, unmarked.
     @Test func predictTableMarksClassNamesItCuts() throws {

@@ -48,6 +48,26 @@ struct Predict: ParsableCommand {
     @Option(help: "Output format: table, csv or json.") var format: Format = .table
     @Option(help: "Only the first N samples.") var limit: Int?
     @Option(help: "True labels (IDX, .npy, .npz, or one per line: an integer or a class name) to report the accuracy; regression: one target per line, .npy or .npz.") var labels: String?
+    @Option(help: ArgumentHelp("A CSV/TSV input's field separator, when it is not the training file's (one character, e.g. ';').", valueName: "char")) var separator: String?
+    @Option(help: ArgumentHelp("A CSV/TSV input's decimal mark, when it is not the training file's: '.' or ','.", valueName: "mark")) var decimal: String?
+
+    /// How the input table is written: the training file's way, unless `--separator` or
+    /// `--decimal` say otherwise (new data often comes from another export).
+    func inputData(of model: Model) throws -> DataConfig {
+        var data = model.config.data
+        if let separator {
+            guard separator.count == 1 || separator == "\\t" else { throw UsageError("--separator must be one character (or \\t for a tab), got '\(separator)'") }
+            data.files?.separator = separator == "\\t" ? "\t" : separator
+        }
+        if let decimal {
+            guard decimal == "." || decimal == "," else { throw UsageError("--decimal must be '.' or ',', got '\(decimal)'") }
+            data.files?.decimal = decimal
+        }
+        if separator != nil || decimal != nil, let files = data.files, files.resolvedDecimal == files.resolvedSeparator(data.dataset, path: input) {
+            throw UsageError("the decimal mark and the field separator are both '\(decimal ?? ",")': give --separator ';' with --decimal ','")
+        }
+        return data
+    }
 
     func run() throws {
         // (A huge count ran until killed.)
@@ -72,7 +92,7 @@ struct Predict: ParsableCommand {
             throw UsageError(error is ModelFileError && !"\(error)".contains(model) ? "\(model): \(error)" : "\(error)")
         }
         if loaded.task == .regression { return try RegressionPredict.run(self, model: loaded) }
-        var samples = try PredictInput.read(input, model: loaded)
+        var samples = try PredictInput.read(input, model: loaded, data: try inputData(of: loaded))
         if let limit, samples.count > limit {
             samples.values.removeLast((samples.count - limit) * loaded.featureCount)
             samples.count = limit
@@ -190,7 +210,8 @@ struct PipedInput {
 enum PredictInput {
     /// The samples of `path` for `model`, with the class of each row when a table carries
     /// the model's label column.
-    static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, labels: [Int?]?) {
+    /// `data`: the model's data section, as the input table is written (``Predict/inputData(of:)``).
+    static func read(_ path: String, model: Model, data: DataConfig) throws -> (values: [Float], count: Int, labels: [Int?]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         let features = model.featureCount
         // An .npz archive: the features array the model was trained on (`x` by default).
@@ -204,7 +225,7 @@ enum PredictInput {
         if let files = model.config.data.files, files.label != nil, !isIDX(path) {
             let table: (values: [Float], count: Int, labels: [Int?]?)
             do {
-                table = try SampleFiles.readTable(path, like: model.config.data, classNames: model.classNames, classLabels: model.classLabels,
+                table = try SampleFiles.readTable(path, like: data, classNames: model.classNames, classLabels: model.classLabels,
                                                   fillsMissing: model.missingFill != nil)
             } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * features else {

@@ -7,17 +7,17 @@ import Training
 /// empty or `NA` is predicted and left out of the scores (its target is NaN here).
 enum RegressionPredict {
     /// The samples of `path`, with each row's target when a table carries the label column.
-    static func read(_ path: String, model: Model) throws -> (values: [Float], count: Int, targets: [Float]?) {
+    static func read(_ path: String, model: Model, data: DataConfig) throws -> (values: [Float], count: Int, targets: [Float]?) {
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("\(path): no such file") }
         if model.config.data.files?.label != nil, !PredictInput.isIDX(path), !SampleFiles.isNPY(PredictInput.head(path, 6)), !SampleFiles.isZip(PredictInput.head(path, 6)) {
             let table: (values: [Float], count: Int, targets: [Float]?)
-            do { table = try SampleFiles.readTargetTable(path, like: model.config.data, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
+            do { table = try SampleFiles.readTargetTable(path, like: data, fillsMissing: model.missingFill != nil) } catch { throw UsageError("\(error)") }
             guard table.values.count == table.count * model.featureCount else {
                 throw UsageError("the model expects \(model.featureCount) feature columns, \(path) gives \(table.values.count / max(table.count, 1))")
             }
             return table
         }
-        let samples = try PredictInput.read(path, model: model)
+        let samples = try PredictInput.read(path, model: model, data: data)
         return (samples.values, samples.count, nil)
     }
 
@@ -38,7 +38,7 @@ enum RegressionPredict {
     }
 
     static func run(_ command: Predict, model: Model) throws {
-        var samples = try read(command.input, model: model)
+        var samples = try read(command.input, model: model, data: try command.inputData(of: model))
         if let limit = command.limit, samples.count > limit {
             samples.values.removeLast((samples.count - limit) * model.featureCount)
             samples.count = limit

@@ -113,7 +113,7 @@ struct DelimitedTable {
             var why = "no \(what) column '\(shown(name))'\(hint) (the columns are: \(listed(names)))"
             if let other = otherSeparator {
                 why += predicting
-                    ? "; the first row is one column: this model reads tables separated by \(separatorName), this one seems separated by \(other.1)"
+                    ? "; the first row is one column: this model reads tables separated by \(separatorName), this one seems separated by \(other.1) (sweep predict --separator \(other.0 == 9 ? "'\\t'" : other.1))"
                     : "; \(rowWord) is one column: if its fields are separated by \(other.1), set data.separator"
             } else if !hasHeader {
                 why += predicting
@@ -148,7 +148,7 @@ struct DelimitedTable {
             featureIndices = names.indices.filter { !skipped.contains($0) }
         }
         guard !featureIndices.isEmpty else {
-            let hint = otherSeparator.map { predicting ? "; this model reads tables separated by \(separatorName), this one seems separated by \($0.1)"
+            let hint = otherSeparator.map { predicting ? "; this model reads tables separated by \(separatorName), this one seems separated by \($0.1) (sweep predict --separator \($0.0 == 9 ? "'\\t'" : $0.1))"
                 : "; \(rowWord) is one column: if its fields are separated by \($0.1), set data.separator" } ?? ""
             throw DataError.malformed(path: path, line: 1, column: 1, reason: "no feature columns left besides the label '\(label)'\(hint)")
         }
@@ -357,7 +357,7 @@ struct DelimitedTable {
               let d = Double(text.replacingOccurrences(of: ",", with: ".")), d.isFinite, text.filter({ $0 == "," }).count == 1,
               // `1,234` is as likely a thousands separator: no hint that would read it as 1.234.
               text.split(separator: ",").last?.count != 3 else { return nil }
-        return predicting ? "this model reads decimal points, and this value has a decimal comma"
+        return predicting ? "this model reads decimal points, and this value has a decimal comma (sweep predict --separator ';' --decimal ',')"
             : "a decimal comma? set data.decimal: \",\" (with data.separator: \";\")"
     }
 
@@ -380,7 +380,7 @@ struct DelimitedTable {
         // `data.decimal: ","` on a file written with decimal points (`14.5`): not grouping.
         if mark == ",", trimmed.filter({ $0 == "." }).count == 1, trimmed.split(separator: ".").last?.count != 3,
            let v = Double(trimmed), v.isFinite {
-            return predicting ? "this model reads decimal commas, and this value has a decimal point" : "a decimal point, while data.decimal is ','? remove data.decimal"
+            return predicting ? "this model reads decimal commas, and this value has a decimal point (sweep predict --decimal '.' with the input's --separator)" : "a decimal point, while data.decimal is ','? remove data.decimal"
         }
         let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
         guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),
