@@ -263,7 +263,9 @@ struct WorkerCore {
     private var keyHint: String {
         // Without keys a CURVE coordinator drops the handshake silently: say so too.
         options.curve == nil ? (everWelcomed ? " (is it running?)" : " (is it running? if it uses CURVE keys, start the worker with --keys)")
-            : " (is it running, is coordinator.pub its key, and is this worker's key in its authorized_workers?)"
+            // (Under CURVE a second connection under a connected worker's id gets no answer at
+            // all: the coordinator never sees it, so it cannot refuse it as without keys.)
+            : " (is it running, is coordinator.pub its key, is this worker's key in its authorized_workers, and is no other worker connected under this --id?)"
     }
 
     /// Welcomed, running nothing, holding nothing ahead and not about to leave.

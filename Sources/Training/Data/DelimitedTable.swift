@@ -109,7 +109,8 @@ struct DelimitedTable {
             if !predicting, let stray = strayFirstLine() {
                 throw DataError.malformed(path: path, line: 1, column: 1, reason: "no \(what) column '\(name)'; \(stray)")
             }
-            let hint = hasHeader ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
+            // (A position, `2`, is no typo of a name: said below.)
+            let hint = hasHeader && Int(name) == nil ? closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? "" : ""
             var why = "no \(what) column '\(shown(name))'\(hint) (the columns are: \(listed(names)))"
             if let other = otherSeparator {
                 why += predicting
@@ -117,8 +118,10 @@ struct DelimitedTable {
                     : "; \(rowWord) is one column: if its fields are separated by \(other.1), set data.separator"
             } else if !hasHeader {
                 why += predicting
-                    ? "; this model was trained on a file without a header: it reads rows laid out as that file, columns numbered from 0"
+                    ? "; this model was trained on a file without a header: it reads rows laid out as that file, columns numbered from 0, the label in column \(label) (keep that column, empty, in rows without a label)"
                     : "; the file has no header (data.header: false), so its columns are numbered from 0"
+            } else if !predicting, Int(name) != nil, !header.contains(where: { $0.number != nil }) {
+                why += "; columns are named by their position from 0 only in a file without a header (data.header: false): this file's first row names them"
             } else if header.contains(where: { $0.number != nil }) {
                 why += predicting
                     ? "; the first row holds numbers: this model reads a table whose first row names its columns"

@@ -199,6 +199,8 @@ struct TableDataTests {
         ("a,b,y\n1,,p\n", "y", ":2:3: missing value in column 'b' (set data.missing: mean or zero to fill it)"),
         ("a,b,y\n1,1e999,p\n", "y", ":2:3: '1e999' in column 'b' is not a finite number (beyond the range of 32-bit floats (±3.4e38) the training core computes in)"),
         ("a,b,y\n1,-1e300,p\n", "y", ":2:3: -1e300 in column 'b' is beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
+        // A column named by position in a file with a header: said that needs header: false.
+        ("a,b,y\n1,2,p\n3,4,q\n", "2", ":1:1: no label column '2' (the columns are: a, b, y); columns are named by their position from 0 only in a file without a header (data.header: false): this file's first row names them"),
         // sklearn's files begin with a line of counts: the hints built on it sent users astray.
         ("3,2,p,q\n1,2,p\n3,4,q\n", "y", ":1:1: no label column 'y'; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),
         ("3,2,p,q\n1,2,p\n3,4,q\n", "2", ":2:5: this row has 3 fields, the header has 4; line 1 has 4 field(s) and lines 2 and 3 have 3: if line 1 is not part of the table (sklearn's data files begin with counts), remove it, e.g. tail -n +2 FILE > NEW"),

@@ -224,6 +224,7 @@ def _channels():
         _state["out"] = report
         _state["inp"] = int(fd) if fd else None
         _state["unread"] = b""
+        _state["unanswered"] = set()  # epochs of reports sent without waiting
     return _state["out"], _state["inp"]
 
 
@@ -238,14 +239,46 @@ def _write_line(fd, text):
         _write_line_now(fd, text)
     finally:
         _state["writing"] = False
-    while _state.get("queued"):
-        _write_line(fd, _state["queued"].pop(0))
+        # (Also when a handler raised mid-write, sys.exit in a SIGTERM handler: its report,
+        # queued, still goes out.)
+        while _state.get("queued"):
+            _write_line(fd, _state["queued"].pop(0))
 
 
 def _write_line_now(fd, text):
-    data = memoryview((text + "\n").encode("utf-8"))
-    while data:
-        data = data[os.write(fd, data):]
+    data = (text + "\n").encode("utf-8")
+    if len(data) <= getattr(select, "PIPE_BUF", 512):
+        os.write(fd, data)  # all or nothing on a pipe (retried after a signal's handler)
+        return
+    # A longer line may go in parts, and a signal handler may run between them. One that
+    # raised (sys.exit in a SIGTERM handler) left half a line, and the next (the summary at
+    # exit) ran into it: the worker dropped both. Written by a thread, the line is whole
+    # whatever the main thread's handlers do; it is waited for before anything else is
+    # written (the handler's own report, queued meanwhile, comes after it).
+    # (An event, not join(): a join interrupted by a handler's exception takes the thread
+    # for ended while it still writes, in CPython before 3.13.)
+    done = threading.Event()
+    threading.Thread(target=_write_all, args=(fd, data, done), name="sweep_client-write").start()
+    try:
+        done.wait()
+    except BaseException:
+        while not done.is_set():
+            try:
+                done.wait()
+            except BaseException:
+                pass
+        raise
+
+
+def _write_all(fd, data, done):
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        pass  # the worker closed the channel: nothing reads the line
+    finally:
+        done.set()
 
 
 def _answer_to(epoch, fd):
@@ -254,6 +287,7 @@ def _answer_to(epoch, fd):
     Answers to other reports (one a signal handler sent while this one waited) count as
     they come: a prune among them prunes the trial."""
     key = str(epoch)
+    mine = None
     while True:
         # Waits in short slices: a signal that lands just before a blocking read leaves its
         # Python handler pending until the read returns, and a handler that reports (then
@@ -265,17 +299,20 @@ def _answer_to(epoch, fd):
             return None
         lines = (_state["unread"] + chunk).split(b"\n")
         _state["unread"] = lines.pop()
-        mine = None
         for line in lines:
             parts = line.decode("utf-8", "replace").split(" ", 2)
             if len(parts) < 2:
                 continue
             if parts[1].strip() == key:
                 mine = parts
-            elif parts[0] == "prune":
-                _state["pruned"] = True
+                continue
+            _state["unanswered"].discard(parts[1].strip())
+            if parts[0] in ("prune", "stop"):
+                _state["pruned" if parts[0] == "prune" else "stopped"] = True
                 _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
-        if mine is not None:
+        # (The answers to reports sent from a signal handler meanwhile are read too: the
+        # worker answers each in turn, and a prune among them is this trial's.)
+        if mine is not None and not _state["unanswered"]:
             return mine
 
 
@@ -379,13 +416,15 @@ def _send_report(epoch, numbers):
         line = _bounded(numbers)
         line["epoch"] = epoch
         text = json.dumps(line, allow_nan=True)
-    if _state.get("reporting"):
-        # A report from a signal handler while this thread is in another report: sent, not
-        # waited for (Python refuses a nested read of a file object, a nested os.read could
-        # take the other's answer, and its line may wait for the other's to be written
-        # whole). Its answer counts when the interrupted report reads it.
+    if _state.get("reporting") or _state.get("writing"):
+        # A report from a signal handler while this thread is in another report or writes a
+        # summary: sent, not waited for (Python refuses a nested read of a file object, a
+        # nested os.read could take the other's answer, and its line waits for the other's
+        # to be written whole). Its answer counts when a report reads it.
+        if inp is not None:
+            _state["unanswered"].add(str(epoch))
         _write_line(out, text)
-        return _state["pruned"]
+        return _state["pruned"] or bool(_state.get("stopped"))
     _state["reporting"] = True
     try:
         _write_line(out, text)

@@ -484,13 +484,67 @@ class InsideASweep(unittest.TestCase):
                 self.assertEqual(json.loads(reports.readline())["epoch"], 1)
                 os.kill(proc.pid, signal.SIGUSR1)
                 self.assertEqual(json.loads(reports.readline())["epoch"], 100)
-                decisions.write("continue 1\nprune 100 below the median\n")
+                # Answered in turn, as a worker does: the interrupted report reads its own,
+                # and waits for the handler's too.
+                decisions.write("continue 1\n")
+                import time
+                time.sleep(0.3)
+                decisions.write("prune 100 below the median\n")
                 self.assertEqual(reports.read(), "")
         finally:
             watchdog.cancel()
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(out.split("\n")[:2], ["handler False", "main True"])
+
+    def test_a_handler_that_reports_and_exits_during_a_long_report_leaves_both_lines_whole(self):
+        # A SIGTERM handler that reported and called sys.exit while a long report (over a
+        # pipe's buffer) was half written left half a line: the next line ran into it, and
+        # the worker dropped both as malformed.
+        import signal, time
+        code = ("import signal, sys, sweep_client\n"
+                "def on_term(signum, frame):\n"
+                "    sweep_client.report(7, val_loss=0.5)\n"
+                "    sys.exit(0)\n"
+                "signal.signal(signal.SIGTERM, on_term)\n"
+                "sweep_client.report(1, val_loss=1.0, **{'m%05d' % i + 'y' * 190: 1.0 for i in range(1000)})\n")
+        proc, report_r, decision_w, watchdog = self.start_program(code)
+        try:
+            time.sleep(1.0)  # the pipe is full: the report waits half written
+            os.kill(proc.pid, signal.SIGTERM)
+            with os.fdopen(report_r, "rb") as reports:
+                lines = reports.read().split(b"\n")
+        finally:
+            os.close(decision_w)
+            watchdog.cancel()
+        proc.communicate(timeout=30)
+        self.assertEqual(lines[-1], b"")
+        parsed = [json.loads(l) for l in lines[:-1]]
+        self.assertEqual([p["epoch"] for p in parsed], [1, 7])
+        self.assertEqual(len(parsed[0]), 1002)
+        # The same while run.finish() writes a long summary: the handler's report waited for
+        # an answer to a line it had only queued, and the program hung until killed.
+        code = ("import signal, sys, sweep_client\n"
+                "def on_term(signum, frame):\n"
+                "    sweep_client.report(7, val_loss=0.5)\n"
+                "    sys.exit(0)\n"
+                "signal.signal(signal.SIGTERM, on_term)\n"
+                "run = sweep_client.init()\n"
+                "for k in range(1000): run.summary['m%05d' % k + 'y' * 190] = 1.0\n"
+                "run.finish()\n")
+        proc, report_r, decision_w, watchdog = self.start_program(code)
+        try:
+            time.sleep(1.0)
+            os.kill(proc.pid, signal.SIGTERM)
+            with os.fdopen(report_r, "rb") as reports:
+                lines = reports.read().split(b"\n")
+        finally:
+            os.close(decision_w)
+            watchdog.cancel()
+        proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+        parsed = [json.loads(l) for l in lines if l]
+        self.assertEqual([sorted(p) if "summary" in p else p["epoch"] for p in parsed], [["summary"], 7])
 
     def test_a_child_forked_while_a_thread_waits_for_an_answer_does_not_wait_for_its_lock(self):
         # The child inherited the held lock, and its report (which only prints) waited for good.
