@@ -400,49 +400,56 @@ struct DelimitedTable {
     /// `data.missing: mean` each was filled with the column's mean without a word.
     static func numberInAnotherNotation(_ t: String, decimal: UInt8) -> String? {
         let mark = Character(UnicodeScalar(decimal))
+        let beyond = "beyond the range of 32-bit floats (±3.4e38) the training core computes in"
         /// `s` as a plain number (ASCII digits, the decimal mark, an exponent), if it is one.
         func plain<S: StringProtocol>(_ s: S) -> Double? {
             guard !s.isEmpty, s.first?.isNumber == true || s.first == mark,
                   s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == mark || "eE+-".contains($0)) }) else { return nil }
             return Double(s.replacingOccurrences(of: String(mark), with: "."))
         }
-        func written(_ v: Double) -> String {
-            v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+        /// `v` as the table should have it, with its decimal mark; nil past 32-bit floats
+        /// (a hint must never suggest a number the reader then refuses).
+        func written(_ v: Double) -> String? {
+            guard v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else { return nil }
+            let text = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+            return mark == "," ? text.replacingOccurrences(of: ".", with: ",") : text
         }
-        let lower = t.lowercased()
-        if ["inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"].contains(lower) {
+        /// `hint` with the number written in, or the range's hint when it has none.
+        func suggest(_ hint: String, _ v: Double) -> String { written(v).map { hint + $0 } ?? beyond }
+        if ["inf", "infinity"].contains(t.lowercased().drop { $0 == "+" || $0 == "-" }) {
             return "an infinite value; the training core needs finite numbers: write a number, or leave the cell empty for data.missing to fill"
         }
-        if let v = plain(t.drop { $0 == "+" || $0 == "-" }), !v.isFinite {
-            return "beyond the range of 32-bit floats (±3.4e38) the training core computes in"
-        }
+        // A sign prefix of any length, counted once: `--5` is 5, `+-0x10` is -16.
+        let signs = t.prefix { $0 == "+" || $0 == "-" }
+        let negative = signs.filter { $0 == "-" }.count % 2 == 1
+        let unsigned = t.dropFirst(signs.count)
+        if let v = plain(unsigned), written(v) == nil { return beyond }
         if let first = t.unicodeScalars.first, ["\u{2212}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"].contains(first),
            let v = plain(t.unicodeScalars.dropFirst().map(String.init).joined()) {
-            return "a minus sign U+\(String(first.value, radix: 16, uppercase: true)), not the ASCII '-'? write \(written(-v))"
+            return suggest("a minus sign U+\(String(first.value, radix: 16, uppercase: true)), not the ASCII '-'? write ", -v)
         }
         if t.hasPrefix("("), t.hasSuffix(")"), let v = plain(t.dropFirst().dropLast()) {
-            return "a negative number in parentheses, as accounting writes it? write \(written(-v))"
+            return suggest("a negative number in parentheses, as accounting writes it? write ", -v)
         }
         if t.count > 1, t.hasSuffix("-"), let v = plain(t.dropLast()) {
-            return "a trailing minus sign? write \(written(-v))"
+            return suggest("a trailing minus sign? write ", -v)
         }
-        let signs = t.prefix { $0 == "+" || $0 == "-" }
-        if signs.count > 1, let v = plain(t.dropFirst(signs.count)) {
-            return "\(signs.count) signs? write one (\(written(signs.filter { $0 == "-" }.count % 2 == 1 ? -v : v)))"
+        if signs.count > 1, let v = plain(unsigned) {
+            return suggest("\(signs.count) signs? write one: ", negative ? -v : v)
         }
-        let unsigned = t.drop { $0 == "+" || $0 == "-" }
-        if unsigned.count > 2, unsigned.lowercased().hasPrefix("0x"), let v = Int(unsigned.dropFirst(2), radix: 16) {
-            return "a hexadecimal number? write \(t.hasPrefix("-") ? -v : v)"
+        let hex = unsigned.dropFirst(2)
+        if unsigned.lowercased().hasPrefix("0x"), !hex.isEmpty, hex.allSatisfy(\.isHexDigit), let v = Int(hex, radix: 16) {
+            return suggest("a hexadecimal number? write ", Double(negative ? -v : v))
         }
         let isDigit = { (c: Character) in c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.numericType == .decimal }
         if unsigned.contains(where: { !$0.isASCII && isDigit($0) }), unsigned.allSatisfy({ isDigit($0) || $0 == mark }) {
             let digits = String(unsigned.map { $0 == mark ? "." : String($0.wholeNumberValue!) }.joined())
-            if let v = Double(digits) { return "digits of another script? write \(written(t.hasPrefix("-") ? -v : v))" }
+            if let v = Double(digits) { return suggest("digits of another script? write ", negative ? -v : v) }
         }
         let groups = unsigned.split(separator: mark, omittingEmptySubsequences: false)
         if groups.count > 2, (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }),
            groups.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
-            return "digit grouping? write numbers without it (\(t.hasPrefix("-") ? "-" : "")\(groups.joined()))"
+            return "digit grouping? write numbers without it (\(negative ? "-" : "")\(groups.joined()))"
         }
         return nil
     }

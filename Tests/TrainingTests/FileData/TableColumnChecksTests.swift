@@ -65,8 +65,16 @@ struct TableColumnChecksTests {
             ("\u{2013}2.5", dot, "a minus sign U+2013, not the ASCII '-'? write -2.5"),
             ("(5)", dot, "a negative number in parentheses, as accounting writes it? write -5"),
             ("5-", dot, "a trailing minus sign? write -5"),
-            ("--5", dot, "2 signs? write one (5)"),
-            ("+-5", dot, "2 signs? write one (-5)"),
+            ("--5", dot, "2 signs? write one: 5"),
+            ("+-5", dot, "2 signs? write one: -5"),
+            ("+-0x10", dot, "a hexadecimal number? write -16"),
+            ("--\u{FF15}", dot, "digits of another script? write 5"),
+            // With decimal commas, the number is written with one.
+            ("(1,5)", comma, "a negative number in parentheses, as accounting writes it? write -1,5"),
+            ("\u{2212}1,5", comma, "a minus sign U+2212, not the ASCII '-'? write -1,5"),
+            // Never a number the reader then refuses.
+            ("\u{2212}1e5000", dot, "beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
+            ("(1e39)", dot, "beyond the range of 32-bit floats (±3.4e38) the training core computes in"),
             ("0x10", dot, "a hexadecimal number? write 16"),
             ("\u{FF15}", dot, "digits of another script? write 5"),
             ("\u{0661}\u{0662}", dot, "digits of another script? write 12"),
@@ -81,7 +89,7 @@ struct TableColumnChecksTests {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false)?.hasPrefix("an infinite value") == true, "\(text)")
         }
         // Text, missing markers, a decimal number, dates and superscripts are none of them.
-        for text in ["abc", "NA", "-nan", "1.234", "12", "2020-01-31", "5\u{00B2}", "-", "(a)", "x-"] {
+        for text in ["abc", "NA", "-nan", "1.234", "12", "2020-01-31", "5\u{00B2}", "-", "(a)", "x-", "0x-5"] {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false) == nil, "\(text)")
         }
         // In a table: refused under data.missing: mean, and the error-mode hint says what to
