@@ -239,6 +239,24 @@ func sweep(trials: Int, epochs: Int = 1, pruner: String = "{name: none}", maxAtt
         #expect(h.core.finished)
     }
 
+    /// A run that stops while a trial out of attempts waits for its silent worker leaves it
+    /// STALE: a resume fails it (it ran it again, an attempt past `max_attempts`).
+    @Test func aResumeFailsATrialThatWasOutOfAttempts() throws {
+        let h = try CoreHarness(sweep(trials: 3, maxAttempts: 1))
+        try h.hello("w1")
+        _ = try #require(h.assignment("w1"))
+        try h.hello("w2")
+        #expect(h.assignment("w2")?.trial == 1)
+        h.now += 10
+        try h.deliver(.heartbeat, from: "w2")
+        try h.tick()
+        #expect(try h.trials()[0].state == .stale)
+        try h.restart()
+        #expect(try h.trials()[0].state == .fail && (try h.trials()[0].error)?.contains("the retry limit is 1 attempts") == true)
+        try h.hello("w3")
+        #expect(h.assignment("w3")?.trial == 2, "the trial out of attempts ran again")
+    }
+
     @Test func staleLeaseReportsAreCancelledAndUnknownWorkersAskedToIdentify() throws {
         let h = try CoreHarness(sweep(trials: 2, epochs: 2))
         try h.deliver(.heartbeat, from: "stranger")

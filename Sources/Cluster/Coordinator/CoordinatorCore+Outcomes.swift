@@ -133,13 +133,22 @@ extension CoordinatorCore {
         trials.update(f.trial) { $0.failures += 1 }
         if let tail = f.log { try tx.setAttemptLogTail(trialID: trials[f.trial].rowID, attempt: f.attempt, tail) }
         // A retry continues from the trial's last checkpoint, as Ray Tune restores a failed
-        // trial: a program the OOM killer ended after 9 epochs started over from epoch 1.
-        // Unless the attempt failed before it reported: it may have failed on the checkpoint
-        // it resumed from, which the retry then leaves out. A checkpoint the trial paused,
-        // was promoted or exploited at (PBT's boundary, a rung's end) is kept either way: its
-        // curve and lineage up to it are recorded.
+        // trial: a program the OOM killer ended after 5 epochs started over from epoch 1.
+        // Unless attempts failed twice in a row before they reported: the checkpoint they
+        // resumed from may be what fails, and the next retry leaves it out. (Once is no
+        // evidence: a broken host fails before its first report too.) A checkpoint the trial
+        // paused, was promoted or exploited at (PBT's boundary, a rung's end) is kept either
+        // way: its curve and lineage up to it are recorded.
         let atPause = checkpoints.entries[f.trial].map { pausing?.pauseReason(epoch: $0.epoch, maxEpochs: maxEpochs) != nil } ?? false
-        if !atPause && !reportedThisAttempt { checkpoints.drop(trial: f.trial) }
+        if reportedThisAttempt || checkpoints.entries[f.trial] == nil {
+            failedBeforeReporting[f.trial] = nil
+        } else if !atPause {
+            failedBeforeReporting[f.trial, default: 0] += 1
+            if failedBeforeReporting[f.trial]! >= 2 {
+                checkpoints.drop(trial: f.trial)
+                failedBeforeReporting[f.trial] = nil
+            }
+        }
         if retriesAfterError(f.trial) {
             try tx.endAttempt(trialID: trials[f.trial].rowID, attempt: f.attempt, outcome: .fail, error: f.error, start: attemptStart(f.trial, now: now), at: now)
             try requeue(f.trial, as: .stale, message: "trial \(f.trial) failed on attempt \(f.attempt) and is re-queued: \(f.error)", worker: worker, now: now, tx: tx)

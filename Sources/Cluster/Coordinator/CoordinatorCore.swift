@@ -49,6 +49,9 @@ final class CoordinatorCore {
     /// the reason. Failed at once, a trial its worker still ran was cancelled when the
     /// worker came back 8 s later (`max_attempts: 1`).
     var lastChance: [Int: (until: Double, reason: String, worker: String)] = [:]
+    /// Attempts in a row that failed before reporting, per trial with a checkpoint (see
+    /// ``handleFailure(_:from:now:tx:out:)``: two drop the checkpoint).
+    var failedBeforeReporting: [Int: Int] = [:]
     /// Recent hellos by worker id (a loop of them is held back, see ``HelloRecords``).
     var hellos = HelloRecords()
     /// When each worker was last asked who it is (`identify`), for ``shouldAskIdentity(_:now:)``.
@@ -185,6 +188,7 @@ final class CoordinatorCore {
         startedAt = now
         lastRunSecondsFlush = now
         var requeued = 0, waiting = 0
+        var outOfAttempts: [(trial: Int, crashes: Int)] = []
         // PBT: the epoch each member last continued from another's checkpoint (its progress
         // until it reports past it), and which boundaries were decided.
         var lineage: [LineageStep] = []
@@ -212,6 +216,10 @@ final class CoordinatorCore {
                 if let p = t.workerProcess.flatMap(ProcessIdentity.init(token:)), p.isLocal {
                     orphanProcesses[t.number] = p
                 }
+            case .stale where t.crashes >= maxAttempts:
+                // Out of attempts, kept for its silent worker (``lastChance``) when the last
+                // run stopped: it fails now rather than run an attempt more.
+                outOfAttempts.append((t.number, t.crashes))
             case .stale:
                 pending.append(t.number)
                 requeued += 1
@@ -228,6 +236,9 @@ final class CoordinatorCore {
         }
         // Checkpoints of trials that ended after their last checkpoint are not needed.
         checkpoints.load { [history, pausing] t in history.trial(t).map { !$0.state.isFinished || pausing?.isPaused($0) == true } ?? false }
+        for (t, crashes) in outOfAttempts {
+            try fail(trial: t, attempt: 0, worker: nil, error: "its worker died \(crashes) time(s), the last when the run before stopped; the retry limit is \(maxAttempts) attempts", now: now, tx: tx)
+        }
         enqueued = try queries.enqueuedTrials(studyID: study.id)
         // A trial of an earlier run reached the target (that run stopped before its end).
         for t in history.trials where targetReached == nil && (t.state == .complete || t.state == .pruned) {
