@@ -14,5 +14,7 @@ struct ProgramFailureHintTests {
         // Other failures get none.
         #expect(ProgramFailureHint.hint(stderr: "ZeroDivisionError: division by zero\n") == nil)
         #expect(ProgramFailureHint.hint(stderr: "ModuleNotFoundError: No module named 'torch'\n") == nil)
+        // An optional import the program printed, then a failure of its own: no hint.
+        #expect(ProgramFailureHint.hint(stderr: "wandb not available: No module named 'wandb'\nTraceback (most recent call last):\n  File \"t.py\", line 9\nZeroDivisionError: division by zero\n") == nil)
     }
 }

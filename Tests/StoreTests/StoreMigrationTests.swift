@@ -250,7 +250,8 @@ import Testing
         // SQLite says "full" for a write refused otherwise (an immutable file): the disk's
         // free space tells them apart.
         #expect(DatabaseFailure.fullCause(freeBytes: 10 << 20) == ("the disk is full", "free space"))
-        #expect(DatabaseFailure.fullCause(freeBytes: 5 << 30).cause == "a write was refused though the disk has 5120 MB free (an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`?)")
+        #expect(DatabaseFailure.fullCause(freeBytes: 5 << 30).cause == "a write was refused though the disk has 5120 MB free (possibly an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`)")
+        #expect(DatabaseFailure.fullCause(freeBytes: 5 << 30, temporaryFree: 1 << 20).cause.hasPrefix("SQLite's temporary directory ("))
         #expect((DatabaseFailure.freeBytes(near: scratch.db) ?? 0) > 0)
         // A write refused by a quota or `ulimit -f` (an I/O error, not SQLITE_FULL) is not
         // blamed on a removed file alone.

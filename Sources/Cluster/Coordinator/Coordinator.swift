@@ -367,7 +367,8 @@ public final class Coordinator {
                     log.limited(.warning, key: "revoked-\(key)", "closed the connection of worker \(id.prefix(64)) (\(m.peerAddress ?? "?")): its key \(key) was revoked")
                     // It left with its trial handed back (RETURNED, no attempt used up): it was
                     // lost as silent seconds later, and the trial counted a crash.
-                    if core.workers[id] != nil, !batch.contains(where: { entry in entry.id == id && { if case .success(.bye) = entry.message { true } else { false } }() }) {
+                    // (Only for an id no other key holds: a revoked key cannot end another's session.)
+                    if core.workers[id] != nil, keyOfWorker.keyOfWorker[id].map({ $0.key == key }) ?? true, !batch.contains(where: { entry in entry.id == id && { if case .success(.bye) = entry.message { true } else { false } }() }) {
                         batch.append((id, m.peerAddress, .success(.bye(.init(reason: "its key \(key) was revoked")))))
                     }
                     continue
@@ -436,6 +437,9 @@ public final class Coordinator {
             var judged = false
             var reports = 0
             let wasLocked = lockedSince != nil
+            // (Looked at before the write: hashing a changed data set takes long, and the
+            // transaction holds the database's write lock.)
+            let dataChange = tickDue ? shelf.dataChange(now: t) : nil
             let wrote = try store.writeUnlessLocked(waitingAtMost: Self.lockLook) { tx in
                 for (id, peer, decoded) in batch {
                     switch decoded {
@@ -462,7 +466,7 @@ public final class Coordinator {
                     // (Nor right after a wait for the database: their messages waited unread.)
                     let stalled = lastBatchSeconds > heartbeat || wokeFromStall || wasLocked
                     judged = (drained || t - lastJudged >= heartbeat) && !stalled
-                    if let change = shelf.dataChange(now: t) { try core.stopForChangedData(change, now: t, tx: tx) }
+                    if let change = dataChange { try core.stopForChangedData(change, now: t, tx: tx) }
                     try core.tick(now: t, judgeLiveness: judged, tx: tx, out: &out)
                 } else {
                     try core.dispatch(now: t, tx: tx, out: &out)

@@ -39,18 +39,21 @@ final class DataShelf {
         lastLook = now
         let current = paths.map { FileStamp(path: $0) }
         guard current != stamps else { return nil }
-        let names = paths.joined(separator: ", ")
         do {
             let now = try DataFingerprint.of(files)
             guard now != fingerprint else {
                 stamps = current
                 return nil
             }
-            change = "the data file(s) \(names) changed since the study started (\(fingerprint) then, \(now) now)"
+            change = Self.changed(paths, from: fingerprint, to: now)
         } catch {
-            change = "the data file(s) \(names) can no longer be read (\(error))"
+            change = "the data file(s) \(paths.joined(separator: ", ")) can no longer be read (\(error))"
         }
         return change
+    }
+
+    static func changed(_ paths: [String], from then: DataFingerprint, to now: DataFingerprint) -> String {
+        "the data file(s) \(paths.joined(separator: ", ")) changed since the study started (\(then) then, \(now) now)"
     }
 
     /// The change found (by ``dataChange(now:)`` or a worker's request for the files).
@@ -92,7 +95,7 @@ final class DataShelf {
         do {
             let now = try DataFingerprint.of(files!)
             guard now == fingerprint else {
-                change = "the data file(s) \(paths.joined(separator: ", ")) changed since the study started (\(fingerprint!) then, \(now) now)"
+                change = Self.changed(paths, from: fingerprint!, to: now)
                 return .refused(fingerprint: asked, reason: "the coordinator's data files \(paths.joined(separator: ", ")) changed since the study started: they now give \(now)")
             }
             let files = try paths.map { path throws(DataError) in

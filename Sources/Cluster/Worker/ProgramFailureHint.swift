@@ -4,6 +4,9 @@
 enum ProgramFailureHint {
     /// The hint for the failure whose stderr ends with `stderr`, if one applies.
     static func hint(stderr: String) -> String? {
+        // The error the program ended with: its last lines (a wandb import the program
+        // tried and printed, then a failure of its own, is no reason to name wandb).
+        let stderr = stderr.split(separator: "\n", omittingEmptySubsequences: true).suffix(2).joined(separator: "\n")
         if stderr.contains("No module named 'sweep_client'") {
             return "the Python client is not installed where this worker runs: `pip install ./clients/python` of the Sweep repository, into the interpreter the command runs (docs/commands.md)"
         }

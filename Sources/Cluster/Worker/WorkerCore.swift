@@ -146,7 +146,7 @@ struct WorkerCore {
     /// The silence allowed while a data set comes in: one 1 MiB chunk takes 8 s at 1 Mbit/s,
     /// and heartbeats queue behind it. Within the normal silence, a slow link never got a
     /// chunk through (reconnect, ask again, reconnect: every trial failed); with it, links
-    /// down to about 0.4 Mbit/s work (docs/limits.md).
+    /// down to about 0.45 Mbit/s work (docs/limits.md).
     static let transferSilenceSeconds = 20.0
 
     /// The silence after which the coordinator is taken for gone, now.

@@ -378,9 +378,20 @@ public enum DatabaseFailure {
 
     /// The message for `error` when it is an SQLite error; nil for any other error.
     /// Why SQLite said "full", by the space left on the database's disk (nil: unknown).
-    static func fullCause(freeBytes free: Int?) -> (cause: String, fix: String) {
+    /// `temporaryFree`: the space left where SQLite keeps its temporary files (TMPDIR, a
+    /// small tmpfs at times), which fill with a large transaction's sorting.
+    static func fullCause(freeBytes free: Int?, temporaryFree: Int? = nil) -> (cause: String, fix: String) {
         guard let free, free > 64 << 20 else { return ("the disk is full", "free space") }
-        return ("a write was refused though the disk has \(free >> 20) MB free (an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`?)", "fix it")
+        if let temporaryFree, temporaryFree < 64 << 20 {
+            return ("SQLite's temporary directory (\(temporaryDirectory)) has \(temporaryFree >> 20) MB left", "free space there, or point TMPDIR elsewhere")
+        }
+        return ("a write was refused though the disk has \(free >> 20) MB free (possibly an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`)", "fix it")
+    }
+
+    /// Where SQLite puts its temporary files (its own order of choices on Unix).
+    static var temporaryDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        return env["SQLITE_TMPDIR"] ?? env["TMPDIR"] ?? "/var/tmp"
     }
 
     /// The bytes free to this user on the file system holding `path` (or its directory).
@@ -407,7 +418,7 @@ public enum DatabaseFailure {
         case .SQLITE_FULL:
             // SQLite says "full" for any refused write it cannot tell apart (an immutable file
             // refused with EPERM on a disk 1% used was "the disk is full").
-            let (cause, fix) = fullCause(freeBytes: lastOpened.withLock { $0 }.flatMap(Self.freeBytes(near:)))
+            let (cause, fix) = fullCause(freeBytes: lastOpened.withLock { $0 }.flatMap(Self.freeBytes(near:)), temporaryFree: Self.freeBytes(near: Self.temporaryDirectory))
             text += databaseRemoved ? "; \(cause): nothing was kept (the new database was removed); \(fix), then run the command again"
                 : "; \(cause): \(fix), then `sweep resume` continues where it stopped"
         case .SQLITE_BUSY, .SQLITE_LOCKED:

@@ -412,15 +412,15 @@ struct PredictionReport {
         let names = self.names.map(TextTable.oneLine)
         // A probability column is as wide as its class's name, up to 40 columns
         // (customer_segment_1/2/3 were all cut to "customer_se").
-        let columns = names.map { TerminalWidth.cut($0, columns: 40) }
+        let columns = names.map { TerminalWidth.cutInside($0, columns: 40) }
         let cells = columns.map { max(withStd ? 16 : 12, TerminalWidth.of($0) + 1) }
         func pad(_ s: String, _ n: Int) -> String { TerminalWidth.padded(s, to: n) }
         // Class names in full up to 40 columns ("setosa, the first" was cut to "setosa, the").
         let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
         var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + zip(columns, cells).map { pad($0, $1) }.joined()]
         for i in 0..<prediction.count {
-            var line = pad(String(i), 8) + pad(TerminalWidth.cut(names[predicted[i]], columns: nameWidth), nameWidth + 1)
-            if let truth { line += pad(truth[i].map { TerminalWidth.cut(names[$0], columns: nameWidth) } ?? "-", nameWidth + 1) }
+            var line = pad(String(i), 8) + pad(TerminalWidth.cutInside(names[predicted[i]], columns: nameWidth), nameWidth + 1)
+            if let truth { line += pad(truth[i].map { TerminalWidth.cutInside(names[$0], columns: nameWidth) } ?? "-", nameWidth + 1) }
             for j in 0..<prediction.width {
                 line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cells[j])
             }
@@ -428,7 +428,7 @@ struct PredictionReport {
         }
         lines = TextTable.withoutTrailingSpaces(lines)
         if names.contains(where: { TerminalWidth.of($0) > 40 }) {
-            lines.append("(class names longer than 40 columns are cut, marked ~; --format csv has them whole)")
+            lines.append("(class names longer than 40 columns are cut inside, marked ~; --format csv has them whole)")
         }
         if let (correct, counted) = accuracy {
             let unknown = prediction.count - counted

@@ -188,6 +188,8 @@ struct StallWatch {
               let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")"),
               let state = stat[stat.index(after: close)...].first(where: { $0 != " " }), state == "T" || state == "t" else { return nil }
-        return "  the coordinator (pid \(pid) on \(host)) is stopped (SIGSTOP, a suspended terminal): `kill -CONT \(pid)` resumes it"
+        // (`t`: stopped by a debugger or tracer, which resumes it; SIGCONT does not.)
+        return state == "t" ? "  the coordinator (pid \(pid) on \(host)) is stopped by a debugger or tracer (gdb, strace): resume it there"
+            : "  the coordinator (pid \(pid) on \(host)) is stopped (SIGSTOP, a suspended terminal): `kill -CONT \(pid)` resumes it"
     }
 }

@@ -23,9 +23,22 @@ enum TerminalWidth {
     }
 
     /// `text` if it fits in `columns` terminal columns, else its start and `~` (the mark
-    /// the live display cuts lines with): two long names alike in their start differ.
+    /// the live display cuts lines with).
     static func cut(_ text: String, columns: Int) -> String {
         of(text) <= columns ? text : prefix(text, columns: columns - 1) + "~"
+    }
+
+    /// `text` if it fits in `columns`, else its start, `~` and its last columns (up to a
+    /// third): names alike in their start (`segment_of_customers_1`, `..._2`) stay apart.
+    static func cutInside(_ text: String, columns: Int) -> String {
+        guard of(text) > columns else { return text }
+        let tailColumns = max(1, columns / 3)
+        var used = 0
+        let tail = String(text.reversed().prefix { c in
+            used += of(c)
+            return used <= tailColumns
+        }.reversed())
+        return prefix(text, columns: columns - 1 - of(tail)) + "~" + tail
     }
 
     /// The columns one character (a grapheme cluster) takes.
