@@ -32,7 +32,7 @@ import Testing
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
         let log = h.logText("run.log")
         #expect(run.terminationStatus == 1 && log.contains("the data file(s) \(data) changed since the study started")
-                && log.contains("restore it, then `sweep resume changed"), "\(log)")
+                && log.contains("restore it, then `sweep resume changed") && !log.contains("all failed"), "\(log)")
         let stopped = counts()
         #expect((stopped[.fail] ?? 0) <= 2 && stopped.values.reduce(0, +) < 60, "\(stopped)\n\(log)")
         // Restored, the rest of the budget runs.

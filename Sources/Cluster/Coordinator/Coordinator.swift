@@ -17,6 +17,9 @@ public struct CoordinatorSummary: Sendable {
     /// The study stopped before its budget because every trial of this run failed
     /// (`reason` says which error); `sweep resume` runs the rest after a fix.
     public var gaveUp = false
+    /// The study stopped before its budget because its data changed under it (`reason`
+    /// says how); `sweep resume` runs the rest once it is restored.
+    public var dataChanged = false
     /// The database file was removed or replaced while the study ran: the run stopped, and
     /// what it recorded was copied (``LostDatabase``).
     public var databaseLost: LostDatabase?
@@ -761,7 +764,7 @@ public final class Coordinator {
         // A ZAP refusal also fails the handshake: count each rejected connection once.
         counters.rejectedPeers += max(handshakeFailures, authenticator?.rejected ?? 0)
         return CoordinatorSummary(study: core.study.name, finished: finished, reason: reason, counters: counters,
-                                  seconds: clock.now - started, gaveUp: core.hasGivenUp)
+                                  seconds: clock.now - started, gaveUp: core.hasGivenUp && !core.dataChanged, dataChanged: core.dataChanged)
     }
 
     private func send(_ message: CoordinatorMessage, to worker: String, now: Double) {

@@ -89,6 +89,7 @@ extension CoordinatorCore {
     /// budget left waits for `sweep resume` once the data is restored.
     func stopForChangedData(_ change: String, now: Double, tx: StoreTransaction) throws {
         guard givenUp == nil else { return }
+        dataChanged = true
         givenUp = "\(change): the study's trials trained on the data it started with; restore it, then `\(options.resumeCommand(study.name))` runs the rest of the budget (for the new data, start a new study)"
         try tx.appendEvent(studyID: study.id, kind: .warning, message: "study '\(study.name)' stops: \(givenUp!)", at: now)
     }

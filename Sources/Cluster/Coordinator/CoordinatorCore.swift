@@ -60,6 +60,8 @@ final class CoordinatorCore {
     var refusalsRecorded: Set<String> = []
     /// Why the study stops before its budget (see ``giveUpIfEveryTrialFails``), if it does.
     var givenUp: String?
+    /// Whether ``givenUp`` is for the data changed under the study (not failing trials).
+    var dataChanged = false
     /// Which trial reached the objective's target, and how (W&B's `metric.target`): no new
     /// trial starts, and the study finishes when the running ones end.
     var targetReached: String?

@@ -156,7 +156,7 @@ struct SweepSession {
         let (study, snapshot, best) = try reader.read { q in
             let s = try q.requireStudy(named: summary.study)
             return (s, try StatusSnapshot.load(q, study: s, databasePath: databasePath, now: Date().timeIntervalSince1970,
-                                               phase: summary.finished && !summary.gaveUp ? .finished : .interrupted),
+                                               phase: summary.finished && !summary.gaveUp && !summary.dataChanged ? .finished : .interrupted),
                     try q.best(study: s, top: 5))
         }
         print("")
@@ -195,7 +195,7 @@ struct SweepSession {
         }
         // A resumed study's block shows the time over all runs: say which this one is.
         let took = Fmt.seconds(summary.seconds) + (snapshot.elapsed.map { $0 > summary.seconds + 1 ? " (this run; \(Fmt.seconds($0)) over all runs)" : "" } ?? "")
-        if summary.gaveUp {
+        if summary.gaveUp || summary.dataChanged {
             print("study '\(study.name)' stopped after \(took): \(summary.reason)")
         } else if summary.finished {
             print("study '\(study.name)' finished in \(took): \(summary.reason)")
@@ -212,6 +212,10 @@ struct SweepSession {
             // (After an early give-up the error and its output were just printed: not twice.)
             let error = summary.gaveUp ? nil : try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
             throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? (summary.gaveUp ? " (above)" : "")); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
+        }
+        if summary.dataChanged {
+            // (What changed and what to do were just printed.)
+            throw CommandFailure("study '\(study.name)' stopped because its data changed; restore it, then `\(ShellCommand.resume(study.name, database: databasePath))`")
         }
         if summary.gaveUp {
             // Earlier runs' trials ended well, this run's all failed (a resume from a shell
