@@ -387,9 +387,9 @@ struct DelimitedTable {
         }
         let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
         guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),
-              trimmed.allSatisfy({ $0.isASCII && $0.isNumber || grouping.contains($0) || $0 == mark || $0 == "-" || $0 == "+" }) else { return nil }
+              trimmed.allSatisfy({ $0.isASCII && $0.isNumber || grouping.contains($0) || $0 == mark || $0 == "-" || $0 == "+" }) else { return numberWrittenWrong(trimmed) }
         let plain = String(trimmed.filter { !grouping.contains($0) }).replacingOccurrences(of: String(mark), with: ".")
-        guard let v = Double(plain), v.isFinite else { return nil }
+        guard let v = Double(plain), v.isFinite else { return numberWrittenWrong(trimmed) }
         return "digit grouping? write numbers without it (\(plain))"
     }
 
@@ -424,7 +424,7 @@ struct DelimitedTable {
         let negative = signs.filter { $0 == "-" }.count % 2 == 1
         let unsigned = t.dropFirst(signs.count)
         if let v = plain(unsigned), written(v) == nil { return beyond }
-        if let first = t.unicodeScalars.first, ["\u{2212}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"].contains(first),
+        if let first = t.unicodeScalars.first, ["\u{2212}", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{FE63}", "\u{FF0D}"].contains(first),
            let v = plain(t.unicodeScalars.dropFirst().map(String.init).joined()) {
             return suggest("a minus sign U+\(String(first.value, radix: 16, uppercase: true)), not the ASCII '-'? write ", -v)
         }
@@ -442,8 +442,10 @@ struct DelimitedTable {
             return suggest("a hexadecimal number? write ", Double(negative ? -v : v))
         }
         let isDigit = { (c: Character) in c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.numericType == .decimal }
-        if unsigned.contains(where: { !$0.isASCII && isDigit($0) }), unsigned.allSatisfy({ isDigit($0) || $0 == mark }) {
-            let digits = String(unsigned.map { $0 == mark ? "." : String($0.wholeNumberValue!) }.joined())
+        // (Arabic writes U+066B for its decimal mark.)
+        let isMark = { (c: Character) in c == mark || c == "\u{066B}" }
+        if unsigned.contains(where: { !$0.isASCII && isDigit($0) }), unsigned.allSatisfy({ isDigit($0) || isMark($0) }) {
+            let digits = String(unsigned.map { isMark($0) ? "." : String($0.wholeNumberValue!) }.joined())
             if let v = Double(digits) { return suggest("digits of another script? write ", negative ? -v : v) }
         }
         let groups = unsigned.split(separator: mark, omittingEmptySubsequences: false)
@@ -452,6 +454,17 @@ struct DelimitedTable {
             return "digit grouping? write numbers without it (\(negative ? "-" : "")\(groups.joined()))"
         }
         return nil
+    }
+
+    /// Anything else of digits and number punctuation alone (`1.5.`, `5..0`, `1e5.5`, `5e+`,
+    /// `(5`, `5 -`, `0b101`, `0x1p3`), or a numeral of another kind (`½`, `Ⅴ`, `五`): a number
+    /// written wrong, not a missing value to fill (a date is said elsewhere).
+    static func numberWrittenWrong(_ t: String) -> String? {
+        guard t.contains(where: \.isNumber), !looksLikeDate(t),
+              t.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) == nil,
+              t.allSatisfy({ $0.isNumber || $0 == " " || ".,+-()_'eExXbBoOpP\u{066B}\u{066C}".contains($0) }),
+              t.contains(where: { !$0.isNumber }) || t.contains(where: { !$0.isASCII }) else { return nil }
+        return "not a number as written: write it with ASCII digits, one sign and one decimal mark"
     }
 
     /// A field's text as an error quotes it: at most 80 characters (a 10 MB cell was quoted

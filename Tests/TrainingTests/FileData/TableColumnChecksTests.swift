@@ -45,7 +45,8 @@ struct TableColumnChecksTests {
         #expect(DelimitedTable.numberWrittenOtherwise("1.234,5", decimal: UInt8(ascii: ","), predicting: false) == "digit grouping? write numbers without it (1234.5)")
         #expect(DelimitedTable.numberWrittenOtherwise("abc", decimal: UInt8(ascii: "."), predicting: false) == nil)
         #expect(DelimitedTable.numberWrittenOtherwise("NA", decimal: UInt8(ascii: "."), predicting: false) == nil)
-        #expect(DelimitedTable.numberWrittenOtherwise("1-2", decimal: UInt8(ascii: "."), predicting: false) == nil)
+        // A range or a code of digits is no number either: refused rather than filled.
+        #expect(DelimitedTable.numberWrittenOtherwise("1-2", decimal: UInt8(ascii: "."), predicting: false) == "not a number as written: write it with ASCII digits, one sign and one decimal mark")
         // A number with a unit: data.missing would blank the whole column (said next: "holds
         // no numbers"), so the hint is to write the numbers alone.
         for (text, bare) in [("2%", "2"), ("$3.50", "3.50"), ("12 kg", "12"), ("3,5 €", "3,5")] {
@@ -85,11 +86,16 @@ struct TableColumnChecksTests {
         for (text, decimal, hint) in cases {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: decimal, predicting: false) == hint, "\(text)")
         }
+        for text in ["1.5.", "5..0", "1e5.5", "5e+", "(5", "5 -", "0b101", "0o17", "0x1p3", "0x-5", "5\u{00B2}", "\u{00BD}", "\u{2164}", "\u{4E94}"] {
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false) == "not a number as written: write it with ASCII digits, one sign and one decimal mark", "\(text)")
+        }
+        #expect(DelimitedTable.numberWrittenOtherwise("\u{2010}5", decimal: dot, predicting: false) == "a minus sign U+2010, not the ASCII '-'? write -5")
+        #expect(DelimitedTable.numberWrittenOtherwise("\u{0663}\u{066B}\u{0665}", decimal: dot, predicting: false) == "digits of another script? write 3.5")
         for text in ["inf", "-Infinity", "+inf"] {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false)?.hasPrefix("an infinite value") == true, "\(text)")
         }
         // Text, missing markers, a decimal number, dates and superscripts are none of them.
-        for text in ["abc", "NA", "-nan", "1.234", "12", "2020-01-31", "5\u{00B2}", "-", "(a)", "x-", "0x-5"] {
+        for text in ["abc", "NA", "-nan", "1.234", "12", "2020-01-31", "-", "(a)", "x-"] {
             #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: dot, predicting: false) == nil, "\(text)")
         }
         // In a table: refused under data.missing: mean, and the error-mode hint says what to
