@@ -53,6 +53,11 @@ import Testing
         #expect(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))\n\(h.logText("worker.log"))")
         #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
         let workers = try h.reader().read { q in try q.workers(studyID: try q.requireStudy(named: "v6").id) }
+        // Without brackets (or without a port after them) a usage error says how to write it.
+        let bare = try h.run(["worker", "--connect", "tcp://::1:5555"])
+        #expect(bare.status == 2 && bare.output.contains("write an IPv6 address in brackets, e.g. tcp://[::1]:5555"), "\(bare.output)")
+        let portless = try h.run(["worker", "--connect", "tcp://[::1]"])
+        #expect(portless.status == 2 && portless.output.contains("an IPv6 address needs its port after the bracket"), "\(portless.output)")
         #expect(workers.map(\.worker) == ["v6"] && workers.first?.trialsDone == 6 && workers.first?.address == "::1",
                 "\(workers.map { ($0.worker, $0.address ?? "-", $0.trialsDone) })")
     }

@@ -26,6 +26,15 @@ enum EndpointOption {
             }
             return nil
         case "tcp":
+            // An IPv6 address goes in brackets: `tcp://::1:5555` read as host `::1`, port 5555
+            // failed deep in ZeroMQ ("No such device"), and `tcp://[::1]` had port "1]".
+            if rest.hasPrefix("[") {
+                guard let close = rest.firstIndex(of: "]"), rest[close...].hasPrefix("]:") else {
+                    return "\(option) '\(endpoint)': an IPv6 address needs its port after the bracket, e.g. tcp://[::1]:5555"
+                }
+            } else if rest.filter({ $0 == ":" }).count > 1 {
+                return "\(option) '\(endpoint)': write an IPv6 address in brackets, e.g. tcp://[::1]:5555"
+            }
             guard let colon = rest.lastIndex(of: ":") else { return bad }
             let host = rest[..<colon]
             let port = rest[rest.index(after: colon)...]
