@@ -74,6 +74,8 @@ class Network(threading.Thread):
         self.backoff = 0.25
         self.reconnect_at = None
         self.closing = threading.Event()
+        self.started = time.time()
+        self.answered = False
 
     def send(self, message):
         """Thread-safe: queue a message for the coordinator."""
@@ -123,6 +125,7 @@ class Network(threading.Thread):
                     self.backoff = 0.25
                     m = json.loads(self.sock.recv())
                     kind = m.get("type")
+                    self.answered = True
                     if kind == "welcome":
                         self.heartbeat, self.liveness = m["heartbeat_ms"] / 1000, m["liveness"]
                     elif kind == "identify":
@@ -130,6 +133,10 @@ class Network(threading.Thread):
                     elif kind != "heartbeat":
                         self.inbox.put(m)
             now = time.time()
+            if not self.answered and now - self.started > 10:
+                self.answered = True  # said once
+                print(f"no answer from {self.endpoint} for 10 s (is it running? with --keys: is coordinator.pub its key, "
+                      "and this worker's key in its authorized_workers?)", flush=True)
             if now - self.last_sent >= self.heartbeat:
                 self._send_now({"type": "heartbeat"})
             if now - self.last_heard > self.heartbeat * self.liveness:
@@ -237,7 +244,14 @@ class Worker:
 
 
 def read_keys(directory, name):
-    """(public, secret, server) from Sweep's key files: `public = KEY` / `secret = KEY` lines."""
+    """(public, secret, server) from Sweep's key files: `public = KEY` / `secret = KEY` lines.
+    Without a name: `worker`, else the first key of DIR/workers/ (as `sweep worker` does)."""
+    keys = sorted(f[:-4] for f in os.listdir(os.path.join(directory, "workers")) if f.endswith(".key")) \
+        if os.path.isdir(os.path.join(directory, "workers")) else []
+    if name is None:
+        name = "worker" if "worker" in keys or not keys else keys[0]
+    if name not in keys:
+        raise SystemExit(f"{directory}/workers/{name}.key: no such file" + (f"; the directory has {', '.join(keys)}: choose one with --key-name" if keys else " (create keys with `sweep keygen`)"))
     def fields(path):
         with open(path) as f:
             pairs = (line.split("=", 1) for line in (l.strip() for l in f) if line and not line.startswith("#") and "=" in line)
@@ -253,7 +267,7 @@ def main():
     ap.add_argument("--id", default=f"py-{socket.gethostname()}-{os.getpid()}")
     ap.add_argument("--max-trials", type=int)
     ap.add_argument("--keys", help="a directory made by `sweep keygen` (CURVE): coordinator.pub and workers/NAME.key")
-    ap.add_argument("--key-name", default="worker")
+    ap.add_argument("--key-name")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
