@@ -69,7 +69,8 @@ enum StatusView {
             out.append("  more workers: sweep worker --connect \(join)")
         }
         for w in p.quarantined {
-            let error = w.lastError ?? ""
+            // Its first line: the output after it (a stderr tail) showed as literal \n's.
+            let error = (w.lastError ?? "").prefix { !$0.isNewline }
             out.append("  QUARANTINED \(w.worker) on \(w.host): \(error.prefix(100))\(error.count > 100 ? "..." : "")")
         }
         // Each line one line, control characters shown escaped as in tables: a text choice
