@@ -2,9 +2,15 @@
 Tests/EndToEndTests, with Debian's python3)."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
+
+# Signals blocked by the process that started the tests (a test runner's thread that waits
+# for signals) are blocked in the programs started here too, and the tests of signal
+# handlers waited for a signal that never came: unblocked, as a worker starts programs.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.dirname(HERE)
@@ -473,7 +479,8 @@ class InsideASweep(unittest.TestCase):
         # is sent without waiting; the waiting report reads both answers, and a prune among
         # them counts.
         import signal
-        code = ("import signal, sweep_client\n"
+        code = ("import faulthandler, signal, sweep_client\n"
+                "faulthandler.dump_traceback_later(20, exit=True)  # a hang fails with where it hangs\n"
                 "def on_usr1(signum, frame):\n"
                 "    print('handler', sweep_client.report(100, val_loss=0.5), flush=True)\n"
                 "signal.signal(signal.SIGUSR1, on_usr1)\n"
@@ -483,7 +490,10 @@ class InsideASweep(unittest.TestCase):
             with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
                 self.assertEqual(json.loads(reports.readline())["epoch"], 1)
                 os.kill(proc.pid, signal.SIGUSR1)
-                self.assertEqual(json.loads(reports.readline())["epoch"], 100)
+                line = reports.readline()
+                if not line:
+                    self.fail("no report from the handler: %s" % (proc.communicate(timeout=30),))
+                self.assertEqual(json.loads(line)["epoch"], 100)
                 # Answered in turn, as a worker does: the interrupted report reads its own,
                 # and waits for the handler's too.
                 decisions.write("continue 1\n")
@@ -510,7 +520,9 @@ class InsideASweep(unittest.TestCase):
                 "sweep_client.report(1, val_loss=1.0, **{'m%05d' % i + 'y' * 190: 1.0 for i in range(1000)})\n")
         proc, report_r, decision_w, watchdog = self.start_program(code)
         try:
-            time.sleep(1.0)  # the pipe is full: the report waits half written
+            import select
+            select.select([report_r], [], [], 30)  # the long report is under way
+            time.sleep(0.3)  # and the pipe full: it waits half written
             os.kill(proc.pid, signal.SIGTERM)
             with os.fdopen(report_r, "rb") as reports:
                 lines = reports.read().split(b"\n")
