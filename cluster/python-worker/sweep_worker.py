@@ -83,7 +83,10 @@ class Network(threading.Thread):
 
     def _send_now(self, message):
         message["v"] = VERSION
-        self.sock.send(json.dumps(message).encode())
+        try:
+            self.sock.send(json.dumps(message).encode())
+        except zmq.Again:
+            return  # no connection to the coordinator: it says hello again on reconnect
         self.last_sent = time.time()
 
     def _connect(self):
@@ -91,6 +94,9 @@ class Network(threading.Thread):
             self.sock.close(linger=0)
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        # A DEALER without a peer (its key refused at the handshake) blocks a send for good:
+        # bounded, the message is dropped (heartbeats) and the loop goes on.
+        self.sock.setsockopt(zmq.SNDTIMEO, 1000)
         self.sock.setsockopt_string(zmq.ROUTING_ID, self.id)
         if self.curve:
             public, secret, server = self.curve
@@ -257,6 +263,8 @@ def read_keys(directory, name):
             pairs = (line.split("=", 1) for line in (l.strip() for l in f) if line and not line.startswith("#") and "=" in line)
             return {k.strip(): v.strip().encode() for k, v in pairs}
     mine = fields(os.path.join(directory, "workers", name + ".key"))
+    if not os.path.exists(os.path.join(directory, "coordinator.pub")):
+        raise SystemExit(f"{directory}/coordinator.pub: no such file (copy it from the coordinator's key directory)")
     server = fields(os.path.join(directory, "coordinator.pub"))["public"]
     return mine["public"], mine["secret"], server
 

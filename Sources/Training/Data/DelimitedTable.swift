@@ -388,9 +388,13 @@ struct DelimitedTable {
         let grouping: Set<Character> = [mark == "." ? "," : ".", " ", "'", "_", "\u{A0}", "\u{202F}"]
         guard trimmed.contains(where: \.isNumber), trimmed.contains(where: { grouping.contains($0) }),
               trimmed.allSatisfy({ $0.isASCII && $0.isNumber || grouping.contains($0) || $0 == mark || $0 == "-" || $0 == "+" }) else { return numberWrittenWrong(trimmed) }
+        // Grouping comes before the decimal mark (`1.234,5` in a table of decimal points is
+        // no grouping: it read as 1.2345).
+        if let markAt = trimmed.firstIndex(of: mark), trimmed[markAt...].contains(where: { grouping.contains($0) }) { return numberWrittenWrong(trimmed) }
         let plain = String(trimmed.filter { !grouping.contains($0) }).replacingOccurrences(of: String(mark), with: ".")
         guard let v = Double(plain), v.isFinite else { return numberWrittenWrong(trimmed) }
-        return "digit grouping? write numbers without it (\(plain))"
+        // (Written with the table's decimal mark: `1234.5` was refused in a table of commas.)
+        return "digit grouping? write numbers without it (\(plain.replacingOccurrences(of: ".", with: String(mark))))"
     }
 
     /// What to write for a number in a notation the reader does not take: a Unicode minus
@@ -462,7 +466,7 @@ struct DelimitedTable {
     static func numberWrittenWrong(_ t: String) -> String? {
         guard t.contains(where: \.isNumber), !looksLikeDate(t),
               t.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) == nil,
-              t.allSatisfy({ $0.isNumber || $0 == " " || ".,+-()_'eExXbBoOpP\u{066B}\u{066C}".contains($0) }),
+              t.allSatisfy({ $0.isNumber || $0 == " " || ".,+-()_'eExXbBoOpP\u{066B}\u{066C}\u{2212}\u{2010}\u{2011}\u{2012}\u{2013}\u{2014}\u{FE63}\u{FF0D}\u{2044}/".contains($0) }),
               t.contains(where: { !$0.isNumber }) || t.contains(where: { !$0.isASCII }) else { return nil }
         return "not a number as written: write it with ASCII digits, one sign and one decimal mark"
     }

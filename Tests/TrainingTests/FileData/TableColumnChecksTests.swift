@@ -42,7 +42,14 @@ struct TableColumnChecksTests {
                     == "\(grouped):2:3: '1,234.5' in column 'b' is not a finite number (digit grouping? write numbers without it (1234.5))")
         }
         #expect(DelimitedTable.numberWrittenOtherwise("1 234", decimal: UInt8(ascii: "."), predicting: false) != nil)
-        #expect(DelimitedTable.numberWrittenOtherwise("1.234,5", decimal: UInt8(ascii: ","), predicting: false) == "digit grouping? write numbers without it (1234.5)")
+        #expect(DelimitedTable.numberWrittenOtherwise("1.234,5", decimal: UInt8(ascii: ","), predicting: false) == "digit grouping? write numbers without it (1234,5)")
+        #expect(DelimitedTable.numberWrittenOtherwise("1 234,5", decimal: UInt8(ascii: ","), predicting: false) == "digit grouping? write numbers without it (1234,5)")
+        // A comma after the decimal point is no grouping (it read as 1.2345); a Unicode minus
+        // with the other decimal mark, and a fraction slash, are refused too.
+        #expect(DelimitedTable.numberWrittenOtherwise("1.234,5", decimal: UInt8(ascii: "."), predicting: false) != "digit grouping? write numbers without it (1.2345)")
+        for (text, decimal) in [("\u{2212}1.5", ","), ("\u{2010}1.5", ","), ("1\u{2044}2", ".")] {
+            #expect(DelimitedTable.numberWrittenOtherwise(text, decimal: UInt8(ascii: decimal == "," ? "," : "."), predicting: false) != nil, "\(text)")
+        }
         #expect(DelimitedTable.numberWrittenOtherwise("abc", decimal: UInt8(ascii: "."), predicting: false) == nil)
         #expect(DelimitedTable.numberWrittenOtherwise("NA", decimal: UInt8(ascii: "."), predicting: false) == nil)
         // A range or a code of digits is no number either: refused rather than filled.

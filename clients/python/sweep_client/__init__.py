@@ -224,7 +224,7 @@ def _channels():
         _state["out"] = report
         _state["inp"] = int(fd) if fd else None
         _state["unread"] = b""
-        _state["unanswered"] = set()  # epochs of reports sent without waiting
+        _state["unanswered"] = []  # epochs of reports sent without waiting (an epoch may repeat)
     return _state["out"], _state["inp"]
 
 
@@ -303,10 +303,13 @@ def _answer_to(epoch, fd):
             parts = line.decode("utf-8", "replace").split(" ", 2)
             if len(parts) < 2:
                 continue
-            if parts[1].strip() == key:
+            # (The worker answers in order: this report's answer comes before those of the
+            # reports a handler sent while it waited, whatever their epochs.)
+            if parts[1].strip() == key and mine is None:
                 mine = parts
                 continue
-            _state["unanswered"].discard(parts[1].strip())
+            if parts[1].strip() in _state["unanswered"]:
+                _state["unanswered"].remove(parts[1].strip())
             if parts[0] in ("prune", "stop"):
                 _state["pruned" if parts[0] == "prune" else "stopped"] = True
                 _state["stop_reason"] = parts[2].strip() if len(parts) > 2 else ""
@@ -422,7 +425,7 @@ def _send_report(epoch, numbers):
         # nested os.read could take the other's answer, and its line waits for the other's
         # to be written whole). Its answer counts when a report reads it.
         if inp is not None:
-            _state["unanswered"].add(str(epoch))
+            _state["unanswered"].append(str(epoch))
         _write_line(out, text)
         return _state["pruned"] or bool(_state.get("stopped"))
     _state["reporting"] = True

@@ -507,6 +507,28 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(out.split("\n")[:2], ["handler False", "main True"])
 
+    def test_a_handler_that_reports_the_waiting_reports_epoch_gets_both_answers_read(self):
+        # The handler's report of the same epoch: both answers were taken for the waiting
+        # report's, and it waited for the handler's for good.
+        import signal
+        code = ("import signal, sweep_client\n"
+                "def on_usr1(signum, frame):\n"
+                "    print('handler', sweep_client.report(1, val_loss=0.5), flush=True)\n"
+                "signal.signal(signal.SIGUSR1, on_usr1)\n"
+                "print('main', sweep_client.report(1, val_loss=1.0), flush=True)\n")
+        proc, report_r, decision_w, watchdog = self.start_program(code)
+        try:
+            with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
+                self.assertEqual(json.loads(reports.readline())["epoch"], 1)
+                os.kill(proc.pid, signal.SIGUSR1)
+                self.assertEqual(json.loads(reports.readline())["epoch"], 1)
+                decisions.write("continue 1\ncontinue 1\n")
+        finally:
+            watchdog.cancel()
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(out.split("\n")[:2], ["handler False", "main False"])
+
     def test_a_handler_that_reports_and_exits_during_a_long_report_leaves_both_lines_whole(self):
         # A SIGTERM handler that reported and called sys.exit while a long report (over a
         # pipe's buffer) was half written left half a line: the next line ran into it, and
