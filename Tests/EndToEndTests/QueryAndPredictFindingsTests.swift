@@ -520,6 +520,7 @@ import Training
         #expect(out.status == 0 && header.contains("~" + String(repeating: "x", count: 11) + "_0") && header.contains("~" + String(repeating: "x", count: 11) + "_1")
                 && !out.output.contains(stem + "_"), "\(out.output)")
         #expect(lines.contains("(class names longer than 40 columns are cut inside, marked ~; --format csv has them whole)"), "\(out.output)")
+
         let csv = try h.run(["predict", h.path("m.swm"), h.path("d.csv"), "--limit", "3", "--format", "csv"])
         #expect(csv.output.contains(stem + "_0") && csv.output.contains(stem + "_1"), "\(csv.output)")
     }

@@ -37,6 +37,16 @@ struct TextTableTests {
         #expect(tiny.hasPrefix("  [") && tiny.hasSuffix("~") && TerminalWidth.of(tiny) <= 11, "\(tiny)")
     }
 
+    /// `predict` cuts long class names inside; names alike but in the middle end in their
+    /// class number, so that no two print the same.
+    @Test func longClassNamesStayApart() {
+        let x = String(repeating: "x", count: 30), y = String(repeating: "y", count: 30)
+        #expect(PredictionReport.distinctCuts(["a" + x + "1" + y, "a" + x + "2" + y, "short"], columns: 40)
+                == ["a" + x + "1yyyyy~#0", "a" + x + "2yyyyy~#1", "short"])
+        #expect(PredictionReport.distinctCuts([x + x + "_0", x + x + "_1"], columns: 40) == [String(repeating: "x", count: 26) + "~" + String(repeating: "x", count: 11) + "_0",
+                                                                                            String(repeating: "x", count: 26) + "~" + String(repeating: "x", count: 11) + "_1"])
+    }
+
     @Test func columnsAfterWideCellsLineUp() {
         var table = TextTable(["name", "value", "note"])
         table.add(["損失", "0.5", "a"])

@@ -407,20 +407,34 @@ struct PredictionReport {
     private func value(_ i: Int, _ j: Int) -> Float { prediction.mean[i * prediction.width + j] }
     private func spread(_ i: Int, _ j: Int) -> Float { prediction.std[i * prediction.width + j] }
 
+    /// Each name in `columns` (``TerminalWidth/cutInside(_:columns:)``); names that still
+    /// come out alike (they differ only in the middle) end in their class number instead,
+    /// `~#3`, so that no two classes print the same.
+    static func distinctCuts(_ names: [String], columns: Int) -> [String] {
+        var cut = names.map { TerminalWidth.cutInside($0, columns: columns) }
+        let counts = Dictionary(cut.map { ($0, 1) }, uniquingKeysWith: +)
+        for i in cut.indices where counts[cut[i]]! > 1 && cut[i] != names[i] {
+            let mark = "~#\(i)"
+            cut[i] = TerminalWidth.prefix(names[i], columns: columns - mark.count) + mark
+        }
+        return cut
+    }
+
     func table() -> String {
         // A class name with a line break (a quoted CSV label) on one line, as `show` does.
         let names = self.names.map(TextTable.oneLine)
         // A probability column is as wide as its class's name, up to 40 columns
         // (customer_segment_1/2/3 were all cut to "customer_se").
-        let columns = names.map { TerminalWidth.cutInside($0, columns: 40) }
+        let columns = Self.distinctCuts(names, columns: 40)
         let cells = columns.map { max(withStd ? 16 : 12, TerminalWidth.of($0) + 1) }
         func pad(_ s: String, _ n: Int) -> String { TerminalWidth.padded(s, to: n) }
         // Class names in full up to 40 columns ("setosa, the first" was cut to "setosa, the").
         let nameWidth = min(max(names.map(TerminalWidth.of).max() ?? 0, 9), 40)
+        let shownNames = Self.distinctCuts(names, columns: nameWidth)
         var lines = [pad("sample", 8) + pad("predicted", nameWidth + 1) + (truth == nil ? "" : pad("label", nameWidth + 1)) + zip(columns, cells).map { pad($0, $1) }.joined()]
         for i in 0..<prediction.count {
-            var line = pad(String(i), 8) + pad(TerminalWidth.cutInside(names[predicted[i]], columns: nameWidth), nameWidth + 1)
-            if let truth { line += pad(truth[i].map { TerminalWidth.cutInside(names[$0], columns: nameWidth) } ?? "-", nameWidth + 1) }
+            var line = pad(String(i), 8) + pad(shownNames[predicted[i]], nameWidth + 1)
+            if let truth { line += pad(truth[i].map { shownNames[$0] } ?? "-", nameWidth + 1) }
             for j in 0..<prediction.width {
                 line += pad(withStd ? String(format: "%.4f±%.4f", value(i, j), spread(i, j)) : String(format: "%.4f", value(i, j)), cells[j])
             }
