@@ -472,19 +472,18 @@ class InsideASweep(unittest.TestCase):
         lines = self.echoing_worker(code, 199)
         self.assertEqual(sorted(l["epoch"] for l in lines), list(range(1, 200)))
 
-    def test_a_report_from_a_signal_handler_while_another_waits_gets_its_answer(self):
-        # A SIGTERM handler that reports (a last value, a checkpoint's epoch) while the main
-        # thread waits for an answer read the same pipe again: Python refused the nested
-        # read (RuntimeError: reentrant call inside BufferedReader). The handler's report
-        # is sent without waiting; the waiting report reads both answers, and a prune among
-        # them counts.
-        import signal
+    def handler_reports_while_main_waits(self, handler_epoch, answers):
+        """Runs a program whose SIGUSR1 handler reports `handler_epoch` while its main report
+        (epoch 1) waits for an answer: the signal comes once the main report's line is read,
+        `answers` (one write each, 0.3 s apart, as a worker answers in turn) once the
+        handler's is. Returns the program's printed lines: the handler's result, the main's."""
+        import signal, time
         code = ("import faulthandler, signal, sweep_client\n"
                 "faulthandler.dump_traceback_later(20, exit=True)  # a hang fails with where it hangs\n"
                 "def on_usr1(signum, frame):\n"
-                "    print('handler', sweep_client.report(100, val_loss=0.5), flush=True)\n"
+                "    print('handler', sweep_client.report(%d, val_loss=0.5), flush=True)\n"
                 "signal.signal(signal.SIGUSR1, on_usr1)\n"
-                "print('main', sweep_client.report(1, val_loss=1.0), flush=True)\n")
+                "print('main', sweep_client.report(1, val_loss=1.0), flush=True)\n" % handler_epoch)
         proc, report_r, decision_w, watchdog = self.start_program(code)
         try:
             with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
@@ -493,41 +492,30 @@ class InsideASweep(unittest.TestCase):
                 line = reports.readline()
                 if not line:
                     self.fail("no report from the handler: %s" % (proc.communicate(timeout=30),))
-                self.assertEqual(json.loads(line)["epoch"], 100)
-                # Answered in turn, as a worker does: the interrupted report reads its own,
-                # and waits for the handler's too.
-                decisions.write("continue 1\n")
-                import time
-                time.sleep(0.3)
-                decisions.write("prune 100 below the median\n")
+                self.assertEqual(json.loads(line)["epoch"], handler_epoch)
+                for answer in answers:
+                    decisions.write(answer + "\n")
+                    time.sleep(0.3)
                 self.assertEqual(reports.read(), "")
         finally:
             watchdog.cancel()
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
-        self.assertEqual(out.split("\n")[:2], ["handler False", "main True"])
+        return out.split("\n")[:2]
+
+    def test_a_report_from_a_signal_handler_while_another_waits_gets_its_answer(self):
+        # A SIGTERM handler that reports (a last value, a checkpoint's epoch) while the main
+        # thread waits for an answer read the same pipe again: Python refused the nested
+        # read (RuntimeError: reentrant call inside BufferedReader). The handler's report
+        # is sent without waiting; the waiting report reads both answers, and a prune among
+        # them counts, also when it comes after the waiting report's own.
+        self.assertEqual(self.handler_reports_while_main_waits(100, ["continue 1", "prune 100 below the median"]),
+                         ["handler False", "main True"])
 
     def test_a_handler_that_reports_the_waiting_reports_epoch_gets_both_answers_read(self):
         # The handler's report of the same epoch: both answers were taken for the waiting
         # report's, and it waited for the handler's for good.
-        import signal
-        code = ("import signal, sweep_client\n"
-                "def on_usr1(signum, frame):\n"
-                "    print('handler', sweep_client.report(1, val_loss=0.5), flush=True)\n"
-                "signal.signal(signal.SIGUSR1, on_usr1)\n"
-                "print('main', sweep_client.report(1, val_loss=1.0), flush=True)\n")
-        proc, report_r, decision_w, watchdog = self.start_program(code)
-        try:
-            with os.fdopen(report_r) as reports, os.fdopen(decision_w, "w", buffering=1) as decisions:
-                self.assertEqual(json.loads(reports.readline())["epoch"], 1)
-                os.kill(proc.pid, signal.SIGUSR1)
-                self.assertEqual(json.loads(reports.readline())["epoch"], 1)
-                decisions.write("continue 1\ncontinue 1\n")
-        finally:
-            watchdog.cancel()
-        out, err = proc.communicate(timeout=30)
-        self.assertEqual(proc.returncode, 0, err)
-        self.assertEqual(out.split("\n")[:2], ["handler False", "main False"])
+        self.assertEqual(self.handler_reports_while_main_waits(1, ["continue 1", "continue 1"]), ["handler False", "main False"])
 
     def test_a_handler_that_reports_and_exits_during_a_long_report_leaves_both_lines_whole(self):
         # A SIGTERM handler that reported and called sys.exit while a long report (over a
