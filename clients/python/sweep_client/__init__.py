@@ -742,8 +742,8 @@ class Run(object):
         own = _numbers(_merged(_merged(self._held, aggregated), self.summary._own()))
         if not own or own == self._summary_sent or _state["pruned"]:
             return
-        self._summary_sent = own
         if not in_sweep():
+            self._summary_sent = own
             print("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)), file=sys.stderr)
             return
         with _lock:
@@ -760,6 +760,9 @@ class Run(object):
                 chunk[k] = v
                 size += len(text)
             _write_line(out, json.dumps({"summary": chunk}, allow_nan=True))
+            # Sent once all of it went: a handler that exited between two of its lines (sys.exit
+            # in a SIGTERM handler) left the rest unsent, and the pass at exit took it for sent.
+            self._summary_sent = own
 
     def finish(self, exit_code=None):
         self._finished = True
