@@ -517,21 +517,13 @@ class InsideASweep(unittest.TestCase):
         # report's, and it waited for the handler's for good.
         self.assertEqual(self.handler_reports_while_main_waits(1, ["continue 1", "continue 1"]), ["handler False", "main False"])
 
-    def test_a_handler_that_reports_and_exits_during_a_long_report_leaves_both_lines_whole(self):
-        # A SIGTERM handler that reported and called sys.exit while a long report (over a
-        # pipe's buffer) was half written left half a line: the next line ran into it, and
-        # the worker dropped both as malformed.
-        import signal, time
-        code = ("import signal, sys, sweep_client\n"
-                "def on_term(signum, frame):\n"
-                "    sweep_client.report(7, val_loss=0.5)\n"
-                "    sys.exit(0)\n"
-                "signal.signal(signal.SIGTERM, on_term)\n"
-                "sweep_client.report(1, val_loss=1.0, **{'m%05d' % i + 'y' * 190: 1.0 for i in range(1000)})\n")
+    def terminated_while_writing(self, code):
+        """Runs `code`, sends SIGTERM once its long write is under way with the pipe full (it
+        waits half written), and returns the program's status and the lines it wrote."""
+        import select, signal, time
         proc, report_r, decision_w, watchdog = self.start_program(code)
         try:
-            import select
-            select.select([report_r], [], [], 30)  # the long report is under way
+            select.select([report_r], [], [], 30)  # the long write is under way
             time.sleep(0.3)  # and the pipe full: it waits half written
             os.kill(proc.pid, signal.SIGTERM)
             with os.fdopen(report_r, "rb") as reports:
@@ -540,31 +532,30 @@ class InsideASweep(unittest.TestCase):
             os.close(decision_w)
             watchdog.cancel()
         proc.communicate(timeout=30)
+        return proc.returncode, lines
+
+    def test_a_handler_that_reports_and_exits_during_a_long_report_leaves_both_lines_whole(self):
+        # A SIGTERM handler that reported and called sys.exit while a long report (over a
+        # pipe's buffer) was half written left half a line: the next line ran into it, and
+        # the worker dropped both as malformed.
+        handler = ("import signal, sys, sweep_client\n"
+                   "def on_term(signum, frame):\n"
+                   "    sweep_client.report(7, val_loss=0.5)\n"
+                   "    sys.exit(0)\n"
+                   "signal.signal(signal.SIGTERM, on_term)\n")
+        _, lines = self.terminated_while_writing(
+            handler + "sweep_client.report(1, val_loss=1.0, **{'m%05d' % i + 'y' * 190: 1.0 for i in range(1000)})\n")
         self.assertEqual(lines[-1], b"")
         parsed = [json.loads(l) for l in lines[:-1]]
         self.assertEqual([p["epoch"] for p in parsed], [1, 7])
         self.assertEqual(len(parsed[0]), 1002)
         # The same while run.finish() writes a long summary: the handler's report waited for
         # an answer to a line it had only queued, and the program hung until killed.
-        code = ("import signal, sys, sweep_client\n"
-                "def on_term(signum, frame):\n"
-                "    sweep_client.report(7, val_loss=0.5)\n"
-                "    sys.exit(0)\n"
-                "signal.signal(signal.SIGTERM, on_term)\n"
-                "run = sweep_client.init()\n"
-                "for k in range(1000): run.summary['m%05d' % k + 'y' * 190] = 1.0\n"
-                "run.finish()\n")
-        proc, report_r, decision_w, watchdog = self.start_program(code)
-        try:
-            time.sleep(1.0)
-            os.kill(proc.pid, signal.SIGTERM)
-            with os.fdopen(report_r, "rb") as reports:
-                lines = reports.read().split(b"\n")
-        finally:
-            os.close(decision_w)
-            watchdog.cancel()
-        proc.communicate(timeout=30)
-        self.assertEqual(proc.returncode, 0)
+        summary = handler + ("run = sweep_client.init()\n"
+                             "for k in range(KEYS): run.summary['m%05d' % k + 'y' * 190] = 1.0\n"
+                             "run.finish()\n")
+        status, lines = self.terminated_while_writing(summary.replace("KEYS", "1000"))
+        self.assertEqual(status, 0)
         parsed = [json.loads(l) for l in lines if l]
         # (The summary may come again at exit, when the handler cut in before it was marked
         # sent: the worker merges it.)
@@ -572,18 +563,7 @@ class InsideASweep(unittest.TestCase):
         self.assertTrue(all("summary" in p for p in parsed[2:]), parsed[2:])
         # A summary of several lines, cut by the handler's exit after its first: the rest
         # still goes (at exit), every key at least once (it was lost).
-        code = code.replace("range(1000)", "range(4000)")
-        proc, report_r, decision_w, watchdog = self.start_program(code)
-        try:
-            select.select([report_r], [], [], 30)
-            time.sleep(0.3)
-            os.kill(proc.pid, signal.SIGTERM)
-            with os.fdopen(report_r, "rb") as reports:
-                lines = reports.read().split(b"\n")
-        finally:
-            os.close(decision_w)
-            watchdog.cancel()
-        proc.communicate(timeout=30)
+        _, lines = self.terminated_while_writing(summary.replace("KEYS", "4000"))
         parsed = [json.loads(l) for l in lines if l]
         keys = set(k for p in parsed if "summary" in p for k in p["summary"])
         self.assertEqual(len(keys), 4000)
