@@ -59,7 +59,7 @@ let package = Package(
 
         .target(name: "Training", dependencies: ["COpenBLAS", "CZlib", "Randomness", "CSupport", "SweepSupport"]),
         .target(name: "Search", dependencies: ["Randomness"]),
-        .target(name: "Store", dependencies: ["Search", "JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["Search", "JSONValue", "SweepSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "SweepFile", dependencies: ["Training", "Search", "Randomness", "SweepSupport", "Yams"]),
         .target(name: "Cluster", dependencies: ["Training", "Search", "Store", "ZeroMQ", "SweepFile", "Randomness", "JSONValue", "CSupport", "SweepSupport"]),
@@ -97,7 +97,7 @@ let package = Package(
 
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlib", "SweepTestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Search", "SweepTestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Search", "SweepSupport", "SweepTestSupport"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),

@@ -37,6 +37,20 @@ struct TextTableTests {
         #expect(tiny.hasPrefix("  [") && tiny.hasSuffix("~") && TerminalWidth.of(tiny) <= 11, "\(tiny)")
     }
 
+    /// The headline keeps its phase tag and counts on a narrow terminal: the bar goes
+    /// first, then the middle of the study's name (at 30 columns `[RUNNING]` was cut off).
+    @Test func aNarrowTerminalKeepsTheHeadlinesPhase() {
+        let line = "quickstart \(progressBar(0.25)) 5/20 trials  [RUNNING]"
+        #expect(LiveDisplay.fit([line], columns: 80, rows: 24)[0] == line)
+        let withoutBar = LiveDisplay.fit([line], columns: 36, rows: 24)[0]
+        #expect(withoutBar == "quickstart 5/20 trials  [RUNNING]", "\(withoutBar)")
+        let narrow = LiveDisplay.fit([line], columns: 30, rows: 24)[0]
+        #expect(narrow.hasSuffix(" 5/20 trials  [RUNNING]") && narrow.hasPrefix("qui") && narrow.contains("~")
+                && TerminalWidth.of(narrow) <= 29, "\(narrow)")
+        // A line without a phase tag is cut at its end as before.
+        #expect(LiveDisplay.keepingPhase(in: "  done 3  pruned 1  running 2  failed 0", to: 20) == "  done 3  pruned 1  running 2  failed 0")
+    }
+
     /// `predict` cuts long class names inside; names alike but in the middle end in their
     /// class number, so that no two print the same.
     @Test func longClassNamesStayApart() {

@@ -89,7 +89,7 @@ final class CommandCheckpoints {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             // Every trial on this host fails so: say what to change (it read "NSCocoaErrorDomain Code=642").
-            throw CheckpointDirectoryError(description: "cannot make the program's checkpoint directory \(path): \(SystemErrorText.of(error)); start the worker with TMPDIR naming a directory it can write")
+            throw CheckpointDirectoryError(description: "cannot make the program's checkpoint directory \(path): \(SystemErrorText.of(error, at: path)); start the worker with TMPDIR naming a directory it can write")
         }
         if let archive {
             // Written from the archive's own bytes: no copy per file (a 1 GB checkpoint took

@@ -61,7 +61,7 @@ final class CommandLogs {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
-            if writeFailure == nil { writeFailure = "cannot write \(i == 0 ? outPath : errPath): \(SystemErrorText.of(error))" }
+            if writeFailure == nil { writeFailure = "cannot write \(i == 0 ? outPath : errPath): \(SystemErrorText.of(error, at: i == 0 ? outPath : errPath))" }
             try? handle.close()
             if i == 0 { out = nil } else { err = nil }
         }
@@ -76,7 +76,7 @@ final class CommandLogs {
             try handle.write(contentsOf: Data((json + "\n").utf8))
             return nil
         } catch {
-            return "cannot write \(argsFile): \(SystemErrorText.of(error))"
+            return "cannot write \(argsFile): \(SystemErrorText.of(error, at: argsFile))"
         }
     }
 

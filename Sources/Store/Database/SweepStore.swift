@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SweepSupport
 import Synchronization
 
 /// Errors of the store, with what to do about them.
@@ -25,8 +26,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .emptyDatabase(let path): return "\(path) holds no study yet (the database is empty)"
         case .studyExists(let name): return "a study named '\(name)' already exists in this database; use `sweep resume \(name)` to continue it, or choose another name"
         case .unreadable(let path, let reason):
+            // (SQLite says "unable to open database file" when it cannot create the -wal or -shm.)
             let hint = reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path)
-                : reason.contains("malformed") || reason.contains("not a database") ? "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)" : ""
+                : reason.contains("malformed") || reason.contains("not a database") ? "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
+                : FileEntries.exhaustedNote(near: path).map { "; " + $0 } ?? ""
             return "cannot open database \(path): \(reason)\(hint)"
         case .invalid(let what): return what
         case .foreign(let path, let reason):
@@ -382,6 +385,7 @@ public enum DatabaseFailure {
     /// small tmpfs at times), which fill with a large transaction's sorting.
     static func fullCause(freeBytes free: Int?, temporaryFree: Int? = nil) -> (cause: String, fix: String) {
         guard let free, free > 64 << 20 else { return ("the disk is full", "free space") }
+        if let inodes = lastOpened.withLock({ $0 }).flatMap(FileEntries.exhaustedNote(near:)) { return (inodes, "then") }
         if let temporaryFree, temporaryFree < 64 << 20 {
             return ("SQLite's temporary directory (\(temporaryDirectory)) has \(temporaryFree >> 20) MB left", "free space there, or point TMPDIR elsewhere")
         }

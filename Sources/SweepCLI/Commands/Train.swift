@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
             }
             if let checkpoint, e.epoch % checkpointEvery == 0 || processStop.isSet {
                 do { try CheckpointFile.write(trainer.checkpoint(), to: checkpoint) } catch {
-                    writeFailure = "cannot write checkpoint \(checkpoint): \(SystemErrorText.of(error))"
+                    writeFailure = "cannot write checkpoint \(checkpoint): \(SystemErrorText.of(error, at: checkpoint))"
                     return .stop
                 }
             }
@@ -137,7 +137,7 @@ struct Train: ParsableCommand {
             print("best epoch \(best): \(monitor) \(EpochText.metric(m))")
         }
         if let saveModel {
-            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(SystemErrorText.of(error))") }
+            do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(SystemErrorText.of(error, at: saveModel))") }
             print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
         if !noTest && dataset.test.count > 0 {

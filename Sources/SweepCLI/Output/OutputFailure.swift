@@ -8,6 +8,6 @@ import Training
 enum OutputFailure {
     static func of(_ error: any Error, writing path: String) -> any Error {
         if let bad = error as? OutputFileError { return UsageError("cannot write \(path): \(bad.description)") }
-        return CommandFailure("cannot write \(path): \(SystemErrorText.of(error))")
+        return CommandFailure("cannot write \(path): \(SystemErrorText.of(error, at: path))")
     }
 }

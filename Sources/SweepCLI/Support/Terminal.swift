@@ -60,7 +60,22 @@ final class LiveDisplay {
             block = Array(block.prefix(height - 1)) + ["  (\(hidden) more line(s); make the terminal taller)"]
         }
         let width = max(10, columns - 1)
-        return block.map { TerminalWidth.cut(narrowingBar(in: $0, to: width), columns: width) }
+        return block.map { TerminalWidth.cut(keepingPhase(in: narrowingBar(in: $0, to: width), to: width), columns: width) }
+    }
+
+    /// The headline (`name [bar] 3/20 trials  [RUNNING]`) fitted to `columns` by giving up
+    /// its bar, then the middle of the study's name, before the counts and the phase tag: at
+    /// 30 columns the cut end took `[RUNNING]`, the one word a watcher looks for. Other lines
+    /// are returned as they are.
+    static func keepingPhase(in line: String, to columns: Int) -> String {
+        guard TerminalWidth.of(line) > columns,
+              let parts = line.wholeMatch(of: /(\S+) (?:\[[=> ]*\] )?(.*)(  \[[A-Z]+\])/) else { return line }
+        let (name, counts, phase) = (String(parts.output.1), String(parts.output.2), String(parts.output.3))
+        let withoutBar = "\(name) \(counts)\(phase)"
+        let excess = TerminalWidth.of(withoutBar) - columns
+        guard excess > 0 else { return withoutBar }
+        let nameColumns = max(4, TerminalWidth.of(name) - excess)
+        return TerminalWidth.cutInside(name, columns: nameColumns) + " \(counts)\(phase)"
     }
 
     private func terminalSize() -> (columns: Int, rows: Int) {

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+@testable import SweepSupport
+
+/// A file system out of inodes refuses new files with "No space left on device" while `df`
+/// shows space free: the message then names the inodes (a user looked for a full disk).
+struct FileEntriesTests {
+    @Test func noFreeInodesAreNamed() throws {
+        let note = try #require(FileEntries.note(directory: "/data/runs", inodes: 1_000, free: 0))
+        #expect(note.contains("no free inodes") && note.contains("df -i /data/runs"), "\(note)")
+        #expect(FileEntries.note(directory: "/data/runs", inodes: 1_000, free: 1) == nil)
+        // btrfs and others report no inode count: nothing to say.
+        #expect(FileEntries.note(directory: "/data/runs", inodes: 0, free: 0) == nil)
+    }
+
+    /// Only "No space left on device" gets the note; the path's directory with inodes left
+    /// gives the system's words alone.
+    @Test func otherErrorsAndFileSystemsWithInodesLeftAreUnchanged() {
+        let full = NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))
+        #expect(SystemErrorText.of(full, at: NSTemporaryDirectory()) == String(cString: strerror(ENOSPC)))
+        let denied = NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))
+        #expect(SystemErrorText.of(denied, at: "/nonexistent/x") == String(cString: strerror(EACCES)))
+        #expect(SystemErrorText.of(errno: ENOSPC, at: "/nonexistent/deeper/x") == String(cString: strerror(ENOSPC)))
+    }
+}
