@@ -133,3 +133,29 @@ struct BenchmarkHelperTests {
         #expect(p.gemmShare > 0 && p.gemmShare < 1)
     }
 }
+
+/// A convolution's unrolled windows count toward the memory check: a 4,096-wide kernel on
+/// 28x28 images (within the kernel limit) passed it, then `sweep train` and every worker
+/// that took the trial crashed ("failed to allocate 52613349376 bytes").
+@Suite struct ConvolutionMemoryTests {
+    func images(_ count: Int) -> Dataset {
+        let split = DataSplit(features: [Float](repeating: 0.5, count: count * 784), labels: (0..<count).map { Int32($0 % 10) }, width: 784)
+        return Dataset(config: DataConfig(dataset: .fashionMNIST), sampleShape: [28, 28, 1], classNames: (0..<10).map { "c\($0)" }, train: split, validation: split, test: split)
+    }
+
+    @Test func aKernelWhoseWindowsExceedMemoryIsRefusedBeforeAllocating() throws {
+        let wide = ModelConfig(hidden: [], conv: ConvBlocksConfig(blocks: 1, filters: 1, kernelSize: WindowSize(4096), pooling: .none))
+        let unrolled = try Network.unrolledWindowFloats(model: wide, sampleShape: [28, 28, 1], classes: 10)
+        #expect(unrolled == 784 * 4096 * 4096)
+        do {
+            _ = try Trainer(config: TrialConfig(data: DataConfig(dataset: .fashionMNIST), model: wide), dataset: images(10))
+            Issue.record("a 52 GB window matrix was not refused")
+        } catch let TrainingError.invalidConfig(message) {
+            #expect(message.contains("convolution's windows") && message.contains("kernel_size"), "\(message)")
+        }
+        // A usual kernel: small, and no refusal (3x3 stride 1 goes by Winograd, without windows).
+        let usual = ModelConfig(hidden: [], conv: ConvBlocksConfig(blocks: 1, filters: 4, kernelSize: WindowSize(5), pooling: .none))
+        #expect(try Network.unrolledWindowFloats(model: usual, sampleShape: [28, 28, 1], classes: 10) == 784 * 25)
+        _ = try Trainer(config: TrialConfig(data: DataConfig(dataset: .fashionMNIST), model: usual), dataset: images(10))
+    }
+}

@@ -112,7 +112,10 @@ struct SweepSession {
         if summary.finished || stoppedFromPage { coordinator.close() }
         dashboardServer?.server.sweepEnded()
         if summary.finished {
-            if !local.waitForExit(timeout: 5) { local.stop(timeout: 5) }
+            // The workers it told to stop leave within milliseconds; one that had not yet
+            // connected when the study ended (a short study, a busy machine) never hears it,
+            // and waited 5 s before. SIGTERM ends an idle worker at once.
+            if !local.waitForExit(timeout: 0.25) { local.stop(timeout: 5) }
         } else {
             // Interrupted twice: their trials are already recorded as handed back.
             local.stop(timeout: processForce.isSet ? 1 : 10)

@@ -143,6 +143,22 @@ final class Network {
         return NetworkSummary(layers: entries)
     }
 
+    /// Floats of the largest window matrix a convolution unrolls for one sample (im2col:
+    /// output positions x kernel area x channels; 0 without one). A convolution's buffer holds
+    /// at least one sample's: a 4,096-wide kernel on 28x28 images wanted 52 GB and crashed the
+    /// worker that allocated it. In `Double`: the product can pass `Int.max`.
+    static func unrolledWindowFloats(
+        model: ModelConfig, sampleShape: [Int], classes: Int, task: PredictionTask = .classification
+    ) throws(ArchitectureError) -> Double {
+        let head = LossHead(model: model, classes: classes, task: task)
+        let plan = try ArchitecturePlan.plan(model: model, sampleShape: sampleShape, outputs: head.outputs)
+        return plan.reduce(0) { largest, planned in
+            // (Winograd's 3x3 layers need no window matrix; theirs is far smaller.)
+            guard case .conv(let g, _, _, _, _, _) = planned.kind, !Winograd3x3.covers(g) else { return largest }
+            return max(largest, Double(g.positions) * Double(g.kernelHeight) * Double(g.kernelWidth) * Double(g.channels))
+        }
+    }
+
     var outputWidth: Int { head.outputs }
 
     /// Raw outputs (logits/scores) for `rows` samples; valid until the next forward pass.

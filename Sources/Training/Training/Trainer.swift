@@ -110,8 +110,10 @@ public final class Trainer {
             throw TrainingError.dataMismatch("samples have \(dataset.train.width) features, the shape says \(dataset.featureCount)")
         }
         let summary: NetworkSummary
+        let unrolledWindowFloats: Double
         do {
             summary = try Network.summary(model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: dataset.task)
+            unrolledWindowFloats = try Network.unrolledWindowFloats(model: config.model, sampleShape: dataset.sampleShape, classes: dataset.classCount, task: dataset.task)
         } catch {
             throw TrainingError.invalidConfig("model.\(error)")
         }
@@ -121,7 +123,8 @@ public final class Trainer {
 
         let batchSize = config.training.batchSize
         evaluationChunk = Network.evaluationChunk(widestLayer: summary.widestLayer, batchSize: batchSize)
-        let memory = MemoryEstimate(summary: summary, inputWidth: dataset.featureCount, rows: evaluationChunk, optimizer: config.training.optimizer.name)
+        let memory = MemoryEstimate(summary: summary, inputWidth: dataset.featureCount, rows: evaluationChunk, optimizer: config.training.optimizer.name,
+                                    unrolledWindowFloats: unrolledWindowFloats)
         if let problem = memory.problem(batchSize: batchSize, parameters: summary.totalParameters) {
             throw TrainingError.invalidConfig("model: \(problem)")
         }
