@@ -5,6 +5,7 @@ import JSONValue
 import Search
 import Store
 import SweepFile
+import SweepSupport
 
 /// `POST /api/studies/NAME/enqueue`: a trial with chosen parameters, queued for the
 /// coordinator (``StoreTransaction/enqueueTrial(study:given:source:at:)``), with the token.
@@ -60,7 +61,7 @@ extension DashboardServer {
                 if let problem = try SweepDefinition.enqueueProblem(s) { return .refused(problem) }
                 do {
                     let q = try tx.enqueueTrial(study: s, given: given.params, source: "dashboard", at: Date().timeIntervalSince1970)
-                    let note = s.state == .finished ? "the study has finished: `sweep resume \(study)` runs it"
+                    let note = s.state == .finished ? "the study has finished: `\(ShellCommand.resume(study, database: feed.databasePath))` runs it"
                                                     : "the coordinator runs it next (on top of the budget)"
                     return .queued(EnqueueAnswer(queued: q.id, study: study, params: q.params, note: note))
                 } catch let e as GivenParamError {

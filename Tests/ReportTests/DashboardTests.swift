@@ -158,7 +158,7 @@ import Testing
         let s = try Scratch("dashboard-linger")
         defer { s.cleanUp() }
         let file = try s.write("free.yaml", syntheticSweep(study: "free", trials: 3, epochs: 1))
-        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--bind", "tcp://127.0.0.1:0", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120"], log: "run.log")
+        let (run, port) = try Self.startWithDashboard(s, ["run", file, "--workers", "1", "--db", s.db, "--no-progress", "--bind", "tcp://127.0.0.1:0", "--dashboard", "127.0.0.1:0", "--dashboard-linger", "120", "--dashboard-token", DashboardChangeTests.token], log: "run.log")
         defer { if run.isRunning { run.terminate() } }
         #expect(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("study 'free' finished") }, "\(s.read("run.log"))")
         // The database file alone holds every commit (the log beside it held the last ones
@@ -169,13 +169,19 @@ import Testing
         #expect(copied[.complete] == 3, "\(copied)")
         let enqueued = try s.sweep(["enqueue", "free", "x=0.5", "y=1", "z=2", "--db", s.db])
         #expect(enqueued.status == 0 && enqueued.output.contains("sweep resume"), "\(enqueued.output)")
+        // The page's answer names the database too (`sweep resume free` alone resumed ./sweep.db).
+        let fromPage = HTTP.request("http://127.0.0.1:\(port)/api/studies/free/enqueue", method: "POST",
+                                    headers: ["Authorization": "Bearer " + DashboardChangeTests.token, "Content-Type": "application/json"],
+                                    body: #"{"params": {"x": 0.25, "y": 1, "z": 2}}"#)
+        let note = DashboardChangeTests.json(fromPage?.body ?? "")["note"] as? String ?? ""
+        #expect(fromPage?.status == 201 && note.contains("sweep resume free --db \(s.db)"), "\(fromPage?.body ?? "no answer")")
         // On the port the lingering process listened on: its socket is closed too.
         let endpoint = try #require(s.read("run.log").firstMatch(of: /listening on (tcp:\/\/[0-9.]+:[0-9]+)/)?.1, "\(s.read("run.log"))")
         let resumed = try s.sweep(["resume", "free", "--workers", "1", "--db", s.db, "--no-progress", "--bind", String(endpoint)])
         #expect(resumed.status == 0, "\(resumed.output)")
         let trials = try s.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "free").id) }
-        #expect(trials.count == 4 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
-        #expect(trials.last?.params["x"] == .double(0.5))
+        #expect(trials.count == 5 && trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state) })")
+        #expect(trials.suffix(2).map { $0.params["x"] } == [.double(0.5), .double(0.25)])
         // The dashboard still lingers, and shows the trial the resume ran.
         #expect(run.isRunning)
         #expect(HTTP.request("http://127.0.0.1:\(port)/api/study?name=free")?.body.contains("\"number\":3,") == true,

@@ -7,7 +7,7 @@ import SweepSupport
 
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address). run/resume: without it, a private Unix socket only this user can reach.", valueName: "endpoint")) var bind: String?
+    @Option(help: ArgumentHelp("ZeroMQ endpoint to listen on (tcp://ADDRESS:PORT; a host name is resolved to its address). run/resume: without it, a private Unix socket only this user can reach; coordinator: tcp://127.0.0.1:5555.", valueName: "endpoint")) var bind: String?
     @Option(help: ArgumentHelp("Directory made by `sweep keygen`: enables CURVE (required beyond loopback).", valueName: "dir"), completion: .directory) var keys: String?
     @Flag(help: "Allow listening beyond loopback without CURVE (trusted networks only).") var insecure = false
     @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs: Int = 1000
@@ -259,9 +259,9 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run only the coordinator of a sweep; workers connect to it.",
         discussion: """
-            With --resume, an existing study of the same name is continued instead of
-            refused. Exits 1 when every trial of the study failed, or when the first 5
-            trials of the run all failed before reporting (it stops then).
+            Listens on tcp://127.0.0.1:5555 unless --bind says otherwise. Exits 1 when
+            every trial of the study failed, or when the first 5 trials of the run all
+            failed before reporting (it stops then).
 
             Examples:
               sweep coordinator sweeps/quickstart.yaml --bind tcp://127.0.0.1:5555
@@ -399,7 +399,7 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir"), completion: .directory) var logDir: String?
-    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: ~/.cache/sweep/data).", valueName: "dir"), completion: .directory) var dataCache: String?
+    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: $XDG_CACHE_HOME/sweep/data, else ~/.cache/sweep/data).", valueName: "dir"), completion: .directory) var dataCache: String?
     @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it or past 10,000 attempts (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
     var keepLogs: Int = 1024
 

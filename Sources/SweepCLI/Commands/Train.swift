@@ -79,7 +79,9 @@ struct Train: ParsableCommand {
         }
         let metricsFile = try metricsOut.map { try EpochLogFile(path: $0, keepingEpochsThrough: continuedAfter) }
         let summary = trainer.summary
-        print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation, \(dataset.test.count) test samples")
+        // (With --no-test the test split is not used: "10000 test samples" said otherwise.)
+        let tested = noTest ? "" : ", \(dataset.test.count) test"
+        print("\(config.data.dataset.rawValue): \(dataset.train.count) training, \(dataset.validation.count) validation\(tested) samples")
         print("model: \(summary.totalParameters) parameters (\(summary.trainableParameters) trainable); \(config.training.epochs) epochs, batch \(config.training.batchSize), \(config.training.optimizer.name.rawValue)")
         let display = LiveDisplay()
         let epochs = config.training.epochs

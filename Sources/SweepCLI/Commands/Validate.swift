@@ -16,7 +16,7 @@ struct Validate: ParsableCommand {
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
             let d = try DataPreflight.sweep(file)
             // The coordinator runs a grid's points once each, so a larger budget is capped.
-            var trials = "\(d.budget.trials) trials"
+            var trials = d.budget.trials == 1 ? "1 trial" : "\(d.budget.trials) trials"
             if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
                 trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
             }
