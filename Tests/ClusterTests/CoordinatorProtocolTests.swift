@@ -958,7 +958,7 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(change.unforceable == nil)
         #expect(change.lines == ["-8: budget: {trials: 2}", "+8: budget: {trials: 5}"], "\(change.lines)")
         #expect(change.description.contains("--force"))
-        try more.replaceStored(record, in: h.store)
+        try more.replaceStored(record, in: h.store, changedLines: change.lines, at: 1)
         let updated = try h.store.read { try $0.requireStudy(named: "core") }
         #expect(updated.definition.budgetTrials == 5 && updated.definition.sweepFile == more.text)
         #expect(try SweepDefinition.stored(updated).budget.trials == 5)

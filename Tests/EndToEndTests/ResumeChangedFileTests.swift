@@ -133,3 +133,123 @@ import Testing
         #expect(refusedC.status == 2 && refusedC.output.contains("program 'train.sh' of study 'c' is not in /"), "\(refusedC.output)")
     }
 }
+
+/// A study whose sweep file `--resume --force` replaced keeps the file each trial ran: `show`,
+/// `export` and `retrain` give a trial as it ran (they used the new file's fixed values:
+/// trial 0 of 2 epochs was retrained for 3, its command shown with the new `--epochs`).
+@Suite struct SweepFileVersionTests {
+    @Test func trialsAreShownExportedAndRetrainedWithTheFileTheyRan() throws {
+        let h = try SweepHarness("file-versions")
+        defer { h.cleanUp() }
+        let program = try h.write("train.sh", """
+            for a in "$@"; do case $a in --epochs=*) n=${a#--epochs=};; esac; done
+            for e in $(seq 1 $n); do echo "{\\"epoch\\": $e, \\"loss\\": 0.$e}" >&"$SWEEP_REPORT_FD"; done
+            """)
+        let text = """
+            study: v
+            objective: {metric: loss, direction: minimize}
+            program: \(program)
+            command: [sh, "${program}", "${args}"]
+            parameters:
+              x: {uniform: [0, 1]}
+              epochs: 2
+            pruner: {name: none}
+            budget: {trials: 2, max_epochs: 5}
+            """
+        let file = try h.write("v.yaml", text)
+        try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        _ = try h.write("v.yaml", text.replacingOccurrences(of: "epochs: 2", with: "epochs: 3").replacingOccurrences(of: "trials: 2,", with: "trials: 3,"))
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
+        defer { if forced.isRunning { forced.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--allow-commands"], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        try #require(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
+        #expect(forced.terminationStatus == 0, "\(h.logText("forced.log"))")
+        #expect(try h.trials(of: "v").map(\.epochs) == [2, 2, 3])
+
+        let old = try h.run(["show", "v", "0", "--db", h.db])
+        #expect(old.output.contains("ran version 1 of the sweep file") && old.output.contains("--epochs=2") && !old.output.contains("--epochs=3"), "\(old.output)")
+        let new = try h.run(["show", "v", "2", "--db", h.db])
+        #expect(!new.output.contains("ran version") && new.output.contains("--epochs=3"), "\(new.output)")
+        let csv = try h.run(["export", "v", "--db", h.db, "--format", "csv"]).output.split(separator: "\n")
+        let column = try #require(csv.first?.split(separator: ",").firstIndex(of: "param_epochs"), "\(csv)")
+        #expect(csv.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[column] } == ["2", "2", "3"], "\(csv)")
+        let json = try JSONSerialization.jsonObject(with: Data(try h.run(["export", "v", "--db", h.db, "--format", "json"]).output.utf8)) as? [String: Any]
+        let trials = try #require(json?["trials"] as? [[String: Any]])
+        #expect(trials.map { $0["sweep_file_version"] as? Int } == [1, 1, 2])
+        // The event log names the change.
+        let events = try h.reader().read { q in try q.events(studyID: try q.requireStudy(named: "v").id, kinds: [.sweepFileChanged]) }
+        #expect(events.count == 1 && (events.first?.detail ?? "").contains("+7:   epochs: 3"), "\(events.map { $0.detail ?? "" })")
+    }
+
+    /// `retrain` trains the network and epochs of the file the trial ran (it took the
+    /// replacing file's: 3 epochs and another layer for a trial of 1 epoch).
+    @Test func aRetrainUsesTheFileItsTrialRan() throws {
+        let h = try SweepHarness("file-versions-retrain")
+        defer { h.cleanUp() }
+        let text = """
+            study: m
+            seed: 3
+            data: {dataset: moons, samples: 300, validation: 60, noise: 0.2}
+            model: {hidden: [{choice: [8, 16]}], activation: tanh}
+            training: {epochs: 1, batch_size: 32}
+            pruner: {name: none}
+            budget: {trials: 1}
+            """
+        let file = try h.write("m.yaml", text)
+        try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        _ = try h.write("m.yaml", text.replacingOccurrences(of: "epochs: 1,", with: "epochs: 3,").replacingOccurrences(of: "trials: 1", with: "trials: 2"))
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
+        defer { if forced.isRunning { forced.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint], log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        try #require(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
+        let old = try h.run(["retrain", "m", "--trial", "0", "--db", h.db])
+        #expect(old.status == 0 && old.output.contains("for 1 epoch(s)"), "\(old.output)")
+        let new = try h.run(["retrain", "m", "--trial", "1", "--db", h.db])
+        #expect(new.status == 0 && new.output.contains("for 3 epoch(s)"), "\(new.output)")
+    }
+
+    /// A switch to a grid sampler cannot be forced (the grid skipped points over the other
+    /// sampler's trials and then refused more); a changed file that also changed the data
+    /// says both; a file renamed to another study says how to continue it.
+    @Test func aGridSwitchIsRefusedAndADataChangeIsNamedWithTheFilesChange() throws {
+        let h = try SweepHarness("file-versions-refusals")
+        defer { h.cleanUp() }
+        var rows = ["a,b,label"]
+        for i in 0..<60 { rows.append("\(Double(i % 7) / 7),\(Double(i % 5) / 5),\(i % 2 == 0 ? "p" : "q")") }
+        let data = try h.write("d.csv", rows.joined(separator: "\n") + "\n")
+        let text = """
+            study: g
+            data: {dataset: csv, train_file: \(data), label: label}
+            model: {hidden: [{choice: [4, 8]}]}
+            training: {epochs: 1, optimizer: {name: sgd, learning_rate: {uniform: [0.01, 0.1]}}}
+            sampler: {name: random}
+            pruner: {name: none}
+            budget: {trials: 2}
+            """
+        let file = try h.write("g.yaml", text)
+        try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let grid = try h.write("grid.yaml", text.replacingOccurrences(of: "name: random", with: "name: grid, n_points: 2"))
+        let refusedGrid = try h.run(["coordinator", grid, "--db", h.db, "--resume", "--force", "--no-progress"])
+        #expect(refusedGrid.status == 2 && refusedGrid.output.contains("the sampler (to a grid, or the grid's points) cannot change in a study that has begun"), "\(refusedGrid.output)")
+
+        _ = try h.write("d.csv", rows.dropLast(9).joined(separator: "\n") + "\n")
+        let more = try h.write("more.yaml", text.replacingOccurrences(of: "trials: 2", with: "trials: 3"))
+        let refused = try h.run(["coordinator", more, "--db", h.db, "--resume", "--no-progress"])
+        #expect(refused.status == 2 && refused.output.contains("+7: budget: {trials: 3}")
+                && refused.output.contains("and the data of study 'g' changed since it started"), "\(refused.output)")
+
+        let renamed = try h.write("g.yaml", text.replacingOccurrences(of: "study: g", with: "study: g2"))
+        let resumed = try h.run(["resume", "g", "--db", h.db, "--no-progress"])
+        #expect(resumed.output.contains("rename the study first (`sweep rename g g2 --db \(h.db)`"), "\(resumed.output)")
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let fresh = try h.start(["coordinator", renamed, "--db", h.db, "--resume", "--bind", endpoint, "--no-progress"], log: "fresh.log")
+        defer { if fresh.isRunning { fresh.terminate() } }
+        #expect(h.waitFor(timeout: 60) { h.logText("fresh.log").contains("no study 'g2' in \(h.db) to resume: it starts as a new study; \(h.db) has 'g'") },
+                "\(h.logText("fresh.log"))")
+        fresh.terminate()
+    }
+}

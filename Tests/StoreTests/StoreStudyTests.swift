@@ -173,12 +173,38 @@ import Testing
         changed.sweepFile = "study: s\n# edited\n"
         changed.maxAttempts = 5
         changed.budgetTrials = 25
-        try store.write { try $0.replaceDefinition(study.id, changed) }
+        try store.write { try $0.replaceDefinition(study.id, changed, changedLines: ["+2: # edited"], at: 2) }
         #expect(try store.read { try $0.study(named: "s") }?.definition.budgetTrials == 25)
         try store.write { try $0.setBudget(study.id, trials: 40) }
         let s = try #require(try store.read { try $0.study(named: "s") })
         #expect(s.definition.budgetTrials == 40)
         #expect(s.definition.sweepFile == "study: s\n# edited\n" && s.definition.maxAttempts == 5)
         #expect(s.definition.space == study.definition.space && s.definition.seed == study.definition.seed)
+    }
+
+    /// A replaced sweep file is kept as the study's earlier version, each attempt records the
+    /// version it ran (a retry after the change runs the new one), the event log names the
+    /// change, and deleting the study removes the versions.
+    @Test func replacedSweepFilesAreKeptWithTheVersionEachAttemptRan() throws {
+        let store = try SweepStore.inMemory()
+        let study = try studyWithTrials(store, direction: .maximize, values: [0.5, nil])
+        var changed = try newStudy()
+        changed.sweepFile = "study: s\nepochs: 3\n"
+        try store.write { tx in
+            // Trial 2 was leased before the change; trial 1 (failed) is retried after it.
+            let id = try tx.insertTrial(studyID: study.id, number: 2, state: .running, params: ["lr": .double(2)], seed: 2, at: 20, leasedTo: "w")
+            try tx.replaceDefinition(study.id, changed, changedLines: ["+2: epochs: 3"], at: 30)
+            try tx.startAttempt(trialID: try #require(try tx.queries.trial(studyID: study.id, number: 1)).id, attempt: 2, worker: "w", at: 31)
+            _ = try tx.insertTrial(studyID: study.id, number: 3, state: .running, params: ["lr": .double(3)], seed: 3, at: 32, leasedTo: "w")
+            _ = id
+        }
+        let (earlier, versions, events) = try store.read { q in
+            (try q.earlierSweepFiles(studyID: study.id), try q.attemptFileVersions(studyID: study.id), try q.events(studyID: study.id, kinds: [.sweepFileChanged]))
+        }
+        #expect(earlier.keys.sorted() == [1] && earlier[1]?.text == "study: s\n" && earlier[1]?.replacedAt == 30)
+        #expect(versions == [0: 1, 1: 2, 2: 1, 3: 2], "\(versions)")
+        #expect(events.count == 1 && events[0].message.contains("version 2") && events[0].detail == "+2: epochs: 3", "\(events)")
+        try store.write { try $0.deleteStudy(study.id) }
+        #expect(try store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_file_versions") } == 0)
     }
 }

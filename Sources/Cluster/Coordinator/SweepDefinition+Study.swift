@@ -170,7 +170,7 @@ public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
         let more = lines.count > 20 ? "\n  ... and \(lines.count - 20) more changed line(s)" : ""
         let what = "\(file) changed since study '\(study)' began:\n\(shown)\(more)\n"
         if let unforceable {
-            return what + "\(unforceable) cannot change in a running study: start a new study (another `study:` name)"
+            return what + "\(unforceable) cannot change in a study that has begun: start a new study (another `study:` name)"
         }
         return what + "resume with the stored file (`sweep resume \(study)`), or pass --force to continue with the new one"
     }
@@ -186,16 +186,19 @@ extension SweepDefinition {
         var unforceable: [String] = []
         if objective != stored.objective { unforceable.append("the objective") }
         if space != stored.space { unforceable.append("the search space") }
+        // A grid runs its points in order and counts the study's trials as points run: over
+        // trials another sampler chose it skipped points, and its budget cap refused the rest.
+        if sampler.name == .grid, sampler != stored.sampler { unforceable.append("the sampler (to a grid, or the grid's points)") }
         return SweepFileChange(study: record.name, file: file ?? "the sweep file", lines: LineDiff.changes(from: old, to: text),
                                unforceable: unforceable.isEmpty ? nil : unforceable.joined(separator: " and "))
     }
 
     /// Makes this file the study's definition (`--resume --force`), after ``change(from:)``
     /// found nothing that cannot change.
-    public func replaceStored(_ record: StudyRecord, in store: SweepStore) throws {
+    public func replaceStored(_ record: StudyRecord, in store: SweepStore, changedLines: [String], at time: Double) throws {
         // Not under a running coordinator of the same study.
         let lock = try store.path.map { try StudyLock(database: $0, study: record.name) }
-        try store.write { tx in try tx.replaceDefinition(record.id, newStudy) }
+        try store.write { tx in try tx.replaceDefinition(record.id, newStudy, changedLines: changedLines, at: time) }
         withExtendedLifetime(lock) {}
     }
 }

@@ -22,13 +22,16 @@ enum Schema {
     /// `workers.process` (which process a worker is, so a resumed coordinator on the same
     /// machine sees at once that it is gone); read only by writers (resume).
     static let workerProcessMigration = "v-live-worker-process"
+    /// The sweep files a study ran under before `--resume --force` replaced them, and the
+    /// version each attempt ran; readers of an older file take every trial's as the current.
+    static let sweepFileVersionsMigration = "v-edit-sweep-file-versions"
 
     /// Migrations a read-only connection needs: all but those that change no table (a
     /// database last written by an older sweep must stay queryable, and readers cannot migrate).
     static var neededByReaders: Set<String> {
         Set(migrator.migrations).subtracting([applicationIDMigration, workerQuarantineMigration, dataFingerprintMigration, attemptResumeMigration,
                                               attemptLogTailMigration, enqueuedTrialsMigration, lineageMigration,
-                                              workerProcessMigration])
+                                              workerProcessMigration, sweepFileVersionsMigration])
     }
 
     static var migrator: DatabaseMigrator {
@@ -220,6 +223,22 @@ enum Schema {
         m.registerMigration(workerProcessMigration) { db in
             // `ProcessIdentity`'s wire form, for workers that sent it.
             try db.execute(sql: "ALTER TABLE workers ADD COLUMN process TEXT")
+        }
+        m.registerMigration(sweepFileVersionsMigration) { db in
+            // A study's current file is version `file_version` (in `studies`); the ones it
+            // replaced are kept here, so a trial is shown, exported and retrained as it ran.
+            try db.execute(sql: """
+                ALTER TABLE studies ADD COLUMN file_version INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE trial_attempts ADD COLUMN file_version INTEGER;
+                CREATE TABLE sweep_file_versions (
+                    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    sweep_file TEXT NOT NULL,
+                    sweep_path TEXT,
+                    replaced_at REAL NOT NULL,
+                    PRIMARY KEY (study_id, version)
+                ) WITHOUT ROWID;
+                """)
         }
         return m
     }

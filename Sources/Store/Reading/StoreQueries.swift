@@ -193,6 +193,28 @@ public struct StoreQueries {
         }
     }
 
+    /// A study's earlier sweep files, by version: those `--resume --force` replaced (none
+    /// when it never was, or in a file written before versions were kept).
+    public func earlierSweepFiles(studyID: Int64) throws -> [Int: EarlierSweepFile] {
+        guard try db.tableExists("sweep_file_versions") else { return [:] }
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM sweep_file_versions WHERE study_id = ?", arguments: [studyID])
+        return Dictionary(rows.map { row in
+            (row["version"], EarlierSweepFile(version: row["version"], text: row["sweep_file"], path: row["sweep_path"], replacedAt: row["replaced_at"]))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The sweep file version each trial's current attempt ran, by trial number (trials not
+    /// yet started, and attempts from before versions were kept, are absent).
+    public func attemptFileVersions(studyID: Int64) throws -> [Int: Int] {
+        guard try db.columns(in: "trial_attempts").contains(where: { $0.name == "file_version" }) else { return [:] }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT t.number, a.file_version FROM trials t
+            JOIN trial_attempts a ON a.trial_id = t.id AND a.attempt = t.attempt
+            WHERE t.study_id = ? AND a.file_version IS NOT NULL
+            """, arguments: [studyID])
+        return Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Every lease of one trial.
     public func attempts(trialID: Int64) throws -> [AttemptRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM trial_attempts WHERE trial_id = ? ORDER BY attempt", arguments: [trialID]).map(Self.attempt)

@@ -205,6 +205,19 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case exploited
     /// ASHA with promotions continues a paused trial to its next rung.
     case promoted
+    /// `--resume --force` replaced the study's sweep file (the changed lines in `detail`).
+    case sweepFileChanged = "sweep_file_changed"
+}
+
+/// A sweep file a study ran under before `--resume --force` replaced it.
+public struct EarlierSweepFile: Sendable, Hashable {
+    /// 1 for the file the study began with, counting up with each replacement.
+    public var version: Int
+    public var text: String
+    /// Where it was read from (relative paths in it are relative to its folder).
+    public var path: String?
+    /// When it was replaced.
+    public var replacedAt: Double
 }
 
 /// One line of the event log.

@@ -44,8 +44,20 @@ public struct StoreTransaction {
     }
 
     /// Replaces a study's sweep file and the settings stored from it (`coordinator FILE
-    /// --resume --force`); its name, objective and search space must stay the same.
-    public func replaceDefinition(_ studyID: Int64, _ s: NewStudy) throws {
+    /// --resume --force`); its name, objective and search space must stay the same. The file
+    /// it replaces is kept as the study's earlier version (the attempts that ran it say so),
+    /// and the event log names the changed lines.
+    public func replaceDefinition(_ studyID: Int64, _ s: NewStudy, changedLines: [String], at time: Double) throws {
+        try run("""
+            INSERT INTO sweep_file_versions (study_id, version, sweep_file, sweep_path, replaced_at)
+            SELECT id, file_version, sweep_file, sweep_path, ? FROM studies WHERE id = ?
+            """, [time, studyID])
+        try run("UPDATE studies SET file_version = file_version + 1 WHERE id = ?", [studyID])
+        let version = try Int.fetchOne(db, sql: "SELECT file_version FROM studies WHERE id = ?", arguments: [studyID]) ?? 0
+        let shown = changedLines.prefix(20).joined(separator: "\n") + (changedLines.count > 20 ? "\n... and \(changedLines.count - 20) more" : "")
+        try appendEvent(studyID: studyID, kind: .sweepFileChanged,
+                        message: "the sweep file was replaced (version \(version)); trials started before ran version \(version - 1)",
+                        detail: shown, at: time)
         try run("""
             UPDATE studies SET sweep_file = ?, sweep_path = ?, seed = ?, budget_trials = ?, max_epochs = ?, wall_time = ?, max_attempts = ?
             WHERE id = ?
@@ -70,7 +82,8 @@ public struct StoreTransaction {
                 VALUES (?, ?, 'RUNNING', ?, ?, 1, ?, ?, ?)
                 """, [studyID, number, JSONText.encode(params), Int64(bitPattern: seed), worker, time, time])
             let id = db.lastInsertedRowID
-            try run("INSERT INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, 1, ?, ?)", [id, worker, time])
+            try run("INSERT INTO trial_attempts (trial_id, attempt, worker, started_at, file_version) VALUES (?, 1, ?, ?, (SELECT file_version FROM studies WHERE id = ?))",
+                    [id, worker, time, studyID])
             return id
         }
         try run("INSERT INTO trials (study_id, number, state, params, seed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -94,13 +107,16 @@ public struct StoreTransaction {
             """, [attempt, worker, time, kept, trialID, kept, trialID])
         try run("DELETE FROM intermediate_values WHERE trial_id = ? AND attempt < ? AND step > ?", [trialID, attempt, kept])
         if let resumedFrom {
-            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at, resumed_from_epoch) VALUES (?, ?, ?, ?, ?)",
-                    [trialID, attempt, worker, time, resumedFrom])
+            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at, resumed_from_epoch, file_version) VALUES (?, ?, ?, ?, ?, \(Self.studyFileVersion))",
+                    [trialID, attempt, worker, time, resumedFrom, trialID])
         } else {
-            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)",
-                    [trialID, attempt, worker, time])
+            try run("INSERT OR REPLACE INTO trial_attempts (trial_id, attempt, worker, started_at, file_version) VALUES (?, ?, ?, ?, \(Self.studyFileVersion))",
+                    [trialID, attempt, worker, time, trialID])
         }
     }
+
+    /// The current sweep file version of the study of the trial whose id is the argument.
+    private static let studyFileVersion = "(SELECT s.file_version FROM studies s JOIN trials t ON t.study_id = s.id WHERE t.id = ?)"
 
     /// Records one epoch's report (an upsert: a repeated report overwrites the same row).
     public func recordReport(trialID: Int64, _ r: IntermediateRecord) throws {

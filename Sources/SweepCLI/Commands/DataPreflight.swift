@@ -124,19 +124,35 @@ enum DataPreflight {
     /// finished trials were trained on the old data). Returns the definition whose trials
     /// carry the current fingerprint.
     static func resumed(_ stored: SweepDefinition, recorded: String?, force: Bool) throws -> SweepDefinition {
+        let (checked, change) = try fingerprinted(stored, recorded: recorded)
+        if let change {
+            guard force else { throw UsageError(change + ". Restore the files, or pass --force to continue with the new data") }
+            // Forced: said all the same (with a changed sweep file, --force took both unsaid).
+            StandardStream.error.write("note: \(change); continuing with the new data (--force)\n")
+        }
+        return checked
+    }
+
+    /// What changed in `definition`'s data since the study recorded `recorded`, as a sentence;
+    /// nil when nothing did (or the data is not files, or cannot be read: the run says that).
+    /// For a changed sweep file's refusal, which named only the file's lines and hid a data
+    /// change that --force then took.
+    static func dataChange(_ definition: SweepDefinition, recorded: String?) -> String? {
+        (try? fingerprinted(definition, recorded: recorded))?.change ?? nil
+    }
+
+    /// `stored` with its data loaded and fingerprinted again, and what changed since `recorded`.
+    private static func fingerprinted(_ stored: SweepDefinition, recorded: String?) throws -> (SweepDefinition, change: String?) {
         let file = stored.file ?? "\(stored.study) (stored sweep file)"
         guard let node = stored.template["data"], let config = stored.sharedDataConfig,
-              config.dataset.isFileSet, let files = config.files else { return stored }
+              config.dataset.isFileSet, let files = config.files else { return (stored, nil) }
         _ = try load(config, file: file, node: node)
         let current = try fingerprintOf(files, file: file, node: node)
-        if let recorded, recorded != current.description, !force {
-            throw UsageError("the data of study '\(stored.study)' changed since it started: \(files.allPaths.joined(separator: ", ")) now \(files.allPaths.count == 1 ? "gives" : "give") \(current), "
-                + "the study started with \(recorded); its finished trials were trained on the old data. "
-                + "Restore the files, or pass --force to continue with the new data")
-        }
         var checked = stored
         checked.template = checked.template.setting("data", to: node.setting("fingerprint", to: ConfigNode(.string(current.description))))
-        return checked
+        guard let recorded, recorded != current.description else { return (checked, nil) }
+        return (checked, "the data of study '\(stored.study)' changed since it started: \(files.allPaths.joined(separator: ", ")) now \(files.allPaths.count == 1 ? "gives" : "give") \(current), "
+                + "the study started with \(recorded); its finished trials were trained on the old data")
     }
 
     /// The data check of a resume, made read-only before the store is opened for writing

@@ -277,12 +277,14 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let reader = try database.reader()
-        let (s, t, curve, attempts, events) = try reader.read { q in
+        let (s, t, curve, attempts, events, definitions) = try reader.read { q in
             let s = try q.requireStudy(named: study)
             let number = try trial.resolve(in: s, q)
             guard let t = try q.trial(studyID: s.id, number: number) else { throw UsageError("study '\(study)' has no trial \(number)") }
-            return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number))
+            return (s, t, try q.intermediates(trialID: t.id), try q.attempts(trialID: t.id), try q.events(studyID: s.id, trialNumber: number),
+                    try TrialDefinitions(study: s, reading: q))
         }
+        let definition = definitions.definition(ofTrial: t.number)
         // Every member's parameters only for a study with exploit steps (PBT).
         let (steps, members) = try reader.read { q in
             let steps = try q.lineage(studyID: s.id)
@@ -291,7 +293,8 @@ struct Show: ParsableCommand {
         let params = Dictionary(uniqueKeysWithValues: members.map { ($0.number, $0.params) })
         if format == .json {
             var detail = JSONOutput.Trial(t, curve: curve, attempts: attempts)
-            let command = (try? SweepDefinition.stored(s))?.task == .command
+            let command = definition?.task == .command
+            if definitions.currentVersion > 1 { detail.sweep_file_version = definitions.earlierVersion(ofTrial: t.number) ?? definitions.currentVersion }
             if command { detail.program_seed = CommandMacros.programSeed(t.seed) }
             detail.population = JSONOutput.Member(member: t, steps: steps, params: params,
                                                   programSeeds: command ? JSONOutput.Member.programSeeds(of: members) : [:])
@@ -304,13 +307,17 @@ struct Show: ParsableCommand {
             ? " (the study is interrupted: the trial waits for `\(ShellCommand.resume(s.name, database: database.path))`)" : ""
         print("trial \(t.number) of '\(s.name)': \(t.state.rawValue)\(interrupted)")
         // A program's seed is the trial's in 32 bits (SWEEP_SEED): the number to reproduce it.
-        let programSeed = (try? SweepDefinition.stored(s))?.task == .command ? " (SWEEP_SEED \(CommandMacros.programSeed(t.seed)))" : ""
+        let programSeed = definition?.task == .command ? " (SWEEP_SEED \(CommandMacros.programSeed(t.seed)))" : ""
         print("  \(s.definition.metric): \(Fmt.value(t.value))  epochs: \(t.epochs)  seed: \(t.seed)\(programSeed)  time: \(Fmt.seconds(t.duration))")
         if let r = t.pruneReason {
             // Paused at a rung of a study that has finished: only a resume promotes it now.
             let later = r.hasSuffix(PauseReason.promotable) && s.state == .finished
                 ? " (the study has finished: `\(ShellCommand.resume(s.name, database: database.path, "--add-trials", "N"))` runs N more trials and may promote it)" : ""
             print("  pruned: \(r)\(later)")
+        }
+        // Its fixed values, command and epochs were those of a file replaced since.
+        if let version = definitions.earlierVersion(ofTrial: t.number) {
+            print("  ran version \(version) of the sweep file (the study's is version \(definitions.currentVersion) since `--resume --force`); shown as it ran")
         }
         // A command trial's error ends with its stderr tail, over several lines; when the
         // attempt's output is shown below, the message alone.
@@ -325,7 +332,7 @@ struct Show: ParsableCommand {
         for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(TextTable.oneLine(line)) }
         // A command trial: the command line its program got, values exact and fixed ones
         // included, to run it again by hand (the parameters above are rounded).
-        if let line = Self.commandLine(of: t, in: try? SweepDefinition.stored(s)) {
+        if let line = Self.commandLine(of: t, in: definition) {
             print("command (as a worker here runs it):")
             print("  " + TextTable.oneLine(line))
         }
@@ -408,13 +415,13 @@ struct Export: ParsableCommand {
     /// meanwhile). A trial still running then has its curve cut to the epochs it had then,
     /// so that each trial agrees with itself.
     func exportJSON(_ reader: StoreReader) throws {
-        let (s, trials, counts, steps) = try reader.read { q in
+        let (s, trials, counts, steps, definitions) = try reader.read { q in
             let s = try q.requireStudy(named: study)
-            return (s, try q.trials(studyID: s.id), try q.stateCounts(studyID: s.id), try q.lineage(studyID: s.id))
+            return (s, try q.trials(studyID: s.id), try q.stateCounts(studyID: s.id), try q.lineage(studyID: s.id), try TrialDefinitions(study: s, reading: q))
         }
         let names = s.definition.space.parameters.map(\.name)
         // (As a resume reads it: a W&B study an earlier Sweep started, as that Sweep read it.)
-        let definition = try? SweepDefinition.stored(s)
+        let definition = definitions.current
         let head = try JSONOutput.render(Document(study: JSONOutput.Study(s, phase: StudyPhase.of(s, databasePath: database.path), counts: counts), parameters: names, trials: []))
         guard head.hasSuffix("\"trials\" : [\n\n  ]\n}") else { throw CommandFailure("internal: unexpected JSON layout") }
         let file = try out.flatMap { $0 == "-" ? nil : $0 }.map { name in
@@ -446,8 +453,9 @@ struct Export: ParsableCommand {
                 var curve = curves[t.number] ?? []
                 if t.state == .running { curve = curve.filter { $0.step <= t.epochs } }
                 var trial = JSONOutput.Trial(t, curve: curve)
-                trial.arguments = Self.arguments(of: t, in: definition).map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
+                trial.arguments = Self.arguments(of: t, in: definitions.definition(ofTrial: t.number)).map { JSONOutput.ParameterValues(Dictionary($0.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })) }
                 trial.program_seed = seeds[t.number]
+                if definitions.currentVersion > 1 { trial.sweep_file_version = definitions.earlierVersion(ofTrial: t.number) ?? definitions.currentVersion }
                 trial.population = JSONOutput.Member(member: t, steps: steps, params: params, programSeeds: seeds)
                 var text: [UInt8] = []
                 try JSONOutput.appendIndented(trial, with: encoder, to: &text)
@@ -483,9 +491,9 @@ struct Export: ParsableCommand {
             let s = try q.requireStudy(named: study)
             let trials = try q.trials(studyID: s.id)
             let names = s.definition.space.parameters.map(\.name)
-            // (As a resume reads it: a W&B study an earlier Sweep started, as that Sweep read it.)
-            let definition = try? SweepDefinition.stored(s)
-            let arguments = trials.map { Self.arguments(of: $0, in: definition) }
+            // Each trial's as it ran: a file replaced since (`--resume --force`) gave its own.
+            let definitions = try TrialDefinitions(study: s, reading: q)
+            let arguments = trials.map { Self.arguments(of: $0, in: definitions.definition(ofTrial: $0.number)) }
             // The plain values a command's program got, after the searched ones (W&B's config has both).
             var plain: [String] = []
             for a in arguments.compactMap({ $0 }) {

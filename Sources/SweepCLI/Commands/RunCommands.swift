@@ -203,7 +203,12 @@ struct Resume: ParsableCommand {
         // (Said of a finished study too: a raised run_cap in the file was ignored without a word.)
         if let path = stored.definition.sweepPath, path.hasPrefix("/"),
            let onDisk = try? String(contentsOfFile: path, encoding: .utf8), onDisk.textLines != stored.definition.sweepFile.textLines {
-            StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: `sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`\n")
+            // Its `study:` renamed: the coordinator form would start a new, empty study.
+            let coordinatorForm = "`sweep coordinator \(path) --db \(database.path) --resume` (it shows the changes; --force applies them) and workers from `sweep worker --connect ENDPOINT`"
+            let named = (try? SweepDefinition.parseStored(text: onDisk, file: path))?.study
+            let how = named.map { $0 == study ? coordinatorForm
+                : "rename the study first (`sweep rename \(study) \($0) --db \(database.path)`: the file now names study '\($0)', and the coordinator form alone starts it as a new study), then \(coordinatorForm)" } ?? coordinatorForm
+            StandardStream.error.write("note: \(path) changed since study '\(study)' began; resume continues with the sweep file stored in the database. To continue with the changed file: \(how)\n")
         }
         if stored.state == .finished && !budgetLeft && addTrials == 0 && queued.isEmpty && toRetry == 0 && !StudyLockBytes.isHeld(database: database.path, study: study) {
             // Nothing to run: no coordinator, no workers (they only said goodbye). (One that
@@ -304,7 +309,11 @@ struct CoordinatorCommand: ParsableCommand {
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
             }
             // A changed file is not silently ignored: say what changed; continue with it only when forced.
-            if let change = try definition.change(from: record), !force || change.unforceable != nil { throw UsageError(change.description) }
+            if let change = try definition.change(from: record), !force || change.unforceable != nil {
+                let recorded = (try? database.reader().read { try $0.dataFingerprint(studyID: record.id) }) ?? nil
+                let data = change.unforceable == nil ? DataPreflight.dataChange(definition, recorded: recorded).map { "\nand \($0) (--force continues with the new data too)" } ?? "" : ""
+                throw UsageError(change.description + data)
+            }
         }
         // Checked read-only first: opening the store for writing touches the file, and a
         // refusal leaves its bytes as they were.
@@ -319,10 +328,17 @@ struct CoordinatorCommand: ParsableCommand {
         try FirstUseCleanup(database: database.path, study: definition.study).run {
             let store = try database.writer()
             let existing = try store.read { try $0.study(named: definition.study) }
+            // --resume of a file that names no study here (its `study:` renamed, another
+            // database): it starts one, said so, with the studies that are there.
+            if resume, existing == nil {
+                let others = try store.read { try $0.studies() }.map(\.name)
+                let there = others.isEmpty ? "" : "; \(database.path) has \(others.map { "'\($0)'" }.joined(separator: ", ")) (renamed in the file? stop this and `sweep rename OLD \(definition.study) --db \(database.path)` first)"
+                StandardStream.error.write("note: no study '\(definition.study)' in \(database.path) to resume: it starts as a new study\(there)\n")
+            }
             if let record = existing {
                 try refuse(existing: record)
-                if try definition.change(from: record) != nil {
-                    try definition.replaceStored(record, in: store)
+                if let change = try definition.change(from: record) {
+                    try definition.replaceStored(record, in: store, changedLines: change.lines, at: Date().timeIntervalSince1970)
                     // A budget cut below what the study has: it starts no trial and ends with
                     // those it has ("4/3 trials"): said, not left to be puzzled over.
                     let existing = try store.read { try $0.trialCount(studyID: record.id) }

@@ -154,6 +154,9 @@ enum JSONOutput {
         var attempts: [Attempt]?
         /// Command trials: every value the program got, plain ones too (`sweep export`).
         var arguments: ParameterValues?
+        /// The version of the sweep file the trial ran, in a study whose file was replaced
+        /// (`--resume --force`; absent in one that never was).
+        var sweep_file_version: Int?
         /// A Population Based Training member's schedules and steps (`sweep show`).
         var population: Member?
         /// The study's events about this trial (`sweep show`).

@@ -1,0 +1,44 @@
+import Store
+import SweepFile
+
+/// The sweep file each trial of a study ran under: the current one, or one that
+/// `coordinator FILE --resume --force` replaced since (a trial retrained, shown or exported
+/// with the file that replaced it gave another network, epochs or command than it ran).
+/// Each version is parsed once.
+public struct TrialDefinitions: Sendable {
+    /// The study's current definition (nil when its stored file no longer parses).
+    public let current: SweepDefinition?
+    /// Earlier definitions by version (nil: that file no longer parses).
+    private let earlier: [Int: SweepDefinition?]
+    /// The version each trial's current attempt ran, by trial number.
+    private let versions: [Int: Int]
+    /// The study's current version (1 + the replacements).
+    public let currentVersion: Int
+
+    /// Reads what `study`'s trials ran under.
+    public init(study: StudyRecord, reading q: StoreQueries) throws {
+        current = try? SweepDefinition.stored(study)
+        let files = try q.earlierSweepFiles(studyID: study.id)
+        earlier = files.mapValues { file in
+            var record = study
+            record.definition.sweepFile = file.text
+            record.definition.sweepPath = file.path
+            return try? SweepDefinition.stored(record)
+        }
+        versions = files.isEmpty ? [:] : try q.attemptFileVersions(studyID: study.id)
+        currentVersion = (files.keys.max() ?? 0) + 1
+    }
+
+    /// The version of the sweep file trial `number` ran, when it is an earlier one; nil for
+    /// the current file (and for a trial not yet started).
+    public func earlierVersion(ofTrial number: Int) -> Int? {
+        versions[number].flatMap { earlier.keys.contains($0) ? $0 : nil }
+    }
+
+    /// The definition trial `number` ran under (the current one unless it ran an earlier
+    /// version); nil when that file no longer parses.
+    public func definition(ofTrial number: Int) -> SweepDefinition? {
+        guard let version = earlierVersion(ofTrial: number) else { return current }
+        return earlier[version] ?? nil
+    }
+}
