@@ -86,6 +86,16 @@ if "SWEEP_REPORT_FD" in os.environ and "SWEEP_CLIENT_PID" not in os.environ:
     os.environ["SWEEP_CLIENT_PID"] = str(os.getpid())
 
 
+def _say(text):
+    """One line on stderr in one write: print() writes the text and its newline apart, and
+    the notes of processes started together ran into each other on one line."""
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # a closed stderr: nothing to tell
+
+
 def in_sweep():
     """True when a Sweep worker started this program, and not a process started by one
     that already reports (multiprocessing folds, pool workers): those would report into the
@@ -97,8 +107,8 @@ def in_sweep():
         return True
     if not _state.get("told"):
         _state["told"] = True
-        print("[sweep_client] pid %d was started by pid %s, which reports for this trial: its calls are printed, "
-              "not reported (unset SWEEP_CLIENT_PID in it to report from here)" % (os.getpid(), owner), file=sys.stderr)
+        _say("[sweep_client] pid %d was started by pid %s, which reports for this trial: its calls are printed, "
+              "not reported (unset SWEEP_CLIENT_PID in it to report from here)" % (os.getpid(), owner))
     return False
 
 
@@ -384,11 +394,11 @@ def _report(epoch, metrics):
         _state["epoch"] = epoch
         if in_sweep() and not _holds_report_lock() and not _state.get("told_held"):
             _state["told_held"] = True
-            print("[sweep_client] pid %d: another process reports for this trial (one that imported sweep_client "
+            _say("[sweep_client] pid %d: another process reports for this trial (one that imported sweep_client "
                   "before this one, e.g. a pool worker: import sweep_client in the main script before starting the pool); "
-                  "its calls are printed, not reported" % os.getpid(), file=sys.stderr)
+                  "its calls are printed, not reported" % os.getpid())
         if not in_sweep() or not _holds_report_lock():
-            print("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))), file=sys.stderr)
+            _say("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))))
             return False
         return _send_report(epoch, numbers)
 
@@ -403,9 +413,8 @@ def _bounded(numbers):
     flat.sort(key=lambda kv: (kv[0] != objective, kv[0].count("."), kv[0]))
     if not _state.get("told_bounded"):
         _state["told_bounded"] = True
-        print("[sweep_client] a report of %d metrics is over the worker's 1 MiB a line: the %d it keeps are sent "
-              "(the objective and top-level names first; docs/limits.md)" % (len(list(_flattened(numbers))), min(len(flat), _MAX_METRICS)),
-              file=sys.stderr)
+        _say("[sweep_client] a report of %d metrics is over the worker's 1 MiB a line: the %d it keeps are sent "
+              "(the objective and top-level names first; docs/limits.md)" % (len(list(_flattened(numbers))), min(len(flat), _MAX_METRICS)))
     return dict(flat[:_MAX_METRICS])
 
 
@@ -576,8 +585,8 @@ class Config(dict):
                 dict.__setitem__(self, key, _merged(value, locked[key]))
                 return
             if value != locked[key]:
-                print("sweep_client: config item %r is set by the sweep (%r): the script's %r is ignored, as in W&B"
-                      % (key, locked[key], value), file=sys.stderr)
+                _say("sweep_client: config item %r is set by the sweep (%r): the script's %r is ignored, as in W&B"
+                      % (key, locked[key], value))
             dict.__setitem__(self, key, locked[key])
             return
         dict.__setitem__(self, key, value)
@@ -592,6 +601,10 @@ class Config(dict):
                 self[k] = v
             elif isinstance(v, dict) and isinstance(self._locked[k], dict):
                 dict.__setitem__(self, k, _merged(v, self._locked[k]))
+            elif v != self._locked[k]:
+                # (As W&B warns: "Config item 'lr' was locked by 'sweep' (ignored update)".)
+                _say("sweep_client: config item %r is set by the sweep (%r): update()'s %r is ignored, as in W&B"
+                     % (k, self._locked[k], v))
 
     def setdefaults(self, d):
         for k, v in d.items():
@@ -625,6 +638,28 @@ class Summary(dict):
         return {k: self[k] for k in self._set if k in self}
 
 
+def _exit_from_thread():
+    """Ends the program from a thread that saw a prune: exit handlers run first (the
+    program's own, and the summary sent at exit), then os._exit. multiprocessing's handler
+    joins the pool processes a ProcessPoolExecutor left waiting for work, for good (the
+    program sat until the worker's SIGTERM): they are ended first, and the handlers get a
+    few seconds at most."""
+    watchdog = threading.Timer(5.0, os._exit, args=(0,))
+    watchdog.daemon = True
+    watchdog.start()
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
 class Run(object):
     """A W&B-like run: config, log(), finish()."""
 
@@ -637,7 +672,12 @@ class Run(object):
         trial = os.environ.get("SWEEP_TRIAL")
         self.id = "trial-%s" % trial if trial is not None else "local"
         self.name = name or self.id
-        self._epoch = _resumed_epoch()
+        # A run started after another finished (W&B's reinit, folds one after another)
+        # counts on from the trial's last epoch: from the resumed epoch, its reports were
+        # dropped as repeated epochs and the first run's value stood.
+        self._epoch = max(_resumed_epoch(), _state["epoch"])
+        self._step_base = self._epoch - _resumed_epoch()
+        self._finished = False
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
@@ -662,20 +702,27 @@ class Run(object):
         the data of a step is gathered until a later step is logged, `commit=True`, or the
         run finishes, as W&B does. Steps count from 0 or 1, as the script's first one says
         (W&B's count from 0; Sweep's epochs from 1). When the coordinator prunes the trial,
-        the program exits (status 0), as W&B's agent ends an early-terminated run."""
+        the program exits (status 0), as W&B's agent ends an early-terminated run. After
+        finish() it is ignored with a warning, as W&B ignores a finished run's log."""
+        if self._finished:
+            if not getattr(self, "_told_finished", False):
+                self._told_finished = True
+                _say("[sweep_client] log() after the run finished is ignored, as in W&B (run %s is finished; "
+                     "wandb.init() starts another, which counts on from its last epoch)" % self.id)
+            return False
         if step is not None:
             step = int(step)
             if self._step_offset is None:
                 # After a resume at epoch R the first step is R (counting from 0) or R + 1.
                 resumed = _resumed_epoch()
                 self._step_offset = 1 if step == resumed else 0
-            epoch = step + self._step_offset
+            epoch = step + self._step_offset + self._step_base
             # As W&B: a step below the current one is ignored with a warning (it was merged
             # into the pending step, replacing its values without a word).
             last = self._last_step
             if last is not None and step < last:
-                print("[sweep_client] log(step=%d) ignored: steps must increase, and the current step is %d (as in W&B, the data is dropped)"
-                      % (step, last), file=sys.stderr)
+                _say("[sweep_client] log(step=%d) ignored: steps must increase, and the current step is %d (as in W&B, the data is dropped)"
+                      % (step, last))
                 return False
             self._last_step = step
             if self._pending_epoch is not None and epoch > self._pending_epoch:
@@ -717,20 +764,16 @@ class Run(object):
             # W&B's agent ends an early-terminated run; W&B scripts do not check log()'s result.
             # (Not always a prune: a non-finite objective stops the trial as FAIL the same way.)
             why = _state.get("stop_reason") or "pruned"
-            print("[sweep_client] stopped at step %d (%s); exiting" % (epoch, why), file=sys.stderr)
+            _say("[sweep_client] stopped at step %d (%s); exiting" % (epoch, why))
             if threading.current_thread() is not threading.main_thread():
                 # sys.exit ends only this thread: the main one trained on until the worker's
                 # SIGTERM, kill_grace later.
-                # (Exit handlers run first: the program's own, and the summary sent at exit.)
-                atexit._run_exitfuncs()
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(0)
+                _exit_from_thread()
             sys.exit(0)
 
     def _flush_at_exit(self):
         # Data a script logged last without committing it (or its last step=) still counts.
-        if self._uncommitted and not _state["pruned"]:
+        if self._uncommitted and not _state["pruned"] and not self._finished:
             self._commit(exiting=True)
         self._send_summary()
 
@@ -744,7 +787,7 @@ class Run(object):
             return
         if not in_sweep():
             self._summary_sent = own
-            print("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)), file=sys.stderr)
+            _say("[sweep_client] summary: %s" % ", ".join("%s=%g" % kv for kv in sorted(own.items()) if not isinstance(kv[1], dict)))
             return
         with _lock:
             out, _ = _channels()
@@ -765,9 +808,12 @@ class Run(object):
             self._summary_sent = own
 
     def finish(self, exit_code=None):
-        self._finished = True
+        if self._finished:
+            return
         if self._uncommitted:
-            self._commit()
+            with _lock:
+                self._commit()
+        self._finished = True
         self._send_summary()
         if exit_code:
             sys.exit(exit_code)
@@ -861,7 +907,7 @@ def init(config=None, name=None, **_ignored):
     new config's keys the run lacks are added. With `reinit=True` the run finishes and a
     new one starts, as in W&B."""
     global run
-    if run is not None and not getattr(run, "_finished", False):
+    if run is not None and not run._finished:
         if not _ignored.get("reinit"):
             for k, v in _as_dict(config).items():
                 if k not in run.config:

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 # Signals blocked by the process that started the tests (a test runner's thread that waits
@@ -86,7 +87,7 @@ class OutsideASweep(unittest.TestCase):
                        "run = sweep_client.init(); run.log({'val_loss': 0.5, 'val': {'acc': 0.9}})")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("epoch 1: val.loss=0.5, val.acc=0.75, lr=0.1", r.stderr)
-        self.assertIn("epoch 1: val_loss=0.5, val.acc=0.9", r.stderr)
+        self.assertIn("epoch 2: val_loss=0.5, val.acc=0.9", r.stderr)  # counts on after epoch 1
 
     def test_an_epoch_below_one_is_refused_saying_epochs_count_from_one(self):
         # Optuna's steps count from 0: the worker ignored such a report as "malformed".
@@ -180,6 +181,7 @@ class OutsideASweep(unittest.TestCase):
                 "config['lr'] = 0.02\n"
                 "config.batch = 3\n"
                 "config['epochs'] = 5\n"
+                "config.update({'lr': 0.03, 'batch': 3})\n"
                 "print(json.dumps([config.lr, config['lr'], config.batch, config['batch'], config.epochs, config.as_dict()], sort_keys=True))\n"
                 "import copy\n"
                 "print(json.dumps([dict(copy.copy(config)), dict(copy.deepcopy(config))], sort_keys=True))\n"
@@ -192,6 +194,8 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(json.loads(lines[1]), [{"lr": 0.1, "batch": 3, "epochs": 5}] * 2)
         self.assertEqual(lines[2].split(), ["True", "False"])
         self.assertIn("config item 'lr' is set by the sweep (0.1)", r.stderr)
+        # update() is ignored for it too, and said so (as W&B says "locked by 'sweep'").
+        self.assertIn("config item 'lr' is set by the sweep (0.1): update()'s 0.03 is ignored", r.stderr)
 
 
 class InsideASweep(unittest.TestCase):
@@ -312,6 +316,42 @@ class InsideASweep(unittest.TestCase):
         lines, out = self.run_with_worker(code, ["continue 1", "continue 2"])
         self.assertEqual([l["epoch"] for l in lines], [1, 2])
         self.assertEqual(out.split(), ["True", "7", "0.1"])
+
+    def test_a_run_started_after_one_finished_counts_on_and_a_finished_runs_log_is_ignored(self):
+        # Folds one after another (init, log, finish; again): the second run counted from
+        # epoch 1 again, its reports were dropped as repeated epochs and fold 0's value
+        # stood; a log after finish() was reported and became the trial's value.
+        code = ("import sweep_client as wandb\n"
+                "for fold in range(2):\n"
+                "    run = wandb.init(reinit=True)\n"
+                "    for e in range(2): run.log({'val_loss': 10.0 - 5 * fold - e})\n"
+                "    run.finish()\n"
+                "run.log({'val_loss': 0.5}); wandb.log({'val_loss': 0.25})\n"
+                "print('done')\n")
+        lines, out = self.run_with_worker(code, ["continue 1", "continue 2", "continue 3", "continue 4"])
+        self.assertEqual([(l["epoch"], l["val_loss"]) for l in lines], [(1, 10.0), (2, 9.0), (3, 5.0), (4, 4.0)])
+        self.assertEqual(out.split(), ["done"])
+        self.assertEqual(self.stderr.count("log() after the run finished is ignored"), 1, self.stderr)
+
+    def test_a_prune_seen_from_a_thread_ends_a_program_with_a_process_pool(self):
+        # multiprocessing's exit handler joined the pool's processes, which waited for work:
+        # the program sat until the worker's SIGTERM (kill_grace, 10 s), its atexit unrun.
+        code = ("import atexit, sys, threading, time, concurrent.futures as cf, sweep_client as wandb\n"
+                "atexit.register(lambda: print('own atexit ran', flush=True))\n"
+                "run = wandb.init()\n"
+                "def train():\n"
+                "    for e in range(5): run.log({'val_loss': 1.0})\n"
+                "with cf.ProcessPoolExecutor(2) as pool:\n"
+                "    list(pool.map(abs, range(4)))\n"
+                "    threading.Thread(target=train).start()\n"
+                "    pool.submit(time.sleep, 30).result()\n"
+                "print('main trained on')\n")
+        started = time.monotonic()
+        lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
+        self.assertLess(time.monotonic() - started, 25, "the program waited for its pool")
+        self.assertEqual(len(lines), 2)
+        self.assertIn("own atexit ran", out)
+        self.assertNotIn("main trained on", out)
 
     def test_wandb_commit_false_and_nested_metrics(self):
         code = ("import sweep_client as wandb\n"
