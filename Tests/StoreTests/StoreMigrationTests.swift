@@ -101,6 +101,31 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before)
         #expect(!FileManager.default.fileExists(atPath: scratch.db + "-wal"))
     }
+
+    /// What a creation that failed in its first migration leaves (a full disk, `ulimit -f`:
+    /// the migration rolled back, GRDB's empty bookkeeping table stayed) is taken up again,
+    /// not refused for good as "another program's" (`it holds other tables: grdb_migrations`).
+    @Test func aCreationThatFailedInItsFirstMigrationIsTakenUpAgain() throws {
+        let scratch = try scratchFolder("half-made")
+        defer { scratch.cleanUp() }
+        do {
+            let queue = try DatabaseQueue(path: scratch.db)
+            try queue.write { db in try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+        }
+        let store = try SweepStore.open(path: scratch.db)
+        #expect(try store.read { try $0.studies() }.isEmpty)
+        // With a migration recorded it is not that: refused as before.
+        let other = try scratchFolder("half-made-other")
+        defer { other.cleanUp() }
+        do {
+            let queue = try DatabaseQueue(path: other.db)
+            try queue.write { db in
+                try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('someone else')")
+            }
+        }
+        #expect(throws: StoreError.self) { _ = try SweepStore.open(path: other.db) }
+    }
 }
 
 /// A read-only connection: reads what the writer committed, and cannot write.

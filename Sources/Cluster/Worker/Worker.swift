@@ -50,7 +50,7 @@ public final class Worker {
         let mailbox = RunnerLink()
         let (options, log) = (self.options, self.log)
         // The runner and its end of the link are created on the runner's own thread.
-        let thread = Thread {
+        let started = StartedThread.start(name: "sweep-runner") {
             do {
                 try TrialRunner(context: context, endpoint: linkEndpoint, mailbox: mailbox, options: options, connected: connected,
                                 checkpointParts: checkpointParts, log: log).run()
@@ -59,8 +59,10 @@ public final class Worker {
             }
             runnerDone.signal()
         }
-        thread.name = "sweep-runner"
-        thread.start()
+        guard started else {
+            link.close()
+            throw WorkerStartError.noThread
+        }
         var socket: Socket?
         defer {
             mailbox.send(.quit, waking: link)
@@ -181,6 +183,19 @@ public final class Worker {
                     if let done = try perform(core.received(message, now: clock.now)) { return done }
                 }
             }
+        }
+    }
+}
+
+/// Why a worker could not start.
+public enum WorkerStartError: Error, CustomStringConvertible {
+    /// No thread for its trial runner could be made.
+    case noThread
+
+    public var description: String {
+        switch self {
+        case .noThread:
+            return "cannot start the worker's training thread: the system refused a new thread (a process limit, `ulimit -u`, or an address-space limit, `ulimit -v`); raise the limit"
         }
     }
 }

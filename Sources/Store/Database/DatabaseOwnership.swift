@@ -39,13 +39,14 @@ enum DatabaseOwnership {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(10)
-        let facts: (applicationID: Int32, userVersion: Int32, tables: [String])
+        let facts: (applicationID: Int32, userVersion: Int32, tables: [String], migrations: Int)
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             facts = try queue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
                  try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
-                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"),
+                 try db.tableExists("grdb_migrations") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0 : 0)
             }
         } catch let error as DatabaseError {
             throw StoreError.unreadable(path: path, reason: error.message ?? "\(error)")
@@ -55,6 +56,10 @@ enum DatabaseOwnership {
             throw StoreError.foreign(path: path, reason: String(format: "its application_id is 0x%08x, another program's", facts.applicationID))
         }
         if facts.tables.isEmpty && facts.userVersion == 0 { return }
+        // Sweep's creation that failed in its first migration (a full disk, `ulimit -f`): the
+        // migration rolled back, GRDB's empty bookkeeping table stayed, and every later run
+        // refused the file as another program's.
+        if facts.tables == ["grdb_migrations"] && facts.migrations == 0 && facts.userVersion == 0 { return }
         if sweepTables.isSubset(of: facts.tables) && facts.userVersion == 0 { return } // made before the stamp
         if facts.tables.isEmpty {
             throw StoreError.foreign(path: path, reason: "its user_version is \(facts.userVersion)")

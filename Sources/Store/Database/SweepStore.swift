@@ -29,6 +29,11 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             // (SQLite says "unable to open database file" when it cannot create the -wal or -shm.)
             let hint = reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path)
                 : reason.contains("malformed") || reason.contains("not a database") ? "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
+                : reason.contains("disk is full") ? { () -> String in
+                    let (cause, fix) = DatabaseFailure.fullCause(freeBytes: DatabaseFailure.freeBytes(near: path), temporaryFree: DatabaseFailure.freeBytes(near: DatabaseFailure.temporaryDirectory))
+                    return "; \(cause): \(fix), then run the command again"
+                }()
+                : reason.contains("disk I/O error") ? "; a write failed (a full disk, a disk quota, or a file size limit such as `ulimit -f`?): fix it, then run the command again"
                 : FileEntries.exhaustedNote(near: path).map { "; " + $0 } ?? ""
             return "cannot open database \(path): \(reason)\(hint)"
         case .invalid(let what): return what

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SweepSupport
 import Synchronization
 
 /// Checkpoints a WAL database on its own thread and connection, so that the writer's
@@ -52,12 +53,16 @@ public final class WALCheckpointer: Sendable {
         // empty database at its name (a file removed or replaced, likewise).
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let identity = Self.identity(of: real)
-        let thread = Thread { [self] in
+        let started = StartedThread.start(name: "sweep-checkpoint") { [self] in
             run(path: real, identity: identity)
             done.signal()
         }
-        thread.name = "sweep-checkpoint"
-        thread.start()
+        // No thread to be had (a process limit): the writer checkpoints by itself, at
+        // SQLite's threshold, and ``stop()`` waits for nothing.
+        if !started {
+            try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
+            stopping.store(true, ordering: .relaxed)
+        }
     }
 
     /// Stops the thread after a last checkpoint that copies the whole log into the database

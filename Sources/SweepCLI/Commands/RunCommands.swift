@@ -79,6 +79,7 @@ struct Run: ParsableCommand {
         // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
+        try ResourceLimits.check(.coordinator)
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 && workers <= maxLocalWorkers else { throw UsageError("--workers must be 0 to \(maxLocalWorkers), got \(workers)") }
         let definition = try DataPreflight.sweep(file)
@@ -169,6 +170,7 @@ struct Resume: ParsableCommand {
         // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
+        try ResourceLimits.check(.coordinator)
         let dashboardOptions = try dashboard.options() // before anything is written
         guard workers >= 0 && workers <= maxLocalWorkers else { throw UsageError("--workers must be 0 to \(maxLocalWorkers), got \(workers)") }
         guard addTrials >= 0 else { throw UsageError("--add-trials must be >= 0, got \(addTrials)") }
@@ -293,6 +295,7 @@ struct CoordinatorCommand: ParsableCommand {
         // From the start: a SIGTERM while the sweep is prepared stops it with 130 before
         // anything is written (it killed the process with 143, leaving an empty database).
         installStopSignals()
+        try ResourceLimits.check(.coordinator)
         let dashboardOptions = try dashboard.options() // before anything is written
         let definition = try resume ? definitionToResume() : DataPreflight.sweep(file)
         if !resume, let note = definition.rungEpochsNote { StandardStream.error.write("note: \(note)\n") }
@@ -420,6 +423,7 @@ struct WorkerCommand: ParsableCommand {
     var keepLogs: Int = 1024
 
     func run() throws {
+        try ResourceLimits.check(.worker)
         if let m = maxTrials, m < 1 { throw UsageError("--max-trials must be >= 1, got \(m)") }
         // (With --workers-per-host each process's id is this one with "-N" added.)
         if let id, let problem = Wire.workerIDProblem(workersPerHost > 1 ? "\(id)-\(workersPerHost)" : id) {

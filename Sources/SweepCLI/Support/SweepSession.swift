@@ -247,12 +247,12 @@ final class ProgressThread: Sendable {
 
     func start() {
         guard enabled else { done.signal(); return }
-        let thread = Thread { [self] in
+        // (Without a thread to be had, no live display: stop() must not wait for one.)
+        let started = StartedThread.start(name: "sweep-progress") { [self] in
             loop()
             done.signal()
         }
-        thread.name = "sweep-progress"
-        thread.start()
+        if !started { done.signal() }
     }
 
     func stop() {
