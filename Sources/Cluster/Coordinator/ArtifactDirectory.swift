@@ -14,9 +14,10 @@ public struct ArtifactDirectory: Sendable {
         self.root = root
     }
 
-    /// The artifact directory that belongs to a database file.
+    /// The artifact directory that belongs to a database file (beside the file a
+    /// symbolic link names).
     public init(database path: String) {
-        self.root = path + ".artifacts"
+        self.root = DatabaseSidecar.path(of: path, ".artifacts")
     }
 
     public func absolute(_ relative: String) -> String { "\(root)/\(relative)" }

@@ -531,7 +531,7 @@ func localWorkerArguments(_ databasePath: String, keys: String?, workers: Int) t
 }
 
 /// Where local workers keep command trials' stdout/stderr.
-func commandLogDirectory(_ databasePath: String) -> String { databasePath + ".logs" }
+func commandLogDirectory(_ databasePath: String) -> String { DatabaseSidecar.path(of: databasePath, ".logs") }
 
 /// Heartbeat settings both sides accept: from 10 ms to a minute, 2 to 100 missed beats.
 func validateTiming(heartbeatMs: Int, liveness: Int) throws {

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// A `--db` that is a symbolic link keeps the study's folders beside the file it names:
+/// through the link, models and command logs went beside the link, and through the real
+/// path `sweep model export` said the model file was missing and `sweep logs` found none.
+@Suite struct SymlinkedDatabaseTests {
+    @Test func modelsAndLogsAreFoundThroughEveryNameOfTheFile() throws {
+        let h = try SweepHarness("symlinked-db")
+        defer { h.cleanUp() }
+        try FileManager.default.createDirectory(atPath: h.path("real"), withIntermediateDirectories: true)
+        let real = h.path("real/s.db"), link = h.path("link.db")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let builtIn = try h.write("m.yaml", """
+            study: m
+            seed: 3
+            data: {dataset: moons, samples: 200, validation: 50}
+            model: {hidden: [{choice: [4, 8]}]}
+            training: {epochs: 1}
+            budget: {trials: 1}
+            """)
+        let script = try h.write("t.sh", "echo said-on-stdout\necho '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        let command = try h.write("c.yaml", """
+            study: c
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(script)]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 1, max_epochs: 1}
+            """)
+        for file in [builtIn, command] {
+            let run = try h.run(["run", file, "--db", link, "--workers", "1", "--no-progress"])
+            try #require(run.status == 0, "\(run.output)")
+        }
+        #expect(FileManager.default.fileExists(atPath: real + ".artifacts") && !FileManager.default.fileExists(atPath: link + ".artifacts"))
+        #expect(FileManager.default.fileExists(atPath: real + ".logs") && !FileManager.default.fileExists(atPath: link + ".logs"))
+        for name in [link, real] {
+            let exported = try h.run(["model", "export", "m", "best", "--db", name, "--out", h.path("best-\(name.hasSuffix("link.db") ? "l" : "r").swm")])
+            #expect(exported.status == 0, "\(name): \(exported.output)")
+            let logs = try h.run(["logs", "c", "0", "--db", name])
+            #expect(logs.status == 0 && logs.output.contains("said-on-stdout"), "\(name): \(logs.output)")
+        }
+    }
+}
