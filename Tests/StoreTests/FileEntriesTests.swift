@@ -23,3 +23,17 @@ struct FileEntriesTests {
         #expect(SystemErrorText.of(errno: ENOSPC, at: "/nonexistent/deeper/x") == String(cString: strerror(ENOSPC)))
     }
 }
+
+/// The temporary folder: TMPDIR when usable, else /tmp (an empty TMPDIR meant `/`, and one
+/// that did not exist failed every command trial on its checkpoint folder).
+struct TemporaryFolderTests {
+    @Test func anEmptyOrUnusableTMPDIRFallsBackToTmp() {
+        let usable: (String) -> Bool = { ["/tmp", "/var/tmp", "/scratch/me"].contains($0) }
+        #expect(TemporaryFolder.choose(given: "/scratch/me", usable: usable) == "/scratch/me")
+        #expect(TemporaryFolder.choose(given: "/scratch/me//", usable: usable) == "/scratch/me")
+        #expect(TemporaryFolder.choose(given: "", usable: usable) == "/tmp")
+        #expect(TemporaryFolder.choose(given: nil, usable: usable) == "/tmp")
+        #expect(TemporaryFolder.choose(given: "/nonexistent/tmp", usable: usable) == "/tmp")
+        #expect(TemporaryFolder.choose(given: "/nonexistent/tmp", usable: { $0 == "/var/tmp" }) == "/var/tmp")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// An `ipc://` endpoint (a Unix socket) for the workers a coordinator starts on its own
 /// machine, in a fresh directory only this user can enter.
@@ -50,10 +51,8 @@ public final class LocalEndpoint: Sendable {
 
     private static let ownerFile = "owner"
 
-    /// Where the directories are made: `TMPDIR`, else `/tmp`.
-    public static var parentDirectory: String {
-        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    }
+    /// Where the directories are made: `TMPDIR` when usable, else `/tmp` (``TemporaryFolder``).
+    public static var parentDirectory: String { TemporaryFolder.path }
 
     /// Removes the socket file and the directory.
     public func remove() {

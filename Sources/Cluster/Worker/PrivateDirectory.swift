@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// A directory of this user's in the shared temporary directory (`$TMPDIR/NAME-UID`), that
 /// no other user can read or write: mode 0700 and owned by this user.
@@ -9,7 +10,7 @@ import Foundation
 /// but open: folders made before this rule were 0755); else a fresh one is made beside it.
 enum PrivateDirectory {
     static func inTemporary(_ name: String) -> String {
-        let temporary = FileManager.default.temporaryDirectory.path
+        let temporary = TemporaryFolder.path
         let base = "\(temporary)/\(name)-\(getuid())"
         _ = mkdir(base, 0o700)
         var info = stat()
