@@ -228,3 +228,19 @@ import Testing
         #expect(core.received(.data(reply), now: 0.3).contains(.toRunner(.data(reply))))
     }
 }
+
+/// Where a worker caches shipped data when its home folder is missing or not writable (a
+/// service account's HOME=/nonexistent): every shipped trial failed with "cannot create the
+/// data cache" before.
+@Suite struct DataCacheLocationTests {
+    @Test func aMissingOrReadOnlyHomeIsNotWhereTheCacheGoes() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-home-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        #expect(!DataContentCache.canMake(".cache/sweep/data", in: home), "a home that does not exist")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        #expect(DataContentCache.canMake(".cache/sweep/data", in: home))
+        // `.cache` a file: no folder can go below it.
+        FileManager.default.createFile(atPath: home + "/.cache", contents: Data())
+        #expect(!DataContentCache.canMake(".cache/sweep/data", in: home))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Training
 
 /// How a worker connects and behaves.

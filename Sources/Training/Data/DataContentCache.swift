@@ -19,11 +19,30 @@ public struct DataContentCache: Sendable {
         self.directory = directory
     }
 
-    /// `$XDG_CACHE_HOME/sweep/data`, else `~/.cache/sweep/data`.
+    /// `$XDG_CACHE_HOME/sweep/data`, else `~/.cache/sweep/data`; when that home folder does
+    /// not exist or this user cannot make the cache in it (a service account's HOME of
+    /// /nonexistent, a read-only home in a container), `sweep-data-UID` in the temporary
+    /// folder, private to this user: every shipped trial failed there before.
     public static var defaultDirectory: String {
         let env = ProcessInfo.processInfo.environment
-        if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/sweep/data" }
-        return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/sweep/data"
+        let (base, below) = env["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? ($0, "sweep/data") : nil }
+            ?? (env["HOME"] ?? NSHomeDirectory(), ".cache/sweep/data")
+        return canMake(below, in: base) ? base + "/" + below : PrivateDirectory.inTemporary("sweep-data")
+    }
+
+    /// Whether `base` is a directory in which this user can have `relative` (its deepest
+    /// existing part writable).
+    static func canMake(_ relative: String, in base: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
+        var deepest = base
+        for part in relative.split(separator: "/") {
+            let next = deepest + "/" + part
+            guard FileManager.default.fileExists(atPath: next, isDirectory: &isDirectory) else { break }
+            guard isDirectory.boolValue else { return false }
+            deepest = next
+        }
+        return access(deepest, W_OK | X_OK) == 0
     }
 
     /// Where the file with digest `sha256` is kept.
@@ -76,10 +95,8 @@ public final class CachedFileWriter {
         self.cache = cache
         self.sha256 = sha256
         self.bytes = bytes
-        do {
-            try FileManager.default.createDirectory(atPath: cache.directory, withIntermediateDirectories: true)
-        } catch {
-            throw DataError.unreadable(path: cache.directory, reason: "cannot create the data cache: \(error.localizedDescription)")
+        if let problem = Directories.make(cache.directory) {
+            throw DataError.unwritable(path: cache.directory, reason: "\(problem): the cache of shipped data must be a folder this worker can write; start it with --data-cache DIR (or XDG_CACHE_HOME) naming one")
         }
         temporary = cache.directory + "/.\(sha256).part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

@@ -18,6 +18,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     case mismatch(String)
     /// This machine's files are not the coordinator's (`data.fingerprint`).
     case fingerprintMismatch(expected: String, actual: String, paths: [String])
+    /// A file or folder for data could not be written (the cache of shipped data).
+    case unwritable(path: String, reason: String)
 
     /// The message, naming the file.
     public var description: String {
@@ -26,6 +28,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
             return "data file not found: \(path) (install Fashion-MNIST with `apt install dataset-fashion-mnist`, or set data.path)"
         case .unreadable(let path, let reason):
             return "cannot read \(path): \(reason)"
+        case .unwritable(let path, let reason):
+            return "cannot write \(path): \(reason)"
         case .corrupt(let path, let reason):
             return "corrupt data file \(path): \(reason)"
         case .unusable(let path, let reason):

@@ -1,5 +1,4 @@
 import Foundation
-import SweepSupport
 
 /// A directory of this user's in the shared temporary directory (`$TMPDIR/NAME-UID`), that
 /// no other user can read or write: mode 0700 and owned by this user.
@@ -8,8 +7,9 @@ import SweepSupport
 /// folder of ours), then read what goes in, or have us write and delete through their
 /// links. So the directory is used only when it is ours (made private again if it is ours
 /// but open: folders made before this rule were 0755); else a fresh one is made beside it.
-enum PrivateDirectory {
-    static func inTemporary(_ name: String) -> String {
+public enum PrivateDirectory {
+    /// `$TMPDIR/NAME-UID` when it is this user's alone, else a fresh `$TMPDIR/NAME-XXXXXX`.
+    public static func inTemporary(_ name: String) -> String {
         let temporary = TemporaryFolder.path
         let base = "\(temporary)/\(name)-\(getuid())"
         _ = mkdir(base, 0o700)
