@@ -221,6 +221,14 @@ import Testing
             .replacingOccurrences(of: "command: [", with: "program: t.py\ncommand: ["))
         let validate = try runSweep(["validate", fine], in: h.directory.path)
         #expect(validate.status == 0 && !validate.output.contains("note:"), "\(validate.output)")
+        // The default command (no `command:`) on a machine without python: refused the same
+        // way (every trial failed with "env: 'python3': No such file or directory").
+        let plain = try h.write("p.yaml", commandSweep(study: "p", command: "[python3]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "command: [python3]", with: "program: t.py"))
+        let noPython = try runSweep(["run", plain, "--db", h.path("p.db"), "--workers", "1", "--no-progress"], in: h.directory.path,
+                                    environment: ["PATH": h.path("no-such-bin")])
+        #expect(noPython.status == 2 && noPython.output.contains("the default command ([${env}, ${interpreter}, ${program}, ${args}]) runs 'python3'"), "\(noPython.output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("p.db")))
     }
 
     /// A `program` that local workers would not find (run from another directory without

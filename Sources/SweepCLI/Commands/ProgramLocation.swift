@@ -120,7 +120,8 @@ enum ProgramLocation {
         }
         if let runner = missingRunner(in: definition) {
             let instead = runner == "python" ? " (${interpreter} runs python3 where python is missing)" : ""
-            return (at("command") + "command runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
+            let given = definition.template["command"] != nil
+            return (at(given ? "command" : "program") + "\(given ? "command" : "the default command ([${env}, ${interpreter}, ${program}, ${args}])") runs '\(runner)', which is not \(runner.contains("/") ? "an executable file here" : "in PATH here"): every trial of a local worker would fail to start; install it, name one that is\(instead), or pass --workers 0 and start workers where it is", true)
         }
         // A missing program is said as such before what would run it (a missing `x.sh` was
         // said to be "not a Python file").
@@ -180,12 +181,20 @@ enum ProgramLocation {
     /// (`[${env}, python, ...]` on a system with python3 only: every trial failed with
     /// "env: 'python': No such file or directory" until five failures stopped the run).
     private static func missingRunner(in definition: SweepDefinition) -> String? {
-        guard let command = definition.template["command"]?.elements, definition.template["environment"]?["PATH"] == nil else { return nil }
-        var words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }[...]
-        guard words.count == command.count else { return nil }
+        guard definition.task == .command, definition.template["environment"]?["PATH"] == nil else { return nil }
+        var words: ArraySlice<String>
+        if let command = definition.template["command"]?.elements {
+            words = command.compactMap { if case .string(let w) = $0.value { return w } else { return nil } }[...]
+            guard words.count == command.count else { return nil }
+        } else {
+            // The default command (`${env} ${interpreter} ${program} ${args}`): the most
+            // common case, whose missing python3 failed every trial unsaid.
+            words = CommandTask.defaultCommand[...]
+        }
         if words.first == "${env}" || words.first == "env" || words.first == "/usr/bin/env" {
             words = words.dropFirst().drop { $0.contains("=") && !$0.hasPrefix("-") }
         }
+        if words.first == "${interpreter}" { words = [CommandMacros.hostInterpreter] + words.dropFirst() }
         guard let runner = words.first, !runner.contains("$"), !runner.hasPrefix("-") else { return nil }
         if runner.contains("/") { return runner.hasPrefix("/") && !FileManager.default.isExecutableFile(atPath: runner) ? runner : nil }
         return inPath(runner) ? nil : runner
