@@ -133,14 +133,22 @@ final class CommandLogs {
     }
 
     /// Appends to a tail buffer that is trimmed (amortized) to the last characters kept.
+    /// Lines a progress bar rewrote with `\r` (tqdm, Keras) keep their last frame, as a
+    /// terminal shows them: the frames filled the tail (one 4,000-character line of
+    /// `216/300\r217/300...`) and crowded out the traceback.
     private static func keepTail(_ buffer: inout [UInt8], _ bytes: [UInt8]) {
         buffer += bytes.suffix(2 * CommandTrial.stderrTailCharacters)
+        if bytes.contains(carriageReturn) || buffer.count > 2 * CommandTrial.stderrTailCharacters {
+            buffer = OverwrittenLines.collapsed(buffer, final: false)
+        }
         if buffer.count > 2 * CommandTrial.stderrTailCharacters { buffer.removeFirst(buffer.count - CommandTrial.stderrTailCharacters) }
     }
 
+    private static let carriageReturn = UInt8(ascii: "\r")
+
     /// The last characters of stdout and stderr as they came, nil when both were empty.
     func outputTail() -> String? {
-        combined.isEmpty ? nil : String(decoding: Self.lastCharacters(combined), as: UTF8.self)
+        combined.isEmpty ? nil : String(decoding: Self.lastCharacters(OverwrittenLines.collapsed(combined, final: true)), as: UTF8.self)
     }
 
     /// The last `stderrTailCharacters` bytes, not starting inside a UTF-8 sequence.
@@ -154,8 +162,41 @@ final class CommandLogs {
     /// A hint comes first when the stderr shows a Python program that cannot meet Sweep
     /// (``ProgramFailureHint``).
     func stderrTail() -> String {
-        let text = String(decoding: Self.lastCharacters(tail), as: UTF8.self)
+        let text = String(decoding: Self.lastCharacters(OverwrittenLines.collapsed(tail, final: true)), as: UTF8.self)
         guard !text.isEmpty else { return "" }
         return (ProgramFailureHint.hint(stderr: text).map { "; " + $0 } ?? "") + "\n--- stderr (last \(text.count) characters) ---\n" + text
+    }
+}
+
+/// Output with each line rewritten by carriage returns (a progress bar's frames) cut to
+/// the frame a terminal shows last.
+enum OverwrittenLines {
+    /// `bytes` with every `\n`-ended line cut to its last non-empty `\r` segment (`a\r\n`
+    /// stays `a`). The line still being written keeps its last frame with the `\r` before it
+    /// (and, when it ends in `\r`, the frame before that), unless `final`: then it too is cut.
+    static func collapsed(_ bytes: [UInt8], final: Bool) -> [UInt8] {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        guard bytes.contains(cr) else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var lineStart = 0
+        func lastFrame(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            line.split(separator: cr, omittingEmptySubsequences: true).last ?? []
+        }
+        for (i, b) in bytes.enumerated() where b == lf {
+            out += lastFrame(bytes[lineStart..<i])
+            out.append(lf)
+            lineStart = i + 1
+        }
+        let open = bytes[lineStart...]
+        if final || !open.contains(cr) {
+            out += final ? lastFrame(open) : open
+        } else {
+            // Kept from the `\r` before its last frame: more of the line may follow.
+            let body = open.last == cr ? open.dropLast() : open
+            let from = body.lastIndex(of: cr) ?? body.startIndex
+            out += open[from...]
+        }
+        return out
     }
 }

@@ -12,7 +12,12 @@ public enum Fmt {
         guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
         if v == 0 { return "0" }
         let a = abs(v)
-        if a < 1e-3 || a >= 1e6 { return exponent(String(format: "%.2e", v)) }
+        if a < 1e-3 || a >= 1e6 {
+            // Rounded up past the largest double (1.7977e308 showed as 1.80e308, a value no
+            // double holds): rounded toward zero instead.
+            let text = String(format: "%.2e", v)
+            return exponent(Double(text)?.isFinite == false ? String(format: "%.2e", v * 0.997) : text)
+        }
         if a >= 1e4 { return String(format: "%.0f", v) }
         return String(format: "%.4g", v)
     }
