@@ -51,7 +51,8 @@ public struct SweepCommand: ParsableCommand {
         // the default back, as for SIGPIPE).
         signal(SIGXFSZ, SIG_IGN)
         raiseDescriptorLimit()
-        if arguments == nil, let problem = ArgumentFixes.nonUTF8Argument(ArgumentFixes.rawArguments) ?? ArgumentFixes.nonUTF8Variable() {
+        if arguments == nil, let problem = ArgumentFixes.nonUTF8Argument(ArgumentFixes.rawArguments) ?? ArgumentFixes.nonUTF8Variable()
+            ?? ArgumentFixes.unusableCurrentDirectory(CommandLine.arguments.dropFirst()) {
             printError(problem)
             Foundation.exit(2)
         }

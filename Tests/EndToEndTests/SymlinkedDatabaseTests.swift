@@ -41,3 +41,20 @@ import Testing
         }
     }
 }
+
+/// A current directory whose path is not UTF-8, or that was removed: refused up front (a
+/// database was made, then "cannot lock the study in .../lat\u{FFFD}n/q.db"; every command
+/// trial failed to start in a removed one).
+@Suite struct UnusableCurrentDirectoryTests {
+    @Test func aNonUTF8OrRemovedCurrentDirectoryIsRefused() throws {
+        let h = try SweepHarness("odd-cwd")
+        defer { h.cleanUp() }
+        let file = try h.write("t.yaml", "study: t\nsynthetic:\n  function: sphere\n  epochs: 1\n  inputs:\n    x: {uniform: [-2.0, 2.0]}\nbudget: {trials: 1}\n")
+        let latin = try h.run("/bin/sh", ["-c", "d=\"$(printf 'lat\\351n')\"; mkdir \"$d\" && cd \"$d\" && \"$0\" run \"$1\" --db q.db --no-progress; s=$?; cd .. && rm -rf \"$d\"; exit $s", SweepHarness.sweep, file])
+        #expect(latin.status == 2 && latin.output.contains("the current directory's path ('\(h.directory.path)/lat\\xe9n') is not UTF-8 text"), "\(latin.output)")
+        let gone = try h.run("/bin/sh", ["-c", "mkdir gone && cd gone && rmdir ../gone && exec \"$0\" run \"$1\" --db q.db --no-progress", SweepHarness.sweep, file])
+        #expect(gone.status == 2 && gone.output.contains("the current directory no longer exists"), "\(gone.output)")
+        let contents = try FileManager.default.contentsOfDirectory(atPath: h.directory.path)
+        #expect(!contents.contains { $0.hasSuffix(".db") }, "\(contents)")
+    }
+}

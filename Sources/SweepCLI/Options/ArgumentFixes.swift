@@ -30,6 +30,22 @@ enum ArgumentFixes {
         return nil
     }
 
+    /// Why the current directory cannot be worked in (relative paths are resolved in it),
+    /// nil when it can, or for `--help`/`--version`: its path is not UTF-8 (the database
+    /// was made, then "cannot lock the study in .../lat\u{FFFD}n/q.db: No such file"), or it
+    /// was removed while the shell was in it (every command trial failed to start there).
+    static func unusableCurrentDirectory(_ arguments: ArraySlice<String>) -> String? {
+        guard !arguments.contains(where: { ["--help", "-h", "--version"].contains($0) }) else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else {
+            return errno == ENOENT ? "the current directory no longer exists (it was removed while this shell was in it): `cd` to a directory that exists and run the command again"
+                : "the current directory cannot be read (\(String(cString: strerror(errno)))): `cd` to another one and run the command again"
+        }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        guard String(validating: bytes, as: UTF8.self) == nil else { return nil }
+        return "the current directory's path ('\(shown(bytes))') is not UTF-8 text: Sweep reads paths as UTF-8, and relative ones are resolved there; run it from a directory whose path is UTF-8"
+    }
+
     /// Bytes as text, with those outside printable ASCII (and `\`) as `\xHH`.
     private static func shown(_ bytes: [UInt8]) -> String {
         bytes.map { (0x20..<0x7f).contains($0) && $0 != 0x5c ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
