@@ -5,7 +5,7 @@ import Testing
 /// A study's life from the command line: failing sweeps, interruptions, delete, rename and
 /// the study-name rule, with the real `sweep` binary.
 @Suite(.serialized) struct StudyLifecycleTests {
-    static let nameRule = "a study name uses letters, digits, '_', '-' and '.' (1-100 characters), and is not '.' or '..'"
+    static let nameRule = "a study name uses ASCII letters, digits, '_', '-' and '.' (1-100 characters), and is not '.' or '..'"
 
     /// Runs `sweep ARGS` with `input` on its standard input.
     static func sweep(_ s: Scratch, _ arguments: [String], input: String) throws -> (status: Int32, output: String) {

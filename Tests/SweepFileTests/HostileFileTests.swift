@@ -229,7 +229,7 @@ func peakResidentBytes() -> Int {
         let error = parseError(text)
         let lines = error?.all.map(\.line) ?? []
         #expect(lines.dropLast() == [
-            "bad.yaml:1:1: study: a study name uses letters, digits, '_', '-' and '.' (1-100 characters), and is not '.' or '..', got 'my study!'",
+            "bad.yaml:1:1: study: a study name uses ASCII letters, digits, '_', '-' and '.' (1-100 characters), and is not '.' or '..', got 'my study!'",
             "bad.yaml:2:1: serch: unknown section 'serch'; expected one of: study, description, objective, sampler, pruner, scheduler, budget, retry, artifacts, seed, data, model, training",
             "bad.yaml:3:13: objective.metric: unknown metric 'val_acc'; did you mean 'val_accuracy'?; trials report: val_accuracy, val_loss, accuracy, loss; for two-class data also val_precision, val_recall, val_f1, val_auc",
             "bad.yaml:6:3: budget.trials: must be >= 1, got 0",

@@ -9,7 +9,7 @@ public enum StudyName {
     public static let maxLength = 100
 
     /// The rule in words, as every error states it.
-    public static let rule = "a study name uses letters, digits, '_', '-' and '.' (1-\(maxLength) characters), and is not '.' or '..'"
+    public static let rule = "a study name uses ASCII letters, digits, '_', '-' and '.' (1-\(maxLength) characters), and is not '.' or '..'"
 
     private static let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.".unicodeScalars)
 
