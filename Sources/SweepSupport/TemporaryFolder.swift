@@ -17,7 +17,9 @@ public enum TemporaryFolder {
         var candidates = ["/tmp", "/var/tmp"]
         if let given, !given.isEmpty {
             // (Without its trailing slashes: `TMPDIR=/tmp/` made `/tmp//sweep-...`.)
-            var trimmed = given
+            // A relative one as an absolute path: the socket's `ipc://reltmp/...` did not
+            // reach workers started in another directory.
+            var trimmed = given.hasPrefix("/") ? given : URL(fileURLWithPath: given).standardizedFileURL.path
             while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
             candidates.insert(trimmed, at: 0)
         }

@@ -11,7 +11,8 @@ struct OverwrittenLinesTests {
     @Test func finishedLinesKeepTheirLastFrame() {
         #expect(collapsed("start\n 10%|#\r 20%|##\r 30%|###\nTraceback (most recent call last):\n", final: true)
                 == "start\n 30%|###\nTraceback (most recent call last):\n")
-        #expect(collapsed("windows line\r\nnext\r\n", final: true) == "windows line\nnext\n")
+        #expect(collapsed("windows line\r\nnext\r\n", final: true) == "windows line\r\nnext\r\n")
+        #expect(collapsed("10%\r20%\r\n", final: true) == "20%\r\n")
         #expect(collapsed("no returns at all\n", final: false) == "no returns at all\n")
         // A bar the traceback ran into (tqdm ends no line before a crash): its last frame.
         #expect(collapsed("\rEval: 71%\rEval: 72%Traceback\n", final: true) == "Eval: 72%Traceback\n")
@@ -22,6 +23,6 @@ struct OverwrittenLinesTests {
         #expect(collapsed("a\n\r10%\r20%\r", final: false) == "a\n\r20%\r")
         // Its next piece then comes after that frame, as on a terminal.
         #expect(collapsed(collapsed("a\n\r10%\r20%\r", final: false) + "30%\n", final: false) == "a\n30%\n")
-        #expect(collapsed("a\n\r10%\r20%\r", final: true) == "a\n20%")
+        #expect(collapsed("a\n\r10%\r20%\r", final: true) == "a\n20%\r")
     }
 }

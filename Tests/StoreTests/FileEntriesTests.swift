@@ -35,5 +35,7 @@ struct TemporaryFolderTests {
         #expect(TemporaryFolder.choose(given: nil, usable: usable) == "/tmp")
         #expect(TemporaryFolder.choose(given: "/nonexistent/tmp", usable: usable) == "/tmp")
         #expect(TemporaryFolder.choose(given: "/nonexistent/tmp", usable: { $0 == "/var/tmp" }) == "/var/tmp")
+        let relative = FileManager.default.currentDirectoryPath + "/reltmp"
+        #expect(TemporaryFolder.choose(given: "reltmp", usable: { $0 == relative }) == relative)
     }
 }

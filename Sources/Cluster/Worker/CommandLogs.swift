@@ -172,7 +172,7 @@ final class CommandLogs {
 /// the frame a terminal shows last.
 enum OverwrittenLines {
     /// `bytes` with every `\n`-ended line cut to its last non-empty `\r` segment (`a\r\n`
-    /// stays `a`). The line still being written keeps its last frame with the `\r` before it
+    /// stays `a\r\n`). The line still being written keeps its last frame with the `\r` before it
     /// (and, when it ends in `\r`, the frame before that), unless `final`: then it too is cut.
     static func collapsed(_ bytes: [UInt8], final: Bool) -> [UInt8] {
         let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
@@ -180,8 +180,9 @@ enum OverwrittenLines {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var lineStart = 0
-        func lastFrame(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-            line.split(separator: cr, omittingEmptySubsequences: true).last ?? []
+        // (A line's own `\r` before its `\n`, Windows' line end, is kept.)
+        func lastFrame(_ line: ArraySlice<UInt8>) -> [UInt8] {
+            Array(line.split(separator: cr, omittingEmptySubsequences: true).last ?? []) + (line.last == cr ? [cr] : [])
         }
         for (i, b) in bytes.enumerated() where b == lf {
             out += lastFrame(bytes[lineStart..<i])
@@ -190,7 +191,7 @@ enum OverwrittenLines {
         }
         let open = bytes[lineStart...]
         if final || !open.contains(cr) {
-            out += final ? lastFrame(open) : open
+            out += final ? lastFrame(open) : Array(open)
         } else {
             // Kept from the `\r` before its last frame: more of the line may follow.
             let body = open.last == cr ? open.dropLast() : open
