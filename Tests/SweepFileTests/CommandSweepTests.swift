@@ -536,6 +536,40 @@ import Testing
         #expect(d.space.parameters.map(\.name) == ["lr"])
     }
 
+    /// With a range's modifiers beside it (`step`, `q`, `probabilities`, Optuna's `log`, or
+    /// a `name`), a misspelled or other tool's keyword is refused all the same: it passed
+    /// `--hidden.suggest_int=[16, 128] --hidden.step=16` to every trial, and validate said
+    /// "1 searched parameter(s)". `log: true` points to the log keyword, not to `logint` for a
+    /// float range.
+    @Test func aMisspelledKeywordBesideModifiersIsRefused() throws {
+        let text = """
+            study: port
+            program: train.py
+            parameters:
+              hidden: {suggest_int: [16, 128], step: 16}
+              l2: {float: [1.0e-6, 0.1], log: true}
+              kernel: {choices: [a, b], probabilities: [0.5, 0.5]}
+              lr: {logunifrom: [1.0e-4, 0.1], q: 0.001}
+              depth: {uniformm: [0, 1], name: d}
+              width: {suggest_int: [8, 64], log: true}
+            budget: {trials: 2}
+            """
+        let lines = problemLines(text, file: "t.yaml")
+        #expect(lines.count == 6, "\(lines)")
+        for (key, meant) in [("hidden.suggest_int", "'int' (or 'logint')"), ("l2.float", "'loguniform' (Sweep's keyword for log=True)"),
+                             ("kernel.choices", "'choice'"), ("lr.logunifrom", "'loguniform'"), ("depth.uniformm", "'uniform'"),
+                             ("width.suggest_int", "'logint' (Sweep's keyword for log=True on integers)")] {
+            #expect(lines.contains { $0.contains("parameters.\(key): ") && $0.contains("did you mean \(meant)?") }, "\(key): \(lines)")
+        }
+        let floatLog = problemLines("study: l\nprogram: train.py\nparameters:\n  x: {uniform: [1.0e-6, 0.1], log: true}\nbudget: {trials: 2}\n", file: "l.yaml")
+        #expect(floatLog.count == 1 && floatLog[0].contains("{loguniform: [low, high]} (Optuna's log=True)") && !floatLog[0].contains("logint"), "\(floatLog)")
+        let intLog = problemLines("study: l\nprogram: train.py\nparameters:\n  x: {int: [1, 100], log: true}\nbudget: {trials: 2}\n", file: "l.yaml")
+        #expect(intLog.count == 1 && intLog[0].contains("{logint: [low, high]}"), "\(intLog)")
+        // A setting beside a name stays a value (`range` is another tool's word, not a typo).
+        let kept = try SweepDefinition.parse(text: "study: k\nprogram: train.py\nparameters:\n  lr: {uniform: [0.1, 1]}\n  opt: {name: sgd, range: [1, 2]}\nbudget: {trials: 2}\n", file: "k.yaml")
+        #expect(kept.space.parameters.map(\.name) == ["lr"])
+    }
+
     /// A parameter named like a distribution (Adam's `beta`, `normal`) beside searched ones is
     /// a fixed value: the mapping holding them was read as one range ("unknown key 'lr' in a
     /// search range").

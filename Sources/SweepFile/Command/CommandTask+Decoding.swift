@@ -346,12 +346,24 @@ extension CommandTask {
             return ConfigError(mark: node.mark, path: at,
                                message: "{\(keys.map(\.key).joined(separator: ", "))} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true), {uniform: [low, high]} or {int: [low, high]}, with step: s beside it for a step. As written, every trial gets the same fixed values \(name).low, \(name).high and nothing is searched")
         }
-        guard keys.count == 1, let key = keys.first, case .sequence = key.value.value else { return nil }
+        // A range's own modifiers beside the keyword (`{suggest_int: [16, 128], step: 16}`,
+        // `{float: [1e-6, 0.1], log: true}` as Optuna's arguments read) hid it: refused only
+        // when alone, it passed `--hidden.suggest_int=[16, 128] --hidden.step=16` to every trial.
+        let rangeOnly: Set<String> = ["step", "q", "probabilities", "log"]
+        let rest = keys.filter { !rangeOnly.contains($0.key) && $0.key != "name" }
+        guard rest.count == 1, let key = rest.first, case .sequence = key.value.value else { return nil }
+        // With `name:` beside it and no range modifier, another tool's word may be a setting
+        // (`{name: sgd, range: [1, 2]}`): only a misspelled keyword is taken for a range then.
+        let besideName = names.contains("name") && names.isDisjoint(with: rangeOnly)
         // Keywords of 6 letters or more, one edit away (or a different case): `{ids: [1, 2]}`,
         // `{norms: [...]}` and `{betas: [...]}` are plain values, not `int`, `normal`, `beta`.
-        let meant = Self.otherToolsRanges[key.key.lowercased()] ?? RangeKind.keys.first { k in
+        var meant = (besideName ? nil : Self.otherToolsRanges[key.key.lowercased()]) ?? RangeKind.keys.first { k in
             k.count >= 6 && editDistance(key.key.lowercased(), k) <= 1 && key.key != k
         }.map { "'\($0)'" }
+        // Optuna's `log=True`: the log keyword, for a float range or an int one.
+        if meant != nil, names.contains("log") {
+            meant = key.key.lowercased().contains("int") ? "'logint' (Sweep's keyword for log=True on integers)" : "'loguniform' (Sweep's keyword for log=True)"
+        }
         guard let meant else { return nil }
         return ConfigError(mark: key.keyMark, path: at.appending(key.key),
                            message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")

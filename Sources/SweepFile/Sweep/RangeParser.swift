@@ -63,7 +63,10 @@ struct RangeParser {
             // `{beta: 0.9, eps: 1.0e-8}`: a group whose value is named like a range keyword.
             let group = kindEntry.value.elements == nil && kind != .fixed
                 ? "; if this is a group of values with one named '\(kindEntry.key)', write that one as '\(kindEntry.key): {fixed: \(kindEntry.value.literal)}'" : nil
-            let hint = group ?? closestName(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
+            // (Optuna's `log=True` is a keyword of its own here; "did you mean 'logint'" sent
+            // float ranges to integers.)
+            let logKeyword = e.key == "log" ? "; a log scale is a keyword of its own: {\(kind == .int || kind == .logInt ? "logint" : "loguniform"): [low, high]} (Optuna's log=True)" : nil
+            let hint = group ?? logKeyword ?? closestName(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
                 ?? "; a range allows only one distribution plus step (or q, or probabilities), name and when"
             throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
         }

@@ -920,7 +920,16 @@ def init(config=None, name=None, **_ignored):
     return run
 
 
-summary = Summary()
+class _SummaryBeforeInit(Summary):
+    """`summary` before init(): a value set there starts the run and goes to its summary
+    (Optuna's `return value` ported as `sweep_client.summary[metric] = value`), rather than
+    into a dict nothing sends (W&B raises there)."""
+
+    def __setitem__(self, key, value):
+        (run or init()).summary[key] = value
+
+
+summary = _SummaryBeforeInit()
 
 
 def login(*args, **kwargs):

@@ -353,6 +353,14 @@ class InsideASweep(unittest.TestCase):
         self.assertIn("own atexit ran", out)
         self.assertNotIn("main trained on", out)
 
+    def test_a_summary_set_before_init_is_the_trials_value(self):
+        # report() each epoch, then the final value the Optuna way: it was dropped unsaid.
+        code = ("import sweep_client\n"
+                "sweep_client.report(1, val_loss=0.5)\n"
+                "sweep_client.summary['val_loss'] = 0.001234\n")
+        lines, _ = self.run_with_worker(code, ["continue 1"], extra_env={"SWEEP_METRIC": "val_loss"})
+        self.assertEqual(lines, [{"val_loss": 0.5, "epoch": 1}, {"summary": {"val_loss": 0.001234}}])
+
     def test_wandb_commit_false_and_nested_metrics(self):
         code = ("import sweep_client as wandb\n"
                 "run = wandb.init()\n"
