@@ -138,6 +138,18 @@ import Testing
 /// `export` and `retrain` give a trial as it ran (they used the new file's fixed values:
 /// trial 0 of 2 epochs was retrained for 3, its command shown with the new `--epochs`).
 @Suite struct SweepFileVersionTests {
+    /// `coordinator FILE --resume --force` with one worker until the study ends; its exit
+    /// status (its output in forced.log).
+    static func forceResume(_ h: SweepHarness, _ file: String, worker arguments: [String] = []) throws -> Int32 {
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
+        defer { if forced.isRunning { forced.terminate() } }
+        let worker = try h.start(["worker", "--connect", endpoint] + arguments, log: "worker.log")
+        defer { if worker.isRunning { worker.terminate() } }
+        try #require(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
+        return forced.terminationStatus
+    }
+
     @Test func trialsAreShownExportedAndRetrainedWithTheFileTheyRan() throws {
         let h = try SweepHarness("file-versions")
         defer { h.cleanUp() }
@@ -159,13 +171,7 @@ import Testing
         let file = try h.write("v.yaml", text)
         try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
         _ = try h.write("v.yaml", text.replacingOccurrences(of: "epochs: 2", with: "epochs: 3").replacingOccurrences(of: "trials: 2,", with: "trials: 3,"))
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
-        defer { if forced.isRunning { forced.terminate() } }
-        let worker = try h.start(["worker", "--connect", endpoint, "--allow-commands"], log: "worker.log")
-        defer { if worker.isRunning { worker.terminate() } }
-        try #require(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
-        #expect(forced.terminationStatus == 0, "\(h.logText("forced.log"))")
+        #expect(try Self.forceResume(h, file, worker: ["--allow-commands"]) == 0, "\(h.logText("forced.log"))")
         #expect(try h.trials(of: "v").map(\.epochs) == [2, 2, 3])
 
         let old = try h.run(["show", "v", "0", "--db", h.db])
@@ -200,12 +206,7 @@ import Testing
         let file = try h.write("m.yaml", text)
         try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
         _ = try h.write("m.yaml", text.replacingOccurrences(of: "epochs: 1,", with: "epochs: 3,").replacingOccurrences(of: "trials: 1", with: "trials: 2"))
-        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
-        let forced = try h.start(["coordinator", file, "--db", h.db, "--resume", "--force", "--bind", endpoint, "--no-progress"], log: "forced.log")
-        defer { if forced.isRunning { forced.terminate() } }
-        let worker = try h.start(["worker", "--connect", endpoint], log: "worker.log")
-        defer { if worker.isRunning { worker.terminate() } }
-        try #require(h.waitFor(timeout: 120) { !forced.isRunning }, "\(h.logText("forced.log"))")
+        #expect(try Self.forceResume(h, file) == 0, "\(h.logText("forced.log"))")
         let old = try h.run(["retrain", "m", "--trial", "0", "--db", h.db])
         #expect(old.status == 0 && old.output.contains("for 1 epoch(s)"), "\(old.output)")
         let new = try h.run(["retrain", "m", "--trial", "1", "--db", h.db])
