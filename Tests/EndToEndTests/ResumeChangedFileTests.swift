@@ -189,6 +189,38 @@ import Testing
         #expect(events.count == 1 && (events.first?.detail ?? "").contains("+7:   epochs: 3"), "\(events.map { $0.detail ?? "" })")
     }
 
+    /// A lower max_epochs than a trial left RUNNING has reached is refused (continued, its
+    /// later reports were refused as "malformed" and it ended with a value its curve lacks).
+    @Test func aLowerEpochCapThanARunningTrialReachedIsRefused() throws {
+        let h = try SweepHarness("file-versions-cap")
+        defer { h.cleanUp() }
+        let program = try h.write("slow.sh", """
+            for e in 1 2 3 4 5 6 7 8; do sleep 0.3; echo "{\\"epoch\\": $e, \\"loss\\": 0.$e}" >&"$SWEEP_REPORT_FD"; done
+            """)
+        let text = """
+            study: cap
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(program)]
+            parameters: {x: {uniform: [0, 1]}}
+            pruner: {name: none}
+            budget: {trials: 1, max_epochs: 8}
+            """
+        let file = try h.write("cap.yaml", text)
+        let endpoint = "tcp://127.0.0.1:\(SweepHarness.freePort())"
+        let first = try h.start(["coordinator", file, "--db", h.db, "--bind", endpoint, "--no-progress"], log: "first.log")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let worker = try h.start(["worker", "--connect", endpoint, "--allow-commands"], log: "worker.log")
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        try #require(h.waitFor(timeout: 60) { (try? h.trials(of: "cap").first?.epochs ?? 0) ?? 0 >= 4 }, "\(h.logText("first.log"))")
+        kill(first.processIdentifier, SIGKILL)
+        kill(worker.processIdentifier, SIGKILL)
+        #expect(h.waitFor(timeout: 30) { !first.isRunning && !worker.isRunning })
+        _ = try h.write("cap.yaml", text.replacingOccurrences(of: "max_epochs: 8", with: "max_epochs: 3"))
+        let refused = try h.run(["coordinator", file, "--db", h.db, "--resume", "--force", "--no-progress"])
+        #expect(refused.status == 2 && refused.output.contains("the new max_epochs (3) is below epoch") && refused.output.contains("which trial 0 of study 'cap' reached"), "\(refused.output)")
+        #expect(try h.reader().read { try $0.requireStudy(named: "cap") }.definition.maxEpochs == 8)
+    }
+
     /// `retrain` trains the network and epochs of the file the trial ran (it took the
     /// replacing file's: 3 epochs and another layer for a trial of 1 epoch).
     @Test func aRetrainUsesTheFileItsTrialRan() throws {

@@ -317,6 +317,16 @@ struct CoordinatorCommand: ParsableCommand {
                 let data = change.unforceable == nil ? DataPreflight.dataChange(definition, recorded: recorded).map { "\nand \($0) (--force continues with the new data too)" } ?? "" : ""
                 throw UsageError(change.description + data)
             }
+            // A lower epoch cap than a trial left running has reached: continued, that trial
+            // had its later reports refused as "malformed" and ended with a value its curve
+            // lacks. Said before anything changes.
+            let cap = definition.maxEpochs
+            if cap < (record.definition.maxEpochs ?? Int.max) {
+                let running = try database.reader().read { try $0.trials(studyID: record.id, states: [.running]) }
+                if let past = running.filter({ $0.epochs > cap }).max(by: { $0.epochs < $1.epochs }) {
+                    throw UsageError("the new max_epochs (\(cap)) is below epoch \(past.epochs), which trial \(past.number) of study '\(record.name)' reached before it was interrupted: resume with the stored file until the running trials end (`\(ShellCommand.resume(record.name, database: database.path))`), then lower it")
+                }
+            }
         }
         // Checked read-only first: opening the store for writing touches the file, and a
         // refusal leaves its bytes as they were.
