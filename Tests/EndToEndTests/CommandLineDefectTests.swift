@@ -124,6 +124,29 @@ import Testing
         #expect(lines.dropFirst().first?.hasPrefix("2,COMPLETE,2.0,1,") == true && lines.dropFirst().first?.contains(",0.2,") == true, "\(csv)")
     }
 
+    /// A metric named like a trial's column (`duration`, `value`, `number`) is sorted by as
+    /// `metric:NAME`: `--sort duration` is the trial's time, and the metric could not be
+    /// reached while the refusal offered it by its bare name.
+    @Test func aMetricNamedLikeAColumnIsSortedByWithItsPrefix() throws {
+        let h = try SweepHarness("sort-metric-prefix")
+        defer { h.cleanUp() }
+        let script = try h.write("d.sh", "echo \"{\\\"loss\\\": 1, \\\"duration\\\": $((3 - SWEEP_TRIAL))}\" >&\"$SWEEP_REPORT_FD\"\n")
+        let sweep = try h.write("s.yaml", """
+            study: d
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(script)]
+            parameters:
+              x: {uniform: [0, 1]}
+            pruner: {name: none}
+            budget: {trials: 3, max_epochs: 1}
+            """)
+        #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
+        let csv = try h.run(["trials", "d", "--db", h.db, "--sort", "metric:duration", "--format", "csv"])
+        #expect(csv.status == 0 && csv.output.split(separator: "\n").dropFirst().map { $0.prefix(2) } == ["2,", "1,", "0,"], "\(csv.output)")
+        let refused = try h.run(["trials", "d", "--db", h.db, "--sort", "nope"])
+        #expect(refused.status == 2 && refused.output.contains("metric:duration") && !refused.output.contains(" duration, loss"), "\(refused.output)")
+    }
+
     /// `--sort -value` is the reverse order (was read as an unknown option, "Missing value").
     @Test func aLeadingDashReversesTheSort() throws {
         let h = try SweepHarness("reverse-sort")

@@ -139,7 +139,7 @@ struct Trials: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The study's name.") var study: String
     @Option(help: "Only trials in this state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL, STALE); repeatable.") var state: [String] = []
-    @Option(help: "Sort by number, value, duration, or a metric name; '-' first for the reverse order.") var sort: String = "number"
+    @Option(help: "Sort by number, value, duration, or a metric name (metric:NAME for one named like those); '-' first for the reverse order.") var sort: String = "number"
     @Option(help: "Show at most this many trials.") var limit: Int?
     @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
 
@@ -154,17 +154,19 @@ struct Trials: ParsableCommand {
         if let limit, limit < 1 { throw UsageError("--limit must be >= 1, got \(limit)") }
         let reversed = sort.hasPrefix("-")
         let key = reversed ? String(sort.dropFirst()) : sort
+        // `metric:value`: a metric a program named `value`, `number` or `duration` (the bare
+        // words are the trial's own columns, and such a metric could not be sorted by).
+        let columns: [String: TrialOrder] = ["number": .number, "value": .value, "duration": .duration]
+        let metric: String? = key.hasPrefix("metric:") ? String(key.dropFirst("metric:".count)) : columns[key] == nil ? key : nil
         let order: TrialOrder
-        switch key {
-        case "number": order = .number
-        case "value": order = .value
-        case "duration": order = .duration
-        default:
+        if let metric {
             // Any metric name (`acc top-1 (%)`), but one SQLite's JSON path can name: no `"`.
-            guard !key.isEmpty, !key.contains("\"") else {
-                throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name (without '\"'), with '-' first for the reverse order")
+            guard !metric.isEmpty, !metric.contains("\"") else {
+                throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name (without '\"'; metric:NAME for one named like those), with '-' first for the reverse order")
             }
-            order = .metric(key, ascending: MonitoredMetric.lowerIsBetter(named: key))
+            order = .metric(metric, ascending: MonitoredMetric.lowerIsBetter(named: metric))
+        } else {
+            order = columns[key]!
         }
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
@@ -201,7 +203,7 @@ struct Trials: ParsableCommand {
             }
         }
         guard known.contains(name) else {
-            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().joined(separator: ", "))")
+            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().map { ["number", "value", "duration"].contains($0) ? "metric:\($0)" : $0 }.joined(separator: ", "))")
         }
     }
 }
