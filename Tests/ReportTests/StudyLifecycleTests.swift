@@ -33,6 +33,22 @@ import Testing
         try s.reader().read { q in try q.studies().map(\.name) }
     }
 
+    /// A private socket's path with a space (a TMPDIR of `t mp`) is quoted where it is given
+    /// to paste into `sweep worker --connect` (pasted as printed, it was two arguments).
+    @Test func aJoinEndpointWithASpaceIsQuoted() throws {
+        let s = try Scratch("quoted-endpoint")
+        defer { s.cleanUp() }
+        try FileManager.default.createDirectory(atPath: s.path("t mp"), withIntermediateDirectories: true)
+        let file = try s.write("q.yaml", syntheticSweep(study: "q", trials: 2, epochs: 1))
+        let run = try s.start(Scratch.sweep, ["run", file, "--db", s.db, "--workers", "0", "--no-progress"], log: "run.log", environment: ["TMPDIR": s.path("t mp")])
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        try #require(Scratch.waitFor(timeout: 60) { s.read("run.log").contains("listening on") }, "\(s.read("run.log"))")
+        let status = try s.sweep(["status", "q", "--db", s.db])
+        #expect(status.output.contains("more workers: sweep worker --connect 'ipc://\(s.path("t mp"))/sweep-"), "\(status.output)")
+        run.terminate()
+        #expect(Scratch.waitFor(timeout: 30) { !run.isRunning })
+    }
+
     @Test func aSweepWhoseTrialsAllFailExitsOne() throws {
         let s = try Scratch("allfail")
         defer { s.cleanUp() }

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Store
 
 /// One coordinator per study: an exclusive lock on the database file itself, held for the
@@ -92,7 +93,7 @@ public enum StudyLockError: Error, CustomStringConvertible, Equatable {
         case .held(let study, let holder, let action):
             let who = holder.isEmpty ? "" : " (\(holder))"
             if let action { return "study '\(study)' is being run by a coordinator\(who): stop it first to \(action) it" }
-            let join = StudyLockHolder.endpoint(in: holder).map { "`sweep worker --connect \($0)`" } ?? "`sweep worker --connect ENDPOINT`"
+            let join = StudyLockHolder.endpoint(in: holder).map { "`sweep worker --connect \(ShellCommand.quoted($0))`" } ?? "`sweep worker --connect ENDPOINT`"
             return "study '\(study)' is already being run by another coordinator\(who); stop it first, or add workers to it with \(join)"
         }
     }

@@ -100,7 +100,7 @@ struct Run: ParsableCommand {
         // file names its study with `name:` (else the file's name: every sweep.yaml is 'sweep').
         let nameKey = definition.convertedFromWandB ? "name:" : "study:"
         let exists = StudyLockBytes.isHeld(database: database.path, study: definition.study)
-            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect \(joinEndpoint(database: database.path, study: definition.study))`, or change `\(nameKey)` in \(file)")
+            ? UsageError("study '\(definition.study)' already exists in \(database.path) and another coordinator is running it: watch it with `sweep status \(definition.study) --db \(database.path)`, add workers with `sweep worker --connect \(ShellCommand.quoted(joinEndpoint(database: database.path, study: definition.study)))`, or change `\(nameKey)` in \(file)")
             : UsageError("study '\(definition.study)' already exists in \(database.path); continue it with `\(ShellCommand.resume(definition.study, database: database.path))`, or change `\(nameKey)` in \(file)")
         // Looked up read-only first: opening the store for writing touches the file.
         if let reader = try? SweepStore.openReadOnly(path: database.path), try reader.read({ try $0.study(named: definition.study) }) != nil {
@@ -307,7 +307,7 @@ struct CoordinatorCommand: ParsableCommand {
                 // (--resume would then say that another coordinator runs it: say so now.)
                 if StudyLockBytes.isHeld(database: database.path, study: definition.study) {
                     let join = joinEndpoint(database: database.path, study: definition.study)
-                    throw UsageError("study '\(definition.study)' in \(database.path) is being run by another coordinator; add workers to it with `sweep worker --connect \(join)`, or stop that one first")
+                    throw UsageError("study '\(definition.study)' in \(database.path) is being run by another coordinator; add workers to it with `sweep worker --connect \(ShellCommand.quoted(join))`, or stop that one first")
                 }
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
             }

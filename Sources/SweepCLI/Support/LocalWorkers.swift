@@ -138,7 +138,7 @@ final class LocalWorkers: @unchecked Sendable {
             let since = noneLeftSince ?? now
             noneLeftSince = since
             let killed = slots.filter { $0.process.terminationReason == .uncaughtSignal }.count
-            let waits = joinEndpoint.map { "; the study waits for workers: add some with `sweep worker --connect \($0)`, or stop it with Ctrl-C (`sweep resume` continues it)" } ?? ""
+            let waits = joinEndpoint.map { "; the study waits for workers: add some with `sweep worker --connect \(ShellCommand.quoted($0))`, or stop it with Ctrl-C (`sweep resume` continues it)" } ?? ""
             // (In `sweep run` after the same 2 s: a slot given up before the study's end.)
             if killed > 0, joinEndpoint == nil || now.timeIntervalSince(since) >= 2 {
                 saidNoneLeft = true

@@ -66,7 +66,7 @@ enum StatusView {
             out.append("  no workers connected")
         }
         if snapshot.phase == .running, !snapshot.stopping, let join = snapshot.joinEndpoint {
-            out.append("  more workers: sweep worker --connect \(join)")
+            out.append("  more workers: sweep worker --connect \(ShellCommand.quoted(join))")
         }
         for w in p.quarantined {
             // Its first line: the output after it (a stderr tail) showed as literal \n's.
