@@ -170,7 +170,9 @@ import Testing
             """
         let file = try h.write("v.yaml", text)
         try #require(try h.run(["run", file, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
-        _ = try h.write("v.yaml", text.replacingOccurrences(of: "epochs: 2", with: "epochs: 3").replacingOccurrences(of: "trials: 2,", with: "trials: 3,"))
+        // (The epoch cap changes too: the study's row then holds the new file's, and each
+        // earlier version is checked against its own.)
+        _ = try h.write("v.yaml", text.replacingOccurrences(of: "epochs: 2", with: "epochs: 3").replacingOccurrences(of: "trials: 2, max_epochs: 5", with: "trials: 3, max_epochs: 6"))
         #expect(try Self.forceResume(h, file, worker: ["--allow-commands"]) == 0, "\(h.logText("forced.log"))")
         #expect(try h.trials(of: "v").map(\.epochs) == [2, 2, 3])
 

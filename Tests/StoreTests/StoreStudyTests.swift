@@ -203,6 +203,9 @@ import Testing
         }
         #expect(earlier.keys.sorted() == [1] && earlier[1]?.text == "study: s\n" && earlier[1]?.replacedAt == 30)
         #expect(versions == [0: 1, 1: 2, 2: 1, 3: 2], "\(versions)")
+        // An attempt recorded before versions were kept (NULL) ran version 1, not the current.
+        try store.database.write { db in try db.execute(sql: "UPDATE trial_attempts SET file_version = NULL WHERE attempt = 1 AND trial_id = (SELECT id FROM trials WHERE number = 0)") }
+        #expect(try store.read { try $0.attemptFileVersions(studyID: study.id) }[0] == 1)
         #expect(events.count == 1 && events[0].message.contains("version 2") && events[0].detail == "+2: epochs: 3", "\(events)")
         try store.write { try $0.deleteStudy(study.id) }
         #expect(try store.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_file_versions") } == 0)

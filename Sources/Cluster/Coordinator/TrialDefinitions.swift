@@ -20,9 +20,19 @@ public struct TrialDefinitions: Sendable {
         current = try? SweepDefinition.stored(study)
         let files = try q.earlierSweepFiles(studyID: study.id)
         earlier = files.mapValues { file in
+            // Checked as the study's file is, against the settings that file itself gives
+            // (the row holds the replacing file's: a changed seed or epoch cap made every
+            // earlier version "disagree", and its trials lost their command and values).
             var record = study
             record.definition.sweepFile = file.text
             record.definition.sweepPath = file.path
+            if let own = (try? SweepDefinition.parseStored(text: file.text, file: file.path))?.newStudy {
+                record.definition.seed = own.seed
+                record.definition.budgetTrials = own.budgetTrials
+                record.definition.maxEpochs = own.maxEpochs
+                record.definition.maxAttempts = own.maxAttempts
+                record.definition.wallTime = own.wallTime
+            }
             return try? SweepDefinition.stored(record)
         }
         versions = files.isEmpty ? [:] : try q.attemptFileVersions(studyID: study.id)

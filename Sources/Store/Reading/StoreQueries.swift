@@ -204,13 +204,15 @@ public struct StoreQueries {
     }
 
     /// The sweep file version each trial's current attempt ran, by trial number (trials not
-    /// yet started, and attempts from before versions were kept, are absent).
+    /// yet started are absent). An attempt recorded before versions were kept ran version 1:
+    /// the file the study had when they began to be kept (taken for the current one, the
+    /// first replacement credited every older trial to the new file).
     public func attemptFileVersions(studyID: Int64) throws -> [Int: Int] {
         guard try db.columns(in: "trial_attempts").contains(where: { $0.name == "file_version" }) else { return [:] }
         let rows = try Row.fetchAll(db, sql: """
-            SELECT t.number, a.file_version FROM trials t
+            SELECT t.number, coalesce(a.file_version, 1) FROM trials t
             JOIN trial_attempts a ON a.trial_id = t.id AND a.attempt = t.attempt
-            WHERE t.study_id = ? AND a.file_version IS NOT NULL
+            WHERE t.study_id = ?
             """, arguments: [studyID])
         return Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
     }

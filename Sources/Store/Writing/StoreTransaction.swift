@@ -56,7 +56,7 @@ public struct StoreTransaction {
         let version = try Int.fetchOne(db, sql: "SELECT file_version FROM studies WHERE id = ?", arguments: [studyID]) ?? 0
         let shown = changedLines.prefix(20).joined(separator: "\n") + (changedLines.count > 20 ? "\n... and \(changedLines.count - 20) more" : "")
         try appendEvent(studyID: studyID, kind: .sweepFileChanged,
-                        message: "the sweep file was replaced (version \(version)); trials started before ran version \(version - 1)",
+                        message: "the sweep file was replaced (version \(version)); trials started before ran an earlier version (`sweep show` says which)",
                         detail: shown, at: time)
         try run("""
             UPDATE studies SET sweep_file = ?, sweep_path = ?, seed = ?, budget_trials = ?, max_epochs = ?, wall_time = ?, max_attempts = ?
