@@ -565,9 +565,24 @@ import Testing
         #expect(floatLog.count == 1 && floatLog[0].contains("{loguniform: [low, high]} (Optuna's log=True)") && !floatLog[0].contains("logint"), "\(floatLog)")
         let intLog = problemLines("study: l\nprogram: train.py\nparameters:\n  x: {int: [1, 100], log: true}\nbudget: {trials: 2}\n", file: "l.yaml")
         #expect(intLog.count == 1 && intLog[0].contains("{logint: [low, high]}"), "\(intLog)")
-        // A setting beside a name stays a value (`range` is another tool's word, not a typo).
-        let kept = try SweepDefinition.parse(text: "study: k\nprogram: train.py\nparameters:\n  lr: {uniform: [0.1, 1]}\n  opt: {name: sgd, range: [1, 2]}\nbudget: {trials: 2}\n", file: "k.yaml")
+        // Settings stay values: another tool's word that names settings too (`range`, `grid`)
+        // beside a name or a modifier, a keyword's plural beside a name, `log: false`.
+        let kept = try SweepDefinition.parse(text: """
+            study: k
+            program: train.py
+            parameters:
+              lr: {uniform: [0.1, 1]}
+              opt: {name: sgd, range: [1, 2]}
+              scheduler: {name: step, range: [1, 10], step: 2}
+              quant: {range: [0, 255], q: 8}
+              aug: {grid: [4, 4], probabilities: [0.5, 0.5]}
+              sched: {name: cosine, choices: [a, b], log: false}
+            budget: {trials: 2}
+            """, file: "k.yaml")
         #expect(kept.space.parameters.map(\.name) == ["lr"])
+        // With `log: true` a normal-like word points to lognormal, a choice to no log keyword.
+        let normal = problemLines("study: n\nprogram: train.py\nparameters:\n  x: {randn: [0, 1], log: true}\nbudget: {trials: 2}\n", file: "n.yaml")
+        #expect(normal.count == 1 && normal[0].contains("did you mean 'lognormal'?"), "\(normal)")
     }
 
     /// A parameter named like a distribution (Adam's `beta`, `normal`) beside searched ones is

@@ -349,25 +349,46 @@ extension CommandTask {
         // A range's own modifiers beside the keyword (`{suggest_int: [16, 128], step: 16}`,
         // `{float: [1e-6, 0.1], log: true}` as Optuna's arguments read) hid it: refused only
         // when alone, it passed `--hidden.suggest_int=[16, 128] --hidden.step=16` to every trial.
-        let rangeOnly: Set<String> = ["step", "q", "probabilities", "log"]
-        let rest = keys.filter { !rangeOnly.contains($0.key) && $0.key != "name" }
+        let modifiers: Set<String> = ["step", "q", "probabilities", "log"]
+        let rest = keys.filter { !modifiers.contains($0.key) && $0.key != "name" }
         guard rest.count == 1, let key = rest.first, case .sequence = key.value.value else { return nil }
-        // With `name:` beside it and no range modifier, another tool's word may be a setting
-        // (`{name: sgd, range: [1, 2]}`): only a misspelled keyword is taken for a range then.
-        let besideName = names.contains("name") && names.isDisjoint(with: rangeOnly)
-        // Keywords of 6 letters or more, one edit away (or a different case): `{ids: [1, 2]}`,
-        // `{norms: [...]}` and `{betas: [...]}` are plain values, not `int`, `normal`, `beta`.
-        var meant = (besideName ? nil : Self.otherToolsRanges[key.key.lowercased()]) ?? RangeKind.keys.first { k in
-            k.count >= 6 && editDistance(key.key.lowercased(), k) <= 1 && key.key != k
-        }.map { "'\($0)'" }
-        // Optuna's `log=True`: the log keyword, for a float range or an int one.
-        if meant != nil, names.contains("log") {
-            meant = key.key.lowercased().contains("int") ? "'logint' (Sweep's keyword for log=True on integers)" : "'loguniform' (Sweep's keyword for log=True)"
+        let word = key.key.lowercased(), alone = keys.count == 1
+        // Another tool's word is a range alone, or beside modifiers when no setting would be
+        // named so (`suggest_int`, `randint`), or beside Optuna's `log: true`:
+        // `{name: step, range: [1, 10], step: 2}` and `{range: [0, 255], q: 8}` are settings.
+        let logScale: Bool = if case .bool(true)? = node["log"]?.value { true } else { false }
+        let otherTool = Self.otherToolsRanges[word].flatMap {
+            alone || (!names.contains("name") && (Self.otherToolsOnly.contains(word) || logScale)) ? $0 : nil
         }
+        // Keywords of 6 letters or more, one edit away (or a different case): `{ids: [1, 2]}`,
+        // `{norms: [...]}` and `{betas: [...]}` are plain values, not `int`, `normal`, `beta`;
+        // beside a name, a keyword's plural is a setting too (`{name: x, choices: [a, b]}`).
+        let typo = RangeKind.keys.first { k in
+            k.count >= 6 && editDistance(word, k) <= 1 && key.key != k && (!names.contains("name") || word != k + "s")
+        }
+        var meant = otherTool ?? typo.map { "'\($0)'" }
+        // Optuna's `log=True`: the log keyword of the range meant.
+        if meant != nil, logScale, let log = Self.logKeyword(for: typo ?? word) { meant = log }
         guard let meant else { return nil }
         return ConfigError(mark: key.keyMark, path: at.appending(key.key),
                            message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
     }
+
+    /// Sweep's keyword for a log scale on the range `word` names (nil for choices).
+    static func logKeyword(for word: String) -> String? {
+        if ["choice", "choices", "categorical", "grid", "grid_search", "suggest_categorical"].contains(word) { return nil }
+        if word.contains("int") || word == "range" { return "'logint' (Sweep's keyword for log=True on integers)" }
+        if word.contains("normal") || word == "randn" { return "'lognormal'" }
+        return "'loguniform' (Sweep's keyword for log=True)"
+    }
+
+    /// Other tools' range keywords that name nothing else (a setting named `range`, `grid`
+    /// or `float` beside a `step` is plausible; one named `suggest_int` is not).
+    static let otherToolsOnly: Set<String> = [
+        "randint", "qrandint", "lograndint", "grid_search", "suggest_categorical", "suggest_float", "suggest_uniform",
+        "suggest_loguniform", "suggest_int", "discrete_uniform", "suggest_discrete_uniform", "quniform", "qloguniform",
+        "qnormal", "qlognormal",
+    ]
 
     /// Other tools' range keywords (Ray Tune, Optuna's `suggest_*`, Hyperopt), with how Sweep
     /// writes the same range.
