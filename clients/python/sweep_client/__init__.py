@@ -522,6 +522,14 @@ def _as_dict(values):
     return dict(values)
 
 
+def _equal(a, b):
+    """a == b as a truth value; False when it has none (a numpy array compared element-wise)."""
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):
+        return False
+
+
 class Config(dict):
     """The parameters, readable as attributes (run.config.lr) and as keys; nested
     parameters as nested dicts (run.config.optimizer["lr"]). The sweep's values win over
@@ -601,7 +609,7 @@ class Config(dict):
                 self[k] = v
             elif isinstance(v, dict) and isinstance(self._locked[k], dict):
                 dict.__setitem__(self, k, _merged(v, self._locked[k]))
-            elif v != self._locked[k]:
+            elif not _equal(v, self._locked[k]):
                 # (As W&B warns: "Config item 'lr' was locked by 'sweep' (ignored update)".)
                 _say("sweep_client: config item %r is set by the sweep (%r): update()'s %r is ignored, as in W&B"
                      % (k, self._locked[k], v))
@@ -676,8 +684,11 @@ class Run(object):
         # counts on from the trial's last epoch: from the resumed epoch, its reports were
         # dropped as repeated epochs and the first run's value stood.
         self._epoch = max(_resumed_epoch(), _state["epoch"])
-        self._step_base = self._epoch - _resumed_epoch()
+        # Whether an earlier run of this attempt reported: this run's steps then count from
+        # its own start (0 or 1) on top of the trial's last epoch.
+        self._continues = _state["epoch"] > _resumed_epoch()
         self._finished = False
+        self._told_finished = False
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
@@ -705,7 +716,7 @@ class Run(object):
         the program exits (status 0), as W&B's agent ends an early-terminated run. After
         finish() it is ignored with a warning, as W&B ignores a finished run's log."""
         if self._finished:
-            if not getattr(self, "_told_finished", False):
+            if not self._told_finished:
                 self._told_finished = True
                 _say("[sweep_client] log() after the run finished is ignored, as in W&B (run %s is finished; "
                      "wandb.init() starts another, which counts on from its last epoch)" % self.id)
@@ -713,10 +724,14 @@ class Run(object):
         if step is not None:
             step = int(step)
             if self._step_offset is None:
-                # After a resume at epoch R the first step is R (counting from 0) or R + 1.
-                resumed = _resumed_epoch()
-                self._step_offset = 1 if step == resumed else 0
-            epoch = step + self._step_offset + self._step_base
+                if self._continues:
+                    # A run after another: its steps start again, at 0 (W&B) or 1.
+                    self._step_offset = self._epoch + (1 if step == 0 else 0)
+                else:
+                    # After a resume at epoch R the first step is R (counting from 0) or R + 1.
+                    resumed = _resumed_epoch()
+                    self._step_offset = 1 if step == resumed else 0
+            epoch = step + self._step_offset
             # As W&B: a step below the current one is ignored with a warning (it was merged
             # into the pending step, replacing its values without a word).
             last = self._last_step

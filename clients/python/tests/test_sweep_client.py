@@ -170,6 +170,14 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), [4, True, {"lr": 0.1, "momentum": 0.9, "nadam": {"beta": 0.95}}, 0.95])
 
+    def test_an_update_with_an_array_for_a_sweep_key_warns_and_goes_on(self):
+        # Comparing an array to the sweep's value has no truth value: update() raised.
+        r = run_python("import numpy, sweep_client as wandb\nrun = wandb.init()\n"
+                       "wandb.config.update({'lr': numpy.array([1.0, 2.0])})\nprint(wandb.config.lr)\n", ["--lr=0.1"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["0.1"])
+        self.assertIn("config item 'lr' is set by the sweep (0.1): update()'s", r.stderr)
+
     def test_a_scripts_own_values_never_override_the_sweeps(self):
         # `config.lr = 0.01` (W&B's examples set defaults so) set an attribute that shadowed
         # the sweep's value: every trial trained at 0.01. As in W&B, the sweep's keys are
@@ -332,6 +340,20 @@ class InsideASweep(unittest.TestCase):
         self.assertEqual([(l["epoch"], l["val_loss"]) for l in lines], [(1, 10.0), (2, 9.0), (3, 5.0), (4, 4.0)])
         self.assertEqual(out.split(), ["done"])
         self.assertEqual(self.stderr.count("log() after the run finished is ignored"), 1, self.stderr)
+
+    def test_a_later_runs_steps_count_on_in_a_resumed_attempt(self):
+        # Resumed at epoch 5: run 1 logs steps 5 and 6 (epochs 6, 7); run 2's steps 0, 1, 2
+        # became epochs 2, 3, 4 (below 7: dropped) where they count on to 8, 9, 10.
+        code = ("import sweep_client as wandb\n"
+                "run = wandb.init()\n"
+                "for s in (5, 6): run.log({'val_loss': 1.0}, step=s)\n"
+                "run.finish()\n"
+                "run = wandb.init()\n"
+                "for s in (0, 1, 2): run.log({'val_loss': 0.5}, step=s)\n"
+                "run.finish()\n")
+        lines, _ = self.run_with_worker(code, ["continue 6", "continue 7", "continue 8", "continue 9", "continue 10"],
+                                        extra_env={"SWEEP_RESUME_EPOCH": "5"})
+        self.assertEqual([l["epoch"] for l in lines], [6, 7, 8, 9, 10])
 
     def test_a_prune_seen_from_a_thread_ends_a_program_with_a_process_pool(self):
         # multiprocessing's exit handler joined the pool's processes, which waited for work:
