@@ -58,6 +58,12 @@ public enum FileEntries {
     /// A note naming the exhausted inodes of the file system holding `path` (or the nearest
     /// existing directory above it), else nil (space left, or unknown).
     public static func exhaustedNote(near path: String) -> String? {
+        exhausted(near: path).map { "\($0.cause); \($0.fix)" }
+    }
+
+    /// What ran out and what to do, as two parts (for messages that put them in their own
+    /// places); nil when inodes are left or unknown.
+    public static func exhausted(near path: String) -> (cause: String, fix: String)? {
         var info = statvfs()
         var directory = path
         while statvfs(directory, &info) != 0 {
@@ -65,13 +71,18 @@ public enum FileEntries {
             guard !parent.isEmpty, parent != directory else { return nil }
             directory = parent
         }
-        return note(directory: directory, inodes: UInt64(info.f_files), free: UInt64(info.f_favail))
+        return parts(directory: directory, inodes: UInt64(info.f_files), free: UInt64(info.f_favail))
     }
 
     /// The note for a file system holding `directory` with `free` of its `inodes` left.
     static func note(directory: String, inodes: UInt64, free: UInt64) -> String? {
+        parts(directory: directory, inodes: inodes, free: free).map { "\($0.cause); \($0.fix)" }
+    }
+
+    private static func parts(directory: String, inodes: UInt64, free: UInt64) -> (cause: String, fix: String)? {
         // (Some file systems, btrfs among them, report no inode count at all: 0 inodes.)
         guard inodes > 0, free == 0 else { return nil }
-        return "the file system holding \(directory) has no free inodes left, though it may have space: see `df -i \(directory)`; remove files there (old logs, checkpoints) or use another file system"
+        return ("the file system holding \(directory) has no free inodes left, though it may have space: see `df -i \(directory)`",
+                "remove files there (old logs, checkpoints) or use another file system")
     }
 }

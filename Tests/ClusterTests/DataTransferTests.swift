@@ -242,5 +242,7 @@ import Testing
         // `.cache` a file: no folder can go below it.
         FileManager.default.createFile(atPath: home + "/.cache", contents: Data())
         #expect(!DataContentCache.canMake(".cache/sweep/data", in: home))
+        // An XDG_CACHE_HOME not made yet is made (as the XDG rules say): its parent is writable.
+        #expect(DataContentCache.canMake(home + "-xdg/not-yet/sweep/data"))
     }
 }

@@ -74,7 +74,8 @@ struct DatabaseFileWatch {
     /// finds them (its trials started over, and its models were not found).
     func linkFolders(to copy: String) {
         for suffix in [".artifacts", ".logs"] {
-            let folder = URL(fileURLWithPath: path + suffix).standardizedFileURL.path
+            // (Beside the file a symbolic-link name points to, where the study keeps them.)
+            let folder = URL(fileURLWithPath: DatabaseSidecar.path(of: path, suffix)).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: folder), !FileManager.default.fileExists(atPath: copy + suffix) else { continue }
             try? FileManager.default.createSymbolicLink(atPath: copy + suffix, withDestinationPath: folder)
         }

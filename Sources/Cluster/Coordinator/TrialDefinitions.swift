@@ -39,6 +39,17 @@ public struct TrialDefinitions: Sendable {
         currentVersion = (files.keys.max() ?? 0) + 1
     }
 
+    /// The text of the sweep file trial `number` of `study` ran, and its version when it is
+    /// an earlier one than the study's (for commands that parse it themselves: `retrain`,
+    /// `export-schedule`; with the current file they trained another network under its number).
+    public static func fileText(ofTrial number: Int, study: StudyRecord, reading q: StoreQueries) throws -> (text: String, earlierVersion: Int?) {
+        let files = try q.earlierSweepFiles(studyID: study.id)
+        guard !files.isEmpty, let version = try q.attemptFileVersions(studyID: study.id)[number], let file = files[version] else {
+            return (study.definition.sweepFile, nil)
+        }
+        return (file.text, version)
+    }
+
     /// The version of the sweep file trial `number` ran, when it is an earlier one; nil for
     /// the current file (and for a trial not yet started).
     public func earlierVersion(ofTrial number: Int) -> Int? {

@@ -390,7 +390,7 @@ public enum DatabaseFailure {
     /// small tmpfs at times), which fill with a large transaction's sorting.
     static func fullCause(freeBytes free: Int?, temporaryFree: Int? = nil) -> (cause: String, fix: String) {
         guard let free, free > 64 << 20 else { return ("the disk is full", "free space") }
-        if let inodes = lastOpened.withLock({ $0 }).flatMap(FileEntries.exhaustedNote(near:)) { return (inodes, "then") }
+        if let inodes = lastOpened.withLock({ $0 }).flatMap(FileEntries.exhausted(near:)) { return inodes }
         if let temporaryFree, temporaryFree < 64 << 20 {
             return ("SQLite's temporary directory (\(temporaryDirectory)) has \(temporaryFree >> 20) MB left", "free space there, or point TMPDIR elsewhere")
         }

@@ -42,18 +42,17 @@ struct Retrain: ParsableCommand {
             if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) { throw UsageError("--out: directory \(directory) does not exist") }
         }
         let reader = try database.reader()
-        let (record, chosen, curve, recorded, earlier) = try reader.read { q -> (StudyRecord, TrialRecord, [IntermediateRecord], String?, EarlierSweepFile?) in
+        let (record, chosen, curve, recorded, file) = try reader.read { q in
             let s = try q.requireStudy(named: study)
             let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to retrain")
             // The file the trial ran, when `--resume --force` replaced it since: the current
             // one retrained another network (a layer added, other epochs) under its number.
-            let version = try TrialDefinitions(study: s, reading: q).earlierVersion(ofTrial: t.number)
-            let earlier = try version.flatMap { try q.earlierSweepFiles(studyID: s.id)[$0] }
             // (A file from before fingerprints lacks the column, which readers do not add: none.)
-            return (s, t, try q.intermediates(trialID: t.id), (try? q.dataFingerprint(studyID: s.id)) ?? nil, earlier)
+            return (s, t, try q.intermediates(trialID: t.id), (try? q.dataFingerprint(studyID: s.id)) ?? nil,
+                    try TrialDefinitions.fileText(ofTrial: t.number, study: s, reading: q))
         }
-        let definition = try SweepDefinition.parseStored(text: earlier?.text ?? record.definition.sweepFile,
-                                                         file: "\(study) (stored sweep file\(earlier.map { ", version \($0.version)" } ?? ""))")
+        let definition = try SweepDefinition.parseStored(text: file.text,
+                                                         file: "\(study) (stored sweep file\(file.earlierVersion.map { ", version \($0)" } ?? ""))")
         guard case .training(let original) = try definition.spec(for: chosen.params, trialSeed: chosen.seed) else {
             throw UsageError(definition.task == .command
                 ? "study '\(study)' runs your own program (command trials): Sweep keeps no network to retrain; run the program with trial \(chosen.number)'s parameters (`sweep show \(study) \(chosen.number)`)"

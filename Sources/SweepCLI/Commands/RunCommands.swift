@@ -4,6 +4,7 @@ import Foundation
 import Store
 import SweepFile
 import SweepSupport
+import Training
 
 /// Options shared by the commands that start a coordinator.
 struct CoordinatorNetworkOptions: ParsableArguments {
@@ -428,7 +429,7 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Log only warnings and errors.") var quiet = false
     @Flag(help: "Run command trials (the sweep's own programs, docs/commands.md); without it they fail.") var allowCommands = false
     @Option(help: ArgumentHelp("Where command trials' stdout/stderr are kept (default: $TMPDIR/sweep-logs-UID, UID your user id).", valueName: "dir"), completion: .directory) var logDir: String?
-    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: $XDG_CACHE_HOME/sweep/data, else ~/.cache/sweep/data).", valueName: "dir"), completion: .directory) var dataCache: String?
+    @Option(help: ArgumentHelp("Where data sets shipped by the coordinator are cached by content (default: $XDG_CACHE_HOME/sweep/data, else ~/.cache/sweep/data; without a home this user can write in, $TMPDIR/sweep-data-UID).", valueName: "dir"), completion: .directory) var dataCache: String?
     @Option(help: ArgumentHelp("MiB all command logs in the log directory may take; the oldest attempts' logs are removed past it or past 10,000 attempts (0: keep all; the coordinator keeps each attempt's last 4,000 characters).", valueName: "MiB"))
     var keepLogs: Int = 1024
 
@@ -474,7 +475,7 @@ struct WorkerCommand: ParsableCommand {
         options.allowCommands = allowCommands
         if let logDir { options.logDirectory = logDir }
         options.keptLogBytes = keepLogs == 0 ? nil : keepLogs << 20
-        if let dataCache { options.dataCache = dataCache }
+        if let dataCache { options.dataCache = dataCache } else if !quiet, let note = DataContentCache.fallbackNote { StandardStream.error.write("note: \(note)\n") }
         let worker = Worker(options: options, log: Log(label: "worker \(options.id)", minimum: quiet ? .warning : .info))
         // (One process per worker; `--workers-per-host` starts several of these.)
         let summary = try worker.run(stop: processStop, stopNow: processForce)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import SweepSupport
 import Search
@@ -28,13 +29,15 @@ struct ExportSchedule: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.", completion: .file()) var out: String?
 
     func run() throws {
-        let (record, chosen, steps, params) = try database.reader().read { q in
+        let (file, chosen, steps, params) = try database.reader().read { q in
             let s = try q.requireStudy(named: study)
             let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to export")
             let all = try q.trials(studyID: s.id)
-            return (s, t, try q.lineage(studyID: s.id), Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
+            // The file the member ran (one `--resume --force` replaced since gave its network).
+            return (try TrialDefinitions.fileText(ofTrial: t.number, study: s, reading: q), t, try q.lineage(studyID: s.id),
+                    Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
         }
-        let definition = try SweepDefinition.parseStored(text: record.definition.sweepFile, file: "\(study) (stored sweep file)")
+        let definition = try SweepDefinition.parseStored(text: file.text, file: "\(study) (stored sweep file)")
         let text = try ScheduleExportPlan.trainFile(definition: definition, study: study, member: chosen, steps: steps, params: params)
         if let out {
             do { try OutputFile.write(Data(text.utf8), to: out) } catch { throw OutputFailure.of(error, writing: out) }

@@ -19,30 +19,48 @@ public struct DataContentCache: Sendable {
         self.directory = directory
     }
 
-    /// `$XDG_CACHE_HOME/sweep/data`, else `~/.cache/sweep/data`; when that home folder does
-    /// not exist or this user cannot make the cache in it (a service account's HOME of
-    /// /nonexistent, a read-only home in a container), `sweep-data-UID` in the temporary
-    /// folder, private to this user: every shipped trial failed there before.
-    public static var defaultDirectory: String {
+    /// `$XDG_CACHE_HOME/sweep/data`, else `~/.cache/sweep/data`; when this user cannot make
+    /// that (a service account's HOME of /nonexistent, a read-only home in a container),
+    /// `sweep-data-UID` in the temporary folder, private to this user (``fallbackNote`` says
+    /// so): every shipped trial failed there before.
+    public static var defaultDirectory: String { chosenDirectory.path }
+
+    /// Why the default cache is in the temporary folder, nil when it is where it should be.
+    public static var fallbackNote: String? { chosenDirectory.note }
+
+    private static let chosenDirectory: (path: String, note: String?) = {
         let env = ProcessInfo.processInfo.environment
-        let (base, below) = env["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? ($0, "sweep/data") : nil }
-            ?? (env["HOME"] ?? NSHomeDirectory(), ".cache/sweep/data")
-        return canMake(below, in: base) ? base + "/" + below : PrivateDirectory.inTemporary("sweep-data")
-    }
+        // XDG_CACHE_HOME is made when missing, as the XDG rules say; a HOME that does not
+        // exist (`/nonexistent`) is a statement that there is none, and is not made.
+        let wanted: String? = if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            canMake(xdg + "/sweep/data") ? xdg + "/sweep/data" : nil
+        } else {
+            canMake(".cache/sweep/data", in: env["HOME"] ?? NSHomeDirectory()) ? (env["HOME"] ?? NSHomeDirectory()) + "/.cache/sweep/data" : nil
+        }
+        if let wanted { return (wanted, nil) }
+        let fallback = PrivateDirectory.inTemporary("sweep-data")
+        return (fallback, "the cache of shipped data is \(fallback): this user cannot make one under \(env["XDG_CACHE_HOME"].map { "XDG_CACHE_HOME (\($0))" } ?? "HOME (\(env["HOME"] ?? NSHomeDirectory()))"); pass --data-cache DIR to keep it elsewhere")
+    }()
 
     /// Whether `base` is a directory in which this user can have `relative` (its deepest
     /// existing part writable).
     static func canMake(_ relative: String, in base: String) -> Bool {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
-        var deepest = base
-        for part in relative.split(separator: "/") {
-            let next = deepest + "/" + part
-            guard FileManager.default.fileExists(atPath: next, isDirectory: &isDirectory) else { break }
-            guard isDirectory.boolValue else { return false }
-            deepest = next
+        return canMake(base + "/" + relative)
+    }
+
+    /// Whether this user can have the folder `path`: its deepest existing ancestor is a
+    /// directory it can write in.
+    static func canMake(_ path: String) -> Bool {
+        var deepest = path
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: deepest, isDirectory: &isDirectory) {
+            let parent = (deepest as NSString).deletingLastPathComponent
+            guard !parent.isEmpty, parent != deepest else { return false }
+            deepest = parent
         }
-        return access(deepest, W_OK | X_OK) == 0
+        return isDirectory.boolValue && access(deepest, W_OK | X_OK) == 0
     }
 
     /// Where the file with digest `sha256` is kept.
