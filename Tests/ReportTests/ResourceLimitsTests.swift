@@ -6,13 +6,13 @@ import Testing
 /// `sweep run` hung deaf to SIGTERM, crashed, or failed with "Bad file descriptor").
 struct ResourceLimitsTests {
     @Test func limitsBelowTheNeedsAreNamed() throws {
-        let needs = ResourceLimits.coordinator
+        let needs = ResourceLimits.Needs.coordinator
         #expect(ResourceLimits.problem(needs, openFiles: nil, processes: nil, addressSpace: nil) == nil)
         #expect(ResourceLimits.problem(needs, openFiles: 1_048_576, processes: 4_096, addressSpace: 8 << 30) == nil)
         let low = try #require(ResourceLimits.problem(needs, openFiles: 128, processes: 12, addressSpace: 300_000 << 10))
         #expect(low.contains("open files (hard limit 128, needs 256: `ulimit -n 4096`)") && low.contains("threads (12, needs 64: `ulimit -u 4096`)")
                 && low.contains("address space (300000 KiB, needs 524288: `ulimit -v unlimited`)") && low.contains("raise them"), "\(low)")
-        let one = try #require(ResourceLimits.problem(ResourceLimits.worker, openFiles: 64, processes: nil, addressSpace: nil))
+        let one = try #require(ResourceLimits.problem(.worker, openFiles: 64, processes: nil, addressSpace: nil))
         #expect(one.contains("needs 128") && !one.contains("ulimit -u") && !one.contains("ulimit -v"), "\(one)")
     }
 

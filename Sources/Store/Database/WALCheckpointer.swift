@@ -37,6 +37,8 @@ public final class WALCheckpointer: Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Signalled by ``stop()``: the thread does not sleep out its interval.
     private let wake = DispatchSemaphore(value: 0)
+    /// The file, when no thread could be started: ``stop()`` then checkpoints it itself.
+    private let threadless = Mutex<(path: String, identity: [UInt64]?)?>(nil)
 
     /// Starts checkpointing `store`'s file on a new thread; nil for a database in memory.
     public init?(store: SweepStore, interval: Double = 0.2) throws {
@@ -58,11 +60,8 @@ public final class WALCheckpointer: Sendable {
             done.signal()
         }
         // No thread to be had (a process limit): the writer checkpoints by itself, at
-        // SQLite's threshold, and ``stop()`` waits for nothing.
-        if !started {
-            try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
-            stopping.store(true, ordering: .relaxed)
-        }
+        // SQLite's threshold, and ``stop()`` makes the last checkpoint itself.
+        if !started { threadless.withLock { $0 = (path: real, identity: identity) } }
     }
 
     /// Stops the thread after a last checkpoint that copies the whole log into the database
@@ -74,8 +73,12 @@ public final class WALCheckpointer: Sendable {
     /// run lacked its last trials while the log beside it held them.
     public func stop() {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
-        wake.signal()
-        done.wait()
+        if let file = threadless.withLock({ $0 }) {
+            Self.finalCheckpoint(path: file.path, identity: file.identity, fallback: nil)
+        } else {
+            wake.signal()
+            done.wait()
+        }
         try? store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(writerPages)") }
     }
 
@@ -102,6 +105,12 @@ public final class WALCheckpointer: Sendable {
             let logPages: Int = (row ?? nil).flatMap { $0[1] } ?? 0
             wait = logPages > Self.longLogPages ? interval / 10 : interval
         }
+        Self.finalCheckpoint(path: path, identity: identity, fallback: connection)
+    }
+
+    /// The last checkpoint: all of the log copied and emptied (on `fallback` when the file
+    /// cannot be opened again by its name).
+    private static func finalCheckpoint(path: String, identity: [UInt64]?, fallback: DatabaseQueue?) {
         // The last one copies all of the log and empties it. It waits for readers, briefly:
         // without waiting, a `sweep trials` reading at that moment kept the last commits in
         // the log (172 results and 2 trials RUNNING missing from the file alone, after a run
@@ -109,7 +118,7 @@ public final class WALCheckpointer: Sendable {
         // and every other writer, behind a long read (a `sqlite3` shell). A query's read is
         // over in milliseconds: 2 s at most, then what no reader needs is copied.
         var last = Configuration()
-        last.busyMode = .timeout(Self.finalCheckpointWait)
+        last.busyMode = .timeout(finalCheckpointWait)
         last.label = "sweep-checkpoint"
         // (Only while the name still holds the file: opening creates a database where none is.)
         if identity != nil, Self.identity(of: path) == identity,
@@ -117,7 +126,7 @@ public final class WALCheckpointer: Sendable {
            (try? waiting.writeWithoutTransaction({ db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") })) != nil {
             return
         }
-        _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        _ = try? fallback?.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// How long the last checkpoint waits for readers (seconds).

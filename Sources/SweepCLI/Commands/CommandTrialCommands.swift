@@ -76,7 +76,7 @@ struct Logs: ParsableCommand {
     @Argument(help: "The trial: its number, best, last, or -1, -2, ... counted from the end.") var trial: TrialChoice
     @Option(help: "The attempt (default: the last one).") var attempt: Int?
     @Option(help: "stdout, stderr or both.") var stream: Stream = .both
-    @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs/STUDY, then this machine's worker default $TMPDIR/sweep-logs-UID, then the stderr tail stored with a failed trial).", valueName: "dir"), completion: .directory) var logDir: String?
+    @Option(help: ArgumentHelp("Where the worker kept the logs (default: DB.logs/STUDY, then this machine's worker default $TMPDIR/sweep-logs-UID, then the output tail stored with every attempt).", valueName: "dir"), completion: .directory) var logDir: String?
     @Flag(help: "Keep printing new output until the trial ends.") var follow = false
 
     func run() throws {

@@ -35,9 +35,11 @@ enum ArgumentFixes {
     /// was made, then "cannot lock the study in .../lat\u{FFFD}n/q.db: No such file"), or it
     /// was removed while the shell was in it (every command trial failed to start there).
     static func unusableCurrentDirectory(_ arguments: ArraySlice<String>) -> String? {
-        guard !arguments.contains(where: { ["--help", "-h", "--version"].contains($0) }) else { return nil }
+        guard arguments.first != "help", !arguments.contains(where: { ["--help", "-h", "--version", "--generate-completion-script"].contains($0) }) else { return nil }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else {
+            // (A path longer than PATH_MAX: usable all the same, through relative names.)
+            if errno == ERANGE { return nil }
             return errno == ENOENT ? "the current directory no longer exists (it was removed while this shell was in it): `cd` to a directory that exists and run the command again"
                 : "the current directory cannot be read (\(String(cString: strerror(errno)))): `cd` to another one and run the command again"
         }

@@ -15,15 +15,13 @@ enum ResourceLimits {
         /// Address space in bytes (`ulimit -v`): thread stacks, BLAS buffers, data.
         var addressSpace: UInt64
 
+        /// `sweep run`, `resume`, `coordinator` (measured: 252 descriptors with two local
+        /// workers; some 16 threads in all; hangs below about 440 MiB).
         static let coordinator = Needs(openFiles: 256, processes: 64, addressSpace: 512 << 20)
+        /// `sweep worker` (its command trials failed below 72 descriptors).
         static let worker = Needs(openFiles: 128, processes: 32, addressSpace: 512 << 20)
     }
 
-    /// `sweep run`, `resume`, `coordinator` (measured: 252 descriptors with two local
-    /// workers; some 16 threads in all; hangs below about 440 MiB).
-    static let coordinator = Needs.coordinator
-    /// `sweep worker` (its command trials failed below 72 descriptors).
-    static let worker = Needs.worker
 
     /// The limits in force: (hard open files, soft processes, soft address space); nil
     /// for none (unlimited, or unknown).
