@@ -108,6 +108,8 @@ import Testing
         #expect(Fmt.value(0.0123456) == "0.01235")
         #expect(Fmt.value(0.5) == "0.5")
         #expect(Fmt.value(-2.5e7) == "-2.50e7")
+        // The largest doubles round toward zero (1.80e308 is more than any double holds).
+        #expect(Fmt.value(.greatestFiniteMagnitude) == "1.79e308" && Fmt.value(-.greatestFiniteMagnitude) == "-1.79e308")
         #expect(Fmt.value(12_345.6) == "12346")
         #expect(Fmt.value(nil) == "-")
         #expect(Fmt.param(.double(1.5e-5)) == "1.50e-5")

@@ -39,3 +39,21 @@ struct TemporaryFolderTests {
         #expect(TemporaryFolder.choose(given: "reltmp", usable: { $0 == relative }) == relative)
     }
 }
+
+/// A database's folders sit beside the file a symbolic link names; those an older Sweep
+/// made beside the link (and none beside the file) are still used.
+struct DatabaseSidecarTests {
+    @Test func foldersGoBesideTheLinkedFileUnlessAnOlderOneIsBesideTheLink() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-sidecar-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/real/s.db", contents: Data())
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.db", withDestinationPath: dir + "/real/s.db")
+        #expect(DatabaseSidecar.path(of: dir + "/real/s.db", ".logs") == dir + "/real/s.db.logs")
+        #expect(DatabaseSidecar.path(of: dir + "/link.db", ".logs") == dir + "/real/s.db.logs")
+        try FileManager.default.createDirectory(atPath: dir + "/link.db.logs", withIntermediateDirectories: true)
+        #expect(DatabaseSidecar.path(of: dir + "/link.db", ".logs") == dir + "/link.db.logs")
+        try FileManager.default.createDirectory(atPath: dir + "/real/s.db.logs", withIntermediateDirectories: true)
+        #expect(DatabaseSidecar.path(of: dir + "/link.db", ".logs") == dir + "/real/s.db.logs")
+    }
+}
