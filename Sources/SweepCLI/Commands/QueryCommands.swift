@@ -203,7 +203,7 @@ struct Trials: ParsableCommand {
             }
         }
         guard known.contains(name) else {
-            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().map { ["number", "value", "duration"].contains($0) ? "metric:\($0)" : $0 }.joined(separator: ", "))")
+            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().map { ["number", "value", "duration"].contains($0) && $0 != study.definition.metric ? "metric:\($0)" : $0 }.joined(separator: ", "))")
         }
     }
 }
