@@ -106,6 +106,28 @@ struct TrainCheckpointTests {
         #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint of a finished run is removed")
     }
 
+    /// Ctrl-C in the last epoch: the run completes and keeps its model, but the test pass is
+    /// not begun (with a large network it took minutes, and the SIGTERM seemed ignored).
+    @Test func aStopInTheLastEpochSkipsTheTestPass() throws {
+        let h = try SweepHarness("train-stop-last")
+        defer { h.cleanUp() }
+        let file = try h.write("t.yaml", """
+            seed: 5
+            data: {dataset: blobs, samples: 60000, classes: 4}
+            model: {hidden: [128, 128]}
+            training: {epochs: 1, batch_size: 64}
+            """)
+        let model = h.path("m.swm")
+        let run = try h.start(["train", file, "--save-model", model], log: "run.log")
+        let training = h.waitFor(timeout: 120) { h.logText("run.log").contains("model: ") }
+        kill(run.processIdentifier, SIGINT)
+        run.waitUntilExit()
+        try #require(training, "\(h.logText("run.log"))")
+        let said = h.logText("run.log")
+        #expect(run.terminationStatus == 130 && said.contains("no test evaluation") && !said.contains("test_accuracy"), "\(said)")
+        #expect(FileManager.default.fileExists(atPath: model), "\(said)")
+    }
+
     /// Ctrl-C stops after the epoch in progress with that epoch saved (the docs and help
     /// said so, but no handler was installed: SIGINT killed the run, and the epoch in
     /// progress was lost, or with it the only checkpoint). No model of the unfinished run.

@@ -142,6 +142,12 @@ struct Train: ParsableCommand {
             do { try ModelFile.write(trainer, to: saveModel) } catch { throw CommandFailure("cannot write \(saveModel): \(SystemErrorText.of(error, at: saveModel))") }
             print("model written to \(saveModel)\(result.restoredBest ? " (weights of epoch \(result.bestEpoch ?? 0))" : "")")
         }
+        // Stopped during the last epoch: the run is complete and its model kept, but the test
+        // pass (minutes for a large network) is not begun: a SIGTERM then seemed ignored.
+        if processStop.isSet {
+            print("stopped at the end of training: no test evaluation (run it again, or `sweep predict`, to measure the test set)")
+            throw StoppedBySignal()
+        }
         if !noTest && dataset.test.count > 0 {
             print(EpochText.test(trainer.evaluate(.test)))
         }
