@@ -8,9 +8,10 @@ public enum DatabaseSidecar {
     /// `path` + `suffix`, beside the file `path` resolves to. A folder an older Sweep made
     /// beside the link (and none beside the file) is still that one.
     public static func path(of database: String, _ suffix: String) -> String {
-        let url = URL(fileURLWithPath: database)
-        let resolved = url.resolvingSymlinksInPath().path
-        guard resolved != url.standardizedFileURL.path else { return database + suffix }
+        let resolved = RealPath.of(database)
+        // (Compared as text: Foundation's standardizing reads the file system for `..`.)
+        let absolute = database.hasPrefix("/") ? database : FileManager.default.currentDirectoryPath + "/" + database
+        guard resolved != absolute else { return database + suffix }
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: database + suffix) && !fileManager.fileExists(atPath: resolved + suffix) { return database + suffix }
         return resolved + suffix

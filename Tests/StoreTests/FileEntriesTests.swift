@@ -51,6 +51,13 @@ struct DatabaseSidecarTests {
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.db", withDestinationPath: dir + "/real/s.db")
         #expect(DatabaseSidecar.path(of: dir + "/real/s.db", ".logs") == dir + "/real/s.db.logs")
         #expect(DatabaseSidecar.path(of: dir + "/link.db", ".logs") == dir + "/real/s.db.logs")
+        // A `..` after a linked folder is the kernel's (taken after the link), not the text's.
+        try FileManager.default.createDirectory(atPath: dir + "/nest/real", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/nest/real/t.db", contents: Data())
+        try FileManager.default.createSymbolicLink(atPath: dir + "/linkdir", withDestinationPath: dir + "/nest/real")
+        #expect(DatabaseSidecar.path(of: dir + "/linkdir/../real/t.db", ".logs") == dir + "/nest/real/t.db.logs")
+        #expect(RealPath.of(dir + "/linkdir/../real/t.db") == dir + "/nest/real/t.db")
+        #expect(RealPath.of(dir + "/linkdir/not-yet.db") == dir + "/nest/real/not-yet.db")
         try FileManager.default.createDirectory(atPath: dir + "/link.db.logs", withIntermediateDirectories: true)
         #expect(DatabaseSidecar.path(of: dir + "/link.db", ".logs") == dir + "/link.db.logs")
         try FileManager.default.createDirectory(atPath: dir + "/real/s.db.logs", withIntermediateDirectories: true)

@@ -24,7 +24,7 @@ public final class StudyLock {
     /// Takes the lock, or fails naming the process that holds it; `action` says what the
     /// lock is taken for when it is not to coordinate (`delete`, `rename`).
     public init(database: String, study: String, action: String? = nil) throws {
-        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let real = RealPath.of(database)
         // Never closed, only given back (`DatabaseDescriptors`): closing would drop SQLite's locks.
         let fd: Int32
         switch DatabaseDescriptors.checkOut(path: real, writable: true) {

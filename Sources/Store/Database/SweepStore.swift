@@ -114,7 +114,7 @@ public final class SweepStore: Sendable {
     /// created the file and then failed before their study was written.
     public static func removeIfUnusedAndEmpty(path: String) -> Bool {
         // The file itself, not a symlink to it (SQLite names -wal and -shm after the file).
-        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let real = RealPath.of(path)
         // Never a device or a FIFO (it removed /dev/null), whatever it held.
         guard isRegularFile(real) else { return false }
         return DatabaseFileUse.removeIfUnused(path: real) {

@@ -53,7 +53,7 @@ public final class WALCheckpointer: Sendable {
         // The file the store opened, through any symbolic link, and which file it is: the
         // last checkpoint opens a new connection, and a link removed meanwhile left a new
         // empty database at its name (a file removed or replaced, likewise).
-        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let real = RealPath.of(path)
         let identity = Self.identity(of: real)
         let started = StartedThread.start(name: "sweep-checkpoint") { [self] in
             run(path: real, identity: identity)

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 
 /// A study as users see it. The database says RUNNING until the study finishes; whether a
 /// coordinator is running it right now is whether one holds its lock (a Ctrl-C or a crash
@@ -36,7 +37,7 @@ public enum StudyLockBytes {
     /// lock could be taken (`F_OFD_GETLK`) without taking it, so a coordinator starting at
     /// that instant never fails because of the probe; it needs only read access.
     public static func isHeld(database: String, study: String) -> Bool {
-        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let real = RealPath.of(database)
         // A kept descriptor, not one opened and closed: closing would drop SQLite's locks of
         // this process on the file (a dashboard asks from inside the coordinator's process).
         guard case .success(let d) = DatabaseDescriptors.checkOut(path: real, writable: false) else { return false }
@@ -54,7 +55,7 @@ public enum StudyLockHolder {
 
     /// The file's text for `study` of the database at `database`, if any.
     public static func text(database: String, study: String) -> String? {
-        let real = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let real = RealPath.of(database)
         return (try? String(contentsOfFile: "\(real).locks/\(study).lock", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

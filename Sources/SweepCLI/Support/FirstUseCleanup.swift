@@ -1,4 +1,5 @@
 import Foundation
+import SweepSupport
 import Store
 
 /// Undoes what a refused command created: a command that fails before its study exists
@@ -22,7 +23,7 @@ struct FirstUseCleanup {
         let size = attributes?[.size] as? Int
         // Anything but an empty regular file was there before (a device has size 0 too).
         databaseExisted = attributes != nil && ((size ?? 0) > 0 || attributes?[.type] as? FileAttributeType != .typeRegular)
-        let resolved = URL(fileURLWithPath: database).resolvingSymlinksInPath().path
+        let resolved = RealPath.of(database)
         lockFolders = Array(Set([database + ".locks", resolved + ".locks"])).map {
             ($0, FileManager.default.fileExists(atPath: $0))
         }

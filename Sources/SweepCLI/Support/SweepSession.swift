@@ -62,7 +62,7 @@ struct SweepSession {
         let study = coordinator.studyName
         // The file `--db` named at the start, through any symbolic link (removing the link
         // leaves the run alone, as the coordinator's own watch has it; it was called lost).
-        let realDatabasePath = URL(fileURLWithPath: databasePath).resolvingSymlinksInPath().path
+        let realDatabasePath = RealPath.of(databasePath)
         let fileAtStart = FileStamp(path: realDatabasePath)
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
         if let (server, port) = dashboardServer, let dashboard {
