@@ -16,7 +16,8 @@ import Testing
         let refused = try h.run(["coordinator", file, "--db", h.db, "--resume", "--no-progress"])
         #expect(refused.status == 2, "\(refused.output)")
         #expect(refused.output.contains("changed since study 'c' began") && refused.output.contains("-12: budget: {trials: 2}")
-                && refused.output.contains("+12: budget: {trials: 3}") && refused.output.contains("--force"), "\(refused.output)")
+                && refused.output.contains("+12: budget: {trials: 3}") && refused.output.contains("--force")
+                && refused.output.contains("`sweep resume c --db \(h.db)`"), "\(refused.output)")
         let budget = { try h.reader().read { try $0.requireStudy(named: "c") }.definition.budgetTrials }
         #expect(try budget() == 2)
 

@@ -565,6 +565,8 @@ import Testing
         #expect(floatLog.count == 1 && floatLog[0].contains("{loguniform: [low, high]} (Optuna's log=True)") && !floatLog[0].contains("logint"), "\(floatLog)")
         let intLog = problemLines("study: l\nprogram: train.py\nparameters:\n  x: {int: [1, 100], log: true}\nbudget: {trials: 2}\n", file: "l.yaml")
         #expect(intLog.count == 1 && intLog[0].contains("{logint: [low, high]}"), "\(intLog)")
+        let already = problemLines("study: l\nprogram: train.py\nparameters:\n  x: {loguniform: [1.0e-6, 0.1], log: true}\nbudget: {trials: 2}\n", file: "l.yaml")
+        #expect(already.count == 1 && already[0].contains("'loguniform' is on a log scale already: drop 'log'"), "\(already)")
         // Settings stay values: another tool's word that names settings too (`range`, `grid`)
         // beside a name or a modifier, a keyword's plural beside a name, `log: false`.
         let kept = try SweepDefinition.parse(text: """

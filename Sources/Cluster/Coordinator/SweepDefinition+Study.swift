@@ -164,6 +164,8 @@ public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
     public var lines: [String]
     /// Why the change cannot be forced, if it cannot.
     public var unforceable: String?
+    /// The database, for the command that resumes with the stored file (nil: the default).
+    public var database: String?
 
     public var description: String {
         let shown = lines.prefix(20).map { "  \($0)" }.joined(separator: "\n")
@@ -172,7 +174,7 @@ public struct SweepFileChange: Error, CustomStringConvertible, Sendable {
         if let unforceable {
             return what + "\(unforceable) cannot change in a study that has begun: start a new study (another `study:` name)"
         }
-        return what + "resume with the stored file (`sweep resume \(study)`), or pass --force to continue with the new one"
+        return what + "resume with the stored file (`\(ShellCommand.resume(study, database: database))`), or pass --force to continue with the new one"
     }
 }
 

@@ -30,12 +30,14 @@ final class CommandLogs {
     init(directory: String, study: String, trial: Int, attempt: Int, maxBytes: Int, retention: CommandLogRetention? = nil) {
         self.retention = retention
         let dir = URL(fileURLWithPath: directory).appendingPathComponent(study)
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // (Its failure is what to tell: the files' "No such file or directory" after a folder
+        // that could not be made hid a full disk or exhausted inodes.)
+        let folderProblem = Directories.make(dir.path)
         let base = dir.appendingPathComponent("trial-\(trial).attempt-\(attempt)").path
         (outPath, errPath, argsFile) = (base + ".out", base + ".err", base + ".params.json")
         self.maxBytes = maxBytes
         (out, err) = (Self.create(outPath), Self.create(errPath))
-        if out == nil || err == nil { openFailure = String(cString: strerror(errno)) }
+        if out == nil || err == nil { openFailure = folderProblem ?? SystemErrorText.of(errno: errno, at: outPath) }
     }
 
     /// A new empty log at `path` (a plain open: Foundation's `createFile` writes a temporary

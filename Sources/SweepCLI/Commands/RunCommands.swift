@@ -313,7 +313,8 @@ struct CoordinatorCommand: ParsableCommand {
                 throw UsageError("study '\(definition.study)' already exists in \(database.path); pass --resume to continue it")
             }
             // A changed file is not silently ignored: say what changed; continue with it only when forced.
-            if let change = try definition.change(from: record), !force || change.unforceable != nil {
+            if var change = try definition.change(from: record), !force || change.unforceable != nil {
+                change.database = database.path
                 let recorded = (try? database.reader().read { try $0.dataFingerprint(studyID: record.id) }) ?? nil
                 let data = change.unforceable == nil ? DataPreflight.dataChange(definition, recorded: recorded).map { "\nand \($0) (--force continues with the new data too)" } ?? "" : ""
                 throw UsageError(change.description + data)

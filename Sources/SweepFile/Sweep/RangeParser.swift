@@ -65,7 +65,9 @@ struct RangeParser {
                 ? "; if this is a group of values with one named '\(kindEntry.key)', write that one as '\(kindEntry.key): {fixed: \(kindEntry.value.literal)}'" : nil
             // (Optuna's `log=True` is a keyword of its own here; "did you mean 'logint'" sent
             // float ranges to integers.)
-            let logKeyword = e.key == "log" ? "; a log scale is a keyword of its own: {\(kind == .int || kind == .logInt ? "logint" : "loguniform"): [low, high]} (Optuna's log=True)" : nil
+            let logKeyword = e.key != "log" ? nil
+                : [.logUniform, .logInt, .logNormal].contains(kind) ? "; '\(kindEntry.key)' is on a log scale already: drop 'log'"
+                : "; a log scale is a keyword of its own: {\(kind == .int ? "logint" : "loguniform"): [low, high]} (Optuna's log=True)"
             let hint = group ?? logKeyword ?? closestName(to: e.key, in: RangeKind.keys + Self.modifierKeys).map { "; did you mean '\($0)'?" }
                 ?? "; a range allows only one distribution plus step (or q, or probabilities), name and when"
             throw fail("unknown key '\(e.key)' in a search range\(hint)", at: e.key)
