@@ -114,8 +114,10 @@ struct SweepSession {
         if summary.finished {
             // The workers it told to stop leave within milliseconds; one that had not yet
             // connected when the study ended (a short study, a busy machine) never hears it,
-            // and waited 5 s before. SIGTERM ends an idle worker at once.
-            if !local.waitForExit(timeout: 0.25) { local.stop(timeout: 5) }
+            // and waited 5 s before. SIGTERM ends an idle worker at once; one still ending a
+            // program (a target reached mid-trial) leaves once the program's kill_grace is
+            // over, so it gets that long before SIGKILL, which would orphan the program.
+            if !local.waitForExit(timeout: 0.25) { local.stop(timeout: 15) }
         } else {
             // Interrupted twice: their trials are already recorded as handed back.
             local.stop(timeout: processForce.isSet ? 1 : 10)
