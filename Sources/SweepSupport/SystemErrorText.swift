@@ -9,15 +9,18 @@ public enum SystemErrorText {
     /// then says when it is the file system's inodes, not its bytes, that ran out (`df`
     /// showed free space, and the user looked for a disk that was not full).
     public static func of(_ error: any Error, at path: String? = nil) -> String {
-        let text = of(error)
-        guard let path, text == String(cString: strerror(ENOSPC)), let note = FileEntries.exhaustedNote(near: path) else { return text }
-        return text + " (" + note + ")"
+        noting(of(error), at: path)
     }
 
     /// What `code` (an errno) means, with the note on exhausted inodes for ENOSPC at `path`.
     public static func of(errno code: Int32, at path: String) -> String {
-        let text = String(cString: strerror(code))
-        guard code == ENOSPC, let note = FileEntries.exhaustedNote(near: path) else { return text }
+        noting(String(cString: strerror(code)), at: path)
+    }
+
+    /// `text`, and when it is "No space left on device" at `path` with no inodes left there,
+    /// the note saying so.
+    private static func noting(_ text: String, at path: String?) -> String {
+        guard let path, text == String(cString: strerror(ENOSPC)), let note = FileEntries.exhaustedNote(near: path) else { return text }
         return text + " (" + note + ")"
     }
 
@@ -74,12 +77,9 @@ public enum FileEntries {
         return parts(directory: directory, inodes: UInt64(info.f_files), free: UInt64(info.f_favail))
     }
 
-    /// The note for a file system holding `directory` with `free` of its `inodes` left.
-    static func note(directory: String, inodes: UInt64, free: UInt64) -> String? {
-        parts(directory: directory, inodes: inodes, free: free).map { "\($0.cause); \($0.fix)" }
-    }
-
-    private static func parts(directory: String, inodes: UInt64, free: UInt64) -> (cause: String, fix: String)? {
+    /// What ran out and what to do for a file system holding `directory` with `free` of its
+    /// `inodes` left.
+    static func parts(directory: String, inodes: UInt64, free: UInt64) -> (cause: String, fix: String)? {
         // (Some file systems, btrfs among them, report no inode count at all: 0 inodes.)
         guard inodes > 0, free == 0 else { return nil }
         return ("the file system holding \(directory) has no free inodes left, though it may have space: see `df -i \(directory)`",

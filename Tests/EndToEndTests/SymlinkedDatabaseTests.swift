@@ -58,3 +58,23 @@ import Testing
         #expect(!contents.contains { $0.hasSuffix(".db") }, "\(contents)")
     }
 }
+
+/// An empty or missing TMPDIR: the private socket, command logs and checkpoints go to /tmp
+/// (an empty one meant `/`; a missing one failed every command trial).
+@Suite struct UnusableTemporaryFolderTests {
+    @Test(arguments: ["", "/nonexistent/sweep-tmp"]) func commandTrialsRunWithAnUnusableTMPDIR(tmpdir: String) throws {
+        let h = try SweepHarness("odd-tmpdir")
+        defer { h.cleanUp() }
+        let script = try h.write("t.sh", "echo '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("c.yaml", """
+            study: c
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(script)]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 2, max_epochs: 1}
+            """)
+        let run = try runSweep(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], environment: ["TMPDIR": tmpdir])
+        #expect(run.status == 0 && run.output.contains("listening on ipc:///tmp/sweep-"), "\(run.output)")
+        #expect(try h.trials(of: "c").map(\.state) == [.complete, .complete])
+    }
+}

@@ -6,11 +6,12 @@ import Testing
 /// shows space free: the message then names the inodes (a user looked for a full disk).
 struct FileEntriesTests {
     @Test func noFreeInodesAreNamed() throws {
-        let note = try #require(FileEntries.note(directory: "/data/runs", inodes: 1_000, free: 0))
+        let parts = try #require(FileEntries.parts(directory: "/data/runs", inodes: 1_000, free: 0))
+        let note = "\(parts.cause); \(parts.fix)"
         #expect(note.contains("no free inodes") && note.contains("df -i /data/runs"), "\(note)")
-        #expect(FileEntries.note(directory: "/data/runs", inodes: 1_000, free: 1) == nil)
+        #expect(FileEntries.parts(directory: "/data/runs", inodes: 1_000, free: 1) == nil)
         // btrfs and others report no inode count: nothing to say.
-        #expect(FileEntries.note(directory: "/data/runs", inodes: 0, free: 0) == nil)
+        #expect(FileEntries.parts(directory: "/data/runs", inodes: 0, free: 0) == nil)
     }
 
     /// Only "No space left on device" gets the note; the path's directory with inodes left

@@ -8,7 +8,10 @@ import SweepFile
 public struct TrialDefinitions: Sendable {
     /// The study's current definition (nil when its stored file no longer parses).
     public let current: SweepDefinition?
-    /// Earlier definitions by version (nil: that file no longer parses).
+    /// The study's current sweep file.
+    private let currentText: String
+    /// The earlier files, and their definitions (nil: that file no longer parses), by version.
+    private let files: [Int: EarlierSweepFile]
     private let earlier: [Int: SweepDefinition?]
     /// The version each trial's current attempt ran, by trial number.
     private let versions: [Int: Int]
@@ -18,7 +21,9 @@ public struct TrialDefinitions: Sendable {
     /// Reads what `study`'s trials ran under.
     public init(study: StudyRecord, reading q: StoreQueries) throws {
         current = try? SweepDefinition.stored(study)
+        currentText = study.definition.sweepFile
         let files = try q.earlierSweepFiles(studyID: study.id)
+        self.files = files
         earlier = files.mapValues { file in
             // Checked as the study's file is, against the settings that file itself gives
             // (the row holds the replacing file's: a changed seed or epoch cap made every
@@ -39,14 +44,11 @@ public struct TrialDefinitions: Sendable {
         currentVersion = (files.keys.max() ?? 0) + 1
     }
 
-    /// The text of the sweep file trial `number` of `study` ran, and its version when it is
-    /// an earlier one than the study's (for commands that parse it themselves: `retrain`,
+    /// The text of the sweep file trial `number` ran, and its version when it is an earlier
+    /// one than the study's (for commands that parse it themselves: `retrain`,
     /// `export-schedule`; with the current file they trained another network under its number).
-    public static func fileText(ofTrial number: Int, study: StudyRecord, reading q: StoreQueries) throws -> (text: String, earlierVersion: Int?) {
-        let files = try q.earlierSweepFiles(studyID: study.id)
-        guard !files.isEmpty, let version = try q.attemptFileVersions(studyID: study.id)[number], let file = files[version] else {
-            return (study.definition.sweepFile, nil)
-        }
+    public func fileText(ofTrial number: Int) -> (text: String, earlierVersion: Int?) {
+        guard let version = earlierVersion(ofTrial: number), let file = files[version] else { return (currentText, nil) }
         return (file.text, version)
     }
 

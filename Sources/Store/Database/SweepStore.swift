@@ -29,10 +29,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             // (SQLite says "unable to open database file" when it cannot create the -wal or -shm.)
             let hint = reason.contains("readonly") ? "; " + ReadOnlyCause.hint(for: path)
                 : reason.contains("malformed") || reason.contains("not a database") ? "; the file is damaged (`sqlite3 FILE .recover` may save its rows into a new database)"
-                : reason.contains("disk is full") ? { () -> String in
-                    let (cause, fix) = DatabaseFailure.fullCause(freeBytes: DatabaseFailure.freeBytes(near: path), temporaryFree: DatabaseFailure.freeBytes(near: DatabaseFailure.temporaryDirectory))
-                    return "; \(cause): \(fix), then run the command again"
-                }()
+                : reason.contains("disk is full") ? "; " + DatabaseFailure.fullCause(near: path).sentence + ", then run the command again"
                 : reason.contains("disk I/O error") ? "; a write failed (a full disk, a disk quota, or a file size limit such as `ulimit -f`?): fix it, then run the command again"
                 : FileEntries.exhaustedNote(near: path).map { "; " + $0 } ?? ""
             return "cannot open database \(path): \(reason)\(hint)"
@@ -388,13 +385,21 @@ public enum DatabaseFailure {
     /// Why SQLite said "full", by the space left on the database's disk (nil: unknown).
     /// `temporaryFree`: the space left where SQLite keeps its temporary files (TMPDIR, a
     /// small tmpfs at times), which fill with a large transaction's sorting.
-    static func fullCause(freeBytes free: Int?, temporaryFree: Int? = nil) -> (cause: String, fix: String) {
+    static func fullCause(freeBytes free: Int?, temporaryFree: Int? = nil, inodes: (cause: String, fix: String)? = nil) -> (cause: String, fix: String) {
         guard let free, free > 64 << 20 else { return ("the disk is full", "free space") }
-        if let inodes = lastOpened.withLock({ $0 }).flatMap(FileEntries.exhausted(near:)) { return inodes }
+        if let inodes { return inodes }
         if let temporaryFree, temporaryFree < 64 << 20 {
             return ("SQLite's temporary directory (\(temporaryDirectory)) has \(temporaryFree >> 20) MB left", "free space there, or point TMPDIR elsewhere")
         }
         return ("a write was refused though the disk has \(free >> 20) MB free (possibly an immutable or append-only file (chattr), a quota, or a file size limit such as `ulimit -f`)", "fix it")
+    }
+
+    /// ``fullCause(freeBytes:temporaryFree:inodes:)`` for the database at `path` (nil: the
+    /// last one opened), as the file systems holding it and SQLite's temporary files stand.
+    static func fullCause(near path: String?) -> (cause: String, fix: String, sentence: String) {
+        let (cause, fix) = fullCause(freeBytes: path.flatMap(freeBytes(near:)), temporaryFree: freeBytes(near: temporaryDirectory),
+                                     inodes: path.flatMap(FileEntries.exhausted(near:)))
+        return (cause, fix, "\(cause): \(fix)")
     }
 
     /// Where SQLite puts its temporary files (its own order of choices on Unix).
@@ -427,7 +432,7 @@ public enum DatabaseFailure {
         case .SQLITE_FULL:
             // SQLite says "full" for any refused write it cannot tell apart (an immutable file
             // refused with EPERM on a disk 1% used was "the disk is full").
-            let (cause, fix) = fullCause(freeBytes: lastOpened.withLock { $0 }.flatMap(Self.freeBytes(near:)), temporaryFree: Self.freeBytes(near: Self.temporaryDirectory))
+            let (cause, fix, _) = fullCause(near: lastOpened.withLock { $0 })
             text += databaseRemoved ? "; \(cause): nothing was kept (the new database was removed); \(fix), then run the command again"
                 : "; \(cause): \(fix), then `sweep resume` continues where it stopped"
         case .SQLITE_BUSY, .SQLITE_LOCKED:

@@ -131,7 +131,8 @@ struct Trials: ParsableCommand {
               sweep trials quickstart --sort val_loss --format csv > trials.csv
             --sort takes number (default), value (best first), duration, or any reported
             metric (val_loss, accuracy, val_rmse, ...; the objective in the study's
-            direction, losses and errors (rmse, mae) ascending, others descending).
+            direction, losses and errors (rmse, mae) ascending, others descending); a
+            metric a program named number, value or duration is metric:NAME.
             A leading '-' turns the order round:
               sweep trials quickstart --sort -value      (worst first)
             """)
@@ -142,6 +143,10 @@ struct Trials: ParsableCommand {
     @Option(help: "Sort by number, value, duration, or a metric name (metric:NAME for one named like those); '-' first for the reverse order.") var sort: String = "number"
     @Option(help: "Show at most this many trials.") var limit: Int?
     @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
+
+    /// The trial's own columns `--sort` names; a metric named like one is `metric:NAME`.
+    static let columnOrders: [String: TrialOrder] = ["number": .number, "value": .value, "duration": .duration]
+    static let metricPrefix = "metric:"
 
     func run() throws {
         var states: Set<TrialState> = []
@@ -156,17 +161,16 @@ struct Trials: ParsableCommand {
         let key = reversed ? String(sort.dropFirst()) : sort
         // `metric:value`: a metric a program named `value`, `number` or `duration` (the bare
         // words are the trial's own columns, and such a metric could not be sorted by).
-        let columns: [String: TrialOrder] = ["number": .number, "value": .value, "duration": .duration]
-        let metric: String? = key.hasPrefix("metric:") ? String(key.dropFirst("metric:".count)) : columns[key] == nil ? key : nil
         let order: TrialOrder
-        if let metric {
+        if !key.hasPrefix(Self.metricPrefix), let column = Self.columnOrders[key] {
+            order = column
+        } else {
+            let metric = key.hasPrefix(Self.metricPrefix) ? String(key.dropFirst(Self.metricPrefix.count)) : key
             // Any metric name (`acc top-1 (%)`), but one SQLite's JSON path can name: no `"`.
             guard !metric.isEmpty, !metric.contains("\"") else {
                 throw UsageError("cannot sort by '\(sort)'; sort by number, value, duration or a metric name (without '\"'; metric:NAME for one named like those), with '-' first for the reverse order")
             }
             order = .metric(metric, ascending: MonitoredMetric.lowerIsBetter(named: metric))
-        } else {
-            order = columns[key]!
         }
         let reader = try database.reader()
         let (s, trials) = try reader.read { q in
@@ -203,7 +207,7 @@ struct Trials: ParsableCommand {
             }
         }
         guard known.contains(name) else {
-            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().map { ["number", "value", "duration"].contains($0) && $0 != study.definition.metric ? "metric:\($0)" : $0 }.joined(separator: ", "))")
+            throw UsageError("cannot sort by '\(name)': not a metric of study '\(study.name)'; sort by number, value, duration, or one of: \(known.sorted().map { columnOrders[$0] != nil && $0 != study.definition.metric ? metricPrefix + $0 : $0 }.joined(separator: ", "))")
         }
     }
 }

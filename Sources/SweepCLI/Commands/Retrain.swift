@@ -49,7 +49,7 @@ struct Retrain: ParsableCommand {
             // one retrained another network (a layer added, other epochs) under its number.
             // (A file from before fingerprints lacks the column, which readers do not add: none.)
             return (s, t, try q.intermediates(trialID: t.id), (try? q.dataFingerprint(studyID: s.id)) ?? nil,
-                    try TrialDefinitions.fileText(ofTrial: t.number, study: s, reading: q))
+                    try TrialDefinitions(study: s, reading: q).fileText(ofTrial: t.number))
         }
         let definition = try SweepDefinition.parseStored(text: file.text,
                                                          file: "\(study) (stored sweep file\(file.earlierVersion.map { ", version \($0)" } ?? ""))")

@@ -34,7 +34,7 @@ struct ExportSchedule: ParsableCommand {
             let t = try q.chosenTrial(of: s, number: trial, otherwise: "complete trial to export")
             let all = try q.trials(studyID: s.id)
             // The file the member ran (one `--resume --force` replaced since gave its network).
-            return (try TrialDefinitions.fileText(ofTrial: t.number, study: s, reading: q), t, try q.lineage(studyID: s.id),
+            return (try TrialDefinitions(study: s, reading: q).fileText(ofTrial: t.number), t, try q.lineage(studyID: s.id),
                     Dictionary(uniqueKeysWithValues: all.map { ($0.number, $0.params) }))
         }
         let definition = try SweepDefinition.parseStored(text: file.text, file: "\(study) (stored sweep file)")

@@ -22,7 +22,6 @@ enum ResourceLimits {
         static let worker = Needs(openFiles: 128, processes: 32, addressSpace: 512 << 20)
     }
 
-
     /// The limits in force: (hard open files, soft processes, soft address space); nil
     /// for none (unlimited, or unknown).
     static func current() -> (openFiles: UInt64?, processes: UInt64?, addressSpace: UInt64?) {

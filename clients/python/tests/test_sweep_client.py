@@ -368,9 +368,9 @@ class InsideASweep(unittest.TestCase):
                 "    threading.Thread(target=train).start()\n"
                 "    pool.submit(time.sleep, 30).result()\n"
                 "print('main trained on')\n")
-        started = time.monotonic()
+        # (Held by its pool, the program is killed by the 60 s watchdog: status not 0, and
+        # no atexit output.)
         lines, out = self.run_with_worker(code, ["continue 1", "prune 2 asha"])
-        self.assertLess(time.monotonic() - started, 25, "the program waited for its pool")
         self.assertEqual(len(lines), 2)
         self.assertIn("own atexit ran", out)
         self.assertNotIn("main trained on", out)
