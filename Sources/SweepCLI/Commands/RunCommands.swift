@@ -279,11 +279,11 @@ struct CoordinatorCommand: ParsableCommand {
             With --resume, an existing study of the same name is continued instead of
             refused; if FILE changed since the study began, the changes are shown and the
             command stops, unless --force continues with the new file (a changed objective
-            or search space, a switch to a grid sampler, or a max_epochs below an epoch a
-            running trial reached is refused). The replaced file is kept: `show`, `export`
-            and `retrain` give each trial with the file it ran. Data files whose fingerprint
-            changed since the study began stop it the same way (exit 2, naming both
-            fingerprints); --force continues with the new data.
+            or search space, a switch to a grid sampler, or a max_epochs below an epoch
+            a running trial reached is refused). The replaced file is kept: `show`,
+            `export` and `retrain` give each trial with the file it ran. Data files
+            whose fingerprint changed since the study began stop it the same way (exit 2,
+            naming both fingerprints); --force continues with the new data.
             """)
 
     @Argument(help: "The sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
