@@ -362,6 +362,17 @@ import Testing
         #expect(!out.output.contains("choices of flag"), "\(out.output)")
     }
 
+    /// A one-choice parameter (`{fixed: 3}`, W&B's `values: [3]`) is shown as fixed and not
+    /// counted among the searched ones (it was "4 searched parameter(s)" for three).
+    @Test func validateCountsFixedParametersApart() throws {
+        let h = try SweepHarness("validate-fixed")
+        defer { h.cleanUp() }
+        let file = try h.write("f.yaml", commandSweep(study: "f", command: "[sh, -c, \"exit 0\"]", trials: 1, epochs: 1)
+            .replacingOccurrences(of: "  name: {choice: [alpha, beta]}", with: "  name: {choice: [alpha, beta]}\n  width: {fixed: 3}\n  depth: 5"))
+        let out = try h.run(["validate", file])
+        #expect(out.status == 0 && out.output.contains("3 searched parameter(s), 1 fixed:") && out.output.contains("  width: fixed 3"), "\(out.output)")
+    }
+
     /// An unknown `${...}` inside a longer word of the command is passed on (W&B's agent
     /// does; Hydra reads `${now:...}`), and `validate` says so: it may be a typo.
     @Test func validateNotesUnknownMacrosPassedAsWritten() throws {

@@ -59,13 +59,15 @@ import Testing
     }
 }
 
-/// An empty or missing TMPDIR: the private socket, command logs and checkpoints go to /tmp
-/// (an empty one meant `/`; a missing one failed every command trial).
+/// An empty or missing TMPDIR: the private socket, command logs, checkpoints and the
+/// program's own temporary files go to /tmp (an empty one meant `/`; a missing one failed
+/// every command trial).
 @Suite struct UnusableTemporaryFolderTests {
     @Test(arguments: ["", "/nonexistent/sweep-tmp"]) func commandTrialsRunWithAnUnusableTMPDIR(tmpdir: String) throws {
         let h = try SweepHarness("odd-tmpdir")
         defer { h.cleanUp() }
-        let script = try h.write("t.sh", "echo '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        // The program's own temporary file too (mktemp took the missing TMPDIR as given).
+        let script = try h.write("t.sh", "f=$(mktemp) || exit 3; rm -f \"$f\"\necho '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
         let file = try h.write("c.yaml", """
             study: c
             objective: {metric: loss, direction: minimize}

@@ -32,6 +32,18 @@ import Testing
         #expect(page.contains("<title>&lt;b&gt;bold&lt;/b&gt; &amp; co · sweep report</title>"))
     }
 
+    /// A categorical number in the top-trials table prints as `sweep best` prints it
+    /// (`1.23e-30`; the axis label's `1.23457e-30` went into the table).
+    @Test func categoricalNumbersInTheTopTrialsTableAreFormattedAsEverywhere() throws {
+        let s = try Scratch("categorical-number")
+        defer { s.cleanUp() }
+        let space = try ReportFixture.space(paramName: "eps", choices: [.double(1.23456789e-30), .double(0.5)])
+        let (_, page) = try Self.render(try ReportFixture.write(path: s.db, trials: 12, epochs: 2, space: space))
+        let table = try #require(HTMLScan.first("(<table class=\"data sortable-table\" id=\"top-trials-table\">.*?</table>)", in: page))
+        #expect(table.contains(">\(Fmt.param(.double(1.23456789e-30)))</td>") && Fmt.param(.double(1.23456789e-30)) == "1.23e-30", "\(table.prefix(2000))")
+        #expect(!table.contains("1.23457e-30"))
+    }
+
     @Test func theFileIsSelfContained() throws {
         let s = try Scratch("self-contained")
         defer { s.cleanUp() }

@@ -470,6 +470,24 @@ import Testing
         #expect(try SweepDefinition.parse(text: plain, file: "p.yaml").space.parameters.map(\.name) == ["lr"])
     }
 
+    /// A training study's template names the keyword meant too: it said only "expected a
+    /// number, got a mapping" for Optuna's `{suggest_float: [..], log: true}`.
+    @Test func aTrainingTemplateSaysWhichRangeKeywordWasMeant() throws {
+        let text = """
+            study: builtin
+            data: {dataset: moons}
+            training:
+              epochs: 1
+              optimizer: {name: adam, learning_rate: {suggest_float: [0.001, 0.1], log: true}}
+            model:
+              hidden: [{suggest_int: [16, 64]}]
+            budget: {trials: 2}
+            """
+        let lines = problemLines(text, file: "b.yaml")
+        #expect(lines.contains { $0.hasPrefix("b.yaml:5:") && $0.contains("training.optimizer.learning_rate: expected a number, got a mapping; 'suggest_float' is not a range keyword: did you mean 'loguniform'") }, "\(lines)")
+        #expect(lines.contains { $0.contains("model.hidden[0]: expected a whole number, got a mapping; 'suggest_int' is not a range keyword: did you mean 'int' (or 'logint')?") }, "\(lines)")
+    }
+
     /// A command's objective whose name says which way is better gets that direction
     /// (`perplexity`, `val_mse`, `top1_err`, `latency_ms` lower: they were maximized); one whose
     /// name does not say is refused at `objective` unless the direction is written, and a

@@ -74,6 +74,10 @@ struct CommandTrial: TrialKind {
         // threads. (What the worker was started with, or the sweep file's `environment:`, wins.)
         for variable in Self.threadVariables where env[variable] == nil { env[variable] = String(options.threads) }
         env["OPENBLAS_NUM_THREADS"] = String(options.threads)
+        // The temporary folder the worker itself uses: an empty, missing or relative TMPDIR
+        // failed the program's own temporary files while Sweep had fallen back to /tmp.
+        let temporary = TemporaryFolder.path
+        if env["TMPDIR"] != nil || temporary != "/tmp" { env["TMPDIR"] = temporary }
         env.merge(task.environment) { $1 }
         env["SWEEP_REPORT_FD"] = String(ChildProcess.reportFD)
         env["SWEEP_DECISION_FD"] = String(ChildProcess.decisionFD)

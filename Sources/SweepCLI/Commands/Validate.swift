@@ -23,7 +23,10 @@ struct Validate: ParsableCommand {
             let epochs = d.epochsPerTrial.map { "\($0) epoch(s) each" } ?? "up to \(d.maxEpochs) epoch(s) each"
             print("\(file): valid sweep '\(d.study)': \(trials), \(epochs), objective \(d.objective.direction.rawValue) \(d.objective.metric)\(d.objective.target.map { " (target \(Fmt.value($0)): the study stops taking trials once one reaches it)" } ?? "")")
             if let pbt = d.scheduler?.pbt { print(describe(pbt)) }
-            print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(d.parameters.count) searched parameter(s):")
+            // A one-choice parameter (`{fixed: 3}`, `values: [3]`) takes no search: counted apart.
+            let fixed = d.space.parameters.filter { Self.isFixed($0.distribution) }.count
+            let searched = d.space.parameters.count - fixed
+            print("sampler \(d.sampler.name.rawValue), pruner \(d.pruner.name.rawValue); \(searched) searched parameter(s)\(fixed > 0 ? ", \(fixed) fixed" : ""):")
             for p in d.space.parameters {
                 let cond = p.condition.map { " when \($0.parent) in \(Self.listed($0.values))" } ?? ""
                 // Names and choices come from the file: an escape sequence in one would reach the terminal.
@@ -88,12 +91,17 @@ struct Validate: ParsableCommand {
         return "[\(shown.joined(separator: ", "))]"
     }
 
+    static func isFixed(_ d: Search.Distribution) -> Bool {
+        if case .categorical(let choices, _) = d { choices.count == 1 } else { false }
+    }
+
     func describe(_ d: Search.Distribution) -> String {
         switch d {
         case .uniform(let l, let h, let s): return "uniform [\(l), \(h)]" + (s.map { " step \($0)" } ?? "")
         case .logUniform(let l, let h, let q): return "log-uniform [\(l), \(h)]\(q.map { ", rounded to multiples of \($0)" } ?? "")"
         case .int(let l, let h, let s): return "int [\(l), \(h)]" + (s == 1 ? "" : " step \(s)")
         case .logInt(let l, let h): return "log-int [\(l), \(h)]"
+        case .categorical(let c, _) where c.count == 1: return "fixed \(Self.listed(c).dropFirst().dropLast())"
         case .categorical(let c, let p):
             return "one of \(c.count > Self.choicesShown ? "\(c.count) choices " : "")\(Self.listed(c))" + Search.Distribution.probabilitiesSummary(p)
         case .normal, .logNormal, .beta: return d.summary

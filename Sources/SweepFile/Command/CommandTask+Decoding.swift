@@ -337,15 +337,27 @@ extension CommandTask {
     static func misspelledRange(_ node: ConfigNode, name: String, path: [String]) -> ConfigError? {
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
         let at = ConfigPath([.key("parameters")] + path.map { .key($0) })
-        // One key besides a `when:` (with `name: adamw` beside it, `betas: [0.9, 0.999]` is an
-        // optimizer's setting, not a misspelled `beta`).
-        let keys = entries.filter { $0.key != "when" }
         // Optuna's distribution fields (`FloatDistribution(low, high, log, step)`).
+        let keys = entries.filter { $0.key != "when" }
         let names = Set(keys.map(\.key))
         if names.isSuperset(of: ["low", "high"]), names.isSubset(of: ["low", "high", "log", "step"]) {
             return ConfigError(mark: node.mark, path: at,
                                message: "{\(keys.map(\.key).joined(separator: ", "))} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true), {uniform: [low, high]} or {int: [low, high]}, with step: s beside it for a step. As written, every trial gets the same fixed values \(name).low, \(name).high and nothing is searched")
         }
+        guard let (key, meant) = rangeKeywordMistake(node) else { return nil }
+        return ConfigError(mark: key.keyMark, path: at.appending(key.key),
+                           message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
+    }
+
+    /// The entry of a mapping that reads as a range under a misspelled or another tool's
+    /// keyword, with the keyword meant: `{suggest_int: [16, 128], step: 16}` is `'int' (or
+    /// 'logint')`. A training study's template says it too, where a number was expected.
+    public static func rangeKeywordMistake(_ node: ConfigNode) -> (entry: ConfigNode.Entry, meant: String)? {
+        guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
+        // One key besides a `when:` (with `name: adamw` beside it, `betas: [0.9, 0.999]` is an
+        // optimizer's setting, not a misspelled `beta`).
+        let keys = entries.filter { $0.key != "when" }
+        let names = Set(keys.map(\.key))
         // A range's own modifiers beside the keyword (`{suggest_int: [16, 128], step: 16}`,
         // `{float: [1e-6, 0.1], log: true}` as Optuna's arguments read) hid it: refused only
         // when alone, it passed `--hidden.suggest_int=[16, 128] --hidden.step=16` to every trial.
@@ -369,9 +381,7 @@ extension CommandTask {
         var meant = otherTool ?? typo.map { "'\($0)'" }
         // Optuna's `log=True`: the log keyword of the range meant.
         if meant != nil, logScale, let log = Self.logKeyword(for: typo ?? word) { meant = log }
-        guard let meant else { return nil }
-        return ConfigError(mark: key.keyMark, path: at.appending(key.key),
-                           message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
+        return meant.map { (key, $0) }
     }
 
     /// Sweep's keyword for a log scale on the range `word` names (nil for choices).

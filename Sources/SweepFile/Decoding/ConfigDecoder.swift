@@ -188,7 +188,10 @@ public func likelyMeant(_ name: String, among candidates: some Collection<String
 enum ScalarDecoding {
     static func decode<T: Decodable>(_ type: T.Type, node: ConfigNode, path: [any CodingKey]) throws -> T {
         func mismatch(_ expected: String) -> DecodingError {
-            .typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected \(expected), got \(node.kindDescription)"))
+            // A range under another tool's keyword (`{suggest_float: [..], log: true}`) said
+            // only "got a mapping": the keyword meant, as a command study's file says.
+            let hint = CommandTask.rangeKeywordMistake(node).map { "; '\($0.entry.key)' is not a range keyword: did you mean \($0.meant)?" } ?? ""
+            return .typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected \(expected), got \(node.kindDescription)\(hint)"))
         }
         switch type {
         case is Bool.Type:

@@ -24,7 +24,7 @@ enum TopTrialsTable {
             for p in params {
                 if let v = t.params[p.name] {
                     let sort = v.number.map { "\($0)" } ?? v.description
-                    s += "<td class=\"param\" data-param=\"\(html(p.name))\" data-sort=\"\(html(sort))\">\(html(p.distribution.isCategorical ? ParamAxis.label(v) : Fmt.param(v)))</td>"
+                    s += "<td class=\"param\" data-param=\"\(html(p.name))\" data-sort=\"\(html(sort))\">\(html(Fmt.param(v)))</td>"
                 } else {
                     s += "<td class=\"param inactive\" data-param=\"\(html(p.name))\" data-sort=\"\">inactive</td>"
                 }
