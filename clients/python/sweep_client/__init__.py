@@ -27,8 +27,10 @@ Standard library only (docs/commands.md describes the line protocol underneath).
 
 import ast
 import atexit
+import contextlib
 import errno
 import fcntl
+import fnmatch
 import json
 import os
 import select
@@ -37,9 +39,12 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 
 __all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config", "Summary"]
+
+__version__ = "0.1.0"
 
 def _resumed_epoch():
     """The epoch an attempt continues after (SWEEP_RESUME_EPOCH: a checkpoint's, or a PBT
@@ -689,6 +694,8 @@ class Run(object):
         self._continues = _state["epoch"] > _resumed_epoch()
         self._finished = False
         self._told_finished = False
+        self.start_time = time.time()
+        self.settings = Settings()
         self._uncommitted = {}
         self._pending_epoch = None  # the step data is being gathered for (W&B's step=)
         self._step_offset = None
@@ -702,8 +709,11 @@ class Run(object):
         self._aggregates = {}      # define_metric(name, summary=...): name -> min | max | mean
         self._logged_values = {}   # the values of those names, as logged
         atexit.register(self._flush_at_exit)
+        # define_metric calls made before init() (W&B refuses them; they were dropped).
+        for args, kwargs in _metrics_before_init:
+            self.define_metric(*args, **kwargs)
 
-    def log(self, data, step=None, commit=None):
+    def log(self, data, step=None, commit=None, sync=None):
         with _lock:  # threads may log at once: one at a time (their epochs were counted twice)
             return self._log(data, step, commit)
 
@@ -760,10 +770,11 @@ class Run(object):
         if not data:
             return
         self.summary._logged(data)
-        for name in self._aggregates:
-            value = _numbers(data).get(name) if name in data else None
-            if isinstance(value, (int, float)):
-                self._logged_values.setdefault(name, []).append(float(value))
+        if self._aggregates:
+            # By the flat name (`val.loss` for {"val": {"loss": v}}), as define_metric names it.
+            for name, value in _flattened(_numbers(data)):
+                if isinstance(value, (int, float)) and self._aggregate_of(name) is not None:
+                    self._logged_values.setdefault(name, []).append(float(value))
         # W&B scripts often log their own "epoch" counter (from 0); the step is Sweep's epoch.
         data = {k: v for k, v in data.items() if k != "epoch"}
         if self._metric is not None:
@@ -822,7 +833,7 @@ class Run(object):
             # in a SIGTERM handler) left the rest unsent, and the pass at exit took it for sent.
             self._summary_sent = own
 
-    def finish(self, exit_code=None):
+    def finish(self, exit_code=None, quiet=None):
         if self._finished:
             return
         if self._uncommitted:
@@ -834,27 +845,39 @@ class Run(object):
             sys.exit(exit_code)
 
     def define_metric(self, name=None, step_metric=None, summary=None, goal=None, **kwargs):
-        """W&B's define_metric: `summary="min" | "max" | "mean" | "best"` (best by `goal`,
-        "minimize" or "maximize") makes that aggregate of the logged values the run's
+        """W&B's define_metric: `summary="min" | "max" | "mean" | "first" | "best"` (best by
+        `goal`, "minimize" or "maximize") makes that aggregate of the logged values the run's
         summary, and so the trial's value when it is the objective; the rest changes nothing
-        for a sweep."""
+        for a sweep. `name` may be a glob (`"val/*"`) and names a nested value by its dotted
+        name (`"val.loss"` for `log({"val": {"loss": v}})`), as in W&B."""
         if name and summary:
             for how in str(summary).split(","):
                 how = how.strip()
                 if how == "best":
                     how = "max" if str(goal or "minimize").startswith("max") else "min"
-                if how in ("min", "max", "mean", "last"):
+                if how in ("min", "max", "mean", "first", "last"):
                     self._aggregates[name] = how
-        return None
+        return _Metric(name, step_metric=step_metric, summary=summary, goal=goal, **kwargs)
+
+    def _aggregate_of(self, name):
+        """The aggregate define_metric asked for `name`: its own, else a glob's that matches."""
+        how = self._aggregates.get(name)
+        if how is None:
+            for pattern, how in self._aggregates.items():
+                if "*" in pattern and fnmatch.fnmatchcase(name, pattern):
+                    return how
+        return how
 
     def _aggregated(self):
         """The summaries define_metric asked for, from the values logged so far."""
         out = {}
-        for name, how in self._aggregates.items():
-            values = [v for v in self._logged_values.get(name, []) if v == v]  # NaN left out
-            if not values or how == "last":
+        for name, logged in self._logged_values.items():
+            how = self._aggregate_of(name)
+            values = [v for v in logged if v == v]  # NaN left out
+            if not values or how in (None, "last"):
                 continue
-            out[name] = min(values) if how == "min" else max(values) if how == "max" else sum(values) / len(values)
+            out[name] = (min(values) if how == "min" else max(values) if how == "max"
+                         else values[0] if how == "first" else sum(values) / len(values))
         return out
 
     @property
@@ -873,6 +896,24 @@ class Run(object):
         path = os.path.join(tempfile.gettempdir(), "sweep-run-%s-%s" % (os.environ.get("SWEEP_STUDY", "local"), self.id))
         os.makedirs(path, exist_ok=True)
         return path
+
+    @property
+    def step(self):
+        """The run's last step: the epochs it reported."""
+        return self._epoch
+
+    @property
+    def path(self):
+        return "sweep/%s/%s" % (os.environ.get("SWEEP_STUDY", "local"), self.id)
+
+    @property
+    def resumed(self):
+        """Whether this attempt continues an earlier one (from a checkpoint, or a PBT source)."""
+        return _resumed_epoch() > 0
+
+    # W&B's run fields that mean nothing for a sweep.
+    entity = ""
+    group = job_type = notes = url = None
 
     def get_sweep_url(self):
         return None
@@ -903,6 +944,24 @@ class Run(object):
     def log_artifact(self, *args, **kwargs):
         return None
 
+    def unwatch(self, *args, **kwargs):
+        return None
+
+    def log_model(self, *args, **kwargs):
+        return None
+
+    def link_model(self, *args, **kwargs):
+        return None
+
+    def link_artifact(self, *args, **kwargs):
+        return None
+
+    def mark_preempting(self):
+        return None
+
+    def status(self):
+        return None
+
     def __enter__(self):
         return self
 
@@ -913,6 +972,11 @@ class Run(object):
 
 run = None
 config = Config()
+# What a script sets in `config` before init() (W&B refuses it; it was dropped): defaults
+# the run starts with, under init()'s own.
+_config_before_init = config
+# define_metric(...) calls before init(), applied when the run starts.
+_metrics_before_init = []
 
 
 def init(config=None, name=None, **_ignored):
@@ -929,6 +993,10 @@ def init(config=None, name=None, **_ignored):
                     run.config[k] = v
             return run
         run.finish()
+    if _config_before_init:
+        merged = dict(_config_before_init)
+        merged.update(_as_dict(config))
+        config = merged
     run = Run(config, name=name)
     globals()["config"] = run.config
     globals()["summary"] = run.summary
@@ -965,10 +1033,11 @@ class Settings(object):
 
 
 class Artifact(object):
-    """W&B's artifacts: accepted, nothing is uploaded."""
+    """W&B's artifacts: accepted, nothing is uploaded. One the script reads back
+    (`use_artifact(...).download()`) would come from W&B's server: said plainly."""
 
-    def __init__(self, *args, **kwargs):
-        pass
+    def __init__(self, name=None, *args, **kwargs):
+        self.name = name
 
     def add_file(self, *args, **kwargs):
         return None
@@ -976,9 +1045,31 @@ class Artifact(object):
     def add_dir(self, *args, **kwargs):
         return None
 
+    def add(self, *args, **kwargs):
+        return None
 
-def use_artifact(*args, **kwargs):
-    return None
+    def add_reference(self, *args, **kwargs):
+        return None
+
+    def new_file(self, name, mode="w", encoding=None):
+        """A file whose content goes nowhere, as the artifact is not uploaded."""
+        return open(os.devnull, mode, encoding=encoding)
+
+    def wait(self, *args, **kwargs):
+        return self
+
+    def save(self, *args, **kwargs):
+        return None
+
+    def _from_server(self, *args, **kwargs):
+        raise Error("W&B artifact %r lives on W&B's server, which Sweep does not use: pass the data's path "
+                    "to the program instead (a fixed value in the sweep file's parameters)" % (self.name,))
+
+    download = file = get = get_path = get_entry = checkout = verify = _from_server
+
+
+def use_artifact(artifact_or_name=None, *args, **kwargs):
+    return artifact_or_name if isinstance(artifact_or_name, Artifact) else Artifact(artifact_or_name)
 
 
 def log_artifact(*args, **kwargs):
@@ -986,7 +1077,21 @@ def log_artifact(*args, **kwargs):
 
 
 def define_metric(*args, **kwargs):
-    return run.define_metric(*args, **kwargs) if run is not None else None
+    if run is None:
+        # Before init() W&B refuses it; kept for the run instead (it was dropped: the
+        # trial's value was the last one logged, not the summary asked for).
+        _metrics_before_init.append((args, kwargs))
+        return _Metric(*args[:1], **kwargs)
+    return run.define_metric(*args, **kwargs)
+
+
+class _Metric(object):
+    """What define_metric returns (W&B's Metric): its settings, readable."""
+
+    def __init__(self, name=None, step_metric=None, summary=None, goal=None, **kwargs):
+        self.name, self.step_metric, self.summary, self.goal = name, step_metric, summary, goal
+        self.hidden = kwargs.get("hidden")
+        self.step_sync = kwargs.get("step_sync")
 
 
 def watch(*args, **kwargs):
@@ -999,19 +1104,142 @@ def save(*args, **kwargs):
 
 class _Media(object):
     """W&B's media objects (Image, Table, Histogram, ...): accepted in log() and left out of
-    the report, which keeps numbers only."""
+    the report, which keeps numbers only. Their methods (`table.add_data(...)`) do nothing."""
 
     def __init__(self, *args, **kwargs):
         pass
 
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: None
 
-Image = Table = Histogram = Audio = Video = Html = Object3D = _Media
+
+Image = Table = Histogram = Audio = Video = Html = Object3D = Molecule = Graph = Plotly = _Media
 
 
-def log(data, step=None, commit=None):
+class _Charts(object):
+    """`wandb.plot` and `wandb.sklearn`: charts W&B's server draws. Each call gives a media
+    object, which log() leaves out."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: _Media()
+
+
+plot = sklearn = _Charts()
+
+
+class Error(Exception):
+    """W&B's wandb.Error."""
+
+
+class errors(object):
+    """W&B's wandb.errors: the exception types scripts catch."""
+    Error = Error
+    CommError = UsageError = AuthenticationError = Error
+
+
+class AlertLevel(object):
+    INFO, WARN, ERROR = "INFO", "WARN", "ERROR"
+
+
+class util(object):
+    """W&B's wandb.util: the helper scripts call."""
+
+    @staticmethod
+    def generate_id(length=8):
+        import random
+        import string
+        return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(length))
+
+
+def alert(title=None, text=None, level=None, wait_duration=None):
+    """W&B's alert: said on stderr (no one is notified)."""
+    _say("[sweep_client] alert: %s: %s" % (title, text))
+
+
+def termlog(string="", *args, **kwargs):
+    _say("wandb: %s" % string)
+
+
+def termwarn(string="", *args, **kwargs):
+    _say("wandb: WARNING %s" % string)
+
+
+def termerror(string="", *args, **kwargs):
+    _say("wandb: ERROR %s" % string)
+
+
+def unwatch(*args, **kwargs):
+    return None
+
+
+def log_model(*args, **kwargs):
+    return None
+
+
+def link_model(*args, **kwargs):
+    return None
+
+
+def mark_preempting():
+    return None
+
+
+def setup(*args, **kwargs):
+    return None
+
+
+def require(*args, **kwargs):
+    return None
+
+
+def teardown(*args, **kwargs):
+    return None
+
+
+def log(data, step=None, commit=None, sync=None):
     return (run or init()).log(data, step=step, commit=commit)
 
 
-def finish(exit_code=None):
+def finish(exit_code=None, quiet=None):
     if run is not None:
         run.finish(exit_code)
+
+
+def sweep(sweep, entity=None, project=None, prior_runs=None):
+    """W&B's sweep(config): inside a Sweep trial, the study's name (the sweep file given to
+    `sweep run` defines the search, not this dict). Outside, says how to run the search and
+    returns "local": agent() then runs the function once, with the script's defaults."""
+    if in_sweep():
+        return os.environ.get("SWEEP_STUDY", "sweep")
+    _say("[sweep_client] wandb.sweep(): Sweep runs a search from a sweep file, not from Python: save this dict "
+         "(json.dump(sweep_config, open('sweep.json', 'w'))), add \"program\": \"%s\" to it, and run "
+         "`sweep run sweep.json` (count= is run_cap in the file); here agent() runs the function once"
+         % os.path.basename(sys.argv[0] or "train.py"))
+    return "local"
+
+
+def agent(sweep_id=None, function=None, entity=None, project=None, count=None):
+    """W&B's agent(id, function=train, count=N): inside a Sweep trial, calls `function` once
+    (the worker runs the program once per trial; the budget is the file's `run_cap`, not
+    `count`); outside a sweep, once with the script's defaults. A second call in the same
+    program does nothing."""
+    if function is None or _state.get("agent_ran"):
+        return None
+    _state["agent_ran"] = True
+    function()
+    if run is not None:
+        run.finish()
+    return None
+
+
+def __getattr__(name):
+    # A W&B name the client lacks said as such: a bare AttributeError gave a W&B user no clue.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError("sweep_client has no %r: it stands in for W&B's run API (init, config, log, summary, "
+                         "define_metric, finish, sweep and agent, and no-op media, artifacts, plot and alerts), "
+                         "not for W&B's server (Api, reports); docs/commands.md, \"The Python client\"" % name)

@@ -206,6 +206,70 @@ class OutsideASweep(unittest.TestCase):
         self.assertIn("config item 'lr' is set by the sweep (0.1): update()'s 0.03 is ignored", r.stderr)
 
 
+    def test_more_of_wandbs_surface_runs_unchanged(self):
+        # Calls of real W&B scripts that failed with TypeError or AttributeError (the trial
+        # failed after it had trained): finish(quiet=), log(sync=), wandb.plot and
+        # sklearn, alerts, Table.add_data, artifacts, run fields, util.generate_id.
+        code = ("import sweep_client as wandb\n"
+                "wandb.termlog('hello'); wandb.setup(); wandb.require('core')\n"
+                "with wandb.init(config={'lr': 0.1}) as run:\n"
+                "    t = wandb.Table(columns=['a']); t.add_data(1)\n"
+                "    wandb.log({'cm': wandb.plot.confusion_matrix(probs=None), 'x': 1.0}, sync=False)\n"
+                "    run.log({'x': 2.0}, sync=True)\n"
+                "    wandb.sklearn.plot_classifier(None, None)\n"
+                "    wandb.alert(title='t', text='done', level=wandb.AlertLevel.INFO)\n"
+                "    art = wandb.Artifact('model', type='model')\n"
+                "    with art.new_file('notes.txt') as f: f.write('x')\n"
+                "    art.add(t, 'table'); run.log_artifact(art); run.log_model(path='.'); run.mark_preempting()\n"
+                "    m = run.define_metric('x', summary='max')\n"
+                "    print(run.step, m.summary, run.resumed, run.entity == '', run.group, len(wandb.util.generate_id()))\n"
+                "    wandb.finish(quiet=True)\n"
+                "try:\n"
+                "    wandb.use_artifact('data:latest').download()\n"
+                "except wandb.errors.Error as e:\n"
+                "    print('refused:', e)\n"
+                "try:\n"
+                "    wandb.Api()\n"
+                "except AttributeError as e:\n"
+                "    print('missing:', e)\n")
+        r = run_python(code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["2", "max", "False", "True", "None", "8"])
+        self.assertIn("refused: W&B artifact 'data:latest' lives on W&B's server", lines[1])
+        self.assertIn("missing: sweep_client has no 'Api'", lines[2])
+        self.assertIn("wandb: hello", r.stderr)
+        self.assertIn("alert: t: done", r.stderr)
+
+    def test_config_and_define_metric_before_init_reach_the_run(self):
+        # W&B refuses both before init(); they were dropped without a word.
+        code = ("import json, sweep_client as wandb\n"
+                "wandb.config.update({'early': 1, 'lr': 0.5})\n"
+                "wandb.define_metric('loss', summary='min')\n"
+                "run = wandb.init(config={'lr': 0.1})\n"
+                "for v in [3.0, 1.0, 2.0]: run.log({'loss': v})\n"
+                "print(json.dumps(run.config.as_dict(), sort_keys=True))\n"
+                "run.finish()\n")
+        r = run_python(code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"early": 1, "lr": 0.1})
+        self.assertIn("summary: loss=1", r.stderr)
+
+    def test_sweep_and_agent_run_the_function_once_outside_a_sweep(self):
+        code = ("import sweep_client as wandb\n"
+                "def train():\n"
+                "    run = wandb.init(config={'lr': 0.1})\n"
+                "    run.log({'loss': run.config.lr})\n"
+                "    print('trained', run.config.lr)\n"
+                "sweep_id = wandb.sweep({'method': 'random', 'parameters': {'lr': {'values': [1, 2]}}}, project='p')\n"
+                "wandb.agent(sweep_id, function=train, count=5)\n"
+                "wandb.agent(sweep_id, function=train, count=5)\n")
+        r = run_python(code, ["--lr=0.25"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), ["trained 0.25"])
+        self.assertIn("Sweep runs a search from a sweep file", r.stderr)
+
+
 class InsideASweep(unittest.TestCase):
     """The test plays the worker: it reads the report line and answers the decision."""
 
@@ -493,6 +557,32 @@ class InsideASweep(unittest.TestCase):
                 "run.finish()\n")
         lines, _ = self.run_with_worker(code, ["continue %d" % e for e in range(1, 6)], {"SWEEP_METRIC": "val_loss", "SWEEP_STUDY": "s"})
         self.assertEqual(lines[5:], [{"summary": {"val_loss": 0.3}}])
+
+    def test_define_metric_takes_globs_and_nested_names(self):
+        # "val/*" and "val.loss" for {"val": {"loss": v}}: the trial's value was the last
+        # one logged, not the minimum asked for.
+        for metric, define, log in [("val/loss", "val/*", "{'val/loss': v}"), ("val.loss", "val.loss", "{'val': {'loss': v}}")]:
+            code = ("import sweep_client as wandb\n"
+                    "run = wandb.init()\n"
+                    "wandb.define_metric(%r, summary='min')\n"
+                    "for v in [5.0, 2.0, 1.0, 3.0, 4.0]:\n"
+                    "    run.log(%s)\n"
+                    "run.finish()\n" % (define, log))
+            lines, _ = self.run_with_worker(code, ["continue %d" % e for e in range(1, 6)], {"SWEEP_METRIC": metric})
+            self.assertEqual(lines[5:], [{"summary": {metric: 1.0}}], metric)
+
+    def test_agent_runs_the_trials_function_once(self):
+        # W&B's notebook pattern: wandb.sweep(config) then wandb.agent(id, function=train).
+        code = ("import sweep_client as wandb\n"
+                "def train():\n"
+                "    with wandb.init(config={'lr': 0.1}) as run:\n"
+                "        run.log({'val_loss': run.config.lr})\n"
+                "sweep_id = wandb.sweep({'method': 'bayes'}, project='p')\n"
+                "print(sweep_id)\n"
+                "wandb.agent(sweep_id, function=train, count=20)\n")
+        lines, out = self.run_with_worker(code, ["continue 1"], {"SWEEP_METRIC": "val_loss", "SWEEP_STUDY": "study1", "SWEEP_PARAMS": '{"lr": 0.5}'})
+        self.assertEqual(lines, [{"val_loss": 0.5, "epoch": 1}])
+        self.assertEqual(out.strip(), "study1")
 
     def test_a_large_summary_comes_in_lines_the_objective_first(self):
         code = ("import sweep_client as wandb\n"
