@@ -32,6 +32,9 @@ import Testing
         guard case .numeric(let stepped) = Axis(.uniform(low: 0.1, high: 0.9, step: 0.1)) else { Issue.record("not numeric"); return }
         #expect((0..<100).map { stepped.value(fromTransformed: 0.1 + Double($0) * 0.008) }.allSatisfy { "\($0.number!)".count <= 3 })
         #expect(DecimalGrid.decimalPlaces(1.0 / 3) == nil && DecimalGrid.snapped(0.30000000000000004, step: 1.0 / 3) == 0.30000000000000004)
+        // The range's top too: [0, 0.9] step 0.3 gave 0.8999999999999999 (3 * 0.3) as its top.
+        guard case .numeric(let thirds) = Axis(.uniform(low: 0, high: 0.9, step: 0.3)) else { Issue.record("not numeric"); return }
+        #expect(thirds.high == 0.9 && thirds.value(fromTransformed: 0.9) == .double(0.9) && thirds.snapped(0.95) == .double(0.9))
     }
 
     @Test func conditionalParametersOnlyMultiplyTheirBranch() throws {

@@ -445,10 +445,16 @@ import Testing
               d: {suggest_categorical: [x, y]}
               e: {range: [0, 10]}
               f: {quniform: [0, 1]}
+              g: {sample_from: "lambda spec: spec.config.lr * 0.1"}
+              h: {qrandn: [0, 1, 0.1]}
+              i: {qlograndint: [1, 9, 1]}
             budget: {trials: 2}
             """
         let lines = problemLines(text, file: "t.yaml")
-        #expect(lines.count == 6, "\(lines)")
+        #expect(lines.count == 9, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("t.yaml:11:7: parameters.g.sample_from: 'sample_from' is not a range keyword; Ray's sample_from has no counterpart in a sweep file: compute the value in the program") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("t.yaml:12:7: parameters.h.qrandn: ") && $0.contains("did you mean 'normal'?") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("t.yaml:13:7: parameters.i.qlograndint: ") && $0.contains("did you mean 'logint' (Sweep's log-int range has no q)?") }, "\(lines)")
         for (place, key, meant) in [("5:7", "a.float", "did you mean 'uniform' (or 'loguniform' for a log scale)?"),
                                     ("6:6", "b", "{low, high, log} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true)"),
                                     ("7:7", "c.discrete_uniform", "did you mean 'uniform' (with step: q)?"),
@@ -535,8 +541,11 @@ import Testing
             """
         let lines = problemLines(text, file: "t.yaml")
         #expect(lines.count == 4, "\(lines)")
-        for (place, key, meant) in [("4:8", "lr.uniformm", "uniform"), ("5:12", "kernel.choices", "choice"), ("6:11", "depth.randint", "int"), ("7:17", "model.opt.Loguniform", "loguniform")] {
-            #expect(lines.contains { $0.hasPrefix("t.yaml:\(place): parameters.\(key): ") && $0.contains("did you mean '\(meant)'?") && $0.contains("nothing is searched") }, "\(key): \(lines)")
+        // (Ray's randint excludes its high end: the hint says so, with the bounds to write.)
+        for (place, key, meant) in [("4:8", "lr.uniformm", "'uniform'?"), ("5:12", "kernel.choices", "'choice'?"),
+                                    ("6:11", "depth.randint", "'int' with the high end one less, {int: [1, 8]}? randint excludes its high end"),
+                                    ("7:17", "model.opt.Loguniform", "'loguniform'?")] {
+            #expect(lines.contains { $0.hasPrefix("t.yaml:\(place): parameters.\(key): ") && $0.contains("did you mean \(meant)") && $0.contains("nothing is searched") }, "\(key): \(lines)")
         }
         let plain = """
             study: plain

@@ -78,6 +78,26 @@ func peakResidentBytes() -> Int {
         #expect(wandb.space.parameters.map(\.distribution) == [.uniform(low: 1e-5, high: 1e-2, step: nil)])
     }
 
+    /// Plain scalars as both YAML versions (and PyYAML, so W&B) read them: `tRuE` and
+    /// `.nAn` are text, `-0` the integer 0, `!!int 0x1F` 31; `1:30` (90 in YAML 1.1, text in
+    /// 1.2), `1e400` (past a double) and a bare merge key are refused at their place; a JSON
+    /// file's surrogate-pair escapes (Python's json.dump) are one character.
+    @Test func scalarsReadAsTheYAMLVersionsAgree() throws {
+        let root = try YAMLReader.parse("a: tRuE\nb: yEs\nc: Off\nd: -0\ne: +0\nf: !!int 0x1F\ng: .nAn\nh: -.inf\ni: 1e-400\nj: !!int -0b101\n", file: "t.yaml")
+        #expect(root["a"]?.value == .string("tRuE") && root["b"]?.value == .string("yEs") && root["c"]?.value == .bool(false))
+        #expect(root["d"]?.value == .int(0) && root["e"]?.value == .int(0) && root["f"]?.value == .int(31) && root["j"]?.value == .int(-5))
+        #expect(root["g"]?.value == .string(".nAn") && root["h"]?.value == .double(-.infinity) && root["i"]?.value == .double(0))
+        for (text, message) in [("aspect: 16:9", "'16:9' is 969 in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '16:9' in YAML 1.2"),
+                                ("big: -1e400", "'-1e400' is past the largest number a double holds"),
+                                ("x: {<<: {a: 1}}", "YAML merge keys ('<<') are not supported")] {
+            #expect(throws: ConfigError.self) { try YAMLReader.parse(text, file: "t.yaml") }
+            do { _ = try YAMLReader.parse(text, file: "t.yaml") } catch { #expect(error.message.contains(message), "\(error)") }
+        }
+        let json = try YAMLReader.parse(#"{"a": ["\ud83d\ude42", "x\\ud83d\\ude42", "\u00e9"]}"#, file: "s.json")
+        #expect(json["a"]?.elements?.map(\.value) == [.string("🙂"), .string("x\\ud83d\\ude42"), .string("é")])
+        do { _ = try YAMLReader.parse("{\"a\": [1,}", file: "s.JSON") } catch { #expect(error.message.hasPrefix("not valid JSON (read as YAML)"), "\(error)") }
+    }
+
     /// Messages a hostile-files trial found misleading.
     @Test func emptyDocumentsTabsAndFractionsAreNamed() {
         #expect(parseError("---\n# nothing\n")?.description == "bad.yaml:1:1: the file has no settings (it holds only comments, '---' or null)")

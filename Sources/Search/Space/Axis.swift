@@ -120,7 +120,8 @@ enum Axis: Hashable, Sendable {
         switch distribution {
         case .uniform(let lo, let hi, let step):
             // Like Optuna, a high bound off the grid is lowered to the last grid value.
-            let top = step.map { lo + ((hi - lo) / $0 + 1e-9).rounded(.down) * $0 } ?? hi
+            // (In the step's decimals: 3 * 0.3 made the top of [0, 0.9] 0.8999999999999999.)
+            let top = step.map { DecimalGrid.snapped(lo + ((hi - lo) / $0 + 1e-9).rounded(.down) * $0, step: $0, origin: lo) } ?? hi
             self = .numeric(NumericAxis(low: lo, high: min(top, hi), step: step, isLog: false, isInt: false))
         case .logUniform(let lo, let hi, let q):
             self = .numeric(NumericAxis(low: lo, high: hi, step: nil, isLog: true, isInt: false, quantum: q))

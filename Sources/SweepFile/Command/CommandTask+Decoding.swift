@@ -344,15 +344,16 @@ extension CommandTask {
             return ConfigError(mark: node.mark, path: at,
                                message: "{\(keys.map(\.key).joined(separator: ", "))} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true), {uniform: [low, high]} or {int: [low, high]}, with step: s beside it for a step. As written, every trial gets the same fixed values \(name).low, \(name).high and nothing is searched")
         }
-        guard let (key, meant) = rangeKeywordMistake(node) else { return nil }
+        guard let (key, hint) = rangeKeywordMistake(node) else { return nil }
         return ConfigError(mark: key.keyMark, path: at.appending(key.key),
-                           message: "'\(key.key)' is not a range keyword; did you mean \(meant)? As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
+                           message: "'\(key.key)' is not a range keyword; \(hint) As written, every trial gets the same fixed value \(name).\(key.key) and nothing is searched; to pass such a fixed value, write it as a dotted key ('\(name).\(key.key): ...')")
     }
 
     /// The entry of a mapping that reads as a range under a misspelled or another tool's
-    /// keyword, with the keyword meant: `{suggest_int: [16, 128], step: 16}` is `'int' (or
-    /// 'logint')`. A training study's template says it too, where a number was expected.
-    public static func rangeKeywordMistake(_ node: ConfigNode) -> (entry: ConfigNode.Entry, meant: String)? {
+    /// keyword, with a sentence naming the keyword meant: `{suggest_int: [16, 128], step: 16}`
+    /// gives "did you mean 'int' (or 'logint')?". A training study's template says it too,
+    /// where a number was expected.
+    public static func rangeKeywordMistake(_ node: ConfigNode) -> (entry: ConfigNode.Entry, hint: String)? {
         guard !ParameterExtraction.isRange(node), !ParameterExtraction.isConditionalValue(node), let entries = node.entries else { return nil }
         // One key besides a `when:` (with `name: adamw` beside it, `betas: [0.9, 0.999]` is an
         // optimizer's setting, not a misspelled `beta`).
@@ -363,8 +364,18 @@ extension CommandTask {
         // when alone, it passed `--hidden.suggest_int=[16, 128] --hidden.step=16` to every trial.
         let modifiers: Set<String> = ["step", "q", "probabilities", "log"]
         let rest = keys.filter { !modifiers.contains($0.key) && $0.key != "name" }
-        guard rest.count == 1, let key = rest.first, case .sequence = key.value.value else { return nil }
+        // Ray's derived value (`tune.sample_from(lambda spec: ...)`), whatever it holds.
+        if keys.count == 1, let key = keys.first, key.key == "sample_from" {
+            return (key, "Ray's sample_from has no counterpart in a sweep file: compute the value in the program from the others, or write a conditional value ({value: ..., when: {...}}).")
+        }
+        guard rest.count == 1, let key = rest.first, case .sequence(let bounds) = key.value.value else { return nil }
         let word = key.key.lowercased(), alone = keys.count == 1
+        // Ray's (and numpy's) randint excludes its high end, Sweep's int includes it: the
+        // hint's `{int: [1, 4]}` for `randint: [1, 4]` searched a 4 Ray never tried.
+        if ["randint", "lograndint"].contains(word), alone, bounds.count == 2, case .int(let low) = bounds[0].value, case .int(let high) = bounds[1].value, high > low {
+            let sweeps = word == "randint" ? "int" : "logint"
+            return (key, "did you mean '\(sweeps)' with the high end one less, {\(sweeps): [\(low), \(high - 1)]}? \(word) excludes its high end, Sweep's ranges include it.")
+        }
         // Another tool's word is a range alone, or beside modifiers when no setting would be
         // named so (`suggest_int`, `randint`), or beside Optuna's `log: true`:
         // `{name: step, range: [1, 10], step: 2}` and `{range: [0, 255], q: 8}` are settings.
@@ -381,7 +392,7 @@ extension CommandTask {
         var meant = otherTool ?? typo.map { "'\($0)'" }
         // Optuna's `log=True`: the log keyword of the range meant.
         if meant != nil, logScale, let log = Self.logKeyword(for: typo ?? word) { meant = log }
-        return meant.map { (key, $0) }
+        return meant.map { (key, "did you mean \($0)?") }
     }
 
     /// Sweep's keyword for a log scale on the range `word` names (nil for choices).
@@ -397,19 +408,19 @@ extension CommandTask {
     static let otherToolsOnly: Set<String> = [
         "randint", "qrandint", "lograndint", "grid_search", "suggest_categorical", "suggest_float", "suggest_uniform",
         "suggest_loguniform", "suggest_int", "discrete_uniform", "suggest_discrete_uniform", "quniform", "qloguniform",
-        "qnormal", "qlognormal",
+        "qnormal", "qlognormal", "qrandn", "qlograndint",
     ]
 
     /// Other tools' range keywords (Ray Tune, Optuna's `suggest_*`, Hyperopt), with how Sweep
     /// writes the same range.
     static let otherToolsRanges: [String: String] = [
-        "randint": "'int'", "qrandint": "'int' (with step: q, counted from the low end: {int: [3, 9], step: 3} for Ray's multiples of 3)", "lograndint": "'logint'",
+        "randint": "'int' (with the high end one less: randint excludes it, Sweep's int includes it)", "qrandint": "'int' (with step: q, counted from the low end: {int: [3, 9], step: 3} for Ray's multiples of 3)", "lograndint": "'logint' (with the high end one less: lograndint excludes it)", "qlograndint": "'logint' (Sweep's log-int range has no q)",
         "grid_search": "'choice'", "grid": "'choice'", "choices": "'choice'", "suggest_categorical": "'choice'",
         "float": "'uniform' (or 'loguniform' for a log scale)", "suggest_float": "'uniform' (or 'loguniform' for a log scale)",
         "suggest_uniform": "'uniform'", "suggest_loguniform": "'loguniform'", "suggest_int": "'int' (or 'logint')",
         "discrete_uniform": "'uniform' (with step: q)", "suggest_discrete_uniform": "'uniform' (with step: q)",
         "quniform": "'uniform' (with step: q)", "qloguniform": "'loguniform'", "range": "'int' (or 'uniform')",
-        "randn": "'normal'", "qnormal": "'normal'", "qlognormal": "'lognormal'",
+        "randn": "'normal'", "qrandn": "'normal'", "qnormal": "'normal'", "qlognormal": "'lognormal'",
     ]
 
     private static func scalar(_ node: ConfigNode) -> ParamValue {

@@ -190,7 +190,7 @@ enum ScalarDecoding {
         func mismatch(_ expected: String) -> DecodingError {
             // A range under another tool's keyword (`{suggest_float: [..], log: true}`) said
             // only "got a mapping": the keyword meant, as a command study's file says.
-            let hint = CommandTask.rangeKeywordMistake(node).map { "; '\($0.entry.key)' is not a range keyword: did you mean \($0.meant)?" } ?? ""
+            let hint = CommandTask.rangeKeywordMistake(node).map { "; '\($0.entry.key)' is not a range keyword: \($0.hint)" } ?? ""
             return .typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected \(expected), got \(node.kindDescription)\(hint)"))
         }
         switch type {

@@ -15,12 +15,20 @@ public enum YAMLReader {
         guard bytes <= SweepFileLimits.maxFileBytes else {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
         }
+        let isJSON = file?.lowercased().hasSuffix(".json") == true
+        // JSON escapes a character past U+FFFF as two (`"\ud83d\ude42"`, as Python's
+        // json.dump writes by default), which libyaml refuses: joined first.
+        let text = isJSON ? Self.joiningSurrogateEscapes(text) : text
         let tags = try YAMLEventScan.check(text, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw yamlError(error, file: file, text: text)
+            var refusal = yamlError(error, file: file, text: text)
+            if isJSON, refusal.message.hasPrefix("not valid YAML") {
+                refusal.message = "not valid JSON (read as YAML)" + refusal.message.dropFirst("not valid YAML".count)
+            }
+            throw refusal
         } catch {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: "not valid YAML: \(error)")
         }
@@ -67,6 +75,53 @@ public enum YAMLReader {
         return digits.dropFirst().allSatisfy { $0 == "_" || ("0"..."9").contains($0) }
     }
 
+    /// `text` with each JSON surrogate pair escape (`\ud83d\ude42`) written as its
+    /// character; an escaped backslash before a `u` is left alone.
+    static func joiningSurrogateEscapes(_ text: String) -> String {
+        guard text.contains("\\u") || text.contains("\\U") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 6 <= scalars.count, scalars[at] == "\\", scalars[at + 1] == "u" || scalars[at + 1] == "U" else { return nil }
+            return UInt32(String(String.UnicodeScalarView(scalars[(at + 2)..<(at + 6)])), radix: 16)
+        }
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "\\", i + 1 < scalars.count, scalars[i + 1] == "\\" {
+                out.append(scalars[i]); out.append(scalars[i + 1]); i += 2; continue
+            }
+            if let high = hex(i), (0xD800...0xDBFF).contains(high), let low = hex(i + 6), (0xDC00...0xDFFF).contains(low),
+               let joined = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) {
+                // (A quote or backslash cannot be past U+FFFF: the character goes in as it is.)
+                out.append(joined); i += 12; continue
+            }
+            out.append(scalars[i]); i += 1
+        }
+        return String(out)
+    }
+
+    /// The booleans of YAML 1.1 as PyYAML (and so W&B) reads them: these spellings only
+    /// (Yams took any case: `tRuE` was a flag, where both YAML versions read text).
+    static func plainBool(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": true
+        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": false
+        default: nil
+        }
+    }
+
+    /// A whole number as YAML writes one: decimal, `0x`, `0o`, `0b`, with `_` and a sign.
+    static func wholeNumber(_ text: String) -> Int? {
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        let negative = digits.first == "-"
+        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
+        let radix = digits.hasPrefix("0x") ? 16 : digits.hasPrefix("0o") ? 8 : digits.hasPrefix("0b") ? 2 : 10
+        if radix != 10 { digits = digits.dropFirst(2) }
+        guard !digits.isEmpty, !digits.hasPrefix("+"), !digits.hasPrefix("-"), let magnitude = UInt64(digits, radix: radix) else { return nil }
+        if negative { return magnitude <= UInt64(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
+    }
+
     private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         switch node {
@@ -74,7 +129,12 @@ public enum YAMLReader {
             if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file) }
             if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
             if node.null != nil { return ConfigNode(.null, mark: m) }
-            if let b = node.bool { return ConfigNode(.bool(b), mark: m) }
+            if node.bool != nil {
+                if let b = Self.plainBool(scalar.string) { return ConfigNode(.bool(b), mark: m) }
+                return ConfigNode(.string(scalar.string), mark: m)
+            }
+            // `-0` and `+0` are the integer 0 to YAML (Yams read them as floats: --d=-0.0).
+            if scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
             // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
             // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
             // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
@@ -83,7 +143,13 @@ public enum YAMLReader {
             }
             let pastRange = ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
             switch Self.baseSixtyInteger(scalar.string) {
-            case .value(let i): return ConfigNode(.int(i), mark: m)
+            case .value(let i):
+                // YAML 1.1's base 60 (`1:30` is 90 to PyYAML, so W&B) is text in YAML 1.2: an
+                // `aspect: 16:9` reached the program as 969.
+                if strict {
+                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(i)")
+                }
+                return ConfigNode(.int(i), mark: m)
             case .overflow:
                 if strict { throw pastRange }
                 return ConfigNode(.string(scalar.string), mark: m)
@@ -95,7 +161,16 @@ public enum YAMLReader {
             if strict, Self.isWholeNumberLiteral(scalar.string) { throw pastRange }
             // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
             // (as PyYAML, and so W&B, reads them), though Double() takes them.
-            if let d = node.float, d.isFinite || scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
+            if let d = node.float {
+                if d.isFinite { return ConfigNode(.double(d), mark: m) }
+                // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
+                let word = scalar.string.drop { $0 == "-" || $0 == "+" }
+                if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }
+                // A number past the largest double (`1e400`) went on as the text "1e400".
+                if strict, scalar.string.first.map({ $0.isNumber || "+-.".contains($0) }) == true, scalar.string.contains(where: \.isNumber) {
+                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is past the largest number a double holds (1.8e308): write a smaller one, or quote it ('\(scalar.string)') to pass the text")
+                }
+            }
             return ConfigNode(.string(scalar.string), mark: m)
         case .sequence(let seq):
             var out: [ConfigNode] = []
@@ -119,6 +194,10 @@ public enum YAMLReader {
                 // of the key ("W&B key '  optimizer' is not supported", the space unseen).
                 if strict, key.first == "\u{a0}" {
                     throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "the key '\(key.drop { $0 == "\u{a0}" || $0 == " " })' begins with a non-breaking space (U+00A0, as text copied from a web page has), which YAML reads as part of it: indent with plain spaces")
+                }
+                // A merge key without an alias (`<<: {a: 1}`) went to the program as `--<<.a=1`.
+                if strict, key == "<<", keyScalar.style == .plain {
+                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "YAML merge keys ('<<') are not supported: write the keys out")
                 }
                 if let first = seen[key] {
                     let firstLine = first.map { " (first defined on line \($0.line))" } ?? ""
@@ -178,14 +257,11 @@ public enum YAMLReader {
             guard let d = Double(plain.replacingOccurrences(of: "_", with: "")), d.isFinite else { throw refuse("a finite number") }
             return ConfigNode(.double(d), mark: m)
         case .int:
-            guard let i = Int(plain.replacingOccurrences(of: "_", with: "")) else { throw refuse("a whole number") }
+            guard let i = Self.wholeNumber(plain) else { throw refuse("a whole number") }
             return ConfigNode(.int(i), mark: m)
         case .bool:
-            switch plain.lowercased() {
-            case "true", "yes", "on": return ConfigNode(.bool(true), mark: m)
-            case "false", "no", "off": return ConfigNode(.bool(false), mark: m)
-            default: throw refuse("true or false")
-            }
+            guard let b = Self.plainBool(plain) else { throw refuse("true or false") }
+            return ConfigNode(.bool(b), mark: m)
         case .null:
             guard ["", "~", "null"].contains(plain.lowercased()) else { throw refuse("null") }
             return ConfigNode(.null, mark: m)
