@@ -69,6 +69,10 @@ import Testing
         #expect(conversion.contains("opt: {choice: [adam, sgd, rmsprop], probabilities: [0, 1, 0]}"), "\(conversion)")
         let (validated, validation) = try h.run(["validate", wandb])
         #expect(validated == 0 && validation.contains("one of [adam, sgd, rmsprop], probabilities [0.0, 1.0, 0.0]"), "\(validation)")
+        // Without run_cap a W&B sweep runs until stopped: no budget of a million printed.
+        let uncapped = try h.write("uncapped.yaml", try String(contentsOfFile: wandb, encoding: .utf8).replacingOccurrences(of: "run_cap: 8", with: ""))
+        let noCap = try h.run(["validate", uncapped])
+        #expect(noCap.0 == 0 && noCap.1.contains("valid sweep 'weighted': no trial budget (runs until stopped)"), "\(noCap.1)")
         let (status, output) = try h.run(["run", wandb, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
         #expect(status == 0, "\(output)")
         let trials = try trialsAndCurves(h, "weighted").map(\.0)

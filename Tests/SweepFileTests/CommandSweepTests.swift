@@ -51,6 +51,24 @@ import Testing
         #expect(throws: ConfigError.self) { try SweepDefinition.parse(text: text.replacingOccurrences(of: "\"${args}\"]", with: "\"${arg}\"]"), file: "w.yaml") }
     }
 
+    /// One parameter written twice (`a.b: 1` beside `a: {b: ...}`: `--a.b=1 --a.b=2`) or a
+    /// range named as another parameter is (`name: y` beside `y: 1`: the trial recorded a y
+    /// the program never got) is refused; an empty mapping is passed as `{}` (it was dropped).
+    @Test func argumentsThatCollideAreRefusedAndAnEmptyMappingIsPassed() throws {
+        func file(_ parameters: String) -> String {
+            "study: c\nprogram: t.py\nobjective: {metric: loss, direction: minimize}\nparameters:\n\(parameters)\nbudget: {trials: 1}\n"
+        }
+        let twice = problemLines(file("  a.b: 1\n  a: {b: 2, c: {uniform: [0, 1]}}"), file: "t.yaml")
+        #expect(twice == ["t.yaml:6:7: parameters.a.b: the program would get --a.b twice (also on line 5): a dotted key and a nested one name the same parameter; keep one"], "\(twice)")
+        let searchedTwice = problemLines(file("  a.b: 1\n  a: {b: {uniform: [0, 1]}}"), file: "t.yaml")
+        #expect(searchedTwice.count == 1 && searchedTwice[0].contains("--a.b twice"), "\(searchedTwice)")
+        let renamed = problemLines(file("  x: {uniform: [0, 1], name: y}\n  y: 1"), file: "t.yaml")
+        #expect(renamed.count == 1 && renamed[0].hasPrefix("t.yaml:5:3: parameters.x: this range is named 'y', which another parameter here is called"), "\(renamed)")
+        let d = try SweepDefinition.parse(text: file("  x: {uniform: [0, 1], name: x}\n  h: {}\n  g: {k: {}}\n  o: {lr: 1}\n  o.b: 2"), file: "t.yaml")
+        guard case .command(let task) = try d.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("no command task"); return }
+        #expect(task.arguments.map(\.name) == ["x", "h", "g.k", "o.lr", "o.b"] && task.arguments[1].value == .dict([:]), "\(task.arguments)")
+    }
+
     @Test func unknownMacrosAreFound() {
         #expect(CommandMacros.unknownMacro(in: "${args}") == nil)
         #expect(CommandMacros.unknownMacro(in: "x${param:lr}y") == nil)

@@ -16,7 +16,8 @@ struct Validate: ParsableCommand {
         if root["study"] != nil || root["budget"] != nil || root["synthetic"] != nil || WandBSweep.isWandB(root) || root["program"] != nil || root["command"] != nil {
             let d = try DataPreflight.sweep(file)
             // The coordinator runs a grid's points once each, so a larger budget is capped.
-            var trials = d.budget.trials == 1 ? "1 trial" : "\(d.budget.trials) trials"
+            // (A W&B file without run_cap runs until stopped: its cap is no budget to print.)
+            var trials = TrialBudget.isUnbounded(d.budget.trials) ? "no trial budget (runs until stopped)" : d.budget.trials == 1 ? "1 trial" : "\(d.budget.trials) trials"
             if let grid = d.sampler.makeSampler(space: d.space) as? GridSampler, grid.gridSize < d.budget.trials {
                 trials = "\(grid.gridSize) trials (the grid's points; budget \(d.budget.trials))"
             }

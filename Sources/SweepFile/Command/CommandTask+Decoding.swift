@@ -191,7 +191,8 @@ extension CommandTask {
                 let path = prefix + [e.key]
                 let name = path.joined(separator: ".")
                 switch e.value.value {
-                case .mapping(let inner) where !wholeValues.contains(path): walk(inner, prefix: path)
+                // (An empty mapping is a value, `--h={}` as W&B's agent passes it: it was dropped.)
+                case .mapping(let inner) where !inner.isEmpty && !wholeValues.contains(path): walk(inner, prefix: path)
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
@@ -251,6 +252,41 @@ extension CommandTask {
             }
         }
         if let parameters = root["parameters"] { walk(parameters, path: ConfigPath([.key("parameters")])) }
+        return found
+    }
+
+    /// Arguments the program would get twice (`a.b: 1` beside `a: {b: 2}` gave `--a.b=1
+    /// --a.b=2`, the trial recording one), and a range whose `name:` is another parameter's
+    /// (`x: {uniform: [0, 1], name: y}` beside `y: 1`: the program got `--y=1`, the trial
+    /// recorded y as the draw, and `sweep best` showed a y the program never saw).
+    /// (With `argument_style: nested`, W&B's, `a.b` and `a: {b: ...}` are two arguments.)
+    static func argumentCollisions(in parameters: ConfigNode, nested: Bool) -> [ConfigError] {
+        var found: [ConfigError] = []
+        var seen: [String: SourceMark?] = [:]
+        var named: [(name: String, path: String, mark: SourceMark?)] = []
+        func walk(_ node: ConfigNode, prefix: [String]) {
+            for e in node.entries ?? [] {
+                let path = prefix + [e.key], name = path.joined(separator: ".")
+                if ParameterExtraction.isRange(e.value) {
+                    if case .string(let given)? = e.value["name"]?.value, given != name { named.append((given, name, e.keyMark)) }
+                } else if !ParameterExtraction.isConditionalValue(e.value), let inner = e.value.entries, !inner.isEmpty {
+                    walk(e.value, prefix: path)
+                    continue
+                }
+                if let first = seen[name], !nested {
+                    let line = first.map { " (also on line \($0.line))" } ?? ""
+                    found.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key("parameters")] + path.map { .key($0) }),
+                                             message: "the program would get --\(name) twice\(line): a dotted key and a nested one name the same parameter; keep one"))
+                } else {
+                    seen[name] = e.keyMark
+                }
+            }
+        }
+        walk(parameters, prefix: [])
+        for n in named where seen[n.name] != nil {
+            found.append(ConfigError(mark: n.mark, path: ConfigPath([.key("parameters")] + n.path.split(separator: ".").map { .key(String($0)) }),
+                                     message: "this range is named '\(n.name)', which another parameter here is called: the program gets --\(n.path)=DRAW and --\(n.name)=ITS VALUE, while the trial records \(n.name) as the draw; give the range another name"))
+        }
         return found
     }
 

@@ -263,7 +263,7 @@ public struct SweepDefinition: Sendable {
         if task == .command, let parameters = root["parameters"] {
             let lookalikes = CommandTask.wandBLookalikes(in: parameters)
             problems += lookalikes.map(\.error)
-            if strict { problems += CommandTask.nonFiniteValues(in: parameters) + CommandTask.nameProblems(in: root) }
+            if strict { problems += CommandTask.nonFiniteValues(in: parameters) + CommandTask.nameProblems(in: root) + CommandTask.argumentCollisions(in: parameters, nested: root["argument_style"]?.value == .string(CommandTask.ArgumentStyle.nested.rawValue)) }
             // What they hold is no range of this file ("'beta' takes a list of two numbers" of
             // a `when:` in one): left out of the search space's probe.
             for l in lookalikes { template = template.setting(path: (["parameters"] + l.path)[...], to: ConfigNode(.null)) }
