@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Mapping
 
-__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "init", "Run", "Config", "Summary"]
+__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "get_checkpoint", "init", "Run", "Config", "Summary"]
 
 __version__ = "0.1.0"
 
@@ -162,6 +162,62 @@ def checkpoint_dir():
             maker = os.getpid()
             atexit.register(lambda path=_state["local_checkpoints"]: os.getpid() == maker and shutil.rmtree(path, True))
         return _state["local_checkpoints"]
+
+
+class Checkpoint(object):
+    """Ray Tune's checkpoint, as `get_checkpoint()` gives it: a directory of files."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @classmethod
+    def from_directory(cls, path):
+        return cls(os.fspath(path))
+
+    @contextlib.contextmanager
+    def as_directory(self):
+        yield self.path
+
+    def to_directory(self, path=None):
+        path = path or tempfile.mkdtemp(prefix="sweep-checkpoint-copy-")
+        shutil.copytree(self.path, path, dirs_exist_ok=True)
+        return path
+
+
+def get_checkpoint():
+    """Ray Tune's `train.get_checkpoint()`: the checkpoint this attempt starts from (a
+    re-run's, or a PBT member's source: SWEEP_RESUME_EPOCH says its epoch), or None."""
+    path = os.environ.get("SWEEP_CHECKPOINT_DIR")
+    if path and os.path.isdir(path) and os.listdir(path):
+        return Checkpoint(path)
+    return None
+
+
+def _adopt_checkpoint(checkpoint):
+    """Ray Tune's `report(metrics, checkpoint=...)`: the checkpoint's files become the
+    trial's checkpoint (checkpoint_dir()'s content), sent with this report. They were
+    dropped without a word: a ported PBT study never paused a member."""
+    source = checkpoint.path if hasattr(checkpoint, "path") else checkpoint
+    try:
+        source = os.fspath(source)
+    except TypeError:
+        source = None
+    target = checkpoint_dir()
+    if source is None or not os.path.exists(source) or target is None:
+        if not _state.get("told_checkpoint"):
+            _state["told_checkpoint"] = True
+            _say("[sweep_client] report(checkpoint=%r) ignored: %s" % (checkpoint, "this worker keeps no checkpoints" if target is None else
+                 "give a directory (or a file) of the state, or save into sweep_client.checkpoint_dir() before reporting"))
+        return
+    if os.path.realpath(source) == os.path.realpath(target):
+        return
+    for entry in os.listdir(target):
+        full = os.path.join(target, entry)
+        shutil.rmtree(full) if os.path.isdir(full) and not os.path.islink(full) else os.remove(full)
+    if os.path.isdir(source):
+        shutil.copytree(source, target, dirs_exist_ok=True, symlinks=True)
+    else:
+        shutil.copy2(source, target)
 
 
 def _parse_value(text):
@@ -371,6 +427,8 @@ def report(epoch=None, /, **metrics):
     if isinstance(epoch, Mapping):
         metrics = dict(epoch, **metrics)
         epoch = None
+    if "checkpoint" in metrics and not isinstance(metrics["checkpoint"], (int, float)):
+        _adopt_checkpoint(metrics.pop("checkpoint"))
     if epoch is None and "epoch" in metrics:
         # report(epoch=3, ...) and report({"epoch": 3, ...}): the epoch, not a metric.
         epoch = metrics.pop("epoch")

@@ -571,6 +571,25 @@ class InsideASweep(unittest.TestCase):
             lines, _ = self.run_with_worker(code, ["continue %d" % e for e in range(1, 6)], {"SWEEP_METRIC": metric})
             self.assertEqual(lines[5:], [{"summary": {metric: 1.0}}], metric)
 
+    def test_rays_report_checkpoint_becomes_the_trials_checkpoint(self):
+        # Ray Tune's train.report(metrics, checkpoint=Checkpoint.from_directory(d)): the
+        # checkpoint was dropped as a non-number metric, so a ported PBT study never paused.
+        import tempfile
+        with tempfile.TemporaryDirectory() as target:
+            open(os.path.join(target, "old.txt"), "w").write("old")
+            code = ("import os, tempfile, sweep_client\n"
+                    "start = sweep_client.get_checkpoint()\n"
+                    "print(open(os.path.join(start.path, 'old.txt')).read())\n"
+                    "d = tempfile.mkdtemp(); open(os.path.join(d, 'state.txt'), 'w').write('epoch 1')\n"
+                    "sweep_client.report({'val_loss': 0.5}, checkpoint=sweep_client.Checkpoint.from_directory(d))\n"
+                    "f = os.path.join(tempfile.mkdtemp(), 'model.bin'); open(f, 'w').write('epoch 2')\n"
+                    "sweep_client.report({'val_loss': 0.4}, checkpoint=f)\n")
+            lines, out = self.run_with_worker(code, ["continue 1", "continue 2"], {"SWEEP_CHECKPOINT_DIR": target})
+            self.assertEqual([l.get("val_loss") for l in lines], [0.5, 0.4])
+            self.assertTrue(all("checkpoint" not in l for l in lines))
+            self.assertEqual(out.strip(), "old")
+            self.assertEqual(sorted(os.listdir(target)), ["model.bin"])
+
     def test_agent_runs_the_trials_function_once(self):
         # W&B's notebook pattern: wandb.sweep(config) then wandb.agent(id, function=train).
         code = ("import sweep_client as wandb\n"
