@@ -45,12 +45,29 @@ import Testing
         ("{name: pbt, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate], interval: 2}", "scheduler.interval", "unknown key"),
         ("{name: pb, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", "scheduler.name", "unknown scheduler"),
         ("{name: pbt, population: 4, mutations: [optimizer.learning_rate]}", "scheduler.perturbation_interval", "missing"),
+        // Ray Tune's spellings name Sweep's.
+        ("{name: PopulationBasedTraining, population: 4, perturbation_interval: 1, mutations: [optimizer.learning_rate]}", "scheduler.name", "did you mean 'pbt' (PopulationBasedTraining in Ray Tune)?"),
+        ("{name: pbt, population: 4, perturbation_interval: 1, quantile_fraction: 0.25, mutations: [optimizer.learning_rate]}", "scheduler.quantile_fraction", "Ray's quantile_fraction is quantile here"),
+        ("{name: pbt, population: 4, perturbation_interval: 1, mutations: {optimizer.learning_rate: {uniform: [0.001, 0.1]}}}", "scheduler.mutations", "their ranges come from parameters, not from here as in Ray's hyperparam_mutations"),
     ])
     func badSchedulerSettingsNameTheirField(_ scheduler: String, field: String, words: String) throws {
         let error = try #require(parseError(Self.pbt(scheduler)))
         #expect(error.path.description == field, "\(error)")
         #expect(error.message.contains(words), "\(error)")
         #expect(error.mark != nil, "\(error)")
+    }
+
+    /// Ray Tune's and Optuna's pruner names and settings say Sweep's (a ported file was
+    /// told only "unknown key 'grace_period'; expected one of: ...").
+    @Test func otherToolsPrunerSpellingsNameSweeps() throws {
+        func problems(_ pruner: String) -> [String] {
+            let text = validSweep.replacingOccurrences(of: "pruner: {name: median}\n", with: "pruner: \(pruner)\n")
+            return parseError(text)?.all.map { "\($0.path): \($0.message)" } ?? []
+        }
+        let asha = problems("{name: asha, grace_period: 1, max_t: 9}")
+        #expect(asha.contains("pruner.grace_period: unknown key 'grace_period'; Ray's grace_period is min_resource here"), "\(asha)")
+        #expect(asha.contains { $0.hasPrefix("pruner.max_t: unknown key 'max_t'; Ray's max_t is budget.max_epochs here") }, "\(asha)")
+        #expect(problems("{name: MedianPruner}").contains("pruner.name: unknown pruner 'MedianPruner'; did you mean 'median' (MedianPruner in Optuna)?"))
     }
 
     /// Every PBT setting in error is reported at once (a file with two mistakes named one,

@@ -88,7 +88,7 @@ public enum PrunerConfig: Codable, Sendable, Hashable {
         guard let name = Name(accepting: given) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .name, in: c,
-                debugDescription: "unknown pruner '\(given)'; expected one of: \(Self.acceptedNames.joined(separator: ", "))")
+                debugDescription: "unknown pruner '\(given)'" + (OtherToolsSettings.nameHint(given) ?? "; expected one of: \(Self.acceptedNames.joined(separator: ", "))"))
         }
         try ConfigDecoding.rejectOptions(c, allowed: ["name"] + Self.options(of: name).map(\.stringValue), kind: "pruner", name: given)
         self = try name.optionsType.init(from: decoder).config

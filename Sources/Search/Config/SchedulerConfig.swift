@@ -13,7 +13,7 @@ public enum SchedulerConfig: Codable, Sendable, Hashable {
         guard name == "pbt" else {
             throw DecodingError.dataCorruptedError(
                 forKey: .name, in: c,
-                debugDescription: name.map { "unknown scheduler '\($0)'; expected pbt" } ?? "missing 'name' (the scheduler: pbt)")
+                debugDescription: name.map { "unknown scheduler '\($0)'" + (OtherToolsSettings.nameHint($0) ?? "; expected pbt") } ?? "missing 'name' (the scheduler: pbt)")
         }
         self = .pbt(try PopulationBasedTrainingConfig(from: decoder))
     }

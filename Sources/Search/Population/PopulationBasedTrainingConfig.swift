@@ -62,7 +62,12 @@ public struct PopulationBasedTrainingConfig: Hashable, Sendable, Codable {
         quantile = try c.decodeIfPresent(Double.self, forKey: .quantile) ?? 0.25
         resampleProbability = try c.decodeIfPresent(Double.self, forKey: .resampleProbability) ?? 0.25
         perturbationFactors = try c.decodeIfPresent([Double].self, forKey: .perturbationFactors) ?? [0.8, 1.2]
-        mutations = try c.decode([String].self, forKey: .mutations)
+        do {
+            mutations = try c.decode([String].self, forKey: .mutations)
+        } catch DecodingError.typeMismatch {
+            // Ray's hyperparam_mutations maps names to ranges; here the ranges are the file's.
+            throw DecodingError.dataCorruptedError(forKey: .mutations, in: c, debugDescription: "expected a list of the searched parameters it may change (mutations: [learning_rate, dropout]); their ranges come from parameters, not from here as in Ray's hyperparam_mutations")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -122,7 +122,10 @@ struct NodeDecoder: Decoder {
             let chosen = (Key.self as? any OptionKeysChosenByName.Type)?.keys(forName: name)
             for entry in entries where !known.contains(entry.key) {
                 let candidates = chosen ?? known.sorted()
-                let hint = closestName(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
+                // Ray's and Optuna's setting names say which one Sweep has (`grace_period`).
+                let prunerOrScheduler = Key.self is PrunerOptionKey.Type || known.isSuperset(of: ["mutations", "perturbation_interval"])
+                let hint = (prunerOrScheduler ? OtherToolsSettings.keys[entry.key].map { "; \($0)" } : nil)
+                    ?? closestName(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
                     ?? "; expected one of: \(candidates.joined(separator: ", "))"
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [AnyKey(stringValue: entry.key)], debugDescription: "unknown key '\(entry.key)'\(hint)"))
             }
