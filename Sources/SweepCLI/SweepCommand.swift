@@ -35,6 +35,9 @@ public struct SweepCommand: ParsableCommand {
 
     /// Runs the command line and exits with Sweep's exit codes (0 ok, 1 failure, 2 bad input).
     public static func runMain(_ arguments: [String]? = nil) -> Never {
+        // First, before any thread: as a container's process 1, an init forwards signals and
+        // reaps orphans while a child runs the command (see pid_one.c).
+        sweep_run_as_init_if_pid_one()
         // Before any file is opened: a closed stdout must not be the database's descriptor.
         StandardStream.reserveClosedDescriptors()
         // Before anything else: it may start the process again (an OpenBLAS older than the CPU).

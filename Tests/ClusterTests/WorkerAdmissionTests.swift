@@ -15,8 +15,10 @@ import Testing
         budget: {trials: 4, max_epochs: 1}
         """
 
-    func hello(_ h: CoreHarness, _ w: String, pid: Int = 1, host: String = "h", capabilities: [String]) throws {
-        try h.deliver(.hello(.init(worker: w, host: host, pid: pid, version: "t", cores: 1, threads: 1, capabilities: capabilities, running: nil)), from: w)
+    func hello(_ h: CoreHarness, _ w: String, pid: Int = 1, host: String = "h", process: ProcessIdentity? = nil, capabilities: [String]) throws {
+        var message = WorkerMessage.Hello(worker: w, host: host, pid: pid, version: "t", cores: 1, threads: 1, capabilities: capabilities, running: nil)
+        message.process = process
+        try h.deliver(.hello(message), from: w)
     }
 
     /// A worker started without --allow-commands is told to leave (a non-zero exit, with
@@ -117,6 +119,26 @@ import Testing
         h.now += 2
         try hello(h, "same", pid: 300, capabilities: ["synthetic"])
         #expect(!h.take("same").contains { if case .refuse = $0 { return true }; return false })
+    }
+
+    /// Two containers on one host name: both workers are pid 1 and took the id from each
+    /// other at every hello (31 attempts of one trial in 15 s). Their process identities
+    /// (pid namespace, start time) tell them apart; the same process saying hello again
+    /// (a reconnect) keeps its id.
+    @Test func twoPidOneWorkersOnOneHostNameAreToldApart() throws {
+        let h = try CoreHarness(sweep(trials: 2, epochs: 3))
+        let first = ProcessIdentity(machine: "boot-a/pid:[4026532001]", pid: 1, startTicks: 100)
+        let second = ProcessIdentity(machine: "boot-a/pid:[4026532002]", pid: 1, startTicks: 100)
+        try hello(h, "vm-1-1", pid: 1, host: "vm", process: first, capabilities: ["synthetic"])
+        let a = try #require(h.assignment("vm-1-1"))
+        h.now += 0.5
+        try hello(h, "vm-1-1", pid: 1, host: "vm", process: second, capabilities: ["synthetic"])
+        let reason = h.take("vm-1-1").compactMap { if case .refuse(let r) = $0 { return r } else { return nil } }.first
+        #expect(reason?.contains("is in use by another worker (pid 1 on vm, in another container or pid namespace)") == true, "\(String(describing: reason))")
+        #expect(try h.report("vm-1-1", a, epoch: 1, value: 0.5)?.prune == false)
+        h.now += 0.5
+        try hello(h, "vm-1-1", pid: 1, host: "vm", process: first, capabilities: ["synthetic"])
+        #expect(!h.take("vm-1-1").contains { if case .refuse = $0 { return true }; return false })
     }
 }
 

@@ -12,6 +12,10 @@ void sweep_line_buffer_stdout(void);
 /// that an earlier one failed: its error flag).
 int sweep_flush_stdout(void);
 
+/// As process 1 of a pid namespace: forwards signals to a child that runs the command,
+/// reaps orphans, and exits with the child's status (returns only in the child).
+void sweep_run_as_init_if_pid_one(void);
+
 /// Makes SIGSEGV, SIGBUS, SIGILL and SIGFPE sent by another process (kill(2)) end this one,
 /// as their default action does; real faults still reach the Swift runtime's backtrace,
 /// which otherwise lets a sent signal return and the process run on.

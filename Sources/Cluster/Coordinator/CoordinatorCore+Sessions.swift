@@ -51,20 +51,22 @@ extension CoordinatorCore {
         if let other = h.running?.study, other != study.name { h.running = nil }
         // A worker is back: the others that went silent with it get a moment more.
         for (t, until) in heldForItsWorker where until > now + returnGraceSeconds { heldForItsWorker[t] = now + returnGraceSeconds }
-        if let old = workers[identity], old.pid != h.pid || old.host != h.host, isConnected(old, now: now) {
+        // Which process it is: trusted only when it names the pid it says it has, and watched
+        // only when this machine can see that process now (see `ProcessIdentity.observed`).
+        let process = h.process.flatMap { $0.pid == h.pid ? $0 : nil }
+        let processKey = WorkerSession.processKey(host: h.host, pid: h.pid, identity: process)
+        // (By process, not by host and pid: two containers on one host name are both pid 1.)
+        if let old = workers[identity], old.process != processKey, isConnected(old, now: now) {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
-            let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
+            let elsewhere = old.pid == h.pid && old.host == h.host ? ", in another container or pid namespace" : ""
+            let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)\(elsewhere)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
             try refuse(identity, reason: reason, event: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }
         // A quarantined id from a new process (a restarted service, a repaired host) is
         // given another chance: its verdict was on the process, and a restart loop of a
         // stable --id (systemd's Restart=always) was quarantined at every hello.
-        // Which process it is: trusted only when it names the pid it says it has, and watched
-        // only when this machine can see that process now (see `ProcessIdentity.observed`).
-        let process = h.process.flatMap { $0.pid == h.pid ? $0 : nil }
-        let processKey = WorkerSession.processKey(host: h.host, pid: h.pid, identity: process)
         if health.liftQuarantine(identity, process: processKey) {
             try tx.liftQuarantine(studyID: study.id, worker: identity)
             try tx.appendEvent(studyID: study.id, kind: .warning, worker: identity,

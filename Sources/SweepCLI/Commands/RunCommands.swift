@@ -490,6 +490,13 @@ struct WorkerCommand: ParsableCommand {
     }
 
     /// `--workers-per-host N`: N worker processes of this command, stopped together.
+    /// `HOST-PID-XXXX`, to which each worker's number is added: with a random part, as a
+    /// single worker's id has (two containers on one host name both run as pid 1, and their
+    /// workers took each other's trials, over and over).
+    static func defaultIDPrefix() -> String {
+        "\(hostShortName())-\(getpid())-\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))"
+    }
+
     private func superviseWorkers() throws {
         installStopSignals()
         var arguments: [String] = []
@@ -506,7 +513,7 @@ struct WorkerCommand: ParsableCommand {
         if let dataCache { arguments += ["--data-cache", dataCache] }
         if quiet { arguments.append("--quiet") }
         let workers = LocalWorkers(logDirectory: nil)
-        try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? "\(hostShortName())-\(getpid())", extraArguments: arguments)
+        try workers.start(count: workersPerHost, endpoint: connect, idPrefix: id ?? Self.defaultIDPrefix(), extraArguments: arguments)
         workers.superviseInBackground { !processStop.isSet }
         StandardStream.error.write("started \(workersPerHost) workers connecting to \(connect)\n")
         while workers.running > 0 {

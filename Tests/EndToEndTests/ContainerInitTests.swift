@@ -1,0 +1,63 @@
+import Foundation
+import SweepTestSupport
+import Testing
+
+/// Sweep as process 1 of a pid namespace, as a container's entry point is: an init forwards
+/// signals to the command and reaps orphans (see CSupport/pid_one.c). `unshare --user
+/// --map-root-user` makes the namespace without privileges.
+@Suite(.serialized) struct ContainerInitTests {
+    /// Orphans of trial programs (a `sleep &` left behind) were re-parented to sweep and never
+    /// reaped: 10 zombies after 5 trials. Each trial's program counts the zombies it sees.
+    @Test func orphansOfTrialProgramsAreReapedWhenSweepIsProcessOne() throws {
+        let h = try SweepHarness("pid-one")
+        defer { h.cleanUp() }
+        let counts = h.path("zombies.txt")
+        let script = try h.write("orphan.sh", """
+            sleep 300 &
+            ( sleep 300 & )
+            grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l >> '\(counts)'
+            echo '{"epoch": 1, "loss": 1.5}' >&"$SWEEP_REPORT_FD"; read -r d <&"$SWEEP_DECISION_FD"; sleep 0.2
+
+            """)
+        let file = try h.write("o.yaml", """
+            study: orph
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(script)]
+            parameters: {x: {uniform: [0, 1]}}
+            sampler: {name: random}
+            pruner: {name: none}
+            budget: {trials: 5, max_epochs: 1}
+            """)
+        let run = try h.run("/usr/bin/unshare", ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", SweepHarness.sweep,
+                                                 "run", file, "--db", h.db, "--workers", "1", "--no-progress"], timeout: 120)
+        #expect(run.status == 0, "\(run.output)")
+        let seen = h.read("zombies.txt").split(separator: "\n").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(seen.count == 5 && seen.allSatisfy { $0 == 0 }, "zombies seen by each trial: \(seen)")
+    }
+
+    /// SIGTERM to process 1 reaches the command: a worker waiting for its coordinator
+    /// stops (exit 0) instead of running on; its status is the init's.
+    @Test func aStopSignalToProcessOneStopsTheCommand() throws {
+        let h = try SweepHarness("pid-one-signal")
+        defer { h.cleanUp() }
+        let outer = try h.start("/usr/bin/unshare", ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", SweepHarness.sweep,
+                                                     "worker", "--connect", "tcp://127.0.0.1:9", "--forever"], log: "worker.log")
+        defer { if outer.isRunning { kill(outer.processIdentifier, SIGKILL) } }
+        // Process 1 of the namespace is unshare's child; the command runs in its child.
+        var found: Int32?
+        for _ in 0..<100 where found == nil {
+            Thread.sleep(forTimeInterval: 0.05)
+            let children = (try? String(contentsOfFile: "/proc/\(outer.processIdentifier)/task/\(outer.processIdentifier)/children", encoding: .utf8)) ?? ""
+            found = children.split(separator: " ").first.flatMap { Int32($0) }
+        }
+        let pidOne = try #require(found)
+        Thread.sleep(forTimeInterval: 1)
+        let commandRuns = ((try? String(contentsOfFile: "/proc/\(pidOne)/task/\(pidOne)/children", encoding: .utf8)) ?? "").split(separator: " ").count == 1
+        #expect(commandRuns, "the command runs in a child of process 1")
+        kill(pidOne, SIGTERM)
+        let deadline = Date().addingTimeInterval(20)
+        while outer.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!outer.isRunning, "stopped by SIGTERM: \(h.read("worker.log"))")
+        if !outer.isRunning { #expect(outer.terminationStatus == 0, "\(h.read("worker.log"))") }
+    }
+}
