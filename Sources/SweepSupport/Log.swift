@@ -43,12 +43,15 @@ public final class Log: Sendable {
         if allowed { log(level, message()) }
     }
 
-    /// Local date and time, `2026-12-07 14:35:02`: workers and coordinators run for days
-    /// (`--forever`, systemd units), where a time of day alone is ambiguous.
+    /// Local date and time with the offset from UTC, `2026-12-07 14:35:02+0100`: workers and
+    /// coordinators run for days (`--forever`, systemd units), where a time of day alone is
+    /// ambiguous, and logs of machines in several time zones are read side by side.
     static func timestamp(_ seconds: time_t = time(nil)) -> String {
         var t = seconds
         var tmv = tm()
         localtime_r(&t, &tmv)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec)
+        let offset = abs(tmv.tm_gmtoff) / 60
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d%@%02d%02d", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec,
+                      tmv.tm_gmtoff < 0 ? "-" : "+", offset / 60, offset % 60)
     }
 }

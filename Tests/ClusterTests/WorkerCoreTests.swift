@@ -245,7 +245,9 @@ func exits(_ actions: [WorkerCore.Action]) -> WorkerSummary? {
     @Test func theSummaryCountsFailedTrialsApart() {
         var h = WorkerHarness { $0.maxTrials = 2 }
         h.runningTrial()
-        _ = h.runner(.forward(.failure(.init(trial: 3, attempt: 1, error: "exit code 1", ready: true))))
+        // Its log names each failure with the error's first line (it said only "running").
+        let failed = h.runner(.forward(.failure(.init(trial: 3, attempt: 1, error: "exit code 1\nTraceback ...", ready: true))))
+        #expect(failed.contains(.log(.warning, "trial 3 attempt 1 failed: exit code 1")), "\(failed)")
         _ = h.receive(.assign(assign(trial: 4)))
         _ = h.runner(.forward(result(4)))
         let out = h.tick()

@@ -793,7 +793,7 @@ extension RetrainTests {
         let c = try h.write("c.yaml", Self.moons(study: "moons-c", extra: "  transfer: {from: \"study:nope/best\", freeze_epochs: 1}", keep: "none"))
         // Every trial failed: the run says so and exits 1.
         let runC = try h.run(["run", c, "--workers", "1", "--db", h.db, "--no-progress"])
-        #expect(runC.status == 1 && runC.output.contains("all 4 trial(s) of study 'moons-c' failed"), "\(runC.output)")
+        #expect(runC.status == 1 && runC.output.contains("all 4 trials of study 'moons-c' failed"), "\(runC.output)")
         let cTrials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "moons-c").id) }
         #expect(cTrials.count == 4)
         #expect(cTrials.allSatisfy { $0.state == .fail && ($0.error ?? "").contains("no study named 'nope'") }, "\(cTrials.map { $0.error ?? "" })")

@@ -150,6 +150,9 @@ import ZeroMQ
         #expect(h.waitFor(timeout: 120) { !coordinator.isRunning }, "\(h.logText("coordinator.log"))")
         let trials = try h.reader().read { q in try q.trials(studyID: try q.requireStudy(named: "fl").id) }
         #expect(trials.count == 6 && trials.allSatisfy { $0.state == .complete })
+        // The coordinator's own log says it too (it said only its start and its end).
+        let log = h.logText("coordinator.log")
+        #expect(log.contains("warning: worker victim on ") && log.contains("sent nothing for") && log.contains("is stale: worker victim"), "\(log)")
     }
 
     /// A symlink to the database is the same study: a second coordinator through it is

@@ -64,7 +64,7 @@ import Testing
             """)
         let r = try s.sweep(["run", file, "--workers", "1", "--db", s.db, "--no-progress"], timeout: 120)
         #expect(r.status == 1, "\(r.output)")
-        #expect(r.output.contains("error: all 3 trial(s) of study 'allfail' failed; the first error: "), "\(r.output)")
+        #expect(r.output.contains("error: all 3 trials of study 'allfail' failed; the first error: "), "\(r.output)")
         let fails = try s.reader().read { q in try q.stateCounts(studyID: try q.requireStudy(named: "allfail").id)[.fail] }
         #expect(fails == 3)
 
@@ -77,7 +77,7 @@ import Testing
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         #expect(Scratch.waitFor(timeout: 120) { !coordinator.isRunning }, "\(s.read("coordinator.log"))")
         #expect(coordinator.terminationStatus == 1, "\(s.read("coordinator.log"))")
-        #expect(s.read("coordinator.log").contains("all 3 trial(s) of study 'allfail2' failed"), "\(s.read("coordinator.log"))")
+        #expect(s.read("coordinator.log").contains("all 3 trials of study 'allfail2' failed"), "\(s.read("coordinator.log"))")
     }
 
     @Test func studyNamesFollowOneRuleEverywhere() throws {

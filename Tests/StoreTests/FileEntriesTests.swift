@@ -38,6 +38,10 @@ struct TemporaryFolderTests {
         #expect(TemporaryFolder.choose(given: "/nonexistent/tmp", usable: { $0 == "/var/tmp" }) == "/var/tmp")
         let relative = FileManager.default.currentDirectoryPath + "/reltmp"
         #expect(TemporaryFolder.choose(given: "reltmp", usable: { $0 == relative }) == relative)
+        // A read-only root with one writable working folder: the working folder, as Python's
+        // tempfile falls back to it.
+        #expect(TemporaryFolder.choose(given: nil, current: "/work/rw", usable: { $0 == "/work/rw" }) == "/work/rw")
+        #expect(TemporaryFolder.choose(given: nil, current: "/work/rw", usable: { $0 == "/usr/tmp" }) == "/usr/tmp")
     }
 }
 

@@ -299,7 +299,7 @@ public final class Coordinator {
                     try core.handBackAll(reason: "the coordinator was interrupted twice", now: now, tx: tx)
                     try core.interrupt(now: now, tx: tx)
                 }
-                log.info("interrupted twice: \(wrote ? "every running trial was handed back" : "the database is locked by another process, so the running trials stay RUNNING") for `\(options.resumeCommand(core.study.name))`")
+                log.info("interrupted twice: \(wrote ? "every running trial was handed back" : "the database is locked by another process, so the running trials stay RUNNING"); continue with `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted twice", started: started)
             }
             if stop.isSet && drainDeadline == nil {
@@ -320,7 +320,7 @@ public final class Coordinator {
                     continue
                 }
                 let running = core.leaseCount
-                log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING") for `\(options.resumeCommand(core.study.name))`")
+                log.info("interrupted: \(running == 0 ? "no trial was running" : "\(running) running trial(s) stay RUNNING, for their workers to finish"); continue with `\(options.resumeCommand(core.study.name))`")
                 return summary(finished: false, reason: "interrupted", started: started)
             }
             // A pruned command trial's output tail comes with its worker's result, just after
@@ -521,6 +521,7 @@ public final class Coordinator {
             for (id, peer, v) in violations { reject(id, peer: peer, v) }
             for (worker, message) in out.deliverable { send(message, to: worker, now: t) }
             unconfirmed.batchAnswered()
+            for line in core.takeNotices() { log.warning("\(line)") }
             // Ticks come at most heartbeat_ms / 4 apart, so checking on ticks misses no beat.
             // (Not once it finished: only log tails were still awaited.)
             if tickDue, !core.finished, let watch = databaseWatch, let change = databaseWatch?.change(now: t) {

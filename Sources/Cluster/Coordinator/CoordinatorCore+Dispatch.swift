@@ -57,7 +57,7 @@ extension CoordinatorCore {
                try stopsAfterInvalidConfiguration(now: now, tx: tx) { break }
         }
         if trials.leased.isEmpty && trials.orphans.isEmpty && (stopsTaking || (!hasBudgetLeft && pending.isEmpty && enqueued.isEmpty && !pausedWorkLeft)) {
-            try finish(reason: stopsTaking ? stopReason : "all \(budgetTrials) trials have ended", now: now, tx: tx, out: &out)
+            try finish(reason: stopsTaking ? stopReason : (budgetTrials == 1 ? "its 1 trial has ended" : "all \(budgetTrials) trials have ended"), now: now, tx: tx, out: &out)
             return
         }
         for worker in idleQueue where workers[worker]?.toldNoWork == false {

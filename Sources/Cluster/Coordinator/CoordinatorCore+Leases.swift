@@ -75,6 +75,7 @@ extension CoordinatorCore {
                          start: AttemptStart = .asLeased, waitForItsWorker: Bool = false, now: Double, tx: StoreTransaction) throws {
         try tx.endAttempt(trialID: trials[trial].rowID, attempt: attempt, outcome: outcome, error: reason, start: start, at: min(endedAt ?? now, now))
         try tx.appendEvent(studyID: study.id, kind: .stale, trialNumber: trial, worker: worker, message: "trial \(trial) (attempt \(attempt)) is stale: \(reason)", at: now)
+        notice("trial \(trial) (attempt \(attempt)) is stale: \(reason)")
         if outcome == .stale { trials.update(trial) { $0.crashes += 1 } }
         let crashes = trials[trial].crashes
         let failure = "its worker died \(crashes) time(s) (\(reason)); the retry limit is \(maxAttempts) attempts"

@@ -98,6 +98,18 @@ final class CoordinatorCore {
     let checkpoints: CheckpointKeeper
     /// Checkpoints that could not be kept, recorded as warnings in the next batch.
     var checkpointWarnings: [(trial: Int, message: String)] = []
+    /// What the coordinator's own log says besides the events (a worker lost, a trial gone
+    /// stale): a log collector saw only the start and the end while workers died. Taken by
+    /// the I/O loop after each batch (``takeNotices()``).
+    private(set) var notices: [String] = []
+    /// The notices since the last call, emptied.
+    func takeNotices() -> [String] {
+        defer { notices.removeAll() }
+        return notices
+    }
+    func notice(_ line: String) {
+        if notices.count < 1000 { notices.append(line) } // (bounded: a flood is cut, not kept)
+    }
     var counters = CoordinatorCounters()
     var finished = false
     /// Interrupted: serve messages, hand out nothing, do not end the study.
@@ -357,6 +369,7 @@ final class CoordinatorCore {
             let what = exited ? "exited (its process, pid \(w.pid) on this machine, is gone)"
                 : "sent nothing for \(String(format: "%.1f", now - w.lastSeen)) s and is considered dead"
             try tx.appendEvent(studyID: study.id, kind: .workerLost, worker: id, message: "worker \(id) on \(w.host) \(what)", at: now)
+            notice("worker \(id) on \(w.host) \(what)")
             let how = exited ? "exited" : "stopped responding"
             // Nobody was heard from since shortly after this worker's last message: everyone
             // went silent together (heartbeats are spread over an interval), the coordinator's

@@ -101,6 +101,7 @@ struct CommandTrial: TrialKind {
             return end
         }
         let child: ChildProcess
+        var oomKillsBefore: Int?
         let checkpoints: CommandCheckpoints
         var resumeEpoch = a.resume?.epoch // the epoch this attempt continues after, if restored
         do {
@@ -122,6 +123,7 @@ struct CommandTrial: TrialKind {
             env["SWEEP_CHECKPOINT_DIR"] = checkpoints.path
             if let resumeEpoch { env["SWEEP_RESUME_EPOCH"] = String(resumeEpoch) }
             end.epochsRun = resumeEpoch ?? 0
+            oomKillsBefore = OOMKills.count()
             child = try ChildProcess(argv: argv, environment: env, directory: task.workingDirectory)
         } catch {
             // Stopped or cancelled while its checkpoint was fetched: handed back, not failed
@@ -477,7 +479,11 @@ struct CommandTrial: TrialKind {
         case nil:
             // (Told to stop after the last epoch, a program may raise as on a prune: completed.)
             if exit.signal != 0 && !toldToStop {
-                end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))" + logs.stderrTail()
+                // SIGKILL from no one here: the kernel's OOM killer, when its count went up meanwhile.
+                let outOfMemory = exit.signal == SIGKILL && OOMKills.count().map { $0 > (oomKillsBefore ?? .max) } == true
+                end.failure = "the program was killed by signal \(exit.signal) (\(Self.signalName(exit.signal)))"
+                    + (outOfMemory ? ": the kernel's OOM killer ended a process meanwhile, so it most likely ran out of memory (see `dmesg`; a container's or cgroup's memory limit counts)" : "")
+                    + logs.stderrTail()
             } else if exit.code != 0 && !toldToStop {
                 end.failure = "the program exited with status \(exit.code)" + logs.stderrTail()
             } else if let value = summary[a.metric] {

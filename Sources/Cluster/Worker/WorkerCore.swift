@@ -450,7 +450,13 @@ struct WorkerCore {
                 current?.running = false
                 if let c = current { lastFinished = (c.study, TrialRef(trial: c.trial, attempt: c.attempt)) }
                 trialsDone += 1
-                if case .failure = message { trialsFailed += 1 }
+                if case .failure(let f) = message {
+                    trialsFailed += 1
+                    // Said in the worker's own log too (a log collector saw only "running"
+                    // lines, then "4 trial(s) done (4 failed)"): the error's first line.
+                    let first = f.error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? f.error
+                    out.append(.log(.warning, "trial \(f.trial) attempt \(f.attempt) failed: \(first.count > 300 ? String(first.prefix(300)) + "..." : first)"))
+                }
                 if let max = options.maxTrials, trialsDone >= max {
                     // The last trial: do not ask for more.
                     message = Self.notReady(message)

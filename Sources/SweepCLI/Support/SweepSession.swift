@@ -216,7 +216,7 @@ struct SweepSession {
             // Every trial failed: nothing was learned, and a script must notice (exit 1).
             // (After an early give-up the error and its output were just printed: not twice.)
             let error = summary.gaveUp ? nil : try reader.read { q in try q.trials(studyID: study.id, states: [.fail], limit: 1).first?.error }
-            throw CommandFailure("all \(p.count(.fail)) trial(s) of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? (summary.gaveUp ? " (above)" : "")); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
+            throw CommandFailure("\(p.count(.fail) == 1 ? "the 1 trial" : "all \(p.count(.fail)) trials") of study '\(study.name)' failed\(error.map { "; the first error: \($0)" } ?? (summary.gaveUp ? " (above)" : "")); see `sweep trials \(study.name) --state FAIL --db \(databasePath)`")
         }
         if summary.dataChanged {
             // (What changed and what to do were just printed.)
