@@ -10,6 +10,8 @@ import Testing
         let sweep = try h.write("s.yaml", syntheticSweep(study: "ok", trials: 3, epochs: 1, sleep: 0))
         #expect(try h.run(["run", sweep, "--db", h.db, "--workers", "1", "--no-progress"]).status == 0)
         let tagged = try h.write("tagged.yaml", "study: x\nsynthetic: !!python/object:os.system {function: sphere}\nbudget: {trials: 1}\n")
+        let fifo = h.path("fifo.yaml")
+        #expect(mkfifo(fifo, 0o600) == 0)
         let escape = try h.write("escape.yaml", "study: \"a\\x1b[31mred\"\nsynthetic: {function: sphere, inputs: {x: {uniform: [0, 1]}}}\nbudget: {trials: 1}\n")
 
         let expectations: [([String], String)] = [
@@ -23,6 +25,9 @@ import Testing
             (["resume", "ok", "--db", h.db, "--add-trials", "-3"], "--add-trials must be >= 0, got -3"),
             (["trials", "ok", "--db", h.db, "--sort", "nosuchmetric"], "cannot sort by 'nosuchmetric': not a metric of study 'ok'; sort by number, value, duration, or one of:"),
             (["validate", h.directory.path], "\(h.directory.path): is a directory; give the sweep file (a .yaml file) itself"),
+            // A pipe or device (`<(gen.py)`, /dev/stdin) said only "cannot read the file".
+            (["validate", "/dev/null"], "/dev/null: is a pipe or device, not a file: a sweep file is read more than once"),
+            (["run", fifo, "--db", h.path("fifo.db")], "fifo.yaml: is a pipe or device, not a file"),
             (["validate", tagged], "tagged.yaml:2:12: YAML tag '!!python/object:os.system' is not supported"),
             // A file's control characters are shown escaped, not sent to the terminal.
             (["validate", escape], "got 'a\\u{1B}[31mred'"),
@@ -371,6 +376,24 @@ import Testing
             .replacingOccurrences(of: "  name: {choice: [alpha, beta]}", with: "  name: {choice: [alpha, beta]}\n  width: {fixed: 3}\n  depth: 5"))
         let out = try h.run(["validate", file])
         #expect(out.status == 0 && out.output.contains("3 searched parameter(s), 1 fixed:") && out.output.contains("  width: fixed 3"), "\(out.output)")
+    }
+
+    /// W&B's log_uniform takes natural-log exponents: bounds written as the values meant
+    /// (`min: 0.0001, max: 0.1`) search [1.0001, 1.105], as in W&B; validate says so.
+    @Test func validateNotesLogUniformBoundsThatLookLikeValues() throws {
+        let h = try SweepHarness("validate-log-uniform")
+        defer { h.cleanUp() }
+        let file = try h.write("w.yaml", """
+            program: t.py
+            method: random
+            metric: {name: loss}
+            parameters:
+              lr: {distribution: log_uniform, min: 0.0001, max: 0.1}
+              wd: {distribution: log_uniform, min: -9.2, max: -2.3}
+            """)
+        let out = try h.run(["validate", file])
+        #expect(out.status == 0 && out.output.contains("note: parameters.lr: log_uniform takes natural-log exponents (as in W&B), so min 1.00e-4 and max 0.1 search [1, 1.105]; for the values themselves write distribution: log_uniform_values"), "\(out.output)")
+        #expect(!out.output.contains("parameters.wd:"), "\(out.output)")
     }
 
     /// An unknown `${...}` inside a longer word of the command is passed on (W&B's agent

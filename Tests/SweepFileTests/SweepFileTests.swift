@@ -297,3 +297,21 @@ func parseError(_ text: String, file: String = "bad.yaml") -> ConfigError? {
         }
     }
 }
+
+/// `sweep convert wandb` writes text that reads back as number-like text quoted: `1_000`,
+/// `0o7`, `0b11`, `0x_1F`, `1:30` were written plain and came back as numbers.
+@Suite struct ConvertedTextTests {
+    @Test func textThatReadsAsANumberIsQuotedInTheConversion() throws {
+        let words = ["1_000", "0o7", "0b11", "0x_1F", "1__0", "1:30", "tRuE", "-0", "1e400", ".nAn", "plain"]
+        let text = """
+            program: t.py
+            method: grid
+            metric: {name: loss}
+            parameters:
+              a: {values: [\(words.map { "\"\($0)\"" }.joined(separator: ", "))]}
+            """
+        let space = try convertedSpace(text, file: "w.yaml")
+        guard case .categorical(let choices, _)? = space.parameter(named: "a")?.distribution else { Issue.record("not a choice"); return }
+        #expect(choices == words.map(ParamValue.string), "\(choices)")
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Search
 import SweepFile
 import Training
@@ -42,6 +43,7 @@ struct Validate: ParsableCommand {
                 print(TextTable.oneLine("note: command[\(i)]: \(unknown) is not a Sweep macro: the program gets it as written (as W&B's agent passes it)"))
             }
             if let note = d.rungEpochsNote { print("note: " + note) }
+            if WandBSweep.isWandB(root) { for note in Self.logUniformNotes(root["parameters"]) { print(TextTable.oneLine("note: " + note)) } }
             // The data every trial reads (loaded once by the check above: the loader caches it).
             if let config = d.sharedDataConfig, let dataset = try DataPreflight.load(config, file: file, node: d.template["data"]) {
                 print(Self.dataLine(dataset))
@@ -61,6 +63,22 @@ struct Validate: ParsableCommand {
               choices.contains(where: { if case .bool = $0 { true } else { false } }),
               choices.contains(where: { if case .string = $0 { true } else { false } }) else { return nil }
         return "the choices of \(p.name) mix text with true/false: YAML reads an unquoted yes, no, on or off as true or false (as W&B's PyYAML does); quote them ('yes') to keep them text"
+    }
+
+    /// W&B's `log_uniform` takes natural-log exponents: `min: 0.0001, max: 0.1`, written as
+    /// the values meant, searches [1.0001, 1.105] (as W&B does). Said when both bounds lie in
+    /// [0, 1], where exponents are rarely meant.
+    static func logUniformNotes(_ parameters: ConfigNode?, prefix: String = "") -> [String] {
+        var notes: [String] = []
+        for e in parameters?.entries ?? [] {
+            let name = prefix + e.key
+            if let nested = e.value["parameters"] { notes += logUniformNotes(nested, prefix: name + "."); continue }
+            guard case .string(let dist)? = e.value["distribution"]?.value, ["log_uniform", "q_log_uniform", "inv_log_uniform"].contains(dist),
+                  let low = e.value["min"]?.number, let high = e.value["max"]?.number, low >= 0, high <= 1 else { continue }
+            let (a, b) = dist == "inv_log_uniform" ? (exp(-high), exp(-low)) : (exp(low), exp(high))
+            notes.append("parameters.\(name): \(dist) takes natural-log exponents (as in W&B), so min \(Fmt.value(low)) and max \(Fmt.value(high)) search [\(Fmt.value(a)), \(Fmt.value(b))]; for the values themselves write distribution: \(dist)_values")
+        }
+        return notes
     }
 
     /// The split sizes, sample shape and classes of the data a file reads.

@@ -69,6 +69,12 @@ extension ConfigNode {
         }
     }
 
+    /// Whether `s` written plain is read back as that text (`1_000`, `0o7`, `0x_1F` are
+    /// numbers, `1:30` is refused: `sweep convert` wrote them plain, and they changed type).
+    private static func readsBackAsText(_ s: String) -> Bool {
+        (try? YAMLReader.parse("k: " + s))?["k"]?.value == .string(s)
+    }
+
     /// A string as a YAML scalar: plain when that reads back as the same string, else quoted.
     static func scalarText(_ s: String) -> String {
         let special = Set(":{}[],#&*!|>'\"%@`\\")
@@ -76,6 +82,7 @@ extension ConfigNode {
         let looksNumeric = Double(s) != nil || s.hasPrefix(".") || s.lowercased().hasSuffix("inf") || s.lowercased() == ".nan"
         let plain = !s.contains(where: { special.contains($0) || $0.isNewline }) && !reserved.contains(s.lowercased()) && !looksNumeric
             && s.first?.isWhitespace != true && s.last?.isWhitespace != true && !s.hasPrefix("-") && !s.hasPrefix("?") && !s.contains("${")
+            && readsBackAsText(s)
         if plain { return s }
         var out = "\""
         for c in s.unicodeScalars {

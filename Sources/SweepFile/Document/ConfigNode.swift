@@ -126,7 +126,7 @@ extension ConfigNode {
 
 extension ConfigNode {
     /// The value as a number, for ints and doubles.
-    var number: Double? {
+    public var number: Double? {
         switch value {
         case .int(let i): return Double(i)
         case .double(let d): return d

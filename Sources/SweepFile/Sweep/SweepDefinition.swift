@@ -109,6 +109,12 @@ public struct SweepDefinition: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
         if isDirectory.boolValue { throw fail("is a directory; give the sweep file (a .yaml file) itself") }
+        // A pipe (`<(gen.py)`, /dev/stdin, a FIFO) said only "cannot read the file": a
+        // study's file is read more than once, and its program is found beside it.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw fail("is a pipe or device, not a file: a sweep file is read more than once and the paths in it are taken from its folder; write it to a file first (python3 gen.py > sweep.yaml)")
+        }
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > SweepFileLimits.maxFileBytes {
             throw fail(YAMLReader.tooLarge(size))
         }
