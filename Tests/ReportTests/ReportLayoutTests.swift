@@ -114,6 +114,11 @@ import Testing
         #expect(Fmt.value(nil) == "-")
         #expect(Fmt.param(.double(1.5e-5)) == "1.50e-5")
         #expect(Fmt.param(.string("adam")) == "adam")
+        // Text that would pass for a number, a flag or null is quoted: "1" beside 1 looked alike.
+        #expect(Fmt.param(.string("1")) == "\"1\"" && Fmt.param(.int(1)) == "1" && Fmt.param(.double(1)) == "1")
+        #expect(Fmt.param(.string("null")) == "\"null\"" && Fmt.param(.null) == "null")
+        #expect(Fmt.param(.string("True")) == "\"True\"" && Fmt.param(.bool(true)) == "true")
+        #expect(Fmt.param(.string("")) == "\"\"" && Fmt.param(.string(" a ")) == "\" a \"" && Fmt.param(.string("1e-3x")) == "1e-3x")
     }
 
     @Test func bestAndTrialsPrintSmallValuesDistinguishably() throws {

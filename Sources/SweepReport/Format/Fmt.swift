@@ -22,10 +22,21 @@ public enum Fmt {
         return String(format: "%.4g", v)
     }
 
-    /// A parameter value: numbers as `value`, choices and flags as written in the sweep file.
+    /// A parameter value: numbers as `value`, choices and flags as written in the sweep file;
+    /// text that would read as a number, a flag or null in quotes (`"1"` beside `1`, `"null"`
+    /// beside `null`: a table showed both alike, and `enqueue` did not say which it queued).
     public static func param(_ v: ParamValue) -> String {
-        if case .double(let d) = v { return value(d) }
-        return v.description
+        switch v {
+        case .double(let d): return value(d)
+        case .string(let s) where readsAsAnotherKind(s): return "\"" + s + "\""
+        default: return v.description
+        }
+    }
+
+    /// Whether `text` shown bare would look like a number, a flag, null or nothing.
+    static func readsAsAnotherKind(_ text: String) -> Bool {
+        guard let first = text.first, let last = text.last, !first.isWhitespace, !last.isWhitespace else { return true }
+        return Double(text) != nil || ["true", "false", "null", "none", "nil", "yes", "no", "on", "off", "~"].contains(text.lowercased())
     }
 
     /// Trials toward the budget: `12/50`; without a budget (a W&B sweep without `run_cap`,
