@@ -753,6 +753,24 @@ input, select, button { font: inherit; font-size: 13px; }
           axisLeft(svg, y, L, L - 7);
           box.appendChild(svg);
         });
+        // A PBT member: its schedules and exploit steps (values already formatted).
+        $("lineage-part").hidden = !d.lineage;
+        if (d.lineage) {
+          var lt = $("lineage-table").tBodies[0], et = $("exploit-table").tBodies[0];
+          clear(lt); clear(et);
+          [["as trained", d.lineage.schedule], ["effective", d.lineage.effectiveSchedule]].forEach(function (kind) {
+            kind[1].forEach(function (s) {
+              var tr = el("tr");
+              [[kind[0], ""], [s.firstEpoch + "–" + s.lastEpoch, "num"], [String(s.trial), "num"], [s.params, "param"]].forEach(function (c) { tr.appendChild(el("td", { "class": c[1] }, c[0])); });
+              lt.appendChild(tr);
+            });
+          });
+          d.lineage.steps.forEach(function (s) {
+            var tr = el("tr");
+            [[String(s.epoch), "num"], [String(s.sourceTrial), "num"], [String(s.sourceEpoch), "num"], [s.changes, ""]].forEach(function (c) { tr.appendChild(el("td", { "class": c[1] }, c[0])); });
+            et.appendChild(tr);
+          });
+        }
         var at = $("attempts-table").tBodies[0];
         clear(at);
         $("log-note").hidden = !d.attempts.some(function (a) { return a.log; });

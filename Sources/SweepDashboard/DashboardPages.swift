@@ -61,6 +61,10 @@ enum DashboardPages {
         <section class="part"><h2>Attempts</h2><div class="table-wrap"><table class="data" id="attempts-table"><thead><tr>
         <th class="num">attempt</th><th>worker</th><th>started</th><th class="num">duration</th><th>outcome</th><th>error</th></tr></thead><tbody></tbody></table></div>
         <p class="caption" id="log-note" hidden>The end of the program's output, as the store kept it, is shown under its attempt.</p></section>
+        <section class="part" id="lineage-part" hidden><h2>PBT lineage</h2>
+        <p class="caption">The epochs this member trained with which parameters, the checkpoints it continued from, and the schedule its final weights went through.</p>
+        <div class="table-wrap"><table class="data" id="lineage-table"><thead><tr><th>schedule</th><th class="num">epochs</th><th class="num">trial</th><th>parameters</th></tr></thead><tbody></tbody></table></div>
+        <div class="table-wrap"><table class="data" id="exploit-table"><thead><tr><th class="num">epoch</th><th class="num">from trial</th><th class="num">its epoch</th><th>changes</th></tr></thead><tbody></tbody></table></div></section>
         """)
     }
 

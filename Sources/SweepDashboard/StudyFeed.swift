@@ -237,9 +237,12 @@ final class StudyFeed: Sendable {
             return try cached("trial:\(name):\(number)") {
                 try Self.encode(try read { q -> TrialDetail in
                     guard let s = try q.study(named: name), let t = try q.trial(studyID: s.id, number: number) else { throw Missing() }
+                    let steps = try q.lineage(studyID: s.id)
+                    let members = steps.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try q.trials(studyID: s.id).map { ($0.number, $0.params) })
                     return TrialDetail(study: s.name, metric: s.definition.metric, trial: Trial(t),
                                        reports: try q.intermediates(trialID: t.id).map(Report.init),
-                                       attempts: try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0, withLog: true) })
+                                       attempts: try q.attempts(trialID: t.id).map { Attempt(trial: t.number, $0, withLog: true) },
+                                       lineage: Lineage(member: t, steps: steps, params: members, names: s.definition.space.parameters.map(\.name)))
                 })
             }
         } catch is Missing { return nil }
@@ -431,5 +434,34 @@ final class StudyFeed: Sendable {
 
     struct TrialDetail: Encodable {
         var study: String, metric: String, trial: Trial, reports: [Report], attempts: [Attempt]
+        /// A Population Based Training member's lineage, as `sweep show` gives it (nil: none).
+        var lineage: Lineage?
+    }
+
+    /// A PBT member's schedule, exploit steps and effective schedule, values as text (as
+    /// the tables show them). The trial page showed none of it.
+    struct Lineage: Encodable {
+        struct Segment: Encodable { var firstEpoch: Int, lastEpoch: Int, trial: Int, params: String }
+        struct Step: Encodable { var epoch: Int, sourceTrial: Int, sourceEpoch: Int, changes: String }
+        var schedule: [Segment], steps: [Step], effectiveSchedule: [Segment]
+
+        init?(member: TrialRecord, steps all: [LineageStep], params: [Int: Params], names: [String]) {
+            guard !all.isEmpty else { return nil }
+            let lineage = PopulationLineage(steps: all, currentParams: params)
+            let epochs = max(member.epochs, 0)
+            func segments(_ list: [ScheduleSegment]) -> [Segment] {
+                list.map { s in
+                    Segment(firstEpoch: s.firstEpoch, lastEpoch: s.lastEpoch, trial: s.member,
+                            params: names.compactMap { n in s.params[n].map { "\(n) = \(Fmt.param($0))" } }.joined(separator: ", "))
+                }
+            }
+            schedule = segments(lineage.ownSchedule(of: member.number, through: epochs))
+            steps = lineage.steps(of: member.number).map { step in
+                Step(epoch: step.epoch, sourceTrial: step.source, sourceEpoch: step.sourceEpoch, changes: lineage.changes(of: step).map { c in
+                    "\(c.name): \(c.copied.map(Fmt.param) ?? "unset") → \(c.value.map(Fmt.param) ?? "unset") (\(c.change); before: \(c.before.map(Fmt.param) ?? "unset"))"
+                }.joined(separator: "; "))
+            }
+            effectiveSchedule = segments(lineage.effectiveSchedule(of: member.number, through: epochs))
+        }
     }
 }

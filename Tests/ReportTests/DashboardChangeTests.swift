@@ -314,3 +314,28 @@ import Testing
         #expect(summary["best"] as? Double == 1 && summary["bestTrial"] as? Int == n - 1)
     }
 }
+
+extension DashboardChangeTests {
+    /// A PBT member's page shows its exploit steps (the dashboard had them only among the
+    /// study's report plots); a trial of a study without lineage shows no such section.
+    @Test func aMembersPageShowsItsLineage() throws {
+        let s = try Scratch("dashboard-member-lineage")
+        defer { s.cleanUp() }
+        let (store, study, _) = try DashboardIncrementalTests.makeStudy(s, trials: 3)
+        try store.write { tx in
+            _ = try tx.recordLineage(studyID: study, LineageStep(sequence: 0, member: 2, epoch: 4, source: 1, sourceEpoch: 4, oldParams: ["x": .double(0.02)],
+                                                                 params: ["x": .double(0.012)], changes: ["x": "x1.2"]), at: 3000)
+        }
+        let (server, port) = try DashboardTests.startWithDashboard(s, ["dashboard", "--db", s.db, "--bind", "127.0.0.1:0"], log: "dashboard.log")
+        defer { if server.isRunning { server.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        let browser = try BrowserSession(scratch: s).run([
+            ["do": "open", "url": base + "/trial?study=inc&n=2"], ["do": "wait", "seconds": 1.5],
+            ["do": "eval", "name": "shown", "js": "!document.getElementById('lineage-part').hidden"],
+            ["do": "eval", "name": "steps", "js": "Array.prototype.map.call(document.querySelectorAll('#exploit-table tbody td'), function (e) { return e.textContent; })"],
+        ], screenshots: DashboardTests.screenshots)
+        #expect(browser.errors.isEmpty, "\(browser.errors)")
+        #expect(browser.values["shown"] as? Bool == true)
+        #expect(browser.values["steps"] as? [String] == ["4", "1", "4", "x: 0.01 → 0.012 (x1.2; before: 0.02)"], "\(browser.values["steps"] ?? "")")
+    }
+}

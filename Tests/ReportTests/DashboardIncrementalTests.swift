@@ -284,6 +284,7 @@ extension DashboardIncrementalTests {
         let feed = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
         let before = try #require(try feed.figures("inc"))
         #expect(!before.contains("id=\"lineage\"") && before.contains("section class=\"part fig\""))
+        #expect(try Self.object(try #require(try feed.trial("inc", number: 2)))["lineage"] == nil, "no lineage without PBT")
         try store.write { tx in
             _ = try tx.recordLineage(studyID: study, LineageStep(sequence: 0, member: 2, epoch: 4, source: 1, sourceEpoch: 4, oldParams: ["x": .double(0.02)],
                                                                  params: ["x": .double(0.012)], changes: ["x": "x1.2"]), at: 3000)
@@ -291,6 +292,16 @@ extension DashboardIncrementalTests {
         let after = try #require(try StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0).figures("inc"))
         #expect(after.contains("id=\"lineage-table\"") && after.contains("id=\"schedules-table\""), "\(after.suffix(2000))")
         #expect(after.contains("<td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">4</td><td>x: 0.01 → 0.012 (x1.2; before: 0.02)</td>"), "\(after.suffix(1500))")
+        // The member's own page has its lineage too (it had parameters, curves and attempts only).
+        let fresh = StudyFeed(databasePath: s.db, maxAge: 0, costFactor: 0)
+        let member = try Self.object(try #require(try fresh.trial("inc", number: 2)))
+        let lineage = try #require(member["lineage"] as? [String: Any], "\(member.keys)")
+        let steps = lineage["steps"] as? [[String: Any]] ?? []
+        #expect(steps.count == 1 && steps.first?["sourceTrial"] as? Int == 1 && steps.first?["changes"] as? String == "x: 0.01 → 0.012 (x1.2; before: 0.02)", "\(lineage)")
+        // (The fixture's trials record no epochs: no schedule segments, but the lists are there.)
+        #expect(lineage["effectiveSchedule"] is [Any] && lineage["schedule"] is [Any], "\(lineage)")
+        let other = try Self.object(try #require(try fresh.trial("inc", number: 0)))
+        #expect(((other["lineage"] as? [String: Any])?["steps"] as? [Any])?.count == 0, "\(other)")
     }
 }
 
