@@ -60,4 +60,37 @@ import Testing
         #expect(!outer.isRunning, "stopped by SIGTERM: \(h.read("worker.log"))")
         if !outer.isRunning { #expect(outer.terminationStatus == 0, "\(h.read("worker.log"))") }
     }
+
+    /// The init's status is the command's: 128 + N when signal N killed it. With
+    /// SWEEP_NO_INIT set, process 1 runs the command itself (no child).
+    @Test func theInitExitsWithTheCommandsStatusAndCanBeTurnedOff() throws {
+        let h = try SweepHarness("pid-one-status")
+        defer { h.cleanUp() }
+        func start(_ environment: [String: String]) throws -> (Process, Int32) {
+            let outer = try h.start("/usr/bin/unshare", ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", SweepHarness.sweep,
+                                                         "worker", "--connect", "tcp://127.0.0.1:9", "--forever"], log: "w.log", environment: environment)
+            var found: Int32?
+            for _ in 0..<100 where found == nil {
+                Thread.sleep(forTimeInterval: 0.05)
+                let children = (try? String(contentsOfFile: "/proc/\(outer.processIdentifier)/task/\(outer.processIdentifier)/children", encoding: .utf8)) ?? ""
+                found = children.split(separator: " ").first.flatMap { Int32($0) }
+            }
+            return (outer, try #require(found))
+        }
+        let (outer, pidOne) = try start([:])
+        defer { if outer.isRunning { kill(outer.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        let command = try #require(((try? String(contentsOfFile: "/proc/\(pidOne)/task/\(pidOne)/children", encoding: .utf8)) ?? "").split(separator: " ").first.flatMap { Int32($0) })
+        kill(command, SIGKILL)
+        outer.waitUntilExit()
+        #expect(outer.terminationStatus == 128 + SIGKILL)
+        let (plain, plainOne) = try start(["SWEEP_NO_INIT": "1"])
+        defer { if plain.isRunning { kill(plain.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        let children = ((try? String(contentsOfFile: "/proc/\(plainOne)/task/\(plainOne)/children", encoding: .utf8)) ?? "").split(separator: " ")
+        #expect(children.isEmpty, "no init: process 1 is the worker itself")
+        kill(plainOne, SIGTERM)
+        plain.waitUntilExit()
+        #expect(plain.terminationStatus == 0, "\(h.read("w.log"))")
+    }
 }

@@ -30,6 +30,33 @@ import Testing
         #expect(CommandMacros.unknownMacro(in: "${envvar:HOME}") == nil && CommandMacros.unknownMacro(in: "${args_no_equals}") == nil)
     }
 
+    /// Hydra's forms write values in Hydra's override grammar (a Python literal was read as
+    /// the text 'None', or failed Hydra's parser: `{'name': 'step'}`, `x=y`, `a,b`).
+    @Test func hydraMacrosWriteHydrasGrammar() {
+        let values: [(ParamValue, String)] = [
+            (.null, "null"), (.bool(true), "true"), (.int(3), "3"), (.double(1e-5), "1e-05"), (.double(100), "100.0"),
+            (.string("adam"), "adam"), (.string("runs/a_b-1.5"), "runs/a_b-1.5"), (.string("x=y"), "'x=y'"), (.string("a,b"), "'a,b'"),
+            (.string("leaky relu"), "'leaky relu'"), (.string("null"), "'null'"), (.string("yes"), "'yes'"), (.string("1e3"), "'1e3'"),
+            (.string("my run: #1 'quoted'"), #"'my run: #1 \'quoted\''"#), (.string(#"a\b\"#), #"'a\b\\'"#), (.string("${x}"), #"'\${x}'"#),
+            (.list([.int(64), .int(32)]), "[64,32]"), (.dict(["name": .string("step"), "gamma": .double(0.5)]), "{gamma:0.5,name:step}"),
+        ]
+        for (value, text) in values { #expect(CommandMacros.hydraText(value) == text, "\(value)") }
+        let c = CommandMacros.Context(program: nil, arguments: [.init(name: "m", value: .null), .init(name: "s", value: .string("x=y"))], trial: 0, seed: 1,
+                                      argsJSONFile: "", interpreter: "python3")
+        #expect(CommandMacros.expand(["${args_override_hydra}"], c) == ["++m=null", "++s='x=y'"])
+        #expect(CommandMacros.expand(["${args_append_hydra}"], c) == ["+m=null", "+s='x=y'"])
+    }
+
+    /// An element naming an inactive parameter is left out, as the list macros leave the
+    /// parameter out (the program got the text `${param:momentum}`); `${envvar:NAME}` reads
+    /// the program's environment when the worker gives it (SWEEP_TRIAL was empty).
+    @Test func anInactiveParameterDropsItsElementAndEnvvarReadsTheProgramsEnvironment() {
+        #expect(CommandMacros.expand(["a", "${param:momentum}", "--m=${param:momentum}", "--opt=${param:opt}"], context()) == ["a", "--opt=sgd"])
+        var c = context()
+        c.environment = ["SWEEP_TRIAL": "7", "DATA": "/d"]
+        #expect(CommandMacros.expand(["run${envvar:SWEEP_TRIAL}", "${envvar:DATA}/x", "${envvar:HOME}"], c) == ["run7", "/d/x", ""])
+    }
+
     /// As W&B's agent (`str(c)` of each element): numbers and flags in the command are the
     /// text Python gives them (`- 10` was refused); an unknown `${...}` inside a longer
     /// word goes to the program as written (Hydra's `${now:...}` was refused).

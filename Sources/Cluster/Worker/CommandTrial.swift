@@ -55,19 +55,6 @@ struct CommandTrial: TrialKind {
         if !logs.isWritable {
             log.limited(.warning, key: "log-dir", "cannot write command logs under \(options.logDirectory) (--log-dir)\(logs.openFailure.map { ": \($0)" } ?? ""): the programs' output is not kept there, only its last 4,000 characters with the trial")
         }
-        let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
-                                                             argsJSONFile: logs.argsFile, interpreter: CommandMacros.hostInterpreter, style: task.style))
-        // ${args_json_file}: as ${args_json}, written only for a command that names it (a
-        // third file per attempt otherwise: 18,000 files for 6,000 trials). A program that
-        // reads it fails without it (it read FileNotFoundError on a full disk): the attempt
-        // fails saying why.
-        if task.command.contains(where: { $0.contains("${args_json_file}") }), let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)) {
-            end.failure = "the parameters for ${args_json_file}: \(why)"
-            logs.finish(note: nil)
-            return end
-        }
-        log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(ShellCommand.quoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
-
         var env = ProcessInfo.processInfo.environment
         // The worker's share of the cores for every threading library, as Ray Tune sets
         // OMP_NUM_THREADS: PyTorch, MKL and numexpr took every core each, N trials x N
@@ -92,6 +79,22 @@ struct CommandTrial: TrialKind {
         env["SWEEP_METRIC"] = a.metric
         env["SWEEP_MAX_EPOCHS"] = String(session.lastEpoch)
         if let guardian { env[ProcessGuardian.variable] = guardian.token }
+
+        // (After the environment: `${envvar:NAME}` reads the program's, SWEEP_TRIAL and the
+        // sweep file's `environment:` included.)
+        let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: a.trial, seed: a.seed,
+                                                             argsJSONFile: logs.argsFile, interpreter: CommandMacros.hostInterpreter, style: task.style,
+                                                             environment: env))
+        // ${args_json_file}: as ${args_json}, written only for a command that names it (a
+        // third file per attempt otherwise: 18,000 files for 6,000 trials). A program that
+        // reads it fails without it (it read FileNotFoundError on a full disk): the attempt
+        // fails saying why.
+        if task.command.contains(where: { $0.contains("${args_json_file}") }), let why = logs.writeArgs(CommandMacros.nestedJSON(task.arguments)) {
+            end.failure = "the parameters for ${args_json_file}: \(why)"
+            logs.finish(note: nil)
+            return end
+        }
+        log.info("trial \(a.trial) attempt \(a.attempt): running \(argv.map(ShellCommand.quoted).joined(separator: " "))\(task.workingDirectory.map { " in \($0)" } ?? "")")
 
         var isDirectory: ObjCBool = false
         if let d = task.workingDirectory, !(FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory) && isDirectory.boolValue) {

@@ -10,6 +10,10 @@ enum ProgramFailureHint {
         if stderr.contains("No module named 'sweep_client'") {
             return "the Python client is not installed where this worker runs: `pip install ./clients/python` of the Sweep repository, into the interpreter the command runs (docs/commands.md)"
         }
+        // argparse's store_true flag given `--flag=True` by ${args}.
+        if stderr.contains("ignored explicit argument 'True'") || stderr.contains("ignored explicit argument 'False'") {
+            return "the program takes a flag without a value (argparse's store_true), which ${args} passes as --flag=True: put ${args_no_boolean_flags} in the command instead, which passes --flag when true and leaves it out when false (docs/commands.md)"
+        }
         if stderr.contains("No module named 'wandb'") {
             return "the program imports wandb: under Sweep a W&B script imports the Python client in its place, `import sweep_client as wandb` (`pip install ./clients/python`; docs/commands.md)"
         }

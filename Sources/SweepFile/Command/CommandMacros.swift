@@ -30,9 +30,13 @@ public enum CommandMacros {
         public var interpreter: String
         /// How the list macros pass nested parameters.
         public var style: CommandTask.ArgumentStyle
+        /// The program's environment, which `${envvar:NAME}` reads (nil: this process's):
+        /// `${envvar:SWEEP_TRIAL}` and the sweep file's `environment:` were empty.
+        public var environment: [String: String]?
 
         public init(program: String?, arguments: [CommandTask.Argument], trial: Int, seed: UInt64, argsJSONFile: String, interpreter: String,
-                    style: CommandTask.ArgumentStyle = .dotted) {
+                    style: CommandTask.ArgumentStyle = .dotted, environment: [String: String]? = nil) {
+            self.environment = environment
             self.program = program
             self.arguments = arguments
             self.style = style
@@ -99,19 +103,62 @@ public enum CommandMacros {
             case "${args_no_equals}":
                 argv += passed.flatMap { ["--\($0.name)", text($0.value)] }
             case "${args_append_hydra}":
-                argv += passed.map { "+\($0.name)=\(text($0.value))" }
+                argv += passed.map { "+\($0.name)=\(hydraText($0.value))" }
             case "${args_override_hydra}":
-                argv += passed.map { "++\($0.name)=\(text($0.value))" }
+                argv += passed.map { "++\($0.name)=\(hydraText($0.value))" }
             case "${args_no_boolean_flags}":
                 argv += passed.compactMap { a in
                     if case .bool(let b) = a.value { return b ? "--\(a.name)" : nil }
                     return "--\(a.name)=\(text(a.value))"
                 }
             default:
+                // An element naming an inactive parameter (`--momentum=${param:momentum}` while
+                // the optimizer is sgd) is left out, as the list macros leave the parameter out:
+                // the program got the text `${param:momentum}`.
+                if parameterNames(in: part).contains(where: { name in !c.arguments.contains { $0.name == name } }) { continue }
                 argv.append(substitute(part, c))
             }
         }
         return argv
+    }
+
+    /// A value in Hydra's override grammar: `null`, `true`, numbers, `[64,32]`, `{name:step}`,
+    /// and text quoted when Hydra would read it otherwise (`'x=y'`, `'a,b'`, `'null'`). The
+    /// Python literals of the other macros were read by Hydra as the text `'None'`, or
+    /// failed its parser (`{'name': 'step'}`, `x=y`).
+    public static func hydraText(_ v: ParamValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int, .double: return pythonLiteral(v)
+        case .list(let items): return "[" + items.map(hydraText).joined(separator: ",") + "]"
+        case .dict(let members): return "{" + members.keys.sorted().map { hydraText(.string($0)) + ":" + hydraText(members[$0]!) }.joined(separator: ",") + "}"
+        case .string(let s):
+            let bare = s.first.map { $0.isLetter || $0 == "_" || $0 == "/" } == true
+                && s.allSatisfy { $0.isLetter || $0.isNumber || "_-./".contains($0) }
+                && !["true", "false", "null", "none", "nan", "inf", "yes", "no", "on", "off"].contains(s.lowercased())
+            if bare { return s }
+            // Quoted: a quote escaped, backslashes before a quote or the end doubled, and an
+            // interpolation `${` escaped (OmegaConf resolves it inside quotes too).
+            let chars = Array(s)
+            var out = "'"
+            var i = 0
+            while i < chars.count {
+                if chars[i] == "\\" {
+                    var n = 0
+                    while i < chars.count, chars[i] == "\\" { n += 1; i += 1 }
+                    out += String(repeating: "\\", count: i == chars.count || chars[i] == "'" ? 2 * n : n)
+                    continue
+                }
+                switch chars[i] {
+                case "'": out += "\\'"
+                case "$" where i + 1 < chars.count && chars[i + 1] == "{": out += "\\$"
+                default: out.append(chars[i])
+                }
+                i += 1
+            }
+            return out + "'"
+        }
     }
 
     /// `part` with its macros replaced, in one pass from left to right: what a macro gives
@@ -151,8 +198,8 @@ public enum CommandMacros {
                 let parameter = name.dropFirst("param:".count)
                 return c.arguments.first { $0.name == parameter }.map { text($0.value) }
             }
-            // W&B's `${envvar:NAME}`: the worker's environment (empty when unset).
-            if name.hasPrefix("envvar:") { return ProcessInfo.processInfo.environment[String(name.dropFirst("envvar:".count))] ?? "" }
+            // W&B's `${envvar:NAME}`: the program's environment (empty when unset).
+            if name.hasPrefix("envvar:") { return (c.environment ?? ProcessInfo.processInfo.environment)[String(name.dropFirst("envvar:".count))] ?? "" }
             return nil
         }
     }

@@ -126,15 +126,17 @@ public enum YAMLReader {
         let m = mark(node.mark)
         switch node {
         case .scalar(let scalar):
-            if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file) }
+            if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file, strict: strict) }
             if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
             if node.null != nil { return ConfigNode(.null, mark: m) }
-            if node.bool != nil {
-                if let b = Self.plainBool(scalar.string) { return ConfigNode(.bool(b), mark: m) }
+            // (A stored study's file is read as when it began: `tRuE` was a flag, `-0` the
+            // float -0.0 and `.nAn` NaN then; reading them anew changed its search space.)
+            if let flag = node.bool {
+                if let b = Self.plainBool(scalar.string) ?? (strict ? nil : flag) { return ConfigNode(.bool(b), mark: m) }
                 return ConfigNode(.string(scalar.string), mark: m)
             }
             // `-0` and `+0` are the integer 0 to YAML (Yams read them as floats: --d=-0.0).
-            if scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
+            if strict, scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
             // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
             // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
             // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
@@ -162,7 +164,11 @@ public enum YAMLReader {
             // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
             // (as PyYAML, and so W&B, reads them), though Double() takes them.
             if let d = node.float {
-                if d.isFinite { return ConfigNode(.double(d), mark: m) }
+                // YAML 1.1's base-60 float (`1:30.5` is 90.5 to PyYAML) is text in YAML 1.2.
+                if strict, scalar.string.contains(":") {
+                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(d) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(d)")
+                }
+                if d.isFinite || (!strict && scalar.string.contains(".")) { return ConfigNode(.double(d), mark: m) }
                 // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
                 let word = scalar.string.drop { $0 == "-" || $0 == "+" }
                 if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }
@@ -244,7 +250,7 @@ public enum YAMLReader {
 
     /// A scalar with an explicit core-schema tag, read as the tag says (`!!float 1e-5`,
     /// `!!str 3`); a value the tag cannot take is an error at its place.
-    private static func tagged(_ text: String, _ tag: YAMLEventScan.ScalarTag, mark m: SourceMark, path: ConfigPath, file: String?) throws(ConfigError) -> ConfigNode {
+    private static func tagged(_ text: String, _ tag: YAMLEventScan.ScalarTag, mark m: SourceMark, path: ConfigPath, file: String?, strict: Bool) throws(ConfigError) -> ConfigNode {
         let plain = text.trimmingCharacters(in: .whitespaces)
         func refuse(_ what: String) -> ConfigError {
             ConfigError(file: file, mark: m, path: path, message: "'\(text)' tagged !!\(tag.rawValue) is not \(what)")
@@ -257,6 +263,10 @@ public enum YAMLReader {
             guard let d = Double(plain.replacingOccurrences(of: "_", with: "")), d.isFinite else { throw refuse("a finite number") }
             return ConfigNode(.double(d), mark: m)
         case .int:
+            // (`!!int 010` is 8 to PyYAML and 10 to YAML 1.2, as a plain `010` is.)
+            if strict, Self.isLeadingZeroOctal(plain) {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(text)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero")
+            }
             guard let i = Self.wholeNumber(plain) else { throw refuse("a whole number") }
             return ConfigNode(.int(i), mark: m)
         case .bool:

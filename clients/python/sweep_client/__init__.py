@@ -30,7 +30,6 @@ import atexit
 import contextlib
 import errno
 import fcntl
-import fnmatch
 import json
 import os
 import select
@@ -40,9 +39,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+import types
+from collections.abc import Mapping, Sequence
 
-__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "get_checkpoint", "init", "Run", "Config", "Summary"]
+__all__ = ["params", "report", "pruned", "in_sweep", "checkpoint_dir", "get_checkpoint", "Checkpoint", "init", "Run", "Config", "Summary"]
 
 __version__ = "0.1.0"
 
@@ -193,31 +193,54 @@ def get_checkpoint():
     return None
 
 
+def _is_checkpoint(value):
+    """Whether a report's `checkpoint=` is a checkpoint (a path, or Ray's `Checkpoint` with
+    its `path`), not a metric that happens to be named so."""
+    return isinstance(value, (str, bytes, os.PathLike)) or (hasattr(value, "path") and not isinstance(value, (int, float)))
+
+
+def _say_once(key, text):
+    if not _state.get(key):
+        _state[key] = True
+        _say(text)
+
+
 def _adopt_checkpoint(checkpoint):
     """Ray Tune's `report(metrics, checkpoint=...)`: the checkpoint's files become the
     trial's checkpoint (checkpoint_dir()'s content), sent with this report. They were
-    dropped without a word: a ported PBT study never paused a member."""
+    dropped without a word: a ported PBT study never paused a member. Copied beside the
+    folder first, so that a failure (a full disk) leaves the last checkpoint whole; a path
+    already inside the folder is used as it is."""
     source = checkpoint.path if hasattr(checkpoint, "path") else checkpoint
     try:
-        source = os.fspath(source)
+        source = os.fsdecode(os.fspath(source))
     except TypeError:
         source = None
     target = checkpoint_dir()
     if source is None or not os.path.exists(source) or target is None:
-        if not _state.get("told_checkpoint"):
-            _state["told_checkpoint"] = True
-            _say("[sweep_client] report(checkpoint=%r) ignored: %s" % (checkpoint, "this worker keeps no checkpoints" if target is None else
-                 "give a directory (or a file) of the state, or save into sweep_client.checkpoint_dir() before reporting"))
+        _say_once("told_checkpoint", "[sweep_client] report(checkpoint=%r) ignored: %s" % (checkpoint, "this worker keeps no checkpoints" if target is None else
+                  "give a directory (or a file) of the state, or save into sweep_client.checkpoint_dir() before reporting"))
         return
-    if os.path.realpath(source) == os.path.realpath(target):
+    real_source, real_target = os.path.realpath(source), os.path.realpath(target)
+    if real_source == real_target or real_source.startswith(real_target + os.sep):
+        return  # already the trial's checkpoint (saved into checkpoint_dir())
+    if real_target.startswith(real_source + os.sep):
+        _say_once("told_checkpoint_outer", "[sweep_client] report(checkpoint=%r) ignored: it holds the trial's checkpoint folder %s itself; "
+                  "give the folder of the state only" % (checkpoint, target))
         return
-    for entry in os.listdir(target):
-        full = os.path.join(target, entry)
-        shutil.rmtree(full) if os.path.isdir(full) and not os.path.islink(full) else os.remove(full)
-    if os.path.isdir(source):
-        shutil.copytree(source, target, dirs_exist_ok=True, symlinks=True)
-    else:
-        shutil.copy2(source, target)
+    staging = tempfile.mkdtemp(prefix=".adopting-", dir=os.path.dirname(real_target))
+    try:
+        if os.path.isdir(source):
+            shutil.copytree(source, staging, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, staging)
+        for entry in os.listdir(target):
+            full = os.path.join(target, entry)
+            shutil.rmtree(full) if os.path.isdir(full) and not os.path.islink(full) else os.remove(full)
+        for entry in os.listdir(staging):
+            os.replace(os.path.join(staging, entry), os.path.join(target, entry))
+    finally:
+        shutil.rmtree(staging, True)
 
 
 def _parse_value(text):
@@ -427,8 +450,10 @@ def report(epoch=None, /, **metrics):
     if isinstance(epoch, Mapping):
         metrics = dict(epoch, **metrics)
         epoch = None
-    if "checkpoint" in metrics and not isinstance(metrics["checkpoint"], (int, float)):
-        _adopt_checkpoint(metrics.pop("checkpoint"))
+    checkpoint = None
+    if "checkpoint" in metrics and (metrics["checkpoint"] is None or _is_checkpoint(metrics["checkpoint"])):
+        # Ray's checkpoint=, None on the reports that save none (a number stays a metric).
+        checkpoint = metrics.pop("checkpoint")
     if epoch is None and "epoch" in metrics:
         # report(epoch=3, ...) and report({"epoch": 3, ...}): the epoch, not a metric.
         epoch = metrics.pop("epoch")
@@ -445,10 +470,10 @@ def report(epoch=None, /, **metrics):
         # The worker ignores such a report (it was told only "a malformed line").
         raise ValueError("sweep_client.report: epoch %d: epochs count from 1 (a step counted from 0, "
                          "as Optuna's trial.report(value, step) takes, is epoch step + 1)" % int(epoch))
-    return _report(epoch, metrics)
+    return _report(epoch, metrics, checkpoint)
 
 
-def _report(epoch, metrics):
+def _report(epoch, metrics, checkpoint=None):
     numbers = _numbers(metrics)
     with _lock:
         if _state["pruned"] or _state.get("stopped"):
@@ -463,6 +488,10 @@ def _report(epoch, metrics):
         if not in_sweep() or not _holds_report_lock():
             _say("[sweep_client] epoch %d: %s" % (epoch, ", ".join("%s=%g" % kv for kv in _flattened(numbers))))
             return False
+        # (Only the reporting process, one report at a time: a pool worker's checkpoint
+        # replaced the trial's, and two threads' copies ran into each other.)
+        if checkpoint is not None:
+            _adopt_checkpoint(checkpoint)
         return _send_report(epoch, numbers)
 
 
@@ -573,13 +602,27 @@ def _merged(default, value):
     return value
 
 
+def _plain(value):
+    """A mapping or sequence of a config library (OmegaConf's DictConfig and ListConfig) as
+    a dict or list, all the way down."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes, list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _as_dict(values):
-    """A config given as W&B takes it: a dict, or an object with attributes (an argparse
-    Namespace, a dataclass), or None."""
+    """A config given as W&B takes it: a dict or another mapping (OmegaConf's DictConfig,
+    as Hydra scripts pass `cfg`), an object with attributes (an argparse Namespace, a
+    dataclass), or None."""
     if values is None:
         return {}
-    if isinstance(values, dict):
-        return dict(values)
+    if isinstance(values, Mapping):
+        # (Before the attributes: a DictConfig's are all private, and its keys were lost.)
+        return _plain(values)
     if hasattr(values, "__dict__"):
         return {k: v for k, v in vars(values).items() if not k.startswith("_")}
     return dict(values)
@@ -770,6 +813,7 @@ class Run(object):
         # define_metric calls made before init() (W&B refuses them; they were dropped).
         for args, kwargs in _metrics_before_init:
             self.define_metric(*args, **kwargs)
+        del _metrics_before_init[:]
 
     def log(self, data, step=None, commit=None, sync=None):
         with _lock:  # threads may log at once: one at a time (their epochs were counted twice)
@@ -899,6 +943,9 @@ class Run(object):
                 self._commit()
         self._finished = True
         self._send_summary()
+        if run is self:
+            # As W&B resets wandb.config: what is set now goes to the next run.
+            globals()["config"] = _config_before_init
         if exit_code:
             sys.exit(exit_code)
 
@@ -918,12 +965,13 @@ class Run(object):
         return _Metric(name, step_metric=step_metric, summary=summary, goal=goal, **kwargs)
 
     def _aggregate_of(self, name):
-        """The aggregate define_metric asked for `name`: its own, else a glob's that matches."""
+        """The aggregate define_metric asked for `name`: its own, else a glob's that matches
+        as W&B matches one (a trailing `*` as a prefix; names starting with `_` left out)."""
         how = self._aggregates.get(name)
-        if how is None:
-            for pattern, how in self._aggregates.items():
-                if "*" in pattern and fnmatch.fnmatchcase(name, pattern):
-                    return how
+        if how is None and not name.startswith("_"):
+            for pattern, glob in self._aggregates.items():
+                if pattern.endswith("*") and name.startswith(pattern[:-1]):
+                    return glob
         return how
 
     def _aggregated(self):
@@ -986,7 +1034,7 @@ class Run(object):
         return None
 
     def use_artifact(self, *args, **kwargs):
-        return None
+        return use_artifact(*args, **kwargs)
 
     def alert(self, *args, **kwargs):
         return None
@@ -1043,7 +1091,7 @@ def init(config=None, name=None, **_ignored):
     counted its epochs from 1 again, and its reports were dropped as repeated epochs); the
     new config's keys the run lacks are added. With `reinit=True` the run finishes and a
     new one starts, as in W&B."""
-    global run
+    global run, _config_before_init
     if run is not None and not run._finished:
         if not _ignored.get("reinit"):
             for k, v in _as_dict(config).items():
@@ -1055,7 +1103,10 @@ def init(config=None, name=None, **_ignored):
         merged = dict(_config_before_init)
         merged.update(_as_dict(config))
         config = merged
+    # (Taken once: the next run's are what is set after this one finishes.)
+    _config_before_init = Config()
     run = Run(config, name=name)
+    run.group, run.job_type, run.notes = _ignored.get("group"), _ignored.get("job_type"), _ignored.get("notes")
     globals()["config"] = run.config
     globals()["summary"] = run.summary
     return run
@@ -1135,7 +1186,7 @@ def log_artifact(*args, **kwargs):
 
 
 def define_metric(*args, **kwargs):
-    if run is None:
+    if run is None or run._finished:
         # Before init() W&B refuses it; kept for the run instead (it was dropped: the
         # trial's value was the last one logged, not the summary asked for).
         _metrics_before_init.append((args, kwargs))
@@ -1161,19 +1212,38 @@ def save(*args, **kwargs):
 
 
 class _Media(object):
-    """W&B's media objects (Image, Table, Histogram, ...): accepted in log() and left out of
-    the report, which keeps numbers only. Their methods (`table.add_data(...)`) do nothing."""
+    """W&B's media objects (Image, Histogram, ...): accepted in log() and left out of the
+    report, which keeps numbers only."""
 
     def __init__(self, *args, **kwargs):
         pass
 
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: None
+
+class Table(_Media):
+    """W&B's Table: its columns and rows kept (scripts read them back), never sent."""
+
+    def __init__(self, columns=None, data=None, rows=None, dataframe=None, **kwargs):
+        self.columns = list(columns or (list(dataframe.columns) if dataframe is not None else []))
+        self.data = [list(r) for r in (data if data is not None else rows if rows is not None
+                                       else (dataframe.values.tolist() if dataframe is not None else []))]
+
+    def add_data(self, *values):
+        self.data.append(list(values))
+
+    def add_column(self, name, data, optional=False):
+        self.columns.append(name)
+        for row, value in zip(self.data, data):
+            row.append(value)
+
+    def get_column(self, name, convert_to=None):
+        i = self.columns.index(name)
+        return [row[i] for row in self.data]
+
+    def get_index(self):
+        return list(range(len(self.data)))
 
 
-Image = Table = Histogram = Audio = Video = Html = Object3D = Molecule = Graph = Plotly = _Media
+Image = Histogram = Audio = Video = Html = Object3D = Molecule = Graph = Plotly = _Media
 
 
 class _Charts(object):
@@ -1193,10 +1263,11 @@ class Error(Exception):
     """W&B's wandb.Error."""
 
 
-class errors(object):
-    """W&B's wandb.errors: the exception types scripts catch."""
-    Error = Error
-    CommError = UsageError = AuthenticationError = Error
+# W&B's wandb.errors, importable as a module (`from wandb.errors import CommError`).
+errors = types.ModuleType(__name__ + ".errors", "W&B's wandb.errors: the exception types scripts catch.")
+errors.Error = Error
+errors.CommError = errors.UsageError = errors.AuthenticationError = Error
+sys.modules[errors.__name__] = errors
 
 
 class AlertLevel(object):

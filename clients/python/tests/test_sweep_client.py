@@ -241,6 +241,29 @@ class OutsideASweep(unittest.TestCase):
         self.assertIn("wandb: hello", r.stderr)
         self.assertIn("alert: t: done", r.stderr)
 
+    def test_tables_keep_their_data_and_errors_import_as_a_module(self):
+        code = ("import sweep_client as wandb\n"
+                "from sweep_client.errors import CommError\n"
+                "t = wandb.Table(columns=['a', 'b'], data=[[1, 2]]); t.add_data(3, 4); t.add_column('c', [5, 6])\n"
+                "print(len(t.data), t.columns, t.get_column('b'), CommError is wandb.Error)\n"
+                "run = wandb.init(group='g', job_type='train')\n"
+                "print(run.group, run.job_type, run.use_artifact('x:latest').name)\n")
+        r = run_python(code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), ["2 ['a', 'b', 'c'] [2, 4] True", "g train x:latest"])
+
+    def test_config_set_between_runs_goes_to_the_next_run_only(self):
+        # It was taken again by every later run (fold 0, 0, 0).
+        code = ("import sweep_client as wandb\n"
+                "for fold in range(3):\n"
+                "    wandb.config.fold = fold\n"
+                "    run = wandb.init(reinit=True)\n"
+                "    print(run.config.fold)\n"
+                "    run.finish()\n")
+        r = run_python(code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["0", "1", "2"])
+
     def test_config_and_define_metric_before_init_reach_the_run(self):
         # W&B refuses both before init(); they were dropped without a word.
         code = ("import json, sweep_client as wandb\n"
@@ -254,6 +277,29 @@ class OutsideASweep(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), {"early": 1, "lr": 0.1})
         self.assertIn("summary: loss=1", r.stderr)
+
+    def test_a_config_mapping_like_omegaconfs_keeps_its_keys(self):
+        # Hydra scripts pass OmegaConf's DictConfig, a Mapping whose attributes are all
+        # private: read as an object, every default was lost (config was {}).
+        code = ("import json, sweep_client as wandb\n"
+                "from collections.abc import Mapping, Sequence\n"
+                "class ListConfig(Sequence):\n"
+                "    def __init__(self, items): self._content = list(items)\n"
+                "    def __getitem__(self, i): return self._content[i]\n"
+                "    def __len__(self): return len(self._content)\n"
+                "class DictConfig(Mapping):\n"
+                "    def __init__(self, d): self._content = dict(d)\n"
+                "    def __getitem__(self, k): return self._content[k]\n"
+                "    def __iter__(self): return iter(self._content)\n"
+                "    def __len__(self): return len(self._content)\n"
+                "cfg = DictConfig({'lr': 0.5, 'epochs': 2, 'model': DictConfig({'layers': ListConfig([64, 32])})})\n"
+                "run = wandb.init(config=cfg)\n"
+                "print(json.dumps(run.config.as_dict(), sort_keys=True), run.config.epochs)\n")
+        r = run_python(code, ["--lr=0.1"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        config, epochs = r.stdout.rsplit(" ", 1)
+        self.assertEqual(json.loads(config), {"epochs": 2, "lr": 0.1, "model": {"layers": [64, 32]}})
+        self.assertEqual(epochs.strip(), "2")
 
     def test_sweep_and_agent_run_the_function_once_outside_a_sweep(self):
         code = ("import sweep_client as wandb\n"
@@ -583,12 +629,21 @@ class InsideASweep(unittest.TestCase):
                     "d = tempfile.mkdtemp(); open(os.path.join(d, 'state.txt'), 'w').write('epoch 1')\n"
                     "sweep_client.report({'val_loss': 0.5}, checkpoint=sweep_client.Checkpoint.from_directory(d))\n"
                     "f = os.path.join(tempfile.mkdtemp(), 'model.bin'); open(f, 'w').write('epoch 2')\n"
-                    "sweep_client.report({'val_loss': 0.4}, checkpoint=f)\n")
-            lines, out = self.run_with_worker(code, ["continue 1", "continue 2"], {"SWEEP_CHECKPOINT_DIR": target})
-            self.assertEqual([l.get("val_loss") for l in lines], [0.5, 0.4])
-            self.assertTrue(all("checkpoint" not in l for l in lines))
+                    "sweep_client.report({'val_loss': 0.4}, checkpoint=f)\n"
+                    # Saved into checkpoint_dir() itself: used as it is (it was deleted, then copied: FileNotFoundError).
+                    "inside = os.path.join(sweep_client.checkpoint_dir(), 'model.bin'); open(inside, 'w').write('epoch 3')\n"
+                    "sweep_client.report({'val_loss': 0.3}, checkpoint=inside)\n"
+                    # None (Ray's reports that save nothing) and a number named checkpoint (a metric).
+                    "sweep_client.report({'val_loss': 0.2, 'checkpoint': 7})\n"
+                    "sweep_client.report({'val_loss': 0.1}, checkpoint=None)\n")
+            lines, out = self.run_with_worker(code, ["continue %d" % e for e in range(1, 6)], {"SWEEP_CHECKPOINT_DIR": target})
+            self.assertEqual([l.get("val_loss") for l in lines], [0.5, 0.4, 0.3, 0.2, 0.1])
+            self.assertEqual([l.get("checkpoint") for l in lines], [None, None, None, 7, None])
             self.assertEqual(out.strip(), "old")
             self.assertEqual(sorted(os.listdir(target)), ["model.bin"])
+            with open(os.path.join(target, "model.bin")) as f:
+                self.assertEqual(f.read(), "epoch 3")
+            self.assertNotIn("ignored", self.stderr)
 
     def test_agent_runs_the_trials_function_once(self):
         # W&B's notebook pattern: wandb.sweep(config) then wandb.agent(id, function=train).
