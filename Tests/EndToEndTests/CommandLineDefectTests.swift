@@ -28,6 +28,7 @@ import Testing
             // A pipe or device (`<(gen.py)`, /dev/stdin) said only "cannot read the file".
             (["validate", "/dev/null"], "/dev/null: is a pipe or device, not a file: a sweep file is read more than once"),
             (["run", fifo, "--db", h.path("fifo.db")], "fifo.yaml: is a pipe or device, not a file"),
+            (["convert", "wandb", fifo], "fifo.yaml: is a pipe or device, not a file"),
             (["validate", tagged], "tagged.yaml:2:12: YAML tag '!!python/object:os.system' is not supported"),
             // A file's control characters are shown escaped, not sent to the terminal.
             (["validate", escape], "got 'a\\u{1B}[31mred'"),

@@ -35,6 +35,9 @@ import Testing
         // The range's top too: [0, 0.9] step 0.3 gave 0.8999999999999999 (3 * 0.3) as its top.
         guard case .numeric(let thirds) = Axis(.uniform(low: 0, high: 0.9, step: 0.3)) else { Issue.record("not numeric"); return }
         #expect(thirds.high == 0.9 && thirds.value(fromTransformed: 0.9) == .double(0.9) && thirds.snapped(0.95) == .double(0.9))
+        // No negative zero: the top of [-0.9, 0] step 0.3 reached the program as -0.0.
+        let top = gridValues(of: .uniform(low: -0.9, high: 0, step: 0.3), pointsPerAxis: 2).last
+        if case .double(let zero)? = top { #expect(zero == 0 && zero.sign == .plus, "\(zero)") } else { Issue.record("\(String(describing: top))") }
     }
 
     @Test func conditionalParametersOnlyMultiplyTheirBranch() throws {

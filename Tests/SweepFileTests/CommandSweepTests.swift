@@ -80,7 +80,8 @@ import Testing
 
     /// One parameter written twice (`a.b: 1` beside `a: {b: ...}`: `--a.b=1 --a.b=2`) or a
     /// range named as another parameter is (`name: y` beside `y: 1`: the trial recorded a y
-    /// the program never got) is refused; an empty mapping is passed as `{}` (it was dropped).
+    /// the program never got) is refused, and so is an empty mapping (it was dropped without
+    /// a word; `{fixed: {}}` passes `--h={}`).
     @Test func argumentsThatCollideAreRefusedAndAnEmptyMappingIsPassed() throws {
         func file(_ parameters: String) -> String {
             "study: c\nprogram: t.py\nobjective: {metric: loss, direction: minimize}\nparameters:\n\(parameters)\nbudget: {trials: 1}\n"
@@ -91,9 +92,16 @@ import Testing
         #expect(searchedTwice.count == 1 && searchedTwice[0].contains("--a.b twice"), "\(searchedTwice)")
         let renamed = problemLines(file("  x: {uniform: [0, 1], name: y}\n  y: 1"), file: "t.yaml")
         #expect(renamed.count == 1 && renamed[0].hasPrefix("t.yaml:5:3: parameters.x: this range is named 'y', which another parameter here is called"), "\(renamed)")
-        let d = try SweepDefinition.parse(text: file("  x: {uniform: [0, 1], name: x}\n  h: {}\n  g: {k: {}}\n  o: {lr: 1}\n  o.b: 2"), file: "t.yaml")
-        guard case .command(let task) = try d.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("no command task"); return }
-        #expect(task.arguments.map(\.name) == ["x", "h", "g.k", "o.lr", "o.b"] && task.arguments[1].value == .dict([:]), "\(task.arguments)")
+        let empty = problemLines(file("  x: {uniform: [0, 1]}\n  h: {}\n  g: {k: {}}"), file: "t.yaml")
+        #expect(empty.count == 2 && empty[0].hasPrefix("t.yaml:6:3: parameters.h: an empty mapping is a group of no parameters") && empty[0].contains("h: {fixed: {}} to pass --h={}")
+                && empty[1].contains("parameters.g.k: an empty mapping"), "\(empty)")
+        let d = try SweepDefinition.parse(text: file("  x: {uniform: [0, 1], name: x}\n  h: {fixed: {}}\n  o: {lr: 1}\n  o.b: 2"), file: "t.yaml")
+        guard case .command(let task) = try d.spec(for: ["x": .double(0.5), "h": .dict([:])], trialSeed: 1) else { Issue.record("no command task"); return }
+        #expect(task.arguments.map(\.name) == ["x", "h", "o.lr", "o.b"] && task.arguments[1].value == .dict([:]), "\(task.arguments)")
+        // A stored study's file with one reads as it did (nothing passed for it).
+        let stored = try SweepDefinition.parseStored(text: file("  x: {uniform: [0, 1]}\n  h: {}"), file: "stored")
+        guard case .command(let old) = try stored.spec(for: ["x": .double(0.5)], trialSeed: 1) else { Issue.record("no command task"); return }
+        #expect(old.arguments.map(\.name) == ["x"], "\(old.arguments)")
     }
 
     @Test func unknownMacrosAreFound() {

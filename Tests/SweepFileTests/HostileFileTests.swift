@@ -87,6 +87,9 @@ func peakResidentBytes() -> Int {
         #expect(root["a"]?.value == .string("tRuE") && root["b"]?.value == .string("yEs") && root["c"]?.value == .bool(false))
         #expect(root["d"]?.value == .int(0) && root["e"]?.value == .int(0) && root["f"]?.value == .int(31) && root["j"]?.value == .int(-5))
         #expect(root["g"]?.value == .string(".nAn") && root["h"]?.value == .double(-.infinity) && root["i"]?.value == .double(0))
+        // Hexadecimal floats, which Swift reads and neither YAML version does, are text.
+        let hex = try YAMLReader.parse("a: 0X1F\nb: 0x1p3\nc: +0X10\nd: 1.5e3\n", file: "t.yaml")
+        #expect(hex["a"]?.value == .string("0X1F") && hex["b"]?.value == .string("0x1p3") && hex["c"]?.value == .string("+0X10") && hex["d"]?.value == .double(1500))
         // A stored study's file reads as when the study began (its search space must not change).
         let stored = try YAMLReader.parse("a: tRuE\nd: -0\ng: .nAn\nt: 1:30\n", file: "stored", strict: false)
         #expect(stored["a"]?.value == .bool(true) && stored["t"]?.value == .int(90))
@@ -94,6 +97,7 @@ func peakResidentBytes() -> Int {
         if case .double(let g)? = stored["g"]?.value { #expect(g.isNaN) } else { Issue.record(".nAn: \(String(describing: stored["g"]))") }
         for (text, message) in [("aspect: 16:9", "'16:9' is 969 in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '16:9' in YAML 1.2"),
                                 ("t: 1:30.5", "'1:30.5' is 90.5 in YAML 1.1"), ("n: !!int 010", "'010' has a leading zero"),
+                                ("o: 0o17", "'0o17' is 15 in YAML 1.2 and the text '0o17' in YAML 1.1"),
                                 ("big: -1e400", "'-1e400' is past the largest number a double holds"),
                                 ("x: {<<: {a: 1}}", "YAML merge keys ('<<') are not supported")] {
             #expect(throws: ConfigError.self) { try YAMLReader.parse(text, file: "t.yaml") }

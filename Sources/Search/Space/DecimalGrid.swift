@@ -19,6 +19,7 @@ enum DecimalGrid {
         let p = powersOfTen[max(a, b)]
         let scaled = value * p
         guard abs(scaled) < 0x1p52 else { return value }
-        return scaled.rounded() / p
+        // (+ 0: the top of [-0.9, 0] step 0.3 was -0.0, `--x=-0.0` to the program.)
+        return scaled.rounded() / p + 0
     }
 }

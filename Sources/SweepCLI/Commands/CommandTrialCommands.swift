@@ -26,13 +26,9 @@ struct Convert: ParsableCommand {
     @Argument(help: "The W&B sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
 
     func run() throws {
-        let text: String
-        do {
-            guard let data = FileManager.default.contents(atPath: file), let t = String(data: data, encoding: .utf8) else {
-                throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: FileManager.default.fileExists(atPath: file) ? "cannot read the file as UTF-8 text" : "no such file")
-            }
-            text = t
-        }
+        // (As every command reads a sweep file: a directory, a pipe, a file too large or not
+        // UTF-8 said "cannot read the file as UTF-8 text".)
+        let text = try SweepDefinition.readText(file)
         do throws(ConfigError) {
             let root = try YAMLReader.parse(text, file: file)
             guard WandBSweep.isWandB(root) else {

@@ -191,8 +191,7 @@ extension CommandTask {
                 let path = prefix + [e.key]
                 let name = path.joined(separator: ".")
                 switch e.value.value {
-                // (An empty mapping is a value, `--h={}` as W&B's agent passes it: it was dropped.)
-                case .mapping(let inner) where !inner.isEmpty && !wholeValues.contains(path): walk(inner, prefix: path)
+                case .mapping(let inner) where !wholeValues.contains(path): walk(inner, prefix: path)
                 default: out.append(Argument(name: name, value: scalar(e.value), path: path))
                 }
             }
@@ -269,7 +268,12 @@ extension CommandTask {
                 let path = prefix + [e.key], name = path.joined(separator: ".")
                 if ParameterExtraction.isRange(e.value) {
                     if case .string(let given)? = e.value["name"]?.value, given != name { named.append((given, name, e.keyMark)) }
-                } else if !ParameterExtraction.isConditionalValue(e.value), let inner = e.value.entries, !inner.isEmpty {
+                } else if !ParameterExtraction.isConditionalValue(e.value), let inner = e.value.entries {
+                    // An empty group passes nothing (it was dropped without a word).
+                    if inner.isEmpty {
+                        found.append(ConfigError(mark: e.keyMark, path: ConfigPath([.key("parameters")] + path.map { .key($0) }),
+                                                 message: "an empty mapping is a group of no parameters, so the program gets nothing for it: remove it, or write \(e.key): {fixed: {}} to pass --\(name)={}"))
+                    }
                     walk(e.value, prefix: path)
                     continue
                 }

@@ -156,7 +156,13 @@ public enum YAMLReader {
                 if strict { throw pastRange }
                 return ConfigNode(.string(scalar.string), mark: m)
             case .notBaseSixty:
-                if let i = node.int { return ConfigNode(.int(i), mark: m) }
+                if let i = node.int {
+                    // YAML 1.2's octal `0o17` is the text '0o17' to YAML 1.1 (PyYAML, W&B).
+                    if strict, scalar.string.drop(while: { $0 == "+" || $0 == "-" }).hasPrefix("0o") {
+                        throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.2 and the text '\(scalar.string)' in YAML 1.1 (PyYAML, W&B): write \(i), or quote it for text")
+                    }
+                    return ConfigNode(.int(i), mark: m)
+                }
             }
             // A whole number past Int64 became the nearest double (`12345678901234567890`
             // reached a program as 1.2345678901234567e+19) or, in hex, text.
@@ -168,12 +174,16 @@ public enum YAMLReader {
                 if strict, scalar.string.contains(":") {
                     throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(d) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(d)")
                 }
-                if d.isFinite || (!strict && scalar.string.contains(".")) { return ConfigNode(.double(d), mark: m) }
+                // Only decimal numbers: `0X1F`, `0x1p3` (hexadecimal floats, which Swift reads and
+                // neither YAML version does) are text.
+                let decimal = scalar.string.allSatisfy { "0123456789+-._eE".contains($0) }
+                if d.isFinite && (decimal || !strict) { return ConfigNode(.double(d), mark: m) }
+                if !strict && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
                 // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
                 let word = scalar.string.drop { $0 == "-" || $0 == "+" }
                 if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }
                 // A number past the largest double (`1e400`) went on as the text "1e400".
-                if strict, scalar.string.first.map({ $0.isNumber || "+-.".contains($0) }) == true, scalar.string.contains(where: \.isNumber) {
+                if strict, !d.isFinite, decimal, scalar.string.contains(where: \.isNumber) {
                     throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is past the largest number a double holds (1.8e308): write a smaller one, or quote it ('\(scalar.string)') to pass the text")
                 }
             }
