@@ -506,7 +506,9 @@ import Testing
         let lines = problemLines(text, file: "t.yaml")
         #expect(lines.count == 9, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("t.yaml:11:7: parameters.g.sample_from: 'sample_from' is not a range keyword; Ray's sample_from has no counterpart in a sweep file: compute the value in the program") }, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("t.yaml:12:7: parameters.h.qrandn: ") && $0.contains("did you mean 'normal'?") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("t.yaml:12:7: parameters.h.qrandn: ") && $0.contains("did you mean 'normal' (with q: q)?") }, "\(lines)")
+        let ray = problemLines("study: q\nprogram: t.py\nobjective: {metric: loss, direction: minimize}\nparameters:\n  b: {qrandint: [1, 10, 2]}\nbudget: {trials: 2}\n", file: "q.yaml")
+        #expect(ray.count == 1 && ray[0].contains("did you mean {int: [2, 10], step: 2}? Ray's qrandint rounds to multiples of q"), "\(ray)")
         #expect(lines.contains { $0.hasPrefix("t.yaml:13:7: parameters.i.qlograndint: ") && $0.contains("did you mean 'logint' (Sweep's log-int range has no q)?") }, "\(lines)")
         for (place, key, meant) in [("5:7", "a.float", "did you mean 'uniform' (or 'loguniform' for a log scale)?"),
                                     ("6:6", "b", "{low, high, log} is how Optuna writes a range; Sweep writes {loguniform: [low, high]} (log: true)"),

@@ -68,6 +68,9 @@ import Testing
         #expect(asha.contains("pruner.grace_period: unknown key 'grace_period'; Ray's grace_period is min_resource here"), "\(asha)")
         #expect(asha.contains { $0.hasPrefix("pruner.max_t: unknown key 'max_t'; Ray's max_t is budget.max_epochs here") }, "\(asha)")
         #expect(problems("{name: MedianPruner}").contains("pruner.name: unknown pruner 'MedianPruner'; did you mean 'median' (MedianPruner in Optuna)?"))
+        // For the median pruner Ray's grace period is its warm-up (min_resource does not apply to it).
+        #expect(problems("{name: median, grace_period: 2}").contains { $0.hasPrefix("pruner.grace_period: unknown key 'grace_period'; Ray's grace_period is n_warmup_steps here") })
+        #expect(problems("{name: asha, mode: min}").contains { $0.contains("unknown mode 'min'; expected stop or promotion (the direction is the objective's") })
     }
 
     /// Every PBT setting in error is reported at once (a file with two mistakes named one,

@@ -2,10 +2,20 @@
 /// a ported file was told "unknown key 'grace_period'; expected one of: ..." and had to
 /// guess that Ray's `grace_period` is `min_resource`.
 public enum OtherToolsSettings {
+    /// The sentence naming Sweep's setting for `key`, another tool's, among `options` (the
+    /// named pruner's or scheduler's): Ray's `grace_period` is `min_resource` for `asha` and
+    /// `n_warmup_steps` for `median`.
+    public static func hint(for key: String, options: [String]) -> String? {
+        if ["grace_period", "min_t"].contains(key) {
+            if options.contains("min_resource") { return "Ray's \(key) is min_resource here" }
+            if options.contains("n_warmup_steps") { return "Ray's \(key) is n_warmup_steps here (the epochs before the pruner judges a trial)" }
+            return nil
+        }
+        return keys[key]
+    }
+
     /// Settings under another tool's name, with the sentence that names Sweep's.
-    public static let keys: [String: String] = [
-        "grace_period": "Ray's grace_period is min_resource here",
-        "min_t": "Ray's min_t is min_resource here",
+    static let keys: [String: String] = [
         "max_t": "Ray's max_t is budget.max_epochs here (the epochs a trial runs); a pruner's max_resource only tops its rungs",
         "time_attr": "Sweep counts a trial's reports (epochs): no time attribute is named",
         "brackets": "Sweep's asha has one bracket; hyperband runs several",
@@ -27,13 +37,12 @@ public enum OtherToolsSettings {
         "HyperBandScheduler": "hyperband", "HyperbandPruner": "hyperband",
         "MedianStoppingRule": "median", "MedianPruner": "median", "PercentilePruner": "percentile",
         "ThresholdPruner": "threshold", "PatientPruner": "patience", "NopPruner": "none",
-        "PopulationBasedTraining": "pbt", "PB2": "pbt", "PopulationBasedTrainingReplay": "pbt",
-        "successive_halving": "asha", "async_hyperband": "asha", "hyper_band": "hyperband",
-        "population_based_training": "pbt",
+        "PopulationBasedTraining": "pbt",
+        "async_hyperband": "asha", "population_based_training": "pbt", "median_stopping_rule": "median",
     ]
 
     /// "; did you mean 'asha' (Ray's ASHAScheduler)?" for another tool's name, else nil.
     public static func nameHint(_ given: String) -> String? {
-        names[given].map { "; did you mean '\($0)' (\(given) in \(given.contains("Pruner") ? "Optuna" : "Ray Tune"))?" }
+        names[given].map { "; did you mean '\($0)' (\(given) in \(given.contains("Pruner") ? "Optuna" : given.contains("_") ? "Ray Tune's names" : "Ray Tune"))?" }
     }
 }

@@ -169,7 +169,7 @@ extension SuccessiveHalvingPruner {
             if let text = try c.decodeIfPresent(String.self, forKey: Self.modeKey) {
                 guard let mode = Mode(rawValue: text) else {
                     throw DecodingError.dataCorruptedError(forKey: Self.modeKey, in: c,
-                                                           debugDescription: "unknown mode '\(text)'; expected stop or promotion")
+                                                           debugDescription: "unknown mode '\(text)'; expected stop or promotion" + (["min", "max", "minimize", "maximize"].contains(text) ? " (the direction is the objective's: objective: {direction: ...})" : ""))
                 }
                 self.mode = mode
             }

@@ -416,6 +416,15 @@ extension CommandTask {
             let sweeps = word == "randint" ? "int" : "logint"
             return (key, "did you mean '\(sweeps)' with the high end one less, {\(sweeps): [\(low), \(high - 1)]}? \(word) excludes its high end, Sweep's ranges include it.")
         }
+        // Ray's qrandint(low, high, q) rounds to multiples of q: the same values as Sweep's
+        // step counted from the first multiple of q at or above low.
+        if word == "qrandint", alone, bounds.count == 3, case .int(let low) = bounds[0].value, case .int(let high) = bounds[1].value,
+           case .int(let q) = bounds[2].value, q > 0 {
+            let first = Int((Double(low) / Double(q)).rounded(.up)) * q, last = Int((Double(high) / Double(q)).rounded(.down)) * q
+            if first <= last {
+                return (key, "did you mean {int: [\(first), \(last)], step: \(q)}? Ray's qrandint rounds to multiples of q; Sweep's step counts from the low end.")
+            }
+        }
         // Another tool's word is a range alone, or beside modifiers when no setting would be
         // named so (`suggest_int`, `randint`), or beside Optuna's `log: true`:
         // `{name: step, range: [1, 10], step: 2}` and `{range: [0, 255], q: 8}` are settings.
@@ -459,8 +468,8 @@ extension CommandTask {
         "float": "'uniform' (or 'loguniform' for a log scale)", "suggest_float": "'uniform' (or 'loguniform' for a log scale)",
         "suggest_uniform": "'uniform'", "suggest_loguniform": "'loguniform'", "suggest_int": "'int' (or 'logint')",
         "discrete_uniform": "'uniform' (with step: q)", "suggest_discrete_uniform": "'uniform' (with step: q)",
-        "quniform": "'uniform' (with step: q)", "qloguniform": "'loguniform'", "range": "'int' (or 'uniform')",
-        "randn": "'normal'", "qrandn": "'normal'", "qnormal": "'normal'", "qlognormal": "'lognormal'",
+        "quniform": "'uniform' (with step: q)", "qloguniform": "'loguniform' (with q: q)", "range": "'int' (or 'uniform')",
+        "randn": "'normal'", "qrandn": "'normal' (with q: q)", "qnormal": "'normal' (with q: q)", "qlognormal": "'lognormal' (with q: q)",
     ]
 
     private static func scalar(_ node: ConfigNode) -> ParamValue {

@@ -124,7 +124,7 @@ struct NodeDecoder: Decoder {
                 let candidates = chosen ?? known.sorted()
                 // Ray's and Optuna's setting names say which one Sweep has (`grace_period`).
                 let prunerOrScheduler = Key.self is PrunerOptionKey.Type || known.isSuperset(of: ["mutations", "perturbation_interval"])
-                let hint = (prunerOrScheduler ? OtherToolsSettings.keys[entry.key].map { "; \($0)" } : nil)
+                let hint = (prunerOrScheduler ? OtherToolsSettings.hint(for: entry.key, options: candidates).map { "; \($0)" } : nil)
                     ?? closestName(to: entry.key, in: candidates).map { "; did you mean '\($0)'?" }
                     ?? "; expected one of: \(candidates.joined(separator: ", "))"
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [AnyKey(stringValue: entry.key)], debugDescription: "unknown key '\(entry.key)'\(hint)"))
