@@ -40,6 +40,39 @@ import Testing
         #expect(trials.count == 40 && trials.allSatisfy { $0.state == .complete }, "\(trials.map(\.state))")
     }
 
+    /// A one-worker TPE study whose worker is killed runs the same trials as without the
+    /// crash: the lost trial is re-run before anything new is sampled. The replacement `sweep
+    /// run` starts was handed a new trial first; the lost one ran after it, and TPE saw another
+    /// history (every later trial differed).
+    @Test func aKilledWorkersTrialRunsAgainBeforeNewOnes() throws {
+        let h = try SweepHarness("local-restart-order")
+        defer { h.cleanUp() }
+        let file = try h.write("s.yaml", syntheticSweep(study: "s", trials: 12, epochs: 3, sleep: 0.15, sampler: "{name: tpe, n_startup_trials: 3}"))
+        #expect(try h.run(["run", file, "--db", h.path("reference.db"), "--workers", "1", "--no-progress"], timeout: 120).status == 0)
+        let run = try h.start(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], log: "run.log")
+        defer { if run.isRunning { run.terminate() } }
+        // Killed while trial 5 runs (in its second epoch, after a report).
+        try #require(h.waitFor(timeout: 60) { (try? h.reader().read { q in
+            try q.trials(studyID: try q.requireStudy(named: "s").id).contains { $0.number == 5 && $0.state == .running && $0.epochs >= 1 } }) ?? false },
+                     "\(h.logText("run.log"))")
+        for pid in children(of: run.processIdentifier) { kill(pid, SIGKILL) }
+        try #require(h.waitFor(timeout: 120) { !run.isRunning }, "\(h.logText("run.log"))")
+        #expect(run.terminationStatus == 0, "\(h.logText("run.log"))")
+        func trials(_ db: String) throws -> [TrialRecord] {
+            let store = try SweepStore.openReadOnly(path: db)
+            return try store.read { q in try q.trials(studyID: try q.requireStudy(named: "s").id) }
+        }
+        let (reference, crashed) = (try trials(h.path("reference.db")), try trials(h.db))
+        #expect(crashed.count == 12 && crashed.map(\.params) == reference.map(\.params), "the same trials as without the crash")
+        #expect(crashed.first { $0.number == 5 }?.attempt == 2, "trial 5 ran again")
+        // Its second attempt came before trial 6 (it came after trials 6 and 7).
+        let starts = try h.reader().read { q -> (Double?, Double?) in
+            let ids = Dictionary(uniqueKeysWithValues: try q.trials(studyID: try q.requireStudy(named: "s").id).map { ($0.number, $0.id) })
+            return (try q.attempts(trialID: ids[5]!).first { $0.attempt == 2 }?.startedAt, try q.attempts(trialID: ids[6]!).first?.startedAt)
+        }
+        #expect(starts.0 != nil && starts.1 != nil && starts.0! < starts.1!, "trial 5 again at \(String(describing: starts.0)), trial 6 at \(String(describing: starts.1))")
+    }
+
     /// Local workers that exit by themselves (a SIGTERM hands the trial back) are not
     /// started again, and the run says that it waits and how to go on (it waited without a
     /// word, for good); a worker that joins then finishes the study. A run whose workers

@@ -37,6 +37,7 @@ extension CoordinatorCore {
             // its lease would be lost, and counted as the trial's crash.)
             guard let w = workers[worker], w.exitedAt == nil else { idleQueue.removeFirst(); continue }
             guard !stopsTaking else { break }
+            if holdsOffForALostWorker(newcomer: w, now: now) { break }
             guard let next = try nextTrial(for: worker, now: now, tx: tx) else {
                 // Nothing new to run: trials held ahead behind a long one run here instead.
                 if !tookBack, try takeBackFromBusyWorkers(now: now, tx: tx, out: &out) { tookBack = true; continue }
@@ -64,6 +65,18 @@ extension CoordinatorCore {
             workers[worker]?.toldNoWork = true
             out.send(.noWork(reason: "all remaining trials are running; waiting for them"), to: worker)
         }
+    }
+
+    /// Whether to give a worker that just joined nothing yet: a local worker whose process is
+    /// gone holds a trial that is re-queued in a moment (``exitedConfirmSeconds``). `sweep
+    /// run` starts a replacement at once, which was handed a new trial first: the lost one ran
+    /// after trials sampled later, and a one-worker study diverged from the same study run
+    /// without the crash (TPE and the pruners saw another history). Checked for newcomers
+    /// only: a look at the processes for every assignment costs what short trials cannot pay.
+    private func holdsOffForALostWorker(newcomer w: WorkerSession, now: Double) -> Bool {
+        guard w.trialsDone == 0, now - w.joinedAt < 2 else { return false }
+        lookAtLocalProcesses(now: now, force: true)
+        return workers.values.contains { $0.exitedAt != nil && $0.trial != nil }
     }
 
     /// After a trial whose configuration could not run: whether this dispatch hands out no

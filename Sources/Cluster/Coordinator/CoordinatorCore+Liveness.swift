@@ -64,8 +64,8 @@ extension CoordinatorCore {
     /// Notes which local workers' processes are gone (they are declared dead a moment
     /// later, see ``exitedConfirmSeconds``) and moves the deadline of orphans whose worker's
     /// process is gone to now. At most every ``processCheckSeconds``.
-    func lookAtLocalProcesses(now: Double) {
-        guard now - lastProcessCheck >= Self.processCheckSeconds else { return }
+    func lookAtLocalProcesses(now: Double, force: Bool = false) {
+        guard force || now - lastProcessCheck >= Self.processCheckSeconds else { return }
         lastProcessCheck = now
         for (id, w) in workers where w.exitedAt == nil {
             if let p = w.localProcess, p.hasExited { workers[id]?.exitedAt = now }
