@@ -404,7 +404,9 @@ func processExists(_ pid: Int32) -> Bool {
         let shown = try h.run(["show", "seed", "0", "--db", h.db]).output
         #expect(shown.contains("seed: \(trials[0].seed) (SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF))"), "\(shown)")
         // And the command line its program got, its macros expanded with the trial's values.
-        #expect(shown.contains("command (as a worker here runs it):\n  sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
+        // Its seed and trial number with it: run as printed, a program that reads SWEEP_SEED
+        // got none.
+        #expect(shown.contains("SWEEP_SEED=\(trials[0].seed & 0xFFFF_FFFF) SWEEP_TRIAL=0 sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
     }
 
     /// Text values with control characters are shown escaped on status's lines, as in tables:

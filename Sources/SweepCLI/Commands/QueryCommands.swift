@@ -272,13 +272,20 @@ struct Show: ParsableCommand {
     @Option(help: "Output format: table or json.") var format: TableOrJSON = .table
 
     /// A command trial's command line, shell-quoted, as a worker on this host builds it
-    /// (`${args_json_file}` named by what it holds); nil for other studies.
+    /// (`${args_json_file}` named by what it holds), after the trial's SWEEP_SEED (and
+    /// SWEEP_TRIAL) and the
+    /// sweep file's `environment:` (run as printed, a program that reads SWEEP_SEED failed
+    /// or took another seed); nil for other studies.
     static func commandLine(of trial: TrialRecord, in definition: SweepDefinition?) -> String? {
         guard let definition, definition.task == .command,
               case .command(let task)? = try? definition.spec(for: trial.params, trialSeed: trial.seed) else { return nil }
+        let seed = CommandMacros.programSeed(trial.seed)
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: trial.number, seed: trial.seed,
-                                                            argsJSONFile: "PARAMS.json", interpreter: CommandMacros.hostInterpreter, style: task.style))
-        return argv.map(ShellCommand.quoted).joined(separator: " ")
+                                                            argsJSONFile: "PARAMS.json", interpreter: CommandMacros.hostInterpreter, style: task.style,
+                                                            environment: ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
+                                                                .merging(["SWEEP_SEED": "\(seed)", "SWEEP_TRIAL": "\(trial.number)"]) { $1 }))
+        let settings = task.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(ShellCommand.quoted($0.value))" } + ["SWEEP_SEED=\(seed)", "SWEEP_TRIAL=\(trial.number)"]
+        return (settings + argv.map(ShellCommand.quoted)).joined(separator: " ")
     }
 
     func run() throws {
