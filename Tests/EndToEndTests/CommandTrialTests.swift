@@ -407,6 +407,10 @@ func processExists(_ pid: Int32) -> Bool {
         // Its seed and trial number with it: run as printed, a program that reads SWEEP_SEED
         // got none.
         #expect(shown.contains("SWEEP_SEED=\(trials[0].seed & 0xFFFF_FFFF) SWEEP_TRIAL=0 sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
+        // The CSV export has the program's seed beside the stored one (JSON's program_seed).
+        let csv = try h.run(["export", "seed", "--db", h.db, "--format", "csv"]).output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(csv.first?.prefix(6).joined(separator: ",") == "number,state,value,epochs,seed,program_seed", "\(csv.first ?? [])")
+        #expect(csv.dropFirst().first.map { $0[4] == "\(trials[0].seed)" && $0[5] == "\(trials[0].seed & 0xFFFF_FFFF)" } == true, "\(csv)")
     }
 
     /// Text values with control characters are shown escaped on status's lines, as in tables:

@@ -513,12 +513,16 @@ struct Export: ParsableCommand {
                 for name in a.map(\.name) where !names.contains(name) && !plain.contains(name) { plain.append(name) }
             }
             let metricNames = Array(Set(trials.flatMap { $0.metrics.keys })).sorted()
-            let headers = ["number", "state", "value", "epochs", "seed", "attempt", "worker", "started_at", "finished_at", "duration", "prune_reason", "error"]
+            // A command study's program got SWEEP_SEED, the seed's low 32 bits (as JSON's
+            // `program_seed`): the CSV had only the 63-bit seed, which numpy refuses.
+            let command = definitions.current?.task == .command
+            let headers = ["number", "state", "value", "epochs", "seed"] + (command ? ["program_seed"] : []) + ["attempt", "worker", "started_at", "finished_at", "duration", "prune_reason", "error"]
                 + (names + plain).map { "param_\($0)" } + metricNames.map { "metric_\($0)" }
             let rows = zip(trials, arguments).map { t, a -> [String] in
-                let fixed: [String] = ["\(t.number)", t.state.rawValue, Self.text(t.value), "\(t.epochs)", "\(t.seed)", "\(t.attempt)",
-                                       t.worker ?? "", Self.text(t.startedAt), Self.text(t.finishedAt), Self.text(t.duration),
-                                       t.pruneReason ?? "", t.error ?? ""]
+                let fixed: [String] = ["\(t.number)", t.state.rawValue, Self.text(t.value), "\(t.epochs)", "\(t.seed)"]
+                    + (command ? ["\(CommandMacros.programSeed(t.seed))"] : [])
+                    + ["\(t.attempt)", t.worker ?? "", Self.text(t.startedAt), Self.text(t.finishedAt), Self.text(t.duration),
+                       t.pruneReason ?? "", t.error ?? ""]
                 let given = Dictionary((a ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
                 let params: [String] = names.map { t.params[$0]?.description ?? "" } + plain.map { given[$0]?.description ?? "" }
                 let metrics: [String] = metricNames.map { Self.text(t.metrics[$0]) }
