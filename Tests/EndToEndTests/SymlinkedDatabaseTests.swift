@@ -79,4 +79,26 @@ import Testing
         #expect(run.status == 0 && run.output.contains("listening on ipc:///tmp/sweep-"), "\(run.output)")
         #expect(try h.trials(of: "c").map(\.state) == [.complete, .complete])
     }
+
+    /// A worker removes its checkpoint folder as it leaves (an empty one was left by each,
+    /// and those of workers in containers were never removed).
+    @Test func aWorkerLeavesNoCheckpointFolderBehind() throws {
+        let h = try SweepHarness("checkpoint-folder")
+        defer { h.cleanUp() }
+        let script = try h.write("t.sh", "echo x > \"$SWEEP_CHECKPOINT_DIR/state\"\necho '{\"epoch\": 1, \"loss\": 0.5}' >&\"$SWEEP_REPORT_FD\"\n")
+        let file = try h.write("c.yaml", """
+            study: c
+            objective: {metric: loss, direction: minimize}
+            command: [sh, \(script)]
+            parameters: {x: {uniform: [0, 1]}}
+            budget: {trials: 2, max_epochs: 1}
+            """)
+        let tmp = h.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let run = try runSweep(["run", file, "--db", h.db, "--workers", "1", "--no-progress"], environment: ["TMPDIR": tmp])
+        #expect(run.status == 0, "\(run.output)")
+        let folder = "\(tmp)/sweep-checkpoints-\(getuid())"
+        #expect(FileManager.default.fileExists(atPath: folder), "the workers made their folder there")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? ["?"]).isEmpty, "\((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])")
+    }
 }

@@ -60,7 +60,7 @@ extension CoordinatorCore {
             // Two workers started with the same --id: each hello would take the id from the
             // other (and its trial with it), over and over. The newcomer is told to leave.
             let elsewhere = old.pid == h.pid && old.host == h.host ? ", in another container or pid namespace" : ""
-            let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)\(elsewhere)), which is connected: give each worker its own --id (without --id every worker gets a unique one)"
+            let reason = "worker id '\(identity)' is in use by another worker (pid \(old.pid) on \(old.host)\(elsewhere)), which is connected: give each worker its own --id (without --id every worker gets a unique one); if that was this worker before a restart, start it again in \(Int((1.5 * options.heartbeatSeconds).rounded(.up))) s, once the old one counts as gone"
             try refuse(identity, reason: reason, event: "a second worker (pid \(h.pid) on \(h.host)) said hello as \(identity) and was refused: \(reason)", now: now, tx: tx, out: &out)
             return
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SweepSupport
+import Synchronization
 import Training
 
 /// A command trial's checkpoint directory (`SWEEP_CHECKPOINT_DIR`): the program saves its
@@ -54,8 +55,18 @@ final class CommandCheckpoints {
         // Ours and private, or a fresh one: another user may have made that name first.
         let base = PrivateDirectory.inTemporary("sweep-checkpoints")
         removeLeftovers(in: base)
+        rootMade.store(true, ordering: .relaxed)
         return "\(base)/\(ownName)"
     }()
+
+    private static let rootMade = Atomic<Bool>(false)
+
+    /// Removes this worker process's directory as it leaves: an empty one was left by every
+    /// worker, and those of workers in other pid namespaces (containers) were never removed.
+    static func removeRoot() {
+        guard rootMade.load(ordering: .relaxed) else { return }
+        try? FileManager.default.removeItem(atPath: root)
+    }
 
     /// This worker process's directory name: `w` + its machine (boot id and pid namespace:
     /// a shared TMPDIR may hold other machines' and containers' directories) + pid and

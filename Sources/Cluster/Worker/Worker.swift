@@ -144,6 +144,7 @@ public final class Worker {
                     }
                     try? socket?.setLinger(milliseconds: core.welcomed ? 2000 : 0)
                     socket?.close()
+                    CommandCheckpoints.removeRoot()
                     return summary
                 }
             }

@@ -489,7 +489,6 @@ struct WorkerCommand: ParsableCommand {
         if summary.failed { throw CommandFailure("") }
     }
 
-    /// `--workers-per-host N`: N worker processes of this command, stopped together.
     /// `HOST-PID-XXXX`, to which each worker's number is added: with a random part, as a
     /// single worker's id has (two containers on one host name both run as pid 1, and their
     /// workers took each other's trials, over and over).
@@ -497,6 +496,7 @@ struct WorkerCommand: ParsableCommand {
         "\(hostShortName())-\(getpid())-\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))"
     }
 
+    /// `--workers-per-host N`: N worker processes of this command, stopped together.
     private func superviseWorkers() throws {
         installStopSignals()
         var arguments: [String] = []
