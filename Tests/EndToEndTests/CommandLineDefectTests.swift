@@ -379,6 +379,17 @@ import Testing
         #expect(out.status == 0 && out.output.contains("3 searched parameter(s), 1 fixed:") && out.output.contains("  width: fixed 3"), "\(out.output)")
     }
 
+    /// `${args_no_boolean_flags}` leaves a false flag out (W&B's rule): a flag defaulting to
+    /// true ran with it while the trial recorded false; validate says so and what to write.
+    @Test func validateNotesFalseFlagsLeftOut() throws {
+        let h = try SweepHarness("validate-boolean-flags")
+        defer { h.cleanUp() }
+        let file = try h.write("b.yaml", commandSweep(study: "b", command: "[sh, -c, \"exit 0\", sh, \"${args_no_boolean_flags}\"]", trials: 1, epochs: 1))
+        let out = try h.run(["validate", file])
+        #expect(out.status == 0 && out.output.contains("note: ${args_no_boolean_flags} passes --flag when true and leaves it out when false")
+                && out.output.contains("{choice: [--flag, --no-flag]}"), "\(out.output)")
+    }
+
     /// W&B's log_uniform takes natural-log exponents: bounds written as the values meant
     /// (`min: 0.0001, max: 0.1`) search [1.0001, 1.105], as in W&B; validate says so.
     @Test func validateNotesLogUniformBoundsThatLookLikeValues() throws {

@@ -156,6 +156,8 @@ import Testing
         ("command: [python3, t.py, \"--all ${args} --end\"]", "command[2]: ${args} becomes one argument per parameter, so it must be a list element of its own"),
         ("command: [python3, t.py, \"--lr=${param:learning_rate}\"]", "command[2]: ${param:learning_rate} names no parameter (the parameters: x)"),
         ("command: [python3, t.py, \"--x=${param:xx}\"]", "${param:xx} names no parameter; did you mean 'x'?"),
+        // All of them in one round (the second came once the first was fixed).
+        ("command: [python3, t.py, \"+a=${param:lrr}\", \"${param:nope}\"]", "command[3]: ${param:nope} names no parameter"),
         // An empty list, or one that is no list of strings: an error, never a crash (the
         // checks of the default command's elements looked up the file's shorter list).
         ("command: []", "bad.yaml:2:10: command: the command is empty"),

@@ -42,6 +42,17 @@ struct Validate: ParsableCommand {
                 guard case .string(let word) = node.value, let unknown = CommandMacros.unknownMacro(in: word) else { continue }
                 print(TextTable.oneLine("note: command[\(i)]: \(unknown) is not a Sweep macro: the program gets it as written (as W&B's agent passes it)"))
             }
+            // W&B's ${args_no_boolean_flags} leaves a false flag out: a program whose flag
+            // defaults to true (Click's --x/--no-x) runs with it, recorded as false.
+            let words = (d.template["command"]?.elements ?? []).compactMap { if case .string(let s) = $0.value { s } else { nil } }
+            if words.contains("${args_no_boolean_flags}") {
+                let flags = d.space.parameters.filter { p in
+                    if case .categorical(let choices, _) = p.distribution { choices.contains { if case .bool = $0 { true } else { false } } } else { false }
+                }
+                if let first = flags.first {
+                    print(TextTable.oneLine("note: ${args_no_boolean_flags} passes --\(first.name) when true and leaves it out when false (as W&B's agent does): a program whose --\(first.name) defaults to true runs with it when the trial records false; for --\(first.name)/--no-\(first.name), search a choice of the two words ({choice: [--\(first.name), --no-\(first.name)]}) and put ${param:NAME} in the command"))
+                }
+            }
             if let note = d.rungEpochsNote { print("note: " + note) }
             if WandBSweep.isWandB(root) { for note in Self.logUniformNotes(root["parameters"]) { print(TextTable.oneLine("note: " + note)) } }
             // The data every trial reads (loaded once by the check above: the loader caches it).

@@ -682,14 +682,17 @@ public struct SweepDefinition: Sendable {
         for c in conditionalValues where c.path.components.first == .key("parameters") {
             known.insert(ConfigPath(Array(c.path.components.dropFirst())).description) // present when its condition holds
         }
+        // Every one in the same round (the second was said only once the first was fixed).
+        var problems: [ConfigError] = []
         for (i, part) in parts.enumerated() {
             guard case .string(let text) = part.value else { continue }
             for name in CommandMacros.parameterNames(in: text) where !known.contains(name) {
                 let hint = known.filter { editDistance($0, name) <= 3 }.min { editDistance($0, name) < editDistance($1, name) }.map { "; did you mean '\($0)'?" } ?? ""
-                throw ConfigError(mark: part.mark, path: ConfigPath([.key("command"), .index(i)]),
-                                  message: "${param:\(name)} names no parameter\(hint) (the parameters: \(known.sorted().joined(separator: ", ")))")
+                problems.append(ConfigError(mark: part.mark, path: ConfigPath([.key("command"), .index(i)]),
+                                            message: "${param:\(name)} names no parameter\(hint) (the parameters: \(known.sorted().joined(separator: ", ")))"))
             }
         }
+        if let all = ConfigError.combining(problems) { throw all }
     }
 
     /// Probes one parameter's values with the others at `base`.
