@@ -8,23 +8,26 @@ import SweepFile
 import Training
 
 /// `sweep export-schedule STUDY`: the learning-rate schedule Population Based Training found
-/// for a member (the best one by default), as a train file with a piecewise schedule.
+/// for a member (the best one by default), as a train file with a piecewise schedule; for a
+/// study without PBT, the trial's own train file (its parameters and seed).
 struct ExportSchedule: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-schedule",
-        abstract: "Write the learning-rate schedule PBT found as a piecewise train file.",
+        abstract: "Write a trial as a train file: PBT's learning-rate schedule, or the trial itself.",
         discussion: """
             The schedule follows the member's lineage back to epoch 1: the epochs it
             trained itself since its last exploit, and before that the epochs of the
             member whose checkpoint it continued from. Other mutated parameters take
-            their final values.
+            their final values. For a study without PBT: the trial's parameters and
+            seed, which `sweep train` trains again as the trial did (to publish or
+            check a result).
             Example:
               sweep export-schedule pbt --db runs/pbt.db --out runs/pbt-best.yaml
               sweep train runs/pbt-best.yaml
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Argument(help: "The study's name (a sweep with 'scheduler: pbt').") var study: String
+    @Argument(help: "The study's name (a built-in training sweep).") var study: String
     @Option(help: "Export this member instead of the best complete one.") var trial: Int?
     @Option(help: "Write to this file instead of standard output.", completion: .file()) var out: String?
 
@@ -66,11 +69,18 @@ enum ScheduleExportPlan {
 
     static func trainFile(definition: SweepDefinition, study: String, member: TrialRecord, steps: [LineageStep],
                           params: [Int: Params]) throws -> String {
-        guard let pbt = definition.scheduler?.pbt else {
-            throw UsageError("study '\(study)' is not a Population Based Training sweep (no 'scheduler: pbt'); it has no schedule to export")
-        }
         guard definition.task == .training else {
             throw UsageError("study '\(study)' runs your own program: export-schedule writes a train file for the built-in trainer; the member's parameters epoch by epoch are in `sweep show \(study) \(member.number)` (\"schedule\" and \"lineage\")")
+        }
+        // Without PBT: the trial's own train file, its parameters and seed (a study could not
+        // be reproduced outside Sweep but by writing one by hand).
+        guard let pbt = definition.scheduler?.pbt else {
+            let header = [
+                "# Trial \(member.number) of study '\(study)' as it ran: its parameters and seed (\(member.seed)).",
+                "# `sweep train` of this file trains the same network on the same data with the same seed: on the",
+                "# same machine (and OpenBLAS kernels) its curve is the trial's, epoch for epoch\(member.state == .pruned ? " (the trial was pruned at epoch \(member.epochs); this file trains all its epochs)" : "").",
+            ]
+            return header.joined(separator: "\n") + "\n" + definition.document(for: member.params, trialSeed: member.seed).yamlText()
         }
         guard let rate = definition.parameters.first(where: { $0.path.description == learningRatePath })?.parameter.name,
               pbt.mutations.contains(rate) else {
