@@ -108,6 +108,15 @@ func peakResidentBytes() -> Int {
         do { _ = try YAMLReader.parse("{\"a\": [1,}", file: "s.JSON") } catch { #expect(error.message.hasPrefix("not valid JSON (read as YAML)"), "\(error)") }
     }
 
+    /// The reader's own problems come all at once (a leading zero, a number past Int64 and a
+    /// bad tag took a round each), in file order.
+    @Test func everyValueTheReaderRefusesIsReportedAtOnce() {
+        let error = parseError("study: s\na: 017\nb: 123456789012345678901234567890\nc: !!int 0x1G\nd: 1:30\n<<: {x: 1}\n")
+        let lines = error?.all.map(\.line) ?? []
+        #expect(lines.count == 5 && lines[0].hasPrefix("bad.yaml:2:") && lines[1].hasPrefix("bad.yaml:3:") && lines[2].hasPrefix("bad.yaml:4:")
+                && lines[3].hasPrefix("bad.yaml:5:") && lines[4].contains("merge keys"), "\(lines)")
+    }
+
     /// Messages a hostile-files trial found misleading.
     @Test func emptyDocumentsTabsAndFractionsAreNamed() {
         #expect(parseError("---\n# nothing\n")?.description == "bad.yaml:1:1: the file has no settings (it holds only comments, '---' or null)")

@@ -35,7 +35,11 @@ public enum YAMLReader {
         guard let root else {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file is empty")
         }
-        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags, strict: strict)
+        // Every value's problem at once (a leading zero, a number past Int64 and a bad tag each
+        // stopped the reading, one round per problem).
+        var problems: [ConfigError] = []
+        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags, strict: strict, problems: &problems)
+        if let all = ConfigError.combining(problems) { throw all }
         if converted.value == .null {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file has no settings (it holds only comments, '---' or null)")
         }
@@ -122,76 +126,21 @@ public enum YAMLReader {
         return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
     }
 
-    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool) throws(ConfigError) -> ConfigNode {
+    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool,
+                                problems: inout [ConfigError]) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         switch node {
         case .scalar(let scalar):
-            if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file, strict: strict) }
-            if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
-            if node.null != nil { return ConfigNode(.null, mark: m) }
-            // (A stored study's file is read as when it began: `tRuE` was a flag, `-0` the
-            // float -0.0 and `.nAn` NaN then; reading them anew changed its search space.)
-            if let flag = node.bool {
-                if let b = Self.plainBool(scalar.string) ?? (strict ? nil : flag) { return ConfigNode(.bool(b), mark: m) }
+            do {
+                return try scalarNode(node, scalar, path: path, file: file, tags: tags, strict: strict)
+            } catch {
+                problems.append(error)
                 return ConfigNode(.string(scalar.string), mark: m)
             }
-            // `-0` and `+0` are the integer 0 to YAML (Yams read them as floats: --d=-0.0).
-            if strict, scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
-            // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
-            // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
-            // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
-            if strict, Self.isLeadingZeroOctal(scalar.string) {
-                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
-            }
-            let pastRange = ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
-            switch Self.baseSixtyInteger(scalar.string) {
-            case .value(let i):
-                // YAML 1.1's base 60 (`1:30` is 90 to PyYAML, so W&B) is text in YAML 1.2: an
-                // `aspect: 16:9` reached the program as 969.
-                if strict {
-                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(i)")
-                }
-                return ConfigNode(.int(i), mark: m)
-            case .overflow:
-                if strict { throw pastRange }
-                return ConfigNode(.string(scalar.string), mark: m)
-            case .notBaseSixty:
-                if let i = node.int {
-                    // YAML 1.2's octal `0o17` is the text '0o17' to YAML 1.1 (PyYAML, W&B).
-                    if strict, scalar.string.drop(while: { $0 == "+" || $0 == "-" }).hasPrefix("0o") {
-                        throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.2 and the text '\(scalar.string)' in YAML 1.1 (PyYAML, W&B): write \(i), or quote it for text")
-                    }
-                    return ConfigNode(.int(i), mark: m)
-                }
-            }
-            // A whole number past Int64 became the nearest double (`12345678901234567890`
-            // reached a program as 1.2345678901234567e+19) or, in hex, text.
-            if strict, Self.isWholeNumberLiteral(scalar.string) { throw pastRange }
-            // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
-            // (as PyYAML, and so W&B, reads them), though Double() takes them.
-            if let d = node.float {
-                // YAML 1.1's base-60 float (`1:30.5` is 90.5 to PyYAML) is text in YAML 1.2.
-                if strict, scalar.string.contains(":") {
-                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(d) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(d)")
-                }
-                // Only decimal numbers: `0X1F`, `0x1p3` (hexadecimal floats, which Swift reads and
-                // neither YAML version does) are text.
-                let decimal = scalar.string.allSatisfy { "0123456789+-._eE".contains($0) }
-                if d.isFinite && (decimal || !strict) { return ConfigNode(.double(d), mark: m) }
-                if !strict && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
-                // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
-                let word = scalar.string.drop { $0 == "-" || $0 == "+" }
-                if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }
-                // A number past the largest double (`1e400`) went on as the text "1e400".
-                if strict, !d.isFinite, decimal, scalar.string.contains(where: \.isNumber) {
-                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is past the largest number a double holds (1.8e308): write a smaller one, or quote it ('\(scalar.string)') to pass the text")
-                }
-            }
-            return ConfigNode(.string(scalar.string), mark: m)
         case .sequence(let seq):
             var out: [ConfigNode] = []
             for (i, child) in seq.enumerated() {
-                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags, strict: strict))
+                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags, strict: strict, problems: &problems))
             }
             return ConfigNode(.sequence(out), mark: m)
         case .mapping(let mapping):
@@ -204,29 +153,102 @@ public enum YAMLReader {
                 let key = keyScalar.string
                 // (An empty name became a parameter shown as "(document)".)
                 guard !strict || !key.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "a key is empty ('\(key)'); keys are names")
+                    problems.append(ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "a key is empty ('\(key)'); keys are names"))
+                    continue
                 }
                 // Indentation copied from a web page: YAML reads the non-breaking space as part
                 // of the key ("W&B key '  optimizer' is not supported", the space unseen).
                 if strict, key.first == "\u{a0}" {
-                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "the key '\(key.drop { $0 == "\u{a0}" || $0 == " " })' begins with a non-breaking space (U+00A0, as text copied from a web page has), which YAML reads as part of it: indent with plain spaces")
+                    problems.append(ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "the key '\(key.drop { $0 == "\u{a0}" || $0 == " " })' begins with a non-breaking space (U+00A0, as text copied from a web page has), which YAML reads as part of it: indent with plain spaces"))
+                    continue
                 }
                 // A merge key without an alias (`<<: {a: 1}`) went to the program as `--<<.a=1`.
                 if strict, key == "<<", keyScalar.style == .plain {
-                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "YAML merge keys ('<<') are not supported: write the keys out")
+                    problems.append(ConfigError(file: file, mark: mark(keyNode.mark), path: path, message: "YAML merge keys ('<<') are not supported: write the keys out"))
+                    continue
                 }
                 if let first = seen[key] {
                     let firstLine = first.map { " (first defined on line \($0.line))" } ?? ""
-                    throw ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)")
+                    problems.append(ConfigError(file: file, mark: mark(keyNode.mark), path: path.appending(key), message: "duplicate key '\(key)'\(firstLine)"))
+                    continue
                 }
                 seen[key] = mark(keyNode.mark)
-                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags, strict: strict)
+                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags, strict: strict, problems: &problems)
                 entries.append(ConfigNode.Entry(key: key, keyMark: mark(keyNode.mark), value: value))
             }
             return ConfigNode(.mapping(entries), mark: m)
         case .alias:
             throw ConfigError(file: file, mark: m, path: path, message: "YAML aliases are not supported here")
         }
+    }
+
+    /// A plain or tagged scalar as the versions of YAML agree to read it; an error for one
+    /// they read differently (see ``convert``).
+    private static func scalarNode(_ node: Node, _ scalar: Node.Scalar, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag],
+                                   strict: Bool) throws(ConfigError) -> ConfigNode {
+        let m = mark(node.mark)
+        if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file, strict: strict) }
+        if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
+        if node.null != nil { return ConfigNode(.null, mark: m) }
+        // (A stored study's file is read as when it began: `tRuE` was a flag, `-0` the
+        // float -0.0 and `.nAn` NaN then; reading them anew changed its search space.)
+        if let flag = node.bool {
+            if let b = Self.plainBool(scalar.string) ?? (strict ? nil : flag) { return ConfigNode(.bool(b), mark: m) }
+            return ConfigNode(.string(scalar.string), mark: m)
+        }
+        // `-0` and `+0` are the integer 0 to YAML (Yams read them as floats: --d=-0.0).
+        if strict, scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
+        // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
+        // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
+        // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
+        if strict, Self.isLeadingZeroOctal(scalar.string) {
+            throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' has a leading zero, which YAML 1.1 (PyYAML, W&B) reads as octal and YAML 1.2 as decimal: write it without the zero, or quote it for text")
+        }
+        let pastRange = ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is a whole number past the range read exactly (\(Int.min) to \(Int.max)): quote it to pass it as text, or write it as a decimal (1.2e19) if a float is meant")
+        switch Self.baseSixtyInteger(scalar.string) {
+        case .value(let i):
+            // YAML 1.1's base 60 (`1:30` is 90 to PyYAML, so W&B) is text in YAML 1.2: an
+            // `aspect: 16:9` reached the program as 969.
+            if strict {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(i)")
+            }
+            return ConfigNode(.int(i), mark: m)
+        case .overflow:
+            if strict { throw pastRange }
+            return ConfigNode(.string(scalar.string), mark: m)
+        case .notBaseSixty:
+            if let i = node.int {
+                // YAML 1.2's octal `0o17` is the text '0o17' to YAML 1.1 (PyYAML, W&B).
+                if strict, scalar.string.drop(while: { $0 == "+" || $0 == "-" }).hasPrefix("0o") {
+                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.2 and the text '\(scalar.string)' in YAML 1.1 (PyYAML, W&B): write \(i), or quote it for text")
+                }
+                return ConfigNode(.int(i), mark: m)
+            }
+        }
+        // A whole number past Int64 became the nearest double (`12345678901234567890`
+        // reached a program as 1.2345678901234567e+19) or, in hex, text.
+        if strict, Self.isWholeNumberLiteral(scalar.string) { throw pastRange }
+        // YAML's non-finite floats are `.nan` and `.inf`; the words `nan` and `inf` are text
+        // (as PyYAML, and so W&B, reads them), though Double() takes them.
+        if let d = node.float {
+            // YAML 1.1's base-60 float (`1:30.5` is 90.5 to PyYAML) is text in YAML 1.2.
+            if strict, scalar.string.contains(":") {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(d) in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '\(scalar.string)' in YAML 1.2: quote it for text, or write \(d)")
+            }
+            // Only decimal numbers: `0X1F`, `0x1p3` (hexadecimal floats, which Swift reads and
+            // neither YAML version does) are text.
+            let decimal = scalar.string.allSatisfy { "0123456789+-._eE".contains($0) }
+            if d.isFinite && (decimal || !strict) { return ConfigNode(.double(d), mark: m) }
+            if !strict && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
+            // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
+            let word = scalar.string.drop { $0 == "-" || $0 == "+" }
+            if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }
+            // A number past the largest double (`1e400`) went on as the text "1e400".
+            if strict, !d.isFinite, decimal, scalar.string.contains(where: \.isNumber) {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is past the largest number a double holds (1.8e308): write a smaller one, or quote it ('\(scalar.string)') to pass the text")
+            }
+        }
+        return ConfigNode(.string(scalar.string), mark: m)
     }
 
     /// What YAML 1.1 reads as a base-60 integer (`1:30` is 90), by the rule Yams follows.
