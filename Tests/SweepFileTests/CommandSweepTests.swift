@@ -104,6 +104,15 @@ import Testing
         #expect(old.arguments.map(\.name) == ["x"], "\(old.arguments)")
     }
 
+    /// YAML 1.1's flags among words say what to write: `when: {m: [on]}` beside the choices
+    /// "on" and "off", and `batch_norm: off` where text is expected.
+    @Test func unquotedFlagWordsAreNamed() {
+        let when = problemLines("study: w\nprogram: t.py\nobjective: {metric: loss, direction: minimize}\nparameters:\n  m: {choice: [\"on\", \"off\"]}\n  k: {uniform: [0, 1], when: {m: [on]}}\nbudget: {trials: 2}\n", file: "w.yaml")
+        #expect(when.count == 1 && when[0].hasSuffix("'m' can never be true; its values are [on, off] (YAML reads the unquoted on as true: quote it, 'on')"), "\(when)")
+        let text = problemLines(validSweep.replacingOccurrences(of: "  hidden: [16]\n", with: "  hidden: [16]\n  batch_norm: off\n"), file: "t.yaml")
+        #expect(text.contains { $0.contains("expected a text value, got a boolean (YAML reads an unquoted yes, no, on or off as true or false: quote the word") }, "\(text)")
+    }
+
     @Test func unknownMacrosAreFound() {
         #expect(CommandMacros.unknownMacro(in: "${args}") == nil)
         #expect(CommandMacros.unknownMacro(in: "x${param:lr}y") == nil)

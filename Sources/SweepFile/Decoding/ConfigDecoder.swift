@@ -201,6 +201,10 @@ enum ScalarDecoding {
             guard case .bool(let b) = node.value else { throw mismatch("true or false") }
             return b as! T
         case is String.Type:
+            // A word YAML 1.1 reads as a flag (`batch_norm: off`): said, with what to write.
+            if case .bool = node.value {
+                throw DecodingError.typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected a text value, got a boolean (YAML reads an unquoted yes, no, on or off as true or false: quote the word, e.g. 'off')"))
+            }
             guard case .string(let s) = node.value else { throw mismatch("a text value") }
             return s as! T
         case is Double.Type:

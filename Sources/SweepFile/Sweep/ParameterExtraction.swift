@@ -291,7 +291,14 @@ enum ParameterExtraction {
             guard let drawn = distribution.conditionValue(v) else {
                 // Text quoted: a quoted "4" is not the int 4 ("can never be 4; its values are 1...4").
                 let shown = if case .string = v { v.jsonText } else { v.description }
-                throw ConfigError(mark: mark, path: path, message: "'\(parent)' can never be \(shown); its values are \(describe(distribution))")
+                // `when: {m: [on]}` beside choices "on" and "off": YAML read the unquoted word as a flag.
+                var hint = ""
+                if case .bool(let b) = v, case .categorical(let choices, _) = distribution,
+                   let word = choices.compactMap({ c -> String? in if case .string(let s) = c { s } else { nil } })
+                       .first(where: { YAMLReader.plainBool($0) == b }) {
+                    hint = " (YAML reads the unquoted \(word) as \(b): quote it, '\(word)')"
+                }
+                throw ConfigError(mark: mark, path: path, message: "'\(parent)' can never be \(shown); its values are \(describe(distribution))\(hint)")
             }
             out.append(drawn)
         }
