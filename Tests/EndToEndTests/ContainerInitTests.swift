@@ -6,6 +6,21 @@ import Testing
 /// signals to the command and reaps orphans (see CSupport/pid_one.c). `unshare --user
 /// --map-root-user` makes the namespace without privileges.
 @Suite(.serialized) struct ContainerInitTests {
+    /// The children of process `pid` (its main thread's, from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
+    }
+
+    /// The first child of `pid`, waiting up to `seconds` for one.
+    static func firstChild(of pid: Int32, waiting seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let child = children(of: pid).first { return child }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
     /// Orphans of trial programs (a `sleep &` left behind) were re-parented to sweep and never
     /// reaped: 10 zombies after 5 trials. Each trial's program counts the zombies it sees.
     @Test func orphansOfTrialProgramsAreReapedWhenSweepIsProcessOne() throws {
@@ -44,16 +59,9 @@ import Testing
                                                      "worker", "--connect", "tcp://127.0.0.1:9", "--forever"], log: "worker.log")
         defer { if outer.isRunning { kill(outer.processIdentifier, SIGKILL) } }
         // Process 1 of the namespace is unshare's child; the command runs in its child.
-        var found: Int32?
-        for _ in 0..<100 where found == nil {
-            Thread.sleep(forTimeInterval: 0.05)
-            let children = (try? String(contentsOfFile: "/proc/\(outer.processIdentifier)/task/\(outer.processIdentifier)/children", encoding: .utf8)) ?? ""
-            found = children.split(separator: " ").first.flatMap { Int32($0) }
-        }
-        let pidOne = try #require(found)
+        let pidOne = try #require(Self.firstChild(of: outer.processIdentifier, waiting: 5))
         Thread.sleep(forTimeInterval: 1)
-        let commandRuns = ((try? String(contentsOfFile: "/proc/\(pidOne)/task/\(pidOne)/children", encoding: .utf8)) ?? "").split(separator: " ").count == 1
-        #expect(commandRuns, "the command runs in a child of process 1")
+        #expect(Self.children(of: pidOne).count == 1, "the command runs in a child of process 1")
         kill(pidOne, SIGTERM)
         let deadline = Date().addingTimeInterval(20)
         while outer.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -69,26 +77,19 @@ import Testing
         func start(_ environment: [String: String]) throws -> (Process, Int32) {
             let outer = try h.start("/usr/bin/unshare", ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", SweepHarness.sweep,
                                                          "worker", "--connect", "tcp://127.0.0.1:9", "--forever"], log: "w.log", environment: environment)
-            var found: Int32?
-            for _ in 0..<100 where found == nil {
-                Thread.sleep(forTimeInterval: 0.05)
-                let children = (try? String(contentsOfFile: "/proc/\(outer.processIdentifier)/task/\(outer.processIdentifier)/children", encoding: .utf8)) ?? ""
-                found = children.split(separator: " ").first.flatMap { Int32($0) }
-            }
-            return (outer, try #require(found))
+            return (outer, try #require(Self.firstChild(of: outer.processIdentifier, waiting: 5)))
         }
         let (outer, pidOne) = try start([:])
         defer { if outer.isRunning { kill(outer.processIdentifier, SIGKILL) } }
         Thread.sleep(forTimeInterval: 1)
-        let command = try #require(((try? String(contentsOfFile: "/proc/\(pidOne)/task/\(pidOne)/children", encoding: .utf8)) ?? "").split(separator: " ").first.flatMap { Int32($0) })
+        let command = try #require(Self.children(of: pidOne).first)
         kill(command, SIGKILL)
         outer.waitUntilExit()
         #expect(outer.terminationStatus == 128 + SIGKILL)
         let (plain, plainOne) = try start(["SWEEP_NO_INIT": "1"])
         defer { if plain.isRunning { kill(plain.processIdentifier, SIGKILL) } }
         Thread.sleep(forTimeInterval: 1)
-        let children = ((try? String(contentsOfFile: "/proc/\(plainOne)/task/\(plainOne)/children", encoding: .utf8)) ?? "").split(separator: " ")
-        #expect(children.isEmpty, "no init: process 1 is the worker itself")
+        #expect(Self.children(of: plainOne).isEmpty, "no init: process 1 is the worker itself")
         kill(plainOne, SIGTERM)
         plain.waitUntilExit()
         #expect(plain.terminationStatus == 0, "\(h.read("w.log"))")
