@@ -732,7 +732,8 @@ public final class Coordinator {
         // A damaged file has nothing left to copy (its pages are gone); the pages of its log go
         // back into it as the run closes, so `sqlite3 FILE .recover` may find the latest ones.
         if change == .damaged { problems.append("its pages are gone, so nothing could be copied (`sqlite3 \(watch.path) .recover` may save the latest changes, written back from the run's log)") }
-        for target in watch.rescuePaths(study: core.study.name) where saved == nil && change != .damaged {
+        for candidate in watch.rescuePaths(study: core.study.name) where saved == nil && change != .damaged {
+            guard let target = candidate() else { continue }
             do {
                 try store.saveCopy(to: target)
                 watch.linkFolders(to: target)

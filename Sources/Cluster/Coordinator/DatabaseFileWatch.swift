@@ -82,9 +82,12 @@ struct DatabaseFileWatch {
     }
 
     /// Free names for the copy of what the run recorded: beside the file
-    /// (`study.db.rescued`, `study.db.rescued-2`, ...), and in the temporary directory when
-    /// that folder is gone too.
-    func rescuePaths(study: String) -> [String] {
+    /// (`study.db.rescued`, `study.db.rescued-2`, ...), and, when that folder is gone too, in
+    /// a new private folder of the temporary directory (`sweep-rescued-XXXXXX/STUDY.db`,
+    /// mode 0700), made only then. (A predictable, world-readable `/tmp/sweep-rescued-STUDY.db`
+    /// let another user read the study, block its resume with a `-wal` of their own, or
+    /// write one that ran their program under the owner's account at the resume.)
+    func rescuePaths(study: String) -> [() -> String?] {
         func free(_ base: String) -> String {
             var candidate = base
             var n = 2
@@ -94,7 +97,11 @@ struct DatabaseFileWatch {
             }
             return candidate
         }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-rescued-\(study).db").path
-        return [free(path + ".rescued"), free(temporary)]
+        let beside = path + ".rescued"
+        return [{ free(beside) }, {
+            var template = Array("\(TemporaryFolder.path)/sweep-rescued-XXXXXX".utf8CString)
+            guard let folder = mkdtemp(&template).map({ String(cString: $0) }) else { return nil }
+            return "\(folder)/\(study.replacingOccurrences(of: "/", with: "_")).db"
+        }]
     }
 }
