@@ -2,6 +2,7 @@
 #include <sys/ioctl.h>
 #include "csupport.h"
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ void sweep_line_buffer_stdout(void) {
 }
 
 #include <errno.h>
+#include <sched.h>
 
 int sweep_flush_stdout(void) {
     errno = 0;
@@ -31,6 +33,7 @@ int sweep_flush_stdout(void) {
 }
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -225,3 +228,10 @@ void sweep_trim_heap(void) { malloc_trim(0); }
 #else
 void sweep_trim_heap(void) {}
 #endif
+
+int sweep_affinity_cores(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}

@@ -379,6 +379,15 @@ import Testing
         #expect(out.status == 0 && out.output.contains("3 searched parameter(s), 1 fixed:") && out.output.contains("  width: fixed 3"), "\(out.output)")
     }
 
+    /// One worker per core this process may use: `taskset -c 0 sweep run` started one per core
+    /// of the machine.
+    @Test func theDefaultWorkersFollowTheCPUAffinity() throws {
+        let h = try SweepHarness("affinity")
+        defer { h.cleanUp() }
+        let help = try h.run("/usr/bin/taskset", ["-c", "0", SweepHarness.sweep, "run", "--help"])
+        #expect(help.status == 0 && help.output.contains("(default: 1)"), "\(help.output)")
+    }
+
     /// `${args_no_boolean_flags}` leaves a false flag out (W&B's rule): a flag defaulting to
     /// true ran with it while the trial recorded false; validate says so and what to write.
     @Test func validateNotesFalseFlagsLeftOut() throws {

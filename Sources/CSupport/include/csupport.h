@@ -16,6 +16,9 @@ int sweep_flush_stdout(void);
 /// reaps orphans, and exits with the child's status (returns only in the child).
 void sweep_run_as_init_if_pid_one(void);
 
+/// The cores of this process's CPU affinity (taskset, a cpuset); 0 when unknown.
+int sweep_affinity_cores(void);
+
 /// Makes SIGSEGV, SIGBUS, SIGILL and SIGFPE sent by another process (kill(2)) end this one,
 /// as their default action does; real faults still reach the Swift runtime's backtrace,
 /// which otherwise lets a sent signal return and the process run on.

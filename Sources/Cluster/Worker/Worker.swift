@@ -76,7 +76,7 @@ public final class Worker {
 
         let clock = MonotonicClock()
         let identity = WorkerCore.Identity(id: options.id, host: options.host, pid: Int(getpid()),
-                                           cores: ProcessInfo.processInfo.activeProcessorCount,
+                                           cores: UsableCores.count,
                                            capabilities: TrialRunner.capabilities(options), process: ProcessIdentity.current)
         var core = WorkerCore(options: options, identity: identity, now: clock.now)
 

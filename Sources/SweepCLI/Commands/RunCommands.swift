@@ -70,7 +70,7 @@ struct Run: ParsableCommand {
             """)
 
     @Argument(help: "The sweep file (YAML).", completion: .file(extensions: ["yaml", "yml"])) var file: String
-    @Option(help: "Local worker processes, one per core by default.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Local worker processes, one per core by default.") var workers: Int = UsableCores.count
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var network: CoordinatorNetworkOptions
     @Flag(help: "No live progress display.") var noProgress = false
@@ -158,7 +158,7 @@ struct Resume: ParsableCommand {
             """)
 
     @Argument(help: "The study's name.") var study: String
-    @Option(help: "Local worker processes, one per core by default.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Local worker processes, one per core by default.") var workers: Int = UsableCores.count
     @Option(help: "Raise the trial budget by this many trials (to at most 1000000 in all).") var addTrials: Int = 0
     @Flag(help: "Run the parameters of the failed trials again, each once, as new trials that add to the budget.") var retryFailed = false
     @Flag(help: "Continue although the data files changed since the study began (their fingerprint differs).") var force = false
