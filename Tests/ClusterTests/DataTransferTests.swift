@@ -126,6 +126,9 @@ import Testing
         #expect(FileManager.default.contents(atPath: cache.path(of: xSHA)) == Data(setup.x))
         #expect(FileManager.default.contents(atPath: cache.path(of: ySHA)) == Data(setup.y))
         #expect(cacheFiles(cache) == [xSHA, ySHA].sorted()) // no partial files left
+        // Readable by this user only (another user's data was readable by everyone on the host).
+        var info = stat()
+        #expect(stat(cache.path(of: xSHA), &info) == 0 && info.st_mode & 0o077 == 0, "\(String(info.st_mode, radix: 8))")
         // A manifest, three chunks of x (2.5 MiB) and one of y.
         #expect(channel.requests.map(\.file) == [nil, 0, 0, 0, 1])
         let dataset = try DatasetLoader.load(local) // checks the fingerprint of the cached copy

@@ -429,6 +429,8 @@ import Testing
         #expect(dash.status == 2 && dash.output.contains("--token"), "\(dash.output)")
         let short = try s.sweep(["dashboard", "--db", s.db, "--bind", "0.0.0.0:0", "--token", "short"])
         #expect(short.status == 2 && short.output.contains("--token (or $SWEEP_DASHBOARD_TOKEN): at least 16 characters"), "\(short.output)")
+        // A token on the command line is in `ps` for every user of the host: said.
+        #expect(short.output.contains("note: a token on the command line is visible to every user of this host (ps): set SWEEP_DASHBOARD_TOKEN instead"), "\(short.output)")
         // (A missing database is waited for: `pagesOfMissingStudiesAndTrialsSaySo`.) Another
         // program's file is refused.
         let foreign = try s.write("notes.txt", "hello\n")

@@ -26,8 +26,10 @@ struct DashboardCommand: ParsableCommand {
 
             Examples:
               sweep dashboard --db runs/sweep.db
-              sweep dashboard --db runs/sweep.db --bind 0.0.0.0:8080 \\
-                  --token "$(openssl rand -hex 16)"
+              export SWEEP_DASHBOARD_TOKEN="$(openssl rand -hex 16)"
+              sweep dashboard --db runs/sweep.db --bind 0.0.0.0:8080
+            (A token given with --token is visible to every user of the host in
+            `ps`: the environment variable keeps it private.)
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -41,6 +43,7 @@ struct DashboardCommand: ParsableCommand {
     var allowedHosts: [String] = []
 
     func run() throws {
+        if token != nil { StandardStream.error.write("note: \(DashboardFlags.tokenInArgumentsNote)\n") }
         let options: DashboardOptions
         do {
             options = try DashboardOptions(bind: bind, token: token ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"], insecure: insecure)
@@ -98,6 +101,10 @@ struct DashboardFlags: ParsableArguments {
             help: ArgumentHelp("The dashboard answers requests for this host name too (besides localhost, and beyond loopback the machine's addresses and name): a reverse proxy's, a DNS alias; repeatable.", valueName: "name"))
     var dashboardAllowedHosts: [String] = []
 
+    /// Said when a token comes on the command line: every user of the host reads it in `ps`
+    /// (and with it stopped another user's run).
+    static let tokenInArgumentsNote = "a token on the command line is visible to every user of this host (ps): set SWEEP_DASHBOARD_TOKEN instead"
+
     /// The dashboard's options, or nil without `--dashboard`.
     func options() throws -> DashboardOptions? {
         guard let bind else {
@@ -111,6 +118,7 @@ struct DashboardFlags: ParsableArguments {
         guard dashboardLinger >= 0, dashboardLinger <= 3600 else {
             throw UsageError("--dashboard-linger must be 0 to 3600 seconds, got \(dashboardLinger)")
         }
+        if dashboardToken != nil { StandardStream.error.write("note: \(Self.tokenInArgumentsNote)\n") }
         do {
             var options = try DashboardOptions(bind: bind, token: dashboardToken ?? ProcessInfo.processInfo.environment["SWEEP_DASHBOARD_TOKEN"],
                                                insecure: dashboardInsecure, option: "--dashboard")

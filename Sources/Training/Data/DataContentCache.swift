@@ -117,7 +117,9 @@ public final class CachedFileWriter {
             throw DataError.unwritable(path: cache.directory, reason: "\(problem): the cache of shipped data must be a folder this worker can write; start it with --data-cache DIR (or XDG_CACHE_HOME) naming one")
         }
         temporary = cache.directory + "/.\(sha256).part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        // Readable by this user only: another user's data shipped to this worker was readable
+        // by everyone on the host under ~/.cache/sweep/data.
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw DataError.unreadable(path: temporary, reason: String(cString: strerror(errno))) }
     }
 
