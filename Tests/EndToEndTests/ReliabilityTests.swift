@@ -153,6 +153,8 @@ import ZeroMQ
         // The coordinator's own log says it too (it said only its start and its end).
         let log = h.logText("coordinator.log")
         #expect(log.contains("warning: worker victim on ") && log.contains("sent nothing for") && log.contains("is stale: worker victim"), "\(log)")
+        // Listening on TCP without keys is said (any user of the host can take its trials).
+        #expect(log.contains("note: without --keys, any worker that reaches \(endpoint) takes trials"), "\(log)")
     }
 
     /// A symlink to the database is the same study: a second coordinator through it is
@@ -233,6 +235,7 @@ import ZeroMQ
         }
         #expect(attempts.count == 6, "trials were interrupted: \(attempts.map { ($0.worker, $0.outcome?.rawValue ?? "-") })")
         #expect(attempts.allSatisfy { $0.worker == "victim" && $0.outcome == .complete })
+        #expect(!h.logText("coordinator.log").contains("without --keys"), "with keys, no such note")
     }
 
     /// SIGHUP (an ssh session that dropped) stops `sweep run` like Ctrl-C: trials are

@@ -61,6 +61,8 @@ public final class Coordinator {
     public private(set) var localEndpoint: String?
     /// Optional authentication: checks ZAP requests in the same loop (see `Security`).
     private let authenticator: Authenticator?
+    /// Whether workers must show a key (`--keys`, CURVE).
+    public var requiresKeys: Bool { authenticator != nil }
     /// Connection events of the ROUTER, to log handshake failures (e.g. a plain client
     /// against CURVE) with the peer's address.
     private let monitor: Socket

@@ -65,6 +65,11 @@ struct SweepSession {
         let realDatabasePath = RealPath.of(databasePath)
         let fileAtStart = FileStamp(path: realDatabasePath)
         print("study '\(study)' listening on \(coordinator.endpoint); database \(databasePath)")
+        // On TCP without keys any process that reaches the port takes trials: on loopback,
+        // any user of the host (another user's `sweep worker` ran this study's program).
+        if !listensPrivately, coordinator.endpoint.hasPrefix("tcp://"), !coordinator.requiresKeys {
+            StandardStream.error.write("note: without --keys, any worker that reaches \(coordinator.endpoint) takes trials (on loopback, any user of this host); see docs/commands.md, \"Security\"\n")
+        }
         if let (server, port) = dashboardServer, let dashboard {
             coordinator.metrics = server.recorder
             server.coordinating(study: study)
