@@ -818,6 +818,27 @@ private func harnessWithABadTrial(epochs: Int = 3) throws -> (CoreHarness, Coord
         #expect(stored.objective.direction == .maximize && !stored.objective.directionStated)
     }
 
+    /// A study begun before plain values were read as both YAML versions agree (`tRuE` in a
+    /// choice was a flag then, text now) resumes with the reading it began with (it was
+    /// refused: "stored settings disagree (search space)"); one begun now keeps today's.
+    @Test func aStudyBegunWithTheOldScalarReadingResumesWithIt() throws {
+        let text = """
+            study: core
+            objective: {metric: loss, direction: minimize}
+            command: [sh, t.sh]
+            parameters:
+              d: {choice: [tRuE, x]}
+            budget: {trials: 2, max_epochs: 1}
+            """
+        let h = try CoreHarness(text)
+        let now = try SweepDefinition.stored(try h.store.read { try $0.requireStudy(named: "core") })
+        #expect(now.space.parameter(named: "d")?.distribution == .categorical([.string("tRuE"), .string("x")]))
+        let old = try SweepDefinition.parseStored(text: text, file: nil, scalars: .yams)
+        try h.store.database.write { db in try db.execute(sql: "UPDATE studies SET space = ?", arguments: [try JSONText.encodeSpace(old.space)]) }
+        let resumed = try SweepDefinition.stored(try h.store.read { try $0.requireStudy(named: "core") })
+        #expect(resumed.space.parameter(named: "d")?.distribution == .categorical([.bool(true), .string("x")]))
+    }
+
     /// A whole float choice (`subsample: [0.5, 1.0]`) is stored as a float and the study
     /// resumes; a database that stored it as an int (before 2026-12-05) resumes too, with the
     /// sweep file's floats (it was refused: "stored settings disagree (search space)").

@@ -74,6 +74,12 @@ extension SweepDefinition {
         let d = record.definition
         let file = d.sweepPath ?? "\(record.name) (stored sweep file)"
         var definition = try SweepDefinition.parseStored(text: d.sweepFile, file: file)
+        // A study begun before plain values were read as both YAML versions agree (`tRuE`,
+        // `-0`, `.nAn`, `0X1F` in a choice), read as it was: its stored space tells.
+        if !Self.sameSpace(definition.space, d.space),
+           let older = try? SweepDefinition.parseStored(text: d.sweepFile, file: file, scalars: .yams), Self.sameSpace(older.space, d.space) {
+            definition = older
+        }
         // A W&B study an older Sweep started, read as it read it: its stored space (a constant
         // dict as dotted leaves, a grid's rounded q_uniform) and its dotted arguments.
         if definition.convertedFromWandB, !Self.sameSpace(definition.space, d.space),

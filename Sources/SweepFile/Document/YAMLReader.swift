@@ -10,7 +10,7 @@ public enum YAMLReader {
     /// `strict`: refuse what the reader once took as it came and is refused now (a leading
     /// zero, an empty key); a study's stored file is read without it, so that a study made
     /// before the refusal still resumes.
-    public static func parse(_ text: String, file: String? = nil, strict: Bool = true) throws(ConfigError) -> ConfigNode {
+    public static func parse(_ text: String, file: String? = nil, strict: Bool = true, scalars: ScalarReading = .agreed) throws(ConfigError) -> ConfigNode {
         let bytes = text.utf8.count
         guard bytes <= SweepFileLimits.maxFileBytes else {
             throw ConfigError(file: file, mark: nil, path: ConfigPath(), message: tooLarge(bytes))
@@ -38,7 +38,7 @@ public enum YAMLReader {
         // Every value's problem at once (a leading zero, a number past Int64 and a bad tag each
         // stopped the reading, one round per problem).
         var problems: [ConfigError] = []
-        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags, strict: strict, problems: &problems)
+        let converted = try convert(root, path: ConfigPath(), file: file, tags: tags, strict: strict, agreed: scalars == .agreed, problems: &problems)
         if let all = ConfigError.combining(problems) { throw all }
         if converted.value == .null {
             throw ConfigError(file: file, mark: SourceMark(line: 1, column: 1), path: ConfigPath(), message: "the file has no settings (it holds only comments, '---' or null)")
@@ -57,6 +57,16 @@ public enum YAMLReader {
 
     // The two number shapes below are checked by hand: as regex literals they were compiled
     // again for every scalar, 80% of reading a file of 30,000 numbers (2.7 s).
+
+    /// How plain scalars are read where the YAML versions differ.
+    public enum ScalarReading: Sendable {
+        /// As both YAML versions (and PyYAML) agree: `tRuE`, `.nAn` and `0X1F` are text, `-0`
+        /// is the integer 0.
+        case agreed
+        /// As the YAML library reads them (any case of a flag word, hexadecimal floats, `-0`
+        /// as -0.0): how studies begun before 2026-12-08 were read.
+        case yams
+    }
 
     /// `[-+]?0[0-7_]*[1-7][0-7_]*`: a leading zero before octal digits, not all zeros.
     static func isLeadingZeroOctal(_ text: String) -> Bool {
@@ -126,13 +136,13 @@ public enum YAMLReader {
         return magnitude <= UInt64(Int.max) ? Int(magnitude) : nil
     }
 
-    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool,
+    private static func convert(_ node: Node, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag], strict: Bool, agreed: Bool,
                                 problems: inout [ConfigError]) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         switch node {
         case .scalar(let scalar):
             do {
-                return try scalarNode(node, scalar, path: path, file: file, tags: tags, strict: strict)
+                return try scalarNode(node, scalar, path: path, file: file, tags: tags, strict: strict, agreed: agreed)
             } catch {
                 problems.append(error)
                 return ConfigNode(.string(scalar.string), mark: m)
@@ -140,7 +150,7 @@ public enum YAMLReader {
         case .sequence(let seq):
             var out: [ConfigNode] = []
             for (i, child) in seq.enumerated() {
-                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags, strict: strict, problems: &problems))
+                out.append(try convert(child, path: path.appending(index: i), file: file, tags: tags, strict: strict, agreed: agreed, problems: &problems))
             }
             return ConfigNode(.sequence(out), mark: m)
         case .mapping(let mapping):
@@ -173,7 +183,7 @@ public enum YAMLReader {
                     continue
                 }
                 seen[key] = mark(keyNode.mark)
-                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags, strict: strict, problems: &problems)
+                let value = try convert(valueNode, path: path.appending(key), file: file, tags: tags, strict: strict, agreed: agreed, problems: &problems)
                 entries.append(ConfigNode.Entry(key: key, keyMark: mark(keyNode.mark), value: value))
             }
             return ConfigNode(.mapping(entries), mark: m)
@@ -185,19 +195,19 @@ public enum YAMLReader {
     /// A plain or tagged scalar as the versions of YAML agree to read it; an error for one
     /// they read differently (see ``convert``).
     private static func scalarNode(_ node: Node, _ scalar: Node.Scalar, path: ConfigPath, file: String?, tags: [SourceMark: YAMLEventScan.ScalarTag],
-                                   strict: Bool) throws(ConfigError) -> ConfigNode {
+                                   strict: Bool, agreed: Bool) throws(ConfigError) -> ConfigNode {
         let m = mark(node.mark)
         if let m, let tag = tags[m] { return try tagged(scalar.string, tag, mark: m, path: path, file: file, strict: strict) }
         if scalar.style != .plain { return ConfigNode(.string(scalar.string), mark: m) }
         if node.null != nil { return ConfigNode(.null, mark: m) }
-        // (A stored study's file is read as when it began: `tRuE` was a flag, `-0` the
-        // float -0.0 and `.nAn` NaN then; reading them anew changed its search space.)
+        // (`.yams`, for a study begun before these rules, reads as it did: `tRuE` was a flag,
+        // `-0` the float -0.0, `.nAn` NaN and `0X1F` 31 then.)
         if let flag = node.bool {
-            if let b = Self.plainBool(scalar.string) ?? (strict ? nil : flag) { return ConfigNode(.bool(b), mark: m) }
+            if let b = Self.plainBool(scalar.string) ?? (agreed ? nil : flag) { return ConfigNode(.bool(b), mark: m) }
             return ConfigNode(.string(scalar.string), mark: m)
         }
         // `-0` and `+0` are the integer 0 to YAML (Yams read them as floats: --d=-0.0).
-        if strict, scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
+        if agreed, scalar.string == "-0" || scalar.string == "+0" { return ConfigNode(.int(0), mark: m) }
         // A whole number with a leading zero is octal in YAML 1.1 (PyYAML, so W&B: `010`
         // is 8) and decimal in YAML 1.2 (10): `trials: 010` ran 8 trials without a word.
         // (Only octal digits: `08` is text to PyYAML, `00` zero to both.)
@@ -238,8 +248,8 @@ public enum YAMLReader {
             // Only decimal numbers: `0X1F`, `0x1p3` (hexadecimal floats, which Swift reads and
             // neither YAML version does) are text.
             let decimal = scalar.string.allSatisfy { "0123456789+-._eE".contains($0) }
-            if d.isFinite && (decimal || !strict) { return ConfigNode(.double(d), mark: m) }
-            if !strict && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
+            if d.isFinite && (decimal || !agreed) { return ConfigNode(.double(d), mark: m) }
+            if !agreed && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
             // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
             let word = scalar.string.drop { $0 == "-" || $0 == "+" }
             if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"].contains(String(word)) { return ConfigNode(.double(d), mark: m) }

@@ -133,20 +133,25 @@ public struct SweepDefinition: Sendable {
     /// refusals that came since, see ``YAMLReader/parse(_:file:strict:)``); a W&B file as
     /// `reading` says (a study started by an older Sweep may need its reading), and without
     /// trying each parameter's values in a trial again (done when the study began).
-    public static func parseStored(text: String, file: String?, reading: WandBSweep.Reading = .current) throws(ConfigError) -> SweepDefinition {
-        try parse(text: text, file: file, strict: false, reading: reading)
+    /// `scalars`: how its plain values are read (``YAMLReader/ScalarReading/yams`` for a study
+    /// begun before the versions' agreed reading, see ``stored(_:)``).
+    public static func parseStored(text: String, file: String?, reading: WandBSweep.Reading = .current,
+                                   scalars: YAMLReader.ScalarReading = .agreed) throws(ConfigError) -> SweepDefinition {
+        try parse(text: text, file: file, strict: false, reading: reading, scalars: scalars)
     }
 
-    private static func parse(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading = .current) throws(ConfigError) -> SweepDefinition {
+    private static func parse(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading = .current,
+                              scalars: YAMLReader.ScalarReading = .agreed) throws(ConfigError) -> SweepDefinition {
         do throws(ConfigError) {
-            return try parseUnlocated(text: text, file: file, strict: strict, reading: reading)
+            return try parseUnlocated(text: text, file: file, strict: strict, reading: reading, scalars: scalars)
         } catch {
             throw error.fillingFile(file)
         }
     }
 
-    private static func parseUnlocated(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading) throws(ConfigError) -> SweepDefinition {
-        let parsed = try YAMLReader.parse(text, file: file, strict: strict)
+    private static func parseUnlocated(text: String, file: String?, strict: Bool, reading: WandBSweep.Reading,
+                                       scalars: YAMLReader.ScalarReading) throws(ConfigError) -> SweepDefinition {
+        let parsed = try YAMLReader.parse(text, file: file, strict: strict, scalars: scalars)
         guard WandBSweep.isWandB(parsed) else { return try parseDocument(parsed, text: text, file: file, strict: strict) }
         // A W&B sweep file runs as it is: read as the equivalent Sweep document, whose
         // problems are said in the file's terms (`values`, `run_cap`, not `choice`, `budget`).
