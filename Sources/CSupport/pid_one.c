@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "csupport.h"
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,31 +12,28 @@
 // a child: the kernel delivers to process 1 only the signals it has handlers for, so a
 // SIGTERM in sweep's first milliseconds (before its handlers) was lost; and orphans of trial
 // programs, re-parented to process 1, were never reaped (hundreds of zombies in a
-// long-lived worker container). This process blocks the signals from the start, forwards
-// each to the child, and reaps every process that ends; it exits with the child's status.
+// long-lived worker container). This process forwards every signal to the child from a
+// handler (OpenBLAS has started threads by now, and a signal may reach any of them: a
+// handler runs wherever it lands, where sigwaitinfo in one thread missed those), and reaps
+// every process that ends; it exits with the child's status.
 // Runs as a constructor, before the Swift runtime and main (the earlier, the shorter the
-// window in which a signal is lost: what arrives before it still is; `docker run --init`
-// has none), and again from main (a no-op once done). Returns only in the child (or when
-// not process 1, when SWEEP_NO_INIT is set, or when another thread exists already).
+// window in which a signal is lost: what arrives while the libraries load still is;
+// `docker run --init` has none), and again from main (a no-op once done). Returns only in
+// the child (or when not process 1, or when SWEEP_NO_INIT is set).
 
-static int only_thread(void) {
-    // A thread that does not block signals would take a SIGTERM meant for the child and
-    // drop it (process 1 ignores what it has no handler for).
-    DIR *tasks = opendir("/proc/self/task");
-    if (tasks == NULL) return 1;
-    int count = 0;
-    struct dirent *entry;
-    while ((entry = readdir(tasks)) != NULL) if (entry->d_name[0] != '.') count++;
-    closedir(tasks);
-    return count <= 1;
+static volatile pid_t forward_to = 0;
+
+static void forward_signal(int sig) {
+    int saved = errno;
+    if (forward_to > 0) kill(forward_to, sig);
+    errno = saved;
 }
 
 void sweep_run_as_init_if_pid_one(void) {
     if (getpid() != 1) return;
     const char *off = getenv("SWEEP_NO_INIT");
     if (off != NULL && off[0] != '\0') return;
-    if (!only_thread()) return;
-    sigset_t all, waited, previous;
+    sigset_t all, previous;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &previous);
     // An inherited SIGCHLD of SIG_IGN reaps children unasked: the child's status was lost.
@@ -56,27 +52,27 @@ void sweep_run_as_init_if_pid_one(void) {
         sigprocmask(SIG_SETMASK, &previous, NULL); // (no child: run as is)
         return;
     }
-    // Job-control signals stay with the terminal's group (tini leaves them too): forwarded,
-    // the child stopped while this process held the job.
-    waited = all;
-    sigdelset(&waited, SIGTTIN);
-    sigdelset(&waited, SIGTTOU);
-    sigdelset(&waited, SIGTSTP);
+    forward_to = child;
+    struct sigaction forward;
+    memset(&forward, 0, sizeof(forward));
+    forward.sa_handler = forward_signal;
+    sigfillset(&forward.sa_mask);
+    forward.sa_flags = SA_RESTART;
+    for (int sig = 1; sig < NSIG; sig++) {
+        // Job-control signals stay with the terminal's group (tini leaves them too):
+        // forwarded, the child stopped while this process held the job.
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGTTIN || sig == SIGTTOU || sig == SIGTSTP) continue;
+        sigaction(sig, &forward, NULL); // (fails harmlessly for the real-time ones libc keeps)
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL); // what came meanwhile is forwarded now
     for (;;) {
-        siginfo_t info;
-        int sig = sigwaitinfo(&waited, &info);
-        if (sig < 0) continue; // EINTR
-        if (sig != SIGCHLD) {
-            kill(child, sig);
-            continue;
-        }
         int status;
-        pid_t ended;
-        while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (ended != child) continue; // an orphan, reaped
-            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-        }
+        pid_t ended = waitpid(-1, &status, 0);
+        if (ended == child) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         if (ended < 0 && errno == ECHILD) _exit(1);
+        // (An orphan reaped, or a signal forwarded: wait on.)
     }
 }
 
