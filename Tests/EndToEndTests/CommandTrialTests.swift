@@ -406,7 +406,7 @@ func processExists(_ pid: Int32) -> Bool {
         // And the command line its program got, its macros expanded with the trial's values.
         // Its seed and trial number with it: run as printed, a program that reads SWEEP_SEED
         // got none.
-        #expect(shown.contains("SWEEP_SEED=\(trials[0].seed & 0xFFFF_FFFF) SWEEP_TRIAL=0 sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
+        #expect(shown.contains("SWEEP_STUDY=seed SWEEP_TRIAL=0 SWEEP_ATTEMPT=1 SWEEP_SEED=\(trials[0].seed & 0xFFFF_FFFF) sh -c 'echo $SWEEP_SEED \(trials[0].seed & 0xFFFF_FFFF) > seed-$SWEEP_TRIAL.txt;"), "\(shown)")
         // The CSV export has the program's seed beside the stored one (JSON's program_seed).
         let csv = try h.run(["export", "seed", "--db", h.db, "--format", "csv"]).output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(csv.first?.prefix(6).joined(separator: ",") == "number,state,value,epochs,seed,program_seed", "\(csv.first ?? [])")

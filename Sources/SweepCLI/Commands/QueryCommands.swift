@@ -276,16 +276,20 @@ struct Show: ParsableCommand {
     /// SWEEP_TRIAL) and the
     /// sweep file's `environment:` (run as printed, a program that reads SWEEP_SEED failed
     /// or took another seed); nil for other studies.
-    static func commandLine(of trial: TrialRecord, in definition: SweepDefinition?) -> String? {
+    static func commandLine(of trial: TrialRecord, in definition: SweepDefinition?, study: String) -> String? {
         guard let definition, definition.task == .command,
               case .command(let task)? = try? definition.spec(for: trial.params, trialSeed: trial.seed) else { return nil }
-        let seed = CommandMacros.programSeed(trial.seed)
+        // What the worker sets over the file's `environment:` (as it ran: its last attempt).
+        let ours = [("SWEEP_STUDY", study), ("SWEEP_TRIAL", "\(trial.number)"), ("SWEEP_ATTEMPT", "\(trial.attempt)"),
+                    ("SWEEP_SEED", "\(CommandMacros.programSeed(trial.seed))")]
+        let environment = task.environment.merging(ours) { $1 }
         let argv = CommandMacros.expand(task.command, .init(program: task.program, arguments: task.arguments, trial: trial.number, seed: trial.seed,
                                                             argsJSONFile: "PARAMS.json", interpreter: CommandMacros.hostInterpreter, style: task.style,
-                                                            environment: ProcessInfo.processInfo.environment.merging(task.environment) { $1 }
-                                                                .merging(["SWEEP_SEED": "\(seed)", "SWEEP_TRIAL": "\(trial.number)"]) { $1 }))
-        let settings = task.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(ShellCommand.quoted($0.value))" } + ["SWEEP_SEED=\(seed)", "SWEEP_TRIAL=\(trial.number)"]
-        return (settings + argv.map(ShellCommand.quoted)).joined(separator: " ")
+                                                            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }))
+        let settings = task.environment.filter { e in !ours.contains { $0.0 == e.key } }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\(ShellCommand.quoted($0.value))" } + ours.map { "\($0.0)=\(ShellCommand.quoted($0.1))" }
+        let place = task.workingDirectory.map { "cd \(ShellCommand.quoted($0)) && " } ?? ""
+        return place + (settings + argv.map(ShellCommand.quoted)).joined(separator: " ")
     }
 
     func run() throws {
@@ -345,7 +349,7 @@ struct Show: ParsableCommand {
         for line in LineageText.lines(member: t, steps: steps, params: params, names: s.definition.space.parameters.map(\.name)) { print(TextTable.oneLine(line)) }
         // A command trial: the command line its program got, values exact and fixed ones
         // included, to run it again by hand (the parameters above are rounded).
-        if let line = Self.commandLine(of: t, in: definition) {
+        if let line = Self.commandLine(of: t, in: definition, study: s.name) {
             print("command (as a worker here runs it):")
             print("  " + TextTable.oneLine(line))
         }
