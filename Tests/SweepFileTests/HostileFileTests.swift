@@ -98,6 +98,8 @@ func peakResidentBytes() -> Int {
         for (text, message) in [("aspect: 16:9", "'16:9' is 969 in YAML 1.1 (PyYAML, W&B: a base-60 number) and the text '16:9' in YAML 1.2"),
                                 ("t: 1:30.5", "'1:30.5' is 90.5 in YAML 1.1"), ("n: !!int 010", "'010' has a leading zero"),
                                 ("o: 0o17", "'0o17' is 15 in YAML 1.2 and the text '0o17' in YAML 1.1"),
+                                ("b: 0b101", "'0b101' is 5 in YAML 1.1 (PyYAML, W&B) and the text '0b101' in YAML 1.2"),
+                                ("u: 1_000", "'1_000' is 1000 in YAML 1.1"), ("f: 1_000.5", "'1_000.5' is 1000.5 in YAML 1.1"),
                                 ("big: -1e400", "'-1e400' is past the largest number a double holds"),
                                 ("x: {<<: {a: 1}}", "YAML merge keys ('<<') are not supported")] {
             #expect(throws: ConfigError.self) { try YAMLReader.parse(text, file: "t.yaml") }

@@ -232,6 +232,10 @@ public enum YAMLReader {
                 if strict, scalar.string.drop(while: { $0 == "+" || $0 == "-" }).hasPrefix("0o") {
                     throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.2 and the text '\(scalar.string)' in YAML 1.1 (PyYAML, W&B): write \(i), or quote it for text")
                 }
+                // And YAML 1.1's `0b101` and `1_000` are text to YAML 1.2.
+                if strict, scalar.string.contains("_") || scalar.string.drop(while: { $0 == "+" || $0 == "-" }).hasPrefix("0b") {
+                    throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(i) in YAML 1.1 (PyYAML, W&B) and the text '\(scalar.string)' in YAML 1.2: write \(i), or quote it for text")
+                }
                 return ConfigNode(.int(i), mark: m)
             }
         }
@@ -248,6 +252,9 @@ public enum YAMLReader {
             // Only decimal numbers: `0X1F`, `0x1p3` (hexadecimal floats, which Swift reads and
             // neither YAML version does) are text.
             let decimal = scalar.string.allSatisfy { "0123456789+-._eE".contains($0) }
+            if strict, d.isFinite, decimal, scalar.string.contains("_") {
+                throw ConfigError(file: file, mark: m, path: path, message: "'\(scalar.string)' is \(d) in YAML 1.1 (PyYAML, W&B) and the text '\(scalar.string)' in YAML 1.2: write \(d), or quote it for text")
+            }
             if d.isFinite && (decimal || !agreed) { return ConfigNode(.double(d), mark: m) }
             if !agreed && scalar.string.contains(".") { return ConfigNode(.double(d), mark: m) }
             // Only YAML's own spellings (`.nan`, `.NaN`, `.NAN`, `.inf`, ...): `.nAn` is text.
