@@ -452,14 +452,12 @@ final class StudyFeed: Sendable {
             func segments(_ list: [ScheduleSegment]) -> [Segment] {
                 list.map { s in
                     Segment(firstEpoch: s.firstEpoch, lastEpoch: s.lastEpoch, trial: s.member,
-                            params: names.compactMap { n in s.params[n].map { "\(n) = \(Fmt.param($0))" } }.joined(separator: ", "))
+                            params: LineageSection.describe(s.params, names: names))
                 }
             }
             schedule = segments(lineage.ownSchedule(of: member.number, through: epochs))
             steps = lineage.steps(of: member.number).map { step in
-                Step(epoch: step.epoch, sourceTrial: step.source, sourceEpoch: step.sourceEpoch, changes: lineage.changes(of: step).map { c in
-                    "\(c.name): \(c.copied.map(Fmt.param) ?? "unset") → \(c.value.map(Fmt.param) ?? "unset") (\(c.change); before: \(c.before.map(Fmt.param) ?? "unset"))"
-                }.joined(separator: "; "))
+                Step(epoch: step.epoch, sourceTrial: step.source, sourceEpoch: step.sourceEpoch, changes: LineageSection.describe(lineage.changes(of: step)))
             }
             effectiveSchedule = segments(lineage.effectiveSchedule(of: member.number, through: epochs))
         }

@@ -18,20 +18,15 @@ public enum UsableCores {
 
     /// The quota in whole cores, rounded up (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`).
     private static func quotaCores() -> Int? {
-        guard let groups = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
-        for line in groups.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let path = fields[2] == "/" ? "" : String(fields[2])
-            if fields[0] == "0", fields[1].isEmpty,
-               let text = try? String(contentsOfFile: "/sys/fs/cgroup\(path)/cpu.max", encoding: .utf8) {
+        func number(_ path: String) -> Double? {
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        for folder in ControlGroups.folders(for: "cpu") {
+            if let text = try? String(contentsOfFile: folder + "/cpu.max", encoding: .utf8) {
                 let parts = text.split(whereSeparator: \.isWhitespace)
                 if parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 { return Int((quota / period).rounded(.up)) }
             }
-            if fields[1].split(separator: ",").contains("cpu"),
-               let quota = (try? String(contentsOfFile: "/sys/fs/cgroup/cpu\(path)/cpu.cfs_quota_us", encoding: .utf8)).flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-               let period = (try? String(contentsOfFile: "/sys/fs/cgroup/cpu\(path)/cpu.cfs_period_us", encoding: .utf8)).flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-               quota > 0, period > 0 {
+            if let quota = number(folder + "/cpu.cfs_quota_us"), let period = number(folder + "/cpu.cfs_period_us"), quota > 0, period > 0 {
                 return Int((quota / period).rounded(.up))
             }
         }
